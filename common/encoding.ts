@@ -1,0 +1,476 @@
+// Ceph's binary encoding conventions (src/include/encoding.h, denc.h, doc/dev/encoding.rst), shared by
+// every wire and disk type in tsceph: CRUSH maps now, OSDMaps, messages and monitor state later.
+//
+//  - Integers are little-endian, fixed width. 64-bit values travel as two 32-bit halves; the Number
+//    accessors accept/return them only where a double holds them exactly (|v| <= 2^53 - 1).
+//  - Strings and byte blobs are a u32 length then the bytes; lists and maps are a u32 count then the
+//    elements (maps in key order, as a std::map iterates).
+//  - A versioned struct starts with a header: struct_v (u8), struct_compat (u8), struct_len (u32, the
+//    byte count of the body that follows). A decoder refuses a struct whose compat is newer than what
+//    it understands, and skips body bytes it does not know by jumping to the end given by the length.
+//
+// The Decoder checks bounds before every read and raises CephError: 'EIO' when the data ends early
+// (Ceph's buffer::end_of_buffer), 'EINVAL' when the bytes are present but make no sense (Ceph's
+// buffer::malformed_input). Messages name what was being read: set `decoder.label` to the object being
+// decoded ("crush map") and `decoder.context` to where inside it ("bucket -3"); each read passes the
+// field name as a constant string, so nothing is allocated unless an error is raised.
+
+import { CephError } from './errors.js';
+
+const TWO_POW_32 = 0x1_0000_0000;
+/** Largest nesting of struct headers an Encoder or Decoder tracks at once. */
+export const STRUCT_DEPTH_MAX = 64;
+const INITIAL_ENCODER_BYTES = 256;
+
+/** A growable little-endian writer. Reuse one across encodes with reset(); it keeps its buffer. */
+export class Encoder {
+  private buf: Buffer;
+  private pos = 0;
+  private readonly structStarts = new Int32Array(STRUCT_DEPTH_MAX);
+  private structDepth = 0;
+
+  constructor(initialBytes = INITIAL_ENCODER_BYTES) {
+    this.buf = Buffer.allocUnsafe(Math.max(16, initialBytes));
+  }
+
+  /** Bytes written so far. */
+  get length(): number {
+    return this.pos;
+  }
+
+  /** Forget what was written; the buffer is kept for the next encode. */
+  reset(): this {
+    this.pos = 0;
+    this.structDepth = 0;
+    return this;
+  }
+
+  /** A view of the bytes written; valid until the next write or reset. */
+  view(): Buffer {
+    return this.buf.subarray(0, this.pos);
+  }
+
+  /** A copy of the bytes written, owned by the caller. */
+  toBuffer(): Buffer {
+    const out = Buffer.allocUnsafe(this.pos);
+    this.buf.copy(out, 0, 0, this.pos);
+    return out;
+  }
+
+  private reserve(n: number): void {
+    const need = this.pos + n;
+    if (need <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < need) size *= 2;
+    const next = Buffer.allocUnsafe(size);
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+
+  u8(v: number): this {
+    this.reserve(1);
+    this.buf[this.pos++] = v & 0xff;
+    return this;
+  }
+
+  bool(v: boolean): this {
+    return this.u8(v ? 1 : 0);
+  }
+
+  u16(v: number): this {
+    this.reserve(2);
+    this.buf.writeUInt16LE(v & 0xffff, this.pos);
+    this.pos += 2;
+    return this;
+  }
+
+  s16(v: number): this {
+    return this.u16(v);
+  }
+
+  u32(v: number): this {
+    this.reserve(4);
+    this.buf.writeUInt32LE(v >>> 0, this.pos);
+    this.pos += 4;
+    return this;
+  }
+
+  s32(v: number): this {
+    this.reserve(4);
+    this.buf.writeInt32LE(v | 0, this.pos);
+    this.pos += 4;
+    return this;
+  }
+
+  /** A u64 given as two u32 halves. */
+  u64Parts(lo: number, hi: number): this {
+    this.reserve(8);
+    this.buf.writeUInt32LE(lo >>> 0, this.pos);
+    this.buf.writeUInt32LE(hi >>> 0, this.pos + 4);
+    this.pos += 8;
+    return this;
+  }
+
+  /** A u64 from a non-negative safe integer. */
+  u64(v: number): this {
+    if (!Number.isSafeInteger(v) || v < 0) {
+      throw new CephError('ERANGE', `encode: ${v} is not a u64 a Number can hold exactly`);
+    }
+    return this.u64Parts(v % TWO_POW_32, Math.floor(v / TWO_POW_32));
+  }
+
+  /** An s64 from a safe integer (two's complement on the wire). */
+  s64(v: number): this {
+    if (!Number.isSafeInteger(v)) {
+      throw new CephError('ERANGE', `encode: ${v} is not an s64 a Number can hold exactly`);
+    }
+    const hi = Math.floor(v / TWO_POW_32);
+    const lo = v - hi * TWO_POW_32;
+    return this.u64Parts(lo, hi);
+  }
+
+  /** A u64 from a bigint (for feature masks and other full-width values). */
+  u64Big(v: bigint): this {
+    const m = BigInt.asUintN(64, v);
+    return this.u64Parts(Number(m & 0xffffffffn), Number(m >> 32n));
+  }
+
+  f32(v: number): this {
+    this.reserve(4);
+    this.buf.writeFloatLE(v, this.pos);
+    this.pos += 4;
+    return this;
+  }
+
+  f64(v: number): this {
+    this.reserve(8);
+    this.buf.writeDoubleLE(v, this.pos);
+    this.pos += 8;
+    return this;
+  }
+
+  /** Raw bytes, no length prefix (Ceph's encode_nohead / append). */
+  raw(bytes: Uint8Array): this {
+    this.reserve(bytes.length);
+    this.buf.set(bytes, this.pos);
+    this.pos += bytes.length;
+    return this;
+  }
+
+  /** A u32 length then the bytes. */
+  bytes(bytes: Uint8Array): this {
+    this.u32(bytes.length);
+    return this.raw(bytes);
+  }
+
+  /** A std::string: u32 byte length then UTF-8 bytes. */
+  string(s: string): this {
+    const n = Buffer.byteLength(s, 'utf8');
+    this.reserve(4 + n);
+    this.buf.writeUInt32LE(n, this.pos);
+    this.buf.write(s, this.pos + 4, n, 'utf8');
+    this.pos += 4 + n;
+    return this;
+  }
+
+  /** Overwrite a u32 written earlier at `offset` (for counts known only later). */
+  patchU32(offset: number, v: number): this {
+    if (offset < 0 || offset + 4 > this.pos) {
+      throw new CephError('EINVAL', `encode: patch at ${offset} is outside the ${this.pos} bytes written`);
+    }
+    this.buf.writeUInt32LE(v >>> 0, offset);
+    return this;
+  }
+
+  /** A list: u32 count then each element written by `each`. */
+  list<T>(items: readonly T[], each: (e: this, item: T) => void): this {
+    this.u32(items.length);
+    for (const item of items) each(this, item);
+    return this;
+  }
+
+  /**
+   * A std::map: u32 count then key/value pairs in ascending key order (a JS Map keeps insertion
+   * order, so the keys are sorted here; `compare` defaults to numeric order for number keys).
+   */
+  map<K, V>(
+    m: ReadonlyMap<K, V>,
+    key: (e: this, k: K) => void,
+    value: (e: this, v: V) => void,
+    compare: (a: K, b: K) => number = defaultCompare,
+  ): this {
+    const keys = [...m.keys()].sort(compare);
+    this.u32(keys.length);
+    for (const k of keys) {
+      key(this, k);
+      value(this, m.get(k) as V);
+    }
+    return this;
+  }
+
+  /** ENCODE_START: write struct_v and struct_compat and leave room for the length. */
+  startStruct(structV: number, compat: number): this {
+    if (this.structDepth >= STRUCT_DEPTH_MAX) {
+      throw new CephError('EINVAL', `encode: struct nesting deeper than ${STRUCT_DEPTH_MAX}`);
+    }
+    this.u8(structV).u8(compat);
+    this.structStarts[this.structDepth++] = this.pos;
+    return this.u32(0);
+  }
+
+  /** ENCODE_FINISH: fill in the length of the innermost open struct. */
+  finishStruct(): this {
+    if (this.structDepth === 0) throw new CephError('EINVAL', 'encode: finishStruct without startStruct');
+    const at = this.structStarts[--this.structDepth]!;
+    this.buf.writeUInt32LE(this.pos - at - 4, at);
+    return this;
+  }
+}
+
+function defaultCompare<K>(a: K, b: K): number {
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  if (typeof a === 'bigint' && typeof b === 'bigint') return a < b ? -1 : a > b ? 1 : 0;
+  const sa = String(a);
+  const sb = String(b);
+  return sa < sb ? -1 : sa > sb ? 1 : 0;
+}
+
+/** Compare strings by their bytes, as std::string's operator< does (UTF-16 order differs past BMP). */
+export function compareStringBytes(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+/** A bounds-checked little-endian reader over one Buffer. */
+export class Decoder {
+  /** Read position, from the start of `buf`. */
+  pos: number;
+  /** What is being decoded, for messages ("crush map"). */
+  label: string;
+  /** Where inside it, for messages ("bucket -3"); '' for the top level. */
+  context = '';
+  private readonly buf: Buffer;
+  private readonly end: number;
+  private readonly structEnds = new Int32Array(STRUCT_DEPTH_MAX);
+  private structDepth = 0;
+
+  constructor(buf: Uint8Array, label = 'buffer', start = 0, end = buf.length) {
+    this.buf = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+    this.pos = start;
+    this.end = end;
+    this.label = label;
+  }
+
+  /** Bytes left before the end of the buffer (not of the current struct). */
+  get remaining(): number {
+    return this.end - this.pos;
+  }
+
+  /** True when every byte has been read (Ceph's bufferlist iterator end()). */
+  atEnd(): boolean {
+    return this.pos >= this.end;
+  }
+
+  /** The limit reads may not pass: the innermost open struct's end, else the buffer's end. */
+  private limit(): number {
+    return this.structDepth > 0 ? this.structEnds[this.structDepth - 1]! : this.end;
+  }
+
+  /** Bytes left in the innermost open struct (or the buffer). */
+  get structRemaining(): number {
+    return this.limit() - this.pos;
+  }
+
+  private where(what: string): string {
+    return this.context ? `${this.label}: ${this.context} ${what}` : `${this.label}: ${what}`;
+  }
+
+  /** Raise the truncation error for `what` needing `n` bytes. */
+  truncated(what: string, n: number): never {
+    const left = Math.max(0, this.limit() - this.pos);
+    throw new CephError(
+      'EIO',
+      `${this.label}: truncated reading ${this.context ? this.context + ' ' : ''}${what}` +
+        ` (need ${n} bytes at offset ${this.pos}, ${left} left)`,
+    );
+  }
+
+  /** Raise a malformed-input error about `what`. */
+  malformed(what: string, detail: string): never {
+    throw new CephError('EINVAL', `${this.where(what)}: ${detail} (at offset ${this.pos})`);
+  }
+
+  /** Check that `n` more bytes can be read. */
+  need(n: number, what: string): void {
+    if (n > this.limit() - this.pos || n < 0) this.truncated(what, n);
+  }
+
+  u8(what: string): number {
+    if (this.pos + 1 > this.limit()) this.truncated(what, 1);
+    return this.buf[this.pos++]!;
+  }
+
+  bool(what: string): boolean {
+    return this.u8(what) !== 0;
+  }
+
+  u16(what: string): number {
+    if (this.pos + 2 > this.limit()) this.truncated(what, 2);
+    const v = this.buf.readUInt16LE(this.pos);
+    this.pos += 2;
+    return v;
+  }
+
+  s16(what: string): number {
+    if (this.pos + 2 > this.limit()) this.truncated(what, 2);
+    const v = this.buf.readInt16LE(this.pos);
+    this.pos += 2;
+    return v;
+  }
+
+  u32(what: string): number {
+    if (this.pos + 4 > this.limit()) this.truncated(what, 4);
+    const v = this.buf.readUInt32LE(this.pos);
+    this.pos += 4;
+    return v;
+  }
+
+  s32(what: string): number {
+    if (this.pos + 4 > this.limit()) this.truncated(what, 4);
+    const v = this.buf.readInt32LE(this.pos);
+    this.pos += 4;
+    return v;
+  }
+
+  /** A u64 as a Number; EINVAL if it needs more than 53 bits. */
+  u64(what: string): number {
+    if (this.pos + 8 > this.limit()) this.truncated(what, 8);
+    const lo = this.buf.readUInt32LE(this.pos);
+    const hi = this.buf.readUInt32LE(this.pos + 4);
+    if (hi > 0x1fffff) this.malformed(what, `u64 0x${hi.toString(16)}${lo.toString(16).padStart(8, '0')} exceeds 2^53`);
+    this.pos += 8;
+    return hi * TWO_POW_32 + lo;
+  }
+
+  /** An s64 as a Number; EINVAL outside +-(2^53 - 1). */
+  s64(what: string): number {
+    if (this.pos + 8 > this.limit()) this.truncated(what, 8);
+    const lo = this.buf.readUInt32LE(this.pos);
+    const hi = this.buf.readInt32LE(this.pos + 4);
+    const v = hi * TWO_POW_32 + lo;
+    if (!Number.isSafeInteger(v)) this.malformed(what, `s64 out of the exactly representable range`);
+    this.pos += 8;
+    return v;
+  }
+
+  /** A full-width u64 as a bigint (feature masks). */
+  u64Big(what: string): bigint {
+    if (this.pos + 8 > this.limit()) this.truncated(what, 8);
+    const v = this.buf.readBigUInt64LE(this.pos);
+    this.pos += 8;
+    return v;
+  }
+
+  f32(what: string): number {
+    if (this.pos + 4 > this.limit()) this.truncated(what, 4);
+    const v = this.buf.readFloatLE(this.pos);
+    this.pos += 4;
+    return v;
+  }
+
+  f64(what: string): number {
+    if (this.pos + 8 > this.limit()) this.truncated(what, 8);
+    const v = this.buf.readDoubleLE(this.pos);
+    this.pos += 8;
+    return v;
+  }
+
+  /** `n` raw bytes as a view into the decoded buffer (no copy). */
+  raw(n: number, what: string): Buffer {
+    this.need(n, what);
+    const v = this.buf.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return v;
+  }
+
+  /** A u32 length then that many bytes, as a view. */
+  bytes(what: string): Buffer {
+    const n = this.u32(what);
+    return this.raw(n, what);
+  }
+
+  /** A std::string: u32 length then UTF-8 bytes. */
+  string(what: string): string {
+    const n = this.u32(what);
+    return this.stringBody(n, what);
+  }
+
+  /** The body of a string whose length was read already (decode_nohead). */
+  stringBody(n: number, what: string): string {
+    this.need(n, what);
+    const s = this.buf.toString('utf8', this.pos, this.pos + n);
+    this.pos += n;
+    return s;
+  }
+
+  /**
+   * A u32 element count for a list or map whose elements take at least `minElemBytes` each; refuses
+   * counts the remaining bytes cannot hold, so garbage cannot make a caller allocate or loop for long.
+   */
+  count(what: string, minElemBytes: number): number {
+    const n = this.u32(what);
+    this.checkCount(n, minElemBytes, what);
+    return n;
+  }
+
+  /** Refuse `n` elements of at least `minElemBytes` each when fewer bytes remain. */
+  checkCount(n: number, minElemBytes: number, what: string): void {
+    if (minElemBytes > 0 && n > (this.limit() - this.pos) / minElemBytes) {
+      throw new CephError(
+        'EIO',
+        `${this.label}: truncated reading ${this.context ? this.context + ' ' : ''}${what}` +
+          ` (count ${n} needs at least ${n * minElemBytes} bytes at offset ${this.pos},` +
+          ` ${this.limit() - this.pos} left)`,
+      );
+    }
+  }
+
+  /** Advance `n` bytes. */
+  skip(n: number, what: string): void {
+    this.need(n, what);
+    this.pos += n;
+  }
+
+  /**
+   * DECODE_START: read a struct header and return struct_v. Refuses (EINVAL) a struct_compat newer
+   * than `supportedV` and a length past the end of the data. Pair with decodeFinish().
+   */
+  decodeStart(supportedV: number, what: string): number {
+    const structV = this.u8(what + ' struct_v');
+    const compat = this.u8(what + ' struct_compat');
+    if (compat > supportedV) {
+      this.malformed(
+        what,
+        `struct_compat ${compat} is newer than the supported version ${supportedV}` +
+          ` (struct_v ${structV}); this encoding needs a newer decoder`,
+      );
+    }
+    const len = this.u32(what + ' struct_len');
+    if (len > this.limit() - this.pos) this.truncated(what + ' body', len);
+    if (this.structDepth >= STRUCT_DEPTH_MAX) this.malformed(what, `structs nested deeper than ${STRUCT_DEPTH_MAX}`);
+    this.structEnds[this.structDepth++] = this.pos + len;
+    return structV;
+  }
+
+  /** True when the innermost open struct (or the buffer) has no more bytes. */
+  atStructEnd(): boolean {
+    return this.pos >= this.limit();
+  }
+
+  /** DECODE_FINISH: skip whatever the innermost struct holds that was not read. */
+  decodeFinish(what: string): void {
+    if (this.structDepth === 0) throw new CephError('EINVAL', `${this.where(what)}: decodeFinish without decodeStart`);
+    const end = this.structEnds[--this.structDepth]!;
+    if (this.pos > end) this.malformed(what, `read past the struct end ${end}`);
+    this.pos = end;
+  }
+}

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Regenerates test/fixtures/crush/bin/ with Ceph's own crushtool (16.2.x): for every map NAME it writes
+#   NAME.bin        the binary map crushtool wrote
+#   NAME.dump.json  `crushtool -i NAME.bin --dump`
+#   NAME.tree.txt   `crushtool -i NAME.bin --tree`
+# Sources: src/*.txt compiled with `crushtool -c`, maps made with `crushtool --build`, maps edited
+# with crushtool's modification and tunable flags, and legacy encodings (a map cut where older Ceph
+# encoders stopped) with NAME.reenc.bin = what crushtool writes after decoding that legacy map.
+# Usage: bash scripts/gen-bin-fixtures.sh   (needs /usr/bin/crushtool; run from anywhere)
+set -euo pipefail
+CRUSHTOOL=${CRUSHTOOL:-/usr/bin/crushtool}
+cd "$(dirname "$0")/../test/fixtures/crush/bin"
+rm -f ./*.bin ./*.dump.json ./*.tree.txt
+
+views() { # NAME: write the dump and tree of NAME.bin
+  "$CRUSHTOOL" -i "$1.bin" --dump > "$1.dump.json"
+  "$CRUSHTOOL" -i "$1.bin" --tree > "$1.tree.txt"
+}
+
+# 1. compiled text maps
+for src in src/*.txt; do
+  name=$(basename "$src" .txt)
+  "$CRUSHTOOL" -c "$src" -o "$name.bin"
+done
+# Text cannot name the compat weight set (id -1): rewrite compat-weightset's s64 id 0 to -1 in place.
+# Its choose_args section is the last 80 bytes: s64 id, u32 count, 3 bucket entries (24+24+20 bytes).
+size=$(stat -c %s compat-weightset.bin)
+printf '\xff\xff\xff\xff\xff\xff\xff\xff' | dd of=compat-weightset.bin bs=1 seek=$((size - 80)) conv=notrunc status=none
+
+# 2. crushtool --build
+"$CRUSHTOOL" --build --num_osds 12 host straw2 3 rack straw2 2 root straw2 0 -o build-straw2.bin 2>/dev/null
+"$CRUSHTOOL" --build --num_osds 10 host uniform 2 row list 2 root tree 0 -o build-mixed.bin 2>/dev/null
+"$CRUSHTOOL" --build --num_osds 7 host straw 3 root straw 0 -o build-straw.bin 2>/dev/null
+"$CRUSHTOOL" --build --num_osds 64 host straw2 4 rack tree 4 row list 2 root straw2 0 -o build-64.bin 2>/dev/null
+
+# 3. edits of the maps above
+"$CRUSHTOOL" -i classes.bin --add-item 8 1.5 osd.8 --loc host c --loc rack rb --loc root default -o edit-add-item.bin
+"$CRUSHTOOL" -i algs.bin --reweight-item osd.7 2.5 -o edit-reweight-item.bin
+"$CRUSHTOOL" -i algs.bin --remove-item osd.4 -o edit-remove-item.bin
+"$CRUSHTOOL" -i rules.bin --add-bucket newhost host --loc root default -o edit-add-bucket.bin
+"$CRUSHTOOL" -i classes.bin --move b --loc rack rb -o edit-move.bin
+"$CRUSHTOOL" -i build-straw2.bin --create-replicated-rule rep-rack root rack -o edit-rule1.bin
+"$CRUSHTOOL" -i edit-rule1.bin --create-simple-rule ec-host root host indep -o edit-rule2.bin
+"$CRUSHTOOL" -i classes.bin --device-class hdd --create-replicated-rule hdd-rack default rack -o edit-rule-class.bin
+"$CRUSHTOOL" -i rules.bin --remove-rule tries -o edit-remove-rule.bin
+"$CRUSHTOOL" -i algs-straw1.bin --update-item 3 4.0 osd.3 --loc host s1 --loc rack r1 -o edit-update-item.bin
+"$CRUSHTOOL" -i argonaut.bin --set-choose-local-tries 0 --set-choose-local-fallback-tries 0 \
+  --set-choose-total-tries 50 --set-chooseleaf-descend-once 1 --set-chooseleaf-vary-r 1 \
+  --set-chooseleaf-stable 1 -o edit-tunables.bin
+"$CRUSHTOOL" -i algs.bin --reweight --set-choose-total-tries 19 -o edit-reweight.bin
+"$CRUSHTOOL" -i argonaut.bin --reclassify --set-subtree-class default hdd -o edit-subtree-class.bin >/dev/null
+"$CRUSHTOOL" -i edit-subtree-class.bin --rebuild-class-roots -o edit-rebuild-class-roots.bin
+"$CRUSHTOOL" -i argonaut.bin --reclassify --reclassify-root default hdd -o edit-reclassify.bin >/dev/null
+
+# 4. legacy encodings: cut rules.bin (no classes, no choose_args) where older encoders stopped. Its
+# tail is 3 x u32 (local, fallback, total), u32 descend_once, u8 vary_r, u8 straw_calc_version,
+# u32 allowed_bucket_algs, u8 chooseleaf_stable, then 4 empty luminous sections (4 x u32 0).
+size=$(stat -c %s rules.bin)
+cut_at() { # NAME BYTES_FROM_END
+  head -c $((size - $2)) rules.bin > "$1.bin"
+  # crushtool writes a map only when asked to change it; setting a tunable to its decoded value
+  # changes nothing but makes it write its encoding of what it decoded.
+  local total
+  total=$("$CRUSHTOOL" -i "$1.bin" --dump | sed -n 's/.*"choose_total_tries": \([0-9]*\),/\1/p')
+  "$CRUSHTOOL" -i "$1.bin" --set-choose-total-tries "$total" -o "$1.reenc.bin"
+}
+cut_at legacy-pre-luminous 16
+cut_at legacy-pre-stable 17
+cut_at legacy-pre-algs 21
+cut_at legacy-pre-straw-calc 22
+cut_at legacy-pre-vary-r 23
+cut_at legacy-pre-descend-once 27
+cut_at legacy-argonaut 39
+
+for bin in *.bin; do
+  case "$bin" in *.reenc.bin) continue ;; esac
+  views "${bin%.bin}"
+done
+echo "wrote $(ls ./*.bin | wc -l) binaries to $(pwd)"
