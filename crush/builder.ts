@@ -501,8 +501,10 @@ export function bucketRemoveItem(map: CrushMap, b: CrushBucket, item: number): n
       return 0;
     }
     case BucketAlg.Tree: {
-      // The leaf is zeroed in place; trailing empty leaves are then dropped.
+      // The leaf is zeroed in place (its item id becomes 0, as in Ceph); trailing empty leaves are
+      // then dropped.
       const depth = treeDepth(b.size);
+      b.items[i] = 0;
       let node = calcTreeNode(i);
       const weight = b.nodeWeights[node]!;
       b.nodeWeights[node] = 0;
