@@ -1,0 +1,396 @@
+// Ceph's output formatters, byte for byte: JSONFormatter (src/common/Formatter.cc) in its compact
+// ("json") and indented ("json-pretty") forms, and TextTable (src/common/TextTable.cc), the column
+// layout behind `crushtool --tree`, `ceph osd tree` and friends. Every tool that prints what Ceph prints
+// (crushtool, osdmaptool, the ceph CLI) writes through these.
+//
+// Number formats follow the C++ streams Ceph uses: integers in decimal; dump_float as an ostream with
+// precision 17 in its default (%g-like) notation; fixed notation with a given number of decimals for
+// tables. Both are rounded from the exact binary value, half to even, as glibc does (JS's toFixed and
+// toPrecision round ties away from zero and so differ on values such as 0.015625).
+
+/** The formatter calls Ceph's dump code makes, camelCased. */
+export interface Formatter {
+  openObjectSection(name: string): void;
+  openArraySection(name: string): void;
+  closeSection(): void;
+  dumpInt(name: string, v: number | bigint): void;
+  dumpUnsigned(name: string, v: number | bigint): void;
+  dumpFloat(name: string, v: number): void;
+  dumpString(name: string, s: string): void;
+  dumpBool(name: string, b: boolean): void;
+  dumpNull(name: string): void;
+  /** A value printed as given, without quotes (Ceph's dump_format_unquoted). */
+  dumpUnquoted(name: string, text: string): void;
+  /** Everything written since the last flush; resets the buffered text. */
+  flush(): string;
+  reset(): void;
+}
+
+interface SectionEntry {
+  isArray: boolean;
+  size: number;
+}
+
+const INDENT = '    ';
+
+/** Ceph's JSONFormatter. */
+export class JSONFormatter implements Formatter {
+  private out = '';
+  private readonly stack: SectionEntry[] = [];
+  private lineBreak = false;
+
+  constructor(readonly pretty: boolean) {}
+
+  /** A trailing newline on flush (Ceph's enable_line_break; off by default). */
+  enableLineBreak(): void {
+    this.lineBreak = true;
+  }
+
+  reset(): void {
+    this.out = '';
+    this.stack.length = 0;
+  }
+
+  flush(): string {
+    let s = this.out;
+    if (this.lineBreak) s += '\n';
+    this.out = '';
+    return s;
+  }
+
+  private indent(): void {
+    for (let i = 1; i < this.stack.length; i++) this.out += INDENT;
+  }
+
+  private printComma(entry: SectionEntry): void {
+    if (entry.size) {
+      if (this.pretty) {
+        this.out += ',\n';
+        this.indent();
+      } else {
+        this.out += ',';
+      }
+    } else if (this.pretty) {
+      this.out += '\n';
+      this.indent();
+    }
+    if (this.pretty && entry.isArray) this.out += INDENT;
+  }
+
+  private printName(name: string): void {
+    const entry = this.stack[this.stack.length - 1];
+    if (!entry) return;
+    this.printComma(entry);
+    if (!entry.isArray) {
+      if (this.pretty) this.out += INDENT;
+      // Ceph writes section and field names without escaping them.
+      this.out += '"' + name + '"' + (this.pretty ? ': ' : ':');
+    }
+    entry.size++;
+  }
+
+  private openSection(name: string, isArray: boolean): void {
+    this.printName(name);
+    this.out += isArray ? '[' : '{';
+    this.stack.push({ isArray, size: 0 });
+  }
+
+  openObjectSection(name: string): void {
+    this.openSection(name, false);
+  }
+
+  openArraySection(name: string): void {
+    this.openSection(name, true);
+  }
+
+  closeSection(): void {
+    const entry = this.stack[this.stack.length - 1];
+    if (!entry) throw new Error('tsceph assertion failed: JSONFormatter.closeSection with no open section');
+    if (this.pretty && entry.size) {
+      this.out += '\n';
+      this.indent();
+    }
+    this.out += entry.isArray ? ']' : '}';
+    this.stack.pop();
+    if (this.pretty && this.stack.length === 0) this.out += '\n';
+  }
+
+  dumpUnquoted(name: string, text: string): void {
+    this.printName(name);
+    this.out += text;
+  }
+
+  dumpInt(name: string, v: number | bigint): void {
+    this.dumpUnquoted(name, formatInteger(v));
+  }
+
+  dumpUnsigned(name: string, v: number | bigint): void {
+    this.dumpUnquoted(name, formatInteger(v));
+  }
+
+  dumpFloat(name: string, v: number): void {
+    this.dumpUnquoted(name, formatDoubleG(v, 17));
+  }
+
+  dumpString(name: string, s: string): void {
+    this.printName(name);
+    this.out += '"' + escapeJson(s) + '"';
+  }
+
+  dumpBool(name: string, b: boolean): void {
+    this.dumpUnquoted(name, b ? 'true' : 'false');
+  }
+
+  dumpNull(name: string): void {
+    this.dumpUnquoted(name, 'null');
+  }
+}
+
+/** Ceph's Formatter::create for the formats implemented here; null for others (xml, table). */
+export function createFormatter(type: string, defaultType = 'json-pretty', fallback = ''): Formatter | null {
+  const t = type === '' ? defaultType : type;
+  if (t === 'json') return new JSONFormatter(false);
+  if (t === 'json-pretty') return new JSONFormatter(true);
+  if (fallback !== '') return createFormatter(fallback, '', '');
+  return null;
+}
+
+function formatInteger(v: number | bigint): string {
+  if (typeof v === 'bigint') return v.toString();
+  if (Number.isInteger(v)) return Object.is(v, -0) ? '0' : v.toFixed(0);
+  return String(Math.trunc(v));
+}
+
+// eslint-disable-next-line no-control-regex
+const JSON_ESCAPE_RE = /["\\\t\n\x00-\x1f\x7f]/;
+
+/** Ceph's json_stream_escaper: quote, backslash, tab, newline, and other control bytes as \u00XX. */
+export function escapeJson(s: string): string {
+  if (!JSON_ESCAPE_RE.test(s)) return s;
+  let out = '';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x22) out += '\\"';
+    else if (c === 0x5c) out += '\\\\';
+    else if (c === 0x09) out += '\\t';
+    else if (c === 0x0a) out += '\\n';
+    else if (c < 0x20 || c === 0x7f) out += '\\u' + c.toString(16).padStart(4, '0');
+    else out += s[i];
+  }
+  return out;
+}
+
+// ---- exact decimal formatting of doubles ----
+
+const f64 = new Float64Array(1);
+const u32 = new Uint32Array(f64.buffer);
+
+/**
+ * The exact decimal value of a finite non-zero |d|: digits (no leading zeros) and the power of ten of
+ * the digit after the decimal point, i.e. |d| = 0.DIGITS x 10^pointPos.
+ */
+function exactDecimal(d: number): { digits: string; pointPos: number } {
+  f64[0] = Math.abs(d);
+  const lo = u32[0]!;
+  const hi = u32[1]!;
+  const biasedExp = (hi >>> 20) & 0x7ff;
+  let mant = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo);
+  let exp: number;
+  if (biasedExp === 0) {
+    exp = -1074;
+  } else {
+    mant |= 1n << 52n;
+    exp = biasedExp - 1075;
+  }
+  let digits: string;
+  let fracDigits: number;
+  if (exp >= 0) {
+    digits = (mant << BigInt(exp)).toString();
+    fracDigits = 0;
+  } else {
+    digits = (mant * 5n ** BigInt(-exp)).toString();
+    fracDigits = -exp;
+  }
+  // value = digits x 10^-fracDigits; strip leading zeros is not needed (BigInt toString has none)
+  let end = digits.length;
+  while (end > 1 && digits.charCodeAt(end - 1) === 48) {
+    end--;
+    fracDigits--;
+  }
+  digits = digits.slice(0, end);
+  return { digits, pointPos: digits.length - fracDigits };
+}
+
+/**
+ * Round a digit string to `keep` digits, half to even. Returns the rounded digits (length keep, or
+ * keep + 1 when a carry added a digit) — keep may be <= 0, meaning the value rounds to 0 or to 1 unit.
+ */
+function roundDigits(digits: string, keep: number): { digits: string; carried: boolean } {
+  if (keep >= digits.length) return { digits: digits.padEnd(keep, '0'), carried: false };
+  let head = keep > 0 ? digits.slice(0, keep) : '';
+  const rest = keep >= 0 ? digits.slice(keep) : '0'.repeat(-keep) + digits;
+  const first = rest.charCodeAt(0) - 48;
+  let up = false;
+  if (first > 5) up = true;
+  else if (first === 5) {
+    let beyond = false;
+    for (let i = 1; i < rest.length; i++) if (rest.charCodeAt(i) !== 48) beyond = true;
+    if (beyond) up = true;
+    else {
+      const lastKept = head.length > 0 ? head.charCodeAt(head.length - 1) - 48 : 0;
+      up = lastKept % 2 === 1;
+    }
+  }
+  if (!up) return { digits: head, carried: false };
+  if (head.length === 0) return { digits: '1', carried: true };
+  const inc = (BigInt(head) + 1n).toString();
+  const carried = inc.length > head.length;
+  head = inc.padStart(head.length, '0');
+  return { digits: head, carried };
+}
+
+function nonFinite(d: number): string {
+  if (Number.isNaN(d)) return 'nan';
+  return d > 0 ? 'inf' : '-inf';
+}
+
+/** C's printf("%.*f", decimals, d) (and an ostream with std::fixed and that precision). */
+export function formatFixed(d: number, decimals: number): string {
+  if (!Number.isFinite(d)) return nonFinite(d);
+  const neg = d < 0 || Object.is(d, -0);
+  if (d === 0) return (neg ? '-' : '') + (decimals > 0 ? '0.' + '0'.repeat(decimals) : '0');
+  const { digits, pointPos } = exactDecimal(d);
+  // d x 10^decimals has pointPos + decimals integer digits; round it to an integer, half to even
+  const scaled = roundDigits(digits, pointPos + decimals).digits || '0';
+  const padded = scaled.padStart(decimals + 1, '0');
+  const intPart = padded.slice(0, padded.length - decimals);
+  const body = decimals > 0 ? `${intPart}.${padded.slice(padded.length - decimals)}` : intPart;
+  return (neg ? '-' : '') + body;
+}
+
+/** C's printf("%.*g", precision, d): what an ostream with that precision prints by default. */
+export function formatDoubleG(d: number, precision = 6): string {
+  if (!Number.isFinite(d)) return nonFinite(d);
+  const p = precision === 0 ? 1 : precision;
+  const neg = d < 0 || Object.is(d, -0);
+  if (d === 0) return neg ? '-0' : '0';
+  const { digits, pointPos } = exactDecimal(d);
+  const r = roundDigits(digits, p);
+  let sig = r.digits;
+  let x = pointPos - 1; // exponent of the first digit
+  if (r.carried) {
+    x++;
+    sig = sig.slice(0, p);
+  }
+  // strip trailing zeros (no '#' flag)
+  let end = sig.length;
+  while (end > 1 && sig.charCodeAt(end - 1) === 48) end--;
+  sig = sig.slice(0, end);
+  let body: string;
+  if (x < -4 || x >= p) {
+    const mant = sig.length > 1 ? `${sig[0]}.${sig.slice(1)}` : sig;
+    const ax = Math.abs(x);
+    body = `${mant}e${x < 0 ? '-' : '+'}${ax < 10 ? '0' : ''}${ax}`;
+  } else if (x >= 0) {
+    const intPart = sig.length > x + 1 ? sig.slice(0, x + 1) : sig.padEnd(x + 1, '0');
+    const frac = sig.length > x + 1 ? sig.slice(x + 1) : '';
+    body = frac ? `${intPart}.${frac}` : intPart;
+  } else {
+    body = '0.' + '0'.repeat(-x - 1) + sig;
+  }
+  return (neg ? '-' : '') + body;
+}
+
+// ---- TextTable ----
+
+export const enum Align {
+  Left = 0,
+  Center = 1,
+  Right = 2,
+}
+
+interface TextTableColumn {
+  heading: string;
+  width: number;
+  hdAlign: Align;
+  colAlign: Align;
+}
+
+function pad(s: string, width: number, align: Align): string {
+  const len = s.length;
+  if (len >= width) return s;
+  switch (align) {
+    case Align.Left:
+      return s + ' '.repeat(width - len);
+    case Align.Right:
+      return ' '.repeat(width - len) + s;
+    case Align.Center: {
+      const lpad = Math.floor(width / 2) - Math.floor(len / 2);
+      const l = Math.max(0, lpad);
+      return ' '.repeat(l) + s + ' '.repeat(Math.max(0, width - l - len));
+    }
+  }
+}
+
+/** Ceph's TextTable: define columns, add cells row by row, then render. */
+export class TextTable {
+  private readonly cols: TextTableColumn[] = [];
+  private readonly rows: string[][] = [];
+  private current: string[] = [];
+  /** Spaces before every cell (Ceph's indent). */
+  indent = 0;
+  /** Between columns (Ceph's column_separation). */
+  columnSeparation = '  ';
+
+  defineColumn(heading: string, hdAlign: Align, colAlign: Align): void {
+    this.cols.push({ heading, width: heading.length, hdAlign, colAlign });
+  }
+
+  /** Add the next cell of the current row (Ceph's operator<<). */
+  cell(value: string | number): this {
+    const s = typeof value === 'number' ? String(value) : value;
+    const col = this.cols[this.current.length];
+    if (!col) throw new Error('tsceph assertion failed: TextTable row has more cells than columns');
+    if (s.length > col.width) col.width = s.length;
+    this.current.push(s);
+    return this;
+  }
+
+  /** Close the current row (Ceph's TextTable::endrow). */
+  endRow(): this {
+    if (this.current.length !== this.cols.length) {
+      throw new Error('tsceph assertion failed: TextTable row has fewer cells than columns');
+    }
+    this.rows.push(this.current);
+    this.current = [];
+    return this;
+  }
+
+  clear(): void {
+    this.rows.length = 0;
+    this.current = [];
+    for (const c of this.cols) c.width = c.heading.length;
+  }
+
+  toString(): string {
+    const ind = ' '.repeat(this.indent);
+    const lines: string[] = [];
+    let line = '';
+    for (let i = 0; i < this.cols.length; i++) {
+      const c = this.cols[i]!;
+      if (i) line += this.columnSeparation;
+      line += ind + pad(c.heading, c.width, c.hdAlign);
+    }
+    lines.push(line);
+    for (const row of this.rows) {
+      line = '';
+      for (let j = 0; j < row.length; j++) {
+        const c = this.cols[j]!;
+        if (j) line += this.columnSeparation;
+        line += ind + pad(row[j]!, c.width, c.colAlign);
+      }
+      lines.push(line);
+    }
+    return lines.join('\n') + '\n';
+  }
+}

@@ -1,0 +1,374 @@
+// `crushtool --dump`: CrushWrapper::dump (devices, types, buckets, rules, tunables, choose_args) as
+// Pacific writes it, through Ceph's formatter. The tunables section reports the profile and the
+// feature requirements the same way CrushWrapper's has_*_tunables / get_min_required_version do.
+
+import { Formatter, createFormatter } from '../common/formatter.js';
+import { CephError } from '../common/errors.js';
+import {
+  BucketAlg,
+  CRUSH_HASH_RJENKINS1,
+  CRUSH_LEGACY_ALLOWED_BUCKET_ALGS,
+  CrushBucket,
+  CrushMap,
+  CrushNames,
+  CrushTunables,
+  RuleOp,
+} from './types.js';
+
+/** What the dump reads: a CrushWrapper or anything with its two data fields. */
+export interface CrushView {
+  crush: CrushMap;
+  names: CrushNames;
+}
+
+const HAMMER_ALLOWED_BUCKET_ALGS = CRUSH_LEGACY_ALLOWED_BUCKET_ALGS | (1 << BucketAlg.Straw2);
+
+/** Ceph's crush_bucket_alg_name. */
+export function bucketAlgName(alg: number): string {
+  switch (alg) {
+    case BucketAlg.Uniform:
+      return 'uniform';
+    case BucketAlg.List:
+      return 'list';
+    case BucketAlg.Tree:
+      return 'tree';
+    case BucketAlg.Straw:
+      return 'straw';
+    case BucketAlg.Straw2:
+      return 'straw2';
+    default:
+      return 'unknown';
+  }
+}
+
+/** Ceph's crush_hash_name. */
+export function hashName(hash: number): string {
+  return hash === CRUSH_HASH_RJENKINS1 ? 'rjenkins1' : 'unknown';
+}
+
+/** Ceph's crush_get_bucket_item_weight: the 16.16 weight of the item at `pos`, 0 past the end. */
+export function bucketItemWeight(b: CrushBucket, pos: number): number {
+  if (pos < 0 || pos >= b.size) return 0;
+  switch (b.alg) {
+    case BucketAlg.Uniform:
+      return b.itemWeight;
+    case BucketAlg.Tree: {
+      const node = ((pos + 1) << 1) - 1;
+      return node < b.nodeWeights.length ? b.nodeWeights[node]! : 0;
+    }
+    default:
+      return b.itemWeights[pos] ?? 0;
+  }
+}
+
+/** A 16.16 weight as the float Ceph computes ((float)w / (float)0x10000). */
+export function weightToFloat(w: number): number {
+  return Math.fround(Math.fround(w >>> 0) / 0x10000);
+}
+
+// ---- tunables reporting (CrushWrapper's has_*_tunables family) ----
+
+function tunablesAre(
+  t: CrushTunables,
+  local: number,
+  fallback: number,
+  total: number,
+  descendOnce: number,
+  varyR: number,
+  stable: number,
+  algs: number,
+): boolean {
+  return (
+    t.chooseLocalTries === local &&
+    t.chooseLocalFallbackTries === fallback &&
+    t.chooseTotalTries === total &&
+    t.chooseleafDescendOnce === descendOnce &&
+    t.chooseleafVaryR === varyR &&
+    t.chooseleafStable === stable &&
+    t.allowedBucketAlgs === algs
+  );
+}
+
+export function hasArgonautTunables(t: CrushTunables): boolean {
+  return tunablesAre(t, 2, 5, 19, 0, 0, 0, CRUSH_LEGACY_ALLOWED_BUCKET_ALGS);
+}
+export function hasBobtailTunables(t: CrushTunables): boolean {
+  return tunablesAre(t, 0, 0, 50, 1, 0, 0, CRUSH_LEGACY_ALLOWED_BUCKET_ALGS);
+}
+export function hasFireflyTunables(t: CrushTunables): boolean {
+  return tunablesAre(t, 0, 0, 50, 1, 1, 0, CRUSH_LEGACY_ALLOWED_BUCKET_ALGS);
+}
+export function hasHammerTunables(t: CrushTunables): boolean {
+  return tunablesAre(t, 0, 0, 50, 1, 1, 0, HAMMER_ALLOWED_BUCKET_ALGS);
+}
+export function hasJewelTunables(t: CrushTunables): boolean {
+  return tunablesAre(t, 0, 0, 50, 1, 1, 1, HAMMER_ALLOWED_BUCKET_ALGS);
+}
+
+/** The profile name the dump reports: the newest profile the tunables match exactly, or "unknown". */
+export function tunablesProfileName(t: CrushTunables): string {
+  if (hasJewelTunables(t)) return 'jewel';
+  if (hasHammerTunables(t)) return 'hammer';
+  if (hasFireflyTunables(t)) return 'firefly';
+  if (hasBobtailTunables(t)) return 'bobtail';
+  if (hasArgonautTunables(t)) return 'argonaut';
+  return 'unknown';
+}
+
+export function hasNondefaultTunables(t: CrushTunables): boolean {
+  return t.chooseLocalTries !== 2 || t.chooseLocalFallbackTries !== 5 || t.chooseTotalTries !== 19;
+}
+export function hasNondefaultTunables2(t: CrushTunables): boolean {
+  return t.chooseleafDescendOnce !== 0;
+}
+export function hasNondefaultTunables3(t: CrushTunables): boolean {
+  return t.chooseleafVaryR !== 0;
+}
+export function hasNondefaultTunables5(t: CrushTunables): boolean {
+  return t.chooseleafStable !== 0;
+}
+
+function ruleUsesOp(map: CrushMap, ops: readonly number[]): boolean {
+  for (const r of map.rules) {
+    if (!r) continue;
+    for (const s of r.steps) if (ops.includes(s.op)) return true;
+  }
+  return false;
+}
+
+/** Rules using indep or the per-rule choose tries steps (need CRUSH_V2). */
+export function hasV2Rules(map: CrushMap): boolean {
+  return ruleUsesOp(map, [RuleOp.ChooseIndep, RuleOp.ChooseleafIndep, RuleOp.SetChooseTries, RuleOp.SetChooseleafTries]);
+}
+/** Rules using set_chooseleaf_vary_r (need CRUSH_V3... reported as has_v3_rules). */
+export function hasV3Rules(map: CrushMap): boolean {
+  return ruleUsesOp(map, [RuleOp.SetChooseleafVaryR]);
+}
+/** Straw2 buckets (need CRUSH_V4). */
+export function hasV4Buckets(map: CrushMap): boolean {
+  for (const b of map.buckets) if (b && b.alg === BucketAlg.Straw2) return true;
+  return false;
+}
+/** Rules using set_chooseleaf_stable. */
+export function hasV5Rules(map: CrushMap): boolean {
+  return ruleUsesOp(map, [RuleOp.SetChooseleafStable]);
+}
+
+/** The oldest release that can use this map (CrushWrapper::get_min_required_version). */
+export function minRequiredVersion(map: CrushMap): string {
+  if (hasV5Rules(map) || hasNondefaultTunables5(map)) return 'jewel';
+  if (hasV4Buckets(map)) return 'hammer';
+  if (hasNondefaultTunables3(map)) return 'firefly';
+  if (hasNondefaultTunables2(map) || hasNondefaultTunables(map)) return 'bobtail';
+  return 'argonaut';
+}
+
+// ---- the dump ----
+
+function itemClassName(names: CrushNames, id: number): string | undefined {
+  const c = names.classMap.get(id);
+  return c === undefined ? undefined : names.className.get(c);
+}
+
+/** CrushWrapper::dump_tunables. */
+export function dumpTunables(map: CrushMap, f: Formatter): void {
+  f.dumpInt('choose_local_tries', map.chooseLocalTries);
+  f.dumpInt('choose_local_fallback_tries', map.chooseLocalFallbackTries);
+  f.dumpInt('choose_total_tries', map.chooseTotalTries);
+  f.dumpInt('chooseleaf_descend_once', map.chooseleafDescendOnce);
+  f.dumpInt('chooseleaf_vary_r', map.chooseleafVaryR);
+  f.dumpInt('chooseleaf_stable', map.chooseleafStable);
+  f.dumpInt('straw_calc_version', map.strawCalcVersion);
+  f.dumpInt('allowed_bucket_algs', map.allowedBucketAlgs);
+  f.dumpString('profile', tunablesProfileName(map));
+  f.dumpInt('optimal_tunables', hasJewelTunables(map) ? 1 : 0);
+  f.dumpInt('legacy_tunables', hasArgonautTunables(map) ? 1 : 0);
+  f.dumpString('minimum_required_version', minRequiredVersion(map));
+  f.dumpInt('require_feature_tunables', hasNondefaultTunables(map) ? 1 : 0);
+  f.dumpInt('require_feature_tunables2', hasNondefaultTunables2(map) ? 1 : 0);
+  f.dumpInt('has_v2_rules', hasV2Rules(map) ? 1 : 0);
+  f.dumpInt('require_feature_tunables3', hasNondefaultTunables3(map) ? 1 : 0);
+  f.dumpInt('has_v3_rules', hasV3Rules(map) ? 1 : 0);
+  f.dumpInt('has_v4_buckets', hasV4Buckets(map) ? 1 : 0);
+  f.dumpInt('require_feature_tunables5', hasNondefaultTunables5(map) ? 1 : 0);
+  f.dumpInt('has_v5_rules', hasV5Rules(map) ? 1 : 0);
+}
+
+const CHOOSE_OP_NAMES: Record<number, string> = {
+  [RuleOp.ChooseFirstN]: 'choose_firstn',
+  [RuleOp.ChooseIndep]: 'choose_indep',
+  [RuleOp.ChooseleafFirstN]: 'chooseleaf_firstn',
+  [RuleOp.ChooseleafIndep]: 'chooseleaf_indep',
+};
+
+/** CrushWrapper::dump_rule for one existing rule. */
+export function dumpRule(cw: CrushView, ruleno: number, f: Formatter): void {
+  const { crush, names } = cw;
+  const r = crush.rules[ruleno];
+  if (!r) return;
+  f.openObjectSection('rule');
+  f.dumpInt('rule_id', ruleno);
+  const name = names.ruleNameMap.get(ruleno);
+  if (name !== undefined) f.dumpString('rule_name', name);
+  f.dumpInt('ruleset', r.mask.ruleset);
+  f.dumpInt('type', r.mask.type);
+  f.dumpInt('min_size', r.mask.minSize);
+  f.dumpInt('max_size', r.mask.maxSize);
+  f.openArraySection('steps');
+  for (const s of r.steps) {
+    f.openObjectSection('step');
+    switch (s.op) {
+      case RuleOp.Noop:
+        f.dumpString('op', 'noop');
+        break;
+      case RuleOp.Take:
+        f.dumpString('op', 'take');
+        f.dumpInt('item', s.arg1);
+        f.dumpString('item_name', names.nameMap.get(s.arg1) ?? '');
+        break;
+      case RuleOp.Emit:
+        f.dumpString('op', 'emit');
+        break;
+      case RuleOp.ChooseFirstN:
+      case RuleOp.ChooseIndep:
+      case RuleOp.ChooseleafFirstN:
+      case RuleOp.ChooseleafIndep:
+        f.dumpString('op', CHOOSE_OP_NAMES[s.op]!);
+        f.dumpInt('num', s.arg1);
+        f.dumpString('type', names.typeMap.get(s.arg2) ?? '');
+        break;
+      case RuleOp.SetChooseTries:
+        f.dumpString('op', 'set_choose_tries');
+        f.dumpInt('num', s.arg1);
+        break;
+      case RuleOp.SetChooseleafTries:
+        f.dumpString('op', 'set_chooseleaf_tries');
+        f.dumpInt('num', s.arg1);
+        break;
+      default:
+        f.dumpInt('opcode', s.op);
+        f.dumpInt('arg1', s.arg1);
+        f.dumpInt('arg2', s.arg2);
+    }
+    f.closeSection();
+  }
+  f.closeSection();
+  f.closeSection();
+}
+
+/** CrushWrapper::dump_choose_args: the "choose_args" object. */
+export function dumpChooseArgs(cw: CrushView, f: Formatter): void {
+  f.openObjectSection('choose_args');
+  const keys = [...cw.names.chooseArgs.keys()].sort((a, b) => a - b);
+  for (const key of keys) {
+    const map = cw.names.chooseArgs.get(key)!;
+    f.openArraySection(String(key));
+    for (let i = 0; i < map.length; i++) {
+      const arg = map[i];
+      if (!arg) continue;
+      const hasIds = arg.ids !== null && arg.ids.length > 0;
+      if (arg.weightSet.length === 0 && !hasIds) continue;
+      f.openObjectSection('choose_args');
+      f.dumpInt('bucket_id', -1 - i);
+      if (arg.weightSet.length > 0) {
+        f.openArraySection('weight_set');
+        for (const ws of arg.weightSet) {
+          f.openArraySection('weights');
+          for (let k = 0; k < ws.length; k++) f.dumpFloat('weight', weightToFloat(ws[k]!));
+          f.closeSection();
+        }
+        f.closeSection();
+      }
+      if (hasIds) {
+        f.openArraySection('ids');
+        for (let k = 0; k < arg.ids!.length; k++) f.dumpInt('id', arg.ids![k]!);
+        f.closeSection();
+      }
+      f.closeSection();
+    }
+    f.closeSection();
+  }
+  f.closeSection();
+}
+
+/** CrushWrapper::dump: the fields of the map, written into the currently open object section. */
+export function dumpCrushMap(cw: CrushView, f: Formatter): void {
+  const { crush, names } = cw;
+  f.openArraySection('devices');
+  for (let i = 0; i < crush.maxDevices; i++) {
+    f.openObjectSection('device');
+    f.dumpInt('id', i);
+    f.dumpString('name', names.nameMap.get(i) ?? `device${i}`);
+    const cls = itemClassName(names, i);
+    if (cls !== undefined) f.dumpString('class', cls);
+    f.closeSection();
+  }
+  f.closeSection();
+
+  f.openArraySection('types');
+  const typeIds = [...names.typeMap.keys()].filter((t) => t >= 0).sort((a, b) => a - b);
+  if (typeIds[0] !== 0) {
+    f.openObjectSection('type');
+    f.dumpInt('type_id', 0);
+    f.dumpString('name', 'device');
+    f.closeSection();
+  }
+  for (const t of typeIds) {
+    f.openObjectSection('type');
+    f.dumpInt('type_id', t);
+    f.dumpString('name', names.typeMap.get(t)!);
+    f.closeSection();
+  }
+  f.closeSection();
+
+  f.openArraySection('buckets');
+  for (let i = 0; i < crush.buckets.length; i++) {
+    const b = crush.buckets[i];
+    if (!b) continue;
+    const id = -1 - i;
+    f.openObjectSection('bucket');
+    f.dumpInt('id', id);
+    const name = names.nameMap.get(id);
+    if (name !== undefined) f.dumpString('name', name);
+    f.dumpInt('type_id', b.type);
+    const typeName = names.typeMap.get(b.type);
+    if (typeName !== undefined) f.dumpString('type_name', typeName);
+    f.dumpInt('weight', b.weight | 0);
+    f.dumpString('alg', bucketAlgName(b.alg));
+    f.dumpString('hash', hashName(b.hash));
+    f.openArraySection('items');
+    for (let j = 0; j < b.size; j++) {
+      f.openObjectSection('item');
+      f.dumpInt('id', b.items[j]!);
+      f.dumpInt('weight', bucketItemWeight(b, j) | 0);
+      f.dumpInt('pos', j);
+      f.closeSection();
+    }
+    f.closeSection();
+    f.closeSection();
+  }
+  f.closeSection();
+
+  f.openArraySection('rules');
+  for (let i = 0; i < crush.rules.length; i++) dumpRule(cw, i, f);
+  f.closeSection();
+
+  f.openObjectSection('tunables');
+  dumpTunables(crush, f);
+  f.closeSection();
+
+  dumpChooseArgs(cw, f);
+}
+
+/**
+ * Exactly what `crushtool -i MAP --dump [-f FORMAT]` prints: the map in a "crush_map" object,
+ * flushed, then a newline. FORMAT is json or json-pretty (the default, and the fallback).
+ */
+export function crushtoolDump(cw: CrushView, format = 'json-pretty'): string {
+  const f = createFormatter(format, 'json-pretty', 'json-pretty');
+  if (!f) throw new CephError('EINVAL', `unsupported dump format ${format}`);
+  f.openObjectSection('crush_map');
+  dumpCrushMap(cw, f);
+  f.closeSection();
+  return f.flush() + '\n';
+}
