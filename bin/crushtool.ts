@@ -15,6 +15,7 @@ import { CrushWrapper } from '../crush/wrapper.js';
 import { decodeCrushMap, encodeCrushMap } from '../crush/encoding.js';
 import { crushtoolDump } from '../crush/dump.js';
 import {
+  crushCompare,
   crushTest,
   defaultTesterOptions,
   formatFloatG,
@@ -901,8 +902,11 @@ async function run(args: string[], io: CrushtoolIo): Promise<number> {
     cout(crushtoolTree(cw));
   }
   if (bucketTree) {
-    // Not reproduced yet: Pacific prints the bucket subtree of --bucket-name here.
-    void bucketName;
+    if (bucketName === '') {
+      cerr(': error bucket_name is empty\n');
+    } else {
+      for (const id of leavesOf(cw, bucketName)) cout(`osd.${id}\n`);
+    }
   }
   if (dump) cout(crushtoolDump(cw, dumpFormat));
 
@@ -939,8 +943,19 @@ async function run(args: string[], io: CrushtoolIo): Promise<number> {
   }
 
   if (compare !== '') {
-    cerr(`${me}: --compare is not supported\n`);
-    return 1;
+    const r = readWholeFile(path(compare));
+    if ('error' in r) {
+      cerr(`${me}: error reading '${compare}': ${r.error.split(path(compare)).join(compare)}\n`);
+      return 1;
+    }
+    let cw2: CrushWrapper;
+    try {
+      cw2 = wrapperFromDecoded(decodeCrushMap(r.data));
+    } catch {
+      cerr(`${me}: unable to decode ${compare}\n`);
+      return 1;
+    }
+    if (crushCompare(cw, cw2, tester, { out: cout, err: cerr }) < 0) return 1;
   }
 
   // ---- output
@@ -1096,6 +1111,24 @@ function findRoots(cw: CrushWrapper): number[] {
 
 function wrapperFromDecoded(d: { crush: CrushWrapper['crush']; names: CrushWrapper['names'] }): CrushWrapper {
   return CrushWrapper.from(d);
+}
+
+/** CrushWrapper::get_leaves by name: the devices under a bucket (or the device itself), sorted. */
+function leavesOf(cw: CrushWrapper, name: string): number[] {
+  if (!cw.nameExists(name)) return [];
+  const id = cw.getItemId(name);
+  const leaves = new Set<number>();
+  const walk = (item: number, depth: number): void => {
+    if (item >= 0) {
+      leaves.add(item);
+      return;
+    }
+    const b = cw.getBucket(item);
+    if (!b || depth > 64) return;
+    for (let i = 0; i < b.size; i++) walk(b.items[i]!, depth + 1);
+  };
+  walk(id, 0);
+  return [...leaves].sort((a, b) => a - b);
 }
 
 /** CrushWrapper::get_full_location: type name -> bucket name for every ancestor of a named item. */
