@@ -3,6 +3,8 @@
 #   NAME.bin        the binary map crushtool wrote
 #   NAME.dump.json  `crushtool -i NAME.bin --dump`
 #   NAME.tree.txt   `crushtool -i NAME.bin --tree`
+#   NAME.reenc.bin  only where it differs from NAME.bin: what crushtool writes after decoding NAME.bin
+#   NAME.dump-json.json  for a few maps, `--dump -f json`
 # Sources: src/*.txt compiled with `crushtool -c`, maps made with `crushtool --build`, maps edited
 # with crushtool's modification and tunable flags, and legacy encodings (a map cut where older Ceph
 # encoders stopped) with NAME.reenc.bin = what crushtool writes after decoding that legacy map.
@@ -52,7 +54,27 @@ printf '\xff\xff\xff\xff\xff\xff\xff\xff' | dd of=compat-weightset.bin bs=1 seek
 "$CRUSHTOOL" -i edit-subtree-class.bin --rebuild-class-roots -o edit-rebuild-class-roots.bin
 "$CRUSHTOOL" -i argonaut.bin --reclassify --reclassify-root default hdd -o edit-reclassify.bin >/dev/null
 
-# 4. legacy encodings: cut rules.bin (no classes, no choose_args) where older encoders stopped. Its
+# 4. hand-patched binaries Ceph accepts and normalises on decode
+# max_devices (offset 12) larger than any device: decode recomputes it.
+cp rules.bin patched-max-devices.bin
+printf '\x32\x00\x00\x00' | dd of=patched-max-devices.bin bs=1 seek=12 conv=notrunc status=none
+# The pre-2012 encoder wrote name-map keys as 64 bits; Ceph still reads them (non-negative keys only).
+python3 - empty.bin names64.bin <<'PY'
+import struct, sys
+src = open(sys.argv[1], 'rb').read()
+out = bytearray(src[:16])  # magic, max_buckets 0, max_rules 0, max_devices
+pos = 16
+for _ in range(3):  # type, item and rule name maps
+    (n,) = struct.unpack_from('<I', src, pos); pos += 4
+    out += struct.pack('<I', n)
+    for _ in range(n):
+        key, ln = struct.unpack_from('<iI', src, pos); pos += 8
+        out += struct.pack('<qI', key, ln) + src[pos:pos + ln]; pos += ln
+out += src[pos:]
+open(sys.argv[2], 'wb').write(out)
+PY
+
+# 5. legacy encodings: cut rules.bin (no classes, no choose_args) where older encoders stopped. Its
 # tail is 3 x u32 (local, fallback, total), u32 descend_once, u8 vary_r, u8 straw_calc_version,
 # u32 allowed_bucket_algs, u8 chooseleaf_stable, then 4 empty luminous sections (4 x u32 0).
 size=$(stat -c %s rules.bin)
@@ -74,6 +96,15 @@ cut_at legacy-argonaut 39
 
 for bin in *.bin; do
   case "$bin" in *.reenc.bin) continue ;; esac
-  views "${bin%.bin}"
+  name=${bin%.bin}
+  views "$name"
+  if [ ! -e "$name.reenc.bin" ]; then
+    total=$("$CRUSHTOOL" -i "$bin" --dump | sed -n 's/.*"choose_total_tries": \([0-9]*\),/\1/p')
+    "$CRUSHTOOL" -i "$bin" --set-choose-total-tries "$total" -o "$name.reenc.bin"
+    if cmp -s "$bin" "$name.reenc.bin"; then rm "$name.reenc.bin"; fi
+  fi
+done
+for name in classes chooseargs compat-weightset rules; do
+  "$CRUSHTOOL" -i "$name.bin" --dump -f json > "$name.dump-json.json"
 done
 echo "wrote $(ls ./*.bin | wc -l) binaries to $(pwd)"

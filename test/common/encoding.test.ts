@@ -1,0 +1,153 @@
+// Proves common/encoding.ts follows Ceph's wire conventions (doc/dev/encoding.rst): byte layouts written
+// out by hand from the spec and a crushtool-made map header, struct headers, and CephError on bad input.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Decoder, Encoder } from '../../common/encoding.js';
+import { CephError } from '../../common/errors.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const fixtures = join(here, '..', '..', '..', 'test', 'fixtures', 'crush', 'bin');
+
+function hex(b: Uint8Array): string {
+  return Buffer.from(b).toString('hex');
+}
+
+function throwsCeph(fn: () => unknown, code: string, re: RegExp): void {
+  assert.throws(fn, (e: unknown) => {
+    assert.ok(e instanceof CephError, `expected CephError, got ${String(e)}`);
+    assert.equal(e.code, code);
+    assert.match(e.message, re);
+    return true;
+  });
+}
+
+describe('common/encoding Encoder', () => {
+  it('writes little-endian integers of each width', () => {
+    const e = new Encoder(4);
+    e.u8(0xab).u16(0x1234).u32(0xdeadbeef).s32(-2).u64(0x1_0000_0002).s64(-1).bool(true);
+    assert.equal(hex(e.view()), 'ab' + '3412' + 'efbeadde' + 'feffffff' + '0200000001000000' + 'ffffffffffffffff' + '01');
+  });
+
+  it('writes s64 values across the 32-bit boundary and u64 bigints', () => {
+    const e = new Encoder();
+    e.s64(-0x1_0000_0001).u64Big(0xfedcba9876543210n);
+    assert.equal(hex(e.view()), 'fffffffffeffffff' + '1032547698badcfe');
+    assert.throws(() => e.u64(2 ** 53), CephError);
+    assert.throws(() => e.u64(-1), CephError);
+  });
+
+  it('writes strings and blobs with a u32 length prefix (UTF-8 byte length)', () => {
+    const e = new Encoder();
+    e.string('osd.0').string('').string('é').bytes(Buffer.from([1, 2]));
+    assert.equal(hex(e.view()), '05000000' + hex(Buffer.from('osd.0')) + '00000000' + '02000000c3a9' + '020000000102');
+  });
+
+  it('writes maps in key order whatever the insertion order', () => {
+    const e = new Encoder();
+    const m = new Map<number, string>([[11, 'root'], [-1, 'x'], [0, 'osd']]);
+    e.map(m, (enc, k) => enc.s32(k), (enc, v) => enc.string(v));
+    assert.equal(
+      hex(e.view()),
+      '03000000' + 'ffffffff01000000' + '78' + '0000000003000000' + hex(Buffer.from('osd')) + '0b00000004000000' + hex(Buffer.from('root')),
+    );
+  });
+
+  it('fills in struct lengths for nested structs (ENCODE_START/FINISH)', () => {
+    const e = new Encoder();
+    e.startStruct(3, 1).u32(7).startStruct(2, 2).u8(9).finishStruct().finishStruct();
+    // v3 compat1 len=4+7, u32 7, v2 compat2 len=1, u8 9
+    assert.equal(hex(e.view()), '03010b000000' + '07000000' + '020201000000' + '09');
+  });
+
+  it('grows past its initial buffer and is reusable after reset', () => {
+    const e = new Encoder(16);
+    for (let i = 0; i < 1000; i++) e.u32(i);
+    assert.equal(e.length, 4000);
+    const copy = e.toBuffer();
+    assert.equal(copy.readUInt32LE(3996), 999);
+    e.reset().u8(1);
+    assert.equal(hex(e.view()), '01');
+    assert.equal(copy.readUInt32LE(0), 0); // the copy is independent of the reused buffer
+  });
+});
+
+describe('common/encoding Decoder', () => {
+  it('reads the header of a map crushtool wrote', () => {
+    const bin = readFileSync(join(fixtures, 'rules.bin'));
+    const d = new Decoder(bin, 'crush map');
+    assert.equal(d.u32('magic'), 0x00010000);
+    assert.equal(d.s32('max_buckets'), 16);
+    assert.equal(d.u32('max_rules'), 8);
+    assert.equal(d.s32('max_devices'), 10);
+    assert.equal(d.u32('bucket 0 alg'), 5); // straw2
+    assert.equal(d.s32('bucket -1 id'), -1);
+  });
+
+  it('reads back what the layouts above describe', () => {
+    const buf = Buffer.from('ab3412efbeaddefeffffff0200000001000000ffffffffffffffff01' + '05000000' + hex(Buffer.from('osd.0')), 'hex');
+    const d = new Decoder(buf);
+    assert.equal(d.u8('a'), 0xab);
+    assert.equal(d.u16('b'), 0x1234);
+    assert.equal(d.u32('c'), 0xdeadbeef);
+    assert.equal(d.s32('d'), -2);
+    assert.equal(d.u64('e'), 0x1_0000_0002);
+    assert.equal(d.s64('f'), -1);
+    assert.equal(d.bool('g'), true);
+    assert.equal(d.string('h'), 'osd.0');
+    assert.ok(d.atEnd());
+  });
+
+  it('refuses u64 values a Number cannot hold', () => {
+    const d = new Decoder(Buffer.from('0000000000002000', 'hex'), 'osdmap');
+    throwsCeph(() => d.u64('features'), 'EINVAL', /osdmap: features: u64 .* exceeds 2\^53/);
+    assert.equal(new Decoder(Buffer.from('0000000000002000', 'hex')).u64Big('x'), 0x20000000000000n);
+  });
+
+  it('names the field and the object in truncation errors (EIO)', () => {
+    const d = new Decoder(Buffer.from([1, 2]), 'crush map');
+    d.context = 'bucket -3';
+    throwsCeph(() => d.u32('items'), 'EIO', /^crush map: truncated reading bucket -3 items \(need 4 bytes at offset 0, 2 left\)$/);
+    assert.equal(d.pos, 0, 'a failed read does not move the position');
+  });
+
+  it('refuses string lengths and element counts the data cannot hold', () => {
+    throwsCeph(() => new Decoder(Buffer.from('ffffff7f41', 'hex'), 'm').string('name'), 'EIO', /m: truncated reading name/);
+    throwsCeph(() => new Decoder(Buffer.from('ffffffff00000000', 'hex'), 'm').count('items', 4), 'EIO', /count 4294967295/);
+  });
+
+  it('skips unknown trailing struct bytes using the struct length (DECODE_START/FINISH)', () => {
+    // v5 compat 1, len 6: u32 42 then two bytes a newer encoder added; then a u8 after the struct
+    const d = new Decoder(Buffer.from('050106000000' + '2a000000' + 'eeee' + '07', 'hex'), 'thing');
+    assert.equal(d.decodeStart(3, 'thing'), 5);
+    assert.equal(d.u32('x'), 42);
+    assert.equal(d.structRemaining, 2);
+    d.decodeFinish('thing');
+    assert.equal(d.u8('after'), 7);
+  });
+
+  it('does not let reads inside a struct run past its length', () => {
+    const d = new Decoder(Buffer.from('010102000000' + 'aaaa' + 'bbbbbbbb', 'hex'), 'thing');
+    d.decodeStart(1, 'thing');
+    throwsCeph(() => d.u32('field'), 'EIO', /truncated reading field/);
+  });
+
+  it('refuses a struct_compat newer than it understands (EINVAL)', () => {
+    const d = new Decoder(Buffer.from('090700000000', 'hex'), 'pg_pool_t');
+    throwsCeph(() => d.decodeStart(6, 'pg_pool_t'), 'EINVAL', /struct_compat 7 is newer than the supported version 6/);
+  });
+
+  it('refuses a struct length past the end of the data', () => {
+    const d = new Decoder(Buffer.from('0101ff00000001', 'hex'), 'x');
+    throwsCeph(() => d.decodeStart(1, 'x'), 'EIO', /truncated reading x body/);
+  });
+
+  it('works over a plain Uint8Array and a sub-range', () => {
+    const u = new Uint8Array([9, 9, 1, 0, 0, 0, 9]);
+    const d = new Decoder(u, 'x', 2, 6);
+    assert.equal(d.u32('v'), 1);
+    assert.ok(d.atEnd());
+    throwsCeph(() => d.u8('w'), 'EIO', /truncated/);
+  });
+});

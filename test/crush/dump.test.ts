@@ -1,0 +1,55 @@
+// Proves crush/dump.ts prints exactly what `crushtool -i MAP --dump` prints (json-pretty and json), for
+// every binary in test/fixtures/crush/bin, whose dumps scripts/gen-bin-fixtures.sh recorded with crushtool.
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { decodeCrushMap } from '../../crush/encoding.js';
+import { crushtoolDump, minRequiredVersion, tunablesProfileName } from '../../crush/dump.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const fixtures = join(here, '..', '..', '..', 'test', 'fixtures', 'crush', 'bin');
+const maps = readdirSync(fixtures)
+  .filter((f) => f.endsWith('.bin') && !f.endsWith('.reenc.bin'))
+  .map((f) => f.slice(0, -4))
+  .sort();
+
+function firstDiff(a: string, b: string): string {
+  let i = 0;
+  while (i < a.length && a[i] === b[i]) i++;
+  return `first difference at ${i}: got ${JSON.stringify(a.slice(i, i + 60))}, want ${JSON.stringify(b.slice(i, i + 60))}`;
+}
+
+describe('crush/dump crushtool --dump', () => {
+  for (const name of maps) {
+    it(`${name}`, () => {
+      const m = decodeCrushMap(readFileSync(join(fixtures, name + '.bin')));
+      const want = readFileSync(join(fixtures, name + '.dump.json'), 'utf8');
+      const got = crushtoolDump(m);
+      assert.ok(got === want, firstDiff(got, want));
+      const compact = join(fixtures, name + '.dump-json.json');
+      if (existsSync(compact)) {
+        const gotJson = crushtoolDump(m, 'json');
+        const wantJson = readFileSync(compact, 'utf8');
+        assert.ok(gotJson === wantJson, firstDiff(gotJson, wantJson));
+      }
+    });
+  }
+
+  it('reports tunable profiles and minimum versions as crushtool did', () => {
+    const cases: [string, string, string][] = [
+      ['argonaut', 'argonaut', 'argonaut'],
+      ['bobtail', 'bobtail', 'bobtail'],
+      ['firefly', 'firefly', 'firefly'],
+      ['compat-weightset', 'hammer', 'hammer'],
+      ['classes', 'jewel', 'jewel'],
+      ['odd-tunables', 'unknown', 'jewel'],
+      ['algs', 'argonaut', 'hammer'],
+    ];
+    for (const [name, profile, version] of cases) {
+      const { crush } = decodeCrushMap(readFileSync(join(fixtures, name + '.bin')));
+      assert.equal(tunablesProfileName(crush), profile, name);
+      assert.equal(minRequiredVersion(crush), version, name);
+    }
+  });
+});
