@@ -133,3 +133,5 @@ EOF
 cc_lib bh "$tmp/bh.c" "$tmp/zalloc.c"
 "$tmp/bh" > "$out/builder-cases.json"
 
+# --- mapping fixtures recorded with crushtool ----------------------------------------------------
+node "$root/scripts/gen-core-maps.mjs"

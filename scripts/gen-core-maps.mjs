@@ -1,0 +1,501 @@
+// Generates the CRUSH mapping fixtures of test/fixtures/crush/core/maps/ with Ceph's crushtool.
+// For each map described below it writes:
+//   <name>.json      the map as tables (tunables, buckets with 16.16 weights, rules as step tuples,
+//                    choose_args) plus the list of tests; test/crush/mapper.test.ts builds the map
+//                    from these tables with tsceph's builder (nothing is parsed from crushtool text)
+//   <name>.txt       the same map in crushtool's text syntax
+//   <name>.out.gz    for every test: crushtool -i <bin> --test --show-mappings output, compacted to
+//                    one line per x ("a,b,c") under a "# rule R rep N weights K pool P" header
+// The script checks that crushtool compiled every weight exactly as tabled (via --dump) before
+// recording mappings. Usage: node scripts/gen-core-maps.mjs   (needs /usr/bin/crushtool)
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const outDir = join(root, 'test', 'fixtures', 'crush', 'core', 'maps');
+const MIN_X = 0;
+const MAX_X = 1023;
+
+// ---- deterministic pseudo-random numbers ---------------------------------------------------------
+let seed = 20261121;
+function rnd() {
+  seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+  return seed >>> 8;
+}
+
+// ---- tunable profiles (Pacific CrushWrapper::set_tunables_*) -------------------------------------
+const ALGS_LEGACY = (1 << 1) | (1 << 2) | (1 << 4);
+const ALGS_V4 = ALGS_LEGACY | (1 << 5);
+const PROFILES = {
+  legacy: [2, 5, 19, 0, 0, 0, 0, ALGS_LEGACY],
+  bobtail: [0, 0, 50, 1, 0, 0, 0, ALGS_LEGACY],
+  firefly: [0, 0, 50, 1, 1, 0, 0, ALGS_LEGACY],
+  hammer: [0, 0, 50, 1, 1, 0, 1, ALGS_V4],
+  jewel: [0, 0, 50, 1, 1, 1, 1, ALGS_V4],
+};
+const TUNABLE_NAMES = [
+  'choose_local_tries',
+  'choose_local_fallback_tries',
+  'choose_total_tries',
+  'chooseleaf_descend_once',
+  'chooseleaf_vary_r',
+  'chooseleaf_stable',
+  'straw_calc_version',
+  'allowed_bucket_algs',
+];
+function tunables(profile, overrides = {}) {
+  const t = Object.fromEntries(TUNABLE_NAMES.map((n, i) => [n, PROFILES[profile][i]]));
+  return { ...t, ...overrides };
+}
+
+const TYPES = [
+  [0, 'osd'],
+  [1, 'host'],
+  [2, 'rack'],
+  [3, 'root'],
+  [4, 'region'],
+];
+
+/**
+ * A root > racks > hosts > osds hierarchy. `alg` gives the algorithm per level; `w(dev)` the 16.16
+ * device weights; parents weigh the sum of their children. Returns { devices, buckets } with the
+ * buckets ordered children first.
+ */
+function hierarchy({ racks, hosts, osds, alg, w, firstDev = 0, devStep = 1 }) {
+  const buckets = [];
+  const devices = [];
+  let nextId = -1;
+  let dev = firstDev;
+  const rackItems = [];
+  for (let r = 0; r < racks; r++) {
+    const hostItems = [];
+    for (let h = 0; h < hosts; h++) {
+      const items = [];
+      for (let o = 0; o < osds; o++) {
+        devices.push(dev);
+        items.push([dev, w(dev)]);
+        dev += devStep;
+      }
+      const name = `host${r}-${h}`;
+      const id = nextId--;
+      const hostAlg = typeof alg.host === 'function' ? alg.host(r, h) : alg.host;
+      if (hostAlg === 'uniform') for (const it of items) it[1] = items[0][1];
+      buckets.push({ id, name, type: 1, alg: hostAlg, items });
+      hostItems.push([id, items.reduce((s, it) => s + it[1], 0)]);
+    }
+    const id = nextId--;
+    buckets.push({ id, name: `rack${r}`, type: 2, alg: alg.rack, items: hostItems });
+    rackItems.push([id, hostItems.reduce((s, it) => s + it[1], 0)]);
+  }
+  buckets.push({ id: nextId--, name: 'root', type: 3, alg: alg.root, items: rackItems });
+  return { devices, buckets };
+}
+
+function randomWeight(dev) {
+  const r = rnd() % 16;
+  if (r === 0) return 0;
+  if (r < 6) return 0x10000;
+  return 0x4000 + (rnd() % 0x3c000);
+}
+function tiedWeight(dev) {
+  return [0x10000, 0x10000, 0x20000, 0x8000, 0, 0x10000, 0x30000][dev % 7];
+}
+
+const rootOf = (m) => m.buckets[m.buckets.length - 1].id;
+const R = (id, name, type, steps, extra = {}) => ({ id, name, type, minSize: 1, maxSize: 10, steps, ...extra });
+
+// A few device reweight sets used with crushtool --weight (16.16 values that a float prints exactly).
+function reweights(devices, k) {
+  const out = {};
+  devices.forEach((d, i) => {
+    if ((i + k) % 5 === 0) out[d] = 0;
+    else if ((i + k) % 7 === 0) out[d] = 0x8000;
+    else if ((i + k) % 11 === 0) out[d] = 0x4000;
+    else if ((i + k) % 13 === 0) out[d] = 0xc000;
+  });
+  return out;
+}
+function manyOut(devices) {
+  const out = {};
+  devices.forEach((d, i) => {
+    if (i % 3 !== 0) out[d] = 0;
+  });
+  return out;
+}
+
+const maps = [];
+
+// A. straw2 with the jewel profile: firstn, indep, multi-level choose, partial takes, two emits.
+{
+  const h = hierarchy({ racks: 3, hosts: 3, osds: 4, alg: { host: 'straw2', rack: 'straw2', root: 'straw2' }, w: randomWeight });
+  const root = h.buckets[h.buckets.length - 1].id;
+  const rack0 = h.buckets.find((b) => b.name === 'rack0').id;
+  const rack1 = h.buckets.find((b) => b.name === 'rack1').id;
+  const m = {
+    name: 'straw2-jewel',
+    tunables: tunables('jewel'),
+    ...h,
+    rules: [
+      R(0, 'rep_host', 1, [['take', root], ['chooseleaf_firstn', 0, 1], ['emit']]),
+      R(1, 'ec_host', 3, [['take', root], ['chooseleaf_indep', 0, 1], ['emit']]),
+      R(2, 'rack_then_host', 1, [['take', root], ['choose_firstn', 2, 2], ['chooseleaf_firstn', 2, 1], ['emit']]),
+      R(3, 'ec_rack_osd', 3, [['take', root], ['choose_indep', 3, 2], ['choose_indep', 2, 0], ['emit']]),
+      R(4, 'rack0_osds', 1, [['take', rack0], ['choose_firstn', 0, 0], ['emit']]),
+      R(5, 'two_takes', 1, [['take', rack0], ['chooseleaf_firstn', 1, 1], ['emit'], ['take', rack1], ['chooseleaf_firstn', -1, 1], ['emit']]),
+    ],
+  };
+  m.tests = [];
+  for (const rule of [0, 1, 2, 3, 4, 5]) {
+    for (const rep of [1, 3, 6]) m.tests.push({ rule, rep, weights: {} });
+    m.tests.push({ rule, rep: 4, weights: reweights(h.devices, rule) });
+  }
+  maps.push(m);
+}
+
+// B/C. straw buckets with tied and zero weights under straw_calc_version 0 (legacy) and 1 (bobtail).
+for (const [name, profile, scv] of [
+  ['straw-v0-legacy', 'legacy', 0],
+  ['straw-v1-bobtail', 'bobtail', 1],
+  ['straw-v1-legacy', 'legacy', 1],
+]) {
+  const h = hierarchy({ racks: 2, hosts: 3, osds: 7, alg: { host: 'straw', rack: 'straw', root: 'straw' }, w: tiedWeight });
+  const root = rootOf(h);
+  maps.push({
+    name,
+    tunables: tunables(profile, { straw_calc_version: scv }),
+    ...h,
+    rules: [
+      R(0, 'rep_host', 1, [['take', root], ['chooseleaf_firstn', 0, 1], ['emit']]),
+      R(1, 'rep_osd', 1, [['take', root], ['choose_firstn', 0, 0], ['emit']]),
+      R(2, 'ec_host', 3, [['take', root], ['chooseleaf_indep', 0, 1], ['emit']]),
+    ],
+    tests: [0, 1, 2].flatMap((rule) => [
+      { rule, rep: 3, weights: {} },
+      { rule, rep: 5, weights: reweights(h.devices, rule + 1) },
+    ]),
+  });
+}
+
+// D. uniform hosts, list racks, tree root (firefly): the uniform permutation and its indep rank rule.
+{
+  const h = hierarchy({
+    racks: 3,
+    hosts: 3,
+    osds: 3,
+    alg: { host: 'uniform', rack: 'list', root: 'tree' },
+    w: (d) => 0x10000 * (1 + (d % 3)),
+  });
+  const root = rootOf(h);
+  maps.push({
+    name: 'uniform-list-tree-firefly',
+    tunables: tunables('firefly'),
+    ...h,
+    rules: [
+      R(0, 'rep_host', 1, [['take', root], ['chooseleaf_firstn', 0, 1], ['emit']]),
+      R(1, 'ec_host', 3, [['take', root], ['chooseleaf_indep', 0, 1], ['emit']]),
+      R(2, 'osds', 1, [['take', root], ['choose_firstn', 0, 0], ['emit']]),
+      R(3, 'ec_osds', 3, [['take', root], ['choose_indep', 0, 0], ['emit']]),
+    ],
+    tests: [0, 1, 2, 3].flatMap((rule) => [
+      { rule, rep: 3, weights: {} },
+      { rule, rep: 2, weights: {} },
+      { rule, rep: 4, weights: reweights(h.devices, rule + 2) },
+    ]),
+  });
+}
+
+// E. list and tree hosts (with zero weights and non-power-of-two sizes) under argonaut (= legacy).
+{
+  const h = hierarchy({
+    racks: 2,
+    hosts: 3,
+    osds: 5,
+    alg: { host: (r, hh) => (hh % 2 ? 'tree' : 'list'), rack: 'tree', root: 'list' },
+    w: (d) => (d % 6 === 5 ? 0 : 0x8000 + ((d * 7919) % 5) * 0x6000),
+  });
+  const root = rootOf(h);
+  maps.push({
+    name: 'list-tree-argonaut',
+    tunables: tunables('legacy'),
+    ...h,
+    rules: [
+      R(0, 'rep_host', 1, [['take', root], ['chooseleaf_firstn', 0, 1], ['emit']]),
+      R(1, 'ec_host', 3, [['take', root], ['chooseleaf_indep', 0, 1], ['emit']]),
+      R(2, 'osds', 1, [['take', root], ['choose_firstn', 0, 0], ['emit']]),
+    ],
+    tests: [0, 1, 2].flatMap((rule) => [
+      { rule, rep: 3, weights: {} },
+      { rule, rep: 4, weights: reweights(h.devices, rule + 3) },
+    ]),
+  });
+}
+
+// F. one straw2/straw hierarchy under each profile, also with two thirds of the devices out to force
+// retries (local retries and the permutation fallback under legacy, vary_r, stable, descend_once).
+for (const profile of ['legacy', 'bobtail', 'firefly', 'hammer', 'jewel']) {
+  const h = hierarchy({
+    racks: 2,
+    hosts: 4,
+    osds: 3,
+    alg: { host: 'straw2', rack: 'straw', root: 'straw2' },
+    w: (d) => 0x10000 + (d % 4) * 0x4000,
+  });
+  const root = rootOf(h);
+  maps.push({
+    name: `profile-${profile}`,
+    tunables: tunables(profile),
+    ...h,
+    rules: [
+      R(0, 'rep_host', 1, [['take', root], ['chooseleaf_firstn', 0, 1], ['emit']]),
+      R(1, 'ec_host', 3, [['take', root], ['chooseleaf_indep', 0, 1], ['emit']]),
+      R(2, 'rep_rack_host', 1, [['take', root], ['choose_firstn', 0, 2], ['chooseleaf_firstn', 2, 1], ['emit']]),
+    ],
+    tests: [0, 1, 2].flatMap((rule) => [
+      { rule, rep: 3, weights: {} },
+      { rule, rep: 5, weights: manyOut(h.devices) },
+      { rule, rep: 3, weights: reweights(h.devices, rule) },
+    ]),
+  });
+}
+
+// G. every set_* rule step, over a legacy and a jewel base.
+for (const profile of ['legacy', 'jewel']) {
+  const h = hierarchy({
+    racks: 2,
+    hosts: 3,
+    osds: 4,
+    alg: { host: 'straw2', rack: 'straw2', root: 'straw2' },
+    w: (d) => 0x10000 + (d % 3) * 0x8000,
+  });
+  const root = rootOf(h);
+  const leaf = (extra) => [...extra, ['take', root], ['chooseleaf_firstn', 0, 1], ['emit']];
+  maps.push({
+    name: `set-steps-${profile}`,
+    tunables: tunables(profile),
+    ...h,
+    rules: [
+      R(0, 'choose_tries', 1, leaf([['set_choose_tries', 3]])),
+      R(1, 'chooseleaf_tries', 1, leaf([['set_chooseleaf_tries', 2]])),
+      R(2, 'local_tries', 1, [['set_choose_local_tries', 1], ['take', root], ['choose_firstn', 0, 0], ['emit']]),
+      R(3, 'local_fallback', 1, [['set_choose_local_fallback_tries', 3], ['set_choose_local_tries', 0], ['take', root], ['choose_firstn', 0, 0], ['emit']]),
+      R(4, 'vary_r', 1, leaf([['set_chooseleaf_vary_r', profile === 'legacy' ? 1 : 0]])),
+      R(5, 'vary_r2', 1, leaf([['set_chooseleaf_vary_r', 2]])),
+      R(6, 'stable', 1, leaf([['set_chooseleaf_stable', profile === 'legacy' ? 1 : 0]])),
+      R(7, 'indep_tries', 3, [['set_choose_tries', 5], ['set_chooseleaf_tries', 3], ['take', root], ['chooseleaf_indep', 0, 1], ['emit']]),
+    ],
+    tests: [0, 1, 2, 3, 4, 5, 6, 7].flatMap((rule) => [
+      { rule, rep: 3, weights: {} },
+      { rule, rep: 4, weights: manyOut(h.devices) },
+    ]),
+  });
+}
+
+// H. holes: sparse device ids, named devices outside every bucket, an empty host, more replicas
+// than failure domains (short firstn results, CRUSH_ITEM_NONE holes in indep), a take of a device.
+{
+  const h = hierarchy({
+    racks: 1,
+    hosts: 3,
+    osds: 3,
+    alg: { host: 'straw2', rack: 'straw2', root: 'straw2' },
+    w: (d) => 0x10000,
+    firstDev: 1,
+    devStep: 3,
+  });
+  // an empty host under the rack, and devices nobody holds
+  const rack = h.buckets.find((b) => b.name === 'rack0');
+  h.buckets.splice(h.buckets.indexOf(rack), 0, { id: -20, name: 'emptyhost', type: 1, alg: 'straw2', items: [] });
+  rack.items.push([-20, 0]);
+  h.devices.push(40, 41);
+  const root = rootOf(h);
+  maps.push({
+    name: 'holes',
+    tunables: tunables('jewel'),
+    ...h,
+    rules: [
+      R(0, 'rep_host', 1, [['take', root], ['chooseleaf_firstn', 0, 1], ['emit']]),
+      R(1, 'ec_host', 3, [['take', root], ['chooseleaf_indep', 0, 1], ['emit']]),
+      R(2, 'ec_rack_host', 3, [['take', root], ['choose_indep', 2, 2], ['chooseleaf_indep', 2, 1], ['emit']]),
+      R(3, 'take_device', 1, [['take', 4], ['emit']]),
+      R(4, 'bad_type', 1, [['take', root], ['choose_firstn', 0, 4], ['emit']]),
+      R(5, 'ec_osds', 3, [['take', root], ['choose_indep', 0, 0], ['emit']]),
+    ],
+    tests: [0, 1, 2, 3, 4, 5].flatMap((rule) => [
+      { rule, rep: 5, weights: {} },
+      { rule, rep: 4, weights: { 1: 0, 4: 0x8000, 16: 0, 40: 0x10000 } },
+    ]),
+  });
+}
+
+// I. choose_args: straw2 weight sets by position and replacement ids. crushtool --test maps with the
+// default set (-1) even with --pool-id (which only hashes x with the pool), so the pool 1 set is
+// carried along but only the default set decides these mappings.
+{
+  const h = hierarchy({
+    racks: 2,
+    hosts: 3,
+    osds: 3,
+    alg: { host: 'straw2', rack: 'straw2', root: 'straw2' },
+    w: (d) => 0x10000,
+  });
+  const root = rootOf(h);
+  const byName = (n) => h.buckets.find((b) => b.name === n);
+  const ws = (b, f) => b.items.map((it, i) => f(i, it[1]));
+  const host00 = byName('host0-0');
+  const host11 = byName('host1-1');
+  const rack0 = byName('rack0');
+  const rootB = byName('root');
+  const chooseArgs = {
+    '-1': [
+      { bucketId: host00.id, weightSet: [ws(host00, (i) => 0x8000 * (i + 1)), ws(host00, (i) => 0x8000 * (3 - i))] },
+      { bucketId: host11.id, ids: host11.items.map((it) => it[0] + 100) },
+      { bucketId: rack0.id, weightSet: [ws(rack0, (i) => [0x10000, 0x30000, 0x8000][i])], ids: rack0.items.map((it) => it[0] - 50) },
+      {
+        bucketId: rootB.id,
+        weightSet: [ws(rootB, (i) => (i ? 0x40000 : 0x10000)), ws(rootB, (i) => (i ? 0x10000 : 0x40000)), ws(rootB, () => 0x20000)],
+      },
+    ],
+    1: [{ bucketId: rootB.id, weightSet: [ws(rootB, (i) => (i ? 0 : 0x10000))] }, { bucketId: host00.id, weightSet: [ws(host00, (i) => (i === 1 ? 0 : 0x10000))] }],
+  };
+  maps.push({
+    name: 'choose-args',
+    tunables: tunables('jewel'),
+    ...h,
+    chooseArgs,
+    rules: [
+      R(0, 'rep_host', 1, [['take', root], ['chooseleaf_firstn', 0, 1], ['emit']]),
+      R(1, 'ec_host', 3, [['take', root], ['chooseleaf_indep', 0, 1], ['emit']]),
+      R(2, 'osds', 1, [['take', root], ['choose_firstn', 0, 0], ['emit']]),
+    ],
+    tests: [0, 1, 2].flatMap((rule) => [
+      { rule, rep: 3, weights: {} },
+      { rule, rep: 4, weights: {}, pool: 1 },
+      { rule, rep: 3, weights: {}, pool: 2 },
+      { rule, rep: 3, weights: reweights(h.devices, 1) },
+    ]),
+  });
+}
+
+// ---- text rendering -------------------------------------------------------------------------------
+/** Exact decimal of a 16.16 value (terminates within 16 places). */
+function fixed(w) {
+  let s = (w / 65536).toFixed(16);
+  s = s.replace(/0+$/, '');
+  if (s.endsWith('.')) s += '0';
+  return s;
+}
+
+const STEP_TEXT = {
+  choose_firstn: (n, t) => `choose firstn ${n} type ${t}`,
+  choose_indep: (n, t) => `choose indep ${n} type ${t}`,
+  chooseleaf_firstn: (n, t) => `chooseleaf firstn ${n} type ${t}`,
+  chooseleaf_indep: (n, t) => `chooseleaf indep ${n} type ${t}`,
+};
+
+function renderText(m) {
+  const name = new Map();
+  for (const d of m.devices) name.set(d, `osd.${d}`);
+  for (const b of m.buckets) name.set(b.id, b.name);
+  const typeName = new Map(TYPES);
+  const L = ['# begin crush map'];
+  for (const n of TUNABLE_NAMES) L.push(`tunable ${n} ${m.tunables[n]}`);
+  L.push('', '# devices');
+  for (const d of [...m.devices].sort((a, b) => a - b)) L.push(`device ${d} osd.${d}`);
+  L.push('', '# types');
+  for (const [id, n] of TYPES) L.push(`type ${id} ${n}`);
+  L.push('', '# buckets');
+  for (const b of m.buckets) {
+    L.push(`${typeName.get(b.type)} ${b.name} {`, `\tid ${b.id}`, `\talg ${b.alg}`, '\thash 0');
+    for (const [it, w] of b.items) L.push(`\titem ${name.get(it)} weight ${fixed(w)}`);
+    L.push('}');
+  }
+  L.push('', '# rules');
+  for (const r of m.rules) {
+    L.push(`rule ${r.name} {`, `\tid ${r.id}`, `\ttype ${r.type === 1 ? 'replicated' : 'erasure'}`);
+    L.push(`\tmin_size ${r.minSize}`, `\tmax_size ${r.maxSize}`);
+    for (const [op, a1, a2] of r.steps) {
+      if (op === 'take') L.push(`\tstep take ${name.get(a1)}`);
+      else if (op === 'emit') L.push('\tstep emit');
+      else if (STEP_TEXT[op]) L.push(`\tstep ${STEP_TEXT[op](a1, typeName.get(a2) ?? `t${a2}`)}`);
+      else L.push(`\tstep ${op} ${a1}`);
+    }
+    L.push('}');
+  }
+  if (m.chooseArgs) {
+    L.push('', '# choose_args');
+    for (const [key, list] of Object.entries(m.chooseArgs)) {
+      // the text syntax takes the set id as unsigned 64-bit: -1 (the default set) is 2^64 - 1
+      L.push(`choose_args ${key === '-1' ? '18446744073709551615' : key} {`);
+      for (const a of list) {
+        L.push('  {', `    bucket_id ${a.bucketId}`);
+        if (a.weightSet) {
+          L.push('    weight_set [');
+          for (const ws of a.weightSet) L.push(`      [ ${ws.map(fixed).join(' ')} ]`);
+          L.push('    ]');
+        }
+        if (a.ids) L.push(`    ids [ ${a.ids.join(' ')} ]`);
+        L.push('  }');
+      }
+      L.push('}');
+    }
+  }
+  L.push('', '# end crush map', '');
+  return L.join('\n');
+}
+
+// ---- run ------------------------------------------------------------------------------------------
+function crushtool(args) {
+  return execFileSync('/usr/bin/crushtool', args, { encoding: 'utf8', maxBuffer: 1 << 28 });
+}
+
+mkdirSync(outDir, { recursive: true });
+const tmp = mkdtempSync(join(tmpdir(), 'core-maps-'));
+try {
+  for (const m of maps) {
+    const text = renderText(m);
+    const txt = join(outDir, `${m.name}.txt`);
+    writeFileSync(txt, text);
+    const bin = join(tmp, `${m.name}.bin`);
+    crushtool(['-c', txt, '-o', bin, '--enable-unsafe-tunables']);
+    // the compiled weights must be the tabled ones
+    const dump = JSON.parse(crushtool(['-i', bin, '--dump']));
+    for (const b of m.buckets) {
+      const db = dump.buckets.find((x) => x.id === b.id);
+      const got = db.items.map((it) => [it.id, it.weight]);
+      const want = b.alg === 'uniform' ? b.items.map((it) => [it[0], b.items[0][1]]) : b.items;
+      if (JSON.stringify(got) !== JSON.stringify(want)) {
+        throw new Error(`${m.name}: bucket ${b.name} compiled as ${JSON.stringify(got)}, tabled ${JSON.stringify(want)}`);
+      }
+    }
+    for (const n of TUNABLE_NAMES) {
+      if (dump.tunables[n] !== m.tunables[n]) throw new Error(`${m.name}: tunable ${n} is ${dump.tunables[n]}`);
+    }
+    const chunks = [];
+    for (const [k, t] of m.tests.entries()) {
+      const args = ['-i', bin, '--test', '--show-mappings', '--rule', String(t.rule), '--num-rep', String(t.rep)];
+      args.push('--min-x', String(MIN_X), '--max-x', String(MAX_X));
+      for (const [d, w] of Object.entries(t.weights)) args.push('--weight', d, fixed(w));
+      if (t.pool !== undefined) args.push('--pool-id', String(t.pool));
+      const out = crushtool(args).trim().split('\n');
+      chunks.push(`# test ${k} rule ${t.rule} rep ${t.rep}`);
+      let x = MIN_X;
+      for (const line of out) {
+        const mm = /^CRUSH rule (\d+) x (\d+) \[([-\d,]*)\]$/.exec(line);
+        if (!mm || Number(mm[2]) !== x) throw new Error(`${m.name}: unexpected line ${line}`);
+        chunks.push(mm[3]);
+        x++;
+      }
+      if (x !== MAX_X + 1) throw new Error(`${m.name}: ${x - MIN_X} mappings`);
+    }
+    writeFileSync(join(outDir, `${m.name}.out.gz`), gzipSync(chunks.join('\n') + '\n', { level: 9 }));
+    const desc = { ...m, types: TYPES, minX: MIN_X, maxX: MAX_X };
+    writeFileSync(join(outDir, `${m.name}.json`), JSON.stringify(desc) + '\n');
+    console.log(`${m.name}: ${m.tests.length} tests`);
+  }
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
+}
