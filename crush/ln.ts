@@ -174,3 +174,6 @@ export function crushLn(xin: number): number {
   // (LH + LL) >> 4, then add iexpon << 44
   return iexpon * 17592186044416 + Math.floor(lh / 16);
 }
+
+/** The raw tables, for tests. */
+export const LN_TABLES = { rhLh: RH_LH, ll: LL } as const;

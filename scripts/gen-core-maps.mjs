@@ -492,6 +492,22 @@ try {
       if (x !== MAX_X + 1) throw new Error(`${m.name}: ${x - MIN_X} mappings`);
     }
     writeFileSync(join(outDir, `${m.name}.out.gz`), gzipSync(chunks.join('\n') + '\n', { level: 9 }));
+    // the choose_tries histogram (crushtool --show-choose-tries) of every test, summed over all x
+    const tries = [];
+    for (const t of m.tests) {
+      const args = ['-i', bin, '--test', '--show-choose-tries', '--rule', String(t.rule), '--num-rep', String(t.rep)];
+      args.push('--min-x', String(MIN_X), '--max-x', String(MAX_X));
+      for (const [d, w] of Object.entries(t.weights)) args.push('--weight', d, fixed(w));
+      if (t.pool !== undefined) args.push('--pool-id', String(t.pool));
+      const hist = [];
+      for (const line of crushtool(args).trim().split('\n')) {
+        const mm = /^\s*(\d+):\s+(\d+)$/.exec(line);
+        if (!mm || Number(mm[1]) !== hist.length) throw new Error(`${m.name}: unexpected line ${line}`);
+        hist.push(Number(mm[2]));
+      }
+      tries.push(hist);
+    }
+    m.chooseTries = tries;
     const desc = { ...m, types: TYPES, minX: MIN_X, maxX: MAX_X };
     writeFileSync(join(outDir, `${m.name}.json`), JSON.stringify(desc) + '\n');
     console.log(`${m.name}: ${m.tests.length} tests`);

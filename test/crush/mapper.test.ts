@@ -23,6 +23,7 @@ interface MapDesc {
   rules: { id: number; name: string; type: number; minSize: number; maxSize: number; steps: (string | number)[][] }[];
   chooseArgs?: Record<string, { bucketId: number; weightSet?: number[][]; ids?: number[] }[]>;
   tests: { rule: number; rep: number; weights: Record<string, number>; pool?: number }[];
+  chooseTries: number[][];
   minX: number;
   maxX: number;
 }
@@ -113,6 +114,8 @@ describe('crush mapper against crushtool', () => {
       const work = new CrushWork(map, 16);
       const result = new Int32Array(16);
       for (const [k, t] of d.tests.entries()) {
+        const hist = new Uint32Array(map.chooseTotalTries + 1);
+        work.chooseTries = hist;
         const weights = new Uint32Array(map.maxDevices);
         for (let o = 0; o < map.maxDevices; o++) weights[o] = present.has(o) ? 0x10000 : 0;
         for (const [dev, w] of Object.entries(t.weights)) weights[Number(dev)] = w;
@@ -130,6 +133,8 @@ describe('crush mapper against crushtool', () => {
             assert.fail(`${name} test ${k} (rule ${t.rule} rep ${t.rep} pool ${pool}) x ${x}: got [${got}] want [${lines[x - d.minX]}]`);
           }
         }
+        // crushtool --show-choose-tries prints choose_total_tries buckets of the histogram
+        assert.deepEqual(Array.from(hist.subarray(0, map.chooseTotalTries)), d.chooseTries[k], `${name} test ${k}: choose_tries`);
       }
     });
   }
