@@ -1005,10 +1005,8 @@ function doAddBucket(
     cerr(`${me} bad bucket type: ${typeName}\n`);
     return -Errno.EINVAL;
   }
-  // addBucket returns the new (negative) id, or a negative errno: a bucket at that id tells which.
-  const r = cw.addBucket(0, 0, 0, type, [], []);
-  const id = r;
-  if (cw.getBucket(r) === null) {
+  const { ret: r, id } = cw.addBucket(0, 0, 0, type, [], []);
+  if (r < 0) {
     cerr(`${me} unable to add bucket: ${cppStrerror(r)}\n`);
     return r;
   }

@@ -90,10 +90,10 @@ export function buildCrushMap(numOsds: number, layers: BuildLayer[], sinks: Buil
         weight = (weight + lowerWeights[lowerPos]!) | 0;
         lowerPos++;
       }
-      const id = cw.addBucket(0, alg, CRUSH_HASH_DEFAULT, type, items, weights);
-      if (cw.getBucket(id) === null) {
-        sinks.stderr(` Couldn't add bucket: ${cppStrerror(id)}\n`);
-        return id & 0xff;
+      const { ret, id } = cw.addBucket(0, alg, CRUSH_HASH_DEFAULT, type, items, weights);
+      if (ret < 0) {
+        sinks.stderr(` Couldn't add bucket: ${cppStrerror(ret)}\n`);
+        return ret & 0xff;
       }
       const name = l.size ? bucketName(l.name, i) : cBytes(l.name, 19);
       cw.setItemName(id, name);

@@ -96,6 +96,7 @@ export function formatFloatG(value: number, precision = 6): string {
   if (Number.isNaN(value)) return value < 0 ? '-nan' : 'nan';
   if (!Number.isFinite(value)) return value < 0 ? '-inf' : 'inf';
   if (value === 0) return Object.is(value, -0) ? '-0' : '0';
+  value = tieToEven(value, precision);
   const exp = roundedExponent(value, precision);
   if (exp < -4 || exp >= precision) {
     const s = value.toExponential(precision - 1);
@@ -108,6 +109,23 @@ export function formatFloatG(value: number, precision = 6): string {
   }
   return stripZeros(value.toFixed(precision - 1 - exp));
 }
+
+/**
+ * JS rounds exact decimal ties away from zero; glibc's printf rounds them to even. When `value` sits
+ * exactly halfway and the kept digit is even, step to the neighbouring double toward zero, which
+ * then rounds down as printf would.
+ */
+function tieToEven(value: number, precision: number): number {
+  const digits = Math.abs(value).toExponential(precision + 40);
+  const mant = digits.slice(0, digits.indexOf('e')).replace('.', '');
+  if (mant[precision] !== '5' || !/^0*$/.test(mant.slice(precision + 1))) return value;
+  if (Number(mant[precision - 1]) % 2 !== 0) return value;
+  tieScratch[0] = value;
+  tieBits[0] -= 1n;
+  return tieScratch[0];
+}
+const tieScratch = new Float64Array(1);
+const tieBits = new BigInt64Array(tieScratch.buffer);
 
 function roundedExponent(value: number, precision: number): number {
   const s = Math.abs(value).toExponential(precision - 1);

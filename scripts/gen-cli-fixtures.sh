@@ -48,3 +48,13 @@ while IFS=$'\t' read -r name args; do
   done
 done < "$fix/cases.txt"
 echo "cases: $(ls "$fix/cases" | wc -l)"
+
+# C's printf("%g") of float32 values, for the tester's number formatting (glibc, through bash's
+# printf builtin): "value<TAB>formatted", values written with 17 significant digits (exact doubles).
+node -e '
+const vals = [0, 1, -1, 0.25, 26.08695652173913, 1.3043478260869565, 341.3333333333333, 2/3, 1e-5, 1.5e-4,
+  123456, 1234567, 999999.5, 9999995, 0.1, 100000, 1e6, 1e7, 3.4e38, 1e-38, 0.000123456789, 5e-5, 12345.678,
+  0.979492, 1003/1024, 10071/10240, 1/3, 3.5, 7.25, 2.6087, 0.5, 1.5, 2.5, 1234565, 1234575, 12345650,
+  -1234565, 2 ** -16, 0.0001, 65536.5, 1048576.5];
+for (const v of vals) console.log(Math.fround(v).toPrecision(17));
+' | while read -r v; do printf '%s\t%g\n' "$v" "$v"; done > "$fix/printf-g.txt"
