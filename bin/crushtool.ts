@@ -14,6 +14,9 @@ import { buildCrushMap, BuildLayer } from '../crush/build.js';
 import { CrushWrapper } from '../crush/wrapper.js';
 import { decodeCrushMap, encodeCrushMap } from '../crush/encoding.js';
 import { crushtoolDump } from '../crush/dump.js';
+import { CrushCompileError, compileCrushMap } from '../crush/compiler.js';
+import { decompileCrushMap } from '../crush/decompiler.js';
+import { crushtoolTree } from '../crush/tree.js';
 import {
   crushCompare,
   crushTest,
@@ -22,15 +25,6 @@ import {
   testerDeviceWeight,
 } from '../crush/tester.js';
 import { ArgCursor, ExitNow, atof, atoi } from './argparse.js';
-
-// The text compiler is loaded on first use (and may still be missing from a partial tree).
-const compilerModule = '../crush/compiler.js';
-interface CompilerModule {
-  compileCrushMap(
-    text: string,
-    opts: { filename: string; unsafeTunables: boolean; verbose: number; log: (s: string) => void },
-  ): CrushWrapper;
-}
 
 /** Where crushtool's bytes go; the defaults are the process's own streams and directory. */
 export interface CrushtoolIo {
@@ -724,12 +718,17 @@ async function run(args: string[], io: CrushtoolIo): Promise<number> {
       return exitStatus(-Errno.ENOENT);
     }
     try {
-      const { compileCrushMap } = (await import(compilerModule)) as CompilerModule;
-      cw = compileCrushMap(text, { filename: srcfn, unsafeTunables, verbose, log: cerr });
+      // Ceph's compiler refuses unsafe tunables unless told; ours takes whatever the text says.
+      void unsafeTunables;
+      cw = compileCrushMap(text, { filename: srcfn });
     } catch (e) {
-      if (e instanceof CephError || (e instanceof Error && e.name === 'CrushCompileError')) {
-        const msg = e.message.endsWith('\n') ? e.message : e.message + '\n';
-        cerr(msg);
+      if (e instanceof CrushCompileError) {
+        cerr(e.crushtoolMessage);
+        // Where Ceph's compiler trips an assertion, crushtool dies with SIGABRT.
+        return e.crushtoolAborts ? 134 : 1;
+      }
+      if (e instanceof CephError) {
+        cerr(e.message.endsWith('\n') ? e.message : `${e.message}\n`);
         return 1;
       }
       throw e;
@@ -898,7 +897,6 @@ async function run(args: string[], io: CrushtoolIo): Promise<number> {
     for (const [k, val] of loc) cout(`${k}\t${val}\n`);
   }
   if (tree) {
-    const { crushtoolTree } = await import('../crush/tree.js');
     cout(crushtoolTree(cw));
   }
   if (bucketTree) {
@@ -911,7 +909,6 @@ async function run(args: string[], io: CrushtoolIo): Promise<number> {
   if (dump) cout(crushtoolDump(cw, dumpFormat));
 
   if (decompile) {
-    const { decompileCrushMap } = await import('../crush/decompiler.js');
     const text = decompileCrushMap(cw);
     if (outfn !== '') {
       try {

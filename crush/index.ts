@@ -13,6 +13,7 @@ export * from './hash.js';
 export * from './mapper.js';
 export * from './builder.js';
 export * from './wrapper.js';
+export * from './compiler.js';
 export * from './decompiler.js';
 export * from './encoding.js';
 export * from './dump.js';
