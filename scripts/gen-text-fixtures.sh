@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Regenerates the crushtool text-format fixtures under test/fixtures/crush/text/ with Ceph's own
+# crushtool (Pacific 16.2). Inputs are hand-written; outputs are what crushtool makes of them:
+#   maps/NAME.txt   -> maps/NAME.expected      crushtool -d of crushtool -c NAME.txt
+#   bad/NAME.txt    -> bad/NAME.expected-err   "rc=N" then crushtool -c's stderr ("abort" if it crashes)
+#   edits/edits.list (name, base map, crushtool edit flags) ->
+#                      edits/NAME.expected     crushtool -d of (crushtool -i base --FLAGS -o out)
+#                      edits/NAME.expected-err "rc=N" then stderr, when crushtool refuses the edit
+# Usage: bash scripts/gen-text-fixtures.sh
+set -euo pipefail
+cd "$(dirname "$0")/../test/fixtures/crush/text"
+command -v crushtool >/dev/null || { echo "crushtool (Ceph 16.2) is required" >&2; exit 1; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+for f in maps/*.txt; do
+  n=${f%.txt}
+  crushtool -c "$f" -o "$tmp/m.bin"
+  crushtool -d "$tmp/m.bin" > "$n.expected"
+done
+
+cd bad
+for f in *.txt; do
+  n=${f%.txt}
+  rc=0
+  crushtool -c "$f" -o "$tmp/b.bin" 2> "$tmp/err" || rc=$?
+  if [ "$rc" -eq 134 ] || [ "$rc" -eq 139 ]; then
+    printf 'rc=%s\nabort\n' "$rc" > "$n.expected-err"
+  else
+    { printf 'rc=%s\n' "$rc"; cat "$tmp/err"; } > "$n.expected-err"
+  fi
+done
+cd ..
+
+# edits.list: NAME <tab> BASE-MAP <tab> crushtool flags (split on spaces)
+while IFS=$'\t' read -r name base flags; do
+  case "$name" in ''|'#'*) continue ;; esac
+  crushtool -c "maps/$base.txt" -o "$tmp/base.bin"
+  rm -f "edits/$name.expected" "edits/$name.expected-err"
+  rc=0
+  # shellcheck disable=SC2086
+  crushtool -i "$tmp/base.bin" $flags -o "$tmp/out.bin" > /dev/null 2> "$tmp/err" || rc=$?
+  if [ "$rc" -eq 0 ]; then
+    crushtool -d "$tmp/out.bin" > "edits/$name.expected"
+  elif [ "$rc" -eq 134 ] || [ "$rc" -eq 139 ]; then
+    printf 'rc=%s\nabort\n' "$rc" > "edits/$name.expected-err"
+  else
+    { printf 'rc=%s\n' "$rc"; cat "$tmp/err"; } > "edits/$name.expected-err"
+  fi
+done < edits/edits.list
+echo "text fixtures regenerated"
