@@ -380,6 +380,30 @@ for (const profile of ['legacy', 'jewel']) {
   });
 }
 
+// J. odd tunables outside every profile, and a firefly map holding straw2 buckets (profile and minimum
+// required version disagree); mappings under many failures exercise the odd retry counts.
+for (const [name, t, alg] of [
+  ['tunables-custom', { ...tunables('jewel'), choose_local_tries: 1, choose_local_fallback_tries: 2, choose_total_tries: 7, chooseleaf_descend_once: 0, chooseleaf_vary_r: 2, chooseleaf_stable: 0 }, 'straw2'],
+  ['tunables-firefly-straw2', tunables('firefly', { straw_calc_version: 1 }), 'straw2'],
+  ['tunables-hammer-uniform', tunables('hammer', { straw_calc_version: 0 }), 'list'],
+]) {
+  const h = hierarchy({ racks: 2, hosts: 3, osds: 3, alg: { host: alg, rack: 'straw2', root: 'straw2' }, w: (d) => 0x10000 });
+  const root = rootOf(h);
+  maps.push({
+    name,
+    tunables: t,
+    ...h,
+    rules: [
+      R(0, 'rep_host', 1, [['take', root], ['chooseleaf_firstn', 0, 1], ['emit']]),
+      R(1, 'rep_osd', 1, [['take', root], ['choose_firstn', 0, 0], ['emit']]),
+    ],
+    tests: [0, 1].flatMap((rule) => [
+      { rule, rep: 3, weights: {} },
+      { rule, rep: 4, weights: manyOut(h.devices) },
+    ]),
+  });
+}
+
 // ---- text rendering -------------------------------------------------------------------------------
 /** Exact decimal of a 16.16 value (terminates within 16 places). */
 function fixed(w) {
@@ -508,10 +532,15 @@ try {
       tries.push(hist);
     }
     m.chooseTries = tries;
+    m.dumpTunables = dump.tunables; // crushtool --dump's "tunables" section, in order
     const desc = { ...m, types: TYPES, minX: MIN_X, maxX: MAX_X };
     writeFileSync(join(outDir, `${m.name}.json`), JSON.stringify(desc) + '\n');
     console.log(`${m.name}: ${m.tests.length} tests`);
   }
+  // the tunables a fresh CrushWrapper gets (set_tunables_default), as crushtool --build leaves them
+  const built = join(tmp, 'built.bin');
+  crushtool(['--build', '--num_osds', '2', '-o', built, 'host', 'straw2', '1', 'root', 'straw2', '0']);
+  writeFileSync(join(outDir, '..', 'build-default-tunables.json'), JSON.stringify(JSON.parse(crushtool(['-i', built, '--dump'])).tunables) + '\n');
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }
