@@ -146,11 +146,284 @@ export class JSONFormatter implements Formatter {
   }
 }
 
-/** Ceph's Formatter::create for the formats implemented here; null for others (xml, table). */
+/** Ceph's xml_stream_escaper: the five XML entities, and control bytes but tab and newline as &#xNN;. */
+export function escapeXml(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (!/[<>&'"\x00-\x08\x0b-\x1f\x7f]/.test(s)) return s;
+  let out = '';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x3c) out += '&lt;';
+    else if (c === 0x26) out += '&amp;';
+    else if (c === 0x3e) out += '&gt;';
+    else if (c === 0x27) out += '&apos;';
+    else if (c === 0x22) out += '&quot;';
+    else if ((c < 0x20 && c !== 0x09 && c !== 0x0a) || c === 0x7f) out += '&#x' + c.toString(16).padStart(2, '0') + ';';
+    else out += s[i];
+  }
+  return out;
+}
+
+/** Ceph's XMLFormatter: one element per section and value, one space of indent per level when pretty. */
+export class XMLFormatter implements Formatter {
+  protected out = '';
+  protected readonly sections: string[] = [];
+
+  constructor(
+    readonly pretty: boolean,
+    private readonly lowercased = false,
+    private readonly underscored = true,
+  ) {}
+
+  reset(): void {
+    this.out = '';
+    this.sections.length = 0;
+  }
+
+  flush(): string {
+    let s = this.out;
+    if (this.pretty) s += '\n';
+    this.out = '';
+    return s;
+  }
+
+  protected elementName(name: string): string {
+    let e = name;
+    if (this.underscored) e = e.replace(/ /g, '_');
+    if (this.lowercased) e = e.toLowerCase();
+    return e;
+  }
+
+  protected printSpaces(): void {
+    if (this.pretty) this.out += ' '.repeat(this.sections.length);
+  }
+
+  protected endLine(): void {
+    if (this.pretty) this.out += '\n';
+  }
+
+  private openSection(name: string): void {
+    this.printSpaces();
+    const e = this.elementName(name);
+    this.out += '<' + e + '>';
+    this.endLine();
+    this.sections.push(e);
+  }
+
+  openObjectSection(name: string): void {
+    this.openSection(name);
+  }
+
+  openArraySection(name: string): void {
+    this.openSection(name);
+  }
+
+  closeSection(): void {
+    const e = this.sections.pop();
+    if (e === undefined) throw new Error('tsceph assertion failed: XMLFormatter.closeSection with no open section');
+    this.printSpaces();
+    this.out += '</' + e + '>';
+    this.endLine();
+  }
+
+  protected value(name: string, text: string): void {
+    const e = this.elementName(name);
+    this.printSpaces();
+    this.out += '<' + e + '>' + text + '</' + e + '>';
+    this.endLine();
+  }
+
+  dumpUnquoted(name: string, text: string): void {
+    this.value(name, escapeXml(text));
+  }
+
+  dumpInt(name: string, v: number | bigint): void {
+    this.value(name, formatInteger(v));
+  }
+
+  dumpUnsigned(name: string, v: number | bigint): void {
+    this.value(name, formatInteger(v));
+  }
+
+  dumpFloat(name: string, v: number): void {
+    this.value(name, formatDoubleG(v, 17));
+  }
+
+  dumpString(name: string, s: string): void {
+    this.value(name, escapeXml(s));
+  }
+
+  dumpBool(name: string, b: boolean): void {
+    this.value(name, b ? 'true' : 'false');
+  }
+
+  dumpNull(name: string): void {
+    this.value(name, 'null');
+  }
+}
+
+/** Ceph's HTMLFormatter: XML sections, values as "<li>name: value</li>" (floats with 6 digits). */
+export class HTMLFormatter extends XMLFormatter {
+  protected override value(name: string, text: string): void {
+    this.printSpaces();
+    this.out += '<li>' + name + ': ' + text + '</li>';
+    this.endLine();
+  }
+
+  override dumpFloat(name: string, v: number): void {
+    this.value(name, formatDoubleG(v, 6));
+  }
+}
+
+/**
+ * Ceph's TableFormatter: every value becomes a column named by its enclosing sections (innermost
+ * first) and a per-name counter, printed as one boxed table, or as key::NAME="VALUE" pairs (table-kv).
+ */
+export class TableFormatter implements Formatter {
+  private rows: [string, string][][] = [];
+  private readonly sectionNames: string[] = [];
+  private sectionOpen = 0;
+  private readonly sectionCount = new Map<string, number>();
+  private columnSize: number[] = [];
+
+  constructor(readonly keyval = false) {}
+
+  reset(): void {
+    this.rows = [];
+    this.sectionNames.length = 0;
+    this.sectionOpen = 0;
+    this.sectionCount.clear();
+    this.columnSize = [];
+  }
+
+  openObjectSection(name: string): void {
+    this.sectionNames.push(name);
+    this.sectionOpen++;
+  }
+
+  openArraySection(name: string): void {
+    this.openObjectSection(name);
+  }
+
+  closeSection(): void {
+    this.sectionOpen--;
+    const last = this.sectionNames.pop();
+    if (last !== undefined) this.sectionCount.set(last, 0);
+  }
+
+  private rowIndex(name: string): number {
+    if (this.rows.length === 0) this.rows.push([]);
+    let i = this.rows.length - 1;
+    const row = this.rows[i]!;
+    if (row.length > 0 && row[0]![0] === name) {
+      this.rows.push([]);
+      i++;
+    }
+    return i;
+  }
+
+  private sectionName(name: string): string {
+    let t = name;
+    for (const s of this.sectionNames) t = s + ':' + t;
+    if (this.sectionOpen) {
+      const n = this.sectionCount.get(t) ?? 0;
+      this.sectionCount.set(t, n + 1);
+      return `${t}[${n}]`;
+    }
+    return t;
+  }
+
+  private add(name: string, text: string): void {
+    const i = this.rowIndex(name);
+    this.rows[i]!.push([this.sectionName(name), text]);
+  }
+
+  dumpUnquoted(name: string, text: string): void {
+    this.add(name, text);
+  }
+  dumpInt(name: string, v: number | bigint): void {
+    this.add(name, formatInteger(v));
+  }
+  dumpUnsigned(name: string, v: number | bigint): void {
+    this.add(name, formatInteger(v));
+  }
+  dumpFloat(name: string, v: number): void {
+    this.add(name, formatDoubleG(v, 17));
+  }
+  dumpString(name: string, s: string): void {
+    this.add(name, s);
+  }
+  dumpBool(name: string, b: boolean): void {
+    this.add(name, b ? 'true' : 'false');
+  }
+  dumpNull(name: string): void {
+    this.add(name, 'null');
+  }
+
+  flush(): string {
+    const size = [...this.columnSize];
+    for (const row of this.rows) {
+      for (let j = 0; j < row.length; j++) {
+        while (size.length < row.length) size.push(0);
+        size.length = row.length; // Ceph resizes the sizes to each row's length
+        const [k, v] = row[j]!;
+        if (v.length > size[j]!) size[j] = v.length;
+        if (k.length > size[j]!) size[j] = k.length;
+      }
+    }
+    let needHeader = size.length !== this.columnSize.length;
+    if (!needHeader) for (let i = 0; i < size.length; i++) if (size[i] !== this.columnSize[i]) needHeader = true;
+    this.columnSize = size;
+    let out = '';
+    const rule = (row: [string, string][]): string => {
+      let l = '+';
+      for (let j = 0; j < row.length; j++) l += '-'.repeat(size[j]! + 3) + '+';
+      return l + '\n';
+    };
+    this.rows.forEach((row, i) => {
+      if (i === 0 && needHeader && !this.keyval) {
+        out += rule(row) + '|';
+        for (let j = 0; j < row.length; j++) out += ' ' + row[j]![0].padEnd(size[j]! + 2) + '|';
+        out += '\n' + rule(row);
+      }
+      if (!this.keyval) out += '|';
+      for (let j = 0; j < row.length; j++) {
+        const [k, v] = row[j]!;
+        if (this.keyval) out += `key::${k}="${v}" `;
+        else out += ' ' + v.padEnd(size[j]! + 2) + '|';
+      }
+      out += '\n';
+      if (!this.keyval && i === this.rows.length - 1) out += rule(row);
+    });
+    this.rows = [];
+    return out;
+  }
+}
+
+/**
+ * Ceph's Formatter::create: json, json-pretty, xml, xml-pretty, html, html-pretty, table, table-kv;
+ * an unknown type uses `fallback` if given, else null.
+ */
 export function createFormatter(type: string, defaultType = 'json-pretty', fallback = ''): Formatter | null {
   const t = type === '' ? defaultType : type;
-  if (t === 'json') return new JSONFormatter(false);
-  if (t === 'json-pretty') return new JSONFormatter(true);
+  switch (t) {
+    case 'json':
+      return new JSONFormatter(false);
+    case 'json-pretty':
+      return new JSONFormatter(true);
+    case 'xml':
+      return new XMLFormatter(false);
+    case 'xml-pretty':
+      return new XMLFormatter(true);
+    case 'html':
+      return new HTMLFormatter(false);
+    case 'html-pretty':
+      return new HTMLFormatter(true);
+    case 'table':
+      return new TableFormatter(false);
+    case 'table-kv':
+      return new TableFormatter(true);
+  }
   if (fallback !== '') return createFormatter(fallback, '', '');
   return null;
 }

@@ -33,7 +33,6 @@ import {
   CrushNames,
   CrushRule,
   CrushRuleStep,
-  DEFAULT_CHOOSE_ARGS,
   legacyTunables,
 } from './types.js';
 
@@ -570,4 +569,4 @@ function finalizeMaxDevices(crush: CrushMap, names: CrushNames): void {
   crush.maxDevices = max;
 }
 
-export { DEFAULT_CHOOSE_ARGS };
+

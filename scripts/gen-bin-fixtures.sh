@@ -4,7 +4,7 @@
 #   NAME.dump.json  `crushtool -i NAME.bin --dump`
 #   NAME.tree.txt   `crushtool -i NAME.bin --tree`
 #   NAME.reenc.bin  only where it differs from NAME.bin: what crushtool writes after decoding NAME.bin
-#   NAME.dump-json.json  for a few maps, `--dump -f json`
+#   NAME.dump-FORMAT.out  for a few maps, `--dump -f FORMAT` in Ceph's other formats
 # Sources: src/*.txt compiled with `crushtool -c`, maps made with `crushtool --build`, maps edited
 # with crushtool's modification and tunable flags, and legacy encodings (a map cut where older Ceph
 # encoders stopped) with NAME.reenc.bin = what crushtool writes after decoding that legacy map.
@@ -12,7 +12,7 @@
 set -euo pipefail
 CRUSHTOOL=${CRUSHTOOL:-/usr/bin/crushtool}
 cd "$(dirname "$0")/../test/fixtures/crush/bin"
-rm -f ./*.bin ./*.dump.json ./*.tree.txt
+rm -f ./*.bin ./*.dump.json ./*.tree.txt ./*.out
 
 views() { # NAME: write the dump and tree of NAME.bin
   "$CRUSHTOOL" -i "$1.bin" --dump > "$1.dump.json"
@@ -104,7 +104,9 @@ for bin in *.bin; do
     if cmp -s "$bin" "$name.reenc.bin"; then rm "$name.reenc.bin"; fi
   fi
 done
-for name in classes chooseargs compat-weightset rules; do
-  "$CRUSHTOOL" -i "$name.bin" --dump -f json > "$name.dump-json.json"
+for name in classes chooseargs compat-weightset rules empty; do
+  for format in json xml xml-pretty html html-pretty table table-kv; do
+    "$CRUSHTOOL" -i "$name.bin" --dump -f "$format" > "$name.dump-$format.out"
+  done
 done
 echo "wrote $(ls ./*.bin | wc -l) binaries to $(pwd)"

@@ -5,7 +5,20 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Align, JSONFormatter, TextTable, createFormatter, escapeJson, formatDoubleG, formatFixed } from '../../common/formatter.js';
+import {
+  Align,
+  Formatter,
+  HTMLFormatter,
+  JSONFormatter,
+  TableFormatter,
+  TextTable,
+  XMLFormatter,
+  createFormatter,
+  escapeJson,
+  escapeXml,
+  formatDoubleG,
+  formatFixed,
+} from '../../common/formatter.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const fixtures = join(here, '..', '..', '..', 'test', 'fixtures', 'crush', 'bin');
@@ -60,7 +73,7 @@ describe('common/formatter JSONFormatter', () => {
       '{"types":[{"type_id":0,"name":"osd"},{"type_id":1,"name":"host"},{"type_id":11,"name":"root"}],' +
         '"rules":[],"choose_args":{"7":[{"bucket_id":-2,"weight_set":[[0.12298583984375,0.45599365234375]]}]}}',
     );
-    const compact = readFileSync(join(fixtures, 'chooseargs.dump-json.json'), 'utf8');
+    const compact = readFileSync(join(fixtures, 'chooseargs.dump-json.out'), 'utf8');
     assert.ok(compact.includes('"7":[{"bucket_id":-2,"weight_set":[[0.12298583984375,0.45599365234375]]}]'));
     assert.ok(compact.includes('"types":[{"type_id":0,"name":"osd"},{"type_id":1,"name":"host"},{"type_id":11,"name":"root"}]'));
   });
@@ -89,11 +102,65 @@ describe('common/formatter JSONFormatter', () => {
     assert.equal(f.flush(), '{"k":"v\\"","b":false,"n":null,"u":18446744073709551615,"i":-5}');
   });
 
-  it('createFormatter picks json or json-pretty and falls back', () => {
+  it('createFormatter picks the format by name and falls back', () => {
     assert.ok((createFormatter('json') as JSONFormatter).pretty === false);
     assert.ok((createFormatter('', 'json-pretty') as JSONFormatter).pretty === true);
-    assert.equal(createFormatter('xml', 'json', ''), null);
+    assert.ok(createFormatter('xml-pretty') instanceof XMLFormatter);
+    assert.ok(createFormatter('html') instanceof HTMLFormatter);
+    assert.ok(createFormatter('table-kv') instanceof TableFormatter);
+    assert.equal(createFormatter('bogus', 'json', ''), null);
     assert.ok((createFormatter('bogus', 'json', 'json-pretty') as JSONFormatter).pretty === true);
+  });
+});
+
+describe('common/formatter XML, HTML and table (crushtool --dump -f FORMAT of empty.bin)', () => {
+  function writeEmptyTypes(f: Formatter): void {
+    f.openObjectSection('crush_map');
+    f.openArraySection('types');
+    for (const [id, name] of [[0, 'osd'], [1, 'host']] as const) {
+      f.openObjectSection('type');
+      f.dumpInt('type_id', id);
+      f.dumpString('name', name);
+      f.closeSection();
+    }
+    f.closeSection();
+    f.openArraySection('buckets');
+    f.closeSection();
+    f.closeSection();
+  }
+  it('xml and xml-pretty', () => {
+    const compact = readFileSync(join(fixtures, 'empty.dump-xml.out'), 'utf8');
+    const f = new XMLFormatter(false);
+    writeEmptyTypes(f);
+    const all = f.flush();
+    const types = all.slice(all.indexOf('<types>'), all.indexOf('</crush_map>'));
+    assert.ok(compact.includes(types), types);
+    const p = new XMLFormatter(true);
+    writeEmptyTypes(p);
+    const pretty = readFileSync(join(fixtures, 'empty.dump-xml-pretty.out'), 'utf8');
+    const got = p.flush();
+    const typesPretty = got.slice(got.indexOf(' <types>'), got.indexOf(' <buckets>'));
+    assert.ok(pretty.includes(typesPretty + ' <buckets>\n </buckets>\n'), typesPretty);
+    assert.equal(escapeXml(`a<b>&'"\x01\t`), 'a&lt;b&gt;&amp;&apos;&quot;&#x01;\t');
+  });
+  it('html-pretty', () => {
+    const f = new HTMLFormatter(true);
+    writeEmptyTypes(f);
+    const got = f.flush();
+    const want = readFileSync(join(fixtures, 'empty.dump-html-pretty.out'), 'utf8');
+    assert.ok(want.includes(got.slice(got.indexOf(' <types>'), got.indexOf(' <buckets>'))));
+    assert.ok(got.includes('   <li>type_id: 1</li>\n   <li>name: host</li>\n'));
+  });
+  it('table-kv names each value by its sections and a counter', () => {
+    const f = new TableFormatter(true);
+    writeEmptyTypes(f);
+    assert.equal(
+      f.flush(),
+      'key::type:types:crush_map:type_id[0]="0" key::type:types:crush_map:name[0]="osd" ' +
+        'key::type:types:crush_map:type_id[1]="1" key::type:types:crush_map:name[1]="host" \n',
+    );
+    const want = readFileSync(join(fixtures, 'empty.dump-table-kv.out'), 'utf8');
+    assert.ok(want.includes('key::type:types:crush_map:type_id[0]="0" key::type:types:crush_map:name[0]="osd" key::type:types:crush_map:type_id[1]="1" key::type:types:crush_map:name[1]="host" '));
   });
 });
 

@@ -1,4 +1,4 @@
-// Proves crush/dump.ts prints exactly what `crushtool -i MAP --dump` prints (json-pretty and json), for
+// Proves crush/dump.ts prints exactly what `crushtool -i MAP --dump [-f FORMAT]` prints (every format), for
 // every binary in test/fixtures/crush/bin, whose dumps scripts/gen-bin-fixtures.sh recorded with crushtool.
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -27,11 +27,12 @@ describe('crush/dump crushtool --dump', () => {
       const want = readFileSync(join(fixtures, name + '.dump.json'), 'utf8');
       const got = crushtoolDump(m);
       assert.ok(got === want, firstDiff(got, want));
-      const compact = join(fixtures, name + '.dump-json.json');
-      if (existsSync(compact)) {
-        const gotJson = crushtoolDump(m, 'json');
-        const wantJson = readFileSync(compact, 'utf8');
-        assert.ok(gotJson === wantJson, firstDiff(gotJson, wantJson));
+      for (const format of ['json', 'xml', 'xml-pretty', 'html', 'html-pretty', 'table', 'table-kv']) {
+        const path = join(fixtures, `${name}.dump-${format}.out`);
+        if (!existsSync(path)) continue;
+        const gotOther = crushtoolDump(m, format);
+        const wantOther = readFileSync(path, 'utf8');
+        assert.ok(gotOther === wantOther, `${format}: ${firstDiff(gotOther, wantOther)}`);
       }
     });
   }
