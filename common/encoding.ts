@@ -246,8 +246,10 @@ export class Decoder {
   pos: number;
   /** What is being decoded, for messages ("crush map"). */
   label: string;
-  /** Where inside it, for messages ("bucket -3"); '' for the top level. */
+  /** Where inside it, for messages ("bucket"); '' for the top level. See setContext. */
   context = '';
+  /** A number printed after `context` ("bucket -3"), or NaN for none. */
+  contextId = NaN;
   private readonly buf: Buffer;
   private readonly end: number;
   private readonly structEnds = new Int32Array(STRUCT_DEPTH_MAX);
@@ -280,8 +282,22 @@ export class Decoder {
     return this.limit() - this.pos;
   }
 
+  /**
+   * Say where the following reads are, for error messages: setContext('bucket', -3) makes a failed
+   * read of 'items' report "bucket -3 items". Stores the parts; the text is built only on error.
+   */
+  setContext(context: string, id = NaN): void {
+    this.context = context;
+    this.contextId = id;
+  }
+
+  private contextText(): string {
+    if (!this.context) return '';
+    return Number.isNaN(this.contextId) ? this.context + ' ' : `${this.context} ${this.contextId} `;
+  }
+
   private where(what: string): string {
-    return this.context ? `${this.label}: ${this.context} ${what}` : `${this.label}: ${what}`;
+    return `${this.label}: ${this.contextText()}${what}`;
   }
 
   /** Raise the truncation error for `what` needing `n` bytes. */
@@ -289,7 +305,7 @@ export class Decoder {
     const left = Math.max(0, this.limit() - this.pos);
     throw new CephError(
       'EIO',
-      `${this.label}: truncated reading ${this.context ? this.context + ' ' : ''}${what}` +
+      `${this.label}: truncated reading ${this.contextText()}${what}` +
         ` (need ${n} bytes at offset ${this.pos}, ${left} left)`,
     );
   }
@@ -427,7 +443,7 @@ export class Decoder {
     if (minElemBytes > 0 && n > (this.limit() - this.pos) / minElemBytes) {
       throw new CephError(
         'EIO',
-        `${this.label}: truncated reading ${this.context ? this.context + ' ' : ''}${what}` +
+        `${this.label}: truncated reading ${this.contextText()}${what}` +
           ` (count ${n} needs at least ${n * minElemBytes} bytes at offset ${this.pos},` +
           ` ${this.limit() - this.pos} left)`,
       );
@@ -445,8 +461,9 @@ export class Decoder {
    * than `supportedV` and a length past the end of the data. Pair with decodeFinish().
    */
   decodeStart(supportedV: number, what: string): number {
-    const structV = this.u8(what + ' struct_v');
-    const compat = this.u8(what + ' struct_compat');
+    if (this.limit() - this.pos < 6) this.truncated(`${what} struct header`, 6);
+    const structV = this.buf[this.pos]!;
+    const compat = this.buf[this.pos + 1]!;
     if (compat > supportedV) {
       this.malformed(
         what,
@@ -454,8 +471,9 @@ export class Decoder {
           ` (struct_v ${structV}); this encoding needs a newer decoder`,
       );
     }
-    const len = this.u32(what + ' struct_len');
-    if (len > this.limit() - this.pos) this.truncated(what + ' body', len);
+    const len = this.buf.readUInt32LE(this.pos + 2);
+    this.pos += 6;
+    if (len > this.limit() - this.pos) this.truncated(`${what} body`, len);
     if (this.structDepth >= STRUCT_DEPTH_MAX) this.malformed(what, `structs nested deeper than ${STRUCT_DEPTH_MAX}`);
     this.structEnds[this.structDepth++] = this.pos + len;
     return structV;

@@ -232,7 +232,7 @@ export function decodeCrushMap(buf: Uint8Array): CrushMapWithNames {
 
 /** Decode from a Decoder positioned at the map (for embedding in an OSDMap); reads to its end. */
 export function decodeCrushMapFrom(d: Decoder): CrushMapWithNames {
-  d.context = '';
+  d.setContext('');
   const magic = d.u32('magic');
   if (magic !== CRUSH_MAGIC) {
     d.pos -= 4;
@@ -255,13 +255,13 @@ export function decodeCrushMapFrom(d: Decoder): CrushMapWithNames {
   for (let i = 0; i < maxBuckets; i++) {
     crush.buckets[i] = decodeBucket(d, i);
   }
-  d.context = '';
+  d.setContext('');
   d.checkCount(maxRules, 4, 'rules');
   crush.rules = new Array<CrushRule | null>(maxRules).fill(null);
   for (let i = 0; i < maxRules; i++) {
     crush.rules[i] = decodeRule(d, i);
   }
-  d.context = '';
+  d.setContext('');
 
   decodeIntStringMap(d, names.typeMap, 'type names');
   decodeIntStringMap(d, names.nameMap, 'item names');
@@ -303,7 +303,7 @@ export function decodeCrushMapFrom(d: Decoder): CrushMapWithNames {
   if (!d.atEnd()) decodeChooseArgs(d, crush, names);
   // Anything after this is from a newer encoder (Reef's msr tunables); Pacific ignores it.
   d.pos += d.remaining;
-  d.context = '';
+  d.setContext('');
 
   validateBucketGraph(d, crush);
   tidyChooseArgs(crush, names);
@@ -313,7 +313,7 @@ export function decodeCrushMapFrom(d: Decoder): CrushMapWithNames {
 
 function decodeBucket(d: Decoder, index: number): CrushBucket | null {
   const id0 = -1 - index;
-  d.context = `bucket ${id0}`;
+  d.setContext('bucket', id0);
   const algPrefix = d.u32('alg');
   if (algPrefix === 0) return null;
   if (algPrefix < BucketAlg.Uniform || algPrefix > BucketAlg.Straw2) {
@@ -397,7 +397,7 @@ function decodeBucket(d: Decoder, index: number): CrushBucket | null {
 const EMPTY_U32 = new Uint32Array(0);
 
 function decodeRule(d: Decoder, ruleno: number): CrushRule | null {
-  d.context = `rule ${ruleno}`;
+  d.setContext('rule', ruleno);
   const present = d.u32('present flag');
   if (present === 0) return null;
   const len = d.u32('len');
@@ -434,9 +434,9 @@ function decodeChooseArgs(d: Decoder, crush: CrushMap, names: CrushNames): void 
   const maxBuckets = crush.buckets.length;
   const n = d.count('choose_args', 12);
   for (let i = 0; i < n; i++) {
-    d.context = '';
+    d.setContext('');
     const key = d.s64('choose_args id');
-    d.context = `choose_args ${key}`;
+    d.setContext('choose_args', key);
     const map: CrushChooseArgMap = new Array<CrushChooseArg | null>(maxBuckets).fill(null);
     const size = d.count('bucket count', 12);
     for (let j = 0; j < size; j++) {
@@ -445,7 +445,7 @@ function decodeChooseArgs(d: Decoder, crush: CrushMap, names: CrushNames): void 
         d.pos -= 4;
         d.malformed('bucket index', `bucket index ${bucketIndex} is not below max_buckets ${maxBuckets}`);
       }
-      d.context = `choose_args ${key} bucket ${-1 - bucketIndex}`;
+      d.setContext(`choose_args ${key} bucket`, -1 - bucketIndex);
       const positions = d.count('weight_set positions', 4);
       const weightSet: Uint32Array[] = [];
       for (let k = 0; k < positions; k++) {
@@ -469,7 +469,7 @@ function decodeChooseArgs(d: Decoder, crush: CrushMap, names: CrushNames): void 
     }
     names.chooseArgs.set(key, map);
   }
-  d.context = '';
+  d.setContext('');
 }
 
 /** Refuse bucket items that name missing buckets, and cycles (the tree walkers would never end). */
@@ -480,7 +480,7 @@ function validateBucketGraph(d: Decoder, crush: CrushMap): void {
     for (let j = 0; j < b.size; j++) {
       const item = b.items[j]!;
       if (item < 0 && (-1 - item >= n || !crush.buckets[-1 - item])) {
-        d.context = `bucket ${b.id}`;
+        d.setContext('bucket', b.id);
         d.malformed('items', `item ${item} is not an existing bucket`);
       }
     }
@@ -509,7 +509,7 @@ function validateBucketGraph(d: Decoder, crush: CrushMap): void {
       if (item >= 0) continue;
       const child = -1 - item;
       if (state[child] === 1) {
-        d.context = `bucket ${b.id}`;
+        d.setContext('bucket', b.id);
         d.malformed('items', `item ${item} makes a cycle`);
       }
       if (state[child] === 0) {
@@ -519,7 +519,7 @@ function validateBucketGraph(d: Decoder, crush: CrushMap): void {
       }
     }
   }
-  d.context = '';
+  d.setContext('');
 }
 
 /**

@@ -110,6 +110,8 @@ describe('common/encoding Decoder', () => {
     d.context = 'bucket -3';
     throwsCeph(() => d.u32('items'), 'EIO', /^crush map: truncated reading bucket -3 items \(need 4 bytes at offset 0, 2 left\)$/);
     assert.equal(d.pos, 0, 'a failed read does not move the position');
+    d.setContext('rule', 7);
+    throwsCeph(() => d.u32('len'), 'EIO', /^crush map: truncated reading rule 7 len /);
   });
 
   it('refuses string lengths and element counts the data cannot hold', () => {
