@@ -154,10 +154,30 @@ function decompileChooseArgs(cw: CrushWrapper, key: number, cmap: CrushChooseArg
   out.push('}\n');
 }
 
-/** The `crushtool -d` text of a map. Throws CephError where crushtool's decompile fails. */
+/**
+ * The `crushtool -d` text of a map. Where Ceph's decompiler gives up half way (a cycle of buckets, a
+ * rule taking an item that has no name) crushtool still prints what it wrote so far and exits 0; so do
+ * we: the text stops at the same byte. decompileCrushMapResult() also says why it stopped.
+ */
 export function decompileCrushMap(cw: CrushWrapper): string {
+  return decompileCrushMapResult(cw).text;
+}
+
+/** The decompiled text and, when Ceph's decompiler would stop early, the error it stopped on. */
+export function decompileCrushMapResult(cw: CrushWrapper): { text: string; error: CephError | null } {
+  const out: string[] = [];
+  try {
+    decompileInto(cw, out);
+    return { text: out.join(''), error: null };
+  } catch (e) {
+    if (!(e instanceof CephError)) throw e;
+    return { text: out.join(''), error: e };
+  }
+}
+
+function decompileInto(cw: CrushWrapper, out: string[]): void {
   const m = cw.crush;
-  const out: string[] = ['# begin crush map\n'];
+  out.push('# begin crush map\n');
   const i32 = (v: number): number => v | 0;
   if (i32(m.chooseLocalTries) !== 2) out.push(`tunable choose_local_tries ${i32(m.chooseLocalTries)}\n`);
   if (i32(m.chooseLocalFallbackTries) !== 5) {
@@ -228,12 +248,13 @@ export function decompileCrushMap(cw: CrushWrapper): string {
           out.push('\tstep noop\n');
           break;
         case RuleOp.Take: {
+          out.push('\tstep take ');
           const split = cw.splitIdClass(s.arg1);
           if (split.ret < 0) {
-            throw new CephError('EINVAL', `rule ${i} takes item ${s.arg1}, which has no name`);
+            throw new CephError(split.ret === -22 ? 'EINVAL' : 'ENOENT', `rule ${i} takes item ${s.arg1}, which has no name`);
           }
           let item = s.arg1;
-          let l = '\tstep take ';
+          let l = '';
           if (split.cls >= 0) item = split.id;
           l += itemName(cw, item);
           if (split.cls >= 0) {
@@ -290,5 +311,4 @@ export function decompileCrushMap(cw: CrushWrapper): string {
     }
   }
   out.push('\n# end crush map\n');
-  return out.join('');
 }
