@@ -378,6 +378,14 @@ export class Decoder {
     return v;
   }
 
+  /** A full-width u64 as two u32 halves written to out[index] (low) and out[index + 1] (high). */
+  u64Halves(what: string, out: Uint32Array, index = 0): void {
+    if (this.pos + 8 > this.limit()) this.truncated(what, 8);
+    out[index] = this.buf.readUInt32LE(this.pos);
+    out[index + 1] = this.buf.readUInt32LE(this.pos + 4);
+    this.pos += 8;
+  }
+
   /** A full-width u64 as a bigint (feature masks). */
   u64Big(what: string): bigint {
     if (this.pos + 8 > this.limit()) this.truncated(what, 8);
@@ -436,6 +444,25 @@ export class Decoder {
     const n = this.u32(what);
     this.checkCount(n, minElemBytes, what);
     return n;
+  }
+
+  /** A list: u32 count then elements read by `each` (each taking at least `minElemBytes`). */
+  list<T>(what: string, minElemBytes: number, each: (d: this, i: number) => T): T[] {
+    const n = this.count(what, minElemBytes);
+    const out = new Array<T>(n);
+    for (let i = 0; i < n; i++) out[i] = each(this, i);
+    return out;
+  }
+
+  /** A std::map: u32 count then key/value pairs (each pair taking at least `minPairBytes`). */
+  map<K, V>(what: string, minPairBytes: number, key: (d: this) => K, value: (d: this, k: K) => V): Map<K, V> {
+    const n = this.count(what, minPairBytes);
+    const out = new Map<K, V>();
+    for (let i = 0; i < n; i++) {
+      const k = key(this);
+      out.set(k, value(this, k));
+    }
+    return out;
   }
 
   /** Refuse `n` elements of at least `minElemBytes` each when fewer bytes remain. */

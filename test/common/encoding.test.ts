@@ -145,6 +145,20 @@ describe('common/encoding Decoder', () => {
     throwsCeph(() => d.decodeStart(1, 'x'), 'EIO', /truncated reading x body/);
   });
 
+  it('reads lists, maps and u64 halves', () => {
+    const e = new Encoder();
+    e.list([3, 1, 2], (enc, v) => enc.u16(v));
+    e.map(new Map([[2, 'b'], [1, 'a']]), (enc, k) => enc.s32(k), (enc, v) => enc.string(v));
+    e.u64Parts(0xffffffff, 0x80000000);
+    const d = new Decoder(e.toBuffer(), 'x');
+    assert.deepEqual(d.list('l', 2, (dd) => dd.u16('v')), [3, 1, 2]);
+    assert.deepEqual([...d.map('m', 8, (dd) => dd.s32('k'), (dd) => dd.string('v'))], [[1, 'a'], [2, 'b']]);
+    const halves = new Uint32Array(2);
+    d.u64Halves('f', halves);
+    assert.deepEqual([...halves], [0xffffffff, 0x80000000]);
+    throwsCeph(() => new Decoder(Buffer.from('0a000000', 'hex'), 'x').list('l', 2, (dd) => dd.u16('v')), 'EIO', /count 10/);
+  });
+
   it('works over a plain Uint8Array and a sub-range', () => {
     const u = new Uint8Array([9, 9, 1, 0, 0, 0, 9]);
     const d = new Decoder(u, 'x', 2, 6);
