@@ -24,6 +24,13 @@ const TWO48 = 281474976710656;
 const PERM_R0 = 0xffff; // perm_n marker: only perm[0] is valid (the r = 0 shortcut)
 
 /**
+ * crush_ln(u) - 2^48 for every 16-bit u, computed once (512 KiB): straw2's draw numerator. Each entry
+ * is an integer in [-2^48, 0], exact in a double.
+ */
+const LN_DRAW = new Float64Array(0x10000);
+for (let u = 0; u < 0x10000; u++) LN_DRAW[u] = crushLn(u) - TWO48;
+
+/**
  * Ceph's crush_work: the caller-owned workspace for crushDoRule. It holds the per-bucket permutation
  * state of bucket_perm_choose and the three result-sized vectors crush_do_rule juggles. Make one per
  * map (and per thread of use); crushDoRule reinitialises the permutation state on every call, as Ceph
@@ -195,8 +202,7 @@ function straw2Choose(b: CrushBucket, x: number, r: number, arg: CrushChooseArg 
     const w = weights[i]!;
     let draw: number;
     if (w !== 0) {
-      const u = crushHash32_3(x, ids[i]!, r) & 0xffff;
-      draw = Math.trunc((crushLn(u) - TWO48) / (w | 0));
+      draw = Math.trunc(LN_DRAW[crushHash32_3(x, ids[i]!, r) & 0xffff]! / (w | 0));
     } else {
       draw = -Infinity;
     }
