@@ -12,7 +12,7 @@
 set -euo pipefail
 CRUSHTOOL=${CRUSHTOOL:-/usr/bin/crushtool}
 cd "$(dirname "$0")/../test/fixtures/crush/bin"
-rm -f ./*.bin ./*.dump.json ./*.tree.txt ./*.out
+rm -f ./*.bin ./*.dump.json ./*.tree.txt ./*.out ./random-*.txt
 
 views() { # NAME: write the dump and tree of NAME.bin
   "$CRUSHTOOL" -i "$1.bin" --dump > "$1.dump.json"
@@ -28,6 +28,21 @@ done
 # Its choose_args section is the last 80 bytes: s64 id, u32 count, 3 bucket entries (24+24+20 bytes).
 size=$(stat -c %s compat-weightset.bin)
 printf '\xff\xff\xff\xff\xff\xff\xff\xff' | dd of=compat-weightset.bin bs=1 seek=$((size - 80)) conv=notrunc status=none
+
+# Random maps (scripts/gen-random-crush-maps.py, fixed seeds): the first 12 that crushtool compiles.
+tmp=$(mktemp -d)
+python3 ../../../../scripts/gen-random-crush-maps.py 0 40 "$tmp"
+kept=0
+for seed in $(seq 0 39); do
+  [ "$kept" -ge 12 ] && break
+  if "$CRUSHTOOL" -c "$tmp/random-$seed.txt" -o "random-$seed.bin" >/dev/null 2>&1; then
+    kept=$((kept + 1))
+    cp "$tmp/random-$seed.txt" "random-$seed.txt"
+  else
+    rm -f "random-$seed.bin"
+  fi
+done
+rm -rf "$tmp"
 
 # 2. crushtool --build
 "$CRUSHTOOL" --build --num_osds 12 host straw2 3 rack straw2 2 root straw2 0 -o build-straw2.bin 2>/dev/null
