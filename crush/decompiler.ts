@@ -10,7 +10,7 @@
 import { CephError } from '../common/errors.js';
 import { bucketAlgName, getBucketItemWeight } from './builder.js';
 import { BucketAlg, CRUSH_LEGACY_ALLOWED_BUCKET_ALGS, CrushBucket, CrushChooseArgMap, RuleOp } from './types.js';
-import { CrushWrapper, sortedKeys } from './wrapper.js';
+import { CrushWrapper, chooseArgsIdString, chooseArgsKeys, sortedKeys } from './wrapper.js';
 
 /**
  * "%.3f" of (float)w / (float)0x10000 for a weight held in a C int, with glibc's exact
@@ -124,7 +124,7 @@ function decompileBucket(cw: CrushWrapper, cur: number, states: Map<number, Dcb>
 }
 
 function decompileChooseArgs(cw: CrushWrapper, key: number, cmap: CrushChooseArgMap, out: string[]): void {
-  out.push(`choose_args ${key} {\n`);
+  out.push(`choose_args ${chooseArgsIdString(key)} {\n`);
   for (let i = 0; i < cmap.length; i++) {
     const arg = cmap[i];
     if (!arg) continue;
@@ -306,7 +306,7 @@ function decompileInto(cw: CrushWrapper, out: string[]): void {
 
   if (cw.names.chooseArgs.size > 0) {
     out.push('\n# choose_args\n');
-    for (const key of sortedKeys(cw.names.chooseArgs)) {
+    for (const key of chooseArgsKeys(cw.names.chooseArgs)) {
       decompileChooseArgs(cw, key, cw.names.chooseArgs.get(key)!, out);
     }
   }

@@ -115,6 +115,19 @@ export function sortedKeys<V>(m: ReadonlyMap<number, V>): number[] {
   return [...m.keys()].sort((a, b) => a - b);
 }
 
+/**
+ * choose_args keys in Pacific's order: the map is keyed by int64 (-1 is the compat set), so negative
+ * ids come first, although the decompiler prints them as uint64.
+ */
+export function chooseArgsKeys(m: ReadonlyMap<number, unknown>): number[] {
+  return sortedKeys(m);
+}
+
+/** A choose_args id as crushtool -d prints it (as a uint64). */
+export function chooseArgsIdString(id: number): string {
+  return id < 0 ? BigInt.asUintN(64, BigInt(id)).toString() : String(id);
+}
+
 function locMap(loc: CrushLocation): Map<string, string> {
   if (loc instanceof Map) return new Map(loc as ReadonlyMap<string, string>);
   return new Map(Object.entries(loc as Record<string, string>));
@@ -585,7 +598,7 @@ export class CrushWrapper {
     }
     const pos = -1 - id;
     const size = items.length;
-    for (const key of sortedKeys(this.names.chooseArgs)) {
+    for (const key of chooseArgsKeys(this.names.chooseArgs)) {
       const cmap = this.names.chooseArgs.get(key)!;
       while (cmap.length < this.crush.buckets.length) cmap.push(null);
       if (size > 0) {
@@ -606,7 +619,7 @@ export class CrushWrapper {
   bucketAddItem(b: CrushBucket, item: number, weight: number): number {
     const r = bucketAddItemCompat(this.crush, b, item, weight);
     if (r < 0) return r;
-    for (const key of sortedKeys(this.names.chooseArgs)) {
+    for (const key of chooseArgsKeys(this.names.chooseArgs)) {
       const arg = this.names.chooseArgs.get(key)![-1 - b.id];
       if (!arg) continue;
       for (let j = 0; j < arg.weightSet.length; j++) {
@@ -633,7 +646,7 @@ export class CrushWrapper {
     if (position === b.size) return -Errno.ENOENT;
     const r = crushBucketRemoveItem(this.crush, b, item);
     if (r < 0) return r;
-    for (const key of sortedKeys(this.names.chooseArgs)) {
+    for (const key of chooseArgsKeys(this.names.chooseArgs)) {
       const arg = this.names.chooseArgs.get(key)![-1 - b.id];
       if (!arg) continue;
       for (let j = 0; j < arg.weightSet.length; j++) {
@@ -656,7 +669,7 @@ export class CrushWrapper {
     if (adjustWeightSets) {
       let position = 0;
       for (; position < b.size; position++) if (b.items[position] === item) break;
-      for (const key of sortedKeys(this.names.chooseArgs)) {
+      for (const key of chooseArgsKeys(this.names.chooseArgs)) {
         const arg = this.names.chooseArgs.get(key)![-1 - b.id];
         if (!arg) continue;
         for (const ws of arg.weightSet) if (position < ws.length) ws[position] = weight >>> 0;
@@ -825,7 +838,7 @@ export class CrushWrapper {
       }
     }
     // keep the weight sets of the parents summing to this bucket's weight-set totals
-    for (const key of sortedKeys(this.names.chooseArgs)) {
+    for (const key of chooseArgsKeys(this.names.chooseArgs)) {
       const cmap = this.names.chooseArgs.get(key)!;
       const arg = cmap[-1 - bucketId];
       if (!arg || arg.weightSet.length === 0) continue;
@@ -867,7 +880,7 @@ export class CrushWrapper {
       if (id >= 0) continue;
       const b = this.getBucket(id)!;
       crushReweightBucket(this.crush, b);
-      for (const key of sortedKeys(this.names.chooseArgs)) {
+      for (const key of chooseArgsKeys(this.names.chooseArgs)) {
         this.reweightChooseArgsBucket(b, this.names.chooseArgs.get(key)!);
       }
     }
@@ -969,7 +982,7 @@ export class CrushWrapper {
    * mis-sized weight sets. Ceph runs this when it decodes a map.
    */
   updateChooseArgs(): void {
-    for (const key of sortedKeys(this.names.chooseArgs)) {
+    for (const key of chooseArgsKeys(this.names.chooseArgs)) {
       const cmap = this.names.chooseArgs.get(key)!;
       while (cmap.length < this.crush.buckets.length) cmap.push(null);
       const positions = this.getChooseArgsPositions(cmap);
@@ -1415,7 +1428,7 @@ export class CrushWrapper {
     cb.set(deviceClass, clone);
 
     // weight sets for the clone, from the original's
-    for (const key of sortedKeys(this.names.chooseArgs)) {
+    for (const key of chooseArgsKeys(this.names.chooseArgs)) {
       const cmap = this.names.chooseArgs.get(key)!;
       while (cmap.length < this.crush.buckets.length) cmap.push(null);
       const o = cmap[-1 - originalId];

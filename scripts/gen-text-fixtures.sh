@@ -3,6 +3,7 @@
 # crushtool (Pacific 16.2). Inputs are hand-written; outputs are what crushtool makes of them:
 #   maps/NAME.txt   -> maps/NAME.expected      crushtool -d of crushtool -c NAME.txt
 #   bad/NAME.txt    -> bad/NAME.expected-err   "rc=N" then crushtool -c's stderr ("abort" if it crashes)
+#   ../bin/NAME.bin -> decoded/NAME.expected  crushtool -d of the encoding fixtures (decode + decompile)
 #   edits/edits.list (name, base map, crushtool edit flags) ->
 #                      edits/NAME.expected     crushtool -d of (crushtool -i base --FLAGS -o out)
 #                      edits/NAME.expected-err "rc=N" then stderr, when crushtool refuses the edit
@@ -32,6 +33,13 @@ for f in *.txt; do
 done
 cd ..
 
+# the binary maps of the encoding fixtures, as crushtool decompiles them
+mkdir -p decoded
+for f in ../bin/*.bin; do
+  n=$(basename "${f%.bin}")
+  crushtool -d "$f" > "decoded/$n.expected" 2> /dev/null || rm -f "decoded/$n.expected"
+done
+
 # edits.list: NAME <tab> BASE-MAP <tab> crushtool flags (split on spaces)
 while IFS=$'\t' read -r name base flags; do
   case "$name" in ''|'#'*) continue ;; esac
@@ -45,7 +53,8 @@ while IFS=$'\t' read -r name base flags; do
   elif [ "$rc" -eq 134 ] || [ "$rc" -eq 139 ]; then
     printf 'rc=%s\nabort\n' "$rc" > "edits/$name.expected-err"
   else
-    { printf 'rc=%s\n' "$rc"; cat "$tmp/err"; } > "edits/$name.expected-err"
+    # drop Ceph's timestamped debug log lines; keep what crushtool itself says
+    { printf 'rc=%s\n' "$rc"; grep -Ev '^[0-9]{4}-[0-9]{2}-[0-9]{2}T' "$tmp/err" || true; } > "edits/$name.expected-err"
   fi
 done < edits/edits.list
 echo "text fixtures regenerated"

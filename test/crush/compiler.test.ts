@@ -41,6 +41,8 @@ describe('crush text compiler', () => {
     for (const f of names(mapsDir)) {
       const want = readFileSync(join(mapsDir, f.replace(/\.txt$/, '.expected')), 'utf8');
       if (want.includes('# WARNING')) continue; // crushtool says itself this will not recompile the same
+      // choose_args ids print as uint64 but parse as int: crushtool -c refuses its own output ("-1 duplicated")
+      if (/^choose_args \d{10,}/m.test(want)) continue;
       it(f, () => {
         const again = decompileCrushMap(compileCrushMap(want));
         if (lossy.has(f)) assert.equal(decompileCrushMap(compileCrushMap(again)), again);

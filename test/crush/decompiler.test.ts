@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readdirSync } from 'node:fs';
 import { compileCrushMap } from '../../crush/compiler.js';
+import { decodeCrushMap } from '../../crush/encoding.js';
 import { decompileCrushMap, decompileCrushMapResult, formatFixedpoint } from '../../crush/decompiler.js';
 import { BucketAlg, RuleOp, RuleType } from '../../crush/types.js';
 import { CrushWrapper } from '../../crush/wrapper.js';
@@ -12,6 +14,18 @@ const root = join(fileURLToPath(new URL('.', import.meta.url)), '../../../test/f
 const fixture = (p: string): string => readFileSync(join(root, p), 'utf8');
 
 describe('crush text decompiler', () => {
+  describe('binary maps crushtool wrote decompile as crushtool -d prints them', () => {
+    const decoded = join(root, 'decoded');
+    for (const f of readdirSync(decoded).filter((n) => n.endsWith('.expected')).sort()) {
+      const name = f.replace(/\.expected$/, '');
+      it(name, () => {
+        const bin = readFileSync(join(root, '../bin', `${name}.bin`));
+        const cw = CrushWrapper.from(decodeCrushMap(bin));
+        assert.equal(decompileCrushMap(cw), readFileSync(join(decoded, f), 'utf8'));
+      });
+    }
+  });
+
   it('prints weights as crushtool does (%.3f of a float, ties to even)', () => {
     // the weights.txt fixture: osd.0..9 of host w were given these weights, crushtool printed these
     const given = [0x1000, 0x3000, 6553, 100 * 0x10000, 0x8000, 5 * 0x10000, 0x14000, 0, 1, 6553593];
