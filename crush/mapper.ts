@@ -152,6 +152,7 @@ function mulHi32(h: number, w: number): number {
 function treeChoose(b: CrushBucket, x: number, r: number): number {
   const nw = b.nodeWeights;
   let n = b.numNodes >> 1;
+  if (n === 0) return b.items[0]!; // a corrupt num_nodes; Ceph would never leave the loop
   while (!(n & 1)) {
     const t = mulHi32(crushHash32_4(x, n, r, b.id), nw[n]!);
     const half = (n & -n) >>> 1; // 1 << (height(n) - 1)
@@ -292,6 +293,7 @@ function chooseFirstn(
 ): number {
   let count = outSize;
   let item = 0;
+  const maxDescents = map.buckets.length;
   for (let rep = stable ? 0 : outpos; rep < numrep && count > 0; rep++) {
     let ftotal = 0;
     let skipRep = false;
@@ -300,6 +302,7 @@ function chooseFirstn(
       retryDescent = false;
       let inb = bucket;
       let flocal = 0;
+      let descents = 0;
       let retryBucket: boolean;
       do {
         let collide = false;
@@ -321,6 +324,11 @@ function chooseFirstn(
           const itemtype = itemType(map, item);
           if (itemtype !== type) {
             if (item >= 0 || -1 - item >= map.buckets.length || itemtype < 0) {
+              skipRep = true;
+              break;
+            }
+            if (++descents > maxDescents) {
+              // only a cyclic (corrupt) map descends this far; Ceph would loop forever
               skipRep = true;
               break;
             }
@@ -405,6 +413,7 @@ function chooseIndep(
   chooseArgs: CrushChooseArgMap | null,
 ): void {
   const endpos = outpos + left;
+  const maxDescents = map.buckets.length;
   for (let rep = outpos; rep < endpos; rep++) {
     out[outBase + rep] = CRUSH_ITEM_UNDEF;
     if (out2 !== null) out2[out2Base + rep] = CRUSH_ITEM_UNDEF;
@@ -414,6 +423,7 @@ function chooseIndep(
     for (let rep = outpos; rep < endpos; rep++) {
       if (out[outBase + rep] !== CRUSH_ITEM_UNDEF) continue;
       let inb = bucket;
+      let descents = 0;
       for (;;) {
         // the rank depends on the position, also in nested calls
         let r = rep + parentR;
@@ -431,6 +441,13 @@ function chooseIndep(
         const itemtype = itemType(map, item);
         if (itemtype !== type) {
           if (item >= 0 || -1 - item >= map.buckets.length || itemtype < 0) {
+            out[outBase + rep] = CRUSH_ITEM_NONE;
+            if (out2 !== null) out2[out2Base + rep] = CRUSH_ITEM_NONE;
+            left--;
+            break;
+          }
+          if (++descents > maxDescents) {
+            // only a cyclic (corrupt) map descends this far; Ceph would loop forever
             out[outBase + rep] = CRUSH_ITEM_NONE;
             if (out2 !== null) out2[out2Base + rep] = CRUSH_ITEM_NONE;
             left--;

@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
-import { addRule, crushCreate, makeRule } from '../../crush/builder.js';
+import { addBucket, addRule, crushCreate, finalize, makeBucket, makeRule } from '../../crush/builder.js';
 import { crushHash32_2 } from '../../crush/hash.js';
 import { CrushWork, crushDoRule, crushFindRule } from '../../crush/mapper.js';
-import { CRUSH_ITEM_NONE } from '../../crush/types.js';
+import { BucketAlg, CRUSH_ITEM_NONE, RuleOp } from '../../crush/types.js';
 import { buildMap, loadMapDesc, mapNames, mapsDir } from './core-maps.js';
 
 
@@ -63,6 +63,23 @@ describe('crush mapper against crushtool', () => {
       }
     });
   }
+
+  it('gives up instead of hanging on a cyclic (corrupt) map', () => {
+    const map = crushCreate();
+    addBucket(map, -1, makeBucket(map, BucketAlg.Straw2, 0, 2, [-2], [0x10000]));
+    addBucket(map, -2, makeBucket(map, BucketAlg.Straw2, 0, 1, [-1], [0x10000]));
+    const take = { op: RuleOp.Take, arg1: -1, arg2: 0 };
+    const emit = { op: RuleOp.Emit, arg1: 0, arg2: 0 };
+    addRule(map, makeRule([take, { op: RuleOp.ChooseFirstN, arg1: 0, arg2: 0 }, emit], 0, 1, 1, 10), 0);
+    addRule(map, makeRule([take, { op: RuleOp.ChooseIndep, arg1: 0, arg2: 0 }, emit], 1, 3, 1, 10), 1);
+    finalize(map);
+    const work = new CrushWork(map, 3);
+    const out = new Int32Array(3);
+    const weights = new Uint32Array(1);
+    assert.equal(crushDoRule(map, 0, 1, out, 3, weights, 1, work, null), 0);
+    assert.equal(crushDoRule(map, 1, 1, out, 3, weights, 1, work, null), 3);
+    assert.deepEqual(Array.from(out), [CRUSH_ITEM_NONE, CRUSH_ITEM_NONE, CRUSH_ITEM_NONE]);
+  });
 
   it('finds rules by mask', () => {
     const map = crushCreate();
