@@ -125,7 +125,7 @@ export class JSONFormatter implements Formatter {
   }
 
   dumpUnsigned(name: string, v: number | bigint): void {
-    this.dumpUnquoted(name, formatInteger(v));
+    this.dumpUnquoted(name, formatUnsigned(v));
   }
 
   dumpFloat(name: string, v: number): void {
@@ -242,7 +242,7 @@ export class XMLFormatter implements Formatter {
   }
 
   dumpUnsigned(name: string, v: number | bigint): void {
-    this.value(name, formatInteger(v));
+    this.value(name, formatUnsigned(v));
   }
 
   dumpFloat(name: string, v: number): void {
@@ -345,7 +345,7 @@ export class TableFormatter implements Formatter {
     this.add(name, formatInteger(v));
   }
   dumpUnsigned(name: string, v: number | bigint): void {
-    this.add(name, formatInteger(v));
+    this.add(name, formatUnsigned(v));
   }
   dumpFloat(name: string, v: number): void {
     this.add(name, formatDoubleG(v, 17));
@@ -426,6 +426,12 @@ export function createFormatter(type: string, defaultType = 'json-pretty', fallb
   }
   if (fallback !== '') return createFormatter(fallback, '', '');
   return null;
+}
+
+/** An unsigned 64-bit value as C++ prints a uint64_t: negative inputs wrap around as a cast would. */
+function formatUnsigned(v: number | bigint): string {
+  if (typeof v === 'number' && v >= 0) return formatInteger(v);
+  return BigInt.asUintN(64, typeof v === 'bigint' ? v : BigInt(Math.trunc(v))).toString();
 }
 
 function formatInteger(v: number | bigint): string {

@@ -98,8 +98,9 @@ describe('common/formatter JSONFormatter', () => {
     f.dumpNull('n');
     f.dumpUnsigned('u', 18446744073709551615n);
     f.dumpInt('i', -5);
+    f.dumpUnsigned('w', -1);
     f.closeSection();
-    assert.equal(f.flush(), '{"k":"v\\"","b":false,"n":null,"u":18446744073709551615,"i":-5}');
+    assert.equal(f.flush(), '{"k":"v\\"","b":false,"n":null,"u":18446744073709551615,"i":-5,"w":18446744073709551615}');
   });
 
   it('createFormatter picks the format by name and falls back', () => {
