@@ -208,7 +208,9 @@ function prepare(text: string): Source {
   const raw = toByteString(text);
   const lines = raw.split('\n');
   if (lines.length && lines[lines.length - 1] === '') lines.pop();
-  let big = '';
+  const parts: string[] = [];
+  let bigLen = 0;
+  let lastSpace = false;
   const cols: number[] = [];
   const linePos = new Map<number, number>();
   const lineVal: string[] = [''];
@@ -218,7 +220,7 @@ function prepare(text: string): Source {
     const hash = str.indexOf('#');
     const code = hash >= 0 ? str.slice(0, hash) : str;
     // squeeze runs of whitespace to one space; drop leading and trailing whitespace
-    let stripped = '';
+    const out: string[] = [];
     const scol: number[] = [];
     let white = false;
     for (let p = 0; p < code.length; p++) {
@@ -228,24 +230,34 @@ function prepare(text: string): Source {
         white = true;
       } else {
         if (white) {
-          if (stripped.length) {
-            stripped += ' ';
+          if (out.length) {
+            out.push(' ');
             scol.push(p - 1);
           }
           white = false;
         }
-        stripped += code[p];
-        scol.push(p);
+        let q = p + 1;
+        while (q < code.length && !isCSpace(code.charCodeAt(q))) q++;
+        out.push(code.slice(p, q));
+        for (let k = p; k < q; k++) scol.push(k);
+        p = q - 1;
       }
     }
-    if (stripped.length && big.length && big[big.length - 1] !== ' ') {
-      big += ' ';
+    const stripped = out.join('');
+    if (stripped.length && bigLen && !lastSpace) {
+      parts.push(' ');
       cols.push(-1);
+      bigLen++;
     }
-    linePos.set(big.length, ln);
-    big += stripped;
-    for (const c of scol) cols.push(c);
+    linePos.set(bigLen, ln);
+    if (stripped.length) {
+      parts.push(stripped);
+      bigLen += stripped.length;
+      lastSpace = stripped.charCodeAt(stripped.length - 1) === 32;
+      for (const c of scol) cols.push(c);
+    }
   }
+  const big = parts.join('');
   const keys = [...linePos.keys()].sort((a, b) => a - b);
   const nul = big.indexOf('\0');
   return {
