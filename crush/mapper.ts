@@ -82,6 +82,8 @@ export class CrushWork {
 
 // ---------------------------------------------------------------------------------------------------
 // Bucket choose functions. Each picks one item of bucket `b` for input x and replica rank r.
+// A bucket whose hash type is not rjenkins1 (0) hashes everything to 0, as Ceph's crush_hash32_*
+// return 0 for an unknown type (crushtool compiles `hash 1` and maps with it).
 
 /**
  * A random permutation of the bucket's positions for input x, built lazily up to rank r (uniform
@@ -101,7 +103,7 @@ function permChoose(b: CrushBucket, work: CrushWork, x: number, r: number): numb
   if (work.permX[idx] !== x >>> 0 || permN === 0) {
     work.permX[idx] = x;
     if (pr === 0) {
-      const s = crushHash32_3(x, b.id, 0) % size;
+      const s = (b.hash === 0 ? crushHash32_3(x, b.id, 0) : 0) % size;
       perm[0] = s;
       work.permN[idx] = PERM_R0;
       return b.items[s]!;
@@ -117,7 +119,7 @@ function permChoose(b: CrushBucket, work: CrushWork, x: number, r: number): numb
   while (permN <= pr) {
     const p = permN;
     if (p < size - 1) {
-      const i = crushHash32_3(x, b.id, p) % (size - p);
+      const i = (b.hash === 0 ? crushHash32_3(x, b.id, p) : 0) % (size - p);
       if (i) {
         const t = perm[p + i]!;
         perm[p + i] = perm[p]!;
@@ -132,9 +134,11 @@ function permChoose(b: CrushBucket, work: CrushWork, x: number, r: number): numb
 
 /** list: walk from the last item back; keep item i with probability weight_i / sum_weights_i. */
 function listChoose(b: CrushBucket, x: number, r: number): number {
+  const rj = b.hash === 0;
   for (let i = b.size - 1; i >= 0; i--) {
     // (hash & 0xffff) * sum_weight < 2^48: exact; >> 16 is a floor division by 2^16.
-    const w = Math.floor(((crushHash32_4(x, b.items[i]!, r, b.id) & 0xffff) * b.sumWeights[i]!) / TWO16);
+    const h = rj ? crushHash32_4(x, b.items[i]!, r, b.id) & 0xffff : 0;
+    const w = Math.floor((h * b.sumWeights[i]!) / TWO16);
     if (w < b.itemWeights[i]!) return b.items[i]!;
   }
   return b.items[0]!;
@@ -154,7 +158,7 @@ function treeChoose(b: CrushBucket, x: number, r: number): number {
   let n = b.numNodes >> 1;
   if (n === 0) return b.items[0]!; // a corrupt num_nodes; Ceph would never leave the loop
   while (!(n & 1)) {
-    const t = mulHi32(crushHash32_4(x, n, r, b.id), nw[n]!);
+    const t = b.hash === 0 ? mulHi32(crushHash32_4(x, n, r, b.id), nw[n]!) : 0;
     const half = (n & -n) >>> 1; // 1 << (height(n) - 1)
     const l = n - half;
     n = t < nw[l]! ? l : n + half;
@@ -167,8 +171,10 @@ function strawChoose(b: CrushBucket, x: number, r: number): number {
   let high = 0;
   let highDraw = 0;
   const straws = b.straws;
+  const rj = b.hash === 0;
   for (let i = 0; i < b.size; i++) {
-    const draw = (crushHash32_3(x, b.items[i]!, r) & 0xffff) * straws[i]!; // < 2^48, exact
+    const h = rj ? crushHash32_3(x, b.items[i]!, r) & 0xffff : 0;
+    const draw = h * straws[i]!; // < 2^48, exact
     if (i === 0 || draw > highDraw) {
       high = i;
       highDraw = draw;
@@ -199,11 +205,12 @@ function straw2Choose(b: CrushBucket, x: number, r: number, arg: CrushChooseArg 
   }
   let high = 0;
   let highDraw = 0;
+  const rj = b.hash === 0;
   for (let i = 0; i < b.size; i++) {
     const w = weights[i]!;
     let draw: number;
     if (w !== 0) {
-      draw = Math.trunc(LN_DRAW[crushHash32_3(x, ids[i]!, r) & 0xffff]! / (w | 0));
+      draw = Math.trunc(LN_DRAW[rj ? crushHash32_3(x, ids[i]!, r) & 0xffff : 0]! / (w | 0));
     } else {
       draw = -Infinity;
     }

@@ -404,6 +404,32 @@ for (const [name, t, alg] of [
   });
 }
 
+// K. buckets whose hash type is not rjenkins1 (Ceph's hash then returns 0), for every algorithm.
+{
+  const h = hierarchy({
+    racks: 2,
+    hosts: 5,
+    osds: 3,
+    alg: { host: (r, hh) => ['uniform', 'list', 'tree', 'straw', 'straw2'][hh], rack: 'straw2', root: 'straw' },
+    w: (d) => 0x10000 + (d % 3) * 0x4000,
+  });
+  for (const b of h.buckets) if (b.name.startsWith('host1-') || b.name === 'rack0') b.hash = 1;
+  const root = rootOf(h);
+  maps.push({
+    name: 'hash-unknown',
+    tunables: tunables('jewel', { straw_calc_version: 1 }),
+    ...h,
+    rules: [
+      R(0, 'rep_host', 1, [['take', root], ['chooseleaf_firstn', 0, 1], ['emit']]),
+      R(1, 'ec_host', 3, [['take', root], ['chooseleaf_indep', 0, 1], ['emit']]),
+    ],
+    tests: [0, 1].flatMap((rule) => [
+      { rule, rep: 3, weights: {} },
+      { rule, rep: 4, weights: reweights(h.devices, rule) },
+    ]),
+  });
+}
+
 // ---- text rendering -------------------------------------------------------------------------------
 /** Exact decimal of a 16.16 value (terminates within 16 places). */
 function fixed(w) {
@@ -433,7 +459,7 @@ function renderText(m) {
   for (const [id, n] of TYPES) L.push(`type ${id} ${n}`);
   L.push('', '# buckets');
   for (const b of m.buckets) {
-    L.push(`${typeName.get(b.type)} ${b.name} {`, `\tid ${b.id}`, `\talg ${b.alg}`, '\thash 0');
+    L.push(`${typeName.get(b.type)} ${b.name} {`, `\tid ${b.id}`, `\talg ${b.alg}`, `\thash ${b.hash ?? 0}`);
     for (const [it, w] of b.items) L.push(`\titem ${name.get(it)} weight ${fixed(w)}`);
     L.push('}');
   }

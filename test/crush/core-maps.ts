@@ -14,7 +14,7 @@ export interface MapDesc {
   name: string;
   tunables: Record<string, number>;
   devices: number[];
-  buckets: { id: number; name: string; type: number; alg: string; items: [number, number][] }[];
+  buckets: { id: number; name: string; type: number; alg: string; hash?: number; items: [number, number][] }[];
   rules: { id: number; name: string; type: number; minSize: number; maxSize: number; steps: (string | number)[][] }[];
   chooseArgs?: Record<string, { bucketId: number; weightSet?: number[][]; ids?: number[] }[]>;
   tests: { rule: number; rep: number; weights: Record<string, number>; pool?: number }[];
@@ -59,7 +59,7 @@ export function buildMap(d: MapDesc): { map: CrushMap; chooseArgs: Map<number, C
   map.strawCalcVersion = t['straw_calc_version']!;
   map.allowedBucketAlgs = t['allowed_bucket_algs']!;
   for (const b of d.buckets) {
-    const bucket = makeBucket(map, ALG[b.alg]!, 0, b.type, b.items.map((i) => i[0]), b.items.map((i) => i[1]));
+    const bucket = makeBucket(map, ALG[b.alg]!, b.hash ?? 0, b.type, b.items.map((i) => i[0]), b.items.map((i) => i[1]));
     addBucket(map, b.id, bucket);
   }
   for (const r of d.rules) {
