@@ -416,6 +416,17 @@ export class Decoder {
     return v;
   }
 
+  /**
+   * A Decoder over the next `n` bytes (its own label, context and struct stack), advancing past them:
+   * for a bufferlist embedded in a struct, such as the CRUSH map inside an OSDMap.
+   */
+  sub(n: number, what: string, label = this.label): Decoder {
+    this.need(n, what);
+    const d = new Decoder(this.buf, label, this.pos, this.pos + n);
+    this.pos += n;
+    return d;
+  }
+
   /** A u32 length then that many bytes, as a view. */
   bytes(what: string): Buffer {
     const n = this.u32(what);

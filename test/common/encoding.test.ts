@@ -159,6 +159,15 @@ describe('common/encoding Decoder', () => {
     throwsCeph(() => new Decoder(Buffer.from('0a000000', 'hex'), 'x').list('l', 2, (dd) => dd.u16('v')), 'EIO', /count 10/);
   });
 
+  it('decodes an embedded bufferlist with its own bounds (sub)', () => {
+    const d = new Decoder(Buffer.from('03000000' + 'aabbcc' + '07', 'hex'), 'osdmap');
+    const inner = d.sub(d.u32('crush len'), 'crush', 'crush map');
+    assert.equal(d.u8('after'), 7);
+    assert.equal(inner.u16('x'), 0xbbaa);
+    throwsCeph(() => inner.u16('y'), 'EIO', /^crush map: truncated reading y/);
+    throwsCeph(() => new Decoder(Buffer.from('05000000aa', 'hex'), 'osdmap').sub(6, 'crush'), 'EIO', /osdmap: truncated reading crush/);
+  });
+
   it('works over a plain Uint8Array and a sub-range', () => {
     const u = new Uint8Array([9, 9, 1, 0, 0, 0, 9]);
     const d = new Decoder(u, 'x', 2, 6);
