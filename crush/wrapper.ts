@@ -23,6 +23,7 @@ import {
   reweightBucket as crushReweightBucket,
 } from './builder.js';
 import { CrushWork, crushDoRule } from './mapper.js';
+import { setTunablesProfile as coreSetTunablesProfile, TunablesProfile } from './tunables.js';
 import {
   BucketAlg,
   CRUSH_HASH_DEFAULT,
@@ -38,54 +39,10 @@ import {
   RuleType,
 } from './types.js';
 
-export type TunablesProfile =
-  | 'legacy'
-  | 'argonaut'
-  | 'bobtail'
-  | 'firefly'
-  | 'hammer'
-  | 'jewel'
-  | 'optimal'
-  | 'default';
+export type { TunablesProfile };
 
 /** A location: type name -> bucket name (Ceph's std::map<string,string> loc). */
 export type CrushLocation = ReadonlyMap<string, string> | Readonly<Record<string, string>>;
-
-// PRIVATE HELPER until CORE's crush/tunables.ts lands: Pacific's tunables profiles
-// (CrushWrapper::set_tunables_*; 'default' and 'optimal' are jewel with straw_calc_version 1).
-function coreSetTunablesProfile(t: CrushMap, profile: TunablesProfile): void {
-  const legacyAlgs = (1 << BucketAlg.Uniform) | (1 << BucketAlg.List) | (1 << BucketAlg.Straw);
-  const set = (clt: number, clft: number, ctt: number, cdo: number, vr: number, st: number, algs: number): void => {
-    t.chooseLocalTries = clt;
-    t.chooseLocalFallbackTries = clft;
-    t.chooseTotalTries = ctt;
-    t.chooseleafDescendOnce = cdo;
-    t.chooseleafVaryR = vr;
-    t.chooseleafStable = st;
-    t.allowedBucketAlgs = algs;
-  };
-  const hammerAlgs = legacyAlgs | (1 << BucketAlg.Straw2);
-  switch (profile) {
-    case 'legacy':
-    case 'argonaut':
-      set(2, 5, 19, 0, 0, 0, legacyAlgs);
-      if (profile === 'legacy') t.strawCalcVersion = 0;
-      return;
-    case 'bobtail':
-      return set(0, 0, 50, 1, 0, 0, legacyAlgs);
-    case 'firefly':
-      return set(0, 0, 50, 1, 1, 0, legacyAlgs);
-    case 'hammer':
-      return set(0, 0, 50, 1, 1, 0, hammerAlgs);
-    case 'jewel':
-      return set(0, 0, 50, 1, 1, 1, hammerAlgs);
-    case 'optimal':
-    case 'default':
-      set(0, 0, 50, 1, 1, 1, hammerAlgs);
-      t.strawCalcVersion = 1;
-      return;
-  }
-}
 
 // PRIVATE HELPERS until CORE's builder matches Pacific here (reported to CORE):
 //  - crush_make_bucket(uniform, 0 items) succeeds in Pacific (crush_multiplication_is_unsafe(0, w) is 0);
