@@ -50,6 +50,12 @@ rm -rf "$tmp"
 "$CRUSHTOOL" --build --num_osds 7 host straw 3 root straw 0 -o build-straw.bin 2>/dev/null
 "$CRUSHTOOL" --build --num_osds 64 host straw2 4 rack tree 4 row list 2 root straw2 0 -o build-64.bin 2>/dev/null
 
+# The CRUSH map inside a new OSDMap (osdmaptool builds it with CrushWrapper::build_simple).
+tmp=$(mktemp -d)
+"${OSDMAPTOOL:-/usr/bin/osdmaptool}" --createsimple 8 --clobber "$tmp/osdmap" >/dev/null 2>&1
+"${OSDMAPTOOL:-/usr/bin/osdmaptool}" "$tmp/osdmap" --export-crush osdmap-simple.bin >/dev/null 2>&1
+rm -rf "$tmp"
+
 # 3. edits of the maps above
 "$CRUSHTOOL" -i classes.bin --add-item 8 1.5 osd.8 --loc host c --loc rack rb --loc root default -o edit-add-item.bin
 "$CRUSHTOOL" -i algs.bin --reweight-item osd.7 2.5 -o edit-reweight-item.bin
