@@ -133,5 +133,77 @@ EOF
 cc_lib bh "$tmp/bh.c" "$tmp/zalloc.c"
 "$tmp/bh" > "$out/builder-cases.json"
 
+# --- reweight cases ------------------------------------------------------------------------------
+cat > "$tmp/rw.c" <<'EOF'
+/* reweight harness: random two-level hierarchies, stale weights, crush_reweight_bucket(root) */
+#include <stdio.h>
+#include <stdint.h>
+#include <stdlib.h>
+typedef uint32_t u32; typedef int32_t s32; typedef uint8_t u8; typedef uint16_t u16;
+struct bucket { s32 id; u16 type; u8 alg; u8 hash; u32 weight; u32 size; s32 *items; };
+struct b_uniform { struct bucket h; u32 item_weight; };
+struct b_list { struct bucket h; u32 *item_weights; u32 *sum_weights; };
+struct b_tree { struct bucket h; u8 num_nodes; u32 *node_weights; };
+struct b_straw { struct bucket h; u32 *item_weights; u32 *straws; };
+struct b_straw2 { struct bucket h; u32 *item_weights; };
+struct cmap { struct bucket **buckets; void **rules; s32 max_buckets; u32 max_rules; s32 max_devices;
+  u32 clt, clft, ctt, cdo; u8 vary_r, stable; size_t working_size; u8 straw_calc_version; u32 allowed; u32 *choose_tries; };
+struct cmap *crush_create(void);
+struct bucket *crush_make_bucket(struct cmap*, int alg, int hash, int type, int size, int *items, int *weights);
+int crush_add_bucket(struct cmap*, int id, struct bucket*, int *idout);
+int crush_reweight_bucket(struct cmap*, struct bucket*);
+static u32 s=4242; static u32 rnd(void){ s = s*1103515245u+12345u; u32 a=s>>8; s = s*1103515245u+12345u; return (a<<16) ^ (s>>8); }
+static void arr_u(const char*k, u32*a, int n){ printf(",\"%s\":[",k); for(int i=0;i<n;i++) printf("%s%u",i?",":"",a[i]); printf("]"); }
+static void dump(struct bucket *b){
+  printf("{\"id\":%d,\"weight\":%u,\"size\":%u,\"items\":[",b->id,b->weight,b->size);
+  for(u32 i=0;i<b->size;i++) printf("%s%d",i?",":"",b->items[i]); printf("]");
+  switch(b->alg){
+  case 1: printf(",\"itemWeight\":%u",((struct b_uniform*)b)->item_weight); break;
+  case 2: arr_u("itemWeights",((struct b_list*)b)->item_weights,b->size); arr_u("sumWeights",((struct b_list*)b)->sum_weights,b->size); break;
+  case 3: printf(",\"numNodes\":%u",((struct b_tree*)b)->num_nodes); arr_u("nodeWeights",((struct b_tree*)b)->node_weights,((struct b_tree*)b)->num_nodes); break;
+  case 4: arr_u("itemWeights",((struct b_straw*)b)->item_weights,b->size); arr_u("straws",((struct b_straw*)b)->straws,b->size); break;
+  case 5: arr_u("itemWeights",((struct b_straw2*)b)->item_weights,b->size); break;
+  }
+  printf("}");
+}
+int main(void){
+  printf("[\n");
+  for (int c=0;c<60;c++){
+    struct cmap *m = crush_create();
+    m->straw_calc_version = c%2;
+    int nchild = 1 + rnd()%4, dev = 0;
+    int rootItems[8], rootW[8];
+    printf("%s{\"strawCalcVersion\":%d,\"make\":[", c?",\n":"", c%2);
+    for (int k=0;k<nchild;k++){
+      int alg = 1 + rnd()%5; int n = 1 + rnd()%5; int items[8], w[8];
+      u32 uw = 0x10000*(1+rnd()%3);
+      for(int i=0;i<n;i++){ items[i]=dev++; w[i]= alg==1 ? uw : rnd()%0x30000; }
+      if (rnd()%3==0 && alg!=1) { items[n]= -100; }  /* no child-bucket mix for simplicity */
+      struct bucket *b = crush_make_bucket(m, alg, 0, 1, n, items, w);
+      int id; crush_add_bucket(m, -2-k, b, &id);
+      printf("%s{\"id\":%d,\"alg\":%d,\"type\":1,\"items\":[",k?",":"",id,alg);
+      for(int i=0;i<n;i++) printf("%s%d",i?",":"",items[i]); printf("],\"weights\":[");
+      for(int i=0;i<n;i++) printf("%s%u",i?",":"",(u32)w[i]); printf("]}");
+      rootItems[k]=id; rootW[k]= rnd()%0x50000; /* stale */
+    }
+    int ralg = 1 + (c/2)%5;
+    if (ralg==1) for(int k=0;k<nchild;k++) rootW[k]=rootW[0];
+    struct bucket *rb = crush_make_bucket(m, ralg, 0, 2, nchild, rootItems, rootW);
+    if (!rb) { printf("],\"root\":null}"); continue; }
+    int rid; crush_add_bucket(m, -1, rb, &rid);
+    printf(",{\"id\":-1,\"alg\":%d,\"type\":2,\"items\":[",ralg);
+    for(int i=0;i<nchild;i++) printf("%s%d",i?",":"",rootItems[i]); printf("],\"weights\":[");
+    for(int i=0;i<nchild;i++) printf("%s%u",i?",":"",(u32)rootW[i]); printf("]}");
+    int r = crush_reweight_bucket(m, rb);
+    printf("],\"ret\":%d,\"after\":[", r);
+    for (int i=0;i<m->max_buckets;i++) if (m->buckets[i]) { printf("%s", i?",":""); dump(m->buckets[i]); }
+    printf("]}");
+  }
+  printf("\n]\n");
+}
+EOF
+cc_lib rw "$tmp/rw.c" "$tmp/zalloc.c"
+"$tmp/rw" > "$out/reweight-cases.json"
+
 # --- mapping fixtures recorded with crushtool ----------------------------------------------------
 node "$root/scripts/gen-core-maps.mjs"

@@ -93,6 +93,23 @@ describe('crush builder', () => {
     assert.ok(n > 1000);
   });
 
+  it('reweights two-level hierarchies exactly as crush_reweight_bucket does', () => {
+    interface RwCase {
+      strawCalcVersion: number;
+      make: { id: number; alg: number; type: number; items: number[]; weights: number[] }[];
+      ret: number;
+      after: (Dumped & { id: number })[];
+    }
+    const rw = JSON.parse(readFileSync(join(fixtures, 'reweight-cases.json'), 'utf8')) as RwCase[];
+    for (const [ci, c] of rw.entries()) {
+      const map = crushCreate();
+      map.strawCalcVersion = c.strawCalcVersion;
+      for (const m of c.make) addBucket(map, m.id, makeBucket(map, m.alg, 0, m.type, m.items, m.weights));
+      assert.equal(reweightBucket(map, map.buckets[0]!), c.ret);
+      for (const a of c.after) check(map.buckets[-1 - a.id]!, a, `reweight case ${ci} bucket ${a.id}`);
+    }
+  });
+
   it('getBucketItemWeight reads each algorithm', () => {
     const map = crushCreate();
     for (const alg of [BucketAlg.Uniform, BucketAlg.List, BucketAlg.Tree, BucketAlg.Straw, BucketAlg.Straw2]) {
