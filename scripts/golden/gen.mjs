@@ -1,0 +1,348 @@
+// Writes test/golden/crush/: text maps, the binaries Ceph's crushtool compiles from them, and
+// cases.json, a list of crushtool invocations with their expected stdout, stderr, exit code and
+// output files. Run through scripts/gen-crush-golden.sh, which checks crushtool's version first.
+// crushtool runs with argv[0] = `crushtool` (as when found on PATH), which it echoes in some messages.
+// Every case is run twice; stderr that changes between runs is recorded but marked not comparable.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, copyFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { goldenMaps, badMaps, hierarchy, mapText, basicRules, PROFILES } from './maps.mjs';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const GOLD = join(ROOT, 'test/golden/crush');
+const CRUSHTOOL = process.env.CRUSHTOOL ?? '/usr/bin/crushtool';
+const INLINE_MAX = 2048; // bytes of text kept inside cases.json
+const GZIP_MIN = 32 * 1024; // stdout/stderr blobs at least this large are stored gzipped
+
+const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C', HOME: tmpdir() };
+
+rmSync(join(GOLD, 'maps'), { recursive: true, force: true });
+rmSync(join(GOLD, 'out'), { recursive: true, force: true });
+mkdirSync(join(GOLD, 'maps'), { recursive: true });
+mkdirSync(join(GOLD, 'out'), { recursive: true });
+
+const cases = [];
+const names = new Set();
+const skipped = [];
+
+function safe(s) {
+  return s.replace(/[^A-Za-z0-9._-]+/g, '_');
+}
+
+/** Run crushtool with argv in a fresh directory holding `inputs` ({file name: path under GOLD}). */
+function runOnce(argv, inputs) {
+  const dir = mkdtempSync(join(tmpdir(), 'crush-golden-'));
+  try {
+    for (const [name, rel] of Object.entries(inputs)) copyFileSync(join(GOLD, rel), join(dir, name));
+    const r = spawnSync(CRUSHTOOL, argv, { cwd: dir, env, maxBuffer: 1 << 30, argv0: 'crushtool' });
+    if (r.error) throw r.error;
+    const outputs = {};
+    for (const f of readdirSync(dir).sort()) {
+      if (f in inputs) {
+        const before = readFileSync(join(GOLD, inputs[f]));
+        const after = readFileSync(join(dir, f));
+        if (before.equals(after)) continue; // unchanged input
+      }
+      outputs[f] = readFileSync(join(dir, f));
+    }
+    const code = r.status ?? 128 + 1;
+    return { stdout: r.stdout, stderr: r.stderr, code, outputs, signal: r.signal };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function isText(buf) {
+  return !buf.includes(0) && buf.toString('utf8') === Buffer.from(buf.toString('utf8'), 'utf8').toString('utf8')
+    && Buffer.from(buf.toString('utf8'), 'utf8').equals(buf);
+}
+
+/** Store a stdout/stderr blob: inline text when small, a file (gzipped when large) otherwise. */
+function blob(caseName, kind, buf) {
+  if (buf.length <= INLINE_MAX && isText(buf)) return { text: buf.toString('utf8') };
+  const base = `out/${safe(caseName)}.${kind}`;
+  if (buf.length >= GZIP_MIN) {
+    writeFileSync(join(GOLD, base + '.gz'), gzipSync(buf, { level: 9 }));
+    return { file: base + '.gz', gzip: true };
+  }
+  writeFileSync(join(GOLD, base), buf);
+  return { file: base };
+}
+
+/**
+ * Record one case. opts.saveAs: {output file name: path under GOLD} to keep an output where
+ * later cases can use it as an input (default out/<case>.<file>). opts.expectExit: sanity check.
+ */
+function addCase(name, group, argv, inputs = {}, opts = {}) {
+  if (names.has(name)) throw new Error(`duplicate case ${name}`);
+  names.add(name);
+  const a = runOnce(argv, inputs);
+  if (a.signal) {
+    // A crash is no behaviour to copy: leave the case out and say so.
+    console.log(`skipped ${name}: crushtool ${argv.join(' ')} died of ${a.signal}`);
+    skipped.push(`${name}: ${a.signal}`);
+    return { outputs: {} };
+  }
+  const b = runOnce(argv, inputs);
+  if (!a.stdout.equals(b.stdout) || a.code !== b.code) throw new Error(`case ${name}: crushtool is not deterministic`);
+  for (const f of Object.keys(a.outputs)) {
+    if (!b.outputs[f] || !a.outputs[f].equals(b.outputs[f])) throw new Error(`case ${name}: output ${f} differs between runs`);
+  }
+  if (opts.expectExit !== undefined && a.code !== opts.expectExit) {
+    throw new Error(`case ${name}: exit ${a.code}, expected ${opts.expectExit}\n${a.stderr}`);
+  }
+  const stderrExact = a.stderr.equals(b.stderr) && !/\d{4}-\d\d-\d\dT?\s?\d\d:\d\d:\d\d/.test(a.stderr.toString('latin1'));
+  const outputs = {};
+  for (const [f, buf] of Object.entries(a.outputs)) {
+    const rel = opts.saveAs?.[f] ?? `out/${safe(name)}.${safe(f)}`;
+    writeFileSync(join(GOLD, rel), buf);
+    outputs[f] = rel;
+  }
+  const c = { name, group, argv, inputs, exit: a.code, stdout: blob(name, 'stdout', a.stdout),
+    stderr: blob(name, 'stderr', a.stderr), stderrExact, outputs };
+  if (opts.about) c.about = opts.about;
+  cases.push(c);
+  return c;
+}
+
+function writeMapText(name, text) {
+  const rel = `maps/${name}.txt`;
+  writeFileSync(join(GOLD, rel), text);
+  return rel;
+}
+
+function ruleCount(text) {
+  return (text.match(/^rule /gm) ?? []).length;
+}
+
+// ---------------------------------------------------------------- the maps
+const compiled = {}; // map name -> rel path of its binary
+for (const m of goldenMaps()) {
+  const txt = writeMapText(m.name, m.text);
+  const bin = `maps/${m.name}.bin`;
+  addCase(`${m.name}/compile`, 'compile', ['-c', 'map.txt', '-o', 'map.bin'], { 'map.txt': txt },
+    { saveAs: { 'map.bin': bin }, expectExit: 0, about: m.about });
+  compiled[m.name] = bin;
+  addCase(`${m.name}/decompile`, 'decompile', ['-d', 'map.bin'], { 'map.bin': bin }, { expectExit: 0 });
+  addCase(`${m.name}/decompile-o`, 'decompile', ['-d', 'map.bin', '-o', 'map.txt'], { 'map.bin': bin }, { expectExit: 0 });
+  for (const n of m.numReps) {
+    addCase(`${m.name}/mappings-rep${n}`, 'mappings', ['-i', 'map.bin', '--test', '--show-mappings', '--num-rep', String(n)],
+      { 'map.bin': bin }, { expectExit: 0 });
+  }
+  addCase(`${m.name}/tree`, 'tree', ['-i', 'map.bin', '--tree'], { 'map.bin': bin }, { expectExit: 0 });
+  addCase(`${m.name}/dump`, 'dump', ['-i', 'map.bin', '--dump'], { 'map.bin': bin }, { expectExit: 0 });
+  addCase(`${m.name}/statistics`, 'statistics', ['-i', 'map.bin', '--test', '--show-statistics', '--num-rep', '3'],
+    { 'map.bin': bin }, { expectExit: 0 });
+  addCase(`${m.name}/bad-mappings`, 'bad-mappings', ['-i', 'map.bin', '--test', '--show-bad-mappings', '--num-rep', String(Math.max(...m.numReps))],
+    { 'map.bin': bin }, { expectExit: 0 });
+  if (ruleCount(m.text) === 0) throw new Error(`${m.name} has no rules`);
+}
+
+// Second-level display cases on a few maps.
+const showMaps = ['alg-mixed', 'classes', 'indep-holes', 'hier-medium', 'weights-odd', 'tun-total-tries-1', 'sparse-ids', 'choose-args-positions'];
+for (const m of showMaps) {
+  const bin = compiled[m];
+  const io = { 'map.bin': bin };
+  addCase(`${m}/utilization`, 'utilization', ['-i', 'map.bin', '--test', '--show-utilization', '--num-rep', '3'], io, { expectExit: 0 });
+  addCase(`${m}/utilization-all`, 'utilization', ['-i', 'map.bin', '--test', '--show-utilization-all', '--num-rep', '2'], io, { expectExit: 0 });
+  addCase(`${m}/statistics-utilization`, 'statistics', ['-i', 'map.bin', '--test', '--show-statistics', '--show-utilization', '--rule', '0'], io, { expectExit: 0 });
+  addCase(`${m}/statistics-utilization-all`, 'statistics', ['-i', 'map.bin', '--test', '--show-statistics', '--show-utilization-all', '--rule', '1', '--num-rep', '4'], io, { expectExit: 0 });
+  addCase(`${m}/choose-tries`, 'choose-tries', ['-i', 'map.bin', '--test', '--show-choose-tries', '--num-rep', '3'], io, { expectExit: 0 });
+  addCase(`${m}/default-numrep`, 'mappings', ['-i', 'map.bin', '--test', '--show-mappings', '--rule', '1', '--min-x', '0', '--max-x', '99'], io, { expectExit: 0 });
+  addCase(`${m}/dump-json`, 'dump', ['-i', 'map.bin', '--dump', '-f', 'json'], io, { expectExit: 0 });
+}
+
+// --test knobs: x ranges, one x, rule ranges, pool id, weights (reweights), batches, everything at once.
+{
+  const io = { 'map.bin': compiled['hier-medium'] };
+  const t = (name, args) => addCase(`test-opts/${name}`, 'test-options', ['-i', 'map.bin', '--test', ...args], io);
+  t('x-range', ['--show-mappings', '--num-rep', '3', '--min-x', '100', '--max-x', '300']);
+  t('x-one', ['--show-mappings', '--num-rep', '3', '--x', '42']);
+  t('rule-range', ['--show-mappings', '--num-rep', '2', '--min-rule', '2', '--max-rule', '4', '--min-x', '0', '--max-x', '50']);
+  t('rule-one', ['--show-mappings', '--num-rep', '3', '--rule', '6']);
+  t('rule-missing', ['--show-statistics', '--rule', '40', '--num-rep', '3']);
+  t('ruleset', ['--show-mappings', '--ruleset', '3', '--num-rep', '3', '--min-x', '0', '--max-x', '20']);
+  for (const pool of ['0', '1', '7', '-1', '123456']) t(`pool-${pool}`, ['--show-mappings', '--num-rep', '3', '--pool-id', pool]);
+  t('weight-out', ['--show-mappings', '--num-rep', '3', '--weight', '0', '0', '--weight', '5', '0', '--weight', '17', '0']);
+  t('weight-half', ['--show-mappings', '--num-rep', '3', '--weight', '1', '0.5', '--weight', '2', '0.25', '--weight', '30', '0.9']);
+  t('weight-many', ['--show-mappings', '--num-rep', '5', ...Array.from({ length: 20 }, (_, i) => ['--weight', String(i * 2), String([0, 0.1, 0.5, 0.75, 1][i % 5])]).flat()]);
+  t('weight-clamp', ['--show-mappings', '--num-rep', '3', '--weight', '3', '1.5', '--weight', '4', '-1']);
+  t('weight-bad-mappings', ['--show-bad-mappings', '--num-rep', '6', '--weight', '0', '0', '--weight', '1', '0', '--weight', '2', '0', '--weight', '3', '0']);
+  t('weight-stats', ['--show-statistics', '--show-utilization', '--num-rep', '3', '--weight', '7', '0', '--weight', '8', '0.3']);
+  t('weight-util-all', ['--show-utilization-all', '--num-rep', '3', '--weight', '7', '0']);
+  t('all-show', ['--show-mappings', '--show-statistics', '--show-utilization', '--show-bad-mappings', '--show-choose-tries', '--num-rep', '4', '--min-x', '0', '--max-x', '200']);
+  t('batches', ['--show-statistics', '--num-rep', '3', '--batches', '4']);
+  t('no-output', ['--num-rep', '3']);
+  t('num-rep-0', ['--show-mappings', '--num-rep', '0', '--rule', '0', '--min-x', '0', '--max-x', '9']);
+  t('x-huge', ['--show-mappings', '--num-rep', '3', '--min-x', '2147483000', '--max-x', '2147483646']);
+  t('output-csv', ['--output-csv', '--output-name', 'run', '--num-rep', '3', '--rule', '0', '--min-x', '0', '--max-x', '63']);
+  addCase('indep-holes/weights', 'test-options', ['-i', 'map.bin', '--test', '--show-mappings', '--num-rep', '4', '--weight', '0', '0', '--weight', '3', '0.5'],
+    { 'map.bin': compiled['indep-holes'] });
+  addCase('classes/weights', 'test-options', ['-i', 'map.bin', '--test', '--show-mappings', '--num-rep', '3', '--weight', '1', '0', '--weight', '4', '0.5', '--weight', '7', '0'],
+    { 'map.bin': compiled.classes });
+  addCase('choose-args-compat/weights', 'test-options', ['-i', 'map.bin', '--test', '--show-mappings', '--num-rep', '3', '--weight', '0', '0'],
+    { 'map.bin': compiled['choose-args-compat'] });
+  addCase('choose-args-positions/pool', 'test-options', ['-i', 'map.bin', '--test', '--show-mappings', '--num-rep', '3', '--pool-id', '5'],
+    { 'map.bin': compiled['choose-args-positions'] });
+}
+
+// Other display options.
+{
+  const io = { 'map.bin': compiled['hier-medium'] };
+  addCase('display/check', 'display', ['-i', 'map.bin', '--check'], io);
+  addCase('display/check-max', 'display', ['-i', 'map.bin', '--check', '10'], io);
+  addCase('display/show-location', 'display', ['-i', 'map.bin', '--show-location', '5'], io);
+  addCase('display/tree-classes', 'display', ['-i', 'map.bin', '--tree'], { 'map.bin': compiled.classes });
+  addCase('display/tree-json', 'display', ['-i', 'map.bin', '--tree', '-f', 'json-pretty'], { 'map.bin': compiled.classes });
+  addCase('display/dump-classes-json', 'display', ['-i', 'map.bin', '--dump', '-f', 'json'], { 'map.bin': compiled.classes });
+}
+
+// --build
+const builds = [
+  ['build-3level', ['--num_osds', '12', 'host', 'straw2', '3', 'rack', 'straw2', '2', 'root', 'straw2', '0']],
+  ['build-uniform', ['--num_osds', '8', 'host', 'uniform', '2', 'root', 'uniform', '0']],
+  ['build-list-tree', ['--num_osds', '10', 'host', 'list', '5', 'root', 'tree', '0']],
+  ['build-straw', ['--num_osds', '9', 'host', 'straw', '3', 'rack', 'straw', '3', 'root', 'straw', '0']],
+  ['build-uneven', ['--num_osds', '11', 'host', 'straw2', '4', 'root', 'straw2', '0']],
+  ['build-flat', ['--num_osds', '5', 'root', 'straw2', '0']],
+  ['build-1000', ['--num_osds', '1000', 'host', 'straw2', '10', 'rack', 'straw2', '10', 'root', 'straw2', '0']],
+];
+for (const [name, args] of builds) {
+  const bin = `maps/${name}.bin`;
+  addCase(`${name}/build`, 'build', ['-o', 'map.bin', '--build', ...args], {}, { saveAs: { 'map.bin': bin }, expectExit: 0 });
+  compiled[name] = bin;
+  const io = { 'map.bin': bin };
+  addCase(`${name}/decompile`, 'decompile', ['-d', 'map.bin'], io, { expectExit: 0 });
+  addCase(`${name}/tree`, 'tree', ['-i', 'map.bin', '--tree'], io, { expectExit: 0 });
+  for (const n of name === 'build-1000' ? [3] : [1, 3, 4]) {
+    addCase(`${name}/mappings-rep${n}`, 'mappings', ['-i', 'map.bin', '--test', '--show-mappings', '--num-rep', String(n)], io, { expectExit: 0 });
+  }
+}
+addCase('build-no-osds/build', 'build', ['-o', 'map.bin', '--build', 'host', 'straw2', '3'], {});
+addCase('build-bad-alg/build', 'build', ['-o', 'map.bin', '--build', '--num_osds', '4', 'host', 'straw9', '2', 'root', 'straw2', '0'], {});
+addCase('build-stdout/build', 'build', ['--build', '--num_osds', '4', 'host', 'straw2', '2', 'root', 'straw2', '0'], {});
+
+// Edit operations: each writes a new binary; decompile it and map with it.
+{
+  const base = compiled['hier-small'];
+  const cls = compiled.classes;
+  const edits = [
+    ['add-item', base, ['--add-item', '100', '1.5', 'osd.100', '--loc', 'host', 'newhost', '--loc', 'rack', 'rack1', '--loc', 'root', 'default']],
+    ['add-item-existing-host', base, ['--add-item', '8', '2.0', 'osd.8', '--loc', 'host', 'host0']],
+    ['add-item-no-loc', base, ['--add-item', '9', '1.0', 'osd.9']],
+    ['add-item-dup', base, ['--add-item', '0', '1.0', 'osd.0', '--loc', 'host', 'host1']],
+    ['update-item-move', base, ['--update-item', '0', '3.0', 'osd.0', '--loc', 'host', 'host3']],
+    ['update-item-weight', base, ['--update-item', '1', '0.25', 'osd.1', '--loc', 'host', 'host0']],
+    ['update-item-new', base, ['--update-item', '12', '1.0', 'osd.12', '--loc', 'host', 'host2']],
+    ['remove-item', base, ['--remove-item', 'osd.3']],
+    ['remove-item-missing', base, ['--remove-item', 'osd.77']],
+    ['remove-bucket-nonempty', base, ['--remove-item', 'host1']],
+    ['reweight-item', base, ['--reweight-item', 'osd.2', '0.5']],
+    ['reweight-item-bucket', base, ['--reweight-item', 'host2', '7']],
+    ['reweight-item-zero', base, ['--reweight-item', 'osd.5', '0']],
+    ['reweight', compiled['weights-odd'], ['--reweight']],
+    ['add-bucket', base, ['--add-bucket', 'rack2', 'rack', '--loc', 'root', 'default']],
+    ['add-bucket-noloc', base, ['--add-bucket', 'spare', 'root']],
+    ['add-bucket-dup', base, ['--add-bucket', 'rack0', 'rack']],
+    ['add-bucket-badtype', base, ['--add-bucket', 'x', 'shelf']],
+    ['move', base, ['--move', 'host0', '--loc', 'rack', 'rack1']],
+    ['move-to-root', base, ['--move', 'host3', '--loc', 'root', 'default']],
+    ['create-replicated-rule', base, ['--create-replicated-rule', 'newrule', 'default', 'rack']],
+    ['create-replicated-rule-class', cls, ['--create-replicated-rule', 'ssdrule', 'default', 'host', '--device-class', 'ssd']],
+    ['create-simple-rule-firstn', base, ['--create-simple-rule', 'simple', 'default', 'host', 'firstn']],
+    ['create-simple-rule-indep', base, ['--create-simple-rule', 'simple_ec', 'rack0', 'osd', 'indep']],
+    ['create-simple-rule-class', cls, ['--create-simple-rule', 'nvme_ec', 'default', 'host', 'indep', '--device-class', 'nvme']],
+    ['create-rule-dup', base, ['--create-replicated-rule', 'rep_leaf_host', 'default', 'host']],
+    ['create-rule-badroot', base, ['--create-replicated-rule', 'r', 'nowhere', 'host']],
+    ['remove-rule', base, ['--remove-rule', 'ec_leaf_host']],
+    ['remove-rule-missing', base, ['--remove-rule', 'nope']],
+    ['set-choose-local-tries', base, ['--set-choose-local-tries', '2']],
+    ['set-choose-local-fallback-tries', base, ['--set-choose-local-fallback-tries', '5']],
+    ['set-choose-total-tries', base, ['--set-choose-total-tries', '19']],
+    ['set-chooseleaf-descend-once', base, ['--set-chooseleaf-descend-once', '0']],
+    ['set-chooseleaf-vary-r', base, ['--set-chooseleaf-vary-r', '0']],
+    ['set-chooseleaf-stable', base, ['--set-chooseleaf-stable', '0']],
+    ['set-legacy-all', base, ['--set-choose-local-tries', '2', '--set-choose-local-fallback-tries', '5', '--set-choose-total-tries', '19',
+      '--set-chooseleaf-descend-once', '0', '--set-chooseleaf-vary-r', '0', '--set-chooseleaf-stable', '0']],
+    ['set-subtree-class', base, ['--set-subtree-class', 'rack0', 'ssd']],
+    ['rebuild-class-roots', cls, ['--rebuild-class-roots']],
+    ['classes-add-item', cls, ['--add-item', '50', '1.0', 'osd.50', '--loc', 'host', 'host0']],
+    ['classes-remove-item', cls, ['--remove-item', 'osd.1']],
+    ['classes-reweight-item', cls, ['--reweight-item', 'osd.2', '3.0']],
+    ['classes-move', cls, ['--move', 'host1', '--loc', 'rack', 'rack1']],
+    ['reclassify-root', compiled['hier-small'], ['--reclassify', '--reclassify-root', 'default', 'hdd']],
+    ['combo-tunables-and-edit', base, ['--set-choose-total-tries', '30', '--add-bucket', 'host9', 'host', '--loc', 'rack', 'rack0',
+      '--create-replicated-rule', 'combo', 'default', 'host']],
+  ];
+  for (const [name, input, args] of edits) {
+    const c = addCase(`edit/${name}`, 'edit', ['-i', 'in.bin', ...args, '-o', 'out.bin'], { 'in.bin': input });
+    if (c.outputs['out.bin']) {
+      const io = { 'map.bin': c.outputs['out.bin'] };
+      addCase(`edit/${name}/decompile`, 'edit', ['-d', 'map.bin'], io);
+      addCase(`edit/${name}/mappings`, 'edit', ['-i', 'map.bin', '--test', '--show-mappings', '--num-rep', '3', '--min-x', '0', '--max-x', '255'], io);
+    }
+  }
+  // without -o the edit is reported but not written
+  addCase('edit/no-output', 'edit', ['-i', 'in.bin', '--reweight-item', 'osd.2', '0.5'], { 'in.bin': base });
+  addCase('edit/tree-after', 'edit', ['-i', 'in.bin', '--reweight-item', 'osd.2', '0.5', '--tree'], { 'in.bin': base });
+}
+
+// Maps whose tunables come from crushtool's setters, then are mapped (profiles through flags).
+{
+  const base = compiled['alg-mixed'];
+  for (const [p, t] of Object.entries(PROFILES)) {
+    const c = addCase(`setters-${p}/set`, 'edit', ['-i', 'in.bin', '--set-choose-local-tries', String(t.choose_local_tries),
+      '--set-choose-local-fallback-tries', String(t.choose_local_fallback_tries), '--set-choose-total-tries', String(t.choose_total_tries),
+      '--set-chooseleaf-descend-once', String(t.chooseleaf_descend_once), '--set-chooseleaf-vary-r', String(t.chooseleaf_vary_r),
+      '--set-chooseleaf-stable', String(t.chooseleaf_stable), '-o', 'out.bin'], { 'in.bin': base }, { expectExit: 0 });
+    const io = { 'map.bin': c.outputs['out.bin'] };
+    addCase(`setters-${p}/dump`, 'dump', ['-i', 'map.bin', '--dump'], io, { expectExit: 0 });
+    addCase(`setters-${p}/mappings`, 'mappings', ['-i', 'map.bin', '--test', '--show-mappings', '--num-rep', '4'], io, { expectExit: 0 });
+  }
+}
+
+// Compile + test in one command, and compile errors.
+addCase('compile-and-test/hier-small', 'compile', ['-c', 'map.txt', '-o', 'map.bin', '--test', '--show-statistics', '--num-rep', '2'],
+  { 'map.txt': 'maps/hier-small.txt' });
+addCase('compile-and-tree/hier-small', 'compile', ['-c', 'map.txt', '--tree'], { 'map.txt': 'maps/hier-small.txt' });
+addCase('decompile-text-as-binary', 'errors', ['-d', 'map.txt'], { 'map.txt': 'maps/hier-small.txt' });
+addCase('missing-input', 'errors', ['-i', 'nothere.bin', '--test', '--show-mappings'], {});
+addCase('no-action', 'errors', [], {});
+addCase('unknown-arg', 'errors', ['-i', 'map.bin', '--frobnicate'], { 'map.bin': compiled['hier-small'] });
+addCase('compile-and-decompile', 'errors', ['-c', 'map.txt', '-d', 'map.bin'], { 'map.txt': 'maps/hier-small.txt', 'map.bin': compiled['hier-small'] });
+{
+  const trunc = 'maps/truncated.bin';
+  const full = readFileSync(join(GOLD, compiled['hier-small']));
+  writeFileSync(join(GOLD, trunc), full.subarray(0, Math.floor(full.length / 2)));
+  addCase('decompile-truncated', 'errors', ['-d', 'map.bin'], { 'map.bin': trunc });
+}
+for (const m of badMaps()) {
+  const txt = writeMapText(`bad-${m.name}`, m.text);
+  addCase(`bad-${m.name}/compile`, 'compile-errors', ['-c', 'map.txt', '-o', 'map.bin'], { 'map.txt': txt }, { about: m.about });
+}
+// unsafe tunables need --enable-unsafe-tunables
+{
+  const t = mapText({ tunables: { choose_local_tries: 0, choose_local_fallback_tries: 0, choose_total_tries: 50, chooseleaf_descend_once: 1,
+    chooseleaf_vary_r: 1, chooseleaf_stable: 1, straw_calc_version: 1, allowed_bucket_algs: 54 },
+  ...hierarchy({ hosts: 2, osds: 2, alg: 'straw2' }), rules: basicRules().slice(0, 1) });
+  const txt = writeMapText('tunables-text', t.replace('choose_total_tries 50', 'choose_total_tries 0'));
+  addCase('tunables-zero-total/compile', 'compile-errors', ['-c', 'map.txt', '-o', 'map.bin'], { 'map.txt': txt });
+  addCase('tunables-zero-total/compile-unsafe', 'compile', ['-c', 'map.txt', '-o', 'map.bin', '--enable-unsafe-tunables'], { 'map.txt': txt });
+}
+
+const manifest = {
+  about: 'Golden vectors for tsceph crushtool, made by scripts/gen-crush-golden.sh with Ceph crushtool. '
+    + 'Each case runs crushtool with argv in an empty directory holding `inputs` (name -> file here); '
+    + 'stdout/stderr are {text} or {file, gzip?}; outputs name the files the run left (name -> file here).',
+  crushtool: process.env.CRUSHTOOL_VERSION ?? 'unknown',
+  skipped,
+  cases,
+};
+writeFileSync(join(GOLD, 'cases.json'), JSON.stringify(manifest, null, 1) + '\n');
+if (!existsSync(join(GOLD, 'cases.json'))) throw new Error('cases.json not written');
+const byExit = {};
+for (const c of cases) byExit[c.exit] = (byExit[c.exit] ?? 0) + 1;
+console.log(`wrote ${cases.length} cases to ${GOLD} (exit codes: ${JSON.stringify(byExit)})`);
