@@ -7,7 +7,7 @@
 // Ordering: Ceph keeps these tables in std::map, which iterates in key order; JS Maps iterate in
 // insertion order. Every walk below that can change ids, output or placement goes through sortedKeys().
 
-import { Errno } from '../common/errors.js';
+import { Errno, strerror } from '../common/errors.js';
 import {
   addBucket as crushAddBucket,
   addRule as crushAddRule,
@@ -65,6 +65,11 @@ function makeBucketCompat(
 function bucketAddItemCompat(map: CrushMap, b: CrushBucket, item: number, weight: number): number {
   if (b.alg === BucketAlg.Uniform && weight >>> 0 !== b.itemWeight >>> 0) return -Errno.EINVAL;
   return crushBucketAddItem(map, b, item, weight);
+}
+
+/** Ceph's cpp_strerror(): "(2) No such file or directory". */
+function errnoText(r: number): string {
+  return `(${Math.abs(r)}) ${strerror(r)}`;
 }
 
 /** Keys of a numeric-keyed Map in ascending order (std::map order). */
@@ -1465,6 +1470,242 @@ export class CrushWrapper {
     if (r < 0) return r;
     this.names.classBucket.clear();
     return this.populateClasses(old);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Reclassify (crushtool --reclassify)
+
+  /**
+   * get_new_bucket_id(): the first free bucket slot; when there is none the bucket array (and every
+   * choose_args set) grows by exactly one.
+   */
+  getNewBucketId(): number {
+    let id = -1;
+    while (-1 - id < this.crush.buckets.length && this.crush.buckets[-1 - id]) id--;
+    if (-1 - id === this.crush.buckets.length) {
+      this.crush.buckets.push(null);
+      for (const key of chooseArgsKeys(this.names.chooseArgs)) {
+        const cmap = this.names.chooseArgs.get(key)!;
+        while (cmap.length < this.crush.buckets.length) cmap.push(null);
+      }
+    }
+    return id;
+  }
+
+  /**
+   * reclassify(): turn a legacy map with parallel per-class trees into one tree with device classes,
+   * keeping the old bucket ids as the shadow ids so that placement does not move.
+   *  - classifyRoot: root name -> class: every bucket under the root gets a new id, its old id becomes
+   *    its shadow for the class, and rules taking the root now take "root class C".
+   *  - classifyBucket: "%suffix" / "prefix%" / exact name -> [class, default parent]: matching buckets
+   *    are merged into their base-named bucket (created under the default parent if missing) and become
+   *    its shadow for the class.
+   * Progress lines go to `out` (crushtool prints them on stdout). Returns 0 or a negative errno.
+   */
+  reclassify(
+    out: (line: string) => void,
+    classifyRoot: ReadonlyMap<string, string>,
+    classifyBucket: ReadonlyMap<string, readonly [string, string]>,
+  ): number {
+    for (const rootName of sortedStringKeys(classifyRoot)) {
+      const newClass = classifyRoot.get(rootName)!;
+      if (!this.nameExists(rootName)) {
+        out(`root ${rootName} does not exist\n`);
+        return -Errno.EINVAL;
+      }
+      const rootId = this.getItemId(rootName);
+      const newClassId = this.getOrCreateClassId(newClass);
+      out(`classify_root ${rootName} (${rootId}) as ${newClass}\n`);
+      for (let j = 0; j < this.crush.rules.length; j++) {
+        const rule = this.crush.rules[j];
+        if (!rule) continue;
+        for (const st of rule.steps) {
+          if (st.op !== RuleOp.Take) continue;
+          const sp = this.splitIdClass(st.arg1);
+          if (sp.ret < 0) return sp.ret;
+          if (sp.cls >= 0 && sp.id === rootId) {
+            out(`  rule ${j} includes take on root ${rootName} class ${sp.cls}\n`);
+            return -Errno.EINVAL;
+          }
+        }
+      }
+      const renumber = new Map<number, number>();
+      const q = [rootId];
+      while (q.length) {
+        const id = q.shift()!;
+        const bucket = this.getBucket(id);
+        if (!bucket) {
+          out(`cannot find bucket ${id}: (2) No such file or directory\n`);
+          return -Errno.ENOENT;
+        }
+        const newId = this.getNewBucketId();
+        out(`  renumbering bucket ${id} -> ${newId}\n`);
+        renumber.set(id, newId);
+        this.crush.buckets[-1 - newId] = bucket;
+        bucket.id = newId;
+        const empty = makeBucketCompat(this.crush, bucket.alg, bucket.hash, bucket.type, [], []);
+        empty.id = id;
+        this.crush.buckets[-1 - id] = empty;
+        for (const key of chooseArgsKeys(this.names.chooseArgs)) {
+          const cmap = this.names.chooseArgs.get(key)!;
+          cmap[-1 - newId] = cmap[-1 - id] ?? null;
+          cmap[-1 - id] = null;
+        }
+        this.names.classBucket.delete(id);
+        let cb = this.names.classBucket.get(newId);
+        if (!cb) {
+          cb = new Map();
+          this.names.classBucket.set(newId, cb);
+        }
+        cb.set(newClassId, id);
+        // Ceph writes these names straight into name_map, leaving any cached reverse map as it was
+        const name = this.getItemName(id) ?? '';
+        this.names.nameMap.set(newId, name);
+        this.names.nameMap.set(id, `${name}~${newClass}`);
+        for (let j = 0; j < bucket.size; j++) if (bucket.items[j]! < 0) q.unshift(bucket.items[j]!);
+      }
+      for (const b of this.crush.buckets) {
+        if (!b) continue;
+        for (let j = 0; j < b.size; j++) {
+          const n = renumber.get(b.items[j]!);
+          if (n !== undefined) b.items[j] = n;
+        }
+      }
+      const r = this.rebuildRootsWithClasses();
+      if (r < 0) {
+        out(`failed to rebuild_roots_with_classes: ${errnoText(r)}\n`);
+        return r;
+      }
+    }
+
+    const sendTo = new Map<number, number>();
+    const newClassBucket = new Map<number, Map<number, number>>();
+    const newBucketNames = new Map<number, string>();
+    const newBuckets = new Map<number, Map<string, string>>();
+    const newBucketByName = new Map<string, number>();
+    for (const match of sortedStringKeys(classifyBucket)) {
+      const [newClass, defaultParent] = classifyBucket.get(match)!;
+      if (!this.nameExists(defaultParent)) {
+        out(`default parent ${defaultParent} does not exist\n`);
+        return -Errno.EINVAL;
+      }
+      const defaultParentId = this.getItemId(defaultParent);
+      const dpb = this.getBucket(defaultParentId)!;
+      const defaultParentTypeName = this.getTypeName(dpb.type) ?? '';
+      out(`classify_bucket ${match} as ${newClass} default bucket ${defaultParent} (${defaultParentTypeName})\n`);
+      const newClassId = this.getOrCreateClassId(newClass);
+      for (let j = 0; j < this.crush.buckets.length; j++) {
+        const b = this.crush.buckets[j];
+        if (!b || this.isShadowItem(b.id)) continue;
+        const name = this.getItemName(b.id) ?? '';
+        if (name.length < match.length) continue;
+        let basename: string;
+        if (match[0] === '%') {
+          if (match.slice(1) !== name.slice(name.length - match.length + 1)) continue;
+          basename = name.slice(0, name.length - match.length + 1);
+        } else if (match[match.length - 1] === '%') {
+          if (match.slice(0, match.length - 1) !== name.slice(0, match.length - 1)) continue;
+          basename = name.slice(match.length - 1);
+        } else if (match === name) {
+          basename = defaultParent;
+        } else {
+          continue;
+        }
+        out(`match ${match} to ${name} basename ${basename}\n`);
+        let baseId: number;
+        if (this.nameExists(basename)) {
+          baseId = this.getItemId(basename);
+          out(`  have base ${baseId}\n`);
+        } else if (newBucketByName.has(basename)) {
+          baseId = newBucketByName.get(basename)!;
+          out(`  already creating base ${baseId}\n`);
+        } else {
+          baseId = this.getNewBucketId();
+          const nb = makeBucketCompat(this.crush, b.alg, b.hash, b.type, [], []);
+          nb.id = baseId;
+          this.crush.buckets[-1 - baseId] = nb;
+          this.names.nameMap.set(baseId, basename);
+          newBucketByName.set(basename, baseId);
+          out(`  created base ${baseId}\n`);
+          let nl = newBuckets.get(baseId);
+          if (!nl) {
+            nl = new Map();
+            newBuckets.set(baseId, nl);
+          }
+          nl.set(defaultParentTypeName, defaultParent);
+        }
+        sendTo.set(b.id, baseId);
+        let ncb = newClassBucket.get(baseId);
+        if (!ncb) {
+          ncb = new Map();
+          newClassBucket.set(baseId, ncb);
+        }
+        ncb.set(newClassId, b.id);
+        newBucketNames.set(b.id, `${basename}~${this.getClassName(newClassId)}`);
+        for (let i = 0; i < b.size; i++) {
+          const item = b.items[i]!;
+          if (item >= 0) this.names.classMap.set(item, newClassId);
+        }
+      }
+    }
+    this.haveRmaps = false;
+
+    for (const fromId of sortedKeys(sendTo)) {
+      const from = this.getBucket(fromId)!;
+      const to = this.getBucket(sendTo.get(fromId)!)!;
+      out(`moving items from ${from.id} (${this.getItemName(from.id)}) to ${to.id} (${this.getItemName(to.id)})\n`);
+      for (let j = 0; j < from.size; j++) {
+        const item = from.items[j]!;
+        const toLoc = new Map([[this.getTypeName(to.type) ?? '', this.getItemName(to.id) ?? '']]);
+        let r: number;
+        if (item >= 0) {
+          if (this.subtreeContains(to.id, item)) continue;
+          const fromLoc = new Map([[this.getTypeName(from.type) ?? '', this.getItemName(from.id) ?? '']]);
+          const w = Math.fround(Math.fround(this.getItemWeightInLoc(item, fromLoc)) / 65536);
+          r = this.insertItem(item, w, this.getItemName(item) ?? '', toLoc);
+        } else {
+          const newItem = sendTo.get(item);
+          if (newItem === undefined) return -Errno.EINVAL;
+          if (this.subtreeContains(to.id, newItem)) continue;
+          r = this.linkBucket(newItem, toLoc);
+        }
+        if (r !== 0) {
+          out(`reclassify err from insert_item: ${errnoText(r)}\n`);
+          return r;
+        }
+      }
+    }
+
+    for (const baseId of sortedKeys(newBuckets)) {
+      const loc = newBuckets.get(baseId)!;
+      if (this.getImmediateParentId(baseId) < 0) {
+        const shown = sortedStringKeys(loc)
+          .map((k) => `${k}=${loc.get(k)}`)
+          .join(',');
+        out(`new bucket ${baseId} missing parent, adding at {${shown}}\n`);
+        const r = this.linkBucket(baseId, loc);
+        if (r !== 0) {
+          out(`reclassify err from insert_item: ${errnoText(r)}\n`);
+          return r;
+        }
+      }
+    }
+
+    for (const [bid, m] of newClassBucket) {
+      let cb = this.names.classBucket.get(bid);
+      if (!cb) {
+        cb = new Map();
+        this.names.classBucket.set(bid, cb);
+      }
+      for (const [c, v] of m) cb.set(c, v);
+    }
+    for (const [id, name] of newBucketNames) this.names.nameMap.set(id, name);
+    const r = this.rebuildRootsWithClasses();
+    if (r < 0) {
+      out(`failed to rebuild_roots_with_classes: ${errnoText(r)}\n`);
+      return r;
+    }
+    return 0;
   }
 
   // ---------------------------------------------------------------------------------------------

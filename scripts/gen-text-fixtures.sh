@@ -7,6 +7,7 @@
 #   edits/edits.list (name, base map, crushtool edit flags) ->
 #                      edits/NAME.expected     crushtool -d of (crushtool -i base --FLAGS -o out)
 #                      edits/NAME.expected-err "rc=N" then stderr, when crushtool refuses the edit
+#                      edits/NAME.stdout       what --reclassify printed
 # Usage: bash scripts/gen-text-fixtures.sh
 set -euo pipefail
 cd "$(dirname "$0")/../test/fixtures/crush/text"
@@ -47,7 +48,9 @@ while IFS=$'\t' read -r name base flags; do
   rm -f "edits/$name.expected" "edits/$name.expected-err"
   rc=0
   # shellcheck disable=SC2086
-  crushtool -i "$tmp/base.bin" $flags -o "$tmp/out.bin" > /dev/null 2> "$tmp/err" || rc=$?
+  crushtool -i "$tmp/base.bin" $flags -o "$tmp/out.bin" > "$tmp/out" 2> "$tmp/err" || rc=$?
+  # --reclassify reports its work on stdout; keep that too
+  case "$flags" in *--reclassify*) cp "$tmp/out" "edits/$name.stdout" ;; esac
   if [ "$rc" -eq 0 ]; then
     crushtool -d "$tmp/out.bin" > "edits/$name.expected"
   elif [ "$rc" -eq 134 ] || [ "$rc" -eq 139 ]; then

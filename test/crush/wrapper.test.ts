@@ -12,7 +12,7 @@ import { CrushWrapper } from '../../crush/wrapper.js';
 const root = join(fileURLToPath(new URL('.', import.meta.url)), '../../../test/fixtures/crush/text');
 
 /** What crushtool's main() does with one set of edit flags; returns its exit status. */
-function applyCrushtoolEdit(cw: CrushWrapper, args: string[]): number {
+function applyCrushtoolEdit(cw: CrushWrapper, args: string[], stdout: string[]): number {
   const loc = new Map<string, string>();
   const rest: string[] = [];
   for (let i = 0; i < args.length; i++) {
@@ -101,9 +101,21 @@ function applyCrushtoolEdit(cw: CrushWrapper, args: string[]): number {
       break;
     }
     case '--reclassify': {
-      const i = a.indexOf('--set-subtree-class');
-      cw.setSubtreeClass(a[i + 1]!, a[i + 2]!);
-      if (cw.rebuildRootsWithClasses() < 0) return 1;
+      const roots = new Map<string, string>();
+      const buckets = new Map<string, [string, string]>();
+      for (let i = 0; i < a.length; i++) {
+        if (a[i] === '--set-subtree-class') {
+          cw.setSubtreeClass(a[i + 1]!, a[i + 2]!);
+          i += 2;
+        } else if (a[i] === '--reclassify-root') {
+          roots.set(a[i + 1]!, a[i + 2]!);
+          i += 2;
+        } else if (a[i] === '--reclassify-bucket') {
+          buckets.set(a[i + 1]!, [a[i + 2]!, a[i + 3]!]);
+          i += 3;
+        }
+      }
+      if (cw.reclassify((l) => stdout.push(l), roots, buckets) < 0) return 1;
       break;
     }
     default:
@@ -121,7 +133,10 @@ describe('CrushWrapper edit operations', () => {
       const [name, base, flags] = line.split('\t') as [string, string, string];
       it(`${name}: ${flags}`, () => {
         const cw = compileCrushMap(readFileSync(join(root, `maps/${base}.txt`), 'utf8'));
-        const rc = applyCrushtoolEdit(cw, flags.split(' '));
+        const stdout: string[] = [];
+        const rc = applyCrushtoolEdit(cw, flags.split(' '), stdout);
+        const outFile = join(root, `edits/${name}.stdout`);
+        if (existsSync(outFile)) assert.equal(stdout.join(''), readFileSync(outFile, 'utf8'));
         const okFile = join(root, `edits/${name}.expected`);
         if (existsSync(okFile)) {
           assert.equal(rc, 0);
