@@ -246,7 +246,7 @@ export function dumpRule(cw: CrushView, ruleno: number, f: Formatter): void {
         f.dumpInt('num', s.arg1);
         break;
       default:
-        f.dumpInt('opcode', s.op);
+        f.dumpInt('opcode', s.op | 0); // Ceph's get_rule_op returns an int
         f.dumpInt('arg1', s.arg1);
         f.dumpInt('arg2', s.arg2);
     }

@@ -76,7 +76,9 @@ export function walkCrushTree(cw: CrushView, visit: (item: TreeItem) => void): v
         } else {
           key = '_' + (names.nameMap.get(id) ?? '');
         }
-        sorted.set(key, { id, parent: qi.id, depth: qi.depth + 1, weight: weightToFloat(bucketItemWeight(b, k)) });
+        // Ceph reads item weights through crush_get_bucket_item_weight, which returns an int
+        const weight = Math.fround(Math.fround(bucketItemWeight(b, k) | 0) / 0x10000);
+        sorted.set(key, { id, parent: qi.id, depth: qi.depth + 1, weight });
       }
       const keys = [...sorted.keys()].sort(compareBytes);
       for (let i = keys.length - 1; i >= 0; i--) stack.push(sorted.get(keys[i]!)!);
@@ -118,9 +120,12 @@ export function crushtoolTree(cw: CrushView): string {
     }
     const indent = '    '.repeat(qi.depth);
     if (qi.id < 0) {
+      // Ceph streams a missing (NULL) name into an ostringstream, which stops all later output
+      // into it: an unnamed type leaves only the indent, an unnamed bucket only "type ".
       const b = crush.buckets[-1 - qi.id];
-      const typeName = b ? (names.typeMap.get(b.type) ?? '') : '';
-      tbl.cell(`${indent}${typeName} ${names.nameMap.get(qi.id) ?? ''}`);
+      const typeName = b ? names.typeMap.get(b.type) : undefined;
+      if (typeName === undefined) tbl.cell(indent);
+      else tbl.cell(`${indent}${typeName} ${names.nameMap.get(qi.id) ?? ''}`);
     } else {
       tbl.cell(`${indent}osd.${qi.id}`);
     }

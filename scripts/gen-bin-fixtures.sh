@@ -96,6 +96,46 @@ for _ in range(3):  # type, item and rule name maps
 out += src[pos:]
 open(sys.argv[2], 'wb').write(out)
 PY
+# Odd but decodable values, patched into algs.bin: an unnamed bucket type (row's type id renamed to
+# 33), a list item weight past 2^31 (osd.3 in host l1), an unknown rule opcode with its top bit set.
+python3 - algs.bin patched-odd.bin <<'PY'
+import struct, sys
+b = bytearray(open(sys.argv[1], 'rb').read())
+pos = 16
+max_buckets, max_rules = struct.unpack_from('<iI', b, 4)
+for _ in range(max_buckets):
+    (alg,) = struct.unpack_from('<I', b, pos); pos += 4
+    if not alg:
+        continue
+    bid, size = struct.unpack_from('<i', b, pos)[0], struct.unpack_from('<I', b, pos + 12)[0]
+    pos += 16
+    items = struct.unpack_from('<%di' % size, b, pos); pos += 4 * size
+    if alg == 1: pos += 4
+    elif alg == 2:
+        if bid == -3:  # host l1: items osd.3, osd.4, osd.5 as (weight, sum) pairs
+            struct.pack_into('<I', b, pos, 0x80010000)
+        pos += 8 * size
+    elif alg == 3: pos += 1 + 4 * b[pos]
+    elif alg == 4: pos += 8 * size
+    elif alg == 5: pos += 4 * size
+first_rule = True
+for _ in range(max_rules):
+    (yes,) = struct.unpack_from('<I', b, pos); pos += 4
+    if not yes:
+        continue
+    (length,) = struct.unpack_from('<I', b, pos); pos += 8
+    if first_rule:  # the last step (emit) of rule 0
+        struct.pack_into('<I', b, pos + 12 * (length - 1), 0x80000001)
+        first_rule = False
+    pos += 12 * length
+(n,) = struct.unpack_from('<I', b, pos); pos += 4
+for _ in range(n):
+    key, ln = struct.unpack_from('<iI', b, pos)
+    if b[pos + 8:pos + 8 + ln] == b'row':
+        struct.pack_into('<i', b, pos, 33)
+    pos += 8 + ln
+open(sys.argv[2], 'wb').write(b)
+PY
 
 # 5. legacy encodings: cut rules.bin (no classes, no choose_args) where older encoders stopped. Its
 # tail is 3 x u32 (local, fallback, total), u32 descend_once, u8 vary_r, u8 straw_calc_version,
