@@ -430,6 +430,79 @@ for (const [name, t, alg] of [
   });
 }
 
+// L. random maps: random algorithms per bucket, weights (some zero), tunables (also outside every
+// profile), rules mixing choose/chooseleaf, firstn/indep, set_* steps and device reweights.
+for (let n = 0; n < Number(process.env.CORE_RANDOM_MAPS ?? 8); n++) {
+  const algs = ['uniform', 'list', 'tree', 'straw', 'straw2'];
+  const pick = (a) => a[rnd() % a.length];
+  const rackAlg = pick(algs);
+  const h = hierarchy({
+    racks: 2 + (rnd() % 3),
+    hosts: 1 + (rnd() % 4),
+    osds: 1 + (rnd() % 5),
+    alg: { host: () => pick(algs), rack: rackAlg, root: pick(algs) },
+    w: (d) => (rnd() % 9 === 0 ? 0 : 0x1000 * (1 + (rnd() % 64))),
+  });
+  // parents of uniform children must carry the children's (equalised) weights
+  const weightOf = new Map();
+  for (const b of h.buckets) {
+    for (const it of b.items) if (it[0] < 0) it[1] = weightOf.get(it[0]);
+    // (Ceph cannot make a uniform bucket whose item weight is 0: crushtool asserts)
+    if (b.alg === 'uniform') for (const it of b.items) it[1] = b.items[0][1] || 0x10000;
+    weightOf.set(b.id, b.items.reduce((s2, it) => s2 + it[1], 0));
+  }
+  const t = {
+    choose_local_tries: rnd() % 4,
+    choose_local_fallback_tries: rnd() % 6,
+    choose_total_tries: 1 + (rnd() % 60),
+    chooseleaf_descend_once: rnd() % 2,
+    chooseleaf_vary_r: rnd() % 3,
+    chooseleaf_stable: rnd() % 2,
+    straw_calc_version: rnd() % 2,
+    allowed_bucket_algs: ALGS_V4,
+  };
+  const root = rootOf(h);
+  const sets = [
+    ['set_choose_tries', 1 + (rnd() % 10)],
+    ['set_chooseleaf_tries', 1 + (rnd() % 5)],
+    ['set_choose_local_tries', rnd() % 3],
+    ['set_choose_local_fallback_tries', rnd() % 4],
+    ['set_chooseleaf_vary_r', rnd() % 3],
+    ['set_chooseleaf_stable', rnd() % 2],
+  ];
+  const rules = [];
+  for (let k = 0; k < 4; k++) {
+    const indep = rnd() % 2 === 1;
+    const steps = [];
+    for (const st of sets) if (rnd() % 4 === 0) steps.push(st);
+    steps.push(['take', root]);
+    const m = indep ? 'indep' : 'firstn';
+    switch (rnd() % 3) {
+      case 0:
+        steps.push([`chooseleaf_${m}`, 0, 1 + (rnd() % 2)]);
+        break;
+      case 1:
+        // (a rule must end in devices: crushtool --test indexes its statistics by the output ids)
+        steps.push([`choose_${m}`, 0, 0]);
+        break;
+      default:
+        steps.push([`choose_${m}`, 2, 2], [`chooseleaf_${m}`, -(rnd() % 2), 1]);
+    }
+    steps.push(['emit']);
+    rules.push(R(k, `r${k}`, indep ? 3 : 1, steps));
+  }
+  maps.push({
+    name: `random-${n}`,
+    tunables: t,
+    ...h,
+    rules,
+    tests: [0, 1, 2, 3].flatMap((rule) => [
+      { rule, rep: 1 + (rnd() % 6), weights: {} },
+      { rule, rep: 1 + (rnd() % 6), weights: reweights(h.devices, rule + n) },
+    ]),
+  });
+}
+
 // ---- text rendering -------------------------------------------------------------------------------
 /** Exact decimal of a 16.16 value (terminates within 16 places). */
 function fixed(w) {
@@ -499,7 +572,7 @@ function renderText(m) {
 
 // ---- run ------------------------------------------------------------------------------------------
 function crushtool(args) {
-  return execFileSync('/usr/bin/crushtool', args, { encoding: 'utf8', maxBuffer: 1 << 28 });
+  return execFileSync('/usr/bin/crushtool', args, { encoding: 'utf8', maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 mkdirSync(outDir, { recursive: true });
