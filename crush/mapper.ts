@@ -6,7 +6,7 @@
 // scratch space), integer math in doubles only where the values provably fit in 53 bits (see the notes
 // at each 64-bit spot), no closures, no BigInt.
 
-import { crushHash32_2, crushHash32_3, crushHash32_4 } from './hash.js';
+import { crushHash32_2Lo16, crushHash32_3, crushHash32_3Lo16, crushHash32_4, crushHash32_4Lo16 } from './hash.js';
 import { crushLn } from './ln.js';
 import {
   BucketAlg,
@@ -137,7 +137,7 @@ function listChoose(b: CrushBucket, x: number, r: number): number {
   const rj = b.hash === 0;
   for (let i = b.size - 1; i >= 0; i--) {
     // (hash & 0xffff) * sum_weight < 2^48: exact; >> 16 is a floor division by 2^16.
-    const h = rj ? crushHash32_4(x, b.items[i]!, r, b.id) & 0xffff : 0;
+    const h = rj ? crushHash32_4Lo16(x, b.items[i]!, r, b.id) : 0;
     const w = Math.floor((h * b.sumWeights[i]!) / TWO16);
     if (w < b.itemWeights[i]!) return b.items[i]!;
   }
@@ -173,7 +173,7 @@ function strawChoose(b: CrushBucket, x: number, r: number): number {
   const straws = b.straws;
   const rj = b.hash === 0;
   for (let i = 0; i < b.size; i++) {
-    const h = rj ? crushHash32_3(x, b.items[i]!, r) & 0xffff : 0;
+    const h = rj ? crushHash32_3Lo16(x, b.items[i]!, r) : 0;
     const draw = h * straws[i]!; // < 2^48, exact
     if (i === 0 || draw > highDraw) {
       high = i;
@@ -210,7 +210,7 @@ function straw2Choose(b: CrushBucket, x: number, r: number, arg: CrushChooseArg 
     const w = weights[i]!;
     let draw: number;
     if (w !== 0) {
-      draw = Math.trunc(LN_DRAW[rj ? crushHash32_3(x, ids[i]!, r) & 0xffff : 0]! / (w | 0));
+      draw = Math.trunc(LN_DRAW[rj ? crushHash32_3Lo16(x, ids[i]!, r) : 0]! / (w | 0));
     } else {
       draw = -Infinity;
     }
@@ -255,7 +255,7 @@ function isOut(weights: Uint32Array, weightMax: number, item: number, x: number)
   const w = weights[item]!;
   if (w >= 0x10000) return false;
   if (w === 0) return true;
-  return (crushHash32_2(x, item) & 0xffff) >= w;
+  return crushHash32_2Lo16(x, item) >= w;
 }
 
 /** The type of item `item` (0 for devices), or -1 for a bucket id the map does not hold. */

@@ -4,7 +4,16 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import { crushHash32, crushHash32_2, crushHash32_3, crushHash32_4, crushHash32_5 } from '../../crush/hash.js';
+import {
+  crushHash32,
+  crushHash32_2,
+  crushHash32_2Lo16,
+  crushHash32_3,
+  crushHash32_3Lo16,
+  crushHash32_4,
+  crushHash32_4Lo16,
+  crushHash32_5,
+} from '../../crush/hash.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const fixtures = join(here, '..', '..', '..', 'test', 'fixtures', 'crush', 'core');
@@ -23,6 +32,9 @@ describe('crush hash (rjenkins1)', () => {
       // the same bit patterns given as signed int32 must hash the same
       assert.equal(crushHash32_3(a | 0, b | 0, c | 0), h3);
       assert.equal(crushHash32_5(a | 0, b | 0, c | 0, d | 0, e | 0), h5);
+      assert.equal(crushHash32_2Lo16(a, b), h2 & 0xffff);
+      assert.equal(crushHash32_3Lo16(a, b, c), h3 & 0xffff);
+      assert.equal(crushHash32_4Lo16(a, b, c, d), h4 & 0xffff);
     }
   });
 });
