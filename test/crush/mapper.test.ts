@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
-import { addBucket, addRule, crushCreate, finalize, makeBucket, makeRule } from '../../crush/builder.js';
+import { addBucket, addRule, bucketAddItem, crushCreate, finalize, makeBucket, makeRule } from '../../crush/builder.js';
 import { crushHash32_2 } from '../../crush/hash.js';
 import { CrushWork, crushDoRule, crushFindRule } from '../../crush/mapper.js';
 import { BucketAlg, CRUSH_ITEM_NONE, RuleOp } from '../../crush/types.js';
@@ -79,6 +79,35 @@ describe('crush mapper against crushtool', () => {
     assert.equal(crushDoRule(map, 0, 1, out, 3, weights, 1, work, null), 0);
     assert.equal(crushDoRule(map, 1, 1, out, 3, weights, 1, work, null), 3);
     assert.deepEqual(Array.from(out), [CRUSH_ITEM_NONE, CRUSH_ITEM_NONE, CRUSH_ITEM_NONE]);
+  });
+
+  it('keeps one workspace valid while the map grows (buckets, items, result size)', () => {
+    const d = loadMapDesc('uniform-list-tree-firefly');
+    const { map } = buildMap(d);
+    const shared = new CrushWork(map, 2);
+    const weights = new Uint32Array(64).fill(0x10000);
+    const a = new Int32Array(8);
+    const b = new Int32Array(8);
+    const compare = (): void => {
+      for (let x = 0; x < 200; x++) {
+        for (const rule of [0, 1, 2, 3]) {
+          const n1 = crushDoRule(map, rule, x, a, 5, weights, weights.length, shared, null);
+          const n2 = crushDoRule(map, rule, x, b, 5, weights, weights.length, new CrushWork(map, 5), null);
+          assert.deepEqual(Array.from(a.subarray(0, n1)), Array.from(b.subarray(0, n2)));
+        }
+      }
+    };
+    compare();
+    // grow a uniform host and hang a new uniform host under the first rack
+    const host = map.buckets[0]!;
+    bucketAddItem(map, host, 40, host.itemWeight);
+    bucketAddItem(map, host, 41, host.itemWeight);
+    const nh = makeBucket(map, BucketAlg.Uniform, 0, 1, [50, 51, 52, 53, 54, 55, 56, 57, 58, 59], Array(10).fill(0x10000));
+    const id = addBucket(map, 0, nh);
+    const rack = map.buckets.find((x) => x !== null && x.type === 2)!;
+    bucketAddItem(map, rack, id, nh.weight);
+    finalize(map);
+    compare();
   });
 
   it('finds rules by mask', () => {
