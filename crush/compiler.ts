@@ -1165,6 +1165,14 @@ export function compileCrushMap(text: string, opts: CompileOptions = {}): CrushW
     // Spirit collapses a one-child tree; parse_crush then meets an unexpected node and aborts
     c.fail(nodes[0]!.pos, 'a map of a single statement crashes crushtool (ceph_abort in parse_crush)', '', true);
   }
-  c.run(nodes);
+  try {
+    c.run(nodes);
+  } catch (e) {
+    if (e instanceof RangeError) {
+      // a bucket hierarchy deeper than the JS stack: refuse it rather than crash
+      throw new CrushCompileError(filename, 1, 1, 'the bucket hierarchy is too deep', '', true);
+    }
+    throw e;
+  }
   return c.cw;
 }

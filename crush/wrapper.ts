@@ -711,13 +711,13 @@ export class CrushWrapper {
     }
     return { ret: -Errno.ENOENT, type: '', name: '' };
   }
-  /** get_immediate_parent_id(): the id of the first non-shadow bucket holding id, or -ENOENT. */
-  getImmediateParentId(id: number): number {
+  /** get_immediate_parent_id(): the id of the first non-shadow bucket holding id, or null (Ceph's -ENOENT). */
+  getImmediateParentId(id: number): number | null {
     for (const b of this.crush.buckets) {
       if (!b || this.isShadowItem(b.id)) continue;
       for (let i = 0; i < b.size; i++) if (b.items[i] === id) return b.id;
     }
-    return -Errno.ENOENT;
+    return null;
   }
 
   /**
@@ -985,6 +985,127 @@ export class CrushWrapper {
     return this.names.chooseArgs.get(id) ?? null;
   }
 
+  /** get_full_location_ordered(): (type, bucket name) pairs from the item's parent up to its root. */
+  getFullLocationOrdered(id: number): [string, string][] {
+    const path: [string, string][] = [];
+    if (!this.itemExists(id)) return path;
+    let cur = id;
+    for (let guard = 0; guard < 100000; guard++) {
+      const p = this.getImmediateParent(cur);
+      if (p.ret !== 0) break;
+      path.push([p.type, p.name]);
+      cur = this.getItemId(p.name);
+    }
+    return path;
+  }
+  /** get_full_location(): type name -> bucket name for every ancestor (crushtool --show-location). */
+  getFullLocation(id: number): Map<string, string> {
+    const m = new Map<string, string>();
+    for (const [t, n] of this.getFullLocationOrdered(id)) if (!m.has(t)) m.set(t, n);
+    return new Map(sortedStringKeys(m).map((k) => [k, m.get(k)!]));
+  }
+  /** get_children(): the items of a bucket (none for a device); -ENOENT for a missing bucket. */
+  getChildren(id: number): number[] | number {
+    if (id >= 0) return [];
+    const b = this.getBucket(id);
+    if (!b) return -Errno.ENOENT;
+    return Array.from(b.items.subarray(0, b.size));
+  }
+  /** get_leaves(): every device under the named item, ascending. */
+  getLeaves(name: string): number[] | number {
+    if (!this.nameExists(name)) return -Errno.ENOENT;
+    const id = this.getItemId(name);
+    const out = new Set<number>();
+    const walk = (i: number): number => {
+      if (i >= 0) {
+        out.add(i);
+        return 0;
+      }
+      const b = this.getBucket(i);
+      if (!b) return -Errno.ENOENT;
+      for (let n = 0; n < b.size; n++) {
+        const r = walk(b.items[n]!);
+        if (r < 0) return r;
+      }
+      return 0;
+    };
+    const r = walk(id);
+    if (r < 0) return r;
+    return [...out].sort((a, b) => a - b);
+  }
+  /** get_parent_of_type() without a rule: the nearest non-shadow ancestor of the type, or 0. */
+  getParentOfType(item: number, type: number): number {
+    let cur = item;
+    for (let guard = 0; guard < 100000; guard++) {
+      const p = this.getImmediateParentId(cur);
+      if (p === null) return 0;
+      cur = p;
+      if (this.getBucketType(cur) === type) return cur;
+    }
+    return 0;
+  }
+  /** get_children_of_type(): buckets of the type (or devices for type 0) under id. */
+  getChildrenOfType(id: number, type: number, excludeShadow = true): number[] {
+    const out: number[] = [];
+    const walk = (i: number): void => {
+      if (i >= 0) {
+        if (type === 0) out.push(i);
+        return;
+      }
+      const b = this.getBucket(i);
+      if (!b || b.type < type) return;
+      if (b.type === type) {
+        if (!this.isShadowItem(b.id) || !excludeShadow) out.push(b.id);
+        return;
+      }
+      for (let n = 0; n < b.size; n++) walk(b.items[n]!);
+    };
+    walk(id);
+    return out;
+  }
+  /** get_rules_by_class(): rules that take a shadow tree of the class; -ENOENT for no such class. */
+  getRulesByClass(className: string): number[] | number {
+    if (!this.classExists(className)) return -Errno.ENOENT;
+    const cid = this.getClassId(className);
+    const out: number[] = [];
+    for (let i = 0; i < this.crush.rules.length; i++) {
+      const r = this.crush.rules[i];
+      if (!r) continue;
+      for (const st of r.steps) {
+        if (st.op !== RuleOp.Take) continue;
+        const sp = this.splitIdClass(st.arg1);
+        if (sp.ret < 0) return sp.ret;
+        if (sp.cls !== -1 && sp.cls === cid) {
+          out.push(i);
+          break;
+        }
+      }
+    }
+    return out;
+  }
+  /** rename_bucket() / rename_item(): 0, or a negative errno with the reason in err.message. */
+  renameItem(srcname: string, dstname: string, err?: { message: string }): number {
+    const fail = (code: number, msg: string): number => {
+      if (err) err.message = msg;
+      return code;
+    };
+    if (this.nameExists(srcname)) {
+      if (this.nameExists(dstname)) return fail(-Errno.EEXIST, `dstname = '${dstname}' already exists`);
+      if (!CrushWrapper.isValidCrushName(dstname)) {
+        return fail(-Errno.EINVAL, `dstname = '${dstname}' does not match [-_.0-9a-zA-Z]+`);
+      }
+    } else {
+      if (this.nameExists(dstname)) {
+        return fail(
+          -Errno.EALREADY,
+          `srcname = '${srcname}' does not exist and dstname = '${dstname}' already exists`,
+        );
+      }
+      return fail(-Errno.ENOENT, `srcname = '${srcname}' does not exist`);
+    }
+    return this.setItemName(this.getItemId(srcname), dstname);
+  }
+
   // ---------------------------------------------------------------------------------------------
   // Editing the hierarchy
 
@@ -1024,7 +1145,8 @@ export class CrushWrapper {
       if (this.subtreeContains(id, cur)) return -Errno.EINVAL;
       if (t !== b.type) return -Errno.EINVAL;
       if (this.subtreeContains(cur, b.id)) return -Errno.ELOOP;
-      this.bucketAddItem(b, cur, 0);
+      // Ceph asserts this succeeds; it fails only for a uniform bucket (weight 0 != its item weight)
+      if (this.bucketAddItem(b, cur, 0) < 0) return -Errno.EINVAL;
       break;
     }
     if (this.adjustItemWeightfInLoc(item, weight, l, item >= 0 && initWeightSets) > 0) {
@@ -1678,7 +1800,7 @@ export class CrushWrapper {
 
     for (const baseId of sortedKeys(newBuckets)) {
       const loc = newBuckets.get(baseId)!;
-      if (this.getImmediateParentId(baseId) < 0) {
+      if (this.getImmediateParentId(baseId) === null) {
         const shown = sortedStringKeys(loc)
           .map((k) => `${k}=${loc.get(k)}`)
           .join(',');

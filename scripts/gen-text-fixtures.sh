@@ -4,6 +4,7 @@
 #   maps/NAME.txt   -> maps/NAME.expected      crushtool -d of crushtool -c NAME.txt
 #   bad/NAME.txt    -> bad/NAME.expected-err   "rc=N" then crushtool -c's stderr ("abort" if it crashes)
 #   ../bin/NAME.bin -> decoded/NAME.expected  crushtool -d of the encoding fixtures (decode + decompile)
+#   queries/show-location-MAP-ID.expected     crushtool -i MAP --show-location ID
 #   edits/edits.list (name, base map, crushtool edit flags) ->
 #                      edits/NAME.expected     crushtool -d of (crushtool -i base --FLAGS -o out)
 #                      edits/NAME.expected-err "rc=N" then stderr, when crushtool refuses the edit
@@ -60,4 +61,11 @@ while IFS=$'\t' read -r name base flags; do
     { printf 'rc=%s\n' "$rc"; grep -Ev '^[0-9]{4}-[0-9]{2}-[0-9]{2}T' "$tmp/err" || true; } > "edits/$name.expected-err"
   fi
 done < edits/edits.list
+# crushtool --show-location ID (CrushWrapper::get_full_location)
+mkdir -p queries
+for spec in "classes 4" "classes 6" "classes 99" "algs 8" "legacy-ssd 5" "odd-names 3" "holes 3"; do
+  set -- $spec
+  crushtool -c "maps/$1.txt" -o "$tmp/q.bin"
+  crushtool -i "$tmp/q.bin" --show-location "$2" > "queries/show-location-$1-$2.expected"
+done
 echo "text fixtures regenerated"

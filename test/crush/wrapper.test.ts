@@ -1,6 +1,6 @@
 // Proves CrushWrapper's edit operations change a map exactly as Ceph 16.2's crushtool edit flags do: each case in edits.list is replayed through the wrapper and the decompiled result (or the refusal) is compared with what crushtool made of it (fixtures from scripts/gen-text-fixtures.sh).
 import assert from 'node:assert/strict';
-import { readFileSync, existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Errno } from '../../common/errors.js';
@@ -145,6 +145,18 @@ describe('CrushWrapper edit operations', () => {
           const err = readFileSync(join(root, `edits/${name}.expected-err`), 'utf8');
           assert.equal(`rc=${rc}`, err.slice(0, err.indexOf('\n')));
         }
+      });
+    }
+  });
+
+  describe('full location (crushtool --show-location)', () => {
+    for (const f of readdirSync(join(root, 'queries')).filter((n) => n.startsWith('show-location-'))) {
+      const m = /^show-location-(.+)-(\d+)\.expected$/.exec(f)!;
+      it(`${m[1]} item ${m[2]}`, () => {
+        const cw = compileCrushMap(readFileSync(join(root, `maps/${m[1]}.txt`), 'utf8'));
+        let text = '';
+        for (const [t, n] of cw.getFullLocation(Number(m[2]))) text += `${t}\t${n}\n`;
+        assert.equal(text, readFileSync(join(root, 'queries', f), 'utf8'));
       });
     }
   });
