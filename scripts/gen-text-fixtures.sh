@@ -58,7 +58,7 @@ while IFS=$'\t' read -r name base flags; do
     printf 'rc=%s\nabort\n' "$rc" > "edits/$name.expected-err"
   else
     # drop Ceph's timestamped debug log lines; keep what crushtool itself says
-    { printf 'rc=%s\n' "$rc"; grep -Ev '^[0-9]{4}-[0-9]{2}-[0-9]{2}T' "$tmp/err" || true; } > "edits/$name.expected-err"
+    { printf 'rc=%s\n' "$rc"; grep -Ev '^([0-9]{4}-[0-9]{2}-[0-9]{2}T|$)' "$tmp/err" || true; } > "edits/$name.expected-err"
   fi
 done < edits/edits.list
 # crushtool --show-location ID (CrushWrapper::get_full_location)
