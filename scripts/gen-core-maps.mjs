@@ -503,6 +503,25 @@ for (let n = 0; n < Number(process.env.CORE_RANDOM_MAPS ?? 8); n++) {
   });
 }
 
+// M. bucket items heavier than 2^31 in 16.16 (40000.0): straw2 reads such a weight as a negative C int,
+// so its draw turns positive and always wins; list and straw see the u32.
+for (const alg of ['straw2', 'straw', 'list']) {
+  const hosts = [0, 1, 2, 3, 4].map((i) => ({ id: -2 - i, name: `h${i}`, type: 1, alg: 'straw2', items: [[i, 0x10000]] }));
+  const w = [40000 * 0x10000, 0x10000, 20000 * 0x10000, 0x8000, 0];
+  const rootB = { id: -1, name: 'root', type: 3, alg, items: hosts.map((h, i) => [h.id, w[i]]) };
+  maps.push({
+    name: `heavy-weights-${alg}`,
+    tunables: tunables('jewel', { straw_calc_version: 1 }),
+    devices: [0, 1, 2, 3, 4],
+    buckets: [...hosts, rootB],
+    rules: [
+      R(0, 'rep_host', 1, [['take', -1], ['chooseleaf_firstn', 0, 1], ['emit']]),
+      R(1, 'ec_host', 3, [['take', -1], ['chooseleaf_indep', 0, 1], ['emit']]),
+    ],
+    tests: [0, 1].flatMap((rule) => [{ rule, rep: 3, weights: {} }]),
+  });
+}
+
 // ---- text rendering -------------------------------------------------------------------------------
 /** Exact decimal of a 16.16 value (terminates within 16 places). */
 function fixed(w) {
@@ -588,7 +607,7 @@ try {
     const dump = JSON.parse(crushtool(['-i', bin, '--dump']));
     for (const b of m.buckets) {
       const db = dump.buckets.find((x) => x.id === b.id);
-      const got = db.items.map((it) => [it.id, it.weight]);
+      const got = db.items.map((it) => [it.id, it.weight >>> 0]); // the dump prints weights as signed ints
       const want = b.alg === 'uniform' ? b.items.map((it) => [it[0], b.items[0][1]]) : b.items;
       if (JSON.stringify(got) !== JSON.stringify(want)) {
         throw new Error(`${m.name}: bucket ${b.name} compiled as ${JSON.stringify(got)}, tabled ${JSON.stringify(want)}`);
