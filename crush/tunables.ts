@@ -100,6 +100,9 @@ export const hasHammerTunables = (t: CrushTunables): boolean => hasReleaseTunabl
 export const hasJewelTunables = (t: CrushTunables): boolean => hasReleaseTunables(t, 'jewel');
 export const hasOptimalTunables = hasJewelTunables;
 export const hasLegacyTunables = hasArgonautTunables;
+/** Aliases under the names the shared contract used. */
+export const isLegacyTunables = hasLegacyTunables;
+export const isOptimalTunables = hasOptimalTunables;
 
 /** The dump's "profile": the newest release whose tunables match exactly, else "unknown". */
 export function tunablesProfileName(t: CrushTunables): string {
