@@ -5,6 +5,7 @@
 #   bad/NAME.txt    -> bad/NAME.expected-err   "rc=N" then crushtool -c's stderr ("abort" if it crashes)
 #   ../bin/NAME.bin -> decoded/NAME.expected  crushtool -d of the encoding fixtures (decode + decompile)
 #   queries/show-location-MAP-ID.expected     crushtool -i MAP --show-location ID
+#   queries/mappings-MAP-RULE-N.expected       crushtool --test --show-mappings, x 0..63
 #   edits/edits.list (name, base map, crushtool edit flags) ->
 #                      edits/NAME.expected     crushtool -d of (crushtool -i base --FLAGS -o out)
 #                      edits/NAME.expected-err "rc=N" then stderr, when crushtool refuses the edit
@@ -67,5 +68,12 @@ for spec in "classes 4" "classes 6" "classes 99" "algs 8" "legacy-ssd 5" "odd-na
   set -- $spec
   crushtool -c "maps/$1.txt" -o "$tmp/q.bin"
   crushtool -i "$tmp/q.bin" --show-location "$2" > "queries/show-location-$1-$2.expected"
+done
+# crushtool --test --show-mappings (CrushWrapper::do_rule through crushtool's tester)
+for spec in "classes 0 3" "classes 1 3" "classes 2 4" "choose_args 0 2" "algs 0 3" "rules 1 6" "rules 2 3"; do
+  set -- $spec
+  crushtool -c "maps/$1.txt" -o "$tmp/q.bin"
+  crushtool -i "$tmp/q.bin" --test --rule "$2" --num-rep "$3" --min-x 0 --max-x 63 --show-mappings \
+    > "queries/mappings-$1-$2-$3.expected"
 done
 echo "text fixtures regenerated"

@@ -201,6 +201,26 @@ describe('CrushWrapper edit operations', () => {
     });
   });
 
+  describe('doRule gives crushtool --test mappings', () => {
+    for (const f of readdirSync(join(root, 'queries')).filter((n) => n.startsWith('mappings-'))) {
+      const m = /^mappings-(.+)-(\d+)-(\d+)\.expected$/.exec(f)!;
+      it(`${m[1]} rule ${m[2]} size ${m[3]}`, () => {
+        const cw = compileCrushMap(readFileSync(join(root, `maps/${m[1]}.txt`), 'utf8'));
+        const rule = Number(m[2]);
+        const numRep = Number(m[3]);
+        const weights = new Uint32Array(cw.getMaxDevices());
+        for (let i = 0; i < weights.length; i++) weights[i] = cw.checkItemPresent(i) ? 0x10000 : 0;
+        const out = new Int32Array(numRep);
+        let text = '';
+        for (let x = 0; x < 64; x++) {
+          const n = cw.doRule(rule, x, out, numRep, weights);
+          text += `CRUSH rule ${rule} x ${x} [${Array.from(out.subarray(0, n)).join(',')}]\n`;
+        }
+        assert.equal(text, readFileSync(join(root, 'queries', f), 'utf8'));
+      });
+    }
+  });
+
   describe('doRule', () => {
     it('maps through a class rule into devices of that class only', () => {
       const cw = compileCrushMap(readFileSync(join(root, 'maps/classes.txt'), 'utf8'));
