@@ -278,15 +278,19 @@ export function decodeCrushMapFrom(d: Decoder): CrushMapWithNames {
   if (!d.atEnd()) crush.allowedBucketAlgs = d.u32('tunable allowed_bucket_algs');
   if (!d.atEnd()) crush.chooseleafStable = d.u8('tunable chooseleaf_stable');
   if (!d.atEnd()) {
+    // These three maps go through Ceph's denc, which inserts with emplace_hint: on a repeated key the
+    // first value stays (the name maps above and choose_args below keep the last).
     let n = d.count('class_map', 8);
     for (let i = 0; i < n; i++) {
       const item = d.s32('class_map item');
-      names.classMap.set(item, d.s32('class_map class'));
+      const cls = d.s32('class_map class');
+      if (!names.classMap.has(item)) names.classMap.set(item, cls);
     }
     n = d.count('class_name', 8);
     for (let i = 0; i < n; i++) {
       const id = d.s32('class_name id');
-      names.className.set(id, d.string('class_name name'));
+      const name = d.string('class_name name');
+      if (!names.className.has(id)) names.className.set(id, name);
     }
     n = d.count('class_bucket', 8);
     for (let i = 0; i < n; i++) {
@@ -295,9 +299,10 @@ export function decodeCrushMapFrom(d: Decoder): CrushMapWithNames {
       const inner = new Map<number, number>();
       for (let j = 0; j < m; j++) {
         const c = d.s32('class_bucket class');
-        inner.set(c, d.s32('class_bucket shadow bucket'));
+        const shadow = d.s32('class_bucket shadow bucket');
+        if (!inner.has(c)) inner.set(c, shadow);
       }
-      names.classBucket.set(bucket, inner);
+      if (!names.classBucket.has(bucket)) names.classBucket.set(bucket, inner);
     }
   }
   if (!d.atEnd()) decodeChooseArgs(d, crush, names);

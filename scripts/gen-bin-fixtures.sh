@@ -136,6 +136,35 @@ for _ in range(n):
     pos += 8 + ln
 open(sys.argv[2], 'wb').write(b)
 PY
+# A repeated key in class_name (classes.bin's second class gets the first one's id): Ceph's denc
+# keeps the first value, where the name maps keep the last.
+python3 - classes.bin patched-dup-class.bin <<'PY'
+import struct, sys
+b = bytearray(open(sys.argv[1], 'rb').read())
+max_buckets, max_rules = struct.unpack_from('<iI', b, 4)
+pos = 16
+for _ in range(max_buckets):
+    (alg,) = struct.unpack_from('<I', b, pos); pos += 4
+    if not alg:
+        continue
+    (size,) = struct.unpack_from('<I', b, pos + 12); pos += 16 + 4 * size
+    pos += {1: 4, 2: 8 * size, 4: 8 * size, 5: 4 * size}.get(alg, 0)
+    if alg == 3: pos += 1 + 4 * b[pos]
+for _ in range(max_rules):
+    (yes,) = struct.unpack_from('<I', b, pos); pos += 4
+    if yes:
+        (length,) = struct.unpack_from('<I', b, pos); pos += 8 + 12 * length
+for _ in range(3):
+    (n,) = struct.unpack_from('<I', b, pos); pos += 4
+    for _ in range(n):
+        pos += 8 + struct.unpack_from('<I', b, pos + 4)[0]
+pos += 23  # tunables
+(n,) = struct.unpack_from('<I', b, pos); pos += 4 + 8 * n  # class_map
+(n,) = struct.unpack_from('<I', b, pos); pos += 4  # class_name
+first_key, ln = struct.unpack_from('<iI', b, pos)
+struct.pack_into('<i', b, pos + 8 + ln, first_key)
+open(sys.argv[2], 'wb').write(b)
+PY
 
 # 5. legacy encodings: cut rules.bin (no classes, no choose_args) where older encoders stopped. Its
 # tail is 3 x u32 (local, fallback, total), u32 descend_once, u8 vary_r, u8 straw_calc_version,
