@@ -47,7 +47,7 @@ done
 while IFS=$'\t' read -r name base flags; do
   case "$name" in ''|'#'*) continue ;; esac
   crushtool -c "maps/$base.txt" -o "$tmp/base.bin"
-  rm -f "edits/$name.expected" "edits/$name.expected-err"
+  rm -f "edits/$name.expected" "edits/$name.expected-err" "$tmp/out.bin"
   rc=0
   # shellcheck disable=SC2086
   crushtool -i "$tmp/base.bin" $flags -o "$tmp/out.bin" > "$tmp/out" 2> "$tmp/err" || rc=$?
@@ -57,6 +57,8 @@ while IFS=$'\t' read -r name base flags; do
     crushtool -d "$tmp/out.bin" > "edits/$name.expected"
   elif [ "$rc" -eq 134 ] || [ "$rc" -eq 139 ]; then
     printf 'rc=%s\nabort\n' "$rc" > "edits/$name.expected-err"
+    # Pacific can crash freeing the map after it has written it; the map it wrote is still the answer
+    if [ -s "$tmp/out.bin" ]; then crushtool -d "$tmp/out.bin" > "edits/$name.expected"; fi
   else
     # drop Ceph's timestamped debug log lines; keep what crushtool itself says
     { printf 'rc=%s\n' "$rc"; grep -Ev '^([0-9]{4}-[0-9]{2}-[0-9]{2}T|$)' "$tmp/err" || true; } > "edits/$name.expected-err"

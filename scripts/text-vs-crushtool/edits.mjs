@@ -4,7 +4,7 @@ export async function run(repo, work) {
 const { compileCrushMap } = await import(`${repo}/dist/crush/compiler.js`);
 const { decompileCrushMap } = await import(`${repo}/dist/crush/decompiler.js`);
 const dir = `${repo}/test/fixtures/crush/text/maps/`;
-const maps = ['basic','classes','choose_args','algs','holes','legacy-ssd','empty-class','uniform-classes','rules','weights','built24','odd-names','hash-and-empty'];
+const maps = ['classes-choose-args','basic','classes','choose_args','algs','holes','legacy-ssd','empty-class','uniform-classes','rules','weights','built24','odd-names','hash-and-empty'];
 let seed = Number(process.argv[2] ?? 1);
 const rnd = () => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return seed / 4294967296; };
 const pick = (a) => a[Math.floor(rnd() * a.length)];
