@@ -522,6 +522,34 @@ for (const alg of ['straw2', 'straw', 'list']) {
   });
 }
 
+// N. choose_args on buckets of every algorithm: only straw2 buckets use them.
+{
+  const h = hierarchy({
+    racks: 2,
+    hosts: 4,
+    osds: 3,
+    alg: { host: (r, hh) => ['straw2', 'list', 'tree', 'uniform'][hh], rack: 'straw', root: 'straw2' },
+    w: (d) => 0x10000 + (d % 2) * 0x8000,
+  });
+  const root = rootOf(h);
+  const args = h.buckets.map((b) => ({
+    bucketId: b.id,
+    weightSet: [b.items.map((it, i) => (i % 2 ? 0x4000 : 0x30000))],
+    ids: b.items.map((it) => it[0] + 1000),
+  }));
+  maps.push({
+    name: 'choose-args-mixed',
+    tunables: tunables('jewel'),
+    ...h,
+    chooseArgs: { '-1': args },
+    rules: [
+      R(0, 'rep_host', 1, [['take', root], ['chooseleaf_firstn', 0, 1], ['emit']]),
+      R(1, 'ec_host', 3, [['take', root], ['chooseleaf_indep', 0, 1], ['emit']]),
+    ],
+    tests: [0, 1].flatMap((rule) => [{ rule, rep: 3, weights: {} }, { rule, rep: 5, weights: reweights(h.devices, 2) }]),
+  });
+}
+
 // ---- text rendering -------------------------------------------------------------------------------
 /** Exact decimal of a 16.16 value (terminates within 16 places). */
 function fixed(w) {
