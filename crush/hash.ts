@@ -17,6 +17,12 @@ export const CRUSH_HASH_SEED = 1315423911;
 const X0 = 231232;
 const Y0 = 1232;
 
+/**
+ * Where the *Out variants leave their full u32 result. Reading a u32 from a typed array keeps it
+ * unboxed in the caller, while returning one above 2^30 from a function V8 does not inline boxes it.
+ */
+export const HASH_OUT = new Uint32Array(1);
+
 export function crushHash32(aIn: number): number {
   let a = aIn | 0;
   let b = a;
@@ -185,6 +191,67 @@ export function crushHash32_3(aIn: number, bIn: number, cIn: number): number {
   return hash >>> 0;
 }
 
+/** crushHash32_3(...) stored into HASH_OUT[0] instead of returned (see HASH_OUT). */
+export function crushHash32_3Out(aIn: number, bIn: number, cIn: number): void {
+  let a = aIn | 0;
+  let b = bIn | 0;
+  let c = cIn | 0;
+  let x = X0;
+  let y = Y0;
+  let hash = CRUSH_HASH_SEED ^ a ^ b ^ c;
+  // mix(a, b, hash)
+  a = (a - b - hash) ^ (hash >>> 13);
+  b = (b - hash - a) ^ (a << 8);
+  hash = (hash - a - b) ^ (b >>> 13);
+  a = (a - b - hash) ^ (hash >>> 12);
+  b = (b - hash - a) ^ (a << 16);
+  hash = (hash - a - b) ^ (b >>> 5);
+  a = (a - b - hash) ^ (hash >>> 3);
+  b = (b - hash - a) ^ (a << 10);
+  hash = (hash - a - b) ^ (b >>> 15);
+  // mix(c, x, hash)
+  c = (c - x - hash) ^ (hash >>> 13);
+  x = (x - hash - c) ^ (c << 8);
+  hash = (hash - c - x) ^ (x >>> 13);
+  c = (c - x - hash) ^ (hash >>> 12);
+  x = (x - hash - c) ^ (c << 16);
+  hash = (hash - c - x) ^ (x >>> 5);
+  c = (c - x - hash) ^ (hash >>> 3);
+  x = (x - hash - c) ^ (c << 10);
+  hash = (hash - c - x) ^ (x >>> 15);
+  // mix(y, a, hash)
+  y = (y - a - hash) ^ (hash >>> 13);
+  a = (a - hash - y) ^ (y << 8);
+  hash = (hash - y - a) ^ (a >>> 13);
+  y = (y - a - hash) ^ (hash >>> 12);
+  a = (a - hash - y) ^ (y << 16);
+  hash = (hash - y - a) ^ (a >>> 5);
+  y = (y - a - hash) ^ (hash >>> 3);
+  a = (a - hash - y) ^ (y << 10);
+  hash = (hash - y - a) ^ (a >>> 15);
+  // mix(b, x, hash)
+  b = (b - x - hash) ^ (hash >>> 13);
+  x = (x - hash - b) ^ (b << 8);
+  hash = (hash - b - x) ^ (x >>> 13);
+  b = (b - x - hash) ^ (hash >>> 12);
+  x = (x - hash - b) ^ (b << 16);
+  hash = (hash - b - x) ^ (x >>> 5);
+  b = (b - x - hash) ^ (hash >>> 3);
+  x = (x - hash - b) ^ (b << 10);
+  hash = (hash - b - x) ^ (x >>> 15);
+  // mix(y, c, hash)
+  y = (y - c - hash) ^ (hash >>> 13);
+  c = (c - hash - y) ^ (y << 8);
+  hash = (hash - y - c) ^ (c >>> 13);
+  y = (y - c - hash) ^ (hash >>> 12);
+  c = (c - hash - y) ^ (y << 16);
+  hash = (hash - y - c) ^ (c >>> 5);
+  y = (y - c - hash) ^ (hash >>> 3);
+  c = (c - hash - y) ^ (y << 10);
+  hash = (hash - y - c) ^ (c >>> 15);
+  HASH_OUT[0] = hash;
+}
+
 /** crushHash32_3(...) & 0xffff: the same hash cut to its low 16 bits (always a small integer). */
 export function crushHash32_3Lo16(aIn: number, bIn: number, cIn: number): number {
   let a = aIn | 0;
@@ -315,6 +382,78 @@ export function crushHash32_4(aIn: number, bIn: number, cIn: number, dIn: number
   d = (d - hash - y) ^ (y << 10);
   hash = (hash - y - d) ^ (d >>> 15);
   return hash >>> 0;
+}
+
+/** crushHash32_4(...) stored into HASH_OUT[0] instead of returned (see HASH_OUT). */
+export function crushHash32_4Out(aIn: number, bIn: number, cIn: number, dIn: number): void {
+  let a = aIn | 0;
+  let b = bIn | 0;
+  let c = cIn | 0;
+  let d = dIn | 0;
+  let x = X0;
+  let y = Y0;
+  let hash = CRUSH_HASH_SEED ^ a ^ b ^ c ^ d;
+  // mix(a, b, hash)
+  a = (a - b - hash) ^ (hash >>> 13);
+  b = (b - hash - a) ^ (a << 8);
+  hash = (hash - a - b) ^ (b >>> 13);
+  a = (a - b - hash) ^ (hash >>> 12);
+  b = (b - hash - a) ^ (a << 16);
+  hash = (hash - a - b) ^ (b >>> 5);
+  a = (a - b - hash) ^ (hash >>> 3);
+  b = (b - hash - a) ^ (a << 10);
+  hash = (hash - a - b) ^ (b >>> 15);
+  // mix(c, d, hash)
+  c = (c - d - hash) ^ (hash >>> 13);
+  d = (d - hash - c) ^ (c << 8);
+  hash = (hash - c - d) ^ (d >>> 13);
+  c = (c - d - hash) ^ (hash >>> 12);
+  d = (d - hash - c) ^ (c << 16);
+  hash = (hash - c - d) ^ (d >>> 5);
+  c = (c - d - hash) ^ (hash >>> 3);
+  d = (d - hash - c) ^ (c << 10);
+  hash = (hash - c - d) ^ (d >>> 15);
+  // mix(a, x, hash)
+  a = (a - x - hash) ^ (hash >>> 13);
+  x = (x - hash - a) ^ (a << 8);
+  hash = (hash - a - x) ^ (x >>> 13);
+  a = (a - x - hash) ^ (hash >>> 12);
+  x = (x - hash - a) ^ (a << 16);
+  hash = (hash - a - x) ^ (x >>> 5);
+  a = (a - x - hash) ^ (hash >>> 3);
+  x = (x - hash - a) ^ (a << 10);
+  hash = (hash - a - x) ^ (x >>> 15);
+  // mix(y, b, hash)
+  y = (y - b - hash) ^ (hash >>> 13);
+  b = (b - hash - y) ^ (y << 8);
+  hash = (hash - y - b) ^ (b >>> 13);
+  y = (y - b - hash) ^ (hash >>> 12);
+  b = (b - hash - y) ^ (y << 16);
+  hash = (hash - y - b) ^ (b >>> 5);
+  y = (y - b - hash) ^ (hash >>> 3);
+  b = (b - hash - y) ^ (y << 10);
+  hash = (hash - y - b) ^ (b >>> 15);
+  // mix(c, x, hash)
+  c = (c - x - hash) ^ (hash >>> 13);
+  x = (x - hash - c) ^ (c << 8);
+  hash = (hash - c - x) ^ (x >>> 13);
+  c = (c - x - hash) ^ (hash >>> 12);
+  x = (x - hash - c) ^ (c << 16);
+  hash = (hash - c - x) ^ (x >>> 5);
+  c = (c - x - hash) ^ (hash >>> 3);
+  x = (x - hash - c) ^ (c << 10);
+  hash = (hash - c - x) ^ (x >>> 15);
+  // mix(y, d, hash)
+  y = (y - d - hash) ^ (hash >>> 13);
+  d = (d - hash - y) ^ (y << 8);
+  hash = (hash - y - d) ^ (d >>> 13);
+  y = (y - d - hash) ^ (hash >>> 12);
+  d = (d - hash - y) ^ (y << 16);
+  hash = (hash - y - d) ^ (d >>> 5);
+  y = (y - d - hash) ^ (hash >>> 3);
+  d = (d - hash - y) ^ (y << 10);
+  hash = (hash - y - d) ^ (d >>> 15);
+  HASH_OUT[0] = hash;
 }
 
 /** crushHash32_4(...) & 0xffff: the same hash cut to its low 16 bits (always a small integer). */

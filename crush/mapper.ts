@@ -6,7 +6,7 @@
 // scratch space), integer math in doubles only where the values provably fit in 53 bits (see the notes
 // at each 64-bit spot), no closures, no BigInt.
 
-import { crushHash32_2Lo16, crushHash32_3, crushHash32_3Lo16, crushHash32_4, crushHash32_4Lo16 } from './hash.js';
+import { crushHash32_2Lo16, crushHash32_3Lo16, crushHash32_3Out, crushHash32_4Lo16, crushHash32_4Out, HASH_OUT } from './hash.js';
 import { crushLn } from './ln.js';
 import {
   BucketAlg,
@@ -103,7 +103,11 @@ function permChoose(b: CrushBucket, work: CrushWork, x: number, r: number): numb
   if (work.permX[idx] !== x >>> 0 || permN === 0) {
     work.permX[idx] = x;
     if (pr === 0) {
-      const s = (b.hash === 0 ? crushHash32_3(x, b.id, 0) : 0) % size;
+      let s = 0;
+      if (b.hash === 0) {
+        crushHash32_3Out(x, b.id, 0);
+        s = HASH_OUT[0]! % size;
+      }
       perm[0] = s;
       work.permN[idx] = PERM_R0;
       return b.items[s]!;
@@ -119,7 +123,11 @@ function permChoose(b: CrushBucket, work: CrushWork, x: number, r: number): numb
   while (permN <= pr) {
     const p = permN;
     if (p < size - 1) {
-      const i = (b.hash === 0 ? crushHash32_3(x, b.id, p) : 0) % (size - p);
+      let i = 0;
+      if (b.hash === 0) {
+        crushHash32_3Out(x, b.id, p);
+        i = HASH_OUT[0]! % (size - p);
+      }
       if (i) {
         const t = perm[p + i]!;
         perm[p + i] = perm[p]!;
@@ -158,7 +166,11 @@ function treeChoose(b: CrushBucket, x: number, r: number): number {
   let n = b.numNodes >> 1;
   if (n === 0) return b.items[0]!; // a corrupt num_nodes; Ceph would never leave the loop
   while (!(n & 1)) {
-    const t = b.hash === 0 ? mulHi32(crushHash32_4(x, n, r, b.id), nw[n]!) : 0;
+    let t = 0;
+    if (b.hash === 0) {
+      crushHash32_4Out(x, n, r, b.id);
+      t = mulHi32(HASH_OUT[0]!, nw[n]!);
+    }
     const half = (n & -n) >>> 1; // 1 << (height(n) - 1)
     const l = n - half;
     n = t < nw[l]! ? l : n + half;

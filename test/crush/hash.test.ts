@@ -10,9 +10,12 @@ import {
   crushHash32_2Lo16,
   crushHash32_3,
   crushHash32_3Lo16,
+  crushHash32_3Out,
   crushHash32_4,
   crushHash32_4Lo16,
+  crushHash32_4Out,
   crushHash32_5,
+  HASH_OUT,
 } from '../../crush/hash.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -35,6 +38,10 @@ describe('crush hash (rjenkins1)', () => {
       assert.equal(crushHash32_2Lo16(a, b), h2 & 0xffff);
       assert.equal(crushHash32_3Lo16(a, b, c), h3 & 0xffff);
       assert.equal(crushHash32_4Lo16(a, b, c, d), h4 & 0xffff);
+      crushHash32_3Out(a, b, c);
+      assert.equal(HASH_OUT[0], h3);
+      crushHash32_4Out(a, b, c, d);
+      assert.equal(HASH_OUT[0], h4);
     }
   });
 });
