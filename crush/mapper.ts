@@ -45,6 +45,9 @@ export class CrushWork {
   permX: Uint32Array;
   permN: Uint32Array;
   perm: Uint32Array[];
+  /** Bucket indices whose permN went non-zero during the current call: the only ones to reset. */
+  touched: Int32Array;
+  touchedCount = 0;
   a: Int32Array;
   b: Int32Array;
   c: Int32Array;
@@ -53,6 +56,7 @@ export class CrushWork {
     const nb = map.buckets.length;
     this.permX = new Uint32Array(nb);
     this.permN = new Uint32Array(nb);
+    this.touched = new Int32Array(nb);
     this.perm = new Array<Uint32Array>(nb);
     for (let i = 0; i < nb; i++) this.perm[i] = new Uint32Array(map.buckets[i]?.size ?? 0);
     const n = Math.max(resultMax, 1);
@@ -61,14 +65,18 @@ export class CrushWork {
     this.c = new Int32Array(n);
   }
 
-  /** Fit the workspace to `map` and `resultMax`; allocates only when they outgrew it. */
+  /**
+   * Fit the workspace to `map` and `resultMax` (allocating only when they outgrew it) and forget the
+   * permutations of the previous call, as a fresh crush_work would.
+   */
   prepare(map: CrushMap, resultMax: number): void {
     const nb = map.buckets.length;
+    for (let i = 0; i < this.touchedCount; i++) this.permN[this.touched[i]!] = 0;
+    this.touchedCount = 0;
     if (this.permN.length < nb) {
-      const permX = new Uint32Array(nb);
-      const permN = new Uint32Array(nb);
-      this.permX = permX;
-      this.permN = permN;
+      this.permX = new Uint32Array(nb);
+      this.permN = new Uint32Array(nb);
+      this.touched = new Int32Array(nb);
       for (let i = this.perm.length; i < nb; i++) this.perm.push(new Uint32Array(0));
     }
     if (this.a.length < resultMax) {
@@ -76,7 +84,6 @@ export class CrushWork {
       this.b = new Int32Array(resultMax);
       this.c = new Int32Array(resultMax);
     }
-    this.permN.fill(0);
   }
 }
 
@@ -100,6 +107,7 @@ function permChoose(b: CrushBucket, work: CrushWork, x: number, r: number): numb
   }
   const pr = (r >>> 0) % size;
   let permN = work.permN[idx]!;
+  if (permN === 0) work.touched[work.touchedCount++] = idx;
   if (work.permX[idx] !== x >>> 0 || permN === 0) {
     work.permX[idx] = x;
     if (pr === 0) {
