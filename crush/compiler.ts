@@ -57,6 +57,10 @@ export class CrushCompileError extends CephError {
 export interface CompileOptions {
   /** The file name crushtool would print in parse errors (default "<input>"). */
   filename?: string;
+  /** crushtool -v: how many times -v was given (0 = quiet). */
+  verbose?: number;
+  /** Where the verbose lines go (crushtool writes them to stderr, before any error). */
+  log?: (text: string) => void;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -204,7 +208,7 @@ function isCSpace(c: number): boolean {
   return c === 32 || (c >= 9 && c <= 13);
 }
 
-function prepare(text: string): Source {
+function prepare(text: string, verbose = 0, log: (t: string) => void = () => {}): Source {
   const raw = toByteString(text);
   const lines = raw.split('\n');
   if (lines.length && lines[lines.length - 1] === '') lines.pop();
@@ -219,6 +223,7 @@ function prepare(text: string): Source {
     lineVal.push(str);
     const hash = str.indexOf('#');
     const code = hash >= 0 ? str.slice(0, hash) : str;
+    if (verbose > 1) log(`${ln}: ${fromByteString(code)}\n`);
     // squeeze runs of whitespace to one space; drop leading and trailing whitespace
     const out: string[] = [];
     const scol: number[] = [];
@@ -244,6 +249,7 @@ function prepare(text: string): Source {
       }
     }
     const stripped = out.join('');
+    if (verbose > 3) log(` "${fromByteString(code)}" -> "${fromByteString(stripped)}"\n`);
     if (stripped.length && bigLen && !lastSpace) {
       parts.push(' ');
       cols.push(-1);
@@ -258,6 +264,7 @@ function prepare(text: string): Source {
     }
   }
   const big = parts.join('');
+  if (verbose > 2) log(`whole file is: "${fromByteString(big)}"\n`);
   const keys = [...linePos.keys()].sort((a, b) => a - b);
   const nul = big.indexOf('\0');
   return {
@@ -756,6 +763,8 @@ class Compiler {
   constructor(
     private readonly src: Source,
     private readonly filename: string,
+    private readonly verbose = 0,
+    private readonly log: (t: string) => void = () => {},
   ) {
     // always start from the legacy tunables, so that a text map compiles the same forever
     this.cw.setTunablesLegacy();
@@ -788,6 +797,7 @@ class Compiler {
       switch (node.kind) {
         case 'tunable':
           this.parseTunable(node);
+          this.logTunable(node);
           break;
         case 'device':
           this.parseDevice(node);
@@ -882,17 +892,27 @@ class Compiler {
     }
   }
 
+  private logTunable(n: TunableNode): void {
+    if (this.verbose) this.log(`tunable ${n.name} ${cInt(n.value)}\n`);
+  }
+
   private parseDevice(n: DeviceNode): void {
     const id = cInt(n.id);
     this.cw.setItemName(id, n.name);
     if (this.itemId.has(n.name)) this.fail(n.pos, `item ${n.name} defined twice`);
     this.itemId.set(n.name, id);
     this.idItem.set(id, n.name);
-    if (n.cls !== undefined) this.cw.setItemClass(id, n.cls);
+    let v = `device ${id} '${n.name}'`;
+    if (n.cls !== undefined) {
+      this.cw.setItemClass(id, n.cls);
+      v += ` class '${n.cls}'`;
+    }
+    if (this.verbose) this.log(`${v}\n`);
   }
 
   private parseBucketType(n: TypeNode): void {
     const id = cInt(n.id);
+    if (this.verbose) this.log(`type ${id} '${n.name}'\n`);
     this.typeId.set(n.name, id);
     this.cw.setTypeName(id, n.name);
   }
@@ -911,13 +931,16 @@ class Compiler {
     const classId = new Map<number, number>();
     for (const idn of n.ids) {
       const maybeId = cInt(idn.id);
+      if (this.verbose) this.log(`bucket ${name} id ${maybeId}`);
       if (idn.cls !== undefined) {
         // the class need not exist yet: an empty shadow tree may still be named by a rule
         const cid = this.cw.getOrCreateClassId(idn.cls);
         if (classId.has(cid)) this.fail(idn.pos, `duplicate device class ${idn.cls} for bucket ${name}`);
         classId.set(cid, maybeId);
+        if (this.verbose) this.log(` class '${idn.cls}'\n`);
       } else {
         id = maybeId;
+        if (this.verbose) this.log('\n');
       }
     }
     switch (n.alg) {
@@ -1012,6 +1035,10 @@ class Compiler {
       }
       cb.set(cid, sid);
     }
+    if (this.verbose) {
+      const w = formatFloatG(Math.fround(Math.fround(bucketweight) / 65536));
+      this.log(`bucket ${name} (${id}) ${size} items and weight ${w}\n`);
+    }
     this.idItem.set(id, name);
     this.itemId.set(name, id);
     this.itemWeight.set(id, bucketweight);
@@ -1067,6 +1094,13 @@ class Compiler {
               this.fail(s.pos, `in rule '${rname}' step take ${s.item} no matching bucket for class ${s.cls}`);
             }
             id = shadow;
+          }
+          if (this.verbose) {
+            this.log(
+              s.cls === undefined
+                ? `rule ${rname} take ${s.item}\n`
+                : `rule ${rname} take ${s.item} remapped to ${this.cw.getItemName(id) ?? ''}\n`,
+            );
           }
           this.cw.setRuleStep(ruleno, step++, RuleOp.Take, id, 0);
           break;
@@ -1136,7 +1170,9 @@ class Compiler {
  */
 export function compileCrushMap(text: string, opts: CompileOptions = {}): CrushWrapper {
   const filename = opts.filename ?? '<input>';
-  const src = prepare(text);
+  const verbose = opts.verbose ?? 0;
+  const log = opts.log ?? ((): void => {});
+  const src = prepare(text, verbose, log);
   const parser = new Parser(src.big, src.nul);
   const { nodes, stop } = parser.crushmap();
   if (stop !== src.nul) {
@@ -1160,7 +1196,7 @@ export function compileCrushMap(text: string, opts: CompileOptions = {}): CrushW
       : `parse error at '${near.length > 40 ? `${near.slice(0, 40)}...` : near}'`;
     throw new CrushCompileError(filename, tline, atEnd ? tcol + 1 : tcol, reason, printed);
   }
-  const c = new Compiler(src, filename);
+  const c = new Compiler(src, filename, verbose, log);
   if (nodes.length === 1) {
     // Spirit collapses a one-child tree; parse_crush then meets an unexpected node and aborts
     c.fail(nodes[0]!.pos, 'a map of a single statement crashes crushtool (ceph_abort in parse_crush)', '', true);

@@ -4,6 +4,7 @@
 #   maps/NAME.txt   -> maps/NAME.expected      crushtool -d of crushtool -c NAME.txt
 #   bad/NAME.txt    -> bad/NAME.expected-err   "rc=N" then crushtool -c's stderr ("abort" if it crashes)
 #   ../bin/NAME.bin -> decoded/NAME.expected  crushtool -d of the encoding fixtures (decode + decompile)
+#   verbose/NAME.v1, NAME.v4                 stderr of crushtool -c NAME.txt -v (and -v -v -v -v)
 #   queries/show-location-MAP-ID.expected     crushtool -i MAP --show-location ID
 #   queries/mappings-MAP-RULE-N.expected       crushtool --test --show-mappings, x 0..63
 #   edits/edits.list (name, base map, crushtool edit flags) ->
@@ -35,6 +36,14 @@ for f in *.txt; do
   fi
 done
 cd ..
+
+# crushtool -c -v (once and four times): the compiler's progress lines on stderr
+mkdir -p verbose
+for spec in "maps classes" "maps odd-names" "bad duplicate-bucket-class" "bad rule-unknown-type"; do
+  set -- $spec
+  ( cd "$1" && crushtool -c "$2.txt" -o "$tmp/v.bin" -v 2> "../verbose/$2.v1" > /dev/null || true )
+  ( cd "$1" && crushtool -c "$2.txt" -o "$tmp/v.bin" -v -v -v -v 2> "../verbose/$2.v4" > /dev/null || true )
+done
 
 # the binary maps of the encoding fixtures, as crushtool decompiles them
 mkdir -p decoded

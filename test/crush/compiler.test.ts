@@ -76,6 +76,27 @@ describe('crush text compiler', () => {
     }
   });
 
+  describe('verbose output is crushtool -c -v\'s stderr', () => {
+    for (const f of readdirSync(join(root, 'verbose')).sort()) {
+      const m = /^(.+)\.v(\d)$/.exec(f)!;
+      it(f, () => {
+        const dir = existsSync(join(mapsDir, `${m[1]}.txt`)) ? mapsDir : badDir;
+        let got = '';
+        try {
+          compileCrushMap(readFileSync(join(dir, `${m[1]}.txt`), 'utf8'), {
+            filename: `${m[1]}.txt`,
+            verbose: Number(m[2]),
+            log: (t) => (got += t),
+          });
+        } catch (e) {
+          assert.ok(e instanceof CrushCompileError);
+          got += e.crushtoolMessage;
+        }
+        assert.equal(got, readFileSync(join(root, 'verbose', f), 'utf8'));
+      });
+    }
+  });
+
   describe('error positions', () => {
     const head = 'device 0 osd.0\ntype 0 osd\ntype 1 host\n';
     it('points at the token where the text stops parsing', () => {
