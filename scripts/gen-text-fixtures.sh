@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Regenerates the crushtool text-format fixtures under test/fixtures/crush/text/ with Ceph's own
 # crushtool (Pacific 16.2). Inputs are hand-written; outputs are what crushtool makes of them:
-#   maps/NAME.txt   -> maps/NAME.expected      crushtool -d of crushtool -c NAME.txt
+#   maps/NAME.txt   -> maps/NAME.bin, maps/NAME.expected   crushtool -c NAME.txt, and -d of that
 #   bad/NAME.txt    -> bad/NAME.expected-err   "rc=N" then crushtool -c's stderr ("abort" if it crashes)
 #   ../bin/NAME.bin -> decoded/NAME.expected  crushtool -d of the encoding fixtures (decode + decompile)
 #   verbose/NAME.v1, NAME.v4                 stderr of crushtool -c NAME.txt -v (and -v -v -v -v)
 #   queries/show-location-MAP-ID.expected     crushtool -i MAP --show-location ID
 #   queries/mappings-MAP-RULE-N.expected       crushtool --test --show-mappings, x 0..63
 #   edits/edits.list (name, base map, crushtool edit flags) ->
-#                      edits/NAME.expected     crushtool -d of (crushtool -i base --FLAGS -o out)
+#                      edits/NAME.bin, NAME.expected  crushtool -i base --FLAGS -o out, and -d of that
 #                      edits/NAME.expected-err "rc=N" then stderr, when crushtool refuses the edit
 #                      edits/NAME.stdout       what --reclassify printed
 # Usage: bash scripts/gen-text-fixtures.sh
@@ -20,8 +20,8 @@ trap 'rm -rf "$tmp"' EXIT
 
 for f in maps/*.txt; do
   n=${f%.txt}
-  crushtool -c "$f" -o "$tmp/m.bin"
-  crushtool -d "$tmp/m.bin" > "$n.expected"
+  crushtool -c "$f" -o "$n.bin"
+  crushtool -d "$n.bin" > "$n.expected"
 done
 
 cd bad
@@ -56,13 +56,14 @@ done
 while IFS=$'\t' read -r name base flags; do
   case "$name" in ''|'#'*) continue ;; esac
   crushtool -c "maps/$base.txt" -o "$tmp/base.bin"
-  rm -f "edits/$name.expected" "edits/$name.expected-err" "$tmp/out.bin"
+  rm -f "edits/$name.expected" "edits/$name.expected-err" "edits/$name.bin" "$tmp/out.bin"
   rc=0
   # shellcheck disable=SC2086
   crushtool -i "$tmp/base.bin" $flags -o "$tmp/out.bin" > "$tmp/out" 2> "$tmp/err" || rc=$?
   # --reclassify reports its work on stdout; keep that too
   case "$flags" in *--reclassify*) cp "$tmp/out" "edits/$name.stdout" ;; esac
   if [ "$rc" -eq 0 ]; then
+    cp "$tmp/out.bin" "edits/$name.bin"
     crushtool -d "$tmp/out.bin" > "edits/$name.expected"
   elif [ "$rc" -eq 134 ] || [ "$rc" -eq 139 ]; then
     printf 'rc=%s\nabort\n' "$rc" > "edits/$name.expected-err"

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CrushCompileError, compileCrushMap } from '../../crush/compiler.js';
 import { decompileCrushMap } from '../../crush/decompiler.js';
+import { encodeCrushMap } from '../../crush/encoding.js';
 
 const root = join(fileURLToPath(new URL('.', import.meta.url)), '../../../test/fixtures/crush/text');
 const mapsDir = join(root, 'maps');
@@ -31,6 +32,16 @@ describe('crush text compiler', () => {
         const text = readFileSync(join(mapsDir, f), 'utf8');
         const want = readFileSync(join(mapsDir, f.replace(/\.txt$/, '.expected')), 'utf8');
         assert.equal(decompileCrushMap(compileCrushMap(text)), want);
+      });
+    }
+  });
+
+  describe('compiled maps encode to the bytes crushtool -c writes', () => {
+    for (const f of names(mapsDir)) {
+      it(f, () => {
+        const cw = compileCrushMap(readFileSync(join(mapsDir, f), 'utf8'));
+        const want = readFileSync(join(mapsDir, f.replace(/\.txt$/, '.bin')));
+        assert.ok(Buffer.from(encodeCrushMap(cw)).equals(want));
       });
     }
   });

@@ -1,4 +1,4 @@
-// Proves CrushWrapper's edit operations change a map exactly as Ceph 16.2's crushtool edit flags do: each case in edits.list is replayed through the wrapper and the decompiled result (or the refusal) is compared with what crushtool made of it (fixtures from scripts/gen-text-fixtures.sh).
+// Proves CrushWrapper's edit operations change a map exactly as Ceph 16.2's crushtool edit flags do: each case in edits.list is replayed through the wrapper on the decoded base map and the result (binary and decompiled text) or the refusal is compared with what crushtool made of it (fixtures from scripts/gen-text-fixtures.sh).
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Errno } from '../../common/errors.js';
 import { compileCrushMap } from '../../crush/compiler.js';
 import { decompileCrushMap } from '../../crush/decompiler.js';
+import { decodeCrushMap, encodeCrushMap } from '../../crush/encoding.js';
 import { RuleType } from '../../crush/types.js';
 import { CrushWrapper } from '../../crush/wrapper.js';
 
@@ -132,7 +133,8 @@ describe('CrushWrapper edit operations', () => {
       if (!line.trim() || line.startsWith('#')) continue;
       const [name, base, flags] = line.split('\t') as [string, string, string];
       it(`${name}: ${flags}`, () => {
-        const cw = compileCrushMap(readFileSync(join(root, `maps/${base}.txt`), 'utf8'));
+        // crushtool -i decodes the map it is given, so start from the binary crushtool compiled
+        const cw = CrushWrapper.from(decodeCrushMap(readFileSync(join(root, `maps/${base}.bin`))));
         const stdout: string[] = [];
         const rc = applyCrushtoolEdit(cw, flags.split(' '), stdout);
         const outFile = join(root, `edits/${name}.stdout`);
@@ -142,6 +144,11 @@ describe('CrushWrapper edit operations', () => {
           // (an .expected-err beside it records that crushtool crashed on exit after writing this map)
           assert.equal(rc, 0);
           assert.equal(decompileCrushMap(cw), readFileSync(okFile, 'utf8'));
+          const binFile = join(root, `edits/${name}.bin`);
+          if (existsSync(binFile)) {
+            // the whole map, straws and tree nodes included, is what crushtool wrote
+            assert.ok(Buffer.from(encodeCrushMap(cw)).equals(readFileSync(binFile)), 'binary differs');
+          }
         } else {
           const err = readFileSync(join(root, `edits/${name}.expected-err`), 'utf8');
           assert.equal(`rc=${rc}`, err.slice(0, err.indexOf('\n')));
