@@ -172,14 +172,15 @@ function itemClassName(names: CrushNames, id: number): string | undefined {
 
 /** CrushWrapper::dump_tunables. */
 export function dumpTunables(map: CrushMap, f: Formatter): void {
-  f.dumpInt('choose_local_tries', map.chooseLocalTries);
-  f.dumpInt('choose_local_fallback_tries', map.chooseLocalFallbackTries);
-  f.dumpInt('choose_total_tries', map.chooseTotalTries);
-  f.dumpInt('chooseleaf_descend_once', map.chooseleafDescendOnce);
-  f.dumpInt('chooseleaf_vary_r', map.chooseleafVaryR);
-  f.dumpInt('chooseleaf_stable', map.chooseleafStable);
-  f.dumpInt('straw_calc_version', map.strawCalcVersion);
-  f.dumpInt('allowed_bucket_algs', map.allowedBucketAlgs);
+  // CrushWrapper's getters return int, so u32 values past 2^31 print negative
+  f.dumpInt('choose_local_tries', map.chooseLocalTries | 0);
+  f.dumpInt('choose_local_fallback_tries', map.chooseLocalFallbackTries | 0);
+  f.dumpInt('choose_total_tries', map.chooseTotalTries | 0);
+  f.dumpInt('chooseleaf_descend_once', map.chooseleafDescendOnce | 0);
+  f.dumpInt('chooseleaf_vary_r', map.chooseleafVaryR | 0);
+  f.dumpInt('chooseleaf_stable', map.chooseleafStable | 0);
+  f.dumpInt('straw_calc_version', map.strawCalcVersion | 0);
+  f.dumpInt('allowed_bucket_algs', map.allowedBucketAlgs | 0);
   f.dumpString('profile', tunablesProfileName(map));
   f.dumpInt('optimal_tunables', hasJewelTunables(map) ? 1 : 0);
   f.dumpInt('legacy_tunables', hasArgonautTunables(map) ? 1 : 0);

@@ -97,7 +97,8 @@ out += src[pos:]
 open(sys.argv[2], 'wb').write(out)
 PY
 # Odd but decodable values, patched into algs.bin: an unnamed bucket type (row's type id renamed to
-# 33), a list item weight past 2^31 (osd.3 in host l1), an unknown rule opcode with its top bit set.
+# 33), a list item weight past 2^31 (osd.3 in host l1), an unknown rule opcode with its top bit set,
+# chooseleaf_descend_once 2^31 (the dump prints CrushWrapper's int getters).
 python3 - algs.bin patched-odd.bin <<'PY'
 import struct, sys
 b = bytearray(open(sys.argv[1], 'rb').read())
@@ -134,6 +135,11 @@ for _ in range(n):
     if b[pos + 8:pos + 8 + ln] == b'row':
         struct.pack_into('<i', b, pos, 33)
     pos += 8 + ln
+for _ in range(2):  # item and rule names
+    (n,) = struct.unpack_from('<I', b, pos); pos += 4
+    for _ in range(n):
+        pos += 8 + struct.unpack_from('<I', b, pos + 4)[0]
+struct.pack_into('<I', b, pos + 12, 0x80000000)  # chooseleaf_descend_once
 open(sys.argv[2], 'wb').write(b)
 PY
 # A repeated key in class_name (classes.bin's second class gets the first one's id): Ceph's denc
