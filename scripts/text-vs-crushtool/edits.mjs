@@ -3,6 +3,8 @@ import { spawnSync } from 'node:child_process';
 export async function run(repo, work) {
 const { compileCrushMap } = await import(`${repo}/dist/crush/compiler.js`);
 const { decompileCrushMap } = await import(`${repo}/dist/crush/decompiler.js`);
+const { decodeCrushMap, encodeCrushMap } = await import(`${repo}/dist/crush/encoding.js`);
+const { CrushWrapper } = await import(`${repo}/dist/crush/wrapper.js`);
 const dir = `${repo}/test/fixtures/crush/text/maps/`;
 const maps = ['classes-choose-args','basic','classes','choose_args','algs','holes','legacy-ssd','empty-class','uniform-classes','rules','weights','built24','odd-names','hash-and-empty'];
 let seed = Number(process.argv[2] ?? 1);
@@ -40,11 +42,12 @@ for (let k = 0; k < N; k++) {
   let want = null;
   if (rc === 0) { want = spawnSync('crushtool', ['-d', 'efo.bin'], { cwd: work }).stdout.toString(); if (!want) continue; }
   // ours
-  const cw = compileCrushMap(text);
+  const cw = CrushWrapper.from(decodeCrushMap(readFileSync(work + '/ef.bin')));
   let grc;
   try { grc = apply(cw, flags); } catch (e) { grc = 'EXC ' + e.stack; }
   const got = grc === 0 ? decompileCrushMap(cw) : null;
-  const ok = rc === 0 ? got === want : (rc === 134 ? true : grc === rc);
+  let ok = rc === 0 ? got === want : (rc === 134 ? true : grc === rc);
+  if (ok && rc === 0 && !Buffer.from(encodeCrushMap(cw)).equals(readFileSync(work + '/efo.bin'))) { ok = false; console.log('binary differs'); }
   if (!ok) { bad++; console.log('DIFF', m, flags.join(' '), 'rc', rc, 'ours', grc); if (got && want) { const a = want.split('\n'), b = got.split('\n'); for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) { console.log('  line', i + 1, JSON.stringify(a[i]), JSON.stringify(b[i])); break; } } }
 }
 console.log('done bad', bad);
