@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 export async function run(repo, work) {
 const { compileCrushMap } = await import(`${repo}/dist/crush/compiler.js`);
 const { decompileCrushMap } = await import(`${repo}/dist/crush/decompiler.js`);
+const { encodeCrushMap } = await import(`${repo}/dist/crush/encoding.js`);
 const dir = `${repo}/test/fixtures/crush/text/maps/`;
 const files = readdirSync(dir).filter(f => f.endsWith('.txt') && !f.startsWith('built24'));
 let seed = Number(process.argv[2] ?? 1);
@@ -25,7 +26,9 @@ for (let k = 0; k < n; k++) {
   let want, werr = c.stderr.toString(), wrc = c.status ?? 134;
   if (wrc === 0) want = spawnSync('crushtool', ['-d', 'fz.bin'], { cwd: work }).stdout.toString();
   let got, gerr = '', abort = false;
-  try { got = decompileCrushMap(compileCrushMap(t, { filename: 'fz.txt' })); } catch (e) { if (!e.crushtoolMessage && e.crushtoolMessage !== '') { console.log('CRASH', e); bad++; writeFileSync(`${work}/crash${k}.txt`, t); continue; } gerr = e.crushtoolMessage; abort = e.crushtoolAborts; }
+  let bin = null;
+  try { const cw = compileCrushMap(t, { filename: 'fz.txt' }); bin = Buffer.from(encodeCrushMap(cw)); got = decompileCrushMap(cw); } catch (e) { if (!e.crushtoolMessage && e.crushtoolMessage !== '') { console.log('CRASH', e); bad++; writeFileSync(`${work}/crash${k}.txt`, t); continue; } gerr = e.crushtoolMessage; abort = e.crushtoolAborts; }
+  if (wrc === 0 && bin && !bin.equals(readFileSync(work + '/fz.bin'))) { console.log('binary differs', k); bad++; }
   const ok = wrc === 0 ? got === want : (wrc === 134 || wrc === 139 ? abort : (got === undefined && gerr === werr));
   if (!ok) { bad++; writeFileSync(`${work}/diff${k}.txt`, t); console.log('DIFF', k, f, 'rc', wrc, JSON.stringify(werr.slice(0, 200)), '|', JSON.stringify(gerr.slice(0, 200)), got === undefined ? '' : (want === undefined ? 'we compiled' : 'output differs')); }
 }
