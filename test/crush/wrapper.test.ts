@@ -209,6 +209,70 @@ describe('CrushWrapper edit operations', () => {
     });
   });
 
+  describe('operations crushtool has no flag for', () => {
+    const load = (m: string): CrushWrapper => CrushWrapper.from(decodeCrushMap(readFileSync(join(root, `maps/${m}.bin`))));
+    it('linkBucket puts a bucket under a second parent, as a map written that way compiles', () => {
+      const cw = load('basic');
+      assert.equal(cw.addBucket(-4, 5, 0, 11, [], []).ret, 0);
+      cw.setItemName(-4, 'other');
+      assert.equal(cw.linkBucket(cw.getItemId('node-a'), { root: 'other' }), 0);
+      cw.finalize();
+      const text = readFileSync(join(root, 'maps/basic.expected'), 'utf8').replace(
+        '\n# rules\n',
+        '\nroot other {\n\tid -4\t\t# do not change unnecessarily\n\t# weight 2.000\n\talg straw2\n\thash 0\t# rjenkins1\n\titem node-a weight 2.000\n}\n\n# rules\n',
+      );
+      assert.equal(decompileCrushMap(cw), decompileCrushMap(compileCrushMap(text)));
+      // and unlinking it from there only leaves it under default
+      assert.equal(cw.removeItemUnder(cw.getItemId('node-a'), -4, true), 0);
+      assert.deepEqual(cw.getChildren(-4), []);
+      assert.deepEqual(cw.getChildren(cw.getItemId('default')), [-2, -3]);
+    });
+    it('updateDeviceClass binds a device to a class once and rebuilds the shadow trees', () => {
+      const cw = load('classes');
+      const err = { message: '' };
+      assert.equal(cw.updateDeviceClass(5, 'ssd', 'osd.5', err), 1);
+      const shadow = cw.names.classBucket.get(cw.getItemId('h0'))!.get(cw.getClassId('ssd'))!;
+      assert.deepEqual(cw.getChildren(shadow), [1, 5]);
+      assert.equal(cw.updateDeviceClass(5, 'ssd', 'osd.5', err), 0);
+      assert.equal(cw.updateDeviceClass(5, 'hdd', 'osd.5', err), -Errno.EBUSY);
+      assert.match(err.message, /^osd\.5 has already bound to class 'ssd', can not reset class to 'hdd'/);
+      assert.equal(cw.removeDeviceClass(5), 0);
+      assert.deepEqual(cw.getChildren(shadow), [1]);
+    });
+    it('answers tree queries', () => {
+      const cw = load('classes');
+      assert.deepEqual(cw.getLeaves('r1'), [0, 1, 2, 3, 4, 5]);
+      assert.deepEqual(cw.getChildrenOfType(cw.getItemId('default'), 1), [-1, -2, -3]);
+      assert.equal(cw.getParentOfType(4, 2), cw.getItemId('r1'));
+      assert.deepEqual(cw.getRulesByClass('ssd'), [0]);
+      assert.deepEqual(cw.getRulesByClass('hdd'), [1, 2]);
+      assert.equal(cw.getRulesByClass('nope'), -Errno.ENOENT);
+    });
+    it('renames items as rename_item does', () => {
+      const cw = load('basic');
+      const err = { message: '' };
+      assert.equal(cw.renameItem('node-a', 'node-b', err), -Errno.EEXIST);
+      assert.equal(err.message, "dstname = 'node-b' already exists");
+      assert.equal(cw.renameItem('nope', 'x', err), -Errno.ENOENT);
+      assert.equal(cw.renameItem('node-a', 'bad name', err), -Errno.EINVAL);
+      assert.equal(cw.renameItem('node-a', 'node-z', err), 0);
+      assert.equal(cw.getItemId('node-z'), -2);
+      assert.equal(cw.getItemName(-2), 'node-z');
+      // like Ceph's set_item_name, the old name lingers in the reverse map until it is rebuilt
+      assert.equal(cw.nameExists('node-a'), true);
+      cw.invalidateRmaps();
+      assert.equal(cw.nameExists('node-a'), false);
+    });
+    it('creates and drops choose_args sets sized to the bucket array', () => {
+      const cw = load('basic');
+      const cmap = cw.createChooseArgs(5);
+      assert.equal(cmap.length, cw.getMaxBuckets());
+      assert.equal(cw.chooseArgsGet(5), cmap);
+      cw.rmChooseArgs(5);
+      assert.equal(cw.chooseArgsGet(5), null);
+    });
+  });
+
   describe('doRule gives crushtool --test mappings', () => {
     for (const f of readdirSync(join(root, 'queries')).filter((n) => n.startsWith('mappings-'))) {
       const m = /^mappings-(.+)-(\d+)-(\d+)\.expected$/.exec(f)!;
