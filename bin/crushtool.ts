@@ -18,6 +18,7 @@ import { CrushCompileError, compileCrushMap } from '../crush/compiler.js';
 import { decompileCrushMap } from '../crush/decompiler.js';
 import { crushtoolTree } from '../crush/tree.js';
 import {
+  CrushTesterFault,
   crushCompare,
   crushTest,
   defaultTesterOptions,
@@ -320,6 +321,11 @@ export async function main(argv: string[], ioIn?: Partial<CrushtoolIo>): Promise
     return await run(argv.slice(), io);
   } catch (e) {
     if (e instanceof ExitNow) return e.status;
+    if (e instanceof CrushTesterFault) {
+      // Ceph dies of the signal here; its crash report (stack, log dump) is not reproduced.
+      io.stderr('*** Caught signal (Floating point exception) **\n');
+      return 128 + 8;
+    }
     throw e;
   }
 }
@@ -582,6 +588,7 @@ async function run(args: string[], io: CrushtoolIo): Promise<number> {
       addLoc.set(v, c.take()!);
     } else if (c.flag('--output-csv')) {
       writeToFile = true;
+      tester.outputCsv = true;
     } else if (c.flag('--help-output')) {
       cout(DATA_ANALYSIS_USAGE);
       return 0;
@@ -590,6 +597,7 @@ async function run(args: string[], io: CrushtoolIo): Promise<number> {
         cerr('expecting additional argument to --output-name\n');
         return 1;
       }
+      tester.outputDataFileName = `${v}-`;
     } else if ((v = c.withArg('--remove_item')) !== null) removeName = v;
     else if ((v = c.withArg('--reweight_item')) !== null) {
       reweightName = v;
@@ -935,7 +943,17 @@ async function run(args: string[], io: CrushtoolIo): Promise<number> {
 
   if (test) {
     if (tester.outputUtilizationAll || tester.outputUtilization) tester.outputStatistics = true;
-    const r = crushTest(cw, tester, { out: cout, err: cerr });
+    const r = crushTest(cw, tester, {
+      out: cout,
+      err: cerr,
+      file: (name, text) => {
+        try {
+          writeFileSync(path(name), text, { encoding: 'latin1', mode: 0o644 });
+        } catch {
+          // An ofstream that fails to open writes nothing and says nothing.
+        }
+      },
+    });
     if (r < 0) return 1;
   }
 

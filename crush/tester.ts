@@ -47,6 +47,10 @@ export interface CrushTesterOptions {
   outputMappings: boolean;
   outputBadMappings: boolean;
   outputChooseTries: boolean;
+  /** --output-csv: write the per-rule data sets as CSV files through `sink.file`. */
+  outputCsv: boolean;
+  /** --output-name NAME gives "NAME-": the prefix of those files. */
+  outputDataFileName: string;
 }
 
 /** CrushTester's constructor defaults. */
@@ -71,6 +75,8 @@ export function defaultTesterOptions(): CrushTesterOptions {
     outputMappings: false,
     outputBadMappings: false,
     outputChooseTries: false,
+    outputCsv: false,
+    outputDataFileName: '',
   };
 }
 
@@ -87,6 +93,60 @@ export function testerDeviceWeight(f: number): number {
 export interface TesterSink {
   out(text: string): void;
   err(text: string): void;
+  /** Create or replace a file (relative to the working directory); only used by --output-csv. */
+  file?(name: string, text: string): void;
+}
+
+/** CrushTester's tester_data_set: what --output-csv writes for one rule. */
+interface TesterDataSet {
+  deviceUtilization: string[];
+  deviceUtilizationAll: string[];
+  placementInformation: string[];
+  batchDeviceUtilizationAll: string[];
+  batchDeviceExpectedUtilizationAll: string[];
+  proportionalWeights: Map<number, number>;
+  proportionalWeightsAll: Map<number, number>;
+  absoluteWeights: Map<number, number>;
+}
+
+function indexedRow(index: number, values: ArrayLike<number>, n: number, float: boolean): string {
+  let s = String(index);
+  for (let i = 0; i < n; i++) s += ',' + (float ? formatFloatG(values[i]!) : String(values[i]));
+  return s + '\n';
+}
+
+function weightRows(m: Map<number, number>): string {
+  let s = '';
+  for (const k of [...m.keys()].sort((a, b) => a - b)) s += `${k},${formatFloatG(m.get(k)!)}\n`;
+  return s;
+}
+
+/** CrushTester::write_data_set_to_csv. */
+function writeDataSetToCsv(tag: string, d: TesterDataSet, maxRep: number, numBatches: number, sink: TesterSink): void {
+  if (!sink.file) return;
+  const util = 'Device ID, Number of Objects Stored, Number of Objects Expected\n';
+  sink.file(`${tag}-device_utilization.csv`, util + d.deviceUtilization.join(''));
+  sink.file(`${tag}-device_utilization_all.csv`, util + d.deviceUtilizationAll.join(''));
+  let header = 'Input';
+  for (let i = 0; i < maxRep; i++) header += `, OSD${i}`;
+  sink.file(`${tag}-placement_information.csv`, header + '\n' + d.placementInformation.join(''));
+  const pw = 'Device ID, Proportional Weight\n';
+  sink.file(`${tag}-proportional_weights.csv`, pw + weightRows(d.proportionalWeights));
+  sink.file(`${tag}-proportional_weights_all.csv`, pw + weightRows(d.proportionalWeightsAll));
+  sink.file(`${tag}-absolute_weights.csv`, 'Device ID, Absolute Weight\n' + weightRows(d.absoluteWeights));
+  if (numBatches > 1) {
+    let h1 = 'Batch Round';
+    let h2 = 'Batch Round';
+    for (let i = 0; i < d.deviceUtilization.length; i++) {
+      h1 += `, Objects Stored on OSD${i}`;
+      h2 += `, Objects Expected on OSD${i}`;
+    }
+    sink.file(`${tag}-batch_device_utilization_all.csv`, h1 + '\n' + d.batchDeviceUtilizationAll.join(''));
+    sink.file(
+      `${tag}-batch_device_expected_utilization_all.csv`,
+      h2 + '\n' + d.batchDeviceExpectedUtilizationAll.join(''),
+    );
+  }
 }
 
 // ---------------------------------------------------------------- formatting as C++ streams do
@@ -234,6 +294,23 @@ export class Lrand48 {
   }
 }
 
+/**
+ * Where Ceph's tester divides an integer by zero the process dies with SIGFPE; the tester throws this
+ * instead, and crushtool turns it into the same exit status (128 + 8).
+ */
+export class CrushTesterFault extends Error {
+  constructor(readonly signal: 'SIGFPE') {
+    super('Floating point exception');
+    this.name = 'CrushTesterFault';
+  }
+}
+
+/** lrand48() % n, where n == 0 is C's integer division by zero. */
+function randBelow(rng: Lrand48, n: number): number {
+  if (n === 0) throw new CrushTesterFault('SIGFPE');
+  return rng.next() % n;
+}
+
 /** CrushTester::adjust_weights: mark some devices down (weight 0) when --mark-down-ratio is set. */
 function adjustWeights(map: CrushMap, opts: CrushTesterOptions, weight: Uint32Array, rng: Lrand48): void {
   if (!(opts.markDownDeviceRatio > 0)) return;
@@ -249,7 +326,7 @@ function adjustWeights(map: CrushMap, opts: CrushTesterOptions, weight: Uint32Ar
     if (b.items[0]! >= 0) aboveDevices.push(id);
   }
   for (let i = 0; i < aboveDevices.length; i++) {
-    const j = rng.next() % (aboveDevices.length - 1);
+    const j = randBelow(rng, aboveDevices.length - 1);
     const t = aboveDevices[i]!;
     aboveDevices[i] = aboveDevices[j]!;
     aboveDevices[j] = t;
@@ -260,7 +337,7 @@ function adjustWeights(map: CrushMap, opts: CrushTesterOptions, weight: Uint32Ar
     const size = b.size;
     const items = Array.from(b.items.subarray(0, size));
     for (let o = 0; o < size; o++) {
-      const j = rng.next() % (size - 1);
+      const j = randBelow(rng, size - 1);
       const t = items[o]!;
       items[o] = items[j]!;
       items[j] = t;
@@ -352,9 +429,25 @@ export function crushTest(cw: CrushTesterMap, o: CrushTesterOptions, sink: Teste
 
       const expectedObjects = Math.fround(Math.imul(Math.min(nr, maxAffected), numObjects));
       const numExpected = new Float32Array(maxDevices);
+      const data: TesterDataSet = {
+        deviceUtilization: [],
+        deviceUtilizationAll: [],
+        placementInformation: [],
+        batchDeviceUtilizationAll: [],
+        batchDeviceExpectedUtilizationAll: [],
+        proportionalWeights: new Map(),
+        proportionalWeightsAll: new Map(),
+        absoluteWeights: new Map(),
+      };
+      const batchPer = new Map<number, Int32Array>();
       for (let i = 0; i < maxDevices; i++) {
         const pw = Math.fround(Math.fround(weight[i]!) / Math.fround(totalWeight));
         numExpected[i] = Math.fround(pw * expectedObjects);
+        if (o.outputCsv) {
+          data.absoluteWeights.set(i, Math.fround(Math.fround(weight[i]!) / 0x10000));
+          if (pw > 0) data.proportionalWeights.set(i, pw);
+          data.proportionalWeightsAll.set(i, pw);
+        }
       }
 
       const work = new CrushWork(map, Math.max(nr, 0));
@@ -366,6 +459,7 @@ export function crushTest(cw: CrushTesterMap, o: CrushTesterOptions, sink: Teste
           batchMax = maxX;
           objectsPerBatch = batchMax - batchMin + 1;
         }
+        const temporaryPer = new Int32Array(maxDevices);
         for (let x = batchMin; x <= batchMax; x++) {
           let len = 0;
           if (o.useCrush) {
@@ -379,15 +473,20 @@ export function crushTest(cw: CrushTesterMap, o: CrushTesterOptions, sink: Teste
             len = randomPlacement(cw, r, result, nr, weight, maxAffected, rng);
           }
           if (o.outputMappings) out += ` rule ${r} x ${x} ${formatVector(result, len)}\n`;
+          if (o.outputCsv) data.placementInformation.push(indexedRow(x, result, len, false));
           let hasNone = false;
           for (let i = 0; i < len; i++) {
             const item = result[i]!;
             if (item !== CRUSH_ITEM_NONE) {
-              if (item >= 0 && item < maxDevices) per[item]!++;
+              if (item >= 0 && item < maxDevices) {
+                per[item]!++;
+                temporaryPer[item]!++;
+              }
             } else {
               hasNone = true;
             }
           }
+          batchPer.set(batch, temporaryPer);
           sizes.set(len, (sizes.get(len) ?? 0) + 1);
           if (o.outputBadMappings && (len !== nr || hasNone)) {
             out += `bad mapping rule ${r} x ${x} num_rep ${nr} result ${formatVector(result, len)}\n`;
@@ -416,6 +515,25 @@ export function crushTest(cw: CrushTesterMap, o: CrushTesterOptions, sink: Teste
             out += line;
           }
         }
+      }
+      if (o.outputCsv) {
+        const pair = new Float32Array(2);
+        for (let i = 0; i < maxDevices; i++) {
+          pair[0] = per[i]!;
+          pair[1] = numExpected[i]!;
+          const row = indexedRow(i, pair, 2, true);
+          data.deviceUtilizationAll.push(row);
+          if (numExpected[i]! > 0 && per[i]! > 0) data.deviceUtilization.push(row);
+        }
+        if (o.numBatches > 1) {
+          for (let i = 0; i < o.numBatches; i++) {
+            const bp = batchPer.get(i) ?? new Int32Array(0);
+            data.batchDeviceUtilizationAll.push(indexedRow(i, bp, bp.length, false));
+            data.batchDeviceExpectedUtilizationAll.push(indexedRow(i, bp, bp.length, false));
+          }
+        }
+        flush();
+        writeDataSetToCsv(o.outputDataFileName + ruleName, data, o.maxRep, o.numBatches, sink);
       }
     }
   }
