@@ -92,35 +92,51 @@ const enum Dcb {
   Done = 2,
 }
 
-function decompileBucket(cw: CrushWrapper, cur: number, states: Map<number, Dcb>, out: string[]): void {
-  if (cur === 0) return;
-  const b = cw.getBucket(cur);
-  if (!b) return;
-  const st = states.get(cur);
-  if (st === Dcb.Done) return;
-  if (st === Dcb.InProgress) {
-    throw new CephError(
-      'EINVAL',
-      'decompile_crush_bucket: logic error: tried to decompile a bucket that is already being decompiled',
-    );
-  }
-  states.set(cur, Dcb.InProgress);
-  for (let i = 0; i < b.size; i++) {
-    const item = b.items[i]!;
-    const d = states.get(item);
-    if (d === undefined) {
-      decompileBucket(cw, item, states, out);
-    } else if (d === Dcb.InProgress) {
+/**
+ * Ceph's decompile_bucket: children first, depth first, each bucket once; a bucket met again while it
+ * is still open means a cycle. Walked with an explicit stack so that deep maps do not exhaust ours.
+ */
+function decompileBucket(cw: CrushWrapper, start: number, states: Map<number, Dcb>, out: string[]): void {
+  const open = (id: number): CrushBucket | null => {
+    if (id === 0) return null;
+    const b = cw.getBucket(id);
+    if (!b) return null;
+    const st = states.get(id);
+    if (st === Dcb.Done) return null;
+    if (st === Dcb.InProgress) {
       throw new CephError(
         'EINVAL',
-        `decompile_crush_bucket: error: while trying to output bucket ${cur}, we found out that it ` +
-          'contains one of the buckets that contain it. This is not allowed. The buckets must form a ' +
-          'directed acyclic graph.',
+        'decompile_crush_bucket: logic error: tried to decompile a bucket that is already being decompiled',
       );
     }
+    states.set(id, Dcb.InProgress);
+    return b;
+  };
+  const first = open(start);
+  if (!first) return;
+  const stack: { b: CrushBucket; i: number }[] = [{ b: first, i: 0 }];
+  while (stack.length) {
+    const top = stack[stack.length - 1]!;
+    if (top.i < top.b.size) {
+      const item = top.b.items[top.i++]!;
+      const d = states.get(item);
+      if (d === undefined) {
+        const child = open(item);
+        if (child) stack.push({ b: child, i: 0 });
+      } else if (d === Dcb.InProgress) {
+        throw new CephError(
+          'EINVAL',
+          `decompile_crush_bucket: error: while trying to output bucket ${top.b.id}, we found out that it ` +
+            'contains one of the buckets that contain it. This is not allowed. The buckets must form a ' +
+            'directed acyclic graph.',
+        );
+      }
+      continue;
+    }
+    decompileBucketImpl(cw, top.b, out);
+    states.set(top.b.id, Dcb.Done);
+    stack.pop();
   }
-  decompileBucketImpl(cw, b, out);
-  states.set(cur, Dcb.Done);
 }
 
 function decompileChooseArgs(cw: CrushWrapper, key: number, cmap: CrushChooseArgMap, out: string[]): void {

@@ -664,12 +664,17 @@ export class CrushWrapper {
     return [...s].sort((a, b) => a - b);
   }
 
+  /** subtree_contains(): is item at or under root? (walked with an explicit stack) */
   subtreeContains(root: number, item: number): boolean {
-    if (root === item) return true;
-    if (root >= 0) return false;
-    const b = this.getBucket(root);
-    if (!b) return false;
-    for (let j = 0; j < b.size; j++) if (this.subtreeContains(b.items[j]!, item)) return true;
+    const todo = [root];
+    while (todo.length) {
+      const r = todo.pop()!;
+      if (r === item) return true;
+      if (r >= 0) continue;
+      const b = this.getBucket(r);
+      if (!b) continue;
+      for (let j = b.size - 1; j >= 0; j--) todo.push(b.items[j]!);
+    }
     return false;
   }
 

@@ -98,6 +98,19 @@ describe('crush text decompiler', () => {
     assert.equal(decompileCrushMap(cw), r.text);
   });
 
+  it('decompiles a bucket chain far deeper than the JS stack', () => {
+    const cw = new CrushWrapper();
+    cw.setTypeName(1, 'b');
+    const depth = 30000;
+    cw.addBucket(-depth, BucketAlg.Straw2, 0, 1, [0], [0x10000]);
+    for (let i = depth - 1; i >= 1; i--) cw.addBucket(-i, BucketAlg.Straw2, 0, 1, [-(i + 1)], [0x10000]);
+    cw.finalize();
+    const text = decompileCrushMap(cw);
+    // children first: the innermost bucket comes first, the root (-1) last
+    assert.match(text, new RegExp(`# buckets\\nb bucket${depth - 1} \\{\\n\\tid -${depth}\\t`));
+    assert.match(text, /\nb bucket0 \{\n\tid -1\t\t# do not change unnecessarily\n\t# weight 1\.000\n\talg straw2\n\thash 0\t# rjenkins1\n\titem bucket1 weight 1\.000\n\}\n\n# rules\n/);
+  });
+
   it('flags a ruleset that differs from the rule id', () => {
     const text = decompileCrushMap(compileCrushMap(fixture('maps/rules.txt')));
     assert.match(text, /\tid 300\n\t# WARNING: ruleset 44 != id 300; this will not recompile to the same map\n/);
