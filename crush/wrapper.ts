@@ -1310,7 +1310,7 @@ export class CrushWrapper {
     if (!this.itemExists(id)) return -Errno.ENOENT;
     const name = this.getItemName(id)!;
     const w = this.detachBucket(id);
-    return this.insertItem(id, Math.fround((w >>> 0) / 65536), name, loc, false);
+    return this.insertItem(id, Math.fround(w | 0) / 65536, name, loc, false); // int / (float)0x10000
   }
 
   /** link_bucket(): add another link to an existing bucket at loc. */
