@@ -4,7 +4,7 @@
 // output bytes. The work is done by the pure modules under crush/; this file only parses the command
 // line, reads and writes files, and prints.
 
-import { closeSync, openSync, readFileSync, readSync, writeFileSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isatty } from 'node:tty';
@@ -1160,13 +1160,21 @@ function fullLocationOf(cw: CrushWrapper, id: number): Map<string, string> {
 
 const isMain = (() => {
   try {
-    return process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+    // Through npm's bin link argv[1] is a symlink: compare real paths.
+    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
   } catch {
     return false;
   }
 })();
 
 if (isMain) {
+  // A reader that goes away (`crushtool ... | head`) ends us as SIGPIPE ends Ceph's crushtool.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(128 + 13);
+      throw e;
+    });
+  }
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

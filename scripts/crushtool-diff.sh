@@ -32,7 +32,11 @@ cmds=(
 )
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
-strip() { grep -Ev '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+[+-][0-9]{4} [0-9a-f]+ ' "$1" | sed -E 's/0x[0-9a-f]{8,16}/0xPOINTER/g'; }
+# Ceph's log lines and pointer values are masked; a crash report is cut after its first line.
+strip() {
+  grep -Ev '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+[+-][0-9]{4} [0-9a-f]+ ' "$1" | sed -E 's/0x[0-9a-f]{8,16}/0xPOINTER/g' |
+    awk '{print} /^\*\*\* Caught signal/ {exit}'
+}
 ndiff=0
 for map in "${maps[@]}"; do
   for cmd in "${cmds[@]}"; do
