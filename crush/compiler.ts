@@ -1050,7 +1050,8 @@ class Compiler {
     const r = this.cw.addBucket(id, alg, hash, type, items, weights).ret;
     if (r < 0) {
       if (r === -Errno.EEXIST) this.fail(n.pos, `Duplicate bucket id ${id}`);
-      this.fail(n.pos, `add_bucket failed (${-r}) ${r === -Errno.EINVAL ? 'Invalid argument' : 'error'}`);
+      // crush_make_bucket returned NULL: Ceph's add_bucket asserts
+      this.fail(n.pos, `bucket '${name}' cannot be built (crushtool aborts here)`, undefined, true);
     }
     this.cw.setItemName(id, name);
   }
