@@ -173,6 +173,21 @@ export class Encoder {
     return this;
   }
 
+  /**
+   * A string whose chars are bytes (as Decoder.binaryString returns them): written one byte per char,
+   * so any byte sequence read that way is written back unchanged. A string with chars past U+00FF
+   * cannot be bytes and is written as UTF-8 instead.
+   */
+  binaryString(s: string): this {
+    for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0xff) return this.string(s);
+    const n = s.length;
+    this.reserve(4 + n);
+    this.buf.writeUInt32LE(n, this.pos);
+    this.buf.write(s, this.pos + 4, n, 'latin1');
+    this.pos += 4 + n;
+    return this;
+  }
+
   /** Overwrite a u32 written earlier at `offset` (for counts known only later). */
   patchU32(offset: number, v: number): this {
     if (offset < 0 || offset + 4 > this.pos) {
@@ -443,6 +458,23 @@ export class Decoder {
   stringBody(n: number, what: string): string {
     this.need(n, what);
     const s = this.buf.toString('utf8', this.pos, this.pos + n);
+    this.pos += n;
+    return s;
+  }
+
+  /**
+   * A std::string read one char per byte (latin1): lossless for any bytes, and the same as UTF-8 for
+   * ASCII. For names Ceph restricts to ASCII, so corrupted bytes survive a decode/encode round trip.
+   */
+  binaryString(what: string): string {
+    const n = this.u32(what);
+    return this.binaryStringBody(n, what);
+  }
+
+  /** The body of a binary string whose length was read already. */
+  binaryStringBody(n: number, what: string): string {
+    this.need(n, what);
+    const s = this.buf.toString('latin1', this.pos, this.pos + n);
     this.pos += n;
     return s;
   }

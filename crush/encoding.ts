@@ -15,6 +15,9 @@
 //     class_bucket (s32 -> (s32 -> s32)), then choose_args: u32 count, (s64 id, u32 n, n x (u32 bucket
 //     index, u32 positions, positions x (u32 size, size x u32 weight), u32 ids_size, ids x s32))
 //
+// Names are read and written one char per byte (Ceph allows only [-_.0-9a-zA-Z] in them, so this is
+// ASCII in practice) so that even a corrupted name round-trips byte for byte.
+//
 // Decoding follows Ceph: an encoding that stops at a group boundary keeps the legacy tunables for the
 // rest; afterwards max_devices is recomputed as Ceph's finalize() does and choose_args are tidied as
 // update_choose_args() does. Unlike Ceph, garbage is refused with a CephError instead of an abort: a
@@ -191,7 +194,7 @@ function sortedKeys<V>(m: ReadonlyMap<number, V>): number[] {
 function encodeIntStringMap(e: Encoder, m: ReadonlyMap<number, string>): void {
   const keys = sortedKeys(m);
   e.u32(keys.length);
-  for (const k of keys) e.s32(k).string(m.get(k)!);
+  for (const k of keys) e.s32(k).binaryString(m.get(k)!);
 }
 
 /** Ceph's has_incompat_choose_args: more than one set, or anything but one weight position. */
@@ -289,7 +292,7 @@ export function decodeCrushMapFrom(d: Decoder): CrushMapWithNames {
     n = d.count('class_name', 8);
     for (let i = 0; i < n; i++) {
       const id = d.s32('class_name id');
-      const name = d.string('class_name name');
+      const name = d.binaryString('class_name name');
       if (!names.className.has(id)) names.className.set(id, name);
     }
     n = d.count('class_bucket', 8);
@@ -431,7 +434,7 @@ function decodeIntStringMap(d: Decoder, m: Map<number, string>, what: string): v
     const key = d.s32(what);
     let len = d.u32(what);
     if (len === 0) len = d.u32(what);
-    m.set(key, d.stringBody(len, what));
+    m.set(key, d.binaryStringBody(len, what));
   }
 }
 

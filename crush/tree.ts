@@ -8,7 +8,7 @@
 // choose_args set (the weight of the item in its parent's first weight-set position), TYPE NAME.
 
 import { Align, TextTable, formatFixed } from '../common/formatter.js';
-import { bucketItemWeight, weightToFloat, type CrushView } from './dump.js';
+import { bucketItemWeight, cName, weightToFloat, type CrushView } from './dump.js';
 import { DEFAULT_CHOOSE_ARGS } from './types.js';
 
 interface TreeItem {
@@ -42,10 +42,9 @@ export function findRoots(cw: CrushView): number[] {
   return roots.sort((a, b) => a - b);
 }
 
+/** std::string's order. Decoded names hold one byte per char, so code unit order is byte order. */
 function compareBytes(a: string, b: string): number {
-  // the keys are ASCII in practice; fall back to UTF-8 bytes otherwise
-  if (a === b) return 0;
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /**
@@ -71,10 +70,10 @@ export function walkCrushTree(cw: CrushView, visit: (item: TreeItem) => void): v
         let key: string;
         if (id >= 0) {
           const c = names.classMap.get(id);
-          const cls = c === undefined ? '' : (names.className.get(c) ?? '');
+          const cls = c === undefined ? '' : (cName(names.className, c) ?? '');
           key = `${cls}_osd.${String(id).padStart(8, '0')}`;
         } else {
-          key = '_' + (names.nameMap.get(id) ?? '');
+          key = '_' + (cName(names.nameMap, id) ?? '');
         }
         // Ceph reads item weights through crush_get_bucket_item_weight, which returns an int
         const weight = Math.fround(Math.fround(bucketItemWeight(b, k) | 0) / 0x10000);
@@ -101,7 +100,7 @@ export function crushtoolTree(cw: CrushView): string {
 
   walkCrushTree(cw, (qi) => {
     const c = names.classMap.get(qi.id);
-    const cls = c === undefined ? '' : (names.className.get(c) ?? '');
+    const cls = c === undefined ? '' : (cName(names.className, c) ?? '');
     tbl.cell(String(qi.id)).cell(cls).cell(formatWeightf(qi.weight));
     for (const key of argKeys) {
       let cell = '';
@@ -123,9 +122,9 @@ export function crushtoolTree(cw: CrushView): string {
       // Ceph streams a missing (NULL) name into an ostringstream, which stops all later output
       // into it: an unnamed type leaves only the indent, an unnamed bucket only "type ".
       const b = crush.buckets[-1 - qi.id];
-      const typeName = b ? names.typeMap.get(b.type) : undefined;
+      const typeName = b ? cName(names.typeMap, b.type) : undefined;
       if (typeName === undefined) tbl.cell(indent);
-      else tbl.cell(`${indent}${typeName} ${names.nameMap.get(qi.id) ?? ''}`);
+      else tbl.cell(`${indent}${typeName} ${cName(names.nameMap, qi.id) ?? ''}`);
     } else {
       tbl.cell(`${indent}osd.${qi.id}`);
     }

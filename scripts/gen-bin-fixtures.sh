@@ -171,6 +171,18 @@ first_key, ln = struct.unpack_from('<iI', b, pos)
 struct.pack_into('<i', b, pos + 8 + ln, first_key)
 open(sys.argv[2], 'wb').write(b)
 PY
+# Names no Ceph tool would write (they allow only [-_.0-9a-zA-Z]) but a corrupted map can hold: a
+# non-UTF-8 byte (host u1 -> "\xe9\x80"), a control byte (host l1 -> "l\x01"), a quote in a class.
+python3 - classes.bin patched-names.bin <<'PY'
+import sys
+b = open(sys.argv[1], 'rb').read()
+for old, new in [(b'\x01\x00\x00\x00a', b'\x01\x00\x00\x00\xe9'),
+                 (b'\x01\x00\x00\x00b', b'\x01\x00\x00\x00\x01'),
+                 (b'nvme', b'nv"e')]:
+    assert old in b, old
+    b = b.replace(old, new)
+open(sys.argv[2], 'wb').write(b)
+PY
 
 # 5. legacy encodings: cut rules.bin (no classes, no choose_args) where older encoders stopped. Its
 # tail is 3 x u32 (local, fallback, total), u32 descend_once, u8 vary_r, u8 straw_calc_version,
