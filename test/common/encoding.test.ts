@@ -168,6 +168,16 @@ describe('common/encoding Decoder', () => {
     throwsCeph(() => new Decoder(Buffer.from('05000000aa', 'hex'), 'osdmap').sub(6, 'crush'), 'EIO', /osdmap: truncated reading crush/);
   });
 
+  it('reads and writes binary strings one byte per char, losslessly', () => {
+    const raw = Buffer.from('04000000' + 'e90180ff', 'hex');
+    const s = new Decoder(raw, 'x').binaryString('name');
+    assert.deepEqual([...s].map((c) => c.charCodeAt(0)), [0xe9, 0x01, 0x80, 0xff]);
+    assert.ok(new Encoder().binaryString(s).toBuffer().equals(raw));
+    assert.equal(hex(new Encoder().binaryString('osd.0').view()), '05000000' + hex(Buffer.from('osd.0')));
+    // past U+00FF a string cannot be bytes: written as UTF-8
+    assert.equal(hex(new Encoder().binaryString('\u20ac').view()), '03000000e282ac');
+  });
+
   it('works over a plain Uint8Array and a sub-range', () => {
     const u = new Uint8Array([9, 9, 1, 0, 0, 0, 9]);
     const d = new Decoder(u, 'x', 2, 6);
