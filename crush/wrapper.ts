@@ -1088,26 +1088,10 @@ export class CrushWrapper {
     }
     return out;
   }
-  /** rename_bucket() / rename_item(): 0, or a negative errno with the reason in err.message. */
+  /** rename_item(): 0, or a negative errno with the reason in err.message. */
   renameItem(srcname: string, dstname: string, err?: { message: string }): number {
-    const fail = (code: number, msg: string): number => {
-      if (err) err.message = msg;
-      return code;
-    };
-    if (this.nameExists(srcname)) {
-      if (this.nameExists(dstname)) return fail(-Errno.EEXIST, `dstname = '${dstname}' already exists`);
-      if (!CrushWrapper.isValidCrushName(dstname)) {
-        return fail(-Errno.EINVAL, `dstname = '${dstname}' does not match [-_.0-9a-zA-Z]+`);
-      }
-    } else {
-      if (this.nameExists(dstname)) {
-        return fail(
-          -Errno.EALREADY,
-          `srcname = '${srcname}' does not exist and dstname = '${dstname}' already exists`,
-        );
-      }
-      return fail(-Errno.ENOENT, `srcname = '${srcname}' does not exist`);
-    }
+    const r = this.canRenameItem(srcname, dstname, err ?? { message: '' });
+    if (r < 0) return r;
     return this.setItemName(this.getItemId(srcname), dstname);
   }
 
@@ -1597,6 +1581,245 @@ export class CrushWrapper {
     if (r < 0) return r;
     this.names.classBucket.clear();
     return this.populateClasses(old);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Operations of `ceph osd crush ...` that crushtool has no flag for
+
+  /**
+   * adjust_subtree_weight(): give every device under the bucket this 16.16 weight (breadth first),
+   * then rebuild the shadow trees. Returns the number of devices set, or a negative errno.
+   */
+  adjustSubtreeWeight(id: number, weight: number, updateWeightSets = true): number {
+    const root = this.getBucket(id);
+    if (!root) return -Errno.ENOENT;
+    let changed = 0;
+    const q: CrushBucket[] = [root];
+    while (q.length) {
+      const b = q.shift()!;
+      for (let i = 0; i < b.size; i++) {
+        const n = b.items[i]!;
+        if (n >= 0) {
+          this.adjustItemWeightInBucket(n, weight, b.id, updateWeightSets);
+          changed++;
+        } else {
+          const sub = this.getBucket(n);
+          if (sub) q.push(sub);
+        }
+      }
+    }
+    const r = this.rebuildRootsWithClasses();
+    return r < 0 ? r : changed;
+  }
+  adjustSubtreeWeightf(id: number, weight: number, updateWeightSets = true): number {
+    const r = validateWeightf(weight);
+    if (r < 0) return r;
+    return this.adjustSubtreeWeight(id, weightfToFixed(weight), updateWeightSets);
+  }
+
+  /** is_parent_of(): is p an ancestor of child (through first parents)? */
+  isParentOf(child: number, p: number): boolean {
+    for (let guard = 0; guard < 1000000; guard++) {
+      const parent = this.getImmediateParentId(child);
+      if (parent === null) return false;
+      if (parent === p) return true;
+      child = parent;
+    }
+    return false;
+  }
+
+  /** swap_bucket(): exchange the contents (and names) of two unrelated buckets, keeping their ids. */
+  swapBucket(src: number, dst: number): number {
+    if (src >= 0 || dst >= 0) return -Errno.EINVAL;
+    if (!this.itemExists(src) || !this.itemExists(dst)) return -Errno.EINVAL;
+    const a = this.getBucket(src);
+    const b = this.getBucket(dst);
+    if (!a || !b) return -Errno.EINVAL;
+    if (this.isParentOf(a.id, b.id) || this.isParentOf(b.id, a.id)) return -Errno.EINVAL;
+    const aw = a.weight;
+    const bw = b.weight;
+    this.adjustItemWeight(a.id, bw);
+    this.adjustItemWeight(b.id, aw);
+    const tmp = new Map<number, number>();
+    const as = a.size;
+    const bs = b.size;
+    for (let i = 0; i < as; i++) {
+      const item = a.items[0]!;
+      tmp.set(item, getBucketItemWeight(a, 0));
+      this.bucketRemoveItem(a, item);
+    }
+    for (let i = 0; i < bs; i++) {
+      const item = b.items[0]!;
+      const w = getBucketItemWeight(b, 0);
+      this.bucketRemoveItem(b, item);
+      this.bucketAddItem(a, item, w);
+    }
+    for (const item of sortedKeys(tmp)) this.bucketAddItem(b, item, tmp.get(item)!);
+    // swap_names
+    const an = this.names.nameMap.get(src) ?? '';
+    const bn = this.names.nameMap.get(dst) ?? '';
+    this.names.nameMap.set(src, bn);
+    this.names.nameMap.set(dst, an);
+    if (this.haveRmaps) {
+      this.nameRmap.set(an, dst);
+      this.nameRmap.set(bn, src);
+    }
+    return this.rebuildRootsWithClasses();
+  }
+
+  /** rename_bucket(): rename_item for buckets only (-ENOTDIR for a device). */
+  renameBucket(srcname: string, dstname: string, err?: { message: string }): number {
+    const e = err ?? { message: '' };
+    const r = this.canRenameItem(srcname, dstname, e);
+    if (r) return r;
+    const srcid = this.getItemId(srcname);
+    if (srcid >= 0) {
+      e.message = `srcname = '${srcname}' is not a bucket because its id = ${srcid} is >= 0`;
+      return -Errno.ENOTDIR;
+    }
+    return this.setItemName(srcid, dstname);
+  }
+
+  private canRenameItem(srcname: string, dstname: string, err: { message: string }): number {
+    if (this.nameExists(srcname)) {
+      if (this.nameExists(dstname)) {
+        err.message = `dstname = '${dstname}' already exists`;
+        return -Errno.EEXIST;
+      }
+      if (CrushWrapper.isValidCrushName(dstname)) return 0;
+      err.message = `dstname = '${dstname}' does not match [-_.0-9a-zA-Z]+`;
+      return -Errno.EINVAL;
+    }
+    if (this.nameExists(dstname)) {
+      err.message = `srcname = '${srcname}' does not exist and dstname = '${dstname}' already exists`;
+      return -Errno.EALREADY;
+    }
+    err.message = `srcname = '${srcname}' does not exist`;
+    return -Errno.ENOENT;
+  }
+
+  /** rename_rule(). */
+  renameRule(srcname: string, dstname: string, err?: { message: string }): number {
+    if (!this.ruleExists(srcname)) {
+      if (err) err.message = `source rule name '${srcname}' does not exist`;
+      return -Errno.ENOENT;
+    }
+    if (this.ruleExists(dstname)) {
+      if (err) err.message = `destination rule name '${dstname}' already exists`;
+      return -Errno.EEXIST;
+    }
+    const id = this.getRuleId(srcname);
+    this.names.ruleNameMap.set(id, dstname);
+    if (this.haveRmaps) {
+      this.ruleNameRmap.delete(srcname);
+      this.ruleNameRmap.set(dstname, id);
+    }
+    return 0;
+  }
+
+  /** rename_class(): rename a class and the shadow buckets that carry its name. */
+  renameClass(srcname: string, dstname: string): number {
+    const rn = this.classRname();
+    const classId = rn.get(srcname);
+    if (classId === undefined) return -Errno.ENOENT;
+    if (rn.has(dstname)) return -Errno.EEXIST;
+    for (const id of sortedKeys(this.names.classMap)) {
+      if (id < 0 && this.names.classMap.get(id) === classId) {
+        const old = this.getItemName(id) ?? '';
+        const pos = old.indexOf('~');
+        if (pos < 0) continue;
+        this.names.nameMap.set(id, `${old.slice(0, pos)}~${dstname}`);
+        this.haveRmaps = false;
+      }
+    }
+    this.names.className.set(classId, dstname);
+    return 0;
+  }
+
+  /** class_is_in_use(): rules that take a shadow tree of the class (with crushtool's message). */
+  classIsInUse(classId: number, err?: { message: string }): boolean {
+    const rules: number[] = [];
+    for (let i = 0; i < this.crush.rules.length; i++) {
+      const r = this.crush.rules[i];
+      if (!r) continue;
+      for (const st of r.steps) {
+        if (st.op !== RuleOp.Take) continue;
+        for (const k of sortedKeys(this.names.classBucket)) {
+          if (this.names.classBucket.get(k)!.get(classId) === st.arg1) rules.push(i);
+        }
+      }
+    }
+    if (!rules.length) return false;
+    if (err) {
+      err.message = `still referenced by crush_rule(s): ${rules.map((r) => `'${this.getRuleName(r) ?? ''}'`).join(',')}`;
+    }
+    return true;
+  }
+
+  /** get_rules_by_osd(): rules whose take steps reach the device. */
+  getRulesByOsd(osd: number): number[] | number {
+    if (osd < 0) return -Errno.EINVAL;
+    const out: number[] = [];
+    for (let i = 0; i < this.crush.rules.length; i++) {
+      const r = this.crush.rules[i];
+      if (!r) continue;
+      for (const st of r.steps) {
+        if (st.op !== RuleOp.Take) continue;
+        if (this.subtreeContains(st.arg1, osd)) {
+          out.push(i);
+          break;
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * get_rule_weight_osd_map(): each device's share of the rule's take roots, by 16.16 weight (as
+   * floats, like Ceph). Returns -ENOENT for a missing rule.
+   */
+  getRuleWeightOsdMap(ruleno: number): Map<number, number> | number {
+    const rule = this.getRule(ruleno);
+    if (!rule) return -Errno.ENOENT;
+    const pmap = new Map<number, number>();
+    for (const st of rule.steps) {
+      const m = new Map<number, number>();
+      let sum = 0;
+      if (st.op === RuleOp.Take) {
+        const n = st.arg1;
+        if (n >= 0) {
+          m.set(n, 1);
+          sum = 1;
+        } else {
+          sum = Math.fround(sum + this.takeWeightOsdMap(n, m));
+        }
+      }
+      for (const k of sortedKeys(m)) {
+        const v = Math.fround(m.get(k)! / sum);
+        pmap.set(k, pmap.has(k) ? Math.fround(pmap.get(k)! + v) : v);
+      }
+    }
+    return new Map(sortedKeys(pmap).map((k) => [k, pmap.get(k)!]));
+  }
+
+  private takeWeightOsdMap(root: number, m: Map<number, number>): number {
+    let sum = 0;
+    const q = [root];
+    while (q.length) {
+      const b = this.getBucket(q.shift()!);
+      if (!b) continue;
+      for (let j = 0; j < b.size; j++) {
+        const id = b.items[j]!;
+        if (id >= 0) {
+          const w = Math.fround(getBucketItemWeight(b, j) >>> 0);
+          m.set(id, w);
+          sum = Math.fround(sum + w);
+        } else {
+          q.push(id);
+        }
+      }
+    }
+    return sum;
   }
 
   // ---------------------------------------------------------------------------------------------

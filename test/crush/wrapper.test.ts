@@ -263,6 +263,48 @@ describe('CrushWrapper edit operations', () => {
       cw.invalidateRmaps();
       assert.equal(cw.nameExists('node-a'), false);
     });
+    it('swapBucket exchanges two buckets\' contents and names, as basic-swapped.txt compiles', () => {
+      const cw = load('basic');
+      assert.equal(cw.swapBucket(-2, -3), 0);
+      cw.finalize();
+      assert.equal(decompileCrushMap(cw), readFileSync(join(root, 'maps/basic-swapped.expected'), 'utf8'));
+      assert.equal(cw.swapBucket(-1, -2), -Errno.EINVAL); // a parent and its child
+    });
+    it('adjustSubtreeWeightf sets every device below, as basic-subtree-weight.txt compiles', () => {
+      const cw = load('basic');
+      assert.equal(cw.adjustSubtreeWeightf(cw.getItemId('default'), 0.75), 4);
+      cw.finalize();
+      const want = readFileSync(join(root, 'maps/basic-subtree-weight.expected'), 'utf8');
+      assert.equal(decompileCrushMap(cw), want);
+    });
+    it('renames buckets, rules and classes', () => {
+      const cw = load('classes');
+      const err = { message: '' };
+      assert.equal(cw.renameBucket('osd.0', 'x', err), -Errno.ENOTDIR);
+      assert.equal(err.message, "srcname = 'osd.0' is not a bucket because its id = 0 is >= 0");
+      assert.equal(cw.renameBucket('h0', 'host0', err), 0);
+      assert.equal(cw.renameRule('fast', 'slow', err), -Errno.EEXIST);
+      assert.equal(cw.renameRule('fast', 'quick', err), 0);
+      assert.equal(cw.getRuleId('quick'), 0);
+      assert.equal(cw.renameClass('ssd', 'flash'), 0);
+      assert.equal(cw.getClassId('flash'), 1);
+      const shadow = cw.names.classBucket.get(cw.getItemId('default'))!.get(1)!;
+      assert.equal(cw.getItemName(shadow), 'default~flash');
+      assert.equal(cw.renameClass('nope', 'x'), -Errno.ENOENT);
+    });
+    it('knows which rules use a class or reach a device', () => {
+      const cw = load('classes');
+      const err = { message: '' };
+      assert.equal(cw.classIsInUse(cw.getClassId('ssd'), err), true);
+      assert.equal(err.message, "still referenced by crush_rule(s): 'fast'");
+      assert.equal(cw.classIsInUse(cw.getClassId('nvme')), true);
+      assert.deepEqual(cw.getRulesByOsd(6), [1, 2]);
+      assert.deepEqual(cw.getRulesByOsd(1), [0]);
+      const m = cw.getRuleWeightOsdMap(1) as Map<number, number>;
+      assert.deepEqual([...m.keys()], [0, 2, 6]); // the hdd devices under default
+      const total = [...m.values()].reduce((a, b) => a + b, 0);
+      assert.ok(Math.abs(total - 1) < 1e-6);
+    });
     it('creates and drops choose_args sets sized to the bucket array', () => {
       const cw = load('basic');
       const cmap = cw.createChooseArgs(5);
