@@ -79,8 +79,11 @@ export class Encoder {
 
   u16(v: number): this {
     this.reserve(2);
-    this.buf.writeUInt16LE(v & 0xffff, this.pos);
-    this.pos += 2;
+    const b = this.buf;
+    const p = this.pos;
+    b[p] = v & 0xff;
+    b[p + 1] = (v >>> 8) & 0xff;
+    this.pos = p + 2;
     return this;
   }
 
@@ -90,16 +93,19 @@ export class Encoder {
 
   u32(v: number): this {
     this.reserve(4);
-    this.buf.writeUInt32LE(v >>> 0, this.pos);
-    this.pos += 4;
+    const b = this.buf;
+    const p = this.pos;
+    b[p] = v & 0xff;
+    b[p + 1] = (v >>> 8) & 0xff;
+    b[p + 2] = (v >>> 16) & 0xff;
+    b[p + 3] = (v >>> 24) & 0xff;
+    this.pos = p + 4;
     return this;
   }
 
+  /** Two's complement: the same bytes as u32 of the same bits. */
   s32(v: number): this {
-    this.reserve(4);
-    this.buf.writeInt32LE(v | 0, this.pos);
-    this.pos += 4;
-    return this;
+    return this.u32(v);
   }
 
   /** A u64 given as two u32 halves. */
@@ -345,10 +351,11 @@ export class Decoder {
   }
 
   u16(what: string): number {
-    if (this.pos + 2 > this.limit()) this.truncated(what, 2);
-    const v = this.buf.readUInt16LE(this.pos);
-    this.pos += 2;
-    return v;
+    const p = this.pos;
+    if (p + 2 > this.limit()) this.truncated(what, 2);
+    const b = this.buf;
+    this.pos = p + 2;
+    return b[p]! | (b[p + 1]! << 8);
   }
 
   s16(what: string): number {
@@ -359,17 +366,19 @@ export class Decoder {
   }
 
   u32(what: string): number {
-    if (this.pos + 4 > this.limit()) this.truncated(what, 4);
-    const v = this.buf.readUInt32LE(this.pos);
-    this.pos += 4;
-    return v;
+    const p = this.pos;
+    if (p + 4 > this.limit()) this.truncated(what, 4);
+    const b = this.buf;
+    this.pos = p + 4;
+    return (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24)) >>> 0;
   }
 
   s32(what: string): number {
-    if (this.pos + 4 > this.limit()) this.truncated(what, 4);
-    const v = this.buf.readInt32LE(this.pos);
-    this.pos += 4;
-    return v;
+    const p = this.pos;
+    if (p + 4 > this.limit()) this.truncated(what, 4);
+    const b = this.buf;
+    this.pos = p + 4;
+    return b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24);
   }
 
   /** A u64 as a Number; EINVAL if it needs more than 53 bits. */
