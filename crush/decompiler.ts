@@ -171,7 +171,8 @@ function decompileChooseArgs(cw: CrushWrapper, key: number, cmap: CrushChooseArg
 }
 
 /**
- * The `crushtool -d` text of a map. Where Ceph's decompiler gives up half way (a cycle of buckets, a
+ * The `crushtool -d` text of a map. Names are byte strings (one char per byte, as the decoder and the
+ * compiler keep them), so write the text out as latin1 to get crushtool's bytes. Where Ceph's decompiler gives up half way (a cycle of buckets, a
  * rule taking an item that has no name) crushtool still prints what it wrote so far and exits 0; so do
  * we: the text stops at the same byte. decompileCrushMapResult() also says why it stopped.
  */
