@@ -1,27 +1,30 @@
 // `crushtool --dump`: CrushWrapper::dump (devices, types, buckets, rules, tunables, choose_args) as
-// Pacific writes it, through Ceph's formatter. The tunables section reports the profile and the
-// feature requirements the same way CrushWrapper's has_*_tunables / get_min_required_version do.
+// Pacific writes it, through Ceph's formatter. The profile and feature facts in the tunables section
+// come from tunables.ts (CrushWrapper's has_*_tunables / get_min_required_version).
 
 import { Formatter, createFormatter } from '../common/formatter.js';
 import { CephError } from '../common/errors.js';
 import {
-  BucketAlg,
-  CRUSH_HASH_RJENKINS1,
-  CRUSH_LEGACY_ALLOWED_BUCKET_ALGS,
-  CrushBucket,
-  CrushMap,
-  CrushNames,
-  CrushTunables,
-  RuleOp,
-} from './types.js';
+  getMinRequiredVersion,
+  hasArgonautTunables,
+  hasJewelTunables,
+  hasNondefaultTunables,
+  hasNondefaultTunables2,
+  hasNondefaultTunables3,
+  hasNondefaultTunables5,
+  hasV2Rules,
+  hasV3Rules,
+  hasV4Buckets,
+  hasV5Rules,
+  tunablesProfileName,
+} from './tunables.js';
+import { BucketAlg, CRUSH_HASH_RJENKINS1, CrushBucket, CrushMap, CrushNames, RuleOp } from './types.js';
 
 /** What the dump reads: a CrushWrapper or anything with its two data fields. */
 export interface CrushView {
   crush: CrushMap;
   names: CrushNames;
 }
-
-const HAMMER_ALLOWED_BUCKET_ALGS = CRUSH_LEGACY_ALLOWED_BUCKET_ALGS | (1 << BucketAlg.Straw2);
 
 /** Ceph's crush_bucket_alg_name. */
 export function bucketAlgName(alg: number): string {
@@ -66,108 +69,22 @@ export function weightToFloat(w: number): number {
   return Math.fround(Math.fround(w >>> 0) / 0x10000);
 }
 
-// ---- tunables reporting (CrushWrapper's has_*_tunables family) ----
-
-function tunablesAre(
-  t: CrushTunables,
-  local: number,
-  fallback: number,
-  total: number,
-  descendOnce: number,
-  varyR: number,
-  stable: number,
-  algs: number,
-): boolean {
-  return (
-    t.chooseLocalTries === local &&
-    t.chooseLocalFallbackTries === fallback &&
-    t.chooseTotalTries === total &&
-    t.chooseleafDescendOnce === descendOnce &&
-    t.chooseleafVaryR === varyR &&
-    t.chooseleafStable === stable &&
-    t.allowedBucketAlgs === algs
-  );
-}
-
-export function hasArgonautTunables(t: CrushTunables): boolean {
-  return tunablesAre(t, 2, 5, 19, 0, 0, 0, CRUSH_LEGACY_ALLOWED_BUCKET_ALGS);
-}
-export function hasBobtailTunables(t: CrushTunables): boolean {
-  return tunablesAre(t, 0, 0, 50, 1, 0, 0, CRUSH_LEGACY_ALLOWED_BUCKET_ALGS);
-}
-export function hasFireflyTunables(t: CrushTunables): boolean {
-  return tunablesAre(t, 0, 0, 50, 1, 1, 0, CRUSH_LEGACY_ALLOWED_BUCKET_ALGS);
-}
-export function hasHammerTunables(t: CrushTunables): boolean {
-  return tunablesAre(t, 0, 0, 50, 1, 1, 0, HAMMER_ALLOWED_BUCKET_ALGS);
-}
-export function hasJewelTunables(t: CrushTunables): boolean {
-  return tunablesAre(t, 0, 0, 50, 1, 1, 1, HAMMER_ALLOWED_BUCKET_ALGS);
-}
-
-/** The profile name the dump reports: the newest profile the tunables match exactly, or "unknown". */
-export function tunablesProfileName(t: CrushTunables): string {
-  if (hasJewelTunables(t)) return 'jewel';
-  if (hasHammerTunables(t)) return 'hammer';
-  if (hasFireflyTunables(t)) return 'firefly';
-  if (hasBobtailTunables(t)) return 'bobtail';
-  if (hasArgonautTunables(t)) return 'argonaut';
-  return 'unknown';
-}
-
-export function hasNondefaultTunables(t: CrushTunables): boolean {
-  return t.chooseLocalTries !== 2 || t.chooseLocalFallbackTries !== 5 || t.chooseTotalTries !== 19;
-}
-export function hasNondefaultTunables2(t: CrushTunables): boolean {
-  return t.chooseleafDescendOnce !== 0;
-}
-export function hasNondefaultTunables3(t: CrushTunables): boolean {
-  return t.chooseleafVaryR !== 0;
-}
-export function hasNondefaultTunables5(t: CrushTunables): boolean {
-  return t.chooseleafStable !== 0;
-}
-
-function ruleUsesOp(map: CrushMap, ops: readonly number[]): boolean {
-  for (const r of map.rules) {
-    if (!r) continue;
-    for (const s of r.steps) if (ops.includes(s.op)) return true;
-  }
-  return false;
-}
-
-/** Rules using indep or the per-rule choose tries steps (need CRUSH_V2). */
-export function hasV2Rules(map: CrushMap): boolean {
-  return ruleUsesOp(map, [RuleOp.ChooseIndep, RuleOp.ChooseleafIndep, RuleOp.SetChooseTries, RuleOp.SetChooseleafTries]);
-}
-/** Rules using set_chooseleaf_vary_r (need CRUSH_V3... reported as has_v3_rules). */
-export function hasV3Rules(map: CrushMap): boolean {
-  return ruleUsesOp(map, [RuleOp.SetChooseleafVaryR]);
-}
-/** Straw2 buckets (need CRUSH_V4). */
-export function hasV4Buckets(map: CrushMap): boolean {
-  for (const b of map.buckets) if (b && b.alg === BucketAlg.Straw2) return true;
-  return false;
-}
-/** Rules using set_chooseleaf_stable. */
-export function hasV5Rules(map: CrushMap): boolean {
-  return ruleUsesOp(map, [RuleOp.SetChooseleafStable]);
-}
-
-/** The oldest release that can use this map (CrushWrapper::get_min_required_version). */
-export function minRequiredVersion(map: CrushMap): string {
-  if (hasV5Rules(map) || hasNondefaultTunables5(map)) return 'jewel';
-  if (hasV4Buckets(map)) return 'hammer';
-  if (hasNondefaultTunables3(map)) return 'firefly';
-  if (hasNondefaultTunables2(map) || hasNondefaultTunables(map)) return 'bobtail';
-  return 'argonaut';
-}
-
 // ---- the dump ----
+
+/**
+ * A name as Ceph prints it: CrushWrapper hands names out as C strings, so a name with a NUL byte in it
+ * (only possible in a corrupted map) ends there.
+ */
+export function cName(m: ReadonlyMap<number, string>, key: number): string | undefined {
+  const s = m.get(key);
+  if (s === undefined) return undefined;
+  const nul = s.indexOf('\0');
+  return nul < 0 ? s : s.slice(0, nul);
+}
 
 function itemClassName(names: CrushNames, id: number): string | undefined {
   const c = names.classMap.get(id);
-  return c === undefined ? undefined : names.className.get(c);
+  return c === undefined ? undefined : cName(names.className, c);
 }
 
 /** CrushWrapper::dump_tunables. */
@@ -184,7 +101,7 @@ export function dumpTunables(map: CrushMap, f: Formatter): void {
   f.dumpString('profile', tunablesProfileName(map));
   f.dumpInt('optimal_tunables', hasJewelTunables(map) ? 1 : 0);
   f.dumpInt('legacy_tunables', hasArgonautTunables(map) ? 1 : 0);
-  f.dumpString('minimum_required_version', minRequiredVersion(map));
+  f.dumpString('minimum_required_version', getMinRequiredVersion(map));
   f.dumpInt('require_feature_tunables', hasNondefaultTunables(map) ? 1 : 0);
   f.dumpInt('require_feature_tunables2', hasNondefaultTunables2(map) ? 1 : 0);
   f.dumpInt('has_v2_rules', hasV2Rules(map) ? 1 : 0);
@@ -209,7 +126,7 @@ export function dumpRule(cw: CrushView, ruleno: number, f: Formatter): void {
   if (!r) return;
   f.openObjectSection('rule');
   f.dumpInt('rule_id', ruleno);
-  const name = names.ruleNameMap.get(ruleno);
+  const name = cName(names.ruleNameMap, ruleno);
   if (name !== undefined) f.dumpString('rule_name', name);
   f.dumpInt('ruleset', r.mask.ruleset);
   f.dumpInt('type', r.mask.type);
@@ -225,7 +142,7 @@ export function dumpRule(cw: CrushView, ruleno: number, f: Formatter): void {
       case RuleOp.Take:
         f.dumpString('op', 'take');
         f.dumpInt('item', s.arg1);
-        f.dumpString('item_name', names.nameMap.get(s.arg1) ?? '');
+        f.dumpString('item_name', cName(names.nameMap, s.arg1) ?? '');
         break;
       case RuleOp.Emit:
         f.dumpString('op', 'emit');
@@ -236,7 +153,7 @@ export function dumpRule(cw: CrushView, ruleno: number, f: Formatter): void {
       case RuleOp.ChooseleafIndep:
         f.dumpString('op', CHOOSE_OP_NAMES[s.op]!);
         f.dumpInt('num', s.arg1);
-        f.dumpString('type', names.typeMap.get(s.arg2) ?? '');
+        f.dumpString('type', cName(names.typeMap, s.arg2) ?? '');
         break;
       case RuleOp.SetChooseTries:
         f.dumpString('op', 'set_choose_tries');
@@ -299,7 +216,7 @@ export function dumpCrushMap(cw: CrushView, f: Formatter): void {
   for (let i = 0; i < crush.maxDevices; i++) {
     f.openObjectSection('device');
     f.dumpInt('id', i);
-    f.dumpString('name', names.nameMap.get(i) ?? `device${i}`);
+    f.dumpString('name', cName(names.nameMap, i) ?? `device${i}`);
     const cls = itemClassName(names, i);
     if (cls !== undefined) f.dumpString('class', cls);
     f.closeSection();
@@ -317,7 +234,7 @@ export function dumpCrushMap(cw: CrushView, f: Formatter): void {
   for (const t of typeIds) {
     f.openObjectSection('type');
     f.dumpInt('type_id', t);
-    f.dumpString('name', names.typeMap.get(t)!);
+    f.dumpString('name', cName(names.typeMap, t)!);
     f.closeSection();
   }
   f.closeSection();
@@ -329,10 +246,10 @@ export function dumpCrushMap(cw: CrushView, f: Formatter): void {
     const id = -1 - i;
     f.openObjectSection('bucket');
     f.dumpInt('id', id);
-    const name = names.nameMap.get(id);
+    const name = cName(names.nameMap, id);
     if (name !== undefined) f.dumpString('name', name);
     f.dumpInt('type_id', b.type);
-    const typeName = names.typeMap.get(b.type);
+    const typeName = cName(names.typeMap, b.type);
     if (typeName !== undefined) f.dumpString('type_name', typeName);
     f.dumpInt('weight', b.weight | 0);
     f.dumpString('alg', bucketAlgName(b.alg));

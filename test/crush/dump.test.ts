@@ -5,7 +5,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeCrushMap } from '../../crush/encoding.js';
-import { crushtoolDump, minRequiredVersion, tunablesProfileName } from '../../crush/dump.js';
+import { crushtoolDump } from '../../crush/dump.js';
+import { getMinRequiredVersion, tunablesProfileName } from '../../crush/tunables.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const fixtures = join(here, '..', '..', '..', 'test', 'fixtures', 'crush', 'bin');
@@ -51,7 +52,7 @@ describe('crush/dump crushtool --dump', () => {
     for (const [name, profile, version] of cases) {
       const { crush } = decodeCrushMap(readFileSync(join(fixtures, name + '.bin')));
       assert.equal(tunablesProfileName(crush), profile, name);
-      assert.equal(minRequiredVersion(crush), version, name);
+      assert.equal(getMinRequiredVersion(crush), version, name);
     }
   });
 });
