@@ -399,6 +399,8 @@ async function run(args: string[], io: CrushtoolIo): Promise<number> {
     allowedBucketAlgs: -1,
   };
   let reclassify = false;
+  const reclassifyRoot = new Map<string, string>();
+  const reclassifyBucket = new Map<string, readonly [string, string]>();
   const setSubtreeClass = new Map<string, string>();
   let compare = '';
   const tester = defaultTesterOptions();
@@ -443,16 +445,22 @@ async function run(args: string[], io: CrushtoolIo): Promise<number> {
     else if ((v = c.withArg('--compare')) !== null) compare = v;
     else if (c.flag('--reclassify')) reclassify = true;
     else if ((v = c.withArg('--reclassify-bucket')) !== null) {
-      if (c.done || c.take() === undefined || c.done || c.take() === undefined) {
+      if (c.done) {
         cerr('expecting additional argument\n');
         return 1;
       }
+      const cls = c.take()!;
+      if (c.done) {
+        cerr('expecting additional argument\n');
+        return 1;
+      }
+      reclassifyBucket.set(v, [cls, c.take()!]);
     } else if ((v = c.withArg('--reclassify-root')) !== null) {
       if (c.done) {
         cerr('expecting additional argument\n');
         return 1;
       }
-      c.take();
+      reclassifyRoot.set(v, c.take()!);
     } else if ((v = c.withArg('--set-subtree-class')) !== null) {
       if (c.done) {
         cerr('expecting additional argument\n');
@@ -895,13 +903,17 @@ async function run(args: string[], io: CrushtoolIo): Promise<number> {
     modified = true;
   }
   if (reclassify) {
-    cerr('failed to reclassify map\n');
-    return 1;
+    const r = cw.reclassify(cout, reclassifyRoot, reclassifyBucket);
+    if (r < 0) {
+      cerr('failed to reclassify map\n');
+      return 1;
+    }
+    modified = true;
   }
 
   // ---- display
   if (fullLocation >= 0) {
-    const loc = sortedLoc(fullLocationOf(cw, fullLocation));
+    const loc = sortedLoc(cw.getFullLocation(fullLocation));
     for (const [k, val] of loc) cout(`${k}\t${val}\n`);
   }
   if (tree) {
@@ -1144,19 +1156,6 @@ function leavesOf(cw: CrushWrapper, name: string): number[] {
   return [...leaves].sort((a, b) => a - b);
 }
 
-/** CrushWrapper::get_full_location: type name -> bucket name for every ancestor of a named item. */
-function fullLocationOf(cw: CrushWrapper, id: number): Map<string, string> {
-  const loc = new Map<string, string>();
-  if (!cw.itemExists(id)) return loc;
-  let cur = id;
-  for (let depth = 0; depth < 1000; depth++) {
-    const p = cw.getImmediateParent(cur);
-    if (p.ret !== 0) break;
-    if (!loc.has(p.type)) loc.set(p.type, p.name);
-    cur = cw.getItemId(p.name);
-  }
-  return loc;
-}
 
 const isMain = (() => {
   try {
