@@ -11,9 +11,13 @@
 //
 // The Decoder checks bounds before every read and raises CephError: 'EIO' when the data ends early
 // (Ceph's buffer::end_of_buffer), 'EINVAL' when the bytes are present but make no sense (Ceph's
-// buffer::malformed_input). Messages name what was being read: set `decoder.label` to the object being
-// decoded ("crush map") and `decoder.context` to where inside it ("bucket -3"); each read passes the
-// field name as a constant string, so nothing is allocated unless an error is raised.
+// buffer::malformed_input). Messages name what was being read: `decoder.label` is the object being
+// decoded ("crush map"), `decoder.setContext('bucket', -3)` says where inside it, and each read passes
+// the field name as a constant string ("items"), so the text "crush map: truncated reading bucket -3
+// items ..." is only built when an error is raised. Reads of fixed-width fields allocate nothing.
+//
+// Strings: string() is UTF-8; binaryString() is one char per byte (latin1), lossless for any bytes,
+// for names Ceph restricts to ASCII, so corrupted input still round-trips byte for byte.
 
 import { CephError } from './errors.js';
 
