@@ -109,10 +109,13 @@ export function encodeCrushMapInto(e: Encoder, cw: CrushMapWithNames, features: 
       case BucketAlg.List:
         for (let j = 0; j < b.size; j++) e.u32(b.itemWeights[j]!).u32(b.sumWeights[j]!);
         break;
-      case BucketAlg.Tree:
-        e.u8(b.numNodes);
-        for (let j = 0; j < b.numNodes; j++) e.u32(b.nodeWeights[j]!);
+      case BucketAlg.Tree: {
+        // num_nodes is a u8 in Ceph's struct: a count past 255 wraps there, and only that many go out
+        const numNodes = b.numNodes & 0xff;
+        e.u8(numNodes);
+        for (let j = 0; j < numNodes; j++) e.u32(b.nodeWeights[j] ?? 0);
         break;
+      }
       case BucketAlg.Straw:
         for (let j = 0; j < b.size; j++) e.u32(b.itemWeights[j]!).u32(b.straws[j]!);
         break;
