@@ -189,8 +189,8 @@ interface Source {
   nul: number; // where a C string would end
 }
 
-function toByteString(text: string): string {
-  const bytes = new TextEncoder().encode(text);
+function toByteString(text: string | Uint8Array): string {
+  const bytes = typeof text === 'string' ? new TextEncoder().encode(text) : text;
   let s = '';
   for (let i = 0; i < bytes.length; i += 8192) {
     s += String.fromCharCode(...bytes.subarray(i, i + 8192));
@@ -208,7 +208,12 @@ function isCSpace(c: number): boolean {
   return c === 32 || (c >= 9 && c <= 13);
 }
 
-function prepare(text: string, verbose = 0, log: (t: string) => void = () => {}): Source {
+function prepare(
+  text: string | Uint8Array,
+  show: (s: string) => string,
+  verbose = 0,
+  log: (t: string) => void = () => {},
+): Source {
   const raw = toByteString(text);
   const lines = raw.split('\n');
   if (lines.length && lines[lines.length - 1] === '') lines.pop();
@@ -223,7 +228,7 @@ function prepare(text: string, verbose = 0, log: (t: string) => void = () => {})
     lineVal.push(str);
     const hash = str.indexOf('#');
     const code = hash >= 0 ? str.slice(0, hash) : str;
-    if (verbose > 1) log(`${ln}: ${fromByteString(code)}\n`);
+    if (verbose > 1) log(`${ln}: ${show(code)}\n`);
     // squeeze runs of whitespace to one space; drop leading and trailing whitespace
     const out: string[] = [];
     const scol: number[] = [];
@@ -249,7 +254,7 @@ function prepare(text: string, verbose = 0, log: (t: string) => void = () => {})
       }
     }
     const stripped = out.join('');
-    if (verbose > 3) log(` "${fromByteString(code)}" -> "${fromByteString(stripped)}"\n`);
+    if (verbose > 3) log(` "${show(code)}" -> "${show(stripped)}"\n`);
     if (stripped.length && bigLen && !lastSpace) {
       parts.push(' ');
       cols.push(-1);
@@ -264,7 +269,7 @@ function prepare(text: string, verbose = 0, log: (t: string) => void = () => {})
     }
   }
   const big = parts.join('');
-  if (verbose > 2) log(`whole file is: "${fromByteString(big)}"\n`);
+  if (verbose > 2) log(`whole file is: "${show(big)}"\n`);
   const keys = [...linePos.keys()].sort((a, b) => a - b);
   const nul = big.indexOf('\0');
   return {
@@ -1167,13 +1172,17 @@ class Compiler {
 
 /**
  * Compile crushtool's text format. Throws CrushCompileError (code EINVAL) naming the line, column and
- * what is wrong, for every input crushtool -c refuses.
+ * what is wrong, for every input crushtool -c refuses. Give the file's bytes (a Uint8Array) to get
+ * crushtool's exact bytes back in crushtoolMessage and the verbose log, as byte strings (write them as
+ * latin1); given a string, those come back as text.
  */
-export function compileCrushMap(text: string, opts: CompileOptions = {}): CrushWrapper {
+export function compileCrushMap(text: string | Uint8Array, opts: CompileOptions = {}): CrushWrapper {
   const filename = opts.filename ?? '<input>';
   const verbose = opts.verbose ?? 0;
   const log = opts.log ?? ((): void => {});
-  const src = prepare(text, verbose, log);
+  // text in, text out; bytes in (a file as read), byte strings out (one char per byte, for latin1)
+  const out = typeof text === 'string' ? fromByteString : (b: string): string => b;
+  const src = prepare(text, out, verbose, log);
   const parser = new Parser(src.big, src.nul);
   const { nodes, stop } = parser.crushmap();
   if (stop !== src.nul) {
@@ -1181,7 +1190,7 @@ export function compileCrushMap(text: string, opts: CompileOptions = {}): CrushW
     const key = src.lineStarts[li]!;
     const line = src.lineAt[li]!;
     const pos = stop - key;
-    const rest = fromByteString(src.lineVal[line]!.slice(pos));
+    const rest = out(src.lineVal[line]!.slice(pos));
     // where the text stopped making sense: the farthest token that did not fit
     let tok = Math.max(stop, parser.far);
     while (tok < src.nul && src.big[tok] === ' ') tok++;

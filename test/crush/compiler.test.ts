@@ -138,6 +138,18 @@ describe('crush text compiler', () => {
     });
   });
 
+  it('quotes the raw bytes of a non-UTF-8 line when given bytes', () => {
+    const bytes = Uint8Array.from([...Buffer.from('device 0 osd.0\ntype 0 osd\ntype 1 h'), 0xe9, 0x0a]);
+    let err: unknown;
+    try {
+      compileCrushMap(bytes, { filename: 'l1.txt' });
+    } catch (e) {
+      err = e;
+    }
+    assert.ok(err instanceof CrushCompileError);
+    assert.equal(Buffer.from(err.crushtoolMessage, 'latin1').toString('hex'), Buffer.from("l1.txt:3 error: parse error at '\xe9'\n", 'latin1').toString('hex'));
+  });
+
   it('parses keywords as prefixes, as Spirit does', () => {
     const cw = compileCrushMap('device0osd.0\ndevice 1osd.1 classssd\ntype0 osd\n');
     assert.equal(cw.getItemName(0), 'osd.0');
