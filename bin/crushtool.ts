@@ -19,6 +19,7 @@ import { decompileCrushMap } from '../crush/decompiler.js';
 import { crushtoolTree } from '../crush/tree.js';
 import {
   CrushTesterFault,
+  crushWorkingSize,
   crushCompare,
   crushTest,
   defaultTesterOptions,
@@ -322,9 +323,17 @@ export async function main(argv: string[], ioIn?: Partial<CrushtoolIo>): Promise
   } catch (e) {
     if (e instanceof ExitNow) return e.status;
     if (e instanceof CrushTesterFault) {
-      // Ceph dies of the signal here; its crash report (stack, log dump) is not reproduced.
-      io.stderr('*** Caught signal (Floating point exception) **\n');
-      return 128 + 8;
+      // Ceph dies of a signal here; its crash report (stack, log dump) is not reproduced.
+      if (e.signal === 'SIGFPE') {
+        io.stderr('*** Caught signal (Floating point exception) **\n');
+        return 128 + 8;
+      }
+      io.stderr(
+        `${io.argv0}: ./src/crush/mapper.c:886: crush_init_workspace: Assertion ` +
+          "`!((char *)point - (char *)w != m->working_size)' failed.\n" +
+          '*** Caught signal (Aborted) **\n',
+      );
+      return 128 + 6;
     }
     throw e;
   }
@@ -722,6 +731,8 @@ async function run(args: string[], io: CrushtoolIo): Promise<number> {
       cerr(`${me}: unable to decode ${infn}\n`);
       return 1;
     }
+    // Ceph's decode ends with finalize().
+    tester.finalizedWorkingSize = crushWorkingSize(cw.crush);
   }
 
   if (compile) {
@@ -737,6 +748,8 @@ async function run(args: string[], io: CrushtoolIo): Promise<number> {
       // Ceph's compiler refuses unsafe tunables unless told; ours takes whatever the text says.
       void unsafeTunables;
       cw = compileCrushMap(text, { filename: srcfn });
+      // Ceph's compiler ends with finalize().
+      tester.finalizedWorkingSize = crushWorkingSize(cw.crush);
     } catch (e) {
       if (e instanceof CrushCompileError) {
         cerr(e.crushtoolMessage);
@@ -760,6 +773,8 @@ async function run(args: string[], io: CrushtoolIo): Promise<number> {
     const r = buildCrushMap(numOsds, layers, { stderr: cerr });
     if (typeof r === 'number') return exitStatus(r);
     cw = r;
+    // A map built with create() and add_bucket() was never finalized.
+    tester.finalizedWorkingSize = 0;
     modified = true;
   }
 

@@ -51,6 +51,12 @@ export interface CrushTesterOptions {
   outputCsv: boolean;
   /** --output-name NAME gives "NAME-": the prefix of those files. */
   outputDataFileName: string;
+  /**
+   * map->working_size as of the map's last finalize (decode and compile finalize; a fresh map has 0).
+   * When it no longer matches crushWorkingSize(map), the first mapping aborts as Ceph's does.
+   * undefined: never stale.
+   */
+  finalizedWorkingSize?: number;
 }
 
 /** CrushTester's constructor defaults. */
@@ -299,10 +305,22 @@ export class Lrand48 {
  * instead, and crushtool turns it into the same exit status (128 + 8).
  */
 export class CrushTesterFault extends Error {
-  constructor(readonly signal: 'SIGFPE') {
-    super('Floating point exception');
+  constructor(readonly signal: 'SIGFPE' | 'SIGABRT') {
+    super(signal === 'SIGFPE' ? 'Floating point exception' : 'Aborted');
     this.name = 'CrushTesterFault';
   }
+}
+
+/**
+ * The size Ceph's crush_finalize() records as map->working_size: the mapping workspace for this bucket
+ * layout (a pointer per slot, a 16-byte header and 4 bytes per item for each bucket). Ceph's mapper
+ * asserts that the layout still has this size, so a map edited after its last finalize (crushtool
+ * finalizes only when writing the map out) aborts at its first mapping.
+ */
+export function crushWorkingSize(map: CrushMap): number {
+  let size = 8 + 8 * map.buckets.length;
+  for (const b of map.buckets) if (b) size += 16 + 4 * b.size;
+  return size;
 }
 
 /** lrand48() % n, where n == 0 is C's integer division by zero. */
@@ -390,6 +408,7 @@ export function crushTest(cw: CrushTesterMap, o: CrushTesterOptions, sink: Teste
   if (o.outputChooseTries) chooseTries = new Uint32Array(map.chooseTotalTries + 1);
 
   const chooseArgs = chooseArgsWithFallback(cw.names, 0);
+  const stale = o.finalizedWorkingSize !== undefined && o.finalizedWorkingSize !== crushWorkingSize(map);
   let out = '';
   const flush = (): void => {
     if (out.length) sink.out(out);
@@ -464,6 +483,10 @@ export function crushTest(cw: CrushTesterMap, o: CrushTesterOptions, sink: Teste
           let len = 0;
           if (o.useCrush) {
             if (o.outputMappings) out += 'CRUSH';
+            if (stale) {
+              flush();
+              throw new CrushTesterFault('SIGABRT');
+            }
             let realX = x | 0;
             if (o.poolId !== -1) realX = crushHash32_2(x >>> 0, o.poolId >>> 0) | 0;
             len = nr > 0 ? crushDoRule(map, r, realX, result, nr, weight, maxDevices, work, chooseArgs) : 0;
@@ -678,6 +701,7 @@ export function crushCompare(
   }
   adjustWeights(map, o, weight, new Lrand48());
   const args1 = chooseArgsWithFallback(cw.names, 0);
+  const stale = o.finalizedWorkingSize !== undefined && o.finalizedWorkingSize !== crushWorkingSize(map);
   const args2 = chooseArgsWithFallback(cw2.names, 0);
 
   let ret = 0;
@@ -702,6 +726,10 @@ export function crushCompare(
       const work1 = new CrushWork(map, n);
       const work2 = new CrushWork(cw2.crush, n);
       for (let x = minX; x <= maxX; x++) {
+        if (stale) {
+          sink.out(out);
+          throw new CrushTesterFault('SIGABRT');
+        }
         let l1 = nr > 0 ? crushDoRule(map, r, x, res1, nr, weight, maxDevices, work1, args1) : 0;
         let l2 = nr > 0 ? crushDoRule(cw2.crush, r, x, res2, nr, weight, maxDevices, work2, args2) : 0;
         if (l1 < 0) l1 = 0;
