@@ -747,7 +747,9 @@ async function run(args: string[], io: CrushtoolIo): Promise<number> {
     try {
       // Ceph's compiler refuses unsafe tunables unless told; ours takes whatever the text says.
       void unsafeTunables;
+      const before = cw;
       cw = compileCrushMap(text, { filename: srcfn });
+      keepUnmentionedNames(before, cw);
       // Ceph's compiler ends with finalize().
       tester.finalizedWorkingSize = crushWorkingSize(cw.crush);
     } catch (e) {
@@ -1027,6 +1029,29 @@ function matchPoolId(c: ArgCursor): string | null {
 function matchFloat(c: ArgCursor, name: string): string | null {
   const v = c.withNumber('float', 0, name);
   return v === null ? null : String(v);
+}
+
+/**
+ * Ceph compiles into the wrapper it already has, and create() resets only the C map: item, type and
+ * rule names of a map read with -i survive where the text does not name the same ids. Class maps are
+ * left alone (a map with classes read before -c is not reproduced).
+ */
+function keepUnmentionedNames(before: CrushWrapper, after: CrushWrapper): void {
+  const pairs: [Map<number, string>, Map<number, string>][] = [
+    [before.names.nameMap, after.names.nameMap],
+    [before.names.typeMap, after.names.typeMap],
+    [before.names.ruleNameMap, after.names.ruleNameMap],
+  ];
+  let changed = false;
+  for (const [from, to] of pairs) {
+    for (const [id, name] of from) {
+      if (!to.has(id)) {
+        to.set(id, name);
+        changed = true;
+      }
+    }
+  }
+  if (changed) after.invalidateRmaps();
 }
 
 /** crushtool's do_add_bucket. */

@@ -17,6 +17,7 @@ crushdir=$(dirname "$crushtool")
   "$crushtool" -c classes.txt -o classes.map
   "$crushtool" -c split.txt -o split.map
   "$crushtool" --build --num_osds 12 host straw2 3 rack straw2 2 root straw2 0 -o built.map
+  "$crushtool" -d built.map -o built.txt
   "$crushtool" --build --num_osds 7 host straw 2 root list 0 -o legacy.map >/dev/null
 )
 
