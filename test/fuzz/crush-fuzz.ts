@@ -1,0 +1,524 @@
+// Differential fuzzer: random CRUSH maps compiled, decompiled and mapped by Ceph's crushtool and by tsceph's; any difference is a bug in one of them (and Ceph is right).
+//
+// Usage: npm run fuzz:crush -- [--seconds N] [--iterations N] [--seed S] [--case SEED] [--out DIR]
+//   --seconds N     stop starting new maps after N seconds (default 30)
+//   --iterations N  stop after N maps instead (makes a whole run reproducible)
+//   --seed S        the run's seed (default: from the clock; printed either way)
+//   --case SEED     run the single map with this per-map seed (as printed in a failure report)
+//   --out DIR       where reproducers go (default /tmp/tsceph-crush-fuzz)
+// Exit status: 0 no difference, 1 a difference was found, 2 crushtool is not installed.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { constants as osConstants, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../bin/crushtool.js';
+
+const CRUSHTOOL = process.env.CRUSHTOOL ?? '/usr/bin/crushtool';
+
+// ------------------------------------------------------------------ randomness
+
+/** mulberry32: small, fast, and the same on every machine. */
+class Rng {
+  private a: number;
+  constructor(seed: number) {
+    this.a = seed >>> 0;
+  }
+  next(): number {
+    this.a = (this.a + 0x6d2b79f5) >>> 0;
+    let t = this.a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+  int(lo: number, hi: number): number {
+    return lo + Math.floor(this.next() * (hi - lo + 1));
+  }
+  pick<T>(xs: readonly T[]): T {
+    return xs[Math.floor(this.next() * xs.length)];
+  }
+  chance(p: number): boolean {
+    return this.next() < p;
+  }
+}
+
+function caseSeed(runSeed: number, i: number): number {
+  let h = (runSeed ^ Math.imul(i + 1, 0x9e3779b1)) >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+// ------------------------------------------------------------------ random maps
+
+interface Device {
+  id: number;
+  name: string;
+  cls: string | null;
+}
+interface Bucket {
+  type: string;
+  name: string;
+  id: number | null; // null: let the compiler pick
+  alg: string;
+  items: [string, number | null][];
+}
+interface Rule {
+  name: string;
+  id: number;
+  type: 'replicated' | 'erasure';
+  steps: string[];
+}
+interface ChooseArgEntry {
+  bucketId: number;
+  weightSet: number[][];
+  ids: number[] | null;
+}
+interface MapSpec {
+  tunables: [string, number][];
+  devices: Device[];
+  types: [number, string][];
+  buckets: Bucket[];
+  rules: Rule[];
+  chooseArgs: { id: string; entries: ChooseArgEntry[] }[];
+}
+
+const PROFILES: Record<string, [string, number][]> = {
+  legacy: [],
+  bobtail: [['choose_local_tries', 0], ['choose_local_fallback_tries', 0], ['choose_total_tries', 50], ['chooseleaf_descend_once', 1]],
+  firefly: [['choose_local_tries', 0], ['choose_local_fallback_tries', 0], ['choose_total_tries', 50], ['chooseleaf_descend_once', 1],
+    ['chooseleaf_vary_r', 1]],
+  hammer: [['choose_local_tries', 0], ['choose_local_fallback_tries', 0], ['choose_total_tries', 50], ['chooseleaf_descend_once', 1],
+    ['chooseleaf_vary_r', 1], ['allowed_bucket_algs', 54]],
+  jewel: [['choose_local_tries', 0], ['choose_local_fallback_tries', 0], ['choose_total_tries', 50], ['chooseleaf_descend_once', 1],
+    ['chooseleaf_vary_r', 1], ['chooseleaf_stable', 1], ['straw_calc_version', 1], ['allowed_bucket_algs', 54]],
+};
+
+const ALGS = ['uniform', 'list', 'tree', 'straw', 'straw2'] as const;
+const WEIGHTS = [0, 0.001, 0.1, 0.25, 0.5, 1, 1, 1, 1.5, 2, 3.333, 7, 10, 99.999];
+
+function randomWeight(r: Rng): number {
+  return r.chance(0.8) ? r.pick(WEIGHTS) : r.int(0, 20000) / 1000;
+}
+
+function fmt(w: number): string {
+  return w.toFixed(3);
+}
+
+function randomMap(seed: number): MapSpec {
+  const r = new Rng(seed);
+  const levelNames = r.pick([['host', 'root'], ['host', 'rack', 'root'], ['host', 'rack', 'row', 'root'], ['root']]);
+  const types: [number, string][] = [[0, 'osd']];
+  levelNames.forEach((n, i) => types.push([i + 1 + (r.chance(0.2) ? 5 : 0) * (i > 0 ? 1 : 0), n]));
+  // type ids must stay unique and increasing
+  for (let i = 1; i < types.length; i++) if (types[i][0] <= types[i - 1][0]) types[i][0] = types[i - 1][0] + 1;
+  const classes = r.chance(0.5) ? r.pick([['hdd'], ['hdd', 'ssd'], ['ssd', 'nvme', 'hdd']]) : [];
+
+  const devices: Device[] = [];
+  const buckets: Bucket[] = [];
+  let nextDev = 0;
+  // Buckets without an id get the first free id from the compiler, in text order. Explicit ids then
+  // start below any id it could hand out: Pacific's crushtool corrupts memory when the two collide.
+  const omitIds = r.chance(0.1);
+  let nextBucketId = omitIds ? -40 : -1;
+  const takeId = (): number | null => {
+    if (omitIds && r.chance(0.3)) return null;
+    const id = nextBucketId;
+    nextBucketId -= r.chance(0.2) ? r.int(2, 3) : 1;
+    return id;
+  };
+  // build bottom-up: a level's buckets each get 1..fan children from the level below
+  let below: { name: string; weight: number }[] = [];
+  for (let li = 0; li < levelNames.length; li++) {
+    const level = levelNames[li];
+    const count = level === 'root' ? 1 : li === 0 ? r.int(1, 6) : Math.max(1, Math.ceil(below.length / r.int(1, 4)));
+    const current: { name: string; weight: number }[] = [];
+    let cursor = 0;
+    for (let b = 0; b < count; b++) {
+      // Pacific clones tree buckets into class shadow trees with uninitialised node weights, and
+      // its mapper then reads past the item array: undefined behaviour nobody can copy.
+      const alg = classes.length > 0 ? r.pick(ALGS.filter((a) => a !== 'tree')) : r.pick(ALGS);
+      const items: [string, number | null][] = [];
+      let sum = 0;
+      if (li === 0) {
+        const n = r.int(1, 7);
+        const uniformWeight = randomWeight(r);
+        for (let k = 0; k < n; k++) {
+          const id = nextDev;
+          nextDev += r.chance(0.1) ? 2 : 1; // occasional gaps in device ids
+          const cls = classes.length > 0 && r.chance(0.9) ? r.pick(classes) : null;
+          devices.push({ id, name: `osd.${id}`, cls });
+          const w = alg === 'uniform' ? uniformWeight : randomWeight(r);
+          items.push([`osd.${id}`, w]);
+          sum += w;
+        }
+      } else {
+        const remaining = below.length - cursor;
+        const bucketsLeft = count - b;
+        const n = b === count - 1 ? remaining : Math.max(1, Math.min(remaining - (bucketsLeft - 1), r.int(1, 4)));
+        const kids = below.slice(cursor, cursor + n);
+        cursor += n;
+        const uniformOk = kids.every((k) => k.weight === kids[0].weight);
+        for (const k of kids) {
+          items.push([k.name, r.chance(0.1) ? randomWeight(r) : null]);
+          sum += k.weight;
+        }
+        if (alg === 'uniform' && !uniformOk) {
+          buckets.push({ type: level, name: `${level}${b}`, id: takeId(), alg: 'straw2', items });
+          current.push({ name: `${level}${b}`, weight: sum });
+          continue;
+        }
+        if (alg === 'uniform') for (const it of items) it[1] = null;
+      }
+      const name = level === 'root' ? 'default' : `${level}${b}`;
+      buckets.push({ type: level, name, id: takeId(), alg, items });
+      current.push({ name, weight: sum });
+    }
+    below = current;
+  }
+
+  // tunables: a profile, sometimes with one or two values changed
+  const tun = new Map<string, number>(PROFILES[r.pick(Object.keys(PROFILES))]);
+  const knobs: [string, () => number][] = [
+    ['choose_local_tries', () => r.int(0, 3)], ['choose_local_fallback_tries', () => r.int(0, 5)],
+    ['choose_total_tries', () => r.int(1, 60)], ['chooseleaf_descend_once', () => r.int(0, 1)],
+    ['chooseleaf_vary_r', () => r.int(0, 3)], ['chooseleaf_stable', () => r.int(0, 1)],
+    ['straw_calc_version', () => r.int(0, 1)],
+  ];
+  for (let k = r.int(0, 2); k > 0; k--) {
+    const [name, f] = r.pick(knobs);
+    if (tun.size === 0) for (const [n, v] of PROFILES.bobtail) tun.set(n, v);
+    tun.set(name, f());
+  }
+  const order = ['choose_local_tries', 'choose_local_fallback_tries', 'choose_total_tries', 'chooseleaf_descend_once',
+    'chooseleaf_vary_r', 'chooseleaf_stable', 'straw_calc_version', 'allowed_bucket_algs'];
+  const tunables: [string, number][] = order.filter((n) => tun.has(n)).map((n) => [n, tun.get(n)!]);
+
+  // rules
+  const rules: Rule[] = [];
+  const typeNames = types.map((t) => t[1]);
+  const nRules = r.int(1, 4);
+  const usedClasses = [...new Set(devices.map((d) => d.cls).filter((c): c is string => c !== null))];
+  for (let i = 0; i < nRules; i++) {
+    const steps: string[] = [];
+    const indep = r.chance(0.4);
+    for (const s of ['set_choose_tries', 'set_chooseleaf_tries', 'set_choose_local_tries', 'set_choose_local_fallback_tries',
+      'set_chooseleaf_vary_r', 'set_chooseleaf_stable']) {
+      if (r.chance(0.08)) steps.push(`${s} ${s.endsWith('vary_r') ? r.int(0, 3) : s.endsWith('stable') ? r.int(0, 1) : r.int(0, 10)}`);
+    }
+    const blocks = r.chance(0.15) ? 2 : 1;
+    for (let b = 0; b < blocks; b++) {
+      const takeName = r.chance(0.8) ? 'default' : r.pick(buckets).name;
+      const cls = usedClasses.length > 0 && r.chance(0.4) ? ` class ${r.pick(usedClasses)}` : '';
+      steps.push(`take ${takeName}${cls}`);
+      const nChoose = r.chance(0.25) ? 2 : 1;
+      for (let c = 0; c < nChoose; c++) {
+        const leaf = r.chance(0.5);
+        const mode = indep ? 'indep' : 'firstn';
+        const num = r.pick([0, 0, 0, 1, 2, 3, 4, -1]);
+        const type = r.pick(typeNames.slice(0, -1).length > 0 ? typeNames.slice(0, -1) : typeNames);
+        steps.push(`${leaf ? 'chooseleaf' : 'choose'} ${mode} ${num} type ${type}`);
+      }
+      steps.push('emit');
+    }
+    rules.push({ name: `rule${i}`, id: i, type: indep ? 'erasure' : 'replicated', steps });
+  }
+
+  // choose_args for some buckets that have an explicit id
+  const chooseArgs: MapSpec['chooseArgs'] = [];
+  if (r.chance(0.35)) {
+    const id = r.pick(['0', '18446744073709551615', '1']);
+    const positions = r.int(1, 3);
+    const entries: ChooseArgEntry[] = [];
+    for (const b of buckets) {
+      if (b.id === null || !r.chance(0.6)) continue;
+      const n = b.items.length;
+      const weightSet = r.chance(0.85) ? Array.from({ length: positions }, () => Array.from({ length: n }, () => randomWeight(r))) : [];
+      const ids = r.chance(0.3) ? Array.from({ length: n }, () => r.int(-50, 50)) : null;
+      if (weightSet.length === 0 && ids === null) continue;
+      entries.push({ bucketId: b.id, weightSet, ids });
+    }
+    if (entries.length > 0) chooseArgs.push({ id, entries });
+  }
+  return { tunables, devices, types, buckets, rules, chooseArgs };
+}
+
+function mapText(m: MapSpec): string {
+  const out: string[] = [];
+  for (const [k, v] of m.tunables) out.push(`tunable ${k} ${v}`);
+  for (const d of m.devices) out.push(`device ${d.id} ${d.name}${d.cls !== null ? ` class ${d.cls}` : ''}`);
+  for (const [id, n] of m.types) out.push(`type ${id} ${n}`);
+  for (const b of m.buckets) {
+    out.push(`${b.type} ${b.name} {`);
+    if (b.id !== null) out.push(`\tid ${b.id}`);
+    out.push(`\talg ${b.alg}`, '\thash 0');
+    for (const [n, w] of b.items) out.push(w === null ? `\titem ${n}` : `\titem ${n} weight ${fmt(w)}`);
+    out.push('}');
+  }
+  for (const r of m.rules) {
+    out.push(`rule ${r.name} {`, `\tid ${r.id}`, `\ttype ${r.type}`, '\tmin_size 1', '\tmax_size 10');
+    for (const s of r.steps) out.push(`\tstep ${s}`);
+    out.push('}');
+  }
+  for (const ca of m.chooseArgs) {
+    out.push(`choose_args ${ca.id} {`);
+    for (const e of ca.entries) {
+      out.push('  {', `    bucket_id ${e.bucketId}`);
+      if (e.weightSet.length > 0) {
+        out.push('    weight_set [');
+        for (const ws of e.weightSet) out.push(`      [ ${ws.map(fmt).join(' ')} ]`);
+        out.push('    ]');
+      }
+      if (e.ids !== null) out.push(`    ids [ ${e.ids.join(' ')} ]`);
+      out.push('  }');
+    }
+    out.push('}');
+  }
+  return out.join('\n') + '\n';
+}
+
+// ------------------------------------------------------------------ running both tools
+
+interface Run {
+  stdout: string;
+  stderr: string;
+  exit: number;
+  signal?: NodeJS.Signals | null;
+}
+
+/** Ceph's crash handler can hang after a heap corruption; such a run is dropped, not compared. */
+const CEPH_TIMEOUT_MS = 10_000;
+
+function ceph(dir: string, args: string[]): Run {
+  const r = spawnSync(CRUSHTOOL, args, { cwd: dir, argv0: 'crushtool', env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C' },
+    maxBuffer: 1 << 28, encoding: 'utf8', timeout: CEPH_TIMEOUT_MS, killSignal: 'SIGKILL' });
+  // As a shell reports it: 128 + the signal number when crushtool died of a signal.
+  const exit = r.status ?? (r.signal !== null ? 128 + (osConstants.signals[r.signal] ?? 0) : -1);
+  return { stdout: r.stdout ?? '', stderr: r.stderr ?? '', exit, signal: r.signal };
+}
+
+async function tsceph(dir: string, args: string[]): Promise<Run> {
+  const out: string[] = [];
+  const err: string[] = [];
+  let exit: number;
+  try {
+    exit = await main(args, { stdout: (s) => out.push(s), stderr: (s) => err.push(s), cwd: dir, argv0: 'crushtool', readStdin: () => null });
+  } catch (e) {
+    err.push(`main() threw: ${(e as Error).stack ?? String(e)}\n`);
+    exit = -999;
+  }
+  return { stdout: out.join(''), stderr: err.join(''), exit };
+}
+
+interface Difference {
+  what: string;
+  command: string;
+  detail: string;
+}
+
+function firstDiff(a: string, b: string): string {
+  const x = a.split('\n');
+  const y = b.split('\n');
+  let i = 0;
+  while (i < x.length && i < y.length && x[i] === y[i]) i++;
+  return `line ${i + 1}: ceph ${JSON.stringify(x[i] ?? '<eof>')} vs tsceph ${JSON.stringify(y[i] ?? '<eof>')}`;
+}
+
+/** Ceph's assert/abort report carries timestamps, addresses and thread ids: only its exit status can match. */
+function cephCrashed(c: Run): boolean {
+  return c.stderr.includes('ceph_assert') || c.stderr.includes('*** Caught signal');
+}
+
+function cmp(what: string, command: string, c: Run, t: Run, stderrToo: boolean): Difference | null {
+  if (cephCrashed(c)) stderrToo = false;
+  if (c.exit !== t.exit) return { what, command, detail: `exit ${c.exit} (ceph) vs ${t.exit} (tsceph); ceph stderr ${JSON.stringify(c.stderr.slice(0, 300))}, tsceph stderr ${JSON.stringify(t.stderr.slice(0, 300))}` };
+  if (c.stdout !== t.stdout) return { what, command, detail: `stdout ${firstDiff(c.stdout, t.stdout)}` };
+  if (stderrToo && c.stderr !== t.stderr) return { what, command, detail: `stderr ${firstDiff(c.stderr, t.stderr)}` };
+  return null;
+}
+
+/** The test plan for one map, derived from its seed so a reproducer replays the same commands. */
+function testArgs(seed: number, m: MapSpec): string[] {
+  const r = new Rng(seed ^ 0x5bd1e995);
+  const args = ['-i', 'ceph.bin', '--test', '--show-mappings', '--num-rep', String(r.int(1, 7)), '--min-x', '0', '--max-x', String(r.int(100, 1023))];
+  const n = r.chance(0.5) ? r.int(1, 3) : 0;
+  for (let i = 0; i < n && m.devices.length > 0; i++) {
+    args.push('--weight', String(r.pick(m.devices).id), r.pick(['0', '0.5', '0.25', '0.9', '1']));
+  }
+  if (r.chance(0.2)) args.push('--pool-id', String(r.int(0, 20)));
+  if (r.chance(0.2)) args.push('--show-statistics');
+  if (r.chance(0.15)) args.push('--show-bad-mappings');
+  return args;
+}
+
+let cephCrashes = 0;
+
+/** With holes in the bucket array Pacific's encoder writes stray heap bytes; compare bytes only when a second compile agrees. */
+function cephIsDeterministic(dir: string, first: Buffer): boolean {
+  const again = ceph(dir, ['-c', 'map.txt', '-o', 'ceph2.bin']);
+  if (again.exit !== 0) return false;
+  const same = readFileSync(join(dir, 'ceph2.bin')).equals(first);
+  rmSync(join(dir, 'ceph2.bin'), { force: true });
+  return same;
+}
+
+async function checkMap(seed: number, m: MapSpec, dir: string): Promise<Difference[]> {
+  const text = mapText(m);
+  writeFileSync(join(dir, 'map.txt'), text);
+  const diffs: Difference[] = [];
+  const cc = ceph(dir, ['-c', 'map.txt', '-o', 'ceph.bin']);
+  const tc = await tsceph(dir, ['-c', 'map.txt', '-o', 'ts.bin']);
+  const d0 = cmp('compile', 'crushtool -c map.txt -o X.bin', cc, tc, true);
+  if (d0 !== null) return [d0];
+  if (cc.exit !== 0) return []; // both refused the map, with the same words
+  const cephBin = readFileSync(join(dir, 'ceph.bin'));
+  const tsBin = readFileSync(join(dir, 'ts.bin'));
+  const dCeph = ceph(dir, ['-d', 'ceph.bin']);
+  const dCephOfTs = ceph(dir, ['-d', 'ts.bin']);
+  const d1 = cmp('binary (ceph -d of tsceph\'s binary vs of ceph\'s)', 'crushtool -d X.bin', dCeph, dCephOfTs, true);
+  if (d1 !== null) diffs.push(d1);
+  else if (!cephBin.equals(tsBin) && cephIsDeterministic(dir, cephBin)) {
+    let i = 0;
+    while (i < cephBin.length && cephBin[i] === tsBin[i]) i++;
+    diffs.push({ what: 'binary bytes', command: 'crushtool -c map.txt -o X.bin', detail: `first difference at byte ${i} (${cephBin.length} vs ${tsBin.length} bytes)` });
+  }
+  const dTs = await tsceph(dir, ['-d', 'ceph.bin']);
+  const d2 = cmp('decompile (tsceph -d of ceph\'s binary)', 'crushtool -d ceph.bin', dCeph, dTs, true);
+  if (d2 !== null) diffs.push(d2);
+  const args = testArgs(seed, m);
+  const tCeph = ceph(dir, args);
+  if (tCeph.signal !== null && tCeph.signal !== undefined) {
+    cephCrashes++; // a crash inside Ceph's mapper (e.g. heap corruption) is nothing to copy
+    return diffs;
+  }
+  const tTs = await tsceph(dir, args);
+  const d3 = cmp('test', `crushtool ${args.join(' ')}`, tCeph, tTs, false);
+  if (d3 !== null) diffs.push(d3);
+  return diffs;
+}
+
+/** Smaller variants of a map to try while a difference of the same kind persists. */
+function* shrinkCandidates(m: MapSpec): Generator<MapSpec> {
+  if (m.chooseArgs.length > 0) yield { ...m, chooseArgs: [] };
+  if (m.rules.length > 1) for (let i = 0; i < m.rules.length; i++) yield { ...m, rules: [{ ...m.rules[i], id: 0 }] };
+  for (let i = 0; i < m.tunables.length; i++) yield { ...m, tunables: m.tunables.filter((_, k) => k !== i) };
+  if (m.devices.some((d) => d.cls !== null) && !m.rules.some((r) => r.steps.some((s) => s.includes(' class ')))) {
+    yield { ...m, devices: m.devices.map((d) => ({ ...d, cls: null })) };
+  }
+  for (const r of m.rules) {
+    for (let i = 0; i < r.steps.length; i++) {
+      if (r.steps[i].startsWith('set_')) yield { ...m, rules: m.rules.map((x) => (x === r ? { ...r, steps: r.steps.filter((_, k) => k !== i) } : x)) };
+    }
+  }
+  for (let i = 0; i < m.buckets.length; i++) {
+    const b = m.buckets[i];
+    if (b.items.length > 1) {
+      for (let k = 0; k < b.items.length; k++) {
+        const items = b.items.filter((_, j) => j !== k);
+        const gone = b.items[k][0];
+        const stillUsed = m.buckets.some((x, j) => j !== i && x.items.some((it) => it[0] === gone));
+        if (stillUsed) continue;
+        const chooseArgs = m.chooseArgs.map((ca) => ({ ...ca, entries: ca.entries.filter((e) => e.bucketId !== b.id) }));
+        yield { ...m, buckets: m.buckets.map((x, j) => (j === i ? { ...x, items } : x)), chooseArgs };
+      }
+    }
+  }
+}
+
+const SHRINK_MS_MAX = 45_000;
+
+async function shrink(seed: number, m: MapSpec, kind: string, dir: string): Promise<MapSpec> {
+  let best = m;
+  const deadline = Date.now() + SHRINK_MS_MAX;
+  for (let round = 0; round < 200 && Date.now() < deadline; round++) {
+    let improved = false;
+    for (const cand of shrinkCandidates(best)) {
+      if (Date.now() > deadline) break;
+      const diffs = await checkMap(seed, cand, dir);
+      if (diffs.some((d) => d.what === kind)) {
+        best = cand;
+        improved = true;
+        break;
+      }
+    }
+    if (!improved) break;
+  }
+  return best;
+}
+
+// ------------------------------------------------------------------ driver
+
+function parseArgs(argv: string[]): { seconds: number; iterations: number; seed: number; single: number | null; out: string } {
+  const o = { seconds: 30, iterations: Infinity, seed: (Date.now() ^ (process.pid << 16)) >>> 0, single: null as number | null,
+    out: join(tmpdir(), 'tsceph-crush-fuzz') };
+  for (let i = 0; i < argv.length; i++) {
+    const v = argv[i + 1];
+    switch (argv[i]) {
+      case '--seconds': o.seconds = Number(v); i++; break;
+      case '--iterations': o.iterations = Number(v); i++; break;
+      case '--seed': o.seed = Number(v) >>> 0; i++; break;
+      case '--case': o.single = Number(v) >>> 0; i++; break;
+      case '--out': o.out = v; i++; break;
+      default: throw new Error(`crush-fuzz: unknown argument ${argv[i]}`);
+    }
+  }
+  return o;
+}
+
+async function fuzz(): Promise<number> {
+  if (!existsSync(CRUSHTOOL)) {
+    console.log(`crush-fuzz: ${CRUSHTOOL} is not installed (Debian's ceph-base 16.2.15 provides it); nothing to compare against`);
+    return 2;
+  }
+  const o = parseArgs(process.argv.slice(2));
+  mkdirSync(o.out, { recursive: true });
+  const dir = mkdtempSync(join(tmpdir(), 'crush-fuzz-'));
+  const started = Date.now();
+  let maps = 0;
+  let refused = 0;
+  let failures = 0;
+  console.log(`crush-fuzz: seed ${o.seed}${o.single !== null ? `, single case ${o.single}` : ''}, ${o.seconds}s, reproducers in ${o.out}`);
+  try {
+    for (let i = 0; ; i++) {
+      if (o.single === null && (i >= o.iterations || Date.now() - started > o.seconds * 1000)) break;
+      if (o.single !== null && i > 0) break;
+      const seed = o.single ?? caseSeed(o.seed, i);
+      const m = randomMap(seed);
+      const diffs = await checkMap(seed, m, dir);
+      maps++;
+      if (diffs.length === 0) {
+        if (!existsSync(join(dir, 'ceph.bin'))) refused++;
+        rmSync(join(dir, 'ceph.bin'), { force: true });
+        continue;
+      }
+      failures++;
+      console.log(`difference in case ${seed} (${diffs[0].what}); shrinking the map...`);
+      const small = await shrink(seed, m, diffs[0].what, dir);
+      const file = join(o.out, `crush-fuzz-${seed}.txt`);
+      writeFileSync(file, mapText(small));
+      writeFileSync(join(o.out, `crush-fuzz-${seed}.full.txt`), mapText(m));
+      const again = await checkMap(seed, small, dir);
+      console.log(`DIFFERENCE case ${seed} (run seed ${o.seed}, map #${i}):`);
+      for (const d of diffs) console.log(`  ${d.what}: ${d.command}\n    ${d.detail}`);
+      console.log(`  reproducer: ${file} (full map: crush-fuzz-${seed}.full.txt)`);
+      for (const d of again) console.log(`  reproducer still shows ${d.what}: ${d.detail}`);
+      console.log(`  replay: npm run fuzz:crush -- --case ${seed}`);
+      console.log(`  by hand: crushtool -c ${file} -o /tmp/c.bin; node dist/bin/crushtool.js -c ${file} -o /tmp/t.bin; then -d each, and --test with: ${testArgs(seed, small).slice(2).join(' ')}`);
+      rmSync(join(dir, 'ceph.bin'), { force: true });
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const secs = ((Date.now() - started) / 1000).toFixed(1);
+  console.log(`crush-fuzz: ${maps} maps (${refused} refused by both, ${cephCrashes} crashed Ceph's --test), ${failures} with differences, ${secs}s, seed ${o.seed}`);
+  return failures > 0 ? 1 : 0;
+}
+
+fuzz().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    console.error(`crush-fuzz: ${(e as Error).stack ?? String(e)}`);
+    process.exitCode = 1;
+  },
+);
