@@ -89,7 +89,8 @@ function itemClassName(names: CrushNames, id: number): string | undefined {
 
 /** CrushWrapper::dump_tunables. */
 export function dumpTunables(map: CrushMap, f: Formatter): void {
-  // CrushWrapper's getters return int, so u32 values past 2^31 print negative
+  // CrushWrapper's getters return int, so these u32 values past 2^31 print negative, except
+  // allowed_bucket_algs, whose getter is unsigned
   f.dumpInt('choose_local_tries', map.chooseLocalTries | 0);
   f.dumpInt('choose_local_fallback_tries', map.chooseLocalFallbackTries | 0);
   f.dumpInt('choose_total_tries', map.chooseTotalTries | 0);
@@ -97,7 +98,7 @@ export function dumpTunables(map: CrushMap, f: Formatter): void {
   f.dumpInt('chooseleaf_vary_r', map.chooseleafVaryR | 0);
   f.dumpInt('chooseleaf_stable', map.chooseleafStable | 0);
   f.dumpInt('straw_calc_version', map.strawCalcVersion | 0);
-  f.dumpInt('allowed_bucket_algs', map.allowedBucketAlgs | 0);
+  f.dumpInt('allowed_bucket_algs', map.allowedBucketAlgs >>> 0);
   f.dumpString('profile', tunablesProfileName(map));
   f.dumpInt('optimal_tunables', hasJewelTunables(map) ? 1 : 0);
   f.dumpInt('legacy_tunables', hasArgonautTunables(map) ? 1 : 0);

@@ -139,7 +139,9 @@ for _ in range(2):  # item and rule names
     (n,) = struct.unpack_from('<I', b, pos); pos += 4
     for _ in range(n):
         pos += 8 + struct.unpack_from('<I', b, pos + 4)[0]
-struct.pack_into('<I', b, pos + 12, 0x80000000)  # chooseleaf_descend_once
+struct.pack_into('<I', b, pos + 12, 0x80000000)  # chooseleaf_descend_once: printed as int
+struct.pack_into('<I', b, pos + 4, 0x80000005)  # choose_local_fallback_tries: printed as int
+struct.pack_into('<I', b, pos + 18, 0x80000016)  # allowed_bucket_algs: printed unsigned
 open(sys.argv[2], 'wb').write(b)
 PY
 # A repeated key in class_name (classes.bin's second class gets the first one's id): Ceph's denc
