@@ -38,6 +38,8 @@ export interface CrushtoolIo {
   argv0: string;
   /** Standard input, for `-i -`; null when it is a terminal. */
   readStdin(): Buffer | null;
+  /** The CEPH_ARGS environment variable: generic Ceph options (--version, --name, --show_args...). */
+  cephArgs: string | undefined;
 }
 
 function processIo(): CrushtoolIo {
@@ -46,6 +48,7 @@ function processIo(): CrushtoolIo {
     stderr: (s) => process.stderr.write(s),
     cwd: process.cwd(),
     argv0: 'crushtool',
+    cephArgs: process.env['CEPH_ARGS'],
     readStdin: () => {
       if (isatty(0)) return null;
       const chunks: Buffer[] = [];
@@ -353,6 +356,9 @@ async function run(args: string[], io: CrushtoolIo): Promise<number> {
     cout(USAGE);
     return 0;
   }
+  // global_init: crushtool hands it no command line words, only CEPH_ARGS.
+  const early = cephEarlyArgs(io.cephArgs, cout, cerr);
+  if (early !== null) return early;
 
   let infn = '';
   let srcfn = '';
@@ -1052,6 +1058,49 @@ function keepUnmentionedNames(before: CrushWrapper, after: CrushWrapper): void {
     }
   }
   if (changed) after.invalidateRmaps();
+}
+
+const CEPH_VERSION = 'ceph version 16.2.15 (618f440892089921c3e944a991122ddc44e60516) pacific (stable)';
+const ENTITY_TYPES = ['auth', 'mon', 'osd', 'mds', 'mgr', 'client'];
+
+/**
+ * ceph_argparse_early_args over CEPH_ARGS (split on spaces): --version/-v prints the version and ends
+ * the program, --show_args echoes the words, --name must be TYPE.ID, and options that take a value
+ * must have one. Everything else (configuration options) has no visible effect here. Returns an exit
+ * status when the program must end, else null.
+ */
+function cephEarlyArgs(env: string | undefined, cout: (s: string) => void, cerr: (s: string) => void): number | null {
+  if (env === undefined) return null;
+  const orig = env.split(' ').filter((w) => w !== '');
+  const c = new ArgCursor(orig.slice(), cerr);
+  while (!c.done) {
+    if (c.current === '--') break;
+    let v: string | null;
+    if (c.flag('--version', '-v')) {
+      cout(`${CEPH_VERSION}\n`);
+      return 0;
+    } else if ((v = c.withArg('--conf', '-c')) !== null) {
+      // a configuration file list: crushtool reads none (CINIT_FLAG_NO_DEFAULT_CONFIG_FILE)
+    } else if ((v = c.withArg('--cluster')) !== null) {
+      // the cluster name
+    } else if ((v = c.withArg('--id', '--user')) !== null) {
+      // the entity id
+    } else if ((v = c.withArg('--name', '-n')) !== null) {
+      const dot = v.indexOf('.');
+      if (dot < 0 || !ENTITY_TYPES.includes(v.slice(0, dot))) {
+        cerr(
+          `error parsing '${v}': expected string of the form TYPE.ID, valid types are: ` +
+            `${ENTITY_TYPES.join(', ')}\n`,
+        );
+        return 1;
+      }
+    } else if (c.flag('--show_args')) {
+      cout(`args: ${orig.join(' ')}\n`);
+    } else {
+      c.skip();
+    }
+  }
+  return null;
 }
 
 /** crushtool's do_add_bucket. */

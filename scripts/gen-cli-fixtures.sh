@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates test/fixtures/crush/cli/cases/ with Ceph's own crushtool: for every line of
-# test/fixtures/crush/cli/cases.txt ("name<TAB>args", args split on white space) it runs
+# test/fixtures/crush/cli/cases.txt ("name<TAB>args[<TAB>CEPH_ARGS]", args split on white space) it runs
 # `crushtool args` in a scratch copy of test/fixtures/crush/cli/inputs/ and records stdout, stderr,
 # the exit status and every file the run created or changed. test/crush/cli.test.ts replays them.
 # Needs /usr/bin/crushtool (Ceph 16.2). Usage: bash scripts/gen-cli-fixtures.sh
@@ -26,20 +26,33 @@ mkdir -p "$fix/cases"
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 
-while IFS=$'\t' read -r name args; do
-  [[ -z "$name" || "$name" == \#* ]] && continue
+unset CEPH_ARGS
+while IFS= read -r line; do
+  [[ -z "$line" || "$line" == \#* ]] && continue
+  # Fields are split by hand: read would merge the empty args of "name<TAB><TAB>CEPH_ARGS".
+  name=${line%%$'\t'*}
+  rest=${line#*$'\t'}
+  [[ "$rest" == "$line" ]] && rest=''
+  args=${rest%%$'\t'*}
+  cephargs=''
+  [[ "$rest" == *$'\t'* ]] && cephargs=${rest#*$'\t'}
   work=$scratch/$name
   rm -rf "$work"
   cp -r "$fix/inputs" "$work"
   (cd "$work" && find . -type f -exec md5sum {} + | sort) > "$scratch/before"
   set +e
   # argv[0] is "crushtool", as a shell finds it on PATH.
-  (cd "$work" && PATH="$crushdir:$PATH" crushtool $args </dev/null >"$scratch/stdout" 2>"$scratch/stderr")
+  if [ -n "${cephargs:-}" ]; then
+    (cd "$work" && CEPH_ARGS="$cephargs" PATH="$crushdir:$PATH" crushtool $args </dev/null >"$scratch/stdout" 2>"$scratch/stderr")
+  else
+    (cd "$work" && PATH="$crushdir:$PATH" crushtool $args </dev/null >"$scratch/stdout" 2>"$scratch/stderr")
+  fi
   rc=$?
   set -e
   out=$fix/cases/$name
   mkdir -p "$out"
   printf '%s\n' "$args" > "$out/args"
+  if [ -n "${cephargs:-}" ]; then printf '%s\n' "$cephargs" > "$out/ceph_args"; fi
   printf '%s\n' "$rc" > "$out/rc"
   cp "$scratch/stdout" "$out/stdout"
   cp "$scratch/stderr" "$out/stderr"

@@ -44,6 +44,8 @@ interface Case {
   stdout: string;
   stderr: string;
   files: Map<string, Buffer>;
+  /** The CEPH_ARGS environment the case ran with, if any. */
+  cephArgs: string | undefined;
 }
 
 function loadCases(): Case[] {
@@ -61,6 +63,9 @@ function loadCases(): Case[] {
         stdout: readFileSync(join(d, 'stdout'), 'latin1'),
         stderr: readFileSync(join(d, 'stderr'), 'latin1'),
         files,
+        cephArgs: existsSync(join(d, 'ceph_args'))
+          ? readFileSync(join(d, 'ceph_args'), 'utf8').replace(/\n$/, '')
+          : undefined,
       };
     });
 }
@@ -82,6 +87,7 @@ async function runCase(c: Case): Promise<{ rc: number; stdout: string; stderr: s
       cwd: work,
       argv0: 'crushtool',
       readStdin: () => Buffer.alloc(0),
+      cephArgs: c.cephArgs,
     });
     const files = new Map<string, Buffer>();
     for (const [name, data] of listFiles(work)) {
