@@ -19,6 +19,7 @@ import { decompileCrushMap } from '../crush/decompiler.js';
 import { crushtoolTree } from '../crush/tree.js';
 import {
   CrushTesterFault,
+  checkOverlappedRules,
   crushWorkingSize,
   crushCompare,
   crushTest,
@@ -966,7 +967,7 @@ async function run(args: string[], io: CrushtoolIo): Promise<number> {
   }
 
   if (check) {
-    // check_overlapped_rules prints only for maps whose rules share a ruleset and sizes.
+    cout(checkOverlappedRules(cw));
     if (maxId >= 0) {
       const bad = checkNameMaps(cw, maxId);
       if (bad !== null) {

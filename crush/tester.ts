@@ -751,3 +751,49 @@ export function crushCompare(
   }
   return ret;
 }
+
+/**
+ * CrushTester::check_overlapped_rules (`crushtool --check`): rules that share a ruleset and type and
+ * whose [min_size, max_size] ranges overlap, one line per overlapping size range, as Ceph's interval
+ * map (with adjacent equal ranges joined) reports them.
+ */
+export function checkOverlappedRules(cw: CrushTesterMap): string {
+  const groups = new Map<string, { ruleset: number; type: number; rules: number[] }>();
+  cw.crush.rules.forEach((rule, r) => {
+    if (!rule) return;
+    const key = `${rule.mask.ruleset}/${rule.mask.type}`;
+    let g = groups.get(key);
+    if (!g) {
+      g = { ruleset: rule.mask.ruleset, type: rule.mask.type, rules: [] };
+      groups.set(key, g);
+    }
+    g.rules.push(r);
+  });
+  const ordered = [...groups.values()].sort((a, b) => a.ruleset - b.ruleset || a.type - b.type);
+  const byteOrder = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+  let text = '';
+  for (const g of ordered) {
+    const rules = g.rules.map((r) => ({
+      min: cw.crush.rules[r]!.mask.minSize,
+      max: cw.crush.rules[r]!.mask.maxSize,
+      name: cw.names.ruleNameMap.get(r) ?? `rule${r}`,
+    }));
+    const points = [...new Set(rules.flatMap((x) => (x.min <= x.max ? [x.min, x.max + 1] : [])))].sort(
+      (a, b) => a - b,
+    );
+    const segments: { lo: number; hi: number; names: string[] }[] = [];
+    for (let i = 0; i + 1 < points.length; i++) {
+      const lo = points[i]!;
+      const hi = points[i + 1]! - 1;
+      const names = [...new Set(rules.filter((x) => x.min <= lo && hi <= x.max).map((x) => x.name))].sort(byteOrder);
+      if (names.length === 0) continue;
+      const last = segments[segments.length - 1];
+      if (last && last.hi + 1 === lo && last.names.join('\0') === names.join('\0')) last.hi = hi;
+      else segments.push({ lo, hi, names });
+    }
+    for (const s of segments) {
+      if (s.names.length > 1) text += `overlapped rules in ruleset ${g.ruleset}: ${s.names.join(', ')}\n`;
+    }
+  }
+  return text;
+}

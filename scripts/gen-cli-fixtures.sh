@@ -16,6 +16,16 @@ crushdir=$(dirname "$crushtool")
   "$crushtool" -c holes.txt -o holes.map
   "$crushtool" -c classes.txt -o classes.map
   "$crushtool" -c split.txt -o split.map
+  # Rules b and c moved into rule a's ruleset: only a binary map can say that.
+  "$crushtool" -c overlap.txt -o overlap.map
+  node -e '
+    const fs = require("fs");
+    const d = fs.readFileSync("overlap.map");
+    for (const [ruleset, type, min, max] of [[1, 1, 5, 20], [2, 1, 8, 9]]) {
+      const at = d.indexOf(Buffer.from([ruleset, type, min, max]));
+      d[at] = 0;
+    }
+    fs.writeFileSync("overlap.map", d);'
   "$crushtool" --build --num_osds 12 host straw2 3 rack straw2 2 root straw2 0 -o built.map
   "$crushtool" -d built.map -o built.txt
   "$crushtool" --build --num_osds 7 host straw 2 root list 0 -o legacy.map >/dev/null
