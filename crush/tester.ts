@@ -646,6 +646,8 @@ function validPlacement(cw: CrushTesterMap, ruleno: number, devices: number[], w
 function fullLocation(cw: CrushTesterMap, id: number): Map<string, string> {
   const loc = new Map<string, string>();
   const map = cw.crush;
+  // Ceph answers nothing for an item without a name.
+  if (!cw.names.nameMap.has(id)) return loc;
   let cur = id;
   for (;;) {
     let parent: number | null = null;
@@ -663,7 +665,9 @@ function fullLocation(cw: CrushTesterMap, id: number): Map<string, string> {
     }
     if (parent === null) break;
     const b = map.buckets[-1 - parent]!;
-    loc.set(cw.names.typeMap.get(b.type) ?? '', cw.names.nameMap.get(parent) ?? '');
+    const typeName = cw.names.typeMap.get(b.type) ?? '';
+    // The lowest ancestor of a type wins, as map::insert keeps the first.
+    if (!loc.has(typeName)) loc.set(typeName, cw.names.nameMap.get(parent) ?? '');
     cur = parent;
   }
   return loc;
