@@ -127,7 +127,9 @@ for (const m of goldenMaps()) {
     { saveAs: { 'map.bin': bin }, expectExit: 0, about: m.about });
   compiled[m.name] = bin;
   addCase(`${m.name}/decompile`, 'decompile', ['-d', 'map.bin'], { 'map.bin': bin }, { expectExit: 0 });
-  addCase(`${m.name}/decompile-o`, 'decompile', ['-d', 'map.bin', '-o', 'map.txt'], { 'map.bin': bin }, { expectExit: 0 });
+  const dec = addCase(`${m.name}/decompile-o`, 'decompile', ['-d', 'map.bin', '-o', 'map.txt'], { 'map.bin': bin }, { expectExit: 0 });
+  // crushtool's own text (comments, pos, class ids) compiled back
+  addCase(`${m.name}/recompile`, 'compile', ['-c', 'map.txt', '-o', 'map.bin'], { 'map.txt': dec.outputs['map.txt'] }, { expectExit: 0 });
   for (const n of m.numReps) {
     addCase(`${m.name}/mappings-rep${n}`, 'mappings', ['-i', 'map.bin', '--test', '--show-mappings', '--num-rep', String(n)],
       { 'map.bin': bin }, { expectExit: 0 });
@@ -198,6 +200,33 @@ for (const m of showMaps) {
   addCase('display/tree-classes', 'display', ['-i', 'map.bin', '--tree'], { 'map.bin': compiled.classes });
   addCase('display/tree-json', 'display', ['-i', 'map.bin', '--tree', '-f', 'json-pretty'], { 'map.bin': compiled.classes });
   addCase('display/dump-classes-json', 'display', ['-i', 'map.bin', '--dump', '-f', 'json'], { 'map.bin': compiled.classes });
+}
+
+// Output formats, comparisons, random placement and the remaining display options.
+{
+  const io = { 'map.bin': compiled['classes'] };
+  for (const f of ['json', 'json-pretty', 'xml', 'xml-pretty', 'table', 'table-kv', 'html', 'html-pretty']) {
+    addCase(`formats/dump-${f}`, 'formats', ['-i', 'map.bin', '--dump', '-f', f], io);
+    addCase(`formats/tree-${f}`, 'formats', ['-i', 'map.bin', '--tree', '-f', f], io);
+  }
+  addCase('formats/dump-bogus', 'formats', ['-i', 'map.bin', '--dump', '-f', 'yaml'], io);
+  addCase('display/bucket-tree', 'display', ['-i', 'map.bin', '--bucket-tree', '--bucket-name', 'rack0'], io);
+  addCase('display/help', 'display', ['--help'], {});
+  addCase('display/help-output', 'display', ['--help-output'], {});
+  addCase('display/compile-verbose', 'display', ['-c', 'map.txt', '-o', 'map.bin', '-v'], { 'map.txt': 'maps/hier-small.txt' });
+  addCase('display/decompile-verbose', 'display', ['-d', 'map.bin', '-v'], { 'map.bin': compiled['hier-small'] });
+  const two = { 'map.bin': compiled['alg-straw-v0'], 'other.bin': compiled['alg-straw-v1'] };
+  addCase('compare/straw-v0-v1', 'compare', ['-i', 'map.bin', '--compare', 'other.bin', '--test', '--num-rep', '3'], two);
+  addCase('compare/same', 'compare', ['-i', 'map.bin', '--compare', 'map.bin', '--test', '--num-rep', '3'], { 'map.bin': compiled['alg-straw2'] });
+  addCase('compare/profiles', 'compare', ['-i', 'map.bin', '--compare', 'other.bin', '--test', '--rule', '0', '--num-rep', '3'],
+    { 'map.bin': compiled['profile-legacy'], 'other.bin': compiled['profile-bobtail'] });
+  const hm = { 'map.bin': compiled['hier-medium'] };
+  addCase('test-opts/simulate', 'test-options', ['-i', 'map.bin', '--test', '--simulate', '--show-mappings', '--num-rep', '3', '--min-x', '0', '--max-x', '63'], hm);
+  addCase('test-opts/simulate-stats', 'test-options', ['-i', 'map.bin', '--test', '--simulate', '--show-statistics', '--num-rep', '3'], hm);
+  addCase('test-opts/mark-down', 'test-options', ['-i', 'map.bin', '--test', '--show-mappings', '--num-rep', '3', '--mark-down-ratio', '0.5',
+    '--mark-down-bucket-ratio', '0.5', '--min-x', '0', '--max-x', '127'], hm);
+  addCase('edit/reclassify-bucket', 'edit', ['-i', 'in.bin', '--reclassify', '--reclassify-bucket', 'host%', 'ssd', 'default', '-o', 'out.bin'],
+    { 'in.bin': compiled['hier-small'] });
 }
 
 // --build
