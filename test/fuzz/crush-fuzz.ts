@@ -1,4 +1,4 @@
-// Differential fuzzer: random CRUSH maps compiled, decompiled and mapped by Ceph's crushtool and by tsceph's; any difference is a bug in one of them (and Ceph is right).
+// Differential fuzzer: random CRUSH maps compiled, decompiled, edited and mapped by Ceph's crushtool and by tsceph's; any difference is a bug in one of them (and Ceph is right).
 //
 // Usage: npm run fuzz:crush -- [--seconds N] [--iterations N] [--seed S] [--case SEED] [--out DIR]
 //   --seconds N     stop starting new maps after N seconds (default 30)
@@ -349,7 +349,53 @@ function testArgs(seed: number, m: MapSpec): string[] {
   if (r.chance(0.2)) args.push('--pool-id', String(r.int(0, 20)));
   if (r.chance(0.2)) args.push('--show-statistics');
   if (r.chance(0.15)) args.push('--show-bad-mappings');
+  if (r.chance(0.1)) args.push(r.pick(['--show-utilization', '--show-utilization-all', '--show-choose-tries']));
   return args;
+}
+
+/** One random edit of the compiled map (or none), derived from the map's seed. */
+function editArgs(seed: number, m: MapSpec): string[] | null {
+  const r = new Rng(seed ^ 0x27d4eb2f);
+  if (!r.chance(0.4)) return null;
+  const buckets = m.buckets;
+  const typeOf = (name: string): string | undefined => buckets.find((b) => b.name === name)?.type;
+  const parentType = (t: string): string | undefined => {
+    const i = m.types.findIndex((x) => x[1] === t);
+    return i >= 0 && i + 1 < m.types.length ? m.types[i + 1][1] : undefined;
+  };
+  const bucketOfType = (t: string | undefined): Bucket | undefined => {
+    const xs = buckets.filter((b) => b.type === t);
+    return xs.length > 0 ? r.pick(xs) : undefined;
+  };
+  const dev = m.devices.length > 0 ? r.pick(m.devices) : undefined;
+  const b = r.pick(buckets);
+  const newId = m.devices.reduce((a, d) => Math.max(a, d.id), -1) + r.int(1, 3);
+  const leafType = m.types[1]?.[1] ?? 'root';
+  const host = bucketOfType(leafType);
+  const w = r.pick(['0', '0.5', '1', '2.25', '7']);
+  const classes = [...new Set(m.devices.map((d) => d.cls).filter((c): c is string => c !== null))];
+  switch (r.int(0, 10)) {
+    case 0: return dev ? ['--reweight-item', dev.name, w] : null;
+    case 1: return ['--reweight-item', b.name, w];
+    case 2: return dev ? ['--remove-item', dev.name] : null;
+    case 3: return host ? ['--add-item', String(newId), w, `osd.${newId}`, '--loc', host.type, host.name] : null;
+    case 4: return dev && host ? ['--update-item', String(dev.id), w, dev.name, '--loc', host.type, host.name] : null;
+    case 5: {
+      const pt = parentType(b.type);
+      const dest = bucketOfType(pt);
+      return dest && b.name !== 'default' ? ['--move', b.name, '--loc', dest.type, dest.name] : null;
+    }
+    case 6: {
+      const pt = parentType(typeOf(b.name) ?? 'root');
+      return ['--add-bucket', 'newbucket', b.type, ...(pt ? ['--loc', pt, bucketOfType(pt)?.name ?? 'default'] : [])];
+    }
+    case 7: return ['--reweight'];
+    case 8: return ['--create-replicated-rule', 'newrule', 'default', r.pick(m.types)[1],
+      ...(classes.length > 0 && r.chance(0.5) ? ['--device-class', r.pick(classes)] : [])];
+    case 9: return ['--create-simple-rule', 'newrule', 'default', r.pick(m.types)[1], r.pick(['firstn', 'indep'])];
+    default: return [r.pick(['--set-choose-total-tries', '--set-chooseleaf-vary-r', '--set-chooseleaf-stable', '--set-chooseleaf-descend-once',
+      '--set-choose-local-tries', '--set-choose-local-fallback-tries']), String(r.int(0, 3))];
+  }
 }
 
 let cephCrashes = 0;
@@ -387,6 +433,28 @@ async function checkMap(seed: number, m: MapSpec, dir: string): Promise<Differen
   const dTs = await tsceph(dir, ['-d', 'ceph.bin']);
   const d2 = cmp('decompile (tsceph -d of ceph\'s binary)', 'crushtool -d ceph.bin', dCeph, dTs, true);
   if (d2 !== null) diffs.push(d2);
+  const edit = editArgs(seed, m);
+  if (edit !== null) {
+    const eArgs = ['-i', 'ceph.bin', ...edit, '-o', 'edited.bin'];
+    rmSync(join(dir, 'edited.bin'), { force: true });
+    const eCeph = ceph(dir, eArgs);
+    const cephOut = existsSync(join(dir, 'edited.bin')) ? readFileSync(join(dir, 'edited.bin')) : null;
+    rmSync(join(dir, 'edited.bin'), { force: true });
+    const eTs = await tsceph(dir, eArgs);
+    const tsOut = existsSync(join(dir, 'edited.bin')) ? readFileSync(join(dir, 'edited.bin')) : null;
+    const d4 = cmp('edit', `crushtool ${eArgs.join(' ')}`, eCeph, eTs, true);
+    if (d4 !== null) diffs.push(d4);
+    else if ((cephOut === null) !== (tsOut === null)) {
+      diffs.push({ what: 'edit', command: `crushtool ${eArgs.join(' ')}`, detail: `output written by ${cephOut ? 'ceph' : 'tsceph'} only` });
+    } else if (cephOut !== null && tsOut !== null && !cephOut.equals(tsOut)) {
+      writeFileSync(join(dir, 'edited-ceph.bin'), cephOut);
+      writeFileSync(join(dir, 'edited-ts.bin'), tsOut);
+      const a = ceph(dir, ['-d', 'edited-ceph.bin']);
+      const b = ceph(dir, ['-d', 'edited-ts.bin']);
+      const d5 = cmp('edit result (ceph -d of both outputs)', `crushtool ${eArgs.join(' ')}`, a, b, true);
+      diffs.push(d5 ?? { what: 'edit result bytes', command: `crushtool ${eArgs.join(' ')}`, detail: 'same map, different bytes' });
+    }
+  }
   const args = testArgs(seed, m);
   const tCeph = ceph(dir, args);
   if (tCeph.signal !== null && tCeph.signal !== undefined) {
@@ -514,6 +582,8 @@ async function fuzz(): Promise<number> {
       for (const d of again) console.log(`  reproducer still shows ${d.what}: ${d.detail}`);
       console.log(`  replay: npm run fuzz:crush -- --case ${seed}`);
       console.log(`  by hand: crushtool -c ${file} -o /tmp/c.bin; node dist/bin/crushtool.js -c ${file} -o /tmp/t.bin; then -d each, and --test with: ${testArgs(seed, small).slice(2).join(' ')}`);
+      const ed = editArgs(seed, small);
+      if (ed !== null) console.log(`  edit tried on the compiled map: ${ed.join(' ')}`);
       rmSync(join(dir, 'ceph.bin'), { force: true });
     }
   } finally {
