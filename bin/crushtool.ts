@@ -332,6 +332,10 @@ export async function main(argv: string[], ioIn?: Partial<CrushtoolIo>): Promise
         io.stderr('*** Caught signal (Floating point exception) **\n');
         return 128 + 8;
       }
+      if (e.signal === 'SIGSEGV') {
+        io.stderr('*** Caught signal (Segmentation fault) **\n');
+        return 128 + 11;
+      }
       io.stderr(
         `${io.argv0}: ./src/crush/mapper.c:886: crush_init_workspace: Assertion ` +
           "`!((char *)point - (char *)w != m->working_size)' failed.\n" +

@@ -305,8 +305,8 @@ export class Lrand48 {
  * instead, and crushtool turns it into the same exit status (128 + 8).
  */
 export class CrushTesterFault extends Error {
-  constructor(readonly signal: 'SIGFPE' | 'SIGABRT') {
-    super(signal === 'SIGFPE' ? 'Floating point exception' : 'Aborted');
+  constructor(readonly signal: 'SIGFPE' | 'SIGABRT' | 'SIGSEGV') {
+    super(signal === 'SIGFPE' ? 'Floating point exception' : signal === 'SIGABRT' ? 'Aborted' : 'Segmentation fault');
     this.name = 'CrushTesterFault';
   }
 }
@@ -733,6 +733,11 @@ export function crushCompare(
         if (stale) {
           sink.out(out);
           throw new CrushTesterFault('SIGABRT');
+        }
+        // Ceph's mapper dereferences an empty rule slot of the other map.
+        if (r < cw2.crush.rules.length && !cw2.crush.rules[r]) {
+          sink.out(out);
+          throw new CrushTesterFault('SIGSEGV');
         }
         let l1 = nr > 0 ? crushDoRule(map, r, x, res1, nr, weight, maxDevices, work1, args1) : 0;
         let l2 = nr > 0 ? crushDoRule(cw2.crush, r, x, res2, nr, weight, maxDevices, work2, args2) : 0;
