@@ -278,6 +278,8 @@ export class Decoder {
   private readonly buf: Buffer;
   private readonly end: number;
   private readonly structEnds = new Int32Array(STRUCT_DEPTH_MAX);
+  /** 1 where the struct at that depth had a length (decodeFinish jumps to its end), else 0. */
+  private readonly structHasLen = new Uint8Array(STRUCT_DEPTH_MAX);
   private structDepth = 0;
 
   constructor(buf: Uint8Array, label = 'buffer', start = 0, end = buf.length) {
@@ -557,8 +559,40 @@ export class Decoder {
     const len = this.buf.readUInt32LE(this.pos + 2);
     this.pos += 6;
     if (len > this.limit() - this.pos) this.truncated(`${what} body`, len);
+    this.pushStruct(this.pos + len, true, what);
+    return structV;
+  }
+
+  private pushStruct(end: number, hasLen: boolean, what: string): void {
     if (this.structDepth >= STRUCT_DEPTH_MAX) this.malformed(what, `structs nested deeper than ${STRUCT_DEPTH_MAX}`);
-    this.structEnds[this.structDepth++] = this.pos + len;
+    this.structHasLen[this.structDepth] = hasLen ? 1 : 0;
+    this.structEnds[this.structDepth++] = end;
+  }
+
+  /**
+   * DECODE_START_LEGACY_COMPAT_LEN: for structs whose old encodings lacked parts of the header.
+   * struct_v always comes first; struct_compat only when struct_v >= compatV (else `skipV` bytes are
+   * skipped, as Ceph does); the u32 length only when struct_v >= lenV (else decodeFinish does not jump
+   * and reads may run to the enclosing limit). Returns struct_v.
+   */
+  decodeStartLegacyCompatLen(supportedV: number, compatV: number, lenV: number, what: string, skipV = 0): number {
+    const structV = this.u8(`${what} struct_v`);
+    if (structV >= compatV) {
+      const compat = this.u8(`${what} struct_compat`);
+      if (compat > supportedV) {
+        this.malformed(what, `struct_compat ${compat} is newer than the supported version ${supportedV}`);
+      }
+    } else if (skipV) {
+      if (this.limit() - this.pos < skipV) this.malformed(what, 'skip past the end of the data');
+      this.pos += skipV;
+    }
+    if (structV >= lenV) {
+      const len = this.u32(`${what} struct_len`);
+      if (len > this.limit() - this.pos) this.truncated(`${what} body`, len);
+      this.pushStruct(this.pos + len, true, what);
+    } else {
+      this.pushStruct(this.limit(), false, what);
+    }
     return structV;
   }
 
@@ -571,6 +605,7 @@ export class Decoder {
   decodeFinish(what: string): void {
     if (this.structDepth === 0) throw new CephError('EINVAL', `${this.where(what)}: decodeFinish without decodeStart`);
     const end = this.structEnds[--this.structDepth]!;
+    if (this.structHasLen[this.structDepth] === 0) return;
     if (this.pos > end) this.malformed(what, `read past the struct end ${end}`);
     this.pos = end;
   }

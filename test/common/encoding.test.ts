@@ -135,6 +135,23 @@ describe('common/encoding Decoder', () => {
     throwsCeph(() => d.u32('field'), 'EIO', /truncated reading field/);
   });
 
+  it('reads legacy headers without compat or length (DECODE_START_LEGACY_COMPAT_LEN)', () => {
+    // struct_v 2 < compatV 3 and < lenV 5: only the version byte, then the body, then a trailing u8
+    const old = new Decoder(Buffer.from('02' + '2a000000' + '09', 'hex'), 'pg_pool_t');
+    assert.equal(old.decodeStartLegacyCompatLen(6, 3, 5, 'pg_pool_t'), 2);
+    assert.equal(old.u32('x'), 42);
+    old.decodeFinish('pg_pool_t');
+    assert.equal(old.u8('after'), 9, 'a struct without length does not jump on finish');
+    // struct_v 6 >= both: the full header, and finish skips the unread tail
+    const cur = new Decoder(Buffer.from('0605' + '06000000' + '2a000000eeee' + '09', 'hex'), 'pg_pool_t');
+    assert.equal(cur.decodeStartLegacyCompatLen(6, 3, 5, 'pg_pool_t'), 6);
+    assert.equal(cur.u32('x'), 42);
+    cur.decodeFinish('pg_pool_t');
+    assert.equal(cur.u8('after'), 9);
+    const newer = new Decoder(Buffer.from('0907' + '00000000', 'hex'), 'pg_pool_t');
+    throwsCeph(() => newer.decodeStartLegacyCompatLen(6, 3, 5, 'pg_pool_t'), 'EINVAL', /struct_compat 7 is newer/);
+  });
+
   it('refuses a struct_compat newer than it understands (EINVAL)', () => {
     const d = new Decoder(Buffer.from('090700000000', 'hex'), 'pg_pool_t');
     throwsCeph(() => d.decodeStart(6, 'pg_pool_t'), 'EINVAL', /struct_compat 7 is newer than the supported version 6/);
