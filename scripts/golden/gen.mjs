@@ -5,7 +5,7 @@
 // Every case is run twice; stderr that changes between runs is recorded but marked not comparable.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, copyFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { constants as osConstants, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -48,7 +48,8 @@ function runOnce(argv, inputs) {
       }
       outputs[f] = readFileSync(join(dir, f));
     }
-    const code = r.status ?? 128 + 1;
+    // a shell's view of a signal death: 128 + the signal number (an assert's abort is 134)
+    const code = r.status ?? 128 + (osConstants.signals[r.signal] ?? 0);
     return { stdout: r.stdout, stderr: r.stderr, code, outputs, signal: r.signal };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -80,8 +81,10 @@ function addCase(name, group, argv, inputs = {}, opts = {}) {
   if (names.has(name)) throw new Error(`duplicate case ${name}`);
   names.add(name);
   const a = runOnce(argv, inputs);
-  if (a.signal) {
-    // A crash is no behaviour to copy: leave the case out and say so.
+  const asserted = a.signal === 'SIGABRT' && a.stderr.includes('FAILED ceph_assert');
+  if (a.signal && !asserted) {
+    // A crash is no behaviour to copy: leave the case out and say so. (A failed ceph_assert is
+    // kept: crushtool then exits with 134, which tsceph copies; its report is not compared.)
     console.log(`skipped ${name}: crushtool ${argv.join(' ')} died of ${a.signal}`);
     skipped.push(`${name}: ${a.signal}`);
     return { outputs: {} };
@@ -330,6 +333,20 @@ addCase('build-stdout/build', 'build', ['--build', '--num_osds', '4', 'host', 's
     const io = { 'map.bin': c.outputs['out.bin'] };
     addCase(`setters-${p}/dump`, 'dump', ['-i', 'map.bin', '--dump'], io, { expectExit: 0 });
     addCase(`setters-${p}/mappings`, 'mappings', ['-i', 'map.bin', '--test', '--show-mappings', '--num-rep', '4'], io, { expectExit: 0 });
+  }
+}
+
+// Maps and edits the differential fuzzer (test/fuzz/crush-fuzz.ts) found tsceph getting wrong.
+{
+  const dir = join(ROOT, 'scripts/golden/fuzz-found');
+  const found = JSON.parse(readFileSync(join(dir, 'cases.json'), 'utf8'));
+  for (const f of found) {
+    const name = f.map.replace(/\.txt$/, '');
+    const txt = writeMapText(`fuzz-${name}`, readFileSync(join(dir, f.map), 'utf8'));
+    const bin = `maps/fuzz-${name}.bin`;
+    addCase(`fuzz-${name}/compile`, 'fuzz-found', ['-c', 'map.txt', '-o', 'map.bin'], { 'map.txt': txt }, { saveAs: { 'map.bin': bin }, expectExit: 0 });
+    const c = addCase(`fuzz-${name}/edit`, 'fuzz-found', ['-i', 'in.bin', ...f.argv, '-o', 'out.bin'], { 'in.bin': bin }, { about: f.about });
+    if (c.outputs['out.bin']) addCase(`fuzz-${name}/edit/decompile`, 'fuzz-found', ['-d', 'map.bin'], { 'map.bin': c.outputs['out.bin'] });
   }
 }
 

@@ -210,14 +210,17 @@ function randomMap(seed: number): MapSpec {
     const blocks = r.chance(0.15) ? 2 : 1;
     for (let b = 0; b < blocks; b++) {
       const takeName = r.chance(0.8) ? 'default' : r.pick(buckets).name;
+      // (a take of a device that is emitted as is also ends at a device)
       const cls = usedClasses.length > 0 && r.chance(0.4) ? ` class ${r.pick(usedClasses)}` : '';
       steps.push(`take ${takeName}${cls}`);
       const nChoose = r.chance(0.25) ? 2 : 1;
       for (let c = 0; c < nChoose; c++) {
-        const leaf = r.chance(0.5);
         const mode = indep ? 'indep' : 'firstn';
         const num = r.pick([0, 0, 0, 1, 2, 3, 4, -1]);
         const type = r.pick(typeNames.slice(0, -1).length > 0 ? typeNames.slice(0, -1) : typeNames);
+        // The last choose must end at devices: crushtool's tester counts results in a per-device
+        // array indexed by the item id, so a rule that emits buckets corrupts Ceph's heap.
+        const leaf = (c === nChoose - 1 && type !== 'osd') || r.chance(0.5);
         steps.push(`${leaf ? 'chooseleaf' : 'choose'} ${mode} ${num} type ${type}`);
       }
       steps.push('emit');
@@ -452,7 +455,12 @@ async function checkMap(seed: number, m: MapSpec, dir: string): Promise<Differen
       const a = ceph(dir, ['-d', 'edited-ceph.bin']);
       const b = ceph(dir, ['-d', 'edited-ts.bin']);
       const d5 = cmp('edit result (ceph -d of both outputs)', `crushtool ${eArgs.join(' ')}`, a, b, true);
-      diffs.push(d5 ?? { what: 'edit result bytes', command: `crushtool ${eArgs.join(' ')}`, detail: 'same map, different bytes' });
+      // Pacific leaves stale heap words in the unused node weights of a tree bucket that grew: only
+      // without tree buckets must equal maps be equal bytes.
+      if (d5 !== null) diffs.push(d5);
+      else if (!m.buckets.some((x) => x.alg === 'tree')) {
+        diffs.push({ what: 'edit result bytes', command: `crushtool ${eArgs.join(' ')}`, detail: 'same map, different bytes' });
+      }
     }
   }
   const args = testArgs(seed, m);
