@@ -1,4 +1,4 @@
-// Differential fuzzer: random CRUSH maps compiled, decompiled, edited and mapped by Ceph's crushtool and by tsceph's; any difference is a bug in one of them (and Ceph is right).
+// Differential fuzzer: random CRUSH maps compiled, decompiled, shown (--tree/--dump), edited and mapped by Ceph's crushtool and by tsceph's; any difference is a bug in one of them (and Ceph is right).
 //
 // Usage: npm run fuzz:crush -- [--seconds N] [--iterations N] [--seed S] [--case SEED] [--out DIR]
 //   --seconds N     stop starting new maps after N seconds (default 30)
@@ -436,6 +436,12 @@ async function checkMap(seed: number, m: MapSpec, dir: string): Promise<Differen
   const dTs = await tsceph(dir, ['-d', 'ceph.bin']);
   const d2 = cmp('decompile (tsceph -d of ceph\'s binary)', 'crushtool -d ceph.bin', dCeph, dTs, true);
   if (d2 !== null) diffs.push(d2);
+  const vr = new Rng(seed ^ 0x165667b1);
+  if (vr.chance(0.3)) {
+    const view = ['-i', 'ceph.bin', ...vr.pick([['--tree'], ['--dump'], ['--dump', '-f', 'json'], ['--tree', '-f', 'json-pretty'], ['--dump', '-f', 'xml']])];
+    const d6 = cmp('view', `crushtool ${view.join(' ')}`, ceph(dir, view), await tsceph(dir, view), true);
+    if (d6 !== null) diffs.push(d6);
+  }
   const edit = editArgs(seed, m);
   if (edit !== null) {
     const eArgs = ['-i', 'ceph.bin', ...edit, '-o', 'edited.bin'];
