@@ -4,7 +4,7 @@
 // output bytes. The work is done by the pure modules under crush/; this file only parses the command
 // line, reads and writes files, and prints.
 
-import { closeSync, openSync, readFileSync, readSync, realpathSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isatty } from 'node:tty';
@@ -45,11 +45,11 @@ export interface CrushtoolIo {
 
 function processIo(): CrushtoolIo {
   return {
-    stdout: (s) => process.stdout.write(s),
-    stderr: (s) => process.stderr.write(s),
+    stdout: (s) => process.stdout.write(Buffer.from(s, 'latin1')),
+    stderr: (s) => process.stderr.write(Buffer.from(s, 'latin1')),
     cwd: process.cwd(),
     argv0: 'crushtool',
-    cephArgs: process.env['CEPH_ARGS'],
+    cephArgs: byteString(process.env['CEPH_ARGS']),
     readStdin: () => {
       if (isatty(0)) return null;
       const chunks: Buffer[] = [];
@@ -69,6 +69,11 @@ function processIo(): CrushtoolIo {
       return Buffer.concat(chunks);
     },
   };
+}
+
+/** A string as the bytes C sees (UTF-8), one char per byte: how crush/ keeps names and text. */
+function byteString(s: string | undefined): string | undefined {
+  return s === undefined ? undefined : Buffer.from(s, 'utf8').toString('latin1');
 }
 
 /** Ceph's cpp_strerror: "(2) No such file or directory". */
@@ -282,44 +287,42 @@ const DATA_ANALYSIS_USAGE = `data output from testing routine ...
                                OSD id (int), proportional weight (float)
 `;
 
-/** Ceph's bufferlist::read_file: the whole file, or its error text. */
-function readWholeFile(path: string): { data: Buffer } | { error: string } {
+/** Ceph's bufferlist::read_file: the whole file, or its error text (naming the file as given). */
+function readWholeFile(name: string, at: Buffer): { data: Buffer } | { error: string } {
   let fd: number;
   try {
-    fd = openSync(path, 'r');
+    fd = openSync(at, 'r');
   } catch (e) {
-    return { error: `can't open ${path}: ${cppStrerror(fsErrno(e))}` };
+    return { error: `can't open ${name}: ${cppStrerror(fsErrno(e))}` };
   }
   try {
-    try {
-      const st = statSync(path);
-      if (st.isDirectory()) return { error: `bufferlist::read_file(${path}): read error:${cppStrerror(Errno.EISDIR)}` };
-    } catch {
-      // fall through to the read
+    if (fstatSync(fd).isDirectory()) {
+      return { error: `bufferlist::read_file(${name}): read error:${cppStrerror(Errno.EISDIR)}` };
     }
-    try {
-      return { data: readFileSync(fd) };
-    } catch (e) {
-      return { error: `bufferlist::read_file(${path}): read error:${cppStrerror(fsErrno(e))}` };
-    }
+    return { data: readFileSync(fd) };
+  } catch (e) {
+    return { error: `bufferlist::read_file(${name}): read error:${cppStrerror(fsErrno(e))}` };
   } finally {
     closeSync(fd);
   }
 }
 
 /** Ceph's bufferlist::write_file: 0, or a negative errno after printing its own complaint. */
-function writeWholeFile(path: string, data: Buffer | string, stderr: (s: string) => void): number {
+function writeWholeFile(name: string, at: Buffer, data: Buffer, stderr: (s: string) => void): number {
   try {
-    writeFileSync(path, data, { mode: 0o644 });
+    writeFileSync(at, data, { mode: 0o644 });
     return 0;
   } catch (e) {
     const errno = fsErrno(e);
-    stderr(`bufferlist::write_file(${path}): failed to open file: ${cppStrerror(errno)}\n`);
+    stderr(`bufferlist::write_file(${name}): failed to open file: ${cppStrerror(errno)}\n`);
     return -errno;
   }
 }
 
-/** The whole of crushtool. Returns the process exit status. */
+/**
+ * The whole of crushtool. Returns the process exit status. `argv` and everything written to the sinks
+ * are byte strings (one char per byte), as C sees them; the command below converts at the edges.
+ */
 export async function main(argv: string[], ioIn?: Partial<CrushtoolIo>): Promise<number> {
   const io: CrushtoolIo = { ...processIo(), ...ioIn };
   try {
@@ -351,7 +354,9 @@ async function run(args: string[], io: CrushtoolIo): Promise<number> {
   const me = io.argv0;
   const cout = io.stdout;
   const cerr = io.stderr;
-  const path = (p: string): string => (isAbsolute(p) ? p : resolve(io.cwd, p));
+  // Names, paths and messages are byte strings (one char per byte); the file system gets the bytes.
+  const cwdBytes = Buffer.from(io.cwd, 'utf8').toString('latin1');
+  const path = (p: string): Buffer => Buffer.from(isAbsolute(p) ? p : resolve(cwdBytes, p), 'latin1');
 
   if (args.length === 0) {
     cerr(`${me}: -h or --help for usage\n`);
@@ -729,9 +734,9 @@ async function run(args: string[], io: CrushtoolIo): Promise<number> {
       }
       data = d;
     } else {
-      const r = readWholeFile(path(infn));
+      const r = readWholeFile(infn, path(infn));
       if ('error' in r) {
-        cerr(`${me}: error reading '${infn}': ${r.error.split(path(infn)).join(infn)}\n`);
+        cerr(`${me}: error reading '${infn}': ${r.error}\n`);
         return 1;
       }
       data = r.data;
@@ -747,10 +752,10 @@ async function run(args: string[], io: CrushtoolIo): Promise<number> {
   }
 
   if (compile) {
-    let text: string;
+    let text: Buffer;
     try {
-      const st = statSync(path(srcfn));
-      text = st.isDirectory() ? '' : readFileSync(path(srcfn), 'latin1');
+      // An ifstream opens a directory, then reads nothing from it.
+      text = statSync(path(srcfn)).isDirectory() ? Buffer.alloc(0) : readFileSync(path(srcfn));
     } catch {
       cerr(`input file ${srcfn} not found\n`);
       return exitStatus(-Errno.ENOENT);
@@ -759,7 +764,7 @@ async function run(args: string[], io: CrushtoolIo): Promise<number> {
       // Ceph's compiler refuses unsafe tunables unless told; ours takes whatever the text says.
       void unsafeTunables;
       const before = cw;
-      cw = compileCrushMap(text, { filename: srcfn });
+      cw = compileCrushMap(text, { filename: srcfn, verbose, log: cerr });
       keepUnmentionedNames(before, cw);
       // Ceph's compiler ends with finalize().
       tester.finalizedWorkingSize = crushWorkingSize(cw.crush);
@@ -998,9 +1003,9 @@ async function run(args: string[], io: CrushtoolIo): Promise<number> {
   }
 
   if (compare !== '') {
-    const r = readWholeFile(path(compare));
+    const r = readWholeFile(compare, path(compare));
     if ('error' in r) {
-      cerr(`${me}: error reading '${compare}': ${r.error.split(path(compare)).join(compare)}\n`);
+      cerr(`${me}: error reading '${compare}': ${r.error}\n`);
       return 1;
     }
     let cw2: CrushWrapper;
@@ -1020,7 +1025,7 @@ async function run(args: string[], io: CrushtoolIo): Promise<number> {
       cout(`${me} successfully built or modified map.  Use '-o <file>' to write it out.\n`);
     } else {
       const bl = encodeCrushMap(cw);
-      const r = writeWholeFile(path(outfn), bl, (s) => cerr(s.split(path(outfn)).join(outfn)));
+      const r = writeWholeFile(outfn, path(outfn), bl, cerr);
       if (r < 0) {
         cerr(`${me}: error writing '${outfn}': ${cppStrerror(r)}\n`);
         return 1;
@@ -1268,7 +1273,7 @@ if (isMain) {
       throw e;
     });
   }
-  main(process.argv.slice(2)).then(
+  main(process.argv.slice(2).map((a) => byteString(a)!)).then(
     (code) => {
       process.exitCode = code;
     },
