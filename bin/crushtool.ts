@@ -346,8 +346,25 @@ export async function main(argv: string[], ioIn?: Partial<CrushtoolIo>): Promise
       );
       return 128 + 6;
     }
+    if (isCephAbort(e)) {
+      // A path where Ceph's own code trips an assertion: it dies of SIGABRT after its report.
+      const msg = (e as { crushtoolMessage?: unknown }).crushtoolMessage;
+      if (typeof msg === 'string') io.stderr(msg);
+      io.stderr('*** Caught signal (Aborted) **\n');
+      return 128 + 6;
+    }
     throw e;
   }
+}
+
+/**
+ * The crush modules mark errors for inputs on which Ceph asserts (rather than reporting an error) with
+ * `crushtoolAborts: true` (as CrushCompileError does) or `signal: 'SIGABRT'`.
+ */
+function isCephAbort(e: unknown): boolean {
+  if (typeof e !== 'object' || e === null) return false;
+  const x = e as { crushtoolAborts?: unknown; signal?: unknown };
+  return x.crushtoolAborts === true || x.signal === 'SIGABRT';
 }
 
 async function run(args: string[], io: CrushtoolIo): Promise<number> {
@@ -796,39 +813,22 @@ async function run(args: string[], io: CrushtoolIo): Promise<number> {
     modified = true;
   }
 
-  // ---- tunables
-  const t = cw.crush;
-  if (tunables.chooseLocalTries >= 0) {
-    t.chooseLocalTries = tunables.chooseLocalTries;
-    modified = true;
-  }
-  if (tunables.chooseLocalFallbackTries >= 0) {
-    t.chooseLocalFallbackTries = tunables.chooseLocalFallbackTries;
-    modified = true;
-  }
-  if (tunables.chooseTotalTries >= 0) {
-    t.chooseTotalTries = tunables.chooseTotalTries;
-    modified = true;
-  }
-  if (tunables.chooseleafDescendOnce >= 0) {
-    t.chooseleafDescendOnce = tunables.chooseleafDescendOnce;
-    modified = true;
-  }
-  if (tunables.chooseleafVaryR >= 0) {
-    t.chooseleafVaryR = tunables.chooseleafVaryR;
-    modified = true;
-  }
-  if (tunables.chooseleafStable >= 0) {
-    t.chooseleafStable = tunables.chooseleafStable;
-    modified = true;
-  }
-  if (tunables.strawCalcVersion >= 0) {
-    t.strawCalcVersion = tunables.strawCalcVersion;
-    modified = true;
-  }
-  if (tunables.allowedBucketAlgs >= 0) {
-    t.allowedBucketAlgs = tunables.allowedBucketAlgs;
-    modified = true;
+  // ---- tunables (through CrushWrapper's setters, which narrow the values as Ceph's fields do)
+  const setters: [number, (n: number) => void][] = [
+    [tunables.chooseLocalTries, (n) => cw.setChooseLocalTries(n)],
+    [tunables.chooseLocalFallbackTries, (n) => cw.setChooseLocalFallbackTries(n)],
+    [tunables.chooseTotalTries, (n) => cw.setChooseTotalTries(n)],
+    [tunables.chooseleafDescendOnce, (n) => cw.setChooseleafDescendOnce(n)],
+    [tunables.chooseleafVaryR, (n) => cw.setChooseleafVaryR(n)],
+    [tunables.chooseleafStable, (n) => cw.setChooseleafStable(n)],
+    [tunables.strawCalcVersion, (n) => cw.setStrawCalcVersion(n)],
+    [tunables.allowedBucketAlgs, (n) => cw.setAllowedBucketAlgs(n)],
+  ];
+  for (const [value, set] of setters) {
+    if (value >= 0) {
+      set(value);
+      modified = true;
+    }
   }
 
   // ---- modifications
