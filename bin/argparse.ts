@@ -198,8 +198,17 @@ export function strictStrtof(s: string): { value: number; err: string } {
   return { value: v, err: '' };
 }
 
-/** C's atof: the longest numeric prefix (after white space), 0 when there is none. */
+/** C's atof: the longest numeric prefix (after white space, hex floats included), 0 when there is none. */
 export function atof(s: string): number {
+  const hex = /^[ \t\n\v\f\r]*([+-]?)0[xX](?=\.?[0-9a-fA-F])([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?(?:[pP]([+-]?\d+))?/.exec(s);
+  if (hex) {
+    const int = hex[2] ?? '';
+    const frac = hex[3] ?? '';
+    let v = 0;
+    for (const ch of int + frac) v = v * 16 + parseInt(ch, 16);
+    v *= Math.pow(2, Number(hex[4] ?? 0) - 4 * frac.length);
+    return hex[1] === '-' ? -v : v;
+  }
   const m = /^[ \t\n\v\f\r]*([+-]?)(?:(inf(?:inity)?)|(nan)|((?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?))/i.exec(s);
   if (!m) return 0;
   const sign = m[1] === '-' ? -1 : 1;

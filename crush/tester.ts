@@ -88,10 +88,11 @@ export function defaultTesterOptions(): CrushTesterOptions {
 
 /** CrushTester::set_device_weight: a float weight (1.0 = fully in) to clamped 16.16. */
 export function testerDeviceWeight(f: number): number {
-  // (int)(f * 0x10000) in float arithmetic, truncated toward zero.
+  // (int)(f * 0x10000) in float arithmetic, truncated toward zero; x86 turns NaN, infinities and
+  // products outside int range into INT_MIN, which the clamp then makes 0.
   const prod = Math.fround(Math.fround(f) * 0x10000);
-  let w = Number.isFinite(prod) ? Math.trunc(prod) : prod > 0 ? 0x10000 : 0;
-  if (!(w >= 0)) w = 0;
+  let w = Number.isFinite(prod) && prod > -2147483649 && prod < 2147483648 ? Math.trunc(prod) : -2147483648;
+  if (w < 0) w = 0;
   if (w > 0x10000) w = 0x10000;
   return w;
 }
