@@ -12,6 +12,7 @@ export * from './types.js';
 export * from './hash.js';
 export * from './mapper.js';
 export * from './builder.js';
+export * from './tunables.js';
 export * from './wrapper.js';
 export * from './compiler.js';
 export * from './decompiler.js';
