@@ -7,7 +7,7 @@
 // Ordering: Ceph keeps these tables in std::map, which iterates in key order; JS Maps iterate in
 // insertion order. Every walk below that can change ids, output or placement goes through sortedKeys().
 
-import { Errno, strerror } from '../common/errors.js';
+import { CephError, Errno, strerror } from '../common/errors.js';
 import {
   addBucket as crushAddBucket,
   addRule as crushAddRule,
@@ -124,6 +124,30 @@ export function validateWeightf(weight: number): number {
   if (!(w > -1) || w >= 2147483648) return -Errno.EOVERFLOW; // negative or NaN: huge as uint64
   return 0;
 }
+
+/**
+ * Thrown where Ceph 16.2's CrushWrapper fails a ceph_assert on the given input, so Ceph's process
+ * aborts (crushtool exits 134). tsceph stops the operation with this error instead of corrupting the
+ * map; `crushtoolAborts` tells bin/crushtool to end with Ceph's status.
+ */
+export class CrushAssertError extends CephError {
+  readonly crushtoolAborts = true;
+  readonly crushtoolMessage: string;
+  constructor(where: string, what: string) {
+    super('EINVAL', `${where}: ${what} (Ceph 16.2 fails an assertion here)`);
+    this.name = 'CrushAssertError';
+    this.crushtoolMessage = `crushtool: ${where}: ${what}: Ceph 16.2 fails an assertion here\n`;
+  }
+}
+
+/**
+ * choose_args entries that device_class_clone made for a shadow bucket whose original has no weight
+ * set. Ceph allocates their weight_set with zero positions (calloc(0) is not NULL with glibc), and
+ * adjust_item_weight_in_bucket asserts on such an entry; an entry decoded or compiled without weight
+ * sets has a NULL weight_set and is skipped. The two look alike in CrushChooseArg, so the wrapper
+ * remembers the first kind here.
+ */
+const emptyAllocatedWeightSets = new WeakSet<CrushChooseArg>();
 
 function newArg(): CrushChooseArg {
   return { ids: null, weightSet: [] };
@@ -808,7 +832,16 @@ export class CrushWrapper {
     for (const key of chooseArgsKeys(this.names.chooseArgs)) {
       const cmap = this.names.chooseArgs.get(key)!;
       const arg = cmap[-1 - bucketId];
-      if (!arg || arg.weightSet.length === 0) continue;
+      if (!arg) continue;
+      if (arg.weightSet.length === 0) {
+        if (emptyAllocatedWeightSets.has(arg)) {
+          throw new CrushAssertError(
+            'adjust_item_weight_in_bucket',
+            `bucket ${bucketId} has a choose_args entry with an empty weight set`,
+          );
+        }
+        continue;
+      }
       const w = new Array<number>(arg.weightSet.length).fill(0);
       for (let i = 0; i < b.size; i++) {
         for (let j = 0; j < arg.weightSet.length; j++) w[j] = (w[j]! + (arg.weightSet[j]![i] ?? 0)) | 0;
@@ -1135,7 +1168,9 @@ export class CrushWrapper {
       if (t !== b.type) return -Errno.EINVAL;
       if (this.subtreeContains(cur, b.id)) return -Errno.ELOOP;
       // Ceph asserts this succeeds; it fails only for a uniform bucket (weight 0 != its item weight)
-      if (this.bucketAddItem(b, cur, 0) < 0) return -Errno.EINVAL;
+      if (this.bucketAddItem(b, cur, 0) < 0) {
+        throw new CrushAssertError('insert_item', `cannot add item ${cur} to uniform bucket ${b.id}`);
+      }
       break;
     }
     if (this.adjustItemWeightfInLoc(item, weight, l, item >= 0 && initWeightSets) > 0) {
@@ -1508,6 +1543,7 @@ export class CrushWrapper {
       const positions = o ? o.weightSet.length : 0;
       const n = newArg();
       for (let s = 0; s < positions; s++) n.weightSet.push(new Uint32Array(copy.size));
+      if (positions === 0) emptyAllocatedWeightSets.add(n);
       cmap[-1 - bno] = n;
       let perKey = cmapItemWeight.get(key);
       if (!perKey) {
