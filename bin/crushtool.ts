@@ -100,7 +100,8 @@ function callErrno(fn: () => unknown): number {
     const r = fn();
     return typeof r === 'number' ? r : 0;
   } catch (e) {
-    if (e instanceof CephError) return -e.errno;
+    // Inputs on which Ceph asserts are not errnos: they end the program as Ceph's abort does.
+    if (e instanceof CephError && !isCephAbort(e)) return -e.errno;
     throw e;
   }
 }
