@@ -115,12 +115,18 @@ export function emptyCrushNames(): CrushNames {
 /** C's (int)(f * (float)0x10000) for a float weight, with the float rounding Ceph gets. */
 export function weightfToFixed(weight: number): number {
   const w = Math.fround(Math.fround(weight) * 65536);
+  // C's (int) of a float out of int's range (or NaN) is x86's "integer indefinite", INT_MIN.
+  if (!(w > -2147483649 && w < 2147483648)) return -2147483648;
   return Math.trunc(w) | 0;
 }
 
 /** Ceph's validate_weightf(): -EOVERFLOW when the 16.16 weight does not fit an int. */
 export function validateWeightf(weight: number): number {
   const w = Math.fround(Math.fround(weight) * 65536);
+  // Ceph converts the float to uint64 first. On x86-64 a value at or past 2^64 (and +inf) converts to
+  // 0 (the out-of-range result 2^63 is xored away), so such weights pass; Ceph then stores them as
+  // (int) of the float, INT_MIN.
+  if (w >= 18446744073709551616) return 0;
   if (!(w > -1) || w >= 2147483648) return -Errno.EOVERFLOW; // negative or NaN: huge as uint64
   return 0;
 }
