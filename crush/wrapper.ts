@@ -951,7 +951,9 @@ export class CrushWrapper {
     const b = this.crush.buckets[bidx]!;
     if (bidx >= cmap.length) return 0;
     let carg = cmap[bidx];
-    if (!carg || carg.weightSet.length === 0) {
+    // Ceph fills in a weight set only where weight_set is NULL; an entry device_class_clone made
+    // with zero positions keeps them (see emptyAllocatedWeightSets).
+    if (!carg || (carg.weightSet.length === 0 && !emptyAllocatedWeightSets.has(carg))) {
       // give the bucket a weight set filled with its item weights
       const positions = this.getChooseArgsPositions(cmap);
       if (!carg) {

@@ -16,6 +16,9 @@ crushdir=$(dirname "$crushtool")
   "$crushtool" -c holes.txt -o holes.map
   "$crushtool" -c classes.txt -o classes.map
   "$crushtool" -c split.txt -o split.map
+  # Classes under a bucket with a weight set: the shadow copies of buckets without one get empty
+  # weight sets, on which a later weight update asserts (found by the fuzzer).
+  "$crushtool" -c clone-ws.txt -o clone-ws.map
   # Rules b and c moved into rule a's ruleset: only a binary map can say that.
   "$crushtool" -c overlap.txt -o overlap.map
   node -e '
