@@ -18,30 +18,13 @@ import {
   hasV5Rules,
   tunablesProfileName,
 } from './tunables.js';
+import { bucketAlgName } from './builder.js';
 import { BucketAlg, CRUSH_HASH_RJENKINS1, CrushBucket, CrushMap, CrushNames, RuleOp } from './types.js';
 
 /** What the dump reads: a CrushWrapper or anything with its two data fields. */
 export interface CrushView {
   crush: CrushMap;
   names: CrushNames;
-}
-
-/** Ceph's crush_bucket_alg_name. */
-export function bucketAlgName(alg: number): string {
-  switch (alg) {
-    case BucketAlg.Uniform:
-      return 'uniform';
-    case BucketAlg.List:
-      return 'list';
-    case BucketAlg.Tree:
-      return 'tree';
-    case BucketAlg.Straw:
-      return 'straw';
-    case BucketAlg.Straw2:
-      return 'straw2';
-    default:
-      return 'unknown';
-  }
 }
 
 /** Ceph's crush_hash_name. */
