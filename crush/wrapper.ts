@@ -155,6 +155,32 @@ export class CrushAssertError extends CephError {
  */
 const emptyAllocatedWeightSets = new WeakSet<CrushChooseArg>();
 
+/**
+ * The memory behind a weight set that bucket_remove_item shrank. Ceph shifts the weights down in place
+ * and reallocs to one fewer; glibc shrinks such a small block in place, so the old last weight stays
+ * readable past the new end. A tree bucket keeps its size when an item other than the last leaves
+ * (the slot stays, as item 0), so the sums and writes that walk b->size positions of the weight set
+ * read and write that slack: a weight-set total then counts the last weight twice, as in Ceph.
+ * Maps a shrunk weight set (a view) to the whole array it was cut from.
+ */
+const weightSetSlack = new WeakMap<Uint32Array, Uint32Array>();
+
+/** weights[i] as Ceph reads it: within the block that realloc kept, else 0. */
+function weightSetRead(ws: Uint32Array, i: number): number {
+  if (i < ws.length) return ws[i]!;
+  const whole = weightSetSlack.get(ws);
+  return whole && i < whole.length ? whole[i]! : 0;
+}
+
+/** weights[i] = v as Ceph writes it: into the block's slack too (a write past that is dropped). */
+function weightSetWrite(ws: Uint32Array, i: number, v: number): void {
+  if (i < ws.length) ws[i] = v >>> 0;
+  else {
+    const whole = weightSetSlack.get(ws);
+    if (whole && i < whole.length) whole[i] = v >>> 0;
+  }
+}
+
 function newArg(): CrushChooseArg {
   return { ids: null, weightSet: [] };
 }
@@ -643,8 +669,15 @@ export class CrushWrapper {
       if (!arg) continue;
       for (let j = 0; j < arg.weightSet.length; j++) {
         const old = arg.weightSet[j]!;
-        const w = new Uint32Array(Math.max(0, old.length - 1));
-        for (let k = 0, o = 0; k < old.length; k++) if (k !== position) w[o++] = old[k]!;
+        if (old.length <= 1) {
+          arg.weightSet[j] = new Uint32Array(0);
+          continue;
+        }
+        // shift down in place and keep the block: the old last weight stays behind the new end
+        const whole = weightSetSlack.get(old) ?? old;
+        for (let k = position; k + 1 < old.length; k++) old[k] = old[k + 1]!;
+        const w = whole.subarray(0, old.length - 1);
+        weightSetSlack.set(w, whole);
         arg.weightSet[j] = w;
       }
       if (arg.ids && arg.ids.length) {
@@ -850,7 +883,7 @@ export class CrushWrapper {
       }
       const w = new Array<number>(arg.weightSet.length).fill(0);
       for (let i = 0; i < b.size; i++) {
-        for (let j = 0; j < arg.weightSet.length; j++) w[j] = (w[j]! + (arg.weightSet[j]![i] ?? 0)) | 0;
+        for (let j = 0; j < arg.weightSet.length; j++) w[j] = (w[j]! + weightSetRead(arg.weightSet[j]!, i)) | 0;
       }
       this.chooseArgsAdjustItemWeight(cmap, bucketId, w);
     }
@@ -971,14 +1004,14 @@ export class CrushWrapper {
     if (carg.weightSet.length !== weight.length) return 0;
     for (let i = 0; i < b.size; i++) {
       if (b.items[i] === id) {
-        for (let j = 0; j < weight.length; j++) carg.weightSet[j]![i] = weight[j]! >>> 0;
+        for (let j = 0; j < weight.length; j++) weightSetWrite(carg.weightSet[j]!, i, weight[j]!);
         changed++;
       }
     }
     if (changed) {
       const bw = new Array<number>(weight.length).fill(0);
       for (let i = 0; i < b.size; i++) {
-        for (let j = 0; j < weight.length; j++) bw[j] = (bw[j]! + carg.weightSet[j]![i]!) | 0;
+        for (let j = 0; j < weight.length; j++) bw[j] = (bw[j]! + weightSetRead(carg.weightSet[j]!, i)) | 0;
       }
       this.chooseArgsAdjustItemWeight(cmap, b.id, bw);
     }

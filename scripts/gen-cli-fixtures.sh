@@ -19,6 +19,9 @@ crushdir=$(dirname "$crushtool")
   # Classes under a bucket with a weight set: the shadow copies of buckets without one get empty
   # weight sets, on which a later weight update asserts (found by the fuzzer).
   "$crushtool" -c clone-ws.txt -o clone-ws.map
+  # A tree bucket under a straw2 bucket with a weight set: moving out an item that is not the last
+  # leaves the tree's size, and Ceph's sums then read the weight set's stale slot (found by the fuzzer).
+  "$crushtool" -c tree-ws.txt -o tree-ws.map
   # Rules b and c moved into rule a's ruleset: only a binary map can say that.
   "$crushtool" -c overlap.txt -o overlap.map
   node -e '
