@@ -36,6 +36,7 @@ import {
   CrushNames,
   CrushRule,
   CrushRuleStep,
+  emptyCrushNames,
   legacyTunables,
 } from './types.js';
 
@@ -213,18 +214,6 @@ export function hasIncompatChooseArgs(names: CrushNames): boolean {
   return false;
 }
 
-/** Empty names, as a freshly created CrushWrapper has them. */
-export function emptyCrushNames(): CrushNames {
-  return {
-    typeMap: new Map(),
-    nameMap: new Map(),
-    ruleNameMap: new Map(),
-    classMap: new Map(),
-    className: new Map(),
-    classBucket: new Map(),
-    chooseArgs: new Map(),
-  };
-}
 
 /**
  * Decode a binary CRUSH map as CrushWrapper::decode does. Throws CephError: EIO when the data ends

@@ -22,5 +22,5 @@ export * from './tree.js';
 export * from './tester.js';
 export * from './build.js';
 // Names two modules both export, pinned to one of them.
-export { emptyCrushNames } from './wrapper.js';
+export { emptyCrushNames } from './types.js';
 export { bucketAlgName } from './builder.js';

@@ -147,6 +147,19 @@ export interface CrushNames {
 
 export const DEFAULT_CHOOSE_ARGS = -1;
 
+/** Empty names, as a freshly created CrushWrapper has them. */
+export function emptyCrushNames(): CrushNames {
+  return {
+    typeMap: new Map(),
+    nameMap: new Map(),
+    ruleNameMap: new Map(),
+    classMap: new Map(),
+    className: new Map(),
+    classBucket: new Map(),
+    chooseArgs: new Map(),
+  };
+}
+
 /** Build the default (legacy) tunables, as crush_create() sets them. */
 export function legacyTunables(): CrushTunables {
   return {

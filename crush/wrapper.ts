@@ -35,6 +35,7 @@ import {
   CrushRule,
   CrushRuleStep,
   DEFAULT_CHOOSE_ARGS,
+  emptyCrushNames,
   RuleOp,
   RuleType,
 } from './types.js';
@@ -98,18 +99,6 @@ function locMap(loc: CrushLocation): Map<string, string> {
 /** std::map<string,...> order: byte-wise; for ASCII names that is UTF-16 code unit order. */
 function sortedStringKeys<V>(m: ReadonlyMap<string, V>): string[] {
   return [...m.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-}
-
-export function emptyCrushNames(): CrushNames {
-  return {
-    typeMap: new Map(),
-    nameMap: new Map(),
-    ruleNameMap: new Map(),
-    classMap: new Map(),
-    className: new Map(),
-    classBucket: new Map(),
-    chooseArgs: new Map(),
-  };
 }
 
 /** C's (int)(f * (float)0x10000) for a float weight, with the float rounding Ceph gets. */
