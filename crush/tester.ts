@@ -373,32 +373,38 @@ function adjustWeights(map: CrushMap, opts: CrushTesterOptions, weight: Uint32Ar
 // ---------------------------------------------------------------- the test
 
 /**
+ * What test and compare share: the rule and x ranges (negative bounds mean every rule and x 0..1023)
+ * and the device weight vector (--weight overrides, else 1.0 for devices in the tree, 0 for others).
+ */
+function testRange(
+  map: CrushMap,
+  o: CrushTesterOptions,
+): { minRule: number; maxRule: number; minX: number; maxX: number; weight: Uint32Array } {
+  const allRules = o.minRule < 0 || o.maxRule < 0;
+  const allX = o.minX < 0 || o.maxX < 0;
+  const present = itemPresentSet(map);
+  const weight = new Uint32Array(map.maxDevices);
+  for (let d = 0; d < map.maxDevices; d++) {
+    const w = o.deviceWeight.get(d);
+    weight[d] = w !== undefined ? w : present.has(d) ? 0x10000 : 0;
+  }
+  return {
+    minRule: allRules ? 0 : o.minRule,
+    maxRule: allRules ? map.rules.length - 1 : o.maxRule,
+    minX: allX ? 0 : o.minX,
+    maxX: allX ? 1023 : o.maxX,
+    weight,
+  };
+}
+
+/**
  * CrushTester::test. Returns 0, or a negative errno where Ceph's returns one. Output goes to the
  * sinks exactly as crushtool prints it.
  */
 export function crushTest(cw: CrushTesterMap, o: CrushTesterOptions, sink: TesterSink): number {
   const map = cw.crush;
-  let minRule = o.minRule;
-  let maxRule = o.maxRule;
-  if (minRule < 0 || maxRule < 0) {
-    minRule = 0;
-    maxRule = map.rules.length - 1;
-  }
-  let minX = o.minX;
-  let maxX = o.maxX;
-  if (minX < 0 || maxX < 0) {
-    minX = 0;
-    maxX = 1023;
-  }
-
+  const { minRule, maxRule, minX, maxX, weight } = testRange(map, o);
   const maxDevices = map.maxDevices;
-  const present = itemPresentSet(map);
-  const weight = new Uint32Array(maxDevices);
-  for (let d = 0; d < maxDevices; d++) {
-    const w = o.deviceWeight.get(d);
-    if (w !== undefined) weight[d] = w;
-    else weight[d] = present.has(d) ? 0x10000 : 0;
-  }
   if (o.outputUtilizationAll) {
     sink.err(`devices weights (hex): ${formatVector(weight, maxDevices, true)}\n`);
   }
@@ -685,25 +691,8 @@ export function crushCompare(
   sink: TesterSink,
 ): number {
   const map = cw.crush;
-  let minRule = o.minRule;
-  let maxRule = o.maxRule;
-  if (minRule < 0 || maxRule < 0) {
-    minRule = 0;
-    maxRule = map.rules.length - 1;
-  }
-  let minX = o.minX;
-  let maxX = o.maxX;
-  if (minX < 0 || maxX < 0) {
-    minX = 0;
-    maxX = 1023;
-  }
+  const { minRule, maxRule, minX, maxX, weight } = testRange(map, o);
   const maxDevices = map.maxDevices;
-  const present = itemPresentSet(map);
-  const weight = new Uint32Array(maxDevices);
-  for (let d = 0; d < maxDevices; d++) {
-    const w = o.deviceWeight.get(d);
-    weight[d] = w !== undefined ? w : present.has(d) ? 0x10000 : 0;
-  }
   adjustWeights(map, o, weight, new Lrand48());
   const args1 = chooseArgsWithFallback(cw.names, 0);
   const stale = o.finalizedWorkingSize !== undefined && o.finalizedWorkingSize !== crushWorkingSize(map);
