@@ -210,7 +210,9 @@ export function makeBucket(
   switch (alg) {
     case BucketAlg.Uniform: {
       const w = size && weights.length ? weights[0]! >>> 0 : 0;
-      if (multiplicationIsUnsafe(size, w)) fail(alg, 'item weight is 0 or the total overflows');
+      // An empty uniform bucket is fine (crushtool compiles one); one whose items weigh 0 or whose
+      // total overflows is refused (Pacific's crushtool asserts on it).
+      if (size > 0 && multiplicationIsUnsafe(size, w)) fail(alg, 'item weight is 0 or the total overflows');
       b.itemWeight = w;
       b.itemWeights.fill(w);
       b.weight = (size * w) >>> 0;
@@ -404,6 +406,8 @@ function grownUint32(a: Uint32Array, n: number): Uint32Array {
  */
 export function bucketAddItem(map: CrushMap, b: CrushBucket, item: number, weight: number): number {
   weight = weight >>> 0;
+  // every item of a uniform bucket weighs the same: another weight is refused, as in Pacific
+  if (b.alg === BucketAlg.Uniform && weight !== b.itemWeight >>> 0) return -Errno.EINVAL;
   const newsize = b.size + 1;
   b.items = grownInt32(b.items, newsize);
   b.itemWeights = grownUint32(b.itemWeights, newsize);

@@ -45,29 +45,6 @@ export type { TunablesProfile };
 /** A location: type name -> bucket name (Ceph's std::map<string,string> loc). */
 export type CrushLocation = ReadonlyMap<string, string> | Readonly<Record<string, string>>;
 
-// PRIVATE HELPERS until CORE's builder matches Pacific here (reported to CORE):
-//  - crush_make_bucket(uniform, 0 items) succeeds in Pacific (crush_multiplication_is_unsafe(0, w) is 0);
-//  - crush_add_uniform_bucket_item refuses (-EINVAL) an item whose weight differs from item_weight.
-function makeBucketCompat(
-  map: CrushMap,
-  alg: BucketAlg,
-  hash: number,
-  type: number,
-  items: ArrayLike<number>,
-  weights: ArrayLike<number>,
-): CrushBucket {
-  if (alg === BucketAlg.Uniform && items.length === 0) {
-    const b = makeBucket(map, BucketAlg.Straw2, hash, type, [], []);
-    b.alg = BucketAlg.Uniform;
-    return b;
-  }
-  return makeBucket(map, alg, hash, type, items, weights);
-}
-function bucketAddItemCompat(map: CrushMap, b: CrushBucket, item: number, weight: number): number {
-  if (b.alg === BucketAlg.Uniform && weight >>> 0 !== b.itemWeight >>> 0) return -Errno.EINVAL;
-  return crushBucketAddItem(map, b, item, weight);
-}
-
 /** Ceph's cpp_strerror(): "(2) No such file or directory". */
 function errnoText(r: number): string {
   return `(${Math.abs(r)}) ${strerror(r)}`;
@@ -593,7 +570,7 @@ export class CrushWrapper {
     }
     let b: CrushBucket;
     try {
-      b = makeBucketCompat(this.crush, alg as BucketAlg, hash & 0xff, type & 0xffff, items, weights);
+      b = makeBucket(this.crush, alg as BucketAlg, hash & 0xff, type & 0xffff, items, weights);
     } catch {
       return { ret: -Errno.EINVAL, id: 0 };
     }
@@ -624,7 +601,7 @@ export class CrushWrapper {
 
   /** bucket_add_item(): add to the bucket and to its weight sets / ids in every choose_args set. */
   bucketAddItem(b: CrushBucket, item: number, weight: number): number {
-    const r = bucketAddItemCompat(this.crush, b, item, weight);
+    const r = crushBucketAddItem(this.crush, b, item, weight);
     if (r < 0) return r;
     for (const key of chooseArgsKeys(this.names.chooseArgs)) {
       const arg = this.names.chooseArgs.get(key)![-1 - b.id];
@@ -1524,7 +1501,7 @@ export class CrushWrapper {
     const original = this.getBucket(originalId)!;
     let copy: CrushBucket;
     try {
-      copy = makeBucketCompat(this.crush, original.alg, original.hash, original.type, [], []);
+      copy = makeBucket(this.crush, original.alg, original.hash, original.type, [], []);
     } catch {
       return { ret: -Errno.EINVAL, clone: 0 };
     }
@@ -1534,13 +1511,13 @@ export class CrushWrapper {
       const weight = getBucketItemWeight(original, i);
       if (item >= 0) {
         if (this.names.classMap.get(item) !== deviceClass) continue;
-        const res = bucketAddItemCompat(this.crush, copy, item, weight);
+        const res = crushBucketAddItem(this.crush, copy, item, weight);
         if (res) return { ret: res, clone: 0 };
       } else {
         const child = this.deviceClassClone(item, deviceClass, oldClassBucket, usedIds, cmapItemWeight);
         if (child.ret < 0) return child;
         const childCopy = this.getBucket(child.clone)!;
-        const res = bucketAddItemCompat(this.crush, copy, child.clone, childCopy.weight);
+        const res = crushBucketAddItem(this.crush, copy, child.clone, childCopy.weight);
         if (res) return { ret: res, clone: 0 };
       }
       itemOrigPos.push(i);
@@ -1959,7 +1936,7 @@ export class CrushWrapper {
         renumber.set(id, newId);
         this.crush.buckets[-1 - newId] = bucket;
         bucket.id = newId;
-        const empty = makeBucketCompat(this.crush, bucket.alg, bucket.hash, bucket.type, [], []);
+        const empty = makeBucket(this.crush, bucket.alg, bucket.hash, bucket.type, [], []);
         empty.id = id;
         this.crush.buckets[-1 - id] = empty;
         for (const key of chooseArgsKeys(this.names.chooseArgs)) {
@@ -2037,7 +2014,7 @@ export class CrushWrapper {
           out(`  already creating base ${baseId}\n`);
         } else {
           baseId = this.getNewBucketId();
-          const nb = makeBucketCompat(this.crush, b.alg, b.hash, b.type, [], []);
+          const nb = makeBucket(this.crush, b.alg, b.hash, b.type, [], []);
           nb.id = baseId;
           this.crush.buckets[-1 - baseId] = nb;
           this.names.nameMap.set(baseId, basename);
