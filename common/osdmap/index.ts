@@ -1,0 +1,6 @@
+// The OSDMap component's public entry (it lives in common/ because monitors, OSDs, clients and tools
+// all share it): the map model, placement, the binary codec, incrementals and osdmaptool's views.
+//  - types.ts: the data model (OSDMapData, PgPool, PgId, addresses, OSD records, the Incremental)
+//  - osdmap.ts: the OSDMap class and record constructors with Ceph's defaults
+export * from './types.js';
+export * from './osdmap.js';
