@@ -4,3 +4,4 @@
 //  - osdmap.ts: the OSDMap class and record constructors with Ceph's defaults
 export * from './types.js';
 export * from './osdmap.js';
+export * from './build.js';
