@@ -5,3 +5,4 @@
 export * from './types.js';
 export * from './osdmap.js';
 export * from './build.js';
+export * from './hash.js';
