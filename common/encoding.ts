@@ -294,6 +294,11 @@ export class Decoder {
     return this.end - this.pos;
   }
 
+  /** The whole underlying buffer (for checksums over byte ranges the decoder has read). */
+  get buffer(): Buffer {
+    return this.buf;
+  }
+
   /** True when every byte has been read (Ceph's bufferlist iterator end()). */
   atEnd(): boolean {
     return this.pos >= this.end;

@@ -6,3 +6,4 @@ export * from './types.js';
 export * from './osdmap.js';
 export * from './build.js';
 export * from './hash.js';
+export * from './encoding.js';

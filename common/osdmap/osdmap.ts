@@ -113,7 +113,6 @@ export function newPgPool(): PgPool {
     pgNumTarget: 0,
     pgpNumTarget: 0,
     pgNumPending: 0,
-    pgNumDecLastEpochStarted: 0,
     lastForceOpResend: 0,
     pgAutoscaleMode: 0xff,
     lastPgMergeMeta: emptyMergeMeta(),

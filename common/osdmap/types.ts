@@ -184,8 +184,6 @@ export interface PgPool {
   pgNumTarget: number;
   pgpNumTarget: number;
   pgNumPending: number;
-  /** Decoded for completeness; Pacific encodes 0 here ("pg_num_dec_last_epoch_started"). */
-  pgNumDecLastEpochStarted: number;
   lastForceOpResend: number;
   pgAutoscaleMode: number; // u8: 0 off, 1 warn, 2 on
   lastPgMergeMeta: PgMergeMeta;
@@ -238,8 +236,11 @@ export interface OsdInfo {
 /** osd_xinfo_t. */
 export interface OsdXinfo {
   downStamp: UTime;
-  /** Encoded as u32 fixed point: 0 = definitely not laggy, 0xffffffff = definitely laggy. */
-  laggyProbability: number; // the u32 as on the wire
+  /**
+   * A float in [0, 1] as Ceph holds it in memory (Math.fround precision); on the wire it is a u32
+   * fixed point, 0 = definitely not laggy, 0xffffffff = definitely laggy.
+   */
+  laggyProbability: number;
   laggyInterval: number;
   features: bigint;
   oldWeight: number;
