@@ -7,3 +7,5 @@ export * from './osdmap.js';
 export * from './build.js';
 export * from './hash.js';
 export * from './encoding.js';
+export * from './placement.js';
+export * from './incremental.js';
