@@ -9,3 +9,6 @@ export * from './hash.js';
 export * from './encoding.js';
 export * from './placement.js';
 export * from './incremental.js';
+export * from './print.js';
+export * from './dump.js';
+export * from './tree.js';
