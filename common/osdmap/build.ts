@@ -122,7 +122,7 @@ export function buildSimpleCrushMap(cw: CrushWrapper, numOsd: number, config: Bu
 
 /**
  * get_json_str_map as build_simple uses it on osd_pool_default_erasure_code_profile: a JSON object of
- * strings, or else "k=v" words separated by spaces, commas, semicolons or tabs (a word without '='
+ * strings, or else "k=v" words separated by spaces, tabs or newlines (a word without '='
  * maps to ""). Returns null when the text looks like JSON but is not an object of strings.
  */
 export function parseStrMap(text: string): Map<string, string> | null {
@@ -141,7 +141,7 @@ export function parseStrMap(text: string): Map<string, string> | null {
     }
     return sortedStrMap(out);
   }
-  for (const word of text.split(/[ \t\n,;]+/)) {
+  for (const word of text.split(/[ \t\n]+/)) {
     if (word === '') continue;
     const eq = word.indexOf('=');
     if (eq < 0) out.set(word, '');
@@ -170,15 +170,115 @@ export function pgAutoscaleModeByName(name: string): number {
  */
 export function buildSimple(opts: BuildSimpleOptions): OSDMap {
   const config: BuildSimpleConfig = { ...PACIFIC_BUILD_SIMPLE_CONFIG, ...opts.config };
+  const m = startMap(opts);
+  m.setMaxOsd(opts.numOsd);
+  const r = buildSimpleCrushMap(m.crush, opts.numOsd, config);
+  if (r !== 0) throw new Error(`build_simple_crush_map failed: ${r}`);
+  finishSimple(m, opts, config);
+  return m;
+}
+
+/** The configuration file's sections, as `osdmaptool -c FILE --create-from-conf` reads them. */
+export type ConfSections = ReadonlyMap<string, ReadonlyMap<string, string>>;
+
+export interface BuildSimpleFromConfOptions extends Omit<BuildSimpleOptions, 'numOsd'> {
+  sections: ConfSections;
+  /** mon_max_osd: an [osd.N] section past it makes build_simple give up (-ERANGE). */
+  monMaxOsd: number;
+}
+
+/** The [osd.N] sections in std::map order, with N as strtol reads it (the whole rest must parse). */
+function osdSections(sections: ConfSections): Array<{ name: string; id: number }> {
+  const names = [...sections.keys()].sort((a, b) => Buffer.compare(Buffer.from(a, 'latin1'), Buffer.from(b, 'latin1')));
+  const out: Array<{ name: string; id: number }> = [];
+  for (const name of names) {
+    if (!name.startsWith('osd.')) continue;
+    const rest = name.slice(4);
+    const m = /^[ \t\n\v\f\r]*([+-]?\d+)/.exec(rest);
+    if (m) {
+      if (m[0].length !== rest.length) continue;
+      // long -> int: strtol saturates at the long range, then the int keeps the low 32 bits
+      let v = BigInt(m[1]!);
+      if (v > (1n << 63n) - 1n) v = (1n << 63n) - 1n;
+      if (v < -(1n << 63n)) v = -(1n << 63n);
+      out.push({ name, id: Number(BigInt.asIntN(32, v)) });
+    } else if (rest === '') {
+      out.push({ name, id: 0 }); // strtol of "" reads nothing and stops at the end
+    }
+  }
+  return out;
+}
+
+/** get_val_from_conf_file over ["osd", section]: the first section that sets the key. */
+function confValue(sections: ConfSections, names: string[], key: string): string {
+  for (const n of names) {
+    const v = sections.get(n)?.get(key);
+    if (v !== undefined) return v;
+  }
+  return '';
+}
+
+/**
+ * OSDMap::build_simple_crush_map_from_conf: the simple types and root, then each [osd.N] section's
+ * OSD at its configured host / rack (default unknownhost / unknownrack), row, room and datacenter.
+ */
+export function buildSimpleCrushMapFromConf(cw: CrushWrapper, sections: ConfSections, config: BuildSimpleConfig = PACIFIC_BUILD_SIMPLE_CONFIG): number {
+  cw.create();
+  const rootType = buildCrushTypes(cw);
+  const root = cw.addBucket(0, 0, CRUSH_HASH_DEFAULT, rootType, [], []);
+  if (root.ret < 0) return root.ret;
+  cw.setItemName(root.id, 'default');
+  for (const { name, id } of osdSections(sections)) {
+    const at = ['osd', name];
+    const host = confValue(sections, at, 'host') || 'unknownhost';
+    const rack = confValue(sections, at, 'rack') || 'unknownrack';
+    const row = confValue(sections, at, 'row');
+    const room = confValue(sections, at, 'room');
+    const dc = confValue(sections, at, 'datacenter');
+    const loc = new Map<string, string>([['host', host], ['rack', rack]]);
+    if (row) loc.set('row', row);
+    if (room) loc.set('room', room);
+    if (dc) loc.set('datacenter', dc);
+    loc.set('root', 'default');
+    cw.insertItem(id, 1.0, name, loc);
+  }
+  buildSimpleCrushRules(cw, 'default', config);
+  cw.finalize();
+  return 0;
+}
+
+/**
+ * OSDMap::build_simple with num_osd < 0 (`--create-from-conf`): max_osd is one past the highest
+ * [osd.N] section (1 when there is none), OSDs are placed as the sections say. When a section's id is
+ * past mon_max_osd Ceph stops right there (osdmaptool ignores the error): the map then has its epoch,
+ * fsid and stamps and nothing else.
+ */
+export function buildSimpleFromConf(opts: BuildSimpleFromConfOptions): OSDMap {
+  const config: BuildSimpleConfig = { ...PACIFIC_BUILD_SIMPLE_CONFIG, ...opts.config };
+  const m = startMap(opts);
+  let maxosd = 0;
+  for (const { id } of osdSections(opts.sections)) {
+    if (id > opts.monMaxOsd) return m;
+    if (id > maxosd) maxosd = id;
+  }
+  m.setMaxOsd(maxosd + 1);
+  const r = buildSimpleCrushMapFromConf(m.crush, opts.sections, config);
+  if (r !== 0) throw new Error(`build_simple_crush_map_from_conf failed: ${r}`);
+  finishSimple(m, opts, config);
+  return m;
+}
+
+function startMap(opts: { epoch: number; fsid: string; now: UTime }): OSDMap {
   const m = new OSDMap();
   m.epoch = opts.epoch;
   m.fsid = opts.fsid;
   m.created = { sec: opts.now.sec, nsec: opts.now.nsec };
   m.modified = { sec: opts.now.sec, nsec: opts.now.nsec };
-  m.setMaxOsd(opts.numOsd);
+  return m;
+}
 
-  const r = buildSimpleCrushMap(m.crush, opts.numOsd, config);
-  if (r !== 0) throw new Error(`build_simple_crush_map failed: ${r}`);
+/** The part of build_simple_optioned after the CRUSH map: the default pool and EC profile. */
+function finishSimple(m: OSDMap, opts: Omit<BuildSimpleOptions, 'numOsd'>, config: BuildSimpleConfig): void {
 
   const poolbase = m.maxOsd ? m.maxOsd : 1;
   const rule = defaultReplicatedRuleset(m.crush, config);
@@ -219,7 +319,7 @@ export function buildSimple(opts: BuildSimpleOptions): OSDMap {
   }
 
   const profile = parseStrMap(config.osdPoolDefaultErasureCodeProfile);
-  if (profile === null) throw new Error('build_simple: osd_pool_default_erasure_code_profile does not parse');
+  // A profile that does not parse makes build_simple return its error (which osdmaptool ignores).
+  if (profile === null) return;
   m.erasureCodeProfiles.set('default', profile);
-  return m;
 }

@@ -12,3 +12,4 @@ export * from './incremental.js';
 export * from './print.js';
 export * from './dump.js';
 export * from './tree.js';
+export * from './tester.js';
