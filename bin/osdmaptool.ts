@@ -10,7 +10,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { CephError, Errno, strerror } from '../common/errors.js';
-import { JSONFormatter, type Formatter } from '../common/formatter.js';
+import { JSONFormatter } from '../common/formatter.js';
 import * as osdmapLib from '../common/osdmap/index.js';
 import {
   CEPH_OSD_IN,
@@ -24,7 +24,9 @@ import {
   applyIncremental,
   buildSimple,
   buildSimpleFromConf,
+  calcUpOsdFeatures,
   decodeOSDMap,
+  dumpHealthChecks,
   encodeOSDMap,
   ianaTimeZone,
   newIncremental,
@@ -643,7 +645,6 @@ type CalcPgUpmapsFn = (
   inc: OSDMapIncremental,
   opts: { aggressive: boolean; localFallbackRetries: number },
 ) => number;
-type HealthFn = (m: OSDMap, f: Formatter) => void;
 
 function libFunction<T>(name: string): T | null {
   const f = (osdmapLib as unknown as Record<string, unknown>)[name];
@@ -923,6 +924,14 @@ function run(args: string[], io: OsdmaptoolIo, out: Output): number {
   }
 
   let osdmap = new OSDMap();
+  // OSDMap caches the features of its up OSDs when it is decoded or advanced by an incremental (not
+  // when osdmaptool marks OSDs up); --health reads the cached value.
+  let upOsdFeatures = 0n;
+  const apply = (inc: OSDMapIncremental): number => {
+    const r = applyIncremental(osdmap, inc);
+    upOsdFeatures = calcUpOsdFeatures(osdmap);
+    return r;
+  };
   out.err(`${me}: osdmap file '${fn}'\n`);
 
   if (!createsimple && !createFromConf && !clobber) {
@@ -930,6 +939,7 @@ function run(args: string[], io: OsdmaptoolIo, out: Output): number {
     if ('data' in r) {
       try {
         osdmap = decodeOSDMap(r.data);
+        upOsdFeatures = calcUpOsdFeatures(osdmap);
       } catch (e) {
         if (!(e instanceof CephError)) throw e;
         out.err(`${me}: error decoding osdmap '${fn}'\n`);
@@ -1009,7 +1019,7 @@ function run(args: string[], io: OsdmaptoolIo, out: Output): number {
       if (save) {
         const inc = newIncremental(osdmap.epoch + 1);
         inc.fsid = osdmap.fsid;
-        applyIncremental(osdmap, inc);
+        apply(inc);
         modified = true;
       }
     }
@@ -1051,13 +1061,13 @@ function run(args: string[], io: OsdmaptoolIo, out: Output): number {
       const r = clean(osdmap, inc);
       if (r > 0) {
         writeUpmaps(incUpmapsText(inc));
-        const ar = applyIncremental(osdmap, inc);
+        const ar = apply(inc);
         if (ar !== 0) throw new Error(`apply_incremental failed: ${ar}`);
       }
     }
     if (upmap) {
       out.write(`upmap, max-count ${upmapMax}, max deviation ${upmapDeviation}\n`);
-      const r = runUpmap(osdmap, conf, out, writeUpmaps, {
+      const r = runUpmap(osdmap, conf, out, writeUpmaps, apply, {
         max: upmapMax,
         deviation: upmapDeviation,
         active: upmapActive,
@@ -1091,7 +1101,7 @@ function run(args: string[], io: OsdmaptoolIo, out: Output): number {
     const inc = newIncremental(osdmap.epoch + 1);
     inc.fsid = osdmap.fsid;
     inc.crush = Buffer.from(r.data);
-    applyIncremental(osdmap, inc);
+    apply(inc);
     out.write(`${me}: imported ${r.data.length} byte crush map from ${importCrush}\n`);
     modified = true;
   }
@@ -1157,10 +1167,9 @@ function run(args: string[], io: OsdmaptoolIo, out: Output): number {
 
   const opts = viewOptions(io);
   if (health) {
-    const checkHealth = need<HealthFn>('dumpHealthChecks', '--health');
     const f = new JSONFormatter(true);
     f.openObjectSection('checks');
-    checkHealth(osdmap, f);
+    dumpHealthChecks(osdmap, f, upOsdFeatures);
     f.closeSection();
     out.write(f.flush());
   }
@@ -1226,6 +1235,7 @@ function runUpmap(
   conf: Config,
   out: Output,
   writeUpmaps: (s: string) => void,
+  apply: (inc: OSDMapIncremental) => number,
   o: UpmapOptions,
 ): { modified: boolean } {
   const pools: number[] = [];
@@ -1279,7 +1289,7 @@ function runUpmap(
     if (totalDid > 0) {
       writeUpmaps(incUpmapsText(inc));
       if (o.save || o.active) {
-        const r = applyIncremental(osdmap, inc);
+        const r = apply(inc);
         if (r !== 0) throw new Error(`apply_incremental failed: ${r}`);
         if (o.save) modified = true;
       }

@@ -10,8 +10,8 @@ import { CEPH_STR_HASH_RJENKINS, PoolType, POOL_FLAG_HASHPSPOOL, POOL_FLAG_NODEL
   POOL_FLAG_NOSIZECHANGE, type UTime } from './types.js';
 import { calcPgMasks, newPgPool, OSDMap } from './osdmap.js';
 
-/** pg_pool_t::FLAG_BULK (Pacific 16.2.8 and later). */
-export const POOL_FLAG_BULK = 1 << 21;
+/** pg_pool_t::FLAG_BULK as 16.2.15 numbers it (later releases moved it). */
+export const POOL_FLAG_BULK = 1 << 17;
 
 /** pg_pool_t::pg_autoscale_mode_t. */
 export const PgAutoscaleMode = { off: 0, warn: 1, on: 2, unknown: 0xff } as const;

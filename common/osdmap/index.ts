@@ -13,3 +13,4 @@ export * from './print.js';
 export * from './dump.js';
 export * from './tree.js';
 export * from './tester.js';
+export * from './health.js';
