@@ -11,12 +11,14 @@ import { decodeCrushMap } from '../../crush/encoding.js';
 import { CrushWrapper } from '../../crush/wrapper.js';
 import {
   UTC,
+  addrMapEntries,
   addrTypeName,
   addrVecLegacyStr,
   autoscaleModeName,
   bloomParams,
   cacheModeName,
   cephReleaseName,
+  clusterSnapshot,
   compareKeys,
   formatEntityAddr,
   formatPgid,
@@ -39,7 +41,6 @@ import {
   type TimeZone,
   type ViewOptions,
 } from './print.js';
-import { compareEntityAddr } from './encoding.js';
 import { UUID_ZERO } from './osdmap.js';
 import {
   CEPH_OSD_EXISTS,
@@ -55,7 +56,6 @@ import {
   type PgMap,
   type PgPool,
   type SnapIntervalSet,
-  type UTime,
 } from './types.js';
 
 /** What the dumps take besides the map. */
@@ -205,9 +205,9 @@ export function dumpPgPool(p: PgPool, f: Formatter, tz: TimeZone = UTC): void {
   f.dumpUnsigned('hit_set_period', p.hitSetPeriod >>> 0);
   f.dumpUnsigned('hit_set_count', p.hitSetCount >>> 0);
   f.dumpBool('use_gmt_hitset', p.useGmtHitset);
-  // s32 fields through dump_unsigned: negatives wrap to 64 bits, as the C++ conversion does
-  f.dumpUnsigned('min_read_recency_for_promote', p.minReadRecencyForPromote | 0);
-  f.dumpUnsigned('min_write_recency_for_promote', p.minWriteRecencyForPromote | 0);
+  // u32 in Pacific's pg_pool_t
+  f.dumpUnsigned('min_read_recency_for_promote', p.minReadRecencyForPromote >>> 0);
+  f.dumpUnsigned('min_write_recency_for_promote', p.minWriteRecencyForPromote >>> 0);
   f.dumpUnsigned('hit_set_grade_decay_rate', p.hitSetGradeDecayRate >>> 0);
   f.dumpUnsigned('hit_set_search_last_n', p.hitSetSearchLastN >>> 0);
   f.openArraySection('grade_table');
@@ -364,7 +364,7 @@ export function dumpOSDMap(m: OSDMapData, f: Formatter, opts: ViewOptions = {}):
   f.dumpFloat('full_ratio', Math.fround(m.fullRatio));
   f.dumpFloat('backfillfull_ratio', Math.fround(m.backfillfullRatio));
   f.dumpFloat('nearfull_ratio', Math.fround(m.nearfullRatio));
-  f.dumpString('cluster_snapshot', m.clusterSnapshot);
+  f.dumpString('cluster_snapshot', clusterSnapshot(m));
   f.dumpInt('pool_max', m.poolMax | 0);
   f.dumpInt('max_osd', m.maxOsd);
   f.dumpString('require_min_compat_client', cephReleaseName(m.requireMinCompatClient));
@@ -410,7 +410,7 @@ export function dumpOSDMap(m: OSDMapData, f: Formatter, opts: ViewOptions = {}):
   for (const e of sortedBlocklist(m.blocklist)) f.dumpString(formatEntityAddr(e.addr), formatUtime(e.until, tz));
   f.closeSection();
   f.openObjectSection('range_blocklist');
-  for (const e of sortedBlocklist(m.rangeBlocklist)) f.dumpString(formatEntityAddr(e.addr), formatUtime(e.until, tz));
+  for (const e of addrMapEntries(m.rangeBlocklist)) f.dumpString(formatEntityAddr(e.addr), formatUtime(e.until, tz));
   f.closeSection();
 
   dumpErasureCodeProfiles(m.erasureCodeProfiles, f);
@@ -444,10 +444,6 @@ export function dumpOSDMap(m: OSDMapData, f: Formatter, opts: ViewOptions = {}):
 }
 
 // ---- OSDMap::Incremental::dump ------------------------------------------------------------------
-
-function sortedAddrEntries(m: ReadonlyMap<string, { addr: EntityAddr; until: UTime }>): Array<{ addr: EntityAddr; until: UTime }> {
-  return [...m.values()].sort((x, y) => compareEntityAddr(x.addr, y.addr));
-}
 
 /**
  * OSDMap::Incremental::dump as Pacific writes it. Faithful to a Ceph quirk: the "new_purged_snaps"
@@ -594,13 +590,13 @@ export function dumpIncremental(inc: OSDMapIncremental, f: Formatter, opts: Dump
   f.closeSection();
 
   f.openArraySection('new_blocklist');
-  for (const e of sortedAddrEntries(inc.newBlocklist)) f.dumpString(formatEntityAddr(e.addr), formatUtime(e.until, tz));
+  for (const e of addrMapEntries(inc.newBlocklist)) f.dumpString(formatEntityAddr(e.addr), formatUtime(e.until, tz));
   f.closeSection();
   f.openArraySection('old_blocklist');
   for (const a of inc.oldBlocklist) f.dumpString('addr', formatEntityAddr(a));
   f.closeSection();
   f.openArraySection('new_range_blocklist');
-  for (const e of sortedAddrEntries(inc.newRangeBlocklist)) f.dumpString(formatEntityAddr(e.addr), formatUtime(e.until, tz));
+  for (const e of addrMapEntries(inc.newRangeBlocklist)) f.dumpString(formatEntityAddr(e.addr), formatUtime(e.until, tz));
   f.closeSection();
   f.openArraySection('old_range_blocklist');
   for (const a of inc.oldRangeBlocklist) f.dumpString('addr', formatEntityAddr(a));

@@ -265,8 +265,143 @@ export function addrVecLegacyStr(v: EntityAddrVec): string {
   return `${formatSockaddr(a)}/${a.nonce >>> 0}`;
 }
 
-/** A blocklist's entries in Ceph's std::map<entity_addr_t, utime_t> order. */
+/** Bob Jenkins' 32-bit integer hash (Ceph's rjhash32). */
+export function rjhash32(x: number): number {
+  let a = x >>> 0;
+  a = (a + 0x7ed55d16 + (a << 12)) >>> 0;
+  a = (a ^ 0xc761c23c ^ (a >>> 19)) >>> 0;
+  a = (a + 0x165667b1 + (a << 5)) >>> 0;
+  a = ((a + 0xd3a2646c) ^ (a << 9)) >>> 0;
+  a = (a + 0xfd7046c5 + (a << 3)) >>> 0;
+  a = (a ^ 0xb55a4f09 ^ (a >>> 16)) >>> 0;
+  return a;
+}
+
+/**
+ * std::hash<entity_addr_t>: Ceph's blobhash over the 36-byte struct (type, nonce, sockaddr union):
+ * the XOR of its little-endian words, through rjhash32.
+ */
+export function entityAddrHash(a: EntityAddr): number {
+  let acc = (a.type >>> 0) ^ (a.nonce >>> 0);
+  const u = Buffer.alloc(28);
+  u.writeUInt16LE(a.family & 0xffff, 0);
+  a.sockaddr.copy(u, 2, 0, Math.min(a.sockaddr.length, 26));
+  for (let i = 0; i < 28; i += 4) acc ^= u.readUInt32LE(i);
+  return rjhash32(acc >>> 0);
+}
+
+/** libstdc++'s prime bucket counts (hashtable-aux.cc), as far as a map of a few million entries needs. */
+const PRIMES = [
+  2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73, 79, 83, 89, 97, 103, 109, 113, 127,
+  137, 139, 149, 157, 167, 179, 193, 199, 211, 227, 241, 257, 277, 293, 313, 337, 359, 383, 409, 439, 467, 503, 541,
+  577, 619, 661, 709, 761, 823, 887, 953, 1031, 1109, 1193, 1289, 1381, 1493, 1613, 1741, 1879, 2029, 2179, 2357,
+  2549, 2753, 2971, 3209, 3469, 3739, 4027, 4349, 4703, 5087, 5503, 5953, 6427, 6949, 7517, 8123, 8783, 9497, 10273,
+  11113, 12011, 12983, 14033, 15173, 16411, 17749, 19183, 20753, 22447, 24281, 26267, 28411, 30727, 33223, 35933,
+  38873, 42043, 45481, 49201, 53201, 57557, 62233, 67307, 72817, 78779, 85229, 92203, 99733, 107897, 116731,
+  126271, 136607, 147793, 159871, 172933, 187091, 202409, 218971, 236897, 256279, 277261, 299951, 324503, 351061,
+  379787, 410857, 444487, 480881, 520241, 562841, 608903, 658753, 712697, 771049, 834181, 902483, 976369,
+  1056323, 1142821, 1236397, 1337629, 1447153, 1565659, 1693859, 1832561, 1982627, 2144977, 2320627, 2510653,
+  2716249, 2938679, 3179303, 3439651, 3721303, 4026031, 4355707, 4712381, 5098259, 5515729, 5967347,
+];
+const FAST_BKT = [2, 2, 2, 3, 5, 5, 7, 7, 11, 11, 11, 11, 13, 13];
+
+/**
+ * The iteration order of a libstdc++ std::unordered_map (max load factor 1) after inserting `hashes`
+ * one by one into an empty map, as Ceph's decode of an unordered_map does: indexes into `hashes`.
+ */
+export function unorderedMapOrder(hashes: readonly number[]): number[] {
+  let nBkt = 1;
+  let nextResize = 0;
+  let buckets: number[] = [-1]; // bucket -> node before its first node (-2: before-begin), -1 empty
+  const next: number[] = [];
+  let head = -1; // before-begin's next
+  const BEFORE = -2;
+  const nextBkt = (n: number): number => {
+    if (n < FAST_BKT.length) {
+      const b = FAST_BKT[n]!;
+      nextResize = b;
+      return b;
+    }
+    let lo = 6;
+    let hi = PRIMES.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (PRIMES[mid]! < n) lo = mid + 1;
+      else hi = mid;
+    }
+    nextResize = PRIMES[lo]!;
+    return PRIMES[lo]!;
+  };
+  const rehash = (count: number): void => {
+    const nb: number[] = new Array<number>(count).fill(-1);
+    let p = head;
+    head = -1;
+    let bbegin = 0;
+    while (p !== -1) {
+      const nx = next[p]!;
+      const b = hashes[p]! % count;
+      if (nb[b] === -1) {
+        next[p] = head;
+        head = p;
+        nb[b] = BEFORE;
+        if (next[p] !== -1) nb[bbegin] = p;
+        bbegin = b;
+      } else {
+        const before = nb[b]!;
+        if (before === BEFORE) {
+          next[p] = head;
+          head = p;
+        } else {
+          next[p] = next[before]!;
+          next[before] = p;
+        }
+      }
+      p = nx;
+    }
+    buckets = nb;
+    nBkt = count;
+  };
+  for (let i = 0; i < hashes.length; i++) {
+    // _M_need_rehash(n_bkt, n_elt = i, n_ins = 1)
+    if (i + 1 > nextResize) {
+      const minBkts = Math.max(i + 1, nextResize ? 0 : 11);
+      if (minBkts >= nBkt) rehash(nextBkt(Math.max(minBkts + 1, nBkt * 2)));
+      else nextResize = nBkt;
+    }
+    const b = hashes[i]! % nBkt;
+    const before = buckets[b]!;
+    if (before !== -1) {
+      if (before === BEFORE) {
+        next[i] = head;
+        head = i;
+      } else {
+        next[i] = next[before]!;
+        next[before] = i;
+      }
+    } else {
+      next[i] = head;
+      head = i;
+      if (next[i] !== -1) buckets[hashes[next[i]!]! % nBkt] = i;
+      buckets[b] = BEFORE;
+    }
+  }
+  const order: number[] = [];
+  for (let p = head; p !== -1; p = next[p]!) order.push(p);
+  return order;
+}
+
+/**
+ * OSDMap::blocklist's iteration order. Pacific keeps it in an unordered_map<entity_addr_t, utime_t>,
+ * so its order is the hash table's after decoding the entries in the order they were encoded; the
+ * model's Map keeps that order, so this is the order osdmaptool prints after decoding them.
+ */
 export function sortedBlocklist(m: ReadonlyMap<string, { addr: EntityAddr; until: UTime }>): Array<{ addr: EntityAddr; until: UTime }> {
+  const entries = [...m.values()];
+  return unorderedMapOrder(entries.map((e) => entityAddrHash(e.addr))).map((i) => entries[i]!);
+}
+
+/** Entries of a std::map<entity_addr_t, utime_t> (range_blocklist, an incremental's new_blocklist). */
+export function addrMapEntries(m: ReadonlyMap<string, { addr: EntityAddr; until: UTime }>): Array<{ addr: EntityAddr; until: UTime }> {
   return [...m.values()].sort((x, y) => compareEntityAddr(x.addr, y.addr));
 }
 
@@ -418,7 +553,7 @@ export function osdStateSet(state: number): string[] {
 
 // ---- pg_pool_t ----------------------------------------------------------------------------------
 
-/** pg_pool_t::get_flag_name (Pacific 16.2: bulk is bit 17). */
+/** pg_pool_t::get_flag_name as 16.2.15 has it (bulk is bit 17; eio has no name). */
 export function poolFlagName(bit: number): string {
   switch (bit) {
     case 1 << 0:
@@ -453,8 +588,7 @@ export function poolFlagName(bit: number): string {
       return 'pool_snaps';
     case 1 << 15:
       return 'creating';
-    case 1 << 16:
-      return 'eio';
+    // FLAG_EIO (1 << 16) has no name in 16.2.15's get_flag_name: osdmaptool prints "???"
     case 1 << 17:
       return 'bulk';
     default:
@@ -619,8 +753,9 @@ export function formatPgPool(p: PgPool): string {
     out += ` hit_set ${formatHitSetParams(p.hitSetParams)} ${p.hitSetPeriod >>> 0}s x${p.hitSetCount >>> 0}`;
     out += ` decay_rate ${p.hitSetGradeDecayRate >>> 0} search_last_n ${p.hitSetSearchLastN >>> 0}`;
   }
-  if (p.minReadRecencyForPromote) out += ` min_read_recency_for_promote ${p.minReadRecencyForPromote | 0}`;
-  if (p.minWriteRecencyForPromote) out += ` min_write_recency_for_promote ${p.minWriteRecencyForPromote | 0}`;
+  // both recency fields are u32 in Pacific's pg_pool_t
+  if (p.minReadRecencyForPromote) out += ` min_read_recency_for_promote ${p.minReadRecencyForPromote >>> 0}`;
+  if (p.minWriteRecencyForPromote) out += ` min_write_recency_for_promote ${p.minWriteRecencyForPromote >>> 0}`;
   out += ` stripe_width ${p.stripeWidth >>> 0}`;
   if (p.expectedNumObjects) out += ` expected_num_objects ${BigInt.asUintN(64, p.expectedNumObjects)}`;
   if (p.fastRead) out += ' fast_read 1';
@@ -779,6 +914,11 @@ export function getMinCompatClient(m: OSDMapData): number {
 
 // ---- OSDMap::print ------------------------------------------------------------------------------
 
+/** OSDMap::get_cluster_snapshot: the name only in the epoch it was taken, else empty. */
+export function clusterSnapshot(m: OSDMapData): string {
+  return m.clusterSnapshotEpoch === m.epoch ? m.clusterSnapshot : '';
+}
+
 /** Inputs the views take besides the map. */
 export interface ViewOptions {
   /** The zone utime_t values print in (Ceph uses the process's local time); UTC by default. */
@@ -824,7 +964,8 @@ export function printOSDMap(m: OSDMapData, opts: ViewOptions = {}): string {
     out += `recovering_stretch_mode ${m.recoveringStretchMode >>> 0}\n`;
     out += `stretch_mode_bucket ${m.stretchModeBucket | 0}\n`;
   }
-  if (m.clusterSnapshot.length) out += `cluster_snapshot ${m.clusterSnapshot}\n`;
+  const snap = clusterSnapshot(m);
+  if (snap.length) out += `cluster_snapshot ${snap}\n`;
   out += '\n';
   out += printPools(m, tz);
   out += `max_osd ${m.maxOsd}\n`;
@@ -839,7 +980,7 @@ export function printOSDMap(m: OSDMapData, opts: ViewOptions = {}): string {
   for (const e of sortedBlocklist(m.blocklist)) {
     out += `blocklist ${formatEntityAddr(e.addr)} expires ${formatUtime(e.until, tz)}\n`;
   }
-  for (const e of sortedBlocklist(m.rangeBlocklist)) {
+  for (const e of addrMapEntries(m.rangeBlocklist)) {
     out += `range blocklist ${formatEntityAddr(e.addr)} expires ${formatUtime(e.until, tz)}\n`;
   }
   return out;

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Regenerates test/fixtures/osdmap/views/ with Ceph's own osdmaptool (16.2.x): for every map NAME,
+#   NAME.bin             the binary map (osdmaptool --createsimple, or make-maps.mjs through tsceph's codec)
+#   NAME.print.txt       `osdmaptool NAME.bin --print`
+#   NAME.dump.json       `osdmaptool NAME.bin --dump json-pretty`
+#   NAME.dump-json.txt   `--dump json`          NAME.dump.xml  `--dump xml-pretty`
+#   NAME.tree.txt        `osdmaptool NAME.bin --tree`
+#   NAME.tree.json       `--tree=json-pretty`   NAME.tree.xml  `--tree=xml`
+#   NAME.print-tz.txt    for the rich map only: --print with TZ=America/New_York
+# and unordered-order.txt: libstdc++'s std::unordered_map iteration orders (unordered-order.cc, built
+# with g++), which OSDMap::blocklist's order follows.
+# osdmaptool runs with TZ=UTC (utime_t prints local time). Usage: bash scripts/osdmap-views/gen.sh
+set -euo pipefail
+OSDMAPTOOL=${OSDMAPTOOL:-/usr/bin/osdmaptool}
+root=$(cd "$(dirname "$0")/../.." && pwd)
+dir="$root/test/fixtures/osdmap/views"
+mkdir -p "$dir"
+rm -f "$dir"/*.bin "$dir"/*.txt "$dir"/*.json "$dir"/*.xml
+export TZ=UTC
+
+# 1. maps osdmaptool makes itself (a fixed clock: created/modified are "now")
+mk() { # NAME ARGS...
+  local name=$1; shift
+  faketime -f '@2026-01-01 00:00:00 x0' "$OSDMAPTOOL" --createsimple "$@" "$dir/$name.bin" --clobber > /dev/null 2>&1
+}
+mk simple-1 1
+mk simple-1-pool 1 --with-default-pool
+mk simple-4-pool 4 --with-default-pool
+mk simple-13-pool 13 --with-default-pool --pg-bits 4 --pgp-bits 2
+
+# 2. maps osdmaptool cannot make, encoded by tsceph
+(cd "$root" && npm run -s build) || echo "warning: the build reported errors; using the files tsc emitted" >&2
+node "$root/scripts/osdmap-views/make-maps.mjs" "$dir"
+
+# 3. what osdmaptool prints for each
+for bin in "$dir"/*.bin; do
+  n=${bin%.bin}
+  "$OSDMAPTOOL" "$bin" --print > "$n.print.txt" 2>/dev/null
+  "$OSDMAPTOOL" "$bin" --dump json-pretty > "$n.dump.json" 2>/dev/null
+  "$OSDMAPTOOL" "$bin" --dump json > "$n.dump-json.txt" 2>/dev/null
+  "$OSDMAPTOOL" "$bin" --dump xml-pretty > "$n.dump.xml" 2>/dev/null
+  "$OSDMAPTOOL" "$bin" --tree > "$n.tree.txt" 2>/dev/null
+  "$OSDMAPTOOL" "$bin" --tree=json-pretty > "$n.tree.json" 2>/dev/null
+  "$OSDMAPTOOL" "$bin" --tree=xml > "$n.tree.xml" 2>/dev/null
+done
+TZ=America/New_York "$OSDMAPTOOL" "$dir/rich.bin" --print > "$dir/rich.print-tz.txt" 2>/dev/null
+tmp=$(mktemp -d)
+g++ -O1 -o "$tmp/uo" "$root/scripts/osdmap-views/unordered-order.cc"
+"$tmp/uo" > "$dir/unordered-order.txt"
+rm -rf "$tmp"
+echo "wrote $(ls "$dir"/*.bin | wc -l) maps to $dir"
