@@ -7,6 +7,9 @@
 #   NAME.tree.txt        `osdmaptool NAME.bin --tree`
 #   NAME.tree.json       `--tree=json-pretty`   NAME.tree.xml  `--tree=xml`
 #   NAME.print-tz.txt    for the rich map only: --print with TZ=America/New_York
+#   NAME.inc.bin         an encoded OSDMap::Incremental (make-maps.mjs), with NAME.inc.json and
+#                        NAME.inc-json.txt: Ceph's Incremental::dump of it (json-pretty, json), printed by
+#                        libceph-common itself through inc-dump.cc (no Ceph tool prints incrementals)
 # and unordered-order.txt: libstdc++'s std::unordered_map iteration orders (unordered-order.cc, built
 # with g++), which OSDMap::blocklist's order follows.
 # osdmaptool runs with TZ=UTC (utime_t prints local time). Usage: bash scripts/osdmap-views/gen.sh
@@ -34,6 +37,7 @@ node "$root/scripts/osdmap-views/make-maps.mjs" "$dir"
 
 # 3. what osdmaptool prints for each
 for bin in "$dir"/*.bin; do
+  case $bin in *.inc.bin) continue ;; esac
   n=${bin%.bin}
   "$OSDMAPTOOL" "$bin" --print > "$n.print.txt" 2>/dev/null
   "$OSDMAPTOOL" "$bin" --dump json-pretty > "$n.dump.json" 2>/dev/null
@@ -47,5 +51,12 @@ TZ=America/New_York "$OSDMAPTOOL" "$dir/rich.bin" --print > "$dir/rich.print-tz.
 tmp=$(mktemp -d)
 g++ -O1 -o "$tmp/uo" "$root/scripts/osdmap-views/unordered-order.cc"
 "$tmp/uo" > "$dir/unordered-order.txt"
+lib=/usr/lib/x86_64-linux-gnu/ceph
+g++ -O1 -o "$tmp/inc-dump" "$root/scripts/osdmap-views/inc-dump.cc" "$lib/libceph-common.so.2" -Wl,-rpath,"$lib"
+for inc in "$dir"/*.inc.bin; do
+  n=${inc%.bin}
+  "$tmp/inc-dump" "$inc" json-pretty > "$n.json"
+  "$tmp/inc-dump" "$inc" json > "$n-json.txt"
+done
 rm -rf "$tmp"
-echo "wrote $(ls "$dir"/*.bin | wc -l) maps to $dir"
+echo "wrote $(ls "$dir"/*.bin | grep -vc "\.inc\.bin$") maps and $(ls "$dir"/*.inc.bin | wc -l) incrementals to $dir"

@@ -1,4 +1,4 @@
-// Builds the OSDMaps whose views test/osdmap/{print,dump,tree}.test.ts compare with Ceph's osdmaptool:
+// Builds the OSDMaps (and OSDMap::Incrementals, NAME.inc.bin) whose views test/osdmap/{print,dump,tree}.test.ts compare with Ceph's osdmaptool:
 // maps osdmaptool --createsimple cannot make (OSDs that exist, addresses of every kind, erasure, cache
 // and snapshot pools, every pool option, temps, upmaps, blocklists, flags, device classes, weight
 // sets, stretch mode, ...). Each is encoded with tsceph's codec; gen.sh then records what Ceph's
@@ -8,8 +8,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compileCrushMap } from '../../dist/crush/compiler.js';
 import { buildSimple } from '../../dist/common/osdmap/build.js';
-import { encodeOSDMap } from '../../dist/common/osdmap/encoding.js';
-import { OSDMap, newPgPool, calcPgMasks } from '../../dist/common/osdmap/osdmap.js';
+import { encodeIncremental, encodeOSDMap } from '../../dist/common/osdmap/encoding.js';
+import { encodeCrushMap } from '../../dist/crush/encoding.js';
+import { OSDMap, newIncremental, newPgPool, newOsdXinfo, calcPgMasks } from '../../dist/common/osdmap/osdmap.js';
 
 const out = process.argv[2];
 if (!out) throw new Error('usage: make-maps.mjs OUTDIR');
@@ -509,4 +510,89 @@ choose_args 3 {
     m.blocklist.set(addrKey(a), { addr: a, until: { sec: T0.sec + i * 60, nsec: i * 1000 } });
   }
   save('blocklist-many', m);
+}
+
+// ---- 4. incrementals (their dump is checked against libceph-common's own, via inc-dump.cc) --------
+function saveInc(name, inc) {
+  writeFileSync(join(out, name + '.inc.bin'), encodeIncremental(inc));
+}
+{
+  const inc = newIncremental(43);
+  inc.fsid = 'b3a1f0e2-4c5d-4e6f-8a9b-0c1d2e3f4a5b';
+  saveInc('empty', inc);
+}
+{
+  const inc = newIncremental(43);
+  inc.fsid = 'b3a1f0e2-4c5d-4e6f-8a9b-0c1d2e3f4a5b';
+  inc.modified = { sec: T0.sec + 5, nsec: 1234567 };
+  inc.newLastUpChange = { sec: T0.sec + 4, nsec: 0 };
+  inc.newLastInChange = { sec: 3, nsec: 3000 };
+  inc.newPoolMax = 12;
+  inc.newFlags = (1 << 15) | (1 << 5) | 1;
+  inc.newFullRatio = 0.97;
+  inc.newNearfullRatio = 0.8;
+  inc.newBackfillfullRatio = 0.925;
+  inc.newRequireMinCompatClient = 12;
+  inc.newRequireOsdRelease = 16;
+  inc.newMaxOsd = 9;
+  inc.newPools.set(3, pool({ flags: 1 | (1 << 13), snapSeq: 4n, removedSnaps: [{ start: 1n, len: 3n }], applicationMetadata: new Map([['rbd', new Map([['k', 'v']])]]) }));
+  inc.newPools.set(2, pool({ type: 3, erasureCodeProfile: 'default', stripeWidth: 4096 }));
+  inc.newPoolNames.set(3, 'three');
+  inc.newPoolNames.set(2, 'two');
+  inc.oldPools.push(5, 4);
+  inc.newUpClient.set(1, [v4(2, '10.0.0.2', 6800, 99), v4(1, '10.0.0.2', 6801, 99)]);
+  inc.newUpClient.set(0, [v4(2, '10.0.0.1', 6800, 98)]);
+  inc.newUpCluster.set(1, [v6(2, [0xfd00, 0, 0, 0, 0, 0, 0, 2], 6802, 99), v6(1, [0xfd00, 0, 0, 0, 0, 0, 0, 2], 6803, 99)]);
+  inc.newHbBackUp.set(1, [v4(2, '192.168.1.2', 6804, 99)]);
+  inc.newHbFrontUp.set(0, [v4(2, '10.0.0.1', 6805, 98)]);
+  inc.newState.set(2, 2);
+  inc.newState.set(0, 3 | 8);
+  inc.newState.set(3, 1 << 7);
+  inc.newWeight.set(1, 0x10000);
+  inc.newWeight.set(2, 0);
+  inc.newPgTemp.set(1, 4, [2, 0]);
+  inc.newPgTemp.set(1, 1, []);
+  inc.newPrimaryTemp.set(1, 4, 2);
+  inc.newPrimaryTemp.set(2, 0, -1);
+  inc.newPrimaryAffinity.set(1, 0x8000);
+  inc.newUpThru.set(1, 42);
+  inc.newLastCleanInterval.set(0, [10, 20]);
+  inc.newLost.set(4, 40);
+  inc.newUuid.set(1, '01234567-89ab-cdef-0123-456789abcdef');
+  inc.newXinfo.set(1, { ...newOsdXinfo(), laggyProbability: 0x40000000, laggyInterval: 9, features: 0x3f01cfbffffdffffn, oldWeight: 0x10000 });
+  for (const [a, until] of [
+    [v4(3, '10.0.0.9', 0, 3271), { sec: T0.sec + 3600, nsec: 0 }],
+    [v4(3, '10.0.0.7', 0, 1), { sec: T0.sec + 60, nsec: 0 }],
+  ]) inc.newBlocklist.set(addrKey(a), { addr: a, until });
+  inc.oldBlocklist.push(v4(3, '10.0.0.3', 0, 5), v4(1, '10.0.0.2', 0, 4));
+  const r = v4(4, '10.9.0.0', 0, 16);
+  inc.newRangeBlocklist.set(addrKey(r), { addr: r, until: { sec: T0.sec, nsec: 0 } });
+  inc.oldRangeBlocklist.push(v4(4, '10.8.0.0', 0, 16));
+  inc.newPgUpmap.set(1, 3, [0, 1]);
+  inc.oldPgUpmap.push({ pool: 1, seed: 5 }, { pool: 1, seed: 2 });
+  inc.newPgUpmapItems.set(1, 6, [[0, 2], [1, 3]]);
+  inc.oldPgUpmapItems.push({ pool: 2, seed: 0 });
+  inc.newRemovedSnaps.set(3, [{ start: 5n, len: 2n }]);
+  inc.newPurgedSnaps.set(3, [{ start: 1n, len: 1n }]);
+  inc.newErasureCodeProfiles.set('ec42', new Map([['k', '4'], ['m', '2']]));
+  inc.oldErasureCodeProfiles.push('old1', 'old0');
+  inc.newCrushNodeFlags.set(-3, (1 << 8) | (1 << 9));
+  inc.newDeviceClassFlags.set(1, 1 << 11);
+  inc.clusterSnapshot = 'snappy';
+  inc.changeStretchMode = true;
+  inc.stretchModeEnabled = true;
+  inc.newStretchBucketCount = 2;
+  inc.newDegradedStretchMode = 1;
+  inc.newRecoveringStretchMode = 1;
+  inc.newStretchModeBucket = 3;
+  saveInc('changes', inc);
+
+  // with a whole map and a CRUSH map inside
+  const full = newIncremental(2);
+  full.fsid = '12345678-9abc-def0-1234-56789abcdef0';
+  const m = simple({ numOsd: 2 });
+  allUp(m);
+  full.fullmap = encodeOSDMap(m);
+  full.crush = encodeCrushMap(compileCrushMap(CLASSES_CRUSH));
+  saveInc('fullmap', full);
 }

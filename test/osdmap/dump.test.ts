@@ -1,20 +1,21 @@
 // Proves common/osdmap/dump.ts writes exactly what Ceph 16.2.15's `osdmaptool MAP --dump FORMAT` writes
-// (json-pretty, json, xml-pretty) for every map in test/fixtures/osdmap/views, recorded by
-// scripts/osdmap-views/gen.sh; and that Incremental::dump keeps Ceph's shape, including its unclosed
-// new_purged_snaps section (no Ceph tool here prints incrementals, so that part is checked by shape).
+// (json-pretty, json, xml-pretty) for every map in test/fixtures/osdmap/views, and exactly what
+// libceph-common's own OSDMap::Incremental::dump writes for the incrementals there (called through
+// scripts/osdmap-views/inc-dump.cc, as no Ceph tool prints incrementals), all recorded by
+// scripts/osdmap-views/gen.sh.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { JSONFormatter } from '../../common/formatter.js';
-import { decodeOSDMap, encodeOSDMap } from '../../common/osdmap/encoding.js';
+import { decodeIncremental, decodeOSDMap, encodeOSDMap } from '../../common/osdmap/encoding.js';
 import { newIncremental, newPgPool } from '../../common/osdmap/osdmap.js';
 import { dumpIncremental, dumpOSDMap, osdmaptoolDump } from '../../common/osdmap/dump.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const viewsDir = join(here, '..', '..', '..', 'test', 'fixtures', 'osdmap', 'views');
 const maps = readdirSync(viewsDir)
-  .filter((f) => f.endsWith('.bin'))
+  .filter((f) => f.endsWith('.bin') && !f.endsWith('.inc.bin'))
   .map((f) => f.slice(0, -4))
   .sort();
 const load = (name: string) => decodeOSDMap(readFileSync(join(viewsDir, name + '.bin')));
@@ -36,7 +37,28 @@ describe('osdmap/dump: osdmaptool --dump', () => {
   });
 });
 
-describe('osdmap/dump: Incremental::dump', () => {
+const incs = readdirSync(viewsDir)
+  .filter((f) => f.endsWith('.inc.bin'))
+  .map((f) => f.slice(0, -8))
+  .sort();
+
+describe('osdmap/dump: Incremental::dump, as libceph-common dumps it', () => {
+  it('has fixtures', () => assert.ok(incs.length >= 3, `${incs.length} incrementals`));
+  for (const name of incs) {
+    it(name, () => {
+      const inc = decodeIncremental(readFileSync(join(viewsDir, name + '.inc.bin')));
+      for (const [pretty, file] of [[true, name + '.inc.json'], [false, name + '.inc-json.txt']] as const) {
+        const f = new JSONFormatter(pretty);
+        f.openObjectSection('incremental');
+        dumpIncremental(inc, f, { decodeFullMap: (b) => decodeOSDMap(b) });
+        f.closeSection();
+        assert.equal(f.flush() + '\n', want(file), file);
+      }
+    });
+  }
+});
+
+describe('osdmap/dump: Incremental::dump shape', () => {
   function incJson(fill: (inc: ReturnType<typeof newIncremental>) => void): unknown {
     const inc = newIncremental(7);
     fill(inc);

@@ -28,7 +28,7 @@ import { osdmaptoolDump } from '../../common/osdmap/dump.js';
 const here = dirname(fileURLToPath(import.meta.url));
 export const viewsDir = join(here, '..', '..', '..', 'test', 'fixtures', 'osdmap', 'views');
 const maps = readdirSync(viewsDir)
-  .filter((f) => f.endsWith('.bin'))
+  .filter((f) => f.endsWith('.bin') && !f.endsWith('.inc.bin'))
   .map((f) => f.slice(0, -4))
   .sort();
 const load = (name: string) => decodeOSDMap(readFileSync(join(viewsDir, name + '.bin')));

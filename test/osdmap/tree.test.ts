@@ -13,7 +13,7 @@ import { DUMP_DESTROYED, DUMP_DOWN, DUMP_UP, osdmaptoolTree, printOsdTree, walkO
 const here = dirname(fileURLToPath(import.meta.url));
 const viewsDir = join(here, '..', '..', '..', 'test', 'fixtures', 'osdmap', 'views');
 const maps = readdirSync(viewsDir)
-  .filter((f) => f.endsWith('.bin'))
+  .filter((f) => f.endsWith('.bin') && !f.endsWith('.inc.bin'))
   .map((f) => f.slice(0, -4))
   .sort();
 const load = (name: string) => decodeOSDMap(readFileSync(join(viewsDir, name + '.bin')));
