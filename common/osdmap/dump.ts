@@ -107,9 +107,9 @@ export function dumpOsdInfo(i: OsdInfo, f: Formatter): void {
   f.dumpInt('lost_at', i.lostAt >>> 0);
 }
 
-/** osd_xinfo_t::laggy_probability as decoded: the u32 over 0xffffffff, in float arithmetic. */
+/** osd_xinfo_t::laggy_probability: a float in memory (the codec converts from and to the u32). */
 export function laggyProbabilityf(x: OsdXinfo): number {
-  return Math.fround(Math.fround(x.laggyProbability >>> 0) / Math.fround(0xffffffff));
+  return Math.fround(x.laggyProbability);
 }
 
 /** osd_xinfo_t::dump. */

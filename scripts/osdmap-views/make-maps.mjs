@@ -217,7 +217,7 @@ rule ec_rule {
     hbf: [v4(2, '10.0.0.1', 6804, 1001), v4(1, '10.0.0.1', 6805, 1001)],
     uuid: u(0),
     info: { lastCleanBegin: 3, lastCleanEnd: 17, upFrom: 20, upThru: 40, downAt: 19 },
-    xinfo: { downStamp: { sec: T0.sec + 60, nsec: 999999999 }, laggyProbability: 0x80000000, laggyInterval: 17, features: 0x3f01cfbffffdffffn, oldWeight: 0x8000, lastPurgedSnapsScrub: { sec: T0.sec + 120, nsec: 0 }, deadEpoch: 3 },
+    xinfo: { downStamp: { sec: T0.sec + 60, nsec: 999999999 }, laggyProbability: 0.5, laggyInterval: 17, features: 0x3f01cfbffffdffffn, oldWeight: 0x8000, lastPurgedSnapsScrub: { sec: T0.sec + 120, nsec: 0 }, deadEpoch: 3 },
   });
   setOsd(m, 1, {
     weight: 0x8000,
@@ -227,7 +227,7 @@ rule ec_rule {
     hbf: [v6(1, [0, 0, 0, 0, 0, 0xffff, 0x0a00, 0x0001], 6804, 7)],
     uuid: u(1),
     info: { lastCleanBegin: 5, lastCleanEnd: 6, upFrom: 7, upThru: 8, downAt: 6, lostAt: 30 },
-    xinfo: { laggyProbability: 0xffffffff, laggyInterval: 4, features: 0xffffffffffffffffn, oldWeight: 0 },
+    xinfo: { laggyProbability: 0.7, laggyInterval: 4, features: 0xffffffffffffffffn, oldWeight: 0 },
   });
   setOsd(m, 2, { state: 1 | 8, weight: 0, uuid: u(2), info: { downAt: 12 } }); // exists, new, out, down
   setOsd(m, 3, {
@@ -559,7 +559,7 @@ function saveInc(name, inc) {
   inc.newLastCleanInterval.set(0, [10, 20]);
   inc.newLost.set(4, 40);
   inc.newUuid.set(1, '01234567-89ab-cdef-0123-456789abcdef');
-  inc.newXinfo.set(1, { ...newOsdXinfo(), laggyProbability: 0x40000000, laggyInterval: 9, features: 0x3f01cfbffffdffffn, oldWeight: 0x10000 });
+  inc.newXinfo.set(1, { ...newOsdXinfo(), laggyProbability: 0.25, laggyInterval: 9, features: 0x3f01cfbffffdffffn, oldWeight: 0x10000 });
   for (const [a, until] of [
     [v4(3, '10.0.0.9', 0, 3271), { sec: T0.sec + 3600, nsec: 0 }],
     [v4(3, '10.0.0.7', 0, 1), { sec: T0.sec + 60, nsec: 0 }],
