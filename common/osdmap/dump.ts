@@ -41,6 +41,7 @@ import {
   type TimeZone,
   type ViewOptions,
 } from './print.js';
+import { decodeOSDMap } from './encoding.js';
 import { UUID_ZERO } from './osdmap.js';
 import {
   CEPH_OSD_EXISTS,
@@ -60,10 +61,7 @@ import {
 
 /** What the dumps take besides the map. */
 export interface DumpOptions extends ViewOptions {
-  /**
-   * Decodes an incremental's embedded full map (Incremental::dump prints it as "full_map"). Without
-   * it, a full map in an incremental is an error: the codec lives in encoding.ts.
-   */
+  /** Decodes an incremental's embedded full map ("full_map"); decodeOSDMap by default. */
   decodeFullMap?: (buf: Buffer) => OSDMapData;
 }
 
@@ -468,9 +466,9 @@ export function dumpIncremental(inc: OSDMapIncremental, f: Formatter, opts: Dump
   f.dumpInt('new_require_osd_release', inc.newRequireOsdRelease & 0xff);
 
   if (inc.fullmap && inc.fullmap.length) {
-    if (!opts.decodeFullMap) throw new Error('tsceph assertion failed: dumpIncremental needs decodeFullMap for an embedded full map');
+    const decode = opts.decodeFullMap ?? decodeOSDMap;
     f.openObjectSection('full_map');
-    dumpOSDMap(opts.decodeFullMap(inc.fullmap), f, { tz });
+    dumpOSDMap(decode(inc.fullmap), f, { tz });
     f.closeSection();
   }
   if (inc.crush && inc.crush.length) {
