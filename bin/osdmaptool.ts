@@ -448,6 +448,7 @@ function globalInit(args: string[], io: OsdmaptoolIo, out: Output, path: (p: str
   const merged = mergeCephArgs(args, io.cephArgs);
   args.length = 0;
   args.push(...merged);
+  const origArgs = merged.slice();
   const conf = new Config();
   let confFiles: string | null = null;
   // ceph_argparse_early_args
@@ -473,7 +474,7 @@ function globalInit(args: string[], io: OsdmaptoolIo, out: Output, path: (p: str
         throw new ExitNow(1);
       }
     } else if (early.flag('--show_args')) {
-      out.write(`args: ${args.join(' ')}\n`);
+      out.write(`args: ${origArgs.join(' ')}\n`);
     } else {
       early.skip();
     }
@@ -997,11 +998,20 @@ function run(args: string[], io: OsdmaptoolIo, out: Output): number {
     out.write(`marking OSD@${markedUp} as up\n`);
     osdmap.setState(markedUp, osdmap.getState(markedUp) | CEPH_OSD_UP);
   }
+  // Set when Pacific writes before its per-OSD vectors (see --mark-in): glibc notices when the map
+  // is freed as main() returns, after everything else was printed.
+  let heapCorrupted = false;
   if (markedIn >= 0 && markedIn < osdmap.maxOsd) {
-    // Pacific prints and sets the --mark-up id here (a slip in osdmaptool.cc); with no --mark-up that
-    // id is -1, an out-of-bounds write that has no visible effect.
+    // Pacific prints and sets the --mark-up id here (a slip in osdmaptool.cc). Past max_osd that trips
+    // set_weight's assertion; below 0 (no --mark-up) it writes over malloc's chunk headers.
     out.write(`marking OSD@${markedUp} as up\n`);
-    if (markedUp >= 0 && markedUp < osdmap.maxOsd) osdmap.setWeight(markedUp, CEPH_OSD_IN);
+    if (markedUp >= osdmap.maxOsd) {
+      out.err(`./src/osd/OSDMap.h: In function 'void OSDMap::set_weight(int, unsigned int)' thread 7f0000000000 time ` +
+        `${osdmapLib.formatUtime(io.now())}\n./src/osd/OSDMap.h: 801: FAILED ceph_assert(o < max_osd)\n`);
+      throw new OsdmaptoolFault('SIGABRT', 'set_weight past max_osd');
+    }
+    if (markedUp >= 0) osdmap.setWeight(markedUp, CEPH_OSD_IN);
+    else heapCorrupted = true;
   }
 
   if (adjustCrushWeight !== '') {
@@ -1091,8 +1101,10 @@ function run(args: string[], io: OsdmaptoolIo, out: Output): number {
     try {
       cw = CrushWrapper.from(decodeCrushMap(r.data));
     } catch (e) {
-      if (e instanceof CephError) throw new Terminate('ceph::buffer::v15_2_0::malformed_input', e.message);
-      throw e;
+      if (!(e instanceof CephError)) throw e;
+      // CrushWrapper::decode throws malformed_input for a bad magic, end_of_buffer when the data runs out
+      if (/magic/.test(e.message)) throw new Terminate('ceph::buffer::v15_2_0::malformed_input', 'bad magic number: Malformed input');
+      throw new Terminate('ceph::buffer::v15_2_0::end_of_buffer', 'End of buffer');
     }
     if (cw.getMaxDevices() > osdmap.maxOsd) {
       out.err(`${me}: crushmap max_devices ${cw.getMaxDevices()} > osdmap max_osd ${osdmap.maxOsd}\n`);
@@ -1181,10 +1193,16 @@ function run(args: string[], io: OsdmaptoolIo, out: Output): number {
     const r = writeWholeFile(fn, path(fn), bytes, out);
     if (r) {
       out.err(`osdmaptool: error writing to '${fn}': ${cppStrerror(r)}\n`);
-      return 1;
+      return heapCorrupted ? heapAbort(out) : 1;
     }
   }
-  return 0;
+  return heapCorrupted ? heapAbort(out) : 0;
+}
+
+/** How Pacific ends when main() returns after --mark-in wrote before osd_weight (see above). */
+function heapAbort(out: Output): number {
+  out.err('free(): invalid next size (fast)\n*** Caught signal (Aborted) **\n');
+  return 128 + 6;
 }
 
 function exists(p: Buffer): boolean {
