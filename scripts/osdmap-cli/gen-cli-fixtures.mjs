@@ -177,6 +177,9 @@ const cases = [
   ['upmap-cleanup-bad-file', ['r1.bin', '--upmap-cleanup', 'nodir/cmds.txt']],
   ['upmap-no-pool', ['r1.bin', '--upmap', '-', '--upmap-pool', 'nosuch']],
   ['upmap-nopool-map', ['nopool.bin', '--upmap', 'cmds.txt']],
+  // --test-random seeds rand() with getpid(): these run as pid 1 in a new pid namespace
+  ['test-random', ['r1.bin', '--test-map-pgs-dump', '--test-random'], undefined, { pid1: true }],
+  ['test-random-summary', ['mid.bin', '--test-map-pgs', '--test-random', '--pg_num', '5000'], undefined, { pid1: true }],
 ];
 
 // ---- record -------------------------------------------------------------------------------------
@@ -213,7 +216,7 @@ mkdirSync(casesDir, { recursive: true });
 const scratch = mkdtempSync(join(tmpdir(), 'osdmaptool-cli-'));
 const manifest = { osdmaptool: version.trim(), now: { sec: NOW_SEC, nsec: 0 }, cases: [] };
 try {
-  for (const [name, argv, cephArgs] of cases) {
+  for (const [name, argv, cephArgs, opts = {}] of cases) {
     const work = join(scratch, name);
     cpSync(inputs, work, { recursive: true });
     const before = new Map(walk(work).map((f) => [f, readFileSync(join(work, f))]));
@@ -221,10 +224,12 @@ try {
     const env = { PATH: process.env.PATH, TZ: 'UTC', LC_ALL: 'C', LD_PRELOAD: LIBFAKETIME, FAKETIME: `@${NOW} x0` };
     if (cephArgs !== undefined) env.CEPH_ARGS = cephArgs;
     process.stderr.write(`${name} `);
-    const r = run('osdmaptool', argv, { cwd: work, env, timeout: 60000, stdio: ['ignore', 'pipe', 'pipe'] });
+    const [cmd, args] = opts.pid1 ? ['unshare', ['-fp', '--mount-proc', 'osdmaptool', ...argv]] : ['osdmaptool', argv];
+    const r = run(cmd, args, { cwd: work, env, timeout: 60000, stdio: ['ignore', 'pipe', 'pipe'] });
     const exit = r.status ?? 128 + ({ SIGABRT: 6, SIGSEGV: 11, SIGFPE: 8 }[r.signal] ?? 0);
     const c = { name, argv, exit, stdout: `${name}.stdout`, stderr: `${name}.stderr`, outputs: {} };
     if (cephArgs !== undefined) c.cephArgs = cephArgs;
+    if (opts.pid1) c.pid = 1;
     writeFileSync(join(casesDir, c.stdout), r.stdout);
     writeFileSync(join(casesDir, c.stderr), stableCrashReport(r.stderr));
     for (const f of walk(work)) {

@@ -15,6 +15,8 @@ interface CliCase {
   name: string;
   argv: string[];
   cephArgs?: string;
+  /** getpid() of the recorded run (--test-random seeds rand() with it). */
+  pid?: number;
   exit: number;
   stdout: string;
   stderr: string;
@@ -82,7 +84,7 @@ describe('osdmaptool command line against Ceph 16.2.15 (test/fixtures/osdmap/cli
           argv0: 'osdmaptool',
           cephArgs: c.cephArgs,
           now: () => manifest.now,
-          pid: 1,
+          pid: c.pid ?? 1,
           tz: 'UTC',
         });
         const problems: string[] = [];
