@@ -26,6 +26,7 @@ import {
   buildSimpleFromConf,
   calcUpOsdFeatures,
   decodeOSDMap,
+  deviceWeights,
   dumpHealthChecks,
   encodeOSDMap,
   ianaTimeZone,
@@ -983,10 +984,12 @@ function run(args: string[], io: OsdmaptoolIo, out: Output): number {
 
   if (markUpIn) {
     out.write('marking all OSDs up and in\n');
+    // get_item_weight of every device in one pass (adjusting one device leaves the others' weights)
+    const crushWeight = deviceWeights(osdmap, osdmap.maxOsd);
     for (let i = 0; i < osdmap.maxOsd; i++) {
       osdmap.setState(i, osdmap.getState(i) | CEPH_OSD_UP);
       osdmap.setWeight(i, CEPH_OSD_IN);
-      if (osdmap.crush.getItemWeight(i) === 0) osdmap.crush.adjustItemWeightf(i, 1.0);
+      if (crushWeight[i] === 0) osdmap.crush.adjustItemWeightf(i, 1.0);
     }
   }
   if (markedOut >= 0 && markedOut < osdmap.maxOsd) {

@@ -62,9 +62,17 @@ export function doubleText(d: number): string {
   return formatDoubleG(d, 6);
 }
 
+const floatTextCache = new Map<number, string>();
+
 /** `ostream << float`: the float's value (already rounded to single precision) as a double. */
 export function floatText(f: number): string {
-  return doubleText(Math.fround(f));
+  const v = Math.fround(f);
+  let s = floatTextCache.get(v);
+  if (s === undefined) {
+    s = doubleText(v);
+    if (floatTextCache.size < 4096) floatTextCache.set(v, s);
+  }
+  return s;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -292,7 +300,7 @@ export class MapPgsTester {
  * CrushWrapper::get_item_weight for devices 0..n-1 in one pass: the weight in the first bucket (by
  * bucket index) holding the device, -ENOENT (-2) for a device no bucket holds.
  */
-function deviceWeights(map: OSDMap, n: number): Int32Array {
+export function deviceWeights(map: OSDMap, n: number): Int32Array {
   const w = new Int32Array(n).fill(-2);
   const seen = new Uint8Array(n);
   const buckets = map.crush.crush.buckets;
