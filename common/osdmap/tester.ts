@@ -6,7 +6,7 @@
 // reuses one PlacementWork and one UpActing and counts into typed arrays: it allocates nothing per PG
 // except the dump lines' text.
 
-import { type OSDMapData, type PgId } from './types.js';
+import { CRUSH_ITEM_NONE, type OSDMapData, type PgId } from './types.js';
 import { OSDMap } from './osdmap.js';
 import {
   OsdVector,
@@ -158,8 +158,8 @@ export class MapPgsTester {
 
   /**
    * Run the test on `map` (which it may change: --pg_num sticks) and write osdmaptool's report to
-   * `out`. Throws OsdmaptoolFault where osdmaptool crashes (a hole in an erasure-coded acting set is
-   * counted at index CRUSH_ITEM_NONE, far past its counters).
+   * `out`. Holes (CRUSH_ITEM_NONE) in erasure-coded sets are not counted. Throws OsdmaptoolFault where
+   * osdmaptool's counters would be written out of bounds (a random placement on an empty map).
    */
   run(map: OSDMap, o: MapPgsOptions, out: TextSink): void {
     const n = map.maxOsd;
@@ -231,14 +231,14 @@ export class MapPgsTester {
         const a = osds.osds;
         for (let i = 0; i < size; i++) {
           const osd = a[i]!;
-          // Pacific counts without checking for holes: count[CRUSH_ITEM_NONE] is far past the vector.
+          if (osd === CRUSH_ITEM_NONE) continue; // an erasure-coded hole
           if (osd < 0 || osd >= n) {
             out.write(text);
             throw new OsdmaptoolFault('SIGSEGV', `count[${osd}] past max_osd ${n}`);
           }
           count[osd]!++;
         }
-        if (size > 0) firstCount[a[0]!]!++;
+        if (size > 0 && a[0] !== CRUSH_ITEM_NONE) firstCount[a[0]!]!++;
         if (primary >= 0) {
           if (primary >= n) {
             out.write(text);

@@ -47,6 +47,19 @@ must('faketime', ft(['mid.bin', '--import-crush', 'mid.crush']), inputs);
 for (const [name, seed, down] of [['r1', 1, 0.25], ['r2', 2, 0.25], ['r3', 3, 0.25], ['d1', 12, 0.8], ['d2', 17, 1.0]]) {
   must('node', [join(here, 'random-states.mjs'), 'mid.bin', `${name}.bin`, String(seed), String(down)], inputs);
 }
+// an erasure-coded pool (rule 1: chooseleaf indep over hosts), all up, then with nine OSDs down (holes)
+const midText = run('crushtool', ['-d', join(inputs, 'mid.crush')]).stdout.toString();
+writeFileSync(
+  join(inputs, 'midec.txt'),
+  `${midText}rule ecrule {\n\tid 1\n\ttype erasure\n\tmin_size 3\n\tmax_size 6\n\tstep set_chooseleaf_tries 5\n` +
+    '\tstep set_choose_tries 100\n\tstep take root\n\tstep chooseleaf indep 0 type host\n\tstep emit\n}\n',
+);
+must('crushtool', ['-c', 'midec.txt', '-o', 'midec.crush'], inputs);
+cpSync(join(inputs, 'mid.bin'), join(inputs, 'midec.bin'));
+must('faketime', ft(['midec.bin', '--import-crush', 'midec.crush']), inputs);
+must('node', [join(here, 'add-ec-pool.mjs'), 'midec.bin', 'ec-up.bin'], inputs);
+must('node', [join(here, 'add-ec-pool.mjs'), 'midec.bin', 'ec-down.bin', '0,1,2,3,4,5,6,7,8'], inputs);
+rmSync(join(inputs, 'midec.bin'));
 writeFileSync(join(inputs, 'junk.bin'), 'hello\n');
 writeFileSync(join(inputs, 'trunc.bin'), readFileSync(join(inputs, 'six.bin')).subarray(0, 100));
 writeFileSync(join(inputs, 'osds.conf'), '[global]\nosd pool default size = 2\n[osd.3]\nhost = h1\n[osd.1]\nrack = r9\nroot = foo\n[osd.x]\n[osd.7a]\n[osd]\nrow = rowa\n');
@@ -162,6 +175,13 @@ const cases = [
   ['test-map-pgs-dump-both', ['r3.bin', '--test-map-pgs-dump', '--test-map-pgs-dump-all']],
   ['test-map-pgs-down', ['d1.bin', '--test-map-pgs-dump']],
   ['test-map-pgs-all-down', ['d2.bin', '--test-map-pgs-dump-all']],
+  ['ec-test-map-pgs', ['ec-up.bin', '--test-map-pgs']],
+  ['ec-holes-dump', ['ec-down.bin', '--test-map-pgs-dump']],
+  ['ec-holes-dump-all', ['ec-down.bin', '--test-map-pgs-dump-all', '--pool', '2']],
+  ['ec-holes-summary', ['ec-down.bin', '--test-map-pgs', '--pool', '2']],
+  ['ec-holes-map-pg', ['ec-down.bin', '--test-map-pg', '2.3']],
+  ['ec-holes-map-object', ['ec-down.bin', '--test-map-object', 'foo', '--pool', '2']],
+  ['ec-holes-health', ['ec-down.bin', '--health', '--print']],
   ['range', ['epochs', '--range-first', '0', '--range-last', '1']],
   ['range-missing', ['epochs', '--range-first', '0', '--range-last', '3']],
   ['health-six', ['six.bin', '--health']],
