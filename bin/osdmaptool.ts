@@ -918,8 +918,10 @@ function run(args: string[], io: OsdmaptoolIo, out: Output): number {
       try {
         decodeOSDMap(r.data);
       } catch (e) {
-        if (e instanceof CephError) throw new Terminate('ceph::buffer::v15_2_0::malformed_input', e.message);
-        throw e;
+        // OSDMap::decode's buffer::error is not caught here: terminate() reports it
+        if (!(e instanceof CephError)) throw e;
+        if (e.code === 'EIO') throw new Terminate('ceph::buffer::v15_2_0::end_of_buffer', 'End of buffer');
+        throw new Terminate('ceph::buffer::v15_2_0::malformed_input', `${e.message}: Malformed input`);
       }
     }
     throw new ExitNow(0);
