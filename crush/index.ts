@@ -21,6 +21,7 @@ export * from './dump.js';
 export * from './tree.js';
 export * from './tester.js';
 export * from './build.js';
+export * from './upmap.js';
 // Names two modules both export, pinned to one of them.
 export { emptyCrushNames } from './types.js';
 export { bucketAlgName } from './builder.js';

@@ -14,3 +14,4 @@ export * from './dump.js';
 export * from './tree.js';
 export * from './tester.js';
 export * from './health.js';
+export * from './upmap.js';

@@ -7,6 +7,7 @@
 #                         a pool that does not exist)
 #   NAME.objects.txt      `--test-map-object OBJ --pool ID` for every pool and object name
 #   NAME.upmap-cleanup.txt  the commands `--upmap-cleanup` writes (OSDMap::clean_pg_upmaps)
+#   NAME.upmap-cleanup.log  the log lines it prints on stderr meanwhile, without time and thread
 # Usage: bash scripts/osdmap-placement/gen.sh
 set -euo pipefail
 OSDMAPTOOL=${OSDMAPTOOL:-/usr/bin/osdmaptool}
@@ -30,6 +31,7 @@ for bin in "$dir"/placement-*.bin; do
       printf '%s\t' "$pool" >> "$n.objects.txt"
       "$OSDMAPTOOL" "$bin" --test-map-object "$obj" --pool "$pool" 2>/dev/null | grep "^ object '" >> "$n.objects.txt"
     done
-  "$OSDMAPTOOL" "$bin" --upmap-cleanup "$n.upmap-cleanup.txt" > /dev/null 2>&1 || true
+  { "$OSDMAPTOOL" "$bin" --upmap-cleanup "$n.upmap-cleanup.txt" 2>&1 > /dev/null || true; } |
+    grep -v "osdmaptool: osdmap file '" | cut -d' ' -f3- > "$n.upmap-cleanup.log"
 done
 ls "$dir" | wc -l

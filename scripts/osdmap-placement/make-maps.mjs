@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { compileCrushMap } from '../../dist/crush/compiler.js';
 import { encodeOSDMap } from '../../dist/common/osdmap/encoding.js';
 import { OSDMap, newPgPool, calcPgMasks } from '../../dist/common/osdmap/osdmap.js';
+import { pgToRawOsds } from '../../dist/common/osdmap/placement.js';
 
 const out = process.argv[2];
 if (!out) throw new Error('usage: make-maps.mjs OUTDIR');
@@ -275,8 +276,22 @@ function makeMap(seed) {
         m.pgUpmapItems.set(id, ps, items);
       }
     }
-    // entries past pg_num (raw pg folding never reaches them)
+    // entries past pg_num (raw pg folding never reaches them; upmap cleanup cancels them)
     if (r.chance(0.3)) m.pgTemp.set(id, p.pgNum + 1, [realOsd()]);
+    if (r.chance(0.3)) m.pgUpmapItems.set(id, p.pgNum + r.int(0, 3), [[realOsd(), realOsd()]]);
+    // a pg_upmap equal to CRUSH's own answer (redundant: cleanup removes it)
+    if (r.chance(0.5)) {
+      const ps = r.int(0, p.pgNum - 1);
+      const raw = pgToRawOsds(m, { pool: id, seed: ps }).raw;
+      if (raw.length) m.pgUpmap.set(id, ps, raw);
+    }
+    // a PG merge in progress: pg_num_pending below pg_num
+    if (p.pgNum > 2 && r.chance(0.2)) p.pgNumPending = p.pgNum - r.int(1, Math.min(3, p.pgNum - 1));
+  }
+  // upmaps left behind by a deleted pool
+  if (r.chance(0.5)) {
+    m.pgUpmap.set(pid + 3, 0, [0, 1, 2]);
+    m.pgUpmapItems.set(pid + 3, 1, [[0, 1]]);
   }
   m.rebuildNamePool();
 
