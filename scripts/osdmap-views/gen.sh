@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates test/fixtures/osdmap/views/ with Ceph's own osdmaptool (16.2.x): for every map NAME,
-#   NAME.bin             the binary map (osdmaptool --createsimple, or make-maps.mjs through tsceph's codec)
+#   NAME.bin             the binary map (osdmaptool --createsimple, a real monitor's (mon-*), or one
+#                        make-maps.mjs builds and writes through tsceph's codec)
 #   NAME.print.txt       `osdmaptool NAME.bin --print`
 #   NAME.dump.json       `osdmaptool NAME.bin --dump json-pretty`
 #   NAME.dump-json.txt   `--dump json`          NAME.dump.xml  `--dump xml-pretty`
@@ -18,7 +19,20 @@ OSDMAPTOOL=${OSDMAPTOOL:-/usr/bin/osdmaptool}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 dir="$root/test/fixtures/osdmap/views"
 mkdir -p "$dir"
-rm -f "$dir"/*.bin "$dir"/*.txt "$dir"/*.json "$dir"/*.xml
+# Incrementals a real 16.2.15 monitor made (scripts/golden-osdmap's cluster), chosen so that together
+# they fill every section of Incremental::dump; copied from the golden history when it is there, else
+# the committed copies are kept.
+golden="$root/test/golden/osdmap/maps/mon/history"
+mon_epochs="0001 0002 0003 0005 0035 0040 0041 0106 0112 0122 0131 0135 0141 0161"
+# Likewise two of its full maps: mon-states (down/out OSDs, reweights, affinities, flags, blocklist,
+# weight sets, temps, upmaps) and mon-thawed.
+if [ -d "$golden" ]; then
+  rm -f "$dir"/*.bin "$dir"/*.txt "$dir"/*.json "$dir"/*.xml
+  for e in $mon_epochs; do gzip -dc "$golden/inc-$e.bin.gz" > "$dir/mon-$e.inc.bin"; done
+  cp "$golden/../mon-states.bin" "$golden/../mon-thawed.bin" "$dir/"
+else
+  find "$dir" -maxdepth 1 -type f ! -name 'mon-*.bin' -delete
+fi
 export TZ=UTC
 
 # 1. maps osdmaptool makes itself (a fixed clock: created/modified are "now")

@@ -1,7 +1,8 @@
 // Proves common/osdmap/print.ts writes exactly what Ceph 16.2.15's `osdmaptool MAP --print` writes, for
-// every map in test/fixtures/osdmap/views (osdmaptool --createsimple maps, and maps with every kind of
-// pool, OSD, address, temp, upmap, blocklist and flag, recorded by scripts/osdmap-views/gen.sh), in UTC
-// and in another time zone; and that its hash-table order for blocklists is libstdc++'s.
+// every map in test/fixtures/osdmap/views (osdmaptool --createsimple maps, maps a real 16.2.15 monitor
+// made, and maps with every kind of pool, OSD, address, temp, upmap, blocklist and flag, recorded by
+// scripts/osdmap-views/gen.sh), in UTC and in another time zone; and that its hash-table order for
+// blocklists is libstdc++'s.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
