@@ -835,9 +835,12 @@ export const CephFeature = {
   /** OSDMAP_PG_UPMAP and CRUSH_CHOOSE_ARGS share bit 21 of incarnation 2 (luminous). */
   OSDMAP_PG_UPMAP_MASK: (1n << 21n) | (1n << 57n),
   CRUSH_CHOOSE_ARGS_MASK: (1n << 21n) | (1n << 57n),
-  SERVER_KRAKEN_MASK: (1n << 1n) | (1n << 57n),
-  CEPHX_V2_MASK: (1n << 61n) | (1n << 57n) | (1n << 28n),
-  STRETCH_MODE_MASK: (1n << 49n) | (1n << 57n) | (1n << 28n),
+  /** bit 14 of incarnation 2 */
+  SERVER_KRAKEN_MASK: (1n << 14n) | (1n << 57n),
+  /** bit 61 of incarnation 1 */
+  CEPHX_V2_MASK: 1n << 61n,
+  /** bit 40 of incarnation 2, from memory of Pacific's ceph_features.h: not checked */
+  STRETCH_MODE_MASK: (1n << 40n) | (1n << 57n),
 } as const;
 
 export const CEPH_ENTITY_TYPE_OSD = 0x04;
