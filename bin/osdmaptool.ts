@@ -45,6 +45,7 @@ import {
 } from '../common/osdmap/index.js';
 import { decodeCrushMap, encodeCrushMap, CrushWrapper } from '../crush/index.js';
 import { ArgCursor, ExitNow, atof, strictStrtoll } from './argparse.js';
+import { CEPH_BOOL_OPTIONS, CEPH_INT_OPTIONS, CEPH_VALUE_OPTIONS } from './osdmaptool-options.js';
 
 const CEPH_VERSION = 'ceph version 16.2.15 (618f440892089921c3e944a991122ddc44e60516) pacific (stable)';
 
@@ -373,25 +374,31 @@ function parseBool(v: string): boolean | null {
   return r.value !== 0n;
 }
 
-/** strict_si_cast<int64_t / uint64_t> (unit prefixes K, M, G, T, P, E, powers of 1000). */
+/**
+ * strict_si_cast<int64_t / uint64_t>: an optional unit prefix (K, M, G, T, P, E: powers of 1000) after
+ * an integer; the value or the reason it was refused, in Ceph's words.
+ */
 function strictSiCast(v: string, unsigned: boolean): number | string {
   if (v === '') return 'strict_sistrtoll: value not specified';
-  let s = v;
-  let m = 1n;
-  const last = s[s.length - 1]!;
-  const units = 'KMGTPE';
-  if (!/[0-9]/.test(last)) {
-    const k = units.indexOf(last.toUpperCase());
-    if (k < 0 || (last !== last.toUpperCase() && last !== 'k')) return 'strict_si_cast: unit prefix not recognized';
-    m = 1000n ** BigInt(k + 1);
-    s = s.slice(0, -1);
+  let n = v;
+  let m = 0;
+  if (/[^0-9+-]/.test(v)) {
+    const u = v[v.length - 1]!;
+    const k = 'KMGTPE'.indexOf(u);
+    if (k >= 0) m = 3 * (k + 1);
+    else if (u !== 'B') return 'strict_si_cast: unit prefix not recognized';
+    if (m >= 3) n = v.slice(0, -1);
   }
-  const r = strictStrtoll(s, false);
-  if (r.err) return `strict_si_cast: ${r.err}`;
-  const x = (r.value as bigint) * m;
-  if (unsigned && x < 0n) return 'strict_si_cast: value should not be negative';
-  if (x > (1n << 63n) - 1n || x < -(1n << 63n)) return 'strict_si_cast: value seems to be too large';
-  return Number(x);
+  const r = strictStrtoll(n, false);
+  if (r.err) return r.err;
+  const ll = r.value as bigint;
+  if (ll < 0n && unsigned) return 'strict_sistrtoll: value should not be negative';
+  const scale = 10n ** BigInt(m);
+  const min = unsigned ? 0n : -(1n << 63n);
+  const max = unsigned ? (1n << 64n) - 1n : (1n << 63n) - 1n;
+  if (ll < min / scale) return 'strict_sistrtoll: value seems to be too small';
+  if (ll > max / scale) return 'strict_sistrtoll: value seems to be too large';
+  return Number(ll * scale);
 }
 
 /**
@@ -545,56 +552,79 @@ function globalInit(args: string[], io: OsdmaptoolIo, out: Output, path: (p: str
       conf.set('keyring', v);
     } else if ((v = c.withArg('--client_mountpoint', '-r')) !== null) {
       conf.set('client_mountpoint', v);
-    } else if (!parseOption(c, conf, out)) {
-      c.skip();
+    } else {
+      const r = parseOption(c, conf, out);
+      if (r === 'error') break; // parse_argv gives up at the first bad value (global_init carries on)
+      if (r === 'no') c.skip();
     }
   }
   return conf;
 }
 
-/** md_config_t::parse_option for the options this osdmaptool knows; true when it took the word. */
-function parseOption(c: ArgCursor, conf: Config, out: Output): boolean {
+/**
+ * md_config_t::parse_option: true when the word at the cursor is a configuration option (taking its
+ * value with it). The options in OPTIONS are set and checked; any other Ceph option is taken off the
+ * command line with its value, which nothing here reads.
+ */
+function parseOption(c: ArgCursor, conf: Config, out: Output): 'taken' | 'error' | 'no' {
   const word = c.current;
-  if (!word.startsWith('--')) return false;
+  if (!word.startsWith('--')) return 'no';
   const eq = word.indexOf('=');
   const bare = (eq < 0 ? word.slice(2) : word.slice(2, eq)).replace(/-/g, '_');
   const noName = bare.startsWith('no_') ? bare.slice(3) : null;
+  const isBool = (n: string): boolean => (n in OPTIONS ? OPTIONS[n]!.type === 'bool' : CEPH_BOOL_OPTIONS.has(n));
+  const isValue = (n: string): boolean =>
+    n in OPTIONS ? OPTIONS[n]!.type !== 'bool' : CEPH_VALUE_OPTIONS.has(n) || CEPH_INT_OPTIONS.has(n);
   let name: string;
   let value: string;
-  if (bare in OPTIONS) {
+  if (isBool(bare)) {
     name = bare;
-    const spec = OPTIONS[name]!;
-    if (spec.type === 'bool') {
-      // ceph_argparse_binary_flag: "--opt", "--opt=V", or "--opt V" when V is a boolean word
-      c.take();
-      if (eq >= 0) {
-        value = word.slice(eq + 1);
-        if (!['true', 'false', '1', '0'].includes(value)) {
-          out.err(`parse error setting '${name}' to ''\n\n`);
-          return true;
-        }
-        value = value === 'true' || value === '1' ? 'true' : 'false';
-      } else if (!c.done && ['true', 'false', '1', '0'].includes(c.current)) {
-        const next = c.take()!;
-        value = next === 'true' || next === '1' ? 'true' : 'false';
-      } else {
-        value = 'true';
+    // ceph_argparse_binary_flag: "--opt", "--opt=V", or "--opt V" when V is a boolean word
+    c.take();
+    if (eq >= 0) {
+      value = word.slice(eq + 1);
+      if (!['true', 'false', '1', '0'].includes(value)) {
+        out.err(`parse error setting '${name}' to ''\n\n`);
+        return 'error';
       }
+      value = value === 'true' || value === '1' ? 'true' : 'false';
+    } else if (!c.done && ['true', 'false', '1', '0'].includes(c.current)) {
+      const next = c.take()!;
+      value = next === 'true' || next === '1' ? 'true' : 'false';
     } else {
-      const v = c.withArg(`--${name}`);
-      if (v === null) return false;
-      value = v;
+      value = 'true';
     }
-  } else if (noName !== null && eq < 0 && noName in OPTIONS && OPTIONS[noName]!.type === 'bool') {
+  } else if (isValue(bare)) {
+    name = bare;
+    c.take();
+    if (eq >= 0) {
+      value = word.slice(eq + 1);
+    } else if (c.done) {
+      out.err(`parse error setting '${name}' to '' (Option --${name} requires an argument.\n)\n\n`);
+      return 'error';
+    } else {
+      value = c.take()!;
+    }
+  } else if (noName !== null && eq < 0 && isBool(noName)) {
     c.take();
     name = noName;
     value = 'false';
   } else {
-    return false;
+    return 'no';
   }
-  const err = conf.set(name, value);
-  if (err) out.err(`parse error setting '${name}' to '${value}' (${err})\n\n`);
-  return true;
+  let err = '';
+  if (name in OPTIONS) {
+    err = conf.set(name, value);
+  } else if (CEPH_INT_OPTIONS.has(name)) {
+    // Most of Ceph's integer options are unsigned (the types of the others are not known here)
+    const r = strictSiCast(value, true);
+    if (typeof r === 'string') err = r;
+  }
+  if (err) {
+    out.err(`parse error setting '${name}' to '${value}' (${err})\n\n`);
+    return 'error';
+  }
+  return 'taken';
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -113,6 +113,10 @@ const cases = [
   ['conf-flags', ['--osd_pool_default_flags', '12', '--osd_pool_default_flag_bulk', 'true', '--createsimple', '3', '--with-default-pool', 'new.bin', '--print']],
   ['conf-debug', ['--debug-osd', '0', '--debug_crush=0/0', 'six.bin', '--print']],
   ['conf-show-value', ['--show_config_value', 'osd_pool_default_size', 'six.bin']],
+  ['conf-other-options', ['six.bin', '--print', '--osd_max_backfills', '3', '--no-ms_crc_data', '--mon_host', '1.2.3.4', '-m', 'x', '--keyring', 'k', '--ms-crc-data', 'false']],
+  ['conf-other-bad-values', ['six.bin', '--print', '--osd-max-backfills=x', '--osd_max_backfills', '-3', '--mon_max_osd', '10x', '--osd_pool_default_size', '5B', '--osd_pool_default_size=', '--osd_max_backfills', '5K']],
+  ['conf-value-missing', ['six.bin', '--print', '--osd_pool_default_size']],
+  ['conf-no-on-value-option', ['six.bin', '--print', '--no-osd_max_backfills']],
   ['ceph-args-print', ['six.bin'], '--print'],
   ['ceph-args-file', ['--print'], 'six.bin'],
   ['ceph-args-show', ['six.bin', '--print'], '--show_args'],
@@ -214,21 +218,22 @@ function walk(dir, prefix = '') {
 }
 
 /**
- * A crash report ends at its "*** Caught signal" line here: the backtrace and log dump after it, and
- * the thread ids in assert lines, change from run to run (cli.test.ts ignores them too).
+ * A crash report is kept up to where Ceph's logging joins in (a time-stamped line, from another
+ * thread, at a varying place), then its "*** Caught signal" line: the log dump, backtraces and thread
+ * ids change from run to run. cli.test.ts cuts tsceph's stderr the same way.
  */
 function stableCrashReport(buf) {
   const text = buf.toString('latin1');
-  const at = text.indexOf('*** Caught signal');
-  if (at < 0) return buf;
-  const end = text.indexOf('\n', at);
-  const kept = text
-    .slice(0, end + 1)
-    .split('\n')
-    .filter((l) => !/^ (ceph version|\d+: )/.test(l))
-    .join('\n')
-    .replace(/ thread [0-9a-f]+ time /g, ' thread 7f0000000000 time ');
-  return Buffer.from(kept, 'latin1');
+  const signal = /^\*\*\* Caught signal .*$/m.exec(text);
+  if (!signal) return buf;
+  const kept = [];
+  for (const line of text.split('\n')) {
+    if (line.startsWith('*** Caught signal') || /^\d{4}-\d\d-\d\dT\S+ [0-9a-f]+ /.test(line)) break;
+    if (/^ (ceph version|\d+: |in thread)/.test(line)) continue;
+    kept.push(line.replace(/ thread [0-9a-f]+ time /g, ' thread 7f0000000000 time '));
+  }
+  kept.push(signal[0], '');
+  return Buffer.from(kept.join('\n'), 'latin1');
 }
 
 rmSync(casesDir, { recursive: true, force: true });

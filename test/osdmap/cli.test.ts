@@ -28,23 +28,21 @@ const manifest = JSON.parse(readFileSync(join(FIX, 'cases/cases.json'), 'utf8'))
 };
 
 /**
- * stderr without what Ceph varies from run to run: log line prefixes, thread ids and times in assert
- * reports, and everything after the "*** Caught signal" line (backtraces, the log dump).
+ * stderr without what Ceph varies from run to run, cut as the generator cuts it: a crash report up to
+ * where Ceph's time-stamped logging joins in, without backtrace lines, then its "*** Caught signal"
+ * line; thread ids and times in assert reports masked.
  */
 function stableStderr(s: string): string {
-  const lines = s.split('\n');
-  const out: string[] = [];
-  for (const line of lines) {
-    if (/^ (in thread|ceph version|\d+: |NOTE:)/.test(line)) continue;
-    out.push(
-      line
-        .replace(/^\d{4}-\d\d-\d\dT\S+ [0-9a-f]+ +-?\d+ /, '')
-        .replace(/ thread [0-9a-f]+ time \S+/, ' thread X time T')
-        .replace(/^(\.\/src\/\S+: )\d+: /, '$1'),
-    );
-    if (line.startsWith('*** Caught signal')) break;
+  const signal = /^\*\*\* Caught signal .*$/m.exec(s);
+  if (!signal) return s;
+  const kept: string[] = [];
+  for (const line of s.split('\n')) {
+    if (line.startsWith('*** Caught signal') || /^\d{4}-\d\d-\d\dT\S+ [0-9a-f]+ /.test(line)) break;
+    if (/^ (ceph version|\d+: |in thread)/.test(line)) continue;
+    kept.push(line.replace(/ thread [0-9a-f]+ time \S+/g, ' thread X time T'));
   }
-  return out.join('\n');
+  kept.push(signal[0], '');
+  return kept.join('\n');
 }
 
 function walk(dir: string, prefix = ''): string[] {
