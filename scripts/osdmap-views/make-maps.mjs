@@ -254,6 +254,7 @@ rule ec_rule {
   const snaps = new Map([
     [1n, { snapid: 1n, stamp: { sec: T0.sec + 7, nsec: 250000 }, name: 'first' }],
     [26n, { snapid: 26n, stamp: { sec: 99, nsec: 0 }, name: 'a b\tc' }],
+    [27n, { snapid: 27n, stamp: { sec: 1782864000, nsec: 0 }, name: 'summer' }], // daylight saving time in New York
   ]);
   m.pools.set(1, pool({
     pgNum: 12, pgpNum: 10, pgNumTarget: 16, pgpNumTarget: 16, pgNumPending: 11, pgAutoscaleMode: 2, lastChange: 41,
