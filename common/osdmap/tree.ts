@@ -40,14 +40,9 @@ export interface OsdTreeItem {
   children: number[];
 }
 
-function isShadowName(name: string | undefined): boolean {
-  // CrushWrapper::is_valid_crush_name fails for shadow names ("host~ssd"); names are [A-Za-z0-9_.-]+
-  return name !== undefined && !/^[A-Za-z0-9_.-]+$/.test(name);
-}
-
 /** find_nonshadow_roots: buckets that are no bucket's item and are not shadow buckets, ascending. */
 function nonshadowRoots(m: OSDMapData): number[] {
-  const { crush, names } = m.crush;
+  const { crush } = m.crush;
   const contained = new Set<number>();
   for (const b of crush.buckets) {
     if (!b) continue;
@@ -55,7 +50,7 @@ function nonshadowRoots(m: OSDMapData): number[] {
   }
   const roots: number[] = [];
   for (const b of crush.buckets) {
-    if (b && !contained.has(b.id) && !isShadowName(names.nameMap.get(b.id))) roots.push(b.id);
+    if (b && !contained.has(b.id) && !m.crush.isShadowItem(b.id)) roots.push(b.id);
   }
   return roots.sort((a, b) => a - b);
 }
