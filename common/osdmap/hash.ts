@@ -41,8 +41,20 @@ export function utf8IntoScratch(s: string, offset: number): number {
   return buf.write(s, offset, 'utf8');
 }
 
+/**
+ * Where the *Out functions leave their u32 result. A u32 above 2^30 returned from a function V8 does not
+ * inline is boxed in a new heap number; read from this typed array it stays unboxed in the caller.
+ */
+export const STR_HASH_OUT = new Uint32Array(1);
+
 /** ceph_str_hash_rjenkins over bytes[off, off+len). */
 export function rjenkinsBytes(k: Uint8Array, off: number, length: number): number {
+  rjenkinsBytesOut(k, off, length);
+  return STR_HASH_OUT[0]!;
+}
+
+/** ceph_str_hash_rjenkins over bytes[off, off+len), into STR_HASH_OUT[0]. */
+export function rjenkinsBytesOut(k: Uint8Array, off: number, length: number): void {
   let a = 0x9e3779b9 | 0;
   let b = a;
   let c = 0;
@@ -88,7 +100,7 @@ export function rjenkinsBytes(k: Uint8Array, off: number, length: number): numbe
   a = (a - b - c) ^ (c >>> 3);
   b = (b - c - a) ^ (a << 10);
   c = (c - a - b) ^ (b >>> 15);
-  return c >>> 0;
+  STR_HASH_OUT[0] = c;
 }
 
 /**
@@ -97,25 +109,32 @@ export function rjenkinsBytes(k: Uint8Array, off: number, length: number): numbe
  * modulo 2^32 throughout gives the same low 32 bits.
  */
 export function linuxBytes(k: Uint8Array, off: number, length: number): number {
+  linuxBytesOut(k, off, length);
+  return STR_HASH_OUT[0]!;
+}
+
+/** ceph_str_hash_linux over bytes[off, off+len), into STR_HASH_OUT[0]. */
+export function linuxBytesOut(k: Uint8Array, off: number, length: number): void {
   let hash = 0;
   const end = off + length;
   for (let p = off; p < end; p++) {
     const c = k[p]!;
     hash = Math.imul((hash + (c << 4) + (c >>> 4)) | 0, 11);
   }
-  return hash >>> 0;
+  STR_HASH_OUT[0] = hash;
 }
 
 /** ceph_str_hash over bytes[off, off+len): dispatch on the pool's object_hash type. */
 export function cephStrHashBytes(type: number, k: Uint8Array, off: number, length: number): number {
-  switch (type) {
-    case CEPH_STR_HASH_LINUX:
-      return linuxBytes(k, off, length);
-    case CEPH_STR_HASH_RJENKINS:
-      return rjenkinsBytes(k, off, length);
-    default:
-      return CEPH_STR_HASH_UNKNOWN_RESULT;
-  }
+  cephStrHashBytesOut(type, k, off, length);
+  return STR_HASH_OUT[0]!;
+}
+
+/** ceph_str_hash over bytes[off, off+len), into STR_HASH_OUT[0]. */
+export function cephStrHashBytesOut(type: number, k: Uint8Array, off: number, length: number): void {
+  if (type === CEPH_STR_HASH_RJENKINS) rjenkinsBytesOut(k, off, length);
+  else if (type === CEPH_STR_HASH_LINUX) linuxBytesOut(k, off, length);
+  else STR_HASH_OUT[0] = CEPH_STR_HASH_UNKNOWN_RESULT;
 }
 
 /** A byte string: raw bytes (hashed over [0, length) or the given length), or text hashed as UTF-8. */

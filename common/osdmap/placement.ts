@@ -14,9 +14,9 @@
 //
 // Pure: no I/O, clock or randomness.
 
-import { crushDoRule, crushFindRule, crushHash32_2, CrushWork, DEFAULT_CHOOSE_ARGS, type CrushChooseArgMap } from '../../crush/index.js';
+import { CRUSH_HASH_SEED, crushDoRule, crushFindRule, CrushWork, DEFAULT_CHOOSE_ARGS, type CrushChooseArgMap } from '../../crush/index.js';
 import { CephError, Errno } from '../errors.js';
-import { cephStrHashBytes, currentHashScratch, hashScratch, utf8IntoScratch, type ByteString } from './hash.js';
+import { cephStrHashBytesOut, currentHashScratch, hashScratch, STR_HASH_OUT, utf8IntoScratch, type ByteString } from './hash.js';
 import {
   CEPH_OSD_DEFAULT_PRIMARY_AFFINITY,
   CEPH_OSD_EXISTS,
@@ -66,9 +66,12 @@ export class OsdVector {
     this.size = n;
   }
   copyFrom(v: OsdVector): void {
-    this.reserve(v.size);
-    this.osds.set(v.osds.subarray(0, v.size));
-    this.size = v.size;
+    const n = v.size;
+    this.reserve(n);
+    const a = this.osds;
+    const b = v.osds;
+    for (let i = 0; i < n; i++) a[i] = b[i]!;
+    this.size = n;
   }
   indexOf(osd: number): number {
     for (let i = 0; i < this.size; i++) if (this.osds[i] === osd) return i;
@@ -160,6 +163,56 @@ function isMarkedOutTarget(map: OSDMapData, osd: number): boolean {
   return osd !== CRUSH_ITEM_NONE && osd < map.maxOsd && osd >= 0 && map.osdWeight[osd] === 0;
 }
 
+/** Where hash2Out leaves its u32 (read unboxed by the caller). */
+const HASH2_OUT = new Uint32Array(1);
+
+/**
+ * crush_hash32_2(CRUSH_HASH_RJENKINS1, a, b) into HASH2_OUT[0]: the same function as crush/hash.ts's
+ * crushHash32_2 (tests check they agree), written here with an out slot so that the two per-lookup hashes
+ * of placement (the pps and the primary-affinity draw) are not boxed as heap numbers on return.
+ */
+function hash2Out(aIn: number, bIn: number): void {
+  let a = aIn | 0;
+  let b = bIn | 0;
+  let x = 231232;
+  let y = 1232;
+  let hash = CRUSH_HASH_SEED ^ a ^ b;
+  a = (a - b - hash) ^ (hash >>> 13);
+  b = (b - hash - a) ^ (a << 8);
+  hash = (hash - a - b) ^ (b >>> 13);
+  a = (a - b - hash) ^ (hash >>> 12);
+  b = (b - hash - a) ^ (a << 16);
+  hash = (hash - a - b) ^ (b >>> 5);
+  a = (a - b - hash) ^ (hash >>> 3);
+  b = (b - hash - a) ^ (a << 10);
+  hash = (hash - a - b) ^ (b >>> 15);
+  x = (x - a - hash) ^ (hash >>> 13);
+  a = (a - hash - x) ^ (x << 8);
+  hash = (hash - x - a) ^ (a >>> 13);
+  x = (x - a - hash) ^ (hash >>> 12);
+  a = (a - hash - x) ^ (x << 16);
+  hash = (hash - x - a) ^ (a >>> 5);
+  x = (x - a - hash) ^ (hash >>> 3);
+  a = (a - hash - x) ^ (x << 10);
+  hash = (hash - x - a) ^ (a >>> 15);
+  b = (b - y - hash) ^ (hash >>> 13);
+  y = (y - hash - b) ^ (b << 8);
+  hash = (hash - b - y) ^ (y >>> 13);
+  b = (b - y - hash) ^ (hash >>> 12);
+  y = (y - hash - b) ^ (b << 16);
+  hash = (hash - b - y) ^ (y >>> 5);
+  b = (b - y - hash) ^ (hash >>> 3);
+  y = (y - hash - b) ^ (b << 10);
+  hash = (hash - b - y) ^ (y >>> 15);
+  HASH2_OUT[0] = hash;
+}
+
+/** crush_hash32_2(RJENKINS1, a, b) (for tests: the placement-local copy must equal crush's). */
+export function placementHash32_2(a: number, b: number): number {
+  hash2Out(a, b);
+  return HASH2_OUT[0]!;
+}
+
 // ---------------------------------------------------------------------------------------------------
 // pg_pool_t helpers (osd_types.cc)
 
@@ -190,9 +243,18 @@ function putBytes(s: ByteString, offset: number): number {
 
 /** pg_pool_t::hash_key: the object hash of `key` in namespace `ns` (ns + '\037' + key). */
 export function poolHashKey(pool: PgPool, key: ByteString, ns: ByteString): number {
-  if (ns.length === 0 && typeof key !== 'string') return cephStrHashBytes(pool.objectHash, key, 0, key.length);
+  poolHashKeyOut(pool, key, ns);
+  return STR_HASH_OUT[0]!;
+}
+
+/** pg_pool_t::hash_key into STR_HASH_OUT[0] (hash.ts). */
+export function poolHashKeyOut(pool: PgPool, key: ByteString, ns: ByteString): void {
+  if (ns.length === 0 && typeof key !== 'string') {
+    cephStrHashBytesOut(pool.objectHash, key, 0, key.length);
+    return;
+  }
   const n = buildHashKey(key, ns);
-  return cephStrHashBytes(pool.objectHash, currentHashScratch(), 0, n);
+  cephStrHashBytesOut(pool.objectHash, currentHashScratch(), 0, n);
 }
 
 /** pg_pool_t::raw_hash_to_pg: fold a 32-bit hash into [0, pg_num). */
@@ -215,9 +277,15 @@ export function poolRawPgToPg(pool: PgPool, pg: PgId): PgId {
  * is hashed with the pool id (crush_hash32_2, so pools do not overlap); without it the pool id is added.
  */
 export function poolRawPgToPps(pool: PgPool, poolId: number, seed: number): number {
+  ppsOut(pool, poolId, seed);
+  return HASH2_OUT[0]!;
+}
+
+/** raw_pg_to_pps into HASH2_OUT[0]. */
+function ppsOut(pool: PgPool, poolId: number, seed: number): void {
   const ps = cephStableMod(seed, pool.pgpNum, pool.pgpNumMask);
-  if ((pool.flags & POOL_FLAG_HASHPSPOOL) !== 0) return crushHash32_2(ps, poolId);
-  return (ps + poolId) >>> 0;
+  if ((pool.flags & POOL_FLAG_HASHPSPOOL) !== 0) hash2Out(ps, poolId);
+  else HASH2_OUT[0] = ps + poolId;
 }
 
 /**
@@ -254,6 +322,17 @@ export function mapToPg(map: OSDMapData, poolId: number, name: ByteString, key: 
   const pool = map.pools.get(poolId);
   if (pool === undefined) return -Errno.ENOENT;
   return poolHashKey(pool, key.length > 0 ? key : name, nspace);
+}
+
+/**
+ * map_to_pg then raw_pg_to_pg: the PG seed (folded by pg_num) of an object, or -ENOENT. The hot path of
+ * a client: the 32-bit hash never leaves this function, so nothing is boxed.
+ */
+export function mapObjectToPgSeed(map: OSDMapData, poolId: number, name: ByteString, key: ByteString, nspace: ByteString): number {
+  const pool = map.pools.get(poolId);
+  if (pool === undefined) return -Errno.ENOENT;
+  poolHashKeyOut(pool, key.length > 0 ? key : name, nspace);
+  return cephStableMod(STR_HASH_OUT[0]!, pool.pgNum, pool.pgNumMask);
 }
 
 /** OSDMap::object_locator_to_pg: the raw seed of `oid` under `loc`, or -ENOENT. */
@@ -300,7 +379,8 @@ export function chooseArgsForPool(map: OSDMapData, poolId: number): CrushChooseA
  */
 export function pgToRawOsdsInto(map: OSDMapData, pool: PgPool, poolId: number, seed: number, work: PlacementWork, out: OsdVector): number {
   work.sync(map);
-  const pps = poolRawPgToPps(pool, poolId, seed);
+  ppsOut(pool, poolId, seed);
+  const pps = HASH2_OUT[0]!;
   const size = pool.size;
   const crush = map.crush.crush;
   out.clear();
@@ -411,8 +491,13 @@ export function applyPrimaryAffinity(map: OSDMapData, pps: number, pool: PgPool,
     const o = a[i]!;
     if (o === CRUSH_ITEM_NONE) continue;
     const af = aff[o]! >>> 0;
-    if (af < CEPH_OSD_MAX_PRIMARY_AFFINITY && crushHash32_2(pps, o) >>> 16 >= af) {
-      // rejected as primary; remembered as the fallback if nobody else passes
+    let rejected = false;
+    if (af < CEPH_OSD_MAX_PRIMARY_AFFINITY) {
+      hash2Out(pps, o);
+      rejected = HASH2_OUT[0]! >>> 16 >= af;
+    }
+    if (rejected) {
+      // not this one; remembered as the fallback if nobody else passes
       if (pos < 0) pos = i;
     } else {
       pos = i;

@@ -28,7 +28,9 @@ import {
   pgToUpActingOsds,
   pgToUpActingOsdsInto,
   pickPrimary,
+  placementHash32_2,
   PlacementWork,
+  mapObjectToPgSeed,
   poolHashKey,
   poolPgNumDivisor,
   poolRawPgToPps,
@@ -180,6 +182,14 @@ describe('osdmap placement: pg_pool_t helpers', () => {
     assert.equal(poolRawPgToPps(on, 7, 5), crushHash32_2(1, 7));
   });
 
+  it('the placement-local crush_hash32_2 (pps, affinity draws) equals crush/hash.ts`s', () => {
+    for (let i = 0; i < 20000; i++) {
+      const a = Math.imul(i, 0x9e3779b1) >>> 0;
+      const b = (i * 7) % 1200;
+      assert.equal(placementHash32_2(a, b), crushHash32_2(a, b));
+    }
+  });
+
   it('get_pg_num_divisor: split PGs cover the finer bins', () => {
     assert.equal(poolPgNumDivisor(mkPool({ pgNum: 8 }), 3), 8);
     const p = mkPool({ pgNum: 12 }); // mask 15: seeds with (ps & 7) < (12 & 7) = 4 are split
@@ -206,6 +216,10 @@ describe('osdmap placement: object -> pg', () => {
     assert.equal(mapToPg(m, 1, 'obj', '', 'ns'), cephStrHashRjenkins('ns\x1fobj'));
     assert.equal(mapToPg(m, 1, 'obj', 'loc', 'ns'), cephStrHashRjenkins('ns\x1floc'));
     assert.equal(mapToPg(m, 99, 'obj', '', ''), -2);
+    // the hot path folds in place: map_to_pg then raw_pg_to_pg
+    assert.equal(mapObjectToPgSeed(m, 1, 'obj', 'loc', 'ns'), cephStableMod(cephStrHashRjenkins('ns\x1floc'), 8, 7));
+    assert.equal(mapObjectToPgSeed(m, 1, Buffer.from('obj'), '', ''), cephStrHashRjenkins('obj') & 7);
+    assert.equal(mapObjectToPgSeed(m, 99, 'obj', '', ''), -2);
   });
   it('object_locator_to_pg: an explicit hash wins (the pool must still exist)', () => {
     assert.equal(objectLocatorToPg(m, 'obj', { pool: 1, hash: 77 }), 77);
@@ -561,6 +575,7 @@ describe('osdmap placement: every PG of 16 maps as osdmaptool 16.2 maps them', (
           const seed = objectLocatorToPg(m, name, { pool });
           assert.ok(seed >= 0);
           const pg = poolRawSeedToPg(m.pools.get(pool)!, seed);
+          assert.equal(mapObjectToPgSeed(m, pool, name, '', ''), pg);
           pgToUpActingOsdsInto(m, pool, pg, work, out, true, false);
           objs.push(`${pool}\t object '${name}' -> ${pgText(pool, pg)} -> ${osdsText(out.acting.toArray())}`);
         }
