@@ -25,11 +25,13 @@ import {
   buildSimple,
   buildSimpleFromConf,
   calcUpOsdFeatures,
+  cleanPgUpmaps,
   decodeOSDMap,
   deviceWeights,
   dumpHealthChecks,
   encodeOSDMap,
   ianaTimeZone,
+  incUpmapCommands,
   newIncremental,
   osdmaptoolDump,
   osdmaptoolTree,
@@ -338,6 +340,10 @@ class Config {
         return '';
       }
       case 'str':
+        if (name.startsWith('debug_')) {
+          const e = checkDebugLevel(v);
+          if (e) return e;
+        }
         if (spec.enumValues && !spec.enumValues.includes(v)) {
           return `'${v}' is not one of the permitted values: ${spec.enumValues.join(', ')}`;
         }
@@ -363,6 +369,15 @@ class Config {
       osdPoolDefaultErasureCodeProfile: this.get('osd_pool_default_erasure_code_profile'),
     };
   }
+}
+
+/** The debug_* validator: sscanf("%d/%d") must read at least N, and N (and M) must be in 0..99. */
+function checkDebugLevel(v: string): string {
+  const m = /^[ \t\n\v\f\r]*([+-]?\d+)(?:\/[ \t\n\v\f\r]*([+-]?\d+))?/.exec(v);
+  if (!m) return 'value must take the form N or N/M, where N and M are integers';
+  const inRange = (x: string): boolean => Number(x) >= 0 && Number(x) <= 99;
+  if (!inRange(m[1]!) || (m[2] !== undefined && !inRange(m[2]))) return 'value must be in range [0, 99]';
+  return '';
 }
 
 function parseBool(v: string): boolean | null {
@@ -668,7 +683,6 @@ function doubleToInt(d: number): number {
 // ---------------------------------------------------------------------------------------------------
 // Functions other modules provide as they land (looked up by name so this file builds before them)
 
-type CleanPgUpmapsFn = (m: OSDMap, inc: OSDMapIncremental) => number;
 type CalcPgUpmapsFn = (
   m: OSDMap,
   maxDeviation: number,
@@ -1100,12 +1114,10 @@ function run(args: string[], io: OsdmaptoolIo, out: Output): number {
   try {
     if (upmapCleanup) {
       out.write('checking for upmap cleanups\n');
-      const clean = need<CleanPgUpmapsFn>('cleanPgUpmaps', '--upmap-cleanup');
       const inc = newIncremental(osdmap.epoch + 1);
       inc.fsid = osdmap.fsid;
-      const r = clean(osdmap, inc);
-      if (r > 0) {
-        writeUpmaps(incUpmapsText(inc));
+      if (cleanPgUpmaps(osdmap, inc, undefined, dout(conf, io, out))) {
+        writeUpmaps(incUpmapCommands(inc));
         const ar = apply(inc);
         if (ar !== 0) throw new Error(`apply_incremental failed: ${ar}`);
       }
@@ -1240,6 +1252,27 @@ function heapAbort(out: Output): number {
   return 128 + 6;
 }
 
+/**
+ * Ceph's dout to stderr, as a utility logs by default: the lines of levels up to the subsystem's log
+ * level (debug_osd, debug_crush: 1 unless set) with the time stamp, thread and level prefix.
+ */
+function dout(conf: Config, io: OsdmaptoolIo, out: Output): (level: number, text: string) => void {
+  const levelOf = (name: string, dflt: number): number => {
+    const v = conf.get(name);
+    const m = /^\s*(-?\d+)/.exec(v);
+    return m ? Number(m[1]) : dflt;
+  };
+  const osdLevel = levelOf('debug_osd', 1);
+  const crushLevel = levelOf('debug_crush', 1);
+  return (level, text) => {
+    const max = text.startsWith('verify_upmap') ? crushLevel : osdLevel;
+    if (level > max) return;
+    const now = io.now();
+    const stamp = osdmapLib.formatUtime({ sec: now.sec, nsec: now.nsec - (now.nsec % 1_000_000) }).replace(/(\.\d{3})\d{3}/, '$1');
+    out.err(`${stamp} 7f0000000000 ${String(level).padStart(2)} ${text}\n\n`); // the entry, then its own newline
+  };
+}
+
 function exists(p: Buffer): boolean {
   try {
     statSync(p);
@@ -1252,22 +1285,6 @@ function exists(p: Buffer): boolean {
 /** `ostream << float` (default precision 6). */
 function floatStream(f: number): string {
   return osdmapLib.doubleText(Math.fround(f));
-}
-
-/** print_inc_upmaps: the `ceph osd ...` commands that would make the incremental's upmap changes. */
-function incUpmapsText(inc: OSDMapIncremental): string {
-  const sorted = (pgs: ReadonlyArray<{ pool: number; seed: number }>): Array<{ pool: number; seed: number }> =>
-    [...pgs].sort((a, b) => (a.pool !== b.pool ? a.pool - b.pool : (a.seed >>> 0) - (b.seed >>> 0)));
-  let s = '';
-  for (const pg of sorted(inc.oldPgUpmap)) s += `ceph osd rm-pg-upmap ${pgText(pg.pool, pg.seed)}\n`;
-  for (const [pg, osds] of inc.newPgUpmap.sortedEntries()) {
-    s += `ceph osd pg-upmap ${pgText(pg.pool, pg.seed)}${osds.map((o) => ` ${o}`).join('')}\n`;
-  }
-  for (const pg of sorted(inc.oldPgUpmapItems)) s += `ceph osd rm-pg-upmap-items ${pgText(pg.pool, pg.seed)}\n`;
-  for (const [pg, items] of inc.newPgUpmapItems.sortedEntries()) {
-    s += `ceph osd pg-upmap-items ${pgText(pg.pool, pg.seed)}${items.map(([a, b]) => ` ${a} ${b}`).join('')}\n`;
-  }
-  return s;
 }
 
 interface UpmapOptions {
@@ -1340,7 +1357,7 @@ function runUpmap(
     out.write(`prepared ${totalDid}/${o.max} changes\n`);
     if (o.active) out.write(`Time elapsed ${osdmapLib.doubleText(Math.fround(elapsed))} secs\n`);
     if (totalDid > 0) {
-      writeUpmaps(incUpmapsText(inc));
+      writeUpmaps(incUpmapCommands(inc));
       if (o.save || o.active) {
         const r = apply(inc);
         if (r !== 0) throw new Error(`apply_incremental failed: ${r}`);
