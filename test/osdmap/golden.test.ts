@@ -1,4 +1,4 @@
-// Proves tsceph's osdmaptool is a drop-in for Ceph's: replays every golden case Ceph 16.2.15's osdmaptool produced (test/golden/osdmap/cases.json, recorded under a fixed clock) through osdmaptool's main() in-process with that clock, and a sample through `node dist/bin/osdmaptool.js` as real subprocesses (under faketime when the case needs a clock), comparing stdout, exit code, output files and deterministic stderr byte for byte.
+// Proves tsceph's osdmaptool is a drop-in for Ceph's: replays every golden case Ceph 16.2.15's osdmaptool produced (test/golden/osdmap/cases.json, recorded under a fixed clock) through osdmaptool's main() in-process with that clock, and a sample through `node dist/bin/osdmaptool.js` as real subprocesses (with libfaketime preloaded for the clock), comparing stdout, exit code, output files and deterministic stderr byte for byte.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -33,6 +33,12 @@ export interface GoldenCase {
   stdout: Blob;
   stderr: Blob;
   stderrExact: boolean;
+  /** false when osdmaptool's stdout changed between recorded runs (random draws): not compared. */
+  stdoutExact?: boolean;
+  /** false when the output files changed between recorded runs: only their names are compared. */
+  outputsExact?: boolean;
+  /** The signal that ended osdmaptool, when one did (exit is then 128 + its number). */
+  signal?: string;
   outputs: Record<string, string>;
   now?: Now;
   /** CEPH_ARGS, when the case set it. */
@@ -156,7 +162,9 @@ async function runInProcess(c: GoldenCase): Promise<RunResult> {
   return r;
 }
 
-const haveFaketime = spawnSync('faketime', ['--version'], { stdio: 'ignore' }).status === 0;
+const LIBFAKETIME = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1';
+const havePreload = existsSync(LIBFAKETIME);
+const haveFaketime = havePreload || spawnSync('faketime', ['--version'], { stdio: 'ignore' }).status === 0;
 
 /** Run `node dist/bin/osdmaptool.js` as a child process, under faketime for the case's clock. */
 function runSpawned(c: GoldenCase): Promise<RunResult> {
@@ -166,7 +174,11 @@ function runSpawned(c: GoldenCase): Promise<RunResult> {
     const err: Buffer[] = [];
     const env: Record<string, string> = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', LC_ALL: 'C', TZ: c.tz ?? 'UTC' };
     if (c.cephArgs !== undefined) env['CEPH_ARGS'] = c.cephArgs;
-    const [cmd, args] = haveFaketime
+    if (havePreload) {
+      env['LD_PRELOAD'] = LIBFAKETIME;
+      env['FAKETIME'] = faketimeSpec(c);
+    }
+    const [cmd, args] = haveFaketime && !havePreload
       ? ['faketime', ['-f', faketimeSpec(c), process.execPath, CLI, ...c.argv]]
       : [process.execPath, [CLI, ...c.argv]];
     const child = spawn(cmd, args as string[], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -213,7 +225,7 @@ function check(c: GoldenCase, r: RunResult): void {
   if (r.error !== undefined) problems.push(r.error);
   if (r.signal !== null) problems.push(`killed by ${r.signal}`);
   const expStdout = loadBlob(c.stdout);
-  if (!expStdout.equals(r.stdout)) problems.push(describeDiff('stdout', expStdout, r.stdout));
+  if (c.stdoutExact !== false && !expStdout.equals(r.stdout)) problems.push(describeDiff('stdout', expStdout, r.stdout));
   if (r.exit !== c.exit) problems.push(`exit code ${String(r.exit)}, expected ${c.exit}`);
   const expStderr = loadBlob(c.stderr);
   if (c.stderrExact && !expStderr.equals(r.stderr)) problems.push(describeDiff('stderr', expStderr, r.stderr));
@@ -221,7 +233,7 @@ function check(c: GoldenCase, r: RunResult): void {
     const exp = readFileSync(join(GOLD, rel));
     const got = r.outputs.get(name);
     if (got === undefined) problems.push(`output file ${name} was not written`);
-    else if (!exp.equals(got)) {
+    else if (c.outputsExact !== false && !exp.equals(got)) {
       problems.push(isText(exp) ? describeDiff(`output file ${name}`, exp, got) : describeBinaryDiff(`output file ${name}`, exp, got));
     }
   }
