@@ -1150,8 +1150,9 @@ function run(args: string[], io: OsdmaptoolIo, out: Output): number {
     } catch (e) {
       if (!(e instanceof CephError)) throw e;
       // CrushWrapper::decode throws malformed_input for a bad magic, end_of_buffer when the data runs out
-      if (/magic/.test(e.message)) throw new Terminate('ceph::buffer::v15_2_0::malformed_input', 'bad magic number: Malformed input');
-      throw new Terminate('ceph::buffer::v15_2_0::end_of_buffer', 'End of buffer');
+      if (e.code === 'EIO') throw new Terminate('ceph::buffer::v15_2_0::end_of_buffer', 'End of buffer');
+      const what = /bad magic/.test(e.message) ? 'bad magic number' : e.message;
+      throw new Terminate('ceph::buffer::v15_2_0::malformed_input', `${what}: Malformed input`);
     }
     if (cw.getMaxDevices() > osdmap.maxOsd) {
       out.err(`${me}: crushmap max_devices ${cw.getMaxDevices()} > osdmap max_osd ${osdmap.maxOsd}\n`);

@@ -63,6 +63,7 @@ rmSync(join(inputs, 'midec.bin'));
 // maps with pg_upmap / pg_upmap_items to clean (made for the placement tests with a real monitor)
 for (const n of ['00', '01']) cpSync(join(root, `test/fixtures/osdmap/placement/placement-${n}.bin`), join(inputs, `upmaps-${n}.bin`));
 writeFileSync(join(inputs, 'junk.bin'), 'hello\n');
+writeFileSync(join(inputs, 'empty.bin'), '');
 writeFileSync(join(inputs, 'trunc.bin'), readFileSync(join(inputs, 'six.bin')).subarray(0, 100));
 writeFileSync(join(inputs, 'osds.conf'), '[global]\nosd pool default size = 2\n[osd.3]\nhost = h1\n[osd.1]\nrack = r9\nroot = foo\n[osd.x]\n[osd.7a]\n[osd]\nrow = rowa\n');
 mkdirSync(join(inputs, 'epochs'));
@@ -155,6 +156,9 @@ const cases = [
   ['import-crush-too-many-devices', ['six.bin', '--import-crush', 'mid.crush']],
   ['import-crush-missing', ['six.bin', '--import-crush', 'nofile']],
   ['import-crush-junk', ['six.bin', '--import-crush', 'junk.bin']],
+  ['import-crush-empty', ['six.bin', '--import-crush', 'empty.bin']],
+  ['import-crush-truncated', ['six.bin', '--import-crush', 'trunc.bin']],
+  ['clobber-test-map-pgs', ['--clobber', '--test-map-pgs', 'six.bin']],
   ['import-export-print', ['mid.bin', '--import-crush', 'mid.crush', '--export-crush', 'again.crush', '--tree']],
   ['test-map-pg', ['r1.bin', '--test-map-pg', '1.0']],
   ['test-map-pg-hex', ['r2.bin', '--test-map-pg', '1.3f']],
