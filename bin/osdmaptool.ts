@@ -9,13 +9,14 @@ import { closeSync, fstatSync, openSync, readFileSync, realpathSync, statSync, w
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { CephError, Errno, strerror } from '../common/errors.js';
+import { CephError, Errno, assert, strerror } from '../common/errors.js';
 import { JSONFormatter } from '../common/formatter.js';
 import * as osdmapLib from '../common/osdmap/index.js';
 import {
   CEPH_OSD_IN,
   CEPH_OSD_OUT,
   CEPH_OSD_UP,
+  CephAssertFailure,
   GlibcRand,
   MapPgsTester,
   OSDMap,
@@ -735,6 +736,13 @@ export async function main(argv: string[], ioIn?: Partial<OsdmaptoolIo>): Promis
       out.err(`*** Caught signal (${name}) **\n`);
       return 128 + (e.signal === 'SIGSEGV' ? 11 : e.signal === 'SIGFPE' ? 8 : 6);
     }
+    if (e instanceof CephAssertFailure) {
+      out.err(
+        `${e.file}: In function '${e.func}' thread 7f0000000000 time ${osdmapLib.formatUtime(io.now())}\n` +
+          `${e.file}: ${e.line}: FAILED ceph_assert(${e.cond})\n*** Caught signal (Aborted) **\n`,
+      );
+      return 128 + 6;
+    }
     if (e instanceof NotAvailable) {
       out.err(`${io.argv0}: ${e.message}\n`);
       return 1;
@@ -1055,9 +1063,7 @@ function run(args: string[], io: OsdmaptoolIo, out: Output): number {
     // set_weight's assertion; below 0 (no --mark-up) it writes over malloc's chunk headers.
     out.write(`marking OSD@${markedUp} as up\n`);
     if (markedUp >= osdmap.maxOsd) {
-      out.err(`./src/osd/OSDMap.h: In function 'void OSDMap::set_weight(int, unsigned int)' thread 7f0000000000 time ` +
-        `${osdmapLib.formatUtime(io.now())}\n./src/osd/OSDMap.h: 801: FAILED ceph_assert(o < max_osd)\n`);
-      throw new OsdmaptoolFault('SIGABRT', 'set_weight past max_osd');
+      throw new CephAssertFailure('./src/osd/OSDMap.h', 801, 'void OSDMap::set_weight(int, unsigned int)', 'o < max_osd');
     }
     if (markedUp >= 0) osdmap.setWeight(markedUp, CEPH_OSD_IN);
     else heapCorrupted = true;
@@ -1119,7 +1125,7 @@ function run(args: string[], io: OsdmaptoolIo, out: Output): number {
       if (cleanPgUpmaps(osdmap, inc, undefined, dout(conf, io, out))) {
         writeUpmaps(incUpmapCommands(inc));
         const ar = apply(inc);
-        if (ar !== 0) throw new Error(`apply_incremental failed: ${ar}`);
+        assert(ar === 0, `apply_incremental: ${ar}`); // Ceph asserts it too
       }
     }
     if (upmap) {
@@ -1361,7 +1367,7 @@ function runUpmap(
       writeUpmaps(incUpmapCommands(inc));
       if (o.save || o.active) {
         const r = apply(inc);
-        if (r !== 0) throw new Error(`apply_incremental failed: ${r}`);
+        assert(r === 0, `apply_incremental: ${r}`); // Ceph asserts it too
         if (o.save) modified = true;
       }
     } else {

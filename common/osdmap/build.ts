@@ -8,7 +8,23 @@
 import { CRUSH_HASH_DEFAULT, CrushWrapper, RuleType } from '../../crush/index.js';
 import { CEPH_STR_HASH_RJENKINS, PoolType, POOL_FLAG_HASHPSPOOL, POOL_FLAG_NODELETE, POOL_FLAG_NOPGCHANGE,
   POOL_FLAG_NOSIZECHANGE, type UTime } from './types.js';
+import { assert } from '../errors.js';
 import { calcPgMasks, newPgPool, OSDMap } from './osdmap.js';
+
+/**
+ * A ceph_assert that Ceph 16.2.15 fails on this input (it aborts there). `file`, `line` and `func` are
+ * where Pacific's assertion is, for the report the tools print.
+ */
+export class CephAssertFailure extends Error {
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    readonly func: string,
+    readonly cond: string,
+  ) {
+    super(`${file}: ${line}: FAILED ceph_assert(${cond})`);
+  }
+}
 
 /** pg_pool_t::FLAG_BULK as 16.2.15 numbers it (later releases moved it). */
 export const POOL_FLAG_BULK = 1 << 17;
@@ -173,7 +189,7 @@ export function buildSimple(opts: BuildSimpleOptions): OSDMap {
   const m = startMap(opts);
   m.setMaxOsd(opts.numOsd);
   const r = buildSimpleCrushMap(m.crush, opts.numOsd, config);
-  if (r !== 0) throw new Error(`build_simple_crush_map failed: ${r}`);
+  assert(r === 0, `build_simple_crush_map: ${r}`);
   finishSimple(m, opts, config);
   return m;
 }
@@ -263,7 +279,7 @@ export function buildSimpleFromConf(opts: BuildSimpleFromConfOptions): OSDMap {
   }
   m.setMaxOsd(maxosd + 1);
   const r = buildSimpleCrushMapFromConf(m.crush, opts.sections, config);
-  if (r !== 0) throw new Error(`build_simple_crush_map_from_conf failed: ${r}`);
+  assert(r === 0, `build_simple_crush_map_from_conf: ${r}`);
   finishSimple(m, opts, config);
   return m;
 }
@@ -282,7 +298,15 @@ function finishSimple(m: OSDMap, opts: Omit<BuildSimpleOptions, 'numOsd'>, confi
 
   const poolbase = m.maxOsd ? m.maxOsd : 1;
   const rule = defaultReplicatedRuleset(m.crush, config);
-  if (rule < 0) throw new Error('build_simple: no replicated crush rule');
+  if (rule < 0) {
+    // osd_pool_default_crush_rule names a rule the simple map does not have
+    throw new CephAssertFailure(
+      './src/osd/OSDMap.cc',
+      4391,
+      'int OSDMap::build_simple_optioned(ceph::common::CephContext*, epoch_t, uuid_d&, int, int, int, bool)',
+      'default_replicated_rule >= 0',
+    );
+  }
 
   if (opts.defaultPool) {
     const pgpBits = opts.pgpBits > opts.pgBits ? opts.pgBits : opts.pgpBits;

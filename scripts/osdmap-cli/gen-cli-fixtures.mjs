@@ -113,6 +113,7 @@ const cases = [
   ['conf-autoscale-bad', ['--osd_pool_default_pg_autoscale_mode', 'bogus', '--createsimple', '3', '--with-default-pool', 'new.bin', '--print']],
   ['conf-min-size', ['--osd_pool_default_min_size', '7', '--createsimple', '3', '--with-default-pool', 'new.bin', '--print']],
   ['conf-ec-profile', ['--osd_pool_default_erasure_code_profile', 'k=3,m=1', '--createsimple', '3', 'new.bin', '--dump', 'json-pretty']],
+  ['conf-crush-rule-missing', ['--osd_pool_default_crush_rule', '5', '--createsimple', '3', '--with-default-pool', 'new.bin']],
   ['conf-flags', ['--osd_pool_default_flags', '12', '--osd_pool_default_flag_bulk', 'true', '--createsimple', '3', '--with-default-pool', 'new.bin', '--print']],
   ['conf-debug', ['--debug-osd', '0', '--debug_crush=0/0', 'six.bin', '--print']],
   ['conf-show-value', ['--show_config_value', 'osd_pool_default_size', 'six.bin']],
