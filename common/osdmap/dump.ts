@@ -5,7 +5,7 @@
 //
 // The stream-form values (utime_t, addresses, pg_t, snap sets) come from print.ts.
 
-import { createFormatter, type Formatter } from '../formatter.js';
+import { TableFormatter, createFormatter, type Formatter } from '../formatter.js';
 import { dumpCrushMap } from '../../crush/dump.js';
 import { decodeCrushMap } from '../../crush/encoding.js';
 import { CrushWrapper } from '../../crush/wrapper.js';
@@ -67,6 +67,91 @@ export interface DumpOptions extends ViewOptions {
 
 // ---- records ------------------------------------------------------------------------------------
 
+/** A Formatter that keeps Ceph's dump_stream apart from dump_string. */
+export interface StreamFormatter extends Formatter {
+  dumpStream(name: string, text: string): void;
+}
+
+/**
+ * Ceph's `f->dump_stream(name) << text`. JSON and XML print it as dump_string does, but Ceph's
+ * TableFormatter holds the value until the next value is dumped and keys it with the sections open
+ * then (so a dump_stream that ends a section is listed outside it); a formatter that models that
+ * has dumpStream, the others get dumpString.
+ */
+export function dumpStream(f: Formatter, name: string, text: string): void {
+  if ('dumpStream' in f && typeof (f as StreamFormatter).dumpStream === 'function') (f as StreamFormatter).dumpStream(name, text);
+  else f.dumpString(name, text);
+}
+
+/**
+ * Ceph's TableFormatter with its dump_stream: the value waits until the next value (or the flush)
+ * and is then keyed with the sections open at that moment. Built over common/formatter.ts's
+ * TableFormatter, which has no dump_stream of its own.
+ */
+export class StreamTableFormatter extends TableFormatter implements StreamFormatter {
+  private pendingName = '';
+  private pendingText = '';
+
+  private finishPending(): void {
+    if (this.pendingName.length) {
+      const name = this.pendingName;
+      this.pendingName = '';
+      super.dumpString(name, this.pendingText);
+    }
+  }
+  dumpStream(name: string, text: string): void {
+    this.finishPending();
+    this.pendingName = name;
+    this.pendingText = text;
+  }
+  override dumpInt(name: string, v: number | bigint): void {
+    this.finishPending();
+    super.dumpInt(name, v);
+  }
+  override dumpUnsigned(name: string, v: number | bigint): void {
+    this.finishPending();
+    super.dumpUnsigned(name, v);
+  }
+  override dumpFloat(name: string, v: number): void {
+    this.finishPending();
+    super.dumpFloat(name, v);
+  }
+  override dumpString(name: string, s: string): void {
+    this.finishPending();
+    super.dumpString(name, s);
+  }
+  override dumpBool(name: string, b: boolean): void {
+    this.finishPending();
+    super.dumpBool(name, b);
+  }
+  override dumpNull(name: string): void {
+    this.finishPending();
+    super.dumpNull(name);
+  }
+  override dumpUnquoted(name: string, text: string): void {
+    this.finishPending();
+    super.dumpUnquoted(name, text);
+  }
+  override flush(): string {
+    this.finishPending();
+    return super.flush();
+  }
+  override reset(): void {
+    this.pendingName = '';
+    super.reset();
+  }
+}
+
+/**
+ * Formatter::create(format, "", "json") as the views need it: the table formats get
+ * StreamTableFormatter so dump_stream keys come out as Ceph's do.
+ */
+export function createViewFormatter(format: string): Formatter {
+  if (format === 'table') return new StreamTableFormatter(false);
+  if (format === 'table-kv') return new StreamTableFormatter(true);
+  return createFormatter(format, '', 'json')!;
+}
+
 function numericKeys<V>(m: ReadonlyMap<number, V>): number[] {
   return [...m.keys()].sort((a, b) => a - b);
 }
@@ -74,7 +159,7 @@ function numericKeys<V>(m: ReadonlyMap<number, V>): number[] {
 /** entity_addr_t::dump. */
 export function dumpEntityAddr(a: EntityAddr, f: Formatter): void {
   f.dumpString('type', addrTypeName(a.type));
-  f.dumpString('addr', formatSockaddr(a));
+  dumpStream(f, 'addr', formatSockaddr(a));
   f.dumpUnsigned('nonce', a.nonce >>> 0);
 }
 
@@ -112,12 +197,12 @@ export function laggyProbabilityf(x: OsdXinfo): number {
 
 /** osd_xinfo_t::dump. */
 export function dumpOsdXinfo(x: OsdXinfo, f: Formatter, tz: TimeZone = UTC): void {
-  f.dumpString('down_stamp', formatUtime(x.downStamp, tz));
+  dumpStream(f, 'down_stamp', formatUtime(x.downStamp, tz));
   f.dumpFloat('laggy_probability', laggyProbabilityf(x));
   f.dumpInt('laggy_interval', x.laggyInterval >>> 0);
   f.dumpInt('features', BigInt.asIntN(64, x.features));
   f.dumpUnsigned('old_weight', x.oldWeight >>> 0);
-  f.dumpString('last_purged_snaps_scrub', formatUtime(x.lastPurgedSnapsScrub, tz));
+  dumpStream(f, 'last_purged_snaps_scrub', formatUtime(x.lastPurgedSnapsScrub, tz));
   f.dumpInt('dead_epoch', x.deadEpoch >>> 0);
 }
 
@@ -134,7 +219,7 @@ export function dumpHitSetParams(p: HitSetParams, f: Formatter): void {
 
 /** pg_pool_t::dump (Pacific 16.2: stretch fields, no is_stretch_pool / nonprimary_shards). */
 export function dumpPgPool(p: PgPool, f: Formatter, tz: TimeZone = UTC): void {
-  f.dumpString('create_time', formatUtime(p.createTime, tz));
+  dumpStream(f, 'create_time', formatUtime(p.createTime, tz));
   f.dumpUnsigned('flags', BigInt(p.flags));
   f.dumpString('flags_names', poolFlagsString(p.flags));
   f.dumpInt('type', p.type);
@@ -154,17 +239,17 @@ export function dumpPgPool(p: PgPool, f: Formatter, tz: TimeZone = UTC): void {
   f.dumpUnsigned('pg_num_pending', p.pgNumPending >>> 0);
   const mm = p.lastPgMergeMeta;
   f.openObjectSection('last_pg_merge_meta');
-  f.dumpString('source_pgid', formatPgid(mm.sourcePgid));
+  dumpStream(f, 'source_pgid', formatPgid(mm.sourcePgid));
   f.dumpUnsigned('ready_epoch', mm.readyEpoch >>> 0);
   f.dumpUnsigned('last_epoch_started', mm.lastEpochStarted >>> 0);
   f.dumpUnsigned('last_epoch_clean', mm.lastEpochClean >>> 0);
-  f.dumpString('source_version', `${mm.sourceVersion.epoch >>> 0}'${BigInt.asUintN(64, mm.sourceVersion.version)}`);
-  f.dumpString('target_version', `${mm.targetVersion.epoch >>> 0}'${BigInt.asUintN(64, mm.targetVersion.version)}`);
+  dumpStream(f, 'source_version', `${mm.sourceVersion.epoch >>> 0}'${BigInt.asUintN(64, mm.sourceVersion.version)}`);
+  dumpStream(f, 'target_version', `${mm.targetVersion.epoch >>> 0}'${BigInt.asUintN(64, mm.targetVersion.version)}`);
   f.closeSection();
-  f.dumpString('last_change', String(p.lastChange >>> 0));
-  f.dumpString('last_force_op_resend', String(p.lastForceOpResend >>> 0));
-  f.dumpString('last_force_op_resend_prenautilus', String(p.lastForceOpResendPrenautilus >>> 0));
-  f.dumpString('last_force_op_resend_preluminous', String(p.lastForceOpResendPreluminous >>> 0));
+  dumpStream(f, 'last_change', String(p.lastChange >>> 0));
+  dumpStream(f, 'last_force_op_resend', String(p.lastForceOpResend >>> 0));
+  dumpStream(f, 'last_force_op_resend_prenautilus', String(p.lastForceOpResendPrenautilus >>> 0));
+  dumpStream(f, 'last_force_op_resend_preluminous', String(p.lastForceOpResendPreluminous >>> 0));
   f.dumpUnsigned('auid', p.auid);
   f.dumpString('snap_mode', p.flags & POOL_FLAG_POOL_SNAPS ? 'pool' : 'selfmanaged');
   f.dumpUnsigned('snap_seq', p.snapSeq);
@@ -174,12 +259,12 @@ export function dumpPgPool(p: PgPool, f: Formatter, tz: TimeZone = UTC): void {
     const s = p.snaps.get(snapid)!;
     f.openObjectSection('pool_snap_info');
     f.dumpUnsigned('snapid', s.snapid);
-    f.dumpString('stamp', formatUtime(s.stamp, tz));
+    dumpStream(f, 'stamp', formatUtime(s.stamp, tz));
     f.dumpString('name', s.name);
     f.closeSection();
   }
   f.closeSection();
-  f.dumpString('removed_snaps', formatSnapIntervalSet(p.removedSnaps));
+  dumpStream(f, 'removed_snaps', formatSnapIntervalSet(p.removedSnaps));
   f.dumpUnsigned('quota_max_bytes', p.quotaMaxBytes);
   f.dumpUnsigned('quota_max_objects', p.quotaMaxObjects);
   f.openArraySection('tiers');
@@ -267,7 +352,7 @@ function dumpPgOsdsList(name: string, m: PgMap<number[]>, entry: string, f: Form
   f.openArraySection(name);
   for (const [pg, osds] of m.sortedEntries()) {
     f.openObjectSection(entry);
-    f.dumpString('pgid', formatPgid(pg));
+    dumpStream(f, 'pgid', formatPgid(pg));
     f.openArraySection('osds');
     for (const o of osds) f.dumpInt('osd', o);
     f.closeSection();
@@ -280,7 +365,7 @@ function dumpUpmapItems(name: string, m: PgMap<Array<[number, number]>>, f: Form
   f.openArraySection(name);
   for (const [pg, items] of m.sortedEntries()) {
     f.openObjectSection('mapping');
-    f.dumpString('pgid', formatPgid(pg));
+    dumpStream(f, 'pgid', formatPgid(pg));
     f.openArraySection('mappings');
     for (const [from, to] of items) {
       f.openObjectSection('mapping');
@@ -320,7 +405,7 @@ export function dumpOsd(m: OSDMapData, id: number, f: Formatter): void {
   const up = ((m.osdState[id] ?? 0) & CEPH_OSD_UP) !== 0;
   f.openObjectSection('osd_info');
   f.dumpInt('osd', id);
-  f.dumpString('uuid', m.osdUuid[id] ?? UUID_ZERO);
+  dumpStream(f, 'uuid', m.osdUuid[id] ?? UUID_ZERO);
   f.dumpInt('up', up ? 1 : 0);
   f.dumpInt('in', (m.osdWeight[id] ?? 0) >>> 0 !== 0 ? 1 : 0);
   f.dumpFloat('weight', osdWeightf(m, id));
@@ -334,10 +419,10 @@ export function dumpOsd(m: OSDMapData, id: number, f: Formatter): void {
   dumpAddrVecObject('cluster_addrs', clu, f);
   dumpAddrVecObject('heartbeat_back_addrs', hbb, f);
   dumpAddrVecObject('heartbeat_front_addrs', hbf, f);
-  f.dumpString('public_addr', addrVecLegacyStr(pub));
-  f.dumpString('cluster_addr', addrVecLegacyStr(clu));
-  f.dumpString('heartbeat_back_addr', addrVecLegacyStr(hbb));
-  f.dumpString('heartbeat_front_addr', addrVecLegacyStr(hbf));
+  dumpStream(f, 'public_addr', addrVecLegacyStr(pub));
+  dumpStream(f, 'cluster_addr', addrVecLegacyStr(clu));
+  dumpStream(f, 'heartbeat_back_addr', addrVecLegacyStr(hbb));
+  dumpStream(f, 'heartbeat_front_addr', addrVecLegacyStr(hbf));
   f.openArraySection('state');
   for (const s of osdStateSet(m.osdState[id] ?? 0)) f.dumpString('state', s);
   f.closeSection();
@@ -348,11 +433,11 @@ export function dumpOsd(m: OSDMapData, id: number, f: Formatter): void {
 export function dumpOSDMap(m: OSDMapData, f: Formatter, opts: ViewOptions = {}): void {
   const tz = opts.tz ?? UTC;
   f.dumpInt('epoch', m.epoch >>> 0);
-  f.dumpString('fsid', m.fsid);
-  f.dumpString('created', formatUtime(m.created, tz));
-  f.dumpString('modified', formatUtime(m.modified, tz));
-  f.dumpString('last_up_change', formatUtime(m.lastUpChange, tz));
-  f.dumpString('last_in_change', formatUtime(m.lastInChange, tz));
+  dumpStream(f, 'fsid', m.fsid);
+  dumpStream(f, 'created', formatUtime(m.created, tz));
+  dumpStream(f, 'modified', formatUtime(m.modified, tz));
+  dumpStream(f, 'last_up_change', formatUtime(m.lastUpChange, tz));
+  dumpStream(f, 'last_in_change', formatUtime(m.lastInChange, tz));
   f.dumpString('flags', osdmapFlagString(m.flags));
   f.dumpUnsigned('flags_num', m.flags >>> 0);
   f.openArraySection('flags_set');
@@ -399,16 +484,16 @@ export function dumpOSDMap(m: OSDMapData, f: Formatter, opts: ViewOptions = {}):
 
   f.openArraySection('primary_temp');
   for (const [pg, osd] of m.primaryTemp.sortedEntries()) {
-    f.dumpString('pgid', formatPgid(pg));
+    dumpStream(f, 'pgid', formatPgid(pg));
     f.dumpInt('osd', osd);
   }
   f.closeSection();
 
   f.openObjectSection('blocklist');
-  for (const e of sortedBlocklist(m.blocklist)) f.dumpString(formatEntityAddr(e.addr), formatUtime(e.until, tz));
+  for (const e of sortedBlocklist(m.blocklist)) dumpStream(f, formatEntityAddr(e.addr), formatUtime(e.until, tz));
   f.closeSection();
   f.openObjectSection('range_blocklist');
-  for (const e of addrMapEntries(m.rangeBlocklist)) f.dumpString(formatEntityAddr(e.addr), formatUtime(e.until, tz));
+  for (const e of addrMapEntries(m.rangeBlocklist)) dumpStream(f, formatEntityAddr(e.addr), formatUtime(e.until, tz));
   f.closeSection();
 
   dumpErasureCodeProfiles(m.erasureCodeProfiles, f);
@@ -453,10 +538,10 @@ export function dumpOSDMap(m: OSDMapData, f: Formatter, opts: ViewOptions = {}):
 export function dumpIncremental(inc: OSDMapIncremental, f: Formatter, opts: DumpOptions = {}): void {
   const tz = opts.tz ?? UTC;
   f.dumpInt('epoch', inc.epoch >>> 0);
-  f.dumpString('fsid', inc.fsid);
-  f.dumpString('modified', formatUtime(inc.modified, tz));
-  f.dumpString('new_last_up_change', formatUtime(inc.newLastUpChange, tz));
-  f.dumpString('new_last_in_change', formatUtime(inc.newLastInChange, tz));
+  dumpStream(f, 'fsid', inc.fsid);
+  dumpStream(f, 'modified', formatUtime(inc.modified, tz));
+  dumpStream(f, 'new_last_up_change', formatUtime(inc.newLastUpChange, tz));
+  dumpStream(f, 'new_last_in_change', formatUtime(inc.newLastInChange, tz));
   f.dumpInt('new_pool_max', inc.newPoolMax);
   f.dumpInt('new_flags', inc.newFlags | 0);
   f.dumpFloat('new_full_ratio', Math.fround(inc.newFullRatio));
@@ -505,11 +590,11 @@ export function dumpIncremental(inc: OSDMapIncremental, f: Formatter, opts: Dump
     const pub = inc.newUpClient.get(osd)!;
     f.openObjectSection('osd');
     f.dumpInt('osd', osd);
-    f.dumpString('public_addr', formatEntityAddr(legacyAddr(pub)));
+    dumpStream(f, 'public_addr', formatEntityAddr(legacyAddr(pub)));
     dumpAddrVecObject('public_addrs', pub, f);
     const clu = inc.newUpCluster.get(osd);
     if (clu !== undefined) {
-      f.dumpString('cluster_addr', formatEntityAddr(legacyAddr(clu)));
+      dumpStream(f, 'cluster_addr', formatEntityAddr(legacyAddr(clu)));
       dumpAddrVecObject('cluster_addrs', clu, f);
     }
     const hbb = inc.newHbBackUp.get(osd);
@@ -544,18 +629,18 @@ export function dumpIncremental(inc: OSDMapIncremental, f: Formatter, opts: Dump
 
   f.openArraySection('primary_temp');
   for (const [pg, osd] of inc.newPrimaryTemp.sortedEntries()) {
-    f.dumpString('pgid', formatPgid(pg));
+    dumpStream(f, 'pgid', formatPgid(pg));
     f.dumpInt('osd', osd);
   }
   f.closeSection();
 
   dumpPgOsdsList('new_pg_upmap', inc.newPgUpmap, 'mapping', f);
   f.openArraySection('old_pg_upmap');
-  for (const pg of sortedPgSet(inc.oldPgUpmap)) f.dumpString('pgid', formatPgid(pg));
+  for (const pg of sortedPgSet(inc.oldPgUpmap)) dumpStream(f, 'pgid', formatPgid(pg));
   f.closeSection();
   dumpUpmapItems('new_pg_upmap_items', inc.newPgUpmapItems, f);
   f.openArraySection('old_pg_upmap_items');
-  for (const pg of sortedPgSet(inc.oldPgUpmapItems)) f.dumpString('pgid', formatPgid(pg));
+  for (const pg of sortedPgSet(inc.oldPgUpmapItems)) dumpStream(f, 'pgid', formatPgid(pg));
   f.closeSection();
 
   f.openArraySection('new_up_thru');
@@ -588,16 +673,16 @@ export function dumpIncremental(inc: OSDMapIncremental, f: Formatter, opts: Dump
   f.closeSection();
 
   f.openArraySection('new_blocklist');
-  for (const e of addrMapEntries(inc.newBlocklist)) f.dumpString(formatEntityAddr(e.addr), formatUtime(e.until, tz));
+  for (const e of addrMapEntries(inc.newBlocklist)) dumpStream(f, formatEntityAddr(e.addr), formatUtime(e.until, tz));
   f.closeSection();
   f.openArraySection('old_blocklist');
-  for (const a of inc.oldBlocklist) f.dumpString('addr', formatEntityAddr(a));
+  for (const a of inc.oldBlocklist) dumpStream(f, 'addr', formatEntityAddr(a));
   f.closeSection();
   f.openArraySection('new_range_blocklist');
-  for (const e of addrMapEntries(inc.newRangeBlocklist)) f.dumpString(formatEntityAddr(e.addr), formatUtime(e.until, tz));
+  for (const e of addrMapEntries(inc.newRangeBlocklist)) dumpStream(f, formatEntityAddr(e.addr), formatUtime(e.until, tz));
   f.closeSection();
   f.openArraySection('old_range_blocklist');
-  for (const a of inc.oldRangeBlocklist) f.dumpString('addr', formatEntityAddr(a));
+  for (const a of inc.oldRangeBlocklist) dumpStream(f, 'addr', formatEntityAddr(a));
   f.closeSection();
 
   f.openArraySection('new_xinfo');
@@ -615,7 +700,7 @@ export function dumpIncremental(inc: OSDMapIncremental, f: Formatter, opts: Dump
   for (const osd of numericKeys(inc.newUuid)) {
     f.openObjectSection('osd');
     f.dumpInt('osd', osd);
-    f.dumpString('uuid', inc.newUuid.get(osd)!);
+    dumpStream(f, 'uuid', inc.newUuid.get(osd)!);
     f.closeSection();
   }
   f.closeSection();
@@ -680,7 +765,7 @@ function sortedPgSet(pgs: ReadonlyArray<{ pool: number; seed: number }>): Array<
  */
 export function osdmaptoolDump(m: OSDMapData, format: string, opts: ViewOptions = {}): string {
   if (format === '' || format === 'plain') return printOSDMap(m, opts);
-  const f = createFormatter(format, '', 'json')!;
+  const f = createViewFormatter(format);
   f.openObjectSection('osdmap');
   dumpOSDMap(m, f, opts);
   f.closeSection();

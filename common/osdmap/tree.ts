@@ -8,10 +8,11 @@
 // children sorted by "CLASS_osd.%08d" for devices and "_NAME" for buckets; with a filter (ceph osd
 // tree up/down/in/out/destroyed), leaves that do not match are skipped and so are buckets left empty.
 
-import { Align, TextTable, createFormatter, type Formatter } from '../formatter.js';
+import { Align, TextTable, type Formatter } from '../formatter.js';
 import { bucketItemWeight, cName, weightToFloat } from '../../crush/dump.js';
 import { formatWeightf } from '../../crush/tree.js';
 import { DEFAULT_CHOOSE_ARGS } from '../../crush/types.js';
+import { createViewFormatter, dumpStream } from './dump.js';
 import { osdPrimaryAffinityf, osdWeightf } from './print.js';
 import { CEPH_OSD_DESTROYED, CEPH_OSD_EXISTS, CEPH_OSD_UP, type OSDMapData } from './types.js';
 
@@ -217,7 +218,7 @@ function dumpTreeItem(m: OSDMapData, qi: OsdTreeItem, f: Formatter): void {
     f.dumpString('type', cName(names.typeMap, type) ?? '');
     f.dumpInt('type_id', type);
   } else {
-    f.dumpString('name', `osd.${qi.id}`);
+    dumpStream(f, 'name', `osd.${qi.id}`);
     f.dumpString('type', cName(names.typeMap, 0) ?? '');
     f.dumpInt('type_id', 0);
     f.dumpFloat('crush_weight', qi.weight);
@@ -272,7 +273,7 @@ export function dumpOsdTree(m: OSDMapData, f: Formatter, filter = 0, bucket = ''
  */
 export function osdmaptoolTree(m: OSDMapData, format = ''): string {
   if (format === '') return printOsdTree(m);
-  const f = createFormatter(format, '', 'json')!;
+  const f = createViewFormatter(format);
   f.openObjectSection('tree');
   dumpOsdTree(m, f);
   f.closeSection();

@@ -8,6 +8,7 @@
 #   NAME.tree.txt        `osdmaptool NAME.bin --tree`
 #   NAME.tree.json       `--tree=json-pretty`   NAME.tree.xml  `--tree=xml`
 #   NAME.print-tz.txt    for the rich map only: --print with TZ=America/New_York
+#   NAME.dump-table-kv.txt, NAME.tree-table.txt   for a few maps: `--dump table-kv`, `--tree=table`
 #   NAME.inc.bin         an encoded OSDMap::Incremental (make-maps.mjs), with NAME.inc.json and
 #                        NAME.inc-json.txt: Ceph's Incremental::dump of it (json-pretty, json), printed by
 #                        libceph-common itself through inc-dump.cc (no Ceph tool prints incrementals)
@@ -62,6 +63,10 @@ for bin in "$dir"/*.bin; do
   "$OSDMAPTOOL" "$bin" --tree=xml > "$n.tree.xml" 2>/dev/null
 done
 TZ=America/New_York "$OSDMAPTOOL" "$dir/rich.bin" --print > "$dir/rich.print-tz.txt" 2>/dev/null
+for n in rich tree-weightsets mon-states; do
+  "$OSDMAPTOOL" "$dir/$n.bin" --dump table-kv > "$dir/$n.dump-table-kv.txt" 2>/dev/null
+  "$OSDMAPTOOL" "$dir/$n.bin" --tree=table > "$dir/$n.tree-table.txt" 2>/dev/null
+done
 tmp=$(mktemp -d)
 g++ -O1 -o "$tmp/uo" "$root/scripts/osdmap-views/unordered-order.cc"
 "$tmp/uo" > "$dir/unordered-order.txt"

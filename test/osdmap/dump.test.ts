@@ -32,6 +32,12 @@ describe('osdmap/dump: osdmaptool --dump', () => {
     });
   }
 
+  for (const name of ['rich', 'tree-weightsets', 'mon-states']) {
+    it(`${name} --dump table-kv: dump_stream values keyed when the next value comes, as Ceph's TableFormatter does`, () => {
+      assert.equal(osdmaptoolDump(load(name), 'table-kv'), want(name + '.dump-table-kv.txt'));
+    });
+  }
+
   it('an unknown format falls back to json, as Formatter::create(fmt, "", "json") does', () => {
     assert.equal(osdmaptoolDump(load('rich'), 'bogus'), want('rich.dump-json.txt'));
   });

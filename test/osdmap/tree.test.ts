@@ -31,6 +31,12 @@ describe('osdmap/tree: osdmaptool --tree', () => {
   }
 });
 
+describe('osdmap/tree: --tree=table', () => {
+  for (const name of ['rich', 'tree-weightsets', 'mon-states']) {
+    it(name, () => assert.equal(osdmaptoolTree(load(name), 'table'), want(name + '.tree-table.txt')));
+  }
+});
+
 describe('osdmap/tree: filters and a named root (ceph osd tree)', () => {
   it('up: only up leaves, and only buckets holding one', () => {
     const m = load('tree-weightsets');
