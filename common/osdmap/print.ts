@@ -407,9 +407,10 @@ export function addrMapEntries(m: ReadonlyMap<string, { addr: EntityAddr; until:
 
 // ---- small value forms --------------------------------------------------------------------------
 
-/** pg_t's operator<<: "POOL.SEEDHEX". */
+/** pg_t's operator<<: "POOL.SEEDHEX", the pool as the u64 Pacific's pg_t::pool() returns. */
 export function formatPgid(pg: PgId): string {
-  return pgidToString(pg);
+  if (pg.pool >= 0) return pgidToString(pg);
+  return `${BigInt.asUintN(64, BigInt(pg.pool))}.${(pg.seed >>> 0).toString(16)}`;
 }
 
 const CEPH_NOSNAP = 0xfffffffffffffffen;

@@ -15,6 +15,7 @@ import {
   formatAddrVec,
   formatEntityAddr,
   formatIpv6,
+  formatPgid,
   formatSnapIntervalSet,
   formatUtime,
   getMinCompatClient,
@@ -94,6 +95,11 @@ describe('osdmap/print: stream forms', () => {
     assert.equal(formatAddrVec([]), '');
     assert.equal(formatAddrVec([v1]), 'v1:10.0.0.1:6800/7');
     assert.equal(formatAddrVec([v2, v1]), '[v2:10.0.0.1:6800/7,v1:10.0.0.1:6800/7]');
+  });
+
+  it('pg_t prints its pool as a u64 (osdmaptool --test-map-pg -1.0 shows 18446744073709551615.0)', () => {
+    assert.equal(formatPgid({ pool: 3, seed: 0x1f }), '3.1f');
+    assert.equal(formatPgid({ pool: -1, seed: 0 }), '18446744073709551615.0');
   });
 
   it('snap interval sets print in hex, flag strings in Ceph order', () => {
