@@ -8,13 +8,15 @@
 #   NAME.objects.txt      `--test-map-object OBJ --pool ID` for every pool and object name
 #   NAME.upmap-cleanup.txt  the commands `--upmap-cleanup` writes (OSDMap::clean_pg_upmaps)
 #   NAME.upmap-cleanup.log  the log lines it prints on stderr meanwhile, without time and thread
+# and, from record-golden.mjs, golden-mon.json (+ golden-CHECKPOINT.dump-all.txt): the same for the
+# golden set's monitor-made maps (test/golden/osdmap/maps/mon).
 # Usage: bash scripts/osdmap-placement/gen.sh
 set -euo pipefail
 OSDMAPTOOL=${OSDMAPTOOL:-/usr/bin/osdmaptool}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 dir="$root/test/fixtures/osdmap/placement"
 mkdir -p "$dir"
-rm -f "$dir"/placement-*
+rm -f "$dir"/placement-* "$dir"/golden-*
 (cd "$root" && npm run -s build) || echo "warning: the build reported errors; using the files tsc emitted" >&2
 node "$root/scripts/osdmap-placement/make-maps.mjs" "$dir"
 
@@ -34,4 +36,9 @@ for bin in "$dir"/placement-*.bin; do
   { "$OSDMAPTOOL" "$bin" --upmap-cleanup "$n.upmap-cleanup.txt" 2>&1 > /dev/null || true; } |
     grep -v "osdmaptool: osdmap file '" | cut -d' ' -f3- > "$n.upmap-cleanup.log"
 done
+
+# the golden set's monitor-made maps, when present: checkpoints and every epoch of the history
+if [ -d "$root/test/golden/osdmap/maps/mon" ]; then
+  node "$root/scripts/osdmap-placement/record-golden.mjs" "$root/test/golden/osdmap/maps/mon" "$dir"
+fi
 ls "$dir" | wc -l

@@ -1,8 +1,10 @@
 // Proves common/osdmap/placement.ts places objects and PGs exactly as Ceph 16.2's OSDMap does: each step on small hand-built maps with the answer Ceph's code gives (holes, shifts, upmaps to out OSDs, affinity 0, pg_temp with down members, the raw-primary quirk of pg_to_raw_up), then every PG, raw pgid and object of 16 seeded maps (test/fixtures/osdmap/placement, made by scripts/osdmap-placement/gen.sh) against what Ceph's own osdmaptool printed for them.
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
 import { compileCrushMap, crushHash32_2 } from '../../crush/index.js';
 import {
   applyPrimaryAffinity,
@@ -11,8 +13,12 @@ import {
   cephStableMod,
   cephStrHashRjenkins,
   chooseArgsForPool,
+  cleanPgUpmaps,
   CRUSH_ITEM_NONE,
   decodeOSDMap,
+  incUpmapCommands,
+  newIncremental,
+  type OSDMapData,
   getTempOsds,
   mapToPg,
   newPgPool,
@@ -583,4 +589,81 @@ describe('osdmap placement: every PG of 16 maps as osdmaptool 16.2 maps them', (
       assert.deepEqual(objs, readFileSync(join(FIX, n + '.objects.txt'), 'utf8').trimEnd().split('\n'));
     });
   }
+});
+
+// ---------------------------------------------------------------------------------------------------
+// the golden set's monitor-made maps
+
+/** The --test-map-pgs-dump-all PG lines for every pool of the map. */
+function dumpAll(m: OSDMapData, work: PlacementWork, out: UpActing): string[] {
+  const lines: string[] = [];
+  for (const id of [...m.pools.keys()].sort((a, b) => a - b)) {
+    const pool = m.pools.get(id)!;
+    for (let ps = 0; ps < pool.pgNum; ps++) {
+      const r = pgToRawOsds(m, { pool: id, seed: ps });
+      pgToUpActingOsdsInto(m, id, ps, work, out);
+      lines.push(
+        `${pgText(id, ps)} raw (${osdsText(r.raw)}, p${r.primary}) up (${osdsText(out.up.toArray())}, p${out.upPrimary}) ` +
+          `acting (${osdsText(out.acting.toArray())}, p${out.actingPrimary})`,
+      );
+    }
+  }
+  return lines;
+}
+
+const GOLDEN_MON = join(ROOT, 'test/golden/osdmap/maps/mon');
+
+describe('osdmap placement: every epoch a real Ceph 16.2 monitor wrote (test/golden/osdmap/maps/mon)', function () {
+  // The golden set is recorded by scripts/gen-osdmap-golden.sh; until it is in the tree there is nothing to load.
+  if (!existsSync(join(GOLDEN_MON, 'mon-states.bin'))) {
+    it.skip('needs test/golden/osdmap/maps/mon (scripts/gen-osdmap-golden.sh)');
+    return;
+  }
+  interface GoldenEntry {
+    file: string;
+    sha256: string;
+    pgs: number;
+    dumpAllSha256: string;
+    upmapCleanup: string;
+    dumpAll?: string;
+  }
+  const doc = JSON.parse(readFileSync(join(FIX, 'golden-mon.json'), 'utf8')) as { maps: GoldenEntry[] };
+
+  it('covers the checkpoints and the whole history, with temps, upmaps, affinity and erasure holes', () => {
+    assert.ok(doc.maps.length > 300, `${doc.maps.length} maps`);
+    assert.ok(doc.maps.reduce((s, e) => s + e.pgs, 0) > 30000);
+    const states = decodeOSDMap(readFileSync(join(GOLDEN_MON, 'mon-states.bin')));
+    assert.ok(states.pgTemp.size > 0 && states.primaryTemp.size > 0 && states.pgUpmap.size > 0 && states.pgUpmapItems.size > 0);
+    assert.ok(states.osdPrimaryAffinity?.some((a) => a !== 0x10000));
+    assert.ok(readFileSync(join(FIX, 'golden-mon-states.dump-all.txt'), 'utf8').includes('2147483647'));
+  });
+
+  it('every PG of every map, and the upmap cleanup, as osdmaptool gives them', () => {
+    const work = new PlacementWork();
+    const out = new UpActing();
+    let pgs = 0;
+    for (const e of doc.maps) {
+      let bytes = readFileSync(join(ROOT, e.file));
+      if (e.file.endsWith('.gz')) bytes = gunzipSync(bytes);
+      assert.equal(
+        createHash('sha256').update(bytes).digest('hex'),
+        e.sha256,
+        `${e.file} changed since its mappings were recorded: rerun scripts/osdmap-placement/gen.sh`,
+      );
+      const m = decodeOSDMap(bytes);
+      const lines = dumpAll(m, work, out);
+      if (e.dumpAll !== undefined) {
+        const expected = readFileSync(join(FIX, e.dumpAll), 'utf8').split('\n').slice(0, -1);
+        assert.equal(lines.length, expected.length, e.file);
+        for (let i = 0; i < lines.length; i++) assert.equal(lines[i], expected[i], e.file);
+      }
+      assert.equal(lines.length, e.pgs, e.file);
+      assert.equal(createHash('sha256').update(lines.map((l) => l + '\n').join('')).digest('hex'), e.dumpAllSha256, e.file);
+      const inc = newIncremental(m.epoch + 1);
+      cleanPgUpmaps(m, inc);
+      assert.equal(incUpmapCommands(inc), e.upmapCleanup, e.file);
+      pgs += lines.length;
+    }
+    assert.ok(pgs > 30000);
+  });
 });
