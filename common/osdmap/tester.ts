@@ -321,8 +321,8 @@ export function deviceWeights(map: OSDMap, n: number): Int32Array {
 // --test-map-pg and --test-map-object
 
 /**
- * pg_t::parse as Pacific does it: sscanf(s, "%llu.%x"). Returns the pool as Ceph stores it (a uint64
- * it prints as int64) and the seed, or null when sscanf does not fill both.
+ * pg_t::parse as Pacific does it: sscanf(s, "%llu.%x"). Returns the pool as Ceph stores and prints it
+ * (a uint64; pool lookups read it as int64) and the seed, or null when sscanf does not fill both.
  */
 export function parsePgidSscanf(s: string): { pool: bigint; seed: number } | null {
   let i = 0;
@@ -338,6 +338,7 @@ export function parsePgidSscanf(s: string): { pool: bigint; seed: number } | nul
   let pool = BigInt(s.slice(ds, i));
   if (pool > 0xffffffffffffffffn) pool = 0xffffffffffffffffn;
   if (neg) pool = BigInt.asUintN(64, -pool);
+  const poolU64 = pool;
   if (s[i] !== '.') return null;
   i++;
   ws();
@@ -348,13 +349,13 @@ export function parsePgidSscanf(s: string): { pool: bigint; seed: number } | nul
   while (i < s.length && /[0-9a-fA-F]/.test(s[i]!)) i++;
   if (i === hs) {
     // "0x" with no digits after it still reads the 0
-    if (s[hs - 1] === 'x' || s[hs - 1] === 'X') return { pool: BigInt.asIntN(64, pool), seed: 0 };
+    if (s[hs - 1] === 'x' || s[hs - 1] === 'X') return { pool: poolU64, seed: 0 };
     return null;
   }
   let seed = BigInt('0x' + s.slice(hs, i));
   if (seed > 0xffffffffffffffffn) seed = 0xffffffffffffffffn;
   if (sneg) seed = BigInt.asUintN(64, -seed);
-  return { pool: BigInt.asIntN(64, pool), seed: Number(BigInt.asUintN(32, seed)) };
+  return { pool: poolU64, seed: Number(BigInt.asUintN(32, seed)) };
 }
 
 function vecText(a: ArrayLike<number>): string {
@@ -370,7 +371,7 @@ function vecText(a: ArrayLike<number>): string {
 export function testMapPg(map: OSDMap, text: string, pg: { pool: bigint; seed: number }): string {
   const pgStr = `${pg.pool}.${pg.seed.toString(16)}`;
   let s = ` parsed '${text}' -> ${pgStr}\n`;
-  const poolId = Number(pg.pool);
+  const poolId = Number(BigInt.asIntN(64, pg.pool)); // pg_t::pool() is an int64
   const work = new PlacementWork();
   const raw = new OsdVector();
   const pool = Number.isSafeInteger(poolId) ? map.pools.get(poolId) : undefined;

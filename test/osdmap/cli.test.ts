@@ -131,7 +131,7 @@ describe('osdmaptool tester helpers', function () {
     assert.deepEqual(parsePgidSscanf('1.1f'), { pool: 1n, seed: 0x1f });
     assert.deepEqual(parsePgidSscanf(' 2.0x10'), { pool: 2n, seed: 16 });
     assert.deepEqual(parsePgidSscanf('3.7ztail'), { pool: 3n, seed: 7 });
-    assert.deepEqual(parsePgidSscanf('-1.0'), { pool: -1n, seed: 0 });
+    assert.deepEqual(parsePgidSscanf('-1.0'), { pool: 0xffffffffffffffffn, seed: 0 });
     assert.equal(parsePgidSscanf('1.'), null);
     assert.equal(parsePgidSscanf('abc'), null);
     assert.equal(parsePgidSscanf('1 .2'), null);
