@@ -14,7 +14,7 @@
 //   --print SEED    print the CRUSH map text of one per-map seed, and run nothing
 // Exit status: 0 no difference, 1 a difference was found, 2 osdmaptool is not installed.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { constants as osConstants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../bin/osdmaptool.js';
@@ -26,6 +26,7 @@ import {
   CEPH_STR_HASH_RJENKINS,
   CRUSH_ITEM_NONE,
   calcPgMasks,
+  decodeOSDMap,
   encodeOSDMap,
   newPgPool,
   OSDMap,
@@ -35,6 +36,7 @@ import {
 } from '../../common/osdmap/index.js';
 
 const OSDMAPTOOL = process.env.OSDMAPTOOL ?? '/usr/bin/osdmaptool';
+const CRUSHTOOL = process.env.CRUSHTOOL ?? '/usr/bin/crushtool';
 // osdmaptool answers in milliseconds; when Pacific corrupts its heap (adjusting a zero CRUSH weight in
 // a list bucket under --mark-up-in, for one) its fatal-signal handler can deadlock on the malloc lock,
 // so a run that takes this long is taken as a crash.
@@ -251,19 +253,20 @@ export function randomOsdMap(seed: number): OSDMap {
 }
 
 /** What each case asks both tools, derived from the seed so a reproducer replays the same commands. */
-function caseArgs(seed: number, m: OSDMap): string[][] {
+function caseArgs(seed: number, m: OSDMap, cephBuilt: boolean): string[][] {
   const r = new Rng(seed ^ 0x5bd1e995);
-  const runs: string[][] = [['map.bin', '--print', '--tree', '--test-map-pgs-dump-all']];
-  const marks: string[] = [];
-  if (r.chance(0.3)) marks.push('--mark-up-in');
+  const up = cephBuilt ? ['--mark-up-in'] : [];
+  const runs: string[][] = [['map.bin', ...up, '--print', '--tree', '--test-map-pgs-dump-all']];
+  const marks: string[] = [...up];
+  if (!cephBuilt && r.chance(0.3)) marks.push('--mark-up-in');
   if (r.chance(0.2)) marks.push('--mark-out', String(r.int(0, m.maxOsd - 1)));
-  if (marks.length) runs.push(['map.bin', ...marks, '--test-map-pgs-dump-all']);
+  if (marks.length > up.length) runs.push(['map.bin', ...marks, '--test-map-pgs-dump-all']);
   if (r.chance(0.3)) runs.push(['map.bin', '--dump', 'json-pretty']);
   const pools = [...m.pools.keys()];
   const pool = r.pick(pools);
-  runs.push(['map.bin', '--test-map-pgs', '--pool', String(pool)]);
+  runs.push(['map.bin', ...up, '--test-map-pgs', '--pool', String(pool)]);
   const names = ['foo', `obj-${r.u32()}`, `rbd_data.${r.u32().toString(16)}.000000000000000${r.int(0, 9)}`, 'x'.repeat(r.int(1, 200))];
-  runs.push(['map.bin', '--test-map-object', r.pick(names), '--pool', String(pool)]);
+  runs.push(['map.bin', ...up, '--test-map-object', r.pick(names), '--pool', String(pool)]);
   return runs;
 }
 
@@ -327,12 +330,44 @@ interface Difference {
   detail: string;
 }
 
+/**
+ * A map built by Ceph's own tools, as an operator would: crushtool compiles the random CRUSH text,
+ * osdmaptool --createsimple makes the map (pg bits at random), --import-crush puts the CRUSH map in, and
+ * now and then --adjust-crush-weight --save moves it on by an incremental. Its OSDs do not exist until
+ * --mark-up-in, which caseArgs then always passes.
+ */
+function cephBuiltMap(seed: number, dir: string): OSDMap | null {
+  const r = new Rng(seed ^ 0x2545f491);
+  const spec = randomCrush(new Rng(seed));
+  writeFileSync(join(dir, 'crush.txt'), spec.crushText);
+  const tool = (cmd: string, args: string[]): boolean =>
+    spawnSync(cmd, args, { cwd: dir, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', CEPH_CONF: '/dev/null' }, timeout: CEPH_TIMEOUT_MS }).status === 0;
+  const n = spec.numDevices + r.int(0, 3);
+  if (!tool(CRUSHTOOL, ['-c', 'crush.txt', '-o', 'crush.bin'])) return null;
+  const create = ['--createsimple', String(n), '--with-default-pool', '--pg-bits', String(r.int(0, 5)), 'map.bin', '--clobber'];
+  if (r.chance(0.5)) create.push('--pgp-bits', String(r.int(0, 5)));
+  if (!tool(OSDMAPTOOL, create) || !tool(OSDMAPTOOL, ['map.bin', '--import-crush', 'crush.bin'])) return null;
+  if (r.chance(0.3)) {
+    const adj = Array.from({ length: r.int(1, 3) }, () => `${r.int(0, spec.numDevices - 1)}:${r.pick(['0', '0.5', '2', '1.25'])}`);
+    if (!tool(OSDMAPTOOL, ['map.bin', '--adjust-crush-weight', adj.join(','), '--save'])) return null;
+  }
+  return decodeOSDMap(readFileSync(join(dir, 'map.bin')));
+}
+
 async function checkCase(seed: number, dir: string): Promise<{ diffs: Difference[]; crashed: boolean; runs: number }> {
-  const m = randomOsdMap(seed);
-  writeFileSync(join(dir, 'map.bin'), encodeOSDMap(m));
+  let m: OSDMap | null = null;
+  let cephBuilt = false;
+  if (new Rng(seed ^ 0x68e31da4).chance(0.25)) {
+    m = cephBuiltMap(seed, dir);
+    cephBuilt = m !== null;
+  }
+  if (m === null) {
+    m = randomOsdMap(seed);
+    writeFileSync(join(dir, 'map.bin'), encodeOSDMap(m));
+  }
   const diffs: Difference[] = [];
   let crashed = false;
-  const all = caseArgs(seed, m);
+  const all = caseArgs(seed, m, cephBuilt);
   for (const args of all) {
     const c = ceph(dir, args);
     const t = await tsceph(dir, args);
@@ -407,7 +442,7 @@ async function fuzz(): Promise<number> {
       if (diffs.length === 0) continue;
       failures++;
       const file = join(o.out, `osdmap-fuzz-${seed}.bin`);
-      writeFileSync(file, encodeOSDMap(randomOsdMap(seed)));
+      copyFileSync(join(dir, 'map.bin'), file);
       console.log(`DIFFERENCE case ${seed} (run seed ${o.seed}, map #${i}):`);
       for (const d of diffs) console.log(`  ${d.command}\n    ${d.detail}`);
       console.log(`  map: ${file} (replay: npm run fuzz:osdmap -- --case ${seed}; by hand: osdmaptool ${file} ... vs node dist/bin/osdmaptool.js ${file} ...)`);
