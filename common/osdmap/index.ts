@@ -15,3 +15,4 @@ export * from './tree.js';
 export * from './tester.js';
 export * from './health.js';
 export * from './upmap.js';
+export * from './balancer.js';
