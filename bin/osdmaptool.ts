@@ -6,6 +6,7 @@
 // reads and writes files, and prints.
 
 import { closeSync, fstatSync, openSync, readFileSync, realpathSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -19,14 +20,17 @@ import {
   CephAssertFailure,
   GlibcRand,
   MapPgsTester,
+  Mt19937,
   OSDMap,
   OsdmaptoolFault,
   PACIFIC_BUILD_SIMPLE_CONFIG,
   applyIncremental,
   buildSimple,
   buildSimpleFromConf,
+  calcPgUpmaps,
   calcUpOsdFeatures,
   cleanPgUpmaps,
+  cppShuffle,
   decodeOSDMap,
   deviceWeights,
   dumpHealthChecks,
@@ -69,6 +73,8 @@ export interface OsdmaptoolIo {
   pid: number;
   /** The TZ environment variable (utime_t prints local time); undefined is UTC here. */
   tz: string | undefined;
+  /** std::random_device's draws (u32): --upmap's pool order and the balancer's shuffles. */
+  randomDevice: () => number;
 }
 
 function processIo(): OsdmaptoolIo {
@@ -85,6 +91,7 @@ function processIo(): OsdmaptoolIo {
     },
     pid: process.pid,
     tz: process.env['TZ'],
+    randomDevice: () => randomBytes(4).readUInt32LE(0),
   };
 }
 
@@ -682,35 +689,13 @@ function doubleToInt(d: number): number {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Functions other modules provide as they land (looked up by name so this file builds before them)
-
-type CalcPgUpmapsFn = (
-  m: OSDMap,
-  maxDeviation: number,
-  max: number,
-  onlyPools: ReadonlySet<number>,
-  inc: OSDMapIncremental,
-  opts: { aggressive: boolean; localFallbackRetries: number },
-) => number;
-
-function libFunction<T>(name: string): T | null {
-  const f = (osdmapLib as unknown as Record<string, unknown>)[name];
-  return typeof f === 'function' ? (f as T) : null;
-}
+// Views
 
 /** utime_t prints local time: the zone TZ names (UTC when unset or unknown, as glibc falls back). */
 function viewOptions(io: OsdmaptoolIo): ViewOptions {
   if (io.tz === undefined || io.tz === '') return {};
   const tz = ianaTimeZone(io.tz.startsWith(':') ? io.tz.slice(1) : io.tz);
   return tz === null ? {} : { tz };
-}
-
-class NotAvailable extends Error {}
-
-function need<T>(name: string, what: string): T {
-  const f = libFunction<T>(name);
-  if (f === null) throw new NotAvailable(`${what} is not available in this build of tsceph (${name} is missing)`);
-  return f;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -742,10 +727,6 @@ export async function main(argv: string[], ioIn?: Partial<OsdmaptoolIo>): Promis
           `${e.file}: ${e.line}: FAILED ceph_assert(${e.cond})\n*** Caught signal (Aborted) **\n`,
       );
       return 128 + 6;
-    }
-    if (e instanceof NotAvailable) {
-      out.err(`${io.argv0}: ${e.message}\n`);
-      return 1;
     }
     // A bug of ours: say so in one line rather than with a JavaScript stack.
     out.err(`${io.argv0}: internal error: ${(e as Error).message ?? String(e)}\n`);
@@ -1136,7 +1117,8 @@ function run(args: string[], io: OsdmaptoolIo, out: Output): number {
         active: upmapActive,
         save,
         pools: upmapPools,
-        pid: io.pid,
+        randomDevice: io.randomDevice,
+        io,
       });
       if (r.modified) modified = true;
     }
@@ -1264,20 +1246,22 @@ function heapAbort(out: Output): number {
  * level (debug_osd, debug_crush: 1 unless set) with the time stamp, thread and level prefix.
  */
 function dout(conf: Config, io: OsdmaptoolIo, out: Output): (level: number, text: string) => void {
-  const levelOf = (name: string, dflt: number): number => {
-    const v = conf.get(name);
-    const m = /^\s*(-?\d+)/.exec(v);
-    return m ? Number(m[1]) : dflt;
-  };
-  const osdLevel = levelOf('debug_osd', 1);
-  const crushLevel = levelOf('debug_crush', 1);
+  const osdLevel = debugLevel(conf, 'debug_osd', 1);
+  const crushLevel = debugLevel(conf, 'debug_crush', 1);
   return (level, text) => {
-    const max = text.startsWith('verify_upmap') ? crushLevel : osdLevel;
+    // CrushWrapper's messages are the crush subsystem's, OSDMap's the osd subsystem's
+    const max = /^(verify_upmap|try_remap_rule|_choose_type_stack)/.test(text) ? crushLevel : osdLevel;
     if (level > max) return;
     const now = io.now();
     const stamp = osdmapLib.formatUtime({ sec: now.sec, nsec: now.nsec - (now.nsec % 1_000_000) }).replace(/(\.\d{3})\d{3}/, '$1');
     out.err(`${stamp} 7f0000000000 ${String(level).padStart(2)} ${text}\n\n`); // the entry, then its own newline
   };
+}
+
+/** A subsystem's log level: the N of its debug_<subsys> "N/M" value. */
+function debugLevel(conf: Config, name: string, dflt: number): number {
+  const m = /^\s*(-?\d+)/.exec(conf.get(name));
+  return m ? Number(m[1]) : dflt;
 }
 
 function exists(p: Buffer): boolean {
@@ -1300,7 +1284,9 @@ interface UpmapOptions {
   active: boolean;
   save: boolean;
   pools: ReadonlySet<string>;
-  pid: number;
+  /** std::random_device: the pool shuffles and the balancer's aggressive searches draw from it. */
+  randomDevice: () => number;
+  io: OsdmaptoolIo;
 }
 
 /**
@@ -1335,34 +1321,43 @@ function runUpmap(
     out.write('No pools available\n');
     return { modified: false };
   }
-  const calc = need<CalcPgUpmapsFn>('calcPgUpmaps', '--upmap (the balancer)');
-  const rand = new GlibcRand(o.pid);
+  const rd = o.randomDevice;
+  const log = dout(conf, o.io, out);
+  const logLevel = Math.max(debugLevel(conf, 'debug_osd', 1), debugLevel(conf, 'debug_crush', 1));
   let modified = false;
   let rounds = 0;
+  // Ceph times the rounds with CLOCK_MONOTONIC; here the injected clock (frozen in tests, as under
+  // libfaketime, where Ceph prints 0)
+  const clock = (): number => {
+    const t = o.io.now();
+    return t.sec + 1e-9 * t.nsec;
+  };
+  const roundStart = clock();
   for (;;) {
-    // std::shuffle with a random engine: any order is one Ceph could print.
-    for (let i = pools.length - 1; i > 0; i--) {
-      const j = rand.next() % (i + 1);
-      [pools[i], pools[j]] = [pools[j]!, pools[i]!];
-    }
+    // std::shuffle(pools, std::mt19937{random_device()}) each round
+    cppShuffle(pools, new Mt19937(rd()));
     out.write(`pools ${pools.map((p) => `${osdmap.getPoolName(p) ?? ''} `).join('')}\n`);
     const inc = newIncremental(osdmap.epoch + 1);
     inc.fsid = osdmap.fsid;
     let totalDid = 0;
     let left = o.max;
-    const began = performance.now();
+    const began = clock();
     for (const p of pools) {
-      const did = calc(osdmap, o.deviation, left, new Set([p]), inc, {
+      const did = calcPgUpmaps(osdmap, o.deviation, left, new Set([p]), inc, {
         aggressive: conf.getBool('osd_calc_pg_upmaps_aggressively'),
         localFallbackRetries: conf.getInt('osd_calc_pg_upmaps_local_fallback_retries'),
+        randomDevice: rd,
+        log,
+        logLevel,
       });
       totalDid += did;
       left -= did;
       if (left <= 0) break;
     }
-    const elapsed = (performance.now() - began) / 1000;
+    const end = clock();
+    const elapsed = Math.fround(end - began);
     out.write(`prepared ${totalDid}/${o.max} changes\n`);
-    if (o.active) out.write(`Time elapsed ${osdmapLib.doubleText(Math.fround(elapsed))} secs\n`);
+    if (o.active) out.write(`Time elapsed ${osdmapLib.doubleText(elapsed)} secs\n`);
     if (totalDid > 0) {
       writeUpmaps(incUpmapCommands(inc));
       if (o.save || o.active) {
@@ -1391,7 +1386,7 @@ function runUpmap(
           }
         }
         for (const osd of [...perOsd.keys()].sort((a, b) => a - b)) out.write(`osd.${osd} pgs ${perOsd.get(osd)}\n`);
-        out.write(`Total time elapsed ${osdmapLib.doubleText(Math.fround(elapsed))} secs, ${rounds} rounds\n`);
+        out.write(`Total time elapsed ${osdmapLib.doubleText(Math.fround(end - roundStart))} secs, ${rounds} rounds\n`);
       }
       break;
     }

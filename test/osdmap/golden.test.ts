@@ -291,7 +291,16 @@ describe('osdmaptool golden vectors through node dist/bin/osdmaptool.js', functi
     const waiting = new Map<string, (r: RunResult) => void>();
     for (const c of queue) results.set(c.name, new Promise((res) => waiting.set(c.name, res)));
     const worker = async (): Promise<void> => {
-      for (let c = queue.shift(); c !== undefined; c = queue.shift()) waiting.get(c.name)!(await runSpawned(c));
+      for (let c = queue.shift(); c !== undefined; c = queue.shift()) {
+        let r: RunResult;
+        try {
+          r = await runSpawned(c);
+        } catch (e) {
+          // a case that cannot even start (say, a missing input) fails alone instead of stalling the queue
+          r = { stdout: Buffer.alloc(0), stderr: Buffer.alloc(0), exit: null, signal: null, outputs: new Map(), error: String(e) };
+        }
+        waiting.get(c.name)!(r);
+      }
     };
     for (let i = 0; i < PARALLEL_MAX; i++) void worker();
   });
