@@ -571,6 +571,9 @@ export function calcPgUpmaps(
   let maxDeviation = maxDeviationIn >>> 0; // uint32_t
   if (maxDeviation < 1) maxDeviation = 1; // can't be less than 1 pg
   const negMaxDeviation = -(maxDeviation | 0); // -(int)max_deviation
+  // the comparisons with the float deviations convert these integers to float first
+  const maxDeviationF = Math.fround(maxDeviation);
+  const negMaxDeviationF = Math.fround(negMaxDeviation);
   const tmp = workingCopy(m);
   const work = new PlacementWork();
   const q = new CrushQueries(tmp.crush);
@@ -667,7 +670,7 @@ export function calcPgUpmaps(
   );
   let stddev = cur.stddev;
   dout(20, () => ` stdev ${floatText(stddev)} max_deviation ${floatText(cur.curMaxDeviation)}`);
-  if (cur.curMaxDeviation <= maxDeviation) {
+  if (cur.curMaxDeviation <= maxDeviationF) {
     dout(10, () => 'calc_pg_upmaps distribution is almost perfect');
     return 0;
   }
@@ -689,7 +692,7 @@ export function calcPgUpmaps(
       const [dev, osd] = devOsd[k]!;
       dout(30, () => ` check ${floatText(dev)} <= ${maxDeviation}`);
       if (dev <= 0) break;
-      if (dev > maxDeviation) {
+      if (dev > maxDeviationF) {
         dout(30, () => ` add overfull osd.${osd}`);
         overfull.add(osd);
       } else {
@@ -699,7 +702,7 @@ export function calcPgUpmaps(
     for (const [dev, osd] of devOsd) {
       dout(30, () => ` check ${floatText(dev)} >= ${negMaxDeviation}`);
       if (dev >= 0) break;
-      if (dev < negMaxDeviation) {
+      if (dev < negMaxDeviationF) {
         dout(30, () => ` add underfull osd.${osd}`);
         underfull.push(osd);
       } else {
@@ -738,7 +741,7 @@ export function calcPgUpmaps(
           const target = targetOf(osd);
           dout(10, () => ` Overfull search osd.${osd} target ${floatText(target)} deviation ${floatText(deviation)}`);
           assert(target > 0, `calc_pg_upmaps: osd.${osd} has target ${target}`);
-          if (!usingMoreOverfull && deviation <= maxDeviation) {
+          if (!usingMoreOverfull && deviation <= maxDeviationF) {
             dout(10, () => ` osd.${osd} target ${floatText(target)} deviation ${floatText(deviation)} < max deviation ${maxDeviation}`);
             return false;
           }
@@ -834,7 +837,7 @@ export function calcPgUpmaps(
           if (!underfull.includes(osd)) break;
           const target = targetOf(osd);
           assert(target > 0, `calc_pg_upmaps: osd.${osd} has target ${target}`);
-          if (Math.abs(deviation) < maxDeviation) {
+          if (Math.abs(deviation) < maxDeviationF) {
             // respect max_deviation too
             dout(10, () => ` osd.${osd} target ${floatText(target)} deviation ${floatText(deviation)} -> absolute ${floatText(Math.abs(deviation))} < max ${maxDeviation}`);
             return false;
@@ -943,7 +946,7 @@ export function calcPgUpmaps(
       }
       const curMax = next.curMaxDeviation;
       dout(20, () => ` stdev ${floatText(stddev)} max_deviation ${floatText(curMax)}`);
-      if (curMax <= maxDeviation) {
+      if (curMax <= maxDeviationF) {
         dout(10, () => 'calc_pg_upmaps Optimization plan is almost perfect');
         break rounds;
       }
