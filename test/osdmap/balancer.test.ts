@@ -1,4 +1,4 @@
-// Proves common/osdmap/balancer.ts balances as Ceph 16.2.15's OSDMap::calc_pg_upmaps does: libstdc++'s minstd_rand0, mt19937 and std::shuffle against the standard's check values and g++'s own output, then 183 `osdmaptool --upmap` runs (test/fixtures/osdmap/balancer, recorded with std::random_device made a fixed sequence so that the aggressive, shuffling mode is exact too) replayed as osdmaptool's loop around calcPgUpmaps: stdout, the command file, the saved map's bytes and every calc_pg_upmaps debug log line equal Ceph's; the deterministic ones also through bin/osdmaptool's main().
+// Proves common/osdmap/balancer.ts balances as Ceph 16.2.15's OSDMap::calc_pg_upmaps does: libstdc++'s minstd_rand0, mt19937 and std::shuffle against the standard's check values and g++'s own output, then 183 `osdmaptool --upmap` runs (test/fixtures/osdmap/balancer, recorded with std::random_device made a fixed sequence so that the aggressive, shuffling mode is exact too) replayed twice, as osdmaptool's loop around calcPgUpmaps and through bin/osdmaptool's main() given the same draws: stdout, the command file, the saved map's bytes and every calc_pg_upmaps debug log line equal Ceph's.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -229,37 +229,42 @@ describe('upmap balancer (OSDMap::calc_pg_upmaps)', () => {
     }
   });
 
-  describe('through bin/osdmaptool (runs whose result does not depend on std::random_device)', () => {
-    const deterministic = fixtures.cases.filter((c) => {
-      if (c.params.aggressive) return false;
-      const m = decodeOSDMap(readFileSync(join(FIX, c.map)));
-      return c.params.pools.length === 1 || m.pools.size === 1;
-    });
-    it(`covers ${deterministic.length} runs`, () => assert.ok(deterministic.length >= 30));
-    for (const c of deterministic) {
+  describe(`through bin/osdmaptool's main() with the same std::random_device draws (${fixtures.cases.length} runs)`, () => {
+    for (const c of fixtures.cases) {
       it(c.name, async () => {
         const dir = mkdtempSync(join(tmpdir(), 'balancer-cli-'));
         try {
           writeFileSync(join(dir, 'osdmap'), readFileSync(join(FIX, c.map)));
           let stdout = '';
+          let stderr = '';
           const code = await main(c.argv, {
             stdout: (s) => {
               stdout += s;
             },
-            stderr: () => {},
+            stderr: (s) => {
+              stderr += s;
+            },
             cwd: dir,
             argv0: 'osdmaptool',
             cephArgs: undefined,
             now: () => ({ sec: 1767225600, nsec: 0 }),
             pid: 1,
             tz: undefined,
+            randomDevice: fixedRandomDevice(c.params.seed),
           });
           assert.equal(code, 0);
-          // the CLI times rounds with the process clock; the recording's clock was stopped
-          assert.equal(stdout.replace(/elapsed [0-9.e-]+ secs/g, 'elapsed 0 secs'), c.stdout, 'stdout');
+          assert.equal(stdout, c.stdout, 'stdout');
           assert.equal(readFileSync(join(dir, 'cmds.txt'), 'latin1'), c.cmds, 'the upmap command file');
           const saved = readFileSync(join(dir, 'osdmap'));
           assert.equal(c.savedSha256 === null ? null : sha(saved), c.savedSha256, 'the map --save wrote');
+          const entries: string[] = [];
+          for (const line of stderr.split('\n')) {
+            const m = /^\d{4}-\d\d-\d\dT\S+ [0-9a-f]+ +(-?\d+) (.*)$/.exec(line);
+            if (m) entries.push(`${m[1]} ${m[2]}`);
+          }
+          const want = balancerLog(c.log);
+          const got = balancerLog(entries);
+          assert.ok(got.length === want.length && got.every((l, i) => l === want[i]), `stderr log: ${firstDifference(want, got)}`);
         } finally {
           rmSync(dir, { recursive: true, force: true });
         }
