@@ -1,6 +1,6 @@
-// Proves common/osdmap/hash.ts hashes object names bit for bit as Ceph 16.2 does: replays vectors recorded by calling libceph-common's own ceph_str_hash_rjenkins, ceph_str_hash_linux and ceph_str_hash(type) (scripts/osdmap-placement/gen-hash-vectors.py), over bytes and over the UTF-8 string path.
+// Proves common/osdmap/hash.ts hashes object names bit for bit as Ceph 16.2 does: replays vectors recorded by calling libceph-common's own ceph_str_hash_rjenkins, ceph_str_hash_linux and ceph_str_hash(type) (scripts/osdmap-placement/gen-hash-vectors.py, and the golden set's test/golden/osdmap/object-hash.json), over bytes and over the UTF-8 string path.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -86,5 +86,22 @@ describe('osdmap hash: ceph_str_hash vectors from libceph-common', () => {
     const long = 'é'.repeat(5000); // 10,000 UTF-8 bytes
     assert.equal(cephStrHashRjenkins(long), cephStrHashRjenkins(Buffer.from(long, 'utf8')));
     assert.equal(cephStrHashRjenkins('foo'), cephStrHashRjenkins(Buffer.from('foo')));
+  });
+});
+
+describe('osdmap hash: the golden set`s object-hash vectors (test/golden/osdmap/object-hash.json)', () => {
+  const path = join(ROOT, 'test/golden/osdmap/object-hash.json');
+  it('rjenkins and linux for every recorded name', function () {
+    if (!existsSync(path)) this.skip();
+    const doc = JSON.parse(readFileSync(path, 'utf8')) as { names: Array<{ hex: string; length: number; rjenkins: number; linux: number }> };
+    assert.ok(doc.names.length > 50);
+    for (const v of doc.names) {
+      const b = Buffer.from(v.hex, 'hex');
+      assert.equal(b.length, v.length);
+      assert.equal(cephStrHashRjenkins(b), v.rjenkins, v.hex);
+      assert.equal(cephStrHashLinux(b), v.linux, v.hex);
+      assert.equal(cephStrHash(CEPH_STR_HASH_RJENKINS, b), v.rjenkins);
+      assert.equal(cephStrHash(CEPH_STR_HASH_LINUX, b), v.linux);
+    }
   });
 });
