@@ -37,6 +37,7 @@
 import { crushFindRule, RuleOp, type CrushLog, type CrushWrapper } from '../../crush/index.js';
 import { assert } from '../errors.js';
 import { OsdVector, PlacementWork, UpActing, pgToRawUpmapInto, pgToUpActingOsdsInto } from './placement.js';
+import { CephAssertFailure } from './build.js';
 import { floatText, pgText } from './tester.js';
 import { CEPH_OSD_IN, CRUSH_ITEM_NONE, PgMap, type OSDMapData, type OSDMapIncremental, type PgId, type UpmapItem } from './types.js';
 
@@ -231,6 +232,11 @@ function keyText(k: number): string {
 // ---------------------------------------------------------------------------------------------------
 // CrushWrapper::try_remap_rule and _choose_type_stack
 
+const CHOOSE_TYPE_STACK_FUNC =
+  'int CrushWrapper::_choose_type_stack(ceph::common::CephContext*, const std::vector<std::pair<int, int> >&, const std::set<int>&, ' +
+  'const std::vector<int>&, const std::vector<int>&, const std::vector<int>&, std::vector<int>::const_iterator&, std::set<int>&, ' +
+  'std::vector<int>*, int, int) const';
+
 /** The CRUSH queries the remapper repeats, memoized for one calc_pg_upmaps call (the map is fixed). */
 class CrushQueries {
   private readonly candidates = new Map<string, number[]>();
@@ -304,7 +310,7 @@ function origAt(orig: readonly number[], i: number): number {
  */
 function chooseTypeStack(inp: RemapInput, stack: ReadonlyArray<[number, number]>, cursor: { i: number }, used: Set<number>, w0: number[], rootBucket: number): number[] {
   const { q, overfull, underfull, moreUnderfull, orig, rule } = inp;
-  assert(rootBucket < 0, '_choose_type_stack: the rule takes a device, not a bucket');
+  if (rootBucket >= 0) throw new CephAssertFailure('./src/crush/CrushWrapper.cc', 3866, CHOOSE_TYPE_STACK_FUNC, 'root_bucket < 0'); // the rule takes a device
   const cumulativeFanout: number[] = new Array<number>(stack.length).fill(0);
   let f = 1;
   for (let j = stack.length - 1; j >= 0; j--) {
@@ -482,6 +488,17 @@ function tryPgUpmap(
 // ---------------------------------------------------------------------------------------------------
 // calc_pg_upmaps
 
+const CALC_PG_UPMAPS_FUNC = 'int OSDMap::calc_pg_upmaps(ceph::common::CephContext*, uint32_t, int, const std::set<long int>&, Incremental*)';
+
+/**
+ * Pacific's ceph_assert in calc_pg_upmaps (line numbers of 16.2.15's OSDMap.cc, read from the asserts'
+ * data in libceph-common): some are reached by maps Ceph accepts (an up set holding an OSD the pool's
+ * rule gives no weight), so they end as Ceph's do, with a CephAssertFailure the CLI reports.
+ */
+function calcAssert(cond: boolean, line: number, text: string): asserts cond {
+  if (!cond) throw new CephAssertFailure('./src/osd/OSDMap.cc', line, CALC_PG_UPMAPS_FUNC, text);
+}
+
 /** pgs_by_osd during one attempt: a copy-on-write view (Ceph copies the whole map each attempt). */
 class TempPgsByOsd {
   readonly changed = new Map<number, Set<number>>();
@@ -610,7 +627,7 @@ export function calcPgUpmaps(
     const pmap = typeof wm === 'number' ? new Map<number, number>() : wm;
     dout(20, () => `calc_pg_upmaps pool ${poolId} ruleno ${ruleno} weight-map {${[...pmap].map(([o, w]) => `${o}=${floatText(w)}`).join(',')}}`);
     for (const [osd, share] of pmap) {
-      assert(osd >= 0 && osd < tmp.maxOsd, `get_weight(${osd}) past max_osd ${tmp.maxOsd}`);
+      if (osd >= tmp.maxOsd) throw new CephAssertFailure('./src/osd/OSDMap.h', 807, 'unsigned int OSDMap::get_weight(int) const', 'o < max_osd');
       const weightf = Math.fround(Math.fround(tmp.osdWeight[osd]! >>> 0) / CEPH_OSD_IN);
       const adjusted = Math.fround(weightf * share);
       if (adjusted === 0) continue;
@@ -641,15 +658,15 @@ export function calcPgUpmaps(
   }
 
   const targetOf = (osd: number): number => Math.fround((osdWeight.get(osd) ?? 0) * pgsPerWeight);
-  /** Deviations of every OSD in `keys` (ascending), sizes from `sizeOf`. */
-  const score = (keys: readonly number[], sizeOf: (osd: number) => number): Scores => {
+  /** Deviations of every OSD in `keys` (ascending), sizes from `sizeOf`; `line`: Pacific's ceph_assert there. */
+  const score = (keys: readonly number[], sizeOf: (osd: number) => number, line: number): Scores => {
     const osdDeviation = new Map<number, number>();
     const deviationOsd: Array<[number, number]> = [];
     let stddev = 0;
     let curMaxDeviation = 0;
     for (const osd of keys) {
       // the OSD must still be there (in the rule's tree, with weight)
-      assert(osdWeight.has(osd), `calc_pg_upmaps: osd.${osd} holds PGs but has no weight under the pool's rule`);
+      calcAssert(osdWeight.has(osd), line, 'osd_weight.count(i.first)');
       const target = targetOf(osd);
       const n = sizeOf(osd);
       const deviation = Math.fround(n - target);
@@ -667,6 +684,7 @@ export function calcPgUpmaps(
   let cur = score(
     [...pgsByOsd.keys()].sort((a, b) => a - b),
     (osd) => pgsByOsd.get(osd)!.size,
+    4881,
   );
   let stddev = cur.stddev;
   dout(20, () => ` stdev ${floatText(stddev)} max_deviation ${floatText(cur.curMaxDeviation)}`);
@@ -740,7 +758,7 @@ export function calcPgUpmaps(
           }
           const target = targetOf(osd);
           dout(10, () => ` Overfull search osd.${osd} target ${floatText(target)} deviation ${floatText(deviation)}`);
-          assert(target > 0, `calc_pg_upmaps: osd.${osd} has target ${target}`);
+          calcAssert(target > 0, 4977, 'target > 0');
           if (!usingMoreOverfull && deviation <= maxDeviationF) {
             dout(10, () => ` osd.${osd} target ${floatText(target)} deviation ${floatText(deviation)} < max deviation ${maxDeviation}`);
             return false;
@@ -821,7 +839,7 @@ export function calcPgUpmaps(
               dout(10, () => ` will try adding new remapping pair ${from} -> ${to} for ${keyText(pg)}${from !== osd ? ' NOT selected osd' : ''}`);
               temp.erase(from, pg);
               temp.insert(to, pg);
-              assert(newItems.length < poolSize, 'calc_pg_upmaps: pg_upmap_items would outgrow the pool size');
+              calcAssert(newItems.length < poolSize, 5109, 'new_upmap_items.size() < (size_t)pg_pool_size');
               // one pair at a time, so that each step brings the distribution closer
               newItems.push([from, to]);
               change.upmap = { pg, items: newItems };
@@ -836,7 +854,7 @@ export function calcPgUpmaps(
         for (const [deviation, osd] of devOsd) {
           if (!underfull.includes(osd)) break;
           const target = targetOf(osd);
-          assert(target > 0, `calc_pg_upmaps: osd.${osd} has target ${target}`);
+          calcAssert(target > 0, 5131, 'target > 0');
           if (Math.abs(deviation) < maxDeviationF) {
             // respect max_deviation too
             dout(10, () => ` osd.${osd} target ${floatText(target)} deviation ${floatText(deviation)} -> absolute ${floatText(Math.abs(deviation))} < max ${maxDeviation}`);
@@ -897,7 +915,7 @@ export function calcPgUpmaps(
       }
 
       // 4. test the change; keep it if it helps
-      const next = score(temp.keys(), (osd) => temp.size(osd));
+      const next = score(temp.keys(), (osd) => temp.size(osd), 5227);
       const newStddev = next.stddev;
       dout(10, () => ` stddev ${floatText(stddev)} -> ${floatText(newStddev)}`);
       if (newStddev >= stddev) {
@@ -921,7 +939,7 @@ export function calcPgUpmaps(
       }
 
       // ready to go
-      assert(newStddev < stddev, 'calc_pg_upmaps: stddev must decrease');
+      calcAssert(newStddev < stddev, 5271, 'new_stddev < stddev');
       stddev = newStddev;
       for (const [osd, s] of temp.changed) pgsByOsd.set(osd, s);
       cur = next;
@@ -931,7 +949,7 @@ export function calcPgUpmaps(
         dout(10, () => ` unmap pg ${keyText(unmapped)}`);
         const pool = keyPool(unmapped);
         const seed = keySeed(unmapped);
-        assert(tmp.pgUpmapItems.has(pool, seed), 'calc_pg_upmaps: unmapping a PG without pg_upmap_items');
+        calcAssert(tmp.pgUpmapItems.has(pool, seed), 5278, 'tmp.pg_upmap_items.count(i)');
         tmp.pgUpmapItems.delete(pool, seed);
         insertPgSorted(inc.oldPgUpmapItems, pool, seed);
         numChanged++;

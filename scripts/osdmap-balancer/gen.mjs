@@ -10,7 +10,9 @@
 //    one flat host), then pg_upmap_items made by a first balancer run (--save), then a second CRUSH map
 //    with other weights imported, so that some existing items now point the wrong way;
 //  - two maps a real 16.2.15 monitor wrote (copied from the golden set: many pools, erasure pools with
-//    holes, device-class rules, a down and an out OSD, primary affinity, pg_upmap and pg_upmap_items).
+//    holes, device-class rules, a down and an out OSD, primary affinity, pg_upmap and pg_upmap_items);
+//  - six seeded maps of the placement tests (copied from test/fixtures/osdmap/placement), some of which
+//    make Pacific abort in a ceph_assert of calc_pg_upmaps (recorded: exit 134 and the FAILED line).
 //
 // Randomness: Pacific seeds a std::default_random_engine from std::random_device before each aggressive
 // search, and osdmaptool shuffles its pool list with a std::mt19937 seeded the same way. Every run here
@@ -55,7 +57,9 @@ function run(bin, args, { cwd = tmp, seed = 0 } = {}) {
     maxBuffer: 1 << 28,
   });
   if (r.error) throw r.error;
-  return { code: r.status, stdout: r.stdout.toString('latin1'), stderr: r.stderr.toString('latin1') };
+  // a failed ceph_assert aborts: report it as the shell would (128 + SIGABRT)
+  const code = r.status ?? (r.signal === 'SIGABRT' ? 134 : -1);
+  return { code, stdout: r.stdout.toString('latin1'), stderr: r.stderr.toString('latin1') };
 }
 function must(bin, args, opts) {
   const r = run(bin, args, opts);
@@ -211,6 +215,11 @@ for (const name of ['mon-states', 'mon-big']) {
   if (!existsSync(src)) throw new Error(`${src} is missing: run scripts/gen-osdmap-golden.sh first`);
   copyFileSync(src, join(OUT, `${name}.bin`));
 }
+const PLACEMENT = ['placement-00', 'placement-01', 'placement-02', 'placement-05', 'placement-11', 'placement-12'];
+for (const name of PLACEMENT) {
+  copyFileSync(join(root, 'test/fixtures/osdmap/placement', `${name}.bin`), join(OUT, `${name}.bin`));
+  maps[name] = { about: `scripts/osdmap-placement/make-maps.mjs's ${name} (made by tsceph's encoder, read by osdmaptool)`, markUpIn: false };
+}
 maps['mon-states'] = { about: 'a 16.2.15 monitor\'s map: 11 pools (replicated, erasure with holes, device classes), a down and an out OSD, affinity, pg_upmap and pg_upmap_items', markUpIn: false };
 maps['mon-big'] = { about: 'a 16.2.15 monitor\'s map with 24 OSDs and 14 pools, all marked up and in', markUpIn: true };
 
@@ -236,7 +245,8 @@ function logEntries(stderr) {
   const out = [];
   for (const line of stderr.split('\n')) {
     const m = /^\d{4}-\d\d-\d\dT\S+ [0-9a-f]+ +(-?\d+) (.*)$/.exec(line);
-    if (m) out.push(`${m[1]} ${m[2]}`);
+    // a failed ceph_assert's report is also a log entry: recorded apart (assertFailed)
+    if (m && !/^(\.\/src\/\S+: In function |\*\*\* Caught signal)/.test(m[2])) out.push(`${m[1]} ${m[2]}`);
   }
   return out;
 }
@@ -249,10 +259,11 @@ function runCase(mapName, argv, seed) {
   copyFileSync(join(OUT, `${mapName}.bin`), join(dir, 'osdmap'));
   const before = readFileSync(join(dir, 'osdmap'));
   const r = run(OSDMAPTOOL, argv, { cwd: dir, seed });
-  if (r.code !== 0) throw new Error(`${mapName} ${argv.join(' ')}: exit ${r.code}\n${r.stderr}`);
+  if (r.code !== 0 && r.code !== 134) throw new Error(`${mapName} ${argv.join(' ')}: exit ${r.code}\n${r.stderr}`);
   const after = readFileSync(join(dir, 'osdmap'));
   const cmds = existsSync(join(dir, 'cmds.txt')) ? readFileSync(join(dir, 'cmds.txt'), 'latin1') : '';
-  return { stdout: r.stdout, stderr: r.stderr, cmds, savedSha256: after.equals(before) ? null : sha(after) };
+  const failed = /^(\S+: \d+: FAILED ceph_assert\(.*\))$/m.exec(r.stderr);
+  return { exit: r.code, stdout: r.stdout, stderr: r.stderr, cmds, savedSha256: after.equals(before) ? null : sha(after), assertFailed: failed ? failed[1] : null };
 }
 
 function addCase(mapName, name, p) {
@@ -261,7 +272,7 @@ function addCase(mapName, name, p) {
   const argv = argvOf(p, markUpIn);
   const a = runCase(mapName, argv, p.seed);
   const b = runCase(mapName, argv, p.seed); // the shim makes runs repeatable: check it
-  if (a.stdout !== b.stdout || a.cmds !== b.cmds || a.savedSha256 !== b.savedSha256) {
+  if (a.exit !== b.exit || a.stdout !== b.stdout || a.cmds !== b.cmds || a.savedSha256 !== b.savedSha256) {
     throw new Error(`${mapName}/${name}: two runs differ although std::random_device is fixed`);
   }
   cases.push({
@@ -270,6 +281,8 @@ function addCase(mapName, name, p) {
     markUpIn,
     params: p,
     argv,
+    exit: a.exit,
+    assertFailed: a.assertFailed,
     stdout: a.stdout,
     cmds: a.cmds,
     savedSha256: a.savedSha256,
@@ -307,6 +320,15 @@ for (const v of ['mon-states', 'mon-big']) {
     addCase(v, `pool-${pool}-aggr-seed8`, P({ pools: [pool], aggressive: true, seed: 8, max: 20 }));
   }
   addCase(v, 'pools-rep-ec21-aggr-seed9-active', P({ pools: ['rep', 'ec21'], aggressive: true, seed: 9, max: 10, active: true }));
+}
+// seeded maps of the placement tests: many pools, weight sets, erasure pools with holes, temps, upmaps
+// that cleanup cancels, OSDs that are down, out or missing. Some hold PGs on OSDs their pool's rule
+// gives no weight, where Pacific aborts in ceph_assert(osd_weight.count(i.first)).
+for (const v of PLACEMENT) {
+  addCase(v, 'plain-dev1-max50', P({ max: 50 }));
+  addCase(v, 'aggr-seed11-dev1-max50', P({ aggressive: true, seed: 11, max: 50 }));
+  addCase(v, 'up-in-aggr-seed12-dev2-max20-active-retries2', P({ markUpIn: true, aggressive: true, seed: 12, dev: 2, max: 20, active: true, retries: 2 }));
+  addCase(v, 'up-in-plain-dev1-max50-save', P({ markUpIn: true, max: 50, save: true }));
 }
 
 writeFileSync(

@@ -1,4 +1,4 @@
-// Proves common/osdmap/balancer.ts balances as Ceph 16.2.15's OSDMap::calc_pg_upmaps does: libstdc++'s minstd_rand0, mt19937 and std::shuffle against the standard's check values and g++'s own output, then 183 `osdmaptool --upmap` runs (test/fixtures/osdmap/balancer, recorded with std::random_device made a fixed sequence so that the aggressive, shuffling mode is exact too) replayed twice, as osdmaptool's loop around calcPgUpmaps and through bin/osdmaptool's main() given the same draws: stdout, the command file, the saved map's bytes and every calc_pg_upmaps debug log line equal Ceph's.
+// Proves common/osdmap/balancer.ts balances as Ceph 16.2.15's OSDMap::calc_pg_upmaps does: libstdc++'s minstd_rand0, mt19937 and std::shuffle against the standard's check values and g++'s own output, then 207 `osdmaptool --upmap` runs (test/fixtures/osdmap/balancer, recorded with std::random_device made a fixed sequence so that the aggressive, shuffling mode is exact too) replayed twice, as osdmaptool's loop around calcPgUpmaps and through bin/osdmaptool's main() given the same draws: stdout, the command file, the saved map's bytes and every calc_pg_upmaps debug log line equal Ceph's.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,6 +10,7 @@ import { main } from '../../bin/osdmaptool.js';
 import {
   applyIncremental,
   calcPgUpmaps,
+  CephAssertFailure,
   CEPH_OSD_IN,
   CEPH_OSD_UP,
   cleanPgUpmaps,
@@ -54,6 +55,9 @@ interface Case {
   cmds: string;
   savedSha256: string | null;
   log: string[];
+  /** 0, or 134 when Pacific aborted in a ceph_assert (assertFailed: its "FILE: LINE: FAILED ceph_assert(COND)"). */
+  exit: number;
+  assertFailed: string | null;
 }
 interface Fixtures {
   maps: Record<string, { about: string }>;
@@ -78,35 +82,53 @@ function markUpIn(m: OSDMap): void {
  * from std::random_device and one calc_pg_upmaps per pool), with std::random_device the fixed sequence
  * the recording's shim gave Ceph. The elapsed times print 0 as under the recording's stopped clock.
  */
-function replay(c: Case): { stdout: string; cmds: string; saved: Buffer | null; log: string[] } {
+interface Replayed {
+  stdout: string;
+  cmds: string;
+  saved: Buffer | null;
+  log: string[];
+  /** The ceph_assert that ended the run, as Ceph prints it, or null. */
+  failed: string | null;
+}
+
+function replay(c: Case): Replayed {
+  const r: Replayed = { stdout: '', cmds: '', saved: null, log: [], failed: null };
+  try {
+    replayInto(c, r);
+  } catch (e) {
+    if (!(e instanceof CephAssertFailure)) throw e;
+    r.failed = `${e.file}: ${e.line}: FAILED ceph_assert(${e.cond})`;
+  }
+  return r;
+}
+
+function replayInto(c: Case, r: Replayed): void {
   const p = c.params;
   const m = decodeOSDMap(readFileSync(join(FIX, c.map)));
-  let stdout = '';
-  let cmds = '';
-  const log: string[] = [];
+  const log = r.log;
   if (c.markUpIn) {
-    stdout += 'marking all OSDs up and in\n';
+    r.stdout += 'marking all OSDs up and in\n';
     markUpIn(m);
   }
-  stdout += 'writing upmap command output to: cmds.txt\n';
-  stdout += 'checking for upmap cleanups\n';
+  r.stdout += 'writing upmap command output to: cmds.txt\n';
+  r.stdout += 'checking for upmap cleanups\n';
   const cleanup = newIncremental(m.epoch + 1);
   cleanup.fsid = m.fsid;
   if (cleanPgUpmaps(m, cleanup)) {
-    cmds += incUpmapCommands(cleanup);
+    r.cmds += incUpmapCommands(cleanup);
     assert.equal(applyIncremental(m, cleanup), 0);
   }
-  stdout += `upmap, max-count ${p.max}, max deviation ${p.dev}\n`;
+  r.stdout += `upmap, max-count ${p.max}, max deviation ${p.dev}\n`;
   const names = [...new Set(p.pools)].sort();
   const pools: number[] = names.map((n) => m.lookupPoolName(n));
-  if (pools.length) stdout += ` limiting to pools ${names.join(',')} ([${pools.join(',')}])\n`;
+  if (pools.length) r.stdout += ` limiting to pools ${names.join(',')} ([${pools.join(',')}])\n`;
   else pools.push(...[...m.pools.keys()].sort((a, b) => a - b));
   const rd = fixedRandomDevice(p.seed);
   let modified = false;
   let rounds = 0;
   for (;;) {
     cppShuffle(pools, new Mt19937(rd()));
-    stdout += `pools ${pools.map((id) => `${m.getPoolName(id)} `).join('')}\n`;
+    r.stdout += `pools ${pools.map((id) => `${m.getPoolName(id)} `).join('')}\n`;
     const inc = newIncremental(m.epoch + 1);
     inc.fsid = m.fsid;
     let totalDid = 0;
@@ -123,16 +145,16 @@ function replay(c: Case): { stdout: string; cmds: string; saved: Buffer | null; 
       left -= did;
       if (left <= 0) break;
     }
-    stdout += `prepared ${totalDid}/${p.max} changes\n`;
-    if (p.active) stdout += 'Time elapsed 0 secs\n';
+    r.stdout += `prepared ${totalDid}/${p.max} changes\n`;
+    if (p.active) r.stdout += 'Time elapsed 0 secs\n';
     if (totalDid > 0) {
-      cmds += incUpmapCommands(inc);
+      r.cmds += incUpmapCommands(inc);
       if (p.save || p.active) {
         assert.equal(applyIncremental(m, inc), 0);
         if (p.save) modified = true;
       }
     } else {
-      stdout += 'Unable to find further optimization, or distribution is already perfect\n';
+      r.stdout += 'Unable to find further optimization, or distribution is already perfect\n';
       if (p.active) {
         const perOsd = new Map<number, Set<number>>();
         const work = new PlacementWork();
@@ -148,21 +170,19 @@ function replay(c: Case): { stdout: string; cmds: string; saved: Buffer | null; 
             }
           }
         }
-        for (const osd of [...perOsd.keys()].sort((a, b) => a - b)) stdout += `osd.${osd} pgs ${perOsd.get(osd)!.size}\n`;
-        stdout += `Total time elapsed 0 secs, ${rounds} rounds\n`;
+        for (const osd of [...perOsd.keys()].sort((a, b) => a - b)) r.stdout += `osd.${osd} pgs ${perOsd.get(osd)!.size}\n`;
+        r.stdout += `Total time elapsed 0 secs, ${rounds} rounds\n`;
       }
       break;
     }
     rounds++;
     if (!p.active) break;
   }
-  let saved: Buffer | null = null;
   if (modified) {
     m.epoch++; // osdmaptool's inc_epoch before writing a modified map
-    saved = encodeOSDMap(m);
-    stdout += `osdmaptool: writing epoch ${m.epoch} to osdmap\n`;
+    r.saved = encodeOSDMap(m);
+    r.stdout += `osdmaptool: writing epoch ${m.epoch} to osdmap\n`;
   }
-  return { stdout, cmds, saved, log };
 }
 
 /** Ceph's log entries from the first of calc_pg_upmaps on (the cleanup's own are tested in upmap.test.ts). */
@@ -220,6 +240,7 @@ describe('upmap balancer (OSDMap::calc_pg_upmaps)', () => {
     for (const c of fixtures.cases) {
       it(c.name, () => {
         const r = replay(c);
+        assert.equal(r.failed, c.assertFailed, 'the ceph_assert that ended the run');
         assert.equal(r.stdout, c.stdout, 'stdout');
         assert.equal(r.cmds, c.cmds, 'the upmap command file');
         assert.equal(r.saved === null ? null : sha(r.saved), c.savedSha256, 'the map --save wrote');
@@ -252,7 +273,8 @@ describe('upmap balancer (OSDMap::calc_pg_upmaps)', () => {
             tz: undefined,
             randomDevice: fixedRandomDevice(c.params.seed),
           });
-          assert.equal(code, 0);
+          assert.equal(code, c.exit, 'exit status');
+          if (c.assertFailed !== null) assert.ok(stderr.includes(`${c.assertFailed}\n`), `stderr names ${c.assertFailed}`);
           assert.equal(stdout, c.stdout, 'stdout');
           assert.equal(readFileSync(join(dir, 'cmds.txt'), 'latin1'), c.cmds, 'the upmap command file');
           const saved = readFileSync(join(dir, 'osdmap'));
