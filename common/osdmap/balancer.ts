@@ -212,21 +212,35 @@ function itemsText(items: readonly UpmapItem[]): string {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// PG keys: pool * 2^32 + seed, so that numeric order is pg_t order
+// PG keys
 
 const SEED_SPAN = 0x100000000;
 
-function pgKey(pool: number, seed: number): number {
-  return pool * SEED_SPAN + seed;
-}
-function keyPool(k: number): number {
-  return Math.floor(k / SEED_SPAN);
-}
-function keySeed(k: number): number {
-  return k % SEED_SPAN;
-}
-function keyText(k: number): string {
-  return pgText(keyPool(k), keySeed(k));
+/**
+ * pg_t as one number, so that PG sets are Sets of numbers: the pool's rank among the map's pool ids
+ * times 2^32 plus the seed. Ranks keep pg_t order (pool, then seed) and any pool id fits.
+ */
+class PgKeys {
+  private readonly rank = new Map<number, number>();
+  private readonly pools: number[];
+  constructor(m: OSDMapData) {
+    const ids = new Set<number>(m.pools.keys());
+    for (const [pg] of m.pgUpmapItems.sortedEntries()) ids.add(pg.pool);
+    this.pools = [...ids].sort((a, b) => a - b);
+    this.pools.forEach((id, i) => this.rank.set(id, i));
+  }
+  key(pool: number, seed: number): number {
+    return this.rank.get(pool)! * SEED_SPAN + seed;
+  }
+  pool(k: number): number {
+    return this.pools[Math.floor(k / SEED_SPAN)]!;
+  }
+  seed(k: number): number {
+    return k % SEED_SPAN;
+  }
+  text(k: number): string {
+    return pgText(this.pool(k), this.seed(k));
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -592,6 +606,11 @@ export function calcPgUpmaps(
   const maxDeviationF = Math.fround(maxDeviation);
   const negMaxDeviationF = Math.fround(negMaxDeviation);
   const tmp = workingCopy(m);
+  const keys = new PgKeys(m);
+  const pgKey = (pool: number, seed: number): number => keys.key(pool, seed);
+  const keyPool = (k: number): number => keys.pool(k);
+  const keySeed = (k: number): number => keys.seed(k);
+  const keyText = (k: number): string => keys.text(k);
   const work = new PlacementWork();
   const q = new CrushQueries(tmp.crush);
   let numChanged = 0;
@@ -604,7 +623,6 @@ export function calcPgUpmaps(
   const ua = new UpActing();
   for (const poolId of [...m.pools.keys()].sort((a, b) => a - b)) {
     if (onlyPools.size > 0 && !onlyPools.has(poolId)) continue;
-    assert(poolId >= 0 && poolId < 0x200000, `calc_pg_upmaps: pool id ${poolId} out of the supported range`);
     const pool = m.pools.get(poolId)!;
     for (let ps = 0; ps < pool.pgNum; ps++) {
       pgToUpActingOsdsInto(tmp, poolId, ps, work, ua, true, true);
