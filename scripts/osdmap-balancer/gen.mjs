@@ -7,8 +7,9 @@
 // The maps:
 //  - osdmaptool-made: `--createsimple N --with-default-pool` with an imported CRUSH map of uneven
 //    weights (hosts of different sizes; racks > hosts > OSDs with a choose-rack / chooseleaf-host rule;
-//    one flat host), then pg_upmap_items made by a first balancer run (--save), then a second CRUSH map
-//    with other weights imported, so that some existing items now point the wrong way;
+//    one flat host; choose-host / choose-osd; too few hosts for the pool size; a size-2 pool), then
+//    pg_upmap_items made by a first balancer run (--save), then a second CRUSH map with other weights
+//    imported, so that some existing items now point the wrong way;
 //  - two maps a real 16.2.15 monitor wrote (copied from the golden set: many pools, erasure pools with
 //    holes, device-class rules, a down and an out OSD, primary affinity, pg_upmap and pg_upmap_items);
 //  - six seeded maps of the placement tests (copied from test/fixtures/osdmap/placement), some of which
@@ -21,7 +22,8 @@
 // recorded exactly too. All runs also preload libfaketime with the clock stopped (the "Time elapsed"
 // lines of --upmap-active then print 0), as the golden recorder does.
 //
-// Usage: node scripts/osdmap-balancer/gen.mjs   (needs osdmaptool, crushtool, cc and libfaketime)
+// Usage: node scripts/osdmap-balancer/gen.mjs   (needs osdmaptool, crushtool, cc, g++ and libfaketime;
+// regenerating gives the same bytes: osdmaptool's fsids come from std::random_device too)
 import { createHash } from 'node:crypto';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
