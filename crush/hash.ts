@@ -52,7 +52,13 @@ export function crushHash32(aIn: number): number {
   return hash >>> 0;
 }
 
-export function crushHash32_2(aIn: number, bIn: number): number {
+export function crushHash32_2(a: number, b: number): number {
+  crushHash32_2Out(a, b);
+  return HASH_OUT[0]!;
+}
+
+/** crushHash32_2(...) stored into HASH_OUT[0] instead of returned (see HASH_OUT). */
+export function crushHash32_2Out(aIn: number, bIn: number): void {
   let a = aIn | 0;
   let b = bIn | 0;
   let x = X0;
@@ -88,7 +94,7 @@ export function crushHash32_2(aIn: number, bIn: number): number {
   b = (b - y - hash) ^ (hash >>> 3);
   y = (y - hash - b) ^ (b << 10);
   hash = (hash - b - y) ^ (y >>> 15);
-  return hash >>> 0;
+  HASH_OUT[0] = hash;
 }
 
 /** crushHash32_2(...) & 0xffff: the same hash cut to its low 16 bits (always a small integer). */

@@ -14,7 +14,7 @@
 //
 // Pure: no I/O, clock or randomness.
 
-import { CRUSH_HASH_SEED, crushDoRule, crushFindRule, CrushWork, DEFAULT_CHOOSE_ARGS, type CrushChooseArgMap } from '../../crush/index.js';
+import { crushDoRule, crushHash32_2Out, HASH_OUT, crushFindRule, CrushWork, DEFAULT_CHOOSE_ARGS, type CrushChooseArgMap } from '../../crush/index.js';
 import { CephError, Errno } from '../errors.js';
 import { cephStrHashBytesOut, currentHashScratch, hashScratch, STR_HASH_OUT, utf8IntoScratch, type ByteString } from './hash.js';
 import {
@@ -167,44 +167,13 @@ function isMarkedOutTarget(map: OSDMapData, osd: number): boolean {
 const HASH2_OUT = new Uint32Array(1);
 
 /**
- * crush_hash32_2(CRUSH_HASH_RJENKINS1, a, b) into HASH2_OUT[0]: the same function as crush/hash.ts's
- * crushHash32_2 (tests check they agree), written here with an out slot so that the two per-lookup hashes
- * of placement (the pps and the primary-affinity draw) are not boxed as heap numbers on return.
+ * crush_hash32_2(CRUSH_HASH_RJENKINS1, a, b) into HASH2_OUT[0], through crush's out-slot variant so that
+ * the two per-lookup hashes of placement (the pps and the primary-affinity draw) are not boxed as heap
+ * numbers on return; copied into a slot of placement's own because the mapper reuses crush's.
  */
-function hash2Out(aIn: number, bIn: number): void {
-  let a = aIn | 0;
-  let b = bIn | 0;
-  let x = 231232;
-  let y = 1232;
-  let hash = CRUSH_HASH_SEED ^ a ^ b;
-  a = (a - b - hash) ^ (hash >>> 13);
-  b = (b - hash - a) ^ (a << 8);
-  hash = (hash - a - b) ^ (b >>> 13);
-  a = (a - b - hash) ^ (hash >>> 12);
-  b = (b - hash - a) ^ (a << 16);
-  hash = (hash - a - b) ^ (b >>> 5);
-  a = (a - b - hash) ^ (hash >>> 3);
-  b = (b - hash - a) ^ (a << 10);
-  hash = (hash - a - b) ^ (b >>> 15);
-  x = (x - a - hash) ^ (hash >>> 13);
-  a = (a - hash - x) ^ (x << 8);
-  hash = (hash - x - a) ^ (a >>> 13);
-  x = (x - a - hash) ^ (hash >>> 12);
-  a = (a - hash - x) ^ (x << 16);
-  hash = (hash - x - a) ^ (a >>> 5);
-  x = (x - a - hash) ^ (hash >>> 3);
-  a = (a - hash - x) ^ (x << 10);
-  hash = (hash - x - a) ^ (a >>> 15);
-  b = (b - y - hash) ^ (hash >>> 13);
-  y = (y - hash - b) ^ (b << 8);
-  hash = (hash - b - y) ^ (y >>> 13);
-  b = (b - y - hash) ^ (hash >>> 12);
-  y = (y - hash - b) ^ (b << 16);
-  hash = (hash - b - y) ^ (y >>> 5);
-  b = (b - y - hash) ^ (hash >>> 3);
-  y = (y - hash - b) ^ (b << 10);
-  hash = (hash - b - y) ^ (y >>> 15);
-  HASH2_OUT[0] = hash;
+function hash2Out(a: number, b: number): void {
+  crushHash32_2Out(a, b);
+  HASH2_OUT[0] = HASH_OUT[0]!;
 }
 
 /** crush_hash32_2(RJENKINS1, a, b) (for tests: the placement-local copy must equal crush's). */
