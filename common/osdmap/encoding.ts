@@ -28,7 +28,7 @@ import { CrushWrapper, decodeCrushMapFrom, encodeCrushMapInto, CRUSH_ENCODE_FEAT
 import { cephCrc32c } from '../crc32c.js';
 import { Decoder, Encoder } from '../encoding.js';
 import { CephError } from '../errors.js';
-import { calcPgMasks, emptyMergeMeta, newIncremental, newOsdInfo, newOsdXinfo, addrKey, OSDMap } from './osdmap.js';
+import { calcPgMasks, newIncremental, newOsdInfo, newOsdXinfo, newPgPool, addrKey, OSDMap } from './osdmap.js';
 import {
   AF_INET,
   AF_INET6,
@@ -540,9 +540,7 @@ function encodeMergeMeta(e: Encoder, m: PgMergeMeta): void {
 export function decodePgPool(d: Decoder): PgPool {
   const what = 'pg_pool';
   const v = d.decodeStartLegacyCompatLen(32, 5, 5, what);
-  const p: PgPool = {
-    ...emptyPoolForDecode(),
-  };
+  const p = newPgPool();
   p.type = d.u8(what);
   p.size = d.u8(what);
   p.crushRule = d.u8(what);
@@ -653,70 +651,6 @@ export function decodePgPool(d: Decoder): PgPool {
   d.decodeFinish(what);
   calcPgMasks(p);
   return p;
-}
-
-function emptyPoolForDecode(): PgPool {
-  return {
-    type: 0,
-    size: 0,
-    crushRule: 0,
-    objectHash: 0,
-    pgNum: 0,
-    pgpNum: 0,
-    lastChange: 0,
-    snapSeq: 0n,
-    snapEpoch: 0,
-    snaps: new Map(),
-    removedSnaps: [],
-    auid: 0n,
-    flags: 0,
-    crashReplayInterval: 0,
-    minSize: 0,
-    quotaMaxBytes: 0n,
-    quotaMaxObjects: 0n,
-    tiers: [],
-    tierOf: -1,
-    cacheMode: 0,
-    readTier: -1,
-    writeTier: -1,
-    properties: new Map(),
-    hitSetParams: { type: 0, impl: Buffer.alloc(0) },
-    hitSetPeriod: 0,
-    hitSetCount: 0,
-    stripeWidth: 0,
-    targetMaxBytes: 0n,
-    targetMaxObjects: 0n,
-    cacheTargetDirtyRatioMicro: 0,
-    cacheTargetFullRatioMicro: 0,
-    cacheMinFlushAge: 0,
-    cacheMinEvictAge: 0,
-    erasureCodeProfile: '',
-    lastForceOpResendPreluminous: 0,
-    minReadRecencyForPromote: 0,
-    expectedNumObjects: 0n,
-    cacheTargetDirtyHighRatioMicro: 0,
-    minWriteRecencyForPromote: 0,
-    useGmtHitset: true,
-    fastRead: false,
-    hitSetGradeDecayRate: 0,
-    hitSetSearchLastN: 0,
-    opts: new Map(),
-    lastForceOpResendPrenautilus: 0,
-    applicationMetadata: new Map(),
-    createTime: { sec: 0, nsec: 0 },
-    pgNumTarget: 0,
-    pgpNumTarget: 0,
-    pgNumPending: 0,
-    lastForceOpResend: 0,
-    pgAutoscaleMode: 0xff,
-    lastPgMergeMeta: emptyMergeMeta(),
-    peeringCrushBucketCount: 0,
-    peeringCrushBucketTarget: 0,
-    peeringCrushBucketBarrier: 0,
-    peeringCrushMandatoryMember: 0x7fffffff,
-    pgNumMask: 0,
-    pgpNumMask: 0,
-  };
 }
 
 /** pg_pool_t::is_stretch_pool: a stretch pool is encoded as v30. */
