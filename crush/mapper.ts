@@ -39,9 +39,17 @@ for (let u = 0; u < 0x10000; u++) LN_DRAW[u] = crushLn(u) - TWO48;
  * When `chooseTries` is set, the mapper counts how many tries each choice took into it (Ceph's
  * map->choose_tries histogram, used by `crushtool --show-choose-tries`); indices above
  * map.chooseTotalTries or past the array's end are not counted.
+ *
+ * When `weightSetTraps` is set (indexed by -1-bucketId), drawing from a straw2 bucket whose slot is 1
+ * records that bucket's id in `trappedBucket` (0 when the call met none), and the draw goes on with the item
+ * weights. The slots mark choose_args entries that exist only in a Pacific process's memory: a weight
+ * set allocated with zero positions, from which Ceph's mapper reads weight_set[-1] (CrushWrapper's
+ * weightSetTraps says which, and crushtool's tester turns a trap into Ceph's crash).
  */
 export class CrushWork {
   chooseTries: Uint32Array | null = null;
+  weightSetTraps: Uint8Array | null = null;
+  trappedBucket = 0;
   permX: Uint32Array;
   permN: Uint32Array;
   perm: Uint32Array[];
@@ -73,6 +81,7 @@ export class CrushWork {
     const nb = map.buckets.length;
     for (let i = 0; i < this.touchedCount; i++) this.permN[this.touched[i]!] = 0;
     this.touchedCount = 0;
+    this.trappedBucket = 0;
     if (this.permN.length < nb) {
       this.permX = new Uint32Array(nb);
       this.permN = new Uint32Array(nb);
@@ -183,7 +192,13 @@ function treeChoose(b: CrushBucket, x: number, r: number): number {
     const l = n - half;
     n = t < nw[l]! ? l : n + half;
   }
-  return b.items[n >> 1]!;
+  // A leaf past the last item is reached when the node weights above it are not zero: Pacific leaves
+  // heap garbage in the tree buckets it grows item by item (the shadow trees of device classes), and
+  // that garbage is encoded. Ceph then reads items[] past its end; in a decoded map that memory is the
+  // slack of calloc(size * 4), which is zero, so the pick is device 0. (Past that slack, in trees of 5-6
+  // or 9+ items, Ceph reads glibc's chunk header and the next allocation: 0 is the answer kept there.)
+  const leaf = n >> 1;
+  return leaf < b.size ? b.items[leaf]! : 0;
 }
 
 /** straw (v1 buckets): the longest straw wins, straw = (hash & 0xffff) * precomputed length. */
@@ -260,6 +275,7 @@ function bucketChoose(
     case BucketAlg.Straw:
       return strawChoose(b, x, r);
     case BucketAlg.Straw2:
+      if (work.weightSetTraps !== null && work.weightSetTraps[-1 - b.id] === 1) work.trappedBucket = b.id;
       return straw2Choose(b, x, r, chooseArgs !== null ? chooseArgs[-1 - b.id] ?? null : null, position);
     default:
       return b.items[0]!;

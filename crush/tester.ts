@@ -21,6 +21,8 @@ import {
 export interface CrushTesterMap {
   crush: CrushMap;
   names: CrushNames;
+  /** CrushWrapper.weightSetTraps: choose_args entries only a Pacific process's memory holds. */
+  weightSetTraps?(cmap: CrushChooseArgMap | null): Uint8Array | null;
 }
 
 export interface CrushTesterOptions {
@@ -415,6 +417,7 @@ export function crushTest(cw: CrushTesterMap, o: CrushTesterOptions, sink: Teste
   if (o.outputChooseTries) chooseTries = new Uint32Array(map.chooseTotalTries + 1);
 
   const chooseArgs = chooseArgsWithFallback(cw.names, 0);
+  const traps = cw.weightSetTraps?.(chooseArgs) ?? null;
   const stale = o.finalizedWorkingSize !== undefined && o.finalizedWorkingSize !== crushWorkingSize(map);
   let out = '';
   const flush = (): void => {
@@ -477,6 +480,7 @@ export function crushTest(cw: CrushTesterMap, o: CrushTesterOptions, sink: Teste
       }
 
       const work = new CrushWork(map, Math.max(nr, 0));
+      work.weightSetTraps = traps;
       work.chooseTries = chooseTries;
       const result = new Int32Array(Math.max(nr, 1));
 
@@ -497,6 +501,12 @@ export function crushTest(cw: CrushTesterMap, o: CrushTesterOptions, sink: Teste
             let realX = x | 0;
             if (o.poolId !== -1) realX = crushHash32_2(x >>> 0, o.poolId >>> 0) | 0;
             len = nr > 0 ? crushDoRule(map, r, realX, result, nr, weight, maxDevices, work, chooseArgs) : 0;
+            if (work.trappedBucket !== 0) {
+              // Pacific read a zero-position weight set's weight_set[-1] as its weights (see
+              // CrushWrapper.weightSetTraps) and died there
+              flush();
+              throw new CrushTesterFault('SIGSEGV');
+            }
             if (len < 0) len = 0;
           } else {
             if (o.outputMappings) out += 'RNG';
@@ -695,6 +705,7 @@ export function crushCompare(
   const maxDevices = map.maxDevices;
   adjustWeights(map, o, weight, new Lrand48());
   const args1 = chooseArgsWithFallback(cw.names, 0);
+  const traps1 = cw.weightSetTraps?.(args1) ?? null;
   const stale = o.finalizedWorkingSize !== undefined && o.finalizedWorkingSize !== crushWorkingSize(map);
   const args2 = chooseArgsWithFallback(cw2.names, 0);
 
@@ -718,6 +729,7 @@ export function crushCompare(
       const res1 = new Int32Array(n);
       const res2 = new Int32Array(n);
       const work1 = new CrushWork(map, n);
+      work1.weightSetTraps = traps1;
       const work2 = new CrushWork(cw2.crush, n);
       for (let x = minX; x <= maxX; x++) {
         if (stale) {
@@ -730,6 +742,10 @@ export function crushCompare(
           throw new CrushTesterFault('SIGSEGV');
         }
         let l1 = nr > 0 ? crushDoRule(map, r, x, res1, nr, weight, maxDevices, work1, args1) : 0;
+        if (work1.trappedBucket !== 0) {
+          sink.out(out); // as in test(): Pacific died reading a zero-position weight set
+          throw new CrushTesterFault('SIGSEGV');
+        }
         let l2 = nr > 0 ? crushDoRule(cw2.crush, r, x, res2, nr, weight, maxDevices, work2, args2) : 0;
         if (l1 < 0) l1 = 0;
         if (l2 < 0) l2 = 0;

@@ -884,12 +884,17 @@ export class CrushWrapper {
     for (const id of this.findNonshadowRoots()) {
       if (id >= 0) continue;
       const b = this.getBucket(id)!;
-      crushReweightBucket(this.crush, b);
+      const r = crushReweightBucket(this.crush, b);
+      if (r !== 0) throw new CrushAssertError('reweight', `crush_reweight_bucket(${id}) returned ${r}`);
       for (const key of chooseArgsKeys(this.names.chooseArgs)) {
         this.reweightChooseArgsBucket(b, this.names.chooseArgs.get(key)!);
       }
     }
-    return this.rebuildRootsWithClasses();
+    // Pacific asserts both: a shadow tree it cannot build (a uniform bucket's clone refuses every
+    // weight but 0) aborts crushtool --reweight
+    const r = this.rebuildRootsWithClasses();
+    if (r !== 0) throw new CrushAssertError('reweight', `rebuild_roots_with_classes returned ${r}`);
+    return 0;
   }
 
   private reweightChooseArgsBucket(b: CrushBucket, cmap: CrushChooseArgMap): number[] {
@@ -1028,6 +1033,27 @@ export class CrushWrapper {
   }
   chooseArgsGet(id: number): CrushChooseArgMap | null {
     return this.names.chooseArgs.get(id) ?? null;
+  }
+
+  /**
+   * The straw2 buckets (by -1-id) whose entry in this choose_args set is a weight set that
+   * device_class_clone allocated with zero positions (emptyAllocatedWeightSets), or null when there
+   * are none. Only a map whose shadow trees were rebuilt in this process has such entries (the
+   * encoding drops them). Pacific's mapper takes a non-NULL weight_set as present and reads
+   * weight_set[positions - 1], i.e. weight_set[-1]: glibc's chunk header, whose first word, taken
+   * as the weights pointer, is no pointer at all, so the draw crashes (see CrushWork.weightSetTraps).
+   */
+  weightSetTraps(cmap: CrushChooseArgMap | null): Uint8Array | null {
+    if (cmap === null) return null;
+    let traps: Uint8Array | null = null;
+    const n = Math.min(cmap.length, this.crush.buckets.length);
+    for (let i = 0; i < n; i++) {
+      const a = cmap[i];
+      if (!a || a.weightSet.length !== 0 || !emptyAllocatedWeightSets.has(a) || this.crush.buckets[i]?.alg !== BucketAlg.Straw2) continue;
+      traps ??= new Uint8Array(this.crush.buckets.length);
+      traps[i] = 1;
+    }
+    return traps;
   }
 
   /** get_full_location_ordered(): (type, bucket name) pairs from the item's parent up to its root. */

@@ -3,10 +3,14 @@
 // output files. Run through scripts/gen-crush-golden.sh, which checks crushtool's version first.
 // crushtool runs with argv[0] = `crushtool` (as when found on PATH), which it echoes in some messages.
 // Every case is run twice; stderr that changes between runs is recorded but marked not comparable.
+// Compiles of maps with device classes and tree buckets run with address space randomisation off
+// (setarch -R): Pacific writes uninitialised heap words (pointer bits) into their shadow buckets' node
+// weights, which then repeat from run to run; the replay compares those outputs except at the node
+// weights Ceph never writes (garbageOutputs).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, copyFileSync, existsSync } from 'node:fs';
 import { constants as osConstants, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { goldenMaps, badMaps, hierarchy, mapText, basicRules, PROFILES } from './maps.mjs';
@@ -18,6 +22,15 @@ const INLINE_MAX = 2048; // bytes of text kept inside cases.json
 const GZIP_MIN = 32 * 1024; // stdout/stderr blobs at least this large are stored gzipped
 
 const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C', HOME: tmpdir() };
+
+// setarch -R must work here (personality(ADDR_NO_RANDOMIZE)): see addCase's opts.garbage
+{
+  const r = spawnSync('setarch', ['-R', 'true'], { env });
+  if (r.error || r.status !== 0) {
+    console.error(`gen: 'setarch -R' does not work here (${r.error?.message ?? `exit ${r.status}`}); util-linux's setarch is needed`);
+    process.exit(2);
+  }
+}
 
 rmSync(join(GOLD, 'maps'), { recursive: true, force: true });
 rmSync(join(GOLD, 'out'), { recursive: true, force: true });
@@ -32,12 +45,18 @@ function safe(s) {
   return s.replace(/[^A-Za-z0-9._-]+/g, '_');
 }
 
-/** Run crushtool with argv in a fresh directory holding `inputs` ({file name: path under GOLD}). */
-function runOnce(argv, inputs) {
+/**
+ * Run crushtool with argv in a fresh directory holding `inputs` ({file name: path under GOLD}); with
+ * noAslr under `setarch -R`, which runs it as `crushtool` found on PATH (so argv[0] stays the same).
+ */
+function runOnce(argv, inputs, noAslr = false) {
   const dir = mkdtempSync(join(tmpdir(), 'crush-golden-'));
   try {
     for (const [name, rel] of Object.entries(inputs)) copyFileSync(join(GOLD, rel), join(dir, name));
-    const r = spawnSync(CRUSHTOOL, argv, { cwd: dir, env, maxBuffer: 1 << 30, argv0: 'crushtool' });
+    const r = noAslr
+      ? spawnSync('setarch', ['-R', basename(CRUSHTOOL), ...argv], { cwd: dir, maxBuffer: 1 << 30,
+        env: { ...env, PATH: `${dirname(CRUSHTOOL)}:${env.PATH}` } })
+      : spawnSync(CRUSHTOOL, argv, { cwd: dir, env, maxBuffer: 1 << 30, argv0: 'crushtool' });
     if (r.error) throw r.error;
     const outputs = {};
     for (const f of readdirSync(dir).sort()) {
@@ -76,20 +95,27 @@ function blob(caseName, kind, buf) {
 /**
  * Record one case. opts.saveAs: {output file name: path under GOLD} to keep an output where
  * later cases can use it as an input (default out/<case>.<file>). opts.expectExit: sanity check.
+ * opts.garbage: output files holding Pacific's uninitialised shadow tree node weights (the run is
+ * made without address randomisation, and the replay does not compare those words).
+ * opts.keepCrash: keep the case when crushtool dies of SIGSEGV (its exit status and stdout are compared).
  */
 function addCase(name, group, argv, inputs = {}, opts = {}) {
   if (names.has(name)) throw new Error(`duplicate case ${name}`);
   names.add(name);
-  const a = runOnce(argv, inputs);
-  const asserted = a.signal === 'SIGABRT' && a.stderr.includes('FAILED ceph_assert');
-  if (a.signal && !asserted) {
+  const noAslr = (opts.garbage ?? []).length > 0;
+  const a = runOnce(argv, inputs, noAslr);
+  // a failed ceph_assert, or C's assert (the mapper's workspace check after an edit that resized buckets)
+  const asserted = a.signal === 'SIGABRT' && (a.stderr.includes('FAILED ceph_assert') || a.stderr.includes("Assertion `"));
+  // opts.keepCrash: a crash tsceph reproduces (Pacific's mapper reading a zero-position weight set)
+  const kept = opts.keepCrash === true && a.signal === 'SIGSEGV';
+  if (a.signal && !asserted && !kept) {
     // A crash is no behaviour to copy: leave the case out and say so. (A failed ceph_assert is
     // kept: crushtool then exits with 134, which tsceph copies; its report is not compared.)
     console.log(`skipped ${name}: crushtool ${argv.join(' ')} died of ${a.signal}`);
     skipped.push(`${name}: ${a.signal}`);
     return { outputs: {} };
   }
-  const b = runOnce(argv, inputs);
+  const b = runOnce(argv, inputs, noAslr);
   if (!a.stdout.equals(b.stdout) || a.code !== b.code) throw new Error(`case ${name}: crushtool is not deterministic`);
   for (const f of Object.keys(a.outputs)) {
     if (!b.outputs[f] || !a.outputs[f].equals(b.outputs[f])) throw new Error(`case ${name}: output ${f} differs between runs`);
@@ -108,12 +134,13 @@ function addCase(name, group, argv, inputs = {}, opts = {}) {
   // run (times, thread ids, addresses, crash ids) masked so that regenerating does not churn.
   const stderr = stderrExact ? a.stderr : Buffer.from(a.stderr.toString('latin1')
     .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(\+\d{4}|Z)?/g, '<time>')
+    .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/g, '<uuid>') // before <addr> eats its tail
     .replace(/\b(0x)?[0-9a-f]{12}\b/g, '<addr>')
-    .replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/g, '<uuid>')
     .replace(/0x[0-9a-f]+/g, '<addr>'), 'latin1');
   const c = { name, group, argv, inputs, exit: a.code, stdout: blob(name, 'stdout', a.stdout),
     stderr: blob(name, 'stderr', stderr), stderrExact, outputs };
   if (opts.about) c.about = opts.about;
+  if (noAslr) c.garbageOutputs = opts.garbage.filter((f) => f in outputs);
   cases.push(c);
   return c;
 }
@@ -133,13 +160,14 @@ const compiled = {}; // map name -> rel path of its binary
 for (const m of goldenMaps()) {
   const txt = writeMapText(m.name, m.text);
   const bin = `maps/${m.name}.bin`;
+  const garbage = m.heapGarbage ? ['map.bin'] : [];
   addCase(`${m.name}/compile`, 'compile', ['-c', 'map.txt', '-o', 'map.bin'], { 'map.txt': txt },
-    { saveAs: { 'map.bin': bin }, expectExit: 0, about: m.about });
+    { saveAs: { 'map.bin': bin }, expectExit: 0, about: m.about, garbage });
   compiled[m.name] = bin;
   addCase(`${m.name}/decompile`, 'decompile', ['-d', 'map.bin'], { 'map.bin': bin }, { expectExit: 0 });
   const dec = addCase(`${m.name}/decompile-o`, 'decompile', ['-d', 'map.bin', '-o', 'map.txt'], { 'map.bin': bin }, { expectExit: 0 });
   // crushtool's own text (comments, pos, class ids) compiled back
-  addCase(`${m.name}/recompile`, 'compile', ['-c', 'map.txt', '-o', 'map.bin'], { 'map.txt': dec.outputs['map.txt'] }, { expectExit: 0 });
+  addCase(`${m.name}/recompile`, 'compile', ['-c', 'map.txt', '-o', 'map.bin'], { 'map.txt': dec.outputs['map.txt'] }, { expectExit: 0, garbage });
   for (const n of m.numReps) {
     addCase(`${m.name}/mappings-rep${n}`, 'mappings', ['-i', 'map.bin', '--test', '--show-mappings', '--num-rep', String(n)],
       { 'map.bin': bin }, { expectExit: 0 });
@@ -327,6 +355,79 @@ addCase('build-stdout/build', 'build', ['--build', '--num_osds', '4', 'host', 's
   // without -o the edit is reported but not written
   addCase('edit/no-output', 'edit', ['-i', 'in.bin', '--reweight-item', 'osd.2', '0.5'], { 'in.bin': base });
   addCase('edit/tree-after', 'edit', ['-i', 'in.bin', '--reweight-item', 'osd.2', '0.5', '--tree'], { 'in.bin': base });
+}
+
+// --test after an edit in the same process: crushtool edits, tests the edited map, and only then
+// finalizes and writes it, so these runs show Pacific's in-memory state after adjust_item_weight and
+// friends (shadow trees and weight sets included). `-o` keeps the written map, which is tested again
+// after a reload. The tree maps carry Pacific's heap garbage in their shadow buckets (compiled without
+// address randomisation, see addCase); their draws that run past a bucket's last item read the
+// decoder's zeroed calloc slack. Edits that rebuild the shadow trees (--reweight,
+// --rebuild-class-roots) and compile-and-test are left out on them: Pacific then grows new shadow
+// buckets over heap words that change from run to run, which no one can reproduce.
+{
+  const T = ['--test', '--show-mappings', '--num-rep', '3', '--min-x', '0', '--max-x', '511'];
+  const inprocMaps = goldenMaps().filter((m) => m.name.startsWith('classes-alg-') || m.name === 'classes-tree-bug');
+  for (const m of inprocMaps) {
+    const io = { 'map.bin': compiled[m.name] };
+    const spec = m.spec;
+    const cls = new Map(spec.devices.map((d) => [d.name, d.cls]));
+    const devs = spec.buckets.filter((b) => b.type === 'host').flatMap((b) => b.items);
+    const pick = (c, zero) => devs.find(([n, w]) => cls.get(n) === c && (w === 0) === zero)?.[0];
+    const hasClassRules = spec.rules.some((r) => r.steps.some((x) => / class /.test(x)));
+    const edits = [
+      ['reweight-zero-up', ['--reweight-item', pick('hdd', true), '1']], // osdmaptool --mark-up-in's edit
+      ['reweight-down', ['--reweight-item', pick('hdd', false), '0']],
+      ['reweight-ssd', ['--reweight-item', pick('ssd', false), '2.5']],
+      ['reweight-host', ['--reweight-item', 'host1', '7']],
+      ['reweight-rack', ['--reweight-item', 'rack0', '3']],
+      ...(m.heapGarbage ? [] : [['reweight-all', ['--reweight']], ['rebuild-class-roots', ['--rebuild-class-roots']]]),
+      ['tunable', ['--set-chooseleaf-vary-r', '0']],
+      ['new-rule', ['--create-replicated-rule', 'newrule', 'default', 'host', ...(hasClassRules ? ['--device-class', 'ssd'] : [])]],
+    ].filter(([, argv]) => !argv.includes(undefined));
+    for (const [ename, eargs] of edits) {
+      // with weight sets, a rebuild leaves shadow buckets with zero-position weight sets that Pacific's
+      // mapper dereferences (SIGSEGV; the written map has none of them)
+      const rebuild = eargs.includes('--reweight') || eargs.includes('--rebuild-class-roots');
+      const crashes = rebuild && m.name === 'classes-alg-straw2';
+      // and the uniform map's shadow trees cannot be built: --reweight asserts, the rebuild fails
+      const fails = rebuild && m.name === 'classes-alg-uniform';
+      const c = addCase(`inproc/${m.name}/${ename}`, 'inproc', ['-i', 'map.bin', ...eargs, '-o', 'out.bin', ...T], io,
+        { expectExit: crashes ? 139 : fails ? undefined : 0, keepCrash: crashes });
+      let written = c.outputs['out.bin'];
+      if (crashes) {
+        const w = addCase(`inproc/${m.name}/${ename}/write`, 'inproc', ['-i', 'map.bin', ...eargs, '-o', 'out.bin'], io, { expectExit: 0 });
+        written = w.outputs['out.bin'];
+      }
+      if (written) addCase(`inproc/${m.name}/${ename}/reloaded`, 'inproc', ['-i', 'map.bin', ...T], { 'map.bin': written }, { expectExit: 0 });
+    }
+    if (!m.heapGarbage) {
+      addCase(`inproc/${m.name}/compile-and-test`, 'inproc', ['-c', 'map.txt', ...T], { 'map.txt': `maps/${m.name}.txt` }, { expectExit: 0 });
+    }
+  }
+  // an edit that changes bucket sizes leaves map->working_size stale: the in-process test asserts
+  addCase('inproc/classes-alg-straw2/add-item', 'inproc', ['-i', 'map.bin', '--add-item', '99', '1', 'osd.99', '--loc', 'host', 'host0',
+    '-o', 'out.bin', ...T], { 'map.bin': compiled['classes-alg-straw2'] }, { expectExit: 134 });
+
+  // The bug report: three --reweight-item flags (crushtool keeps the last), tested in the same process.
+  const bug = { 'map.bin': compiled['classes-tree-bug'] };
+  const R = ['--reweight-item', 'osd.8', '1.0', '--reweight-item', 'osd.13', '1.0', '--reweight-item', 'osd.25', '1.0'];
+  const X = ['--min-x', '0', '--max-x', '4999'];
+  addCase('inproc/classes-tree-bug/report', 'inproc', ['-i', 'map.bin', ...R, '--test', '--show-mappings', '--rule', '0', '--num-rep', '3', ...X], bug,
+    { expectExit: 0, about: 'the bug report\'s command: Pacific maps through its shadow trees\' garbage node weights past their last items' });
+  // What osdmaptool --mark-up-in does to this map's CRUSH (adjust_item_weightf(osd, 1.0) for each
+  // device of weight 0), one edit per run, the last tested in the same process and after a reload.
+  let prev = bug;
+  for (const [k, osd] of ['osd.8', 'osd.13', 'osd.25'].entries()) {
+    const last = k === 2;
+    const c = addCase(`inproc/classes-tree-bug/mark-up-in-${osd}`, 'inproc', ['-i', 'map.bin', '--reweight-item', osd, '1', '-o', 'out.bin',
+      ...(last ? ['--test', '--show-mappings', '--num-rep', '4', ...X] : [])], prev, { expectExit: 0 });
+    prev = { 'map.bin': c.outputs['out.bin'] };
+  }
+  for (const rule of ['0', '1', '2', '3']) {
+    addCase(`inproc/classes-tree-bug/mark-up-in/rule${rule}`, 'inproc', ['-i', 'map.bin', '--test', '--show-mappings', '--rule', rule,
+      '--num-rep', '4', ...X], prev, { expectExit: 0 });
+  }
 }
 
 // Maps whose tunables come from crushtool's setters, then are mapped (profiles through flags).

@@ -167,7 +167,10 @@ function optimal() {
 /** The golden map set: [{ name, text, numReps: number[], about }]. */
 export function goldenMaps() {
   const maps = [];
-  const add = (name, about, spec, numReps) => maps.push({ name, about, text: mapText(spec), numReps });
+  // heapGarbage: Pacific grows shadow tree buckets with realloc and never writes some node weights, so
+  // its compile of a map with device classes and tree buckets holds heap words (see gen.mjs)
+  const add = (name, about, spec, numReps) => maps.push({ name, about, text: mapText(spec), numReps, spec,
+    heapGarbage: spec.devices.some((d) => d.cls) && spec.buckets.some((b) => b.alg === 'tree') });
 
   // --- one bucket algorithm at every level ---
   for (const alg of ['uniform', 'list', 'tree', 'straw', 'straw2']) {
@@ -444,7 +447,98 @@ export function goldenMaps() {
     add('flat-40', '40 OSDs directly in one bucket, one root per algorithm (shared devices)',
       { tunables: optimal(), devices, buckets, rules }, [1, 3, 7]);
   }
+  for (const m of classAlgMaps()) add(m.name, m.about, m.spec, [1, 3, 5]);
   return maps;
+}
+
+/**
+ * Device classes over each bucket algorithm: the maps of the "--test after edits in the same process"
+ * cases (gen.mjs). Each has zero-weight devices (what osdmaptool --mark-up-in reweights to 1.0) and
+ * rules with and without a class. With tree buckets no shadow bucket has 5, 6 or more than 8 items:
+ * Ceph's mapper can then read past a shadow bucket's zeroed item slack into other heap memory
+ * (test/crush/pacific-heap.ts), which nobody can reproduce. Uniform buckets get no shadow trees in Pacific (their
+ * clone starts with item weight 0 and refuses every other weight), so that map has no class rules.
+ */
+export function classAlgMaps() {
+  const out = [];
+  // [hdd, ssd] devices per host
+  const perHost = [[4, 3], [3, 1], [2, 2], [1, 0], [4, 4], [3, 2]];
+  const classes = [];
+  for (const [h, s] of perHost) classes.push(...Array(h).fill('hdd'), ...Array(s).fill('ssd'));
+  const weights = [1, 0.5, 0, 2, 1.5, 3, 1, 0.25, 4];
+  const rules = [
+    REP('hdd_leaf_host', 0, ['take default class hdd', 'chooseleaf firstn 0 type host', 'emit']),
+    EC('ssd_indep_osd', 1, ['take default class ssd', 'choose indep 0 type osd', 'emit'], { min: 1, max: 20 }),
+    REP('any_leaf_rack', 2, ['take default', 'chooseleaf firstn 0 type rack', 'emit']),
+    REP('hdd_rack0_osd', 3, ['take rack0 class hdd', 'choose firstn 0 type osd', 'emit']),
+    EC('hdd_indep_host', 4, ['set_chooseleaf_tries 5', 'take default class hdd', 'chooseleaf indep 0 type host', 'emit'],
+      { min: 1, max: 20 }),
+  ];
+  const algs = {
+    list: () => 'list',
+    tree: () => 'tree',
+    straw: () => 'straw',
+    straw2: () => 'straw2',
+    mixed: (level, i) => (level === 'host' ? ['tree', 'list', 'straw', 'straw2'][i % 4] : level === 'rack' ? ['tree', 'straw2'][i] : 'tree'),
+  };
+  for (const [name, alg] of Object.entries(algs)) {
+    const h = hierarchy({ racks: 2, hosts: 3, osds: (i) => perHost[i][0] + perHost[i][1], alg,
+      weight: (id) => weights[id % weights.length], cls: (id) => classes[id] });
+    const spec = { tunables: optimal(), ...h, rules };
+    if (name === 'straw2') {
+      // weight sets (a compat set and pool 3's, two positions) on the root, a rack and a host: edits
+      // keep them summing (adjust_item_weight's update_weight_sets)
+      const ws = (n, f) => '[ ' + Array.from({ length: n }, (_, i) => fmtWeight(f(i))).join(' ') + ' ]';
+      const host0 = h.buckets.find((b) => b.name === 'host0');
+      const entry = (b, sets) => [`  {`, `    bucket_id ${b.id}`, '    weight_set [', ...sets.map((x) => `      ${x}`), '    ]', '  }'];
+      const root = h.buckets.find((b) => b.name === 'default');
+      const rack1 = h.buckets.find((b) => b.name === 'rack1');
+      spec.tail = [
+        'choose_args 18446744073709551615 {',
+        ...entry(root, [ws(2, (i) => [3, 5][i])]),
+        ...entry(host0, [ws(host0.items.length, (i) => [1, 0.5, 2, 0, 1, 1, 3][i])]),
+        '}',
+        'choose_args 3 {',
+        ...entry(rack1, [ws(3, (i) => [1, 2, 0.5][i]), ws(3, (i) => [2, 1, 1][i])]),
+        '}',
+      ].join('\n');
+    }
+    out.push({ name: `classes-alg-${name}`, about: `device classes hdd/ssd over ${name} buckets, zero-weight devices${name === 'straw2' ? ', weight sets' : ''}`, spec });
+  }
+  {
+    const h = hierarchy({ racks: 2, hosts: 3, osds: (i) => perHost[i][0] + perHost[i][1],
+      alg: (level) => (level === 'host' ? 'uniform' : 'straw2'), weight: (id, hi) => [1, 2, 0.5, 1, 3, 1][hi], cls: (id) => classes[id] });
+    out.push({ name: 'classes-alg-uniform', about: 'device classes over uniform hosts (Pacific builds no shadow trees for them), rules without a class',
+      spec: { tunables: optimal(), ...h, rules: [rules[2], REP('rep_osd', 1, ['take default', 'choose firstn 0 type osd', 'emit']),
+        EC('ec_leaf_host', 4, ['take default', 'chooseleaf indep 0 type host', 'emit'], { min: 1, max: 20 })] } });
+  }
+  {
+    // The map of the bug report: tree buckets, classes hdd/ssd, hosts with zero-weight devices (osd.8,
+    // osd.13, osd.25) and class rules; Pacific's shadow trees route some draws past their last item.
+    const w = [[0.5, 1, 0.5, 10], [10, 0.5, 2, 3.5], [0, 3.5, 1, 1], [1, 0, 1, 0.5], [10, 10, 3.5, 2], [10, 10, 0.5, 0.5], [0.5, 0, 0.5, 3.5]];
+    const devices = [];
+    const buckets = w.map((ws, hi) => ({ type: 'host', name: `host${hi}`, id: -2 - hi, alg: 'tree',
+      items: ws.map((wt, k) => {
+        const id = hi * 4 + k;
+        devices.push({ id, name: `osd.${id}`, cls: id % 3 === 2 ? 'ssd' : 'hdd' });
+        return [`osd.${id}`, wt];
+      }) }));
+    buckets.push(
+      { type: 'rack', name: 'rack0', id: -9, alg: 'tree', items: [['host0', 12], ['host3', 2.5], ['host6', 4.5]] },
+      { type: 'rack', name: 'rack1', id: -10, alg: 'tree', items: [['host1', 16], ['host4', 25.5]] },
+      { type: 'rack', name: 'rack2', id: -11, alg: 'tree', items: [['host2', 5.5], ['host5', 21]] },
+      { type: 'root', name: 'default', id: -1, alg: 'tree', items: [['rack0', 19], ['rack1', 41.5], ['rack2', 26.5]] },
+    );
+    out.push({ name: 'classes-tree-bug', about: 'the bug report\'s map: tree buckets everywhere, classes hdd/ssd, zero-weight osd.8, osd.13, osd.25',
+      spec: { tunables: optimal(), devices, types: [[0, 'osd'], [1, 'host'], [2, 'rack'], [3, 'root']], buckets, rules: [
+        REP('rep_host', 0, ['take default class hdd', 'chooseleaf firstn 0 type host', 'emit']),
+        EC('ec_host', 1, ['set_chooseleaf_tries 5', 'set_choose_tries 100', 'take default class hdd', 'chooseleaf indep 0 type host', 'emit'],
+          { min: 3, max: 20 }),
+        REP('rep_osd', 2, ['take default', 'choose firstn 0 type osd', 'emit']),
+        EC('ec_osd', 3, ['take default', 'choose indep 0 type osd', 'emit'], { min: 3, max: 20 }),
+      ] } });
+  }
+  return out;
 }
 
 /** Maps that crushtool must refuse to compile, with what is wrong. */
