@@ -1040,8 +1040,9 @@ export class CrushWrapper {
    * device_class_clone allocated with zero positions (emptyAllocatedWeightSets), or null when there
    * are none. Only a map whose shadow trees were rebuilt in this process has such entries (the
    * encoding drops them). Pacific's mapper takes a non-NULL weight_set as present and reads
-   * weight_set[positions - 1], i.e. weight_set[-1]: glibc's chunk header, whose first word, taken
-   * as the weights pointer, is no pointer at all, so the draw crashes (see CrushWork.weightSetTraps).
+   * weight_set[positions - 1], i.e. weight_set[-1]: glibc's chunk header, whose first word (the end of
+   * the previous chunk) it takes as the weights pointer. That is almost never a valid pointer and the
+   * draw crashes; tsceph always reports the crash (see CrushWork.weightSetTraps).
    */
   weightSetTraps(cmap: CrushChooseArgMap | null): Uint8Array | null {
     if (cmap === null) return null;

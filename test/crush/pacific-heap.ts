@@ -24,10 +24,12 @@
 // 3. Zero-position weight sets. When device_class_clone rebuilds shadow trees while choose_args exist,
 //    a shadow bucket whose original has no weight set gets weight_set = calloc(0, ...), not NULL, with
 //    0 positions. The encoder drops the entry, but Pacific's mapper reads weight_set[-1] (glibc's chunk
-//    header) as the weights pointer and dies (SIGSEGV) at the first draw from such a straw2 bucket:
-//    crushtool --reweight or --rebuild-class-roots with --test in the same run. tsceph's wrapper knows
-//    those entries (CrushWrapper.weightSetTraps), the mapper flags a draw from one
-//    (CrushWork.weightSetTraps) and the tester turns it into the same crash.
+//    header, whose first word is the end of the previous chunk) as the weights pointer and dies
+//    (SIGSEGV) at the first draw from such a straw2 bucket: crushtool --reweight or
+//    --rebuild-class-roots with --test in the same run. tsceph's wrapper knows those entries
+//    (CrushWrapper.weightSetTraps), the mapper flags a draw from one (CrushWork.weightSetTraps) and the
+//    tester turns it into the same crash. Rarely that word is a readable pointer and Ceph maps on with
+//    garbage weights (once in some 2000 fuzzed maps); tsceph still reports the crash.
 import { BucketAlg, CrushBucket, CrushMap } from '../../crush/types.js';
 
 /**

@@ -466,6 +466,26 @@ function garbageFailure(m: MapSpec, c: Run, t: Run): boolean {
   return growsTreesOverGarbage(m) && c.exit !== 0 && t.exit === 0;
 }
 
+/** Shadow buckets (names with '~') of a binary map, or -1 when it does not decode. */
+function shadowCount(bin: Buffer): number {
+  try {
+    let n = 0;
+    for (const name of decodeCrushMap(bin).names.nameMap.values()) if (name.includes('~')) n++;
+    return n;
+  } catch {
+    return -1;
+  }
+}
+
+/**
+ * Ceph's map lacks shadow buckets tsceph's has, on a map whose shadow trees Pacific grows over heap
+ * garbage: its populate failed part way with ERANGE, and the caller went on (a compile with no class
+ * rule, an edit that ignores the rebuild's result).
+ */
+function lostShadows(m: MapSpec, cephBin: Buffer, tsBin: Buffer): boolean {
+  return growsTreesOverGarbage(m) && shadowCount(cephBin) < shadowCount(tsBin);
+}
+
 /** Run Ceph again: does it say the same (exit status and stdout)? */
 function cephRepeats(dir: string, args: string[], first: Run): boolean {
   const again = ceph(dir, args);
@@ -507,8 +527,10 @@ async function checkMap(seed: number, m: MapSpec, dir: string): Promise<Differen
   const dCeph = ceph(dir, ['-d', 'ceph.bin']);
   const dCephOfTs = ceph(dir, ['-d', 'ts.bin']);
   const d1 = cmp('binary (ceph -d of tsceph\'s binary vs of ceph\'s)', 'crushtool -d X.bin', dCeph, dCephOfTs, true);
-  if (d1 !== null) diffs.push(d1);
-  else if (!cephBin.equals(tsBin) && cephIsDeterministic(dir, cephBin)) {
+  if (d1 !== null) {
+    if (lostShadows(m, cephBin, tsBin)) heapSkips++;
+    else diffs.push(d1);
+  } else if (!cephBin.equals(tsBin) && cephIsDeterministic(dir, cephBin)) {
     let i = 0;
     while (i < cephBin.length && cephBin[i] === tsBin[i]) i++;
     diffs.push({ what: 'binary bytes', command: 'crushtool -c map.txt -o X.bin', detail: `first difference at byte ${i} (${cephBin.length} vs ${tsBin.length} bytes)` });
@@ -554,7 +576,10 @@ async function checkMap(seed: number, m: MapSpec, dir: string): Promise<Differen
       const d5 = garbage ? null : cmp('edit result (ceph -d of both outputs)', `crushtool ${eArgs.join(' ')}`, a, b, true);
       // Pacific leaves stale heap words in the unused node weights of a tree bucket that grew: only
       // without tree buckets must equal maps be equal bytes.
-      if (d5 !== null) diffs.push(d5);
+      if (d5 !== null) {
+        if (lostShadows(m, cephOut, tsOut)) heapSkips++;
+        else diffs.push(d5);
+      }
       else if (!garbage && !m.buckets.some((x) => x.alg === 'tree')) {
         diffs.push({ what: 'edit result bytes', command: `crushtool ${eArgs.join(' ')}`, detail: 'same map, different bytes' });
       }
@@ -613,7 +638,11 @@ async function checkInProcess(seed: number, m: MapSpec, dir: string, testArgv: s
     const garbage = m.buckets.some((b) => b.alg === 'tree') && (cOut === null || tOut === null || !cOut.equals(tOut));
     const reads = cOut !== null ? pacificHeapReads(cOut) : null;
     const unstable = garbageFailure(m, c, t) || (growsTreesOverGarbage(m) && !cephRepeats(dir, argv, c));
-    if (heapDeath || smashed || garbage || reads !== null || unstable) heapSkips++;
+    // tsceph died where Pacific read weight_set[-1] of a rebuilt shadow bucket: that word is usually no
+    // pointer (Ceph dies too), but it is whatever glibc's previous chunk ends with
+    const lucky = t.exit === 128 + 11 && c.exit === 0 && m.chooseArgs.length > 0 && m.devices.some((x) => x.cls !== null)
+      && edit.some((a) => a === '--reweight' || a === '--rebuild-class-roots');
+    if (heapDeath || smashed || garbage || reads !== null || unstable || lucky) heapSkips++;
     else diffs.push(d);
   }
   // compile and test in one run, when the two compiles agree byte for byte (no shadow tree garbage)
