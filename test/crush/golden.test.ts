@@ -10,6 +10,7 @@ import { main } from '../../bin/crushtool.js';
 import { decodeCrushMap, encodeCrushMap } from '../../crush/encoding.js';
 import { BucketAlg } from '../../crush/types.js';
 import { uninitialisedTreeNodes } from './pacific-heap.js';
+import { describeBinaryDiff, describeDiff } from '../support/diff.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const GOLD = join(ROOT, 'test/golden/crush');
@@ -128,25 +129,6 @@ function runSpawned(c: GoldenCase): Promise<RunResult> {
     child.on('error', (e) => finish(null, null, String(e)));
     child.on('close', (code, signal) => finish(code, signal));
   });
-}
-
-/** A short account of where two byte strings part ways, line by line when they are text. */
-function describeDiff(what: string, expected: Buffer, actual: Buffer): string {
-  const e = expected.toString('utf8').split('\n');
-  const a = actual.toString('utf8').split('\n');
-  let i = 0;
-  while (i < e.length && i < a.length && e[i] === a[i]) i++;
-  const show = (lines: string[]): string => lines.slice(i, i + 3).map((l) => JSON.stringify(l)).join('\n      ');
-  return `${what} differs at line ${i + 1} (expected ${e.length} lines / ${expected.length} bytes, got ${a.length} lines / ${actual.length} bytes)\n`
-    + `    expected: ${show(e)}\n    actual:   ${show(a)}`;
-}
-
-function describeBinaryDiff(what: string, expected: Buffer, actual: Buffer): string {
-  let i = 0;
-  while (i < expected.length && i < actual.length && expected[i] === actual[i]) i++;
-  const hex = (b: Buffer): string => b.subarray(Math.max(0, i - 4), i + 12).toString('hex');
-  return `${what} differs at byte ${i} (expected ${expected.length} bytes, got ${actual.length})\n`
-    + `    expected ...${hex(expected)}\n    actual   ...${hex(actual)}`;
 }
 
 /**

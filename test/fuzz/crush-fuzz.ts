@@ -13,43 +13,14 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { constants as osConstants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../bin/crushtool.js';
+import { firstLineDiff } from '../support/diff.js';
+import { caseSeed, Rng } from '../support/rng.js';
 import { decodeCrushMap } from '../../crush/encoding.js';
 import { treeReadsPastCalloc } from '../crush/pacific-heap.js';
 
 const CRUSHTOOL = process.env.CRUSHTOOL ?? '/usr/bin/crushtool';
 
 // ------------------------------------------------------------------ randomness
-
-/** mulberry32: small, fast, and the same on every machine. */
-class Rng {
-  private a: number;
-  constructor(seed: number) {
-    this.a = seed >>> 0;
-  }
-  next(): number {
-    this.a = (this.a + 0x6d2b79f5) >>> 0;
-    let t = this.a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  int(lo: number, hi: number): number {
-    return lo + Math.floor(this.next() * (hi - lo + 1));
-  }
-  pick<T>(xs: readonly T[]): T {
-    return xs[Math.floor(this.next() * xs.length)];
-  }
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-}
-
-function caseSeed(runSeed: number, i: number): number {
-  let h = (runSeed ^ Math.imul(i + 1, 0x9e3779b1)) >>> 0;
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
-  return (h ^ (h >>> 16)) >>> 0;
-}
 
 // ------------------------------------------------------------------ random maps
 
@@ -325,14 +296,6 @@ interface Difference {
   detail: string;
 }
 
-function firstDiff(a: string, b: string): string {
-  const x = a.split('\n');
-  const y = b.split('\n');
-  let i = 0;
-  while (i < x.length && i < y.length && x[i] === y[i]) i++;
-  return `line ${i + 1}: ceph ${JSON.stringify(x[i] ?? '<eof>')} vs tsceph ${JSON.stringify(y[i] ?? '<eof>')}`;
-}
-
 /** Ceph's assert/abort report carries timestamps, addresses and thread ids: only its exit status can match. */
 function cephCrashed(c: Run): boolean {
   return c.stderr.includes('ceph_assert') || c.stderr.includes('*** Caught signal');
@@ -341,8 +304,8 @@ function cephCrashed(c: Run): boolean {
 function cmp(what: string, command: string, c: Run, t: Run, stderrToo: boolean): Difference | null {
   if (cephCrashed(c)) stderrToo = false;
   if (c.exit !== t.exit) return { what, command, detail: `exit ${c.exit} (ceph) vs ${t.exit} (tsceph); ceph stderr ${JSON.stringify(c.stderr.slice(0, 300))}, tsceph stderr ${JSON.stringify(t.stderr.slice(0, 300))}` };
-  if (c.stdout !== t.stdout) return { what, command, detail: `stdout ${firstDiff(c.stdout, t.stdout)}` };
-  if (stderrToo && c.stderr !== t.stderr) return { what, command, detail: `stderr ${firstDiff(c.stderr, t.stderr)}` };
+  if (c.stdout !== t.stdout) return { what, command, detail: `stdout ${firstLineDiff(c.stdout, t.stdout)}` };
+  if (stderrToo && c.stderr !== t.stderr) return { what, command, detail: `stderr ${firstLineDiff(c.stderr, t.stderr)}` };
   return null;
 }
 

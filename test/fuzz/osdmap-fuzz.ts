@@ -18,6 +18,8 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { constants as osConstants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../bin/osdmaptool.js';
+import { firstLineDiff } from '../support/diff.js';
+import { caseSeed, Rng } from '../support/rng.js';
 import { compileCrushMap } from '../../crush/index.js';
 import {
   CEPH_OSD_EXISTS,
@@ -43,40 +45,6 @@ const CRUSHTOOL = process.env.CRUSHTOOL ?? '/usr/bin/crushtool';
 const CEPH_TIMEOUT_MS = 10_000;
 
 // ------------------------------------------------------------------ randomness
-
-/** mulberry32: small, fast, and the same on every machine. */
-class Rng {
-  private a: number;
-  constructor(seed: number) {
-    this.a = seed >>> 0;
-  }
-  next(): number {
-    this.a = (this.a + 0x6d2b79f5) >>> 0;
-    let t = this.a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  int(lo: number, hi: number): number {
-    return lo + Math.floor(this.next() * (hi - lo + 1));
-  }
-  pick<T>(xs: readonly T[]): T {
-    return xs[Math.floor(this.next() * xs.length)]!;
-  }
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-  u32(): number {
-    return Math.floor(this.next() * 4294967296) >>> 0;
-  }
-}
-
-function caseSeed(runSeed: number, i: number): number {
-  let h = (runSeed ^ Math.imul(i + 1, 0x9e3779b1)) >>> 0;
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
-  return (h ^ (h >>> 16)) >>> 0;
-}
 
 // ------------------------------------------------------------------ random maps
 
@@ -312,14 +280,6 @@ async function tsceph(dir: string, args: string[]): Promise<Run> {
   return { stdout: out.join(''), stderr: err.join(''), exit };
 }
 
-function firstDiff(a: string, b: string): string {
-  const x = a.split('\n');
-  const y = b.split('\n');
-  let i = 0;
-  while (i < x.length && i < y.length && x[i] === y[i]) i++;
-  return `line ${i + 1}: ceph ${JSON.stringify(x[i] ?? '<eof>')} vs tsceph ${JSON.stringify(y[i] ?? '<eof>')}`;
-}
-
 /** Ceph died of a signal, or hung in its own fatal-signal handler: its output can't be compared. */
 function cephCrashed(c: Run): boolean {
   return c.stderr.includes('ceph_assert') || c.stderr.includes('*** Caught signal') || c.exit >= 128;
@@ -382,9 +342,9 @@ async function checkCase(seed: number, dir: string): Promise<{ diffs: Difference
     if (c.exit !== t.exit) {
       diffs.push({ command, detail: `exit ${c.exit} (ceph) vs ${t.exit} (tsceph); ceph stderr ${JSON.stringify(c.stderr.slice(0, 300))}, tsceph stderr ${JSON.stringify(t.stderr.slice(0, 300))}` });
     } else if (c.stdout !== t.stdout) {
-      diffs.push({ command, detail: `stdout ${firstDiff(c.stdout, t.stdout)}` });
+      diffs.push({ command, detail: `stdout ${firstLineDiff(c.stdout, t.stdout)}` });
     } else if (c.stderr !== t.stderr) {
-      diffs.push({ command, detail: `stderr ${firstDiff(c.stderr, t.stderr)}` });
+      diffs.push({ command, detail: `stderr ${firstLineDiff(c.stderr, t.stderr)}` });
     }
   }
   return { diffs, crashed, runs: all.length };

@@ -7,6 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { main } from '../../bin/osdmaptool.js';
+import { describeBinaryDiff, describeDiff, isText } from '../support/diff.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const GOLD = join(ROOT, 'test/golden/osdmap');
@@ -195,29 +196,6 @@ function runSpawned(c: GoldenCase): Promise<RunResult> {
     child.on('error', (e) => finish(null, null, String(e)));
     child.on('close', (code, signal) => finish(code, signal));
   });
-}
-
-/** A short account of where two byte strings part ways, line by line when they are text. */
-function describeDiff(what: string, expected: Buffer, actual: Buffer): string {
-  const e = expected.toString('latin1').split('\n');
-  const a = actual.toString('latin1').split('\n');
-  let i = 0;
-  while (i < e.length && i < a.length && e[i] === a[i]) i++;
-  const show = (lines: string[]): string => lines.slice(i, i + 3).map((l) => JSON.stringify(l)).join('\n      ');
-  return `${what} differs at line ${i + 1} (expected ${e.length} lines / ${expected.length} bytes, got ${a.length} lines / ${actual.length} bytes)\n`
-    + `    expected: ${show(e)}\n    actual:   ${show(a)}`;
-}
-
-function describeBinaryDiff(what: string, expected: Buffer, actual: Buffer): string {
-  let i = 0;
-  while (i < expected.length && i < actual.length && expected[i] === actual[i]) i++;
-  const hex = (b: Buffer): string => b.subarray(Math.max(0, i - 4), i + 12).toString('hex');
-  return `${what} differs at byte ${i} (expected ${expected.length} bytes, got ${actual.length})\n`
-    + `    expected ...${hex(expected)}\n    actual   ...${hex(actual)}`;
-}
-
-function isText(b: Buffer): boolean {
-  return !b.subarray(0, 4096).includes(0);
 }
 
 function check(c: GoldenCase, r: RunResult): void {
