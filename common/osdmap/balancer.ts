@@ -38,8 +38,9 @@ import { crushFindRule, RuleOp, type CrushLog, type CrushWrapper } from '../../c
 import { assert } from '../errors.js';
 import { OsdVector, PlacementWork, UpActing, pgToRawUpmapInto, pgToUpActingOsdsInto } from './placement.js';
 import { CephAssertFailure } from './build.js';
-import { floatText, pgText } from './tester.js';
-import { CEPH_OSD_IN, CRUSH_ITEM_NONE, PgMap, type OSDMapData, type OSDMapIncremental, type PgId, type UpmapItem } from './types.js';
+import { floatText } from './tester.js';
+import { insertPgSorted, pgText } from './osdmap.js';
+import { CEPH_OSD_IN, CRUSH_ITEM_NONE, PgMap, type OSDMapData, type OSDMapIncremental, type UpmapItem } from './types.js';
 
 /** A sink for Ceph's log lines: level as Ceph's dout level (-1 for lderr), text without the prefix. */
 export type BalancerLog = CrushLog;
@@ -558,21 +559,6 @@ function workingCopy(m: OSDMapData): OSDMapData {
   const items = new PgMap<UpmapItem[]>();
   for (const [pg, v] of m.pgUpmapItems.sortedEntries()) items.set(pg.pool, pg.seed, v.map(([a, b]): UpmapItem => [a, b]));
   return { ...m, pgUpmapItems: items };
-}
-
-/** old_pg_upmap_items is a std::set<pg_t>: sorted, unique. */
-function insertPgSorted(set: PgId[], pool: number, seed: number): void {
-  let lo = 0;
-  let hi = set.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    const x = set[mid]!;
-    if (x.pool < pool || (x.pool === pool && x.seed < seed)) lo = mid + 1;
-    else hi = mid;
-  }
-  const at = set[lo];
-  if (at !== undefined && at.pool === pool && at.seed === seed) return;
-  set.splice(lo, 0, { pool, seed });
 }
 
 /**

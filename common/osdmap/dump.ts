@@ -19,9 +19,7 @@ import {
   cacheModeName,
   cephReleaseName,
   clusterSnapshot,
-  compareKeys,
   formatEntityAddr,
-  formatPgid,
   formatSnapIntervalSet,
   formatSockaddr,
   formatUtime,
@@ -42,9 +40,8 @@ import {
   type ViewOptions,
 } from './print.js';
 import { decodeOSDMap } from './encoding.js';
-import { UUID_ZERO } from './osdmap.js';
+import { UUID_ZERO, compareByteStrings, osdExists, pgidToString } from './osdmap.js';
 import {
-  CEPH_OSD_EXISTS,
   CEPH_OSD_UP,
   POOL_FLAG_POOL_SNAPS,
   type EntityAddr,
@@ -239,7 +236,7 @@ export function dumpPgPool(p: PgPool, f: Formatter, tz: TimeZone = UTC): void {
   f.dumpUnsigned('pg_num_pending', p.pgNumPending >>> 0);
   const mm = p.lastPgMergeMeta;
   f.openObjectSection('last_pg_merge_meta');
-  dumpStream(f, 'source_pgid', formatPgid(mm.sourcePgid));
+  dumpStream(f, 'source_pgid', pgidToString(mm.sourcePgid));
   f.dumpUnsigned('ready_epoch', mm.readyEpoch >>> 0);
   f.dumpUnsigned('last_epoch_started', mm.lastEpochStarted >>> 0);
   f.dumpUnsigned('last_epoch_clean', mm.lastEpochClean >>> 0);
@@ -307,10 +304,10 @@ export function dumpPgPool(p: PgPool, f: Formatter, tz: TimeZone = UTC): void {
   }
   f.closeSection();
   f.openObjectSection('application_metadata');
-  for (const app of [...p.applicationMetadata.keys()].sort(compareKeys)) {
+  for (const app of [...p.applicationMetadata.keys()].sort(compareByteStrings)) {
     const kv = p.applicationMetadata.get(app)!;
     f.openObjectSection(app);
-    for (const k of [...kv.keys()].sort(compareKeys)) f.dumpString(k, kv.get(k)!);
+    for (const k of [...kv.keys()].sort(compareByteStrings)) f.dumpString(k, kv.get(k)!);
     f.closeSection();
   }
   f.closeSection();
@@ -319,10 +316,10 @@ export function dumpPgPool(p: PgPool, f: Formatter, tz: TimeZone = UTC): void {
 /** OSDMap::dump_erasure_code_profiles. */
 export function dumpErasureCodeProfiles(profiles: ReadonlyMap<string, ReadonlyMap<string, string>>, f: Formatter): void {
   f.openObjectSection('erasure_code_profiles');
-  for (const name of [...profiles.keys()].sort(compareKeys)) {
+  for (const name of [...profiles.keys()].sort(compareByteStrings)) {
     const kv = profiles.get(name)!;
     f.openObjectSection(name);
-    for (const k of [...kv.keys()].sort(compareKeys)) f.dumpString(k, kv.get(k)!);
+    for (const k of [...kv.keys()].sort(compareByteStrings)) f.dumpString(k, kv.get(k)!);
     f.closeSection();
   }
   f.closeSection();
@@ -352,7 +349,7 @@ function dumpPgOsdsList(name: string, m: PgMap<number[]>, entry: string, f: Form
   f.openArraySection(name);
   for (const [pg, osds] of m.sortedEntries()) {
     f.openObjectSection(entry);
-    dumpStream(f, 'pgid', formatPgid(pg));
+    dumpStream(f, 'pgid', pgidToString(pg));
     f.openArraySection('osds');
     for (const o of osds) f.dumpInt('osd', o);
     f.closeSection();
@@ -365,7 +362,7 @@ function dumpUpmapItems(name: string, m: PgMap<Array<[number, number]>>, f: Form
   f.openArraySection(name);
   for (const [pg, items] of m.sortedEntries()) {
     f.openObjectSection('mapping');
-    dumpStream(f, 'pgid', formatPgid(pg));
+    dumpStream(f, 'pgid', pgidToString(pg));
     f.openArraySection('mappings');
     for (const [from, to] of items) {
       f.openObjectSection('mapping');
@@ -394,10 +391,6 @@ function dumpFlagNames(flags: number, f: Formatter): void {
 }
 
 // ---- OSDMap::dump -------------------------------------------------------------------------------
-
-function osdExists(m: OSDMapData, osd: number): boolean {
-  return osd >= 0 && osd < m.maxOsd && ((m.osdState[osd] ?? 0) & CEPH_OSD_EXISTS) !== 0;
-}
 
 /** OSDMap::dump_osd: one OSD's "osd_info" object (nothing for an OSD that does not exist). */
 export function dumpOsd(m: OSDMapData, id: number, f: Formatter): void {
@@ -484,7 +477,7 @@ export function dumpOSDMap(m: OSDMapData, f: Formatter, opts: ViewOptions = {}):
 
   f.openArraySection('primary_temp');
   for (const [pg, osd] of m.primaryTemp.sortedEntries()) {
-    dumpStream(f, 'pgid', formatPgid(pg));
+    dumpStream(f, 'pgid', pgidToString(pg));
     f.dumpInt('osd', osd);
   }
   f.closeSection();
@@ -629,18 +622,18 @@ export function dumpIncremental(inc: OSDMapIncremental, f: Formatter, opts: Dump
 
   f.openArraySection('primary_temp');
   for (const [pg, osd] of inc.newPrimaryTemp.sortedEntries()) {
-    dumpStream(f, 'pgid', formatPgid(pg));
+    dumpStream(f, 'pgid', pgidToString(pg));
     f.dumpInt('osd', osd);
   }
   f.closeSection();
 
   dumpPgOsdsList('new_pg_upmap', inc.newPgUpmap, 'mapping', f);
   f.openArraySection('old_pg_upmap');
-  for (const pg of sortedPgSet(inc.oldPgUpmap)) dumpStream(f, 'pgid', formatPgid(pg));
+  for (const pg of sortedPgSet(inc.oldPgUpmap)) dumpStream(f, 'pgid', pgidToString(pg));
   f.closeSection();
   dumpUpmapItems('new_pg_upmap_items', inc.newPgUpmapItems, f);
   f.openArraySection('old_pg_upmap_items');
-  for (const pg of sortedPgSet(inc.oldPgUpmapItems)) dumpStream(f, 'pgid', formatPgid(pg));
+  for (const pg of sortedPgSet(inc.oldPgUpmapItems)) dumpStream(f, 'pgid', pgidToString(pg));
   f.closeSection();
 
   f.openArraySection('new_up_thru');

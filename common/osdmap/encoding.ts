@@ -28,7 +28,7 @@ import { CrushWrapper, decodeCrushMapFrom, encodeCrushMapInto, CRUSH_ENCODE_FEAT
 import { cephCrc32c } from '../crc32c.js';
 import { Decoder, Encoder } from '../encoding.js';
 import { CephError } from '../errors.js';
-import { calcPgMasks, newIncremental, newOsdInfo, newOsdXinfo, newPgPool, addrKey, OSDMap } from './osdmap.js';
+import { calcPgMasks, compareByteStrings, comparePgId, newIncremental, newOsdInfo, newOsdXinfo, newPgPool, addrKey, OSDMap } from './osdmap.js';
 import {
   AF_INET,
   AF_INET6,
@@ -133,10 +133,6 @@ export function encodePgId(e: Encoder, pg: PgId): void {
 
 const PG_ID_BYTES = 17;
 
-function comparePgId(a: PgId, b: PgId): number {
-  return a.pool !== b.pool ? a.pool - b.pool : a.seed - b.seed;
-}
-
 function sortedUniquePgIds(list: readonly PgId[]): PgId[] {
   const out = [...list].sort(comparePgId);
   return out.filter((pg, i) => i === 0 || comparePgId(out[i - 1]!, pg) !== 0);
@@ -188,16 +184,12 @@ function encodeUpmapItems(e: Encoder, v: readonly UpmapItem[]): void {
   for (const [from, to] of v) e.s32(from).s32(to);
 }
 
-function compareBytes(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 function decodeStringMap(d: Decoder, what: string): Map<string, string> {
   return d.map(what, 8, (x) => x.binaryString(what), (x) => x.binaryString(what));
 }
 
 function encodeStringMap(e: Encoder, m: ReadonlyMap<string, string>): void {
-  e.map(m, (x, k) => x.binaryString(k), (x, v) => x.binaryString(v), compareBytes);
+  e.map(m, (x, k) => x.binaryString(k), (x, v) => x.binaryString(v), compareByteStrings);
 }
 
 function decodeProfiles(d: Decoder, what: string): Map<string, Map<string, string>> {
@@ -205,7 +197,7 @@ function decodeProfiles(d: Decoder, what: string): Map<string, Map<string, strin
 }
 
 function encodeProfiles(e: Encoder, m: ReadonlyMap<string, ReadonlyMap<string, string>>): void {
-  e.map(m, (x, k) => x.binaryString(k), (x, v) => encodeStringMap(x, v), compareBytes);
+  e.map(m, (x, k) => x.binaryString(k), (x, v) => encodeStringMap(x, v), compareByteStrings);
 }
 
 /** interval_set<snapid_t>: u32 count then (start, len) u64 pairs, sorted and disjoint. */
@@ -895,12 +887,6 @@ const RELEASE_NAMES = Object.keys(CephRelease) as Array<keyof typeof CephRelease
 export function releaseFromName(s: string): number {
   for (const name of RELEASE_NAMES) if (name === s) return CephRelease[name];
   return 0;
-}
-
-/** ceph_release_name: "luminous", ...; "unknown" for 0 and for numbers Pacific has no name for. */
-export function releaseName(r: number): string {
-  for (const name of RELEASE_NAMES) if (CephRelease[name] === r) return name;
-  return 'unknown';
 }
 
 const mapEncoder = new Encoder(64 * 1024);

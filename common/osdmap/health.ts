@@ -9,7 +9,7 @@
 import type { Formatter } from '../formatter.js';
 import { getMinRequiredVersion } from '../../crush/index.js';
 import { cacheModeName, osdStateSet, osdmapFlagString } from './print.js';
-import { OSDMap } from './osdmap.js';
+import { OSDMap, compareByteStrings, osdIsUp } from './osdmap.js';
 import {
   CEPH_OSD_BACKFILLFULL,
   CEPH_OSD_FULL,
@@ -65,7 +65,7 @@ export class HealthCheckMap {
   }
   /** health_check_map_t::dump (inside the caller's "checks" section). */
   dump(f: Formatter): void {
-    for (const code of [...this.checks.keys()].sort(compareBytes)) {
+    for (const code of [...this.checks.keys()].sort(compareByteStrings)) {
       const c = this.checks.get(code)!;
       f.openObjectSection(code);
       f.dumpString('severity', c.severity);
@@ -122,7 +122,7 @@ export function calcUpOsdFeatures(m: OSDMapData): bigint {
   let first = true;
   let features = 0n;
   for (let osd = 0; osd < m.maxOsd; osd++) {
-    if (!isUp(m, osd)) continue;
+    if (!osdIsUp(m, osd)) continue;
     const f = m.osdXinfo[osd]!.features;
     if (f === 0n) continue;
     if (first) {
@@ -135,10 +135,6 @@ export function calcUpOsdFeatures(m: OSDMapData): bigint {
   return features;
 }
 
-function isUp(m: OSDMapData, osd: number): boolean {
-  return osd >= 0 && osd < m.maxOsd && (m.osdState[osd]! & 3) === 3;
-}
-
 /** OSDMap::pending_require_osd_release: the release all up OSDs run that require_osd_release lags. */
 export function pendingRequireOsdRelease(m: OSDMapData, upOsdFeatures: bigint): string | null {
   const has = (mask: bigint): boolean => (upOsdFeatures & mask) === mask;
@@ -146,10 +142,6 @@ export function pendingRequireOsdRelease(m: OSDMapData, upOsdFeatures: bigint): 
   if (has(FEATUREMASK_SERVER_OCTOPUS) && m.requireOsdRelease < CephRelease.octopus) return 'octopus';
   if (has(FEATUREMASK_SERVER_NAUTILUS) && m.requireOsdRelease < CephRelease.nautilus) return 'nautilus';
   return null;
-}
-
-function compareBytes(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function floatText(f: number): string {

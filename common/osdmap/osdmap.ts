@@ -183,9 +183,18 @@ export function newOsdXinfo(): OsdXinfo {
   };
 }
 
-/** pg_t's text form: pool in decimal, seed in hex ("1.2f"). */
+/**
+ * pg_t's text form: pool in decimal, seed in hex ("1.2f"). pg_t holds its pool as a uint64, so a pool
+ * parsed from "-1" prints as 18446744073709551615.
+ */
 export function pgidToString(pg: PgId): string {
-  return `${pg.pool}.${pg.seed.toString(16)}`;
+  return pgText(pg.pool, pg.seed);
+}
+
+/** pgidToString of (pool, seed), without a PgId (osdmaptool's tester prints one per PG). */
+export function pgText(pool: number, seed: number): string {
+  if (pool < 0) return `${BigInt.asUintN(64, BigInt(pool))}.${(seed >>> 0).toString(16)}`;
+  return `${pool}.${(seed >>> 0).toString(16)}`;
 }
 
 /** Ceph's pg_t::parse: "POOL.SEEDHEX" (sscanf "%llu.%x"); null when it does not parse. */
@@ -218,6 +227,54 @@ export function cloneAddr(a: EntityAddr): EntityAddr {
 
 export function cloneAddrVec(v: EntityAddrVec): EntityAddrVec {
   return v.map(cloneAddr);
+}
+
+// --- OSD state queries (OSDMap.h's inline methods), over the plain data so that every module --------
+// --- placing, printing or checking maps asks them the same way; the class methods delegate here. -----
+
+/** OSDMap::exists. */
+export function osdExists(m: OSDMapData, osd: number): boolean {
+  return osd >= 0 && osd < m.maxOsd && (m.osdState[osd]! & CEPH_OSD_EXISTS) !== 0;
+}
+
+/** OSDMap::is_up: exists and up. */
+export function osdIsUp(m: OSDMapData, osd: number): boolean {
+  return osd >= 0 && osd < m.maxOsd && (m.osdState[osd]! & (CEPH_OSD_EXISTS | CEPH_OSD_UP)) === (CEPH_OSD_EXISTS | CEPH_OSD_UP);
+}
+
+/** OSDMap::is_out: absent, or weight 0. */
+export function osdIsOut(m: OSDMapData, osd: number): boolean {
+  return !osdExists(m, osd) || m.osdWeight[osd] === CEPH_OSD_OUT;
+}
+
+/** OSDMap::is_destroyed. */
+export function osdIsDestroyed(m: OSDMapData, osd: number): boolean {
+  return osdExists(m, osd) && (m.osdState[osd]! & CEPH_OSD_DESTROYED) !== 0;
+}
+
+/** std::less of byte strings (one char per byte): what std::map<string, ...> orders by. */
+export function compareByteStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** pg_t's operator<: pool, then seed. */
+export function comparePgId(a: PgId, b: PgId): number {
+  return a.pool !== b.pool ? a.pool - b.pool : a.seed - b.seed;
+}
+
+/** std::set<pg_t>::insert on a sorted array: keeps it sorted and unique. */
+export function insertPgSorted(set: PgId[], pool: number, seed: number): void {
+  let lo = 0;
+  let hi = set.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const x = set[mid]!;
+    if (x.pool < pool || (x.pool === pool && x.seed < seed)) lo = mid + 1;
+    else hi = mid;
+  }
+  const at = set[lo];
+  if (at !== undefined && at.pool === pool && at.seed === seed) return;
+  set.splice(lo, 0, { pool, seed });
 }
 
 /** The OSDMap of one epoch. */
@@ -301,19 +358,19 @@ export class OSDMap implements OSDMapData {
   }
 
   exists(osd: number): boolean {
-    return osd >= 0 && osd < this.maxOsd && (this.osdState[osd]! & CEPH_OSD_EXISTS) !== 0;
+    return osdExists(this, osd);
   }
   isUp(osd: number): boolean {
-    return this.exists(osd) && (this.osdState[osd]! & CEPH_OSD_UP) !== 0;
+    return osdIsUp(this, osd);
   }
   isDown(osd: number): boolean {
-    return !this.isUp(osd);
+    return !osdIsUp(this, osd);
   }
   isDestroyed(osd: number): boolean {
-    return this.exists(osd) && (this.osdState[osd]! & CEPH_OSD_DESTROYED) !== 0;
+    return osdIsDestroyed(this, osd);
   }
   isOut(osd: number): boolean {
-    return !this.exists(osd) || this.osdWeight[osd] === CEPH_OSD_OUT;
+    return osdIsOut(this, osd);
   }
   isIn(osd: number): boolean {
     return !this.isOut(osd);

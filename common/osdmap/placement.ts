@@ -16,14 +16,12 @@
 
 import { crushDoRule, crushHash32_2Out, HASH_OUT, crushFindRule, CrushWork, DEFAULT_CHOOSE_ARGS, type CrushChooseArgMap } from '../../crush/index.js';
 import { CephError, Errno } from '../errors.js';
+import { canShiftOsds, osdExists, osdIsUp } from './osdmap.js';
 import { cephStrHashBytesOut, currentHashScratch, hashScratch, STR_HASH_OUT, utf8IntoScratch, type ByteString } from './hash.js';
 import {
   CEPH_OSD_DEFAULT_PRIMARY_AFFINITY,
-  CEPH_OSD_EXISTS,
   CEPH_OSD_MAX_PRIMARY_AFFINITY,
-  CEPH_OSD_UP,
   CRUSH_ITEM_NONE,
-  PoolType,
   POOL_FLAG_HASHPSPOOL,
   type OSDMapData,
   type PgId,
@@ -148,16 +146,6 @@ export class PlacementWork {
 // ---------------------------------------------------------------------------------------------------
 // OSD state as OSDMap.h's inline queries read it
 
-/** OSDMap::exists. */
-export function osdExists(map: OSDMapData, osd: number): boolean {
-  return osd >= 0 && osd < map.maxOsd && (map.osdState[osd]! & CEPH_OSD_EXISTS) !== 0;
-}
-
-/** OSDMap::is_up (exists and up). */
-export function osdIsUp(map: OSDMapData, osd: number): boolean {
-  return osd >= 0 && osd < map.maxOsd && (map.osdState[osd]! & (CEPH_OSD_EXISTS | CEPH_OSD_UP)) === (CEPH_OSD_EXISTS | CEPH_OSD_UP);
-}
-
 /** The "target marked out" test of _apply_upmap / check_pg_upmaps: a valid id whose weight is 0. */
 function isMarkedOutTarget(map: OSDMapData, osd: number): boolean {
   return osd !== CRUSH_ITEM_NONE && osd < map.maxOsd && osd >= 0 && map.osdWeight[osd] === 0;
@@ -268,10 +256,6 @@ export function poolPgNumDivisor(pool: PgPool, seed: number): number {
   return (pool.pgNumMask + 1) >>> 1;
 }
 
-function canShift(pool: PgPool): boolean {
-  return pool.type === PoolType.Replicated;
-}
-
 // ---------------------------------------------------------------------------------------------------
 // object -> pg
 
@@ -319,7 +303,7 @@ export function objectLocatorToPg(map: OSDMapData, oid: ByteString, loc: ObjectL
 /** OSDMap::_remove_nonexistent_osds: replicated pools close the gaps, erasure pools keep NONE holes. */
 export function removeNonexistentOsds(map: OSDMapData, pool: PgPool, osds: OsdVector): void {
   const a = osds.osds;
-  if (canShift(pool)) {
+  if (canShiftOsds(pool)) {
     let removed = 0;
     for (let i = 0; i < osds.size; i++) {
       if (!osdExists(map, a[i]!)) {
@@ -420,7 +404,7 @@ export function rawToUpOsds(map: OSDMapData, pool: PgPool, raw: OsdVector, up: O
   up.reserve(raw.size);
   const r = raw.osds;
   const u = up.osds;
-  if (canShift(pool)) {
+  if (canShiftOsds(pool)) {
     let n = 0;
     for (let i = 0; i < raw.size; i++) {
       const o = r[i]!;
@@ -475,7 +459,7 @@ export function applyPrimaryAffinity(map: OSDMapData, pps: number, pool: PgPool,
   }
   if (pos < 0) return primary;
   const chosen = a[pos]!;
-  if (canShift(pool) && pos > 0) {
+  if (canShiftOsds(pool) && pos > 0) {
     for (let i = pos; i > 0; i--) a[i] = a[i - 1]!;
     a[0] = chosen;
   }
@@ -493,7 +477,7 @@ export function getTempOsds(map: OSDMapData, pool: PgPool, poolId: number, seed:
   const ps = poolRawSeedToPg(pool, seed);
   const pt = map.pgTemp.get(poolId, ps);
   if (pt !== undefined) {
-    const shift = canShift(pool);
+    const shift = canShiftOsds(pool);
     temp.reserve(pt.length);
     for (let i = 0; i < pt.length; i++) {
       const o = pt[i]!;

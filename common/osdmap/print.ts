@@ -22,17 +22,14 @@ import {
   isV5Rule,
 } from '../../crush/tunables.js';
 import { compareEntityAddr } from './encoding.js';
-import { UUID_ZERO, pgidToString } from './osdmap.js';
+import { UUID_ZERO, compareByteStrings, osdExists, osdIsUp, pgidToString } from './osdmap.js';
+import { cephStrHashName } from './hash.js';
 import {
   AF_INET,
   AF_INET6,
   CEPH_OSD_DEFAULT_PRIMARY_AFFINITY,
-  CEPH_OSD_EXISTS,
   CEPH_OSD_IN,
   CEPH_OSD_MAX_PRIMARY_AFFINITY,
-  CEPH_OSD_UP,
-  CEPH_STR_HASH_LINUX,
-  CEPH_STR_HASH_RJENKINS,
   CephRelease,
   ENTITY_ADDR_TYPE_ANY,
   ENTITY_ADDR_TYPE_LEGACY,
@@ -43,7 +40,6 @@ import {
   type HitSetParams,
   type OSDMapData,
   type OsdInfo,
-  type PgId,
   type PgPool,
   type PoolOptValue,
   type SnapIntervalSet,
@@ -407,12 +403,6 @@ export function addrMapEntries(m: ReadonlyMap<string, { addr: EntityAddr; until:
 
 // ---- small value forms --------------------------------------------------------------------------
 
-/** pg_t's operator<<: "POOL.SEEDHEX", the pool as the u64 Pacific's pg_t::pool() returns. */
-export function formatPgid(pg: PgId): string {
-  if (pg.pool >= 0) return pgidToString(pg);
-  return `${BigInt.asUintN(64, BigInt(pg.pool))}.${(pg.seed >>> 0).toString(16)}`;
-}
-
 const CEPH_NOSNAP = 0xfffffffffffffffen;
 const CEPH_SNAPDIR = 0xffffffffffffffffn;
 
@@ -440,27 +430,11 @@ export function formatStreamFloat(v: number): string {
 
 /** ceph_release_name (Pacific knows names up to pacific; anything else is "unknown"). */
 export function cephReleaseName(r: number): string {
-  const names = [
-    'unknown',
-    'argonaut',
-    'bobtail',
-    'cuttlefish',
-    'dumpling',
-    'emperor',
-    'firefly',
-    'giant',
-    'hammer',
-    'infernalis',
-    'jewel',
-    'kraken',
-    'luminous',
-    'mimic',
-    'nautilus',
-    'octopus',
-    'pacific',
-  ];
-  return r > 0 && r < names.length ? names[r]! : 'unknown';
+  return r > 0 && r < RELEASE_NAMES.length ? RELEASE_NAMES[r]! : 'unknown';
 }
+
+/** ceph_release_t names by number (CephRelease numbers them 0..pacific without gaps). */
+const RELEASE_NAMES: readonly string[] = Object.keys(CephRelease);
 
 /** OSDMap flag names, in the order OSDMap::get_flag_string lists them (Pacific: no noautoscale). */
 const OSDMAP_FLAG_NAMES: ReadonlyArray<[number, string]> = [
@@ -616,11 +590,6 @@ export function poolTypeName(type: number): string {
   return type === 1 ? 'replicated' : type === 3 ? 'erasure' : '???';
 }
 
-/** ceph_str_hash_name. */
-export function objectHashName(h: number): string {
-  return h === CEPH_STR_HASH_LINUX ? 'linux' : h === CEPH_STR_HASH_RJENKINS ? 'rjenkins' : 'unknown';
-}
-
 /** pg_pool_t::get_cache_mode_name. */
 export function cacheModeName(m: number): string {
   const names = ['none', 'writeback', 'forward', 'readonly', 'readforward', 'readproxy', 'proxy'];
@@ -720,16 +689,11 @@ export function poolGradeTable(p: PgPool): number[] {
   return out;
 }
 
-/** std::string order for keys of maps Ceph keeps sorted (one byte per char). */
-export function compareKeys(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 /** pg_pool_t's operator<< (the part after "pool N 'name' "). */
 export function formatPgPool(p: PgPool): string {
   let out = poolTypeName(p.type);
   if (p.type === 3) out += ` profile ${p.erasureCodeProfile}`;
-  out += ` size ${p.size} min_size ${p.minSize} crush_rule ${p.crushRule} object_hash ${objectHashName(p.objectHash)}`;
+  out += ` size ${p.size} min_size ${p.minSize} crush_rule ${p.crushRule} object_hash ${cephStrHashName(p.objectHash)}`;
   out += ` pg_num ${p.pgNum >>> 0} pgp_num ${p.pgpNum >>> 0}`;
   if (p.pgNumTarget !== p.pgNum) out += ` pg_num_target ${p.pgNumTarget >>> 0}`;
   if (p.pgpNumTarget !== p.pgpNum) out += ` pgp_num_target ${p.pgpNumTarget >>> 0}`;
@@ -762,7 +726,7 @@ export function formatPgPool(p: PgPool): string {
   if (p.fastRead) out += ' fast_read 1';
   for (const [name, v] of poolOptsSorted(p.opts)) out += ` ${name} ${formatPoolOptValue(v)}`;
   if (p.applicationMetadata.size) {
-    out += ' application ' + [...p.applicationMetadata.keys()].sort(compareKeys).join(',');
+    out += ' application ' + [...p.applicationMetadata.keys()].sort(compareByteStrings).join(',');
   }
   return out;
 }
@@ -778,13 +742,6 @@ export function formatOsdInfo(i: OsdInfo): string {
 }
 
 // OSDMap::exists / is_up over the plain data (the views take OSDMapData, not the class)
-function osdExists(m: OSDMapData, osd: number): boolean {
-  return osd >= 0 && osd < m.maxOsd && ((m.osdState[osd] ?? 0) & CEPH_OSD_EXISTS) !== 0;
-}
-function osdIsUp(m: OSDMapData, osd: number): boolean {
-  return osdExists(m, osd) && ((m.osdState[osd] ?? 0) & CEPH_OSD_UP) !== 0;
-}
-
 /** OSDMap::get_weightf: the 16.16 reweight as Ceph's float. */
 export function osdWeightf(m: OSDMapData, osd: number): number {
   return Math.fround(Math.fround((m.osdWeight[osd] ?? 0) >>> 0) / CEPH_OSD_IN);
@@ -975,12 +932,12 @@ export function printOSDMap(m: OSDMapData, opts: ViewOptions = {}): string {
   out += `max_osd ${m.maxOsd}\n`;
   for (let i = 0; i < m.maxOsd; i++) out += formatOsdLine(m, i);
   out += '\n';
-  for (const [pg, osds] of m.pgUpmap.sortedEntries()) out += `pg_upmap ${formatPgid(pg)} ${formatIntVector(osds)}\n`;
+  for (const [pg, osds] of m.pgUpmap.sortedEntries()) out += `pg_upmap ${pgidToString(pg)} ${formatIntVector(osds)}\n`;
   for (const [pg, items] of m.pgUpmapItems.sortedEntries()) {
-    out += `pg_upmap_items ${formatPgid(pg)} ${formatIntVector(items.flat())}\n`;
+    out += `pg_upmap_items ${pgidToString(pg)} ${formatIntVector(items.flat())}\n`;
   }
-  for (const [pg, osds] of m.pgTemp.sortedEntries()) out += `pg_temp ${formatPgid(pg)} ${formatIntVector(osds)}\n`;
-  for (const [pg, osd] of m.primaryTemp.sortedEntries()) out += `primary_temp ${formatPgid(pg)} ${osd}\n`;
+  for (const [pg, osds] of m.pgTemp.sortedEntries()) out += `pg_temp ${pgidToString(pg)} ${formatIntVector(osds)}\n`;
+  for (const [pg, osd] of m.primaryTemp.sortedEntries()) out += `primary_temp ${pgidToString(pg)} ${osd}\n`;
   for (const e of sortedBlocklist(m.blocklist)) {
     out += `blocklist ${formatEntityAddr(e.addr)} expires ${formatUtime(e.until, tz)}\n`;
   }

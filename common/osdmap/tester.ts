@@ -7,7 +7,7 @@
 // except the dump lines' text.
 
 import { CRUSH_ITEM_NONE, type OSDMapData, type PgId } from './types.js';
-import { OSDMap } from './osdmap.js';
+import { OSDMap, pgText } from './osdmap.js';
 import {
   OsdVector,
   PlacementWork,
@@ -40,11 +40,6 @@ export class OsdmaptoolFault extends Error {
 
 // ---------------------------------------------------------------------------------------------------
 // Formatting as Ceph's streams do
-
-/** pg_t's operator<<: pool in decimal, seed in hex. */
-export function pgText(pool: number, seed: number): string {
-  return `${pool}.${(seed >>> 0).toString(16)}`;
-}
 
 /** operator<<(ostream&, const vector<int>&): "[1,2,3]". */
 export function osdsText(v: OsdVector): string {

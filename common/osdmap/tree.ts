@@ -13,15 +13,9 @@ import { bucketItemWeight, cName, weightToFloat } from '../../crush/dump.js';
 import { formatWeightf } from '../../crush/tree.js';
 import { DEFAULT_CHOOSE_ARGS } from '../../crush/types.js';
 import { createViewFormatter, dumpStream } from './dump.js';
+import { osdExists, osdIsDestroyed, osdIsOut, osdIsUp } from './osdmap.js';
 import { osdPrimaryAffinityf, osdWeightf } from './print.js';
-import { CEPH_OSD_DESTROYED, CEPH_OSD_EXISTS, CEPH_OSD_UP, type OSDMapData } from './types.js';
-
-function osdExists(m: OSDMapData, osd: number): boolean {
-  return osd >= 0 && osd < m.maxOsd && ((m.osdState[osd] ?? 0) & CEPH_OSD_EXISTS) !== 0;
-}
-function osdIsUp(m: OSDMapData, osd: number): boolean {
-  return osdExists(m, osd) && ((m.osdState[osd] ?? 0) & CEPH_OSD_UP) !== 0;
-}
+import type { OSDMapData } from './types.js';
 
 /** OSDMap's DUMP_* filter bits for print_tree. */
 export const DUMP_IN = 1;
@@ -56,23 +50,15 @@ function nonshadowRoots(m: OSDMapData): number[] {
   return roots.sort((a, b) => a - b);
 }
 
-function isOut(m: OSDMapData, osd: number): boolean {
-  return !osdExists(m, osd) || ((m.osdWeight[osd] ?? 0) >>> 0) === 0;
-}
-
-function isDestroyed(m: OSDMapData, osd: number): boolean {
-  return osdExists(m, osd) && ((m.osdState[osd] ?? 0) & CEPH_OSD_DESTROYED) !== 0;
-}
-
 /** OSDTree*Dumper::should_dump_leaf. */
 function shouldDumpLeaf(m: OSDMapData, filter: number, i: number): boolean {
   if (!filter) return true;
   return (
     ((filter & DUMP_UP) !== 0 && osdIsUp(m, i)) ||
     ((filter & DUMP_DOWN) !== 0 && !osdIsUp(m, i)) ||
-    ((filter & DUMP_IN) !== 0 && !isOut(m, i)) ||
-    ((filter & DUMP_OUT) !== 0 && isOut(m, i)) ||
-    ((filter & DUMP_DESTROYED) !== 0 && isDestroyed(m, i))
+    ((filter & DUMP_IN) !== 0 && !osdIsOut(m, i)) ||
+    ((filter & DUMP_OUT) !== 0 && osdIsOut(m, i)) ||
+    ((filter & DUMP_DESTROYED) !== 0 && osdIsDestroyed(m, i))
   );
 }
 
@@ -152,7 +138,7 @@ function itemClass(m: OSDMapData, id: number): string | undefined {
 
 function statusOf(m: OSDMapData, id: number): string {
   if (osdIsUp(m, id)) return 'up';
-  if (isDestroyed(m, id)) return 'destroyed';
+  if (osdIsDestroyed(m, id)) return 'destroyed';
   return 'down';
 }
 

@@ -315,7 +315,7 @@ export class PgMap<V> {
 /** An (from, to) OSD substitution of pg_upmap_items. */
 export type UpmapItem = [from: number, to: number];
 
-/** Ceph releases as ceph_release_t numbers (common/ceph_releases.h). */
+/** Ceph releases as ceph_release_t numbers (common/ceph_releases.h), as far as Pacific knows them. */
 export const CephRelease = {
   unknown: 0,
   argonaut: 1,
@@ -334,7 +334,6 @@ export const CephRelease = {
   nautilus: 14,
   octopus: 15,
   pacific: 16,
-  quincy: 17,
 } as const;
 
 // --- the map -------------------------------------------------------------------------------------

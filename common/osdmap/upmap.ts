@@ -15,6 +15,7 @@
 
 import { verifyUpmap, type CrushLog } from '../../crush/index.js';
 import { CEPH_OSD_IN, CRUSH_ITEM_NONE, PgMap, type OSDMapData, type OSDMapIncremental, type PgId, type PgPool, type UpmapItem } from './types.js';
+import { insertPgSorted, pgidToString } from './osdmap.js';
 import { OsdVector, PlacementWork, pgToRawUpmapInto } from './placement.js';
 
 export type UpmapLog = CrushLog;
@@ -53,10 +54,6 @@ export interface UpmapCheck {
   anyChange: boolean;
 }
 
-function pgText(pg: PgId): string {
-  return `${pg.pool}.${pg.seed.toString(16)}`;
-}
-
 function sameItems(a: readonly UpmapItem[], b: readonly UpmapItem[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i]![0] !== b[i]![0] || a[i]![1] !== b[i]![1]) return false;
@@ -75,12 +72,12 @@ export function checkPgUpmaps(map: OSDMapData, toCheck: readonly PgId[], work: P
   for (const pg of toCheck) {
     const pool = map.pools.get(pg.pool);
     if (pool === undefined || pg.seed >= pool.pgNumPending) {
-      log?.(0, `check_pg_upmaps pg ${pgText(pg)} is gone or merge source`);
+      log?.(0, `check_pg_upmaps pg ${pgidToString(pg)} is gone or merge source`);
       toCancel.push(pg);
       continue;
     }
     if (poolIsPendingMerge(pool, pg.seed)) {
-      log?.(0, `check_pg_upmaps pg ${pgText(pg)} is pending merge`);
+      log?.(0, `check_pg_upmaps pg ${pgidToString(pg)} is pending merge`);
       toCancel.push(pg);
       continue;
     }
@@ -89,7 +86,7 @@ export function checkPgUpmaps(map: OSDMapData, toCheck: readonly PgId[], work: P
     const crushRule = pool.crushRule;
     const r = verifyUpmap(map.crush, crushRule, pool.size, upOsds, log);
     if (r < 0) {
-      log?.(0, `check_pg_upmaps verify_upmap of pg ${pgText(pg)} returning ${r}`);
+      log?.(0, `check_pg_upmaps verify_upmap of pg ${pgidToString(pg)} returning ${r}`);
       toCancel.push(pg);
       continue;
     }
@@ -155,21 +152,6 @@ export function checkPgUpmaps(map: OSDMapData, toCheck: readonly PgId[], work: P
   return { toCancel, toRemap, anyChange };
 }
 
-function insertPgSorted(set: PgId[], pg: PgId): void {
-  // a std::set<pg_t>: unique, ordered by pool then seed
-  let lo = 0;
-  let hi = set.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    const m = set[mid]!;
-    if (m.pool < pg.pool || (m.pool === pg.pool && m.seed < pg.seed)) lo = mid + 1;
-    else hi = mid;
-  }
-  const at = set[lo];
-  if (at !== undefined && at.pool === pg.pool && at.seed === pg.seed) return;
-  set.splice(lo, 0, { pool: pg.pool, seed: pg.seed });
-}
-
 /**
  * OSDMap::clean_pg_upmaps(cct, pending_inc, to_cancel, to_remap): drop cancelled PGs from the pending
  * new_pg_upmap(_items) and mark the map's entries old (old_pg_upmap / old_pg_upmap_items, kept sorted and
@@ -178,9 +160,9 @@ function insertPgSorted(set: PgId[], pg: PgId): void {
 export function applyUpmapCleanup(map: OSDMapData, inc: OSDMapIncremental, toCancel: readonly PgId[], toRemap: PgMap<UpmapItem[]>): void {
   for (const pg of toCancel) {
     inc.newPgUpmap.delete(pg.pool, pg.seed);
-    if (map.pgUpmap.has(pg.pool, pg.seed)) insertPgSorted(inc.oldPgUpmap, pg);
+    if (map.pgUpmap.has(pg.pool, pg.seed)) insertPgSorted(inc.oldPgUpmap, pg.pool, pg.seed);
     inc.newPgUpmapItems.delete(pg.pool, pg.seed);
-    if (map.pgUpmapItems.has(pg.pool, pg.seed)) insertPgSorted(inc.oldPgUpmapItems, pg);
+    if (map.pgUpmapItems.has(pg.pool, pg.seed)) insertPgSorted(inc.oldPgUpmapItems, pg.pool, pg.seed);
   }
   for (const [pg, items] of toRemap.sortedEntries()) {
     inc.newPgUpmapItems.set(pg.pool, pg.seed, items.map(([a, b]): UpmapItem => [a, b]));
@@ -201,11 +183,11 @@ export function cleanPgUpmaps(map: OSDMapData, inc: OSDMapIncremental, work?: Pl
 export function incUpmapCommands(inc: OSDMapIncremental): string {
   let s = '';
   const sorted = (a: PgId[]): PgId[] => [...a].sort((x, y) => x.pool - y.pool || x.seed - y.seed);
-  for (const pg of sorted(inc.oldPgUpmap)) s += `ceph osd rm-pg-upmap ${pgText(pg)}\n`;
-  for (const [pg, osds] of inc.newPgUpmap.sortedEntries()) s += `ceph osd pg-upmap ${pgText(pg)}${osds.map((o) => ` ${o}`).join('')}\n`;
-  for (const pg of sorted(inc.oldPgUpmapItems)) s += `ceph osd rm-pg-upmap-items ${pgText(pg)}\n`;
+  for (const pg of sorted(inc.oldPgUpmap)) s += `ceph osd rm-pg-upmap ${pgidToString(pg)}\n`;
+  for (const [pg, osds] of inc.newPgUpmap.sortedEntries()) s += `ceph osd pg-upmap ${pgidToString(pg)}${osds.map((o) => ` ${o}`).join('')}\n`;
+  for (const pg of sorted(inc.oldPgUpmapItems)) s += `ceph osd rm-pg-upmap-items ${pgidToString(pg)}\n`;
   for (const [pg, items] of inc.newPgUpmapItems.sortedEntries()) {
-    s += `ceph osd pg-upmap-items ${pgText(pg)}${items.map(([a, b]) => ` ${a} ${b}`).join('')}\n`;
+    s += `ceph osd pg-upmap-items ${pgidToString(pg)}${items.map(([a, b]) => ` ${a} ${b}`).join('')}\n`;
   }
   return s;
 }

@@ -15,7 +15,6 @@ import {
   formatAddrVec,
   formatEntityAddr,
   formatIpv6,
-  formatPgid,
   formatSnapIntervalSet,
   formatUtime,
   getMinCompatClient,
@@ -26,6 +25,7 @@ import {
   unorderedMapOrder,
 } from '../../common/osdmap/print.js';
 import { osdmaptoolDump } from '../../common/osdmap/dump.js';
+import { pgidToString } from '../../common/osdmap/osdmap.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const viewsDir = join(here, '..', '..', '..', 'test', 'fixtures', 'osdmap', 'views');
@@ -98,8 +98,8 @@ describe('osdmap/print: stream forms', () => {
   });
 
   it('pg_t prints its pool as a u64 (osdmaptool --test-map-pg -1.0 shows 18446744073709551615.0)', () => {
-    assert.equal(formatPgid({ pool: 3, seed: 0x1f }), '3.1f');
-    assert.equal(formatPgid({ pool: -1, seed: 0 }), '18446744073709551615.0');
+    assert.equal(pgidToString({ pool: 3, seed: 0x1f }), '3.1f');
+    assert.equal(pgidToString({ pool: -1, seed: 0 }), '18446744073709551615.0');
   });
 
   it('snap interval sets print in hex, flag strings in Ceph order', () => {
