@@ -4,12 +4,11 @@
 // output bytes. The work is done by the pure modules under crush/; this file only parses the command
 // line, reads and writes files, and prints.
 
-import { closeSync, fstatSync, openSync, readFileSync, readSync, realpathSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { isatty } from 'node:tty';
 
-import { CephError, Errno, strerror } from '../common/errors.js';
+import { CephError, Errno } from '../common/errors.js';
 import { buildCrushMap, BuildLayer } from '../crush/build.js';
 import { CrushWrapper } from '../crush/wrapper.js';
 import { decodeCrushMap, encodeCrushMap } from '../crush/encoding.js';
@@ -27,6 +26,7 @@ import {
   formatFloatG,
   testerDeviceWeight,
 } from '../crush/tester.js';
+import { byteString, cppStrerror, isMainModule, readWholeFile, writeWholeFile } from './shell.js';
 import { ArgCursor, ExitNow, atof, atoi } from './argparse.js';
 
 /** Where crushtool's bytes go; the defaults are the process's own streams and directory. */
@@ -71,27 +71,9 @@ function processIo(): CrushtoolIo {
   };
 }
 
-/** A string as the bytes C sees (UTF-8), one char per byte: how crush/ keeps names and text. */
-function byteString(s: string | undefined): string | undefined {
-  return s === undefined ? undefined : Buffer.from(s, 'utf8').toString('latin1');
-}
-
-/** Ceph's cpp_strerror: "(2) No such file or directory". */
-function cppStrerror(r: number): string {
-  return `(${Math.abs(r)}) ${strerror(r)}`;
-}
-
 /** A process exit status from main()'s int, as the C runtime truncates it. */
 function exitStatus(r: number): number {
   return r & 0xff;
-}
-
-/** errno of a failed fs call, as a positive number. */
-function fsErrno(e: unknown): number {
-  const code = (e as NodeJS.ErrnoException).code;
-  if (code && code in Errno) return Errno[code as keyof typeof Errno];
-  const n = (e as NodeJS.ErrnoException).errno;
-  return typeof n === 'number' ? Math.abs(n) : Errno.EIO;
 }
 
 /** The errno a wrapper call reports, whether it returns a negative number or throws CephError. */
@@ -287,38 +269,6 @@ const DATA_ANALYSIS_USAGE = `data output from testing routine ...
                   data_layout: ROW MAJOR
                                OSD id (int), proportional weight (float)
 `;
-
-/** Ceph's bufferlist::read_file: the whole file, or its error text (naming the file as given). */
-function readWholeFile(name: string, at: Buffer): { data: Buffer } | { error: string } {
-  let fd: number;
-  try {
-    fd = openSync(at, 'r');
-  } catch (e) {
-    return { error: `can't open ${name}: ${cppStrerror(fsErrno(e))}` };
-  }
-  try {
-    if (fstatSync(fd).isDirectory()) {
-      return { error: `bufferlist::read_file(${name}): read error:${cppStrerror(Errno.EISDIR)}` };
-    }
-    return { data: readFileSync(fd) };
-  } catch (e) {
-    return { error: `bufferlist::read_file(${name}): read error:${cppStrerror(fsErrno(e))}` };
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** Ceph's bufferlist::write_file: 0, or a negative errno after printing its own complaint. */
-function writeWholeFile(name: string, at: Buffer, data: Buffer, stderr: (s: string) => void): number {
-  try {
-    writeFileSync(at, data, { mode: 0o644 });
-    return 0;
-  } catch (e) {
-    const errno = fsErrno(e);
-    stderr(`bufferlist::write_file(${name}): failed to open file: ${cppStrerror(errno)}\n`);
-    return -errno;
-  }
-}
 
 /**
  * The whole of crushtool. Returns the process exit status. `argv` and everything written to the sinks
@@ -1257,14 +1207,7 @@ function leavesOf(cw: CrushWrapper, name: string): number[] {
 }
 
 
-const isMain = (() => {
-  try {
-    // Through npm's bin link argv[1] is a symlink: compare real paths.
-    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-})();
+const isMain = isMainModule(import.meta.url);
 
 if (isMain) {
   // A reader that goes away (`crushtool ... | head`) ends us as SIGPIPE ends Ceph's crushtool.

@@ -5,12 +5,11 @@
 // (build_simple, placement, the codec, the views, the tester); this file parses the command line,
 // reads and writes files, and prints.
 
-import { closeSync, fstatSync, openSync, readFileSync, realpathSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, openSync, statSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { isAbsolute, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-import { CephError, Errno, assert, strerror } from '../common/errors.js';
+import { CephError, assert } from '../common/errors.js';
 import { JSONFormatter } from '../common/formatter.js';
 import * as osdmapLib from '../common/osdmap/index.js';
 import {
@@ -51,6 +50,7 @@ import {
   type ViewOptions,
 } from '../common/osdmap/index.js';
 import { decodeCrushMap, encodeCrushMap, CrushWrapper } from '../crush/index.js';
+import { byteString, cppStrerror, fsErrno, isMainModule, readWholeFile, writeWholeFile } from './shell.js';
 import { ArgCursor, ExitNow, atof, strictStrtoll } from './argparse.js';
 import { CEPH_BOOL_OPTIONS, CEPH_INT_OPTIONS, CEPH_VALUE_OPTIONS } from './osdmaptool-options.js';
 
@@ -109,24 +109,6 @@ function writeAll(fd: number, s: string): void {
       throw e;
     }
   }
-}
-
-/** A string as the bytes C sees (UTF-8), one char per byte. */
-function byteString(s: string | undefined): string | undefined {
-  return s === undefined ? undefined : Buffer.from(s, 'utf8').toString('latin1');
-}
-
-/** Ceph's cpp_strerror: "(2) No such file or directory". */
-function cppStrerror(r: number): string {
-  return `(${Math.abs(r)}) ${strerror(r)}`;
-}
-
-/** errno of a failed fs call, as a positive number. */
-function fsErrno(e: unknown): number {
-  const code = (e as NodeJS.ErrnoException).code;
-  if (code && code in Errno) return Errno[code as keyof typeof Errno];
-  const n = (e as NodeJS.ErrnoException).errno;
-  return typeof n === 'number' ? Math.abs(n) : Errno.EIO;
 }
 
 const USAGE = ` usage: [--print] <mapfilename>
@@ -201,39 +183,6 @@ class Terminate extends Error {
 
 // ---------------------------------------------------------------------------------------------------
 // Files, as bufferlist::read_file / write_file see them
-
-function readWholeFile(name: string, at: Buffer): { data: Buffer } | { error: string; errno: number } {
-  let fd: number;
-  try {
-    fd = openSync(at, 'r');
-  } catch (e) {
-    const errno = fsErrno(e);
-    return { error: `can't open ${name}: ${cppStrerror(errno)}`, errno };
-  }
-  try {
-    if (fstatSync(fd).isDirectory()) {
-      return { error: `bufferlist::read_file(${name}): read error:${cppStrerror(Errno.EISDIR)}`, errno: Errno.EISDIR };
-    }
-    return { data: readFileSync(fd) };
-  } catch (e) {
-    const errno = fsErrno(e);
-    return { error: `bufferlist::read_file(${name}): read error:${cppStrerror(errno)}`, errno };
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** bufferlist::write_file: 0, or a negative errno after printing its own complaint. */
-function writeWholeFile(name: string, at: Buffer, data: Buffer, out: Output): number {
-  try {
-    writeFileSync(at, data, { mode: 0o644 });
-    return 0;
-  } catch (e) {
-    const errno = fsErrno(e);
-    out.err(`bufferlist::write_file(${name}): failed to open file: ${cppStrerror(errno)}\n`);
-    return -errno;
-  }
-}
 
 // ---------------------------------------------------------------------------------------------------
 // global_init: CEPH_ARGS, the early arguments and the configuration options osdmaptool can see
@@ -1156,7 +1105,7 @@ function run(args: string[], io: OsdmaptoolIo, out: Output): number {
 
   if (exportCrush !== '') {
     const bytes = encodeCrushMap(osdmap.crush);
-    if (writeWholeFile(exportCrush, path(exportCrush), bytes, out) < 0) {
+    if (writeWholeFile(exportCrush, path(exportCrush), bytes, (t) => out.err(t)) < 0) {
       // Pacific names the --import-crush file here.
       out.err(`${me}: error writing crush map to ${importCrush}\n`);
       throw new ExitNow(1);
@@ -1226,7 +1175,7 @@ function run(args: string[], io: OsdmaptoolIo, out: Output): number {
   if (modified) {
     const bytes = encodeOSDMap(osdmap);
     out.write(`${me}: writing epoch ${osdmap.epoch} to ${fn}\n`);
-    const r = writeWholeFile(fn, path(fn), bytes, out);
+    const r = writeWholeFile(fn, path(fn), bytes, (t) => out.err(t));
     if (r) {
       out.err(`osdmaptool: error writing to '${fn}': ${cppStrerror(r)}\n`);
       return heapCorrupted ? heapAbort(out) : 1;
@@ -1425,14 +1374,7 @@ function runTestCrush(osdmap: OSDMap, out: Output): void {
   }
 }
 
-const isMain = (() => {
-  try {
-    // Through npm's bin link argv[1] is a symlink: compare real paths.
-    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-})();
+const isMain = isMainModule(import.meta.url);
 
 if (isMain) {
   main(process.argv.slice(2).map((a) => byteString(a)!)).then(
