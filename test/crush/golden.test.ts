@@ -1,16 +1,15 @@
 // Proves tsceph's crushtool is a drop-in for Ceph's: replays every golden case Ceph 16.2.15's crushtool produced (test/golden/crush, made by scripts/gen-crush-golden.sh) through crushtool's main() in-process, and a sample through `node dist/bin/crushtool.js`, comparing stdout, exit code, output files and deterministic stderr byte for byte.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gunzipSync } from 'node:zlib';
 import { main } from '../../bin/crushtool.js';
 import { decodeCrushMap, encodeCrushMap } from '../../crush/encoding.js';
 import { BucketAlg } from '../../crush/types.js';
 import { uninitialisedTreeNodes } from './pacific-heap.js';
 import { describeBinaryDiff, describeDiff } from '../support/diff.js';
+import { collectCaseOutputs, loadBlob, prepareCaseDir, type Blob } from '../support/golden.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const GOLD = join(ROOT, 'test/golden/crush');
@@ -18,11 +17,6 @@ const CLI = join(ROOT, 'dist/bin/crushtool.js');
 const CASE_TIMEOUT_MS = 60_000;
 const PARALLEL_MAX = 2; // the machine has two cores
 
-interface Blob {
-  text?: string;
-  file?: string;
-  gzip?: boolean;
-}
 
 export interface GoldenCase {
   name: string;
@@ -53,37 +47,9 @@ interface RunResult {
   error?: string;
 }
 
-function loadBlob(b: Blob): Buffer {
-  if (b.text !== undefined) return Buffer.from(b.text, 'utf8');
-  if (b.file === undefined) throw new Error('golden blob with neither text nor file');
-  const raw = readFileSync(join(GOLD, b.file));
-  return b.gzip ? gunzipSync(raw) : raw;
-}
-
-function prepare(c: GoldenCase): string {
-  const dir = mkdtempSync(join(tmpdir(), 'tsceph-golden-'));
-  for (const [name, rel] of Object.entries(c.inputs)) copyFileSync(join(GOLD, rel), join(dir, name));
-  return dir;
-}
-
-/** The files a run left in its directory, less inputs it did not change; removes the directory. */
-function collectOutputs(c: GoldenCase, dir: string): Map<string, Buffer> {
-  const outputs = new Map<string, Buffer>();
-  try {
-    for (const f of readdirSync(dir).sort()) {
-      const buf = readFileSync(join(dir, f));
-      if (f in c.inputs && buf.equals(readFileSync(join(GOLD, c.inputs[f])))) continue;
-      outputs.set(f, buf);
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-  return outputs;
-}
-
 /** Run crushtool's main() in this process (the golden runs used argv[0] = `crushtool`). */
 async function runInProcess(c: GoldenCase): Promise<RunResult> {
-  const dir = prepare(c);
+  const dir = prepareCaseDir(GOLD, c.inputs, 'tsceph-golden-');
   const out: string[] = [];
   const err: string[] = [];
   let exit: number | null = null;
@@ -100,14 +66,14 @@ async function runInProcess(c: GoldenCase): Promise<RunResult> {
     error = `main() threw: ${(e as Error).stack ?? String(e)}`;
   }
   const r: RunResult = { stdout: Buffer.from(out.join(''), 'utf8'), stderr: Buffer.from(err.join(''), 'utf8'), exit, signal: null,
-    outputs: collectOutputs(c, dir) };
+    outputs: collectCaseOutputs(GOLD, c.inputs, dir) };
   if (error !== undefined) r.error = error;
   return r;
 }
 
 /** Run `node dist/bin/crushtool.js` as a child process. */
 function runSpawned(c: GoldenCase): Promise<RunResult> {
-  const dir = prepare(c);
+  const dir = prepareCaseDir(GOLD, c.inputs, 'tsceph-golden-');
   return new Promise((resolvePromise) => {
     const out: Buffer[] = [];
     const err: Buffer[] = [];
@@ -121,7 +87,7 @@ function runSpawned(c: GoldenCase): Promise<RunResult> {
     child.stderr.on('data', (d: Buffer) => err.push(d));
     const finish = (exit: number | null, signal: string | null, error?: string): void => {
       clearTimeout(timer);
-      const outputs = collectOutputs(c, dir);
+      const outputs = collectCaseOutputs(GOLD, c.inputs, dir);
       const r: RunResult = { stdout: Buffer.concat(out), stderr: Buffer.concat(err), exit, signal, outputs };
       if (error !== undefined) r.error = error;
       resolvePromise(r);
@@ -163,10 +129,10 @@ function check(c: GoldenCase, r: RunResult): void {
   const problems: string[] = [];
   if (r.error !== undefined) problems.push(r.error);
   if (r.signal !== null) problems.push(`killed by ${r.signal}`);
-  const expStdout = loadBlob(c.stdout);
+  const expStdout = loadBlob(GOLD, c.stdout);
   if (!expStdout.equals(r.stdout)) problems.push(describeDiff('stdout', expStdout, r.stdout));
   if (r.exit !== c.exit) problems.push(`exit code ${String(r.exit)}, expected ${c.exit}`);
-  const expStderr = loadBlob(c.stderr);
+  const expStderr = loadBlob(GOLD, c.stderr);
   if (c.stderrExact) {
     if (!expStderr.equals(r.stderr)) problems.push(describeDiff('stderr', expStderr, r.stderr));
   }

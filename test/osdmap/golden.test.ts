@@ -1,13 +1,12 @@
 // Proves tsceph's osdmaptool is a drop-in for Ceph's: replays every golden case Ceph 16.2.15's osdmaptool produced (test/golden/osdmap/cases.json, recorded under a fixed clock) through osdmaptool's main() in-process with that clock, and a sample through `node dist/bin/osdmaptool.js` as real subprocesses (with libfaketime preloaded for the clock), comparing stdout, exit code, output files and deterministic stderr byte for byte.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gunzipSync } from 'node:zlib';
 import { main } from '../../bin/osdmaptool.js';
 import { describeBinaryDiff, describeDiff, isText } from '../support/diff.js';
+import { collectCaseOutputs, loadBlob, prepareCaseDir, type Blob } from '../support/golden.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const GOLD = join(ROOT, 'test/golden/osdmap');
@@ -15,11 +14,6 @@ const CLI = join(ROOT, 'dist/bin/osdmaptool.js');
 const CASE_TIMEOUT_MS = 120_000;
 const PARALLEL_MAX = 2; // the machine has two cores
 
-interface Blob {
-  text?: string;
-  file?: string;
-  gzip?: boolean;
-}
 
 /** The fixed clock a case ran under: {sec, nsec}, seconds since the epoch, or a date text. */
 type Now = { sec: number; nsec?: number } | number | string;
@@ -84,52 +78,9 @@ function faketimeSpec(c: GoldenCase): string {
   return `@${ts}${nsec ? `.${String(nsec).padStart(9, '0')}` : ''} x0`;
 }
 
-function loadBlob(b: Blob): Buffer {
-  if (b.text !== undefined) return Buffer.from(b.text, 'utf8');
-  if (b.file === undefined) throw new Error('golden blob with neither text nor file');
-  const raw = readFileSync(join(GOLD, b.file));
-  return b.gzip ? gunzipSync(raw) : raw;
-}
-
-function prepare(c: GoldenCase): string {
-  const dir = mkdtempSync(join(tmpdir(), 'tsceph-osdmap-golden-'));
-  for (const [name, rel] of Object.entries(c.inputs)) {
-    const to = join(dir, name);
-    mkdirSync(dirname(to), { recursive: true });
-    copyFileSync(join(GOLD, rel), to);
-  }
-  return dir;
-}
-
-/** Every file under dir, relative names, sorted. */
-function walk(dir: string, prefix = ''): string[] {
-  const out: string[] = [];
-  for (const f of readdirSync(dir).sort()) {
-    const p = join(dir, f);
-    if (statSync(p).isDirectory()) out.push(...walk(p, `${prefix}${f}/`));
-    else out.push(`${prefix}${f}`);
-  }
-  return out;
-}
-
-/** The files a run left in its directory, less inputs it did not change; removes the directory. */
-function collectOutputs(c: GoldenCase, dir: string): Map<string, Buffer> {
-  const outputs = new Map<string, Buffer>();
-  try {
-    for (const f of walk(dir)) {
-      const buf = readFileSync(join(dir, f));
-      if (f in c.inputs && buf.equals(readFileSync(join(GOLD, c.inputs[f]!)))) continue;
-      outputs.set(f, buf);
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-  return outputs;
-}
-
 /** Run osdmaptool's main() in this process with the case's clock (argv[0] = `osdmaptool`). */
 async function runInProcess(c: GoldenCase): Promise<RunResult> {
-  const dir = prepare(c);
+  const dir = prepareCaseDir(GOLD, c.inputs, 'tsceph-osdmap-golden-');
   const out: string[] = [];
   const err: string[] = [];
   let exit: number | null = null;
@@ -157,7 +108,7 @@ async function runInProcess(c: GoldenCase): Promise<RunResult> {
     stderr: Buffer.from(err.join(''), 'latin1'),
     exit,
     signal: null,
-    outputs: collectOutputs(c, dir),
+    outputs: collectCaseOutputs(GOLD, c.inputs, dir),
   };
   if (error !== undefined) r.error = error;
   return r;
@@ -169,7 +120,7 @@ const haveFaketime = havePreload || spawnSync('faketime', ['--version'], { stdio
 
 /** Run `node dist/bin/osdmaptool.js` as a child process, under faketime for the case's clock. */
 function runSpawned(c: GoldenCase): Promise<RunResult> {
-  const dir = prepare(c);
+  const dir = prepareCaseDir(GOLD, c.inputs, 'tsceph-osdmap-golden-');
   return new Promise((resolvePromise) => {
     const out: Buffer[] = [];
     const err: Buffer[] = [];
@@ -188,7 +139,7 @@ function runSpawned(c: GoldenCase): Promise<RunResult> {
     child.stderr.on('data', (d: Buffer) => err.push(d));
     const finish = (exit: number | null, signal: string | null, error?: string): void => {
       clearTimeout(timer);
-      const outputs = collectOutputs(c, dir);
+      const outputs = collectCaseOutputs(GOLD, c.inputs, dir);
       const r: RunResult = { stdout: Buffer.concat(out), stderr: Buffer.concat(err), exit, signal, outputs };
       if (error !== undefined) r.error = error;
       resolvePromise(r);
@@ -202,10 +153,10 @@ function check(c: GoldenCase, r: RunResult): void {
   const problems: string[] = [];
   if (r.error !== undefined) problems.push(r.error);
   if (r.signal !== null) problems.push(`killed by ${r.signal}`);
-  const expStdout = loadBlob(c.stdout);
+  const expStdout = loadBlob(GOLD, c.stdout);
   if (c.stdoutExact !== false && !expStdout.equals(r.stdout)) problems.push(describeDiff('stdout', expStdout, r.stdout));
   if (r.exit !== c.exit) problems.push(`exit code ${String(r.exit)}, expected ${c.exit}`);
-  const expStderr = loadBlob(c.stderr);
+  const expStderr = loadBlob(GOLD, c.stderr);
   if (c.stderrExact && !expStderr.equals(r.stderr)) problems.push(describeDiff('stderr', expStderr, r.stderr));
   for (const [name, rel] of Object.entries(c.outputs)) {
     const exp = readFileSync(join(GOLD, rel));
