@@ -38,7 +38,8 @@ import { crushFindRule, RuleOp, type CrushLog, type CrushWrapper } from '../../c
 import { assert } from '../errors.js';
 import { OsdVector, PlacementWork, UpActing, pgToRawUpmapInto, pgToUpActingOsdsInto } from './placement.js';
 import { CephAssertFailure } from './build.js';
-import { floatText } from './tester.js';
+import { floatText, osdsText } from './tester.js';
+import { formatIntVector } from './print.js';
 import { insertPgSorted, pgText } from './osdmap.js';
 import { CEPH_OSD_IN, CRUSH_ITEM_NONE, PgMap, type OSDMapData, type OSDMapIncremental, type UpmapItem } from './types.js';
 
@@ -202,9 +203,6 @@ export function fixedRandomDevice(seed = 0): () => number {
 // ---------------------------------------------------------------------------------------------------
 // Log text as Ceph's operator<< prints it (include/types.h)
 
-function vecText(v: readonly number[]): string {
-  return `[${v.join(',')}]`;
-}
 function setText(s: Iterable<number>): string {
   return [...s].sort((a, b) => a - b).join(',');
 }
@@ -612,7 +610,7 @@ export function calcPgUpmaps(
     const pool = m.pools.get(poolId)!;
     for (let ps = 0; ps < pool.pgNum; ps++) {
       pgToUpActingOsdsInto(tmp, poolId, ps, work, ua, true, true);
-      dout(20, () => `calc_pg_upmaps ${pgText(poolId, ps)} up ${vecText(ua.up.toArray())}`);
+      dout(20, () => `calc_pg_upmaps ${pgText(poolId, ps)} up ${osdsText(ua.up)}`);
       const key = pgKey(poolId, ps);
       for (let i = 0; i < ua.up.size; i++) {
         const osd = ua.up.osds[i]!;
@@ -740,7 +738,7 @@ export function calcPgUpmaps(
       overfull = moreOverfull;
       usingMoreOverfull = true;
     }
-    dout(10, () => ` overfull ${setText(overfull)} underfull ${vecText(underfull)}`);
+    dout(10, () => ` overfull ${setText(overfull)} underfull ${formatIntVector(underfull)}`);
     const toSkip = new Set<number>();
     let localFallbackRetried = 0;
 
@@ -800,7 +798,7 @@ export function calcPgUpmaps(
             const explicit = tmp.pgUpmap.get(pool, seed);
             if (explicit !== undefined) {
               // pg_upmap is the admin's (the balancer does not make them): leave it alone
-              dout(10, () => ` ${keyText(pg)} already has pg_upmap ${vecText(explicit)}, skipping`);
+              dout(10, () => ` ${keyText(pg)} already has pg_upmap ${formatIntVector(explicit)}, skipping`);
               continue;
             }
             const poolSize = tmp.pools.get(pool)!.size;
@@ -823,7 +821,7 @@ export function calcPgUpmaps(
             const orig = origV.toArray();
             const out = tryPgUpmap(m, q, pool, overfull, underfull, moreUnderfull, orig, dout);
             if (out === null) continue;
-            dout(10, () => ` ${keyText(pg)} ${vecText(orig)} -> ${vecText(out)}`);
+            dout(10, () => ` ${keyText(pg)} ${formatIntVector(orig)} -> ${formatIntVector(out)}`);
             if (orig.length !== out.length) continue;
             let pos = -1;
             let maxDev = 0;

@@ -353,12 +353,6 @@ export function parsePgidSscanf(s: string): { pool: bigint; seed: number } | nul
   return { pool: poolU64, seed: Number(BigInt.asUintN(32, seed)) };
 }
 
-function vecText(a: ArrayLike<number>): string {
-  let s = '[';
-  for (let i = 0; i < a.length; i++) s += (i ? ',' : '') + a[i]!;
-  return s + ']';
-}
-
 /**
  * The two lines of `--test-map-pg PGID` for a parsed pg: " parsed 'TEXT' -> PG" and the raw, up and
  * acting sets with their primaries.
@@ -393,5 +387,5 @@ export function testMapObject(map: OSDMap, name: string, poolId: number): string
   const ua = new UpActing();
   pgToUpActingOsdsInto(map, poolId, pg.seed, new PlacementWork(), ua, true, false);
   // object_t's operator<< writes the name's bytes as they are.
-  return ` object '${name}' -> ${pgText(pg.pool, pg.seed)} -> ${vecText(ua.acting.toArray())}\n`;
+  return ` object '${name}' -> ${pgText(pg.pool, pg.seed)} -> ${osdsText(ua.acting)}\n`;
 }
