@@ -339,7 +339,6 @@ function finishSimple(m: OSDMap, opts: Omit<BuildSimpleOptions, 'numOsd'>, confi
     p.pgAutoscaleMode = mode !== PgAutoscaleMode.unknown ? mode : PgAutoscaleMode.off;
     m.pools.set(id, p);
     m.poolName.set(id, 'rbd');
-    m.rebuildNamePool();
   }
 
   const profile = parseStrMap(config.osdPoolDefaultErasureCodeProfile);

@@ -858,7 +858,6 @@ export function decodeOSDMapFrom(d: Decoder, opts: OSDMapDecodeOptions = {}): OS
     }
   }
   checkPerOsdLengths(m);
-  m.rebuildNamePool();
   return m;
 }
 

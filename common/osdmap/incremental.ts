@@ -143,16 +143,9 @@ export function applyIncremental(m: OSDMap, inc: OSDMapIncremental): number {
   if (inc.newLastUpChange.sec !== 0 || inc.newLastUpChange.nsec !== 0) m.lastUpChange = { ...inc.newLastUpChange };
   if (inc.newLastInChange.sec !== 0 || inc.newLastInChange.nsec !== 0) m.lastInChange = { ...inc.newLastInChange };
 
-  for (const [id, name] of inc.newPoolNames) {
-    const old = m.poolName.get(id);
-    if (old !== undefined) m.namePool.delete(old);
-    m.poolName.set(id, name);
-    m.namePool.set(name, id);
-  }
+  for (const [id, name] of inc.newPoolNames) m.poolName.set(id, name);
   for (const id of inc.oldPools) {
     m.pools.delete(id);
-    const name = m.poolName.get(id) ?? '';
-    m.namePool.delete(name);
     m.poolName.delete(id);
   }
 

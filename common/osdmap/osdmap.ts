@@ -327,18 +327,9 @@ export class OSDMap implements OSDMapData {
   recoveringStretchMode = 0;
   stretchModeBucket = 0;
 
-  /** Pool name -> id (Ceph's name_pool), rebuilt by rebuildNamePool after poolName changes. */
-  namePool = new Map<string, number>();
-
-  rebuildNamePool(): void {
-    this.namePool.clear();
-    for (const [id, name] of this.poolName) this.namePool.set(name, id);
-  }
-
   /** OSDMap::set_max_osd: grow or shrink every per-OSD vector, new slots get Ceph's defaults. */
   setMaxOsd(m: number): void {
     assert(m >= 0 && Number.isInteger(m), `setMaxOsd(${m})`);
-    const o = this.maxOsd;
     const resize = <T>(a: T[], fill: () => T): void => {
       if (a.length > m) a.length = m;
       while (a.length < m) a.push(fill());
@@ -354,7 +345,6 @@ export class OSDMap implements OSDMapData {
     resize(this.osdUuid, () => UUID_ZERO);
     if (this.osdPrimaryAffinity) resize(this.osdPrimaryAffinity, () => CEPH_OSD_DEFAULT_PRIMARY_AFFINITY);
     this.maxOsd = m;
-    void o;
   }
 
   exists(osd: number): boolean {
@@ -407,9 +397,15 @@ export class OSDMap implements OSDMapData {
   getPool(id: number): PgPool | undefined {
     return this.pools.get(id);
   }
+  /**
+   * OSDMap::lookup_pg_pool_name: the id of the pool with this name, or -ENOENT. Ceph keeps name_pool
+   * as an index of pool_name; pools are few, so this walks pool_name (in id order, the last match
+   * winning, as the index Ceph builds from it would hold).
+   */
   lookupPoolName(name: string): number {
-    const id = this.namePool.get(name);
-    return id === undefined ? -2 /* -ENOENT */ : id;
+    let found = -2; // -ENOENT
+    for (const id of [...this.poolName.keys()].sort((a, b) => a - b)) if (this.poolName.get(id) === name) found = id;
+    return found;
   }
   getPoolName(id: number): string | undefined {
     return this.poolName.get(id);

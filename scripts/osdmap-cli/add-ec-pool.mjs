@@ -25,7 +25,6 @@ p.lastChange = m.epoch;
 m.pools.set(2, p);
 m.poolName.set(2, 'ec');
 m.poolMax = 2;
-m.rebuildNamePool();
 for (const d of (downs ?? '').split(',').filter(Boolean)) m.osdState[Number(d)] &= ~2;
 m.epoch++;
 writeFileSync(outp, lib.encodeOSDMap(m));

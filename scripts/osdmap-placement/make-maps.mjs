@@ -293,7 +293,6 @@ function makeMap(seed) {
     m.pgUpmap.set(pid + 3, 0, [0, 1, 2]);
     m.pgUpmapItems.set(pid + 3, 1, [[0, 1]]);
   }
-  m.rebuildNamePool();
 
   // what gen.sh asks osdmaptool beyond the full dump
   const names = ['foo', 'bar', 'rbd_data.10226b8b4567.0000000000000001', 'rbd_header.abc', 'x', 'obj-' + seed, 'ünïcödé', 'benchmark_data_0'];

@@ -88,7 +88,6 @@ function baseMap(crushText, maxOsd) {
   return m;
 }
 function save(name, m) {
-  m.rebuildNamePool();
   writeFileSync(join(out, name + '.bin'), encodeOSDMap(m));
 }
 

@@ -216,7 +216,6 @@ export function randomOsdMap(seed: number): OSDMap {
     }
   }
   m.poolMax = numPools;
-  m.rebuildNamePool();
   return m;
 }
 
