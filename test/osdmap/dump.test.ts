@@ -5,21 +5,16 @@
 // scripts/osdmap-views/gen.sh.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { JSONFormatter } from '../../common/formatter.js';
 import { decodeIncremental, decodeOSDMap, encodeOSDMap } from '../../common/osdmap/encoding.js';
 import { newIncremental, newPgPool } from '../../common/osdmap/osdmap.js';
 import { dumpIncremental, dumpOSDMap, osdmaptoolDump } from '../../common/osdmap/dump.js';
+import { loadViewMap, viewMaps, viewsDir, wantView } from './view-fixtures.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const viewsDir = join(here, '..', '..', '..', 'test', 'fixtures', 'osdmap', 'views');
-const maps = readdirSync(viewsDir)
-  .filter((f) => f.endsWith('.bin') && !f.endsWith('.inc.bin'))
-  .map((f) => f.slice(0, -4))
-  .sort();
-const load = (name: string) => decodeOSDMap(readFileSync(join(viewsDir, name + '.bin')));
-const want = (file: string) => readFileSync(join(viewsDir, file), 'latin1');
+const maps = viewMaps;
+const load = loadViewMap;
+const want = wantView;
 
 describe('osdmap/dump: osdmaptool --dump', () => {
   it('has fixtures', () => assert.ok(maps.length >= 20, `${maps.length} maps`));

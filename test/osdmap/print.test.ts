@@ -4,10 +4,8 @@
 // scripts/osdmap-views/gen.sh), in UTC and in another time zone; and that its hash-table order for
 // blocklists is libstdc++'s.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { decodeOSDMap } from '../../common/osdmap/encoding.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   UTC,
   cephReleaseName,
@@ -26,16 +24,11 @@ import {
 } from '../../common/osdmap/print.js';
 import { osdmaptoolDump } from '../../common/osdmap/dump.js';
 import { pgidToString } from '../../common/osdmap/osdmap.js';
+import { loadViewMap, viewMaps, viewsDir, wantView } from './view-fixtures.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-export const viewsDir = join(here, '..', '..', '..', 'test', 'fixtures', 'osdmap', 'views');
-const maps = readdirSync(viewsDir)
-  .filter((f) => f.endsWith('.bin') && !f.endsWith('.inc.bin'))
-  .map((f) => f.slice(0, -4))
-  .sort();
-const load = (name: string) => decodeOSDMap(readFileSync(join(viewsDir, name + '.bin')));
-// names hold one byte per char, so output chars are bytes: compare as latin1
-const want = (file: string) => readFileSync(join(viewsDir, file), 'latin1');
+const maps = viewMaps;
+const load = loadViewMap;
+const want = wantView;
 
 describe('osdmap/print: osdmaptool --print', () => {
   it('has fixtures', () => assert.ok(maps.length >= 20, `${maps.length} maps`));

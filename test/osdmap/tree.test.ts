@@ -4,20 +4,12 @@
 // scripts/osdmap-views/gen.sh; and that the `ceph osd tree` filters keep the leaves and buckets
 // Ceph's dumper keeps.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { decodeOSDMap } from '../../common/osdmap/encoding.js';
 import { DUMP_DESTROYED, DUMP_DOWN, DUMP_UP, osdmaptoolTree, printOsdTree, walkOsdTree } from '../../common/osdmap/tree.js';
+import { loadViewMap, viewMaps, wantView } from './view-fixtures.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const viewsDir = join(here, '..', '..', '..', 'test', 'fixtures', 'osdmap', 'views');
-const maps = readdirSync(viewsDir)
-  .filter((f) => f.endsWith('.bin') && !f.endsWith('.inc.bin'))
-  .map((f) => f.slice(0, -4))
-  .sort();
-const load = (name: string) => decodeOSDMap(readFileSync(join(viewsDir, name + '.bin')));
-const want = (file: string) => readFileSync(join(viewsDir, file), 'latin1');
+const maps = viewMaps;
+const load = loadViewMap;
+const want = wantView;
 
 describe('osdmap/tree: osdmaptool --tree', () => {
   it('has fixtures', () => assert.ok(maps.length >= 20, `${maps.length} maps`));
