@@ -125,6 +125,14 @@ export function newPgPool(): PgPool {
   };
 }
 
+/** A pool of Ceph's constructor defaults with `fields` set over them, its pg_num masks computed. */
+export function makePgPool(fields: Partial<PgPool>): PgPool {
+  const p = newPgPool();
+  Object.assign(p, fields);
+  calcPgMasks(p);
+  return p;
+}
+
 function copySnapSet(s: SnapIntervalSet): SnapIntervalSet {
   return s.map((r) => ({ start: r.start, len: r.len }));
 }

@@ -12,7 +12,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compileCrushMap } from '../../dist/crush/compiler.js';
 import { encodeOSDMap } from '../../dist/common/osdmap/encoding.js';
-import { OSDMap, newPgPool, calcPgMasks } from '../../dist/common/osdmap/osdmap.js';
+import { OSDMap, makePgPool } from '../../dist/common/osdmap/osdmap.js';
 import { pgToRawOsds } from '../../dist/common/osdmap/placement.js';
 
 const out = process.argv[2];
@@ -128,18 +128,10 @@ function crushText(r, tunables) {
 }
 
 function pool(fields) {
-  const p = newPgPool();
-  p.type = 1;
-  p.size = 3;
-  p.minSize = 2;
-  p.objectHash = 2;
-  p.flags = 1;
-  p.pgAutoscaleMode = 1;
-  Object.assign(p, fields);
+  const p = makePgPool({ type: 1, size: 3, minSize: 2, objectHash: 2, flags: 1, pgAutoscaleMode: 1, ...fields });
   p.pgNumTarget = p.pgNum;
   p.pgpNumTarget = p.pgpNum;
   p.pgNumPending = p.pgNum;
-  calcPgMasks(p);
   return p;
 }
 

@@ -10,7 +10,7 @@ import { compileCrushMap } from '../../dist/crush/compiler.js';
 import { buildSimple } from '../../dist/common/osdmap/build.js';
 import { encodeIncremental, encodeOSDMap } from '../../dist/common/osdmap/encoding.js';
 import { encodeCrushMap } from '../../dist/crush/encoding.js';
-import { OSDMap, newIncremental, newPgPool, newOsdXinfo, calcPgMasks } from '../../dist/common/osdmap/osdmap.js';
+import { OSDMap, addrKey, makePgPool, newIncremental, newOsdXinfo } from '../../dist/common/osdmap/osdmap.js';
 
 const out = process.argv[2];
 if (!out) throw new Error('usage: make-maps.mjs OUTDIR');
@@ -33,21 +33,9 @@ function v6(type, words, port, nonce) {
   return { type, nonce, family: 10, sockaddr: sa };
 }
 const NONE = { type: 0, nonce: 0, family: 0, sockaddr: Buffer.alloc(0) };
-function addrKey(a) {
-  return `${a.type}/${a.nonce}/${a.family}/${a.sockaddr.toString('hex')}`;
-}
 function pool(fields) {
-  const p = newPgPool();
-  p.type = 1;
-  p.size = 3;
-  p.minSize = 2;
-  p.objectHash = 2;
-  p.pgNum = p.pgpNum = p.pgNumTarget = p.pgpNumTarget = p.pgNumPending = 8;
-  p.flags = 1;
-  p.pgAutoscaleMode = 1;
-  Object.assign(p, fields);
-  calcPgMasks(p);
-  return p;
+  const n = 8;
+  return makePgPool({ type: 1, size: 3, minSize: 2, objectHash: 2, pgNum: n, pgpNum: n, pgNumTarget: n, pgpNumTarget: n, pgNumPending: n, flags: 1, pgAutoscaleMode: 1, ...fields });
 }
 function bloomImpl(fppMicro, targetSize, seed) {
   const b = Buffer.alloc(6 + 20);

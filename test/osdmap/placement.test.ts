@@ -9,7 +9,7 @@ import { compileCrushMap, crushHash32_2 } from '../../crush/index.js';
 import {
   applyPrimaryAffinity,
   applyUpmap,
-  calcPgMasks,
+  makePgPool,
   cephStableMod,
   cephStrHashRjenkins,
   chooseArgsForPool,
@@ -21,7 +21,6 @@ import {
   type OSDMapData,
   getTempOsds,
   mapToPg,
-  newPgPool,
   objectLocatorToPg,
   objectLocatorToPgId,
   OSDMap,
@@ -131,17 +130,7 @@ rule small {
 `;
 
 function mkPool(fields: Partial<PgPool>): PgPool {
-  const p = newPgPool();
-  p.type = 1;
-  p.size = 3;
-  p.minSize = 2;
-  p.objectHash = 2;
-  p.flags = 1;
-  p.pgNum = 8;
-  p.pgpNum = 8;
-  Object.assign(p, fields);
-  calcPgMasks(p);
-  return p;
+  return makePgPool({ type: 1, size: 3, minSize: 2, objectHash: 2, flags: 1, pgNum: 8, pgpNum: 8, ...fields });
 }
 
 /** 8 OSD slots: 0..5 in CRUSH, all up and in; 6 exists but is not in CRUSH; 7 does not exist. */

@@ -6,14 +6,13 @@ import { fileURLToPath } from 'node:url';
 import { compileCrushMap, findTakesByRule, getParentOfTypeInRule, verifyUpmap } from '../../crush/index.js';
 import {
   applyIncremental,
-  calcPgMasks,
+  makePgPool,
   checkPgUpmaps,
   cleanPgUpmaps,
   decodeOSDMap,
   getUpmapPgs,
   incUpmapCommands,
   newIncremental,
-  newPgPool,
   OSDMap,
   pgParentSeed,
   pgToRawOsds,
@@ -139,18 +138,7 @@ rule ssd {
 `;
 
 function mkPool(fields: Partial<PgPool>): PgPool {
-  const p = newPgPool();
-  p.type = 1;
-  p.size = 3;
-  p.minSize = 2;
-  p.objectHash = 2;
-  p.flags = 1;
-  p.pgNum = 16;
-  p.pgpNum = 16;
-  p.pgNumPending = 16;
-  Object.assign(p, fields);
-  calcPgMasks(p);
-  return p;
+  return makePgPool({ type: 1, size: 3, minSize: 2, objectHash: 2, flags: 1, pgNum: 16, pgpNum: 16, pgNumPending: 16, ...fields });
 }
 
 function smallMap(): OSDMap {
