@@ -1010,7 +1010,7 @@ function run(args: string[], io: OsdmaptoolIo, out: Output): number {
       const osdId = stoi(tok.slice(0, pos));
       const w = stof(tok.slice(pos + 1));
       osdmap.crush.adjustItemWeightf(osdId, w);
-      out.write(`Adjusted osd.${osdId} CRUSH weight to ${floatStream(w)}\n`);
+      out.write(`Adjusted osd.${osdId} CRUSH weight to ${osdmapLib.floatText(w)}\n`);
       if (save) {
         const inc = newIncremental(osdmap.epoch + 1);
         inc.fsid = osdmap.fsid;
@@ -1220,11 +1220,6 @@ function exists(p: Buffer): boolean {
   } catch {
     return false;
   }
-}
-
-/** `ostream << float` (default precision 6). */
-function floatStream(f: number): string {
-  return osdmapLib.doubleText(Math.fround(f));
 }
 
 interface UpmapOptions {
