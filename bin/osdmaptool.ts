@@ -1247,7 +1247,7 @@ function runUpmap(
 ): { modified: boolean } {
   const pools: number[] = [];
   const only = new Set<number>();
-  for (const name of [...o.pools].sort(compareBytes)) {
+  for (const name of [...o.pools].sort(osdmapLib.compareByteStrings)) {
     const p = osdmap.lookupPoolName(name);
     if (p < 0) {
       out.err(` pool ${name} does not exist\n`);
@@ -1257,7 +1257,7 @@ function runUpmap(
     only.add(p);
   }
   if (pools.length) {
-    out.write(` limiting to pools ${[...o.pools].sort(compareBytes).join(',')} ([${pools.join(',')}])\n`);
+    out.write(` limiting to pools ${[...o.pools].sort(osdmapLib.compareByteStrings).join(',')} ([${pools.join(',')}])\n`);
   } else {
     for (const id of [...osdmap.pools.keys()].sort((a, b) => a - b)) pools.push(id);
   }
@@ -1338,10 +1338,6 @@ function runUpmap(
     if (!o.active) break;
   }
   return { modified };
-}
-
-function compareBytes(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** --test-crush: maps every PG 100 times per pass, forever (Pacific aborts only on a mismatch). */
