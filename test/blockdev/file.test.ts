@@ -1,0 +1,108 @@
+// Proves FileDevice keeps the BlockDevice contract on a real file: round trips across reopen, gathered
+// writes of many buffers (past IOV_MAX), size handling (create, extend, keep, refuse), and fs errors as
+// CephErrors with the errno name and the path.
+import assert from 'node:assert/strict';
+import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CephError } from '../../common/errors.js';
+import { BLOCK_BYTES, FileDevice, SECTOR_BYTES } from '../../common/blockdev/index.js';
+
+async function rejectsCeph(p: Promise<unknown>, code: string, re?: RegExp): Promise<void> {
+  await assert.rejects(p, (e: unknown) => {
+    assert.ok(e instanceof CephError, `expected CephError, got ${String(e)}`);
+    assert.equal(e.code, code);
+    if (re) assert.match(e.message, re);
+    return true;
+  });
+}
+
+describe('common/blockdev FileDevice', () => {
+  const dir = join(tmpdir(), 'h2-devices', `file-test-${process.pid}`);
+  before(() => mkdirSync(dir, { recursive: true }));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('creates a file of the size asked, and round trips data across a reopen', async () => {
+    const path = join(dir, 'a.img');
+    const dev = await FileDevice.open(path, { size: 16 * BLOCK_BYTES, create: true });
+    assert.equal(dev.size, 16 * BLOCK_BYTES);
+    assert.equal(dev.name, path);
+    assert.equal(dev.isBlockDevice, false);
+    assert.equal(statSync(path).size, 16 * BLOCK_BYTES);
+    const data = Buffer.alloc(2 * BLOCK_BYTES);
+    for (let i = 0; i < data.length; i++) data[i] = (i * 7 + 3) & 0xff;
+    await dev.write(3 * BLOCK_BYTES, [data]);
+    await dev.flush();
+    assert.deepEqual(await dev.read(3 * BLOCK_BYTES, data.length), data);
+    assert.ok((await dev.read(0, BLOCK_BYTES)).every((x) => x === 0));
+    await dev.close();
+    await dev.close(); // twice is harmless
+
+    const again = await FileDevice.open(path);
+    assert.equal(again.size, 16 * BLOCK_BYTES);
+    const into = Buffer.alloc(data.length);
+    await again.readInto(3 * BLOCK_BYTES, into);
+    assert.deepEqual(into, data);
+    await again.close();
+    await rejectsCeph(again.read(0, SECTOR_BYTES), 'EBADF', /closed/);
+  });
+
+  it('writes a gathered list of many small buffers in order (more than IOV_MAX of them)', async () => {
+    const path = join(dir, 'gather.img');
+    const dev = await FileDevice.open(path, { size: 4 * 1024 * 1024, create: true });
+    const bufs: Buffer[] = [];
+    const count = 3000; // 3000 sectors: libuv splits past IOV_MAX (1024)
+    for (let i = 0; i < count; i++) bufs.push(Buffer.alloc(SECTOR_BYTES, i & 0xff));
+    await dev.write(SECTOR_BYTES, bufs);
+    const got = await dev.read(SECTOR_BYTES, count * SECTOR_BYTES);
+    for (let i = 0; i < count; i++) {
+      const s = got.subarray(i * SECTOR_BYTES, (i + 1) * SECTOR_BYTES);
+      assert.ok(s.every((x) => x === (i & 0xff)), `sector ${i}`);
+    }
+    // buffers of odd lengths that add up to whole sectors, and an empty list
+    await dev.write(0, [Buffer.alloc(100, 0xaa), Buffer.alloc(0), Buffer.alloc(412, 0xbb)]);
+    const head = await dev.read(0, SECTOR_BYTES);
+    assert.ok(head.subarray(0, 100).every((x) => x === 0xaa) && head.subarray(100).every((x) => x === 0xbb));
+    await dev.write(0, []);
+    await dev.close();
+  });
+
+  it('extends a shorter file, keeps a longer one, and takes an existing size rounded down to blocks', async () => {
+    const path = join(dir, 'sizes.img');
+    writeFileSync(path, Buffer.alloc(BLOCK_BYTES + 100, 1));
+    const whole = await FileDevice.open(path);
+    assert.equal(whole.size, BLOCK_BYTES);
+    await whole.close();
+    const bigger = await FileDevice.open(path, { size: 8 * BLOCK_BYTES });
+    assert.equal(bigger.size, 8 * BLOCK_BYTES);
+    assert.equal(statSync(path).size, 8 * BLOCK_BYTES);
+    assert.ok((await bigger.read(0, SECTOR_BYTES)).every((x) => x === 1)); // old bytes kept
+    await bigger.close();
+    const smaller = await FileDevice.open(path, { size: 2 * BLOCK_BYTES });
+    assert.equal(smaller.size, 2 * BLOCK_BYTES);
+    assert.equal(statSync(path).size, 8 * BLOCK_BYTES); // never shrunk
+    await smaller.close();
+  });
+
+  it('refuses bad sizes, unaligned and out-of-range requests with EINVAL', async () => {
+    const path = join(dir, 'einval.img');
+    await rejectsCeph(FileDevice.open(path, { size: 1000, create: true }), 'EINVAL', /multiple of 4096/);
+    writeFileSync(join(dir, 'tiny.img'), Buffer.alloc(100));
+    await rejectsCeph(FileDevice.open(join(dir, 'tiny.img')), 'EINVAL', /give a size/);
+    const dev = await FileDevice.open(path, { size: BLOCK_BYTES, create: true });
+    await rejectsCeph(dev.read(BLOCK_BYTES, SECTOR_BYTES), 'EINVAL', /past the device/);
+    await rejectsCeph(dev.read(SECTOR_BYTES, BLOCK_BYTES), 'EINVAL', /past the device/);
+    await rejectsCeph(dev.read(3, SECTOR_BYTES), 'EINVAL', /offset 3/);
+    await rejectsCeph(dev.write(0, [Buffer.alloc(511)]), 'EINVAL', /length 511/);
+    await rejectsCeph(dev.readInto(0, Buffer.alloc(7)), 'EINVAL');
+    await dev.close();
+  });
+
+  it('turns fs errors into CephErrors naming the errno and the path', async () => {
+    const missing = join(dir, 'nope', 'missing.img');
+    await rejectsCeph(FileDevice.open(missing), 'ENOENT', new RegExp(missing.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+    await rejectsCeph(FileDevice.open(join(dir, 'absent.img')), 'ENOENT', /absent\.img: open failed/);
+    await rejectsCeph(FileDevice.open(dir), 'EISDIR', /open failed/);
+    await rejectsCeph(FileDevice.open('/dev/null'), 'EINVAL', /neither a regular file nor a block device/);
+  });
+});
