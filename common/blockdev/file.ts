@@ -3,7 +3,8 @@
 // through node:fs's FileHandle (no per-op closures of ours, no concatenation of the caller's buffers);
 // flush is fdatasync. Errors from the OS become CephErrors with the errno name and the path.
 
-import { constants, promises as fsp, type BigIntStats } from 'node:fs';
+import { close, constants, fdatasync, fstat, ftruncate, open, promises as fsp, read, writev, type BigIntStats } from 'node:fs';
+import { promisify } from 'node:util';
 import { CephError, Errno, type ErrnoName } from '../errors.js';
 import { checkDeviceSize, checkRange, listBytes } from './mem.js';
 import { BLOCK_BYTES, type BlockDevice } from './types.js';
@@ -51,15 +52,28 @@ async function blockDeviceBytes(path: string, st: BigIntStats): Promise<number> 
   return sectors * 512;
 }
 
+const openAsync = promisify(open);
+const fstatAsync = promisify(fstat);
+const ftruncateAsync = promisify(ftruncate);
+
+function datasync(fd: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => fdatasync(fd, (err) => (err ? reject(err) : resolve())));
+}
+
+function closeFd(fd: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => close(fd, (err) => (err ? reject(err) : resolve())));
+}
+
 export class FileDevice implements BlockDevice {
   readonly size: number;
   readonly name: string;
   /** True when the path is a block device node. */
   readonly isBlockDevice: boolean;
-  private fh: fsp.FileHandle | undefined;
+  /** The file descriptor, -1 once closed. */
+  private fd: number;
 
-  private constructor(fh: fsp.FileHandle, path: string, size: number, isBlockDevice: boolean) {
-    this.fh = fh;
+  private constructor(fd: number, path: string, size: number, isBlockDevice: boolean) {
+    this.fd = fd;
     this.name = path;
     this.size = size;
     this.isBlockDevice = isBlockDevice;
@@ -68,16 +82,16 @@ export class FileDevice implements BlockDevice {
   static async open(path: string, opts: FileDeviceOptions = {}): Promise<FileDevice> {
     if (opts.size !== undefined) checkDeviceSize(path, opts.size);
     const flags = constants.O_RDWR | (opts.create ? constants.O_CREAT : 0);
-    let fh: fsp.FileHandle;
+    let fd: number;
     try {
-      fh = await fsp.open(path, flags, 0o644);
+      fd = await openAsync(path, flags, 0o644);
     } catch (err) {
       throw fsError(err, path, 'open');
     }
     try {
       let st: BigIntStats;
       try {
-        st = await fh.stat({ bigint: true });
+        st = await fstatAsync(fd, { bigint: true });
       } catch (err) {
         throw fsError(err, path, 'stat');
       }
@@ -88,7 +102,7 @@ export class FileDevice implements BlockDevice {
         const bytes = await blockDeviceBytes(path, st);
         const size = bytes - (bytes % BLOCK_BYTES);
         if (size === 0) throw new CephError('EINVAL', `${path}: block device of ${bytes} bytes is too small`);
-        return new FileDevice(fh, path, size, true);
+        return new FileDevice(fd, path, size, true);
       }
       if (!st.isFile()) throw new CephError('EINVAL', `${path}: neither a regular file nor a block device`);
       const fileBytes = Number(st.size);
@@ -97,8 +111,8 @@ export class FileDevice implements BlockDevice {
         size = opts.size;
         if (fileBytes < size) {
           try {
-            await fh.truncate(size);
-            await fh.datasync();
+            await ftruncateAsync(fd, size);
+            await datasync(fd);
           } catch (err) {
             throw fsError(err, path, `extending to ${size} bytes`);
           }
@@ -109,86 +123,97 @@ export class FileDevice implements BlockDevice {
           throw new CephError('EINVAL', `${path}: file of ${fileBytes} bytes holds no whole ${BLOCK_BYTES}-byte block; give a size`);
         }
       }
-      return new FileDevice(fh, path, size, false);
+      return new FileDevice(fd, path, size, false);
     } catch (err) {
-      await fh.close().catch(() => undefined);
+      await closeFd(fd).catch(() => undefined);
       throw err;
     }
   }
 
-  async read(offset: number, length: number): Promise<Buffer> {
-    const into = Buffer.allocUnsafe(length);
-    await this.readInto(offset, into);
-    return into;
-  }
-
-  async readInto(offset: number, into: Buffer): Promise<void> {
-    const fh = this.handle();
-    checkRange(this.name, 'read', offset, into.length, this.size);
-    let done = 0;
-    while (done < into.length) {
-      let n: number;
-      try {
-        n = (await fh.read(into, done, into.length - done, offset + done)).bytesRead;
-      } catch (err) {
-        throw fsError(err, this.name, `read of ${into.length} bytes at ${offset}`);
-      }
-      if (n === 0) {
-        // Past the end of a file someone shortened under us: the data is gone.
-        throw new CephError('EIO', `${this.name}: read of ${into.length} bytes at ${offset} ended at ${offset + done}`);
-      }
-      done += n;
-    }
-  }
-
-  async write(offset: number, data: readonly Buffer[]): Promise<void> {
-    const fh = this.handle();
-    const total = listBytes(data);
-    checkRange(this.name, 'write', offset, total, this.size);
-    if (total === 0) return;
-    let done: number;
+  read(offset: number, length: number): Promise<Buffer> {
+    let into: Buffer;
     try {
-      done = (await fh.writev(data as Buffer[], offset)).bytesWritten;
+      checkRange(this.name, 'read', offset, length, this.size);
+      into = Buffer.allocUnsafe(length);
     } catch (err) {
-      throw fsError(err, this.name, `write of ${total} bytes at ${offset}`);
+      return Promise.reject(err);
     }
-    // A short write (rare: a signal, a full disk) goes on with the buffers' remainder.
-    while (done < total) {
-      const rest = remainder(data, done);
-      let n: number;
-      try {
-        n = (await fh.writev(rest, offset + done)).bytesWritten;
-      } catch (err) {
-        throw fsError(err, this.name, `write of ${total} bytes at ${offset}`);
-      }
-      if (n === 0) throw new CephError('EIO', `${this.name}: write at ${offset + done} made no progress`);
-      done += n;
+    return this.readInto(offset, into).then(() => into);
+  }
+
+  readInto(offset: number, into: Buffer): Promise<void> {
+    let fd: number;
+    try {
+      fd = this.handle();
+      checkRange(this.name, 'read', offset, into.length, this.size);
+    } catch (err) {
+      return Promise.reject(err);
     }
+    if (into.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const name = this.name;
+      let done = 0;
+      const step = (err: NodeJS.ErrnoException | null, n: number): void => {
+        if (err) return reject(fsError(err, name, `read of ${into.length} bytes at ${offset}`));
+        // Zero bytes: past the end of a file someone shortened under us; the data is gone.
+        if (n === 0) return reject(new CephError('EIO', `${name}: read of ${into.length} bytes at ${offset} ended at ${offset + done}`));
+        done += n;
+        if (done < into.length) read(fd, into, done, into.length - done, offset + done, step);
+        else resolve();
+      };
+      read(fd, into, 0, into.length, offset, step);
+    });
+  }
+
+  write(offset: number, data: readonly Buffer[]): Promise<void> {
+    let fd: number;
+    let total: number;
+    try {
+      fd = this.handle();
+      total = listBytes(data);
+      checkRange(this.name, 'write', offset, total, this.size);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (total === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const name = this.name;
+      let done = 0;
+      const step = (err: NodeJS.ErrnoException | null, n: number): void => {
+        if (err) return reject(fsError(err, name, `write of ${total} bytes at ${offset}`));
+        if (n === 0) return reject(new CephError('EIO', `${name}: write at ${offset + done} made no progress`));
+        done += n;
+        // A short write (rare: a signal, a full disk) goes on with the buffers' remainder.
+        if (done < total) writev(fd, remainder(data, done), offset + done, step);
+        else resolve();
+      };
+      writev(fd, data as Buffer[], offset, step);
+    });
   }
 
   async flush(): Promise<void> {
-    const fh = this.handle();
+    const fd = this.handle();
     try {
-      await fh.datasync();
+      await datasync(fd);
     } catch (err) {
       throw fsError(err, this.name, 'fdatasync');
     }
   }
 
   async close(): Promise<void> {
-    const fh = this.fh;
-    if (fh === undefined) return;
-    this.fh = undefined;
+    const fd = this.fd;
+    if (fd < 0) return;
+    this.fd = -1;
     try {
-      await fh.close();
+      await closeFd(fd);
     } catch (err) {
       throw fsError(err, this.name, 'close');
     }
   }
 
-  private handle(): fsp.FileHandle {
-    if (this.fh === undefined) throw new CephError('EBADF', `${this.name}: device is closed`);
-    return this.fh;
+  private handle(): number {
+    if (this.fd < 0) throw new CephError('EBADF', `${this.name}: device is closed`);
+    return this.fd;
   }
 }
 

@@ -2,7 +2,7 @@
 // writes of many buffers (past IOV_MAX), size handling (create, extend, keep, refuse), and fs errors as
 // CephErrors with the errno name and the path.
 import assert from 'node:assert/strict';
-import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CephError } from '../../common/errors.js';
@@ -104,5 +104,11 @@ describe('common/blockdev FileDevice', () => {
     await rejectsCeph(FileDevice.open(join(dir, 'absent.img')), 'ENOENT', /absent\.img: open failed/);
     await rejectsCeph(FileDevice.open(dir), 'EISDIR', /open failed/);
     await rejectsCeph(FileDevice.open('/dev/null'), 'EINVAL', /neither a regular file nor a block device/);
+    // A file shortened under the device: reads past its new end are EIO, not zeros.
+    const path = join(dir, 'shrunk.img');
+    const dev = await FileDevice.open(path, { size: 2 * BLOCK_BYTES, create: true });
+    truncateSync(path, BLOCK_BYTES);
+    await rejectsCeph(dev.read(BLOCK_BYTES, SECTOR_BYTES), 'EIO', /shrunk\.img: read of 512 bytes at 4096 ended/);
+    await dev.close();
   });
 });
