@@ -1,0 +1,534 @@
+// Benchmark: durable writes through tsceph's object store against fio on the same filesystem with the same patterns and durability: 4 KiB random overwrites of preallocated objects and 4 MiB whole-object writes, at queue depth 1 and 32, reporting IOPS, MB/s, p50/p99 latency and CPU seconds per GB, and the ratios to fio.
+//
+// Usage: npm run bench:store [-- --seconds N] [--size BYTES] [--dir DIR] [--quick] [--only 4k-qd1,...]
+//                              [--impl store,device,fio] [--store block|mem] [--rounds N] [--json FILE]
+//
+// Three implementations run each pattern, one after the other, in one temporary directory (on the
+// filesystem of --dir, default os.tmpdir()); --rounds N repeats it all and reports medians:
+//   store   the ObjectStore (BlockStore on a FileDevice over a file of --size bytes; --store mem runs
+//           MemStore instead, to check the wiring: its figures say nothing about the disk). A transaction
+//           is one object write; its latency runs from queueTransaction to the promise resolving, which
+//           the contract says happens once it is durable. QD32 keeps 32 transactions in flight.
+//   device  the raw FileDevice on fio's file (positional writes then flush): the floor our store sits on,
+//           on the very file fio writes. QD1 = write, flush, wait; QD32 = 32 writes in flight, wait for all, one flush.
+//   fio     fio on a second file of the same size in the same directory, buffered like FileDevice (no
+//           O_DIRECT): QD1 = psync with fdatasync=1; QD32 = libaio, iodepth=32, iodepth_batch_submit=32,
+//           iodepth_batch_complete_min=32, fdatasync=32: 32 writes submitted together, all reaped, then
+//           one fdatasync covering exactly those 32 (docs/benchmarks.md explains the choice).
+// Durability is the same for all three: a write counts once a flush issued after it has completed.
+// Targets (issue 4): 4 KiB QD32 store IOPS >= 0.5 x fio's; 4 MiB store bandwidth >= 0.7 x fio's.
+// Both files are written whole first, so every run overwrites written blocks (no allocation in the
+// filesystem under any of them). The files are deleted at the end (and on Ctrl-C).
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, statfsSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FileDevice, type BlockDevice } from '../../common/blockdev/index.js';
+import { MemStore } from '../../osd/objectstore/memstore.js';
+import {
+  Transaction,
+  makeObject,
+  pgCollection,
+  type CollectionId,
+  type GHObject,
+  type ObjectStore,
+} from '../../osd/objectstore/types.js';
+import { Rng } from '../support/rng.js';
+
+const KIB = 1024;
+const MIB = 1024 * KIB;
+const GIB = 1024 * MIB;
+const SMALL_BYTES = 4 * KIB;
+const LARGE_BYTES = 4 * MIB;
+/** Objects are spread over this many PG collections, as an OSD's are. */
+const COLLECTIONS = 8;
+/** Share of the store's data space the 4 MiB pattern may fill (old copies are freed after each write). */
+const LARGE_SPACE_FRACTION = 0.6;
+const SEED = 0x5eed;
+
+type PatternName = '4k-qd1' | '4k-qd32' | '4m-qd1' | '4m-qd32';
+type ImplName = 'store' | 'device' | 'fio';
+
+interface Pattern {
+  name: PatternName;
+  bytes: number;
+  qd: number;
+}
+
+const PATTERNS: Pattern[] = [
+  { name: '4k-qd1', bytes: SMALL_BYTES, qd: 1 },
+  { name: '4k-qd32', bytes: SMALL_BYTES, qd: 32 },
+  { name: '4m-qd1', bytes: LARGE_BYTES, qd: 1 },
+  { name: '4m-qd32', bytes: LARGE_BYTES, qd: 32 },
+];
+
+interface Result {
+  pattern: PatternName;
+  impl: ImplName;
+  ops: number;
+  seconds: number;
+  iops: number;
+  mbPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  cpuSecPerGB: number;
+  /** How the latency figures were obtained. */
+  latencyNote: string;
+  round: number;
+}
+
+interface Options {
+  seconds: number;
+  size: number;
+  dir: string;
+  only: PatternName[];
+  impls: ImplName[];
+  store: 'block' | 'mem';
+  json: string | undefined;
+  rounds: number;
+}
+
+function parseSize(s: string): number {
+  const m = /^(\d+(?:\.\d+)?)([KMGT]?)i?B?$/i.exec(s);
+  if (!m) throw new Error(`bad size '${s}'`);
+  const mult = { '': 1, K: KIB, M: MIB, G: GIB, T: 1024 * GIB }[m[2]!.toUpperCase()]!;
+  return Math.floor((Number(m[1]) * mult) / MIB) * MIB;
+}
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = {
+    seconds: 10,
+    size: 2 * GIB,
+    dir: tmpdir(),
+    only: PATTERNS.map((p) => p.name),
+    impls: ['store', 'device', 'fio'],
+    store: 'block',
+    json: undefined,
+    rounds: 1,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const next = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--seconds') o.seconds = Number(next());
+    else if (a === '--size') o.size = parseSize(next());
+    else if (a === '--dir') o.dir = next();
+    else if (a === '--quick') {
+      o.seconds = 3;
+      o.size = 512 * MIB;
+    } else if (a === '--only') o.only = next().split(',') as PatternName[];
+    else if (a === '--impl') o.impls = next().split(',') as ImplName[];
+    else if (a === '--store') o.store = next() as 'block' | 'mem';
+    else if (a === '--json') o.json = next();
+    else if (a === '--rounds') o.rounds = Number(next());
+    else throw new Error(`unknown option ${a}`);
+  }
+  if (!(o.seconds > 0)) throw new Error('--seconds must be positive');
+  for (const p of o.only) if (!PATTERNS.some((x) => x.name === p)) throw new Error(`unknown pattern ${p}`);
+  return o;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Measuring.
+
+function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i]!;
+}
+
+class Recorder {
+  private lat = new Float64Array(1 << 16);
+  private n = 0;
+  bytes = 0;
+  private readonly t0 = performance.now();
+  private readonly cpu0 = process.cpuUsage();
+
+  add(ms: number, bytes: number): void {
+    if (this.n === this.lat.length) {
+      const next = new Float64Array(this.lat.length * 2);
+      next.set(this.lat);
+      this.lat = next;
+    }
+    this.lat[this.n++] = ms;
+    this.bytes += bytes;
+  }
+
+  result(pattern: PatternName, impl: ImplName, latencyNote: string): Result {
+    const seconds = (performance.now() - this.t0) / 1000;
+    const cpu = process.cpuUsage(this.cpu0);
+    const sorted = this.lat.slice(0, this.n).sort();
+    return {
+      pattern,
+      impl,
+      ops: this.n,
+      seconds,
+      iops: this.n / seconds,
+      mbPerSec: this.bytes / seconds / 1e6,
+      p50Ms: percentile(sorted, 50),
+      p99Ms: percentile(sorted, 99),
+      cpuSecPerGB: (cpu.user + cpu.system) / 1e6 / (this.bytes / 1e9),
+      latencyNote,
+      round: 0,
+    };
+  }
+}
+
+/** Run `op` from `qd` workers until `seconds` pass; each op's latency is recorded. */
+async function closedLoop(seconds: number, qd: number, rec: Recorder, op: (worker: number) => Promise<number>): Promise<void> {
+  const end = performance.now() + seconds * 1000;
+  const worker = async (w: number): Promise<void> => {
+    while (performance.now() < end) {
+      const t = performance.now();
+      const bytes = await op(w);
+      rec.add(performance.now() - t, bytes);
+    }
+  };
+  await Promise.all(Array.from({ length: qd }, (_, w) => worker(w)));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The store.
+
+type StoreKind = 'block' | 'mem';
+
+async function makeStore(kind: StoreKind, device: BlockDevice | undefined): Promise<ObjectStore> {
+  if (kind === 'mem') return new MemStore();
+  // TODO(h5): a static import once osd/blockstore/index.ts lands.
+  const path = '../../osd/blockstore/index.js';
+  const mod = (await import(path)) as { BlockStore: new (d: BlockDevice) => ObjectStore };
+  return new mod.BlockStore(device!);
+}
+
+interface StoreFixture {
+  store: ObjectStore;
+  colls: CollectionId[];
+  /** Objects written before the 4 KiB overwrites. */
+  prefilled: GHObject[];
+  /** Object slots for the 4 MiB pattern (the first `prefilled.length` exist). */
+  slots: GHObject[];
+  objectBytes: number;
+  device: BlockDevice | undefined;
+}
+
+function objectFor(i: number): GHObject {
+  return makeObject(1, `bench_${i}`, ((Math.imul(i + 1, 0x9e3779b1) & ~(COLLECTIONS - 1)) | i % COLLECTIONS) >>> 0);
+}
+
+async function setupStore(kind: StoreKind, device: BlockDevice | undefined, dataBytes: number, log: (s: string) => void): Promise<StoreFixture> {
+  const store = await makeStore(kind, device);
+  await store.mkfs();
+  await store.mount();
+  const colls = Array.from({ length: COLLECTIONS }, (_, i) => pgCollection(1, i));
+  const t = new Transaction();
+  for (const c of colls) t.createCollection(c, Math.log2(COLLECTIONS));
+  await store.queueTransaction(t);
+  const sfs = await store.statfs();
+  const space = Math.min(dataBytes, sfs.available);
+  const slotCount = Math.max(2, Math.floor((space * LARGE_SPACE_FRACTION) / LARGE_BYTES));
+  const slots = Array.from({ length: slotCount }, (_, i) => objectFor(i));
+  const prefilled = slots.slice(0, Math.max(1, slotCount >> 1));
+  const data = Buffer.alloc(LARGE_BYTES, 0x5a);
+  const t0 = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      while (next < prefilled.length) {
+        const o = prefilled[next++]!;
+        await store.queueTransaction(new Transaction().write(colls[o.hash % COLLECTIONS]!, o, 0, data));
+      }
+    }),
+  );
+  log(`  prefilled ${prefilled.length} objects of 4 MiB in ${((performance.now() - t0) / 1000).toFixed(1)} s; ${slotCount} slots for 4 MiB writes`);
+  return { store, colls, prefilled, slots, objectBytes: LARGE_BYTES, device };
+}
+
+async function runStorePattern(fx: StoreFixture, p: Pattern, seconds: number, rng: Rng): Promise<Result> {
+  const payload = Buffer.alloc(p.bytes, 0xa5);
+  const rec = new Recorder();
+  const blocksPerObject = fx.objectBytes / SMALL_BYTES;
+  await closedLoop(seconds, p.qd, rec, async () => {
+    const t = new Transaction();
+    if (p.bytes === SMALL_BYTES) {
+      const o = fx.prefilled[rng.int(0, fx.prefilled.length - 1)]!;
+      t.write(fx.colls[o.hash % COLLECTIONS]!, o, rng.int(0, blocksPerObject - 1) * SMALL_BYTES, payload);
+    } else {
+      const o = fx.slots[rng.int(0, fx.slots.length - 1)]!;
+      t.write(fx.colls[o.hash % COLLECTIONS]!, o, 0, payload);
+    }
+    await fx.store.queueTransaction(t);
+    return p.bytes;
+  });
+  return rec.result(p.name, 'store', 'per transaction, queue to durable');
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The raw device.
+
+async function runDevicePattern(dev: BlockDevice, p: Pattern, seconds: number, rng: Rng): Promise<Result> {
+  const payload = [Buffer.alloc(p.bytes, 0x3c)];
+  const slots = Math.floor(dev.size / p.bytes);
+  const rec = new Recorder();
+  if (p.qd === 1) {
+    await closedLoop(seconds, 1, rec, async () => {
+      await dev.write(rng.int(0, slots - 1) * p.bytes, payload);
+      await dev.flush();
+      return p.bytes;
+    });
+  } else {
+    // Batches: qd writes in flight, all complete, one flush; each write's latency is its batch's.
+    const end = performance.now() + seconds * 1000;
+    const writes: Promise<void>[] = new Array(p.qd);
+    while (performance.now() < end) {
+      const t = performance.now();
+      for (let i = 0; i < p.qd; i++) writes[i] = dev.write(rng.int(0, slots - 1) * p.bytes, payload);
+      await Promise.all(writes);
+      await dev.flush();
+      const ms = performance.now() - t;
+      for (let i = 0; i < p.qd; i++) rec.add(ms, p.bytes);
+    }
+  }
+  return rec.result(p.name, 'device', p.qd === 1 ? 'write + flush' : 'batch of 32 writes + flush');
+}
+
+// ---------------------------------------------------------------------------------------------------
+// fio.
+
+interface FioPercentiles {
+  percentile?: Record<string, number>;
+  mean?: number;
+}
+interface FioJob {
+  write: { iops: number; bw_bytes: number; io_bytes: number; total_ios: number; clat_ns: FioPercentiles };
+  sync?: { total_ios: number; lat_ns: FioPercentiles };
+  usr_cpu: number;
+  sys_cpu: number;
+  job_runtime: number;
+}
+
+function fioArgs(p: Pattern, file: string, size: number, seconds: number): string[] {
+  const common = [
+    '--name=tsceph-store-bench',
+    `--filename=${file}`,
+    `--size=${size}`,
+    '--rw=randwrite',
+    `--bs=${p.bytes}`,
+    '--direct=0',
+    '--time_based',
+    `--runtime=${seconds}`,
+    '--randrepeat=0',
+    '--overwrite=1',
+    '--norandommap',
+    '--output-format=json',
+  ];
+  if (p.qd === 1) return [...common, '--ioengine=psync', '--iodepth=1', '--fdatasync=1'];
+  return [
+    ...common,
+    '--ioengine=libaio',
+    `--iodepth=${p.qd}`,
+    `--iodepth_batch_submit=${p.qd}`,
+    `--iodepth_batch_complete_min=${p.qd}`,
+    `--fdatasync=${p.qd}`,
+  ];
+}
+
+function pct(x: FioPercentiles | undefined, key: string): number {
+  return (x?.percentile?.[key] ?? NaN) / 1e6;
+}
+
+function runFio(p: Pattern, file: string, size: number, seconds: number): Result {
+  const args = fioArgs(p, file, size, seconds);
+  const r = spawnSync('fio', args, { encoding: 'utf8', maxBuffer: 64 * MIB });
+  if (r.status !== 0) throw new Error(`fio ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+  const job = (JSON.parse(r.stdout.slice(r.stdout.indexOf('{'))) as { jobs: FioJob[] }).jobs[0]!;
+  const seconds_ = job.job_runtime / 1000;
+  const w = job.write;
+  const bytes = w.io_bytes;
+  const cpuSec = ((job.usr_cpu + job.sys_cpu) / 100) * seconds_;
+  // fio times a write (clat) and each fdatasync (sync lat) apart: a durable write at QD1 is one of each.
+  return {
+    pattern: p.name,
+    impl: 'fio',
+    ops: w.total_ios,
+    seconds: seconds_,
+    iops: w.iops,
+    mbPerSec: w.bw_bytes / 1e6,
+    p50Ms: pct(w.clat_ns, '50.000000') + pct(job.sync?.lat_ns, '50.000000'),
+    p99Ms: pct(w.clat_ns, '99.000000') + pct(job.sync?.lat_ns, '99.000000'),
+    cpuSecPerGB: cpuSec / (bytes / 1e9),
+    latencyNote: 'write clat + fdatasync lat percentiles, added',
+    round: 0,
+  };
+}
+
+/**
+ * Write `file` whole (non-zero bytes) and fdatasync it, so every run overwrites allocated, written
+ * blocks. Without this fio's file is fallocated (unwritten extents: the first write to each block
+ * changes filesystem metadata, which each fdatasync then commits) and the device file is sparse.
+ */
+async function fillFile(file: string, size: number): Promise<void> {
+  const { open } = await import('node:fs/promises');
+  const fh = await open(file, 'w');
+  try {
+    const chunk = Buffer.alloc(MIB, 0x77);
+    for (let off = 0; off < size; off += MIB) await fh.write(chunk, 0, Math.min(MIB, size - off), off);
+    await fh.datasync();
+  } finally {
+    await fh.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Report.
+
+/** Per pattern and implementation, the median of each figure over the rounds. */
+function medians(results: Result[]): Result[] {
+  const out: Result[] = [];
+  const med = (xs: number[]): number => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+  };
+  for (const p of PATTERNS) {
+    for (const impl of ['store', 'device', 'fio'] as ImplName[]) {
+      const rs = results.filter((r) => r.pattern === p.name && r.impl === impl);
+      if (rs.length === 0) continue;
+      out.push({
+        pattern: p.name,
+        impl,
+        ops: med(rs.map((r) => r.ops)),
+        seconds: med(rs.map((r) => r.seconds)),
+        iops: med(rs.map((r) => r.iops)),
+        mbPerSec: med(rs.map((r) => r.mbPerSec)),
+        p50Ms: med(rs.map((r) => r.p50Ms)),
+        p99Ms: med(rs.map((r) => r.p99Ms)),
+        cpuSecPerGB: med(rs.map((r) => r.cpuSecPerGB)),
+        latencyNote: rs[0]!.latencyNote,
+        round: 0,
+      });
+    }
+  }
+  return out;
+}
+
+function fmt(v: number, digits: number): string {
+  return Number.isFinite(v) ? v.toFixed(digits) : '-';
+}
+
+function table(results: Result[]): string {
+  const lines: string[] = [];
+  const head = ['pattern', 'impl', 'IOPS', 'MB/s', 'p50 ms', 'p99 ms', 'CPU s/GB', 'vs fio'];
+  const widths = [9, 7, 10, 9, 8, 8, 9, 8];
+  const row = (cells: string[]): string => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' ');
+  lines.push(row(head));
+  for (const r of results) {
+    const fio = results.find((x) => x.pattern === r.pattern && x.impl === 'fio');
+    const ratio = fio && r.impl !== 'fio' ? (r.pattern.startsWith('4k') ? r.iops / fio.iops : r.mbPerSec / fio.mbPerSec) : NaN;
+    lines.push(
+      row([r.pattern, r.impl, fmt(r.iops, 0), fmt(r.mbPerSec, 1), fmt(r.p50Ms, 3), fmt(r.p99Ms, 3), fmt(r.cpuSecPerGB, 2), Number.isFinite(ratio) ? `${ratio.toFixed(2)}x` : '']),
+    );
+  }
+  return lines.join('\n');
+}
+
+function targets(results: Result[]): string {
+  const out: string[] = [];
+  const check = (pattern: PatternName, what: 'iops' | 'mbPerSec', min: number): void => {
+    const s = results.find((r) => r.pattern === pattern && r.impl === 'store');
+    const f = results.find((r) => r.pattern === pattern && r.impl === 'fio');
+    if (!s || !f) return;
+    const ratio = s[what] / f[what];
+    out.push(`  ${pattern} ${what === 'iops' ? 'IOPS' : 'bandwidth'}: store/fio ${ratio.toFixed(2)} (target >= ${min}) ${ratio >= min ? 'met' : 'NOT met'}`);
+  };
+  check('4k-qd32', 'iops', 0.5);
+  check('4m-qd1', 'mbPerSec', 0.7);
+  check('4m-qd32', 'mbPerSec', 0.7);
+  return out.join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const opts = parseArgs(process.argv.slice(2));
+  const log = (s: string): void => {
+    process.stderr.write(s + '\n');
+  };
+  mkdirSync(opts.dir, { recursive: true });
+  const work = mkdtempSync(join(opts.dir, 'tsceph-store-bench-'));
+  const devPath = join(work, 'device.img');
+  const fioPath = join(work, 'fio.dat');
+  const cleanup = (): void => rmSync(work, { recursive: true, force: true });
+  process.on('SIGINT', () => {
+    cleanup();
+    process.exit(130);
+  });
+  const free = statfsSync(opts.dir);
+  if (free.bavail * free.bsize < opts.size * 2.2) throw new Error(`${opts.dir}: need ${((opts.size * 2.2) / GIB).toFixed(1)} GiB free`);
+  const fioVersion = spawnSync('fio', ['--version'], { encoding: 'utf8' }).stdout.trim();
+  console.log(
+    `store bench: ${opts.seconds} s per run, ${(opts.size / GIB).toFixed(2)} GiB files in ${work}, store=${opts.store}, ` +
+      `node ${process.version}, ${fioVersion}, ${cpus().length} CPUs, load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`,
+  );
+  const results: Result[] = [];
+  const rng = new Rng(SEED);
+  try {
+    const patterns = PATTERNS.filter((p) => opts.only.includes(p.name));
+    const t0 = performance.now();
+    if (opts.impls.includes('fio')) await fillFile(fioPath, opts.size);
+    if (opts.impls.includes('device') || opts.store === 'block') await fillFile(devPath, opts.size);
+    log(`  wrote the files whole in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+
+    // Each pattern runs on the three in turn (store, device, fio), so a noisy neighbour hits all three
+    // alike; --rounds repeats the whole sequence and the table shows each figure's median.
+    const fx =
+      opts.impls.includes('store')
+        ? await setupStore(opts.store, opts.store === 'block' ? await FileDevice.open(devPath, { size: opts.size }) : undefined, opts.size, log)
+        : undefined;
+    const raw = opts.impls.includes('device') ? await FileDevice.open(fioPath, { size: opts.size }) : undefined;
+    for (let round = 1; round <= opts.rounds; round++) {
+      for (const p of patterns) {
+        const rs: Result[] = [];
+        if (fx) rs.push(await runStorePattern(fx, p, opts.seconds, rng));
+        if (raw) rs.push(await runDevicePattern(raw, p, opts.seconds, rng));
+        if (opts.impls.includes('fio')) rs.push(runFio(p, fioPath, opts.size, opts.seconds));
+        for (const r of rs) {
+          r.round = round;
+          results.push(r);
+        }
+        log(`  round ${round} ${p.name}: ` + rs.map((r) => `${r.impl} ${r.iops.toFixed(0)} IOPS ${r.mbPerSec.toFixed(1)} MB/s`).join(', '));
+      }
+    }
+    if (fx) {
+      await fx.store.umount();
+      await fx.device?.close();
+    }
+    await raw?.close();
+  } finally {
+    cleanup();
+  }
+  const order: ImplName[] = ['store', 'device', 'fio'];
+  const summary = medians(results);
+  summary.sort((a, b) => PATTERNS.findIndex((p) => p.name === a.pattern) - PATTERNS.findIndex((p) => p.name === b.pattern) || order.indexOf(a.impl) - order.indexOf(b.impl));
+  if (opts.rounds > 1) {
+    for (let round = 1; round <= opts.rounds; round++) {
+      console.log(`round ${round}:`);
+      console.log(table(results.filter((r) => r.round === round)));
+    }
+    console.log(`medians of ${opts.rounds} rounds:`);
+  }
+  console.log(table(summary));
+  const t = targets(summary);
+  if (t) console.log(`targets:\n${t}`);
+  console.log('latency: store = queue to durable per transaction; device QD32 = its batch of 32 + flush; fio = write clat + fdatasync, added');
+  if (opts.json) {
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(opts.json, JSON.stringify({ opts: { ...opts }, results }, null, 2));
+  }
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`store-bench: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exitCode = 1;
+});
