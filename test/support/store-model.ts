@@ -507,6 +507,11 @@ export interface RandomTxOptions {
   readonly largeWriteChance?: number;
   /** Distinct object names in the pool's pgs (each also with snapshot clones). */
   readonly names?: number;
+  /**
+   * A soft cap on the data all objects hold: past it, ops that add data give way to truncates and
+   * removes (so a run fits a small device and compares stay quick).
+   */
+  readonly dataBytesMax?: number;
 }
 
 const DEFAULTS: Required<RandomTxOptions> = {
@@ -516,6 +521,7 @@ const DEFAULTS: Required<RandomTxOptions> = {
   invalidChance: 0.05,
   largeWriteChance: 0.03,
   names: 24,
+  dataBytesMax: 16 * 1024 * 1024,
 };
 
 /** The pool the generator's pg collections belong to; its pgs split up to POOL_BITS bits. */
@@ -602,6 +608,9 @@ const WEIGHTS: [OpKind, number][] = [
   ['omapClear', 1], ['omapSetHeader', 3], ['mkcoll', 2], ['rmcoll', 0.7], ['collMoveRename', 3], ['split', 1.5],
   ['collSetBits', 0.5],
 ];
+/** Kinds that can add data. */
+const GROWING = new Set<OpKind>(['write', 'zero', 'truncate', 'clone', 'cloneRange']);
+
 const WEIGHT_TOTAL = WEIGHTS.reduce((s, [, w]) => s + w, 0);
 
 function pickKind(rng: Rng): OpKind {
@@ -690,6 +699,7 @@ class Gen {
     const colls = this.colls();
     if (kind === 'mkcoll' || colls.length === 0) return this.mkcoll();
     const cid = rng.pick(colls);
+    if (GROWING.has(kind) && this.scratch.dataBytes() > this.o.dataBytesMax) return this.shrink(cid);
     switch (kind) {
       case 'write': {
         const oid = this.target(cid);
@@ -857,6 +867,17 @@ class Gen {
       default:
         return false;
     }
+  }
+
+  /** Cut the largest object of cid down, or remove it. */
+  shrink(cid: CollectionId): boolean {
+    const have = this.objectsIn(cid);
+    if (have.length === 0) return false;
+    let big = have[0]!;
+    for (const o of have) if (this.sizeOf(cid, o) > this.sizeOf(cid, big)) big = o;
+    if (this.rng.chance(0.5)) this.push((t) => t.remove(cid, big));
+    else this.push((t) => t.truncate(cid, big, this.rng.int(0, Math.floor(this.sizeOf(cid, big) / 8))));
+    return true;
   }
 
   mkcoll(): boolean {
