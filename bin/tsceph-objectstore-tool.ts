@@ -1163,7 +1163,9 @@ function errnoOf(e: unknown): number {
 
 function printFsck(io: ToolIo, report: FsckReport, what: 'fsck' | 'repair'): number {
   for (const p of report.problems) io.stderr(`${what}: ${p.kind}: ${p.message}${p.repairable ? ' (repairable)' : ''}\n`);
-  const remaining = what === 'repair' ? Math.max(0, report.errors - report.repaired) : report.errors;
+  // A repair fixes the problems it calls repairable (report.repaired counts its fixes, which may cover
+  // several problems at once); the rest remain.
+  const remaining = what === 'repair' ? report.problems.filter((p) => !p.repairable).length : report.errors;
   if (what === 'repair' && report.repaired > 0) io.stderr(`repair: repaired ${report.repaired} error(s)\n`);
   if (remaining > 0) {
     io.stderr(`${what} status: ${remaining} remaining error(s) and warning(s)\n`);
@@ -1195,10 +1197,9 @@ export async function main(argv: string[], ioIn?: Partial<ToolIo>): Promise<numb
     return 1;
   }
   const [object, objcmdArg, arg1] = opts.positional;
-  let op = opts.op;
+  const op = opts.op;
   let objcmd = objcmdArg;
   if (op === 'dump' && object !== undefined && objcmd === undefined) objcmd = 'dump';
-  if (op === undefined && objcmd !== undefined) op = undefined;
 
   if (opts.dataPath === undefined) {
     io.stderr('Must provide --data-path\n' + USAGE);
