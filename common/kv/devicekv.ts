@@ -166,6 +166,8 @@ export class DeviceKV implements KVStore, PageSource {
   private readonly loads = new Map<number, Promise<void>>();
   /** Bumped at every freeze; a page load that spans one is discarded (its slot may have been reused). */
   private freezes = 0;
+  /** The newest checkpoint frozen: no page of the tree in memory is newer. */
+  private generationMax: number;
   /** Reads of value extents in flight; page releases wait while any are. */
   private extentReaders = 0;
   private deferredRelease: PageRef[] = [];
@@ -210,6 +212,7 @@ export class DeviceKV implements KVStore, PageSource {
     this.batchBytesMax = Math.floor(this.journalBytes / JOURNAL_GROUP_DIVISOR) - RECORD_HEADER_BYTES - 4096;
     this.dirtyBytesSoft = Math.floor(cacheBytesMax / 4);
     this.dirtyBytesHard = Math.floor(cacheBytesMax / 2);
+    this.generationMax = header.generation;
     this.headLsn = header.journalStartLsn;
     this.startLsn = header.journalStartLsn;
     this.seq = header.checkpointSeq;
@@ -247,7 +250,7 @@ export class DeviceKV implements KVStore, PageSource {
         const freezes = this.freezes;
         const off = this.pageOffset(ref.slot);
         const buf = await this.dev.read(off, ref.pages * PAGE_BYTES);
-        const n = decodeNode(buf, ref, this.uuidTag, `${this.dev.name} offset ${off}`);
+        const n = decodeNode(buf, ref, this.uuidTag, `${this.dev.name} offset ${off}`, this.generationMax);
         if (freezes === this.freezes && !this.cache.has(ref.slot)) this.cacheInsert(ref.slot, n);
       } finally {
         this.loads.delete(ref.slot);
@@ -372,16 +375,18 @@ export class DeviceKV implements KVStore, PageSource {
     validateBatch(batch, this.batchBytesMax);
     if (batch.empty) return;
     const buf = encodeBatch(batch);
-    const needPages = (): number => this.tree.dirtyPagesBound() + 2 * Math.ceil(buf.length / PAGE_BYTES) + 2 * TREE_DEPTH_MAX;
+    // Pages the next checkpoint may need with this batch in: what is dirty now, the batch's large values,
+    // and a few paths of copied nodes per op.
+    let batchPages = 32;
+    for (const op of batch.ops) batchPages += 3 + (op.op === 'set' && op.value.length > VALUE_INLINE_BYTES_MAX ? Math.ceil(op.value.length / PAGE_BYTES) : 0);
+    const needPages = (): number => this.tree.dirtyPagesBound() + batchPages;
     // Admission, in call order: wait for a checkpoint while dirty pages are over their bound or space is
     // short, then queue the apply on the tree lock (so batches apply in submission order).
     const admitted = this.admission.then(async () => {
       while (this.dirtyBytes() > this.dirtyBytesHard && !this.failed) await this.checkpointOnce();
-      if (needPages() > this.alloc.free && !this.failed) {
-        await this.checkpointOnce();
-        if (needPages() > this.alloc.free) {
-          throw new CephError('ENOSPC', `kv: ${this.dev.name} has ${this.alloc.free} free pages, too few for a batch of ${buf.length} bytes (freed pages return after a checkpoint)`);
-        }
+      for (let tries = 0; tries < 3 && needPages() > this.alloc.free && !this.failed; tries++) await this.checkpointOnce();
+      if (needPages() > this.alloc.free) {
+        throw new CephError('ENOSPC', `kv: ${this.dev.name} has ${this.alloc.free} free pages, too few for a batch of ${buf.length} bytes (freed pages return after a checkpoint)`);
       }
       return { apply: this.locked(apply) };
     });
@@ -567,6 +572,7 @@ export class DeviceKV implements KVStore, PageSource {
       const generation = this.header.generation + 1;
       const res = this.tree.freeze(this.alloc, this.uuidTag, generation);
       this.freezes++;
+      this.generationMax = generation;
       const release = this.tree.freed;
       this.tree.freed = [];
       // Clean images of the written nodes, decoded from their own pages (so they share no batch buffers).
@@ -578,7 +584,7 @@ export class DeviceKV implements KVStore, PageSource {
         const w = bySlot.get(home.slot);
         assert(w, 'frozen node has a write');
         this.pinned.add(home.slot);
-        this.cacheInsert(home.slot, decodeNode(w.data[0]!, home, this.uuidTag, 'checkpoint'));
+        this.cacheInsert(home.slot, decodeNode(w.data[0]!, home, this.uuidTag, 'checkpoint', generation));
       }
       const next: KVHeader = {
         ...this.header, generation, root: res.root, checkpointSeq: this.seq, journalStartLsn: this.headLsn, keys: this.tree.keys,

@@ -11,7 +11,7 @@
 import { CephError } from '../../errors.js';
 import { cephCrc32c } from '../../crc32c.js';
 import type { PageAllocator } from './alloc.js';
-import { NODE_PAGES_MAX, PAGE_BYTES, TREE_DEPTH_MAX } from './limits.js';
+import { PAGE_BYTES, TREE_DEPTH_MAX } from './limits.js';
 import { type ChildRef, type LeafValue, Node, NODE_HEADER_BYTES, PageRef, ValueExtent, branchKeyBytes, encodeNode, leafEntryBytes, nodeBytes, pagesFor } from './pages.js';
 
 /** Thrown (not an Error) when an operation needs a page that is not in memory. */
@@ -116,6 +116,7 @@ export class BTree {
   /** Dirty nodes made since the last freeze (an upper bound), and bytes of large values not yet written. */
   dirtyNodes = 0;
   dirtyValueBytes = 0;
+  dirtyValues = 0;
 
   constructor(
     private readonly src: PageSource,
@@ -198,7 +199,10 @@ export class BTree {
   }
 
   private noteValue(v: Buffer): void {
-    if (v.length > this.inlineMax) this.dirtyValueBytes += v.length;
+    if (v.length > this.inlineMax) {
+      this.dirtyValueBytes += v.length;
+      this.dirtyValues++;
+    }
   }
 
   /** Split every over-full node on the path, bottom up. */
@@ -389,7 +393,7 @@ export class BTree {
 
   /** Pages the next freeze will allocate at most (dirty nodes plus large values), for space checks. */
   dirtyPagesBound(): number {
-    return this.dirtyNodes * NODE_PAGES_MAX + Math.ceil(this.dirtyValueBytes / PAGE_BYTES) + this.dirtyNodes;
+    return 2 * this.dirtyNodes + Math.ceil(this.dirtyValueBytes / PAGE_BYTES) + this.dirtyValues;
   }
 
   /**
@@ -445,6 +449,7 @@ export class BTree {
     if (this.root instanceof Node) this.root = this.root.home!;
     this.dirtyNodes = 0;
     this.dirtyValueBytes = 0;
+    this.dirtyValues = 0;
     return { root: this.root, writes, nodes: order, pages };
   }
 }

@@ -140,8 +140,8 @@ export function encodeNode(n: Node, slot: number, uuidTag: number, generation: n
   return out;
 }
 
-/** Decode and verify a node read from `ref`; `where` names it (device offset) in the EIO message. */
-export function decodeNode(buf: Buffer, ref: PageRef, uuidTag: number, where: string): Node {
+/** Decode and verify a node read from `ref`; `where` names it (device offset) in the EIO message; no page of the tree is newer than `generationMax`. */
+export function decodeNode(buf: Buffer, ref: PageRef, uuidTag: number, where: string, generationMax: number): Node {
   const bad = (why: string): never => {
     throw new CephError('EIO', `kv: corrupt page at ${where} (page ${ref.slot}): ${why}`);
   };
@@ -156,6 +156,9 @@ export function decodeNode(buf: Buffer, ref: PageRef, uuidTag: number, where: st
   const kind = buf[18]!;
   if (kind !== KIND_LEAF && kind !== KIND_BRANCH) bad(`unknown kind ${kind}`);
   if (buf[19] !== NODE_VERSION) bad(`unsupported node version ${buf[19]}`);
+  // A page newer than the tree being read was written over a freed page by a later checkpoint.
+  const generation = Number(buf.readBigUInt64LE(28));
+  if (generation > generationMax) bad(`page of checkpoint ${generation} in a tree of checkpoint ${generationMax} or older`);
   const count = buf.readUInt16LE(20);
   const d = new Decoder(buf, 'kv page', NODE_HEADER_BYTES, used);
   const n = new Node(kind === KIND_LEAF);
