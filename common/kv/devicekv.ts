@@ -14,7 +14,7 @@ import { PageAllocator } from './core/alloc.js';
 import { BTree, NeedPage, type PageSource } from './core/btree.js';
 import {
   CACHE_BYTES_MAX_DEFAULT, CACHE_BYTES_MIN, HEADER_BYTES, JOURNAL_BYTES_MAX, JOURNAL_BYTES_MIN, JOURNAL_REGION_DIVISOR,
-  PAGE_BYTES, PAGE_COUNT_MAX, RECORD_HEADER_BYTES, REGION_BYTES_MIN, TREE_DEPTH_MAX, VALUE_INLINE_BYTES_MAX,
+  JOURNAL_ALIGN_BYTES, PAGE_BYTES, PAGE_COUNT_MAX, RECORD_HEADER_BYTES, REGION_BYTES_MIN, TREE_DEPTH_MAX, VALUE_INLINE_BYTES_MAX,
 } from './core/limits.js';
 import { type KVHeader, type LeafValue, Node, PageRef, ValueExtent, decodeHeader, decodeNode, encodeHeader, uuidTagOf } from './core/pages.js';
 import { decodeBatch, decodeRecordHeader, encodeBatch, encodeRecord, recordBatches, recordBytesFor, validateBatch, type RecordHeader } from './core/wal.js';
@@ -142,6 +142,8 @@ const JOURNAL_GROUP_DIVISOR = 4;
 const CHECKPOINT_WRITES_IN_FLIGHT = 64;
 /** Tree walks at open and in fsck read this many pages at once. */
 const WALK_READS_IN_FLIGHT = 32;
+/** How far past the end of replay the journal is searched for a record that should not be there. */
+const JOURNAL_SCAN_BYTES = 4 * 1024 * 1024;
 
 export class DeviceKV implements KVStore, PageSource {
   private readonly uuidTag: number;
@@ -693,14 +695,7 @@ export class DeviceKV implements KVStore, PageSource {
       if (h.firstSeq > expected) break;
       const buf = h.recordBytes > 512 ? await this.dev.read(this.journalBase + (h.lsn % this.journalBytes), h.recordBytes) : found.first;
       const batches = recordBatches(buf, h);
-      if (!batches) {
-        // A torn tail ends replay. A bad record with a sound successor is corruption of committed batches.
-        const after = await this.findRecord(h.lsn + h.recordBytes);
-        if (after && after.h.firstSeq === h.firstSeq + h.batchCount) {
-          throw new CephError('EIO', `kv: journal record at ${this.dev.name} offset ${this.journalBase + (h.lsn % this.journalBytes)} (batches ${h.firstSeq}..${h.firstSeq + h.batchCount - 1}) is corrupt and later records follow it`);
-        }
-        break;
-      }
+      if (!batches) break;
       for (let i = 0; i < batches.length; i++) {
         const seq = h.firstSeq + i;
         if (seq < expected) continue;
@@ -716,10 +711,52 @@ export class DeviceKV implements KVStore, PageSource {
       }
       lsn = h.lsn + h.recordBytes;
     }
+    await this.checkJournalEnd(lsn, expected);
     this.headLsn = lsn;
     this.seq = expected - 1;
     this.durableSeq = this.seq;
     return applied;
+  }
+
+  /**
+   * Replay stopped at `lsn`: a torn or never-written tail, or a damaged record with committed ones after
+   * it. Records are written one group at a time, each after the previous one's flush, so no whole record
+   * (header and payload sound) can follow the end of the journal: look for one in the next
+   * JOURNAL_SCAN_BYTES and call it EIO if found.
+   */
+  private async checkJournalEnd(lsn: number, expected: number): Promise<void> {
+    const limit = Math.min(this.startLsn + this.journalBytes, lsn + JOURNAL_SCAN_BYTES);
+    for (let at = lsn; at < limit; ) {
+      const phys = at % this.journalBytes;
+      const len = Math.min(limit - at, this.journalBytes - phys, 1024 * 1024);
+      const chunk = await this.dev.read(this.journalBase + phys, len);
+      for (let o = 0; o < len; o += JOURNAL_ALIGN_BYTES) {
+        const h = decodeRecordHeader(chunk.subarray(o, o + RECORD_HEADER_BYTES), this.uuidTag, at + o);
+        if (!h || h.firstSeq < expected || (phys + o) + h.recordBytes > this.journalBytes) continue;
+        const whole = await this.dev.read(this.journalBase + phys + o, h.recordBytes);
+        if (recordBatches(whole, h)) {
+          throw new CephError('EIO', `kv: journal of ${this.dev.name} is damaged at offset ${this.journalBase + (lsn % this.journalBytes)}: a record of batches ${h.firstSeq}.. follows at offset ${this.journalBase + phys + o}, so committed batches would be lost`);
+        }
+      }
+      at += len;
+    }
+  }
+
+  /** Where the engine's parts lie on the device (for tools and tests). */
+  layout(): { headerOffset: number; journalOffset: number; journalBytes: number; pageOffset: number; pageCount: number; generation: number } {
+    return { headerOffset: this.region.offset, journalOffset: this.journalBase, journalBytes: this.journalBytes, pageOffset: this.pageBase, pageCount: this.header.pageCount, generation: this.header.generation };
+  }
+
+  /** The journal's live window: replay starts at startLsn, the next record goes at headLsn (logical bytes). */
+  journalWindow(): { startLsn: number; headLsn: number } {
+    return { startLsn: this.startLsn, headLsn: this.headLsn };
+  }
+
+  /** Page runs the durable tree uses: its nodes and its large values. */
+  async usedRuns(): Promise<{ slot: number; pages: number; kind: 'node' | 'value' }[]> {
+    const out: { slot: number; pages: number; kind: 'node' | 'value' }[] = [];
+    await this.walk((ref, n) => void out.push({ slot: ref.slot, pages: ref.pages, kind: n ? 'node' : 'value' }));
+    return out;
   }
 
   // ---- fsck ----

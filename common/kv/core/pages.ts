@@ -2,7 +2,7 @@
 // crc32c each) and the two header blocks. Pure: bytes in, objects out, no I/O.
 //
 // Node page (all little-endian; the node spans `pages` contiguous 4 KiB pages, zero-padded):
-//   0  u32 magic 'KVND'        4 u32 crc32c of bytes [8, usedBytes)
+//   0  u32 magic 'KVND'        4 u32 crc32c of bytes [8, pages * 4096)
 //   8  u32 uuidTag             12 u32 slot (its own page index: catches misdirected writes)
 //   16 u16 pages               18 u8 kind (1 leaf, 2 branch)   19 u8 version
 //   20 u16 count               22 u16 reserved                 24 u32 usedBytes
@@ -136,7 +136,7 @@ export function encodeNode(n: Node, slot: number, uuidTag: number, generation: n
   if (enc.length !== used) throw new Error(`tsceph assertion failed: node encoded ${enc.length} bytes, expected ${used}`);
   const out = Buffer.alloc(pages * PAGE_BYTES);
   enc.view().copy(out);
-  out.writeUInt32LE(cephCrc32c(0xffffffff, out, 8, used), 4);
+  out.writeUInt32LE(cephCrc32c(0xffffffff, out, 8, out.length), 4);
   return out;
 }
 
@@ -149,7 +149,7 @@ export function decodeNode(buf: Buffer, ref: PageRef, uuidTag: number, where: st
   if (buf.readUInt32LE(0) !== NODE_MAGIC) bad('bad magic');
   const used = buf.readUInt32LE(24);
   if (used < NODE_HEADER_BYTES || used > ref.pages * PAGE_BYTES) bad(`used bytes ${used} out of range`);
-  if (cephCrc32c(0xffffffff, buf, 8, used) !== buf.readUInt32LE(4)) bad('crc32c mismatch');
+  if (cephCrc32c(0xffffffff, buf, 8, ref.pages * PAGE_BYTES) !== buf.readUInt32LE(4)) bad('crc32c mismatch');
   if (buf.readUInt32LE(8) !== uuidTag) bad('page belongs to another store (uuid tag)');
   if (buf.readUInt32LE(12) !== ref.slot) bad(`page claims slot ${buf.readUInt32LE(12)}`);
   if (buf.readUInt16LE(16) !== ref.pages) bad(`page claims ${buf.readUInt16LE(16)} pages, parent says ${ref.pages}`);
@@ -228,17 +228,28 @@ export function uuidTagOf(uuid: Buffer): number {
   return (uuid.readUInt32LE(0) ^ uuid.readUInt32LE(4) ^ uuid.readUInt32LE(8) ^ uuid.readUInt32LE(12)) >>> 0;
 }
 
+/**
+ * A header block holds two copies of the header, one per half (each half: magic, versioned struct, zero
+ * padding, crc32c of the half in its last 4 bytes), so one flipped bit never costs the newest header.
+ */
+export const HEADER_COPY_BYTES = HEADER_BYTES / 2;
+
 export function encodeHeader(h: KVHeader): Buffer {
-  const enc = new Encoder(HEADER_BYTES);
+  const copy = encodeHeaderCopy(h);
+  return Buffer.concat([copy, copy]);
+}
+
+function encodeHeaderCopy(h: KVHeader): Buffer {
+  const enc = new Encoder(HEADER_COPY_BYTES);
   enc.raw(KV_MAGIC);
   enc.startStruct(KV_FORMAT_VERSION, KV_FORMAT_VERSION);
   enc.raw(h.uuid).u64(h.generation).u64(h.regionOffset).u64(h.regionLength).u64(h.journalBytes).u64(h.pageCount);
   enc.u32(h.root ? h.root.slot : 0).u16(h.root ? h.root.pages : 0);
   enc.u64(h.checkpointSeq).u64(h.journalStartLsn).u64(h.keys);
   enc.finishStruct();
-  const out = Buffer.alloc(HEADER_BYTES);
+  const out = Buffer.alloc(HEADER_COPY_BYTES);
   enc.view().copy(out);
-  out.writeUInt32LE(cephCrc32c(0xffffffff, out, 0, HEADER_BYTES - 4), HEADER_BYTES - 4);
+  out.writeUInt32LE(cephCrc32c(0xffffffff, out, 0, HEADER_COPY_BYTES - 4), HEADER_COPY_BYTES - 4);
   return out;
 }
 
@@ -249,15 +260,24 @@ export type HeaderRead =
   | { readonly kind: 'corrupt'; readonly why: string }
   | { readonly kind: 'ok'; readonly header: KVHeader };
 
-export function decodeHeader(buf: Buffer): HeaderRead {
-  if (buf.length < HEADER_BYTES || !buf.subarray(0, KV_MAGIC.length).equals(KV_MAGIC)) return { kind: 'foreign' };
-  if (cephCrc32c(0xffffffff, buf, 0, HEADER_BYTES - 4) !== buf.readUInt32LE(HEADER_BYTES - 4)) {
+/** The header block's first sound copy, else what is wrong with the first. */
+export function decodeHeader(block: Buffer): HeaderRead {
+  const a = decodeHeaderCopy(block.subarray(0, HEADER_COPY_BYTES));
+  if (a.kind === 'ok') return a;
+  const b = decodeHeaderCopy(block.subarray(HEADER_COPY_BYTES, HEADER_BYTES));
+  if (b.kind === 'ok' || a.kind === 'foreign') return b;
+  return a;
+}
+
+function decodeHeaderCopy(buf: Buffer): HeaderRead {
+  if (buf.length < HEADER_COPY_BYTES || !buf.subarray(0, KV_MAGIC.length).equals(KV_MAGIC)) return { kind: 'foreign' };
+  if (cephCrc32c(0xffffffff, buf, 0, HEADER_COPY_BYTES - 4) !== buf.readUInt32LE(HEADER_COPY_BYTES - 4)) {
     return { kind: 'corrupt', why: 'crc32c mismatch' };
   }
   const compat = buf[KV_MAGIC.length + 1]!;
   if (compat > KV_FORMAT_VERSION) return { kind: 'version', version: buf[KV_MAGIC.length]! };
   try {
-    const d = new Decoder(buf, 'kv header', KV_MAGIC.length, HEADER_BYTES - 4);
+    const d = new Decoder(buf, 'kv header', KV_MAGIC.length, HEADER_COPY_BYTES - 4);
     d.decodeStart(KV_FORMAT_VERSION, 'kv header');
     const uuid = Buffer.from(d.raw(16, 'uuid'));
     const generation = d.u64('generation');

@@ -1,0 +1,96 @@
+// Proves the edges: bad regions, foreign or newer-format regions and oversized keys, values and batches are refused with EINVAL / E2BIG before anything changes; stats() reports cache, use and keys; a closed store refuses work.
+import { strict as assert } from 'node:assert';
+import { MemDevice } from '../../common/blockdev/index.js';
+import { KVBatch, formatKV, fsckKV, kvLimits, openKV } from '../../common/kv/index.js';
+
+const REGION = { offset: 4096, length: 4 * 1024 * 1024 };
+
+function code(c: string): (e: Error & { code?: string }) => boolean {
+  return (e) => e.code === c;
+}
+
+describe('kv: limits and refusals', () => {
+  it('refuses regions that are misaligned, too small or past the device', async () => {
+    const dev = new MemDevice(8 * 1024 * 1024);
+    await assert.rejects(formatKV(dev, { offset: 100, length: REGION.length }), code('EINVAL'));
+    await assert.rejects(formatKV(dev, { offset: 0, length: REGION.length + 1 }), code('EINVAL'));
+    await assert.rejects(formatKV(dev, { offset: 0, length: 64 * 1024 }), code('EINVAL'));
+    await assert.rejects(formatKV(dev, { offset: 4096, length: 8 * 1024 * 1024 }), code('EINVAL'));
+    await assert.rejects(formatKV(dev, REGION, { journalBytes: 1000 }), code('EINVAL'));
+  });
+
+  it('refuses a region that is not a KV region, another region, or a newer format', async () => {
+    const dev = new MemDevice(8 * 1024 * 1024);
+    await assert.rejects(openKV(dev, REGION), (e: Error & { code?: string }) => e.code === 'EINVAL' && /not a tsceph KV region/.test(e.message));
+    await formatKV(dev, REGION);
+    await assert.rejects(openKV(dev, { offset: REGION.offset, length: REGION.length - 4096 }), (e: Error & { code?: string }) => e.code === 'EINVAL' && /formatted as region/.test(e.message));
+    // Bump struct_compat in both copies of both header blocks (and fix their crcs) to a version from the future.
+    const { cephCrc32c } = await import('../../common/crc32c.js');
+    for (const block of [0, 4096]) {
+      for (const half of [0, 2048]) {
+        const at = REGION.offset + block + half;
+        dev.bytes[at + 17] = 9;
+        dev.bytes.writeUInt32LE(cephCrc32c(0xffffffff, dev.bytes, at, at + 2044), at + 2044);
+      }
+    }
+    await assert.rejects(openKV(dev, REGION), (e: Error & { code?: string }) => e.code === 'EINVAL' && /version/.test(e.message));
+  });
+
+  it('both header blocks unreadable is EIO; fsckKV reports it', async () => {
+    const dev = new MemDevice(8 * 1024 * 1024);
+    await formatKV(dev, REGION);
+    for (const at of [16 + 30, 2048 + 16 + 30, 4096 + 16 + 30, 4096 + 2048 + 16 + 30]) dev.bytes[REGION.offset + at]! ^= 1;
+    await assert.rejects(openKV(dev, REGION), code('EIO'));
+    const report = await fsckKV(dev, REGION);
+    assert.equal(report.errors.length, 1);
+  });
+
+  it('refuses oversized keys, values and batches with E2BIG, non-Buffers with EINVAL, and applies nothing', async () => {
+    const dev = new MemDevice(64 * 1024 * 1024);
+    const region = { offset: 0, length: 64 * 1024 * 1024 };
+    await formatKV(dev, region, { journalBytes: 32 * 1024 * 1024 });
+    const kv = await openKV(dev, region);
+    const ok = Buffer.from('ok');
+    await assert.rejects(kv.submit(new KVBatch().set(ok, ok).set(Buffer.alloc(kvLimits.KEY_BYTES_MAX + 1), ok)), code('E2BIG'));
+    await assert.rejects(kv.submit(new KVBatch().set(ok, Buffer.alloc(kvLimits.VALUE_BYTES_MAX + 1))), code('E2BIG'));
+    await assert.rejects(kv.submit(new KVBatch().rmRange(ok, Buffer.alloc(kvLimits.KEY_BYTES_MAX + 1))), code('E2BIG'));
+    const big = new KVBatch();
+    for (let i = 0; i < 2; i++) big.set(Buffer.from(`k${i}`), Buffer.alloc(kvLimits.VALUE_BYTES_MAX));
+    await assert.rejects(kv.submit(big), code('E2BIG'));
+    await assert.rejects(kv.submit(new KVBatch().set(ok, 'text' as unknown as Buffer)), code('EINVAL'));
+    assert.equal(await kv.get(ok), undefined);
+    assert.equal(kv.stats().keys, 0);
+    // A largest key and the largest value this store's journal takes in one batch are fine.
+    const most = kv.batchBytesMax - kvLimits.KEY_BYTES_MAX;
+    await assert.rejects(kv.submit(new KVBatch().set(Buffer.alloc(kvLimits.KEY_BYTES_MAX, 1), Buffer.alloc(most + 1, 2))), code('E2BIG'));
+    await kv.submit(new KVBatch().set(Buffer.alloc(kvLimits.KEY_BYTES_MAX, 1), Buffer.alloc(most, 2)));
+    assert.equal((await kv.get(Buffer.alloc(kvLimits.KEY_BYTES_MAX, 1)))?.length, most);
+    const s = kv.stats();
+    assert.equal(s.keys, 1);
+    assert.equal(s.regionBytes, region.length);
+    assert.ok(s.usedBytes > most, `usedBytes ${s.usedBytes}`);
+    assert.ok(s.cacheBytes <= s.cacheBytesMax);
+    await kv.close();
+    await assert.rejects(kv.get(ok), code('EBADF'));
+  });
+
+  it('keeps the page cache under cacheBytesMax while reading a tree much larger than it', async () => {
+    const dev = new MemDevice(64 * 1024 * 1024);
+    const region = { offset: 0, length: 64 * 1024 * 1024 };
+    await formatKV(dev, region);
+    let kv = await openKV(dev, region, { cacheBytesMax: 1024 * 1024 });
+    for (let i = 0; i < 40; i++) {
+      const b = new KVBatch();
+      for (let j = 0; j < 500; j++) b.set(Buffer.from(`key-${i}-${j}`.padEnd(40, '.')), Buffer.alloc(200, j));
+      await kv.submit(b);
+      assert.ok(kv.stats().cacheBytes <= 1024 * 1024 * 1.25, `cache ${kv.stats().cacheBytes}`);
+    }
+    await kv.close();
+    kv = await openKV(dev, region, { cacheBytesMax: 1024 * 1024 });
+    const all = await kv.list(Buffer.alloc(0), undefined, 1e6);
+    assert.equal(all.length, 20000);
+    assert.ok(kv.stats().cacheBytes <= 1024 * 1024, `cache ${kv.stats().cacheBytes}`);
+    assert.ok(kv.stats().usedBytes > 4 * 1024 * 1024, 'the tree is larger than the cache');
+    assert.deepEqual((await kv.fsck()).errors, []);
+  });
+});
