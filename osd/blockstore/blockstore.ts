@@ -1,0 +1,1096 @@
+// BlockStore: the ObjectStore on one block device (a regular file or a device node), no filesystem in
+// between. This file is the shell around the pure transaction core (core.ts): it prefetches what the
+// core needs, runs it, writes new data, commits the KV batch (group commit shares one flush among many
+// transactions), applies deferred small overwrites in place afterwards, and serves reads.
+//
+// Transaction pipeline, one transaction at a time through each stage, stages overlapping:
+//   1. prepare (serial, in queue order): load onodes (cache or KV), run the core, fetch what it asks
+//      for and run it again; then publish the plan's onodes to the cache (pinned until durable), take
+//      its blocks from the allocator and keep the content of every block it will write in
+//      `pendingBlocks` so reads and later prepares see it before the device does.
+//   2. data: write newly allocated blocks; then make them durable (a device flush, shared with any
+//      other flush that started after the writes landed) before any metadata names them.
+//   3. commit: submit the KV batch in queue order (onodes, extent shards, omap, the deferred record);
+//      many batches share one KV flush. The transaction's promise resolves when the batch is durable.
+//   4. deferred: after commit, write journaled small overwrites in place, then release the blocks the
+//      transaction freed; the deferred records are removed by a later batch once a flush has covered
+//      the in-place writes.
+//
+// The shell uses no timers, clock or filesystem: the device and KV engine are handed in.
+
+import { randomUUID } from 'node:crypto';
+import { CephError, assert } from '../../common/errors.js';
+import { crc32c } from '../../common/crc32c.js';
+import type { BlockDevice } from '../../common/blockdev/types.js';
+import { KVBatch, type KVStore } from '../../common/kv/types.js';
+import { MemKV } from '../../common/kv/memkv.js';
+import {
+  PAGE_ENTRIES_MAX, objectText, type CollectionId, type FsckProblem, type FsckReport, type GHObject, type ListResult,
+  type ObjectStat, type ObjectStore, type OmapPage, type StoreMemory, type StoreStatfs, type Transaction,
+} from '../objectstore/types.js';
+import { Allocator } from './allocator.js';
+import {
+  prepareTransaction, needsBarrier, referencedObjects, type CollState, type CoreEnv, type CoreNeeds, type CorePlan, type OmapContent,
+} from './core.js';
+import {
+  COLLECTIONS_END, COLLECTIONS_START, DEFERRED_END, DEFERRED_START, NID_MAX_KEY, OMAP_END, OMAP_START,
+  OMAP_KEY_PREFIX_BYTES, ONODES_END, ONODES_START, SHARDS_END, SHARDS_START, collectionFromKey,
+  decodeDeferredKey, decodeOmapKey, decodeOnodeKey, decodeShardKey, deferredKey, omapEntriesRange, omapHeaderKey,
+  omapKey, omapRange, onodeKey, onodePrefix, onodePrefixEnd, shardRange,
+} from './keys.js';
+import { decodeSuperblock, encodeSuperblock, planLayout, FORMAT_VERSION, type Region, type Superblock } from './layout.js';
+import {
+  BLOCK_BYTES, CACHE_BYTES_MAX, DEFERRED_PENDING_BYTES_MAX, DEFERRED_RECORDS_MAX, DEFERRED_WRITE_BYTES_MAX,
+  SCAN_PAGE_ENTRIES, SHARD_BLOCKS,
+} from './limits.js';
+import {
+  decodeCollection, decodeDeferred, decodeNidMax, decodeOnode, decodeShard, onodeAllocatedBytes, onodeBytes,
+  type DeferredBlock, type Onode,
+} from './onode.js';
+
+export interface BlockStoreLogger {
+  error(message: string): void;
+  warn(message: string): void;
+}
+
+/** How BlockStore makes and opens its KV engine in the superblock's KV region. */
+export interface KVFactory {
+  format(dev: BlockDevice, region: Region): Promise<void>;
+  open(dev: BlockDevice, region: Region): Promise<KVStore>;
+}
+
+export interface BlockStoreOptions {
+  /** Byte cap of the onode cache. */
+  cacheBytesMax?: number;
+  /** Deferred bytes committed but not yet written in place before new transactions wait. */
+  deferredBytesMax?: number;
+  /** Overwrites up to this many bytes of blocks an object owns are journaled (0: never). */
+  deferredWriteBytesMax?: number;
+  logger?: BlockStoreLogger;
+  kv?: KVFactory;
+  /** KV region size for mkfs (default: 1/16 of the device within limits). */
+  kvBytes?: number;
+  /** The uuid mkfs writes (default random). */
+  uuid?: string;
+}
+
+const consoleLogger: BlockStoreLogger = {
+  error: (m) => console.error(`blockstore: ${m}`),
+  warn: () => {},
+};
+
+const memKVs = new WeakMap<BlockDevice, MemKV>();
+
+/**
+ * A KV factory over MemKV, kept per device object: a stand-in for the device KV engine in tests (the
+ * metadata lives in RAM beside the device, so remounting the same device object finds it).
+ */
+export const memKVFactory: KVFactory = {
+  async format(dev) {
+    memKVs.set(baseDevice(dev), new MemKV());
+  },
+  async open(dev) {
+    const kv = memKVs.get(baseDevice(dev));
+    if (!kv) throw new CephError('EIO', `${dev.name}: no in-memory KV for this device`);
+    return kv;
+  },
+};
+
+function baseDevice(dev: BlockDevice): BlockDevice {
+  return dev instanceof TrackedDevice ? dev.base : dev;
+}
+
+/** Read and check a device's superblock (for tools: `--op info`). */
+export async function readBlockStoreSuperblock(dev: BlockDevice): Promise<Superblock> {
+  if (dev.size < BLOCK_BYTES) throw new CephError('EINVAL', `${dev.name}: not a tsceph BlockStore (bad magic)`);
+  return decodeSuperblock(await dev.read(0, BLOCK_BYTES), dev.name);
+}
+
+/** The device as the store and its KV engine see it: counts flushes so a write's durability can be known. */
+class TrackedDevice implements BlockDevice {
+  started = 0;
+  completed = 0;
+  private readonly inflight = new Map<number, Promise<void>>();
+  constructor(private readonly dev: BlockDevice) {}
+  /** The device this one wraps. */
+  get base(): BlockDevice {
+    return this.dev;
+  }
+  get size(): number {
+    return this.dev.size;
+  }
+  get name(): string {
+    return this.dev.name;
+  }
+  read(offset: number, length: number): Promise<Buffer> {
+    return this.dev.read(offset, length);
+  }
+  readInto(offset: number, into: Buffer): Promise<void> {
+    return this.dev.readInto(offset, into);
+  }
+  write(offset: number, data: readonly Buffer[]): Promise<void> {
+    return this.dev.write(offset, data);
+  }
+  async flush(): Promise<void> {
+    const seq = ++this.started;
+    const p = this.dev.flush();
+    this.inflight.set(seq, p);
+    try {
+      await p;
+      if (seq > this.completed) this.completed = seq;
+    } finally {
+      this.inflight.delete(seq);
+    }
+  }
+  /** The flush number that will cover writes that have landed by now. */
+  get nextFlush(): number {
+    return this.started + 1;
+  }
+  /** Resolve once a flush numbered >= `need` has completed, joining one in progress or starting one. */
+  async durable(need: number): Promise<void> {
+    while (this.completed < need) {
+      let joined = false;
+      for (const [seq, p] of this.inflight) {
+        if (seq >= need) {
+          joined = true;
+          await p.catch(() => {});
+          break;
+        }
+      }
+      if (!joined) await this.flush();
+    }
+  }
+  close(): Promise<void> {
+    return this.dev.close();
+  }
+}
+
+interface CacheEntry {
+  onode: Onode | null;
+  bytes: number;
+  pins: number;
+}
+
+interface DeferredJob {
+  readonly seq: number;
+  readonly blocks: DeferredBlock[];
+  readonly freed: number[];
+  readonly tokens: Map<number, number>;
+}
+
+interface Mounted {
+  readonly sb: Superblock;
+  readonly kv: KVStore;
+  alloc: Allocator;
+  readonly collections: Map<CollectionId, CollState>;
+  nidNext: number;
+  nidMax: number;
+  deferredSeq: number;
+  storedBytes: number;
+}
+
+function noop(): void {}
+
+export class BlockStore implements ObjectStore {
+  readonly type = 'blockstore';
+  private readonly dev: TrackedDevice;
+  private readonly cacheBytesMax: number;
+  private readonly deferredBytesMax: number;
+  private readonly deferredWriteBytesMax: number;
+  private readonly logger: BlockStoreLogger;
+  private readonly kvFactory: KVFactory;
+  private readonly opts: BlockStoreOptions;
+  private m: Mounted | undefined;
+  private failed: Error | undefined;
+
+  // Pipeline state.
+  private prepareTail: Promise<unknown> = Promise.resolve();
+  private submitTail: Promise<void> = Promise.resolve();
+  private commitTail: Promise<void> = Promise.resolve();
+  private readonly inflight = new Map<string, Promise<void>>();
+  private readonly pendingBlocks = new Map<number, { data: Buffer; token: number }>();
+  private blockToken = 0;
+  private mutationEpoch = 0;
+
+  // Onode cache: insertion order is LRU order.
+  private readonly cache = new Map<string, CacheEntry>();
+  private cacheBytes = 0;
+
+  // Deferred writes.
+  private readonly deferredQueue: DeferredJob[] = [];
+  private deferredRunning: Promise<void> | undefined;
+  private deferredPendingBytes = 0;
+  private deferredWaiters: (() => void)[] = [];
+  /** Records written in place, waiting for a flush numbered >= need before their removal. */
+  private readonly deferredApplied: { seq: number; need: number }[] = [];
+  private deferredRecords = 0;
+
+  constructor(device: BlockDevice, opts: BlockStoreOptions = {}) {
+    this.dev = new TrackedDevice(device);
+    this.cacheBytesMax = opts.cacheBytesMax ?? CACHE_BYTES_MAX;
+    this.deferredBytesMax = opts.deferredBytesMax ?? DEFERRED_PENDING_BYTES_MAX;
+    this.deferredWriteBytesMax = opts.deferredWriteBytesMax ?? DEFERRED_WRITE_BYTES_MAX;
+    this.logger = opts.logger ?? consoleLogger;
+    this.kvFactory = opts.kv ?? memKVFactory;
+    this.opts = opts;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // mkfs / mount / umount
+
+  async mkfs(): Promise<void> {
+    if (this.m) throw new CephError('EBUSY', `${this.dev.name}: mkfs of a mounted BlockStore`);
+    const { kv, data } = planLayout(this.dev.size, this.opts.kvBytes);
+    // Wipe the old superblock first: a crash inside mkfs leaves a device that does not mount.
+    await this.dev.write(0, [Buffer.alloc(BLOCK_BYTES)]);
+    await this.dev.flush();
+    await this.kvFactory.format(this.dev, kv);
+    const sb: Superblock = {
+      formatVersion: FORMAT_VERSION, uuid: this.opts.uuid ?? randomUUID(), deviceBytes: this.dev.size,
+      blockBytes: BLOCK_BYTES, kv, data,
+    };
+    await this.dev.write(0, [encodeSuperblock(sb)]);
+    await this.dev.flush();
+  }
+
+  async mount(): Promise<void> {
+    if (this.m) throw new CephError('EBUSY', `${this.dev.name}: already mounted`);
+    const sb = await readBlockStoreSuperblock(this.dev);
+    if (sb.deviceBytes > this.dev.size) {
+      throw new CephError('EINVAL', `${this.dev.name}: the superblock says ${sb.deviceBytes} bytes, the device has ${this.dev.size}`);
+    }
+    const kv = await this.kvFactory.open(this.dev, sb.kv);
+    const alloc = new Allocator(sb.data.offset / BLOCK_BYTES, sb.data.length / BLOCK_BYTES);
+    const m: Mounted = { sb, kv, alloc, collections: new Map(), nidNext: 1, nidMax: 1, deferredSeq: 0, storedBytes: 0 };
+    try {
+      for await (const e of this.scan(kv, COLLECTIONS_START, COLLECTIONS_END)) {
+        const cid = collectionFromKey(e.key);
+        m.collections.set(cid, { bits: decodeCollection(e.value, `collection ${cid}`).bits, objects: 0 });
+      }
+      let maxNid = 0;
+      for await (const e of this.scan(kv, ONODES_START, ONODES_END)) {
+        const { cid, oid } = decodeOnodeKey(e.key);
+        const o = decodeOnode(e.value, `onode of ${cid} ${objectText(oid)}`);
+        const c = m.collections.get(cid);
+        if (c) m.collections.set(cid, { bits: c.bits, objects: c.objects + 1 });
+        else this.logger.error(`mount: onode ${objectText(oid)} of a missing collection ${cid} (run fsck)`);
+        m.storedBytes += o.size;
+        if (o.nid > maxNid) maxNid = o.nid;
+      }
+      // Deferred records: the blocks they name, so the shard scan can collect the crcs their owners expect.
+      const records: { seq: number; blocks: DeferredBlock[] }[] = [];
+      const expected = new Map<number, number>();
+      for await (const e of this.scan(kv, DEFERRED_START, DEFERRED_END)) {
+        const seq = decodeDeferredKey(e.key);
+        try {
+          const blocks = decodeDeferred(e.value, `deferred record ${seq}`);
+          records.push({ seq, blocks });
+          for (const b of blocks) expected.set(b.pblock, -1);
+        } catch (err) {
+          this.logger.error(`mount: ${(err as Error).message}; record dropped`);
+          records.push({ seq, blocks: [] });
+        }
+        if (seq >= m.deferredSeq) m.deferredSeq = seq + 1;
+      }
+      let conflicts = 0;
+      for await (const e of this.scan(kv, SHARDS_START, SHARDS_END)) {
+        const { nid, shard } = decodeShardKey(e.key);
+        const s = decodeShard(e.value, `extent shard ${shard} of node ${nid}`);
+        for (let i = 0; i < SHARD_BLOCKS; i++) {
+          const pb = s.pblocks[i]!;
+          if (pb === 0) continue;
+          if (!alloc.claim(pb)) conflicts++;
+          if (expected.has(pb)) expected.set(pb, s.crcs[i]!);
+        }
+      }
+      if (conflicts) this.logger.error(`mount: ${conflicts} blocks are claimed twice or lie outside the data region (run fsck)`);
+      const stored = await kv.get(NID_MAX_KEY);
+      const nidMax = stored ? decodeNidMax(stored) : 1;
+      m.nidMax = nidMax;
+      m.nidNext = Math.max(nidMax, maxNid + 1);
+      await this.replayDeferred(kv, records, expected);
+    } catch (err) {
+      await kv.close().catch(noop);
+      throw err;
+    }
+    this.m = m;
+    this.failed = undefined;
+  }
+
+  /** Write journaled overwrites whose owners still expect them, flush, and drop the records. */
+  private async replayDeferred(kv: KVStore, records: { seq: number; blocks: DeferredBlock[] }[], expected: Map<number, number>): Promise<number> {
+    if (records.length === 0) return 0;
+    records.sort((a, b) => a.seq - b.seq);
+    // The last record naming a block wins; apply only what the extent map's crc says the block holds.
+    const latest = new Map<number, Buffer>();
+    for (const r of records) for (const b of r.blocks) latest.set(b.pblock, b.data);
+    let applied = 0;
+    for (const [pb, data] of latest) {
+      const want = expected.get(pb);
+      if (want === undefined || want < 0) continue;
+      if (crc32c(data) !== want) continue;
+      await this.dev.write(pb * BLOCK_BYTES, [data]);
+      applied++;
+    }
+    await this.dev.flush();
+    const batch = new KVBatch();
+    for (const r of records) batch.rm(deferredKey(r.seq));
+    await kv.submit(batch);
+    return applied;
+  }
+
+  async umount(): Promise<void> {
+    const m = this.need();
+    await this.quiesce();
+    await this.drainDeferred();
+    await this.cleanupDeferred(true);
+    if (!this.failed) {
+      await this.dev.flush();
+      await m.kv.checkpoint();
+    }
+    await m.kv.close();
+    this.m = undefined;
+    this.cache.clear();
+    this.cacheBytes = 0;
+    this.inflight.clear();
+    this.pendingBlocks.clear();
+  }
+
+  private need(): Mounted {
+    if (!this.m) throw new CephError('EINVAL', `${this.dev.name}: BlockStore is not mounted`);
+    return this.m;
+  }
+
+  private needWritable(): Mounted {
+    const m = this.need();
+    if (this.failed) throw new CephError('EIO', `${this.dev.name}: BlockStore stopped after a device error: ${this.failed.message}`);
+    return m;
+  }
+
+  private async *scan(kv: KVStore, start: Buffer, end: Buffer): AsyncGenerator<{ key: Buffer; value: Buffer }> {
+    let from = start;
+    for (;;) {
+      const page = await kv.list(from, end, SCAN_PAGE_ENTRIES);
+      for (const e of page) yield e;
+      if (page.length < SCAN_PAGE_ENTRIES) return;
+      from = Buffer.concat([page[page.length - 1]!.key, Buffer.from([0])]);
+    }
+  }
+
+  /** Every transaction queued so far has been prepared and submitted to the KV. */
+  private async quiesce(): Promise<void> {
+    await this.prepareTail.catch(noop);
+    await this.committed();
+  }
+
+  /** Every transaction prepared so far is durable (called from inside the prepare queue by fsck). */
+  private async committed(): Promise<void> {
+    await this.submitTail.catch(noop);
+    await this.commitTail.catch(noop);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The onode cache
+
+  private cacheGet(key: string): CacheEntry | undefined {
+    const e = this.cache.get(key);
+    if (e) {
+      this.cache.delete(key);
+      this.cache.set(key, e);
+    }
+    return e;
+  }
+
+  private cachePut(key: string, onode: Onode | null, pin: boolean): void {
+    const old = this.cache.get(key);
+    const bytes = onode ? onodeBytes(onode) : 64 + key.length;
+    if (old) {
+      this.cacheBytes -= old.bytes;
+      this.cache.delete(key);
+    }
+    const e: CacheEntry = { onode, bytes, pins: (old?.pins ?? 0) + (pin ? 1 : 0) };
+    this.cache.set(key, e);
+    this.cacheBytes += bytes;
+    this.trimCache();
+  }
+
+  private unpin(key: string): void {
+    const e = this.cache.get(key);
+    if (e && e.pins > 0) e.pins--;
+  }
+
+  private trimCache(): void {
+    if (this.cacheBytes <= this.cacheBytesMax) return;
+    for (const [k, e] of this.cache) {
+      if (this.cacheBytes <= this.cacheBytesMax) break;
+      if (e.pins > 0) continue;
+      this.cache.delete(k);
+      this.cacheBytes -= e.bytes;
+    }
+  }
+
+  /** The onode under `key` with all its extent shards: from the cache, else from the KV. */
+  private async loadOnode(key: Buffer, keyStr: string, what: () => string): Promise<Onode | null> {
+    const m = this.need();
+    for (;;) {
+      const hit = this.cacheGet(keyStr);
+      if (hit) return hit.onode;
+      const epoch = this.mutationEpoch;
+      const value = await m.kv.get(key);
+      let onode: Onode | null = null;
+      if (value) {
+        onode = decodeOnode(value, `onode of ${what()}`);
+        const [s0, s1] = shardRange(onode.nid);
+        for await (const e of this.scan(m.kv, s0, s1)) {
+          const { shard } = decodeShardKey(e.key);
+          onode.shards.set(shard, decodeShard(e.value, `extent shard ${shard} of ${what()}`));
+        }
+      }
+      if (epoch !== this.mutationEpoch) continue; // a transaction changed things meanwhile: read again
+      if (!this.cache.has(keyStr)) this.cachePut(keyStr, onode, false);
+      return onode;
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Transactions
+
+  queueTransaction(t: Transaction): Promise<void> {
+    let m: Mounted;
+    try {
+      m = this.needWritable();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const prepared = this.prepareTail.then(() => this.prepare(m, t));
+    this.prepareTail = prepared.catch(noop);
+    return prepared.then((commit) => commit);
+  }
+
+  /** Stage 1; returns the promise of the transaction's durability (stages 2-4 run on their own). */
+  private async prepare(m: Mounted, t: Transaction): Promise<Promise<void>> {
+    if (this.failed) throw new CephError('EIO', `${this.dev.name}: BlockStore stopped after a device error: ${this.failed.message}`);
+    while (this.deferredPendingBytes > this.deferredBytesMax) await new Promise<void>((r) => this.deferredWaiters.push(r));
+    if (needsBarrier(t)) await this.submitTail.catch(noop);
+    const onodes = new Map<string, Onode | null>();
+    const blocks = new Map<number, Buffer>();
+    const omaps = new Map<number, OmapContent>();
+    const listings = new Map<CollectionId, string[]>();
+    const loads: Promise<void>[] = [];
+    for (const [cid, oid] of referencedObjects(t)) {
+      const key = onodeKey(cid, oid);
+      const keyStr = key.toString('latin1');
+      if (onodes.has(keyStr)) continue;
+      onodes.set(keyStr, null);
+      loads.push(this.loadOnode(key, keyStr, () => `${cid} ${objectText(oid)}`).then((o) => void onodes.set(keyStr, o)));
+    }
+    await Promise.all(loads);
+    let plan: CorePlan | undefined;
+    for (let round = 0; !plan; round++) {
+      assert(round < 16, 'the transaction core keeps asking for more');
+      const env: CoreEnv = {
+        collections: m.collections, onodes, blocks, omaps, listings, allocator: m.alloc, nidNext: m.nidNext,
+        nidMax: m.nidMax, deferredSeq: m.deferredSeq, deferredWriteBytesMax: this.deferredWriteBytesMax,
+      };
+      const r = prepareTransaction(t, env);
+      if (r.plan) {
+        plan = r.plan;
+        break;
+      }
+      await this.fetchNeeds(m, r.needs, onodes, blocks, omaps, listings);
+    }
+    return this.publish(m, plan);
+  }
+
+  private async fetchNeeds(
+    m: Mounted, needs: CoreNeeds, onodes: Map<string, Onode | null>, blocks: Map<number, Buffer>,
+    omaps: Map<number, OmapContent>, listings: Map<CollectionId, string[]>,
+  ): Promise<void> {
+    const jobs: Promise<void>[] = [];
+    for (const keyStr of needs.onodes) {
+      const key = Buffer.from(keyStr, 'latin1');
+      jobs.push(this.loadOnode(key, keyStr, () => { const d = decodeOnodeKey(key); return `${d.cid} ${objectText(d.oid)}`; }).then((o) => void onodes.set(keyStr, o)));
+    }
+    const want = [...needs.blocks].sort((a, b) => a - b);
+    for (const run of runsOf(want)) jobs.push(this.readBlocks(run[0]!, run.length).then((bufs) => bufs.forEach((b, i) => blocks.set(run[i]!, b))));
+    for (const nid of needs.omaps) {
+      jobs.push((async () => {
+        const [a, b] = omapRange(nid);
+        let header: Buffer | undefined;
+        const entries = new Map<string, Buffer>();
+        for await (const e of this.scan(m.kv, a, b)) {
+          const k = decodeOmapKey(e.key);
+          if (k.key === undefined) header = e.value;
+          else entries.set(k.key, e.value);
+        }
+        omaps.set(nid, { header, entries });
+      })());
+    }
+    for (const cid of needs.listings) {
+      jobs.push((async () => {
+        const keys: string[] = [];
+        for await (const e of this.scan(m.kv, onodePrefix(cid), onodePrefixEnd(cid))) keys.push(e.key.toString('latin1'));
+        listings.set(cid, keys);
+      })());
+    }
+    await Promise.all(jobs);
+  }
+
+  /** `count` device blocks from `start`, each from pendingBlocks when a write of it has not landed. */
+  private async readBlocks(start: number, count: number): Promise<Buffer[]> {
+    const out: Buffer[] = new Array(count);
+    let missing = false;
+    for (let i = 0; i < count; i++) {
+      const p = this.pendingBlocks.get(start + i);
+      if (p) out[i] = p.data;
+      else missing = true;
+    }
+    if (missing) {
+      const buf = await this.dev.read(start * BLOCK_BYTES, count * BLOCK_BYTES);
+      for (let i = 0; i < count; i++) {
+        // Check again: a write may have been published while the read ran; its content wins.
+        const p = this.pendingBlocks.get(start + i);
+        if (p) out[i] = p.data;
+        else if (!out[i]) out[i] = buf.subarray(i * BLOCK_BYTES, (i + 1) * BLOCK_BYTES);
+      }
+    }
+    return out;
+  }
+
+  private setPending(pb: number, data: Buffer): number {
+    const token = ++this.blockToken;
+    this.pendingBlocks.set(pb, { data, token });
+    return token;
+  }
+
+  private clearPending(pb: number, token: number): void {
+    if (this.pendingBlocks.get(pb)?.token === token) this.pendingBlocks.delete(pb);
+  }
+
+  /** Make the plan the store's state in memory and start stages 2-4. */
+  private publish(m: Mounted, plan: CorePlan): Promise<void> {
+    this.mutationEpoch++;
+    for (const [key, onode] of plan.onodes) this.cachePut(key, onode, true);
+    m.storedBytes += plan.storedDelta;
+    for (const [cid, c] of plan.collections) {
+      if (c) m.collections.set(cid, c);
+      else m.collections.delete(cid);
+    }
+    m.nidNext = plan.nidNext;
+    m.nidMax = plan.nidMax;
+    const seq = m.deferredSeq;
+    if (plan.deferredRecord) {
+      m.deferredSeq++;
+      this.deferredRecords++;
+    }
+    const tokens = new Map<number, number>();
+    const writeTokens: [number, number][] = [];
+    for (const w of plan.dataWrites) {
+      const first = w.offset / BLOCK_BYTES;
+      for (let i = 0; i < w.data.length; i++) writeTokens.push([first + i, this.setPending(first + i, w.data[i]!)]);
+    }
+    for (const d of plan.deferred) {
+      tokens.set(d.pblock, this.setPending(d.pblock, d.data));
+      this.deferredPendingBytes += BLOCK_BYTES;
+    }
+    const keys = [...plan.onodes.keys()];
+
+    // Stage 2: data.
+    const dataDurable = plan.dataWrites.length === 0 ? undefined : (async () => {
+      await Promise.all(plan.dataWrites.map((w) => this.dev.write(w.offset, w.data)));
+      for (const [pb, token] of writeTokens) this.clearPending(pb, token);
+      await this.dev.durable(this.dev.nextFlush);
+    })();
+    // Stage 3: commit, in queue order.
+    const prevSubmitted = this.submitTail;
+    let submitted!: () => void;
+    this.submitTail = new Promise<void>((r) => (submitted = r));
+    const prevCommitted = this.commitTail;
+    const commit = (async () => {
+      try {
+        if (dataDurable) await dataDurable;
+        await prevSubmitted;
+        if (this.failed) throw this.failed;
+        this.addDeferredRemovals(plan.batch);
+        this.mutationEpoch++;
+        const durable = m.kv.submit(plan.batch);
+        submitted();
+        await durable;
+      } catch (err) {
+        submitted();
+        this.fail(err as Error);
+        throw err;
+      }
+      await prevCommitted;
+      // Stage 4: after commit.
+      for (const k of keys) this.unpin(k);
+      this.trimCache();
+      if (plan.deferred.length || plan.freed.length) {
+        this.deferredQueue.push({ seq: plan.deferredRecord ? seq : -1, blocks: plan.deferred, freed: plan.freed, tokens });
+        this.kickDeferred();
+      }
+    })();
+    this.commitTail = commit.catch(noop);
+    const settled = commit.catch(noop);
+    for (const k of keys) this.inflight.set(k, settled);
+    void settled.then(() => {
+      for (const k of keys) if (this.inflight.get(k) === settled) this.inflight.delete(k);
+    });
+    return commit;
+  }
+
+  private fail(err: Error): void {
+    if (!this.failed) {
+      this.failed = err;
+      this.logger.error(`device or KV error; the store stops taking transactions: ${err.message}`);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Deferred writes
+
+  private kickDeferred(): void {
+    if (this.deferredRunning) return;
+    this.deferredRunning = (async () => {
+      try {
+        while (this.deferredQueue.length) {
+          const jobs = this.deferredQueue.splice(0);
+          const latest = new Map<number, { data: Buffer; token: number | undefined }>();
+          for (const j of jobs) for (const b of j.blocks) latest.set(b.pblock, { data: b.data, token: j.tokens.get(b.pblock) });
+          await Promise.all([...latest].map(([pb, b]) => this.dev.write(pb * BLOCK_BYTES, [b.data])));
+          const need = this.dev.nextFlush;
+          const m = this.m!;
+          for (const j of jobs) {
+            for (const b of j.blocks) {
+              const t = j.tokens.get(b.pblock);
+              if (t !== undefined) this.clearPending(b.pblock, t);
+            }
+            this.deferredPendingBytes -= j.blocks.length * BLOCK_BYTES;
+            for (const pb of j.freed) m.alloc.release(pb);
+            if (j.seq >= 0) this.deferredApplied.push({ seq: j.seq, need });
+          }
+          const waiters = this.deferredWaiters.splice(0);
+          for (const w of waiters) w();
+          if (this.deferredApplied.length >= DEFERRED_RECORDS_MAX) await this.cleanupDeferred(false);
+        }
+      } catch (err) {
+        this.fail(err as Error);
+      } finally {
+        this.deferredRunning = undefined;
+        const waiters = this.deferredWaiters.splice(0);
+        for (const w of waiters) w();
+      }
+    })();
+  }
+
+  private async drainDeferred(): Promise<void> {
+    while (this.deferredRunning) await this.deferredRunning;
+  }
+
+  /** Put into `batch` the removal of every deferred record a completed flush has covered. */
+  private addDeferredRemovals(batch: KVBatch): void {
+    let n = 0;
+    while (n < this.deferredApplied.length && this.deferredApplied[n]!.need <= this.dev.completed) n++;
+    if (n === 0) return;
+    for (const r of this.deferredApplied.splice(0, n)) batch.rm(deferredKey(r.seq));
+    this.deferredRecords -= n;
+  }
+
+  /** Flush the device and remove every applied deferred record in one batch (umount, or too many records). */
+  private async cleanupDeferred(all: boolean): Promise<void> {
+    const m = this.m;
+    if (!m || this.failed || this.deferredApplied.length === 0) return;
+    if (!all && this.deferredApplied.length < DEFERRED_RECORDS_MAX) return;
+    await this.dev.durable(this.deferredApplied[this.deferredApplied.length - 1]!.need);
+    // Goes through the same ordered submit path as transactions.
+    const prev = this.submitTail;
+    let submitted!: () => void;
+    this.submitTail = new Promise<void>((r) => (submitted = r));
+    try {
+      await prev;
+      const batch = new KVBatch();
+      this.addDeferredRemovals(batch);
+      const p = batch.empty ? Promise.resolve() : m.kv.submit(batch);
+      submitted();
+      await p;
+    } catch (err) {
+      submitted();
+      this.fail(err as Error);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Reads
+
+  private async settled(key: string): Promise<void> {
+    const p = this.inflight.get(key);
+    if (p) await p;
+  }
+
+  private needColl(m: Mounted, cid: CollectionId): CollState {
+    const c = m.collections.get(cid);
+    if (!c) throw new CephError('ENOENT', `no collection ${cid}`);
+    return c;
+  }
+
+  /** The object's onode after its in-flight transactions; ENOENT when it or its collection is missing. */
+  private async object(cid: CollectionId, oid: GHObject): Promise<Onode> {
+    const m = this.need();
+    if (oid.max) throw new CephError('ENOENT', `no object MAX in ${cid}`);
+    const key = onodeKey(cid, oid);
+    const keyStr = key.toString('latin1');
+    await this.settled(keyStr);
+    this.needColl(m, cid);
+    const o = await this.loadOnode(key, keyStr, () => `${cid} ${objectText(oid)}`);
+    if (!o) throw new CephError('ENOENT', `no object ${objectText(oid)} in ${cid}`);
+    return o;
+  }
+
+  async listCollections(): Promise<CollectionId[]> {
+    const m = this.need();
+    await this.quiesce();
+    return [...m.collections.keys()].sort((a, b) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8')));
+  }
+
+  async collectionExists(cid: CollectionId): Promise<boolean> {
+    const m = this.need();
+    await this.quiesce();
+    return m.collections.has(cid);
+  }
+
+  async collectionBits(cid: CollectionId): Promise<number> {
+    const m = this.need();
+    await this.quiesce();
+    return this.needColl(m, cid).bits;
+  }
+
+  async collectionEmpty(cid: CollectionId): Promise<boolean> {
+    const m = this.need();
+    await this.quiesce();
+    return this.needColl(m, cid).objects === 0;
+  }
+
+  async listObjects(cid: CollectionId, start: GHObject | undefined, end: GHObject | undefined, max: number): Promise<ListResult> {
+    const m = this.need();
+    if (!Number.isSafeInteger(max) || max < 0) throw new CephError('EINVAL', `bad listing max ${max}`);
+    await this.quiesce();
+    this.needColl(m, cid);
+    if (start?.max) return { objects: [], next: undefined };
+    const n = Math.min(max, PAGE_ENTRIES_MAX);
+    const from = start ? onodeKey(cid, start) : onodePrefix(cid);
+    const to = end && !end.max ? onodeKey(cid, end) : onodePrefixEnd(cid);
+    if (Buffer.compare(from, to) >= 0) return { objects: [], next: undefined };
+    const entries = await m.kv.list(from, to, n + 1);
+    const objects = entries.slice(0, n).map((e) => decodeOnodeKey(e.key).oid);
+    const next = entries.length > n ? decodeOnodeKey(entries[n]!.key).oid : undefined;
+    return { objects, next };
+  }
+
+  async exists(cid: CollectionId, oid: GHObject): Promise<boolean> {
+    try {
+      await this.object(cid, oid);
+      return true;
+    } catch (err) {
+      if (err instanceof CephError && err.code === 'ENOENT' && this.m?.collections.has(cid)) return false;
+      throw err;
+    }
+  }
+
+  async stat(cid: CollectionId, oid: GHObject): Promise<ObjectStat> {
+    const o = await this.object(cid, oid);
+    return { size: o.size, allocated: onodeAllocatedBytes(o) };
+  }
+
+  async read(cid: CollectionId, oid: GHObject, offset: number, length: number): Promise<Buffer> {
+    if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 0) {
+      throw new CephError('EINVAL', `bad read ${offset}~${length}`);
+    }
+    const o = await this.object(cid, oid);
+    if (offset >= o.size) return Buffer.alloc(0);
+    const end = length === 0 ? o.size : Math.min(o.size, offset + length);
+    const out = Buffer.alloc(end - offset);
+    const first = Math.floor(offset / BLOCK_BYTES);
+    const last = Math.floor((end - 1) / BLOCK_BYTES);
+    // Gather device-contiguous runs of mapped blocks and read each run at once.
+    let runL = -1;
+    let runP = 0;
+    let runN = 0;
+    const jobs: Promise<void>[] = [];
+    const flush = (): void => {
+      if (runN === 0) return;
+      const l0 = runL;
+      const p0 = runP;
+      const n = runN;
+      jobs.push(this.readBlocks(p0, n).then((bufs) => {
+        for (let i = 0; i < n; i++) {
+          const l = l0 + i;
+          const s = o.shards.get(Math.floor(l / SHARD_BLOCKS))!;
+          const crc = s.crcs[l % SHARD_BLOCKS]!;
+          const b = bufs[i]!;
+          if (crc32c(b) !== crc) {
+            const msg = `checksum mismatch reading ${cid} ${objectText(oid)} at offset ${l * BLOCK_BYTES} (device block ${p0 + i})`;
+            this.logger.error(msg);
+            throw new CephError('EIO', `blockstore: ${msg}`);
+          }
+          const bs = l * BLOCK_BYTES;
+          const a = Math.max(offset, bs);
+          const z = Math.min(end, bs + BLOCK_BYTES);
+          b.copy(out, a - offset, a - bs, z - bs);
+        }
+      }));
+      runN = 0;
+    };
+    for (let l = first; l <= last; l++) {
+      const s = o.shards.get(Math.floor(l / SHARD_BLOCKS));
+      const pb = s ? s.pblocks[l % SHARD_BLOCKS]! : 0;
+      if (pb === 0) {
+        flush();
+        continue;
+      }
+      if (runN > 0 && pb === runP + runN && l === runL + runN) runN++;
+      else {
+        flush();
+        runL = l;
+        runP = pb;
+        runN = 1;
+      }
+    }
+    flush();
+    await Promise.all(jobs);
+    return out;
+  }
+
+  async getattr(cid: CollectionId, oid: GHObject, name: string): Promise<Buffer> {
+    const o = await this.object(cid, oid);
+    const v = o.attrs.get(name);
+    if (!v) throw new CephError('ENODATA', `no attr ${JSON.stringify(name)} on ${objectText(oid)}`);
+    return Buffer.from(v);
+  }
+
+  async getattrs(cid: CollectionId, oid: GHObject): Promise<Map<string, Buffer>> {
+    const o = await this.object(cid, oid);
+    const names = [...o.attrs.keys()].sort((a, b) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8')));
+    return new Map(names.map((k) => [k, Buffer.from(o.attrs.get(k)!)]));
+  }
+
+  async omapGetHeader(cid: CollectionId, oid: GHObject): Promise<Buffer> {
+    const o = await this.object(cid, oid);
+    const v = await this.need().kv.get(omapHeaderKey(o.nid));
+    return v ? Buffer.from(v) : Buffer.alloc(0);
+  }
+
+  async omapGetValues(cid: CollectionId, oid: GHObject, keys: readonly string[]): Promise<Map<string, Buffer>> {
+    const o = await this.object(cid, oid);
+    const kv = this.need().kv;
+    const sorted = [...new Set(keys)].sort((a, b) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8')));
+    const out = new Map<string, Buffer>();
+    for (const k of sorted) {
+      const v = await kv.get(omapKey(o.nid, k));
+      if (v) out.set(k, Buffer.from(v));
+    }
+    return out;
+  }
+
+  async omapIterate(cid: CollectionId, oid: GHObject, after: string | undefined, max: number): Promise<OmapPage> {
+    if (!Number.isSafeInteger(max) || max < 0) throw new CephError('EINVAL', `bad omap page max ${max}`);
+    const o = await this.object(cid, oid);
+    const kv = this.need().kv;
+    const [first, end] = omapEntriesRange(o.nid);
+    const from = after === undefined ? first : Buffer.concat([omapKey(o.nid, after), Buffer.from([0])]);
+    const n = Math.min(max, PAGE_ENTRIES_MAX);
+    const entries = await kv.list(from, end, n + 1);
+    return {
+      entries: entries.slice(0, n).map((e) => [e.key.toString('utf8', OMAP_KEY_PREFIX_BYTES), Buffer.from(e.value)]),
+      more: entries.length > n,
+    };
+  }
+
+  async statfs(): Promise<StoreStatfs> {
+    const m = this.need();
+    await this.quiesce();
+    return {
+      total: m.sb.data.length,
+      available: m.alloc.free * BLOCK_BYTES,
+      allocated: m.alloc.used * BLOCK_BYTES,
+      stored: m.storedBytes,
+      metadata: m.kv.stats().usedBytes,
+    };
+  }
+
+  memory(): StoreMemory {
+    let objects = 0;
+    for (const e of this.cache.values()) if (e.onode) objects++;
+    return {
+      cacheBytes: this.cacheBytes,
+      cacheBytesMax: this.cacheBytesMax,
+      cachedObjects: objects,
+      bytesPerObject: objects ? Math.round(this.cacheBytes / objects) : 0,
+    };
+  }
+
+  /** The superblock of the mounted store. */
+  superblock(): Superblock {
+    return this.need().sb;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // fsck
+
+  async fsck(repair = false): Promise<FsckReport> {
+    const m = this.need();
+    const run = this.prepareTail.then(async () => {
+      await this.committed();
+      await this.drainDeferred();
+      await this.cleanupDeferred(true);
+      return this.fsckQuiet(m, repair);
+    });
+    this.prepareTail = run.catch(noop);
+    return run;
+  }
+
+  private async fsckQuiet(m: Mounted, repair: boolean): Promise<FsckReport> {
+    const problems: FsckProblem[] = [];
+    let repaired = 0;
+    const problem = (kind: string, message: string, repairable: boolean): void => {
+      problems.push({ kind, message, repairable });
+    };
+    const fix = new KVBatch();
+    // Collections.
+    const colls = new Set<CollectionId>();
+    for await (const e of this.scan(m.kv, COLLECTIONS_START, COLLECTIONS_END)) {
+      const cid = collectionFromKey(e.key);
+      colls.add(cid);
+      try {
+        decodeCollection(e.value, `collection ${cid}`);
+      } catch (err) {
+        problem('metadata', (err as Error).message, false);
+      }
+    }
+    // Onodes.
+    const owners = new Map<number, string>();
+    let objects = 0;
+    const counts = new Map<CollectionId, number>();
+    for await (const e of this.scan(m.kv, ONODES_START, ONODES_END)) {
+      let name = `onode key ${e.key.toString('hex')}`;
+      try {
+        const { cid, oid } = decodeOnodeKey(e.key);
+        name = `${cid} ${objectText(oid)}`;
+        const o = decodeOnode(e.value, `onode of ${name}`);
+        objects++;
+        if (!colls.has(cid)) problem('orphan', `object ${name} lies in a missing collection`, false);
+        counts.set(cid, (counts.get(cid) ?? 0) + 1);
+        if (owners.has(o.nid)) problem('metadata', `node id ${o.nid} of ${name} is also used by ${owners.get(o.nid)}`, false);
+        owners.set(o.nid, name);
+      } catch (err) {
+        problem('metadata', `${name}: ${(err as Error).message}`, false);
+      }
+    }
+    for (const [cid, c] of m.collections) {
+      if ((counts.get(cid) ?? 0) !== c.objects) problem('metadata', `collection ${cid}: ${c.objects} objects counted in memory, ${counts.get(cid) ?? 0} in the KV`, false);
+    }
+    // Extent shards: range, overlap, crcs (deep), owner.
+    const rebuilt = new Allocator(m.alloc.firstBlock, m.alloc.blockCount);
+    const firstData = m.sb.data.offset / BLOCK_BYTES;
+    const endData = firstData + m.sb.data.length / BLOCK_BYTES;
+    for await (const e of this.scan(m.kv, SHARDS_START, SHARDS_END)) {
+      let nid = -1;
+      let shard = -1;
+      try {
+        ({ nid, shard } = decodeShardKey(e.key));
+        const owner = owners.get(nid);
+        if (owner === undefined) {
+          problem('orphan', `extent shard ${shard} of node ${nid} has no onode`, true);
+          if (repair) {
+            fix.rm(e.key);
+            repaired++;
+          }
+          continue;
+        }
+        const s = decodeShard(e.value, `extent shard ${shard} of ${owner}`);
+        for (let i = 0; i < SHARD_BLOCKS; i++) {
+          const pb = s.pblocks[i]!;
+          if (pb === 0) continue;
+          const off = (shard * SHARD_BLOCKS + i) * BLOCK_BYTES;
+          if (pb < firstData || pb >= endData) {
+            problem('allocation', `${owner} offset ${off}: device block ${pb} lies outside the data region`, false);
+            continue;
+          }
+          if (!rebuilt.claim(pb)) problem('overlap', `${owner} offset ${off}: device block ${pb} is used twice`, false);
+          const data = await this.dev.read(pb * BLOCK_BYTES, BLOCK_BYTES);
+          if (crc32c(data) !== s.crcs[i]) problem('checksum', `${owner} offset ${off}: device block ${pb} fails its crc32c`, false);
+        }
+      } catch (err) {
+        problem('metadata', `extent shard ${shard} of node ${nid}: ${(err as Error).message}`, false);
+      }
+    }
+    // Omap owners.
+    let from: Buffer = OMAP_START;
+    for (;;) {
+      const page = await m.kv.list(from, OMAP_END, SCAN_PAGE_ENTRIES);
+      if (page.length === 0) break;
+      const e = page[0]!;
+      let nid: number;
+      try {
+        nid = decodeOmapKey(e.key).nid;
+      } catch (err) {
+        problem('metadata', (err as Error).message, false);
+        from = Buffer.concat([e.key, Buffer.from([0])]);
+        continue;
+      }
+      const [a, b] = omapRange(nid);
+      if (!owners.has(nid)) {
+        problem('orphan', `omap of node ${nid} has no onode`, true);
+        if (repair) {
+          fix.rmRange(a, b);
+          repaired++;
+        }
+      }
+      from = b;
+    }
+    // Deferred records left (after the cleanup above, only ones a crash left are possible).
+    for await (const e of this.scan(m.kv, DEFERRED_START, DEFERRED_END)) {
+      try {
+        const seq = decodeDeferredKey(e.key);
+        for (const b of decodeDeferred(e.value, `deferred record ${seq}`)) {
+          if (b.pblock < firstData || b.pblock >= endData) problem('metadata', `deferred record ${seq} names block ${b.pblock} outside the data region`, false);
+        }
+      } catch (err) {
+        problem('metadata', (err as Error).message, false);
+      }
+    }
+    // Allocator agreement.
+    let leaks = 0;
+    let missing = 0;
+    for (let pb = firstData; pb < endData; pb++) {
+      const a = m.alloc.isUsed(pb);
+      const b = rebuilt.isUsed(pb);
+      if (a && !b) leaks++;
+      else if (b && !a) missing++;
+    }
+    if (leaks) problem('leak', `${leaks} blocks are marked used but no object owns them`, true);
+    if (missing) problem('allocation', `${missing} blocks owned by objects are marked free`, true);
+    if ((leaks || missing) && repair) {
+      m.alloc = rebuilt;
+      repaired++;
+    }
+    if (repair && !fix.empty) await m.kv.submit(fix);
+    if (repair && repaired) {
+      this.cache.clear();
+      this.cacheBytes = 0;
+    }
+    const errors = problems.length;
+    return { errors, repaired, problems, objects, collections: colls.size };
+  }
+}
+
+/** Split sorted block numbers into runs of consecutive numbers. */
+function runsOf(sorted: number[]): number[][] {
+  const out: number[][] = [];
+  for (const b of sorted) {
+    const last = out[out.length - 1];
+    if (last && last[last.length - 1] === b - 1) last.push(b);
+    else out.push([b]);
+  }
+  return out;
+}
+

@@ -1,0 +1,842 @@
+// BlockStore's transaction logic as a pure, synchronous function: a Transaction and what the shell
+// prefetched (onodes with their extent maps, device blocks, omap contents, collection listings) go in;
+// a plan comes out: the KV batch, the data writes to newly allocated blocks, the deferred (journaled)
+// small overwrites, the blocks freed, and the new cached state. No I/O, no clock, no randomness.
+//
+// When the core finds it needs something the shell did not prefetch (a block to read-modify-write, the
+// omap of a clone source, an object moved by a split), it finishes the pass to learn everything it is
+// missing and returns those needs instead of a plan; the shell fetches them and runs it again. The core
+// changes nothing outside its own copies until it returns a plan (the allocator is the one exception:
+// the blocks of a returned plan are taken from it).
+//
+// Validation and its order follow the reference model (test/support/store-model.ts): each op is checked
+// (EINVAL), then its collection (ENOENT), then applied to the transaction's working state; the first
+// failure rejects the whole transaction with nothing applied.
+
+import { CephError, type ErrnoName } from '../../common/errors.js';
+import { crc32c } from '../../common/crc32c.js';
+import { KVBatch } from '../../common/kv/types.js';
+import {
+  NAME_BYTES_MAX, OBJECT_SIZE_MAX, TX_DATA_BYTES_MAX, TX_OPS_MAX, isValidCollection, objectText,
+  type CollectionId, type GHObject, type Transaction, type TxOp,
+} from '../objectstore/types.js';
+import type { Allocator, BlockRun } from './allocator.js';
+import {
+  NID_MAX_KEY, collectionKey, decodeOnodeKey, deferredKey, omapHeaderKey, omapKey, omapRange,
+  onodeKey, shardKey, shardRange,
+} from './keys.js';
+import { BLOCK_BYTES, NID_RESERVE_STEP, SHARD_BLOCKS, SHARD_SHIFT } from './limits.js';
+import {
+  copyShard, encodeCollection, encodeDeferred, encodeNidMax, encodeOnode, encodeShard, newShard, shardEmpty,
+  type DeferredBlock, type ExtentShard, type Onode,
+} from './onode.js';
+
+export interface CollState {
+  readonly bits: number;
+  /** Objects in the collection. */
+  readonly objects: number;
+}
+
+/** An object's omap as the KV holds it (for clone). */
+export interface OmapContent {
+  readonly header: Buffer | undefined;
+  readonly entries: ReadonlyMap<string, Buffer>;
+}
+
+/** What the core reads. Onodes come with every extent shard loaded. */
+export interface CoreEnv {
+  readonly collections: ReadonlyMap<CollectionId, CollState>;
+  /** By onode key (latin1 string of the KV key): the onode, or null when the object does not exist. */
+  readonly onodes: ReadonlyMap<string, Onode | null>;
+  /** Device blocks the shell read, by block number. */
+  readonly blocks: ReadonlyMap<number, Buffer>;
+  readonly omaps: ReadonlyMap<number, OmapContent>;
+  /** Onode keys (latin1) of a collection's objects, for a split. */
+  readonly listings: ReadonlyMap<CollectionId, readonly string[]>;
+  readonly allocator: Allocator;
+  /** The next node id to hand out, and the end of the reserved range persisted in the KV. */
+  readonly nidNext: number;
+  readonly nidMax: number;
+  /** The sequence number this transaction's deferred record gets, if it has one. */
+  readonly deferredSeq: number;
+  /** Writes up to this many bytes to blocks an object owns are deferred (0: never). */
+  readonly deferredWriteBytesMax: number;
+}
+
+export interface CoreNeeds {
+  readonly onodes: Set<string>;
+  readonly blocks: Set<number>;
+  readonly omaps: Set<number>;
+  readonly listings: Set<CollectionId>;
+}
+
+/** One device write of newly allocated, contiguous blocks. */
+export interface DataWrite {
+  readonly offset: number;
+  readonly data: Buffer[];
+}
+
+export interface CorePlan {
+  readonly batch: KVBatch;
+  readonly dataWrites: DataWrite[];
+  /** Blocks to write in place once the batch is durable (their record is in the batch). */
+  readonly deferred: DeferredBlock[];
+  /** Whether the batch carries the deferred record of sequence env.deferredSeq. */
+  readonly deferredRecord: boolean;
+  /** Blocks that become free once the batch is durable. */
+  readonly freed: number[];
+  /** Blocks taken from the allocator for this plan. */
+  readonly allocated: BlockRun[];
+  /** New cached state: onode key (latin1) -> onode or null (gone). */
+  readonly onodes: Map<string, Onode | null>;
+  readonly collections: Map<CollectionId, CollState | null>;
+  readonly nidNext: number;
+  readonly nidMax: number;
+  /** Content of every block this plan writes (new and deferred), until the writes land. */
+  readonly blockContents: Map<number, Buffer>;
+  /** Change of the sum of object sizes. */
+  readonly storedDelta: number;
+}
+
+export type CoreResult = { readonly plan: CorePlan; readonly needs?: undefined } | { readonly plan?: undefined; readonly needs: CoreNeeds };
+
+const ZERO_BLOCK = Buffer.alloc(BLOCK_BYTES);
+
+interface Pending {
+  data: Buffer;
+  /** Overwrite the block the object already owns, through the journal. */
+  inplace: boolean;
+}
+
+interface OmapLogOp {
+  readonly op: 'set' | 'rm' | 'rmRange' | 'clear' | 'header';
+  readonly key?: string;
+  readonly last?: string;
+  readonly value?: Buffer;
+}
+
+interface Node {
+  readonly nid: number;
+  onode: Onode;
+  owned: boolean;
+  readonly ownedShards: Set<number>;
+  dirty: boolean;
+  readonly pending: Map<number, Pending>;
+  alive: boolean;
+  /** Created by this transaction: nothing of it is in the KV yet. */
+  readonly isNew: boolean;
+  readonly omapLog: OmapLogOp[];
+  what: string;
+}
+
+interface Name {
+  readonly cid: CollectionId;
+  readonly oid: GHObject;
+  readonly key: Buffer;
+  readonly base: Onode | null;
+  node: Node | null;
+}
+
+function fail(code: ErrnoName, index: number, op: TxOp, what: string): never {
+  throw new CephError(code, `op ${index} (${op.op}): ${what}`);
+}
+
+function isCount(n: number): boolean {
+  return Number.isSafeInteger(n) && n >= 0;
+}
+
+function isBits(n: number): boolean {
+  return Number.isInteger(n) && n >= 0 && n <= 32;
+}
+
+function byteLength(s: string): number {
+  return Buffer.byteLength(s, 'utf8');
+}
+
+export function bitsMask(bits: number): number {
+  return bits >= 32 ? 0xffffffff : ((1 << bits) >>> 0) - 1;
+}
+
+export function hashMatches(hash: number, bits: number, rem: number): boolean {
+  const m = bitsMask(bits);
+  return ((hash & m) >>> 0) === ((rem & m) >>> 0);
+}
+
+function validObject(o: GHObject): string | undefined {
+  if (o.max) return 'the max object cannot be stored';
+  if (!Number.isSafeInteger(o.pool)) return `bad pool ${o.pool}`;
+  if (!Number.isInteger(o.hash) || o.hash < 0 || o.hash > 0xffffffff) return `bad hash ${o.hash}`;
+  if (!Number.isSafeInteger(o.snap) || o.snap < -2) return `bad snap ${o.snap}`;
+  if (!Number.isSafeInteger(o.generation) || o.generation < -1) return `bad generation ${o.generation}`;
+  if (!Number.isInteger(o.shard) || o.shard < -1 || o.shard > 127) return `bad shard ${o.shard}`;
+  if (byteLength(o.oid) > NAME_BYTES_MAX || byteLength(o.key) > NAME_BYTES_MAX || byteLength(o.nspace) > NAME_BYTES_MAX) {
+    return `object name longer than ${NAME_BYTES_MAX} bytes`;
+  }
+  return undefined;
+}
+
+function checkExtent(i: number, op: TxOp, offset: number, length: number): void {
+  if (!isCount(offset) || !isCount(length)) fail('EINVAL', i, op, `bad extent ${offset}~${length}`);
+  if (offset + length > OBJECT_SIZE_MAX) fail('EINVAL', i, op, `extent ${offset}~${length} past the object size limit ${OBJECT_SIZE_MAX}`);
+}
+
+/** Check an op's own arguments (EINVAL): the model's first step. */
+function validateOp(op: TxOp, i: number): void {
+  if (!isValidCollection(op.cid)) fail('EINVAL', i, op, `bad collection name ${JSON.stringify(op.cid)}`);
+  if (op.op === 'mkcoll') {
+    if (!isBits(op.bits)) fail('EINVAL', i, op, `bits ${op.bits} out of 0..32`);
+    return;
+  }
+  if ('oid' in op) {
+    const bad = validObject(op.oid);
+    if (bad) fail('EINVAL', i, op, bad);
+  }
+  if ('dest' in op) {
+    const bad = validObject(op.dest);
+    if (bad) fail('EINVAL', i, op, `dest: ${bad}`);
+  }
+  switch (op.op) {
+    case 'write': {
+      let n = 0;
+      for (const b of op.data) n += b.length;
+      if (n !== op.length) fail('EINVAL', i, op, `length ${op.length} but data of ${n} bytes`);
+      checkExtent(i, op, op.offset, op.length);
+      break;
+    }
+    case 'zero':
+      checkExtent(i, op, op.offset, op.length);
+      break;
+    case 'truncate':
+      checkExtent(i, op, op.size, 0);
+      break;
+    case 'cloneRange':
+      checkExtent(i, op, op.srcOffset, op.length);
+      checkExtent(i, op, op.destOffset, op.length);
+      break;
+    case 'setattrs':
+      for (const k of op.attrs.keys()) if (byteLength(k) > NAME_BYTES_MAX) fail('EINVAL', i, op, `attr name longer than ${NAME_BYTES_MAX} bytes`);
+      break;
+    case 'rmattr':
+      if (byteLength(op.name) > NAME_BYTES_MAX) fail('EINVAL', i, op, `attr name longer than ${NAME_BYTES_MAX} bytes`);
+      break;
+    case 'omapSetKeys':
+      for (const k of op.entries.keys()) if (byteLength(k) > NAME_BYTES_MAX) fail('EINVAL', i, op, `omap key longer than ${NAME_BYTES_MAX} bytes`);
+      break;
+    case 'omapRmKeys':
+      for (const k of op.keys) if (byteLength(k) > NAME_BYTES_MAX) fail('EINVAL', i, op, `omap key longer than ${NAME_BYTES_MAX} bytes`);
+      break;
+    case 'omapRmKeyRange':
+      if (byteLength(op.first) > NAME_BYTES_MAX || byteLength(op.last) > NAME_BYTES_MAX) fail('EINVAL', i, op, `omap key longer than ${NAME_BYTES_MAX} bytes`);
+      break;
+    case 'collMoveRename':
+      if (!isValidCollection(op.destCid)) fail('EINVAL', i, op, `bad collection name ${JSON.stringify(op.destCid)}`);
+      if (op.cid === op.destCid && onodeKey(op.cid, op.oid).equals(onodeKey(op.cid, op.dest))) fail('EINVAL', i, op, 'source and destination are the same object');
+      break;
+    case 'splitCollection':
+      if (!isValidCollection(op.destCid)) fail('EINVAL', i, op, `bad collection name ${JSON.stringify(op.destCid)}`);
+      if (!isBits(op.bits)) fail('EINVAL', i, op, `bits ${op.bits} out of 0..32`);
+      if (!Number.isInteger(op.rem) || op.rem < 0 || op.rem > 0xffffffff) fail('EINVAL', i, op, `bad rem ${op.rem}`);
+      if (op.cid === op.destCid) fail('EINVAL', i, op, 'split into itself');
+      break;
+    case 'collSetBits':
+      if (!isBits(op.bits)) fail('EINVAL', i, op, `bits ${op.bits} out of 0..32`);
+      break;
+    default:
+      break;
+  }
+}
+
+/** The objects a transaction names, for the shell to prefetch: [cid, oid] pairs. */
+export function referencedObjects(t: Transaction): [CollectionId, GHObject][] {
+  const out: [CollectionId, GHObject][] = [];
+  for (const op of t.ops) {
+    if (op.op === 'mkcoll' || op.op === 'rmcoll' || op.op === 'splitCollection' || op.op === 'collSetBits') continue;
+    if (validObject(op.oid) || !isValidCollection(op.cid)) continue;
+    out.push([op.cid, op.oid]);
+    if (op.op === 'clone' || op.op === 'cloneRange') {
+      if (!validObject(op.dest)) out.push([op.cid, op.dest]);
+    } else if (op.op === 'collMoveRename') {
+      if (!validObject(op.dest) && isValidCollection(op.destCid)) out.push([op.destCid, op.dest]);
+    }
+  }
+  return out;
+}
+
+/** True when the transaction reads KV state beyond onodes (a split's listing, a clone's omap): the shell lets earlier transactions reach the KV first. */
+export function needsBarrier(t: Transaction): boolean {
+  for (const op of t.ops) if (op.op === 'splitCollection' || op.op === 'clone') return true;
+  return false;
+}
+
+/** Plan one transaction. Throws a CephError when it cannot apply (nothing is changed). */
+export function prepareTransaction(t: Transaction, env: CoreEnv): CoreResult {
+  if (t.ops.length > TX_OPS_MAX) throw new CephError('E2BIG', `transaction of ${t.ops.length} ops (max ${TX_OPS_MAX})`);
+  let dataBytes = 0;
+  for (const op of t.ops) if (op.op === 'write') dataBytes += op.length;
+  if (dataBytes > TX_DATA_BYTES_MAX) throw new CephError('E2BIG', `transaction carries ${dataBytes} data bytes (max ${TX_DATA_BYTES_MAX})`);
+  const p = new Planner(env);
+  try {
+    t.ops.forEach((op, i) => p.apply(op, i));
+  } catch (err) {
+    // A failure reached with missing inputs may be an artefact of them: fetch and run again.
+    if (p.missing()) return { needs: p.needs };
+    throw err;
+  }
+  if (p.missing()) return { needs: p.needs };
+  return { plan: p.finish() };
+}
+
+class Planner {
+  readonly needs: CoreNeeds = { onodes: new Set(), blocks: new Set(), omaps: new Set(), listings: new Set() };
+  private readonly batch = new KVBatch();
+  private readonly names = new Map<string, Name>();
+  private readonly nodes = new Map<number, Node>();
+  private readonly colls: Map<CollectionId, CollState | null>;
+  private readonly collsChanged = new Set<CollectionId>();
+  private readonly freed: number[] = [];
+  private nidNext: number;
+
+  constructor(private readonly env: CoreEnv) {
+    this.colls = new Map(env.collections);
+    this.nidNext = env.nidNext;
+  }
+
+  missing(): boolean {
+    const n = this.needs;
+    return n.onodes.size + n.blocks.size + n.omaps.size + n.listings.size > 0;
+  }
+
+  // ---- working state
+
+  private coll(cid: CollectionId): CollState | undefined {
+    return this.colls.get(cid) ?? undefined;
+  }
+
+  private setColl(cid: CollectionId, c: CollState | null): void {
+    this.colls.set(cid, c);
+    this.collsChanged.add(cid);
+  }
+
+  private nameByKey(keyStr: string, cid: CollectionId, oid: GHObject, key: Buffer): Name {
+    let n = this.names.get(keyStr);
+    if (n) return n;
+    let base = this.env.onodes.get(keyStr);
+    if (base === undefined) {
+      this.needs.onodes.add(keyStr);
+      base = null;
+    }
+    let node: Node | null = null;
+    if (base) {
+      node = this.nodes.get(base.nid) ?? null;
+      if (!node) {
+        node = {
+          nid: base.nid, onode: base, owned: false, ownedShards: new Set(), dirty: false, pending: new Map(),
+          alive: true, isNew: false, omapLog: [], what: `${cid} ${objectText(oid)}`,
+        };
+        this.nodes.set(base.nid, node);
+      }
+    }
+    n = { cid, oid, key, base, node };
+    this.names.set(keyStr, n);
+    return n;
+  }
+
+  private name(cid: CollectionId, oid: GHObject): Name {
+    const key = onodeKey(cid, oid);
+    return this.nameByKey(key.toString('latin1'), cid, oid, key);
+  }
+
+  /** Point a name at a node (or none), keeping the collection's object count. */
+  private bind(n: Name, node: Node | null): void {
+    if ((n.node !== null) !== (node !== null)) {
+      const c = this.coll(n.cid);
+      if (c) this.setColl(n.cid, { bits: c.bits, objects: c.objects + (node ? 1 : -1) });
+    }
+    n.node = node;
+    if (node) node.what = `${n.cid} ${objectText(n.oid)}`;
+  }
+
+  private create(n: Name): Node {
+    const nid = this.nidNext++;
+    const node: Node = {
+      nid, onode: { nid, size: 0, attrs: new Map(), shards: new Map() }, owned: true, ownedShards: new Set(), dirty: true,
+      pending: new Map(), alive: true, isNew: true, omapLog: [], what: '',
+    };
+    this.nodes.set(nid, node);
+    this.bind(n, node);
+    return node;
+  }
+
+  /** The object's node, created when missing. */
+  private obtain(n: Name): Node {
+    return n.node ?? this.create(n);
+  }
+
+  private mutOnode(node: Node): Onode {
+    if (!node.owned) {
+      const o = node.onode;
+      node.onode = { nid: o.nid, size: o.size, attrs: new Map(o.attrs), shards: new Map(o.shards) };
+      node.owned = true;
+    }
+    node.dirty = true;
+    return node.onode;
+  }
+
+  private mutShard(node: Node, index: number): ExtentShard {
+    const o = this.mutOnode(node);
+    let s = o.shards.get(index);
+    if (!s || !node.ownedShards.has(index)) {
+      s = s ? copyShard(s) : newShard();
+      o.shards.set(index, s);
+      node.ownedShards.add(index);
+    }
+    return s;
+  }
+
+  private pblock(node: Node, l: number): number {
+    const s = node.onode.shards.get(l >>> SHARD_SHIFT);
+    return s ? s.pblocks[l & (SHARD_BLOCKS - 1)]! : 0;
+  }
+
+  /** The current 4 KiB of logical block l (zeros for a hole), verified against its crc. */
+  private content(node: Node, l: number): Buffer {
+    const p = node.pending.get(l);
+    if (p) return p.data;
+    const s = node.onode.shards.get(l >>> SHARD_SHIFT);
+    const pb = s ? s.pblocks[l & (SHARD_BLOCKS - 1)]! : 0;
+    if (!s || pb === 0) return ZERO_BLOCK;
+    const b = this.env.blocks.get(pb);
+    if (!b) {
+      this.needs.blocks.add(pb);
+      return ZERO_BLOCK;
+    }
+    if (crc32c(b) !== s.crcs[l & (SHARD_BLOCKS - 1)]) {
+      throw new CephError('EIO', `blockstore: checksum mismatch in ${node.what} at offset ${l * BLOCK_BYTES} (device block ${pb})`);
+    }
+    return b;
+  }
+
+  private pend(node: Node, l: number, data: Buffer, mayDefer: boolean): void {
+    const old = node.pending.get(l);
+    if (old) {
+      old.data = data;
+      return;
+    }
+    node.pending.set(l, { data, inplace: mayDefer && this.pblock(node, l) !== 0 });
+    this.mutOnode(node);
+  }
+
+  /** Make logical block l a hole; its device block is freed with the transaction. */
+  private punch(node: Node, l: number): void {
+    node.pending.delete(l);
+    const pb = this.pblock(node, l);
+    if (pb === 0) return;
+    const s = this.mutShard(node, l >>> SHARD_SHIFT);
+    s.pblocks[l & (SHARD_BLOCKS - 1)] = 0;
+    s.crcs[l & (SHARD_BLOCKS - 1)] = 0;
+    this.freed.push(pb);
+  }
+
+  /** Every logical block >= from that has content (device block or pending). */
+  private blocksFrom(node: Node, from: number): number[] {
+    const out = new Set<number>();
+    for (const [si, s] of node.onode.shards) {
+      if ((si + 1) * SHARD_BLOCKS <= from) continue;
+      for (let i = 0; i < SHARD_BLOCKS; i++) {
+        const l = si * SHARD_BLOCKS + i;
+        if (l >= from && s.pblocks[i] !== 0) out.add(l);
+      }
+    }
+    for (const l of node.pending.keys()) if (l >= from) out.add(l);
+    return [...out].sort((a, b) => a - b);
+  }
+
+  /** Write `data` (or zeros when null) at [off, off+len). */
+  private writeRange(node: Node, off: number, len: number, data: Buffer | null, mayDefer: boolean): void {
+    const end = off + len;
+    for (let l = Math.floor(off / BLOCK_BYTES); l * BLOCK_BYTES < end; l++) {
+      const bs = l * BLOCK_BYTES;
+      const a = Math.max(off, bs) - bs;
+      const b = Math.min(end, bs + BLOCK_BYTES) - bs;
+      if (a === 0 && b === BLOCK_BYTES) {
+        if (data) this.pend(node, l, data.subarray(bs - off, bs - off + BLOCK_BYTES), mayDefer);
+        else this.punch(node, l);
+        continue;
+      }
+      const cur = this.content(node, l);
+      if (!data && cur === ZERO_BLOCK) continue;
+      const blk = Buffer.from(cur);
+      if (data) data.copy(blk, a, bs + a - off, bs + b - off);
+      else blk.fill(0, a, b);
+      this.pend(node, l, blk, mayDefer);
+    }
+    const o = this.mutOnode(node);
+    if (end > o.size) o.size = end;
+  }
+
+  private readRange(node: Node, off: number, len: number): Buffer {
+    const out = Buffer.alloc(len);
+    const end = off + len;
+    for (let l = Math.floor(off / BLOCK_BYTES); l * BLOCK_BYTES < end; l++) {
+      const bs = l * BLOCK_BYTES;
+      const a = Math.max(off, bs);
+      const b = Math.min(end, bs + BLOCK_BYTES);
+      this.content(node, l).copy(out, a - off, a - bs, b - bs);
+    }
+    return out;
+  }
+
+  private truncate(node: Node, size: number): void {
+    const o = this.mutOnode(node);
+    if (size < o.size) {
+      for (const l of this.blocksFrom(node, Math.ceil(size / BLOCK_BYTES))) this.punch(node, l);
+      const tail = size % BLOCK_BYTES;
+      if (tail !== 0) {
+        const l = Math.floor(size / BLOCK_BYTES);
+        const cur = this.content(node, l);
+        if (cur !== ZERO_BLOCK) {
+          const blk = Buffer.from(cur);
+          blk.fill(0, tail);
+          this.pend(node, l, blk, true);
+        }
+      }
+    }
+    o.size = size;
+  }
+
+  /** Drop a node: its blocks are freed, its extent map and omap removed. */
+  private kill(node: Node): void {
+    for (const l of this.blocksFrom(node, 0)) this.punch(node, l);
+    node.alive = false;
+    if (!node.isNew) {
+      const [s0, s1] = shardRange(node.nid);
+      this.batch.rmRange(s0, s1);
+    }
+    // Even a node made by this transaction may have omap sets earlier in the batch.
+    if (!node.isNew || node.omapLog.length > 0) {
+      const [m0, m1] = omapRange(node.nid);
+      this.batch.rmRange(m0, m1);
+    }
+  }
+
+  private removeName(n: Name): void {
+    if (!n.node) return;
+    const node = n.node;
+    this.bind(n, null);
+    this.kill(node);
+  }
+
+  private omapOf(node: Node): { header: Buffer | undefined; entries: Map<string, Buffer> } {
+    let header: Buffer | undefined;
+    let entries = new Map<string, Buffer>();
+    if (!node.isNew) {
+      const base = this.env.omaps.get(node.nid);
+      if (!base) {
+        this.needs.omaps.add(node.nid);
+      } else {
+        header = base.header;
+        entries = new Map(base.entries);
+      }
+    }
+    for (const e of node.omapLog) {
+      if (e.op === 'set') entries.set(e.key!, e.value!);
+      else if (e.op === 'rm') entries.delete(e.key!);
+      else if (e.op === 'header') header = e.value;
+      else if (e.op === 'clear') {
+        entries.clear();
+        header = undefined;
+      } else {
+        const first = Buffer.from(e.key!, 'utf8');
+        const last = Buffer.from(e.last!, 'utf8');
+        for (const k of [...entries.keys()]) {
+          const kb = Buffer.from(k, 'utf8');
+          if (Buffer.compare(kb, first) >= 0 && Buffer.compare(kb, last) < 0) entries.delete(k);
+        }
+      }
+    }
+    return { header, entries };
+  }
+
+  // ---- ops
+
+  apply(op: TxOp, i: number): void {
+    validateOp(op, i);
+    if (op.op === 'mkcoll') {
+      if (this.coll(op.cid)) fail('EEXIST', i, op, `collection ${op.cid} exists`);
+      this.setColl(op.cid, { bits: op.bits, objects: 0 });
+      this.batch.set(collectionKey(op.cid), encodeCollection({ bits: op.bits }));
+      return;
+    }
+    if (!this.coll(op.cid)) fail('ENOENT', i, op, `no collection ${op.cid}`);
+    const mayDefer = (len: number): boolean => len <= this.env.deferredWriteBytesMax;
+    switch (op.op) {
+      case 'touch':
+        this.obtain(this.name(op.cid, op.oid));
+        return;
+      case 'write': {
+        const node = this.obtain(this.name(op.cid, op.oid));
+        if (op.length === 0) return;
+        const data = op.data.length === 1 ? op.data[0]! : Buffer.concat(op.data as Buffer[]);
+        this.writeRange(node, op.offset, op.length, data, mayDefer(op.length));
+        return;
+      }
+      case 'zero': {
+        const node = this.obtain(this.name(op.cid, op.oid));
+        const size = node.onode.size;
+        if (op.offset < size) this.writeRange(node, op.offset, Math.min(size, op.offset + op.length) - op.offset, null, mayDefer(op.length));
+        const end = op.offset + op.length;
+        if (end > node.onode.size) this.mutOnode(node).size = end;
+        return;
+      }
+      case 'truncate': {
+        const n = this.name(op.cid, op.oid);
+        if (n.node) this.truncate(n.node, op.size);
+        return;
+      }
+      case 'remove':
+        this.removeName(this.name(op.cid, op.oid));
+        return;
+      case 'setattrs': {
+        const o = this.mutOnode(this.obtain(this.name(op.cid, op.oid)));
+        for (const [k, v] of op.attrs) o.attrs.set(k, Buffer.from(v));
+        return;
+      }
+      case 'rmattr': {
+        const n = this.name(op.cid, op.oid);
+        if (n.node?.onode.attrs.has(op.name)) this.mutOnode(n.node).attrs.delete(op.name);
+        return;
+      }
+      case 'rmattrs': {
+        const n = this.name(op.cid, op.oid);
+        if (n.node && n.node.onode.attrs.size > 0) this.mutOnode(n.node).attrs.clear();
+        return;
+      }
+      case 'clone': {
+        const src = this.name(op.cid, op.oid);
+        if (!src.node) fail('ENOENT', i, op, `no source object ${objectText(op.oid)}`);
+        const dn = this.name(op.cid, op.dest);
+        if (dn === src) fail('EINVAL', i, op, 'clone onto itself');
+        if (op.oid.hash >>> 0 !== op.dest.hash >>> 0) fail('EINVAL', i, op, 'clone to an object of another hash');
+        const s = src.node;
+        this.removeName(dn);
+        const d = this.create(dn);
+        const o = this.mutOnode(d);
+        o.size = s.onode.size;
+        for (const [k, v] of s.onode.attrs) o.attrs.set(k, v);
+        for (const l of this.blocksFrom(s, 0)) {
+          const c = this.content(s, l);
+          if (c !== ZERO_BLOCK) this.pend(d, l, c, false);
+        }
+        const om = this.omapOf(s);
+        if (om.header) {
+          this.batch.set(omapHeaderKey(d.nid), om.header);
+          d.omapLog.push({ op: 'header', value: om.header });
+        }
+        for (const [k, v] of om.entries) {
+          this.batch.set(omapKey(d.nid, k), v);
+          d.omapLog.push({ op: 'set', key: k, value: v });
+        }
+        return;
+      }
+      case 'cloneRange': {
+        const src = this.name(op.cid, op.oid);
+        if (!src.node) fail('ENOENT', i, op, `no source object ${objectText(op.oid)}`);
+        const dn = this.name(op.cid, op.dest);
+        if (dn === src) fail('EINVAL', i, op, 'clone range onto itself');
+        if (op.srcOffset + op.length > src.node.onode.size) {
+          fail('EINVAL', i, op, `source range ${op.srcOffset}~${op.length} past its size ${src.node.onode.size}`);
+        }
+        const bytes = op.length > 0 ? this.readRange(src.node, op.srcOffset, op.length) : null;
+        const d = this.obtain(dn);
+        if (bytes) this.writeRange(d, op.destOffset, op.length, bytes, mayDefer(op.length));
+        return;
+      }
+      case 'omapClear': {
+        const n = this.name(op.cid, op.oid);
+        if (!n.node) return;
+        const [m0, m1] = omapRange(n.node.nid);
+        this.batch.rmRange(m0, m1);
+        n.node.omapLog.push({ op: 'clear' });
+        return;
+      }
+      case 'omapSetKeys': {
+        const node = this.obtain(this.name(op.cid, op.oid));
+        for (const [k, v] of op.entries) {
+          const value = Buffer.from(v);
+          this.batch.set(omapKey(node.nid, k), value);
+          node.omapLog.push({ op: 'set', key: k, value });
+        }
+        return;
+      }
+      case 'omapRmKeys': {
+        const n = this.name(op.cid, op.oid);
+        if (!n.node) return;
+        for (const k of op.keys) {
+          this.batch.rm(omapKey(n.node.nid, k));
+          n.node.omapLog.push({ op: 'rm', key: k });
+        }
+        return;
+      }
+      case 'omapRmKeyRange': {
+        const n = this.name(op.cid, op.oid);
+        if (!n.node) return;
+        const a = omapKey(n.node.nid, op.first);
+        const b = omapKey(n.node.nid, op.last);
+        if (Buffer.compare(a, b) < 0) this.batch.rmRange(a, b);
+        n.node.omapLog.push({ op: 'rmRange', key: op.first, last: op.last });
+        return;
+      }
+      case 'omapSetHeader': {
+        const node = this.obtain(this.name(op.cid, op.oid));
+        const value = Buffer.from(op.header);
+        this.batch.set(omapHeaderKey(node.nid), value);
+        node.omapLog.push({ op: 'header', value });
+        return;
+      }
+      case 'rmcoll': {
+        const c = this.coll(op.cid)!;
+        if (c.objects > 0) fail('ENOTEMPTY', i, op, `collection ${op.cid} has ${c.objects} objects`);
+        this.setColl(op.cid, null);
+        this.batch.rm(collectionKey(op.cid));
+        return;
+      }
+      case 'collMoveRename': {
+        if (!this.coll(op.destCid)) fail('ENOENT', i, op, `no collection ${op.destCid}`);
+        const src = this.name(op.cid, op.oid);
+        if (!src.node) fail('ENOENT', i, op, `no source object ${objectText(op.oid)}`);
+        const node = src.node;
+        const dn = this.name(op.destCid, op.dest);
+        this.bind(src, null);
+        this.removeName(dn);
+        this.bind(dn, node);
+        return;
+      }
+      case 'splitCollection': {
+        if (!this.coll(op.destCid)) fail('ENOENT', i, op, `no collection ${op.destCid}`);
+        const listing = this.env.listings.get(op.cid);
+        if (!listing) {
+          this.needs.listings.add(op.cid);
+        } else {
+          for (const keyStr of listing) {
+            if (this.names.has(keyStr)) continue;
+            const key = Buffer.from(keyStr, 'latin1');
+            const { cid, oid } = decodeOnodeKey(key);
+            this.nameByKey(keyStr, cid, oid, key);
+          }
+        }
+        const moving = [...this.names.values()].filter((n) => n.cid === op.cid && n.node && hashMatches(n.oid.hash, op.bits, op.rem));
+        for (const n of moving) {
+          const node = n.node!;
+          const dn = this.name(op.destCid, n.oid);
+          this.bind(n, null);
+          this.removeName(dn);
+          this.bind(dn, node);
+        }
+        const src = this.coll(op.cid)!;
+        this.setColl(op.cid, { bits: op.bits, objects: src.objects });
+        const dst = this.coll(op.destCid)!;
+        this.setColl(op.destCid, { bits: op.bits, objects: dst.objects });
+        this.batch.set(collectionKey(op.cid), encodeCollection({ bits: op.bits }));
+        this.batch.set(collectionKey(op.destCid), encodeCollection({ bits: op.bits }));
+        return;
+      }
+      case 'collSetBits': {
+        const c = this.coll(op.cid)!;
+        this.setColl(op.cid, { bits: op.bits, objects: c.objects });
+        this.batch.set(collectionKey(op.cid), encodeCollection({ bits: op.bits }));
+        return;
+      }
+    }
+  }
+
+  // ---- the plan
+
+  finish(): CorePlan {
+    const batch = this.batch;
+    const alive = [...this.nodes.values()].filter((n) => n.alive);
+    let wanted = 0;
+    for (const node of alive) for (const p of node.pending.values()) if (!p.inplace) wanted++;
+    const alloc = this.env.allocator;
+    if (wanted > alloc.free) {
+      throw new CephError('ENOSPC', `blockstore: the transaction needs ${wanted} new blocks of 4 KiB, ${alloc.free} are free`);
+    }
+    const allocated: BlockRun[] = [];
+    const dataWrites: DataWrite[] = [];
+    const deferred: DeferredBlock[] = [];
+    const blockContents = new Map<number, Buffer>();
+    for (const node of alive) {
+      if (node.pending.size === 0) continue;
+      const ls = [...node.pending.keys()].sort((a, b) => a - b);
+      const fresh = ls.filter((l) => !node.pending.get(l)!.inplace);
+      const runs = fresh.length ? alloc.allocate(fresh.length) : [];
+      allocated.push(...runs);
+      let fi = 0;
+      let last: DataWrite | undefined;
+      let lastEnd = -1;
+      for (const run of runs) {
+        for (let k = 0; k < run.length; k++, fi++) {
+          const l = fresh[fi]!;
+          const pb = run.start + k;
+          const data = node.pending.get(l)!.data;
+          const old = this.pblock(node, l);
+          if (old !== 0) this.freed.push(old);
+          const s = this.mutShard(node, l >>> SHARD_SHIFT);
+          s.pblocks[l & (SHARD_BLOCKS - 1)] = pb;
+          s.crcs[l & (SHARD_BLOCKS - 1)] = crc32c(data);
+          blockContents.set(pb, data);
+          if (last && lastEnd === pb) last.data.push(data);
+          else {
+            last = { offset: pb * BLOCK_BYTES, data: [data] };
+            dataWrites.push(last);
+          }
+          lastEnd = pb + 1;
+        }
+      }
+      for (const l of ls) {
+        const p = node.pending.get(l)!;
+        if (!p.inplace) continue;
+        const pb = this.pblock(node, l);
+        const s = this.mutShard(node, l >>> SHARD_SHIFT);
+        s.crcs[l & (SHARD_BLOCKS - 1)] = crc32c(p.data);
+        deferred.push({ pblock: pb, data: p.data });
+        blockContents.set(pb, p.data);
+      }
+    }
+    for (const node of alive) {
+      for (const si of node.ownedShards) {
+        const s = node.onode.shards.get(si)!;
+        if (shardEmpty(s)) {
+          node.onode.shards.delete(si);
+          if (!node.isNew) batch.rm(shardKey(node.nid, si));
+        } else batch.set(shardKey(node.nid, si), encodeShard(s));
+      }
+    }
+    const onodes = new Map<string, Onode | null>();
+    let storedDelta = 0;
+    for (const [keyStr, n] of this.names) {
+      const node = n.node;
+      storedDelta += (node?.onode.size ?? 0) - (n.base?.size ?? 0);
+      if (!node) {
+        if (n.base) batch.rm(n.key);
+        onodes.set(keyStr, null);
+        continue;
+      }
+      if (node.dirty || n.base?.nid !== node.nid) batch.set(n.key, encodeOnode(node.onode));
+      onodes.set(keyStr, node.onode);
+    }
+    const collections = new Map<CollectionId, CollState | null>();
+    for (const cid of this.collsChanged) collections.set(cid, this.colls.get(cid) ?? null);
+    let nidMax = this.env.nidMax;
+    if (this.nidNext > nidMax) {
+      nidMax = this.nidNext + NID_RESERVE_STEP;
+      batch.set(NID_MAX_KEY, encodeNidMax(nidMax));
+    }
+    const deferredRecord = deferred.length > 0;
+    if (deferredRecord) batch.set(deferredKey(this.env.deferredSeq), encodeDeferred(deferred));
+    return {
+      batch, dataWrites, deferred, deferredRecord, freed: this.freed, allocated, onodes, collections,
+      nidNext: this.nidNext, nidMax, blockContents, storedDelta,
+    };
+  }
+}
+
