@@ -11,7 +11,7 @@ import { cephCrc32c } from '../crc32c.js';
 import type { BlockDevice } from '../blockdev/types.js';
 import type { KVBatch, KVEntry, KVOp, KVStats, KVStore } from './types.js';
 import { PageAllocator } from './core/alloc.js';
-import { BTree, NeedPage, type PageSource } from './core/btree.js';
+import { BTree, NeedPage, type FreezeWrite, type PageSource } from './core/btree.js';
 import {
   CACHE_BYTES_MAX_DEFAULT, CACHE_BYTES_MIN, HEADER_BYTES, JOURNAL_BYTES_MAX, JOURNAL_BYTES_MIN, JOURNAL_REGION_DIVISOR,
   JOURNAL_ALIGN_BYTES, PAGE_BYTES, PAGE_COUNT_MAX, RECORD_HEADER_BYTES, REGION_BYTES_MIN, TREE_DEPTH_MAX, VALUE_INLINE_BYTES_MAX,
@@ -138,8 +138,29 @@ interface Waiter {
 
 /** Batches per group record are bounded by bytes: a quarter of the journal. */
 const JOURNAL_GROUP_DIVISOR = 4;
-/** Page writes a checkpoint keeps in flight at once. */
-const CHECKPOINT_WRITES_IN_FLIGHT = 64;
+/**
+ * Page writes a checkpoint keeps in flight at once: few, so the journal's writes and flushes (which
+ * submits wait on) do not queue behind a checkpoint's in the device's (or libuv's) queue.
+ */
+const CHECKPOINT_WRITES_IN_FLIGHT = 2;
+/** A checkpoint merges writes of adjacent pages into gathered writes of up to this many bytes. */
+const CHECKPOINT_WRITE_BYTES_MAX = 1024 * 1024;
+
+/** Writes of adjacent page runs merged into gathered writes, in page order. */
+function coalesce(writes: readonly FreezeWrite[]): FreezeWrite[] {
+  const sorted = [...writes].sort((a, b) => a.slot - b.slot);
+  const out: { slot: number; data: Buffer[]; pages: number }[] = [];
+  for (const w of sorted) {
+    let bytes = 0;
+    for (const d of w.data) bytes += d.length;
+    const last = out[out.length - 1];
+    if (last && last.slot + last.pages === w.slot && (last.pages * PAGE_BYTES) + bytes <= CHECKPOINT_WRITE_BYTES_MAX) {
+      last.data.push(...w.data);
+      last.pages += bytes / PAGE_BYTES;
+    } else out.push({ slot: w.slot, data: [...w.data], pages: bytes / PAGE_BYTES });
+  }
+  return out;
+}
 /** Tree walks at open and in fsck read this many pages at once. */
 const WALK_READS_IN_FLIGHT = 32;
 /** How far past the end of replay the journal is searched for a record that should not be there. */
@@ -596,8 +617,9 @@ export class DeviceKV implements KVStore, PageSource {
     if (!frozen) return;
     const { res, release, next } = frozen;
     try {
-      for (let i = 0; i < res.writes.length; i += CHECKPOINT_WRITES_IN_FLIGHT) {
-        await Promise.all(res.writes.slice(i, i + CHECKPOINT_WRITES_IN_FLIGHT).map((w) => this.dev.write(this.pageOffset(w.slot), w.data)));
+      const runs = coalesce(res.writes);
+      for (let i = 0; i < runs.length; i += CHECKPOINT_WRITES_IN_FLIGHT) {
+        await Promise.all(runs.slice(i, i + CHECKPOINT_WRITES_IN_FLIGHT).map((w) => this.dev.write(this.pageOffset(w.slot), w.data)));
       }
       if (res.writes.length) {
         await this.dev.flush();
