@@ -24,6 +24,7 @@ import { crc32c } from '../../common/crc32c.js';
 import type { BlockDevice } from '../../common/blockdev/types.js';
 import { KVBatch, type KVStore } from '../../common/kv/types.js';
 import { MemKV } from '../../common/kv/memkv.js';
+import { formatKV, openKV } from '../../common/kv/devicekv.js';
 import {
   PAGE_ENTRIES_MAX, objectText, type CollectionId, type FsckProblem, type FsckReport, type GHObject, type ListResult,
   type ObjectStat, type ObjectStore, type OmapPage, type StoreMemory, type StoreStatfs, type Transaction,
@@ -40,7 +41,7 @@ import {
 } from './keys.js';
 import { decodeSuperblock, encodeSuperblock, planLayout, FORMAT_VERSION, type Region, type Superblock } from './layout.js';
 import {
-  BLOCK_BYTES, CACHE_BYTES_MAX, DEFERRED_PENDING_BYTES_MAX, DEFERRED_RECORDS_MAX, DEFERRED_WRITE_BYTES_MAX,
+  BLOCK_BYTES, CACHE_BYTES_MAX, DEFERRED_PENDING_BYTES_MAX, KV_JOURNAL_BYTES_MAX, KV_JOURNAL_BYTES_MIN, KV_JOURNAL_FRACTION, DEFERRED_RECORDS_MAX, DEFERRED_WRITE_BYTES_MAX,
   SCAN_PAGE_ENTRIES, SHARD_BLOCKS,
 } from './limits.js';
 import {
@@ -67,7 +68,10 @@ export interface BlockStoreOptions {
   /** Overwrites up to this many bytes of blocks an object owns are journaled (0: never). */
   deferredWriteBytesMax?: number;
   logger?: BlockStoreLogger;
+  /** The KV engine (default: tsceph's device KV engine in the superblock's KV region). */
   kv?: KVFactory;
+  /** Page cache cap of the KV engine (default the engine's). */
+  kvCacheBytesMax?: number;
   /** KV region size for mkfs (default: 1/16 of the device within limits). */
   kvBytes?: number;
   /** The uuid mkfs writes (default random). */
@@ -78,6 +82,26 @@ const consoleLogger: BlockStoreLogger = {
   error: (m) => console.error(`blockstore: ${m}`),
   warn: () => {},
 };
+
+/** tsceph's device KV engine (common/kv/devicekv.ts) in the KV region: the default. */
+export function deviceKVFactory(opts: { cacheBytesMax?: number } = {}): KVFactory {
+  return {
+    format: (dev, region) => formatKV(dev, region, { journalBytes: kvJournalBytes(region.length) }),
+    open: (dev, region) => openKV(dev, region, opts.cacheBytesMax === undefined ? {} : { cacheBytesMax: opts.cacheBytesMax }),
+  };
+}
+
+/** The journal size BlockStore formats its KV region with (see limits.ts). */
+export function kvJournalBytes(regionBytes: number): number {
+  const j = Math.floor(regionBytes / KV_JOURNAL_FRACTION / BLOCK_BYTES) * BLOCK_BYTES;
+  return Math.min(KV_JOURNAL_BYTES_MAX, Math.max(KV_JOURNAL_BYTES_MIN, j));
+}
+
+/** The largest batch a KV engine takes, when it says (DeviceKV does). */
+function kvBatchBytesMax(kv: KVStore): number {
+  const v = (kv as { batchBytesMax?: unknown }).batchBytesMax;
+  return typeof v === 'number' ? v : Infinity;
+}
 
 const memKVs = new WeakMap<BlockDevice, MemKV>();
 
@@ -191,6 +215,9 @@ interface Mounted {
 
 function noop(): void {}
 
+/** Bytes of each batch kept for removing applied deferred records (9-byte keys). */
+const DEFERRED_REMOVAL_ROOM_BYTES = 9 * 256;
+
 export class BlockStore implements ObjectStore {
   readonly type = 'blockstore';
   private readonly dev: TrackedDevice;
@@ -231,7 +258,7 @@ export class BlockStore implements ObjectStore {
     this.deferredBytesMax = opts.deferredBytesMax ?? DEFERRED_PENDING_BYTES_MAX;
     this.deferredWriteBytesMax = opts.deferredWriteBytesMax ?? DEFERRED_WRITE_BYTES_MAX;
     this.logger = opts.logger ?? consoleLogger;
-    this.kvFactory = opts.kv ?? memKVFactory;
+    this.kvFactory = opts.kv ?? deviceKVFactory(opts.kvCacheBytesMax === undefined ? {} : { cacheBytesMax: opts.kvCacheBytesMax });
     this.opts = opts;
   }
 
@@ -499,6 +526,12 @@ export class BlockStore implements ObjectStore {
       }
       await this.fetchNeeds(m, r.needs, onodes, blocks, omaps, listings);
     }
+    // Leave room for the deferred-record removals a batch may carry.
+    const limit = kvBatchBytesMax(m.kv) - DEFERRED_REMOVAL_ROOM_BYTES;
+    if (plan.batch.bytes > limit) {
+      for (const run of plan.allocated) m.alloc.release(run.start, run.length);
+      throw new CephError('E2BIG', `blockstore: the transaction's metadata is ${plan.batch.bytes} bytes, over the KV engine's batch limit of ${limit}`);
+    }
     return this.publish(m, plan);
   }
 
@@ -690,7 +723,8 @@ export class BlockStore implements ObjectStore {
   /** Put into `batch` the removal of every deferred record a completed flush has covered. */
   private addDeferredRemovals(batch: KVBatch): void {
     let n = 0;
-    while (n < this.deferredApplied.length && this.deferredApplied[n]!.need <= this.dev.completed) n++;
+    const most = Math.floor(DEFERRED_REMOVAL_ROOM_BYTES / 9);
+    while (n < this.deferredApplied.length && n < most && this.deferredApplied[n]!.need <= this.dev.completed) n++;
     if (n === 0) return;
     for (const r of this.deferredApplied.splice(0, n)) batch.rm(deferredKey(r.seq));
     this.deferredRecords -= n;
@@ -708,11 +742,15 @@ export class BlockStore implements ObjectStore {
     this.submitTail = new Promise<void>((r) => (submitted = r));
     try {
       await prev;
-      const batch = new KVBatch();
-      this.addDeferredRemovals(batch);
-      const p = batch.empty ? Promise.resolve() : m.kv.submit(batch);
+      const waits: Promise<void>[] = [];
+      for (;;) {
+        const batch = new KVBatch();
+        this.addDeferredRemovals(batch);
+        if (batch.empty) break;
+        waits.push(m.kv.submit(batch));
+      }
       submitted();
-      await p;
+      await Promise.all(waits);
     } catch (err) {
       submitted();
       this.fail(err as Error);

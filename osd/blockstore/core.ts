@@ -25,7 +25,7 @@ import {
   NID_MAX_KEY, collectionKey, decodeOnodeKey, deferredKey, omapHeaderKey, omapKey, omapRange,
   onodeKey, shardKey, shardRange,
 } from './keys.js';
-import { BLOCK_BYTES, NID_RESERVE_STEP, SHARD_BLOCKS, SHARD_SHIFT } from './limits.js';
+import { BLOCK_BYTES, DEFERRED_TXN_BYTES_MAX, NID_RESERVE_STEP, SHARD_BLOCKS, SHARD_SHIFT } from './limits.js';
 import {
   copyShard, encodeCollection, encodeDeferred, encodeNidMax, encodeOnode, encodeShard, newShard, shardEmpty,
   type DeferredBlock, type ExtentShard, type Onode,
@@ -295,6 +295,7 @@ class Planner {
   private readonly collsChanged = new Set<CollectionId>();
   private readonly freed: number[] = [];
   private nidNext: number;
+  private deferredBytes = 0;
 
   constructor(private readonly env: CoreEnv) {
     this.colls = new Map(env.collections);
@@ -422,7 +423,9 @@ class Planner {
       old.data = data;
       return;
     }
-    node.pending.set(l, { data, inplace: mayDefer && this.pblock(node, l) !== 0 });
+    const inplace = mayDefer && this.pblock(node, l) !== 0 && this.deferredBytes + BLOCK_BYTES <= DEFERRED_TXN_BYTES_MAX;
+    if (inplace) this.deferredBytes += BLOCK_BYTES;
+    node.pending.set(l, { data, inplace });
     this.mutOnode(node);
   }
 

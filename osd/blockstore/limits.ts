@@ -17,9 +17,16 @@ export const SUPERBLOCK_AREA_BYTES = 64 * 1024;
 
 /** KV region: 1/16 of the device, clamped to [KV_REGION_BYTES_MIN, KV_REGION_BYTES_MAX], 1 MiB aligned. */
 export const KV_REGION_FRACTION = 16;
-export const KV_REGION_BYTES_MIN = 4 * 1024 * 1024;
+export const KV_REGION_BYTES_MIN = 16 * 1024 * 1024;
 export const KV_REGION_BYTES_MAX = 4 * 1024 * 1024 * 1024;
 export const KV_REGION_ALIGN_BYTES = 1024 * 1024;
+
+/** The KV engine's journal: a quarter of the KV region (its batches may be a quarter of the journal), within bounds. */
+export const KV_JOURNAL_FRACTION = 4;
+export const KV_JOURNAL_BYTES_MIN = 256 * 1024;
+export const KV_JOURNAL_BYTES_MAX = 1024 * 1024 * 1024;
+/** Deferred (journaled) bytes one transaction may carry; overwrites past it go to new blocks. */
+export const DEFERRED_TXN_BYTES_MAX = 4 * 1024 * 1024;
 
 /** Smallest device mkfs accepts: the superblock area, the minimum KV region and 1 MiB of data. */
 export const DEVICE_BYTES_MIN = SUPERBLOCK_AREA_BYTES + KV_REGION_BYTES_MIN + 1024 * 1024;

@@ -4,7 +4,7 @@
 
 import { mkdirSync, rmSync } from 'node:fs';
 import { MemDevice, FileDevice, type BlockDevice } from '../../common/blockdev/index.js';
-import { BlockStore, memKVFactory } from '../../osd/blockstore/index.js';
+import { BlockStore } from '../../osd/blockstore/index.js';
 import type { ObjectStore } from '../../osd/objectstore/types.js';
 import { complianceSuite } from './compliance.js';
 
@@ -16,7 +16,7 @@ function factory(makeDevice: () => Promise<BlockDevice>) {
   return {
     async create(): Promise<ObjectStore> {
       const dev = await makeDevice();
-      const s = new BlockStore(dev, { kv: memKVFactory, logger: quiet });
+      const s = new BlockStore(dev, { logger: quiet });
       await s.mkfs();
       await s.mount();
       devices.set(s, dev);
@@ -25,7 +25,7 @@ function factory(makeDevice: () => Promise<BlockDevice>) {
     async remount(store: ObjectStore): Promise<ObjectStore> {
       const dev = devices.get(store)!;
       await store.umount();
-      const s = new BlockStore(dev, { kv: memKVFactory, logger: quiet });
+      const s = new BlockStore(dev, { logger: quiet });
       await s.mount();
       devices.set(s, dev);
       return s;
@@ -37,7 +37,7 @@ function factory(makeDevice: () => Promise<BlockDevice>) {
   };
 }
 
-complianceSuite('blockstore (MemDevice)', factory(async () => new MemDevice(64 * MiB)));
+complianceSuite('blockstore (MemDevice)', factory(async () => new MemDevice(128 * MiB)));
 
 const dir = '/tmp/h4-blockstore/compliance';
 let fileNo = 0;
@@ -45,5 +45,5 @@ complianceSuite('blockstore (FileDevice)', factory(async () => {
   mkdirSync(dir, { recursive: true });
   const path = `${dir}/dev-${process.pid}-${fileNo++}`;
   rmSync(path, { force: true });
-  return FileDevice.open(path, { size: 32 * MiB, create: true });
+  return FileDevice.open(path, { size: 64 * MiB, create: true });
 }), { iterations: 300 });
