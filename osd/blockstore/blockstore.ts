@@ -491,11 +491,14 @@ export class BlockStore implements ObjectStore {
     }
     const prepared = this.prepareTail.then(() => this.prepare(m, t));
     this.prepareTail = prepared.catch(noop);
-    return prepared.then((commit) => commit);
+    return prepared.then((p) => p.commit);
   }
 
-  /** Stage 1; returns the promise of the transaction's durability (stages 2-4 run on their own). */
-  private async prepare(m: Mounted, t: Transaction): Promise<Promise<void>> {
+  /**
+   * Stage 1; returns the promise of the transaction's durability (stages 2-4 run on their own), boxed
+   * so that the prepare queue does not wait for it.
+   */
+  private async prepare(m: Mounted, t: Transaction): Promise<{ commit: Promise<void> }> {
     if (this.failed) throw new CephError('EIO', `${this.dev.name}: BlockStore stopped after a device error: ${this.failed.message}`);
     while (this.deferredPendingBytes > this.deferredBytesMax) await new Promise<void>((r) => this.deferredWaiters.push(r));
     if (needsBarrier(t)) await this.submitTail.catch(noop);
@@ -532,7 +535,7 @@ export class BlockStore implements ObjectStore {
       for (const run of plan.allocated) m.alloc.release(run.start, run.length);
       throw new CephError('E2BIG', `blockstore: the transaction's metadata is ${plan.batch.bytes} bytes, over the KV engine's batch limit of ${limit}`);
     }
-    return this.publish(m, plan);
+    return { commit: this.publish(m, plan) };
   }
 
   private async fetchNeeds(
@@ -603,7 +606,6 @@ export class BlockStore implements ObjectStore {
   /** Make the plan the store's state in memory and start stages 2-4. */
   private publish(m: Mounted, plan: CorePlan): Promise<void> {
     this.mutationEpoch++;
-    for (const [key, onode] of plan.onodes) this.cachePut(key, onode, true);
     m.storedBytes += plan.storedDelta;
     for (const [cid, c] of plan.collections) {
       if (c) m.collections.set(cid, c);
@@ -628,12 +630,14 @@ export class BlockStore implements ObjectStore {
     }
     const keys = [...plan.onodes.keys()];
 
-    // Stage 2: data.
+    // Stage 2: data. The writes are issued before the checksums are computed, so the two overlap.
     const dataDurable = plan.dataWrites.length === 0 ? undefined : (async () => {
       await Promise.all(plan.dataWrites.map((w) => this.dev.write(w.offset, w.data)));
       for (const [pb, token] of writeTokens) this.clearPending(pb, token);
       await this.dev.durable(this.dev.nextFlush);
     })();
+    plan.seal();
+    for (const [key, onode] of plan.onodes) this.cachePut(key, onode, true);
     // Stage 3: commit, in queue order.
     const prevSubmitted = this.submitTail;
     let submitted!: () => void;

@@ -13,7 +13,7 @@
 // (EINVAL), then its collection (ENOENT), then applied to the transaction's working state; the first
 // failure rejects the whole transaction with nothing applied.
 
-import { CephError, type ErrnoName } from '../../common/errors.js';
+import { CephError, assert, type ErrnoName } from '../../common/errors.js';
 import { crc32c } from '../../common/crc32c.js';
 import { KVBatch } from '../../common/kv/types.js';
 import {
@@ -96,6 +96,12 @@ export interface CorePlan {
   readonly blockContents: Map<number, Buffer>;
   /** Change of the sum of object sizes. */
   readonly storedDelta: number;
+  /**
+   * Compute the crc32c of every block written and put them in the extent shards and the batch. Until
+   * then the plan's crcs are placeholders: the shell calls it right after issuing the data writes, so
+   * the checksum work overlaps the device's, and before anything reads the plan's onodes.
+   */
+  readonly seal: () => void;
 }
 
 export type CoreResult = { readonly plan: CorePlan; readonly needs?: undefined } | { readonly plan?: undefined; readonly needs: CoreNeeds };
@@ -767,6 +773,8 @@ class Planner {
     const dataWrites: DataWrite[] = [];
     const deferred: DeferredBlock[] = [];
     const blockContents = new Map<number, Buffer>();
+    const sealBlocks: { s: ExtentShard; i: number; data: Buffer }[] = [];
+    const sealShards: { at: number; s: ExtentShard }[] = [];
     for (const node of alive) {
       if (node.pending.size === 0) continue;
       const ls = [...node.pending.keys()].sort((a, b) => a - b);
@@ -785,7 +793,7 @@ class Planner {
           if (old !== 0) this.freed.push(old);
           const s = this.mutShard(node, l >>> SHARD_SHIFT);
           s.pblocks[l & (SHARD_BLOCKS - 1)] = pb;
-          s.crcs[l & (SHARD_BLOCKS - 1)] = crc32c(data);
+          sealBlocks.push({ s, i: l & (SHARD_BLOCKS - 1), data });
           blockContents.set(pb, data);
           if (last && lastEnd === pb) last.data.push(data);
           else {
@@ -800,7 +808,7 @@ class Planner {
         if (!p.inplace) continue;
         const pb = this.pblock(node, l);
         const s = this.mutShard(node, l >>> SHARD_SHIFT);
-        s.crcs[l & (SHARD_BLOCKS - 1)] = crc32c(p.data);
+        sealBlocks.push({ s, i: l & (SHARD_BLOCKS - 1), data: p.data });
         deferred.push({ pblock: pb, data: p.data });
         blockContents.set(pb, p.data);
       }
@@ -811,7 +819,11 @@ class Planner {
         if (shardEmpty(s)) {
           node.onode.shards.delete(si);
           if (!node.isNew) batch.rm(shardKey(node.nid, si));
-        } else batch.set(shardKey(node.nid, si), encodeShard(s));
+        } else {
+          // Encoded now for its size (the crcs do not change it); encoded again by seal().
+          sealShards.push({ at: batch.ops.length, s });
+          batch.set(shardKey(node.nid, si), encodeShard(s));
+        }
       }
     }
     const onodes = new Map<string, Onode | null>();
@@ -839,6 +851,14 @@ class Planner {
     return {
       batch, dataWrites, deferred, deferredRecord, freed: this.freed, allocated, onodes, collections,
       nidNext: this.nidNext, nidMax, blockContents, storedDelta,
+      seal: () => {
+        for (const j of sealBlocks) j.s.crcs[j.i] = crc32c(j.data);
+        for (const j of sealShards) {
+          const op = batch.ops[j.at]!;
+          assert(op.op === 'set', 'seal finds its shard record');
+          batch.ops[j.at] = { op: 'set', key: op.key, value: encodeShard(j.s) };
+        }
+      },
     };
   }
 }
