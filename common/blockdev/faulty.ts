@@ -5,7 +5,8 @@
 // write's fate drawn from the caller's seeded rng, so a seed replays the same crash. It also flips bits
 // on demand, fails reads, writes or flushes with EIO, and counts what it did.
 //
-// Reads always see the latest writes, flushed or not. After crash() (or when a crashAfter() countdown
+// Reads always see the latest writes, flushed or not. One image is kept, plus each unflushed write's
+// bytes and the bytes it replaced, so a crash costs no copy of the device. After crash() (or when a crashAfter() countdown
 // runs out) the device is dead: every later call's promise stays pending forever, as a process that
 // lost its disk would wait, so nothing the store does afterwards can reach the crash image.
 
@@ -22,6 +23,8 @@ export interface FaultRng {
 export interface FaultyDeviceOptions {
   /** Start from these bytes (copied) instead of zeros; the device size is then the image's length. */
   image?: Buffer;
+  /** Take `image` as the device's own buffer instead of copying it (a crash image handed over). */
+  adopt?: boolean;
   name?: string;
   /**
    * A flush completes one event-loop turn after its call (default true), so a crash can fall between a
@@ -54,7 +57,10 @@ export interface CrashFates {
 interface PendingWrite {
   readonly seq: number;
   readonly offset: number;
+  /** The bytes written. */
   readonly data: Buffer;
+  /** The bytes they replaced: undoing the pending writes newest first gives the durable image. */
+  readonly undo: Buffer;
 }
 
 /** Settles never: what a dead device gives back. */
@@ -80,10 +86,9 @@ export class FaultyDevice implements BlockDevice {
   private readonly rng: FaultRng;
   private readonly asyncFlush: boolean;
   private readonly jitter: boolean;
-  /** What reads see: the durable image with every pending write on top. */
+  /** What reads see: the durable image with every pending write on top. No second copy is kept: the
+   *  durable image is this one with the pending writes undone, newest first. */
   private readonly current: Buffer;
-  /** What survives a crash for sure. */
-  private readonly durable: Buffer;
   /** Writes not yet covered by a completed flush, in call order. */
   private pending: PendingWrite[] = [];
   private nextSeq = 1;
@@ -103,11 +108,10 @@ export class FaultyDevice implements BlockDevice {
     this.rng = rng;
     this.asyncFlush = opts.asyncFlush ?? true;
     this.jitter = opts.jitter ?? false;
-    this.durable = opts.image ? Buffer.from(opts.image) : Buffer.alloc(size);
-    this.current = Buffer.from(this.durable);
+    this.current = opts.image ? (opts.adopt ? opts.image : Buffer.from(opts.image)) : Buffer.alloc(size);
   }
 
-  /** A fresh device over a copy of `image` (a crash image), nothing pending. */
+  /** A fresh device over a copy of `image` (or `image` itself with opts.adopt), nothing pending. */
   static fromImage(image: Buffer, rng: FaultRng, opts: Omit<FaultyDeviceOptions, 'image'> = {}): FaultyDevice {
     return new FaultyDevice(image.length, rng, { ...opts, image });
   }
@@ -122,6 +126,11 @@ export class FaultyDevice implements BlockDevice {
     return this.pending.length;
   }
 
+  /** What reads see now: the device's own buffer (a live view; do not change it). */
+  get bytes(): Buffer {
+    return this.current;
+  }
+
   /** A copy of what reads see now. */
   currentImage(): Buffer {
     return Buffer.from(this.current);
@@ -129,7 +138,12 @@ export class FaultyDevice implements BlockDevice {
 
   /** A copy of the durable image (what survives a crash whatever the fates). */
   durableImage(): Buffer {
-    return Buffer.from(this.durable);
+    const image = Buffer.from(this.current);
+    for (let i = this.pending.length - 1; i >= 0; i--) {
+      const w = this.pending[i]!;
+      w.undo.copy(image, w.offset);
+    }
+    return image;
   }
 
   async read(offset: number, length: number): Promise<Buffer> {
@@ -169,8 +183,11 @@ export class FaultyDevice implements BlockDevice {
       b.copy(copy, at);
       at += b.length;
     }
-    copy.copy(this.current, offset);
-    if (length > 0) this.pending.push({ seq: this.nextSeq++, offset, data: copy });
+    if (length > 0) {
+      const undo = Buffer.from(this.current.subarray(offset, offset + length));
+      copy.copy(this.current, offset);
+      this.pending.push({ seq: this.nextSeq++, offset, data: copy, undo });
+    }
     this.stats.writes++;
     this.stats.bytesWritten += length;
     if (this.jitter) {
@@ -191,11 +208,7 @@ export class FaultyDevice implements BlockDevice {
       if (this.dead) return HANG;
     }
     let n = 0;
-    while (n < this.pending.length && this.pending[n]!.seq <= upTo) {
-      const w = this.pending[n]!;
-      w.data.copy(this.durable, w.offset);
-      n++;
-    }
+    while (n < this.pending.length && this.pending[n]!.seq <= upTo) n++;
     if (n > 0) this.pending = this.pending.slice(n);
     this.stats.flushes++;
   }
@@ -206,12 +219,18 @@ export class FaultyDevice implements BlockDevice {
 
   /**
    * Crash now: the image a restart would find (each unflushed write kept, dropped, or torn at sector
-   * boundaries, as the rng decides). The device is dead afterwards. A second call returns the same image.
+   * boundaries, as the rng decides). The device is dead afterwards and hands its buffer over as the
+   * image (no copy; open the next device with fromImage, adopt: true, to take it as is). A second call
+   * returns the same image.
    */
   crash(): Buffer {
-    if (this.crashImageBytes !== undefined) return Buffer.from(this.crashImageBytes);
+    if (this.crashImageBytes !== undefined) return this.crashImageBytes;
     this.dead = true;
-    const image = Buffer.from(this.durable);
+    const image = this.current;
+    for (let i = this.pending.length - 1; i >= 0; i--) {
+      const w = this.pending[i]!;
+      w.undo.copy(image, w.offset);
+    }
     const fates: CrashFates = { kept: 0, dropped: 0, prefix: 0, torn: 0 };
     for (const w of this.pending) {
       const sectors = w.data.length / SECTOR_BYTES;
@@ -237,8 +256,8 @@ export class FaultyDevice implements BlockDevice {
     this.crashImageBytes = image;
     const waiters = this.crashWaiters;
     this.crashWaiters = [];
-    for (const w of waiters) w(Buffer.from(image));
-    return Buffer.from(image);
+    for (const w of waiters) w(image);
+    return image;
   }
 
   /**
@@ -254,14 +273,14 @@ export class FaultyDevice implements BlockDevice {
 
   /** Resolves with the crash image once the device crashes. */
   whenCrashed(): Promise<Buffer> {
-    if (this.crashImageBytes !== undefined) return Promise.resolve(Buffer.from(this.crashImageBytes));
+    if (this.crashImageBytes !== undefined) return Promise.resolve(this.crashImageBytes);
     return new Promise<Buffer>((resolve) => this.crashWaiters.push(resolve));
   }
 
   /**
    * Flip `count` random bits in [offset, offset+length) (the whole device by default). The flips are
-   * persisted: reads, the durable image and any pending write over the byte all carry them. Returns the
-   * byte offsets flipped (a byte may repeat, flipping twice).
+   * persisted: reads, the durable image and any pending write over the byte (its bytes and the bytes it
+   * replaced) all carry them. Returns the byte offsets flipped (a byte may repeat, flipping twice).
    */
   flipBits(count: number, offset = 0, length = this.size - offset): number[] {
     if (offset < 0 || length <= 0 || offset + length > this.size) {
@@ -272,9 +291,11 @@ export class FaultyDevice implements BlockDevice {
       const at = offset + Math.floor(this.rng.next() * length);
       const mask = 1 << Math.floor(this.rng.next() * 8);
       this.current[at]! ^= mask;
-      this.durable[at]! ^= mask;
       for (const w of this.pending) {
-        if (at >= w.offset && at < w.offset + w.data.length) w.data[at - w.offset]! ^= mask;
+        if (at >= w.offset && at < w.offset + w.data.length) {
+          w.data[at - w.offset]! ^= mask;
+          w.undo[at - w.offset]! ^= mask;
+        }
       }
       flipped.push(at);
     }
