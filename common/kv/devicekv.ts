@@ -163,6 +163,8 @@ function coalesce(writes: readonly FreezeWrite[]): FreezeWrite[] {
 }
 /** Tree walks at open and in fsck read this many pages at once. */
 const WALK_READS_IN_FLIGHT = 32;
+/** Nodes on a path a batch copies, in the space estimate at admission (a tree of that depth holds billions of keys). */
+const ADMISSION_PATH_PAGES = 8;
 /** How far past the end of replay the journal is searched for a record that should not be there. */
 const JOURNAL_SCAN_BYTES = 4 * 1024 * 1024;
 
@@ -178,6 +180,8 @@ export class DeviceKV implements KVStore, PageSource {
   /** Dirty bytes that start a background checkpoint, and that make submits wait for one. */
   private readonly dirtyBytesSoft: number;
   private readonly dirtyBytesHard: number;
+  /** Free pages submits leave alone (see submit). */
+  private readonly pagesReserve: number;
 
   /** Clean nodes by page slot, least recently used first. */
   private readonly cache = new Map<number, Node>();
@@ -233,6 +237,7 @@ export class DeviceKV implements KVStore, PageSource {
     this.alloc = new PageAllocator(header.pageCount);
     this.tree = new BTree(this, header.root, header.keys, VALUE_INLINE_BYTES_MAX);
     this.batchBytesMax = Math.floor(this.journalBytes / JOURNAL_GROUP_DIVISOR) - RECORD_HEADER_BYTES - 4096;
+    this.pagesReserve = Math.max(16, Math.floor(header.pageCount / 32));
     this.dirtyBytesSoft = Math.floor(cacheBytesMax / 4);
     this.dirtyBytesHard = Math.floor(cacheBytesMax / 2);
     this.generationMax = header.generation;
@@ -332,11 +337,17 @@ export class DeviceKV implements KVStore, PageSource {
   /** Read a large value; the caller counted itself in extentReaders before its last await. */
   private async readExtent(v: ValueExtent): Promise<Buffer> {
     try {
-      this.checkRef(new PageRef(v.slot, v.pages));
-      const off = this.pageOffset(v.slot);
-      const buf = this.valuesInFlight.get(v.slot) ?? (await this.dev.read(off, v.pages * PAGE_BYTES));
+      for (const r of v.runs) this.checkRef(r);
+      const first = v.runs[0]!;
+      const off = this.pageOffset(first.slot);
+      let buf = this.valuesInFlight.get(first.slot);
+      if (!buf) {
+        const parts = await Promise.all(v.runs.map((r) => this.dev.read(this.pageOffset(r.slot), r.pages * PAGE_BYTES)));
+        buf = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+      }
       if (cephCrc32c(0xffffffff, buf, 0, v.bytes) !== v.crc) {
-        throw new CephError('EIO', `kv: corrupt value on ${this.dev.name} at offset ${off} (page ${v.slot}, ${v.bytes} bytes): crc32c mismatch`);
+        const where = v.runs.map((r) => `${this.pageOffset(r.slot)}+${r.pages * PAGE_BYTES}`).join(', ');
+        throw new CephError('EIO', `kv: corrupt value on ${this.dev.name} at offset ${off} (pages ${where}; ${v.bytes} bytes): crc32c mismatch`);
       }
       return buf.subarray(0, v.bytes);
     } finally {
@@ -398,11 +409,18 @@ export class DeviceKV implements KVStore, PageSource {
     validateBatch(batch, this.batchBytesMax);
     if (batch.empty) return;
     const buf = encodeBatch(batch);
-    // Pages the next checkpoint may need with this batch in: what is dirty now, the batch's large values,
-    // and a few paths of copied nodes per op.
-    let batchPages = 32;
-    for (const op of batch.ops) batchPages += 3 + (op.op === 'set' && op.value.length > VALUE_INLINE_BYTES_MAX ? Math.ceil(op.value.length / PAGE_BYTES) : 0);
-    const needPages = (): number => this.tree.dirtyPagesBound() + batchPages;
+    // Pages the next checkpoint may need with this batch in (a heuristic: what is dirty now, the batch's
+    // large values, a path of copied nodes, a node per KiB of keys and values); PAGES_RESERVE more stay
+    // free for what the heuristic misses, and for the checkpoint after a replay at open.
+    let batchPages = 2 * ADMISSION_PATH_PAGES;
+    let smallBytes = buf.length;
+    for (const op of batch.ops) {
+      if (op.op !== 'set' || op.value.length <= VALUE_INLINE_BYTES_MAX) continue;
+      batchPages += Math.ceil(op.value.length / PAGE_BYTES);
+      smallBytes -= op.value.length;
+    }
+    batchPages += Math.ceil(smallBytes / 1024);
+    const needPages = (): number => this.tree.dirtyPagesBound() + batchPages + this.pagesReserve;
     // Admission, in call order: wait for a checkpoint while dirty pages are over their bound or space is
     // short, then queue the apply on the tree lock (so batches apply in submission order).
     const admitted = this.admission.then(async () => {
@@ -600,8 +618,7 @@ export class DeviceKV implements KVStore, PageSource {
       this.tree.freed = [];
       // Clean images of the written nodes, decoded from their own pages (so they share no batch buffers).
       const bySlot = new Map(res.writes.map((w) => [w.slot, w]));
-      const nodeSlots = new Set(res.nodes.map((n) => n.home!.slot));
-      for (const w of res.writes) if (!nodeSlots.has(w.slot)) this.valuesInFlight.set(w.slot, w.data[0]!);
+      for (const v of res.values) this.valuesInFlight.set(v.extent.runs[0]!.slot, v.data);
       for (const n of res.nodes) {
         const home = n.home!;
         const w = bySlot.get(home.slot);
@@ -632,7 +649,7 @@ export class DeviceKV implements KVStore, PageSource {
       throw this.fail(e);
     } finally {
       for (const n of res.nodes) this.pinned.delete(n.home!.slot);
-      for (const w of res.writes) this.valuesInFlight.delete(w.slot);
+      for (const v of res.values) this.valuesInFlight.delete(v.extent.runs[0]!.slot);
     }
     this.header = next;
     this.startLsn = next.journalStartLsn;
@@ -676,7 +693,7 @@ export class DeviceKV implements KVStore, PageSource {
           nodes++;
           each(c.ref, n, c.lo, c.hi, depth);
           if (n.leaf) {
-            for (const v of n.vals) if (v instanceof ValueExtent) each(new PageRef(v.slot, v.pages), null, null, null, depth);
+            for (const v of n.vals) if (v instanceof ValueExtent) for (const r of v.runs) each(r, null, null, null, depth);
           } else {
             for (let k = 0; k < n.kids.length; k++) {
               next.push({ ref: n.kids[k] as PageRef, lo: k === 0 ? c.lo : n.keys[k - 1]!, hi: k < n.keys.length ? n.keys[k]! : c.hi });

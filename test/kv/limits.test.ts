@@ -74,6 +74,44 @@ describe('kv: limits and refusals', () => {
     await assert.rejects(kv.get(ok), code('EBADF'));
   });
 
+  it('splits a large value over several runs of pages when the page area is fragmented', async () => {
+    const region = { offset: 0, length: 2 * 1024 * 1024 };
+    const dev = new MemDevice(region.length);
+    await formatKV(dev, region, { journalBytes: 512 * 1024 });
+    let kv = await openKV(dev, region);
+    const pages = kv.layout().pageCount;
+    // Fill most of the page area with one-page values, then free every other one.
+    const n = Math.floor(pages * 0.6);
+    for (let i = 0; i < n; i += 20) {
+      const b = new KVBatch();
+      for (let j = i; j < Math.min(n, i + 20); j++) b.set(Buffer.from(`f${String(j).padStart(5, '0')}`), Buffer.alloc(3000, j));
+      await kv.submit(b);
+    }
+    await kv.checkpoint();
+    // Spacers take the rest of the area but a few pages, so the holes made next are all there is.
+    for (let s = 0; ; s++) {
+      const used = (await kv.usedRuns()).reduce((a, r) => a + r.pages, 0);
+      const spare = pages - used - 40;
+      if (spare <= 0) break;
+      await kv.submit(new KVBatch().set(Buffer.from(`s${s}`), Buffer.alloc(Math.min(24, spare) * 4096, 1)));
+      await kv.checkpoint();
+    }
+    const b = new KVBatch();
+    for (let j = 0; j < n; j += 2) b.rm(Buffer.from(`f${String(j).padStart(5, '0')}`));
+    await kv.submit(b);
+    await kv.checkpoint();
+    await kv.checkpoint();
+    const big = Buffer.alloc(29 * 4096 + 5);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 7) & 0xff;
+    await kv.submit(new KVBatch().set(Buffer.from('big'), big));
+    await kv.close();
+    kv = await openKV(dev, region);
+    assert.ok((await kv.get(Buffer.from('big')))?.equals(big));
+    const runs = await kv.usedRuns();
+    assert.ok(!runs.some((r) => r.kind === 'value' && r.pages === 30), 'the value went into one run');
+    assert.deepEqual((await kv.fsck()).errors, []);
+  });
+
   it('keeps the page cache under cacheBytesMax while reading a tree much larger than it', async () => {
     const dev = new MemDevice(64 * 1024 * 1024);
     const region = { offset: 0, length: 64 * 1024 * 1024 };

@@ -11,7 +11,7 @@
 import { CephError } from '../../errors.js';
 import { cephCrc32c } from '../../crc32c.js';
 import type { PageAllocator } from './alloc.js';
-import { PAGE_BYTES, TREE_DEPTH_MAX } from './limits.js';
+import { PAGE_BYTES, TREE_DEPTH_MAX, VALUE_RUNS_MAX } from './limits.js';
 import { type ChildRef, type LeafValue, Node, NODE_HEADER_BYTES, PageRef, ValueExtent, branchKeyBytes, encodeNode, leafEntryBytes, nodeBytes, pagesFor } from './pages.js';
 
 /** Thrown (not an Error) when an operation needs a page that is not in memory. */
@@ -100,9 +100,16 @@ export interface FreezeWrite {
   readonly data: Buffer[];
 }
 
+/** A large value a freeze placed, with its bytes (readers take them from memory until the write lands). */
+export interface FrozenValue {
+  readonly extent: ValueExtent;
+  readonly data: Buffer;
+}
+
 export interface FreezeResult {
   readonly root: PageRef | null;
   readonly writes: FreezeWrite[];
+  readonly values: FrozenValue[];
   /** Nodes now clean, with their homes set, for the page cache. */
   readonly nodes: Node[];
   readonly pages: number;
@@ -162,7 +169,7 @@ export class BTree {
   }
 
   private dropValue(v: LeafValue): void {
-    if (v instanceof ValueExtent) this.freed.push(new PageRef(v.slot, v.pages));
+    if (v instanceof ValueExtent) this.freed.push(...v.runs);
   }
 
   get(key: Buffer): LeafValue | undefined {
@@ -407,49 +414,92 @@ export class BTree {
       order.push(n);
     };
     if (this.root instanceof Node && this.root.dirty) visit(this.root);
-    // Pass 1: allocate every run, or none.
-    const runs: PageRef[] = [];
-    const want: number[] = [];
+    // Pass 1: allocate every value's runs and every node's pages, or nothing.
+    const taken: PageRef[] = [];
+    const placed = new Map<Node, { i: number; runs: PageRef[] }[]>();
+    const homes: PageRef[] = [];
+    const fail = (): never => {
+      for (const r of taken) alloc.release(r.slot, r.pages);
+      throw new CephError('ENOSPC', `kv: no room for a checkpoint of ${order.length} nodes (${alloc.free} pages free); delete keys or use a bigger region`);
+    };
     for (const n of order) {
-      if (n.leaf) for (const v of n.vals) if (!(v instanceof ValueExtent) && v.length > this.inlineMax) want.push(pagesFor(v.length));
-      want.push(pagesFor(nodeBytes(n, this.inlineMax)));
-    }
-    for (const p of want) {
-      const slot = alloc.alloc(p);
-      if (slot < 0) {
-        for (const r of runs) alloc.release(r.slot, r.pages);
-        throw new CephError('ENOSPC', `kv: no room for a checkpoint of ${want.length} runs (${alloc.free} pages free); delete keys or use a bigger region`);
-      }
-      runs.push(new PageRef(slot, p));
-    }
-    // Pass 2: place and encode.
-    const writes: FreezeWrite[] = [];
-    let r = 0;
-    let pages = 0;
-    for (const n of order) {
+      let extra = 0;
       if (n.leaf) {
+        const mine: { i: number; runs: PageRef[] }[] = [];
         for (let i = 0; i < n.vals.length; i++) {
           const v = n.vals[i]!;
           if (v instanceof ValueExtent || v.length <= this.inlineMax) continue;
-          const run = runs[r++]!;
-          const pad = run.pages * PAGE_BYTES - v.length;
-          writes.push({ slot: run.slot, data: pad ? [v, Buffer.alloc(pad)] : [v] });
-          n.vals[i] = new ValueExtent(run.slot, run.pages, v.length, cephCrc32c(0xffffffff, v));
-          pages += run.pages;
+          const runs = allocValue(alloc, pagesFor(v.length)) ?? fail();
+          taken.push(...runs);
+          mine.push({ i, runs });
+          extra += 8 * (runs.length - 1);
+        }
+        placed.set(n, mine);
+      }
+      const p = pagesFor(nodeBytes(n, this.inlineMax) + extra);
+      const slot = alloc.alloc(p);
+      if (slot < 0) fail();
+      const home = new PageRef(slot, p);
+      taken.push(home);
+      homes.push(home);
+    }
+    // Pass 2: place and encode.
+    const writes: FreezeWrite[] = [];
+    const values: FrozenValue[] = [];
+    let pages = 0;
+    order.forEach((n, k) => {
+      if (n.leaf) {
+        for (const { i, runs } of placed.get(n)!) {
+          const v = n.vals[i] as Buffer;
+          let at = 0;
+          for (const run of runs) {
+            const part = v.subarray(at, at + run.pages * PAGE_BYTES);
+            at += part.length;
+            const pad = run.pages * PAGE_BYTES - part.length;
+            writes.push({ slot: run.slot, data: pad ? [part, Buffer.alloc(pad)] : [part] });
+            pages += run.pages;
+          }
+          const extent = new ValueExtent(runs, v.length, cephCrc32c(0xffffffff, v));
+          n.vals[i] = extent;
+          values.push({ extent, data: v });
         }
       } else {
-        n.kids = n.kids.map((k) => (k instanceof Node ? k.home! : k));
+        n.kids = n.kids.map((c) => (c instanceof Node ? c.home! : c));
       }
-      const run = runs[r++]!;
-      writes.push({ slot: run.slot, data: [encodeNode(n, run.slot, uuidTag, generation, this.inlineMax)] });
-      n.home = run;
+      const home = homes[k]!;
+      const buf = encodeNode(n, home.slot, uuidTag, generation, this.inlineMax);
+      if (buf.length !== home.pages * PAGE_BYTES) throw new Error('tsceph assertion failed: node outgrew the pages allocated for it');
+      writes.push({ slot: home.slot, data: [buf] });
+      n.home = home;
       n.dirty = false;
-      pages += run.pages;
-    }
+      pages += home.pages;
+    });
     if (this.root instanceof Node) this.root = this.root.home!;
     this.dirtyNodes = 0;
     this.dirtyValueBytes = 0;
     this.dirtyValues = 0;
-    return { root: this.root, writes, nodes: order, pages };
+    return { root: this.root, writes, nodes: order, values, pages };
   }
+}
+
+/** Runs for a value of `pages` pages: one run if the area has one that long, else halves down to single pages. */
+function allocValue(alloc: PageAllocator, pages: number): PageRef[] | null {
+  const whole = alloc.alloc(pages);
+  if (whole >= 0) return [new PageRef(whole, pages)];
+  const got: PageRef[] = [];
+  let left = pages;
+  let chunk = Math.max(1, pages >> 1);
+  while (left > 0) {
+    const want = Math.min(chunk, left);
+    const slot = got.length < VALUE_RUNS_MAX ? alloc.alloc(want) : -1;
+    if (slot >= 0) {
+      got.push(new PageRef(slot, want));
+      left -= want;
+    } else if (want > 1 && got.length < VALUE_RUNS_MAX) chunk = want >> 1;
+    else {
+      for (const r of got) alloc.release(r.slot, r.pages);
+      return null;
+    }
+  }
+  return got;
 }

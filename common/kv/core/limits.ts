@@ -16,6 +16,8 @@ export const KEY_BYTES_MAX = 16 * 1024;
 export const VALUE_BYTES_MAX = 16 * 1024 * 1024;
 /** Values up to this size are stored in the leaf; larger ones in overflow pages. */
 export const VALUE_INLINE_BYTES_MAX = 1024;
+/** Most runs of pages one large value may be split over when the page area is fragmented. */
+export const VALUE_RUNS_MAX = 64;
 /** Largest batch (keys plus values); a store also refuses batches over a quarter of its journal. */
 export const BATCH_BYTES_MAX = 64 * 1024 * 1024;
 /** Most ops in one batch. */

@@ -7,14 +7,14 @@
 //   16 u16 pages               18 u8 kind (1 leaf, 2 branch)   19 u8 version
 //   20 u16 count               22 u16 reserved                 24 u32 usedBytes
 //   28 u64 generation (the checkpoint that wrote it)           36 entries...
-// Leaf entry:   u16 keyLen, key, u8 valueKind (0 inline: u32 len, bytes | 1 extent: u32 slot, u32 pages,
-//               u32 bytes, u32 crc32c of the value)
+// Leaf entry:   u16 keyLen, key, u8 valueKind (0 inline: u32 len, bytes | 1 pages: u32 bytes, u32 crc32c
+//               of the value, u16 runCount, runCount x (u32 slot, u32 pages))
 // Branch:       u32 slot, u16 pages of child 0, then per key: u16 keyLen, key, u32 slot, u16 pages.
 
 import { CephError } from '../../errors.js';
 import { cephCrc32c } from '../../crc32c.js';
 import { Decoder, Encoder } from '../../encoding.js';
-import { HEADER_BYTES, KEY_BYTES_MAX, NODE_PAGES_MAX, PAGE_BYTES, VALUE_BYTES_MAX } from './limits.js';
+import { HEADER_BYTES, KEY_BYTES_MAX, NODE_PAGES_MAX, PAGE_BYTES, VALUE_BYTES_MAX, VALUE_INLINE_BYTES_MAX, VALUE_RUNS_MAX } from './limits.js';
 
 export const NODE_MAGIC = 0x444e564b; // 'KVND'
 export const NODE_VERSION = 1;
@@ -30,11 +30,13 @@ export class PageRef {
   ) {}
 }
 
-/** A value stored outside its leaf: `bytes` bytes in `pages` contiguous pages at `slot`, with its crc32c. */
+/**
+ * A value stored outside its leaf: `bytes` bytes over one or more runs of pages (one when the page area
+ * has a free run that long; up to VALUE_RUNS_MAX when it is fragmented), with the value's crc32c.
+ */
 export class ValueExtent {
   constructor(
-    readonly slot: number,
-    readonly pages: number,
+    readonly runs: readonly PageRef[],
     readonly bytes: number,
     readonly crc: number,
   ) {}
@@ -73,8 +75,8 @@ export function valueBytes(v: LeafValue): number {
 
 /** Bytes a leaf entry takes encoded; a large Buffer value is counted as the extent it will become. */
 export function leafEntryBytes(key: Buffer, v: LeafValue, inlineMax: number): number {
-  const inline = !(v instanceof ValueExtent) && v.length <= inlineMax;
-  return 2 + key.length + 1 + (inline ? 4 + (v as Buffer).length : 16);
+  if (v instanceof ValueExtent) return 2 + key.length + 1 + 10 + 8 * v.runs.length;
+  return 2 + key.length + 1 + (v.length <= inlineMax ? 4 + v.length : 18);
 }
 
 export function branchKeyBytes(key: Buffer): number {
@@ -118,7 +120,10 @@ export function encodeNode(n: Node, slot: number, uuidTag: number, generation: n
       const k = n.keys[i]!;
       const v = n.vals[i]!;
       enc.u16(k.length).raw(k);
-      if (v instanceof ValueExtent) enc.u8(1).u32(v.slot).u32(v.pages).u32(v.bytes).u32(v.crc);
+      if (v instanceof ValueExtent) {
+        enc.u8(1).u32(v.bytes).u32(v.crc).u16(v.runs.length);
+        for (const r of v.runs) enc.u32(r.slot).u32(r.pages);
+      }
       else {
         if (v.length > inlineMax) throw new Error('tsceph assertion failed: a large value left inline at encode');
         enc.u8(0).u32(v.length).raw(v);
@@ -171,12 +176,19 @@ export function decodeNode(buf: Buffer, ref: PageRef, uuidTag: number, where: st
         const vk = d.u8('value kind');
         if (vk === 0) n.vals.push(d.bytes('value'));
         else if (vk === 1) {
-          const slot = d.u32('slot');
-          const pages = d.u32('pages');
           const bytes = d.u32('bytes');
           const crc = d.u32('crc');
-          if (bytes > VALUE_BYTES_MAX || pages !== pagesFor(bytes)) bad(`value extent of ${bytes} bytes in ${pages} pages`);
-          n.vals.push(new ValueExtent(slot, pages, bytes, crc));
+          const count = d.u16('runs');
+          if (count < 1 || count > VALUE_RUNS_MAX) bad(`value in ${count} runs`);
+          const runs: PageRef[] = [];
+          let pages = 0;
+          for (let r = 0; r < count; r++) {
+            const run = new PageRef(d.u32('slot'), d.u32('pages'));
+            pages += run.pages;
+            runs.push(run);
+          }
+          if (bytes > VALUE_BYTES_MAX || bytes <= VALUE_INLINE_BYTES_MAX || pages !== pagesFor(bytes)) bad(`value of ${bytes} bytes in ${pages} pages`);
+          n.vals.push(new ValueExtent(runs, bytes, crc));
         } else bad(`unknown value kind ${vk}`);
       }
     } else {
