@@ -21,8 +21,8 @@ import { cephCrc32c } from '../common/crc32c.js';
 import { Decoder, Encoder } from '../common/encoding.js';
 import { CephError, Errno, type ErrnoName } from '../common/errors.js';
 import { createFormatter, type Formatter } from '../common/formatter.js';
-import { BLOCK_BYTES, FileDevice, type BlockDevice } from '../common/blockdev/index.js';
-import { decodeSuperblock, type Superblock } from '../osd/blockstore/layout.js';
+import { FileDevice, type BlockDevice } from '../common/blockdev/index.js';
+import { BlockStore, readBlockStoreSuperblock } from '../osd/blockstore/index.js';
 import {
   META_COLLECTION,
   NO_GEN,
@@ -52,6 +52,9 @@ export const EXPORT_OMAP_BATCH_ENTRIES = 1000;
 const LIST_PAGE_OBJECTS = 300;
 /** Data bytes one import transaction carries before it is queued and a new one started. */
 export const IMPORT_TX_DATA_BYTES_MAX = 64 * 1024 * 1024;
+/** Attr and omap bytes one import transaction carries before it is queued and a new one started (a
+ *  store bounds the metadata of one transaction; an object's omap can be far larger). */
+export const IMPORT_TX_META_BYTES_MAX = 256 * 1024;
 /** Bytes of import transactions queued but not yet durable. */
 export const IMPORT_INFLIGHT_BYTES_MAX = 128 * 1024 * 1024;
 /** Import transactions queued but not yet durable. */
@@ -739,6 +742,21 @@ async function importObject(
   debugIo?.stdout(`Write ${objectText(o)}\n`);
   let t = new Transaction().touch(cid, o);
   let bytes = 0;
+  let metaBytes = 0;
+  /** Start a new transaction when the metadata of `more` bytes would not fit this one. */
+  const roomForMeta = async (more: number): Promise<void> => {
+    if (metaBytes > 0 && metaBytes + more > IMPORT_TX_META_BYTES_MAX) {
+      await queue(t);
+      t = new Transaction();
+      metaBytes = 0;
+    }
+    metaBytes += more;
+  };
+  const entryBytes = (entries: [string, Buffer][]): number => {
+    let n = 0;
+    for (const [k, v] of entries) n += Buffer.byteLength(k) + v.length + 16;
+    return n;
+  };
   for (;;) {
     const s = await r.next();
     if (s.type === SectionType.OBJECT_END) break;
@@ -763,21 +781,35 @@ async function importObject(
         sd.decodeStart(1, 'attr_section');
         const attrs = decodeStringBufferMap(sd, 'attrs');
         sd.decodeFinish('attr_section');
-        if (attrs.length > 0) t.setattrs(cid, o, new Map(attrs));
+        if (attrs.length > 0) {
+          await roomForMeta(entryBytes(attrs));
+          t.setattrs(cid, o, new Map(attrs));
+        }
         break;
       }
       case SectionType.OMAP_HDR: {
         sd.decodeStart(1, 'omap_hdr_section');
         const hdr = sd.bytes('hdr');
         sd.decodeFinish('omap_hdr_section');
-        if (hdr.length > 0) t.omapSetHeader(cid, o, hdr);
+        if (hdr.length > 0) {
+          await roomForMeta(hdr.length);
+          t.omapSetHeader(cid, o, hdr);
+        }
         break;
       }
       case SectionType.OMAP: {
         sd.decodeStart(1, 'omap_section');
         const entries = decodeStringBufferMap(sd, 'omap');
         sd.decodeFinish('omap_section');
-        if (entries.length > 0) t.omapSetKeys(cid, o, new Map(entries));
+        for (let i = 0; i < entries.length; ) {
+          // Whole OMAP sections when they fit; a section larger than the cap in slices of it.
+          let j = i;
+          let n = 0;
+          while (j < entries.length && (j === i || n + entryBytes([entries[j]!]) <= IMPORT_TX_META_BYTES_MAX)) n += entryBytes([entries[j++]!]);
+          await roomForMeta(n);
+          t.omapSetKeys(cid, o, new Map(entries.slice(i, j)));
+          i = j;
+        }
         break;
       }
       default:
@@ -1001,29 +1033,15 @@ async function dumpInfo(store: ObjectStore, device: BlockDevice, superblock: unk
 // ---------------------------------------------------------------------------------------------------
 // The store on the device.
 
-/** Block 0 decoded: EINVAL when the device holds no BlockStore, EIO when the superblock is damaged. */
-async function readStoreSuperblock(device: BlockDevice): Promise<Superblock> {
-  return decodeSuperblock(await device.read(0, BLOCK_BYTES), device.name);
-}
-
-interface OpenedStore {
-  store: ObjectStore;
-}
-
-type BlockStoreCtor = new (device: BlockDevice) => ObjectStore;
-
 /** A BlockStore over `device` (not mounted). */
-async function openBlockStore(device: BlockDevice): Promise<OpenedStore> {
-  // TODO(h5): a static import once osd/blockstore/index.ts lands.
-  const path = '../osd/blockstore/index.js';
-  const mod = (await import(path)) as { BlockStore: BlockStoreCtor };
-  return { store: new mod.BlockStore(device) };
+function openBlockStore(device: BlockDevice): ObjectStore {
+  return new BlockStore(device);
 }
 
 // ---------------------------------------------------------------------------------------------------
 // The command line.
 
-const OPS = ['info', 'mkfs', 'fsck', 'repair', 'export', 'import', 'list', 'list-pgs', 'dump'] as const;
+const OPS = ['info', 'mkfs', 'fsck', 'repair', 'export', 'import', 'remove', 'list', 'list-pgs', 'dump'] as const;
 const OBJCMDS = ['dump', 'get-bytes', 'list-attrs', 'list-omap'] as const;
 
 const USAGE = `
@@ -1032,9 +1050,9 @@ Allowed options:
   --data-path arg             path to object store (a file or block device), 
                               mandatory
   --op arg                    Arg is one of [info, mkfs, fsck, repair, export, 
-                              import, list, list-pgs, dump]
+                              import, remove, list, list-pgs, dump]
   --pgid arg                  PG id (e.g. 1.2a or 1.2as0, or meta), mandatory 
-                              for export
+                              for export and remove
   --file arg                  path of file to export or import ('-' or none: 
                               stdout or stdin)
   --mkfs-size arg             with --op mkfs: create (or extend) the file to 
@@ -1043,6 +1061,7 @@ Allowed options:
   --format arg (=json-pretty) Output format which may be json, json-pretty
   --namespace arg             Specify namespace when searching for objects
   --debug                     Enable diagnostic output to stderr
+  --force                     with --op remove: really remove the PG
 
 Positional syntax:
 
@@ -1063,6 +1082,7 @@ if not specified or if '-' specified.
 interface Options {
   help: boolean;
   debug: boolean;
+  force: boolean;
   dataPath: string | undefined;
   op: string | undefined;
   pgid: string;
@@ -1095,6 +1115,7 @@ function parseArgs(argv: string[]): Options {
   const o: Options = {
     help: false,
     debug: false,
+    force: false,
     dataPath: undefined,
     op: undefined,
     pgid: '',
@@ -1123,6 +1144,10 @@ function parseArgs(argv: string[]): Options {
     }
     if (c.flag('--debug')) {
       o.debug = true;
+      continue;
+    }
+    if (c.flag('--force')) {
+      o.force = true;
       continue;
     }
     const before = c.err.length;
@@ -1264,7 +1289,7 @@ export async function main(argv: string[], ioIn?: Partial<ToolIo>): Promise<numb
     io.stderr(`Invalid pgid '${opts.pgid}' specified\n`);
     return 1;
   }
-  if (op === 'export' && opts.pgid === '') {
+  if ((op === 'export' || op === 'remove') && opts.pgid === '') {
     io.stderr('Must provide pgid\n' + USAGE);
     return 1;
   }
@@ -1274,7 +1299,7 @@ export async function main(argv: string[], ioIn?: Partial<ToolIo>): Promise<numb
     let device: FileDevice | undefined;
     try {
       device = await FileDevice.open(dataPath, create ? { size: opts.mkfsSize!, create: true } : {});
-      const { store } = await openBlockStore(device);
+      const store = openBlockStore(device);
       await store.mkfs();
     } catch (e) {
       io.stderr(`mkfs failed: ${errText(e)}\n`);
@@ -1292,10 +1317,10 @@ export async function main(argv: string[], ioIn?: Partial<ToolIo>): Promise<numb
     io.stderr(`Mount failed with '${cppStrerror(errnoOf(e))}': ${errText(e).replace(/^\(\d+\) [^:]*: /, '')}\n`);
     return 1;
   }
-  const { store } = await openBlockStore(device);
+  const store = openBlockStore(device);
   let superblock: unknown;
   try {
-    if (op === 'info') superblock = await readStoreSuperblock(device);
+    if (op === 'info') superblock = await readBlockStoreSuperblock(device);
     await store.mount();
   } catch (e) {
     io.stderr(`Mount failed with '${cppStrerror(errnoOf(e))}': ${errText(e).replace(/^\(\d+\) [^:]*: /, '')}\n`);
@@ -1377,6 +1402,21 @@ async function runMounted(
       const out = await openOutput(opts.file, io);
       const stats = await exportCollection(store, colls[0]!, out, io, opts.debug);
       io.stderr(`Exported pgid ${opts.pgid}: ${stats.objects} objects, ${stats.dataBytes} bytes of data, ${stats.streamBytes} bytes written\n`);
+      return 0;
+    }
+    case 'remove': {
+      if (!opts.force) {
+        io.stderr('Please export the PG first or you must use --force option\n');
+        return 1;
+      }
+      const want = parsePgid(opts.pgid);
+      const colls = want ? (await pgCollections(store, opts.pgid)).filter((c) => pgidText(collectionPgid(c)!) === pgidText(want)) : [];
+      if (colls.length === 0) {
+        io.stderr(`PG '${opts.pgid}' not found\n`);
+        return 1;
+      }
+      await removeCollection(store, colls[0]!);
+      io.stdout('Remove successful\n');
       return 0;
     }
     case 'import': {

@@ -24,6 +24,7 @@ import { mkdirSync, mkdtempSync, rmSync, statfsSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileDevice, type BlockDevice } from '../../common/blockdev/index.js';
+import { BlockStore } from '../../osd/blockstore/index.js';
 import { MemStore } from '../../osd/objectstore/memstore.js';
 import {
   Transaction,
@@ -195,12 +196,9 @@ async function closedLoop(seconds: number, qd: number, rec: Recorder, op: (worke
 
 type StoreKind = 'block' | 'mem';
 
-async function makeStore(kind: StoreKind, device: BlockDevice | undefined): Promise<ObjectStore> {
+function makeStore(kind: StoreKind, device: BlockDevice | undefined): ObjectStore {
   if (kind === 'mem') return new MemStore();
-  // TODO(h5): a static import once osd/blockstore/index.ts lands.
-  const path = '../../osd/blockstore/index.js';
-  const mod = (await import(path)) as { BlockStore: new (d: BlockDevice) => ObjectStore };
-  return new mod.BlockStore(device!);
+  return new BlockStore(device!);
 }
 
 interface StoreFixture {
@@ -219,7 +217,7 @@ function objectFor(i: number): GHObject {
 }
 
 async function setupStore(kind: StoreKind, device: BlockDevice | undefined, dataBytes: number, log: (s: string) => void): Promise<StoreFixture> {
-  const store = await makeStore(kind, device);
+  const store = makeStore(kind, device);
   await store.mkfs();
   await store.mount();
   const colls = Array.from({ length: COLLECTIONS }, (_, i) => pgCollection(1, i));
@@ -476,8 +474,8 @@ async function main(): Promise<void> {
   try {
     const patterns = PATTERNS.filter((p) => opts.only.includes(p.name));
     const t0 = performance.now();
-    if (opts.impls.includes('fio')) await fillFile(fioPath, opts.size);
-    if (opts.impls.includes('device') || opts.store === 'block') await fillFile(devPath, opts.size);
+    if (opts.impls.includes('device') || opts.impls.includes('fio')) await fillFile(fioPath, opts.size);
+    if (opts.impls.includes('store') && opts.store === 'block') await fillFile(devPath, opts.size);
     log(`  wrote the files whole in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
     // Each pattern runs on the three in turn (store, device, fio), so a noisy neighbour hits all three
