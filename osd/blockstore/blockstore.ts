@@ -662,7 +662,10 @@ export class BlockStore implements ObjectStore {
       // Stage 4: after commit.
       for (const k of keys) this.unpin(k);
       this.trimCache();
-      if (plan.deferred.length || plan.freed.length) {
+      if (plan.deferred.length === 0 && !this.deferredRunning && this.deferredQueue.length === 0) {
+        // No deferred write is in flight that could still land on these blocks: free them now.
+        for (const pb of plan.freed) m.alloc.release(pb);
+      } else if (plan.deferred.length || plan.freed.length) {
         this.deferredQueue.push({ seq: plan.deferredRecord ? seq : -1, blocks: plan.deferred, freed: plan.freed, tokens });
         this.kickDeferred();
       }
