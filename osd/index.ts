@@ -1,0 +1,6 @@
+// The OSD component's public entry. Today: the ObjectStore contract and its two backends, MemStore (in
+// memory, for simulations and tests) and BlockStore (a raw block device). Other components and bin/
+// import from here, never from osd/'s subfolders.
+export * from './objectstore/types.js';
+export { MemStore } from './objectstore/memstore.js';
+export * from './blockstore/index.js';
