@@ -667,8 +667,14 @@ export class DeviceKV implements KVStore, PageSource {
         throw new CephError('EIO', `kv: page ${ref.slot}+${ref.pages} of ${this.dev.name} is referenced twice (corrupt tree)`);
       }
     });
-    const replayed = await this.replay();
-    if (replayed > 0) await this.checkpointOnce();
+    await this.replay();
+    if (this.headLsn !== this.startLsn) await this.checkpointOnce();
+    // The sector at the journal's end may hold the header of a record torn by the crash. If the next
+    // record is placed at the ring's next lap instead (it does not fit before the end), a later replay
+    // would stop at that stale header and miss it: clear the sector, durably, before writing any record.
+    await this.dev.write(this.journalBase + (this.headLsn % this.journalBytes), [Buffer.alloc(JOURNAL_ALIGN_BYTES)]);
+    await this.dev.flush();
+    this.flushes++;
   }
 
   /**
