@@ -609,7 +609,13 @@ export class DeviceKV implements KVStore, PageSource {
     const frozen = await this.locked(async () => {
       this.check();
       const idle = !(this.tree.root instanceof Node) && this.tree.freed.length === 0 && this.headLsn === this.startLsn && this.seq === this.header.checkpointSeq;
-      if (idle) return null;
+      if (idle) {
+        // Nothing reachable is dirty (the dirty nodes made since the last freeze were all dropped again).
+        this.tree.dirtyNodes = 0;
+        this.tree.dirtyValueBytes = 0;
+        this.tree.dirtyValues = 0;
+        return null;
+      }
       const generation = this.header.generation + 1;
       const res = this.tree.freeze(this.alloc, this.uuidTag, generation);
       this.freezes++;
