@@ -501,7 +501,9 @@ export class BlockStore implements ObjectStore {
   private async prepare(m: Mounted, t: Transaction): Promise<{ commit: Promise<void> }> {
     if (this.failed) throw new CephError('EIO', `${this.dev.name}: BlockStore stopped after a device error: ${this.failed.message}`);
     while (this.deferredPendingBytes > this.deferredBytesMax) await new Promise<void>((r) => this.deferredWaiters.push(r));
-    if (needsBarrier(t)) await this.submitTail.catch(noop);
+    // A split lists the collection and a clone reads the source's omap from the KV: let every earlier
+    // transaction become durable first (a KV engine may apply a submitted batch only later).
+    if (needsBarrier(t)) await this.committed();
     const onodes = new Map<string, Onode | null>();
     const blocks = new Map<number, Buffer>();
     const omaps = new Map<number, OmapContent>();

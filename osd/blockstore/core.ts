@@ -268,7 +268,7 @@ export function referencedObjects(t: Transaction): [CollectionId, GHObject][] {
   return out;
 }
 
-/** True when the transaction reads KV state beyond onodes (a split's listing, a clone's omap): the shell lets earlier transactions reach the KV first. */
+/** True when the transaction reads KV state beyond onodes (a split's listing, a clone's omap): the shell lets earlier transactions commit first. */
 export function needsBarrier(t: Transaction): boolean {
   for (const op of t.ops) if (op.op === 'splitCollection' || op.op === 'clone') return true;
   return false;

@@ -1,12 +1,14 @@
 // Proves BlockStore keeps the ObjectStore contract: the shared compliance suite (a test per rule, then a
-// seeded random run against the reference model with remounts) on a RAM device and on a small file.
+// seeded random run against the reference model with remounts) on a RAM device, on a small file, and on a
+// FaultyDevice whose reads and writes complete out of order (no crash: it shakes the pipeline's ordering).
 // Replay a random failure with STORE_SEED=<n> (see test/objectstore/compliance.ts for the other knobs).
 
 import { mkdirSync, rmSync } from 'node:fs';
-import { MemDevice, FileDevice, type BlockDevice } from '../../common/blockdev/index.js';
+import { FaultyDevice, MemDevice, FileDevice, type BlockDevice } from '../../common/blockdev/index.js';
 import { BlockStore } from '../../osd/blockstore/index.js';
 import type { ObjectStore } from '../../osd/objectstore/types.js';
 import { complianceSuite } from './compliance.js';
+import { Rng } from '../support/rng.js';
 
 const MiB = 1024 * 1024;
 const devices = new WeakMap<ObjectStore, BlockDevice>();
@@ -47,3 +49,6 @@ complianceSuite('blockstore (FileDevice)', factory(async () => {
   rmSync(path, { force: true });
   return FileDevice.open(path, { size: 64 * MiB, create: true });
 }), { iterations: 300 });
+
+let jitterNo = 0;
+complianceSuite('blockstore (FaultyDevice, jittered completions)', factory(async () => new FaultyDevice(64 * MiB, new Rng(++jitterNo), { jitter: true })), { iterations: 500 });
