@@ -76,6 +76,42 @@ describe('kv: DeviceKV against MemKV', function () {
     });
   }
 
+  it(`huge keys (up to the 16 KiB limit) make multi-page nodes and deep trees, and still match MemKV`, async () => {
+    const seed = only ? Number(only) : 0x6b6579;
+    const rng = new Rng(seed);
+    const dev = new MemDevice(REGION.offset + REGION.length);
+    await formatKV(dev, REGION, { journalBytes: 4 * 1024 * 1024 });
+    let kv = await openKV(dev, REGION, { cacheBytesMax: 1024 * 1024 });
+    const model = new MemKV();
+    const keyOf = (n: number): Buffer => {
+      // Long shared prefixes so separators stay long too.
+      const len = rng.chance(0.3) ? rng.int(8000, 16 * 1024) : rng.int(1000, 6000);
+      const k = Buffer.alloc(len, 0x61);
+      k.write(n.toString(36).padStart(6, '0'), len - 6, 'latin1');
+      return k;
+    };
+    for (let i = 0; i < 150; i++) {
+      const b = new KVBatch();
+      for (let j = 0; j < 4; j++) {
+        const k = keyOf(rng.int(0, 300));
+        if (rng.chance(0.8)) b.set(k, Buffer.alloc(rng.int(0, 2000), i & 0xff));
+        else b.rm(k);
+      }
+      await kv.submit(b);
+      await model.submit(b);
+      if (i % 50 === 49) {
+        await kv.close();
+        kv = await openKV(dev, REGION, { cacheBytesMax: 1024 * 1024 });
+        await assertSameState(kv, model, `seed=${seed} huge keys, batch ${i}`);
+      }
+    }
+    const report = await kv.fsck();
+    assert.deepEqual(report.errors, [], `seed=${seed}: fsck`);
+    assert.ok(report.depth >= 3, `depth ${report.depth}`);
+    assert.ok((await kv.usedRuns()).some((r) => r.kind === 'node' && r.pages > 1), 'no multi-page node was made');
+    await assertSameState(kv, model, `seed=${seed} huge keys at the end`);
+  });
+
   it('handles an empty store, empty values, a largest key and a huge value', async () => {
     const dev = new MemDevice(REGION.offset + REGION.length);
     await formatKV(dev, REGION, { journalBytes: 8 * 1024 * 1024 });

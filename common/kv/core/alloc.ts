@@ -1,6 +1,8 @@
 // The page area's allocator: one bit per 4 KiB page (1 = in use), next-fit for runs of contiguous
 // pages. It is not persisted: the shell rebuilds it at open by walking the tree (see docs/kv.md). Pure.
 
+import { assert } from '../../errors.js';
+
 export class PageAllocator {
   private readonly bits: Uint32Array;
   /** Pages not in use. */
@@ -27,7 +29,7 @@ export class PageAllocator {
 
   release(slot: number, pages: number): void {
     for (let i = slot; i < slot + pages; i++) {
-      if (!this.isUsed(i)) throw new Error(`tsceph assertion failed: kv page ${i} freed twice`);
+      assert(this.isUsed(i), `kv page ${i} freed twice`);
       this.bits[i >>> 5]! &= ~(1 << (i & 31));
     }
     this.free += pages;

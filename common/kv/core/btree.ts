@@ -8,7 +8,7 @@
 // `freed`; the shell hands those pages back to the allocator only once a checkpoint that no longer
 // references them is durable.
 
-import { CephError } from '../../errors.js';
+import { CephError, assert } from '../../errors.js';
 import { cephCrc32c } from '../../crc32c.js';
 import type { PageAllocator } from './alloc.js';
 import { PAGE_BYTES, TREE_DEPTH_MAX, VALUE_RUNS_MAX } from './limits.js';
@@ -468,7 +468,7 @@ export class BTree {
       }
       const home = homes[k]!;
       const buf = encodeNode(n, home.slot, uuidTag, generation, this.inlineMax);
-      if (buf.length !== home.pages * PAGE_BYTES) throw new Error('tsceph assertion failed: node outgrew the pages allocated for it');
+      assert(buf.length === home.pages * PAGE_BYTES, 'node outgrew the pages allocated for it');
       writes.push({ slot: home.slot, data: [buf] });
       n.home = home;
       n.dirty = false;

@@ -11,7 +11,7 @@
 //               of the value, u16 runCount, runCount x (u32 slot, u32 pages))
 // Branch:       u32 slot, u16 pages of child 0, then per key: u16 keyLen, key, u32 slot, u16 pages.
 
-import { CephError } from '../../errors.js';
+import { CephError, assert } from '../../errors.js';
 import { cephCrc32c } from '../../crc32c.js';
 import { Decoder, Encoder } from '../../encoding.js';
 import { HEADER_BYTES, KEY_BYTES_MAX, NODE_PAGES_MAX, PAGE_BYTES, VALUE_BYTES_MAX, VALUE_INLINE_BYTES_MAX, VALUE_RUNS_MAX } from './limits.js';
@@ -100,7 +100,7 @@ export function pagesFor(bytes: number): number {
 
 function refOf(c: ChildRef): PageRef {
   if (c instanceof PageRef) return c;
-  if (!c.home || c.dirty) throw new Error('tsceph assertion failed: encoding a branch over an unwritten child');
+  assert(c.home && !c.dirty, 'encoding a branch over an unwritten child');
   return c.home;
 }
 
@@ -113,7 +113,7 @@ export function encodeNode(n: Node, slot: number, uuidTag: number, generation: n
   enc.u32(NODE_MAGIC).u32(0).u32(uuidTag).u32(slot);
   const used = nodeBytes(n, inlineMax);
   const pages = pagesFor(used);
-  if (pages > NODE_PAGES_MAX) throw new Error(`tsceph assertion failed: node of ${used} bytes over ${NODE_PAGES_MAX} pages`);
+  assert(pages <= NODE_PAGES_MAX, `node of ${used} bytes over ${NODE_PAGES_MAX} pages`);
   enc.u16(pages).u8(n.leaf ? KIND_LEAF : KIND_BRANCH).u8(NODE_VERSION).u16(n.keys.length).u16(0).u32(used).u64(generation);
   if (n.leaf) {
     for (let i = 0; i < n.keys.length; i++) {
@@ -125,7 +125,7 @@ export function encodeNode(n: Node, slot: number, uuidTag: number, generation: n
         for (const r of v.runs) enc.u32(r.slot).u32(r.pages);
       }
       else {
-        if (v.length > inlineMax) throw new Error('tsceph assertion failed: a large value left inline at encode');
+        assert(v.length <= inlineMax, 'a large value left inline at encode');
         enc.u8(0).u32(v.length).raw(v);
       }
     }
@@ -138,7 +138,7 @@ export function encodeNode(n: Node, slot: number, uuidTag: number, generation: n
       enc.u16(k.length).raw(k).u32(r.slot).u16(r.pages);
     }
   }
-  if (enc.length !== used) throw new Error(`tsceph assertion failed: node encoded ${enc.length} bytes, expected ${used}`);
+  assert(enc.length === used, `node encoded ${enc.length} bytes, expected ${used}`);
   const out = Buffer.alloc(pages * PAGE_BYTES);
   enc.view().copy(out);
   out.writeUInt32LE(cephCrc32c(0xffffffff, out, 8, out.length), 4);

@@ -9,7 +9,7 @@
 //   24 u64 firstSeq      32 u32 batchCount            36 u32 payloadBytes   40 u32 recordBytes
 //   44 u32 crc32c of header bytes [8, 44) (lets replay trust the lengths before reading the payload)
 
-import { CephError } from '../../errors.js';
+import { CephError, assert } from '../../errors.js';
 import { cephCrc32c } from '../../crc32c.js';
 import { Decoder, Encoder } from '../../encoding.js';
 import type { KVBatch, KVOp } from '../types.js';
@@ -63,7 +63,7 @@ export function encodeBatch(batch: KVBatch): Buffer {
     else if (op.op === 'rm') enc.u8(2).bytes(op.key);
     else enc.u8(3).bytes(op.start).bytes(op.end);
   }
-  if (enc.length !== total) throw new Error('tsceph assertion failed: batch size');
+  assert(enc.length === total, 'batch size');
   return enc.view().subarray(0, total);
 }
 
