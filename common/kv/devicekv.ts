@@ -446,7 +446,10 @@ export class DeviceKV implements KVStore, PageSource {
     };
     const seq = await (await admitted).apply;
     this.batches++;
-    const durable = sync ? new Promise<void>((resolve, reject) => this.waiters.push({ seq, resolve, reject })) : undefined;
+    // The writer may have made it durable already (or failed) while this continuation waited its turn.
+    let durable: Promise<void> | undefined;
+    if (sync && this.failed) throw this.failed;
+    if (sync && this.durableSeq < seq) durable = new Promise<void>((resolve, reject) => this.waiters.push({ seq, resolve, reject }));
     void this.writer();
     this.maybeCheckpoint();
     if (durable) await durable;
