@@ -470,6 +470,19 @@ const blockStoreFactory: StoreFactory = {
   open: (dev) => new BlockStore(dev, { logger: quietLogger }),
 };
 
+/** The smallest caches: the KV checkpoints every few transactions (so crashes land in checkpoints)
+ *  and onodes are evicted and reloaded. */
+const smallCacheFactory: StoreFactory = {
+  name: 'BlockStore, small caches',
+  deviceBytes: 64 * 1024 * 1024,
+  open: (dev) => new BlockStore(dev, { logger: quietLogger, kvCacheBytesMax: 1024 * 1024, cacheBytesMax: 256 * 1024 }),
+};
+
+/** Seeds alternate between the default and the small-cache store. */
+function factoryFor(seed: number): StoreFactory {
+  return seed % 2 === 0 ? blockStoreFactory : smallCacheFactory;
+}
+
 const CRASH_EPOCHS = 4;
 
 describe('BlockStore crash safety', () => {
@@ -478,7 +491,7 @@ describe('BlockStore crash safety', () => {
     this.timeout(120000 + seeds.length * 2000);
     const figures = newFigures();
     const t0 = Date.now();
-    for (const seed of seeds) await crashSeed(seed, blockStoreFactory, figures, CRASH_EPOCHS);
+    for (const seed of seeds) await crashSeed(seed, factoryFor(seed), figures, CRASH_EPOCHS);
     if (process.env.CRASH_VERBOSE || seeds.length > 100) {
       console.log(`    ${figures.crashes} crash cycles in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${JSON.stringify(figures)}`);
     }
@@ -490,7 +503,7 @@ describe('BlockStore crash safety', () => {
     this.timeout(120000 + seeds.length * 2000);
     const figures: FlipFigures = { runs: 0, flips: 0, reads: 0, eio: 0, fsckErrors: 0 };
     logged.length = 0;
-    for (const seed of seeds) await bitFlipSeed(seed, blockStoreFactory, figures);
+    for (const seed of seeds) await bitFlipSeed(seed, factoryFor(seed), figures);
     // Each EIO is logged naming the object it hit.
     if (figures.eio > 0) assert.ok(logged.some((m) => /checksum mismatch reading .*#.*#/.test(m)), `no log names a damaged object: ${logged.slice(0, 3).join('; ')}`);
     if (process.env.CRASH_VERBOSE || seeds.length > 100) console.log(`    bit flips: ${JSON.stringify(figures)}`);
