@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { CephError } from '../../common/errors.js';
-import { Allocator } from '../../osd/blockstore/allocator.js';
+import { Allocator } from '../../osd/blockstore/core/allocator.js';
 import { Rng } from '../support/rng.js';
 
 describe('blockstore allocator', function () {

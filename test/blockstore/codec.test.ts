@@ -4,12 +4,12 @@
 
 import assert from 'node:assert/strict';
 import { CephError } from '../../common/errors.js';
-import { decodeSuperblock, encodeSuperblock, planLayout, FORMAT_VERSION } from '../../osd/blockstore/layout.js';
+import { decodeSuperblock, encodeSuperblock, planLayout, FORMAT_VERSION } from '../../osd/blockstore/core/layout.js';
 import {
   decodeCollection, decodeDeferred, decodeOnode, decodeShard, encodeCollection, encodeDeferred, encodeOnode, encodeShard,
   newShard, type Onode,
-} from '../../osd/blockstore/onode.js';
-import { BLOCK_BYTES, SHARD_BLOCKS } from '../../osd/blockstore/limits.js';
+} from '../../osd/blockstore/core/onode.js';
+import { BLOCK_BYTES, SHARD_BLOCKS } from '../../osd/blockstore/core/limits.js';
 
 function isCode(code: string): (e: unknown) => boolean {
   return (e: unknown) => e instanceof CephError && e.code === code;

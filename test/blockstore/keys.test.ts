@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import {
   decodeDeferredKey, decodeOmapKey, decodeOnodeKey, decodeShardKey, deferredKey, omapEntriesRange, omapHeaderKey, omapKey,
   onodeKey, onodePrefix, onodePrefixEnd, shardKey, shardRange,
-} from '../../osd/blockstore/keys.js';
+} from '../../osd/blockstore/core/keys.js';
 import { compareObjects, NO_GEN, NO_SHARD, SNAP_DIR, SNAP_HEAD, type GHObject } from '../../osd/objectstore/types.js';
 import { caseSeed, Rng } from '../support/rng.js';
 

@@ -9,7 +9,7 @@ import { MemDevice, type BlockDevice } from '../../common/blockdev/index.js';
 import { CephError } from '../../common/errors.js';
 import { KVBatch, type KVStore } from '../../common/kv/types.js';
 import { BlockStore, deviceKVFactory, readBlockStoreSuperblock, type KVFactory } from '../../osd/blockstore/index.js';
-import { omapKey, onodeKey, shardKey } from '../../osd/blockstore/keys.js';
+import { omapKey, onodeKey, shardKey } from '../../osd/blockstore/core/keys.js';
 import { makeObject, pgCollection, Transaction } from '../../osd/objectstore/types.js';
 
 const MiB = 1024 * 1024;

@@ -1,8 +1,8 @@
 // Every limit BlockStore keeps, in one place, units last. Relations between them are asserted below
 // when the module loads.
 
-import { assert } from '../../common/errors.js';
-import { BLOCK_BYTES } from '../../common/blockdev/types.js';
+import { assert } from '../../../common/errors.js';
+import { BLOCK_BYTES } from '../../../common/blockdev/types.js';
 
 /** The allocation and checksum unit: one crc32c per block of object data. */
 export const BLOCK_SHIFT = 12;

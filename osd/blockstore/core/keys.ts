@@ -18,8 +18,8 @@
 // Extent maps and omap are keyed by the node id, not by the name, so a rename, a move between
 // collections or a PG split rewrites only the onode key.
 
-import { CephError } from '../../common/errors.js';
-import { NO_GEN, SNAP_HEAD, reverseBits32, type CollectionId, type GHObject } from '../objectstore/types.js';
+import { CephError } from '../../../common/errors.js';
+import { NO_GEN, SNAP_HEAD, reverseBits32, type CollectionId, type GHObject } from '../../objectstore/types.js';
 
 export const PREFIX_COLLECTION = 0x43; // 'C'
 export const PREFIX_DEFERRED = 0x44; // 'D'

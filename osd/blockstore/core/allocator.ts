@@ -6,7 +6,7 @@
 // deferred write issued before it has reached the device (the shell orders that); the allocator itself
 // only counts.
 
-import { CephError, assert } from '../../common/errors.js';
+import { CephError, assert } from '../../../common/errors.js';
 
 export interface BlockRun {
   /** Device block number (byte offset / BLOCK_BYTES). */

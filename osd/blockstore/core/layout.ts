@@ -5,9 +5,9 @@
 //   [kv.offset, +kv.length)     the KV engine's region (metadata: onodes, extent maps, omap, journal)
 //   [data.offset, +data.length) object data, in 4 KiB blocks handed out by the allocator
 
-import { CephError } from '../../common/errors.js';
-import { Decoder, Encoder } from '../../common/encoding.js';
-import { crc32c } from '../../common/crc32c.js';
+import { CephError } from '../../../common/errors.js';
+import { Decoder, Encoder } from '../../../common/encoding.js';
+import { crc32c } from '../../../common/crc32c.js';
 import {
   BLOCK_BYTES, DATA_BLOCKS_MAX, DEVICE_BYTES_MIN, KV_REGION_ALIGN_BYTES, KV_REGION_BYTES_MAX, KV_REGION_BYTES_MIN,
   KV_REGION_FRACTION, SUPERBLOCK_AREA_BYTES,

@@ -13,13 +13,13 @@
 // (EINVAL), then its collection (ENOENT), then applied to the transaction's working state; the first
 // failure rejects the whole transaction with nothing applied.
 
-import { CephError, assert, type ErrnoName } from '../../common/errors.js';
-import { crc32c } from '../../common/crc32c.js';
-import { KVBatch } from '../../common/kv/types.js';
+import { CephError, assert, type ErrnoName } from '../../../common/errors.js';
+import { crc32c } from '../../../common/crc32c.js';
+import { KVBatch } from '../../../common/kv/types.js';
 import {
   NAME_BYTES_MAX, OBJECT_SIZE_MAX, TX_DATA_BYTES_MAX, TX_OPS_MAX, isValidCollection, objectText,
   type CollectionId, type GHObject, type Transaction, type TxOp,
-} from '../objectstore/types.js';
+} from '../../objectstore/types.js';
 import type { Allocator, BlockRun } from './allocator.js';
 import {
   NID_MAX_KEY, collectionKey, decodeOnodeKey, deferredKey, omapHeaderKey, omapKey, omapRange,

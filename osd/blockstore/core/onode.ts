@@ -2,9 +2,9 @@
 // record is a versioned struct followed by the crc32c of the struct's bytes; a record whose crc fails
 // or whose struct does not parse is EIO naming what it belongs to, never a guess.
 
-import { CephError } from '../../common/errors.js';
-import { Decoder, Encoder, compareStringBytes } from '../../common/encoding.js';
-import { crc32c } from '../../common/crc32c.js';
+import { CephError } from '../../../common/errors.js';
+import { Decoder, Encoder, compareStringBytes } from '../../../common/encoding.js';
+import { crc32c } from '../../../common/crc32c.js';
 import { BLOCK_BYTES, ONODE_OVERHEAD_BYTES, SHARD_BLOCKS, SHARD_CACHE_BYTES } from './limits.js';
 
 /**
