@@ -315,7 +315,8 @@ class ByteSink {
       this.bytes += b.length;
       if (!this.stream.write(b)) full = true;
     }
-    if (full) await Promise.race([once(this.stream, 'drain'), once(this.stream, 'error')]);
+    // events.once rejects when 'error' comes first, and removes its listeners either way.
+    if (full) await once(this.stream, 'drain');
     if (this.failed) throw this.failed;
   }
 
