@@ -629,7 +629,12 @@ export class BlockStore implements ObjectStore {
     const writeTokens: [number, number][] = [];
     for (const w of plan.dataWrites) {
       const first = w.offset / BLOCK_BYTES;
-      for (let i = 0; i < w.data.length; i++) writeTokens.push([first + i, this.setPending(first + i, w.data[i]!)]);
+      let pb = first;
+      for (const b of w.data) {
+        for (let at = 0; at < b.length; at += BLOCK_BYTES, pb++) {
+          writeTokens.push([pb, this.setPending(pb, b.subarray(at, at + BLOCK_BYTES))]);
+        }
+      }
     }
     for (const d of plan.deferred) {
       tokens.set(d.pblock, this.setPending(d.pblock, d.data));

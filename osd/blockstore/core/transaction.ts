@@ -795,8 +795,13 @@ class Planner {
           s.pblocks[l & (SHARD_BLOCKS - 1)] = pb;
           sealBlocks.push({ s, i: l & (SHARD_BLOCKS - 1), data });
           blockContents.set(pb, data);
-          if (last && lastEnd === pb) last.data.push(data);
-          else {
+          if (last && lastEnd === pb) {
+            // Adjacent views of one caller buffer become one view: one iovec instead of one per block.
+            const prev = last.data[last.data.length - 1]!;
+            if (prev.buffer === data.buffer && prev.byteOffset + prev.length === data.byteOffset) {
+              last.data[last.data.length - 1] = Buffer.from(prev.buffer, prev.byteOffset, prev.length + data.length);
+            } else last.data.push(data);
+          } else {
             last = { offset: pb * BLOCK_BYTES, data: [data] };
             dataWrites.push(last);
           }
