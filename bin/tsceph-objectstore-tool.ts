@@ -979,7 +979,8 @@ async function dumpObject(store: ObjectStore, x: Found, f: Formatter): Promise<v
 /** Any plain value (the superblock reader's fields) through a formatter, snake_case names kept. */
 function dumpValue(f: Formatter, name: string, v: unknown): void {
   if (v === null || v === undefined) f.dumpNull(name);
-  else if (typeof v === 'number') Number.isInteger(v) ? f.dumpInt(name, v) : f.dumpFloat(name, v);
+  else if (typeof v === 'number' && Number.isInteger(v)) f.dumpInt(name, v);
+  else if (typeof v === 'number') f.dumpFloat(name, v);
   else if (typeof v === 'bigint') f.dumpInt(name, v);
   else if (typeof v === 'boolean') f.dumpBool(name, v);
   else if (typeof v === 'string') f.dumpString(name, v);
