@@ -716,15 +716,9 @@ export async function importCollection(
   return stats;
 }
 
-async function importObject(
-  beginPayload: Buffer,
-  r: SectionReader,
-  cid: CollectionId,
-  pgid: Pgid,
-  queue: (t: Transaction) => Promise<void>,
-  debugIo: ToolIo | undefined,
-): Promise<number> {
-  const d = new Decoder(beginPayload, 'object_begin');
+/** object_begin: hobject_t, then (struct_v 2 on) generation and shard; Ceph's v3 object_info_t is skipped. */
+function decodeObjectBegin(payload: Buffer): GHObject {
+  const d = new Decoder(payload, 'object_begin');
   const v = d.decodeStart(3, 'object_begin');
   const h = decodeHobject(d);
   let generation = NO_GEN;
@@ -735,7 +729,89 @@ async function importObject(
     shard = s === 0xff ? NO_SHARD : s;
   }
   d.decodeFinish('object_begin');
-  const o: GHObject = { ...h, generation, shard };
+  return { ...h, generation, shard };
+}
+
+/**
+ * Ceph's dump-export: what an export holds, as JSON, checking every section's crc32c on the way;
+ * needs no store. Per object: its ghobject, data bytes and sections, attr names, omap header length
+ * and omap entry count.
+ */
+export async function dumpExport(input: Readable, f: Formatter): Promise<void> {
+  const r = new SectionReader(new ByteSource(input));
+  await r.readSuper();
+  const first = await r.next();
+  if (first.type === SectionType.POOL_BEGIN) throw new CephError('EINVAL', 'Dump of pool exports not supported');
+  if (first.type !== SectionType.PG_BEGIN) throw new CephError('EFAULT', `Invalid first section type ${first.type}`);
+  const { pgid, bits } = decodePgBegin(first.payload);
+  f.openObjectSection('Export');
+  f.dumpString('pgid', pgidText(pgid));
+  f.dumpInt('bits', bits);
+  f.openArraySection('objects');
+  let objects = 0;
+  for (let done = false; !done; ) {
+    const s = await r.next();
+    if (s.type === SectionType.PG_END) done = true;
+    else if (s.type === SectionType.PG_METADATA || s.type >= SectionType.END_OF_TYPES) continue;
+    else if (s.type !== SectionType.OBJECT_BEGIN) throw new CephError('EFAULT', `Unknown section type ${s.type}`);
+    else {
+      const o = decodeObjectBegin(s.payload);
+      let dataBytes = 0;
+      let dataSections = 0;
+      let attrs: string[] = [];
+      let header = 0;
+      let omapEntries = 0;
+      for (;;) {
+        const x = await r.next();
+        if (x.type === SectionType.OBJECT_END) break;
+        const d = new Decoder(x.payload, 'object section');
+        if (x.type === SectionType.DATA) {
+          d.decodeStart(1, 'data_section');
+          d.u64('offset');
+          dataBytes += d.u64('len');
+          dataSections++;
+        } else if (x.type === SectionType.ATTRS) {
+          d.decodeStart(1, 'attr_section');
+          attrs = attrs.concat(decodeStringBufferMap(d, 'attrs').map(([k]) => k));
+        } else if (x.type === SectionType.OMAP_HDR) {
+          d.decodeStart(1, 'omap_hdr_section');
+          header = d.bytes('hdr').length;
+        } else if (x.type === SectionType.OMAP) {
+          d.decodeStart(1, 'omap_section');
+          omapEntries += decodeStringBufferMap(d, 'omap').length;
+        } else if (x.type < SectionType.END_OF_TYPES) {
+          throw new CephError('EFAULT', `Unknown section type ${x.type}`);
+        }
+      }
+      f.openObjectSection('object');
+      f.openObjectSection('oid');
+      dumpGhobject(f, o);
+      f.closeSection();
+      f.dumpInt('data_bytes', dataBytes);
+      f.dumpInt('data_sections', dataSections);
+      f.openArraySection('attrs');
+      for (const a of attrs) f.dumpString('name', a);
+      f.closeSection();
+      f.dumpInt('omap_header_bytes', header);
+      f.dumpInt('omap_entries', omapEntries);
+      f.closeSection();
+      objects++;
+    }
+  }
+  f.closeSection();
+  f.dumpInt('object_count', objects);
+  f.closeSection();
+}
+
+async function importObject(
+  beginPayload: Buffer,
+  r: SectionReader,
+  cid: CollectionId,
+  pgid: Pgid,
+  queue: (t: Transaction) => Promise<void>,
+  debugIo: ToolIo | undefined,
+): Promise<number> {
+  const o = decodeObjectBegin(beginPayload);
   if (o.pool < 0) throw new CephError('EFAULT', `ERROR: Export contains temporary object '${objectText(o)}'`);
   if (o.shard !== pgid.shard) {
     throw new CephError('EFAULT', `INTERNAL ERROR: Importing shard ${pgid.shard} but object shard is ${o.shard}`);
@@ -1043,7 +1119,7 @@ function openBlockStore(device: BlockDevice): ObjectStore {
 // ---------------------------------------------------------------------------------------------------
 // The command line.
 
-const OPS = ['info', 'mkfs', 'fsck', 'repair', 'export', 'import', 'remove', 'list', 'list-pgs', 'dump'] as const;
+const OPS = ['info', 'mkfs', 'fsck', 'repair', 'export', 'import', 'remove', 'list', 'list-pgs', 'dump', 'dump-export'] as const;
 const OBJCMDS = ['dump', 'get-bytes', 'list-attrs', 'list-omap'] as const;
 
 const USAGE = `
@@ -1052,11 +1128,12 @@ Allowed options:
   --data-path arg             path to object store (a file or block device), 
                               mandatory
   --op arg                    Arg is one of [info, mkfs, fsck, repair, export, 
-                              import, remove, list, list-pgs, dump]
+                              import, remove, list, list-pgs, dump, 
+                              dump-export]
   --pgid arg                  PG id (e.g. 1.2a or 1.2as0, or meta), mandatory 
                               for export and remove
-  --file arg                  path of file to export or import ('-' or none: 
-                              stdout or stdin)
+  --file arg                  path of file to export, import or dump-export 
+                              ('-' or none: stdout or stdin)
   --mkfs-size arg             with --op mkfs: create (or extend) the file to 
                               this many bytes (suffixes K, M, G, T: powers of 
                               1024)
@@ -1228,7 +1305,7 @@ export async function main(argv: string[], ioIn?: Partial<ToolIo>): Promise<numb
   let objcmd = objcmdArg;
   if (op === 'dump' && object !== undefined && objcmd === undefined) objcmd = 'dump';
 
-  if (opts.dataPath === undefined) {
+  if (opts.dataPath === undefined && op !== 'dump-export') {
     io.stderr('Must provide --data-path\n' + USAGE);
     return 1;
   }
@@ -1248,8 +1325,8 @@ export async function main(argv: string[], ioIn?: Partial<ToolIo>): Promise<numb
     io.stderr('--op dump needs an <object> (JSON from --op list, or a name)\n' + USAGE);
     return 1;
   }
-  if (opts.file !== undefined && op !== 'export' && op !== 'import') {
-    io.stderr('--file option only applies to import, export\n');
+  if (opts.file !== undefined && op !== 'export' && op !== 'import' && op !== 'dump-export') {
+    io.stderr('--file option only applies to import, export, dump-export\n');
     return 1;
   }
   if (opts.mkfsSize !== undefined && op !== 'mkfs') {
@@ -1261,7 +1338,7 @@ export async function main(argv: string[], ioIn?: Partial<ToolIo>): Promise<numb
     io.stderr('stdout is a tty and no --file filename specified\n');
     return 1;
   }
-  if (op === 'import' && toStdio && io.stdinIsTty) {
+  if ((op === 'import' || op === 'dump-export') && toStdio && io.stdinIsTty) {
     io.stderr('stdin is a tty and no --file filename specified\n');
     return 1;
   }
@@ -1276,7 +1353,17 @@ export async function main(argv: string[], ioIn?: Partial<ToolIo>): Promise<numb
   }
   const formatter = createFormatter(format)!;
 
-  const dataPath = opts.dataPath;
+  if (op === 'dump-export') {
+    try {
+      await dumpExport(await openInput(opts.file, io), formatter);
+      io.stdout(formatter.flush() + '\n');
+      return 0;
+    } catch (e) {
+      io.stderr(`dump-export: ${errText(e)}\n`);
+      return 1;
+    }
+  }
+  const dataPath = opts.dataPath!;
   const create = op === 'mkfs' && opts.mkfsSize !== undefined;
   if (!create) {
     try {

@@ -1,4 +1,4 @@
-// Proves tsceph-objectstore-tool's export format round-trips a PG whole (data across DATA sections, attrs, omap header, omap across OMAP sections, odd object names) and refuses damaged, truncated and colliding imports, in-process on MemStore with seeded contents; then drives the compiled CLI as a child process on small file-backed BlockStores under os.tmpdir(): mkfs, info, list-pgs, list, dump, export -> import into a second store and compare, remove, fsck, repair, and bad arguments as one-line errors.
+// Proves tsceph-objectstore-tool's export format round-trips a PG whole (data across DATA sections, attrs, omap header, omap across OMAP sections, odd object names) and refuses damaged, truncated and colliding imports, in-process on MemStore with seeded contents; then drives the compiled CLI as a child process on small file-backed BlockStores under os.tmpdir(): mkfs, info, list-pgs, list, dump, export -> import into a second store and compare, dump-export, remove, fsck, repair, and bad arguments as one-line errors.
 //
 // OBJECTSTORE_TOOL_SEED=n replays the in-process round trip with that seed (a failure prints seed=<n>).
 import assert from 'node:assert/strict';
@@ -390,6 +390,26 @@ describe('tsceph-objectstore-tool CLI (child process, file-backed BlockStore)', 
     });
     const again = await run(['--data-path', devB(), '--op', 'import', '--file', file]);
     assertOneLineError(again, /pgid 2.1f already exists/);
+
+    // dump-export reads the file alone (no --data-path), checking every crc on the way.
+    const dump = await run(['--op', 'dump-export', '--file', file]);
+    assert.equal(dump.code, 0, dump.stderr);
+    const dj = JSON.parse(dump.stdout) as { pgid: string; bits: number; object_count: number; objects: { oid: { oid: string }; data_bytes: number; omap_entries: number }[] };
+    assert.equal(dj.pgid, '2.1f');
+    assert.equal(dj.bits, 5);
+    assert.equal(dj.object_count, objs.length);
+    const heavy = dj.objects.find((x) => x.oid.oid === 'omap-heavy')!;
+    assert.equal(heavy.omap_entries, EXPORT_OMAP_BATCH_ENTRIES * 2 + 7);
+    assert.equal(dj.objects.find((x) => x.oid.oid === 'big')!.data_bytes, 2 * EXPORT_DATA_CHUNK_BYTES + 12345);
+    const bad = readFileSync(file);
+    bad[Math.floor(bad.length / 2)] ^= 0x01;
+    writeFileSync(join(dir, 'bad.export'), bad);
+    assertOneLineError(await run(['--op', 'dump-export', '--file', join(dir, 'bad.export')]), /^dump-export: \(\d+\) [^:]+: .*\n$/);
+    const devC = join(dir, 'c.img');
+    assert.equal((await run(['--data-path', devC, '--op', 'mkfs', '--mkfs-size', '256M'])).code, 0);
+    const badImport = await run(['--data-path', devC, '--op', 'import', '--file', join(dir, 'bad.export')]);
+    assertOneLineError(badImport, /^import failed: \(14\) Bad address: section type \d+: crc32c .*\nCorrupt input for import\n$/);
+    assert.equal((await run(['--data-path', devC, '--op', 'list-pgs'])).stdout, '', 'a failed import left its PG behind');
   });
 
   it("export to stdout ('-') and import from stdin", async function () {
@@ -431,7 +451,7 @@ describe('tsceph-objectstore-tool CLI (child process, file-backed BlockStore)', 
     assertOneLineError(await run(['--data-path', devA(), '--op', 'export']), /^Must provide pgid/);
     assertOneLineError(await run(['--data-path', devA(), '--op', 'export', '--pgid', '9.9', '--file', join(dir, 'x')]), /^PG '9.9' not found\n$/);
     assertOneLineError(await run(['--data-path', devA(), '--op', 'list', '--format', 'xml']), /^unrecognized format: xml\n$/);
-    assertOneLineError(await run(['--data-path', devA(), '--op', 'list', '--file', 'x']), /^--file option only applies to import, export\n$/);
+    assertOneLineError(await run(['--data-path', devA(), '--op', 'list', '--file', 'x']), /^--file option only applies to import, export, dump-export\n$/);
     assertOneLineError(await run(['--data-path', join(dir, 'nope.img'), '--op', 'info']), /^data-path: .*nope.img: No such file or directory\n$/);
     assertOneLineError(await run(['--data-path', devA(), '--op', 'mkfs', '--mkfs-size', 'lots']), /^Invalid --mkfs-size 'lots'/);
     const junk = join(dir, 'junk.img');
