@@ -379,18 +379,24 @@ class Planner {
     return n.node ?? this.create(n);
   }
 
-  private mutOnode(node: Node): Onode {
+  /** The node's onode, copied for this transaction (its record is rewritten only when marked dirty). */
+  private own(node: Node): Onode {
     if (!node.owned) {
       const o = node.onode;
       node.onode = { nid: o.nid, size: o.size, attrs: new Map(o.attrs), shards: new Map(o.shards) };
       node.owned = true;
     }
-    node.dirty = true;
     return node.onode;
   }
 
+  /** The onode to change size or attrs in: its record goes into the batch. */
+  private mutOnode(node: Node): Onode {
+    node.dirty = true;
+    return this.own(node);
+  }
+
   private mutShard(node: Node, index: number): ExtentShard {
-    const o = this.mutOnode(node);
+    const o = this.own(node);
     let s = o.shards.get(index);
     if (!s || !node.ownedShards.has(index)) {
       s = s ? copyShard(s) : newShard();
@@ -432,7 +438,7 @@ class Planner {
     const inplace = mayDefer && this.pblock(node, l) !== 0 && this.deferredBytes + BLOCK_BYTES <= DEFERRED_TXN_BYTES_MAX;
     if (inplace) this.deferredBytes += BLOCK_BYTES;
     node.pending.set(l, { data, inplace });
-    this.mutOnode(node);
+    this.own(node);
   }
 
   /** Make logical block l a hole; its device block is freed with the transaction. */
@@ -479,8 +485,7 @@ class Planner {
       else blk.fill(0, a, b);
       this.pend(node, l, blk, mayDefer);
     }
-    const o = this.mutOnode(node);
-    if (end > o.size) o.size = end;
+    if (end > node.onode.size) this.mutOnode(node).size = end;
   }
 
   private readRange(node: Node, off: number, len: number): Buffer {
@@ -496,7 +501,7 @@ class Planner {
   }
 
   private truncate(node: Node, size: number): void {
-    const o = this.mutOnode(node);
+    const o = this.own(node);
     if (size < o.size) {
       for (const l of this.blocksFrom(node, Math.ceil(size / BLOCK_BYTES))) this.punch(node, l);
       const tail = size % BLOCK_BYTES;
@@ -510,7 +515,10 @@ class Planner {
         }
       }
     }
-    o.size = size;
+    if (o.size !== size) {
+      o.size = size;
+      node.dirty = true;
+    }
   }
 
   /** Drop a node: its blocks are freed, its extent map and omap removed. */
