@@ -499,6 +499,10 @@ async function main(): Promise<void> {
       }
     }
     if (fx) {
+      // A figure from a store that fsck finds damaged would be worthless: check before leaving.
+      const rep = await fx.store.fsck();
+      log(`  store fsck after the runs: ${rep.objects} objects, ${rep.errors} errors${rep.errors ? `: ${rep.problems.map((p) => p.message).join('; ')}` : ''}`);
+      if (rep.errors) throw new Error('the store failed fsck after the benchmark');
       await fx.store.umount();
       await fx.device?.close();
     }
