@@ -92,8 +92,6 @@ export interface CorePlan {
   readonly collections: Map<CollectionId, CollState | null>;
   readonly nidNext: number;
   readonly nidMax: number;
-  /** Content of every block this plan writes (new and deferred), until the writes land. */
-  readonly blockContents: Map<number, Buffer>;
   /** Change of the sum of object sizes. */
   readonly storedDelta: number;
   /**
@@ -780,7 +778,6 @@ class Planner {
     const allocated: BlockRun[] = [];
     const dataWrites: DataWrite[] = [];
     const deferred: DeferredBlock[] = [];
-    const blockContents = new Map<number, Buffer>();
     const sealBlocks: { s: ExtentShard; i: number; data: Buffer }[] = [];
     const sealShards: { at: number; s: ExtentShard }[] = [];
     for (const node of alive) {
@@ -802,7 +799,6 @@ class Planner {
           const s = this.mutShard(node, l >>> SHARD_SHIFT);
           s.pblocks[l & (SHARD_BLOCKS - 1)] = pb;
           sealBlocks.push({ s, i: l & (SHARD_BLOCKS - 1), data });
-          blockContents.set(pb, data);
           if (last && lastEnd === pb) {
             // Adjacent views of one caller buffer become one view: one iovec instead of one per block.
             const prev = last.data[last.data.length - 1]!;
@@ -823,7 +819,6 @@ class Planner {
         const s = this.mutShard(node, l >>> SHARD_SHIFT);
         sealBlocks.push({ s, i: l & (SHARD_BLOCKS - 1), data: p.data });
         deferred.push({ pblock: pb, data: p.data });
-        blockContents.set(pb, p.data);
       }
     }
     for (const node of alive) {
@@ -863,7 +858,7 @@ class Planner {
     if (deferredRecord) batch.set(deferredKey(this.env.deferredSeq), encodeDeferred(deferred));
     return {
       batch, dataWrites, deferred, deferredRecord, freed: this.freed, allocated, onodes, collections,
-      nidNext: this.nidNext, nidMax, blockContents, storedDelta,
+      nidNext: this.nidNext, nidMax, storedDelta,
       seal: () => {
         for (const j of sealBlocks) j.s.crcs[j.i] = crc32c(j.data);
         for (const j of sealShards) {
