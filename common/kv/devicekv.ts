@@ -165,6 +165,8 @@ function coalesce(writes: readonly FreezeWrite[]): FreezeWrite[] {
 const WALK_READS_IN_FLIGHT = 32;
 /** Nodes on a path a batch copies, in the space estimate at admission (a tree of that depth holds billions of keys). */
 const ADMISSION_PATH_PAGES = 8;
+/** Failed page reads one call excuses because the tree changed meanwhile (then the error stands). */
+const LOAD_RETRIES_MAX = 8;
 /** How far past the end of replay the journal is searched for a record that should not be there. */
 const JOURNAL_SCAN_BYTES = 4 * 1024 * 1024;
 
@@ -193,6 +195,8 @@ export class DeviceKV implements KVStore, PageSource {
   private readonly loads = new Map<number, Promise<void>>();
   /** Bumped at every freeze; a page load that spans one is discarded (its slot may have been reused). */
   private freezes = 0;
+  /** Bumped by every op applied and every page release: a page asked for by an older attempt may be gone. */
+  private treeVersion = 0;
   /** The newest checkpoint frozen: no page of the tree in memory is newer. */
   private generationMax: number;
   /** Reads of value extents in flight; page releases wait while any are. */
@@ -320,13 +324,27 @@ export class DeviceKV implements KVStore, PageSource {
 
   /** Run a synchronous tree operation, reading the pages it asks for until it completes. */
   private async withPages<T>(fn: () => T): Promise<T> {
+    const excused = { n: 0 };
     for (;;) {
+      const version = this.treeVersion;
       try {
         return fn();
       } catch (e) {
         if (!(e instanceof NeedPage)) throw e;
-        await this.load(e.ref);
+        await this.loadFor(e.ref, version, excused);
       }
+    }
+  }
+
+  /**
+   * Load a page an attempt asked for. If the tree changed since the attempt began, the page may have
+   * left it (and its slot been freed or reused): a read that fails then is no error, the rerun decides.
+   */
+  private async loadFor(ref: PageRef, version: number, excused: { n: number }): Promise<void> {
+    try {
+      await this.load(ref);
+    } catch (e) {
+      if (this.treeVersion === version || ++excused.n > LOAD_RETRIES_MAX) throw e;
     }
   }
 
@@ -364,6 +382,7 @@ export class DeviceKV implements KVStore, PageSource {
       this.deferredRelease.push(...refs);
       return;
     }
+    this.treeVersion++;
     for (const r of refs) {
       this.alloc.release(r.slot, r.pages);
       const c = this.cache.get(r.slot);
@@ -384,6 +403,7 @@ export class DeviceKV implements KVStore, PageSource {
 
   private async applyOps(ops: readonly KVOp[]): Promise<void> {
     for (const op of ops) {
+      this.treeVersion++;
       if (op.op === 'set') await this.withPages(() => this.tree.set(op.key, op.value));
       else if (op.op === 'rm') await this.withPages(() => this.tree.rm(op.key));
       else await this.withPages(() => this.tree.rmRange(op.start, op.end));
@@ -471,10 +491,12 @@ export class DeviceKV implements KVStore, PageSource {
     const found: { key: Buffer; value: LeafValue }[] = [];
     let from = start;
     let counted = 0;
+    const excused = { n: 0 };
     const countExtents = (): void => {
       for (; counted < found.length; counted++) if (found[counted]!.value instanceof ValueExtent) this.extentReaders++;
     };
     for (;;) {
+      const version = this.treeVersion;
       try {
         this.tree.list(from, end, max, found);
         countExtents();
@@ -486,7 +508,7 @@ export class DeviceKV implements KVStore, PageSource {
           throw e;
         }
         if (found.length) from = Buffer.concat([found[found.length - 1]!.key, Buffer.alloc(1)]);
-        await this.load(e.ref);
+        await this.loadFor(e.ref, version, excused);
       }
     }
     const out: KVEntry[] = [];
