@@ -255,7 +255,6 @@ export class BlockStore implements ObjectStore {
   private deferredWaiters: (() => void)[] = [];
   /** Records written in place, waiting for a flush numbered >= need before their removal. */
   private readonly deferredApplied: { seq: number; need: number }[] = [];
-  private deferredRecords = 0;
 
   constructor(device: BlockDevice, opts: BlockStoreOptions = {}) {
     this.dev = new TrackedDevice(device);
@@ -505,7 +504,7 @@ export class BlockStore implements ObjectStore {
    */
   private async prepare(m: Mounted, t: Transaction): Promise<{ commit: Promise<void> }> {
     if (this.failed) throw new CephError('EIO', `${this.dev.name}: BlockStore stopped after a device error: ${this.failed.message}`);
-    while (this.deferredPendingBytes > this.deferredBytesMax) await new Promise<void>((r) => this.deferredWaiters.push(r));
+    while (this.deferredPendingBytes > this.deferredBytesMax && !this.failed) await new Promise<void>((r) => this.deferredWaiters.push(r));
     // A split lists the collection and a clone reads the source's omap from the KV: let every earlier
     // transaction become durable first (a KV engine may apply a submitted batch only later).
     if (needsBarrier(t)) await this.committed();
@@ -621,10 +620,7 @@ export class BlockStore implements ObjectStore {
     m.nidNext = plan.nidNext;
     m.nidMax = plan.nidMax;
     const seq = m.deferredSeq;
-    if (plan.deferredRecord) {
-      m.deferredSeq++;
-      this.deferredRecords++;
-    }
+    if (plan.deferredRecord) m.deferredSeq++;
     const tokens = new Map<number, number>();
     const writeTokens: [number, number][] = [];
     for (const w of plan.dataWrites) {
@@ -774,7 +770,6 @@ export class BlockStore implements ObjectStore {
     while (n < this.deferredApplied.length && n < most && this.deferredApplied[n]!.need <= this.dev.completed) n++;
     if (n === 0) return;
     for (const r of this.deferredApplied.splice(0, n)) batch.rm(deferredKey(r.seq));
-    this.deferredRecords -= n;
   }
 
   /** Flush the device and remove every applied deferred record in one batch (umount, or too many records). */
