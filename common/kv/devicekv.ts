@@ -373,6 +373,12 @@ export class DeviceKV implements KVStore, PageSource {
     }
   }
 
+  /** Give up a counted large-value read without reading. */
+  private async skipRead(): Promise<Buffer> {
+    this.doneReading();
+    return Buffer.alloc(0);
+  }
+
   private async valueOf(v: LeafValue): Promise<Buffer> {
     return v instanceof ValueExtent ? this.readExtent(v) : Buffer.from(v);
   }
@@ -511,14 +517,19 @@ export class DeviceKV implements KVStore, PageSource {
         await this.loadFor(e.ref, version, excused);
       }
     }
+    // Large values are read WALK_READS_IN_FLIGHT at a time; every read counted above is settled (and
+    // counts itself done) even when one fails.
     const out: KVEntry[] = [];
-    let i = 0;
-    try {
-      for (; i < found.length; i++) out.push({ key: Buffer.from(found[i]!.key), value: await this.valueOf(found[i]!.value) });
-    } catch (e) {
-      for (i++; i < found.length; i++) if (found[i]!.value instanceof ValueExtent) this.doneReading();
-      throw e;
+    let failure: unknown = null;
+    for (let i = 0; i < found.length; i += WALK_READS_IN_FLIGHT) {
+      const chunk = found.slice(i, i + WALK_READS_IN_FLIGHT);
+      const values = await Promise.allSettled(chunk.map((f) => (failure === null || !(f.value instanceof ValueExtent) ? this.valueOf(f.value) : this.skipRead())));
+      values.forEach((v, j) => {
+        if (v.status === 'rejected') failure ??= v.reason;
+        else out.push({ key: Buffer.from(chunk[j]!.key), value: v.value });
+      });
     }
+    if (failure !== null) throw failure;
     return out;
   }
 
