@@ -188,7 +188,8 @@ export interface DeferredBlock {
 }
 
 export function encodeDeferred(blocks: readonly DeferredBlock[]): Buffer {
-  const e = new Encoder(16 + blocks.length * (BLOCK_BYTES + 4));
+  // Its own encoder of the exact size, crc included, returned as is: one allocation of the data's size.
+  const e = new Encoder(14 + blocks.length * (BLOCK_BYTES + 4));
   e.startStruct(DEFERRED_V, 1);
   e.u32(blocks.length);
   for (const b of blocks) {
@@ -196,7 +197,10 @@ export function encodeDeferred(blocks: readonly DeferredBlock[]): Buffer {
     e.raw(b.data);
   }
   e.finishStruct();
-  return sealed(e);
+  const end = e.length;
+  e.u32(0);
+  e.patchU32(end, crc32c(e.view().subarray(0, end)));
+  return e.view();
 }
 
 export function decodeDeferred(value: Buffer, what: string): DeferredBlock[] {

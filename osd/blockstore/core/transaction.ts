@@ -105,6 +105,8 @@ export interface CorePlan {
 export type CoreResult = { readonly plan: CorePlan; readonly needs?: undefined } | { readonly plan?: undefined; readonly needs: CoreNeeds };
 
 const ZERO_BLOCK = Buffer.alloc(BLOCK_BYTES);
+/** Plans writing at most this many blocks compute their crcs in finish(), not in seal(). */
+const SEAL_NOW_BLOCKS_MAX = 16;
 
 interface Pending {
   data: Buffer;
@@ -821,6 +823,13 @@ class Planner {
         deferred.push({ pblock: pb, data: p.data });
       }
     }
+    // A small plan is sealed here (its crcs cost less than encoding its shards twice); a big one's
+    // checksums wait for seal(), after its data writes are issued.
+    const sealNow = sealBlocks.length <= SEAL_NOW_BLOCKS_MAX;
+    if (sealNow) {
+      for (const j of sealBlocks) j.s.crcs[j.i] = crc32c(j.data);
+      sealBlocks.length = 0;
+    }
     for (const node of alive) {
       for (const si of node.ownedShards) {
         const s = node.onode.shards.get(si)!;
@@ -828,8 +837,8 @@ class Planner {
           node.onode.shards.delete(si);
           if (!node.isNew) batch.rm(shardKey(node.nid, si));
         } else {
-          // Encoded now for its size (the crcs do not change it); encoded again by seal().
-          sealShards.push({ at: batch.ops.length, s });
+          // Unsealed: encoded now for its size (the crcs do not change it), again by seal().
+          if (!sealNow) sealShards.push({ at: batch.ops.length, s });
           batch.set(shardKey(node.nid, si), encodeShard(s));
         }
       }
