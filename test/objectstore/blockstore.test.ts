@@ -34,7 +34,9 @@ function factory(makeDevice: () => Promise<BlockDevice>) {
     },
     async destroy(store: ObjectStore): Promise<void> {
       await store.umount();
-      await devices.get(store)!.close();
+      const dev = devices.get(store)!;
+      await dev.close();
+      if (dev.name.startsWith(dir)) rmSync(dev.name, { force: true });
     },
   };
 }
