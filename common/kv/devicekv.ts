@@ -215,6 +215,11 @@ export class DeviceKV implements KVStore, PageSource {
   private writerRun: Promise<void> | null = null;
   /** Submits pass admission (backpressure waits) one at a time, in call order. */
   private admission: Promise<unknown> = Promise.resolve();
+  /** Settles once the newest submitted batch is applied in memory (or failed): reads wait for it. */
+  private lastApply: Promise<unknown> = Promise.resolve();
+  /** Batches submitted and batches applied (or refused) so far: reads wait only while they differ. */
+  private submitsQueued = 0;
+  private submitsDone = 0;
   private treeLock: Promise<void> = Promise.resolve();
   private checkpointRun: Promise<void> | null = null;
   private failed: Error | null = null;
@@ -458,6 +463,12 @@ export class DeviceKV implements KVStore, PageSource {
       return { apply: this.locked(apply) };
     });
     this.admission = admitted.catch(() => undefined);
+    // Reads issued from here on see this batch (the contract's read-your-writes): they wait for its apply.
+    this.submitsQueued++;
+    this.lastApply = admitted.then((a) => a.apply).then(
+      () => void this.submitsDone++,
+      () => void this.submitsDone++,
+    );
     const apply = async (): Promise<number> => {
       this.check();
       try {
@@ -481,8 +492,16 @@ export class DeviceKV implements KVStore, PageSource {
     if (durable) await durable;
   }
 
+  /** Wait until every batch submitted before this call is applied in memory. */
+  private async appliedSoFar(): Promise<void> {
+    // Batches apply in submission order, so the newest one's apply settling covers all before it; a
+    // batch submitted after this call is not waited for.
+    await this.lastApply;
+  }
+
   async get(key: Buffer): Promise<Buffer | undefined> {
     this.check();
+    if (this.submitsDone < this.submitsQueued) await this.appliedSoFar();
     // Count an extent read before any await, so no checkpoint can free its pages in between.
     const v = await this.withPages(() => {
       const found = this.tree.get(key);
@@ -494,6 +513,7 @@ export class DeviceKV implements KVStore, PageSource {
 
   async list(start: Buffer, end: Buffer | undefined, max: number): Promise<KVEntry[]> {
     this.check();
+    if (this.submitsDone < this.submitsQueued) await this.appliedSoFar();
     const found: { key: Buffer; value: LeafValue }[] = [];
     let from = start;
     let counted = 0;
