@@ -63,8 +63,14 @@ interface PendingWrite {
   readonly undo: Buffer;
 }
 
-/** Settles never: what a dead device gives back. */
-const HANG: Promise<never> = new Promise<never>(() => undefined);
+/**
+ * Settles never: what a dead device gives back. A fresh promise per call: one shared promise would hold
+ * every continuation ever attached to it (and the dead store each one captures) for the rest of the
+ * process — long crash runs grew to 12 GiB that way and thrashed the machine.
+ */
+function hang(): Promise<never> {
+  return new Promise<never>(() => undefined);
+}
 
 function turn(): Promise<void> {
   return new Promise<void>((resolve) => setImmediate(resolve));
@@ -153,12 +159,12 @@ export class FaultyDevice implements BlockDevice {
   }
 
   async readInto(offset: number, into: Buffer): Promise<void> {
-    if (this.dead) return HANG;
+    if (this.dead) return hang();
     this.checkOpen();
     checkRange(this.name, 'read', offset, into.length, this.size);
     if (this.jitter) {
       for (let n = Math.floor(this.rng.next() * 3); n > 0; n--) await turn();
-      if (this.dead) return HANG;
+      if (this.dead) return hang();
     }
     if (this.failReads?.(offset, into.length)) {
       throw new CephError('EIO', `${this.name}: injected read error at ${offset} (${into.length} bytes)`);
@@ -169,11 +175,11 @@ export class FaultyDevice implements BlockDevice {
   }
 
   async write(offset: number, data: readonly Buffer[]): Promise<void> {
-    if (this.dead) return HANG;
+    if (this.dead) return hang();
     this.checkOpen();
     const length = listBytes(data);
     checkRange(this.name, 'write', offset, length, this.size);
-    if (this.tick()) return HANG;
+    if (this.tick()) return hang();
     if (this.failWrites?.(offset, length)) {
       throw new CephError('EIO', `${this.name}: injected write error at ${offset} (${length} bytes)`);
     }
@@ -192,20 +198,20 @@ export class FaultyDevice implements BlockDevice {
     this.stats.bytesWritten += length;
     if (this.jitter) {
       for (let n = Math.floor(this.rng.next() * 3); n > 0; n--) await turn();
-      if (this.dead) return HANG;
+      if (this.dead) return hang();
     }
   }
 
   async flush(): Promise<void> {
-    if (this.dead) return HANG;
+    if (this.dead) return hang();
     this.checkOpen();
-    if (this.tick()) return HANG;
+    if (this.tick()) return hang();
     if (this.failFlushes) throw new CephError('EIO', `${this.name}: injected flush error`);
     // The flush covers the writes called before it; later ones stay volatile even if they land first.
     const upTo = this.nextSeq - 1;
     if (this.asyncFlush) {
       await turn();
-      if (this.dead) return HANG;
+      if (this.dead) return hang();
     }
     let n = 0;
     while (n < this.pending.length && this.pending[n]!.seq <= upTo) n++;
