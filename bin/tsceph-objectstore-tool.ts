@@ -22,8 +22,9 @@ import { Decoder, Encoder } from '../common/encoding.js';
 import { CephError, Errno, type ErrnoName } from '../common/errors.js';
 import { createFormatter, type Formatter } from '../common/formatter.js';
 import { FileDevice, type BlockDevice } from '../common/blockdev/index.js';
-import { BlockStore, readBlockStoreSuperblock } from '../osd/blockstore/index.js';
 import {
+  BlockStore,
+  readBlockStoreSuperblock,
   META_COLLECTION,
   NO_GEN,
   NO_SHARD,
@@ -37,7 +38,7 @@ import {
   type FsckReport,
   type GHObject,
   type ObjectStore,
-} from '../osd/objectstore/types.js';
+} from '../osd/index.js';
 import { cppStrerror, isMainModule } from './shell.js';
 import { ArgCursor } from './argparse.js';
 
