@@ -7,10 +7,9 @@
 // Pure core: no timers, files or process state.
 
 import { assert, CephError, type ErrnoName } from '../../common/errors.js';
+import { isBits, isCount, txOpFormProblem } from './validate.js';
 import {
   compareObjects,
-  isValidCollection,
-  NAME_BYTES_MAX,
   OBJECT_SIZE_MAX,
   objectText,
   PAGE_ENTRIES_MAX,
@@ -99,29 +98,6 @@ function matches(hash: number, bits: number, rem: number): boolean {
   return ((hash & m) >>> 0) === ((rem & m) >>> 0);
 }
 
-function isCount(n: number): boolean {
-  return Number.isSafeInteger(n) && n >= 0;
-}
-
-function isBits(n: number): boolean {
-  return Number.isInteger(n) && n >= 0 && n <= 32;
-}
-
-function tooLong(s: string): boolean {
-  return s.length > NAME_BYTES_MAX / 3 && Buffer.byteLength(s, 'utf8') > NAME_BYTES_MAX;
-}
-
-function objectProblem(o: GHObject): string | undefined {
-  if (o.max) return 'the max object cannot be stored';
-  if (!Number.isSafeInteger(o.pool)) return `bad pool ${o.pool}`;
-  if (!Number.isInteger(o.hash) || o.hash < 0 || o.hash > 0xffffffff) return `bad hash ${o.hash}`;
-  if (!Number.isSafeInteger(o.snap) || o.snap < -2) return `bad snap ${o.snap}`;
-  if (!Number.isSafeInteger(o.generation) || o.generation < -1) return `bad generation ${o.generation}`;
-  if (!Number.isInteger(o.shard) || o.shard < -1 || o.shard > 127) return `bad shard ${o.shard}`;
-  if (tooLong(o.oid) || tooLong(o.key) || tooLong(o.nspace)) return `object name longer than ${NAME_BYTES_MAX} bytes`;
-  return undefined;
-}
-
 function copyObjectId(o: GHObject): GHObject {
   return { pool: o.pool, nspace: o.nspace, oid: o.oid, key: o.key, hash: o.hash >>> 0, snap: o.snap, generation: o.generation, shard: o.shard };
 }
@@ -200,11 +176,6 @@ function reject(code: ErrnoName, i: number, op: TxOp, what: string): never {
   throw new CephError(code, `transaction rejected at op ${i} (${op.op}): ${what}`);
 }
 
-function checkExtent(i: number, op: TxOp, offset: number, length: number): void {
-  if (!isCount(offset) || !isCount(length)) reject('EINVAL', i, op, `bad extent ${offset}~${length}`);
-  if (offset + length > OBJECT_SIZE_MAX) reject('EINVAL', i, op, `extent ${offset}~${length} ends past the object size limit ${OBJECT_SIZE_MAX}`);
-}
-
 /** Throws the CephError of the first op that cannot apply, given the ops before it. */
 function checkTransaction(t: Transaction, real: Map<CollectionId, MemCollection>): void {
   if (t.ops.length > TX_OPS_MAX) throw new CephError('E2BIG', `transaction of ${t.ops.length} ops (limit ${TX_OPS_MAX})`);
@@ -216,70 +187,13 @@ function checkTransaction(t: Transaction, real: Map<CollectionId, MemCollection>
 }
 
 function checkOp(sh: Shadow, op: TxOp, i: number): void {
-  if (!isValidCollection(op.cid)) reject('EINVAL', i, op, `bad collection name ${JSON.stringify(op.cid)}`);
+  // The op's own form (shared with BlockStore), then its collection, then its rules against the state.
+  const problem = txOpFormProblem(op);
+  if (problem) reject('EINVAL', i, op, problem);
   if (op.op === 'mkcoll') {
-    if (!isBits(op.bits)) reject('EINVAL', i, op, `bits ${op.bits} not in 0..32`);
     if (sh.coll(op.cid)) reject('EEXIST', i, op, `collection ${op.cid} exists`);
     sh.create(op.cid);
     return;
-  }
-  if ('oid' in op) {
-    const p = objectProblem(op.oid);
-    if (p) reject('EINVAL', i, op, p);
-  }
-  if ('dest' in op) {
-    const p = objectProblem(op.dest);
-    if (p) reject('EINVAL', i, op, `destination: ${p}`);
-  }
-  // The op's own form.
-  switch (op.op) {
-    case 'write': {
-      let n = 0;
-      for (const b of op.data) n += b.length;
-      if (n !== op.length) reject('EINVAL', i, op, `length ${op.length} but ${n} data bytes`);
-      checkExtent(i, op, op.offset, op.length);
-      break;
-    }
-    case 'zero':
-      checkExtent(i, op, op.offset, op.length);
-      break;
-    case 'truncate':
-      checkExtent(i, op, op.size, 0);
-      break;
-    case 'cloneRange':
-      checkExtent(i, op, op.srcOffset, op.length);
-      checkExtent(i, op, op.destOffset, op.length);
-      break;
-    case 'setattrs':
-      for (const k of op.attrs.keys()) if (tooLong(k)) reject('EINVAL', i, op, `attr name longer than ${NAME_BYTES_MAX} bytes`);
-      break;
-    case 'rmattr':
-      if (tooLong(op.name)) reject('EINVAL', i, op, `attr name longer than ${NAME_BYTES_MAX} bytes`);
-      break;
-    case 'omapSetKeys':
-      for (const k of op.entries.keys()) if (tooLong(k)) reject('EINVAL', i, op, `omap key longer than ${NAME_BYTES_MAX} bytes`);
-      break;
-    case 'omapRmKeys':
-      for (const k of op.keys) if (tooLong(k)) reject('EINVAL', i, op, `omap key longer than ${NAME_BYTES_MAX} bytes`);
-      break;
-    case 'omapRmKeyRange':
-      if (tooLong(op.first) || tooLong(op.last)) reject('EINVAL', i, op, `omap key longer than ${NAME_BYTES_MAX} bytes`);
-      break;
-    case 'collMoveRename':
-      if (!isValidCollection(op.destCid)) reject('EINVAL', i, op, `bad collection name ${JSON.stringify(op.destCid)}`);
-      if (op.cid === op.destCid && keyOf(op.oid) === keyOf(op.dest)) reject('EINVAL', i, op, 'source and destination are one object');
-      break;
-    case 'splitCollection':
-      if (!isValidCollection(op.destCid)) reject('EINVAL', i, op, `bad collection name ${JSON.stringify(op.destCid)}`);
-      if (!isBits(op.bits)) reject('EINVAL', i, op, `bits ${op.bits} not in 0..32`);
-      if (!Number.isInteger(op.rem) || op.rem < 0 || op.rem > 0xffffffff) reject('EINVAL', i, op, `bad rem ${op.rem}`);
-      if (op.cid === op.destCid) reject('EINVAL', i, op, 'split into itself');
-      break;
-    case 'collSetBits':
-      if (!isBits(op.bits)) reject('EINVAL', i, op, `bits ${op.bits} not in 0..32`);
-      break;
-    default:
-      break;
   }
   const sc = sh.coll(op.cid);
   if (!sc) reject('ENOENT', i, op, `no collection ${op.cid}`);

@@ -17,9 +17,10 @@ import { CephError, assert, type ErrnoName } from '../../../common/errors.js';
 import { crc32c } from '../../../common/crc32c.js';
 import { KVBatch } from '../../../common/kv/types.js';
 import {
-  NAME_BYTES_MAX, OBJECT_SIZE_MAX, TX_DATA_BYTES_MAX, TX_OPS_MAX, isValidCollection, objectText,
+  TX_DATA_BYTES_MAX, TX_OPS_MAX, isValidCollection, objectText,
   type CollectionId, type GHObject, type Transaction, type TxOp,
 } from '../../objectstore/types.js';
+import { objectProblem, txOpFormProblem } from '../../objectstore/validate.js';
 import type { Allocator, BlockRun } from './allocator.js';
 import {
   NID_MAX_KEY, collectionKey, decodeOnodeKey, deferredKey, omapHeaderKey, omapKey, omapRange,
@@ -147,18 +148,6 @@ function fail(code: ErrnoName, index: number, op: TxOp, what: string): never {
   throw new CephError(code, `op ${index} (${op.op}): ${what}`);
 }
 
-function isCount(n: number): boolean {
-  return Number.isSafeInteger(n) && n >= 0;
-}
-
-function isBits(n: number): boolean {
-  return Number.isInteger(n) && n >= 0 && n <= 32;
-}
-
-function byteLength(s: string): number {
-  return Buffer.byteLength(s, 'utf8');
-}
-
 export function bitsMask(bits: number): number {
   return bits >= 32 ? 0xffffffff : ((1 << bits) >>> 0) - 1;
 }
@@ -168,88 +157,10 @@ export function hashMatches(hash: number, bits: number, rem: number): boolean {
   return ((hash & m) >>> 0) === ((rem & m) >>> 0);
 }
 
-function validObject(o: GHObject): string | undefined {
-  if (o.max) return 'the max object cannot be stored';
-  if (!Number.isSafeInteger(o.pool)) return `bad pool ${o.pool}`;
-  if (!Number.isInteger(o.hash) || o.hash < 0 || o.hash > 0xffffffff) return `bad hash ${o.hash}`;
-  if (!Number.isSafeInteger(o.snap) || o.snap < -2) return `bad snap ${o.snap}`;
-  if (!Number.isSafeInteger(o.generation) || o.generation < -1) return `bad generation ${o.generation}`;
-  if (!Number.isInteger(o.shard) || o.shard < -1 || o.shard > 127) return `bad shard ${o.shard}`;
-  if (byteLength(o.oid) > NAME_BYTES_MAX || byteLength(o.key) > NAME_BYTES_MAX || byteLength(o.nspace) > NAME_BYTES_MAX) {
-    return `object name longer than ${NAME_BYTES_MAX} bytes`;
-  }
-  return undefined;
-}
-
-function checkExtent(i: number, op: TxOp, offset: number, length: number): void {
-  if (!isCount(offset) || !isCount(length)) fail('EINVAL', i, op, `bad extent ${offset}~${length}`);
-  if (offset + length > OBJECT_SIZE_MAX) fail('EINVAL', i, op, `extent ${offset}~${length} past the object size limit ${OBJECT_SIZE_MAX}`);
-}
-
-/** Check an op's own arguments (EINVAL): the model's first step. */
+/** Check an op's own arguments (EINVAL), as every store does (osd/objectstore/validate.ts). */
 function validateOp(op: TxOp, i: number): void {
-  if (!isValidCollection(op.cid)) fail('EINVAL', i, op, `bad collection name ${JSON.stringify(op.cid)}`);
-  if (op.op === 'mkcoll') {
-    if (!isBits(op.bits)) fail('EINVAL', i, op, `bits ${op.bits} out of 0..32`);
-    return;
-  }
-  if ('oid' in op) {
-    const bad = validObject(op.oid);
-    if (bad) fail('EINVAL', i, op, bad);
-  }
-  if ('dest' in op) {
-    const bad = validObject(op.dest);
-    if (bad) fail('EINVAL', i, op, `dest: ${bad}`);
-  }
-  switch (op.op) {
-    case 'write': {
-      let n = 0;
-      for (const b of op.data) n += b.length;
-      if (n !== op.length) fail('EINVAL', i, op, `length ${op.length} but data of ${n} bytes`);
-      checkExtent(i, op, op.offset, op.length);
-      break;
-    }
-    case 'zero':
-      checkExtent(i, op, op.offset, op.length);
-      break;
-    case 'truncate':
-      checkExtent(i, op, op.size, 0);
-      break;
-    case 'cloneRange':
-      checkExtent(i, op, op.srcOffset, op.length);
-      checkExtent(i, op, op.destOffset, op.length);
-      break;
-    case 'setattrs':
-      for (const k of op.attrs.keys()) if (byteLength(k) > NAME_BYTES_MAX) fail('EINVAL', i, op, `attr name longer than ${NAME_BYTES_MAX} bytes`);
-      break;
-    case 'rmattr':
-      if (byteLength(op.name) > NAME_BYTES_MAX) fail('EINVAL', i, op, `attr name longer than ${NAME_BYTES_MAX} bytes`);
-      break;
-    case 'omapSetKeys':
-      for (const k of op.entries.keys()) if (byteLength(k) > NAME_BYTES_MAX) fail('EINVAL', i, op, `omap key longer than ${NAME_BYTES_MAX} bytes`);
-      break;
-    case 'omapRmKeys':
-      for (const k of op.keys) if (byteLength(k) > NAME_BYTES_MAX) fail('EINVAL', i, op, `omap key longer than ${NAME_BYTES_MAX} bytes`);
-      break;
-    case 'omapRmKeyRange':
-      if (byteLength(op.first) > NAME_BYTES_MAX || byteLength(op.last) > NAME_BYTES_MAX) fail('EINVAL', i, op, `omap key longer than ${NAME_BYTES_MAX} bytes`);
-      break;
-    case 'collMoveRename':
-      if (!isValidCollection(op.destCid)) fail('EINVAL', i, op, `bad collection name ${JSON.stringify(op.destCid)}`);
-      if (op.cid === op.destCid && onodeKey(op.cid, op.oid).equals(onodeKey(op.cid, op.dest))) fail('EINVAL', i, op, 'source and destination are the same object');
-      break;
-    case 'splitCollection':
-      if (!isValidCollection(op.destCid)) fail('EINVAL', i, op, `bad collection name ${JSON.stringify(op.destCid)}`);
-      if (!isBits(op.bits)) fail('EINVAL', i, op, `bits ${op.bits} out of 0..32`);
-      if (!Number.isInteger(op.rem) || op.rem < 0 || op.rem > 0xffffffff) fail('EINVAL', i, op, `bad rem ${op.rem}`);
-      if (op.cid === op.destCid) fail('EINVAL', i, op, 'split into itself');
-      break;
-    case 'collSetBits':
-      if (!isBits(op.bits)) fail('EINVAL', i, op, `bits ${op.bits} out of 0..32`);
-      break;
-    default:
-      break;
-  }
+  const problem = txOpFormProblem(op);
+  if (problem) fail('EINVAL', i, op, problem);
 }
 
 /** The objects a transaction names, for the shell to prefetch: [cid, oid] pairs. */
@@ -257,12 +168,12 @@ export function referencedObjects(t: Transaction): [CollectionId, GHObject][] {
   const out: [CollectionId, GHObject][] = [];
   for (const op of t.ops) {
     if (op.op === 'mkcoll' || op.op === 'rmcoll' || op.op === 'splitCollection' || op.op === 'collSetBits') continue;
-    if (validObject(op.oid) || !isValidCollection(op.cid)) continue;
+    if (objectProblem(op.oid) || !isValidCollection(op.cid)) continue;
     out.push([op.cid, op.oid]);
     if (op.op === 'clone' || op.op === 'cloneRange') {
-      if (!validObject(op.dest)) out.push([op.cid, op.dest]);
+      if (!objectProblem(op.dest)) out.push([op.cid, op.dest]);
     } else if (op.op === 'collMoveRename') {
-      if (!validObject(op.dest) && isValidCollection(op.destCid)) out.push([op.destCid, op.dest]);
+      if (!objectProblem(op.dest) && isValidCollection(op.destCid)) out.push([op.destCid, op.dest]);
     }
   }
   return out;
