@@ -50,7 +50,7 @@ import {
   type ViewOptions,
 } from '../common/osdmap/index.js';
 import { decodeCrushMap, encodeCrushMap, CrushWrapper } from '../crush/index.js';
-import { byteString, cppStrerror, fsErrno, isMainModule, readWholeFile, writeWholeFile } from './shell.js';
+import { byteString, cppStrerror, fsErrno, isMainModule, readWholeFile, writeAllSync, writeWholeFile } from './shell.js';
 import { ArgCursor, ExitNow, atof, strictStrtoll } from './argparse.js';
 import { CEPH_BOOL_OPTIONS, CEPH_INT_OPTIONS, CEPH_VALUE_OPTIONS } from './osdmaptool-options.js';
 
@@ -97,18 +97,7 @@ function processIo(): OsdmaptoolIo {
 
 /** A blocking write of the whole text (stdout may be a pipe: EAGAIN is retried). */
 function writeAll(fd: number, s: string): void {
-  const buf = Buffer.from(s, 'latin1');
-  let off = 0;
-  while (off < buf.length) {
-    try {
-      off += writeSync(fd, buf, off, buf.length - off);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'EAGAIN') continue;
-      if (code === 'EPIPE') process.exit(128 + 13);
-      throw e;
-    }
-  }
+  writeAllSync(fd, Buffer.from(s, 'latin1'));
 }
 
 const USAGE = ` usage: [--print] <mapfilename>

@@ -2,7 +2,7 @@
 // strings as the bytes C sees, Ceph's errno texts, whole-file reads and writes worded as Ceph's
 // bufferlist::read_file / write_file word them, and "am I the program being run".
 
-import { closeSync, fstatSync, openSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, realpathSync, writeFileSync, writeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Errno, strerror } from '../common/errors.js';
 
@@ -65,5 +65,23 @@ export function isMainModule(moduleUrl: string): boolean {
     return process.argv[1] !== undefined && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(moduleUrl));
   } catch {
     return false;
+  }
+}
+
+/**
+ * Write all of `buf` to `fd` synchronously (stdout and stderr keep their order with each other and
+ * with the exit). A closed pipe ends the program as SIGPIPE would (exit 141).
+ */
+export function writeAllSync(fd: number, buf: Buffer): void {
+  let off = 0;
+  while (off < buf.length) {
+    try {
+      off += writeSync(fd, buf, off, buf.length - off);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN') continue;
+      if (code === 'EPIPE') process.exit(128 + 13);
+      throw e;
+    }
   }
 }

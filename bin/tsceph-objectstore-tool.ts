@@ -13,7 +13,7 @@
 // as our PGs have no pg_info or pg_log yet.
 
 import { once } from 'node:events';
-import { constants as fsConstants, promises as fsp, statSync, writeSync } from 'node:fs';
+import { constants as fsConstants, promises as fsp, statSync } from 'node:fs';
 import { isatty } from 'node:tty';
 import type { Readable, Writable } from 'node:stream';
 
@@ -39,7 +39,7 @@ import {
   type GHObject,
   type ObjectStore,
 } from '../osd/index.js';
-import { cppStrerror, isMainModule } from './shell.js';
+import { cppStrerror, isMainModule, writeAllSync } from './shell.js';
 import { ArgCursor } from './argparse.js';
 
 // ---------------------------------------------------------------------------------------------------
@@ -260,18 +260,7 @@ export function ghobjectFromJson(v: unknown): GHObject {
 // Output: text through blocking writes (small), export bytes through a stream with back-pressure.
 
 function writeAll(fd: number, s: string | Buffer): void {
-  const buf = typeof s === 'string' ? Buffer.from(s, 'utf8') : s;
-  let off = 0;
-  while (off < buf.length) {
-    try {
-      off += writeSync(fd, buf, off, buf.length - off);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'EAGAIN') continue;
-      if (code === 'EPIPE') process.exit(128 + 13);
-      throw e;
-    }
-  }
+  writeAllSync(fd, typeof s === 'string' ? Buffer.from(s, 'utf8') : s);
 }
 
 export interface ToolIo {
