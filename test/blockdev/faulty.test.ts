@@ -4,8 +4,8 @@
 // crash; bit flips persist; injected errors are EIO. Seeded: FAULTY_SEED=<n> replays one case,
 // FAULTY_ITERATIONS=<n> runs more cases (default 300).
 import assert from 'node:assert/strict';
-import { CephError } from '../../common/errors.js';
 import { BLOCK_BYTES, FaultyDevice, MemDevice, SECTOR_BYTES } from '../../common/blockdev/index.js';
+import { rejectsCeph } from '../support/ceph-error.js';
 import { Rng, caseSeed } from '../support/rng.js';
 
 const SECTORS = 64;
@@ -225,19 +225,18 @@ describe('common/blockdev FaultyDevice', () => {
     const dev = new FaultyDevice(BLOCK_BYTES, new Rng(2), { asyncFlush: false, jitter: true });
     dev.failReads = (off) => off === 0;
     dev.failWrites = (off, len) => off + len > 2 * SECTOR_BYTES;
-    const isEio = (e: unknown): boolean => e instanceof CephError && e.code === 'EIO';
-    await assert.rejects(dev.read(0, SECTOR_BYTES), isEio);
+    await rejectsCeph(dev.read(0, SECTOR_BYTES), 'EIO');
     await dev.read(SECTOR_BYTES, SECTOR_BYTES);
-    await assert.rejects(dev.write(SECTOR_BYTES, [Buffer.alloc(2 * SECTOR_BYTES, 1)]), isEio);
+    await rejectsCeph(dev.write(SECTOR_BYTES, [Buffer.alloc(2 * SECTOR_BYTES, 1)]), 'EIO');
     assert.ok((await dev.read(SECTOR_BYTES, SECTOR_BYTES)).every((x) => x === 0), 'a failed write changes nothing');
     await dev.write(0, [Buffer.alloc(SECTOR_BYTES, 1)]);
     dev.failFlushes = true;
-    await assert.rejects(dev.flush(), isEio);
+    await rejectsCeph(dev.flush(), 'EIO');
     assert.equal(dev.pendingWrites, 1);
     dev.failFlushes = false;
     await dev.flush();
     assert.equal(dev.pendingWrites, 0);
     assert.deepEqual(dev.stats, { reads: 2, writes: 1, flushes: 1, bytesRead: 2 * SECTOR_BYTES, bytesWritten: SECTOR_BYTES });
-    await assert.rejects(dev.read(BLOCK_BYTES, SECTOR_BYTES), (e: unknown) => e instanceof CephError && e.code === 'EINVAL');
+    await rejectsCeph(dev.read(BLOCK_BYTES, SECTOR_BYTES), 'EINVAL');
   });
 });

@@ -5,17 +5,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CephError } from '../../common/errors.js';
+import { rejectsCeph } from '../support/ceph-error.js';
 import { BLOCK_BYTES, FileDevice, SECTOR_BYTES } from '../../common/blockdev/index.js';
-
-async function rejectsCeph(p: Promise<unknown>, code: string, re?: RegExp): Promise<void> {
-  await assert.rejects(p, (e: unknown) => {
-    assert.ok(e instanceof CephError, `expected CephError, got ${String(e)}`);
-    assert.equal(e.code, code);
-    if (re) assert.match(e.message, re);
-    return true;
-  });
-}
 
 describe('common/blockdev FileDevice', () => {
   const dir = join(tmpdir(), 'h2-devices', `file-test-${process.pid}`);

@@ -2,16 +2,8 @@
 // EINVAL for unaligned or out-of-range requests and bad sizes, EBADF after close.
 import assert from 'node:assert/strict';
 import { CephError } from '../../common/errors.js';
+import { rejectsCeph } from '../support/ceph-error.js';
 import { BLOCK_BYTES, MemDevice, SECTOR_BYTES } from '../../common/blockdev/index.js';
-
-async function rejectsCeph(p: Promise<unknown>, code: string, re?: RegExp): Promise<void> {
-  await assert.rejects(p, (e: unknown) => {
-    assert.ok(e instanceof CephError, `expected CephError, got ${String(e)}`);
-    assert.equal(e.code, code);
-    if (re) assert.match(e.message, re);
-    return true;
-  });
-}
 
 describe('common/blockdev MemDevice', () => {
   it('reads back gathered writes and returns copies', async () => {
