@@ -90,6 +90,18 @@ export function partition(sizes: readonly number[], usable: number): number[] {
   return tryCut(true) ?? tryCut(false)!;
 }
 
+/**
+ * The first key of the leaf after the one `path` ends in: the separator of the lowest branch on the path
+ * that has a child to the right of the one taken; undefined when the path ends in the last leaf.
+ */
+function nextLeafFirstKey(path: readonly Step[]): Buffer | undefined {
+  for (let l = path.length - 2; l >= 0; l--) {
+    const s = path[l]!;
+    if (s.idx < s.node.keys.length) return s.node.keys[s.idx]!;
+  }
+  return undefined;
+}
+
 function cloneNode(n: Node): Node {
   const c = new Node(n.leaf, n.keys.slice(), n.vals.slice(), n.kids.slice());
   return c;
@@ -345,14 +357,7 @@ export class BTree {
       const path = this.descend(from);
       if (!path) return;
       const leaf = path[path.length - 1]!;
-      let upper: Buffer | undefined;
-      for (let l = path.length - 2; l >= 0; l--) {
-        const s = path[l]!;
-        if (s.idx < s.node.keys.length) {
-          upper = s.node.keys[s.idx]!;
-          break;
-        }
-      }
+      const upper = nextLeafFirstKey(path); // before the removal below reshapes the path
       const i = leaf.idx;
       const j = lowerBound(leaf.node.keys, end);
       if (i < j) {
@@ -385,14 +390,7 @@ export class BTree {
         if (end && Buffer.compare(n.keys[i]!, end) >= 0) return;
         out.push({ key: n.keys[i]!, value: n.vals[i]! });
       }
-      let upper: Buffer | undefined;
-      for (let l = path.length - 2; l >= 0; l--) {
-        const s = path[l]!;
-        if (s.idx < s.node.keys.length) {
-          upper = s.node.keys[s.idx]!;
-          break;
-        }
-      }
+      const upper = nextLeafFirstKey(path);
       if (!upper || (end && Buffer.compare(upper, end) >= 0)) return;
       at = upper;
     }
