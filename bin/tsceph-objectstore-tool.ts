@@ -18,8 +18,8 @@ import { isatty } from 'node:tty';
 import type { Readable, Writable } from 'node:stream';
 
 import { cephCrc32c } from '../common/crc32c.js';
-import { Decoder, Encoder } from '../common/encoding.js';
-import { CephError, Errno, type ErrnoName } from '../common/errors.js';
+import { compareStringBytes, Decoder, Encoder } from '../common/encoding.js';
+import { CephError, Errno } from '../common/errors.js';
 import { createFormatter, type Formatter } from '../common/formatter.js';
 import { FileDevice, type BlockDevice } from '../common/blockdev/index.js';
 import {
@@ -39,7 +39,7 @@ import {
   type GHObject,
   type ObjectStore,
 } from '../osd/index.js';
-import { cppStrerror, isMainModule, writeAllSync } from './shell.js';
+import { cppStrerror, fsErrno, isMainModule, writeAllSync } from './shell.js';
 import { ArgCursor } from './argparse.js';
 
 // ---------------------------------------------------------------------------------------------------
@@ -172,10 +172,6 @@ function decodeStringBufferMap(d: Decoder, what: string): [string, Buffer][] {
   return out;
 }
 
-function byteOrder(a: string, b: string): number {
-  return a === b ? 0 : Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
-}
-
 // ---------------------------------------------------------------------------------------------------
 // Pgids: spg_t as Ceph prints and parses it ("1.2a", "1.2as0").
 
@@ -189,10 +185,7 @@ const PGID_RE = /^(\d+)\.([0-9a-fA-F]+)(?:s(\d+))?$/;
 
 export function parsePgid(text: string): Pgid | undefined {
   const m = PGID_RE.exec(text);
-  if (!m) {
-    const c = parseCollection(text);
-    return c && c.kind === 'pg' ? { pool: c.pool, seed: c.seed, shard: c.shard } : undefined;
-  }
+  if (!m) return collectionPgid(text);
   const pool = Number(m[1]);
   const seed = parseInt(m[2]!, 16);
   const shard = m[3] === undefined ? NO_SHARD : Number(m[3]);
@@ -468,7 +461,7 @@ async function exportObject(store: ObjectStore, cid: CollectionId, o: GHObject, 
     offset += len;
   }
 
-  const attrs = [...(await store.getattrs(cid, o)).entries()].sort((a, b) => byteOrder(a[0], b[0]));
+  const attrs = [...(await store.getattrs(cid, o)).entries()].sort((a, b) => compareStringBytes(a[0], b[0]));
   const ae = new Encoder(256);
   ae.startStruct(1, 1);
   encodeStringBufferMap(ae, attrs);
@@ -997,7 +990,7 @@ async function resolveObject(store: ObjectStore, text: string, pgid: string, nsp
 
 async function dumpObject(store: ObjectStore, x: Found, f: Formatter): Promise<void> {
   const st = await store.stat(x.cid, x.o);
-  const attrs = [...(await store.getattrs(x.cid, x.o)).entries()].sort((a, b) => byteOrder(a[0], b[0]));
+  const attrs = [...(await store.getattrs(x.cid, x.o)).entries()].sort((a, b) => compareStringBytes(a[0], b[0]));
   const hdr = await store.omapGetHeader(x.cid, x.o);
   f.openObjectSection('obj');
   f.openObjectSection('id');
@@ -1250,9 +1243,7 @@ function errText(e: unknown): string {
 
 function errnoOf(e: unknown): number {
   if (e instanceof CephError) return e.errno;
-  const code = (e as NodeJS.ErrnoException | undefined)?.code;
-  if (code && code in Errno) return Errno[code as ErrnoName];
-  return Errno.EIO;
+  return e instanceof Error ? fsErrno(e) : Errno.EIO;
 }
 
 function printFsck(io: ToolIo, report: FsckReport, what: 'fsck' | 'repair'): number {
@@ -1517,7 +1508,7 @@ async function runMounted(
       io.stdout(f.flush() + '\n');
       return 0;
     case 'list-attrs':
-      for (const name of [...(await store.getattrs(x.cid, x.o)).keys()].sort(byteOrder)) io.stdout(`${name}\n`);
+      for (const name of [...(await store.getattrs(x.cid, x.o)).keys()].sort(compareStringBytes)) io.stdout(`${name}\n`);
       return 0;
     case 'list-omap': {
       let after: string | undefined;
@@ -1549,7 +1540,7 @@ async function openOutput(file: string | undefined, io: ToolIo): Promise<Writabl
     const fh = await fsp.open(file, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_TRUNC, 0o666);
     return fh.createWriteStream();
   } catch (e) {
-    throw new CephError(((e as NodeJS.ErrnoException).code as ErrnoName | undefined) ?? 'EIO', `file: ${file}: cannot open for writing`);
+    throw CephError.fromErrno(fsErrno(e), `file: ${file}: cannot open for writing`);
   }
 }
 
@@ -1559,8 +1550,7 @@ async function openInput(file: string | undefined, io: ToolIo): Promise<Readable
     const fh = await fsp.open(file, fsConstants.O_RDONLY);
     return fh.createReadStream();
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new CephError(code && code in Errno ? (code as ErrnoName) : 'EIO', `file: ${file}: cannot open for reading`);
+    throw CephError.fromErrno(fsErrno(e), `file: ${file}: cannot open for reading`);
   }
 }
 
