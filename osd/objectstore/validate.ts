@@ -14,6 +14,17 @@ export function isBits(n: number): boolean {
   return Number.isInteger(n) && n >= 0 && n <= 32;
 }
 
+/** The low `bits` bits of a hash, as a mask (bits 0..32). */
+export function bitsMask(bits: number): number {
+  return bits >= 32 ? 0xffffffff : ((1 << bits) >>> 0) - 1;
+}
+
+/** True when `hash` falls in the pg whose low `bits` bits are `rem`'s: a collection's membership test. */
+export function hashMatches(hash: number, bits: number, rem: number): boolean {
+  const m = bitsMask(bits);
+  return ((hash & m) >>> 0) === ((rem & m) >>> 0);
+}
+
 /** Longer than NAME_BYTES_MAX bytes as UTF-8 (the byte count is taken only when it could be). */
 export function nameTooLong(s: string): boolean {
   return s.length > NAME_BYTES_MAX / 3 && Buffer.byteLength(s, 'utf8') > NAME_BYTES_MAX;

@@ -20,7 +20,7 @@ import {
   TX_DATA_BYTES_MAX, TX_OPS_MAX, isValidCollection, objectText,
   type CollectionId, type GHObject, type Transaction, type TxOp,
 } from '../../objectstore/types.js';
-import { objectProblem, txOpFormProblem } from '../../objectstore/validate.js';
+import { hashMatches, objectProblem, txOpFormProblem } from '../../objectstore/validate.js';
 import type { Allocator, BlockRun } from './allocator.js';
 import {
   NID_MAX_KEY, collectionKey, decodeOnodeKey, deferredKey, omapHeaderKey, omapKey, omapRange,
@@ -146,15 +146,6 @@ interface Name {
 
 function fail(code: ErrnoName, index: number, op: TxOp, what: string): never {
   throw new CephError(code, `op ${index} (${op.op}): ${what}`);
-}
-
-export function bitsMask(bits: number): number {
-  return bits >= 32 ? 0xffffffff : ((1 << bits) >>> 0) - 1;
-}
-
-export function hashMatches(hash: number, bits: number, rem: number): boolean {
-  const m = bitsMask(bits);
-  return ((hash & m) >>> 0) === ((rem & m) >>> 0);
 }
 
 /** Check an op's own arguments (EINVAL), as every store does (osd/objectstore/validate.ts). */
