@@ -30,6 +30,7 @@ import {
   PAGE_ENTRIES_MAX, objectText, type CollectionId, type FsckProblem, type FsckReport, type GHObject, type ListResult,
   type ObjectStat, type ObjectStore, type OmapPage, type StoreMemory, type StoreStatfs, type Transaction,
 } from '../objectstore/types.js';
+import { isCount } from '../objectstore/validate.js';
 import { Allocator } from './core/allocator.js';
 import {
   prepareTransaction, needsBarrier, referencedObjects, type CollState, type CoreEnv, type CoreNeeds, type CorePlan, type OmapContent,
@@ -852,7 +853,7 @@ export class BlockStore implements ObjectStore {
 
   async listObjects(cid: CollectionId, start: GHObject | undefined, end: GHObject | undefined, max: number): Promise<ListResult> {
     const m = this.need();
-    if (!Number.isSafeInteger(max) || max < 0) throw new CephError('EINVAL', `bad listing max ${max}`);
+    if (!isCount(max)) throw new CephError('EINVAL', `bad listing max ${max}`);
     await this.quiesce();
     this.needColl(m, cid);
     if (start?.max) return { objects: [], next: undefined };
@@ -882,9 +883,7 @@ export class BlockStore implements ObjectStore {
   }
 
   async read(cid: CollectionId, oid: GHObject, offset: number, length: number): Promise<Buffer> {
-    if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 0) {
-      throw new CephError('EINVAL', `bad read ${offset}~${length}`);
-    }
+    if (!isCount(offset) || !isCount(length)) throw new CephError('EINVAL', `bad read ${offset}~${length}`);
     const o = await this.object(cid, oid);
     if (offset >= o.size) return Buffer.alloc(0);
     const end = length === 0 ? o.size : Math.min(o.size, offset + length);
@@ -972,7 +971,7 @@ export class BlockStore implements ObjectStore {
   }
 
   async omapIterate(cid: CollectionId, oid: GHObject, after: string | undefined, max: number): Promise<OmapPage> {
-    if (!Number.isSafeInteger(max) || max < 0) throw new CephError('EINVAL', `bad omap page max ${max}`);
+    if (!isCount(max)) throw new CephError('EINVAL', `bad omap page max ${max}`);
     const o = await this.object(cid, oid);
     const kv = this.need().kv;
     const [first, end] = omapEntriesRange(o.nid);

@@ -50,8 +50,6 @@ export const SHARD_CACHE_BYTES = SHARD_BLOCKS * 8 + 64;
 /** Node ids are reserved in steps of this many, so a batch writes the reservation key rarely. */
 export const NID_RESERVE_STEP = 1024;
 
-/** Longest collection name accepted (bytes). */
-export const COLLECTION_NAME_BYTES_MAX = 256;
 /** Keys read per KV list call when scanning (mount, fsck, listing). */
 export const SCAN_PAGE_ENTRIES = 1024;
 
