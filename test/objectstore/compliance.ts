@@ -111,6 +111,17 @@ async function rejects(p: Promise<unknown>, code: string, what = 'operation'): P
   }
 }
 
+/** Every read of one object (all but exists) rejects with ENOENT. */
+async function objectReadsAreEnoent(store: ObjectStore, c: CollectionId, o: GHObject): Promise<void> {
+  await rejects(store.stat(c, o), 'ENOENT', 'stat');
+  await rejects(store.read(c, o, 0, 0), 'ENOENT', 'read');
+  await rejects(store.getattr(c, o, 'a'), 'ENOENT', 'getattr');
+  await rejects(store.getattrs(c, o), 'ENOENT', 'getattrs');
+  await rejects(store.omapGetHeader(c, o), 'ENOENT', 'omapGetHeader');
+  await rejects(store.omapGetValues(c, o, ['k']), 'ENOENT', 'omapGetValues');
+  await rejects(store.omapIterate(c, o, undefined, 10), 'ENOENT', 'omapIterate');
+}
+
 function sameBytes(actual: Buffer, expected: Buffer, what: string): void {
   if (actual.equals(expected)) return;
   const n = Math.min(actual.length, expected.length);
@@ -259,25 +270,13 @@ export function complianceSuite(name: string, factory: StoreFactory, opts: Compl
         await rejects(store.collectionEmpty(c), 'ENOENT', 'collectionEmpty');
         await rejects(store.listObjects(c, undefined, undefined, 10), 'ENOENT', 'listObjects');
         await rejects(store.exists(c, o), 'ENOENT', 'exists');
-        await rejects(store.stat(c, o), 'ENOENT', 'stat');
-        await rejects(store.read(c, o, 0, 0), 'ENOENT', 'read');
-        await rejects(store.getattr(c, o, 'a'), 'ENOENT', 'getattr');
-        await rejects(store.getattrs(c, o), 'ENOENT', 'getattrs');
-        await rejects(store.omapGetHeader(c, o), 'ENOENT', 'omapGetHeader');
-        await rejects(store.omapGetValues(c, o, ['k']), 'ENOENT', 'omapGetValues');
-        await rejects(store.omapIterate(c, o, undefined, 10), 'ENOENT', 'omapIterate');
+        await objectReadsAreEnoent(store, c, o);
       });
 
       it('every read of a missing object is ENOENT; exists is false', async function () {
         const o = obj('nobody');
         assert.equal(await store.exists(PG, o), false);
-        await rejects(store.stat(PG, o), 'ENOENT', 'stat');
-        await rejects(store.read(PG, o, 0, 0), 'ENOENT', 'read');
-        await rejects(store.getattr(PG, o, 'a'), 'ENOENT', 'getattr');
-        await rejects(store.getattrs(PG, o), 'ENOENT', 'getattrs');
-        await rejects(store.omapGetHeader(PG, o), 'ENOENT', 'omapGetHeader');
-        await rejects(store.omapGetValues(PG, o, ['k']), 'ENOENT', 'omapGetValues');
-        await rejects(store.omapIterate(PG, o, undefined, 10), 'ENOENT', 'omapIterate');
+        await objectReadsAreEnoent(store, PG, o);
       });
 
       it('collectionSetBits changes the bits; out of range is EINVAL', async function () {
