@@ -5,13 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FaultyDevice, FileDevice } from '../../common/blockdev/index.js';
 import { KVBatch, formatKV, fsckKV, openKV } from '../../common/kv/index.js';
+import { rejectsCeph } from '../support/ceph-error.js';
 import { Rng } from '../support/rng.js';
 
 const REGION = { offset: 0, length: 4 * 1024 * 1024 };
-
-function isCode(c: string): (e: Error & { code?: string }) => boolean {
-  return (e) => e.code === c;
-}
 
 describe('kv: on a file and on failing devices', () => {
   let dir = '';
@@ -51,7 +48,7 @@ describe('kv: on a file and on failing devices', () => {
     await kv.close();
     kv = await openKV(dev, REGION);
     dev.failReads = () => true;
-    await assert.rejects(kv.get(Buffer.from('a')), isCode('EIO'));
+    await rejectsCeph(kv.get(Buffer.from('a')), 'EIO');
     dev.failReads = undefined;
     assert.equal((await kv.get(Buffer.from('a')))?.length, 5000);
     assert.equal((await kv.get(Buffer.from('b')))?.toString(), 'small');
@@ -65,8 +62,8 @@ describe('kv: on a file and on failing devices', () => {
       await kv.submit(new KVBatch().set(Buffer.from('kept'), Buffer.from('1')));
       if (what === 'write') dev.failWrites = () => true;
       else dev.failFlushes = true;
-      await assert.rejects(kv.submit(new KVBatch().set(Buffer.from('lost'), Buffer.from('2'))), isCode('EIO'));
-      await assert.rejects(kv.submit(new KVBatch().set(Buffer.from('after'), Buffer.from('3'))), isCode('EIO'));
+      await rejectsCeph(kv.submit(new KVBatch().set(Buffer.from('lost'), Buffer.from('2'))), 'EIO');
+      await rejectsCeph(kv.submit(new KVBatch().set(Buffer.from('after'), Buffer.from('3'))), 'EIO');
       dev.failWrites = undefined;
       dev.failFlushes = false;
       const again = await openKV(FaultyDevice.fromImage(dev.crash(), new Rng(3)), REGION);

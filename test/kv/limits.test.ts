@@ -2,28 +2,25 @@
 import { strict as assert } from 'node:assert';
 import { MemDevice } from '../../common/blockdev/index.js';
 import { KVBatch, formatKV, fsckKV, kvLimits, openKV } from '../../common/kv/index.js';
+import { rejectsCeph } from '../support/ceph-error.js';
 
 const REGION = { offset: 4096, length: 4 * 1024 * 1024 };
-
-function code(c: string): (e: Error & { code?: string }) => boolean {
-  return (e) => e.code === c;
-}
 
 describe('kv: limits and refusals', () => {
   it('refuses regions that are misaligned, too small or past the device', async () => {
     const dev = new MemDevice(8 * 1024 * 1024);
-    await assert.rejects(formatKV(dev, { offset: 100, length: REGION.length }), code('EINVAL'));
-    await assert.rejects(formatKV(dev, { offset: 0, length: REGION.length + 1 }), code('EINVAL'));
-    await assert.rejects(formatKV(dev, { offset: 0, length: 64 * 1024 }), code('EINVAL'));
-    await assert.rejects(formatKV(dev, { offset: 4096, length: 8 * 1024 * 1024 }), code('EINVAL'));
-    await assert.rejects(formatKV(dev, REGION, { journalBytes: 1000 }), code('EINVAL'));
+    await rejectsCeph(formatKV(dev, { offset: 100, length: REGION.length }), 'EINVAL');
+    await rejectsCeph(formatKV(dev, { offset: 0, length: REGION.length + 1 }), 'EINVAL');
+    await rejectsCeph(formatKV(dev, { offset: 0, length: 64 * 1024 }), 'EINVAL');
+    await rejectsCeph(formatKV(dev, { offset: 4096, length: 8 * 1024 * 1024 }), 'EINVAL');
+    await rejectsCeph(formatKV(dev, REGION, { journalBytes: 1000 }), 'EINVAL');
   });
 
   it('refuses a region that is not a KV region, another region, or a newer format', async () => {
     const dev = new MemDevice(8 * 1024 * 1024);
-    await assert.rejects(openKV(dev, REGION), (e: Error & { code?: string }) => e.code === 'EINVAL' && /not a tsceph KV region/.test(e.message));
+    await rejectsCeph(openKV(dev, REGION), 'EINVAL', /not a tsceph KV region/);
     await formatKV(dev, REGION);
-    await assert.rejects(openKV(dev, { offset: REGION.offset, length: REGION.length - 4096 }), (e: Error & { code?: string }) => e.code === 'EINVAL' && /formatted as region/.test(e.message));
+    await rejectsCeph(openKV(dev, { offset: REGION.offset, length: REGION.length - 4096 }), 'EINVAL', /formatted as region/);
     // Bump struct_compat in both copies of both header blocks (and fix their crcs) to a version from the future.
     const { cephCrc32c } = await import('../../common/crc32c.js');
     for (const block of [0, 4096]) {
@@ -33,14 +30,14 @@ describe('kv: limits and refusals', () => {
         dev.bytes.writeUInt32LE(cephCrc32c(0xffffffff, dev.bytes, at, at + 2044), at + 2044);
       }
     }
-    await assert.rejects(openKV(dev, REGION), (e: Error & { code?: string }) => e.code === 'EINVAL' && /version/.test(e.message));
+    await rejectsCeph(openKV(dev, REGION), 'EINVAL', /version/);
   });
 
   it('both header blocks unreadable is EIO; fsckKV reports it', async () => {
     const dev = new MemDevice(8 * 1024 * 1024);
     await formatKV(dev, REGION);
     for (const at of [16 + 30, 2048 + 16 + 30, 4096 + 16 + 30, 4096 + 2048 + 16 + 30]) dev.bytes[REGION.offset + at]! ^= 1;
-    await assert.rejects(openKV(dev, REGION), code('EIO'));
+    await rejectsCeph(openKV(dev, REGION), 'EIO');
     const report = await fsckKV(dev, REGION);
     assert.equal(report.errors.length, 1);
   });
@@ -51,18 +48,18 @@ describe('kv: limits and refusals', () => {
     await formatKV(dev, region, { journalBytes: 32 * 1024 * 1024 });
     const kv = await openKV(dev, region);
     const ok = Buffer.from('ok');
-    await assert.rejects(kv.submit(new KVBatch().set(ok, ok).set(Buffer.alloc(kvLimits.KEY_BYTES_MAX + 1), ok)), code('E2BIG'));
-    await assert.rejects(kv.submit(new KVBatch().set(ok, Buffer.alloc(kvLimits.VALUE_BYTES_MAX + 1))), code('E2BIG'));
-    await assert.rejects(kv.submit(new KVBatch().rmRange(ok, Buffer.alloc(kvLimits.KEY_BYTES_MAX + 1))), code('E2BIG'));
+    await rejectsCeph(kv.submit(new KVBatch().set(ok, ok).set(Buffer.alloc(kvLimits.KEY_BYTES_MAX + 1), ok)), 'E2BIG');
+    await rejectsCeph(kv.submit(new KVBatch().set(ok, Buffer.alloc(kvLimits.VALUE_BYTES_MAX + 1))), 'E2BIG');
+    await rejectsCeph(kv.submit(new KVBatch().rmRange(ok, Buffer.alloc(kvLimits.KEY_BYTES_MAX + 1))), 'E2BIG');
     const big = new KVBatch();
     for (let i = 0; i < 2; i++) big.set(Buffer.from(`k${i}`), Buffer.alloc(kvLimits.VALUE_BYTES_MAX));
-    await assert.rejects(kv.submit(big), code('E2BIG'));
-    await assert.rejects(kv.submit(new KVBatch().set(ok, 'text' as unknown as Buffer)), code('EINVAL'));
+    await rejectsCeph(kv.submit(big), 'E2BIG');
+    await rejectsCeph(kv.submit(new KVBatch().set(ok, 'text' as unknown as Buffer)), 'EINVAL');
     assert.equal(await kv.get(ok), undefined);
     assert.equal(kv.stats().keys, 0);
     // A largest key and the largest value this store's journal takes in one batch are fine.
     const most = kv.batchBytesMax - kvLimits.KEY_BYTES_MAX;
-    await assert.rejects(kv.submit(new KVBatch().set(Buffer.alloc(kvLimits.KEY_BYTES_MAX, 1), Buffer.alloc(most + 1, 2))), code('E2BIG'));
+    await rejectsCeph(kv.submit(new KVBatch().set(Buffer.alloc(kvLimits.KEY_BYTES_MAX, 1), Buffer.alloc(most + 1, 2))), 'E2BIG');
     await kv.submit(new KVBatch().set(Buffer.alloc(kvLimits.KEY_BYTES_MAX, 1), Buffer.alloc(most, 2)));
     assert.equal((await kv.get(Buffer.alloc(kvLimits.KEY_BYTES_MAX, 1)))?.length, most);
     const s = kv.stats();
@@ -71,7 +68,7 @@ describe('kv: limits and refusals', () => {
     assert.ok(s.usedBytes > most, `usedBytes ${s.usedBytes}`);
     assert.ok(s.cacheBytes <= s.cacheBytesMax);
     await kv.close();
-    await assert.rejects(kv.get(ok), code('EBADF'));
+    await rejectsCeph(kv.get(ok), 'EBADF');
   });
 
   it('splits a large value over several runs of pages when the page area is fragmented', async () => {
