@@ -6,7 +6,7 @@
 
 import assert from 'node:assert/strict';
 import { MemDevice, type BlockDevice } from '../../common/blockdev/index.js';
-import { CephError } from '../../common/errors.js';
+import { rejectsCeph } from '../support/ceph-error.js';
 import { KVBatch, type KVStore } from '../../common/kv/types.js';
 import { BlockStore, deviceKVFactory, readBlockStoreSuperblock, type KVFactory } from '../../osd/blockstore/index.js';
 import { omapKey, onodeKey, shardKey } from '../../osd/blockstore/core/keys.js';
@@ -14,10 +14,6 @@ import { makeObject, pgCollection, Transaction } from '../../osd/objectstore/typ
 
 const MiB = 1024 * 1024;
 const PG = pgCollection(1, 0);
-
-function isCode(code: string, re?: RegExp): (e: unknown) => boolean {
-  return (e: unknown) => e instanceof CephError && e.code === code && (!re || re.test(e.message));
-}
 
 /** Forwards to a device; while `drop` is set, data-region writes never complete (the crash comes first). */
 class DropWrites implements BlockDevice {
@@ -79,8 +75,8 @@ async function fresh(dev: BlockDevice, opts: ConstructorParameters<typeof BlockS
 describe('BlockStore', function () {
   it('a device that is not a BlockStore does not mount: EINVAL bad magic; the superblock reads back after mkfs', async function () {
     const dev = new MemDevice(32 * MiB);
-    await assert.rejects(new BlockStore(dev).mount(), isCode('EINVAL', /not a tsceph BlockStore \(bad magic\)/));
-    await assert.rejects(readBlockStoreSuperblock(dev), isCode('EINVAL', /bad magic/));
+    await rejectsCeph(new BlockStore(dev).mount(), 'EINVAL', /not a tsceph BlockStore \(bad magic\)/);
+    await rejectsCeph(readBlockStoreSuperblock(dev), 'EINVAL', /bad magic/);
     const s = new BlockStore(dev, { uuid: '00112233-4455-6677-8899-aabbccddeeff' });
     await s.mkfs();
     const sb = await readBlockStoreSuperblock(dev);
@@ -88,7 +84,7 @@ describe('BlockStore', function () {
     assert.equal(sb.deviceBytes, 32 * MiB);
     assert.ok(sb.data.offset >= sb.kv.offset + sb.kv.length);
     await s.mount();
-    await assert.rejects(s.mount(), isCode('EBUSY'));
+    await rejectsCeph(s.mount(), 'EBUSY');
     await s.umount();
   });
 
@@ -101,7 +97,7 @@ describe('BlockStore', function () {
     const big = Buffer.alloc(Math.floor((total * 0.6) / 4096) * 4096, 0x5a);
     await s.queueTransaction(new Transaction().write(PG, a, 0, big));
     const before = await s.statfs();
-    await assert.rejects(s.queueTransaction(new Transaction().setattr(PG, b, 'x', Buffer.from('y')).write(PG, b, 0, big)), isCode('ENOSPC'));
+    await rejectsCeph(s.queueTransaction(new Transaction().setattr(PG, b, 'x', Buffer.from('y')).write(PG, b, 0, big)), 'ENOSPC');
     assert.equal(await s.exists(PG, b), false, 'nothing of the rejected transaction applied');
     assert.deepEqual(await s.statfs(), before);
     await s.queueTransaction(new Transaction().remove(PG, a));
@@ -148,11 +144,11 @@ describe('BlockStore', function () {
     dev.bytes[sb.data.offset + 4096 + 17]! ^= 0x10; // the object's second block (the first allocation of the region)
     const t = new BlockStore(dev, { logger: log });
     await t.mount();
-    await assert.rejects(t.read(PG, o, 4096, 10), isCode('EIO', /victim/));
+    await rejectsCeph(t.read(PG, o, 4096, 10), 'EIO', /victim/);
     assert.ok(log.errors.some((m) => /checksum mismatch/.test(m) && /victim/.test(m)), log.errors.join('\n'));
     assert.ok((await t.read(PG, o, 0, 4096)).equals(Buffer.alloc(4096, 9)), 'the good block still reads');
     // A partial overwrite of the bad block needs its old bytes: refused, not built on garbage.
-    await assert.rejects(t.queueTransaction(new Transaction().write(PG, o, 4096 + 5, Buffer.from('x'))), isCode('EIO'));
+    await rejectsCeph(t.queueTransaction(new Transaction().write(PG, o, 4096 + 5, Buffer.from('x'))), 'EIO');
     const r = await t.fsck();
     assert.ok(r.problems.some((p) => p.kind === 'checksum' && /victim/.test(p.message)), JSON.stringify(r.problems));
     // A whole-block overwrite replaces it; the object reads clean again.
@@ -183,7 +179,7 @@ describe('BlockStore', function () {
     await cap.kv().submit(new KVBatch().set(key, v));
     await s.umount();
     const t = new BlockStore(dev, { logger: logger() });
-    await assert.rejects(t.mount(), isCode('EIO', /onode/));
+    await rejectsCeph(t.mount(), 'EIO', /onode/);
   });
 
   it('the onode cache stays under its cap; evicted onodes reload correctly', async function () {
