@@ -915,6 +915,13 @@ async function pgCollections(store: ObjectStore, pgid: string): Promise<Collecti
   });
 }
 
+/** The one PG collection a --pgid names with its shard as given (none: the unsharded one), if the store has it. */
+async function pgCollectionExact(store: ObjectStore, pgid: string): Promise<CollectionId | undefined> {
+  const want = parsePgid(pgid);
+  if (!want) return undefined;
+  return (await pgCollections(store, pgid)).find((c) => collectionPgid(c)!.shard === want.shard);
+}
+
 interface Found {
   cid: CollectionId;
   o: GHObject;
@@ -1464,13 +1471,13 @@ async function runMounted(
         io.stderr('Export of the meta collection is not supported: export a PG\n');
         return 1;
       }
-      const colls = (await pgCollections(store, opts.pgid)).filter((c) => pgidText(collectionPgid(c)!) === pgidText(parsePgid(opts.pgid)!));
-      if (colls.length === 0) {
+      const cid = await pgCollectionExact(store, opts.pgid);
+      if (cid === undefined) {
         io.stderr(`PG '${opts.pgid}' not found\n`);
         return 1;
       }
       const out = await openOutput(opts.file, io);
-      const stats = await exportCollection(store, colls[0]!, out, io, opts.debug);
+      const stats = await exportCollection(store, cid, out, io, opts.debug);
       io.stderr(`Exported pgid ${opts.pgid}: ${stats.objects} objects, ${stats.dataBytes} bytes of data, ${stats.streamBytes} bytes written\n`);
       return 0;
     }
@@ -1479,13 +1486,12 @@ async function runMounted(
         io.stderr('Please export the PG first or you must use --force option\n');
         return 1;
       }
-      const want = parsePgid(opts.pgid);
-      const colls = want ? (await pgCollections(store, opts.pgid)).filter((c) => pgidText(collectionPgid(c)!) === pgidText(want)) : [];
-      if (colls.length === 0) {
+      const cid = await pgCollectionExact(store, opts.pgid);
+      if (cid === undefined) {
         io.stderr(`PG '${opts.pgid}' not found\n`);
         return 1;
       }
-      await removeCollection(store, colls[0]!);
+      await removeCollection(store, cid);
       io.stdout('Remove successful\n');
       return 0;
     }
