@@ -98,6 +98,9 @@ export function recordBytesFor(payloadBytes: number): number {
   return alignUp(RECORD_HEADER_BYTES + payloadBytes, JOURNAL_ALIGN_BYTES);
 }
 
+/** Zeros a record's padding is cut from (read only: every record shares it). */
+const RECORD_PAD = Buffer.alloc(JOURNAL_ALIGN_BYTES);
+
 /** The buffers of one record, for one gathered write: header, the encoded batches, padding. */
 export function encodeRecord(uuidTag: number, lsn: number, firstSeq: number, batches: readonly Buffer[]): Buffer[] {
   let payload = 0;
@@ -114,7 +117,7 @@ export function encodeRecord(uuidTag: number, lsn: number, firstSeq: number, bat
   h.writeUInt32LE(crc, 4);
   const out = [h, ...batches];
   const pad = total - RECORD_HEADER_BYTES - payload;
-  if (pad) out.push(Buffer.alloc(pad));
+  if (pad) out.push(RECORD_PAD.subarray(0, pad));
   return out;
 }
 
