@@ -17,7 +17,7 @@ import { constants as fsConstants, promises as fsp, statSync } from 'node:fs';
 import { isatty } from 'node:tty';
 import type { Readable, Writable } from 'node:stream';
 
-import { cephCrc32c } from '../common/crc32c.js';
+import { cephCrc32c, crc32c } from '../common/crc32c.js';
 import { compareStringBytes, Decoder, Encoder } from '../common/encoding.js';
 import { CephError, Errno } from '../common/errors.js';
 import { createFormatter, type Formatter } from '../common/formatter.js';
@@ -578,7 +578,7 @@ class SectionReader {
       if (magic !== END_MAGIC) throw new CephError('EFAULT', 'Bad footer magic');
       if (v >= 2) {
         const crc = fd.u32('crc');
-        const actual = ~cephCrc32c(0xffffffff, payload) >>> 0;
+        const actual = crc32c(payload);
         if (crc !== actual) {
           throw new CephError('EFAULT', `section type ${type}: crc32c 0x${actual.toString(16)} where the footer says 0x${crc.toString(16)}`);
         }
