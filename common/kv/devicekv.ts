@@ -667,9 +667,7 @@ export class DeviceKV implements KVStore, PageSource {
       const idle = !(this.tree.root instanceof Node) && this.tree.freed.length === 0 && this.headLsn === this.startLsn && this.seq === this.header.checkpointSeq;
       if (idle) {
         // Nothing reachable is dirty (the dirty nodes made since the last freeze were all dropped again).
-        this.tree.dirtyNodes = 0;
-        this.tree.dirtyValueBytes = 0;
-        this.tree.dirtyValues = 0;
+        this.tree.clearDirty();
         return null;
       }
       const generation = this.header.generation + 1;

@@ -396,6 +396,17 @@ export class BTree {
     }
   }
 
+  /**
+   * Zero the dirty counters (upper bounds) once nothing reachable is dirty: after a freeze, or when every
+   * dirty node made since the last one was dropped again.
+   */
+  clearDirty(): void {
+    assert(!(this.root instanceof Node && this.root.dirty), 'kv: dirty counters cleared while the root is dirty');
+    this.dirtyNodes = 0;
+    this.dirtyValueBytes = 0;
+    this.dirtyValues = 0;
+  }
+
   /** Pages the next freeze will allocate at most (dirty nodes plus large values), for space checks. */
   dirtyPagesBound(): number {
     return 2 * this.dirtyNodes + Math.ceil(this.dirtyValueBytes / PAGE_BYTES) + this.dirtyValues;
@@ -473,9 +484,7 @@ export class BTree {
       pages += home.pages;
     });
     if (this.root instanceof Node) this.root = this.root.home!;
-    this.dirtyNodes = 0;
-    this.dirtyValueBytes = 0;
-    this.dirtyValues = 0;
+    this.clearDirty();
     return { root: this.root, writes, nodes: order, values, pages };
   }
 }
