@@ -91,25 +91,30 @@ class KeyBuilder {
     }
     this.buf[this.pos++] = 0;
   }
-  raw(b: Uint8Array): void {
-    this.reserve(b.length);
-    this.buf.set(b, this.pos);
-    this.pos += b.length;
+  /** UTF-8 bytes as is (no escape, no terminator). */
+  utf8(s: string): void {
+    const n = Buffer.byteLength(s, 'utf8');
+    this.reserve(n);
+    this.pos += this.buf.write(s, this.pos, n, 'utf8');
   }
   take(): Buffer {
     return Buffer.from(this.buf.subarray(0, this.pos));
   }
 }
 
+// One builder serves every key: each key function fills it and take() copies the bytes out before it
+// returns, so a key costs one allocation of its own size.
+const shared = new KeyBuilder();
+
 function builder(prefix: number): KeyBuilder {
-  const k = new KeyBuilder();
-  k.u8(prefix);
-  return k;
+  shared.pos = 0;
+  shared.u8(prefix);
+  return shared;
 }
 
 export function collectionKey(cid: CollectionId): Buffer {
   const k = builder(PREFIX_COLLECTION);
-  k.raw(Buffer.from(cid, 'utf8'));
+  k.utf8(cid);
   return k.take();
 }
 
@@ -241,7 +246,7 @@ export function omapHeaderKey(nid: number): Buffer {
 
 export function omapKey(nid: number, key: string): Buffer {
   const k = nidKey(PREFIX_OMAP, nid, 1);
-  k.raw(Buffer.from(key, 'utf8'));
+  k.utf8(key);
   return k.take();
 }
 
