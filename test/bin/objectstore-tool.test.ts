@@ -9,6 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { FileDevice } from '../../common/blockdev/index.js';
+import { crc32c } from '../../common/crc32c.js';
 import { CephError } from '../../common/errors.js';
 import { BlockStore, FORMAT_VERSION } from '../../osd/blockstore/index.js';
 import {
@@ -201,6 +202,7 @@ describe('tsceph-objectstore-tool export format (in-process, MemStore)', functio
     // Footer: struct (2,1), end magic "ceff ffec", then the payload's crc32c.
     const f = bytes.subarray(34 + size, 34 + size + 14);
     assert.deepEqual([f[0], f[1], f.readUInt32LE(2), f.readUInt32LE(6)], [2, 1, 8, 0xecffffce]);
+    assert.equal(f.readUInt32LE(10), crc32c(pb), 'footer crc is the standard CRC-32C of the payload');
     // The stream ends with PG_END: a header alone, size 0.
     const tail = bytes.subarray(bytes.length - 18);
     assert.equal(tail.readUInt32LE(6), ((2 << 24) | (2 << 16) | 0xffce) >>> 0);
