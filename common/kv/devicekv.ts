@@ -774,7 +774,7 @@ export class DeviceKV implements KVStore, PageSource {
 
   /** Read the record header at `lsn` if one is there. */
   private async recordHeaderAt(lsn: number): Promise<{ h: RecordHeader; first: Buffer } | null> {
-    const first = await this.dev.read(this.journalBase + (lsn % this.journalBytes), 512);
+    const first = await this.dev.read(this.journalBase + (lsn % this.journalBytes), JOURNAL_ALIGN_BYTES);
     const h = decodeRecordHeader(first, this.uuidTag, lsn);
     if (!h || (lsn % this.journalBytes) + h.recordBytes > this.journalBytes || lsn + h.recordBytes - this.startLsn > this.journalBytes) return null;
     return { h, first };
@@ -798,7 +798,7 @@ export class DeviceKV implements KVStore, PageSource {
       const { h } = found;
       // Records continue the sequence; the first after a checkpoint may repeat batches it already holds.
       if (h.firstSeq > expected) break;
-      const buf = h.recordBytes > 512 ? await this.dev.read(this.journalBase + (h.lsn % this.journalBytes), h.recordBytes) : found.first;
+      const buf = h.recordBytes > JOURNAL_ALIGN_BYTES ? await this.dev.read(this.journalBase + (h.lsn % this.journalBytes), h.recordBytes) : found.first;
       const batches = recordBatches(buf, h);
       if (!batches) break;
       for (let i = 0; i < batches.length; i++) {
