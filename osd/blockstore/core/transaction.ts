@@ -184,7 +184,7 @@ export function prepareTransaction(t: Transaction, env: CoreEnv): CoreResult {
   if (dataBytes > TX_DATA_BYTES_MAX) throw new CephError('E2BIG', `transaction carries ${dataBytes} data bytes (max ${TX_DATA_BYTES_MAX})`);
   const p = new Planner(env);
   try {
-    t.ops.forEach((op, i) => p.apply(op, i));
+    for (let i = 0; i < t.ops.length; i++) p.apply(t.ops[i]!, i);
   } catch (err) {
     // A failure reached with missing inputs may be an artefact of them: fetch and run again.
     if (p.missing()) return { needs: p.needs };
@@ -478,6 +478,11 @@ class Planner {
 
   // ---- ops
 
+  /** A write of `len` bytes small enough to go through the KV as a deferred write where it overwrites. */
+  private mayDefer(len: number): boolean {
+    return len <= this.env.deferredWriteBytesMax;
+  }
+
   apply(op: TxOp, i: number): void {
     validateOp(op, i);
     if (op.op === 'mkcoll') {
@@ -487,7 +492,6 @@ class Planner {
       return;
     }
     if (!this.coll(op.cid)) fail('ENOENT', i, op, `no collection ${op.cid}`);
-    const mayDefer = (len: number): boolean => len <= this.env.deferredWriteBytesMax;
     switch (op.op) {
       case 'touch':
         this.obtain(this.name(op.cid, op.oid));
@@ -496,13 +500,13 @@ class Planner {
         const node = this.obtain(this.name(op.cid, op.oid));
         if (op.length === 0) return;
         const data = op.data.length === 1 ? op.data[0]! : Buffer.concat(op.data as Buffer[]);
-        this.writeRange(node, op.offset, op.length, data, mayDefer(op.length));
+        this.writeRange(node, op.offset, op.length, data, this.mayDefer(op.length));
         return;
       }
       case 'zero': {
         const node = this.obtain(this.name(op.cid, op.oid));
         const size = node.onode.size;
-        if (op.offset < size) this.writeRange(node, op.offset, Math.min(size, op.offset + op.length) - op.offset, null, mayDefer(op.length));
+        if (op.offset < size) this.writeRange(node, op.offset, Math.min(size, op.offset + op.length) - op.offset, null, this.mayDefer(op.length));
         const end = op.offset + op.length;
         if (end > node.onode.size) this.mutOnode(node).size = end;
         return;
@@ -567,7 +571,7 @@ class Planner {
         }
         const bytes = op.length > 0 ? this.readRange(src.node, op.srcOffset, op.length) : null;
         const d = this.obtain(dn);
-        if (bytes) this.writeRange(d, op.destOffset, op.length, bytes, mayDefer(op.length));
+        if (bytes) this.writeRange(d, op.destOffset, op.length, bytes, this.mayDefer(op.length));
         return;
       }
       case 'omapClear': {
