@@ -10,6 +10,7 @@
 
 import { CephError, assert } from '../../errors.js';
 import { cephCrc32c } from '../../crc32c.js';
+import { Encoder } from '../../encoding.js';
 import type { PageAllocator } from './alloc.js';
 import { PAGE_BYTES, TREE_DEPTH_MAX, VALUE_RUNS_MAX } from './limits.js';
 import { type ChildRef, type LeafValue, Node, NODE_HEADER_BYTES, PageRef, ValueExtent, branchKeyBytes, encodeNode, leafEntryBytes, nodeBytes, pagesFor } from './pages.js';
@@ -455,6 +456,7 @@ export class BTree {
     // Pass 2: place and encode.
     const writes: FreezeWrite[] = [];
     const values: FrozenValue[] = [];
+    const enc = new Encoder(PAGE_BYTES);
     let pages = 0;
     order.forEach((n, k) => {
       if (n.leaf) {
@@ -476,7 +478,7 @@ export class BTree {
         n.kids = n.kids.map((c) => (c instanceof Node ? c.home! : c));
       }
       const home = homes[k]!;
-      const buf = encodeNode(n, home.slot, uuidTag, generation, this.inlineMax);
+      const buf = encodeNode(n, home.slot, uuidTag, generation, this.inlineMax, enc);
       assert(buf.length === home.pages * PAGE_BYTES, 'node outgrew the pages allocated for it');
       writes.push({ slot: home.slot, data: [buf] });
       n.home = home;
