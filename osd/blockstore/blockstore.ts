@@ -22,6 +22,7 @@
 import { randomUUID } from 'node:crypto';
 import { CephError, assert } from '../../common/errors.js';
 import { crc32c } from '../../common/crc32c.js';
+import { compareStringBytes } from '../../common/encoding.js';
 import type { BlockDevice } from '../../common/blockdev/types.js';
 import { KVBatch, type KVStore } from '../../common/kv/types.js';
 import { MemKV } from '../../common/kv/memkv.js';
@@ -830,7 +831,7 @@ export class BlockStore implements ObjectStore {
   async listCollections(): Promise<CollectionId[]> {
     const m = this.need();
     await this.quiesce();
-    return [...m.collections.keys()].sort((a, b) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8')));
+    return [...m.collections.keys()].sort(compareStringBytes);
   }
 
   async collectionExists(cid: CollectionId): Promise<boolean> {
@@ -948,7 +949,7 @@ export class BlockStore implements ObjectStore {
 
   async getattrs(cid: CollectionId, oid: GHObject): Promise<Map<string, Buffer>> {
     const o = await this.object(cid, oid);
-    const names = [...o.attrs.keys()].sort((a, b) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8')));
+    const names = [...o.attrs.keys()].sort(compareStringBytes);
     return new Map(names.map((k) => [k, Buffer.from(o.attrs.get(k)!)]));
   }
 
@@ -961,7 +962,7 @@ export class BlockStore implements ObjectStore {
   async omapGetValues(cid: CollectionId, oid: GHObject, keys: readonly string[]): Promise<Map<string, Buffer>> {
     const o = await this.object(cid, oid);
     const kv = this.need().kv;
-    const sorted = [...new Set(keys)].sort((a, b) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8')));
+    const sorted = [...new Set(keys)].sort(compareStringBytes);
     const out = new Map<string, Buffer>();
     for (const k of sorted) {
       const v = await kv.get(omapKey(o.nid, k));
