@@ -5,7 +5,6 @@ import { assert } from '../../../common/errors.js';
 import { BLOCK_BYTES } from '../../../common/blockdev/types.js';
 
 /** The allocation and checksum unit: one crc32c per block of object data. */
-export const BLOCK_SHIFT = 12;
 export { BLOCK_BYTES };
 
 /** Logical blocks one extent-map shard (one KV record) covers: 64 x 4 KiB = 256 KiB of an object. */
@@ -53,7 +52,6 @@ export const NID_RESERVE_STEP = 1024;
 /** Keys read per KV list call when scanning (mount, fsck, listing). */
 export const SCAN_PAGE_ENTRIES = 1024;
 
-assert(1 << BLOCK_SHIFT === BLOCK_BYTES, 'BLOCK_SHIFT matches BLOCK_BYTES');
 assert(1 << SHARD_SHIFT === SHARD_BLOCKS, 'SHARD_SHIFT matches SHARD_BLOCKS');
 assert(SHARD_BLOCKS <= 0xffff, 'shard offsets fit u16');
 assert(DEFERRED_WRITE_BYTES_MAX % BLOCK_BYTES === 0, 'deferred threshold is whole blocks');

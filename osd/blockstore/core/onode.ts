@@ -39,10 +39,6 @@ export interface Onode {
   shards: Map<number, ExtentShard>;
 }
 
-export function copyOnode(o: Onode): Onode {
-  return { nid: o.nid, size: o.size, attrs: new Map(o.attrs), shards: new Map(o.shards) };
-}
-
 /** Estimated bytes an onode holds in memory, for the cache cap. */
 export function onodeBytes(o: Onode): number {
   let n = ONODE_OVERHEAD_BYTES + o.shards.size * SHARD_CACHE_BYTES;
