@@ -14,9 +14,9 @@ import { PageAllocator } from './core/alloc.js';
 import { BTree, NeedPage, type FreezeWrite, type PageSource } from './core/btree.js';
 import {
   CACHE_BYTES_MAX_DEFAULT, CACHE_BYTES_MIN, HEADER_BYTES, JOURNAL_BYTES_MAX, JOURNAL_BYTES_MIN, JOURNAL_REGION_DIVISOR,
-  JOURNAL_ALIGN_BYTES, PAGE_BYTES, PAGE_COUNT_MAX, RECORD_HEADER_BYTES, REGION_BYTES_MIN, TREE_DEPTH_MAX, VALUE_INLINE_BYTES_MAX,
+  JOURNAL_ALIGN_BYTES, PAGE_AREA_PAGES_MIN, PAGE_BYTES, PAGE_COUNT_MAX, RECORD_HEADER_BYTES, REGION_BYTES_MIN, TREE_DEPTH_MAX, VALUE_INLINE_BYTES_MAX,
 } from './core/limits.js';
-import { type KVHeader, type LeafValue, Node, PageRef, ValueExtent, decodeHeader, decodeNode, encodeHeader, uuidTagOf } from './core/pages.js';
+import { type KVHeader, type LeafValue, Node, PageRef, ValueExtent, decodeHeader, decodeNode, encodeHeader, KV_FORMAT_VERSION, uuidTagOf } from './core/pages.js';
 import { decodeBatch, decodeRecordHeader, encodeBatch, encodeRecord, recordBatches, recordBytesFor, validateBatch, type RecordHeader } from './core/wal.js';
 
 export interface KVRegion {
@@ -64,8 +64,8 @@ export async function formatKV(dev: BlockDevice, region: KVRegion, opts: FormatK
   if (journalBytes % PAGE_BYTES || journalBytes < JOURNAL_BYTES_MIN || journalBytes > JOURNAL_BYTES_MAX) {
     throw new CephError('EINVAL', `kv: journal of ${journalBytes} bytes must be a multiple of 4096 in ${JOURNAL_BYTES_MIN}..${JOURNAL_BYTES_MAX}`);
   }
-  if (room - journalBytes < 64 * PAGE_BYTES) {
-    if (opts.journalBytes !== undefined) throw new CephError('EINVAL', `kv: a journal of ${journalBytes} bytes leaves fewer than 64 pages in a region of ${region.length}`);
+  if (room - journalBytes < PAGE_AREA_PAGES_MIN * PAGE_BYTES) {
+    if (opts.journalBytes !== undefined) throw new CephError('EINVAL', `kv: a journal of ${journalBytes} bytes leaves fewer than ${PAGE_AREA_PAGES_MIN} pages in a region of ${region.length}`);
     journalBytes = JOURNAL_BYTES_MIN;
   }
   const pageCount = Math.min(PAGE_COUNT_MAX, Math.floor((room - journalBytes) / PAGE_BYTES));
@@ -100,7 +100,7 @@ export async function openKV(dev: BlockDevice, region: KVRegion, opts: OpenKVOpt
   }
   if (!best) {
     const v = reads.find((r) => r.kind === 'version');
-    if (v && v.kind === 'version') throw new CephError('EINVAL', `kv: ${where} has KV format version ${v.version}; this build reads version 1 only`);
+    if (v && v.kind === 'version') throw new CephError('EINVAL', `kv: ${where} has KV format version ${v.version}; this build reads version ${KV_FORMAT_VERSION} only`);
     const why = reads.map((r, i) => `header ${i}: ${r.kind === 'corrupt' ? r.why : r.kind}`).join('; ');
     throw new CephError('EIO', `kv: ${where}: both header blocks are unreadable (${why})`);
   }

@@ -37,8 +37,10 @@ export const CACHE_BYTES_MIN = 1024 * 1024;
 export const JOURNAL_BYTES_MIN = 256 * 1024;
 export const JOURNAL_BYTES_MAX = 1024 * 1024 * 1024;
 export const JOURNAL_REGION_DIVISOR = 16;
-/** Smallest region: two headers, the smallest journal and 64 pages. */
-export const REGION_BYTES_MIN = 2 * HEADER_BYTES + JOURNAL_BYTES_MIN + 64 * PAGE_BYTES;
+/** Fewest pages a region's page area may have. */
+export const PAGE_AREA_PAGES_MIN = 64;
+/** Smallest region: two headers, the smallest journal and the smallest page area. */
+export const REGION_BYTES_MIN = 2 * HEADER_BYTES + JOURNAL_BYTES_MIN + PAGE_AREA_PAGES_MIN * PAGE_BYTES;
 /** Largest page index a child or extent reference can hold (u32 slot numbers). */
 export const PAGE_COUNT_MAX = 0xffff_ffff;
 
