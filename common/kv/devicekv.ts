@@ -169,6 +169,8 @@ const ADMISSION_PATH_PAGES = 8;
 const LOAD_RETRIES_MAX = 8;
 /** How far past the end of replay the journal is searched for a record that should not be there. */
 const JOURNAL_SCAN_BYTES = 4 * 1024 * 1024;
+/** Bytes of the journal that search reads at a time. */
+const JOURNAL_SCAN_READ_BYTES = 1024 * 1024;
 
 export class DeviceKV implements KVStore, PageSource {
   private readonly uuidTag: number;
@@ -833,7 +835,7 @@ export class DeviceKV implements KVStore, PageSource {
     const limit = Math.min(this.startLsn + this.journalBytes, lsn + JOURNAL_SCAN_BYTES);
     for (let at = lsn; at < limit; ) {
       const phys = at % this.journalBytes;
-      const len = Math.min(limit - at, this.journalBytes - phys, 1024 * 1024);
+      const len = Math.min(limit - at, this.journalBytes - phys, JOURNAL_SCAN_READ_BYTES);
       const chunk = await this.dev.read(this.journalBase + phys, len);
       for (let o = 0; o < len; o += JOURNAL_ALIGN_BYTES) {
         const h = decodeRecordHeader(chunk.subarray(o, o + RECORD_HEADER_BYTES), this.uuidTag, at + o);
