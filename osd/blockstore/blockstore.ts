@@ -39,7 +39,7 @@ import {
 import {
   COLLECTIONS_END, COLLECTIONS_START, DEFERRED_END, DEFERRED_START, NID_MAX_KEY, OMAP_END, OMAP_START,
   OMAP_KEY_PREFIX_BYTES, ONODES_END, ONODES_START, SHARDS_END, SHARDS_START, collectionFromKey,
-  decodeDeferredKey, decodeOmapKey, decodeOnodeKey, decodeShardKey, deferredKey, omapEntriesRange, omapHeaderKey,
+  decodeDeferredKey, decodeOmapKey, decodeOnodeKey, decodeShardKey, deferredKey, keyAfter, omapEntriesRange, omapHeaderKey,
   omapKey, omapRange, onodeKey, onodePrefix, onodePrefixEnd, shardRange,
 } from './core/keys.js';
 import { decodeSuperblock, encodeSuperblock, planLayout, FORMAT_VERSION, type Region, type Superblock } from './core/layout.js';
@@ -406,7 +406,7 @@ export class BlockStore implements ObjectStore {
       const page = await kv.list(from, end, SCAN_PAGE_ENTRIES);
       for (const e of page) yield e;
       if (page.length < SCAN_PAGE_ENTRIES) return;
-      from = Buffer.concat([page[page.length - 1]!.key, Buffer.from([0])]);
+      from = keyAfter(page[page.length - 1]!.key);
     }
   }
 
@@ -976,7 +976,7 @@ export class BlockStore implements ObjectStore {
     const o = await this.object(cid, oid);
     const kv = this.need().kv;
     const [first, end] = omapEntriesRange(o.nid);
-    const from = after === undefined ? first : Buffer.concat([omapKey(o.nid, after), Buffer.from([0])]);
+    const from = after === undefined ? first : keyAfter(omapKey(o.nid, after));
     const n = Math.min(max, PAGE_ENTRIES_MAX);
     const entries = await kv.list(from, end, n + 1);
     return {
@@ -1114,7 +1114,7 @@ export class BlockStore implements ObjectStore {
         nid = decodeOmapKey(e.key).nid;
       } catch (err) {
         problem('metadata', (err as Error).message, false);
-        from = Buffer.concat([e.key, Buffer.from([0])]);
+        from = keyAfter(e.key);
         continue;
       }
       const [a, b] = omapRange(nid);

@@ -130,6 +130,14 @@ export const DEFERRED_START = Buffer.from([PREFIX_DEFERRED]);
 export const DEFERRED_END = Buffer.from([PREFIX_DEFERRED + 1]);
 export const NID_MAX_KEY = Buffer.from('Snid_max', 'latin1');
 
+/** The least key after `k` (k then byte 00): where a KV listing resumes past k. */
+export function keyAfter(k: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(k.length + 1);
+  k.copy(out);
+  out[k.length] = 0;
+  return out;
+}
+
 export function collectionFromKey(key: Buffer): CollectionId {
   return key.toString('utf8', 1);
 }
