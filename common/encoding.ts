@@ -260,9 +260,26 @@ function defaultCompare<K>(a: K, b: K): number {
   return sa < sb ? -1 : sa > sb ? 1 : 0;
 }
 
-/** Compare strings by their bytes, as std::string's operator< does (UTF-16 order differs past BMP). */
+/**
+ * Compare strings by their UTF-8 bytes, as std::string's operator< does, without encoding them: UTF-8
+ * byte order is code point order, which differs from UTF-16 order only where surrogates (code points
+ * of 0x10000 and up) meet 0xe000..0xffff.
+ */
 export function compareStringBytes(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+  if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (x >= 0xd800 && y >= 0xd800) {
+      // UTF-16 puts surrogates below 0xe000..0xffff; UTF-8 puts their code points above.
+      x = x >= 0xe000 ? x - 0x800 : x + 0x2000;
+      y = y >= 0xe000 ? y - 0x800 : y + 0x2000;
+    }
+    return x < y ? -1 : 1;
+  }
+  return a.length < b.length ? -1 : a.length > b.length ? 1 : 0;
 }
 
 /** A bounds-checked little-endian reader over one Buffer. */

@@ -7,7 +7,8 @@
 // Pure core: no timers, files or process state.
 
 import { assert, CephError, type ErrnoName } from '../../common/errors.js';
-import { isBits, isCount, txOpFormProblem } from './validate.js';
+import { hashMatches, isBits, isCount, txOpFormProblem } from './validate.js';
+import { compareStringBytes } from '../../common/encoding.js';
 import {
   compareObjects,
   OBJECT_SIZE_MAX,
@@ -69,33 +70,6 @@ interface MemCollection {
 /** A unique key per ghobject: every field compareObjects looks at, strings length-prefixed. */
 function keyOf(o: GHObject): string {
   return `${o.shard}/${o.pool}/${o.hash >>> 0}/${o.snap}/${o.generation}/${o.nspace.length}:${o.nspace}${o.key.length}:${o.key}${o.oid}`;
-}
-
-/** Byte order of the strings' UTF-8 forms (code point order) without encoding them. */
-export function compareKeyStrings(a: string, b: string): number {
-  if (a === b) return 0;
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    let x = a.charCodeAt(i);
-    let y = b.charCodeAt(i);
-    if (x === y) continue;
-    if (x >= 0xd800 && y >= 0xd800) {
-      // UTF-16 puts surrogates (code points >= 0x10000) below 0xe000..0xffff; UTF-8 puts them above.
-      x = x >= 0xe000 ? x - 0x800 : x + 0x2000;
-      y = y >= 0xe000 ? y - 0x800 : y + 0x2000;
-    }
-    return x < y ? -1 : 1;
-  }
-  return a.length < b.length ? -1 : a.length > b.length ? 1 : 0;
-}
-
-function bitsMask(bits: number): number {
-  return bits >= 32 ? 0xffffffff : ((1 << bits) >>> 0) - 1;
-}
-
-function matches(hash: number, bits: number, rem: number): boolean {
-  const m = bitsMask(bits);
-  return ((hash & m) >>> 0) === ((rem & m) >>> 0);
 }
 
 function copyObjectId(o: GHObject): GHObject {
@@ -258,7 +232,7 @@ function checkOp(sh: Shadow, op: TxOp, i: number): void {
     case 'splitCollection': {
       const dc = sh.coll(op.destCid);
       if (!dc) reject('ENOENT', i, op, `no collection ${op.destCid}`);
-      const moving = [...sh.members(sc)].filter(([, o]) => matches(o.oid.hash, op.bits, op.rem));
+      const moving = [...sh.members(sc)].filter(([, o]) => hashMatches(o.oid.hash, op.bits, op.rem));
       for (const [k, o] of moving) {
         sh.remove(sc, k);
         sh.set(dc, k, o.oid, o.size);
@@ -322,7 +296,7 @@ export class MemStore implements ObjectStore {
 
   async listCollections(): Promise<CollectionId[]> {
     this.live();
-    return [...this.colls.keys()].sort(compareKeyStrings);
+    return [...this.colls.keys()].sort(compareStringBytes);
   }
 
   async collectionExists(cid: CollectionId): Promise<boolean> {
@@ -389,7 +363,7 @@ export class MemStore implements ObjectStore {
 
   async getattrs(cid: CollectionId, oid: GHObject): Promise<Map<string, Buffer>> {
     const o = this.needObject(cid, oid);
-    const names = [...o.attrs.keys()].sort(compareKeyStrings);
+    const names = [...o.attrs.keys()].sort(compareStringBytes);
     return new Map(names.map((n) => [n, Buffer.from(o.attrs.get(n)!)]));
   }
 
@@ -399,7 +373,7 @@ export class MemStore implements ObjectStore {
 
   async omapGetValues(cid: CollectionId, oid: GHObject, keys: readonly string[]): Promise<Map<string, Buffer>> {
     const o = this.needObject(cid, oid);
-    const found = [...new Set(keys)].filter((k) => o.omap.has(k)).sort(compareKeyStrings);
+    const found = [...new Set(keys)].filter((k) => o.omap.has(k)).sort(compareStringBytes);
     return new Map(found.map((k) => [k, Buffer.from(o.omap.get(k)!)]));
   }
 
@@ -412,7 +386,7 @@ export class MemStore implements ObjectStore {
       let hi = keys.length;
       while (lo < hi) {
         const mid = (lo + hi) >>> 1;
-        if (compareKeyStrings(keys[mid]!, after) <= 0) lo = mid + 1;
+        if (compareStringBytes(keys[mid]!, after) <= 0) lo = mid + 1;
         else hi = mid;
       }
     }
@@ -461,7 +435,7 @@ export class MemStore implements ObjectStore {
       for (const [key, o] of c.objects) {
         objects++;
         if (keyOf(o.oid) !== key) problem('metadata', `object ${objectText(o.oid)} of ${cid} is filed under another name`);
-        if (p && p.kind !== 'meta' && !matches(o.oid.hash, c.bits, p.seed)) {
+        if (p && p.kind !== 'meta' && !hashMatches(o.oid.hash, c.bits, p.seed)) {
           problem('metadata', `object ${objectText(o.oid)} of ${cid} has a hash outside the collection (bits ${c.bits}, seed ${p.seed.toString(16)})`);
         }
         if (o.size > o.data.length || o.size > OBJECT_SIZE_MAX) problem('metadata', `object ${objectText(o.oid)} of ${cid}: size ${o.size} past its buffer`);
@@ -597,17 +571,17 @@ export class MemStore implements ObjectStore {
       }
       case 'omapRmKeyRange': {
         const o = c.objects.get(keyOf(op.oid));
-        if (!o || compareKeyStrings(op.first, op.last) >= 0) return;
+        if (!o || compareStringBytes(op.first, op.last) >= 0) return;
         const keys = sortedKeys(o);
         let lo = 0;
         let hi = keys.length;
         while (lo < hi) {
           const mid = (lo + hi) >>> 1;
-          if (compareKeyStrings(keys[mid]!, op.first) < 0) lo = mid + 1;
+          if (compareStringBytes(keys[mid]!, op.first) < 0) lo = mid + 1;
           else hi = mid;
         }
         const doomed: string[] = [];
-        for (let i = lo; i < keys.length && compareKeyStrings(keys[i]!, op.last) < 0; i++) doomed.push(keys[i]!);
+        for (let i = lo; i < keys.length && compareStringBytes(keys[i]!, op.last) < 0; i++) doomed.push(keys[i]!);
         for (const k of doomed) this.deleteOmap(o, k);
         return;
       }
@@ -637,7 +611,7 @@ export class MemStore implements ObjectStore {
         const dc = this.colls.get(op.destCid);
         assert(dc, 'split passed its check but the destination is missing');
         for (const [key, o] of [...c.objects]) {
-          if (!matches(o.oid.hash, op.bits, op.rem)) continue;
+          if (!hashMatches(o.oid.hash, op.bits, op.rem)) continue;
           c.objects.delete(key);
           const old = dc.objects.get(key);
           if (old) this.drop(dc, key, old);
@@ -762,6 +736,6 @@ function sortedObjects(c: MemCollection): MemObject[] {
 }
 
 function sortedKeys(o: MemObject): string[] {
-  if (!o.omapSorted) o.omapSorted = [...o.omap.keys()].sort(compareKeyStrings);
+  if (!o.omapSorted) o.omapSorted = [...o.omap.keys()].sort(compareStringBytes);
   return o.omapSorted;
 }

@@ -4,6 +4,7 @@
 //
 // Pure: no I/O here. Backends are shells or cores built on these types.
 
+import { compareStringBytes } from '../../common/encoding.js';
 import { CephError } from '../../common/errors.js';
 
 // ---------------------------------------------------------------------------------------------------
@@ -74,11 +75,6 @@ function u64Order(v: number): number {
   return v < 0 ? Number.MAX_SAFE_INTEGER + 3 + v : v;
 }
 
-function compareBytes(a: string, b: string): number {
-  if (a === b) return 0;
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
-}
-
 /**
  * Ceph's ghobject_t order (bitwise sort): max last, then shard, pool, reversed hash, nspace, key (or
  * name where there is no key), name, snap, generation. Listings and cursors use this order.
@@ -90,11 +86,11 @@ export function compareObjects(a: GHObject, b: GHObject): number {
   const ha = reverseBits32(a.hash);
   const hb = reverseBits32(b.hash);
   if (ha !== hb) return ha < hb ? -1 : 1;
-  let c = compareBytes(a.nspace, b.nspace);
+  let c = compareStringBytes(a.nspace, b.nspace);
   if (c) return c;
-  c = compareBytes(a.key || a.oid, b.key || b.oid);
+  c = compareStringBytes(a.key || a.oid, b.key || b.oid);
   if (c) return c;
-  c = compareBytes(a.oid, b.oid);
+  c = compareStringBytes(a.oid, b.oid);
   if (c) return c;
   const sa = u64Order(a.snap);
   const sb = u64Order(b.snap);

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Decoder, Encoder } from '../../common/encoding.js';
+import { compareStringBytes, Decoder, Encoder } from '../../common/encoding.js';
 import { CephError } from '../../common/errors.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -201,5 +201,25 @@ describe('common/encoding Decoder', () => {
     assert.equal(d.u32('v'), 1);
     assert.ok(d.atEnd());
     throwsCeph(() => d.u8('w'), 'EIO', /truncated/);
+  });
+});
+
+describe('compareStringBytes', () => {
+  it('orders as the UTF-8 bytes do (Buffer.compare), astral and BMP characters mixed', () => {
+    const alphabet = ['a', 'z', '\u0000', '\u007f', '\u0080', '\u07ff', '\u0800', '\ud7ff', '\ue000', '\uffff', '\u{10000}', '\u{1f600}', '\u{10ffff}'];
+    let x = 0x2545f491;
+    const rand = (n: number): number => {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      return (x >>> 0) % n;
+    };
+    for (let i = 0; i < 5000; i++) {
+      const mk = (): string => Array.from({ length: rand(5) }, () => alphabet[rand(alphabet.length)]).join('');
+      const a = mk();
+      const b = mk();
+      const want = Math.sign(Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8')));
+      assert.equal(compareStringBytes(a, b), want, `${JSON.stringify(a)} vs ${JSON.stringify(b)}`);
+    }
   });
 });
