@@ -1,0 +1,783 @@
+// msgr2.1 framing in crc mode (Ceph's doc/dev/msgr2.rst, src/msg/async/frames_v2.{h,cc}): the banner, the
+// 32-byte preamble, segments with their crc32c, the rev1 epilogue, an incremental reader that turns socket
+// chunks into frames without copying segment bytes, frame assembly into a Buffer list for one gathered
+// write, and the encoders/decoders of every control frame and of the MESSAGE frame's header.
+// Pure: no clock, sockets or timers. Malformed input raises CephError EBADMSG (or E2BIG for sizes).
+//
+// Wire layout (all little-endian):
+//   banner    "ceph v2\n" | le16 payload_len | le64 supported | le64 required      (26 bytes from Ceph)
+//   preamble  u8 tag | u8 num_segments | 4 x (le32 length, le16 alignment) | u8 flags | u8 reserved
+//             | le32 crc32c(0, preamble[0..28))                                       (32 bytes)
+//   rev1 crc  preamble | segment0 | le32 crc(segment0)   (segment0 and its crc only when non-empty)
+//             then, only when num_segments > 1: segment1..segment(n-1) | epilogue
+//   epilogue  u8 late_status (0x0e complete, 0x01 aborted) | 3 x le32 crc of segments 1..3   (13 bytes)
+//   segment crc = Ceph's bufferlist::crc32c(-1): the raw register seeded with 0xffffffff, no final xor.
+
+import { CephError, assert } from '../../common/errors.js';
+import { cephCrc32c } from '../../common/crc32c.js';
+import { Decoder, Encoder } from '../../common/encoding.js';
+import { decodeAddrVec, decodeEntityAddr, encodeAddrVec, encodeEntityAddr } from '../../common/osdmap/encoding.js';
+import type { EntityAddr, EntityAddrVec } from '../../common/osdmap/types.js';
+import type { MsgHeader } from '../message.js';
+import { BANNER_PAYLOAD_BYTES_MAX, CONTROL_PAYLOAD_BYTES_MAX, FRAME_BYTES_MAX, SEGMENT_BYTES_MAX } from './limits.js';
+
+/** Frame tags (Ceph's ceph::msgr::v2::Tag). */
+export const Tag = {
+  HELLO: 1,
+  AUTH_REQUEST: 2,
+  AUTH_BAD_METHOD: 3,
+  AUTH_REPLY_MORE: 4,
+  AUTH_REQUEST_MORE: 5,
+  AUTH_DONE: 6,
+  AUTH_SIGNATURE: 7,
+  CLIENT_IDENT: 8,
+  SERVER_IDENT: 9,
+  IDENT_MISSING_FEATURES: 10,
+  SESSION_RECONNECT: 11,
+  SESSION_RESET: 12,
+  SESSION_RETRY: 13,
+  SESSION_RETRY_GLOBAL: 14,
+  SESSION_RECONNECT_OK: 15,
+  WAIT: 16,
+  MESSAGE: 17,
+  KEEPALIVE2: 18,
+  KEEPALIVE2_ACK: 19,
+  ACK: 20,
+  COMPRESSION_REQUEST: 21,
+  COMPRESSION_DONE: 22,
+} as const;
+export type TagValue = (typeof Tag)[keyof typeof Tag];
+const TAG_MAX = Tag.COMPRESSION_DONE;
+
+export function tagName(tag: number): string {
+  for (const [k, v] of Object.entries(Tag)) if (v === tag) return k;
+  return `tag ${tag}`;
+}
+
+export const BANNER_PREFIX = Buffer.from('ceph v2\n', 'latin1');
+/** Prefix plus the le16 payload length. */
+export const BANNER_HEAD_BYTES = BANNER_PREFIX.length + 2;
+export const BANNER_PAYLOAD_BYTES = 16;
+/** msgr2 banner feature bits (CEPH_MSGR2_FEATURE_*). */
+export const MSGR2_FEATURE_REVISION_1 = 1n;
+export const MSGR2_FEATURE_COMPRESSION = 2n;
+/** What we offer and demand in the banner: revision 1 (crc mode with the inline first-segment crc). */
+export const MSGR2_SUPPORTED_FEATURES = MSGR2_FEATURE_REVISION_1;
+export const MSGR2_REQUIRED_FEATURES = 0n;
+
+export const PREAMBLE_BYTES = 32;
+export const CRC_BYTES = 4;
+export const EPILOGUE_REV1_BYTES = 13;
+export const SEGMENTS_MAX = 4;
+export const LATE_STATUS_ABORTED = 0x01;
+export const LATE_STATUS_COMPLETE = 0x0e;
+export const LATE_STATUS_ABORTED_MASK = 0x0f;
+/** Segment alignment hints Ceph sends: sizeof(void*) for control/header/front/middle, a page for data. */
+export const SEGMENT_ALIGN_DEFAULT = 8;
+export const SEGMENT_ALIGN_PAGE = 4096;
+/** sizeof(ceph_msg_header2), packed. */
+export const MSG_HEADER2_BYTES = 41;
+/** CEPH_FEATUREMASK_MSG_ADDR2: every msgr2 peer needs it (msgr2_required). */
+export const FEATURE_MSG_ADDR2 = 1n << 59n;
+/** CEPH_MSG_CONNECT_LOSSY in CLIENT_IDENT / SERVER_IDENT flags. */
+export const IDENT_FLAG_LOSSY = 1n;
+/** con_mode values (CEPH_CON_MODE_*). */
+export const ConMode = { UNKNOWN: 0, CRC: 1, SECURE: 2 } as const;
+/** Auth methods (CEPH_AUTH_*). */
+export const AuthMethod = { UNKNOWN: 0, NONE: 1, CEPHX: 2 } as const;
+
+function bad(reason: string): never {
+  throw new CephError('EBADMSG', `msgr2: ${reason}`);
+}
+
+// -------------------------------------------------------------------------------------------------
+// Banner
+
+export function encodeBanner(supported: bigint, required: bigint): Buffer {
+  const b = Buffer.alloc(BANNER_HEAD_BYTES + BANNER_PAYLOAD_BYTES);
+  BANNER_PREFIX.copy(b, 0);
+  b.writeUInt16LE(BANNER_PAYLOAD_BYTES, BANNER_PREFIX.length);
+  b.writeBigUInt64LE(supported, BANNER_HEAD_BYTES);
+  b.writeBigUInt64LE(required, BANNER_HEAD_BYTES + 8);
+  return b;
+}
+
+export interface Banner {
+  supported: bigint;
+  required: bigint;
+}
+
+// -------------------------------------------------------------------------------------------------
+// Preamble and frames
+
+export interface Preamble {
+  tag: number;
+  /** Logical lengths of the segments present (1..4 entries). */
+  lengths: number[];
+  aligns: number[];
+  flags: number;
+}
+
+/** Ceph's preamble crc: the raw crc32c register seeded with 0 over the first 28 bytes. */
+export function preambleCrc(b: Buffer, off = 0): number {
+  return cephCrc32c(0, b, off, off + PREAMBLE_BYTES - CRC_BYTES);
+}
+
+/** Ceph's segment crc (bufferlist::crc32c(-1)) over a list of views. */
+export function segmentCrc(seg: readonly Buffer[]): number {
+  let c = 0xffffffff;
+  for (const b of seg) c = cephCrc32c(c, b);
+  return c >>> 0;
+}
+
+export function encodePreamble(p: Preamble): Buffer {
+  const b = Buffer.alloc(PREAMBLE_BYTES);
+  writePreamble(b, 0, p);
+  return b;
+}
+
+function writePreamble(b: Buffer, off: number, p: Preamble): void {
+  assert(p.lengths.length >= 1 && p.lengths.length <= SEGMENTS_MAX, 'segment count 1..4');
+  b.fill(0, off, off + PREAMBLE_BYTES);
+  b[off] = p.tag;
+  b[off + 1] = p.lengths.length;
+  for (let i = 0; i < p.lengths.length; i++) {
+    b.writeUInt32LE(p.lengths[i]!, off + 2 + i * 6);
+    b.writeUInt16LE(p.aligns[i] ?? SEGMENT_ALIGN_DEFAULT, off + 6 + i * 6);
+  }
+  b[off + 26] = p.flags;
+  b.writeUInt32LE(preambleCrc(b, off), off + 28);
+}
+
+/** Check and read a preamble (crc, segment count, sizes, tag). */
+export function decodePreamble(b: Buffer, off = 0, segmentBytesMax = SEGMENT_BYTES_MAX): Preamble {
+  const crc = b.readUInt32LE(off + 28);
+  const calc = preambleCrc(b, off);
+  if (crc !== calc) bad(`bad preamble crc: calculated ${calc} expected ${crc}`);
+  const tag = b[off]!;
+  const n = b[off + 1]!;
+  if (n < 1 || n > SEGMENTS_MAX) bad(`bad number of segments ${n}`);
+  const lengths: number[] = [];
+  const aligns: number[] = [];
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const len = b.readUInt32LE(off + 2 + i * 6);
+    if (len > segmentBytesMax) {
+      throw new CephError('E2BIG', `msgr2: segment ${i} of ${len} bytes exceeds the limit of ${segmentBytesMax}`);
+    }
+    total += len;
+    lengths.push(len);
+    aligns.push(b.readUInt16LE(off + 6 + i * 6));
+  }
+  if (n > 1 && lengths[n - 1] === 0) bad('last segment empty');
+  if (total > FRAME_BYTES_MAX) throw new CephError('E2BIG', `msgr2: frame of ${total} bytes exceeds the limit of ${FRAME_BYTES_MAX}`);
+  if (tag < 1 || tag > TAG_MAX) bad(`unknown tag ${tag}`);
+  if (tag !== Tag.MESSAGE && total > CONTROL_PAYLOAD_BYTES_MAX) {
+    throw new CephError('E2BIG', `msgr2: ${tagName(tag)} control payload of ${total} bytes exceeds ${CONTROL_PAYLOAD_BYTES_MAX}`);
+  }
+  return { tag, lengths, aligns, flags: b[off + 26]! };
+}
+
+/** Bytes a frame with these segment lengths takes on the wire after its preamble (rev1 crc mode). */
+export function frameBodyBytes(lengths: readonly number[]): number {
+  let n = 0;
+  if (lengths[0]! > 0) n += lengths[0]! + CRC_BYTES;
+  if (lengths.length > 1) {
+    for (let i = 1; i < lengths.length; i++) n += lengths[i]!;
+    n += EPILOGUE_REV1_BYTES;
+  }
+  return n;
+}
+
+/** A received frame: its tag and segments, each a list of views into the received chunks. */
+export interface Frame {
+  tag: number;
+  flags: number;
+  segments: Buffer[][];
+}
+
+/**
+ * Assemble a frame in rev1 crc layout as a Buffer list for one gathered write. Trailing empty segments
+ * are dropped (as Ceph's calc_num_segments does); segment bytes are not copied. The preamble, the
+ * first segment and its crc share one buffer when the first segment is a single buffer.
+ */
+export function assembleFrame(tag: number, segments: readonly (readonly Buffer[])[], aligns?: readonly number[], flags = 0): Buffer[] {
+  assert(segments.length >= 1 && segments.length <= SEGMENTS_MAX, 'frame has 1..4 segments');
+  let n = segments.length;
+  const lens: number[] = [];
+  for (const s of segments) {
+    let l = 0;
+    for (const b of s) l += b.length;
+    lens.push(l);
+  }
+  while (n > 1 && lens[n - 1] === 0) n--;
+  lens.length = n;
+  const al: number[] = [];
+  for (let i = 0; i < n; i++) al.push(aligns?.[i] ?? SEGMENT_ALIGN_DEFAULT);
+  const out: Buffer[] = [];
+  const seg0 = segments[0]!;
+  const len0 = lens[0]!;
+  if (len0 > 0 && seg0.length === 1 && len0 <= CONTROL_PAYLOAD_BYTES_MAX) {
+    const head = Buffer.allocUnsafe(PREAMBLE_BYTES + len0 + CRC_BYTES);
+    writePreamble(head, 0, { tag, lengths: lens, aligns: al, flags });
+    seg0[0]!.copy(head, PREAMBLE_BYTES);
+    head.writeUInt32LE(cephCrc32c(0xffffffff, seg0[0]!), PREAMBLE_BYTES + len0);
+    out.push(head);
+  } else {
+    const pre = Buffer.allocUnsafe(PREAMBLE_BYTES);
+    writePreamble(pre, 0, { tag, lengths: lens, aligns: al, flags });
+    out.push(pre);
+    if (len0 > 0) {
+      for (const b of seg0) if (b.length) out.push(b);
+      const c = Buffer.allocUnsafe(CRC_BYTES);
+      c.writeUInt32LE(segmentCrc(seg0), 0);
+      out.push(c);
+    }
+  }
+  if (n > 1) {
+    const epi = Buffer.alloc(EPILOGUE_REV1_BYTES);
+    epi[0] = LATE_STATUS_COMPLETE;
+    for (let i = 1; i < n; i++) {
+      const s = segments[i]!;
+      for (const b of s) if (b.length) out.push(b);
+      epi.writeUInt32LE(segmentCrc(s), 1 + (i - 1) * 4);
+    }
+    out.push(epi);
+  }
+  return out;
+}
+
+/** One control frame (single segment) as one Buffer. */
+export function controlFrame(tag: number, payload: Buffer): Buffer {
+  const bufs = assembleFrame(tag, [[payload]]);
+  return bufs.length === 1 ? bufs[0]! : Buffer.concat(bufs);
+}
+
+// -------------------------------------------------------------------------------------------------
+// Incremental reader
+
+const R_BANNER_HEAD = 0;
+const R_BANNER_PAYLOAD = 1;
+const R_PREAMBLE = 2;
+const R_BODY = 3;
+
+export type ReadItem = { kind: 'banner'; banner: Banner } | { kind: 'frame'; frame: Frame };
+
+/**
+ * Turns socket chunks into the peer's banner, then frames. push() keeps the chunks (no copy); next()
+ * returns the next complete item or null when more bytes are needed. Segment views point into the
+ * pushed chunks, so a caller must not reuse a chunk's memory after pushing it.
+ */
+export class FrameReader {
+  private chunks: Buffer[] = [];
+  private head = 0; // index of the first chunk with unread bytes
+  private headOff = 0; // read offset in chunks[head]
+  private avail = 0;
+  private state: number;
+  private bannerPayloadLen = 0;
+  private pre: Preamble | null = null;
+  private bodyLen = 0;
+  /** Frames dropped because the sender aborted them (late status). */
+  abortedFrames = 0;
+
+  constructor(
+    expectBanner = true,
+    private readonly segmentBytesMax = SEGMENT_BYTES_MAX,
+  ) {
+    this.state = expectBanner ? R_BANNER_HEAD : R_PREAMBLE;
+  }
+
+  /** Bytes buffered and not yet returned. */
+  get bufferedBytes(): number {
+    return this.avail;
+  }
+
+  /** Bytes the current item still needs before next() can return it (0 if unknown / none). */
+  get neededBytes(): number {
+    switch (this.state) {
+      case R_BANNER_HEAD: return Math.max(0, BANNER_HEAD_BYTES - this.avail);
+      case R_BANNER_PAYLOAD: return Math.max(0, this.bannerPayloadLen - this.avail);
+      case R_PREAMBLE: return Math.max(0, PREAMBLE_BYTES - this.avail);
+      default: return Math.max(0, this.bodyLen - this.avail);
+    }
+  }
+
+  /** The preamble of the frame being read, once known (for throttling before the body arrives). */
+  get pendingPreamble(): Preamble | null {
+    return this.state === R_BODY ? this.pre : null;
+  }
+
+  push(chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    if (this.head > 32 && this.head * 2 > this.chunks.length) {
+      this.chunks = this.chunks.slice(this.head);
+      this.head = 0;
+    }
+    this.chunks.push(chunk);
+    this.avail += chunk.length;
+  }
+
+  next(): ReadItem | null {
+    for (;;) {
+      switch (this.state) {
+        case R_BANNER_HEAD: {
+          if (this.avail < BANNER_HEAD_BYTES) return null;
+          const h = this.takeContiguous(BANNER_HEAD_BYTES);
+          if (!h.subarray(0, BANNER_PREFIX.length).equals(BANNER_PREFIX)) {
+            if (h.subarray(0, 4).toString('latin1') === 'ceph') bad('peer is not speaking msgr2 (bad banner, msgr1?)');
+            bad('bad banner');
+          }
+          const len = h.readUInt16LE(BANNER_PREFIX.length);
+          if (len < BANNER_PAYLOAD_BYTES) bad(`banner payload of ${len} bytes is too short`);
+          if (len > BANNER_PAYLOAD_BYTES_MAX) throw new CephError('E2BIG', `msgr2: banner payload of ${len} bytes`);
+          this.bannerPayloadLen = len;
+          this.state = R_BANNER_PAYLOAD;
+          break;
+        }
+        case R_BANNER_PAYLOAD: {
+          if (this.avail < this.bannerPayloadLen) return null;
+          const p = this.takeContiguous(this.bannerPayloadLen);
+          this.state = R_PREAMBLE;
+          return { kind: 'banner', banner: { supported: p.readBigUInt64LE(0), required: p.readBigUInt64LE(8) } };
+        }
+        case R_PREAMBLE: {
+          if (this.avail < PREAMBLE_BYTES) return null;
+          const p = this.takeContiguous(PREAMBLE_BYTES);
+          this.pre = decodePreamble(p, 0, this.segmentBytesMax);
+          this.bodyLen = frameBodyBytes(this.pre.lengths);
+          this.state = R_BODY;
+          break;
+        }
+        default: {
+          if (this.avail < this.bodyLen) return null;
+          const pre = this.pre!;
+          this.state = R_PREAMBLE;
+          this.pre = null;
+          const lens = pre.lengths;
+          const segments: Buffer[][] = [];
+          if (lens[0]! > 0) {
+            const s0 = this.take(lens[0]!);
+            const crc = this.takeContiguous(CRC_BYTES).readUInt32LE(0);
+            const calc = segmentCrc(s0);
+            if (crc !== calc) bad(`bad segment 0 crc: calculated ${calc} expected ${crc} (${tagName(pre.tag)})`);
+            segments.push(s0);
+          } else {
+            segments.push([]);
+          }
+          if (lens.length > 1) {
+            for (let i = 1; i < lens.length; i++) segments.push(this.take(lens[i]!));
+            const epi = this.takeContiguous(EPILOGUE_REV1_BYTES);
+            for (let i = 1; i < lens.length; i++) {
+              const crc = epi.readUInt32LE(1 + (i - 1) * 4);
+              const calc = segmentCrc(segments[i]!);
+              if (crc !== calc) bad(`bad segment ${i} crc: calculated ${calc} expected ${crc} (${tagName(pre.tag)})`);
+            }
+            const late = epi[0]! & LATE_STATUS_ABORTED_MASK;
+            if (late !== LATE_STATUS_COMPLETE && late !== LATE_STATUS_ABORTED) bad(`bad late status 0x${epi[0]!.toString(16)}`);
+            if (late === LATE_STATUS_ABORTED) {
+              this.abortedFrames++;
+              break;
+            }
+          }
+          return { kind: 'frame', frame: { tag: pre.tag, flags: pre.flags, segments } };
+        }
+      }
+    }
+  }
+
+  /** n bytes as views of the chunks (no copy). */
+  private take(n: number): Buffer[] {
+    const out: Buffer[] = [];
+    this.avail -= n;
+    while (n > 0) {
+      const c = this.chunks[this.head]!;
+      const left = c.length - this.headOff;
+      if (left <= n) {
+        out.push(this.headOff === 0 ? c : c.subarray(this.headOff));
+        n -= left;
+        this.chunks[this.head] = EMPTY;
+        this.head++;
+        this.headOff = 0;
+      } else {
+        out.push(c.subarray(this.headOff, this.headOff + n));
+        this.headOff += n;
+        n = 0;
+      }
+    }
+    if (this.head === this.chunks.length) {
+      this.chunks.length = 0;
+      this.head = 0;
+    }
+    return out;
+  }
+
+  /** n bytes in one Buffer (a view when they lie in one chunk, else a copy: used for small fields only). */
+  private takeContiguous(n: number): Buffer {
+    const c = this.chunks[this.head]!;
+    if (c.length - this.headOff >= n) {
+      const v = c.subarray(this.headOff, this.headOff + n);
+      this.avail -= n;
+      this.headOff += n;
+      if (this.headOff === c.length) {
+        this.chunks[this.head] = EMPTY;
+        this.head++;
+        this.headOff = 0;
+        if (this.head === this.chunks.length) {
+          this.chunks.length = 0;
+          this.head = 0;
+        }
+      }
+      return v;
+    }
+    return Buffer.concat(this.take(n), n);
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** A segment list as one Buffer (copies only when it has several parts). */
+export function flatten(seg: readonly Buffer[]): Buffer {
+  if (seg.length === 1) return seg[0]!;
+  if (seg.length === 0) return EMPTY;
+  return Buffer.concat(seg as Buffer[]);
+}
+
+// -------------------------------------------------------------------------------------------------
+// Control frame payloads
+
+/** Decode a control payload; any decoding error becomes EBADMSG naming the frame. */
+function decodeWith<T>(tag: number, payload: Buffer, f: (d: Decoder) => T): T {
+  const d = new Decoder(payload, tagName(tag));
+  try {
+    return f(d);
+  } catch (e) {
+    if (e instanceof CephError) throw new CephError('EBADMSG', `msgr2: cannot decode ${tagName(tag)}: ${e.message}`);
+    throw e;
+  }
+}
+
+function u32List(d: Decoder, what: string): number[] {
+  return d.list(what, 4, (x) => x.u32(what));
+}
+
+function encU32List(e: Encoder, xs: readonly number[]): void {
+  e.u32(xs.length);
+  for (const x of xs) e.u32(x);
+}
+
+export interface Hello {
+  entityType: number;
+  peerAddr: EntityAddr;
+}
+export function encodeHello(h: Hello): Buffer {
+  const e = new Encoder(64);
+  e.u8(h.entityType);
+  encodeEntityAddr(e, h.peerAddr);
+  return e.toBuffer();
+}
+export function decodeHello(p: Buffer): Hello {
+  return decodeWith(Tag.HELLO, p, (d) => ({ entityType: d.u8('entity type'), peerAddr: decodeEntityAddr(d, 'peer addr') }));
+}
+
+export interface AuthRequest {
+  method: number;
+  preferredModes: number[];
+  payload: Buffer;
+}
+export function encodeAuthRequest(a: AuthRequest): Buffer {
+  const e = new Encoder(64 + a.payload.length);
+  e.u32(a.method);
+  encU32List(e, a.preferredModes);
+  e.bytes(a.payload);
+  return e.toBuffer();
+}
+export function decodeAuthRequest(p: Buffer): AuthRequest {
+  return decodeWith(Tag.AUTH_REQUEST, p, (d) => ({
+    method: d.u32('method'),
+    preferredModes: u32List(d, 'preferred modes'),
+    payload: Buffer.from(d.bytes('auth payload')),
+  }));
+}
+
+export interface AuthBadMethod {
+  method: number;
+  result: number;
+  allowedMethods: number[];
+  allowedModes: number[];
+}
+export function encodeAuthBadMethod(a: AuthBadMethod): Buffer {
+  const e = new Encoder(64);
+  e.u32(a.method).s32(a.result);
+  encU32List(e, a.allowedMethods);
+  encU32List(e, a.allowedModes);
+  return e.toBuffer();
+}
+export function decodeAuthBadMethod(p: Buffer): AuthBadMethod {
+  return decodeWith(Tag.AUTH_BAD_METHOD, p, (d) => ({
+    method: d.u32('method'),
+    result: d.s32('result'),
+    allowedMethods: u32List(d, 'allowed methods'),
+    allowedModes: u32List(d, 'allowed modes'),
+  }));
+}
+
+/** AUTH_REPLY_MORE and AUTH_REQUEST_MORE: one bufferlist. */
+export function encodeAuthMore(payload: Buffer): Buffer {
+  return new Encoder(8 + payload.length).bytes(payload).toBuffer();
+}
+export function decodeAuthMore(tag: number, p: Buffer): Buffer {
+  return decodeWith(tag, p, (d) => Buffer.from(d.bytes('auth payload')));
+}
+
+export interface AuthDone {
+  globalId: number;
+  conMode: number;
+  payload: Buffer;
+}
+export function encodeAuthDone(a: AuthDone): Buffer {
+  const e = new Encoder(32 + a.payload.length);
+  e.u64(a.globalId).u32(a.conMode).bytes(a.payload);
+  return e.toBuffer();
+}
+export function decodeAuthDone(p: Buffer): AuthDone {
+  return decodeWith(Tag.AUTH_DONE, p, (d) => ({
+    globalId: d.u64('global id'),
+    conMode: d.u32('con mode'),
+    payload: Buffer.from(d.bytes('auth payload')),
+  }));
+}
+
+/** AUTH_SIGNATURE: a raw sha256 digest (32 zero bytes when there is no session key, as with auth none). */
+export const AUTH_SIGNATURE_BYTES = 32;
+export function encodeAuthSignature(sig: Buffer): Buffer {
+  assert(sig.length === AUTH_SIGNATURE_BYTES, 'sha256 digest');
+  return Buffer.from(sig);
+}
+export function decodeAuthSignature(p: Buffer): Buffer {
+  if (p.length < AUTH_SIGNATURE_BYTES) bad(`AUTH_SIGNATURE of ${p.length} bytes`);
+  return p.subarray(0, AUTH_SIGNATURE_BYTES);
+}
+
+export interface ClientIdent {
+  addrs: EntityAddrVec;
+  targetAddr: EntityAddr;
+  gid: number;
+  globalSeq: number;
+  supportedFeatures: bigint;
+  requiredFeatures: bigint;
+  flags: bigint;
+  cookie: bigint;
+}
+export function encodeClientIdent(c: ClientIdent): Buffer {
+  const e = new Encoder(160);
+  encodeAddrVec(e, c.addrs);
+  encodeEntityAddr(e, c.targetAddr);
+  e.s64(c.gid).u64(c.globalSeq).u64Big(c.supportedFeatures).u64Big(c.requiredFeatures).u64Big(c.flags).u64Big(c.cookie);
+  return e.toBuffer();
+}
+export function decodeClientIdent(p: Buffer): ClientIdent {
+  return decodeWith(Tag.CLIENT_IDENT, p, (d) => ({
+    addrs: decodeAddrVec(d, 'addrs'),
+    targetAddr: decodeEntityAddr(d, 'target addr'),
+    gid: d.s64('gid'),
+    globalSeq: d.u64('global seq'),
+    supportedFeatures: d.u64Big('supported features'),
+    requiredFeatures: d.u64Big('required features'),
+    flags: d.u64Big('flags'),
+    cookie: d.u64Big('cookie'),
+  }));
+}
+
+export interface ServerIdent {
+  addrs: EntityAddrVec;
+  gid: number;
+  globalSeq: number;
+  supportedFeatures: bigint;
+  requiredFeatures: bigint;
+  flags: bigint;
+  cookie: bigint;
+}
+export function encodeServerIdent(s: ServerIdent): Buffer {
+  const e = new Encoder(160);
+  encodeAddrVec(e, s.addrs);
+  e.s64(s.gid).u64(s.globalSeq).u64Big(s.supportedFeatures).u64Big(s.requiredFeatures).u64Big(s.flags).u64Big(s.cookie);
+  return e.toBuffer();
+}
+export function decodeServerIdent(p: Buffer): ServerIdent {
+  return decodeWith(Tag.SERVER_IDENT, p, (d) => ({
+    addrs: decodeAddrVec(d, 'addrs'),
+    gid: d.s64('gid'),
+    globalSeq: d.u64('global seq'),
+    supportedFeatures: d.u64Big('supported features'),
+    requiredFeatures: d.u64Big('required features'),
+    flags: d.u64Big('flags'),
+    cookie: d.u64Big('cookie'),
+  }));
+}
+
+export interface Reconnect {
+  addrs: EntityAddrVec;
+  clientCookie: bigint;
+  serverCookie: bigint;
+  globalSeq: number;
+  connectSeq: number;
+  msgSeq: number;
+}
+export function encodeReconnect(r: Reconnect): Buffer {
+  const e = new Encoder(160);
+  encodeAddrVec(e, r.addrs);
+  e.u64Big(r.clientCookie).u64Big(r.serverCookie).u64(r.globalSeq).u64(r.connectSeq).u64(r.msgSeq);
+  return e.toBuffer();
+}
+export function decodeReconnect(p: Buffer): Reconnect {
+  return decodeWith(Tag.SESSION_RECONNECT, p, (d) => ({
+    addrs: decodeAddrVec(d, 'addrs'),
+    clientCookie: d.u64Big('client cookie'),
+    serverCookie: d.u64Big('server cookie'),
+    globalSeq: d.u64('global seq'),
+    connectSeq: d.u64('connect seq'),
+    msgSeq: d.u64('msg seq'),
+  }));
+}
+
+/** SESSION_RESET: bool full. */
+export function encodeReset(full: boolean): Buffer {
+  return Buffer.from([full ? 1 : 0]);
+}
+export function decodeReset(p: Buffer): boolean {
+  return decodeWith(Tag.SESSION_RESET, p, (d) => d.bool('full'));
+}
+
+/** One u64 payload: SESSION_RETRY (connect_seq), SESSION_RETRY_GLOBAL (global_seq), SESSION_RECONNECT_OK (msg_seq), ACK (seq). */
+export function encodeU64(v: number): Buffer {
+  const b = Buffer.alloc(8);
+  b.writeUInt32LE(v % 0x1_0000_0000, 0);
+  b.writeUInt32LE(Math.floor(v / 0x1_0000_0000), 4);
+  return b;
+}
+export function decodeU64(tag: number, p: Buffer): number {
+  return decodeWith(tag, p, (d) => d.u64('seq'));
+}
+
+/** IDENT_MISSING_FEATURES: the u64 mask of features the peer lacks. */
+export function encodeFeatures(v: bigint): Buffer {
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64LE(v, 0);
+  return b;
+}
+export function decodeFeatures(p: Buffer): bigint {
+  return decodeWith(Tag.IDENT_MISSING_FEATURES, p, (d) => d.u64Big('features'));
+}
+
+/** WAIT has an empty payload. */
+export const WAIT_PAYLOAD = Buffer.alloc(0);
+
+/** KEEPALIVE2 / KEEPALIVE2_ACK: utime_t (u32 sec, u32 nsec). */
+export interface UTimeStamp {
+  sec: number;
+  nsec: number;
+}
+export function encodeStamp(t: UTimeStamp): Buffer {
+  const b = Buffer.alloc(8);
+  b.writeUInt32LE(t.sec >>> 0, 0);
+  b.writeUInt32LE(t.nsec >>> 0, 4);
+  return b;
+}
+export function decodeStamp(tag: number, p: Buffer): UTimeStamp {
+  return decodeWith(tag, p, (d) => ({ sec: d.u32('sec'), nsec: d.u32('nsec') }));
+}
+export function stampFromMs(ms: number): UTimeStamp {
+  const sec = Math.floor(ms / 1000);
+  return { sec, nsec: Math.floor((ms - sec * 1000) * 1e6) };
+}
+
+export interface CompressionRequest {
+  isCompress: boolean;
+  preferredMethods: number[];
+}
+export function encodeCompressionRequest(c: CompressionRequest): Buffer {
+  const e = new Encoder(32);
+  e.bool(c.isCompress);
+  encU32List(e, c.preferredMethods);
+  return e.toBuffer();
+}
+export function decodeCompressionRequest(p: Buffer): CompressionRequest {
+  return decodeWith(Tag.COMPRESSION_REQUEST, p, (d) => ({ isCompress: d.bool('is compress'), preferredMethods: u32List(d, 'methods') }));
+}
+export interface CompressionDone {
+  isCompress: boolean;
+  method: number;
+}
+export function encodeCompressionDone(c: CompressionDone): Buffer {
+  return new Encoder(8).bool(c.isCompress).u32(c.method).toBuffer();
+}
+export function decodeCompressionDone(p: Buffer): CompressionDone {
+  return decodeWith(Tag.COMPRESSION_DONE, p, (d) => ({ isCompress: d.bool('is compress'), method: d.u32('method') }));
+}
+
+// -------------------------------------------------------------------------------------------------
+// MESSAGE frames
+
+/** ceph_msg_header2 (41 bytes, packed). */
+export function encodeMsgHeader2(h: MsgHeader, out?: Buffer): Buffer {
+  const b = out ?? Buffer.allocUnsafe(MSG_HEADER2_BYTES);
+  writeU64(b, 0, h.seq);
+  writeU64(b, 8, h.tid);
+  b.writeUInt16LE(h.type & 0xffff, 16);
+  b.writeUInt16LE(h.priority & 0xffff, 18);
+  b.writeUInt16LE(h.version & 0xffff, 20);
+  b.writeUInt32LE(0, 22); // data_pre_padding_len
+  b.writeUInt16LE(h.dataOff & 0xffff, 26);
+  writeU64(b, 28, h.ackSeq);
+  b[36] = h.flags & 0xff;
+  b.writeUInt16LE(h.compatVersion & 0xffff, 37);
+  b.writeUInt16LE(0, 39); // reserved
+  return b;
+}
+
+export function decodeMsgHeader2(b: Buffer): MsgHeader {
+  if (b.length !== MSG_HEADER2_BYTES) bad(`message header of ${b.length} bytes, expected ${MSG_HEADER2_BYTES}`);
+  return {
+    seq: readU64(b, 0, 'seq'),
+    tid: readU64(b, 8, 'tid'),
+    type: b.readUInt16LE(16),
+    priority: b.readUInt16LE(18),
+    version: b.readUInt16LE(20),
+    dataOff: b.readUInt16LE(26),
+    ackSeq: readU64(b, 28, 'ack_seq'),
+    flags: b[36]!,
+    compatVersion: b.readUInt16LE(37),
+  };
+}
+
+function writeU64(b: Buffer, off: number, v: number): void {
+  b.writeUInt32LE(v % 0x1_0000_0000, off);
+  b.writeUInt32LE(Math.floor(v / 0x1_0000_0000), off + 4);
+}
+
+function readU64(b: Buffer, off: number, what: string): number {
+  const lo = b.readUInt32LE(off);
+  const hi = b.readUInt32LE(off + 4);
+  if (hi > 0x1fffff) bad(`message header ${what} exceeds 2^53`);
+  return hi * 0x1_0000_0000 + lo;
+}
+
+const MESSAGE_ALIGNS = [SEGMENT_ALIGN_DEFAULT, SEGMENT_ALIGN_DEFAULT, SEGMENT_ALIGN_DEFAULT, SEGMENT_ALIGN_PAGE] as const;
+
+/** A MESSAGE frame as a Buffer list: header, front, middle, data segments (payload buffers not copied). */
+export function assembleMessageFrame(h: MsgHeader, front: readonly Buffer[], middle: readonly Buffer[], data: readonly Buffer[]): Buffer[] {
+  return assembleFrame(Tag.MESSAGE, [[encodeMsgHeader2(h)], front, middle, data], MESSAGE_ALIGNS);
+}
+
+export interface MessageParts {
+  header: MsgHeader;
+  front: Buffer[];
+  middle: Buffer[];
+  data: Buffer[];
+}
+
+export function decodeMessageFrame(f: Frame): MessageParts {
+  if (f.tag !== Tag.MESSAGE) bad(`expected MESSAGE, got ${tagName(f.tag)}`);
+  const header = decodeMsgHeader2(flatten(f.segments[0]!));
+  return { header, front: f.segments[1] ?? [], middle: f.segments[2] ?? [], data: f.segments[3] ?? [] };
+}

@@ -1,0 +1,8 @@
+// The messenger's public entry: the message envelope and registry, the messenger API and its msgr2
+// implementation over TCP.
+export * from './message.js';
+export * from './types.js';
+export { createMessenger, addrFromHostPort, addrHostPort, type MessengerExtras } from './messenger.js';
+export type { Transport, TransportSocket, TransportListener, SocketHandlers } from './transport.js';
+export { TcpTransport } from './tcp.js';
+export { AuthNoneClient, AuthNoneServer, type AuthClient, type AuthServer } from './core/protocol.js';

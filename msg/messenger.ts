@@ -1,0 +1,696 @@
+// The messenger shell: sockets, one tick timer per messenger, dispatch and throttles around the pure
+// msgr2 protocol core (msg/core/protocol.ts). It owns the table of connections by peer address, resolves
+// the accept side's session decisions (new session, resume, reset, connection races) the way Ceph's
+// ProtocolV2 does, and executes each protocol batch in order: write, deliver, notify.
+
+import { randomBytes } from 'node:crypto';
+import { isIPv6 } from 'node:net';
+import { CephError } from '../common/errors.js';
+import { AF_INET, AF_INET6, type EntityAddr, type EntityAddrVec } from '../common/osdmap/types.js';
+import { compareEntityAddr } from '../common/osdmap/encoding.js';
+import { formatEntityAddr } from '../common/osdmap/print.js';
+import { PACIFIC_FEATURES } from '../common/osdmap/encoding.js';
+import { EntityType, decodeMessage, entityNameString, entityTypeName, type EntityName, type Message, type RawMessage } from './message.js';
+import {
+  Policies, EntityAddrType, type Connection, type Dispatcher, type Logger, type Messenger, type MessengerOptions,
+  type MessengerStats, type Policy, type ThrottleLimits,
+} from './types.js';
+import {
+  AuthNoneClient, AuthNoneServer, ProtocolV2, Session, rawBytes, type AuthClient, type AuthEntityName, type AuthServer,
+  type IdentDecision, type ProtocolEvent, type ProtocolHooks, type ReconnectDecision,
+} from './core/protocol.js';
+import type { ClientIdent, Reconnect } from './core/frames.js';
+import {
+  CONNECTION_TIMEOUT_MS, KEEPALIVE_INTERVAL_MS, RECEIVE_BYTES_MAX, RECEIVE_MESSAGES_MAX, SEGMENT_BYTES_MAX,
+  SEND_QUEUE_BYTES_MAX,
+} from './core/limits.js';
+import { TcpTransport } from './tcp.js';
+import type { Transport, TransportListener, TransportSocket } from './transport.js';
+
+/** How often the messenger's single timer looks at keepalives, timeouts and due reconnects. */
+export const TICK_INTERVAL_MS = 50;
+
+/** Options beyond the contract: auth hooks and the auth id (client.admin -> "admin"). */
+export interface MessengerExtras {
+  authClient?: AuthClient;
+  authServer?: AuthServer;
+  /** The id in our auth EntityName; default "admin" for clients, else the entity number. */
+  authId?: string;
+  /** Accept side global ids for auth none (a monitor passes its allocator). */
+  assignGlobalId?: () => number;
+}
+
+const noLog: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+export function addrFromHostPort(type: number, nonce: number, host: string, port: number): EntityAddr {
+  if (isIPv6(host)) {
+    const sa = Buffer.alloc(26);
+    sa.writeUInt16BE(port, 0);
+    const parts = expandIpv6(host);
+    for (let i = 0; i < 8; i++) sa.writeUInt16BE(parts[i]!, 6 + i * 2);
+    return { type, nonce, family: AF_INET6, sockaddr: sa };
+  }
+  const sa = Buffer.alloc(14);
+  sa.writeUInt16BE(port, 0);
+  const ip = host.split('.').map((x) => Number(x));
+  for (let i = 0; i < 4; i++) sa[2 + i] = ip[i] ?? 0;
+  return { type, nonce, family: AF_INET, sockaddr: sa };
+}
+
+function expandIpv6(host: string): number[] {
+  const [a, b] = host.split('::') as [string, string | undefined];
+  const head = a ? a.split(':').map((x) => parseInt(x, 16)) : [];
+  const tail = b ? b.split(':').map((x) => parseInt(x, 16)) : [];
+  const mid = new Array<number>(8 - head.length - tail.length).fill(0);
+  return b === undefined ? head : [...head, ...mid, ...tail];
+}
+
+/** host and port of an entity_addr_t. */
+export function addrHostPort(a: EntityAddr): { host: string; port: number } {
+  const sa = a.sockaddr;
+  const port = sa.length >= 2 ? sa.readUInt16BE(0) : 0;
+  if (a.family === AF_INET6) {
+    const w: string[] = [];
+    for (let i = 0; i < 8; i++) w.push(sa.readUInt16BE(6 + i * 2).toString(16));
+    return { host: w.join(':'), port };
+  }
+  return { host: `${sa[2] ?? 0}.${sa[3] ?? 0}.${sa[4] ?? 0}.${sa[5] ?? 0}`, port };
+}
+
+function msgr2Addr(v: EntityAddrVec): EntityAddr | undefined {
+  return v.find((a) => a.type === EntityAddrType.MSGR2) ?? v.find((a) => a.type === EntityAddrType.ANY) ?? v[0];
+}
+
+function addrKey(a: EntityAddr): string {
+  return `${a.family}/${a.sockaddr.toString('hex')}/${a.nonce >>> 0}`;
+}
+
+type Throttles = ThrottleLimits;
+
+class ConnImpl implements Connection {
+  peerName: EntityName;
+  peerAddrs: EntityAddrVec;
+  features = 0n;
+  priv: unknown = undefined;
+  session = new Session();
+  proto: ProtocolV2 | null = null;
+  sock: TransportSocket | null = null;
+  /** The address we dial to reach the peer (msgr2). */
+  target: EntityAddr | null;
+  closed = false;
+  everConnected = false;
+  socketConnected = false;
+  reconnectAtMs = 0;
+  paused = false;
+  peerGlobalId = 0;
+  peerAuthName: AuthEntityName | null = null;
+  private drainWaiters: Array<() => void> = [];
+
+  constructor(
+    readonly msgr: MessengerImpl,
+    public policy: Policy,
+    peerType: number,
+    target: EntityAddr | null,
+    readonly key: string,
+  ) {
+    this.peerName = { type: peerType, num: -1 };
+    this.target = target;
+    this.peerAddrs = target ? [target] : [];
+  }
+
+  get isConnected(): boolean {
+    return !!this.proto && this.proto.isReady;
+  }
+
+  get sendQueueBytes(): number {
+    return this.session.queuedBytes + (this.sock?.writableBytes ?? 0);
+  }
+
+  send(m: Message): void {
+    if (this.closed) {
+      this.msgr.log.debug(`drop ${m.typeName()} to closed ${this.describe()}`);
+      return;
+    }
+    if (this.proto && !this.proto.isClosed) {
+      this.proto.send(m);
+      this.msgr.pump(this, this.proto);
+    } else {
+      this.session.enqueue({ m, raw: null, seq: 0, bytes: 0 });
+      if (!this.proto || this.proto.isClosed) this.msgr.wake(this);
+    }
+  }
+
+  drained(): Promise<void> {
+    if (this.closed || this.sendQueueBytes < this.msgr.throttles.sendQueueBytesMax) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
+  }
+
+  checkDrained(): void {
+    if (this.drainWaiters.length === 0) return;
+    if (this.closed || this.sendQueueBytes < this.msgr.throttles.sendQueueBytesMax) {
+      const w = this.drainWaiters;
+      this.drainWaiters = [];
+      for (const f of w) f();
+    }
+  }
+
+  keepalive(): void {
+    if (this.proto) {
+      this.proto.keepalive(Date.now());
+      this.msgr.pump(this, this.proto);
+    }
+  }
+
+  markDown(): void {
+    this.msgr.closeConn(this, false);
+  }
+
+  describe(): string {
+    return `${entityNameString(this.peerName)} ${this.target ? formatEntityAddr(this.target) : '(incoming)'}`;
+  }
+}
+
+/** An accepted socket before its CLIENT_IDENT tells which connection it belongs to. */
+interface Acceptor {
+  proto: ProtocolV2;
+  sock: TransportSocket;
+  conn: ConnImpl | null;
+}
+
+export class MessengerImpl implements Messenger {
+  readonly myName: EntityName;
+  myAddrs: EntityAddrVec = [];
+  readonly log: Logger;
+  readonly throttles: Throttles;
+  readonly features: bigint;
+  private readonly transport: Transport;
+  private readonly nonce: number;
+  private readonly dispatchers: Dispatcher[] = [];
+  private readonly conns = new Map<string, ConnImpl>();
+  private readonly acceptors = new Set<Acceptor>();
+  private listener: TransportListener | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private started = false;
+  private globalSeq = 0;
+  private nextGlobalId = 1;
+  private readonly authClient: AuthClient;
+  private readonly authServer: AuthServer;
+  private readonly keepaliveMs: number;
+  private readonly timeoutMs: number;
+  private readonly pausedConns = new Set<ConnImpl>();
+  private counters = { messagesSent: 0, messagesReceived: 0, bytesSent: 0, bytesReceived: 0, faults: 0 };
+  receiveBytesInFlight = 0;
+  receiveMessagesInFlight = 0;
+  /** Highest receiveBytesInFlight seen (tests check the throttle held). */
+  receiveBytesInFlightPeak = 0;
+
+  constructor(private readonly opts: MessengerOptions & MessengerExtras) {
+    this.myName = opts.entity;
+    this.nonce = opts.nonce >>> 0;
+    this.log = opts.log ?? noLog;
+    this.features = opts.features ?? PACIFIC_FEATURES;
+    this.transport = (opts.transport as Transport | undefined) ?? new TcpTransport();
+    this.throttles = {
+      receiveBytesMax: opts.throttles?.receiveBytesMax ?? RECEIVE_BYTES_MAX,
+      receiveMessagesMax: opts.throttles?.receiveMessagesMax ?? RECEIVE_MESSAGES_MAX,
+      sendQueueBytesMax: opts.throttles?.sendQueueBytesMax ?? SEND_QUEUE_BYTES_MAX,
+      segmentBytesMax: opts.throttles?.segmentBytesMax ?? SEGMENT_BYTES_MAX,
+    };
+    this.keepaliveMs = opts.keepaliveIntervalMs ?? KEEPALIVE_INTERVAL_MS;
+    this.timeoutMs = opts.connectionTimeoutMs ?? CONNECTION_TIMEOUT_MS;
+    const id = opts.authId ?? (opts.entity.type === EntityType.CLIENT ? 'admin' : String(opts.entity.num));
+    this.authClient = opts.authClient ?? new AuthNoneClient({ type: opts.entity.type, id });
+    this.authServer = opts.authServer ?? new AuthNoneServer(opts.assignGlobalId ?? (() => this.nextGlobalId++));
+  }
+
+  // --- public API ------------------------------------------------------------------------------------
+
+  async bind(host: string, port: number): Promise<EntityAddrVec> {
+    const l = await this.transport.listen(host, port, (s) => this.onAccept(s));
+    this.listener = l;
+    this.myAddrs = [addrFromHostPort(EntityAddrType.MSGR2, this.nonce, host, l.port)];
+    this.log.info(`${entityNameString(this.myName)} bound to ${formatEntityAddr(this.myAddrs[0]!)}`);
+    return this.myAddrs;
+  }
+
+  addDispatcher(d: Dispatcher): void {
+    this.dispatchers.push(d);
+  }
+
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.timer = setInterval(() => this.tick(), TICK_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  connectTo(peerType: number, addrs: EntityAddrVec): Connection {
+    const target = msgr2Addr(addrs);
+    if (!target) throw new CephError('EINVAL', 'connectTo: no address given');
+    const key = addrKey(target);
+    const existing = this.conns.get(key);
+    if (existing && !existing.closed) return existing;
+    const c = new ConnImpl(this, this.policyFor(peerType), peerType, target, key);
+    c.peerAddrs = addrs;
+    this.conns.set(key, c);
+    this.dial(c);
+    return c;
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    for (const c of [...this.conns.values()]) this.closeConn(c, false);
+    for (const a of this.acceptors) a.sock.close();
+    this.acceptors.clear();
+    if (this.listener) await this.listener.close();
+    this.listener = null;
+  }
+
+  stats(): MessengerStats {
+    return {
+      connections: this.conns.size,
+      ...this.counters,
+      receiveBytesInFlight: this.receiveBytesInFlight,
+    };
+  }
+
+  // --- policy, hooks ---------------------------------------------------------------------------------
+
+  policyFor(peerType: number): Policy {
+    return this.opts.policies?.get(peerType) ?? this.opts.defaultPolicy ?? (this.myName.type === EntityType.CLIENT ? Policies.lossyClient() : Policies.statelessServer());
+  }
+
+  private myAddrsForIdent(sock: TransportSocket): EntityAddrVec {
+    if (this.myAddrs.length > 0) return this.myAddrs;
+    // Not bound (a client): the address the peer sees, port 0, our nonce (Ceph's learned_addr).
+    return [addrFromHostPort(EntityAddrType.ANY, this.nonce, sock.localHost || '127.0.0.1', 0)];
+  }
+
+  private hooks(acc: Acceptor | null): ProtocolHooks {
+    return {
+      nextGlobalSeq: (atLeast?: number) => {
+        this.globalSeq = Math.max(this.globalSeq, atLeast ?? 0) + 1;
+        return this.globalSeq;
+      },
+      randomCookie: () => {
+        for (;;) {
+          const v = randomBytes(8).readBigUInt64LE(0);
+          if (v !== 0n) return v;
+        }
+      },
+      policyFor: (t) => this.policyFor(t),
+      authClient: this.authClient,
+      authServer: this.authServer,
+      onClientIdent: (p, ci) => this.decideIdent(acc!, p, ci),
+      onReconnect: (p, r) => this.decideReconnect(acc!, p, r),
+    };
+  }
+
+  // --- dialing ---------------------------------------------------------------------------------------
+
+  private dial(c: ConnImpl): void {
+    const target = c.target!;
+    const { host, port } = addrHostPort(target);
+    const sock = this.transport.connect(host, port);
+    c.sock = sock;
+    c.socketConnected = false;
+    c.reconnectAtMs = 0;
+    let proto: ProtocolV2 | null = null;
+    sock.attach({
+      onConnect: () => {
+        if (c.sock !== sock) return;
+        c.socketConnected = true;
+        proto = new ProtocolV2(
+          {
+            role: 'connect', myType: this.myName.type, myGid: this.myName.num, myAddrs: this.myAddrsForIdent(sock),
+            features: this.features, peerType: c.peerName.type, targetAddr: target, policy: c.policy,
+            keepaliveIntervalMs: this.keepaliveMs, connectionTimeoutMs: this.timeoutMs, segmentBytesMax: this.throttles.segmentBytesMax,
+          },
+          c.session, this.hooks(null), Date.now(),
+        );
+        c.proto = proto;
+        proto.start();
+        this.pump(c, proto);
+      },
+      onData: (b) => {
+        if (!proto || c.proto !== proto) return;
+        this.counters.bytesReceived += b.length;
+        proto.receive(b, Date.now());
+        this.pump(c, proto);
+      },
+      onDrain: () => c.checkDrained(),
+      onClose: (err) => {
+        if (c.sock !== sock) return;
+        c.sock = null;
+        if (proto && c.proto === proto) {
+          proto.fault(err ? `socket error: ${err.message}` : 'socket closed by peer');
+          this.pump(c, proto);
+        } else if (!c.closed) {
+          // Never connected.
+          this.counters.faults++;
+          this.log.warn(`connect to ${c.describe()} failed: ${err?.message ?? 'closed'}`);
+          if (c.policy.lossy) {
+            for (const d of this.dispatchers) d.handleRefused?.(c);
+            this.closeConn(c, false);
+          } else {
+            const s = c.session;
+            s.backoffMs = Math.min(15_000, s.backoffMs ? s.backoffMs * 2 : 200);
+            c.reconnectAtMs = Date.now() + s.backoffMs;
+            for (const d of this.dispatchers) d.handleRefused?.(c);
+          }
+        }
+      },
+    });
+  }
+
+  /** A message was queued on a connection without a live protocol: connect if policy allows. */
+  wake(c: ConnImpl): void {
+    if (c.closed || c.sock || c.reconnectAtMs) return;
+    if (c.policy.server || !c.target) return;
+    if (c.session.serverCookie !== 0n) c.session.connectSeq++;
+    this.dial(c);
+  }
+
+  // --- accepting -------------------------------------------------------------------------------------
+
+  private onAccept(sock: TransportSocket): void {
+    const peerSocketAddr = addrFromHostPort(EntityAddrType.ANY, 0, sock.remoteHost.replace(/^::ffff:/, ''), sock.remotePort);
+    const acc: Acceptor = { proto: null as unknown as ProtocolV2, sock, conn: null };
+    const proto = new ProtocolV2(
+      {
+        role: 'accept', myType: this.myName.type, myGid: this.myName.num, myAddrs: this.myAddrs, features: this.features,
+        peerSocketAddr, keepaliveIntervalMs: this.keepaliveMs, connectionTimeoutMs: this.timeoutMs,
+        segmentBytesMax: this.throttles.segmentBytesMax,
+      },
+      new Session(), this.hooks(acc), Date.now(),
+    );
+    acc.proto = proto;
+    this.acceptors.add(acc);
+    sock.attach({
+      onData: (b) => {
+        this.counters.bytesReceived += b.length;
+        if (acc.conn && acc.conn.proto !== proto) return;
+        proto.receive(b, Date.now());
+        this.pumpAcceptor(acc);
+      },
+      onDrain: () => acc.conn?.checkDrained(),
+      onClose: (err) => {
+        this.acceptors.delete(acc);
+        if (proto.isClosed) return;
+        proto.fault(err ? `socket error: ${err.message}` : 'socket closed by peer');
+        this.pumpAcceptor(acc);
+      },
+    });
+    proto.start();
+    this.pumpAcceptor(acc);
+  }
+
+  private pumpAcceptor(acc: Acceptor): void {
+    if (acc.conn) {
+      if (acc.conn.proto === acc.proto) this.pump(acc.conn, acc.proto);
+      return;
+    }
+    for (const ev of acc.proto.drain()) {
+      if (ev.kind === 'write') {
+        acc.sock.write(ev.bufs);
+        this.counters.bytesSent += ev.bytes;
+      } else if (ev.kind === 'fault') {
+        this.counters.faults++;
+        this.log.warn(`accepted connection from ${acc.sock.remoteHost}:${acc.sock.remotePort} closed: ${ev.reason}`);
+        this.acceptors.delete(acc);
+        acc.sock.close();
+        return;
+      }
+    }
+  }
+
+  /** Bind an accepted socket to a connection, retiring the connection's previous socket. */
+  private adopt(acc: Acceptor, c: ConnImpl): void {
+    const old = c.sock;
+    const oldProto = c.proto;
+    if (oldProto && oldProto !== acc.proto && !oldProto.isClosed) {
+      // The old socket's unacked messages go back to the session queue (Ceph's requeue_sent on replace).
+      oldProto.state = 'CLOSED';
+      c.session.requeueSent();
+    }
+    c.proto = acc.proto;
+    c.sock = acc.sock;
+    c.reconnectAtMs = 0;
+    acc.conn = c;
+    this.acceptors.delete(acc);
+    if (old && old !== acc.sock) old.close();
+  }
+
+  private decideIdent(acc: Acceptor, p: ProtocolV2, ci: ClientIdent): IdentDecision {
+    const peer = msgr2Addr(ci.addrs)!;
+    const key = addrKey(peer);
+    const existing = this.conns.get(key);
+    const fresh = (): IdentDecision => {
+      const c = new ConnImpl(this, p.policy, p.peerType, peer.type === EntityAddrType.ANY || addrHostPort(peer).port === 0 ? null : peer, key);
+      c.peerAddrs = ci.addrs;
+      this.conns.set(key, c);
+      this.adopt(acc, c);
+      return { action: 'accept', session: c.session };
+    };
+    if (!existing || existing.closed) return fresh();
+    const es = existing.session;
+    if (existing.proto && existing.proto !== p && es.peerGlobalSeq > ci.globalSeq && existing.proto.isReady) {
+      return { action: 'stop', reason: `stale connection (peer global_seq ${ci.globalSeq} < ${es.peerGlobalSeq})` };
+    }
+    if (existing.policy.lossy || p.policy.lossy) {
+      this.closeConn(existing, true);
+      return fresh();
+    }
+    if (es.serverCookie !== 0n && es.clientCookie !== 0n && es.clientCookie !== ci.cookie) {
+      // The peer restarted: its new session replaces ours.
+      this.log.info(`${existing.describe()} restarted (new client cookie): resetting the session`);
+      if (p.policy.resetcheck) {
+        es.reset();
+        for (const d of this.dispatchers) d.handleRemoteReset?.(existing);
+      }
+      this.adopt(acc, existing);
+      return { action: 'accept', session: es };
+    }
+    const existingConnecting = !!existing.sock && !(existing.proto?.isReady ?? false) && existing.proto?.role === 'connect';
+    if (es.clientCookie === ci.cookie || !existingConnecting) {
+      this.adopt(acc, existing);
+      return { action: 'accept', session: es };
+    }
+    // Connection race: both sides dialled. The lower address's incoming connection wins.
+    const mine = msgr2Addr(this.myAddrs);
+    if (!mine || compareEntityAddr(peer, mine) < 0 || existing.policy.server) {
+      this.adopt(acc, existing);
+      return { action: 'accept', session: es };
+    }
+    return { action: 'wait' };
+  }
+
+  private decideReconnect(acc: Acceptor, p: ProtocolV2, r: Reconnect): ReconnectDecision {
+    const peer = msgr2Addr(r.addrs)!;
+    const existing = this.conns.get(addrKey(peer));
+    if (!existing || existing.closed) return { action: 'reset', full: true };
+    const es = existing.session;
+    if (es.clientCookie !== r.clientCookie) return { action: 'reset', full: existing.policy.resetcheck };
+    if (es.serverCookie === 0n) return { action: 'reset', full: false };
+    if (es.peerGlobalSeq > r.globalSeq) return { action: 'retryGlobal', globalSeq: es.peerGlobalSeq };
+    if (es.connectSeq > r.connectSeq) return { action: 'retry', connectSeq: es.connectSeq };
+    if (es.connectSeq === r.connectSeq && existing.proto?.role === 'connect' && existing.sock && !existing.proto.isReady) {
+      const mine = msgr2Addr(this.myAddrs);
+      if (mine && compareEntityAddr(peer, mine) > 0 && !existing.policy.server) return { action: 'wait' };
+    }
+    p.adoptPeer(existing.peerName.num, existing.features);
+    this.adopt(acc, existing);
+    return { action: 'reconnect', session: es };
+  }
+
+  // --- running a protocol batch --------------------------------------------------------------------
+
+  pump(c: ConnImpl, proto: ProtocolV2): void {
+    if (c.proto !== proto) return;
+    const events: ProtocolEvent[] = proto.drain();
+    for (const ev of events) {
+      if (c.proto !== proto) return;
+      switch (ev.kind) {
+        case 'write':
+          if (c.sock) {
+            c.sock.write(ev.bufs);
+            this.counters.bytesSent += ev.bytes;
+          }
+          break;
+        case 'message':
+          this.deliver(c, ev.raw);
+          break;
+        case 'ready': {
+          c.everConnected = true;
+          c.features = proto.features;
+          c.peerName = { type: proto.peerType, num: proto.peerGid };
+          if (proto.peerAddrs.length) c.peerAddrs = proto.peerAddrs;
+          if (proto.role === 'accept') {
+            c.policy = proto.policy;
+            c.peerGlobalId = proto.peerGlobalId;
+            c.peerAuthName = proto.peerAuthName;
+          }
+          this.log.debug(`${proto.role === 'connect' ? 'connected to' : 'accepted'} ${c.describe()}${ev.reconnected ? ' (session resumed)' : ''}`);
+          for (const d of this.dispatchers) {
+            if (proto.role === 'connect') d.handleConnect?.(c);
+            else d.handleAccept?.(c);
+          }
+          break;
+        }
+        case 'remoteReset':
+          for (const d of this.dispatchers) d.handleRemoteReset?.(c);
+          break;
+        case 'fault':
+          this.onFault(c, proto, ev.reason, ev.action, ev.delayMs);
+          return;
+      }
+    }
+    c.checkDrained();
+  }
+
+  private onFault(c: ConnImpl, proto: ProtocolV2, reason: string, action: string, delayMs: number): void {
+    this.counters.faults++;
+    this.log.warn(`${c.describe()}: ${reason} -> ${action}`);
+    const sock = c.sock;
+    c.sock = null;
+    c.proto = null;
+    if (sock) sock.close();
+    this.pausedConns.delete(c);
+    void proto;
+    switch (action) {
+      case 'reset':
+      case 'stop':
+        this.closeConn(c, true);
+        break;
+      case 'close':
+        this.closeConn(c, false);
+        break;
+      case 'standby':
+        if (c.session.queuedCount > 0 && !c.policy.server && c.target) c.reconnectAtMs = Date.now() + Math.max(delayMs, 1);
+        break;
+      case 'reconnect':
+        if (c.target) c.reconnectAtMs = Date.now() + Math.max(delayMs, 1);
+        break;
+    }
+  }
+
+  closeConn(c: ConnImpl, notify: boolean): void {
+    if (c.closed) return;
+    c.closed = true;
+    if (this.conns.get(c.key) === c) this.conns.delete(c.key);
+    const sock = c.sock;
+    c.sock = null;
+    if (c.proto && !c.proto.isClosed) c.proto.state = 'CLOSED';
+    c.proto = null;
+    if (sock) sock.close();
+    this.pausedConns.delete(c);
+    c.session.reset();
+    c.checkDrained();
+    if (notify) for (const d of this.dispatchers) d.handleReset?.(c);
+  }
+
+  // --- delivery and the receive throttle -------------------------------------------------------------
+
+  private deliver(c: ConnImpl, raw: RawMessage): void {
+    let m: Message;
+    try {
+      m = decodeMessage(raw, c.features);
+    } catch (e) {
+      const why = e instanceof Error ? e.message : String(e);
+      this.log.error(`${c.describe()}: undecodable message: ${why}`);
+      if (c.proto) {
+        c.proto.fault(`undecodable message: ${why}`);
+        this.pump(c, c.proto);
+      }
+      return;
+    }
+    const bytes = rawBytes(raw);
+    this.counters.messagesReceived++;
+    this.receiveBytesInFlight += bytes;
+    this.receiveMessagesInFlight++;
+    if (this.receiveBytesInFlight > this.receiveBytesInFlightPeak) this.receiveBytesInFlightPeak = this.receiveBytesInFlight;
+    if (this.overReceiveLimit() && c.sock && !c.paused) {
+      c.paused = true;
+      c.sock.pause();
+      this.pausedConns.add(c);
+    }
+    let pending = 0;
+    const release = () => {
+      if (--pending > 0) return;
+      this.receiveBytesInFlight -= bytes;
+      this.receiveMessagesInFlight--;
+      if (!this.overReceiveLimit()) this.resumePaused();
+    };
+    pending = 1;
+    for (const d of this.dispatchers) {
+      try {
+        const r = d.dispatch(c, m);
+        if (r && typeof (r as Promise<void>).then === 'function') {
+          pending++;
+          (r as Promise<void>).then(release, (e: unknown) => {
+            this.log.error(`dispatch of ${m.typeName()} from ${c.describe()} failed: ${e instanceof Error ? e.message : String(e)}`);
+            release();
+          });
+        }
+      } catch (e) {
+        this.log.error(`dispatch of ${m.typeName()} from ${c.describe()} threw: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+      }
+    }
+    release();
+  }
+
+  private overReceiveLimit(): boolean {
+    return this.receiveBytesInFlight > this.throttles.receiveBytesMax || this.receiveMessagesInFlight > this.throttles.receiveMessagesMax;
+  }
+
+  private resumePaused(): void {
+    if (this.pausedConns.size === 0) return;
+    for (const c of this.pausedConns) {
+      c.paused = false;
+      c.sock?.resume();
+    }
+    this.pausedConns.clear();
+  }
+
+  // --- the one timer ---------------------------------------------------------------------------------
+
+  private tick(): void {
+    const now = Date.now();
+    for (const c of [...this.conns.values()]) {
+      if (c.closed) continue;
+      if (c.proto) {
+        c.proto.tick(now);
+        this.pump(c, c.proto);
+      } else if (c.reconnectAtMs && now >= c.reconnectAtMs && !c.sock) {
+        c.reconnectAtMs = 0;
+        this.dial(c);
+      }
+    }
+    for (const a of [...this.acceptors]) {
+      if (a.conn) continue;
+      a.proto.tick(now);
+      this.pumpAcceptor(a);
+    }
+  }
+
+  /** For tests: break every socket (as a network fault would). */
+  injectSocketFailures(): void {
+    for (const c of this.conns.values()) c.sock?.close();
+  }
+
+  connections(): ConnImpl[] {
+    return [...this.conns.values()];
+  }
+}
+
+export type { ConnImpl };
+
+/** A messenger speaking msgr2.1 (crc mode, auth none by default) over TCP unless another transport is given. */
+export function createMessenger(opts: MessengerOptions & MessengerExtras): MessengerImpl {
+  return new MessengerImpl(opts);
+}
+
+export function describeEntity(n: EntityName): string {
+  return `${entityTypeName(n.type)}.${n.num}`;
+}
