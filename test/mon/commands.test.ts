@@ -1,0 +1,130 @@
+// Proves mon/commands.ts matches Ceph 16: its descriptions equal what a real Pacific monitor answers to get_command_descriptions (fixture from scripts/gen-mon-command-descriptions.sh), and for a list of good and bad CLI word lists parseCommandArgv gives the same cmdmap, or the same stderr text, as Ceph's own ceph_argparse.validate_command run by python3 over the same descriptions.
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+import { CephError } from '../../common/errors.js';
+import { MON_COMMANDS, commandDescriptions, matchCommand, parseCommandArgv, validateCmdMap, type CommandDescription } from '../../mon/commands.js';
+
+const root = resolve(new URL('../../..', import.meta.url).pathname);
+const ARGPARSE = '/usr/lib/python3/dist-packages/ceph_argparse.py';
+const PYTHON = '/usr/bin/python3';
+
+const ORACLE = `
+import sys, json, io, contextlib
+sys.path.insert(0, '/usr/lib/python3/dist-packages')
+import ceph_argparse as ca
+req = json.load(sys.stdin)
+sigdict = ca.parse_json_funcsigs(json.dumps(req['descriptions']), 'cli')
+out = []
+for words in req['cases']:
+    # parse_json_funcsigs's argdescs keep state between calls: parse afresh per case, as the CLI does once per run
+    sigdict = ca.parse_json_funcsigs(json.dumps(req['descriptions']), 'cli')
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        d = ca.validate_command(sigdict, words)
+    if 'target' in d:
+        d['target'] = d['target'][0]
+    out.append({'cmdmap': d, 'stderr': err.getvalue()})
+print(json.dumps(out))
+`;
+
+const CASES: string[][] = [
+  ['status'], ['health'], ['health', 'detail'], ['health', 'foo'], ['health', 'det'], ['fsid'], ['quorum_status'],
+  ['mon', 'stat'], ['mon', 'dump'], ['mon', 'dump', '3'], ['mon', 'dump', '--epoch=2'], ['mon', 'dump', 'x'], ['mon', 'dump', '-1'],
+  ['mon', 'add', 'b', '127.0.0.1:6789'], ['mon', 'add', 'b', 'v2:127.0.0.1:3300'], ['mon', 'add', 'b', '[::1]:3300'], ['mon', 'add', 'b', '300.0.0.1'],
+  ['mon', 'add', 'b', '10.0.0.1', 'host=x', 'rack=y'], ['mon', 'rm', 'b'], ['mon', 'remove', 'b'],
+  ['osd', 'tree'], ['osd', 'tree', '5'], ['osd', 'tree', 'up', 'in'], ['osd', 'tree', '--epoch', '3'], ['osd', 'tree', '-1'], ['osd', 'tree', '--states', 'up,down'],
+  ['osd', 'dump'], ['osd', 'dump', '3'], ['osd', 'dump', 'x'], ['osd', 'stat'], ['osd', 'ls'], ['osd', 'getmap'], ['osd', 'getmap', '7'], ['osd', 'getcrushmap'], ['osd', 'setcrushmap'],
+  ['osd', 'pool', 'create', 'p'], ['osd', 'pool', 'create', 'p', '64'], ['osd', 'pool', 'create', 'p', '64', '64', 'replicated'],
+  ['osd', 'pool', 'create', 'p', '--pg_num', '8'], ['osd', 'pool', 'create', 'p', '--pg-num=8', '--bulk'], ['osd', 'pool', 'create'],
+  ['osd', 'pool', 'create', 'p', 'x'], ['osd', 'pool', 'create', 'p', '0x10'], ['osd', 'pool', 'create', 'p', '010'], ['osd', 'pool', 'create', 'p', '--unknown'],
+  ['osd', 'pool', 'create', 'p', '8', '8', 'erasure', 'myprofile', 'rule', '1000', '3'], ['osd', 'pool', 'create', 'p', '1_0'],
+  ['osd', 'pool', 'delete', 'p', 'p', '--yes-i-really-really-mean-it'], ['osd', 'pool', 'rm', 'p'], ['osd', 'pool', 'ls'], ['osd', 'pool', 'ls', 'detail'],
+  ['osd', 'pool', 'get', 'p', 'size'], ['osd', 'pool', 'get', 'p', 'nosuch'], ['osd', 'pool', 'get', 'p', 'size', 'extra'],
+  ['osd', 'pool', 'set', 'p', 'size', '2'], ['osd', 'pool', 'set', 'p', 'size'], ['osd', 'pool', 'rename', 'a', 'b'], ['osd', 'pool', 'set-quota', 'p', 'max_objects', '10'],
+  ['osd', 'in', '1', '2', 'osd.3'], ['osd', 'out', '1,2'], ['osd', 'down', '0', '--definitely-dead'], ['osd', 'in', 'any'],
+  ['osd', 'crush', 'add', 'osd.1', '1.0', 'host=a', 'root=default'], ['osd', 'crush', 'add', '1', '-1', 'host=a'], ['osd', 'crush', 'add', 'osd.x', '1', 'host=a'],
+  ['osd', 'crush', 'add', '1', '1'], ['osd', 'crush', 'move', 'host1', 'root=default'], ['osd', 'crush', 'rm', 'osd.1'], ['osd', 'crush', 'rm', 'osd.1', 'host1'],
+  ['osd', 'crush', 'reweight', 'osd.1', '0.5'], ['osd', 'crush', 'reweight', 'osd.1', 'abc'], ['osd', 'crush', 'add-bucket', 'h1', 'host'],
+  ['osd', 'crush', 'add-bucket', 'h1', 'host', 'root=default'], ['osd', 'crush', 'add-bucket', 'h$1', 'host'],
+  ['osd', 'crush', 'rule', 'create-replicated', 'r', 'default', 'host'], ['osd', 'crush', 'rule', 'create-replicated', 'r', 'default'],
+  ['osd', 'crush', 'rule', 'create-replicated', 'r', 'default', 'host', 'ssd'], ['osd', 'crush', 'rule', 'ls'], ['osd', 'crush', 'rule', 'dump'],
+  ['osd', 'crush', 'set', '1', '1.0', 'host=a'], ['osd', 'crush', 'set'], ['osd', 'crush', 'set', '5'], ['osd', 'crush', 'tree', '--show-shadow'],
+  ['osd', 'crush', 'tunables', 'optimal'], ['osd', 'crush', 'dump'],
+  ['osd', 'map', 'rbd', 'obj'], ['osd', 'map', 'rbd'], ['osd', 'map', 'rbd', 'obj', 'ns'],
+  ['osd', 'create'], ['osd', 'create', '11111111-2222-3333-4444-555555555555'], ['osd', 'create', 'nouuid'], ['osd', 'create', '11111111-2222-3333-4444-555555555555', '7'],
+  ['osd', 'new', '11111111-2222-3333-4444-555555555555', '3'], ['osd', 'purge', '3', '--yes-i-really-mean-it'],
+  ['osd', 'set', 'noout'], ['osd', 'set', 'bogus'], ['osd', 'unset', 'noup'], ['osd', 'find', '3'], ['osd', 'setmaxosd', '10'], ['osd', 'setmaxosd', '-1'],
+  ['osd', 'metadata'], ['osd', 'metadata', 'osd.1'], ['osd', 'foo'], ['foo'], [], ['osd'], ['osd', 'pool'], ['osd', 'po'], ['mon_status'],
+];
+
+function oracle(descriptions: Record<string, CommandDescription>, cases: string[][]): Array<{ cmdmap: Record<string, unknown>; stderr: string }> {
+  const r = spawnSync(PYTHON, ['-c', ORACLE], { input: JSON.stringify({ descriptions, cases }), encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (r.status !== 0) throw new Error(`python oracle failed: ${r.stderr}`);
+  return JSON.parse(r.stdout) as Array<{ cmdmap: Record<string, unknown>; stderr: string }>;
+}
+
+describe('mon/commands: the command table and CLI matching, as Ceph 16', function () {
+  it('every description equals a real Pacific monitor\'s get_command_descriptions entry', function () {
+    const golden = JSON.parse(readFileSync(resolve(root, 'test/fixtures/mon/pacific-mon-command-descriptions.json'), 'utf8')) as Record<string, CommandDescription>;
+    const goldenList = Object.values(golden).map((d) => JSON.stringify(d));
+    const ours = Object.values(commandDescriptions());
+    assert.equal(ours.length, MON_COMMANDS.length);
+    for (const d of ours) assert.ok(goldenList.includes(JSON.stringify(d)), `not in Pacific's table: ${JSON.stringify(d)}`);
+  });
+
+  it('parseCommandArgv gives the cmdmap or the error text ceph_argparse.validate_command gives', function () {
+    if (!existsSync(ARGPARSE) || !existsSync(PYTHON)) this.skip();
+    const descriptions = commandDescriptions();
+    const want = oracle(descriptions, CASES);
+    CASES.forEach((words, i) => {
+      const got = matchCommand(words, descriptions);
+      const w = want[i]!;
+      if (got.ok) {
+        assert.deepEqual(got.cmdmap, w.cmdmap, `cmdmap of ${JSON.stringify(words)}`);
+        assert.equal('', w.stderr, `stderr of ${JSON.stringify(words)}`);
+      } else {
+        assert.deepEqual({}, w.cmdmap, `${JSON.stringify(words)} should have matched: ${got.message}`);
+        assert.equal(got.message, w.stderr, `stderr of ${JSON.stringify(words)}`);
+      }
+    });
+  });
+
+  it('the same matching over Pacific\'s whole monitor table', function () {
+    if (!existsSync(ARGPARSE) || !existsSync(PYTHON)) this.skip();
+    const golden = JSON.parse(readFileSync(resolve(root, 'test/fixtures/mon/pacific-mon-command-descriptions.json'), 'utf8')) as Record<string, CommandDescription>;
+    const cases = CASES.filter((_, i) => i % 3 === 0).concat([['pg', 'dump'], ['osd', 'df', 'tree'], ['config', 'set', 'global', 'mon_lease', '7'], ['auth', 'get', 'client.admin'], ['tell']]);
+    const want = oracle(golden, cases);
+    cases.forEach((words, i) => {
+      const got = matchCommand(words, golden);
+      const w = want[i]!;
+      if (got.ok) assert.deepEqual(got.cmdmap, w.cmdmap, `cmdmap of ${JSON.stringify(words)}`);
+      else assert.equal(got.message, w.stderr, `stderr of ${JSON.stringify(words)}`);
+    });
+  });
+
+  it('parseCommandArgv throws EINVAL with Ceph\'s text', function () {
+    assert.deepEqual(parseCommandArgv(['osd', 'pool', 'create', 'p', '16']), { prefix: 'osd pool create', pool: 'p', pg_num: 16 });
+    assert.throws(() => parseCommandArgv(['osd', 'pool', 'create']), (e: unknown) => e instanceof CephError && e.code === 'EINVAL' && e.message.startsWith('Invalid command: missing required parameter pool(<poolname>)'));
+  });
+
+  it('validateCmdMap accepts what the CLI sends and refuses unknown prefixes, missing and mistyped fields', function () {
+    for (const words of CASES) {
+      const r = matchCommand(words);
+      if (r.ok) assert.equal(validateCmdMap(r.cmdmap).help, r.description.help, JSON.stringify(words));
+    }
+    const bad: Array<[Record<string, string | number | boolean | string[]>, RegExp]> = [
+      [{ prefix: 'osd frob' }, /unrecognized command 'osd frob'/],
+      [{ prefix: 'osd pool create' }, /bad or missing field 'pool'/],
+      [{ prefix: 'osd pool create', pool: 'p', pg_num: 'x' }, /pg_num/],
+      [{ prefix: 'osd pool create', pool: 'p', pg_num: -1 }, /pg_num/],
+      [{ prefix: 'osd pool get', pool: 'p', var: 'nosuch' }, /var/],
+      [{ prefix: 'osd in', ids: 'x' }, /single value|ids/],
+    ];
+    for (const [m, re] of bad) {
+      assert.throws(() => validateCmdMap(m), (e: unknown) => e instanceof CephError && e.code === 'EINVAL' && re.test(e.message), JSON.stringify(m));
+    }
+  });
+});
