@@ -1,0 +1,342 @@
+// Proves the sans-IO msgr2 protocol core by driving two ProtocolV2 instances over an in-memory wire: the handshake in both roles with auth none, messages both ways, lossless reconnect replaying unacked messages exactly once and in order across seeded cuts of the wire, lossy faults dropping the session, resetcheck (SESSION_RESET to a reconnecting peer after a restart, session reset on a new client cookie), keepalives, the input timeout, missing features and protocol violations. Replay one seed: PROTOCOL_SEED=<n>.
+import { strict as assert } from 'node:assert';
+import { AF_INET, type EntityAddr } from '../../common/osdmap/types.js';
+import { EntityType, Message, type RawMessage } from '../../msg/message.js';
+import { Policies, type Policy } from '../../msg/types.js';
+import { Tag, controlFrame, encodeU64, assembleMessageFrame, type ClientIdent, type Reconnect } from '../../msg/core/frames.js';
+import {
+  AuthNoneClient, AuthNoneServer, ProtocolV2, Session, type IdentDecision, type ProtocolEvent, type ProtocolHooks, type ReconnectDecision,
+} from '../../msg/core/protocol.js';
+import { CONNECTION_TIMEOUT_MS, KEEPALIVE_INTERVAL_MS } from '../../msg/core/limits.js';
+import { Rng, caseSeed } from '../support/rng.js';
+
+const TEST_TYPE = 0x7e10;
+
+class TestMsg extends Message {
+  constructor(public text: string, public bulk: Buffer = Buffer.alloc(0)) {
+    super(TEST_TYPE, 1, 1);
+  }
+  encodePayload(): void {
+    this.front = [Buffer.from(this.text)];
+    if (this.bulk.length) this.data = [this.bulk];
+  }
+  typeName(): string {
+    return 'test';
+  }
+}
+
+const addr = (port: number, nonce: number): EntityAddr => {
+  const sa = Buffer.alloc(14);
+  sa.writeUInt16BE(port, 0);
+  sa.set([127, 0, 0, 1], 2);
+  return { type: 2, nonce, family: AF_INET, sockaddr: sa };
+};
+const keyOf = (a: EntityAddr) => `${a.sockaddr.toString('hex')}/${a.nonce}`;
+
+/** One endpoint: its address, its sessions by peer address (what the messenger keeps), what it received. */
+class Node {
+  readonly addr: EntityAddr;
+  readonly table = new Map<string, Session>();
+  readonly received: string[] = [];
+  readonly events: string[] = [];
+  gseq = 0;
+  cookies: Rng;
+  constructor(readonly type: number, port: number, readonly policy: Policy, seed: number) {
+    this.addr = addr(port, 1000 + port);
+    this.cookies = new Rng(seed);
+  }
+  hooks(): ProtocolHooks {
+    return {
+      nextGlobalSeq: (atLeast?: number) => (this.gseq = Math.max(this.gseq, atLeast ?? 0) + 1),
+      randomCookie: () => BigInt(this.cookies.u32()) * 4294967296n + BigInt(this.cookies.u32() | 1),
+      policyFor: () => this.policy,
+      authClient: new AuthNoneClient({ type: this.type, id: 'x' }),
+      authServer: new AuthNoneServer(() => 4100),
+      onClientIdent: (p: ProtocolV2, ci: ClientIdent): IdentDecision => {
+        const k = keyOf(ci.addrs[0]!);
+        let s = this.table.get(k);
+        if (!s || p.policy.lossy) {
+          s = new Session();
+          this.table.set(k, s);
+        } else if (s.serverCookie !== 0n && s.clientCookie !== 0n && s.clientCookie !== ci.cookie && p.policy.resetcheck) {
+          s.reset();
+          this.events.push('remoteReset(ident)');
+        }
+        return { action: 'accept', session: s };
+      },
+      onReconnect: (_p: ProtocolV2, r: Reconnect): ReconnectDecision => {
+        const s = this.table.get(keyOf(r.addrs[0]!));
+        if (!s) return { action: 'reset', full: true };
+        if (s.clientCookie !== r.clientCookie) return { action: 'reset', full: true };
+        if (s.serverCookie === 0n) return { action: 'reset', full: false };
+        if (s.connectSeq > r.connectSeq) return { action: 'retry', connectSeq: s.connectSeq };
+        return { action: 'reconnect', session: s };
+      },
+    };
+  }
+}
+
+/** A socket pair in memory: bytes written by one protocol wait in `toX` until moved. */
+class Wire {
+  toB: Buffer[] = [];
+  toA: Buffer[] = [];
+  faults: Array<{ side: string; reason: string; action: string }> = [];
+  constructor(readonly a: ProtocolV2, readonly b: ProtocolV2, readonly na: Node, readonly nb: Node, public now = 1000) {}
+
+  private collect(p: ProtocolV2, n: Node, out: Buffer[], side: string): boolean {
+    let any = false;
+    for (const ev of p.drain()) {
+      any = true;
+      this.note(ev, n, out, side);
+    }
+    return any;
+  }
+
+  private note(ev: ProtocolEvent, n: Node, out: Buffer[], side: string): void {
+    if (ev.kind === 'write') out.push(...ev.bufs);
+    else if (ev.kind === 'message') n.received.push(textOf(ev.raw));
+    else if (ev.kind === 'ready') n.events.push(ev.reconnected ? 'ready(resumed)' : 'ready');
+    else if (ev.kind === 'remoteReset') n.events.push('remoteReset');
+    else this.faults.push({ side, reason: ev.reason, action: ev.action });
+  }
+
+  /** Move bytes both ways until both sides are quiet; `budget` caps the bytes A->B carries (a cut). */
+  run(budget = Infinity): void {
+    for (let guard = 0; guard < 10_000; guard++) {
+      let moved = this.collect(this.a, this.na, this.toB, 'A') || this.collect(this.b, this.nb, this.toA, 'B');
+      if (this.toB.length && budget > 0) {
+        const chunk = Buffer.concat(this.toB);
+        this.toB = [];
+        const n = Math.min(chunk.length, budget);
+        budget -= n;
+        this.b.receive(chunk.subarray(0, n), this.now);
+        if (n < chunk.length) this.toB = [chunk.subarray(n)];
+        moved = true;
+      }
+      if (this.toA.length) {
+        const chunk = Buffer.concat(this.toA);
+        this.toA = [];
+        this.a.receive(chunk, this.now);
+        moved = true;
+      }
+      if (!moved) return;
+      if (budget <= 0 && this.toB.length) {
+        // The cut: everything else A sent is lost with the socket.
+        this.collect(this.a, this.na, [], 'A');
+        this.collect(this.b, this.nb, this.toA, 'B');
+        return;
+      }
+    }
+    assert.fail('wire never went quiet');
+  }
+}
+
+function textOf(r: RawMessage): string {
+  return Buffer.concat(r.front).toString();
+}
+
+function connectPair(na: Node, nb: Node, sessionA: Session, now = 1000): Wire {
+  const a = new ProtocolV2(
+    { role: 'connect', myType: na.type, myGid: 1, myAddrs: [na.addr], features: 0x3f01cfbffffdffffn, peerType: nb.type, targetAddr: nb.addr, policy: na.policy },
+    sessionA, na.hooks(), now,
+  );
+  const b = new ProtocolV2(
+    { role: 'accept', myType: nb.type, myGid: 2, myAddrs: [nb.addr], features: 0x3f01cfbffffdffffn, peerSocketAddr: na.addr },
+    new Session(), nb.hooks(), now,
+  );
+  a.start();
+  b.start();
+  return new Wire(a, b, na, nb, now);
+}
+
+describe('msgr2 protocol core', () => {
+  it('handshake in both roles (auth none), then messages both ways', () => {
+    const na = new Node(EntityType.CLIENT, 1, Policies.lossyClient(), 1);
+    const nb = new Node(EntityType.MON, 2, Policies.statelessServer(), 2);
+    const w = connectPair(na, nb, new Session());
+    w.run();
+    assert.deepEqual(na.events, ['ready']);
+    assert.deepEqual(nb.events, ['ready']);
+    assert.ok(w.a.isReady && w.b.isReady);
+    assert.equal(w.a.myGlobalId, 4100, 'AUTH_DONE carried the global id the server assigned');
+    assert.equal(w.b.peerGlobalId, 4100);
+    assert.deepEqual(w.b.peerAuthName, { type: EntityType.CLIENT, id: 'x' });
+    assert.equal(w.a.peerGid, 2);
+    assert.equal(w.b.peerGid, 1);
+    assert.equal(w.a.policy.lossy, true);
+    for (let i = 0; i < 5; i++) w.a.send(new TestMsg(`a${i}`));
+    w.b.send(new TestMsg('b0', Buffer.alloc(1 << 20, 1)));
+    w.run();
+    assert.deepEqual(nb.received, ['a0', 'a1', 'a2', 'a3', 'a4']);
+    assert.deepEqual(na.received, ['b0']);
+    assert.equal(w.faults.length, 0);
+  });
+
+  it('messages queued before the session is up are sent once it is', () => {
+    const na = new Node(EntityType.OSD, 1, Policies.losslessPeer(), 1);
+    const nb = new Node(EntityType.OSD, 2, Policies.losslessPeer(), 2);
+    const s = new Session();
+    const w = connectPair(na, nb, s);
+    w.a.send(new TestMsg('early'));
+    w.run();
+    assert.deepEqual(nb.received, ['early']);
+  });
+
+  it('lossless: seeded cuts of the wire; reconnect replays unacked messages exactly once, in order', () => {
+    const only = process.env.PROTOCOL_SEED ? Number(process.env.PROTOCOL_SEED) : undefined;
+    const runs = only !== undefined ? 1 : 40;
+    let replayedTotal = 0;
+    for (let r = 0; r < runs; r++) {
+      const seed = only ?? caseSeed(0x5e551, r);
+      const rng = new Rng(seed);
+      const na = new Node(EntityType.MON, 1, Policies.losslessPeer(), seed);
+      const nb = new Node(EntityType.MON, 2, Policies.losslessPeer(), seed + 1);
+      const sessionA = new Session();
+      let w = connectPair(na, nb, sessionA);
+      w.run();
+      const total = 60;
+      let sent = 0;
+      let bSent = 0;
+      let replayed = 0;
+      for (let round = 0; round < 8; round++) {
+        const k = rng.int(0, 12);
+        for (let i = 0; i < k && sent < total; i++) w.a.send(new TestMsg(`m${sent++}`));
+        if (rng.chance(0.5)) w.b.send(new TestMsg(`r${bSent++}`));
+        w.run(rng.chance(0.7) ? rng.int(0, 3000) : Infinity);
+        // Drop the socket: both sides fault.
+        w.a.fault('cut');
+        w.b.fault('cut');
+        w.run(0);
+        replayed += sessionA.queuedCount;
+        const actA = w.faults.find((f) => f.side === 'A')!.action;
+        assert.equal(actA, 'reconnect', `seed=${seed}: lossless connect side reconnects`);
+        w = connectPair(na, nb, sessionA, 1000 + round);
+        w.run();
+        assert.ok(w.a.isReady && w.b.isReady, `seed=${seed}: round ${round} reconnected (${na.events.join(',')})`);
+      }
+      while (sent < total) w.a.send(new TestMsg(`m${sent++}`));
+      w.run();
+      const want = Array.from({ length: total }, (_, i) => `m${i}`);
+      assert.deepEqual(nb.received, want, `seed=${seed}: B got every message once, in order`);
+      assert.deepEqual(na.received, Array.from({ length: bSent }, (_, i) => `r${i}`), `seed=${seed}: A too`);
+      assert.ok(na.events.includes('ready(resumed)'), `seed=${seed}: sessions were resumed, not restarted`);
+      assert.ok(!na.events.includes('remoteReset'), `seed=${seed}`);
+      replayedTotal += replayed;
+    }
+    if (only === undefined) assert.ok(replayedTotal > 20, `the cuts left messages to replay (${replayedTotal})`);
+  });
+
+  it('lossy: a fault drops the session on both sides (action reset)', () => {
+    const na = new Node(EntityType.CLIENT, 1, Policies.lossyClient(), 1);
+    const nb = new Node(EntityType.OSD, 2, Policies.statelessServer(), 2);
+    const w = connectPair(na, nb, new Session());
+    w.run();
+    w.a.send(new TestMsg('lost'));
+    w.a.fault('socket closed');
+    w.b.fault('socket closed');
+    w.run(0);
+    assert.deepEqual(w.faults.map((f) => `${f.side}:${f.action}`), ['A:reset', 'B:reset']);
+    assert.deepEqual(nb.received, []);
+  });
+
+  it('accept side faulting before a session exists just closes', () => {
+    const na = new Node(EntityType.CLIENT, 1, Policies.lossyClient(), 1);
+    const nb = new Node(EntityType.MON, 2, Policies.statelessServer(), 2);
+    const w = connectPair(na, nb, new Session());
+    w.b.fault('early close');
+    w.run(0);
+    assert.equal(w.faults.find((f) => f.side === 'B')!.action, 'close');
+  });
+
+  it('resetcheck: a peer that restarted answers SESSION_RESET; the session starts over', () => {
+    const na = new Node(EntityType.MON, 1, Policies.losslessPeer(), 1);
+    let nb = new Node(EntityType.MON, 2, Policies.losslessPeer(), 2);
+    const sa = new Session();
+    let w = connectPair(na, nb, sa);
+    w.run();
+    w.a.send(new TestMsg('before'));
+    w.run();
+    assert.deepEqual(nb.received, ['before']);
+    w.a.fault('cut');
+    w.b.fault('cut');
+    w.run(0);
+    // B restarts: it has no sessions.
+    nb = new Node(EntityType.MON, 2, Policies.losslessPeer(), 3);
+    w = connectPair(na, nb, sa);
+    w.run();
+    assert.ok(na.events.includes('remoteReset'), na.events.join(','));
+    assert.equal(na.events.at(-1), 'ready');
+    assert.ok(w.a.isReady && w.b.isReady);
+    w.a.send(new TestMsg('after'));
+    w.run();
+    assert.deepEqual(nb.received, ['after']);
+  });
+
+  it('resetcheck: a client that restarted (new cookie) resets the server side session', () => {
+    const nb = new Node(EntityType.MON, 2, Policies.losslessPeer(), 2);
+    let na = new Node(EntityType.MON, 1, Policies.losslessPeer(), 1);
+    let w = connectPair(na, nb, new Session());
+    w.run();
+    w.b.send(new TestMsg('to-old-a'));
+    w.run(0);
+    w.a.fault('cut');
+    w.b.fault('cut');
+    w.run(0);
+    na = new Node(EntityType.MON, 1, Policies.losslessPeer(), 99);
+    w = connectPair(na, nb, new Session());
+    w.run();
+    assert.ok(nb.events.includes('remoteReset(ident)'), nb.events.join(','));
+    assert.ok(w.a.isReady);
+  });
+
+  it('keepalive2 is answered; silence past the timeout faults the connection', () => {
+    const na = new Node(EntityType.CLIENT, 1, Policies.lossyClient(), 1);
+    const nb = new Node(EntityType.MON, 2, Policies.statelessServer(), 2);
+    const w = connectPair(na, nb, new Session());
+    w.run();
+    w.now = 1000 + KEEPALIVE_INTERVAL_MS;
+    w.a.tick(w.now);
+    w.run();
+    assert.equal(w.a.lastKeepaliveAckMs, w.now);
+    w.a.tick(w.now + CONNECTION_TIMEOUT_MS + 1);
+    w.run(0);
+    assert.match(w.faults[0]!.reason, /no input/);
+  });
+
+  it('a peer lacking required features gets IDENT_MISSING_FEATURES and the connector stops', () => {
+    const na = new Node(EntityType.OSD, 1, Policies.losslessPeer(), 1);
+    const nb = new Node(EntityType.OSD, 2, { ...Policies.losslessPeer(), featuresRequired: 1n << 62n }, 2);
+    const a = new ProtocolV2(
+      { role: 'connect', myType: na.type, myGid: 1, myAddrs: [na.addr], features: 1n << 59n, peerType: nb.type, targetAddr: nb.addr, policy: na.policy },
+      new Session(), na.hooks(), 0,
+    );
+    const b = new ProtocolV2({ role: 'accept', myType: nb.type, myGid: 2, myAddrs: [nb.addr], features: 0x3f01cfbffffdffffn }, new Session(), nb.hooks(), 0);
+    a.start();
+    b.start();
+    const w = new Wire(a, b, na, nb);
+    w.run();
+    assert.equal(w.faults[0]?.action, 'stop');
+    assert.match(w.faults[0]!.reason, /features we lack: 0x4000000000000000/);
+  });
+
+  it('protocol violations fault with EBADMSG: a MESSAGE before the handshake, a frame in the wrong state', () => {
+    const nb = new Node(EntityType.MON, 2, Policies.statelessServer(), 2);
+    const b = new ProtocolV2({ role: 'accept', myType: nb.type, myGid: 2, myAddrs: [nb.addr], features: 1n }, new Session(), nb.hooks(), 0);
+    b.start();
+    b.drain();
+    const banner = Buffer.concat([Buffer.from('ceph v2\n'), Buffer.from([16, 0, 1, 0, 0, 0, 0, 0, 0, 0]), Buffer.alloc(8)]);
+    b.receive(Buffer.concat([banner, ...assembleMessageFrame({ seq: 1, tid: 0, type: 1, priority: 1, version: 1, compatVersion: 1, dataOff: 0, ackSeq: 0, flags: 0 }, [], [], [])]), 0);
+    const f = b.drain().find((e) => e.kind === 'fault');
+    assert.ok(f && f.kind === 'fault' && /EBADMSG.*MESSAGE in state HELLO/.test(f.reason), JSON.stringify(f));
+    const b2 = new ProtocolV2({ role: 'accept', myType: nb.type, myGid: 2, myAddrs: [nb.addr], features: 1n }, new Session(), nb.hooks(), 0);
+    b2.start();
+    b2.receive(Buffer.concat([banner, controlFrame(Tag.ACK, encodeU64(1))]), 0);
+    const f2 = b2.drain().find((e) => e.kind === 'fault');
+    assert.ok(f2 && f2.kind === 'fault' && /ACK in state HELLO/.test(f2.reason));
+    const b3 = new ProtocolV2({ role: 'accept', myType: nb.type, myGid: 2, myAddrs: [nb.addr], features: 1n }, new Session(), nb.hooks(), 0);
+    b3.start();
+    b3.receive(Buffer.from('ceph v027\n0123456789012345'), 0);
+    const f3 = b3.drain().find((e) => e.kind === 'fault');
+    assert.ok(f3 && f3.kind === 'fault' && /msgr1/.test(f3.reason));
+  });
+});
