@@ -16,7 +16,7 @@ import {
   type MessengerStats, type Policy, type ThrottleLimits,
 } from './types.js';
 import {
-  AuthNoneClient, AuthNoneServer, ProtocolV2, Session, rawBytes, type AuthClient, type AuthEntityName, type AuthServer,
+  AuthNoneClient, AuthNoneServer, ProtocolV2, Session, outEntry, rawBytes, type AuthClient, type AuthEntityName, type AuthServer,
   type IdentDecision, type ProtocolEvent, type ProtocolHooks, type ReconnectDecision,
 } from './core/protocol.js';
 import type { ClientIdent, Reconnect } from './core/frames.js';
@@ -135,7 +135,7 @@ class ConnImpl implements Connection {
       this.proto.send(m);
       this.msgr.pump(this, this.proto);
     } else {
-      this.session.enqueue({ m, raw: null, seq: 0, bytes: 0 });
+      this.session.enqueue(outEntry(m, this.features || this.msgr.features, true));
       if (!this.proto || this.proto.isClosed) this.msgr.wake(this);
     }
   }
@@ -557,7 +557,6 @@ export class MessengerImpl implements Messenger {
     c.proto = null;
     if (sock) sock.close();
     this.pausedConns.delete(c);
-    void proto;
     switch (action) {
       case 'reset':
       case 'stop':
@@ -570,7 +569,9 @@ export class MessengerImpl implements Messenger {
         if (c.session.queuedCount > 0 && !c.policy.server && c.target) c.reconnectAtMs = Date.now() + Math.max(delayMs, 1);
         break;
       case 'reconnect':
-        if (c.target) c.reconnectAtMs = Date.now() + Math.max(delayMs, 1);
+        // The side that accepted this session waits for the peer to come back unless it has something
+        // to send (Ceph's standby): two sides redialling at once only makes a reconnect race.
+        if (c.target && (proto.role === 'connect' || c.session.queuedCount > 0)) c.reconnectAtMs = Date.now() + Math.max(delayMs, 1);
         break;
     }
   }

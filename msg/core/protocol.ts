@@ -29,9 +29,11 @@ import {
 // Session: what outlives one socket
 
 export interface OutEntry {
-  /** The message as the user gave it (encoded lazily with the peer's features). */
+  /** The message as the user gave it, kept while it may need encoding again for the peer's features. */
   m: Message | null;
   raw: RawMessage | null;
+  /** The features `raw` was encoded with. */
+  features: bigint;
   /** Session sequence number once written (0 until then; kept across requeue). */
   seq: number;
   bytes: number;
@@ -410,12 +412,7 @@ export class ProtocolV2 {
   /** Queue a message; written now if the session is up. */
   send(m: Message): void {
     if (this.state === S.CLOSED && this.policy.lossy) return;
-    if (this.state === S.READY) {
-      const raw = m.toRaw(this.features);
-      this.session.enqueue({ m: null, raw, seq: 0, bytes: rawBytes(raw) });
-    } else {
-      this.session.enqueue({ m, raw: null, seq: 0, bytes: 0 });
-    }
+    this.session.enqueue(outEntry(m, this.state === S.READY ? this.features : this.cfg.features, this.state !== S.READY));
     if (this.state === S.READY) {
       this.flushQueue();
       this.flushWrites();
@@ -875,10 +872,12 @@ export class ProtocolV2 {
     for (;;) {
       const e = s.shift();
       if (!e) break;
-      if (!e.raw) {
-        e.raw = e.m!.toRaw(this.features);
+      if (e.m) {
+        // Encoded before the peer's features were known: encode again if they differ from our guess.
+        if (!e.raw || e.features !== this.features) e.raw = e.m.toRaw(this.features);
         e.m = null;
       }
+      assert(e.raw, 'an out entry has its encoding');
       e.seq = ++s.outSeq;
       const h = e.raw.header;
       h.seq = e.seq;
@@ -904,6 +903,15 @@ export class ProtocolV2 {
     this.events.push({ kind: 'message', raw: { header: h, front: parts.front, middle: parts.middle, data: parts.data } });
     if (!this.policy.lossy && ++this.ackLeft >= ACK_EVERY_MESSAGES) this.sendAck();
   }
+}
+
+/**
+ * A queue entry for a message, encoded now with `features` (the peer's once known, else ours as the
+ * guess); `keep` keeps the message so it can be encoded again if the session settles on other features.
+ */
+export function outEntry(m: Message, features: bigint, keep: boolean): OutEntry {
+  const raw = m.toRaw(features);
+  return { m: keep ? m : null, raw, features, seq: 0, bytes: rawBytes(raw) };
 }
 
 /** Payload bytes of a raw message (front + middle + data), the unit of the throttles. */
