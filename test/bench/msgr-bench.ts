@@ -1,0 +1,242 @@
+// Benchmark 6a: messenger throughput between two Node processes on loopback, against raw TCP between the
+// same two processes (the ceiling), for 4 KiB and 4 MiB messages in msgr2.1 crc mode. Prints MB/s and
+// messages/s for both and our ratio to raw TCP. Target (issue 5): 4 MiB messages at >= 0.6x raw TCP.
+//
+// Usage: npm run bench:msgr [-- --seconds N] [--port P] [--rounds N] [--only 4k,4m]
+//
+// Each case starts a child process (this file with --serve raw|msgr) as the receiver:
+//   raw   a net server that counts bytes; the parent writes S-byte Buffers, waiting for 'drain' whenever
+//         8 MiB are queued (the messenger's setting below), half-closes, and the child answers with
+//         its byte count: the time runs until that answer, so everything sent was received.
+//   msgr  a messenger (osd.0) whose dispatcher counts messages and data bytes; the parent's messenger
+//         (a lossy client, as Ceph clients talk to OSDs) sends messages with an S-byte data segment (one
+//         shared Buffer: the messenger never copies it), awaiting conn.drained() when its queue passes
+//         8 MiB, then a final message; the child replies with its counts when that arrives.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { connect as netConnect, createServer } from 'node:net';
+import { cpus, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { EntityType, Message, isRegisteredMessage, registerMessage, type RawMessage } from '../../msg/message.js';
+import { createMessenger, type MessengerImpl } from '../../msg/messenger.js';
+import { Policies } from '../../msg/types.js';
+
+const KIB = 1024;
+const MIB = 1024 * KIB;
+const BENCH_TYPE = 0x7e20;
+const DONE = 0xffffffff;
+const SEND_QUEUE_BYTES_MAX = 8 * MIB;
+
+class BenchMsg extends Message {
+  constructor(public n: number, public payload: Buffer[] = [], public count = 0, public bytes = 0) {
+    super(BENCH_TYPE, 1, 1);
+  }
+  encodePayload(): void {
+    const f = Buffer.allocUnsafe(20);
+    f.writeUInt32LE(this.n, 0);
+    f.writeDoubleLE(this.count, 4);
+    f.writeDoubleLE(this.bytes, 12);
+    this.front = [f];
+    this.data = this.payload;
+  }
+  typeName(): string {
+    return 'bench';
+  }
+  static decode(raw: RawMessage): BenchMsg {
+    const f = raw.front.length === 1 ? raw.front[0]! : Buffer.concat(raw.front);
+    return new BenchMsg(f.readUInt32LE(0), raw.data, f.readDoubleLE(4), f.readDoubleLE(12));
+  }
+}
+if (!isRegisteredMessage(BENCH_TYPE)) registerMessage(BENCH_TYPE, 'bench', (raw) => BenchMsg.decode(raw));
+
+function arg(name: string, def: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : def;
+}
+
+// --- child side -------------------------------------------------------------------------------------
+
+async function serveRaw(port: number): Promise<void> {
+  const server = createServer((s) => {
+    let n = 0;
+    s.on('data', (b: Buffer) => (n += b.length));
+    s.on('end', () => {
+      const r = Buffer.alloc(8);
+      r.writeDoubleLE(n, 0);
+      s.end(r);
+    });
+    s.on('error', () => {});
+  });
+  server.listen(port, '127.0.0.1', () => process.stdout.write('ready\n'));
+  process.stdin.on('end', () => process.exit(0));
+  process.stdin.resume();
+}
+
+async function serveMsgr(port: number): Promise<void> {
+  const msgr = createMessenger({
+    entity: { type: EntityType.OSD, num: 0 },
+    nonce: 7,
+    policies: new Map([[EntityType.CLIENT, Policies.statelessServer()]]),
+  });
+  let count = 0;
+  let bytes = 0;
+  msgr.addDispatcher({
+    dispatch(conn, m) {
+      const b = m as BenchMsg;
+      if (b.n === DONE) {
+        conn.send(new BenchMsg(DONE, [], count, bytes));
+        count = 0;
+        bytes = 0;
+        return;
+      }
+      count++;
+      for (const d of b.data) bytes += d.length;
+    },
+  });
+  await msgr.bind('127.0.0.1', port);
+  msgr.start();
+  process.stdout.write('ready\n');
+  process.stdin.on('end', () => void msgr.shutdown().then(() => process.exit(0)));
+  process.stdin.resume();
+}
+
+// --- parent side ------------------------------------------------------------------------------------
+
+function startChild(mode: string, port: number): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--serve', mode, '--port', String(port)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    child.stdout!.once('data', () => resolve(child));
+    child.once('exit', (code) => reject(new Error(`bench child exited ${code}`)));
+  });
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  child.stdin!.end();
+  const t = setTimeout(() => child.pid !== undefined && child.exitCode === null && process.kill(child.pid, 'SIGKILL'), 3000);
+  await exited;
+  clearTimeout(t);
+}
+
+interface Result {
+  seconds: number;
+  messages: number;
+  bytes: number;
+}
+
+async function runRaw(port: number, size: number, seconds: number): Promise<Result> {
+  const child = await startChild('raw', port);
+  try {
+    const s = netConnect(port, '127.0.0.1');
+    s.setNoDelay(true);
+    await new Promise<void>((r) => s.once('connect', () => r()));
+    const buf = Buffer.alloc(size, 0xab);
+    const t0 = performance.now();
+    const end = t0 + seconds * 1000;
+    let messages = 0;
+    while (performance.now() < end) {
+      for (let i = 0; i < 64; i++) {
+        messages++;
+        s.write(buf);
+        if (s.writableLength >= SEND_QUEUE_BYTES_MAX) {
+          await new Promise<void>((r) => s.once('drain', () => r()));
+          break;
+        }
+      }
+      if (messages % 4096 === 0) await new Promise<void>((r) => setImmediate(r));
+    }
+    const got = new Promise<number>((resolve) => {
+      const parts: Buffer[] = [];
+      s.on('data', (b: Buffer) => parts.push(b));
+      s.on('end', () => resolve(Buffer.concat(parts).readDoubleLE(0)));
+    });
+    s.end();
+    const bytes = await got;
+    const secondsTaken = (performance.now() - t0) / 1000;
+    if (bytes !== messages * size) throw new Error(`raw: child counted ${bytes} bytes, sent ${messages * size}`);
+    s.destroy();
+    return { seconds: secondsTaken, messages, bytes };
+  } finally {
+    await stopChild(child);
+  }
+}
+
+async function runMsgr(port: number, size: number, seconds: number): Promise<Result> {
+  const child = await startChild('msgr', port);
+  let msgr: MessengerImpl | null = null;
+  try {
+    msgr = createMessenger({ entity: { type: EntityType.CLIENT, num: 1 }, nonce: 8, throttles: { sendQueueBytesMax: SEND_QUEUE_BYTES_MAX } });
+    let reply: BenchMsg | null = null;
+    msgr.addDispatcher({ dispatch(_c, m) { reply = m as BenchMsg; } });
+    msgr.start();
+    const { addrFromHostPort } = await import('../../msg/messenger.js');
+    const conn = msgr.connectTo(EntityType.OSD, [addrFromHostPort(2, 7, '127.0.0.1', port)]);
+    // Warm up: one round trip so the session is up before the clock starts.
+    conn.send(new BenchMsg(DONE));
+    while (!reply) await new Promise((r) => setTimeout(r, 1));
+    reply = null;
+    const buf = Buffer.alloc(size, 0xcd);
+    const t0 = performance.now();
+    const end = t0 + seconds * 1000;
+    let messages = 0;
+    while (performance.now() < end) {
+      for (let i = 0; i < 64; i++) {
+        conn.send(new BenchMsg(messages++, [buf]));
+        if (conn.sendQueueBytes >= SEND_QUEUE_BYTES_MAX) {
+          await conn.drained();
+          break;
+        }
+      }
+      if (messages % 2048 === 0) await new Promise<void>((r) => setImmediate(r));
+    }
+    conn.send(new BenchMsg(DONE));
+    while (!reply) await new Promise((r) => setImmediate(r));
+    const secondsTaken = (performance.now() - t0) / 1000;
+    const r = reply as BenchMsg;
+    if (r.count !== messages || r.bytes !== messages * size) {
+      throw new Error(`msgr: child counted ${r.count} messages / ${r.bytes} bytes, sent ${messages} / ${messages * size}`);
+    }
+    if (msgr.stats().faults) throw new Error(`msgr: ${msgr.stats().faults} faults`);
+    return { seconds: secondsTaken, messages, bytes: r.bytes };
+  } finally {
+    if (msgr) await msgr.shutdown();
+    await stopChild(child);
+  }
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+async function main(): Promise<void> {
+  const serve = arg('serve', '');
+  const port = Number(arg('port', '17090'));
+  if (serve === 'raw') return serveRaw(port);
+  if (serve === 'msgr') return serveMsgr(port);
+  const seconds = Number(arg('seconds', '3'));
+  const rounds = Number(arg('rounds', '3'));
+  const only = arg('only', '4k,4m').split(',');
+  console.log(`msgr bench: ${seconds} s per run, ${rounds} rounds (medians), node ${process.version}, ${cpus().length} cpus, load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  console.log('case     impl   MB/s       msgs/s     ratio(MB/s)');
+  for (const [label, size] of [['4k', 4 * KIB], ['4m', 4 * MIB]] as const) {
+    if (!only.includes(label)) continue;
+    const raw: number[] = [];
+    const ours: number[] = [];
+    const rawMsgs: number[] = [];
+    const ourMsgs: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      const a = await runRaw(port, size, seconds);
+      raw.push(a.bytes / a.seconds / MIB);
+      rawMsgs.push(a.messages / a.seconds);
+      const b = await runMsgr(port + 1, size, seconds);
+      ours.push(b.bytes / b.seconds / MIB);
+      ourMsgs.push(b.messages / b.seconds);
+    }
+    const rm = median(raw);
+    const om = median(ours);
+    console.log(`${label.padEnd(8)} raw    ${rm.toFixed(1).padStart(9)}  ${median(rawMsgs).toFixed(0).padStart(9)}`);
+    console.log(`${label.padEnd(8)} msgr   ${om.toFixed(1).padStart(9)}  ${median(ourMsgs).toFixed(0).padStart(9)}  ${(om / rm).toFixed(2)}x`);
+  }
+}
+
+await main();
