@@ -105,6 +105,15 @@ class ConnImpl implements Connection {
   peerGlobalId = 0;
   peerAuthName: AuthEntityName | null = null;
   private drainWaiters: Array<() => void> = [];
+  private flushScheduled = false;
+  private readonly flushNow = (): void => {
+    this.flushScheduled = false;
+    const p = this.proto;
+    if (p && !p.isClosed) {
+      p.flush();
+      this.msgr.pump(this, p);
+    }
+  };
 
   constructor(
     readonly msgr: MessengerImpl,
@@ -132,8 +141,13 @@ class ConnImpl implements Connection {
       return;
     }
     if (this.proto && !this.proto.isClosed) {
-      this.proto.send(m);
-      this.msgr.pump(this, this.proto);
+      // Queue now, write at the end of this turn of the event loop: sends made together go out as
+      // one gathered write.
+      this.proto.send(m, false);
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        queueMicrotask(this.flushNow);
+      }
     } else {
       this.session.enqueue(outEntry(m, this.features || this.msgr.features, true));
       if (!this.proto || this.proto.isClosed) this.msgr.wake(this);

@@ -410,13 +410,17 @@ export class ProtocolV2 {
   // --- output ----------------------------------------------------------------------------------------
 
   /** Queue a message; written now if the session is up. */
-  send(m: Message): void {
+  send(m: Message, flush = true): void {
     if (this.state === S.CLOSED && this.policy.lossy) return;
     this.session.enqueue(outEntry(m, this.state === S.READY ? this.features : this.cfg.features, this.state !== S.READY));
-    if (this.state === S.READY) {
-      this.flushQueue();
-      this.flushWrites();
-    }
+    if (flush) this.flush();
+  }
+
+  /** Write everything queued (one batch of frames) if the session is up. */
+  flush(): void {
+    if (this.state !== S.READY) return;
+    this.flushQueue();
+    this.flushWrites();
   }
 
   keepalive(nowMs: number): void {
