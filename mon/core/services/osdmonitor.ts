@@ -1,0 +1,1243 @@
+// The OSDMap Paxos service (Ceph's OSDMonitor, src/mon/OSDMonitor.cc), as a pure state machine.
+//
+// Store layout (prefix "osdmap", as Ceph's PaxosService keeps it): the incremental of epoch e under
+// the decimal key "e", the full map under "full_e", "full_latest" = newest full epoch, and
+// "first_committed" / "last_committed". Ceph writes full maps outside Paxos, in each monitor's
+// update_from_paxos; tsceph's cores never write the store themselves, so the leader puts the full map
+// in the same proposal as its incremental (the bytes are the same on every monitor either way).
+//
+// Flow: commands and OSD messages fill one pending incremental (the leader only). encodePending turns
+// it into epoch+1: it applies the incremental to a copy of the committed map, sets full_crc from the
+// result, encodes both, and checks that the encoded incremental applied to the committed map gives a
+// map with that crc. After the commit every monitor's refresh() loads the new committed map.
+
+import { CephError, assert } from '../../../common/errors.js';
+import {
+  CEPH_OSD_AUTOOUT,
+  CEPH_OSD_IN,
+  CEPH_OSD_NEW,
+  CEPH_OSD_OUT,
+  CEPH_OSD_UP,
+  CEPH_OSDMAP_NOOUT,
+  CEPH_OSDMAP_NODOWN,
+  CEPH_OSDMAP_NOUP,
+  CEPH_OSDMAP_NOIN,
+  CEPH_OSDMAP_PGLOG_HARDLIMIT,
+  CEPH_OSDMAP_PURGED_SNAPDIRS,
+  CEPH_OSDMAP_RECOVERY_DELETES,
+  CEPH_OSDMAP_SORTBITWISE,
+  CEPH_STR_HASH_RJENKINS,
+  CephRelease,
+  POOL_FLAG_CREATING,
+  POOL_FLAG_HASHPSPOOL,
+  POOL_FLAG_NODELETE,
+  POOL_FLAG_NOPGCHANGE,
+  POOL_FLAG_NOSIZECHANGE,
+  PoolType,
+  UUID_ZERO,
+  applyIncremental,
+  autoscaleModeName,
+  buildSimple,
+  calcPgMasks,
+  clonePgPool,
+  cloneAddrVec,
+  decodeIncremental,
+  decodeOSDMap,
+  dumpOSDMap,
+  dumpOsdTree,
+  dumpPgPool,
+  encodeIncremental,
+  encodeOSDMap,
+  newIncremental,
+  newOsdXinfo,
+  newPgPool,
+  objectLocatorToPgId,
+  osdmapCrc,
+  pgAutoscaleModeByName,
+  pgToUpActingOsds,
+  pgidToString,
+  poolHashKey,
+  printOSDMap,
+  printOsdTree,
+  printPools,
+  rawPgToPg,
+  type EntityAddrVec,
+  type OSDMap,
+  type OSDMapIncremental,
+  type OsdXinfo,
+} from '../../../common/osdmap/index.js';
+import { CrushWrapper, decodeCrushMap, dumpCrushMap, encodeCrushMap } from '../../../crush/index.js';
+import { CRUSH_HASH_DEFAULT } from '../../../crush/types.js';
+import { type MonStoreRead, MonStoreTx, versionKey } from '../store.js';
+import type { CmdMap, CommandOutcome, MonContext, MonServicesConfig, OsdMapUpdate } from '../types.js';
+import {
+  argBool,
+  argFloat,
+  argInt,
+  argList,
+  argStr,
+  formatLocMap,
+  formatterFor,
+  msFromUtime,
+  replyAfterCommit,
+  replyErr,
+  replyNow,
+  streamFloat,
+  timespanStr,
+  utimeFromMs,
+} from './common.js';
+
+export const OSDMAP_PREFIX = 'osdmap';
+
+/**
+ * The feature bits Ceph 16's monitor records in each incremental it encodes (OSDMap's significant
+ * features for a Pacific quorum, as read back from a real ceph-mon's store).
+ */
+export const OSDMAP_INC_ENCODE_FEATURES = 0x0f00088010212a04n;
+
+/** mon_osd_full_ratio, mon_osd_backfillfull_ratio, mon_osd_nearfull_ratio. */
+const FULL_RATIO = 0.95;
+const BACKFILLFULL_RATIO = 0.9;
+const NEARFULL_RATIO = 0.85;
+/** osd_pool_default_size is refused outside [1, osd_pool_max_size (10)] ... */
+const POOL_SIZE_MAX = 10;
+
+/** One reporter's claim that an OSD failed (Ceph's failure_reporter_t). */
+interface FailureReport {
+  failedSinceMs: number;
+}
+
+/** Which commands this service handles (Ceph's OSDMonitor prefixes). */
+export function isOsdCommand(prefix: string): boolean {
+  return prefix.startsWith('osd ') || prefix === 'osd';
+}
+
+const READ_PREFIXES = new Set([
+  'osd stat', 'osd dump', 'osd tree', 'osd ls', 'osd getmap', 'osd getcrushmap', 'osd map', 'osd pool ls',
+  'osd pool get', 'osd crush rule ls', 'osd crush dump', 'osd crush tree', 'osd pool stats',
+]);
+
+export class OsdMonitor {
+  /** The newest committed map (epoch 0 and empty before create_initial commits). */
+  committed: OSDMap;
+  private committedBuf: Buffer | null = null;
+  private firstCommitted = 0;
+  private lastCommitted = 0;
+  private store: MonStoreRead | null = null;
+
+  /** The leader's pending change and the map it would make (recomputed after each change). */
+  private pending: OSDMapIncremental;
+  private pendingMapCache: OSDMap | null = null;
+
+  /** Failure reports: target -> reporter -> report. */
+  private readonly failures = new Map<number, Map<number, FailureReport>>();
+  /** OSDs seen going down, with when (ms): candidates for down -> out. */
+  private readonly downPendingOut = new Map<number, number>();
+
+  constructor(private readonly config: MonServicesConfig) {
+    this.committed = decodeOSDMap(encodeOSDMap(buildSimple({ epoch: 0, fsid: UUID_ZERO, numOsd: 0, defaultPool: false, pgBits: 6, pgpBits: 6, now: { sec: 0, nsec: 0 } })));
+    this.pending = newIncremental(1);
+  }
+
+  epoch(): number {
+    return this.lastCommitted;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Committed state
+
+  refresh(store: MonStoreRead, ctx: MonContext): void {
+    this.store = store;
+    const last = store.getNumber(OSDMAP_PREFIX, 'last_committed');
+    this.firstCommitted = store.getNumber(OSDMAP_PREFIX, 'first_committed');
+    if (last === this.lastCommitted && this.committedBuf !== null) return;
+    if (last === 0) return;
+    const latestFull = store.getNumber(OSDMAP_PREFIX, 'full_latest') || last;
+    const buf = store.get(OSDMAP_PREFIX, `full_${latestFull}`);
+    if (!buf) throw new CephError('EIO', `osdmap: full map of epoch ${latestFull} missing from the store`);
+    let map = decodeOSDMap(buf);
+    let mapBuf = buf;
+    // Epochs past the newest full map: apply their incrementals.
+    for (let e = latestFull + 1; e <= last; e++) {
+      const ib = store.get(OSDMAP_PREFIX, versionKey(e));
+      if (!ib) throw new CephError('EIO', `osdmap: incremental ${e} missing from the store`);
+      applyIncremental(map, decodeIncremental(ib));
+      mapBuf = encodeOSDMap(map);
+      map = decodeOSDMap(mapBuf);
+    }
+    const prev = this.committedBuf ? this.committed : null;
+    this.committed = map;
+    this.committedBuf = mapBuf;
+    this.lastCommitted = last;
+    this.noteDownTransitions(prev, ctx.nowMs);
+    // A pending change built on an older epoch is stale: the leader starts over.
+    if (this.pending.epoch !== last + 1) this.resetPending();
+  }
+
+  /** Ceph's update_from_paxos bookkeeping: OSDs that went down start the down -> out clock. */
+  private noteDownTransitions(prev: OSDMap | null, nowMs: number): void {
+    const m = this.committed;
+    for (let o = 0; o < m.maxOsd; o++) {
+      const up = m.exists(o) && m.isUp(o);
+      if (up) {
+        this.downPendingOut.delete(o);
+        continue;
+      }
+      if (!m.exists(o) || m.isOut(o)) {
+        this.downPendingOut.delete(o);
+        continue;
+      }
+      if (this.downPendingOut.has(o)) continue;
+      const wasUp = prev !== null && o < prev.maxOsd && prev.exists(o) && prev.isUp(o);
+      if (wasUp) this.downPendingOut.set(o, nowMs);
+      else if (prev === null && m.osdInfo[o]!.upFrom > 0) {
+        // At start: resume the clock from the map's down stamp.
+        const stamp = m.osdXinfo[o]!.downStamp;
+        this.downPendingOut.set(o, stamp.sec ? msFromUtime(stamp) : nowMs);
+      }
+    }
+  }
+
+  private resetPending(): void {
+    this.pending = newIncremental(this.lastCommitted + 1);
+    this.pending.fsid = this.committed.fsid;
+    this.pendingMapCache = null;
+  }
+
+  /** The committed map with the pending incremental applied (what new commands validate against). */
+  private pendingMap(): OSDMap {
+    if (this.pendingMapCache) return this.pendingMapCache;
+    const m = decodeOSDMap(this.committedBuf ?? encodeOSDMap(this.committed));
+    if (this.hasPending()) {
+      const inc = this.cloneIncremental(this.pending);
+      inc.epoch = m.epoch + 1;
+      inc.fsid = m.fsid;
+      applyIncremental(m, inc);
+    }
+    this.pendingMapCache = m;
+    return m;
+  }
+
+  private cloneIncremental(inc: OSDMapIncremental): OSDMapIncremental {
+    return decodeIncremental(encodeIncremental({ ...inc }, OSDMAP_INC_ENCODE_FEATURES));
+  }
+
+  private changed(): void {
+    this.pendingMapCache = null;
+  }
+
+  hasPending(): boolean {
+    const p = this.pending;
+    return (
+      p.fullmap !== null || p.crush !== null || p.newMaxOsd >= 0 || p.newPoolMax >= 0 || p.newFlags >= 0 ||
+      p.newPools.size > 0 || p.oldPools.length > 0 || p.newUpClient.size > 0 || p.newState.size > 0 ||
+      p.newWeight.size > 0 || p.newUuid.size > 0 || p.newXinfo.size > 0 || p.newUpThru.size > 0 ||
+      p.newCrushNodeFlags.size > 0 || p.newPrimaryAffinity.size > 0 || p.newNearfullRatio >= 0 ||
+      p.newFullRatio >= 0 || p.newBackfillfullRatio >= 0
+    );
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Proposals
+
+  /** Ceph's OSDMonitor::create_initial: epoch 1, a full map in the incremental. */
+  createInitial(ctx: MonContext, tx: MonStoreTx): void {
+    const now = utimeFromMs(ctx.nowMs);
+    const m = buildSimple({ epoch: 1, fsid: ctx.monmap.fsid, numOsd: 0, defaultPool: false, pgBits: 6, pgpBits: 6, now });
+    m.flags |= CEPH_OSDMAP_SORTBITWISE | CEPH_OSDMAP_RECOVERY_DELETES | CEPH_OSDMAP_PURGED_SNAPDIRS | CEPH_OSDMAP_PGLOG_HARDLIMIT;
+    m.fullRatio = FULL_RATIO;
+    m.backfillfullRatio = BACKFILLFULL_RATIO;
+    m.nearfullRatio = NEARFULL_RATIO;
+    m.requireOsdRelease = CephRelease.pacific;
+    m.requireMinCompatClient = CephRelease.luminous;
+    const full = encodeOSDMap(m);
+    const inc = newIncremental(1);
+    inc.fsid = m.fsid;
+    inc.modified = now;
+    inc.fullmap = full;
+    inc.newFullRatio = FULL_RATIO;
+    inc.newBackfillfullRatio = BACKFILLFULL_RATIO;
+    inc.newNearfullRatio = NEARFULL_RATIO;
+    inc.fullCrc = osdmapCrc(full);
+    tx.put(OSDMAP_PREFIX, versionKey(1), encodeIncremental(inc, OSDMAP_INC_ENCODE_FEATURES));
+    tx.put(OSDMAP_PREFIX, 'full_1', full);
+    tx.putNumber(OSDMAP_PREFIX, 'full_latest', 1);
+    tx.putNumber(OSDMAP_PREFIX, 'first_committed', 1);
+    tx.putNumber(OSDMAP_PREFIX, 'last_committed', 1);
+  }
+
+  /** Ceph's encode_pending: the pending incremental as epoch+1 (false: nothing pending). */
+  encodePending(ctx: MonContext, tx: MonStoreTx): boolean {
+    if (!this.hasPending() || this.committedBuf === null) return false;
+    const epoch = this.lastCommitted + 1;
+    const inc = this.pending;
+    inc.epoch = epoch;
+    inc.fsid = this.committed.fsid;
+    inc.modified = utimeFromMs(ctx.nowMs);
+    if (inc.newWeight.size > 0) inc.newLastInChange = { ...inc.modified };
+    if (inc.newUpClient.size > 0 || [...inc.newState.values()].some((s) => (s === 0 ? CEPH_OSD_UP : s) & CEPH_OSD_UP)) {
+      inc.newLastUpChange = { ...inc.modified };
+    }
+    for (const [id, p] of inc.newPools) {
+      if (p.lastChange !== epoch) inc.newPools.set(id, { ...p, lastChange: epoch });
+    }
+    // The full map this epoch makes, and its crc in the incremental.
+    const next = decodeOSDMap(this.committedBuf);
+    applyIncremental(next, this.cloneIncremental(inc));
+    const full = encodeOSDMap(next);
+    inc.fullCrc = osdmapCrc(full);
+    const incBuf = encodeIncremental(inc, OSDMAP_INC_ENCODE_FEATURES);
+    // Paired check: what a subscriber does with the incremental must give the same map.
+    const check = decodeOSDMap(this.committedBuf);
+    const decodedInc = decodeIncremental(incBuf);
+    applyIncremental(check, decodedInc);
+    const checkBuf = encodeOSDMap(check);
+    assert(decodedInc.haveCrc && osdmapCrc(checkBuf) === decodedInc.fullCrc && checkBuf.equals(full), `osdmap e${epoch}: incremental does not reproduce the full map`);
+    tx.put(OSDMAP_PREFIX, versionKey(epoch), incBuf);
+    tx.put(OSDMAP_PREFIX, `full_${epoch}`, full);
+    tx.putNumber(OSDMAP_PREFIX, 'full_latest', epoch);
+    tx.putNumber(OSDMAP_PREFIX, 'last_committed', epoch);
+    this.encodeTrim(tx, epoch);
+    // The proposal is out: new changes build on it only after it commits.
+    this.pending = newIncremental(epoch + 1);
+    this.pending.fsid = this.committed.fsid;
+    this.pendingMapCache = null;
+    return true;
+  }
+
+  /** Keep at least minOsdmapEpochs epochs: erase older incrementals and full maps. */
+  private encodeTrim(tx: MonStoreTx, newest: number): void {
+    const first = this.firstCommitted || 1;
+    const keep = Math.max(1, this.config.minOsdmapEpochs);
+    const newFirst = newest - keep + 1;
+    if (newFirst <= first) return;
+    for (let e = first; e < newFirst; e++) {
+      tx.erase(OSDMAP_PREFIX, versionKey(e));
+      tx.erase(OSDMAP_PREFIX, `full_${e}`);
+    }
+    tx.putNumber(OSDMAP_PREFIX, 'first_committed', newFirst);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Subscriptions
+
+  updatesFor(have: number, maxMaps: number): OsdMapUpdate {
+    const newest = this.lastCommitted;
+    const oldest = this.firstCommitted;
+    const out: OsdMapUpdate = { fsid: this.committed.fsid, maps: new Map(), incrementalMaps: new Map(), oldest, newest };
+    if (newest === 0 || !this.store || have >= newest) return out;
+    if (have > 0 && have >= oldest) {
+      const last = Math.min(newest, have + Math.max(1, maxMaps));
+      for (let e = have + 1; e <= last; e++) {
+        const b = this.store.get(OSDMAP_PREFIX, versionKey(e));
+        if (!b) break;
+        out.incrementalMaps.set(e, b);
+      }
+      return out;
+    }
+    const full = this.fullMapBuf(newest);
+    if (full) out.maps.set(newest, full);
+    return out;
+  }
+
+  private fullMapBuf(epoch: number): Buffer | undefined {
+    if (epoch === this.lastCommitted && this.committedBuf) return this.committedBuf;
+    return this.store?.get(OSDMAP_PREFIX, `full_${epoch}`);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // OSD messages
+
+  handleBoot(osd: number, addrs: { public: EntityAddrVec; cluster: EntityAddrVec; hbBack: EntityAddrVec; hbFront: EntityAddrVec }, features: bigint, ctx: MonContext): CommandOutcome {
+    if (!ctx.isLeader) return { kind: 'forward' };
+    const m = this.pendingMap();
+    if (osd < 0 || osd >= m.maxOsd || !m.exists(osd)) return replyErr('ENOENT', `osd.${osd} does not exist`);
+    if (m.isDestroyed(osd)) return replyErr('EINVAL', `osd.${osd} is destroyed`);
+    if (m.flags & CEPH_OSDMAP_NOUP) return replyNow(0, `noup flag set; osd.${osd} stays down`);
+    if (m.isUp(osd) && sameAddrs(m.clientAddrs[osd]!, addrs.public)) return replyNow(0, `osd.${osd} already up`);
+    const p = this.pending;
+    // Restarted while marked up: the old instance goes down in the same epoch the new one comes up.
+    if (m.isUp(osd)) p.newState.set(osd, (p.newState.get(osd) ?? 0) | CEPH_OSD_UP);
+    p.newUpClient.set(osd, cloneAddrVec(addrs.public));
+    p.newUpCluster.set(osd, cloneAddrVec(addrs.cluster));
+    p.newHbBackUp.set(osd, cloneAddrVec(addrs.hbBack));
+    p.newHbFrontUp.set(osd, cloneAddrVec(addrs.hbFront));
+    const xi: OsdXinfo = { ...(m.osdXinfo[osd] ?? newOsdXinfo()) };
+    xi.features = features;
+    p.newXinfo.set(osd, xi);
+    // mon_osd_auto_mark_new_in / mon_osd_auto_mark_auto_out_in
+    const state = m.getState(osd);
+    if (m.getWeight(osd) === CEPH_OSD_OUT && !(m.flags & CEPH_OSDMAP_NOIN)) {
+      if (state & CEPH_OSD_NEW) p.newWeight.set(osd, CEPH_OSD_IN);
+      else if (state & CEPH_OSD_AUTOOUT) p.newWeight.set(osd, xi.oldWeight > 0 ? xi.oldWeight : CEPH_OSD_IN);
+    }
+    this.failures.delete(osd);
+    this.downPendingOut.delete(osd);
+    this.changed();
+    return replyAfterCommit(`osd.${osd} boot`);
+  }
+
+  /** MOSDFailure: record (or cancel) a report, then see whether the target is now down. */
+  handleFailure(target: number, reporter: number, failedForMs: number, isFailed: boolean, ctx: MonContext): void {
+    if (!ctx.isLeader) return;
+    const m = this.pendingMap();
+    if (target < 0 || target >= m.maxOsd || !m.exists(target) || !m.isUp(target)) return;
+    if (!isFailed) {
+      this.failures.get(target)?.delete(reporter);
+      if (this.failures.get(target)?.size === 0) this.failures.delete(target);
+      return;
+    }
+    let reports = this.failures.get(target);
+    if (!reports) this.failures.set(target, (reports = new Map()));
+    const since = ctx.nowMs - Math.max(0, failedForMs);
+    const old = reports.get(reporter);
+    reports.set(reporter, { failedSinceMs: old ? Math.min(old.failedSinceMs, since) : since });
+    this.checkFailure(target, ctx.nowMs);
+  }
+
+  /** Ceph's check_failure: grace passed and enough reporters from distinct subtrees. */
+  private checkFailure(target: number, nowMs: number): boolean {
+    const reports = this.failures.get(target);
+    if (!reports || reports.size === 0) return false;
+    const m = this.pendingMap();
+    if (!m.exists(target) || !m.isUp(target)) {
+      this.failures.delete(target);
+      return false;
+    }
+    if (m.flags & CEPH_OSDMAP_NODOWN) return false;
+    let failedSince = Infinity;
+    const subtrees = new Set<string>();
+    const level = this.config.osdReporterSubtreeLevel;
+    for (const [reporter, r] of reports) {
+      failedSince = Math.min(failedSince, r.failedSinceMs);
+      let key = `osd.${reporter}`;
+      if (m.crush.itemExists(reporter)) {
+        const loc = m.crush.getFullLocation(reporter);
+        const at = loc.get(level);
+        if (at !== undefined) key = `${level}=${at}`;
+      }
+      subtrees.add(key);
+    }
+    const failedFor = nowMs - failedSince;
+    if (failedFor < this.config.osdHeartbeatGraceMs) return false;
+    if (subtrees.size < this.config.osdMinDownReporters) return false;
+    this.markDown(target);
+    this.failures.delete(target);
+    return true;
+  }
+
+  private markDown(osd: number): void {
+    const p = this.pending;
+    p.newState.set(osd, (p.newState.get(osd) ?? 0) | CEPH_OSD_UP);
+    this.changed();
+  }
+
+  handleMarkMeDown(osd: number, ctx: MonContext): CommandOutcome {
+    if (!ctx.isLeader) return { kind: 'forward' };
+    const m = this.pendingMap();
+    if (osd < 0 || osd >= m.maxOsd || !m.exists(osd) || !m.isUp(osd)) return replyNow(0, `osd.${osd} is already down`);
+    this.markDown(osd);
+    this.failures.delete(osd);
+    return replyAfterCommit(`marked down osd.${osd}`);
+  }
+
+  /** Leader tick: failure grace, down -> out after mon_osd_down_out_interval. */
+  tick(ctx: MonContext): void {
+    if (!ctx.isLeader || this.committedBuf === null) return;
+    for (const target of [...this.failures.keys()].sort((a, b) => a - b)) this.checkFailure(target, ctx.nowMs);
+    const m = this.pendingMap();
+    if (this.config.osdDownOutIntervalMs <= 0 || m.flags & CEPH_OSDMAP_NOOUT) return;
+    for (const osd of [...this.downPendingOut.keys()].sort((a, b) => a - b)) {
+      const since = this.downPendingOut.get(osd)!;
+      if (!m.exists(osd) || m.isUp(osd) || m.isOut(osd)) {
+        this.downPendingOut.delete(osd);
+        continue;
+      }
+      if (ctx.nowMs - since < this.config.osdDownOutIntervalMs) continue;
+      this.markOut(m, osd, true);
+      this.downPendingOut.delete(osd);
+    }
+  }
+
+  private markOut(m: OSDMap, osd: number, auto: boolean): void {
+    const p = this.pending;
+    p.newWeight.set(osd, CEPH_OSD_OUT);
+    const xi: OsdXinfo = { ...(p.newXinfo.get(osd) ?? m.osdXinfo[osd] ?? newOsdXinfo()) };
+    xi.oldWeight = m.getWeight(osd);
+    p.newXinfo.set(osd, xi);
+    if (auto && !(m.getState(osd) & CEPH_OSD_AUTOOUT)) p.newState.set(osd, (p.newState.get(osd) ?? 0) | CEPH_OSD_AUTOOUT);
+    this.changed();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Commands
+
+  handleCommand(cmd: CmdMap, inbl: Buffer, ctx: MonContext): CommandOutcome {
+    const prefix = argStr(cmd, 'prefix') ?? '';
+    if (this.committedBuf === null) return { kind: 'wait', until: 'readable' };
+    if (READ_PREFIXES.has(prefix)) return this.readCommand(prefix, cmd);
+    if (!ctx.isLeader) return { kind: 'forward' };
+    return this.writeCommand(prefix, cmd, inbl, ctx);
+  }
+
+  private readCommand(prefix: string, cmd: CmdMap): CommandOutcome {
+    const m = this.committed;
+    const f = formatterFor(cmd);
+    switch (prefix) {
+      case 'osd stat': {
+        if (f) {
+          f.openObjectSection('osdmap');
+          this.dumpStat(m, f);
+          f.closeSection();
+          return replyNow(0, '', f.flush());
+        }
+        return replyNow(0, '', this.statLine(m) + '\n');
+      }
+      case 'osd dump': {
+        const e = argInt(cmd, 'epoch');
+        const map = e !== undefined && e !== m.epoch ? this.mapAt(e) : m;
+        if (!map) return replyErr('ENOENT', `there is no map for epoch ${e}`);
+        if (f) {
+          f.openObjectSection('osdmap');
+          dumpOSDMap(map, f);
+          f.closeSection();
+          return replyNow(0, '', f.flush() + '\n');
+        }
+        return replyNow(0, '', printOSDMap(map));
+      }
+      case 'osd tree': {
+        const e = argInt(cmd, 'epoch');
+        const map = e !== undefined && e !== m.epoch ? this.mapAt(e) : m;
+        if (!map) return replyErr('ENOENT', `there is no map for epoch ${e}`);
+        if (f) {
+          f.openObjectSection('tree');
+          dumpOsdTree(map, f);
+          f.closeSection();
+          return replyNow(0, '', f.flush() + '\n');
+        }
+        return replyNow(0, '', printOsdTree(map));
+      }
+      case 'osd ls': {
+        const ids: number[] = [];
+        for (let i = 0; i < m.maxOsd; i++) if (m.exists(i)) ids.push(i);
+        if (f) {
+          f.openArraySection('osds');
+          for (const i of ids) f.dumpInt('osd', i);
+          f.closeSection();
+          return replyNow(0, '', f.flush() + '\n');
+        }
+        return replyNow(0, '', ids.map((i) => `${i}\n`).join(''));
+      }
+      case 'osd getmap': {
+        const e = argInt(cmd, 'epoch') ?? m.epoch;
+        const buf = e === m.epoch ? this.committedBuf! : this.fullMapBuf(e);
+        if (!buf) return replyErr('ENOENT', `there is no map for epoch ${e}`);
+        return replyNow(0, `got osdmap epoch ${e}`, buf);
+      }
+      case 'osd getcrushmap':
+        return replyNow(0, `${m.crushVersion}`, encodeCrushMap(m.crush));
+      case 'osd crush dump': {
+        const ff = formatterFor(cmd, 'json-pretty')!;
+        ff.openObjectSection('crush_map');
+        dumpCrushMap(m.crush, ff);
+        ff.closeSection();
+        return replyNow(0, '', ff.flush() + '\n');
+      }
+      case 'osd crush rule ls': {
+        const names: string[] = [];
+        for (let r = 0; r < m.crush.getMaxRules(); r++) {
+          if (m.crush.ruleExists(r)) names.push(m.crush.getRuleName(r) ?? '');
+        }
+        if (f) {
+          f.openArraySection('rules');
+          for (const n of names) f.dumpString('name', n);
+          f.closeSection();
+          return replyNow(0, '', f.flush());
+        }
+        return replyNow(0, '', names.map((n) => n + '\n').join(''));
+      }
+      case 'osd map':
+        return this.osdMapCommand(m, cmd);
+      case 'osd pool ls': {
+        const detail = argStr(cmd, 'detail') !== undefined && argBool(cmd, 'detail');
+        const ids = [...m.pools.keys()].sort((a, b) => a - b);
+        if (f) {
+          f.openArraySection('pools');
+          for (const id of ids) {
+            if (detail) {
+              f.openObjectSection('pool');
+              f.dumpInt('pool_id', id);
+              f.dumpString('pool_name', m.poolName.get(id) ?? '');
+              dumpPgPool(m.pools.get(id)!, f);
+              f.closeSection();
+            } else f.dumpString('pool_name', m.poolName.get(id) ?? '');
+          }
+          f.closeSection();
+          return replyNow(0, '', f.flush());
+        }
+        if (detail) return replyNow(0, '', printPools(m));
+        return replyNow(0, '', ids.map((id) => `${m.poolName.get(id) ?? ''}\n`).join(''));
+      }
+      case 'osd pool get':
+        return this.poolGet(m, cmd);
+      default:
+        return replyErr('EINVAL', `unrecognized command '${prefix}'`);
+    }
+  }
+
+  private mapAt(epoch: number): OSDMap | null {
+    const b = this.fullMapBuf(epoch);
+    return b ? decodeOSDMap(b) : null;
+  }
+
+  /** OSDMap::print_summary's text (without the newline). */
+  statLine(m: OSDMap, nowMs?: number): string {
+    const { num, up, in: inn } = m.countOsds();
+    let s = `${num} osds: ${up} up`;
+    const now = nowMs ?? this.nowForStat;
+    if (m.lastUpChange.sec !== 0) s += ` (since ${timespanStr(now - msFromUtime(m.lastUpChange))})`;
+    s += `, ${inn} in`;
+    if (m.lastInChange.sec !== 0) s += ` (since ${timespanStr(now - msFromUtime(m.lastInChange))})`;
+    s += `; epoch: e${m.epoch}`;
+    return s;
+  }
+  /** The clock reads use for "since" texts (set by the services before each command). */
+  nowForStat = 0;
+
+  dumpStat(m: OSDMap, f: import('../../../common/formatter.js').Formatter): void {
+    const { num, up, in: inn } = m.countOsds();
+    f.dumpUnsigned('epoch', m.epoch);
+    f.dumpInt('num_osds', num);
+    f.dumpInt('num_up_osds', up);
+    f.dumpUnsigned('osd_up_since', m.lastUpChange.sec);
+    f.dumpInt('num_in_osds', inn);
+    f.dumpUnsigned('osd_in_since', m.lastInChange.sec);
+    f.dumpUnsigned('num_remapped_pgs', 0);
+  }
+
+  private osdMapCommand(m: OSDMap, cmd: CmdMap): CommandOutcome {
+    const poolName = argStr(cmd, 'pool') ?? '';
+    const obj = argStr(cmd, 'object') ?? '';
+    const ns = argStr(cmd, 'nspace') ?? '';
+    const poolId = m.lookupPoolName(poolName);
+    if (poolId < 0) return replyErr('ENOENT', `pool ${poolName} does not exist`);
+    const pool = m.pools.get(poolId)!;
+    const raw = poolHashKey(pool, obj, ns);
+    const rawPg = objectLocatorToPgId(m, obj, { pool: poolId, key: '', nspace: ns, hash: -1 });
+    const pg = rawPgToPg(m, rawPg);
+    const ua = pgToUpActingOsds(m, pg);
+    const rawText = `${poolId}.${(raw >>> 0).toString(16)}`;
+    const f = formatterFor(cmd);
+    if (f) {
+      f.openObjectSection('osd_map');
+      f.dumpUnsigned('epoch', m.epoch);
+      f.dumpString('pool', poolName);
+      f.dumpInt('pool_id', poolId);
+      f.dumpString('objname', obj);
+      if (ns) f.dumpString('namespace', ns);
+      f.dumpString('raw_pgid', rawText);
+      f.dumpString('pgid', pgidToString(pg));
+      f.openArraySection('up');
+      for (const o of ua.up) f.dumpInt('osd', o);
+      f.closeSection();
+      f.dumpInt('up_primary', ua.upPrimary);
+      f.openArraySection('acting');
+      for (const o of ua.acting) f.dumpInt('osd', o);
+      f.closeSection();
+      f.dumpInt('acting_primary', ua.actingPrimary);
+      f.closeSection();
+      return replyNow(0, '', f.flush());
+    }
+    const name = ns ? `${ns}/${obj}` : obj;
+    const text =
+      `osdmap e${m.epoch} pool '${poolName}' (${poolId}) object '${name}' -> pg ${rawText} (${pgidToString(pg)}) -> ` +
+      `up ([${ua.up.join(',')}], p${ua.upPrimary}) acting ([${ua.acting.join(',')}], p${ua.actingPrimary})\n`;
+    return replyNow(0, '', text);
+  }
+
+  private poolGet(m: OSDMap, cmd: CmdMap): CommandOutcome {
+    const poolName = argStr(cmd, 'pool') ?? '';
+    const poolId = m.lookupPoolName(poolName);
+    if (poolId < 0) return replyErr('ENOENT', `unrecognized pool '${poolName}'`);
+    const p = m.pools.get(poolId)!;
+    const v = argStr(cmd, 'var') ?? '';
+    const vars: Array<[string, () => string | number | boolean]> = [
+      ['size', () => p.size],
+      ['min_size', () => p.minSize],
+      ['pg_num', () => p.pgNum],
+      ['pgp_num', () => p.pgpNum],
+      ['crush_rule', () => m.crush.getRuleName(p.crushRule) ?? String(p.crushRule)],
+      ['hashpspool', () => (p.flags & POOL_FLAG_HASHPSPOOL ? 'true' : 'false')],
+      ['nodelete', () => (p.flags & POOL_FLAG_NODELETE ? 'true' : 'false')],
+      ['nopgchange', () => (p.flags & POOL_FLAG_NOPGCHANGE ? 'true' : 'false')],
+      ['nosizechange', () => (p.flags & POOL_FLAG_NOSIZECHANGE ? 'true' : 'false')],
+      ['pg_autoscale_mode', () => autoscaleModeName(p.pgAutoscaleMode)],
+    ];
+    const chosen = v === 'all' ? vars : vars.filter(([k]) => k === v);
+    if (chosen.length === 0) return replyErr('EINVAL', `unrecognized variable '${v}'`);
+    const f = formatterFor(cmd);
+    if (f) {
+      f.openObjectSection('pool');
+      f.dumpString('pool', poolName);
+      f.dumpInt('pool_id', poolId);
+      for (const [k, get] of chosen) {
+        const val = get();
+        if (typeof val === 'number') f.dumpInt(k, val);
+        else if (typeof val === 'boolean') f.dumpBool(k, val);
+        else if (val === 'true' || val === 'false') f.dumpBool(k, val === 'true');
+        else f.dumpString(k, val);
+      }
+      f.closeSection();
+      return replyNow(0, '', f.flush());
+    }
+    return replyNow(0, '', chosen.map(([k, get]) => `${k}: ${String(get())}\n`).join(''));
+  }
+
+  private writeCommand(prefix: string, cmd: CmdMap, inbl: Buffer, ctx: MonContext): CommandOutcome {
+    switch (prefix) {
+      case 'osd create':
+        return this.osdCreate(cmd);
+      case 'osd in':
+      case 'osd out':
+      case 'osd down':
+        return this.osdInOutDown(prefix.slice(4), cmd);
+      case 'osd pool create':
+        return this.poolCreate(cmd, ctx);
+      case 'osd pool set':
+        return this.poolSet(cmd);
+      case 'osd pool delete':
+      case 'osd pool rm':
+        return this.poolDelete(cmd);
+      case 'osd crush add-bucket':
+        return this.crushAddBucket(cmd);
+      case 'osd crush move':
+        return this.crushMove(cmd);
+      case 'osd crush add':
+      case 'osd crush set':
+        return this.crushAdd(prefix, cmd);
+      case 'osd crush reweight':
+        return this.crushReweight(cmd);
+      case 'osd crush rm':
+      case 'osd crush remove':
+      case 'osd crush unlink':
+        return this.crushRemove(prefix, cmd);
+      case 'osd crush rule create-replicated':
+        return this.crushRuleCreateReplicated(cmd);
+      case 'osd crush rule rm':
+        return this.crushRuleRm(cmd);
+      case 'osd setcrushmap':
+      case 'osd crush set-all':
+        return this.setCrushMap(inbl);
+      case 'osd set':
+      case 'osd unset':
+        return this.osdFlag(prefix === 'osd set', cmd);
+      default:
+        return replyErr('EINVAL', `unrecognized command '${prefix}'`);
+    }
+  }
+
+  // --- osd create / in / out / down ------------------------------------------------------------
+
+  private osdCreate(cmd: CmdMap): CommandOutcome {
+    const m = this.pendingMap();
+    const uuid = argStr(cmd, 'uuid') ?? '';
+    const idArg = cmd['id'];
+    let id = -1;
+    if (idArg !== undefined) {
+      const s = String(idArg);
+      const n = /^(?:osd\.)?(\d+)$/.exec(s);
+      if (!n) return replyErr('EINVAL', `invalid osd id value '${s}'`);
+      id = Number(n[1]);
+    }
+    if (uuid !== '' && !/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/.test(uuid)) {
+      return replyErr('EINVAL', `invalid uuid ${uuid}`);
+    }
+    const lower = uuid.toLowerCase();
+    if (lower !== '' && lower !== UUID_ZERO) {
+      for (let i = 0; i < m.maxOsd; i++) {
+        if (m.exists(i) && m.osdUuid[i] === lower) {
+          if (id >= 0 && id !== i) return replyErr('EEXIST', `uuid ${lower} already in use for different id ${i}`);
+          return replyNow(0, '', `${i}\n`);
+        }
+      }
+    }
+    if (id >= 0 && id < m.maxOsd && m.exists(id)) return replyErr('EINVAL', `id ${id} already in use and does not match uuid ${lower || UUID_ZERO}`);
+    if (id < 0) {
+      id = m.maxOsd;
+      for (let i = 0; i < m.maxOsd; i++) {
+        if (!m.exists(i)) {
+          id = i;
+          break;
+        }
+      }
+    }
+    const p = this.pending;
+    if (id >= m.maxOsd) p.newMaxOsd = id + 1;
+    p.newState.set(id, (p.newState.get(id) ?? 0) | CEPH_OSD_NEW);
+    p.newWeight.set(id, CEPH_OSD_IN);
+    if (lower !== '' && lower !== UUID_ZERO) p.newUuid.set(id, lower);
+    this.changed();
+    return replyAfterCommit('', `${id}\n`);
+  }
+
+  private osdInOutDown(what: string, cmd: CmdMap): CommandOutcome {
+    const m = this.pendingMap();
+    let ids: number[] = [];
+    let rs = '';
+    for (const s of argList(cmd, 'ids')) {
+      if (s === 'any' || s === 'all' || s === '*') {
+        for (let i = 0; i < m.maxOsd; i++) if (m.exists(i)) ids.push(i);
+        continue;
+      }
+      const n = /^(?:osd\.)?(-?\d+)$/.exec(s);
+      if (!n) {
+        rs += `invalid osd id '${s}'. `;
+        continue;
+      }
+      ids.push(Number(n[1]));
+    }
+    ids = [...new Set(ids)];
+    let any = false;
+    for (const osd of ids) {
+      if (osd < 0 || osd >= m.maxOsd || !m.exists(osd)) {
+        rs += `osd.${osd} does not exist. `;
+        continue;
+      }
+      if (what === 'down') {
+        if (!m.isUp(osd)) {
+          rs += `osd.${osd} is already down. `;
+          continue;
+        }
+        this.markDown(osd);
+        rs += `marked down osd.${osd}. `;
+        any = true;
+      } else if (what === 'out') {
+        if (m.isOut(osd)) {
+          rs += `osd.${osd} is already out. `;
+          continue;
+        }
+        this.markOut(m, osd, false);
+        this.downPendingOut.delete(osd);
+        rs += `marked out osd.${osd}. `;
+        any = true;
+      } else {
+        if (m.isIn(osd)) {
+          rs += `osd.${osd} is already in. `;
+          continue;
+        }
+        const old = m.osdXinfo[osd]!.oldWeight;
+        this.pending.newWeight.set(osd, old > 0 ? old : CEPH_OSD_IN);
+        this.changed();
+        rs += `marked in osd.${osd}. `;
+        any = true;
+      }
+    }
+    return any ? replyAfterCommit(rs) : replyNow(0, rs);
+  }
+
+  private osdFlag(set: boolean, cmd: CmdMap): CommandOutcome {
+    const key = argStr(cmd, 'key') ?? '';
+    const bits: Record<string, number> = { noup: CEPH_OSDMAP_NOUP, nodown: CEPH_OSDMAP_NODOWN, noout: CEPH_OSDMAP_NOOUT, noin: CEPH_OSDMAP_NOIN };
+    const bit = bits[key];
+    if (bit === undefined) return replyErr('EINVAL', `unrecognized flag '${key}'`);
+    const m = this.pendingMap();
+    const flags = this.pending.newFlags >= 0 ? this.pending.newFlags : m.flags;
+    const next = set ? flags | bit : flags & ~bit;
+    if (next === m.flags && this.pending.newFlags < 0) return replyNow(0, `${key} is ${set ? 'set' : 'unset'}`);
+    this.pending.newFlags = next >>> 0;
+    this.changed();
+    return replyAfterCommit(`${key} is ${set ? 'set' : 'unset'}`);
+  }
+
+  // --- pools -----------------------------------------------------------------------------------
+
+  private defaultMinSize(size: number): number {
+    const ms = this.config.poolDefaultMinSize;
+    return ms ? Math.min(ms, size) : size - Math.floor(size / 2);
+  }
+
+  /** Ceph's check_pg_num: the PGs all pools would place stay under mon_max_pg_per_osd * in OSDs. */
+  private checkPgNum(m: OSDMap, poolId: number, pgNum: number, size: number): string | null {
+    let projected = pgNum * size;
+    for (const [id, p] of m.pools) if (id !== poolId) projected += p.pgNum * p.size;
+    const numIn = Math.max(1, m.countOsds().in);
+    const max = this.config.maxPgPerOsd * numIn;
+    if (projected > max) {
+      return `pg_num ${pgNum} size ${size} would mean ${projected} total pgs, which exceeds max ${max} (mon_max_pg_per_osd ${this.config.maxPgPerOsd} * num_in_osds ${numIn})`;
+    }
+    return null;
+  }
+
+  private poolCreate(cmd: CmdMap, ctx: MonContext): CommandOutcome {
+    const m = this.pendingMap();
+    const name = argStr(cmd, 'pool') ?? '';
+    if (name === '') return replyErr('EINVAL', 'pool name must not be empty');
+    if (m.lookupPoolName(name) >= 0) return replyNow(0, `pool '${name}' already exists`);
+    const type = argStr(cmd, 'pool_type') ?? 'replicated';
+    if (type !== 'replicated') return replyErr('EINVAL', `unsupported pool type '${type}' (tsceph: replicated pools only)`);
+    let pgNum = argInt(cmd, 'pg_num') ?? 0;
+    if (Number.isNaN(pgNum)) return replyErr('EINVAL', 'pg_num must be an integer');
+    if (pgNum === 0) pgNum = this.config.poolDefaultPgNum;
+    let pgpNum = argInt(cmd, 'pgp_num') ?? 0;
+    if (Number.isNaN(pgpNum)) return replyErr('EINVAL', 'pgp_num must be an integer');
+    if (pgpNum === 0) pgpNum = pgNum;
+    if (pgNum > 65536) return replyErr('ERANGE', `'pg_num' must be greater than 0 and less than or equal to 65536 (current 65536)`);
+    if (pgpNum > pgNum) return replyErr('ERANGE', `'pgp_num' must be greater than 0 and lower or equal than 'pg_num', which in this case is ${pgNum}`);
+    let rule = -1;
+    const ruleName = argStr(cmd, 'rule') ?? argStr(cmd, 'erasure_code_profile');
+    if (ruleName !== undefined && ruleName !== '') {
+      rule = m.crush.getRuleId(ruleName);
+      if (rule < 0) return replyErr('ENOENT', `specified rule ${ruleName} doesn't exist`);
+    } else {
+      for (let r = 0; r < m.crush.getMaxRules(); r++) {
+        const cr = m.crush.getRule(r);
+        if (cr && cr.mask.type === PoolType.Replicated) {
+          rule = r;
+          break;
+        }
+      }
+      if (rule < 0) return replyErr('ENOENT', 'no replicated crush rule found');
+    }
+    const size = this.config.poolDefaultSize;
+    const err = this.checkPgNum(m, -1, pgNum, size);
+    if (err) return replyErr('ERANGE', err);
+    const p = newPgPool();
+    p.type = PoolType.Replicated;
+    p.size = size;
+    p.minSize = this.defaultMinSize(size);
+    p.crushRule = rule;
+    p.objectHash = CEPH_STR_HASH_RJENKINS;
+    p.flags = POOL_FLAG_HASHPSPOOL | POOL_FLAG_CREATING;
+    p.pgNum = pgNum;
+    p.pgpNum = pgpNum;
+    p.pgNumTarget = pgNum;
+    p.pgpNumTarget = pgpNum;
+    p.pgNumPending = pgNum;
+    calcPgMasks(p);
+    p.lastChange = this.pending.epoch;
+    p.createTime = utimeFromMs(ctx.nowMs);
+    const mode = pgAutoscaleModeByName(argStr(cmd, 'autoscale_mode') ?? 'on');
+    p.pgAutoscaleMode = mode === 0xff ? 2 : mode;
+    const id = Math.max(m.poolMax, this.pending.newPoolMax) + 1;
+    this.pending.newPoolMax = id;
+    this.pending.newPools.set(id, p);
+    this.pending.newPoolNames.set(id, name);
+    this.changed();
+    return replyAfterCommit(`pool '${name}' created`);
+  }
+
+  private poolSet(cmd: CmdMap): CommandOutcome {
+    const m = this.pendingMap();
+    const name = argStr(cmd, 'pool') ?? '';
+    const id = m.lookupPoolName(name);
+    if (id < 0) return replyErr('ENOENT', `unrecognized pool '${name}'`);
+    const v = argStr(cmd, 'var') ?? '';
+    const val = argStr(cmd, 'val') ?? '';
+    const cur = m.pools.get(id)!;
+    const parseIntVal = (): number | string => {
+      if (!/^-?\d+$/.test(val.trim())) return `error parsing integer value '${val}': Expected option value to be integer, got '${val}'`;
+      return Number.parseInt(val, 10);
+    };
+    const p = clonePgPool(cur);
+    switch (v) {
+      case 'size': {
+        const n = parseIntVal();
+        if (typeof n === 'string') return replyErr('EINVAL', n);
+        if (cur.flags & POOL_FLAG_NOSIZECHANGE) return replyErr('EPERM', 'pool size change is disabled; you must unset nosizechange flag for the pool first');
+        if (n === 1 && !argBool(cmd, 'yes_i_really_mean_it')) return replyErr('EPERM', 'configuring pool size as 1 is disabled by default.');
+        if (n === 1) return replyErr('EPERM', 'configuring pool size as 1 is disabled by default.');
+        if (n <= 0 || n > POOL_SIZE_MAX) return replyErr('EINVAL', `pool size must be between 1 and ${POOL_SIZE_MAX}`);
+        const err = this.checkPgNum(m, id, p.pgNum, n);
+        if (err) return replyErr('ERANGE', err);
+        p.size = n;
+        p.minSize = this.defaultMinSize(n);
+        break;
+      }
+      case 'min_size': {
+        const n = parseIntVal();
+        if (typeof n === 'string') return replyErr('EINVAL', n);
+        if (n < 1 || n > p.size) return replyErr('EINVAL', `pool min_size must be between 1 and size, which is set to ${p.size}`);
+        p.minSize = n;
+        break;
+      }
+      case 'pg_num':
+      case 'pg_num_actual': {
+        const n = parseIntVal();
+        if (typeof n === 'string') return replyErr('EINVAL', n);
+        if (cur.flags & POOL_FLAG_NOPGCHANGE) return replyErr('EPERM', 'pool pg_num change is disabled; you must unset nopgchange flag for the pool first');
+        if (n <= 0 || n > 65536) return replyErr('ERANGE', `'pg_num' must be greater than 0 and less than or equal to 65536 (current ${cur.pgNum})`);
+        if (n === cur.pgNum) return replyNow(0, `set pool ${id} ${v} to ${val}`);
+        const err = this.checkPgNum(m, id, n, p.size);
+        if (err) return replyErr('ERANGE', err);
+        // tsceph has no manager to walk pg_num toward pg_num_target: the change is made at once.
+        p.pgNum = n;
+        p.pgNumTarget = n;
+        p.pgNumPending = n;
+        p.pgpNum = n;
+        p.pgpNumTarget = n;
+        calcPgMasks(p);
+        break;
+      }
+      case 'pgp_num':
+      case 'pgp_num_actual': {
+        const n = parseIntVal();
+        if (typeof n === 'string') return replyErr('EINVAL', n);
+        if (n <= 0) return replyErr('EINVAL', `specified pgp_num must > 0, but you set to ${n}`);
+        if (n > p.pgNum) return replyErr('EINVAL', `specified pgp_num ${n} > pg_num ${p.pgNum}`);
+        p.pgpNum = n;
+        p.pgpNumTarget = n;
+        calcPgMasks(p);
+        break;
+      }
+      case 'crush_rule': {
+        let rule = m.crush.getRuleId(val);
+        if (rule < 0 && /^\d+$/.test(val) && m.crush.ruleExists(Number(val))) rule = Number(val);
+        if (rule < 0) return replyErr('ENOENT', `crush rule ${val} does not exist`);
+        p.crushRule = rule;
+        break;
+      }
+      case 'hashpspool':
+      case 'nodelete':
+      case 'nopgchange':
+      case 'nosizechange': {
+        const bit = { hashpspool: POOL_FLAG_HASHPSPOOL, nodelete: POOL_FLAG_NODELETE, nopgchange: POOL_FLAG_NOPGCHANGE, nosizechange: POOL_FLAG_NOSIZECHANGE }[v];
+        if (val === 'true' || val === '1') p.flags |= bit;
+        else if (val === 'false' || val === '0') p.flags &= ~bit;
+        else return replyErr('EINVAL', `expecting value 'true', 'false', '0', or '1'`);
+        break;
+      }
+      case 'pg_autoscale_mode': {
+        const mode = pgAutoscaleModeByName(val);
+        if (mode === 0xff) return replyErr('EINVAL', `specified invalid mode ${val}`);
+        p.pgAutoscaleMode = mode;
+        break;
+      }
+      default:
+        return replyErr('EINVAL', `unrecognized variable '${v}'`);
+    }
+    p.lastChange = this.pending.epoch;
+    this.pending.newPools.set(id, p);
+    this.changed();
+    return replyAfterCommit(`set pool ${id} ${v} to ${val}`);
+  }
+
+  private poolDelete(cmd: CmdMap): CommandOutcome {
+    const m = this.pendingMap();
+    const name = argStr(cmd, 'pool') ?? '';
+    const name2 = argStr(cmd, 'pool2') ?? '';
+    const id = m.lookupPoolName(name);
+    if (id < 0) return replyNow(0, `pool '${name}' does not exist`);
+    const sure = argBool(cmd, 'yes_i_really_really_mean_it') || argBool(cmd, 'yes_i_really_really_mean_it_not_faking');
+    if (name2 !== name || !sure) {
+      return replyErr(
+        'EPERM',
+        `WARNING: this will *PERMANENTLY DESTROY* all data stored in pool ${name}.  If you are *ABSOLUTELY CERTAIN* that is what you want, pass the pool name *twice*, followed by --yes-i-really-really-mean-it.`,
+      );
+    }
+    if (!this.config.allowPoolDelete) {
+      return replyErr('EPERM', 'pool deletion is disabled; you must first set the mon_allow_pool_delete config option to true before you can destroy a pool');
+    }
+    const p = m.pools.get(id)!;
+    if (p.flags & POOL_FLAG_NODELETE) return replyErr('EPERM', `pool deletion is disabled; you must unset nodelete flag for the pool first`);
+    this.pending.newPools.delete(id);
+    this.pending.newPoolNames.delete(id);
+    if (!this.pending.oldPools.includes(id)) this.pending.oldPools.push(id);
+    this.changed();
+    return replyAfterCommit(`pool '${name}' removed`);
+  }
+
+  // --- crush -----------------------------------------------------------------------------------
+
+  /** A copy of the pending CRUSH map to change (Ceph's _get_pending_crush). */
+  private pendingCrush(): CrushWrapper {
+    return CrushWrapper.from(decodeCrushMap(encodeCrushMap(this.pendingMap().crush)));
+  }
+
+  private setPendingCrush(cw: CrushWrapper): void {
+    this.pending.crush = encodeCrushMap(cw);
+    this.changed();
+  }
+
+  private parseLoc(cmd: CmdMap): Map<string, string> | string {
+    const loc = new Map<string, string>();
+    for (const a of argList(cmd, 'args')) {
+      const eq = a.indexOf('=');
+      if (eq <= 0) return `invalid loc '${a}'`;
+      loc.set(a.slice(0, eq), a.slice(eq + 1));
+    }
+    return loc;
+  }
+
+  private crushAddBucket(cmd: CmdMap): CommandOutcome {
+    const name = argStr(cmd, 'name') ?? '';
+    const typeName = argStr(cmd, 'type') ?? '';
+    const m = this.pendingMap();
+    if (m.crush.nameExists(name)) return replyNow(0, `bucket '${name}' already exists`);
+    if (!CrushWrapper.isValidCrushName(name)) return replyErr('EINVAL', `'${name}' is not a valid crush name`);
+    const loc = this.parseLoc(cmd);
+    if (typeof loc === 'string') return replyErr('EINVAL', loc);
+    const cw = this.pendingCrush();
+    const type = cw.getTypeId(typeName);
+    if (type < 0) return replyErr('EINVAL', `type '${typeName}' does not exist`);
+    if (type === 0) return replyErr('EINVAL', `type '${typeName}' is for devices, not buckets`);
+    const r = cw.addBucket(0, 0, CRUSH_HASH_DEFAULT, type, [], []);
+    if (r.ret < 0) return replyNow(r.ret, `add_bucket error: '${r.ret}'`);
+    cw.setItemName(r.id, name);
+    let rs = `added bucket ${name} type ${typeName} to crush map`;
+    if (loc.size > 0) {
+      const mr = cw.moveBucket(r.id, loc);
+      if (mr < 0) return replyNow(mr, `error moving bucket '${name}' to location ${formatLocMap(loc)}`);
+      rs = `added bucket ${name} type ${typeName} to location ${formatLocMap(loc)}`;
+    }
+    this.setPendingCrush(cw);
+    return replyAfterCommit(rs);
+  }
+
+  private crushMove(cmd: CmdMap): CommandOutcome {
+    const name = argStr(cmd, 'name') ?? '';
+    const loc = this.parseLoc(cmd);
+    if (typeof loc === 'string') return replyErr('EINVAL', loc);
+    const cw = this.pendingCrush();
+    if (!cw.nameExists(name)) return replyErr('ENOENT', `item ${name} does not exist`);
+    const id = cw.getItemId(name);
+    const at = cw.checkItemLoc(id, loc);
+    if (at.found) return replyNow(0, `no need to move item id ${id} name '${name}' to location ${formatLocMap(loc)} in crush map`);
+    let r: number;
+    if (id >= 0) r = cw.createOrMoveItem(id, 0, name, loc);
+    else r = cw.moveBucket(id, loc);
+    if (r < 0) return replyNow(r, `error moving item id ${id} name '${name}' to location ${formatLocMap(loc)}`);
+    this.setPendingCrush(cw);
+    return replyAfterCommit(`moved item id ${id} name '${name}' to location ${formatLocMap(loc)} in crush map`);
+  }
+
+  private parseOsdId(v: string | undefined): number {
+    if (v === undefined) return -1;
+    const n = /^(?:osd\.)?(\d+)$/.exec(v);
+    return n ? Number(n[1]) : -1;
+  }
+
+  private crushAdd(prefix: string, cmd: CmdMap): CommandOutcome {
+    const osd = this.parseOsdId(argStr(cmd, 'id'));
+    if (osd < 0) return replyErr('EINVAL', `invalid osd id '${argStr(cmd, 'id') ?? ''}'`);
+    const weight = argFloat(cmd, 'weight');
+    if (weight === undefined || Number.isNaN(weight) || weight < 0) return replyErr('EINVAL', 'invalid weight');
+    const loc = this.parseLoc(cmd);
+    if (typeof loc === 'string') return replyErr('EINVAL', loc);
+    const m = this.pendingMap();
+    if (osd >= m.maxOsd || !m.exists(osd)) return replyErr('ENOENT', `osd.${osd} does not exist.  create it before updating the crush map`);
+    const name = `osd.${osd}`;
+    const cw = this.pendingCrush();
+    let action: string;
+    let r: number;
+    if (prefix === 'osd crush set' || cw.checkItemLoc(osd, loc).found) {
+      action = 'set';
+      r = cw.updateItem(osd, weight, name, loc);
+    } else {
+      action = 'add';
+      r = cw.insertItem(osd, weight, name, loc);
+      if (r === 0) r = 1;
+    }
+    if (r < 0) return replyNow(r, '');
+    const what = `${action} item id ${osd} name '${name}' weight ${streamFloat(weight)} at location ${formatLocMap(loc)}`;
+    if (r === 0) return replyNow(0, `${what}: no change`);
+    this.setPendingCrush(cw);
+    return replyAfterCommit(`${what} to crush map`);
+  }
+
+  private crushReweight(cmd: CmdMap): CommandOutcome {
+    const name = argStr(cmd, 'name') ?? '';
+    const w = argFloat(cmd, 'weight');
+    if (w === undefined || Number.isNaN(w) || w < 0) return replyErr('EINVAL', 'invalid weight');
+    const cw = this.pendingCrush();
+    if (!cw.nameExists(name)) return replyErr('ENOENT', `device '${name}' does not appear in the crush map`);
+    const id = cw.getItemId(name);
+    if (id < 0) return replyErr('EINVAL', `device '${name}' is not a leaf in the crush map`);
+    const r = cw.adjustItemWeightf(id, w);
+    if (r < 0) return replyNow(r, '');
+    this.setPendingCrush(cw);
+    return replyAfterCommit(`reweighted item id ${id} name '${name}' to ${streamFloat(w)} in crush map`);
+  }
+
+  private crushRemove(prefix: string, cmd: CmdMap): CommandOutcome {
+    const name = argStr(cmd, 'name') ?? '';
+    const unlinkOnly = prefix === 'osd crush unlink';
+    const cw = this.pendingCrush();
+    if (!cw.nameExists(name)) return replyNow(0, `device '${name}' does not appear in the crush map`);
+    const id = cw.getItemId(name);
+    const ancestor = argStr(cmd, 'ancestor');
+    let r: number;
+    if (ancestor !== undefined) {
+      if (!cw.nameExists(ancestor)) return replyErr('ENOENT', `ancestor item '${ancestor}' does not appear in the crush map`);
+      r = cw.removeItemUnder(id, cw.getItemId(ancestor), unlinkOnly);
+    } else {
+      r = cw.removeItem(id, unlinkOnly);
+    }
+    if (r === -2) return replyNow(0, `item ${id} does not appear in that position`);
+    if (r < 0) return replyNow(r, '');
+    if (!unlinkOnly) this.pending.newCrushNodeFlags.set(id, 0);
+    this.setPendingCrush(cw);
+    return replyAfterCommit(unlinkOnly ? `unlinked item id ${id} name '${name}' from crush map` : `removed item id ${id} name '${name}' from crush map`);
+  }
+
+  private crushRuleCreateReplicated(cmd: CmdMap): CommandOutcome {
+    const name = argStr(cmd, 'name') ?? '';
+    const root = argStr(cmd, 'root') ?? '';
+    const type = argStr(cmd, 'type') ?? '';
+    const cls = argStr(cmd, 'class') ?? '';
+    const cw = this.pendingCrush();
+    if (cw.ruleExists(name)) return replyNow(0, `rule ${name} already exists`);
+    const err = { message: '' };
+    const r = cw.addSimpleRule(name, root, type, cls, 'firstn', PoolType.Replicated, err);
+    if (r < 0) return replyNow(r, err.message.trim());
+    this.setPendingCrush(cw);
+    return replyAfterCommit('');
+  }
+
+  private crushRuleRm(cmd: CmdMap): CommandOutcome {
+    const name = argStr(cmd, 'name') ?? '';
+    const cw = this.pendingCrush();
+    if (!cw.ruleExists(name)) return replyNow(0, `rule ${name} does not exist`);
+    const id = cw.getRuleId(name);
+    for (const [pid, p] of this.pendingMap().pools) {
+      if (p.crushRule === id) return replyErr('EBUSY', `crush rule ${name} (${id}) is in use by pool '${this.pendingMap().poolName.get(pid) ?? ''}'`);
+    }
+    const r = cw.removeRule(id);
+    if (r < 0) return replyNow(r, '');
+    this.setPendingCrush(cw);
+    return replyAfterCommit('');
+  }
+
+  private setCrushMap(inbl: Buffer): CommandOutcome {
+    let cw: CrushWrapper;
+    try {
+      cw = CrushWrapper.from(decodeCrushMap(inbl));
+    } catch (e) {
+      const text = e instanceof Error ? e.message : String(e);
+      const why = /magic/.test(text) ? 'bad magic number' : text;
+      return replyErr('EINVAL', `Failed to parse crushmap: ${why}: Malformed input`);
+    }
+    const m = this.pendingMap();
+    // Validate as Ceph does before accepting: every pool's rule must exist, every OSD the map names
+    // must fit max_osd.
+    for (const [pid, p] of m.pools) {
+      if (!cw.ruleExists(p.crushRule)) return replyErr('EINVAL', `pool ${pid} references crush_rule ${p.crushRule} but it is not present`);
+    }
+    if (cw.getMaxDevices() > m.maxOsd) {
+      for (let d = m.maxOsd; d < cw.getMaxDevices(); d++) {
+        if (cw.itemExists(d) && cw.checkItemPresent(d)) return replyErr('EINVAL', `crush map references osd.${d} but max_osd is ${m.maxOsd}`);
+      }
+    }
+    this.setPendingCrush(cw);
+    return replyAfterCommit(`${m.crushVersion + 1}`);
+  }
+}
+
+function sameAddrs(a: EntityAddrVec, b: EntityAddrVec): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x.type !== y.type || x.nonce !== y.nonce || x.family !== y.family || !x.sockaddr.equals(y.sockaddr)) return false;
+  }
+  return true;
+}

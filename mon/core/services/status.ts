@@ -1,0 +1,138 @@
+// `ceph status` / `ceph -s` in Ceph 16's shapes, plain and JSON. tsceph has no manager daemon: the
+// mgr line says so as Ceph's does without one, and the data section counts pools and PGs from the
+// OSDMap (every PG "unknown" until OSDs report PG stats, as Ceph shows PGs no OSD has reported).
+
+import type { Formatter } from '../../../common/formatter.js';
+import { formatUtime, type OSDMap } from '../../../common/osdmap/index.js';
+import type { MonMap } from '../../../common/monmap/types.js';
+import { formatFixed } from '../../../common/formatter.js';
+import type { MonContext } from '../types.js';
+import { dumpHealth, type HealthReport } from './health.js';
+import { quorumAgeSec } from './monmapmonitor.js';
+import { msFromUtime, timespanStr } from './common.js';
+
+/** Pools and PGs from the OSDMap. */
+function dataCounts(osdmap: OSDMap | null): { pools: number; pgs: number } {
+  let pgs = 0;
+  if (!osdmap) return { pools: 0, pgs };
+  for (const p of osdmap.pools.values()) pgs += p.pgNum;
+  return { pools: osdmap.pools.size, pgs };
+}
+
+/** OSDMap::print_summary for status: counts and "since", no epoch. */
+function osdSummary(m: OSDMap, nowMs: number): string {
+  const { num, up, in: inn } = m.countOsds();
+  let s = `${num} osds: ${up} up`;
+  if (m.lastUpChange.sec !== 0) s += ` (since ${timespanStr(nowMs - msFromUtime(m.lastUpChange))})`;
+  s += `, ${inn} in`;
+  if (m.lastInChange.sec !== 0) s += ` (since ${timespanStr(nowMs - msFromUtime(m.lastInChange))})`;
+  return s;
+}
+
+export function statusPlain(health: HealthReport, monmap: MonMap, osdmap: OSDMap | null, ctx: MonContext): string {
+  const codes = [...health.checks.checks.keys()].sort();
+  let out = '  cluster:\n';
+  out += `    id:     ${monmap.fsid}\n`;
+  out += `    health: ${health.status}\n`;
+  for (const c of codes) out += `            ${health.checks.checks.get(c)!.summary}\n`;
+  out += ' \n  services:\n';
+  const qnames = ctx.quorumRanks.map((r) => monmap.ranks[r] ?? '').join(',');
+  let mon = `    mon: ${monmap.mons.size} daemons, quorum ${qnames} (age ${timespanStr(quorumAgeSec(ctx) * 1000)})`;
+  const outOf = monmap.ranks.filter((_, r) => !ctx.quorumRanks.includes(r));
+  if (outOf.length) mon += `, out of quorum: ${outOf.join(', ')}`;
+  out += mon + '\n';
+  out += '    mgr: no daemons active\n';
+  if (osdmap) out += `    osd: ${osdSummary(osdmap, ctx.nowMs)}\n`;
+  out += ' \n  data:\n';
+  const { pools, pgs } = dataCounts(osdmap);
+  out += `    pools:   ${pools} pools, ${pgs} pgs\n`;
+  out += '    objects: 0 objects, 0 B\n';
+  out += '    usage:   0 B used, 0 B / 0 B avail\n';
+  if (pgs > 0) {
+    out += `    pgs:     ${formatFixed(100, 3)}% pgs unknown\n`;
+    out += `             ${pgs} unknown\n`;
+  } else {
+    out += '    pgs:     \n';
+  }
+  out += ' \n';
+  return out;
+}
+
+export function dumpStatus(f: Formatter, health: HealthReport, monmap: MonMap, osdmap: OSDMap | null, ctx: MonContext): void {
+  f.dumpString('fsid', monmap.fsid);
+  f.openObjectSection('health');
+  dumpHealth(health, f, false);
+  f.closeSection();
+  f.dumpInt('election_epoch', ctx.electionEpoch);
+  f.openArraySection('quorum');
+  for (const r of ctx.quorumRanks) f.dumpInt('rank', r);
+  f.closeSection();
+  f.openArraySection('quorum_names');
+  for (const r of ctx.quorumRanks) f.dumpString('id', monmap.ranks[r] ?? '');
+  f.closeSection();
+  f.dumpInt('quorum_age', quorumAgeSec(ctx));
+  f.openObjectSection('monmap');
+  f.dumpUnsigned('epoch', monmap.epoch);
+  f.dumpString('min_mon_release_name', releaseName(monmap.minMonRelease));
+  f.dumpUnsigned('num_mons', monmap.mons.size);
+  f.closeSection();
+  f.openObjectSection('osdmap');
+  if (osdmap) {
+    const { num, up, in: inn } = osdmap.countOsds();
+    f.dumpUnsigned('epoch', osdmap.epoch);
+    f.dumpInt('num_osds', num);
+    f.dumpInt('num_up_osds', up);
+    f.dumpUnsigned('osd_up_since', osdmap.lastUpChange.sec);
+    f.dumpInt('num_in_osds', inn);
+    f.dumpUnsigned('osd_in_since', osdmap.lastInChange.sec);
+    f.dumpUnsigned('num_remapped_pgs', 0);
+  }
+  f.closeSection();
+  const { pools, pgs } = dataCounts(osdmap);
+  f.openObjectSection('pgmap');
+  f.openArraySection('pgs_by_state');
+  if (pgs > 0) {
+    f.openObjectSection('pgs_by_state_element');
+    f.dumpString('state_name', 'unknown');
+    f.dumpUnsigned('count', pgs);
+    f.closeSection();
+  }
+  f.closeSection();
+  f.dumpUnsigned('num_pgs', pgs);
+  f.dumpUnsigned('num_pools', pools);
+  f.dumpUnsigned('num_objects', 0);
+  f.dumpUnsigned('data_bytes', 0);
+  f.dumpUnsigned('bytes_used', 0);
+  f.dumpUnsigned('bytes_avail', 0);
+  f.dumpUnsigned('bytes_total', 0);
+  if (pgs > 0) f.dumpFloat('unknown_pgs_ratio', 1);
+  f.closeSection();
+  f.openObjectSection('fsmap');
+  f.dumpUnsigned('epoch', 1);
+  f.openArraySection('by_rank');
+  f.closeSection();
+  f.dumpUnsigned('up:standby', 0);
+  f.closeSection();
+  f.openObjectSection('mgrmap');
+  f.dumpBool('available', false);
+  f.dumpUnsigned('num_standbys', 0);
+  f.openArraySection('modules');
+  for (const m of ['iostat', 'nfs', 'restful']) f.dumpString('module', m);
+  f.closeSection();
+  f.openObjectSection('services');
+  f.closeSection();
+  f.closeSection();
+  f.openObjectSection('servicemap');
+  f.dumpUnsigned('epoch', 1);
+  f.dumpString('modified', osdmap ? formatUtime(osdmap.created) : '0.000000');
+  f.openObjectSection('services');
+  f.closeSection();
+  f.closeSection();
+  f.openObjectSection('progress_events');
+  f.closeSection();
+}
+
+function releaseName(r: number): string {
+  const names = ['unknown', 'argonaut', 'bobtail', 'cuttlefish', 'dumpling', 'emperor', 'firefly', 'giant', 'hammer', 'infernalis', 'jewel', 'kraken', 'luminous', 'mimic', 'nautilus', 'octopus', 'pacific'];
+  return names[r] ?? 'unknown';
+}
