@@ -8,11 +8,12 @@
 // monitor was once part of a quorum), mon_sync/in_sync and mon_sync/last_committed_floor (a full sync is
 // under way: the store is not a consistent copy until it finishes).
 
+import { compareStringBytes } from '../../common/encoding.js';
 import { assert } from '../../common/errors.js';
 import type { MonMap } from '../../common/monmap/types.js';
 import { Elector, type ElectorHost } from './elector.js';
 import { PAXOS_PREFIX, Paxos, type PaxosHost } from './paxos.js';
-import { MonStoreTx, versionKey, type MonStoreRead } from './store.js';
+import { MonStoreOpType, MonStoreTx, versionKey, type MonStoreRead } from './store.js';
 import {
   ElectionOp, PaxosOp, ProbeOp, SyncOp,
   type ElectionMessage, type PaxosMessage, type PeerMessage, type ProbeMessage, type Quorum, type QuorumConfig,
@@ -60,17 +61,24 @@ export interface QuorumStore extends MonStoreRead {
 interface SyncProvider {
   to: number;
   cookie: number;
+  /** The snapshot: every synced (prefix, key, value) in byte order, taken when the cookie was made. */
   entries: Array<[string, string, Buffer]>;
-  pos: number;
-  lastCommitted: number;
   deadlineMs: number;
 }
 
 interface SyncRequester {
   provider: number;
   cookie: number;
+  /** The provider's last_committed in its snapshot. */
   startVersion: number;
+  /** Where we are: the last snapshot key applied (['', '']: none yet) and the last tail version applied. */
+  lastKey: [string, string];
+  tailVersion: number;
   deadlineMs: number;
+}
+
+function compareKeyPair(a: readonly [string, string], b: readonly [string, string]): number {
+  return compareStringBytes(a[0], b[0]) || compareStringBytes(a[1], b[1]);
 }
 
 class Step {
@@ -455,7 +463,7 @@ export class QuorumCore implements Quorum, PaxosHost, ElectorHost {
     tx.putNumber(MON_SYNC_PREFIX, 'last_committed_floor', floor);
     this.write(tx);
     this.paxos.init();
-    this.syncReq = { provider, cookie: 0, startVersion: 0, deadlineMs: nowMs + this.config.acceptTimeoutMs };
+    this.syncReq = { provider, cookie: 0, startVersion: 0, lastKey: ['', ''], tailVersion: 0, deadlineMs: nowMs + this.config.acceptTimeoutMs };
     this.setState('synchronizing');
     this.log('info', `sync from mon.${provider} (floor ${floor})`);
     this.sendPeer(provider, { kind: 'sync', m: this.syncMessage(SyncOp.GET_COOKIE_FULL, {}) });
@@ -476,20 +484,25 @@ export class QuorumCore implements Quorum, PaxosHost, ElectorHost {
         if (req.cookie !== 0) return;
         req.cookie = m.cookie;
         req.startVersion = m.lastCommitted;
+        req.tailVersion = m.lastCommitted;
         req.deadlineMs = nowMs + this.config.acceptTimeoutMs;
-        this.sendPeer(from, { kind: 'sync', m: this.syncMessage(SyncOp.GET_CHUNK, { cookie: req.cookie }) });
+        this.requestChunk(req);
         return;
       case SyncOp.CHUNK:
-      case SyncOp.LAST_CHUNK:
+      case SyncOp.LAST_CHUNK: {
         if (m.cookie !== req.cookie || req.cookie === 0) return;
-        this.write(MonStoreTx.decode(m.chunkBl, 'sync chunk'));
+        const tx = MonStoreTx.decode(m.chunkBl, 'sync chunk');
+        // Chunks are addressed by position, so a duplicate or a late reply to an older request is
+        // dropped and no chunk is ever skipped.
+        if (!this.chunkContinues(req, m, tx)) return;
+        this.write(tx);
+        req.lastKey = [m.lastKey[0], m.lastKey[1]];
+        req.tailVersion = m.lastCommitted;
         req.deadlineMs = nowMs + this.config.acceptTimeoutMs;
-        if (m.op === SyncOp.CHUNK) {
-          this.sendPeer(from, { kind: 'sync', m: this.syncMessage(SyncOp.GET_CHUNK, { cookie: req.cookie }) });
-        } else {
-          this.syncFinish(m.lastCommitted, nowMs);
-        }
+        if (m.op === SyncOp.CHUNK) this.requestChunk(req);
+        else this.syncFinish(m.lastCommitted, nowMs);
         return;
+      }
       case SyncOp.NO_COOKIE:
         this.bootstrap(`mon.${from} has no sync for us`, nowMs);
         return;
@@ -516,8 +529,29 @@ export class QuorumCore implements Quorum, PaxosHost, ElectorHost {
     }
     while (this.providers.size >= SYNC_PROVIDERS_MAX) this.providers.delete(this.providers.keys().next().value!);
     const cookie = this.rank * 2 ** 32 + this.nextCookie++;
-    this.providers.set(cookie, { to: from, cookie, entries, pos: 0, lastCommitted: lc, deadlineMs: nowMs + 2 * this.config.acceptTimeoutMs });
+    this.providers.set(cookie, { to: from, cookie, entries, deadlineMs: nowMs + 2 * this.config.acceptTimeoutMs });
     this.sendPeer(from, { kind: 'sync', m: this.syncMessage(SyncOp.COOKIE, { cookie, lastCommitted: lc }) });
+  }
+
+  private requestChunk(req: SyncRequester): void {
+    this.sendPeer(req.provider, {
+      kind: 'sync',
+      m: this.syncMessage(SyncOp.GET_CHUNK, { cookie: req.cookie, lastKey: [req.lastKey[0], req.lastKey[1]], lastCommitted: req.tailVersion }),
+    });
+  }
+
+  /**
+   * Does this chunk start exactly where we are? A snapshot chunk's first key must come after our last
+   * key (a reply to an older request starts at or before it); a tail chunk must follow a finished
+   * snapshot and start at our next version; an empty last chunk must find us where it was asked from.
+   */
+  private chunkContinues(req: SyncRequester, m: SyncMessage, tx: MonStoreTx): boolean {
+    const first = tx.ops[0];
+    if (!first) return compareKeyPair(m.lastKey, req.lastKey) === 0 && m.lastCommitted === req.tailVersion;
+    if (first.type !== MonStoreOpType.PUT) return false;
+    if (m.lastCommitted === req.tailVersion) return compareKeyPair([first.prefix, first.key], req.lastKey) > 0;
+    return first.prefix === PAXOS_PREFIX && first.key === versionKey(req.tailVersion + 1) &&
+      compareKeyPair(m.lastKey, req.lastKey) === 0 && m.lastCommitted === req.tailVersion + tx.ops.length;
   }
 
   private provideChunk(from: number, m: SyncMessage, nowMs: number): void {
@@ -528,30 +562,46 @@ export class QuorumCore implements Quorum, PaxosHost, ElectorHost {
     }
     p.deadlineMs = nowMs + 2 * this.config.acceptTimeoutMs;
     const tx = new MonStoreTx();
-    let lastKey: [string, string] = ['', ''];
     const full = (): boolean => tx.bytes >= this.config.syncChunkBytesMax || tx.keys >= this.config.syncChunkKeysMax;
-    while (p.pos < p.entries.length && !full()) {
-      const [prefix, key, value] = p.entries[p.pos++]!;
-      tx.put(prefix, key, value);
-      lastKey = [prefix, key];
+    const lc = this.paxos.lastCommitted;
+    // The first snapshot entry after the requester's last key (entries are in byte order).
+    let pos = 0;
+    let hi = p.entries.length;
+    while (pos < hi) {
+      const mid = (pos + hi) >>> 1;
+      const e = p.entries[mid]!;
+      if (compareKeyPair([e[0], e[1]], m.lastKey) <= 0) pos = mid + 1;
+      else hi = mid;
     }
-    // Then the versions committed since the snapshot, which the requester replays at the end.
-    while (p.pos === p.entries.length && p.lastCommitted < this.paxos.lastCommitted && !full()) {
-      const v = p.lastCommitted + 1;
-      const value = this.store.get(PAXOS_PREFIX, versionKey(v));
-      if (!value) {
-        this.providers.delete(p.cookie);
-        this.sendPeer(from, { kind: 'sync', m: this.syncMessage(SyncOp.NO_COOKIE, { cookie: m.cookie }) });
-        return;
+    const finalKey: [string, string] = p.entries.length > 0 ? [p.entries[p.entries.length - 1]![0], p.entries[p.entries.length - 1]![1]] : ['', ''];
+    let lastKey: [string, string] = [m.lastKey[0], m.lastKey[1]];
+    let tail = m.lastCommitted;
+    if (pos < p.entries.length) {
+      // Snapshot keys only: a chunk never mixes them with tail versions.
+      while (pos < p.entries.length && !full()) {
+        const [prefix, key, value] = p.entries[pos++]!;
+        tx.put(prefix, key, value);
+        lastKey = [prefix, key];
       }
-      tx.put(PAXOS_PREFIX, versionKey(v), value);
-      p.lastCommitted = v;
+    } else {
+      // The versions committed since the snapshot, which the requester replays at the end.
+      lastKey = finalKey;
+      while (tail < lc && !full()) {
+        const value = this.store.get(PAXOS_PREFIX, versionKey(tail + 1));
+        if (!value) {
+          this.providers.delete(p.cookie);
+          this.sendPeer(from, { kind: 'sync', m: this.syncMessage(SyncOp.NO_COOKIE, { cookie: m.cookie }) });
+          return;
+        }
+        tail++;
+        tx.put(PAXOS_PREFIX, versionKey(tail), value);
+      }
     }
-    const last = p.pos === p.entries.length && p.lastCommitted === this.paxos.lastCommitted;
+    const last = pos === p.entries.length && tail === lc;
     if (last) this.providers.delete(p.cookie);
     this.sendPeer(from, {
       kind: 'sync',
-      m: this.syncMessage(last ? SyncOp.LAST_CHUNK : SyncOp.CHUNK, { cookie: p.cookie, lastCommitted: p.lastCommitted, lastKey, chunkBl: tx.encode() }),
+      m: this.syncMessage(last ? SyncOp.LAST_CHUNK : SyncOp.CHUNK, { cookie: p.cookie, lastCommitted: tail, lastKey, chunkBl: tx.encode() }),
     });
   }
 

@@ -167,6 +167,8 @@ export class MonSim {
   private delayMaxMs = 10;
   private flushDelayMaxMs = 5;
   private healed = false;
+  /** This run's fault profile: mixed faults, or mostly short crashes. */
+  readonly crashy: boolean;
   private healAt = 0;
   private firstCommitAfterHeal = -1;
   private firstLeaderAfterHeal = -1;
@@ -180,6 +182,7 @@ export class MonSim {
     this.rng = new Rng(opts.seed);
     this.config = opts.config ?? SIM_QUORUM_CONFIG;
     this.monmap = simMonMap(opts.mons);
+    this.crashy = this.rng.chance(0.4);
     for (let r = 0; r < opts.mons; r++) {
       const durable = new MemMonStore();
       const store = durable.clone();
@@ -271,7 +274,8 @@ export class MonSim {
       case 'fault':
         if (!this.healed) {
           this.fault();
-          this.q.push(this.now + this.rng.int(FAULT_INTERVAL_MS / 2, FAULT_INTERVAL_MS * 2), { kind: 'fault' });
+          const gap = this.crashy ? this.rng.int(50, 500) : this.rng.int(FAULT_INTERVAL_MS / 2, FAULT_INTERVAL_MS * 2);
+          this.q.push(this.now + gap, { kind: 'fault' });
         }
         return;
     }
@@ -388,7 +392,11 @@ export class MonSim {
   private fault(): void {
     const n = this.mons.length;
     const roll = this.rng.next();
-    if (roll < 0.25) {
+    if (this.crashy && roll < 0.5) {
+      // Short, frequent crashes: promises and accepted values must survive restarts.
+      const m = this.rng.pick(this.mons);
+      if (m.up) this.crash(m, this.rng.int(20, 600));
+    } else if (roll < 0.25) {
       const m = this.rng.pick(this.mons);
       if (m.up) this.crash(m, this.rng.int(100, 3000));
     } else if (roll < 0.4 && n > 1) {
@@ -419,14 +427,17 @@ export class MonSim {
 
   /**
    * A wipe loses a monitor's promises and accepted values. Paxos survives that only when the state is
-   * redundant: every monitor up, connected, and in one full quorum, so each value it accepted is also
-   * held by every other monitor (Ceph's commit needs every quorum member's accept).
+   * redundant: every monitor up, connected, in one full quorum, and holding the same committed versions
+   * durably. Then every committed value is on the others, and a value in flight can only commit with
+   * the accept of every other monitor too (Ceph's commit needs every quorum member's accept).
    */
   private wipeAllowed(): boolean {
     if (this.group !== null || this.mons.length < 3) return false;
     const e = this.mons[0]!.core.electionEpoch;
+    const lc = this.mons[0]!.durable.getNumber(PAXOS_PREFIX, 'last_committed');
     return this.mons.every((m) => m.up && (m.core.state === 'leader' || m.core.state === 'peon') &&
-      m.core.electionEpoch === e && m.core.quorumRanks.length === this.mons.length);
+      m.core.electionEpoch === e && m.core.quorumRanks.length === this.mons.length && m.pending.length === 0 &&
+      m.durable.getNumber(PAXOS_PREFIX, 'last_committed') === lc && m.core.lastCommitted === lc);
   }
 
   crash(m: SimMon, downMs: number, wipe = false): void {
