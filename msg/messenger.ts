@@ -140,6 +140,7 @@ class ConnImpl implements Connection {
       this.msgr.log.debug(`drop ${m.typeName()} to closed ${this.describe()}`);
       return;
     }
+    this.msgr.noteSent();
     if (this.proto && !this.proto.isClosed) {
       // Queue now, write at the end of this turn of the event loop: sends made together go out as
       // one gathered write.
@@ -287,6 +288,10 @@ export class MessengerImpl implements Messenger {
       ...this.counters,
       receiveBytesInFlight: this.receiveBytesInFlight,
     };
+  }
+
+  noteSent(): void {
+    this.counters.messagesSent++;
   }
 
   // --- policy, hooks ---------------------------------------------------------------------------------

@@ -141,6 +141,38 @@ describe('messenger over loopback TCP', function () {
     assert.ok(a.stats().faults > 0, `seed=${seed}`);
   });
 
+  it('lossless peers dialling each other at once (connection race) settle on one session; nothing lost or doubled', async () => {
+    for (let round = 0; round < 3; round++) {
+      const a = osd(6, 51 + round * 2);
+      const b = osd(7, 52 + round * 2);
+      msgrs.push(a, b);
+      const aAddrs = await a.bind('127.0.0.1', 17030 + round * 2);
+      const bAddrs = await b.bind('127.0.0.1', 17031 + round * 2);
+      const gotA: number[] = [];
+      const gotB: number[] = [];
+      a.addDispatcher({ dispatch(_c, m) { gotA.push((m as TestMsg).n); } });
+      b.addDispatcher({ dispatch(_c, m) { gotB.push((m as TestMsg).n); } });
+      a.start();
+      b.start();
+      const ab = a.connectTo(EntityType.OSD, bAddrs);
+      const ba = b.connectTo(EntityType.OSD, aAddrs);
+      const total = 200;
+      for (let i = 0; i < total; i++) {
+        ab.send(new TestMsg(i));
+        ba.send(new TestMsg(i));
+        if (i % 50 === 0) await sleep(1);
+      }
+      await until(`round ${round}: both directions delivered`, () => gotA.length >= total && gotB.length >= total, 30_000);
+      const want = Array.from({ length: total }, (_, i) => i);
+      assert.deepEqual(gotB, want, `round ${round}: a -> b`);
+      assert.deepEqual(gotA, want, `round ${round}: b -> a`);
+      assert.equal(a.stats().connections, 1);
+      assert.equal(b.stats().connections, 1);
+      await a.shutdown();
+      await b.shutdown();
+    }
+  });
+
   it('a slow dispatcher holds the receiver at its throttle; the sender is pushed back', async () => {
     const limit = 2 << 20;
     const recv = osd(3, 31, { throttles: { receiveBytesMax: limit } });
