@@ -1,4 +1,4 @@
-// Proves the messenger end to end over loopback TCP between two messengers: tiny and 4 MiB messages both ways in order with intact data, exactly-once in-order delivery for lossless peers across seeded forced socket drops, receive-throttle back-pressure under a slow dispatcher, and that a peer sending garbage is closed while another connection keeps working. Replay one drop schedule: MESSENGER_SEED=<n>. Ports 17020-17059.
+// Proves the messenger end to end over loopback TCP between two messengers: tiny and 4 MiB messages both ways in order with intact data, exactly-once in-order delivery both ways for lossless peers across seeded forced socket drops, a connection race settling on one session, receive-throttle back-pressure under a slow dispatcher, and that a peer sending garbage is closed while another connection keeps working. Replay one drop schedule: MESSENGER_SEED=<n>. Ports 17020-17059.
 import { strict as assert } from 'node:assert';
 import { connect as netConnect } from 'node:net';
 import { crc32c } from '../../common/crc32c.js';
@@ -107,14 +107,18 @@ describe('messenger over loopback TCP', function () {
     await a.bind('127.0.0.1', 17022);
     const bAddrs = await b.bind('127.0.0.1', 17023);
     const got: number[] = [];
+    const echoes: number[] = [];
     let dup = 0;
     b.addDispatcher({
-      dispatch(_c, m) {
+      dispatch(c, m) {
         const n = (m as TestMsg).n;
         if (got.includes(n)) dup++;
         got.push(n);
+        // Every 7th message is echoed, so the accepting side has its own queue to replay too.
+        if (n % 7 === 0) c.send(new TestMsg(n));
       },
     });
+    a.addDispatcher({ dispatch(_c, m) { echoes.push((m as TestMsg).n); } });
     a.start();
     b.start();
     const conn = a.connectTo(EntityType.OSD, bAddrs);
@@ -131,13 +135,14 @@ describe('messenger over loopback TCP', function () {
       }
     }
     try {
-      await until('every message', () => got.length >= total, 40_000);
+      await until('every message and echo', () => got.length >= total && echoes.length >= Math.ceil(total / 7), 40_000);
     } catch (e) {
       throw new Error(`seed=${seed}: ${String(e)} (got ${got.length}, last ${got.at(-1)})`);
     }
     assert.ok(drops > 5, `seed=${seed}: drops happened (${drops})`);
     assert.equal(dup, 0, `seed=${seed}: no duplicates`);
     assert.deepEqual(got, Array.from({ length: total }, (_, i) => i), `seed=${seed}: in order, none lost`);
+    assert.deepEqual(echoes, Array.from({ length: Math.ceil(total / 7) }, (_, i) => i * 7), `seed=${seed}: echoes in order, once`);
     assert.ok(a.stats().faults > 0, `seed=${seed}`);
   });
 
