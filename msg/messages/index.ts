@@ -1,0 +1,60 @@
+// Every typed message class, registered with the message registry (msg/message.ts) when this module
+// loads, so decodeMessage turns a received envelope into its class. Import this module (once is
+// enough) wherever messages are received; the classes are re-exported from here.
+
+import { registerMessage, type Message, type MessageDecoder } from '../message.js';
+import { MConfig } from './config.js';
+import {
+  MMonCommand,
+  MMonCommandAck,
+  MMonGetMap,
+  MMonGetOSDMap,
+  MMonGetVersion,
+  MMonGetVersionReply,
+  MMonMap,
+  MMonSubscribe,
+  MMonSubscribeAck,
+} from './mon.js';
+import { MMonElection, MMonPaxos, MMonProbe, MMonSync } from './monpeer.js';
+import { MOSDAlive, MOSDBoot, MOSDFailure, MOSDMap, MOSDMarkMeDown, MOSDPGTemp } from './osd.js';
+import { MPing } from './ping.js';
+
+export * from './common.js';
+export * from './config.js';
+export * from './mon.js';
+export * from './monpeer.js';
+export * from './osd.js';
+export * from './ping.js';
+
+interface MessageClass {
+  readonly TYPE: number;
+  new (): Message;
+  decode: MessageDecoder;
+}
+
+/** Every class this module registers, in type order. */
+export const MESSAGE_CLASSES: readonly MessageClass[] = [
+  MPing,
+  MMonMap,
+  MMonGetMap,
+  MMonGetOSDMap,
+  MMonSubscribe,
+  MMonSubscribeAck,
+  MMonGetVersion,
+  MMonGetVersionReply,
+  MOSDMap,
+  MMonCommand,
+  MMonCommandAck,
+  MConfig,
+  MMonElection,
+  MMonPaxos,
+  MMonProbe,
+  MMonSync,
+  MOSDBoot,
+  MOSDFailure,
+  MOSDAlive,
+  MOSDMarkMeDown,
+  MOSDPGTemp,
+];
+
+for (const c of MESSAGE_CLASSES) registerMessage(c.TYPE, new c().typeName(), (raw, features) => c.decode(raw, features));
