@@ -128,3 +128,9 @@ export function utimeFromMs(ms: number): { sec: number; nsec: number } {
 export function msFromUtime(t: { sec: number; nsec: number }): number {
   return t.sec * 1000 + Math.floor(t.nsec / 1e6);
 }
+
+/** A formatter's output ending in one newline (the monitor appends one; json-pretty has it already). */
+export function flushNl(f: Formatter): string {
+  const s = f.flush();
+  return s.endsWith('\n') ? s : s + '\n';
+}

@@ -22,7 +22,7 @@ import { CephRelease, dumpStream, formatAddrVec } from '../../../common/osdmap/i
 import type { Formatter } from '../../../common/formatter.js';
 import { type MonStoreRead, MonStoreTx, versionKey } from '../store.js';
 import type { CmdMap, CommandOutcome, MonContext } from '../types.js';
-import { argInt, argStr, formatterFor, replyAfterCommit, replyErr, replyNow, utimeFromMs } from './common.js';
+import { argInt, argStr, flushNl, formatterFor, replyAfterCommit, replyErr, replyNow, utimeFromMs } from './common.js';
 
 export const MONMAP_PREFIX = 'monmap';
 
@@ -119,7 +119,7 @@ export class MonmapMonitor {
           f.openObjectSection('monmap');
           dumpMonMap(map, f, ctx.quorumRanks);
           f.closeSection();
-          return replyNow(0, `dumped monmap epoch ${map.epoch}`, f.flush() + '\n');
+          return replyNow(0, `dumped monmap epoch ${map.epoch}`, flushNl(f));
         }
         return replyNow(0, `dumped monmap epoch ${map.epoch}`, printMonMap(map));
       }
@@ -129,7 +129,7 @@ export class MonmapMonitor {
           f.openObjectSection('monmap');
           this.dumpStat(m, f, ctx);
           f.closeSection();
-          return replyNow(0, '', f.flush() + '\n');
+          return replyNow(0, '', flushNl(f));
         }
         return replyNow(0, '', this.statLine(m, ctx) + '\n');
       }
@@ -139,7 +139,7 @@ export class MonmapMonitor {
         f.openObjectSection('quorum_status');
         this.dumpQuorumStatus(m, f, ctx);
         f.closeSection();
-        return replyNow(0, '', f.flush() + '\n');
+        return replyNow(0, '', flushNl(f));
       }
     }
   }

@@ -6,7 +6,7 @@
 import type { EntityAddrVec } from '../../../common/osdmap/index.js';
 import { MonStoreTx, type MonStoreRead } from '../store.js';
 import type { CmdMap, CommandOutcome, MonContext, MonServices, MonServicesConfig, OsdMapUpdate } from '../types.js';
-import { argBool, argStr, formatterFor, replyErr, replyNow } from './common.js';
+import { argBool, argStr, flushNl, formatterFor, replyErr, replyNow } from './common.js';
 import { computeHealth, dumpHealth, healthPlain } from './health.js';
 import { MonmapMonitor, isMonCommand } from './monmapmonitor.js';
 import { OsdMonitor, isOsdCommand } from './osdmonitor.js';
@@ -77,7 +77,7 @@ class Services implements MonServices {
         f.openObjectSection('status');
         dumpStatus(f, h, monmap, osdmap, ctx);
         f.closeSection();
-        return replyNow(0, '', f.flush() + '\n');
+        return replyNow(0, '', flushNl(f));
       }
       return replyNow(0, '', statusPlain(h, monmap, osdmap, ctx));
     }

@@ -78,6 +78,7 @@ import {
   argStr,
   formatLocMap,
   formatterFor,
+  flushNl,
   msFromUtime,
   replyAfterCommit,
   replyErr,
@@ -501,9 +502,10 @@ export class OsdMonitor {
           f.openObjectSection('osdmap');
           dumpOSDMap(map, f);
           f.closeSection();
-          return replyNow(0, '', f.flush() + '\n');
+          return replyNow(0, '', flushNl(f));
         }
-        return replyNow(0, '', printOSDMap(map));
+        // The monitor's dump has no blank lines between sections (osdmaptool --print has).
+        return replyNow(0, '', printOSDMap(map).split('\n').filter((l) => l !== '').map((l) => l + '\n').join(''));
       }
       case 'osd tree': {
         const e = argInt(cmd, 'epoch');
@@ -513,7 +515,7 @@ export class OsdMonitor {
           f.openObjectSection('tree');
           dumpOsdTree(map, f);
           f.closeSection();
-          return replyNow(0, '', f.flush() + '\n');
+          return replyNow(0, '', flushNl(f));
         }
         return replyNow(0, '', printOsdTree(map));
       }
@@ -524,7 +526,7 @@ export class OsdMonitor {
           f.openArraySection('osds');
           for (const i of ids) f.dumpInt('osd', i);
           f.closeSection();
-          return replyNow(0, '', f.flush() + '\n');
+          return replyNow(0, '', flushNl(f));
         }
         return replyNow(0, '', ids.map((i) => `${i}\n`).join(''));
       }
@@ -541,7 +543,7 @@ export class OsdMonitor {
         ff.openObjectSection('crush_map');
         dumpCrushMap(m.crush, ff);
         ff.closeSection();
-        return replyNow(0, '', ff.flush() + '\n');
+        return replyNow(0, '', flushNl(ff));
       }
       case 'osd crush rule ls': {
         const names: string[] = [];
@@ -916,6 +918,10 @@ export class OsdMonitor {
     calcPgMasks(p);
     p.lastChange = this.pending.epoch;
     p.createTime = utimeFromMs(ctx.nowMs);
+    // osd_pool_default_cache_target_{dirty,dirty_high,full}_ratio
+    p.cacheTargetDirtyRatioMicro = 400000;
+    p.cacheTargetDirtyHighRatioMicro = 600000;
+    p.cacheTargetFullRatioMicro = 800000;
     const mode = pgAutoscaleModeByName(argStr(cmd, 'autoscale_mode') ?? 'on');
     p.pgAutoscaleMode = mode === 0xff ? 2 : mode;
     const id = Math.max(m.poolMax, this.pending.newPoolMax) + 1;
