@@ -21,7 +21,7 @@ import {
 } from './core/protocol.js';
 import type { ClientIdent, Reconnect } from './core/frames.js';
 import {
-  CONNECTION_TIMEOUT_MS, KEEPALIVE_INTERVAL_MS, RECEIVE_BYTES_MAX, RECEIVE_MESSAGES_MAX, SEGMENT_BYTES_MAX,
+  BACKOFF_INITIAL_MS, BACKOFF_MAX_MS, CONNECTION_TIMEOUT_MS, KEEPALIVE_INTERVAL_MS, RECEIVE_BYTES_MAX, RECEIVE_MESSAGES_MAX, SEGMENT_BYTES_MAX,
   SEND_QUEUE_BYTES_MAX,
 } from './core/limits.js';
 import { TcpTransport } from './tcp.js';
@@ -374,7 +374,7 @@ export class MessengerImpl implements Messenger {
             this.closeConn(c, false);
           } else {
             const s = c.session;
-            s.backoffMs = Math.min(15_000, s.backoffMs ? s.backoffMs * 2 : 200);
+            s.backoffMs = Math.min(BACKOFF_MAX_MS, s.backoffMs ? s.backoffMs * 2 : BACKOFF_INITIAL_MS);
             c.reconnectAtMs = Date.now() + s.backoffMs;
             for (const d of this.dispatchers) d.handleRefused?.(c);
           }

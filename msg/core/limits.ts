@@ -18,9 +18,7 @@ export const RECEIVE_MESSAGES_MAX = 4096;
 /** Per-connection queued-for-send bytes beyond which drained() waits. */
 export const SEND_QUEUE_BYTES_MAX = 64 * 1024 * 1024;
 
-/** Unacked messages a lossless session keeps for replay before the sender must wait for acks. */
-export const UNACKED_MESSAGES_MAX = 1 << 20;
-/** Messages received before an ACK frame is forced even if nothing is sent back. */
+/** Messages received before an ACK frame is forced within one input batch (one is sent after every batch anyway). */
 export const ACK_EVERY_MESSAGES = 64;
 
 /** Keepalive interval and the input silence after which a connection is faulted (ms_connection_idle_timeout 900 s; ours shorter). */
@@ -38,4 +36,4 @@ assert(SEND_QUEUE_BYTES_MAX >= SEGMENT_BYTES_MAX / 2, 'one large message fits th
 assert(RECEIVE_BYTES_MAX >= SEGMENT_BYTES_MAX, 'one largest message can always be received');
 assert(KEEPALIVE_INTERVAL_MS * 2 <= CONNECTION_TIMEOUT_MS, 'keepalives arrive well before the timeout');
 assert(BACKOFF_INITIAL_MS <= BACKOFF_MAX_MS, 'backoff grows');
-assert(ACK_EVERY_MESSAGES > 0 && ACK_EVERY_MESSAGES < UNACKED_MESSAGES_MAX, 'acks come before the replay window fills');
+assert(ACK_EVERY_MESSAGES > 0 && ACK_EVERY_MESSAGES <= RECEIVE_MESSAGES_MAX, 'acks come before the receive throttle fills');
