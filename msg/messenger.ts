@@ -220,7 +220,7 @@ export class MessengerImpl implements Messenger {
   receiveBytesInFlightPeak = 0;
 
   constructor(private readonly opts: MessengerOptions & MessengerExtras) {
-    this.myName = opts.entity;
+    this.myName = { ...opts.entity };
     this.nonce = opts.nonce >>> 0;
     this.log = opts.log ?? noLog;
     this.features = opts.features ?? PACIFIC_FEATURES;
@@ -545,6 +545,10 @@ export class MessengerImpl implements Messenger {
           c.features = proto.features;
           c.peerName = { type: proto.peerType, num: proto.peerGid };
           if (proto.peerAddrs.length) c.peerAddrs = proto.peerAddrs;
+          if (proto.role === 'connect' && this.myName.num < 0 && proto.myGlobalId > 0 && this.myName.type === EntityType.CLIENT) {
+            // A client is client.<global_id> once a monitor has given it one (as Ceph's MonClient names it).
+            this.myName.num = proto.myGlobalId;
+          }
           if (proto.role === 'accept') {
             c.policy = proto.policy;
             c.peerGlobalId = proto.peerGlobalId;

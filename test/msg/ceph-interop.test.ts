@@ -148,6 +148,7 @@ describe('interop with a real Ceph 16 ceph-mon', function () {
       assert.equal(conn.peerName.type, EntityType.MON);
       assert.equal(conn.peerName.num, 0);
       assert.ok(auth.globalId > 0, `the mon assigned a global id (${auth.globalId})`);
+      assert.equal(msgr.myName.num, auth.globalId, 'we are client.<global_id> from then on');
       assert.ok((conn.features & (1n << 59n)) !== 0n, 'MSG_ADDR2 negotiated');
       // MMonMap's front: the monmap as a bufferlist (u32 length, then monmap: struct header v/compat/len, fsid).
       const front = Buffer.concat(m.front);
