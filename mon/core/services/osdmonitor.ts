@@ -367,10 +367,13 @@ export class OsdMonitor {
     xi.features = features;
     p.newXinfo.set(osd, xi);
     // mon_osd_auto_mark_new_in / mon_osd_auto_mark_auto_out_in
+    // (a new weight also clears NEW and AUTOOUT when the map applies it)
     const state = m.getState(osd);
-    if (m.getWeight(osd) === CEPH_OSD_OUT && !(m.flags & CEPH_OSDMAP_NOIN)) {
+    if (!(m.flags & CEPH_OSDMAP_NOIN)) {
       if (state & CEPH_OSD_NEW) p.newWeight.set(osd, CEPH_OSD_IN);
-      else if (state & CEPH_OSD_AUTOOUT) p.newWeight.set(osd, xi.oldWeight > 0 ? xi.oldWeight : CEPH_OSD_IN);
+      else if (state & CEPH_OSD_AUTOOUT && m.getWeight(osd) === CEPH_OSD_OUT) {
+        p.newWeight.set(osd, xi.oldWeight > 0 ? xi.oldWeight : CEPH_OSD_IN);
+      }
     }
     this.failures.delete(osd);
     this.downPendingOut.delete(osd);

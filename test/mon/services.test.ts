@@ -1,0 +1,396 @@
+// Proves the services' Paxos semantics by driving MonServices directly over a MemMonStore with a fake clock: Ceph's store layout, every epoch's incremental decoding and applying to the same full map (crc checked), boot / failure grace and reporters / down->out, peon forwarding, trimming and subscriptions, mon add/remove, health checks, and Ceph's errno and texts for bad commands.
+import { strict as assert } from 'node:assert';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseAddrVec } from '../../common/monmap/index.js';
+import { decodeMonMap } from '../../common/monmap/index.js';
+import {
+  CEPH_OSD_AUTOOUT,
+  applyIncrementalChecked,
+  decodeIncremental,
+  decodeOSDMap,
+  encodeOSDMap,
+  osdmapCrc,
+} from '../../common/osdmap/index.js';
+import { decodeCrushMap, encodeCrushMap, CrushWrapper } from '../../crush/index.js';
+import type { EntityAddrVec } from '../../common/osdmap/index.js';
+import type { CmdMap, MonServicesConfig } from '../../mon/core/types.js';
+import { ServicesHarness, testMonMap } from './services-support.js';
+
+function addrs(port: number): { public: EntityAddrVec; cluster: EntityAddrVec; hbBack: EntityAddrVec; hbFront: EntityAddrVec } {
+  const a = (p: number): EntityAddrVec => parseAddrVec(`v2:127.0.0.1:${p}/${1000 + port}`)!;
+  return { public: a(port), cluster: a(port + 1), hbBack: a(port + 2), hbFront: a(port + 3) };
+}
+
+/** Three OSDs on two hosts (osd.0 on host0; osd.1, osd.2 on host1) and a pool. */
+function cluster(config: Partial<MonServicesConfig> = {}): ServicesHarness {
+  const h = new ServicesHarness(testMonMap(['a']), config);
+  for (let i = 0; i < 3; i++) h.command({ prefix: 'osd create' });
+  h.command({ prefix: 'osd crush add-bucket', name: 'host0', type: 'host', args: ['root=default'] });
+  h.command({ prefix: 'osd crush add-bucket', name: 'host1', type: 'host', args: ['root=default'] });
+  h.command({ prefix: 'osd crush add', id: 0, weight: 1, args: ['host=host0'] });
+  h.command({ prefix: 'osd crush add', id: 1, weight: 1, args: ['host=host1'] });
+  h.command({ prefix: 'osd crush add', id: 2, weight: 1, args: ['host=host1'] });
+  h.command({ prefix: 'osd pool create', pool: 'rbd', pg_num: 8 });
+  return h;
+}
+
+function boot(h: ServicesHarness, osd: number): void {
+  const o = h.services.handleOsdBoot(osd, addrs(6800 + osd * 10), 0, 0x3f01cfbffffdffffn, h.ctx());
+  assert.equal(o.kind, 'afterCommit', `boot osd.${osd}: ${JSON.stringify(o)}`);
+  assert.ok(h.propose());
+}
+
+function osdmap(h: ServicesHarness) {
+  return decodeOSDMap(h.services.osdmapUpdatesFor(0, 1).maps.get(h.services.osdmapEpoch())!);
+}
+
+describe('mon services: store layout and epochs', () => {
+  it('create_initial writes epoch 1 of both maps under Ceph\'s keys', () => {
+    const h = new ServicesHarness(testMonMap(['a', 'b', 'c']));
+    const s = h.store;
+    assert.equal(s.getNumber('osdmap', 'first_committed'), 1);
+    assert.equal(s.getNumber('osdmap', 'last_committed'), 1);
+    assert.equal(s.getNumber('osdmap', 'full_latest'), 1);
+    const inc = decodeIncremental(s.get('osdmap', '1')!);
+    assert.ok(inc.fullmap, 'epoch 1 carries the full map');
+    assert.equal(osdmapCrc(s.get('osdmap', 'full_1')!), inc.fullCrc);
+    const m = decodeOSDMap(s.get('osdmap', 'full_1')!);
+    assert.equal(m.epoch, 1);
+    assert.equal(m.fsid, '5f1c8e34-5b0a-4a2a-9d2c-6a1e7e4b2c01');
+    assert.ok(m.crush.ruleExists('replicated_rule'));
+    assert.equal(s.getNumber('monmap', 'last_committed'), 1);
+    const mm = decodeMonMap(s.get('monmap', '1')!);
+    assert.equal(mm.epoch, 1);
+    assert.deepEqual(mm.ranks, ['a', 'b', 'c']);
+    assert.equal(h.services.monmapEpoch(), 1);
+    assert.ok(h.services.encodedMonMap().equals(s.get('monmap', '1')!));
+  });
+
+  it('every epoch\'s incremental applied to the previous full map gives the stored full map (crc checked)', () => {
+    const h = cluster();
+    boot(h, 0);
+    boot(h, 1);
+    h.command({ prefix: 'osd pool set', pool: 'rbd', var: 'size', val: '2' });
+    h.command({ prefix: 'osd out', ids: ['1'] });
+    const last = h.services.osdmapEpoch();
+    assert.ok(last >= 14, `epoch ${last}`);
+    for (let e = 2; e <= last; e++) {
+      const prev = h.store.get('osdmap', `full_${e - 1}`)!;
+      const inc = decodeIncremental(h.store.get('osdmap', String(e))!);
+      assert.equal(inc.epoch, e);
+      const r = applyIncrementalChecked(prev, inc);
+      assert.ok(r.crcMatches, `epoch ${e} crc`);
+      assert.ok(r.encoded.equals(h.store.get('osdmap', `full_${e}`)!), `epoch ${e} bytes`);
+    }
+  });
+
+  it('a command that changes nothing proposes nothing; one that fails leaves no pending change', () => {
+    const h = cluster();
+    const e = h.services.osdmapEpoch();
+    assert.equal(h.command({ prefix: 'osd pool create', pool: 'rbd', pg_num: 8 }).rs, "pool 'rbd' already exists");
+    assert.equal(h.command({ prefix: 'osd pool set', pool: 'rbd', var: 'size', val: '99' }).r, -22);
+    assert.equal(h.services.encodePending(h.ctx()), null);
+    assert.equal(h.services.osdmapEpoch(), e);
+  });
+});
+
+describe('mon services: OSD lifecycle', () => {
+  it('boot marks an OSD up with its addresses, up_from and features; a NEW osd stays in', () => {
+    const h = cluster();
+    boot(h, 0);
+    const m = osdmap(h);
+    assert.ok(m.isUp(0));
+    assert.equal(m.osdInfo[0]!.upFrom, m.epoch);
+    assert.equal(m.clientAddrs[0]!.length, 1);
+    assert.equal(m.osdXinfo[0]!.features, 0x3f01cfbffffdffffn);
+    assert.ok(m.isIn(0));
+    assert.match(h.command({ prefix: 'osd stat' }).out.toString(), /^3 osds: 1 up \(since 0s\), 3 in \(since \d+s\); epoch: e\d+\n$/);
+    // The same boot again changes nothing.
+    const again = h.services.handleOsdBoot(0, addrs(6800), 0, 0n, h.ctx());
+    assert.equal(again.kind, 'reply');
+  });
+
+  it('failure reports: down only after osd_heartbeat_grace and from reporters in 2 distinct hosts', () => {
+    const h = cluster();
+    for (let i = 0; i < 3; i++) boot(h, i);
+    const ctx = () => h.ctx();
+    // osd.1 and osd.2 share host1: one subtree, not enough.
+    h.services.handleOsdFailure(0, 1, 30_000, true, ctx());
+    h.services.handleOsdFailure(0, 2, 30_000, true, ctx());
+    h.services.tick(ctx());
+    assert.equal(h.services.encodePending(ctx()), null, 'two reporters from one host do not mark down');
+    // osd.1 fails; reported by osd.0 (host0) and osd.2 (host1) but only 5 s so far.
+    h.services.handleOsdFailure(1, 0, 5_000, true, ctx());
+    h.services.handleOsdFailure(1, 2, 5_000, true, ctx());
+    h.services.tick(ctx());
+    assert.equal(h.services.encodePending(ctx()), null, 'grace not reached');
+    h.advance(14_999);
+    h.services.tick(ctx());
+    assert.equal(h.services.encodePending(ctx()), null, 'one ms before the grace');
+    h.advance(1);
+    h.services.tick(ctx());
+    assert.ok(h.propose(), 'marked down once the grace passed');
+    const m = osdmap(h);
+    assert.ok(!m.isUp(1));
+    assert.equal(m.osdInfo[1]!.downAt, m.epoch);
+    assert.ok(m.isUp(0) && m.isUp(2));
+  });
+
+  it('a cancelled report does not count', () => {
+    const h = cluster();
+    for (let i = 0; i < 3; i++) boot(h, i);
+    h.services.handleOsdFailure(1, 0, 30_000, true, h.ctx());
+    h.services.handleOsdFailure(1, 0, 30_000, false, h.ctx());
+    h.services.handleOsdFailure(1, 2, 30_000, true, h.ctx());
+    h.services.tick(h.ctx());
+    assert.equal(h.services.encodePending(h.ctx()), null);
+  });
+
+  it('down -> out after mon_osd_down_out_interval, marked AUTOOUT, and back in when it boots', () => {
+    const h = cluster();
+    for (let i = 0; i < 3; i++) boot(h, i);
+    const o = h.services.handleOsdMarkMeDown(2, h.ctx());
+    assert.equal(o.kind, 'afterCommit');
+    assert.ok(h.propose());
+    assert.ok(!osdmap(h).isUp(2));
+    h.advance(599_999);
+    h.tick();
+    assert.equal(h.services.encodePending(h.ctx()), null, 'not yet');
+    h.advance(1);
+    h.tick();
+    assert.ok(h.propose());
+    let m = osdmap(h);
+    assert.ok(m.isOut(2));
+    assert.ok(m.getState(2) & CEPH_OSD_AUTOOUT);
+    assert.equal(m.osdXinfo[2]!.oldWeight, 0x10000);
+    boot(h, 2);
+    m = osdmap(h);
+    assert.ok(m.isUp(2) && m.isIn(2));
+    assert.equal(m.getState(2) & CEPH_OSD_AUTOOUT, 0);
+  });
+
+  it('noout keeps a down OSD in; osd in / out / down by command', () => {
+    const h = cluster();
+    for (let i = 0; i < 3; i++) boot(h, i);
+    h.command({ prefix: 'osd set', key: 'noout' });
+    assert.equal(h.command({ prefix: 'osd down', ids: ['1'] }).rs, 'marked down osd.1. ');
+    h.advance(700_000);
+    h.tick();
+    assert.equal(h.services.encodePending(h.ctx()), null);
+    assert.equal(h.command({ prefix: 'osd out', ids: ['1'] }).rs, 'marked out osd.1. ');
+    assert.ok(osdmap(h).isOut(1));
+    assert.equal(osdmap(h).getState(1) & CEPH_OSD_AUTOOUT, 0, 'out by command is not AUTOOUT');
+    assert.equal(h.command({ prefix: 'osd in', ids: ['1'] }).rs, 'marked in osd.1. ');
+    assert.ok(osdmap(h).isIn(1));
+    assert.equal(h.command({ prefix: 'osd in', ids: ['1', '9'] }).rs, 'osd.1 is already in. osd.9 does not exist. ');
+  });
+});
+
+describe('mon services: peons, trimming, subscriptions', () => {
+  it('a peon answers reads and forwards writes', () => {
+    const h = cluster();
+    const peon = { ...h.ctx(), rank: 1, isLeader: false };
+    assert.equal(h.services.handleCommand({ prefix: 'osd pool create', pool: 'x' }, Buffer.alloc(0), peon).kind, 'forward');
+    assert.equal(h.services.handleCommand({ prefix: 'mon add', name: 'd', addr: '127.0.0.1:3300' }, Buffer.alloc(0), peon).kind, 'forward');
+    assert.equal(h.services.handleOsdBoot(0, addrs(6800), 0, 0n, peon).kind, 'forward');
+    const r = h.services.handleCommand({ prefix: 'osd ls' }, Buffer.alloc(0), peon);
+    assert.equal(r.kind, 'reply');
+  });
+
+  it('keeps minOsdmapEpochs epochs; subscribers get incrementals when recent, a full map otherwise', () => {
+    const h = cluster({ minOsdmapEpochs: 5 });
+    for (let i = 0; i < 3; i++) boot(h, i);
+    const last = h.services.osdmapEpoch();
+    assert.equal(h.store.getNumber('osdmap', 'first_committed'), last - 4);
+    assert.equal(h.store.get('osdmap', String(last - 5)), undefined);
+    assert.equal(h.store.get('osdmap', `full_${last - 5}`), undefined);
+    assert.ok(h.store.get('osdmap', `full_${last - 4}`));
+    const recent = h.services.osdmapUpdatesFor(last - 3, 100);
+    assert.deepEqual([...recent.incrementalMaps.keys()], [last - 2, last - 1, last]);
+    assert.equal(recent.maps.size, 0);
+    assert.equal(recent.oldest, last - 4);
+    assert.equal(recent.newest, last);
+    const limited = h.services.osdmapUpdatesFor(last - 3, 2);
+    assert.deepEqual([...limited.incrementalMaps.keys()], [last - 2, last - 1]);
+    const old = h.services.osdmapUpdatesFor(1, 100);
+    assert.deepEqual([...old.maps.keys()], [last]);
+    assert.equal(old.incrementalMaps.size, 0);
+    assert.equal(h.services.osdmapUpdatesFor(last, 100).maps.size, 0);
+    assert.equal(h.command({ prefix: 'osd getmap', epoch: 2 }).r, -2);
+  });
+
+  it('a restarted monitor reloads the same committed state from the store', () => {
+    const h = cluster();
+    boot(h, 0);
+    const again = new ServicesHarness(testMonMap(['a']));
+    again.services.refresh(h.store, h.ctx());
+    assert.equal(again.services.osdmapEpoch(), h.services.osdmapEpoch());
+    assert.ok(encodeOSDMap(osdmap(again)).equals(encodeOSDMap(osdmap(h))));
+  });
+});
+
+describe('mon services: crush and pools', () => {
+  it('getcrushmap / setcrushmap round trip bumps crush_version; garbage is EINVAL', () => {
+    const h = cluster();
+    const got = h.command({ prefix: 'osd getcrushmap' });
+    const v = Number(got.rs);
+    const cw = CrushWrapper.from(decodeCrushMap(got.out));
+    cw.addSimpleRule('r2', 'default', 'osd', '', 'firstn');
+    const set = h.command({ prefix: 'osd setcrushmap' }, encodeCrushMap(cw));
+    assert.equal(set.r, 0);
+    assert.equal(set.rs, String(v + 1));
+    assert.equal(osdmap(h).crushVersion, v + 1);
+    assert.ok(osdmap(h).crush.ruleExists('r2'));
+    const bad = h.command({ prefix: 'osd setcrushmap' }, Buffer.from('nonsense'));
+    assert.equal(bad.r, -22);
+    assert.match(bad.rs, /^Failed to parse crushmap: /);
+  });
+
+  it('setcrushmap refuses a map without a rule a pool uses', () => {
+    const h = cluster();
+    const cw = CrushWrapper.from(decodeCrushMap(h.command({ prefix: 'osd getcrushmap' }).out));
+    cw.removeRule(0);
+    const r = h.command({ prefix: 'osd setcrushmap' }, encodeCrushMap(cw));
+    assert.equal(r.r, -22);
+    assert.match(r.rs, /pool 1 references crush_rule 0/);
+  });
+
+  it('pool errors carry Ceph\'s errno and text', () => {
+    const h = cluster();
+    const cases: Array<[CmdMap, number, string | RegExp]> = [
+      [{ prefix: 'osd pool set', pool: 'rbd', var: 'size', val: '11' }, -22, 'pool size must be between 1 and 10'],
+      [{ prefix: 'osd pool set', pool: 'rbd', var: 'min_size', val: '4' }, -22, 'pool min_size must be between 1 and size, which is set to 3'],
+      [{ prefix: 'osd pool set', pool: 'rbd', var: 'pgp_num', val: '9' }, -22, 'specified pgp_num 9 > pg_num 8'],
+      [{ prefix: 'osd pool set', pool: 'rbd', var: 'crush_rule', val: 'nope' }, -2, 'crush rule nope does not exist'],
+      [{ prefix: 'osd pool set', pool: 'rbd', var: 'bogus', val: '1' }, -22, "unrecognized variable 'bogus'"],
+      [{ prefix: 'osd pool set', pool: 'nope', var: 'size', val: '2' }, -2, "unrecognized pool 'nope'"],
+      [{ prefix: 'osd pool create', pool: 'big', pg_num: 4096 }, -34, /^pg_num 4096 size 3 would mean 12312 total pgs, which exceeds max 750 \(mon_max_pg_per_osd 250 \* num_in_osds 3\)$/],
+      [{ prefix: 'osd crush add', id: 7, weight: 1, args: ['host=host0'] }, -2, 'osd.7 does not exist.  create it before updating the crush map'],
+      [{ prefix: 'osd crush reweight', name: 'osd.9', weight: 1 }, -2, "device 'osd.9' does not appear in the crush map"],
+      [{ prefix: 'osd crush move', name: 'nohost', args: ['root=default'] }, -2, 'item nohost does not exist'],
+      [{ prefix: 'osd crush add-bucket', name: 'r1', type: 'nosuchtype' }, -22, "type 'nosuchtype' does not exist"],
+      [{ prefix: 'osd crush rm', name: 'host1' }, -39, '(39) Directory not empty'],
+      [{ prefix: 'osd map', pool: 'nope', object: 'x' }, -2, 'pool nope does not exist'],
+      [{ prefix: 'osd dump', epoch: 999 }, -2, 'there is no map for epoch 999'],
+    ];
+    for (const [cmd, r, rs] of cases) {
+      const got = h.command(cmd);
+      assert.equal(got.r, r, `${JSON.stringify(cmd)}: ${got.rs}`);
+      if (typeof rs === 'string') assert.equal(got.rs, rs);
+      else assert.match(got.rs, rs);
+    }
+  });
+
+  it('pg_num changes at once, with pgp_num, and placement follows', () => {
+    const h = cluster();
+    assert.equal(h.command({ prefix: 'osd pool set', pool: 'rbd', var: 'pg_num', val: '16' }).rs, 'set pool 1 pg_num to 16');
+    const p = osdmap(h).pools.get(1)!;
+    assert.equal(p.pgNum, 16);
+    assert.equal(p.pgpNum, 16);
+    assert.equal(p.pgNumMask, 15);
+    assert.match(h.command({ prefix: 'osd map', pool: 'rbd', object: 'obj1' }).out.toString(), /\(1\.f\)/);
+  });
+
+  it('pool delete: refused by default, allowed with mon_allow_pool_delete', () => {
+    const refused = cluster();
+    assert.equal(refused.command({ prefix: 'osd pool delete', pool: 'rbd', pool2: 'rbd', yes_i_really_really_mean_it: true }).r, -1);
+    const h = cluster({ allowPoolDelete: true });
+    const r = h.command({ prefix: 'osd pool delete', pool: 'rbd', pool2: 'rbd', yes_i_really_really_mean_it: true });
+    assert.deepEqual([r.r, r.rs], [0, "pool 'rbd' removed"]);
+    assert.equal(osdmap(h).pools.size, 0);
+    assert.equal(h.command({ prefix: 'osd pool delete', pool: 'rbd', pool2: 'rbd', yes_i_really_really_mean_it: true }).rs, "pool 'rbd' does not exist");
+  });
+
+  it('placement: with OSDs up, osd map names an up set from distinct hosts', () => {
+    const h = cluster();
+    for (let i = 0; i < 3; i++) boot(h, i);
+    h.command({ prefix: 'osd pool set', pool: 'rbd', var: 'size', val: '2' });
+    const j = JSON.parse(h.command({ prefix: 'osd map', pool: 'rbd', object: 'obj1', format: 'json' }).out.toString()) as { up: number[]; acting: number[]; up_primary: number };
+    assert.equal(j.up.length, 2);
+    assert.ok(j.up.includes(0), 'host0 holds one copy');
+    assert.deepEqual(j.acting, j.up);
+    assert.equal(j.up_primary, j.up[0]);
+  });
+});
+
+describe('mon services: monmap and health', () => {
+  it('mon add / remove commit new monmap epochs', () => {
+    const h = new ServicesHarness(testMonMap(['a']));
+    const r = h.command({ prefix: 'mon add', name: 'b', addr: 'v2:127.0.0.1:17201' });
+    assert.deepEqual([r.r, r.rs], [0, 'adding mon.b at v2:127.0.0.1:17201/0']);
+    assert.equal(h.services.monmapEpoch(), 2);
+    assert.deepEqual(decodeMonMap(h.services.encodedMonMap()).ranks, ['a', 'b']);
+    assert.match(h.command({ prefix: 'mon dump' }).out.toString(), /^epoch 2\n[\s\S]*1: v2:127\.0\.0\.1:17201\/0 mon\.b\n$/);
+    assert.equal(h.command({ prefix: 'mon add', name: 'b', addr: 'v2:127.0.0.1:17201' }).rs, 'mon.b at v2:127.0.0.1:17201/0 already exists');
+    const rm = h.command({ prefix: 'mon remove', name: 'b' });
+    assert.equal(rm.rs, 'removing mon.b at v2:127.0.0.1:17201/0, there will be 1 monitors');
+    assert.equal(h.services.monmapEpoch(), 3);
+    assert.equal(h.command({ prefix: 'mon remove', name: 'a' }).r, -22);
+    assert.equal(h.command({ prefix: 'mon getmap', epoch: 2 }).rs, 'got monmap epoch 2');
+  });
+
+  it('MON_DOWN when a monitor is out of quorum, OSD_DOWN when a booted OSD is down', () => {
+    const h = cluster();
+    const h3 = new ServicesHarness(testMonMap(['a', 'b', 'c']));
+    h3.quorumRanks = [0, 1];
+    const plain = h3.command({ prefix: 'health', detail: 'detail' }).out.toString();
+    assert.equal(
+      plain,
+      'HEALTH_WARN 1/3 mons down, quorum a,b\n[WRN] MON_DOWN: 1/3 mons down, quorum a,b\n    mon.c (rank 2) addr v2:127.0.0.1:17202/0 is down (out of quorum)\n',
+    );
+    const j = JSON.parse(h3.command({ prefix: 'health', format: 'json' }).out.toString()) as { status: string; checks: Record<string, { summary: { count: number } }> };
+    assert.equal(j.status, 'HEALTH_WARN');
+    assert.equal(j.checks['MON_DOWN']!.summary.count, 1);
+    assert.match(h3.command({ prefix: 'status' }).out.toString(), /mon: 3 daemons, quorum a,b \(age 0s\), out of quorum: c\n/);
+
+    for (let i = 0; i < 3; i++) boot(h, i);
+    assert.equal(h.command({ prefix: 'health' }).out.toString(), 'HEALTH_OK\n');
+    h.command({ prefix: 'osd down', ids: ['2'] });
+    const detail = h.command({ prefix: 'health', detail: 'detail' }).out.toString();
+    assert.match(detail, /^HEALTH_WARN 1 osds down\n\[WRN\] OSD_DOWN: 1 osds down\n    osd\.2 \(root=default,host=host1\) is down\n$/);
+  });
+
+  it('status shows the quorum age and OSD counts', () => {
+    const h = cluster();
+    boot(h, 0);
+    h.advance(90_000);
+    const out = h.command({ prefix: 'status' }).out.toString();
+    assert.match(out, /mon: 1 daemons, quorum a \(age \d+s\)\n/);
+    assert.match(out, /osd: 3 osds: 1 up \(since 90s\), 3 in \(since \d+s\)\n/);
+    assert.match(out, /pools: {3}1 pools, 8 pgs\n/);
+  });
+});
+
+describe('mon services: Ceph\'s tools read our maps', () => {
+  let dir = '';
+  before(function () {
+    try {
+      execFileSync('osdmaptool', ['--help'], { stdio: 'ignore' });
+    } catch (e) {
+      // osdmaptool --help exits 1 but exists; only a missing binary skips.
+      if ((e as { code?: string }).code === 'ENOENT') this.skip();
+    }
+    dir = mkdtempSync(join(tmpdir(), 'mon-services-'));
+  });
+  after(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('osdmaptool prints `osd getmap` output; crushtool decompiles `osd getcrushmap` output', () => {
+    const h = cluster();
+    for (let i = 0; i < 3; i++) boot(h, i);
+    const map = join(dir, 'osdmap');
+    writeFileSync(map, h.command({ prefix: 'osd getmap' }).out);
+    const printed = execFileSync('osdmaptool', ['--print', map], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    assert.match(printed, new RegExp(`^epoch ${h.services.osdmapEpoch()}\\n`));
+    assert.match(printed, /osd\.2 up {3}in {2}weight 1 up_from \d+ .* exists,up\n/);
+    const crush = join(dir, 'crush');
+    writeFileSync(crush, h.command({ prefix: 'osd getcrushmap' }).out);
+    const text = execFileSync('crushtool', ['-d', crush], { encoding: 'utf8' });
+    assert.match(text, /host host1 \{/);
+    assert.match(text, /rule replicated_rule \{/);
+  });
+});
