@@ -186,7 +186,7 @@ async function runMsgr(port: number, size: number, seconds: number): Promise<Res
           break;
         }
       }
-      if (messages % 2048 === 0) await new Promise<void>((r) => setImmediate(r));
+      if (messages % 256 === 0) await new Promise<void>((r) => setImmediate(r));
     }
     conn.send(new BenchMsg(DONE));
     while (!reply) await new Promise((r) => setImmediate(r));
