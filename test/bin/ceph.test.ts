@@ -1,7 +1,7 @@
 // Proves bin/ceph is a drop-in for Ceph 16's `ceph` CLI: run against the same REAL ceph-mon (loopback, auth none), our CLI and Ceph's give the same stdout, stderr and exit status for -s, osd tree, osd pool create, mon dump -f json, invalid commands and errors; osd getmap -o writes the same bytes (read by osdmaptool); with no monitor a command fails with ETIMEDOUT within --connect-timeout.
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -111,6 +111,17 @@ describe('bin/ceph: the CLI against a real Ceph 16 monitor, compared with Ceph\'
     const c2 = join(dir, 'cm.theirs');
     assert.deepEqual(await ours(['-c', mon!.conf, 'osd', 'getcrushmap', '-o', c1]), theirs(['osd', 'getcrushmap', '-o', c2]));
     assert.ok(readFileSync(c1).equals(readFileSync(c2)));
+  });
+
+  it('osd setcrushmap -i sends the file as Ceph does; an unreadable -i file is refused as Ceph refuses it', async function () {
+    const f = join(dir, 'crush.bin');
+    assert.equal((await ours(['-c', mon!.conf, 'osd', 'getcrushmap', '-o', f])).status, 0);
+    // The same map again: each setcrushmap makes a new crush version, which the monitor prints.
+    await same(['osd', 'setcrushmap', '-i', f], (s) => s.replace(/^\d+\n$/, 'VERSION\n'));
+    await same(['osd', 'setcrushmap', '-i', join(dir, 'nofile')]);
+    const bad = join(dir, 'bad.bin');
+    writeFileSync(bad, 'not a crush map');
+    await same(['osd', 'setcrushmap', '-i', bad]);
   });
 
   it('-m, --id and CEPH_ARGS reach the monitor as with Ceph', async function () {
