@@ -38,12 +38,18 @@ export interface SimOptions {
   livenessMs: number;
   catchUpMs: number;
   config?: QuorumConfig;
+  /**
+   * A lying disk, for the checker's self-test: 'drop-accepted' silently loses a peon's accepted value
+   * (the version key, pending_v, pending_pn) from any persist that commits nothing, while the peon goes
+   * on to acknowledge it. The checker must catch the values this loses.
+   */
+  faultyDisk?: 'drop-accepted';
   /** Keep a trace of events (for a failing seed's report). */
   trace?: boolean | 'debug';
 }
 
 export const TICK_MS = 50;
-const CLIENT_INTERVAL_MS = 40;
+const CLIENT_INTERVAL_MS = 15;
 const FAULT_INTERVAL_MS = 1000;
 
 type Event =
@@ -61,6 +67,7 @@ class EventQueue {
   private heap: Scheduled[] = [];
   private seq = 0;
   get size(): number { return this.heap.length; }
+  peek(): Scheduled | undefined { return this.heap[0]; }
   push(at: number, ev: Event): void {
     const h = this.heap;
     h.push({ at, seq: this.seq++, ev });
@@ -167,6 +174,7 @@ export class MonSim {
   private delayMaxMs = 10;
   private flushDelayMaxMs = 5;
   private healed = false;
+  private clientOn = true;
   /** This run's fault profile: mixed faults, or mostly short crashes. */
   readonly crashy: boolean;
   private healAt = 0;
@@ -206,39 +214,84 @@ export class MonSim {
   // ---------------------------------------------------------------------------------------------
   // Running
 
-  run(): SimStats {
+  /** Start every monitor and the client; with randomFaults, the fault schedule and network chaos too. */
+  begin(randomFaults: boolean): void {
     for (const m of this.mons) {
       this.handleReady(m, m.core.start(this.now));
-      this.q.push(this.rng.int(1, TICK_MS), { kind: 'tick', rank: m.rank, incarnation: m.incarnation });
+      this.q.push(this.now + this.rng.int(1, TICK_MS), { kind: 'tick', rank: m.rank, incarnation: m.incarnation });
     }
-    this.q.push(CLIENT_INTERVAL_MS, { kind: 'client' });
-    this.q.push(FAULT_INTERVAL_MS, { kind: 'fault' });
-    this.setChaos(true);
-    const end = this.opts.faultMs + this.opts.livenessMs + this.opts.catchUpMs;
+    this.q.push(this.now + CLIENT_INTERVAL_MS, { kind: 'client' });
+    if (randomFaults) {
+      this.q.push(this.now + FAULT_INTERVAL_MS, { kind: 'fault' });
+      this.setChaos(true);
+    } else {
+      this.healed = true;
+      this.setChaos(false);
+    }
+  }
+
+  /** Process events up to time t (inclusive); stop early when until() holds after an event. */
+  runUntil(t: number, until?: () => boolean): boolean {
     for (;;) {
-      const s = this.q.pop();
+      const s = this.q.peek();
       if (!s) this.fail('event queue ran dry');
-      if (s.at > end) break;
-      this.now = s.at;
-      if (!this.healed && this.now >= this.opts.faultMs) this.heal();
-      this.dispatch(s.ev);
-      if (this.healed) {
-        if (this.firstCommitAfterHeal < 0 && this.now > this.healAt + this.opts.livenessMs) {
-          this.fail(`no commit within ${this.opts.livenessMs}ms after faults stopped (leader after heal: ${this.firstLeaderAfterHeal}ms)`);
-        }
-        if (this.firstCommitAfterHeal >= 0 && this.caughtUp()) {
-          this.stats.catchUpAfterHealMs = this.now - this.healAt;
-          break;
-        }
+      if (s.at > t) {
+        this.now = t;
+        return false;
       }
+      this.q.pop();
+      this.now = s.at;
+      this.dispatch(s.ev);
+      if (until?.()) return true;
     }
-    if (this.stats.catchUpAfterHealMs < 0) {
-      this.fail(`monitors did not catch up within ${this.opts.catchUpMs}ms after the first commit: ` +
-        this.mons.map((m) => `mon.${m.rank} ${m.core.state} e${m.core.electionEpoch} q[${m.core.quorumRanks.join(',')}] lc ${m.core.lastCommitted}` +
-          ` durable lc ${m.durable.getNumber(PAXOS_PREFIX, 'last_committed')} unflushed ${m.pending.length}`).join(', '));
+  }
+
+  /** The random run: faults until faultMs, then liveness and catch-up within their bounds, then checks. */
+  run(): SimStats {
+    this.begin(true);
+    this.runUntil(this.opts.faultMs);
+    this.heal();
+    if (!this.runUntil(this.healAt + this.opts.livenessMs, () => this.firstCommitAfterHeal >= 0)) {
+      this.fail(`no commit within ${this.opts.livenessMs}ms after faults stopped (leader after heal: ${this.firstLeaderAfterHeal}ms)`);
     }
+    this.clientOn = false; // liveness is proven: let the monitors settle
+    this.awaitCatchUp(this.opts.catchUpMs);
+    this.stats.catchUpAfterHealMs = this.now - this.healAt;
     this.finalCheck();
     return this.stats;
+  }
+
+  /** Run until every monitor is in one full quorum at the same durable version, or fail. */
+  awaitCatchUp(withinMs: number): void {
+    if (!this.runUntil(this.now + withinMs, () => this.caughtUp())) {
+      this.fail(`monitors did not catch up within ${withinMs}ms: ` +
+        this.mons.map((m) => `mon.${m.rank} ${m.up ? m.core.state : 'down'} e${m.core.electionEpoch} q[${m.core.quorumRanks.join(',')}] lc ${m.core.lastCommitted}` +
+          ` durable lc ${m.durable.getNumber(PAXOS_PREFIX, 'last_committed')} unflushed ${m.pending.length}`).join(', '));
+    }
+  }
+
+  /** Scripted faults for the targeted tests. */
+  isolate(rank: number | null): void {
+    this.group = rank === null ? null : this.mons.map((m) => (m.rank === rank ? 1 : 0));
+    this.trace(rank === null ? 'network healed' : `isolate mon.${rank}`);
+  }
+  crashRank(rank: number, downMs: number, wipe = false): void {
+    const m = this.mons[rank]!;
+    if (wipe) this.stats.wipes++;
+    this.crash(m, downMs, wipe);
+  }
+  setClient(on: boolean): void {
+    this.clientOn = on;
+  }
+  lastCommittedOf(rank: number): number {
+    return this.mons[rank]!.durable.getNumber(PAXOS_PREFIX, 'last_committed');
+  }
+  firstCommittedOf(rank: number): number {
+    return this.mons[rank]!.durable.getNumber(PAXOS_PREFIX, 'first_committed');
+  }
+  leaderRank(): number {
+    const l = this.mons.find((m) => m.up && m.core.state === 'leader');
+    return l ? l.rank : -1;
   }
 
   private dispatch(ev: Event): void {
@@ -269,7 +322,7 @@ export class MonSim {
         return this.restart(this.mons[ev.rank]!);
       case 'client':
         this.client();
-        this.q.push(this.now + CLIENT_INTERVAL_MS + this.rng.int(0, 40), { kind: 'client' });
+        this.q.push(this.now + CLIENT_INTERVAL_MS + this.rng.int(0, 15), { kind: 'client' });
         return;
       case 'fault':
         if (!this.healed) {
@@ -311,7 +364,7 @@ export class MonSim {
     if (!r) return;
     if (r.persist) {
       const before = m.durable.getNumber(PAXOS_PREFIX, 'last_committed');
-      m.durable.apply(r.persist);
+      m.durable.apply(this.opts.faultyDisk === 'drop-accepted' && m.core.state === 'peon' ? dropAccepted(r.persist) : r.persist);
       const after = m.durable.getNumber(PAXOS_PREFIX, 'last_committed');
       if (!m.durable.exists('mon_sync', 'in_sync')) {
         for (let v = before + 1; v <= after; v++) this.noteCommitted(m, v);
@@ -368,8 +421,7 @@ export class MonSim {
   // The client
 
   private client(): void {
-    // Once a commit after the heal proved liveness, the client stops so the monitors can settle.
-    if (this.firstCommitAfterHeal >= 0) return;
+    if (!this.clientOn) return;
     const leaders = this.mons.filter((m) => m.up && m.core.isWriteable());
     if (leaders.length === 0) return;
     const m = this.rng.pick(leaders);
@@ -461,7 +513,7 @@ export class MonSim {
     this.q.push(this.now + this.rng.int(1, TICK_MS), { kind: 'tick', rank: m.rank, incarnation: m.incarnation });
   }
 
-  private heal(): void {
+  heal(): void {
     this.healed = true;
     this.healAt = this.now;
     this.group = null;
@@ -481,7 +533,7 @@ export class MonSim {
   }
 
   /** Every committed value is in every monitor's durable store, and their committed states agree. */
-  private finalCheck(): void {
+  finalCheck(): void {
     for (const m of this.mons) {
       const s = m.durable;
       const lc = s.getNumber(PAXOS_PREFIX, 'last_committed');
@@ -503,6 +555,19 @@ export class MonSim {
       }
     }
   }
+}
+
+function dropAccepted(tx: MonStoreTx): MonStoreTx {
+  if (tx.ops.some((op) => op.prefix === PAXOS_PREFIX && op.key === 'last_committed')) return tx;
+  const out = new MonStoreTx();
+  for (const op of tx.ops) {
+    const accepted = op.prefix === PAXOS_PREFIX && (op.key === 'pending_v' || op.key === 'pending_pn' || /^[0-9]+$/.test(op.key));
+    if (accepted) continue;
+    if (op.type === MonStoreOpType.PUT) out.put(op.prefix, op.key, op.value);
+    else if (op.type === MonStoreOpType.ERASE) out.erase(op.prefix, op.key);
+    else if (op.type === MonStoreOpType.ERASE_RANGE) out.eraseRange(op.prefix, op.key, op.endKey);
+  }
+  return out;
 }
 
 export function runSim(opts: SimOptions): SimStats {
