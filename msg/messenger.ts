@@ -38,6 +38,8 @@ export interface MessengerExtras {
   authId?: string;
   /** Accept side global ids for auth none (a monitor passes its allocator). */
   assignGlobalId?: () => number;
+  /** Received bytes one connection may have in its dispatchers before its socket is paused (default: the messenger's receiveBytesMax). */
+  connectionReceiveBytesMax?: number;
 }
 
 const noLog: Logger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -102,6 +104,8 @@ class ConnImpl implements Connection {
   socketConnected = false;
   reconnectAtMs = 0;
   paused = false;
+  /** Received bytes of this connection not yet released by the dispatchers. */
+  receiveBytesInFlight = 0;
   peerGlobalId = 0;
   peerAuthName: AuthEntityName | null = null;
   private drainWaiters: Array<() => void> = [];
@@ -211,6 +215,7 @@ export class MessengerImpl implements Messenger {
   private readonly authClient: AuthClient;
   private readonly authServer: AuthServer;
   private readonly keepaliveMs: number;
+  private readonly connectionReceiveBytesMax: number;
   private readonly timeoutMs: number;
   private readonly pausedConns = new Set<ConnImpl>();
   private counters = { messagesSent: 0, messagesReceived: 0, bytesSent: 0, bytesReceived: 0, faults: 0 };
@@ -231,6 +236,7 @@ export class MessengerImpl implements Messenger {
       sendQueueBytesMax: opts.throttles?.sendQueueBytesMax ?? SEND_QUEUE_BYTES_MAX,
       segmentBytesMax: opts.throttles?.segmentBytesMax ?? SEGMENT_BYTES_MAX,
     };
+    this.connectionReceiveBytesMax = opts.connectionReceiveBytesMax ?? this.throttles.receiveBytesMax;
     this.keepaliveMs = opts.keepaliveIntervalMs ?? KEEPALIVE_INTERVAL_MS;
     this.timeoutMs = opts.connectionTimeoutMs ?? CONNECTION_TIMEOUT_MS;
     const id = opts.authId ?? (opts.entity.type === EntityType.CLIENT ? 'admin' : String(opts.entity.num));
@@ -634,7 +640,8 @@ export class MessengerImpl implements Messenger {
     this.receiveBytesInFlight += bytes;
     this.receiveMessagesInFlight++;
     if (this.receiveBytesInFlight > this.receiveBytesInFlightPeak) this.receiveBytesInFlightPeak = this.receiveBytesInFlight;
-    if (this.overReceiveLimit() && c.sock && !c.paused) {
+    c.receiveBytesInFlight += bytes;
+    if (this.shouldPause(c) && c.sock && !c.paused) {
       c.paused = true;
       c.sock.pause();
       this.pausedConns.add(c);
@@ -644,7 +651,8 @@ export class MessengerImpl implements Messenger {
       if (--pending > 0) return;
       this.receiveBytesInFlight -= bytes;
       this.receiveMessagesInFlight--;
-      if (!this.overReceiveLimit()) this.resumePaused();
+      c.receiveBytesInFlight -= bytes;
+      this.resumePaused();
     };
     pending = 1;
     for (const d of this.dispatchers) {
@@ -668,13 +676,19 @@ export class MessengerImpl implements Messenger {
     return this.receiveBytesInFlight > this.throttles.receiveBytesMax || this.receiveMessagesInFlight > this.throttles.receiveMessagesMax;
   }
 
+  /** Over the messenger's receive limits, or this connection over its own. */
+  private shouldPause(c: ConnImpl): boolean {
+    return this.overReceiveLimit() || c.receiveBytesInFlight > this.connectionReceiveBytesMax;
+  }
+
   private resumePaused(): void {
-    if (this.pausedConns.size === 0) return;
+    if (this.pausedConns.size === 0 || this.overReceiveLimit()) return;
     for (const c of this.pausedConns) {
+      if (this.shouldPause(c)) continue;
       c.paused = false;
       c.sock?.resume();
+      this.pausedConns.delete(c);
     }
-    this.pausedConns.clear();
   }
 
   // --- the one timer ---------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-// Proves the messenger end to end over loopback TCP between two messengers: tiny and 4 MiB messages both ways in order with intact data, exactly-once in-order delivery both ways for lossless peers across seeded forced socket drops, a connection race settling on one session, receive-throttle back-pressure under a slow dispatcher, and that a peer sending garbage is closed while another connection keeps working. Replay one drop schedule: MESSENGER_SEED=<n>. Ports 17020-17059.
+// Proves the messenger end to end over loopback TCP between two messengers: tiny and 4 MiB messages both ways in order with intact data, exactly-once in-order delivery both ways for lossless peers across seeded forced socket drops, a connection race settling on one session, receive-throttle back-pressure under a slow dispatcher (per messenger and per connection), and that a peer sending garbage is closed while another connection keeps working. Replay one drop schedule: MESSENGER_SEED=<n>. Ports 17020-17059.
 import { strict as assert } from 'node:assert';
 import { connect as netConnect } from 'node:net';
 import { crc32c } from '../../common/crc32c.js';
@@ -215,6 +215,33 @@ describe('messenger over loopback TCP', function () {
     assert.ok(recv.receiveBytesInFlightPeak >= limit, `the throttle was reached (${recv.receiveBytesInFlightPeak})`);
     assert.ok(maxQueued > msgBytes, `the sender saw its queue grow (${maxQueued})`);
     assert.equal(recv.stats().receiveBytesInFlight, 0);
+  });
+
+  it('the per-connection receive limit pauses one connection while the messenger has room', async () => {
+    const limit = 1 << 20;
+    const recv = osd(8, 61, { connectionReceiveBytesMax: limit });
+    const send = osd(9, 62);
+    msgrs.push(recv, send);
+    const addrs = await recv.bind('127.0.0.1', 17027);
+    await send.bind('127.0.0.1', 17028);
+    let chain = Promise.resolve();
+    let got = 0;
+    recv.addDispatcher({
+      dispatch() {
+        chain = chain.then(async () => {
+          await sleep(2);
+          got++;
+        });
+        return chain;
+      },
+    });
+    recv.start();
+    send.start();
+    const conn = send.connectTo(EntityType.OSD, addrs);
+    const msgBytes = 128 << 10;
+    for (let i = 0; i < 60; i++) conn.send(new TestMsg(i, [Buffer.alloc(msgBytes)]));
+    await until('all messages', () => got === 60, 30_000);
+    assert.ok(recv.receiveBytesInFlightPeak <= limit + msgBytes, `peak ${recv.receiveBytesInFlightPeak} within the connection's ${limit} + one message`);
   });
 
   it('a peer sending garbage is closed; another connection keeps working', async () => {
