@@ -10,7 +10,8 @@
 //
 // Differences from Ceph: no admin-socket, watch, tell or mgr commands yet; a monitor that cannot be
 // reached within --connect-timeout ends with "Error ETIMEDOUT: ..." and status 110 (Ceph prints
-// "timed out" and exits 1).
+// "timed out" and exits 1), and --connect-timeout also bounds each command (Ceph leaves that to
+// rados_mon_op_timeout), so a cluster without quorum fails clearly instead of hanging.
 
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { randomInt } from 'node:crypto';
@@ -294,8 +295,11 @@ export async function main(argv: string[], ioIn: Partial<CephIo> = {}): Promise<
   let timeoutS = parsed.connectTimeout;
   if (parsed.help && !timeoutS) timeoutS = HELP_CONNECT_TIMEOUT_S;
   if (!timeoutS) timeoutS = loaded.config.getNumber('client_mount_timeout');
+  // A command's own timeout: rados_mon_op_timeout (0: none, as Ceph); with --connect-timeout, at most that
+  // too, so a monitor that accepts us but has no quorum ends in ETIMEDOUT instead of a hang.
   const opTimeoutS = loaded.config.getNumber('rados_mon_op_timeout');
-  const opOpts = opTimeoutS > 0 ? { timeoutMs: opTimeoutS * 1000 } : {};
+  const opLimitS = parsed.connectTimeout && (opTimeoutS <= 0 || parsed.connectTimeout < opTimeoutS) ? parsed.connectTimeout : opTimeoutS;
+  const opOpts = opLimitS > 0 ? { timeoutMs: opLimitS * 1000 } : {};
 
   try {
     try {

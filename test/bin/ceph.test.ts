@@ -1,7 +1,8 @@
-// Proves bin/ceph is a drop-in for Ceph 16's `ceph` CLI: run against the same REAL ceph-mon (loopback, auth none), our CLI and Ceph's give the same stdout, stderr and exit status for -s, osd tree, osd pool create, mon dump -f json, invalid commands and errors; osd getmap -o writes the same bytes (read by osdmaptool); with no monitor a command fails with ETIMEDOUT within --connect-timeout.
+// Proves bin/ceph is a drop-in for Ceph 16's `ceph` CLI: run against the same REAL ceph-mon (loopback, auth none), our CLI and Ceph's give the same stdout, stderr and exit status for -s, osd tree, osd pool create, mon dump -f json, invalid commands and errors; osd getmap -o writes the same bytes (read by osdmaptool); with no monitor, or a monitor without quorum, a command fails with ETIMEDOUT within --connect-timeout.
 import { strict as assert } from 'node:assert';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -10,6 +11,7 @@ import { realCephAvailable, startRealCephMon, type RealCephMon } from '../suppor
 
 const PORT = 17320;
 const DEAD_PORT = 17338;
+const NOQUORUM_PORT = 17336;
 
 interface Run {
   status: number;
@@ -148,6 +150,37 @@ describe('bin/ceph: the CLI against a real Ceph 16 monitor, compared with Ceph\'
     assert.equal(r.status, 110);
     assert.match(r.stderr, /^Error ETIMEDOUT: .*127\.0\.0\.1:17338/);
     assert.ok(took >= 1900 && took < 5000, `took ${took} ms`);
+  });
+
+  it('with a monitor that has no quorum (1 of 2 running), fails with ETIMEDOUT within --connect-timeout', async function () {
+    const nq = join(dir, 'noquorum');
+    mkdirSync(nq);
+    const fsid = randomUUID();
+    const conf = join(nq, 'ceph.conf');
+    writeFileSync(conf, [
+      '[global]', `fsid = ${fsid}`, `mon_host = [v2:127.0.0.1:${NOQUORUM_PORT}] [v2:127.0.0.1:${NOQUORUM_PORT + 1}]`,
+      'auth_cluster_required = none', 'auth_service_required = none', 'auth_client_required = none',
+      `mon_data = ${nq}/mon.$id`, `log_file = ${nq}/$name.log`, `admin_socket = ${nq}/$name.asok`, `run_dir = ${nq}`, '',
+    ].join('\n'));
+    const monmap = join(nq, 'monmap');
+    const mk = spawnSync('monmaptool', ['--create', '--fsid', fsid, '--addv', 'a', `[v2:127.0.0.1:${NOQUORUM_PORT}]`, '--addv', 'b', `[v2:127.0.0.1:${NOQUORUM_PORT + 1}]`, monmap], { encoding: 'utf8' });
+    assert.equal(mk.status, 0, mk.stderr);
+    const fs = spawnSync('ceph-mon', ['-c', conf, '--mkfs', '-i', 'a', '--monmap', monmap], { encoding: 'utf8' });
+    assert.equal(fs.status, 0, fs.stderr);
+    const child = spawn('ceph-mon', ['-c', conf, '-i', 'a', '-f'], { stdio: 'ignore' });
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    try {
+      await new Promise((r) => setTimeout(r, 1000));
+      const t0 = Date.now();
+      const r = await ours(['-c', conf, '--connect-timeout', '2', 'osd', 'pool', 'create', 'never']);
+      const took = Date.now() - t0;
+      assert.equal(r.status, 110, r.stderr);
+      assert.match(r.stderr, /^Error ETIMEDOUT: .*127\.0\.0\.1:17336/);
+      assert.ok(took >= 1900 && took < 6000, `took ${took} ms`);
+    } finally {
+      child.kill('SIGKILL');
+      await exited;
+    }
   });
 
   it('parses its own flags as ceph.in\'s argparse does', function () {
