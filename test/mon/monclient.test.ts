@@ -1,9 +1,10 @@
-// Proves MonClient works against a REAL Ceph 16 ceph-mon on loopback (auth none): it hunts past a dead address to the live monitor, learns the monmap, runs commands with tids and gets Ceph's (r, rs, out), receives osdmaps it subscribes to, and with no live monitor fails with ETIMEDOUT naming the addresses tried, within the timeout.
+// Proves MonClient works against a REAL Ceph 16 ceph-mon on loopback (auth none): it hunts past a dead address to the live monitor, learns the monmap, runs commands with tids and gets Ceph's (r, rs, out), receives osdmaps and MConfig it subscribes to, shares a daemon's messenger, and with no live monitor fails with ETIMEDOUT naming the addresses tried, within the timeout.
 import { strict as assert } from 'node:assert';
 
 import { parseAddrVecList } from '../../common/config.js';
 import { CephError } from '../../common/errors.js';
 import { MonClient } from '../../mon/client/index.js';
+import { EntityType, Policies, createMessenger } from '../../msg/index.js';
 import { realCephAvailable, startRealCephMon, type RealCephMon } from '../support/real-ceph-mon.js';
 
 const PORT = 17310;
@@ -86,6 +87,27 @@ describe('mon/client: MonClient against a real Ceph 16 monitor', function () {
     const r = await c.command({ prefix: 'osd pool create', pool: 'mc2', pg_num: 8 }, Buffer.alloc(0), { timeoutMs: 15000 });
     assert.equal(r.r, 0, r.rs);
     await waitFor(() => epochs[epochs.length - 1]! > first);
+  });
+
+  it('works over a daemon\'s shared messenger, gets MConfig for a config subscription, and leaves the messenger running', async function () {
+    const msgr = createMessenger({ entity: { type: EntityType.CLIENT, num: -1 }, nonce: 777, defaultPolicy: Policies.lossyClient() });
+    msgr.start();
+    const c = new MonClient({ monAddrs: parseAddrVecList(mon!.addr), messenger: msgr });
+    let config: Map<string, string> | null = null;
+    c.onConfig((m) => {
+      config = m;
+    });
+    c.subscribe('config', 0);
+    await c.connect({ timeoutMs: 15000 });
+    const r = await c.command({ prefix: 'mon stat' }, Buffer.alloc(0), { timeoutMs: 15000 });
+    assert.equal(r.r, 0, r.rs);
+    assert.match(r.out.toString(), /e1: 1 mons at/);
+    const deadline = Date.now() + 10000;
+    while (!config && Date.now() < deadline) await new Promise((res) => setTimeout(res, 100));
+    assert.ok(config, 'MConfig after subscribing to config');
+    await c.shutdown();
+    assert.ok(msgr.stats().messagesReceived > 0);
+    await msgr.shutdown();
   });
 
   it('hunts past a monitor that refuses connections', async function () {
