@@ -480,9 +480,6 @@ export class MessengerImpl implements Messenger {
     };
     if (!existing || existing.closed) return fresh();
     const es = existing.session;
-    if (existing.proto && existing.proto !== p && es.peerGlobalSeq > ci.globalSeq && existing.proto.isReady) {
-      return { action: 'stop', reason: `stale connection (peer global_seq ${ci.globalSeq} < ${es.peerGlobalSeq})` };
-    }
     if (existing.policy.lossy || p.policy.lossy) {
       this.closeConn(existing, true);
       return fresh();
@@ -496,6 +493,10 @@ export class MessengerImpl implements Messenger {
       }
       this.adopt(acc, existing);
       return { action: 'accept', session: es };
+    }
+    if (es.clientCookie === ci.cookie && existing.proto?.isReady && es.peerGlobalSeq > ci.globalSeq) {
+      // An older connection attempt of the same peer incarnation arriving late.
+      return { action: 'stop', reason: `stale connection (peer global_seq ${ci.globalSeq} < ${es.peerGlobalSeq})` };
     }
     const existingConnecting = !!existing.sock && !(existing.proto?.isReady ?? false) && existing.proto?.role === 'connect';
     if (es.clientCookie === ci.cookie || !existingConnecting) {

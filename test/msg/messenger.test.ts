@@ -1,4 +1,4 @@
-// Proves the messenger end to end over loopback TCP between two messengers: tiny and 4 MiB messages both ways in order with intact data, exactly-once in-order delivery both ways for lossless peers across seeded forced socket drops, a connection race settling on one session, receive-throttle back-pressure under a slow dispatcher (per messenger and per connection), and that a peer sending garbage is closed while another connection keeps working. Replay one drop schedule: MESSENGER_SEED=<n>. Ports 17020-17059.
+// Proves the messenger end to end over loopback TCP between two messengers: tiny and 4 MiB messages both ways in order with intact data, exactly-once in-order delivery both ways for lossless peers across seeded forced socket drops, a connection race settling on one session, a restarted lossless peer (SESSION_RESET, handleRemoteReset), receive-throttle back-pressure under a slow dispatcher (per messenger and per connection), and that a peer sending garbage is closed while another connection keeps working. Replay one drop schedule: MESSENGER_SEED=<n>. Ports 17020-17059.
 import { strict as assert } from 'node:assert';
 import { connect as netConnect } from 'node:net';
 import { crc32c } from '../../common/crc32c.js';
@@ -176,6 +176,36 @@ describe('messenger over loopback TCP', function () {
       await a.shutdown();
       await b.shutdown();
     }
+  });
+
+  it('a lossless peer that restarts: the survivor hears handleRemoteReset and both talk again', async () => {
+    const a = osd(10, 71);
+    let b = osd(11, 72);
+    msgrs.push(a);
+    const aAddrs = await a.bind('127.0.0.1', 17036);
+    const bAddrs = await b.bind('127.0.0.1', 17037);
+    let remoteResets = 0;
+    const gotB: number[] = [];
+    const gotA: number[] = [];
+    a.addDispatcher({ dispatch(_c, m) { gotA.push((m as TestMsg).n); }, handleRemoteReset() { remoteResets++; } });
+    b.addDispatcher({ dispatch(_c, m) { gotB.push((m as TestMsg).n); } });
+    a.start();
+    b.start();
+    const conn = a.connectTo(EntityType.OSD, bAddrs);
+    conn.send(new TestMsg(1));
+    await until('first message', () => gotB.length === 1);
+    await b.shutdown();
+    // The same daemon comes back: same address and nonce, no memory of the session.
+    b = osd(11, 72);
+    msgrs.push(b);
+    const gotB2: number[] = [];
+    b.addDispatcher({ dispatch(c, m) { gotB2.push((m as TestMsg).n); c.send(new TestMsg(100 + (m as TestMsg).n)); } });
+    await b.bind('127.0.0.1', 17037);
+    b.start();
+    await until('the session reset', () => remoteResets === 1, 20_000);
+    conn.send(new TestMsg(2));
+    await until('a message after the restart and its reply', () => gotB2.includes(2) && gotA.includes(102), 20_000);
+    assert.equal(b.connectTo(EntityType.OSD, aAddrs), b.connections()[0]);
   });
 
   it('a slow dispatcher holds the receiver at its throttle; the sender is pushed back', async () => {
