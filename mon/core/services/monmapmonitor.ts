@@ -109,7 +109,7 @@ export class MonmapMonitor {
         let buf = this.committedBuf!;
         if (e !== undefined && e !== m.epoch) {
           const b = this.store?.get(MONMAP_PREFIX, versionKey(e));
-          if (!b) return replyErr('ENOENT', `there is no monmap for epoch ${e}`);
+          if (!b) return replyErr('ENOENT', `there is no map for epoch ${e}`);
           buf = b;
           map = decodeMonMap(b);
         }

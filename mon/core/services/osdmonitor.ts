@@ -33,6 +33,10 @@ import {
   POOL_FLAG_NODELETE,
   POOL_FLAG_NOPGCHANGE,
   POOL_FLAG_NOSIZECHANGE,
+  POOL_FLAG_NODEEP_SCRUB,
+  POOL_FLAG_NOSCRUB,
+  POOL_FLAG_WRITE_FADVISE_DONTNEED,
+  POOL_FLAG_BULK,
   PoolType,
   UUID_ZERO,
   applyIncremental,
@@ -58,6 +62,7 @@ import {
   pgidToString,
   poolHashKey,
   printOSDMap,
+  osdmapFlagString,
   printOsdTree,
   printPools,
   rawPgToPg,
@@ -102,6 +107,12 @@ const BACKFILLFULL_RATIO = 0.9;
 const NEARFULL_RATIO = 0.85;
 /** osd_pool_default_size is refused outside [1, osd_pool_max_size (10)] ... */
 const POOL_SIZE_MAX = 10;
+
+/** A pool variable as `osd pool get` prints it. */
+interface PoolVar {
+  plain: string;
+  json: string | number | boolean;
+}
 
 /** One reporter's claim that an OSD failed (Ceph's failure_reporter_t). */
 interface FailureReport {
@@ -604,7 +615,7 @@ export class OsdMonitor {
     s += `, ${inn} in`;
     if (m.lastInChange.sec !== 0) s += ` (since ${timespanStr(now - msFromUtime(m.lastInChange))})`;
     s += `; epoch: e${m.epoch}`;
-    return s;
+    return s + osdFlagsLine(m, '');
   }
   /** The clock reads use for "since" texts (set by the services before each command). */
   nowForStat = 0;
@@ -666,36 +677,43 @@ export class OsdMonitor {
     if (poolId < 0) return replyErr('ENOENT', `unrecognized pool '${poolName}'`);
     const p = m.pools.get(poolId)!;
     const v = argStr(cmd, 'var') ?? '';
-    const vars: Array<[string, () => string | number | boolean]> = [
-      ['size', () => p.size],
-      ['min_size', () => p.minSize],
-      ['pg_num', () => p.pgNum],
-      ['pgp_num', () => p.pgpNum],
-      ['crush_rule', () => m.crush.getRuleName(p.crushRule) ?? String(p.crushRule)],
-      ['hashpspool', () => (p.flags & POOL_FLAG_HASHPSPOOL ? 'true' : 'false')],
-      ['nodelete', () => (p.flags & POOL_FLAG_NODELETE ? 'true' : 'false')],
-      ['nopgchange', () => (p.flags & POOL_FLAG_NOPGCHANGE ? 'true' : 'false')],
-      ['nosizechange', () => (p.flags & POOL_FLAG_NOSIZECHANGE ? 'true' : 'false')],
-      ['pg_autoscale_mode', () => autoscaleModeName(p.pgAutoscaleMode)],
+    // Ceph's order for `all`; values as Ceph prints them (plain, then JSON).
+    const flag = (bit: number): PoolVar => ({ plain: p.flags & bit ? 'true' : 'false', json: (p.flags & bit) !== 0 });
+    const vars: Array<[string, () => PoolVar]> = [
+      ['size', () => ({ plain: String(p.size), json: p.size })],
+      ['min_size', () => ({ plain: String(p.minSize), json: p.minSize })],
+      ['pg_num', () => ({ plain: String(p.pgNum), json: p.pgNum })],
+      ['pgp_num', () => ({ plain: String(p.pgpNum), json: p.pgpNum })],
+      ['crush_rule', () => ({ plain: m.crush.getRuleName(p.crushRule) ?? String(p.crushRule), json: m.crush.getRuleName(p.crushRule) ?? String(p.crushRule) })],
+      ['hashpspool', () => flag(POOL_FLAG_HASHPSPOOL)],
+      ['nodelete', () => flag(POOL_FLAG_NODELETE)],
+      ['nopgchange', () => flag(POOL_FLAG_NOPGCHANGE)],
+      ['nosizechange', () => flag(POOL_FLAG_NOSIZECHANGE)],
+      ['write_fadvise_dontneed', () => flag(POOL_FLAG_WRITE_FADVISE_DONTNEED)],
+      ['noscrub', () => flag(POOL_FLAG_NOSCRUB)],
+      ['nodeep-scrub', () => flag(POOL_FLAG_NODEEP_SCRUB)],
+      ['use_gmt_hitset', () => ({ plain: p.useGmtHitset ? '1' : '0', json: p.useGmtHitset })],
+      ['fast_read', () => ({ plain: p.fastRead ? '1' : '0', json: p.fastRead ? 1 : 0 })],
+      ['pg_autoscale_mode', () => ({ plain: autoscaleModeName(p.pgAutoscaleMode), json: autoscaleModeName(p.pgAutoscaleMode) })],
+      ['bulk', () => flag(POOL_FLAG_BULK)],
     ];
     const chosen = v === 'all' ? vars : vars.filter(([k]) => k === v);
-    if (chosen.length === 0) return replyErr('EINVAL', `unrecognized variable '${v}'`);
+    if (chosen.length === 0) return replyErr('EINVAL', `pool '${poolName}': invalid variable: '${v}'`);
     const f = formatterFor(cmd);
     if (f) {
       f.openObjectSection('pool');
       f.dumpString('pool', poolName);
       f.dumpInt('pool_id', poolId);
       for (const [k, get] of chosen) {
-        const val = get();
+        const val = get().json;
         if (typeof val === 'number') f.dumpInt(k, val);
         else if (typeof val === 'boolean') f.dumpBool(k, val);
-        else if (val === 'true' || val === 'false') f.dumpBool(k, val === 'true');
         else f.dumpString(k, val);
       }
       f.closeSection();
       return replyNow(0, '', f.flush());
     }
-    return replyNow(0, '', chosen.map(([k, get]) => `${k}: ${String(get())}\n`).join(''));
+    return replyNow(0, '', chosen.map(([k, get]) => `${k}: ${get().plain}\n`).join(''));
   }
 
   private writeCommand(prefix: string, cmd: CmdMap, inbl: Buffer, ctx: MonContext): CommandOutcome {
@@ -749,10 +767,9 @@ export class OsdMonitor {
     const idArg = cmd['id'];
     let id = -1;
     if (idArg !== undefined) {
-      const s = String(idArg);
-      const n = /^(?:osd\.)?(\d+)$/.exec(s);
-      if (!n) return replyErr('EINVAL', `invalid osd id value '${s}'`);
-      id = Number(n[1]);
+      // CephOsdName arrives as an integer; anything else is refused as cmd_getval does.
+      if (typeof idArg !== 'number' || !Number.isInteger(idArg) || idArg < 0) return replyErr('EINVAL', "bad or missing field 'id'");
+      id = idArg;
     }
     if (uuid !== '' && !/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/.test(uuid)) {
       return replyErr('EINVAL', `invalid uuid ${uuid}`);
@@ -865,10 +882,11 @@ export class OsdMonitor {
   private checkPgNum(m: OSDMap, poolId: number, pgNum: number, size: number): string | null {
     let projected = pgNum * size;
     for (const [id, p] of m.pools) if (id !== poolId) projected += p.pgNum * p.size;
-    const numIn = Math.max(1, m.countOsds().in);
+    // Ceph assumes a cluster of at least 3 OSDs here.
+    const numIn = Math.max(3, m.countOsds().in);
     const max = this.config.maxPgPerOsd * numIn;
     if (projected > max) {
-      return `pg_num ${pgNum} size ${size} would mean ${projected} total pgs, which exceeds max ${max} (mon_max_pg_per_osd ${this.config.maxPgPerOsd} * num_in_osds ${numIn})`;
+      return ` pg_num ${pgNum} size ${size} would mean ${projected} total pgs, which exceeds max ${max} (mon_max_pg_per_osd ${this.config.maxPgPerOsd} * num_in_osds ${numIn})`;
     }
     return null;
   }
@@ -1133,7 +1151,7 @@ export class OsdMonitor {
     const loc = this.parseLoc(cmd);
     if (typeof loc === 'string') return replyErr('EINVAL', loc);
     const m = this.pendingMap();
-    if (osd >= m.maxOsd || !m.exists(osd)) return replyErr('ENOENT', `osd.${osd} does not exist.  create it before updating the crush map`);
+    if (osd >= m.maxOsd || !m.exists(osd)) return replyErr('ENOENT', `osd.${osd} does not exist. Create it before updating the crush map`);
     const name = `osd.${osd}`;
     const cw = this.pendingCrush();
     let action: string;
@@ -1207,8 +1225,8 @@ export class OsdMonitor {
     const cw = this.pendingCrush();
     if (!cw.ruleExists(name)) return replyNow(0, `rule ${name} does not exist`);
     const id = cw.getRuleId(name);
-    for (const [pid, p] of this.pendingMap().pools) {
-      if (p.crushRule === id) return replyErr('EBUSY', `crush rule ${name} (${id}) is in use by pool '${this.pendingMap().poolName.get(pid) ?? ''}'`);
+    for (const p of this.pendingMap().pools.values()) {
+      if (p.crushRule === id) return replyErr('EBUSY', `crush ruleset ${name} ${id} is in use`);
     }
     const r = cw.removeRule(id);
     if (r < 0) return replyNow(r, '');
@@ -1249,4 +1267,13 @@ function sameAddrs(a: EntityAddrVec, b: EntityAddrVec): boolean {
     if (x.type !== y.type || x.nonce !== y.nonce || x.family !== y.family || !x.sockaddr.equals(y.sockaddr)) return false;
   }
   return true;
+}
+
+/** The flags that print_summary leaves out (CEPH_OSDMAP_SEMIHIDDEN_FLAGS). */
+const SEMIHIDDEN_FLAGS = CEPH_OSDMAP_SORTBITWISE | CEPH_OSDMAP_RECOVERY_DELETES | CEPH_OSDMAP_PURGED_SNAPDIRS | CEPH_OSDMAP_PGLOG_HARDLIMIT | (1 << 16) | (1 << 17) | (1 << 18);
+
+/** print_summary's flags line ("\n<prefix>flags noout"), or nothing when no flag shows. */
+export function osdFlagsLine(m: OSDMap, prefix: string): string {
+  const important = (m.flags & ~SEMIHIDDEN_FLAGS) >>> 0;
+  return important ? `\n${prefix}flags ${osdmapFlagString(important)}` : '';
 }

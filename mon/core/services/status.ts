@@ -10,6 +10,7 @@ import type { MonContext } from '../types.js';
 import { dumpHealth, type HealthReport } from './health.js';
 import { quorumAgeSec } from './monmapmonitor.js';
 import { msFromUtime, timespanStr } from './common.js';
+import { osdFlagsLine } from './osdmonitor.js';
 
 /** Pools and PGs from the OSDMap. */
 function dataCounts(osdmap: OSDMap | null): { pools: number; pgs: number } {
@@ -42,7 +43,7 @@ export function statusPlain(health: HealthReport, monmap: MonMap, osdmap: OSDMap
   if (outOf.length) mon += `, out of quorum: ${outOf.join(', ')}`;
   out += mon + '\n';
   out += '    mgr: no daemons active\n';
-  if (osdmap) out += `    osd: ${osdSummary(osdmap, ctx.nowMs)}\n`;
+  if (osdmap) out += `    osd: ${osdSummary(osdmap, ctx.nowMs)}${osdFlagsLine(osdmap, '         ')}\n`;
   out += ' \n  data:\n';
   const { pools, pgs } = dataCounts(osdmap);
   out += `    pools:   ${pools} pools, ${pgs} pgs\n`;
