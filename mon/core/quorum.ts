@@ -180,6 +180,10 @@ export class QuorumCore implements Quorum, PaxosHost, ElectorHost {
         this.log('warn', `message from unknown rank ${fromRank} dropped`);
         return;
       }
+      if ((msg.kind === 'probe' || msg.kind === 'election') && msg.m.fsid !== this.monmap.fsid) {
+        this.log('warn', `${msg.kind} from mon.${fromRank} of another cluster (fsid ${msg.m.fsid}) dropped`);
+        return;
+      }
       switch (msg.kind) {
         case 'probe': return this.handleProbe(fromRank, msg.m, nowMs);
         case 'election': return this.handleElection(fromRank, msg.m, nowMs);
