@@ -1,0 +1,647 @@
+// The monitor daemon's shell: it owns the store file, the messenger and the timers, and drives the pure
+// cores (mon/core: the Quorum of probing / election / Paxos / sync, and the Paxos services). Every core
+// step returns a Ready; the shell executes it in the order mon/core/types.ts fixes:
+//   1. the Ready's store transaction is already in the in-memory mirror; persist it durably;
+//   2. only then send the Ready's peer messages (a peer may act on them: they must never get ahead of
+//      our disk), client replies and subscription updates that depend on the commits;
+//   3. refresh the services for committed versions (done right away so later commands see them; the
+//      replies that depend on them wait behind the persist, in one ordered chain).
+//
+// Clients (ceph CLI, MonClient, OSDs) talk to any monitor. Reads are answered locally when the quorum
+// is readable; writes on a peon are forwarded to the leader and the reply relayed back; on the leader a
+// write changes the pending state, the shell proposes it, and the reply leaves once that proposal is
+// committed (and persisted here).
+
+import { CephError, Errno } from '../common/errors.js';
+import { encodeMonMap, decodeMonMap, monmapRankOf } from '../common/monmap/index.js';
+import type { MonMap } from '../common/monmap/types.js';
+import type { EntityAddrVec } from '../common/osdmap/index.js';
+import { createMessenger, EntityType, Policies, type Connection, type Dispatcher, type Logger, type Message, type Messenger } from '../msg/index.js';
+import { createQuorum, DEFAULT_QUORUM_CONFIG } from './core/quorum.js';
+import { createMonServices, DEFAULT_MON_SERVICES_CONFIG } from './core/services/monservices.js';
+import { MonStoreTx } from './core/store.js';
+import type { CmdMap, CommandOutcome, CommandReply, MonContext, MonServices, MonServicesConfig, PeerMessage, Quorum, QuorumConfig, QuorumReady } from './core/types.js';
+import { commandDescriptions, validateCmdMap } from './commands.js';
+import { MonStore } from './store.js';
+import * as wire from './wire.js';
+
+/** Store keys the shell itself writes at mkfs (Ceph keeps the mkfs monmap under "mkfs"/"monmap"). */
+export const MKFS_PREFIX = 'mkfs';
+export const MKFS_MONMAP_KEY = 'monmap';
+export const MONITOR_PREFIX = 'monitor';
+
+export interface MonitorOptions {
+  name: string;
+  dataDir: string;
+  quorum?: Partial<QuorumConfig>;
+  services?: Partial<MonServicesConfig>;
+  /** Core tick period. */
+  tickIntervalMs?: number;
+  /** Commands that wait (not readable, forwarded, proposed) fail with ETIMEDOUT after this. */
+  commandTimeoutMs?: number;
+  log?: Logger;
+  /** Wall clock in ms (injectable for tests). */
+  nowMs?: () => number;
+  /** Messenger nonce (random per process by default). */
+  nonce?: number;
+}
+
+interface ClientSession {
+  subs: Map<string, { start: number; onetime: boolean }>;
+}
+
+interface Waiter {
+  conn: Connection;
+  tid: number;
+  reply: CommandReply;
+  /** When set, the reply is relayed to a peon that forwarded it (tid is the peon's forward tid). */
+}
+
+interface PendingCommand {
+  conn: Connection;
+  tid: number;
+  cmd: CmdMap;
+  inbl: Buffer;
+  until: 'readable' | 'writeable';
+  deadlineMs: number;
+}
+
+interface Forwarded {
+  conn: Connection;
+  clientTid: number;
+  cmdText: string[];
+  inbl: Buffer;
+  deadlineMs: number;
+}
+
+const NULL_LOG: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** Create a monitor's data directory and store from a monmap (ceph-mon --mkfs). */
+export async function mkfsMonitor(dataDir: string, name: string, monmap: MonMap): Promise<void> {
+  if (monmapRankOf(monmap, name) < 0) {
+    throw new CephError('ENOENT', `mon.${name} is not in the monmap (monitors: ${[...monmap.mons.keys()].join(', ') || 'none'})`);
+  }
+  await MonStore.mkfs(dataDir);
+  const store = await MonStore.open(dataDir);
+  try {
+    const tx = new MonStoreTx().put(MKFS_PREFIX, MKFS_MONMAP_KEY, encodeMonMap(monmap)).put(MONITOR_PREFIX, 'magic', Buffer.from('ceph mon volume v012\n'));
+    tx.put(MONITOR_PREFIX, 'cluster_uuid', Buffer.from(`${monmap.fsid}\n`));
+    await store.applyAndPersist(tx);
+  } finally {
+    await store.close();
+  }
+}
+
+export class Monitor {
+  private readonly log: Logger;
+  private readonly nowMs: () => number;
+  private monmap: MonMap;
+  private rank: number;
+  private readonly quorum: Quorum;
+  private readonly services: MonServices;
+  private tickTimer: NodeJS.Timeout | null = null;
+  /** Sends and replies go out in Ready order, each after the persists before it. */
+  private chain: Promise<void> = Promise.resolve();
+  private stopping = false;
+  private quorumSinceMs = 0;
+  private readonly pending: PendingCommand[] = [];
+  /** Replies waiting for the leader's next proposal to commit. */
+  private waitingProposal: Waiter[] = [];
+  /** Replies waiting for a proposed version to commit. */
+  private inflight: Array<{ version: number; waiters: Waiter[] }> = [];
+  private readonly forwards = new Map<number, Forwarded>();
+  private nextForwardTid = 1;
+  private lastSentOsdmapEpoch = 0;
+  private lastSentMonmapEpoch = 0;
+  private readonly commandTimeoutMs: number;
+  /** Client connections with subscriptions (dropped on reset). */
+  private readonly subscribers = new Set<Connection>();
+  /** Called (tests, vstart) once this monitor is in a quorum. */
+  private quorumWaiters: Array<() => void> = [];
+
+  private constructor(
+    readonly name: string,
+    private readonly store: MonStore,
+    private readonly msgr: Messenger,
+    monmap: MonMap,
+    opts: MonitorOptions,
+  ) {
+    this.log = opts.log ?? NULL_LOG;
+    this.nowMs = opts.nowMs ?? Date.now;
+    this.monmap = monmap;
+    this.rank = monmapRankOf(monmap, name);
+    this.commandTimeoutMs = opts.commandTimeoutMs ?? 30000;
+    const qcfg: QuorumConfig = { ...DEFAULT_QUORUM_CONFIG, ...opts.quorum };
+    this.quorum = createQuorum(this.rank, monmap, store.mem, qcfg);
+    const scfg: MonServicesConfig = { ...DEFAULT_MON_SERVICES_CONFIG, ...opts.services };
+    this.services = createMonServices(scfg);
+  }
+
+  /** Open the store, bind the monitor's address from the monmap, join the cluster. */
+  static async start(opts: MonitorOptions): Promise<Monitor> {
+    const store = await MonStore.open(opts.dataDir);
+    try {
+      const monmap = Monitor.loadMonMap(store);
+      const rank = monmapRankOf(monmap, opts.name);
+      if (rank < 0) throw new CephError('ENOENT', `mon.${opts.name} is not in the monmap (epoch ${monmap.epoch})`);
+      const info = monmap.mons.get(opts.name)!;
+      const v2 = info.publicAddrs.find((a) => a.type === 2);
+      if (!v2) throw new CephError('EINVAL', `mon.${opts.name} has no msgr2 (v2) address in the monmap`);
+      const { host, port } = wire.addrHostPort(v2);
+      const msgr = createMessenger({
+        entity: { type: EntityType.MON, num: rank },
+        nonce: opts.nonce ?? 0,
+        policies: new Map([
+          [EntityType.MON, Policies.losslessPeer()],
+          [EntityType.CLIENT, Policies.statelessServer()],
+          [EntityType.OSD, Policies.statelessServer()],
+          [EntityType.MGR, Policies.statelessServer()],
+        ]),
+        log: opts.log,
+      });
+      await msgr.bind(host, port);
+      const mon = new Monitor(opts.name, store, msgr, monmap, opts);
+      msgr.addDispatcher(mon.dispatcher());
+      msgr.start();
+      mon.services.refresh(store.mem, mon.context());
+      mon.handleReady(mon.quorum.start(mon.nowMs()));
+      mon.tickTimer = setInterval(() => mon.tick(), opts.tickIntervalMs ?? 50);
+      mon.log.info(`mon.${opts.name} rank ${rank} listening on ${host}:${port}`);
+      return mon;
+    } catch (e) {
+      await store.close();
+      throw e;
+    }
+  }
+
+  private static loadMonMap(store: MonStore): MonMap {
+    const last = store.mem.getNumber('monmap', 'last_committed');
+    const bl = last > 0 ? store.mem.get('monmap', String(last)) : store.mem.get(MKFS_PREFIX, MKFS_MONMAP_KEY);
+    if (!bl) throw new CephError('EIO', 'mon store holds no monmap (neither committed nor from mkfs)');
+    return decodeMonMap(bl);
+  }
+
+  get state(): string {
+    return this.quorum.state;
+  }
+  get isLeader(): boolean {
+    return this.quorum.state === 'leader';
+  }
+  get addrs(): EntityAddrVec {
+    return this.msgr.myAddrs;
+  }
+
+  /** Resolves once this monitor is leader or peon. */
+  waitForQuorum(): Promise<void> {
+    if (this.quorum.state === 'leader' || this.quorum.state === 'peon') return Promise.resolve();
+    return new Promise((resolve) => this.quorumWaiters.push(resolve));
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    if (this.tickTimer) clearInterval(this.tickTimer);
+    await this.chain.catch(() => undefined);
+    await this.msgr.shutdown();
+    await this.store.close();
+  }
+
+  // -----------------------------------------------------------------------------------------------
+  // context and the Ready pipeline
+
+  private context(): MonContext {
+    return {
+      nowMs: this.nowMs(),
+      rank: this.rank,
+      isLeader: this.quorum.state === 'leader',
+      electionEpoch: this.quorum.electionEpoch,
+      quorumRanks: this.quorum.quorumRanks,
+      leader: this.quorum.leader,
+      monmap: this.monmap,
+      quorumSinceMs: this.quorumSinceMs,
+    };
+  }
+
+  /** Run one Ready: persist, then (in order, after the persist) send; services refresh right away. */
+  private handleReady(r: QuorumReady): void {
+    if (this.stopping) return;
+    const persisted = r.persist && !r.persist.empty ? this.store.persist(r.persist) : null;
+    let becameReadable = false;
+    let becameWriteable = false;
+    let synced = false;
+    for (const ev of r.events) {
+      switch (ev.kind) {
+        case 'state':
+          this.onStateChange(ev.state);
+          break;
+        case 'readable': becameReadable = true; break;
+        case 'writeable': becameWriteable = true; break;
+        case 'synced': synced = true; break;
+        case 'log':
+          if (ev.level === 'warn') this.log.warn(ev.text);
+          else if (ev.level === 'info') this.log.info(ev.text);
+          else this.log.debug(ev.text);
+          break;
+      }
+    }
+    const committed = r.committed;
+    if (committed.length > 0 || synced) this.refreshServices();
+    const replies = committed.length > 0 ? this.takeCommittedWaiters(committed[committed.length - 1]!) : [];
+    const sends = r.send;
+    this.chain = this.chain
+      .then(async () => {
+        if (persisted) await persisted;
+        for (const s of sends) this.sendPeer(s.to, s.msg);
+        for (const w of replies) this.reply(w.conn, w.tid, w.reply);
+        if (committed.length > 0 || synced) this.publishSubscriptions();
+      })
+      .catch((e: unknown) => this.fatal(e));
+    if (becameReadable || becameWriteable || committed.length > 0) this.retryPending();
+    this.maybePropose();
+  }
+
+  private fatal(e: unknown): void {
+    // A failed persist means our disk may not hold what peers think it holds: stop serving (Ceph asserts).
+    this.log.error(`mon.${this.name}: store write failed, shutting down: ${e instanceof Error ? e.message : String(e)}`);
+    void this.shutdown();
+  }
+
+  private onStateChange(state: string): void {
+    if (state === 'leader' || state === 'peon') {
+      this.quorumSinceMs = this.nowMs();
+      const ws = this.quorumWaiters;
+      this.quorumWaiters = [];
+      for (const w of ws) w();
+      if (state === 'peon') this.resendForwards();
+    } else {
+      // Lost the quorum or leadership: proposals in flight may still commit under the next leader, but
+      // we can no longer promise when; tell waiting clients to retry (Ceph re-queues them similarly).
+      const failed = [...this.waitingProposal, ...this.inflight.flatMap((x) => x.waiters)];
+      this.waitingProposal = [];
+      this.inflight = [];
+      for (const w of failed) this.chainReply(w.conn, w.tid, { r: -Errno.EAGAIN, rs: 'monitor election in progress; retry', out: Buffer.alloc(0) });
+    }
+  }
+
+  private refreshServices(): void {
+    const mm = this.store.mem.getNumber('monmap', 'last_committed');
+    if (mm > 0) {
+      const bl = this.store.mem.get('monmap', String(mm));
+      if (bl) {
+        const next = decodeMonMap(bl);
+        if (next.epoch !== this.monmap.epoch) {
+          this.monmap = next;
+          const rank = monmapRankOf(next, this.name);
+          if (rank < 0) {
+            this.log.warn(`mon.${this.name} was removed from the monmap (epoch ${next.epoch}); shutting down`);
+            void this.shutdown();
+            return;
+          }
+          this.rank = rank;
+          this.handleReady(this.quorum.setMonMap(next, this.nowMs()));
+        }
+      }
+    }
+    this.services.refresh(this.store.mem, this.context());
+  }
+
+  private takeCommittedWaiters(lastVersion: number): Waiter[] {
+    const out: Waiter[] = [];
+    this.inflight = this.inflight.filter((x) => {
+      if (x.version <= lastVersion) {
+        out.push(...x.waiters);
+        return false;
+      }
+      return true;
+    });
+    return out;
+  }
+
+  private maybePropose(): void {
+    if (this.stopping || this.quorum.state !== 'leader' || !this.quorum.isWriteable()) return;
+    if (!this.initialMapsCommitted()) {
+      // A new cluster: the first leader writes the initial maps (Ceph's create_initial) before anything.
+      this.handleReady(this.quorum.propose(this.services.createInitial(this.context()).encode(), this.nowMs()));
+      return;
+    }
+    const tx = this.services.encodePending(this.context());
+    if (!tx) {
+      if (this.waitingProposal.length > 0) {
+        // Nothing changed after all (a no-op write): answer now.
+        const ws = this.waitingProposal;
+        this.waitingProposal = [];
+        for (const w of ws) this.chainReply(w.conn, w.tid, w.reply);
+      }
+      return;
+    }
+    const version = this.quorum.lastCommitted + 1;
+    this.inflight.push({ version, waiters: this.waitingProposal });
+    this.waitingProposal = [];
+    this.handleReady(this.quorum.propose(tx.encode(), this.nowMs()));
+  }
+
+  private tick(): void {
+    if (this.stopping) return;
+    const now = this.nowMs();
+    this.handleReady(this.quorum.tick(now));
+    if (this.quorum.state === 'leader') {
+      this.services.tick(this.context());
+      this.maybePropose();
+    }
+    this.expireCommands(now);
+  }
+
+  // -----------------------------------------------------------------------------------------------
+  // messages
+
+  private dispatcher(): Dispatcher {
+    return {
+      dispatch: (conn, m) => this.dispatch(conn, m),
+      handleReset: (conn) => this.dropConnection(conn),
+      handleRemoteReset: (conn) => this.dropConnection(conn),
+    };
+  }
+
+  /**
+   * A client went away: forget its subscriptions and the commands it is still waiting on (a client that
+   * gave up must not see its write applied later when a quorum returns).
+   */
+  private dropConnection(conn: Connection): void {
+    conn.priv = undefined;
+    this.subscribers.delete(conn);
+    for (let i = this.pending.length - 1; i >= 0; i--) if (this.pending[i]!.conn === conn) this.pending.splice(i, 1);
+    for (const [ftid, f] of this.forwards) if (f.conn === conn) this.forwards.delete(ftid);
+  }
+
+  private dispatch(conn: Connection, m: Message): void {
+    if (this.stopping) return;
+    try {
+      const peer = wire.toPeerMessage(m);
+      if (peer) {
+        if (conn.peerName.type !== EntityType.MON) {
+          this.log.warn(`mon.${this.name}: peer message ${m.typeName()} from non-monitor ${conn.peerName.type}.${conn.peerName.num}; dropped`);
+          return;
+        }
+        this.handleReady(this.quorum.receive(conn.peerName.num, peer, this.nowMs()));
+        return;
+      }
+      this.dispatchClient(conn, m);
+    } catch (e) {
+      // Bad content from the network is an operating error: log, drop the message, keep serving.
+      this.log.warn(`mon.${this.name}: dropping ${m.typeName()} from ${conn.peerName.type}.${conn.peerName.num}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  private session(conn: Connection): ClientSession {
+    let s = conn.priv as ClientSession | undefined;
+    if (!s) {
+      s = { subs: new Map() };
+      conn.priv = s;
+    }
+    return s;
+  }
+
+  private dispatchClient(conn: Connection, m: Message): void {
+    const w = wire.classify(m, conn.peerAddrs, conn.peerName.num);
+    switch (w.kind) {
+      case 'getmap':
+        conn.send(wire.monMapMessage(encodeMonMap(this.monmap)));
+        return;
+      case 'subscribe': {
+        const s = this.session(conn);
+        for (const [what, item] of w.items) s.subs.set(what, item);
+        this.subscribers.add(conn);
+        conn.send(wire.subscribeAck(this.monmap.fsid));
+        this.publishTo(conn, s);
+        return;
+      }
+      case 'getversion': {
+        const v = w.what === 'osdmap' ? this.services.osdmapEpoch() : w.what === 'monmap' ? this.monmap.epoch : 0;
+        conn.send(wire.versionReply(w.handle, v, w.what === 'osdmap' ? this.oldestOsdmap() : v));
+        return;
+      }
+      case 'command':
+        if (conn.peerName.type === EntityType.MON) {
+          // A command forwarded by a peon: answer it as a leader (or bounce it back as not leader).
+          this.runCommand(conn, w.tid, w.cmd, w.inbl, false);
+        } else {
+          this.runCommand(conn, w.tid, w.cmd, w.inbl, true);
+        }
+        return;
+      case 'commandAck': {
+        // The leader's answer to a command we forwarded: relay it to the client.
+        const f = this.forwards.get(w.tid);
+        if (!f) return;
+        this.forwards.delete(w.tid);
+        this.reply(f.conn, f.clientTid, w.reply);
+        return;
+      }
+      case 'osdBoot':
+      case 'osdFailure':
+      case 'osdMarkMeDown':
+        this.handleOsdMessage(conn, m, w);
+        return;
+      case 'ping':
+        return;
+      case 'unknown':
+        this.log.debug(`mon.${this.name}: ignoring ${m.typeName()}`);
+        return;
+    }
+  }
+
+  private handleOsdMessage(conn: Connection, m: Message, w: wire.Classified): void {
+    if (this.quorum.state === 'peon') {
+      const leader = this.quorum.leader;
+      if (leader >= 0) this.peerConnection(leader).send(m);
+      return;
+    }
+    if (this.quorum.state !== 'leader') return; // the OSD resends after the election
+    const ctx = this.context();
+    if (w.kind === 'osdBoot') {
+      const out = this.services.handleOsdBoot(w.osd, w.addrs, w.sbEpoch, w.features, ctx);
+      if (out.kind === 'reply' && out.reply.r < 0) this.log.info(`osd.${w.osd} boot refused: ${out.reply.rs}`);
+    } else if (w.kind === 'osdFailure') {
+      this.services.handleOsdFailure(w.target, w.reporter, w.failedForMs, w.isFailed, ctx);
+    } else if (w.kind === 'osdMarkMeDown') {
+      this.services.handleOsdMarkMeDown(w.osd, ctx);
+    }
+    void conn;
+    this.maybePropose();
+  }
+
+  // -----------------------------------------------------------------------------------------------
+  // commands
+
+  private runCommand(conn: Connection, tid: number, cmdText: string[], inbl: Buffer, mayForward: boolean): void {
+    let cmd: CmdMap;
+    try {
+      cmd = wire.parseCmd(cmdText);
+    } catch (e) {
+      this.reply(conn, tid, { r: -Errno.EINVAL, rs: e instanceof Error ? e.message : String(e), out: Buffer.alloc(0) });
+      return;
+    }
+    if (cmd.prefix === 'get_command_descriptions') {
+      // What Ceph's CLI asks first: the table it matches its argv against (Ceph's shape).
+      this.reply(conn, tid, { r: 0, rs: '', out: Buffer.from(JSON.stringify(commandDescriptions())) });
+      return;
+    }
+    try {
+      validateCmdMap(cmd);
+    } catch (e) {
+      const err = e instanceof CephError ? e : new CephError('EINVAL', String(e));
+      this.reply(conn, tid, { r: -err.errno, rs: err.message, out: Buffer.alloc(0) });
+      return;
+    }
+    this.execute(conn, tid, cmd, cmdText, inbl, mayForward, this.nowMs() + this.commandTimeoutMs);
+  }
+
+  private execute(conn: Connection, tid: number, cmd: CmdMap, cmdText: string[], inbl: Buffer, mayForward: boolean, deadlineMs: number): void {
+    if ((!this.quorum.isReadable(this.nowMs()) && this.quorum.state !== 'leader') || !this.initialMapsCommitted()) {
+      // Not readable yet, or a new cluster whose first maps are not committed: a change made now would
+      // be built on no map at all. Wait (bounded by the command deadline).
+      this.pending.push({ conn, tid, cmd, inbl, until: 'readable', deadlineMs });
+      return;
+    }
+    let outcome: CommandOutcome;
+    try {
+      outcome = this.services.handleCommand(cmd, inbl, this.context());
+    } catch (e) {
+      const err = e instanceof CephError ? e : null;
+      this.reply(conn, tid, { r: err ? -err.errno : -Errno.EINVAL, rs: e instanceof Error ? e.message : String(e), out: Buffer.alloc(0) });
+      return;
+    }
+    switch (outcome.kind) {
+      case 'reply':
+        this.reply(conn, tid, outcome.reply);
+        return;
+      case 'afterCommit':
+        this.waitingProposal.push({ conn, tid, reply: outcome.reply });
+        this.maybePropose();
+        return;
+      case 'forward': {
+        const leader = this.quorum.leader;
+        if (!mayForward || leader < 0 || leader === this.rank) {
+          this.pending.push({ conn, tid, cmd, inbl, until: 'writeable', deadlineMs });
+          return;
+        }
+        const ftid = this.nextForwardTid++;
+        this.forwards.set(ftid, { conn, clientTid: tid, cmdText, inbl, deadlineMs });
+        this.peerConnection(leader).send(wire.commandMessage(this.monmap.fsid, cmdText, inbl, ftid));
+        return;
+      }
+      case 'wait':
+        this.pending.push({ conn, tid, cmd, inbl, until: outcome.until, deadlineMs });
+        return;
+    }
+  }
+
+  /** The first leader's create_initial has committed (every service has a first version). */
+  private initialMapsCommitted(): boolean {
+    return this.store.mem.getNumber('osdmap', 'last_committed') > 0;
+  }
+
+  private retryPending(): void {
+    if (this.pending.length === 0) return;
+    const readable = (this.quorum.isReadable(this.nowMs()) || this.quorum.state === 'leader') && this.initialMapsCommitted();
+    const todo = this.pending.splice(0);
+    for (const p of todo) {
+      if (!readable || (p.until === 'writeable' && this.quorum.state === 'leader' && !this.quorum.isWriteable())) {
+        this.pending.push(p);
+        continue;
+      }
+      this.execute(p.conn, p.tid, p.cmd, [JSON.stringify(p.cmd)], p.inbl, p.conn.peerName.type !== EntityType.MON, p.deadlineMs);
+    }
+  }
+
+  private resendForwards(): void {
+    const leader = this.quorum.leader;
+    if (leader < 0 || leader === this.rank) return;
+    for (const [ftid, f] of this.forwards) this.peerConnection(leader).send(wire.commandMessage(this.monmap.fsid, f.cmdText, f.inbl, ftid));
+  }
+
+  private expireCommands(now: number): void {
+    const timedOut = (what: string) => ({ r: -Errno.ETIMEDOUT, rs: `${what} timed out after ${this.commandTimeoutMs} ms: no quorum`, out: Buffer.alloc(0) });
+    for (let i = this.pending.length - 1; i >= 0; i--) {
+      const p = this.pending[i]!;
+      if (p.deadlineMs <= now) {
+        this.pending.splice(i, 1);
+        this.reply(p.conn, p.tid, timedOut('command'));
+      }
+    }
+    for (const [ftid, f] of this.forwards) {
+      if (f.deadlineMs <= now) {
+        this.forwards.delete(ftid);
+        this.reply(f.conn, f.clientTid, timedOut('forwarded command'));
+      }
+    }
+  }
+
+  /** Replies go through the chain so they never pass a persist that precedes them. */
+  private chainReply(conn: Connection, tid: number, reply: CommandReply): void {
+    this.chain = this.chain.then(() => this.reply(conn, tid, reply));
+  }
+
+  private reply(conn: Connection, tid: number, reply: CommandReply): void {
+    conn.send(wire.commandAck(tid, reply));
+  }
+
+  // -----------------------------------------------------------------------------------------------
+  // peers and subscriptions
+
+  private peerConnection(rank: number): Connection {
+    const name = this.monmap.ranks[rank];
+    const info = name === undefined ? undefined : this.monmap.mons.get(name);
+    if (!info) throw new CephError('ENOENT', `no monitor at rank ${rank}`);
+    return this.msgr.connectTo(EntityType.MON, info.publicAddrs);
+  }
+
+  private sendPeer(rank: number, msg: PeerMessage): void {
+    if (rank === this.rank) return;
+    try {
+      this.peerConnection(rank).send(wire.fromPeerMessage(msg));
+    } catch (e) {
+      this.log.warn(`mon.${this.name}: cannot send to rank ${rank}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  private oldestOsdmap(): number {
+    return this.store.mem.getNumber('osdmap', 'first_committed');
+  }
+
+  private publishSubscriptions(): void {
+    const osdEpoch = this.services.osdmapEpoch();
+    const monEpoch = this.monmap.epoch;
+    if (osdEpoch === this.lastSentOsdmapEpoch && monEpoch === this.lastSentMonmapEpoch) return;
+    this.lastSentOsdmapEpoch = osdEpoch;
+    this.lastSentMonmapEpoch = monEpoch;
+    for (const conn of this.subscribers) {
+      const s = conn.priv as ClientSession | undefined;
+      if (s && s.subs.size > 0) this.publishTo(conn, s);
+      else this.subscribers.delete(conn);
+    }
+  }
+
+  /** Send a session what it subscribed to and lacks (Ceph's Monitor::handle_subscribe / check_sub). */
+  private publishTo(conn: Connection, s: ClientSession): void {
+    for (const [what, item] of [...s.subs]) {
+      if (what === 'monmap') {
+        if (this.monmap.epoch >= item.start) {
+          conn.send(wire.monMapMessage(encodeMonMap(this.monmap)));
+          if (item.onetime) s.subs.delete(what);
+          else item.start = this.monmap.epoch + 1;
+        }
+      } else if (what === 'osdmap') {
+        const epoch = this.services.osdmapEpoch();
+        if (epoch > 0 && epoch >= item.start) {
+          const have = item.start > 0 ? item.start - 1 : 0;
+          conn.send(wire.osdMapMessage(this.services.osdmapUpdatesFor(have, 100)));
+          if (item.onetime) s.subs.delete(what);
+          else item.start = epoch + 1;
+        }
+      } else if (what === 'config') {
+        conn.send(wire.configMessage());
+        s.subs.delete(what);
+      }
+    }
+  }
+}

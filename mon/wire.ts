@@ -1,0 +1,149 @@
+// The monitor shell's side of the wire: which typed message is which request, and the replies it
+// builds. Kept apart from mon/monitor.ts so the shell's logic reads in the monitor's terms (commands,
+// subscriptions, OSD reports) rather than message classes.
+
+import { CephError } from '../common/errors.js';
+import type { EntityAddr, EntityAddrVec } from '../common/osdmap/index.js';
+import { addrHostPort as msgrAddrHostPort, type Message } from '../msg/index.js';
+import {
+  CEPH_SUBSCRIBE_ONETIME,
+  MConfig,
+  MMonCommand,
+  MMonCommandAck,
+  MMonGetMap,
+  MMonGetVersion,
+  MMonGetVersionReply,
+  MMonMap,
+  MMonSubscribe,
+  MMonSubscribeAck,
+  MOSDBoot,
+  MOSDFailure,
+  MOSDMap,
+  MOSDMarkMeDown,
+  MPing,
+  fromPeerMessage as peerToMessage,
+  toPeerMessage as messageToPeer,
+} from '../msg/messages/index.js';
+import type { CmdMap, CommandReply, OsdMapUpdate, PeerMessage } from './core/types.js';
+
+/** Subscriptions are renewed by clients well inside this (seconds, sent in MMonSubscribeAck). */
+export const SUBSCRIBE_RENEW_INTERVAL_S = 300;
+/** Bounds on what a client may send in one command. */
+export const COMMAND_TEXT_BYTES_MAX = 1 << 20;
+
+export function addrHostPort(a: EntityAddr): { host: string; port: number } {
+  return msgrAddrHostPort(a);
+}
+
+export function toPeerMessage(m: Message): PeerMessage | null {
+  return messageToPeer(m);
+}
+
+export function fromPeerMessage(p: PeerMessage): Message {
+  return peerToMessage(p);
+}
+
+export type Classified =
+  | { kind: 'getmap' }
+  | { kind: 'subscribe'; items: Array<[string, { start: number; onetime: boolean }]> }
+  | { kind: 'getversion'; what: string; handle: number }
+  | { kind: 'command'; tid: number; cmd: string[]; inbl: Buffer }
+  | { kind: 'commandAck'; tid: number; reply: CommandReply }
+  | { kind: 'osdBoot'; osd: number; addrs: { public: EntityAddrVec; cluster: EntityAddrVec; hbBack: EntityAddrVec; hbFront: EntityAddrVec }; sbEpoch: number; features: bigint }
+  | { kind: 'osdFailure'; target: number; reporter: number; failedForMs: number; isFailed: boolean }
+  | { kind: 'osdMarkMeDown'; osd: number }
+  | { kind: 'ping' }
+  | { kind: 'unknown' };
+
+/** MOSDFailure flags: without FLAG_FAILED the report takes an earlier one back (the peer is alive). */
+const MOSDFAILURE_FLAG_FAILED = 1;
+
+export function classify(m: Message, peerAddrs: EntityAddrVec = [], peerNum = -1): Classified {
+  if (m instanceof MMonGetMap) return { kind: 'getmap' };
+  if (m instanceof MMonSubscribe) {
+    return { kind: 'subscribe', items: [...m.what].map(([k, v]) => [k, { start: v.start, onetime: (v.flags & CEPH_SUBSCRIBE_ONETIME) !== 0 }]) };
+  }
+  if (m instanceof MMonGetVersion) return { kind: 'getversion', what: m.what, handle: m.handle };
+  if (m instanceof MMonCommand) return { kind: 'command', tid: m.header.tid, cmd: m.cmd, inbl: m.inbl };
+  if (m instanceof MMonCommandAck) return { kind: 'commandAck', tid: m.header.tid, reply: { r: m.r, rs: m.rs, out: m.outbl } };
+  if (m instanceof MOSDBoot) {
+    return {
+      kind: 'osdBoot',
+      osd: m.sb.whoami,
+      addrs: { public: peerAddrs, cluster: m.clusterAddrs, hbBack: m.hbBackAddrs, hbFront: m.hbFrontAddrs },
+      sbEpoch: m.sb.currentEpoch,
+      features: m.osdFeatures,
+    };
+  }
+  if (m instanceof MOSDFailure) {
+    return {
+      kind: 'osdFailure',
+      target: m.targetOsd,
+      reporter: peerNum,
+      failedForMs: m.failedFor * 1000,
+      isFailed: (m.flags & MOSDFAILURE_FLAG_FAILED) !== 0,
+    };
+  }
+  if (m instanceof MOSDMarkMeDown) return { kind: 'osdMarkMeDown', osd: m.targetOsd };
+  if (m instanceof MPing) return { kind: 'ping' };
+  return { kind: 'unknown' };
+}
+
+/** A command's JSON (Ceph's CLI sends one JSON object, possibly split over the vector). */
+export function parseCmd(cmd: readonly string[]): CmdMap {
+  const text = cmd.join('');
+  if (text.length > COMMAND_TEXT_BYTES_MAX) throw new CephError('E2BIG', `command of ${text.length} bytes is over the limit of ${COMMAND_TEXT_BYTES_MAX}`);
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    throw new CephError('EINVAL', `command is not JSON: ${text.slice(0, 200)}`);
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new CephError('EINVAL', 'command must be a JSON object');
+  const out: CmdMap = {};
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+    if (typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean') out[k] = x;
+    else if (Array.isArray(x) && x.every((y) => typeof y === 'string')) out[k] = x as string[];
+    else if (Array.isArray(x) && x.every((y) => typeof y === 'number')) out[k] = x as number[];
+    else throw new CephError('EINVAL', `command argument '${k}' has an unsupported type`);
+  }
+  if (typeof out.prefix !== 'string') throw new CephError('EINVAL', "command has no 'prefix'");
+  return out;
+}
+
+export function commandAck(tid: number, reply: CommandReply, cmd: string[] = []): Message {
+  const m = new MMonCommandAck(cmd, reply.r, reply.rs, reply.out);
+  m.header.tid = tid;
+  return m;
+}
+
+export function commandMessage(fsid: string, cmd: string[], inbl: Buffer, tid: number): Message {
+  const m = new MMonCommand(fsid, cmd, inbl);
+  m.header.tid = tid;
+  return m;
+}
+
+export function monMapMessage(monmapBl: Buffer): Message {
+  return new MMonMap(monmapBl);
+}
+
+export function subscribeAck(fsid: string): Message {
+  return new MMonSubscribeAck(fsid, SUBSCRIBE_RENEW_INTERVAL_S);
+}
+
+export function versionReply(handle: number, version: number, oldest: number): Message {
+  return new MMonGetVersionReply(handle, version, oldest);
+}
+
+export function osdMapMessage(u: OsdMapUpdate): Message {
+  const m = new MOSDMap(u.fsid);
+  for (const [e, b] of u.maps) m.maps.set(e, b);
+  for (const [e, b] of u.incrementalMaps) m.incrementalMaps.set(e, b);
+  m.clusterOsdmapTrimLowerBound = u.oldest;
+  m.newestMap = u.newest;
+  return m;
+}
+
+export function configMessage(): Message {
+  return new MConfig(new Map());
+}
