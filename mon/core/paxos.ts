@@ -339,7 +339,9 @@ export class Paxos {
     if (this.lastCommitted === 0) this.put(extra, 'first_committed', 1);
     // Trimming travels inside a value, so every monitor trims identically at the same version.
     const v = this.lastCommitted + 1;
-    if (this.firstCommitted > 0 && v - this.firstCommitted > c.paxosMinVersions) {
+    // Trim in batches (Ceph's paxos_trim_min, half of paxos_trim_max): most values go out as given.
+    const trimMinVersions = Math.max(1, Math.floor(c.paxosTrimMaxVersions / 2));
+    if (this.firstCommitted > 0 && v - this.firstCommitted >= c.paxosMinVersions + trimMinVersions) {
       const end = Math.min(v - c.paxosMinVersions, this.firstCommitted + c.paxosTrimMaxVersions);
       for (let t = this.firstCommitted; t < end; t++) extra.erase(PAXOS_PREFIX, versionKey(t));
       this.put(extra, 'first_committed', end);
