@@ -865,6 +865,7 @@ export class ProtocolV2 {
 
   private becomeReady(reconnected: boolean): void {
     this.state = S.READY;
+    this.lastKeepaliveTxMs = this.lastRxMs;
     this.waitFromPeer = false;
     this.events.push({ kind: 'ready', reconnected });
     this.flushQueue();
