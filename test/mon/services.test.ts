@@ -222,6 +222,46 @@ describe('mon services: peons, trimming, subscriptions', () => {
     assert.equal(h.command({ prefix: 'osd getmap', epoch: 2 }).r, -2);
   });
 
+  it('changes made while a proposal is in flight build on it and go out in the next one', () => {
+    const h = cluster();
+    const ctx = h.ctx();
+    const first = h.services.handleCommand({ prefix: 'osd create' }, Buffer.alloc(0), ctx);
+    assert.equal(first.kind === 'afterCommit' && first.reply.out.toString(), '3\n');
+    const tx1 = h.services.encodePending(ctx);
+    assert.ok(tx1);
+    // Not committed yet: the next osd create must not hand out id 3 again.
+    const second = h.services.handleCommand({ prefix: 'osd create' }, Buffer.alloc(0), ctx);
+    assert.equal(second.kind === 'afterCommit' && second.reply.out.toString(), '4\n');
+    const mon = h.services.handleCommand({ prefix: 'mon add', name: 'b', addr: 'v2:127.0.0.1:17201' }, Buffer.alloc(0), ctx);
+    assert.equal(mon.kind, 'afterCommit');
+    assert.equal(h.services.encodePending(ctx), null, 'one proposal at a time');
+    h.commit(tx1);
+    const tx2 = h.services.encodePending(ctx);
+    assert.ok(tx2, 'the second osd create and the mon add');
+    h.commit(tx2);
+    assert.equal(h.services.encodePending(ctx), null);
+    const m = osdmap(h);
+    assert.ok(m.exists(3) && m.exists(4));
+    assert.equal(h.services.monmapEpoch(), 2);
+  });
+
+  it('a new election drops pending changes and a proposal that never committed', () => {
+    const h = cluster();
+    const e = h.services.osdmapEpoch();
+    h.services.handleCommand({ prefix: 'osd pool create', pool: 'lost', pg_num: 8 }, Buffer.alloc(0), h.ctx());
+    assert.ok(h.services.encodePending(h.ctx()), 'proposed, then the leader loses its quorum');
+    h.services.handleCommand({ prefix: 'osd pool create', pool: 'lost2', pg_num: 8 }, Buffer.alloc(0), h.ctx());
+    h.electionEpoch += 2;
+    assert.equal(h.services.encodePending(h.ctx()), null);
+    assert.equal(h.services.osdmapEpoch(), e);
+    const r = h.command({ prefix: 'osd pool create', pool: 'again', pg_num: 8 });
+    assert.equal(r.rs, "pool 'again' created");
+    const m = osdmap(h);
+    assert.equal(m.epoch, e + 1);
+    assert.equal(m.lookupPoolName('lost'), -2);
+    assert.equal(m.lookupPoolName('lost2'), -2);
+  });
+
   it('a restarted monitor reloads the same committed state from the store', () => {
     const h = cluster();
     boot(h, 0);

@@ -42,6 +42,9 @@ export class MonmapMonitor {
   private lastCommitted = 0;
   private store: MonStoreRead | null = null;
   private pending: MonMap | null = null;
+  /** The map proposed and not yet seen committed (changes meanwhile build on it). */
+  private proposed: MonMap | null = null;
+  private electionEpoch = -1;
 
   epoch(): number {
     return this.lastCommitted;
@@ -52,8 +55,9 @@ export class MonmapMonitor {
     return this.committedBuf;
   }
 
-  refresh(store: MonStoreRead): void {
+  refresh(store: MonStoreRead, ctx: MonContext): void {
     this.store = store;
+    this.noteElection(ctx);
     const last = store.getNumber(MONMAP_PREFIX, 'last_committed');
     if (last === 0 || (last === this.lastCommitted && this.committedBuf)) return;
     const buf = store.get(MONMAP_PREFIX, versionKey(last));
@@ -61,7 +65,26 @@ export class MonmapMonitor {
     this.committed = decodeMonMap(buf);
     this.committedBuf = buf;
     this.lastCommitted = last;
-    if (this.pending && this.pending.epoch <= last) this.pending = null;
+    if (this.proposed && this.proposed.epoch <= last) {
+      // Committed (ours, or another leader's value in its place: then what we stacked on it is void).
+      if (!buf.equals(encodeMonMap(this.proposed))) this.pending = null;
+      this.proposed = null;
+    }
+  }
+
+  /** A new election drops pending and in-flight changes (their clients are told to retry). */
+  private noteElection(ctx: MonContext): void {
+    if (ctx.electionEpoch === this.electionEpoch) return;
+    const first = this.electionEpoch === -1;
+    this.electionEpoch = ctx.electionEpoch;
+    if (first) return;
+    this.pending = null;
+    this.proposed = null;
+  }
+
+  /** The map changes build on: pending, else the proposal in flight, else the committed map. */
+  private base(): MonMap {
+    return cloneMonMap(this.pending ?? this.proposed ?? this.committed!);
   }
 
   /** Ceph's MonmapMonitor::create_initial: the mkfs monmap as epoch 1, Pacific's features on. */
@@ -76,14 +99,20 @@ export class MonmapMonitor {
   }
 
   encodePending(ctx: MonContext, tx: MonStoreTx): boolean {
-    if (!this.pending) return false;
+    this.noteElection(ctx);
+    if (!this.pending || this.proposed) return false;
     const m = this.pending;
     m.epoch = this.lastCommitted + 1;
     m.lastChanged = utimeFromMs(ctx.nowMs);
     tx.put(MONMAP_PREFIX, versionKey(m.epoch), encodeMonMap(m));
     tx.putNumber(MONMAP_PREFIX, 'last_committed', m.epoch);
+    this.proposed = m;
     this.pending = null;
     return true;
+  }
+
+  inFlight(): boolean {
+    return this.proposed !== null;
   }
 
   hasPending(): boolean {
@@ -96,6 +125,7 @@ export class MonmapMonitor {
     if (!m) return { kind: 'wait', until: 'readable' };
     if (READ_PREFIXES.has(prefix)) return this.read(prefix, cmd, m, ctx);
     if (!ctx.isLeader) return { kind: 'forward' };
+    this.noteElection(ctx);
     if (prefix === 'mon add') return this.add(cmd);
     return this.remove(cmd);
   }
@@ -192,7 +222,7 @@ export class MonmapMonitor {
   private add(cmd: CmdMap): CommandOutcome {
     const name = argStr(cmd, 'name') ?? '';
     const addrText = argStr(cmd, 'addr') ?? '';
-    const base = cloneMonMap(this.pending ?? this.committed!);
+    const base = this.base();
     let addrs;
     try {
       addrs = monmaptoolAddAddrs(base, addrText);
@@ -216,7 +246,7 @@ export class MonmapMonitor {
 
   private remove(cmd: CmdMap): CommandOutcome {
     const name = argStr(cmd, 'name') ?? '';
-    const base = cloneMonMap(this.pending ?? this.committed!);
+    const base = this.base();
     const info = base.mons.get(name);
     if (!info) return replyNow(0, `mon.${name} does not exist or has already been removed`);
     if (base.mons.size === 1) return replyErr('EINVAL', `error: refusing removal of last monitor ${name}`);

@@ -36,7 +36,7 @@ class Services implements MonServices {
   }
 
   refresh(store: MonStoreRead, ctx: MonContext): void {
-    this.mon.refresh(store);
+    this.mon.refresh(store, ctx);
     this.osd.refresh(store, ctx);
   }
 
@@ -48,6 +48,8 @@ class Services implements MonServices {
   }
 
   encodePending(ctx: MonContext): MonStoreTx | null {
+    // One proposal at a time for the whole monitor (Paxos carries one value per version).
+    if (this.osd.inFlight() || this.mon.inFlight()) return null;
     const tx = new MonStoreTx();
     this.mon.encodePending(ctx, tx);
     this.osd.encodePending(ctx, tx);

@@ -140,6 +140,14 @@ export class OsdMonitor {
   /** The leader's pending change and the map it would make (recomputed after each change). */
   private pending: OSDMapIncremental;
   private pendingMapCache: OSDMap | null = null;
+  /**
+   * The epoch proposed by encodePending and not yet seen committed, with its full map: changes made
+   * meanwhile build on it (as Ceph's commands wait for the proposal before they look at the map).
+   */
+  private proposedEpoch = 0;
+  private proposedBuf: Buffer | null = null;
+  /** The election epoch the pending state belongs to; a new election drops it (PaxosService::restart). */
+  private electionEpoch = -1;
 
   /** Failure reports: target -> reporter -> report. */
   private readonly failures = new Map<number, Map<number, FailureReport>>();
@@ -162,6 +170,7 @@ export class OsdMonitor {
     this.store = store;
     const last = store.getNumber(OSDMAP_PREFIX, 'last_committed');
     this.firstCommitted = store.getNumber(OSDMAP_PREFIX, 'first_committed');
+    this.noteElection(ctx);
     if (last === this.lastCommitted && this.committedBuf !== null) return;
     if (last === 0) return;
     const latestFull = store.getNumber(OSDMAP_PREFIX, 'full_latest') || last;
@@ -182,8 +191,42 @@ export class OsdMonitor {
     this.committedBuf = mapBuf;
     this.lastCommitted = last;
     this.noteDownTransitions(prev, ctx.nowMs);
-    // A pending change built on an older epoch is stale: the leader starts over.
-    if (this.pending.epoch !== last + 1) this.resetPending();
+    if (this.proposedEpoch !== 0 && last >= this.proposedEpoch) {
+      // Our proposal committed (pending builds on it already) - or another value took its epoch.
+      const ours = last === this.proposedEpoch && this.proposedBuf !== null && this.proposedBuf.equals(mapBuf);
+      this.proposedEpoch = 0;
+      this.proposedBuf = null;
+      if (!ours) this.resetPending();
+    }
+    // A pending change built on another epoch is stale: the leader starts over.
+    if (this.pending.epoch !== this.baseEpoch() + 1) this.resetPending();
+    this.pendingMapCache = null;
+  }
+
+  /** A new election: whatever was pending or in flight is dropped (its clients are told to retry). */
+  private noteElection(ctx: MonContext): void {
+    if (ctx.electionEpoch === this.electionEpoch) return;
+    const first = this.electionEpoch === -1;
+    this.electionEpoch = ctx.electionEpoch;
+    if (first) return;
+    this.proposedEpoch = 0;
+    this.proposedBuf = null;
+    this.failures.clear();
+    this.resetPending();
+  }
+
+  /** True while a proposal made here has not been seen committed. */
+  inFlight(): boolean {
+    return this.proposedEpoch > this.lastCommitted;
+  }
+
+  /** The map new changes build on: the proposal in flight, else the committed map. */
+  private baseEpoch(): number {
+    return this.proposedEpoch > this.lastCommitted ? this.proposedEpoch : this.lastCommitted;
+  }
+  private baseBuf(): Buffer {
+    if (this.proposedEpoch > this.lastCommitted && this.proposedBuf) return this.proposedBuf;
+    return this.committedBuf ?? encodeOSDMap(this.committed);
   }
 
   /** Ceph's update_from_paxos bookkeeping: OSDs that went down start the down -> out clock. */
@@ -211,7 +254,7 @@ export class OsdMonitor {
   }
 
   private resetPending(): void {
-    this.pending = newIncremental(this.lastCommitted + 1);
+    this.pending = newIncremental(this.baseEpoch() + 1);
     this.pending.fsid = this.committed.fsid;
     this.pendingMapCache = null;
   }
@@ -219,7 +262,7 @@ export class OsdMonitor {
   /** The committed map with the pending incremental applied (what new commands validate against). */
   private pendingMap(): OSDMap {
     if (this.pendingMapCache) return this.pendingMapCache;
-    const m = decodeOSDMap(this.committedBuf ?? encodeOSDMap(this.committed));
+    const m = decodeOSDMap(this.baseBuf());
     if (this.hasPending()) {
       const inc = this.cloneIncremental(this.pending);
       inc.epoch = m.epoch + 1;
@@ -280,7 +323,10 @@ export class OsdMonitor {
 
   /** Ceph's encode_pending: the pending incremental as epoch+1 (false: nothing pending). */
   encodePending(ctx: MonContext, tx: MonStoreTx): boolean {
+    this.noteElection(ctx);
     if (!this.hasPending() || this.committedBuf === null) return false;
+    // One proposal at a time: the next waits until this one is seen committed.
+    if (this.proposedEpoch > this.lastCommitted) return false;
     const epoch = this.lastCommitted + 1;
     const inc = this.pending;
     inc.epoch = epoch;
@@ -310,7 +356,9 @@ export class OsdMonitor {
     tx.putNumber(OSDMAP_PREFIX, 'full_latest', epoch);
     tx.putNumber(OSDMAP_PREFIX, 'last_committed', epoch);
     this.encodeTrim(tx, epoch);
-    // The proposal is out: new changes build on it only after it commits.
+    // The proposal is out: new changes build on it.
+    this.proposedEpoch = epoch;
+    this.proposedBuf = full;
     this.pending = newIncremental(epoch + 1);
     this.pending.fsid = this.committed.fsid;
     this.pendingMapCache = null;
@@ -362,6 +410,7 @@ export class OsdMonitor {
 
   handleBoot(osd: number, addrs: { public: EntityAddrVec; cluster: EntityAddrVec; hbBack: EntityAddrVec; hbFront: EntityAddrVec }, features: bigint, ctx: MonContext): CommandOutcome {
     if (!ctx.isLeader) return { kind: 'forward' };
+    this.noteElection(ctx);
     const m = this.pendingMap();
     if (osd < 0 || osd >= m.maxOsd || !m.exists(osd)) return replyErr('ENOENT', `osd.${osd} does not exist`);
     if (m.isDestroyed(osd)) return replyErr('EINVAL', `osd.${osd} is destroyed`);
@@ -395,6 +444,7 @@ export class OsdMonitor {
   /** MOSDFailure: record (or cancel) a report, then see whether the target is now down. */
   handleFailure(target: number, reporter: number, failedForMs: number, isFailed: boolean, ctx: MonContext): void {
     if (!ctx.isLeader) return;
+    this.noteElection(ctx);
     const m = this.pendingMap();
     if (target < 0 || target >= m.maxOsd || !m.exists(target) || !m.isUp(target)) return;
     if (!isFailed) {
@@ -449,6 +499,7 @@ export class OsdMonitor {
 
   handleMarkMeDown(osd: number, ctx: MonContext): CommandOutcome {
     if (!ctx.isLeader) return { kind: 'forward' };
+    this.noteElection(ctx);
     const m = this.pendingMap();
     if (osd < 0 || osd >= m.maxOsd || !m.exists(osd) || !m.isUp(osd)) return replyNow(0, `osd.${osd} is already down`);
     this.markDown(osd);
@@ -459,6 +510,7 @@ export class OsdMonitor {
   /** Leader tick: failure grace, down -> out after mon_osd_down_out_interval. */
   tick(ctx: MonContext): void {
     if (!ctx.isLeader || this.committedBuf === null) return;
+    this.noteElection(ctx);
     for (const target of [...this.failures.keys()].sort((a, b) => a - b)) this.checkFailure(target, ctx.nowMs);
     const m = this.pendingMap();
     if (this.config.osdDownOutIntervalMs <= 0 || m.flags & CEPH_OSDMAP_NOOUT) return;
@@ -492,6 +544,7 @@ export class OsdMonitor {
     if (this.committedBuf === null) return { kind: 'wait', until: 'readable' };
     if (READ_PREFIXES.has(prefix)) return this.readCommand(prefix, cmd);
     if (!ctx.isLeader) return { kind: 'forward' };
+    this.noteElection(ctx);
     return this.writeCommand(prefix, cmd, inbl, ctx);
   }
 
