@@ -19,7 +19,7 @@ import { randomInt } from 'node:crypto';
 import { loadConfig, type LoadedConfig } from '../common/config.js';
 import { CephError, Errno, strerror } from '../common/errors.js';
 import { MonClient, errnoText } from '../mon/client/index.js';
-import { argDescs, commandDescriptions, conciseSig, matchCommand, CommandFlag, type CommandDescription } from '../mon/commands.js';
+import { argDescs, cmdmapToJson, commandDescriptions, conciseSig, matchCommand, CommandFlag, type CommandDescription } from '../mon/commands.js';
 import { fsErrno, isMainModule, writeAllSync } from './shell.js';
 
 export const CEPH_VERSION_TEXT = 'ceph version 16.2.15-tsceph (tsceph 0.1.0) pacific (stable)';
@@ -360,13 +360,13 @@ export async function main(argv: string[], ioIn: Partial<CephIo> = {}): Promise<
     const cmdmap = { ...m.cmdmap };
     delete cmdmap.target;
     if (parsed.format) cmdmap.format = parsed.format;
-    if (parsed.verbose) io.stderr(`Submitting command:  ${JSON.stringify(cmdmap)}\n`);
+    if (parsed.verbose) io.stderr(`Submitting command:  ${cmdmapToJson(cmdmap, descs)}\n`);
 
     let ret: number;
     let outbuf: Buffer;
     let outs: string;
     try {
-      ({ r: ret, out: outbuf, rs: outs } = await client.command(cmdmap, inbuf, opOpts));
+      ({ r: ret, out: outbuf, rs: outs } = await client.rawCommand([cmdmapToJson(cmdmap, descs)], inbuf, opOpts));
     } catch (e) {
       ret = -errnoOf(e);
       outbuf = Buffer.alloc(0);

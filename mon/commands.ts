@@ -840,25 +840,102 @@ function typeOk(d: ArgDesc, v: CmdValue): string | null {
   return one(v);
 }
 
+/** What a Ceph monitor reads each argument type as (cmd_getval): the JSON type it must have. */
+function jsonTypeOk(d: ArgDesc, v: CmdValue): boolean {
+  const one = (x: unknown): boolean => {
+    switch (d.typeName) {
+      case 'CephInt':
+      case 'CephOsdName':
+        return typeof x === 'number' && Number.isInteger(x);
+      case 'CephFloat':
+        // Ceph refuses an integer here ("1" for 1.0); JSON.parse cannot tell them apart, so we accept it.
+        return typeof x === 'number';
+      case 'CephBool':
+        return typeof x === 'boolean';
+      default:
+        return typeof x === 'string';
+    }
+  };
+  if (d.N) return Array.isArray(v) && (v as unknown[]).every(one);
+  return !Array.isArray(v) && one(v);
+}
+
+export interface ValidateOptions {
+  /**
+   * Also check what ceph_argparse checks on the client side: required arguments present, ranges,
+   * choices, goodchars, uuids, addresses. A Ceph monitor does not (its services word those refusals).
+   */
+  strict?: boolean;
+}
+
 /**
- * The monitor's check of a received command: a known prefix, every required argument present, each
- * argument of its declared type. CephError EINVAL worded as Ceph's monitor words it otherwise.
+ * The monitor's check of a received command, as a Ceph 16 monitor makes it: a prefix ("command prefix
+ * not found"), a known command ("command not known"), and each given argument of the JSON type its
+ * signature reads it as ("bad or missing field 'pg_num'"). With `strict`, the client-side checks too.
+ * CephError EINVAL with Ceph's words otherwise; returns the matching description.
  */
-export function validateCmdMap(cmdmap: CmdMap, descriptions?: Readonly<Record<string, CommandDescription>>): CommandDescription {
+export function validateCmdMap(cmdmap: CmdMap, descriptions?: Readonly<Record<string, CommandDescription>>, opts: ValidateOptions = {}): CommandDescription {
+  if (typeof cmdmap.prefix !== 'string') throw new CephError('EINVAL', 'command prefix not found');
   const c = findCommand(cmdmap, descriptions);
-  if (!c) {
-    const prefix = typeof cmdmap.prefix === 'string' ? cmdmap.prefix : '';
-    throw new CephError('EINVAL', `unrecognized command '${prefix}'`);
-  }
+  if (!c) throw new CephError('EINVAL', 'command not known');
   for (const d of argDescs(c.sig)) {
     if (d.typeName === 'CephPrefix') continue;
     const v = cmdmap[d.name];
     if (v === undefined) {
-      if (d.req) throw new CephError('EINVAL', `bad or missing field '${d.name}'`);
+      if (opts.strict && d.req) throw new CephError('EINVAL', `bad or missing field '${d.name}'`);
       continue;
     }
-    const why = typeOk(d, v);
-    if (why) throw new CephError('EINVAL', `invalid value for field '${d.name}': ${why}`);
+    if (!jsonTypeOk(d, v)) throw new CephError('EINVAL', `bad or missing field '${d.name}'`);
+    if (opts.strict) {
+      const why = typeOk(d, v);
+      if (why) throw new CephError('EINVAL', `invalid value for field '${d.name}': ${why}`);
+    }
   }
   return c;
+}
+
+// -------------------------------------------------------------------------------------------------
+// The JSON text of a command, as Ceph's CLI writes it (python json.dumps)
+
+function pyJsonString(s: string): string {
+  let out = '"';
+  for (const ch of s) {
+    const c = ch.codePointAt(0)!;
+    if (ch === '"') out += '\\"';
+    else if (ch === '\\') out += '\\\\';
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (ch === '\t') out += '\\t';
+    else if (ch === '\b') out += '\\b';
+    else if (ch === '\f') out += '\\f';
+    else if (c < 0x20 || c > 0x7e) {
+      if (c > 0xffff) {
+        const v = c - 0x10000;
+        out += `\\u${(0xd800 + (v >> 10)).toString(16).padStart(4, '0')}\\u${(0xdc00 + (v & 0x3ff)).toString(16).padStart(4, '0')}`;
+      } else out += `\\u${c.toString(16).padStart(4, '0')}`;
+    } else out += ch;
+  }
+  return out + '"';
+}
+
+/**
+ * json.dumps(cmdmap) as ceph.in sends it: ", " and ": " separators, ASCII escapes, and CephFloat
+ * arguments written as floats ("1.0"; a Ceph monitor refuses a float argument written as "1").
+ */
+export function cmdmapToJson(cmdmap: CmdMap, descriptions?: Readonly<Record<string, CommandDescription>>): string {
+  const c = typeof cmdmap.prefix === 'string' ? findCommand(cmdmap, descriptions) : undefined;
+  const floats = new Set<string>();
+  if (c) for (const d of argDescs(c.sig)) if (d.typeName === 'CephFloat') floats.add(d.name);
+  const value = (k: string, x: string | number | boolean): string => {
+    if (typeof x === 'string') return pyJsonString(x);
+    if (typeof x === 'boolean') return x ? 'true' : 'false';
+    if (floats.has(k)) return Number.isFinite(x) ? pyFloatRepr(x) : Number.isNaN(x) ? 'NaN' : x > 0 ? 'Infinity' : '-Infinity';
+    return String(x);
+  };
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(cmdmap)) {
+    const text = Array.isArray(v) ? '[' + (v as Array<string | number>).map((x) => value(k, x)).join(', ') + ']' : value(k, v);
+    parts.push(`${pyJsonString(k)}: ${text}`);
+  }
+  return '{' + parts.join(', ') + '}';
 }

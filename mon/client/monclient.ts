@@ -26,6 +26,7 @@ import type { MonMap } from '../../common/monmap/types.js';
 import { decodeMonMap } from '../../common/monmap/index.js';
 import { EntityType, Policies, createMessenger, type Connection, type Dispatcher, type EntityName, type Logger, type Message, type Messenger } from '../../msg/index.js';
 import { CEPH_SUBSCRIBE_ONETIME, MConfig, MMonCommand, MMonCommandAck, MMonGetMap, MMonMap, MMonSubscribe, MMonSubscribeAck, MOSDMap } from '../../msg/messages/index.js';
+import { cmdmapToJson } from '../commands.js';
 import type { CmdMap } from '../core/types.js';
 
 /** Ceph's mon_client_hunt_interval (3 s), _backoff (1.5) and _max_multiple (10). */
@@ -192,11 +193,12 @@ export class MonClient implements Dispatcher {
   }
 
   /**
-   * Run a monitor command: cmdmap is sent as Ceph's CLI sends it (one JSON string). Resolves with the
-   * monitor's (r, rs, out) whatever r is; rejects only with ETIMEDOUT (no answer in time) or ESHUTDOWN.
+   * Run a monitor command: cmdmap is sent as Ceph's CLI sends it (one JSON string, floats as floats per
+   * tsceph's command table). Resolves with the monitor's (r, rs, out) whatever r is; rejects only with
+   * ETIMEDOUT (no answer in time), ESHUTDOWN or EAGAIN (too many pending).
    */
   command(cmdmap: CmdMap, inbl: Buffer = Buffer.alloc(0), opts: { timeoutMs?: number } = {}): Promise<MonCommandResult> {
-    return this.rawCommand([JSON.stringify(cmdmap)], inbl, opts);
+    return this.rawCommand([cmdmapToJson(cmdmap)], inbl, opts);
   }
 
   rawCommand(cmd: string[], inbl: Buffer = Buffer.alloc(0), opts: { timeoutMs?: number } = {}): Promise<MonCommandResult> {

@@ -92,6 +92,12 @@ describe('bin/ceph: the CLI against a real Ceph 16 monitor, compared with Ceph\'
     await same(['osd', 'pool', 'set', 'ours', 'size', '2']);
     await same(['osd', 'pool', 'get', 'ours', 'all', '--format', 'json']);
     await same(['osd', 'map', 'ours', 'obj1']);
+    // Float arguments go out as floats ("1.0"): a Ceph monitor refuses "1" for a CephFloat.
+    assert.equal(theirs(['osd', 'crush', 'add-bucket', 'h1', 'host']).status, 0);
+    await same(['osd', 'crush', 'reweight', 'h1', '1']);
+    const w2 = theirs(['osd', 'pool', 'create', 'ratio1', '--target_size_ratio', '1']);
+    const g2 = await ours(['-c', mon!.conf, 'osd', 'pool', 'create', 'ratio2', '--target_size_ratio', '1']);
+    assert.deepEqual({ ...g2, stderr: g2.stderr.replace('ratio2', 'ratio1') }, w2);
   });
 
   it('invalid commands: the same "Invalid command" / "no valid command" text and EINVAL', async function () {

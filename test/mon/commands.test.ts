@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 import { CephError } from '../../common/errors.js';
-import { MON_COMMANDS, commandDescriptions, matchCommand, parseCommandArgv, validateCmdMap, type CommandDescription } from '../../mon/commands.js';
+import { MON_COMMANDS, cmdmapToJson, commandDescriptions, matchCommand, parseCommandArgv, validateCmdMap, type CommandDescription } from '../../mon/commands.js';
 
 const root = resolve(new URL('../../..', import.meta.url).pathname);
 const ARGPARSE = '/usr/lib/python3/dist-packages/ceph_argparse.py';
@@ -26,7 +26,8 @@ for words in req['cases']:
         d = ca.validate_command(sigdict, words)
     if 'target' in d:
         d['target'] = d['target'][0]
-    out.append({'cmdmap': d, 'stderr': err.getvalue()})
+    text = json.dumps(d) if 'target' not in d else None
+    out.append({'cmdmap': d, 'stderr': err.getvalue(), 'json': text})
 print(json.dumps(out))
 `;
 
@@ -60,10 +61,10 @@ const CASES: string[][] = [
   ['osd', 'metadata'], ['osd', 'metadata', 'osd.1'], ['osd', 'foo'], ['foo'], [], ['osd'], ['osd', 'pool'], ['osd', 'po'], ['mon_status'],
 ];
 
-function oracle(descriptions: Record<string, CommandDescription>, cases: string[][]): Array<{ cmdmap: Record<string, unknown>; stderr: string }> {
+function oracle(descriptions: Record<string, CommandDescription>, cases: string[][]): Array<{ cmdmap: Record<string, unknown>; stderr: string; json: string | null }> {
   const r = spawnSync(PYTHON, ['-c', ORACLE], { input: JSON.stringify({ descriptions, cases }), encoding: 'utf8', maxBuffer: 64 << 20 });
   if (r.status !== 0) throw new Error(`python oracle failed: ${r.stderr}`);
-  return JSON.parse(r.stdout) as Array<{ cmdmap: Record<string, unknown>; stderr: string }>;
+  return JSON.parse(r.stdout) as Array<{ cmdmap: Record<string, unknown>; stderr: string; json: string | null }>;
 }
 
 describe('mon/commands: the command table and CLI matching, as Ceph 16', function () {
@@ -85,6 +86,7 @@ describe('mon/commands: the command table and CLI matching, as Ceph 16', functio
       if (got.ok) {
         assert.deepEqual(got.cmdmap, w.cmdmap, `cmdmap of ${JSON.stringify(words)}`);
         assert.equal('', w.stderr, `stderr of ${JSON.stringify(words)}`);
+        if (w.json !== null) assert.equal(cmdmapToJson(got.cmdmap, descriptions), w.json, `JSON text of ${JSON.stringify(words)}`);
       } else {
         assert.deepEqual({}, w.cmdmap, `${JSON.stringify(words)} should have matched: ${got.message}`);
         assert.equal(got.message, w.stderr, `stderr of ${JSON.stringify(words)}`);
@@ -110,21 +112,41 @@ describe('mon/commands: the command table and CLI matching, as Ceph 16', functio
     assert.throws(() => parseCommandArgv(['osd', 'pool', 'create']), (e: unknown) => e instanceof CephError && e.code === 'EINVAL' && e.message.startsWith('Invalid command: missing required parameter pool(<poolname>)'));
   });
 
-  it('validateCmdMap accepts what the CLI sends and refuses unknown prefixes, missing and mistyped fields', function () {
+  it('validateCmdMap accepts what the CLI sends; refuses as a Ceph monitor does, or as the CLI does with strict', function () {
     for (const words of CASES) {
       const r = matchCommand(words);
-      if (r.ok) assert.equal(validateCmdMap(r.cmdmap).help, r.description.help, JSON.stringify(words));
+      if (r.ok) {
+        assert.equal(validateCmdMap(r.cmdmap).help, r.description.help, JSON.stringify(words));
+        assert.equal(validateCmdMap(r.cmdmap, undefined, { strict: true }).help, r.description.help, JSON.stringify(words));
+      }
     }
-    const bad: Array<[Record<string, string | number | boolean | string[]>, RegExp]> = [
-      [{ prefix: 'osd frob' }, /unrecognized command 'osd frob'/],
-      [{ prefix: 'osd pool create' }, /bad or missing field 'pool'/],
-      [{ prefix: 'osd pool create', pool: 'p', pg_num: 'x' }, /pg_num/],
-      [{ prefix: 'osd pool create', pool: 'p', pg_num: -1 }, /pg_num/],
-      [{ prefix: 'osd pool get', pool: 'p', var: 'nosuch' }, /var/],
-      [{ prefix: 'osd in', ids: 'x' }, /single value|ids/],
+    type Bad = [Record<string, string | number | boolean | string[] | number[]>, string, RegExp];
+    const bad: Bad[] = [
+      [{ pool: 'p' }, 'command prefix not found', /command prefix not found/],
+      [{ prefix: 'osd frob' }, 'command not known', /command not known/],
+      [{ prefix: 'osd pool create', pool: 'p', pg_num: 'x' }, "bad or missing field 'pg_num'", /pg_num/],
+      [{ prefix: 'osd pool create', pool: 'p', pg_num: 8.5 }, "bad or missing field 'pg_num'", /pg_num/],
+      [{ prefix: 'osd pool create', pool: 5 }, "bad or missing field 'pool'", /pool/],
+      [{ prefix: 'osd in', ids: 'x' }, "bad or missing field 'ids'", /ids/],
+      [{ prefix: 'osd in', ids: [1] }, "bad or missing field 'ids'", /ids/],
+      [{ prefix: 'osd find', id: '3' }, "bad or missing field 'id'", /id/],
+      [{ prefix: 'osd pool create', pool: 'p', bulk: 1 }, "bad or missing field 'bulk'", /bulk/],
+      [{ prefix: 'osd tree', states: 'up' }, "bad or missing field 'states'", /states/],
     ];
-    for (const [m, re] of bad) {
-      assert.throws(() => validateCmdMap(m), (e: unknown) => e instanceof CephError && e.code === 'EINVAL' && re.test(e.message), JSON.stringify(m));
+    for (const [m, text] of bad) {
+      assert.throws(() => validateCmdMap(m), (e: unknown) => e instanceof CephError && e.code === 'EINVAL' && e.message === text, JSON.stringify(m));
+    }
+    // What a Ceph monitor leaves to its services, the strict (client-side) check refuses.
+    const strictOnly: Bad[] = [
+      [{ prefix: 'osd pool create' }, '', /bad or missing field 'pool'/],
+      [{ prefix: 'osd pool create', pool: 'p', pg_num: -1 }, '', /pg_num.*not in range/],
+      [{ prefix: 'osd pool get', pool: 'p', var: 'nosuch' }, '', /var.*not in/],
+      [{ prefix: 'osd crush add-bucket', name: 'h$1', type: 'host' }, '', /invalid chars \$/],
+      [{ prefix: 'osd create', uuid: 'notauuid' }, '', /invalid UUID/],
+    ];
+    for (const [m, , re] of strictOnly) {
+      validateCmdMap(m);
+      assert.throws(() => validateCmdMap(m, undefined, { strict: true }), (e: unknown) => e instanceof CephError && e.code === 'EINVAL' && re.test(e.message), JSON.stringify(m));
     }
   });
 });

@@ -108,7 +108,7 @@ describe('mon/client: MonClient hunting, session and resend rules (scripted mess
     const sent1 = c2.sent.filter((m): m is MMonCommand => m instanceof MMonCommand);
     assert.equal(sent1.length, 1);
     assert.equal(sent1[0]!.fsid, FSID);
-    assert.deepEqual(sent1[0]!.cmd, ['{"prefix":"osd ls"}']);
+    assert.deepEqual(sent1[0]!.cmd, ['{"prefix": "osd ls"}']);
     const tid = sent1[0]!.header.tid;
 
     // The monitor goes away before answering: hunt again, resend with the same tid.

@@ -4,6 +4,8 @@ import { strict as assert } from 'node:assert';
 import { parseAddrVecList } from '../../common/config.js';
 import { CephError } from '../../common/errors.js';
 import { MonClient } from '../../mon/client/index.js';
+import { validateCmdMap } from '../../mon/commands.js';
+import type { CmdMap } from '../../mon/core/types.js';
 import { EntityType, Policies, createMessenger } from '../../msg/index.js';
 import { realCephAvailable, startRealCephMon, type RealCephMon } from '../support/real-ceph-mon.js';
 
@@ -59,6 +61,28 @@ describe('mon/client: MonClient against a real Ceph 16 monitor', function () {
     assert.equal(s.r, 0);
     const ls = await c.command({ prefix: 'osd pool ls', format: 'json' }, Buffer.alloc(0), { timeoutMs: 15000 });
     assert.ok((JSON.parse(ls.out.toString()) as string[]).includes('mc1'));
+  });
+
+  it('validateCmdMap refuses malformed commands with the words a real Ceph monitor answers them with', async function () {
+    const c = client(mon!.addr);
+    await c.connect({ timeoutMs: 15000 });
+    const cases: CmdMap[] = [
+      { pool: 'p' },
+      { prefix: 'osd frob' },
+      { prefix: 'osd pool create', pool: 'v1', pg_num: 'x' },
+      { prefix: 'osd pool create', pool: 'v2', pg_num: 8.5 },
+      { prefix: 'osd pool create', pool: 'v3', pg_num: 8, bulk: 1 },
+      { prefix: 'osd in', ids: 'x' },
+      { prefix: 'osd in', ids: [1] },
+      { prefix: 'osd find', id: '3' },
+      { prefix: 'osd tree', states: 'up' },
+      { prefix: 'mon dump', epoch: 1.5 },
+    ];
+    for (const m of cases) {
+      const r = await c.rawCommand([JSON.stringify(m)], Buffer.alloc(0), { timeoutMs: 15000 });
+      assert.equal(r.r, -22, JSON.stringify(m));
+      assert.throws(() => validateCmdMap(m), (e: unknown) => e instanceof CephError && e.code === 'EINVAL' && e.message === r.rs, `${JSON.stringify(m)}: Ceph says ${r.rs}`);
+    }
   });
 
   it('receives the osdmap it subscribes to, and newer epochs after a change', async function () {
