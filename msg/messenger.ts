@@ -20,6 +20,7 @@ import {
   type IdentDecision, type ProtocolEvent, type ProtocolHooks, type ReconnectDecision,
 } from './core/protocol.js';
 import type { ClientIdent, Reconnect } from './core/frames.js';
+import { judgeClientIdent, judgeReconnect, type ExistingView } from './core/sessions.js';
 import {
   BACKOFF_INITIAL_MS, BACKOFF_MAX_MS, CONNECTION_TIMEOUT_MS, KEEPALIVE_INTERVAL_MS, RECEIVE_BYTES_MAX, RECEIVE_MESSAGES_MAX, SEGMENT_BYTES_MAX,
   SEND_QUEUE_BYTES_MAX,
@@ -467,67 +468,63 @@ export class MessengerImpl implements Messenger {
     if (old && old !== acc.sock) old.close();
   }
 
+  private existingView(c: ConnImpl | undefined): ExistingView | undefined {
+    if (!c || c.closed) return undefined;
+    return {
+      session: c.session,
+      lossy: c.policy.lossy,
+      server: c.policy.server,
+      resetcheck: c.policy.resetcheck,
+      ready: c.proto?.isReady ?? false,
+      connecting: !!c.sock && c.proto?.role === 'connect' && !c.proto.isReady,
+    };
+  }
+
   private decideIdent(acc: Acceptor, p: ProtocolV2, ci: ClientIdent): IdentDecision {
     const peer = msgr2Addr(ci.addrs)!;
     const key = addrKey(peer);
     const existing = this.conns.get(key);
-    const fresh = (): IdentDecision => {
-      const c = new ConnImpl(this, p.policy, p.peerType, peer.type === EntityAddrType.ANY || addrHostPort(peer).port === 0 ? null : peer, key);
-      c.peerAddrs = ci.addrs;
-      this.conns.set(key, c);
-      this.adopt(acc, c);
-      return { action: 'accept', session: c.session };
-    };
-    if (!existing || existing.closed) return fresh();
-    const es = existing.session;
-    if (existing.policy.lossy || p.policy.lossy) {
-      this.closeConn(existing, true);
-      return fresh();
-    }
-    if (es.serverCookie !== 0n && es.clientCookie !== 0n && es.clientCookie !== ci.cookie) {
-      // The peer restarted: its new session replaces ours.
-      this.log.info(`${existing.describe()} restarted (new client cookie): resetting the session`);
-      if (p.policy.resetcheck) {
-        es.reset();
-        for (const d of this.dispatchers) d.handleRemoteReset?.(existing);
-      }
-      this.adopt(acc, existing);
-      return { action: 'accept', session: es };
-    }
-    if (es.clientCookie === ci.cookie && existing.proto?.isReady && es.peerGlobalSeq > ci.globalSeq) {
-      // An older connection attempt of the same peer incarnation arriving late.
-      return { action: 'stop', reason: `stale connection (peer global_seq ${ci.globalSeq} < ${es.peerGlobalSeq})` };
-    }
-    const existingConnecting = !!existing.sock && !(existing.proto?.isReady ?? false) && existing.proto?.role === 'connect';
-    if (es.clientCookie === ci.cookie || !existingConnecting) {
-      this.adopt(acc, existing);
-      return { action: 'accept', session: es };
-    }
-    // Connection race: both sides dialled. The lower address's incoming connection wins.
     const mine = msgr2Addr(this.myAddrs);
-    if (!mine || compareEntityAddr(peer, mine) < 0 || existing.policy.server) {
-      this.adopt(acc, existing);
-      return { action: 'accept', session: es };
+    const verdict = judgeClientIdent(this.existingView(existing), ci, p.policy.lossy, !mine || compareEntityAddr(peer, mine) < 0);
+    if (verdict === 'replace-lossy') this.closeConn(existing!, true);
+    switch (verdict) {
+      case 'replace-lossy':
+      case 'new': {
+        const dialable = peer.type !== EntityAddrType.ANY && addrHostPort(peer).port !== 0;
+        const c = new ConnImpl(this, p.policy, p.peerType, dialable ? peer : null, key);
+        c.peerAddrs = ci.addrs;
+        this.conns.set(key, c);
+        this.adopt(acc, c);
+        return { action: 'accept', session: c.session };
+      }
+      case 'peer-restarted':
+        this.log.info(`${existing!.describe()} restarted (new client cookie): its new session replaces ours`);
+        if (p.policy.resetcheck) {
+          existing!.session.reset();
+          for (const d of this.dispatchers) d.handleRemoteReset?.(existing!);
+        }
+        this.adopt(acc, existing!);
+        return { action: 'accept', session: existing!.session };
+      case 'take-over':
+      case 'race-won':
+        this.adopt(acc, existing!);
+        return { action: 'accept', session: existing!.session };
+      case 'race-lost':
+        return { action: 'wait' };
+      case 'stale':
+        return { action: 'stop', reason: `stale connection (peer global_seq ${ci.globalSeq} < ${existing!.session.peerGlobalSeq})` };
     }
-    return { action: 'wait' };
   }
 
   private decideReconnect(acc: Acceptor, p: ProtocolV2, r: Reconnect): ReconnectDecision {
     const peer = msgr2Addr(r.addrs)!;
     const existing = this.conns.get(addrKey(peer));
-    if (!existing || existing.closed) return { action: 'reset', full: true };
-    const es = existing.session;
-    if (es.clientCookie !== r.clientCookie) return { action: 'reset', full: existing.policy.resetcheck };
-    if (es.serverCookie === 0n) return { action: 'reset', full: false };
-    if (es.peerGlobalSeq > r.globalSeq) return { action: 'retryGlobal', globalSeq: es.peerGlobalSeq };
-    if (es.connectSeq > r.connectSeq) return { action: 'retry', connectSeq: es.connectSeq };
-    if (es.connectSeq === r.connectSeq && existing.proto?.role === 'connect' && existing.sock && !existing.proto.isReady) {
-      const mine = msgr2Addr(this.myAddrs);
-      if (mine && compareEntityAddr(peer, mine) > 0 && !existing.policy.server) return { action: 'wait' };
-    }
-    p.adoptPeer(existing.peerName.num, existing.features);
-    this.adopt(acc, existing);
-    return { action: 'reconnect', session: es };
+    const mine = msgr2Addr(this.myAddrs);
+    const v = judgeReconnect(this.existingView(existing), r, !!mine && compareEntityAddr(peer, mine) > 0);
+    if (v.action !== 'reconnect') return v;
+    p.adoptPeer(existing!.peerName.num, existing!.features);
+    this.adopt(acc, existing!);
+    return { action: 'reconnect', session: existing!.session };
   }
 
   // --- running a protocol batch --------------------------------------------------------------------

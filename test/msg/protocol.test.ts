@@ -1,13 +1,14 @@
-// Proves the sans-IO msgr2 protocol core by driving two ProtocolV2 instances over an in-memory wire: the handshake in both roles with auth none, messages both ways, lossless reconnect replaying unacked messages exactly once and in order across seeded cuts of the wire, lossy faults dropping the session, resetcheck (SESSION_RESET to a reconnecting peer after a restart, session reset on a new client cookie), keepalives, the input timeout, missing features and protocol violations. Replay one seed: PROTOCOL_SEED=<n>.
+// Proves the sans-IO msgr2 protocol core by driving two ProtocolV2 instances over an in-memory wire: the handshake in both roles with auth none, messages both ways, the frame transcript of new / resumed / reset sessions, the accept-side session rules case by case, lossless reconnect replaying unacked messages exactly once and in order across seeded cuts of the wire, lossy faults dropping the session, resetcheck (SESSION_RESET to a reconnecting peer after a restart, session reset on a new client cookie), keepalives, the input timeout, missing features and protocol violations. Replay one seed: PROTOCOL_SEED=<n>.
 import { strict as assert } from 'node:assert';
 import { AF_INET, type EntityAddr } from '../../common/osdmap/types.js';
 import { EntityType, Message, type RawMessage } from '../../msg/message.js';
 import { Policies, type Policy } from '../../msg/types.js';
-import { Tag, controlFrame, encodeU64, assembleMessageFrame, type ClientIdent, type Reconnect } from '../../msg/core/frames.js';
+import { FrameReader, Tag, controlFrame, encodeU64, assembleMessageFrame, tagName, type ClientIdent, type Reconnect } from '../../msg/core/frames.js';
 import {
   AuthNoneClient, AuthNoneServer, ProtocolV2, Session, type IdentDecision, type ProtocolEvent, type ProtocolHooks, type ReconnectDecision,
 } from '../../msg/core/protocol.js';
 import { CONNECTION_TIMEOUT_MS, KEEPALIVE_INTERVAL_MS } from '../../msg/core/limits.js';
+import { judgeClientIdent, judgeReconnect, type ExistingView } from '../../msg/core/sessions.js';
 import { Rng, caseSeed } from '../support/rng.js';
 
 const TEST_TYPE = 0x7e10;
@@ -45,6 +46,11 @@ class Node {
     this.addr = addr(port, 1000 + port);
     this.cookies = new Rng(seed);
   }
+  /** The existing session with a peer as the shared rules see it (the harness keeps no sockets, so never READY or dialling). */
+  view(k: string): ExistingView | undefined {
+    const s = this.table.get(k);
+    return s && { session: s, lossy: this.policy.lossy, server: this.policy.server, resetcheck: this.policy.resetcheck, ready: false, connecting: false };
+  }
   hooks(): ProtocolHooks {
     return {
       nextGlobalSeq: (atLeast?: number) => (this.gseq = Math.max(this.gseq, atLeast ?? 0) + 1),
@@ -54,23 +60,21 @@ class Node {
       authServer: new AuthNoneServer(() => 4100),
       onClientIdent: (p: ProtocolV2, ci: ClientIdent): IdentDecision => {
         const k = keyOf(ci.addrs[0]!);
-        let s = this.table.get(k);
-        if (!s || p.policy.lossy) {
-          s = new Session();
-          this.table.set(k, s);
-        } else if (s.serverCookie !== 0n && s.clientCookie !== 0n && s.clientCookie !== ci.cookie && p.policy.resetcheck) {
+        const v = judgeClientIdent(this.view(k), ci, p.policy.lossy, true);
+        if (v === 'race-lost') return { action: 'wait' };
+        if (v === 'stale') return { action: 'stop', reason: 'stale' };
+        if (v === 'new' || v === 'replace-lossy') this.table.set(k, new Session());
+        const s = this.table.get(k)!;
+        if (v === 'peer-restarted' && p.policy.resetcheck) {
           s.reset();
           this.events.push('remoteReset(ident)');
         }
         return { action: 'accept', session: s };
       },
       onReconnect: (_p: ProtocolV2, r: Reconnect): ReconnectDecision => {
-        const s = this.table.get(keyOf(r.addrs[0]!));
-        if (!s) return { action: 'reset', full: true };
-        if (s.clientCookie !== r.clientCookie) return { action: 'reset', full: true };
-        if (s.serverCookie === 0n) return { action: 'reset', full: false };
-        if (s.connectSeq > r.connectSeq) return { action: 'retry', connectSeq: s.connectSeq };
-        return { action: 'reconnect', session: s };
+        const k = keyOf(r.addrs[0]!);
+        const v = judgeReconnect(this.view(k), r, false);
+        return v.action === 'reconnect' ? { action: 'reconnect', session: this.table.get(k)! } : v;
       },
     };
   }
@@ -81,6 +85,10 @@ class Wire {
   toB: Buffer[] = [];
   toA: Buffer[] = [];
   faults: Array<{ side: string; reason: string; action: string }> = [];
+  /** What crossed the wire, as frame names, per direction (a transcript). */
+  readonly trace: string[] = [];
+  private readonly tapAB = new FrameReader(true);
+  private readonly tapBA = new FrameReader(true);
   constructor(readonly a: ProtocolV2, readonly b: ProtocolV2, readonly na: Node, readonly nb: Node, public now = 1000) {}
 
   private collect(p: ProtocolV2, n: Node, out: Buffer[], side: string): boolean {
@@ -100,6 +108,15 @@ class Wire {
     else this.faults.push({ side, reason: ev.reason, action: ev.action });
   }
 
+  private tap(r: FrameReader, b: Buffer, dir: string): void {
+    r.push(Buffer.from(b));
+    try {
+      for (let it = r.next(); it; it = r.next()) this.trace.push(`${dir} ${it.kind === 'banner' ? 'banner' : tagName(it.frame.tag)}`);
+    } catch {
+      this.trace.push(`${dir} (garbage)`);
+    }
+  }
+
   /** Move bytes both ways until both sides are quiet; `budget` caps the bytes A->B carries (a cut). */
   run(budget = Infinity): void {
     for (let guard = 0; guard < 10_000; guard++) {
@@ -109,6 +126,7 @@ class Wire {
         this.toB = [];
         const n = Math.min(chunk.length, budget);
         budget -= n;
+        this.tap(this.tapAB, chunk.subarray(0, n), 'A->B');
         this.b.receive(chunk.subarray(0, n), this.now);
         if (n < chunk.length) this.toB = [chunk.subarray(n)];
         moved = true;
@@ -116,6 +134,7 @@ class Wire {
       if (this.toA.length) {
         const chunk = Buffer.concat(this.toA);
         this.toA = [];
+        this.tap(this.tapBA, chunk, 'B->A');
         this.a.receive(chunk, this.now);
         moved = true;
       }
@@ -170,6 +189,63 @@ describe('msgr2 protocol core', () => {
     assert.deepEqual(nb.received, ['a0', 'a1', 'a2', 'a3', 'a4']);
     assert.deepEqual(na.received, ['b0']);
     assert.equal(w.faults.length, 0);
+  });
+
+  it('transcript: the frames of a new session, a resumed one and a reset one, in order each way', () => {
+    const na = new Node(EntityType.MON, 1, Policies.losslessPeer(), 1);
+    let nb = new Node(EntityType.MON, 2, Policies.losslessPeer(), 2);
+    const sa = new Session();
+    let w = connectPair(na, nb, sa);
+    w.a.send(new TestMsg('m'));
+    w.run();
+    const dir = (t: string[], d: string) => t.filter((x) => x.startsWith(d)).map((x) => x.slice(5));
+    assert.deepEqual(dir(w.trace, 'A->B'), ['banner', 'HELLO', 'AUTH_REQUEST', 'AUTH_SIGNATURE', 'CLIENT_IDENT', 'MESSAGE']);
+    assert.deepEqual(dir(w.trace, 'B->A'), ['banner', 'HELLO', 'AUTH_DONE', 'AUTH_SIGNATURE', 'SERVER_IDENT', 'ACK']);
+    w.a.fault('cut');
+    w.b.fault('cut');
+    w = connectPair(na, nb, sa);
+    w.run();
+    assert.deepEqual(dir(w.trace, 'A->B'), ['banner', 'HELLO', 'AUTH_REQUEST', 'AUTH_SIGNATURE', 'SESSION_RECONNECT']);
+    assert.deepEqual(dir(w.trace, 'B->A'), ['banner', 'HELLO', 'AUTH_DONE', 'AUTH_SIGNATURE', 'SESSION_RECONNECT_OK']);
+    w.a.fault('cut');
+    w.b.fault('cut');
+    nb = new Node(EntityType.MON, 2, Policies.losslessPeer(), 3);
+    w = connectPair(na, nb, sa);
+    w.run();
+    assert.deepEqual(dir(w.trace, 'A->B').slice(4), ['SESSION_RECONNECT', 'CLIENT_IDENT']);
+    assert.deepEqual(dir(w.trace, 'B->A').slice(4), ['SESSION_RESET', 'SERVER_IDENT']);
+  });
+
+  it('the accept-side session rules (Ceph\'s handle_client_ident / handle_reconnect)', () => {
+    const s = new Session();
+    s.clientCookie = 5n;
+    s.serverCookie = 9n;
+    s.peerGlobalSeq = 10;
+    s.connectSeq = 2;
+    const view = (o: Partial<ExistingView> = {}): ExistingView => ({ session: s, lossy: false, server: false, resetcheck: true, ready: false, connecting: false, ...o });
+    const ci = (cookie: bigint, globalSeq = 11): ClientIdent => ({ addrs: [], targetAddr: addr(1, 1), gid: 1, globalSeq, supportedFeatures: 0n, requiredFeatures: 0n, flags: 0n, cookie });
+    assert.equal(judgeClientIdent(undefined, ci(5n), false, true), 'new');
+    assert.equal(judgeClientIdent(view({ lossy: true }), ci(5n), false, true), 'replace-lossy');
+    assert.equal(judgeClientIdent(view(), ci(6n), false, true), 'peer-restarted');
+    assert.equal(judgeClientIdent(view({ ready: true }), ci(5n, 3), false, true), 'stale');
+    assert.equal(judgeClientIdent(view({ ready: true }), ci(5n), false, true), 'take-over');
+    const fresh = new Session();
+    const raceView = { ...view({ connecting: true }), session: fresh };
+    assert.equal(judgeClientIdent(raceView, ci(7n), false, true), 'race-won');
+    assert.equal(judgeClientIdent(raceView, ci(7n), false, false), 'race-lost');
+    assert.equal(judgeClientIdent({ ...raceView, server: true }, ci(7n), false, false), 'race-won');
+    const rc = (o: Partial<Reconnect> = {}): Reconnect => ({ addrs: [], clientCookie: 5n, serverCookie: 9n, globalSeq: 11, connectSeq: 3, msgSeq: 0, ...o });
+    assert.deepEqual(judgeReconnect(undefined, rc(), false), { action: 'reset', full: true });
+    assert.deepEqual(judgeReconnect(view(), rc({ clientCookie: 1n }), false), { action: 'reset', full: true });
+    assert.deepEqual(judgeReconnect(view({ resetcheck: false }), rc({ clientCookie: 1n }), false), { action: 'reset', full: false });
+    assert.deepEqual(judgeReconnect(view(), rc({ globalSeq: 4 }), false), { action: 'retryGlobal', globalSeq: 10 });
+    assert.deepEqual(judgeReconnect(view(), rc({ connectSeq: 1 }), false), { action: 'retry', connectSeq: 2 });
+    assert.deepEqual(judgeReconnect(view({ connecting: true }), rc({ connectSeq: 2 }), true), { action: 'wait' });
+    assert.deepEqual(judgeReconnect(view({ connecting: true }), rc({ connectSeq: 2 }), false), { action: 'reconnect' });
+    assert.deepEqual(judgeReconnect(view(), rc(), false), { action: 'reconnect' });
+    const noServerCookie = new Session();
+    noServerCookie.clientCookie = 5n;
+    assert.deepEqual(judgeReconnect({ ...view(), session: noServerCookie }, rc(), false), { action: 'reset', full: false });
   });
 
   it('messages queued before the session is up are sent once it is', () => {
