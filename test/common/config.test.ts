@@ -101,6 +101,17 @@ describe('common/config: ceph.conf as Ceph 16 reads it', function () {
     });
   }
 
+  it('$host and the default sections through loadConfig, as ceph-conf expands them', function () {
+    const file = join(dir, 'host.conf');
+    writeFileSync(file, '[global]\nh = $host/$cluster/$name\n[client.admin]\nk = admin-only\n');
+    for (const [name, key] of [['client.admin', 'h'], ['client.admin', 'k'], ['osd.0', 'k'], ['mon.x', 'h']] as const) {
+      const want = run('ceph-conf', ['-c', file, '--name', name, '--lookup', key]);
+      const { config } = loadConfig({ argv: ['-c', file, '--name', name] });
+      const got = config.lookup(key);
+      assert.equal(got === undefined ? '' : got + '\n', want.out, `--name ${name} --lookup ${key}`);
+    }
+  });
+
   it('bad syntax is EINVAL naming the file and line', function () {
     assert.throws(() => ConfFile.parse('[global]\na = "x\n', '/etc/ceph/x.conf'), (e: unknown) => e instanceof CephError && e.code === 'EINVAL' && /\/etc\/ceph\/x\.conf: parse error: .* in line 2/.test(e.message));
   });
