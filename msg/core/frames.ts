@@ -69,6 +69,8 @@ export const PREAMBLE_BYTES = 32;
 export const CRC_BYTES = 4;
 export const EPILOGUE_REV1_BYTES = 13;
 export const SEGMENTS_MAX = 4;
+/** Preamble flag: the segments are compressed (FRAME_EARLY_DATA_COMPRESSED). */
+export const FRAME_FLAG_COMPRESSED = 0x01;
 export const LATE_STATUS_ABORTED = 0x01;
 export const LATE_STATUS_COMPLETE = 0x0e;
 export const LATE_STATUS_ABORTED_MASK = 0x0f;

@@ -11,7 +11,7 @@ import type { EntityAddr, EntityAddrVec } from '../../common/osdmap/types.js';
 import { EntityType, segmentBytes, type Message, type RawMessage } from '../message.js';
 import type { Policy } from '../types.js';
 import {
-  AUTH_SIGNATURE_BYTES, AuthMethod, ConMode, FEATURE_MSG_ADDR2, FrameReader, IDENT_FLAG_LOSSY,
+  AUTH_SIGNATURE_BYTES, AuthMethod, ConMode, FEATURE_MSG_ADDR2, FRAME_FLAG_COMPRESSED, FrameReader, IDENT_FLAG_LOSSY,
   MSGR2_FEATURE_REVISION_1, MSGR2_REQUIRED_FEATURES, MSGR2_SUPPORTED_FEATURES, Tag, WAIT_PAYLOAD,
   assembleMessageFrame, controlFrame, decodeAuthBadMethod, decodeAuthDone, decodeAuthMore, decodeAuthRequest,
   decodeAuthSignature, decodeClientIdent, decodeFeatures, decodeHello, decodeMessageFrame, decodeReconnect,
@@ -538,6 +538,8 @@ export class ProtocolV2 {
   }
 
   private handleFrame(f: Frame, nowMs: number): void {
+    // FRAME_EARLY_DATA_COMPRESSED: only after COMPRESSION_DONE, and we never offer compression.
+    if ((f.flags & FRAME_FLAG_COMPRESSED) !== 0) this.violation(`compressed ${tagName(f.tag)} without compression negotiated`);
     if (f.tag === Tag.MESSAGE) {
       if (this.state !== S.READY) this.violation('MESSAGE');
       this.handleMessage(f);

@@ -3,7 +3,7 @@ import { strict as assert } from 'node:assert';
 import { AF_INET, type EntityAddr } from '../../common/osdmap/types.js';
 import { EntityType, Message, type RawMessage } from '../../msg/message.js';
 import { Policies, type Policy } from '../../msg/types.js';
-import { FrameReader, Tag, controlFrame, encodeU64, assembleMessageFrame, tagName, type ClientIdent, type Reconnect } from '../../msg/core/frames.js';
+import { FrameReader, Tag, assembleFrame, controlFrame, encodeU64, assembleMessageFrame, tagName, type ClientIdent, type Reconnect } from '../../msg/core/frames.js';
 import {
   AuthNoneClient, AuthNoneServer, ProtocolV2, Session, type IdentDecision, type ProtocolEvent, type ProtocolHooks, type ReconnectDecision,
 } from '../../msg/core/protocol.js';
@@ -409,6 +409,11 @@ describe('msgr2 protocol core', () => {
     b2.receive(Buffer.concat([banner, controlFrame(Tag.ACK, encodeU64(1))]), 0);
     const f2 = b2.drain().find((e) => e.kind === 'fault');
     assert.ok(f2 && f2.kind === 'fault' && /ACK in state HELLO/.test(f2.reason));
+    const b4 = new ProtocolV2({ role: 'accept', myType: nb.type, myGid: 2, myAddrs: [nb.addr], features: 1n }, new Session(), nb.hooks(), 0);
+    b4.start();
+    b4.receive(Buffer.concat([banner, ...assembleFrame(Tag.HELLO, [[Buffer.alloc(4)]], undefined, 1)]), 0);
+    const f4 = b4.drain().find((e) => e.kind === 'fault');
+    assert.ok(f4 && f4.kind === 'fault' && /compressed HELLO/.test(f4.reason));
     const b3 = new ProtocolV2({ role: 'accept', myType: nb.type, myGid: 2, myAddrs: [nb.addr], features: 1n }, new Session(), nb.hooks(), 0);
     b3.start();
     b3.receive(Buffer.from('ceph v027\n0123456789012345'), 0);
