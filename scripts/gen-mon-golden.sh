@@ -2,7 +2,8 @@
 # Regenerates test/golden/mon/results.json (and the binary outputs beside it) by sending every command
 # of test/golden/mon/cases.json, as the JSON command map the `ceph` CLI would send, to a throwaway real
 # Ceph 16 monitor (one mon, auth none, loopback port 17200-17299) through librados' mon_command, and
-# recording r, rs and out for each. test/mon/services-golden.test.ts replays the same command maps
+# recording r, rs and out for each. A case may take its input from an earlier case's output
+# ("inbl_from") and its prior_version from an earlier getcrushmap's rs ("prior_from"). test/mon/services-golden.test.ts replays the same command maps
 # through tsceph's MonServices and compares.
 # Usage: bash scripts/gen-mon-golden.sh [--keep-tmp]
 set -euo pipefail
@@ -72,7 +73,11 @@ for case in cases:
         inbl = bytes.fromhex(case['inbl_hex'])
     if 'inbl_from' in case:
         inbl = binaries[case['inbl_from']]
-    r, outbl, rs = c.mon_command(json.dumps(case['cmd']), inbl, timeout=10)
+    cmd = dict(case['cmd'])
+    if 'prior_from' in case:
+        # the crush version an earlier getcrushmap reported (its rs)
+        cmd['prior_version'] = int(results[case['prior_from']]['rs'])
+    r, outbl, rs = c.mon_command(json.dumps(cmd), inbl, timeout=10)
     res = {'r': r, 'rs': rs}
     if case.get('binary'):
         binaries[case['name']] = outbl

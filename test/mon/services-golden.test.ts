@@ -16,6 +16,7 @@ interface Case {
   binary?: boolean;
   inbl_hex?: string;
   inbl_from?: string;
+  prior_from?: string;
 }
 interface Result {
   r: number;
@@ -56,7 +57,9 @@ describe('mon services against a real Ceph 16 monitor (golden)', () => {
       let inbl: Buffer = Buffer.alloc(0);
       if (c.inbl_hex) inbl = Buffer.from(c.inbl_hex, 'hex');
       if (c.inbl_from) inbl = binaries.get(c.inbl_from)!;
-      const reply = h.command(c.cmd, inbl);
+      const cmd: CmdMap = { ...c.cmd };
+      if (c.prior_from) cmd['prior_version'] = Number(replies.get(c.prior_from)!.rs);
+      const reply = h.command(cmd, inbl);
       if (c.binary) binaries.set(c.name, reply.out);
       replies.set(c.name, reply);
     }

@@ -12,6 +12,12 @@ import { MonmapMonitor, isMonCommand } from './monmapmonitor.js';
 import { OsdMonitor, isOsdCommand } from './osdmonitor.js';
 import { dumpStatus, statusPlain } from './status.js';
 
+/**
+ * What `ceph version` answers: tsceph speaks Ceph 16.2.15's protocols and formats, and clients
+ * (the CLI, librados) compare this text, so it is Ceph's own.
+ */
+export const CEPH_VERSION_TEXT = 'ceph version 16.2.15 (618f440892089921c3e944a991122ddc44e60516) pacific (stable)';
+
 /** Ceph 16's defaults for the options the services read. */
 export const DEFAULT_MON_SERVICES_CONFIG: Readonly<MonServicesConfig> = Object.freeze({
   osdDownOutIntervalMs: 600_000,
@@ -82,6 +88,26 @@ class Services implements MonServices {
         return replyNow(0, '', flushNl(f));
       }
       return replyNow(0, '', statusPlain(h, monmap, osdmap, ctx));
+    }
+    if (prefix === 'fsid') {
+      const f = formatterFor(cmd);
+      if (f) {
+        f.openObjectSection('mon');
+        f.dumpString('fsid', ctx.monmap.fsid);
+        f.closeSection();
+        return replyNow(0, '', f.flush());
+      }
+      return replyNow(0, '', `${ctx.monmap.fsid}\n`);
+    }
+    if (prefix === 'version') {
+      const f = formatterFor(cmd);
+      if (f) {
+        f.openObjectSection('version');
+        f.dumpString('version', CEPH_VERSION_TEXT);
+        f.closeSection();
+        return replyNow(0, '', flushNl(f));
+      }
+      return replyNow(0, '', `${CEPH_VERSION_TEXT}\n`);
     }
     if (isMonCommand(prefix)) return this.mon.handleCommand(cmd, ctx);
     if (isOsdCommand(prefix)) return this.osd.handleCommand(cmd, inbl, ctx);

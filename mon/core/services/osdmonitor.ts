@@ -12,6 +12,7 @@
 // map with that crc. After the commit every monitor's refresh() loads the new committed map.
 
 import { CephError, assert } from '../../../common/errors.js';
+import { compareStringBytes } from '../../../common/encoding.js';
 import {
   CEPH_OSD_AUTOOUT,
   CEPH_OSD_IN,
@@ -64,6 +65,16 @@ import {
   printOSDMap,
   osdmapFlagString,
   printOsdTree,
+  walkOsdTree,
+  dumpEntityAddrVec,
+  dumpStream,
+  formatEntityAddr,
+  formatUtime,
+  DUMP_DESTROYED,
+  DUMP_DOWN,
+  DUMP_IN,
+  DUMP_OUT,
+  DUMP_UP,
   printPools,
   rawPgToPg,
   type EntityAddrVec,
@@ -71,7 +82,8 @@ import {
   type OSDMapIncremental,
   type OsdXinfo,
 } from '../../../common/osdmap/index.js';
-import { CrushWrapper, decodeCrushMap, dumpCrushMap, encodeCrushMap } from '../../../crush/index.js';
+import { CrushWrapper, crushtoolTree, decodeCrushMap, dumpCrushMap, dumpRule, dumpTunables, encodeCrushMap, TUNABLES_PROFILES, type TunablesProfile } from '../../../crush/index.js';
+import type { Formatter } from '../../../common/formatter.js';
 import { CRUSH_HASH_DEFAULT } from '../../../crush/types.js';
 import { type MonStoreRead, MonStoreTx, versionKey } from '../store.js';
 import type { CmdMap, CommandOutcome, MonContext, MonServicesConfig, OsdMapUpdate } from '../types.js';
@@ -126,8 +138,16 @@ export function isOsdCommand(prefix: string): boolean {
 
 const READ_PREFIXES = new Set([
   'osd stat', 'osd dump', 'osd tree', 'osd ls', 'osd getmap', 'osd getcrushmap', 'osd map', 'osd pool ls',
-  'osd pool get', 'osd crush rule ls', 'osd crush dump', 'osd crush tree', 'osd pool stats',
+  'osd pool get', 'osd crush rule ls', 'osd crush dump', 'osd crush tree', 'osd getmaxosd', 'osd find',
+  'osd lspools', 'osd crush rule dump', 'osd crush show-tunables', 'osd crush class ls',
+  'osd erasure-code-profile ls', 'osd blocklist ls', 'osd pool get-quota',
 ]);
+
+/** `osd tree states=...`: the filter bits (OSDMap's DUMP_*). */
+const TREE_STATES: Record<string, number> = { in: DUMP_IN, out: DUMP_OUT, up: DUMP_UP, down: DUMP_DOWN, destroyed: DUMP_DESTROYED };
+
+/** mon_max_osd. */
+const MON_MAX_OSD = 10000;
 
 export class OsdMonitor {
   /** The newest committed map (epoch 0 and empty before create_initial commits). */
@@ -283,13 +303,19 @@ export class OsdMonitor {
 
   hasPending(): boolean {
     const p = this.pending;
-    return (
-      p.fullmap !== null || p.crush !== null || p.newMaxOsd >= 0 || p.newPoolMax >= 0 || p.newFlags >= 0 ||
-      p.newPools.size > 0 || p.oldPools.length > 0 || p.newUpClient.size > 0 || p.newState.size > 0 ||
-      p.newWeight.size > 0 || p.newUuid.size > 0 || p.newXinfo.size > 0 || p.newUpThru.size > 0 ||
-      p.newCrushNodeFlags.size > 0 || p.newPrimaryAffinity.size > 0 || p.newNearfullRatio >= 0 ||
-      p.newFullRatio >= 0 || p.newBackfillfullRatio >= 0
-    );
+    if (p.fullmap !== null || p.crush !== null || p.clusterSnapshot !== '' || p.changeStretchMode) return true;
+    if (p.newMaxOsd >= 0 || p.newPoolMax >= 0 || p.newFlags >= 0) return true;
+    if (p.newNearfullRatio >= 0 || p.newFullRatio >= 0 || p.newBackfillfullRatio >= 0) return true;
+    if (p.newRequireMinCompatClient !== 0xff || p.newRequireOsdRelease !== 0xff) return true;
+    const sized = [
+      p.newPools, p.newPoolNames, p.newUpClient, p.newUpCluster, p.newHbBackUp, p.newHbFrontUp, p.newState,
+      p.newWeight, p.newPgTemp, p.newPrimaryTemp, p.newPrimaryAffinity, p.newUpThru, p.newLastCleanInterval,
+      p.newLost, p.newUuid, p.newXinfo, p.newBlocklist, p.newRangeBlocklist, p.newPgUpmap, p.newPgUpmapItems,
+      p.newRemovedSnaps, p.newPurgedSnaps, p.newErasureCodeProfiles, p.newCrushNodeFlags, p.newDeviceClassFlags,
+    ];
+    if (sized.some((x) => x.size > 0)) return true;
+    const lists = [p.oldPools, p.oldBlocklist, p.oldRangeBlocklist, p.oldPgUpmap, p.oldPgUpmapItems, p.oldErasureCodeProfiles];
+    return lists.some((x) => x.length > 0);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -578,13 +604,15 @@ export class OsdMonitor {
         const e = argInt(cmd, 'epoch');
         const map = e !== undefined && e !== m.epoch ? this.mapAt(e) : m;
         if (!map) return replyErr('ENOENT', `there is no map for epoch ${e}`);
+        let filter = 0;
+        for (const st of argList(cmd, 'states')) filter |= TREE_STATES[st] ?? 0;
         if (f) {
           f.openObjectSection('tree');
-          dumpOsdTree(map, f);
+          dumpOsdTree(map, f, filter);
           f.closeSection();
           return replyNow(0, '', flushNl(f));
         }
-        return replyNow(0, '', printOsdTree(map));
+        return replyNow(0, '', printOsdTree(map, filter));
       }
       case 'osd ls': {
         const ids: number[] = [];
@@ -603,8 +631,123 @@ export class OsdMonitor {
         if (!buf) return replyErr('ENOENT', `there is no map for epoch ${e}`);
         return replyNow(0, `got osdmap epoch ${e}`, buf);
       }
-      case 'osd getcrushmap':
-        return replyNow(0, `${m.crushVersion}`, encodeCrushMap(m.crush));
+      case 'osd getcrushmap': {
+        const e = argInt(cmd, 'epoch');
+        const map = e !== undefined && e !== m.epoch ? this.mapAt(e) : m;
+        if (!map) return replyErr('ENOENT', `there is no map for epoch ${e}`);
+        return replyNow(0, `${map.crushVersion}`, encodeCrushMap(map.crush));
+      }
+      case 'osd getmaxosd': {
+        if (f) {
+          f.openObjectSection('getmaxosd');
+          f.dumpUnsigned('epoch', m.epoch);
+          f.dumpInt('max_osd', m.maxOsd);
+          f.closeSection();
+          return replyNow(0, '', f.flush());
+        }
+        return replyNow(0, '', `max_osd = ${m.maxOsd} in epoch ${m.epoch}\n`);
+      }
+      case 'osd find': {
+        const id = cmd['id'];
+        if (typeof id !== 'number' || !Number.isInteger(id)) return replyErr('EINVAL', "bad or missing field 'id'");
+        if (id < 0 || id >= m.maxOsd || !m.exists(id)) return replyErr('ENOENT', `osd.${id} does not exist`);
+        const ff = formatterFor(cmd, 'json-pretty')!;
+        ff.openObjectSection('osd_location');
+        ff.dumpInt('osd', id);
+        ff.openObjectSection('addrs');
+        dumpEntityAddrVec(m.clientAddrs[id]!, ff);
+        ff.closeSection();
+        dumpStream(ff, 'osd_fsid', m.osdUuid[id]!);
+        ff.openObjectSection('crush_location');
+        const loc = m.crush.itemExists(id) ? m.crush.getFullLocation(id) : new Map<string, string>();
+        for (const k of [...loc.keys()].sort()) ff.dumpString(k, loc.get(k)!);
+        ff.closeSection();
+        ff.closeSection();
+        return replyNow(0, '', flushNl(ff));
+      }
+      case 'osd lspools': {
+        const ids = [...m.pools.keys()].sort((a, b) => a - b);
+        if (f) {
+          f.openArraySection('pools');
+          for (const id of ids) {
+            f.openObjectSection('pool');
+            f.dumpInt('poolnum', id);
+            f.dumpString('poolname', m.poolName.get(id) ?? '');
+            f.closeSection();
+          }
+          f.closeSection();
+          return replyNow(0, '', flushNl(f));
+        }
+        return replyNow(0, '', ids.map((id) => `${id} ${m.poolName.get(id) ?? ''}\n`).join(''));
+      }
+      case 'osd crush rule dump': {
+        const ff = formatterFor(cmd, 'json-pretty')!;
+        const name = argStr(cmd, 'name');
+        if (name !== undefined && name !== '') {
+          if (!m.crush.ruleExists(name)) return replyErr('ENOENT', `unknown crush rule '${name}'`);
+          dumpRule(m.crush, m.crush.getRuleId(name), ff);
+        } else {
+          ff.openArraySection('rules');
+          for (let r = 0; r < m.crush.getMaxRules(); r++) if (m.crush.ruleExists(r)) dumpRule(m.crush, r, ff);
+          ff.closeSection();
+        }
+        return replyNow(0, '', flushNl(ff) + '\n');
+      }
+      case 'osd crush show-tunables': {
+        const ff = formatterFor(cmd, 'json-pretty')!;
+        ff.openObjectSection('crush_map_tunables');
+        dumpTunables(m.crush.crush, ff);
+        ff.closeSection();
+        return replyNow(0, '', flushNl(ff) + '\n');
+      }
+      case 'osd crush tree': {
+        if (f) {
+          f.openObjectSection('crush_tree');
+          dumpCrushTree(m, f);
+          f.closeSection();
+          return replyNow(0, '', f.flush());
+        }
+        return replyNow(0, '', crushtoolTree(m.crush));
+      }
+      case 'osd crush class ls': {
+        const ff = formatterFor(cmd, 'json-pretty')!;
+        ff.openArraySection('crush_classes');
+        const names = [...m.crush.names.className.values()].sort(compareStringBytes);
+        for (const n of names) ff.dumpString('class', n);
+        ff.closeSection();
+        return replyNow(0, '', flushNl(ff));
+      }
+      case 'osd erasure-code-profile ls': {
+        const names = [...m.erasureCodeProfiles.keys()].sort(compareStringBytes);
+        if (f) {
+          f.openArraySection('erasure-code-profiles');
+          for (const n of names) f.dumpString('profile', n);
+          f.closeSection();
+          return replyNow(0, '', flushNl(f));
+        }
+        return replyNow(0, '', names.map((n) => n + '\n').join(''));
+      }
+      case 'osd blocklist ls': {
+        const entries = [...m.blocklist.values()];
+        if (f) {
+          f.openArraySection('blocklist');
+          for (const b of entries) {
+            f.openObjectSection('entry');
+            f.dumpString('addr', formatEntityAddr(b.addr));
+            f.dumpString('until', formatUtime(b.until));
+            f.closeSection();
+          }
+          f.closeSection();
+          return replyNow(0, `listed ${entries.length} entries`, f.flush());
+        }
+        return replyNow(0, `listed ${entries.length} entries`, entries.map((b) => `${formatEntityAddr(b.addr)} ${formatUtime(b.until)}\n`).join(''));
+      }
+      case 'osd pool get-quota': {
+        const poolName = argStr(cmd, 'pool') ?? '';
+        if (m.lookupPoolName(poolName) < 0) return replyErr('ENOENT', `unrecognized pool '${poolName}'`);
+        // Ceph reads the current usage from PG stats; until OSDs report them there are none.
+        return replyErr('ENOENT', `no stats for pool '${poolName}'`);
+      }
       case 'osd crush dump': {
         const ff = formatterFor(cmd, 'json-pretty')!;
         ff.openObjectSection('crush_map');
@@ -788,9 +931,29 @@ export class OsdMonitor {
         return this.crushAddBucket(cmd);
       case 'osd crush move':
         return this.crushMove(cmd);
-      case 'osd crush add':
       case 'osd crush set':
+        // Two commands share the prefix: with an id it places an OSD, without one it sets the map.
+        if (cmd['id'] === undefined) return this.setCrushMap(inbl, cmd);
         return this.crushAdd(prefix, cmd);
+      case 'osd crush add':
+        return this.crushAdd(prefix, cmd);
+      case 'osd crush create-or-move':
+        return this.crushCreateOrMove(cmd);
+      case 'osd crush link':
+        return this.crushLink(cmd);
+      case 'osd crush tunables':
+        return this.crushTunables(cmd);
+      case 'osd pool rename':
+        return this.poolRename(cmd);
+      case 'osd pool set-quota':
+        return this.poolSetQuota(cmd);
+      case 'osd setmaxosd':
+        return this.setMaxOsd(cmd);
+      case 'osd new':
+        if ((argStr(cmd, 'uuid') ?? '') === '') return replyErr('EINVAL', "requires the OSD's UUID to be specified.");
+        return this.osdCreate(cmd);
+      case 'osd rm':
+        return this.osdRm(cmd);
       case 'osd crush reweight':
         return this.crushReweight(cmd);
       case 'osd crush rm':
@@ -802,8 +965,7 @@ export class OsdMonitor {
       case 'osd crush rule rm':
         return this.crushRuleRm(cmd);
       case 'osd setcrushmap':
-      case 'osd crush set-all':
-        return this.setCrushMap(inbl);
+        return this.setCrushMap(inbl, cmd);
       case 'osd set':
       case 'osd unset':
         return this.osdFlag(prefix === 'osd set', cmd);
@@ -1287,7 +1449,138 @@ export class OsdMonitor {
     return replyAfterCommit('');
   }
 
-  private setCrushMap(inbl: Buffer): CommandOutcome {
+  private crushCreateOrMove(cmd: CmdMap): CommandOutcome {
+    const osd = this.parseOsdId(argStr(cmd, 'id'));
+    if (osd < 0) return replyErr('EINVAL', `invalid osd id '${argStr(cmd, 'id') ?? ''}'`);
+    const weight = argFloat(cmd, 'weight');
+    if (weight === undefined || Number.isNaN(weight) || weight < 0) return replyErr('EINVAL', 'invalid weight');
+    const loc = this.parseLoc(cmd);
+    if (typeof loc === 'string') return replyErr('EINVAL', loc);
+    const m = this.pendingMap();
+    if (osd >= m.maxOsd || !m.exists(osd)) return replyErr('ENOENT', `osd.${osd} does not exist. Create it before updating the crush map`);
+    const name = `osd.${osd}`;
+    const cw = this.pendingCrush();
+    const r = cw.createOrMoveItem(osd, weight, name, loc);
+    const what = `item name '${name}' weight ${streamFloat(weight)} at location ${formatLocMap(loc)} to crush map`;
+    if (r < 0) return replyNow(r, '');
+    if (r === 0) return replyNow(0, `create-or-move updated ${what}`);
+    this.setPendingCrush(cw);
+    return replyAfterCommit(`create-or-move updating ${what}`);
+  }
+
+  private crushLink(cmd: CmdMap): CommandOutcome {
+    const name = argStr(cmd, 'name') ?? '';
+    const loc = this.parseLoc(cmd);
+    if (typeof loc === 'string') return replyErr('EINVAL', loc);
+    const cw = this.pendingCrush();
+    if (!cw.nameExists(name)) return replyErr('ENOENT', `item ${name} does not exist`);
+    const id = cw.getItemId(name);
+    if (id >= 0) return replyErr('EINVAL', `item ${name} is not a bucket`);
+    if (cw.checkItemLoc(id, loc).found) return replyNow(0, `no need to move item id ${id} name '${name}' to location ${formatLocMap(loc)} in crush map`);
+    const r = cw.linkBucket(id, loc);
+    if (r < 0) return replyNow(r, `cannot link item id ${id} name '${name}' to location ${formatLocMap(loc)}`);
+    this.setPendingCrush(cw);
+    return replyAfterCommit(`linked item id ${id} name '${name}' to location ${formatLocMap(loc)} in crush map`);
+  }
+
+  private crushTunables(cmd: CmdMap): CommandOutcome {
+    const profile = argStr(cmd, 'profile') ?? '';
+    if (!(TUNABLES_PROFILES as readonly string[]).includes(profile)) return replyErr('EINVAL', `unrecognized profile '${profile}'`);
+    const cw = this.pendingCrush();
+    cw.setTunablesProfile(profile as TunablesProfile);
+    this.setPendingCrush(cw);
+    return replyAfterCommit(`adjusted tunables profile to ${profile}`);
+  }
+
+  private poolRename(cmd: CmdMap): CommandOutcome {
+    const src = argStr(cmd, 'srcpool') ?? '';
+    const dst = argStr(cmd, 'destpool') ?? '';
+    const m = this.pendingMap();
+    const id = m.lookupPoolName(src);
+    if (id < 0) {
+      if (m.lookupPoolName(dst) >= 0) return replyNow(0, `pool '${src}' does not exist; pool '${dst}' does -- assuming successful rename`);
+      return replyErr('ENOENT', `unrecognized pool '${src}'`);
+    }
+    if (m.lookupPoolName(dst) >= 0) return replyErr('EEXIST', `pool '${dst}' already exists`);
+    this.pending.newPoolNames.set(id, dst);
+    this.changed();
+    return replyAfterCommit(`pool '${src}' renamed to '${dst}'`);
+  }
+
+  private poolSetQuota(cmd: CmdMap): CommandOutcome {
+    const name = argStr(cmd, 'pool') ?? '';
+    const field = argStr(cmd, 'field') ?? '';
+    const val = argStr(cmd, 'val') ?? '';
+    const m = this.pendingMap();
+    const id = m.lookupPoolName(name);
+    if (id < 0) return replyErr('ENOENT', `unrecognized pool '${name}'`);
+    if (field !== 'max_objects' && field !== 'max_bytes') return replyErr('EINVAL', `unrecognized field '${field}'`);
+    const n = field === 'max_bytes' ? parseIecBytes(val) : parseSiCount(val);
+    if (n === null) return replyErr('EINVAL', `error parsing value '${val}'`);
+    const p = clonePgPool(m.pools.get(id)!);
+    if (field === 'max_bytes') p.quotaMaxBytes = n;
+    else p.quotaMaxObjects = n;
+    p.lastChange = this.pending.epoch;
+    this.pending.newPools.set(id, p);
+    this.changed();
+    return replyAfterCommit(`set-quota ${field} = ${n} for pool ${name}`);
+  }
+
+  private setMaxOsd(cmd: CmdMap): CommandOutcome {
+    const n = argInt(cmd, 'newmax');
+    if (n === undefined || Number.isNaN(n) || n < 0) return replyErr('EINVAL', "bad or missing field 'newmax'");
+    if (n > MON_MAX_OSD) return replyErr('EINVAL', `cannot set max_osd to ${n} which is > conf.mon_max_osd (${MON_MAX_OSD})`);
+    const m = this.pendingMap();
+    for (let i = n; i < m.maxOsd; i++) {
+      if (m.exists(i)) return replyErr('EBUSY', `cannot shrink max_osd to ${n} because osd.${i} (and possibly others) still in use`);
+    }
+    if (n === m.maxOsd) return replyNow(0, `set new max_osd = ${n}`);
+    this.pending.newMaxOsd = n;
+    this.changed();
+    return replyAfterCommit(`set new max_osd = ${n}`);
+  }
+
+  private osdRm(cmd: CmdMap): CommandOutcome {
+    const m = this.pendingMap();
+    let rs = '';
+    const removed: number[] = [];
+    for (const s of argList(cmd, 'ids')) {
+      const ids: number[] = [];
+      if (s === 'any' || s === 'all' || s === '*') {
+        for (let i = 0; i < m.maxOsd; i++) if (m.exists(i)) ids.push(i);
+      } else {
+        const n = /^(?:osd\.)?(-?\d+)$/.exec(s);
+        if (!n) {
+          rs += `invalid osd id '${s}'. `;
+          continue;
+        }
+        ids.push(Number(n[1]));
+      }
+      for (const osd of ids) {
+        if (osd < 0 || osd >= m.maxOsd || !m.exists(osd)) {
+          rs += `osd.${osd} does not exist. `;
+          continue;
+        }
+        if (m.isUp(osd)) return replyErr('EBUSY', `${rs}osd.${osd} is still up; must be down before removal. `);
+        // Every state bit flips off, EXISTS included: the map forgets the OSD.
+        this.pending.newState.set(osd, m.getState(osd));
+        this.pending.newUuid.set(osd, UUID_ZERO);
+        removed.push(osd);
+      }
+    }
+    if (removed.length === 0) return replyNow(0, rs);
+    this.changed();
+    return replyAfterCommit(`removed ${removed.map((o) => `osd.${o}`).join(', ')}`);
+  }
+
+  private setCrushMap(inbl: Buffer, cmd: CmdMap): CommandOutcome {
+    const m0 = this.pendingMap();
+    const prior = argInt(cmd, 'prior_version');
+    if (prior !== undefined) {
+      // A resend of the update that made the current version succeeds again without a change.
+      if (prior === m0.crushVersion - 1 && encodeCrushMap(m0.crush).equals(inbl)) return replyNow(0, `${m0.crushVersion}`);
+      if (prior !== m0.crushVersion) return replyErr('EPERM', `prior_version ${prior} != crush version ${m0.crushVersion}`);
+    }
     let cw: CrushWrapper;
     try {
       cw = CrushWrapper.from(decodeCrushMap(inbl));
@@ -1329,4 +1622,61 @@ const SEMIHIDDEN_FLAGS = CEPH_OSDMAP_SORTBITWISE | CEPH_OSDMAP_RECOVERY_DELETES 
 export function osdFlagsLine(m: OSDMap, prefix: string): string {
   const important = (m.flags & ~SEMIHIDDEN_FLAGS) >>> 0;
   return important ? `\n${prefix}flags ${osdmapFlagString(important)}` : '';
+}
+
+/** Ceph's `ceph osd crush tree -f json`: the CRUSH hierarchy without the OSDMap's status fields. */
+function dumpCrushTree(m: OSDMap, f: Formatter): void {
+  const { crush, names } = m.crush;
+  f.openArraySection('nodes');
+  for (const qi of walkOsdTree(m).items) {
+    f.openObjectSection('item');
+    f.dumpInt('id', qi.id);
+    const cls = m.crush.getItemClass(qi.id);
+    if (cls !== undefined) f.dumpString('device_class', cls);
+    if (qi.id < 0) {
+      const b = crush.buckets[-1 - qi.id];
+      const type = b ? b.type : -2;
+      f.dumpString('name', names.nameMap.get(qi.id) ?? '');
+      f.dumpString('type', names.typeMap.get(type) ?? '');
+      f.dumpInt('type_id', type);
+    } else {
+      f.dumpString('name', `osd.${qi.id}`);
+      f.dumpString('type', names.typeMap.get(0) ?? '');
+      f.dumpInt('type_id', 0);
+      f.dumpFloat('crush_weight', qi.weight);
+      f.dumpUnsigned('depth', qi.depth);
+    }
+    if (qi.parent < 0) {
+      f.openObjectSection('pool_weights');
+      f.closeSection();
+    }
+    if (qi.id < 0) {
+      f.openArraySection('children');
+      for (const c of qi.children) f.dumpInt('child', c);
+      f.closeSection();
+    }
+    f.closeSection();
+  }
+  f.closeSection();
+  f.openArraySection('stray');
+  f.closeSection();
+}
+
+const IEC_UNITS: Record<string, number> = { '': 0, B: 0, K: 10, KI: 10, KIB: 10, M: 20, MI: 20, MIB: 20, G: 30, GI: 30, GIB: 30, T: 40, TI: 40, TIB: 40, P: 50, PI: 50, PIB: 50, E: 60, EI: 60, EIB: 60 };
+
+/** strict_iecstrtoll: "10G" = 10 GiB. */
+function parseIecBytes(s: string): bigint | null {
+  const m = /^\s*(\d+)\s*([A-Za-z]*)\s*$/.exec(s);
+  if (!m) return null;
+  const shift = IEC_UNITS[m[2]!.toUpperCase()];
+  if (shift === undefined) return null;
+  return BigInt(m[1]!) << BigInt(shift);
+}
+
+/** strict_sistrtoll: "1k" = 1000. */
+function parseSiCount(s: string): bigint | null {
+  const m = /^\s*(\d+)\s*([kKmMgGtTpPeE]?)\s*$/.exec(s);
+  if (!m) return null;
+  const exp = 'KMGTPE'.indexOf(m[2]!.toUpperCase()) + 1;
+  return BigInt(m[1]!) * 1000n ** BigInt(m[2] ? exp : 0);
 }
