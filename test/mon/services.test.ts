@@ -113,6 +113,32 @@ describe('mon services: OSD lifecycle', () => {
     assert.equal(again.kind, 'reply');
   });
 
+  it('boot and mark-me-down incrementals carry the fields a real Ceph 16 monitor writes', () => {
+    // Seen in a real ceph-mon's store for a new OSD's first boot and its SIGTERM shutdown: boot sets
+    // the four address vectors, weight IN (the OSD was NEW), xinfo with the features and
+    // last_up_change, and no state bits; mark-me-down toggles UP, sets dead_epoch and last_up_change.
+    const h = cluster();
+    boot(h, 0);
+    const e = h.services.osdmapEpoch();
+    const inc = decodeIncremental(h.store.get('osdmap', String(e))!);
+    assert.deepEqual([...inc.newUpClient.keys()], [0]);
+    assert.deepEqual([...inc.newUpCluster.keys()], [0]);
+    assert.deepEqual([...inc.newHbBackUp.keys()], [0]);
+    assert.deepEqual([...inc.newHbFrontUp.keys()], [0]);
+    assert.deepEqual([...inc.newWeight], [[0, 0x10000]]);
+    assert.equal(inc.newState.size, 0);
+    assert.equal(inc.newXinfo.get(0)!.features, 0x3f01cfbffffdffffn);
+    assert.deepEqual(inc.newLastUpChange, inc.modified);
+    assert.equal(inc.newLastInChange.sec, 0, 'a NEW osd was in already: no in change');
+    assert.equal(h.services.handleOsdMarkMeDown(0, h.ctx()).kind, 'afterCommit');
+    assert.ok(h.propose());
+    const down = decodeIncremental(h.store.get('osdmap', String(e + 1))!);
+    assert.deepEqual([...down.newState], [[0, 2]]);
+    assert.equal(down.newXinfo.get(0)!.deadEpoch, e);
+    assert.deepEqual(down.newLastUpChange, down.modified);
+    assert.equal(down.newWeight.size, 0);
+  });
+
   it('failure reports: down only after osd_heartbeat_grace and from reporters in 2 distinct hosts', () => {
     const h = cluster();
     for (let i = 0; i < 3; i++) boot(h, i);

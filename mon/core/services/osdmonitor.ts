@@ -358,9 +358,24 @@ export class OsdMonitor {
     inc.epoch = epoch;
     inc.fsid = this.committed.fsid;
     inc.modified = utimeFromMs(ctx.nowMs);
-    if (inc.newWeight.size > 0) inc.newLastInChange = { ...inc.modified };
-    if (inc.newUpClient.size > 0 || [...inc.newState.values()].some((s) => (s === 0 ? CEPH_OSD_UP : s) & CEPH_OSD_UP)) {
-      inc.newLastUpChange = { ...inc.modified };
+    // last_in_change / last_up_change move only when some OSD's in-ness or up-ness really changes
+    // (a booting NEW osd gets weight IN again: not an in change).
+    {
+      const before = this.committed;
+      const after = decodeOSDMap(this.committedBuf);
+      applyIncremental(after, this.cloneIncremental(inc));
+      let inChange = false;
+      let upChange = false;
+      for (let o = 0; o < Math.max(before.maxOsd, after.maxOsd); o++) {
+        const inB = o < before.maxOsd && before.exists(o) && before.isIn(o);
+        const inA = o < after.maxOsd && after.exists(o) && after.isIn(o);
+        const upB = o < before.maxOsd && before.exists(o) && before.isUp(o);
+        const upA = o < after.maxOsd && after.exists(o) && after.isUp(o);
+        if (inB !== inA) inChange = true;
+        if (upB !== upA || (upA && inc.newUpClient.has(o))) upChange = true;
+      }
+      if (inChange) inc.newLastInChange = { ...inc.modified };
+      if (upChange) inc.newLastUpChange = { ...inc.modified };
     }
     for (const [id, p] of inc.newPools) {
       if (p.lastChange !== epoch) inc.newPools.set(id, { ...p, lastChange: epoch });
@@ -529,6 +544,10 @@ export class OsdMonitor {
     const m = this.pendingMap();
     if (osd < 0 || osd >= m.maxOsd || !m.exists(osd) || !m.isUp(osd)) return replyNow(0, `osd.${osd} is already down`);
     this.markDown(osd);
+    // dead_epoch: the epoch the OSD stopped at (the OSD's own epoch in Ceph's message; ours is the newest).
+    const xi: OsdXinfo = { ...(this.pending.newXinfo.get(osd) ?? m.osdXinfo[osd] ?? newOsdXinfo()) };
+    xi.deadEpoch = this.lastCommitted;
+    this.pending.newXinfo.set(osd, xi);
     this.failures.delete(osd);
     return replyAfterCommit(`marked down osd.${osd}`);
   }
