@@ -1,6 +1,7 @@
 // Benchmark 6a: messenger throughput between two Node processes on loopback, against raw TCP between the
 // same two processes (the ceiling), for 4 KiB and 4 MiB messages in msgr2.1 crc mode. Prints MB/s and
-// messages/s for both and our ratio to raw TCP. Target (issue 5): 4 MiB messages at >= 0.6x raw TCP.
+// messages/s for both and our ratio to raw TCP, and the CPU time each process spent per message (which a
+// busy machine disturbs less than wall-clock throughput). Target (issue 5): 4 MiB at >= 0.6x raw TCP.
 //
 // Usage: npm run bench:msgr [-- --seconds N] [--port P] [--rounds N] [--only 4k,4m]
 //
@@ -17,7 +18,7 @@ import { connect as netConnect, createServer } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { EntityType, Message, isRegisteredMessage, registerMessage, type RawMessage } from '../../msg/message.js';
-import { createMessenger, type MessengerImpl } from '../../msg/messenger.js';
+import { addrFromHostPort, createMessenger, type MessengerImpl } from '../../msg/messenger.js';
 import { Policies } from '../../msg/types.js';
 
 const KIB = 1024;
@@ -27,14 +28,15 @@ const DONE = 0xffffffff;
 const SEND_QUEUE_BYTES_MAX = 8 * MIB;
 
 class BenchMsg extends Message {
-  constructor(public n: number, public payload: Buffer[] = [], public count = 0, public bytes = 0) {
+  constructor(public n: number, public payload: Buffer[] = [], public count = 0, public bytes = 0, public cpuUs = 0) {
     super(BENCH_TYPE, 1, 1);
   }
   encodePayload(): void {
-    const f = Buffer.allocUnsafe(20);
+    const f = Buffer.allocUnsafe(28);
     f.writeUInt32LE(this.n, 0);
     f.writeDoubleLE(this.count, 4);
     f.writeDoubleLE(this.bytes, 12);
+    f.writeDoubleLE(this.cpuUs, 20);
     this.front = [f];
     this.data = this.payload;
   }
@@ -43,7 +45,7 @@ class BenchMsg extends Message {
   }
   static decode(raw: RawMessage): BenchMsg {
     const f = raw.front.length === 1 ? raw.front[0]! : Buffer.concat(raw.front);
-    return new BenchMsg(f.readUInt32LE(0), raw.data, f.readDoubleLE(4), f.readDoubleLE(12));
+    return new BenchMsg(f.readUInt32LE(0), raw.data, f.readDoubleLE(4), f.readDoubleLE(12), f.readDoubleLE(20));
   }
 }
 if (!isRegisteredMessage(BENCH_TYPE)) registerMessage(BENCH_TYPE, 'bench', (raw) => BenchMsg.decode(raw));
@@ -58,10 +60,13 @@ function arg(name: string, def: string): string {
 async function serveRaw(port: number): Promise<void> {
   const server = createServer((s) => {
     let n = 0;
+    const cpu0 = process.cpuUsage();
     s.on('data', (b: Buffer) => (n += b.length));
     s.on('end', () => {
-      const r = Buffer.alloc(8);
+      const c = process.cpuUsage(cpu0);
+      const r = Buffer.alloc(16);
       r.writeDoubleLE(n, 0);
+      r.writeDoubleLE(c.user + c.system, 8);
       s.end(r);
     });
     s.on('error', () => {});
@@ -79,13 +84,16 @@ async function serveMsgr(port: number): Promise<void> {
   });
   let count = 0;
   let bytes = 0;
+  let cpu0 = process.cpuUsage();
   msgr.addDispatcher({
     dispatch(conn, m) {
       const b = m as BenchMsg;
       if (b.n === DONE) {
-        conn.send(new BenchMsg(DONE, [], count, bytes));
+        const c = process.cpuUsage(cpu0);
+        conn.send(new BenchMsg(DONE, [], count, bytes, c.user + c.system));
         count = 0;
         bytes = 0;
+        cpu0 = process.cpuUsage();
         return;
       }
       count++;
@@ -121,6 +129,9 @@ interface Result {
   seconds: number;
   messages: number;
   bytes: number;
+  /** CPU time of the sending and the receiving process over the run, microseconds. */
+  senderCpuUs: number;
+  receiverCpuUs: number;
 }
 
 async function runRaw(port: number, size: number, seconds: number): Promise<Result> {
@@ -130,6 +141,7 @@ async function runRaw(port: number, size: number, seconds: number): Promise<Resu
     s.setNoDelay(true);
     await new Promise<void>((r) => s.once('connect', () => r()));
     const buf = Buffer.alloc(size, 0xab);
+    const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const end = t0 + seconds * 1000;
     let messages = 0;
@@ -147,14 +159,20 @@ async function runRaw(port: number, size: number, seconds: number): Promise<Resu
     const got = new Promise<number>((resolve) => {
       const parts: Buffer[] = [];
       s.on('data', (b: Buffer) => parts.push(b));
-      s.on('end', () => resolve(Buffer.concat(parts).readDoubleLE(0)));
+      s.on('end', () => {
+        const r = Buffer.concat(parts);
+        receiverCpuUs = r.readDoubleLE(8);
+        resolve(r.readDoubleLE(0));
+      });
     });
+    let receiverCpuUs = 0;
     s.end();
     const bytes = await got;
     const secondsTaken = (performance.now() - t0) / 1000;
+    const c = process.cpuUsage(cpu0);
     if (bytes !== messages * size) throw new Error(`raw: child counted ${bytes} bytes, sent ${messages * size}`);
     s.destroy();
-    return { seconds: secondsTaken, messages, bytes };
+    return { seconds: secondsTaken, messages, bytes, senderCpuUs: c.user + c.system, receiverCpuUs };
   } finally {
     await stopChild(child);
   }
@@ -168,13 +186,14 @@ async function runMsgr(port: number, size: number, seconds: number): Promise<Res
     let reply: BenchMsg | null = null;
     msgr.addDispatcher({ dispatch(_c, m) { reply = m as BenchMsg; } });
     msgr.start();
-    const { addrFromHostPort } = await import('../../msg/messenger.js');
     const conn = msgr.connectTo(EntityType.OSD, [addrFromHostPort(2, 7, '127.0.0.1', port)]);
-    // Warm up: one round trip so the session is up before the clock starts.
+    // Warm up: one round trip so the session is up before the clock starts (it also restarts the
+    // child's counters and CPU clock).
     conn.send(new BenchMsg(DONE));
     while (!reply) await new Promise((r) => setTimeout(r, 1));
     reply = null;
     const buf = Buffer.alloc(size, 0xcd);
+    const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const end = t0 + seconds * 1000;
     let messages = 0;
@@ -191,12 +210,13 @@ async function runMsgr(port: number, size: number, seconds: number): Promise<Res
     conn.send(new BenchMsg(DONE));
     while (!reply) await new Promise((r) => setImmediate(r));
     const secondsTaken = (performance.now() - t0) / 1000;
+    const c = process.cpuUsage(cpu0);
     const r = reply as BenchMsg;
     if (r.count !== messages || r.bytes !== messages * size) {
       throw new Error(`msgr: child counted ${r.count} messages / ${r.bytes} bytes, sent ${messages} / ${messages * size}`);
     }
     if (msgr.stats().faults) throw new Error(`msgr: ${msgr.stats().faults} faults`);
-    return { seconds: secondsTaken, messages, bytes: r.bytes };
+    return { seconds: secondsTaken, messages, bytes: r.bytes, senderCpuUs: c.user + c.system, receiverCpuUs: r.cpuUs };
   } finally {
     if (msgr) await msgr.shutdown();
     await stopChild(child);
@@ -217,25 +237,28 @@ async function main(): Promise<void> {
   const rounds = Number(arg('rounds', '3'));
   const only = arg('only', '4k,4m').split(',');
   console.log(`msgr bench: ${seconds} s per run, ${rounds} rounds (medians), node ${process.version}, ${cpus().length} cpus, load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-  console.log('case     impl   MB/s       msgs/s     ratio(MB/s)');
+  console.log('case  impl    MB/s      msgs/s    ratio   CPU us/msg send  recv   CPU ns/byte send recv');
   for (const [label, size] of [['4k', 4 * KIB], ['4m', 4 * MIB]] as const) {
     if (!only.includes(label)) continue;
-    const raw: number[] = [];
-    const ours: number[] = [];
-    const rawMsgs: number[] = [];
-    const ourMsgs: number[] = [];
+    const runs: Record<'raw' | 'msgr', Result[]> = { raw: [], msgr: [] };
     for (let r = 0; r < rounds; r++) {
-      const a = await runRaw(port, size, seconds);
-      raw.push(a.bytes / a.seconds / MIB);
-      rawMsgs.push(a.messages / a.seconds);
-      const b = await runMsgr(port + 1, size, seconds);
-      ours.push(b.bytes / b.seconds / MIB);
-      ourMsgs.push(b.messages / b.seconds);
+      runs.raw.push(await runRaw(port, size, seconds));
+      runs.msgr.push(await runMsgr(port + 1, size, seconds));
     }
-    const rm = median(raw);
-    const om = median(ours);
-    console.log(`${label.padEnd(8)} raw    ${rm.toFixed(1).padStart(9)}  ${median(rawMsgs).toFixed(0).padStart(9)}`);
-    console.log(`${label.padEnd(8)} msgr   ${om.toFixed(1).padStart(9)}  ${median(ourMsgs).toFixed(0).padStart(9)}  ${(om / rm).toFixed(2)}x`);
+    const mbs = (x: Result) => x.bytes / x.seconds / MIB;
+    const rawMbs = median(runs.raw.map(mbs));
+    for (const impl of ['raw', 'msgr'] as const) {
+      const rs = runs[impl];
+      const m = median(rs.map(mbs));
+      const msgs = median(rs.map((x) => x.messages / x.seconds));
+      const sUs = median(rs.map((x) => x.senderCpuUs / x.messages));
+      const rUs = median(rs.map((x) => x.receiverCpuUs / x.messages));
+      const ratio = impl === 'msgr' ? `${(m / rawMbs).toFixed(2)}x` : '';
+      console.log(
+        `${label.padEnd(5)} ${impl.padEnd(5)} ${m.toFixed(1).padStart(8)} ${msgs.toFixed(0).padStart(10)}  ${ratio.padStart(6)}` +
+          `   ${sUs.toFixed(2).padStart(9)} ${rUs.toFixed(2).padStart(7)}   ${((sUs * 1000) / size).toFixed(3).padStart(8)} ${((rUs * 1000) / size).toFixed(3).padStart(6)}`,
+      );
+    }
   }
 }
 
