@@ -271,6 +271,23 @@ describe('mon services: peons, trimming, subscriptions', () => {
     assert.equal(h.services.monmapEpoch(), 2);
   });
 
+  it('osd down then osd rm in one pending change removes the OSD', () => {
+    const h = cluster();
+    for (let i = 0; i < 3; i++) boot(h, i);
+    const ctx = h.ctx();
+    h.services.handleCommand({ prefix: 'osd create' }, Buffer.alloc(0), ctx);
+    const tx1 = h.services.encodePending(ctx)!;
+    assert.equal(h.services.handleCommand({ prefix: 'osd down', ids: ['1'] }, Buffer.alloc(0), ctx).kind, 'afterCommit');
+    const rm = h.services.handleCommand({ prefix: 'osd rm', ids: ['1'] }, Buffer.alloc(0), ctx);
+    assert.equal(rm.kind === 'afterCommit' && rm.reply.rs, 'removed osd.1');
+    h.commit(tx1);
+    h.commit(h.services.encodePending(ctx)!);
+    const m = osdmap(h);
+    assert.ok(!m.exists(1));
+    assert.equal(m.getState(1), 0);
+    assert.ok(m.isUp(0) && m.isUp(2));
+  });
+
   it('a new election drops pending changes and a proposal that never committed', () => {
     const h = cluster();
     const e = h.services.osdmapEpoch();

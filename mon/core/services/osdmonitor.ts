@@ -1581,8 +1581,9 @@ export class OsdMonitor {
           continue;
         }
         if (m.isUp(osd)) return replyErr('EBUSY', `${rs}osd.${osd} is still up; must be down before removal. `);
-        // Every state bit flips off, EXISTS included: the map forgets the OSD.
-        this.pending.newState.set(osd, m.getState(osd));
+        // Every state bit flips off, EXISTS included: the map forgets the OSD. (State changes are
+        // XORed onto the committed map, so fold in any toggle already pending for it.)
+        this.pending.newState.set(osd, ((this.pending.newState.get(osd) ?? 0) ^ m.getState(osd)) >>> 0);
         this.pending.newUuid.set(osd, UUID_ZERO);
         removed.push(osd);
       }
