@@ -344,8 +344,8 @@ export class FrameReader {
         }
         case R_PREAMBLE: {
           if (this.avail < PREAMBLE_BYTES) return null;
-          const p = this.takeContiguous(PREAMBLE_BYTES);
-          this.pre = decodePreamble(p, 0, this.segmentBytesMax);
+          const p = this.fixed(PREAMBLE_BYTES);
+          this.pre = decodePreamble(p, this.fixedOff, this.segmentBytesMax);
           this.bodyLen = frameBodyBytes(this.pre.lengths);
           this.state = R_BODY;
           break;
@@ -359,7 +359,7 @@ export class FrameReader {
           const segments: Buffer[][] = [];
           if (lens[0]! > 0) {
             const s0 = this.take(lens[0]!);
-            const crc = this.takeContiguous(CRC_BYTES).readUInt32LE(0);
+            const crc = this.fixed(CRC_BYTES).readUInt32LE(this.fixedOff);
             const calc = segmentCrc(s0);
             if (crc !== calc) bad(`bad segment 0 crc: calculated ${calc} expected ${crc} (${tagName(pre.tag)})`);
             segments.push(s0);
@@ -368,14 +368,15 @@ export class FrameReader {
           }
           if (lens.length > 1) {
             for (let i = 1; i < lens.length; i++) segments.push(this.take(lens[i]!));
-            const epi = this.takeContiguous(EPILOGUE_REV1_BYTES);
+            const epi = this.fixed(EPILOGUE_REV1_BYTES);
+            const eo = this.fixedOff;
             for (let i = 1; i < lens.length; i++) {
-              const crc = epi.readUInt32LE(1 + (i - 1) * 4);
+              const crc = epi.readUInt32LE(eo + 1 + (i - 1) * 4);
               const calc = segmentCrc(segments[i]!);
               if (crc !== calc) bad(`bad segment ${i} crc: calculated ${calc} expected ${crc} (${tagName(pre.tag)})`);
             }
-            const late = epi[0]! & LATE_STATUS_ABORTED_MASK;
-            if (late !== LATE_STATUS_COMPLETE && late !== LATE_STATUS_ABORTED) bad(`bad late status 0x${epi[0]!.toString(16)}`);
+            const late = epi[eo]! & LATE_STATUS_ABORTED_MASK;
+            if (late !== LATE_STATUS_COMPLETE && late !== LATE_STATUS_ABORTED) bad(`bad late status 0x${epi[eo]!.toString(16)}`);
             if (late === LATE_STATUS_ABORTED) {
               this.abortedFrames++;
               break;
@@ -411,6 +412,35 @@ export class FrameReader {
       this.head = 0;
     }
     return out;
+  }
+
+  /** Where fixed() left its bytes in the Buffer it returned. */
+  private fixedOff = 0;
+
+  /**
+   * n bytes of a fixed-size field, read in place: returns the chunk holding them with fixedOff at their
+   * start (no view is made), or a small copy at offset 0 when they straddle chunks.
+   */
+  private fixed(n: number): Buffer {
+    const c = this.chunks[this.head]!;
+    const off = this.headOff;
+    if (c.length - off >= n) {
+      this.avail -= n;
+      this.headOff = off + n;
+      if (this.headOff === c.length) {
+        this.chunks[this.head] = EMPTY;
+        this.head++;
+        this.headOff = 0;
+        if (this.head === this.chunks.length) {
+          this.chunks.length = 0;
+          this.head = 0;
+        }
+      }
+      this.fixedOff = off;
+      return c;
+    }
+    this.fixedOff = 0;
+    return Buffer.concat(this.take(n), n);
   }
 
   /** n bytes in one Buffer (a view when they lie in one chunk, else a copy: used for small fields only). */

@@ -21,6 +21,11 @@ export const SEND_QUEUE_BYTES_MAX = 64 * 1024 * 1024;
 /** Messages received before an ACK frame is forced within one input batch (one is sent after every batch anyway). */
 export const ACK_EVERY_MESSAGES = 64;
 
+/** Outgoing pieces up to this size are copied together into one buffer of a write batch; larger ones go as they are. */
+export const WRITE_COALESCE_PIECE_BYTES = 1024;
+/** The area such pieces are copied into (a fresh one when full). */
+export const WRITE_COALESCE_AREA_BYTES = 64 * 1024;
+
 /** Keepalive interval and the input silence after which a connection is faulted (ms_connection_idle_timeout 900 s; ours shorter). */
 export const KEEPALIVE_INTERVAL_MS = 5_000;
 export const CONNECTION_TIMEOUT_MS = 60_000;
@@ -37,3 +42,4 @@ assert(RECEIVE_BYTES_MAX >= SEGMENT_BYTES_MAX, 'one largest message can always b
 assert(KEEPALIVE_INTERVAL_MS * 2 <= CONNECTION_TIMEOUT_MS, 'keepalives arrive well before the timeout');
 assert(BACKOFF_INITIAL_MS <= BACKOFF_MAX_MS, 'backoff grows');
 assert(ACK_EVERY_MESSAGES > 0 && ACK_EVERY_MESSAGES <= RECEIVE_MESSAGES_MAX, 'acks come before the receive throttle fills');
+assert(WRITE_COALESCE_PIECE_BYTES * 16 <= WRITE_COALESCE_AREA_BYTES, 'many small pieces share one area');

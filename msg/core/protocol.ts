@@ -21,7 +21,7 @@ import {
   type ClientIdent, type Frame, type Reconnect,
 } from './frames.js';
 import {
-  ACK_EVERY_MESSAGES, BACKOFF_INITIAL_MS, BACKOFF_MAX_MS, CONNECTION_TIMEOUT_MS, HANDSHAKE_TIMEOUT_MS,
+  ACK_EVERY_MESSAGES, BACKOFF_INITIAL_MS, WRITE_COALESCE_AREA_BYTES, WRITE_COALESCE_PIECE_BYTES, BACKOFF_MAX_MS, CONNECTION_TIMEOUT_MS, HANDSHAKE_TIMEOUT_MS,
   KEEPALIVE_INTERVAL_MS, SEGMENT_BYTES_MAX,
 } from './limits.js';
 
@@ -324,6 +324,9 @@ export class ProtocolV2 {
   private readonly reader: FrameReader;
   private events: ProtocolEvent[] = [];
   private pendingWrite: Buffer[] = [];
+  private coalesceArea: Buffer | null = null;
+  private coalesceStart = 0;
+  private coalesceEnd = 0;
   private pendingBytes = 0;
   private ackLeft = 0;
   private lastRxMs = 0;
@@ -453,6 +456,7 @@ export class ProtocolV2 {
     this.faultReason = reason;
     this.pendingWrite = [];
     this.pendingBytes = 0;
+    this.coalesceStart = this.coalesceEnd;
     const s = this.session;
     let action: FaultAction;
     let delayMs = 0;
@@ -491,19 +495,42 @@ export class ProtocolV2 {
 
   // --- internals -------------------------------------------------------------------------------------
 
+  /**
+   * Queue bytes for the next gathered write. Pieces up to WRITE_COALESCE_PIECE_BYTES (preambles,
+   * headers, crcs, epilogues, small fronts) are copied side by side into a shared area so a batch of
+   * small messages is a few buffers, not four per message; larger buffers are passed as they are.
+   * Regions of the area are never reused once handed out (the socket may still hold them).
+   */
   private write(b: Buffer): void {
-    this.pendingWrite.push(b);
     this.pendingBytes += b.length;
+    if (b.length > WRITE_COALESCE_PIECE_BYTES) {
+      this.sealCoalesced();
+      this.pendingWrite.push(b);
+      return;
+    }
+    let area = this.coalesceArea;
+    if (!area || area.length - this.coalesceEnd < b.length) {
+      this.sealCoalesced();
+      area = this.coalesceArea = Buffer.allocUnsafe(WRITE_COALESCE_AREA_BYTES);
+      this.coalesceStart = this.coalesceEnd = 0;
+    }
+    b.copy(area, this.coalesceEnd);
+    this.coalesceEnd += b.length;
   }
 
-  private writeList(bufs: Buffer[]): void {
-    for (const b of bufs) {
-      this.pendingWrite.push(b);
-      this.pendingBytes += b.length;
+  private sealCoalesced(): void {
+    if (this.coalesceArea && this.coalesceEnd > this.coalesceStart) {
+      this.pendingWrite.push(this.coalesceArea.subarray(this.coalesceStart, this.coalesceEnd));
+      this.coalesceStart = this.coalesceEnd;
     }
   }
 
+  private writeList(bufs: Buffer[]): void {
+    for (const b of bufs) this.write(b);
+  }
+
   private flushWrites(): void {
+    this.sealCoalesced();
     if (this.pendingWrite.length === 0) return;
     this.events.push({ kind: 'write', bufs: this.pendingWrite, bytes: this.pendingBytes });
     this.pendingWrite = [];
