@@ -266,7 +266,8 @@ function isIPv6(a: string): boolean {
   return halves.length === 2 ? total <= 7 : total === 8;
 }
 
-function ipAddrValid(s0: string): void {
+/** CephIPAddr.valid: checks the address; returns it without its v1:/v2:/any: prefix, as ceph_argparse stores it. */
+function ipAddrValid(s0: string): string {
   let s = s0;
   let type = 6;
   let p: string | null = null;
@@ -306,6 +307,7 @@ function ipAddrValid(s0: string): void {
     if (!isIPv6(a)) throw new ArgError('Valid', `${s} not valid IPv6 address`);
   }
   if (p !== null && Number(p) > 65535) throw new ArgError('Valid', `${p} not a valid port number`);
+  return s;
 }
 
 /** Python's int(s) (base 10). */
@@ -361,7 +363,7 @@ function makeType(typeName: string, params: Readonly<Record<string, string>>): A
       };
     }
     case 'CephIPAddr':
-      return { valid: (s) => (ipAddrValid(s), s), show: () => '<IPaddr[:port]>' };
+      return { valid: (s) => ipAddrValid(s), show: () => '<IPaddr[:port]>' };
     case 'CephEntityAddr':
       return {
         valid(s) {
