@@ -497,7 +497,7 @@ export class ProtocolV2 {
 
   /**
    * Queue bytes for the next gathered write. Pieces up to WRITE_COALESCE_PIECE_BYTES (preambles,
-   * headers, crcs, epilogues, small fronts) are copied side by side into a shared area so a batch of
+   * headers, crcs, epilogues, small fronts; never data segments) are copied side by side into a shared area so a batch of
    * small messages is a few buffers, not four per message; larger buffers are passed as they are.
    * Regions of the area are never reused once handed out (the socket may still hold them).
    */
@@ -518,15 +518,17 @@ export class ProtocolV2 {
     this.coalesceEnd += b.length;
   }
 
+  private writeUncopied(b: Buffer): void {
+    this.pendingBytes += b.length;
+    this.sealCoalesced();
+    this.pendingWrite.push(b);
+  }
+
   private sealCoalesced(): void {
     if (this.coalesceArea && this.coalesceEnd > this.coalesceStart) {
       this.pendingWrite.push(this.coalesceArea.subarray(this.coalesceStart, this.coalesceEnd));
       this.coalesceStart = this.coalesceEnd;
     }
-  }
-
-  private writeList(bufs: Buffer[]): void {
-    for (const b of bufs) this.write(b);
   }
 
   private flushWrites(): void {
@@ -916,7 +918,12 @@ export class ProtocolV2 {
       const h = e.raw.header;
       h.seq = e.seq;
       h.ackSeq = s.inSeq;
-      this.writeList(assembleMessageFrame(h, e.raw.front, e.raw.middle, e.raw.data));
+      const data = e.raw.data;
+      for (const b of assembleMessageFrame(h, e.raw.front, e.raw.middle, data)) {
+        // Data segments go out as the caller's own buffers, whatever their size (never copied).
+        if (data.length > 0 && data.indexOf(b) >= 0) this.writeUncopied(b);
+        else this.write(b);
+      }
       if (lossless) s.sent.push(e);
     }
     this.ackLeft = 0;
