@@ -198,6 +198,38 @@ describe('mon services: OSD lifecycle', () => {
     assert.equal(m.getState(2) & CEPH_OSD_AUTOOUT, 0);
   });
 
+  it('down -> out stops at mon_osd_min_in_ratio (0.75) and skips a whole rack that is down', () => {
+    const h = cluster();
+    // Never booted: down and in from the start, so the clock runs for all three (as in Ceph).
+    h.advance(600_000);
+    h.tick();
+    assert.ok(h.propose());
+    let m = osdmap(h);
+    assert.deepEqual([0, 1, 2].map((o) => m.isOut(o)), [true, false, false], 'then 2/3 in is below 0.75');
+    h.advance(600_000);
+    h.tick();
+    assert.equal(h.services.encodePending(h.ctx()), null);
+
+    const r = cluster();
+    for (let i = 0; i < 3; i++) boot(r, i);
+    r.command({ prefix: 'osd crush add-bucket', name: 'rack1', type: 'rack', args: ['root=default'] });
+    r.command({ prefix: 'osd crush move', name: 'host1', args: ['rack=rack1'] });
+    r.command({ prefix: 'osd down', ids: ['1'] });
+    r.command({ prefix: 'osd down', ids: ['2'] });
+    r.advance(600_000);
+    r.tick();
+    assert.equal(r.services.encodePending(r.ctx()), null, 'rack1 is entirely down: nothing marked out');
+    r.command({ prefix: 'osd crush move', name: 'host1', args: ['root=default'] });
+    r.advance(599_999);
+    r.tick();
+    assert.equal(r.services.encodePending(r.ctx()), null, 'the timer restarted while the rack was down');
+    r.advance(1);
+    r.tick();
+    assert.ok(r.propose());
+    m = osdmap(r);
+    assert.ok(m.isOut(1) && m.isIn(2), 'one out, then 2/3 in stops the next');
+  });
+
   it('noout keeps a down OSD in; osd in / out / down by command', () => {
     const h = cluster();
     for (let i = 0; i < 3; i++) boot(h, i);

@@ -148,6 +148,10 @@ const TREE_STATES: Record<string, number> = { in: DUMP_IN, out: DUMP_OUT, up: DU
 
 /** mon_max_osd. */
 const MON_MAX_OSD = 10000;
+/** mon_osd_min_in_ratio: the down -> out timer stops marking OSDs out below this fraction in. */
+const OSD_MIN_IN_RATIO = 0.75;
+/** mon_osd_down_out_subtree_limit: a whole subtree of this type down is not marked out. */
+const DOWN_OUT_SUBTREE_LIMIT = 'rack';
 
 export class OsdMonitor {
   /** The newest committed map (epoch 0 and empty before create_initial commits). */
@@ -206,11 +210,10 @@ export class OsdMonitor {
       mapBuf = encodeOSDMap(map);
       map = decodeOSDMap(mapBuf);
     }
-    const prev = this.committedBuf ? this.committed : null;
     this.committed = map;
     this.committedBuf = mapBuf;
     this.lastCommitted = last;
-    this.noteDownTransitions(prev, ctx.nowMs);
+    this.noteDownTransitions(ctx.nowMs);
     if (this.proposedEpoch !== 0 && last >= this.proposedEpoch) {
       // Our proposal committed (pending builds on it already) - or another value took its epoch.
       const ours = last === this.proposedEpoch && this.proposedBuf !== null && this.proposedBuf.equals(mapBuf);
@@ -250,26 +253,17 @@ export class OsdMonitor {
   }
 
   /** Ceph's update_from_paxos bookkeeping: OSDs that went down start the down -> out clock. */
-  private noteDownTransitions(prev: OSDMap | null, nowMs: number): void {
+  /**
+   * Ceph's update_from_paxos bookkeeping: every OSD that is down and in (booted or not) starts the
+   * down -> out clock when this monitor first sees it so; one that is up leaves it.
+   */
+  private noteDownTransitions(nowMs: number): void {
     const m = this.committed;
+    for (const o of [...this.downPendingOut.keys()]) if (o >= m.maxOsd || !m.exists(o)) this.downPendingOut.delete(o);
     for (let o = 0; o < m.maxOsd; o++) {
-      const up = m.exists(o) && m.isUp(o);
-      if (up) {
-        this.downPendingOut.delete(o);
-        continue;
-      }
-      if (!m.exists(o) || m.isOut(o)) {
-        this.downPendingOut.delete(o);
-        continue;
-      }
-      if (this.downPendingOut.has(o)) continue;
-      const wasUp = prev !== null && o < prev.maxOsd && prev.exists(o) && prev.isUp(o);
-      if (wasUp) this.downPendingOut.set(o, nowMs);
-      else if (prev === null && m.osdInfo[o]!.upFrom > 0) {
-        // At start: resume the clock from the map's down stamp.
-        const stamp = m.osdXinfo[o]!.downStamp;
-        this.downPendingOut.set(o, stamp.sec ? msFromUtime(stamp) : nowMs);
-      }
+      if (!m.exists(o) || m.isOut(o)) continue;
+      if (m.isUp(o)) this.downPendingOut.delete(o);
+      else if (!this.downPendingOut.has(o)) this.downPendingOut.set(o, nowMs);
     }
   }
 
@@ -557,17 +551,52 @@ export class OsdMonitor {
     if (!ctx.isLeader || this.committedBuf === null) return;
     this.noteElection(ctx);
     for (const target of [...this.failures.keys()].sort((a, b) => a - b)) this.checkFailure(target, ctx.nowMs);
-    const m = this.pendingMap();
-    if (this.config.osdDownOutIntervalMs <= 0 || m.flags & CEPH_OSDMAP_NOOUT) return;
+    if (this.config.osdDownOutIntervalMs <= 0) return;
+    const downSubtrees = new Map<number, boolean>();
     for (const osd of [...this.downPendingOut.keys()].sort((a, b) => a - b)) {
+      const m = this.pendingMap(); // with the OSDs this loop marked out already
       const since = this.downPendingOut.get(osd)!;
       if (!m.exists(osd) || m.isUp(osd) || m.isOut(osd)) {
         this.downPendingOut.delete(osd);
         continue;
       }
+      if (!this.canMarkOut(m)) return;
+      // A whole rack down (mon_osd_down_out_subtree_limit) is an outage, not a failure: wait.
+      if (this.containingSubtreeIsDown(m, osd, DOWN_OUT_SUBTREE_LIMIT, downSubtrees)) {
+        this.downPendingOut.set(osd, ctx.nowMs);
+        continue;
+      }
       if (ctx.nowMs - since < this.config.osdDownOutIntervalMs) continue;
       this.markOut(m, osd, true);
       this.downPendingOut.delete(osd);
+    }
+  }
+
+  /** Ceph's can_mark_out: not with noout, and not once fewer than mon_osd_min_in_ratio are in. */
+  private canMarkOut(m: OSDMap): boolean {
+    if (m.flags & CEPH_OSDMAP_NOOUT) return false;
+    const { num, in: inn } = m.countOsds();
+    if (num === 0) return false;
+    return Math.fround(inn / num) >= OSD_MIN_IN_RATIO;
+  }
+
+  /** OSDMap::containing_subtree_is_down: the OSD's ancestor of this type has no OSD up. */
+  private containingSubtreeIsDown(m: OSDMap, osd: number, typeName: string, cache: Map<number, boolean>): boolean {
+    const type = m.crush.getTypeId(typeName);
+    if (type <= 0 || !m.crush.itemExists(osd)) return false;
+    let cur = osd;
+    for (;;) {
+      const parent = m.crush.getImmediateParentId(cur);
+      if (parent === null) return false;
+      if (m.crush.getBucketType(parent) === type) {
+        const hit = cache.get(parent);
+        if (hit !== undefined) return hit;
+        const leaves = m.crush.getLeaves(m.crush.getItemName(parent) ?? '');
+        const down = typeof leaves !== 'number' && leaves.every((o) => !(o < m.maxOsd && m.exists(o) && m.isUp(o)));
+        cache.set(parent, down);
+        return down;
+      }
+      cur = parent;
     }
   }
 
