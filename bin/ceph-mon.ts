@@ -219,6 +219,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
+    void mon.closed.then(resolve);
   });
   if (pidFile && existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() === String(process.pid)) rmSync(pidFile, { force: true });
   return 0;

@@ -13,7 +13,7 @@
 // committed (and persisted here).
 
 import { CephError, Errno } from '../common/errors.js';
-import { encodeMonMap, decodeMonMap, monmapRankOf } from '../common/monmap/index.js';
+import { encodeMonMap, decodeMonMap, monmapRankOf, monRankByAddr } from '../common/monmap/index.js';
 import type { MonMap } from '../common/monmap/types.js';
 import type { EntityAddrVec } from '../common/osdmap/index.js';
 import { createMessenger, EntityType, Policies, type Connection, type Dispatcher, type Logger, type Message, type Messenger } from '../msg/index.js';
@@ -97,12 +97,18 @@ export class Monitor {
   private readonly nowMs: () => number;
   private monmap: MonMap;
   private rank: number;
-  private readonly quorum: Quorum;
+  private quorum: Quorum;
+  private readonly quorumConfig: QuorumConfig;
   private readonly services: MonServices;
   private tickTimer: NodeJS.Timeout | null = null;
   /** Sends and replies go out in Ready order, each after the persists before it. */
   private chain: Promise<void> = Promise.resolve();
   private stopping = false;
+  private closedResolve!: () => void;
+  /** Resolves once the monitor has shut down (asked to, removed from the monmap, or a store failure). */
+  readonly closed: Promise<void> = new Promise((resolve) => {
+    this.closedResolve = resolve;
+  });
   private quorumSinceMs = 0;
   private readonly pending: PendingCommand[] = [];
   /** Replies waiting for the leader's next proposal to commit. */
@@ -131,8 +137,8 @@ export class Monitor {
     this.monmap = monmap;
     this.rank = monmapRankOf(monmap, name);
     this.commandTimeoutMs = opts.commandTimeoutMs ?? 30000;
-    const qcfg: QuorumConfig = { ...DEFAULT_QUORUM_CONFIG, ...opts.quorum };
-    this.quorum = createQuorum(this.rank, monmap, store.mem, qcfg);
+    this.quorumConfig = { ...DEFAULT_QUORUM_CONFIG, ...opts.quorum };
+    this.quorum = createQuorum(this.rank, monmap, store.mem, this.quorumConfig);
     const scfg: MonServicesConfig = { ...DEFAULT_MON_SERVICES_CONFIG, ...opts.services };
     this.services = createMonServices(scfg);
   }
@@ -204,6 +210,7 @@ export class Monitor {
     await this.chain.catch(() => undefined);
     await this.msgr.shutdown();
     await this.store.close();
+    this.closedResolve();
   }
 
   // -----------------------------------------------------------------------------------------------
@@ -245,8 +252,10 @@ export class Monitor {
       }
     }
     const committed = r.committed;
-    if (committed.length > 0 || synced) this.refreshServices();
+    // Take the waiters first: refreshing may adopt a new monmap and start an election, which fails the
+    // waiters still in flight, and these ones are answered (their change committed).
     const replies = committed.length > 0 ? this.takeCommittedWaiters(committed[committed.length - 1]!) : [];
+    if (committed.length > 0 || synced) this.refreshServices();
     const sends = r.send;
     this.chain = this.chain
       .then(async () => {
@@ -297,8 +306,17 @@ export class Monitor {
             void this.shutdown();
             return;
           }
-          this.rank = rank;
-          this.handleReady(this.quorum.setMonMap(next, this.nowMs()));
+          if (rank !== this.rank) {
+            // Our rank moved (a monitor before us left): the core is built for one rank, so start a new
+            // one from the store, as Ceph's bootstrap does after changing its name (peers know us by
+            // address, see peerRank).
+            this.log.info(`mon.${this.name}: rank ${this.rank} -> ${rank} in monmap epoch ${next.epoch}`);
+            this.rank = rank;
+            this.quorum = createQuorum(rank, next, this.store.mem, this.quorumConfig);
+            this.handleReady(this.quorum.start(this.nowMs()));
+          } else {
+            this.handleReady(this.quorum.setMonMap(next, this.nowMs()));
+          }
         }
       }
     }
@@ -378,11 +396,12 @@ export class Monitor {
     try {
       const peer = wire.toPeerMessage(m);
       if (peer) {
-        if (conn.peerName.type !== EntityType.MON) {
-          this.log.warn(`mon.${this.name}: peer message ${m.typeName()} from non-monitor ${conn.peerName.type}.${conn.peerName.num}; dropped`);
+        const from = conn.peerName.type === EntityType.MON ? this.peerRank(conn) : -1;
+        if (from < 0 || from === this.rank) {
+          this.log.warn(`mon.${this.name}: peer message ${m.typeName()} from ${conn.peerName.type}.${conn.peerName.num}, not a monitor of monmap epoch ${this.monmap.epoch}; dropped`);
           return;
         }
-        this.handleReady(this.quorum.receive(conn.peerName.num, peer, this.nowMs()));
+        this.handleReady(this.quorum.receive(from, peer, this.nowMs()));
         return;
       }
       this.dispatchClient(conn, m);
@@ -390,6 +409,18 @@ export class Monitor {
       // Bad content from the network is an operating error: log, drop the message, keep serving.
       this.log.warn(`mon.${this.name}: dropping ${m.typeName()} from ${conn.peerName.type}.${conn.peerName.num}: ${e instanceof Error ? e.message : String(e)}`);
     }
+  }
+
+  /**
+   * A peer monitor's current rank, by its address in our monmap (ranks move when monitors are added or
+   * removed; the entity number a peer announced at connect time may be its old rank).
+   */
+  private peerRank(conn: Connection): number {
+    for (const a of conn.peerAddrs) {
+      const r = monRankByAddr(this.monmap, { ...a, nonce: 0 });
+      if (r >= 0) return r;
+    }
+    return -1;
   }
 
   private session(conn: Connection): ClientSession {
