@@ -240,7 +240,8 @@ export interface MonServices {
   tick(ctx: MonContext): void;
   /** OSD messages (MOSDBoot, MOSDFailure, MOSDMarkMeDown, MOSDAlive ...), leader only for changes. */
   handleOsdBoot(osd: number, addrs: { public: EntityAddrVec; cluster: EntityAddrVec; hbBack: EntityAddrVec; hbFront: EntityAddrVec }, sbEpoch: number, features: bigint, ctx: MonContext): CommandOutcome;
-  handleOsdFailure(target: number, reporter: number, failedForMs: number, isFailed: boolean, ctx: MonContext): void;
+  /** `immediate`: MOSDFailure's FLAG_IMMEDIATE (the target refused connections): down at once, as Ceph's force_failure. */
+  handleOsdFailure(target: number, reporter: number, failedForMs: number, isFailed: boolean, ctx: MonContext, immediate?: boolean): void;
   handleOsdMarkMeDown(osd: number, ctx: MonContext): CommandOutcome;
   /** Committed epochs for subscribers. */
   osdmapEpoch(): number;
