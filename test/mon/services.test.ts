@@ -165,6 +165,22 @@ describe('mon services: OSD lifecycle', () => {
     assert.ok(m.isUp(0) && m.isUp(2));
   });
 
+  it('an immediate report (connection refused) marks down at once, with dead_epoch, as a real monitor does', () => {
+    const h = cluster();
+    for (let i = 0; i < 3; i++) boot(h, i);
+    const e = h.services.osdmapEpoch();
+    h.services.handleOsdFailure(2, 0, 0, true, h.ctx(), true);
+    assert.ok(h.propose());
+    const inc = decodeIncremental(h.store.get('osdmap', String(e + 1))!);
+    assert.deepEqual([...inc.newState], [[2, 2]]);
+    assert.equal(inc.newXinfo.get(2)!.deadEpoch, e + 1);
+    assert.deepEqual(inc.newLastUpChange, inc.modified);
+    // With nodown set, nothing happens.
+    h.command({ prefix: 'osd set', key: 'nodown' });
+    h.services.handleOsdFailure(1, 0, 0, true, h.ctx(), true);
+    assert.equal(h.services.encodePending(h.ctx()), null);
+  });
+
   it('a cancelled report does not count', () => {
     const h = cluster();
     for (let i = 0; i < 3; i++) boot(h, i);

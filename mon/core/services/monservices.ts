@@ -128,8 +128,8 @@ class Services implements MonServices {
     return this.osd.handleBoot(osd, addrs, features, ctx);
   }
 
-  handleOsdFailure(target: number, reporter: number, failedForMs: number, isFailed: boolean, ctx: MonContext): void {
-    this.osd.handleFailure(target, reporter, failedForMs, isFailed, ctx);
+  handleOsdFailure(target: number, reporter: number, failedForMs: number, isFailed: boolean, ctx: MonContext, immediate = false): void {
+    this.osd.handleFailure(target, reporter, failedForMs, isFailed, ctx, immediate);
   }
 
   handleOsdMarkMeDown(osd: number, ctx: MonContext): CommandOutcome {

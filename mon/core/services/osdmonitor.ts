@@ -477,11 +477,17 @@ export class OsdMonitor {
   }
 
   /** MOSDFailure: record (or cancel) a report, then see whether the target is now down. */
-  handleFailure(target: number, reporter: number, failedForMs: number, isFailed: boolean, ctx: MonContext): void {
+  handleFailure(target: number, reporter: number, failedForMs: number, isFailed: boolean, ctx: MonContext, immediate = false): void {
     if (!ctx.isLeader) return;
     this.noteElection(ctx);
     const m = this.pendingMap();
     if (target < 0 || target >= m.maxOsd || !m.exists(target) || !m.isUp(target)) return;
+    if (isFailed && immediate) {
+      // Ceph's force_failure: the reporter's connection was refused; no grace, no second reporter.
+      if (!(m.flags & CEPH_OSDMAP_NODOWN)) this.markFailed(m, target);
+      this.failures.delete(target);
+      return;
+    }
     if (!isFailed) {
       this.failures.get(target)?.delete(reporter);
       if (this.failures.get(target)?.size === 0) this.failures.delete(target);
@@ -521,9 +527,17 @@ export class OsdMonitor {
     const failedFor = nowMs - failedSince;
     if (failedFor < this.config.osdHeartbeatGraceMs) return false;
     if (subtrees.size < this.config.osdMinDownReporters) return false;
-    this.markDown(target);
+    this.markFailed(m, target);
     this.failures.delete(target);
     return true;
+  }
+
+  /** Marked down by failure reports: Ceph also records the epoch it died in (dead_epoch). */
+  private markFailed(m: OSDMap, osd: number): void {
+    this.markDown(osd);
+    const xi: OsdXinfo = { ...(this.pending.newXinfo.get(osd) ?? m.osdXinfo[osd] ?? newOsdXinfo()) };
+    xi.deadEpoch = this.pending.epoch;
+    this.pending.newXinfo.set(osd, xi);
   }
 
   private markDown(osd: number): void {
