@@ -1,4 +1,4 @@
-// Proves common/config.ts reads ceph.conf, looks keys up, expands $metavariables, ranks sources and parses mon_host as Ceph 16 does, by asking Ceph's own ceph-conf and monmaptool the same questions about the same files.
+// Proves common/config.ts (random files: H5_CONF_SEED / H5_CONF_CASES pick the run, H5_CONF_CASE_SEED replays one) reads ceph.conf, looks keys up, expands $metavariables, ranks sources and parses mon_host as Ceph 16 does, by asking Ceph's own ceph-conf and monmaptool the same questions about the same files.
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -6,6 +6,7 @@ import { join } from 'node:path';
 
 import { CephConfig, ConfFile, OPTIONS, loadConfig, monHostEntries, parseAddrVecList, parseConfEntityName } from '../../common/config.js';
 import { CephError } from '../../common/errors.js';
+import { Rng, caseSeed } from '../support/rng.js';
 import { formatAddrVec } from '../../common/osdmap/index.js';
 
 const dir = '/tmp/h5-config-test';
@@ -68,6 +69,30 @@ const LOOKUPS: Array<[string, string]> = [
   ['client.foo', 'b'], ['osd.3', 'b'], ['mon.a', 'empty'], ['mon.a', 'eq'], ['mon.a', 'k'], ['mon.a', 'nothing'],
 ];
 
+const RANDOM_KEYS = ['k', 'mon lease', 'mon_lease', 'mon-lease', 'foo bar', 'a_b', 'x.y', 'v2'];
+
+/** A conf file's text from the grammar's pieces, good and bad, so both parsers meet the same corners. */
+function randomConf(rng: Rng, keys: string[] = []): string {
+  const lines: string[] = [];
+  const count = rng.int(1, 9);
+  if (rng.chance(0.8)) lines.push('[' + rng.pick(['global', 'global', 'mon', 'client']) + ']');
+  for (let i = 0; i < count; i++) {
+    const r = rng.next();
+    if (r < 0.15) lines.push('[' + rng.pick(['global', 'mon', 'mon.a', 'client', 'client.admin', 'osd.1', ' sp ', 'a b', 'osd']) + ']');
+    else if (r < 0.25) lines.push(rng.pick(['# c', '; c', '  # c', '\t; c']));
+    else if (r < 0.32) lines.push(rng.pick(['', '', '  ']));
+    else if (r < 0.34) lines.push(rng.pick(['novalue', '[unclosed', '=x', 'k == v']));
+    else {
+      const key = rng.pick(['k', 'mon lease', 'mon_lease', 'mon-lease', 'foo  bar', 'foo\tbar', 'a\tb', 'a_b', 'x.y', 'v2']);
+      const value = rng.pick(['v', 'v w', '"quoted v"', "'single'", '"with \\# hash"', 'a\\;b', 'with # comment', 'x ; c', 'long \\\n  cont',
+        '', '"unclosed', '"a" junk', '$cluster-$id', '${name}/$type', 'a=b', '  padded  ', 'back\\\\slash', '"q" # c']);
+      keys.push(key.replace(/\s+/g, ' '));
+      lines.push(rng.pick(['', ' ', '\t']) + key + rng.pick(['=', ' = ', '\t=  ']) + value);
+    }
+  }
+  return lines.join('\n') + (rng.chance(0.9) ? '\n' : '');
+}
+
 function ourLookup(file: string, text: string, name: string, key: string): { rc: number; out: string } {
   let conf: ConfFile;
   try {
@@ -109,6 +134,40 @@ describe('common/config: ceph.conf as Ceph 16 reads it', function () {
       const { config } = loadConfig({ argv: ['-c', file, '--name', name] });
       const got = config.lookup(key);
       assert.equal(got === undefined ? '' : got + '\n', want.out, `--name ${name} --lookup ${key}`);
+    }
+  });
+
+  it('seeded random files: the same sections and --lookup answers as ceph-conf (or the same refusal)', function () {
+    const runSeed = Number(process.env.H5_CONF_SEED ?? 7);
+    const only = process.env.H5_CONF_CASE_SEED;
+    const n = only ? 1 : Number(process.env.H5_CONF_CASES ?? 25);
+    for (let i = 0; i < n; i++) {
+      const seed = only ? Number(only) : caseSeed(runSeed, i);
+      const rng = new Rng(seed);
+      const keys: string[] = [];
+      const text = randomConf(rng, keys);
+      const file = join(dir, 'rand.conf');
+      writeFileSync(file, text);
+      const tag = `seed=${seed} (replay: H5_CONF_CASE_SEED=${seed}) text=${JSON.stringify(text)}`;
+      const list = run('ceph-conf', ['-c', file, '-L']);
+      let conf: ConfFile | null = null;
+      try {
+        conf = ConfFile.parse(text, file);
+      } catch (e) {
+        if (!(e instanceof CephError && e.code === 'EINVAL')) throw e;
+      }
+      assert.equal(conf !== null, list.rc === 0, `${tag}: parses? ceph-conf said ${list.err}`);
+      if (!conf) continue;
+      assert.equal(conf.sectionNames().map((x) => x + '\n').join(''), list.out, `${tag}: sections`);
+      for (let k = 0; k < 3; k++) {
+        const name = rng.pick(['mon.a', 'client.admin', 'osd.1', 'mon.b']);
+        const key = keys.length && rng.chance(0.8) ? rng.pick(keys) : rng.pick(RANDOM_KEYS);
+        const want = run('ceph-conf', ['-c', file, '--name', name, '--lookup', key]);
+        const c = new CephConfig({ name: parseConfEntityName(name), cluster: 'rand', daemon: true });
+        c.conf = conf;
+        const got = c.lookup(key);
+        assert.deepEqual({ rc: got === undefined ? 1 : 0, out: got === undefined ? '' : got + '\n' }, { rc: want.rc === 0 ? 0 : 1, out: want.out }, `${tag}: --name ${name} --lookup '${key}'`);
+      }
     }
   });
 
