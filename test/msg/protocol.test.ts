@@ -1,9 +1,12 @@
-// Proves the sans-IO msgr2 protocol core by driving two ProtocolV2 instances over an in-memory wire: the handshake in both roles with auth none, messages both ways, the frame transcript of new / resumed / reset sessions, the accept-side session rules case by case, lossless reconnect replaying unacked messages exactly once and in order across seeded cuts of the wire, lossy faults dropping the session, resetcheck (SESSION_RESET to a reconnecting peer after a restart, session reset on a new client cookie), keepalives, the input timeout, missing features and protocol violations. Replay one seed: PROTOCOL_SEED=<n>.
+// Proves the sans-IO msgr2 protocol core by driving two ProtocolV2 instances over an in-memory wire: the handshake in both roles with auth none, messages both ways, the frame transcript of new / resumed / reset sessions, the accept-side session rules case by case, lossless reconnect replaying unacked messages exactly once and in order across seeded cuts of the wire, lossy faults dropping the session, resetcheck (SESSION_RESET to a reconnecting peer after a restart, session reset on a new client cookie), keepalives, the input timeout, missing features, protocol violations and seeded hostile peers (random frames in any state never throw, only fault). Replay one seed: PROTOCOL_SEED=<n>.
 import { strict as assert } from 'node:assert';
 import { AF_INET, type EntityAddr } from '../../common/osdmap/types.js';
 import { EntityType, Message, type RawMessage } from '../../msg/message.js';
 import { Policies, type Policy } from '../../msg/types.js';
-import { FrameReader, Tag, assembleFrame, controlFrame, encodeU64, assembleMessageFrame, tagName, type ClientIdent, type Reconnect } from '../../msg/core/frames.js';
+import {
+  FrameReader, Tag, assembleFrame, assembleMessageFrame, controlFrame, encodeAuthDone, encodeAuthRequest, encodeClientIdent, encodeHello,
+  encodeReconnect, encodeReset, encodeServerIdent, encodeU64, tagName, type ClientIdent, type Reconnect,
+} from '../../msg/core/frames.js';
 import {
   AuthNoneClient, AuthNoneServer, ProtocolV2, Session, type IdentDecision, type ProtocolEvent, type ProtocolHooks, type ReconnectDecision,
 } from '../../msg/core/protocol.js';
@@ -393,6 +396,83 @@ describe('msgr2 protocol core', () => {
     w.run();
     assert.equal(w.faults[0]?.action, 'stop');
     assert.match(w.faults[0]!.reason, /features we lack: 0x4000000000000000/);
+  });
+
+  it('seeded hostile peers: random well-framed frames in any order only ever fault the connection', () => {
+    const only = process.env.PROTOCOL_SEED ? Number(process.env.PROTOCOL_SEED) : undefined;
+    const runs = only !== undefined ? 1 : 1000;
+    const banner = Buffer.concat([Buffer.from('ceph v2\n'), Buffer.from([16, 0, 1, 0, 0, 0, 0, 0, 0, 0]), Buffer.alloc(8)]);
+    // Real payloads of every kind, to be sent at the wrong time or cut short.
+    const a1 = addr(1, 1);
+    const a2 = addr(2, 2);
+    const samples: Array<[number, Buffer]> = [
+      [Tag.HELLO, encodeHello({ entityType: EntityType.MON, peerAddr: a1 })],
+      [Tag.AUTH_REQUEST, encodeAuthRequest(new AuthNoneClient({ type: 1, id: 'a' }).request(EntityType.MON))],
+      [Tag.AUTH_DONE, encodeAuthDone({ globalId: 7, conMode: 1, payload: Buffer.alloc(0) })],
+      [Tag.AUTH_SIGNATURE, Buffer.alloc(32)],
+      [Tag.CLIENT_IDENT, encodeClientIdent({ addrs: [a1], targetAddr: a2, gid: 1, globalSeq: 1, supportedFeatures: 1n << 59n, requiredFeatures: 0n, flags: 0n, cookie: 3n })],
+      [Tag.SERVER_IDENT, encodeServerIdent({ addrs: [a2], gid: 2, globalSeq: 1, supportedFeatures: 1n << 59n, requiredFeatures: 0n, flags: 0n, cookie: 4n })],
+      [Tag.SESSION_RECONNECT, encodeReconnect({ addrs: [a1], clientCookie: 3n, serverCookie: 4n, globalSeq: 2, connectSeq: 1, msgSeq: 0 })],
+      [Tag.SESSION_RESET, encodeReset(true)],
+      [Tag.SESSION_RETRY, encodeU64(3)],
+      [Tag.SESSION_RECONNECT_OK, encodeU64(0)],
+      [Tag.ACK, encodeU64(1)],
+      [Tag.KEEPALIVE2, Buffer.alloc(8)],
+    ];
+    let reachedReady = 0;
+    for (let r = 0; r < runs; r++) {
+      const seed = only ?? caseSeed(0xbad9, r);
+      const rng = new Rng(seed);
+      const role = rng.chance(0.5) ? 'accept' : 'connect';
+      const me = new Node(EntityType.MON, 5, Policies.losslessPeer(), seed);
+      const peer = new Node(EntityType.MON, 6, Policies.losslessPeer(), seed);
+      const p = role === 'accept'
+        ? new ProtocolV2({ role: 'accept', myType: me.type, myGid: 5, myAddrs: [me.addr], features: 1n << 59n }, new Session(), me.hooks(), 0)
+        : new ProtocolV2({ role: 'connect', myType: me.type, myGid: 5, myAddrs: [me.addr], features: 1n << 59n, peerType: EntityType.MON, targetAddr: peer.addr, policy: me.policy }, new Session(), me.hooks(), 0);
+      p.start();
+      const parts: Buffer[] = [banner];
+      // A correct opening of random length, so the random frames land in every state.
+      const script: Array<[number, Buffer]> = role === 'accept'
+        ? [
+            [Tag.HELLO, encodeHello({ entityType: EntityType.MON, peerAddr: me.addr })],
+            [Tag.AUTH_REQUEST, encodeAuthRequest(new AuthNoneClient({ type: 1, id: 'p' }).request(EntityType.MON))],
+            [Tag.AUTH_SIGNATURE, Buffer.alloc(32)],
+            rng.chance(0.5)
+              ? [Tag.CLIENT_IDENT, encodeClientIdent({ addrs: [peer.addr], targetAddr: me.addr, gid: 6, globalSeq: 1, supportedFeatures: 1n << 59n, requiredFeatures: 0n, flags: 0n, cookie: 3n })]
+              : [Tag.SESSION_RECONNECT, encodeReconnect({ addrs: [peer.addr], clientCookie: 3n, serverCookie: 4n, globalSeq: 2, connectSeq: 1, msgSeq: 0 })],
+          ]
+        : [
+            [Tag.HELLO, encodeHello({ entityType: EntityType.MON, peerAddr: me.addr })],
+            [Tag.AUTH_DONE, encodeAuthDone({ globalId: 7, conMode: 1, payload: Buffer.alloc(0) })],
+            [Tag.AUTH_SIGNATURE, Buffer.alloc(32)],
+            [Tag.SERVER_IDENT, encodeServerIdent({ addrs: [peer.addr], gid: 6, globalSeq: 1, supportedFeatures: 1n << 59n, requiredFeatures: 0n, flags: 0n, cookie: 4n })],
+          ];
+      const opening = rng.int(0, script.length);
+      for (let i = 0; i < opening; i++) parts.push(controlFrame(script[i]![0], script[i]![1]));
+      const n = rng.int(1, 12);
+      for (let i = 0; i < n; i++) {
+        const tag = rng.chance(0.8) ? rng.int(1, 22) : rng.pick(samples)[0];
+        let payload = rng.chance(0.6) && samples.length ? rng.pick(samples)[1] : Buffer.from(Array.from({ length: rng.int(0, 80) }, () => rng.int(0, 255)));
+        if (rng.chance(0.3)) payload = payload.subarray(0, rng.int(0, payload.length));
+        parts.push(tag === Tag.MESSAGE ? Buffer.concat(assembleFrame(tag, [[Buffer.alloc(41, rng.int(0, 255))], [payload]])) : controlFrame(tag, payload));
+      }
+      const bytes = Buffer.concat(parts);
+      try {
+        for (let i = 0; i < bytes.length; ) {
+          const k = rng.int(1, 200);
+          p.receive(bytes.subarray(i, i + k), 1);
+          i += k;
+        }
+        p.tick(10 ** 9);
+      } catch (e) {
+        assert.fail(`seed=${seed} (${role}): receive threw ${String(e)}`);
+      }
+      for (const ev of p.drain()) {
+        if (ev.kind === 'fault') assert.ok(ev.reason.length > 0, `seed=${seed}`);
+        if (ev.kind === 'ready') reachedReady++;
+      }
+    }
+    if (only === undefined) assert.ok(reachedReady > 20, `the openings reached READY (${reachedReady} times)`);
   });
 
   it('protocol violations fault with EBADMSG: a MESSAGE before the handshake, a frame in the wrong state', () => {
