@@ -4,39 +4,22 @@
 // own osdmaptool and crushtool.
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const bin = (name: string) => fileURLToPath(new URL(`../../bin/${name}.js`, import.meta.url));
-const PORT = 17460;
+import { VstartCluster } from '../support/vstart-cluster.js';
 
 describe('Ceph 16 clients against tsceph monitors', function () {
   this.timeout(180000);
+  let c: VstartCluster;
   let dir: string;
-  let conf: string;
-
-  const realCeph = (args: string[]) => {
-    const r = spawnSync('/usr/bin/ceph', ['-c', conf, '--connect-timeout', '20', ...args], { encoding: 'utf8', timeout: 60000 });
-    return { status: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
-  };
-  const ourCeph = (args: string[]) => {
-    const r = spawnSync(process.execPath, [bin('ceph'), '-c', conf, '--connect-timeout', '20', ...args], { encoding: 'utf8', timeout: 60000 });
-    return { status: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
-  };
+  const realCeph = (args: string[]) => c.realCeph(args);
+  const ourCeph = (args: string[]) => c.ceph(args);
 
   before(() => {
-    dir = mkdtempSync(join(tmpdir(), 'tsceph-cli-interop-'));
-    conf = join(dir, 'ceph.conf');
-    const r = spawnSync(process.execPath, [bin('vstart'), '--mons', '1', '--dir', dir, '--port', String(PORT)], { encoding: 'utf8', timeout: 120000 });
-    assert.equal(r.status, 0, `vstart failed: ${r.stdout}\n${r.stderr}`);
+    c = VstartCluster.start(1, 17460, 'tsceph-cli-interop-');
+    dir = c.dir;
   });
-
-  after(() => {
-    spawnSync(process.execPath, [bin('vstart'), '--stop', '--dir', dir], { encoding: 'utf8', timeout: 30000 });
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => c?.destroy());
 
   it('ceph -s, osd pool create / ls detail, osd create, crush edits and osd tree', () => {
     const s = realCeph(['-s']);
