@@ -10,6 +10,9 @@ import type { MonMap } from '../../../common/monmap/types.js';
 import { calcUpOsdFeatures, checkHealth, formatAddrVec, HealthCheckMap, type HealthStatus, type OSDMap } from '../../../common/osdmap/index.js';
 import type { MonContext, MonServicesConfig } from '../types.js';
 
+/** mon_down_mkfs_grace. */
+export const MON_DOWN_MKFS_GRACE_MS = 60_000;
+
 const SEVERITY_RANK: Record<HealthStatus, number> = { HEALTH_OK: 0, HEALTH_WARN: 1, HEALTH_ERR: 2 };
 const SEVERITY_TAG: Record<HealthStatus, string> = { HEALTH_OK: 'OK', HEALTH_WARN: 'WRN', HEALTH_ERR: 'ERR' };
 
@@ -29,10 +32,12 @@ export function computeHealth(osdmap: OSDMap | null, monmap: MonMap, ctx: MonCon
       checks.add('TOO_FEW_OSDS', 'HEALTH_WARN', `OSD count ${num} < osd_pool_default_size ${config.poolDefaultSize}`, 1);
     }
   }
-  // MON_DOWN: monitors in the monmap but not in the quorum.
+  // MON_DOWN: monitors in the monmap but not in the quorum, once mon_down_mkfs_grace has passed since
+  // the cluster was created (monitors of a new cluster may still be starting).
   const down: number[] = [];
   for (let r = 0; r < monmap.ranks.length; r++) if (!ctx.quorumRanks.includes(r)) down.push(r);
-  if (down.length > 0) {
+  const createdMs = monmap.created.sec * 1000 + Math.floor(monmap.created.nsec / 1e6);
+  if (down.length > 0 && ctx.nowMs > createdMs + MON_DOWN_MKFS_GRACE_MS) {
     const names = ctx.quorumRanks.map((r) => monmap.ranks[r] ?? '').join(',');
     const c = checks.add('MON_DOWN', 'HEALTH_WARN', `${down.length}/${monmap.ranks.length} mons down, quorum ${names}`, down.length);
     for (const r of down) {
