@@ -19,7 +19,7 @@
 //      resent on a new session; if a monitor answers with MMonSubscribeAck (an old monitor), they are
 //      renewed at half its interval as Ceph's client does.
 
-import { CephError, Errno } from '../../common/errors.js';
+import { CephError, errnoName } from '../../common/errors.js';
 import type { CephConfig } from '../../common/config.js';
 import { ENTITY_ADDR_TYPE_MSGR2, formatAddrVec, type EntityAddrVec } from '../../common/osdmap/index.js';
 import type { MonMap } from '../../common/monmap/types.js';
@@ -424,7 +424,5 @@ export class MonClient implements Dispatcher {
 
 /** errno name text as Ceph's CLI prints it ("ENOENT"), for a negative or positive errno. */
 export function errnoText(r: number): string {
-  const n = Math.abs(r);
-  for (const [k, v] of Object.entries(Errno)) if (v === n) return k;
-  return 'Unknown';
+  return errnoName(r) ?? 'Unknown';
 }
