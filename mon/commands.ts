@@ -156,6 +156,14 @@ export function commandDescriptions(commands: readonly MonCommand[] = MON_COMMAN
   return out;
 }
 
+/**
+ * The out buffer of a get_command_descriptions reply, byte for byte as a Ceph 16 monitor writes it
+ * (compact JSON, keys sig/help/module/perm/flags, argument keys sorted).
+ */
+export function encodeCommandDescriptions(commands: readonly MonCommand[] = MON_COMMANDS): Buffer {
+  return Buffer.from(JSON.stringify(commandDescriptions(commands)), 'utf8');
+}
+
 // -------------------------------------------------------------------------------------------------
 // Argument types (ceph_argparse's CephArgtype classes)
 

@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 
 import { CephError } from '../../common/errors.js';
 import { Rng, caseSeed } from '../support/rng.js';
-import { MON_COMMANDS, cmdmapToJson, commandDescriptions, matchCommand, parseCommandArgv, validateCmdMap, type CommandDescription } from '../../mon/commands.js';
+import { MON_COMMANDS, cmdmapToJson, commandDescriptions, encodeCommandDescriptions, matchCommand, parseCommandArgv, validateCmdMap, type CommandDescription } from '../../mon/commands.js';
 
 const root = resolve(new URL('../../..', import.meta.url).pathname);
 const ARGPARSE = '/usr/lib/python3/dist-packages/ceph_argparse.py';
@@ -116,8 +116,13 @@ function oracle(descriptions: Record<string, CommandDescription>, cases: string[
 
 describe('mon/commands: the command table and CLI matching, as Ceph 16', function () {
   it('every description equals a real Pacific monitor\'s get_command_descriptions entry', function () {
-    const golden = JSON.parse(readFileSync(resolve(root, 'test/fixtures/mon/pacific-mon-command-descriptions.json'), 'utf8')) as Record<string, CommandDescription>;
+    const raw = readFileSync(resolve(root, 'test/fixtures/mon/pacific-mon-command-descriptions.json'), 'utf8');
+    const golden = JSON.parse(raw) as Record<string, CommandDescription>;
+    // Ceph's bytes are compact JSON in this key order: re-serialising the parsed table gives them back.
+    assert.equal(JSON.stringify(golden), raw);
     const goldenList = Object.values(golden).map((d) => JSON.stringify(d));
+    const ourBytes = encodeCommandDescriptions().toString('utf8');
+    assert.equal(ourBytes, JSON.stringify(commandDescriptions()));
     const ours = Object.values(commandDescriptions());
     assert.equal(ours.length, MON_COMMANDS.length);
     for (const d of ours) assert.ok(goldenList.includes(JSON.stringify(d)), `not in Pacific's table: ${JSON.stringify(d)}`);
