@@ -159,7 +159,7 @@ async function stop(p) {
   msgr.addDispatcher({
     dispatch(conn, m) {
       keep('ceph-mon to a peer monitor', m);
-      const paxos = (op, x) => new M.MMonPaxos({ epoch: x.epoch, op, firstCommitted: 0, lastCommitted: lc, pnFrom: 0, pn: x.pn, uncommittedPn: 0, leaseTimestamp: { sec: 0, nsec: 0 },
+      const paxos = (op, x) => new M.MMonPaxos({ epoch: x.epoch, op, firstCommitted: 0, lastCommitted: op === 2 ? lc : x.lastCommitted, pnFrom: 0, pn: x.pn, uncommittedPn: 0, leaseTimestamp: { sec: 0, nsec: 0 },
         sentTimestamp: now(), latestVersion: 0, latestValue: Buffer.alloc(0), values: new Map(), featureMap: Buffer.alloc(0) });
       if (m instanceof M.MMonProbe && m.op === 1) {
         conn.send(new M.MMonProbe({ fsid: FSID, op: 2, name: 'b', quorum: [], leader: -1, monmapBl, paxosFirstVersion: 0, paxosLastVersion: 0, hasEverJoined: false, requiredFeatures: 0n, monRelease: 16 }));

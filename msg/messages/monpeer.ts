@@ -326,7 +326,7 @@ export class MMonSync extends Message implements SyncMessage {
 
   encodePayload(features: bigint): void {
     const e = new Encoder(96 + this.chunkBl.length + this.lastKey[0].length + this.lastKey[1].length);
-    e.u32(this.op).u64(this.cookie).u64(this.lastCommitted);
+    e.u32(this.op).u64Big(BigInt(this.cookie)).u64(this.lastCommitted);
     e.string(this.lastKey[0]).string(this.lastKey[1]);
     e.bytes(this.chunkBl);
     encodeEntityInst(e, this.replyTo, features);
@@ -337,7 +337,9 @@ export class MMonSync extends Message implements SyncMessage {
     const d = frontDecoder(raw, 'mon_sync');
     const m = new MMonSync();
     m.op = d.u32('op');
-    m.cookie = d.u64('cookie');
+    // Ceph draws cookies from two rand() calls, so one can pass 2^53: read it without refusing it
+    // (tsceph's own cookies stay exact; a larger one is rounded, which only a real Ceph peer sends).
+    m.cookie = Number(d.u64Big('cookie'));
     m.lastCommitted = d.u64('last_committed');
     m.lastKey = [d.string('last_key prefix'), d.string('last_key key')];
     m.chunkBl = decodeBl(d, 'chunk_bl');
