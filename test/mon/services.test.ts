@@ -380,13 +380,21 @@ describe('mon services: crush and pools', () => {
     assert.match(bad.rs, /^Failed to parse crushmap: /);
   });
 
-  it('setcrushmap refuses a map without a rule a pool uses', () => {
+  it('setcrushmap refuses a map without a pool\'s rule, with a rule the pool does not fit, or with devices past max_osd', () => {
     const h = cluster();
     const cw = CrushWrapper.from(decodeCrushMap(h.command({ prefix: 'osd getcrushmap' }).out));
     cw.removeRule(0);
     const r = h.command({ prefix: 'osd setcrushmap' }, encodeCrushMap(cw));
     assert.equal(r.r, -22);
     assert.match(r.rs, /pool 1 references crush_rule 0/);
+    const small = CrushWrapper.from(decodeCrushMap(h.command({ prefix: 'osd getcrushmap' }).out));
+    small.getRule(0)!.mask.maxSize = 2;
+    const r2 = h.command({ prefix: 'osd setcrushmap' }, encodeCrushMap(small));
+    assert.deepEqual([r2.r, r2.rs], [-22, 'pool 1 size 3 does not fall within rule 0 min_size 1 and max_size 2']);
+    const big = CrushWrapper.from(decodeCrushMap(h.command({ prefix: 'osd getcrushmap' }).out));
+    big.insertItem(7, 1, 'osd.7', new Map([['host', 'host0']]));
+    const r3 = h.command({ prefix: 'osd setcrushmap' }, encodeCrushMap(big));
+    assert.deepEqual([r3.r, r3.rs], [-34, 'crushmap max_devices 8 > osdmap max_osd 3']);
   });
 
   it('pool errors carry Ceph\'s errno and text', () => {

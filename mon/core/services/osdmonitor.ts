@@ -148,6 +148,8 @@ const TREE_STATES: Record<string, number> = { in: DUMP_IN, out: DUMP_OUT, up: DU
 
 /** mon_max_osd. */
 const MON_MAX_OSD = 10000;
+/** PGs per pool the setcrushmap smoke test maps with the new CRUSH map. */
+const CRUSH_SMOKE_PGS = 64;
 /** mon_osd_min_in_ratio: the down -> out timer stops marking OSDs out below this fraction in. */
 const OSD_MIN_IN_RATIO = 0.75;
 /** mon_osd_down_out_subtree_limit: a whole subtree of this type down is not marked out. */
@@ -1653,15 +1655,27 @@ export class OsdMonitor {
       return replyErr('EINVAL', `Failed to parse crushmap: ${why}: Malformed input`);
     }
     const m = this.pendingMap();
-    // Validate as Ceph does before accepting: every pool's rule must exist, every OSD the map names
-    // must fit max_osd.
-    for (const [pid, p] of m.pools) {
-      if (!cw.ruleExists(p.crushRule)) return replyErr('EINVAL', `pool ${pid} references crush_rule ${p.crushRule} but it is not present`);
-    }
-    if (cw.getMaxDevices() > m.maxOsd) {
-      for (let d = m.maxOsd; d < cw.getMaxDevices(); d++) {
-        if (cw.itemExists(d) && cw.checkItemPresent(d)) return replyErr('EINVAL', `crush map references osd.${d} but max_osd is ${m.maxOsd}`);
+    // Validate as Ceph does before accepting: devices within max_osd, every pool's rule present and
+    // fitting the pool (OSDMap::validate_crush_rules), and a smoke test that the rules map.
+    if (cw.getMaxDevices() > m.maxOsd) return replyErr('ERANGE', `crushmap max_devices ${cw.getMaxDevices()} > osdmap max_osd ${m.maxOsd}`);
+    for (const pid of [...m.pools.keys()].sort((a, b) => a - b)) {
+      const p = m.pools.get(pid)!;
+      const rule = cw.getRule(p.crushRule);
+      if (!rule) return replyErr('EINVAL', `pool ${pid} references crush_rule ${p.crushRule} but it is not present`);
+      if (rule.mask.ruleset !== p.crushRule) return replyErr('EINVAL', `rule ${p.crushRule} mask ruleset does not match rule id`);
+      if (rule.mask.type !== p.type) return replyErr('EINVAL', `pool ${pid} type does not match rule ${p.crushRule}`);
+      if (p.size < rule.mask.minSize || p.size > rule.mask.maxSize) {
+        return replyErr('EINVAL', `pool ${pid} size ${p.size} does not fall within rule ${p.crushRule} min_size ${rule.mask.minSize} and max_size ${rule.mask.maxSize}`);
       }
+    }
+    try {
+      const trial = decodeOSDMap(encodeOSDMap(m));
+      trial.crush = cw;
+      for (const [pid, p] of trial.pools) {
+        for (let seed = 0; seed < Math.min(p.pgNum, CRUSH_SMOKE_PGS); seed++) pgToUpActingOsds(trial, { pool: pid, seed });
+      }
+    } catch (e) {
+      return replyErr('EINVAL', `crush smoke test failed with -22: ${e instanceof Error ? e.message : String(e)}`);
     }
     this.setPendingCrush(cw);
     return replyAfterCommit(`${m.crushVersion + 1}`);
