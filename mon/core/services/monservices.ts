@@ -111,7 +111,7 @@ class Services implements MonServices {
     }
     if (isMonCommand(prefix)) return this.mon.handleCommand(cmd, ctx);
     if (isOsdCommand(prefix)) return this.osd.handleCommand(cmd, inbl, ctx);
-    return replyErr('EINVAL', `unrecognized command prefix '${prefix}'`);
+    return replyErr('EINVAL', 'unrecognized command');
   }
 
   tick(ctx: MonContext): void {

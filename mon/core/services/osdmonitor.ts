@@ -857,7 +857,7 @@ export class OsdMonitor {
       case 'osd pool get':
         return this.poolGet(m, cmd);
       default:
-        return replyErr('EINVAL', `unrecognized command '${prefix}'`);
+        return replyErr('EINVAL', 'unrecognized command');
     }
   }
 
@@ -1005,6 +1005,10 @@ export class OsdMonitor {
         return this.crushCreateOrMove(cmd);
       case 'osd crush link':
         return this.crushLink(cmd);
+      case 'osd crush set-device-class':
+        return this.crushSetDeviceClass(cmd);
+      case 'osd crush rm-device-class':
+        return this.crushRmDeviceClass(cmd);
       case 'osd crush tunables':
         return this.crushTunables(cmd);
       case 'osd pool rename':
@@ -1034,7 +1038,7 @@ export class OsdMonitor {
       case 'osd unset':
         return this.osdFlag(prefix === 'osd set', cmd);
       default:
-        return replyErr('EINVAL', `unrecognized command '${prefix}'`);
+        return replyErr('EINVAL', 'unrecognized command');
     }
   }
 
@@ -1530,6 +1534,79 @@ export class OsdMonitor {
     if (r === 0) return replyNow(0, `create-or-move updated ${what}`);
     this.setPendingCrush(cw);
     return replyAfterCommit(`create-or-move updating ${what}`);
+  }
+
+  /** The OSD ids of a set/rm-device-class command ("any" / "all" / "*" first: every OSD). */
+  private deviceClassIds(cmd: CmdMap, m: OSDMap): { ids: number[]; wildcard: boolean } | string {
+    const words = argList(cmd, 'ids');
+    if (words[0] === 'any' || words[0] === 'all' || words[0] === '*') {
+      const ids: number[] = [];
+      for (let i = 0; i < m.maxOsd; i++) if (m.exists(i)) ids.push(i);
+      return { ids, wildcard: true };
+    }
+    const ids: number[] = [];
+    for (const w of words) {
+      const n = /^(?:osd\.)?(\d+)$/.exec(w);
+      if (!n) return `invalid osd id ${w}, unable to parse osd id:"${w}". `;
+      ids.push(Number(n[1]));
+    }
+    return { ids, wildcard: false };
+  }
+
+  private crushSetDeviceClass(cmd: CmdMap): CommandOutcome {
+    const cls = argStr(cmd, 'class') ?? '';
+    const m = this.pendingMap();
+    const which = this.deviceClassIds(cmd, m);
+    if (typeof which === 'string') return replyErr('EINVAL', which);
+    const cw = this.pendingCrush();
+    const hadPendingCrush = this.pending.crush !== null;
+    let rs = '';
+    const updated: number[] = [];
+    for (const osd of which.ids) {
+      if (osd >= m.maxOsd || !m.exists(osd)) {
+        rs += `osd.${osd} does not exist. `;
+        continue;
+      }
+      const name = `osd.${osd}`;
+      if (!cw.itemExists(osd)) {
+        if (cw.crush.maxDevices < osd + 1) cw.crush.maxDevices = osd + 1;
+        cw.setItemName(osd, name);
+      }
+      const err = { message: '' };
+      const r = cw.updateDeviceClass(osd, cls, name, err);
+      if (r < 0) return replyNow(r, rs + err.message);
+      rs += err.message;
+      if (r === 0 && !hadPendingCrush) {
+        if (!which.wildcard) rs += `set-device-class item id ${osd} name '${name}' device_class '${cls}': no change. `;
+      } else updated.push(osd);
+    }
+    // Ceph proposes the (possibly unchanged) map either way.
+    this.setPendingCrush(cw);
+    return replyAfterCommit(`${rs}set osd(s) ${updated.join(',')} to class '${cls}'`);
+  }
+
+  private crushRmDeviceClass(cmd: CmdMap): CommandOutcome {
+    const m = this.pendingMap();
+    const which = this.deviceClassIds(cmd, m);
+    if (typeof which === 'string') return replyErr('EINVAL', which);
+    const cw = this.pendingCrush();
+    let rs = '';
+    const updated: number[] = [];
+    for (const osd of which.ids) {
+      if (osd >= m.maxOsd || !m.exists(osd)) {
+        rs += `osd.${osd} does not exist. `;
+        continue;
+      }
+      if (cw.getItemClass(osd) === undefined) {
+        rs += `osd.${osd} belongs to no class, `;
+        continue;
+      }
+      const r = cw.removeDeviceClass(osd);
+      if (r < 0) return replyNow(r, rs);
+      updated.push(osd);
+    }
+    this.setPendingCrush(cw);
+    return replyAfterCommit(`${rs}done removing class of osd(s): ${updated.join(',')}`);
   }
 
   private crushLink(cmd: CmdMap): CommandOutcome {
