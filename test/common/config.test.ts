@@ -1,7 +1,8 @@
 // Proves common/config.ts (random files: H5_CONF_SEED / H5_CONF_CASES pick the run, H5_CONF_CASE_SEED replays one) reads ceph.conf, looks keys up, expands $metavariables, ranks sources and parses mon_host as Ceph 16 does, by asking Ceph's own ceph-conf and monmaptool the same questions about the same files.
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { CephConfig, ConfFile, OPTIONS, loadConfig, monHostEntries, parseAddrVecList, parseConfEntityName } from '../../common/config.js';
@@ -9,8 +10,7 @@ import { CephError } from '../../common/errors.js';
 import { Rng, caseSeed } from '../support/rng.js';
 import { formatAddrVec } from '../../common/osdmap/index.js';
 
-const dir = '/tmp/h5-config-test';
-mkdirSync(dir, { recursive: true });
+const dir = mkdtempSync(join(tmpdir(), 'config-test-'));
 
 function haveTool(t: string): boolean {
   return spawnSync(t, ['--help'], { encoding: 'utf8' }).error === undefined;
@@ -109,6 +109,10 @@ function ourLookup(file: string, text: string, name: string, key: string): { rc:
 }
 
 describe('common/config: ceph.conf as Ceph 16 reads it', function () {
+  after(function () {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   before(function () {
     if (!haveTool('ceph-conf')) this.skip();
   });
