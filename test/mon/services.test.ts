@@ -423,6 +423,18 @@ describe('mon services: crush and pools', () => {
     }
   });
 
+  it('pool create takes size, pgp_num, a rule by name and the autoscale mode', () => {
+    const h = cluster();
+    h.command({ prefix: 'osd crush rule create-replicated', name: 'byosd', root: 'default', type: 'osd' });
+    const r = h.command({ prefix: 'osd pool create', pool: 'x', pg_num: 16, pgp_num: 8, pool_type: 'replicated', rule: 'byosd', size: 2, autoscale_mode: 'warn' });
+    assert.equal(r.rs, "pool 'x' created");
+    const m = osdmap(h);
+    const p = m.pools.get(m.lookupPoolName('x'))!;
+    assert.deepEqual([p.size, p.minSize, p.pgNum, p.pgpNum, p.crushRule, p.pgAutoscaleMode], [2, 1, 16, 8, 1, 1]);
+    assert.equal(h.command({ prefix: 'osd pool create', pool: 'y', rule: 'nope' }).rs, "specified rule nope doesn't exist");
+    assert.equal(h.command({ prefix: 'osd pool create', pool: 'z', pool_type: 'erasure' }).r, -22);
+  });
+
   it('pg_num changes at once, with pgp_num, and placement follows', () => {
     const h = cluster();
     assert.equal(h.command({ prefix: 'osd pool set', pool: 'rbd', var: 'pg_num', val: '16' }).rs, 'set pool 1 pg_num to 16');

@@ -1204,7 +1204,9 @@ export class OsdMonitor {
       }
       if (rule < 0) return replyErr('ENOENT', 'no replicated crush rule found');
     }
-    const size = this.config.poolDefaultSize;
+    const sizeArg = argInt(cmd, 'size');
+    if (sizeArg !== undefined && (Number.isNaN(sizeArg) || sizeArg < 0 || sizeArg > POOL_SIZE_MAX)) return replyErr('EINVAL', `pool size must be between 1 and ${POOL_SIZE_MAX}`);
+    const size = sizeArg ? sizeArg : this.config.poolDefaultSize;
     const err = this.checkPgNum(m, -1, pgNum, size);
     if (err) return replyErr('ERANGE', err);
     const p = newPgPool();
