@@ -64,7 +64,6 @@ class Services implements MonServices {
 
   handleCommand(cmd: CmdMap, inbl: Buffer, ctx: MonContext): CommandOutcome {
     const prefix = argStr(cmd, 'prefix') ?? '';
-    this.osd.nowForStat = ctx.nowMs;
     if (prefix === 'health' || prefix === 'status' || prefix === 's') {
       const monmap = this.mon.committed;
       if (!monmap) return { kind: 'wait', until: 'readable' };

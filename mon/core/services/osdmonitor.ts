@@ -632,13 +632,13 @@ export class OsdMonitor {
   handleCommand(cmd: CmdMap, inbl: Buffer, ctx: MonContext): CommandOutcome {
     const prefix = argStr(cmd, 'prefix') ?? '';
     if (this.committedBuf === null) return { kind: 'wait', until: 'readable' };
-    if (READ_PREFIXES.has(prefix)) return this.readCommand(prefix, cmd);
+    if (READ_PREFIXES.has(prefix)) return this.readCommand(prefix, cmd, ctx.nowMs);
     if (!ctx.isLeader) return { kind: 'forward' };
     this.noteElection(ctx);
     return this.writeCommand(prefix, cmd, inbl, ctx);
   }
 
-  private readCommand(prefix: string, cmd: CmdMap): CommandOutcome {
+  private readCommand(prefix: string, cmd: CmdMap, nowMs: number): CommandOutcome {
     const m = this.committed;
     const f = formatterFor(cmd);
     switch (prefix) {
@@ -649,7 +649,7 @@ export class OsdMonitor {
           f.closeSection();
           return replyNow(0, '', f.flush());
         }
-        return replyNow(0, '', this.statLine(m) + '\n');
+        return replyNow(0, '', this.statLine(m, nowMs) + '\n');
       }
       case 'osd dump': {
         const e = argInt(cmd, 'epoch');
@@ -867,18 +867,16 @@ export class OsdMonitor {
   }
 
   /** OSDMap::print_summary's text (without the newline). */
-  statLine(m: OSDMap, nowMs?: number): string {
+  statLine(m: OSDMap, nowMs: number): string {
     const { num, up, in: inn } = m.countOsds();
     let s = `${num} osds: ${up} up`;
-    const now = nowMs ?? this.nowForStat;
+    const now = nowMs;
     if (m.lastUpChange.sec !== 0) s += ` (since ${timespanStr(now - msFromUtime(m.lastUpChange))})`;
     s += `, ${inn} in`;
     if (m.lastInChange.sec !== 0) s += ` (since ${timespanStr(now - msFromUtime(m.lastInChange))})`;
     s += `; epoch: e${m.epoch}`;
     return s + osdFlagsLine(m, '');
   }
-  /** The clock reads use for "since" texts (set by the services before each command). */
-  nowForStat = 0;
 
   dumpStat(m: OSDMap, f: import('../../../common/formatter.js').Formatter): void {
     const { num, up, in: inn } = m.countOsds();
