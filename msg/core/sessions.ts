@@ -36,8 +36,11 @@ export function judgeClientIdent(existing: ExistingView | undefined, ci: ClientI
   if (!existing) return 'new';
   const s = existing.session;
   if (existing.lossy || incomingLossy) return 'replace-lossy';
+  // A working session whose peer already identified with a newer global_seq: this is an older attempt
+  // arriving late, e.g. the losing dial of a connection race (its cookie differs, but the peer did not
+  // restart). A restarted peer is seen once its old socket has failed, when the session is not READY.
+  if (existing.ready && s.peerGlobalSeq > ci.globalSeq) return 'stale';
   if (s.serverCookie !== 0n && s.clientCookie !== 0n && s.clientCookie !== ci.cookie) return 'peer-restarted';
-  if (s.clientCookie === ci.cookie && existing.ready && s.peerGlobalSeq > ci.globalSeq) return 'stale';
   if (s.clientCookie === ci.cookie || !existing.connecting) return 'take-over';
   return peerIsLower || existing.server ? 'race-won' : 'race-lost';
 }

@@ -231,6 +231,9 @@ describe('msgr2 protocol core', () => {
     assert.equal(judgeClientIdent(view({ lossy: true }), ci(5n), false, true), 'replace-lossy');
     assert.equal(judgeClientIdent(view(), ci(6n), false, true), 'peer-restarted');
     assert.equal(judgeClientIdent(view({ ready: true }), ci(5n, 3), false, true), 'stale');
+    // The losing dial of a race arrives after the winner's session is up: stale, not a restart.
+    assert.equal(judgeClientIdent(view({ ready: true }), ci(6n, 3), false, true), 'stale');
+    assert.equal(judgeClientIdent(view({ ready: true }), ci(6n, 12), false, true), 'peer-restarted');
     assert.equal(judgeClientIdent(view({ ready: true }), ci(5n), false, true), 'take-over');
     const fresh = new Session();
     const raceView = { ...view({ connecting: true }), session: fresh };
