@@ -1254,7 +1254,7 @@ export class OsdMonitor {
         const n = parseIntVal();
         if (typeof n === 'string') return replyErr('EINVAL', n);
         if (cur.flags & POOL_FLAG_NOSIZECHANGE) return replyErr('EPERM', 'pool size change is disabled; you must unset nosizechange flag for the pool first');
-        if (n === 1 && !argBool(cmd, 'yes_i_really_mean_it')) return replyErr('EPERM', 'configuring pool size as 1 is disabled by default.');
+        // mon_allow_pool_size_one is false (Ceph 16's default) and not configurable here.
         if (n === 1) return replyErr('EPERM', 'configuring pool size as 1 is disabled by default.');
         if (n <= 0 || n > POOL_SIZE_MAX) return replyErr('EINVAL', `pool size must be between 1 and ${POOL_SIZE_MAX}`);
         const err = this.checkPgNum(m, id, p.pgNum, n);
