@@ -62,6 +62,8 @@ export const MON_COMMANDS: readonly MonCommand[] = [
   cmd('osd crush set name=prior_version,type=CephInt,req=false', 'set crush map from input file', 'osd', 'rw'),
   cmd('osd crush set name=id,type=CephOsdName name=weight,type=CephFloat,range=0.0 name=args,type=CephString,goodchars=[A-Za-z0-9-_.=],n=N', 'update crushmap position and weight for <name> to <weight> with location <args>', 'osd', 'rw'),
   cmd('osd crush add-bucket name=name,type=CephString,goodchars=[A-Za-z0-9-_.] name=type,type=CephString name=args,type=CephString,goodchars=[A-Za-z0-9-_.=],n=N,req=false', 'add no-parent (probably root) crush bucket <name> of type <type> to location <args>', 'osd', 'rw'),
+  cmd('osd crush set-device-class name=class,type=CephString name=ids,type=CephString,n=N', 'set the <class> of the osd(s) <id> [<id>...],or use <all|any> to set all.', 'osd', 'rw'),
+  cmd('osd crush rm-device-class name=ids,type=CephString,n=N', 'remove class of the osd(s) <id> [<id>...],or use <all|any> to remove all.', 'osd', 'rw'),
   cmd('osd crush add name=id,type=CephOsdName name=weight,type=CephFloat,range=0.0 name=args,type=CephString,goodchars=[A-Za-z0-9-_.=],n=N', 'add or update crushmap position and weight for <name> with <weight> and location <args>', 'osd', 'rw'),
   cmd('osd crush create-or-move name=id,type=CephOsdName name=weight,type=CephFloat,range=0.0 name=args,type=CephString,goodchars=[A-Za-z0-9-_.=],n=N', 'create entry or move existing entry for <name> <weight> at/to location <args>', 'osd', 'rw'),
   cmd('osd crush move name=name,type=CephString,goodchars=[A-Za-z0-9-_.] name=args,type=CephString,goodchars=[A-Za-z0-9-_.=],n=N', 'move existing entry for <name> to location <args>', 'osd', 'rw'),

@@ -492,7 +492,7 @@ export class Monitor {
       const out = this.services.handleOsdBoot(w.osd, w.addrs, w.sbEpoch, w.features, ctx);
       if (out.kind === 'reply' && out.reply.r < 0) this.log.info(`osd.${w.osd} boot refused: ${out.reply.rs}`);
     } else if (w.kind === 'osdFailure') {
-      this.services.handleOsdFailure(w.target, w.reporter, w.failedForMs, w.isFailed, ctx);
+      this.services.handleOsdFailure(w.target, w.reporter, w.failedForMs, w.isFailed, ctx, w.immediate);
     } else if (w.kind === 'osdMarkMeDown') {
       this.services.handleOsdMarkMeDown(w.osd, ctx);
     }

@@ -50,13 +50,15 @@ export type Classified =
   | { kind: 'command'; tid: number; cmd: string[]; inbl: Buffer }
   | { kind: 'commandAck'; tid: number; reply: CommandReply }
   | { kind: 'osdBoot'; osd: number; addrs: { public: EntityAddrVec; cluster: EntityAddrVec; hbBack: EntityAddrVec; hbFront: EntityAddrVec }; sbEpoch: number; features: bigint }
-  | { kind: 'osdFailure'; target: number; reporter: number; failedForMs: number; isFailed: boolean }
+  | { kind: 'osdFailure'; target: number; reporter: number; failedForMs: number; isFailed: boolean; immediate: boolean }
   | { kind: 'osdMarkMeDown'; osd: number }
   | { kind: 'ping' }
   | { kind: 'unknown' };
 
-/** MOSDFailure flags: without FLAG_FAILED the report takes an earlier one back (the peer is alive). */
+/** MOSDFailure flags: without FLAG_FAILED the report takes an earlier one back (the peer is alive);
+ * FLAG_IMMEDIATE says the failure is known (a refused connection), not a heartbeat timeout. */
 const MOSDFAILURE_FLAG_FAILED = 1;
+const MOSDFAILURE_FLAG_IMMEDIATE = 2;
 
 export function classify(m: Message, peerAddrs: EntityAddrVec = [], peerNum = -1): Classified {
   if (m instanceof MMonGetMap) return { kind: 'getmap' };
@@ -82,6 +84,7 @@ export function classify(m: Message, peerAddrs: EntityAddrVec = [], peerNum = -1
       reporter: peerNum,
       failedForMs: m.failedFor * 1000,
       isFailed: (m.flags & MOSDFAILURE_FLAG_FAILED) !== 0,
+      immediate: (m.flags & MOSDFAILURE_FLAG_IMMEDIATE) !== 0,
     };
   }
   if (m instanceof MOSDMarkMeDown) return { kind: 'osdMarkMeDown', osd: m.targetOsd };
