@@ -14,7 +14,8 @@
 import { readFileSync } from 'node:fs';
 import { hostname as osHostname, homedir } from 'node:os';
 import { CephError } from './errors.js';
-import { AF_INET, AF_INET6, ENTITY_ADDR_TYPE_ANY, ENTITY_ADDR_TYPE_LEGACY, ENTITY_ADDR_TYPE_MSGR2 } from './osdmap/types.js';
+import { addrPort, parseAddrVecAt, withPort } from './entityaddr.js';
+import { ENTITY_ADDR_TYPE_ANY, ENTITY_ADDR_TYPE_LEGACY, ENTITY_ADDR_TYPE_MSGR2 } from './osdmap/types.js';
 import type { EntityAddr, EntityAddrVec } from './osdmap/types.js';
 
 /** Ceph's MAX_CONFIG_FILE_SZ. */
@@ -655,154 +656,6 @@ export class CephConfig {
 // -------------------------------------------------------------------------------------------------
 // Addresses (entity_addr_t::parse, parse_ip_port_vec) and mon_host
 
-function ipv4Bytes(s: string): Buffer | null {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
-  if (!m) return null;
-  const b = Buffer.alloc(4);
-  for (let i = 0; i < 4; i++) {
-    const n = Number(m[i + 1]);
-    if (n > 255) return null;
-    b[i] = n;
-  }
-  return b;
-}
-
-function ipv6Bytes(s: string): Buffer | null {
-  let str = s;
-  let tail: Buffer | null = null;
-  const lastColon = str.lastIndexOf(':');
-  if (str.slice(lastColon + 1).includes('.')) {
-    tail = ipv4Bytes(str.slice(lastColon + 1));
-    if (!tail) return null;
-    str = str.slice(0, lastColon + 1) + '0:0';
-  }
-  const halves = str.split('::');
-  if (halves.length > 2) return null;
-  const words = (h: string): number[] | null => {
-    if (h === '') return [];
-    const out: number[] = [];
-    for (const w of h.split(':')) {
-      if (!/^[0-9a-fA-F]{1,4}$/.test(w)) return null;
-      out.push(parseInt(w, 16));
-    }
-    return out;
-  };
-  const head = words(halves[0]!);
-  const rest = halves.length === 2 ? words(halves[1]!) : [];
-  if (!head || !rest) return null;
-  const fill = 8 - head.length - rest.length;
-  if (halves.length === 1 ? fill !== 0 : fill < 1) return null;
-  const all = [...head, ...new Array<number>(halves.length === 2 ? fill : 0).fill(0), ...rest];
-  const b = Buffer.alloc(16);
-  all.forEach((w, i) => b.writeUInt16BE(w, 2 * i));
-  if (tail) tail.copy(b, 12);
-  return b;
-}
-
-/** An entity_addr_t for an IP and port (sockaddr bytes after the family, as common/osdmap keeps them). */
-export function makeEntityAddr(type: number, ip: string, port: number, nonce = 0): EntityAddr {
-  const v4 = ipv4Bytes(ip);
-  if (v4) {
-    const sa = Buffer.alloc(14);
-    sa.writeUInt16BE(port, 0);
-    v4.copy(sa, 2);
-    return { type, nonce, family: AF_INET, sockaddr: sa };
-  }
-  const v6 = ipv6Bytes(ip);
-  if (!v6) throw new CephError('EINVAL', `'${ip}' is not an IP address`);
-  const sa = Buffer.alloc(26);
-  sa.writeUInt16BE(port, 0);
-  v6.copy(sa, 6);
-  return { type, nonce, family: AF_INET6, sockaddr: sa };
-}
-
-export function addrPort(a: EntityAddr): number {
-  return a.sockaddr.length >= 2 ? a.sockaddr.readUInt16BE(0) : 0;
-}
-
-function withPort(a: EntityAddr, type: number, port: number): EntityAddr {
-  const sa = Buffer.from(a.sockaddr);
-  sa.writeUInt16BE(port, 0);
-  return { type, nonce: a.nonce, family: a.family, sockaddr: sa };
-}
-
-/** The IP text of an address ("1.2.3.4" or "::1"), for connecting. */
-export function addrIp(a: EntityAddr): string {
-  if (a.family === AF_INET) return `${a.sockaddr[2]}.${a.sockaddr[3]}.${a.sockaddr[4]}.${a.sockaddr[5]}`;
-  const words: string[] = [];
-  for (let i = 0; i < 8; i++) words.push(a.sockaddr.readUInt16BE(6 + 2 * i).toString(16));
-  return words.join(':');
-}
-
-/** entity_addr_t::parse at `s[at]`: [v1:|v2:|any:]IP[:PORT][/NONCE]; returns the address and the end. */
-function parseOneAddr(s: string, at: number, defaultType: number): { addr: EntityAddr; end: number } | null {
-  let p = at;
-  let type = defaultType;
-  for (const [pfx, t] of [['v1:', ENTITY_ADDR_TYPE_LEGACY], ['v2:', ENTITY_ADDR_TYPE_MSGR2], ['any:', ENTITY_ADDR_TYPE_ANY]] as const) {
-    if (s.startsWith(pfx, p)) {
-      type = t;
-      p += pfx.length;
-      break;
-    }
-  }
-  let ip: string;
-  if (s[p] === '[') {
-    const close = s.indexOf(']', p);
-    if (close < 0) return null;
-    ip = s.slice(p + 1, close);
-    p = close + 1;
-  } else {
-    const m = /^[0-9.]+/.exec(s.slice(p));
-    if (!m) {
-      if (s.startsWith('localhost', p)) {
-        ip = '127.0.0.1';
-        p += 'localhost'.length;
-      } else return null;
-    } else {
-      ip = m[0];
-      p += ip.length;
-    }
-  }
-  let port = 0;
-  if (s[p] === ':') {
-    const m = /^\d+/.exec(s.slice(p + 1));
-    if (!m || Number(m[0]) > 65535) return null;
-    port = Number(m[0]);
-    p += 1 + m[0].length;
-  }
-  let nonce = 0;
-  if (s[p] === '/') {
-    const m = /^\d+/.exec(s.slice(p + 1));
-    if (!m) return null;
-    nonce = Number(m[0]) >>> 0;
-    p += 1 + m[0].length;
-  }
-  try {
-    return { addr: makeEntityAddr(type, ip, port, nonce), end: p };
-  } catch {
-    return null;
-  }
-}
-
-/** entity_addrvec_t::parse: one address or "[a,b,...]". */
-function parseOneAddrVec(s: string, at: number): { vec: EntityAddrVec; end: number } | null {
-  if (s[at] === '[' && (s.startsWith('v1:', at + 1) || s.startsWith('v2:', at + 1) || s.startsWith('any:', at + 1) || s[at + 1] === ']')) {
-    const vec: EntityAddrVec = [];
-    let p = at + 1;
-    while (s[p] !== ']') {
-      const a = parseOneAddr(s, p, ENTITY_ADDR_TYPE_ANY);
-      if (!a) return null;
-      vec.push(a.addr);
-      p = a.end;
-      if (s[p] === ',') p++;
-      else if (s[p] !== ']') return null;
-    }
-    return { vec, end: p + 1 };
-  }
-  const a = parseOneAddr(s, at, ENTITY_ADDR_TYPE_ANY);
-  return a ? { vec: [a.addr], end: a.end } : null;
-}
-
 /** parse_ip_port_vec: address vectors separated by ',', ';' or blanks; EINVAL naming `what`. */
 export function parseAddrVecList(s: string, what = 'address list'): EntityAddrVec[] {
   const out: EntityAddrVec[] = [];
@@ -810,7 +663,7 @@ export function parseAddrVecList(s: string, what = 'address list'): EntityAddrVe
   const isSep = (c: string | undefined): boolean => c === ',' || c === ';' || c === ' ' || c === '\t' || c === '\n';
   while (p < s.length && isSep(s[p])) p++;
   while (p < s.length) {
-    const r = parseOneAddrVec(s, p);
+    const r = parseAddrVecAt(s, p, { localhost: true });
     if (!r) throw new CephError('EINVAL', `${what}: cannot parse '${s}' at '${s.slice(p)}'`);
     out.push(r.vec);
     p = r.end;
@@ -849,19 +702,19 @@ export function monHostEntries(vecs: EntityAddrVec[], forMkfs = false, prefix = 
     const port = addrPort(a);
     if (a.type !== ENTITY_ADDR_TYPE_ANY) {
       const p = port !== 0 ? port : a.type === ENTITY_ADDR_TYPE_LEGACY ? MON_PORT_LEGACY : MON_PORT_MSGR2;
-      add(name, [withPort(a, a.type, p)]);
+      add(name, [withPort(a, p, a.type)]);
     } else if (port === MON_PORT_LEGACY) {
-      add(forMkfs ? name : name + '-legacy', [withPort(a, ENTITY_ADDR_TYPE_LEGACY, port)]);
+      add(forMkfs ? name : name + '-legacy', [withPort(a, port, ENTITY_ADDR_TYPE_LEGACY)]);
     } else if (port === 0) {
       if (forMkfs) {
-        add(name, [withPort(a, ENTITY_ADDR_TYPE_MSGR2, MON_PORT_MSGR2), withPort(a, ENTITY_ADDR_TYPE_LEGACY, MON_PORT_LEGACY)]);
+        add(name, [withPort(a, MON_PORT_MSGR2, ENTITY_ADDR_TYPE_MSGR2), withPort(a, MON_PORT_LEGACY, ENTITY_ADDR_TYPE_LEGACY)]);
       } else {
-        add(name, [withPort(a, ENTITY_ADDR_TYPE_MSGR2, MON_PORT_MSGR2)]);
-        add(name + '-legacy', [withPort(a, ENTITY_ADDR_TYPE_LEGACY, MON_PORT_LEGACY)]);
+        add(name, [withPort(a, MON_PORT_MSGR2, ENTITY_ADDR_TYPE_MSGR2)]);
+        add(name + '-legacy', [withPort(a, MON_PORT_LEGACY, ENTITY_ADDR_TYPE_LEGACY)]);
       }
     } else {
-      add(name, [withPort(a, ENTITY_ADDR_TYPE_MSGR2, port)]);
-      if (!forMkfs) add(name + '-legacy', [withPort(a, ENTITY_ADDR_TYPE_LEGACY, port)]);
+      add(name, [withPort(a, port, ENTITY_ADDR_TYPE_MSGR2)]);
+      if (!forMkfs) add(name + '-legacy', [withPort(a, port, ENTITY_ADDR_TYPE_LEGACY)]);
     }
   });
   return out;

@@ -10,9 +10,8 @@
 
 import { CephError } from '../errors.js';
 import type { Formatter } from '../formatter.js';
+import { addrPort, parseAddrVec, parseEntityAddr, withPort } from '../entityaddr.js';
 import {
-  AF_INET,
-  AF_INET6,
   ENTITY_ADDR_TYPE_ANY,
   ENTITY_ADDR_TYPE_LEGACY,
   ENTITY_ADDR_TYPE_MSGR2,
@@ -164,131 +163,6 @@ export function monRankByAddr(m: MonMap, addr: EntityAddr): number {
 /** MonMap::min_quorum_size: a strict majority of the monitors. */
 export function minQuorumSize(m: MonMap): number {
   return Math.floor(m.ranks.length / 2) + 1;
-}
-
-// ---- address parsing (entity_addr_t::parse, entity_addrvec_t::parse) -------------------------------
-
-function parseIpv4(s: string): Buffer | null {
-  const parts = s.split('.');
-  if (parts.length !== 4) return null;
-  const b = Buffer.alloc(4);
-  for (let i = 0; i < 4; i++) {
-    const p = parts[i]!;
-    if (!/^[0-9]{1,3}$/.test(p)) return null;
-    const v = Number(p);
-    if (v > 255) return null;
-    b[i] = v;
-  }
-  return b;
-}
-
-function parseIpv6(s: string): Buffer | null {
-  const halves = s.split('::');
-  if (halves.length > 2) return null;
-  const groups = (t: string): number[] | null => {
-    if (t === '') return [];
-    const out: number[] = [];
-    for (const g of t.split(':')) {
-      if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return null;
-      out.push(parseInt(g, 16));
-    }
-    return out;
-  };
-  const head = groups(halves[0]!);
-  const tail = halves.length === 2 ? groups(halves[1]!) : [];
-  if (!head || !tail) return null;
-  if (halves.length === 1 && head.length !== 8) return null;
-  if (head.length + tail.length > (halves.length === 2 ? 7 : 8)) return null;
-  const all = [...head, ...new Array<number>(8 - head.length - tail.length).fill(0), ...tail];
-  const b = Buffer.alloc(16);
-  all.forEach((g, i) => b.writeUInt16BE(g, i * 2));
-  return b;
-}
-
-/** An entity_addr_t for an IPv4 or IPv6 address and port (sockaddr as Ceph encodes it). */
-export function makeEntityAddr(type: number, ip: Buffer, port: number, nonce = 0): EntityAddr {
-  if (ip.length === 4) {
-    const sa = Buffer.alloc(14);
-    sa.writeUInt16BE(port, 0);
-    ip.copy(sa, 2);
-    return { type, nonce, family: AF_INET, sockaddr: sa };
-  }
-  const sa = Buffer.alloc(26);
-  sa.writeUInt16BE(port, 0);
-  ip.copy(sa, 6);
-  return { type, nonce, family: AF_INET6, sockaddr: sa };
-}
-
-/** The port of an IPv4/IPv6 address (0 for an empty one). */
-export function addrPort(a: EntityAddr): number {
-  return a.family === AF_INET || a.family === AF_INET6 ? a.sockaddr.readUInt16BE(0) : 0;
-}
-
-function withPort(a: EntityAddr, port: number, type = a.type): EntityAddr {
-  const sa = Buffer.from(a.sockaddr);
-  sa.writeUInt16BE(port, 0);
-  return { ...a, type, sockaddr: sa };
-}
-
-/**
- * entity_addr_t::parse of one address: optional "v1:" / "v2:" / "any:" prefix (TYPE_ANY when none),
- * IPv4 or bracketed IPv6, optional ":port", optional "/nonce". Null when the text is not an address.
- */
-export function parseEntityAddr(text: string): EntityAddr | null {
-  let s = text;
-  let type: number = ENTITY_ADDR_TYPE_ANY;
-  if (s.startsWith('v1:')) { type = ENTITY_ADDR_TYPE_LEGACY; s = s.slice(3); }
-  else if (s.startsWith('v2:')) { type = ENTITY_ADDR_TYPE_MSGR2; s = s.slice(3); }
-  else if (s.startsWith('any:')) { s = s.slice(4); }
-  let nonce = 0;
-  const slash = s.lastIndexOf('/');
-  if (slash >= 0) {
-    const n = s.slice(slash + 1);
-    if (!/^[0-9]+$/.test(n) || Number(n) > 0xffffffff) return null;
-    nonce = Number(n);
-    s = s.slice(0, slash);
-  }
-  let ip: Buffer | null;
-  let portText = '';
-  if (s.startsWith('[')) {
-    const close = s.indexOf(']');
-    if (close < 0) return null;
-    ip = parseIpv6(s.slice(1, close));
-    const rest = s.slice(close + 1);
-    if (rest.length) {
-      if (!rest.startsWith(':')) return null;
-      portText = rest.slice(1);
-    }
-  } else {
-    const colon = s.indexOf(':');
-    ip = parseIpv4(colon >= 0 ? s.slice(0, colon) : s);
-    if (colon >= 0) portText = s.slice(colon + 1);
-  }
-  if (!ip) return null;
-  let port = 0;
-  if (portText.length) {
-    if (!/^[0-9]{1,5}$/.test(portText) || Number(portText) > 65535) return null;
-    port = Number(portText);
-  }
-  return makeEntityAddr(type, ip, port, nonce);
-}
-
-/** entity_addrvec_t::parse: "[a,b,...]" or one address. Null when any part is not an address. */
-export function parseAddrVec(text: string): EntityAddrVec | null {
-  const t = text.trim();
-  if (t.startsWith('[') && t.endsWith(']') && !/^\[[0-9a-fA-F:]*\](:[0-9]+)?$/.test(t)) {
-    const inner = t.slice(1, -1);
-    if (!inner.length) return null;
-    const out: EntityAddrVec = [];
-    for (const part of inner.split(',')) {
-      const a = parseEntityAddr(part.trim());
-      if (!a) return null;
-      out.push(a);
-    }
-    return out;
-  }
-  const a = parseEntityAddr(t);
-  return a ? [a] : null;
 }
 
 /**

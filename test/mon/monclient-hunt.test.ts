@@ -1,7 +1,7 @@
 // Proves MonClient's session rules without sockets: over a scripted in-process Messenger it hunts the monitors in a seeded order, keeps only the first session that comes up, sends its subscriptions and waits for the monmap before any command, and after a session reset resends every unanswered command with the same tid to the next monitor while ignoring late replies from the dropped one.
 import { strict as assert } from 'node:assert';
 
-import { makeEntityAddr } from '../../common/config.js';
+import { makeEntityAddr } from '../../common/entityaddr.js';
 import { addMon, encodeMonMap, newMonMap } from '../../common/monmap/index.js';
 import type { EntityAddrVec } from '../../common/osdmap/index.js';
 import { EntityType, type Connection, type Dispatcher, type EntityName, type Message, type Messenger, type MessengerStats } from '../../msg/index.js';

@@ -1,6 +1,6 @@
 // Proves the OSDMap service keeps its invariant under seeded random command / OSD message / clock sequences, with proposals sometimes held in flight: every committed epoch's incremental applied to the previous full map gives the stored full map with its crc, and the epochs have no gaps. SERVICES_SEED=<n> replays one case; SERVICES_CASES=<n> sets how many (default 12); SERVICES_VERBOSE=1 prints the epochs each case made.
 import { strict as assert } from 'node:assert';
-import { parseAddrVec } from '../../common/monmap/index.js';
+import { parseAddrVec } from '../../common/entityaddr.js';
 import { applyIncrementalChecked, decodeIncremental, decodeOSDMap, type EntityAddrVec } from '../../common/osdmap/index.js';
 import type { CmdMap } from '../../mon/core/types.js';
 import { MonStoreTx } from '../../mon/core/store.js';

@@ -1,6 +1,7 @@
 // A one-monitor harness for the Paxos services: a MemMonStore, a fake clock, and the commit loop the
 // monitor shell runs (handleCommand -> encodePending -> apply the transaction -> refresh).
-import { newMonMap, addMon, parseAddrVec } from '../../common/monmap/index.js';
+import { parseAddrVec } from '../../common/entityaddr.js';
+import { newMonMap, addMon } from '../../common/monmap/index.js';
 import type { MonMap } from '../../common/monmap/types.js';
 import { MemMonStore, MonStoreTx } from '../../mon/core/store.js';
 import type { CmdMap, CommandReply, MonContext, MonServices, MonServicesConfig } from '../../mon/core/types.js';

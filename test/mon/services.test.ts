@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseAddrVec } from '../../common/monmap/index.js';
+import { parseAddrVec } from '../../common/entityaddr.js';
 import { decodeMonMap } from '../../common/monmap/index.js';
 import {
   CEPH_OSD_AUTOOUT,

@@ -24,13 +24,12 @@ import {
   monRank,
   monRankByAddr,
   newMonMap,
-  parseAddrVec,
-  parseEntityAddr,
   printMonMap,
   printMonMapSummary,
   removeMon,
   type MonMap,
 } from '../../common/monmap/index.js';
+import { parseAddrVec, parseEntityAddr } from '../../common/entityaddr.js';
 import { formatAddrVec, PACIFIC_FEATURES } from '../../common/osdmap/index.js';
 import { caseSeed, Rng } from '../support/rng.js';
 

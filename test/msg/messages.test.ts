@@ -7,7 +7,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MonStoreTx } from '../../mon/core/store.js';
 import { CephError } from '../../common/errors.js';
-import { addMon, decodeMonMap, encodeMonMap, newMonMap, parseAddrVec } from '../../common/monmap/index.js';
+import { parseAddrVec } from '../../common/entityaddr.js';
+import { addMon, decodeMonMap, encodeMonMap, newMonMap } from '../../common/monmap/index.js';
 import { decodeOSDMap, PACIFIC_FEATURES } from '../../common/osdmap/index.js';
 import { EntityType, Message, decodeMessage, isRegisteredMessage, registerMessage, type RawMessage } from '../../msg/message.js';
 import {
