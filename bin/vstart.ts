@@ -15,7 +15,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { addMon, encodeMonMap, newMonMap } from '../common/monmap/index.js';
-import { addrFromHostPort } from '../msg/index.js';
+import { makeEntityAddr } from '../common/entityaddr.js';
 import { isMainModule } from './shell.js';
 
 const USAGE = `usage: vstart [options]
@@ -276,7 +276,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     writeConf(f, a.dir, fsid, names, ports);
     const nowMs = Date.now();
     const monmap = newMonMap({ fsid, created: { sec: Math.floor(nowMs / 1000), nsec: (nowMs % 1000) * 1e6 }, enableAllFeatures: true, minMonRelease: 16 });
-    names.forEach((n, i) => addMon(monmap, n, [addrFromHostPort(2, 0, '127.0.0.1', ports[i]!)]));
+    names.forEach((n, i) => addMon(monmap, n, [makeEntityAddr(2, '127.0.0.1', ports[i]!)]));
     writeFileSync(f.monmap, encodeMonMap(monmap));
     for (const n of names) {
       const r = spawnSync(process.execPath, [binPath('ceph-mon'), '-c', f.conf, '-i', n, '--mkfs', '--monmap', f.monmap], { encoding: 'utf8' });

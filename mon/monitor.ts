@@ -12,6 +12,7 @@
 // write changes the pending state, the shell proposes it, and the reply leaves once that proposal is
 // committed (and persisted here).
 
+import { addrHostPort } from '../common/entityaddr.js';
 import { CephError, Errno } from '../common/errors.js';
 import { encodeMonMap, decodeMonMap, monmapRankOf, monRankByAddr } from '../common/monmap/index.js';
 import type { MonMap } from '../common/monmap/types.js';
@@ -153,7 +154,7 @@ export class Monitor {
       const info = monmap.mons.get(opts.name)!;
       const v2 = info.publicAddrs.find((a) => a.type === 2);
       if (!v2) throw new CephError('EINVAL', `mon.${opts.name} has no msgr2 (v2) address in the monmap`);
-      const { host, port } = wire.addrHostPort(v2);
+      const { host, port } = addrHostPort(v2);
       const msgr = createMessenger({
         entity: { type: EntityType.MON, num: rank },
         nonce: opts.nonce ?? 0,

@@ -3,8 +3,8 @@
 // subscriptions, OSD reports) rather than message classes.
 
 import { CephError } from '../common/errors.js';
-import type { EntityAddr, EntityAddrVec } from '../common/osdmap/index.js';
-import { addrHostPort as msgrAddrHostPort, type Message } from '../msg/index.js';
+import type { EntityAddrVec } from '../common/osdmap/index.js';
+import type { Message } from '../msg/index.js';
 import {
   CEPH_SUBSCRIBE_ONETIME,
   MConfig,
@@ -30,10 +30,6 @@ import type { CmdMap, CommandReply, OsdMapUpdate, PeerMessage } from './core/typ
 export const SUBSCRIBE_RENEW_INTERVAL_S = 300;
 /** Bounds on what a client may send in one command. */
 export const COMMAND_TEXT_BYTES_MAX = 1 << 20;
-
-export function addrHostPort(a: EntityAddr): { host: string; port: number } {
-  return msgrAddrHostPort(a);
-}
 
 export function toPeerMessage(m: Message): PeerMessage | null {
   return messageToPeer(m);

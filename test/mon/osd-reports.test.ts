@@ -6,12 +6,13 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { makeEntityAddr } from '../../common/entityaddr.js';
 import { addMon, newMonMap } from '../../common/monmap/index.js';
 import { decodeOSDMap, decodeIncremental, applyIncremental, type OSDMap } from '../../common/osdmap/index.js';
 import { parseAddrVecList } from '../../common/config.js';
 import { MonClient } from '../../mon/client/index.js';
 import { Monitor, mkfsMonitor } from '../../mon/monitor.js';
-import { addrFromHostPort, createMessenger, EntityType, Policies, type Connection, type Message, type Messenger } from '../../msg/index.js';
+import { createMessenger, EntityType, Policies, type Connection, type Message, type Messenger } from '../../msg/index.js';
 import { MMonSubscribe, MOSDBoot, MOSDFailure, MOSDMap, MOSDMarkMeDown } from '../../msg/messages/index.js';
 
 const PORT = 17470;
@@ -30,7 +31,7 @@ class FakeOsd {
   }
 
   connect(): void {
-    this.conn = this.msgr.connectTo(EntityType.MON, [addrFromHostPort(2, 0, '127.0.0.1', PORT)]);
+    this.conn = this.msgr.connectTo(EntityType.MON, [makeEntityAddr(2, '127.0.0.1', PORT, 0)]);
     const sub = new MOSDMapSubscribe();
     this.conn.send(sub.message);
   }
@@ -71,9 +72,9 @@ class FakeOsd {
     b.sb.osdFsid = `00000000-0000-0000-0000-00000000000${this.id}`;
     b.bootEpoch = this.map?.epoch ?? 0;
     b.osdFeatures = 0x3f01cfbffffdffffn;
-    b.clusterAddrs = [addrFromHostPort(2, 2000 + this.id, '127.0.0.1', 6800 + this.id)];
-    b.hbBackAddrs = [addrFromHostPort(2, 2000 + this.id, '127.0.0.1', 6900 + this.id)];
-    b.hbFrontAddrs = [addrFromHostPort(2, 2000 + this.id, '127.0.0.1', 7000 + this.id)];
+    b.clusterAddrs = [makeEntityAddr(2, '127.0.0.1', 6800 + this.id, 2000 + this.id)];
+    b.hbBackAddrs = [makeEntityAddr(2, '127.0.0.1', 6900 + this.id, 2000 + this.id)];
+    b.hbFrontAddrs = [makeEntityAddr(2, '127.0.0.1', 7000 + this.id, 2000 + this.id)];
     this.conn.send(b);
   }
 
@@ -117,7 +118,7 @@ describe('monitor daemon: OSD boot, failure reports, down-out, mark-me-down', fu
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'tsceph-osdreports-'));
     const monmap = newMonMap({ fsid: FSID, created: { sec: 1700000000, nsec: 0 }, enableAllFeatures: true, minMonRelease: 16 });
-    addMon(monmap, 'a', [addrFromHostPort(2, 0, '127.0.0.1', PORT)]);
+    addMon(monmap, 'a', [makeEntityAddr(2, '127.0.0.1', PORT, 0)]);
     await mkfsMonitor(join(dir, 'mon.a'), 'a', monmap);
     mon = await Monitor.start({
       name: 'a',
