@@ -30,6 +30,8 @@ import * as wire from './wire.js';
 export const MKFS_PREFIX = 'mkfs';
 export const MKFS_MONMAP_KEY = 'monmap';
 export const MONITOR_PREFIX = 'monitor';
+/** Global ids interleave monitors by rank: id = n * stride + rank (more ranks than any monmap holds). */
+export const GLOBAL_ID_RANK_STRIDE = 64;
 
 export interface MonitorOptions {
   name: string;
@@ -155,9 +157,16 @@ export class Monitor {
       const v2 = info.publicAddrs.find((a) => a.type === 2);
       if (!v2) throw new CephError('EINVAL', `mon.${opts.name} has no msgr2 (v2) address in the monmap`);
       const { host, port } = addrHostPort(v2);
+      // Clients get their global id (client.<id>) from the monitor they authenticate with. Ceph hands out
+      // ranges through Paxos; here each monitor numbers from its start time in ms, interleaved by rank,
+      // so monitors never collide and a restarted one does not reuse ids (unless it gave out more than
+      // one id per millisecond of its previous life).
+      if (rank >= GLOBAL_ID_RANK_STRIDE) throw new CephError('EINVAL', `rank ${rank} is past the ${GLOBAL_ID_RANK_STRIDE} monitors global ids are laid out for`);
+      let nextGlobalId = Date.now();
       const msgr = createMessenger({
         entity: { type: EntityType.MON, num: rank },
         nonce: opts.nonce ?? 0,
+        assignGlobalId: () => (nextGlobalId++) * GLOBAL_ID_RANK_STRIDE + rank,
         policies: new Map([
           [EntityType.MON, Policies.losslessPeer()],
           [EntityType.CLIENT, Policies.statelessServer()],

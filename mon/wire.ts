@@ -4,8 +4,8 @@
 
 import { CephError } from '../common/errors.js';
 import type { EntityAddrVec } from '../common/osdmap/index.js';
-import type { Message } from '../msg/index.js';
 import {
+  type Message,
   CEPH_SUBSCRIBE_ONETIME,
   MConfig,
   MMonCommand,
@@ -23,7 +23,7 @@ import {
   MPing,
   fromPeerMessage as peerToMessage,
   toPeerMessage as messageToPeer,
-} from '../msg/messages/index.js';
+} from '../msg/index.js';
 import type { CmdMap, CommandReply, OsdMapUpdate, PeerMessage } from './core/types.js';
 
 /** Subscriptions are renewed by clients well inside this (seconds, sent in MMonSubscribeAck). */

@@ -3,7 +3,7 @@
 export * from './message.js';
 export * from './types.js';
 export * from './messages/index.js';
-export { createMessenger, addrFromHostPort, addrHostPort, type MessengerExtras } from './messenger.js';
+export { createMessenger, type MessengerExtras } from './messenger.js';
 export type { Transport, TransportSocket, TransportListener, SocketHandlers } from './transport.js';
 export { TcpTransport } from './tcp.js';
 export { AuthNoneClient, AuthNoneServer, type AuthClient, type AuthServer } from './core/protocol.js';

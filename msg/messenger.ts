@@ -4,9 +4,9 @@
 // ProtocolV2 does, and executes each protocol batch in order: write, deliver, notify.
 
 import { randomBytes } from 'node:crypto';
-import { isIPv6 } from 'node:net';
+import { addrHostPort, makeEntityAddr } from '../common/entityaddr.js';
 import { CephError } from '../common/errors.js';
-import { AF_INET, AF_INET6, type EntityAddr, type EntityAddrVec } from '../common/osdmap/types.js';
+import type { EntityAddr, EntityAddrVec } from '../common/osdmap/types.js';
 import { compareEntityAddr } from '../common/osdmap/encoding.js';
 import { formatEntityAddr } from '../common/osdmap/print.js';
 import { PACIFIC_FEATURES } from '../common/osdmap/encoding.js';
@@ -45,40 +45,6 @@ export interface MessengerExtras {
 
 const noLog: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
-export function addrFromHostPort(type: number, nonce: number, host: string, port: number): EntityAddr {
-  if (isIPv6(host)) {
-    const sa = Buffer.alloc(26);
-    sa.writeUInt16BE(port, 0);
-    const parts = expandIpv6(host);
-    for (let i = 0; i < 8; i++) sa.writeUInt16BE(parts[i]!, 6 + i * 2);
-    return { type, nonce, family: AF_INET6, sockaddr: sa };
-  }
-  const sa = Buffer.alloc(14);
-  sa.writeUInt16BE(port, 0);
-  const ip = host.split('.').map((x) => Number(x));
-  for (let i = 0; i < 4; i++) sa[2 + i] = ip[i] ?? 0;
-  return { type, nonce, family: AF_INET, sockaddr: sa };
-}
-
-function expandIpv6(host: string): number[] {
-  const [a, b] = host.split('::') as [string, string | undefined];
-  const head = a ? a.split(':').map((x) => parseInt(x, 16)) : [];
-  const tail = b ? b.split(':').map((x) => parseInt(x, 16)) : [];
-  const mid = new Array<number>(8 - head.length - tail.length).fill(0);
-  return b === undefined ? head : [...head, ...mid, ...tail];
-}
-
-/** host and port of an entity_addr_t. */
-export function addrHostPort(a: EntityAddr): { host: string; port: number } {
-  const sa = a.sockaddr;
-  const port = sa.length >= 2 ? sa.readUInt16BE(0) : 0;
-  if (a.family === AF_INET6) {
-    const w: string[] = [];
-    for (let i = 0; i < 8; i++) w.push(sa.readUInt16BE(6 + i * 2).toString(16));
-    return { host: w.join(':'), port };
-  }
-  return { host: `${sa[2] ?? 0}.${sa[3] ?? 0}.${sa[4] ?? 0}.${sa[5] ?? 0}`, port };
-}
 
 function msgr2Addr(v: EntityAddrVec): EntityAddr | undefined {
   return v.find((a) => a.type === EntityAddrType.MSGR2) ?? v.find((a) => a.type === EntityAddrType.ANY) ?? v[0];
@@ -250,7 +216,7 @@ export class MessengerImpl implements Messenger {
   async bind(host: string, port: number): Promise<EntityAddrVec> {
     const l = await this.transport.listen(host, port, (s) => this.onAccept(s));
     this.listener = l;
-    this.myAddrs = [addrFromHostPort(EntityAddrType.MSGR2, this.nonce, host, l.port)];
+    this.myAddrs = [makeEntityAddr(EntityAddrType.MSGR2, host, l.port, this.nonce)];
     this.log.info(`${entityNameString(this.myName)} bound to ${formatEntityAddr(this.myAddrs[0]!)}`);
     return this.myAddrs;
   }
@@ -310,7 +276,7 @@ export class MessengerImpl implements Messenger {
   private myAddrsForIdent(sock: TransportSocket): EntityAddrVec {
     if (this.myAddrs.length > 0) return this.myAddrs;
     // Not bound (a client): the address the peer sees, port 0, our nonce (Ceph's learned_addr).
-    return [addrFromHostPort(EntityAddrType.ANY, this.nonce, sock.localHost || '127.0.0.1', 0)];
+    return [makeEntityAddr(EntityAddrType.ANY, sock.localHost || '127.0.0.1', 0, this.nonce)];
   }
 
   private hooks(acc: Acceptor | null): ProtocolHooks {
@@ -401,7 +367,7 @@ export class MessengerImpl implements Messenger {
   // --- accepting -------------------------------------------------------------------------------------
 
   private onAccept(sock: TransportSocket): void {
-    const peerSocketAddr = addrFromHostPort(EntityAddrType.ANY, 0, sock.remoteHost.replace(/^::ffff:/, ''), sock.remotePort);
+    const peerSocketAddr = makeEntityAddr(EntityAddrType.ANY, sock.remoteHost.replace(/^::ffff:/, ''), sock.remotePort, 0);
     const acc: Acceptor = { proto: null as unknown as ProtocolV2, sock, conn: null };
     const proto = new ProtocolV2(
       {

@@ -24,8 +24,10 @@ import type { CephConfig } from '../../common/config.js';
 import { ENTITY_ADDR_TYPE_MSGR2, formatAddrVec, type EntityAddrVec } from '../../common/osdmap/index.js';
 import type { MonMap } from '../../common/monmap/types.js';
 import { decodeMonMap } from '../../common/monmap/index.js';
-import { EntityType, Policies, createMessenger, type Connection, type Dispatcher, type EntityName, type Logger, type Message, type Messenger } from '../../msg/index.js';
-import { CEPH_SUBSCRIBE_ONETIME, MConfig, MMonCommand, MMonCommandAck, MMonGetMap, MMonMap, MMonSubscribe, MMonSubscribeAck, MOSDMap } from '../../msg/messages/index.js';
+import {
+  CEPH_SUBSCRIBE_ONETIME, EntityType, MConfig, MMonCommand, MMonCommandAck, MMonGetMap, MMonMap, MMonSubscribe, MMonSubscribeAck, MOSDMap, Policies,
+  createMessenger, type Connection, type Dispatcher, type EntityName, type Logger, type Message, type Messenger,
+} from '../../msg/index.js';
 import { cmdmapToJson } from '../commands.js';
 import type { CmdMap } from '../core/types.js';
 

@@ -18,7 +18,8 @@ import { connect as netConnect, createServer } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { EntityType, Message, isRegisteredMessage, registerMessage, type RawMessage } from '../../msg/message.js';
-import { addrFromHostPort, createMessenger, type MessengerImpl } from '../../msg/messenger.js';
+import { createMessenger, type MessengerImpl } from '../../msg/messenger.js';
+import { makeEntityAddr } from '../../common/entityaddr.js';
 import { Policies } from '../../msg/types.js';
 
 const KIB = 1024;
@@ -186,7 +187,7 @@ async function runMsgr(port: number, size: number, seconds: number): Promise<Res
     let reply: BenchMsg | null = null;
     msgr.addDispatcher({ dispatch(_c, m) { reply = m as BenchMsg; } });
     msgr.start();
-    const conn = msgr.connectTo(EntityType.OSD, [addrFromHostPort(2, 7, '127.0.0.1', port)]);
+    const conn = msgr.connectTo(EntityType.OSD, [makeEntityAddr(2, '127.0.0.1', port, 7)]);
     // Warm up: one round trip so the session is up before the clock starts (it also restarts the
     // child's counters and CPU clock).
     conn.send(new BenchMsg(DONE));

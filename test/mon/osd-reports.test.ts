@@ -12,8 +12,7 @@ import { decodeOSDMap, decodeIncremental, applyIncremental, type OSDMap } from '
 import { parseAddrVecList } from '../../common/config.js';
 import { MonClient } from '../../mon/client/index.js';
 import { Monitor, mkfsMonitor } from '../../mon/monitor.js';
-import { createMessenger, EntityType, Policies, type Connection, type Message, type Messenger } from '../../msg/index.js';
-import { MMonSubscribe, MOSDBoot, MOSDFailure, MOSDMap, MOSDMarkMeDown } from '../../msg/messages/index.js';
+import { createMessenger, EntityType, MMonSubscribe, MOSDBoot, MOSDFailure, MOSDMap, MOSDMarkMeDown, Policies, type Connection, type Message, type Messenger } from '../../msg/index.js';
 
 const PORT = 17470;
 const FSID = '2f1a6e8e-5b1c-4f0e-9d57-1c2b3a4d5e6f';

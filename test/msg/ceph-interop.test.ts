@@ -5,7 +5,8 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { connect as netConnect, type Socket } from 'node:net';
 import { EntityType, Message, isRegisteredMessage, registerMessage, type RawMessage } from '../../msg/message.js';
-import { createMessenger, addrFromHostPort, type MessengerImpl } from '../../msg/messenger.js';
+import { createMessenger, type MessengerImpl } from '../../msg/messenger.js';
+import { makeEntityAddr } from '../../common/entityaddr.js';
 import { AuthNoneClient } from '../../msg/core/protocol.js';
 import {
   BANNER_HEAD_BYTES, BANNER_PAYLOAD_BYTES, FrameReader, MSGR2_FEATURE_REVISION_1, Tag, controlFrame, decodeHello, encodeBanner,
@@ -138,7 +139,7 @@ describe('interop with a real Ceph 16 ceph-mon', function () {
         },
       });
       msgr.start();
-      const conn = msgr.connectTo(EntityType.MON, [addrFromHostPort(EntityAddrType.MSGR2, 0, '127.0.0.1', port)]);
+      const conn = msgr.connectTo(EntityType.MON, [makeEntityAddr(EntityAddrType.MSGR2, '127.0.0.1', port, 0)]);
       conn.send(makeGetMap());
       const end = Date.now() + 15_000;
       while (!reply && Date.now() < end) await new Promise((r) => setTimeout(r, 20));

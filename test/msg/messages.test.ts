@@ -39,7 +39,8 @@ import {
   newOSDSuperblock,
   toPeerMessage,
 } from '../../msg/messages/index.js';
-import { createMessenger, addrFromHostPort } from '../../msg/messenger.js';
+import { createMessenger } from '../../msg/messenger.js';
+import { makeEntityAddr } from '../../common/entityaddr.js';
 import { Policies } from '../../msg/types.js';
 import { AuthNoneClient } from '../../msg/core/protocol.js';
 import { EntityAddrType } from '../../msg/types.js';
@@ -565,7 +566,7 @@ describe('msg/messages: interop with a real Ceph 16 monitor', function () {
     msgr.addDispatcher({ dispatch(_c, m) { got.push(m); } });
     msgr.start();
     try {
-      const conn = msgr.connectTo(EntityType.MON, [addrFromHostPort(EntityAddrType.MSGR2, 0, '127.0.0.1', port)]);
+      const conn = msgr.connectTo(EntityType.MON, [makeEntityAddr(EntityAddrType.MSGR2, '127.0.0.1', port, 0)]);
       conn.send(new MMonGetMap());
       const sub = new MMonSubscribe().add('monmap', 0).add('config', 0).add('osdmap', 0);
       sub.hostname = 'tsceph-test';

@@ -36,8 +36,21 @@ export class VstartCluster {
     const dir = mkdtempSync(join(tmpdir(), prefix));
     const r = spawnSync(process.execPath, [binPath('vstart'), '--mons', String(mons), '--dir', dir, '--port', String(port)], { encoding: 'utf8', timeout: 120000 });
     if (r.status !== 0) {
+      // vstart may have started some monitors before giving up: stop them (by their pid files) too.
+      const logs = ['a', 'b', 'c', 'd', 'e'].slice(0, mons).map((n) => {
+        try {
+          process.kill(Number(readFileSync(join(dir, 'out', `mon.${n}.pid`), 'utf8').trim()), 'SIGKILL');
+        } catch {
+          // not started or gone
+        }
+        try {
+          return `--- mon.${n}.log\n${readFileSync(join(dir, 'out', `mon.${n}.log`), 'utf8').slice(-1500)}`;
+        } catch {
+          return '';
+        }
+      });
       rmSync(dir, { recursive: true, force: true });
-      throw new Error(`vstart failed: ${r.stdout}\n${r.stderr}`);
+      throw new Error(`vstart failed: ${r.stdout}\n${r.stderr}\n${logs.join('\n')}`);
     }
     return new VstartCluster(dir, port, ['a', 'b', 'c', 'd', 'e'].slice(0, mons));
   }
