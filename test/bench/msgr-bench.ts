@@ -4,6 +4,7 @@
 // busy machine disturbs less than wall-clock throughput). Target (issue 5): 4 MiB at >= 0.6x raw TCP.
 //
 // Usage: npm run bench:msgr [-- --seconds N] [--port P] [--rounds N] [--only 4k,4m]
+// BENCH_CHILD_PROF=DIR writes a V8 CPU profile of each receiving child into DIR (--cpu-prof).
 //
 // Each case starts a child process (this file with --serve raw|msgr) as the receiver:
 //   raw   a net server that counts bytes; the parent writes S-byte Buffers, waiting for 'drain' whenever
@@ -111,7 +112,7 @@ async function serveMsgr(port: number): Promise<void> {
 // --- parent side ------------------------------------------------------------------------------------
 
 function startChild(mode: string, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--serve', mode, '--port', String(port)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...(process.env.BENCH_CHILD_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CHILD_PROF}`] : []), fileURLToPath(import.meta.url), '--serve', mode, '--port', String(port)], { stdio: ['pipe', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     child.stdout!.once('data', () => resolve(child));
     child.once('exit', (code) => reject(new Error(`bench child exited ${code}`)));
