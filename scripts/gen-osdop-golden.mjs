@@ -1,0 +1,190 @@
+// Regenerates test/golden/osdop/: MOSDOp payloads written by Ceph 16.2.15's real `rados` CLI and the
+// MOSDOpReply payloads a real ceph-osd answers with, for test/msg/osdop.test.ts (decode each, encode it
+// again, require Ceph's bytes). How: a 1-mon 1-osd cluster on loopback (auth none, memstore, ports
+// 17700-17719), the OSD on 127.0.0.1:17710. Each `rados` command runs with a small LD_PRELOAD shim
+// (compiled here with gcc) that turns its connect() to port 17710 into a connect() to 17713, where this
+// script relays every byte unchanged to the OSD and reads both directions with tsceph's msgr2 frame
+// reader (crc mode, so frames are plaintext). The client still believes it reached 17710, so msgr2's
+// address checks pass. The MESSAGE frames of type CEPH_MSG_OSD_OP (42) and CEPH_MSG_OSD_OPREPLY (43) are
+// kept: NAME.front.bin (+ NAME.data.bin when the data segment is not empty), headers in manifest.json.
+// Usage: npm run build && node scripts/gen-osdop-golden.mjs
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { join, resolve } from 'node:path';
+
+const ROOT = resolve(new URL('.', import.meta.url).pathname, '..');
+const OUT = join(ROOT, 'test/golden/osdop');
+const { FrameReader, Tag, decodeMsgHeader2 } = await import(join(ROOT, 'dist/msg/core/frames.js'));
+
+const want = '16.2.15';
+const v = spawnSync('ceph', ['--version'], { encoding: 'utf8' }).stdout.split(' ')[2];
+if (v !== want) {
+  console.error(`gen-osdop-golden: ceph is ${v}, need ${want}; refusing`);
+  process.exit(2);
+}
+
+const FSID = '5a1e0c3d-7b9f-4a61-9d2e-3c4b5a697801';
+const OSD_UUID = '22222222-3333-4444-5555-666666666666';
+const MON_PORT = 17700;
+const OSD_PORT = 17710; // the real ceph-osd
+const OSD_CLUSTER = 17712;
+const RELAY_PORT = 17713; // this script
+const tmp = `/tmp/h6/gen-osdop-golden.${process.pid}`;
+rmSync(tmp, { recursive: true, force: true });
+mkdirSync(`${tmp}/osd-data`, { recursive: true });
+mkdirSync(OUT, { recursive: true });
+for (const f of readdirSync(OUT)) rmSync(join(OUT, f));
+
+const conf = `${tmp}/ceph.conf`;
+writeFileSync(conf, ['[global]', `fsid = ${FSID}`, `mon_host = v2:127.0.0.1:${MON_PORT}`, 'ms_bind_msgr1 = false',
+  'auth_cluster_required = none', 'auth_service_required = none', 'auth_client_required = none',
+  `log_file = ${tmp}/$name.log`, `run_dir = ${tmp}`, `admin_socket = ${tmp}/$name.asok`, `mon_data = ${tmp}/mon-$id`,
+  'osd_objectstore = memstore', `osd_data = ${tmp}/osd-data`, 'memstore_device_bytes = 268435456',
+  'osd_pool_default_size = 1', 'osd_pool_default_min_size = 1', 'mon_allow_pool_size_one = true',
+  'osd_pool_default_pg_autoscale_mode = off', 'osd_crush_chooseleaf_type = 0',
+  '[osd.0]', `public_addr = v2:127.0.0.1:${OSD_PORT}`,
+  `cluster_addr = v2:127.0.0.1:${OSD_CLUSTER}`, ''].join('\n'));
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const procs = [];
+function daemon(args) {
+  const p = spawn(args[0], args.slice(1), { stdio: 'ignore' });
+  procs.push(p);
+  return p;
+}
+async function stop(p) {
+  if (p.exitCode !== null || p.signalCode !== null) return;
+  p.kill('SIGTERM');
+  const t = setTimeout(() => p.kill('SIGKILL'), 5000);
+  await new Promise((r) => p.once('exit', r));
+  clearTimeout(t);
+}
+function run(cmd, args, input, env = process.env) {
+  const r = spawnSync(cmd, args, { encoding: 'buffer', input, timeout: 60000, env });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: exit ${r.status} ${r.stderr}`);
+  return r.stdout;
+}
+
+// ---- the relay ------------------------------------------------------------------------------------
+let label = 'setup';
+const manifest = [];
+const counts = new Map();
+function keepMessage(dir, frame) {
+  const h = decodeMsgHeader2(Buffer.concat(frame.segments[0]));
+  if (h.type !== 42 && h.type !== 43) return;
+  const kind = h.type === 42 ? 'MOSDOp' : 'MOSDOpReply';
+  const stem0 = `${label}-${kind}`;
+  const n = counts.get(stem0) ?? 0;
+  counts.set(stem0, n + 1);
+  const name = `${stem0}-${n}`;
+  const front = Buffer.concat(frame.segments[1] ?? []);
+  const data = Buffer.concat(frame.segments[3] ?? []);
+  writeFileSync(join(OUT, `${name}.front.bin`), front);
+  if (data.length) writeFileSync(join(OUT, `${name}.data.bin`), data);
+  manifest.push({ name, direction: dir, type: h.type, version: h.version, compatVersion: h.compatVersion, tid: h.tid, dataOff: h.dataOff,
+    flags: h.flags, frontBytes: front.length, dataBytes: data.length });
+}
+function watch(dir) {
+  const r = new FrameReader(true);
+  return (chunk) => {
+    r.push(Buffer.from(chunk));
+    for (let it = r.next(); it; it = r.next()) if (it.kind === 'frame' && it.frame.tag === Tag.MESSAGE) keepMessage(dir, it.frame);
+  };
+}
+const sockets = new Set();
+const relay = net.createServer((client) => {
+  const osd = net.connect(OSD_PORT, '127.0.0.1');
+  sockets.add(client).add(osd);
+  const up = watch('client->osd');
+  const down = watch('osd->client');
+  client.on('data', (c) => { up(c); osd.write(c); });
+  osd.on('data', (c) => { down(c); client.write(c); });
+  const end = () => { client.destroy(); osd.destroy(); };
+  client.on('error', end).on('close', end);
+  osd.on('error', end).on('close', end);
+});
+await new Promise((r) => relay.listen(RELAY_PORT, '127.0.0.1', r));
+
+// ---- the connect() shim ---------------------------------------------------------------------------
+const SHIM_C = `#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+typedef int (*connect_fn)(int, const struct sockaddr *, socklen_t);
+int connect(int fd, const struct sockaddr *sa, socklen_t len) {
+  connect_fn real = (connect_fn)dlsym(RTLD_NEXT, "connect");
+  const char *from = getenv("TSCEPH_REDIRECT_FROM"), *to = getenv("TSCEPH_REDIRECT_TO");
+  if (from && to && sa && sa->sa_family == AF_INET && len >= (socklen_t)sizeof(struct sockaddr_in)) {
+    struct sockaddr_in a;
+    memcpy(&a, sa, sizeof a);
+    if (ntohs(a.sin_port) == atoi(from)) {
+      a.sin_port = htons((unsigned short)atoi(to));
+      return real(fd, (const struct sockaddr *)&a, sizeof a);
+    }
+  }
+  return real(fd, sa, len);
+}
+`;
+writeFileSync(`${tmp}/shim.c`, SHIM_C);
+run('gcc', ['-shared', '-fPIC', '-O2', '-o', `${tmp}/shim.so`, `${tmp}/shim.c`, '-ldl']);
+const shimEnv = { ...process.env, LD_PRELOAD: `${tmp}/shim.so`, TSCEPH_REDIRECT_FROM: String(OSD_PORT), TSCEPH_REDIRECT_TO: String(RELAY_PORT) };
+
+// ---- the cluster ----------------------------------------------------------------------------------
+try {
+  run('monmaptool', ['--create', '--fsid', FSID, '--addv', 'a', `v2:127.0.0.1:${MON_PORT}`, `${tmp}/monmap`]);
+  run('ceph-mon', ['-c', conf, '--mkfs', '-i', 'a', '--monmap', `${tmp}/monmap`]);
+  daemon(['ceph-mon', '-c', conf, '-i', 'a', '-f']);
+  await sleep(1500);
+  const ceph = (...a) => run('ceph', ['-c', conf, '--connect-timeout', '20', ...a]).toString();
+  ceph('osd', 'new', OSD_UUID, '0');
+  run('ceph-osd', ['-c', conf, '-i', '0', '--mkfs', '--osd-uuid', OSD_UUID]);
+  daemon(['ceph-osd', '-c', conf, '-i', '0', '-f']);
+  for (let i = 0; i < 100 && !ceph('osd', 'dump').includes('osd.0 up'); i++) await sleep(300);
+  ceph('osd', 'pool', 'create', 'p1', '8', '8');
+  await sleep(3000); // no mgr, so no `pg stat`: rados itself waits for the PG to go active
+
+  // Async: the relay lives in this process, so the event loop must run while rados does.
+  const rados = async (name, args, mayFail = false) => {
+    label = name;
+    const p = spawn('rados', ['-c', conf, '-p', 'p1', ...args], { env: shimEnv, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    p.stderr.on('data', (c) => { err += c; });
+    const t = setTimeout(() => p.kill('SIGKILL'), 60000);
+    const code = await new Promise((r) => p.once('exit', r));
+    clearTimeout(t);
+    await sleep(200);
+    label = 'between';
+    if (code !== 0 && !mayFail) throw new Error(`rados ${args.join(' ')}: exit ${code} ${err}`);
+  };
+  writeFileSync(`${tmp}/in`, 'hello golden object\n');
+  await rados('put', ['put', 'obj1', `${tmp}/in`]);
+  await rados('get', ['get', 'obj1', `${tmp}/out`]);
+  await rados('stat', ['stat', 'obj1']);
+  await rados('append', ['append', 'obj1', `${tmp}/in`]);
+  await rados('truncate', ['truncate', 'obj1', '7']);
+  await rados('setxattr', ['setxattr', 'obj1', 'user.color', 'blue']);
+  await rados('getxattr', ['getxattr', 'obj1', 'user.color']);
+  await rados('listxattr', ['listxattr', 'obj1']);
+  await rados('setomapval', ['setomapval', 'obj1', 'key1', 'val1']);
+  await rados('getomapval', ['getomapval', 'obj1', 'key1']);
+  await rados('listomapvals', ['listomapvals', 'obj1']);
+  await rados('setomapheader', ['setomapheader', 'obj1', 'hdr']);
+  await rados('rmomapkey', ['rmomapkey', 'obj1', 'key1']);
+  await rados('create', ['create', 'obj2']);
+  await rados('rm', ['rm', 'obj2']);
+  await rados('stat-missing', ['stat', 'nosuch'], true); // ENOENT is the point
+  await rados('put-ns', ['-N', 'ns1', 'put', 'obj3', `${tmp}/in`]);
+  await rados('put-locator', ['--object-locator', 'loc1', 'put', 'obj4', `${tmp}/in`]);
+  await sleep(500);
+} finally {
+  for (const s of sockets) s.destroy();
+  relay.close();
+  for (const p of procs.reverse()) await stop(p);
+}
+manifest.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+writeFileSync(join(OUT, 'manifest.json'), JSON.stringify(manifest, null, 1) + '\n');
+console.log(`gen-osdop-golden: ${manifest.length} messages in ${OUT}`);
+rmSync(tmp, { recursive: true, force: true });
