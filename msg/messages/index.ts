@@ -17,6 +17,7 @@ import {
 } from './mon.js';
 import { MMonElection, MMonPaxos, MMonProbe, MMonSync } from './monpeer.js';
 import { MOSDAlive, MOSDBoot, MOSDFailure, MOSDMap, MOSDMarkMeDown, MOSDPGTemp } from './osd.js';
+import { MOSDBackoff, MOSDOp, MOSDOpReply, MOSDRepOp, MOSDRepOpReply } from './osdop.js';
 import { MPing } from './ping.js';
 
 export * from './common.js';
@@ -24,6 +25,7 @@ export * from './config.js';
 export * from './mon.js';
 export * from './monpeer.js';
 export * from './osd.js';
+export * from './osdop.js';
 export * from './ping.js';
 
 interface MessageClass {
@@ -43,8 +45,11 @@ export const MESSAGE_CLASSES: readonly MessageClass[] = [
   MMonGetVersion,
   MMonGetVersionReply,
   MOSDMap,
+  MOSDOp,
+  MOSDOpReply,
   MMonCommand,
   MMonCommandAck,
+  MOSDBackoff,
   MConfig,
   MMonElection,
   MMonPaxos,
@@ -55,6 +60,8 @@ export const MESSAGE_CLASSES: readonly MessageClass[] = [
   MOSDAlive,
   MOSDMarkMeDown,
   MOSDPGTemp,
+  MOSDRepOp,
+  MOSDRepOpReply,
 ];
 
 for (const c of MESSAGE_CLASSES) registerMessage(c.TYPE, new c().typeName(), (raw, features) => c.decode(raw, features));
