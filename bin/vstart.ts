@@ -116,10 +116,12 @@ function files(dir: string): ClusterFiles {
   return { conf: join(dir, 'ceph.conf'), monmap: join(dir, 'monmap'), out: join(dir, 'out'), dev: join(dir, 'dev') };
 }
 
-/** Monitor names recorded in the cluster's ceph.conf ([mon.X] sections). */
+/** Monitor names of the cluster: mon_initial_members, plus any [mon.X] section added since (mon add). */
 function monNames(conf: string): string[] {
   const text = readFileSync(conf, 'utf8');
-  return [...text.matchAll(/^\[mon\.([A-Za-z0-9_-]+)\]/gm)].map((m) => m[1]!);
+  const initial = /^mon_initial_members\s*=\s*(.*)$/m.exec(text)?.[1]?.split(/[\s,;]+/).filter((x) => x !== '') ?? [];
+  const sections = [...text.matchAll(/^\[mon\.([A-Za-z0-9_-]+)\]/gm)].map((m) => m[1]!);
+  return [...new Set([...initial, ...sections])];
 }
 
 /** A PID from a pid file, if that process still runs and is one of our ceph-mon processes for this conf. */
@@ -158,8 +160,9 @@ function writeConf(f: ClusterFiles, dir: string, fsid: string, names: string[], 
     '[mon]',
     `mon_data = ${f.dev}/mon.$id`,
     '',
-    ...names.flatMap((n, i) => [`[mon.${n}]`, `public_addr = v2:127.0.0.1:${ports[i]}`, '']),
   ];
+  // No [mon.NAME] sections: Ceph's clients add a monitor for each one (with no address unless it has
+  // mon_addr) beside those from mon_host, and then hunt a monitor that cannot be dialled.
   void dir;
   writeFileSync(f.conf, lines.join('\n'));
 }

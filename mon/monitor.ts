@@ -446,7 +446,7 @@ export class Monitor {
     const w = wire.classify(m, conn.peerAddrs, conn.peerName.num);
     switch (w.kind) {
       case 'getmap':
-        conn.send(wire.monMapMessage(encodeMonMap(this.monmap)));
+        conn.send(wire.monMapMessage(this.encodedMonMap()));
         return;
       case 'subscribe': {
         const s = this.session(conn);
@@ -638,11 +638,20 @@ export class Monitor {
 
   private sendPeer(rank: number, msg: PeerMessage): void {
     if (rank === this.rank) return;
+    // Ceph's monitors decode the monmap in every election message (an empty one aborts a real
+    // ceph-mon); the core leaves it to the shell, which has the map.
+    if (msg.kind === 'election' && msg.m.monmapBl.length === 0) msg.m.monmapBl = this.encodedMonMap();
     try {
       this.peerConnection(rank).send(wire.fromPeerMessage(msg));
     } catch (e) {
       this.log.warn(`mon.${this.name}: cannot send to rank ${rank}: ${e instanceof Error ? e.message : String(e)}`);
     }
+  }
+
+  private monmapBlCache: { epoch: number; bl: Buffer } | null = null;
+  private encodedMonMap(): Buffer {
+    if (!this.monmapBlCache || this.monmapBlCache.epoch !== this.monmap.epoch) this.monmapBlCache = { epoch: this.monmap.epoch, bl: encodeMonMap(this.monmap) };
+    return this.monmapBlCache.bl;
   }
 
   private oldestOsdmap(): number {
@@ -667,7 +676,7 @@ export class Monitor {
     for (const [what, item] of [...s.subs]) {
       if (what === 'monmap') {
         if (this.monmap.epoch >= item.start) {
-          conn.send(wire.monMapMessage(encodeMonMap(this.monmap)));
+          conn.send(wire.monMapMessage(this.encodedMonMap()));
           if (item.onetime) s.subs.delete(what);
           else item.start = this.monmap.epoch + 1;
         }

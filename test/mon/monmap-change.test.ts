@@ -4,7 +4,6 @@
 // quorum. Real tsceph ceph-mon processes on loopback, driven through tsceph's ceph CLI.
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { VstartCluster, binPath } from '../support/vstart-cluster.js';
 
@@ -28,7 +27,6 @@ describe('monitor cluster: mon add / mon remove', function () {
 
     const mapFile = join(c.dir, 'monmap.new');
     assert.equal(c.ceph(['mon', 'getmap', '-o', mapFile]).status, 0);
-    appendFileSync(c.conf, `\n[mon.d]\npublic_addr = v2:127.0.0.1:${PORT + 3}\n`);
     const mk = spawnSync(process.execPath, [binPath('ceph-mon'), '-c', c.conf, '-i', 'd', '--mkfs', '--monmap', mapFile], { encoding: 'utf8' });
     assert.equal(mk.status, 0, mk.stderr);
     c.startMon('d');
