@@ -30,6 +30,8 @@ import * as wire from './wire.js';
 export const MKFS_PREFIX = 'mkfs';
 export const MKFS_MONMAP_KEY = 'monmap';
 export const MONITOR_PREFIX = 'monitor';
+/** Client commands one monitor holds at once (waiting for a quorum, a lease, a commit or the leader). */
+export const COMMANDS_WAITING_MAX = 4096;
 /** Global ids interleave monitors by rank: id = n * stride + rank (more ranks than any monmap holds). */
 export const GLOBAL_ID_RANK_STRIDE = 64;
 
@@ -76,6 +78,8 @@ interface Forwarded {
   inbl: Buffer;
   deadlineMs: number;
 }
+
+let commandDescriptionsJson: Buffer | null = null;
 
 const NULL_LOG: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -523,7 +527,13 @@ export class Monitor {
     }
     if (cmd.prefix === 'get_command_descriptions') {
       // What Ceph's CLI asks first: the table it matches its argv against (Ceph's shape).
-      this.reply(conn, tid, { r: 0, rs: '', out: Buffer.from(JSON.stringify(commandDescriptions())) });
+      commandDescriptionsJson ??= Buffer.from(JSON.stringify(commandDescriptions()));
+      this.reply(conn, tid, { r: 0, rs: '', out: commandDescriptionsJson });
+      return;
+    }
+    const waiting = this.pending.length + this.forwards.size + this.waitingProposal.length + this.inflight.reduce((n, x) => n + x.waiters.length, 0);
+    if (waiting >= COMMANDS_WAITING_MAX) {
+      this.reply(conn, tid, { r: -Errno.EAGAIN, rs: `mon.${this.name} holds ${waiting} commands already (limit ${COMMANDS_WAITING_MAX}); retry`, out: Buffer.alloc(0) });
       return;
     }
     try {
