@@ -757,8 +757,9 @@ export function decodeStatReply(b: Buffer): { size: number; mtime: UTime } {
 
 /**
  * MOSDOp (v8): a client's ops on one object. `hobj` names the object (pool, namespace, locator key,
- * raw hash, snap to read); `pgid` is the PG the client mapped it to. `reqid` is normally empty (the OSD
- * builds it from the source, clientInc and tid). Each op's indata goes in the data segment.
+ * raw hash, snap to read); `pgid` is the PG the client mapped it to. `reqid` is normally unset (the OSD
+ * builds it from the source, clientInc and tid; an unset reqid is sent with inc = clientInc). Each
+ * op's indata goes in the data segment.
  */
 export class MOSDOp extends Message {
   static readonly TYPE = OsdOpMsgType.CEPH_MSG_OSD_OP;
@@ -798,7 +799,12 @@ export class MOSDOp extends Message {
     const e = new Encoder(256 + this.hobj.oid.length + this.ops.length * OSD_OP_BYTES);
     encodeSpgId(e, this.pgid);
     e.u32(this.hobj.hash).u32(this.osdmapEpoch).u32(this.flags >>> 0);
-    encodeReqId(e, this.reqid);
+    // An unset reqid carries the client incarnation, as Ceph's MOSDOp constructor puts it there: a
+    // Ceph 16 OSD asserts reqid.inc == client_inc for such ops (and aborts when printing one that
+    // breaks it).
+    const r = this.reqid;
+    const unset = r.name.type === 0 && r.name.num === 0 && r.tid === 0;
+    encodeReqId(e, unset ? { ...r, inc: this.clientInc | 0 } : r);
     encodeTrace(e, this.trace);
     e.u32(this.clientInc >>> 0);
     encodeUTime(e, this.mtime);

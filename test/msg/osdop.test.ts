@@ -1,6 +1,7 @@
-// Proves msg/messages/osdop.ts speaks Ceph 16's OSD op messages: MOSDOp, MOSDOpReply, MOSDRepOp, MOSDRepOpReply and MOSDBackoff are registered under Ceph's numbers and versions, round-trip with every op builder, encode to byte vectors written by hand from src/messages/*.h and src/include/rados.h (Buffer writes, not our Encoder) and decode them; the per-op payload helpers read and write what the OSD expects; truncated, inconsistent (payload_len past the data segment) and seeded garbage payloads give CephError EBADMSG through decodeMessage; and the payloads real Ceph 16.2.15 wrote (test/golden/osdop: the `rados` CLI's MOSDOps for put/get/stat/append/truncate/xattrs/omap/create/rm and the real ceph-osd's MOSDOpReplies, captured by scripts/gen-osdop-golden.mjs) decode to the expected ops and re-encode to Ceph's exact bytes. OSDOP_SEED=<n> replays one garbage case.
+// Proves msg/messages/osdop.ts speaks Ceph 16's OSD op messages: MOSDOp, MOSDOpReply, MOSDRepOp, MOSDRepOpReply and MOSDBackoff are registered under Ceph's numbers and versions, round-trip with every op builder, encode to byte vectors written by hand from src/messages/*.h and src/include/rados.h (Buffer writes, not our Encoder) and decode them; the per-op payload helpers read and write what the OSD expects; truncated, inconsistent (payload_len past the data segment) and seeded garbage payloads give CephError EBADMSG through decodeMessage; and the payloads real Ceph 16.2.15 wrote (test/golden/osdop: the `rados` CLI's MOSDOps for put/get/stat/append/truncate/xattrs/omap/create/rm and the real ceph-osd's MOSDOpReplies, captured by scripts/gen-osdop-golden.mjs) decode to the expected ops and re-encode to Ceph's exact bytes. Against a real Ceph 16 mon + ceph-osd (memstore, auth none, ports 17720-17729; skipped when not installed), our messenger's MOSDOps write, read, stat, set and get xattrs and omap, and the real OSD's MOSDOpReplies say what Ceph would. OSDOP_SEED=<n> replays one garbage case; OSDOP_KEEP=1 keeps the real cluster's directory (logs) after the run.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CephError } from '../../common/errors.js';
@@ -71,7 +72,12 @@ import {
   xattrNameValue,
   type OSDOp,
 } from '../../msg/messages/index.js';
+import { makeEntityAddr } from '../../common/entityaddr.js';
+import { createMessenger } from '../../msg/messenger.js';
+import { AuthNoneClient } from '../../msg/core/protocol.js';
+import { EntityAddrType } from '../../msg/types.js';
 import { caseSeed, Rng } from '../support/rng.js';
+import { realCephAvailable, startRealCephMon, type RealCephMon } from '../support/real-ceph-mon.js';
 
 const F = PACIFIC_FEATURES;
 
@@ -291,7 +297,7 @@ describe('msg/messages/osdop: byte vectors written by hand from Ceph\'s headers'
   it('MOSDOp v8: a read of obj1 in pool 1', () => {
     const want = Buffer.concat([
       spgT(1, 7, 0xff), u32(0x086cf8de), u32(8), u32(OsdFlag.READ | OsdFlag.KNOWN_REDIR),
-      reqidT(0, 0, 0, 0), traceZero, u32(3), u32(100), u32(200),
+      reqidT(0, 0, 0, 3), traceZero, u32(3), u32(100), u32(200), // an unset reqid carries client_inc
       struct(6, 3, u64(1), s32(-1), str(''), str(''), u64(-1n)), str('obj1'),
       u16(1), rawExtentOp(0x1201, OsdOpFlag.FADVISE_SEQUENTIAL, 0, 4194304, 0),
       u64(CEPH_NOSNAP), u64(0), u32(0), s32(0), u64(F),
@@ -636,5 +642,112 @@ describe('msg/messages/osdop: payloads from real Ceph 16.2.15 (rados CLI and cep
     const r = raw(m);
     assert.deepEqual(cat(r.front), cat(all.find((g) => g.e.name === 'put-MOSDOp-0')!.raw.front));
     assert.deepEqual(cat(r.data), object);
+  });
+});
+
+// ---- a real ceph-osd executes our MOSDOps ----------------------------------------------------------
+
+describe('msg/messages/osdop: a real Ceph 16 OSD executes our MOSDOps', function () {
+  this.timeout(90_000);
+  const monPort = 17720;
+  const osdPort = 17721;
+  const osdUuid = '33333333-4444-5555-6666-777777777777';
+  let mon: RealCephMon | null = null;
+  let osd: ChildProcess | null = null;
+
+  before(async function () {
+    if (!realCephAvailable() || !existsSync('/usr/bin/ceph-osd')) this.skip();
+    mon = await startRealCephMon({ port: monPort, options: {
+      osd_pool_default_size: '1', osd_pool_default_min_size: '1', mon_allow_pool_size_one: 'true',
+      osd_pool_default_pg_autoscale_mode: 'off', osd_crush_chooseleaf_type: '0', ms_bind_msgr1: 'false',
+      osd_objectstore: 'memstore', memstore_device_bytes: '134217728', osd_data: '$run_dir/osd.$id',
+    } });
+    const must = (r: { status: number; stderr: string }, what: string): void => assert.equal(r.status, 0, `${what}: ${r.stderr}`);
+    must(mon.ceph(['osd', 'new', osdUuid, '0']), 'osd new');
+    mkdirSync(join(mon.dir, 'osd.0'), { recursive: true });
+    const osdArgs = ['-c', mon.conf, '-i', '0', '--public-addr', `v2:127.0.0.1:${osdPort}`, '--cluster-addr', `v2:127.0.0.1:${osdPort + 1}`];
+    const mk = spawnSync('/usr/bin/ceph-osd', [...osdArgs, '--mkfs', '--osd-uuid', osdUuid], { encoding: 'utf8' });
+    assert.equal(mk.status, 0, `ceph-osd --mkfs: ${mk.stderr}`);
+    osd = spawn('/usr/bin/ceph-osd', [...osdArgs, '-f'], { stdio: 'ignore' });
+    for (let i = 0; ; i++) {
+      if (mon.ceph(['osd', 'dump']).stdout.toString().includes('osd.0 up')) break;
+      if (i > 150) throw new Error('the real ceph-osd did not come up');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    must(mon.ceph(['osd', 'pool', 'create', 'p1', '8', '8']), 'pool create');
+  });
+
+  after(async () => {
+    if (osd && osd.exitCode === null && osd.signalCode === null) {
+      const p = osd;
+      const exited = new Promise((r) => p.once('exit', r));
+      p.kill('SIGTERM');
+      const t = setTimeout(() => p.kill('SIGKILL'), 3000);
+      await exited;
+      clearTimeout(t);
+    }
+    if (mon) await mon.stop(process.env.OSDOP_KEEP !== undefined);
+  });
+
+  it('writefull, read, stat, setxattr/getxattr, omap set/get and a missing object', async () => {
+    const dump = JSON.parse(mon!.ceph(['osd', 'dump', '-f', 'json']).stdout.toString()) as {
+      epoch: number;
+      pools: Array<{ pool: number; pool_name: string }>;
+      osds: Array<{ public_addrs: { addrvec: Array<{ nonce: number }> } }>;
+    };
+    const pool = dump.pools.find((p) => p.pool_name === 'p1')!.pool;
+    // msgr2 refuses a client whose target address (nonce included) is not the OSD's own.
+    const nonce = dump.osds[0]!.public_addrs.addrvec[0]!.nonce;
+    const replies = new Map<number, MOSDOpReply>();
+    const msgr = createMessenger({ entity: { type: EntityType.CLIENT, num: 4720 }, nonce: 0x6f7364, authClient: new AuthNoneClient({ type: EntityType.CLIENT, id: 'admin' }) });
+    msgr.addDispatcher({ dispatch(_c, m) { if (m instanceof MOSDOpReply) replies.set(m.header.tid, m); } });
+    msgr.start();
+    let tid = 0;
+    const conn = msgr.connectTo(EntityType.OSD, [makeEntityAddr(EntityAddrType.MSGR2, '127.0.0.1', osdPort, nonce)]);
+    const submit = async (oid: string, flags: number, ops: OSDOp[]): Promise<MOSDOpReply> => {
+      const m = new MOSDOp();
+      m.header.tid = ++tid;
+      const hash = cephStrHashRjenkins(oid);
+      m.pgid = { pgid: { pool, seed: cephStableMod(hash, 8, 7) }, shard: NO_SHARD };
+      m.hobj = { ...emptyHObject(), oid, hash, pool, snap: CEPH_NOSNAP };
+      m.osdmapEpoch = dump.epoch;
+      m.flags = flags | OsdFlag.KNOWN_REDIR | (flags & OsdFlag.WRITE ? OsdFlag.ONDISK : 0);
+      m.clientInc = 1;
+      m.mtime = { sec: 1700000000, nsec: 0 };
+      m.ops = ops;
+      m.retryAttempt = 0;
+      m.features = PACIFIC_FEATURES;
+      conn.send(m);
+      const end = Date.now() + 20_000;
+      while (!replies.has(m.header.tid)) {
+        if (Date.now() > end) throw new Error(`no reply to tid ${m.header.tid} (cluster in ${mon!.dir})`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      return replies.get(m.header.tid)!;
+    };
+    try {
+      const body = Buffer.from('written by tsceph\n');
+      const w = await submit('tsobj', OsdFlag.WRITE, [opWriteFull(body), opSetXattr('user.k', Buffer.from('xv')), opOmapSetVals(new Map([['a', Buffer.from('1')], ['b', Buffer.from('22')]]))]);
+      assert.equal(w.result, 0);
+      assert.equal(w.oid, 'tsobj');
+      assert.ok(w.replayVersion.version >= 1);
+      const r = await submit('tsobj', OsdFlag.READ, [opRead(0, 0), opStat(), opGetXattr('user.k'), opOmapGetVals('', 10), opOmapGetValsByKeys(['b'])]);
+      assert.equal(r.result, 0);
+      assert.deepEqual(r.ops[0]!.outdata, body);
+      assert.equal(decodeStatReply(r.ops[1]!.outdata).size, body.length);
+      assert.deepEqual(r.ops[2]!.outdata, Buffer.from('xv'));
+      const vals = decodeOmapValsReply(r.ops[3]!.outdata);
+      assert.deepEqual([...vals.entries], [['a', Buffer.from('1')], ['b', Buffer.from('22')]]);
+      assert.equal(vals.more, false);
+      assert.deepEqual([...decodeOmapMap(r.ops[4]!.outdata)], [['b', Buffer.from('22')]]);
+      const missing = await submit('nosuch', OsdFlag.READ, [opStat()]);
+      assert.equal(missing.result, -2);
+      const excl = await submit('tsobj', OsdFlag.WRITE, [opCreate(true)]);
+      assert.equal(excl.result, -17);
+      const gone = await submit('tsobj', OsdFlag.WRITE, [opDelete()]);
+      assert.equal(gone.result, 0);
+    } finally {
+      await msgr.shutdown();
+    }
   });
 });
