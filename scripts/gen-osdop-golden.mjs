@@ -7,6 +7,9 @@
 // reader (crc mode, so frames are plaintext). The client still believes it reached 17710, so msgr2's
 // address checks pass. The MESSAGE frames of type CEPH_MSG_OSD_OP (42) and CEPH_MSG_OSD_OPREPLY (43) are
 // kept: NAME.front.bin (+ NAME.data.bin when the data segment is not empty), headers in manifest.json.
+// Then a second OSD joins (ports 17714-17717) and both OSDs run with the shim pointed at each other's
+// cluster port, relayed the same way, so a size-2 pool's writes give MOSDRepOp (112) and
+// MOSDRepOpReply (113) as one real ceph-osd sends them to another.
 // Usage: npm run build && node scripts/gen-osdop-golden.mjs
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,13 +29,19 @@ if (v !== want) {
 
 const FSID = '5a1e0c3d-7b9f-4a61-9d2e-3c4b5a697801';
 const OSD_UUID = '22222222-3333-4444-5555-666666666666';
+const OSD1_UUID = '22222222-3333-4444-5555-777777777777';
 const MON_PORT = 17700;
 const OSD_PORT = 17710; // the real ceph-osd
 const OSD_CLUSTER = 17712;
 const RELAY_PORT = 17713; // this script
+const OSD1_PORT = 17714;
+const OSD1_CLUSTER = 17715;
+const RELAY_TO_OSD0_CLUSTER = 17716;
+const RELAY_TO_OSD1_CLUSTER = 17717;
 const tmp = `/tmp/h6/gen-osdop-golden.${process.pid}`;
 rmSync(tmp, { recursive: true, force: true });
-mkdirSync(`${tmp}/osd-data`, { recursive: true });
+mkdirSync(`${tmp}/osd-0`, { recursive: true });
+mkdirSync(`${tmp}/osd-1`, { recursive: true });
 mkdirSync(OUT, { recursive: true });
 for (const f of readdirSync(OUT)) rmSync(join(OUT, f));
 
@@ -40,16 +49,17 @@ const conf = `${tmp}/ceph.conf`;
 writeFileSync(conf, ['[global]', `fsid = ${FSID}`, `mon_host = v2:127.0.0.1:${MON_PORT}`, 'ms_bind_msgr1 = false',
   'auth_cluster_required = none', 'auth_service_required = none', 'auth_client_required = none',
   `log_file = ${tmp}/$name.log`, `run_dir = ${tmp}`, `admin_socket = ${tmp}/$name.asok`, `mon_data = ${tmp}/mon-$id`,
-  'osd_objectstore = memstore', `osd_data = ${tmp}/osd-data`, 'memstore_device_bytes = 268435456',
+  'osd_objectstore = memstore', `osd_data = ${tmp}/osd-$id`, 'memstore_device_bytes = 268435456',
   'osd_pool_default_size = 1', 'osd_pool_default_min_size = 1', 'mon_allow_pool_size_one = true',
   'osd_pool_default_pg_autoscale_mode = off', 'osd_crush_chooseleaf_type = 0',
   '[osd.0]', `public_addr = v2:127.0.0.1:${OSD_PORT}`,
-  `cluster_addr = v2:127.0.0.1:${OSD_CLUSTER}`, ''].join('\n'));
+  `cluster_addr = v2:127.0.0.1:${OSD_CLUSTER}`,
+  '[osd.1]', `public_addr = v2:127.0.0.1:${OSD1_PORT}`, `cluster_addr = v2:127.0.0.1:${OSD1_CLUSTER}`, ''].join('\n'));
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const procs = [];
-function daemon(args) {
-  const p = spawn(args[0], args.slice(1), { stdio: 'ignore' });
+function daemon(args, env = process.env) {
+  const p = spawn(args[0], args.slice(1), { stdio: 'ignore', env });
   procs.push(p);
   return p;
 }
@@ -68,12 +78,13 @@ function run(cmd, args, input, env = process.env) {
 
 // ---- the relay ------------------------------------------------------------------------------------
 let label = 'setup';
+const KINDS = { 42: 'MOSDOp', 43: 'MOSDOpReply', 112: 'MOSDRepOp', 113: 'MOSDRepOpReply' };
 const manifest = [];
 const counts = new Map();
 function keepMessage(dir, frame) {
   const h = decodeMsgHeader2(Buffer.concat(frame.segments[0]));
-  if (h.type !== 42 && h.type !== 43) return;
-  const kind = h.type === 42 ? 'MOSDOp' : 'MOSDOpReply';
+  const kind = KINDS[h.type];
+  if (!kind || label === 'setup' || label === 'between') return;
   const stem0 = `${label}-${kind}`;
   const n = counts.get(stem0) ?? 0;
   counts.set(stem0, n + 1);
@@ -93,8 +104,10 @@ function watch(dir) {
   };
 }
 const sockets = new Set();
-const relay = net.createServer((client) => {
-  const osd = net.connect(OSD_PORT, '127.0.0.1');
+const relays = [];
+async function relayTo(listenPort, targetPort) {
+  const relay = net.createServer((client) => {
+  const osd = net.connect(targetPort, '127.0.0.1');
   sockets.add(client).add(osd);
   const up = watch('client->osd');
   const down = watch('osd->client');
@@ -103,8 +116,13 @@ const relay = net.createServer((client) => {
   const end = () => { client.destroy(); osd.destroy(); };
   client.on('error', end).on('close', end);
   osd.on('error', end).on('close', end);
-});
-await new Promise((r) => relay.listen(RELAY_PORT, '127.0.0.1', r));
+  });
+  relays.push(relay);
+  await new Promise((r) => relay.listen(listenPort, '127.0.0.1', r));
+}
+await relayTo(RELAY_PORT, OSD_PORT);
+await relayTo(RELAY_TO_OSD0_CLUSTER, OSD_CLUSTER);
+await relayTo(RELAY_TO_OSD1_CLUSTER, OSD1_CLUSTER);
 
 // ---- the connect() shim ---------------------------------------------------------------------------
 const SHIM_C = `#define _GNU_SOURCE
@@ -130,7 +148,8 @@ int connect(int fd, const struct sockaddr *sa, socklen_t len) {
 `;
 writeFileSync(`${tmp}/shim.c`, SHIM_C);
 run('gcc', ['-shared', '-fPIC', '-O2', '-o', `${tmp}/shim.so`, `${tmp}/shim.c`, '-ldl']);
-const shimEnv = { ...process.env, LD_PRELOAD: `${tmp}/shim.so`, TSCEPH_REDIRECT_FROM: String(OSD_PORT), TSCEPH_REDIRECT_TO: String(RELAY_PORT) };
+const shimFor = (from, to) => ({ ...process.env, LD_PRELOAD: `${tmp}/shim.so`, TSCEPH_REDIRECT_FROM: String(from), TSCEPH_REDIRECT_TO: String(to) });
+const shimEnv = shimFor(OSD_PORT, RELAY_PORT);
 
 // ---- the cluster ----------------------------------------------------------------------------------
 try {
@@ -141,15 +160,15 @@ try {
   const ceph = (...a) => run('ceph', ['-c', conf, '--connect-timeout', '20', ...a]).toString();
   ceph('osd', 'new', OSD_UUID, '0');
   run('ceph-osd', ['-c', conf, '-i', '0', '--mkfs', '--osd-uuid', OSD_UUID]);
-  daemon(['ceph-osd', '-c', conf, '-i', '0', '-f']);
+  const osd0 = daemon(['ceph-osd', '-c', conf, '-i', '0', '-f']);
   for (let i = 0; i < 100 && !ceph('osd', 'dump').includes('osd.0 up'); i++) await sleep(300);
   ceph('osd', 'pool', 'create', 'p1', '8', '8');
   await sleep(3000); // no mgr, so no `pg stat`: rados itself waits for the PG to go active
 
   // Async: the relay lives in this process, so the event loop must run while rados does.
-  const rados = async (name, args, mayFail = false) => {
+  const rados = async (name, args, mayFail = false, pool = 'p1') => {
     label = name;
-    const p = spawn('rados', ['-c', conf, '-p', 'p1', ...args], { env: shimEnv, stdio: ['ignore', 'ignore', 'pipe'] });
+    const p = spawn('rados', ['-c', conf, '-p', pool, ...args], { env: shimEnv, stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     p.stderr.on('data', (c) => { err += c; });
     const t = setTimeout(() => p.kill('SIGKILL'), 60000);
@@ -179,9 +198,28 @@ try {
   await rados('put-ns', ['-N', 'ns1', 'put', 'obj3', `${tmp}/in`]);
   await rados('put-locator', ['--object-locator', 'loc1', 'put', 'obj4', `${tmp}/in`]);
   await sleep(500);
+
+  // Two OSDs, each reaching the other's cluster port through a relay.
+  await stop(osd0);
+  ceph('osd', 'new', OSD1_UUID, '1');
+  run('ceph-osd', ['-c', conf, '-i', '1', '--mkfs', '--osd-uuid', OSD1_UUID]);
+  daemon(['ceph-osd', '-c', conf, '-i', '0', '-f'], shimFor(OSD1_CLUSTER, RELAY_TO_OSD1_CLUSTER));
+  daemon(['ceph-osd', '-c', conf, '-i', '1', '-f'], shimFor(OSD_CLUSTER, RELAY_TO_OSD0_CLUSTER));
+  for (let i = 0; i < 100; i++) {
+    const d = ceph('osd', 'dump');
+    if (d.includes('osd.0 up') && d.includes('osd.1 up')) break;
+    await sleep(300);
+  }
+  ceph('osd', 'pool', 'create', 'p2', '8', '8');
+  ceph('osd', 'pool', 'set', 'p2', 'size', '2');
+  await sleep(4000);
+  await rados('repop-put', ['put', 'robj1', `${tmp}/in`], false, 'p2');
+  await rados('repop-omap', ['setomapval', 'robj1', 'k', 'v'], false, 'p2');
+  await rados('repop-rm', ['rm', 'robj1'], false, 'p2');
+  await sleep(500);
 } finally {
   for (const s of sockets) s.destroy();
-  relay.close();
+  for (const r of relays) r.close();
   for (const p of procs.reverse()) await stop(p);
 }
 manifest.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

@@ -1,4 +1,4 @@
-// Proves msg/messages/osdop.ts speaks Ceph 16's OSD op messages: MOSDOp, MOSDOpReply, MOSDRepOp, MOSDRepOpReply and MOSDBackoff are registered under Ceph's numbers and versions, round-trip with every op builder, encode to byte vectors written by hand from src/messages/*.h and src/include/rados.h (Buffer writes, not our Encoder) and decode them; the per-op payload helpers read and write what the OSD expects; truncated, inconsistent (payload_len past the data segment) and seeded garbage payloads give CephError EBADMSG through decodeMessage; and the payloads real Ceph 16.2.15 wrote (test/golden/osdop: the `rados` CLI's MOSDOps for put/get/stat/append/truncate/xattrs/omap/create/rm and the real ceph-osd's MOSDOpReplies, captured by scripts/gen-osdop-golden.mjs) decode to the expected ops and re-encode to Ceph's exact bytes. Against a real Ceph 16 mon + ceph-osd (memstore, auth none, ports 17720-17729; skipped when not installed), our messenger's MOSDOps write, read, stat, set and get xattrs and omap, and the real OSD's MOSDOpReplies say what Ceph would. OSDOP_SEED=<n> replays one garbage case; OSDOP_KEEP=1 keeps the real cluster's directory (logs) after the run.
+// Proves msg/messages/osdop.ts speaks Ceph 16's OSD op messages: MOSDOp, MOSDOpReply, MOSDRepOp, MOSDRepOpReply and MOSDBackoff are registered under Ceph's numbers and versions, round-trip with every op builder, encode to byte vectors written by hand from src/messages/*.h and src/include/rados.h (Buffer writes, not our Encoder) and decode them; the per-op payload helpers read and write what the OSD expects; truncated, inconsistent (payload_len past the data segment) and seeded garbage payloads give CephError EBADMSG through decodeMessage; and the payloads real Ceph 16.2.15 wrote (test/golden/osdop: the `rados` CLI's MOSDOps for put/get/stat/append/truncate/xattrs/omap/create/rm the real ceph-osd's MOSDOpReplies, and the MOSDRepOp / MOSDRepOpReply two real ceph-osds exchange for a size-2 pool, captured by scripts/gen-osdop-golden.mjs) decode to the expected ops and re-encode to Ceph's exact bytes. Against a real Ceph 16 mon + ceph-osd (memstore, auth none, ports 17720-17729; skipped when not installed), our messenger's MOSDOps write, read, stat, set and get xattrs and omap, and the real OSD's MOSDOpReplies say what Ceph would. OSDOP_SEED=<n> replays one garbage case; OSDOP_KEEP=1 keeps the real cluster's directory (logs) after the run.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -534,7 +534,7 @@ function golden(): Array<{ e: GoldenEntry; raw: RawMessage }> {
   });
 }
 
-describe('msg/messages/osdop: payloads from real Ceph 16.2.15 (rados CLI and ceph-osd)', () => {
+describe('msg/messages/osdop: payloads from real Ceph 16.2.15 (rados CLI and ceph-osd to ceph-osd)', () => {
   const all = golden();
   const find = (name: string): Message => decodeMessage(all.find((g) => g.e.name === name)!.raw, F);
   const op = (name: string): MOSDOp => find(`${name}-MOSDOp-0`) as MOSDOp;
@@ -543,7 +543,7 @@ describe('msg/messages/osdop: payloads from real Ceph 16.2.15 (rados CLI and cep
 
   it('has the captures it was made with', () => {
     assert.ok(all.length >= 30, `${all.length} captures`);
-    for (const n of ['put', 'get', 'setxattr', 'setomapval']) {
+    for (const n of ['put', 'get', 'setxattr', 'setomapval', 'repop-put', 'repop-omap']) {
       assert.ok(all.some((g) => g.e.name === `${n}-MOSDOp-0`), n);
       assert.ok(all.some((g) => g.e.name === `${n}-MOSDOpReply-0`), n);
     }
@@ -552,7 +552,8 @@ describe('msg/messages/osdop: payloads from real Ceph 16.2.15 (rados CLI and cep
   for (const g of all) {
     it(`${g.e.name} decodes and re-encodes to Ceph's bytes`, () => {
       const m = decodeMessage(g.raw, F);
-      assert.equal(m.constructor, g.e.type === 42 ? MOSDOp : MOSDOpReply);
+      const want: Record<number, unknown> = { 42: MOSDOp, 43: MOSDOpReply, 112: MOSDRepOp, 113: MOSDRepOpReply };
+      assert.equal(m.constructor, want[g.e.type]);
       const r = m.toRaw(F);
       assert.deepEqual(cat(r.front), cat(g.raw.front));
       assert.deepEqual(cat(r.data), cat(g.raw.data));
@@ -625,6 +626,30 @@ describe('msg/messages/osdop: payloads from real Ceph 16.2.15 (rados CLI and cep
     assert.equal(op('put-ns').hobj.nspace, 'ns1');
     assert.equal(op('put-locator').hobj.key, 'loc1');
     assert.equal(op('put-locator').hobj.hash, cephStrHashRjenkins('loc1'));
+  });
+
+  it('replication: the primary\'s MOSDRepOp and the replica\'s MOSDRepOpReply for a size-2 pool', () => {
+    const repops = all.filter((g) => g.e.type === 112).map((g) => decodeMessage(g.raw, F) as MOSDRepOp);
+    const replies = all.filter((g) => g.e.type === 113).map((g) => decodeMessage(g.raw, F) as MOSDRepOpReply);
+    assert.ok(repops.length >= 3 && replies.length >= 3, `${repops.length} repops, ${replies.length} replies`);
+    for (const m of repops) {
+      assert.equal(m.header.version, 3);
+      assert.equal(m.poid.oid, 'robj1');
+      assert.equal(m.poid.hash, cephStrHashRjenkins('robj1'));
+      assert.equal(m.poid.pool, m.pgid.pgid.pool);
+      assert.equal(m.poid.snap, CEPH_NOSNAP);
+      assert.equal(m.newTempOid.pool, emptyHObject().pool);
+      assert.equal(m.reqid.name.type, EntityType.CLIENT);
+      assert.ok(m.version.version >= 1 && m.version.epoch >= m.minEpoch && m.mapEpoch >= m.minEpoch);
+      assert.ok(m.logbl.length > 0 && m.pgStats.length > 6 && m.transaction.length > 0);
+      assert.ok(m.from.osd === 0 || m.from.osd === 1);
+      assert.equal(m.from.shard, NO_SHARD);
+    }
+    for (const r of replies) {
+      assert.equal(r.result, 0);
+      assert.equal(r.ackType & OsdFlag.ONDISK, OsdFlag.ONDISK);
+      assert.ok(repops.some((m) => m.reqid.tid === r.reqid.tid && m.reqid.name.num === r.reqid.name.num));
+    }
   });
 
   it('our own MOSDOp for the put encodes to the rados CLI\'s bytes', () => {
