@@ -30,6 +30,8 @@ import * as wire from './wire.js';
 export const MKFS_PREFIX = 'mkfs';
 export const MKFS_MONMAP_KEY = 'monmap';
 export const MONITOR_PREFIX = 'monitor';
+/** Maps in one MOSDMap (Ceph's osd_map_message_max, 40). */
+export const OSDMAP_MESSAGE_MAPS_MAX = 40;
 /** Client commands one monitor holds at once (waiting for a quorum, a lease, a commit or the leader). */
 export const COMMANDS_WAITING_MAX = 4096;
 /** Global ids interleave monitors by rank: id = n * stride + rank (more ranks than any monmap holds). */
@@ -59,7 +61,8 @@ interface Waiter {
   conn: Connection;
   tid: number;
   reply: CommandReply;
-  /** When set, the reply is relayed to a peon that forwarded it (tid is the peon's forward tid). */
+  /** Sent instead of a command ack (e.g. the MOSDMarkMeDown ack); null for a failed wait. */
+  message?: Message;
 }
 
 interface PendingCommand {
@@ -275,7 +278,7 @@ export class Monitor {
       .then(async () => {
         if (persisted) await persisted;
         for (const s of sends) this.sendPeer(s.to, s.msg);
-        for (const w of replies) this.reply(w.conn, w.tid, w.reply);
+        for (const w of replies) this.answer(w);
         if (committed.length > 0 || synced) this.publishSubscriptions();
       })
       .catch((e: unknown) => this.fatal(e));
@@ -302,7 +305,7 @@ export class Monitor {
       const failed = [...this.waitingProposal, ...this.inflight.flatMap((x) => x.waiters)];
       this.waitingProposal = [];
       this.inflight = [];
-      for (const w of failed) this.chainReply(w.conn, w.tid, { r: -Errno.EAGAIN, rs: 'monitor election in progress; retry', out: Buffer.alloc(0) });
+      for (const w of failed) if (!w.message) this.chainReply(w.conn, w.tid, { r: -Errno.EAGAIN, rs: 'monitor election in progress; retry', out: Buffer.alloc(0) });
     }
   }
 
@@ -362,7 +365,7 @@ export class Monitor {
         // Nothing changed after all (a no-op write): answer now.
         const ws = this.waitingProposal;
         this.waitingProposal = [];
-        for (const w of ws) this.chainReply(w.conn, w.tid, w.reply);
+        for (const w of ws) this.chain = this.chain.then(() => this.answer(w));
       }
       return;
     }
@@ -486,6 +489,12 @@ export class Monitor {
       case 'osdMarkMeDown':
         this.handleOsdMessage(conn, m, w);
         return;
+      case 'log':
+        // The cluster log: kept in this monitor's log file (Ceph's LogMonitor keeps it in Paxos), then
+        // acknowledged per channel so the daemon stops resending.
+        for (const line of w.lines) this.log.info(`cluster log: ${line}`);
+        for (const [channel, last] of w.lastByChannel) conn.send(wire.logAck(w.fsid, last, channel));
+        return;
       case 'ping':
         return;
       case 'unknown':
@@ -508,9 +517,15 @@ export class Monitor {
     } else if (w.kind === 'osdFailure') {
       this.services.handleOsdFailure(w.target, w.reporter, w.failedForMs, w.isFailed, ctx, w.immediate);
     } else if (w.kind === 'osdMarkMeDown') {
-      this.services.handleOsdMarkMeDown(w.osd, ctx);
+      const out = this.services.handleOsdMarkMeDown(w.osd, ctx);
+      // Ceph acks a mark-me-down that asked for it once the OSD is down in a committed map (the OSD
+      // waits osd_mon_shutdown_timeout for it before exiting).
+      if (w.requestAck && (out.kind === 'afterCommit' || out.kind === 'reply')) {
+        const waiter: Waiter = { conn, tid: 0, reply: out.reply, message: wire.markMeDownAck(m) };
+        if (out.kind === 'afterCommit') this.waitingProposal.push(waiter);
+        else this.chain = this.chain.then(() => this.answer(waiter));
+      }
     }
-    void conn;
     this.maybePropose();
   }
 
@@ -627,6 +642,11 @@ export class Monitor {
     }
   }
 
+  private answer(w: Waiter): void {
+    if (w.message) w.conn.send(w.message);
+    else this.reply(w.conn, w.tid, w.reply);
+  }
+
   /** Replies go through the chain so they never pass a persist that precedes them. */
   private chainReply(conn: Connection, tid: number, reply: CommandReply): void {
     this.chain = this.chain.then(() => this.reply(conn, tid, reply));
@@ -691,10 +711,22 @@ export class Monitor {
           else item.start = this.monmap.epoch + 1;
         }
       } else if (what === 'osdmap') {
+        // Ceph's check_osdmap_sub: from epoch 0 the latest full map; otherwise every epoch from `start`
+        // (incrementals, the first kept full map when `start` is older), OSDMAP_MESSAGE_MAPS_MAX per message.
         const epoch = this.services.osdmapEpoch();
         if (epoch > 0 && epoch >= item.start) {
-          const have = item.start > 0 ? item.start - 1 : 0;
-          conn.send(wire.osdMapMessage(this.services.osdmapUpdatesFor(have, 100)));
+          if (item.start === 0) {
+            conn.send(wire.osdMapMessage(this.services.osdmapLatestFull()));
+          } else {
+            let have = item.start - 1;
+            while (have < epoch) {
+              const u = this.services.osdmapUpdatesFor(have, OSDMAP_MESSAGE_MAPS_MAX);
+              const sent = Math.max(0, ...u.maps.keys(), ...u.incrementalMaps.keys());
+              if (sent <= have) break;
+              conn.send(wire.osdMapMessage(u));
+              have = sent;
+            }
+          }
           if (item.onetime) s.subs.delete(what);
           else item.start = epoch + 1;
         }

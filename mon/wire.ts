@@ -5,8 +5,11 @@
 import { CephError } from '../common/errors.js';
 import type { EntityAddrVec } from '../common/osdmap/index.js';
 import {
+  entityNameString,
   type Message,
   CEPH_SUBSCRIBE_ONETIME,
+  MLog,
+  MLogAck,
   MConfig,
   MMonCommand,
   MMonCommandAck,
@@ -47,7 +50,8 @@ export type Classified =
   | { kind: 'commandAck'; tid: number; reply: CommandReply }
   | { kind: 'osdBoot'; osd: number; addrs: { public: EntityAddrVec; cluster: EntityAddrVec; hbBack: EntityAddrVec; hbFront: EntityAddrVec }; sbEpoch: number; features: bigint }
   | { kind: 'osdFailure'; target: number; reporter: number; failedForMs: number; isFailed: boolean; immediate: boolean }
-  | { kind: 'osdMarkMeDown'; osd: number }
+  | { kind: 'osdMarkMeDown'; osd: number; requestAck: boolean }
+  | { kind: 'log'; fsid: string; lastByChannel: Map<string, number>; lines: string[] }
   | { kind: 'ping' }
   | { kind: 'unknown' };
 
@@ -83,7 +87,16 @@ export function classify(m: Message, peerAddrs: EntityAddrVec = [], peerNum = -1
       immediate: (m.flags & MOSDFAILURE_FLAG_IMMEDIATE) !== 0,
     };
   }
-  if (m instanceof MOSDMarkMeDown) return { kind: 'osdMarkMeDown', osd: m.targetOsd };
+  if (m instanceof MOSDMarkMeDown) return { kind: 'osdMarkMeDown', osd: m.targetOsd, requestAck: m.requestAck };
+  if (m instanceof MLog) {
+    const lastByChannel = new Map<string, number>();
+    const lines: string[] = [];
+    for (const e of m.entries) {
+      lastByChannel.set(e.channel, Math.max(lastByChannel.get(e.channel) ?? 0, e.seq));
+      lines.push(`[${e.channel}] ${entityNameString(e.rank)} ${e.msg}`);
+    }
+    return { kind: 'log', fsid: m.fsid, lastByChannel, lines };
+  }
   if (m instanceof MPing) return { kind: 'ping' };
   return { kind: 'unknown' };
 }
@@ -141,6 +154,23 @@ export function osdMapMessage(u: OsdMapUpdate): Message {
   m.clusterOsdmapTrimLowerBound = u.oldest;
   m.newestMap = u.newest;
   return m;
+}
+
+/** The monitor's ack of an MOSDMarkMeDown: the same fields, request_ack cleared (Ceph's reply). */
+export function markMeDownAck(m: Message): Message {
+  if (!(m instanceof MOSDMarkMeDown)) throw new CephError('EINVAL', `not an MOSDMarkMeDown: ${m.typeName()}`);
+  const a = new MOSDMarkMeDown();
+  a.fsid = m.fsid;
+  a.targetOsd = m.targetOsd;
+  a.targetAddrs = m.targetAddrs;
+  a.epoch = m.epoch;
+  a.requestAck = false;
+  a.downAndDead = m.downAndDead;
+  return a;
+}
+
+export function logAck(fsid: string, last: number, channel: string): Message {
+  return new MLogAck(fsid, last, channel);
 }
 
 export function configMessage(): Message {

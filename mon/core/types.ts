@@ -245,7 +245,10 @@ export interface MonServices {
   handleOsdMarkMeDown(osd: number, ctx: MonContext): CommandOutcome;
   /** Committed epochs for subscribers. */
   osdmapEpoch(): number;
+  /** Incrementals from have + 1 (a full map first when have + 1 is no longer kept), at most maxMaps. */
   osdmapUpdatesFor(have: number, maxMaps: number): OsdMapUpdate;
+  /** The newest full map alone (a subscription from epoch 0). */
+  osdmapLatestFull(): OsdMapUpdate;
   monmapEpoch(): number;
   encodedMonMap(): Buffer;
 }

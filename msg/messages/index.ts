@@ -15,6 +15,7 @@ import {
   MMonSubscribe,
   MMonSubscribeAck,
 } from './mon.js';
+import { MLog, MLogAck } from './log.js';
 import { MMonElection, MMonPaxos, MMonProbe, MMonSync } from './monpeer.js';
 import { MOSDAlive, MOSDBoot, MOSDFailure, MOSDMap, MOSDMarkMeDown, MOSDPGTemp } from './osd.js';
 import { MOSDBackoff, MOSDOp, MOSDOpReply, MOSDRepOp, MOSDRepOpReply } from './osdop.js';
@@ -22,6 +23,7 @@ import { MPing } from './ping.js';
 
 export * from './common.js';
 export * from './config.js';
+export * from './log.js';
 export * from './mon.js';
 export * from './monpeer.js';
 export * from './osd.js';
@@ -49,6 +51,8 @@ export const MESSAGE_CLASSES: readonly MessageClass[] = [
   MOSDOpReply,
   MMonCommand,
   MMonCommandAck,
+  MLog,
+  MLogAck,
   MOSDBackoff,
   MConfig,
   MMonElection,

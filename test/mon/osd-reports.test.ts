@@ -40,9 +40,12 @@ class FakeOsd {
     const epochs = [...new Set([...m.maps.keys(), ...m.incrementalMaps.keys()])].sort((a, b) => a - b);
     for (const e of epochs) {
       const full = m.maps.get(e);
+      const incBl = m.incrementalMaps.get(e);
+      const inc = incBl ? decodeIncremental(incBl) : null;
       if (full) this.map = decodeOSDMap(full);
+      else if (!this.map && inc?.fullmap) this.map = decodeOSDMap(inc.fullmap); // epoch 1 carries the map
       else if (this.map && e === this.map.epoch + 1) {
-        const r = applyIncremental(this.map, decodeIncremental(m.incrementalMaps.get(e)!));
+        const r = applyIncremental(this.map, inc!);
         assert.equal(r, 0, `incremental ${e} applies`);
       }
     }

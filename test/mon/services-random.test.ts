@@ -45,7 +45,7 @@ function runCase(seed: number): void {
   let held: MonStoreTx | null = null;
   for (let step = 0; step < STEPS; step++) {
     const ctx = h.ctx();
-    const nOsd = h.services.osdmapUpdatesFor(0, 1).maps.size ? decodeOSDMap(h.services.osdmapUpdatesFor(0, 1).maps.get(h.services.osdmapEpoch())!).maxOsd : 0;
+    const nOsd = h.services.osdmapLatestFull().maps.size ? decodeOSDMap(h.services.osdmapLatestFull().maps.get(h.services.osdmapEpoch())!).maxOsd : 0;
     const roll = rng.int(0, 9);
     if (roll <= 5) h.services.handleCommand(randomCommand(rng, nOsd), Buffer.alloc(0), ctx);
     else if (roll === 6 && nOsd > 0) h.services.handleOsdBoot(rng.int(0, nOsd - 1), addrs(rng.int(0, nOsd - 1)), 0, 1n, ctx);

@@ -44,7 +44,7 @@ function boot(h: ServicesHarness, osd: number): void {
 }
 
 function osdmap(h: ServicesHarness) {
-  return decodeOSDMap(h.services.osdmapUpdatesFor(0, 1).maps.get(h.services.osdmapEpoch())!);
+  return decodeOSDMap(h.services.osdmapLatestFull().maps.get(h.services.osdmapEpoch())!);
 }
 
 describe('mon services: store layout and epochs', () => {
@@ -274,7 +274,7 @@ describe('mon services: peons, trimming, subscriptions', () => {
     assert.equal(r.kind, 'reply');
   });
 
-  it('keeps minOsdmapEpochs epochs; subscribers get incrementals when recent, a full map otherwise', () => {
+  it('keeps minOsdmapEpochs epochs; subscribers get incrementals, after the oldest kept full map when they are older', () => {
     const h = cluster({ minOsdmapEpochs: 5 });
     for (let i = 0; i < 3; i++) boot(h, i);
     const last = h.services.osdmapEpoch();
@@ -290,8 +290,9 @@ describe('mon services: peons, trimming, subscriptions', () => {
     const limited = h.services.osdmapUpdatesFor(last - 3, 2);
     assert.deepEqual([...limited.incrementalMaps.keys()], [last - 2, last - 1]);
     const old = h.services.osdmapUpdatesFor(1, 100);
-    assert.deepEqual([...old.maps.keys()], [last]);
-    assert.equal(old.incrementalMaps.size, 0);
+    assert.deepEqual([...old.maps.keys()], [last - 4]);
+    assert.deepEqual([...old.incrementalMaps.keys()], [last - 3, last - 2, last - 1, last]);
+    assert.deepEqual([...h.services.osdmapLatestFull().maps.keys()], [last]);
     assert.equal(h.services.osdmapUpdatesFor(last, 100).maps.size, 0);
     assert.equal(h.command({ prefix: 'osd getmap', epoch: 2 }).r, -2);
   });

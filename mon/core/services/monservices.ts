@@ -143,6 +143,10 @@ class Services implements MonServices {
     return this.osd.updatesFor(have, maxMaps);
   }
 
+  osdmapLatestFull(): OsdMapUpdate {
+    return this.osd.latestFull();
+  }
+
   monmapEpoch(): number {
     return this.mon.epoch();
   }

@@ -418,21 +418,36 @@ export class OsdMonitor {
   // ---------------------------------------------------------------------------------------------
   // Subscriptions
 
+  /**
+   * What a subscriber that has epoch `have` (0: none) gets next, as Ceph's send_incremental: the
+   * incrementals from have + 1 (the first epoch's incremental carries the whole map), at most
+   * `maxMaps`; when have + 1 is older than what is kept, the oldest kept full map first.
+   */
   updatesFor(have: number, maxMaps: number): OsdMapUpdate {
     const newest = this.lastCommitted;
-    const oldest = this.firstCommitted;
+    const oldest = this.firstCommitted || 1;
     const out: OsdMapUpdate = { fsid: this.committed.fsid, maps: new Map(), incrementalMaps: new Map(), oldest, newest };
     if (newest === 0 || !this.store || have >= newest) return out;
-    if (have > 0 && have >= oldest) {
-      const last = Math.min(newest, have + Math.max(1, maxMaps));
-      for (let e = have + 1; e <= last; e++) {
-        const b = this.store.get(OSDMAP_PREFIX, versionKey(e));
-        if (!b) break;
-        out.incrementalMaps.set(e, b);
-      }
-      return out;
+    let first = have + 1;
+    if (first < oldest) {
+      const full = this.fullMapBuf(oldest);
+      if (full) out.maps.set(oldest, full);
+      first = oldest + 1;
     }
-    const full = this.fullMapBuf(newest);
+    const last = Math.min(newest, first + Math.max(1, maxMaps) - 1);
+    for (let e = first; e <= last; e++) {
+      const b = this.store.get(OSDMAP_PREFIX, versionKey(e));
+      if (!b) break;
+      out.incrementalMaps.set(e, b);
+    }
+    return out;
+  }
+
+  /** The newest full map alone (a subscription from epoch 0: Ceph's build_latest_full). */
+  latestFull(): OsdMapUpdate {
+    const newest = this.lastCommitted;
+    const out: OsdMapUpdate = { fsid: this.committed.fsid, maps: new Map(), incrementalMaps: new Map(), oldest: this.firstCommitted || 1, newest };
+    const full = newest > 0 ? this.fullMapBuf(newest) : undefined;
     if (full) out.maps.set(newest, full);
     return out;
   }

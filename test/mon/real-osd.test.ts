@@ -1,0 +1,62 @@
+// Proves a real Ceph 16 OSD daemon works with tsceph monitors: Debian's ceph-osd (memstore) authenticates
+// over msgr2, sends its cluster log and crush location commands, follows the osdmap from epoch 1
+// (incrementals, the first carrying the map), boots, and our monitor marks it up and in; stopped, it
+// asks to be marked down and is.
+import { strict as assert } from 'node:assert';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { VstartCluster, until } from '../support/vstart-cluster.js';
+
+describe('a real ceph-osd against tsceph monitors', function () {
+  this.timeout(120000);
+  let c: VstartCluster;
+  let osd: ChildProcess | null = null;
+
+  before(() => {
+    c = VstartCluster.start(1, 17860, 'tsceph-realosd-');
+    appendFileSync(c.conf, [
+      '', '[osd]', `osd_data = ${c.dir}/dev/osd.$id`, 'osd_objectstore = memstore',
+      'ms_bind_port_min = 17870', 'ms_bind_port_max = 17889', '',
+    ].join('\n'));
+  });
+  after(async () => {
+    if (osd && osd.exitCode === null) {
+      osd.kill('SIGKILL');
+      await new Promise((r) => osd!.once('exit', r));
+    }
+    c?.destroy();
+  });
+
+  it('boots, is marked up and in, and is marked down when it stops', async () => {
+    const created = c.ceph(['osd', 'create']);
+    assert.equal(created.status, 0, created.stderr);
+    assert.equal(created.stdout.trim(), '0');
+    mkdirSync(join(c.dir, 'dev', 'osd.0'), { recursive: true });
+    const mk = spawnSync('/usr/bin/ceph-osd', ['-c', c.conf, '-i', '0', '--mkfs'], { encoding: 'utf8', timeout: 60000 });
+    assert.equal(mk.status, 0, mk.stderr);
+    osd = spawn('/usr/bin/ceph-osd', ['-c', c.conf, '-i', '0', '-f'], { stdio: 'ignore' });
+
+    const tree = await until('osd.0 up', () => {
+      const r = c.ceph(['osd', 'tree']);
+      return r.status === 0 && /osd\.0\s+up/.test(r.stdout) ? r.stdout : null;
+    }, 60000);
+    assert.match(tree, /host /, 'the OSD placed itself under its host (osd crush create-or-move on start)');
+    const stat = JSON.parse(c.ceph(['osd', 'stat', '-f', 'json']).stdout) as { num_up_osds: number; num_in_osds: number };
+    assert.deepEqual([stat.num_up_osds, stat.num_in_osds], [1, 1]);
+
+    // SIGTERM: an active OSD sends MOSDMarkMeDown before it exits. It turns active only once it has the
+    // map that shows it up, a moment after the monitor marks it so; one still booting just exits.
+    await new Promise((r) => setTimeout(r, 3000));
+    const exited = new Promise<number>((r) => osd!.once('exit', () => r(Date.now())));
+    const t0 = Date.now();
+    osd.kill('SIGTERM');
+    await until('osd.0 down', () => {
+      const r = c.ceph(['osd', 'tree']);
+      return r.status === 0 && /osd\.0\s+down/.test(r.stdout);
+    }, 60000);
+    // The monitor acks the mark-me-down, so the OSD does not sit out osd_mon_shutdown_timeout (5 s).
+    const exitMs = (await exited) - t0;
+    assert.ok(exitMs < 4500, `the OSD exited ${exitMs} ms after SIGTERM`);
+  });
+});
