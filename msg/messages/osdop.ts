@@ -788,6 +788,16 @@ export class MOSDOp extends Message {
     return 'osd_op';
   }
 
+  /**
+   * The request id the OSD files this op under (Ceph's get_reqid): the explicit reqid when the sender
+   * set one, else the sending entity (the connection's peer), the incarnation and the message tid.
+   */
+  effectiveReqId(peer: EntityName): OsdReqId {
+    const r = this.reqid;
+    if (r.name.type !== 0 || r.name.num !== 0 || r.tid !== 0) return { name: { ...r.name }, tid: r.tid, inc: r.inc };
+    return { name: { ...peer }, tid: this.header.tid, inc: r.inc };
+  }
+
   /** The locator Ceph derives from hobj (by hash when there is no object name). */
   objectLocator(): ObjectLocator {
     if (this.hobj.oid === '') return { pool: this.hobj.pool, key: '', nspace: this.hobj.nspace, hash: this.hobj.hash };

@@ -575,6 +575,9 @@ describe('msg/messages/osdop: payloads from real Ceph 16.2.15 (rados CLI and cep
     assert.equal(m.hobj.snap, CEPH_NOSNAP);
     assert.equal(m.flags & OsdFlag.WRITE, OsdFlag.WRITE);
     assert.equal(m.retryAttempt, 0);
+    assert.deepEqual(m.effectiveReqId({ type: EntityType.CLIENT, num: 4100 }), { name: { type: EntityType.CLIENT, num: 4100 }, tid: m.header.tid, inc: 0 });
+    const own = sampleOp();
+    assert.deepEqual(own.effectiveReqId({ type: EntityType.CLIENT, num: 1 }), own.reqid);
     const r = reply('put');
     assert.equal(r.result, 0);
     assert.equal(r.oid, 'obj1');
