@@ -746,7 +746,7 @@ describe('msg/messages/osdop: a real Ceph 16 OSD executes our MOSDOps', function
       m.retryAttempt = 0;
       m.features = PACIFIC_FEATURES;
       conn.send(m);
-      const end = Date.now() + 20_000;
+      const end = Date.now() + 45_000; // the first op waits for the new pool's PG to peer
       while (!replies.has(m.header.tid)) {
         if (Date.now() > end) throw new Error(`no reply to tid ${m.header.tid} (cluster in ${mon!.dir})`);
         await new Promise((r) => setTimeout(r, 20));
