@@ -131,7 +131,7 @@ export class MLogAck extends Message {
     const m = new MLogAck();
     m.fsid = decodeUuid(d, 'fsid');
     m.last = d.u64('last');
-    if (!d.atEnd()) m.channel = d.string('channel');
+    m.channel = d.string('channel'); // optional before Luminous; every Pacific sender writes it
     return m;
   }
 }

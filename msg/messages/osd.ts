@@ -53,9 +53,16 @@ function encodeFeatureSet(e: Encoder, s: ReadonlyMap<number, string>): void {
   for (const id of ids) e.u64(id).string(s.get(id)!);
 }
 
+/** Feature ids index a 64-bit mask; a larger one cannot come from Ceph (its shift would overflow). */
+const COMPAT_FEATURE_ID_MAX = 63;
+
 function decodeFeatureSet(d: Decoder, what: string): Map<number, string> {
   d.u64Big(what);
-  return d.map(what, 12, (x) => x.u64(what), (x) => x.string(what));
+  return d.map(what, 12, (x) => {
+    const id = x.u64(what);
+    if (id > COMPAT_FEATURE_ID_MAX) x.malformed(what, `feature id ${id} is past the 64-bit mask`);
+    return id;
+  }, (x) => x.string(what));
 }
 
 /** OSDSuperblock: what an OSD knows about itself and its maps (struct v10, compat 5). */

@@ -15,6 +15,8 @@ import {
   CEPH_SUBSCRIBE_ONETIME,
   MConfig,
   MESSAGE_CLASSES,
+  MLog,
+  MLogAck,
   MMonCommand,
   MMonCommandAck,
   MMonElection,
@@ -176,6 +178,11 @@ function samples(): Message[] {
     new MOSDAlive(9, 8),
     pgt,
     gom,
+    new MLog('2f1a6e8e-5b1c-4f0e-9d57-1c2b3a4d5e6f', [{
+      name: { type: 4, id: '3' }, rank: { type: EntityType.OSD, num: 3 }, addrs: parseAddrVec('v2:10.0.0.3:6800/99')!,
+      stamp: { sec: 1700000000, nsec: 5 }, seq: 7, prio: 1, msg: 'osd.3 boot', channel: 'cluster',
+    }]),
+    new MLogAck('2f1a6e8e-5b1c-4f0e-9d57-1c2b3a4d5e6f', 7, 'cluster'),
   ];
 }
 
@@ -189,9 +196,10 @@ describe('msg/messages: registry and round trips', () => {
       ['MMonGetVersionReply', 20, 2, 0], ['MOSDMap', 41, 4, 3], ['MMonCommand', 50, 1, 0], ['MMonCommandAck', 51, 1, 0],
       ['MConfig', 62, 1, 1], ['MMonElection', 65, 9, 5], ['MMonPaxos', 66, 4, 3], ['MMonProbe', 67, 8, 5],
       ['MMonSync', 69, 2, 2], ['MOSDBoot', 71, 7, 7], ['MOSDFailure', 72, 4, 4], ['MOSDAlive', 73, 1, 0],
-      ['MOSDMarkMeDown', 74, 4, 3], ['MOSDPGTemp', 78, 2, 1],
+      ['MOSDMarkMeDown', 74, 4, 3], ['MOSDPGTemp', 78, 2, 1], ['MLog', 52, 1, 0], ['MLogAck', 53, 1, 0],
+      ['MOSDOp', 42, 8, 3], ['MOSDOpReply', 43, 8, 2], ['MOSDBackoff', 61, 1, 1], ['MOSDRepOp', 112, 3, 1], ['MOSDRepOpReply', 113, 2, 1],
     ];
-    assert.equal(MESSAGE_CLASSES.length, want.length);
+    assert.equal(MESSAGE_CLASSES.length, want.length, 'every registered class is listed here');
     for (const [name, type, head, compat] of want) {
       const c = MESSAGE_CLASSES.find((k) => k.name === name);
       assert.ok(c, name);
