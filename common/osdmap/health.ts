@@ -63,8 +63,11 @@ export class HealthCheckMap {
     this.checks.set(code, c);
     return c;
   }
-  /** health_check_map_t::dump (inside the caller's "checks" section). */
-  dump(f: Formatter): void {
+  /**
+   * health_check_map_t::dump (inside the caller's "checks" section). `detail` false leaves out the
+   * detail lists (the monitor's `health` without `detail`); `muted` adds the monitor's "muted" field.
+   */
+  dump(f: Formatter, opts: { detail?: boolean; muted?: boolean } = {}): void {
     for (const code of [...this.checks.keys()].sort(compareByteStrings)) {
       const c = this.checks.get(code)!;
       f.openObjectSection(code);
@@ -73,13 +76,16 @@ export class HealthCheckMap {
       f.dumpString('message', c.summary);
       f.dumpInt('count', c.count);
       f.closeSection();
-      f.openArraySection('detail');
-      for (const d of c.detail) {
-        f.openObjectSection('detail_item');
-        f.dumpString('message', d);
+      if (opts.detail ?? true) {
+        f.openArraySection('detail');
+        for (const d of c.detail) {
+          f.openObjectSection('detail_item');
+          f.dumpString('message', d);
+          f.closeSection();
+        }
         f.closeSection();
       }
-      f.closeSection();
+      if (opts.muted) f.dumpBool('muted', false);
       f.closeSection();
     }
   }

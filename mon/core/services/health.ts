@@ -78,26 +78,7 @@ export function healthPlain(h: HealthReport, detail: boolean): string {
 export function dumpHealth(h: HealthReport, f: Formatter, detail: boolean): void {
   f.dumpString('status', h.status);
   f.openObjectSection('checks');
-  for (const code of sortedCodes(h)) {
-    const c = h.checks.checks.get(code)!;
-    f.openObjectSection(code);
-    f.dumpString('severity', c.severity);
-    f.openObjectSection('summary');
-    f.dumpString('message', c.summary);
-    f.dumpInt('count', c.count);
-    f.closeSection();
-    if (detail) {
-      f.openArraySection('detail');
-      for (const d of c.detail) {
-        f.openObjectSection('detail_item');
-        f.dumpString('message', d);
-        f.closeSection();
-      }
-      f.closeSection();
-    }
-    f.dumpBool('muted', false);
-    f.closeSection();
-  }
+  h.checks.dump(f, { detail, muted: true });
   f.closeSection();
   f.openArraySection('mutes');
   f.closeSection();
