@@ -1441,7 +1441,8 @@ export class OsdMonitor {
     return n ? Number(n[1]) : -1;
   }
 
-  private crushAdd(prefix: string, cmd: CmdMap): CommandOutcome {
+  /** The osd id, weight and location of `osd crush add / set / create-or-move`, or the error reply. */
+  private crushItemArgs(cmd: CmdMap): { osd: number; weight: number; loc: Map<string, string> } | CommandOutcome {
     const osd = this.parseOsdId(argStr(cmd, 'id'));
     if (osd < 0) return replyErr('EINVAL', `invalid osd id '${argStr(cmd, 'id') ?? ''}'`);
     const weight = argFloat(cmd, 'weight');
@@ -1450,6 +1451,13 @@ export class OsdMonitor {
     if (typeof loc === 'string') return replyErr('EINVAL', loc);
     const m = this.pendingMap();
     if (osd >= m.maxOsd || !m.exists(osd)) return replyErr('ENOENT', `osd.${osd} does not exist. Create it before updating the crush map`);
+    return { osd, weight, loc };
+  }
+
+  private crushAdd(prefix: string, cmd: CmdMap): CommandOutcome {
+    const args = this.crushItemArgs(cmd);
+    if ('kind' in args) return args;
+    const { osd, weight, loc } = args;
     const name = `osd.${osd}`;
     const cw = this.pendingCrush();
     let action: string;
@@ -1533,14 +1541,9 @@ export class OsdMonitor {
   }
 
   private crushCreateOrMove(cmd: CmdMap): CommandOutcome {
-    const osd = this.parseOsdId(argStr(cmd, 'id'));
-    if (osd < 0) return replyErr('EINVAL', `invalid osd id '${argStr(cmd, 'id') ?? ''}'`);
-    const weight = argFloat(cmd, 'weight');
-    if (weight === undefined || Number.isNaN(weight) || weight < 0) return replyErr('EINVAL', 'invalid weight');
-    const loc = this.parseLoc(cmd);
-    if (typeof loc === 'string') return replyErr('EINVAL', loc);
-    const m = this.pendingMap();
-    if (osd >= m.maxOsd || !m.exists(osd)) return replyErr('ENOENT', `osd.${osd} does not exist. Create it before updating the crush map`);
+    const args = this.crushItemArgs(cmd);
+    if ('kind' in args) return args;
+    const { osd, weight, loc } = args;
     const name = `osd.${osd}`;
     const cw = this.pendingCrush();
     const r = cw.createOrMoveItem(osd, weight, name, loc);
