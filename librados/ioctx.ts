@@ -1,0 +1,136 @@
+// An I/O context (librados' IoCtx): a pool, a namespace and an optional locator key, and the object
+// operations on them, each a thin use of the MOSDOp op builders sent through the Objecter. Errors are
+// CephError with Ceph's errno name (err.code === 'ENOENT').
+
+import type { UTime } from '../common/osdmap/index.js';
+import {
+  decodeOmapValsReply, decodeStatReply, decodeXattrsReply, decodeOmapMap, opAppend, opCreate, opDelete, opGetXattr, opGetXattrs,
+  opOmapGetVals, opOmapGetValsByKeys, opOmapRmKeys, opOmapSetVals, opRead, opRmXattr, opSetXattr, opStat, opTruncate, opWrite,
+  opWriteFull, type OSDOp,
+} from '../msg/index.js';
+import type { Objecter, OpResult } from './objecter.js';
+
+/** Keys asked for per omap-get-vals round trip when listing a whole omap. */
+export const OMAP_PAGE_KEYS = 512;
+
+export interface ObjectStat {
+  size: number;
+  mtime: UTime;
+}
+
+export interface OpOptions {
+  /** Per-op deadline (ETIMEDOUT), instead of the Objecter's default. */
+  timeoutMs?: number;
+}
+
+export class IoCtx {
+  private nspace = '';
+  private locatorKey = '';
+
+  constructor(
+    private readonly objecter: Objecter,
+    readonly poolId: number,
+    readonly poolName: string,
+  ) {}
+
+  /** Objects named from now on live in this namespace ('' = the default one). */
+  setNamespace(ns: string): void {
+    this.nspace = ns;
+  }
+
+  get namespace(): string {
+    return this.nspace;
+  }
+
+  /** Place objects by this key instead of their name ('' = by name). */
+  setLocatorKey(key: string): void {
+    this.locatorKey = key;
+  }
+
+  /** Run raw ops on one object (the building block of every call below). */
+  operate(oid: string, ops: OSDOp[], opts: OpOptions = {}): Promise<OpResult> {
+    return this.objecter.submit({ pool: this.poolId, nspace: this.nspace, key: this.locatorKey, oid }, ops, opts);
+  }
+
+  async write(oid: string, data: Buffer, offset = 0, opts?: OpOptions): Promise<void> {
+    await this.operate(oid, [opWrite(offset, data)], opts);
+  }
+
+  async writeFull(oid: string, data: Buffer, opts?: OpOptions): Promise<void> {
+    await this.operate(oid, [opWriteFull(data)], opts);
+  }
+
+  async append(oid: string, data: Buffer, opts?: OpOptions): Promise<void> {
+    await this.operate(oid, [opAppend(data)], opts);
+  }
+
+  /** Create an empty object; with exclusive, EEXIST when it exists. */
+  async create(oid: string, exclusive: boolean, opts?: OpOptions): Promise<void> {
+    await this.operate(oid, [opCreate(exclusive)], opts);
+  }
+
+  /** Up to `length` bytes from `offset` (fewer at the end of the object; length 0 = to the end). */
+  async read(oid: string, length: number, offset = 0, opts?: OpOptions): Promise<Buffer> {
+    const r = await this.operate(oid, [opRead(offset, length)], opts);
+    return r.ops[0]!.outdata;
+  }
+
+  async stat(oid: string, opts?: OpOptions): Promise<ObjectStat> {
+    const r = await this.operate(oid, [opStat()], opts);
+    return decodeStatReply(r.ops[0]!.outdata);
+  }
+
+  async remove(oid: string, opts?: OpOptions): Promise<void> {
+    await this.operate(oid, [opDelete()], opts);
+  }
+
+  async truncate(oid: string, size: number, opts?: OpOptions): Promise<void> {
+    await this.operate(oid, [opTruncate(size)], opts);
+  }
+
+  async setxattr(oid: string, name: string, value: Buffer, opts?: OpOptions): Promise<void> {
+    await this.operate(oid, [opSetXattr(name, value)], opts);
+  }
+
+  async getxattr(oid: string, name: string, opts?: OpOptions): Promise<Buffer> {
+    const r = await this.operate(oid, [opGetXattr(name)], opts);
+    return r.ops[0]!.outdata;
+  }
+
+  async getxattrs(oid: string, opts?: OpOptions): Promise<Map<string, Buffer>> {
+    const r = await this.operate(oid, [opGetXattrs()], opts);
+    return decodeXattrsReply(r.ops[0]!.outdata);
+  }
+
+  async rmxattr(oid: string, name: string, opts?: OpOptions): Promise<void> {
+    await this.operate(oid, [opRmXattr(name)], opts);
+  }
+
+  async omapSet(oid: string, entries: ReadonlyMap<string, Buffer> | Record<string, Buffer>, opts?: OpOptions): Promise<void> {
+    const m = entries instanceof Map ? entries : new Map(Object.entries(entries));
+    await this.operate(oid, [opOmapSetVals(m)], opts);
+  }
+
+  /** The values of `keys` (those present), or the whole omap when keys are not given. */
+  async omapGet(oid: string, keys?: Iterable<string>, opts?: OpOptions): Promise<Map<string, Buffer>> {
+    if (keys !== undefined) {
+      const r = await this.operate(oid, [opOmapGetValsByKeys(keys)], opts);
+      return decodeOmapMap(r.ops[0]!.outdata);
+    }
+    const out = new Map<string, Buffer>();
+    let after = '';
+    for (;;) {
+      const r = await this.operate(oid, [opOmapGetVals(after, OMAP_PAGE_KEYS)], opts);
+      const page = decodeOmapValsReply(r.ops[0]!.outdata);
+      for (const [k, v] of page.entries) {
+        out.set(k, v);
+        after = k;
+      }
+      if (!page.more || page.entries.size === 0) return out;
+    }
+  }
+
+  async omapRm(oid: string, keys: Iterable<string>, opts?: OpOptions): Promise<void> {
+    await this.operate(oid, [opOmapRmKeys(keys)], opts);
+  }
+}

@@ -1,0 +1,189 @@
+// The cluster handle (librados' Rados / rados_t): one messenger shared by a MonClient (session,
+// osdmap subscription, commands) and the Objecter (ops to OSDs). The osdmap is kept current from the
+// monitors' MOSDMap messages: incrementals applied in order with common/osdmap (the first carries the
+// full map), or a full map when the incrementals do not reach back to ours.
+
+import { randomInt } from 'node:crypto';
+import { loadConfig, parseAddrVecList, type CephConfig } from '../common/config.js';
+import { CephError, errnoName } from '../common/errors.js';
+import { OSDMap, applyIncremental, decodeIncremental, decodeOSDMap } from '../common/osdmap/index.js';
+import { MonClient } from '../mon/client/index.js';
+import { EntityType, MOSDMap, Policies, createMessenger, type Logger, type Messenger } from '../msg/index.js';
+import { IoCtx } from './ioctx.js';
+import { Objecter, type ObjecterOptions } from './objecter.js';
+
+/** How long connect() waits for a monitor session and the first osdmap. */
+export const CONNECT_TIMEOUT_MS = 30000;
+/** How long a pool command waits for the osdmap that shows its effect. */
+export const POOL_MAP_WAIT_MS = 30000;
+/** Default pg_num of poolCreate (Ceph 16's osd_pool_default_pg_num). */
+export const POOL_PG_NUM_DEFAULT = 32;
+
+export interface ConnectOptions {
+  /** Path of a ceph.conf (mon_host is read from it). */
+  conf?: string;
+  /** Or the monitors directly: 'v2:127.0.0.1:3300,v2:127.0.0.1:3301' or '[v2:...]' as mon_host takes. */
+  monHost?: string;
+  /** client.<id>; 'admin' by default. */
+  id?: string;
+  connectTimeoutMs?: number;
+  objecter?: ObjecterOptions;
+  log?: Logger;
+}
+
+const noLog: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+type MapWaiter = { test: (m: OSDMap) => boolean; resolve: () => void };
+
+export class Rados {
+  private map = new OSDMap();
+  private readonly mapWaiters = new Set<MapWaiter>();
+  private closed = false;
+
+  private constructor(
+    private readonly messenger: Messenger,
+    readonly monc: MonClient,
+    readonly objecter: Objecter,
+  ) {}
+
+  /** Connect to the cluster: a monitor session, then the current osdmap. */
+  static async connect(opts: ConnectOptions): Promise<Rados> {
+    const id = opts.id ?? 'admin';
+    let config: CephConfig | undefined;
+    if (opts.conf !== undefined) {
+      config = loadConfig({ argv: ['-c', opts.conf, '--id', id], defaultType: 'client' }).config;
+    } else if (opts.monHost === undefined) {
+      throw new CephError('EINVAL', 'Rados.connect needs { conf: path } or { monHost: addresses }');
+    }
+    const log = opts.log ?? noLog;
+    const messenger = createMessenger({
+      entity: { type: EntityType.CLIENT, num: -1 },
+      nonce: randomInt(1, 0x7fffffff),
+      defaultPolicy: Policies.lossyClient(),
+      authId: id,
+      log,
+    });
+    messenger.start();
+    const monc = new MonClient(config ? { config, messenger, authId: id, log } : { monAddrs: parseAddrVecList(opts.monHost!, 'monHost'), messenger, authId: id, log });
+    const objecter = new Objecter(messenger, { ...opts.objecter, log });
+    const rados = new Rados(messenger, monc, objecter);
+    monc.onOsdMap((m) => rados.handleOsdMap(m));
+    const timeoutMs = opts.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
+    try {
+      await monc.connect({ timeoutMs });
+      monc.subscribe('osdmap', 1);
+      await rados.waitForMap((m) => m.epoch > 0, timeoutMs, 'the first osdmap');
+    } catch (e) {
+      await rados.shutdown();
+      throw e;
+    }
+    return rados;
+  }
+
+  /** The osdmap as this client knows it (do not modify). */
+  get osdmap(): OSDMap {
+    return this.map;
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.objecter.shutdown();
+    await this.monc.shutdown();
+    await this.messenger.shutdown();
+  }
+
+  /** An I/O context on a pool (by name, looked up in the current map). */
+  ioctx(pool: string): IoCtx {
+    return new IoCtx(this.objecter, this.poolLookup(pool), pool);
+  }
+
+  // --- pools -------------------------------------------------------------------------------------
+
+  /** Pool id by name; ENOENT when the current map has no such pool. */
+  poolLookup(name: string): number {
+    const id = this.map.lookupPoolName(name);
+    if (id < 0) throw new CephError('ENOENT', `pool '${name}' does not exist (osdmap epoch ${this.map.epoch})`);
+    return id;
+  }
+
+  /** Pool names in id order. */
+  poolList(): string[] {
+    return [...this.map.pools.keys()].sort((a, b) => a - b).map((id) => this.map.poolName.get(id) ?? String(id));
+  }
+
+  /** `osd pool create NAME PG_NUM`; resolves once our map has the pool. EEXIST when it exists. */
+  async poolCreate(name: string, pgNum = POOL_PG_NUM_DEFAULT): Promise<number> {
+    if (this.map.lookupPoolName(name) >= 0) throw new CephError('EEXIST', `pool '${name}' already exists`);
+    await this.command({ prefix: 'osd pool create', pool: name, pg_num: pgNum, pgp_num: pgNum });
+    await this.waitForMap((m) => m.lookupPoolName(name) >= 0, POOL_MAP_WAIT_MS, `pool '${name}' in the osdmap`);
+    return this.poolLookup(name);
+  }
+
+  /** `osd pool delete NAME NAME --yes-i-really-really-mean-it`; resolves once our map lost it. */
+  async poolDelete(name: string): Promise<void> {
+    this.poolLookup(name);
+    await this.command({ prefix: 'osd pool delete', pool: name, pool2: name, yes_i_really_really_mean_it: true });
+    await this.waitForMap((m) => m.lookupPoolName(name) < 0, POOL_MAP_WAIT_MS, `pool '${name}' gone from the osdmap`);
+  }
+
+  /** A monitor command; CephError with the monitor's errno and message when it fails. */
+  async command(cmd: Record<string, string | number | boolean | string[]>): Promise<{ rs: string; out: Buffer }> {
+    const r = await this.monc.command(cmd);
+    if (r.r < 0) throw new CephError(errnoName(r.r) ?? 'EIO', `${String(cmd.prefix)}: ${r.rs || `error ${r.r}`}`);
+    return { rs: r.rs, out: r.out };
+  }
+
+  // --- the osdmap --------------------------------------------------------------------------------
+
+  /** Resolves when the map satisfies `test` (now or after a later map); ETIMEDOUT otherwise. */
+  waitForMap(test: (m: OSDMap) => boolean, timeoutMs: number, what: string): Promise<void> {
+    if (test(this.map)) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const w: MapWaiter = {
+        test,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      };
+      const timer = setTimeout(() => {
+        this.mapWaiters.delete(w);
+        reject(new CephError('ETIMEDOUT', `no ${what} within ${timeoutMs} ms (osdmap epoch ${this.map.epoch})`));
+      }, timeoutMs);
+      this.mapWaiters.add(w);
+    });
+  }
+
+  private handleOsdMap(m: MOSDMap): void {
+    const before = this.map.epoch;
+    const last = Math.max(0, ...m.maps.keys(), ...m.incrementalMaps.keys());
+    for (let e = this.map.epoch + 1; e <= last; e++) {
+      const inc = m.incrementalMaps.get(e);
+      const full = m.maps.get(e);
+      if (inc) {
+        const decoded = decodeIncremental(inc);
+        if (applyIncremental(this.map, decoded) < 0) break; // another cluster's map: ignore
+      } else if (full) {
+        this.map = decodeOSDMap(full);
+      } else if (this.map.epoch === before) {
+        // A gap before anything applied: take the newest full map in the message, if any.
+        const fulls = [...m.maps.keys()].filter((k) => k > this.map.epoch).sort((a, b) => b - a);
+        if (fulls.length === 0) break;
+        this.map = decodeOSDMap(m.maps.get(fulls[0]!)!);
+        e = this.map.epoch;
+      } else {
+        break;
+      }
+    }
+    if (this.map.epoch === before) return;
+    this.monc.gotEpoch('osdmap', this.map.epoch);
+    this.objecter.handleMap(this.map);
+    for (const w of [...this.mapWaiters]) {
+      if (w.test(this.map)) {
+        this.mapWaiters.delete(w);
+        w.resolve();
+      }
+    }
+  }
+}
