@@ -1,0 +1,237 @@
+// Proves the Objecter's rules without a cluster: over a fake messenger and an osdmap built in memory,
+// ops go to the acting primary's address from the map, replies match by tid and connection, a map
+// that moves an op or a connection reset sends it again (same tid, next retryAttempt), the in-flight
+// bound holds ops back, and timeouts, deleted pools and OSD errors reject with Ceph's errno names.
+import { strict as assert } from 'node:assert';
+import { makeEntityAddr } from '../../common/entityaddr.js';
+import {
+  CEPH_OSD_EXISTS, CEPH_OSD_UP, OSDMap, PlacementWork, UpActing, buildSimple, mapToPg, pgToActingPrimary, poolRawHashToPg, type EntityAddrVec,
+} from '../../common/osdmap/index.js';
+import { CephError } from '../../common/errors.js';
+import {
+  EntityAddrType, MOSDOp, MOSDOpReply, opRead, opWriteFull, type Connection, type Dispatcher, type EntityName, type Message, type Messenger,
+  type MessengerStats,
+} from '../../msg/index.js';
+import { Objecter } from '../../librados/objecter.js';
+
+class FakeConn implements Connection {
+  readonly peerName: EntityName = { type: 4, num: -1 };
+  readonly features = 0n;
+  readonly isConnected = true;
+  readonly sendQueueBytes = 0;
+  priv: unknown = null;
+  down = false;
+  readonly sent: MOSDOp[] = [];
+  constructor(readonly peerAddrs: EntityAddrVec) {}
+  send(m: Message): void {
+    assert.ok(!this.down, 'send on a connection marked down');
+    this.sent.push(m as MOSDOp);
+  }
+  drained(): Promise<void> {
+    return Promise.resolve();
+  }
+  keepalive(): void {}
+  markDown(): void {
+    this.down = true;
+  }
+}
+
+class FakeMessenger implements Messenger {
+  readonly myName: EntityName = { type: 8, num: 1 };
+  readonly myAddrs: EntityAddrVec = [];
+  readonly conns: FakeConn[] = [];
+  dispatchers: Dispatcher[] = [];
+  bind(): Promise<EntityAddrVec> {
+    return Promise.resolve([]);
+  }
+  addDispatcher(d: Dispatcher): void {
+    this.dispatchers.push(d);
+  }
+  start(): void {}
+  connectTo(_t: number, addrs: EntityAddrVec): FakeConn {
+    const c = new FakeConn(addrs);
+    this.conns.push(c);
+    return c;
+  }
+  shutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+  stats(): MessengerStats {
+    return { connections: 0, messagesSent: 0, messagesReceived: 0, bytesSent: 0, bytesReceived: 0, faults: 0, receiveBytesInFlight: 0 };
+  }
+  /** Every op sent so far, on any connection, with its connection. */
+  sent(): Array<{ conn: FakeConn; m: MOSDOp }> {
+    return this.conns.flatMap((conn) => conn.sent.map((m) => ({ conn, m })));
+  }
+}
+
+const addrOf = (osd: number, nonce: number): EntityAddrVec => [makeEntityAddr(EntityAddrType.MSGR2, '127.0.0.1', 6800 + osd, nonce)];
+
+function makeMap(): OSDMap {
+  const m = buildSimple({ epoch: 1, fsid: '11111111-2222-3333-4444-555555555555', numOsd: 4, defaultPool: true, pgBits: 3, pgpBits: 3, now: { sec: 0, nsec: 0 }, config: { osdCrushChooseleafType: 0 } });
+  for (let i = 0; i < 4; i++) {
+    m.osdState[i] = CEPH_OSD_EXISTS | CEPH_OSD_UP;
+    m.osdWeight[i] = 0x10000;
+    m.clientAddrs[i] = addrOf(i, 1000 + i);
+  }
+  return m;
+}
+
+function primaryOf(m: OSDMap, pool: number, oid: string): number {
+  const seed = poolRawHashToPg(m.pools.get(pool)!, mapToPg(m, pool, oid, '', ''));
+  return pgToActingPrimary(m, pool, seed, new PlacementWork(), new UpActing());
+}
+
+function reply(to: MOSDOp, result: number, outdata?: Buffer): MOSDOpReply {
+  const r = MOSDOpReply.replyTo(to, result, 1);
+  if (outdata) r.ops[0]!.outdata = outdata;
+  return r;
+}
+
+const tick = (ms = 0): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const POOL = 1;
+
+describe('Objecter', () => {
+  let msgr: FakeMessenger;
+  let map: OSDMap;
+  let obj: Objecter;
+  beforeEach(() => {
+    msgr = new FakeMessenger();
+    map = makeMap();
+    obj = new Objecter(msgr, { resendDelayMs: 1, opTimeoutMs: 5000 });
+    obj.handleMap(map);
+  });
+  afterEach(() => obj.shutdown());
+
+  it('sends to the acting primary at its map address and settles on the reply with the same tid', async () => {
+    const p = obj.submit({ pool: POOL, nspace: '', key: '', oid: 'obj-a' }, [opRead(0, 10)]);
+    await tick();
+    const [s] = msgr.sent();
+    const primary = primaryOf(map, POOL, 'obj-a');
+    assert.deepEqual(s!.conn.peerAddrs, map.clientAddrs[primary]);
+    assert.equal(s!.m.hobj.oid, 'obj-a');
+    assert.equal(s!.m.hobj.hash, mapToPg(map, POOL, 'obj-a', '', '') >>> 0);
+    assert.equal(s!.m.retryAttempt, 0);
+    assert.equal(s!.m.osdmapEpoch, map.epoch);
+    assert.ok(primary >= 0);
+    // A reply with another tid, or on another connection, settles nothing.
+    const stray = reply(s!.m, 0);
+    stray.header.tid = s!.m.header.tid + 100;
+    obj.dispatch(s!.conn, stray);
+    obj.dispatch(new FakeConn([]), reply(s!.m, 0));
+    assert.equal(obj.opsInFlight, 1);
+    obj.dispatch(s!.conn, reply(s!.m, 0, Buffer.from('payload')));
+    const r = await p;
+    assert.deepEqual(r.ops[0]!.outdata, Buffer.from('payload'));
+    assert.equal(obj.opsInFlight, 0);
+  });
+
+  it('an OSD error rejects with its errno name', async () => {
+    const p = obj.submit({ pool: POOL, nspace: '', key: '', oid: 'missing' }, [opRead(0, 0)]);
+    await tick();
+    const [s] = msgr.sent();
+    obj.dispatch(s!.conn, reply(s!.m, -2));
+    await assert.rejects(p, (e: unknown) => e instanceof CephError && e.code === 'ENOENT' && e.errno === 2);
+  });
+
+  it('a map that marks the primary down resends to the new primary with the same tid', async () => {
+    const p = obj.submit({ pool: POOL, nspace: '', key: '', oid: 'mover' }, [opWriteFull(Buffer.from('x'))]);
+    await tick();
+    const first = msgr.sent()[0]!;
+    const old = primaryOf(map, POOL, 'mover');
+    map.epoch++;
+    map.osdState[old] = CEPH_OSD_EXISTS; // down
+    obj.handleMap(map);
+    const again = msgr.sent()[1]!;
+    const now = primaryOf(map, POOL, 'mover');
+    assert.notEqual(now, old);
+    assert.deepEqual(again.conn.peerAddrs, map.clientAddrs[now]);
+    assert.equal(again.m.header.tid, first.m.header.tid);
+    assert.equal(again.m.retryAttempt, 1);
+    assert.equal(again.m.osdmapEpoch, map.epoch);
+    assert.ok(first.conn.down, 'the connection to the down OSD is closed');
+    obj.dispatch(first.conn, reply(first.m, 0)); // the old OSD answers late: ignored
+    assert.equal(obj.opsInFlight, 1);
+    obj.dispatch(again.conn, reply(again.m, 0));
+    await p;
+    assert.equal(obj.resends, 1);
+  });
+
+  it('an op with no primary up waits for a map that brings one', async () => {
+    for (let i = 0; i < 4; i++) map.osdState[i] = CEPH_OSD_EXISTS;
+    map.epoch++;
+    obj.handleMap(map);
+    const p = obj.submit({ pool: POOL, nspace: '', key: '', oid: 'waiter' }, [opRead(0, 1)]);
+    await tick(10);
+    assert.equal(msgr.sent().length, 0);
+    for (let i = 0; i < 4; i++) map.osdState[i] = CEPH_OSD_EXISTS | CEPH_OSD_UP;
+    map.epoch++;
+    obj.handleMap(map);
+    const s = msgr.sent()[0]!;
+    assert.equal(s.m.osdmapEpoch, map.epoch);
+    obj.dispatch(s.conn, reply(s.m, 0));
+    await p;
+  });
+
+  it('a new address for the same primary (it restarted) moves the op too', async () => {
+    const p = obj.submit({ pool: POOL, nspace: '', key: '', oid: 'restart' }, [opRead(0, 1)]);
+    await tick();
+    const osd = primaryOf(map, POOL, 'restart');
+    map.epoch++;
+    map.clientAddrs[osd] = addrOf(osd, 9999);
+    obj.handleMap(map);
+    const again = msgr.sent()[1]!;
+    assert.equal(again.conn.peerAddrs[0]!.nonce, 9999);
+    obj.dispatch(again.conn, reply(again.m, 0));
+    await p;
+  });
+
+  it('a connection reset resends its ops on a new connection', async () => {
+    const p = obj.submit({ pool: POOL, nspace: '', key: '', oid: 'reset' }, [opRead(0, 1)]);
+    await tick();
+    const first = msgr.sent()[0]!;
+    obj.handleReset(first.conn);
+    await tick(20);
+    const again = msgr.sent()[1]!;
+    assert.notEqual(again.conn, first.conn);
+    assert.equal(again.m.retryAttempt, 1);
+    obj.dispatch(again.conn, reply(again.m, 0));
+    await p;
+  });
+
+  it('holds ops beyond the in-flight bound until earlier ones finish', async () => {
+    await obj.shutdown();
+    obj = new Objecter(msgr, { opsInFlightMax: 2, opTimeoutMs: 5000 });
+    obj.handleMap(map);
+    const ps = ['b1', 'b2', 'b3'].map((oid) => obj.submit({ pool: POOL, nspace: '', key: '', oid }, [opRead(0, 1)]));
+    await tick();
+    assert.equal(msgr.sent().length, 2);
+    const s0 = msgr.sent()[0]!;
+    obj.dispatch(s0.conn, reply(s0.m, 0));
+    await tick();
+    assert.equal(msgr.sent().length, 3);
+    for (const s of msgr.sent().slice(1)) obj.dispatch(s.conn, reply(s.m, 0));
+    await Promise.all(ps);
+  });
+
+  it('times out with ETIMEDOUT and fails ops on a deleted pool with ENOENT', async () => {
+    await assert.rejects(obj.submit({ pool: POOL, nspace: '', key: '', oid: 't' }, [opRead(0, 1)], { timeoutMs: 30 }),
+      (e: unknown) => e instanceof CephError && e.code === 'ETIMEDOUT');
+    const p = obj.submit({ pool: POOL, nspace: '', key: '', oid: 'gone' }, [opRead(0, 1)]);
+    map.epoch++;
+    map.pools.delete(POOL);
+    obj.handleMap(map);
+    await assert.rejects(p, (e: unknown) => e instanceof CephError && e.code === 'ENOENT');
+    await assert.rejects(obj.submit({ pool: 77, nspace: '', key: '', oid: 'x' }, [opRead(0, 1)]), (e: unknown) => e instanceof CephError && e.code === 'ENOENT');
+  });
+
+  it('namespaces and locator keys change placement input, not the name sent', async () => {
+    void obj.submit({ pool: POOL, nspace: 'ns1', key: 'lk', oid: 'named' }, [opRead(0, 1)]).catch(() => {});
+    await tick();
+    const s = msgr.sent()[0]!;
+    assert.equal(s.m.hobj.oid, 'named');
+    assert.equal(s.m.hobj.key, 'lk');
+    assert.equal(s.m.hobj.nspace, 'ns1');
+    assert.equal(s.m.hobj.hash, mapToPg(map, POOL, 'named', 'lk', 'ns1') >>> 0);
+  });
+});
