@@ -6,7 +6,7 @@ import type { UTime } from '../common/osdmap/index.js';
 import {
   decodeOmapValsReply, decodeStatReply, decodeXattrsReply, decodeOmapMap, opAppend, opCreate, opDelete, opGetXattr, opGetXattrs,
   opOmapGetVals, opOmapGetValsByKeys, opOmapRmKeys, opOmapSetVals, opRead, opRmXattr, opSetXattr, opStat, opTruncate, opWrite,
-  opWriteFull, type OSDOp,
+  opWriteFull, opZero, type OSDOp,
 } from '../msg/index.js';
 import type { Objecter, OpResult } from './objecter.js';
 
@@ -86,6 +86,11 @@ export class IoCtx {
 
   async truncate(oid: string, size: number, opts?: OpOptions): Promise<void> {
     await this.operate(oid, [opTruncate(size)], opts);
+  }
+
+  /** Zero `length` bytes from `offset` (a hole where the store supports one; the size is unchanged). */
+  async zero(oid: string, offset: number, length: number, opts?: OpOptions): Promise<void> {
+    await this.operate(oid, [opZero(offset, length)], opts);
   }
 
   async setxattr(oid: string, name: string, value: Buffer, opts?: OpOptions): Promise<void> {

@@ -127,6 +127,10 @@ describe('librados object ops against a real ceph-mon and ceph-osd', function ()
     const st = await io.stat('o1');
     assert.equal(st.size, 13);
     assert.ok(Math.abs(st.mtime.sec - Date.now() / 1000) < 120, `mtime ${st.mtime.sec}`);
+    await io.zero('o1', 0, 2);
+    assert.deepEqual(await io.read('o1', 4), Buffer.from('\0\0ll'));
+    assert.equal((await io.stat('o1')).size, 13, 'zero keeps the size');
+    await io.write('o1', Buffer.from('he'), 0);
     await io.truncate('o1', 5);
     assert.equal((await io.read('o1', 0)).toString(), 'hello');
     await io.writeFull('o1', Buffer.from('ab'));
@@ -183,6 +187,18 @@ describe('librados object ops against a real ceph-mon and ceph-osd', function ()
     assert.equal((await b.read('same', 0)).toString(), 'ns b');
     await b.remove('same');
     assert.equal((await a.read('same', 0)).toString(), 'default ns');
+  });
+
+  it('a locator key places objects by the key, under their own names', async () => {
+    const k = rados!.ioctx(POOL);
+    k.setLocatorKey('shared-key');
+    await k.writeFull('lk-1', Buffer.from('one'));
+    await k.writeFull('lk-2', Buffer.from('two'));
+    assert.equal((await k.read('lk-2', 0)).toString(), 'two');
+    // Without the key the same name hashes elsewhere (or is another object in the same PG): not found.
+    await rejectsWith(io.stat('lk-1'), 'ENOENT');
+    await k.remove('lk-1');
+    await rejectsWith(k.stat('lk-1'), 'ENOENT');
   });
 
   it('many ops at once complete under the in-flight bound', async () => {
