@@ -20,7 +20,7 @@ import {
   type EntityAddrVec, type OSDMap,
 } from '../common/osdmap/index.js';
 import {
-  CEPH_NOSNAP, EntityType, MOSDOp, MOSDOpReply, NO_SHARD, OsdFlag, osdOpIsWrite, type Connection, type Dispatcher, type Logger, type Message,
+  CEPH_NOSNAP, EntityType, MOSDOp, MOSDOpReply, NO_SHARD, OsdFlag, osdOpIsRead, osdOpIsWrite, type Connection, type Dispatcher, type Logger, type Message,
   type Messenger, type OSDOp,
 } from '../msg/index.js';
 
@@ -154,7 +154,8 @@ export class Objecter implements Dispatcher {
       if (this.stopped) throw new CephError('ESHUTDOWN', 'the Rados handle was shut down');
     }
     const write = ops.some((o) => osdOpIsWrite(o.op));
-    const flags = write ? OsdFlag.WRITE | OsdFlag.ONDISK : OsdFlag.READ;
+    const read = ops.some((o) => osdOpIsRead(o.op));
+    const flags = (write ? OsdFlag.WRITE | OsdFlag.ONDISK : 0) | (read || !write ? OsdFlag.READ : 0);
     return new Promise<OpResult>((resolve, reject) => {
       const op: InFlightOp = {
         tid: ++this.lastTid, target, ops, flags, bytes, osd: -1, addrKey: '', conn: null, attempts: 0, timer: null, resolve, reject,

@@ -9,7 +9,7 @@ import {
 } from '../../common/osdmap/index.js';
 import { CephError } from '../../common/errors.js';
 import {
-  EntityAddrType, MOSDOp, MOSDOpReply, opRead, opWriteFull, type Connection, type Dispatcher, type EntityName, type Message, type Messenger,
+  EntityAddrType, MOSDOp, MOSDOpReply, OsdFlag, opRead, opWriteFull, type Connection, type Dispatcher, type EntityName, type Message, type Messenger,
   type MessengerStats,
 } from '../../msg/index.js';
 import { Objecter } from '../../librados/objecter.js';
@@ -112,6 +112,7 @@ describe('Objecter', () => {
     assert.equal(s!.m.hobj.oid, 'obj-a');
     assert.equal(s!.m.hobj.hash, mapToPg(map, POOL, 'obj-a', '', '') >>> 0);
     assert.equal(s!.m.retryAttempt, 0);
+    assert.equal(s!.m.flags & (OsdFlag.READ | OsdFlag.WRITE), OsdFlag.READ);
     assert.equal(s!.m.osdmapEpoch, map.epoch);
     assert.ok(primary >= 0);
     // A reply with another tid, or on another connection, settles nothing.
@@ -138,6 +139,7 @@ describe('Objecter', () => {
     const p = obj.submit({ pool: POOL, nspace: '', key: '', oid: 'mover' }, [opWriteFull(Buffer.from('x'))]);
     await tick();
     const first = msgr.sent()[0]!;
+    assert.equal(first.m.flags & (OsdFlag.READ | OsdFlag.WRITE | OsdFlag.ONDISK), OsdFlag.WRITE | OsdFlag.ONDISK);
     const old = primaryOf(map, POOL, 'mover');
     map.epoch++;
     map.osdState[old] = CEPH_OSD_EXISTS; // down
