@@ -2,6 +2,7 @@
 // operations on them, each a thin use of the MOSDOp op builders sent through the Objecter. Errors are
 // CephError with Ceph's errno name (err.code === 'ENOENT').
 
+import { CephError } from '../common/errors.js';
 import type { UTime } from '../common/osdmap/index.js';
 import {
   decodeOmapValsReply, decodeStatReply, decodeXattrsReply, decodeOmapMap, opAppend, opCreate, opDelete, opGetXattr, opGetXattrs,
@@ -9,6 +10,7 @@ import {
   opWriteFull, opZero, type OSDOp,
 } from '../msg/index.js';
 import type { Objecter, OpResult } from './objecter.js';
+import { ALL_NSPACES, LIST_PAGE_ENTRIES, decodePgNlsReply, listStartCursor, opPgNls, type ListEntry } from './ops.js';
 
 /** Keys asked for per omap-get-vals round trip when listing a whole omap. */
 export const OMAP_PAGE_KEYS = 512;
@@ -137,5 +139,30 @@ export class IoCtx {
 
   async omapRm(oid: string, keys: Iterable<string>, opts?: OpOptions): Promise<void> {
     await this.operate(oid, [opOmapRmKeys(keys)], opts);
+  }
+
+  /**
+   * Every object of the pool in this namespace (or in all of them with { allNamespaces: true }), PG by
+   * PG, in each PG's hash order, `pageEntries` per round trip. Objects written or removed meanwhile may
+   * or may not appear.
+   */
+  async *listObjects(opts: { allNamespaces?: boolean; pageEntries?: number; timeoutMs?: number } = {}): AsyncGenerator<ListEntry> {
+    const nspace = opts.allNamespaces ? ALL_NSPACES : this.nspace;
+    for (let seed = 0; ; seed++) {
+      const map = this.objecter.osdmap;
+      const pool = map?.pools.get(this.poolId);
+      if (!map || !pool) throw new CephError('ENOENT', `pool ${this.poolName} does not exist`);
+      if (seed >= pool.pgNum) return;
+      let cursor = listStartCursor();
+      for (;;) {
+        const r = await this.objecter.submit(
+          { pool: this.poolId, nspace, key: '', oid: '', pgSeed: seed }, [opPgNls(opts.pageEntries ?? LIST_PAGE_ENTRIES, cursor, map.epoch)], { timeoutMs: opts.timeoutMs });
+        const page = decodePgNlsReply(r.ops[0]!.outdata);
+        for (const e of page.entries) yield e;
+        // Result 1: the PG is done (its handle is then the next PG's start, not a cursor for this one).
+        if (r.reply.result === 1 || page.handle.max || page.entries.length === 0) break;
+        cursor = page.handle;
+      }
+    }
   }
 }

@@ -41,6 +41,8 @@ export interface OpTarget {
   nspace: string;
   key: string;
   oid: string;
+  /** A PG op (listing): the PG seed to address instead of hashing the name (oid is then ''). */
+  pgSeed?: number;
 }
 
 export interface OpResult {
@@ -260,8 +262,11 @@ export class Objecter implements Dispatcher {
       this.finish(op, new CephError('ENOENT', `pool ${t.pool} does not exist (osdmap epoch ${map.epoch})`));
       return 'gone';
     }
-    const raw = mapToPg(map, t.pool, t.oid, t.key, t.nspace);
-    const seed = poolRawHashToPg(pool, raw);
+    const seed = t.pgSeed ?? poolRawHashToPg(pool, mapToPg(map, t.pool, t.oid, t.key, t.nspace));
+    if (seed >= pool.pgNum) {
+      this.finish(op, new CephError('ERANGE', `pg ${t.pool}.${seed.toString(16)} is past pg_num ${pool.pgNum} (the pool changed while listing)`));
+      return 'gone';
+    }
     const primary = pgToActingPrimary(map, t.pool, seed, this.work, this.upActing);
     const addrKey = this.addrKeyOf(primary);
     return { osd: addrKey ? primary : -1, addrKey };
@@ -280,13 +285,13 @@ export class Objecter implements Dispatcher {
     }
     const target = op.target;
     const pool = map.pools.get(target.pool)!;
-    const raw = mapToPg(map, target.pool, target.oid, target.key, target.nspace);
+    const raw = target.pgSeed ?? mapToPg(map, target.pool, target.oid, target.key, target.nspace);
     const m = new MOSDOp();
     m.header.tid = op.tid;
-    m.pgid = { pgid: { pool: target.pool, seed: poolRawHashToPg(pool, raw) }, shard: NO_SHARD };
+    m.pgid = { pgid: { pool: target.pool, seed: target.pgSeed ?? poolRawHashToPg(pool, raw) }, shard: NO_SHARD };
     m.hobj = { oid: target.oid, key: target.key, nspace: target.nspace, hash: raw >>> 0, pool: target.pool, snap: CEPH_NOSNAP, max: false };
     m.osdmapEpoch = map.epoch;
-    m.flags = op.flags | OsdFlag.KNOWN_REDIR;
+    m.flags = op.flags | OsdFlag.KNOWN_REDIR | (target.pgSeed !== undefined ? OsdFlag.PGOP : 0);
     m.clientInc = 1;
     const now = Date.now();
     m.mtime = { sec: Math.floor(now / 1000), nsec: (now % 1000) * 1e6 };
