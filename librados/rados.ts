@@ -64,7 +64,13 @@ export class Rados {
       log,
     });
     messenger.start();
-    const monc = new MonClient(config ? { config, messenger, authId: id, log } : { monAddrs: parseAddrVecList(opts.monHost!, 'monHost'), messenger, authId: id, log });
+    let monc: MonClient;
+    try {
+      monc = new MonClient(config ? { config, messenger, authId: id, log } : { monAddrs: parseAddrVecList(opts.monHost!, 'monHost'), messenger, authId: id, log });
+    } catch (e) {
+      await messenger.shutdown(); // no monitors to dial (ENOENT) or a bad address (EINVAL)
+      throw e;
+    }
     const objecter = new Objecter(messenger, { ...opts.objecter, log });
     const rados = new Rados(messenger, monc, objecter);
     monc.onOsdMap((m) => rados.handleOsdMap(m));

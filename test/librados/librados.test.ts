@@ -50,6 +50,8 @@ describe('librados pool commands against a vstart monitor', function () {
     } finally {
       await r2.shutdown();
     }
+    await rejectsWith(Rados.connect({ monHost: '' }), 'ENOENT');
+    await rejectsWith(Rados.connect({ monHost: `v2:127.0.0.1:${VSTART_PORT + 9}`, connectTimeoutMs: 500 }), 'ETIMEDOUT');
     await rados!.poolDelete('lr-a');
     assert.deepEqual(rados!.poolList(), ['lr-b']);
     assert.throws(() => rados!.poolLookup('lr-a'), (e: unknown) => e instanceof CephError && e.code === 'ENOENT');
