@@ -16,8 +16,8 @@ import { addrHostPort } from '../common/entityaddr.js';
 import { CephError, Errno } from '../common/errors.js';
 import { encodeMonMap, decodeMonMap, monmapRankOf, monRankByAddr } from '../common/monmap/index.js';
 import type { MonMap } from '../common/monmap/types.js';
-import type { EntityAddrVec } from '../common/osdmap/index.js';
-import { createMessenger, EntityType, Policies, type Connection, type Dispatcher, type Logger, type Message, type Messenger } from '../msg/index.js';
+import { decodeOSDMap, pgToActingOsds, POOL_FLAG_CREATING, type EntityAddrVec } from '../common/osdmap/index.js';
+import { createMessenger, EntityType, MOSDPGCreate2, NO_SHARD, Policies, type Connection, type PgCreate, type Dispatcher, type Logger, type Message, type Messenger } from '../msg/index.js';
 import { createQuorum, DEFAULT_QUORUM_CONFIG } from './core/quorum.js';
 import { createMonServices, DEFAULT_MON_SERVICES_CONFIG } from './core/services/monservices.js';
 import { MonStoreTx } from './core/store.js';
@@ -486,6 +486,7 @@ export class Monitor {
       }
       case 'osdBoot':
       case 'osdFailure':
+      case 'osdAlive':
       case 'osdMarkMeDown':
         this.handleOsdMessage(conn, m, w);
         return;
@@ -505,10 +506,16 @@ export class Monitor {
 
   private handleOsdMessage(conn: Connection, m: Message, w: wire.Classified): void {
     if (this.quorum.state === 'peon') {
+      // Boot and mark-me-down name their OSD inside the message, so the leader can act on a copy. Alive
+      // and failure reports are known by their sender only (Ceph wraps them in MForward to keep it);
+      // without that envelope a copy would be credited to this monitor's number, so they stay here.
+      const selfNamed = w.kind === 'osdBoot' || w.kind === 'osdMarkMeDown';
       const leader = this.quorum.leader;
-      if (leader >= 0) this.peerConnection(leader).send(m);
+      if (selfNamed && leader >= 0) this.peerConnection(leader).send(m);
+      else if (!selfNamed) this.log.debug(`mon.${this.name}: ${m.typeName()} from ${conn.peerName.num} needs the leader (no MForward yet); dropped`);
       return;
     }
+    if (conn.peerName.type !== EntityType.OSD && (w.kind === 'osdAlive' || w.kind === 'osdFailure')) return;
     if (this.quorum.state !== 'leader') return; // the OSD resends after the election
     const ctx = this.context();
     if (w.kind === 'osdBoot') {
@@ -516,6 +523,8 @@ export class Monitor {
       if (out.kind === 'reply' && out.reply.r < 0) this.log.info(`osd.${w.osd} boot refused: ${out.reply.rs}`);
     } else if (w.kind === 'osdFailure') {
       this.services.handleOsdFailure(w.target, w.reporter, w.failedForMs, w.isFailed, ctx, w.immediate);
+    } else if (w.kind === 'osdAlive') {
+      this.services.handleOsdAlive(w.osd, w.want, ctx);
     } else if (w.kind === 'osdMarkMeDown') {
       const out = this.services.handleOsdMarkMeDown(w.osd, ctx);
       // Ceph acks a mark-me-down that asked for it once the OSD is down in a committed map (the OSD
@@ -684,6 +693,42 @@ export class Monitor {
     return this.monmapBlCache.bl;
   }
 
+  private creatingCache: { epoch: number; byPrimary: Map<number, PgCreate[]> } | null = null;
+
+  /**
+   * Tell an OSD which PGs of pools still being created it is the primary of (Ceph's MOSDPGCreate2 to
+   * osd_pg_creates subscribers). An OSD ignores a create for a PG it has, so sending again each epoch
+   * is safe; Ceph stops once the manager reports the PGs created, and tsceph has no manager yet.
+   */
+  private sendPgCreates(conn: Connection, osd: number): void {
+    const epoch = this.services.osdmapEpoch();
+    if (epoch === 0) return;
+    if (!this.creatingCache || this.creatingCache.epoch !== epoch) {
+      const full = this.services.osdmapLatestFull().maps.get(epoch);
+      const byPrimary = new Map<number, PgCreate[]>();
+      if (full) {
+        const map = decodeOSDMap(full);
+        const stampMs = this.nowMs();
+        for (const [poolId, pool] of map.pools) {
+          if ((pool.flags & POOL_FLAG_CREATING) === 0) continue;
+          for (let seed = 0; seed < pool.pgNum; seed++) {
+            const primary = pgToActingOsds(map, { pool: poolId, seed }).actingPrimary;
+            if (primary < 0) continue;
+            let list = byPrimary.get(primary);
+            if (!list) byPrimary.set(primary, (list = []));
+            list.push({ pgid: { pool: poolId, seed }, shard: NO_SHARD, created: pool.lastChange, createdStamp: { sec: Math.floor(stampMs / 1000), nsec: (stampMs % 1000) * 1e6 } });
+          }
+        }
+      }
+      this.creatingCache = { epoch, byPrimary };
+    }
+    const pgs = this.creatingCache.byPrimary.get(osd);
+    if (pgs && pgs.length > 0) {
+      this.log.debug(`osd.${osd}: create ${pgs.length} pgs at epoch ${epoch}`);
+      conn.send(new MOSDPGCreate2(epoch, pgs));
+    }
+  }
+
   private oldestOsdmap(): number {
     return this.store.mem.getNumber('osdmap', 'first_committed');
   }
@@ -733,6 +778,8 @@ export class Monitor {
       } else if (what === 'config') {
         conn.send(wire.configMessage());
         s.subs.delete(what);
+      } else if (what === 'osd_pg_creates' && conn.peerName.type === EntityType.OSD) {
+        this.sendPgCreates(conn, conn.peerName.num);
       }
     }
   }

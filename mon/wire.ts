@@ -19,6 +19,7 @@ import {
   MMonMap,
   MMonSubscribe,
   MMonSubscribeAck,
+  MOSDAlive,
   MOSDBoot,
   MOSDFailure,
   MOSDMap,
@@ -51,6 +52,7 @@ export type Classified =
   | { kind: 'osdBoot'; osd: number; addrs: { public: EntityAddrVec; cluster: EntityAddrVec; hbBack: EntityAddrVec; hbFront: EntityAddrVec }; sbEpoch: number; features: bigint }
   | { kind: 'osdFailure'; target: number; reporter: number; failedForMs: number; isFailed: boolean; immediate: boolean }
   | { kind: 'osdMarkMeDown'; osd: number; requestAck: boolean }
+  | { kind: 'osdAlive'; osd: number; want: number }
   | { kind: 'log'; fsid: string; lastByChannel: Map<string, number>; lines: string[] }
   | { kind: 'ping' }
   | { kind: 'unknown' };
@@ -87,6 +89,7 @@ export function classify(m: Message, peerAddrs: EntityAddrVec = [], peerNum = -1
       immediate: (m.flags & MOSDFAILURE_FLAG_IMMEDIATE) !== 0,
     };
   }
+  if (m instanceof MOSDAlive) return { kind: 'osdAlive', osd: peerNum, want: m.want };
   if (m instanceof MOSDMarkMeDown) return { kind: 'osdMarkMeDown', osd: m.targetOsd, requestAck: m.requestAck };
   if (m instanceof MLog) {
     const lastByChannel = new Map<string, number>();

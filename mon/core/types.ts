@@ -243,6 +243,8 @@ export interface MonServices {
   /** `immediate`: MOSDFailure's FLAG_IMMEDIATE (the target refused connections): down at once, as Ceph's force_failure. */
   handleOsdFailure(target: number, reporter: number, failedForMs: number, isFailed: boolean, ctx: MonContext, immediate?: boolean): void;
   handleOsdMarkMeDown(osd: number, ctx: MonContext): CommandOutcome;
+  /** MOSDAlive: the OSD needs up_thru >= want (its PGs wait in WaitUpThru until a map records it). */
+  handleOsdAlive(osd: number, want: number, ctx: MonContext): CommandOutcome;
   /** Committed epochs for subscribers. */
   osdmapEpoch(): number;
   /** Incrementals from have + 1 (a full map first when have + 1 is no longer kept), at most maxMaps. */

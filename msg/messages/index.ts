@@ -19,6 +19,7 @@ import { MLog, MLogAck } from './log.js';
 import { MMonElection, MMonPaxos, MMonProbe, MMonSync } from './monpeer.js';
 import { MOSDAlive, MOSDBoot, MOSDFailure, MOSDMap, MOSDMarkMeDown, MOSDPGTemp } from './osd.js';
 import { MOSDBackoff, MOSDOp, MOSDOpReply, MOSDRepOp, MOSDRepOpReply } from './osdop.js';
+import { MOSDPGCreate2 } from './pgcreate.js';
 import { MPing } from './ping.js';
 
 export * from './common.js';
@@ -28,6 +29,7 @@ export * from './mon.js';
 export * from './monpeer.js';
 export * from './osd.js';
 export * from './osdop.js';
+export * from './pgcreate.js';
 export * from './ping.js';
 
 interface MessageClass {
@@ -64,6 +66,7 @@ export const MESSAGE_CLASSES: readonly MessageClass[] = [
   MOSDAlive,
   MOSDMarkMeDown,
   MOSDPGTemp,
+  MOSDPGCreate2,
   MOSDRepOp,
   MOSDRepOpReply,
 ];

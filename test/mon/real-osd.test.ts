@@ -1,10 +1,11 @@
 // Proves a real Ceph 16 OSD daemon works with tsceph monitors: Debian's ceph-osd (memstore) authenticates
 // over msgr2, sends its cluster log and crush location commands, follows the osdmap from epoch 1
-// (incrementals, the first carrying the map), boots, and our monitor marks it up and in; stopped, it
-// asks to be marked down and is.
+// (incrementals, the first carrying the map), boots, and our monitor marks it up and in; it creates a
+// new pool's PGs when told, they go active, and Ceph's rados CLI puts and gets an object through them;
+// stopped, it asks to be marked down and is.
 import { strict as assert } from 'node:assert';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { VstartCluster, until } from '../support/vstart-cluster.js';
 
@@ -58,5 +59,26 @@ describe('a real ceph-osd against tsceph monitors', function () {
     // The monitor acks the mark-me-down, so the OSD does not sit out osd_mon_shutdown_timeout (5 s).
     const exitMs = (await exited) - t0;
     assert.ok(exitMs < 4500, `the OSD exited ${exitMs} ms after SIGTERM`);
+  });
+
+  it('creates a new pool\'s PGs on the OSD, which go active and serve Ceph\'s rados CLI', async () => {
+    osd = spawn('/usr/bin/ceph-osd', ['-c', c.conf, '-i', '0', '-f'], { stdio: 'ignore' });
+    await until('osd.0 up again', () => {
+      const r = c.ceph(['osd', 'tree']);
+      return r.status === 0 && /osd\.0\s+up/.test(r.stdout);
+    }, 60000);
+    // A pool on it: the monitor tells the OSD to create the PGs (MOSDPGCreate2) and records the up_thru
+    // it asks for (MOSDAlive), so they go active and Ceph's own rados CLI stores and reads an object.
+    const pool = c.ceph(['osd', 'pool', 'create', 'p1', '8']);
+    assert.equal(pool.status, 0, pool.stderr);
+    // One OSD holds a size-3 pool's PGs undersized; min_size 1 lets them serve I/O.
+    assert.equal(c.ceph(['osd', 'pool', 'set', 'p1', 'min_size', '1']).status, 0);
+    const obj = join(c.dir, 'obj.txt');
+    writeFileSync(obj, 'hello from a tsceph monitor\n');
+    const put = spawnSync('/usr/bin/rados', ['-c', c.conf, '-p', 'p1', 'put', 'obj1', obj], { encoding: 'utf8', timeout: 60000 });
+    assert.equal(put.status, 0, `rados put: ${put.stderr}`);
+    const get = spawnSync('/usr/bin/rados', ['-c', c.conf, '-p', 'p1', 'get', 'obj1', '-'], { encoding: 'utf8', timeout: 60000 });
+    assert.equal(get.status, 0, `rados get: ${get.stderr}`);
+    assert.equal(get.stdout, 'hello from a tsceph monitor\n');
   });
 });

@@ -15,6 +15,7 @@ import {
   CEPH_SUBSCRIBE_ONETIME,
   MConfig,
   MESSAGE_CLASSES,
+  MOSDPGCreate2,
   MLog,
   MLogAck,
   MMonCommand,
@@ -183,6 +184,7 @@ function samples(): Message[] {
       stamp: { sec: 1700000000, nsec: 5 }, seq: 7, prio: 1, msg: 'osd.3 boot', channel: 'cluster',
     }]),
     new MLogAck('2f1a6e8e-5b1c-4f0e-9d57-1c2b3a4d5e6f', 7, 'cluster'),
+    new MOSDPGCreate2(12, [{ pgid: { pool: 3, seed: 7 }, shard: -1, created: 10, createdStamp: { sec: 1700000000, nsec: 9 } }, { pgid: { pool: 3, seed: 1 }, shard: -1, created: 10, createdStamp: { sec: 1700000000, nsec: 9 } }]),
   ];
 }
 
@@ -197,7 +199,7 @@ describe('msg/messages: registry and round trips', () => {
       ['MConfig', 62, 1, 1], ['MMonElection', 65, 9, 5], ['MMonPaxos', 66, 4, 3], ['MMonProbe', 67, 8, 5],
       ['MMonSync', 69, 2, 2], ['MOSDBoot', 71, 7, 7], ['MOSDFailure', 72, 4, 4], ['MOSDAlive', 73, 1, 0],
       ['MOSDMarkMeDown', 74, 4, 3], ['MOSDPGTemp', 78, 2, 1], ['MLog', 52, 1, 0], ['MLogAck', 53, 1, 0],
-      ['MOSDOp', 42, 8, 3], ['MOSDOpReply', 43, 8, 2], ['MOSDBackoff', 61, 1, 1], ['MOSDRepOp', 112, 3, 1], ['MOSDRepOpReply', 113, 2, 1],
+      ['MOSDOp', 42, 8, 3], ['MOSDOpReply', 43, 8, 2], ['MOSDBackoff', 61, 1, 1], ['MOSDRepOp', 112, 3, 1], ['MOSDRepOpReply', 113, 2, 1], ['MOSDPGCreate2', 120, 2, 1],
     ];
     assert.equal(MESSAGE_CLASSES.length, want.length, 'every registered class is listed here');
     for (const [name, type, head, compat] of want) {

@@ -131,6 +131,10 @@ class Services implements MonServices {
     this.osd.handleFailure(target, reporter, failedForMs, isFailed, ctx, immediate);
   }
 
+  handleOsdAlive(osd: number, want: number, ctx: MonContext): CommandOutcome {
+    return this.osd.handleAlive(osd, want, ctx);
+  }
+
   handleOsdMarkMeDown(osd: number, ctx: MonContext): CommandOutcome {
     return this.osd.handleMarkMeDown(osd, ctx);
   }

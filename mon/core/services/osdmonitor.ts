@@ -577,6 +577,22 @@ export class OsdMonitor {
     return replyAfterCommit(`marked down osd.${osd}`);
   }
 
+  /**
+   * MOSDAlive: an up OSD needs up_thru at least `want` before its PGs may go active (Ceph's
+   * prepare_alive). Nothing to do when it has it already; otherwise the next epoch records it.
+   */
+  handleAlive(osd: number, want: number, ctx: MonContext): CommandOutcome {
+    if (!ctx.isLeader) return { kind: 'forward' };
+    this.noteElection(ctx);
+    const m = this.pendingMap();
+    if (osd < 0 || osd >= m.maxOsd || !m.exists(osd) || !m.isUp(osd)) return replyNow(0, `osd.${osd} is not up`);
+    const have = this.pending.newUpThru.get(osd) ?? m.osdInfo[osd]?.upThru ?? 0;
+    if (have >= want) return replyNow(0, `osd.${osd} up_thru ${have}`);
+    this.pending.newUpThru.set(osd, want);
+    this.changed();
+    return replyAfterCommit(`osd.${osd} up_thru ${want}`);
+  }
+
   /** Leader tick: failure grace, down -> out after mon_osd_down_out_interval. */
   tick(ctx: MonContext): void {
     if (!ctx.isLeader || this.committedBuf === null) return;
