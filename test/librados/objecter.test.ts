@@ -9,61 +9,10 @@ import {
 } from '../../common/osdmap/index.js';
 import { CephError } from '../../common/errors.js';
 import {
-  EntityAddrType, MOSDOp, MOSDOpReply, OsdFlag, opRead, opWriteFull, type Connection, type Dispatcher, type EntityName, type Message, type Messenger,
-  type MessengerStats,
+  EntityAddrType, EntityType, MOSDOp, MOSDOpReply, OsdFlag, opRead, opWriteFull,
 } from '../../msg/index.js';
+import { FakeConn, FakeMessenger } from '../support/fake-messenger.js';
 import { Objecter } from '../../librados/objecter.js';
-
-class FakeConn implements Connection {
-  readonly peerName: EntityName = { type: 4, num: -1 };
-  readonly features = 0n;
-  readonly isConnected = true;
-  readonly sendQueueBytes = 0;
-  priv: unknown = null;
-  down = false;
-  readonly sent: MOSDOp[] = [];
-  constructor(readonly peerAddrs: EntityAddrVec) {}
-  send(m: Message): void {
-    assert.ok(!this.down, 'send on a connection marked down');
-    this.sent.push(m as MOSDOp);
-  }
-  drained(): Promise<void> {
-    return Promise.resolve();
-  }
-  keepalive(): void {}
-  markDown(): void {
-    this.down = true;
-  }
-}
-
-class FakeMessenger implements Messenger {
-  readonly myName: EntityName = { type: 8, num: 1 };
-  readonly myAddrs: EntityAddrVec = [];
-  readonly conns: FakeConn[] = [];
-  dispatchers: Dispatcher[] = [];
-  bind(): Promise<EntityAddrVec> {
-    return Promise.resolve([]);
-  }
-  addDispatcher(d: Dispatcher): void {
-    this.dispatchers.push(d);
-  }
-  start(): void {}
-  connectTo(_t: number, addrs: EntityAddrVec): FakeConn {
-    const c = new FakeConn(addrs);
-    this.conns.push(c);
-    return c;
-  }
-  shutdown(): Promise<void> {
-    return Promise.resolve();
-  }
-  stats(): MessengerStats {
-    return { connections: 0, messagesSent: 0, messagesReceived: 0, bytesSent: 0, bytesReceived: 0, faults: 0, receiveBytesInFlight: 0 };
-  }
-  /** Every op sent so far, on any connection, with its connection. */
-  sent(): Array<{ conn: FakeConn; m: MOSDOp }> {
-    return this.conns.flatMap((conn) => conn.sent.map((m) => ({ conn, m })));
-  }
-}
 
 const addrOf = (osd: number, nonce: number): EntityAddrVec => [makeEntityAddr(EntityAddrType.MSGR2, '127.0.0.1', 6800 + osd, nonce)];
 
@@ -93,10 +42,12 @@ const POOL = 1;
 
 describe('Objecter', () => {
   let msgr: FakeMessenger;
+  /** The ops the Objecter sent, with their connections. */
+  const sentOps = (): Array<{ conn: FakeConn; m: MOSDOp }> => msgr.sent().map(({ conn, m }) => ({ conn, m: m as MOSDOp }));
   let map: OSDMap;
   let obj: Objecter;
   beforeEach(() => {
-    msgr = new FakeMessenger();
+    msgr = new FakeMessenger({ peerType: EntityType.OSD, myName: { type: EntityType.CLIENT, num: 1 }, connected: true, refuseAfterDown: true });
     map = makeMap();
     obj = new Objecter(msgr, { resendDelayMs: 1, opTimeoutMs: 5000 });
     obj.handleMap(map);
@@ -106,7 +57,7 @@ describe('Objecter', () => {
   it('sends to the acting primary at its map address and settles on the reply with the same tid', async () => {
     const p = obj.submit({ pool: POOL, nspace: '', key: '', oid: 'obj-a' }, [opRead(0, 10)]);
     await tick();
-    const [s] = msgr.sent();
+    const [s] = sentOps();
     const primary = primaryOf(map, POOL, 'obj-a');
     assert.deepEqual(s!.conn.peerAddrs, map.clientAddrs[primary]);
     assert.equal(s!.m.hobj.oid, 'obj-a');
@@ -119,7 +70,7 @@ describe('Objecter', () => {
     const stray = reply(s!.m, 0);
     stray.header.tid = s!.m.header.tid + 100;
     obj.dispatch(s!.conn, stray);
-    obj.dispatch(new FakeConn([]), reply(s!.m, 0));
+    obj.dispatch(new FakeConn([], EntityType.OSD, true, false), reply(s!.m as MOSDOp, 0));
     assert.equal(obj.opsInFlight, 1);
     obj.dispatch(s!.conn, reply(s!.m, 0, Buffer.from('payload')));
     const r = await p;
@@ -130,7 +81,7 @@ describe('Objecter', () => {
   it('an OSD error rejects with its errno name', async () => {
     const p = obj.submit({ pool: POOL, nspace: '', key: '', oid: 'missing' }, [opRead(0, 0)]);
     await tick();
-    const [s] = msgr.sent();
+    const [s] = sentOps();
     obj.dispatch(s!.conn, reply(s!.m, -2));
     await assert.rejects(p, (e: unknown) => e instanceof CephError && e.code === 'ENOENT' && e.errno === 2);
   });
@@ -138,13 +89,13 @@ describe('Objecter', () => {
   it('a map that marks the primary down resends to the new primary with the same tid', async () => {
     const p = obj.submit({ pool: POOL, nspace: '', key: '', oid: 'mover' }, [opWriteFull(Buffer.from('x'))]);
     await tick();
-    const first = msgr.sent()[0]!;
+    const first = sentOps()[0]!;
     assert.equal(first.m.flags & (OsdFlag.READ | OsdFlag.WRITE | OsdFlag.ONDISK), OsdFlag.WRITE | OsdFlag.ONDISK);
     const old = primaryOf(map, POOL, 'mover');
     map.epoch++;
     map.osdState[old] = CEPH_OSD_EXISTS; // down
     obj.handleMap(map);
-    const again = msgr.sent()[1]!;
+    const again = sentOps()[1]!;
     const now = primaryOf(map, POOL, 'mover');
     assert.notEqual(now, old);
     assert.deepEqual(again.conn.peerAddrs, map.clientAddrs[now]);
@@ -165,11 +116,11 @@ describe('Objecter', () => {
     obj.handleMap(map);
     const p = obj.submit({ pool: POOL, nspace: '', key: '', oid: 'waiter' }, [opRead(0, 1)]);
     await tick(10);
-    assert.equal(msgr.sent().length, 0);
+    assert.equal(sentOps().length, 0);
     for (let i = 0; i < 4; i++) map.osdState[i] = CEPH_OSD_EXISTS | CEPH_OSD_UP;
     map.epoch++;
     obj.handleMap(map);
-    const s = msgr.sent()[0]!;
+    const s = sentOps()[0]!;
     assert.equal(s.m.osdmapEpoch, map.epoch);
     obj.dispatch(s.conn, reply(s.m, 0));
     await p;
@@ -182,7 +133,7 @@ describe('Objecter', () => {
     map.epoch++;
     map.clientAddrs[osd] = addrOf(osd, 9999);
     obj.handleMap(map);
-    const again = msgr.sent()[1]!;
+    const again = sentOps()[1]!;
     assert.equal(again.conn.peerAddrs[0]!.nonce, 9999);
     obj.dispatch(again.conn, reply(again.m, 0));
     await p;
@@ -191,10 +142,10 @@ describe('Objecter', () => {
   it('a connection reset resends its ops on a new connection', async () => {
     const p = obj.submit({ pool: POOL, nspace: '', key: '', oid: 'reset' }, [opRead(0, 1)]);
     await tick();
-    const first = msgr.sent()[0]!;
+    const first = sentOps()[0]!;
     obj.handleReset(first.conn);
     await tick(20);
-    const again = msgr.sent()[1]!;
+    const again = sentOps()[1]!;
     assert.notEqual(again.conn, first.conn);
     assert.equal(again.m.retryAttempt, 1);
     obj.dispatch(again.conn, reply(again.m, 0));
@@ -207,12 +158,12 @@ describe('Objecter', () => {
     obj.handleMap(map);
     const ps = ['b1', 'b2', 'b3'].map((oid) => obj.submit({ pool: POOL, nspace: '', key: '', oid }, [opRead(0, 1)]));
     await tick();
-    assert.equal(msgr.sent().length, 2);
-    const s0 = msgr.sent()[0]!;
+    assert.equal(sentOps().length, 2);
+    const s0 = sentOps()[0]!;
     obj.dispatch(s0.conn, reply(s0.m, 0));
     await tick();
-    assert.equal(msgr.sent().length, 3);
-    for (const s of msgr.sent().slice(1)) obj.dispatch(s.conn, reply(s.m, 0));
+    assert.equal(sentOps().length, 3);
+    for (const s of sentOps().slice(1)) obj.dispatch(s.conn, reply(s.m, 0));
     await Promise.all(ps);
   });
 
@@ -230,7 +181,7 @@ describe('Objecter', () => {
   it('namespaces and locator keys change placement input, not the name sent', async () => {
     void obj.submit({ pool: POOL, nspace: 'ns1', key: 'lk', oid: 'named' }, [opRead(0, 1)]).catch(() => {});
     await tick();
-    const s = msgr.sent()[0]!;
+    const s = sentOps()[0]!;
     assert.equal(s.m.hobj.oid, 'named');
     assert.equal(s.m.hobj.key, 'lk');
     assert.equal(s.m.hobj.nspace, 'ns1');

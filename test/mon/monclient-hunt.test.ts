@@ -4,65 +4,10 @@ import { strict as assert } from 'node:assert';
 import { makeEntityAddr } from '../../common/entityaddr.js';
 import { addMon, encodeMonMap, newMonMap } from '../../common/monmap/index.js';
 import type { EntityAddrVec } from '../../common/osdmap/index.js';
-import { EntityType, type Connection, type Dispatcher, type EntityName, type Message, type Messenger, type MessengerStats } from '../../msg/index.js';
+import { EntityType } from '../../msg/index.js';
+import { FakeMessenger, type FakeConn } from '../support/fake-messenger.js';
 import { MMonCommand, MMonCommandAck, MMonGetMap, MMonMap, MMonSubscribe } from '../../msg/messages/index.js';
 import { MonClient } from '../../mon/client/index.js';
-
-class FakeConn implements Connection {
-  readonly peerName: EntityName = { type: EntityType.MON, num: -1 };
-  readonly features = 0n;
-  isConnected = false;
-  readonly sendQueueBytes = 0;
-  priv: unknown = null;
-  sent: Message[] = [];
-  down = false;
-  constructor(readonly peerAddrs: EntityAddrVec) {}
-  send(m: Message): void {
-    this.sent.push(m);
-  }
-  drained(): Promise<void> {
-    return Promise.resolve();
-  }
-  keepalive(): void {}
-  markDown(): void {
-    this.down = true;
-  }
-}
-
-class FakeMessenger implements Messenger {
-  readonly myName: EntityName = { type: EntityType.CLIENT, num: -1 };
-  readonly myAddrs: EntityAddrVec = [];
-  dispatchers: Dispatcher[] = [];
-  conns: FakeConn[] = [];
-  bind(): Promise<EntityAddrVec> {
-    return Promise.resolve([]);
-  }
-  addDispatcher(d: Dispatcher): void {
-    this.dispatchers.push(d);
-  }
-  start(): void {}
-  connectTo(_t: number, addrs: EntityAddrVec): Connection {
-    const c = new FakeConn(addrs);
-    this.conns.push(c);
-    return c;
-  }
-  shutdown(): Promise<void> {
-    return Promise.resolve();
-  }
-  stats(): MessengerStats {
-    return { connections: 0, messagesSent: 0, messagesReceived: 0, bytesSent: 0, bytesReceived: 0, faults: 0, receiveBytesInFlight: 0 };
-  }
-  up(c: FakeConn): void {
-    c.isConnected = true;
-    for (const d of this.dispatchers) d.handleConnect?.(c);
-  }
-  reset(c: FakeConn): void {
-    for (const d of this.dispatchers) d.handleReset?.(c);
-  }
-  deliver(c: FakeConn, m: Message): void {
-    for (const d of this.dispatchers) void d.dispatch(c, m);
-  }
-}
 
 const PORTS = [3300, 3301, 3302];
 const vec = (port: number): EntityAddrVec => [makeEntityAddr(2, '127.0.0.1', port)];
@@ -88,7 +33,7 @@ const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 describe('mon/client: MonClient hunting, session and resend rules (scripted messenger)', function () {
   it('hunts, waits for the monmap, resends unanswered commands after a reset, ignores late replies', async function () {
-    const msgr = new FakeMessenger();
+    const msgr = new FakeMessenger({ peerType: EntityType.MON, myName: { type: EntityType.CLIENT, num: -1 } });
     const c = new MonClient({ monAddrs: PORTS.map(vec), messenger: msgr, huntParallel: 2, random: () => 0.5, huntIntervalMs: 60000 });
     c.init();
     // Seeded start: 0.5 * 3 = index 1, two in parallel: ports 3301 and 3302.
