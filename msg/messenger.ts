@@ -610,30 +610,37 @@ export class MessengerImpl implements Messenger {
       c.sock.pause();
       this.pausedConns.add(c);
     }
-    let pending = 0;
-    const release = () => {
-      if (--pending > 0) return;
-      this.receiveBytesInFlight -= bytes;
-      this.receiveMessagesInFlight--;
-      c.receiveBytesInFlight -= bytes;
-      this.resumePaused();
-    };
-    pending = 1;
+    // Most dispatchers return nothing: the message is released right here, with no closure per
+    // message. Only a dispatcher that returns a promise holds the bytes until it settles.
+    let pending = 1;
+    let release: (() => void) | null = null;
     for (const d of this.dispatchers) {
       try {
         const r = d.dispatch(c, m);
         if (r && typeof (r as Promise<void>).then === 'function') {
           pending++;
-          (r as Promise<void>).then(release, (e: unknown) => {
+          release ??= () => {
+            if (--pending === 0) this.releaseReceived(c, bytes);
+          };
+          const done = release;
+          (r as Promise<void>).then(done, (e: unknown) => {
             this.log.error(`dispatch of ${m.typeName()} from ${c.describe()} failed: ${e instanceof Error ? e.message : String(e)}`);
-            release();
+            done();
           });
         }
       } catch (e) {
         this.log.error(`dispatch of ${m.typeName()} from ${c.describe()} threw: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
       }
     }
-    release();
+    if (--pending === 0) this.releaseReceived(c, bytes);
+  }
+
+  /** A received message's bytes leave the throttles; paused sockets may read again. */
+  private releaseReceived(c: ConnImpl, bytes: number): void {
+    this.receiveBytesInFlight -= bytes;
+    this.receiveMessagesInFlight--;
+    c.receiveBytesInFlight -= bytes;
+    this.resumePaused();
   }
 
   private overReceiveLimit(): boolean {
