@@ -910,14 +910,7 @@ export class OsdMonitor {
   }
 
   dumpStat(m: OSDMap, f: import('../../../common/formatter.js').Formatter): void {
-    const { num, up, in: inn } = m.countOsds();
-    f.dumpUnsigned('epoch', m.epoch);
-    f.dumpInt('num_osds', num);
-    f.dumpInt('num_up_osds', up);
-    f.dumpUnsigned('osd_up_since', m.lastUpChange.sec);
-    f.dumpInt('num_in_osds', inn);
-    f.dumpUnsigned('osd_in_since', m.lastInChange.sec);
-    f.dumpUnsigned('num_remapped_pgs', 0);
+    dumpOsdStat(m, f);
   }
 
   private osdMapCommand(m: OSDMap, cmd: CmdMap): CommandOutcome {
@@ -1805,6 +1798,18 @@ function sameAddrs(a: EntityAddrVec, b: EntityAddrVec): boolean {
 
 /** The flags that print_summary leaves out (CEPH_OSDMAP_SEMIHIDDEN_FLAGS). */
 const SEMIHIDDEN_FLAGS = CEPH_OSDMAP_SORTBITWISE | CEPH_OSDMAP_RECOVERY_DELETES | CEPH_OSDMAP_PURGED_SNAPDIRS | CEPH_OSDMAP_PGLOG_HARDLIMIT | (1 << 16) | (1 << 17) | (1 << 18);
+
+/** OSDMap::print_summary as JSON: what `osd stat -f json` prints and `status` nests under "osdmap". */
+export function dumpOsdStat(m: OSDMap, f: import('../../../common/formatter.js').Formatter): void {
+  const { num, up, in: inn } = m.countOsds();
+  f.dumpUnsigned('epoch', m.epoch);
+  f.dumpInt('num_osds', num);
+  f.dumpInt('num_up_osds', up);
+  f.dumpUnsigned('osd_up_since', m.lastUpChange.sec);
+  f.dumpInt('num_in_osds', inn);
+  f.dumpUnsigned('osd_in_since', m.lastInChange.sec);
+  f.dumpUnsigned('num_remapped_pgs', 0);
+}
 
 /** print_summary's flags line ("\n<prefix>flags noout"), or nothing when no flag shows. */
 export function osdFlagsLine(m: OSDMap, prefix: string): string {

@@ -10,7 +10,7 @@ import type { MonContext } from '../types.js';
 import { dumpHealth, type HealthReport } from './health.js';
 import { quorumAgeSec } from './monmapmonitor.js';
 import { msFromUtime, timespanStr } from './common.js';
-import { osdFlagsLine } from './osdmonitor.js';
+import { dumpOsdStat, osdFlagsLine } from './osdmonitor.js';
 
 /** Pools and PGs from the OSDMap. */
 function dataCounts(osdmap: OSDMap | null): { pools: number; pgs: number } {
@@ -78,16 +78,7 @@ export function dumpStatus(f: Formatter, health: HealthReport, monmap: MonMap, o
   f.dumpUnsigned('num_mons', monmap.mons.size);
   f.closeSection();
   f.openObjectSection('osdmap');
-  if (osdmap) {
-    const { num, up, in: inn } = osdmap.countOsds();
-    f.dumpUnsigned('epoch', osdmap.epoch);
-    f.dumpInt('num_osds', num);
-    f.dumpInt('num_up_osds', up);
-    f.dumpUnsigned('osd_up_since', osdmap.lastUpChange.sec);
-    f.dumpInt('num_in_osds', inn);
-    f.dumpUnsigned('osd_in_since', osdmap.lastInChange.sec);
-    f.dumpUnsigned('num_remapped_pgs', 0);
-  }
+  if (osdmap) dumpOsdStat(osdmap, f);
   f.closeSection();
   const { pools, pgs } = dataCounts(osdmap);
   f.openObjectSection('pgmap');
