@@ -16,8 +16,8 @@ import { addrHostPort } from '../common/entityaddr.js';
 import { CephError, Errno } from '../common/errors.js';
 import { encodeMonMap, decodeMonMap, monmapRankOf, monRankByAddr } from '../common/monmap/index.js';
 import type { MonMap } from '../common/monmap/types.js';
-import { decodeOSDMap, pgToActingOsds, POOL_FLAG_CREATING, type EntityAddrVec } from '../common/osdmap/index.js';
-import { createMessenger, EntityType, MOSDPGCreate2, NO_SHARD, Policies, type Connection, type PgCreate, type Dispatcher, type Logger, type Message, type Messenger } from '../msg/index.js';
+import type { EntityAddrVec } from '../common/osdmap/index.js';
+import { createMessenger, EntityType, Policies, type Connection, type Dispatcher, type Logger, type Message, type Messenger } from '../msg/index.js';
 import { createQuorum, DEFAULT_QUORUM_CONFIG } from './core/quorum.js';
 import { createMonServices, DEFAULT_MON_SERVICES_CONFIG } from './core/services/monservices.js';
 import { MonStoreTx } from './core/store.js';
@@ -693,40 +693,14 @@ export class Monitor {
     return this.monmapBlCache.bl;
   }
 
-  private creatingCache: { epoch: number; byPrimary: Map<number, PgCreate[]> } | null = null;
-
-  /**
-   * Tell an OSD which PGs of pools still being created it is the primary of (Ceph's MOSDPGCreate2 to
-   * osd_pg_creates subscribers). An OSD ignores a create for a PG it has, so sending again each epoch
-   * is safe; Ceph stops once the manager reports the PGs created, and tsceph has no manager yet.
-   */
+  /** Ceph's MOSDPGCreate2 to an osd_pg_creates subscriber: the PGs the services say it must create. */
   private sendPgCreates(conn: Connection, osd: number): void {
     const epoch = this.services.osdmapEpoch();
     if (epoch === 0) return;
-    if (!this.creatingCache || this.creatingCache.epoch !== epoch) {
-      const full = this.services.osdmapLatestFull().maps.get(epoch);
-      const byPrimary = new Map<number, PgCreate[]>();
-      if (full) {
-        const map = decodeOSDMap(full);
-        const stampMs = this.nowMs();
-        for (const [poolId, pool] of map.pools) {
-          if ((pool.flags & POOL_FLAG_CREATING) === 0) continue;
-          for (let seed = 0; seed < pool.pgNum; seed++) {
-            const primary = pgToActingOsds(map, { pool: poolId, seed }).actingPrimary;
-            if (primary < 0) continue;
-            let list = byPrimary.get(primary);
-            if (!list) byPrimary.set(primary, (list = []));
-            list.push({ pgid: { pool: poolId, seed }, shard: NO_SHARD, created: pool.lastChange, createdStamp: { sec: Math.floor(stampMs / 1000), nsec: (stampMs % 1000) * 1e6 } });
-          }
-        }
-      }
-      this.creatingCache = { epoch, byPrimary };
-    }
-    const pgs = this.creatingCache.byPrimary.get(osd);
-    if (pgs && pgs.length > 0) {
-      this.log.debug(`osd.${osd}: create ${pgs.length} pgs at epoch ${epoch}`);
-      conn.send(new MOSDPGCreate2(epoch, pgs));
-    }
+    const pgs = this.services.osdPgCreates(osd, this.nowMs());
+    if (pgs.length === 0) return;
+    this.log.debug(`osd.${osd}: create ${pgs.length} pgs at epoch ${epoch}`);
+    conn.send(wire.pgCreateMessage(epoch, pgs));
   }
 
   private oldestOsdmap(): number {

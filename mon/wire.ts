@@ -24,11 +24,13 @@ import {
   MOSDFailure,
   MOSDMap,
   MOSDMarkMeDown,
+  MOSDPGCreate2,
+  NO_SHARD,
   MPing,
   fromPeerMessage as peerToMessage,
   toPeerMessage as messageToPeer,
 } from '../msg/index.js';
-import type { CmdMap, CommandReply, OsdMapUpdate, PeerMessage } from './core/types.js';
+import type { CmdMap, CommandReply, OsdMapUpdate, PeerMessage, PgCreateInfo } from './core/types.js';
 
 /** Subscriptions are renewed by clients well inside this (seconds, sent in MMonSubscribeAck). */
 export const SUBSCRIBE_RENEW_INTERVAL_S = 300;
@@ -174,6 +176,15 @@ export function markMeDownAck(m: Message): Message {
 
 export function logAck(fsid: string, last: number, channel: string): Message {
   return new MLogAck(fsid, last, channel);
+}
+
+export function pgCreateMessage(epoch: number, pgs: readonly PgCreateInfo[]): Message {
+  return new MOSDPGCreate2(epoch, pgs.map((p) => ({
+    pgid: { pool: p.pool, seed: p.seed },
+    shard: NO_SHARD,
+    created: p.created,
+    createdStamp: { sec: Math.floor(p.createdStampMs / 1000), nsec: (p.createdStampMs % 1000) * 1e6 },
+  })));
 }
 
 export function configMessage(): Message {

@@ -223,6 +223,14 @@ export interface OsdMapUpdate {
   newest: number;
 }
 
+/** A PG an OSD must create (Ceph's MOSDPGCreate2 entry): the pool's creation epoch and time. */
+export interface PgCreateInfo {
+  pool: number;
+  seed: number;
+  created: number; // epoch
+  createdStampMs: number;
+}
+
 /**
  * All Paxos services of one monitor. Reads come from the store after each commit (`refresh`), so every
  * monitor answers reads from the same committed state; only the leader changes pending state.
@@ -251,6 +259,8 @@ export interface MonServices {
   osdmapUpdatesFor(have: number, maxMaps: number): OsdMapUpdate;
   /** The newest full map alone (a subscription from epoch 0). */
   osdmapLatestFull(): OsdMapUpdate;
+  /** The PGs of pools still being created whose acting primary is `osd` in the committed map. */
+  osdPgCreates(osd: number, nowMs: number): PgCreateInfo[];
   monmapEpoch(): number;
   encodedMonMap(): Buffer;
 }

@@ -15,7 +15,7 @@ import {
   osdmapCrc,
 } from '../../common/osdmap/index.js';
 import { decodeCrushMap, encodeCrushMap, CrushWrapper } from '../../crush/index.js';
-import type { EntityAddrVec } from '../../common/osdmap/index.js';
+import { pgToActingOsds, type EntityAddrVec } from '../../common/osdmap/index.js';
 import type { CmdMap, MonServicesConfig } from '../../mon/core/types.js';
 import { ServicesHarness, testMonMap } from './services-support.js';
 
@@ -272,6 +272,22 @@ describe('mon services: peons, trimming, subscriptions', () => {
     assert.equal(h.services.handleOsdBoot(0, addrs(6800), 0, 0n, peon).kind, 'forward');
     const r = h.services.handleCommand({ prefix: 'osd ls' }, Buffer.alloc(0), peon);
     assert.equal(r.kind, 'reply');
+  });
+
+  it('PG creates: every PG of a creating pool goes to its acting primary, none to a down OSD', () => {
+    const h = cluster();
+    assert.deepEqual([0, 1, 2].map((i) => h.services.osdPgCreates(i, 5000).length), [0, 0, 0], 'no OSD up: no primaries');
+    for (let i = 0; i < 3; i++) boot(h, i);
+    const m = osdmap(h);
+    const poolId = [...m.poolName].find(([, n]) => n === 'rbd')![0];
+    const creates = [0, 1, 2].flatMap((i) => h.services.osdPgCreates(i, 5000).map((c) => ({ ...c, osd: i })));
+    assert.deepEqual(creates.map((c) => c.seed).sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7]);
+    for (const c of creates) {
+      assert.equal(c.pool, poolId);
+      assert.equal(c.created, m.pools.get(poolId)!.lastChange);
+      assert.equal(c.createdStampMs, 5000);
+      assert.equal(pgToActingOsds(m, { pool: c.pool, seed: c.seed }).actingPrimary, c.osd, `pg ${c.pool}.${c.seed}`);
+    }
   });
 
   it('keeps minOsdmapEpochs epochs; subscribers get incrementals, after the oldest kept full map when they are older', () => {

@@ -5,7 +5,7 @@
 
 import type { EntityAddrVec } from '../../../common/osdmap/index.js';
 import { MonStoreTx, type MonStoreRead } from '../store.js';
-import type { CmdMap, CommandOutcome, MonContext, MonServices, MonServicesConfig, OsdMapUpdate } from '../types.js';
+import type { CmdMap, CommandOutcome, MonContext, MonServices, MonServicesConfig, OsdMapUpdate, PgCreateInfo } from '../types.js';
 import { argBool, argStr, flushNl, formatterFor, replyErr, replyNow } from './common.js';
 import { computeHealth, dumpHealth, healthPlain } from './health.js';
 import { MonmapMonitor, isMonCommand } from './monmapmonitor.js';
@@ -145,6 +145,10 @@ class Services implements MonServices {
 
   osdmapUpdatesFor(have: number, maxMaps: number): OsdMapUpdate {
     return this.osd.updatesFor(have, maxMaps);
+  }
+
+  osdPgCreates(osd: number, nowMs: number): PgCreateInfo[] {
+    return this.osd.pgCreatesFor(osd, nowMs);
   }
 
   osdmapLatestFull(): OsdMapUpdate {

@@ -41,6 +41,7 @@ import {
   PoolType,
   UUID_ZERO,
   applyIncremental,
+  pgToActingOsds,
   autoscaleModeName,
   buildSimple,
   calcPgMasks,
@@ -86,7 +87,7 @@ import { CrushWrapper, crushtoolTree, decodeCrushMap, dumpCrushMap, dumpRule, du
 import type { Formatter } from '../../../common/formatter.js';
 import { CRUSH_HASH_DEFAULT } from '../../../crush/types.js';
 import { type MonStoreRead, MonStoreTx, versionKey } from '../store.js';
-import type { CmdMap, CommandOutcome, MonContext, MonServicesConfig, OsdMapUpdate } from '../types.js';
+import type { CmdMap, CommandOutcome, MonContext, MonServicesConfig, OsdMapUpdate, PgCreateInfo } from '../types.js';
 import {
   argBool,
   argFloat,
@@ -441,6 +442,33 @@ export class OsdMonitor {
       out.incrementalMaps.set(e, b);
     }
     return out;
+  }
+
+  private creating: { epoch: number; byPrimary: Map<number, PgCreateInfo[]> } | null = null;
+
+  /**
+   * Ceph's pg creates: the PGs of pools still flagged `creating`, grouped by their acting primary in the
+   * committed map (computed once per epoch). The pool's last change stands for its creation epoch: a
+   * pool is created by that change and the flag is never cleared here (no manager reports PGs created;
+   * an OSD ignores a create for a PG it has).
+   */
+  pgCreatesFor(osd: number, nowMs: number): PgCreateInfo[] {
+    const m = this.committed;
+    if (!this.creating || this.creating.epoch !== m.epoch) {
+      const byPrimary = new Map<number, PgCreateInfo[]>();
+      for (const [poolId, pool] of m.pools) {
+        if ((pool.flags & POOL_FLAG_CREATING) === 0) continue;
+        for (let seed = 0; seed < pool.pgNum; seed++) {
+          const primary = pgToActingOsds(m, { pool: poolId, seed }).actingPrimary;
+          if (primary < 0) continue;
+          let list = byPrimary.get(primary);
+          if (!list) byPrimary.set(primary, (list = []));
+          list.push({ pool: poolId, seed, created: pool.lastChange, createdStampMs: nowMs });
+        }
+      }
+      this.creating = { epoch: m.epoch, byPrimary };
+    }
+    return this.creating.byPrimary.get(osd) ?? [];
   }
 
   /** The newest full map alone (a subscription from epoch 0: Ceph's build_latest_full). */
