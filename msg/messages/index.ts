@@ -30,6 +30,7 @@ export * from './monpeer.js';
 export * from './osd.js';
 export * from './osdop.js';
 export * from './pgcreate.js';
+export * from './pgtypes.js';
 export * from './ping.js';
 
 interface MessageClass {

@@ -280,4 +280,3 @@ export function objectKey(h: HObject): string {
   return `${h.pool}\u0000${h.nspace}\u0000${h.key}\u0000${h.oid}\u0000${h.snap}\u0000${h.hash}\u0000${h.max ? 1 : 0}`;
 }
 
-export type { EVersion, HObject, OsdReqId, PgShard, SpgId };

@@ -16,8 +16,9 @@
 // them into MOSDPGQuery2 / MOSDPGNotify2 / MOSDPGInfo2 / MOSDPGLog / MOSDPGTrim (msg/messages/pg.ts).
 
 import type { UTime } from '../../common/osdmap/index.js';
+import type { EVersion, HObject, SpgId } from '../../msg/messages/osdop.js';
 import type {
-  EVersion, HObject, PastIntervals, PgHistory, PgInfo, PgLog, PgLogEntry, PgMissing, PgStateBits, SpgId,
+  PastIntervals, PgHistory, PgInfo, PgLog, PgLogEntry, PgMissing, PgStateBits,
 } from '../../msg/messages/pgtypes.js';
 
 /** What the core needs from one OSDMap epoch, for its PG (the shell computes it with common/osdmap). */
