@@ -4,7 +4,7 @@ import { strict as assert } from 'node:assert';
 import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-const coreDirs = ['crush', 'common/osdmap', 'common/kv/core', 'osd/objectstore', 'osd/blockstore/core', 'msg/core', 'mon/core'];
+const coreDirs = ['crush', 'common/osdmap', 'common/kv/core', 'osd/objectstore', 'osd/blockstore/core', 'msg/core', 'mon/core', 'osd/core'];
 const forbidden: [RegExp, string][] = [
   [/\bDate\.now\b/, 'Date.now'],
   [/\bnew Date\b/, 'new Date'],
