@@ -280,3 +280,79 @@ export function objectKey(h: HObject): string {
   return `${h.pool}\u0000${h.nspace}\u0000${h.key}\u0000${h.oid}\u0000${h.snap}\u0000${h.hash}\u0000${h.max ? 1 : 0}`;
 }
 
+
+// ---- empty constructors (what Ceph's default constructors give) ------------------------------------
+
+function zeroTime(): UTime {
+  return { sec: 0, nsec: 0 };
+}
+
+function zeroEv(): EVersion {
+  return { epoch: 0, version: 0 };
+}
+
+/** hobject_t::get_max(): sorts after every object (a complete last_backfill). */
+export function maxHObject(): HObject {
+  return { oid: '', key: '', nspace: '', hash: 0, pool: -(2 ** 63), snap: 0n, max: true };
+}
+
+export function emptyPgHistory(): PgHistory {
+  return {
+    epochCreated: 0, epochPoolCreated: 0, lastEpochStarted: 0, lastIntervalStarted: 0, lastEpochClean: 0,
+    lastIntervalClean: 0, lastEpochSplit: 0, lastEpochMarkedFull: 0, sameUpSince: 0, sameIntervalSince: 0,
+    samePrimarySince: 0, lastScrub: zeroEv(), lastDeepScrub: zeroEv(), lastScrubStamp: zeroTime(),
+    lastDeepScrubStamp: zeroTime(), lastCleanScrubStamp: zeroTime(), priorReadableUntilUb: 0,
+  };
+}
+
+export function emptyObjectStatSum(): ObjectStatSum {
+  return {
+    numBytes: 0, numObjects: 0, numObjectClones: 0, numObjectCopies: 0, numObjectsMissingOnPrimary: 0,
+    numObjectsDegraded: 0, numObjectsUnfound: 0, numRd: 0, numRdKb: 0, numWr: 0, numWrKb: 0,
+    numScrubErrors: 0, numObjectsRecovered: 0, numBytesRecovered: 0, numKeysRecovered: 0,
+    numShallowScrubErrors: 0, numDeepScrubErrors: 0, numObjectsDirty: 0, numWhiteouts: 0, numObjectsOmap: 0,
+    numObjectsHitSetArchive: 0, numObjectsMisplaced: 0, numBytesHitSetArchive: 0, numFlush: 0, numFlushKb: 0,
+    numEvict: 0, numEvictKb: 0, numPromote: 0, numFlushModeHigh: 0, numFlushModeLow: 0, numEvictModeSome: 0,
+    numEvictModeFull: 0, numObjectsPinned: 0, numObjectsMissing: 0, numLegacySnapsets: 0,
+    numLargeOmapObjects: 0, numObjectsManifest: 0, numOmapBytes: 0, numOmapKeys: 0, numObjectsRepaired: 0,
+  };
+}
+
+/** pg_stat_t(): state 0 (Ceph starts a PG's stats with no state bits), up/acting primaries -1. */
+export function emptyPgStat(): PgStat {
+  return {
+    version: zeroEv(), reportedSeq: 0, reportedEpoch: 0, state: 0, lastFresh: zeroTime(), lastChange: zeroTime(),
+    lastActive: zeroTime(), lastPeered: zeroTime(), lastClean: zeroTime(), lastUnstale: zeroTime(),
+    lastUndegraded: zeroTime(), lastFullsized: zeroTime(), logStart: zeroEv(), ondiskLogStart: zeroEv(),
+    created: 0, lastEpochClean: 0, parent: { pool: 0, seed: 0 }, parentSplitBits: 0, lastScrub: zeroEv(),
+    lastDeepScrub: zeroEv(), lastScrubStamp: zeroTime(), lastDeepScrubStamp: zeroTime(),
+    lastCleanScrubStamp: zeroTime(), statsSum: emptyObjectStatSum(), logSize: 0, ondiskLogSize: 0, up: [],
+    acting: [], upPrimary: -1, actingPrimary: -1, mappingEpoch: 0, lastBecameActive: zeroTime(),
+    lastBecamePeered: zeroTime(), snaptrimqLen: 0, statsInvalid: false, dirtyStatsInvalid: false,
+    omapStatsInvalid: false, hitsetStatsInvalid: false, hitsetBytesStatsInvalid: false, pinStatsInvalid: false,
+    manifestStatsInvalid: false, purgedSnaps: [], blockedBy: [], objectsScrubbed: 0, scrubDuration: 0,
+  };
+}
+
+/** pg_info_t(spg): nothing written yet, last_backfill = max (a complete PG). */
+export function emptyPgInfo(pgid: SpgId): PgInfo {
+  return {
+    pgid: { pgid: { pool: pgid.pgid.pool, seed: pgid.pgid.seed }, shard: pgid.shard },
+    lastUpdate: zeroEv(), lastComplete: zeroEv(), logTail: zeroEv(), lastBackfill: maxHObject(),
+    stats: emptyPgStat(), history: emptyPgHistory(), purgedSnaps: [], lastUserVersion: 0, lastEpochStarted: 0,
+    lastIntervalStarted: 0,
+  };
+}
+
+export function emptyPastIntervals(): PastIntervals {
+  return { first: 0, last: 0, allParticipants: [], intervals: [] };
+}
+
+export function emptyPgLog(): PgLog {
+  return { head: zeroEv(), tail: zeroEv(), canRollbackTo: zeroEv(), rollbackInfoTrimmedTo: zeroEv(), log: [], dups: [] };
+}
+
+/** pg_missing_t() as a Pacific OSD creates it (may_include_deletes set: every peer supports deletes). */
+export function emptyPgMissing(): PgMissing {
+  return { items: new Map(), mayIncludeDeletes: true };
+}
