@@ -106,6 +106,8 @@ export class MonClient implements Dispatcher {
   private huntStart = 0;
   private hunting: Connection[] = [];
   private session: Connection | null = null;
+  /** The session onSession handlers were last told about. */
+  private sessionAnnounced: Connection | null = null;
   private huntDeadline = 0;
   private huntIntervalMs: number;
   private readonly huntIntervalBaseMs: number;
@@ -122,6 +124,7 @@ export class MonClient implements Dispatcher {
   private readonly osdmapHandlers: OsdMapHandler[] = [];
   private readonly monmapHandlers: MonMapHandler[] = [];
   private readonly configHandlers: ConfigHandler[] = [];
+  private readonly sessionHandlers: Array<(conn: Connection) => void> = [];
   /** Every monitor address dialled, for error messages. */
   readonly tried = new Set<string>();
 
@@ -257,6 +260,26 @@ export class MonClient implements Dispatcher {
     this.configHandlers.push(h);
   }
 
+  /** Called each time a new monitor session is up and the monmap known (a daemon resends its state). */
+  onSession(h: (conn: Connection) => void): void {
+    this.sessionHandlers.push(h);
+  }
+
+  /**
+   * Send a message to the monitor of the current session (daemons: MOSDBoot, MOSDAlive, MOSDFailure,
+   * ...). Returns false, sending nothing, when there is no session; the caller resends from onSession.
+   */
+  sendMessage(m: Message): boolean {
+    if (this.stopped || !this.session || !this.monmap) return false;
+    this.session.send(m);
+    return true;
+  }
+
+  /** The connection of the current monitor session, if any. */
+  get sessionConnection(): Connection | null {
+    return this.session;
+  }
+
   async shutdown(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
@@ -376,6 +399,7 @@ export class MonClient implements Dispatcher {
 
   private handleMonMap(m: MMonMap): void {
     const monmap = decodeMonMap(m.monmapBl);
+    const first = this.sessionAnnounced !== this.session;
     this.monmap = monmap;
     this.gotEpoch('monmap', monmap.epoch);
     const vecs = msgr2Only(monmap.ranks.map((n) => monmap.mons.get(n)!.publicAddrs));
@@ -387,6 +411,10 @@ export class MonClient implements Dispatcher {
     }
     this.connectWaiters.clear();
     this.resendCommands();
+    if (first && this.session) {
+      this.sessionAnnounced = this.session;
+      for (const h of this.sessionHandlers) h(this.session);
+    }
   }
 
   private handleCommandAck(m: MMonCommandAck): void {
