@@ -20,6 +20,7 @@ import { MMonElection, MMonPaxos, MMonProbe, MMonSync } from './monpeer.js';
 import { MOSDAlive, MOSDBoot, MOSDFailure, MOSDMap, MOSDMarkMeDown, MOSDPGTemp } from './osd.js';
 import { MOSDBackoff, MOSDOp, MOSDOpReply, MOSDRepOp, MOSDRepOpReply } from './osdop.js';
 import { MOSDPGCreate2 } from './pgcreate.js';
+import { MGetPoolStats, MGetPoolStatsReply, MPGStats, MPGStatsAck } from './pgstats.js';
 import { MPing } from './ping.js';
 
 export * from './common.js';
@@ -30,6 +31,7 @@ export * from './monpeer.js';
 export * from './osd.js';
 export * from './osdop.js';
 export * from './pgcreate.js';
+export * from './pgstats.js';
 export * from './pgtypes.js';
 export * from './ping.js';
 
@@ -70,6 +72,10 @@ export const MESSAGE_CLASSES: readonly MessageClass[] = [
   MOSDPGCreate2,
   MOSDRepOp,
   MOSDRepOpReply,
+  MGetPoolStats,
+  MGetPoolStatsReply,
+  MPGStats,
+  MPGStatsAck,
 ];
 
 for (const c of MESSAGE_CLASSES) registerMessage(c.TYPE, new c().typeName(), (raw, features) => c.decode(raw, features));
