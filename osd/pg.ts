@@ -1,67 +1,903 @@
 // The PG shell: one placement group on this OSD. It drives the pure peering core (osd/core/peering.ts)
-// with maps and peer messages and executes its effects (send, persist, recover), runs client ops
-// through the op executor (osd/core/opexec.ts) on the primary, replicates writes (MOSDRepOp) and
-// answers the client once every acting member has the write on disk, and applies MOSDRepOps as a
-// replica. Persistence goes through osd/pgmeta.ts in the same store transaction as the data.
-//
-// SKELETON: the first commit gives the daemon (osd/osd.ts) the class and its factory functions to build
-// against; the op path, replication and recovery follow in later commits.
+// with maps and peer messages and executes what it decides (send, persist, recover); on the primary it
+// runs client ops through the op executor (osd/core/opexec.ts), replicates each write (MOSDRepOp) and
+// answers the client once every acting member has the write on disk; on a replica it applies MOSDRepOps.
+// The PG log and info go to the pgmeta object (osd/pgmeta.ts) in the same store transaction as the data
+// they describe, so a crash never separates them. docs/pg.md walks through the flows.
 
-import type { OSDMap, PgId } from '../common/osdmap/index.js';
 import { CephError } from '../common/errors.js';
-import type { Connection, Message } from '../msg/index.js';
-import { MOSDOp, MOSDOpReply } from '../msg/messages/osdop.js';
-import type { PgStat } from '../msg/messages/pgtypes.js';
+import { calcBitsOf, osdIsUp, pgToUpActingOsds, type OSDMap, type PgId, type UTime } from '../common/osdmap/index.js';
+import type { Connection, EntityName, Message } from '../msg/index.js';
+import {
+  CEPH_NOSNAP, CEPH_SNAPDIR, MOSDOp, MOSDOpReply, MOSDRepOp, MOSDRepOpReply, OsdFlag, osdOpIsWrite,
+  zeroEVersion, type EVersion, type HObject, type OSDOp, type OsdReqId, type SpgId,
+} from '../msg/messages/osdop.js';
+import {
+  cmpEVersion, emptyPgStat, objectKey, PgState, type PgLogEntry, type PgStat,
+} from '../msg/messages/pgtypes.js';
+import type { ExecuteOps, ObjectReadPort, OpExecResult } from './core/opexec-api.js';
+import type { PeeringCore, PeeringCoreInit, PeeringEffects, PeeringMessage, PgMapView } from './core/peering-api.js';
 import type { PgHandle, PgHost } from './pg-api.js';
-import { parseCollection, pgCollection, type ObjectStore } from './objectstore/types.js';
+import { loadPgMeta, pgmetaObject, writePgMeta, type PgMetaCodec } from './pgmeta.js';
+import { PgRecovery, type RecoveryDeps } from './recovery.js';
+import {
+  makeObject, NO_SHARD, parseCollection, pgCollection, SNAP_DIR, SNAP_HEAD, Transaction,
+  type CollectionId, type GHObject, type ObjectStore,
+} from './objectstore/types.js';
+
+// ---- limits ---------------------------------------------------------------------------------------
+
+/** Client ops a PG holds while it peers (or waits for a map); past this the op is dropped (the client resends). */
+export const opsWaitingMax = 4096;
+/** Writes of one PG replicating at once (each holds its transaction until every replica acks). */
+export const writesInFlightMax = 256;
+
+// ---- what the PG is built from --------------------------------------------------------------------
+
+/**
+ * The parts the PG drives: the peering core, the op executor, the transaction and message codecs.
+ * PG.create / PG.load take the real ones from defaultPgDeps; tests may pass others.
+ */
+export interface PgDeps extends RecoveryDeps, PgMetaCodec {
+  createCore(init: PeeringCoreInit): PeeringCore;
+  executeOps: ExecuteOps;
+  /** Our Transaction in Ceph's ObjectStore::Transaction encoding (MOSDRepOp's data) and back. */
+  encodeTransaction(t: Transaction): Buffer;
+  decodeTransaction(b: Buffer): Transaction;
+  /** The peering core's messages to and from their Ceph message classes. */
+  toWire(msg: PeeringMessage, fromOsd: number): Message;
+  fromWire(m: Message): PeeringMessage | null;
+  /** MOSDRepOp's logbl (a vector<pg_log_entry_t>) and pg_stat_t. */
+  encodeLogEntries(entries: readonly PgLogEntry[]): Buffer;
+  decodeLogEntries(b: Buffer): PgLogEntry[];
+  encodePgStat(s: PgStat): Buffer;
+  decodePgStat(b: Buffer): PgStat;
+}
+
+let defaultDeps: PgDeps | undefined;
+/** Install the real dependencies (osd/pgdeps.ts does this once its modules exist). */
+export function setDefaultPgDeps(d: PgDeps): void {
+  defaultDeps = d;
+}
+function depsOrDefault(d: PgDeps | undefined): PgDeps {
+  const out = d ?? defaultDeps;
+  if (!out) throw new CephError('EOPNOTSUPP', 'PG: no dependencies installed (import osd/pgdeps.js)');
+  return out;
+}
+
+// ---- object names ---------------------------------------------------------------------------------
+
+/** hobject_t (wire) to the store's ghobject_t. */
+export function toGh(h: HObject): GHObject {
+  const snap = h.snap === CEPH_NOSNAP ? SNAP_HEAD : h.snap === CEPH_SNAPDIR ? SNAP_DIR : Number(h.snap);
+  return makeObject(h.pool, h.oid, h.hash, { nspace: h.nspace, key: h.key, snap, ...(h.max ? { max: true } : {}) });
+}
+
+/** The store's ghobject_t to hobject_t. */
+export function toHObject(g: GHObject): HObject {
+  const snap = g.snap === SNAP_HEAD ? CEPH_NOSNAP : g.snap === SNAP_DIR ? CEPH_SNAPDIR : BigInt(g.snap);
+  return { oid: g.oid, key: g.key, nspace: g.nspace, hash: g.hash >>> 0, pool: g.pool, snap, max: g.max === true };
+}
+
+function reqidKey(r: OsdReqId): string {
+  return `${r.name.type}.${r.name.num}:${r.inc}:${r.tid}`;
+}
+
+function evKey(v: EVersion): string {
+  return `${v.epoch}'${v.version}`;
+}
 
 /** Every PG collection this store holds (Ceph's OSD::load_pgs reads the same list). */
 export async function listStoredPgs(store: ObjectStore): Promise<PgId[]> {
   const out: PgId[] = [];
   for (const cid of await store.listCollections()) {
     const p = parseCollection(cid);
-    if (p && p.kind === 'pg') out.push({ pool: p.pool, seed: p.seed });
+    if (p && p.kind === 'pg' && p.shard === NO_SHARD) out.push({ pool: p.pool, seed: p.seed });
   }
   out.sort((a, b) => (a.pool !== b.pool ? a.pool - b.pool : a.seed - b.seed));
   return out;
 }
 
+/** The peering core's view of one map epoch for this PG. */
+export function pgMapView(map: OSDMap, pgid: PgId): PgMapView {
+  const pool = map.pools.get(pgid.pool);
+  const isUp = (osd: number): boolean => osdIsUp(map, osd);
+  const upThru = (osd: number): number => map.osdInfo[osd]?.upThru ?? 0;
+  const lostAt = (osd: number): number => map.osdInfo[osd]?.lostAt ?? 0;
+  if (!pool) {
+    return { epoch: map.epoch, poolExists: false, poolSize: 0, poolMinSize: 0, pgNum: 0, up: [], upPrimary: -1, acting: [], actingPrimary: -1, isUp, upThru, lostAt };
+  }
+  const r = pgToUpActingOsds(map, pgid);
+  return {
+    epoch: map.epoch, poolExists: true, poolSize: pool.size, poolMinSize: pool.minSize, pgNum: pool.pgNum,
+    up: r.up, upPrimary: r.upPrimary, acting: r.acting, actingPrimary: r.actingPrimary, isUp, upThru, lostAt,
+  };
+}
+
+// ---- the op path's records ------------------------------------------------------------------------
+
+interface ClientOp {
+  m: MOSDOp;
+  conn: Connection;
+  reqid: OsdReqId;
+  soid: HObject;
+  key: string;
+  isWrite: boolean;
+}
+
+/** A write being replicated: done when the local commit and every target's ack arrived. */
+interface RepOp {
+  op: ClientOp;
+  version: EVersion;
+  userVersion: number;
+  result: OpExecResult;
+  waitingOn: Set<number>;
+  localDone: boolean;
+  /** The PG interval it was started in; a new interval abandons it. */
+  gen: number;
+}
+
+/** A committed write's outcome, for resent requests (the log's reqids and dups). */
+interface DoneReq {
+  version: EVersion;
+  userVersion: number;
+  returnCode: number;
+  opReturns: Array<{ rval: number; data: Buffer }>;
+}
+
+class StorePort implements ObjectReadPort {
+  constructor(private readonly store: ObjectStore, private readonly cid: CollectionId, private readonly obj: GHObject) {}
+  exists(): Promise<boolean> {
+    return this.store.exists(this.cid, this.obj);
+  }
+  async size(): Promise<number> {
+    return (await this.store.stat(this.cid, this.obj)).size;
+  }
+  read(offset: number, length: number): Promise<Buffer> {
+    return this.store.read(this.cid, this.obj, offset, length);
+  }
+  getattr(name: string): Promise<Buffer> {
+    return this.store.getattr(this.cid, this.obj, name);
+  }
+  getattrs(): Promise<Map<string, Buffer>> {
+    return this.store.getattrs(this.cid, this.obj);
+  }
+  omapGetHeader(): Promise<Buffer> {
+    return this.store.omapGetHeader(this.cid, this.obj);
+  }
+  omapGetValues(keys: readonly string[]): Promise<Map<string, Buffer>> {
+    return this.store.omapGetValues(this.cid, this.obj, keys);
+  }
+  omapIterate(after: string | undefined, max: number) {
+    return this.store.omapIterate(this.cid, this.obj, after, max);
+  }
+}
+
+// ---- the PG ---------------------------------------------------------------------------------------
+
 export class PG implements PgHandle {
   readonly pgid: PgId;
-  readonly cid: string;
+  readonly spgid: SpgId;
+  readonly cid: CollectionId;
+  readonly meta: GHObject;
+  private readonly core: PeeringCore;
+  private readonly recovery: PgRecovery;
   private closed = false;
+  private removed = false;
+  /** The newest epoch fed to the core. */
+  private epoch = 0;
+  /** Bumped on every new interval: work started in an older one is abandoned. */
+  private gen = 0;
+  private sameIntervalSince = 0;
 
-  private constructor(private readonly host: PgHost, pgid: PgId) {
-    this.pgid = { ...pgid };
+  /** Client ops waiting for the PG to become active (or for a newer map). */
+  private waitingForActive: ClientOp[] = [];
+  /** Per-object queues: the head is running, the rest wait (one op in flight per object). */
+  private readonly objectQueues = new Map<string, ClientOp[]>();
+  /** Serializes op execution so versions are handed out and transactions queued in log order. */
+  private execTail: Promise<void> = Promise.resolve();
+  /** Writes replicating, in version order. */
+  private readonly repops: RepOp[] = [];
+  private readonly repopsByReqid = new Map<string, RepOp>();
+  /** Committed writes by reqid (log entries and dups). */
+  private readonly doneReqs = new Map<string, DoneReq>();
+  /** Persistence and sends, in the order the core decided them. */
+  private chain: Promise<void> = Promise.resolve();
+  /** Transactions queued and not yet durable (close() waits for them). */
+  private readonly pending = new Set<Promise<void>>();
+  /** Ops waiting for an object to be recovered, by object key. */
+  private readonly waitingForRecovery = new Map<string, Array<() => void>>();
+
+  // stats the PG maintains (objects, bytes) and counters
+  private numObjects = 0;
+  private numBytes = 0;
+  private readonly counters = { numRd: 0, numRdKb: 0, numWr: 0, numWrKb: 0, numObjectsRecovered: 0, numBytesRecovered: 0 };
+  private lastActive: UTime = { sec: 0, nsec: 0 };
+  private lastClean: UTime = { sec: 0, nsec: 0 };
+  private lastChange: UTime = { sec: 0, nsec: 0 };
+  private lastStateBits = 0;
+
+  private constructor(
+    private readonly host: PgHost,
+    pgid: PgId,
+    private readonly deps: PgDeps,
+    init: PeeringCoreInit,
+  ) {
+    this.pgid = { pool: pgid.pool, seed: pgid.seed };
+    this.spgid = { pgid: this.pgid, shard: NO_SHARD };
     this.cid = pgCollection(pgid.pool, pgid.seed);
+    this.meta = pgmetaObject(pgid);
+    this.core = deps.createCore(init);
+    this.epoch = init.persistent?.epoch ?? 0;
+    this.sameIntervalSince = this.core.info().history.sameIntervalSince;
+    this.recovery = new PgRecovery({
+      host,
+      deps,
+      core: this.core,
+      cid: this.cid,
+      spgid: this.spgid,
+      epoch: () => this.epoch,
+      toGh,
+      toHObject,
+      send: (to, m) => this.sendOrdered(to, m),
+      onLocalObjectChanged: (key, deltaObjects, deltaBytes) => this.onRecoveredLocally(key, deltaObjects, deltaBytes),
+      onPeerRecovered: (key) => this.wakeRecoveryWaiters(key),
+      commit: (t) => this.commitWithEffects(t),
+      kick: () => this.drainEffects(),
+      isObjectBusy: (key) => this.objectQueues.has(key),
+      track: (p) => this.track(p),
+    });
   }
 
-  /** A new PG: makes its collection and meta object. */
-  static async create(host: PgHost, pgid: PgId, _createdEpoch: number, _poolCreatedEpoch: number): Promise<PG> {
-    return new PG(host, pgid);
+  /** A new PG: makes its collection and pgmeta object with an empty log. */
+  static async create(host: PgHost, pgid: PgId, createdEpoch: number, poolCreatedEpoch: number, deps?: PgDeps): Promise<PG> {
+    const d = depsOrDefault(deps);
+    const spgid: SpgId = { pgid: { pool: pgid.pool, seed: pgid.seed }, shard: NO_SHARD };
+    const pg = new PG(host, pgid, d, { pgid: spgid, whoami: host.whoami, createdEpoch, poolCreatedEpoch });
+    const t = new Transaction();
+    const pool = host.currentMap().pools.get(pgid.pool);
+    const bits = pool ? calcBitsOf(Math.max(0, pool.pgNum - 1)) : 0;
+    if (!(await host.store.collectionExists(pg.cid))) t.createCollection(pg.cid, bits);
+    t.touch(pg.cid, pg.meta);
+    writePgMeta(d, t, pg.cid, pg.meta, pg.core.persistentState(), { append: [] }, true);
+    await host.store.queueTransaction(t);
+    return pg;
   }
 
-  /** A PG this store already holds (after a restart). */
-  static async load(host: PgHost, pgid: PgId): Promise<PG> {
-    return new PG(host, pgid);
+  /** A PG this store already holds (after a restart): reads its pgmeta and counts its objects. */
+  static async load(host: PgHost, pgid: PgId, deps?: PgDeps): Promise<PG> {
+    const d = depsOrDefault(deps);
+    const spgid: SpgId = { pgid: { pool: pgid.pool, seed: pgid.seed }, shard: NO_SHARD };
+    const cid = pgCollection(pgid.pool, pgid.seed);
+    const persistent = await loadPgMeta(d, host.store, cid, pgmetaObject(pgid), spgid);
+    const pg = new PG(host, pgid, d, { pgid: spgid, whoami: host.whoami, persistent });
+    pg.indexLog();
+    await pg.recountObjects();
+    return pg;
   }
 
-  advanceMap(_map: OSDMap): void {}
+  // ---- maps ---------------------------------------------------------------------------------------
 
-  activateMap(): void {}
+  advanceMap(map: OSDMap): void {
+    if (this.closed || this.removed) return;
+    if (map.epoch <= this.epoch) return;
+    this.epoch = map.epoch;
+    this.core.advanceMap(pgMapView(map, this.pgid));
+    const since = this.core.info().history.sameIntervalSince;
+    if (since !== this.sameIntervalSince) {
+      this.sameIntervalSince = since;
+      this.onNewInterval();
+    }
+  }
+
+  activateMap(): void {
+    if (this.closed || this.removed) return;
+    this.core.activateMap(this.host.now());
+    this.drainEffects();
+    // ops that waited for a newer map may now run
+    if (this.isServing()) this.releaseWaiting();
+  }
+
+  /** A new interval: abandon replication in flight and requeue its ops (they run again after peering). */
+  private onNewInterval(): void {
+    this.gen++;
+    const requeue: ClientOp[] = [];
+    for (const r of this.repops) requeue.push(r.op);
+    this.repops.length = 0;
+    this.repopsByReqid.clear();
+    for (const q of this.objectQueues.values()) for (const op of q) if (!requeue.includes(op)) requeue.push(op);
+    this.objectQueues.clear();
+    this.recovery.reset();
+    for (const waiters of this.waitingForRecovery.values()) for (const w of waiters) w();
+    this.waitingForRecovery.clear();
+    if (this.core.isPrimary()) {
+      this.waitingForActive = requeue.concat(this.waitingForActive).slice(0, opsWaitingMax);
+    } else {
+      this.waitingForActive = [];
+    }
+  }
+
+  private isServing(): boolean {
+    return this.core.isPrimary() && (this.core.stateBits() & PgState.ACTIVE) !== 0;
+  }
+
+  // ---- peering effects ----------------------------------------------------------------------------
+
+  /** Take the core's effects and execute them: persist, then send, request, recover, release. */
+  private drainEffects(): void {
+    for (let i = 0; i < 64; i++) {
+      if (!this.applyEffects(this.core.takeEffects(), undefined, undefined)) break;
+    }
+  }
+
+  /** Queue `t` with the core's pending persistence folded in; its messages go once it is durable. */
+  private commitWithEffects(t: Transaction): Promise<void> {
+    const sends: Array<[number, Message]> = [];
+    this.applyEffects(this.core.takeEffects(), t, sends);
+    const p = this.queueOrdered(t);
+    for (const [to, m] of sends) this.sendOrdered(to, m);
+    this.drainEffects();
+    return p;
+  }
+
+  /**
+   * Execute one batch of effects. With `into`, persistence goes into that transaction (the caller
+   * queues it) and messages into `sends` (the caller sends them after queueing). Returns true when the
+   * effects were not empty (the caller drains again: running them may add more).
+   */
+  private applyEffects(eff: PeeringEffects, into: Transaction | undefined, sends: Array<[number, Message]> | undefined): boolean {
+    const persist = eff.dirty || eff.logDelta.append.length > 0 || eff.logDelta.rewindTo !== undefined
+      || eff.logDelta.trimTo !== undefined || eff.rewoundObjects.length > 0;
+    let nonEmpty = persist || eff.send.length > 0 || eff.removePg || eff.activated || eff.stateChanged
+      || eff.needUpThru !== undefined || eff.wantPgTemp !== undefined;
+    if (persist && !eff.removePg) {
+      const t = into ?? new Transaction();
+      for (const soid of eff.rewoundObjects) t.remove(this.cid, toGh(soid));
+      writePgMeta(this.deps, t, this.cid, this.meta, this.core.persistentState(), eff.logDelta, eff.dirty, this.epoch);
+      if (eff.logDelta.rewindTo !== undefined || eff.logDelta.trimTo !== undefined) this.indexLog();
+      for (const e of eff.logDelta.append) this.noteLogEntry(e);
+      if (!into) this.queueOrdered(t);
+      if (eff.rewoundObjects.length > 0) this.track(this.chain.then(() => this.recountObjects()));
+    }
+    for (const s of eff.send) {
+      const m = this.deps.toWire(s.msg, this.host.whoami);
+      if (sends) sends.push([s.to, m]);
+      else this.sendOrdered(s.to, m);
+    }
+    if (eff.needUpThru !== undefined) this.host.requestUpThru(eff.needUpThru);
+    if (eff.wantPgTemp !== undefined) this.host.requestPgTemp(this.pgid, eff.wantPgTemp);
+    if (eff.removePg) {
+      this.removed = true;
+      this.track(this.chain.then(() => this.removeCollection()));
+      nonEmpty = false;
+    }
+    if (eff.stateChanged || eff.activated) this.noteState();
+    if (eff.activated) {
+      this.indexLog();
+      this.track(this.chain.then(() => this.recountObjects()).then(() => this.host.statsChanged(this.pgid)));
+      this.releaseWaiting();
+    }
+    if (!this.removed && this.core.isPrimary() && this.core.isActive()) this.recovery.kick();
+    return nonEmpty;
+  }
+
+  private noteState(): void {
+    const bits = this.core.stateBits();
+    const now = this.host.now();
+    if (bits !== this.lastStateBits) {
+      this.lastStateBits = bits;
+      this.lastChange = now;
+    }
+    if (bits & PgState.ACTIVE) this.lastActive = now;
+    if (bits & PgState.CLEAN) this.lastClean = now;
+    this.host.statsChanged(this.pgid);
+  }
+
+  /** Queue a store transaction after everything queued before it. */
+  private queueOrdered(t: Transaction): Promise<void> {
+    // the store applies one collection's transactions in queue order: queue now, let sends wait for it
+    const p = this.host.store.queueTransaction(t);
+    this.chain = this.chain.then(() => p).catch((e: unknown) => {
+      this.host.log('error', `pg ${this.pgText()}: transaction failed: ${String(e)}`);
+    });
+    this.track(this.chain);
+    return p;
+  }
+
+  /** Send after every transaction queued before it is durable (Ceph sends a PeeringCtx's messages after its transaction). */
+  private sendOrdered(to: number, m: Message): void {
+    this.chain = this.chain.then(() => {
+      if (!this.closed) this.host.sendToOsd(to, m);
+    });
+  }
+
+  private track(p: Promise<unknown>): void {
+    const q = p.then(() => undefined, (e: unknown) => this.host.log('error', `pg ${this.pgText()}: ${String(e)}`));
+    this.pending.add(q);
+    void q.finally(() => this.pending.delete(q));
+  }
+
+  private async removeCollection(): Promise<void> {
+    const store = this.host.store;
+    if (!(await store.collectionExists(this.cid))) return;
+    for (;;) {
+      const page = await store.listObjects(this.cid, undefined, undefined, 1024);
+      if (page.objects.length === 0) break;
+      const t = new Transaction();
+      for (const o of page.objects) t.remove(this.cid, o);
+      await store.queueTransaction(t);
+    }
+    const t = new Transaction();
+    t.removeCollection(this.cid);
+    await store.queueTransaction(t);
+    this.host.log('info', `pg ${this.pgText()}: removed`);
+  }
+
+  // ---- client ops (primary) -----------------------------------------------------------------------
 
   handleClientOp(m: MOSDOp, conn: Connection): void {
-    if (this.closed) return;
-    conn.send(MOSDOpReply.replyTo(m, -95, this.host.currentMap().epoch));
+    if (this.closed || this.removed) return;
+    const isWrite = m.ops.some((o) => osdOpIsWrite(o.op)) || (m.flags & OsdFlag.WRITE) !== 0;
+    const soid: HObject = { ...m.hobj, pool: this.pgid.pool };
+    const op: ClientOp = { m, conn, reqid: m.effectiveReqId(conn.peerName as EntityName), soid, key: objectKey(soid), isWrite };
+    if (m.osdmapEpoch > this.epoch || !this.isServing()) {
+      if (this.epoch >= m.osdmapEpoch && !this.core.isPrimary()) {
+        // misdirected: Ceph's OSD drops it; the client resends on its newer map
+        this.host.log('debug', `pg ${this.pgText()}: drop op ${m.hobj.oid} (not primary at e${this.epoch})`);
+        return;
+      }
+      if (this.waitingForActive.length >= opsWaitingMax) {
+        this.host.log('warn', `pg ${this.pgText()}: ${opsWaitingMax} ops waiting, dropping one (client resends)`);
+        return;
+      }
+      this.waitingForActive.push(op);
+      return;
+    }
+    this.enqueue(op);
   }
 
-  handlePeerMessage(_fromOsd: number, _m: Message): void {}
+  private releaseWaiting(): void {
+    if (!this.isServing()) return;
+    const keep: ClientOp[] = [];
+    const run: ClientOp[] = [];
+    for (const op of this.waitingForActive) (op.m.osdmapEpoch > this.epoch ? keep : run).push(op);
+    this.waitingForActive = keep;
+    for (const op of run) this.enqueue(op);
+  }
+
+  private enqueue(op: ClientOp): void {
+    const q = this.objectQueues.get(op.key);
+    if (q) {
+      q.push(op);
+      return;
+    }
+    this.objectQueues.set(op.key, [op]);
+    this.startOp(op);
+  }
+
+  private startOp(op: ClientOp): void {
+    const gen = this.gen;
+    this.runOp(op, gen).then(
+      () => this.nextOnObject(op, gen),
+      (e: unknown) => {
+        this.host.log('error', `pg ${this.pgText()}: op ${op.m.hobj.oid} failed: ${String(e)}`);
+        if (this.gen === gen) this.reply(op, e instanceof CephError ? -e.errno : -5, null, zeroEVersion(), 0);
+        this.nextOnObject(op, gen);
+      },
+    );
+  }
+
+  private nextOnObject(op: ClientOp, gen: number): void {
+    if (this.gen !== gen) return; // the queues were rebuilt for the new interval
+    const q = this.objectQueues.get(op.key);
+    if (!q || q[0] !== op) return;
+    q.shift();
+    const next = q[0];
+    if (next === undefined) {
+      this.objectQueues.delete(op.key);
+      this.recovery.objectIdle(op.key);
+      return;
+    }
+    this.startOp(next);
+  }
+
+  /** Runs one op to its reply (writes: until every replica has it). */
+  private async runOp(op: ClientOp, gen: number): Promise<void> {
+    if (op.isWrite) {
+      const done = this.doneReqs.get(reqidKey(op.reqid));
+      if (done) {
+        this.replyDup(op, done);
+        return;
+      }
+    }
+    // recover the object first if this op needs it
+    for (let i = 0; ; i++) {
+      const needs = op.isWrite ? this.core.isMissingOrDegraded(op.soid) : this.core.isMissingLocally(op.soid);
+      if (!needs && !this.recovery.isRecovering(op.key, toGh(op.soid))) break;
+      if (i > 1000) throw new CephError('EAGAIN', 'object recovery did not finish');
+      await this.waitRecovered(op);
+      if (this.gen !== gen) return;
+    }
+    if (this.gen !== gen) return;
+    let repop: RepOp | null = null;
+    const turn = this.execTail.then(async () => {
+      if (this.gen !== gen || this.closed) return;
+      repop = await this.execute(op, gen);
+    });
+    this.execTail = turn.catch(() => undefined);
+    await turn;
+    if (repop) await this.repopDone(repop);
+  }
+
+  private waitRecovered(op: ClientOp): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const list = this.waitingForRecovery.get(op.key) ?? [];
+      list.push(resolve);
+      this.waitingForRecovery.set(op.key, list);
+      this.recovery.urgent(op.soid);
+      this.drainEffects();
+    });
+  }
+
+  private wakeRecoveryWaiters(key: string): void {
+    const list = this.waitingForRecovery.get(key);
+    if (!list) return;
+    this.waitingForRecovery.delete(key);
+    for (const w of list) w();
+  }
+
+  private onRecoveredLocally(key: string, deltaObjects: number, deltaBytes: number): void {
+    this.numObjects += deltaObjects;
+    this.numBytes += deltaBytes;
+    this.counters.numObjectsRecovered++;
+    this.wakeRecoveryWaiters(key);
+  }
+
+  /** Execute (serialized with the other ops of the PG): reads reply now, writes start replicating. */
+  private async execute(op: ClientOp, gen: number): Promise<RepOp | null> {
+    const obj = toGh(op.soid);
+    const info = this.core.info();
+    const version = op.isWrite ? this.core.nextVersion() : zeroEVersion();
+    const result = await this.deps.executeOps(
+      {
+        soid: op.soid, obj, cid: this.cid, ops: op.m.ops, flags: op.m.flags, reqid: op.reqid, version,
+        lastUserVersion: info.lastUserVersion, mtime: op.m.mtime,
+      },
+      new StorePort(this.host.store, this.cid, obj),
+    );
+    if (this.gen !== gen || this.closed) return null;
+    this.counters.numRd += result.numRd;
+    this.counters.numRdKb += result.numRdKb;
+    this.counters.numWr += result.numWr;
+    this.counters.numWrKb += result.numWrKb;
+    if (result.transaction === null) {
+      this.reply(op, result.result, result.ops, zeroEVersion(), result.replyVersion);
+      return null;
+    }
+    if (this.repops.length >= writesInFlightMax) await this.repopDone(this.repops[0]!);
+    // a write: log entry, pgmeta, local apply and replication
+    const entry: PgLogEntry = {
+      op: result.logOp, soid: op.soid, version, priorVersion: this.lastVersionOf(op.key), revertingTo: zeroEVersion(),
+      reqid: op.reqid, extraReqids: [], mtime: op.m.mtime, returnCode: result.result, opReturns: [],
+      userVersion: result.userVersion, modDesc: Buffer.alloc(0), snaps: Buffer.alloc(0), cleanRegions: Buffer.alloc(0),
+    };
+    const targets = this.core.writeTargets(op.soid).filter((o) => o !== this.host.whoami);
+    this.core.appendLogEntry(entry);
+    const t = result.transaction;
+    // the op's data first, then pgmeta (the entry, info) in the same transaction
+    const eff = this.core.takeEffects();
+    const delta = { ...eff.logDelta, append: eff.logDelta.append.some((e) => cmpEVersion(e.version, version) === 0) ? eff.logDelta.append : [...eff.logDelta.append, entry] };
+    writePgMeta(this.deps, t, this.cid, this.meta, this.core.persistentState(), delta, true, this.epoch);
+    this.noteLogEntry(entry);
+    if (delta.trimTo !== undefined || delta.rewindTo !== undefined) this.indexLog();
+    this.numObjects += result.deltaObjects;
+    this.numBytes += result.deltaBytes;
+    const repop: RepOp = { op, version, userVersion: result.userVersion, result, waitingOn: new Set(targets), localDone: false, gen };
+    this.repops.push(repop);
+    this.repopsByReqid.set(reqidKey(op.reqid), repop);
+    // replicas get the transaction as Ceph encodes it, before the local commit (as Ceph's issue_repop)
+    if (targets.length > 0) {
+      const txbl = this.deps.encodeTransaction(t);
+      const logbl = this.deps.encodeLogEntries([entry]);
+      const stats = this.deps.encodePgStat(this.stats());
+      for (const osd of targets) {
+        const r = new MOSDRepOp();
+        r.mapEpoch = this.epoch;
+        r.minEpoch = this.sameIntervalSince;
+        r.reqid = op.reqid;
+        r.pgid = this.spgid;
+        r.poid = op.soid;
+        r.acksWanted = OsdFlag.ONDISK;
+        r.version = version;
+        r.logbl = logbl;
+        r.pgStats = stats;
+        r.pgTrimTo = zeroEVersion();
+        r.from = { osd: this.host.whoami, shard: NO_SHARD };
+        r.minLastCompleteOndisk = this.core.info().lastComplete;
+        r.transaction = txbl;
+        this.sendOrdered(osd, r);
+      }
+    }
+    this.queueOrdered(t).then(
+      () => {
+        repop.localDone = true;
+        this.evalRepops();
+      },
+      () => undefined,
+    );
+    // other effects of the append (messages, state)
+    this.applyEffects({ ...eff, dirty: false, logDelta: { append: [] }, rewoundObjects: [] }, undefined, undefined);
+    this.drainEffects();
+    return repop;
+  }
+
+  /** Resolves once this repop has replied (or was abandoned by a new interval). */
+  private repopDone(r: RepOp): Promise<void> {
+    if (this.isRepopFinished(r)) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const check = (): void => {
+        if (this.isRepopFinished(r)) resolve();
+        else this.repopWaiters.push(check);
+      };
+      check();
+    });
+  }
+  private repopWaiters: Array<() => void> = [];
+
+  private isRepopFinished(r: RepOp): boolean {
+    return r.gen !== this.gen || this.closed || !this.repops.includes(r);
+  }
+
+  private wakeRepopWaiters(): void {
+    const ws = this.repopWaiters;
+    this.repopWaiters = [];
+    for (const w of ws) w();
+  }
+
+  /** Ceph's eval_repop: reply to writes in version order once they are on disk everywhere. */
+  private evalRepops(): void {
+    let progressed = false;
+    while (this.repops.length > 0) {
+      const r = this.repops[0]!;
+      if (!r.localDone || r.waitingOn.size > 0) break;
+      this.repops.shift();
+      this.repopsByReqid.delete(reqidKey(r.op.reqid));
+      this.core.committedEverywhere(r.version);
+      this.reply(r.op, r.result.result, r.result.ops, r.version, r.userVersion);
+      progressed = true;
+    }
+    if (progressed) {
+      this.drainEffects();
+      this.wakeRepopWaiters();
+    }
+  }
+
+  private reply(op: ClientOp, result: number, ops: OSDOp[] | null, v: EVersion, uv: number): void {
+    const r = MOSDOpReply.replyTo(op.m, result, this.epoch);
+    if (ops) {
+      for (let i = 0; i < r.ops.length && i < ops.length; i++) {
+        r.ops[i]!.rval = ops[i]!.rval;
+        r.ops[i]!.outdata = ops[i]!.outdata;
+      }
+    }
+    r.setReplyVersions(v, uv);
+    op.conn.send(r);
+  }
+
+  private replyDup(op: ClientOp, d: DoneReq): void {
+    const r = MOSDOpReply.replyTo(op.m, d.returnCode, this.epoch);
+    for (let i = 0; i < r.ops.length && i < d.opReturns.length; i++) {
+      r.ops[i]!.rval = d.opReturns[i]!.rval;
+      r.ops[i]!.outdata = d.opReturns[i]!.data;
+    }
+    r.setReplyVersions(d.version, d.userVersion);
+    op.conn.send(r);
+  }
+
+  // ---- the log index (resent requests, prior versions) --------------------------------------------
+
+  private readonly lastVersionByObject = new Map<string, EVersion>();
+
+  private lastVersionOf(key: string): EVersion {
+    return this.lastVersionByObject.get(key) ?? zeroEVersion();
+  }
+
+  private noteLogEntry(e: PgLogEntry): void {
+    if (e.reqid.name.type !== 0 || e.reqid.tid !== 0) {
+      this.doneReqs.set(reqidKey(e.reqid), { version: e.version, userVersion: e.userVersion, returnCode: e.returnCode, opReturns: e.opReturns });
+    }
+    this.lastVersionByObject.set(objectKey(e.soid), e.version);
+  }
+
+  /** Rebuild the reqid and object indexes from the core's log (after load, rewind, trim, activation). */
+  private indexLog(): void {
+    const log = this.core.persistentState().log;
+    this.doneReqs.clear();
+    this.lastVersionByObject.clear();
+    for (const d of log.dups) {
+      this.doneReqs.set(reqidKey(d.reqid), { version: d.version, userVersion: d.userVersion, returnCode: d.returnCode, opReturns: d.opReturns });
+    }
+    for (const e of log.log) this.noteLogEntry(e);
+  }
+
+  // ---- peer messages ------------------------------------------------------------------------------
+
+  handlePeerMessage(fromOsd: number, m: Message): void {
+    if (this.closed || this.removed) return;
+    if (m instanceof MOSDRepOp) {
+      this.handleRepOp(fromOsd, m);
+      return;
+    }
+    if (m instanceof MOSDRepOpReply) {
+      this.handleRepOpReply(fromOsd, m);
+      return;
+    }
+    if (this.recovery.handleMessage(fromOsd, m)) {
+      this.drainEffects();
+      return;
+    }
+    const pm = this.deps.fromWire(m);
+    if (pm === null) {
+      this.host.log('debug', `pg ${this.pgText()}: ignoring ${m.typeName()} from osd.${fromOsd}`);
+      return;
+    }
+    this.core.handleMessage(fromOsd, pm, this.host.now());
+    this.drainEffects();
+  }
+
+  /** Replica: apply the primary's transaction and log entries in one transaction, ack once durable. */
+  private handleRepOp(fromOsd: number, m: MOSDRepOp): void {
+    if (m.mapEpoch < this.sameIntervalSince) {
+      this.host.log('debug', `pg ${this.pgText()}: stale repop e${m.mapEpoch} < ${this.sameIntervalSince}`);
+      return;
+    }
+    let t: Transaction;
+    let entries: PgLogEntry[];
+    try {
+      t = this.deps.decodeTransaction(m.transaction);
+      entries = this.deps.decodeLogEntries(m.logbl);
+    } catch (e) {
+      this.host.log('error', `pg ${this.pgText()}: bad repop from osd.${fromOsd}: ${String(e)}`);
+      return;
+    }
+    for (const e of entries) this.core.appendLogEntry(e);
+    const eff = this.core.takeEffects();
+    const have = new Set(eff.logDelta.append.map((e) => evKey(e.version)));
+    const delta = { ...eff.logDelta, append: [...eff.logDelta.append, ...entries.filter((e) => !have.has(evKey(e.version)))] };
+    writePgMeta(this.deps, t, this.cid, this.meta, this.core.persistentState(), delta, true, this.epoch);
+    for (const e of entries) this.noteLogEntry(e);
+    try {
+      const s = this.deps.decodePgStat(m.pgStats);
+      this.numObjects = s.statsSum.numObjects;
+      this.numBytes = s.statsSum.numBytes;
+    } catch {
+      // stats are advisory on a replica
+    }
+    const epoch = this.epoch;
+    this.queueOrdered(t).then(
+      () => {
+        const r = new MOSDRepOpReply();
+        r.mapEpoch = epoch;
+        r.minEpoch = m.minEpoch;
+        r.reqid = m.reqid;
+        r.pgid = this.spgid;
+        r.ackType = OsdFlag.ONDISK;
+        r.result = 0;
+        r.lastCompleteOndisk = this.core.info().lastComplete;
+        r.from = { osd: this.host.whoami, shard: NO_SHARD };
+        if (!this.closed) this.host.sendToOsd(fromOsd, r);
+      },
+      () => undefined,
+    );
+    this.applyEffects({ ...eff, dirty: false, logDelta: { append: [] }, rewoundObjects: [] }, undefined, undefined);
+  }
+
+  private handleRepOpReply(fromOsd: number, m: MOSDRepOpReply): void {
+    const r = this.repopsByReqid.get(reqidKey(m.reqid));
+    if (!r) return;
+    if (m.result !== 0) {
+      this.host.log('error', `pg ${this.pgText()}: osd.${fromOsd} failed repop ${evKey(r.version)}: ${m.result}`);
+      return; // the write stays unacked; the next interval re-peers
+    }
+    if ((m.ackType & OsdFlag.ONDISK) === 0) return;
+    r.waitingOn.delete(fromOsd);
+    this.evalRepops();
+  }
+
+  // ---- stats --------------------------------------------------------------------------------------
 
   stats(): PgStat {
-    throw new CephError('EOPNOTSUPP', 'PG.stats: not yet');
+    const s = emptyPgStat();
+    const info = this.core.info();
+    const now = this.host.now();
+    s.version = { ...info.lastUpdate };
+    s.reportedEpoch = this.epoch;
+    s.reportedSeq = this.epoch;
+    s.state = this.core.stateBits();
+    s.lastFresh = now;
+    s.lastChange = this.lastChange;
+    s.lastActive = this.lastActive;
+    s.lastPeered = this.lastActive;
+    s.lastClean = this.lastClean;
+    s.lastUnstale = now;
+    s.lastUndegraded = (s.state & PgState.DEGRADED) ? this.lastChange : now;
+    s.lastFullsized = (s.state & PgState.UNDERSIZED) ? this.lastChange : now;
+    s.logStart = { ...info.logTail };
+    s.ondiskLogStart = { ...info.logTail };
+    s.created = info.history.epochCreated;
+    s.lastEpochClean = info.history.lastEpochClean;
+    s.parent = { pool: 0, seed: 0 };
+    s.statsSum.numObjects = this.numObjects;
+    s.statsSum.numBytes = this.numBytes;
+    s.statsSum.numObjectCopies = this.numObjects * Math.max(1, this.core.acting().length);
+    s.statsSum.numRd = this.counters.numRd;
+    s.statsSum.numRdKb = this.counters.numRdKb;
+    s.statsSum.numWr = this.counters.numWr;
+    s.statsSum.numWrKb = this.counters.numWrKb;
+    s.statsSum.numObjectsRecovered = this.counters.numObjectsRecovered;
+    s.statsSum.numBytesRecovered = this.counters.numBytesRecovered;
+    const logLen = this.core.persistentState().log.log.length;
+    s.logSize = logLen;
+    s.ondiskLogSize = logLen;
+    s.up = this.core.up().slice();
+    s.acting = this.core.acting().slice();
+    s.upPrimary = s.up.length ? s.up[0]! : -1;
+    s.actingPrimary = s.acting.length ? s.acting[0]! : -1;
+    s.mappingEpoch = this.epoch;
+    s.lastBecameActive = this.lastActive;
+    s.lastBecamePeered = this.lastActive;
+    s.lastScrubStamp = info.history.lastScrubStamp;
+    s.lastDeepScrubStamp = info.history.lastDeepScrubStamp;
+    s.lastCleanScrubStamp = info.history.lastCleanScrubStamp;
+    return s;
   }
 
+  /** Count the PG's objects and bytes from the store (after load, peering or recovery changed them). */
+  private async recountObjects(): Promise<void> {
+    const store = this.host.store;
+    if (!(await store.collectionExists(this.cid))) return;
+    let objects = 0;
+    let bytes = 0;
+    let start: GHObject | undefined;
+    for (;;) {
+      const page = await store.listObjects(this.cid, start, undefined, 1024);
+      for (const o of page.objects) {
+        if (o.oid === '' && o.nspace === '' && o.key === '') continue; // pgmeta
+        objects++;
+        bytes += (await store.stat(this.cid, o)).size;
+      }
+      if (!page.next) break;
+      start = page.next;
+    }
+    this.numObjects = objects;
+    this.numBytes = bytes;
+  }
+
+  // ---- shutdown -----------------------------------------------------------------------------------
+
   async close(): Promise<void> {
+    if (this.closed) return;
+    await this.execTail;
     this.closed = true;
+    this.recovery.reset();
+    this.wakeRepopWaiters();
+    for (const w of this.waitingForRecovery.values()) for (const f of w) f();
+    this.waitingForRecovery.clear();
+    await this.chain;
+    while (this.pending.size > 0) await Promise.all([...this.pending]);
+  }
+
+  private pgText(): string {
+    return `${this.pgid.pool}.${this.pgid.seed.toString(16)}`;
+  }
+
+  /** For tests and the daemon's dumps: the peering core's state string. */
+  stateString(): string {
+    return this.core.stateString();
+  }
+
+  /** True once the core decided this PG is to be removed (the daemon drops the handle). */
+  isRemoved(): boolean {
+    return this.removed;
   }
 }

@@ -1,0 +1,181 @@
+// A PG's persistent state (PgPersistent: info, past intervals, log, missing, last epoch) in the omap of
+// its pgmeta object, with Ceph's key layout (src/osd/PG.cc prepare_info_keymap, src/osd/PGLog.cc
+// _write_log_and_missing / read_log_and_missing):
+//   "_infover"  u8 struct version of the info keys (10)
+//   "_info"     pg_info_t
+//   "_biginfo"  PastIntervals
+//   "_epoch"    u32, the last map epoch the PG processed
+//   "0000000010.00000000000000000123"  one pg_log_entry_t, keyed by its eversion (epoch.version), written
+//               with its checksum (Ceph's encode_with_checksum: the encoded entry as a bufferlist, then
+//               its crc32c)
+//   "dup_<eversion key>"   pg_log_dup_t
+//   "missing/<object>"     (hobject_t, pg_missing_item)
+//   "may_include_deletes_in_missing"  present when the missing set may hold deletes
+//   "can_rollback_to", "rollback_info_trimmed_to"  eversion_t
+// The writer adds its updates to the caller's transaction, so a write's data and its log entry commit
+// together.
+
+import { Decoder, Encoder } from '../common/encoding.js';
+import { cephCrc32c } from '../common/crc32c.js';
+import { CephError } from '../common/errors.js';
+import type { PgId } from '../common/osdmap/index.js';
+import { decodeEVersion, decodeHObject, encodeEVersion, encodeHObject, type EVersion, type HObject, type SpgId } from '../msg/messages/osdop.js';
+import {
+  emptyPgLog, emptyPgMissing, objectKey, type PastIntervals, type PgInfo, type PgLog, type PgLogEntry, type PgMissingItem,
+} from '../msg/messages/pgtypes.js';
+import type { PgLogDelta, PgPersistent } from './core/peering-api.js';
+import { makeObject, type CollectionId, type GHObject, type ObjectStore, type Transaction } from './objectstore/types.js';
+
+export type PgLogDup = PgLog['dups'][number];
+
+/** The struct codecs pgmeta needs (msg/messages/pgtypes.ts provides them; tests may pass others). */
+export interface PgMetaCodec {
+  encodePgInfo(i: PgInfo): Buffer;
+  decodePgInfo(b: Buffer): PgInfo;
+  encodePastIntervals(p: PastIntervals): Buffer;
+  decodePastIntervals(b: Buffer): PastIntervals;
+  encodeLogEntry(e: PgLogEntry): Buffer;
+  decodeLogEntry(b: Buffer): PgLogEntry;
+  encodeLogDup(d: PgLogDup): Buffer;
+  decodeLogDup(b: Buffer): PgLogDup;
+  encodeMissingItem(i: PgMissingItem): Buffer;
+  decodeMissingItem(b: Buffer): PgMissingItem;
+}
+
+export const INFO_KEY = '_info';
+export const INFOVER_KEY = '_infover';
+export const BIGINFO_KEY = '_biginfo';
+export const EPOCH_KEY = '_epoch';
+export const MAY_INCLUDE_DELETES_KEY = 'may_include_deletes_in_missing';
+export const CAN_ROLLBACK_TO_KEY = 'can_rollback_to';
+export const ROLLBACK_INFO_TRIMMED_TO_KEY = 'rollback_info_trimmed_to';
+const DUP_PREFIX = 'dup_';
+const MISSING_PREFIX = 'missing/';
+/** The info keys' struct version (Ceph 16's pg_latest_struct_v). */
+export const INFO_STRUCT_V = 10;
+/** omap keys read per page when loading. */
+const loadPageKeys = 4096;
+
+/** Ceph's pgmeta object: no name, the PG's seed as its hash, in the PG's pool. */
+export function pgmetaObject(pgid: PgId): GHObject {
+  return makeObject(pgid.pool, '', pgid.seed);
+}
+
+/** eversion_t::get_key_name: "%010u.%020llu" of epoch and version. */
+export function logKey(v: EVersion): string {
+  return `${String(v.epoch).padStart(10, '0')}.${String(v.version).padStart(20, '0')}`;
+}
+
+/** The object part of a "missing/" key: unique per object (hobject_t::to_str is also unique). */
+function missingKey(soid: HObject): string {
+  return MISSING_PREFIX + objectKey(soid).replace(/\u0000/g, '/');
+}
+
+function evBuf(v: EVersion): Buffer {
+  const e = new Encoder(12);
+  encodeEVersion(e, v);
+  return e.toBuffer();
+}
+
+/** pg_log_entry_t::encode_with_checksum: the entry as a length-prefixed bufferlist, then its crc32c. */
+export function encodeEntryWithChecksum(codec: PgMetaCodec, entry: PgLogEntry): Buffer {
+  const body = codec.encodeLogEntry(entry);
+  const e = new Encoder(body.length + 8);
+  e.bytes(body).u32(cephCrc32c(0, body, 0, body.length) >>> 0);
+  return e.toBuffer();
+}
+
+export function decodeEntryWithChecksum(codec: PgMetaCodec, b: Buffer, what: string): PgLogEntry {
+  const d = new Decoder(b);
+  const body = Buffer.from(d.bytes(what));
+  const crc = d.u32(what);
+  const got = cephCrc32c(0, body, 0, body.length) >>> 0;
+  if (crc !== got) throw new CephError('EIO', `${what}: pg log entry crc ${got.toString(16)} != stored ${crc.toString(16)}`);
+  return codec.decodeLogEntry(body);
+}
+
+/**
+ * Add the PG's state changes to `t`: the log delta (rewind, append, trim; dups rewritten after a trim),
+ * and when `dirty` the info, past intervals, missing set and rollback marks; `epoch` when given.
+ */
+export function writePgMeta(
+  codec: PgMetaCodec, t: Transaction, cid: CollectionId, meta: GHObject, state: PgPersistent,
+  delta: PgLogDelta, dirty: boolean, epoch?: number,
+): void {
+  if (delta.rewindTo !== undefined) {
+    // every log key sorts between "0" and ":" (digits only); drop those after rewindTo
+    t.omapRmKeyRange(cid, meta, logKey(delta.rewindTo) + '\u0000', ':');
+  }
+  if (delta.trimTo !== undefined) {
+    t.omapRmKeyRange(cid, meta, '0', logKey(delta.trimTo) + '\u0000');
+    t.omapRmKeyRange(cid, meta, DUP_PREFIX, DUP_PREFIX.slice(0, -1) + '`');
+    const dups = new Map<string, Buffer>();
+    for (const d of state.log.dups) dups.set(DUP_PREFIX + logKey(d.version), codec.encodeLogDup(d));
+    if (dups.size) t.omapSetKeys(cid, meta, dups);
+  }
+  const keys = new Map<string, Buffer>();
+  for (const e of delta.append) keys.set(logKey(e.version), encodeEntryWithChecksum(codec, e));
+  if (dirty) {
+    keys.set(INFOVER_KEY, Buffer.from([INFO_STRUCT_V]));
+    keys.set(INFO_KEY, codec.encodePgInfo(state.info));
+    keys.set(BIGINFO_KEY, codec.encodePastIntervals(state.pastIntervals));
+    keys.set(CAN_ROLLBACK_TO_KEY, evBuf(state.log.canRollbackTo));
+    keys.set(ROLLBACK_INFO_TRIMMED_TO_KEY, evBuf(state.log.rollbackInfoTrimmedTo));
+    if (state.missing.mayIncludeDeletes) keys.set(MAY_INCLUDE_DELETES_KEY, Buffer.alloc(0));
+    t.omapRmKeyRange(cid, meta, MISSING_PREFIX, MISSING_PREFIX.slice(0, -1) + '0');
+    for (const { soid, item } of state.missing.items.values()) {
+      const e = new Encoder(128);
+      encodeHObject(e, soid);
+      e.raw(codec.encodeMissingItem(item));
+      keys.set(missingKey(soid), e.toBuffer());
+    }
+  }
+  if (epoch !== undefined || dirty) {
+    const e = new Encoder(4);
+    e.u32(epoch ?? state.epoch);
+    keys.set(EPOCH_KEY, e.toBuffer());
+  }
+  if (keys.size) t.omapSetKeys(cid, meta, keys);
+}
+
+/** Read a PG's state back from its pgmeta object (ENOENT when the PG has none). */
+export async function loadPgMeta(codec: PgMetaCodec, store: ObjectStore, cid: CollectionId, meta: GHObject, spgid: SpgId): Promise<PgPersistent> {
+  if (!(await store.exists(cid, meta))) throw new CephError('ENOENT', `pg ${cid}: no pgmeta object`);
+  let info: PgInfo | undefined;
+  let pastIntervals: PastIntervals | undefined;
+  let epoch = 0;
+  const log: PgLog = emptyPgLog();
+  const missing = emptyPgMissing();
+  missing.mayIncludeDeletes = false;
+  let after: string | undefined;
+  for (;;) {
+    const page = await store.omapIterate(cid, meta, after, loadPageKeys);
+    for (const [k, v] of page.entries) {
+      const what = `pgmeta ${cid} key ${k}`;
+      if (k === INFO_KEY) info = codec.decodePgInfo(v);
+      else if (k === BIGINFO_KEY) pastIntervals = codec.decodePastIntervals(v);
+      else if (k === EPOCH_KEY) epoch = new Decoder(v).u32(what);
+      else if (k === INFOVER_KEY) {
+        if (v.length !== 1 || v[0]! > INFO_STRUCT_V) throw new CephError('EIO', `${what}: info struct v${v[0]} is newer than ${INFO_STRUCT_V}`);
+      } else if (k === CAN_ROLLBACK_TO_KEY) log.canRollbackTo = decodeEVersion(new Decoder(v), what);
+      else if (k === ROLLBACK_INFO_TRIMMED_TO_KEY) log.rollbackInfoTrimmedTo = decodeEVersion(new Decoder(v), what);
+      else if (k === MAY_INCLUDE_DELETES_KEY) missing.mayIncludeDeletes = true;
+      else if (k.startsWith(DUP_PREFIX)) log.dups.push(codec.decodeLogDup(v));
+      else if (k.startsWith(MISSING_PREFIX)) {
+        const d = new Decoder(v);
+        const soid = decodeHObject(d, what);
+        const item = codec.decodeMissingItem(Buffer.from(v.subarray(d.pos)));
+        missing.items.set(objectKey(soid), { soid, item });
+      } else if (k.charCodeAt(0) >= 0x30 && k.charCodeAt(0) <= 0x39) log.log.push(decodeEntryWithChecksum(codec, v, what));
+    }
+    if (!page.more || page.entries.length === 0) break;
+    after = page.entries[page.entries.length - 1]![0];
+  }
+  if (!info) throw new CephError('EIO', `pg ${cid}: pgmeta has no ${INFO_KEY}`);
+  if (info.pgid.pgid.pool !== spgid.pgid.pool || info.pgid.pgid.seed !== spgid.pgid.seed) {
+    throw new CephError('EIO', `pg ${cid}: pgmeta info is for pg ${info.pgid.pgid.pool}.${info.pgid.pgid.seed.toString(16)}`);
+  }
+  log.tail = { ...info.logTail };
+  log.head = log.log.length ? { ...log.log[log.log.length - 1]!.version } : { ...info.lastUpdate };
+  return { info, pastIntervals: pastIntervals ?? { first: 0, last: 0, allParticipants: [], intervals: [] }, log, missing, epoch };
+}

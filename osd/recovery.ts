@@ -1,0 +1,505 @@
+// Recovery for one PG: executes the peering core's RecoveryTasks over the store and the cluster
+// messenger, as Ceph's ReplicatedBackend does (push, pull, recovery delete) plus backfill.
+//
+//  push      the primary reads the object whole (data, xattrs, omap header and values) and sends it
+//            (MOSDPGPush) to each peer; a receiver replaces its copy in one transaction (remove, then
+//            write everything) and answers MOSDPGPushReply once it is durable.
+//  pull      the primary asks the holder (MOSDPGPull); the holder pushes the object to the primary.
+//  delete    MOSDPGRecoveryDelete: the peer removes the object, answers MOSDPGRecoveryDeleteReply.
+//  backfill  the primary walks its collection in hash order from the target's last_backfill, in
+//            batches: it holds client writes to the batch's range, pushes every object of the range,
+//            then sends a progress mark (MOSDPGBackfill PROGRESS with the new last_backfill); the target
+//            removes the objects of that range it holds but was not sent (extras), and the primary
+//            tells the core (onBackfillProgress). Pushes + removals at the target: no MOSDPGScan digest
+//            (every object of the range is sent; a scan would skip the ones already current).
+//
+// Throttled: at most recoveryMaxActive tasks per PG and osdRecoveryMaxActive per OSD (shared by the
+// PGs of one host), and a backfill batch holds at most backfillBatchObjects / backfillBatchBytes.
+// An object a blocked client op waits on is taken first (urgent).
+
+import { compareObjects, OBJECT_MAX, Transaction, type CollectionId, type GHObject } from './objectstore/types.js';
+import type { Message } from '../msg/index.js';
+import type { EVersion, HObject, SpgId } from '../msg/messages/osdop.js';
+import { objectKey } from '../msg/messages/pgtypes.js';
+import type { PeeringCore, RecoveryTask } from './core/peering-api.js';
+import type { PgHost } from './pg-api.js';
+
+// ---- limits ---------------------------------------------------------------------------------------
+
+/** Ceph 16's osd_recovery_max_active (for HDDs 3): tasks in flight per PG and per OSD. */
+export const recoveryMaxActive = 3;
+export const osdRecoveryMaxActive = 3;
+/** Objects and bytes of one backfill batch (Ceph's osd_backfill_scan_min/max are 64/512 objects). */
+export const backfillBatchObjects = 64;
+export const backfillBatchBytes = 8 * 1024 * 1024;
+/** Omap keys read per page when reading an object whole. */
+const omapPageKeys = 4096;
+
+// ---- the recovery messages as plain objects (the wire classes are HB's msg/messages/pg.ts) --------
+
+/** One object whole: what a push carries (Ceph's PushOp with ObjectRecoveryInfo, complete in one op). */
+export interface ObjectCopy {
+  soid: HObject;
+  version: EVersion;
+  /** false: the object does not exist at this version (a push of a deletion is a delete). */
+  size: number;
+  data: Buffer;
+  attrs: Map<string, Buffer>;
+  omapHeader: Buffer;
+  omap: Map<string, Buffer>;
+}
+
+export type RecoveryMsg =
+  | { kind: 'push'; pushes: ObjectCopy[] }
+  | { kind: 'pushReply'; objects: HObject[] }
+  | { kind: 'pull'; objects: Array<{ soid: HObject; version: EVersion }> }
+  | { kind: 'delete'; objects: Array<{ soid: HObject; version: EVersion }> }
+  | { kind: 'deleteReply'; objects: Array<{ soid: HObject; version: EVersion }> }
+  /** Backfill progress: the target now has every object <= lastBackfill (max: done). */
+  | { kind: 'backfillProgress'; lastBackfill: HObject; done: boolean };
+
+export interface RecoveryDeps {
+  recoveryToWire(msg: RecoveryMsg, pgid: SpgId, epoch: number, fromOsd: number): Message;
+  /** null when the message is not a recovery message. */
+  recoveryFromWire(m: Message): RecoveryMsg | null;
+}
+
+/** What the PG gives its recovery engine. */
+export interface RecoveryContext {
+  host: PgHost;
+  deps: RecoveryDeps;
+  core: PeeringCore;
+  cid: CollectionId;
+  spgid: SpgId;
+  epoch(): number;
+  toGh(h: HObject): GHObject;
+  toHObject(g: GHObject): HObject;
+  /** Send in the PG's order (after earlier persistence). */
+  send(to: number, m: Message): void;
+  /** Queue `t` with the core's pending effects (missing set, info) folded in; resolves when durable. */
+  commit(t: Transaction): Promise<void>;
+  /** An object of this PG changed locally through recovery (stats delta), its waiters may run. */
+  onLocalObjectChanged(key: string, deltaObjects: number, deltaBytes: number): void;
+  onPeerRecovered(key: string): void;
+  /** Drain the core's effects (after telling it about progress). */
+  kick(): void;
+  /** A client op on this object is running or queued. */
+  isObjectBusy(key: string): boolean;
+  track(p: Promise<unknown>): void;
+}
+
+/** Tasks in flight per OSD (the PGs of one host share it). */
+const osdActive = new WeakMap<PgHost, { n: number; waiters: Array<() => void> }>();
+
+function osdSlots(host: PgHost): { n: number; waiters: Array<() => void> } {
+  let s = osdActive.get(host);
+  if (!s) {
+    s = { n: 0, waiters: [] };
+    osdActive.set(host, s);
+  }
+  return s;
+}
+
+interface ActiveTask {
+  task: RecoveryTask;
+  /** Peers whose reply is still awaited (push / delete), or the holder (pull). */
+  waitingOn: Set<number>;
+  key: string;
+  gen: number;
+}
+
+export class PgRecovery {
+  private gen = 0;
+  private readonly active = new Map<string, ActiveTask>();
+  private urgentObject: HObject | undefined;
+  /** A backfill batch's range (begin exclusive, end inclusive), during which writes in it wait. */
+  private backfillRange: { begin: GHObject; end: GHObject } | undefined;
+  private backfilling = false;
+  private readonly backfillPushWaits = new Map<string, () => void>();
+  private readonly idleWaiters = new Map<string, Array<() => void>>();
+  /** Target side of a backfill: objects received since the last progress mark, and that mark. */
+  private backfillReceived = new Set<string>();
+  private backfillPrev: GHObject | undefined;
+  private slotsHeld = 0;
+
+  constructor(private readonly ctx: RecoveryContext) {}
+
+  /** A new interval: forget everything in flight (the core re-plans recovery after peering). */
+  reset(): void {
+    this.gen++;
+    this.releaseSlots(this.slotsHeld);
+    this.active.clear();
+    this.urgentObject = undefined;
+    this.backfillRange = undefined;
+    this.backfilling = false;
+    for (const w of this.backfillPushWaits.values()) w();
+    this.backfillPushWaits.clear();
+    for (const ws of this.idleWaiters.values()) for (const w of ws) w();
+    this.idleWaiters.clear();
+    this.backfillReceived = new Set();
+    this.backfillPrev = undefined;
+  }
+
+  /** Is this object being recovered (or inside the current backfill batch)? Client ops on it wait. */
+  isRecovering(key: string, gh?: GHObject): boolean {
+    if (this.active.has(key)) return true;
+    const r = this.backfillRange;
+    if (r && gh) return compareObjects(gh, r.begin) > 0 && compareObjects(gh, r.end) <= 0;
+    return false;
+  }
+
+  /** A client op waits on this object: recover it before anything else. */
+  urgent(soid: HObject): void {
+    this.urgentObject = soid;
+    this.kick();
+  }
+
+  /** The PG's per-object queue for `key` emptied. */
+  objectIdle(key: string): void {
+    const ws = this.idleWaiters.get(key);
+    if (!ws) return;
+    this.idleWaiters.delete(key);
+    for (const w of ws) w();
+  }
+
+  /** Take tasks from the core while slots are free. */
+  kick(): void {
+    const core = this.ctx.core;
+    if (!core.isPrimary() || !core.isActive()) return;
+    const slots = osdSlots(this.ctx.host);
+    for (;;) {
+      if (this.active.size >= recoveryMaxActive) return;
+      if (slots.n >= osdRecoveryMaxActive && this.urgentObject === undefined) {
+        if (!slots.waiters.includes(this.kickLater)) slots.waiters.push(this.kickLater);
+        return;
+      }
+      const tasks = core.takeRecoveryTasks(1, this.urgentObject);
+      const task = tasks[0];
+      if (!task) return;
+      if (this.urgentObject && task.kind !== 'backfill' && objectKey(task.soid) === objectKey(this.urgentObject)) this.urgentObject = undefined;
+      slots.n++;
+      this.slotsHeld++;
+      this.start(task);
+    }
+  }
+
+  private readonly kickLater = (): void => {
+    this.kick();
+  };
+
+  private releaseSlots(n: number): void {
+    if (n <= 0) return;
+    const slots = osdSlots(this.ctx.host);
+    slots.n = Math.max(0, slots.n - n);
+    this.slotsHeld = Math.max(0, this.slotsHeld - n);
+    const ws = slots.waiters.splice(0);
+    for (const w of ws) w();
+  }
+
+  private taskKey(t: RecoveryTask): string {
+    return t.kind === 'backfill' ? `backfill:${t.to}` : objectKey(t.soid);
+  }
+
+  private start(task: RecoveryTask): void {
+    const gen = this.gen;
+    const key = this.taskKey(task);
+    const a: ActiveTask = { task, waitingOn: new Set(), key, gen };
+    this.active.set(key, a);
+    const p = this.run(a).catch((e: unknown) => {
+      this.ctx.host.log('warn', `pg ${this.ctx.cid}: recovery ${task.kind} failed: ${String(e)}`);
+      if (this.gen === gen) {
+        this.ctx.core.onRecoveryFailed(task);
+        this.finish(a);
+      }
+    });
+    this.ctx.track(p);
+  }
+
+  private finish(a: ActiveTask): void {
+    if (this.active.get(a.key) !== a) return;
+    this.active.delete(a.key);
+    this.releaseSlots(1);
+    this.ctx.kick();
+    this.kick();
+  }
+
+  private async run(a: ActiveTask): Promise<void> {
+    const t = a.task;
+    const me = this.ctx.host.whoami;
+    switch (t.kind) {
+      case 'push': {
+        const copy = await this.readCopy(t.soid, t.version);
+        for (const osd of t.to) if (osd !== me) a.waitingOn.add(osd);
+        for (const osd of a.waitingOn) this.sendTo(osd, { kind: 'push', pushes: [copy] });
+        if (a.waitingOn.size === 0) this.finish(a);
+        return;
+      }
+      case 'pull':
+        a.waitingOn.add(t.from);
+        this.sendTo(t.from, { kind: 'pull', objects: [{ soid: t.soid, version: t.version }] });
+        return;
+      case 'delete': {
+        if (t.to.includes(me)) await this.deleteLocally(t.soid, t.version);
+        if (a.gen !== this.gen) return;
+        for (const osd of t.to) if (osd !== me) a.waitingOn.add(osd);
+        for (const osd of a.waitingOn) this.sendTo(osd, { kind: 'delete', objects: [{ soid: t.soid, version: t.version }] });
+        if (a.waitingOn.size === 0) this.finish(a);
+        return;
+      }
+      case 'backfill':
+        await this.backfill(a, t.to, t.from);
+        return;
+    }
+  }
+
+  private sendTo(osd: number, msg: RecoveryMsg): void {
+    this.ctx.send(osd, this.ctx.deps.recoveryToWire(msg, this.ctx.spgid, this.ctx.epoch(), this.ctx.host.whoami));
+  }
+
+  // ---- reading and writing whole objects ----------------------------------------------------------
+
+  private async readCopy(soid: HObject, version: EVersion): Promise<ObjectCopy> {
+    const store = this.ctx.host.store;
+    const cid = this.ctx.cid;
+    const gh = this.ctx.toGh(soid);
+    const st = await store.stat(cid, gh); // ENOENT fails the task; the core re-plans it
+    const data = st.size > 0 ? await store.read(cid, gh, 0, st.size) : Buffer.alloc(0);
+    const attrs = await store.getattrs(cid, gh);
+    const omapHeader = await store.omapGetHeader(cid, gh);
+    const omap = new Map<string, Buffer>();
+    let after: string | undefined;
+    for (;;) {
+      const page = await store.omapIterate(cid, gh, after, omapPageKeys);
+      for (const [k, v] of page.entries) omap.set(k, v);
+      if (!page.more || page.entries.length === 0) break;
+      after = page.entries[page.entries.length - 1]![0];
+    }
+    return { soid, version, size: st.size, data, attrs, omapHeader, omap };
+  }
+
+  /** Replace the local copy with `c` in one transaction (with the core's missing-set update). */
+  private async applyCopy(c: ObjectCopy): Promise<void> {
+    const store = this.ctx.host.store;
+    const cid = this.ctx.cid;
+    const gh = this.ctx.toGh(c.soid);
+    let oldSize = -1;
+    try {
+      oldSize = (await store.stat(cid, gh)).size;
+    } catch {
+      oldSize = -1;
+    }
+    const t = new Transaction();
+    t.remove(cid, gh);
+    t.touch(cid, gh);
+    if (c.data.length) t.write(cid, gh, 0, c.data);
+    if (c.size > c.data.length) t.truncate(cid, gh, c.size);
+    if (c.attrs.size) t.setattrs(cid, gh, c.attrs);
+    if (c.omapHeader.length) t.omapSetHeader(cid, gh, c.omapHeader);
+    if (c.omap.size) t.omapSetKeys(cid, gh, c.omap);
+    this.ctx.core.onObjectRecoveredLocally(c.soid, c.version);
+    await this.ctx.commit(t);
+    this.ctx.onLocalObjectChanged(objectKey(c.soid), oldSize < 0 ? 1 : 0, c.size - Math.max(0, oldSize));
+  }
+
+  private async deleteLocally(soid: HObject, version: EVersion): Promise<void> {
+    const store = this.ctx.host.store;
+    const gh = this.ctx.toGh(soid);
+    let oldSize = -1;
+    try {
+      oldSize = (await store.stat(this.ctx.cid, gh)).size;
+    } catch {
+      oldSize = -1;
+    }
+    const t = new Transaction();
+    t.remove(this.ctx.cid, gh);
+    this.ctx.core.onObjectRecoveredLocally(soid, version);
+    await this.ctx.commit(t);
+    this.ctx.onLocalObjectChanged(objectKey(soid), oldSize < 0 ? 0 : -1, oldSize < 0 ? 0 : -oldSize);
+  }
+
+  // ---- messages -----------------------------------------------------------------------------------
+
+  /** Handles a recovery message; false when `m` is not one. */
+  handleMessage(from: number, m: Message): boolean {
+    const msg = this.ctx.deps.recoveryFromWire(m);
+    if (msg === null) return false;
+    const gen = this.gen;
+    const p = this.handle(from, msg, gen).catch((e: unknown) => {
+      this.ctx.host.log('warn', `pg ${this.ctx.cid}: ${msg.kind} from osd.${from}: ${String(e)}`);
+    });
+    this.ctx.track(p);
+    return true;
+  }
+
+  private async handle(from: number, msg: RecoveryMsg, gen: number): Promise<void> {
+    const core = this.ctx.core;
+    switch (msg.kind) {
+      case 'push': {
+        // a replica receiving the primary's push, the primary receiving a pulled object, or a backfill target
+        for (const c of msg.pushes) {
+          await this.applyCopy(c);
+          if (gen !== this.gen) return;
+          if (!core.isPrimary()) this.backfillReceived.add(objectKey(c.soid));
+          const a = this.active.get(objectKey(c.soid));
+          if (a && a.task.kind === 'pull') this.finish(a);
+        }
+        if (!core.isPrimary()) this.sendTo(from, { kind: 'pushReply', objects: msg.pushes.map((c) => c.soid) });
+        this.ctx.kick();
+        return;
+      }
+      case 'pushReply': {
+        for (const soid of msg.objects) {
+          const key = objectKey(soid);
+          const bf = this.backfillPushWaits.get(`${from}:${key}`);
+          if (bf) {
+            this.backfillPushWaits.delete(`${from}:${key}`);
+            bf();
+            continue;
+          }
+          const a = this.active.get(key);
+          if (!a || a.task.kind !== 'push' || !a.waitingOn.has(from)) continue;
+          a.waitingOn.delete(from);
+          core.onPeerRecovered(from, soid, a.task.version);
+          this.ctx.onPeerRecovered(key);
+          if (a.waitingOn.size === 0) this.finish(a);
+        }
+        this.ctx.kick();
+        return;
+      }
+      case 'pull': {
+        const pushes: ObjectCopy[] = [];
+        for (const o of msg.objects) pushes.push(await this.readCopy(o.soid, o.version));
+        if (gen !== this.gen) return;
+        this.sendTo(from, { kind: 'push', pushes });
+        return;
+      }
+      case 'delete': {
+        for (const o of msg.objects) await this.deleteLocally(o.soid, o.version);
+        if (gen !== this.gen) return;
+        this.sendTo(from, { kind: 'deleteReply', objects: msg.objects });
+        this.ctx.kick();
+        return;
+      }
+      case 'deleteReply': {
+        for (const o of msg.objects) {
+          const key = objectKey(o.soid);
+          const a = this.active.get(key);
+          if (!a || a.task.kind !== 'delete' || !a.waitingOn.has(from)) continue;
+          a.waitingOn.delete(from);
+          core.onPeerRecovered(from, o.soid, o.version);
+          this.ctx.onPeerRecovered(key);
+          if (a.waitingOn.size === 0) this.finish(a);
+        }
+        this.ctx.kick();
+        return;
+      }
+      case 'backfillProgress':
+        await this.removeExtras(this.ctx.toGh(msg.lastBackfill), msg.done);
+        return;
+    }
+  }
+
+  // ---- backfill -----------------------------------------------------------------------------------
+
+  private async backfill(a: ActiveTask, to: number, from: HObject): Promise<void> {
+    const store = this.ctx.host.store;
+    const cid = this.ctx.cid;
+    const gen = a.gen;
+    let prev = this.ctx.toGh(from);
+    this.backfilling = true;
+    for (;;) {
+      // 1. the batch's range: up to backfillBatchObjects objects after prev
+      const page = await store.listObjects(cid, prev.max ? OBJECT_MAX : prev, undefined, backfillBatchObjects + 1);
+      if (gen !== this.gen) return;
+      const objs = page.objects.filter((o) => compareObjects(o, prev) > 0 && !isPgmeta(o)).slice(0, backfillBatchObjects);
+      const done = objs.length < backfillBatchObjects && (page.next === undefined || objs.length === 0);
+      const end: GHObject = done ? OBJECT_MAX : objs[objs.length - 1]!;
+      // 2. hold writes to the range, and wait for those already running in it
+      this.backfillRange = { begin: prev, end };
+      for (const o of objs) await this.waitIdle(objectKey(this.ctx.toHObject(o)));
+      if (gen !== this.gen) return;
+      // 3. list the range again (writes may have created or removed objects) and push each
+      const batch = await this.listRange(prev, end);
+      let bytes = 0;
+      const waits: Promise<void>[] = [];
+      for (const o of batch) {
+        const soid = this.ctx.toHObject(o);
+        const copy = await this.readCopy(soid, this.ctx.core.info().lastUpdate);
+        if (gen !== this.gen) return;
+        bytes += copy.size;
+        waits.push(new Promise<void>((resolve) => this.backfillPushWaits.set(`${to}:${objectKey(soid)}`, resolve)));
+        this.sendTo(to, { kind: 'push', pushes: [copy] });
+        if (bytes >= backfillBatchBytes) {
+          await Promise.all(waits.splice(0));
+          bytes = 0;
+        }
+      }
+      await Promise.all(waits);
+      if (gen !== this.gen) return;
+      // 4. the target drops what it has in the range but was not sent; the core learns the progress
+      const endH = done ? { ...this.ctx.toHObject(OBJECT_MAX), max: true } : this.ctx.toHObject(end);
+      this.sendTo(to, { kind: 'backfillProgress', lastBackfill: endH, done });
+      this.ctx.core.onBackfillProgress(to, endH);
+      this.backfillRange = undefined;
+      this.ctx.onPeerRecovered('*backfill*');
+      this.ctx.kick();
+      if (done) break;
+      prev = end;
+    }
+    this.backfilling = false;
+    this.finish(a);
+  }
+
+  /** Objects in (begin, end] in hash order (pgmeta skipped). */
+  private async listRange(begin: GHObject, end: GHObject): Promise<GHObject[]> {
+    const out: GHObject[] = [];
+    let start: GHObject | undefined = begin;
+    for (;;) {
+      const page = await this.ctx.host.store.listObjects(this.ctx.cid, start, undefined, backfillBatchObjects * 2);
+      for (const o of page.objects) {
+        if (compareObjects(o, begin) <= 0 || isPgmeta(o)) continue;
+        if (compareObjects(o, end) > 0) return out;
+        out.push(o);
+      }
+      if (!page.next) return out;
+      start = page.next;
+    }
+  }
+
+  private waitIdle(key: string): Promise<void> {
+    if (!this.ctx.isObjectBusy(key)) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const ws = this.idleWaiters.get(key) ?? [];
+      ws.push(resolve);
+      this.idleWaiters.set(key, ws);
+    });
+  }
+
+  /** Target side: remove local objects in (previous mark, lastBackfill] that the primary did not send. */
+  private async removeExtras(lastBackfill: GHObject, done: boolean): Promise<void> {
+    const begin = this.backfillPrev ?? this.ctx.toGh(this.ctx.core.info().lastBackfill);
+    const end = done ? OBJECT_MAX : lastBackfill;
+    const objs = await this.listRange(begin, end);
+    const t = new Transaction();
+    let removed = 0;
+    for (const o of objs) {
+      if (this.backfillReceived.has(objectKey(this.ctx.toHObject(o)))) continue;
+      t.remove(this.ctx.cid, o);
+      removed++;
+    }
+    this.backfillReceived = new Set();
+    this.backfillPrev = done ? undefined : lastBackfill;
+    if (removed > 0) {
+      await this.ctx.commit(t);
+      this.ctx.onLocalObjectChanged('*backfill*', -removed, 0);
+    }
+  }
+
+  isBackfilling(): boolean {
+    return this.backfilling;
+  }
+}
+
+function isPgmeta(o: GHObject): boolean {
+  return o.oid === '' && o.key === '' && o.nspace === '' && !o.max;
+}
