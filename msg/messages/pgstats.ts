@@ -3,7 +3,7 @@
 // `rados df`, librados' pool stats; MStatfs is in statfs.ts). Layouts are Ceph 16's
 // (src/messages/MPGStats.h, MPGStatsAck.h, MGetPoolStats.h, MGetPoolStatsReply.h) with the structs
 // they carry from src/osd/osd_types.h: store_statfs_t, osd_stat_t (v14), object_stat_sum_t (v20),
-// object_stat_collection_t, pg_stat_t (v26) and pool_stat_t (v7).
+// object_stat_collection_t, pg_stat_t (v26, codec in pgtypes.ts) and pool_stat_t (v7).
 //
 // In Ceph 16 an OSD sends MPGStats to the manager; tsceph has no manager yet, so OSDs send it to the
 // monitors (docs/mon-services.md says how the monitors keep the PGMap).
@@ -12,8 +12,7 @@ import { Decoder, Encoder } from '../../common/encoding.js';
 import { decodePgId, encodePgId, type PgId } from '../../common/osdmap/index.js';
 import { Message, type RawMessage } from '../message.js';
 import { decodeStringVec, decodeUTime, decodeUuid, encodeStringVec, encodeUTime, encodeUuid, frontDecoder, PaxosServiceMessage, setFront, UUID_ZERO } from './common.js';
-import { decodeEVersion, decodePgShard, encodeEVersion } from './osdop.js';
-import { emptyObjectStatSum, emptyPgStat, type ObjectStatSum, type PgStat } from './pgtypes.js';
+import { decodeObjectStatSum, decodePgStat, emptyObjectStatSum, encodeObjectStatSum, encodePgStat, type ObjectStatSum, type PgStat } from './pgtypes.js';
 
 /** Message type numbers (src/msg/Message.h, include/ceph_fs.h). */
 export const MSG_GETPOOLSTATS = 58;
@@ -236,50 +235,14 @@ export function decodeOsdStat(d: Decoder, what = 'osd_stat_t'): OsdStat {
   return s;
 }
 
-// ---- object_stat_sum_t / object_stat_collection_t -------------------------------------------------
+// ---- object_stat_sum_t helpers / object_stat_collection_t ------------------------------------------
+// (object_stat_sum_t and pg_stat_t themselves are encoded by pgtypes.ts)
 
-/** object_stat_sum_t's counters in encoding order; the four flush/evict mode flags are int32. */
-const SUM_FIELDS: ReadonlyArray<readonly [keyof ObjectStatSum, 32 | 64]> = [
-  ['numBytes', 64], ['numObjects', 64], ['numObjectClones', 64], ['numObjectCopies', 64],
-  ['numObjectsMissingOnPrimary', 64], ['numObjectsDegraded', 64], ['numObjectsUnfound', 64], ['numRd', 64],
-  ['numRdKb', 64], ['numWr', 64], ['numWrKb', 64], ['numScrubErrors', 64], ['numObjectsRecovered', 64],
-  ['numBytesRecovered', 64], ['numKeysRecovered', 64], ['numShallowScrubErrors', 64], ['numDeepScrubErrors', 64],
-  ['numObjectsDirty', 64], ['numWhiteouts', 64], ['numObjectsOmap', 64], ['numObjectsHitSetArchive', 64],
-  ['numObjectsMisplaced', 64], ['numBytesHitSetArchive', 64], ['numFlush', 64], ['numFlushKb', 64], ['numEvict', 64],
-  ['numEvictKb', 64], ['numPromote', 64], ['numFlushModeHigh', 32], ['numFlushModeLow', 32],
-  ['numEvictModeSome', 32], ['numEvictModeFull', 32], ['numObjectsPinned', 64], ['numObjectsMissing', 64],
-  ['numLegacySnapsets', 64], ['numLargeOmapObjects', 64], ['numObjectsManifest', 64], ['numOmapBytes', 64],
-  ['numOmapKeys', 64], ['numObjectsRepaired', 64],
-];
-/** The fields each object_stat_sum_t version adds after numObjectsMissing (v15 has 34). */
-const SUM_FIELDS_BY_VERSION: Readonly<Record<number, number>> = { 15: 34, 16: 35, 17: 36, 18: 37, 19: 39, 20: 40 };
-
-export function encodeObjectStatSum(e: Encoder, s: ObjectStatSum): void {
-  e.startStruct(20, 14);
-  for (const [k, w] of SUM_FIELDS) {
-    if (w === 32) e.s32(s[k]);
-    else e.s64(s[k]);
-  }
-  e.finishStruct();
-}
-
-export function decodeObjectStatSum(d: Decoder, what = 'object_stat_sum_t'): ObjectStatSum {
-  const v = d.decodeStart(20, what);
-  if (v < 14) d.malformed(what, `version ${v} is older than the oldest compatible (14)`);
-  const s = emptyObjectStatSum();
-  const n = SUM_FIELDS_BY_VERSION[Math.min(v, 20)] ?? 34;
-  for (let i = 0; i < n; i++) {
-    const [k, w] = SUM_FIELDS[i]!;
-    s[k] = w === 32 ? d.s32(what) : d.s64(what);
-  }
-  if (v < 16) s.numLegacySnapsets = s.numObjectClones;
-  d.decodeFinish(what);
-  return s;
-}
+const SUM_KEYS = Object.keys(emptyObjectStatSum()) as Array<keyof ObjectStatSum>;
 
 /** object_stat_sum_t::add. */
 export function addObjectStatSum(into: ObjectStatSum, o: ObjectStatSum): void {
-  for (const [k] of SUM_FIELDS) into[k] += o[k];
+  for (const k of SUM_KEYS) into[k] += o[k];
 }
 
 function encodeStatCollection(e: Encoder, s: ObjectStatSum): void {
@@ -299,124 +262,6 @@ function decodeStatCollection(d: Decoder, what = 'object_stat_collection_t'): Ob
   }
   d.decodeFinish(what);
   return sum;
-}
-
-// ---- pg_stat_t ------------------------------------------------------------------------------------
-
-const TWO_POW_32 = 2 ** 32;
-
-function encodeIntVec(e: Encoder, v: readonly number[]): void {
-  e.u32(v.length);
-  for (const x of v) e.s32(x);
-}
-
-/** pg_stat_t::encode v26 (compat 22). avail_no_missing and object_location_counts go out empty. */
-export function encodePgStat(e: Encoder, s: PgStat): void {
-  e.startStruct(26, 22);
-  encodeEVersion(e, s.version);
-  e.u64(s.reportedSeq).u32(s.reportedEpoch).u32(s.state % TWO_POW_32);
-  encodeEVersion(e, s.logStart);
-  encodeEVersion(e, s.ondiskLogStart);
-  e.u32(s.created).u32(s.lastEpochClean);
-  encodePgId(e, s.parent);
-  e.u32(s.parentSplitBits);
-  encodeEVersion(e, s.lastScrub);
-  encodeUTime(e, s.lastScrubStamp);
-  encodeStatCollection(e, s.statsSum);
-  e.s64(s.logSize).s64(s.ondiskLogSize);
-  encodeIntVec(e, s.up);
-  encodeIntVec(e, s.acting);
-  for (const t of [s.lastFresh, s.lastChange, s.lastActive, s.lastClean, s.lastUnstale]) encodeUTime(e, t);
-  e.u32(s.mappingEpoch);
-  encodeEVersion(e, s.lastDeepScrub);
-  encodeUTime(e, s.lastDeepScrubStamp);
-  e.bool(s.statsInvalid);
-  encodeUTime(e, s.lastCleanScrubStamp);
-  encodeUTime(e, s.lastBecameActive);
-  e.bool(s.dirtyStatsInvalid);
-  e.s32(s.upPrimary).s32(s.actingPrimary);
-  e.bool(s.omapStatsInvalid).bool(s.hitsetStatsInvalid);
-  encodeIntVec(e, s.blockedBy);
-  encodeUTime(e, s.lastUndegraded);
-  encodeUTime(e, s.lastFullsized);
-  e.bool(s.hitsetBytesStatsInvalid);
-  encodeUTime(e, s.lastPeered);
-  encodeUTime(e, s.lastBecamePeered);
-  e.bool(s.pinStatsInvalid);
-  e.u32(s.snaptrimqLen);
-  e.u32(Math.floor(s.state / TWO_POW_32));
-  e.u32(s.purgedSnaps.length);
-  for (const [start, len] of s.purgedSnaps) e.u64Big(start).u64Big(len);
-  e.bool(s.manifestStatsInvalid);
-  e.u32(0); // avail_no_missing
-  e.u32(0); // object_location_counts
-  e.finishStruct();
-}
-
-export function decodePgStat(d: Decoder, what = 'pg_stat_t'): PgStat {
-  const v = d.decodeStart(28, what);
-  if (v < 22) d.malformed(what, `version ${v} is older than the oldest compatible (22)`);
-  const s = emptyPgStat();
-  s.version = decodeEVersion(d);
-  s.reportedSeq = d.u64(what);
-  s.reportedEpoch = d.u32(what);
-  const oldState = d.u32(what);
-  s.logStart = decodeEVersion(d);
-  s.ondiskLogStart = decodeEVersion(d);
-  s.created = d.u32(what);
-  s.lastEpochClean = d.u32(what);
-  s.parent = decodePgId(d);
-  s.parentSplitBits = d.u32(what);
-  s.lastScrub = decodeEVersion(d);
-  s.lastScrubStamp = decodeUTime(d, what);
-  s.statsSum = decodeStatCollection(d);
-  s.logSize = d.s64(what);
-  s.ondiskLogSize = d.s64(what);
-  s.up = d.list(what, 4, (x) => x.s32(what));
-  s.acting = d.list(what, 4, (x) => x.s32(what));
-  s.lastFresh = decodeUTime(d, what);
-  s.lastChange = decodeUTime(d, what);
-  s.lastActive = decodeUTime(d, what);
-  s.lastClean = decodeUTime(d, what);
-  s.lastUnstale = decodeUTime(d, what);
-  s.mappingEpoch = d.u32(what);
-  s.lastDeepScrub = decodeEVersion(d);
-  s.lastDeepScrubStamp = decodeUTime(d, what);
-  s.statsInvalid = d.bool(what);
-  s.lastCleanScrubStamp = decodeUTime(d, what);
-  s.lastBecameActive = decodeUTime(d, what);
-  s.dirtyStatsInvalid = d.bool(what);
-  s.upPrimary = d.s32(what);
-  s.actingPrimary = d.s32(what);
-  s.omapStatsInvalid = d.bool(what);
-  s.hitsetStatsInvalid = d.bool(what);
-  s.blockedBy = d.list(what, 4, (x) => x.s32(what));
-  s.lastUndegraded = decodeUTime(d, what);
-  s.lastFullsized = decodeUTime(d, what);
-  s.hitsetBytesStatsInvalid = d.bool(what);
-  s.lastPeered = decodeUTime(d, what);
-  s.lastBecamePeered = decodeUTime(d, what);
-  s.pinStatsInvalid = d.bool(what);
-  s.state = oldState;
-  if (v >= 23) {
-    s.snaptrimqLen = d.u32(what);
-    if (v >= 24) {
-      s.state = oldState + d.u32(what) * TWO_POW_32;
-      const n = d.count('purged_snaps', 16);
-      for (let i = 0; i < n; i++) s.purgedSnaps.push([d.u64Big(what), d.u64Big(what)]);
-    }
-    s.manifestStatsInvalid = v >= 25 ? d.bool(what) : true;
-    if (v >= 26) {
-      d.list('avail_no_missing', 6, (x) => decodePgShard(x));
-      const n = d.count('object_location_counts', 8);
-      for (let i = 0; i < n; i++) {
-        d.list('object_location_counts', 6, (x) => decodePgShard(x));
-        d.s32('object_location_counts');
-      }
-    }
-  }
-  d.decodeFinish(what);
-  return s;
 }
 
 /** The pg_t key order of a std::map<pg_t, ...>: pool, then seed (then the unused preferred). */
