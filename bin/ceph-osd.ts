@@ -1,0 +1,316 @@
+#!/usr/bin/env node
+// ceph-osd: the tsceph OSD daemon, with Ceph 16's ceph-osd options for what it does:
+//   ceph-osd -i ID --mkfs [--osd-data DIR | --data DEV] [--osd-uuid U] [-c CONF]
+//       make the BlockStore on the device and write the OSD superblock (whoami, cluster fsid, osd fsid)
+//   ceph-osd -i ID [--osd-data DIR | --data DEV] [-c CONF] [-f | -d]
+//       mount, boot against the monitors and serve; SIGTERM/SIGINT: ask to be marked down (bounded wait
+//       for the ack), stop the PGs, umount, exit 0
+// The device is --data DEV, else $osd_data/block (a file, created sparse at --mkfs with
+// bluestore_block_size bytes; tsceph's default is 1 GiB, Ceph's 100 GiB). Options Ceph has but tsceph's
+// option table does not (osd_data, osd_heartbeat_interval, ...) are read from the conf file's [osd]
+// sections or given as --<name> <value> on the command line.
+
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { FileDevice } from '../common/blockdev/index.js';
+import { loadConfig, type CephConfig } from '../common/config.js';
+import { CephError } from '../common/errors.js';
+import type { Logger } from '../msg/index.js';
+import { BlockStore } from '../osd/index.js';
+import { OSD, mkfsOsd, readOsdSuperblock } from '../osd/osd.js';
+import { isMainModule } from './shell.js';
+
+const USAGE = `usage: ceph-osd -i <osdid> [flags]
+  --mkfs                 create a fresh BlockStore and OSD superblock on the device
+  --osd-data <dir>       the OSD's data directory (default /var/lib/ceph/osd/$cluster-$id); the device is <dir>/block
+  --data <dev>           the device (a file or block device) instead of <osd-data>/block
+  --osd-uuid <uuid>      with --mkfs: the OSD's uuid (default random)
+  -c, --conf <file>      configuration file
+  -f, --foreground       do not detach; log to log_file
+  -d                     do not detach; log to stderr
+  -h, --help             this text
+Options read from the conf file or as --<name> <value>: bluestore_block_size (bytes, default 1G),
+osd_heartbeat_interval (s), osd_heartbeat_grace (s), osd_mon_shutdown_timeout (s),
+osd_crush_update_on_start (bool), ms_bind_port_min/max, debug_osd (>= 10 logs debug lines).
+`;
+
+/** Size of a device file created by --mkfs when bluestore_block_size is not set (tsceph: 1 GiB, sparse). */
+export const DEFAULT_BLOCK_BYTES = 1024 * 1024 * 1024;
+
+/** The OSD options tsceph's option table lacks: name -> default (read from conf or the command line). */
+const OSD_OPTIONS: Record<string, string> = {
+  osd_data: '/var/lib/ceph/osd/$cluster-$id',
+  bluestore_block_size: String(DEFAULT_BLOCK_BYTES),
+  osd_uuid: '',
+  osd_heartbeat_interval: '6',
+  osd_mon_shutdown_timeout: '5',
+  osd_crush_update_on_start: 'true',
+  osd_crush_location: '',
+  debug_osd: '1',
+};
+
+interface OsdArgs {
+  mkfs: boolean;
+  foreground: boolean;
+  logToStderr: boolean;
+  help: boolean;
+  data: string | null;
+  /** --<osd option> values from the command line. */
+  options: Map<string, string>;
+}
+
+function parseOwnArgs(rest: string[]): OsdArgs {
+  const a: OsdArgs = { mkfs: false, foreground: false, logToStderr: false, help: false, data: null, options: new Map() };
+  for (let i = 0; i < rest.length; i++) {
+    const w = rest[i]!;
+    const eq = w.indexOf('=');
+    const head = eq > 0 ? w.slice(0, eq) : w;
+    const value = (): string => {
+      if (eq > 0) return w.slice(eq + 1);
+      const v = rest[++i];
+      if (v === undefined) throw new CephError('EINVAL', `Option ${head} requires an argument.`);
+      return v;
+    };
+    if (w === '--mkfs') a.mkfs = true;
+    else if (w === '-f' || w === '--foreground') a.foreground = true;
+    else if (w === '-d') {
+      a.foreground = true;
+      a.logToStderr = true;
+    } else if (w === '-h' || w === '--help') a.help = true;
+    else if (head === '--data') a.data = value();
+    else if (head.startsWith('--') && head.slice(2).replace(/-/g, '_') in OSD_OPTIONS) a.options.set(head.slice(2).replace(/-/g, '_'), value());
+    else throw new CephError('EINVAL', `unrecognized argument '${w}' (see ceph-osd --help)`);
+  }
+  return a;
+}
+
+/** An OSD option: command line, else the conf file (by section), else tsceph's default. */
+function osdOption(config: CephConfig, args: OsdArgs, name: string): string {
+  const v = args.options.get(name) ?? config.lookup(name) ?? config.lookup(name.replace(/_/g, ' ')) ?? OSD_OPTIONS[name]!;
+  return config.expand(v);
+}
+
+function parseBytes(s: string, what: string): number {
+  const m = /^(\d+)\s*([KMGT]i?)?B?$/i.exec(s.trim());
+  if (!m) throw new CephError('EINVAL', `${what}: not a size: '${s}'`);
+  const unit = (m[2] ?? '').toUpperCase().replace('I', '');
+  const mult = unit === 'K' ? 1024 : unit === 'M' ? 1024 ** 2 : unit === 'G' ? 1024 ** 3 : unit === 'T' ? 1024 ** 4 : 1;
+  return Number(m[1]) * mult;
+}
+
+function parseSeconds(s: string, what: string): number {
+  const n = Number(s);
+  if (!Number.isFinite(n) || n <= 0) throw new CephError('EINVAL', `${what}: expected a positive number of seconds, got '${s}'`);
+  return n;
+}
+
+function makeLogger(id: string, path: string | null, toStderr: boolean, debug: boolean): Logger {
+  const line = (level: string, msg: string) => {
+    const text = `${new Date().toISOString()} ${process.pid} ${level} osd.${id} ${msg}\n`;
+    if (toStderr || !path) process.stderr.write(text);
+    else {
+      try {
+        appendFileSync(path, text);
+      } catch {
+        process.stderr.write(text);
+      }
+    }
+  };
+  return { debug: debug ? (m) => line('DBG', m) : () => {}, info: (m) => line('INF', m), warn: (m) => line('WRN', m), error: (m) => line('ERR', m) };
+}
+
+const errText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  let loaded;
+  try {
+    loaded = loadConfig({ argv, env, defaultType: 'osd', shortIdFlag: true, daemon: true, pid: process.pid });
+  } catch (e) {
+    process.stderr.write(`ceph-osd: ${errText(e)}\n`);
+    return 1;
+  }
+  const { config, rest } = loaded;
+  let args: OsdArgs;
+  try {
+    args = parseOwnArgs(rest);
+  } catch (e) {
+    process.stderr.write(`ceph-osd: ${errText(e)}\n${USAGE}`);
+    return 1;
+  }
+  if (args.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const idText = config.identity.name.id;
+  const whoami = Number(idText);
+  if (config.identity.name.type !== 'osd' || !/^\d+$/.test(idText) || !Number.isSafeInteger(whoami)) {
+    process.stderr.write(`ceph-osd: must specify '-i #' where # is the osd number\n${USAGE}`);
+    return 1;
+  }
+  let dataDir: string;
+  let devPath: string;
+  let blockBytes: number;
+  let hbIntervalS: number;
+  let shutdownS: number;
+  try {
+    dataDir = osdOption(config, args, 'osd_data');
+    devPath = args.data ?? join(dataDir, 'block');
+    blockBytes = parseBytes(osdOption(config, args, 'bluestore_block_size'), 'bluestore_block_size');
+    hbIntervalS = parseSeconds(osdOption(config, args, 'osd_heartbeat_interval'), 'osd_heartbeat_interval');
+    shutdownS = parseSeconds(osdOption(config, args, 'osd_mon_shutdown_timeout'), 'osd_mon_shutdown_timeout');
+  } catch (e) {
+    process.stderr.write(`ceph-osd: ${errText(e)}\n`);
+    return 1;
+  }
+  const fsid = config.getString('fsid');
+  const fsidSet = !/^0{8}-0{4}-0{4}-0{4}-0{12}$/.test(fsid);
+
+  if (args.mkfs) {
+    if (!fsidSet) {
+      process.stderr.write('ceph-osd: --mkfs needs the cluster fsid: set fsid in ceph.conf\n');
+      return 1;
+    }
+    let dev: FileDevice | null = null;
+    try {
+      const osdUuid = osdOption(config, args, 'osd_uuid') || randomUUID();
+      if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(osdUuid)) throw new CephError('EINVAL', `--osd-uuid: not a uuid: '${osdUuid}'`);
+      if (!args.data) mkdirSync(dataDir, { recursive: true });
+      const exists = existsSync(devPath);
+      if (exists && statSync(devPath).isDirectory()) throw new CephError('EISDIR', `${devPath} is a directory, not a device`);
+      dev = await FileDevice.open(devPath, exists ? {} : { size: blockBytes, create: true });
+      const store = new BlockStore(dev, { uuid: osdUuid.toLowerCase() });
+      await store.mkfs();
+      await store.mount();
+      await mkfsOsd(store, { whoami, clusterFsid: fsid, osdFsid: osdUuid.toLowerCase() });
+      await store.umount();
+      if (!args.data) {
+        // Ceph's OSD data directory files: who this is and of which cluster.
+        writeFileSync(join(dataDir, 'whoami'), `${whoami}\n`);
+        writeFileSync(join(dataDir, 'ceph_fsid'), `${fsid}\n`);
+        writeFileSync(join(dataDir, 'fsid'), `${osdUuid.toLowerCase()}\n`);
+        writeFileSync(join(dataDir, 'type'), 'tsceph-blockstore\n');
+      }
+      process.stderr.write(`ceph-osd: created object store ${devPath} for osd.${whoami} fsid ${fsid}\n`);
+      return 0;
+    } catch (e) {
+      process.stderr.write(`ceph-osd: mkfs failed on ${devPath}: ${errText(e)}\n`);
+      return 1;
+    } finally {
+      await dev?.close().catch(() => undefined);
+    }
+  }
+
+  if (!existsSync(devPath)) {
+    process.stderr.write(`ceph-osd: no device at ${devPath}: have you run 'ceph-osd -i ${whoami} --mkfs'?\n`);
+    return 1;
+  }
+  const logFile = config.getString('log_file') || null;
+  const pidFile = config.lookup('pid_file') || null;
+  if (!args.foreground) {
+    const self = fileURLToPath(import.meta.url);
+    const out = logFile ? openSync(logFile, 'a') : 'ignore';
+    const child = spawn(process.execPath, [self, ...argv, '-f'], { detached: true, stdio: ['ignore', out, out], env });
+    if (typeof out === 'number') closeSync(out);
+    child.unref();
+    return 0;
+  }
+  if (logFile) mkdirSync(dirname(logFile), { recursive: true });
+  const debugLevel = Number(osdOption(config, args, 'debug_osd').split('/')[0]);
+  const log = makeLogger(idText, logFile, args.logToStderr || !logFile, debugLevel >= 10);
+
+  // Mount and check the device is this OSD's before anything talks to the cluster.
+  let dev: FileDevice;
+  let store: BlockStore;
+  try {
+    dev = await FileDevice.open(devPath);
+  } catch (e) {
+    process.stderr.write(`ceph-osd: cannot open ${devPath}: ${errText(e)}\n`);
+    return 1;
+  }
+  try {
+    store = new BlockStore(dev, { logger: { error: (m) => log.error(`blockstore: ${m}`), warn: (m) => log.warn(`blockstore: ${m}`) } });
+    await store.mount();
+  } catch (e) {
+    await dev.close().catch(() => undefined);
+    process.stderr.write(`ceph-osd: ${devPath} is not a tsceph OSD device (${errText(e)}); run --mkfs first\n`);
+    return 1;
+  }
+  const fail = async (msg: string): Promise<number> => {
+    await store.umount().catch(() => undefined);
+    await dev.close().catch(() => undefined);
+    log.error(msg);
+    process.stderr.write(`ceph-osd: ${msg}\n`);
+    return 1;
+  };
+  try {
+    const sb = await readOsdSuperblock(store);
+    if (sb.whoami !== whoami) return await fail(`${devPath} belongs to osd.${sb.whoami}, not osd.${whoami}`);
+    if (fsidSet && sb.clusterFsid !== fsid) return await fail(`${devPath} belongs to cluster ${sb.clusterFsid}, not ${fsid} (the configuration's fsid)`);
+  } catch (e) {
+    return await fail(`${devPath}: ${errText(e)}`);
+  }
+
+  const crushUpdate = !/^(false|0|no)$/i.test(osdOption(config, args, 'osd_crush_update_on_start'));
+  const crushLoc = osdOption(config, args, 'osd_crush_location').split(/[\s,;]+/).filter((x) => x !== '');
+  const osd = new OSD({
+    whoami,
+    store,
+    config,
+    log,
+    portMin: config.getNumber('ms_bind_port_min'),
+    portMax: config.getNumber('ms_bind_port_max'),
+    heartbeatIntervalMs: Math.round(hbIntervalS * 1000),
+    heartbeatGraceMs: Math.round(config.getNumber('osd_heartbeat_grace') * 1000),
+    markDownTimeoutMs: Math.round(shutdownS * 1000),
+    crushUpdateOnStart: crushUpdate,
+    ...(crushLoc.length ? { crushLocation: crushLoc } : {}),
+    metadata: new Map([['osd_data', dataDir], ['devices', devPath]]),
+  });
+  try {
+    await osd.start();
+  } catch (e) {
+    return await fail(`failed to start: ${errText(e)}`);
+  }
+  if (pidFile) {
+    mkdirSync(dirname(pidFile), { recursive: true });
+    writeFileSync(pidFile, `${process.pid}\n`);
+  }
+  await new Promise<void>((resolve) => {
+    const stop = (sig: string) => {
+      log.info(`received ${sig}, shutting down`);
+      resolve();
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  let code = 0;
+  try {
+    await osd.stop();
+    await store.umount();
+  } catch (e) {
+    log.error(`shutdown: ${errText(e)}`);
+    code = 1;
+  }
+  await dev.close().catch(() => undefined);
+  if (pidFile && existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() === String(process.pid)) rmSync(pidFile, { force: true });
+  log.info('exit');
+  return code;
+}
+
+if (isMainModule(import.meta.url)) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+      // Nothing of ours is left running; do not wait for stray handles.
+      setTimeout(() => process.exit(code), 200).unref();
+    },
+    (e: unknown) => {
+      process.stderr.write(`ceph-osd: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
