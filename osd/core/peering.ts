@@ -1,0 +1,975 @@
+// The per-PG peering state machine (Ceph's src/osd/PeeringState.cc and doc/dev/peering.rst), pure:
+// maps and peering messages go in, a batch of effects (messages, persistence, up_thru / pg_temp asks,
+// recovery work) comes out. See osd/core/peering-api.ts for the contract and docs/peering.md for the
+// walk-through.
+//
+// Primary, on every new interval: build the prior set from the past intervals (down if a maybe-rw
+// interval has no up member) -> GetInfo (query every probe target) -> choose the authoritative info
+// (find_best_info) and the acting set it wants (pg_temp if the up primary cannot lead) -> GetLog
+// (fetch the authoritative log, merge it, rewinding divergent entries) -> GetMissing (each peer's
+// missing set from its log) -> WaitUpThru -> Activate (send each peer its log and missing, or a
+// backfill reset) -> all peers answered -> Active: recovery (pull / push), then backfill, then clean.
+// Replicas answer queries, merge the primary's log on activation and answer with their info. Strays
+// (holding the PG but no longer mapped) notify the primary and delete the PG once told it is clean.
+//
+// Logs are fetched whole (FULLLOG) while peering: simpler than Ceph's LOG-since-les and never misses a
+// divergence point; the log is bounded (pgLogEntriesMax) so the message is too.
+
+import { assert } from '../../common/errors.js';
+import type { UTime } from '../../common/osdmap/index.js';
+import { emptyHObject, type EVersion, type HObject, type SpgId } from '../../msg/messages/osdop.js';
+import {
+  cmpHObject, emptyPastIntervals, emptyPgInfo, emptyPgLog, emptyPgMissing, maxHObject, objectKey, PgState,
+  pgStateString, type PastIntervals, type PgHistory, type PgInfo, type PgLog, type PgLogEntry, type PgMissing, type PgStateBits,
+} from '../../msg/messages/pgtypes.js';
+import {
+  buildPriorSet, checkNewInterval, clearPastIntervals, clonePastIntervals, addInterval, priorSetAffected, type PriorSet,
+} from './pastintervals.js';
+import {
+  appendEntry, calcTrimTo, claimLog, cloneInfo, cloneLog, evEq, evLt, evMax, logAfter, logsOverlap, mergeLog,
+  missingGet, missingGot, missingSorted, procReplicaLog, syncInfo, trimLog, ZERO_VERSION, type LogState,
+} from './pglog.js';
+import {
+  PgQueryType, type PeeringCore, type PeeringCoreInit, type PeeringEffects, type PeeringMessage, type PgMapView,
+  type PgPersistent, type RecoveryTask,
+} from './peering-api.js';
+
+/** Messages from epochs this PG has not reached yet wait here (bounded; the oldest go first). */
+export const peeringFutureMessagesMax = 1024;
+
+type Phase =
+  | 'initial' | 'getInfo' | 'getLog' | 'getMissing' | 'waitUpThru' | 'waitActingChange' | 'activating' | 'active'
+  | 'down' | 'incomplete' | 'replica' | 'replicaActive' | 'stray' | 'deleted';
+
+const PEERING_PHASES: ReadonlySet<Phase> = new Set<Phase>(['getInfo', 'getLog', 'getMissing', 'waitUpThru', 'waitActingChange', 'down', 'incomplete']);
+
+/** A peer in acting ∪ up (Ceph's acting_recovery_backfill) as the primary tracks it. */
+interface PeerState {
+  mode: 'log' | 'backfill';
+  /** What it lacks (log mode). */
+  missing: PgMissing;
+  /** Its last entry that the authoritative log also holds: activation sends the log after this. */
+  common: EVersion;
+  /** Backfill mode: it holds every object up to and including this. */
+  lastBackfill: HObject;
+}
+
+interface InFlight {
+  task: RecoveryTask;
+  /** Peers a push / delete still waits on. */
+  pending: Set<number>;
+}
+
+function sameList(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+function hasBit(state: number, bit: number): boolean {
+  return Math.floor(state / bit) % 2 === 1;
+}
+
+/** pg_history_t::merge: take the newer of the fields a map cannot recompute. */
+export function mergeHistory(h: PgHistory, o: PgHistory): boolean {
+  let changed = false;
+  const keys = ['epochCreated', 'epochPoolCreated', 'lastEpochStarted', 'lastIntervalStarted', 'lastEpochClean', 'lastIntervalClean', 'lastEpochSplit', 'lastEpochMarkedFull'] as const;
+  for (const k of keys) {
+    if (h[k] < o[k]) {
+      h[k] = o[k];
+      changed = true;
+    }
+  }
+  if (evLt(h.lastScrub, o.lastScrub)) { h.lastScrub = o.lastScrub; h.lastScrubStamp = o.lastScrubStamp; changed = true; }
+  if (evLt(h.lastDeepScrub, o.lastDeepScrub)) { h.lastDeepScrub = o.lastDeepScrub; h.lastDeepScrubStamp = o.lastDeepScrubStamp; changed = true; }
+  return changed;
+}
+
+/**
+ * Ceph's find_best_info: among the infos, the one whose log is authoritative. Only infos whose own
+ * last_epoch_started reaches the newest les anyone reports (including in history) qualify for the
+ * lower bound on last_update; then, among complete infos at or above that bound: newest last_update,
+ * then longest tail, then `prefer` (the current primary). -1 if none qualifies (incomplete).
+ */
+export function findBestInfo(infos: ReadonlyMap<number, PgInfo>, prefer: number): number {
+  let maxLes = 0;
+  for (const i of infos.values()) {
+    maxLes = Math.max(maxLes, i.history.lastEpochStarted, i.lastEpochStarted);
+  }
+  let minLu: EVersion | undefined;
+  for (const i of infos.values()) {
+    if (i.lastEpochStarted >= maxLes && (!minLu || evLt(i.lastUpdate, minLu))) minLu = i.lastUpdate;
+  }
+  if (!minLu) return -1;
+  let best = -1;
+  let bestInfo: PgInfo | undefined;
+  const osds = [...infos.keys()].sort((a, b) => a - b);
+  for (const o of osds) {
+    const i = infos.get(o)!;
+    if (!i.lastBackfill.max) continue;
+    if (evLt(i.lastUpdate, minLu)) continue;
+    if (!bestInfo) { best = o; bestInfo = i; continue; }
+    if (evLt(bestInfo.lastUpdate, i.lastUpdate)) { best = o; bestInfo = i; continue; }
+    if (evLt(i.lastUpdate, bestInfo.lastUpdate)) continue;
+    if (evLt(i.logTail, bestInfo.logTail)) { best = o; bestInfo = i; continue; }
+    if (evLt(bestInfo.logTail, i.logTail)) continue;
+    if (o === prefer) { best = o; bestInfo = i; }
+  }
+  return best;
+}
+
+function emptyEffects(): PeeringEffects {
+  return { send: [], dirty: false, logDelta: { append: [] }, rewoundObjects: [], removePg: false, stateChanged: false, activated: false };
+}
+
+class PeeringCoreImpl implements PeeringCore {
+  readonly pgid: SpgId;
+  private readonly whoami: number;
+  private st: LogState;
+  private pastIntervals: PastIntervals;
+  private epoch = 0;
+  /** The epoch a loaded PG had processed (its base map), if loaded. */
+  private readonly loadedEpoch: number | undefined;
+  private view: PgMapView | undefined;
+  private newInterval = false;
+  private restartPeering = true;
+  private phase: Phase = 'initial';
+  private creating: boolean;
+  private prior: PriorSet | undefined;
+  private readonly peerInfo = new Map<number, PgInfo>();
+  private readonly infoRequested = new Set<number>();
+  private authOsd = -1;
+  private readonly logRequested = new Set<number>();
+  private readonly peers = new Map<number, PeerState>();
+  private readonly activated = new Set<number>();
+  private readonly strayMissing = new Map<number, PgMissing>();
+  private readonly strayQueried = new Set<number>();
+  private readonly inFlight = new Map<string, InFlight>();
+  private readonly backfillInFlight = new Set<number>();
+  private clean = false;
+  private pgTempAsked: number[] | undefined;
+  private minLastCompleteOndisk: EVersion = ZERO_VERSION;
+  private pending: Array<{ from: number; msg: PeeringMessage }> = [];
+  private fx: PeeringEffects = emptyEffects();
+  private reportedState = -1;
+  private now: UTime = { sec: 0, nsec: 0 };
+
+  constructor(init: PeeringCoreInit) {
+    this.pgid = init.pgid;
+    this.whoami = init.whoami;
+    if (init.persistent) {
+      const p = init.persistent;
+      this.st = { info: cloneInfo(p.info), log: cloneLog(p.log), missing: p.missing };
+      this.pastIntervals = clonePastIntervals(p.pastIntervals);
+      this.epoch = p.epoch;
+      this.loadedEpoch = p.epoch;
+      this.creating = false;
+    } else {
+      const info = emptyPgInfo(init.pgid);
+      info.history.epochCreated = init.createdEpoch ?? 0;
+      info.history.epochPoolCreated = init.poolCreatedEpoch ?? init.createdEpoch ?? 0;
+      this.st = { info, log: emptyPgLog(), missing: emptyPgMissing() };
+      this.pastIntervals = emptyPastIntervals();
+      this.loadedEpoch = undefined;
+      this.creating = true;
+    }
+  }
+
+  // ---- maps ----------------------------------------------------------------------------------------
+
+  advanceMap(view: PgMapView): void {
+    if (this.phase === 'deleted') return;
+    const h = this.st.info.history;
+    if (!view.poolExists) {
+      this.view = view;
+      this.epoch = view.epoch;
+      this.setPhase('deleted');
+      this.fx.removePg = true;
+      return;
+    }
+    const last = this.view;
+    if (last) {
+      if (view.epoch <= last.epoch) return;
+      if (checkNewInterval(last, view, h.sameIntervalSince, h.lastEpochClean, this.pastIntervals)) this.onNewInterval(last, view);
+    } else if (this.loadedEpoch !== undefined) {
+      if (view.epoch > this.loadedEpoch) {
+        // No base map: compare with the mapping the PG stored; assume the gap may have gone rw.
+        const s = this.st.info.stats;
+        const same = sameList(s.up, view.up) && sameList(s.acting, view.acting) && s.upPrimary === view.upPrimary && s.actingPrimary === view.actingPrimary;
+        if (!same) {
+          if (view.epoch - 1 >= h.sameIntervalSince && s.acting.length > 0) addInterval(this.pastIntervals, h.sameIntervalSince, view.epoch - 1, s.acting, true);
+          this.onNewInterval(undefined, view);
+        }
+      }
+    } else {
+      // A new PG: its first interval starts with the first map it sees.
+      h.sameIntervalSince = h.sameUpSince = h.samePrimarySince = view.epoch;
+      this.newInterval = true;
+      this.fx.dirty = true;
+    }
+    this.view = view;
+    this.epoch = Math.max(this.epoch, view.epoch);
+    for (const o of [...this.strayMissing.keys()]) if (!view.isUp(o)) this.strayMissing.delete(o);
+    if (!this.newInterval && PEERING_PHASES.has(this.phase) && this.prior && priorSetAffected(this.prior, view, this.whoami)) {
+      this.restartPeering = true;
+    }
+  }
+
+  private onNewInterval(last: PgMapView | undefined, view: PgMapView): void {
+    const h = this.st.info.history;
+    h.sameIntervalSince = view.epoch;
+    if (!last || last.upPrimary !== view.upPrimary || !sameList(last.up, view.up)) h.sameUpSince = view.epoch;
+    if (!last || last.actingPrimary !== view.actingPrimary) h.samePrimarySince = view.epoch;
+    this.newInterval = true;
+    this.fx.dirty = true;
+  }
+
+  activateMap(now: UTime): void {
+    this.now = now;
+    if (this.phase === 'deleted') return this.finish();
+    if (!this.view) return this.finish();
+    if (this.newInterval || this.restartPeering) {
+      this.newInterval = false;
+      this.restartPeering = false;
+      this.startPeering();
+    } else if (this.phase === 'waitUpThru') {
+      if (this.upThruOk()) this.activate();
+      else this.fx.needUpThru = this.st.info.history.sameIntervalSince;
+    }
+    this.replayPending();
+    this.finish();
+  }
+
+  private upThruOk(): boolean {
+    return this.view!.upThru(this.whoami) >= this.st.info.history.sameIntervalSince;
+  }
+
+  private isWriteable(): boolean {
+    return this.view !== undefined && this.view.acting.length >= this.view.poolMinSize;
+  }
+
+  // ---- peering -------------------------------------------------------------------------------------
+
+  private resetPeerState(): void {
+    this.peerInfo.clear();
+    this.infoRequested.clear();
+    this.authOsd = -1;
+    this.logRequested.clear();
+    this.peers.clear();
+    this.activated.clear();
+    this.strayMissing.clear();
+    this.strayQueried.clear();
+    this.inFlight.clear();
+    this.backfillInFlight.clear();
+    this.clean = false;
+    this.prior = undefined;
+  }
+
+  private startPeering(): void {
+    const v = this.view!;
+    this.resetPeerState();
+    const s = this.st.info.stats;
+    s.up = [...v.up];
+    s.acting = [...v.acting];
+    s.upPrimary = v.upPrimary;
+    s.actingPrimary = v.actingPrimary;
+    s.mappingEpoch = v.epoch;
+    this.fx.dirty = true;
+    if (v.actingPrimary === this.whoami) {
+      if (!sameList(v.acting, v.up) && this.pgTempAsked && sameList(this.pgTempAsked, v.acting)) this.pgTempAsked = undefined;
+      if (!this.upThruOk()) this.fx.needUpThru = this.st.info.history.sameIntervalSince;
+      this.setPhase('getInfo');
+      this.buildPrior();
+      this.getInfos();
+    } else if (v.acting.includes(this.whoami) || v.up.includes(this.whoami)) {
+      this.setPhase('replica');
+    } else {
+      this.setPhase('stray');
+      if (v.actingPrimary >= 0) this.sendTo(v.actingPrimary, this.notifyMsg(this.epoch));
+    }
+  }
+
+  private buildPrior(): void {
+    this.prior = buildPriorSet(this.pastIntervals, this.st.info.history.lastEpochStarted, this.view!, this.whoami);
+    if (this.prior.pgDown) this.setPhase('down');
+  }
+
+  private getInfos(): void {
+    if (this.phase !== 'getInfo') return;
+    for (const o of this.prior!.probe) {
+      if (o === this.whoami || this.peerInfo.has(o) || this.infoRequested.has(o)) continue;
+      this.infoRequested.add(o);
+      this.sendTo(o, { kind: 'query', pgid: this.pgid, type: PgQueryType.INFO, since: ZERO_VERSION, history: { ...this.st.info.history }, epochSent: this.epoch });
+    }
+    this.checkGotInfos();
+  }
+
+  private checkGotInfos(): void {
+    if (this.phase !== 'getInfo') return;
+    for (const o of this.prior!.probe) if (o !== this.whoami && !this.peerInfo.has(o)) return;
+    this.chooseAndGetLog();
+  }
+
+  /** Infos of up OSDs, ours included. */
+  private upInfos(): Map<number, PgInfo> {
+    const m = new Map<number, PgInfo>([[this.whoami, this.st.info]]);
+    for (const [o, i] of this.peerInfo) if (this.view!.isUp(o)) m.set(o, i);
+    return m;
+  }
+
+  private chooseAndGetLog(): void {
+    const v = this.view!;
+    const infos = this.upInfos();
+    const auth = findBestInfo(infos, this.whoami);
+    if (auth < 0) return this.setPhase('incomplete');
+    const authInfo = infos.get(auth)!;
+    const canLead = (o: number): boolean => {
+      const i = infos.get(o);
+      return i !== undefined && i.lastBackfill.max && !evLt(i.lastUpdate, authInfo.logTail);
+    };
+    let want: number[];
+    if (v.upPrimary >= 0 && canLead(v.upPrimary)) want = [...v.up];
+    else if (canLead(auth)) want = [auth, ...v.up.filter((o) => o !== auth && o !== v.upPrimary)];
+    else return this.setPhase('incomplete');
+    if (!sameList(want, v.acting)) {
+      const ask = sameList(want, v.up) ? [] : want;
+      if (!this.pgTempAsked || !sameList(this.pgTempAsked, ask)) {
+        this.pgTempAsked = ask;
+        this.fx.wantPgTemp = ask;
+      }
+      return this.setPhase('waitActingChange');
+    }
+    this.authOsd = auth;
+    this.setPhase('getLog');
+    if (auth === this.whoami) return this.getMissing();
+    this.logRequested.add(auth);
+    this.sendTo(auth, { kind: 'query', pgid: this.pgid, type: PgQueryType.FULLLOG, since: ZERO_VERSION, history: { ...this.st.info.history }, epochSent: this.epoch });
+  }
+
+  private procMasterLog(from: number, msg: Extract<PeeringMessage, { kind: 'log' }>): void {
+    this.logRequested.delete(from);
+    this.peerInfo.set(from, msg.info);
+    mergeHistory(this.st.info.history, msg.info.history);
+    if (!logsOverlap(this.st.log.head, msg.log)) return this.setPhase('incomplete');
+    this.applyMerge(msg.log);
+    this.getMissing();
+  }
+
+  /** Merge an authoritative log into ours and record the effects. */
+  private applyMerge(olog: PgLog): void {
+    const r = mergeLog(this.st, olog);
+    if (r.rewindTo) this.fx.logDelta.rewindTo = r.rewindTo;
+    this.fx.logDelta.append.push(...r.appended);
+    this.fx.rewoundObjects.push(...r.remove);
+    this.fx.dirty = true;
+  }
+
+  /** The peers besides us that activation covers: acting ∪ up. */
+  private peerList(): number[] {
+    const v = this.view!;
+    const out: number[] = [];
+    for (const o of [...v.acting, ...v.up]) if (o >= 0 && o !== this.whoami && !out.includes(o) && v.isUp(o)) out.push(o);
+    return out;
+  }
+
+  private getMissing(): void {
+    this.setPhase('getMissing');
+    const me = this.st.info;
+    for (const o of this.peerList()) {
+      const pi = this.peerInfo.get(o) ?? emptyPgInfo(this.pgid);
+      if (!pi.lastBackfill.max || evLt(pi.lastUpdate, me.logTail) || (evLt(me.lastUpdate, pi.lastUpdate) && !logsOverlap(pi.lastUpdate, this.st.log))) {
+        this.peers.set(o, { mode: 'backfill', missing: emptyPgMissing(), common: ZERO_VERSION, lastBackfill: emptyHObject() });
+      } else if (evEq(pi.lastUpdate, me.lastUpdate) && evEq(pi.lastComplete, pi.lastUpdate)) {
+        this.peers.set(o, { mode: 'log', missing: emptyPgMissing(), common: pi.lastUpdate, lastBackfill: maxHObject() });
+      } else {
+        this.logRequested.add(o);
+        this.sendTo(o, { kind: 'query', pgid: this.pgid, type: PgQueryType.FULLLOG, since: ZERO_VERSION, history: { ...me.history }, epochSent: this.epoch });
+      }
+    }
+    this.checkGotMissing();
+  }
+
+  private procReplicaLogMsg(from: number, msg: Extract<PeeringMessage, { kind: 'log' }>): void {
+    this.logRequested.delete(from);
+    this.peerInfo.set(from, msg.info);
+    if (!msg.info.lastBackfill.max || !logsOverlap(msg.log.head, this.st.log)) {
+      this.peers.set(from, { mode: 'backfill', missing: emptyPgMissing(), common: ZERO_VERSION, lastBackfill: emptyHObject() });
+    } else {
+      const r = procReplicaLog(this.st.log, msg.info, msg.log, msg.missing);
+      this.peers.set(from, { mode: 'log', missing: r.missing, common: r.common, lastBackfill: maxHObject() });
+    }
+    this.checkGotMissing();
+  }
+
+  private checkGotMissing(): void {
+    if (this.phase !== 'getMissing' || this.logRequested.size > 0) return;
+    if (!this.upThruOk()) {
+      this.fx.needUpThru = this.st.info.history.sameIntervalSince;
+      return this.setPhase('waitUpThru');
+    }
+    this.activate();
+  }
+
+  private activate(): void {
+    const h = this.st.info.history;
+    this.setPhase('activating');
+    if (this.isWriteable()) {
+      this.st.info.lastEpochStarted = this.epoch;
+      this.st.info.lastIntervalStarted = h.sameIntervalSince;
+    }
+    this.minLastCompleteOndisk = ZERO_VERSION;
+    for (const [o, ps] of this.peers) {
+      if (ps.mode === 'backfill') {
+        const pi = cloneInfo(this.st.info);
+        pi.lastBackfill = emptyHObject();
+        pi.lastComplete = pi.lastUpdate;
+        ps.lastBackfill = emptyHObject();
+        this.sendTo(o, { kind: 'log', pgid: this.pgid, info: pi, log: cloneLog(this.st.log), missing: emptyPgMissing(), pastIntervals: clonePastIntervals(this.pastIntervals), epochSent: this.epoch, queryEpoch: this.epoch });
+      } else {
+        this.sendTo(o, { kind: 'log', pgid: this.pgid, info: cloneInfo(this.st.info), log: logAfter(this.st.log, ps.common), missing: ps.missing, pastIntervals: clonePastIntervals(this.pastIntervals), epochSent: this.epoch, queryEpoch: this.epoch });
+      }
+    }
+    this.fx.dirty = true;
+    this.checkAllActivated();
+  }
+
+  private checkAllActivated(): void {
+    if (this.phase !== 'activating') return;
+    for (const o of this.peers.keys()) if (!this.activated.has(o)) return;
+    this.setPhase('active');
+    this.creating = false;
+    const h = this.st.info.history;
+    if (this.isWriteable()) {
+      h.lastEpochStarted = Math.max(h.lastEpochStarted, this.st.info.lastEpochStarted);
+      h.lastIntervalStarted = Math.max(h.lastIntervalStarted, this.st.info.lastIntervalStarted);
+      this.fx.activated = true;
+    }
+    this.fx.dirty = true;
+    this.discoverUnfound();
+    this.checkRecovered();
+  }
+
+  // ---- recovery bookkeeping ------------------------------------------------------------------------
+
+  private anyPeerMissing(): boolean {
+    for (const ps of this.peers.values()) if (ps.mode === 'log' && ps.missing.items.size > 0) return true;
+    return false;
+  }
+
+  private anyBackfill(): boolean {
+    for (const ps of this.peers.values()) if (ps.mode === 'backfill') return true;
+    return false;
+  }
+
+  /** A peer that holds soid at its newest version, to pull from; -1 if none (unfound). */
+  private pullSource(soid: HObject): number {
+    for (const [o, ps] of this.peers) if (ps.mode === 'log' && !missingGet(ps.missing, soid)) return o;
+    for (const [o, m] of this.strayMissing) if (!missingGet(m, soid) && this.view!.isUp(o)) return o;
+    return -1;
+  }
+
+  private unfoundCount(): number {
+    let n = 0;
+    for (const { soid } of this.st.missing.items.values()) if (this.pullSource(soid) < 0) n++;
+    return n;
+  }
+
+  /** Ceph's discover_all_missing: ask up strays for their logs when objects have no source. */
+  private discoverUnfound(): void {
+    if (this.phase !== 'active' || this.unfoundCount() === 0) return;
+    for (const [o, i] of this.peerInfo) {
+      if (this.peers.has(o) || this.strayQueried.has(o) || !this.view!.isUp(o) || !i.lastBackfill.max) continue;
+      if (evLt(i.lastUpdate, this.st.info.logTail)) continue;
+      this.strayQueried.add(o);
+      this.sendTo(o, { kind: 'query', pgid: this.pgid, type: PgQueryType.FULLLOG, since: ZERO_VERSION, history: { ...this.st.info.history }, epochSent: this.epoch });
+    }
+  }
+
+  private checkRecovered(): void {
+    if (this.phase !== 'active' || this.clean) return;
+    if (this.st.missing.items.size > 0 || this.anyPeerMissing() || this.anyBackfill()) return;
+    const v = this.view!;
+    if (!sameList(v.acting, v.up)) {
+      // Recovered while remapped: if the up set can lead now, ask for the pg_temp to go.
+      const upOk = v.up.every((o) => o === this.whoami || this.peers.get(o)?.mode === 'log');
+      if (upOk && v.up.length > 0) {
+        if (!this.pgTempAsked || this.pgTempAsked.length !== 0) {
+          this.pgTempAsked = [];
+          this.fx.wantPgTemp = [];
+        }
+        return;
+      }
+    }
+    if (!this.isWriteable() || v.acting.length < v.poolSize) return;
+    // try_mark_clean
+    this.clean = true;
+    const h = this.st.info.history;
+    h.lastEpochClean = this.epoch;
+    h.lastIntervalClean = h.sameIntervalSince;
+    this.st.info.stats.lastEpochClean = this.epoch;
+    clearPastIntervals(this.pastIntervals);
+    this.fx.dirty = true;
+    for (const o of this.peers.keys()) this.sendTo(o, this.infoMsg(this.epoch));
+    for (const o of this.peerInfo.keys()) if (!this.peers.has(o) && v.isUp(o)) this.sendTo(o, this.infoMsg(this.epoch));
+  }
+
+  // ---- messages ------------------------------------------------------------------------------------
+
+  handleMessage(from: number, msg: PeeringMessage, now: UTime): void {
+    this.now = now;
+    if (this.phase === 'deleted') return this.finish();
+    if (!this.view || msg.epochSent > this.epoch) {
+      this.pending.push({ from, msg });
+      if (this.pending.length > peeringFutureMessagesMax) this.pending.shift();
+      return this.finish();
+    }
+    this.dispatch(from, msg);
+    this.finish();
+  }
+
+  private replayPending(): void {
+    if (this.pending.length === 0) return;
+    const ready = this.pending.filter((p) => p.msg.epochSent <= this.epoch);
+    this.pending = this.pending.filter((p) => p.msg.epochSent > this.epoch);
+    for (const p of ready) if (this.phase !== 'deleted') this.dispatch(p.from, p.msg);
+  }
+
+  private dispatch(from: number, msg: PeeringMessage): void {
+    if (msg.epochSent < this.st.info.history.sameIntervalSince) return; // an older interval's
+    if (this.newInterval || this.restartPeering) return; // activateMap will restart peering first
+    switch (msg.kind) {
+      case 'query': return this.onQuery(from, msg);
+      case 'notify': return this.onNotify(from, msg.info);
+      case 'log': return this.onLog(from, msg);
+      case 'info': return this.onInfo(from, msg);
+      case 'trim': return this.onTrim(from, msg.trimTo);
+    }
+  }
+
+  private isPrimaryNow(): boolean {
+    return this.view !== undefined && this.view.actingPrimary === this.whoami;
+  }
+
+  private onQuery(from: number, q: Extract<PeeringMessage, { kind: 'query' }>): void {
+    if (this.isPrimaryNow()) return;
+    this.updateHistory(q.history);
+    if (q.type === PgQueryType.INFO) {
+      this.sendTo(from, this.notifyMsg(q.epochSent));
+    } else {
+      const log = q.type === PgQueryType.LOG ? logAfter(this.st.log, q.since) : cloneLog(this.st.log);
+      this.sendTo(from, { kind: 'log', pgid: this.pgid, info: cloneInfo(this.st.info), log, missing: this.st.missing, pastIntervals: clonePastIntervals(this.pastIntervals), epochSent: this.epoch, queryEpoch: q.epochSent });
+    }
+  }
+
+  /** Replica / stray: learn from the primary's history; drop past intervals once the PG went clean since. */
+  private updateHistory(h: PgHistory): void {
+    const mine = this.st.info.history;
+    if (mergeHistory(mine, h)) {
+      this.fx.dirty = true;
+      if (mine.lastEpochClean >= mine.sameIntervalSince && this.pastIntervals.intervals.length + this.pastIntervals.first > 0) {
+        clearPastIntervals(this.pastIntervals);
+      }
+    }
+  }
+
+  private onNotify(from: number, info: PgInfo): void {
+    if (!this.isPrimaryNow()) return;
+    const had = this.peerInfo.get(from);
+    this.peerInfo.set(from, info);
+    const h = this.st.info.history;
+    switch (this.phase) {
+      case 'getInfo': {
+        const oldLes = h.lastEpochStarted;
+        mergeHistory(h, info.history);
+        this.infoRequested.delete(from);
+        if (h.lastEpochStarted > oldLes) {
+          this.buildPrior();
+          return this.getInfos();
+        }
+        return this.checkGotInfos();
+      }
+      case 'down':
+      case 'incomplete':
+      case 'waitActingChange':
+        if (!had || !evEq(had.lastUpdate, info.lastUpdate) || had.lastEpochStarted !== info.lastEpochStarted || had.lastBackfill.max !== info.lastBackfill.max) {
+          mergeHistory(h, info.history);
+          this.startPeeringKeepInfos();
+        }
+        return;
+      case 'active':
+        if (this.clean) {
+          const v = this.view!;
+          if (!v.acting.includes(from) && !v.up.includes(from)) this.sendTo(from, this.infoMsg(this.epoch));
+        } else {
+          this.discoverUnfound();
+        }
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** Restart GetInfo in the same interval, keeping the infos already heard. */
+  private startPeeringKeepInfos(): void {
+    const keep = new Map(this.peerInfo);
+    this.startPeering();
+    for (const [o, i] of keep) this.peerInfo.set(o, i);
+    this.getInfos();
+  }
+
+  private onLog(from: number, msg: Extract<PeeringMessage, { kind: 'log' }>): void {
+    if (this.isPrimaryNow()) {
+      if (this.phase === 'getLog' && from === this.authOsd && this.logRequested.has(from)) return this.procMasterLog(from, msg);
+      if (this.phase === 'getMissing' && this.logRequested.has(from)) return this.procReplicaLogMsg(from, msg);
+      if (this.phase === 'active' && this.strayQueried.has(from)) {
+        if (msg.info.lastBackfill.max && logsOverlap(msg.log.head, this.st.log)) {
+          this.strayMissing.set(from, procReplicaLog(this.st.log, msg.info, msg.log, msg.missing).missing);
+        }
+      }
+      return;
+    }
+    const v = this.view!;
+    if (from !== v.actingPrimary) return;
+    const me = this.st.info;
+    if (!msg.info.lastBackfill.max) {
+      // Backfill reset: take the primary's log; objects are copied by backfill.
+      claimLog(this.st, msg.log);
+      this.st.info.lastBackfill = emptyHObject();
+      this.fx.logDelta = { rewindTo: ZERO_VERSION, append: [...this.st.log.log] };
+    } else if (!me.lastBackfill.max) {
+      if (this.phase !== 'replicaActive') return; // a stale completion
+      // Backfill finished: every object is current; take the primary's log whole.
+      claimLog(this.st, msg.log);
+      this.st.info.lastBackfill = maxHObject();
+      this.fx.logDelta = { rewindTo: ZERO_VERSION, append: [...this.st.log.log] };
+      this.fx.dirty = true;
+      this.updateHistory(msg.info.history);
+      return;
+    } else {
+      if (!logsOverlap(this.st.log.head, msg.log)) return; // cannot happen: the primary backfills such peers
+      this.applyMerge(msg.log);
+    }
+    // Activation (Ceph's replica activate).
+    this.updateHistory(msg.info.history);
+    if (me.lastEpochStarted < msg.info.lastEpochStarted) {
+      me.lastEpochStarted = msg.info.lastEpochStarted;
+      me.lastIntervalStarted = me.history.sameIntervalSince;
+    }
+    if (msg.pastIntervals.last >= this.pastIntervals.last) this.pastIntervals = clonePastIntervals(msg.pastIntervals);
+    syncInfo(this.st);
+    this.fx.dirty = true;
+    this.setPhase('replicaActive');
+    this.sendTo(from, this.infoMsg(msg.epochSent));
+  }
+
+  private onInfo(from: number, msg: Extract<PeeringMessage, { kind: 'info' }>): void {
+    if (this.isPrimaryNow()) {
+      if (this.phase === 'activating' && this.peers.has(from)) {
+        this.activated.add(from);
+        this.checkAllActivated();
+      }
+      return;
+    }
+    const v = this.view!;
+    if (from !== v.actingPrimary) return;
+    this.updateHistory(msg.info.history);
+    const h = msg.info.history;
+    const mapped = v.acting.includes(this.whoami) || v.up.includes(this.whoami);
+    if (!mapped && h.lastEpochClean >= h.sameIntervalSince && h.sameIntervalSince >= this.st.info.history.sameIntervalSince) {
+      this.setPhase('deleted');
+      this.fx.removePg = true;
+    }
+  }
+
+  private onTrim(from: number, trimTo: EVersion): void {
+    if (this.isPrimaryNow() || from !== this.view!.actingPrimary) return;
+    const to = evLt(this.st.info.lastComplete, trimTo) ? this.st.info.lastComplete : trimTo;
+    if (trimLog(this.st, to) > 0) {
+      this.fx.logDelta.trimTo = to;
+      this.fx.dirty = true;
+    }
+  }
+
+  private notifyMsg(queryEpoch: number): PeeringMessage {
+    return { kind: 'notify', pgid: this.pgid, info: cloneInfo(this.st.info), pastIntervals: clonePastIntervals(this.pastIntervals), epochSent: this.epoch, queryEpoch };
+  }
+
+  private infoMsg(queryEpoch: number): PeeringMessage {
+    return { kind: 'info', pgid: this.pgid, info: cloneInfo(this.st.info), pastIntervals: clonePastIntervals(this.pastIntervals), epochSent: this.epoch, queryEpoch };
+  }
+
+  private sendTo(to: number, msg: PeeringMessage): void {
+    this.fx.send.push({ to, msg });
+  }
+
+  // ---- state ---------------------------------------------------------------------------------------
+
+  private setPhase(p: Phase): void {
+    this.phase = p;
+  }
+
+  stateBits(): PgStateBits {
+    const v = this.view;
+    let s = 0;
+    const add = (bit: number): void => {
+      if (!hasBit(s, bit)) s += bit;
+    };
+    switch (this.phase) {
+      case 'initial': case 'stray': case 'deleted':
+        return 0;
+      case 'replica':
+        return PgState.PEERING;
+      case 'replicaActive':
+        return PgState.ACTIVE;
+      case 'down':
+        add(PgState.DOWN);
+        break;
+      case 'incomplete':
+        add(PgState.INCOMPLETE);
+        break;
+      case 'getInfo': case 'getLog': case 'getMissing': case 'waitUpThru': case 'waitActingChange':
+        add(PgState.PEERING);
+        break;
+      case 'activating':
+      case 'active': {
+        add(this.phase === 'activating' ? PgState.ACTIVATING : this.isWriteable() ? PgState.ACTIVE : PgState.PEERED);
+        if (this.clean) add(PgState.CLEAN);
+        const undersized = v!.acting.length < v!.poolSize;
+        if (undersized) add(PgState.UNDERSIZED);
+        const recovering = this.st.missing.items.size > 0 || this.anyPeerMissing();
+        let backfillInActing = false;
+        for (const [o, ps] of this.peers) if (ps.mode === 'backfill' && v!.acting.includes(o)) backfillInActing = true;
+        if (undersized || recovering || backfillInActing) add(PgState.DEGRADED);
+        if (this.phase === 'active') {
+          if (recovering) {
+            let pulling = false;
+            for (const f of this.inFlight.values()) if (f.task.kind !== 'backfill') pulling = true;
+            add(pulling ? PgState.RECOVERING : PgState.RECOVERY_WAIT);
+            if (this.unfoundCount() > 0) add(PgState.RECOVERY_UNFOUND);
+          } else if (this.anyBackfill()) {
+            add(this.backfillInFlight.size > 0 ? PgState.BACKFILLING : PgState.BACKFILL_WAIT);
+          }
+        }
+        break;
+      }
+    }
+    if (v && !sameList(v.acting, v.up)) add(PgState.REMAPPED);
+    if (this.creating) add(PgState.CREATING);
+    return s;
+  }
+
+  stateString(): string {
+    return pgStateString(this.stateBits());
+  }
+
+  isPrimary(): boolean {
+    return this.isPrimaryNow() && this.phase !== 'deleted';
+  }
+
+  isActive(): boolean {
+    if (this.phase === 'replicaActive') return true;
+    return this.phase === 'active' && this.isWriteable();
+  }
+
+  acting(): number[] {
+    return this.view ? [...this.view.acting] : [];
+  }
+
+  up(): number[] {
+    return this.view ? [...this.view.up] : [];
+  }
+
+  info(): PgInfo {
+    return this.st.info;
+  }
+
+  persistentState(): PgPersistent {
+    return { info: this.st.info, pastIntervals: this.pastIntervals, log: this.st.log, missing: this.st.missing, epoch: this.epoch };
+  }
+
+  // ---- write path ----------------------------------------------------------------------------------
+
+  nextVersion(): EVersion {
+    return { epoch: Math.max(this.epoch, this.st.log.head.epoch), version: this.st.log.head.version + 1 };
+  }
+
+  appendLogEntry(entry: PgLogEntry): void {
+    appendEntry(this.st, entry);
+    this.fx.logDelta.append.push(entry);
+    this.fx.dirty = true;
+    this.finish();
+  }
+
+  committedEverywhere(v: EVersion): void {
+    if (!this.isPrimaryNow()) return;
+    this.minLastCompleteOndisk = evMax(this.minLastCompleteOndisk, v);
+    const degraded = this.st.missing.items.size > 0 || this.anyPeerMissing() || this.anyBackfill() || (this.view !== undefined && this.view.acting.length < this.view.poolSize);
+    const to = calcTrimTo(this.st.log, this.minLastCompleteOndisk, degraded);
+    if (to && trimLog(this.st, to) > 0) {
+      this.fx.logDelta.trimTo = to;
+      this.fx.dirty = true;
+      for (const o of this.peers.keys()) this.sendTo(o, { kind: 'trim', pgid: this.pgid, trimTo: to, epochSent: this.epoch });
+    }
+    this.finish();
+  }
+
+  isMissingOrDegraded(soid: HObject): boolean {
+    if (missingGet(this.st.missing, soid)) return true;
+    for (const ps of this.peers.values()) if (ps.mode === 'log' && missingGet(ps.missing, soid)) return true;
+    return false;
+  }
+
+  isMissingLocally(soid: HObject): boolean {
+    return missingGet(this.st.missing, soid) !== undefined;
+  }
+
+  writeTargets(soid: HObject): number[] {
+    if (!this.isPrimaryNow()) return [];
+    const out: number[] = [];
+    for (const [o, ps] of this.peers) {
+      if (ps.mode === 'log' || cmpHObject(soid, ps.lastBackfill) <= 0) out.push(o);
+    }
+    return out;
+  }
+
+  // ---- recovery ------------------------------------------------------------------------------------
+
+  takeRecoveryTasks(max: number, urgent?: HObject): RecoveryTask[] {
+    const out: RecoveryTask[] = [];
+    if (!this.isPrimaryNow() || this.phase !== 'active' || max <= 0) return out;
+    const consider = (soid: HObject): void => {
+      if (out.length >= max) return;
+      const k = objectKey(soid);
+      if (this.inFlight.has(k)) return;
+      const mine = missingGet(this.st.missing, soid);
+      if (mine) {
+        const from = this.pullSource(soid);
+        if (from < 0) return;
+        const task: RecoveryTask = { kind: 'pull', soid, version: mine.need, from };
+        this.inFlight.set(k, { task, pending: new Set([from]) });
+        out.push(task);
+        return;
+      }
+      const to: number[] = [];
+      let version: EVersion = ZERO_VERSION;
+      let del = false;
+      for (const [o, ps] of this.peers) {
+        if (ps.mode !== 'log') continue;
+        const it = missingGet(ps.missing, soid);
+        if (!it) continue;
+        to.push(o);
+        version = evMax(version, it.need);
+        del = del || it.isDelete;
+      }
+      if (to.length === 0) return;
+      const task: RecoveryTask = del ? { kind: 'delete', soid, version, to } : { kind: 'push', soid, version, to };
+      this.inFlight.set(k, { task, pending: new Set(to) });
+      out.push(task);
+    };
+    if (urgent) consider(urgent);
+    for (const { soid } of missingSorted(this.st.missing)) consider(soid);
+    for (const ps of this.peers.values()) {
+      if (ps.mode !== 'log') continue;
+      for (const { soid } of missingSorted(ps.missing)) consider(soid);
+    }
+    // Backfill once log-based recovery is done (the primary pushes from its own store).
+    if (this.st.missing.items.size === 0 && !this.anyPeerMissing() && this.inFlight.size === 0) {
+      for (const [o, ps] of this.peers) {
+        if (out.length >= max) break;
+        if (ps.mode !== 'backfill' || this.backfillInFlight.has(o)) continue;
+        this.backfillInFlight.add(o);
+        out.push({ kind: 'backfill', to: o, from: ps.lastBackfill });
+      }
+    }
+    if (out.length > 0) this.finish();
+    return out;
+  }
+
+  onObjectRecoveredLocally(soid: HObject, version: EVersion): void {
+    if (missingGot(this.st.missing, soid, version)) {
+      syncInfo(this.st);
+      this.fx.dirty = true;
+    }
+    const k = objectKey(soid);
+    const f = this.inFlight.get(k);
+    if (f && f.task.kind === 'pull') this.inFlight.delete(k);
+    this.checkRecovered();
+    this.finish();
+  }
+
+  onPeerRecovered(osd: number, soid: HObject, version: EVersion): void {
+    const ps = this.peers.get(osd);
+    if (ps && ps.mode === 'log') missingGot(ps.missing, soid, version);
+    const k = objectKey(soid);
+    const f = this.inFlight.get(k);
+    if (f && f.task.kind !== 'pull') {
+      f.pending.delete(osd);
+      if (f.pending.size === 0) this.inFlight.delete(k);
+    }
+    this.checkRecovered();
+    this.finish();
+  }
+
+  onRecoveryFailed(task: RecoveryTask): void {
+    if (task.kind === 'backfill') this.backfillInFlight.delete(task.to);
+    else {
+      const k = objectKey(task.soid);
+      if (this.inFlight.get(k)?.task === task) this.inFlight.delete(k);
+    }
+    this.finish();
+  }
+
+  onBackfillProgress(osd: number, upTo: HObject): void {
+    const ps = this.peers.get(osd);
+    if (!ps || ps.mode !== 'backfill') return this.finish();
+    if (cmpHObject(ps.lastBackfill, upTo) < 0) ps.lastBackfill = upTo;
+    if (upTo.max) {
+      this.backfillInFlight.delete(osd);
+      ps.mode = 'log';
+      ps.missing = emptyPgMissing();
+      ps.common = this.st.info.lastUpdate;
+      if (this.phase === 'active' || this.phase === 'activating') {
+        const pi = cloneInfo(this.st.info);
+        this.sendTo(osd, { kind: 'log', pgid: this.pgid, info: pi, log: cloneLog(this.st.log), missing: emptyPgMissing(), pastIntervals: clonePastIntervals(this.pastIntervals), epochSent: this.epoch, queryEpoch: this.epoch });
+      }
+      this.checkRecovered();
+    }
+    this.finish();
+  }
+
+  // ---- effects -------------------------------------------------------------------------------------
+
+  private finish(): void {
+    const s = this.stateBits();
+    if (s !== this.reportedState) {
+      this.reportedState = s;
+      this.fx.stateChanged = true;
+      this.st.info.stats.state = s;
+    }
+  }
+
+  takeEffects(): PeeringEffects {
+    const fx = this.fx;
+    this.fx = emptyEffects();
+    return fx;
+  }
+
+  /** For tests and logs: the internal phase name. */
+  debugPhase(): string {
+    return this.phase;
+  }
+
+  /** For tests: the primary's view of a peer (mode and missing count). */
+  debugPeer(osd: number): { mode: string; missing: number; lastBackfill: HObject } | undefined {
+    const ps = this.peers.get(osd);
+    return ps ? { mode: ps.mode, missing: ps.missing.items.size, lastBackfill: ps.lastBackfill } : undefined;
+  }
+
+  debugNow(): UTime {
+    return this.now;
+  }
+}
+
+/** The peering core of one PG on OSD init.whoami. */
+export function createPeeringCore(init: PeeringCoreInit): PeeringCore & { debugPhase(): string; debugPeer(osd: number): { mode: string; missing: number; lastBackfill: HObject } | undefined } {
+  assert(init.whoami >= 0, 'whoami is an OSD id');
+  return new PeeringCoreImpl(init);
+}

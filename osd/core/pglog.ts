@@ -1,0 +1,352 @@
+// The PG log (Ceph's src/osd/PGLog.cc, pure): appending entries, trimming to a bound, merging an
+// authoritative log into a local one with divergent entries rewound, and computing what a peer is
+// missing from its info and log. Everything works on a LogState (info + log + missing) that the caller
+// owns; functions mutate it in place and report what the store must do (objects to remove, the log
+// delta to persist).
+//
+// Logs share a prefix (the log matching property): an entry's version (epoch, v) is written by the one
+// primary of that epoch, and a replica's log is made equal to its primary's at activation, so two logs
+// holding the same version hold the same entries up to it. The merge therefore looks for the newest
+// version both logs hold (the common point); the local entries after it are divergent.
+
+import { assert } from '../../common/errors.js';
+import type { EVersion, HObject } from '../../msg/messages/osdop.js';
+import {
+  cmpEVersion, cmpHObject, emptyPgMissing, objectKey, PgLogOp,
+  type PgInfo, type PgLog, type PgLogEntry, type PgMissing, type PgMissingItem,
+} from '../../msg/messages/pgtypes.js';
+
+// ---- limits (Ceph 16 defaults) ---------------------------------------------------------------------
+
+/** osd_min_pg_log_entries: a clean PG keeps at least this many entries. */
+export const pgLogEntriesMin = 250;
+/** osd_max_pg_log_entries: a degraded or recovering PG keeps up to this many. */
+export const pgLogEntriesMax = 10000;
+/** osd_pg_log_trim_min: trim only when at least this many entries can go (batches the trim messages). */
+export const pgLogTrimEntriesMin = 100;
+/** osd_pg_log_dups_tracked: reqids of trimmed entries kept for resent-request detection. */
+export const pgLogDupsMax = 3000;
+assert(pgLogEntriesMin < pgLogEntriesMax && pgLogTrimEntriesMin < pgLogEntriesMin, 'pg log limits are ordered');
+
+// ---- eversion helpers ------------------------------------------------------------------------------
+
+export const ZERO_VERSION: Readonly<EVersion> = Object.freeze({ epoch: 0, version: 0 });
+
+export function ev(epoch: number, version: number): EVersion {
+  return { epoch, version };
+}
+export function evLt(a: EVersion, b: EVersion): boolean {
+  return cmpEVersion(a, b) < 0;
+}
+export function evLe(a: EVersion, b: EVersion): boolean {
+  return cmpEVersion(a, b) <= 0;
+}
+export function evEq(a: EVersion, b: EVersion): boolean {
+  return a.epoch === b.epoch && a.version === b.version;
+}
+export function evMax(a: EVersion, b: EVersion): EVersion {
+  return cmpEVersion(a, b) >= 0 ? a : b;
+}
+export function evMin(a: EVersion, b: EVersion): EVersion {
+  return cmpEVersion(a, b) <= 0 ? a : b;
+}
+export function evText(v: EVersion): string {
+  return `${v.epoch}'${v.version}`;
+}
+
+/** An op that leaves the object absent. */
+export function isDeleteOp(op: number): boolean {
+  return op === PgLogOp.DELETE || op === PgLogOp.LOST_DELETE;
+}
+
+// ---- the state the functions work on ---------------------------------------------------------------
+
+export interface LogState {
+  info: PgInfo;
+  log: PgLog;
+  missing: PgMissing;
+}
+
+/** A copy safe to mutate (entries and objects are shared: they are never mutated). */
+export function cloneLogState(s: LogState): LogState {
+  return {
+    info: cloneInfo(s.info),
+    log: cloneLog(s.log),
+    missing: cloneMissing(s.missing),
+  };
+}
+
+export function cloneInfo(i: PgInfo): PgInfo {
+  return { ...i, history: { ...i.history }, stats: { ...i.stats } };
+}
+
+export function cloneLog(l: PgLog): PgLog {
+  return { ...l, log: [...l.log], dups: [...l.dups] };
+}
+
+export function cloneMissing(m: PgMissing): PgMissing {
+  const out = emptyPgMissing();
+  out.mayIncludeDeletes = m.mayIncludeDeletes;
+  for (const [k, v] of m.items) out.items.set(k, { soid: v.soid, item: { ...v.item } });
+  return out;
+}
+
+// ---- missing set -----------------------------------------------------------------------------------
+
+export function missingGet(m: PgMissing, soid: HObject): PgMissingItem | undefined {
+  return m.items.get(objectKey(soid))?.item;
+}
+
+export function missingAdd(m: PgMissing, soid: HObject, need: EVersion, have: EVersion, isDelete = false): void {
+  m.items.set(objectKey(soid), { soid, item: { need, have, isDelete, cleanRegions: Buffer.alloc(0) } });
+}
+
+export function missingRemove(m: PgMissing, soid: HObject): boolean {
+  return m.items.delete(objectKey(soid));
+}
+
+/** The object is now at `version` here: drop its missing item if that satisfies it. */
+export function missingGot(m: PgMissing, soid: HObject, version: EVersion): boolean {
+  const it = missingGet(m, soid);
+  if (!it || evLt(version, it.need)) return false;
+  return missingRemove(m, soid);
+}
+
+/** Missing items in the order recovery takes them: by needed version, then object. */
+export function missingSorted(m: PgMissing): Array<{ soid: HObject; item: PgMissingItem }> {
+  return [...m.items.values()].sort((a, b) => cmpEVersion(a.item.need, b.item.need) || cmpHObject(a.soid, b.soid));
+}
+
+// ---- info bookkeeping ------------------------------------------------------------------------------
+
+/**
+ * last_complete: the newest version up to which every object is present, i.e. the entry just before
+ * the oldest missing need (last_update when nothing is missing).
+ */
+export function computeLastComplete(s: LogState): EVersion {
+  if (s.missing.items.size === 0) return s.info.lastUpdate;
+  let oldest: EVersion | undefined;
+  for (const { item } of s.missing.items.values()) if (!oldest || evLt(item.need, oldest)) oldest = item.need;
+  let lc = s.log.tail;
+  for (const e of s.log.log) {
+    if (!evLt(e.version, oldest!)) break;
+    lc = e.version;
+  }
+  return lc;
+}
+
+/** Keep info's copies of the log bounds in step with the log. */
+export function syncInfo(s: LogState): void {
+  s.info.lastUpdate = s.log.head;
+  s.info.logTail = s.log.tail;
+  s.info.lastComplete = computeLastComplete(s);
+}
+
+// ---- append / trim ---------------------------------------------------------------------------------
+
+/**
+ * Append one entry (a write being applied). An object that is missing here moves its need forward
+ * (or leaves the missing set for a delete, which makes it absent anyway).
+ */
+export function appendEntry(s: LogState, e: PgLogEntry): void {
+  assert(evLt(s.log.head, e.version), `log entry ${evText(e.version)} follows head ${evText(s.log.head)}`);
+  s.log.log.push(e);
+  s.log.head = e.version;
+  if (e.userVersion > s.info.lastUserVersion) s.info.lastUserVersion = e.userVersion;
+  const it = missingGet(s.missing, e.soid);
+  if (it) {
+    if (isDeleteOp(e.op)) missingRemove(s.missing, e.soid);
+    else it.need = e.version;
+  }
+  syncInfo(s);
+}
+
+/**
+ * Ceph's calc_trim_to: the version to trim to so the log keeps `keep` entries (pgLogEntriesMin when
+ * clean, pgLogEntriesMax while degraded), never past `limit` (min_last_complete_ondisk), and only when
+ * at least pgLogTrimEntriesMin entries would go. undefined: nothing to trim.
+ */
+export function calcTrimTo(log: PgLog, limit: EVersion, degraded: boolean): EVersion | undefined {
+  const keep = degraded ? pgLogEntriesMax : pgLogEntriesMin;
+  const excess = log.log.length - keep;
+  if (excess < pgLogTrimEntriesMin) return undefined;
+  let to: EVersion | undefined;
+  for (let i = 0; i < excess; i++) {
+    const v = log.log[i]!.version;
+    if (evLt(limit, v)) break;
+    to = v;
+  }
+  return to;
+}
+
+/** Drop entries up to and including `trimTo`; their reqids become dups (bounded). Returns the count. */
+export function trimLog(s: LogState, trimTo: EVersion): number {
+  let n = 0;
+  while (n < s.log.log.length && evLe(s.log.log[n]!.version, trimTo)) n++;
+  if (n === 0 && evLe(trimTo, s.log.tail)) return 0;
+  const gone = s.log.log.splice(0, n);
+  for (const e of gone) {
+    if (e.reqid.name.type === 0 && e.reqid.tid === 0) continue;
+    s.log.dups.push({ reqid: e.reqid, version: e.version, userVersion: e.userVersion, returnCode: e.returnCode, opReturns: e.opReturns });
+  }
+  if (s.log.dups.length > pgLogDupsMax) s.log.dups.splice(0, s.log.dups.length - pgLogDupsMax);
+  s.log.tail = evMax(s.log.tail, evMin(trimTo, s.log.head));
+  if (evLt(s.log.canRollbackTo, s.log.tail)) s.log.canRollbackTo = s.log.tail;
+  if (evLt(s.log.rollbackInfoTrimmedTo, s.log.tail)) s.log.rollbackInfoTrimmedTo = s.log.tail;
+  syncInfo(s);
+  return n;
+}
+
+/** Ceph's pg_log_t::copy_after: the entries after `since` (the whole log if since is before the tail). */
+export function logAfter(log: PgLog, since: EVersion): PgLog {
+  const from = evLt(since, log.tail) ? log.tail : since;
+  return {
+    head: log.head, tail: from, canRollbackTo: log.canRollbackTo, rollbackInfoTrimmedTo: log.rollbackInfoTrimmedTo,
+    log: log.log.filter((e) => evLt(from, e.version)), dups: [],
+  };
+}
+
+// ---- merge -----------------------------------------------------------------------------------------
+
+export interface MergeResult {
+  /** The common point: local entries after it were divergent and dropped. */
+  common: EVersion;
+  /** Set when local entries were dropped (persist: drop entries after it). */
+  rewindTo?: EVersion;
+  /** Entries added from the authoritative log, in order. */
+  appended: PgLogEntry[];
+  /** Local objects to remove: divergent copies, and objects the authoritative log deleted. */
+  remove: HObject[];
+  /** How many local entries were divergent. */
+  divergent: number;
+}
+
+/** Can `olog` be merged into a log whose head is `head` (they overlap), or must the peer be backfilled? */
+export function logsOverlap(head: EVersion, olog: PgLog): boolean {
+  return !evLt(head, olog.tail);
+}
+
+/**
+ * The newest version both the local log and `olog` hold (olog.tail or the local tail when none is
+ * shared: entries at or before a trimmed tail were committed everywhere, so they are agreed).
+ */
+export function findCommonPoint(local: PgLog, olog: PgLog): EVersion {
+  const theirs = new Set<string>();
+  for (const e of olog.log) theirs.add(evText(e.version));
+  for (let i = local.log.length - 1; i >= 0; i--) {
+    const v = local.log[i]!.version;
+    if (evLe(v, olog.tail)) break;
+    if (theirs.has(evText(v))) return v;
+  }
+  // Nothing shared after olog's tail: agreed up to the older of olog's tail and our head.
+  return evMax(local.tail, evMin(olog.tail, local.head));
+}
+
+/**
+ * Merge an authoritative log into `s` (Ceph's PGLog::merge_log with rewind_divergent_log folded in):
+ * local entries after the common point are divergent and dropped, olog's entries after it are
+ * appended, and the missing set is brought up to date: every object touched by a new entry is missing
+ * at its newest version (unless past last_backfill: backfill copies it), deleted objects are removed,
+ * divergent objects are removed locally and missing at the authoritative version (or simply removed if
+ * the authoritative log says they do not exist). The caller checks logsOverlap first.
+ */
+export function mergeLog(s: LogState, olog: PgLog): MergeResult {
+  assert(logsOverlap(s.log.head, olog), `merge of log ${evText(olog.tail)}..${evText(olog.head)} into head ${evText(s.log.head)} without overlap`);
+  const common = findCommonPoint(s.log, olog);
+  const res: MergeResult = { common, appended: [], remove: [], divergent: 0 };
+
+  // 1. Drop divergent entries, remembering each object's state before its first divergent entry.
+  const divergentPrior = new Map<string, { soid: HObject; prior: EVersion }>();
+  let keep = s.log.log.length;
+  while (keep > 0 && evLt(common, s.log.log[keep - 1]!.version)) keep--;
+  if (keep < s.log.log.length) {
+    const dropped = s.log.log.splice(keep);
+    res.divergent = dropped.length;
+    res.rewindTo = common;
+    for (const e of dropped) {
+      const k = objectKey(e.soid);
+      if (!divergentPrior.has(k)) divergentPrior.set(k, { soid: e.soid, prior: e.priorVersion });
+    }
+    s.log.head = common;
+  }
+
+  // 2. Append the authoritative entries after the common point.
+  const newest = new Map<string, { soid: HObject; entry: PgLogEntry; firstPrior: EVersion }>();
+  for (const e of olog.log) {
+    if (!evLt(common, e.version)) continue;
+    s.log.log.push(e);
+    res.appended.push(e);
+    const k = objectKey(e.soid);
+    const had = newest.get(k);
+    newest.set(k, { soid: e.soid, entry: e, firstPrior: had ? had.firstPrior : e.priorVersion });
+    if (e.userVersion > s.info.lastUserVersion) s.info.lastUserVersion = e.userVersion;
+  }
+  if (res.appended.length > 0) s.log.head = res.appended[res.appended.length - 1]!.version;
+
+  // 3. Divergent objects: the local copy is wrong. Remove it; the missing set below says what to get.
+  const backfilled = (soid: HObject): boolean => cmpHObject(soid, s.info.lastBackfill) > 0;
+  for (const [k, { soid, prior }] of divergentPrior) {
+    res.remove.push(soid);
+    if (newest.has(k)) {
+      const it = missingGet(s.missing, soid);
+      if (it) it.have = ZERO_VERSION;
+      continue; // step 4 sets the need
+    }
+    // No newer authoritative entry: the object should be as it was before the divergent writes.
+    const priorEntry = findEntry(s.log, soid, prior);
+    if (evEq(prior, ZERO_VERSION) || (priorEntry && isDeleteOp(priorEntry.op)) || backfilled(soid)) {
+      missingRemove(s.missing, soid);
+    } else {
+      missingAdd(s.missing, soid, prior, ZERO_VERSION);
+    }
+  }
+
+  // 4. Objects the new entries touched.
+  for (const [k, { soid, entry, firstPrior }] of newest) {
+    if (backfilled(soid)) continue;
+    if (isDeleteOp(entry.op)) {
+      missingRemove(s.missing, soid);
+      if (!divergentPrior.has(k)) res.remove.push(soid);
+      continue;
+    }
+    const it = missingGet(s.missing, soid);
+    if (it) it.need = entry.version;
+    else missingAdd(s.missing, soid, entry.version, divergentPrior.has(k) ? ZERO_VERSION : firstPrior);
+  }
+  syncInfo(s);
+  return res;
+}
+
+/** The entry for `soid` at exactly version `v`, if the log still holds it. */
+function findEntry(log: PgLog, soid: HObject, v: EVersion): PgLogEntry | undefined {
+  if (evEq(v, ZERO_VERSION)) return undefined;
+  const k = objectKey(soid);
+  for (let i = log.log.length - 1; i >= 0; i--) {
+    const e = log.log[i]!;
+    if (evLt(e.version, v)) break;
+    if (evEq(e.version, v) && objectKey(e.soid) === k) return e;
+  }
+  return undefined;
+}
+
+/**
+ * Replace the local log with `olog` (Ceph's reset_backfill_claim_log / a finished backfill): the PG's
+ * objects are being (or were) copied whole, so nothing is missing from the log's point of view.
+ */
+export function claimLog(s: LogState, olog: PgLog): void {
+  s.log = { ...cloneLog(olog), dups: [...s.log.dups] };
+  s.missing = emptyPgMissing();
+  syncInfo(s);
+}
+
+/**
+ * Ceph's proc_replica_log: what a peer is missing once the authoritative log (`auth`, the primary's
+ * merged log) is applied to its info, log and missing. Returns its missing set and the common point
+ * (the peer's last_update as far as the authoritative history goes: send it the log after this).
+ */
+export function procReplicaLog(auth: PgLog, peerInfo: PgInfo, peerLog: PgLog, peerMissing: PgMissing): { missing: PgMissing; common: EVersion } {
+  const peer = cloneLogState({ info: peerInfo, log: peerLog, missing: peerMissing });
+  // A partial peer log (LOG since x) stands for its whole history: its tail is where it starts.
+  const r = mergeLog(peer, auth);
+  return { missing: peer.missing, common: r.common };
+}
