@@ -5,6 +5,7 @@
 // The PG log and info go to the pgmeta object (osd/pgmeta.ts) in the same store transaction as the data
 // they describe, so a crash never separates them. docs/pg.md walks through the flows.
 
+import { Decoder, Encoder } from '../common/encoding.js';
 import { CephError } from '../common/errors.js';
 import { calcBitsOf, osdIsUp, pgToUpActingOsds, type OSDMap, type PgId, type UTime } from '../common/osdmap/index.js';
 import type { Connection, EntityName, Message } from '../msg/index.js';
@@ -13,12 +14,13 @@ import {
   zeroEVersion, type EVersion, type HObject, type OSDOp, type OsdReqId, type SpgId,
 } from '../msg/messages/osdop.js';
 import {
-  cmpEVersion, emptyPgStat, objectKey, PgState, type PgLogEntry, type PgStat,
+  cmpEVersion, decodePgLogEntry, decodePgStat, emptyPgStat, encodePgLogEntry, encodePgStat, objectKey, PgState,
+  type PgLogEntry, type PgStat,
 } from '../msg/messages/pgtypes.js';
 import type { ExecuteOps, ObjectReadPort, OpExecResult } from './core/opexec-api.js';
 import type { PeeringCore, PeeringCoreInit, PeeringEffects, PeeringMessage, PgMapView } from './core/peering-api.js';
 import type { PgHandle, PgHost } from './pg-api.js';
-import { loadPgMeta, pgmetaObject, writePgMeta, type PgMetaCodec } from './pgmeta.js';
+import { loadPgMeta, pgmetaObject, writePgMeta } from './pgmeta.js';
 import { PgRecovery, type RecoveryDeps } from './recovery.js';
 import {
   makeObject, NO_SHARD, parseCollection, pgCollection, SNAP_DIR, SNAP_HEAD, Transaction,
@@ -38,7 +40,7 @@ export const writesInFlightMax = 256;
  * The parts the PG drives: the peering core, the op executor, the transaction and message codecs.
  * PG.create / PG.load take the real ones from defaultPgDeps; tests may pass others.
  */
-export interface PgDeps extends RecoveryDeps, PgMetaCodec {
+export interface PgDeps extends RecoveryDeps {
   createCore(init: PeeringCoreInit): PeeringCore;
   executeOps: ExecuteOps;
   /** Our Transaction in Ceph's ObjectStore::Transaction encoding (MOSDRepOp's data) and back. */
@@ -47,11 +49,6 @@ export interface PgDeps extends RecoveryDeps, PgMetaCodec {
   /** The peering core's messages to and from their Ceph message classes. */
   toWire(msg: PeeringMessage, fromOsd: number): Message;
   fromWire(m: Message): PeeringMessage | null;
-  /** MOSDRepOp's logbl (a vector<pg_log_entry_t>) and pg_stat_t. */
-  encodeLogEntries(entries: readonly PgLogEntry[]): Buffer;
-  decodeLogEntries(b: Buffer): PgLogEntry[];
-  encodePgStat(s: PgStat): Buffer;
-  decodePgStat(b: Buffer): PgStat;
 }
 
 let defaultDeps: PgDeps | undefined;
@@ -79,6 +76,28 @@ export function toHObject(g: GHObject): HObject {
   return { oid: g.oid, key: g.key, nspace: g.nspace, hash: g.hash >>> 0, pool: g.pool, snap, max: g.max === true };
 }
 
+/** MOSDRepOp's logbl: a vector<pg_log_entry_t>. */
+export function encodeLogEntries(entries: readonly PgLogEntry[]): Buffer {
+  const e = new Encoder(256 * entries.length + 4);
+  e.u32(entries.length);
+  for (const x of entries) encodePgLogEntry(e, x);
+  return e.toBuffer();
+}
+
+export function decodeLogEntries(b: Buffer): PgLogEntry[] {
+  const d = new Decoder(b, 'osd_repop logbl');
+  const n = d.count('log entries', 40);
+  const out: PgLogEntry[] = [];
+  for (let i = 0; i < n; i++) out.push(decodePgLogEntry(d));
+  return out;
+}
+
+function encodeStat(s: PgStat): Buffer {
+  const e = new Encoder(1024);
+  encodePgStat(e, s);
+  return e.toBuffer();
+}
+
 function reqidKey(r: OsdReqId): string {
   return `${r.name.type}.${r.name.num}:${r.inc}:${r.tid}`;
 }
@@ -101,9 +120,18 @@ export async function listStoredPgs(store: ObjectStore): Promise<PgId[]> {
 /** The peering core's view of one map epoch for this PG. */
 export function pgMapView(map: OSDMap, pgid: PgId): PgMapView {
   const pool = map.pools.get(pgid.pool);
-  const isUp = (osd: number): boolean => osdIsUp(map, osd);
-  const upThru = (osd: number): number => map.osdInfo[osd]?.upThru ?? 0;
-  const lostAt = (osd: number): number => map.osdInfo[osd]?.lostAt ?? 0;
+  // a snapshot: the core may keep the view after the map object has moved on
+  const up = new Map<number, boolean>();
+  const upThrus: number[] = [];
+  const lostAts: number[] = [];
+  for (let o = 0; o < map.maxOsd; o++) {
+    up.set(o, osdIsUp(map, o));
+    upThrus.push(map.osdInfo[o]?.upThru ?? 0);
+    lostAts.push(map.osdInfo[o]?.lostAt ?? 0);
+  }
+  const isUp = (osd: number): boolean => up.get(osd) === true;
+  const upThru = (osd: number): number => upThrus[osd] ?? 0;
+  const lostAt = (osd: number): number => lostAts[osd] ?? 0;
   if (!pool) {
     return { epoch: map.epoch, poolExists: false, poolSize: 0, poolMinSize: 0, pgNum: 0, up: [], upPrimary: -1, acting: [], actingPrimary: -1, isUp, upThru, lostAt };
   }
@@ -259,7 +287,7 @@ export class PG implements PgHandle {
     const bits = pool ? calcBitsOf(Math.max(0, pool.pgNum - 1)) : 0;
     if (!(await host.store.collectionExists(pg.cid))) t.createCollection(pg.cid, bits);
     t.touch(pg.cid, pg.meta);
-    writePgMeta(d, t, pg.cid, pg.meta, pg.core.persistentState(), { append: [] }, true);
+    writePgMeta(t, pg.cid, pg.meta, pg.core.persistentState(), { append: [] }, true);
     await host.store.queueTransaction(t);
     return pg;
   }
@@ -269,7 +297,7 @@ export class PG implements PgHandle {
     const d = depsOrDefault(deps);
     const spgid: SpgId = { pgid: { pool: pgid.pool, seed: pgid.seed }, shard: NO_SHARD };
     const cid = pgCollection(pgid.pool, pgid.seed);
-    const persistent = await loadPgMeta(d, host.store, cid, pgmetaObject(pgid), spgid);
+    const persistent = await loadPgMeta(host.store, cid, pgmetaObject(pgid), spgid);
     const pg = new PG(host, pgid, d, { pgid: spgid, whoami: host.whoami, persistent });
     pg.indexLog();
     await pg.recountObjects();
@@ -353,7 +381,7 @@ export class PG implements PgHandle {
     if (persist && !eff.removePg) {
       const t = into ?? new Transaction();
       for (const soid of eff.rewoundObjects) t.remove(this.cid, toGh(soid));
-      writePgMeta(this.deps, t, this.cid, this.meta, this.core.persistentState(), eff.logDelta, eff.dirty, this.epoch);
+      writePgMeta(t, this.cid, this.meta, this.core.persistentState(), eff.logDelta, eff.dirty, this.epoch);
       if (eff.logDelta.rewindTo !== undefined || eff.logDelta.trimTo !== undefined) this.indexLog();
       for (const e of eff.logDelta.append) this.noteLogEntry(e);
       if (!into) this.queueOrdered(t);
@@ -587,7 +615,7 @@ export class PG implements PgHandle {
     // the op's data first, then pgmeta (the entry, info) in the same transaction
     const eff = this.core.takeEffects();
     const delta = { ...eff.logDelta, append: eff.logDelta.append.some((e) => cmpEVersion(e.version, version) === 0) ? eff.logDelta.append : [...eff.logDelta.append, entry] };
-    writePgMeta(this.deps, t, this.cid, this.meta, this.core.persistentState(), delta, true, this.epoch);
+    writePgMeta(t, this.cid, this.meta, this.core.persistentState(), delta, true, this.epoch);
     this.noteLogEntry(entry);
     if (delta.trimTo !== undefined || delta.rewindTo !== undefined) this.indexLog();
     this.numObjects += result.deltaObjects;
@@ -598,8 +626,8 @@ export class PG implements PgHandle {
     // replicas get the transaction as Ceph encodes it, before the local commit (as Ceph's issue_repop)
     if (targets.length > 0) {
       const txbl = this.deps.encodeTransaction(t);
-      const logbl = this.deps.encodeLogEntries([entry]);
-      const stats = this.deps.encodePgStat(this.stats());
+      const logbl = encodeLogEntries([entry]);
+      const stats = encodeStat(this.stats());
       for (const osd of targets) {
         const r = new MOSDRepOp();
         r.mapEpoch = this.epoch;
@@ -755,7 +783,7 @@ export class PG implements PgHandle {
     let entries: PgLogEntry[];
     try {
       t = this.deps.decodeTransaction(m.transaction);
-      entries = this.deps.decodeLogEntries(m.logbl);
+      entries = decodeLogEntries(m.logbl);
     } catch (e) {
       this.host.log('error', `pg ${this.pgText()}: bad repop from osd.${fromOsd}: ${String(e)}`);
       return;
@@ -764,10 +792,10 @@ export class PG implements PgHandle {
     const eff = this.core.takeEffects();
     const have = new Set(eff.logDelta.append.map((e) => evKey(e.version)));
     const delta = { ...eff.logDelta, append: [...eff.logDelta.append, ...entries.filter((e) => !have.has(evKey(e.version)))] };
-    writePgMeta(this.deps, t, this.cid, this.meta, this.core.persistentState(), delta, true, this.epoch);
+    writePgMeta(t, this.cid, this.meta, this.core.persistentState(), delta, true, this.epoch);
     for (const e of entries) this.noteLogEntry(e);
     try {
-      const s = this.deps.decodePgStat(m.pgStats);
+      const s = decodePgStat(new Decoder(m.pgStats), 'osd_repop pg_stat_t');
       this.numObjects = s.statsSum.numObjects;
       this.numBytes = s.statsSum.numBytes;
     } catch {
@@ -889,6 +917,11 @@ export class PG implements PgHandle {
 
   private pgText(): string {
     return `${this.pgid.pool}.${this.pgid.seed.toString(16)}`;
+  }
+
+  /** Is this OSD the PG's primary in the current interval. */
+  isPrimaryNow(): boolean {
+    return this.core.isPrimary();
   }
 
   /** For tests and the daemon's dumps: the peering core's state string. */

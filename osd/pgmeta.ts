@@ -21,25 +21,46 @@ import { CephError } from '../common/errors.js';
 import type { PgId } from '../common/osdmap/index.js';
 import { decodeEVersion, decodeHObject, encodeEVersion, encodeHObject, type EVersion, type HObject, type SpgId } from '../msg/messages/osdop.js';
 import {
-  emptyPgLog, emptyPgMissing, objectKey, type PastIntervals, type PgInfo, type PgLog, type PgLogEntry, type PgMissingItem,
+  decodePastIntervals, decodePgInfo, decodePgLogDup, decodePgLogEntry, emptyPgLog, emptyPgMissing, encodeCleanRegions,
+  encodePastIntervals, encodePgInfo, encodePgLogDup, encodePgLogEntry, FULLY_DIRTY_CLEAN_REGIONS, objectKey,
+  type PastIntervals, type PgInfo, type PgLog, type PgLogEntry, type PgMissingItem,
 } from '../msg/messages/pgtypes.js';
 import type { PgLogDelta, PgPersistent } from './core/peering-api.js';
 import { makeObject, type CollectionId, type GHObject, type ObjectStore, type Transaction } from './objectstore/types.js';
 
 export type PgLogDup = PgLog['dups'][number];
 
-/** The struct codecs pgmeta needs (msg/messages/pgtypes.ts provides them; tests may pass others). */
-export interface PgMetaCodec {
-  encodePgInfo(i: PgInfo): Buffer;
-  decodePgInfo(b: Buffer): PgInfo;
-  encodePastIntervals(p: PastIntervals): Buffer;
-  decodePastIntervals(b: Buffer): PastIntervals;
-  encodeLogEntry(e: PgLogEntry): Buffer;
-  decodeLogEntry(b: Buffer): PgLogEntry;
-  encodeLogDup(d: PgLogDup): Buffer;
-  decodeLogDup(b: Buffer): PgLogDup;
-  encodeMissingItem(i: PgMissingItem): Buffer;
-  decodeMissingItem(b: Buffer): PgMissingItem;
+function enc(f: (e: Encoder) => void, bytes = 256): Buffer {
+  const e = new Encoder(bytes);
+  f(e);
+  return e.toBuffer();
+}
+
+/** pg_missing_item in the SERVER_OCTOPUS form Ceph 16 writes (zero version, the (-1,-1) mark, need, have, flags, clean regions). */
+export function encodeMissingItem(e: Encoder, i: PgMissingItem): void {
+  encodeEVersion(e, { epoch: 0, version: 0 });
+  e.u64Big(0xffffffffffffffffn).u32(0xffffffff);
+  encodeEVersion(e, i.need);
+  encodeEVersion(e, i.have);
+  e.u8(i.isDelete ? 1 : 0);
+  e.raw(i.cleanRegions.length ? i.cleanRegions : encodeCleanRegions(FULLY_DIRTY_CLEAN_REGIONS));
+}
+
+export function decodeMissingItem(d: Decoder, what: string): PgMissingItem {
+  decodeEVersion(d, what);
+  const lVersion = d.u64Big(what);
+  const lEpoch = d.u32(what);
+  if (lEpoch !== 0xffffffff || lVersion !== 0xffffffffffffffffn) throw new CephError('EIO', `${what}: pg_missing_item in a pre-Octopus form`);
+  const need = decodeEVersion(d, what);
+  const have = decodeEVersion(d, what);
+  const isDelete = (d.u8(what) & 1) === 1;
+  const start = d.pos;
+  d.decodeStart(255, what);
+  d.decodeFinish(what);
+  const end = d.pos;
+  d.pos = start;
+  const cleanRegions = Buffer.from(d.raw(end - start, what));
+  return { need, have, isDelete, cleanRegions };
 }
 
 export const INFO_KEY = '_info';
@@ -78,20 +99,20 @@ function evBuf(v: EVersion): Buffer {
 }
 
 /** pg_log_entry_t::encode_with_checksum: the entry as a length-prefixed bufferlist, then its crc32c. */
-export function encodeEntryWithChecksum(codec: PgMetaCodec, entry: PgLogEntry): Buffer {
-  const body = codec.encodeLogEntry(entry);
+export function encodeEntryWithChecksum(entry: PgLogEntry): Buffer {
+  const body = enc((e) => encodePgLogEntry(e, entry));
   const e = new Encoder(body.length + 8);
   e.bytes(body).u32(cephCrc32c(0, body, 0, body.length) >>> 0);
   return e.toBuffer();
 }
 
-export function decodeEntryWithChecksum(codec: PgMetaCodec, b: Buffer, what: string): PgLogEntry {
+export function decodeEntryWithChecksum(b: Buffer, what: string): PgLogEntry {
   const d = new Decoder(b);
   const body = Buffer.from(d.bytes(what));
   const crc = d.u32(what);
   const got = cephCrc32c(0, body, 0, body.length) >>> 0;
   if (crc !== got) throw new CephError('EIO', `${what}: pg log entry crc ${got.toString(16)} != stored ${crc.toString(16)}`);
-  return codec.decodeLogEntry(body);
+  return decodePgLogEntry(new Decoder(body), what);
 }
 
 /**
@@ -99,7 +120,7 @@ export function decodeEntryWithChecksum(codec: PgMetaCodec, b: Buffer, what: str
  * and when `dirty` the info, past intervals, missing set and rollback marks; `epoch` when given.
  */
 export function writePgMeta(
-  codec: PgMetaCodec, t: Transaction, cid: CollectionId, meta: GHObject, state: PgPersistent,
+  t: Transaction, cid: CollectionId, meta: GHObject, state: PgPersistent,
   delta: PgLogDelta, dirty: boolean, epoch?: number,
 ): void {
   if (delta.rewindTo !== undefined) {
@@ -110,15 +131,15 @@ export function writePgMeta(
     t.omapRmKeyRange(cid, meta, '0', logKey(delta.trimTo) + '\u0000');
     t.omapRmKeyRange(cid, meta, DUP_PREFIX, DUP_PREFIX.slice(0, -1) + '`');
     const dups = new Map<string, Buffer>();
-    for (const d of state.log.dups) dups.set(DUP_PREFIX + logKey(d.version), codec.encodeLogDup(d));
+    for (const d of state.log.dups) dups.set(DUP_PREFIX + logKey(d.version), enc((e) => encodePgLogDup(e, d)));
     if (dups.size) t.omapSetKeys(cid, meta, dups);
   }
   const keys = new Map<string, Buffer>();
-  for (const e of delta.append) keys.set(logKey(e.version), encodeEntryWithChecksum(codec, e));
+  for (const e of delta.append) keys.set(logKey(e.version), encodeEntryWithChecksum(e));
   if (dirty) {
     keys.set(INFOVER_KEY, Buffer.from([INFO_STRUCT_V]));
-    keys.set(INFO_KEY, codec.encodePgInfo(state.info));
-    keys.set(BIGINFO_KEY, codec.encodePastIntervals(state.pastIntervals));
+    keys.set(INFO_KEY, enc((e) => encodePgInfo(e, state.info), 1024));
+    keys.set(BIGINFO_KEY, enc((e) => encodePastIntervals(e, state.pastIntervals)));
     keys.set(CAN_ROLLBACK_TO_KEY, evBuf(state.log.canRollbackTo));
     keys.set(ROLLBACK_INFO_TRIMMED_TO_KEY, evBuf(state.log.rollbackInfoTrimmedTo));
     if (state.missing.mayIncludeDeletes) keys.set(MAY_INCLUDE_DELETES_KEY, Buffer.alloc(0));
@@ -126,7 +147,7 @@ export function writePgMeta(
     for (const { soid, item } of state.missing.items.values()) {
       const e = new Encoder(128);
       encodeHObject(e, soid);
-      e.raw(codec.encodeMissingItem(item));
+      encodeMissingItem(e, item);
       keys.set(missingKey(soid), e.toBuffer());
     }
   }
@@ -139,7 +160,7 @@ export function writePgMeta(
 }
 
 /** Read a PG's state back from its pgmeta object (ENOENT when the PG has none). */
-export async function loadPgMeta(codec: PgMetaCodec, store: ObjectStore, cid: CollectionId, meta: GHObject, spgid: SpgId): Promise<PgPersistent> {
+export async function loadPgMeta(store: ObjectStore, cid: CollectionId, meta: GHObject, spgid: SpgId): Promise<PgPersistent> {
   if (!(await store.exists(cid, meta))) throw new CephError('ENOENT', `pg ${cid}: no pgmeta object`);
   let info: PgInfo | undefined;
   let pastIntervals: PastIntervals | undefined;
@@ -152,21 +173,21 @@ export async function loadPgMeta(codec: PgMetaCodec, store: ObjectStore, cid: Co
     const page = await store.omapIterate(cid, meta, after, loadPageKeys);
     for (const [k, v] of page.entries) {
       const what = `pgmeta ${cid} key ${k}`;
-      if (k === INFO_KEY) info = codec.decodePgInfo(v);
-      else if (k === BIGINFO_KEY) pastIntervals = codec.decodePastIntervals(v);
+      if (k === INFO_KEY) info = decodePgInfo(new Decoder(v), what);
+      else if (k === BIGINFO_KEY) pastIntervals = decodePastIntervals(new Decoder(v), what);
       else if (k === EPOCH_KEY) epoch = new Decoder(v).u32(what);
       else if (k === INFOVER_KEY) {
         if (v.length !== 1 || v[0]! > INFO_STRUCT_V) throw new CephError('EIO', `${what}: info struct v${v[0]} is newer than ${INFO_STRUCT_V}`);
       } else if (k === CAN_ROLLBACK_TO_KEY) log.canRollbackTo = decodeEVersion(new Decoder(v), what);
       else if (k === ROLLBACK_INFO_TRIMMED_TO_KEY) log.rollbackInfoTrimmedTo = decodeEVersion(new Decoder(v), what);
       else if (k === MAY_INCLUDE_DELETES_KEY) missing.mayIncludeDeletes = true;
-      else if (k.startsWith(DUP_PREFIX)) log.dups.push(codec.decodeLogDup(v));
+      else if (k.startsWith(DUP_PREFIX)) log.dups.push(decodePgLogDup(new Decoder(v), what));
       else if (k.startsWith(MISSING_PREFIX)) {
         const d = new Decoder(v);
         const soid = decodeHObject(d, what);
-        const item = codec.decodeMissingItem(Buffer.from(v.subarray(d.pos)));
+        const item = decodeMissingItem(d, what);
         missing.items.set(objectKey(soid), { soid, item });
-      } else if (k.charCodeAt(0) >= 0x30 && k.charCodeAt(0) <= 0x39) log.log.push(decodeEntryWithChecksum(codec, v, what));
+      } else if (k.charCodeAt(0) >= 0x30 && k.charCodeAt(0) <= 0x39) log.log.push(decodeEntryWithChecksum(v, what));
     }
     if (!page.more || page.entries.length === 0) break;
     after = page.entries[page.entries.length - 1]![0];
