@@ -19,9 +19,14 @@ import { MLog, MLogAck } from './log.js';
 import { MMonElection, MMonPaxos, MMonProbe, MMonSync } from './monpeer.js';
 import { MOSDAlive, MOSDBoot, MOSDFailure, MOSDMap, MOSDMarkMeDown, MOSDPGTemp } from './osd.js';
 import { MOSDBackoff, MOSDOp, MOSDOpReply, MOSDRepOp, MOSDRepOpReply } from './osdop.js';
+import {
+  MOSDPGBackfill, MOSDPGInfo2, MOSDPGLease, MOSDPGLeaseAck, MOSDPGLog, MOSDPGNotify, MOSDPGNotify2, MOSDPGPull, MOSDPGPush,
+  MOSDPGPushReply, MOSDPGQuery2, MOSDPGRecoveryDelete, MOSDPGRecoveryDeleteReply, MOSDPGRemove, MOSDPGScan, MOSDPGTrim, MOSDPing,
+} from './pg.js';
 import { MOSDPGCreate2 } from './pgcreate.js';
 import { MGetPoolStats, MGetPoolStatsReply, MPGStats, MPGStatsAck } from './pgstats.js';
 import { MPing } from './ping.js';
+import { MStatfs, MStatfsReply } from './statfs.js';
 
 export * from './common.js';
 export * from './config.js';
@@ -30,10 +35,12 @@ export * from './mon.js';
 export * from './monpeer.js';
 export * from './osd.js';
 export * from './osdop.js';
+export * from './pg.js';
 export * from './pgcreate.js';
 export * from './pgstats.js';
 export * from './pgtypes.js';
 export * from './ping.js';
+export * from './statfs.js';
 
 interface MessageClass {
   readonly TYPE: number;
@@ -47,6 +54,8 @@ export const MESSAGE_CLASSES: readonly MessageClass[] = [
   MMonMap,
   MMonGetMap,
   MMonGetOSDMap,
+  MStatfs,
+  MStatfsReply,
   MMonSubscribe,
   MMonSubscribeAck,
   MMonGetVersion,
@@ -76,6 +85,23 @@ export const MESSAGE_CLASSES: readonly MessageClass[] = [
   MGetPoolStatsReply,
   MPGStats,
   MPGStatsAck,
+  MOSDPing,
+  MOSDPGNotify,
+  MOSDPGLog,
+  MOSDPGRemove,
+  MOSDPGTrim,
+  MOSDPGScan,
+  MOSDPGBackfill,
+  MOSDPGPush,
+  MOSDPGPull,
+  MOSDPGPushReply,
+  MOSDPGRecoveryDelete,
+  MOSDPGRecoveryDeleteReply,
+  MOSDPGNotify2,
+  MOSDPGQuery2,
+  MOSDPGInfo2,
+  MOSDPGLease,
+  MOSDPGLeaseAck,
 ];
 
 for (const c of MESSAGE_CLASSES) registerMessage(c.TYPE, new c().typeName(), (raw, features) => c.decode(raw, features));
