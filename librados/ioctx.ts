@@ -5,11 +5,12 @@
 import { CephError } from '../common/errors.js';
 import type { UTime } from '../common/osdmap/index.js';
 import {
-  decodeOmapValsReply, decodeStatReply, decodeXattrsReply, decodeOmapMap, opAppend, opCreate, opDelete, opGetXattr, opGetXattrs,
+  decodeOmapKeysReply, decodeOmapValsReply, decodeStatReply, opOmapClear, opOmapGetHeader, opOmapGetKeys, opOmapSetHeader, decodeXattrsReply, decodeOmapMap, opAppend, opCreate, opDelete, opGetXattr, opGetXattrs,
   opOmapGetVals, opOmapGetValsByKeys, opOmapRmKeys, opOmapSetVals, opRead, opRmXattr, opSetXattr, opStat, opTruncate, opWrite,
   opWriteFull, opZero, type OSDOp,
 } from '../msg/index.js';
 import type { Objecter, OpResult } from './objecter.js';
+import { WriteOp, operationError, type ObjectOperation } from './operation.js';
 import { ALL_NSPACES, LIST_PAGE_ENTRIES, decodePgNlsReply, listStartCursor, opPgNls, type ListEntry } from './ops.js';
 
 /** Keys asked for per omap-get-vals round trip when listing a whole omap. */
@@ -20,6 +21,14 @@ export interface ObjectStat {
   mtime: UTime;
 }
 
+/** What operate() on a WriteOp / ReadOp resolves with. */
+export interface OperateResult {
+  /** The object's user version after the operation (for assertVersion). */
+  version: number;
+  /** The MOSDOpReply's result (0, or a positive value some reads return). */
+  result: number;
+}
+
 export interface OpOptions {
   /** Per-op deadline (ETIMEDOUT), instead of the Objecter's default. */
   timeoutMs?: number;
@@ -28,6 +37,7 @@ export interface OpOptions {
 export class IoCtx {
   private nspace = '';
   private locatorKey = '';
+  private lastVersion = 0;
 
   constructor(
     private readonly objecter: Objecter,
@@ -49,9 +59,32 @@ export class IoCtx {
     this.locatorKey = key;
   }
 
-  /** Run raw ops on one object (the building block of every call below). */
-  operate(oid: string, ops: OSDOp[], opts: OpOptions = {}): Promise<OpResult> {
-    return this.objecter.submit({ pool: this.poolId, nspace: this.nspace, key: this.locatorKey, oid }, ops, opts);
+  /**
+   * Run a WriteOp or ReadOp on one object, all or nothing: resolves with the object's version after
+   * it and fills each op's slot (value, rval); a failed op (without failOk) rejects with its errno
+   * (CmpExtMismatch for cmpext), the slots then say which op failed. A raw OSDOp list resolves
+   * with the OSD's reply instead (the building block of every call below).
+   */
+  operate(oid: string, op: ObjectOperation, opts?: OpOptions): Promise<OperateResult>;
+  operate(oid: string, ops: OSDOp[], opts?: OpOptions): Promise<OpResult>;
+  async operate(oid: string, op: ObjectOperation | OSDOp[], opts: OpOptions = {}): Promise<OperateResult | OpResult> {
+    const target = { pool: this.poolId, nspace: this.nspace, key: this.locatorKey, oid };
+    if (Array.isArray(op)) {
+      const r = await this.objecter.submit(target, op, opts);
+      this.lastVersion = r.reply.userVersion;
+      return r;
+    }
+    if (op.length === 0) throw new CephError('EINVAL', `${oid}: operate() with no ops`);
+    const r = await this.objecter.submit(target, op.ops, { ...opts, allowError: true });
+    this.lastVersion = r.reply.userVersion;
+    op.fill(r.ops, r.reply.result);
+    if (r.reply.result < 0) throw operationError(r.reply.result, oid, r.osd);
+    return { version: r.reply.userVersion, result: r.reply.result };
+  }
+
+  /** The object version the last completed op on this IoCtx saw (librados' get_last_version). */
+  getLastVersion(): number {
+    return this.lastVersion;
   }
 
   async write(oid: string, data: Buffer, offset = 0, opts?: OpOptions): Promise<void> {
@@ -139,6 +172,39 @@ export class IoCtx {
 
   async omapRm(oid: string, keys: Iterable<string>, opts?: OpOptions): Promise<void> {
     await this.operate(oid, [opOmapRmKeys(keys)], opts);
+  }
+
+  /** Every omap key, paged. */
+  async omapKeys(oid: string, opts?: OpOptions): Promise<string[]> {
+    const out: string[] = [];
+    let after = '';
+    for (;;) {
+      const r = await this.operate(oid, [opOmapGetKeys(after, OMAP_PAGE_KEYS)], opts);
+      const page = decodeOmapKeysReply(r.ops[0]!.outdata);
+      for (const k of page.keys) {
+        out.push(k);
+        after = k;
+      }
+      if (!page.more || page.keys.length === 0) return out;
+    }
+  }
+
+  async omapGetHeader(oid: string, opts?: OpOptions): Promise<Buffer> {
+    const r = await this.operate(oid, [opOmapGetHeader()], opts);
+    return r.ops[0]!.outdata;
+  }
+
+  async omapSetHeader(oid: string, header: Buffer, opts?: OpOptions): Promise<void> {
+    await this.operate(oid, [opOmapSetHeader(header)], opts);
+  }
+
+  async omapClear(oid: string, opts?: OpOptions): Promise<void> {
+    await this.operate(oid, [opOmapClear()], opts);
+  }
+
+  /** Repeat `pattern` over `length` bytes from `offset`. */
+  async writeSame(oid: string, pattern: Buffer, length: number, offset = 0, opts?: OpOptions): Promise<void> {
+    await this.operate(oid, new WriteOp().writeSame(pattern, length, offset), opts);
   }
 
   /**

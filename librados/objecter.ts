@@ -14,7 +14,7 @@
 //   5. handleMap(): every op whose primary or primary's address changed is sent again (same tid,
 //      retryAttempt + 1). A connection reset or refusal resends its ops after resendDelayMs.
 
-import { CephError, assert, errnoName } from '../common/errors.js';
+import { CephError, assert } from '../common/errors.js';
 import {
   ENTITY_ADDR_TYPE_MSGR2, PACIFIC_FEATURES, PlacementWork, UpActing, formatAddrVec, mapToPg, pgToActingPrimary, poolRawHashToPg,
   type EntityAddrVec, type OSDMap,
@@ -23,6 +23,7 @@ import {
   CEPH_NOSNAP, EntityType, MOSDOp, MOSDOpReply, NO_SHARD, OsdFlag, osdOpIsRead, osdOpIsWrite, type Connection, type Dispatcher, type Logger, type Message,
   type Messenger, type OSDOp,
 } from '../msg/index.js';
+import { operationError } from './operation.js';
 
 /** Ops sent and not yet answered, at once (Ceph's objecter_inflight_ops is 1024). */
 export const OPS_IN_FLIGHT_MAX = 1024;
@@ -47,6 +48,8 @@ export interface OpTarget {
 
 export interface OpResult {
   reply: MOSDOpReply;
+  /** The OSD that answered. */
+  osd: number;
   /** The ops as the OSD returned them (outdata, rval). */
   ops: OSDOp[];
 }
@@ -72,6 +75,14 @@ interface InFlightOp {
   timer: NodeJS.Timeout | null;
   resolve: (r: OpResult) => void;
   reject: (e: Error) => void;
+  allowError: boolean;
+}
+
+export interface SubmitOptions {
+  /** Per-op deadline (ETIMEDOUT); 0 = none; the Objecter's opTimeoutMs when not given. */
+  timeoutMs?: number;
+  /** Resolve with the reply even when its result is negative (the caller reads result and rvals). */
+  allowError?: boolean;
 }
 
 interface OsdSession {
@@ -146,7 +157,7 @@ export class Objecter implements Dispatcher {
    * Run `ops` on one object. Resolves with the reply when its result is >= 0; rejects with CephError
    * (ENOENT, EEXIST, ..., ETIMEDOUT) otherwise.
    */
-  async submit(target: OpTarget, ops: OSDOp[], opts: { timeoutMs?: number } = {}): Promise<OpResult> {
+  async submit(target: OpTarget, ops: OSDOp[], opts: SubmitOptions = {}): Promise<OpResult> {
     if (this.stopped) throw new CephError('ESHUTDOWN', 'the Rados handle was shut down');
     const bytes = opBytes(ops);
     if (bytes > this.opBytesInFlightMax) throw new CephError('E2BIG', `one op of ${bytes} bytes exceeds the in-flight bound of ${this.opBytesInFlightMax} bytes`);
@@ -161,6 +172,7 @@ export class Objecter implements Dispatcher {
     return new Promise<OpResult>((resolve, reject) => {
       const op: InFlightOp = {
         tid: ++this.lastTid, target, ops, flags, bytes, osd: -1, addrKey: '', conn: null, attempts: 0, timer: null, resolve, reject,
+        allowError: opts.allowError === true,
       };
       this.inFlight.set(op.tid, op);
       this.inFlightBytes += bytes;
@@ -195,12 +207,11 @@ export class Objecter implements Dispatcher {
       this.finish(op, new CephError('EOPNOTSUPP', `${op.target.oid}: the OSD redirected the op (not supported yet)`));
       return;
     }
-    if (m.result < 0) {
-      const name = errnoName(m.result) ?? 'EIO';
-      this.finish(op, new CephError(name, `${op.target.oid}: ${name} (${m.result}) from osd.${op.osd}`));
+    if (m.result < 0 && !op.allowError) {
+      this.finish(op, operationError(m.result, op.target.oid, op.osd));
       return;
     }
-    this.finish(op, null, { reply: m, ops: m.ops });
+    this.finish(op, null, { reply: m, ops: m.ops, osd: op.osd });
   }
 
   handleReset(conn: Connection): void {

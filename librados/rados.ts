@@ -8,7 +8,9 @@ import { loadConfig, parseAddrVecList, type CephConfig } from '../common/config.
 import { CephError, errnoName } from '../common/errors.js';
 import { OSDMap, applyIncremental, decodeIncremental, decodeOSDMap } from '../common/osdmap/index.js';
 import { MonClient } from '../mon/client/index.js';
-import { EntityType, MOSDMap, Policies, createMessenger, type Logger, type Messenger } from '../msg/index.js';
+import {
+  EntityType, MOSDMap, MStatfs, MStatfsReply, Policies, createMessenger, type Connection, type Dispatcher, type Logger, type Message, type Messenger,
+} from '../msg/index.js';
 import { IoCtx } from './ioctx.js';
 import { Objecter, type ObjecterOptions } from './objecter.js';
 
@@ -16,12 +18,17 @@ import { Objecter, type ObjecterOptions } from './objecter.js';
 export const CONNECT_TIMEOUT_MS = 30000;
 /** How long a pool command waits for the osdmap that shows its effect. */
 export const POOL_MAP_WAIT_MS = 30000;
+/** How long clusterStats() waits for the monitors' answer (asking again every STATFS_RETRY_MS). */
+export const STATFS_TIMEOUT_MS = 30000;
+export const STATFS_RETRY_MS = 3000;
 /** Default pg_num of poolCreate (Ceph 16's osd_pool_default_pg_num). */
 export const POOL_PG_NUM_DEFAULT = 32;
 
 export interface ConnectOptions {
   /** Path of a ceph.conf (mon_host is read from it). */
   conf?: string;
+  /** Or a configuration already loaded (a CLI's -c / -m / --id / CEPH_ARGS, via common/config's loadConfig). */
+  config?: CephConfig;
   /** Or the monitors directly: 'v2:127.0.0.1:3300,v2:127.0.0.1:3301' or '[v2:...]' as mon_host takes. */
   monHost?: string;
   /** client.<id>; 'admin' by default. */
@@ -35,7 +42,24 @@ const noLog: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
 type MapWaiter = { test: (m: OSDMap) => boolean; resolve: () => void };
 
-export class Rados {
+/** The cluster's capacity and object count (librados' rados_cluster_stat_t): sizes in KiB. */
+export interface ClusterStats {
+  kb: number;
+  kbUsed: number;
+  kbAvail: number;
+  numObjects: number;
+}
+
+interface StatfsWaiter {
+  resolve: (s: ClusterStats) => void;
+  reject: (e: Error) => void;
+}
+
+export class Rados implements Dispatcher {
+  /** The monitor connection the osdmap last came on: our MonClient's session (it alone subscribes). */
+  private monConn: Connection | null = null;
+  private lastStatfsTid = 0;
+  private readonly statfsWaiters = new Map<number, StatfsWaiter>();
   private map = new OSDMap();
   private readonly mapWaiters = new Set<MapWaiter>();
   private closed = false;
@@ -49,11 +73,13 @@ export class Rados {
   /** Connect to the cluster: a monitor session, then the current osdmap. */
   static async connect(opts: ConnectOptions): Promise<Rados> {
     const id = opts.id ?? 'admin';
-    let config: CephConfig | undefined;
-    if (opts.conf !== undefined) {
+    let config: CephConfig | undefined = opts.config;
+    if (config !== undefined) {
+      // as given
+    } else if (opts.conf !== undefined) {
       config = loadConfig({ argv: ['-c', opts.conf, '--id', id], defaultType: 'client' }).config;
     } else if (opts.monHost === undefined) {
-      throw new CephError('EINVAL', 'Rados.connect needs { conf: path } or { monHost: addresses }');
+      throw new CephError('EINVAL', 'Rados.connect needs { conf: path }, { config } or { monHost: addresses }');
     }
     const log = opts.log ?? noLog;
     const messenger = createMessenger({
@@ -73,6 +99,7 @@ export class Rados {
     }
     const objecter = new Objecter(messenger, { ...opts.objecter, log });
     const rados = new Rados(messenger, monc, objecter);
+    messenger.addDispatcher(rados);
     monc.onOsdMap((m) => rados.handleOsdMap(m));
     const timeoutMs = opts.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
     try {
@@ -94,6 +121,7 @@ export class Rados {
   async shutdown(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    for (const w of [...this.statfsWaiters.values()]) w.reject(new CephError('ESHUTDOWN', 'the Rados handle was shut down'));
     await this.objecter.shutdown();
     await this.monc.shutdown();
     await this.messenger.shutdown();
@@ -138,6 +166,52 @@ export class Rados {
     const r = await this.monc.command(cmd);
     if (r.r < 0) throw new CephError(errnoName(r.r) ?? 'EIO', `${String(cmd.prefix)}: ${r.rs || `error ${r.r}`}`);
     return { rs: r.rs, out: r.out };
+  }
+
+  // --- cluster stats ---------------------------------------------------------------------------
+
+  /**
+   * The cluster's size, use and object count from the monitors (MStatfs / MStatfsReply, as librados'
+   * cluster_stat). Asked on the monitor session, again every STATFS_RETRY_MS until answered.
+   */
+  clusterStats(timeoutMs = STATFS_TIMEOUT_MS): Promise<ClusterStats> {
+    if (this.closed) return Promise.reject(new CephError('ESHUTDOWN', 'the Rados handle was shut down'));
+    const tid = ++this.lastStatfsTid;
+    return new Promise<ClusterStats>((resolve, reject) => {
+      const send = (): void => {
+        const conn = this.monConn;
+        const fsid = this.monc.getMonMap()?.fsid;
+        if (!conn || fsid === undefined) return;
+        const m = new MStatfs(fsid);
+        m.header.tid = tid;
+        // version stays 0: it is the stats map version the monitor must reach before answering.
+        conn.send(m);
+      };
+      const retry = setInterval(send, STATFS_RETRY_MS);
+      const timer = setTimeout(() => {
+        done();
+        reject(new CephError('ETIMEDOUT', `no statfs reply from the monitors within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const done = (): void => {
+        clearInterval(retry);
+        clearTimeout(timer);
+        this.statfsWaiters.delete(tid);
+      };
+      this.statfsWaiters.set(tid, {
+        resolve: (s) => { done(); resolve(s); },
+        reject: (e) => { done(); reject(e); },
+      });
+      send();
+    });
+  }
+
+  dispatch(conn: Connection, m: Message): void {
+    if (m instanceof MOSDMap && conn.peerName.type === EntityType.MON) this.monConn = conn;
+    else if (m instanceof MStatfsReply) this.statfsWaiters.get(m.header.tid)?.resolve({ ...m.st });
+  }
+
+  handleReset(conn: Connection): void {
+    if (conn === this.monConn) this.monConn = null;
   }
 
   // --- the osdmap --------------------------------------------------------------------------------
