@@ -1,0 +1,177 @@
+// Proves the PG's persistence (osd/pgmeta.ts) keeps Ceph's pgmeta omap layout and round-trips info,
+// past intervals, log (with rewind and trim), dups and missing through a MemStore, and that a corrupt
+// log entry is EIO; and the PG shell's helpers (object names, map views, listing stored PGs).
+import { strict as assert } from 'node:assert';
+import { Decoder, Encoder } from '../../common/encoding.js';
+import { CEPH_NOSNAP, type HObject, type OsdReqId } from '../../msg/messages/osdop.js';
+import {
+  emptyPastIntervals, emptyPgInfo, emptyPgLog, emptyPgMissing, objectKey, PgLogOp, type PgLogEntry,
+} from '../../msg/messages/pgtypes.js';
+import type { PgPersistent } from '../../osd/core/peering-api.js';
+import { MemStore } from '../../osd/objectstore/memstore.js';
+import { pgCollection, Transaction } from '../../osd/objectstore/types.js';
+import { listStoredPgs, toGh, toHObject } from '../../osd/pg.js';
+import {
+  decodeMissingItem, encodeMissingItem, INFO_KEY, loadPgMeta, logKey, pgmetaObject, writePgMeta,
+} from '../../osd/pgmeta.js';
+import { rejectsCeph } from '../support/ceph-error.js';
+
+const pgid = { pool: 3, seed: 0x1a };
+const spgid = { pgid, shard: -1 };
+const cid = pgCollection(pgid.pool, pgid.seed);
+const meta = pgmetaObject(pgid);
+
+function hobj(name: string): HObject {
+  return { oid: name, key: '', nspace: '', hash: name.length * 0x1111, pool: pgid.pool, snap: CEPH_NOSNAP, max: false };
+}
+
+function reqid(tid: number): OsdReqId {
+  return { name: { type: 8, num: 4100 }, tid, inc: 1 };
+}
+
+function entry(epoch: number, version: number, name: string, op: number = PgLogOp.MODIFY): PgLogEntry {
+  return {
+    op, soid: hobj(name), version: { epoch, version }, priorVersion: { epoch: 0, version: 0 }, revertingTo: { epoch: 0, version: 0 },
+    reqid: reqid(version), extraReqids: [], mtime: { sec: 1700000000 + version, nsec: 0 }, returnCode: 0, opReturns: [],
+    userVersion: version, modDesc: Buffer.alloc(0), snaps: Buffer.alloc(0), cleanRegions: Buffer.alloc(0),
+  };
+}
+
+function state(entries: PgLogEntry[]): PgPersistent {
+  const info = emptyPgInfo(spgid);
+  const log = emptyPgLog();
+  log.log = entries;
+  if (entries.length) {
+    info.lastUpdate = { ...entries[entries.length - 1]!.version };
+    info.lastComplete = { ...info.lastUpdate };
+    log.head = { ...info.lastUpdate };
+  }
+  info.history.epochCreated = 5;
+  info.history.sameIntervalSince = 7;
+  info.lastUserVersion = entries.length;
+  const pi = emptyPastIntervals();
+  const missing = emptyPgMissing();
+  return { info, pastIntervals: pi, log, missing, epoch: 9 };
+}
+
+async function freshStore(): Promise<MemStore> {
+  const s = new MemStore();
+  await s.mkfs();
+  await s.mount();
+  const t = new Transaction();
+  t.createCollection(cid, 5);
+  t.touch(cid, meta);
+  await s.queueTransaction(t);
+  return s;
+}
+
+describe('pgmeta', () => {
+  it('names log keys as Ceph does (epoch %010u . version %020u)', () => {
+    assert.equal(logKey({ epoch: 10, version: 123 }), '0000000010.00000000000000000123');
+    assert.equal(meta.oid, '');
+    assert.equal(meta.hash, pgid.seed);
+  });
+
+  it('round-trips info, past intervals, log, dups and missing, and the epoch', async () => {
+    const store = await freshStore();
+    const es = [entry(8, 1, 'a'), entry(8, 2, 'b'), entry(9, 3, 'a', PgLogOp.DELETE)];
+    const st = state(es);
+    st.pastIntervals = { first: 3, last: 6, allParticipants: [{ osd: 0, shard: -1 }, { osd: 2, shard: -1 }], intervals: [{ first: 3, last: 6, acting: [{ osd: 0, shard: -1 }, { osd: 2, shard: -1 }] }] };
+    st.missing.items.set(objectKey(hobj('zz')), { soid: hobj('zz'), item: { need: { epoch: 9, version: 3 }, have: { epoch: 8, version: 1 }, isDelete: false, cleanRegions: Buffer.alloc(0) } });
+    const t = new Transaction();
+    writePgMeta(t, cid, meta, st, { append: es }, true, 9);
+    await store.queueTransaction(t);
+    const keys = (await store.omapIterate(cid, meta, undefined, 100)).entries.map(([k]) => k);
+    assert.ok(keys.includes(INFO_KEY) && keys.includes('_biginfo') && keys.includes('_infover') && keys.includes('_epoch'));
+    assert.ok(keys.includes('0000000009.00000000000000000003'));
+    assert.ok(keys.some((k) => k.startsWith('missing/')));
+    const back = await loadPgMeta(store, cid, meta, spgid);
+    assert.equal(back.epoch, 9);
+    assert.deepEqual(back.info.lastUpdate, { epoch: 9, version: 3 });
+    assert.equal(back.info.history.sameIntervalSince, 7);
+    assert.deepEqual(back.pastIntervals.intervals, st.pastIntervals.intervals);
+    assert.deepEqual(back.log.log.map((e) => [e.version.version, e.soid.oid, e.op]), [[1, 'a', PgLogOp.MODIFY], [2, 'b', PgLogOp.MODIFY], [3, 'a', PgLogOp.DELETE]]);
+    assert.deepEqual(back.log.head, { epoch: 9, version: 3 });
+    assert.equal(back.missing.items.size, 1);
+    const m = [...back.missing.items.values()][0]!;
+    assert.equal(m.soid.oid, 'zz');
+    assert.deepEqual(m.item.need, { epoch: 9, version: 3 });
+    assert.equal(back.missing.mayIncludeDeletes, true);
+  });
+
+  it('rewinds entries past a version and trims up to one (dups rewritten)', async () => {
+    const store = await freshStore();
+    const es = [1, 2, 3, 4, 5].map((v) => entry(8, v, `o${v}`));
+    const st = state(es);
+    let t = new Transaction();
+    writePgMeta(t, cid, meta, st, { append: es }, true, 9);
+    await store.queueTransaction(t);
+    // rewind to 8'3 (4 and 5 divergent), append a new 9'4
+    const e4 = entry(9, 4, 'n4');
+    const st2 = state([...es.slice(0, 3), e4]);
+    t = new Transaction();
+    writePgMeta(t, cid, meta, st2, { rewindTo: { epoch: 8, version: 3 }, append: [e4] }, true);
+    await store.queueTransaction(t);
+    let back = await loadPgMeta(store, cid, meta, spgid);
+    assert.deepEqual(back.log.log.map((e) => `${e.version.epoch}'${e.version.version}`), ["8'1", "8'2", "8'3", "9'4"]);
+    // trim to 8'2: entries 1, 2 become dups
+    const st3 = state([es[2]!, e4]);
+    st3.log.dups = [1, 2].map((v) => ({ reqid: reqid(v), version: { epoch: 8, version: v }, userVersion: v, returnCode: 0, opReturns: [] }));
+    t = new Transaction();
+    writePgMeta(t, cid, meta, st3, { append: [], trimTo: { epoch: 8, version: 2 } }, true);
+    await store.queueTransaction(t);
+    back = await loadPgMeta(store, cid, meta, spgid);
+    assert.deepEqual(back.log.log.map((e) => e.version.version), [3, 4]);
+    assert.deepEqual(back.log.dups.map((d) => d.version.version), [1, 2]);
+    assert.equal(back.log.dups[0]!.reqid.tid, 1);
+  });
+
+  it('a corrupt log entry is EIO, a PG without pgmeta is ENOENT', async () => {
+    const store = await freshStore();
+    const st = state([entry(8, 1, 'a')]);
+    const t = new Transaction();
+    writePgMeta(t, cid, meta, st, { append: st.log.log }, true, 9);
+    await store.queueTransaction(t);
+    const key = logKey({ epoch: 8, version: 1 });
+    const v = (await store.omapGetValues(cid, meta, [key])).get(key)!;
+    const bad = Buffer.from(v);
+    bad[10] = bad[10]! ^ 0xff;
+    const t2 = new Transaction();
+    t2.omapSetKeys(cid, meta, new Map([[key, bad]]));
+    await store.queueTransaction(t2);
+    await rejectsCeph(loadPgMeta(store, cid, meta, spgid), 'EIO');
+    const t3 = new Transaction();
+    t3.remove(cid, meta);
+    await store.queueTransaction(t3);
+    await rejectsCeph(loadPgMeta(store, cid, meta, spgid), 'ENOENT');
+  });
+
+  it('pg_missing_item round-trips in the Octopus form', () => {
+    const e = new Encoder(64);
+    encodeMissingItem(e, { need: { epoch: 4, version: 9 }, have: { epoch: 3, version: 2 }, isDelete: true, cleanRegions: Buffer.alloc(0) });
+    const d = new Decoder(e.toBuffer());
+    const it = decodeMissingItem(d, 'item');
+    assert.ok(d.atEnd());
+    assert.deepEqual([it.need, it.have, it.isDelete], [{ epoch: 4, version: 9 }, { epoch: 3, version: 2 }, true]);
+  });
+});
+
+describe('PG helpers', () => {
+  it('converts hobject_t and ghobject_t both ways (head, snap, max)', () => {
+    const h = hobj('x');
+    assert.deepEqual(toHObject(toGh(h)), h);
+    const s = { ...h, snap: 7n };
+    assert.deepEqual(toHObject(toGh(s)), s);
+    assert.equal(toGh({ ...h, max: true }).max, true);
+  });
+
+  it('lists the PG collections a store holds, in pg order', async () => {
+    const s = new MemStore();
+    await s.mkfs();
+    await s.mount();
+    const t = new Transaction();
+    t.createCollection(pgCollection(2, 0x10), 5).createCollection(pgCollection(1, 3), 5).createCollection('meta', 0).createCollection('1.3_TEMP', 5);
+    await s.queueTransaction(t);
+    assert.deepEqual(await listStoredPgs(s), [{ pool: 1, seed: 3 }, { pool: 2, seed: 0x10 }]);
+  });
+});
