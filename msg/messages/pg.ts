@@ -195,7 +195,10 @@ export function defaultSnapSetBytes(): Buffer {
   return e.toBuffer();
 }
 
-/** object_info_t() as Ceph encodes it (v17, compat 8): what a pull's recovery_info carries. */
+/**
+ * object_info_t() as a Pacific OSD encodes it (v17, compat 8): what a pull's recovery_info carries.
+ * Checked against captured MOSDPGPull payloads; the fields are all zero (digests all ones).
+ */
 export function defaultObjectInfoBytes(): Buffer {
   const e = new Encoder(256);
   const none = emptyHObject();
@@ -219,6 +222,7 @@ export function defaultObjectInfoBytes(): Buffer {
   e.bool(false); // uses_tmap
   e.u32(0); // watchers
   e.u32(0); // flags
+  e.u32(0); // four more zero bytes a Pacific OSD writes in a default object_info_t (seen in captured pulls)
   encodeUTime(e, { sec: 0, nsec: 0 }); // local_mtime
   e.u32(0xffffffff).u32(0xffffffff); // data_digest, omap_digest
   e.u64(0).u64(0).u32(0); // expected_object_size, expected_write_size, alloc_hint_flags

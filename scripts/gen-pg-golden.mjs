@@ -1,0 +1,255 @@
+// Regenerates test/golden/pg/: the PG messages real Ceph 16.2.15 OSDs send each other while peering,
+// recovering, backfilling and heart-beating, for test/msg/pg-messages.test.ts (decode each payload,
+// encode it again, require Ceph's bytes). How: one real ceph-mon (port 18000) and three real ceph-osd
+// (memstore, auth none, so msgr2 runs in crc mode and frames are plaintext). Every OSD port (public and
+// cluster 18010-18015, heartbeat ones picked from ms_bind_port 18020-18049) is reached by the other
+// OSDs through a relay in this script: an LD_PRELOAD shim (compiled here with gcc, as in
+// gen-osdop-golden.mjs) adds 50 to any connect() aimed at 18010-18049, and the relay on port+50 copies
+// the bytes unchanged to the real port while reading both directions with tsceph's msgr2 frame reader.
+// The peers still believe they reached the real port, so msgr2's address checks pass.
+// Phases (the file name's prefix): create (a size-3 pool peers), down (osd.2 stops; writes and deletes
+// follow), recover (osd.2 returns: log-based recovery, pushes and recovery deletes), pull (osd.0 stops
+// and returns: as primary it pulls), backfill (logs are short, osd.1 misses many writes: backfill),
+// out (osd.2 marked out: strays removed). Up to KEEP_PER_KIND payloads of each message type per phase are
+// kept as NAME.front.bin (+ NAME.data.bin, NAME.middle.bin when not empty), with headers in manifest.json.
+// Usage: npm run build && node scripts/gen-pg-golden.mjs
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { join, resolve } from 'node:path';
+
+const ROOT = resolve(new URL('.', import.meta.url).pathname, '..');
+const OUT = join(ROOT, 'test/golden/pg');
+const { FrameReader, Tag, decodeMsgHeader2 } = await import(join(ROOT, 'dist/msg/core/frames.js'));
+
+const want = '16.2.15';
+const v = spawnSync('ceph', ['--version'], { encoding: 'utf8' }).stdout.split(' ')[2];
+if (v !== want) {
+  console.error(`gen-pg-golden: ceph is ${v}, need ${want}; refusing`);
+  process.exit(2);
+}
+
+const FSID = '5a1e0c3d-7b9f-4a61-9d2e-3c4b5a697802';
+const UUIDS = ['33333333-3333-4444-5555-000000000000', '33333333-3333-4444-5555-000000000001', '33333333-3333-4444-5555-000000000002'];
+const MON_PORT = 18000;
+const PORT_LO = 18010;
+const PORT_HI = 18049;
+const RELAY_OFFSET = 50;
+const KEEP_PER_KIND = 6;
+const tmp = `/tmp/hb/gen-pg-golden.${process.pid}`;
+rmSync(tmp, { recursive: true, force: true });
+for (let i = 0; i < 3; i++) mkdirSync(`${tmp}/osd-${i}`, { recursive: true });
+mkdirSync(OUT, { recursive: true });
+for (const f of readdirSync(OUT)) rmSync(join(OUT, f));
+
+const conf = `${tmp}/ceph.conf`;
+writeFileSync(conf, ['[global]', `fsid = ${FSID}`, `mon_host = v2:127.0.0.1:${MON_PORT}`, 'ms_bind_msgr1 = false',
+  'auth_cluster_required = none', 'auth_service_required = none', 'auth_client_required = none',
+  `log_file = ${tmp}/$name.log`, `run_dir = ${tmp}`, `admin_socket = ${tmp}/$name.asok`, `mon_data = ${tmp}/mon-$id`,
+  'osd_objectstore = memstore', `osd_data = ${tmp}/osd-$id`, 'memstore_device_bytes = 268435456',
+  'osd_pool_default_size = 3', 'osd_pool_default_min_size = 2', 'mon_allow_pool_size_one = true',
+  'osd_pool_default_pg_autoscale_mode = off', 'osd_crush_chooseleaf_type = 0',
+  // short logs so that many writes while an OSD is down force a backfill
+  'osd_min_pg_log_entries = 10', 'osd_max_pg_log_entries = 10', 'osd_pg_log_trim_min = 1',
+  'osd_pg_log_dups_tracked = 20', 'osd_heartbeat_interval = 1',
+  `ms_bind_port_min = ${PORT_LO + 10}`, `ms_bind_port_max = ${PORT_HI}`,
+  ...[0, 1, 2].flatMap((i) => [`[osd.${i}]`, `public_addr = v2:127.0.0.1:${PORT_LO + 2 * i}`,
+    `cluster_addr = v2:127.0.0.1:${PORT_LO + 2 * i + 1}`]), ''].join('\n'));
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const procs = [];
+function daemon(args, env = process.env) {
+  const p = spawn(args[0], args.slice(1), { stdio: 'ignore', env });
+  procs.push(p);
+  return p;
+}
+async function stop(p) {
+  if (p.exitCode !== null || p.signalCode !== null) return;
+  p.kill('SIGTERM');
+  const t = setTimeout(() => p.kill('SIGKILL'), 8000);
+  await new Promise((r) => p.once('exit', r));
+  clearTimeout(t);
+}
+function run(cmd, args, input, env = process.env) {
+  const r = spawnSync(cmd, args, { encoding: 'buffer', input, timeout: 60000, env });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: exit ${r.status} ${r.stderr}`);
+  return r.stdout;
+}
+
+// ---- the relay ------------------------------------------------------------------------------------
+let phase = 'setup';
+const KINDS = {
+  70: 'MOSDPing', 80: 'MOSDPGNotify', 81: 'MOSDPGQuery', 83: 'MOSDPGLog', 84: 'MOSDPGRemove', 85: 'MOSDPGInfo',
+  86: 'MOSDPGTrim', 94: 'MOSDPGScan', 95: 'MOSDPGBackfill', 96: 'MOSDPGBackfillRemove', 99: 'MBackfillReserve',
+  105: 'MOSDPGPush', 106: 'MOSDPGPull', 107: 'MOSDPGPushReply', 114: 'MOSDPGUpdateLogMissing',
+  115: 'MOSDPGUpdateLogMissingReply', 118: 'MOSDPGRecoveryDelete', 119: 'MOSDPGRecoveryDeleteReply',
+  130: 'MOSDPGNotify2', 131: 'MOSDPGQuery2', 132: 'MOSDPGInfo2', 133: 'MOSDPGLease', 134: 'MOSDPGLeaseAck',
+  150: 'MRecoveryReserve',
+};
+const manifest = [];
+const counts = new Map();
+const seen = new Map();
+function keepMessage(conn, frame) {
+  const h = decodeMsgHeader2(Buffer.concat(frame.segments[0]));
+  const kind = KINDS[h.type];
+  if (!kind) return;
+  seen.set(kind, (seen.get(kind) ?? 0) + 1);
+  if (phase === 'setup') return;
+  const stem0 = `${phase}-${kind}`;
+  const n = counts.get(stem0) ?? 0;
+  if (n >= KEEP_PER_KIND) return;
+  counts.set(stem0, n + 1);
+  const name = `${stem0}-${n}`;
+  const front = Buffer.concat(frame.segments[1] ?? []);
+  const middle = Buffer.concat(frame.segments[2] ?? []);
+  const data = Buffer.concat(frame.segments[3] ?? []);
+  writeFileSync(join(OUT, `${name}.front.bin`), front);
+  if (middle.length) writeFileSync(join(OUT, `${name}.middle.bin`), middle);
+  if (data.length) writeFileSync(join(OUT, `${name}.data.bin`), data);
+  manifest.push({ name, conn, type: h.type, version: h.version, compatVersion: h.compatVersion, tid: h.tid,
+    priority: h.priority, dataOff: h.dataOff, flags: h.flags, frontBytes: front.length, middleBytes: middle.length,
+    dataBytes: data.length });
+}
+function watch(conn) {
+  const r = new FrameReader(true);
+  let dead = false;
+  return (chunk) => {
+    if (dead) return;
+    try {
+      r.push(Buffer.from(chunk));
+      for (let it = r.next(); it; it = r.next()) if (it.kind === 'frame' && it.frame.tag === Tag.MESSAGE) keepMessage(conn, it.frame);
+    } catch (e) {
+      dead = true; // a stream we cannot parse (e.g. a secure-mode session): relay it, keep nothing
+      console.error(`gen-pg-golden: ${conn}: ${e.message}`);
+    }
+  };
+}
+const sockets = new Set();
+const relays = [];
+async function relayTo(listenPort, targetPort) {
+  const relay = net.createServer((client) => {
+    const peer = net.connect(targetPort, '127.0.0.1');
+    sockets.add(client).add(peer);
+    const up = watch(`to:${targetPort}`);
+    const down = watch(`from:${targetPort}`);
+    client.on('data', (c) => { up(c); peer.write(c); });
+    peer.on('data', (c) => { down(c); client.write(c); });
+    const end = () => { client.destroy(); peer.destroy(); };
+    client.on('error', end).on('close', end);
+    peer.on('error', end).on('close', end);
+  });
+  relays.push(relay);
+  await new Promise((r) => relay.listen(listenPort, '127.0.0.1', r));
+}
+for (let p = PORT_LO; p <= PORT_HI; p++) await relayTo(p + RELAY_OFFSET, p);
+
+// ---- the connect() shim ---------------------------------------------------------------------------
+const SHIM_C = `#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+typedef int (*connect_fn)(int, const struct sockaddr *, socklen_t);
+int connect(int fd, const struct sockaddr *sa, socklen_t len) {
+  connect_fn real = (connect_fn)dlsym(RTLD_NEXT, "connect");
+  const char *lo = getenv("TSCEPH_REDIRECT_LO"), *hi = getenv("TSCEPH_REDIRECT_HI"), *off = getenv("TSCEPH_REDIRECT_OFFSET");
+  if (lo && hi && off && sa && sa->sa_family == AF_INET && len >= (socklen_t)sizeof(struct sockaddr_in)) {
+    struct sockaddr_in a;
+    memcpy(&a, sa, sizeof a);
+    int port = ntohs(a.sin_port);
+    if (port >= atoi(lo) && port <= atoi(hi)) {
+      a.sin_port = htons((unsigned short)(port + atoi(off)));
+      return real(fd, (const struct sockaddr *)&a, sizeof a);
+    }
+  }
+  return real(fd, sa, len);
+}
+`;
+writeFileSync(`${tmp}/shim.c`, SHIM_C);
+run('gcc', ['-shared', '-fPIC', '-O2', '-o', `${tmp}/shim.so`, `${tmp}/shim.c`, '-ldl']);
+const shimEnv = { ...process.env, LD_PRELOAD: `${tmp}/shim.so`, TSCEPH_REDIRECT_LO: String(PORT_LO),
+  TSCEPH_REDIRECT_HI: String(PORT_HI), TSCEPH_REDIRECT_OFFSET: String(RELAY_OFFSET) };
+
+// ---- the cluster ----------------------------------------------------------------------------------
+const osds = [];
+const startOsd = (i) => { osds[i] = daemon(['ceph-osd', '-c', conf, '-i', String(i), '-f'], shimEnv); };
+try {
+  run('monmaptool', ['--create', '--fsid', FSID, '--addv', 'a', `v2:127.0.0.1:${MON_PORT}`, `${tmp}/monmap`]);
+  run('ceph-mon', ['-c', conf, '--mkfs', '-i', 'a', '--monmap', `${tmp}/monmap`]);
+  daemon(['ceph-mon', '-c', conf, '-i', 'a', '-f']);
+  await sleep(1500);
+  const ceph = (...a) => run('ceph', ['-c', conf, '--connect-timeout', '20', ...a]).toString();
+  const upCount = () => (ceph('osd', 'dump').match(/^osd\.\d+ up/gm) ?? []).length;
+  const waitUp = async (n) => { for (let i = 0; i < 200 && upCount() !== n; i++) await sleep(300); };
+  for (let i = 0; i < 3; i++) {
+    ceph('osd', 'new', UUIDS[i], String(i));
+    run('ceph-osd', ['-c', conf, '-i', String(i), '--mkfs', '--osd-uuid', UUIDS[i]]);
+  }
+  for (let i = 0; i < 3; i++) startOsd(i);
+  await waitUp(3);
+  await sleep(2000);
+
+  const rados = async (args, mayFail = false) => {
+    const p = spawn('rados', ['-c', conf, '-p', 'p1', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    p.stderr.on('data', (c) => { err += c; });
+    const t = setTimeout(() => p.kill('SIGKILL'), 60000);
+    const code = await new Promise((r) => p.once('exit', r));
+    clearTimeout(t);
+    if (code !== 0 && !mayFail) throw new Error(`rados ${args.join(' ')}: exit ${code} ${err}`);
+  };
+  writeFileSync(`${tmp}/in`, 'hello golden pg object\n');
+  const putMany = async (prefix, n) => {
+    // one rados process per call is slow; `rados bench`-style loops would hide the object names
+    for (let i = 0; i < n; i++) await rados(['put', `${prefix}${i}`, `${tmp}/in`]);
+  };
+
+  phase = 'create';
+  ceph('osd', 'pool', 'create', 'p1', '8', '8');
+  await sleep(6000);
+  await putMany('a', 12);
+
+  phase = 'down';
+  await stop(osds[2]);
+  await sleep(4000);
+  await putMany('b', 10);
+  await rados(['rm', 'a0']);
+  await rados(['rm', 'a1']);
+  await rados(['setomapval', 'a2', 'k', 'v']);
+
+  phase = 'recover';
+  startOsd(2);
+  await waitUp(3);
+  await sleep(8000);
+
+  phase = 'pull';
+  await stop(osds[0]);
+  await sleep(4000);
+  await putMany('c', 10);
+  await rados(['rm', 'a3']);
+  startOsd(0);
+  await waitUp(3);
+  await sleep(8000);
+
+  phase = 'backfill';
+  await stop(osds[1]);
+  await sleep(4000);
+  await putMany('d', 120);
+  startOsd(1);
+  await waitUp(3);
+  await sleep(12000);
+
+  phase = 'out';
+  ceph('osd', 'out', '2');
+  await sleep(10000);
+  phase = 'done';
+} finally {
+  for (const s of sockets) s.destroy();
+  for (const r of relays) r.close();
+  for (const p of procs.reverse()) await stop(p);
+}
+manifest.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+writeFileSync(join(OUT, 'manifest.json'), JSON.stringify(manifest, null, 1) + '\n');
+console.log(`gen-pg-golden: ${manifest.length} messages in ${OUT}; seen: ${JSON.stringify(Object.fromEntries(seen))}`);
+if (!process.env.KEEP_TMP) rmSync(tmp, { recursive: true, force: true });
