@@ -17,9 +17,15 @@
 // PGs of one host), and a backfill batch holds at most backfillBatchObjects / backfillBatchBytes.
 // An object a blocked client op waits on is taken first (urgent).
 
-import { compareObjects, OBJECT_MAX, Transaction, type CollectionId, type GHObject } from './objectstore/types.js';
+import { CephError } from '../common/errors.js';
+import { compareObjects, NO_SHARD, OBJECT_MAX, Transaction, type CollectionId, type GHObject } from './objectstore/types.js';
 import type { Message } from '../msg/index.js';
 import type { EVersion, HObject, SpgId } from '../msg/messages/osdop.js';
+import {
+  defaultObjectInfoBytes, defaultSnapSetBytes, emptyRecoveryInfo, emptyRecoveryProgress, MOSDPGBackfill, MOSDPGPull,
+  MOSDPGPush, MOSDPGPushReply, MOSDPGRecoveryDelete, MOSDPGRecoveryDeleteReply, PgBackfillOp,
+  type ObjectRecoveryInfo, type ObjectRecoveryProgress, type PushOp,
+} from '../msg/messages/pg.js';
 import { objectKey } from '../msg/messages/pgtypes.js';
 import type { PeeringCore, RecoveryTask } from './core/peering-api.js';
 import type { PgHost } from './pg-api.js';
@@ -503,3 +509,106 @@ export class PgRecovery {
 function isPgmeta(o: GHObject): boolean {
   return o.oid === '' && o.key === '' && o.nspace === '' && !o.max;
 }
+
+// ---- the wire: RecoveryMsg <-> Ceph's recovery messages (msg/messages/pg.ts) ----------------------
+
+function fullProgress(c: ObjectCopy): ObjectRecoveryProgress {
+  let lastKey = '';
+  for (const k of c.omap.keys()) lastKey = k;
+  return { first: false, dataComplete: true, dataRecoveredTo: c.size, omapRecoveredTo: lastKey, omapComplete: true };
+}
+
+function toPushOp(c: ObjectCopy): PushOp {
+  const extents: Array<[bigint, bigint]> = c.size > 0 ? [[0n, BigInt(c.size)]] : [];
+  const info: ObjectRecoveryInfo = {
+    ...emptyRecoveryInfo(), soid: c.soid, version: c.version, size: c.size, oi: c.attrs.get('_') ?? Buffer.alloc(0),
+    ss: c.attrs.get('snapset') ?? Buffer.alloc(0), copySubset: extents, objectExist: true,
+  };
+  return {
+    soid: c.soid, version: c.version, data: c.data, dataIncluded: c.data.length ? [[0n, BigInt(c.data.length)]] : [],
+    omapHeader: c.omapHeader, omapEntries: [...c.omap], attrset: [...c.attrs], recoveryInfo: info,
+    afterProgress: fullProgress(c), beforeProgress: emptyRecoveryProgress(),
+  };
+}
+
+function fromPushOp(p: PushOp): ObjectCopy {
+  if (!p.beforeProgress.first || !p.afterProgress.dataComplete || !p.afterProgress.omapComplete) {
+    throw new CephError('EOPNOTSUPP', `push of ${p.soid.oid}: partial pushes (objects in several chunks) are not supported`);
+  }
+  let data = p.data;
+  for (const [off] of p.dataIncluded) if (off !== 0n) throw new CephError('EOPNOTSUPP', `push of ${p.soid.oid}: sparse data extents`);
+  const size = p.recoveryInfo.size >= 0 ? p.recoveryInfo.size : data.length;
+  if (data.length > size) data = data.subarray(0, size);
+  return { soid: p.soid, version: p.version, size, data, attrs: new Map(p.attrset), omapHeader: p.omapHeader, omap: new Map(p.omapEntries) };
+}
+
+function fillRecovery(m: MOSDPGPush | MOSDPGPull | MOSDPGPushReply | MOSDPGRecoveryDelete | MOSDPGRecoveryDeleteReply, pgid: SpgId, epoch: number, fromOsd: number): void {
+  m.pgid = { pgid: { ...pgid.pgid }, shard: pgid.shard };
+  m.mapEpoch = epoch;
+  m.minEpoch = epoch;
+  m.from = { osd: fromOsd, shard: NO_SHARD };
+}
+
+/** The recovery messages in Ceph 16's classes (a push carries each object whole, in one PushOp). */
+export const recoveryWire: RecoveryDeps = {
+  recoveryToWire(msg: RecoveryMsg, pgid: SpgId, epoch: number, fromOsd: number): Message {
+    switch (msg.kind) {
+      case 'push': {
+        const m = new MOSDPGPush();
+        fillRecovery(m, pgid, epoch, fromOsd);
+        m.pushes = msg.pushes.map(toPushOp);
+        for (const c of msg.pushes) m.cost += c.size + 1024;
+        return m;
+      }
+      case 'pushReply': {
+        const m = new MOSDPGPushReply();
+        fillRecovery(m, pgid, epoch, fromOsd);
+        m.replies = msg.objects.map((soid) => ({ soid }));
+        return m;
+      }
+      case 'pull': {
+        const m = new MOSDPGPull();
+        fillRecovery(m, pgid, epoch, fromOsd);
+        m.pulls = msg.objects.map((o) => ({
+          soid: o.soid,
+          recoveryInfo: { ...emptyRecoveryInfo(), soid: o.soid, version: o.version, size: -1, oi: defaultObjectInfoBytes(), ss: defaultSnapSetBytes(), copySubset: [[0n, 0xffffffffffffffffn]] },
+          recoveryProgress: emptyRecoveryProgress(),
+        }));
+        return m;
+      }
+      case 'delete': {
+        const m = new MOSDPGRecoveryDelete();
+        fillRecovery(m, pgid, epoch, fromOsd);
+        m.objects = msg.objects.map((o) => ({ soid: o.soid, version: o.version }));
+        return m;
+      }
+      case 'deleteReply': {
+        const m = new MOSDPGRecoveryDeleteReply();
+        fillRecovery(m, pgid, epoch, fromOsd);
+        m.objects = msg.objects.map((o) => ({ soid: o.soid, version: o.version }));
+        return m;
+      }
+      case 'backfillProgress': {
+        const m = new MOSDPGBackfill();
+        m.op = msg.done ? PgBackfillOp.FINISH : PgBackfillOp.PROGRESS;
+        m.mapEpoch = epoch;
+        m.queryEpoch = epoch;
+        m.pgid = { pgid: { ...pgid.pgid }, shard: pgid.shard };
+        m.lastBackfill = msg.lastBackfill;
+        return m;
+      }
+    }
+  },
+  recoveryFromWire(m: Message): RecoveryMsg | null {
+    if (m instanceof MOSDPGPush) return { kind: 'push', pushes: m.pushes.map(fromPushOp) };
+    if (m instanceof MOSDPGPushReply) return { kind: 'pushReply', objects: m.replies.map((r) => r.soid) };
+    if (m instanceof MOSDPGPull) return { kind: 'pull', objects: m.pulls.map((p) => ({ soid: p.soid, version: p.recoveryInfo.version })) };
+    if (m instanceof MOSDPGRecoveryDelete) return { kind: 'delete', objects: m.objects };
+    if (m instanceof MOSDPGRecoveryDeleteReply) return { kind: 'deleteReply', objects: m.objects };
+    if (m instanceof MOSDPGBackfill) {
+      if (m.op === PgBackfillOp.FINISH_ACK) return null;
+      return { kind: 'backfillProgress', lastBackfill: m.lastBackfill, done: m.op === PgBackfillOp.FINISH };
+    }
+    return null;
+  },
+};
