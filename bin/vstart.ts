@@ -1,15 +1,20 @@
 #!/usr/bin/env node
 // vstart: a local tsceph cluster on loopback for development and tests, in the spirit of Ceph's
-// src/vstart.sh. This first version starts monitors only (OSDs come with the OSD issue):
-//   vstart [--mons N] [--dir D] [--port P] [--new]   create (or reuse) and start the cluster in D
-//   vstart --status [--dir D]                           which daemons run, and the quorum
-//   vstart --stop [--dir D]                             stop the daemons vstart started (by PID)
-// Layout of D: ceph.conf (what clients need), monmap, dev/mon.NAME (stores), out/NAME.log and
-// out/NAME.pid. A second run reuses a stopped or running cluster in D; --new replaces it.
+// src/vstart.sh:
+//   vstart [--mons N] [--osds N] [--osd-size S] [--dir D] [--port P] [--new]
+//                                 create (or reuse) and start the cluster in D; with OSDs, a pool
+//                                 "tsceph" of size min(3, N) is created with the cluster
+//   vstart --status [--dir D]     which daemons run, the quorum and the OSDs up/in
+//   vstart --stop [--dir D]       stop the daemons vstart started (by PID: OSDs first, then monitors)
+// With no options: 1 monitor and 3 OSDs, each OSD on a sparse 1 GiB file (dev/osd.N/block). Giving
+// --mons without --osds keeps the monitor-only cluster of earlier versions (the monitor tests use it).
+// Layout of D: ceph.conf (what clients need), monmap, dev/mon.NAME and dev/osd.N (stores),
+// out/NAME.log and out/NAME.pid. Ports: monitor i on P+i, OSDs bind in P+10..P+99. A second run
+// reuses the cluster in D (starting the daemons that are not running); --new replaces it.
 
 import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, closeSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,8 +25,12 @@ import { isMainModule } from './shell.js';
 
 const USAGE = `usage: vstart [options]
   --mons N        number of monitors (1, 3 or 5; default 1)
+  --osds N        number of OSDs (default 3; 0 when only --mons is given); a pool "tsceph" of size
+                  min(3, N) is created with them (Ceph's vstart.sh creates none)
+  --osd-size S    each OSD's device file size (sparse; default 1G; K/M/G suffixes)
   --dir D         cluster directory (default ./tsceph-cluster, or $TSCEPH_VSTART_DIR)
-  --port P        first monitor port (default: a free port from 40100); monitor i listens on P+i
+  --port P        first monitor port (default: a free port from 40100); monitor i listens on P+i,
+                  OSDs bind in P+10..P+99
   --new           remove an existing cluster in D and create a fresh one
   --status        show the daemons and the quorum, then exit
   --stop          stop the daemons this cluster's vstart started (by their PID files), then exit
@@ -31,9 +40,21 @@ const USAGE = `usage: vstart [options]
 const MON_NAMES = ['a', 'b', 'c', 'd', 'e'];
 const QUORUM_WAIT_MS = 60000;
 const STOP_WAIT_MS = 10000;
+const OSDS_UP_WAIT_MS = 90000;
+/** Default OSD device size: small enough for CI (the file is sparse). */
+const OSD_SIZE_DEFAULT = 1024 * 1024 * 1024;
+const OSDS_MAX = 64;
+/** The pool created with the OSDs. */
+export const VSTART_POOL = 'tsceph';
+const VSTART_POOL_PGS = 16;
+/** OSDs bind in [P + OSD_PORT_OFFSET, P + OSD_PORT_SPAN - 1]. */
+const OSD_PORT_OFFSET = 10;
+const OSD_PORT_SPAN = 100;
 
 interface VstartArgs {
   mons: number;
+  osds: number | null;
+  osdSize: number;
   dir: string;
   port: number | null;
   fresh: boolean;
@@ -43,12 +64,13 @@ interface VstartArgs {
 }
 
 function parseArgs(argv: string[], env: NodeJS.ProcessEnv): VstartArgs {
-  const a: VstartArgs = { mons: 1, dir: env.TSCEPH_VSTART_DIR ?? 'tsceph-cluster', port: null, fresh: false, status: false, stop: false, help: false };
+  const a: VstartArgs = { mons: 1, osds: null, osdSize: OSD_SIZE_DEFAULT, dir: env.TSCEPH_VSTART_DIR ?? 'tsceph-cluster', port: null, fresh: false, status: false, stop: false, help: false };
   const value = (i: number, flag: string): string => {
     const v = argv[i + 1];
     if (v === undefined) throw new Error(`${flag} needs a value`);
     return v;
   };
+  let monsGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const w = argv[i]!;
     switch (w) {
@@ -56,6 +78,23 @@ function parseArgs(argv: string[], env: NodeJS.ProcessEnv): VstartArgs {
         const n = Number(value(i, w));
         if (![1, 3, 5].includes(n)) throw new Error(`--mons must be 1, 3 or 5 (got ${argv[i + 1]})`);
         a.mons = n;
+        monsGiven = true;
+        i++;
+        break;
+      }
+      case '--osds': {
+        const n = Number(value(i, w));
+        if (!Number.isInteger(n) || n < 0 || n > OSDS_MAX) throw new Error(`--osds must be an integer in 0..${OSDS_MAX} (got ${argv[i + 1]})`);
+        a.osds = n;
+        i++;
+        break;
+      }
+      case '--osd-size': {
+        const v = value(i, w);
+        const m = /^(\d+)([KMG]?)$/i.exec(v);
+        const bytes = m ? Number(m[1]) * ({ '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 } as Record<string, number>)[m[2]!.toUpperCase()]! : NaN;
+        if (!Number.isSafeInteger(bytes) || bytes < 64 * 1024 * 1024) throw new Error(`--osd-size must be a size of at least 64M (got ${v})`);
+        a.osdSize = bytes;
         i++;
         break;
       }
@@ -75,6 +114,7 @@ function parseArgs(argv: string[], env: NodeJS.ProcessEnv): VstartArgs {
     }
   }
   a.dir = resolve(a.dir);
+  if (a.osds === null && !monsGiven) a.osds = 3;
   return a;
 }
 
@@ -96,7 +136,7 @@ async function pickPorts(first: number | null, n: number): Promise<number[]> {
     for (const p of ports) if (!(await portFree(p))) throw new Error(`port ${p} on 127.0.0.1 is in use; pick another --port`);
     return ports;
   }
-  for (let base = 40100; base < 49000; base += 10) {
+  for (let base = 40100; base < 49000; base += 100) {
     const ports = Array.from({ length: n }, (_, i) => base + i);
     let ok = true;
     for (const p of ports) if (!(await portFree(p))) { ok = false; break; }
@@ -124,22 +164,32 @@ function monNames(conf: string): string[] {
   return [...new Set([...initial, ...sections])];
 }
 
-/** A PID from a pid file, if that process still runs and is one of our ceph-mon processes for this conf. */
-function livePid(pidFile: string, conf: string): number | null {
+/** OSD ids of the cluster: the dev/osd.N directories ceph-osd --mkfs made. */
+function osdIds(f: ClusterFiles): number[] {
+  if (!existsSync(f.dev)) return [];
+  return readdirSync(f.dev)
+    .map((n) => /^osd\.(\d+)$/.exec(n))
+    .filter((m): m is RegExpExecArray => m !== null && existsSync(join(f.dev, m[0], 'block')))
+    .map((m) => Number(m[1]))
+    .sort((a, b) => a - b);
+}
+
+/** A PID from a pid file, if that process still runs and is our daemon script for this conf. */
+function livePid(pidFile: string, conf: string, script = 'ceph-mon.js'): number | null {
   if (!existsSync(pidFile)) return null;
   const pid = Number(readFileSync(pidFile, 'utf8').trim());
   if (!Number.isInteger(pid) || pid <= 0) return null;
   try {
     const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
     // Only a process we started: our daemon script with this cluster's conf (a reused PID is someone else).
-    if (!cmdline.includes('ceph-mon.js') || !cmdline.includes(conf)) return null;
+    if (!cmdline.includes(script) || !cmdline.includes(conf)) return null;
     return pid;
   } catch {
     return null;
   }
 }
 
-function writeConf(f: ClusterFiles, dir: string, fsid: string, names: string[], ports: number[]): void {
+function writeConf(f: ClusterFiles, fsid: string, names: string[], ports: number[], osds: number, osdSize: number): void {
   const monHost = ports.map((p) => `v2:127.0.0.1:${p}`).join(',');
   const lines = [
     '; written by tsceph vstart',
@@ -155,30 +205,50 @@ function writeConf(f: ClusterFiles, dir: string, fsid: string, names: string[], 
     `log_file = ${f.out}/$name.log`,
     `pid_file = ${f.out}/$name.pid`,
     'mon_allow_pool_delete = true',
-    'osd_pool_default_size = 3',
+    `osd_pool_default_size = ${osds > 0 ? Math.min(3, osds) : 3}`,
+    // Every OSD runs on this one host: count failure reporters per OSD, as Ceph's vstart.sh does.
+    'mon_osd_reporter_subtree_level = osd',
     '',
     '[mon]',
     `mon_data = ${f.dev}/mon.$id`,
     '',
+    '[osd]',
+    `osd_data = ${f.dev}/osd.$id`,
+    `bluestore_block_size = ${osdSize}`,
+    `ms_bind_port_min = ${ports[0]! + OSD_PORT_OFFSET}`,
+    `ms_bind_port_max = ${ports[0]! + OSD_PORT_SPAN - 1}`,
+    '',
   ];
   // No [mon.NAME] sections: Ceph's clients add a monitor for each one (with no address unless it has
   // mon_addr) beside those from mon_host, and then hunt a monitor that cannot be dialled.
-  void dir;
   writeFileSync(f.conf, lines.join('\n'));
 }
 
-function startMon(f: ClusterFiles, name: string): number {
-  const log = openSync(join(f.out, `mon.${name}.stdout`), 'a');
-  const child = spawn(process.execPath, [binPath('ceph-mon'), '-c', f.conf, '-i', name, '-f'], { detached: true, stdio: ['ignore', log, log] });
+function startDaemon(f: ClusterFiles, script: string, name: string, args: string[]): number {
+  const log = openSync(join(f.out, `${name}.stdout`), 'a');
+  const child = spawn(process.execPath, [binPath(script), '-c', f.conf, ...args, '-f'], { detached: true, stdio: ['ignore', log, log] });
   closeSync(log);
   child.unref();
-  if (child.pid === undefined) throw new Error(`could not start mon.${name}`);
-  writeFileSync(join(f.out, `mon.${name}.pid`), `${child.pid}\n`);
+  if (child.pid === undefined) throw new Error(`could not start ${name}`);
+  writeFileSync(join(f.out, `${name}.pid`), `${child.pid}\n`);
   return child.pid;
 }
 
+function startMon(f: ClusterFiles, name: string): number {
+  return startDaemon(f, 'ceph-mon', `mon.${name}`, ['-i', name]);
+}
+
+function startOsd(f: ClusterFiles, id: number): number {
+  return startDaemon(f, 'ceph-osd', `osd.${id}`, ['-i', String(id)]);
+}
+
+function cephCli(f: ClusterFiles, args: string[], timeoutS = 10): { status: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [binPath('ceph'), '-c', f.conf, '--connect-timeout', String(timeoutS), ...args], { encoding: 'utf8', timeout: (timeoutS + 20) * 1000 });
+  return { status: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+}
+
 function quorumStatus(f: ClusterFiles): { quorum_names: string[] } | null {
-  const r = spawnSync(process.execPath, [binPath('ceph'), '-c', f.conf, '--connect-timeout', '5', 'quorum_status', '-f', 'json'], { encoding: 'utf8' });
+  const r = cephCli(f, ['quorum_status', '-f', 'json'], 5);
   if (r.status !== 0) return null;
   try {
     return JSON.parse(r.stdout) as { quorum_names: string[] };
@@ -187,14 +257,39 @@ function quorumStatus(f: ClusterFiles): { quorum_names: string[] } | null {
   }
 }
 
-async function waitQuorum(f: ClusterFiles, names: string[]): Promise<boolean> {
-  const deadline = Date.now() + QUORUM_WAIT_MS;
+function osdStat(f: ClusterFiles): { num_osds: number; num_up_osds: number; num_in_osds: number } | null {
+  const r = cephCli(f, ['osd', 'stat', '-f', 'json'], 5);
+  if (r.status !== 0) return null;
+  try {
+    return JSON.parse(r.stdout) as { num_osds: number; num_up_osds: number; num_in_osds: number };
+  } catch {
+    return null;
+  }
+}
+
+async function waitFor(deadlineMs: number, test: () => boolean): Promise<boolean> {
+  const deadline = Date.now() + deadlineMs;
   while (Date.now() < deadline) {
-    const q = quorumStatus(f);
-    if (q && names.every((n) => q.quorum_names.includes(n))) return true;
+    if (test()) return true;
     await new Promise((r) => setTimeout(r, 300));
   }
   return false;
+}
+
+async function waitQuorum(f: ClusterFiles, names: string[]): Promise<boolean> {
+  return waitFor(QUORUM_WAIT_MS, () => {
+    const q = quorumStatus(f);
+    return q !== null && names.every((n) => q.quorum_names.includes(n));
+  });
+}
+
+/** Make OSD `id`: `osd new UUID ID` at the monitors, then ceph-osd --mkfs (Ceph's vstart.sh does the same). */
+function createOsd(f: ClusterFiles, id: number): void {
+  const uuid = randomUUID();
+  const r = cephCli(f, ['osd', 'new', uuid, String(id)], 20);
+  if (r.status !== 0) throw new Error(`ceph osd new for osd.${id} failed: ${r.stderr.trim()}`);
+  const mk = spawnSync(process.execPath, [binPath('ceph-osd'), '-c', f.conf, '-i', String(id), '--mkfs', '--osd-uuid', uuid], { encoding: 'utf8' });
+  if (mk.status !== 0) throw new Error(`ceph-osd --mkfs for osd.${id} failed: ${mk.stderr.trim()}`);
 }
 
 async function stopCluster(f: ClusterFiles, out: (s: string) => void): Promise<void> {
@@ -202,32 +297,51 @@ async function stopCluster(f: ClusterFiles, out: (s: string) => void): Promise<v
     out('vstart: no cluster here\n');
     return;
   }
-  const pids: Array<[string, number]> = [];
+  // OSDs first (they ask the monitors to mark them down), then the monitors.
+  const groups: Array<Array<[string, number, string]>> = [[], []];
+  for (const id of osdIds(f)) {
+    const pid = livePid(join(f.out, `osd.${id}.pid`), f.conf, 'ceph-osd.js');
+    if (pid !== null) groups[0]!.push([`osd.${id}`, pid, 'ceph-osd.js']);
+  }
   for (const n of monNames(f.conf)) {
     const pid = livePid(join(f.out, `mon.${n}.pid`), f.conf);
-    if (pid !== null) pids.push([`mon.${n}`, pid]);
+    if (pid !== null) groups[1]!.push([`mon.${n}`, pid, 'ceph-mon.js']);
   }
-  for (const [, pid] of pids) process.kill(pid, 'SIGTERM');
-  const deadline = Date.now() + STOP_WAIT_MS;
-  for (const [who, pid] of pids) {
-    while (Date.now() < deadline && livePid(join(f.out, `${who}.pid`), f.conf) === pid) await new Promise((r) => setTimeout(r, 100));
-    if (livePid(join(f.out, `${who}.pid`), f.conf) === pid) process.kill(pid, 'SIGKILL');
-    rmSync(join(f.out, `${who}.pid`), { force: true });
-    out(`stopped ${who} (pid ${pid})\n`);
+  for (const pids of groups) {
+    for (const [, pid] of pids) process.kill(pid, 'SIGTERM');
+    const deadline = Date.now() + STOP_WAIT_MS;
+    for (const [who, pid, script] of pids) {
+      const pidFile = join(f.out, `${who}.pid`);
+      while (Date.now() < deadline && livePid(pidFile, f.conf, script) === pid) await new Promise((r) => setTimeout(r, 100));
+      if (livePid(pidFile, f.conf, script) === pid) process.kill(pid, 'SIGKILL');
+      rmSync(pidFile, { force: true });
+      out(`stopped ${who} (pid ${pid})\n`);
+    }
   }
-  if (pids.length === 0) out('vstart: nothing was running\n');
+  if (groups[0]!.length + groups[1]!.length === 0) out('vstart: nothing was running\n');
 }
 
-function usageText(f: ClusterFiles, ceph: string): string {
-  return [
+function usageText(f: ClusterFiles, osds: number): string {
+  const ceph = binPath('ceph');
+  const rados = binPath('rados');
+  const lines = [
     '',
     'tsceph cluster is up. To use it:',
     `  export CEPH_CONF=${f.conf}`,
     `  node ${ceph} -s`,
-    `  node ${ceph} osd pool create mypool 8`,
-    `Logs: ${f.out}/    Stop: node ${fileURLToPath(import.meta.url)} --stop --dir ${resolve(f.conf, '..')}`,
-    '',
-  ].join('\n');
+  ];
+  if (osds > 0) {
+    lines.push(
+      `  echo hello > /tmp/hello.txt`,
+      `  node ${rados} -p ${VSTART_POOL} put hello /tmp/hello.txt`,
+      `  node ${rados} -p ${VSTART_POOL} get hello -`,
+    );
+  } else {
+    lines.push(`  node ${ceph} osd pool create mypool 8`);
+  }
+  lines.push(`Logs: ${f.out}/    Status: node ${fileURLToPath(import.meta.url)} --status --dir ${resolve(f.conf, '..')}`);
+  lines.push(`Stop: node ${fileURLToPath(import.meta.url)} --stop --dir ${resolve(f.conf, '..')}`, '');
+  return lines.join('\n');
 }
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
@@ -257,8 +371,16 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       const pid = livePid(join(f.out, `mon.${n}.pid`), f.conf);
       out(`mon.${n}: ${pid === null ? 'stopped' : `running (pid ${pid})`}\n`);
     }
+    for (const id of osdIds(f)) {
+      const pid = livePid(join(f.out, `osd.${id}.pid`), f.conf, 'ceph-osd.js');
+      out(`osd.${id}: ${pid === null ? 'stopped' : `running (pid ${pid})`}\n`);
+    }
     const q = quorumStatus(f);
     out(q ? `quorum: ${q.quorum_names.join(',')}\n` : 'quorum: none\n');
+    if (q && osdIds(f).length > 0) {
+      const st = osdStat(f);
+      if (st) out(`osds: ${st.num_osds} osds: ${st.num_up_osds} up, ${st.num_in_osds} in\n`);
+    }
     return 0;
   }
 
@@ -267,16 +389,20 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     rmSync(a.dir, { recursive: true, force: true });
   }
   let names: string[];
+  let created = false;
+  let osds: number[];
   if (existsSync(f.conf)) {
     names = monNames(f.conf);
-    out(`vstart: reusing the cluster in ${a.dir} (${names.length} monitors; --new replaces it)\n`);
+    osds = osdIds(f);
+    out(`vstart: reusing the cluster in ${a.dir} (${names.length} monitors, ${osds.length} OSDs; --new replaces it)\n`);
   } else {
+    created = true;
     names = MON_NAMES.slice(0, a.mons);
     const ports = await pickPorts(a.port, names.length);
     mkdirSync(f.out, { recursive: true });
     mkdirSync(f.dev, { recursive: true });
     const fsid = randomUUID();
-    writeConf(f, a.dir, fsid, names, ports);
+    writeConf(f, fsid, names, ports, a.osds ?? 0, a.osdSize);
     const nowMs = Date.now();
     const monmap = newMonMap({ fsid, created: { sec: Math.floor(nowMs / 1000), nsec: (nowMs % 1000) * 1e6 }, enableAllFeatures: true, minMonRelease: 16 });
     names.forEach((n, i) => addMon(monmap, n, [makeEntityAddr(2, '127.0.0.1', ports[i]!)]));
@@ -288,6 +414,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         return 1;
       }
     }
+    osds = [];
     out(`vstart: created a cluster with ${names.length} monitor(s) in ${a.dir} (fsid ${fsid})\n`);
   }
   for (const n of names) {
@@ -304,7 +431,44 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     return 1;
   }
   out(`quorum: ${names.join(',')}\n`);
-  out(usageText(f, binPath('ceph')));
+  if (created && (a.osds ?? 0) > 0) {
+    try {
+      for (let id = 0; id < a.osds!; id++) createOsd(f, id);
+    } catch (e) {
+      process.stderr.write(`vstart: ${(e as Error).message}\n`);
+      return 1;
+    }
+    osds = osdIds(f);
+    out(`created ${osds.length} OSD(s) on ${a.osdSize} byte device files in ${f.dev}\n`);
+  }
+  for (const id of osds) {
+    const running = livePid(join(f.out, `osd.${id}.pid`), f.conf, 'ceph-osd.js');
+    if (running !== null) {
+      out(`osd.${id} already running (pid ${running})\n`);
+      continue;
+    }
+    const pid = startOsd(f, id);
+    out(`started osd.${id} (pid ${pid})\n`);
+  }
+  if (osds.length > 0) {
+    const up = await waitFor(OSDS_UP_WAIT_MS, () => (osdStat(f)?.num_up_osds ?? -1) >= osds.length);
+    if (!up) {
+      process.stderr.write(`vstart: the OSDs were not all up within ${OSDS_UP_WAIT_MS / 1000} s; see ${f.out}/osd.*.log\n`);
+      return 1;
+    }
+    out(`osds: ${osds.length} up\n`);
+    if (created) {
+      const size = Math.min(3, osds.length);
+      const p = cephCli(f, ['osd', 'pool', 'create', VSTART_POOL, String(VSTART_POOL_PGS)], 20);
+      if (p.status !== 0) {
+        process.stderr.write(`vstart: creating pool ${VSTART_POOL} failed: ${p.stderr.trim()}\n`);
+        return 1;
+      }
+      cephCli(f, ['osd', 'pool', 'set', VSTART_POOL, 'size', String(size)], 20);
+      out(`pool ${VSTART_POOL}: size ${size}, ${VSTART_POOL_PGS} pgs\n`);
+    }
+  }
+  out(usageText(f, osds.length));
   return 0;
 }
 

@@ -72,6 +72,10 @@ export const STATS_REPORT_MAX_MS = 5000;
 export const MARK_DOWN_TIMEOUT_MS = 5000;
 /** The daemon's housekeeping timer. */
 export const OSD_TICK_MS = 100;
+/** Ceph's osd_heartbeat_min_peers: neighbours pinged beside the PG peers. */
+export const HEARTBEAT_MIN_PEERS = 10;
+/** A PG whose creation failed is not tried again before this. */
+export const PG_CREATE_RETRY_MS = 5000;
 /** How long boot waits for `osd crush create-or-move` before booting anyway. */
 export const CRUSH_UPDATE_TIMEOUT_MS = 10000;
 
@@ -279,6 +283,8 @@ export class OSD implements PgHost, Dispatcher {
 
   // PG registry.
   private readonly pgs = new Map<string, PgHandle>();
+  private readonly createFailedMs = new Map<string, number>();
+  private readonly peerConns = new Map<number, { conn: Connection; addrs: EntityAddrVec }>();
   private readonly work = new PlacementWork();
   private readonly ua = new UpActing();
 
@@ -495,7 +501,19 @@ export class OSD implements PgHost, Dispatcher {
       return;
     }
     const addrs = map.clusterAddrs[osd]?.length ? map.clusterAddrs[osd]! : map.clientAddrs[osd]!;
-    msgr.connectTo(EntityType.OSD, addrs).send(m);
+    const conn = msgr.connectTo(EntityType.OSD, addrs);
+    this.peerConns.set(osd, { conn, addrs });
+    conn.send(m);
+  }
+
+  /** Ceph's note_down_osd: drop the sessions of peers that are down (or moved) in the new map. */
+  private dropDownPeers(): void {
+    const map = this.map;
+    for (const [osd, p] of [...this.peerConns]) {
+      if (osd < map.maxOsd && map.isUp(osd) && sameAddrs(map.clusterAddrs[osd]?.length ? map.clusterAddrs[osd] : map.clientAddrs[osd], p.addrs)) continue;
+      p.conn.markDown();
+      this.peerConns.delete(osd);
+    }
   }
 
   requestUpThru(epoch: number): void {
@@ -660,24 +678,35 @@ export class OSD implements PgHost, Dispatcher {
       const have = map.pgTemp.get(w.pgid.pool, w.pgid.seed) ?? [];
       if (have.length === w.osds.length && have.every((o, i) => o === w.osds[i])) this.pgTempWanted.delete(k);
     }
-    this.heartbeat.setPeers(this.peersSharingPgs(), nowMs);
+    this.dropDownPeers();
+    this.heartbeat.setPeers(this.heartbeatPeerSet(), nowMs);
     this.maybeSendBoot(nowMs);
   }
 
-  /** OSDs up in the current map that share a held PG's up or acting set with us. */
-  private peersSharingPgs(): number[] {
+  /**
+   * Ceph's maybe_update_heartbeat_peers: the up OSDs that share a PG's up or acting set with us (from
+   * the map, whether or not the PG is created yet), plus the next up OSDs by id until there are
+   * osd_heartbeat_min_peers, so a failure is seen even by OSDs with few PGs.
+   */
+  private heartbeatPeerSet(): number[] {
     const map = this.map;
-    const out = new Set<number>();
+    const me = this.whoami;
     if (this.stateValue !== 'active') return [];
-    for (const pg of this.pgs.values()) {
-      pgToUpActingOsdsInto(map, pg.pgid.pool, pg.pgid.seed, this.work, this.ua);
-      for (const v of [this.ua.up, this.ua.acting]) {
-        for (let i = 0; i < v.size; i++) {
-          const o = v.get(i);
-          if (o >= 0 && o !== this.whoami && o < map.maxOsd && map.isUp(o)) out.add(o);
-        }
+    const out = new Set<number>();
+    const add = (o: number): void => {
+      if (o >= 0 && o !== me && o < map.maxOsd && map.isUp(o)) out.add(o);
+    };
+    for (const [poolId, pool] of map.pools) {
+      for (let seed = 0; seed < pool.pgNum; seed++) {
+        pgToUpActingOsdsInto(map, poolId, seed, this.work, this.ua);
+        const up = this.ua.up.toArray();
+        const acting = this.ua.acting.toArray();
+        if (!up.includes(me) && !acting.includes(me)) continue;
+        for (const o of up) add(o);
+        for (const o of acting) add(o);
       }
     }
+    for (let i = 1; i < map.maxOsd && out.size < HEARTBEAT_MIN_PEERS; i++) add((me + i) % map.maxOsd);
     return [...out].sort((a, b) => a - b);
   }
 
@@ -705,6 +734,9 @@ export class OSD implements PgHost, Dispatcher {
     const have = this.pgs.get(key);
     if (have) return have;
     if (!this.map.pools.has(pgid.pool)) return null;
+    const failedMs = this.createFailedMs.get(key);
+    if (failedMs !== undefined && Date.now() - failedMs < PG_CREATE_RETRY_MS) return null;
+    this.createFailedMs.delete(key);
     try {
       const pg = await this.pgFactory.create(this, pgid, createdEpoch, poolCreatedEpoch);
       this.pgs.set(key, pg);
@@ -715,6 +747,7 @@ export class OSD implements PgHost, Dispatcher {
       this.logger.debug(`osd.${this.whoami}: pg ${key} created (created e${createdEpoch})`);
       return pg;
     } catch (e) {
+      if (this.createFailedMs.size < WAITING_PEER_MESSAGES_MAX) this.createFailedMs.set(key, Date.now());
       this.logger.error(`osd.${this.whoami}: cannot create pg ${key}: ${e instanceof Error ? e.message : String(e)}`);
       return null;
     }
