@@ -1,0 +1,855 @@
+// The op executor: one client MOSDOp's ops on one object, run as Ceph 16's PrimaryLogPG::do_osd_ops
+// runs them (the contract is osd/core/opexec-api.ts).
+//
+// Reads go through the injected ObjectReadPort; the changes of earlier ops of the same request are kept
+// in an overlay (data extents, size, xattrs, omap, header, existence) so later ops see them, and are
+// recorded as ObjectStore ops in request order. If every op succeeds (or fails with FAILOK) and
+// something changed, the transaction ends with the object's new object_info_t ("_") and SnapSet
+// ("snapset") and is returned with the log op, the user version and the stats deltas; otherwise no
+// transaction is produced, so a compound request is all-or-nothing.
+//
+// Ceph behaviours kept on purpose (each is PrimaryLogPG's): a read-only request on a missing object is
+// ENOENT as a whole; writes create the object (truncate and zero of a missing object do nothing); a
+// ZERO that reaches the end of the object becomes a TRUNCATE; APPEND is a WRITE at the size; WRITESAME
+// is a WRITE of the repeated pattern; offsets and lengths past osd_max_object_size are EFBIG; omap
+// listings return at most osd_max_omap_entries_per_request entries and say whether more follow;
+// CMPEXT's mismatch is -MAX_ERRNO - offset; CMPXATTR false is ECANCELED (true leaves rval 1); a
+// full-object read whose crc32c differs from the data digest is EIO.
+
+import { compareStringBytes, Decoder, Encoder } from '../../common/encoding.js';
+import { cephCrc32c } from '../../common/crc32c.js';
+import { CephError, Errno } from '../../common/errors.js';
+import {
+  CEPH_NOSNAP, CmpXattrMode, CmpXattrOp, OsdOpCode, allocHintArgs, OsdOpFlag, assertVerArg, decodeOmapGetArgs, decodeOmapKeySet, decodeOmapMap,
+  encodeOmapMap, encodeStatReply, extentArgs, writeSameArgs, xattrArgs, type OSDOp,
+} from '../../msg/messages/osdop.js';
+import { PgLogOp } from '../../msg/messages/pgtypes.js';
+import {
+  NAME_BYTES_MAX, Transaction, type CollectionId, type GHObject, type ObjectStore, type OmapPage,
+} from '../objectstore/types.js';
+import {
+  DIGEST_NONE, OI_ATTR, ObjectInfoFlag, SS_ATTR, cloneObjectInfo, decodeObjectInfo, encodeEmptySnapSet, encodeObjectInfo, newObjectInfo,
+  userAttrFromStore, userAttrName, type ObjectInfo,
+} from './objectinfo.js';
+import type { ExecuteOps, ObjectReadPort, OpExecInput, OpExecResult } from './opexec-api.js';
+
+// ---- limits (Ceph 16's defaults) --------------------------------------------------------------------
+
+/** osd_max_object_size: no byte of an object lies at or past this. */
+export const OBJECT_SIZE_MAX = 128 * 1024 * 1024;
+/** osd_max_omap_entries_per_request: omap-get-keys / get-vals return at most this many. */
+export const omapEntriesPerRequestMax = 1024;
+/** osd_max_omap_bytes_per_request: they stop once their output reaches this. */
+export const omapBytesPerRequestMax = 1024 * 1024 * 1024;
+/** osd_max_attr_name_len: longest user xattr name. */
+export const attrNameBytesMax = 100;
+/** Keys read from the store per page while an omap listing merges it with pending changes. */
+export const omapScanPageEntries = 256;
+/** Linux's MAX_ERRNO: CMPEXT reports a mismatch at offset i as -MAX_ERRNO - i. */
+export const MAX_ERRNO = 4095;
+
+const EMPTY: Buffer = Buffer.alloc(0);
+
+/** -errno for an errno name. */
+function neg(code: keyof typeof Errno): number {
+  return -Errno[code];
+}
+
+/** Ceph's shift_round_up(x, 10): KiB rounded up. */
+function kb(bytes: number): number {
+  return Math.ceil(bytes / 1024);
+}
+
+/** check_offset_and_length: EFBIG past osd_max_object_size. */
+function checkExtent(offset: number, length: number): number {
+  if (offset >= OBJECT_SIZE_MAX || length > OBJECT_SIZE_MAX || offset + length > OBJECT_SIZE_MAX) return neg('EFBIG');
+  return 0;
+}
+
+/** Decode op input; bad bytes are the op's EINVAL, never an exception out of the executor. */
+class BadInput extends Error {}
+function input<T>(f: () => T): T {
+  try {
+    return f();
+  } catch {
+    throw new BadInput();
+  }
+}
+
+// ---- the object as this request sees it -------------------------------------------------------------
+
+interface DataPatch {
+  offset: number;
+  /** The bytes, or null for zeros of `length`. */
+  data: Buffer | null;
+  length: number;
+}
+
+class ObjectView {
+  /** The object existed before this request. */
+  baseExists = false;
+  baseOi: ObjectInfo | null = null;
+  exists = false;
+  oi: ObjectInfo;
+  /** Base data below this offset is visible (truncations and deletes lower it). */
+  baseDataLimit = 0;
+  patches: DataPatch[] = [];
+  /** Pending xattrs by store name (null = removed); after a delete the base's are gone. */
+  attrs = new Map<string, Buffer | null>();
+  baseAttrsGone = false;
+  omap = new Map<string, Buffer | null>();
+  baseOmapGone = false;
+  header: Buffer | undefined;
+  /** The store ops, in request order. */
+  readonly ops: Transaction;
+  /** Something was written (Ceph: the PG transaction is not empty). */
+  modified = false;
+
+  constructor(private readonly port: ObjectReadPort, private readonly cid: CollectionId, private readonly obj: GHObject, input: OpExecInput) {
+    this.oi = newObjectInfo(input.soid);
+    this.ops = new Transaction();
+  }
+
+  async load(soid: OpExecInput['soid']): Promise<void> {
+    this.baseExists = await this.port.exists();
+    this.exists = this.baseExists;
+    if (!this.baseExists) return;
+    let oi: ObjectInfo | null = null;
+    try {
+      oi = decodeObjectInfo(await this.port.getattr(OI_ATTR));
+    } catch (e) {
+      if (!(e instanceof CephError) || (e.code !== 'ENODATA' && e.code !== 'ENOENT')) throw e;
+    }
+    const size = await this.port.size();
+    if (!oi) {
+      // An object without object_info_t (written by a store-level tool): describe it from the store.
+      oi = newObjectInfo(soid);
+      oi.size = size;
+    }
+    oi.soid = { ...soid };
+    this.baseOi = oi;
+    this.oi = cloneObjectInfo(oi);
+    this.baseDataLimit = size;
+  }
+
+  // -- data --
+
+  async read(offset: number, length: number): Promise<Buffer> {
+    const out = Buffer.alloc(length);
+    if (length === 0) return out;
+    const baseEnd = Math.min(offset + length, this.baseDataLimit);
+    if (offset < baseEnd) {
+      const b = await this.port.read(offset, baseEnd - offset);
+      b.copy(out, 0, 0, Math.min(b.length, baseEnd - offset));
+    }
+    const end = offset + length;
+    for (const p of this.patches) {
+      const s = Math.max(p.offset, offset);
+      const e = Math.min(p.offset + p.length, end);
+      if (s >= e) continue;
+      if (p.data) p.data.copy(out, s - offset, s - p.offset, e - p.offset);
+      else out.fill(0, s - offset, e - offset);
+    }
+    return out;
+  }
+
+  write(offset: number, data: Buffer): void {
+    this.patches.push({ offset, data, length: data.length });
+    this.ops.write(this.cid, this.obj, offset, data);
+  }
+
+  zero(offset: number, length: number): void {
+    this.patches.push({ offset, data: null, length });
+    this.ops.zero(this.cid, this.obj, offset, length);
+  }
+
+  truncate(size: number): void {
+    this.baseDataLimit = Math.min(this.baseDataLimit, size);
+    const kept: DataPatch[] = [];
+    for (const p of this.patches) {
+      if (p.offset >= size) continue;
+      if (p.offset + p.length <= size) kept.push(p);
+      else {
+        const length = size - p.offset;
+        kept.push({ offset: p.offset, length, data: p.data ? p.data.subarray(0, length) : null });
+      }
+    }
+    this.patches = kept;
+    this.ops.truncate(this.cid, this.obj, size);
+  }
+
+  /** Ceph's maybe_create_new_object. */
+  create(): void {
+    if (this.exists) return;
+    this.exists = true;
+    this.oi = newObjectInfo(this.oi.soid);
+    this.ops.touch(this.cid, this.obj);
+  }
+
+  remove(): void {
+    this.exists = false;
+    this.oi = newObjectInfo(this.oi.soid);
+    this.baseDataLimit = 0;
+    this.patches = [];
+    this.attrs.clear();
+    this.baseAttrsGone = true;
+    this.omap.clear();
+    this.baseOmapGone = true;
+    this.header = EMPTY;
+    this.ops.ops.length = 0;
+    this.ops.dataBytes = 0;
+    this.ops.remove(this.cid, this.obj);
+  }
+
+  // -- xattrs (store names) --
+
+  async getattr(name: string): Promise<Buffer | null> {
+    if (this.attrs.has(name)) return this.attrs.get(name)!;
+    if (this.baseAttrsGone || !this.baseExists) return null;
+    try {
+      return await this.port.getattr(name);
+    } catch (e) {
+      if (e instanceof CephError && e.code === 'ENODATA') return null;
+      throw e;
+    }
+  }
+
+  async getattrs(): Promise<Map<string, Buffer>> {
+    const out = this.baseAttrsGone || !this.baseExists ? new Map<string, Buffer>() : await this.port.getattrs();
+    for (const [k, v] of this.attrs) {
+      if (v) out.set(k, v);
+      else out.delete(k);
+    }
+    return out;
+  }
+
+  setattr(name: string, value: Buffer): void {
+    this.attrs.set(name, value);
+    this.ops.setattr(this.cid, this.obj, name, value);
+  }
+
+  rmattr(name: string): void {
+    this.attrs.set(name, null);
+    this.ops.rmattr(this.cid, this.obj, name);
+  }
+
+  // -- omap --
+
+  async omapHeader(): Promise<Buffer> {
+    if (this.header !== undefined) return this.header;
+    if (this.baseOmapGone || !this.baseExists) return EMPTY;
+    return this.port.omapGetHeader();
+  }
+
+  async omapValues(keys: readonly string[]): Promise<Map<string, Buffer>> {
+    const out = new Map<string, Buffer>();
+    const fromBase: string[] = [];
+    for (const k of keys) {
+      if (this.omap.has(k)) {
+        const v = this.omap.get(k);
+        if (v) out.set(k, v);
+      } else fromBase.push(k);
+    }
+    if (fromBase.length && !this.baseOmapGone && this.baseExists) {
+      for (const [k, v] of await this.port.omapGetValues(fromBase)) out.set(k, v);
+    }
+    return new Map([...out.entries()].sort((a, b) => compareStringBytes(a[0], b[0])));
+  }
+
+  /** Entries with key > after (or >= from), in key order, base and pending merged. */
+  async *omapScan(after: string | undefined, from?: string): AsyncGenerator<[string, Buffer]> {
+    const pending = [...this.omap.entries()]
+      .filter(([k]) => (from !== undefined ? compareStringBytes(k, from) >= 0 : after === undefined || compareStringBytes(k, after) > 0))
+      .sort((a, b) => compareStringBytes(a[0], b[0]));
+    let pi = 0;
+    let page: OmapPage['entries'] = [];
+    let bi = 0;
+    let more = !this.baseOmapGone && this.baseExists;
+    let cursor = after;
+    if (more && from !== undefined) {
+      // the store lists strictly after a key: start just before `from` by reading `from` itself first
+      const own = await this.port.omapGetValues([from]);
+      const v = own.get(from);
+      if (v) page = [[from, v]];
+      cursor = from;
+    }
+    for (;;) {
+      if (bi >= page.length && more) {
+        const p = await this.port.omapIterate(cursor, omapScanPageEntries);
+        page = p.entries;
+        bi = 0;
+        more = p.more && page.length > 0;
+        if (page.length) cursor = page[page.length - 1]![0];
+      }
+      const b = bi < page.length ? page[bi] : undefined;
+      const o = pi < pending.length ? pending[pi] : undefined;
+      if (!b && !o) return;
+      if (o && (!b || compareStringBytes(o[0], b[0]) <= 0)) {
+        if (b && o[0] === b[0]) bi++;
+        pi++;
+        if (o[1]) yield [o[0], o[1]];
+        continue;
+      }
+      bi++;
+      yield b!;
+    }
+  }
+
+  omapSet(entries: Map<string, Buffer>): void {
+    for (const [k, v] of entries) this.omap.set(k, v);
+    this.ops.omapSetKeys(this.cid, this.obj, entries);
+  }
+
+  omapRm(keys: string[]): void {
+    for (const k of keys) this.omap.set(k, null);
+    this.ops.omapRmKeys(this.cid, this.obj, keys);
+  }
+
+  omapClear(): void {
+    this.omap.clear();
+    this.baseOmapGone = true;
+    this.header = EMPTY;
+    this.ops.omapClear(this.cid, this.obj);
+  }
+
+  omapSetHeader(h: Buffer): void {
+    this.header = h;
+    this.ops.omapSetHeader(this.cid, this.obj, h);
+  }
+}
+
+// ---- per-op execution ------------------------------------------------------------------------------
+
+interface Ctx {
+  view: ObjectView;
+  input: OpExecInput;
+  numRd: number;
+  numRdKb: number;
+  numWr: number;
+  numWrKb: number;
+  /** A user-visible modification (any write-mode op). */
+  userModify: boolean;
+}
+
+function setArgLength(o: OSDOp, length: number): void {
+  o.args.writeUInt32LE(length % 0x1_0000_0000, 8);
+  o.args.writeUInt32LE(Math.floor(length / 0x1_0000_0000), 12);
+}
+
+/** Ceph's write_update_size_and_usage. */
+function noteWrite(c: Ctx, offset: number, length: number, writeFull: boolean): void {
+  const oi = c.view.oi;
+  if (writeFull || (length && offset + length > oi.size)) oi.size = offset + length;
+  c.numWr++;
+  c.numWrKb += kb(length);
+}
+
+function setDataDigest(oi: ObjectInfo, v: number): void {
+  oi.flags |= ObjectInfoFlag.DATA_DIGEST;
+  oi.dataDigest = v >>> 0;
+}
+function clearDataDigest(oi: ObjectInfo): void {
+  oi.flags &= ~ObjectInfoFlag.DATA_DIGEST;
+  oi.dataDigest = DIGEST_NONE;
+}
+function clearOmapDigest(oi: ObjectInfo): void {
+  oi.flags &= ~ObjectInfoFlag.OMAP_DIGEST;
+  oi.omapDigest = DIGEST_NONE;
+}
+
+/** CEPH_OSD_OP_WRITE (also APPEND and WRITESAME's inner write). */
+function doWrite(c: Ctx, offset: number, length: number, data: Buffer): number {
+  if (length !== data.length) return neg('EINVAL');
+  const r = checkExtent(offset, length);
+  if (r < 0) return r;
+  const v = c.view;
+  v.create();
+  const oi = v.oi;
+  const oldSize = oi.size;
+  if (length === 0) {
+    if (offset > oi.size) {
+      v.truncate(offset);
+      oi.size = offset;
+    }
+    v.modified = true;
+  } else {
+    v.write(offset, data);
+    v.modified = true;
+  }
+  if (offset === 0 && length >= oldSize) setDataDigest(oi, cephCrc32c(0xffffffff, data));
+  else if (offset === oldSize && oi.flags & ObjectInfoFlag.DATA_DIGEST) setDataDigest(oi, cephCrc32c(oi.dataDigest, data));
+  else clearDataDigest(oi);
+  noteWrite(c, offset, length, false);
+  return 0;
+}
+
+function doTruncate(c: Ctx, offset: number): number {
+  const v = c.view;
+  if (!v.exists) return 0; // Ceph: truncate of a missing object is a no-op
+  const r = checkExtent(offset, 0);
+  if (r < 0) return r;
+  v.truncate(offset);
+  v.modified = true;
+  v.oi.size = offset;
+  c.numWr++;
+  clearDataDigest(v.oi);
+  return 0;
+}
+
+async function doRead(c: Ctx, o: OSDOp, offset: number, lengthIn: number, opFlagsCheckDigest: boolean): Promise<number> {
+  const v = c.view;
+  const size = v.oi.size;
+  let length = lengthIn === 0 ? size : lengthIn;
+  if (offset >= size) length = 0;
+  else if (offset + length > size) length = size - offset;
+  let data = EMPTY;
+  if (length > 0) {
+    data = await v.read(offset, length);
+    if (opFlagsCheckDigest && offset === 0 && length === size && v.oi.flags & ObjectInfoFlag.DATA_DIGEST) {
+      if (cephCrc32c(0xffffffff, data) !== v.oi.dataDigest) return neg('EIO');
+    }
+  }
+  o.outdata = data;
+  setArgLength(o, length);
+  c.numRd++;
+  c.numRdKb += kb(length);
+  return 0;
+}
+
+function cmpBytes(a: Buffer, b: Buffer): number {
+  return Buffer.compare(a, b);
+}
+
+/** do_xattr_cmp_u64 / do_xattr_cmp_str: 1 true, 0 false, -EINVAL for an unknown comparison. */
+function cmpResult(op: number, c: number): number {
+  switch (op) {
+    case CmpXattrOp.EQ: return c === 0 ? 1 : 0;
+    case CmpXattrOp.NE: return c !== 0 ? 1 : 0;
+    case CmpXattrOp.GT: return c > 0 ? 1 : 0;
+    case CmpXattrOp.GTE: return c >= 0 ? 1 : 0;
+    case CmpXattrOp.LT: return c < 0 ? 1 : 0;
+    case CmpXattrOp.LTE: return c <= 0 ? 1 : 0;
+    default: return neg('EINVAL');
+  }
+}
+
+/** strtoull(s, NULL, 10) as Ceph applies it to a stored xattr: leading spaces, digits, stop at the rest. */
+function strtoull(b: Buffer): bigint {
+  const s = b.toString('latin1').replace(/\0[\s\S]*$/, '');
+  const m = /^\s*\+?(\d+)/.exec(s);
+  if (!m) return 0n;
+  const v = BigInt(m[1]!);
+  return v > 0xffffffffffffffffn ? 0xffffffffffffffffn : v;
+}
+
+function xattrName(o: OSDOp): { name: string; value: Buffer } {
+  const a = xattrArgs(o);
+  if (a.nameLen + a.valueLen > o.indata.length) throw new BadInput();
+  return { name: o.indata.subarray(0, a.nameLen).toString('utf8'), value: o.indata.subarray(a.nameLen, a.nameLen + a.valueLen) };
+}
+
+async function execOne(c: Ctx, o: OSDOp): Promise<number> {
+  const v = c.view;
+  const oi = (): ObjectInfo => v.oi;
+  switch (o.op) {
+    // ---- data reads ----
+    case OsdOpCode.READ:
+    case OsdOpCode.SYNC_READ: {
+      const x = input(() => extentArgs(o));
+      return doRead(c, o, x.offset, x.length, true);
+    }
+    case OsdOpCode.SPARSE_READ: {
+      const x = input(() => extentArgs(o));
+      if (x.truncateSeq) return neg('EINVAL');
+      const size = oi().size;
+      const start = x.offset;
+      const len = x.offset >= size ? 0 : Math.min(x.length, size - x.offset);
+      const data = len > 0 ? await v.read(start, len) : EMPTY;
+      if (len > 0 && len === size && oi().flags & ObjectInfoFlag.DATA_DIGEST && cephCrc32c(0xffffffff, data) !== oi().dataDigest) return neg('EIO');
+      const e = new Encoder(32 + len);
+      e.u32(len > 0 ? 1 : 0);
+      if (len > 0) e.u64(start).u64(len);
+      e.bytes(data);
+      o.outdata = e.toBuffer();
+      setArgLength(o, len);
+      c.numRd++;
+      c.numRdKb += kb(len);
+      return 0;
+    }
+    case OsdOpCode.STAT:
+      c.numRd++;
+      if (!v.exists) return neg('ENOENT');
+      o.outdata = encodeStatReply(oi().size, oi().mtime);
+      return 0;
+    case OsdOpCode.CMPEXT: {
+      const x = input(() => extentArgs(o));
+      const size = oi().size;
+      let len = x.length;
+      if (x.offset >= size) len = 0;
+      else if (x.offset + len > size) len = size - x.offset;
+      let read = EMPTY;
+      if (len > 0 && v.exists) {
+        const ro = { ...o, args: Buffer.from(o.args), outdata: EMPTY };
+        const r = await doRead(c, ro, x.offset, len, true);
+        if (r < 0) return r;
+        read = ro.outdata;
+      }
+      for (let i = 0; i < o.indata.length; i++) {
+        if (o.indata[i] !== (i < read.length ? read[i] : 0)) return -MAX_ERRNO - i;
+      }
+      return 0;
+    }
+    case OsdOpCode.ASSERT_VER: {
+      const ver = input(() => assertVerArg(o));
+      if (!ver) return neg('EINVAL');
+      if (ver < oi().userVersion) return neg('ERANGE');
+      if (ver > oi().userVersion) return neg('EOVERFLOW');
+      return 0;
+    }
+
+    // ---- xattr reads ----
+    case OsdOpCode.GETXATTR: {
+      const { name } = input(() => xattrName(o));
+      c.numRd++;
+      if (!v.exists) return neg('ENOENT');
+      const val = name === '' ? null : await v.getattr(userAttrName(name));
+      if (!val) return neg('ENODATA');
+      o.outdata = val;
+      o.args.writeUInt32LE(val.length, 4); // xattr.value_len, as Ceph updates it
+      c.numRdKb += kb(val.length);
+      return 0;
+    }
+    case OsdOpCode.GETXATTRS: {
+      if (!v.exists) return neg('ENOENT');
+      const all = await v.getattrs();
+      const user = new Map<string, Buffer>();
+      for (const [k, val] of all) {
+        const n = userAttrFromStore(k);
+        if (n !== undefined) user.set(n, val);
+      }
+      o.outdata = encodeOmapMap(user);
+      c.numRd++;
+      c.numRdKb += kb(o.outdata.length);
+      return 0;
+    }
+    case OsdOpCode.CMPXATTR: {
+      const a = xattrArgs(o);
+      const { name, value } = input(() => xattrName(o));
+      if (!v.exists) return neg('ENOENT');
+      const stored = (name === '' ? null : await v.getattr(userAttrName(name))) ?? EMPTY;
+      c.numRd++;
+      c.numRdKb += kb(stored.length);
+      let r: number;
+      if (a.cmpMode === CmpXattrMode.STRING) {
+        r = cmpResult(a.cmpOp, cmpBytes(value, stored));
+      } else if (a.cmpMode === CmpXattrMode.U64) {
+        const v1 = input(() => new Decoder(value, 'cmpxattr u64').u64Big('value'));
+        const v2 = strtoull(stored);
+        r = cmpResult(a.cmpOp, v1 === v2 ? 0 : v1 > v2 ? 1 : -1);
+      } else r = neg('EINVAL');
+      if (r === 0) return neg('ECANCELED');
+      return r;
+    }
+
+    // ---- omap reads ----
+    case OsdOpCode.OMAPGETKEYS:
+    case OsdOpCode.OMAPGETVALS: {
+      const args = input(() => decodeOmapGetArgs(o));
+      const max = Math.min(args.maxReturn, omapEntriesPerRequestMax);
+      const withVals = o.op === OsdOpCode.OMAPGETVALS;
+      const prefix = withVals ? args.filterPrefix : '';
+      const body = new Encoder(256);
+      let num = 0;
+      let truncated = false;
+      if (v.exists) {
+        const fromPrefix = prefix !== '' && compareStringBytes(prefix, args.startAfter) > 0;
+        for await (const [k, val] of v.omapScan(fromPrefix ? undefined : args.startAfter, fromPrefix ? prefix : undefined)) {
+          if (prefix !== '' && !k.startsWith(prefix)) break;
+          if (num >= max || body.length >= omapBytesPerRequestMax) {
+            truncated = true;
+            break;
+          }
+          body.string(k);
+          if (withVals) body.bytes(val);
+          num++;
+        }
+      }
+      const out = new Encoder(body.length + 8);
+      out.u32(num).raw(body.view()).bool(truncated);
+      o.outdata = out.toBuffer();
+      c.numRd++;
+      c.numRdKb += kb(o.outdata.length);
+      return 0;
+    }
+    case OsdOpCode.OMAPGETHEADER:
+      o.outdata = v.exists ? await v.omapHeader() : EMPTY;
+      c.numRd++;
+      c.numRdKb += kb(o.outdata.length);
+      return 0;
+    case OsdOpCode.OMAPGETVALSBYKEYS: {
+      const keys = input(() => decodeOmapKeySet(o.indata));
+      const vals = v.exists ? await v.omapValues(keys) : new Map<string, Buffer>();
+      o.outdata = encodeOmapMap(vals);
+      c.numRd++;
+      c.numRdKb += kb(o.outdata.length);
+      return 0;
+    }
+    case OsdOpCode.OMAP_CMP: {
+      if (!v.exists) return neg('ENOENT');
+      const assertions = input(() => {
+        const d = new Decoder(o.indata, 'omap-cmp assertions');
+        return d.map('assertions', 9, (x) => x.string('key'), (x) => ({ value: Buffer.from(x.bytes('value')), op: x.s32('op') }));
+      });
+      const have = await v.omapValues([...assertions.keys()]);
+      c.numRd++;
+      for (const [k, a] of [...assertions.entries()].sort((x, y) => compareStringBytes(x[0], y[0]))) {
+        const cur = have.get(k) ?? EMPTY;
+        const cmp = cmpBytes(cur, a.value);
+        if (a.op === CmpXattrOp.EQ) { if (cmp !== 0) return neg('ECANCELED'); }
+        else if (a.op === CmpXattrOp.LT) { if (!(cmp < 0)) return neg('ECANCELED'); }
+        else if (a.op === CmpXattrOp.GT) { if (!(cmp > 0)) return neg('ECANCELED'); }
+        else return neg('EINVAL');
+      }
+      return 0;
+    }
+
+    // ---- data writes ----
+    case OsdOpCode.WRITE: {
+      const x = input(() => extentArgs(o));
+      return doWrite(c, x.offset, x.length, o.indata);
+    }
+    case OsdOpCode.WRITEFULL: {
+      const x = input(() => extentArgs(o));
+      if (x.length !== o.indata.length) return neg('EINVAL');
+      const r = checkExtent(0, x.length);
+      if (r < 0) return r;
+      const wasExisting = v.exists;
+      v.create();
+      const old = oi().size;
+      if (wasExisting && x.length < old) v.truncate(x.length);
+      if (x.length) v.write(0, o.indata);
+      v.modified = true;
+      setDataDigest(oi(), cephCrc32c(0xffffffff, o.indata));
+      noteWrite(c, 0, x.length, true);
+      return 0;
+    }
+    case OsdOpCode.APPEND: {
+      const x = input(() => extentArgs(o));
+      return doWrite(c, oi().size, x.length, o.indata);
+    }
+    case OsdOpCode.WRITESAME: {
+      const x = input(() => writeSameArgs(o));
+      if (!x.length) return 0;
+      if (!x.dataLength || x.length % x.dataLength) return neg('EINVAL');
+      if (x.dataLength !== o.indata.length) return neg('EINVAL');
+      const r = checkExtent(x.offset, x.length);
+      if (r < 0) return r;
+      const data = Buffer.alloc(x.length);
+      for (let p = 0; p < x.length; p += x.dataLength) o.indata.copy(data, p);
+      return doWrite(c, x.offset, x.length, data);
+    }
+    case OsdOpCode.TRUNCATE: {
+      const x = input(() => extentArgs(o));
+      return doTruncate(c, x.offset);
+    }
+    case OsdOpCode.ZERO: {
+      const x = input(() => extentArgs(o));
+      const size = oi().size;
+      // Ceph munges a ZERO reaching the end into a TRUNCATE (and one past the end into nothing)
+      if (v.exists && x.offset < OBJECT_SIZE_MAX && x.length >= 1 && x.length <= OBJECT_SIZE_MAX && x.offset + x.length >= size) {
+        if (x.offset >= size) return 0;
+        return doTruncate(c, x.offset);
+      }
+      const r = checkExtent(x.offset, x.length);
+      if (r < 0) return r;
+      if (x.length && v.exists) {
+        v.zero(x.offset, x.length);
+        v.modified = true;
+        c.numWr++;
+        clearDataDigest(oi());
+      }
+      return 0;
+    }
+    case OsdOpCode.CREATE:
+      if (v.exists && o.flags & OsdOpFlag.EXCL) return neg('EEXIST');
+      v.create();
+      v.modified = true;
+      return 0;
+    case OsdOpCode.DELETE:
+      if (!v.exists) return neg('ENOENT');
+      v.remove();
+      v.modified = true;
+      c.numWr++;
+      return 0;
+    case OsdOpCode.SETALLOCHINT: {
+      const h = input(() => allocHintArgs(o));
+      v.create();
+      v.modified = true;
+      oi().expectedObjectSize = h.expectedObjectSize;
+      oi().expectedWriteSize = h.expectedWriteSize;
+      oi().allocHintFlags = h.flags;
+      return 0;
+    }
+
+    // ---- xattr writes ----
+    case OsdOpCode.SETXATTR: {
+      const { name, value } = input(() => xattrName(o));
+      if (Buffer.byteLength(name) > attrNameBytesMax) return neg('ENAMETOOLONG');
+      if (name === '') return neg('EINVAL');
+      v.create();
+      v.setattr(userAttrName(name), Buffer.from(value));
+      v.modified = true;
+      c.numWr++;
+      return 0;
+    }
+    case OsdOpCode.RMXATTR: {
+      const { name } = input(() => xattrName(o));
+      if (Buffer.byteLength(name) > attrNameBytesMax) return neg('ENAMETOOLONG');
+      if (!v.exists) return neg('ENOENT');
+      if (name === '') return neg('EINVAL');
+      v.rmattr(userAttrName(name));
+      v.modified = true;
+      c.numWr++;
+      return 0;
+    }
+
+    // ---- omap writes ----
+    case OsdOpCode.OMAPSETVALS: {
+      const m = input(() => decodeOmapMap(o.indata));
+      for (const k of m.keys()) if (Buffer.byteLength(k) > NAME_BYTES_MAX) return neg('ENAMETOOLONG');
+      v.create();
+      v.omapSet(new Map([...m].map(([k, b]) => [k, Buffer.from(b)])));
+      v.modified = true;
+      c.numWr++;
+      c.numWrKb += kb(o.indata.length);
+      oi().flags |= ObjectInfoFlag.OMAP;
+      clearOmapDigest(oi());
+      return 0;
+    }
+    case OsdOpCode.OMAPSETHEADER:
+      v.create();
+      v.omapSetHeader(Buffer.from(o.indata));
+      v.modified = true;
+      c.numWr++;
+      oi().flags |= ObjectInfoFlag.OMAP;
+      clearOmapDigest(oi());
+      return 0;
+    case OsdOpCode.OMAPCLEAR:
+      if (!v.exists) return neg('ENOENT');
+      if (oi().flags & ObjectInfoFlag.OMAP) {
+        v.omapClear();
+        v.modified = true;
+        c.numWr++;
+        clearOmapDigest(oi());
+        oi().flags &= ~ObjectInfoFlag.OMAP;
+      }
+      return 0;
+    case OsdOpCode.OMAPRMKEYS: {
+      if (!v.exists) return neg('ENOENT');
+      const keys = input(() => decodeOmapKeySet(o.indata));
+      v.omapRm(keys);
+      v.modified = true;
+      c.numWr++;
+      clearOmapDigest(oi());
+      return 0;
+    }
+
+    default:
+      return neg('EOPNOTSUPP');
+  }
+}
+
+// ---- the executor ------------------------------------------------------------------------------------
+
+function isWriteMode(op: number): boolean {
+  return (op & 0x2000) !== 0;
+}
+
+export const executeOps: ExecuteOps = async (input: OpExecInput, port: ObjectReadPort): Promise<OpExecResult> => {
+  const ops = input.ops.map((o) => ({ ...o, args: Buffer.from(o.args), outdata: EMPTY, rval: 0 }));
+  const view = new ObjectView(port, input.cid, input.obj, input);
+  await view.load(input.soid);
+  const c: Ctx = { view, input, numRd: 0, numRdKb: 0, numWr: 0, numWrKb: 0, userModify: false };
+  const mayWrite = ops.some((o) => isWriteMode(o.op));
+  const base = {
+    ops, transaction: null, logOp: 0, userVersion: 0, deltaObjects: 0, deltaBytes: 0, numRd: 0, numRdKb: 0, numWr: 0, numWrKb: 0,
+  };
+  // Ceph's find_object_context: a request that cannot create the object needs it to exist.
+  if (!view.baseExists && !mayWrite) return { ...base, result: neg('ENOENT'), replyVersion: input.lastUserVersion };
+
+  let result = 0;
+  for (const o of ops) {
+    if (isWriteMode(o.op)) c.userModify = true;
+    let r: number;
+    try {
+      r = await execOne(c, o);
+    } catch (e) {
+      if (e instanceof BadInput) r = neg('EINVAL');
+      else if (e instanceof CephError) r = -e.errno;
+      else throw e;
+    }
+    o.rval = r;
+    if (r < 0 && o.flags & OsdOpFlag.FAILOK && r !== neg('EAGAIN') && r !== neg('EINPROGRESS')) r = 0;
+    result = r;
+    if (r < 0) break;
+  }
+  const counters = { numRd: c.numRd, numRdKb: c.numRdKb, numWr: c.numWr, numWrKb: c.numWrKb };
+  if (result < 0) {
+    const replyVersion = result === neg('ENOENT') ? input.lastUserVersion : view.baseOi?.userVersion ?? 0;
+    return { ...base, ...counters, result, replyVersion };
+  }
+  if (!view.modified) {
+    return { ...base, ...counters, result: 0, replyVersion: view.baseOi?.userVersion ?? 0 };
+  }
+
+  // finish_ctx: the new object_info_t, SnapSet and the log op
+  const baseUv = view.baseOi?.userVersion ?? 0;
+  let userVersion = Math.max(input.lastUserVersion, baseUv, view.oi.userVersion) + 1;
+  if (!c.userModify) userVersion = view.oi.userVersion;
+  if (input.version.version > userVersion) userVersion = input.version.version;
+  const t = view.ops;
+  if (view.exists) {
+    const oi = view.oi;
+    oi.userVersion = userVersion;
+    oi.version = { ...input.version };
+    oi.priorVersion = view.baseOi ? { ...view.baseOi.version } : { epoch: 0, version: 0 };
+    oi.lastReqid = { name: { ...input.reqid.name }, tid: input.reqid.tid, inc: input.reqid.inc };
+    if (input.mtime.sec !== 0 || input.mtime.nsec !== 0) {
+      oi.mtime = { ...input.mtime };
+      oi.localMtime = { ...input.mtime };
+    }
+    oi.flags |= ObjectInfoFlag.DIRTY;
+    const attrs = new Map<string, Buffer>([[OI_ATTR, encodeObjectInfo(oi)]]);
+    if (input.soid.snap === CEPH_NOSNAP) attrs.set(SS_ATTR, encodeEmptySnapSet());
+    t.setattrs(input.cid, input.obj, attrs);
+  }
+  const newSize = view.exists ? view.oi.size : 0;
+  const oldSize = view.baseExists ? view.baseOi?.size ?? 0 : 0;
+  return {
+    ...counters,
+    result: 0,
+    ops,
+    transaction: t,
+    logOp: view.exists ? PgLogOp.MODIFY : PgLogOp.DELETE,
+    userVersion,
+    replyVersion: userVersion,
+    deltaObjects: (view.exists ? 1 : 0) - (view.baseExists ? 1 : 0),
+    deltaBytes: newSize - oldSize,
+  };
+};
+
+// ---- a read port over an ObjectStore --------------------------------------------------------------
+
+/** The ObjectReadPort of one object of a store (what the PG shell and tests hand the executor). */
+export function objectStorePort(store: ObjectStore, cid: CollectionId, oid: GHObject): ObjectReadPort {
+  return {
+    exists: () => store.exists(cid, oid),
+    size: async () => (await store.stat(cid, oid)).size,
+    read: (offset, length) => store.read(cid, oid, offset, length),
+    getattr: (name) => store.getattr(cid, oid, name),
+    getattrs: () => store.getattrs(cid, oid),
+    omapGetHeader: () => store.omapGetHeader(cid, oid),
+    omapGetValues: (keys) => store.omapGetValues(cid, oid, keys),
+    omapIterate: (after, max) => store.omapIterate(cid, oid, after, max),
+  };
+}
