@@ -28,6 +28,7 @@ import {
 import {
   appendEntry, calcTrimTo, claimLog, cloneInfo, cloneLog, evEq, evLt, evMax, logAfter, logsOverlap, mergeLog,
   missingGet, missingGot, missingSorted, procReplicaLog, syncInfo, trimLog, ZERO_VERSION, type LogState,
+  checkPgLogBounds, defaultPgLogBounds, type PgLogBounds,
 } from './pglog.js';
 import {
   PgQueryType, type PeeringCore, type PeeringCoreInit, type PeeringEffects, type PeeringMessage, type PgMapView,
@@ -152,7 +153,10 @@ class PeeringCoreImpl implements PeeringCore {
   private reportedState = -1;
   private now: UTime = { sec: 0, nsec: 0 };
 
-  constructor(init: PeeringCoreInit) {
+  private readonly bounds: PgLogBounds;
+
+  constructor(init: PeeringCoreInit, bounds: PgLogBounds) {
+    this.bounds = bounds;
     this.pgid = init.pgid;
     this.whoami = init.whoami;
     if (init.persistent) {
@@ -802,7 +806,7 @@ class PeeringCoreImpl implements PeeringCore {
     if (!this.isPrimaryNow()) return;
     this.minLastCompleteOndisk = evMax(this.minLastCompleteOndisk, v);
     const degraded = this.st.missing.items.size > 0 || this.anyPeerMissing() || this.anyBackfill() || (this.view !== undefined && this.view.acting.length < this.view.poolSize);
-    const to = calcTrimTo(this.st.log, this.minLastCompleteOndisk, degraded);
+    const to = calcTrimTo(this.st.log, this.minLastCompleteOndisk, degraded, this.bounds);
     if (to && trimLog(this.st, to) > 0) {
       this.fx.logDelta.trimTo = to;
       this.fx.dirty = true;
@@ -969,7 +973,17 @@ class PeeringCoreImpl implements PeeringCore {
 }
 
 /** The peering core of one PG on OSD init.whoami. */
-export function createPeeringCore(init: PeeringCoreInit): PeeringCore & { debugPhase(): string; debugPeer(osd: number): { mode: string; missing: number; lastBackfill: HObject } | undefined } {
+export type PeeringCoreDebug = PeeringCore & {
+  debugPhase(): string;
+  debugPeer(osd: number): { mode: string; missing: number; lastBackfill: HObject } | undefined;
+};
+
+/**
+ * The peering core of one PG on OSD init.whoami. `logBounds` are Ceph's osd_min_pg_log_entries /
+ * osd_max_pg_log_entries / osd_pg_log_trim_min (defaults: Ceph 16's).
+ */
+export function createPeeringCore(init: PeeringCoreInit, logBounds: PgLogBounds = defaultPgLogBounds): PeeringCoreDebug {
   assert(init.whoami >= 0, 'whoami is an OSD id');
-  return new PeeringCoreImpl(init);
+  checkPgLogBounds(logBounds);
+  return new PeeringCoreImpl(init, { ...logBounds });
 }

@@ -26,7 +26,19 @@ export const pgLogEntriesMax = 10000;
 export const pgLogTrimEntriesMin = 100;
 /** osd_pg_log_dups_tracked: reqids of trimmed entries kept for resent-request detection. */
 export const pgLogDupsMax = 3000;
-assert(pgLogEntriesMin < pgLogEntriesMax && pgLogTrimEntriesMin < pgLogEntriesMin, 'pg log limits are ordered');
+
+/** The trim bounds as one value (Ceph's config options; tests shrink them to exercise backfill). */
+export interface PgLogBounds {
+  entriesMin: number;
+  entriesMax: number;
+  trimEntriesMin: number;
+}
+export const defaultPgLogBounds: Readonly<PgLogBounds> = Object.freeze({ entriesMin: pgLogEntriesMin, entriesMax: pgLogEntriesMax, trimEntriesMin: pgLogTrimEntriesMin });
+
+export function checkPgLogBounds(b: PgLogBounds): void {
+  assert(b.entriesMin >= 1 && b.entriesMin <= b.entriesMax && b.trimEntriesMin >= 1 && b.trimEntriesMin <= b.entriesMax, 'pg log bounds are ordered');
+}
+checkPgLogBounds(defaultPgLogBounds);
 
 // ---- eversion helpers ------------------------------------------------------------------------------
 
@@ -166,10 +178,10 @@ export function appendEntry(s: LogState, e: PgLogEntry): void {
  * clean, pgLogEntriesMax while degraded), never past `limit` (min_last_complete_ondisk), and only when
  * at least pgLogTrimEntriesMin entries would go. undefined: nothing to trim.
  */
-export function calcTrimTo(log: PgLog, limit: EVersion, degraded: boolean): EVersion | undefined {
-  const keep = degraded ? pgLogEntriesMax : pgLogEntriesMin;
+export function calcTrimTo(log: PgLog, limit: EVersion, degraded: boolean, bounds: PgLogBounds = defaultPgLogBounds): EVersion | undefined {
+  const keep = degraded ? bounds.entriesMax : bounds.entriesMin;
   const excess = log.log.length - keep;
-  if (excess < pgLogTrimEntriesMin) return undefined;
+  if (excess < bounds.trimEntriesMin) return undefined;
   let to: EVersion | undefined;
   for (let i = 0; i < excess; i++) {
     const v = log.log[i]!.version;
