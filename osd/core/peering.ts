@@ -46,7 +46,8 @@ const PEERING_PHASES: ReadonlySet<Phase> = new Set<Phase>(['getInfo', 'getLog', 
 
 /** A peer in acting ∪ up (Ceph's acting_recovery_backfill) as the primary tracks it. */
 interface PeerState {
-  mode: 'log' | 'backfill';
+  /** backfillDone: every object copied, the target's acknowledgement of its new info is awaited. */
+  mode: 'log' | 'backfill' | 'backfillDone';
   /** What it lacks (log mode). */
   missing: PgMissing;
   /** Its last entry that the authoritative log also holds: activation sends the log after this. */
@@ -265,6 +266,7 @@ class PeeringCoreImpl implements PeeringCore {
     this.backfillInFlight.clear();
     this.clean = false;
     this.prior = undefined;
+    this.pgTempAsked = undefined; // asks are deduplicated within one interval only
   }
 
   private startPeering(): void {
@@ -278,7 +280,6 @@ class PeeringCoreImpl implements PeeringCore {
     s.mappingEpoch = v.epoch;
     this.fx.dirty = true;
     if (v.actingPrimary === this.whoami) {
-      if (!sameList(v.acting, v.up) && this.pgTempAsked && sameList(this.pgTempAsked, v.acting)) this.pgTempAsked = undefined;
       if (!this.upThruOk()) this.fx.needUpThru = this.st.info.history.sameIntervalSince;
       this.setPhase('getInfo');
       this.buildPrior();
@@ -459,7 +460,7 @@ class PeeringCoreImpl implements PeeringCore {
   }
 
   private anyBackfill(): boolean {
-    for (const ps of this.peers.values()) if (ps.mode === 'backfill') return true;
+    for (const ps of this.peers.values()) if (ps.mode !== 'log') return true;
     return false;
   }
 
@@ -646,6 +647,7 @@ class PeeringCoreImpl implements PeeringCore {
       this.fx.logDelta = { rewindTo: ZERO_VERSION, append: [...this.st.log.log] };
       this.fx.dirty = true;
       this.updateHistory(msg.info.history);
+      this.sendTo(from, this.infoMsg(msg.epochSent));
       return;
     } else {
       if (!logsOverlap(this.st.log.head, msg.log)) return; // cannot happen: the primary backfills such peers
@@ -666,9 +668,15 @@ class PeeringCoreImpl implements PeeringCore {
 
   private onInfo(from: number, msg: Extract<PeeringMessage, { kind: 'info' }>): void {
     if (this.isPrimaryNow()) {
-      if (this.phase === 'activating' && this.peers.has(from)) {
+      const ps = this.peers.get(from);
+      if (this.phase === 'activating' && ps) {
         this.activated.add(from);
         this.checkAllActivated();
+      } else if (this.phase === 'active' && ps && ps.mode === 'backfillDone' && msg.info.lastBackfill.max) {
+        ps.mode = 'log';
+        ps.lastBackfill = maxHObject();
+        this.peerInfo.set(from, msg.info);
+        this.checkRecovered();
       }
       return;
     }
@@ -740,7 +748,7 @@ class PeeringCoreImpl implements PeeringCore {
         if (undersized) add(PgState.UNDERSIZED);
         const recovering = this.st.missing.items.size > 0 || this.anyPeerMissing();
         let backfillInActing = false;
-        for (const [o, ps] of this.peers) if (ps.mode === 'backfill' && v!.acting.includes(o)) backfillInActing = true;
+        for (const [o, ps] of this.peers) if (ps.mode !== 'log' && v!.acting.includes(o)) backfillInActing = true;
         if (undersized || recovering || backfillInActing) add(PgState.DEGRADED);
         if (this.phase === 'active') {
           if (recovering) {
@@ -829,7 +837,7 @@ class PeeringCoreImpl implements PeeringCore {
     if (!this.isPrimaryNow()) return [];
     const out: number[] = [];
     for (const [o, ps] of this.peers) {
-      if (ps.mode === 'log' || cmpHObject(soid, ps.lastBackfill) <= 0) out.push(o);
+      if (ps.mode !== 'backfill' || cmpHObject(soid, ps.lastBackfill) <= 0) out.push(o);
     }
     return out;
   }
@@ -926,15 +934,14 @@ class PeeringCoreImpl implements PeeringCore {
     if (!ps || ps.mode !== 'backfill') return this.finish();
     if (cmpHObject(ps.lastBackfill, upTo) < 0) ps.lastBackfill = upTo;
     if (upTo.max) {
+      // Ceph's backfill FINISH: the target takes our log and a complete last_backfill, and acks with
+      // its info; only then is it a full replica (a pg_temp change before that would lose the news).
       this.backfillInFlight.delete(osd);
-      ps.mode = 'log';
+      ps.mode = 'backfillDone';
       ps.missing = emptyPgMissing();
       ps.common = this.st.info.lastUpdate;
-      if (this.phase === 'active' || this.phase === 'activating') {
-        const pi = cloneInfo(this.st.info);
-        this.sendTo(osd, { kind: 'log', pgid: this.pgid, info: pi, log: cloneLog(this.st.log), missing: emptyPgMissing(), pastIntervals: clonePastIntervals(this.pastIntervals), epochSent: this.epoch, queryEpoch: this.epoch });
-      }
-      this.checkRecovered();
+      const pi = cloneInfo(this.st.info);
+      this.sendTo(osd, { kind: 'log', pgid: this.pgid, info: pi, log: cloneLog(this.st.log), missing: emptyPgMissing(), pastIntervals: clonePastIntervals(this.pastIntervals), epochSent: this.epoch, queryEpoch: this.epoch });
     }
     this.finish();
   }
