@@ -31,6 +31,7 @@ const USAGE = `usage: vstart [options]
   --dir D         cluster directory (default ./tsceph-cluster, or $TSCEPH_VSTART_DIR)
   --port P        first monitor port (default: a free port from 40100); monitor i listens on P+i,
                   OSDs bind in P+10..P+99
+  -o 'OPT = VAL'  add a line to ceph.conf's [global] section of a new cluster (repeatable; as vstart.sh)
   --new           remove an existing cluster in D and create a fresh one
   --status        show the daemons and the quorum, then exit
   --stop          stop the daemons this cluster's vstart started (by their PID files), then exit
@@ -55,6 +56,7 @@ interface VstartArgs {
   mons: number;
   osds: number | null;
   osdSize: number;
+  extraConf: string[];
   dir: string;
   port: number | null;
   fresh: boolean;
@@ -64,7 +66,7 @@ interface VstartArgs {
 }
 
 function parseArgs(argv: string[], env: NodeJS.ProcessEnv): VstartArgs {
-  const a: VstartArgs = { mons: 1, osds: null, osdSize: OSD_SIZE_DEFAULT, dir: env.TSCEPH_VSTART_DIR ?? 'tsceph-cluster', port: null, fresh: false, status: false, stop: false, help: false };
+  const a: VstartArgs = { mons: 1, osds: null, osdSize: OSD_SIZE_DEFAULT, extraConf: [], dir: env.TSCEPH_VSTART_DIR ?? 'tsceph-cluster', port: null, fresh: false, status: false, stop: false, help: false };
   const value = (i: number, flag: string): string => {
     const v = argv[i + 1];
     if (v === undefined) throw new Error(`${flag} needs a value`);
@@ -99,6 +101,13 @@ function parseArgs(argv: string[], env: NodeJS.ProcessEnv): VstartArgs {
         break;
       }
       case '--dir': a.dir = value(i, w); i++; break;
+      case '-o': {
+        const v = value(i, w);
+        if (!/^\s*[A-Za-z0-9_ ]+\s*=/.test(v) || v.includes('\n')) throw new Error(`-o takes 'option = value' (got ${v})`);
+        a.extraConf.push(v.trim());
+        i++;
+        break;
+      }
       case '--port': {
         const p = Number(value(i, w));
         if (!Number.isInteger(p) || p < 1024 || p > 65530) throw new Error(`--port must be an integer in 1024..65530 (got ${argv[i + 1]})`);
@@ -189,7 +198,7 @@ function livePid(pidFile: string, conf: string, script = 'ceph-mon.js'): number 
   }
 }
 
-function writeConf(f: ClusterFiles, fsid: string, names: string[], ports: number[], osds: number, osdSize: number): void {
+function writeConf(f: ClusterFiles, fsid: string, names: string[], ports: number[], osds: number, osdSize: number, extra: string[]): void {
   const monHost = ports.map((p) => `v2:127.0.0.1:${p}`).join(',');
   const lines = [
     '; written by tsceph vstart',
@@ -208,6 +217,7 @@ function writeConf(f: ClusterFiles, fsid: string, names: string[], ports: number
     `osd_pool_default_size = ${osds > 0 ? Math.min(3, osds) : 3}`,
     // Every OSD runs on this one host: count failure reporters per OSD, as Ceph's vstart.sh does.
     'mon_osd_reporter_subtree_level = osd',
+    ...extra,
     '',
     '[mon]',
     `mon_data = ${f.dev}/mon.$id`,
@@ -402,7 +412,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     mkdirSync(f.out, { recursive: true });
     mkdirSync(f.dev, { recursive: true });
     const fsid = randomUUID();
-    writeConf(f, fsid, names, ports, a.osds ?? 0, a.osdSize);
+    writeConf(f, fsid, names, ports, a.osds ?? 0, a.osdSize, a.extraConf);
     const nowMs = Date.now();
     const monmap = newMonMap({ fsid, created: { sec: Math.floor(nowMs / 1000), nsec: (nowMs % 1000) * 1e6 }, enableAllFeatures: true, minMonRelease: 16 });
     names.forEach((n, i) => addMon(monmap, n, [makeEntityAddr(2, '127.0.0.1', ports[i]!)]));

@@ -102,7 +102,7 @@ export class Heartbeat {
     }
     for (const o of [...this.peers.keys()]) if (!want.has(o)) this.peers.delete(o);
     for (const o of want) {
-      if (!this.peers.has(o)) this.peers.set(o, { osd: o, sinceMs: nowMs, lastTxMs: 0, lastRxMs: 0, reported: false });
+      if (!this.peers.has(o)) this.peers.set(o, { osd: o, sinceMs: nowMs, lastTxMs: Number.NEGATIVE_INFINITY, lastRxMs: 0, reported: false });
     }
   }
 

@@ -1139,6 +1139,19 @@ export class OSD implements PgHost, Dispatcher {
     return this.stoppedPromise;
   }
 
+  /**
+   * Stop at once without telling the monitors or closing the PGs: what a crash looks like to the
+   * cluster (tests use it for in-process OSDs). The store is left as it is.
+   */
+  async abort(): Promise<void> {
+    this.stateValue = 'stopped';
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.stoppedPromise ??= Promise.resolve();
+    await this.monc?.shutdown();
+    await this.msgr?.shutdown();
+  }
+
   private async doStop(): Promise<void> {
     const wasActive = this.stateValue === 'active';
     this.stateValue = 'stopping';
