@@ -21,7 +21,11 @@ import type { ExecuteOps, ObjectReadPort, OpExecResult } from './core/opexec-api
 import type { PeeringCore, PeeringCoreInit, PeeringEffects, PeeringMessage, PgMapView } from './core/peering-api.js';
 import type { PgHandle, PgHost } from './pg-api.js';
 import { loadPgMeta, pgmetaObject, writePgMeta } from './pgmeta.js';
-import { PgRecovery, type RecoveryDeps } from './recovery.js';
+import { createPeeringCore } from './core/peering.js';
+import { executeOps } from './core/opexec.js';
+import { decodeTransaction, encodeTransaction } from './core/txcodec.js';
+import { fromWireAll, toWire } from './pgwire.js';
+import { PgRecovery, recoveryWire, type RecoveryDeps } from './recovery.js';
 import {
   makeObject, NO_SHARD, parseCollection, pgCollection, SNAP_DIR, SNAP_HEAD, Transaction,
   type CollectionId, type GHObject, type ObjectStore,
@@ -38,7 +42,7 @@ export const writesInFlightMax = 256;
 
 /**
  * The parts the PG drives: the peering core, the op executor, the transaction and message codecs.
- * PG.create / PG.load take the real ones from defaultPgDeps; tests may pass others.
+ * PG.create / PG.load use realPgDeps unless given others (tests).
  */
 export interface PgDeps extends RecoveryDeps {
   createCore(init: PeeringCoreInit): PeeringCore;
@@ -48,19 +52,20 @@ export interface PgDeps extends RecoveryDeps {
   decodeTransaction(b: Buffer): Transaction;
   /** The peering core's messages to and from their Ceph message classes. */
   toWire(msg: PeeringMessage, fromOsd: number): Message;
-  fromWire(m: Message): PeeringMessage | null;
+  /** Every core message a wire message carries ([] when it is not a peering message). */
+  fromWire(m: Message): PeeringMessage[];
 }
 
-let defaultDeps: PgDeps | undefined;
-/** Install the real dependencies (osd/pgdeps.ts does this once its modules exist). */
-export function setDefaultPgDeps(d: PgDeps): void {
-  defaultDeps = d;
-}
-function depsOrDefault(d: PgDeps | undefined): PgDeps {
-  const out = d ?? defaultDeps;
-  if (!out) throw new CephError('EOPNOTSUPP', 'PG: no dependencies installed (import osd/pgdeps.js)');
-  return out;
-}
+/** The real parts: the peering core, the op executor, Ceph's transaction encoding, the PG messages. */
+export const realPgDeps: PgDeps = {
+  createCore: (init) => createPeeringCore(init),
+  executeOps,
+  encodeTransaction: (t) => encodeTransaction(t),
+  decodeTransaction: (b) => decodeTransaction(b),
+  toWire,
+  fromWire: fromWireAll,
+  ...recoveryWire,
+};
 
 // ---- object names ---------------------------------------------------------------------------------
 
@@ -279,7 +284,7 @@ export class PG implements PgHandle {
 
   /** A new PG: makes its collection and pgmeta object with an empty log. */
   static async create(host: PgHost, pgid: PgId, createdEpoch: number, poolCreatedEpoch: number, deps?: PgDeps): Promise<PG> {
-    const d = depsOrDefault(deps);
+    const d = deps ?? realPgDeps;
     const spgid: SpgId = { pgid: { pool: pgid.pool, seed: pgid.seed }, shard: NO_SHARD };
     const pg = new PG(host, pgid, d, { pgid: spgid, whoami: host.whoami, createdEpoch, poolCreatedEpoch });
     const t = new Transaction();
@@ -294,7 +299,7 @@ export class PG implements PgHandle {
 
   /** A PG this store already holds (after a restart): reads its pgmeta and counts its objects. */
   static async load(host: PgHost, pgid: PgId, deps?: PgDeps): Promise<PG> {
-    const d = depsOrDefault(deps);
+    const d = deps ?? realPgDeps;
     const spgid: SpgId = { pgid: { pool: pgid.pool, seed: pgid.seed }, shard: NO_SHARD };
     const cid = pgCollection(pgid.pool, pgid.seed);
     const persistent = await loadPgMeta(host.store, cid, pgmetaObject(pgid), spgid);
@@ -764,12 +769,15 @@ export class PG implements PgHandle {
       this.drainEffects();
       return;
     }
-    const pm = this.deps.fromWire(m);
-    if (pm === null) {
+    const pms = this.deps.fromWire(m);
+    if (pms.length === 0) {
       this.host.log('debug', `pg ${this.pgText()}: ignoring ${m.typeName()} from osd.${fromOsd}`);
       return;
     }
-    this.core.handleMessage(fromOsd, pm, this.host.now());
+    for (const pm of pms) {
+      if (pm.pgid.pgid.pool !== this.pgid.pool || pm.pgid.pgid.seed !== this.pgid.seed) continue;
+      this.core.handleMessage(fromOsd, pm, this.host.now());
+    }
     this.drainEffects();
   }
 
