@@ -927,6 +927,11 @@ export class PG implements PgHandle {
     return `${this.pgid.pool}.${this.pgid.seed.toString(16)}`;
   }
 
+  /** What recovery did on this OSD for this PG (pushes, pulls, deletes, backfill batches). */
+  recoveryCounters(): Readonly<PgRecovery['counters']> {
+    return this.recovery.counters;
+  }
+
   /** Is this OSD the PG's primary in the current interval. */
   isPrimaryNow(): boolean {
     return this.core.isPrimary();

@@ -127,6 +127,8 @@ export class PgRecovery {
   private backfillReceived = new Set<string>();
   private backfillPrev: GHObject | undefined;
   private slotsHeld = 0;
+  /** What this PG's recovery did (tests and the daemon's dumps). */
+  readonly counters = { pushes: 0, pulls: 0, deletes: 0, backfillBatches: 0, pushesReceived: 0, extrasRemoved: 0 };
 
   constructor(private readonly ctx: RecoveryContext) {}
 
@@ -237,11 +239,13 @@ export class PgRecovery {
         const copy = await this.readCopy(t.soid, t.version);
         for (const osd of t.to) if (osd !== me) a.waitingOn.add(osd);
         for (const osd of a.waitingOn) this.sendTo(osd, { kind: 'push', pushes: [copy] });
+        this.counters.pushes += a.waitingOn.size;
         if (a.waitingOn.size === 0) this.finish(a);
         return;
       }
       case 'pull':
         a.waitingOn.add(t.from);
+        this.counters.pulls++;
         this.sendTo(t.from, { kind: 'pull', objects: [{ soid: t.soid, version: t.version }] });
         return;
       case 'delete': {
@@ -249,6 +253,7 @@ export class PgRecovery {
         if (a.gen !== this.gen) return;
         for (const osd of t.to) if (osd !== me) a.waitingOn.add(osd);
         for (const osd of a.waitingOn) this.sendTo(osd, { kind: 'delete', objects: [{ soid: t.soid, version: t.version }] });
+        this.counters.deletes += a.waitingOn.size;
         if (a.waitingOn.size === 0) this.finish(a);
         return;
       }
@@ -344,6 +349,7 @@ export class PgRecovery {
         // a replica receiving the primary's push, the primary receiving a pulled object, or a backfill target
         for (const c of msg.pushes) {
           await this.applyCopy(c);
+          this.counters.pushesReceived++;
           if (gen !== this.gen) return;
           if (!core.isPrimary()) this.backfillReceived.add(objectKey(c.soid));
           const a = this.active.get(objectKey(c.soid));
@@ -446,6 +452,7 @@ export class PgRecovery {
       const endH = done ? { ...this.ctx.toHObject(OBJECT_MAX), max: true } : this.ctx.toHObject(end);
       this.sendTo(to, { kind: 'backfillProgress', lastBackfill: endH, done });
       this.ctx.core.onBackfillProgress(to, endH);
+      this.counters.backfillBatches++;
       this.backfillRange = undefined;
       this.ctx.onPeerRecovered('*backfill*');
       this.ctx.kick();
@@ -495,6 +502,7 @@ export class PgRecovery {
     }
     this.backfillReceived = new Set();
     this.backfillPrev = done ? undefined : lastBackfill;
+    this.counters.extrasRemoved += removed;
     if (removed > 0) {
       await this.ctx.commit(t);
       this.ctx.onLocalObjectChanged('*backfill*', -removed, 0);

@@ -24,6 +24,17 @@ async function dataOn(c: TestCluster, o: TestOsd, oid: string): Promise<string |
   return (await o.store.read(cid, gh, 0, 0)).toString();
 }
 
+/** Recovery counters summed over every OSD's PGs. */
+function totals(c: TestCluster): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const o of c.osds) {
+    for (const pg of o.pgs.values()) {
+      for (const [k, v] of Object.entries(pg.recoveryCounters())) out[k] = (out[k] ?? 0) + v;
+    }
+  }
+  return out;
+}
+
 /** Small PG logs, so a short outage already needs backfill. */
 const smallLogDeps: PgDeps = { ...realPgDeps, createCore: (init) => createPeeringCore(init, { entriesMin: 8, entriesMax: 16, trimEntriesMin: 4 }) };
 
@@ -113,10 +124,14 @@ describe('PG cluster (in-memory, real core and executor)', function () {
     assert.equal((await c.op('b', [opWriteFull(Buffer.from('b1'))])).result, 0);
     assert.equal((await c.op('gone', [opDelete()])).result, 0);
     await c.startOsd(victim);
+    // a write to an object the returning OSD misses waits for that object's recovery, then replicates
+    assert.equal((await c.op('b', [opWriteFull(Buffer.from('b2'))])).result, 0);
     await c.waitState('active+clean');
     const v = c.osds[victim]!;
     assert.equal(await dataOn(c, v, 'a'), 'a2');
-    assert.equal(await dataOn(c, v, 'b'), 'b1');
+    assert.equal(await dataOn(c, v, 'b'), 'b2');
+    const rc = totals(c);
+    assert.ok(rc.pushes >= 1 && rc.backfillBatches === 0, JSON.stringify(rc));
     assert.equal(await dataOn(c, v, 'gone'), null);
   });
 
@@ -162,5 +177,28 @@ describe('PG cluster (in-memory, real core and executor)', function () {
     for (let i = 0; i < 5; i++) assert.equal(await dataOn(c, v, `old-${i}`), null, `old-${i} removed`);
     for (let i = 5; i < 10; i++) assert.equal(await dataOn(c, v, `old-${i}`), `o${i}`);
     for (let i = 0; i < 40; i++) assert.equal(await dataOn(c, v, `new-${i}`), `n${i}`);
+    const rc = totals(c);
+    assert.ok(rc.backfillBatches >= 1 && rc.extrasRemoved === 5, JSON.stringify(rc));
+  });
+
+  it('a returning primary that missed writes pulls them (or lets a pg_temp primary push) and ends clean', async () => {
+    c = new TestCluster({ osds: 3, size: 3, minSize: 2, pgNum: 1, deps: realPgDeps });
+    await c.start();
+    await c.waitState('active+clean');
+    const primary = c.primaryOf({ pool: 1, seed: 0 });
+    await c.op('p', [opWriteFull(Buffer.from('p1'))]);
+    await c.stopOsd(primary);
+    await c.waitState('active+undersized+degraded');
+    await c.op('p', [opWriteFull(Buffer.from('p2'))]);
+    await c.op('q', [opWriteFull(Buffer.from('q1'))]);
+    await c.startOsd(primary);
+    await c.waitState('active+clean');
+    for (const o of c.osds) {
+      assert.equal(await dataOn(c, o, 'p'), 'p2', `osd.${o.whoami}`);
+      assert.equal(await dataOn(c, o, 'q'), 'q1', `osd.${o.whoami}`);
+    }
+    const rc = totals(c);
+    assert.ok(rc.pulls + rc.pushes >= 2, JSON.stringify(rc));
+    assert.equal((await c.op('p', [opRead(0, 0)])).ops[0]!.outdata.toString(), 'p2');
   });
 });
