@@ -98,6 +98,18 @@ export const MON_COMMANDS: readonly MonCommand[] = [
   cmd('osd pool get-quota name=pool,type=CephPoolname', 'obtain object or byte limits for pool', 'osd', 'r'),
   cmd('osd erasure-code-profile ls', 'list all erasure code profiles', 'osd', 'r'),
   cmd('osd blocklist ls', 'show blocklisted clients', 'osd', 'r'),
+  // The PGMap's commands: Ceph 16 serves most from the manager (src/mgr/MgrCommands.h, flag MGR);
+  // tsceph's monitors answer them (mon/core/services/pgmap.ts). Entries as a Pacific monitor lists them.
+  cmd("pg stat", "show placement group status.", "pg", "r", 8),
+  cmd("pg dump name=dumpcontents,type=CephChoices,n=N,req=false,strings=all|summary|sum|delta|pools|osds|pgs|pgs_brief", "show human-readable versions of pg map (only 'all' valid with plain)", "pg", "r", 8),
+  cmd("pg ls-by-pool name=poolstr,type=CephString name=states,type=CephString,n=N,req=false", "list pg with pool = [poolname]", "pg", "r", 8),
+  cmd("pg ls-by-primary name=osd,type=CephOsdName name=pool,type=CephInt,req=false name=states,type=CephString,n=N,req=false", "list pg with primary = [osd]", "pg", "r", 8),
+  cmd("pg ls-by-osd name=osd,type=CephOsdName name=pool,type=CephInt,req=false name=states,type=CephString,n=N,req=false", "list pg on osd [osd]", "pg", "r", 8),
+  cmd("pg ls name=pool,type=CephInt,req=false name=states,type=CephString,n=N,req=false", "list pg with specific pool, osd, state", "pg", "r", 8),
+  cmd("pg map name=pgid,type=CephPgid", "show mapping of pg to osds", "pg", "r", 0),
+  cmd("df name=detail,type=CephChoices,req=false,strings=detail", "show cluster free space stats", "mon", "r", 0),
+  cmd("osd df name=output_method,type=CephChoices,req=false,strings=plain|tree name=filter_by,type=CephChoices,req=false,strings=class|name name=filter,type=CephString,req=false", "show OSD utilization", "osd", "r", 8),
+  cmd("osd pool stats name=pool_name,type=CephPoolname,req=false", "obtain stats from all pools, or from specified pool", "osd", "r", 8),
 ];
 
 // -------------------------------------------------------------------------------------------------

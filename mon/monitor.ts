@@ -17,7 +17,7 @@ import { CephError, Errno } from '../common/errors.js';
 import { encodeMonMap, decodeMonMap, monmapRankOf, monRankByAddr } from '../common/monmap/index.js';
 import type { MonMap } from '../common/monmap/types.js';
 import type { EntityAddrVec } from '../common/osdmap/index.js';
-import { createMessenger, EntityType, Policies, type Connection, type Dispatcher, type Logger, type Message, type Messenger } from '../msg/index.js';
+import { createMessenger, EntityType, Policies, type Connection, type Dispatcher, type Logger, type Message, type Messenger, type MPGStats } from '../msg/index.js';
 import { createQuorum, DEFAULT_QUORUM_CONFIG } from './core/quorum.js';
 import { createMonServices, DEFAULT_MON_SERVICES_CONFIG } from './core/services/monservices.js';
 import { MonStoreTx } from './core/store.js';
@@ -80,7 +80,16 @@ interface Forwarded {
   cmdText: string[];
   inbl: Buffer;
   deadlineMs: number;
+  /** Not a client command: what to do with the leader's answer (an OSD's pg stats ack). */
+  onReply?: (reply: CommandReply) => void;
 }
+
+/**
+ * The internal command a peon forwards an OSD's MPGStats to the leader with (Ceph wraps such messages
+ * in MForward): {"prefix": PG_STATS_FORWARD, "osd": N}, the MPGStats front as inbl. Never in the
+ * command table; accepted only from a monitor.
+ */
+export const PG_STATS_FORWARD = 'tsceph pg stats forward';
 
 let commandDescriptionsJson: Buffer | null = null;
 
@@ -481,7 +490,17 @@ export class Monitor {
         const f = this.forwards.get(w.tid);
         if (!f) return;
         this.forwards.delete(w.tid);
-        this.reply(f.conn, f.clientTid, w.reply);
+        if (f.onReply) f.onReply(w.reply);
+        else this.reply(f.conn, f.clientTid, w.reply);
+        return;
+      }
+      case 'pgStats':
+        this.handlePgStats(conn, w.osd, w.msg);
+        return;
+      case 'getPoolStats': {
+        if (!this.initialMapsCommitted() || (!this.quorum.isReadable(this.nowMs()) && this.quorum.state !== 'leader')) return; // the client retries
+        const r = this.services.poolStats(w.pools, this.context());
+        conn.send(wire.poolStatsReply(this.monmap.fsid, w.tid, r.version, r.stats, r.perPool));
         return;
       }
       case 'osdBoot':
@@ -538,6 +557,61 @@ export class Monitor {
     this.maybePropose();
   }
 
+  /**
+   * An OSD's MPGStats. The leader folds it into the PGMap and acks once the write holding it commits
+   * (Ceph's PGMonitor did the same); a peon forwards it to the leader as an internal command and acks
+   * when the leader answers. Without a quorum it is dropped: the OSD reports again.
+   */
+  private handlePgStats(conn: Connection, osd: number, m: MPGStats): void {
+    if (conn.peerName.type !== EntityType.OSD || !this.initialMapsCommitted()) return;
+    const tid = m.header.tid;
+    if (this.quorum.state === 'peon') {
+      const leader = this.quorum.leader;
+      if (leader < 0) return;
+      const ftid = this.nextForwardTid++;
+      const cmdText = [JSON.stringify({ prefix: PG_STATS_FORWARD, osd })];
+      const inbl = wire.encodePgStatsFront(m);
+      this.forwards.set(ftid, {
+        conn, clientTid: tid, cmdText, inbl, deadlineMs: this.nowMs() + this.commandTimeoutMs,
+        onReply: (reply) => {
+          if (reply.r === 0) conn.send(wire.pgStatsAck(tid, wire.decodeAckEntries(reply.out)));
+        },
+      });
+      this.peerConnection(leader).send(wire.commandMessage(this.monmap.fsid, cmdText, inbl, ftid));
+      return;
+    }
+    if (this.quorum.state !== 'leader') return;
+    const out = this.services.handlePgStats(osd, m, this.context());
+    if (out.kind !== 'reply' && out.kind !== 'afterCommit') return;
+    if (out.reply.r < 0) {
+      this.log.debug(`mon.${this.name}: pg stats from osd.${osd} refused: ${out.reply.rs}`);
+      return;
+    }
+    const waiter: Waiter = { conn, tid, reply: out.reply, message: wire.pgStatsAck(tid, wire.decodeAckEntries(out.reply.out)) };
+    if (out.kind === 'afterCommit') this.waitingProposal.push(waiter);
+    else this.chain = this.chain.then(() => this.answer(waiter));
+    this.maybePropose();
+  }
+
+  /** The leader's side of PG_STATS_FORWARD: the reply (ack entries) goes back to the peon. */
+  private handleForwardedPgStats(conn: Connection, tid: number, cmd: CmdMap, inbl: Buffer): void {
+    const osd = typeof cmd['osd'] === 'number' ? cmd['osd'] : -1;
+    if (this.quorum.state !== 'leader' || osd < 0) {
+      this.reply(conn, tid, { r: -Errno.EAGAIN, rs: 'not the leader', out: Buffer.alloc(0) });
+      return;
+    }
+    const m = wire.decodePgStatsFront(inbl);
+    const out = this.services.handlePgStats(osd, m, this.context());
+    if (out.kind === 'afterCommit') {
+      this.waitingProposal.push({ conn, tid, reply: out.reply });
+      this.maybePropose();
+    } else if (out.kind === 'reply') {
+      this.chainReply(conn, tid, out.reply);
+    } else {
+      this.reply(conn, tid, { r: -Errno.EAGAIN, rs: 'not the leader', out: Buffer.alloc(0) });
+    }
+  }
+
   // -----------------------------------------------------------------------------------------------
   // commands
 
@@ -547,6 +621,10 @@ export class Monitor {
       cmd = wire.parseCmd(cmdText);
     } catch (e) {
       this.reply(conn, tid, { r: -Errno.EINVAL, rs: e instanceof Error ? e.message : String(e), out: Buffer.alloc(0) });
+      return;
+    }
+    if (cmd.prefix === PG_STATS_FORWARD) {
+      if (conn.peerName.type === EntityType.MON) this.handleForwardedPgStats(conn, tid, cmd, inbl);
       return;
     }
     if (cmd.prefix === 'get_command_descriptions') {
@@ -646,7 +724,7 @@ export class Monitor {
     for (const [ftid, f] of this.forwards) {
       if (f.deadlineMs <= now) {
         this.forwards.delete(ftid);
-        this.reply(f.conn, f.clientTid, timedOut('forwarded command'));
+        if (!f.onReply) this.reply(f.conn, f.clientTid, timedOut('forwarded command'));
       }
     }
   }

@@ -27,6 +27,11 @@ import {
   MOSDPGCreate2,
   NO_SHARD,
   MPing,
+  MPGStats,
+  MPGStatsAck,
+  MGetPoolStats,
+  MGetPoolStatsReply,
+  type PoolStat,
   fromPeerMessage as peerToMessage,
   toPeerMessage as messageToPeer,
 } from '../msg/index.js';
@@ -56,6 +61,8 @@ export type Classified =
   | { kind: 'osdMarkMeDown'; osd: number; requestAck: boolean }
   | { kind: 'osdAlive'; osd: number; want: number }
   | { kind: 'log'; fsid: string; lastByChannel: Map<string, number>; lines: string[] }
+  | { kind: 'pgStats'; osd: number; msg: MPGStats }
+  | { kind: 'getPoolStats'; tid: number; fsid: string; pools: string[] }
   | { kind: 'ping' }
   | { kind: 'unknown' };
 
@@ -102,6 +109,8 @@ export function classify(m: Message, peerAddrs: EntityAddrVec = [], peerNum = -1
     }
     return { kind: 'log', fsid: m.fsid, lastByChannel, lines };
   }
+  if (m instanceof MPGStats) return { kind: 'pgStats', osd: peerNum, msg: m };
+  if (m instanceof MGetPoolStats) return { kind: 'getPoolStats', tid: m.header.tid, fsid: m.fsid, pools: m.pools };
   if (m instanceof MPing) return { kind: 'ping' };
   return { kind: 'unknown' };
 }
@@ -189,4 +198,40 @@ export function pgCreateMessage(epoch: number, pgs: readonly PgCreateInfo[]): Me
 
 export function configMessage(): Message {
   return new MConfig(new Map());
+}
+
+/** MPGStatsAck for a report: each PG with the (reported_seq, reported_epoch) the monitors now hold. */
+export function pgStatsAck(tid: number, entries: ReadonlyArray<{ pgid: { pool: number; seed: number }; seq: number; epoch: number }>): Message {
+  const m = new MPGStatsAck();
+  m.header.tid = tid;
+  m.pgStat = entries.map((e) => ({ pgid: { pool: e.pgid.pool, seed: e.pgid.seed }, seq: e.seq, epoch: e.epoch }));
+  return m;
+}
+
+/** MGetPoolStatsReply: pool name -> pool_stat_t (per_pool when every OSD reports per-pool usage). */
+export function poolStatsReply(fsid: string, tid: number, version: number, stats: Map<string, PoolStat>, perPool: boolean): Message {
+  const m = new MGetPoolStatsReply(fsid, tid, version);
+  m.poolStats = stats;
+  m.perPool = perPool;
+  return m;
+}
+
+/** The ack entries of an internal forward's reply (the leader's answer to a peon's pg stats). */
+export function encodeAckEntries(entries: ReadonlyArray<{ pgid: { pool: number; seed: number }; seq: number; epoch: number }>): Buffer {
+  const m = pgStatsAck(0, entries);
+  return Buffer.concat(m.toRaw(0n).front);
+}
+
+export function decodeAckEntries(b: Buffer): Array<{ pgid: { pool: number; seed: number }; seq: number; epoch: number }> {
+  const m = MPGStatsAck.decode({ header: { seq: 0, tid: 0, type: MPGStatsAck.TYPE, priority: 127, version: 1, compatVersion: 1, dataOff: 0, ackSeq: 0, flags: 0 }, front: [b], middle: [], data: [] }, 0n);
+  return m.pgStat;
+}
+
+/** An MPGStats' front, to carry inside a forwarded internal command. */
+export function encodePgStatsFront(m: MPGStats): Buffer {
+  return Buffer.concat(m.toRaw(0n).front);
+}
+
+export function decodePgStatsFront(b: Buffer): MPGStats {
+  return MPGStats.decode({ header: { seq: 0, tid: 0, type: MPGStats.TYPE, priority: 127, version: MPGStats.HEAD_VERSION, compatVersion: 1, dataOff: 0, ackSeq: 0, flags: 0 }, front: [b], middle: [], data: [] }, 0n);
 }

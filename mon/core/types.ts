@@ -15,6 +15,7 @@
 import type { EntityAddrVec, UTime } from '../../common/osdmap/index.js';
 import type { MonMap } from '../../common/monmap/types.js';
 import type { MonStoreRead, MonStoreTx } from './store.js';
+import type { MPGStats, PoolStat } from '../../msg/messages/pgstats.js';
 
 // -------------------------------------------------------------------------------------------------
 // Peer messages (mon <-> mon)
@@ -263,4 +264,13 @@ export interface MonServices {
   osdPgCreates(osd: number, nowMs: number): PgCreateInfo[];
   monmapEpoch(): number;
   encodedMonMap(): Buffer;
+  /**
+   * Leader: an OSD's MPGStats (mon/core/services/pgmap.ts). The reply's out holds the encoded ack
+   * entries (MPGStatsAck's map); afterCommit until the write holding the report is committed.
+   */
+  handlePgStats(osd: number, m: MPGStats, ctx: MonContext): CommandOutcome;
+  /** MGetPoolStats: pool_stat_t per known pool name, from the committed PGMap. */
+  poolStats(names: readonly string[], ctx: MonContext): { stats: Map<string, PoolStat>; perPool: boolean; version: number };
+  /** MStatfs: the cluster's space in KiB and its object count (ceph_statfs). */
+  clusterStatfs(ctx: MonContext): { kb: number; kbUsed: number; kbAvail: number; numObjects: number };
 }

@@ -22,6 +22,7 @@ import { MOSDBackoff, MOSDOp, MOSDOpReply, MOSDRepOp, MOSDRepOpReply } from './o
 import {
   MOSDPGBackfill, MOSDPGInfo2, MOSDPGLease, MOSDPGLeaseAck, MOSDPGLog, MOSDPGNotify, MOSDPGNotify2, MOSDPGPull, MOSDPGPush,
   MOSDPGPushReply, MOSDPGQuery2, MOSDPGRecoveryDelete, MOSDPGRecoveryDeleteReply, MOSDPGRemove, MOSDPGScan, MOSDPGTrim, MOSDPing,
+  MBackfillReserve, MRecoveryReserve,
 } from './pg.js';
 import { MOSDPGCreate2 } from './pgcreate.js';
 import { MGetPoolStats, MGetPoolStatsReply, MPGStats, MPGStatsAck } from './pgstats.js';
@@ -102,6 +103,8 @@ export const MESSAGE_CLASSES: readonly MessageClass[] = [
   MOSDPGInfo2,
   MOSDPGLease,
   MOSDPGLeaseAck,
+  MBackfillReserve,
+  MRecoveryReserve,
 ];
 
 for (const c of MESSAGE_CLASSES) registerMessage(c.TYPE, new c().typeName(), (raw, features) => c.decode(raw, features));

@@ -1,14 +1,15 @@
 // Cluster health as Ceph 16's monitor reports it (`ceph health [detail]`, the health part of
 // `ceph status`): the OSDMap's checks (common/osdmap/health.ts, Ceph's OSDMap::check_health), the
 // monitor's own (MON_DOWN from the quorum against the monmap), and the ones Ceph's manager adds from
-// the maps alone (TOO_FEW_OSDS). PG checks (PG_AVAILABILITY, PG_DEGRADED) need PG stats from OSDs,
-// which arrive in a later issue.
+// the maps alone (TOO_FEW_OSDS), and the PGMap's (PG_AVAILABILITY, PG_DEGRADED, PG_DAMAGED,
+// OSD_SCRUB_ERRORS, OBJECT_MISPLACED, OBJECT_UNFOUND: mon/core/services/pgmap.ts).
 
 import type { Formatter } from '../../../common/formatter.js';
 import { compareStringBytes } from '../../../common/encoding.js';
 import type { MonMap } from '../../../common/monmap/types.js';
 import { calcUpOsdFeatures, checkHealth, formatAddrVec, HealthCheckMap, type HealthStatus, type OSDMap } from '../../../common/osdmap/index.js';
 import type { MonContext, MonServicesConfig } from '../types.js';
+import { pgHealthChecks, type PgMapDigest } from './pgmap.js';
 
 /** mon_down_mkfs_grace. */
 export const MON_DOWN_MKFS_GRACE_MS = 60_000;
@@ -22,7 +23,7 @@ export interface HealthReport {
 }
 
 /** Every check, computed from the committed maps and the quorum. */
-export function computeHealth(osdmap: OSDMap | null, monmap: MonMap, ctx: MonContext, config: MonServicesConfig): HealthReport {
+export function computeHealth(osdmap: OSDMap | null, monmap: MonMap, ctx: MonContext, config: MonServicesConfig, pgs?: PgMapDigest): HealthReport {
   const checks = new HealthCheckMap();
   if (osdmap && osdmap.epoch > 0) {
     const osdChecks = checkHealth(osdmap, calcUpOsdFeatures(osdmap));
@@ -31,6 +32,8 @@ export function computeHealth(osdmap: OSDMap | null, monmap: MonMap, ctx: MonCon
     if (num > 0 && num < config.poolDefaultSize && osdmap.pools.size > 0) {
       checks.add('TOO_FEW_OSDS', 'HEALTH_WARN', `OSD count ${num} < osd_pool_default_size ${config.poolDefaultSize}`, 1);
     }
+    // The PGMap's checks (Ceph's manager: PGMap::get_health_checks).
+    if (pgs) pgHealthChecks(pgs, osdmap, ctx.nowMs, checks);
   }
   // MON_DOWN: monitors in the monmap but not in the quorum, once mon_down_mkfs_grace has passed since
   // the cluster was created (monitors of a new cluster may still be starting).

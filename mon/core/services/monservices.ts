@@ -6,11 +6,36 @@
 import type { EntityAddrVec } from '../../../common/osdmap/index.js';
 import { MonStoreTx, type MonStoreRead } from '../store.js';
 import type { CmdMap, CommandOutcome, MonContext, MonServices, MonServicesConfig, OsdMapUpdate, PgCreateInfo } from '../types.js';
-import { argBool, argStr, flushNl, formatterFor, replyErr, replyNow } from './common.js';
+import { argBool, argInt, argList, argStr, flushNl, formatterFor, replyAfterCommit, replyErr, replyNow } from './common.js';
 import { computeHealth, dumpHealth, healthPlain } from './health.js';
 import { MonmapMonitor, isMonCommand } from './monmapmonitor.js';
 import { OsdMonitor, isOsdCommand } from './osdmonitor.js';
 import { dumpStatus, statusPlain } from './status.js';
+import {
+  PgMapService,
+  clusterStatfs,
+  dfJson,
+  dfPlain,
+  dumpPgStatSummary,
+  filterPgs,
+  osdDfJson,
+  osdDfPlain,
+  osdPoolStatsJson,
+  osdPoolStatsPlain,
+  pgDumpJson,
+  pgDumpPlain,
+  pgLsJson,
+  pgLsPlain,
+  pgMapLine,
+  pgStatPlain,
+  pgStateBit,
+  poolStatsFor,
+  type PgMapDigest,
+} from './pgmap.js';
+import { parsePgid, type OSDMap } from '../../../common/osdmap/index.js';
+import type { MPGStats, PoolStat } from '../../../msg/messages/pgstats.js';
+import type { Formatter } from '../../../common/formatter.js';
+import { encodeAckEntries } from '../../wire.js';
 
 /**
  * What `ceph version` answers: tsceph speaks Ceph 16.2.15's protocols and formats, and clients
@@ -36,6 +61,7 @@ export const DEFAULT_MON_SERVICES_CONFIG: Readonly<MonServicesConfig> = Object.f
 class Services implements MonServices {
   readonly osd: OsdMonitor;
   readonly mon = new MonmapMonitor();
+  readonly pg = new PgMapService();
 
   constructor(private readonly config: MonServicesConfig) {
     this.osd = new OsdMonitor(config);
@@ -44,6 +70,7 @@ class Services implements MonServices {
   refresh(store: MonStoreRead, ctx: MonContext): void {
     this.mon.refresh(store, ctx);
     this.osd.refresh(store, ctx);
+    this.pg.refresh(store, ctx.electionEpoch);
   }
 
   createInitial(ctx: MonContext): MonStoreTx {
@@ -55,10 +82,12 @@ class Services implements MonServices {
 
   encodePending(ctx: MonContext): MonStoreTx | null {
     // One proposal at a time for the whole monitor (Paxos carries one value per version).
-    if (this.osd.inFlight() || this.mon.inFlight()) return null;
+    if (this.osd.inFlight() || this.mon.inFlight() || this.pg.inFlight()) return null;
     const tx = new MonStoreTx();
     this.mon.encodePending(ctx, tx);
     this.osd.encodePending(ctx, tx);
+    // PG stats ride along with any other change, else go out at most once per propose interval.
+    this.pg.encodePending(tx, this.committedOsdmap(), ctx.nowMs, !tx.empty);
     return tx.empty ? null : tx;
   }
 
@@ -68,7 +97,9 @@ class Services implements MonServices {
       const monmap = this.mon.committed;
       if (!monmap) return { kind: 'wait', until: 'readable' };
       const osdmap = this.osd.epoch() > 0 ? this.osd.committed : null;
-      const h = computeHealth(osdmap, monmap, ctx, this.config);
+      const dg = this.digest(ctx);
+      // Like Ceph without an active manager, no PG checks until the first PG stats are committed.
+      const h = computeHealth(osdmap, monmap, ctx, this.config, this.pg.epoch() > 0 ? dg : undefined);
       const f = formatterFor(cmd);
       if (prefix === 'health') {
         const detail = cmd['detail'] !== undefined && argBool(cmd, 'detail');
@@ -82,11 +113,11 @@ class Services implements MonServices {
       }
       if (f) {
         f.openObjectSection('status');
-        dumpStatus(f, h, monmap, osdmap, ctx);
+        dumpStatus(f, h, monmap, osdmap, ctx, this.pg, dg);
         f.closeSection();
         return replyNow(0, '', flushNl(f));
       }
-      return replyNow(0, '', statusPlain(h, monmap, osdmap, ctx));
+      return replyNow(0, '', statusPlain(h, monmap, osdmap, ctx, this.pg, dg));
     }
     if (prefix === 'fsid') {
       const f = formatterFor(cmd);
@@ -108,6 +139,7 @@ class Services implements MonServices {
       }
       return replyNow(0, '', `${CEPH_VERSION_TEXT}\n`);
     }
+    if (isPgCommand(prefix)) return this.handlePgCommand(prefix, cmd, ctx);
     if (isMonCommand(prefix)) return this.mon.handleCommand(cmd, ctx);
     if (isOsdCommand(prefix)) return this.osd.handleCommand(cmd, inbl, ctx);
     return replyErr('EINVAL', 'unrecognized command');
@@ -159,6 +191,142 @@ class Services implements MonServices {
     return this.mon.epoch();
   }
 
+  handlePgStats(osd: number, m: MPGStats, ctx: MonContext): CommandOutcome {
+    const osdmap = this.committedOsdmap();
+    if (!osdmap) return replyErr('EAGAIN', 'no osdmap yet');
+    if (m.fsid !== ctx.monmap.fsid) return replyErr('EINVAL', `pg stats for fsid ${m.fsid}, not ours`);
+    if (!ctx.isLeader) return { kind: 'forward' };
+    const ack = this.pg.handleStats(osd, m, osdmap, ctx.nowMs);
+    const out = encodeAckEntries(ack);
+    return this.pg.hasPending() ? replyAfterCommit('', out) : replyNow(0, '', out);
+  }
+
+  poolStats(names: readonly string[], ctx: MonContext): { stats: Map<string, PoolStat>; perPool: boolean; version: number } {
+    const osdmap = this.committedOsdmap();
+    if (!osdmap) return { stats: new Map(), perPool: false, version: 0 };
+    const dg = this.digest(ctx);
+    return { stats: poolStatsFor(osdmap, dg, names), perPool: dg.perPool, version: this.pg.epoch() };
+  }
+
+  clusterStatfs(ctx: MonContext): { kb: number; kbUsed: number; kbAvail: number; numObjects: number } {
+    return clusterStatfs(this.digest(ctx));
+  }
+
+  private committedOsdmap(): OSDMap | null {
+    return this.osd.epoch() > 0 ? this.osd.committed : null;
+  }
+
+  private digest(ctx: MonContext): PgMapDigest {
+    return this.pg.digest(this.committedOsdmap(), ctx.nowMs, this.config.osdReportTimeoutMs);
+  }
+
+  /** The PGMap's commands (Ceph 16 serves them from the manager: MgrCommands.h). */
+  private handlePgCommand(prefix: string, cmd: CmdMap, ctx: MonContext): CommandOutcome {
+    const osdmap = this.committedOsdmap();
+    if (!osdmap) return { kind: 'wait', until: 'readable' };
+    const dg = this.digest(ctx);
+    const f = formatterFor(cmd);
+    const done = (plain: string, dump: (f: Formatter) => void): CommandOutcome => {
+      if (f) {
+        dump(f);
+        return replyNow(0, '', flushNl(f));
+      }
+      return replyNow(0, '', plain);
+    };
+    switch (prefix) {
+      case 'pg stat':
+        return f ? done('', (x) => dumpPgStatSummary(x, this.pg, dg)) : replyNow(0, '', pgStatPlain(this.pg, dg));
+      case 'pg dump': {
+        const what = argList(cmd, 'dumpcontents');
+        if (f) return done('', (x) => pgDumpJson(x, this.pg, dg, what));
+        return replyNow(0, what.length === 0 || what.includes('all') ? 'dumped all' : `dumped ${what.join(',')}`, pgDumpPlain(this.pg, dg, what));
+      }
+      case 'pg ls':
+      case 'pg ls-by-pool':
+      case 'pg ls-by-osd':
+      case 'pg ls-by-primary': {
+        let pool = -1;
+        if (prefix === 'pg ls-by-pool') {
+          const name = argStr(cmd, 'poolstr') ?? '';
+          pool = osdmap.lookupPoolName(name);
+          if (pool < 0) return replyErr('ENOENT', `pool ${name} does not exist`);
+        } else if (cmd['pool'] !== undefined) {
+          pool = argInt(cmd, 'pool') ?? -1;
+          if (!osdmap.pools.has(pool)) return replyErr('ENOENT', `pool ${argStr(cmd, 'pool') ?? ''} does not exist`);
+        }
+        let osd = -1;
+        if (prefix === 'pg ls-by-osd' || prefix === 'pg ls-by-primary') {
+          const id = (argStr(cmd, 'osd') ?? '').replace(/^osd\./, '');
+          osd = /^\d+$/.test(id) ? Number(id) : -1;
+          if (osd < 0 || !osdmap.exists(osd)) return replyErr('ENOENT', `osd ${argStr(cmd, 'osd') ?? ''} does not exist`);
+        }
+        const stateWords = argList(cmd, 'states');
+        let bits = 0;
+        let all = stateWords.length === 0;
+        for (const w of stateWords) {
+          if (w === 'all') {
+            all = true;
+            continue;
+          }
+          const bit = pgStateBit(w);
+          if (bit === undefined) return replyErr('EINVAL', `'${w}' is not a valid pg state`);
+          if (Math.floor(bits / Math.max(bit, 1)) % 2 === 0) bits += bit;
+        }
+        const states: number | 'all' = all ? 'all' : bits;
+        const pgs = filterPgs(dg, pool, osd, prefix === 'pg ls-by-primary', states);
+        return f ? done('', (x) => pgLsJson(x, pgs)) : replyNow(0, '', pgs.length ? pgLsPlain(pgs, ctx.nowMs) : '');
+      }
+      case 'pg map': {
+        const pg = parsePgid(argStr(cmd, 'pgid') ?? '');
+        if (!pg) return replyErr('EINVAL', `invalid pgid '${argStr(cmd, 'pgid') ?? ''}'`);
+        const pool = osdmap.pools.get(pg.pool);
+        if (!pool) return replyErr('ENOENT', `pg '${argStr(cmd, 'pgid') ?? ''}' does not exist`);
+        if (pg.seed >= pool.pgNum) return replyErr('ENOENT', `pg '${argStr(cmd, 'pgid') ?? ''}' does not exist`);
+        const r = pgMapLine(osdmap, pg);
+        if (f) {
+          f.openObjectSection('pg_map');
+          f.dumpUnsigned('epoch', osdmap.epoch);
+          f.dumpString('raw_pgid', `${pg.pool}.${pg.seed.toString(16)}`);
+          f.dumpString('pgid', `${pg.pool}.${pg.seed.toString(16)}`);
+          f.openArraySection('up');
+          for (const o of r.up) f.dumpInt('osd', o);
+          f.closeSection();
+          f.openArraySection('acting');
+          for (const o of r.acting) f.dumpInt('osd', o);
+          f.closeSection();
+          f.closeSection();
+          return replyNow(0, '', flushNl(f));
+        }
+        return replyNow(0, '', r.text);
+      }
+      case 'df': {
+        const detail = argStr(cmd, 'detail') !== undefined && argBool(cmd, 'detail');
+        return f ? done('', (x) => {
+          x.openObjectSection('df');
+          dfJson(x, osdmap, dg, detail);
+          x.closeSection();
+        }) : replyNow(0, '', dfPlain(osdmap, dg, detail));
+      }
+      case 'osd df':
+        return f ? done('', (x) => {
+          x.openObjectSection('df');
+          osdDfJson(x, osdmap, dg);
+          x.closeSection();
+        }) : replyNow(0, '', osdDfPlain(osdmap, dg));
+      case 'osd pool stats': {
+        let ids = [...osdmap.pools.keys()].sort((a, b) => a - b);
+        const name = argStr(cmd, 'pool_name');
+        if (name !== undefined) {
+          const id = osdmap.lookupPoolName(name);
+          if (id < 0) return replyErr('ENOENT', `unrecognized pool '${name}'`);
+          ids = [id];
+        }
+        return f ? done('', (x) => osdPoolStatsJson(x, osdmap, dg, ids)) : replyNow(0, '', osdPoolStatsPlain(osdmap, dg, ids));
+      }
+    }
+    return replyErr('EINVAL', 'unrecognized command');
+  }
+
   encodedMonMap(): Buffer {
     return this.mon.encoded();
   }
@@ -167,4 +335,11 @@ class Services implements MonServices {
 /** The monitor's services with `config` (Ceph 16's defaults where a field is left out). */
 export function createMonServices(config: Partial<MonServicesConfig> = {}): MonServices {
   return new Services({ ...DEFAULT_MON_SERVICES_CONFIG, ...config });
+}
+
+const PG_COMMANDS = new Set(['pg stat', 'pg dump', 'pg ls', 'pg ls-by-pool', 'pg ls-by-osd', 'pg ls-by-primary', 'pg map', 'df', 'osd df', 'osd pool stats']);
+
+/** The commands the PGMap answers. */
+export function isPgCommand(prefix: string): boolean {
+  return PG_COMMANDS.has(prefix);
 }

@@ -5,20 +5,12 @@
 import type { Formatter } from '../../../common/formatter.js';
 import { formatUtime, type OSDMap } from '../../../common/osdmap/index.js';
 import type { MonMap } from '../../../common/monmap/types.js';
-import { formatFixed } from '../../../common/formatter.js';
 import type { MonContext } from '../types.js';
 import { dumpHealth, type HealthReport } from './health.js';
 import { quorumAgeSec } from './monmapmonitor.js';
 import { msFromUtime, timespanStr } from './common.js';
 import { dumpOsdStat, osdFlagsLine } from './osdmonitor.js';
-
-/** Pools and PGs from the OSDMap. */
-function dataCounts(osdmap: OSDMap | null): { pools: number; pgs: number } {
-  let pgs = 0;
-  if (!osdmap) return { pools: 0, pgs };
-  for (const p of osdmap.pools.values()) pgs += p.pgNum;
-  return { pools: osdmap.pools.size, pgs };
-}
+import { dumpStatusData, statusDataPlain, statusIoPlain, type PgMapDigest, type PgMapService } from './pgmap.js';
 
 /** OSDMap::print_summary for status: counts and "since", no epoch. */
 function osdSummary(m: OSDMap, nowMs: number): string {
@@ -30,7 +22,7 @@ function osdSummary(m: OSDMap, nowMs: number): string {
   return s;
 }
 
-export function statusPlain(health: HealthReport, monmap: MonMap, osdmap: OSDMap | null, ctx: MonContext): string {
+export function statusPlain(health: HealthReport, monmap: MonMap, osdmap: OSDMap | null, ctx: MonContext, pg: PgMapService, dg: PgMapDigest): string {
   const codes = [...health.checks.checks.keys()].sort();
   let out = '  cluster:\n';
   out += `    id:     ${monmap.fsid}\n`;
@@ -45,21 +37,14 @@ export function statusPlain(health: HealthReport, monmap: MonMap, osdmap: OSDMap
   out += '    mgr: no daemons active\n';
   if (osdmap) out += `    osd: ${osdSummary(osdmap, ctx.nowMs)}${osdFlagsLine(osdmap, '         ')}\n`;
   out += ' \n  data:\n';
-  const { pools, pgs } = dataCounts(osdmap);
-  out += `    pools:   ${pools} pools, ${pgs} pgs\n`;
-  out += '    objects: 0 objects, 0 B\n';
-  out += '    usage:   0 B used, 0 B / 0 B avail\n';
-  if (pgs > 0) {
-    out += `    pgs:     ${formatFixed(100, 3)}% pgs unknown\n`;
-    out += `             ${pgs} unknown\n`;
-  } else {
-    out += '    pgs:     \n';
-  }
+  out += statusDataPlain(dg, osdmap ? osdmap.pools.size : 0);
+  const io = statusIoPlain(pg);
+  if (io) out += ' \n  io:\n' + io;
   out += ' \n';
   return out;
 }
 
-export function dumpStatus(f: Formatter, health: HealthReport, monmap: MonMap, osdmap: OSDMap | null, ctx: MonContext): void {
+export function dumpStatus(f: Formatter, health: HealthReport, monmap: MonMap, osdmap: OSDMap | null, ctx: MonContext, pg: PgMapService, dg: PgMapDigest): void {
   f.dumpString('fsid', monmap.fsid);
   f.openObjectSection('health');
   dumpHealth(health, f, false);
@@ -80,24 +65,8 @@ export function dumpStatus(f: Formatter, health: HealthReport, monmap: MonMap, o
   f.openObjectSection('osdmap');
   if (osdmap) dumpOsdStat(osdmap, f);
   f.closeSection();
-  const { pools, pgs } = dataCounts(osdmap);
   f.openObjectSection('pgmap');
-  f.openArraySection('pgs_by_state');
-  if (pgs > 0) {
-    f.openObjectSection('pgs_by_state_element');
-    f.dumpString('state_name', 'unknown');
-    f.dumpUnsigned('count', pgs);
-    f.closeSection();
-  }
-  f.closeSection();
-  f.dumpUnsigned('num_pgs', pgs);
-  f.dumpUnsigned('num_pools', pools);
-  f.dumpUnsigned('num_objects', 0);
-  f.dumpUnsigned('data_bytes', 0);
-  f.dumpUnsigned('bytes_used', 0);
-  f.dumpUnsigned('bytes_avail', 0);
-  f.dumpUnsigned('bytes_total', 0);
-  if (pgs > 0) f.dumpFloat('unknown_pgs_ratio', 1);
+  dumpStatusData(f, pg, dg, osdmap ? osdmap.pools.size : 0);
   f.closeSection();
   f.openObjectSection('fsmap');
   f.dumpUnsigned('epoch', 1);

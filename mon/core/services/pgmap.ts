@@ -1,0 +1,1527 @@
+// The PGMap: what the cluster's PGs and OSDs last reported (Ceph 16's PGMap, kept by the manager and
+// summarized to the monitors as a digest by MgrStatMonitor). tsceph has no manager, so the monitors
+// keep it themselves as a Paxos service:
+//   - OSDs send MPGStats to any monitor; a peon forwards the report to the leader (as an internal
+//     command, so it keeps the sender's identity), the leader folds it into its pending changes;
+//   - the leader commits the changed entries (one store key per PG and per OSD) at most once per
+//     pgmapProposeIntervalMs together with whatever else is pending, and acks each report with
+//     MPGStatsAck once the commit holding it is durable (as Ceph's PGMonitor acked);
+//   - every monitor refreshes from the committed keys, so every monitor answers `pg stat`, `df`,
+//     `status` and health from the same entries.
+// A PG the osdmap has but nobody reported is "unknown" (state 0, as Ceph's manager shows a new PG);
+// a reported PG whose acting primary is down (or gone), or whose report is older than
+// mon_osd_report_timeout, is shown "stale" (Ceph's PGMapUpdater::check_down_pgs). Both are derived at
+// read time from the committed osdmap, so no commit is needed when an OSD goes down.
+//
+// Output shapes (plain and JSON) follow src/mon/PGMap.cc and src/osd/osd_types.cc of Ceph 16.
+
+import { Decoder, Encoder } from '../../../common/encoding.js';
+import { Align, formatDoubleG, formatFixed, TextTable, type Formatter } from '../../../common/formatter.js';
+import { formatUtime, pgToUpActingOsds, type OSDMap, type PgId, type UTime } from '../../../common/osdmap/index.js';
+import {
+  addObjectStatSum,
+  addStoreStatfs,
+  decodeOsdStat,
+  decodeStoreStatfs,
+  emptyOsdStat,
+  emptyPoolStat,
+  emptyStoreStatfs,
+  encodeOsdStat,
+  encodeStoreStatfs,
+  statfsUsedRaw,
+  type MPGStats,
+  type OsdStat,
+  type PoolStat,
+  type StoreStatfs,
+} from '../../../msg/messages/pgstats.js';
+import { decodePgStat, emptyObjectStatSum, emptyPgStat, encodePgStat, PgState, pgStateFromString, pgStateString, type ObjectStatSum, type PgStat } from '../../../msg/messages/pgtypes.js';
+import type { EVersion } from '../../../msg/messages/osdop.js';
+import { MonStoreTx, type MonStoreRead } from '../store.js';
+
+export const PGMAP_PREFIX = 'pgmap';
+/** Ceph's paxos_propose_interval: reports are batched into one commit at most this often. */
+export const PGMAP_PROPOSE_INTERVAL_MS = 1000;
+/** mon_pg_stuck_threshold (60 s): a PG inactive / peering / stale / undersized this long is reported. */
+export const PG_STUCK_THRESHOLD_MS = 60_000;
+/** mon_health_max_detail (50). */
+export const HEALTH_DETAIL_MAX = 50;
+/** mon_stat_smooth_intervals (6): io rates average over this many commits. */
+export const STAT_SMOOTH_INTERVALS = 6;
+/** mon_delta_reset_interval (10 s) doubled: the longest one delta counts for. */
+export const STAT_DELTA_MAX_MS = 20_000;
+/** PGs one MPGStats may carry (an OSD reports the PGs it is primary for). */
+export const PGSTATS_PGS_MAX = 65_536;
+
+const PG_KEY = 'pg_';
+const OSD_KEY = 'osd_';
+
+// ---- PG state names (osd_types.cc pg_state_string / pg_string_state) -------------------------------
+
+function hasBit(state: number, bit: number): boolean {
+  return Math.floor(state / bit) % 2 === 1;
+}
+
+/** pg_state_string (pgtypes' pgStateString): "active+clean", "unknown" for 0. */
+export const pgStateName = pgStateString;
+
+/** pg_string_state: one state word to its bit; "unknown" is 0; undefined when not a state. */
+export function pgStateBit(name: string): number | undefined {
+  if (name === 'deep_scrub') return PgState.DEEP_SCRUB;
+  return pgStateFromString(name);
+}
+
+// ---- small text helpers (include/types.h byte_u_t / si_u_t, osd_types.h printers) ----------------
+
+function formatUnits(v: number, base: number, units: readonly string[]): string {
+  let n = Math.max(0, Math.floor(v));
+  const exact = n;
+  let index = 0;
+  let mult = 1;
+  while (n >= base && index < units.length - 1) {
+    n = Math.floor(n / base);
+    index++;
+    mult *= base;
+  }
+  const u = units[index]!;
+  if (index === 0 || exact % mult === 0) return `${n}${u}`;
+  let s = '';
+  for (let i = 2; i >= 0; i--) {
+    s = `${formatFixed(exact / mult, i)}${u}`;
+    if (s.length <= 7) break;
+  }
+  return s;
+}
+
+/** byte_u_t: "0 B", "1.5 KiB", "3 GiB". */
+export function byteU(v: number): string {
+  return formatUnits(v, 1024, [' B', ' KiB', ' MiB', ' GiB', ' TiB', ' PiB', ' EiB']);
+}
+
+/** si_u_t: "12", "1.50k", "3 M". */
+export function siU(v: number): string {
+  return formatUnits(v, 1000, ['', 'k', 'M', 'G', 'T', 'P', 'E']);
+}
+
+/** pg_t printed: pool.seed-in-hex. */
+export function pgIdStr(pg: PgId): string {
+  return `${pg.pool}.${pg.seed.toString(16)}`;
+}
+
+/** eversion_t printed: epoch'version. */
+export function eversionStr(v: EVersion): string {
+  return `${v.epoch}'${v.version}`;
+}
+
+/** pg_vector_string: [1,2,NONE]. */
+export function pgVectorStr(v: readonly number[]): string {
+  return '[' + v.map((x) => (x === 0x7fffffff ? 'NONE' : String(x))).join(',') + ']';
+}
+
+/** Ceph's percentify: "0" under 0.01, else two decimals. */
+function percentify(a: number): string {
+  return a < 0.01 ? '0' : formatFixed(a, 2);
+}
+
+function msOf(t: UTime): number {
+  return t.sec * 1000 + Math.floor(t.nsec / 1e6);
+}
+
+function utimeOf(ms: number): UTime {
+  const sec = Math.floor(ms / 1000);
+  return { sec, nsec: Math.round((ms - sec * 1000) * 1e6) };
+}
+
+/** utimespan_str: "5s", "3m", "2h", "4d" ... */
+function utimespanStr(ms: number): string {
+  const sec = Math.max(0, Math.floor(ms / 1000));
+  if (sec < 120) return `${sec}s`;
+  const min = Math.floor(sec / 60);
+  if (min < 120) return `${min}m`;
+  const hr = Math.floor(min / 60);
+  if (hr < 48) return `${hr}h`;
+  const day = Math.floor(hr / 24);
+  if (day < 14) return `${day}d`;
+  const wk = Math.floor(day / 7);
+  if (wk < 12) return `${wk}w`;
+  const mn = Math.floor(day / 30);
+  if (mn < 24) return `${mn}M`;
+  return `${Math.floor(day / 365)}y`;
+}
+
+// ---- stored entries ---------------------------------------------------------------------------------
+
+interface StoredPg {
+  pgid: PgId;
+  stat: PgStat;
+  reportedBy: number;
+  reportStampMs: number;
+}
+
+interface StoredOsd {
+  osd: number;
+  stat: OsdStat;
+  poolStatfs: Map<number, StoreStatfs>;
+  reportStampMs: number;
+}
+
+function pgKey(pg: PgId): string {
+  return `${PG_KEY}${pg.pool}.${pg.seed.toString(16)}`;
+}
+
+function osdKey(osd: number): string {
+  return `${OSD_KEY}${osd}`;
+}
+
+function encodeStoredPg(p: StoredPg): Buffer {
+  const e = new Encoder(700);
+  e.startStruct(1, 1);
+  e.u64(p.pgid.pool).u32(p.pgid.seed).s32(p.reportedBy).u64(p.reportStampMs);
+  encodePgStat(e, p.stat);
+  e.finishStruct();
+  return e.toBuffer();
+}
+
+function decodeStoredPg(b: Buffer): StoredPg {
+  const d = new Decoder(b, 'pgmap pg');
+  d.decodeStart(1, 'pgmap pg');
+  const pool = d.u64('pool');
+  const seed = d.u32('seed');
+  const reportedBy = d.s32('reported by');
+  const reportStampMs = d.u64('report stamp');
+  const stat = decodePgStat(d);
+  d.decodeFinish('pgmap pg');
+  return { pgid: { pool, seed }, stat, reportedBy, reportStampMs };
+}
+
+function encodeStoredOsd(o: StoredOsd): Buffer {
+  const e = new Encoder(400);
+  e.startStruct(1, 1);
+  e.s32(o.osd).u64(o.reportStampMs);
+  encodeOsdStat(e, o.stat);
+  const pools = [...o.poolStatfs.keys()].sort((a, b) => a - b);
+  e.u32(pools.length);
+  for (const p of pools) {
+    e.s64(p);
+    encodeStoreStatfs(e, o.poolStatfs.get(p)!);
+  }
+  e.finishStruct();
+  return e.toBuffer();
+}
+
+function decodeStoredOsd(b: Buffer): StoredOsd {
+  const d = new Decoder(b, 'pgmap osd');
+  d.decodeStart(1, 'pgmap osd');
+  const osd = d.s32('osd');
+  const reportStampMs = d.u64('report stamp');
+  const stat = decodeOsdStat(d);
+  const poolStatfs = d.map('pool statfs', 9, (x) => x.s64('pool'), (x) => decodeStoreStatfs(x));
+  d.decodeFinish('pgmap osd');
+  return { osd, stat, poolStatfs, reportStampMs };
+}
+
+// ---- the digest: what every read is computed from --------------------------------------------------
+
+/** pool_stat_t plus what the outputs need per pool. */
+export interface PoolSum extends PoolStat {
+  numPg: number;
+}
+
+function addPgToPool(p: PoolSum, s: PgStat): void {
+  addObjectStatSum(p.stats, s.statsSum);
+  p.logSize += s.logSize;
+  p.ondiskLogSize += s.ondiskLogSize;
+  p.up += s.up.length;
+  p.acting += s.acting.length;
+  p.numPg++;
+}
+
+function newPoolSum(): PoolSum {
+  return { ...emptyPoolStat(), numPg: 0 };
+}
+
+/** One PG as the outputs show it (unknown and stale applied). */
+export interface PgView {
+  pgid: PgId;
+  stat: PgStat;
+}
+
+export interface PgMapDigest {
+  pgs: PgView[];
+  numPg: number;
+  numPgActive: number;
+  numPgUnknown: number;
+  byState: Map<number, number>;
+  pgSum: PoolSum;
+  poolSums: Map<number, PoolSum>;
+  osdSum: OsdStat;
+  osds: Map<number, StoredOsd>;
+  /** osd -> (primary PGs, PGs up or acting). */
+  pgsByOsd: Map<number, { primary: number; all: number }>;
+  perPool: boolean;
+  perPoolOmap: boolean;
+}
+
+// ---- the service ----------------------------------------------------------------------------------
+
+export interface PgStatsAckEntry {
+  pgid: PgId;
+  seq: number;
+  epoch: number;
+}
+
+export class PgMapService {
+  private version = 0;
+  private stampMs = 0;
+  private readonly pgs = new Map<string, StoredPg>();
+  private readonly osds = new Map<number, StoredOsd>();
+  private readonly cache = new Map<string, Buffer>();
+  private readonly pendingPgs = new Map<string, StoredPg | null>();
+  private readonly pendingOsds = new Map<number, StoredOsd | null>();
+  private lastProposedMs = 0;
+  /** Deltas between successive commits, for io rates: [delta sum, ms]. */
+  private deltas: Array<{ sum: ObjectStatSum; ms: number }> = [];
+  private lastSum: ObjectStatSum | null = null;
+  private proposedVersion = 0;
+  private electionEpoch = -1;
+
+  epoch(): number {
+    return this.version;
+  }
+
+  /** True while a write made here has not been seen committed. */
+  inFlight(): boolean {
+    return this.proposedVersion > this.version;
+  }
+
+  refresh(store: MonStoreRead, electionEpoch: number): void {
+    if (electionEpoch !== this.electionEpoch) {
+      // A new election: what was pending or in flight is dropped (OSDs report again within a second).
+      this.electionEpoch = electionEpoch;
+      this.proposedVersion = 0;
+      this.pendingPgs.clear();
+      this.pendingOsds.clear();
+    }
+    const v = store.getNumber(PGMAP_PREFIX, 'last_committed');
+    if (v >= this.proposedVersion) this.proposedVersion = 0;
+    if (v === this.version) return;
+    const seen = new Set<string>();
+    for (const key of store.keys(PGMAP_PREFIX)) {
+      if (!key.startsWith(PG_KEY) && !key.startsWith(OSD_KEY)) continue;
+      seen.add(key);
+      const b = store.get(PGMAP_PREFIX, key)!;
+      if (this.cache.get(key) === b) continue;
+      this.cache.set(key, b);
+      if (key.startsWith(PG_KEY)) this.pgs.set(key, decodeStoredPg(b));
+      else {
+        const o = decodeStoredOsd(b);
+        this.osds.set(o.osd, o);
+      }
+    }
+    for (const key of [...this.cache.keys()]) {
+      if (seen.has(key)) continue;
+      this.cache.delete(key);
+      if (key.startsWith(PG_KEY)) this.pgs.delete(key);
+      else this.osds.delete(Number(key.slice(OSD_KEY.length)));
+    }
+    const stamp = store.getNumber(PGMAP_PREFIX, 'stamp');
+    // io rates: the change of the reported sums between this commit and the previous one.
+    const sum = emptyObjectStatSum();
+    for (const p of this.pgs.values()) addObjectStatSum(sum, p.stat.statsSum);
+    if (this.lastSum && this.stampMs > 0 && stamp > this.stampMs) {
+      const d = { ...sum };
+      for (const k of Object.keys(d) as Array<keyof ObjectStatSum>) d[k] -= this.lastSum[k];
+      this.deltas.push({ sum: d, ms: Math.min(stamp - this.stampMs, STAT_DELTA_MAX_MS) });
+      while (this.deltas.length > STAT_SMOOTH_INTERVALS) this.deltas.shift();
+    }
+    this.lastSum = sum;
+    this.version = v;
+    this.stampMs = stamp;
+  }
+
+  /** The committed, in-flight-free first version (nothing to write: the service starts empty). */
+  hasPending(): boolean {
+    return this.pendingPgs.size > 0 || this.pendingOsds.size > 0;
+  }
+
+  /**
+   * Leader: an OSD's report. Entries for PGs the osdmap does not have, or older (reported_epoch,
+   * reported_seq) than what is held, are skipped (Ceph's ClusterState::ingest_pgstats). Returns the
+   * ack entries (every reported PG with the version pair it carried).
+   */
+  handleStats(osd: number, m: MPGStats, osdmap: OSDMap, nowMs: number): PgStatsAckEntry[] {
+    const ack: PgStatsAckEntry[] = [];
+    if (!osdmap.exists(osd)) return ack;
+    for (const { pgid, stat } of m.pgStat.slice(0, PGSTATS_PGS_MAX)) {
+      ack.push({ pgid, seq: stat.reportedSeq, epoch: stat.reportedEpoch });
+      const pool = osdmap.getPool(pgid.pool);
+      if (!pool || pgid.seed >= pool.pgNum) continue;
+      const key = pgKey(pgid);
+      const held = this.pendingPgs.get(key) ?? this.pgs.get(key);
+      if (held && (held.stat.reportedEpoch > stat.reportedEpoch || (held.stat.reportedEpoch === stat.reportedEpoch && held.stat.reportedSeq > stat.reportedSeq))) continue;
+      this.pendingPgs.set(key, { pgid, stat, reportedBy: osd, reportStampMs: nowMs });
+    }
+    const poolStatfs = new Map<number, StoreStatfs>();
+    for (const [pool, s] of m.poolStat) if (osdmap.getPool(pool)) poolStatfs.set(pool, s);
+    this.pendingOsds.set(osd, { osd, stat: m.osdStat, poolStatfs, reportStampMs: nowMs });
+    return ack;
+  }
+
+  /**
+   * Leader: write the pending entries (and drop entries the osdmap no longer has) into tx. Held back
+   * until PGMAP_PROPOSE_INTERVAL_MS since the last write unless `force` (another service proposes).
+   */
+  encodePending(tx: MonStoreTx, osdmap: OSDMap | null, nowMs: number, force: boolean): void {
+    if (!osdmap || this.inFlight()) return;
+    let changed = false;
+    if (this.hasPending() && (force || nowMs - this.lastProposedMs >= PGMAP_PROPOSE_INTERVAL_MS)) {
+      for (const [key, p] of this.pendingPgs) {
+        if (p) tx.put(PGMAP_PREFIX, key, encodeStoredPg(p));
+        else tx.erase(PGMAP_PREFIX, key);
+      }
+      for (const [osd, o] of this.pendingOsds) {
+        if (o) tx.put(PGMAP_PREFIX, osdKey(osd), encodeStoredOsd(o));
+        else tx.erase(PGMAP_PREFIX, osdKey(osd));
+      }
+      this.pendingPgs.clear();
+      this.pendingOsds.clear();
+      changed = true;
+    }
+    // Entries of deleted pools, merged PGs and removed OSDs go in the same write.
+    for (const [key, p] of this.pgs) {
+      const pool = osdmap.getPool(p.pgid.pool);
+      if (!pool || p.pgid.seed >= pool.pgNum) {
+        tx.erase(PGMAP_PREFIX, key);
+        changed = true;
+      }
+    }
+    for (const osd of this.osds.keys()) {
+      if (!osdmap.exists(osd)) {
+        tx.erase(PGMAP_PREFIX, osdKey(osd));
+        changed = true;
+      }
+    }
+    if (changed) {
+      tx.putNumber(PGMAP_PREFIX, 'last_committed', this.version + 1);
+      tx.putNumber(PGMAP_PREFIX, 'stamp', nowMs);
+      this.lastProposedMs = nowMs;
+      this.proposedVersion = this.version + 1;
+    }
+  }
+
+  /** True when encodePending would write at `nowMs` without being forced. */
+  wantsProposal(nowMs: number): boolean {
+    return this.hasPending() && nowMs - this.lastProposedMs >= PGMAP_PROPOSE_INTERVAL_MS;
+  }
+
+  // -- reads ----------------------------------------------------------------------------------------
+
+  /** Every PG of the committed osdmap with its committed stats (unknown / stale applied). */
+  digest(osdmap: OSDMap | null, nowMs: number, reportTimeoutMs: number): PgMapDigest {
+    const dg: PgMapDigest = {
+      pgs: [], numPg: 0, numPgActive: 0, numPgUnknown: 0, byState: new Map(), pgSum: newPoolSum(), poolSums: new Map(),
+      osdSum: emptyOsdStat(), osds: new Map(), pgsByOsd: new Map(), perPool: false, perPoolOmap: false,
+    };
+    if (!osdmap) return dg;
+    const poolIds = [...osdmap.pools.keys()].sort((a, b) => a - b);
+    for (const poolId of poolIds) {
+      const pool = osdmap.pools.get(poolId)!;
+      const psum = newPoolSum();
+      dg.poolSums.set(poolId, psum);
+      for (let seed = 0; seed < pool.pgNum; seed++) {
+        const pgid = { pool: poolId, seed };
+        const held = this.pgs.get(pgKey(pgid));
+        let stat: PgStat;
+        if (!held) {
+          stat = emptyPgStat();
+        } else {
+          stat = held.stat;
+          const primary = stat.actingPrimary;
+          const primaryGone = primary < 0 || !osdmap.exists(primary) || !osdmap.isUp(primary);
+          const silent = nowMs - held.reportStampMs > reportTimeoutMs;
+          if ((primaryGone || silent) && !hasBit(stat.state, PgState.STALE)) stat = { ...stat, state: stat.state + PgState.STALE };
+        }
+        dg.pgs.push({ pgid, stat });
+        dg.numPg++;
+        if (hasBit(stat.state, PgState.ACTIVE)) dg.numPgActive++;
+        if (stat.state === 0) dg.numPgUnknown++;
+        dg.byState.set(stat.state, (dg.byState.get(stat.state) ?? 0) + 1);
+        addPgToPool(psum, stat);
+        addPgToPool(dg.pgSum, stat);
+        const seen = new Set<number>();
+        for (const o of [...stat.acting, ...stat.up]) {
+          if (seen.has(o) || o < 0) continue;
+          seen.add(o);
+          const c = dg.pgsByOsd.get(o) ?? { primary: 0, all: 0 };
+          c.all++;
+          dg.pgsByOsd.set(o, c);
+        }
+        if (stat.upPrimary >= 0) {
+          const c = dg.pgsByOsd.get(stat.upPrimary) ?? { primary: 0, all: 0 };
+          c.primary++;
+          dg.pgsByOsd.set(stat.upPrimary, c);
+        }
+      }
+    }
+    for (const osd of [...this.osds.keys()].sort((a, b) => a - b)) {
+      if (!osdmap.exists(osd)) continue;
+      const o = this.osds.get(osd)!;
+      dg.osds.set(osd, o);
+      addOsdStat(dg.osdSum, o.stat);
+      for (const [pool, s] of o.poolStatfs) {
+        const psum = dg.poolSums.get(pool);
+        if (!psum) continue;
+        addStoreStatfs(psum.storeStats, s);
+        psum.numStoreStats++;
+      }
+    }
+    dg.perPool = dg.osdSum.numOsds > 0 && dg.osdSum.numOsds === dg.osdSum.numPerPoolOsds;
+    dg.perPoolOmap = dg.osdSum.numOsds > 0 && dg.osdSum.numOsds === dg.osdSum.numPerPoolOmapOsds;
+    return dg;
+  }
+
+  /** The smoothed change of the summed counters and the span it covers, in seconds. */
+  ioDelta(): { sum: ObjectStatSum; sec: number } {
+    const sum = emptyObjectStatSum();
+    let ms = 0;
+    for (const d of this.deltas) {
+      addObjectStatSum(sum, d.sum);
+      ms += d.ms;
+    }
+    for (const k of Object.keys(sum) as Array<keyof ObjectStatSum>) if (sum[k] < 0) sum[k] = 0;
+    return { sum, sec: ms / 1000 };
+  }
+
+  /** The time of the last commit (Ceph's PGMap stamp). */
+  stamp(): number {
+    return this.stampMs;
+  }
+}
+
+/** osd_stat_t::add, for the sums the outputs print. */
+function addOsdStat(into: OsdStat, o: OsdStat): void {
+  addStoreStatfs(into.statfs, o.statfs);
+  into.snapTrimQueueLen += o.snapTrimQueueLen;
+  into.numSnapTrimming += o.numSnapTrimming;
+  into.numShardsRepaired += o.numShardsRepaired;
+  into.numPgs += o.numPgs;
+  into.numOsds += o.numOsds;
+  into.numPerPoolOsds += o.numPerPoolOsds;
+  into.numPerPoolOmapOsds += o.numPerPoolOmapOsds;
+  into.osCommitLatencyNs += o.osCommitLatencyNs;
+  into.osApplyLatencyNs += o.osApplyLatencyNs;
+}
+
+// ---- dumps ----------------------------------------------------------------------------------------
+
+function statfsUsed(s: StoreStatfs): number {
+  return s.total - s.available - s.internallyReserved;
+}
+
+export function dumpStoreStatfs(f: Formatter, s: StoreStatfs): void {
+  f.dumpInt('total', s.total);
+  f.dumpInt('available', s.available);
+  f.dumpInt('internally_reserved', s.internallyReserved);
+  f.dumpInt('allocated', s.allocated);
+  f.dumpInt('data_stored', s.dataStored);
+  f.dumpInt('data_compressed', s.dataCompressed);
+  f.dumpInt('data_compressed_allocated', s.dataCompressedAllocated);
+  f.dumpInt('data_compressed_original', s.dataCompressedOriginal);
+  f.dumpInt('omap_allocated', s.omapAllocated);
+  f.dumpInt('internal_metadata', s.internalMetadata);
+}
+
+const SUM_DUMP: ReadonlyArray<readonly [string, keyof ObjectStatSum]> = [
+  ['num_bytes', 'numBytes'], ['num_objects', 'numObjects'], ['num_object_clones', 'numObjectClones'],
+  ['num_object_copies', 'numObjectCopies'], ['num_objects_missing_on_primary', 'numObjectsMissingOnPrimary'],
+  ['num_objects_missing', 'numObjectsMissing'], ['num_objects_degraded', 'numObjectsDegraded'],
+  ['num_objects_misplaced', 'numObjectsMisplaced'], ['num_objects_unfound', 'numObjectsUnfound'],
+  ['num_objects_dirty', 'numObjectsDirty'], ['num_whiteouts', 'numWhiteouts'], ['num_read', 'numRd'],
+  ['num_read_kb', 'numRdKb'], ['num_write', 'numWr'], ['num_write_kb', 'numWrKb'], ['num_scrub_errors', 'numScrubErrors'],
+  ['num_shallow_scrub_errors', 'numShallowScrubErrors'], ['num_deep_scrub_errors', 'numDeepScrubErrors'],
+  ['num_objects_recovered', 'numObjectsRecovered'], ['num_bytes_recovered', 'numBytesRecovered'],
+  ['num_keys_recovered', 'numKeysRecovered'], ['num_objects_omap', 'numObjectsOmap'],
+  ['num_objects_hit_set_archive', 'numObjectsHitSetArchive'], ['num_bytes_hit_set_archive', 'numBytesHitSetArchive'],
+  ['num_flush', 'numFlush'], ['num_flush_kb', 'numFlushKb'], ['num_evict', 'numEvict'], ['num_evict_kb', 'numEvictKb'],
+  ['num_promote', 'numPromote'], ['num_flush_mode_high', 'numFlushModeHigh'], ['num_flush_mode_low', 'numFlushModeLow'],
+  ['num_evict_mode_some', 'numEvictModeSome'], ['num_evict_mode_full', 'numEvictModeFull'],
+  ['num_objects_pinned', 'numObjectsPinned'], ['num_legacy_snapsets', 'numLegacySnapsets'],
+  ['num_large_omap_objects', 'numLargeOmapObjects'], ['num_objects_manifest', 'numObjectsManifest'],
+  ['num_omap_bytes', 'numOmapBytes'], ['num_omap_keys', 'numOmapKeys'], ['num_objects_repaired', 'numObjectsRepaired'],
+];
+
+/** object_stat_collection_t::dump: {"stat_sum": {...}}. */
+export function dumpStatCollection(f: Formatter, s: ObjectStatSum): void {
+  f.openObjectSection('stat_sum');
+  for (const [name, k] of SUM_DUMP) f.dumpInt(name, s[k]);
+  f.closeSection();
+}
+
+export function dumpPoolStat(f: Formatter, p: PoolStat): void {
+  dumpStatCollection(f, p.stats);
+  f.openObjectSection('store_stats');
+  dumpStoreStatfs(f, p.storeStats);
+  f.closeSection();
+  f.dumpInt('log_size', p.logSize);
+  f.dumpInt('ondisk_log_size', p.ondiskLogSize);
+  f.dumpInt('up', p.up);
+  f.dumpInt('acting', p.acting);
+  f.dumpInt('num_store_stats', p.numStoreStats);
+}
+
+function dumpIntArray(f: Formatter, name: string, v: readonly number[]): void {
+  f.openArraySection(name);
+  for (const x of v) f.dumpInt('osd', x);
+  f.closeSection();
+}
+
+/** pg_stat_t::dump. */
+export function dumpPgStat(f: Formatter, s: PgStat): void {
+  f.dumpString('version', eversionStr(s.version));
+  f.dumpString('reported_seq', String(s.reportedSeq));
+  f.dumpString('reported_epoch', String(s.reportedEpoch));
+  f.dumpString('state', pgStateName(s.state));
+  for (const [n, t] of [['last_fresh', s.lastFresh], ['last_change', s.lastChange], ['last_active', s.lastActive], ['last_peered', s.lastPeered], ['last_clean', s.lastClean], ['last_became_active', s.lastBecameActive], ['last_became_peered', s.lastBecamePeered], ['last_unstale', s.lastUnstale], ['last_undegraded', s.lastUndegraded], ['last_fullsized', s.lastFullsized]] as const) {
+    f.dumpString(n, formatUtime(t));
+  }
+  f.dumpUnsigned('mapping_epoch', s.mappingEpoch);
+  f.dumpString('log_start', eversionStr(s.logStart));
+  f.dumpString('ondisk_log_start', eversionStr(s.ondiskLogStart));
+  f.dumpUnsigned('created', s.created);
+  f.dumpUnsigned('last_epoch_clean', s.lastEpochClean);
+  f.dumpString('parent', pgIdStr(s.parent));
+  f.dumpUnsigned('parent_split_bits', s.parentSplitBits);
+  f.dumpString('last_scrub', eversionStr(s.lastScrub));
+  f.dumpString('last_scrub_stamp', formatUtime(s.lastScrubStamp));
+  f.dumpString('last_deep_scrub', eversionStr(s.lastDeepScrub));
+  f.dumpString('last_deep_scrub_stamp', formatUtime(s.lastDeepScrubStamp));
+  f.dumpString('last_clean_scrub_stamp', formatUtime(s.lastCleanScrubStamp));
+  f.dumpInt('objects_scrubbed', s.objectsScrubbed);
+  f.dumpInt('log_size', s.logSize);
+  f.dumpInt('ondisk_log_size', s.ondiskLogSize);
+  f.dumpBool('stats_invalid', s.statsInvalid);
+  f.dumpBool('dirty_stats_invalid', s.dirtyStatsInvalid);
+  f.dumpBool('omap_stats_invalid', s.omapStatsInvalid);
+  f.dumpBool('hitset_stats_invalid', s.hitsetStatsInvalid);
+  f.dumpBool('hitset_bytes_stats_invalid', s.hitsetBytesStatsInvalid);
+  f.dumpBool('pin_stats_invalid', s.pinStatsInvalid);
+  f.dumpBool('manifest_stats_invalid', s.manifestStatsInvalid);
+  f.dumpUnsigned('snaptrimq_len', s.snaptrimqLen);
+  dumpStatCollection(f, s.statsSum);
+  dumpIntArray(f, 'up', s.up);
+  dumpIntArray(f, 'acting', s.acting);
+  f.openArraySection('avail_no_missing');
+  f.closeSection();
+  f.openArraySection('object_location_counts');
+  f.closeSection();
+  dumpIntArray(f, 'blocked_by', s.blockedBy);
+  f.dumpInt('up_primary', s.upPrimary);
+  f.dumpInt('acting_primary', s.actingPrimary);
+  f.openArraySection('purged_snaps');
+  for (const [start, len] of s.purgedSnaps) {
+    f.openObjectSection('interval');
+    f.dumpString('start', start.toString(16));
+    f.dumpString('length', len.toString(16));
+    f.closeSection();
+  }
+  f.closeSection();
+}
+
+/** pg_stat_t::dump_brief. */
+function dumpPgStatBrief(f: Formatter, s: PgStat): void {
+  f.dumpString('state', pgStateName(s.state));
+  dumpIntArray(f, 'up', s.up);
+  dumpIntArray(f, 'acting', s.acting);
+  f.dumpInt('up_primary', s.upPrimary);
+  f.dumpInt('acting_primary', s.actingPrimary);
+}
+
+/** osd_stat_t::dump. */
+export function dumpOsdStatFields(f: Formatter, s: OsdStat): void {
+  f.dumpUnsigned('up_from', s.upFrom);
+  f.dumpUnsigned('seq', s.seq);
+  f.dumpUnsigned('num_pgs', s.numPgs);
+  f.dumpUnsigned('num_osds', s.numOsds);
+  f.dumpUnsigned('num_per_pool_osds', s.numPerPoolOsds);
+  f.dumpUnsigned('num_per_pool_omap_osds', s.numPerPoolOmapOsds);
+  f.dumpUnsigned('kb', Math.floor(s.statfs.total / 1024));
+  f.dumpUnsigned('kb_used', Math.floor(statfsUsedRaw(s.statfs) / 1024));
+  f.dumpUnsigned('kb_used_data', Math.floor(s.statfs.allocated / 1024));
+  f.dumpUnsigned('kb_used_omap', Math.floor(s.statfs.omapAllocated / 1024));
+  f.dumpUnsigned('kb_used_meta', Math.floor(s.statfs.internalMetadata / 1024));
+  f.dumpUnsigned('kb_avail', Math.floor(s.statfs.available / 1024));
+  f.openObjectSection('statfs');
+  dumpStoreStatfs(f, s.statfs);
+  f.closeSection();
+  dumpIntArray(f, 'hb_peers', s.hbPeers);
+  f.dumpInt('snap_trim_queue_len', s.snapTrimQueueLen);
+  f.dumpInt('num_snap_trimming', s.numSnapTrimming);
+  f.dumpInt('num_shards_repaired', s.numShardsRepaired);
+  f.openObjectSection('op_queue_age_hist');
+  f.openArraySection('histogram');
+  for (const h of s.opQueueAgeHist) f.dumpInt('count', h);
+  f.closeSection();
+  f.dumpInt('upper_bound', 2 ** s.opQueueAgeHist.length);
+  f.closeSection();
+  f.openObjectSection('perf_stat');
+  f.dumpFloat('commit_latency_ms', s.osCommitLatencyNs / 1e6);
+  f.dumpFloat('apply_latency_ms', s.osApplyLatencyNs / 1e6);
+  f.dumpUnsigned('commit_latency_ns', s.osCommitLatencyNs);
+  f.dumpUnsigned('apply_latency_ns', s.osApplyLatencyNs);
+  f.closeSection();
+  f.openArraySection('alerts');
+  f.closeSection();
+}
+
+// ---- `pg stat` --------------------------------------------------------------------------------------
+
+/** PGMapDigest::print_oneline_summary, with "vN: " in front as `pg stat` prints it. */
+export function pgStatPlain(svc: PgMapService, dg: PgMapDigest): string {
+  const states = [...dg.byState.keys()].sort((a, b) => a - b).map((s) => `${dg.byState.get(s)!} ${pgStateName(s)}`).join(', ');
+  let out = `${dg.numPg} pgs: ${states}; ${byteU(dg.pgSum.stats.numBytes)} data, ${byteU(statfsUsed(dg.osdSum.statfs))} used, ${byteU(dg.osdSum.statfs.available)} / ${byteU(dg.osdSum.statfs.total)} avail`;
+  const io = svc.ioDelta();
+  if (io.sec > 0 && (io.sum.numRd || io.sum.numWr)) {
+    out += '; ';
+    if (io.sum.numRd) out += `${byteU((io.sum.numRdKb * 1024) / io.sec)}/s rd, `;
+    if (io.sum.numWr) out += `${byteU((io.sum.numWrKb * 1024) / io.sec)}/s wr, `;
+    out += `${siU((io.sum.numRd + io.sum.numWr) / io.sec)} op/s`;
+  }
+  for (const l of recoveryLines(dg.pgSum.stats)) out += `; ${l}`;
+  return `v${svc.epoch()}: ${out}\n`;
+}
+
+export function dumpPgStatSummary(f: Formatter, svc: PgMapService, dg: PgMapDigest): void {
+  f.openObjectSection('pg_summary');
+  f.openArraySection('num_pg_by_state');
+  for (const s of [...dg.byState.keys()].sort((a, b) => a - b)) {
+    f.openObjectSection('state');
+    f.dumpString('name', pgStateName(s));
+    f.dumpUnsigned('num', dg.byState.get(s)!);
+    f.closeSection();
+  }
+  f.closeSection();
+  f.dumpUnsigned('num_pgs', dg.numPg);
+  f.dumpUnsigned('num_bytes', dg.pgSum.stats.numBytes);
+  f.dumpInt('total_bytes', dg.osdSum.statfs.total);
+  f.dumpInt('total_avail_bytes', dg.osdSum.statfs.available);
+  f.dumpInt('total_used_bytes', statfsUsed(dg.osdSum.statfs));
+  f.dumpInt('total_used_raw_bytes', statfsUsedRaw(dg.osdSum.statfs));
+  f.closeSection();
+  void svc;
+}
+
+/** PGMapDigest::recovery_summary texts. */
+function recoveryLines(s: ObjectStatSum): string[] {
+  const out: string[] = [];
+  const pct = (a: number, b: number): string => formatFixed((a / b) * 100, 3);
+  if (s.numObjectsDegraded && s.numObjectCopies > 0) out.push(`${s.numObjectsDegraded}/${s.numObjectCopies} objects degraded (${pct(s.numObjectsDegraded, s.numObjectCopies)}%)`);
+  if (s.numObjectsMisplaced && s.numObjectCopies > 0) out.push(`${s.numObjectsMisplaced}/${s.numObjectCopies} objects misplaced (${pct(s.numObjectsMisplaced, s.numObjectCopies)}%)`);
+  if (s.numObjectsUnfound && s.numObjects) out.push(`${s.numObjectsUnfound}/${s.numObjects} objects unfound (${pct(s.numObjectsUnfound, s.numObjects)}%)`);
+  return out;
+}
+
+// ---- `ceph -s` data section -------------------------------------------------------------------------
+
+/** PGMapDigest::print_summary (plain): the "data:" lines. */
+export function statusDataPlain(dg: PgMapDigest, numPools: number): string {
+  let out = `    pools:   ${numPools} pools, ${dg.numPg} pgs\n`;
+  out += `    objects: ${siU(dg.pgSum.stats.numObjects)} objects, ${byteU(dg.pgSum.stats.numBytes)}\n`;
+  out += `    usage:   ${byteU(statfsUsedRaw(dg.osdSum.statfs))} used, ${byteU(dg.osdSum.statfs.available)} / ${byteU(dg.osdSum.statfs.total)} avail\n`;
+  out += '    pgs:     ';
+  let pad = false;
+  const indent = '             ';
+  if (dg.numPgUnknown > 0) {
+    out += `${formatFixed(Math.fround(dg.numPgUnknown / dg.numPg) * 100, 3)}% pgs unknown\n`;
+    pad = true;
+  }
+  const inactive = dg.numPg - dg.numPgActive - dg.numPgUnknown;
+  if (inactive > 0) {
+    if (pad) out += indent;
+    out += `${formatFixed(Math.fround(inactive / dg.numPg) * 100, 3)}% pgs not active\n`;
+    pad = true;
+  }
+  for (const l of recoveryLines(dg.pgSum.stats)) {
+    if (pad) out += indent;
+    out += l + '\n';
+    pad = true;
+  }
+  const byCount = statesByCount(dg);
+  const width = Math.max(1, ...byCount.map(([, n]) => String(n).length));
+  for (const [state, n] of byCount) {
+    if (pad) out += indent;
+    pad = true;
+    out += `${String(n).padEnd(width)} ${pgStateName(state)}\n`;
+  }
+  if (dg.numPg === 0) out += '\n';
+  return out;
+}
+
+/** The "io:" section's lines of `ceph -s` ('' when nothing is going on). */
+export function statusIoPlain(svc: PgMapService): string {
+  const client = clientIoLine(svc);
+  const rec = recoveryIoLine(svc);
+  let out = '';
+  if (client) out += `    client:   ${client}\n`;
+  if (rec) out += `    recovery: ${rec}\n`;
+  return out;
+}
+
+/** Ceph's multimap<count, state> walked backwards: highest count first, ties by state descending. */
+function statesByCount(dg: PgMapDigest): Array<[number, number]> {
+  return [...dg.byState.entries()].sort((a, b) => b[1] - a[1] || b[0] - a[0]);
+}
+
+function clientIoLine(svc: PgMapService): string {
+  const { sum, sec } = svc.ioDelta();
+  if (sec <= 0 || (!sum.numRd && !sum.numWr)) return '';
+  let s = '';
+  if (sum.numRd) s += `${byteU((sum.numRdKb * 1024) / sec)}/s rd, `;
+  if (sum.numWr) s += `${byteU((sum.numWrKb * 1024) / sec)}/s wr, `;
+  return s + `${siU(sum.numRd / sec)} op/s rd, ${siU(sum.numWr / sec)} op/s wr`;
+}
+
+function recoveryIoLine(svc: PgMapService): string {
+  const { sum, sec } = svc.ioDelta();
+  if (sec <= 0 || (!sum.numObjectsRecovered && !sum.numBytesRecovered && !sum.numKeysRecovered)) return '';
+  let s = `${byteU(sum.numBytesRecovered / sec)}/s`;
+  if (sum.numKeysRecovered) s += `, ${siU(sum.numKeysRecovered / sec)} keys/s`;
+  return s + `, ${siU(sum.numObjectsRecovered / sec)} objects/s`;
+}
+
+/** print_summary's JSON fields (inside the caller's "pgmap" section). */
+export function dumpStatusData(f: Formatter, svc: PgMapService, dg: PgMapDigest, numPools: number): void {
+  f.openArraySection('pgs_by_state');
+  for (const [state, n] of statesByCount(dg)) {
+    f.openObjectSection('pgs_by_state_element');
+    f.dumpString('state_name', pgStateName(state));
+    f.dumpUnsigned('count', n);
+    f.closeSection();
+  }
+  f.closeSection();
+  f.dumpUnsigned('num_pgs', dg.numPg);
+  f.dumpUnsigned('num_pools', numPools);
+  f.dumpUnsigned('num_objects', dg.pgSum.stats.numObjects);
+  f.dumpUnsigned('data_bytes', dg.pgSum.stats.numBytes);
+  f.dumpUnsigned('bytes_used', statfsUsedRaw(dg.osdSum.statfs));
+  f.dumpUnsigned('bytes_avail', dg.osdSum.statfs.available);
+  f.dumpUnsigned('bytes_total', dg.osdSum.statfs.total);
+  if (dg.numPgUnknown > 0) f.dumpFloat('unknown_pgs_ratio', Math.fround(dg.numPgUnknown / dg.numPg));
+  const inactive = dg.numPg - dg.numPgActive - dg.numPgUnknown;
+  if (inactive > 0) f.dumpFloat('inactive_pgs_ratio', Math.fround(inactive / dg.numPg));
+  const s = dg.pgSum.stats;
+  if (s.numObjectsDegraded && s.numObjectCopies > 0) {
+    f.dumpUnsigned('degraded_objects', s.numObjectsDegraded);
+    f.dumpUnsigned('degraded_total', s.numObjectCopies);
+    f.dumpFloat('degraded_ratio', s.numObjectsDegraded / s.numObjectCopies);
+  }
+  if (s.numObjectsMisplaced && s.numObjectCopies > 0) {
+    f.dumpUnsigned('misplaced_objects', s.numObjectsMisplaced);
+    f.dumpUnsigned('misplaced_total', s.numObjectCopies);
+    f.dumpFloat('misplaced_ratio', s.numObjectsMisplaced / s.numObjectCopies);
+  }
+  if (s.numObjectsUnfound && s.numObjects) {
+    f.dumpUnsigned('unfound_objects', s.numObjectsUnfound);
+    f.dumpUnsigned('unfound_total', s.numObjects);
+    f.dumpFloat('unfound_ratio', s.numObjectsUnfound / s.numObjects);
+  }
+  const { sum, sec } = svc.ioDelta();
+  if (sec > 0 && (sum.numRd || sum.numWr)) {
+    if (sum.numRd) f.dumpInt('read_bytes_sec', Math.floor((sum.numRdKb * 1024) / sec));
+    if (sum.numWr) f.dumpInt('write_bytes_sec', Math.floor((sum.numWrKb * 1024) / sec));
+    f.dumpInt('read_op_per_sec', Math.floor(sum.numRd / sec));
+    f.dumpInt('write_op_per_sec', Math.floor(sum.numWr / sec));
+  }
+}
+
+// ---- health -----------------------------------------------------------------------------------------
+
+interface HealthAdd {
+  add(code: string, severity: 'HEALTH_OK' | 'HEALTH_WARN' | 'HEALTH_ERR', summary: string, count: number): { detail: string[] };
+}
+
+const UNAVAILABLE = 1;
+const DEGRADED = 2;
+const DAMAGED = 4;
+
+/** PGMap::get_health_checks: PG_AVAILABILITY, PG_DEGRADED, PG_DAMAGED, OSD_SCRUB_ERRORS. */
+export function pgHealthChecks(dg: PgMapDigest, osdmap: OSDMap, nowMs: number, checks: HealthAdd): void {
+  const responses: Array<{ bit: number; consequence: number; stuck?: (s: PgStat) => UTime; invert?: boolean }> = [
+    { bit: PgState.INCONSISTENT, consequence: DAMAGED },
+    { bit: PgState.INCOMPLETE, consequence: UNAVAILABLE },
+    { bit: PgState.SNAPTRIM_ERROR, consequence: DAMAGED },
+    { bit: PgState.RECOVERY_UNFOUND, consequence: DAMAGED },
+    { bit: PgState.BACKFILL_UNFOUND, consequence: DAMAGED },
+    { bit: PgState.DEGRADED, consequence: DEGRADED },
+    { bit: PgState.DOWN, consequence: UNAVAILABLE },
+    { bit: PgState.PEERING, consequence: UNAVAILABLE, stuck: (s: PgStat) => s.lastPeered },
+    { bit: PgState.UNDERSIZED, consequence: DEGRADED, stuck: (s: PgStat) => s.lastFullsized },
+    { bit: PgState.STALE, consequence: UNAVAILABLE, stuck: (s: PgStat) => s.lastUnstale },
+    { bit: PgState.ACTIVE, consequence: UNAVAILABLE, stuck: (s: PgStat) => s.lastActive, invert: true },
+  ].sort((a, b) => a.bit - b.bit);
+  const cutoffMs = nowMs - PG_STUCK_THRESHOLD_MS;
+  const detected = new Map<number, { states: Map<number, number>; messages: string[] }>();
+  for (const { pgid, stat } of dg.pgs) {
+    for (const r of responses) {
+      if (hasBit(stat.state, r.bit) === Boolean(r.invert)) continue;
+      if (r.stuck) {
+        const since = r.stuck(stat);
+        const zero = since.sec === 0 && since.nsec === 0;
+        if (zero && msOf(stat.lastChange) >= cutoffMs) continue;
+        if (!zero && msOf(since) >= cutoffMs) continue;
+      }
+      let c = detected.get(r.consequence);
+      if (!c) detected.set(r.consequence, (c = { states: new Map(), messages: [] }));
+      c.states.set(r.bit, (c.states.get(r.bit) ?? 0) + 1);
+      if (c.messages.length > HEALTH_DETAIL_MAX) continue;
+      const stateName = r.bit === PgState.ACTIVE ? 'inactive' : pgStateName(r.bit);
+      let m: string;
+      if (r.stuck) {
+        const since = r.stuck(stat);
+        m = `pg ${pgIdStr(pgid)} is stuck ${stateName}`;
+        m += since.sec === 0 && since.nsec === 0 ? ' since forever' : ` for ${utimespanStr(nowMs - msOf(since))}`;
+        m += `, current state ${pgStateName(stat.state)}, last acting ${pgVectorStr(stat.acting)}`;
+      } else {
+        m = `pg ${pgIdStr(pgid)} is ${pgStateName(stat.state)}, acting ${pgVectorStr(stat.acting)}`;
+        if (stat.statsSum.numObjectsUnfound) m += `, ${stat.statsSum.numObjectsUnfound} unfound`;
+      }
+      if (hasBit(stat.state, PgState.INCOMPLETE)) {
+        const pool = osdmap.getPool(pgid.pool);
+        if (pool && pool.minSize > 1) m += ` (reducing pool ${osdmap.getPoolName(pgid.pool) ?? ''} min_size from ${pool.minSize} may help; search ceph.com/docs for 'incomplete')`;
+      }
+      c.messages.push(m);
+    }
+  }
+  for (const consequence of [...detected.keys()].sort((a, b) => a - b)) {
+    const c = detected.get(consequence)!;
+    let code: string;
+    let summary: string;
+    let sev: 'HEALTH_WARN' | 'HEALTH_ERR' = 'HEALTH_WARN';
+    if (consequence === UNAVAILABLE) {
+      code = 'PG_AVAILABILITY';
+      summary = 'Reduced data availability: ';
+    } else if (consequence === DEGRADED) {
+      code = 'PG_DEGRADED';
+      summary = 'Degraded data redundancy: ';
+      const s = dg.pgSum.stats;
+      if (s.numObjectsDegraded && s.numObjectCopies > 0) {
+        summary += `${s.numObjectsDegraded}/${s.numObjectCopies} objects degraded (${formatFixed((s.numObjectsDegraded / s.numObjectCopies) * 100, 3)}%), `;
+      }
+    } else {
+      code = 'PG_DAMAGED';
+      summary = 'Possible data damage: ';
+      sev = 'HEALTH_ERR';
+    }
+    let count = 0;
+    const parts: string[] = [];
+    for (const bit of [...c.states.keys()].sort((a, b) => a - b)) {
+      const n = c.states.get(bit)!;
+      parts.push(`${n}${n > 1 ? ' pgs ' : ' pg '}${bit === PgState.ACTIVE ? 'inactive' : pgStateName(bit)}`);
+      count += n;
+    }
+    const check = checks.add(code, sev, summary + parts.join(', '), count);
+    const sorted = [...c.messages];
+    check.detail.push(...sorted);
+  }
+  if (dg.pgSum.stats.numScrubErrors) {
+    checks.add('OSD_SCRUB_ERRORS', 'HEALTH_ERR', `${dg.pgSum.stats.numScrubErrors} scrub errors`, dg.pgSum.stats.numScrubErrors);
+  }
+  const s = dg.pgSum.stats;
+  if (s.numObjectsMisplaced && s.numObjectCopies > 0) {
+    checks.add('OBJECT_MISPLACED', 'HEALTH_WARN', `${s.numObjectsMisplaced}/${s.numObjectCopies} objects misplaced (${formatFixed((s.numObjectsMisplaced / s.numObjectCopies) * 100, 3)}%)`, s.numObjectsMisplaced);
+  }
+  if (s.numObjectsUnfound && s.numObjects) {
+    checks.add('OBJECT_UNFOUND', 'HEALTH_WARN', `${s.numObjectsUnfound}/${s.numObjects} objects unfound (${formatFixed((s.numObjectsUnfound / s.numObjects) * 100, 3)}%)`, s.numObjectsUnfound);
+  }
+}
+
+// ---- `pg dump` ----------------------------------------------------------------------------------------
+
+function pgTablePlain(pgs: readonly PgView[], brief: boolean): string {
+  const t = new TextTable();
+  const L = Align.Left;
+  const R = Align.Right;
+  if (brief) {
+    t.defineColumn('PG_STAT', L, L);
+    for (const h of ['STATE', 'UP', 'UP_PRIMARY', 'ACTING', 'ACTING_PRIMARY']) t.defineColumn(h, L, R);
+  } else {
+    t.defineColumn('PG_STAT', L, L);
+    for (const h of ['OBJECTS', 'MISSING_ON_PRIMARY', 'DEGRADED', 'MISPLACED', 'UNFOUND', 'BYTES', 'OMAP_BYTES*', 'OMAP_KEYS*', 'LOG', 'DISK_LOG', 'STATE', 'STATE_STAMP', 'VERSION', 'REPORTED', 'UP', 'UP_PRIMARY', 'ACTING', 'ACTING_PRIMARY', 'LAST_SCRUB', 'SCRUB_STAMP', 'LAST_DEEP_SCRUB', 'DEEP_SCRUB_STAMP', 'SNAPTRIMQ_LEN']) t.defineColumn(h, L, R);
+  }
+  for (const { pgid, stat: s } of pgs) {
+    if (brief) {
+      t.cell(pgIdStr(pgid)).cell(pgStateName(s.state)).cell(pgVectorStr(s.up)).cell(s.upPrimary).cell(pgVectorStr(s.acting)).cell(s.actingPrimary).endRow();
+      continue;
+    }
+    const sum = s.statsSum;
+    t.cell(pgIdStr(pgid)).cell(sum.numObjects).cell(sum.numObjectsMissingOnPrimary).cell(sum.numObjectsDegraded).cell(sum.numObjectsMisplaced)
+      .cell(sum.numObjectsUnfound).cell(sum.numBytes).cell(sum.numOmapBytes).cell(sum.numOmapKeys).cell(s.logSize).cell(s.ondiskLogSize)
+      .cell(pgStateName(s.state)).cell(formatUtime(s.lastChange)).cell(eversionStr(s.version)).cell(`${s.reportedEpoch}:${s.reportedSeq}`)
+      .cell(pgVectorStr(s.up)).cell(s.upPrimary).cell(pgVectorStr(s.acting)).cell(s.actingPrimary).cell(eversionStr(s.lastScrub))
+      .cell(formatUtime(s.lastScrubStamp)).cell(eversionStr(s.lastDeepScrub)).cell(formatUtime(s.lastDeepScrubStamp)).cell(s.snaptrimqLen).endRow();
+  }
+  return t.toString();
+}
+
+function poolTablePlain(dg: PgMapDigest, header: boolean): string {
+  const t = new TextTable();
+  const heads = ['POOLID', 'OBJECTS', 'MISSING_ON_PRIMARY', 'DEGRADED', 'MISPLACED', 'UNFOUND', 'BYTES', 'OMAP_BYTES*', 'OMAP_KEYS*', 'LOG', 'DISK_LOG'];
+  heads.forEach((h, i) => t.defineColumn(header ? h : '', Align.Left, i === 0 ? Align.Left : Align.Right));
+  for (const [pool, p] of dg.poolSums) poolRow(t, String(pool), p);
+  return t.toString();
+}
+
+function poolRow(t: TextTable, name: string, p: PoolStat): void {
+  const s = p.stats;
+  t.cell(name).cell(s.numObjects).cell(s.numObjectsMissingOnPrimary).cell(s.numObjectsDegraded).cell(s.numObjectsMisplaced).cell(s.numObjectsUnfound)
+    .cell(s.numBytes).cell(s.numOmapBytes).cell(s.numOmapKeys).cell(p.logSize).cell(p.ondiskLogSize).endRow();
+}
+
+function sumTablePlain(dg: PgMapDigest, header: boolean): string {
+  const t = new TextTable();
+  const heads = ['PG_STAT', 'OBJECTS', 'MISSING_ON_PRIMARY', 'DEGRADED', 'MISPLACED', 'UNFOUND', 'BYTES', 'OMAP_BYTES*', 'OMAP_KEYS*', 'LOG', 'DISK_LOG'];
+  heads.forEach((h, i) => t.defineColumn(header ? h : '', Align.Left, i === 0 ? Align.Left : Align.Right));
+  poolRow(t, 'sum', dg.pgSum);
+  return t.toString();
+}
+
+function osdTablePlain(dg: PgMapDigest): string {
+  const t = new TextTable();
+  t.defineColumn('OSD_STAT', Align.Left, Align.Left);
+  for (const h of ['USED', 'AVAIL', 'USED_RAW', 'TOTAL', 'HB_PEERS', 'PG_SUM', 'PRIMARY_PG_SUM']) t.defineColumn(h, Align.Left, Align.Right);
+  for (const [osd, o] of dg.osds) {
+    const c = dg.pgsByOsd.get(osd) ?? { primary: 0, all: 0 };
+    const st = o.stat.statfs;
+    t.cell(osd).cell(byteU(statfsUsed(st))).cell(byteU(st.available)).cell(byteU(statfsUsedRaw(st))).cell(byteU(st.total)).cell(pgVectorStr(o.stat.hbPeers)).cell(c.all).cell(c.primary).endRow();
+  }
+  const st = dg.osdSum.statfs;
+  t.cell('sum').cell(byteU(statfsUsed(st))).cell(byteU(st.available)).cell(byteU(statfsUsedRaw(st))).cell(byteU(st.total)).cell('').cell('').cell('').endRow();
+  return t.toString();
+}
+
+/** `pg dump [all|summary|sum|delta|pools|osds|pgs|pgs_brief]` plain. */
+export function pgDumpPlain(svc: PgMapService, dg: PgMapDigest, what: readonly string[]): string {
+  const has = (w: string): boolean => what.length === 0 || what.includes('all') || what.includes(w);
+  let out = '';
+  if (what.length === 0 || what.includes('all')) {
+    out += `version ${svc.epoch()}\nstamp ${formatUtime(utimeOf(svc.stamp()))}\nlast_osdmap_epoch 0\nlast_pg_scan 0\n`;
+    out += pgTablePlain(dg.pgs, false);
+    out += '\n';
+    out += poolTablePlain(dg, false);
+    out += '\n';
+    out += sumTablePlain(dg, false);
+    out += osdTablePlain(dg);
+    out += '\n* NOTE: Omap statistics are gathered during deep scrub and may be inaccurate soon afterwards depending on utilization. See http://docs.ceph.com/en/latest/dev/placement-group/#omap-statistics for further details.\n';
+    return out;
+  }
+  if (has('summary') || has('sum')) out += sumTablePlain(dg, true);
+  if (has('pools')) out += poolTablePlain(dg, true);
+  if (has('osds')) out += osdTablePlain(dg);
+  if (has('pgs')) out += pgTablePlain(dg.pgs, false);
+  if (has('pgs_brief')) out += pgTablePlain(dg.pgs, true);
+  return out;
+}
+
+/** `pg dump` JSON. */
+export function pgDumpJson(f: Formatter, svc: PgMapService, dg: PgMapDigest, what: readonly string[]): void {
+  const all = what.length === 0 || what.includes('all');
+  const has = (w: string): boolean => all || what.includes(w);
+  f.openObjectSection('pg_map');
+  if (all || has('summary') || has('sum')) {
+    f.dumpUnsigned('version', svc.epoch());
+    f.dumpString('stamp', formatUtime(utimeOf(svc.stamp())));
+    f.dumpUnsigned('last_osdmap_epoch', 0);
+    f.dumpUnsigned('last_pg_scan', 0);
+    f.openObjectSection('pg_stats_sum');
+    dumpPoolStat(f, dg.pgSum);
+    f.closeSection();
+    f.openObjectSection('osd_stats_sum');
+    dumpOsdStatFields(f, dg.osdSum);
+    f.closeSection();
+    const io = svc.ioDelta();
+    f.openObjectSection('pg_stats_delta');
+    dumpStatCollection(f, io.sum);
+    f.dumpString('stamp_delta', formatFixed(io.sec, 6));
+    f.closeSection();
+  }
+  if (has('pgs') || (!all && what.includes('pgs_brief'))) {
+    const brief = !all && !what.includes('pgs') && what.includes('pgs_brief');
+    f.openArraySection('pg_stats');
+    for (const { pgid, stat } of dg.pgs) {
+      f.openObjectSection('pg_stat');
+      f.dumpString('pgid', pgIdStr(pgid));
+      if (brief) dumpPgStatBrief(f, stat);
+      else dumpPgStat(f, stat);
+      f.closeSection();
+    }
+    f.closeSection();
+  }
+  if (has('pools')) {
+    f.openArraySection('pool_stats');
+    for (const [pool, p] of dg.poolSums) {
+      f.openObjectSection('pool_stat');
+      f.dumpInt('poolid', pool);
+      f.dumpUnsigned('num_pg', p.numPg);
+      dumpPoolStat(f, p);
+      f.closeSection();
+    }
+    f.closeSection();
+  }
+  if (has('osds')) {
+    f.openArraySection('osd_stats');
+    for (const [osd, o] of dg.osds) {
+      f.openObjectSection('osd_stat');
+      f.dumpInt('osd', osd);
+      dumpOsdStatFields(f, o.stat);
+      f.closeSection();
+    }
+    f.closeSection();
+    f.openArraySection('pool_statfs');
+    for (const [osd, o] of dg.osds) {
+      for (const [pool, s] of [...o.poolStatfs].sort((a, b) => a[0] - b[0])) {
+        f.openObjectSection('item');
+        f.dumpInt('poolid', pool);
+        f.dumpInt('osd', osd);
+        dumpStoreStatfs(f, s);
+        f.closeSection();
+      }
+    }
+    f.closeSection();
+  }
+  f.closeSection();
+}
+
+// ---- `pg ls` ------------------------------------------------------------------------------------------
+
+/** PGMap::get_filtered_pg_stats: pool (-1 any), osd (-1 any; primary only or any acting), state bits. */
+export function filterPgs(dg: PgMapDigest, pool: number, osd: number, primary: boolean, states: number | 'all'): PgView[] {
+  return dg.pgs.filter(({ pgid, stat }) => {
+    if (pool >= 0 && pgid.pool !== pool) return false;
+    if (osd >= 0 && !(primary ? stat.actingPrimary === osd : stat.acting.includes(osd))) return false;
+    if (states === 'all') return true;
+    if (states === 0) return stat.state === 0;
+    for (let bit = 1; bit <= states; bit *= 2) if (hasBit(states, bit) && hasBit(stat.state, bit)) return true;
+    return false;
+  });
+}
+
+export function pgLsPlain(pgs: readonly PgView[], nowMs: number): string {
+  const t = new TextTable();
+  t.defineColumn('PG', Align.Left, Align.Left);
+  for (const h of ['OBJECTS', 'DEGRADED', 'MISPLACED', 'UNFOUND', 'BYTES', 'OMAP_BYTES*', 'OMAP_KEYS*', 'LOG', 'STATE', 'SINCE', 'VERSION', 'REPORTED', 'UP', 'ACTING', 'SCRUB_STAMP', 'DEEP_SCRUB_STAMP']) t.defineColumn(h, Align.Left, Align.Right);
+  for (const { pgid, stat: s } of pgs) {
+    const sum = s.statsSum;
+    t.cell(pgIdStr(pgid)).cell(sum.numObjects).cell(sum.numObjectsDegraded).cell(sum.numObjectsMisplaced).cell(sum.numObjectsUnfound).cell(sum.numBytes)
+      .cell(sum.numOmapBytes).cell(sum.numOmapKeys).cell(s.logSize).cell(pgStateName(s.state)).cell(utimespanStr(nowMs - msOf(s.lastChange)))
+      .cell(eversionStr(s.version)).cell(`${s.reportedEpoch}:${s.reportedSeq}`).cell(`${pgVectorStr(s.up)}p${s.upPrimary}`)
+      .cell(`${pgVectorStr(s.acting)}p${s.actingPrimary}`).cell(formatUtime(s.lastScrubStamp)).cell(formatUtime(s.lastDeepScrubStamp)).endRow();
+  }
+  return t.toString() + '\n* NOTE: Omap statistics are gathered during deep scrub and may be inaccurate soon afterwards depending on utilization. See http://docs.ceph.com/en/latest/dev/placement-group/#omap-statistics for further details.\n';
+}
+
+export function pgLsJson(f: Formatter, pgs: readonly PgView[]): void {
+  f.openObjectSection('pg_ls');
+  f.dumpUnsigned('pg_ready', 1);
+  f.openArraySection('pg_stats');
+  for (const { pgid, stat } of pgs) {
+    f.openObjectSection('pg_stat');
+    f.dumpString('pgid', pgIdStr(pgid));
+    dumpPgStat(f, stat);
+    f.closeSection();
+  }
+  f.closeSection();
+  f.closeSection();
+}
+
+// ---- `df` -----------------------------------------------------------------------------------------------
+
+/** get_rule_stats: the raw space a rule can still place (bytes), or 0 when none of its OSDs reported. */
+function ruleAvail(osdmap: OSDMap, dg: PgMapDigest, ruleno: number): { avail: number; maxOsd: number; maxRate: number } {
+  const wm = osdmap.crush.getRuleWeightOsdMap(ruleno);
+  if (typeof wm === 'number' || wm.size === 0) return { avail: 0, maxOsd: -1, maxRate: 0 };
+  const fratio = osdmap.fullRatio;
+  let min = -1;
+  let maxOsd = -1;
+  let maxRate = 0;
+  for (const [osd, w] of [...wm].sort((a, b) => a[0] - b[0])) {
+    const o = dg.osds.get(osd);
+    if (!o || o.stat.statfs.total === 0 || w === 0) continue;
+    const kbTotal = Math.floor(o.stat.statfs.total / 1024);
+    const unusable = kbTotal * (1 - fratio);
+    const avail = Math.max(0, Math.floor(o.stat.statfs.available / 1024) - unusable) * 1024;
+    const proj = Math.floor(avail / w);
+    if (min < 0 || proj < min) min = proj;
+    const rate = Math.floor(statfsUsed(o.stat.statfs) / 1024) / kbTotal;
+    if (rate > maxRate || maxOsd < 0) {
+      maxOsd = osd;
+      maxRate = rate;
+    }
+  }
+  return { avail: Math.max(0, min), maxOsd, maxRate };
+}
+
+interface PoolDfRow {
+  name: string;
+  id: number;
+  pgNum: number;
+  stored: number;
+  storedData: number;
+  storedOmap: number;
+  objects: number;
+  used: number;
+  usedData: number;
+  usedOmap: number;
+  percentUsed: number;
+  maxOsd: number;
+  maxRate: number;
+  maxAvail: number;
+  availRaw: number;
+  storedRaw: number;
+  quotaObjects: number;
+  quotaBytes: number;
+  pool: PoolSum;
+}
+
+function poolDfRows(osdmap: OSDMap, dg: PgMapDigest): PoolDfRow[] {
+  const rows: PoolDfRow[] = [];
+  for (const [id, p] of dg.poolSums) {
+    const pool = osdmap.pools.get(id);
+    if (!pool) continue;
+    const r = ruleAvail(osdmap, dg, pool.crushRule);
+    let rawUsedRate = pool.type === 1 ? pool.size : pool.size; // replicated: size (EC pools are not served)
+    const sum = p.stats;
+    if (sum.numObjectCopies > 0) rawUsedRate *= (sum.numObjectCopies - sum.numObjectsDegraded) / sum.numObjectCopies;
+    const usedData = dg.perPool ? p.storeStats.allocated : sum.numBytes + sum.numBytesHitSetArchive;
+    const usedOmap = dg.perPoolOmap ? p.storeStats.omapAllocated : 0;
+    const used = usedData + usedOmap;
+    let pct = 0;
+    if (r.avail) pct = Math.fround(used / (used + r.avail));
+    else if (used) pct = 1;
+    const storedData = dg.perPool ? (rawUsedRate ? Math.floor(p.storeStats.dataStored / rawUsedRate) : 0) : sum.numBytes + sum.numBytesHitSetArchive;
+    const storedOmap = dg.perPoolOmap ? (rawUsedRate ? Math.floor(p.storeStats.omapAllocated / rawUsedRate) : 0) : 0;
+    const stored = storedData + storedOmap;
+    rows.push({
+      name: osdmap.getPoolName(id) ?? String(id), id, pgNum: pool.pgNum, stored, storedData, storedOmap, objects: sum.numObjects,
+      used, usedData, usedOmap, percentUsed: pct, maxOsd: r.maxOsd, maxRate: r.maxRate,
+      maxAvail: rawUsedRate ? Math.floor(r.avail / rawUsedRate) : 0, availRaw: r.avail, storedRaw: Math.floor(stored * rawUsedRate),
+      quotaObjects: Number(pool.quotaMaxObjects), quotaBytes: Number(pool.quotaMaxBytes), pool: p,
+    });
+  }
+  return rows;
+}
+
+/** `ceph df [detail]` plain: --- RAW STORAGE --- and --- POOLS ---. */
+export function dfPlain(osdmap: OSDMap, dg: PgMapDigest, detail: boolean): string {
+  const t = new TextTable();
+  t.defineColumn('CLASS', Align.Left, Align.Left);
+  for (const h of ['SIZE', 'AVAIL', 'USED', 'RAW USED', '%RAW USED']) t.defineColumn(h, Align.Right, Align.Right);
+  const byClass = osdSumByClass(osdmap, dg);
+  const row = (name: string, s: StoreStatfs): void => {
+    t.cell(name).cell(byteU(s.total)).cell(byteU(s.available)).cell(byteU(statfsUsed(s))).cell(byteU(statfsUsedRaw(s))).cell(percentify(usedRawRatio(s) * 100)).endRow();
+  };
+  for (const [cls, s] of byClass) row(cls, s);
+  row('TOTAL', dg.osdSum.statfs);
+  let out = '--- RAW STORAGE ---\n' + t.toString();
+  const p = new TextTable();
+  const L = Align.Left;
+  const R = Align.Right;
+  p.defineColumn('POOL', L, L);
+  for (const h of ['ID', 'PGS', 'STORED']) p.defineColumn(h, R, R);
+  if (detail) for (const h of ['(DATA)', '(OMAP)']) p.defineColumn(h, R, R);
+  for (const h of ['OBJECTS', 'USED']) p.defineColumn(h, R, R);
+  if (detail) for (const h of ['(DATA)', '(OMAP)']) p.defineColumn(h, R, R);
+  for (const h of ['%USED', 'MAX AVAIL']) p.defineColumn(h, R, R);
+  if (detail) for (const h of ['QUOTA OBJECTS', 'QUOTA BYTES', 'DIRTY', 'USED COMPR', 'UNDER COMPR']) p.defineColumn(h, R, R);
+  for (const r of poolDfRows(osdmap, dg)) {
+    p.cell(r.name).cell(r.id).cell(r.pgNum).cell(byteU(r.stored));
+    if (detail) p.cell(byteU(r.storedData)).cell(byteU(r.storedOmap));
+    p.cell(siU(r.objects)).cell(byteU(r.used));
+    if (detail) p.cell(byteU(r.usedData)).cell(byteU(r.usedOmap));
+    p.cell(percentify(r.percentUsed * 100)).cell(byteU(r.maxAvail));
+    if (detail) {
+      p.cell(r.quotaObjects === 0 ? 'N/A' : siU(r.quotaObjects)).cell(r.quotaBytes === 0 ? 'N/A' : byteU(r.quotaBytes)).cell('N/A')
+        .cell(byteU(r.pool.storeStats.dataCompressedAllocated)).cell(byteU(r.pool.storeStats.dataCompressedOriginal));
+    }
+    p.endRow();
+  }
+  out += '--- POOLS ---\n' + p.toString();
+  return out;
+}
+
+function usedRawRatio(s: StoreStatfs): number {
+  return s.total ? Math.fround(statfsUsedRaw(s) / s.total) : 0;
+}
+
+function osdSumByClass(osdmap: OSDMap, dg: PgMapDigest): Map<string, StoreStatfs> {
+  const m = new Map<string, StoreStatfs>();
+  for (const [osd, o] of dg.osds) {
+    const cls = osdmap.crush.getItemClass(osd);
+    if (!cls) continue;
+    let s = m.get(cls);
+    if (!s) m.set(cls, (s = emptyStoreStatfs()));
+    addStoreStatfs(s, o.stat.statfs);
+  }
+  return new Map([...m].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)));
+}
+
+export function dfJson(f: Formatter, osdmap: OSDMap, dg: PgMapDigest, detail: boolean): void {
+  f.openObjectSection('stats');
+  f.dumpInt('total_bytes', dg.osdSum.statfs.total);
+  f.dumpInt('total_avail_bytes', dg.osdSum.statfs.available);
+  f.dumpInt('total_used_bytes', statfsUsed(dg.osdSum.statfs));
+  f.dumpInt('total_used_raw_bytes', statfsUsedRaw(dg.osdSum.statfs));
+  f.dumpFloat('total_used_raw_ratio', usedRawRatio(dg.osdSum.statfs));
+  f.dumpUnsigned('num_osds', dg.osdSum.numOsds);
+  f.dumpUnsigned('num_per_pool_osds', dg.osdSum.numPerPoolOsds);
+  f.dumpUnsigned('num_per_pool_omap_osds', dg.osdSum.numPerPoolOmapOsds);
+  f.closeSection();
+  f.openObjectSection('stats_by_class');
+  for (const [cls, s] of osdSumByClass(osdmap, dg)) {
+    f.openObjectSection(cls);
+    f.dumpInt('total_bytes', s.total);
+    f.dumpInt('total_avail_bytes', s.available);
+    f.dumpInt('total_used_bytes', statfsUsed(s));
+    f.dumpInt('total_used_raw_bytes', statfsUsedRaw(s));
+    f.dumpFloat('total_used_raw_ratio', usedRawRatio(s));
+    f.closeSection();
+  }
+  f.closeSection();
+  f.openArraySection('pools');
+  for (const r of poolDfRows(osdmap, dg)) {
+    f.openObjectSection('pool');
+    f.dumpString('name', r.name);
+    f.dumpInt('id', r.id);
+    f.openObjectSection('stats');
+    f.dumpInt('stored', r.stored);
+    if (detail) {
+      f.dumpInt('stored_data', r.storedData);
+      f.dumpInt('stored_omap', r.storedOmap);
+    }
+    f.dumpInt('objects', r.objects);
+    f.dumpInt('kb_used', Math.ceil(r.used / 1024));
+    f.dumpInt('bytes_used', r.used);
+    if (detail) {
+      f.dumpInt('data_bytes_used', r.usedData);
+      f.dumpInt('omap_bytes_used', r.usedOmap);
+    }
+    f.dumpFloat('percent_used', r.percentUsed);
+    f.dumpInt('max_raw_used_osd', r.maxOsd);
+    f.dumpFloat('max_raw_used_rate', r.maxRate);
+    f.dumpUnsigned('max_avail', r.maxAvail);
+    if (detail) {
+      f.dumpInt('quota_objects', r.quotaObjects);
+      f.dumpInt('quota_bytes', r.quotaBytes);
+      f.dumpInt('dirty', 0);
+      f.dumpInt('rd', r.pool.stats.numRd);
+      f.dumpInt('rd_bytes', r.pool.stats.numRdKb * 1024);
+      f.dumpInt('wr', r.pool.stats.numWr);
+      f.dumpInt('wr_bytes', r.pool.stats.numWrKb * 1024);
+      f.dumpInt('compress_bytes_used', r.pool.storeStats.dataCompressedAllocated);
+      f.dumpInt('compress_under_bytes', r.pool.storeStats.dataCompressedOriginal);
+      f.dumpInt('stored_raw', r.storedRaw);
+      f.dumpUnsigned('avail_raw', r.availRaw);
+    }
+    f.closeSection();
+    f.closeSection();
+  }
+  f.closeSection();
+}
+
+/** pool_stat_t per pool name, for MGetPoolStatsReply (librados' pool stats, `rados df`). */
+export function poolStatsFor(osdmap: OSDMap, dg: PgMapDigest, names: readonly string[]): Map<string, PoolStat> {
+  const out = new Map<string, PoolStat>();
+  for (const name of names) {
+    const id = osdmap.lookupPoolName(name);
+    if (id < 0) continue;
+    const p = dg.poolSums.get(id);
+    if (!p) continue;
+    out.set(name, { stats: { ...p.stats }, storeStats: { ...p.storeStats }, logSize: p.logSize, ondiskLogSize: p.ondiskLogSize, up: p.up, acting: p.acting, numStoreStats: p.numStoreStats });
+  }
+  return out;
+}
+
+/** ceph_statfs for MStatfsReply (PGMapDigest::get_statfs): KiB totals and the object count. */
+export function clusterStatfs(dg: PgMapDigest): { kb: number; kbUsed: number; kbAvail: number; numObjects: number } {
+  const s = dg.osdSum.statfs;
+  return { kb: Math.floor(s.total / 1024), kbUsed: Math.floor(statfsUsedRaw(s) / 1024), kbAvail: Math.floor(s.available / 1024), numObjects: dg.pgSum.stats.numObjects };
+}
+
+// ---- `osd df` -------------------------------------------------------------------------------------------
+
+/** `osd df` plain (Ceph's OSDUtilizationPlainDumper, flat form). */
+export function osdDfPlain(osdmap: OSDMap, dg: PgMapDigest): string {
+  const t = new TextTable();
+  const R = Align.Right;
+  t.defineColumn('ID', Align.Left, R);
+  t.defineColumn('CLASS', Align.Left, R);
+  for (const h of ['WEIGHT', 'REWEIGHT', 'SIZE', 'RAW USE', 'DATA', 'OMAP', 'META', 'AVAIL', '%USE', 'VAR', 'PGS', 'STATUS']) t.defineColumn(h, Align.Left, R);
+  const rows = osdDfRows(osdmap, dg);
+  const total = dg.osdSum.statfs;
+  const avgUtil = total.total ? (statfsUsedRaw(total) / total.total) * 100 : 0;
+  let minVar = -1;
+  let maxVar = -1;
+  for (const r of rows) {
+    const util = r.kb ? (r.kbUsed / r.kb) * 100 : 0;
+    const v = avgUtil ? util / avgUtil : 1;
+    if (r.reweight > 0) {
+      if (minVar < 0 || v < minVar) minVar = v;
+      if (v > maxVar) maxVar = v;
+    }
+    t.cell(r.osd).cell(r.cls).cell(formatFixed(r.weight, 5)).cell(formatFixed(r.reweight, 5)).cell(byteU(r.kb * 1024)).cell(byteU(r.kbUsed * 1024))
+      .cell(byteU(r.kbData * 1024)).cell(byteU(r.kbOmap * 1024)).cell(byteU(r.kbMeta * 1024)).cell(byteU(r.kbAvail * 1024))
+      .cell(formatFixed(util, 2)).cell(formatFixed(v, 2)).cell(r.pgs).cell(r.up ? 'up' : 'down').endRow();
+  }
+  t.cell('').cell('').cell('').cell('TOTAL').cell(byteU(total.total)).cell(byteU(statfsUsedRaw(total))).cell(byteU(total.allocated))
+    .cell(byteU(total.omapAllocated)).cell(byteU(total.internalMetadata)).cell(byteU(total.available)).cell(formatFixed(avgUtil, 2)).cell('').cell('').cell('').endRow();
+  const dev = stddevUtil(rows, avgUtil);
+  return t.toString() + `MIN/MAX VAR: ${formatFixed(Math.max(0, minVar), 2)}/${formatFixed(Math.max(0, maxVar), 2)}  STDDEV: ${formatFixed(dev, 2)}\n`;
+}
+
+interface OsdDfRow {
+  osd: number;
+  cls: string;
+  weight: number;
+  reweight: number;
+  kb: number;
+  kbUsed: number;
+  kbData: number;
+  kbOmap: number;
+  kbMeta: number;
+  kbAvail: number;
+  pgs: number;
+  up: boolean;
+}
+
+function osdDfRows(osdmap: OSDMap, dg: PgMapDigest): OsdDfRow[] {
+  const rows: OsdDfRow[] = [];
+  for (let osd = 0; osd < osdmap.maxOsd; osd++) {
+    if (!osdmap.exists(osd)) continue;
+    const o = dg.osds.get(osd);
+    const st = o?.stat.statfs ?? emptyStoreStatfs();
+    rows.push({
+      osd, cls: osdmap.crush.getItemClass(osd) ?? '', weight: osdmap.crush.getItemWeightf(osd) ?? 0, reweight: osdmap.getWeight(osd) / 0x10000,
+      kb: Math.floor(st.total / 1024), kbUsed: Math.floor(statfsUsedRaw(st) / 1024), kbData: Math.floor(st.allocated / 1024),
+      kbOmap: Math.floor(st.omapAllocated / 1024), kbMeta: Math.floor(st.internalMetadata / 1024), kbAvail: Math.floor(st.available / 1024),
+      pgs: dg.pgsByOsd.get(osd)?.all ?? 0, up: osdmap.isUp(osd),
+    });
+  }
+  return rows;
+}
+
+function stddevUtil(rows: readonly OsdDfRow[], avg: number): number {
+  let n = 0;
+  let acc = 0;
+  for (const r of rows) {
+    if (r.reweight <= 0 || r.kb === 0) continue;
+    const u = (r.kbUsed / r.kb) * 100;
+    acc += (u - avg) * (u - avg);
+    n++;
+  }
+  return n ? Math.sqrt(acc / n) : 0;
+}
+
+export function osdDfJson(f: Formatter, osdmap: OSDMap, dg: PgMapDigest): void {
+  const rows = osdDfRows(osdmap, dg);
+  const total = dg.osdSum.statfs;
+  const avgUtil = total.total ? (statfsUsedRaw(total) / total.total) * 100 : 0;
+  let minVar = -1;
+  let maxVar = -1;
+  f.openArraySection('nodes');
+  for (const r of rows) {
+    const util = r.kb ? (r.kbUsed / r.kb) * 100 : 0;
+    const v = avgUtil ? util / avgUtil : 1;
+    if (r.reweight > 0) {
+      if (minVar < 0 || v < minVar) minVar = v;
+      if (v > maxVar) maxVar = v;
+    }
+    f.openObjectSection('osd');
+    f.dumpInt('id', r.osd);
+    f.dumpString('device_class', r.cls);
+    f.dumpString('name', `osd.${r.osd}`);
+    f.dumpString('type', 'osd');
+    f.dumpInt('type_id', 0);
+    f.dumpFloat('crush_weight', r.weight);
+    f.dumpInt('depth', 0);
+    f.dumpInt('pool_weights', 0);
+    f.dumpFloat('reweight', r.reweight);
+    f.dumpInt('kb', r.kb);
+    f.dumpInt('kb_used', r.kbUsed);
+    f.dumpInt('kb_used_data', r.kbData);
+    f.dumpInt('kb_used_omap', r.kbOmap);
+    f.dumpInt('kb_used_meta', r.kbMeta);
+    f.dumpInt('kb_avail', r.kbAvail);
+    f.dumpFloat('utilization', util);
+    f.dumpFloat('var', v);
+    f.dumpInt('pgs', r.pgs);
+    f.dumpString('status', r.up ? 'up' : 'down');
+    f.closeSection();
+  }
+  f.closeSection();
+  f.openArraySection('stray');
+  f.closeSection();
+  f.openObjectSection('summary');
+  f.dumpInt('total_kb', Math.floor(total.total / 1024));
+  f.dumpInt('total_kb_used', Math.floor(statfsUsedRaw(total) / 1024));
+  f.dumpInt('total_kb_used_data', Math.floor(total.allocated / 1024));
+  f.dumpInt('total_kb_used_omap', Math.floor(total.omapAllocated / 1024));
+  f.dumpInt('total_kb_used_meta', Math.floor(total.internalMetadata / 1024));
+  f.dumpInt('total_kb_avail', Math.floor(total.available / 1024));
+  f.dumpFloat('average_utilization', avgUtil);
+  f.dumpFloat('min_var', Math.max(0, minVar));
+  f.dumpFloat('max_var', Math.max(0, maxVar));
+  f.dumpFloat('dev', stddevUtil(rows, avgUtil));
+  f.closeSection();
+}
+
+// ---- `osd pool stats` -----------------------------------------------------------------------------------
+
+/** PGMap::dump_pool_stats_and_io_rate for each pool (or one). */
+export function osdPoolStatsPlain(osdmap: OSDMap, dg: PgMapDigest, pools: readonly number[]): string {
+  let out = '';
+  for (const id of pools) {
+    const name = osdmap.getPoolName(id) ?? String(id);
+    const p = dg.poolSums.get(id);
+    const lines = p ? recoveryLines(p.stats).map((l) => `  ${l}\n`).join('') : '';
+    out += `pool ${name} id ${id}\n`;
+    out += lines ? `${lines}\n` : '  nothing is going on\n\n';
+  }
+  return out;
+}
+
+export function osdPoolStatsJson(f: Formatter, osdmap: OSDMap, dg: PgMapDigest, pools: readonly number[]): void {
+  f.openArraySection('pool_stats');
+  for (const id of pools) {
+    f.openObjectSection('pool');
+    f.dumpString('pool_name', osdmap.getPoolName(id) ?? String(id));
+    f.dumpInt('pool_id', id);
+    f.openObjectSection('recovery');
+    const s = dg.poolSums.get(id)?.stats;
+    if (s) {
+      if (s.numObjectsDegraded && s.numObjectCopies > 0) {
+        f.dumpUnsigned('degraded_objects', s.numObjectsDegraded);
+        f.dumpUnsigned('degraded_total', s.numObjectCopies);
+        f.dumpFloat('degraded_ratio', s.numObjectsDegraded / s.numObjectCopies);
+      }
+      if (s.numObjectsMisplaced && s.numObjectCopies > 0) {
+        f.dumpUnsigned('misplaced_objects', s.numObjectsMisplaced);
+        f.dumpUnsigned('misplaced_total', s.numObjectCopies);
+        f.dumpFloat('misplaced_ratio', s.numObjectsMisplaced / s.numObjectCopies);
+      }
+    }
+    f.closeSection();
+    f.openObjectSection('recovery_rate');
+    f.closeSection();
+    f.openObjectSection('client_io_rate');
+    f.closeSection();
+    f.closeSection();
+  }
+  f.closeSection();
+}
+
+// ---- `pg map` -------------------------------------------------------------------------------------------
+
+/** `pg map <pgid>`: the osdmap's mapping (Ceph answers it from the OSDMap). */
+export function pgMapLine(osdmap: OSDMap, pg: PgId): { up: number[]; acting: number[]; text: string } {
+  const r = pgToUpActingOsds(osdmap, pg);
+  return { up: r.up, acting: r.acting, text: `osdmap e${osdmap.epoch} pg ${pgIdStr(pg)} (${pgIdStr(pg)}) -> up ${pgVectorStr(r.up)} acting ${pgVectorStr(r.acting)}\n` };
+}
+
+export { formatDoubleG };
