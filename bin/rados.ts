@@ -17,10 +17,10 @@ import { performance } from 'node:perf_hooks';
 import { Decoder, Encoder } from '../common/encoding.js';
 import { loadConfig, type LoadedConfig } from '../common/config.js';
 import { CephError, Errno, type ErrnoName } from '../common/errors.js';
-import { createFormatter, formatDoubleG, type Formatter } from '../common/formatter.js';
+import { createFormatter, formatDoubleG, formatFixed, type Formatter } from '../common/formatter.js';
 import type { UTime } from '../common/osdmap/index.js';
 import { opSetAllocHint, opWrite } from '../msg/index.js';
-import { Rados, type IoCtx, type ListEntry } from '../librados/index.js';
+import { Rados, type IoCtx, type ListEntry, type PoolStats } from '../librados/index.js';
 import { ExitNow } from './argparse.js';
 import { cppStrerror, fsErrno, isMainModule, writeAllSync } from './shell.js';
 
@@ -259,7 +259,7 @@ export function byteU(v: number): string {
   if (index === 0 || v % mult === 0) return `${n}${units[index]}`;
   let s = '';
   for (let i = 2; i >= 0; i--) {
-    s = `${(v / mult).toFixed(i)}${units[index]}`;
+    s = `${formatFixed(v / mult, i)}${units[index]}`;
     if (s.length <= 7) break;
   }
   return s;
@@ -284,13 +284,13 @@ function errnoOf(e: unknown): number {
 /** A fixed-width text table as Ceph's TextTable prints it: columns two spaces apart, no trailing spaces. */
 function textTable(headers: Array<{ name: string; right: boolean }>, rows: string[][]): string {
   const widths = headers.map((h, c) => Math.max(h.name.length, ...rows.map((r) => r[c]!.length)));
-  const line = (cells: string[], header: boolean): string => cells.map((cell, c) => {
+  const line = (cells: string[]): string => cells.map((cell, c) => {
     const w = widths[c]!;
-    const right = !header && headers[c]!.right;
+    const right = headers[c]!.right;
     const last = c === cells.length - 1;
     return right ? cell.padStart(w) : last ? cell : cell.padEnd(w);
   }).join('  ').replace(/\s+$/, '') + '\n';
-  return line(headers.map((h) => h.name), true) + rows.map((r) => line(r, false)).join('');
+  return line(headers.map((h) => h.name)) + rows.map((r) => line(r)).join('');
 }
 
 // ---- the program ----------------------------------------------------------------------------------
@@ -467,6 +467,51 @@ class Tool {
 
   private async df(): Promise<number> {
     const r = await this.connect();
+    const names = this.o.pool !== null ? [this.o.pool] : r.poolList();
+    let stats: Map<string, PoolStats>;
+    try {
+      stats = await r.poolStats(names);
+    } catch (e) {
+      this.io.stderr(`error fetching pool stats: ${cppStrerror(errnoOf(e))}\n`);
+      return 1;
+    }
+    const f = this.formatter();
+    const rows: string[][] = [];
+    if (f) {
+      f.openObjectSection('stats');
+      f.openArraySection('pools');
+    }
+    for (const [name, s] of stats) {
+      if (!f) {
+        rows.push([name, byteU(s.numBytes), String(s.numObjects), String(s.numObjectClones), String(s.numObjectCopies),
+          String(s.numObjectsMissingOnPrimary), String(s.numObjectsUnfound), String(s.numObjectsDegraded), String(s.numRd),
+          byteU(s.numRdKb * 1024), String(s.numWr), byteU(s.numWrKb * 1024), byteU(s.compressedBytesAlloc), byteU(s.compressedBytesOrig)]);
+        continue;
+      }
+      f.openObjectSection('pool');
+      f.dumpString('name', name);
+      const id = r.osdmap.lookupPoolName(name);
+      if (id >= 0) f.dumpInt('id', id);
+      f.dumpInt('size_bytes', s.numBytes);
+      f.dumpInt('size_kb', s.numKb);
+      f.dumpInt('num_objects', s.numObjects);
+      f.dumpInt('num_object_clones', s.numObjectClones);
+      f.dumpInt('num_object_copies', s.numObjectCopies);
+      f.dumpInt('num_objects_missing_on_primary', s.numObjectsMissingOnPrimary);
+      f.dumpInt('num_objects_unfound', s.numObjectsUnfound);
+      f.dumpInt('num_objects_degraded', s.numObjectsDegraded);
+      f.dumpInt('read_ops', s.numRd);
+      f.dumpInt('read_bytes', s.numRdKb * 1024);
+      f.dumpInt('write_ops', s.numWr);
+      f.dumpInt('write_bytes', s.numWrKb * 1024);
+      f.dumpInt('compress_bytes_used', s.compressedBytesAlloc);
+      f.dumpInt('compress_under_bytes', s.compressedBytesOrig);
+      f.closeSection();
+    }
+    if (!f) {
+      const cols = ['POOL_NAME', 'USED', 'OBJECTS', 'CLONES', 'COPIES', 'MISSING_ON_PRIMARY', 'UNFOUND', 'DEGRADED', 'RD_OPS', 'RD', 'WR_OPS', 'WR', 'USED COMPR', 'UNDER COMPR'];
+      this.out(textTable(cols.map((name, c) => ({ name, right: c > 0 })), rows));
+    }
     let st;
     try {
       st = await r.clusterStats();
@@ -474,27 +519,20 @@ class Tool {
       this.io.stderr(`error getting total cluster usage: ${cppStrerror(errnoOf(e))}\n`);
       return 1;
     }
-    // Per-pool rows need MGetPoolStats (not wired yet): listed pools with no stats print no row, as
-    // Ceph's rados does when the monitors have no stats for a pool.
-    const f = this.formatter();
     if (!f) {
-      const cols = ['POOL_NAME', 'USED', 'OBJECTS', 'CLONES', 'COPIES', 'MISSING_ON_PRIMARY', 'UNFOUND', 'DEGRADED', 'RD_OPS', 'RD', 'WR_OPS', 'WR', 'USED COMPR', 'UNDER COMPR'];
-      this.out(textTable(cols.map((name, i) => ({ name, right: i > 0 })), []));
       this.out('\n');
       this.out(`total_objects    ${st.numObjects}\n`);
       this.out(`total_used       ${byteU(st.kbUsed * 1024)}\n`);
       this.out(`total_avail      ${byteU(st.kbAvail * 1024)}\n`);
       this.out(`total_space      ${byteU(st.kb * 1024)}\n`);
     } else {
-      f.openObjectSection('stats');
-      f.openArraySection('pools');
       f.closeSection();
       f.dumpInt('total_objects', st.numObjects);
       f.dumpInt('total_used', st.kbUsed);
       f.dumpInt('total_avail', st.kbAvail);
       f.dumpInt('total_space', st.kb);
       f.closeSection();
-      this.flushFormatter(f);
+      this.out(f.flush());
     }
     return 0;
   }
@@ -537,7 +575,8 @@ class Tool {
     this.need(args, 2);
     const [oid, file] = [args[0]!, args[1]!];
     const data = this.readInput(file);
-    if (typeof data === 'number') return data;
+    // Ceph's do_put / do_append return 1 (not an errno) for an unreadable input: the status stays 0.
+    if (typeof data === 'number') return 0;
     const io = await this.ioctx();
     if (typeof io === 'number') return io;
     const op = this.o.opSize;
@@ -597,7 +636,7 @@ class Tool {
       const st = await io.stat(oid);
       this.out(`${this.o.pool}/${oid} mtime ${localTimeText({ sec: st.mtime.sec, nsec: 0 })}, size ${st.size}\n`);
     } catch (e) {
-      return this.fail(`error stat-ing ${this.o.pool}/${oid}`, e);
+      return this.fail(` error stat-ing ${this.o.pool}/${oid}`, e);
     }
     return 0;
   }
@@ -642,7 +681,10 @@ class Tool {
     try {
       await io.truncate(oid, size);
     } catch (e) {
-      return this.fail(`error truncating oid ${oid} to ${size}`, e);
+      // rados prints this and keeps the error, so its end adds "error N: ..." too.
+      const r = errnoOf(e);
+      this.io.stderr(`error truncating oid ${oid} to ${size}: ${cppStrerror(r)}\n`);
+      return r;
     }
     return 0;
   }
@@ -732,7 +774,7 @@ class Tool {
     }
     const v = vals.get(key);
     if (v === undefined) {
-      this.io.stderr(`No such key: ${this.o.pool}/${oid}/${key}\n`);
+      this.out(`No such key: ${this.o.pool}/${oid}/${key}\n`);
       return 1;
     }
     if (file !== undefined) {
@@ -814,7 +856,7 @@ class Tool {
     try {
       await io.omapSetHeader(oid, Buffer.from(val));
     } catch (e) {
-      return this.fail(`error setting omap header ${this.o.pool}/${oid}`, e);
+      return this.fail(`error setting omap value ${this.o.pool}/${oid}`, e);
     }
     return 0;
   }
@@ -1059,7 +1101,6 @@ class Bencher {
     const maxOps = o.maxObjects ? Math.ceil((this.objectSize * o.maxObjects) / this.opSize) : Infinity;
     this.startMs = this.io.nowMs();
     const stopMs = this.startMs + seconds * 1000;
-    const stopPrinter = this.startPrinter();
     let failure = 0;
     const worker = async (): Promise<void> => {
       while (failure === 0 && (seconds === 0 || this.io.nowMs() < stopMs) && this.started < maxOps) {
@@ -1079,7 +1120,10 @@ class Bencher {
         this.record((performance.now() - t0) / 1000, true);
       }
     };
-    await Promise.all(Array.from({ length: conc }, worker));
+    // The first ops go out before the first status line, as obj_bencher starts them.
+    const workers = Array.from({ length: conc }, worker);
+    const stopPrinter = this.startPrinter();
+    await Promise.all(workers);
     const elapsedS = (this.io.nowMs() - this.startMs) / 1000;
     stopPrinter();
     if (failure < 0) return failure;
@@ -1117,7 +1161,8 @@ class Bencher {
     const perObject = this.opSize ? Math.max(1, Math.floor(this.objectSize / this.opSize)) : 1;
     this.startMs = this.io.nowMs();
     const stopMs = this.startMs + seconds * 1000;
-    const stopPrinter = this.startPrinter();
+    // obj_bencher starts the printer before a random run's first reads, after a sequential run's.
+    let stopPrinter = random ? this.startPrinter() : null;
     let failure = 0;
     const worker = async (): Promise<void> => {
       while (failure === 0 && (seconds === 0 || this.io.nowMs() < stopMs) && (random || this.started < meta.numOps)) {
@@ -1141,7 +1186,9 @@ class Bencher {
         }
       }
     };
-    await Promise.all(Array.from({ length: conc }, worker));
+    const workers = Array.from({ length: conc }, worker);
+    stopPrinter ??= this.startPrinter();
+    await Promise.all(workers);
     const elapsedS = (this.io.nowMs() - this.startMs) / 1000;
     stopPrinter();
     if (failure < 0) return failure;

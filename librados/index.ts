@@ -1,6 +1,6 @@
 // librados for tsceph: the public entry. `const rados = await Rados.connect({ conf })`, pool commands,
 // `rados.ioctx(pool)` for object operations; errors are CephError (common/errors) with Ceph's errno name.
-export { Rados, CONNECT_TIMEOUT_MS, POOL_MAP_WAIT_MS, POOL_PG_NUM_DEFAULT, STATFS_TIMEOUT_MS, type ConnectOptions, type ClusterStats } from './rados.js';
+export { Rados, CONNECT_TIMEOUT_MS, POOL_MAP_WAIT_MS, POOL_PG_NUM_DEFAULT, STATFS_TIMEOUT_MS, poolStatsFrom, type ConnectOptions, type ClusterStats, type PoolStats } from './rados.js';
 export { IoCtx, OMAP_PAGE_KEYS, type ObjectStat, type OpOptions, type OperateResult } from './ioctx.js';
 export {
   CmpExtMismatch, MAX_ERRNO, OMAP_GET_KEYS_DEFAULT, ObjectOperation, OpSlot, ReadOp, WriteOp, opOmapCmp, type CompareOp, type OmapPage, type SparseExtents,

@@ -9,7 +9,7 @@ import { CephError, errnoName } from '../common/errors.js';
 import { OSDMap, applyIncremental, decodeIncremental, decodeOSDMap } from '../common/osdmap/index.js';
 import { MonClient } from '../mon/client/index.js';
 import {
-  EntityType, MOSDMap, MStatfs, MStatfsReply, Policies, createMessenger, type Connection, type Dispatcher, type Logger, type Message, type Messenger,
+  EntityType, MGetPoolStats, MGetPoolStatsReply, MOSDMap, MStatfs, MStatfsReply, type PoolStat, Policies, createMessenger, type Connection, type Dispatcher, type Logger, type Message, type Messenger,
 } from '../msg/index.js';
 import { IoCtx } from './ioctx.js';
 import { Objecter, type ObjecterOptions } from './objecter.js';
@@ -50,16 +50,64 @@ export interface ClusterStats {
   numObjects: number;
 }
 
-interface StatfsWaiter {
-  resolve: (s: ClusterStats) => void;
+/**
+ * One pool's usage as librados' pool_stat_t gives it, from the monitors' pool_stat_t (sizes in bytes;
+ * kb rounded up). With per-pool store stats (perPool) sizes are what the OSDs allocated.
+ */
+export interface PoolStats {
+  numBytes: number;
+  numKb: number;
+  numObjects: number;
+  numObjectClones: number;
+  numObjectCopies: number;
+  numObjectsMissingOnPrimary: number;
+  numObjectsUnfound: number;
+  numObjectsDegraded: number;
+  numRd: number;
+  numRdKb: number;
+  numWr: number;
+  numWrKb: number;
+  numUserBytes: number;
+  compressedBytesOrig: number;
+  compressedBytes: number;
+  compressedBytesAlloc: number;
+}
+
+/** librados' conversion of pool_stat_t (librados_cxx.cc get_pool_stats, raw_used_rate taken as 1). */
+export function poolStatsFrom(p: PoolStat, perPool: boolean): PoolStats {
+  const sum = p.stats;
+  const allocated = (perPool ? p.storeStats.allocated : sum.numBytes) + (perPool ? p.storeStats.omapAllocated : 0);
+  const user = (perPool ? p.storeStats.dataStored : sum.numBytes) + (perPool ? p.storeStats.omapAllocated : sum.numOmapBytes);
+  return {
+    numBytes: allocated,
+    numKb: Math.ceil(allocated / 1024),
+    numObjects: sum.numObjects,
+    numObjectClones: sum.numObjectClones,
+    numObjectCopies: sum.numObjectCopies,
+    numObjectsMissingOnPrimary: sum.numObjectsMissingOnPrimary,
+    numObjectsUnfound: sum.numObjectsUnfound,
+    numObjectsDegraded: sum.numObjectsDegraded,
+    numRd: sum.numRd,
+    numRdKb: sum.numRdKb,
+    numWr: sum.numWr,
+    numWrKb: sum.numWrKb,
+    numUserBytes: user,
+    compressedBytesOrig: p.storeStats.dataCompressedOriginal,
+    compressedBytes: p.storeStats.dataCompressed,
+    compressedBytesAlloc: p.storeStats.dataCompressedAllocated,
+  };
+}
+
+interface MonWaiter {
+  resolve: (m: Message) => void;
   reject: (e: Error) => void;
 }
 
 export class Rados implements Dispatcher {
   /** The monitor connection the osdmap last came on: our MonClient's session (it alone subscribes). */
   private monConn: Connection | null = null;
-  private lastStatfsTid = 0;
-  private readonly statfsWaiters = new Map<number, StatfsWaiter>();
+  private lastMonTid = 0;
+  private readonly monWaiters = new Map<number, MonWaiter>();
   private map = new OSDMap();
   private readonly mapWaiters = new Set<MapWaiter>();
   private closed = false;
@@ -121,7 +169,7 @@ export class Rados implements Dispatcher {
   async shutdown(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const w of [...this.statfsWaiters.values()]) w.reject(new CephError('ESHUTDOWN', 'the Rados handle was shut down'));
+    for (const w of [...this.monWaiters.values()]) w.reject(new CephError('ESHUTDOWN', 'the Rados handle was shut down'));
     await this.objecter.shutdown();
     await this.monc.shutdown();
     await this.messenger.shutdown();
@@ -172,33 +220,55 @@ export class Rados implements Dispatcher {
 
   /**
    * The cluster's size, use and object count from the monitors (MStatfs / MStatfsReply, as librados'
-   * cluster_stat). Asked on the monitor session, again every STATFS_RETRY_MS until answered.
+   * cluster_stat). Sizes in KiB.
    */
-  clusterStats(timeoutMs = STATFS_TIMEOUT_MS): Promise<ClusterStats> {
+  async clusterStats(timeoutMs = STATFS_TIMEOUT_MS): Promise<ClusterStats> {
+    const r = await this.monRequest((fsid, tid) => {
+      const m = new MStatfs(fsid);
+      m.header.tid = tid;
+      return m;
+    }, 'statfs', timeoutMs);
+    return { ...(r as MStatfsReply).st };
+  }
+
+  /**
+   * Usage of the named pools (MGetPoolStats, as librados' get_pool_stats): a pool the monitors have
+   * no stats for (no PG reported yet, or no such pool) is left out of the map.
+   */
+  async poolStats(pools: readonly string[], timeoutMs = STATFS_TIMEOUT_MS): Promise<Map<string, PoolStats>> {
+    const r = (await this.monRequest((fsid, tid) => new MGetPoolStats(fsid, tid, [...pools]), 'pool stats', timeoutMs)) as MGetPoolStatsReply;
+    const out = new Map<string, PoolStats>();
+    for (const [name, p] of [...r.poolStats].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) out.set(name, poolStatsFrom(p, r.perPool));
+    return out;
+  }
+
+  /**
+   * A request to the monitors answered by a reply with the same tid, sent on the monitor session and
+   * again every STATFS_RETRY_MS until answered (a lost session loses it). version stays 0 in these
+   * requests: it is the stats version the monitor would wait for before answering.
+   */
+  private monRequest(build: (fsid: string, tid: number) => Message, what: string, timeoutMs: number): Promise<Message> {
     if (this.closed) return Promise.reject(new CephError('ESHUTDOWN', 'the Rados handle was shut down'));
-    const tid = ++this.lastStatfsTid;
-    return new Promise<ClusterStats>((resolve, reject) => {
+    const tid = ++this.lastMonTid;
+    return new Promise<Message>((resolve, reject) => {
       const send = (): void => {
         const conn = this.monConn;
         const fsid = this.monc.getMonMap()?.fsid;
         if (!conn || fsid === undefined) return;
-        const m = new MStatfs(fsid);
-        m.header.tid = tid;
-        // version stays 0: it is the stats map version the monitor must reach before answering.
-        conn.send(m);
+        conn.send(build(fsid, tid));
       };
       const retry = setInterval(send, STATFS_RETRY_MS);
       const timer = setTimeout(() => {
         done();
-        reject(new CephError('ETIMEDOUT', `no statfs reply from the monitors within ${timeoutMs} ms`));
+        reject(new CephError('ETIMEDOUT', `no ${what} reply from the monitors within ${timeoutMs} ms`));
       }, timeoutMs);
       const done = (): void => {
         clearInterval(retry);
         clearTimeout(timer);
-        this.statfsWaiters.delete(tid);
+        this.monWaiters.delete(tid);
       };
-      this.statfsWaiters.set(tid, {
-        resolve: (s) => { done(); resolve(s); },
+      this.monWaiters.set(tid, {
+        resolve: (m) => { done(); resolve(m); },
         reject: (e) => { done(); reject(e); },
       });
       send();
@@ -207,7 +277,7 @@ export class Rados implements Dispatcher {
 
   dispatch(conn: Connection, m: Message): void {
     if (m instanceof MOSDMap && conn.peerName.type === EntityType.MON) this.monConn = conn;
-    else if (m instanceof MStatfsReply) this.statfsWaiters.get(m.header.tid)?.resolve({ ...m.st });
+    else if (m instanceof MStatfsReply || m instanceof MGetPoolStatsReply) this.monWaiters.get(m.header.tid)?.resolve(m);
   }
 
   handleReset(conn: Connection): void {

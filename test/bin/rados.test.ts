@@ -1,0 +1,227 @@
+// Proves bin/rados against Debian's Ceph 16 `rados` as the oracle: both run against one real cluster
+// (ceph-mon, ceph-osd on memstore, ceph-mgr for pool stats; ports 18450-18489) and must print the same
+// stdout, stderr and exit status for the same commands (object, xattr, omap, listing, df, errors), read
+// back what the other wrote (put/get both ways), and bench objects written by ours pass Ceph's own
+// `bench seq` content check. RADOS_CLI_KEEP=1 keeps the cluster's directory.
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { byteU, hexdump, benchContents, decodeBenchMeta, encodeBenchMeta } from '../../bin/rados.js';
+import { startRealCluster, type RealCluster } from '../librados/real-cluster.js';
+import { until } from '../support/vstart-cluster.js';
+
+const OURS = fileURLToPath(new URL('../../bin/rados.js', import.meta.url));
+const POOL = 'rp';
+
+interface Run {
+  status: number;
+  stdout: Buffer;
+  stderr: string;
+}
+
+describe('bin/rados text helpers', () => {
+  it('hexdump as bufferlist::hexdump, byte_u_t, bench contents and metadata', () => {
+    assert.equal(hexdump(Buffer.from('v1')), '00000000  76 31                                             |v1|\n00000002\n');
+    const b = Buffer.alloc(40, 0x61);
+    assert.equal(hexdump(b),
+      '00000000  61 61 61 61 61 61 61 61  61 61 61 61 61 61 61 61  |aaaaaaaaaaaaaaaa|\n*\n' +
+      '00000020  61 61 61 61 61 61 61 61                           |aaaaaaaa|\n00000028\n');
+    assert.equal(byteU(0), '0 B');
+    assert.equal(byteU(41), '41 B');
+    assert.equal(byteU(1024), '1 KiB');
+    assert.equal(byteU(1536), '1.5 KiB');
+    assert.equal(byteU(230 * 1024 * 1024 + 5), '230 MiB');
+    assert.equal(byteU(10239), '10 KiB');
+    assert.equal(byteU(1023 * 1024 + 1), '1023 KiB');
+    assert.equal(byteU(100 * 1024 + 512), '100 KiB');
+    const c = benchContents(7, 64);
+    assert.equal(c.subarray(0, 31).toString(), `I'm the ${' '.repeat(15)}7th op!\0`);
+    assert.equal(c.subarray(31).toString(), 'z'.repeat(33));
+    assert.equal(benchContents(7, 4).toString('latin1'), "I'm\0");
+    const meta = { objectSize: 4096, numOps: 12, pid: 77, opSize: 1024 };
+    assert.deepEqual(decodeBenchMeta(encodeBenchMeta(meta)), meta);
+    assert.equal(encodeBenchMeta(meta).length, 24);
+  });
+});
+
+describe('bin/rados against Ceph 16 rados on a real cluster', function () {
+  this.timeout(240000);
+  let c: RealCluster | null = null;
+  let dir = '';
+
+  const ours = (args: string[], input?: Buffer): Run => {
+    const r = spawnSync(process.execPath, [OURS, '-c', c!.conf, ...args], { input, maxBuffer: 64 << 20, timeout: 120000 });
+    return { status: r.status ?? -1, stdout: r.stdout ?? Buffer.alloc(0), stderr: r.stderr?.toString() ?? '' };
+  };
+  const theirs = (args: string[], input?: Buffer): Run => c!.rados(args, input);
+  const same = (args: string[], input?: Buffer, mask: (s: string) => string = (s) => s): Run => {
+    const a = ours(args, input);
+    const b = theirs(args, input);
+    const show = `rados ${args.join(' ')}`;
+    assert.equal(mask(a.stdout.toString('latin1')), mask(b.stdout.toString('latin1')), `${show}: stdout`);
+    assert.equal(mask(a.stderr), mask(b.stderr), `${show}: stderr`);
+    assert.equal(a.status, b.status, `${show}: status`);
+    return a;
+  };
+  const ok = (r: Run, what: string): Run => {
+    assert.equal(r.status, 0, `${what}: ${r.stderr}`);
+    return r;
+  };
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'rados-cli-'));
+    c = await startRealCluster({ monPort: 18450, osdPortMin: 18460, osdPortMax: 18489, mgr: true });
+    ok({ ...c.ceph(['osd', 'pool', 'create', POOL, '8']), stdout: Buffer.alloc(0) }, 'pool create');
+    // The pool's PGs peer before the first write lands.
+    await until('pool writable', () => theirs(['-p', POOL, 'put', 'warmup', '-'], Buffer.from('w')).status === 0, 90000);
+  });
+
+  after(async () => {
+    await c?.stop(process.env.RADOS_CLI_KEEP !== undefined);
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('put and get both ways (files, stdin, stdout, several op-size chunks)', () => {
+    const big = Buffer.alloc(5000);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 7) & 0xff;
+    const f = join(dir, 'big');
+    writeFileSync(f, big);
+    ok(ours(['-p', POOL, '-b', '1024', 'put', 'big1', f]), 'our put');
+    assert.deepEqual(ok(theirs(['-p', POOL, 'get', 'big1', '-']), 'their get').stdout, big);
+    ok(theirs(['-p', POOL, 'put', 'big2', f]), 'their put');
+    assert.deepEqual(ok(ours(['-p', POOL, '-b', '1000', 'get', 'big2', '-']), 'our get').stdout, big);
+    const out = join(dir, 'out');
+    ok(ours(['-p', POOL, 'get', 'big2', out]), 'our get to a file');
+    assert.deepEqual(readFileSync(out), big);
+    ok(ours(['-p', POOL, 'put', 'small', '-'], Buffer.from('hello\n')), 'put from stdin');
+    ok(ours(['-p', POOL, 'append', 'small', '-'], Buffer.from('world\n')), 'append');
+    assert.equal(theirs(['-p', POOL, 'get', 'small', '-']).stdout.toString(), 'hello\nworld\n');
+    ok(ours(['-p', POOL, 'put', 'small', '-', '--offset', '2'], Buffer.from('LL')), 'put at an offset');
+    assert.equal(theirs(['-p', POOL, 'get', 'small', '-']).stdout.toString(), 'heLLo\nworld\n');
+    ok(ours(['-p', POOL, 'truncate', 'small', '5']), 'truncate');
+    assert.equal(theirs(['-p', POOL, 'get', 'small', '-']).stdout.toString(), 'heLLo');
+    same(['-p', POOL, 'get', 'nosuch', '-']);
+    same(['-p', POOL, 'put', 'x', join(dir, 'nofile')]);
+    same(['-p', POOL, 'get', 'small', join(dir, 'no', 'dir')]);
+  });
+
+  it('stat, rm, create: the same texts and statuses', () => {
+    same(['-p', POOL, 'stat', 'big1']);
+    same(['-p', POOL, 'stat', 'nosuch']);
+    same(['-p', 'nopool', 'stat', 'x']);
+    ok(ours(['-p', POOL, 'create', 'made']), 'create');
+    same(['-p', POOL, 'create', 'made']);
+    same(['-p', POOL, 'stat', 'made']);
+    ok(ours(['-p', POOL, 'rm', 'made', 'big2']), 'rm two');
+    same(['-p', POOL, 'rm', 'made']);
+    same(['-p', POOL, 'stat', 'big2']);
+  });
+
+  it('xattrs and omap: set with ours, read with both', () => {
+    ok(ours(['-p', POOL, 'put', 'kv', '-'], Buffer.from('x')), 'put');
+    ok(ours(['-p', POOL, 'setxattr', 'kv', 'color', 'blue']), 'setxattr');
+    ok(ours(['-p', POOL, 'setxattr', 'kv', 'size'], Buffer.from('large')), 'setxattr from stdin');
+    same(['-p', POOL, 'getxattr', 'kv', 'color']);
+    same(['-p', POOL, 'getxattr', 'kv', 'size']);
+    same(['-p', POOL, 'listxattr', 'kv']);
+    same(['-p', POOL, 'getxattr', 'kv', 'nope']);
+    same(['-p', POOL, 'getxattr', 'nosuch', 'nope']);
+    same(['-p', POOL, 'listxattr', 'nosuch']);
+    ok(ours(['-p', POOL, 'rmxattr', 'kv', 'color']), 'rmxattr');
+    same(['-p', POOL, 'listxattr', 'kv']);
+    ok(ours(['-p', POOL, 'setomapval', 'kv', 'k1', 'v1']), 'setomapval');
+    ok(ours(['-p', POOL, 'setomapval', 'kv', 'k2'], Buffer.alloc(40, 0x41)), 'setomapval from stdin');
+    ok(ours(['-p', POOL, 'setomapheader', 'kv', 'hdr']), 'setomapheader');
+    same(['-p', POOL, 'getomapval', 'kv', 'k1']);
+    same(['-p', POOL, 'getomapval', 'kv', 'k2']);
+    same(['-p', POOL, 'getomapval', 'kv', 'none']);
+    same(['-p', POOL, 'listomapkeys', 'kv']);
+    same(['-p', POOL, 'listomapvals', 'kv']);
+    same(['-p', POOL, 'getomapheader', 'kv']);
+    same(['-p', POOL, 'listomapkeys', 'nosuch']);
+    ok(ours(['-p', POOL, 'rmomapkey', 'kv', 'k1']), 'rmomapkey');
+    same(['-p', POOL, 'listomapkeys', 'kv']);
+    ok(ours(['-p', POOL, 'clearomap', 'kv']), 'clearomap');
+    same(['-p', POOL, 'listomapvals', 'kv']);
+  });
+
+  it('ls: one namespace, all of them, json; lspools', () => {
+    ok(ours(['-p', POOL, '-N', 'ns1', 'put', 'in-ns', '-'], Buffer.from('n')), 'put in a namespace');
+    ok(ours(['-p', POOL, '--object-locator', 'lk', 'put', 'with-loc', '-'], Buffer.from('l')), 'put with a locator');
+    const sorted = (s: string): string => s.split('\n').sort().join('\n');
+    same(['-p', POOL, 'ls'], undefined, sorted);
+    same(['-p', POOL, 'ls', '--all'], undefined, sorted);
+    same(['-p', POOL, '-N', 'ns1', 'ls'], undefined, sorted);
+    const a = JSON.parse(ok(ours(['-p', POOL, 'ls', '--all', '--format', 'json']), 'ls json').stdout.toString()) as unknown[];
+    const b = JSON.parse(theirs(['-p', POOL, 'ls', '--all', '--format', 'json']).stdout.toString()) as unknown[];
+    const key = (x: unknown): string => JSON.stringify(x);
+    assert.deepEqual(a.map(key).sort(), b.map(key).sort());
+    same(['lspools']);
+    same(['ls']);
+    same(['-p', 'nopool', 'ls']);
+  });
+
+  it('df, plain and json, once the mgr has the stats', async () => {
+    // Stats move while the OSD reports: compare until two runs agree.
+    await until('the same df', () => {
+      const a = ours(['df']);
+      const b = theirs(['df']);
+      return a.status === 0 && a.stdout.equals(b.stdout) && a.stderr === b.stderr;
+    }, 60000);
+    await until('the same df json', () => ours(['df', '--format', 'json']).stdout.equals(theirs(['df', '--format', 'json']).stdout), 60000);
+    await until('the same pool df', () => ours(['-p', POOL, 'df']).stdout.equals(theirs(['-p', POOL, 'df']).stdout), 60000);
+    assert.match(ours(['df']).stdout.toString(), new RegExp(`^${POOL} `, 'm'));
+  });
+
+  it('errors and usage as Ceph words them', () => {
+    same(['-p', POOL, 'bogus']);
+    const help = ours(['--help']);
+    assert.equal(help.status, 1);
+    assert.match(help.stderr, /^usage: rados \[options\] \[commands\]/);
+    assert.equal(ours(['-p', POOL, 'put']).status, 1);
+    same(['-p', POOL, 'bench', '1', 'seq', '--run-name', 'never-written']);
+  });
+
+  it('mkpool / rmpool (tsceph extras) and what Ceph sees of them', () => {
+    assert.equal(ok(ours(['mkpool', 'extra', '8']), 'mkpool').stdout.toString(), 'successfully created pool extra\n');
+    assert.match(theirs(['lspools']).stdout.toString(), /^extra$/m);
+    const refused = ours(['rmpool', 'extra']);
+    assert.equal(refused.status, 1);
+    assert.match(refused.stderr, /--yes-i-really-really-mean-it/);
+    assert.equal(ok(ours(['rmpool', 'extra', 'extra', '--yes-i-really-really-mean-it']), 'rmpool').stdout.toString(), 'successfully deleted pool extra\n');
+    assert.doesNotMatch(theirs(['lspools']).stdout.toString(), /^extra$/m);
+  });
+
+  it('bench write / seq / rand / cleanup: obj_bencher\'s output, objects Ceph\'s bench reads and checks', () => {
+    const w = ok(ours(['-p', POOL, 'bench', '1', 'write', '-b', '4096', '-t', '4', '--no-cleanup']), 'bench write');
+    const text = w.stdout.toString();
+    const names = (t: string): string[] => t.split('\n').filter((l) => /^[A-Z][A-Za-z ()/]+:\s/.test(l)).map((l) => l.slice(0, l.indexOf(':') + 1));
+    const wantWrite = ['Total time run:', 'Total writes made:', 'Write size:', 'Object size:', 'Bandwidth (MB/sec):', 'Stddev Bandwidth:',
+      'Max bandwidth (MB/sec):', 'Min bandwidth (MB/sec):', 'Average IOPS:', 'Stddev IOPS:', 'Max IOPS:', 'Min IOPS:', 'Average Latency(s):',
+      'Stddev Latency(s):', 'Max latency(s):', 'Min latency(s):'];
+    assert.deepEqual(names(text).filter((n) => n !== 'Object prefix:'), wantWrite);
+    assert.match(text, /^hints = 1\nMaintaining 4 concurrent writes of 4096 bytes to objects of size 4096 for up to 1 seconds or 0 objects\nObject prefix: benchmark_data_\S+_\d+\n  sec Cur ops   started  finished  avg MB\/s  cur MB\/s last lat\(s\)  avg lat\(s\)\n/);
+    assert.match(text, /^Total writes made:      [1-9]\d*$/m);
+    // Ceph's own seq run reads our objects and checks their contents.
+    const seq = theirs(['-p', POOL, 'bench', '1', 'seq', '-t', '4']);
+    assert.equal(seq.status, 0, seq.stderr);
+    assert.doesNotMatch(seq.stderr, /is not correct/);
+    const wantRead = ['Total time run:', 'Total reads made:', 'Read size:', 'Object size:', 'Bandwidth (MB/sec):', 'Average IOPS:', 'Stddev IOPS:',
+      'Max IOPS:', 'Min IOPS:', 'Average Latency(s):', 'Max latency(s):', 'Min latency(s):'];
+    for (const mode of ['seq', 'rand']) {
+      const r = ok(ours(['-p', POOL, 'bench', '1', mode, '-t', '4']), `bench ${mode}`);
+      assert.deepEqual(names(r.stdout.toString()), wantRead, mode);
+      assert.equal(r.stderr, '', mode);
+    }
+    const cl = ok(ours(['-p', POOL, 'cleanup']), 'cleanup');
+    assert.match(cl.stdout.toString(), /^Removed [1-9]\d* objects\n$/);
+    assert.doesNotMatch(theirs(['-p', POOL, 'ls']).stdout.toString(), /benchmark_/);
+    // A write run without --no-cleanup removes its objects itself.
+    const w2 = ok(ours(['-p', POOL, 'bench', '1', 'write', '-b', '1024', '-t', '2', '--run-name', 'r2']), 'bench write with cleanup');
+    assert.match(w2.stdout.toString(), /Cleaning up \(deleting benchmark objects\)\nRemoved \d+ objects\nClean up completed and total clean up time :[\d.e-]+\n$/);
+    assert.doesNotMatch(theirs(['-p', POOL, 'ls']).stdout.toString(), /benchmark_|^r2$/m);
+  });
+});
