@@ -25,6 +25,11 @@ export interface PgHost {
   /** This PG's state or stats changed: include it in the next stats report soon. */
   statsChanged(pgid: PgId): void;
   now(): UTime;
+  /**
+   * Optional (added by HD2): the PG deleted its collection (pool gone, or a stray the primary no
+   * longer needs); the daemon drops the handle. PG.isRemoved() tells the same.
+   */
+  pgRemoved?(pgid: PgId): void;
   log(level: 'debug' | 'info' | 'warn' | 'error', msg: string): void;
 }
 
