@@ -343,6 +343,7 @@ export class PG implements PgHandle {
     this.recovery.reset();
     for (const waiters of this.waitingForRecovery.values()) for (const w of waiters) w();
     this.waitingForRecovery.clear();
+    this.wakeRepopWaiters();
     if (this.core.isPrimary()) {
       this.waitingForActive = requeue.concat(this.waitingForActive).slice(0, opsWaitingMax);
     } else {
@@ -401,7 +402,7 @@ export class PG implements PgHandle {
     if (eff.wantPgTemp !== undefined) this.host.requestPgTemp(this.pgid, eff.wantPgTemp);
     if (eff.removePg) {
       this.removed = true;
-      this.track(this.chain.then(() => this.removeCollection()));
+      this.track(this.chain.then(() => this.removeCollection()).then(() => this.host.pgRemoved?.(this.pgid)));
       nonEmpty = false;
     }
     if (eff.stateChanged || eff.activated) this.noteState();
@@ -607,7 +608,11 @@ export class PG implements PgHandle {
       this.reply(op, result.result, result.ops, zeroEVersion(), result.replyVersion);
       return null;
     }
-    if (this.repops.length >= writesInFlightMax) await this.repopDone(this.repops[0]!);
+    if (this.repops.length >= writesInFlightMax) {
+      // back-pressure: the version was handed out, so wait here (in log order) for the oldest write
+      await this.repopDone(this.repops[0]!);
+      if (this.gen !== gen || this.closed) return null;
+    }
     // a write: log entry, pgmeta, local apply and replication
     const entry: PgLogEntry = {
       op: result.logOp, soid: op.soid, version, priorVersion: this.lastVersionOf(op.key), revertingTo: zeroEVersion(),
@@ -913,12 +918,12 @@ export class PG implements PgHandle {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    await this.execTail;
     this.closed = true;
     this.recovery.reset();
     this.wakeRepopWaiters();
     for (const w of this.waitingForRecovery.values()) for (const f of w) f();
     this.waitingForRecovery.clear();
+    await this.execTail;
     await this.chain;
     while (this.pending.size > 0) await Promise.all([...this.pending]);
   }
