@@ -1,4 +1,4 @@
-// Proves msg/messages/pg.ts speaks Ceph 16's PG messages: every payload three real Ceph 16.2.15 OSDs sent each other while peering, recovering, backfilling and heart-beating (test/golden/pg, captured by scripts/gen-pg-golden.mjs: MOSDPGNotify, MOSDPGNotify2, MOSDPGQuery2, MOSDPGInfo2, MOSDPGLog, MOSDPGTrim, MOSDPGLease, MOSDPGLeaseAck, MOSDPGPush, MOSDPGPull, MOSDPGPushReply, MOSDPGRecoveryDelete, MOSDPGRecoveryDeleteReply, MOSDPGScan, MOSDPGBackfill, MOSDPing) decodes through the registry and re-encodes to the same bytes and header versions; MOSDPGRemove, which the capture did not contain, decodes a vector written by hand from MOSDPGRemove.h; seeded random messages round-trip; truncated and bit-flipped payloads raise CephError, never another error; osd/pgwire.ts maps the peering core's messages to these classes and back. PGMSG_SEED=<n> replays one random case.
+// Proves msg/messages/pg.ts speaks Ceph 16's PG messages: every payload three real Ceph 16.2.15 OSDs sent each other while peering, recovering, backfilling and heart-beating (test/golden/pg, captured by scripts/gen-pg-golden.mjs: MOSDPGNotify, MOSDPGNotify2, MOSDPGQuery2, MOSDPGInfo2, MOSDPGLog, MOSDPGTrim, MOSDPGLease, MOSDPGLeaseAck, MOSDPGPush, MOSDPGPull, MOSDPGPushReply, MOSDPGRecoveryDelete, MOSDPGRecoveryDeleteReply, MOSDPGScan, MOSDPGBackfill, MRecoveryReserve, MBackfillReserve, MOSDPing) decodes through the registry and re-encodes to the same bytes and header versions; MOSDPGRemove, which the capture did not contain, decodes a vector written by hand from MOSDPGRemove.h; seeded random messages round-trip; truncated and bit-flipped payloads raise CephError, never another error; osd/pgwire.ts maps the peering core's messages to these classes and back. PGMSG_SEED=<n> replays one random case.
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -7,9 +7,9 @@ import { CephError } from '../../common/errors.js';
 import { PACIFIC_FEATURES } from '../../common/osdmap/index.js';
 import { decodeMessage, type Message, type RawMessage } from '../../msg/message.js';
 import {
-  MESSAGE_CLASSES, MOSDPGBackfill, MOSDPGInfo2, MOSDPGLease, MOSDPGLeaseAck, MOSDPGLog, MOSDPGNotify, MOSDPGNotify2,
+  MBackfillReserve, MESSAGE_CLASSES, MOSDPGBackfill, MOSDPGInfo2, MOSDPGLease, MOSDPGLeaseAck, MOSDPGLog, MOSDPGNotify, MOSDPGNotify2,
   MOSDPGPull, MOSDPGPush, MOSDPGPushReply, MOSDPGQuery2, MOSDPGRecoveryDelete, MOSDPGRecoveryDeleteReply, MOSDPGRemove,
-  MOSDPGScan, MOSDPGTrim, MOSDPing, PingOp, PgMsgType, emptyRecoveryProgress, type PullOp, type PushOp,
+  MOSDPGScan, MOSDPGTrim, MOSDPing, MRecoveryReserve, PingOp, PgMsgType, emptyRecoveryProgress, type PullOp, type PushOp,
 } from '../../msg/messages/index.js';
 import { emptyPastIntervals } from '../../msg/messages/pgtypes.js';
 import type { PeeringMessage } from '../../osd/core/peering-api.js';
@@ -155,6 +155,11 @@ describe('msg/messages/pg: PG messages in Ceph 16 layouts', () => {
       assert.equal(log.spgid.shard, -1);
       const legacy = first('create-MOSDPGNotify') as MOSDPGNotify;
       assert.ok(legacy.pgList.length >= 1);
+      const rr = first('pull-MRecoveryReserve') as MRecoveryReserve;
+      assert.equal(rr.priority, 190, 'osd_recovery_priority-based default');
+      const br = manifest.filter((g) => g.type === PgMsgType.MSG_OSD_BACKFILL_RESERVE).map((g) => decodeMessage(goldenRaw(g), PACIFIC_FEATURES) as MBackfillReserve);
+      assert.ok(br.some((m) => m.reserveType === 0 && m.primaryNumBytes > 0), 'a REQUEST says how many bytes the primary holds');
+      assert.ok(br.some((m) => m.reserveType === 1 && m.priority === -1), 'a GRANT');
     });
   });
 
@@ -230,6 +235,12 @@ describe('msg/messages/pg: PG messages in Ceph 16 layouts', () => {
     const bf = new MOSDPGBackfill();
     Object.assign(bf, { op: r.pick([1, 2, 3]), mapEpoch: r.u32(), queryEpoch: r.u32(), pgid: spg, lastBackfill: randHObject(r), stats: randStat(r) });
     wireRoundTrip(bf);
+    const rr = new MRecoveryReserve();
+    Object.assign(rr, { pgid: spg, queryEpoch: r.u32(), reserveType: r.int(0, 3), priority: r.int(0, 255) });
+    wireRoundTrip(rr);
+    const br = new MBackfillReserve();
+    Object.assign(br, { pgid: spg, queryEpoch: r.u32(), reserveType: r.int(0, 5), priority: r.int(-1, 255), primaryNumBytes: r.int(0, 2 ** 40), shardNumBytes: r.int(0, 2 ** 40) });
+    wireRoundTrip(br);
     const ping = new MOSDPing();
     Object.assign(ping, {
       fsid: FSID, mapEpoch: r.u32(), op: r.int(0, 5), pingStamp: randTime(r), upFrom: r.u32(), minMessageSize: r.pick([0, 100, 2000, 9000]),
