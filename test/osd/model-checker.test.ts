@@ -1,4 +1,4 @@
-// Proves the randomized model checker (ceph_test_rados in spirit) works and is worth trusting: it passes a seeded op stream against a real Ceph 16 cluster (1 mon, 3 BlueStore OSDs, size 3, min_size 2) with and without OSDs killed -9 and restarted by the thrasher, and it fails, with seed and object history, on clients planted with faults (a lost acknowledged write, a stale read, a byte never written). Env: MODEL_SEED=<n> replays a seed; MODEL_OPS (default 2000) and MODEL_SECONDS (default 25) lengthen the real-cluster runs; MODEL_KEEP keeps the cluster's directory.
+// Proves the randomized model checker (ceph_test_rados in spirit) works and is worth trusting: it passes a seeded op stream against a real Ceph 16 cluster (1 mon, 3 BlueStore OSDs, size 3, min_size 2) with and without OSDs killed -9 and restarted by the thrasher, and it fails, with seed and object history, on clients planted with faults (a lost acknowledged write, a stale read, a byte never written). Env: MODEL_SEED=<n> replays a seed; MODEL_OPS (default 2000) and MODEL_SECONDS (default 20) lengthen the real-cluster runs; MODEL_KEEP keeps the cluster's directory; MODEL_TARGET=tsceph runs the checker and thrasher against our own vstart cluster (1 mon, 3 tsceph OSDs) instead.
 import { strict as assert } from 'node:assert';
 import { Rados } from '../../librados/index.js';
 import { CephError } from '../../common/errors.js';
@@ -7,11 +7,11 @@ import {
   type CheckerClient, type CheckerReport, type PlantedFault, type WriteStep,
 } from '../support/model-checker.js';
 import { startRealCephCluster, type RealCephCluster } from '../support/real-ceph-cluster.js';
-import { Thrasher, realCephThrashTarget } from '../support/thrasher.js';
+import { Thrasher, TsVstartThrashTarget, realCephThrashTarget, type ThrashTarget } from '../support/thrasher.js';
 
 const SEED = process.env.MODEL_SEED !== undefined ? Number(process.env.MODEL_SEED) : 20261130;
 const OPS = Number(process.env.MODEL_OPS ?? 2000);
-const SECONDS = Number(process.env.MODEL_SECONDS ?? 25);
+const SECONDS = Number(process.env.MODEL_SECONDS ?? 20);
 // Ports 18500-18599 are this file's: the monitor, then the mgr's and OSDs' (4 each, more after restarts).
 const MON_PORT = 18500;
 const OSD_PORT_MIN = 18510;
@@ -111,24 +111,63 @@ describe('model checker: the model and the planted faults (in-memory clients)', 
   });
 });
 
-describe('model checker against a real Ceph 16 cluster (1 mon, 3 OSDs, size 3, min_size 2)', function () {
+// The cluster under test: a real Ceph 16 one by default; our own (vstart) with MODEL_TARGET=tsceph.
+interface Target {
+  conf: string;
+  pool: string;
+  pgCount: number;
+  thrash: ThrashTarget;
+  pgStates(): string[];
+  stop(): Promise<void>;
+}
+
+async function realTarget(): Promise<Target> {
+  const c: RealCephCluster = await startRealCephCluster({ name: 'hg', monPort: MON_PORT, osdPortMin: OSD_PORT_MIN, osdPortMax: OSD_PORT_MAX, osds: 3 });
+  try {
+    await c.createPool('mc', { pgNum: 8, size: 3, minSize: 2 });
+  } catch (e) {
+    await c.stop(true);
+    throw e;
+  }
+  return { conf: c.conf, pool: 'mc', pgCount: 8, thrash: realCephThrashTarget(c), pgStates: () => c.pgs().map((p) => p.state), stop: () => c.stop(process.env.MODEL_KEEP !== undefined) };
+}
+
+async function tscephTarget(): Promise<Target> {
+  const t = TsVstartThrashTarget.start('hg', MON_PORT, 3);
+  await t.waitClean(120000).catch(async (e: unknown) => {
+    t.destroy();
+    throw e;
+  });
+  return {
+    conf: t.conf, pool: 'tsceph', pgCount: 16, thrash: t,
+    pgStates: () => {
+      const r = t.ceph(['pg', 'stat', '-f', 'json']);
+      const s = JSON.parse(r.stdout) as { num_pg_by_state: { name: string; num: number }[] };
+      return s.num_pg_by_state.flatMap((x) => Array.from({ length: x.num }, () => x.name));
+    },
+    stop: async () => t.destroy(),
+  };
+}
+
+const TSCEPH = process.env.MODEL_TARGET === 'tsceph';
+
+describe(`model checker against ${TSCEPH ? 'a tsceph vstart' : 'a real Ceph 16'} cluster (1 mon, 3 OSDs, size 3, min_size 2)`, function () {
   this.timeout(300000);
-  let cluster: RealCephCluster | null = null;
+  let target: Target | null = null;
   let rados: Rados | null = null;
 
   before(async () => {
-    cluster = await startRealCephCluster({ name: 'hg', monPort: MON_PORT, osdPortMin: OSD_PORT_MIN, osdPortMax: OSD_PORT_MAX, osds: 3 });
-    await cluster.createPool('mc', { pgNum: 8, size: 3, minSize: 2 });
-    rados = await Rados.connect({ conf: cluster.conf });
+    target = TSCEPH ? await tscephTarget() : await realTarget();
+    rados = await Rados.connect({ conf: target.conf });
   });
 
   after(async () => {
     await rados?.shutdown();
-    await cluster?.stop(process.env.MODEL_KEEP !== undefined);
+    await target?.stop();
   });
 
   it('(a) passes with no faults: every read matches the model', async () => {
-    const checker = new ModelChecker(new RadosCheckerClient(rados!.ioctx('mc'), 60000), {
+    const checker = new ModelChecker(new RadosCheckerClient(rados!.ioctx(target!.pool), 60000), {
       seed: SEED, ops: OPS, objects: 16, inFlight: 4, prefix: 'calm-', onOp: (e) => log(`${e.oid} #${e.index} ${e.what} -> ${e.outcome}`),
     });
     const r = await checker.run();
@@ -139,11 +178,11 @@ describe('model checker against a real Ceph 16 cluster (1 mon, 3 OSDs, size 3, m
   });
 
   it('(b) passes while the thrasher kills OSDs with -9 and restarts them, and after recovery every object reads back', async () => {
-    const io = rados!.ioctx('mc');
+    const io = rados!.ioctx(target!.pool);
     const checker = new ModelChecker(new RadosCheckerClient(io, 90000), {
       seed: SEED + 1, ops: 1_000_000, durationMs: SECONDS * 1000, objects: 24, inFlight: 4, prefix: 'thrash-',
     });
-    const thrasher = new Thrasher(realCephThrashTarget(cluster!), {
+    const thrasher = new Thrasher(target!.thrash, {
       seed: SEED, minUp: 2, intervalMsMin: 1500, intervalMsMax: 4000, log: (l) => console.log(`      ${l}`),
     });
     thrasher.start();
@@ -156,12 +195,12 @@ describe('model checker against a real Ceph 16 cluster (1 mon, 3 OSDs, size 3, m
     console.log(`      ${ModelChecker.format(final)}; OSD kills ${thrasher.kills}`);
     assert.ok(r && r.opsDone > 50, 'ops ran during the thrashing');
     assert.ok(thrasher.kills >= 1, 'the thrasher killed at least one OSD');
-    const pgs = cluster!.pgs();
-    assert.ok(pgs.length === 8 && pgs.every((p) => p.state === 'active+clean'), 'all PGs active+clean at the end');
+    const states = target!.pgStates();
+    assert.ok(states.length === target!.pgCount && states.every((st) => st === 'active+clean'), `all PGs active+clean at the end: ${states.join(', ')}`);
   });
 
   it('(c) catches an acknowledged write lost on the way to a real cluster', async () => {
-    const client = new FaultyCheckerClient(new RadosCheckerClient(rados!.ioctx('mc'), 60000), 'lose-acked-write', 30);
+    const client = new FaultyCheckerClient(new RadosCheckerClient(rados!.ioctx(target!.pool), 60000), 'lose-acked-write', 30);
     const checker = new ModelChecker(client, { seed: SEED + 2, ops: 600, objects: 8, inFlight: 3, prefix: 'fault-' });
     const err = await checker.run().then(() => checker.verifyAll()).then(() => null, (e: unknown) => e);
     assert.ok(err instanceof ModelCheckError, `not caught: ${String(err)}`);
