@@ -142,7 +142,10 @@ class PeeringCoreImpl implements PeeringCore {
   private readonly logRequested = new Set<number>();
   private readonly peers = new Map<number, PeerState>();
   private readonly activated = new Set<number>();
-  private readonly strayMissing = new Map<number, PgMissing>();
+  /** Strays (and a stray authoritative OSD) whose info, log and missing we hold: recovery sources. */
+  private readonly strayState = new Map<number, { info: PgInfo; newest: Map<string, EVersion>; missing: PgMissing }>();
+  /** Did the acting set have min_size complete members at activation (active, not peered)? */
+  private activeWriteable = false;
   private readonly strayQueried = new Set<number>();
   private readonly inFlight = new Map<string, InFlight>();
   private readonly backfillInFlight = new Set<number>();
@@ -212,7 +215,8 @@ class PeeringCoreImpl implements PeeringCore {
     }
     this.view = view;
     this.epoch = Math.max(this.epoch, view.epoch);
-    for (const o of [...this.strayMissing.keys()]) if (!view.isUp(o)) this.strayMissing.delete(o);
+    for (const o of [...this.strayState.keys()]) if (!view.isUp(o)) this.strayState.delete(o);
+    for (const o of [...this.strayQueried]) if (!view.isUp(o)) this.strayQueried.delete(o);
     if (!this.newInterval && PEERING_PHASES.has(this.phase) && this.prior && priorSetAffected(this.prior, view, this.whoami)) {
       this.restartPeering = true;
     }
@@ -248,7 +252,33 @@ class PeeringCoreImpl implements PeeringCore {
   }
 
   private isWriteable(): boolean {
-    return this.view !== undefined && this.view.acting.length >= this.view.poolMinSize;
+    return this.activeWriteable;
+  }
+
+  /** Acting members holding every object (us, and peers recovering from the log rather than backfilling). */
+  private completeActingCount(): number {
+    let n = 0;
+    for (const o of this.view!.acting) if (o === this.whoami || this.peers.get(o)?.mode === 'log') n++;
+    return n;
+  }
+
+  private recordStray(from: number, info: PgInfo, log: PgLog, missing: PgMissing): void {
+    const newest = new Map<string, EVersion>();
+    for (const e of log.log) newest.set(objectKey(e.soid), e.version);
+    this.strayState.set(from, { info, newest, missing });
+  }
+
+  /**
+   * Ceph's search_for_missing: does this stray hold soid at exactly `need`? It is complete, its
+   * last_update reaches need, it does not miss soid, and its log's newest entry for soid is need (or
+   * its log no longer covers need: a later committed write would have raised our need).
+   */
+  private strayHas(o: number, soid: HObject, need: EVersion): boolean {
+    const st = this.strayState.get(o);
+    if (!st || !st.info.lastBackfill.max || evLt(st.info.lastUpdate, need) || missingGet(st.missing, soid)) return false;
+    const newest = st.newest.get(objectKey(soid));
+    if (newest) return evEq(newest, need);
+    return !evLt(st.info.logTail, need);
   }
 
   // ---- peering -------------------------------------------------------------------------------------
@@ -260,7 +290,7 @@ class PeeringCoreImpl implements PeeringCore {
     this.logRequested.clear();
     this.peers.clear();
     this.activated.clear();
-    this.strayMissing.clear();
+    this.strayState.clear();
     this.strayQueried.clear();
     this.inFlight.clear();
     this.backfillInFlight.clear();
@@ -355,6 +385,12 @@ class PeeringCoreImpl implements PeeringCore {
     mergeHistory(this.st.info.history, msg.info.history);
     if (!logsOverlap(this.st.log.head, msg.log)) return this.setPhase('incomplete');
     this.applyMerge(msg.log);
+    // The authoritative OSD's missing set is in its reply: if it is a stray it is a recovery source.
+    const v = this.view!;
+    if (!v.acting.includes(from) && !v.up.includes(from)) {
+      this.recordStray(from, msg.info, msg.log, msg.missing);
+      this.strayQueried.add(from);
+    }
     this.getMissing();
   }
 
@@ -416,6 +452,7 @@ class PeeringCoreImpl implements PeeringCore {
   private activate(): void {
     const h = this.st.info.history;
     this.setPhase('activating');
+    this.activeWriteable = this.completeActingCount() >= this.view!.poolMinSize;
     if (this.isWriteable()) {
       this.st.info.lastEpochStarted = this.epoch;
       this.st.info.lastIntervalStarted = h.sameIntervalSince;
@@ -467,7 +504,8 @@ class PeeringCoreImpl implements PeeringCore {
   /** A peer that holds soid at its newest version, to pull from; -1 if none (unfound). */
   private pullSource(soid: HObject): number {
     for (const [o, ps] of this.peers) if (ps.mode === 'log' && !missingGet(ps.missing, soid)) return o;
-    for (const [o, m] of this.strayMissing) if (!missingGet(m, soid) && this.view!.isUp(o)) return o;
+    const need = missingGet(this.st.missing, soid)?.need;
+    if (need) for (const o of this.strayState.keys()) if (this.view!.isUp(o) && this.strayHas(o, soid, need)) return o;
     return -1;
   }
 
@@ -482,7 +520,6 @@ class PeeringCoreImpl implements PeeringCore {
     if (this.phase !== 'active' || this.unfoundCount() === 0) return;
     for (const [o, i] of this.peerInfo) {
       if (this.peers.has(o) || this.strayQueried.has(o) || !this.view!.isUp(o) || !i.lastBackfill.max) continue;
-      if (evLt(i.lastUpdate, this.st.info.logTail)) continue;
       this.strayQueried.add(o);
       this.sendTo(o, { kind: 'query', pgid: this.pgid, type: PgQueryType.FULLLOG, since: ZERO_VERSION, history: { ...this.st.info.history }, epochSent: this.epoch });
     }
@@ -604,6 +641,7 @@ class PeeringCoreImpl implements PeeringCore {
           const v = this.view!;
           if (!v.acting.includes(from) && !v.up.includes(from)) this.sendTo(from, this.infoMsg(this.epoch));
         } else {
+          if (!this.strayState.has(from)) this.strayQueried.delete(from);
           this.discoverUnfound();
         }
         return;
@@ -625,9 +663,7 @@ class PeeringCoreImpl implements PeeringCore {
       if (this.phase === 'getLog' && from === this.authOsd && this.logRequested.has(from)) return this.procMasterLog(from, msg);
       if (this.phase === 'getMissing' && this.logRequested.has(from)) return this.procReplicaLogMsg(from, msg);
       if (this.phase === 'active' && this.strayQueried.has(from)) {
-        if (msg.info.lastBackfill.max && logsOverlap(msg.log.head, this.st.log)) {
-          this.strayMissing.set(from, procReplicaLog(this.st.log, msg.info, msg.log, msg.missing).missing);
-        }
+        this.recordStray(from, msg.info, msg.log, msg.missing);
       }
       return;
     }
@@ -676,6 +712,9 @@ class PeeringCoreImpl implements PeeringCore {
         ps.mode = 'log';
         ps.lastBackfill = maxHObject();
         this.peerInfo.set(from, msg.info);
+        // Peered only for want of complete members: with this one the PG can take writes; peer again
+        // so activation records last_epoch_started (Ceph gets here through a pg_temp change).
+        if (!this.activeWriteable && this.completeActingCount() >= this.view!.poolMinSize) return this.startPeeringKeepInfos();
         this.checkRecovered();
       }
       return;

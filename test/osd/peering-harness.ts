@@ -252,7 +252,9 @@ export class PeeringHarness {
     const m = q.m;
     if (m.kind === 'peer') {
       if (!o.core) {
-        // Ceph creates the PG when a peer asks about it; it then follows the maps from creation.
+        // Ceph creates the PG when a peer asks about it or activates it; it then follows the maps
+        // from creation. Infos, trims and notifies for a PG an OSD does not hold are dropped.
+        if (m.msg.kind !== 'query' && m.msg.kind !== 'log') return;
         o.core = createPeeringCore({ pgid: PGID, whoami: o.id, createdEpoch: 1, poolCreatedEpoch: 1 }, this.o.logBounds);
         const to = o.epoch;
         o.epoch = 0;

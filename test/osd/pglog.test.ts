@@ -1,0 +1,184 @@
+// Proves the PG log functions (osd/core/pglog.ts) keep Ceph's PGLog rules: appends advance the head,
+// trimming keeps osd_min/max_pg_log_entries and respects min_last_complete_ondisk, merging an
+// authoritative log rewinds divergent entries (objects removed, missing at the authoritative version or
+// gone), deletes remove objects, objects past last_backfill are left to backfill, and a peer's missing
+// set is computed without touching its state. Hand-built logs with the expected results worked out.
+import { strict as assert } from 'node:assert';
+import { CEPH_NOSNAP, emptyReqId, type EVersion, type HObject } from '../../msg/messages/osdop.js';
+import { cmpHObject, emptyPgInfo, emptyPgLog, emptyPgMissing, maxHObject, PgLogOp, type PgLogEntry } from '../../msg/messages/pgtypes.js';
+import {
+  appendEntry, calcTrimTo, claimLog, computeLastComplete, ev, evText, findCommonPoint, logAfter, logsOverlap, mergeLog,
+  missingAdd, missingGet, pgLogDupsMax, pgLogEntriesMin, procReplicaLog, trimLog, type LogState,
+} from '../../osd/core/pglog.js';
+
+const PGID = { pgid: { pool: 1, seed: 0 }, shard: -1 };
+
+function obj(name: string): HObject {
+  let h = 0;
+  for (let i = 0; i < name.length; i++) h = (Math.imul(h, 31) + name.charCodeAt(i)) >>> 0;
+  return { oid: name, key: '', nspace: '', hash: h, pool: 1, snap: CEPH_NOSNAP, max: false };
+}
+
+let tid = 0;
+function entry(name: string, v: EVersion, prior: EVersion = ev(0, 0), op: number = PgLogOp.MODIFY): PgLogEntry {
+  return {
+    op, soid: obj(name), version: v, priorVersion: prior, revertingTo: ev(0, 0), reqid: { ...emptyReqId(), name: { type: 8, num: 4 }, tid: ++tid },
+    extraReqids: [], mtime: { sec: 0, nsec: 0 }, returnCode: 0, opReturns: [], userVersion: v.version,
+    modDesc: Buffer.alloc(0), snaps: Buffer.alloc(0), cleanRegions: Buffer.alloc(0),
+  };
+}
+
+function state(entries: PgLogEntry[]): LogState {
+  const s: LogState = { info: emptyPgInfo(PGID), log: emptyPgLog(), missing: emptyPgMissing() };
+  for (const e of entries) appendEntry(s, e);
+  return s;
+}
+
+const versions = (s: LogState): string[] => s.log.log.map((e) => evText(e.version));
+const missingText = (s: LogState): string[] =>
+  [...s.missing.items.values()].map(({ soid, item }) => `${soid.oid}:${evText(item.need)}/${evText(item.have)}`).sort();
+
+describe('pglog: append and trim', () => {
+  it('append advances head, last_update and last_complete; an older version is refused', () => {
+    const s = state([entry('a', ev(2, 1)), entry('b', ev(2, 2))]);
+    assert.equal(evText(s.info.lastUpdate), "2'2");
+    assert.equal(evText(s.info.lastComplete), "2'2");
+    assert.throws(() => appendEntry(s, entry('c', ev(1, 3))));
+    assert.throws(() => appendEntry(s, entry('c', ev(2, 2))));
+  });
+
+  it('last_complete stops before the oldest missing need', () => {
+    const s = state([entry('a', ev(2, 1)), entry('b', ev(2, 2)), entry('c', ev(2, 3))]);
+    missingAdd(s.missing, obj('b'), ev(2, 2), ev(0, 0));
+    assert.equal(evText(computeLastComplete(s)), "2'1");
+    // a write to a missing object moves its need; a delete drops it
+    appendEntry(s, entry('b', ev(2, 4), ev(2, 2), PgLogOp.DELETE));
+    assert.equal(s.missing.items.size, 0);
+    assert.equal(evText(s.info.lastComplete), "2'4");
+  });
+
+  it('calc_trim_to keeps the minimum while clean, the maximum while degraded, and stops at the limit', () => {
+    const many = (n: number): LogState => state(Array.from({ length: n }, (_, i) => entry(`o${i % 7}`, ev(3, i + 1))));
+    assert.equal(calcTrimTo(many(pgLogEntriesMin + 50).log, ev(3, 1e6), false), undefined, 'fewer than trim_min to drop');
+    const s = many(pgLogEntriesMin + 120);
+    assert.equal(evText(calcTrimTo(s.log, ev(3, 1e6), false)!), "3'120");
+    assert.equal(calcTrimTo(s.log, ev(3, 1e6), true), undefined, 'degraded keeps up to the max');
+    assert.equal(evText(calcTrimTo(s.log, ev(3, 110), false)!), "3'110", 'never past min_last_complete_ondisk');
+    assert.equal(evText(calcTrimTo(s.log, ev(3, 50), false)!), "3'50");
+    assert.equal(evText(calcTrimTo(s.log, ev(3, 10), false, { entriesMin: 3, entriesMax: 8, trimEntriesMin: 1 })!), "3'10");
+  });
+
+  it('trim drops entries, moves the tail and keeps their reqids as dups (bounded)', () => {
+    const s = state([entry('a', ev(2, 1)), entry('b', ev(2, 2)), entry('c', ev(2, 3))]);
+    assert.equal(trimLog(s, ev(2, 2)), 2);
+    assert.deepEqual(versions(s), ["2'3"]);
+    assert.equal(evText(s.info.logTail), "2'2");
+    assert.equal(s.log.dups.length, 2);
+    assert.equal(trimLog(s, ev(2, 1)), 0);
+    const big = state(Array.from({ length: pgLogDupsMax + 10 }, (_, i) => entry('x', ev(1, i + 1))));
+    trimLog(big, big.log.head);
+    assert.equal(big.log.dups.length, pgLogDupsMax);
+    assert.equal(big.log.log.length, 0);
+    assert.equal(evText(big.info.lastUpdate), evText(big.log.head));
+  });
+
+  it('copy_after gives the entries after a version, or the whole log before the tail', () => {
+    const s = state([entry('a', ev(2, 1)), entry('b', ev(2, 2)), entry('c', ev(2, 3))]);
+    trimLog(s, ev(2, 1));
+    assert.deepEqual(logAfter(s.log, ev(2, 2)).log.map((e) => evText(e.version)), ["2'3"]);
+    assert.equal(evText(logAfter(s.log, ev(2, 2)).tail), "2'2");
+    assert.deepEqual(logAfter(s.log, ev(0, 0)).log.map((e) => evText(e.version)), ["2'2", "2'3"]);
+  });
+});
+
+describe('pglog: merge', () => {
+  it('appends newer authoritative entries and marks their objects missing', () => {
+    const local = state([entry('a', ev(2, 1)), entry('b', ev(2, 2))]);
+    const auth = state([entry('a', ev(2, 1)), entry('b', ev(2, 2)), entry('c', ev(3, 3)), entry('a', ev(3, 4), ev(2, 1))]);
+    const r = mergeLog(local, auth.log);
+    assert.equal(r.rewindTo, undefined);
+    assert.equal(r.appended.length, 2);
+    assert.deepEqual(versions(local), ["2'1", "2'2", "3'3", "3'4"]);
+    assert.deepEqual(missingText(local), ["a:3'4/2'1", "c:3'3/0'0"]);
+    assert.equal(evText(local.info.lastComplete), "2'2");
+  });
+
+  it('rewinds entries past the authoritative head: the object goes back to its prior version', () => {
+    const local = state([entry('a', ev(2, 1)), entry('b', ev(2, 2)), entry('a', ev(2, 3), ev(2, 1)), entry('d', ev(2, 4))]);
+    const auth = state([entry('a', ev(2, 1)), entry('b', ev(2, 2))]);
+    const r = mergeLog(local, auth.log);
+    assert.equal(evText(r.rewindTo!), "2'2");
+    assert.equal(r.divergent, 2);
+    assert.deepEqual(r.remove.map((o) => o.oid).sort(), ['a', 'd']);
+    assert.deepEqual(missingText(local), ["a:2'1/0'0"], 'a is recovered at 2\'1, d (created divergently) is just removed');
+    assert.equal(evText(local.info.lastUpdate), "2'2");
+  });
+
+  it('rewinds a branch: same version numbers, newer epoch wins', () => {
+    const local = state([entry('a', ev(2, 1)), entry('b', ev(2, 2)), entry('c', ev(2, 3), ev(0, 0))]);
+    const auth = state([entry('a', ev(2, 1)), entry('b', ev(2, 2)), entry('e', ev(4, 3)), entry('c', ev(4, 4))]);
+    assert.equal(evText(findCommonPoint(local.log, auth.log)), "2'2");
+    const r = mergeLog(local, auth.log);
+    assert.equal(evText(r.rewindTo!), "2'2");
+    assert.deepEqual(versions(local), ["2'1", "2'2", "4'3", "4'4"]);
+    assert.deepEqual(r.remove.map((o) => o.oid), ['c']);
+    assert.deepEqual(missingText(local), ["c:4'4/0'0", "e:4'3/0'0"]);
+  });
+
+  it('a divergent write to an object the authoritative log deleted leaves it removed, not missing', () => {
+    const local = state([entry('a', ev(2, 1)), entry('a', ev(2, 2), ev(2, 1), PgLogOp.DELETE), entry('a', ev(2, 3), ev(2, 2))]);
+    const auth = state([entry('a', ev(2, 1)), entry('a', ev(2, 2), ev(2, 1), PgLogOp.DELETE)]);
+    const r = mergeLog(local, auth.log);
+    assert.deepEqual(r.remove.map((o) => o.oid), ['a']);
+    assert.equal(local.missing.items.size, 0);
+  });
+
+  it('authoritative deletes remove the object instead of recovering it', () => {
+    const local = state([entry('a', ev(2, 1))]);
+    const auth = state([entry('a', ev(2, 1)), entry('a', ev(3, 2), ev(2, 1), PgLogOp.DELETE)]);
+    const r = mergeLog(local, auth.log);
+    assert.deepEqual(r.remove.map((o) => o.oid), ['a']);
+    assert.equal(local.missing.items.size, 0);
+  });
+
+  it('objects past last_backfill are left to backfill', () => {
+    const names = ['a', 'b', 'c', 'd', 'e', 'f'];
+    const sorted = names.map(obj).sort(cmpHObject);
+    const local = state([]);
+    local.info.lastBackfill = sorted[2]!;
+    const auth = state(names.map((n, i) => entry(n, ev(2, i + 1))));
+    mergeLog(local, auth.log);
+    assert.deepEqual(missingText(local).map((t) => t.split(':')[0]), sorted.slice(0, 3).map((o) => o.oid).sort());
+  });
+
+  it('refuses a merge without overlap (the peer must be backfilled)', () => {
+    const auth = state([entry('a', ev(2, 1)), entry('b', ev(2, 2)), entry('c', ev(2, 3))]);
+    trimLog(auth, ev(2, 2));
+    const local = state([entry('a', ev(2, 1))]);
+    assert.equal(logsOverlap(local.log.head, auth.log), false);
+    assert.throws(() => mergeLog(local, auth.log));
+  });
+
+  it('proc_replica_log computes a peer\'s missing set and common point without changing its state', () => {
+    const auth = state([entry('a', ev(2, 1)), entry('b', ev(2, 2)), entry('c', ev(3, 3)), entry('a', ev(3, 4), ev(2, 1))]);
+    const peer = state([entry('a', ev(2, 1)), entry('b', ev(2, 2)), entry('z', ev(2, 3))]);
+    missingAdd(peer.missing, obj('b'), ev(2, 2), ev(0, 0));
+    const before = JSON.stringify(versions(peer));
+    const r = procReplicaLog(auth.log, peer.info, peer.log, peer.missing);
+    assert.equal(evText(r.common), "2'2");
+    assert.deepEqual([...r.missing.items.values()].map(({ soid, item }) => `${soid.oid}:${evText(item.need)}`).sort(), ["a:3'4", "b:2'2", "c:3'3"]);
+    assert.equal(JSON.stringify(versions(peer)), before);
+    assert.ok(missingGet(peer.missing, obj('b')));
+    assert.equal(peer.missing.items.size, 1);
+  });
+
+  it('claiming a log replaces ours and clears missing', () => {
+    const local = state([entry('a', ev(2, 1))]);
+    missingAdd(local.missing, obj('a'), ev(2, 1), ev(0, 0));
+    const auth = state([entry('b', ev(5, 7))]);
+    claimLog(local, auth.log);
+    assert.deepEqual(versions(local), ["5'7"]);
+    assert.equal(local.missing.items.size, 0);
+    assert.ok(maxHObject().max);
+  });
+});
