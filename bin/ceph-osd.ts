@@ -35,7 +35,7 @@ const USAGE = `usage: ceph-osd -i <osdid> [flags]
   -h, --help             this text
 Options read from the conf file or as --<name> <value>: bluestore_block_size (bytes, default 1G),
 osd_heartbeat_interval (s), osd_heartbeat_grace (s), osd_mon_shutdown_timeout (s),
-osd_crush_update_on_start (bool), ms_bind_port_min/max, debug_osd (>= 10 logs debug lines).
+osd_crush_update_on_start (bool), crush_location ('root=default host=h'), ms_bind_port_min/max, debug_osd (>= 10 logs debug lines).
 `;
 
 /** Size of a device file created by --mkfs when bluestore_block_size is not set (tsceph: 1 GiB, sparse). */
@@ -49,7 +49,7 @@ const OSD_OPTIONS: Record<string, string> = {
   osd_heartbeat_interval: '6',
   osd_mon_shutdown_timeout: '5',
   osd_crush_update_on_start: 'true',
-  osd_crush_location: '',
+  crush_location: '',
   debug_osd: '1',
 };
 
@@ -255,7 +255,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   }
 
   const crushUpdate = !/^(false|0|no)$/i.test(osdOption(config, args, 'osd_crush_update_on_start'));
-  const crushLoc = osdOption(config, args, 'osd_crush_location').split(/[\s,;]+/).filter((x) => x !== '');
+  const crushLoc = osdOption(config, args, 'crush_location').split(/[\s,;]+/).filter((x) => x !== '');
   const osd = new OSD({
     whoami,
     store,

@@ -225,6 +225,10 @@ function writeConf(f: ClusterFiles, fsid: string, names: string[], ports: number
     '[osd]',
     `osd_data = ${f.dev}/osd.$id`,
     `bluestore_block_size = ${osdSize}`,
+    // One crush host per OSD: the default rule places replicas on distinct hosts, and every OSD runs on
+    // this one machine (Ceph's vstart.sh sets osd_crush_chooseleaf_type = 0 instead, which tsceph's
+    // monitors do not read).
+    'crush_location = root=default host=$host-osd$id',
     `ms_bind_port_min = ${ports[0]! + OSD_PORT_OFFSET}`,
     `ms_bind_port_max = ${ports[0]! + OSD_PORT_SPAN - 1}`,
     '',

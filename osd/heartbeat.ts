@@ -8,7 +8,8 @@
 // This class is the bookkeeping only: no timers, no sockets. The daemon (osd/osd.ts) calls tick(nowMs)
 // on its timer, sends the pings it returns, and feeds it the answers; `HeartbeatWire` turns pings and
 // answers into messages. Ceph sends heartbeats on two extra messengers (front and back networks); tsceph
-// sends them on the cluster messenger, one path per peer (docs/osd.md says so).
+// sends them on the cluster messenger, one path per peer (docs/osd.md says so). The daemon's wire is
+// MOSDPing (PING answered by PING_REPLY); a wire over MPing (no replies) exists for tests.
 
 import type { Message } from '../msg/index.js';
 
@@ -25,7 +26,8 @@ export interface HeartbeatConfig {
 
 /** What one MOSDPing-like message means to the heartbeat bookkeeping. */
 export interface PingInfo {
-  kind: 'ping' | 'reply';
+  /** 'other': a heartbeat message that is neither (MOSDPing YOU_DIED, ...): no answer, no sign of life. */
+  kind: 'ping' | 'reply' | 'other';
   /** The sender's stamp (ms on its clock) that a reply echoes; 0 when the wire has none. */
   stampMs: number;
   /** The sender's osdmap epoch. */

@@ -5,5 +5,5 @@ export * from './objectstore/types.js';
 export { MemStore } from './objectstore/memstore.js';
 export * from './blockstore/index.js';
 // The OSD daemon (osd/osd.ts) and its heartbeat bookkeeping (osd/heartbeat.ts).
-export { OSD, mkfsOsd, readOsdSuperblock, defaultPgFactory, type OsdOptions, type OsdState, type PgFactory } from './osd.js';
+export { OSD, mkfsOsd, readOsdSuperblock, defaultPgFactory, mosdPingWire, mpingHeartbeatWire, type OsdOptions, type OsdState, type PgFactory } from './osd.js';
 export { Heartbeat, type HeartbeatConfig, type HeartbeatWire, type PingInfo } from './heartbeat.js';

@@ -42,6 +42,7 @@ import {
 } from '../msg/index.js';
 import { MOSDPGCreate2 } from '../msg/messages/pgcreate.js';
 import { MPGStats, emptyOsdStat, emptyStoreStatfs, type StoreStatfs } from '../msg/messages/pgstats.js';
+import { MOSDPing, PingOp } from '../msg/messages/pg.js';
 import { Heartbeat, HEARTBEAT_GRACE_MS, HEARTBEAT_INTERVAL_MS, type HeartbeatWire, type PingInfo } from './heartbeat.js';
 import { META_COLLECTION, Transaction, makeObject, pgCollection, type GHObject, type ObjectStore } from './objectstore/types.js';
 import type { PgHandle, PgHost } from './pg-api.js';
@@ -145,6 +146,37 @@ export const defaultPgFactory: PgFactory = {
   load: (host, pgid) => PG.load(host, pgid),
   listStored: (store) => listStoredPgs(store),
 };
+
+/**
+ * Ceph's heartbeat wire: MOSDPing PING carrying the sender's stamps, answered by PING_REPLY echoing
+ * them (src/osd/OSD.cc handle_osd_ping). `who` gives the fields the sender fills from its own state.
+ */
+export function mosdPingWire(who: () => { fsid: string; upFrom: number }): HeartbeatWire {
+  const stamp = (ms: number): { sec: number; nsec: number } => ({ sec: Math.floor(ms / 1000), nsec: (ms % 1000) * 1e6 });
+  const build = (op: number, epoch: number, stampMs: number): MOSDPing => {
+    const m = new MOSDPing();
+    const w = who();
+    m.fsid = w.fsid;
+    m.upFrom = w.upFrom;
+    m.mapEpoch = epoch;
+    m.op = op;
+    m.pingStamp = stamp(stampMs);
+    m.monoPingStamp = stamp(stampMs);
+    m.monoSendStamp = stamp(stampMs);
+    return m;
+  };
+  return {
+    ping: (epoch, stampMs) => build(PingOp.PING, epoch, stampMs),
+    reply: (p, epoch) => build(PingOp.PING_REPLY, epoch, p.stampMs),
+    read: (m) => {
+      if (!(m instanceof MOSDPing)) return null;
+      const stampMs = m.monoPingStamp.sec * 1000 + Math.floor(m.monoPingStamp.nsec / 1e6);
+      if (m.op === PingOp.PING) return { kind: 'ping', stampMs, epoch: m.mapEpoch };
+      if (m.op === PingOp.PING_REPLY) return { kind: 'reply', stampMs, epoch: m.mapEpoch };
+      return { kind: 'other', stampMs, epoch: m.mapEpoch };
+    },
+  };
+}
 
 /** A heartbeat wire over MPing: no replies, every ping received is the sender's sign of life. */
 export const mpingHeartbeatWire: HeartbeatWire = {
@@ -319,7 +351,7 @@ export class OSD implements PgHost, Dispatcher {
     this.store = opts.store;
     this.logger = opts.log ?? noLog;
     this.pgFactory = opts.pgFactory ?? defaultPgFactory;
-    this.hbWire = opts.heartbeatWire ?? mpingHeartbeatWire;
+    this.hbWire = opts.heartbeatWire ?? mosdPingWire(() => ({ fsid: this.sb.clusterFsid, upFrom: this.bootEpoch }));
     this.heartbeat = new Heartbeat({
       intervalMs: opts.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS,
       graceMs: opts.heartbeatGraceMs ?? HEARTBEAT_GRACE_MS,
@@ -963,6 +995,7 @@ export class OSD implements PgHost, Dispatcher {
 
   private handlePing(conn: Connection, from: number, p: PingInfo): void {
     const nowMs = Date.now();
+    if (p.kind === 'other') return; // YOU_DIED and the retired ops: the map says what happened
     if (p.kind === 'ping') {
       const r = this.hbWire.reply(p, this.map.epoch);
       if (r) conn.send(r);
