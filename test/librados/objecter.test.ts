@@ -54,6 +54,26 @@ describe('Objecter', () => {
   });
   afterEach(() => obj.shutdown());
 
+  it('allowError resolves a failed reply with its result and rvals (what operate() reads); without it the errno rejects', async () => {
+    const p = obj.submit({ pool: POOL, nspace: '', key: '', oid: 'obj-e' }, [opRead(0, 10)], { allowError: true });
+    await tick();
+    const [s] = sentOps();
+    const r = reply(s!.m, -61);
+    r.ops[0]!.rval = -61;
+    r.userVersion = 7;
+    obj.dispatch(s!.conn, r);
+    const got = await p;
+    assert.equal(got.reply.result, -61);
+    assert.equal(got.ops[0]!.rval, -61);
+    assert.equal(got.reply.userVersion, 7);
+    assert.equal(got.osd, primaryOf(map, POOL, 'obj-e'));
+    const q = obj.submit({ pool: POOL, nspace: '', key: '', oid: 'obj-e' }, [opRead(0, 10)]);
+    await tick();
+    const s2 = sentOps()[1]!;
+    obj.dispatch(s2.conn, reply(s2.m, -(4095 + 3)));
+    await assert.rejects(q, (e: unknown) => e instanceof CephError && e.code === 'ECANCELED' && /offset 3/.test(e.message));
+  });
+
   it('sends to the acting primary at its map address and settles on the reply with the same tid', async () => {
     const p = obj.submit({ pool: POOL, nspace: '', key: '', oid: 'obj-a' }, [opRead(0, 10)]);
     await tick();
