@@ -60,6 +60,8 @@ export const RECOVERY_OP_PRIORITY = 3;
 export const HEARTBEAT_MIN_BYTES = 2000;
 /** Largest heartbeat padding a decoder accepts (Ceph pads to at most osd_heartbeat_min_size). */
 export const heartbeatPaddingBytesMax = 1 << 20;
+/** One shared zero block the heartbeat padding is cut from (as Ceph appends a static zero buffer). */
+const PING_ZEROS = Buffer.alloc(16384);
 
 function defaultSpg(): SpgId {
   return { pgid: { pool: 0, seed: 0 }, shard: NO_SHARD };
@@ -1293,7 +1295,8 @@ export class MOSDPing extends Message {
     e.u32(this.upFrom);
     for (const s of [this.monoPingStamp, this.monoSendStamp]) e.u32(s.sec).u32(s.nsec);
     e.bool(this.deltaUb.negative).u32(this.deltaUb.sec).u32(this.deltaUb.nsec);
-    this.front = pad > 0 ? [e.toBuffer(), Buffer.alloc(pad)] : [e.toBuffer()];
+    this.front = [e.toBuffer()];
+    for (let left = pad; left > 0; left -= PING_ZEROS.length) this.front.push(PING_ZEROS.subarray(0, Math.min(left, PING_ZEROS.length)));
   }
 
   static decode(raw: RawMessage, _features: bigint): MOSDPing {

@@ -243,7 +243,7 @@ describe('msg/messages/pg: PG messages in Ceph 16 layouts', () => {
     wireRoundTrip(br);
     const ping = new MOSDPing();
     Object.assign(ping, {
-      fsid: FSID, mapEpoch: r.u32(), op: r.int(0, 5), pingStamp: randTime(r), upFrom: r.u32(), minMessageSize: r.pick([0, 100, 2000, 9000]),
+      fsid: FSID, mapEpoch: r.u32(), op: r.int(0, 5), pingStamp: randTime(r), upFrom: r.u32(), minMessageSize: r.pick([0, 100, 2000, 9000, 40000]),
       monoPingStamp: { sec: r.u32(), nsec: r.int(0, 999_999_999) }, monoSendStamp: { sec: r.u32(), nsec: 1 },
       deltaUb: { negative: r.chance(0.5), sec: 0, nsec: r.int(0, 999_999_999) },
     });
