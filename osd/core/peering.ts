@@ -1,7 +1,6 @@
 // The per-PG peering state machine (Ceph's src/osd/PeeringState.cc and doc/dev/peering.rst), pure:
 // maps and peering messages go in, a batch of effects (messages, persistence, up_thru / pg_temp asks,
-// recovery work) comes out. See osd/core/peering-api.ts for the contract and docs/peering.md for the
-// walk-through.
+// recovery work) comes out. See osd/core/peering-api.ts for the contract.
 //
 // Primary, on every new interval: build the prior set from the past intervals (down if a maybe-rw
 // interval has no up member) -> GetInfo (query every probe target) -> choose the authoritative info
@@ -416,7 +415,10 @@ class PeeringCoreImpl implements PeeringCore {
     const me = this.st.info;
     for (const o of this.peerList()) {
       const pi = this.peerInfo.get(o) ?? emptyPgInfo(this.pgid);
-      if (!pi.lastBackfill.max || evLt(pi.lastUpdate, me.logTail) || (evLt(me.lastUpdate, pi.lastUpdate) && !logsOverlap(pi.lastUpdate, this.st.log))) {
+      const behind = evLt(pi.lastUpdate, me.logTail);
+      // A complete peer behind our log's tail is backfilled; if we miss objects it may still hold
+      // them (Ceph's add_source_info from the pre-activation peer_info), so fetch its log first.
+      if (!pi.lastBackfill.max || (behind && this.st.missing.items.size === 0)) {
         this.peers.set(o, { mode: 'backfill', missing: emptyPgMissing(), common: ZERO_VERSION, lastBackfill: emptyHObject() });
       } else if (evEq(pi.lastUpdate, me.lastUpdate) && evEq(pi.lastComplete, pi.lastUpdate)) {
         this.peers.set(o, { mode: 'log', missing: emptyPgMissing(), common: pi.lastUpdate, lastBackfill: maxHObject() });
@@ -433,6 +435,8 @@ class PeeringCoreImpl implements PeeringCore {
     this.peerInfo.set(from, msg.info);
     if (!msg.info.lastBackfill.max || !logsOverlap(msg.log.head, this.st.log)) {
       this.peers.set(from, { mode: 'backfill', missing: emptyPgMissing(), common: ZERO_VERSION, lastBackfill: emptyHObject() });
+      // Its objects stay until backfill (which starts after log recovery) replaces them: a source.
+      if (msg.info.lastBackfill.max) this.recordStray(from, msg.info, msg.log, msg.missing);
     } else {
       const r = procReplicaLog(this.st.log, msg.info, msg.log, msg.missing);
       this.peers.set(from, { mode: 'log', missing: r.missing, common: r.common, lastBackfill: maxHObject() });
