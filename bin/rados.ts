@@ -30,7 +30,7 @@ export const OP_SIZE_DEFAULT = 1 << 22;
 export const BENCH_CONCURRENCY_DEFAULT = 16;
 /** Keys per omap round trip for listomapkeys / listomapvals (rados asks 512 at a time as well). */
 export const OMAP_KEYS_PER_REQUEST = 512;
-/** How long a command waits for the cluster (connect, then each op). */
+/** How long a command waits for the cluster when client_mount_timeout is 0. */
 export const RADOS_CONNECT_TIMEOUT_MS = 30000;
 /** The metadata object a bench run leaves for seq/rand/cleanup (obj_bencher's BENCH_LASTRUN_METADATA). */
 export const BENCH_LASTRUN_METADATA = 'benchmark_last_metadata';
@@ -304,7 +304,11 @@ class Tool {
 
   async connect(): Promise<Rados> {
     if (this.rados) return this.rados;
-    this.rados = await Rados.connect({ config: this.loaded.config, id: this.loaded.config.identity.name.id, connectTimeoutMs: RADOS_CONNECT_TIMEOUT_MS });
+    // client_mount_timeout bounds the connection (Ceph's default, 300 s; --client-mount-timeout 5 for less).
+    const cfg = this.loaded.config;
+    const mountS = cfg.getNumber('client_mount_timeout');
+    const connectTimeoutMs = mountS > 0 ? mountS * 1000 : RADOS_CONNECT_TIMEOUT_MS;
+    this.rados = await Rados.connect({ config: cfg, id: cfg.identity.name.id, connectTimeoutMs });
     return this.rados;
   }
 
@@ -368,11 +372,6 @@ class Tool {
     return createFormatter(this.o.format, 'json-pretty');
   }
 
-  flushFormatter(f: Formatter): void {
-    this.out(f.flush());
-    this.out('\n');
-  }
-
   // ---- commands ------------------------------------------------------------------------------
 
   async run(words: string[]): Promise<number> {
@@ -394,7 +393,12 @@ class Tool {
       case 'mkpool': return this.mkpool(args);
       case 'rmpool': return this.rmpool(args);
       case 'df': return this.df();
-      case 'ls': return this.ls();
+      case 'ls':
+        if (args.length > 0 && args[0] !== '-') {
+          this.io.stderr('Please use --output to specify the output file name\n');
+          return 1;
+        }
+        return this.ls();
       case 'put': return this.put(args, false);
       case 'append': return this.put(args, true);
       case 'get': return this.get(args);
@@ -566,7 +570,7 @@ class Tool {
     }
     if (f) {
       f.closeSection();
-      this.flushFormatter(f);
+      this.out(f.flush()); // the pretty formatter ends its text with the newline rados adds
     }
     return 0;
   }

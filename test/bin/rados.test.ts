@@ -175,6 +175,8 @@ describe('bin/rados against Ceph 16 rados on a real cluster', function () {
     await same(['-p', POOL, 'ls'], undefined, sorted);
     await same(['-p', POOL, 'ls', '--all'], undefined, sorted);
     await same(['-p', POOL, '-N', 'ns1', 'ls'], undefined, sorted);
+    await same(['-p', POOL, 'ls', '--format', 'json-pretty'], undefined, sorted);
+    await same(['-p', POOL, 'ls', 'extra-arg']);
     const a = JSON.parse(ok(await ours(['-p', POOL, 'ls', '--all', '--format', 'json']), 'ls json').stdout.toString()) as unknown[];
     const b = JSON.parse(theirs(['-p', POOL, 'ls', '--all', '--format', 'json']).stdout.toString()) as unknown[];
     const key = (x: unknown): string => JSON.stringify(x);
@@ -202,6 +204,12 @@ describe('bin/rados against Ceph 16 rados on a real cluster', function () {
     assert.equal(help.status, 1);
     assert.match(help.stderr, /^usage: rados \[options\] \[commands\]/);
     assert.equal((await ours(['-p', POOL, 'put'])).status, 1);
+    // No monitor answers: client_mount_timeout bounds the wait (Ceph's rados says the same with --no-mon-config).
+    const out: Buffer[] = [];
+    let err = '';
+    const st = await main(['-m', 'v2:127.0.0.1:1', '--client-mount-timeout', '1', 'lspools'], { stdout: (b) => out.push(b), stderr: (t) => { err += t; }, env: {} });
+    assert.equal(st, 1);
+    assert.equal(err, "couldn't connect to cluster: (110) Connection timed out\n");
     await same(['-p', POOL, 'bench', '1', 'seq', '--run-name', 'never-written']);
   });
 
