@@ -807,7 +807,8 @@ class PeeringCoreImpl implements PeeringCore {
       }
     }
     if (v && !sameList(v.acting, v.up)) add(PgState.REMAPPED);
-    if (this.creating) add(PgState.CREATING);
+    // creating: a new PG that, as far as it knows, never went active anywhere
+    if (this.creating && this.st.info.history.lastEpochStarted === 0 && this.pastIntervals.intervals.length === 0) add(PgState.CREATING);
     return s;
   }
 
