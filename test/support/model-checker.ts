@@ -280,6 +280,8 @@ export interface CheckerOptions {
   readRetriesMax?: number;
   /** Called for every op finished (progress, tracing). */
   onOp?: (e: HistoryEntry) => void;
+  /** The clock for durationMs and the report (default Date.now; a simulation passes its own). */
+  now?: () => number;
 }
 
 /** Default op mix (roughly ceph_test_rados' default weights, plus omap, zero and compound ops). */
@@ -426,6 +428,7 @@ export class ModelChecker {
   private readRetries = 0;
   private startMs = 0;
   private stopRequested = false;
+  private readonly now: () => number;
 
   constructor(private readonly client: CheckerClient, private readonly opts: CheckerOptions) {
     const n = opts.objects ?? 16;
@@ -436,6 +439,7 @@ export class ModelChecker {
     this.writeBytesMax = opts.writeBytesMax ?? 16 * 1024;
     this.inFlight = opts.inFlight ?? 4;
     this.readRetriesMax = opts.readRetriesMax ?? 30;
+    this.now = opts.now ?? Date.now;
   }
 
   /** Stop issuing new ops (the ones in flight finish). */
@@ -449,11 +453,11 @@ export class ModelChecker {
 
   /** Run the stream; resolves with the report, rejects with ModelCheckError at the first violation. */
   async run(): Promise<CheckerReport> {
-    this.startMs = Date.now();
+    this.startMs = this.now();
     const deadline = this.opts.durationMs !== undefined ? this.startMs + this.opts.durationMs : Infinity;
     const running = new Set<Promise<void>>();
     for (let i = 0; i < this.opts.ops; i++) {
-      if (this.stopRequested || this.failed || Date.now() > deadline) break;
+      if (this.stopRequested || this.failed || this.now() > deadline) break;
       const g = generateOp(this.opts.seed, i, { objects: this.objects.length, objectBytesMax: this.objectBytesMax, writeBytesMax: this.writeBytesMax, weights: this.weights });
       const obj = this.objects[g.object]!;
       // Per-object order, then room in the window (issue order stays the stream's order).
@@ -473,7 +477,7 @@ export class ModelChecker {
 
   /** Read every object (after faults stop) and check it; resolves unknown outcomes. */
   async verifyAll(): Promise<CheckerReport> {
-    if (this.startMs === 0) this.startMs = Date.now();
+    if (this.startMs === 0) this.startMs = this.now();
     for (const obj of this.objects) {
       if (this.failed) break;
       await this.checkedRead(obj, -1, 'final read');
@@ -485,7 +489,7 @@ export class ModelChecker {
     return {
       seed: this.opts.seed, opsDone: this.opsDone, byKind: { ...this.byKind }, unknown: this.unknown,
       resolvedApplied: this.resolvedApplied, resolvedNotApplied: this.resolvedNotApplied, readRetries: this.readRetries,
-      failures: [...this.failures], elapsedMs: Date.now() - this.startMs,
+      failures: [...this.failures], elapsedMs: this.now() - this.startMs,
     };
   }
 

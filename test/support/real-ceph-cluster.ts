@@ -210,7 +210,6 @@ export async function startRealCephCluster(opts: RealCephClusterOptions): Promis
   const conf = join(dir, 'ceph.conf');
   writeFileSync(conf, ['[global]', ...Object.entries(settings).map(([k, v]) => `${k} = ${v}`), ''].join('\n'));
 
-  const pids = new Set<number>();
   const osdProcs = new Map<number, ChildProcess>();
   let mgr: ChildProcess | null = null;
   let mon: ChildProcess | null = null;
@@ -229,7 +228,6 @@ export async function startRealCephCluster(opts: RealCephClusterOptions): Promis
   const daemon = (bin: string, args: string[]): ChildProcess => {
     const c = spawn(`${BIN}/${bin}`, ['-c', conf, ...args, '-f'], { stdio: 'ignore' });
     if (c.pid === undefined) throw new Error(`${bin} did not start`);
-    pids.add(c.pid);
     return c;
   };
   const alive = (c: ChildProcess | null | undefined): boolean => !!c && c.exitCode === null && c.signalCode === null;
@@ -244,14 +242,6 @@ export async function startRealCephCluster(opts: RealCephClusterOptions): Promis
     await Promise.all([...osdProcs.values()].map(killProc));
     await killProc(mgr);
     await killProc(mon);
-    for (const pid of pids) {
-      try {
-        process.kill(pid, 0); // still there (not a child we track any more)?
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // gone
-      }
-    }
     if (!keepDir) rmSync(dir, { recursive: true, force: true });
   };
 

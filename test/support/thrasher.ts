@@ -144,7 +144,9 @@ export function realCephThrashTarget(c: RealCephCluster): ThrashTarget {
   return {
     osdIds: Array.from({ length: c.osdCount }, (_, i) => i),
     killOsd: (id) => c.killOsd(id),
-    startOsd: async (id) => c.startOsd(id),
+    startOsd: async (id) => {
+      if (!c.osdRunning(id)) c.startOsd(id);
+    },
     waitOsdDown: (id, ms) => c.waitOsdDown(id, ms),
     waitOsdUp: (id, ms) => c.waitOsdUp(id, ms),
     waitClean: (ms) => c.waitClean(ms),
@@ -194,6 +196,15 @@ export class TsVstartThrashTarget implements ThrashTarget {
     }
   }
 
+  /** True while `pid` is a live daemon of this cluster (its command line names our conf): never signal a reused PID. */
+  private ours(pid: number): boolean {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(this.conf);
+    } catch {
+      return false;
+    }
+  }
+
   ceph(args: string[], timeoutS = 20): { status: number; stdout: string; stderr: string } {
     const r = spawnSync(process.execPath, [binPath('ceph'), '-c', this.conf, '--connect-timeout', String(timeoutS), ...args], { encoding: 'utf8', timeout: (timeoutS + 30) * 1000 });
     return { status: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
@@ -207,19 +218,10 @@ export class TsVstartThrashTarget implements ThrashTarget {
 
   async killOsd(id: number): Promise<void> {
     const pid = Number(readFileSync(this.pidFile('osd', id), 'utf8').trim());
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      return; // already gone
-    }
-    await until(`osd.${id} (pid ${pid}) to exit`, () => {
-      try {
-        process.kill(pid, 0);
-        return false;
-      } catch {
-        return true;
-      }
-    }, 10000);
+    this.pids.delete(pid);
+    if (!this.ours(pid)) return; // already gone
+    process.kill(pid, 'SIGKILL');
+    await until(`osd.${id} (pid ${pid}) to exit`, () => !this.ours(pid), 10000);
   }
 
   async startOsd(id: number): Promise<void> {
@@ -255,13 +257,7 @@ export class TsVstartThrashTarget implements ThrashTarget {
 
   destroy(): void {
     this.adoptPids();
-    for (const pid of this.pids) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // gone
-      }
-    }
+    for (const pid of this.pids) if (this.ours(pid)) process.kill(pid, 'SIGKILL');
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
