@@ -143,6 +143,11 @@ class PeeringCoreImpl implements PeeringCore {
   private readonly activated = new Set<number>();
   /** Strays (and a stray authoritative OSD) whose info, log and missing we hold: recovery sources. */
   private readonly strayState = new Map<number, { info: PgInfo; newest: Map<string, EVersion>; missing: PgMissing }>();
+  /**
+   * Complete peers behind the log tail that hold objects we miss: left out of this activation (no
+   * backfill reset yet, which would make their objects unusable) until we recovered from them.
+   */
+  private readonly deferred = new Set<number>();
   /** Did the acting set have min_size complete members at activation (active, not peered)? */
   private activeWriteable = false;
   private readonly strayQueried = new Set<number>();
@@ -290,6 +295,7 @@ class PeeringCoreImpl implements PeeringCore {
     this.peers.clear();
     this.activated.clear();
     this.strayState.clear();
+    this.deferred.clear();
     this.strayQueried.clear();
     this.inFlight.clear();
     this.backfillInFlight.clear();
@@ -436,7 +442,16 @@ class PeeringCoreImpl implements PeeringCore {
     if (!msg.info.lastBackfill.max || !logsOverlap(msg.log.head, this.st.log)) {
       this.peers.set(from, { mode: 'backfill', missing: emptyPgMissing(), common: ZERO_VERSION, lastBackfill: emptyHObject() });
       // Its objects stay until backfill (which starts after log recovery) replaces them: a source.
-      if (msg.info.lastBackfill.max) this.recordStray(from, msg.info, msg.log, msg.missing);
+      if (msg.info.lastBackfill.max) {
+        this.recordStray(from, msg.info, msg.log, msg.missing);
+        for (const { soid, item } of this.st.missing.items.values()) {
+          if (this.strayHas(from, soid, item.need)) {
+            this.peers.delete(from);
+            this.deferred.add(from);
+            break;
+          }
+        }
+      }
     } else {
       const r = procReplicaLog(this.st.log, msg.info, msg.log, msg.missing);
       this.peers.set(from, { mode: 'log', missing: r.missing, common: r.common, lastBackfill: maxHObject() });
@@ -531,6 +546,7 @@ class PeeringCoreImpl implements PeeringCore {
 
   private checkRecovered(): void {
     if (this.phase !== 'active' || this.clean) return;
+    if (this.deferred.size > 0 && this.st.missing.items.size === 0) return this.startPeeringKeepInfos();
     if (this.st.missing.items.size > 0 || this.anyPeerMissing() || this.anyBackfill()) return;
     const v = this.view!;
     if (!sameList(v.acting, v.up)) {
@@ -792,7 +808,7 @@ class PeeringCoreImpl implements PeeringCore {
         const recovering = this.st.missing.items.size > 0 || this.anyPeerMissing();
         let backfillInActing = false;
         for (const [o, ps] of this.peers) if (ps.mode !== 'log' && v!.acting.includes(o)) backfillInActing = true;
-        if (undersized || recovering || backfillInActing) add(PgState.DEGRADED);
+        if (undersized || recovering || backfillInActing || this.deferred.size > 0) add(PgState.DEGRADED);
         if (this.phase === 'active') {
           if (recovering) {
             let pulling = false;
