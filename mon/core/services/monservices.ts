@@ -14,6 +14,7 @@ import { dumpStatus, statusPlain } from './status.js';
 import {
   PgMapService,
   clusterStatfs,
+  encodeAckEntries,
   dfJson,
   dfPlain,
   dumpPgStatSummary,
@@ -24,18 +25,19 @@ import {
   osdPoolStatsPlain,
   pgDumpJson,
   pgDumpPlain,
+  pgDumpWhat,
   pgLsJson,
   pgLsPlain,
   pgMapLine,
   pgStatPlain,
   pgStateBit,
+  pgStateName,
   poolStatsFor,
   type PgMapDigest,
 } from './pgmap.js';
 import { parsePgid, type OSDMap } from '../../../common/osdmap/index.js';
 import type { MPGStats, PoolStat } from '../../../msg/messages/pgstats.js';
 import type { Formatter } from '../../../common/formatter.js';
-import { encodeAckEntries } from '../../wire.js';
 
 /**
  * What `ceph version` answers: tsceph speaks Ceph 16.2.15's protocols and formats, and clients
@@ -238,8 +240,11 @@ class Services implements MonServices {
         return f ? done('', (x) => dumpPgStatSummary(x, this.pg, dg)) : replyNow(0, '', pgStatPlain(this.pg, dg));
       case 'pg dump': {
         const what = argList(cmd, 'dumpcontents');
-        if (f) return done('', (x) => pgDumpJson(x, this.pg, dg, what));
-        return replyNow(0, what.length === 0 || what.includes('all') ? 'dumped all' : `dumped ${what.join(',')}`, pgDumpPlain(this.pg, dg, what));
+        if (f) {
+          pgDumpJson(f, this.pg, dg, what);
+          return replyNow(0, `dumped ${pgDumpWhat(what).join(',')}`, flushNl(f));
+        }
+        return replyNow(0, `dumped ${pgDumpWhat(what).join(',')}`, pgDumpPlain(this.pg, dg, what));
       }
       case 'pg ls':
       case 'pg ls-by-pool':
@@ -252,13 +257,13 @@ class Services implements MonServices {
           if (pool < 0) return replyErr('ENOENT', `pool ${name} does not exist`);
         } else if (cmd['pool'] !== undefined) {
           pool = argInt(cmd, 'pool') ?? -1;
-          if (!osdmap.pools.has(pool)) return replyErr('ENOENT', `pool ${argStr(cmd, 'pool') ?? ''} does not exist`);
+          if (pool >= 0 && !osdmap.pools.has(pool)) return replyErr('ENOENT', `pool ${pool} does not exist`);
         }
         let osd = -1;
         if (prefix === 'pg ls-by-osd' || prefix === 'pg ls-by-primary') {
           const id = (argStr(cmd, 'osd') ?? '').replace(/^osd\./, '');
           osd = /^\d+$/.test(id) ? Number(id) : -1;
-          if (osd < 0 || !osdmap.exists(osd)) return replyErr('ENOENT', `osd ${argStr(cmd, 'osd') ?? ''} does not exist`);
+          if (osd >= 0 && !osdmap.isUp(osd)) return replyErr('EAGAIN', `osd ${osd} is not up`);
         }
         const stateWords = argList(cmd, 'states');
         let bits = 0;
@@ -269,7 +274,7 @@ class Services implements MonServices {
             continue;
           }
           const bit = pgStateBit(w);
-          if (bit === undefined) return replyErr('EINVAL', `'${w}' is not a valid pg state`);
+          if (bit === undefined) return replyErr('EINVAL', `'${w}' is not a valid pg state, available choices: ${pgStateName(0xffffffff)}`);
           if (Math.floor(bits / Math.max(bit, 1)) % 2 === 0) bits += bit;
         }
         const states: number | 'all' = all ? 'all' : bits;

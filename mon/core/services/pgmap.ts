@@ -29,6 +29,7 @@ import {
   encodeOsdStat,
   encodeStoreStatfs,
   statfsUsedRaw,
+  MPGStatsAck,
   type MPGStats,
   type OsdStat,
   type PoolStat,
@@ -259,6 +260,13 @@ export interface PgMapDigest {
   pgsByOsd: Map<number, { primary: number; all: number }>;
   perPool: boolean;
   perPoolOmap: boolean;
+}
+
+/** The ack entries as MPGStatsAck's payload (what a reply's out carries to the shell or a peon). */
+export function encodeAckEntries(entries: readonly PgStatsAckEntry[]): Buffer {
+  const m = new MPGStatsAck();
+  m.pgStat = entries.map((e) => ({ pgid: { pool: e.pgid.pool, seed: e.pgid.seed }, seq: e.seq, epoch: e.epoch }));
+  return Buffer.concat(m.toRaw(0n).front);
 }
 
 // ---- the service ----------------------------------------------------------------------------------
@@ -674,7 +682,7 @@ export function dumpOsdStatFields(f: Formatter, s: OsdStat): void {
 
 // ---- `pg stat` --------------------------------------------------------------------------------------
 
-/** PGMapDigest::print_oneline_summary, with "vN: " in front as `pg stat` prints it. */
+/** PGMapDigest::print_oneline_summary: what `pg stat` prints. */
 export function pgStatPlain(svc: PgMapService, dg: PgMapDigest): string {
   const states = [...dg.byState.keys()].sort((a, b) => a - b).map((s) => `${dg.byState.get(s)!} ${pgStateName(s)}`).join(', ');
   let out = `${dg.numPg} pgs: ${states}; ${byteU(dg.pgSum.stats.numBytes)} data, ${byteU(statfsUsed(dg.osdSum.statfs))} used, ${byteU(dg.osdSum.statfs.available)} / ${byteU(dg.osdSum.statfs.total)} avail`;
@@ -686,10 +694,12 @@ export function pgStatPlain(svc: PgMapService, dg: PgMapDigest): string {
     out += `${siU((io.sum.numRd + io.sum.numWr) / io.sec)} op/s`;
   }
   for (const l of recoveryLines(dg.pgSum.stats)) out += `; ${l}`;
-  return `v${svc.epoch()}: ${out}\n`;
+  return `${out}\n`;
 }
 
 export function dumpPgStatSummary(f: Formatter, svc: PgMapService, dg: PgMapDigest): void {
+  f.openObjectSection('pg_info');
+  f.dumpBool('pg_ready', true);
   f.openObjectSection('pg_summary');
   f.openArraySection('num_pg_by_state');
   for (const s of [...dg.byState.keys()].sort((a, b) => a - b)) {
@@ -705,8 +715,14 @@ export function dumpPgStatSummary(f: Formatter, svc: PgMapService, dg: PgMapDige
   f.dumpInt('total_avail_bytes', dg.osdSum.statfs.available);
   f.dumpInt('total_used_bytes', statfsUsed(dg.osdSum.statfs));
   f.dumpInt('total_used_raw_bytes', statfsUsedRaw(dg.osdSum.statfs));
+  const io = svc.ioDelta();
+  if (io.sec > 0 && (io.sum.numRd || io.sum.numWr)) {
+    if (io.sum.numRd) f.dumpUnsigned('read_bytes_sec', Math.floor((io.sum.numRdKb * 1024) / io.sec));
+    if (io.sum.numWr) f.dumpUnsigned('write_bytes_sec', Math.floor((io.sum.numWrKb * 1024) / io.sec));
+    f.dumpUnsigned('io_sec', Math.floor((io.sum.numRd + io.sum.numWr) / io.sec));
+  }
   f.closeSection();
-  void svc;
+  f.closeSection();
 }
 
 /** PGMapDigest::recovery_summary texts. */
@@ -858,7 +874,8 @@ export function pgHealthChecks(dg: PgMapDigest, osdmap: OSDMap, nowMs: number, c
     { bit: PgState.ACTIVE, consequence: UNAVAILABLE, stuck: (s: PgStat) => s.lastActive, invert: true },
   ].sort((a, b) => a.bit - b.bit);
   const cutoffMs = nowMs - PG_STUCK_THRESHOLD_MS;
-  const detected = new Map<number, { states: Map<number, number>; messages: string[] }>();
+  // Per consequence: PGs per state bit, and one message per PG (the last matching state's, by bit).
+  const detected = new Map<number, { states: Map<number, number>; messages: Map<string, string> }>();
   for (const { pgid, stat } of dg.pgs) {
     for (const r of responses) {
       if (hasBit(stat.state, r.bit) === Boolean(r.invert)) continue;
@@ -869,9 +886,9 @@ export function pgHealthChecks(dg: PgMapDigest, osdmap: OSDMap, nowMs: number, c
         if (!zero && msOf(since) >= cutoffMs) continue;
       }
       let c = detected.get(r.consequence);
-      if (!c) detected.set(r.consequence, (c = { states: new Map(), messages: [] }));
+      if (!c) detected.set(r.consequence, (c = { states: new Map(), messages: new Map() }));
       c.states.set(r.bit, (c.states.get(r.bit) ?? 0) + 1);
-      if (c.messages.length > HEALTH_DETAIL_MAX) continue;
+      if (c.messages.size > HEALTH_DETAIL_MAX) continue;
       const stateName = r.bit === PgState.ACTIVE ? 'inactive' : pgStateName(r.bit);
       let m: string;
       if (r.stuck) {
@@ -887,7 +904,7 @@ export function pgHealthChecks(dg: PgMapDigest, osdmap: OSDMap, nowMs: number, c
         const pool = osdmap.getPool(pgid.pool);
         if (pool && pool.minSize > 1) m += ` (reducing pool ${osdmap.getPoolName(pgid.pool) ?? ''} min_size from ${pool.minSize} may help; search ceph.com/docs for 'incomplete')`;
       }
-      c.messages.push(m);
+      c.messages.set(pgIdStr(pgid), m);
     }
   }
   for (const consequence of [...detected.keys()].sort((a, b) => a - b)) {
@@ -918,8 +935,8 @@ export function pgHealthChecks(dg: PgMapDigest, osdmap: OSDMap, nowMs: number, c
       count += n;
     }
     const check = checks.add(code, sev, summary + parts.join(', '), count);
-    const sorted = [...c.messages];
-    check.detail.push(...sorted);
+    // dg.pgs is in pg_t order already (pool, then seed), as Ceph's map<pg_t, string> is.
+    check.detail.push(...c.messages.values());
   }
   if (dg.pgSum.stats.numScrubErrors) {
     checks.add('OSD_SCRUB_ERRORS', 'HEALTH_ERR', `${dg.pgSum.stats.numScrubErrors} scrub errors`, dg.pgSum.stats.numScrubErrors);
@@ -997,94 +1014,151 @@ function osdTablePlain(dg: PgMapDigest): string {
   return t.toString();
 }
 
-/** `pg dump [all|summary|sum|delta|pools|osds|pgs|pgs_brief]` plain. */
-export function pgDumpPlain(svc: PgMapService, dg: PgMapDigest, what: readonly string[]): string {
-  const has = (w: string): boolean => what.length === 0 || what.includes('all') || what.includes(w);
-  let out = '';
-  if (what.length === 0 || what.includes('all')) {
-    out += `version ${svc.epoch()}\nstamp ${formatUtime(utimeOf(svc.stamp()))}\nlast_osdmap_epoch 0\nlast_pg_scan 0\n`;
-    out += pgTablePlain(dg.pgs, false);
-    out += '\n';
-    out += poolTablePlain(dg, false);
-    out += '\n';
-    out += sumTablePlain(dg, false);
-    out += osdTablePlain(dg);
-    out += '\n* NOTE: Omap statistics are gathered during deep scrub and may be inaccurate soon afterwards depending on utilization. See http://docs.ceph.com/en/latest/dev/placement-group/#omap-statistics for further details.\n';
-    return out;
-  }
-  if (has('summary') || has('sum')) out += sumTablePlain(dg, true);
-  if (has('pools')) out += poolTablePlain(dg, true);
-  if (has('osds')) out += osdTablePlain(dg);
-  if (has('pgs')) out += pgTablePlain(dg.pgs, false);
-  if (has('pgs_brief')) out += pgTablePlain(dg.pgs, true);
-  return out;
+const OMAP_STATS_NOTE = '\n* NOTE: Omap statistics are gathered during deep scrub and may be inaccurate soon afterwards depending on utilization. See http://docs.ceph.com/en/latest/dev/placement-group/#omap-statistics for further details.\n';
+
+function dumpBasicPlain(svc: PgMapService): string {
+  return `version ${svc.epoch()}\nstamp ${formatUtime(utimeOf(svc.stamp()))}\nlast_osdmap_epoch 0\nlast_pg_scan 0\n`;
 }
 
-/** `pg dump` JSON. */
-export function pgDumpJson(f: Formatter, svc: PgMapService, dg: PgMapDigest, what: readonly string[]): void {
-  const all = what.length === 0 || what.includes('all');
-  const has = (w: string): boolean => all || what.includes(w);
-  f.openObjectSection('pg_map');
-  if (all || has('summary') || has('sum')) {
-    f.dumpUnsigned('version', svc.epoch());
-    f.dumpString('stamp', formatUtime(utimeOf(svc.stamp())));
-    f.dumpUnsigned('last_osdmap_epoch', 0);
-    f.dumpUnsigned('last_pg_scan', 0);
-    f.openObjectSection('pg_stats_sum');
-    dumpPoolStat(f, dg.pgSum);
-    f.closeSection();
-    f.openObjectSection('osd_stats_sum');
-    dumpOsdStatFields(f, dg.osdSum);
-    f.closeSection();
-    const io = svc.ioDelta();
-    f.openObjectSection('pg_stats_delta');
-    dumpStatCollection(f, io.sum);
-    f.dumpString('stamp_delta', formatFixed(io.sec, 6));
-    f.closeSection();
-  }
-  if (has('pgs') || (!all && what.includes('pgs_brief'))) {
-    const brief = !all && !what.includes('pgs') && what.includes('pgs_brief');
-    f.openArraySection('pg_stats');
-    for (const { pgid, stat } of dg.pgs) {
-      f.openObjectSection('pg_stat');
-      f.dumpString('pgid', pgIdStr(pgid));
-      if (brief) dumpPgStatBrief(f, stat);
-      else dumpPgStat(f, stat);
-      f.closeSection();
+function osdSumTablePlain(dg: PgMapDigest): string {
+  const t = new TextTable();
+  t.defineColumn('OSD_STAT', Align.Left, Align.Left);
+  for (const h of ['USED', 'AVAIL', 'USED_RAW', 'TOTAL']) t.defineColumn(h, Align.Left, Align.Right);
+  const st = dg.osdSum.statfs;
+  t.cell('sum').cell(byteU(statfsUsed(st))).cell(byteU(st.available)).cell(byteU(statfsUsedRaw(st))).cell(byteU(st.total)).endRow();
+  return t.toString();
+}
+
+/** The sorted set of `pg dump` contents (Ceph prints "dumped <set>"); "all" when none given. */
+export function pgDumpWhat(what: readonly string[]): string[] {
+  const w = [...new Set(what)].sort();
+  return w.length ? w : ['all'];
+}
+
+/** `pg dump [all|summary|sum|delta|pools|osds|pgs|pgs_brief]` plain (process_pg_map_command). */
+export function pgDumpPlain(svc: PgMapService, dg: PgMapDigest, what0: readonly string[]): string {
+  const what = new Set(pgDumpWhat(what0));
+  let out = '';
+  let note = false;
+  if (what.has('all')) {
+    out += dumpBasicPlain(svc) + pgTablePlain(dg.pgs, false) + poolTablePlain(dg, false) + sumTablePlain(dg, false) + osdTablePlain(dg);
+    note = true;
+  } else if (what.has('summary') || what.has('sum')) {
+    out += dumpBasicPlain(svc) + sumTablePlain(dg, true) + osdSumTablePlain(dg);
+    note = true;
+  } else {
+    if (what.has('pgs_brief')) out += pgTablePlain(dg.pgs, true);
+    let header = true;
+    if (what.has('pgs')) {
+      out += pgTablePlain(dg.pgs, false);
+      header = false;
+      note = true;
     }
+    if (what.has('pools')) {
+      out += poolTablePlain(dg, header);
+      note = true;
+    }
+    if (what.has('osds')) out += osdTablePlain(dg);
+  }
+  return note ? out + OMAP_STATS_NOTE : out;
+}
+
+function dumpBasicJson(f: Formatter, svc: PgMapService, dg: PgMapDigest): void {
+  f.dumpUnsigned('version', svc.epoch());
+  f.dumpString('stamp', formatUtime(utimeOf(svc.stamp())));
+  f.dumpUnsigned('last_osdmap_epoch', 0);
+  f.dumpUnsigned('last_pg_scan', 0);
+  f.openObjectSection('pg_stats_sum');
+  dumpPoolStat(f, dg.pgSum);
+  f.closeSection();
+  f.openObjectSection('osd_stats_sum');
+  dumpOsdStatFields(f, dg.osdSum);
+  f.closeSection();
+  dumpDeltaJson(f, svc);
+}
+
+function dumpDeltaJson(f: Formatter, svc: PgMapService): void {
+  const io = svc.ioDelta();
+  f.openObjectSection('pg_stats_delta');
+  const p = emptyPoolStat();
+  p.stats = io.sum;
+  dumpPoolStat(f, p);
+  f.dumpString('stamp_delta', formatFixed(io.sec, 6));
+  f.closeSection();
+}
+
+function dumpPgStatsJson(f: Formatter, dg: PgMapDigest, brief: boolean): void {
+  f.openArraySection('pg_stats');
+  for (const { pgid, stat } of dg.pgs) {
+    f.openObjectSection('pg_stat');
+    f.dumpString('pgid', pgIdStr(pgid));
+    if (brief) dumpPgStatBrief(f, stat);
+    else dumpPgStat(f, stat);
     f.closeSection();
   }
-  if (has('pools')) {
-    f.openArraySection('pool_stats');
-    for (const [pool, p] of dg.poolSums) {
-      f.openObjectSection('pool_stat');
+  f.closeSection();
+}
+
+function dumpPoolStatsJson(f: Formatter, dg: PgMapDigest): void {
+  f.openArraySection('pool_stats');
+  for (const [pool, p] of dg.poolSums) {
+    f.openObjectSection('pool_stat');
+    f.dumpInt('poolid', pool);
+    f.dumpUnsigned('num_pg', p.numPg);
+    dumpPoolStat(f, p);
+    f.closeSection();
+  }
+  f.closeSection();
+}
+
+function dumpOsdStatsJson(f: Formatter, dg: PgMapDigest): void {
+  f.openArraySection('osd_stats');
+  for (const [osd, o] of dg.osds) {
+    f.openObjectSection('osd_stat');
+    f.dumpInt('osd', osd);
+    dumpOsdStatFields(f, o.stat);
+    f.closeSection();
+  }
+  f.closeSection();
+  f.openArraySection('pool_statfs');
+  for (const [osd, o] of dg.osds) {
+    for (const [pool, st] of [...o.poolStatfs].sort((a, b) => a[0] - b[0])) {
+      f.openObjectSection('item');
       f.dumpInt('poolid', pool);
-      f.dumpUnsigned('num_pg', p.numPg);
-      dumpPoolStat(f, p);
-      f.closeSection();
-    }
-    f.closeSection();
-  }
-  if (has('osds')) {
-    f.openArraySection('osd_stats');
-    for (const [osd, o] of dg.osds) {
-      f.openObjectSection('osd_stat');
       f.dumpInt('osd', osd);
-      dumpOsdStatFields(f, o.stat);
+      dumpStoreStatfs(f, st);
       f.closeSection();
     }
+  }
+  f.closeSection();
+}
+
+/** `pg dump` JSON: {"pg_ready": true, ...} as the manager answers (process_pg_map_command). */
+export function pgDumpJson(f: Formatter, svc: PgMapService, dg: PgMapDigest, what0: readonly string[]): void {
+  const what = new Set(pgDumpWhat(what0));
+  f.openObjectSection('pg_info');
+  f.dumpBool('pg_ready', true);
+  if (what.has('all')) {
+    f.openObjectSection('pg_map');
+    dumpBasicJson(f, svc, dg);
+    dumpPgStatsJson(f, dg, false);
+    dumpPoolStatsJson(f, dg);
+    dumpOsdStatsJson(f, dg);
     f.closeSection();
-    f.openArraySection('pool_statfs');
-    for (const [osd, o] of dg.osds) {
-      for (const [pool, s] of [...o.poolStatfs].sort((a, b) => a[0] - b[0])) {
-        f.openObjectSection('item');
-        f.dumpInt('poolid', pool);
-        f.dumpInt('osd', osd);
-        dumpStoreStatfs(f, s);
-        f.closeSection();
-      }
+  } else if (what.has('summary') || what.has('sum')) {
+    f.openObjectSection('pg_map');
+    dumpBasicJson(f, svc, dg);
+    f.closeSection();
+  } else {
+    if (what.has('pools')) dumpPoolStatsJson(f, dg);
+    if (what.has('osds')) dumpOsdStatsJson(f, dg);
+    if (what.has('pgs')) dumpPgStatsJson(f, dg, false);
+    if (what.has('pgs_brief')) dumpPgStatsJson(f, dg, true);
+    if (what.has('delta')) {
+      f.openObjectSection('delta');
+      dumpDeltaJson(f, svc);
+      f.closeSection();
     }
-    f.closeSection();
   }
   f.closeSection();
 }
@@ -1114,12 +1188,16 @@ export function pgLsPlain(pgs: readonly PgView[], nowMs: number): string {
       .cell(eversionStr(s.version)).cell(`${s.reportedEpoch}:${s.reportedSeq}`).cell(`${pgVectorStr(s.up)}p${s.upPrimary}`)
       .cell(`${pgVectorStr(s.acting)}p${s.actingPrimary}`).cell(formatUtime(s.lastScrubStamp)).cell(formatUtime(s.lastDeepScrubStamp)).endRow();
   }
-  return t.toString() + '\n* NOTE: Omap statistics are gathered during deep scrub and may be inaccurate soon afterwards depending on utilization. See http://docs.ceph.com/en/latest/dev/placement-group/#omap-statistics for further details.\n';
+  return t.toString() + OMAP_STATS_NOTE;
 }
 
 export function pgLsJson(f: Formatter, pgs: readonly PgView[]): void {
-  f.openObjectSection('pg_ls');
-  f.dumpUnsigned('pg_ready', 1);
+  f.openObjectSection('pg_info');
+  f.dumpBool('pg_ready', true);
+  if (pgs.length === 0) {
+    f.closeSection();
+    return;
+  }
   f.openArraySection('pg_stats');
   for (const { pgid, stat } of pgs) {
     f.openObjectSection('pg_stat');
@@ -1137,7 +1215,7 @@ export function pgLsJson(f: Formatter, pgs: readonly PgView[]): void {
 function ruleAvail(osdmap: OSDMap, dg: PgMapDigest, ruleno: number): { avail: number; maxOsd: number; maxRate: number } {
   const wm = osdmap.crush.getRuleWeightOsdMap(ruleno);
   if (typeof wm === 'number' || wm.size === 0) return { avail: 0, maxOsd: -1, maxRate: 0 };
-  const fratio = osdmap.fullRatio;
+  const fratio = Math.fround(osdmap.fullRatio);
   let min = -1;
   let maxOsd = -1;
   let maxRate = 0;
@@ -1192,16 +1270,19 @@ function poolDfRows(osdmap: OSDMap, dg: PgMapDigest): PoolDfRow[] {
     const usedData = dg.perPool ? p.storeStats.allocated : sum.numBytes + sum.numBytesHitSetArchive;
     const usedOmap = dg.perPoolOmap ? p.storeStats.omapAllocated : 0;
     const used = usedData + usedOmap;
+    // Ceph computes these in float (percent used, the raw rate, max avail): so do we, to print the same.
+    const fr = Math.fround;
+    const rate = fr(rawUsedRate);
     let pct = 0;
-    if (r.avail) pct = Math.fround(used / (used + r.avail));
+    if (r.avail) pct = fr(fr(used) / fr(fr(used) + fr(r.avail)));
     else if (used) pct = 1;
-    const storedData = dg.perPool ? (rawUsedRate ? Math.floor(p.storeStats.dataStored / rawUsedRate) : 0) : sum.numBytes + sum.numBytesHitSetArchive;
-    const storedOmap = dg.perPoolOmap ? (rawUsedRate ? Math.floor(p.storeStats.omapAllocated / rawUsedRate) : 0) : 0;
+    const storedData = dg.perPool ? (rate ? Math.floor(fr(p.storeStats.dataStored / rate)) : 0) : sum.numBytes + sum.numBytesHitSetArchive;
+    const storedOmap = dg.perPoolOmap ? (rate ? Math.floor(fr(p.storeStats.omapAllocated / rate)) : 0) : 0;
     const stored = storedData + storedOmap;
     rows.push({
       name: osdmap.getPoolName(id) ?? String(id), id, pgNum: pool.pgNum, stored, storedData, storedOmap, objects: sum.numObjects,
       used, usedData, usedOmap, percentUsed: pct, maxOsd: r.maxOsd, maxRate: r.maxRate,
-      maxAvail: rawUsedRate ? Math.floor(r.avail / rawUsedRate) : 0, availRaw: r.avail, storedRaw: Math.floor(stored * rawUsedRate),
+      maxAvail: rate ? Math.floor(fr(fr(r.avail) / rate)) : 0, availRaw: r.avail, storedRaw: Math.floor(fr(stored * rate)),
       quotaObjects: Number(pool.quotaMaxObjects), quotaBytes: Number(pool.quotaMaxBytes), pool: p,
     });
   }
@@ -1219,7 +1300,7 @@ export function dfPlain(osdmap: OSDMap, dg: PgMapDigest, detail: boolean): strin
   };
   for (const [cls, s] of byClass) row(cls, s);
   row('TOTAL', dg.osdSum.statfs);
-  let out = '--- RAW STORAGE ---\n' + t.toString();
+  let out = '--- RAW STORAGE ---\n' + t.toString() + ' \n';
   const p = new TextTable();
   const L = Align.Left;
   const R = Align.Right;
@@ -1247,7 +1328,7 @@ export function dfPlain(osdmap: OSDMap, dg: PgMapDigest, detail: boolean): strin
 }
 
 function usedRawRatio(s: StoreStatfs): number {
-  return s.total ? Math.fround(statfsUsedRaw(s) / s.total) : 0;
+  return s.total ? statfsUsedRaw(s) / s.total : 0;
 }
 
 function osdSumByClass(osdmap: OSDMap, dg: PgMapDigest): Map<string, StoreStatfs> {
@@ -1303,8 +1384,6 @@ export function dfJson(f: Formatter, osdmap: OSDMap, dg: PgMapDigest, detail: bo
       f.dumpInt('omap_bytes_used', r.usedOmap);
     }
     f.dumpFloat('percent_used', r.percentUsed);
-    f.dumpInt('max_raw_used_osd', r.maxOsd);
-    f.dumpFloat('max_raw_used_rate', r.maxRate);
     f.dumpUnsigned('max_avail', r.maxAvail);
     if (detail) {
       f.dumpInt('quota_objects', r.quotaObjects);
@@ -1346,33 +1425,12 @@ export function clusterStatfs(dg: PgMapDigest): { kb: number; kbUsed: number; kb
 
 // ---- `osd df` -------------------------------------------------------------------------------------------
 
-/** `osd df` plain (Ceph's OSDUtilizationPlainDumper, flat form). */
-export function osdDfPlain(osdmap: OSDMap, dg: PgMapDigest): string {
-  const t = new TextTable();
-  const R = Align.Right;
-  t.defineColumn('ID', Align.Left, R);
-  t.defineColumn('CLASS', Align.Left, R);
-  for (const h of ['WEIGHT', 'REWEIGHT', 'SIZE', 'RAW USE', 'DATA', 'OMAP', 'META', 'AVAIL', '%USE', 'VAR', 'PGS', 'STATUS']) t.defineColumn(h, Align.Left, R);
-  const rows = osdDfRows(osdmap, dg);
-  const total = dg.osdSum.statfs;
-  const avgUtil = total.total ? (statfsUsedRaw(total) / total.total) * 100 : 0;
-  let minVar = -1;
-  let maxVar = -1;
-  for (const r of rows) {
-    const util = r.kb ? (r.kbUsed / r.kb) * 100 : 0;
-    const v = avgUtil ? util / avgUtil : 1;
-    if (r.reweight > 0) {
-      if (minVar < 0 || v < minVar) minVar = v;
-      if (v > maxVar) maxVar = v;
-    }
-    t.cell(r.osd).cell(r.cls).cell(formatFixed(r.weight, 5)).cell(formatFixed(r.reweight, 5)).cell(byteU(r.kb * 1024)).cell(byteU(r.kbUsed * 1024))
-      .cell(byteU(r.kbData * 1024)).cell(byteU(r.kbOmap * 1024)).cell(byteU(r.kbMeta * 1024)).cell(byteU(r.kbAvail * 1024))
-      .cell(formatFixed(util, 2)).cell(formatFixed(v, 2)).cell(r.pgs).cell(r.up ? 'up' : 'down').endRow();
-  }
-  t.cell('').cell('').cell('').cell('TOTAL').cell(byteU(total.total)).cell(byteU(statfsUsedRaw(total))).cell(byteU(total.allocated))
-    .cell(byteU(total.omapAllocated)).cell(byteU(total.internalMetadata)).cell(byteU(total.available)).cell(formatFixed(avgUtil, 2)).cell('').cell('').cell('').endRow();
-  const dev = stddevUtil(rows, avgUtil);
-  return t.toString() + `MIN/MAX VAR: ${formatFixed(Math.max(0, minVar), 2)}/${formatFixed(Math.max(0, maxVar), 2)}  STDDEV: ${formatFixed(dev, 2)}\n`;
+/** OSDUtilizationPlainDumper's lowprecision_t (a float): "-" below -0.01, "0" below 0.001, else 2 decimals. */
+function lowPrecision(v: number): string {
+  const f = Math.fround(v);
+  if (f < -0.01) return '-';
+  if (f < 0.001) return '0';
+  return formatFixed(f, 2);
 }
 
 interface OsdDfRow {
@@ -1386,52 +1444,85 @@ interface OsdDfRow {
   kbOmap: number;
   kbMeta: number;
   kbAvail: number;
+  util: number;
+  variance: number;
   pgs: number;
   up: boolean;
 }
 
-function osdDfRows(osdmap: OSDMap, dg: PgMapDigest): OsdDfRow[] {
-  const rows: OsdDfRow[] = [];
-  for (let osd = 0; osd < osdmap.maxOsd; osd++) {
-    if (!osdmap.exists(osd)) continue;
-    const o = dg.osds.get(osd);
-    const st = o?.stat.statfs ?? emptyStoreStatfs();
-    rows.push({
-      osd, cls: osdmap.crush.getItemClass(osd) ?? '', weight: osdmap.crush.getItemWeightf(osd) ?? 0, reweight: osdmap.getWeight(osd) / 0x10000,
-      kb: Math.floor(st.total / 1024), kbUsed: Math.floor(statfsUsedRaw(st) / 1024), kbData: Math.floor(st.allocated / 1024),
-      kbOmap: Math.floor(st.omapAllocated / 1024), kbMeta: Math.floor(st.internalMetadata / 1024), kbAvail: Math.floor(st.available / 1024),
-      pgs: dg.pgsByOsd.get(osd)?.all ?? 0, up: osdmap.isUp(osd),
-    });
-  }
-  return rows;
+interface OsdDf {
+  rows: OsdDfRow[];
+  averageUtil: number;
+  minVar: number;
+  maxVar: number;
+  dev: number;
 }
 
-function stddevUtil(rows: readonly OsdDfRow[], avg: number): number {
-  let n = 0;
-  let acc = 0;
-  for (const r of rows) {
-    if (r.reweight <= 0 || r.kb === 0) continue;
-    const u = (r.kbUsed / r.kb) * 100;
-    acc += (u - avg) * (u - avg);
-    n++;
+/** OSDUtilizationDumper: per-OSD utilization, its variance from the average, and their spread. */
+function osdDf(osdmap: OSDMap, dg: PgMapDigest): OsdDf {
+  // average_utilization: every existing OSD with a nonzero reweight that reported a size.
+  let kbAll = 0;
+  let kbUsedAll = 0;
+  for (let osd = 0; osd < osdmap.maxOsd; osd++) {
+    if (!osdmap.exists(osd) || osdmap.getWeight(osd) === 0) continue;
+    const st = dg.osds.get(osd)?.stat.statfs;
+    if (!st || st.total < 1024) continue;
+    kbAll += Math.floor(st.total / 1024);
+    kbUsedAll += Math.floor(statfsUsedRaw(st) / 1024);
   }
-  return n ? Math.sqrt(acc / n) : 0;
+  const averageUtil = kbAll > 0 ? (100 * kbUsedAll) / kbAll : 0;
+  const out: OsdDf = { rows: [], averageUtil, minVar: -1, maxVar: -1, dev: 0 };
+  let acc = 0;
+  let sum = 0;
+  for (let osd = 0; osd < osdmap.maxOsd; osd++) {
+    if (!osdmap.exists(osd)) continue;
+    const reweight = Math.fround(osdmap.getWeight(osd) / 0x10000);
+    const st = osdmap.isOut(osd) ? emptyStoreStatfs() : (dg.osds.get(osd)?.stat.statfs ?? emptyStoreStatfs());
+    const kb = Math.floor(st.total / 1024);
+    const kbUsed = Math.floor(statfsUsedRaw(st) / 1024);
+    const util = kbUsed && kb ? (100 * kbUsed) / kb : 0;
+    const variance = averageUtil ? util / averageUtil : 1;
+    out.rows.push({
+      osd, cls: osdmap.crush.getItemClass(osd) ?? '', weight: osdmap.crush.getItemWeightf(osd) ?? 0, reweight, kb, kbUsed,
+      kbData: Math.floor(st.allocated / 1024), kbOmap: Math.floor(st.omapAllocated / 1024), kbMeta: Math.floor(st.internalMetadata / 1024),
+      kbAvail: Math.floor(st.available / 1024), util, variance, pgs: dg.pgsByOsd.get(osd)?.all ?? 0, up: osdmap.isUp(osd),
+    });
+    if (reweight > 0) {
+      if (out.minVar < 0 || variance < out.minVar) out.minVar = variance;
+      if (out.maxVar < 0 || variance > out.maxVar) out.maxVar = variance;
+      acc += reweight * (util - averageUtil) * (util - averageUtil);
+      sum += reweight;
+    }
+  }
+  out.dev = sum > 0 ? Math.sqrt(acc / sum) : 0;
+  return out;
+}
+
+/** `osd df` plain (Ceph's OSDUtilizationPlainDumper, flat form). */
+export function osdDfPlain(osdmap: OSDMap, dg: PgMapDigest): string {
+  const t = new TextTable();
+  const R = Align.Right;
+  t.defineColumn('ID', Align.Left, R);
+  t.defineColumn('CLASS', Align.Left, R);
+  for (const h of ['WEIGHT', 'REWEIGHT', 'SIZE', 'RAW USE', 'DATA', 'OMAP', 'META', 'AVAIL', '%USE', 'VAR', 'PGS', 'STATUS']) t.defineColumn(h, Align.Left, R);
+  const d = osdDf(osdmap, dg);
+  for (const r of d.rows) {
+    t.cell(r.osd).cell(r.cls).cell(formatFixed(r.weight, 5)).cell(formatFixed(r.reweight, 5)).cell(byteU(r.kb * 1024)).cell(byteU(r.kbUsed * 1024))
+      .cell(byteU(r.kbData * 1024)).cell(byteU(r.kbOmap * 1024)).cell(byteU(r.kbMeta * 1024)).cell(byteU(r.kbAvail * 1024))
+      .cell(lowPrecision(r.util)).cell(lowPrecision(r.variance)).cell(r.pgs).cell(r.up ? 'up' : 'down').endRow();
+  }
+  const total = dg.osdSum.statfs;
+  const kb = (v: number): number => Math.floor(v / 1024) * 1024;
+  t.cell('').cell('').cell('').cell('TOTAL').cell(byteU(kb(total.total))).cell(byteU(kb(statfsUsedRaw(total)))).cell(byteU(kb(total.allocated)))
+    .cell(byteU(kb(total.omapAllocated))).cell(byteU(kb(total.internalMetadata))).cell(byteU(kb(total.available))).cell(lowPrecision(d.averageUtil)).cell('').cell('').cell('').endRow();
+  return t.toString() + `MIN/MAX VAR: ${lowPrecision(d.minVar)}/${lowPrecision(d.maxVar)}  STDDEV: ${lowPrecision(d.dev)}\n`;
 }
 
 export function osdDfJson(f: Formatter, osdmap: OSDMap, dg: PgMapDigest): void {
-  const rows = osdDfRows(osdmap, dg);
+  const d = osdDf(osdmap, dg);
   const total = dg.osdSum.statfs;
-  const avgUtil = total.total ? (statfsUsedRaw(total) / total.total) * 100 : 0;
-  let minVar = -1;
-  let maxVar = -1;
   f.openArraySection('nodes');
-  for (const r of rows) {
-    const util = r.kb ? (r.kbUsed / r.kb) * 100 : 0;
-    const v = avgUtil ? util / avgUtil : 1;
-    if (r.reweight > 0) {
-      if (minVar < 0 || v < minVar) minVar = v;
-      if (v > maxVar) maxVar = v;
-    }
+  for (const r of d.rows) {
     f.openObjectSection('osd');
     f.dumpInt('id', r.osd);
     f.dumpString('device_class', r.cls);
@@ -1439,8 +1530,9 @@ export function osdDfJson(f: Formatter, osdmap: OSDMap, dg: PgMapDigest): void {
     f.dumpString('type', 'osd');
     f.dumpInt('type_id', 0);
     f.dumpFloat('crush_weight', r.weight);
-    f.dumpInt('depth', 0);
-    f.dumpInt('pool_weights', 0);
+    f.dumpInt('depth', 2);
+    f.openObjectSection('pool_weights');
+    f.closeSection();
     f.dumpFloat('reweight', r.reweight);
     f.dumpInt('kb', r.kb);
     f.dumpInt('kb_used', r.kbUsed);
@@ -1448,9 +1540,9 @@ export function osdDfJson(f: Formatter, osdmap: OSDMap, dg: PgMapDigest): void {
     f.dumpInt('kb_used_omap', r.kbOmap);
     f.dumpInt('kb_used_meta', r.kbMeta);
     f.dumpInt('kb_avail', r.kbAvail);
-    f.dumpFloat('utilization', util);
-    f.dumpFloat('var', v);
-    f.dumpInt('pgs', r.pgs);
+    f.dumpFloat('utilization', r.util);
+    f.dumpFloat('var', r.variance);
+    f.dumpUnsigned('pgs', r.pgs);
     f.dumpString('status', r.up ? 'up' : 'down');
     f.closeSection();
   }
@@ -1464,10 +1556,10 @@ export function osdDfJson(f: Formatter, osdmap: OSDMap, dg: PgMapDigest): void {
   f.dumpInt('total_kb_used_omap', Math.floor(total.omapAllocated / 1024));
   f.dumpInt('total_kb_used_meta', Math.floor(total.internalMetadata / 1024));
   f.dumpInt('total_kb_avail', Math.floor(total.available / 1024));
-  f.dumpFloat('average_utilization', avgUtil);
-  f.dumpFloat('min_var', Math.max(0, minVar));
-  f.dumpFloat('max_var', Math.max(0, maxVar));
-  f.dumpFloat('dev', stddevUtil(rows, avgUtil));
+  f.dumpFloat('average_utilization', d.averageUtil);
+  f.dumpFloat('min_var', d.minVar);
+  f.dumpFloat('max_var', d.maxVar);
+  f.dumpFloat('dev', d.dev);
   f.closeSection();
 }
 
