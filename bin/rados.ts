@@ -653,7 +653,7 @@ class Tool {
       try {
         await io.remove(oid);
       } catch (e) {
-        return this.fail(`error removing ${this.o.pool}>${oid}`, e);
+        return this.fail(`error removing ${this.o.pool}>${this.o.nspace ? `${this.o.nspace}/` : ''}${oid}`, e);
       }
     }
     return 0;
@@ -675,6 +675,10 @@ class Tool {
   private async truncate(args: string[]): Promise<number> {
     this.need(args, 2);
     const oid = args[0]!;
+    if (!/^[-+]?\d+$/.test(args[1]!)) {
+      this.io.stderr(`Invalid value for size: '${args[1]}'\n`);
+      return 1;
+    }
     const size = Number(args[1]);
     if (!Number.isSafeInteger(size) || size < 0) {
       this.io.stderr(`error, cannot truncate to negative value\n`);
@@ -695,6 +699,7 @@ class Tool {
 
   private async setxattr(args: string[]): Promise<number> {
     this.need(args, 2);
+    if (args.length > 3) throw new Usage();
     const [oid, attr] = [args[0]!, args[1]!];
     const v = this.valueArg(args[2]);
     if (typeof v === 'number') return v;

@@ -137,6 +137,8 @@ describe('bin/rados against Ceph 16 rados on a real cluster', function () {
     await same(['-p', POOL, 'stat', 'made']);
     ok(await ours(['-p', POOL, 'rm', 'made', 'big2']), 'rm two');
     await same(['-p', POOL, 'rm', 'made']);
+    await same(['-p', POOL, '-N', 'nsx', 'rm', 'made']);
+    await same(['-p', POOL, 'truncate', 'made', 'x']);
     await same(['-p', POOL, 'stat', 'big2']);
   });
 

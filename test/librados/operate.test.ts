@@ -92,6 +92,23 @@ describe('librados operate() with WriteOp / ReadOp against a real ceph-osd', fun
     assert.deepEqual(await io.omapKeys('w3'), ['b', 'c']);
     await io.operate('w3', new WriteOp().omapClear());
     assert.deepEqual(await io.omapKeys('w3'), []);
+    await io.operate('w3', new WriteOp().writeFull(Buffer.from('abc')).write(Buffer.from('xyz'), 100));
+    const sr = new ReadOp();
+    const sparse = sr.sparseRead(0, 200);
+    await io.operate('w3', sr);
+    // The store decides the extents (memstore: one); their bytes come back to back.
+    const { extents, data } = sparse.get();
+    assert.equal(data.length, extents.reduce((n, e) => n + e.length, 0));
+    const at = (off: number): number => {
+      let skipped = 0;
+      for (const e of extents) {
+        if (off >= e.offset && off < e.offset + e.length) return skipped + off - e.offset;
+        skipped += e.length;
+      }
+      return -1;
+    };
+    assert.equal(data.subarray(at(100), at(100) + 3).toString(), 'xyz');
+    assert.equal(data.subarray(at(0), at(0) + 3).toString(), 'abc');
     await io.operate('w3', new WriteOp().remove());
     await rejectsWith(io.stat('w3'), 'ENOENT');
   });
