@@ -101,6 +101,8 @@ export function poolStatsFrom(p: PoolStat, perPool: boolean): PoolStats {
 interface MonWaiter {
   resolve: (m: Message) => void;
   reject: (e: Error) => void;
+  /** Send (again) on the current monitor session. */
+  send: () => void;
 }
 
 export class Rados implements Dispatcher {
@@ -243,8 +245,8 @@ export class Rados implements Dispatcher {
   }
 
   /**
-   * A request to the monitors answered by a reply with the same tid, sent on the monitor session and
-   * again every STATFS_RETRY_MS until answered (a lost session loses it). version stays 0 in these
+   * A request to the monitors answered by a reply with the same tid, sent on the monitor session, again
+   * at once on a new session, and every STATFS_RETRY_MS until answered. version stays 0 in these
    * requests: it is the stats version the monitor would wait for before answering.
    */
   private monRequest(build: (fsid: string, tid: number) => Message, what: string, timeoutMs: number): Promise<Message> {
@@ -270,13 +272,18 @@ export class Rados implements Dispatcher {
       this.monWaiters.set(tid, {
         resolve: (m) => { done(); resolve(m); },
         reject: (e) => { done(); reject(e); },
+        send,
       });
       send();
     });
   }
 
   dispatch(conn: Connection, m: Message): void {
-    if (m instanceof MOSDMap && conn.peerName.type === EntityType.MON) this.monConn = conn;
+    if (m instanceof MOSDMap && conn.peerName.type === EntityType.MON && conn !== this.monConn) {
+      // A new monitor session: what was asked on the old one goes again now, as Ceph's MonClient resends.
+      this.monConn = conn;
+      for (const w of [...this.monWaiters.values()]) w.send();
+    }
     else if (m instanceof MStatfsReply || m instanceof MGetPoolStatsReply) this.monWaiters.get(m.header.tid)?.resolve(m);
   }
 
