@@ -142,11 +142,7 @@ async function tscephTarget(): Promise<Target> {
   });
   return {
     conf: t.conf, pool: 'tsceph', pgCount: 16, thrash: t,
-    pgStates: () => {
-      const r = t.ceph(['pg', 'stat', '-f', 'json']);
-      const s = JSON.parse(r.stdout) as { num_pg_by_state: { name: string; num: number }[] };
-      return s.num_pg_by_state.flatMap((x) => Array.from({ length: x.num }, () => x.name));
-    },
+    pgStates: () => t.pgStates() ?? [],
     stop: async () => t.destroy(),
   };
 }
