@@ -725,10 +725,10 @@ class PeeringCoreImpl implements PeeringCore {
   private onInfo(from: number, msg: Extract<PeeringMessage, { kind: 'info' }>): void {
     if (this.isPrimaryNow()) {
       const ps = this.peers.get(from);
-      if (this.phase === 'activating' && ps) {
+      if (this.phase === 'activating' && ps && ps.mode !== 'backfillDone') {
         this.activated.add(from);
         this.checkAllActivated();
-      } else if (this.phase === 'active' && ps && ps.mode === 'backfillDone' && msg.info.lastBackfill.max) {
+      } else if (ps && ps.mode === 'backfillDone' && msg.info.lastBackfill.max) {
         ps.mode = 'log';
         ps.lastBackfill = maxHObject();
         this.peerInfo.set(from, msg.info);
@@ -744,7 +744,8 @@ class PeeringCoreImpl implements PeeringCore {
     this.updateHistory(msg.info.history);
     const h = msg.info.history;
     const mapped = v.acting.includes(this.whoami) || v.up.includes(this.whoami);
-    if (!mapped && h.lastEpochClean >= h.sameIntervalSince && h.sameIntervalSince >= this.st.info.history.sameIntervalSince) {
+    // Not while messages from newer epochs wait: a newer interval may map us again (they would be lost).
+    if (!mapped && this.pending.length === 0 && h.lastEpochClean >= h.sameIntervalSince && h.sameIntervalSince >= this.st.info.history.sameIntervalSince) {
       this.setPhase('deleted');
       this.fx.removePg = true;
     }
@@ -864,10 +865,12 @@ class PeeringCoreImpl implements PeeringCore {
   }
 
   appendLogEntry(entry: PgLogEntry): void {
+    const missingBefore = this.st.missing.items.size;
     appendEntry(this.st, entry);
     this.fx.logDelta.append.push(entry);
     this.fx.dirty = true;
-    this.finish();
+    // The state only changes if the entry touched a missing object (writes are the hot path).
+    if (this.st.missing.items.size !== missingBefore) this.finish();
   }
 
   committedEverywhere(v: EVersion): void {
@@ -880,7 +883,6 @@ class PeeringCoreImpl implements PeeringCore {
       this.fx.dirty = true;
       for (const o of this.peers.keys()) this.sendTo(o, { kind: 'trim', pgid: this.pgid, trimTo: to, epochSent: this.epoch });
     }
-    this.finish();
   }
 
   isMissingOrDegraded(soid: HObject): boolean {
@@ -991,7 +993,8 @@ class PeeringCoreImpl implements PeeringCore {
 
   onBackfillProgress(osd: number, upTo: HObject): void {
     const ps = this.peers.get(osd);
-    if (!ps || ps.mode !== 'backfill') return this.finish();
+    // Progress of a backfill this peering round did not hand out (peering restarted) is stale.
+    if (!ps || ps.mode !== 'backfill' || !this.backfillInFlight.has(osd)) return this.finish();
     if (cmpHObject(ps.lastBackfill, upTo) < 0) ps.lastBackfill = upTo;
     if (upTo.max) {
       // Ceph's backfill FINISH: the target takes our log and a complete last_backfill, and acks with
