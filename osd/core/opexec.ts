@@ -14,7 +14,14 @@
 // is a WRITE of the repeated pattern; offsets and lengths past osd_max_object_size are EFBIG; omap
 // listings return at most osd_max_omap_entries_per_request entries and say whether more follow;
 // CMPEXT's mismatch is -MAX_ERRNO - offset; CMPXATTR false is ECANCELED (true leaves rval 1); a
-// full-object read whose crc32c differs from the data digest is EIO.
+// full-object read whose crc32c differs from the data digest is EIO; an empty xattr name is "_", the
+// object_info_t itself (a set or remove of it is overwritten by the new object_info_t at the end); a
+// successful write's reply keeps each op's rval but drops its outdata (unless RETURNVEC).
+//
+// One difference on purpose: Ceph's replicated backend serves data and xattr reads from the store, so
+// a read after a write in the same request sees the bytes from before the request there (and a full
+// read then fails Ceph's digest check); here it sees the request's own writes, through the overlay.
+// test/osd/opexec.test.ts runs the same requests on a real ceph-osd and compares every reply.
 
 import { compareStringBytes, Decoder, Encoder } from '../../common/encoding.js';
 import { cephCrc32c } from '../../common/crc32c.js';
@@ -49,6 +56,8 @@ export const omapScanPageEntries = 256;
 export const MAX_ERRNO = 4095;
 
 const EMPTY: Buffer = Buffer.alloc(0);
+/** CEPH_OSD_FLAG_RETURNVEC: the client wants each op's rval and outdata even from a write. */
+export const FLAG_RETURNVEC = 0x4000000;
 
 /** -errno for an errno name. */
 function neg(code: keyof typeof Errno): number {
@@ -182,13 +191,18 @@ class ObjectView {
   create(): void {
     if (this.exists) return;
     this.exists = true;
-    this.oi = newObjectInfo(this.oi.soid);
+    // object_info_t::new_object(): only the digests are reset (a delete earlier in this request
+    // leaves the other flags, as Ceph's does)
+    clearDataDigest(this.oi);
+    clearOmapDigest(this.oi);
     this.ops.touch(this.cid, this.obj);
   }
 
   remove(): void {
     this.exists = false;
-    this.oi = newObjectInfo(this.oi.soid);
+    this.oi.size = 0;
+    clearDataDigest(this.oi);
+    clearOmapDigest(this.oi);
     this.baseDataLimit = 0;
     this.patches = [];
     this.attrs.clear();
@@ -463,7 +477,8 @@ async function execOne(c: Ctx, o: OSDOp): Promise<number> {
       if (x.truncateSeq) return neg('EINVAL');
       const size = oi().size;
       const start = x.offset;
-      const len = x.offset >= size ? 0 : Math.min(x.length, size - x.offset);
+      // length 0 reads to the end, as the real OSD answers it
+      const len = x.offset >= size ? 0 : x.length === 0 ? size - x.offset : Math.min(x.length, size - x.offset);
       const data = len > 0 ? await v.read(start, len) : EMPTY;
       if (len > 0 && len === size && oi().flags & ObjectInfoFlag.DATA_DIGEST && cephCrc32c(0xffffffff, data) !== oi().dataDigest) return neg('EIO');
       const e = new Encoder(32 + len);
@@ -512,7 +527,7 @@ async function execOne(c: Ctx, o: OSDOp): Promise<number> {
       const { name } = input(() => xattrName(o));
       c.numRd++;
       if (!v.exists) return neg('ENOENT');
-      const val = name === '' ? null : await v.getattr(userAttrName(name));
+      const val = await v.getattr(userAttrName(name)); // '' names "_", the object_info_t, as in Ceph
       if (!val) return neg('ENODATA');
       o.outdata = val;
       o.args.writeUInt32LE(val.length, 4); // xattr.value_len, as Ceph updates it
@@ -536,7 +551,7 @@ async function execOne(c: Ctx, o: OSDOp): Promise<number> {
       const a = xattrArgs(o);
       const { name, value } = input(() => xattrName(o));
       if (!v.exists) return neg('ENOENT');
-      const stored = (name === '' ? null : await v.getattr(userAttrName(name))) ?? EMPTY;
+      const stored = (await v.getattr(userAttrName(name))) ?? EMPTY;
       c.numRd++;
       c.numRdKb += kb(stored.length);
       let r: number;
@@ -695,7 +710,6 @@ async function execOne(c: Ctx, o: OSDOp): Promise<number> {
     case OsdOpCode.SETXATTR: {
       const { name, value } = input(() => xattrName(o));
       if (Buffer.byteLength(name) > attrNameBytesMax) return neg('ENAMETOOLONG');
-      if (name === '') return neg('EINVAL');
       v.create();
       v.setattr(userAttrName(name), Buffer.from(value));
       v.modified = true;
@@ -706,7 +720,6 @@ async function execOne(c: Ctx, o: OSDOp): Promise<number> {
       const { name } = input(() => xattrName(o));
       if (Buffer.byteLength(name) > attrNameBytesMax) return neg('ENAMETOOLONG');
       if (!v.exists) return neg('ENOENT');
-      if (name === '') return neg('EINVAL');
       v.rmattr(userAttrName(name));
       v.modified = true;
       c.numWr++;
@@ -823,6 +836,9 @@ export const executeOps: ExecuteOps = async (input: OpExecInput, port: ObjectRea
     if (input.soid.snap === CEPH_NOSNAP) attrs.set(SS_ATTR, encodeEmptySnapSet());
     t.setattrs(input.cid, input.obj, attrs);
   }
+  // A successful write's reply carries the rvals but no outdata (Ceph builds it with ignore_out_data),
+  // unless the client asked for RETURNVEC.
+  if (!(input.flags & FLAG_RETURNVEC)) for (const o of ops) o.outdata = EMPTY;
   const newSize = view.exists ? view.oi.size : 0;
   const oldSize = view.baseExists ? view.baseOi?.size ?? 0 : 0;
   return {
