@@ -16,7 +16,7 @@ import { performance } from 'node:perf_hooks';
 
 import { Decoder, Encoder } from '../common/encoding.js';
 import { loadConfig, type LoadedConfig } from '../common/config.js';
-import { CephError, Errno, type ErrnoName } from '../common/errors.js';
+import { CephError, Errno, strerror, type ErrnoName } from '../common/errors.js';
 import { createFormatter, formatDoubleG, formatFixed, type Formatter } from '../common/formatter.js';
 import type { UTime } from '../common/osdmap/index.js';
 import { opSetAllocHint, opWrite } from '../msg/index.js';
@@ -565,7 +565,8 @@ class Tool {
       }
       this.out(text);
     } catch (e) {
-      this.io.stderr(`error listing objects: ${cppStrerror(errnoOf(e))}\n`);
+      // Ceph's listing throws a std::system_error naming the C call; rados prints its what().
+      this.io.stderr(`rados_nobjects_list_next2: ${strerror(errnoOf(e))}\n`);
       return 1;
     }
     if (f) {
