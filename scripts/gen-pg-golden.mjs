@@ -9,12 +9,14 @@
 // The peers still believe they reached the real port, so msgr2's address checks pass.
 // Phases (the file name's prefix): create (a size-3 pool peers), down (osd.2 stops; writes and deletes
 // follow), recover (osd.2 returns: log-based recovery, pushes and recovery deletes), pull (osd.0 stops
-// and returns: as primary it pulls), backfill (logs are short, osd.1 misses many writes: backfill),
-// out (osd.2 marked out: strays removed). Up to KEEP_PER_KIND payloads of each message type per phase are
-// kept as NAME.front.bin (+ NAME.data.bin, NAME.middle.bin when not empty), with headers in manifest.json.
+// and returns: as primary it pulls), missing (recovery slowed, osd.1 marked down while osd.2 still
+// misses objects: MOSDPGLog replies with pg_missing_t items), backfill (logs are short, osd.1 misses
+// many writes: backfill), out (osd.2 marked out: strays removed). Up to KEEP_PER_KIND payloads of each
+// message type per phase are kept as NAME.front.bin (+ NAME.data.bin, NAME.middle.bin when not empty),
+// with headers in manifest.json.
 // Usage: npm run build && node scripts/gen-pg-golden.mjs
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join, resolve } from 'node:path';
 
@@ -36,11 +38,14 @@ const PORT_LO = 18010;
 const PORT_HI = 18049;
 const RELAY_OFFSET = 50;
 const KEEP_PER_KIND = 6;
+const KEEP_PG_LOGS_MISSING_PHASE = 40;
 const tmp = `/tmp/hb/gen-pg-golden.${process.pid}`;
 rmSync(tmp, { recursive: true, force: true });
 for (let i = 0; i < 3; i++) mkdirSync(`${tmp}/osd-${i}`, { recursive: true });
-mkdirSync(OUT, { recursive: true });
-for (const f of readdirSync(OUT)) rmSync(join(OUT, f));
+// written to OUT.new and moved into place at the end, so a failed run leaves the old vectors alone
+const NEW = `${OUT}.new`;
+rmSync(NEW, { recursive: true, force: true });
+mkdirSync(NEW, { recursive: true });
 
 const conf = `${tmp}/ceph.conf`;
 writeFileSync(conf, ['[global]', `fsid = ${FSID}`, `mon_host = v2:127.0.0.1:${MON_PORT}`, 'ms_bind_msgr1 = false',
@@ -97,15 +102,15 @@ function keepMessage(conn, frame) {
   if (phase === 'setup') return;
   const stem0 = `${phase}-${kind}`;
   const n = counts.get(stem0) ?? 0;
-  if (n >= KEEP_PER_KIND) return;
+  if (n >= (phase === 'missing' && h.type === 83 ? KEEP_PG_LOGS_MISSING_PHASE : KEEP_PER_KIND)) return;
   counts.set(stem0, n + 1);
   const name = `${stem0}-${n}`;
   const front = Buffer.concat(frame.segments[1] ?? []);
   const middle = Buffer.concat(frame.segments[2] ?? []);
   const data = Buffer.concat(frame.segments[3] ?? []);
-  writeFileSync(join(OUT, `${name}.front.bin`), front);
-  if (middle.length) writeFileSync(join(OUT, `${name}.middle.bin`), middle);
-  if (data.length) writeFileSync(join(OUT, `${name}.data.bin`), data);
+  writeFileSync(join(NEW, `${name}.front.bin`), front);
+  if (middle.length) writeFileSync(join(NEW, `${name}.middle.bin`), middle);
+  if (data.length) writeFileSync(join(NEW, `${name}.data.bin`), data);
   manifest.push({ name, conn, type: h.type, version: h.version, compatVersion: h.compatVersion, tid: h.tid,
     priority: h.priority, dataOff: h.dataOff, flags: h.flags, frontBytes: front.length, middleBytes: middle.length,
     dataBytes: data.length });
@@ -232,6 +237,22 @@ try {
   await waitUp(3);
   await sleep(8000);
 
+  phase = 'missing';
+  // slow recovery down, so that osd.2 still misses objects when a new interval starts: the primary then
+  // asks it for its log and missing set, and its MOSDPGLog reply carries pg_missing_t items
+  ceph('config', 'set', 'osd', 'osd_recovery_sleep', '5');
+  await stop(osds[2]);
+  await sleep(4000);
+  await putMany('e', 10);
+  startOsd(2);
+  await waitUp(3);
+  await sleep(5000);
+  ceph('osd', 'down', '1');
+  await sleep(10000);
+  ceph('config', 'set', 'osd', 'osd_recovery_sleep', '0');
+  await waitUp(3);
+  await sleep(15000); // let recovery finish before the next phase takes another OSD away
+
   phase = 'backfill';
   await stop(osds[1]);
   await sleep(4000);
@@ -250,6 +271,8 @@ try {
   for (const p of procs.reverse()) await stop(p);
 }
 manifest.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-writeFileSync(join(OUT, 'manifest.json'), JSON.stringify(manifest, null, 1) + '\n');
+writeFileSync(join(NEW, 'manifest.json'), JSON.stringify(manifest, null, 1) + '\n');
+rmSync(OUT, { recursive: true, force: true });
+renameSync(NEW, OUT);
 console.log(`gen-pg-golden: ${manifest.length} messages in ${OUT}; seen: ${JSON.stringify(Object.fromEntries(seen))}`);
 if (!process.env.KEEP_TMP) rmSync(tmp, { recursive: true, force: true });
