@@ -334,6 +334,7 @@ export class PG implements PgHandle {
   /** A new interval: abandon replication in flight and requeue its ops (they run again after peering). */
   private onNewInterval(): void {
     this.gen++;
+    this.host.log('debug', `pg ${this.pgText()}: new interval since e${this.sameIntervalSince}, acting [${this.core.acting().join(',')}]${this.core.isPrimary() ? ' primary' : ''}, ${this.repops.length} writes in flight requeued`);
     const requeue: ClientOp[] = [];
     for (const r of this.repops) requeue.push(r.op);
     this.repops.length = 0;
@@ -387,9 +388,10 @@ export class PG implements PgHandle {
     if (persist && !eff.removePg) {
       const t = into ?? new Transaction();
       for (const soid of eff.rewoundObjects) t.remove(this.cid, toGh(soid));
+      if (eff.rewoundObjects.length) this.host.log('debug', `pg ${this.pgText()}: rewound ${eff.rewoundObjects.map((o) => o.oid).join(',')}`);
       writePgMeta(t, this.cid, this.meta, this.core.persistentState(), eff.logDelta, eff.dirty, this.epoch);
       if (eff.logDelta.rewindTo !== undefined || eff.logDelta.trimTo !== undefined) this.indexLog();
-      for (const e of eff.logDelta.append) this.noteLogEntry(e);
+      for (const e of eff.logDelta.append) this.noteLogEntry(e, false);
       if (!into) this.queueOrdered(t);
       if (eff.rewoundObjects.length > 0) this.track(this.chain.then(() => this.recountObjects()));
     }
@@ -515,14 +517,14 @@ export class PG implements PgHandle {
       () => this.nextOnObject(op, gen),
       (e: unknown) => {
         this.host.log('error', `pg ${this.pgText()}: op ${op.m.hobj.oid} failed: ${String(e)}`);
-        if (this.gen === gen) this.reply(op, e instanceof CephError ? -e.errno : -5, null, zeroEVersion(), 0);
+        if (this.gen === gen && !this.closed) this.reply(op, e instanceof CephError ? -e.errno : -5, null, zeroEVersion(), 0);
         this.nextOnObject(op, gen);
       },
     );
   }
 
   private nextOnObject(op: ClientOp, gen: number): void {
-    if (this.gen !== gen) return; // the queues were rebuilt for the new interval
+    if (this.gen !== gen || this.closed) return; // the queues were rebuilt for the new interval
     const q = this.objectQueues.get(op.key);
     if (!q || q[0] !== op) return;
     q.shift();
@@ -537,7 +539,10 @@ export class PG implements PgHandle {
 
   /** Runs one op to its reply (writes: until every replica has it). */
   private async runOp(op: ClientOp, gen: number): Promise<void> {
+    if (this.closed) return;
     if (op.isWrite) {
+      // only committed writes are in doneReqs: a write still replicating is ahead of this op in the
+      // object's queue, and one abandoned by a new interval is found (or not) in the log after peering
       const done = this.doneReqs.get(reqidKey(op.reqid));
       if (done) {
         this.replyDup(op, done);
@@ -548,6 +553,7 @@ export class PG implements PgHandle {
     for (let i = 0; ; i++) {
       const needs = op.isWrite ? this.core.isMissingOrDegraded(op.soid) : this.core.isMissingLocally(op.soid);
       if (!needs && !this.recovery.isRecovering(op.key, toGh(op.soid))) break;
+      this.host.log('debug', `pg ${this.pgText()}: op tid ${op.m.header.tid} on ${op.m.hobj.oid} waits for recovery`);
       if (i > 1000) throw new CephError('EAGAIN', 'object recovery did not finish');
       await this.waitRecovered(op);
       if (this.gen !== gen) return;
@@ -626,11 +632,12 @@ export class PG implements PgHandle {
     const eff = this.core.takeEffects();
     const delta = { ...eff.logDelta, append: eff.logDelta.append.some((e) => cmpEVersion(e.version, version) === 0) ? eff.logDelta.append : [...eff.logDelta.append, entry] };
     writePgMeta(t, this.cid, this.meta, this.core.persistentState(), delta, true, this.epoch);
-    this.noteLogEntry(entry);
+    this.noteLogEntry(entry, false);
     if (delta.trimTo !== undefined || delta.rewindTo !== undefined) this.indexLog();
     this.numObjects += result.deltaObjects;
     this.numBytes += result.deltaBytes;
     const repop: RepOp = { op, version, userVersion: result.userVersion, result, waitingOn: new Set(targets), localDone: false, gen };
+    this.host.log('debug', `pg ${this.pgText()}: write ${op.m.hobj.oid} ${evKey(version)} tid ${op.m.header.tid} to [${targets.join(',')}]`);
     this.repops.push(repop);
     this.repopsByReqid.set(reqidKey(op.reqid), repop);
     // replicas get the transaction as Ceph encodes it, before the local commit (as Ceph's issue_repop)
@@ -701,6 +708,8 @@ export class PG implements PgHandle {
       this.repops.shift();
       this.repopsByReqid.delete(reqidKey(r.op.reqid));
       this.core.committedEverywhere(r.version);
+      this.noteDone(r.op.reqid, { version: r.version, userVersion: r.userVersion, returnCode: r.result.result, opReturns: [] });
+      this.host.log('debug', `pg ${this.pgText()}: committed ${r.op.m.hobj.oid} ${evKey(r.version)} tid ${r.op.m.header.tid}`);
       this.reply(r.op, r.result.result, r.result.ops, r.version, r.userVersion);
       progressed = true;
     }
@@ -740,11 +749,17 @@ export class PG implements PgHandle {
     return this.lastVersionByObject.get(key) ?? zeroEVersion();
   }
 
-  private noteLogEntry(e: PgLogEntry): void {
-    if (e.reqid.name.type !== 0 || e.reqid.tid !== 0) {
-      this.doneReqs.set(reqidKey(e.reqid), { version: e.version, userVersion: e.userVersion, returnCode: e.returnCode, opReturns: e.opReturns });
-    }
+  /**
+   * An entry entered the log. `committed`: it is on disk on every acting OSD (entries the PG activated
+   * with, or a write whose replicas all acked), so a resent request may be answered from it.
+   */
+  private noteLogEntry(e: PgLogEntry, committed: boolean): void {
+    if (committed) this.noteDone(e.reqid, { version: e.version, userVersion: e.userVersion, returnCode: e.returnCode, opReturns: e.opReturns });
     this.lastVersionByObject.set(objectKey(e.soid), e.version);
+  }
+
+  private noteDone(r: OsdReqId, d: DoneReq): void {
+    if (r.name.type !== 0 || r.tid !== 0) this.doneReqs.set(reqidKey(r), d);
   }
 
   /** Rebuild the reqid and object indexes from the core's log (after load, rewind, trim, activation). */
@@ -755,7 +770,7 @@ export class PG implements PgHandle {
     for (const d of log.dups) {
       this.doneReqs.set(reqidKey(d.reqid), { version: d.version, userVersion: d.userVersion, returnCode: d.returnCode, opReturns: d.opReturns });
     }
-    for (const e of log.log) this.noteLogEntry(e);
+    for (const e of log.log) this.noteLogEntry(e, true);
   }
 
   // ---- peer messages ------------------------------------------------------------------------------
@@ -806,7 +821,7 @@ export class PG implements PgHandle {
     const have = new Set(eff.logDelta.append.map((e) => evKey(e.version)));
     const delta = { ...eff.logDelta, append: [...eff.logDelta.append, ...entries.filter((e) => !have.has(evKey(e.version)))] };
     writePgMeta(t, this.cid, this.meta, this.core.persistentState(), delta, true, this.epoch);
-    for (const e of entries) this.noteLogEntry(e);
+    for (const e of entries) this.noteLogEntry(e, false);
     try {
       const s = decodePgStat(new Decoder(m.pgStats), 'osd_repop pg_stat_t');
       this.numObjects = s.statsSum.numObjects;

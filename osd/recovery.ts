@@ -137,6 +137,7 @@ export class PgRecovery {
     this.gen++;
     this.releaseSlots(this.slotsHeld);
     this.active.clear();
+    this.objectTasks.clear();
     this.urgentObject = undefined;
     this.backfillRange = undefined;
     this.backfilling = false;
@@ -150,7 +151,7 @@ export class PgRecovery {
 
   /** Is this object being recovered (or inside the current backfill batch)? Client ops on it wait. */
   isRecovering(key: string, gh?: GHObject): boolean {
-    if (this.active.has(key)) return true;
+    if ((this.objectTasks.get(key) ?? 0) > 0 || this.localApplying.has(key)) return true;
     const r = this.backfillRange;
     if (r && gh) return compareObjects(gh, r.begin) > 0 && compareObjects(gh, r.end) <= 0;
     return false;
@@ -204,15 +205,30 @@ export class PgRecovery {
     for (const w of ws) w();
   }
 
+  /** One task per kind and object (the core may hand a pull and a push of one object at once). */
   private taskKey(t: RecoveryTask): string {
-    return t.kind === 'backfill' ? `backfill:${t.to}` : objectKey(t.soid);
+    return t.kind === 'backfill' ? `backfill:${t.to}` : `${t.kind}:${objectKey(t.soid)}`;
+  }
+
+  /** Objects with a task in flight (by object key), and objects whose recovered copy is not yet durable here. */
+  private readonly objectTasks = new Map<string, number>();
+  private readonly localApplying = new Map<string, Promise<void>>();
+
+  /** Wait until a copy of the object being applied here is durable (a push must not read it before). */
+  private async settledLocally(key: string): Promise<void> {
+    for (let p = this.localApplying.get(key); p; p = this.localApplying.get(key)) await p.catch(() => undefined);
   }
 
   private start(task: RecoveryTask): void {
     const gen = this.gen;
+    this.ctx.host.log('debug', `pg ${this.ctx.cid}: recovery ${task.kind} ${task.kind === 'backfill' ? `osd.${task.to} from ${task.from.oid}` : `${task.soid.oid} ${task.version.epoch}'${task.version.version}`}`);
     const key = this.taskKey(task);
     const a: ActiveTask = { task, waitingOn: new Set(), key, gen };
     this.active.set(key, a);
+    if (task.kind !== 'backfill') {
+      const ok = objectKey(task.soid);
+      this.objectTasks.set(ok, (this.objectTasks.get(ok) ?? 0) + 1);
+    }
     const p = this.run(a).catch((e: unknown) => {
       this.ctx.host.log('warn', `pg ${this.ctx.cid}: recovery ${task.kind} failed: ${String(e)}`);
       if (this.gen === gen) {
@@ -226,6 +242,13 @@ export class PgRecovery {
   private finish(a: ActiveTask): void {
     if (this.active.get(a.key) !== a) return;
     this.active.delete(a.key);
+    if (a.task.kind !== 'backfill') {
+      const ok = objectKey(a.task.soid);
+      const n = (this.objectTasks.get(ok) ?? 1) - 1;
+      if (n > 0) this.objectTasks.set(ok, n);
+      else this.objectTasks.delete(ok);
+      this.ctx.onPeerRecovered(ok);
+    }
     this.releaseSlots(1);
     this.ctx.kick();
     this.kick();
@@ -236,6 +259,8 @@ export class PgRecovery {
     const me = this.ctx.host.whoami;
     switch (t.kind) {
       case 'push': {
+        await this.settledLocally(objectKey(t.soid));
+        if (a.gen !== this.gen) return;
         const copy = await this.readCopy(t.soid, t.version);
         for (const osd of t.to) if (osd !== me) a.waitingOn.add(osd);
         for (const osd of a.waitingOn) this.sendTo(osd, { kind: 'push', pushes: [copy] });
@@ -308,8 +333,25 @@ export class PgRecovery {
     if (c.omapHeader.length) t.omapSetHeader(cid, gh, c.omapHeader);
     if (c.omap.size) t.omapSetKeys(cid, gh, c.omap);
     this.ctx.core.onObjectRecoveredLocally(c.soid, c.version);
-    await this.ctx.commit(t);
+    await this.commitLocal(objectKey(c.soid), t);
     this.ctx.onLocalObjectChanged(objectKey(c.soid), oldSize < 0 ? 1 : 0, c.size - Math.max(0, oldSize));
+  }
+
+  /** Commit a recovered object; until durable, pushes of it wait and client ops on it count it as recovering. */
+  private commitLocal(key: string, t: Transaction): Promise<void> {
+    // marked before committing: the commit drains the core's effects, which may start a push of it
+    let release = (): void => undefined;
+    const mark = new Promise<void>((r) => {
+      release = r;
+    });
+    this.localApplying.set(key, mark);
+    const p = this.ctx.commit(t);
+    const done = (): void => {
+      if (this.localApplying.get(key) === mark) this.localApplying.delete(key);
+      release();
+    };
+    p.then(done, done);
+    return p;
   }
 
   private async deleteLocally(soid: HObject, version: EVersion): Promise<void> {
@@ -324,7 +366,7 @@ export class PgRecovery {
     const t = new Transaction();
     t.remove(this.ctx.cid, gh);
     this.ctx.core.onObjectRecoveredLocally(soid, version);
-    await this.ctx.commit(t);
+    await this.commitLocal(objectKey(soid), t);
     this.ctx.onLocalObjectChanged(objectKey(soid), oldSize < 0 ? 0 : -1, oldSize < 0 ? 0 : -oldSize);
   }
 
@@ -348,12 +390,13 @@ export class PgRecovery {
       case 'push': {
         // a replica receiving the primary's push, the primary receiving a pulled object, or a backfill target
         for (const c of msg.pushes) {
+          this.ctx.host.log('debug', `pg ${this.ctx.cid}: push ${c.soid.oid} ${c.version.epoch}'${c.version.version} (${c.size} bytes) from osd.${from}${gen !== this.gen ? ' (stale)' : ''}`);
           await this.applyCopy(c);
           this.counters.pushesReceived++;
           if (gen !== this.gen) return;
           if (!core.isPrimary()) this.backfillReceived.add(objectKey(c.soid));
-          const a = this.active.get(objectKey(c.soid));
-          if (a && a.task.kind === 'pull') this.finish(a);
+          const a = this.active.get(`pull:${objectKey(c.soid)}`);
+          if (a) this.finish(a);
         }
         if (!core.isPrimary()) this.sendTo(from, { kind: 'pushReply', objects: msg.pushes.map((c) => c.soid) });
         this.ctx.kick();
@@ -368,7 +411,7 @@ export class PgRecovery {
             bf();
             continue;
           }
-          const a = this.active.get(key);
+          const a = this.active.get(`push:${key}`);
           if (!a || a.task.kind !== 'push' || !a.waitingOn.has(from)) continue;
           a.waitingOn.delete(from);
           core.onPeerRecovered(from, soid, a.task.version);
@@ -379,8 +422,12 @@ export class PgRecovery {
         return;
       }
       case 'pull': {
+        this.ctx.host.log('debug', `pg ${this.ctx.cid}: pull of ${msg.objects.map((o) => o.soid.oid).join(',')} from osd.${from}`);
         const pushes: ObjectCopy[] = [];
-        for (const o of msg.objects) pushes.push(await this.readCopy(o.soid, o.version));
+        for (const o of msg.objects) {
+          await this.settledLocally(objectKey(o.soid));
+          pushes.push(await this.readCopy(o.soid, o.version));
+        }
         if (gen !== this.gen) return;
         this.sendTo(from, { kind: 'push', pushes });
         return;
@@ -395,7 +442,7 @@ export class PgRecovery {
       case 'deleteReply': {
         for (const o of msg.objects) {
           const key = objectKey(o.soid);
-          const a = this.active.get(key);
+          const a = this.active.get(`delete:${key}`);
           if (!a || a.task.kind !== 'delete' || !a.waitingOn.has(from)) continue;
           a.waitingOn.delete(from);
           core.onPeerRecovered(from, o.soid, o.version);

@@ -85,7 +85,8 @@ export class TestOsd implements PgHost {
   }
   log(level: 'debug' | 'info' | 'warn' | 'error', msg: string): void {
     this.logs.push(`${level} osd.${this.whoami} ${msg}`);
-    if (process.env.PG_TEST_LOG && level !== 'debug') console.log(`${level} osd.${this.whoami} ${msg}`);
+    const want = process.env.PG_TEST_LOG;
+    if (want && (level !== 'debug' || want === 'debug')) console.log(`e${this.cluster.map.epoch} ${level} osd.${this.whoami} ${msg}`);
   }
   pg(pgid: PgId): PG | undefined {
     return this.pgs.get(`${pgid.pool}.${pgid.seed}`);
@@ -181,6 +182,7 @@ export class TestCluster {
     change(this.map);
     this.maps.set(this.map.epoch, cloneMap(this.map));
     await this.feedMap();
+    this.resendPending();
   }
 
   /** Stop an OSD (its PGs close; messages to it are dropped) and mark it down in a new epoch. */
@@ -290,13 +292,11 @@ export class TestCluster {
     return { pool: 1, seed: poolRawHashToPg(pool, mapToPg(this.map, 1, oid, '', '')) };
   }
 
+  /** The acting primary in the current map (where a client sends), if it runs and holds the PG. */
   primaryOf(pgid: PgId): number {
-    for (const o of this.osds) {
-      if (this.stopped.has(o.whoami)) continue;
-      const pg = o.pg(pgid);
-      if (pg && pg.isPrimaryNow()) return o.whoami;
-    }
-    return -1;
+    const p = pgToUpActingOsds(this.map, pgid).actingPrimary;
+    if (p < 0 || this.stopped.has(p) || !this.osds[p]!.pg(pgid)) return -1;
+    return p;
   }
 
   /** Build a MOSDOp for `oid` (client.4100, next tid). */
@@ -312,6 +312,34 @@ export class TestCluster {
     m.ops = ops;
     m.flags = 0;
     return m;
+  }
+
+  /** Ops sent with resend on: resent to the current primary after every new map (as the Objecter does). */
+  private readonly pendingOps = new Map<number, { oid: string; ops: OSDOp[] }>();
+
+  /** Send an op and keep resending it (same tid) on each new map until it is answered. */
+  async opResend(oid: string, ops: OSDOp[]): Promise<MOSDOpReply> {
+    const tid = ++this.tid;
+    this.pendingOps.set(tid, { oid, ops });
+    this.sendPending(tid);
+    const r = await this.client.waitReply(tid);
+    this.pendingOps.delete(tid);
+    return r;
+  }
+
+  private sendPending(tid: number): void {
+    const p = this.pendingOps.get(tid);
+    if (!p) return;
+    const m = this.makeOp(p.oid, p.ops.map((o) => ({ ...o })), tid);
+    const pgid = m.pgid.pgid;
+    const primary = this.primaryOf(pgid);
+    if (primary < 0) return;
+    const copy = decodeMessage(m.toRaw(FEATURES), FEATURES) as MOSDOp;
+    this.osds[primary]!.pg(pgid)!.handleClientOp(copy, this.client);
+  }
+
+  private resendPending(): void {
+    for (const tid of this.pendingOps.keys()) this.sendPending(tid);
   }
 
   /** Send an op to the PG's primary (as the Objecter would) and wait for the reply. */
