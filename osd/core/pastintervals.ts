@@ -164,3 +164,20 @@ export function priorSetAffected(prior: PriorSet, map: PgMapView, whoami: number
   }
   return false;
 }
+
+/**
+ * Once the probe targets' infos are in: a maybe-rw interval (since last_epoch_started) whose up members
+ * are all incomplete (backfill targets: they never held every object) has no real survivor either;
+ * writes acknowledged in it may live only on its down members. Returns those members (empty: fine).
+ * Ceph keeps backfill targets out of the acting set, so its prior set alone covers this.
+ */
+export function incompleteSurvivorsBlock(pi: PastIntervals, lastEpochStarted: number, map: PgMapView, isComplete: (osd: number) => boolean): number[] {
+  const blocked = new Set<number>();
+  for (const iv of pi.intervals) {
+    if (iv.last < lastEpochStarted) continue;
+    const upMembers = iv.acting.filter((s) => map.isUp(s.osd)).map((s) => s.osd);
+    const downMembers = iv.acting.filter((s) => !map.isUp(s.osd) && !(map.lostAt(s.osd) > iv.first)).map((s) => s.osd);
+    if (upMembers.length > 0 && downMembers.length > 0 && upMembers.every((o) => !isComplete(o))) for (const o of downMembers) blocked.add(o);
+  }
+  return [...blocked].sort((a, b) => a - b);
+}

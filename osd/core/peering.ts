@@ -22,7 +22,7 @@ import {
   pgStateString, type PastIntervals, type PgHistory, type PgInfo, type PgLog, type PgLogEntry, type PgMissing, type PgStateBits,
 } from '../../msg/messages/pgtypes.js';
 import {
-  buildPriorSet, checkNewInterval, clearPastIntervals, clonePastIntervals, addInterval, priorSetAffected, type PriorSet,
+  buildPriorSet, checkNewInterval, clearPastIntervals, clonePastIntervals, addInterval, incompleteSurvivorsBlock, priorSetAffected, type PriorSet,
 } from './pastintervals.js';
 import {
   appendEntry, calcTrimTo, claimLog, cloneInfo, cloneLog, evEq, evLt, evMax, logAfter, logsOverlap, mergeLog,
@@ -358,6 +358,11 @@ class PeeringCoreImpl implements PeeringCore {
   private chooseAndGetLog(): void {
     const v = this.view!;
     const infos = this.upInfos();
+    const blocked = incompleteSurvivorsBlock(this.pastIntervals, this.st.info.history.lastEpochStarted, v, (o) => infos.get(o)?.lastBackfill.max === true);
+    if (blocked.length > 0) {
+      this.prior!.blockedBy = blocked;
+      return this.setPhase('down');
+    }
     const auth = findBestInfo(infos, this.whoami);
     if (auth < 0) return this.setPhase('incomplete');
     const authInfo = infos.get(auth)!;

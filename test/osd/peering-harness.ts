@@ -244,6 +244,7 @@ export class PeeringHarness {
       o.store.clear();
     }
     if (fx.stateChanged && o.core) this.trace(`osd.${o.id} ${o.core.debugPhase()} ${o.core.stateString()}`);
+    if (fx.activated && o.core) this.checkActivation(o);
   }
 
   private deliver(q: Queued): void {
@@ -479,6 +480,27 @@ export class PeeringHarness {
     if (this.jobs.length > 0) return false;
     for (const q of this.queues.values()) if (q.length) return false;
     return this.wantPgTemp === undefined && this.wantUpThru.size === 0;
+  }
+
+  /**
+   * Safety at activation: a primary that starts taking writes must know every acknowledged write,
+   * i.e. its authoritative log holds the acked entry or a later one for the object (or was trimmed past
+   * it and the object is present or missing at a newer version). Going active without a survivor of a
+   * read-write interval breaks this.
+   */
+  private checkActivation(p: Osd): void {
+    const core = p.core!;
+    const st = core.persistentState();
+    const last = new Map<string, Ack>();
+    for (const a of this.acks) {
+      const had = last.get(a.name);
+      if (!had || cmpEVersion(had.version, a.version) < 0) last.set(a.name, a);
+    }
+    for (const [name, a] of last) {
+      if (st.log.log.some((e) => e.soid.oid === name && cmpEVersion(e.version, a.version) >= 0)) continue;
+      if (cmpEVersion(st.log.tail, a.version) >= 0) continue;
+      throw new SimFailure(`osd.${p.id} went active at e${p.epoch} without acked ${a.del ? 'delete' : 'write'} ${name} ${evText(a.version)} (log ${evText(st.log.tail)}..${evText(st.log.head)})`);
+    }
   }
 
   /** Safety: the acting stores agree, and every acknowledged write is there (or superseded). */
