@@ -129,6 +129,7 @@ interface Opts {
   runName: string;
   prefix: string;
   offset: number;
+  offsetGiven: boolean;
   yes: boolean;
   noVerify: boolean;
   noHints: boolean;
@@ -152,7 +153,7 @@ function iecSize(name: string, v: string, io: RadosIo): number {
 function parseArgs(rest: string[], io: RadosIo): { opts: Opts; words: string[] } {
   const o: Opts = {
     pool: null, nspace: '', all: false, locator: '', format: 'plain', opSize: OP_SIZE_DEFAULT, objectSize: 0,
-    concurrency: BENCH_CONCURRENCY_DEFAULT, maxObjects: 0, noCleanup: false, runName: '', prefix: '', offset: 0,
+    concurrency: BENCH_CONCURRENCY_DEFAULT, maxObjects: 0, noCleanup: false, runName: '', prefix: '', offset: 0, offsetGiven: false,
     yes: false, noVerify: false, noHints: false, showTime: false, inputFile: null,
   };
   let defaultNs = false;
@@ -186,7 +187,7 @@ function parseArgs(rest: string[], io: RadosIo): { opts: Opts; words: string[] }
       case '-O': case '--object-size': o.objectSize = iecSize(a, val(), io); break;
       case '-t': case '--concurrent-ios': o.concurrency = Number(val()); break;
       case '--max-objects': o.maxObjects = Number(val()); break;
-      case '--offset': o.offset = iecSize(a, val(), io); break;
+      case '--offset': o.offset = iecSize(a, val(), io); o.offsetGiven = true; break;
       case '--run-name': o.runName = val(); break;
       case '--prefix': o.prefix = val(); break;
       case '--input-file': o.inputFile = val(); break;
@@ -587,20 +588,19 @@ class Tool {
     const op = this.o.opSize;
     const what = `${this.o.pool}/${oid}`;
     try {
-      if (append) {
-        for (let off = 0; off < data.length || off === 0; off += op) {
-          await io.append(oid, data.subarray(off, off + op));
-          if (data.length === 0) break;
-        }
-        return 0;
+      // As do_put / do_append: op-size chunks; put replaces the object with its first chunk unless
+      // --offset was given; empty input appends nothing, or puts an empty object (then a hole up to
+      // --offset).
+      const base = append ? 0 : this.o.offset;
+      if (data.length === 0 && !append) {
+        await io.writeFull(oid, data);
+        if (base > 0) await io.truncate(oid, base);
       }
-      let offset = this.o.offset;
-      if (data.length === 0 || offset === 0) {
-        await io.writeFull(oid, data.subarray(0, op));
-        offset += Math.min(op, data.length);
-      }
-      for (let off = offset - this.o.offset; off < data.length; off += op) {
-        await io.write(oid, data.subarray(off, off + op), this.o.offset + off);
+      for (let off = 0; off < data.length; off += op) {
+        const chunk = data.subarray(off, off + op);
+        if (append) await io.append(oid, chunk);
+        else if (base + off === 0 && !this.o.offsetGiven) await io.writeFull(oid, chunk);
+        else await io.write(oid, chunk, base + off);
       }
     } catch (e) {
       return this.fail(`error ${append ? 'appending' : 'putting'} ${what}`, e);

@@ -121,8 +121,14 @@ describe('bin/rados against Ceph 16 rados on a real cluster', function () {
     assert.equal(theirs(['-p', POOL, 'get', 'small', '-']).stdout.toString(), 'hello\nworld\n');
     ok(await ours(['-p', POOL, 'put', 'small', '-', '--offset', '2'], Buffer.from('LL')), 'put at an offset');
     assert.equal(theirs(['-p', POOL, 'get', 'small', '-']).stdout.toString(), 'heLLo\nworld\n');
+    ok(await ours(['-p', POOL, 'put', 'small', '-', '--offset', '0'], Buffer.from('HE')), 'an explicit --offset 0 writes in place');
+    assert.equal(theirs(['-p', POOL, 'get', 'small', '-']).stdout.toString(), 'HELLo\nworld\n');
+    ok(await ours(['-p', POOL, 'put', 'empty', '-'], Buffer.alloc(0)), 'put of nothing');
+    await same(['-p', POOL, 'stat', 'empty']);
+    ok(await ours(['-p', POOL, 'append', 'not-made', '-'], Buffer.alloc(0)), 'append of nothing');
+    await same(['-p', POOL, 'stat', 'not-made']);
     ok(await ours(['-p', POOL, 'truncate', 'small', '5']), 'truncate');
-    assert.equal(theirs(['-p', POOL, 'get', 'small', '-']).stdout.toString(), 'heLLo');
+    assert.equal(theirs(['-p', POOL, 'get', 'small', '-']).stdout.toString(), 'HELLo');
     await same(['-p', POOL, 'get', 'nosuch', '-']);
     await same(['-p', POOL, 'put', 'x', join(dir, 'nofile')]);
     await same(['-p', POOL, 'get', 'small', join(dir, 'no', 'dir')]);
