@@ -10,7 +10,7 @@ import { CephError } from '../common/errors.js';
 import { calcBitsOf, osdIsUp, pgToUpActingOsds, type OSDMap, type PgId, type UTime } from '../common/osdmap/index.js';
 import type { Connection, EntityName, Message } from '../msg/index.js';
 import {
-  CEPH_NOSNAP, CEPH_SNAPDIR, MOSDOp, MOSDOpReply, MOSDRepOp, MOSDRepOpReply, OsdFlag, osdOpIsWrite,
+  CEPH_NOSNAP, CEPH_SNAPDIR, MOSDOp, MOSDOpReply, MOSDRepOp, MOSDRepOpReply, OsdFlag, OsdOpCode, osdOpIsWrite,
   zeroEVersion, type EVersion, type HObject, type OSDOp, type OsdReqId, type SpgId,
 } from '../msg/messages/osdop.js';
 import {
@@ -23,6 +23,7 @@ import type { PgHandle, PgHost } from './pg-api.js';
 import { loadPgMeta, pgmetaObject, writePgMeta } from './pgmeta.js';
 import { createPeeringCore } from './core/peering.js';
 import { executeOps } from './core/opexec.js';
+import { listPgObjects } from './core/pgls.js';
 import { decodeTransaction, encodeTransaction } from './core/txcodec.js';
 import { fromWireAll, toWire } from './pgwire.js';
 import { PgRecovery, recoveryWire, type RecoveryDeps } from './recovery.js';
@@ -492,6 +493,37 @@ export class PG implements PgHandle {
     this.enqueue(op);
   }
 
+  /** A PG op (PGNLS / PGLS listing): answered from the collection, with no object to order on. */
+  private isPgOp(m: MOSDOp): boolean {
+    return (m.flags & OsdFlag.PGOP) !== 0 || m.ops.some((o) => o.op === OsdOpCode.PGNLS || o.op === OsdOpCode.PGLS);
+  }
+
+  private async runPgOp(op: ClientOp): Promise<void> {
+    const map = this.host.mapAt(this.epoch) ?? this.host.currentMap();
+    const pgNum = map.pools.get(this.pgid.pool)?.pgNum ?? 1;
+    const missing = this.core.persistentState().missing;
+    const present: HObject[] = [];
+    const deleted = new Set<string>();
+    for (const { soid, item } of missing.items.values()) {
+      if (item.isDelete) deleted.add(objectKey(soid));
+      else present.push(soid);
+    }
+    let result = 0;
+    const ops = op.m.ops.map((o) => ({ ...o }));
+    for (const o of ops) {
+      const r = await listPgObjects({
+        op: o, pool: this.pgid.pool, seed: this.pgid.seed, pgNum, nspace: op.m.hobj.nspace,
+        list: (start, max) => this.host.store.listObjects(this.cid, start, undefined, max),
+        missing: present, isDeleted: (h) => deleted.has(objectKey(h)),
+      });
+      o.rval = r.result < 0 ? r.result : 0;
+      o.outdata = r.outdata;
+      result = r.result;
+      if (r.result < 0) break;
+    }
+    if (!this.closed) this.reply(op, result, ops, zeroEVersion(), 0);
+  }
+
   private releaseWaiting(): void {
     if (!this.isServing()) return;
     const keep: ClientOp[] = [];
@@ -502,6 +534,13 @@ export class PG implements PgHandle {
   }
 
   private enqueue(op: ClientOp): void {
+    if (this.isPgOp(op.m)) {
+      this.runPgOp(op).catch((e: unknown) => {
+        this.host.log('error', `pg ${this.pgText()}: pg op failed: ${String(e)}`);
+        if (!this.closed) this.reply(op, e instanceof CephError ? -e.errno : -5, null, zeroEVersion(), 0);
+      });
+      return;
+    }
     const q = this.objectQueues.get(op.key);
     if (q) {
       q.push(op);

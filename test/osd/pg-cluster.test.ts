@@ -6,6 +6,7 @@
 import { strict as assert } from 'node:assert';
 import { mapToPg, pgToUpActingOsds } from '../../common/osdmap/index.js';
 import { CEPH_NOSNAP, opAppend, opDelete, opRead, opStat, opWriteFull, type HObject } from '../../msg/messages/osdop.js';
+import { decodePgNlsReply, listStartCursor, opPgNls } from '../../librados/ops.js';
 import { createPeeringCore } from '../../osd/core/peering.js';
 import { pgCollection } from '../../osd/objectstore/types.js';
 import { realPgDeps, toGh, type PgDeps } from '../../osd/pg.js';
@@ -66,6 +67,30 @@ describe('PG cluster (in-memory, real core and executor)', function () {
     assert.equal(st.statsSum.numObjects, 1);
     assert.equal(st.statsSum.numBytes, 5);
     assert.deepEqual([...st.acting].sort(), [0, 1, 2]);
+  });
+
+  it('lists each PG\'s objects (PGNLS) from its primary, paged with the returned cursor', async () => {
+    c = new TestCluster({ osds: 3, size: 2, minSize: 1, pgNum: 4, deps: realPgDeps });
+    await c.start();
+    await c.waitState('active+clean');
+    const names = Array.from({ length: 30 }, (_, i) => `list-${i}`);
+    await Promise.all(names.map((n) => c!.op(n, [opWriteFull(Buffer.from(n))])));
+    const seen: string[] = [];
+    for (let seed = 0; seed < 4; seed++) {
+      let cursor = listStartCursor();
+      for (let page = 0; page < 100; page++) {
+        const r = await c.pgOp({ pool: 1, seed }, [opPgNls(4, cursor, c.map.epoch)]);
+        assert.ok(r.result === 0 || r.result === 1, `PGNLS result ${r.result}`);
+        const { handle, entries } = decodePgNlsReply(r.ops[0]!.outdata);
+        for (const e of entries) {
+          assert.equal(c.pgOf(e.oid).seed, seed, `${e.oid} listed by its own PG`);
+          seen.push(e.oid);
+        }
+        if (r.result === 1) break;
+        cursor = handle;
+      }
+    }
+    assert.deepEqual(seen.sort(), [...names].sort());
   });
 
   it('orders ops on one object and gives each write the next log version', async () => {

@@ -8,7 +8,7 @@ import {
   poolRawHashToPg, type OSDMap, type PgId, type UTime,
 } from '../../common/osdmap/index.js';
 import { decodeMessage, EntityType, type Connection, type EntityName, type Message } from '../../msg/index.js';
-import { CEPH_NOSNAP, MOSDOp, MOSDOpReply, type OSDOp } from '../../msg/messages/osdop.js';
+import { CEPH_NOSNAP, MOSDOp, MOSDOpReply, OsdFlag, type OSDOp } from '../../msg/messages/osdop.js';
 import { MemStore } from '../../osd/objectstore/memstore.js';
 import type { ObjectStore } from '../../osd/objectstore/types.js';
 import type { PgHost } from '../../osd/pg-api.js';
@@ -348,6 +348,23 @@ export class TestCluster {
     const pgid = m.pgid.pgid;
     const primary = this.primaryOf(pgid);
     if (primary < 0) throw new Error(`no primary for ${oid}`);
+    const copy = decodeMessage(m.toRaw(FEATURES), FEATURES) as MOSDOp;
+    this.osds[primary]!.pg(pgid)!.handleClientOp(copy, this.client);
+    return this.client.waitReply(m.header.tid);
+  }
+
+  /** A PG op (e.g. PGNLS) addressed to a PG by seed, as the Objecter sends it, to the PG's primary. */
+  async pgOp(pgid: PgId, ops: OSDOp[]): Promise<MOSDOpReply> {
+    const m = new MOSDOp();
+    m.pgid = { pgid, shard: -1 };
+    m.hobj = { oid: '', key: '', nspace: '', hash: pgid.seed, pool: 1, snap: CEPH_NOSNAP, max: false };
+    m.osdmapEpoch = this.map.epoch;
+    m.header.tid = ++this.tid;
+    m.clientInc = 1;
+    m.ops = ops;
+    m.flags = OsdFlag.PGOP | OsdFlag.READ;
+    const primary = this.primaryOf(pgid);
+    if (primary < 0) throw new Error(`no primary for pg 1.${pgid.seed}`);
     const copy = decodeMessage(m.toRaw(FEATURES), FEATURES) as MOSDOp;
     this.osds[primary]!.pg(pgid)!.handleClientOp(copy, this.client);
     return this.client.waitReply(m.header.tid);
