@@ -1,4 +1,4 @@
-// Proves osd/core/pgls.ts answers PGNLS (and PGLS) as Ceph 16's do_pg_op does, over a MemStore collection: paging with the cursor returns every head object of the namespace exactly once in the PG's bitwise hash order for every page size (also when the store pages in twos), skips the pgmeta object, temp objects, snapshots and the hit-set namespace, lists every namespace for LIBRADOS_ALL_NSPACES, merges objects the PG is missing, ends with result 1 and the PG's end as the handle (pg_t::get_hobj_end, checked by hand for power-of-two and other pg_nums), refuses cursors outside the PG with EINVAL; replies decode with librados' own pg_nls_response_t decoder.
+// Proves osd/core/pgls.ts answers PGNLS (and PGLS) as Ceph 16's do_pg_op does, over a MemStore collection: paging with the cursor returns every head object of the namespace exactly once in the PG's bitwise hash order for every page size (also when the store pages in twos), skips the pgmeta object, temp objects, snapshots and the hit-set namespace, lists every namespace for LIBRADOS_ALL_NSPACES, merges objects the PG is missing, ends with result 1 and the PG's end as the handle (pg_t::get_hobj_end, checked by hand for power-of-two and other pg_nums), refuses cursors outside the PG with EINVAL; replies decode with librados' own pg_nls_response_t decoder; and against a real Ceph 16 ceph-osd (memstore, ports 18930-18959, skipped when Ceph is not installed) every page of a 4-PG pool with namespaces and locator keys is byte for byte the real OSD's reply. PGLS_KEEP=1 keeps the real cluster's directory.
 import assert from 'node:assert/strict';
 import { Encoder } from '../../common/encoding.js';
 import { Errno } from '../../common/errors.js';
@@ -148,5 +148,70 @@ describe('osd/core/pgls: PG bounds as pg_t computes them', () => {
     assert.equal(pgHobjEnd(3, 7, 8).max, true);
     // one PG covers everything
     assert.equal(pgHobjEnd(3, 0, 1).max, true);
+  });
+});
+
+// ---- the same listings from a real Ceph 16 ceph-osd -------------------------------------------------
+
+describe('osd/core/pgls: the same PGNLS replies as a real Ceph 16 ceph-osd (memstore, ports 18930-18959)', function () {
+  this.timeout(240000);
+  let cluster: import('../support/real-ceph-cluster.js').RealCephCluster | undefined;
+  let rados: import('../../librados/index.js').Rados | undefined;
+
+  before(async function () {
+    const support = await import('../support/real-ceph-cluster.js');
+    if (!support.realCephClusterAvailable()) return this.skip();
+    cluster = await support.startRealCephCluster({ name: 'ha', monPort: 18930, osdPortMin: 18940, osdPortMax: 18959, osds: 1, objectstore: 'memstore' });
+    const { Rados } = await import('../../librados/index.js');
+    rados = await Rados.connect({ conf: cluster.conf });
+  });
+  after(async () => {
+    await rados?.shutdown();
+    await cluster?.stop(process.env.PGLS_KEEP === '1');
+  });
+
+  it('4 PGs, 3 namespaces, locator keys: every page of every PG is byte for byte the real OSD\'s, page sizes 1, 3 and 1000', async () => {
+    const { cephStableMod, poolHashKey } = await import('../../common/osdmap/index.js');
+    const { opWriteFull } = await import('../../msg/messages/osdop.js');
+    const pgNum = 4;
+    const pool = await cluster!.createPool('ls', { pgNum, size: 1, minSize: 1 });
+    await rados!.waitForMap((m) => m.pools.has(pool), 30000, 'pool ls');
+    const store = new MemStore();
+    await store.mkfs();
+    await store.mount();
+    const t = new Transaction();
+    for (let seed = 0; seed < pgNum; seed++) t.createCollection(pgCollection(pool, seed), 2).touch(pgCollection(pool, seed), makeObject(pool, '', seed)); // with its pgmeta object, as a PG has
+    for (let i = 0; i < 30; i++) {
+      const nspace = i % 3 === 0 ? 'n1' : i % 7 === 0 ? 'n2' : '';
+      const oid = `object-${i}`;
+      const key = i % 11 === 5 ? `loc-${i % 2}` : '';
+      await rados!.objecter.submit({ pool, nspace, key, oid }, [opWriteFull(Buffer.from(oid))]);
+      const hash = poolHashKey(rados!.osdmap.pools.get(pool)!, key || oid, nspace); // ns + '\037' + key, as Ceph hashes
+      t.touch(pgCollection(pool, cephStableMod(hash, pgNum, 3)), makeObject(pool, oid, hash, { nspace, key }));
+    }
+    await store.queueTransaction(t);
+    let pages = 0;
+    for (let seed = 0; seed < pgNum; seed++) {
+      for (const nspace of ['', 'n1', ALL_NSPACES]) {
+        for (const page of [1, 3, 1000]) {
+          let cursor = listStartCursor();
+          for (let round = 0; ; round++) {
+            const theirs = await rados!.objecter.submit({ pool, nspace, key: '', oid: '', pgSeed: seed }, [opPgNls(page, cursor, 1)], { allowError: true });
+            const ours = await listPgObjects({
+              op: opPgNls(page, cursor, 1), pool, seed, pgNum, nspace,
+              list: (s, m) => store.listObjects(pgCollection(pool, seed), s, undefined, m),
+            });
+            const what = `pg ${pool}.${seed} ns '${nspace}' page ${page} round ${round}`;
+            assert.equal(ours.result, theirs.reply.result, what);
+            assert.equal(ours.outdata.toString('hex'), theirs.ops[0]!.outdata.toString('hex'), what);
+            pages++;
+            if (theirs.reply.result === 1) break;
+            cursor = decodePgNlsReply(theirs.ops[0]!.outdata).handle;
+            assert.ok(round < 100, what);
+          }
+        }
+      }
+    }
+    assert.ok(pages > 40);
   });
 });
