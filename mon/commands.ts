@@ -18,6 +18,12 @@ import type { CmdMap, CmdValue } from './core/types.js';
 /** MonCommand flags (src/mon/MonCommands.h FLAG()). */
 export const CommandFlag = { NOFORWARD: 1, OBSOLETE: 2, DEPRECATED: 4, MGR: 8, POLL: 16, HIDDEN: 32 } as const;
 
+/**
+ * Manager commands tsceph's monitors serve (the PGMap's): a Pacific monitor lists them with
+ * CommandFlag.MGR; ours list them without it so Ceph's CLI sends them to the monitor.
+ */
+export const MON_SERVED_MGR_COMMANDS: ReadonlySet<string> = new Set(['pg stat', 'pg dump', 'pg ls-by-pool', 'pg ls-by-primary', 'pg ls-by-osd', 'pg ls', 'osd df', 'osd pool stats']);
+
 export interface MonCommand {
   /** Prefix words and argument descriptors, as MonCommands.h writes them. */
   sig: string;
@@ -98,18 +104,20 @@ export const MON_COMMANDS: readonly MonCommand[] = [
   cmd('osd pool get-quota name=pool,type=CephPoolname', 'obtain object or byte limits for pool', 'osd', 'r'),
   cmd('osd erasure-code-profile ls', 'list all erasure code profiles', 'osd', 'r'),
   cmd('osd blocklist ls', 'show blocklisted clients', 'osd', 'r'),
-  // The PGMap's commands: Ceph 16 serves most from the manager (src/mgr/MgrCommands.h, flag MGR);
-  // tsceph's monitors answer them (mon/core/services/pgmap.ts). Entries as a Pacific monitor lists them.
-  cmd("pg stat", "show placement group status.", "pg", "r", 8),
-  cmd("pg dump name=dumpcontents,type=CephChoices,n=N,req=false,strings=all|summary|sum|delta|pools|osds|pgs|pgs_brief", "show human-readable versions of pg map (only 'all' valid with plain)", "pg", "r", 8),
-  cmd("pg ls-by-pool name=poolstr,type=CephString name=states,type=CephString,n=N,req=false", "list pg with pool = [poolname]", "pg", "r", 8),
-  cmd("pg ls-by-primary name=osd,type=CephOsdName name=pool,type=CephInt,req=false name=states,type=CephString,n=N,req=false", "list pg with primary = [osd]", "pg", "r", 8),
-  cmd("pg ls-by-osd name=osd,type=CephOsdName name=pool,type=CephInt,req=false name=states,type=CephString,n=N,req=false", "list pg on osd [osd]", "pg", "r", 8),
-  cmd("pg ls name=pool,type=CephInt,req=false name=states,type=CephString,n=N,req=false", "list pg with specific pool, osd, state", "pg", "r", 8),
+  // The PGMap's commands: Ceph 16 serves most from the manager (src/mgr/MgrCommands.h) and its monitor
+  // lists them with FLAG_MGR (8), which makes Ceph's CLI send them to a manager. tsceph has none: its
+  // monitors answer them (mon/core/services/pgmap.ts), so they are listed without that flag and the
+  // CLI sends them here. Otherwise the entries are a Pacific monitor's.
+  cmd("pg stat", "show placement group status.", "pg", "r", 0),
+  cmd("pg dump name=dumpcontents,type=CephChoices,n=N,req=false,strings=all|summary|sum|delta|pools|osds|pgs|pgs_brief", "show human-readable versions of pg map (only 'all' valid with plain)", "pg", "r", 0),
+  cmd("pg ls-by-pool name=poolstr,type=CephString name=states,type=CephString,n=N,req=false", "list pg with pool = [poolname]", "pg", "r", 0),
+  cmd("pg ls-by-primary name=osd,type=CephOsdName name=pool,type=CephInt,req=false name=states,type=CephString,n=N,req=false", "list pg with primary = [osd]", "pg", "r", 0),
+  cmd("pg ls-by-osd name=osd,type=CephOsdName name=pool,type=CephInt,req=false name=states,type=CephString,n=N,req=false", "list pg on osd [osd]", "pg", "r", 0),
+  cmd("pg ls name=pool,type=CephInt,req=false name=states,type=CephString,n=N,req=false", "list pg with specific pool, osd, state", "pg", "r", 0),
   cmd("pg map name=pgid,type=CephPgid", "show mapping of pg to osds", "pg", "r", 0),
   cmd("df name=detail,type=CephChoices,req=false,strings=detail", "show cluster free space stats", "mon", "r", 0),
-  cmd("osd df name=output_method,type=CephChoices,req=false,strings=plain|tree name=filter_by,type=CephChoices,req=false,strings=class|name name=filter,type=CephString,req=false", "show OSD utilization", "osd", "r", 8),
-  cmd("osd pool stats name=pool_name,type=CephPoolname,req=false", "obtain stats from all pools, or from specified pool", "osd", "r", 8),
+  cmd("osd df name=output_method,type=CephChoices,req=false,strings=plain|tree name=filter_by,type=CephChoices,req=false,strings=class|name name=filter,type=CephString,req=false", "show OSD utilization", "osd", "r", 0),
+  cmd("osd pool stats name=pool_name,type=CephPoolname,req=false", "obtain stats from all pools, or from specified pool", "osd", "r", 0),
 ];
 
 // -------------------------------------------------------------------------------------------------

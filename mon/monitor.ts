@@ -498,9 +498,16 @@ export class Monitor {
         this.handlePgStats(conn, w.osd, w.msg);
         return;
       case 'getPoolStats': {
-        if (!this.initialMapsCommitted() || (!this.quorum.isReadable(this.nowMs()) && this.quorum.state !== 'leader')) return; // the client retries
+        // Ceph's MgrStatMonitor answers these from its digest; ours from the committed PGMap.
+        if (w.fsid !== this.monmap.fsid || !this.readableNow()) return; // the client resends to another monitor
         const r = this.services.poolStats(w.pools, this.context());
         conn.send(wire.poolStatsReply(this.monmap.fsid, w.tid, r.version, r.stats, r.perPool));
+        return;
+      }
+      case 'statfs': {
+        if (w.fsid !== this.monmap.fsid || !this.readableNow()) return;
+        const st = this.services.clusterStatfs(this.context(), w.dataPool);
+        conn.send(wire.statfsReply(this.monmap.fsid, w.tid, st.version, st));
         return;
       }
       case 'osdBoot':
@@ -686,6 +693,11 @@ export class Monitor {
         this.pending.push({ conn, tid, cmd, inbl, until: outcome.until, deadlineMs });
         return;
     }
+  }
+
+  /** Reads may be answered here now (a readable quorum and the first maps committed). */
+  private readableNow(): boolean {
+    return this.initialMapsCommitted() && (this.quorum.isReadable(this.nowMs()) || this.quorum.state === 'leader');
   }
 
   /** The first leader's create_initial has committed (every service has a first version). */

@@ -31,6 +31,8 @@ import {
   MPGStatsAck,
   MGetPoolStats,
   MGetPoolStatsReply,
+  MStatfs,
+  MStatfsReply,
   type PoolStat,
   fromPeerMessage as peerToMessage,
   toPeerMessage as messageToPeer,
@@ -63,6 +65,7 @@ export type Classified =
   | { kind: 'log'; fsid: string; lastByChannel: Map<string, number>; lines: string[] }
   | { kind: 'pgStats'; osd: number; msg: MPGStats }
   | { kind: 'getPoolStats'; tid: number; fsid: string; pools: string[] }
+  | { kind: 'statfs'; tid: number; fsid: string; dataPool: number | null }
   | { kind: 'ping' }
   | { kind: 'unknown' };
 
@@ -111,6 +114,7 @@ export function classify(m: Message, peerAddrs: EntityAddrVec = [], peerNum = -1
   }
   if (m instanceof MPGStats) return { kind: 'pgStats', osd: peerNum, msg: m };
   if (m instanceof MGetPoolStats) return { kind: 'getPoolStats', tid: m.header.tid, fsid: m.fsid, pools: m.pools };
+  if (m instanceof MStatfs) return { kind: 'statfs', tid: m.header.tid, fsid: m.fsid, dataPool: m.dataPool };
   if (m instanceof MPing) return { kind: 'ping' };
   return { kind: 'unknown' };
 }
@@ -234,4 +238,11 @@ export function encodePgStatsFront(m: MPGStats): Buffer {
 
 export function decodePgStatsFront(b: Buffer): MPGStats {
   return MPGStats.decode({ header: { seq: 0, tid: 0, type: MPGStats.TYPE, priority: 127, version: MPGStats.HEAD_VERSION, compatVersion: 1, dataOff: 0, ackSeq: 0, flags: 0 }, front: [b], middle: [], data: [] }, 0n);
+}
+
+/** MStatfsReply: ceph_mon_statfs_reply (fsid, version, ceph_statfs), matched by tid. */
+export function statfsReply(fsid: string, tid: number, version: number, st: { kb: number; kbUsed: number; kbAvail: number; numObjects: number }): Message {
+  const m = new MStatfsReply(fsid, version, { kb: st.kb, kbUsed: st.kbUsed, kbAvail: st.kbAvail, numObjects: st.numObjects });
+  m.header.tid = tid;
+  return m;
 }

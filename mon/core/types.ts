@@ -272,5 +272,5 @@ export interface MonServices {
   /** MGetPoolStats: pool_stat_t per known pool name, from the committed PGMap. */
   poolStats(names: readonly string[], ctx: MonContext): { stats: Map<string, PoolStat>; perPool: boolean; version: number };
   /** MStatfs: the cluster's space in KiB and its object count (ceph_statfs). */
-  clusterStatfs(ctx: MonContext): { kb: number; kbUsed: number; kbAvail: number; numObjects: number };
+  clusterStatfs(ctx: MonContext, dataPool?: number | null): { kb: number; kbUsed: number; kbAvail: number; numObjects: number; version: number };
 }

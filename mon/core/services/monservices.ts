@@ -210,8 +210,8 @@ class Services implements MonServices {
     return { stats: poolStatsFor(osdmap, dg, names), perPool: dg.perPool, version: this.pg.epoch() };
   }
 
-  clusterStatfs(ctx: MonContext): { kb: number; kbUsed: number; kbAvail: number; numObjects: number } {
-    return clusterStatfs(this.digest(ctx));
+  clusterStatfs(ctx: MonContext, dataPool: number | null = null): { kb: number; kbUsed: number; kbAvail: number; numObjects: number; version: number } {
+    return { ...clusterStatfs(this.digest(ctx), this.committedOsdmap(), dataPool), version: this.pg.epoch() };
   }
 
   private committedOsdmap(): OSDMap | null {

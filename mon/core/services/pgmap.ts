@@ -1417,8 +1417,18 @@ export function poolStatsFor(osdmap: OSDMap, dg: PgMapDigest, names: readonly st
   return out;
 }
 
-/** ceph_statfs for MStatfsReply (PGMapDigest::get_statfs): KiB totals and the object count. */
-export function clusterStatfs(dg: PgMapDigest): { kb: number; kbUsed: number; kbAvail: number; numObjects: number } {
+/**
+ * ceph_statfs for MStatfsReply (PGMapDigest::get_statfs): the cluster's KiB totals and object count,
+ * or one data pool's (its bytes, the space its rule can still place, its objects) when asked.
+ */
+export function clusterStatfs(dg: PgMapDigest, osdmap: OSDMap | null = null, dataPool: number | null = null): { kb: number; kbUsed: number; kbAvail: number; numObjects: number } {
+  if (osdmap && dataPool !== null && dg.poolSums.has(dataPool)) {
+    const row = poolDfRows(osdmap, dg).find((r) => r.id === dataPool);
+    const sum = dg.poolSums.get(dataPool)!.stats;
+    const kbUsed = Math.floor(sum.numBytes / 1024);
+    const kbAvail = Math.floor((row?.maxAvail ?? 0) / 1024);
+    return { kb: kbUsed + kbAvail, kbUsed, kbAvail, numObjects: sum.numObjects };
+  }
   const s = dg.osdSum.statfs;
   return { kb: Math.floor(s.total / 1024), kbUsed: Math.floor(statfsUsedRaw(s) / 1024), kbAvail: Math.floor(s.available / 1024), numObjects: dg.pgSum.stats.numObjects };
 }

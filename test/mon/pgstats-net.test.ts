@@ -1,0 +1,242 @@
+// Proves the PG stats path of the monitor daemons end to end over msgr2: three in-process monitors, two fake OSDs that boot and send MPGStats (one to a peon, which forwards it to the leader, one to the leader) each get an MPGStatsAck with their tid and the (seq, epoch) of every PG once the report is committed; every monitor then answers `pg stat` the same; a client's MGetPoolStats and MStatfs are answered from the PGMap; and, when Debian's Ceph 16 is installed, Ceph's own `ceph pg stat` / `ceph df` and `rados df` read them from our monitors. Ports 18360-18369.
+import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { makeEntityAddr } from '../../common/entityaddr.js';
+import { parseAddrVecList } from '../../common/config.js';
+import { addMon, newMonMap } from '../../common/monmap/index.js';
+import { applyIncremental, decodeIncremental, decodeOSDMap, type OSDMap } from '../../common/osdmap/index.js';
+import { MonClient } from '../../mon/client/index.js';
+import { Monitor, mkfsMonitor } from '../../mon/monitor.js';
+import {
+  createMessenger,
+  EntityType,
+  MGetPoolStats,
+  MGetPoolStatsReply,
+  MMonSubscribe,
+  MOSDBoot,
+  MOSDMap,
+  MPGStats,
+  MPGStatsAck,
+  MStatfs,
+  MStatfsReply,
+  Policies,
+  emptyPgStat,
+  PgState,
+  type Connection,
+  type Message,
+  type Messenger,
+} from '../../msg/index.js';
+
+const PORT = 18360;
+const FSID = '6c1e0f4a-2b3d-4e5f-8a9b-0c1d2e3f4a5b';
+const NAMES = ['a', 'b', 'c'];
+
+/** A messenger that collects what it receives and lets a test wait for one kind. */
+class Peer {
+  readonly msgr: Messenger;
+  readonly got: Message[] = [];
+  map: OSDMap | null = null;
+
+  constructor(type: number, num: number) {
+    this.msgr = createMessenger({ entity: { type, num }, nonce: 3000 + num + type * 100, defaultPolicy: Policies.lossyClient() });
+    this.msgr.addDispatcher({
+      dispatch: (_c, m) => {
+        this.got.push(m);
+        if (m instanceof MOSDMap) this.applyMap(m);
+      },
+    });
+    this.msgr.start();
+  }
+
+  connect(rank: number): Connection {
+    return this.msgr.connectTo(EntityType.MON, [makeEntityAddr(2, '127.0.0.1', PORT + rank, 0)]);
+  }
+
+  private applyMap(m: MOSDMap): void {
+    for (const e of [...new Set([...m.maps.keys(), ...m.incrementalMaps.keys()])].sort((a, b) => a - b)) {
+      const full = m.maps.get(e);
+      const inc = m.incrementalMaps.get(e);
+      if (full) this.map = decodeOSDMap(full);
+      else if (inc) {
+        const i = decodeIncremental(inc);
+        if (!this.map && i.fullmap) this.map = decodeOSDMap(i.fullmap);
+        else if (this.map && e === this.map.epoch + 1) applyIncremental(this.map, i);
+      }
+    }
+  }
+
+  async wait<T extends Message>(what: string, pred: (m: Message) => m is T, timeoutMs = 20000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const hit = this.got.find(pred);
+      if (hit) return hit;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
+async function until<T>(what: string, f: () => T | null | undefined | false, timeoutMs = 20000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = f();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('monitor daemons: MPGStats, MGetPoolStats, MStatfs over the network', function () {
+  this.timeout(120000);
+  let dir: string;
+  const mons: Monitor[] = [];
+  let admin: MonClient;
+  const peers: Peer[] = [];
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'tsceph-pgstats-'));
+    const monmap = newMonMap({ fsid: FSID, created: { sec: 1700000000, nsec: 0 }, enableAllFeatures: true, minMonRelease: 16 });
+    NAMES.forEach((n, i) => addMon(monmap, n, [makeEntityAddr(2, '127.0.0.1', PORT + i, 0)]));
+    for (const n of NAMES) await mkfsMonitor(join(dir, `mon.${n}`), n, monmap);
+    for (const n of NAMES) mons.push(await Monitor.start({ name: n, dataDir: join(dir, `mon.${n}`), services: { poolDefaultSize: 2 } }));
+    await Promise.all(mons.map((m) => m.waitForQuorum()));
+    admin = new MonClient({ monAddrs: parseAddrVecList(NAMES.map((_, i) => `v2:127.0.0.1:${PORT + i}`).join(','), 'mon_host') });
+    await admin.connect({ timeoutMs: 20000 });
+    for (let i = 0; i < 2; i++) assert.equal((await admin.command({ prefix: 'osd create' }, undefined, { timeoutMs: 20000 })).r, 0);
+    for (const [id, host] of [[0, 'h0'], [1, 'h1']] as const) {
+      await admin.command({ prefix: 'osd crush add-bucket', name: host, type: 'host', args: ['root=default'] }, undefined, { timeoutMs: 20000 });
+      await admin.command({ prefix: 'osd crush add', id, weight: 1, args: [`host=${host}`] }, undefined, { timeoutMs: 20000 });
+    }
+    assert.equal((await admin.command({ prefix: 'osd pool create', pool: 'rbd', pg_num: 4 }, undefined, { timeoutMs: 20000 })).r, 0);
+  });
+
+  after(async () => {
+    for (const p of peers) await p.msgr.shutdown();
+    await admin?.shutdown();
+    for (const m of mons) await m.shutdown();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reports are acked (through a peon and the leader) and every monitor answers the same pg stat; pool stats and statfs come back', async () => {
+    const leader = mons.findIndex((m) => m.isLeader);
+    const peon = mons.findIndex((m) => !m.isLeader);
+    assert.ok(leader >= 0 && peon >= 0);
+    // Boot both OSDs (through the leader) and follow the osdmap.
+    const osds = [new Peer(EntityType.OSD, 0), new Peer(EntityType.OSD, 1)];
+    peers.push(...osds);
+    for (const o of osds) {
+      const id = osds.indexOf(o);
+      const c = o.connect(leader);
+      const sub = new MMonSubscribe();
+      sub.what.set('osdmap', { start: 1, flags: 0 });
+      c.send(sub);
+      const b = new MOSDBoot();
+      b.sb.clusterFsid = FSID;
+      b.sb.whoami = id;
+      b.sb.osdFsid = `00000000-0000-0000-0000-00000000000${id}`;
+      b.osdFeatures = 0x3f01cfbffffdffffn;
+      b.clusterAddrs = [makeEntityAddr(2, '127.0.0.1', 6800 + id, 2000 + id)];
+      b.hbBackAddrs = [makeEntityAddr(2, '127.0.0.1', 6900 + id, 2000 + id)];
+      b.hbFrontAddrs = [makeEntityAddr(2, '127.0.0.1', 7000 + id, 2000 + id)];
+      c.send(b);
+    }
+    for (const o of osds) await until('both OSDs up', () => o.map && o.map.isUp(0) && o.map.isUp(1));
+    const map = osds[0]!.map!;
+    // osd.0 reports PGs 1.0 and 1.1 to a peon, osd.1 reports 1.2 and 1.3 to the leader.
+    const send = (o: Peer, rank: number, seeds: number[], tid: number): void => {
+      const m = new MPGStats(FSID, map.epoch);
+      const id = osds.indexOf(o);
+      for (const seed of seeds) {
+        const s = emptyPgStat();
+        s.state = PgState.ACTIVE | PgState.CLEAN;
+        s.reportedEpoch = map.epoch;
+        s.reportedSeq = 10 + seed;
+        s.up = [id, 1 - id];
+        s.acting = [id, 1 - id];
+        s.upPrimary = id;
+        s.actingPrimary = id;
+        s.statsSum.numObjects = 1;
+        s.statsSum.numBytes = 4096;
+        s.statsSum.numObjectCopies = 2;
+        m.pgStat.push({ pgid: { pool: 1, seed }, stat: s });
+      }
+      m.osdStat.statfs.total = 1 << 30;
+      m.osdStat.statfs.available = (1 << 30) - (1 << 22);
+      m.osdStat.numOsds = 1;
+      m.header.tid = tid;
+      o.connect(rank).send(m);
+    };
+    send(osds[0]!, peon, [0, 1], 41);
+    send(osds[1]!, leader, [2, 3], 42);
+    const ack0 = await osds[0]!.wait('the ack through the peon', (m): m is MPGStatsAck => m instanceof MPGStatsAck);
+    const ack1 = await osds[1]!.wait('the ack from the leader', (m): m is MPGStatsAck => m instanceof MPGStatsAck);
+    assert.equal(ack0.header.tid, 41);
+    assert.deepEqual(ack0.pgStat.map((x) => [x.pgid.seed, x.seq, x.epoch]), [[0, 10, map.epoch], [1, 11, map.epoch]]);
+    assert.equal(ack1.header.tid, 42);
+    assert.deepEqual(ack1.pgStat.map((x) => [x.pgid.seed, x.seq]), [[2, 12], [3, 13]]);
+    // Every monitor answers from the same committed PGMap.
+    const want = '4 pgs: 4 active+clean; 16 KiB data, 8 MiB used, 2.0 GiB / 2 GiB avail\n';
+    for (let r = 0; r < NAMES.length; r++) {
+      const one = new MonClient({ monAddrs: parseAddrVecList(`v2:127.0.0.1:${PORT + r}`, 'mon_host') });
+      await one.connect({ timeoutMs: 20000 });
+      const deadline = Date.now() + 10000;
+      let got = '';
+      while (Date.now() < deadline) {
+        got = (await one.command({ prefix: 'pg stat' }, undefined, { timeoutMs: 10000 })).out.toString();
+        if (got === want) break;
+        await new Promise((res) => setTimeout(res, 100));
+      }
+      assert.equal(got, want, `mon.${NAMES[r]}`);
+      await one.shutdown();
+    }
+    // A client's pool stats and statfs, from a peon.
+    const client = new Peer(EntityType.CLIENT, 0x7000);
+    peers.push(client);
+    const c = client.connect(peon);
+    c.send(new MGetPoolStats(FSID, 77, ['rbd', 'nope']));
+    const ps = await client.wait('pool stats', (m): m is MGetPoolStatsReply => m instanceof MGetPoolStatsReply);
+    assert.equal(ps.header.tid, 77);
+    assert.deepEqual([...ps.poolStats.keys()], ['rbd']);
+    assert.equal(ps.poolStats.get('rbd')!.stats.numObjects, 4);
+    assert.equal(ps.poolStats.get('rbd')!.stats.numBytes, 16384);
+    const sf = new MStatfs(FSID);
+    sf.header.tid = 78;
+    c.send(sf);
+    const st = await client.wait('statfs', (m): m is MStatfsReply => m instanceof MStatfsReply);
+    assert.equal(st.header.tid, 78);
+    assert.deepEqual(st.st, { kb: 2 * 1024 * 1024, kbUsed: 8 * 1024, kbAvail: 2 * 1024 * 1024 - 8 * 1024, numObjects: 4 });
+  });
+
+  it('Ceph 16\'s own ceph CLI and rados read the PGMap from our monitors', async function () {
+    if (!existsSync('/usr/bin/ceph') || !existsSync('/usr/bin/rados')) this.skip();
+    const conf = join(dir, 'ceph.conf');
+    writeFileSync(conf, [
+      '[global]', `fsid = ${FSID}`, `mon_host = ${NAMES.map((_, i) => `v2:127.0.0.1:${PORT + i}`).join(',')}`,
+      'auth_cluster_required = none', 'auth_service_required = none', 'auth_client_required = none', `log_file = ${join(dir, 'client.log')}`, '',
+    ].join('\n'));
+    // The monitors run in this process: the CLIs must run asynchronously (spawnSync would block them).
+    const run = (bin: string, args: string[]): Promise<string> => new Promise((resolve, reject) => {
+      const c = spawn(bin, ['-c', conf, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      c.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      c.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      const timer = setTimeout(() => c.kill('SIGKILL'), 60000);
+      c.on('close', (code) => {
+        clearTimeout(timer);
+        if (code === 0) resolve(out);
+        else reject(new Error(`${bin} ${args.join(' ')} exited ${code}: ${err}`));
+      });
+    });
+    assert.equal(await run('/usr/bin/ceph', ['--connect-timeout', '20', 'pg', 'stat']), '4 pgs: 4 active+clean; 16 KiB data, 8 MiB used, 2.0 GiB / 2 GiB avail\n');
+    const df = await run('/usr/bin/ceph', ['--connect-timeout', '20', 'df']);
+    assert.ok(/^rbd +1 +4 +16 KiB +4 +16 KiB /m.test(df), df);
+    const rdf = await run('/usr/bin/rados', ['df']);
+    assert.ok(/^rbd +16 KiB +4 +0 +8 /m.test(rdf), rdf);
+    assert.ok(rdf.includes('total_objects    4\n'), rdf);
+    assert.ok(rdf.includes('total_space      2 GiB\n'), rdf);
+  });
+});
