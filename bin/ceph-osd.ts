@@ -221,6 +221,13 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   if (logFile) mkdirSync(dirname(logFile), { recursive: true });
   const debugLevel = Number(osdOption(config, args, 'debug_osd').split('/')[0]);
   const log = makeLogger(idText, logFile, args.logToStderr || !logFile, debugLevel >= 10);
+  // A bug is a crash (Ceph's ceph_abort): say where in the log, then exit so the daemon restarts clean.
+  const crash = (what: string) => (e: unknown): void => {
+    log.error(`${what}: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+    process.exit(1);
+  };
+  process.on('uncaughtException', crash('uncaught exception'));
+  process.on('unhandledRejection', crash('unhandled rejection'));
 
   // Mount and check the device is this OSD's before anything talks to the cluster.
   let dev: FileDevice;

@@ -229,6 +229,7 @@ interface WaitingOp {
 interface WaitingPeerMessage {
   from: number;
   m: Message;
+  pgid: PgId;
   key: string;
   epoch: number;
   sinceMs: number;
@@ -316,6 +317,7 @@ export class OSD implements PgHost, Dispatcher {
   // PG registry.
   private readonly pgs = new Map<string, PgHandle>();
   private readonly createFailedMs = new Map<string, number>();
+  private readonly creatingForPeers = new Set<string>();
   private readonly peerConns = new Map<number, { conn: Connection; addrs: EntityAddrVec }>();
   private readonly work = new PlacementWork();
   private readonly ua = new UpActing();
@@ -675,7 +677,7 @@ export class OSD implements PgHost, Dispatcher {
     // Removes of objects that never existed are refused by some stores: trims remove only what exists above.
     for (const map of fresh) {
       for (const id of map.pools.keys()) if (!this.poolSeen.has(id)) this.poolSeen.set(id, map.epoch);
-      this.cacheDecoded(map);
+      if (map.epoch >= oldest) this.cacheDecoded(map);
     }
     for (const id of [...this.poolSeen.keys()]) if (!fresh[fresh.length - 1]!.pools.has(id)) this.poolSeen.delete(id);
     this.map = fresh[fresh.length - 1]!;
@@ -1098,15 +1100,23 @@ export class OSD implements PgHost, Dispatcher {
       this.logger.warn(`osd.${this.whoami}: ${WAITING_PEER_MESSAGES_MAX} peer messages already wait; ${m.typeName()} from osd.${from} dropped`);
       return;
     }
-    this.waitingPeer.push({ from, m, key, epoch, sinceMs: Date.now() });
-    if (!pg && this.map.pools.has(pgid.pool)) {
-      // Ceph creates a PG when a peer's notify / query / log names one we should hold.
-      const created = this.poolSeen.get(pgid.pool) ?? this.map.epoch;
-      this.serial = this.serial.then(async () => {
+    this.waitingPeer.push({ from, m, pgid: { ...pgid }, key, epoch, sinceMs: Date.now() });
+    if (!pg && epoch <= this.map.epoch && this.map.pools.has(pgid.pool)) this.createForPeers([pgid]);
+  }
+
+  /** Ceph creates a PG when a peer's notify / query / log names one we should hold. */
+  private createForPeers(pgids: PgId[]): void {
+    const todo = pgids.filter((p) => !this.creatingForPeers.has(pgKey(p)));
+    if (todo.length === 0) return;
+    for (const p of todo) this.creatingForPeers.add(pgKey(p));
+    this.serial = this.serial.then(async () => {
+      for (const pgid of todo) {
+        const created = this.poolSeen.get(pgid.pool) ?? this.map.epoch;
         await this.createPg(pgid, created, created);
-        this.retryWaiting();
-      }).catch((e: unknown) => this.logger.error(`osd.${this.whoami}: pg create for a peer: ${e instanceof Error ? e.message : String(e)}`));
-    }
+        this.creatingForPeers.delete(pgKey(pgid));
+      }
+      this.retryWaiting();
+    }).catch((e: unknown) => this.logger.error(`osd.${this.whoami}: pg create for a peer: ${e instanceof Error ? e.message : String(e)}`));
   }
 
   /** Deliver what waited for a map or a PG, in arrival order, as far as it can go now. */
@@ -1115,18 +1125,23 @@ export class OSD implements PgHost, Dispatcher {
     if (this.waitingPeer.length) {
       const still: WaitingPeerMessage[] = [];
       const blocked = new Set<string>();
+      const toCreate = new Map<string, PgId>();
       for (const w of this.waitingPeer) {
+        const current = w.epoch <= this.map.epoch;
+        if (current && !this.map.pools.has(w.pgid.pool)) continue; // the pool is gone: drop
         const pg = this.pgs.get(w.key);
-        if (!this.map.pools.has(w.m instanceof MOSDOp ? -1 : Number(w.key.split('.')[0]))) continue; // pool gone: drop
-        if (!blocked.has(w.key) && pg && w.epoch <= this.map.epoch) {
+        if (!blocked.has(w.key) && pg && current) {
           pg.handlePeerMessage(w.from, w.m);
           continue;
         }
         if (nowMs - w.sinceMs > WAITING_OP_AGE_MAX_MS) continue;
+        if (!pg && current) toCreate.set(w.key, w.pgid);
         blocked.add(w.key);
         still.push(w);
       }
       this.waitingPeer = still;
+      const fresh = [...toCreate].filter(([k]) => !this.createFailedMs.has(k)).map(([, p]) => p);
+      if (fresh.length) this.createForPeers(fresh);
     }
     if (this.waitingOps.length && this.stateValue === 'active') {
       const still: WaitingOp[] = [];

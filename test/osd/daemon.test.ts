@@ -6,6 +6,7 @@
 // writes to the acting primary's PG, remove a deleted pool's PGs, report a crashed peer failed so the
 // monitor marks it down, ask to be marked down on stop, and restart from the maps they stored.
 import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
 
 import { parseAddrVecList } from '../../common/config.js';
 import { pgToUpActingOsds, type OSDMap, type PgId } from '../../common/osdmap/index.js';
@@ -118,8 +119,9 @@ describe('the OSD daemon against a tsceph monitor (in-process OSDs)', function (
   const nodes: Node[] = [];
   let rados: Rados | null = null;
 
-  async function startOsd(id: number, store: ObjectStore, pgs = new Map<string, RecordingPg>()): Promise<Node> {
+  async function startOsd(id: number, store: ObjectStore, pgs = new Map<string, RecordingPg>(), mapsKeepEpochs?: number): Promise<Node> {
     const osd = new OSD({
+      ...(mapsKeepEpochs === undefined ? {} : { mapsKeepEpochs }),
       whoami: id,
       store,
       monAddrs: parseAddrVecList(`v2:127.0.0.1:${MON_PORT}`),
@@ -148,7 +150,7 @@ describe('the OSD daemon against a tsceph monitor (in-process OSDs)', function (
       const store = new MemStore();
       await store.mkfs();
       await store.mount();
-      await mkfsOsd(store, { whoami: i, clusterFsid: JSON.parse(c.ceph(['fsid', '-f', 'json']).stdout).fsid as string, osdFsid: `00000000-0000-4000-8000-00000000000${i}` });
+      await mkfsOsd(store, { whoami: i, clusterFsid: /^fsid = (\S+)$/m.exec(readFileSync(c.conf, 'utf8'))![1]!, osdFsid: `00000000-0000-4000-8000-00000000000${i}` });
       await startOsd(i, store);
     }
   });
@@ -219,7 +221,8 @@ describe('the OSD daemon against a tsceph monitor (in-process OSDs)', function (
 
   it('removes the PGs (and their collections) of a deleted pool', async () => {
     const held = nodes.map((n) => [...n.pgs.values()]);
-    assert.equal(c.ceph(['osd', 'pool', 'delete', 'p1', 'p1', '--yes-i-really-really-mean-it']).status, 0);
+    const del = c.ceph(['osd', 'pool', 'delete', 'p1', 'p1', '--yes-i-really-really-mean-it']);
+    assert.equal(del.status, 0, del.stderr);
     await until('no PGs held', () => nodes.every((n) => n.osd.pgIds().length === 0), 20000);
     for (const list of held) for (const pg of list) assert.ok(pg.closed, 'closed before removal');
     for (const n of nodes) assert.deepEqual(await listStoredPgs(n.store), []);
@@ -245,5 +248,34 @@ describe('the OSD daemon against a tsceph monitor (in-process OSDs)', function (
     await nodes[1]!.osd.stop();
     assert.ok(Date.now() - t0 < 2500, 'the monitor acked the mark-me-down (no wait for the timeout)');
     await until('osd.1 down', () => /osd\.1\s+down/.test(c.ceph(['osd', 'tree']).stdout), 10000);
+  });
+
+  it('keeps only the newest mapsKeepEpochs maps in the store, and restarts from them', async () => {
+    for (let i = 0; i < 6; i++) {
+      assert.equal(c.ceph(['osd', i % 2 ? 'unset' : 'set', 'noout']).status, 0);
+    }
+    assert.equal(c.ceph(['osd', 'create']).stdout.trim(), '3');
+    const store = new MemStore();
+    await store.mkfs();
+    await store.mount();
+    await mkfsOsd(store, { whoami: 3, clusterFsid: nodes[0]!.osd.superblock.clusterFsid, osdFsid: '00000000-0000-4000-8000-000000000003' });
+    const keep = 5;
+    let n = await startOsd(3, store, new Map(), keep);
+    await until('osd.3 active', () => n.osd.state === 'active', 30000);
+    const newest = n.osd.currentMap().epoch;
+    assert.ok(newest > 2 * keep, `enough epochs to trim (${newest})`);
+    await until('trimmed', () => n.osd.superblock.oldestMap === n.osd.superblock.newestMap - keep + 1, 10000);
+    const sb = await readOsdSuperblock(store);
+    assert.equal(sb.newestMap - sb.oldestMap + 1, keep);
+    assert.ok(!(await store.exists(META_COLLECTION, osdmapObject(1))), 'epoch 1 trimmed');
+    assert.ok(!(await store.exists(META_COLLECTION, osdmapObject(sb.oldestMap - 1))));
+    for (let e = sb.oldestMap; e <= sb.newestMap; e++) assert.ok(await store.exists(META_COLLECTION, osdmapObject(e)), `osdmap.${e} kept`);
+    assert.equal(n.osd.mapAt(1), undefined);
+    assert.equal(n.osd.mapAt(sb.oldestMap)!.epoch, sb.oldestMap);
+    await n.osd.stop();
+    n = await startOsd(3, store, new Map(), keep);
+    assert.ok(n.osd.currentMap().epoch >= sb.newestMap, 'loaded the newest stored map');
+    assert.equal(n.osd.mapAt(sb.newestMap)?.epoch, sb.newestMap, 'from the store');
+    await until('osd.3 up again', () => n.osd.state === 'active', 30000);
   });
 });

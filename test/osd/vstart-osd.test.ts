@@ -46,6 +46,16 @@ describe('vstart with OSDs (processes)', function () {
     dir = mkdtempSync(join(tmpdir(), 'tsceph-vstart-osd-'));
     conf = join(dir, 'ceph.conf');
   });
+  afterEach(function () {
+    // A failure shows the end of each daemon's log (the directory is removed afterwards).
+    if (this.currentTest?.state !== 'failed') return;
+    const out = join(dir, 'out');
+    if (!existsSync(out)) return;
+    for (const f of readdirSync(out).filter((n) => n.endsWith('.log'))) {
+      const lines = readFileSync(join(out, f), 'utf8').trimEnd().split('\n');
+      process.stderr.write(`--- ${f} (last 25 lines)\n${lines.slice(-25).join('\n')}\n`);
+    }
+  });
   after(() => {
     // Every daemon this test started, by the PID files vstart wrote.
     const out = join(dir, 'out');
@@ -78,6 +88,21 @@ describe('vstart with OSDs (processes)', function () {
     const st = vstart(['--status']);
     for (const n of ['mon.a', 'osd.0', 'osd.1', 'osd.2']) assert.match(st.stdout, new RegExp(`${n.replace('.', '\\.')}: running \\(pid \\d+\\)`));
     assert.match(st.stdout, /osds: 3 osds: 3 up, 3 in/);
+  });
+
+  it('the pool goes active+clean and our rados CLI puts and gets an object through the OSDs', async () => {
+    await until('16 active+clean', () => /16 active\+clean/.test(ceph(['-s']).stdout), 60000);
+    const file = join(dir, 'hello.txt');
+    writeFileSync(file, 'hello from vstart\n');
+    const rados = (args: string[]): CliResult => {
+      const r = spawnSync(process.execPath, [binPath('rados'), '-c', conf, '-p', 'tsceph', ...args], { encoding: 'utf8', timeout: 40000 });
+      return { status: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+    };
+    const put = rados(['put', 'hello', file]);
+    assert.equal(put.status, 0, put.stderr);
+    const get = rados(['get', 'hello', '-']);
+    assert.equal(get.status, 0, get.stderr);
+    assert.equal(get.stdout, 'hello from vstart\n');
   });
 
   it('a frozen OSD is reported after the grace and marked down; thawed, it rejoins', async () => {
