@@ -69,14 +69,12 @@ function shardSet(osds: readonly number[]): PgShard[] {
   return out.sort(cmpShard);
 }
 
-/** An interval's acting set is a subset of another's: the later one makes the earlier redundant. */
-function supersedes(later: CompactInterval, earlier: CompactInterval): boolean {
-  return later.acting.every((s) => earlier.acting.some((t) => cmpShard(s, t) === 0));
-}
-
 /**
  * pi_compact_rep::add_interval: extend the covered range, remember every participant, and keep the
- * interval itself only if it may have gone read-write (dropping earlier ones it supersedes).
+ * interval itself only if it may have gone read-write. Unlike Ceph, an earlier interval is never
+ * dropped as "superseded" by a later one whose acting set is a subset: that is sound only when every
+ * acting member holds every object, and here a backfill target can sit in the acting set (Ceph moves
+ * it out with a pg_temp), so a later interval of backfill targets says nothing about the earlier data.
  */
 export function addInterval(pi: PastIntervals, first: number, last: number, acting: readonly number[], maybeRw: boolean): void {
   if (pi.first === 0 && pi.last === 0) pi.first = first;
@@ -86,7 +84,6 @@ export function addInterval(pi: PastIntervals, first: number, last: number, acti
   pi.allParticipants.sort(cmpShard);
   if (!maybeRw) return;
   const iv: CompactInterval = { first, last, acting: set };
-  pi.intervals = pi.intervals.filter((old) => !supersedes(iv, old));
   pi.intervals.push(iv);
 }
 

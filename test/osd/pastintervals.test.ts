@@ -7,7 +7,7 @@ import { strict as assert } from 'node:assert';
 import { emptyPastIntervals } from '../../msg/messages/pgtypes.js';
 import type { PgMapView } from '../../osd/core/peering-api.js';
 import {
-  addInterval, buildPriorSet, checkNewInterval, isNewInterval, maybeWentRw, priorSetAffected,
+  addInterval, buildPriorSet, checkNewInterval, incompleteSurvivorsBlock, isNewInterval, maybeWentRw, priorSetAffected,
 } from '../../osd/core/pastintervals.js';
 
 interface V {
@@ -69,17 +69,28 @@ describe('pastintervals: new intervals', () => {
     assert.deepEqual(pi.allParticipants.map((s) => s.osd), [0, 1, 2, 3]);
   });
 
-  it('a later maybe-rw interval whose acting set is a subset supersedes an earlier one', () => {
+  it('keeps every maybe-rw interval, even one a later subset would supersede in Ceph (backfill targets sit in acting here)', () => {
     const pi = emptyPastIntervals();
     addInterval(pi, 2, 4, [0, 1, 2], true);
     addInterval(pi, 5, 7, [3, 4], true);
     addInterval(pi, 8, 9, [0, 1], true);
-    assert.deepEqual(pi.intervals.map((i) => i.first), [5, 8], '[0,1] ⊆ [0,1,2]: the first one goes');
+    assert.deepEqual(pi.intervals.map((i) => i.first), [2, 5, 8]);
     assert.deepEqual(pi.allParticipants.map((s) => s.osd), [0, 1, 2, 3, 4]);
   });
 });
 
 describe('pastintervals: prior set', () => {
+  it('an interval whose up members are all backfill targets blocks on its down members', () => {
+    const pi = emptyPastIntervals();
+    addInterval(pi, 25, 27, [2, 3], true);
+    addInterval(pi, 28, 29, [3], true);
+    const cur = view({ epoch: 30, up: [0, 3], upOsds: [0, 3] });
+    assert.equal(buildPriorSet(pi, 20, cur, 0).pgDown, false, 'osd.3 is up in both');
+    assert.deepEqual(incompleteSurvivorsBlock(pi, 20, cur, (o) => o !== 3), [2], 'but osd.3 was only being backfilled');
+    assert.deepEqual(incompleteSurvivorsBlock(pi, 20, cur, () => true), []);
+    assert.deepEqual(incompleteSurvivorsBlock(pi, 28, cur, (o) => o !== 3), [], 'before last_epoch_started');
+  });
+
   it('probes the current up and acting sets and the up members of maybe-rw intervals', () => {
     const pi = emptyPastIntervals();
     addInterval(pi, 2, 4, [3, 4], true);
