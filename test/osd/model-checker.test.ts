@@ -143,7 +143,7 @@ async function tscephTarget(): Promise<Target> {
   return {
     conf: t.conf, pool: 'tsceph', pgCount: 16, thrash: t,
     pgStates: () => t.pgStates() ?? [],
-    stop: async () => t.destroy(),
+    stop: async () => t.destroy(process.env.MODEL_KEEP !== undefined),
   };
 }
 
@@ -186,7 +186,12 @@ describe(`model checker against ${TSCEPH ? 'a tsceph vstart' : 'a real Ceph 16'}
     thrasher.start();
     let runError: unknown = null;
     const r = await checker.run().catch((e: unknown) => { runError = e; return null; });
-    await thrasher.stop();
+    try {
+      await thrasher.stop();
+    } catch (e) {
+      console.log(`      ${ModelChecker.format(checker.report())}`);
+      throw e;
+    }
     if (runError) throw runError;
     // After the cluster is clean again: every object once more.
     const final = await checker.verifyAll();

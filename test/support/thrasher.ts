@@ -25,6 +25,8 @@ export interface ThrashTarget {
   waitOsdUp(id: number, timeoutMs: number): Promise<void>;
   /** All OSDs up and every PG active+clean. */
   waitClean(timeoutMs: number): Promise<void>;
+  /** What to print about an OSD when a wait for it fails (its log's tail). */
+  diagnose?(id: number): string;
 }
 
 export interface ThrasherOptions {
@@ -113,7 +115,11 @@ export class Thrasher {
   private async revive(id: number): Promise<void> {
     await this.target.startOsd(id);
     this.note('start', id);
-    await this.target.waitOsdUp(id, this.opts.mapWaitMs ?? 90000);
+    try {
+      await this.target.waitOsdUp(id, this.opts.mapWaitMs ?? 90000);
+    } catch (e) {
+      throw new Error(`${(e as Error).message}\n${this.target.diagnose?.(id) ?? ''}`);
+    }
     this.down.delete(id);
     this.note('up', id);
   }
@@ -150,6 +156,13 @@ export function realCephThrashTarget(c: RealCephCluster): ThrashTarget {
     waitOsdDown: (id, ms) => c.waitOsdDown(id, ms),
     waitOsdUp: (id, ms) => c.waitOsdUp(id, ms),
     waitClean: (ms) => c.waitClean(ms),
+    diagnose: (id) => {
+      try {
+        return `--- osd.${id}.log\n${readFileSync(join(c.dir, `osd.${id}.log`), 'utf8').slice(-3000)}`;
+      } catch {
+        return '';
+      }
+    },
   };
 }
 
@@ -225,6 +238,8 @@ export class TsVstartThrashTarget implements ThrashTarget {
   }
 
   async startOsd(id: number): Promise<void> {
+    const f = this.pidFile('osd', id);
+    if (existsSync(f) && this.ours(Number(readFileSync(f, 'utf8').trim()))) return; // still running (booting slowly)
     const log = openSync(join(this.dir, 'out', `osd.${id}.stdout`), 'a');
     const child = spawn(process.execPath, [binPath('ceph-osd'), '-c', this.conf, '-i', String(id), '-f'], { detached: true, stdio: ['ignore', log, log] });
     closeSync(log);
@@ -261,9 +276,26 @@ export class TsVstartThrashTarget implements ThrashTarget {
     }, timeoutMs);
   }
 
-  destroy(): void {
+  diagnose(id: number): string {
+    return this.osdLogTail(id);
+  }
+
+  /** The last `bytes` of an OSD's log and stdout (for a failure report). */
+  osdLogTail(id: number, bytes = 3000): string {
+    return [`osd.${id}.log`, `osd.${id}.stdout`].map((n) => {
+      try {
+        const t = readFileSync(join(this.dir, 'out', n), 'utf8');
+        return `--- ${n}\n${t.slice(-bytes)}`;
+      } catch {
+        return '';
+      }
+    }).join('\n');
+  }
+
+  /** Kill every daemon of this cluster; remove its directory unless keepDir. */
+  destroy(keepDir = false): void {
     this.adoptPids();
     for (const pid of this.pids) if (this.ours(pid)) process.kill(pid, 'SIGKILL');
-    rmSync(this.dir, { recursive: true, force: true });
+    if (!keepDir) rmSync(this.dir, { recursive: true, force: true });
   }
 }
