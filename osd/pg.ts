@@ -670,7 +670,7 @@ export class PG implements PgHandle {
     // the op's data first, then pgmeta (the entry, info) in the same transaction
     const eff = this.core.takeEffects();
     const delta = { ...eff.logDelta, append: eff.logDelta.append.some((e) => cmpEVersion(e.version, version) === 0) ? eff.logDelta.append : [...eff.logDelta.append, entry] };
-    writePgMeta(t, this.cid, this.meta, this.core.persistentState(), delta, true, this.epoch);
+    writePgMeta(t, this.cid, this.meta, this.core.persistentState(), delta, eff.dirty, this.epoch);
     this.noteLogEntry(entry, false);
     if (delta.trimTo !== undefined || delta.rewindTo !== undefined) this.indexLog();
     this.numObjects += result.deltaObjects;
@@ -859,7 +859,7 @@ export class PG implements PgHandle {
     const eff = this.core.takeEffects();
     const have = new Set(eff.logDelta.append.map((e) => evKey(e.version)));
     const delta = { ...eff.logDelta, append: [...eff.logDelta.append, ...entries.filter((e) => !have.has(evKey(e.version)))] };
-    writePgMeta(t, this.cid, this.meta, this.core.persistentState(), delta, true, this.epoch);
+    writePgMeta(t, this.cid, this.meta, this.core.persistentState(), delta, eff.dirty, this.epoch);
     for (const e of entries) this.noteLogEntry(e, false);
     try {
       const s = decodePgStat(new Decoder(m.pgStats), 'osd_repop pg_stat_t');

@@ -117,7 +117,8 @@ export function decodeEntryWithChecksum(b: Buffer, what: string): PgLogEntry {
 
 /**
  * Add the PG's state changes to `t`: the log delta (rewind, append, trim; dups rewritten after a trim),
- * and when `dirty` the info, past intervals, missing set and rollback marks; `epoch` when given.
+ * the info and epoch (`epoch`, else state.epoch), and when `dirty` also the past intervals, the missing
+ * set (rewritten whole) and the rollback marks.
  */
 export function writePgMeta(
   t: Transaction, cid: CollectionId, meta: GHObject, state: PgPersistent,
@@ -136,13 +137,18 @@ export function writePgMeta(
   }
   const keys = new Map<string, Buffer>();
   for (const e of delta.append) keys.set(logKey(e.version), encodeEntryWithChecksum(e));
+  // the info changes with every log change (last_update, last_complete): always written
+  keys.set(INFOVER_KEY, Buffer.from([INFO_STRUCT_V]));
+  keys.set(INFO_KEY, enc((e) => encodePgInfo(e, state.info), 1024));
+  const ep = new Encoder(4);
+  ep.u32(epoch ?? state.epoch);
+  keys.set(EPOCH_KEY, ep.toBuffer());
   if (dirty) {
-    keys.set(INFOVER_KEY, Buffer.from([INFO_STRUCT_V]));
-    keys.set(INFO_KEY, enc((e) => encodePgInfo(e, state.info), 1024));
     keys.set(BIGINFO_KEY, enc((e) => encodePastIntervals(e, state.pastIntervals)));
     keys.set(CAN_ROLLBACK_TO_KEY, evBuf(state.log.canRollbackTo));
     keys.set(ROLLBACK_INFO_TRIMMED_TO_KEY, evBuf(state.log.rollbackInfoTrimmedTo));
     if (state.missing.mayIncludeDeletes) keys.set(MAY_INCLUDE_DELETES_KEY, Buffer.alloc(0));
+    else t.omapRmKeys(cid, meta, [MAY_INCLUDE_DELETES_KEY]);
     t.omapRmKeyRange(cid, meta, MISSING_PREFIX, MISSING_PREFIX.slice(0, -1) + '0');
     for (const { soid, item } of state.missing.items.values()) {
       const e = new Encoder(128);
@@ -150,11 +156,6 @@ export function writePgMeta(
       encodeMissingItem(e, item);
       keys.set(missingKey(soid), e.toBuffer());
     }
-  }
-  if (epoch !== undefined || dirty) {
-    const e = new Encoder(4);
-    e.u32(epoch ?? state.epoch);
-    keys.set(EPOCH_KEY, e.toBuffer());
   }
   if (keys.size) t.omapSetKeys(cid, meta, keys);
 }
