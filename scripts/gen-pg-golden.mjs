@@ -11,9 +11,9 @@
 // follow), recover (osd.2 returns: log-based recovery, pushes and recovery deletes), pull (osd.0 stops
 // and returns: as primary it pulls), missing (recovery slowed, osd.1 marked down while osd.2 still
 // misses objects: MOSDPGLog replies with pg_missing_t items), backfill (logs are short, osd.1 misses
-// many writes: backfill), out (osd.2 marked out: strays removed). Up to KEEP_PER_KIND payloads of each
-// message type per phase are kept as NAME.front.bin (+ NAME.data.bin, NAME.middle.bin when not empty),
-// with headers in manifest.json.
+// many writes: backfill), out (osd.2 marked out), shrink (pool size 2: clean PGs purge their strays
+// on osd.2 with MOSDPGRemove). Up to KEEP_PER_KIND payloads of each message type per phase are kept as
+// NAME.front.bin (+ NAME.data.bin, NAME.middle.bin when not empty), with headers in manifest.json.
 // Usage: npm run build && node scripts/gen-pg-golden.mjs
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -264,6 +264,11 @@ try {
   phase = 'out';
   ceph('osd', 'out', '2');
   await sleep(10000);
+
+  phase = 'shrink';
+  // size 2 on the two OSDs left in: the PGs go clean and their primaries purge the strays on osd.2
+  ceph('osd', 'pool', 'set', 'p1', 'size', '2');
+  await sleep(15000);
   phase = 'done';
 } finally {
   for (const s of sockets) s.destroy();

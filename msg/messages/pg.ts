@@ -7,8 +7,7 @@
 // its padding to a minimum message size).
 //
 // Every layout here is checked byte for byte against payloads captured from real Ceph 16.2.15 OSDs
-// (scripts/gen-pg-golden.mjs, test/golden/pg), except MOSDPGRemove, which those OSDs did not send
-// (its vectors in test/msg/pg-messages.test.ts are built from MOSDPGRemove.h). The structs inside
+// (scripts/gen-pg-golden.mjs, test/golden/pg). The structs inside
 // (pg_info_t, pg_log_t, ...) are encoded by ./pgtypes.ts. object_info_t and SnapSet inside
 // ObjectRecoveryInfo are carried as their encoded bytes (oi / ss): the OSD writes and reads them.
 
