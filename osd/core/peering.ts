@@ -1,6 +1,7 @@
 // The per-PG peering state machine (Ceph's src/osd/PeeringState.cc and doc/dev/peering.rst), pure:
 // maps and peering messages go in, a batch of effects (messages, persistence, up_thru / pg_temp asks,
-// recovery work) comes out. See osd/core/peering-api.ts for the contract.
+// recovery work) comes out. See osd/core/peering-api.ts for the contract and docs/peering.md for the
+// walk-through and where this differs from Ceph.
 //
 // Primary, on every new interval: build the prior set from the past intervals (down if a maybe-rw
 // interval has no up member) -> GetInfo (query every probe target) -> choose the authoritative info
