@@ -114,7 +114,7 @@ export function cloneObjectInfo(oi: ObjectInfo): ObjectInfo {
 }
 
 export function encodeObjectInfo(oi: ObjectInfo): Buffer {
-  const e = new Encoder(300);
+  const e = scratchOi.reset();
   e.startStruct(OI_STRUCT_V, OI_COMPAT_V);
   encodeHObject(e, oi.soid);
   // The locator Ceph derives from soid and keeps for old decoders.
@@ -144,6 +144,8 @@ export function encodeObjectInfo(oi: ObjectInfo): Buffer {
   e.finishStruct();
   return e.toBuffer();
 }
+
+const scratchOi = new Encoder(512);
 
 /** Bytes of a versioned struct (header included) at the decoder's position, consumed. */
 function opaqueStruct(d: Decoder, what: string): Buffer {
@@ -214,6 +216,11 @@ export function decodeObjectInfo(b: Uint8Array, what = 'object_info_t'): ObjectI
 
 /** A head's SnapSet with no snapshots (what Ceph writes for every head of a pool without snaps). */
 export function encodeEmptySnapSet(seq = 0n): Buffer {
+  if (seq === 0n) return EMPTY_SNAPSET;
+  return buildEmptySnapSet(seq);
+}
+
+function buildEmptySnapSet(seq: bigint): Buffer {
   const e = new Encoder(40);
   e.startStruct(3, 2);
   e.u64Big(seq);
@@ -226,6 +233,9 @@ export function encodeEmptySnapSet(seq = 0n): Buffer {
   e.finishStruct();
   return e.toBuffer();
 }
+
+/** Shared by every head write: never modified. */
+const EMPTY_SNAPSET = buildEmptySnapSet(0n);
 
 /** The seq and clone count of an encoded SnapSet (enough to tell an empty one). */
 export function decodeSnapSetSummary(b: Uint8Array): { seq: bigint; clones: number } {

@@ -129,16 +129,15 @@ class ObjectView {
     } catch (e) {
       if (!(e instanceof CephError) || (e.code !== 'ENODATA' && e.code !== 'ENOENT')) throw e;
     }
-    const size = await this.port.size();
     if (!oi) {
       // An object without object_info_t (written by a store-level tool): describe it from the store.
       oi = newObjectInfo(soid);
-      oi.size = size;
+      oi.size = await this.port.size();
     }
     oi.soid = { ...soid };
     this.baseOi = oi;
     this.oi = cloneObjectInfo(oi);
-    this.baseDataLimit = size;
+    this.baseDataLimit = oi.size; // object_info_t's size is the object's size, as in Ceph
   }
 
   // -- data --

@@ -205,11 +205,20 @@ export function decodeGHObject(d: Decoder, what = 'ghobject_t'): GHObject {
 
 // ---- encode -----------------------------------------------------------------------------------------
 
-class Indexer<K> {
+class Indexer<K extends object | string> {
   readonly order: K[] = [];
   private readonly ids = new Map<string, number>();
+  /** The same object named again (the common case) is found without building its name. */
+  private readonly byRef = new Map<K, number>();
   constructor(private readonly name: (k: K) => string) {}
   id(k: K): number {
+    const r = this.byRef.get(k);
+    if (r !== undefined) return r;
+    const i = this.idByName(k);
+    this.byRef.set(k, i);
+    return i;
+  }
+  private idByName(k: K): number {
     const n = this.name(k);
     let i = this.ids.get(n);
     if (i === undefined) {
@@ -264,8 +273,18 @@ export function encodeCephTransaction(t: CephTransaction): Buffer {
   if (t.ops.length > TX_OPS_MAX) throw new CephError('E2BIG', `transaction of ${t.ops.length} ops, more than ${TX_OPS_MAX}`);
   const colls = new Indexer<CollectionId>((c) => c);
   const objs = new Indexer<GHObject>(objName);
-  const data = new Encoder(256);
-  const ops = new Encoder(t.ops.length * TX_OP_BYTES + 8);
+  // data_bl is kept as parts: small encoded pieces and the write buffers by reference, so write data
+  // is copied once, into the output
+  const parts: Buffer[] = [];
+  let partsBytes = 0;
+  const data = scratchData.reset();
+  const flush = (): void => {
+    if (data.length === 0) return;
+    parts.push(data.toBuffer());
+    partsBytes += data.length;
+    data.reset();
+  };
+  const ops = scratchOps.reset();
   let largestLen = 0;
   let largestOff = 0;
   let largestOffInData = 0;
@@ -284,9 +303,13 @@ export function encodeCephTransaction(t: CephTransaction): Buffer {
         break;
       case 'write': {
         putOp(ops, { op: C.WRITE, cid: colls.id(o.cid), oid: objs.id(o.oid), off: o.offset, len: o.length });
-        const before = data.length;
+        const before = partsBytes + data.length;
         data.u32(o.length);
-        for (const b of o.data) data.raw(b);
+        flush();
+        for (const b of o.data) {
+          parts.push(b);
+          partsBytes += b.length;
+        }
         if (o.length > largestLen) {
           largestLen = o.length;
           largestOff = o.offset % 0x1_0000_0000; // a u32 field in Ceph's TransactionData
@@ -380,26 +403,46 @@ export function encodeCephTransaction(t: CephTransaction): Buffer {
         break;
     }
   }
-  const e = new Encoder(data.length + ops.length + 256);
-  e.startStruct(TX_STRUCT_V, TX_STRUCT_V);
-  e.bytes(data.view());
-  e.bytes(ops.view());
+  flush();
+  const idx = scratchIndex.reset();
   const cs = colls.order.map((c, i) => ({ c, i })).sort((a, b) => compareColls(a.c, b.c));
-  e.u32(cs.length);
+  idx.u32(cs.length);
   for (const { c, i } of cs) {
-    encodeColl(e, c);
-    e.u32(i);
+    encodeColl(idx, c);
+    idx.u32(i);
   }
   const os = objs.order.map((o, i) => ({ o, i })).sort((a, b) => compareObjects(a.o, b.o));
-  e.u32(os.length);
+  idx.u32(os.length);
   for (const { o, i } of os) {
-    encodeGHObject(e, o);
-    e.u32(i);
+    encodeGHObject(idx, o);
+    idx.u32(i);
   }
-  e.u64(t.ops.length).u32(largestLen).u32(largestOff).u32(largestOffInData).u32(t.fadviseFlags >>> 0);
-  e.finishStruct();
-  return e.toBuffer();
+  idx.u64(t.ops.length).u32(largestLen).u32(largestOff).u32(largestOffInData).u32(t.fadviseFlags >>> 0);
+  // one exact-size output: header, data_bl, op_bl, the indexes and TransactionData
+  const total = 6 + 4 + partsBytes + 4 + ops.length + idx.length;
+  const out = Buffer.allocUnsafe(total);
+  out[0] = TX_STRUCT_V;
+  out[1] = TX_STRUCT_V;
+  out.writeUInt32LE(total - 6, 2);
+  out.writeUInt32LE(partsBytes, 6);
+  let at = 10;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  out.writeUInt32LE(ops.length, at);
+  at += 4;
+  out.set(ops.view(), at);
+  at += ops.length;
+  out.set(idx.view(), at);
+  return out;
 }
+
+// Scratch encoders reused by every (synchronous) encode; their contents never escape.
+const scratchData = new Encoder(1024);
+const scratchOps = new Encoder(TX_OP_BYTES * 16);
+const scratchIndex = new Encoder(1024);
+
 
 // ---- decode -----------------------------------------------------------------------------------------
 
