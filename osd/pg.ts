@@ -6,7 +6,7 @@
 // they describe, so a crash never separates them. docs/pg.md walks through the flows.
 
 import { Decoder, Encoder } from '../common/encoding.js';
-import { CephError } from '../common/errors.js';
+import { CephError, Errno } from '../common/errors.js';
 import { calcBitsOf, osdIsUp, pgToUpActingOsds, type OSDMap, type PgId, type UTime } from '../common/osdmap/index.js';
 import type { Connection, EntityName, Message } from '../msg/index.js';
 import {
@@ -23,7 +23,7 @@ import type { PgHandle, PgHost } from './pg-api.js';
 import { loadPgMeta, pgmetaObject, writePgMeta } from './pgmeta.js';
 import { createPeeringCore } from './core/peering.js';
 import { executeOps } from './core/opexec.js';
-import { listPgObjects } from './core/pgls.js';
+import { listPgObjects, pgSplitBits } from './core/pgls.js';
 import { decodeTransaction, encodeTransaction } from './core/txcodec.js';
 import { fromWireAll, toWire } from './pgwire.js';
 import { PgRecovery, recoveryWire, type RecoveryDeps } from './recovery.js';
@@ -36,6 +36,9 @@ import {
 
 /** Client ops a PG holds while it peers (or waits for a map); past this the op is dropped (the client resends). */
 export const opsWaitingMax = 4096;
+/** Ceph's osd_max_object_name_len and osd_max_object_namespace_len. */
+export const objectNameBytesMax = 2048;
+export const objectNamespaceBytesMax = 256;
 /** Writes of one PG replicating at once (each holds its transaction until every replica acks). */
 export const writesInFlightMax = 256;
 
@@ -490,7 +493,33 @@ export class PG implements PgHandle {
       this.waitingForActive.push(op);
       return;
     }
+    if (!this.isPgOp(m)) {
+      const bad = this.checkOp(op);
+      if (bad === 'drop') return;
+      if (bad !== 0) {
+        this.reply(op, bad, null, zeroEVersion(), 0);
+        return;
+      }
+    }
     this.enqueue(op);
+  }
+
+  /** PrimaryLogPG::do_op's checks: 0, a -errno to reply, or 'drop' (an object of another PG). */
+  private checkOp(op: ClientOp): number | 'drop' {
+    const m = op.m;
+    if (m.flags & OsdFlag.PARALLELEXEC) return -Errno.EINVAL;
+    if (Buffer.byteLength(m.hobj.oid) > objectNameBytesMax || Buffer.byteLength(m.hobj.key) > objectNameBytesMax) return -Errno.ENAMETOOLONG;
+    if (Buffer.byteLength(m.hobj.nspace) > objectNamespaceBytesMax) return -Errno.ENAMETOOLONG;
+    if (m.hobj.oid === '') return -Errno.EINVAL;
+    const map = this.host.mapAt(this.epoch) ?? this.host.currentMap();
+    const pgNum = map.pools.get(this.pgid.pool)?.pgNum ?? 1;
+    const bits = pgSplitBits(this.pgid.seed, pgNum);
+    const mask = bits >= 32 ? 0xffffffff : (2 ** bits) - 1;
+    if (m.hobj.pool !== this.pgid.pool || ((m.hobj.hash >>> 0) & mask) !== (this.pgid.seed & mask)) {
+      this.host.log('warn', `pg ${this.pgText()}: op on ${m.hobj.oid} (hash ${m.hobj.hash.toString(16)}) is not in this pg; dropped`);
+      return 'drop';
+    }
+    return 0;
   }
 
   /** A PG op (PGNLS / PGLS listing): answered from the collection, with no object to order on. */

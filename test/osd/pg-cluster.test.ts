@@ -5,7 +5,7 @@
 // backfill an OSD that was down.
 import { strict as assert } from 'node:assert';
 import { mapToPg, pgToUpActingOsds } from '../../common/osdmap/index.js';
-import { CEPH_NOSNAP, opAppend, opDelete, opRead, opStat, opWriteFull, type HObject } from '../../msg/messages/osdop.js';
+import { CEPH_NOSNAP, OsdFlag, opAppend, opDelete, opRead, opStat, opWriteFull, type HObject } from '../../msg/messages/osdop.js';
 import { decodePgNlsReply, listStartCursor, opPgNls } from '../../librados/ops.js';
 import { createPeeringCore } from '../../osd/core/peering.js';
 import { pgCollection } from '../../osd/objectstore/types.js';
@@ -91,6 +91,28 @@ describe('PG cluster (in-memory, real core and executor)', function () {
       }
     }
     assert.deepEqual(seen.sort(), [...names].sort());
+  });
+
+  it('refuses ops as do_op does: long names ENAMETOOLONG, PARALLELEXEC EINVAL, an object of another PG dropped', async () => {
+    c = new TestCluster({ osds: 3, size: 3, minSize: 2, pgNum: 4, deps: realPgDeps });
+    await c.start();
+    await c.waitState('active+clean');
+    const long = 'x'.repeat(2049);
+    assert.equal((await c.op(long, [opWriteFull(Buffer.from('a'))])).result, -36);
+    const m = c.makeOp('par', [opStat()]);
+    m.flags |= OsdFlag.PARALLELEXEC;
+    const pgid = m.pgid.pgid;
+    c.osds[c.primaryOf(pgid)]!.pg(pgid)!.handleClientOp(m, c.client);
+    assert.equal((await c.client.waitReply(m.header.tid)).result, -22);
+    // an object that hashes to another PG, sent to this one: no reply (the client retargets)
+    let other = 'stray-0';
+    for (let i = 1; c.pgOf(other).seed === pgid.seed; i++) other = `stray-${i}`;
+    const w = c.makeOp(other, [opWriteFull(Buffer.from('no'))]);
+    w.pgid = { pgid, shard: -1 };
+    const before = c.client.replies.length;
+    c.osds[c.primaryOf(pgid)]!.pg(pgid)!.handleClientOp(w, c.client);
+    await c.settle();
+    assert.equal(c.client.replies.length, before);
   });
 
   it('orders ops on one object and gives each write the next log version', async () => {
