@@ -21,6 +21,7 @@ import { createMessenger, EntityType, Policies, type Connection, type Dispatcher
 import { createQuorum, DEFAULT_QUORUM_CONFIG } from './core/quorum.js';
 import { createMonServices, DEFAULT_MON_SERVICES_CONFIG } from './core/services/monservices.js';
 import { MonStoreTx } from './core/store.js';
+import { PGMAP_PREFIX } from './core/services/pgmap.js';
 import type { CmdMap, CommandOutcome, CommandReply, MonContext, MonServices, MonServicesConfig, PeerMessage, Quorum, QuorumConfig, QuorumReady } from './core/types.js';
 import { commandDescriptions, validateCmdMap } from './commands.js';
 import { MonStore } from './store.js';
@@ -132,6 +133,11 @@ export class Monitor {
   private readonly pending: PendingCommand[] = [];
   /** Replies waiting for the leader's next proposal to commit. */
   private waitingProposal: Waiter[] = [];
+  /**
+   * PG stats acks waiting for the next proposal that writes the PGMap (the PGMap batches its writes,
+   * so a proposal without it, or none at all, must not answer them).
+   */
+  private waitingPgmapWrite: Waiter[] = [];
   /** Replies waiting for a proposed version to commit. */
   private inflight: Array<{ version: number; waiters: Waiter[] }> = [];
   private readonly forwards = new Map<number, Forwarded>();
@@ -311,8 +317,9 @@ export class Monitor {
     } else {
       // Lost the quorum or leadership: proposals in flight may still commit under the next leader, but
       // we can no longer promise when; tell waiting clients to retry (Ceph re-queues them similarly).
-      const failed = [...this.waitingProposal, ...this.inflight.flatMap((x) => x.waiters)];
+      const failed = [...this.waitingProposal, ...this.waitingPgmapWrite, ...this.inflight.flatMap((x) => x.waiters)];
       this.waitingProposal = [];
+      this.waitingPgmapWrite = [];
       this.inflight = [];
       for (const w of failed) if (!w.message) this.chainReply(w.conn, w.tid, { r: -Errno.EAGAIN, rs: 'monitor election in progress; retry', out: Buffer.alloc(0) });
     }
@@ -379,7 +386,12 @@ export class Monitor {
       return;
     }
     const version = this.quorum.lastCommitted + 1;
-    this.inflight.push({ version, waiters: this.waitingProposal });
+    const waiters = this.waitingProposal;
+    if (tx.ops.some((op) => op.prefix === PGMAP_PREFIX)) {
+      waiters.push(...this.waitingPgmapWrite);
+      this.waitingPgmapWrite = [];
+    }
+    this.inflight.push({ version, waiters });
     this.waitingProposal = [];
     this.handleReady(this.quorum.propose(tx.encode(), this.nowMs()));
   }
@@ -595,9 +607,15 @@ export class Monitor {
       return;
     }
     const waiter: Waiter = { conn, tid, reply: out.reply, message: wire.pgStatsAck(tid, wire.decodeAckEntries(out.reply.out)) };
-    if (out.kind === 'afterCommit') this.waitingProposal.push(waiter);
+    if (out.kind === 'afterCommit') this.holdForPgmapWrite(waiter);
     else this.chain = this.chain.then(() => this.answer(waiter));
     this.maybePropose();
+  }
+
+  /** Bounded: past COMMANDS_WAITING_MAX the oldest ack is dropped (its OSD reports again). */
+  private holdForPgmapWrite(w: Waiter): void {
+    if (this.waitingPgmapWrite.length >= COMMANDS_WAITING_MAX) this.waitingPgmapWrite.shift();
+    this.waitingPgmapWrite.push(w);
   }
 
   /** The leader's side of PG_STATS_FORWARD: the reply (ack entries) goes back to the peon. */
@@ -610,7 +628,7 @@ export class Monitor {
     const m = wire.decodePgStatsFront(inbl);
     const out = this.services.handlePgStats(osd, m, this.context());
     if (out.kind === 'afterCommit') {
-      this.waitingProposal.push({ conn, tid, reply: out.reply });
+      this.holdForPgmapWrite({ conn, tid, reply: out.reply });
       this.maybePropose();
     } else if (out.kind === 'reply') {
       this.chainReply(conn, tid, out.reply);

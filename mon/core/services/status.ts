@@ -1,6 +1,6 @@
 // `ceph status` / `ceph -s` in Ceph 16's shapes, plain and JSON. tsceph has no manager daemon: the
-// mgr line says so as Ceph's does without one, and the data section counts pools and PGs from the
-// OSDMap (every PG "unknown" until OSDs report PG stats, as Ceph shows PGs no OSD has reported).
+// mgr line says so as Ceph's does without one; the data and io sections come from the monitors' PGMap
+// (pgmap.ts): every PG "unknown" until OSDs report PG stats, as Ceph shows PGs no OSD has reported.
 
 import type { Formatter } from '../../../common/formatter.js';
 import { formatUtime, type OSDMap } from '../../../common/osdmap/index.js';
