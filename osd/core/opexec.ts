@@ -143,8 +143,12 @@ class ObjectView {
   // -- data --
 
   async read(offset: number, length: number): Promise<Buffer> {
+    if (length === 0) return EMPTY;
+    if (this.patches.length === 0 && offset + length <= this.baseDataLimit) {
+      const b = await this.port.read(offset, length);
+      if (b.length === length) return b; // nothing pending over it: the store's bytes as they are
+    }
     const out = Buffer.alloc(length);
-    if (length === 0) return out;
     const baseEnd = Math.min(offset + length, this.baseDataLimit);
     if (offset < baseEnd) {
       const b = await this.port.read(offset, baseEnd - offset);
