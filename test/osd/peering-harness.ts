@@ -422,6 +422,11 @@ export class PeeringHarness {
     for (const d of due) {
       const q = this.queues.get(`${d.from}>${d.to}`)!;
       if (q[0] !== d) continue;
+      // As the OSD shell does: a message from a newer epoch waits (and so does everything after it
+      // on that link) until the OSD has that map.
+      const e = d.m.kind === 'peer' ? d.m.msg.epochSent : d.m.epochSent;
+      const target = this.osds[d.to]!;
+      if (target.alive && e > target.epoch) continue;
       q.shift();
       this.deliver(d);
     }
