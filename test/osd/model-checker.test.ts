@@ -202,12 +202,16 @@ describe(`model checker against ${TSCEPH ? 'a tsceph vstart' : 'a real Ceph 16'}
     assert.ok(states.length === target!.pgCount && states.every((st) => st === 'active+clean'), `all PGs active+clean at the end: ${states.join(', ')}`);
   });
 
-  it('(c) catches an acknowledged write lost on the way to a real cluster', async () => {
-    const client = new FaultyCheckerClient(new RadosCheckerClient(rados!.ioctx(target!.pool), 60000), 'lose-acked-write', 30);
-    const checker = new ModelChecker(client, { seed: SEED + 2, ops: 600, objects: 8, inFlight: 3, prefix: 'fault-' });
-    const err = await checker.run().then(() => checker.verifyAll()).then(() => null, (e: unknown) => e);
-    assert.ok(err instanceof ModelCheckError, `not caught: ${String(err)}`);
-    assert.match(err.message, new RegExp(`FAILURE seed=${SEED + 2}: fault-\\d+`));
-    log(err.message);
-  });
+  for (const [n, fault] of (['lose-acked-write', 'stale-read', 'phantom-bytes'] as PlantedFault[]).entries()) {
+    it(`(c) catches a client over librados that plants ${fault}`, async () => {
+      const client = new FaultyCheckerClient(new RadosCheckerClient(rados!.ioctx(target!.pool), 60000), fault, 30);
+      const seed = SEED + 2 + n;
+      const checker = new ModelChecker(client, { seed, ops: 600, objects: 8, inFlight: 3, prefix: `fault${n}-` });
+      const err = await checker.run().then(() => checker.verifyAll()).then(() => null, (e: unknown) => e);
+      assert.ok(client.planted, 'the fault was planted');
+      assert.ok(err instanceof ModelCheckError, `not caught (${client.planted}): ${String(err)}`);
+      assert.match(err.message, new RegExp(`FAILURE seed=${seed}: fault${n}-\\d+`));
+      log(err.message);
+    });
+  }
 });
