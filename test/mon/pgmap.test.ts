@@ -398,6 +398,28 @@ describe('mon/pgmap: reports through the Paxos services', () => {
     assert.equal(out(h2, { prefix: 'health' }), 'HEALTH_WARN Degraded data redundancy: 4 pgs degraded\n');
   });
 
+  it('io rates: the change of the summed counters between commits, in status and pg stat', () => {
+    const h = cluster();
+    boot(h, 0);
+    const withIo = (seq: number, wr: number, rd: number): MPGStats => {
+      const m = report(h, 0, [0], PgState.ACTIVE | PgState.CLEAN, 10, seq, 1);
+      const s = m.pgStat[0]!.stat.statsSum;
+      s.numWr = wr;
+      s.numWrKb = wr * 4;
+      s.numRd = rd;
+      s.numRdKb = rd;
+      return m;
+    };
+    statsCmd(h, 0, withIo(1, 5, 0));
+    h.propose();
+    h.advance(2000);
+    statsCmd(h, 0, withIo(2, 25, 2));
+    h.propose();
+    const s = out(h, { prefix: 'status' });
+    assert.ok(s.includes(' \n  io:\n    client:   1 KiB/s rd, 40 KiB/s wr, 1 op/s rd, 10 op/s wr\n'), s);
+    assert.ok(out(h, { prefix: 'pg stat' }).endsWith('; 1 KiB/s rd, 40 KiB/s wr, 11 op/s\n'));
+  });
+
   it('entries of a deleted pool are dropped from the store', () => {
     const h = new ServicesHarness(testMonMap(['a']), { allowPoolDelete: true, poolDefaultSize: 2 });
     h.command({ prefix: 'osd create' });

@@ -335,9 +335,11 @@ export class PgMapService {
     // io rates: the change of the reported sums between this commit and the previous one.
     const sum = emptyObjectStatSum();
     for (const p of this.pgs.values()) addObjectStatSum(sum, p.stat.statsSum);
-    if (this.lastSum && this.stampMs > 0 && stamp > this.stampMs) {
+    // As Ceph, no delta while the previous sum was all zero (the map was not yet filled in).
+    const lastSum = this.lastSum;
+    if (lastSum && this.stampMs > 0 && stamp > this.stampMs && Object.values(lastSum).some((v) => v !== 0)) {
       const d = { ...sum };
-      for (const k of Object.keys(d) as Array<keyof ObjectStatSum>) d[k] -= this.lastSum[k];
+      for (const k of Object.keys(d) as Array<keyof ObjectStatSum>) d[k] -= lastSum[k];
       this.deltas.push({ sum: d, ms: Math.min(stamp - this.stampMs, STAT_DELTA_MAX_MS) });
       while (this.deltas.length > STAT_SMOOTH_INTERVALS) this.deltas.shift();
     }
