@@ -703,8 +703,11 @@ class PeeringCoreImpl implements PeeringCore {
       this.fx.logDelta = { rewindTo: ZERO_VERSION, append: [...this.st.log.log] };
     } else if (!me.lastBackfill.max) {
       if (this.phase !== 'replicaActive') return; // a stale completion
-      // Backfill finished: every object is current; take the primary's log whole.
+      // Backfill finished: every object is current; take the primary's log whole (keeping writes
+      // that were applied here after the primary sent it).
+      const newer = this.st.log.log.filter((e) => evLt(msg.log.head, e.version));
       claimLog(this.st, msg.log);
+      for (const e of newer) appendEntry(this.st, e);
       this.st.info.lastBackfill = maxHObject();
       this.fx.logDelta = { rewindTo: ZERO_VERSION, append: [...this.st.log.log] };
       this.fx.dirty = true;
