@@ -20,7 +20,7 @@ import {
 import type { ExecuteOps, ObjectReadPort, OpExecResult } from './core/opexec-api.js';
 import type { PeeringCore, PeeringCoreInit, PeeringEffects, PeeringMessage, PgMapView } from './core/peering-api.js';
 import type { PgHandle, PgHost } from './pg-api.js';
-import { loadPgMeta, pgmetaObject, writePgMeta } from './pgmeta.js';
+import { loadPgMeta, missingKeys, pgmetaObject, writePgMeta } from './pgmeta.js';
 import { createPeeringCore } from './core/peering.js';
 import { executeOps } from './core/opexec.js';
 import { listPgObjects, pgSplitBits } from './core/pgls.js';
@@ -238,8 +238,12 @@ export class PG implements PgHandle {
   private readonly repopsByReqid = new Map<string, RepOp>();
   /** Committed writes by reqid (log entries and dups). */
   private readonly doneReqs = new Map<string, DoneReq>();
+  /** The pgmeta's missing keys as last written (filled by the first full write after create or load). */
+  private missingOnDisk: Map<string, Buffer> | undefined;
   /** Persistence and sends, in the order the core decided them. */
   private chain: Promise<void> = Promise.resolve();
+  /** What MOSDRepOps wait for: peering persistence and earlier peer messages' order (not write commits). */
+  private repopChain: Promise<void> = Promise.resolve();
   /** Transactions queued and not yet durable (close() waits for them). */
   private readonly pending = new Set<Promise<void>>();
   /** Ops waiting for an object to be recovered, by object key. */
@@ -296,7 +300,8 @@ export class PG implements PgHandle {
     const bits = pool ? calcBitsOf(Math.max(0, pool.pgNum - 1)) : 0;
     if (!(await host.store.collectionExists(pg.cid))) t.createCollection(pg.cid, bits);
     t.touch(pg.cid, pg.meta);
-    writePgMeta(t, pg.cid, pg.meta, pg.core.persistentState(), { append: [] }, true);
+    pg.missingOnDisk = new Map();
+    writePgMeta(t, pg.cid, pg.meta, pg.core.persistentState(), { append: [] }, true, undefined, pg.missingOnDisk);
     await host.store.queueTransaction(t);
     return pg;
   }
@@ -308,6 +313,7 @@ export class PG implements PgHandle {
     const cid = pgCollection(pgid.pool, pgid.seed);
     const persistent = await loadPgMeta(host.store, cid, pgmetaObject(pgid), spgid);
     const pg = new PG(host, pgid, d, { pgid: spgid, whoami: host.whoami, persistent });
+    pg.missingOnDisk = missingKeys(persistent.missing);
     pg.indexLog();
     await pg.recountObjects();
     return pg;
@@ -393,7 +399,7 @@ export class PG implements PgHandle {
       const t = into ?? new Transaction();
       for (const soid of eff.rewoundObjects) t.remove(this.cid, toGh(soid));
       if (eff.rewoundObjects.length) this.host.log('debug', `pg ${this.pgText()}: rewound ${eff.rewoundObjects.map((o) => o.oid).join(',')}`);
-      writePgMeta(t, this.cid, this.meta, this.core.persistentState(), eff.logDelta, eff.dirty, this.epoch);
+      writePgMeta(t, this.cid, this.meta, this.core.persistentState(), eff.logDelta, eff.dirty, this.epoch, this.missingOnDisk);
       if (eff.logDelta.rewindTo !== undefined || eff.logDelta.trimTo !== undefined) this.indexLog();
       for (const e of eff.logDelta.append) this.noteLogEntry(e, false);
       if (!into) this.queueOrdered(t);
@@ -434,19 +440,34 @@ export class PG implements PgHandle {
   }
 
   /** Queue a store transaction after everything queued before it. */
-  private queueOrdered(t: Transaction): Promise<void> {
-    // the store applies one collection's transactions in queue order: queue now, let sends wait for it
+  /**
+   * Queue a store transaction now (the store applies one collection's transactions in queue order).
+   * Peer messages sent after it wait until it is durable (Ceph sends a PeeringCtx's messages after its
+   * transaction, which the store orders after every op transaction queued before). `peering`: it is
+   * peering persistence, which MOSDRepOps wait for too; a client write's transaction does not hold the
+   * next write's MOSDRepOp (the primary waits for its own commit before replying).
+   */
+  private queueOrdered(t: Transaction, peering = true): Promise<void> {
     const p = this.host.store.queueTransaction(t);
-    this.chain = this.chain.then(() => p).catch((e: unknown) => {
+    const logged = p.catch((e: unknown) => {
       this.host.log('error', `pg ${this.pgText()}: transaction failed: ${String(e)}`);
     });
-    this.track(this.chain);
+    this.chain = this.chain.then(() => logged);
+    if (peering) this.repopChain = this.repopChain.then(() => logged);
+    this.track(logged);
     return p;
   }
 
-  /** Send after every transaction queued before it is durable (Ceph sends a PeeringCtx's messages after its transaction). */
+  /** Send after every transaction queued before it is durable. */
   private sendOrdered(to: number, m: Message): void {
     this.chain = this.chain.then(() => {
+      if (!this.closed) this.host.sendToOsd(to, m);
+    });
+  }
+
+  /** Send a MOSDRepOp after the peering persistence queued before it (not after earlier writes). */
+  private sendRepOp(to: number, m: Message): void {
+    this.repopChain = this.repopChain.then(() => {
       if (!this.closed) this.host.sendToOsd(to, m);
     });
   }
@@ -699,7 +720,7 @@ export class PG implements PgHandle {
     // the op's data first, then pgmeta (the entry, info) in the same transaction
     const eff = this.core.takeEffects();
     const delta = { ...eff.logDelta, append: eff.logDelta.append.some((e) => cmpEVersion(e.version, version) === 0) ? eff.logDelta.append : [...eff.logDelta.append, entry] };
-    writePgMeta(t, this.cid, this.meta, this.core.persistentState(), delta, eff.dirty, this.epoch);
+    writePgMeta(t, this.cid, this.meta, this.core.persistentState(), delta, eff.dirty, this.epoch, this.missingOnDisk);
     this.noteLogEntry(entry, false);
     if (delta.trimTo !== undefined || delta.rewindTo !== undefined) this.indexLog();
     this.numObjects += result.deltaObjects;
@@ -728,10 +749,10 @@ export class PG implements PgHandle {
         r.from = { osd: this.host.whoami, shard: NO_SHARD };
         r.minLastCompleteOndisk = this.core.info().lastComplete;
         r.transaction = txbl;
-        this.sendOrdered(osd, r);
+        this.sendRepOp(osd, r);
       }
     }
-    this.queueOrdered(t).then(
+    this.queueOrdered(t, false).then(
       () => {
         repop.localDone = true;
         this.evalRepops();
@@ -888,7 +909,7 @@ export class PG implements PgHandle {
     const eff = this.core.takeEffects();
     const have = new Set(eff.logDelta.append.map((e) => evKey(e.version)));
     const delta = { ...eff.logDelta, append: [...eff.logDelta.append, ...entries.filter((e) => !have.has(evKey(e.version)))] };
-    writePgMeta(t, this.cid, this.meta, this.core.persistentState(), delta, eff.dirty, this.epoch);
+    writePgMeta(t, this.cid, this.meta, this.core.persistentState(), delta, eff.dirty, this.epoch, this.missingOnDisk);
     for (const e of entries) this.noteLogEntry(e, false);
     try {
       const s = decodePgStat(new Decoder(m.pgStats), 'osd_repop pg_stat_t');

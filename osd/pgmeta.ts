@@ -23,7 +23,7 @@ import { decodeEVersion, decodeHObject, encodeEVersion, encodeHObject, type EVer
 import {
   decodePastIntervals, decodePgInfo, decodePgLogDup, decodePgLogEntry, emptyPgLog, emptyPgMissing, encodeCleanRegions,
   encodePastIntervals, encodePgInfo, encodePgLogDup, encodePgLogEntry, FULLY_DIRTY_CLEAN_REGIONS, objectKey,
-  type PastIntervals, type PgInfo, type PgLog, type PgLogEntry, type PgMissingItem,
+  type PastIntervals, type PgInfo, type PgLog, type PgLogEntry, type PgMissing, type PgMissingItem,
 } from '../msg/messages/pgtypes.js';
 import type { PgLogDelta, PgPersistent } from './core/peering-api.js';
 import { makeObject, type CollectionId, type GHObject, type ObjectStore, type Transaction } from './objectstore/types.js';
@@ -92,6 +92,18 @@ function missingKey(soid: HObject): string {
   return MISSING_PREFIX + objectKey(soid).replace(/\u0000/g, '/');
 }
 
+/** The pgmeta keys and values of a missing set. */
+export function missingKeys(missing: PgMissing): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  for (const { soid, item } of missing.items.values()) {
+    const e = new Encoder(128);
+    encodeHObject(e, soid);
+    encodeMissingItem(e, item);
+    out.set(missingKey(soid), e.toBuffer());
+  }
+  return out;
+}
+
 function evBuf(v: EVersion): Buffer {
   const e = new Encoder(12);
   encodeEVersion(e, v);
@@ -118,11 +130,12 @@ export function decodeEntryWithChecksum(b: Buffer, what: string): PgLogEntry {
 /**
  * Add the PG's state changes to `t`: the log delta (rewind, append, trim; dups rewritten after a trim),
  * the info and epoch (`epoch`, else state.epoch), and when `dirty` also the past intervals, the missing
- * set (rewritten whole) and the rollback marks.
+ * set and the rollback marks. `onDisk` (the missing keys as last written, kept by the caller) makes
+ * the missing set's update a diff; without it the missing keys are rewritten whole.
  */
 export function writePgMeta(
   t: Transaction, cid: CollectionId, meta: GHObject, state: PgPersistent,
-  delta: PgLogDelta, dirty: boolean, epoch?: number,
+  delta: PgLogDelta, dirty: boolean, epoch?: number, onDisk?: Map<string, Buffer>,
 ): void {
   if (delta.rewindTo !== undefined) {
     // every log key sorts between "0" and ":" (digits only); drop those after rewindTo
@@ -148,13 +161,18 @@ export function writePgMeta(
     keys.set(CAN_ROLLBACK_TO_KEY, evBuf(state.log.canRollbackTo));
     keys.set(ROLLBACK_INFO_TRIMMED_TO_KEY, evBuf(state.log.rollbackInfoTrimmedTo));
     if (state.missing.mayIncludeDeletes) keys.set(MAY_INCLUDE_DELETES_KEY, Buffer.alloc(0));
-    else t.omapRmKeys(cid, meta, [MAY_INCLUDE_DELETES_KEY]);
-    t.omapRmKeyRange(cid, meta, MISSING_PREFIX, MISSING_PREFIX.slice(0, -1) + '0');
-    for (const { soid, item } of state.missing.items.values()) {
-      const e = new Encoder(128);
-      encodeHObject(e, soid);
-      encodeMissingItem(e, item);
-      keys.set(missingKey(soid), e.toBuffer());
+    const now = missingKeys(state.missing);
+    if (onDisk) {
+      // only what changed since the last write (a key range removal re-sorts the whole pgmeta omap)
+      const gone: string[] = [];
+      for (const k of onDisk.keys()) if (!now.has(k)) gone.push(k);
+      if (gone.length) t.omapRmKeys(cid, meta, gone);
+      for (const [k, v] of now) if (!onDisk.get(k)?.equals(v)) keys.set(k, v);
+      onDisk.clear();
+      for (const [k, v] of now) onDisk.set(k, v);
+    } else {
+      t.omapRmKeyRange(cid, meta, MISSING_PREFIX, MISSING_PREFIX.slice(0, -1) + '0');
+      for (const [k, v] of now) keys.set(k, v);
     }
   }
   if (keys.size) t.omapSetKeys(cid, meta, keys);
