@@ -7,9 +7,10 @@
 // OSD first asking the monitor to mark it down.
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { OsdCluster } from '../support/osd-cluster.js';
 import { binPath, until, type CliResult } from '../support/vstart-cluster.js';
 
 const PORT = 18150;
@@ -18,6 +19,7 @@ describe('vstart with OSDs (processes)', function () {
   this.timeout(180000);
   let dir = '';
   let conf = '';
+  let cluster: OsdCluster | null = null;
 
   const vstart = (args: string[]): CliResult => {
     const r = spawnSync(process.execPath, [binPath('vstart'), '--dir', dir, ...args], { encoding: 'utf8', timeout: 150000 });
@@ -57,22 +59,8 @@ describe('vstart with OSDs (processes)', function () {
     }
   });
   after(() => {
-    // Every daemon this test started, by the PID files vstart wrote.
-    const out = join(dir, 'out');
-    if (existsSync(out)) {
-      for (const f of readdirSync(out).filter((n) => n.endsWith('.pid'))) {
-        const pid = Number(readFileSync(join(out, f), 'utf8').trim());
-        try {
-          const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-          if (!cmd.includes(conf)) continue;
-          process.kill(pid, 'SIGCONT');
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // gone
-        }
-      }
-    }
-    rmSync(dir, { recursive: true, force: true });
+    // Every daemon this test started (vstart's pid files and restarts), then the directory.
+    (cluster ?? OsdCluster.attach(dir, 3)).destroy();
   });
 
   it('starts 1 monitor and 3 OSDs with a size-3 pool; ceph -s shows 3 up, 3 in; --status lists them', () => {
@@ -88,19 +76,17 @@ describe('vstart with OSDs (processes)', function () {
     const st = vstart(['--status']);
     for (const n of ['mon.a', 'osd.0', 'osd.1', 'osd.2']) assert.match(st.stdout, new RegExp(`${n.replace('.', '\\.')}: running \\(pid \\d+\\)`));
     assert.match(st.stdout, /osds: 3 osds: 3 up, 3 in/);
+    cluster = OsdCluster.attach(dir, 3);
   });
 
   it('the pool goes active+clean and our rados CLI puts and gets an object through the OSDs', async () => {
-    await until('16 active+clean', () => /16 active\+clean/.test(ceph(['-s']).stdout), 60000);
+    const c = cluster!;
+    await c.waitClean(60000);
     const file = join(dir, 'hello.txt');
     writeFileSync(file, 'hello from vstart\n');
-    const rados = (args: string[]): CliResult => {
-      const r = spawnSync(process.execPath, [binPath('rados'), '-c', conf, '-p', 'tsceph', ...args], { encoding: 'utf8', timeout: 40000 });
-      return { status: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
-    };
-    const put = rados(['put', 'hello', file]);
+    const put = c.rados(['-p', 'tsceph', 'put', 'hello', file]);
     assert.equal(put.status, 0, put.stderr);
-    const get = rados(['get', 'hello', '-']);
+    const get = c.rados(['-p', 'tsceph', 'get', 'hello', '-']);
     assert.equal(get.status, 0, get.stderr);
     assert.equal(get.stdout, 'hello from vstart\n');
   });
@@ -121,8 +107,8 @@ describe('vstart with OSDs (processes)', function () {
   });
 
   it('a killed OSD is marked down at once; a second vstart restarts it', async () => {
-    process.kill(pidOf('osd.2'), 'SIGKILL');
-    await until('osd.2 down', () => osdDown(2), 15000);
+    cluster!.signalOsd(2, 'SIGKILL');
+    await until('osd.2 down', () => cluster!.osdDown(2), 15000);
     assert.match(log('osd.0') + log('osd.1'), /reported osd\.2 failed \(connection refused\)/);
     const r = vstart([]);
     assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
