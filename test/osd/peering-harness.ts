@@ -244,7 +244,8 @@ export class PeeringHarness {
       o.store.clear();
     }
     if (fx.stateChanged && o.core) this.trace(`osd.${o.id} ${o.core.debugPhase()} ${o.core.stateString()}`);
-    if (fx.activated && o.core) this.checkActivation(o);
+    // (a lagging OSD may activate an interval long gone; no client reaches it there)
+    if (fx.activated && o.core && o.epoch === this.epoch) this.checkActivation(o);
   }
 
   private deliver(q: Queued): void {
@@ -308,7 +309,8 @@ export class PeeringHarness {
   clientWrite(): void {
     const v = this.view(this.epoch);
     const p = this.osds[v.actingPrimary];
-    if (!p || !p.core || !p.core.isPrimary() || !p.core.isActive()) return;
+    // The client has the newest map: the OSD serves it only once it has that map too.
+    if (!p || !p.core || p.epoch < this.epoch || !p.core.isPrimary() || !p.core.isActive()) return;
     // Abandon writes of older intervals / other primaries (Ceph's clients resend those).
     const sis = p.core.info().history.sameIntervalSince;
     this.writes = this.writes.filter((w) => w.primary === p.id && w.sis === sis);
