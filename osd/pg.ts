@@ -337,8 +337,9 @@ export class PG implements PgHandle {
     if (this.closed || this.removed) return;
     this.core.activateMap(this.host.now());
     this.drainEffects();
-    // ops that waited for a newer map may now run
+    // ops that waited for a newer map may now run; a non-primary drops those its map has caught up with
     if (this.isServing()) this.releaseWaiting();
+    else if (!this.core.isPrimary()) this.waitingForActive = this.waitingForActive.filter((op) => op.m.osdmapEpoch > this.epoch);
   }
 
   /** A new interval: abandon replication in flight and requeue its ops (they run again after peering). */
