@@ -32,7 +32,7 @@ import {
 } from '../../msg/messages/osdop.js';
 import { PgLogOp } from '../../msg/messages/pgtypes.js';
 import {
-  NAME_BYTES_MAX, Transaction, type CollectionId, type GHObject, type ObjectStore, type OmapPage,
+  NAME_BYTES_MAX, Transaction, type CollectionId, type GHObject, type ObjectStore, type OmapPage, type TxOp,
 } from '../objectstore/types.js';
 import {
   DIGEST_NONE, OI_ATTR, ObjectInfoFlag, SS_ATTR, cloneObjectInfo, decodeObjectInfo, encodeEmptySnapSet, encodeObjectInfo, newObjectInfo,
@@ -109,14 +109,22 @@ class ObjectView {
   omap = new Map<string, Buffer | null>();
   baseOmapGone = false;
   header: Buffer | undefined;
-  /** The store ops, in request order. */
-  readonly ops: Transaction;
+  // What the transaction will do, grouped as Ceph's generate_transaction emits a PGTransaction:
+  // remove (a delete before the rest), create, the data ops' leading truncates, rmattr / setattrs
+  // (user xattrs with "_" and "snapset"), omap clear, omap header, omap updates in order, then the
+  // remaining data ops in request order. Each group keeps request order and the groups touch
+  // different parts of the object, so the result is the request's.
+  deleteFirst = false;
+  created = false;
+  dataOps: TxOp[] = [];
+  omapCleared = false;
+  headerSet: Buffer | undefined;
+  omapUpdates: TxOp[] = [];
   /** Something was written (Ceph: the PG transaction is not empty). */
   modified = false;
 
   constructor(private readonly port: ObjectReadPort, private readonly cid: CollectionId, private readonly obj: GHObject, input: OpExecInput) {
     this.oi = newObjectInfo(input.soid);
-    this.ops = new Transaction();
   }
 
   async load(soid: OpExecInput['soid']): Promise<void> {
@@ -167,12 +175,12 @@ class ObjectView {
 
   write(offset: number, data: Buffer): void {
     this.patches.push({ offset, data, length: data.length });
-    this.ops.write(this.cid, this.obj, offset, data);
+    this.dataOps.push({ op: 'write', cid: this.cid, oid: this.obj, offset, length: data.length, data: [data] });
   }
 
   zero(offset: number, length: number): void {
     this.patches.push({ offset, data: null, length });
-    this.ops.zero(this.cid, this.obj, offset, length);
+    this.dataOps.push({ op: 'zero', cid: this.cid, oid: this.obj, offset, length });
   }
 
   truncate(size: number): void {
@@ -187,7 +195,7 @@ class ObjectView {
       }
     }
     this.patches = kept;
-    this.ops.truncate(this.cid, this.obj, size);
+    this.dataOps.push({ op: 'truncate', cid: this.cid, oid: this.obj, size });
   }
 
   /** Ceph's maybe_create_new_object. */
@@ -198,7 +206,7 @@ class ObjectView {
     // leaves the other flags, as Ceph's does)
     clearDataDigest(this.oi);
     clearOmapDigest(this.oi);
-    this.ops.touch(this.cid, this.obj);
+    this.created = true;
   }
 
   remove(): void {
@@ -213,9 +221,12 @@ class ObjectView {
     this.omap.clear();
     this.baseOmapGone = true;
     this.header = EMPTY;
-    this.ops.ops.length = 0;
-    this.ops.dataBytes = 0;
-    this.ops.remove(this.cid, this.obj);
+    this.deleteFirst = true;
+    this.created = false;
+    this.dataOps = [];
+    this.omapCleared = false;
+    this.headerSet = undefined;
+    this.omapUpdates = [];
   }
 
   // -- xattrs (store names) --
@@ -242,12 +253,10 @@ class ObjectView {
 
   setattr(name: string, value: Buffer): void {
     this.attrs.set(name, value);
-    this.ops.setattr(this.cid, this.obj, name, value);
   }
 
   rmattr(name: string): void {
     this.attrs.set(name, null);
-    this.ops.rmattr(this.cid, this.obj, name);
   }
 
   // -- omap --
@@ -314,24 +323,54 @@ class ObjectView {
 
   omapSet(entries: Map<string, Buffer>): void {
     for (const [k, v] of entries) this.omap.set(k, v);
-    this.ops.omapSetKeys(this.cid, this.obj, entries);
+    this.omapUpdates.push({ op: 'omapSetKeys', cid: this.cid, oid: this.obj, entries });
   }
 
   omapRm(keys: string[]): void {
     for (const k of keys) this.omap.set(k, null);
-    this.ops.omapRmKeys(this.cid, this.obj, keys);
+    this.omapUpdates.push({ op: 'omapRmKeys', cid: this.cid, oid: this.obj, keys });
   }
 
   omapClear(): void {
     this.omap.clear();
     this.baseOmapGone = true;
     this.header = EMPTY;
-    this.ops.omapClear(this.cid, this.obj);
+    // Ceph's PGTransaction::omap_clear: earlier updates and header of this request are dropped
+    this.omapCleared = true;
+    this.headerSet = undefined;
+    this.omapUpdates = [];
   }
 
   omapSetHeader(h: Buffer): void {
     this.header = h;
-    this.ops.omapSetHeader(this.cid, this.obj, h);
+    this.headerSet = h;
+  }
+
+  /** The transaction, in Ceph's order; `finalAttrs` ("_" and "snapset") join the user xattrs' setattrs. */
+  transaction(finalAttrs: Map<string, Buffer> | null): Transaction {
+    const t = new Transaction();
+    const { cid, obj } = this;
+    if (this.deleteFirst) t.remove(cid, obj);
+    if (!this.exists) return t;
+    if (this.created) t.touch(cid, obj);
+    let i = 0;
+    for (; i < this.dataOps.length && this.dataOps[i]!.op === 'truncate'; i++) t.ops.push(this.dataOps[i]!);
+    const set = new Map<string, Buffer>();
+    for (const [k, v] of this.attrs) {
+      if (v) set.set(k, v);
+      else t.rmattr(cid, obj, k);
+    }
+    if (finalAttrs) for (const [k, v] of finalAttrs) set.set(k, v);
+    if (set.size) t.setattrs(cid, obj, set);
+    if (this.omapCleared) t.omapClear(cid, obj);
+    if (this.headerSet !== undefined) t.omapSetHeader(cid, obj, this.headerSet);
+    for (const u of this.omapUpdates) t.ops.push(u);
+    for (; i < this.dataOps.length; i++) {
+      const d = this.dataOps[i]!;
+      if (d.op === 'write') t.write(cid, obj, d.offset, d.data);
+      else t.ops.push(d);
+    }
+    return t;
   }
 }
 
@@ -823,7 +862,7 @@ export const executeOps: ExecuteOps = async (input: OpExecInput, port: ObjectRea
   let userVersion = Math.max(input.lastUserVersion, baseUv, view.oi.userVersion) + 1;
   if (!c.userModify) userVersion = view.oi.userVersion;
   if (input.version.version > userVersion) userVersion = input.version.version;
-  const t = view.ops;
+  let finalAttrs: Map<string, Buffer> | null = null;
   if (view.exists) {
     const oi = view.oi;
     oi.userVersion = userVersion;
@@ -835,10 +874,10 @@ export const executeOps: ExecuteOps = async (input: OpExecInput, port: ObjectRea
       oi.localMtime = { ...input.mtime };
     }
     oi.flags |= ObjectInfoFlag.DIRTY;
-    const attrs = new Map<string, Buffer>([[OI_ATTR, encodeObjectInfo(oi)]]);
-    if (input.soid.snap === CEPH_NOSNAP) attrs.set(SS_ATTR, encodeEmptySnapSet());
-    t.setattrs(input.cid, input.obj, attrs);
+    finalAttrs = new Map<string, Buffer>([[OI_ATTR, encodeObjectInfo(oi)]]);
+    if (input.soid.snap === CEPH_NOSNAP) finalAttrs.set(SS_ATTR, encodeEmptySnapSet());
   }
+  const t = view.transaction(finalAttrs);
   // A successful write's reply carries the rvals but no outdata (Ceph builds it with ignore_out_data),
   // unless the client asked for RETURNVEC.
   if (!(input.flags & FLAG_RETURNVEC)) for (const o of ops) o.outdata = EMPTY;

@@ -154,14 +154,14 @@ describe('osd/core/pgls: PG bounds as pg_t computes them', () => {
 // ---- the same listings from a real Ceph 16 ceph-osd -------------------------------------------------
 
 describe('osd/core/pgls: the same PGNLS replies as a real Ceph 16 ceph-osd (memstore, ports 18930-18959)', function () {
-  this.timeout(240000);
+  this.timeout(420000);
   let cluster: import('../support/real-ceph-cluster.js').RealCephCluster | undefined;
   let rados: import('../../librados/index.js').Rados | undefined;
 
   before(async function () {
     const support = await import('../support/real-ceph-cluster.js');
     if (!support.realCephClusterAvailable()) return this.skip();
-    cluster = await support.startRealCephCluster({ name: 'ha', monPort: 18930, osdPortMin: 18940, osdPortMax: 18959, osds: 1, objectstore: 'memstore' });
+    cluster = await support.startRealCephCluster({ name: 'ha', monPort: 18930, osdPortMin: 18940, osdPortMax: 18959, osds: 1, objectstore: 'memstore', startTimeoutMs: 180000 });
     const { Rados } = await import('../../librados/index.js');
     rados = await Rados.connect({ conf: cluster.conf });
   });
