@@ -1,4 +1,4 @@
-// Proves the randomized model checker (ceph_test_rados in spirit) works and is worth trusting: it passes a seeded op stream against a real Ceph 16 cluster (1 mon, 3 BlueStore OSDs, size 3, min_size 2) with and without OSDs killed -9 and restarted by the thrasher, and it fails, with seed and object history, on clients planted with faults (a lost acknowledged write, a stale read, a byte never written). Env: MODEL_SEED=<n> replays a seed; MODEL_OPS (default 2000) and MODEL_SECONDS (default 20) lengthen the real-cluster runs; MODEL_OP_TIMEOUT_MS sets the per-op timeout while thrashing (default 2000: ops caught by a kill time out and the next read resolves them); MODEL_KEEP keeps the cluster's directory; MODEL_TARGET=tsceph runs the checker and thrasher against our own vstart cluster (1 mon, 3 tsceph OSDs) instead.
+// Proves the randomized model checker (ceph_test_rados in spirit) works and is worth trusting: it passes a seeded op stream against a real Ceph 16 cluster (1 mon, 3 BlueStore OSDs, size 3, min_size 2) with and without OSDs killed -9 and restarted by the thrasher, and it fails, with seed and object history, on clients planted with faults (a lost acknowledged write, a stale read, a byte never written). Env: MODEL_SEED=<n> replays a seed; MODEL_OPS (default 2000) and MODEL_SECONDS (default 15) lengthen the real-cluster runs; MODEL_OP_TIMEOUT_MS sets the per-op timeout while thrashing (default 2000: ops caught by a kill time out and the next read resolves them); MODEL_KEEP keeps the cluster's directory; MODEL_TARGET=tsceph runs the checker and thrasher against our own vstart cluster (1 mon, 3 tsceph OSDs) instead.
 import { strict as assert } from 'node:assert';
 import { Rados } from '../../librados/index.js';
 import { CephError } from '../../common/errors.js';
@@ -11,7 +11,7 @@ import { Thrasher, TsVstartThrashTarget, realCephThrashTarget, type ThrashTarget
 
 const SEED = process.env.MODEL_SEED !== undefined ? Number(process.env.MODEL_SEED) : 20261130;
 const OPS = Number(process.env.MODEL_OPS ?? 2000);
-const SECONDS = Number(process.env.MODEL_SECONDS ?? 20);
+const SECONDS = Number(process.env.MODEL_SECONDS ?? 15);
 /** Per-op timeout while thrashing: shorter ones leave more ops with unknown outcomes for reads to resolve. */
 const THRASH_OP_TIMEOUT_MS = Number(process.env.MODEL_OP_TIMEOUT_MS ?? 2000);
 // Ports 18500-18599 are this file's: the monitor, then the mgr's and OSDs' (4 each, more after restarts).
@@ -181,7 +181,7 @@ describe(`model checker against ${TSCEPH ? 'a tsceph vstart' : 'a real Ceph 16'}
       seed: SEED + 1, ops: 1_000_000, durationMs: SECONDS * 1000, objects: 24, inFlight: 4, prefix: 'thrash-',
     });
     const thrasher = new Thrasher(target!.thrash, {
-      seed: SEED, minUp: 2, intervalMsMin: 1500, intervalMsMax: 4000, log: (l) => console.log(`      ${l}`),
+      seed: SEED, minUp: 2, intervalMsMin: 1000, intervalMsMax: 3000, log: (l) => console.log(`      ${l}`),
     });
     thrasher.start();
     let runError: unknown = null;

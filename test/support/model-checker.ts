@@ -25,12 +25,7 @@
 // client (the deterministic simulation's in-memory one, MemoryCheckerClient here).
 
 import { CephError } from '../../common/errors.js';
-import {
-  decodeOmapValsReply, decodeStatReply, decodeXattrsReply, opAppend, opCreate, opDelete, opGetXattrs, opOmapClear, opOmapGetHeader,
-  opOmapGetVals, opOmapRmKeys, opOmapSetHeader, opOmapSetVals, opRead, opRmXattr, opSetXattr, opStat, opTruncate, opWrite, opWriteFull,
-  opZero, type OSDOp,
-} from '../../msg/index.js';
-import type { IoCtx } from '../../librados/index.js';
+import { ReadOp, WriteOp, type IoCtx } from '../../librados/index.js';
 import { Rng, caseSeed } from './rng.js';
 
 // ---------------------------------------------------------------------------------------------------
@@ -650,50 +645,55 @@ export class ModelChecker {
 /** Omap entries the checker's objects can hold (its key set is smaller). */
 const OMAP_READ_KEYS_MAX = 512;
 
-/** The checker's client over librados: one compound MOSDOp per write, one per whole-object read. */
+/** The checker's client over librados' WriteOp / ReadOp: one compound op per write, one per whole-object read. */
 export class RadosCheckerClient implements CheckerClient {
   constructor(private readonly io: IoCtx, private readonly timeoutMs?: number) {}
 
-  static toOps(steps: readonly WriteStep[]): OSDOp[] {
-    return steps.map((s): OSDOp => {
+  static toWriteOp(steps: readonly WriteStep[]): WriteOp {
+    const w = new WriteOp();
+    for (const s of steps) {
       switch (s.kind) {
-        case 'write': return opWrite(s.offset, s.data);
-        case 'writefull': return opWriteFull(s.data);
-        case 'append': return opAppend(s.data);
-        case 'truncate': return opTruncate(s.size);
-        case 'zero': return opZero(s.offset, s.length);
-        case 'remove': return opDelete();
-        case 'create': return opCreate(s.exclusive);
-        case 'setxattr': return opSetXattr(s.name, s.value);
-        case 'rmxattr': return opRmXattr(s.name);
-        case 'omapset': return opOmapSetVals(s.entries);
-        case 'omaprm': return opOmapRmKeys(s.keys);
-        case 'omapclear': return opOmapClear();
-        case 'omapheader': return opOmapSetHeader(s.header);
+        case 'write': w.write(s.data, s.offset); break;
+        case 'writefull': w.writeFull(s.data); break;
+        case 'append': w.append(s.data); break;
+        case 'truncate': w.truncate(s.size); break;
+        case 'zero': w.zero(s.offset, s.length); break;
+        case 'remove': w.remove(); break;
+        case 'create': w.create(s.exclusive); break;
+        case 'setxattr': w.setxattr(s.name, s.value); break;
+        case 'rmxattr': w.rmxattr(s.name); break;
+        case 'omapset': w.omapSet(s.entries); break;
+        case 'omaprm': w.omapRmKeys(s.keys); break;
+        case 'omapclear': w.omapClear(); break;
+        case 'omapheader': w.omapSetHeader(s.header); break;
       }
-    });
+    }
+    return w;
   }
 
   async write(oid: string, steps: readonly WriteStep[]): Promise<void> {
-    await this.io.operate(oid, RadosCheckerClient.toOps(steps), { timeoutMs: this.timeoutMs });
+    await this.io.operate(oid, RadosCheckerClient.toWriteOp(steps), { timeoutMs: this.timeoutMs });
   }
 
   async read(oid: string): Promise<MaybeObject> {
-    let r;
+    const r = new ReadOp();
+    const stat = r.stat();
+    const data = r.read(0, 0);
+    const xattrs = r.getxattrs();
+    const header = r.omapGetHeader();
+    const vals = r.omapGetVals('', OMAP_READ_KEYS_MAX);
     try {
-      r = await this.io.operate(oid, [opStat(), opRead(0, 0), opGetXattrs(), opOmapGetHeader(), opOmapGetVals('', OMAP_READ_KEYS_MAX)], { timeoutMs: this.timeoutMs });
+      await this.io.operate(oid, r, { timeoutMs: this.timeoutMs });
     } catch (e) {
       if (errCode(e) === 'ENOENT') return null;
       throw e;
     }
-    const [stat, data, xattrs, header, vals] = r.ops;
-    const size = decodeStatReply(stat!.outdata).size;
-    const page = decodeOmapValsReply(vals!.outdata);
+    const page = vals.get();
     if (page.more) throw new CephError('E2BIG', `${oid}: more than ${OMAP_READ_KEYS_MAX} omap keys`);
-    const bytes = data!.outdata;
+    const bytes = data.get();
     // stat's size and the read's length must agree (they come from one atomic read).
-    if (bytes.length !== size) throw new CephError('EIO', `${oid}: stat says ${size} B, read returned ${bytes.length} B`);
-    return { data: Buffer.from(bytes), xattrs: decodeXattrsReply(xattrs!.outdata), omap: page.entries, omapHeader: Buffer.from(header!.outdata) };
+    if (bytes.length !== stat.get().size) throw new CephError('EIO', `${oid}: stat says ${stat.get().size} B, read returned ${bytes.length} B`);
+    return { data: bytes, xattrs: xattrs.get(), omap: page.entries, omapHeader: header.get() };
   }
 
   async readRange(oid: string, offset: number, length: number): Promise<Buffer> {
