@@ -587,8 +587,8 @@ function dumpIntArray(f: Formatter, name: string, v: readonly number[]): void {
 /** pg_stat_t::dump. */
 export function dumpPgStat(f: Formatter, s: PgStat): void {
   f.dumpString('version', eversionStr(s.version));
-  f.dumpString('reported_seq', String(s.reportedSeq));
-  f.dumpString('reported_epoch', String(s.reportedEpoch));
+  f.dumpUnsigned('reported_seq', s.reportedSeq);
+  f.dumpUnsigned('reported_epoch', s.reportedEpoch);
   f.dumpString('state', pgStateName(s.state));
   for (const [n, t] of [['last_fresh', s.lastFresh], ['last_change', s.lastChange], ['last_active', s.lastActive], ['last_peered', s.lastPeered], ['last_clean', s.lastClean], ['last_became_active', s.lastBecameActive], ['last_became_peered', s.lastBecamePeered], ['last_unstale', s.lastUnstale], ['last_undegraded', s.lastUndegraded], ['last_fullsized', s.lastFullsized]] as const) {
     f.dumpString(n, formatUtime(t));
@@ -605,7 +605,6 @@ export function dumpPgStat(f: Formatter, s: PgStat): void {
   f.dumpString('last_deep_scrub', eversionStr(s.lastDeepScrub));
   f.dumpString('last_deep_scrub_stamp', formatUtime(s.lastDeepScrubStamp));
   f.dumpString('last_clean_scrub_stamp', formatUtime(s.lastCleanScrubStamp));
-  f.dumpInt('objects_scrubbed', s.objectsScrubbed);
   f.dumpInt('log_size', s.logSize);
   f.dumpInt('ondisk_log_size', s.ondiskLogSize);
   f.dumpBool('stats_invalid', s.statsInvalid);
