@@ -3,9 +3,10 @@
 //
 // Reads go through the injected ObjectReadPort; the changes of earlier ops of the same request are kept
 // in an overlay (data extents, size, xattrs, omap, header, existence) so later ops see them, and are
-// recorded as ObjectStore ops in request order. If every op succeeds (or fails with FAILOK) and
-// something changed, the transaction ends with the object's new object_info_t ("_") and SnapSet
-// ("snapset") and is returned with the log op, the user version and the stats deltas; otherwise no
+// recorded as ObjectStore ops grouped as Ceph's generate_transaction emits them. If every op
+// succeeds (or fails with FAILOK) and something changed, the transaction carries the object's new
+// object_info_t ("_") and SnapSet ("snapset") and is returned with the log op, the user version and
+// the stats deltas; otherwise no
 // transaction is produced, so a compound request is all-or-nothing.
 //
 // Ceph behaviours kept on purpose (each is PrimaryLogPG's): a read-only request on a missing object is
