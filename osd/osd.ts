@@ -649,7 +649,10 @@ export class OSD implements PgHost, Dispatcher {
       cur = e;
     }
     if (fresh.length === 0) {
-      // Nothing usable (a gap): ask for what follows our newest epoch again.
+      // Nothing usable (a gap): ask again for what follows our newest epoch (a fresh subscription, as
+      // the same start would not be resent).
+      this.logger.info(`osd.${this.whoami}: maps ${m.getFirst()}..${last} do not follow e${this.map.epoch}; asking for e${this.map.epoch + 1} on`);
+      this.monc?.unsubscribe('osdmap');
       this.monc?.subscribe('osdmap', this.map.epoch + 1);
       return;
     }
@@ -674,7 +677,6 @@ export class OSD implements PgHost, Dispatcher {
     t.truncate(META_COLLECTION, SUPERBLOCK_OBJECT, encodeSuperblockObject(sb).length);
     await this.store.queueTransaction(t);
     this.sb = sb;
-    // Removes of objects that never existed are refused by some stores: trims remove only what exists above.
     for (const map of fresh) {
       for (const id of map.pools.keys()) if (!this.poolSeen.has(id)) this.poolSeen.set(id, map.epoch);
       if (map.epoch >= oldest) this.cacheDecoded(map);

@@ -140,8 +140,16 @@ describe('the OSD daemon against a tsceph monitor (in-process OSDs)', function (
     return n;
   }
 
-  const osdStat = (): { num_osds: number; num_up_osds: number; num_in_osds: number; epoch: number } =>
-    JSON.parse(c.ceph(['osd', 'stat', '-f', 'json']).stdout) as { num_osds: number; num_up_osds: number; num_in_osds: number; epoch: number };
+  /** `ceph osd stat -f json`, tried again when the CLI fails (a loaded machine, a monitor election). */
+  const osdStat = (): { num_osds: number; num_up_osds: number; num_in_osds: number; epoch: number } => {
+    let last = '';
+    for (let i = 0; i < 3; i++) {
+      const r = c.ceph(['osd', 'stat', '-f', 'json']);
+      if (r.status === 0) return JSON.parse(r.stdout) as { num_osds: number; num_up_osds: number; num_in_osds: number; epoch: number };
+      last = r.stderr;
+    }
+    throw new Error(`ceph osd stat failed: ${last}`);
+  };
 
   before(async () => {
     c = VstartCluster.start(1, MON_PORT, 'tsceph-osd-daemon-');
@@ -178,8 +186,7 @@ describe('the OSD daemon against a tsceph monitor (in-process OSDs)', function (
       assert.ok(await n.store.exists(META_COLLECTION, SUPERBLOCK_OBJECT));
       assert.deepEqual(n.osd.heartbeatPeers(), [0, 1, 2].filter((o) => o !== n.id), 'each pings the other two');
     }
-    const tree = c.ceph(['osd', 'tree']).stdout;
-    assert.match(tree, /host h0/, 'crush create-or-move placed the OSD under its host');
+    await until('crush create-or-move placed the OSDs under their hosts', () => /host h0/.test(c.ceph(['osd', 'tree']).stdout), 10000);
   });
 
   it('holds exactly the PGs it is up/acting for, fed every epoch in order; routes client writes to the primary', async () => {
