@@ -670,6 +670,13 @@ export class PG implements PgHandle {
   }
 
   private wakeRecoveryWaiters(key: string): void {
+    if (key === '*backfill*') {
+      // a backfill batch ended: every op held in its range checks again
+      const all = [...this.waitingForRecovery.values()];
+      this.waitingForRecovery.clear();
+      for (const list of all) for (const w of list) w();
+      return;
+    }
     const list = this.waitingForRecovery.get(key);
     if (!list) return;
     this.waitingForRecovery.delete(key);

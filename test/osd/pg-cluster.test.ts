@@ -220,11 +220,16 @@ describe('PG cluster (in-memory, real core and executor)', function () {
     for (let i = 0; i < 5; i++) await c.op(`old-${i}`, [opDelete()]);
     for (let i = 0; i < 40; i++) await c.op(`new-${i}`, [opWriteFull(Buffer.from(`n${i}`))]);
     await c.startOsd(victim);
+    // writes while the backfill runs (some wait for their batch, some go to the target directly)
+    const during = await Promise.all(Array.from({ length: 20 }, (_, i) => c!.opResend(`new-${i * 2}`, [opAppend(Buffer.from('+'))])));
+    for (const r of during) assert.equal(r.result, 0);
     await c.waitState('active+clean', 20000);
     const v = c.osds[victim]!;
     for (let i = 0; i < 5; i++) assert.equal(await dataOn(c, v, `old-${i}`), null, `old-${i} removed`);
     for (let i = 5; i < 10; i++) assert.equal(await dataOn(c, v, `old-${i}`), `o${i}`);
-    for (let i = 0; i < 40; i++) assert.equal(await dataOn(c, v, `new-${i}`), `n${i}`);
+    for (let i = 0; i < 40; i++) {
+      for (const o of c.osds) assert.equal(await dataOn(c, o, `new-${i}`), i % 2 === 0 ? `n${i}+` : `n${i}`, `osd.${o.whoami} new-${i}`);
+    }
     const rc = totals(c);
     assert.ok(rc.backfillBatches >= 1 && rc.extrasRemoved === 5, JSON.stringify(rc));
   });
