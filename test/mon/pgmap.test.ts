@@ -109,6 +109,19 @@ function osdStatFromJson(j: Json): OsdStat {
   o.numOsds = Number(j['num_osds']);
   o.numPerPoolOsds = Number(j['num_per_pool_osds']);
   o.numPerPoolOmapOsds = Number(j['num_per_pool_omap_osds']);
+  const ms = (x: unknown): number => Math.round(Number(x) * 1000);
+  const w = (x: Json): [number, number, number] => [ms(x['1min']), ms(x['5min']), ms(x['15min'])];
+  for (const e of (j['network_ping_times'] as Json[] | undefined) ?? []) {
+    const ifs = e['interfaces'] as Json[];
+    const back = ifs.find((i) => i['interface'] === 'back')!;
+    const front = ifs.find((i) => i['interface'] === 'front');
+    const t = Date.parse(`${String(e['last update']).replace(/ +/g, ' ')} UTC`) / 1000;
+    o.hbPingtime.set(Number(e['osd']), {
+      lastUpdate: t, backPingtime: w(back['average'] as Json), backMin: w(back['min'] as Json), backMax: w(back['max'] as Json), backLast: ms(back['last']),
+      frontPingtime: front ? w(front['average'] as Json) : [0, 0, 0], frontMin: front ? w(front['min'] as Json) : [0, 0, 0],
+      frontMax: front ? w(front['max'] as Json) : [0, 0, 0], frontLast: front ? ms(front['last']) : 0,
+    });
+  }
   return o;
 }
 
@@ -204,6 +217,17 @@ describe('mon/pgmap: the PGMap against a real Ceph 16 cluster\'s outputs (test/g
     const pgsOurs = (json((f) => pgDumpJson(f, g.svc, dg, ['pgs'])) as { pg_stats: Array<{ pgid: string }> }).pg_stats.sort(byId);
     const pgsCeph = ((goldenJson('pg-dump.json') as Json)['pg_map'] as { pg_stats: Array<{ pgid: string }> }).pg_stats.sort(byId);
     assert.equal(JSON.stringify(pgsOurs), JSON.stringify(pgsCeph), 'same fields in the same order');
+    // Every osd_stat_t and the pool_statfs list, as the manager dumped them.
+    const osdsOurs = json((f) => pgDumpJson(f, g.svc, dg, ['osds'])) as Json;
+    const all = (goldenJson('pg-dump.json') as Json)['pg_map'] as Json;
+    const byOsd = (a: Json, b: Json): number => Number(a['osd']) - Number(b['osd']);
+    assertSameJson((osdsOurs['osd_stats'] as Json[]).sort(byOsd), (all['osd_stats'] as Json[]).sort(byOsd));
+    assertSameJson(osdsOurs['pool_statfs'], all['pool_statfs']);
+    // pg dump sum: everything but the version, the stamp and the io delta's stamp span.
+    const sumOurs = json((f) => pgDumpJson(f, g.svc, dg, ['sum'])) as { pg_map: Json };
+    const sumCeph = goldenJson('pg-dump-sum.json') as { pg_map: Json };
+    for (const k of ['pg_stats_sum', 'osd_stats_sum']) assertSameJson(sumOurs.pg_map[k], sumCeph.pg_map[k]);
+    assert.deepEqual(Object.keys(sumOurs.pg_map), Object.keys(sumCeph.pg_map));
   });
 
   it('pg ls-by-pool and pg ls <pool> <state> (SINCE masked: it depends on when the CLI ran)', () => {

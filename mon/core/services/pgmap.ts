@@ -679,6 +679,55 @@ export function dumpOsdStatFields(f: Formatter, s: OsdStat): void {
   f.closeSection();
   f.openArraySection('alerts');
   f.closeSection();
+  dumpPingTimes(f, s);
+}
+
+const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** ctime_r without its newline, in UTC: "Thu Jan  1 00:00:00 1970". */
+function ctimeUtc(sec: number): string {
+  const d = new Date(sec * 1000);
+  const two = (n: number): string => String(n).padStart(2, '0');
+  return `${DAYS[d.getUTCDay()]} ${MONTHS[d.getUTCMonth()]} ${String(d.getUTCDate()).padStart(2, ' ')} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} ${d.getUTCFullYear()}`;
+}
+
+/** osd_stat_t::dump_ping_time: heartbeat ping times per peer (microseconds printed as ms). */
+function dumpPingTimes(f: Formatter, s: OsdStat): void {
+  const windows = (name: string, v: readonly number[]): void => {
+    f.openObjectSection(name);
+    f.dumpFloat('1min', v[0]! / 1000);
+    f.dumpFloat('5min', v[1]! / 1000);
+    f.dumpFloat('15min', v[2]! / 1000);
+    f.closeSection();
+  };
+  f.openArraySection('network_ping_times');
+  for (const osd of [...s.hbPingtime.keys()].sort((a, b) => a - b)) {
+    const t = s.hbPingtime.get(osd)!;
+    f.openObjectSection('entry');
+    f.dumpInt('osd', osd);
+    f.dumpString('last update', ctimeUtc(t.lastUpdate));
+    f.openArraySection('interfaces');
+    f.openObjectSection('interface');
+    f.dumpString('interface', 'back');
+    windows('average', t.backPingtime);
+    windows('min', t.backMin);
+    windows('max', t.backMax);
+    f.dumpFloat('last', t.backLast / 1000);
+    f.closeSection();
+    if (t.frontPingtime[0] !== 0) {
+      f.openObjectSection('interface');
+      f.dumpString('interface', 'front');
+      windows('average', t.frontPingtime);
+      windows('min', t.frontMin);
+      windows('max', t.frontMax);
+      f.dumpFloat('last', t.frontLast / 1000);
+      f.closeSection();
+    }
+    f.closeSection();
+    f.closeSection();
+  }
+  f.closeSection();
 }
 
 // ---- `pg stat` --------------------------------------------------------------------------------------
