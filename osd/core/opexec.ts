@@ -6,8 +6,7 @@
 // recorded as ObjectStore ops grouped as Ceph's generate_transaction emits them. If every op
 // succeeds (or fails with FAILOK) and something changed, the transaction carries the object's new
 // object_info_t ("_") and SnapSet ("snapset") and is returned with the log op, the user version and
-// the stats deltas; otherwise no
-// transaction is produced, so a compound request is all-or-nothing.
+// the stats deltas; otherwise no transaction is produced, so a compound request is all-or-nothing.
 //
 // Ceph behaviours kept on purpose (each is PrimaryLogPG's): a read-only request on a missing object is
 // ENOENT as a whole; writes create the object (truncate and zero of a missing object do nothing); a
