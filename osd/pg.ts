@@ -290,9 +290,14 @@ export class PG implements PgHandle {
     });
   }
 
-  /** A new PG: makes its collection and pgmeta object with an empty log. */
+  /** A new PG: makes its collection and pgmeta object with an empty log (loads it if the store has it). */
   static async create(host: PgHost, pgid: PgId, createdEpoch: number, poolCreatedEpoch: number, deps?: PgDeps): Promise<PG> {
     const d = deps ?? realPgDeps;
+    const cid = pgCollection(pgid.pool, pgid.seed);
+    if ((await host.store.collectionExists(cid)) && (await host.store.exists(cid, pgmetaObject(pgid)))) {
+      // the store already holds this PG (a create raced a restart): keep its state, never reset it
+      return PG.load(host, pgid, deps);
+    }
     const spgid: SpgId = { pgid: { pool: pgid.pool, seed: pgid.seed }, shard: NO_SHARD };
     const pg = new PG(host, pgid, d, { pgid: spgid, whoami: host.whoami, createdEpoch, poolCreatedEpoch });
     const t = new Transaction();

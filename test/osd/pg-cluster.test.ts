@@ -9,7 +9,7 @@ import { CEPH_NOSNAP, OsdFlag, opAppend, opDelete, opRead, opStat, opWriteFull, 
 import { decodePgNlsReply, listStartCursor, opPgNls } from '../../librados/ops.js';
 import { createPeeringCore } from '../../osd/core/peering.js';
 import { pgCollection } from '../../osd/objectstore/types.js';
-import { realPgDeps, toGh, type PgDeps } from '../../osd/pg.js';
+import { PG, realPgDeps, toGh, type PgDeps } from '../../osd/pg.js';
 import { caseSeed, Rng } from '../support/rng.js';
 import { TestCluster, type TestOsd } from './pg-net.js';
 
@@ -157,6 +157,17 @@ describe('PG cluster (in-memory, real core and executor)', function () {
     // the reqid survived in the log
     const again = await c.op('keep', [opWriteFull(Buffer.from('kept'))], 900);
     assert.deepEqual(again.replayVersion, w.replayVersion);
+  });
+
+  it('PG.create of a PG the store already holds loads it instead of resetting it', async () => {
+    c = new TestCluster({ osds: 3, size: 3, minSize: 2, pgNum: 1, deps: realPgDeps });
+    await c.start();
+    await c.waitState('active+clean');
+    const w = await c.op('kept', [opWriteFull(Buffer.from('k'))]);
+    const o = c.osds[0]!;
+    const again = await PG.create(o, { pool: 1, seed: 0 }, 1, 1, realPgDeps);
+    assert.deepEqual(again.stats().version, w.replayVersion);
+    await again.close();
   });
 
   it('writes while an OSD is down (degraded), then recovers it from the log to active+clean', async () => {
