@@ -345,7 +345,10 @@ export class OSD implements PgHost, Dispatcher {
   private timer: NodeJS.Timeout | null = null;
   private stoppedPromise: Promise<void> | null = null;
   /** Counters for tests and logs. */
-  readonly counters = { mapsApplied: 0, bootsSent: 0, failuresSent: 0, cancelsSent: 0, opsDropped: 0, pgsCreated: 0, pgsRemoved: 0 };
+  readonly counters = {
+    mapsApplied: 0, bootsSent: 0, failuresSent: 0, cancelsSent: 0, opsDropped: 0, pgsCreated: 0, pgsRemoved: 0,
+    pgCreateMessages: 0, pingsAnswered: 0, pingRepliesReceived: 0,
+  };
 
   constructor(opts: OsdOptions) {
     this.opts = opts;
@@ -1002,11 +1005,15 @@ export class OSD implements PgHost, Dispatcher {
     if (p.kind === 'other') return; // YOU_DIED and the retired ops: the map says what happened
     if (p.kind === 'ping') {
       const r = this.hbWire.reply(p, this.map.epoch);
-      if (r) conn.send(r);
+      if (r) {
+        conn.send(r);
+        this.counters.pingsAnswered++;
+      }
       // A wire without replies: a peer's ping is its sign of life.
       if (r === null && this.heartbeat.handleAnswer(from, nowMs)) this.sendStillAlive(from);
       return;
     }
+    this.counters.pingRepliesReceived++;
     if (this.heartbeat.handleAnswer(from, nowMs)) this.sendStillAlive(from);
   }
 
@@ -1029,6 +1036,7 @@ export class OSD implements PgHost, Dispatcher {
   }
 
   private handlePgCreate(m: MOSDPGCreate2): void {
+    this.counters.pgCreateMessages++;
     const creates = m.pgs.map((p) => ({ ...p, pgid: { ...p.pgid } }));
     this.serial = this.serial.then(async () => {
       for (const p of creates) {

@@ -1,7 +1,8 @@
 // Proves the OSD daemon shell: the heartbeat bookkeeping on a simulated clock (ping interval, grace,
 // one report per silence, cancel on an answer, immediate report on a refused connection); three
 // in-process OSDs (MemStore, a recording PG factory standing in for osd/pg.ts) against a tsceph vstart
-// monitor (ports 18120-18199) boot and are marked up and in, persist their maps and superblock, hold
+// monitor (ports 18120-18199) boot and are marked up and in, answer each other's MOSDPing, persist their
+// maps and superblock, get MOSDPGCreate2, hold
 // exactly the PGs they are up/acting for with every epoch fed in order, route a librados client's
 // writes to the acting primary's PG, remove a deleted pool's PGs, report a crashed peer failed so the
 // monitor marks it down, ask to be marked down on stop, and restart from the maps they stored.
@@ -186,6 +187,7 @@ describe('the OSD daemon against a tsceph monitor (in-process OSDs)', function (
       assert.ok(await n.store.exists(META_COLLECTION, SUPERBLOCK_OBJECT));
       assert.deepEqual(n.osd.heartbeatPeers(), [0, 1, 2].filter((o) => o !== n.id), 'each pings the other two');
     }
+    await until('heartbeats answered both ways', () => nodes.every((n) => n.osd.counters.pingsAnswered > 0 && n.osd.counters.pingRepliesReceived > 0), 10000);
     await until('crush create-or-move placed the OSDs under their hosts', () => /host h0/.test(c.ceph(['osd', 'tree']).stdout), 10000);
   });
 
@@ -210,6 +212,7 @@ describe('the OSD daemon against a tsceph monitor (in-process OSDs)', function (
         assert.ok(pg.activations >= 1);
       }
     }
+    assert.ok(nodes.some((n) => n.osd.counters.pgCreateMessages > 0), 'the monitor sent MOSDPGCreate2');
     // A librados client's writes reach the acting primary's PG (which answers them).
     rados = await Rados.connect({ monHost: `v2:127.0.0.1:${MON_PORT}`, connectTimeoutMs: 20000 });
     const io = rados.ioctx('p1');
