@@ -305,6 +305,8 @@ function genStep(rng: Rng, kind: StepKind, objMax: number, wrMax: number): Write
     case 'writefull': return { kind, data: payload(rng, rng.chance(0.05) ? 0 : len()) };
     case 'append': return { kind, data: payload(rng, rng.int(1, Math.max(1, wrMax >> 1))) };
     case 'truncate': return { kind, size: rng.int(0, objMax) };
+    // Never length 0: a real Ceph 16 primary dies on it (FAILED ceph_assert(op.extent.length) in
+    // PrimaryLogPG.cc), and the client's resend then kills the next primary too.
     case 'zero': return { kind, offset: rng.int(0, objMax - 1), length: rng.int(1, wrMax) };
     case 'remove': return { kind };
     case 'create': return { kind, exclusive: rng.chance(0.5) };
