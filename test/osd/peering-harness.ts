@@ -94,6 +94,8 @@ export class PeeringHarness {
   private reqSeq = 0;
   readonly log: string[] = [];
   writesIssued = 0;
+  /** Every state name any PG showed (coverage of the run). */
+  readonly statesSeen = new Set<string>();
 
   constructor(readonly o: HarnessOptions) {
     this.rng = new Rng(o.seed);
@@ -243,7 +245,11 @@ export class PeeringHarness {
       o.persisted = undefined;
       o.store.clear();
     }
-    if (fx.stateChanged && o.core) this.trace(`osd.${o.id} ${o.core.debugPhase()} ${o.core.stateString()}`);
+    if (fx.stateChanged && o.core) {
+      const st = o.core.stateString();
+      for (const part of st.split('+')) this.statesSeen.add(part);
+      this.trace(`osd.${o.id} ${o.core.debugPhase()} ${st}`);
+    }
     // (a lagging OSD may activate an interval long gone; no client reaches it there)
     if (fx.activated && o.core && o.epoch === this.epoch) this.checkActivation(o);
   }

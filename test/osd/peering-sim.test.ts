@@ -18,7 +18,7 @@ const runSeed = Number(env.PEERING_RUN ?? 0x9ee1);
 const FAULT_STEPS = 400;
 const SETTLE_STEPS = 3000;
 
-function runOne(seed: number, base: Omit<HarnessOptions, 'seed' | 'trace'>): { writes: number; acks: number; steps: number } {
+function runOne(seed: number, base: Omit<HarnessOptions, 'seed' | 'trace'>): { writes: number; acks: number; steps: number; states: Set<string> } {
   const h = new PeeringHarness({ ...base, seed, trace });
   try {
     for (let i = 0; i < FAULT_STEPS; i++) h.tick({ faults: true, writes: true });
@@ -33,7 +33,7 @@ function runOne(seed: number, base: Omit<HarnessOptions, 'seed' | 'trace'>): { w
       throw new Error(`not active+clean ${SETTLE_STEPS} steps after the faults stopped: primary osd.${p?.id} ${p?.core?.debugPhase()} ${p?.core?.stateString()}`);
     }
     h.check();
-    return { writes: h.writesIssued, acks: h.acks.length, steps: h.step };
+    return { writes: h.writesIssued, acks: h.acks.length, steps: h.step, states: h.statesSeen };
   } catch (e) {
     const tail = trace ? `\n${h.log.slice(-Number(env.PEERING_TRACE_LINES ?? 150)).join('\n')}` : ' (PEERING_TRACE=1 for events)';
     const err = e instanceof Error ? e : new Error(String(e));
@@ -57,13 +57,20 @@ describe('peering simulation: faults, writes, recovery', function () {
     it(`${c.name}: ${count} seed(s) reach active+clean with every acked write`, () => {
       let writes = 0;
       let acks = 0;
+      const states = new Set<string>();
       for (let i = 0; i < count; i++) {
         const seed = onlySeed ?? caseSeed(runSeed + ci, i);
         const r = runOne(seed, c.o);
         writes += r.writes;
         acks += r.acks;
+        for (const s of r.states) states.add(s);
       }
       assert.ok(acks > 0 || count === 0, `some writes were acknowledged (${writes} issued)`);
+      // The runs went through the hard cases, not just the easy path.
+      if (count >= 50) {
+        const want = ['down', 'undersized', 'degraded', 'recovering', 'clean', ...(c.o.minSize > 1 ? ['peered'] : []), ...(c.o.logBounds ? ['backfilling', 'remapped'] : [])];
+        for (const w of want) assert.ok(states.has(w), `some run showed ${w} (seen: ${[...states].sort().join(' ')})`);
+      }
     });
   });
 });
