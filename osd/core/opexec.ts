@@ -43,7 +43,7 @@ import type { ExecuteOps, ObjectReadPort, OpExecInput, OpExecResult } from './op
 // ---- limits (Ceph 16's defaults) --------------------------------------------------------------------
 
 /** osd_max_object_size: no byte of an object lies at or past this. */
-export const OBJECT_SIZE_MAX = 128 * 1024 * 1024;
+export const objectBytesMax = 128 * 1024 * 1024;
 /** osd_max_omap_entries_per_request: omap-get-keys / get-vals return at most this many. */
 export const omapEntriesPerRequestMax = 1024;
 /** osd_max_omap_bytes_per_request: they stop once their output reaches this. */
@@ -71,7 +71,7 @@ function kb(bytes: number): number {
 
 /** check_offset_and_length: EFBIG past osd_max_object_size. */
 function checkExtent(offset: number, length: number): number {
-  if (offset >= OBJECT_SIZE_MAX || length > OBJECT_SIZE_MAX || offset + length > OBJECT_SIZE_MAX) return neg('EFBIG');
+  if (offset >= objectBytesMax || length > objectBytesMax || offset + length > objectBytesMax) return neg('EFBIG');
   return 0;
 }
 
@@ -713,7 +713,7 @@ async function execOne(c: Ctx, o: OSDOp): Promise<number> {
       const x = input(() => extentArgs(o));
       const size = oi().size;
       // Ceph munges a ZERO reaching the end into a TRUNCATE (and one past the end into nothing)
-      if (v.exists && x.offset < OBJECT_SIZE_MAX && x.length >= 1 && x.length <= OBJECT_SIZE_MAX && x.offset + x.length >= size) {
+      if (v.exists && x.offset < objectBytesMax && x.length >= 1 && x.length <= objectBytesMax && x.offset + x.length >= size) {
         if (x.offset >= size) return 0;
         return doTruncate(c, x.offset);
       }

@@ -19,7 +19,7 @@ import { decodeMessage, type RawMessage } from '../../msg/message.js';
 import { MOSDOp } from '../../msg/messages/osdop.js';
 import { decodeCephTransaction, encodeCephTransaction, encodeTransaction } from '../../osd/core/txcodec.js';
 import { DIGEST_NONE, OI_ATTR, ObjectInfoFlag, SS_ATTR, decodeObjectInfo, encodeEmptySnapSet, encodeObjectInfo } from '../../osd/core/objectinfo.js';
-import { FLAG_RETURNVEC, MAX_ERRNO, OBJECT_SIZE_MAX, executeOps, objectStorePort, omapEntriesPerRequestMax } from '../../osd/core/opexec.js';
+import { FLAG_RETURNVEC, MAX_ERRNO, objectBytesMax, executeOps, objectStorePort, omapEntriesPerRequestMax } from '../../osd/core/opexec.js';
 import type { OpExecResult } from '../../osd/core/opexec-api.js';
 import { MemStore } from '../../osd/index.js';
 import { Transaction, makeObject, pgCollection, type GHObject } from '../../osd/objectstore/types.js';
@@ -182,10 +182,10 @@ describe('osd/core/opexec: data ops', () => {
   });
 
   it('offsets and lengths past osd_max_object_size are EFBIG; a write whose length is not its data is EINVAL', async () => {
-    assert.equal((await h.run('big', [opWrite(OBJECT_SIZE_MAX, B('x'))])).result, E('EFBIG'));
-    assert.equal((await h.run('big', [opWrite(OBJECT_SIZE_MAX - 1, B('xy'))])).result, E('EFBIG'));
+    assert.equal((await h.run('big', [opWrite(objectBytesMax, B('x'))])).result, E('EFBIG'));
+    assert.equal((await h.run('big', [opWrite(objectBytesMax - 1, B('xy'))])).result, E('EFBIG'));
     await h.run('big', [opWrite(0, B('x'))]);
-    assert.equal((await h.run('big', [opTruncate(OBJECT_SIZE_MAX)])).result, E('EFBIG'));
+    assert.equal((await h.run('big', [opTruncate(objectBytesMax)])).result, E('EFBIG'));
     const bad = opWrite(0, B('abc'));
     bad.indata = B('ab');
     assert.equal((await h.run('big', [bad])).result, E('EINVAL'));
@@ -570,8 +570,8 @@ const SCRIPT: Req[] = [
   { oid: 'a', ops: () => [opTruncate(4)] },
   { oid: 'a', ops: () => [opTruncate(12)] },
   { oid: 'a', ops: () => [opRead(0, 0), opStat()] },
-  { oid: 'a', ops: () => [opWrite(OBJECT_SIZE_MAX - 1, B('xy'))] },
-  { oid: 'a', ops: () => [opTruncate(OBJECT_SIZE_MAX)] },
+  { oid: 'a', ops: () => [opWrite(objectBytesMax - 1, B('xy'))] },
+  { oid: 'a', ops: () => [opTruncate(objectBytesMax)] },
   { oid: 'a', ops: () => [opWriteFull(B('short'))] },
   { oid: 'a', ops: () => [opRead(0, 0), opStat()] },
   { oid: 'a', ops: () => [opSetXattr('s', B('abc')), opSetXattr('n', B('42')), opSetXattr('e', B(''))] },
