@@ -2,10 +2,10 @@
 // one report per silence, cancel on an answer, immediate report on a refused connection); three
 // in-process OSDs (MemStore, a recording PG factory standing in for osd/pg.ts) against a tsceph vstart
 // monitor (ports 18120-18199) boot and are marked up and in, answer each other's MOSDPing, persist their
-// maps and superblock, get MOSDPGCreate2, hold
-// exactly the PGs they are up/acting for with every epoch fed in order, route a librados client's
-// writes to the acting primary's PG, remove a deleted pool's PGs, report a crashed peer failed so the
-// monitor marks it down, ask to be marked down on stop, and restart from the maps they stored.
+// maps and superblock, get MOSDPGCreate2, hold exactly the PGs they are up/acting for with every epoch
+// fed in order, route a librados client's writes to the acting primary's PG, remove a deleted pool's
+// PGs, report a crashed peer failed so the monitor marks it down, ask to be marked down on stop,
+// restart from the maps they stored, and keep only the newest epochs when trimming.
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 
