@@ -257,6 +257,7 @@ export class PG implements PgHandle {
   private lastClean: UTime = { sec: 0, nsec: 0 };
   private lastChange: UTime = { sec: 0, nsec: 0 };
   private lastStateBits = 0;
+  private reportedSeq = 0;
 
   private constructor(
     private readonly host: PgHost,
@@ -970,7 +971,8 @@ export class PG implements PgHandle {
     const now = this.host.now();
     s.version = { ...info.lastUpdate };
     s.reportedEpoch = this.epoch;
-    s.reportedSeq = this.epoch;
+    // Ceph's publish_stats_to_osd: (reported_epoch, reported_seq) grows with every report
+    s.reportedSeq = ++this.reportedSeq;
     s.state = this.core.stateBits();
     s.lastFresh = now;
     s.lastChange = this.lastChange;
