@@ -247,6 +247,8 @@ class PeeringCoreImpl implements PeeringCore {
     } else if (this.phase === 'waitUpThru') {
       if (this.upThruOk()) this.activate();
       else this.fx.needUpThru = this.st.info.history.sameIntervalSince;
+    } else if (this.phase === 'active') {
+      this.discoverUnfound(); // an OSD that may hold unfound objects may have come up
     }
     this.replayPending();
     this.finish();
@@ -543,8 +545,11 @@ class PeeringCoreImpl implements PeeringCore {
   /** Ceph's discover_all_missing: ask up strays for their logs when objects have no source. */
   private discoverUnfound(): void {
     if (this.phase !== 'active' || this.unfoundCount() === 0) return;
-    for (const [o, i] of this.peerInfo) {
-      if (this.peers.has(o) || this.strayQueried.has(o) || !this.view!.isUp(o) || !i.lastBackfill.max) continue;
+    // Ceph's might_have_unfound: every participant of the past intervals, and every stray we heard.
+    const candidates = new Set<number>([...this.peerInfo.keys(), ...this.pastIntervals.allParticipants.map((s) => s.osd)]);
+    for (const o of [...candidates].sort((a, b) => a - b)) {
+      const i = this.peerInfo.get(o);
+      if (o === this.whoami || this.peers.has(o) || this.strayQueried.has(o) || !this.view!.isUp(o) || (i && !i.lastBackfill.max)) continue;
       this.strayQueried.add(o);
       this.sendTo(o, { kind: 'query', pgid: this.pgid, type: PgQueryType.FULLLOG, since: ZERO_VERSION, history: { ...this.st.info.history }, epochSent: this.epoch });
     }
