@@ -200,6 +200,9 @@ function livePid(pidFile: string, conf: string, script = 'ceph-mon.js'): number 
 
 function writeConf(f: ClusterFiles, fsid: string, names: string[], ports: number[], osds: number, osdSize: number, extra: string[]): void {
   const monHost = ports.map((p) => `v2:127.0.0.1:${p}`).join(',');
+  // A monitor-only cluster (--mons without --osds) keeps the conf of earlier versions: the monitor
+  // tests add their own [osd] sections for real ceph-osd processes.
+  const withOsds = osds > 0;
   const lines = [
     '; written by tsceph vstart',
     '[global]',
@@ -214,25 +217,29 @@ function writeConf(f: ClusterFiles, fsid: string, names: string[], ports: number
     `log_file = ${f.out}/$name.log`,
     `pid_file = ${f.out}/$name.pid`,
     'mon_allow_pool_delete = true',
-    `osd_pool_default_size = ${osds > 0 ? Math.min(3, osds) : 3}`,
+    `osd_pool_default_size = ${withOsds ? Math.min(3, osds) : 3}`,
     // Every OSD runs on this one host: count failure reporters per OSD, as Ceph's vstart.sh does.
-    'mon_osd_reporter_subtree_level = osd',
+    ...(withOsds ? ['mon_osd_reporter_subtree_level = osd'] : []),
     ...extra,
     '',
     '[mon]',
     `mon_data = ${f.dev}/mon.$id`,
     '',
-    '[osd]',
-    `osd_data = ${f.dev}/osd.$id`,
-    `bluestore_block_size = ${osdSize}`,
-    // One crush host per OSD: the default rule places replicas on distinct hosts, and every OSD runs on
-    // this one machine (Ceph's vstart.sh sets osd_crush_chooseleaf_type = 0 instead, which tsceph's
-    // monitors do not read).
-    'crush_location = root=default host=$host-osd$id',
-    `ms_bind_port_min = ${ports[0]! + OSD_PORT_OFFSET}`,
-    `ms_bind_port_max = ${ports[0]! + OSD_PORT_SPAN - 1}`,
-    '',
   ];
+  if (withOsds) {
+    lines.push(
+      '[osd]',
+      `osd_data = ${f.dev}/osd.$id`,
+      `bluestore_block_size = ${osdSize}`,
+      // One crush host per OSD: the default rule places replicas on distinct hosts, and every OSD runs
+      // on this one machine (Ceph's vstart.sh sets osd_crush_chooseleaf_type = 0 instead, which
+      // tsceph's monitors do not read).
+      'crush_location = root=default host=$host-osd$id',
+      `ms_bind_port_min = ${ports[0]! + OSD_PORT_OFFSET}`,
+      `ms_bind_port_max = ${ports[0]! + OSD_PORT_SPAN - 1}`,
+      '',
+    );
+  }
   // No [mon.NAME] sections: Ceph's clients add a monitor for each one (with no address unless it has
   // mon_addr) beside those from mon_host, and then hunt a monitor that cannot be dialled.
   writeFileSync(f.conf, lines.join('\n'));
