@@ -9,6 +9,7 @@
 #                      df, df detail, osd df, osd pool stats, pg ls, pg map, pg stat) and their
 #                      JSON forms; pg-dump-after.json is taken last to show the map did not change
 #                      (the mgr is told to collect stats only every 120 s while capturing)
+#   *-degraded.*       the same after osd.1 is killed and marked down (every PG undersized, those with objects degraded)
 # Ports 18300-18349 on 127.0.0.1. Stops only the processes it started, by PID.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -58,7 +59,8 @@ ceph-mon -c "$CONF" -i a -f & PIDS+=($!)
 for _ in $(seq 100); do ceph mon stat >/dev/null 2>&1 && break; sleep 0.3; done
 ceph-mgr -c "$CONF" -i x -f & PIDS+=($!)
 for i in 0 1; do ceph osd create >/dev/null; mkdir -p "$DIR/osd.$i"; ceph-osd -c "$CONF" -i $i --mkfs 2>/dev/null; done
-for i in 0 1; do ceph-osd -c "$CONF" -i $i -f & PIDS+=($!); done
+OSD_PIDS=()
+for i in 0 1; do ceph-osd -c "$CONF" -i $i -f & PIDS+=($!); OSD_PIDS+=($!); done
 for _ in $(seq 200); do [ "$(ceph osd stat -f json | python3 -c 'import json,sys; print(json.load(sys.stdin)["num_up_osds"])')" = 2 ] && break; sleep 0.5; done
 ceph osd pool create rbd 8 8 >/dev/null 2>&1
 for n in 1 2 3; do head -c $((n * 4096 + 100)) /dev/urandom > "$DIR/obj$n"; rados -c "$CONF" -p rbd put "obj$n" "$DIR/obj$n"; done
@@ -100,6 +102,24 @@ ceph -s > "$OUT/status.txt"
 ceph health detail > "$OUT/health-detail.txt" || true
 # Taken again: the golden test checks nothing changed while the outputs above were captured.
 ceph pg dump -f json 2>/dev/null > "$OUT/pg-dump-after.json"
-ceph osd down 1 >/dev/null 2>&1; sleep 3
-ceph pg stat > "$OUT/pg-stat-osd1-down.txt"
+ceph -s -f json > "$OUT/status.json"
+# Phase 2: osd.1 killed (kill -9 of the PID started above) and marked down: every PG is
+# undersized on osd.0 alone, those holding objects degraded. Stats flow again until that shows, then freeze again.
+ceph config set mgr mgr_stats_period 1
+kill -9 "${OSD_PIDS[1]}"
+ceph osd down 1 >/dev/null 2>&1
+degraded() { ceph pg stat 2>/dev/null | grep -q 'objects degraded' && echo 1 || echo 0; }
+for _ in $(seq 120); do [ "$(degraded)" = 1 ] && break; sleep 0.5; done
+sleep 4
+ceph config set mgr mgr_stats_period 120
+sleep 4
+ceph osd getmap -o "$OUT/osdmap-degraded.bin" 2>/dev/null
+ceph pg dump -f json 2>/dev/null > "$OUT/pg-dump-degraded.json"
+ceph pg stat > "$OUT/pg-stat-degraded.txt"
+ceph -s > "$OUT/status-degraded.txt"
+ceph -s -f json > "$OUT/status-degraded.json"
+ceph health detail > "$OUT/health-detail-degraded.txt" || true
+ceph osd pool stats > "$OUT/osd-pool-stats-degraded.txt"
+ceph df > "$OUT/df-degraded.txt"
+ceph pg dump -f json 2>/dev/null > "$OUT/pg-dump-degraded-after.json"
 echo "wrote $OUT"

@@ -25,7 +25,10 @@ import {
   pgStatPlain,
   siU,
   statusDataPlain,
+  dumpStatusData,
+  pgHealthChecks,
 } from '../../mon/core/services/pgmap.js';
+import { HealthCheckMap } from '../../common/osdmap/index.js';
 import { MPGStats, MPGStatsAck, emptyOsdStat, emptyPgStat, PgState, type OsdStat, type PgStat } from '../../msg/messages/index.js';
 import { ServicesHarness, testMonMap } from './services-support.js';
 
@@ -141,9 +144,9 @@ interface GoldenCluster {
   nowMs: number;
 }
 
-function goldenCluster(): GoldenCluster {
-  const osdmap = decodeOSDMap(readFileSync(resolve(GOLDEN, 'osdmap.bin')));
-  const dump = (goldenJson('pg-dump.json') as Json)['pg_map'] as Json;
+function goldenCluster(dumpFile = 'pg-dump.json', osdmapFile = 'osdmap.bin'): GoldenCluster {
+  const osdmap = decodeOSDMap(readFileSync(resolve(GOLDEN, osdmapFile)));
+  const dump = (goldenJson(dumpFile) as Json)['pg_map'] as Json;
   const nowMs = utime(dump['stamp']).sec * 1000;
   const svc = new PgMapService();
   const store = new MemMonStore();
@@ -275,6 +278,47 @@ describe('mon/pgmap: the PGMap against a real Ceph 16 cluster\'s outputs (test/g
     const want = golden('status.txt');
     const data = want.slice(want.indexOf('  data:\n') + '  data:\n'.length).replace(/ \n+$/, '');
     assert.equal(statusDataPlain(dg, 1), data);
+  });
+});
+
+describe('mon/pgmap: a degraded cluster (osd.1 killed and down) against the real Ceph 16\'s outputs', () => {
+  const g = goldenCluster('pg-dump-degraded.json', 'osdmap-degraded.bin');
+  const dg = g.svc.digest(g.osdmap, g.nowMs, 900_000);
+
+  it('pg stat with the degraded objects, the status data lines, osd pool stats, df', () => {
+    assert.equal(pgStatPlain(g.svc, dg), golden('pg-stat-degraded.txt'));
+    const want = golden('status-degraded.txt');
+    const data = want.slice(want.indexOf('  data:\n') + '  data:\n'.length).replace(/ \n+$/, '');
+    assert.equal(statusDataPlain(dg, 1), data);
+    assert.equal(osdPoolStatsPlain(g.osdmap, dg, [1]), golden('osd-pool-stats-degraded.txt'));
+    assert.equal(dfPlain(g.osdmap, dg, false), golden('df-degraded.txt'));
+    const ceph = (goldenJson('status-degraded.json') as Json)['pgmap'] as Json;
+    const ours = json((f) => {
+      f.openObjectSection('pgmap');
+      dumpStatusData(f, g.svc, dg, 1);
+      f.closeSection();
+    }) as Json;
+    assertSameJson(ours, ceph);
+  });
+
+  it('health: PG_DEGRADED (and the rest of the PG checks) with Ceph\'s summary and detail lines', () => {
+    const checks = new HealthCheckMap();
+    pgHealthChecks(dg, g.osdmap, g.nowMs, checks);
+    const pgCodes = [...checks.checks.keys()].sort();
+    const ceph = golden('health-detail-degraded.txt').split('\n');
+    const section = (code: string): string[] => {
+      const i = ceph.findIndex((l) => l.includes(`] ${code}: `));
+      if (i < 0) return [];
+      const out = [ceph[i]!];
+      for (let j = i + 1; j < ceph.length && ceph[j]!.startsWith('    '); j++) out.push(ceph[j]!);
+      return out;
+    };
+    for (const code of ['PG_AVAILABILITY', 'PG_DEGRADED', 'PG_DAMAGED', 'OBJECT_MISPLACED', 'OBJECT_UNFOUND']) {
+      const c = checks.checks.get(code);
+      const ours = c ? [`[${c.severity === 'HEALTH_ERR' ? 'ERR' : 'WRN'}] ${code}: ${c.summary}`, ...c.detail.map((d) => `    ${d}`)] : [];
+      assert.deepEqual(ours, section(code), code);
+    }
+    assert.ok(pgCodes.includes('PG_DEGRADED'));
   });
 });
 

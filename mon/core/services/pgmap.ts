@@ -1572,9 +1572,9 @@ export function osdDfPlain(osdmap: OSDMap, dg: PgMapDigest): string {
       .cell(lowPrecision(r.util)).cell(lowPrecision(r.variance)).cell(r.pgs).cell(r.up ? 'up' : 'down').endRow();
   }
   const total = dg.osdSum.statfs;
-  const kb = (v: number): number => Math.floor(v / 1024) * 1024;
-  t.cell('').cell('').cell('').cell('TOTAL').cell(byteU(kb(total.total))).cell(byteU(kb(statfsUsedRaw(total)))).cell(byteU(kb(total.allocated)))
-    .cell(byteU(kb(total.omapAllocated))).cell(byteU(kb(total.internalMetadata))).cell(byteU(kb(total.available))).cell(lowPrecision(d.averageUtil)).cell('').cell('').cell('').endRow();
+  // The rows print whole KiB (kb << 10), the TOTAL row the summed bytes.
+  t.cell('').cell('').cell('').cell('TOTAL').cell(byteU(total.total)).cell(byteU(statfsUsedRaw(total))).cell(byteU(total.allocated))
+    .cell(byteU(total.omapAllocated)).cell(byteU(total.internalMetadata)).cell(byteU(total.available)).cell(lowPrecision(d.averageUtil)).cell('').cell('').cell('').endRow();
   return t.toString() + `MIN/MAX VAR: ${lowPrecision(d.minVar)}/${lowPrecision(d.maxVar)}  STDDEV: ${lowPrecision(d.dev)}\n`;
 }
 
