@@ -952,6 +952,9 @@ export class PG implements PgHandle {
   }
 
   private handleRepOpReply(fromOsd: number, m: MOSDRepOpReply): void {
+    // a reply from an older interval may name the reqid of a write requeued and run again since; the
+    // reply echoes the repop's min_epoch (our same_interval_since when we sent it)
+    if (m.minEpoch < this.sameIntervalSince) return;
     const r = this.repopsByReqid.get(reqidKey(m.reqid));
     if (!r) return;
     if (m.result !== 0) {
