@@ -4,7 +4,7 @@
 // marked down, and once thawed rejoins (it was wrongly marked down); a killed OSD (-9) is marked down
 // at once (refused connection) and a second vstart run restarts it; ceph-osd refuses bad arguments, a
 // missing device, another OSD's device and a file that is no OSD device; --stop stops everything, each
-// OSD first asking the monitor to mark it down.
+// OSD first asking the monitor to mark it down; --new replaces the cluster.
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -150,5 +150,16 @@ describe('vstart with OSDs (processes)', function () {
     for (const pid of pids) assert.ok(!existsSync(`/proc/${pid}`) || !readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(conf), `pid ${pid} gone`);
     for (const n of ['osd.0', 'osd.1', 'osd.2']) assert.match(log(n), /marked down by the monitors/);
     assert.match(vstart(['--status']).stdout, /osd\.0: stopped/);
+  });
+
+  it('--new replaces the cluster with a fresh one (--osds 1: a size-1 pool)', () => {
+    const oldFsid = /^fsid = (\S+)$/m.exec(readFileSync(conf, 'utf8'))![1];
+    const r = vstart(['--new', '--osds', '1', '--port', String(PORT), '--osd-size', '128M']);
+    assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
+    assert.match(r.stdout, /pool tsceph: size 1/);
+    assert.notEqual(/^fsid = (\S+)$/m.exec(readFileSync(conf, 'utf8'))![1], oldFsid);
+    assert.ok(!existsSync(join(dir, 'dev', 'osd.2')), 'the old OSDs are gone');
+    assert.match(ceph(['-s']).stdout, /osd: 1 osds: 1 up/);
+    assert.equal(vstart(['--stop']).status, 0);
   });
 });
