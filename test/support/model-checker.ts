@@ -728,21 +728,33 @@ export class MemoryCheckerClient implements CheckerClient {
 export type PlantedFault = 'lose-acked-write' | 'stale-read' | 'phantom-bytes';
 
 /**
- * A client that misbehaves on purpose, to prove the checker notices: after `afterOps` ops it
- *  - lose-acked-write: acknowledges one write without doing it;
- *  - stale-read: answers one read with the object's state from before its last write;
- *  - phantom-bytes: answers one read with a byte nobody wrote.
- * Once planted (`planted` says when), it behaves again.
+ * A client that misbehaves on purpose, to prove the checker notices: after `afterOps` eligible ops it
+ *  - lose-acked-write: acknowledges a write that would change the object without doing it;
+ *  - stale-read: answers a read with the object's state from before its last write;
+ *  - phantom-bytes: answers a read with a byte nobody wrote.
+ * With `repeatEvery` > 0 it does so again every that many eligible ops (a single lost write can be
+ * hidden for good when the next ops on its object overwrite everything it did, before any read);
+ * otherwise it then behaves. `planted` is the first fault planted, `plants` all of them.
  */
 export class FaultyCheckerClient implements CheckerClient {
   private ops = 0;
   private readonly previous = new Map<string, MaybeObject>();
-  planted: string | null = null;
+  readonly plants: string[] = [];
 
-  constructor(private readonly inner: CheckerClient, private readonly fault: PlantedFault, private readonly afterOps = 20) {}
+  constructor(private readonly inner: CheckerClient, private readonly fault: PlantedFault, private readonly afterOps = 20, private readonly repeatEvery = 0) {}
+
+  get planted(): string | null {
+    return this.plants[0] ?? null;
+  }
 
   private due(): boolean {
-    return this.planted === null && ++this.ops > this.afterOps;
+    if (this.plants.length > 0 && this.repeatEvery === 0) return false;
+    return ++this.ops > this.afterOps;
+  }
+
+  private plant(what: string): void {
+    this.plants.push(what);
+    this.ops = this.afterOps - this.repeatEvery;
   }
 
   async write(oid: string, steps: readonly WriteStep[]): Promise<void> {
@@ -751,7 +763,7 @@ export class FaultyCheckerClient implements CheckerClient {
       const before = await this.inner.read(oid);
       const r = applySteps(before, steps);
       if (r.result === 'ok' && !statesEqual(before, r.state)) {
-        this.planted = `dropped an acknowledged write to ${oid}: ${steps.map(describeStep).join(', ')}`;
+        this.plant(`dropped an acknowledged write to ${oid}: ${steps.map(describeStep).join(', ')}`);
         return;
       }
       this.ops = this.afterOps; // try again on the next write
@@ -763,13 +775,13 @@ export class FaultyCheckerClient implements CheckerClient {
   async read(oid: string): Promise<MaybeObject> {
     const s = await this.inner.read(oid);
     if (this.fault === 'stale-read' && this.previous.has(oid) && !statesEqual(this.previous.get(oid)!, s) && this.due()) {
-      this.planted = `returned a stale state of ${oid}`;
+      this.plant(`returned a stale state of ${oid}`);
       return cloneState(this.previous.get(oid)!);
     }
     if (this.fault === 'phantom-bytes' && s !== null && s.data.length > 0 && this.due()) {
       const at = s.data.length >> 1;
       s.data[at] = s.data[at]! ^ 0x5a;
-      this.planted = `flipped byte ${at} of ${oid}`;
+      this.plant(`flipped byte ${at} of ${oid}`);
     }
     return s;
   }
