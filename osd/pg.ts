@@ -279,6 +279,7 @@ export class PG implements PgHandle {
       cid: this.cid,
       spgid: this.spgid,
       epoch: () => this.epoch,
+      intervalStart: () => this.sameIntervalSince,
       toGh,
       toHObject,
       send: (to, m) => this.sendOrdered(to, m),

@@ -65,9 +65,10 @@ export type RecoveryMsg =
   | { kind: 'backfillProgress'; lastBackfill: HObject; done: boolean };
 
 export interface RecoveryDeps {
-  recoveryToWire(msg: RecoveryMsg, pgid: SpgId, epoch: number, fromOsd: number): Message;
+  /** `minEpoch`: the primary's interval start when it asked (replies echo the request's). */
+  recoveryToWire(msg: RecoveryMsg, pgid: SpgId, epoch: number, fromOsd: number, minEpoch: number): Message;
   /** null when the message is not a recovery message. */
-  recoveryFromWire(m: Message): RecoveryMsg | null;
+  recoveryFromWire(m: Message): { msg: RecoveryMsg; minEpoch: number } | null;
 }
 
 /** What the PG gives its recovery engine. */
@@ -78,6 +79,8 @@ export interface RecoveryContext {
   cid: CollectionId;
   spgid: SpgId;
   epoch(): number;
+  /** The current interval's first epoch (same_interval_since). */
+  intervalStart(): number;
   toGh(h: HObject): GHObject;
   toHObject(g: GHObject): HObject;
   /** Send in the PG's order (after earlier persistence). */
@@ -288,8 +291,8 @@ export class PgRecovery {
     }
   }
 
-  private sendTo(osd: number, msg: RecoveryMsg): void {
-    this.ctx.send(osd, this.ctx.deps.recoveryToWire(msg, this.ctx.spgid, this.ctx.epoch(), this.ctx.host.whoami));
+  private sendTo(osd: number, msg: RecoveryMsg, minEpoch = this.ctx.intervalStart()): void {
+    this.ctx.send(osd, this.ctx.deps.recoveryToWire(msg, this.ctx.spgid, this.ctx.epoch(), this.ctx.host.whoami, minEpoch));
   }
 
   // ---- reading and writing whole objects ----------------------------------------------------------
@@ -374,17 +377,23 @@ export class PgRecovery {
 
   /** Handles a recovery message; false when `m` is not one. */
   handleMessage(from: number, m: Message): boolean {
-    const msg = this.ctx.deps.recoveryFromWire(m);
-    if (msg === null) return false;
+    const got = this.ctx.deps.recoveryFromWire(m);
+    if (got === null) return false;
+    const { msg, minEpoch } = got;
+    if (minEpoch < this.ctx.intervalStart()) {
+      // from (or answering) an older interval: Ceph's old_peering_msg
+      this.ctx.host.log('debug', `pg ${this.ctx.cid}: stale ${msg.kind} from osd.${from} (e${minEpoch} < ${this.ctx.intervalStart()})`);
+      return true;
+    }
     const gen = this.gen;
-    const p = this.handle(from, msg, gen).catch((e: unknown) => {
+    const p = this.handle(from, msg, gen, minEpoch).catch((e: unknown) => {
       this.ctx.host.log('warn', `pg ${this.ctx.cid}: ${msg.kind} from osd.${from}: ${String(e)}`);
     });
     this.ctx.track(p);
     return true;
   }
 
-  private async handle(from: number, msg: RecoveryMsg, gen: number): Promise<void> {
+  private async handle(from: number, msg: RecoveryMsg, gen: number, minEpoch: number): Promise<void> {
     const core = this.ctx.core;
     switch (msg.kind) {
       case 'push': {
@@ -398,7 +407,7 @@ export class PgRecovery {
           const a = this.active.get(`pull:${objectKey(c.soid)}`);
           if (a) this.finish(a);
         }
-        if (!core.isPrimary()) this.sendTo(from, { kind: 'pushReply', objects: msg.pushes.map((c) => c.soid) });
+        if (!core.isPrimary()) this.sendTo(from, { kind: 'pushReply', objects: msg.pushes.map((c) => c.soid) }, minEpoch);
         this.ctx.kick();
         return;
       }
@@ -429,13 +438,13 @@ export class PgRecovery {
           pushes.push(await this.readCopy(o.soid, o.version));
         }
         if (gen !== this.gen) return;
-        this.sendTo(from, { kind: 'push', pushes });
+        this.sendTo(from, { kind: 'push', pushes }, minEpoch);
         return;
       }
       case 'delete': {
         for (const o of msg.objects) await this.deleteLocally(o.soid, o.version);
         if (gen !== this.gen) return;
-        this.sendTo(from, { kind: 'deleteReply', objects: msg.objects });
+        this.sendTo(from, { kind: 'deleteReply', objects: msg.objects }, minEpoch);
         this.ctx.kick();
         return;
       }
@@ -597,33 +606,33 @@ function fromPushOp(p: PushOp): ObjectCopy {
   return { soid: p.soid, version: p.version, size, data, attrs: new Map(p.attrset), omapHeader: p.omapHeader, omap: new Map(p.omapEntries) };
 }
 
-function fillRecovery(m: MOSDPGPush | MOSDPGPull | MOSDPGPushReply | MOSDPGRecoveryDelete | MOSDPGRecoveryDeleteReply, pgid: SpgId, epoch: number, fromOsd: number): void {
+function fillRecovery(m: MOSDPGPush | MOSDPGPull | MOSDPGPushReply | MOSDPGRecoveryDelete | MOSDPGRecoveryDeleteReply, pgid: SpgId, epoch: number, fromOsd: number, minEpoch: number): void {
   m.pgid = { pgid: { ...pgid.pgid }, shard: pgid.shard };
-  m.mapEpoch = epoch;
-  m.minEpoch = epoch;
+  m.mapEpoch = Math.max(epoch, minEpoch);
+  m.minEpoch = minEpoch;
   m.from = { osd: fromOsd, shard: NO_SHARD };
 }
 
 /** The recovery messages in Ceph 16's classes (a push carries each object whole, in one PushOp). */
 export const recoveryWire: RecoveryDeps = {
-  recoveryToWire(msg: RecoveryMsg, pgid: SpgId, epoch: number, fromOsd: number): Message {
+  recoveryToWire(msg: RecoveryMsg, pgid: SpgId, epoch: number, fromOsd: number, minEpoch: number): Message {
     switch (msg.kind) {
       case 'push': {
         const m = new MOSDPGPush();
-        fillRecovery(m, pgid, epoch, fromOsd);
+        fillRecovery(m, pgid, epoch, fromOsd, minEpoch);
         m.pushes = msg.pushes.map(toPushOp);
         for (const c of msg.pushes) m.cost += c.size + 1024;
         return m;
       }
       case 'pushReply': {
         const m = new MOSDPGPushReply();
-        fillRecovery(m, pgid, epoch, fromOsd);
+        fillRecovery(m, pgid, epoch, fromOsd, minEpoch);
         m.replies = msg.objects.map((soid) => ({ soid }));
         return m;
       }
       case 'pull': {
         const m = new MOSDPGPull();
-        fillRecovery(m, pgid, epoch, fromOsd);
+        fillRecovery(m, pgid, epoch, fromOsd, minEpoch);
         m.pulls = msg.objects.map((o) => ({
           soid: o.soid,
           recoveryInfo: { ...emptyRecoveryInfo(), soid: o.soid, version: o.version, size: -1, oi: defaultObjectInfoBytes(), ss: defaultSnapSetBytes(), copySubset: [[0n, 0xffffffffffffffffn]] },
@@ -633,13 +642,13 @@ export const recoveryWire: RecoveryDeps = {
       }
       case 'delete': {
         const m = new MOSDPGRecoveryDelete();
-        fillRecovery(m, pgid, epoch, fromOsd);
+        fillRecovery(m, pgid, epoch, fromOsd, minEpoch);
         m.objects = msg.objects.map((o) => ({ soid: o.soid, version: o.version }));
         return m;
       }
       case 'deleteReply': {
         const m = new MOSDPGRecoveryDeleteReply();
-        fillRecovery(m, pgid, epoch, fromOsd);
+        fillRecovery(m, pgid, epoch, fromOsd, minEpoch);
         m.objects = msg.objects.map((o) => ({ soid: o.soid, version: o.version }));
         return m;
       }
@@ -647,22 +656,22 @@ export const recoveryWire: RecoveryDeps = {
         const m = new MOSDPGBackfill();
         m.op = msg.done ? PgBackfillOp.FINISH : PgBackfillOp.PROGRESS;
         m.mapEpoch = epoch;
-        m.queryEpoch = epoch;
+        m.queryEpoch = minEpoch;
         m.pgid = { pgid: { ...pgid.pgid }, shard: pgid.shard };
         m.lastBackfill = msg.lastBackfill;
         return m;
       }
     }
   },
-  recoveryFromWire(m: Message): RecoveryMsg | null {
-    if (m instanceof MOSDPGPush) return { kind: 'push', pushes: m.pushes.map(fromPushOp) };
-    if (m instanceof MOSDPGPushReply) return { kind: 'pushReply', objects: m.replies.map((r) => r.soid) };
-    if (m instanceof MOSDPGPull) return { kind: 'pull', objects: m.pulls.map((p) => ({ soid: p.soid, version: p.recoveryInfo.version })) };
-    if (m instanceof MOSDPGRecoveryDelete) return { kind: 'delete', objects: m.objects };
-    if (m instanceof MOSDPGRecoveryDeleteReply) return { kind: 'deleteReply', objects: m.objects };
+  recoveryFromWire(m: Message): { msg: RecoveryMsg; minEpoch: number } | null {
+    if (m instanceof MOSDPGPush) return { msg: { kind: 'push', pushes: m.pushes.map(fromPushOp) }, minEpoch: m.minEpoch };
+    if (m instanceof MOSDPGPushReply) return { msg: { kind: 'pushReply', objects: m.replies.map((r) => r.soid) }, minEpoch: m.minEpoch };
+    if (m instanceof MOSDPGPull) return { msg: { kind: 'pull', objects: m.pulls.map((p) => ({ soid: p.soid, version: p.recoveryInfo.version })) }, minEpoch: m.minEpoch };
+    if (m instanceof MOSDPGRecoveryDelete) return { msg: { kind: 'delete', objects: m.objects }, minEpoch: m.minEpoch };
+    if (m instanceof MOSDPGRecoveryDeleteReply) return { msg: { kind: 'deleteReply', objects: m.objects }, minEpoch: m.minEpoch };
     if (m instanceof MOSDPGBackfill) {
       if (m.op === PgBackfillOp.FINISH_ACK) return null;
-      return { kind: 'backfillProgress', lastBackfill: m.lastBackfill, done: m.op === PgBackfillOp.FINISH };
+      return { msg: { kind: 'backfillProgress', lastBackfill: m.lastBackfill, done: m.op === PgBackfillOp.FINISH }, minEpoch: m.queryEpoch };
     }
     return null;
   },
