@@ -3,14 +3,16 @@
 // (push tasks, degraded -> clean), a PG whose only rw-interval members are down is "down" until one
 // returns, a PG whose surviving infos are older than a known activation is "incomplete", divergent
 // writes are rewound on the OSD that had them, strays delete the PG once the primary is clean, stale
-// messages are ignored, a peer behind the log tail is backfilled (write targets follow last_backfill),
+// messages are ignored, restarted OSDs peer from their persisted state, a peer behind the log tail is
+// backfilled (write targets follow last_backfill),
 // and an up primary that cannot lead asks for a pg_temp. A deterministic FIFO network drives the cores.
 import { strict as assert } from 'node:assert';
 import { createPeeringCore, findBestInfo, type PeeringCoreDebug } from '../../osd/core/peering.js';
 import type { PeeringMessage, PgMapView, RecoveryTask } from '../../osd/core/peering-api.js';
 import { emptyReqId, type EVersion, type HObject } from '../../msg/messages/osdop.js';
 import { emptyPgInfo, maxHObject, PgLogOp, type PgLogEntry } from '../../msg/messages/pgtypes.js';
-import { evText } from '../../osd/core/pglog.js';
+import { cloneInfo, cloneLog, cloneMissing, evText } from '../../osd/core/pglog.js';
+import { clonePastIntervals } from '../../osd/core/pastintervals.js';
 import { PGID, soidOf } from './peering-harness.js';
 
 interface MapSpec { up: number[]; acting?: number[]; upOsds?: number[]; pgTemp?: number[] | null; size?: number; minSize?: number }
@@ -316,6 +318,32 @@ describe('peering: scripted scenarios', () => {
     assert.ok(!log0.includes('d') && log0.includes('b'), log0.join(','));
     n.recover(0);
     assert.equal(n.state(0), 'active+clean');
+  });
+
+  it('a restarted replica and primary peer again from their persisted state', () => {
+    const n = cleanPg();
+    n.write(0, 'a');
+    n.write(0, 'b');
+    for (const osd of [1, 0]) {
+      const p = n.cores.get(osd)!.persistentState();
+      const copy = { info: cloneInfo(p.info), pastIntervals: clonePastIntervals(p.pastIntervals), log: cloneLog(p.log), missing: cloneMissing(p.missing), epoch: p.epoch };
+      const c = createPeeringCore({ pgid: PGID, whoami: osd, persistent: copy });
+      n.cores.set(osd, c);
+      c.advanceMap(n.views[p.epoch - 1]!); // the base map first
+      n.fed.set(osd, p.epoch);
+      n.map({ up: [0, 1, 2] }); // a new epoch, same interval: peering restarts because the OSD did
+      n.settle();
+      assert.equal(n.state(0), 'active+clean', `after osd.${osd} restarted`);
+      assert.equal(evText(c.info().lastUpdate), evText(n.cores.get(2)!.info().lastUpdate));
+    }
+    // without the base map, a changed mapping is taken as a new interval (recorded as maybe-rw)
+    const p = n.cores.get(2)!.persistentState();
+    const c = createPeeringCore({ pgid: PGID, whoami: 2, persistent: { ...p, info: cloneInfo(p.info), pastIntervals: clonePastIntervals(p.pastIntervals) } });
+    n.map({ up: [2, 0, 1] });
+    c.advanceMap(n.views[n.epoch - 1]!);
+    c.activateMap(T0);
+    assert.equal(c.persistentState().info.history.sameIntervalSince, n.epoch);
+    assert.ok(c.persistentState().pastIntervals.intervals.length > 0);
   });
 
   it('ignores messages from an older interval', () => {
