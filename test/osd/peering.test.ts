@@ -4,8 +4,8 @@
 // returns, a PG whose surviving infos are older than a known activation is "incomplete", divergent
 // writes are rewound on the OSD that had them, strays delete the PG once the primary is clean, stale
 // messages are ignored, restarted OSDs peer from their persisted state, a peer behind the log tail is
-// backfilled (write targets follow last_backfill),
-// and an up primary that cannot lead asks for a pg_temp. A deterministic FIFO network drives the cores.
+// backfilled (write targets follow last_backfill), and an up primary that cannot lead asks for a
+// pg_temp. A deterministic FIFO network drives the cores.
 import { strict as assert } from 'node:assert';
 import { createPeeringCore, findBestInfo, type PeeringCoreDebug } from '../../osd/core/peering.js';
 import type { PeeringMessage, PgMapView, RecoveryTask } from '../../osd/core/peering-api.js';
