@@ -26,6 +26,7 @@ import {
   siU,
   statusDataPlain,
   dumpStatusData,
+  dumpOsdStatFields,
   pgHealthChecks,
 } from '../../mon/core/services/pgmap.js';
 import { HealthCheckMap } from '../../common/osdmap/index.js';
@@ -335,7 +336,21 @@ describe('mon/pgmap: units, as Ceph prints them', () => {
     assert.equal(byteU(536870912), '512 MiB');
     assert.equal(siU(3), '3');
     assert.equal(siU(1500), '1.50k');
-    assert.equal(siU(2000000), '2 M'.replace(' ', ''));
+    assert.equal(siU(2000000), '2M');
+  });
+
+  it('ping times\' "last update" as ctime prints it in UTC', () => {
+    const want: Array<[number, string]> = [[0, 'Thu Jan  1 00:00:00 1970'], [951782400, 'Tue Feb 29 00:00:00 2000'], [1709251199, 'Thu Feb 29 23:59:59 2024'], [4102444799, 'Thu Dec 31 23:59:59 2099']];
+    for (const [t, text] of want) {
+      const o = emptyOsdStat();
+      o.hbPingtime.set(1, { lastUpdate: t, backPingtime: [0, 0, 0], backMin: [0, 0, 0], backMax: [0, 0, 0], backLast: 0, frontPingtime: [0, 0, 0], frontMin: [0, 0, 0], frontMax: [0, 0, 0], frontLast: 0 });
+      const j = json((f) => {
+        f.openObjectSection('osd');
+        dumpOsdStatFields(f, o);
+        f.closeSection();
+      }) as { network_ping_times: Array<Record<string, unknown>> };
+      assert.equal(j.network_ping_times[0]!['last update'], text);
+    }
   });
 });
 
