@@ -7,7 +7,7 @@ import type { UTime } from '../common/osdmap/index.js';
 import {
   decodeOmapKeysReply, decodeOmapValsReply, decodeStatReply, opOmapClear, opOmapGetHeader, opOmapGetKeys, opOmapSetHeader, decodeXattrsReply, decodeOmapMap, opAppend, opCreate, opDelete, opGetXattr, opGetXattrs,
   opOmapGetVals, opOmapGetValsByKeys, opOmapRmKeys, opOmapSetVals, opRead, opRmXattr, opSetXattr, opStat, opTruncate, opWrite,
-  opWriteFull, opZero, type OSDOp,
+  opWriteFull, opZero, type HObject, type OSDOp,
 } from '../msg/index.js';
 import type { Objecter, OpResult } from './objecter.js';
 import { WriteOp, operationError, type ObjectOperation } from './operation.js';
@@ -225,10 +225,20 @@ export class IoCtx {
           { pool: this.poolId, nspace, key: '', oid: '', pgSeed: seed }, [opPgNls(opts.pageEntries ?? LIST_PAGE_ENTRIES, cursor, map.epoch)], { timeoutMs: opts.timeoutMs });
         const page = decodePgNlsReply(r.ops[0]!.outdata);
         for (const e of page.entries) yield e;
-        // Result 1: the PG is done (its handle is then the next PG's start, not a cursor for this one).
-        if (r.reply.result === 1 || page.handle.max || page.entries.length === 0) break;
+        // Result 1: the PG is done (its handle is then the next PG's start, not a cursor for this one);
+        // so is a max handle. An empty page is not the end: an OSD fills a page by scanning objects
+        // and skips other namespaces', so it may return none and a cursor further on (Ceph's Objecter
+        // stops only on these two as well).
+        if (r.reply.result === 1 || page.handle.max) break;
+        if (page.entries.length === 0 && sameHObject(page.handle, cursor)) {
+          throw new CephError('EIO', `pool ${this.poolName} pg ${seed}: the OSD returned an empty list page without moving the cursor`);
+        }
         cursor = page.handle;
       }
     }
   }
+}
+
+function sameHObject(a: HObject, b: HObject): boolean {
+  return a.max === b.max && a.pool === b.pool && a.hash === b.hash && a.snap === b.snap && a.nspace === b.nspace && a.key === b.key && a.oid === b.oid;
 }

@@ -1,7 +1,7 @@
 // Proves the Objecter's rules without a cluster: over a fake messenger and an osdmap built in memory,
 // ops go to the acting primary's address from the map, replies match by tid and connection, a map
 // that moves an op or a connection reset sends it again (same tid, next retryAttempt), the in-flight
-// bound holds ops back, and timeouts, deleted pools and OSD errors reject with Ceph's errno names.
+// bound holds ops back, timeouts, deleted pools and OSD errors reject with Ceph's errno names, and IoCtx.listObjects pages a PG until result 1 or a max handle (not an empty page).
 import { strict as assert } from 'node:assert';
 import { makeEntityAddr } from '../../common/entityaddr.js';
 import {
@@ -13,6 +13,9 @@ import {
 } from '../../msg/index.js';
 import { FakeConn, FakeMessenger } from '../support/fake-messenger.js';
 import { Objecter } from '../../librados/objecter.js';
+import { IoCtx } from '../../librados/ioctx.js';
+import { Encoder } from '../../common/encoding.js';
+import { encodeHObject, emptyHObject, type HObject } from '../../msg/messages/osdop.js';
 
 const addrOf = (osd: number, nonce: number): EntityAddrVec => [makeEntityAddr(EntityAddrType.MSGR2, '127.0.0.1', 6800 + osd, nonce)];
 
@@ -35,6 +38,17 @@ function reply(to: MOSDOp, result: number, outdata?: Buffer): MOSDOpReply {
   const r = MOSDOpReply.replyTo(to, result, 1);
   if (outdata) r.ops[0]!.outdata = outdata;
   return r;
+}
+
+/** pg_nls_response_t as an OSD encodes it. */
+function nlsReply(handle: HObject, oids: Array<[string, string]>): Buffer {
+  const e = new Encoder(64);
+  e.startStruct(1, 1);
+  encodeHObject(e, handle);
+  e.u32(oids.length);
+  for (const [ns, oid] of oids) e.string(ns).string(oid).string('');
+  e.finishStruct();
+  return e.toBuffer();
 }
 
 const tick = (ms = 0): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -206,5 +220,45 @@ describe('Objecter', () => {
     assert.equal(s.m.hobj.key, 'lk');
     assert.equal(s.m.hobj.nspace, 'ns1');
     assert.equal(s.m.hobj.hash, mapToPg(map, POOL, 'named', 'lk', 'ns1') >>> 0);
+  });
+  it('listObjects goes on past an empty page that is not the last; only result 1 or a max handle ends a PG', async () => {
+    const io = new IoCtx(obj, POOL, 'rbd');
+    io.setNamespace('ns');
+    const got: string[] = [];
+    let finished = false;
+    const done = (async () => { for await (const e of io.listObjects({ pageEntries: 2 })) got.push(e.oid); finished = true; })();
+    const at = (hash: number): HObject => ({ ...emptyHObject(), pool: POOL, hash, oid: `c${hash}` });
+    const seen = new Set<MOSDOp>();
+    let answered = 0;
+    for (let round = 0; round < 400 && !finished; round++) {
+      await tick();
+      for (const { conn, m } of sentOps()) {
+        if (seen.has(m)) continue;
+        seen.add(m);
+        answered++;
+        const seed = m.pgid.pgid.seed;
+        assert.equal(m.pgid.pgid.pool, POOL);
+        // PG 0: an empty page (the OSD skipped another namespace's objects) with a cursor further on,
+        // then a page with one object, then the end. PG 1: ends with a max handle and result 0. Other PGs: empty, result 1.
+        if (seed === 0 && answered === 1) obj.dispatch(conn, reply(m, 0, nlsReply(at(5), [])));
+        else if (seed === 0 && answered === 2) obj.dispatch(conn, reply(m, 0, nlsReply(at(9), [['ns', 'a']])));
+        else if (seed === 0) obj.dispatch(conn, reply(m, 1, nlsReply(emptyHObject(), [['ns', 'b']])));
+        else if (seed === 1) obj.dispatch(conn, reply(m, 0, nlsReply({ ...emptyHObject(), max: true }, [['ns', 'c']])));
+        else obj.dispatch(conn, reply(m, 1, nlsReply(emptyHObject(), [])));
+      }
+    }
+    await done;
+    assert.deepEqual(got, ['a', 'b', 'c']);
+    assert.equal(answered, 3 + 1 + (map.pools.get(POOL)!.pgNum - 2), 'three pages for PG 0, one for each other PG');
+  });
+
+  it('listObjects fails with EIO on an empty page that does not move the cursor (it would loop forever)', async () => {
+    const io = new IoCtx(obj, POOL, 'rbd');
+    const done = (async () => { for await (const _ of io.listObjects()) void _; })();
+    const failed = assert.rejects(done, (e: unknown) => e instanceof CephError && e.code === 'EIO');
+    await tick();
+    const [s] = sentOps();
+    obj.dispatch(s!.conn, reply(s!.m, 0, nlsReply(emptyHObject(), [])));
+    await failed;
   });
 });
