@@ -396,7 +396,7 @@ export class MPGStats extends PaxosServiceMessage {
 export class MPGStatsAck extends Message {
   static readonly TYPE = MSG_PGSTATSACK;
   static readonly HEAD_VERSION = 1;
-  static readonly COMPAT_VERSION = 1;
+  static readonly COMPAT_VERSION = 0;
 
   pgStat: Array<{ pgid: PgId; seq: number; epoch: number }> = [];
 
