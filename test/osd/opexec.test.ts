@@ -1,4 +1,4 @@
-// Proves osd/core/opexec.ts runs client ops as Ceph 16's PrimaryLogPG::do_osd_ops does, on a MemStore through objectStorePort: every op's success and error results (create/EEXIST, write, writefull, append, writesame, read past the end, sparse-read, stat/ENOENT, delete/ENOENT, truncate, zero and its munging into truncate, cmpext's -MAX_ERRNO - offset, assert-version ERANGE/EOVERFLOW, xattrs with ENODATA and cmpxattr ECANCELED in string and u64 modes, omap get/set/rm/clear/header, paging with start_after / filter_prefix / max_return and "more", omap-cmp, set-alloc-hint, FAILOK, EOPNOTSUPP, EFBIG), later ops seeing earlier ones within a request, all-or-nothing failure, object_info_t kept in "_" as a Ceph OSD keeps it (versions, user_version, size, mtime, reqid, DIRTY/OMAP/digest flags), stats deltas; a seeded model check: random op vectors against a plain in-memory model of object data, xattrs and omap; and a differential check against a real Ceph 16 ceph-osd (memstore, ports 18900-18929, skipped when Ceph is not installed): ~90 scripted requests and 200 seeded write requests give the same results, rvals, outdata, user versions and object_info_t facts on both. OPEXEC_SEED=<n> replays one seeded case (model and differential); OPEXEC_KEEP=1 keeps the real cluster's directory.
+// Proves osd/core/opexec.ts runs client ops as Ceph 16's PrimaryLogPG::do_osd_ops does, on a MemStore through objectStorePort: every op's success and error results (create/EEXIST, write, writefull, append, writesame, read past the end, sparse-read, stat/ENOENT, delete/ENOENT, truncate, zero and its munging into truncate, cmpext's -MAX_ERRNO - offset, assert-version ERANGE/EOVERFLOW, xattrs with ENODATA and cmpxattr ECANCELED in string and u64 modes, omap get/set/rm/clear/header, paging with start_after / filter_prefix / max_return and "more", omap-cmp, set-alloc-hint, FAILOK, EOPNOTSUPP, EFBIG), reads after writes in one request seeing the store as it was before the request (as Ceph's replicated backend; EIO/ENOENT where Ceph would leave an object unfound or abort), all-or-nothing failure, object_info_t kept in "_" as a Ceph OSD keeps it (versions, user_version, size, mtime, reqid, DIRTY/OMAP/digest flags), stats deltas; a seeded model check: random op vectors against a plain in-memory model of object data, xattrs and omap; and a differential check against a real Ceph 16 ceph-osd (memstore, ports 18900-18929, skipped when Ceph is not installed): ~90 scripted requests, 26 read-after-write requests (each also with a failing tail, so the outdata is compared) and 200 seeded write requests with reads between the writes give the same results, rvals, outdata, user versions and object_info_t facts on both. OPEXEC_SEED=<n> replays one seeded case (model and differential); OPEXEC_KEEP=1 keeps the real cluster's directory.
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -207,22 +207,48 @@ describe('osd/core/opexec: compound requests', () => {
     h = await new Harness().init();
   });
 
-  it('later ops see earlier ones: write, read, setxattr, getxattr, omap set then get, truncate then read, in one request (RETURNVEC)', async () => {
+  it('reads after writes in one request see the object as the store had it before the request (Ceph\'s replicated backend); size, existence and flags are the request\'s', async () => {
+    await h.run('c', [opWriteFull(B('abcdef')), opSetXattr('n', B('old')), opOmapSetVals(new Map([['k1', B('a')]]))]);
     const ops = (): OSDOp[] => [
-      opWrite(0, B('abcdef')), opRead(0, 0), opSetXattr('n', B('v')), opGetXattr('n'), opOmapSetVals(new Map([['k1', B('a')], ['k2', B('b')]])),
-      opOmapRmKeys(['k1']), opOmapGetVals('', 10), opTruncate(2), opWrite(4, B('Z')), opRead(0, 0), opStat(),
+      opWrite(0, B('XY')), opRead(1, 3), opSetXattr('n', B('new')), opGetXattr('n'), opOmapSetVals(new Map([['k2', B('b')]])),
+      opOmapRmKeys(['k1']), opOmapGetVals('', 10), opTruncate(2), opRead(0, 0), opStat(),
     ];
     const r = await h.run('c', ops(), undefined, FLAG_RETURNVEC);
     assert.equal(r.result, 0);
-    assert.equal(r.ops[1]!.outdata.toString(), 'abcdef');
-    assert.equal(r.ops[3]!.outdata.toString(), 'v');
-    assert.deepEqual([...decodeOmapValsReply(r.ops[6]!.outdata).entries.keys()], ['k2']);
-    assert.deepEqual(r.ops[9]!.outdata, Buffer.from('ab\0\0Z'));
-    assert.equal(decodeStatReply(r.ops[10]!.outdata).size, 5);
-    assert.deepEqual(await h.store.read(CID, h.obj('c'), 0, 0), Buffer.from('ab\0\0Z'));
+    assert.equal(r.ops[1]!.outdata.toString(), 'bcd', 'the stored bytes, not the request\'s XY');
+    assert.equal(r.ops[3]!.outdata.toString(), 'old');
+    assert.deepEqual([...decodeOmapValsReply(r.ops[6]!.outdata).entries.keys()], ['k1']);
+    assert.equal(r.ops[8]!.outdata.toString(), 'ab', 'the stored bytes up to the request\'s new size');
+    assert.equal(decodeStatReply(r.ops[9]!.outdata).size, 2);
+    assert.deepEqual(await h.store.read(CID, h.obj('c'), 0, 0), Buffer.from('XY'));
     // without RETURNVEC a successful write's reply keeps the rvals and drops the outdata, as Ceph's
     const plain = await h.run('c', ops());
     assert.ok(plain.ops.every((o) => o.outdata.length === 0));
+  });
+
+  it('reads of an object the request creates are ENOENT (the store has none); reads after a delete see the stored object', async () => {
+    assert.equal((await h.run('n1', [opWrite(0, B('abc')), opRead(1, 1)])).result, E('ENOENT'));
+    assert.equal((await h.run('n2', [opSetXattr('a', B('1')), opGetXattrs()])).result, E('ENOENT'));
+    assert.equal((await h.run('n3', [opOmapSetVals(new Map([['a', B('1')]])), opOmapGetVals('', 10)])).result, E('ENOENT'));
+    // a real Ceph 16 OSD aborts on this one (get-keys asserts it has a store iterator): a clean ENOENT here
+    assert.equal((await h.run('n4', [opOmapSetVals(new Map([['a', B('1')]])), opOmapGetKeys('', 10)])).result, E('ENOENT'));
+    const c = await h.run('n5', [opWrite(0, B('abc')), opCmpExt(0, B('abc')), opStat()]);
+    assert.equal(c.ops[1]!.rval, -MAX_ERRNO, 'cmpext of an object missing before the request compares with zeros');
+    assert.equal(c.result, -MAX_ERRNO);
+    await h.run('d', [opWriteFull(B('stored')), opSetXattr('x', B('1'))]);
+    const d = await h.run('d', [opDelete(), opRead(0, 4), opGetXattr('x')], undefined, FLAG_RETURNVEC);
+    assert.equal(d.result, 0);
+    assert.deepEqual([d.ops[1]!.outdata.toString(), d.ops[2]!.outdata.toString()], ['', '1'], 'size 0, but the stored xattr');
+    assert.equal(await h.store.exists(CID, h.obj('d')), false);
+  });
+
+  it('a full read after a write that changed the digest is EIO and nothing is written (Ceph would mark the object unfound)', async () => {
+    await h.run('u', [opWriteFull(B('old'))]);
+    const r = await h.run('u', [opWriteFull(B('NEW')), opRead(0, 0)]);
+    assert.equal(r.result, E('EIO'));
+    assert.equal(r.transaction, null);
+    assert.equal((await h.run('u', [opWriteFull(B('old')), opRead(0, 0)], undefined, FLAG_RETURNVEC)).ops[1]!.outdata.toString(), 'old', 'same bytes: the digest holds');
+    assert.equal((await h.run('u', [opWriteFull(B('xyz')), opSparseRead(0, 3)])).result, E('EIO'));
   });
 
   it('all or nothing: a failing op after writes leaves the object as it was and returns no transaction', async () => {
@@ -624,6 +650,41 @@ const SCRIPT: Req[] = [
   { oid: 'a', ops: () => [opStat()] },
 ];
 
+/**
+ * Reads after writes in one request. Left out on purpose: a full read (or a sparse read as long as
+ * the object) after a write that changed the data digest (Ceph fails the digest check on the stored
+ * bytes and marks its only copy unfound; EIO here), and get-keys of an object the request creates
+ * with omap (a Ceph 16 OSD aborts on it; ENOENT here). Both are pinned in the compound-request tests.
+ */
+const RAW_SCRIPT: Req[] = [
+  { oid: 'w', ops: () => [opWrite(0, B('NEW')), opRead(1, 2), opSparseRead(0, 5), opCmpExt(0, B('old')), opStat()] },
+  { oid: 'w', ops: () => [opTruncate(4), opRead(0, 0), opSparseRead(0, 0), opStat()] },
+  { oid: 'w', ops: () => [opAppend(B('++')), opRead(10, 10), opStat()] },
+  { oid: 'w', ops: () => [opSetXattr('x', B('X1')), opGetXattr('x'), opGetXattrs(), opCmpXattr('x', CmpXattrOp.EQ, CmpXattrMode.STRING, B('X0'))] },
+  { oid: 'w', ops: () => [opRmXattr('x'), opGetXattr('x')] },
+  { oid: 'w', ops: () => [opOmapSetVals(new Map([['k3', B('v3')]])), opOmapRmKeys(['k1']), opOmapGetKeys('', 10), opOmapGetVals('', 10), opOmapGetValsByKeys(['k1', 'k3']), opOmapSetHeader(B('H1')), opOmapGetHeader(), omapCmp([['k1', 'v1', CmpXattrOp.EQ]])] },
+  { oid: 'w', ops: () => [opOmapClear(), opOmapGetVals('', 10), opOmapGetHeader(), opOmapGetValsByKeys(['k2'])] },
+  { oid: 'w', ops: () => [opDelete(), opRead(0, 4), opGetXattr('x'), opGetXattrs(), opOmapGetVals('', 10), opOmapGetHeader(), opCmpExt(0, B('o'))] },
+  { oid: 'w', ops: () => [opDelete(), opStat()] },
+  { oid: 'w', ops: () => [opDelete(), omapCmp([['k1', 'v1', CmpXattrOp.EQ]])] },
+  { oid: 'w', ops: () => [opDelete(), opWrite(0, B('re')), opRead(1, 1), opGetXattr('x')] },
+  { oid: 'w', ops: () => [opWriteFull(B('brand new')), opRead(2, 3), opAssertVersion(1)] },
+  { oid: 'w', ops: () => [opWriteFull(B('old data here')), opRead(0, 0), opSparseRead(0, 0)] },
+  { oid: 'w', ops: () => [opZero(2, 3), opRead(0, 0), opCmpExt(0, B('old'))] },
+  { oid: 'n1', ops: () => [opWrite(0, B('abc')), opRead(1, 1)] },
+  { oid: 'n2', ops: () => [opWrite(0, B('abc')), opStat(), opRead(5, 1)] },
+  { oid: 'n3', ops: () => [opSetXattr('a', B('1')), opGetXattr('a')] },
+  { oid: 'n4', ops: () => [opSetXattr('a', B('1')), opGetXattrs()] },
+  { oid: 'n5', ops: () => [opSetXattr('a', B('1')), failok(opCmpXattr('a', CmpXattrOp.EQ, CmpXattrMode.STRING, B('1')))] },
+  { oid: 'n6', ops: () => [opOmapSetVals(new Map([['a', B('1')]])), opOmapGetVals('', 10)] },
+  { oid: 'n7', ops: () => [opOmapSetVals(new Map([['a', B('1')]])), opOmapGetHeader(), opOmapGetValsByKeys(['a'])] },
+  { oid: 'n8', ops: () => [opOmapSetVals(new Map([['a', B('1')]])), omapCmp([['a', '1', CmpXattrOp.EQ]])] },
+  { oid: 'n9', ops: () => [opCreate(false), opCmpExt(0, B('xy')), opRead(0, 0), opOmapGetKeys('', 10), opOmapGetVals('', 10)] },
+  { oid: 'n10', ops: () => [opWrite(0, B('abc')), opCmpExt(0, B('abc'))] },
+  { oid: 'n11', ops: () => [opWrite(0, B('abc')), opSparseRead(0, 3)] },
+  { oid: 'n12', ops: () => [opWrite(0, B('abc')), failok(opGetXattr('')), opAssertVersion(1)] },
+];
+
 /** The object_info_t fields that do not depend on the clock or the PG's history. */
 function oiFacts(b: Buffer): unknown {
   const oi = decodeObjectInfo(b);
@@ -671,21 +732,28 @@ describe('osd/core/opexec: the same requests on a real Ceph 16 ceph-osd (memstor
     }
   });
 
-  it('where we differ on purpose: a read after a write in one request sees the write here, the pre-request bytes in Ceph', async () => {
+  it('reads after writes in one request give the real OSD\'s answers (the store as it was before the request)', async () => {
     const h = await new Harness().init();
-    for (const run of [real, (oid: string, ops: OSDOp[]) => h.run(oid, ops)]) await run('rw', [opWriteFull(B('old'))]);
-    // (a partial read: a full one would fail Ceph's data digest check, which already has the new digest
-    // while its store still has the old bytes, and leave the real PG with an unfound object)
-    const ops = (): OSDOp[] => [opWrite(0, B('NEW')), opRead(1, 2), opCmpXattr('nope', CmpXattrOp.EQ, CmpXattrMode.STRING, B('x'))];
-    const theirs = await real('rw', ops());
-    const ours = await h.run('rw', ops());
-    assert.equal(theirs.result, E('ECANCELED'));
-    assert.equal(ours.result, E('ECANCELED'));
-    assert.equal(theirs.ops[1]!.outdata.toString(), 'ld', 'Ceph\'s replicated backend reads the store');
-    assert.equal(ours.ops[1]!.outdata.toString(), 'EW', 'our overlay shows the request\'s own write');
+    pool = await cluster!.createPool('opx3', { pgNum: 1, size: 1, minSize: 1 }); // a fresh PG: versions from 0 again
+    const id = pool;
+    await rados!.waitForMap((m) => m.pools.has(id), 30000, 'pool opx3');
+    const both = async (oid: string, ops: () => OSDOp[], what: string): Promise<void> => {
+      const theirs = await real(oid, ops());
+      const ours = await h.run(oid, ops());
+      assert.deepEqual(shape(ours.result, ours.ops), shape(theirs.result, theirs.ops), what);
+      if (theirs.result >= 0) assert.equal(ours.replyVersion, theirs.userVersion, `${what}: user version`);
+    };
+    const setup = (): OSDOp[] => [opWriteFull(B('old data here')), opSetXattr('x', B('X0')), opOmapSetVals(new Map([['k1', B('v1')], ['k2', B('v2')]])), opOmapSetHeader(B('H0'))];
+    await both('w', setup, 'setup');
+    for (const [i, q] of RAW_SCRIPT.entries()) {
+      // with a failing tail the reply keeps every op's outdata and nothing is written
+      await both(q.oid, () => [...q.ops(), opCmpXattr('nope', CmpXattrOp.EQ, CmpXattrMode.STRING, B('x'))], `read-after-write ${i} with a failing tail`);
+      await both(q.oid, q.ops, `read-after-write ${i}`);
+      if (q.oid === 'w') await both('w', setup, `read-after-write ${i}: setup again`);
+    }
   });
 
-  it('200 seeded write requests and the reads after each agree with the real OSD', async () => {
+  it('200 seeded write requests (with reads between the writes) and the reads after each agree with the real OSD', async () => {
     const h = await new Harness().init();
     pool = await cluster!.createPool('opx2', { pgNum: 1, size: 1, minSize: 1 }); // a fresh PG: versions from 0 again
     const id = pool;
@@ -702,7 +770,7 @@ describe('osd/core/opexec: the same requests on a real Ceph 16 ceph-osd (memstor
           const data = B('0123456789abcdefghij'.slice(0, r2.int(0, 20)));
           const off = r2.int(0, 40);
           const key = r2.pick(['a', 'b', 'c']);
-          switch (r2.int(0, 11)) {
+          switch (r2.int(0, 14)) {
             case 0: out.push(opWrite(off, data)); break;
             case 1: out.push(opWriteFull(data)); break;
             case 2: out.push(opAppend(data)); break;
@@ -715,6 +783,12 @@ describe('osd/core/opexec: the same requests on a real Ceph 16 ceph-osd (memstor
             case 9: out.push(r2.chance(0.3) ? opDelete() : opCreate(r2.chance(0.5))); break;
             case 10: out.push(opOmapSetHeader(data)); break;
             case 11: out.push(opWriteSame(off, data.length * 2, data)); break;
+            // reads between the writes (never a full read at 0, which could trip Ceph's digest check
+            // on the stored bytes and leave its only copy unfound; never get-keys, which aborts a real
+            // OSD on an object the request creates)
+            case 12: out.push(opRead(off + 1, r2.int(0, 20))); break;
+            case 13: out.push(failok(opGetXattr(key))); break;
+            case 14: out.push(r2.chance(0.5) ? opOmapGetVals('', 10) : opOmapGetValsByKeys([key])); break;
           }
         }
         return out;
