@@ -14,13 +14,13 @@ import {
   zeroEVersion, type EVersion, type HObject, type OSDOp, type OsdReqId, type SpgId,
 } from '../msg/messages/osdop.js';
 import {
-  cmpEVersion, decodePgLogEntry, decodePgStat, emptyPgStat, encodePgLogEntry, encodePgStat, objectKey, PgState,
+  cmpEVersion, decodePgLogEntry, decodePgStat, emptyPgStat, encodePgStat, objectKey, PgState,
   type PgLogEntry, type PgStat,
 } from '../msg/messages/pgtypes.js';
 import type { ExecuteOps, ObjectReadPort, OpExecResult } from './core/opexec-api.js';
 import type { PeeringCore, PeeringCoreInit, PeeringEffects, PeeringMessage, PgMapView } from './core/peering-api.js';
 import type { PgHandle, PgHost } from './pg-api.js';
-import { loadPgMeta, missingKeys, pgmetaObject, writePgMeta } from './pgmeta.js';
+import { entryBody, loadPgMeta, missingKeys, pgmetaObject, rememberEntryBody, writePgMeta } from './pgmeta.js';
 import { createPeeringCore } from './core/peering.js';
 import { executeOps } from './core/opexec.js';
 import { listPgObjects, pgSplitBits } from './core/pgls.js';
@@ -41,6 +41,8 @@ export const objectNameBytesMax = 2048;
 export const objectNamespaceBytesMax = 256;
 /** Writes of one PG replicating at once (each holds its transaction until every replica acks). */
 export const writesInFlightMax = 256;
+/** Log every write's start and commit at debug level (off: the text costs CPU on every write). */
+const traceWrites = false;
 
 // ---- what the PG is built from --------------------------------------------------------------------
 
@@ -87,24 +89,38 @@ export function toHObject(g: GHObject): HObject {
 
 /** MOSDRepOp's logbl: a vector<pg_log_entry_t>. */
 export function encodeLogEntries(entries: readonly PgLogEntry[]): Buffer {
-  const e = new Encoder(256 * entries.length + 4);
-  e.u32(entries.length);
-  for (const x of entries) encodePgLogEntry(e, x);
-  return e.toBuffer();
+  // each entry's bytes come from the cache its pgmeta key also uses (one encode per entry)
+  const bodies = entries.map(entryBody);
+  let n = 4;
+  for (const b of bodies) n += b.length;
+  const out = Buffer.allocUnsafe(n);
+  out.writeUInt32LE(entries.length, 0);
+  let at = 4;
+  for (const b of bodies) at += b.copy(out, at);
+  return out;
 }
 
 export function decodeLogEntries(b: Buffer): PgLogEntry[] {
   const d = new Decoder(b, 'osd_repop logbl');
   const n = d.count('log entries', 40);
   const out: PgLogEntry[] = [];
-  for (let i = 0; i < n; i++) out.push(decodePgLogEntry(d));
+  for (let i = 0; i < n; i++) {
+    const start = d.pos;
+    const entry = decodePgLogEntry(d);
+    // keep the received bytes (copied: logbl may be a view of the whole message) for the pgmeta key
+    rememberEntryBody(entry, Buffer.from(b.subarray(start, d.pos)));
+    out.push(entry);
+  }
   return out;
 }
 
+/** Scratch encoder for the per-write pg_stat_t (synchronous; the bytes are copied out). */
+const statEncoder = new Encoder(1024);
+
 function encodeStat(s: PgStat): Buffer {
-  const e = new Encoder(1024);
-  encodePgStat(e, s);
-  return e.toBuffer();
+  statEncoder.reset();
+  encodePgStat(statEncoder, s);
+  return statEncoder.toBuffer();
 }
 
 function reqidKey(r: OsdReqId): string {
@@ -250,14 +266,46 @@ export class PG implements PgHandle {
   private readonly waitingForRecovery = new Map<string, Array<() => void>>();
 
   // stats the PG maintains (objects, bytes) and counters
-  private numObjects = 0;
-  private numBytes = 0;
+  private numObjectsValue = 0;
+  private numBytesValue = 0;
+  /** The pg_stat_t of the newest MOSDRepOp, not yet decoded (a replica takes the primary's counts). */
+  private replicaStats: Buffer | undefined;
   private readonly counters = { numRd: 0, numRdKb: 0, numWr: 0, numWrKb: 0, numObjectsRecovered: 0, numBytesRecovered: 0 };
   private lastActive: UTime = { sec: 0, nsec: 0 };
   private lastClean: UTime = { sec: 0, nsec: 0 };
   private lastChange: UTime = { sec: 0, nsec: 0 };
   private lastStateBits = 0;
   private reportedSeq = 0;
+
+  private get numObjects(): number {
+    this.takeReplicaStats();
+    return this.numObjectsValue;
+  }
+  private set numObjects(v: number) {
+    this.takeReplicaStats();
+    this.numObjectsValue = v;
+  }
+  private get numBytes(): number {
+    this.takeReplicaStats();
+    return this.numBytesValue;
+  }
+  private set numBytes(v: number) {
+    this.takeReplicaStats();
+    this.numBytesValue = v;
+  }
+
+  private takeReplicaStats(): void {
+    const b = this.replicaStats;
+    if (b === undefined) return;
+    this.replicaStats = undefined;
+    try {
+      const s = decodePgStat(new Decoder(b), 'osd_repop pg_stat_t');
+      this.numObjectsValue = s.statsSum.numObjects;
+      this.numBytesValue = s.statsSum.numBytes;
+    } catch {
+      // stats are advisory on a replica
+    }
+  }
 
   private constructor(
     private readonly host: PgHost,
@@ -741,7 +789,7 @@ export class PG implements PgHandle {
     this.numObjects += result.deltaObjects;
     this.numBytes += result.deltaBytes;
     const repop: RepOp = { op, version, userVersion: result.userVersion, result, waitingOn: new Set(targets), localDone: false, gen };
-    this.host.log('debug', `pg ${this.pgText()}: write ${op.m.hobj.oid} ${evKey(version)} tid ${op.m.header.tid} to [${targets.join(',')}]`);
+    if (traceWrites) this.host.log('debug', `pg ${this.pgText()}: write ${op.m.hobj.oid} ${evKey(version)} tid ${op.m.header.tid} to [${targets.join(',')}]`);
     this.repops.push(repop);
     this.repopsByReqid.set(reqidKey(op.reqid), repop);
     // replicas get the transaction as Ceph encodes it, before the local commit (as Ceph's issue_repop)
@@ -813,7 +861,7 @@ export class PG implements PgHandle {
       this.repopsByReqid.delete(reqidKey(r.op.reqid));
       this.core.committedEverywhere(r.version);
       this.noteDone(r.op.reqid, { version: r.version, userVersion: r.userVersion, returnCode: r.result.result, opReturns: [] });
-      this.host.log('debug', `pg ${this.pgText()}: committed ${r.op.m.hobj.oid} ${evKey(r.version)} tid ${r.op.m.header.tid}`);
+      if (traceWrites) this.host.log('debug', `pg ${this.pgText()}: committed ${r.op.m.hobj.oid} ${evKey(r.version)} tid ${r.op.m.header.tid}`);
       this.reply(r.op, r.result.result, r.result.ops, r.version, r.userVersion);
       progressed = true;
     }
@@ -922,17 +970,13 @@ export class PG implements PgHandle {
     }
     for (const e of entries) this.core.appendLogEntry(e);
     const eff = this.core.takeEffects();
-    const have = new Set(eff.logDelta.append.map((e) => evKey(e.version)));
-    const delta = { ...eff.logDelta, append: [...eff.logDelta.append, ...entries.filter((e) => !have.has(evKey(e.version)))] };
+    // the core's delta normally holds the entries already (appendLogEntry adds them)
+    const missed = entries.filter((x) => !eff.logDelta.append.some((e) => cmpEVersion(e.version, x.version) === 0));
+    const delta = missed.length ? { ...eff.logDelta, append: [...eff.logDelta.append, ...missed] } : eff.logDelta;
     writePgMeta(t, this.cid, this.meta, this.core.persistentState(), delta, eff.dirty, this.epoch, this.missingOnDisk);
     for (const e of entries) this.noteLogEntry(e, false);
-    try {
-      const s = decodePgStat(new Decoder(m.pgStats), 'osd_repop pg_stat_t');
-      this.numObjects = s.statsSum.numObjects;
-      this.numBytes = s.statsSum.numBytes;
-    } catch {
-      // stats are advisory on a replica
-    }
+    // the primary's object and byte counts: decoded only when something reads them
+    this.replicaStats = m.pgStats;
     const epoch = this.epoch;
     this.queueOrdered(t).then(
       () => {

@@ -3,6 +3,9 @@
 // _write_log_and_missing / read_log_and_missing):
 //   "_infover"  u8 struct version of the info keys (10)
 //   "_info"     pg_info_t
+//   "_fastinfo" pg_fast_info_t: the fields a write changes (last_update, last_complete, last_user_version,
+//               some stats), written instead of the whole info when nothing else changed since the
+//               info was last written whole; applied over "_info" on load when its last_update is newer
 //   "_biginfo"  PastIntervals
 //   "_epoch"    u32, the last map epoch the PG processed
 //   "0000000010.00000000000000000123"  one pg_log_entry_t, keyed by its eversion (epoch.version), written
@@ -18,6 +21,7 @@
 import { Decoder, Encoder } from '../common/encoding.js';
 import { cephCrc32c } from '../common/crc32c.js';
 import { CephError } from '../common/errors.js';
+import { decodeUTime, encodeUTime } from '../msg/messages/common.js';
 import type { PgId } from '../common/osdmap/index.js';
 import { decodeEVersion, decodeHObject, encodeEVersion, encodeHObject, type EVersion, type HObject, type SpgId } from '../msg/messages/osdop.js';
 import {
@@ -30,10 +34,35 @@ import { makeObject, type CollectionId, type GHObject, type ObjectStore, type Tr
 
 export type PgLogDup = PgLog['dups'][number];
 
-function enc(f: (e: Encoder) => void, bytes = 256): Buffer {
-  const e = new Encoder(bytes);
-  f(e);
-  return e.toBuffer();
+/** One scratch encoder for every pgmeta value (encodes are synchronous; each result is copied out). */
+const scratch = new Encoder(2048);
+
+function enc(f: (e: Encoder) => void): Buffer {
+  scratch.reset();
+  f(scratch);
+  return scratch.toBuffer();
+}
+
+/**
+ * Each log entry's encoding (the pg_log_entry_t bytes, no length or checksum), kept while the entry
+ * lives: the primary encodes an entry once for its pgmeta key and the MOSDRepOp's logbl, and a replica
+ * keeps the bytes it received instead of encoding them again. Entries are never changed once made.
+ */
+const entryBodies = new WeakMap<PgLogEntry, Buffer>();
+
+/** The entry's pg_log_entry_t bytes (cached). */
+export function entryBody(entry: PgLogEntry): Buffer {
+  let b = entryBodies.get(entry);
+  if (b === undefined) {
+    b = enc((e) => encodePgLogEntry(e, entry));
+    entryBodies.set(entry, b);
+  }
+  return b;
+}
+
+/** Note that `body` is the encoding of `entry` (a replica's entries decoded from a MOSDRepOp's logbl). */
+export function rememberEntryBody(entry: PgLogEntry, body: Buffer): void {
+  entryBodies.set(entry, body);
 }
 
 /** pg_missing_item in the SERVER_OCTOPUS form Ceph 16 writes (zero version, the (-1,-1) mark, need, have, flags, clean regions). */
@@ -64,6 +93,7 @@ export function decodeMissingItem(d: Decoder, what: string): PgMissingItem {
 }
 
 export const INFO_KEY = '_info';
+export const FASTINFO_KEY = '_fastinfo';
 export const INFOVER_KEY = '_infover';
 export const BIGINFO_KEY = '_biginfo';
 export const EPOCH_KEY = '_epoch';
@@ -96,26 +126,26 @@ function missingKey(soid: HObject): string {
 export function missingKeys(missing: PgMissing): Map<string, Buffer> {
   const out = new Map<string, Buffer>();
   for (const { soid, item } of missing.items.values()) {
-    const e = new Encoder(128);
-    encodeHObject(e, soid);
-    encodeMissingItem(e, item);
-    out.set(missingKey(soid), e.toBuffer());
+    out.set(missingKey(soid), enc((e) => {
+      encodeHObject(e, soid);
+      encodeMissingItem(e, item);
+    }));
   }
   return out;
 }
 
 function evBuf(v: EVersion): Buffer {
-  const e = new Encoder(12);
-  encodeEVersion(e, v);
-  return e.toBuffer();
+  return enc((e) => encodeEVersion(e, v));
 }
 
 /** pg_log_entry_t::encode_with_checksum: the entry as a length-prefixed bufferlist, then its crc32c. */
 export function encodeEntryWithChecksum(entry: PgLogEntry): Buffer {
-  const body = enc((e) => encodePgLogEntry(e, entry));
-  const e = new Encoder(body.length + 8);
-  e.bytes(body).u32(cephCrc32c(0, body, 0, body.length) >>> 0);
-  return e.toBuffer();
+  const body = entryBody(entry);
+  const out = Buffer.allocUnsafe(body.length + 8);
+  out.writeUInt32LE(body.length, 0);
+  body.copy(out, 4);
+  out.writeUInt32LE(cephCrc32c(0, body, 0, body.length) >>> 0, body.length + 4);
+  return out;
 }
 
 export function decodeEntryWithChecksum(b: Buffer, what: string): PgLogEntry {
@@ -125,6 +155,122 @@ export function decodeEntryWithChecksum(b: Buffer, what: string): PgLogEntry {
   const got = cephCrc32c(0, body, 0, body.length) >>> 0;
   if (crc !== got) throw new CephError('EIO', `${what}: pg log entry crc ${got.toString(16)} != stored ${crc.toString(16)}`);
   return decodePgLogEntry(new Decoder(body), what);
+}
+
+/** pg_fast_info_t (v1): the info fields most writes change. */
+export function encodeFastInfo(e: Encoder, i: PgInfo): void {
+  const s = i.stats;
+  const sum = s.statsSum;
+  e.startStruct(1, 1);
+  encodeEVersion(e, i.lastUpdate);
+  encodeEVersion(e, i.lastComplete);
+  e.u64(i.lastUserVersion);
+  encodeEVersion(e, s.version);
+  e.u64(s.reportedSeq);
+  encodeUTime(e, s.lastFresh);
+  encodeUTime(e, s.lastActive);
+  encodeUTime(e, s.lastPeered);
+  encodeUTime(e, s.lastClean);
+  encodeUTime(e, s.lastUnstale);
+  encodeUTime(e, s.lastUndegraded);
+  encodeUTime(e, s.lastFullsized);
+  e.s64(s.logSize);
+  e.s64(sum.numBytes).s64(sum.numObjects).s64(sum.numObjectCopies).s64(sum.numRd).s64(sum.numRdKb);
+  e.s64(sum.numWr).s64(sum.numWrKb).s64(sum.numObjectsDirty);
+  e.finishStruct();
+}
+
+/** pg_fast_info_t::try_apply_to: put `b`'s fields into `info` when its last_update is newer (true then). */
+export function applyFastInfo(info: PgInfo, b: Buffer, what: string): boolean {
+  const d = new Decoder(b);
+  d.decodeStart(1, what);
+  const lastUpdate = decodeEVersion(d, what);
+  if (cmpEv(lastUpdate, info.lastUpdate) <= 0) return false;
+  info.lastUpdate = lastUpdate;
+  info.lastComplete = decodeEVersion(d, what);
+  info.lastUserVersion = d.u64(what);
+  const s = info.stats;
+  const sum = s.statsSum;
+  s.version = decodeEVersion(d, what);
+  s.reportedSeq = d.u64(what);
+  s.lastFresh = decodeUTime(d, what);
+  s.lastActive = decodeUTime(d, what);
+  s.lastPeered = decodeUTime(d, what);
+  s.lastClean = decodeUTime(d, what);
+  s.lastUnstale = decodeUTime(d, what);
+  s.lastUndegraded = decodeUTime(d, what);
+  s.lastFullsized = decodeUTime(d, what);
+  s.logSize = d.s64(what);
+  s.ondiskLogSize = s.logSize;
+  sum.numBytes = d.s64(what);
+  sum.numObjects = d.s64(what);
+  sum.numObjectCopies = d.s64(what);
+  sum.numRd = d.s64(what);
+  sum.numRdKb = d.s64(what);
+  sum.numWr = d.s64(what);
+  sum.numWrKb = d.s64(what);
+  sum.numObjectsDirty = d.s64(what);
+  d.decodeFinish(what);
+  return true;
+}
+
+function cmpEv(a: EVersion, b: EVersion): number {
+  return a.epoch !== b.epoch ? a.epoch - b.epoch : a.version - b.version;
+}
+
+/** Field names pg_fast_info_t carries, per level (the rest must be unchanged for a fast write). */
+const FAST_INFO_FIELDS = new Set(['lastUpdate', 'lastComplete', 'lastUserVersion', 'stats']);
+const FAST_STAT_FIELDS = new Set([
+  'version', 'reportedSeq', 'lastFresh', 'lastActive', 'lastPeered', 'lastClean', 'lastUnstale', 'lastUndegraded',
+  'lastFullsized', 'logSize', 'ondiskLogSize', 'statsSum',
+]);
+const FAST_SUM_FIELDS = new Set(['numBytes', 'numObjects', 'numObjectCopies', 'numRd', 'numRdKb', 'numWr', 'numWrKb', 'numObjectsDirty']);
+
+/** Deep equality of plain data (objects, arrays, Buffers, numbers, bigints, strings, booleans). */
+function same(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Buffer.isBuffer(a) || Buffer.isBuffer(b)) return Buffer.isBuffer(a) && Buffer.isBuffer(b) && a.equals(b);
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!same(a[i], b[i])) return false;
+    return true;
+  }
+  return sameFields(a as Record<string, unknown>, b as Record<string, unknown>, undefined);
+}
+
+function sameFields(a: Record<string, unknown>, b: Record<string, unknown>, skip: Set<string> | undefined): boolean {
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  for (const k of ka) {
+    if (skip?.has(k)) continue;
+    if (!(k in b) || !same(a[k], b[k])) return false;
+  }
+  return true;
+}
+
+/** Is `info` the same as `written` but for pg_fast_info_t's fields. */
+function onlyFastFieldsDiffer(info: PgInfo, written: PgInfo): boolean {
+  const i = info as unknown as Record<string, unknown>;
+  const w = written as unknown as Record<string, unknown>;
+  return sameFields(i, w, FAST_INFO_FIELDS)
+    && sameFields(info.stats as unknown as Record<string, unknown>, written.stats as unknown as Record<string, unknown>, FAST_STAT_FIELDS)
+    && sameFields(info.stats.statsSum as unknown as Record<string, unknown>, written.stats.statsSum as unknown as Record<string, unknown>, FAST_SUM_FIELDS);
+}
+
+/**
+ * What a PG last wrote to its pgmeta object, kept by the PG between writes so the next write adds only
+ * what changed: the missing keys, the info last written whole (a deep copy: the peering core changes
+ * its info in place) and the past intervals' bytes.
+ */
+export class PgMetaWritten {
+  /** The missing set's keys and values as on disk. */
+  readonly missing = new Map<string, Buffer>();
+  info: PgInfo | undefined;
+  pastIntervals: Buffer | undefined;
+  /** Writes that wrote "_fastinfo" and those that wrote the whole info (the cost-per-write figures). */
+  fastWrites = 0;
+  fullWrites = 0;
 }
 
 /**
@@ -152,10 +298,10 @@ export function writePgMeta(
   for (const e of delta.append) keys.set(logKey(e.version), encodeEntryWithChecksum(e));
   // the info changes with every log change (last_update, last_complete): always written
   keys.set(INFOVER_KEY, Buffer.from([INFO_STRUCT_V]));
-  keys.set(INFO_KEY, enc((e) => encodePgInfo(e, state.info), 1024));
-  const ep = new Encoder(4);
-  ep.u32(epoch ?? state.epoch);
-  keys.set(EPOCH_KEY, ep.toBuffer());
+  keys.set(INFO_KEY, enc((e) => encodePgInfo(e, state.info)));
+  const ep = Buffer.allocUnsafe(4);
+  ep.writeUInt32LE((epoch ?? state.epoch) >>> 0, 0);
+  keys.set(EPOCH_KEY, ep);
   if (dirty) {
     keys.set(BIGINFO_KEY, enc((e) => encodePastIntervals(e, state.pastIntervals)));
     keys.set(CAN_ROLLBACK_TO_KEY, evBuf(state.log.canRollbackTo));

@@ -1,0 +1,53 @@
+// Not a test: a write benchmark of the PG write path on the in-memory cluster (3 OSDs on MemStores,
+// size 3): N 4 KiB write_full ops to distinct objects, QD outstanding; prints writes/s and CPU per write.
+// Run: node dist/test/osd/pg-bench.js [writes=4000] [qd=16] [pgNum=8]   (add --cpu-prof to profile)
+import { opWriteFull } from '../../msg/messages/osdop.js';
+import { realPgDeps } from '../../osd/pg.js';
+import { TestCluster } from './pg-net.js';
+
+async function main(): Promise<void> {
+  const writes = Number(process.argv[2] ?? 4000);
+  const qd = Number(process.argv[3] ?? 16);
+  const pgNum = Number(process.argv[4] ?? 8);
+  const c = new TestCluster({ osds: 3, size: 3, minSize: 2, pgNum, deps: realPgDeps });
+  await c.start();
+  await c.waitState('active+clean');
+  const data = Buffer.alloc(4096, 0x5a);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < writes) {
+      const i = next++;
+      const r = await c.op(`benchmark_data_obj${i}`, [opWriteFull(data)]);
+      if (r.result !== 0) throw new Error(`write ${i}: ${r.result}`);
+    }
+  };
+  // warm up
+  const warm = Math.min(500, writes);
+  next = writes - warm;
+  await Promise.all(Array.from({ length: qd }, worker));
+  next = 0;
+  const cpu0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  const total = writes - warm;
+  const saved = next;
+  void saved;
+  const w2 = async (): Promise<void> => {
+    while (next < total) {
+      const i = next++;
+      const r = await c.op(`benchmark_data_obj${i}`, [opWriteFull(data)]);
+      if (r.result !== 0) throw new Error(`write ${i}: ${r.result}`);
+    }
+  };
+  await Promise.all(Array.from({ length: qd }, w2));
+  const ns = Number(process.hrtime.bigint() - t0);
+  const cpu = process.cpuUsage(cpu0);
+  const cpuUs = cpu.user + cpu.system;
+  console.log(`writes=${total} qd=${qd} pgNum=${pgNum}: ${(total / (ns / 1e9)).toFixed(0)} writes/s, ` +
+    `${(cpuUs / total).toFixed(0)} us CPU per write (whole process: 3 OSDs, network codec, client)`);
+  await c.close();
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});
