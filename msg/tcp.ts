@@ -1,10 +1,37 @@
-// TCP transport: node:net sockets with Nagle off; a gathered write is cork() + write per Buffer +
-// uncork(), which Node turns into one writev(2) of the whole list (no concatenation copy).
+// TCP transport: node:net sockets with Nagle off. write() does not go to the socket at once: the
+// Buffers of every write() made in one turn of the event loop, and of every write() made while an
+// earlier gathered write is still unfinished (the kernel had no room), are queued in order and go out
+// together as one gathered write (cork() + write per Buffer + uncork(), which Node turns into one
+// writev(2); no concatenation copy, data segments stay the caller's Buffers). One gathered write holds at
+// most WRITE_GATHER_BYTES_MAX bytes and WRITE_GATHER_BUFFERS_MAX Buffers (one larger Buffer goes alone);
+// the rest follows when it finishes. close() hands what is queued to the socket first.
 
 import { createServer, Socket, type Server } from 'node:net';
 import type { SocketHandlers, Transport, TransportListener, TransportSocket } from './transport.js';
 
+/** Most bytes in one gathered write (a single larger Buffer still goes, alone). */
+export const WRITE_GATHER_BYTES_MAX = 1024 * 1024;
+/** Most Buffers in one gathered write (Linux's IOV_MAX is 1024; libuv splits above it). */
+export const WRITE_GATHER_BUFFERS_MAX = 256;
+
 class TcpSocket implements TransportSocket {
+  /** Buffers accepted by write() and not yet handed to the socket, in order, and their bytes. */
+  private gather: Buffer[] = [];
+  private gatherHead = 0;
+  private gatherBytes = 0;
+  /** A flush is due at the end of this turn (setImmediate). */
+  private flushScheduled = false;
+  /** A gathered write is with the socket and not yet finished. */
+  private writing = false;
+  private readonly flushNow = (): void => {
+    this.flushScheduled = false;
+    this.flush();
+  };
+  private readonly written = (): void => {
+    this.writing = false;
+    if (this.gatherHead < this.gather.length) this.flush();
+  };
+
   private h: SocketHandlers | null = null;
   private early: Buffer[] = [];
   private closed = false;
@@ -27,6 +54,7 @@ class TcpSocket implements TransportSocket {
       this.closeErr ??= e;
     });
     s.on('close', () => {
+      this.dropGather();
       if (this.closed) return;
       this.closed = true;
       this.h?.onClose(this.closeErr);
@@ -42,16 +70,71 @@ class TcpSocket implements TransportSocket {
 
   write(bufs: readonly Buffer[]): boolean {
     if (this.closed || this.s.destroyed) return true;
-    if (bufs.length === 1) return this.s.write(bufs[0]!);
+    for (const b of bufs) {
+      if (b.length === 0) continue;
+      this.gather.push(b);
+      this.gatherBytes += b.length;
+    }
+    if (!this.writing && !this.flushScheduled && this.gatherHead < this.gather.length) {
+      this.flushScheduled = true;
+      setImmediate(this.flushNow);
+    }
+    return this.gatherBytes + this.s.writableLength < this.s.writableHighWaterMark;
+  }
+
+  /** Hand the queued Buffers to the socket: one gathered write, bounded, unless one is unfinished. */
+  private flush(): void {
+    if (this.writing || this.gatherHead >= this.gather.length) return;
+    if (this.s.destroyed) {
+      this.dropGather();
+      return;
+    }
+    const g = this.gather;
+    let end = this.gatherHead;
+    let bytes = 0;
+    while (end < g.length && end - this.gatherHead < WRITE_GATHER_BUFFERS_MAX && (end === this.gatherHead || bytes + g[end]!.length <= WRITE_GATHER_BYTES_MAX)) {
+      bytes += g[end]!.length;
+      end++;
+    }
+    const start = this.gatherHead;
+    this.gatherHead = end;
+    this.gatherBytes -= bytes;
+    if (this.gatherHead === g.length) {
+      this.gather = [];
+      this.gatherHead = 0;
+    }
+    this.writing = true;
+    let ok: boolean;
+    if (end - start === 1) {
+      ok = this.s.write(g[start]!, this.written);
+    } else {
+      this.s.cork();
+      for (let i = start; i < end - 1; i++) this.s.write(g[i]!);
+      ok = this.s.write(g[end - 1]!, this.written);
+      this.s.uncork();
+    }
+    // The socket emits 'drain' only after a write it refused; bytes that left our queue and fit tell
+    // the owner here, so a sender waiting for room hears of it.
+    if (ok) this.h?.onDrain();
+  }
+
+  /** close(): everything queued, in one go, without waiting for earlier writes. */
+  private flushAll(): void {
+    const g = this.gather;
     this.s.cork();
-    let ok = true;
-    for (const b of bufs) ok = this.s.write(b);
+    for (let i = this.gatherHead; i < g.length; i++) this.s.write(g[i]!);
     this.s.uncork();
-    return ok;
+    this.gatherHead = g.length;
+  }
+
+  private dropGather(): void {
+    this.gather = [];
+    this.gatherHead = 0;
+    this.gatherBytes = 0;
   }
 
   get writableBytes(): number {
-    return this.s.writableLength;
+    return this.gatherBytes + this.s.writableLength;
   }
 
   pause(): void {
@@ -65,6 +148,10 @@ class TcpSocket implements TransportSocket {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    // What is queued goes to the socket first (a protocol's last frame before it stops).
+    this.writing = false;
+    while (this.gatherHead < this.gather.length && !this.s.destroyed) this.flushAll();
+    this.dropGather();
     this.s.destroy();
     // A local close still tells the owner, once, so it can release what it holds.
     const h = this.h;
