@@ -44,6 +44,12 @@ export interface OpExecInput {
   lastUserVersion: number;
   /** The client's mtime for writes (MOSDOp mtime). */
   mtime: UTime;
+  /**
+   * The OSD's clock when the request runs (added by the executor's implementer): a write with a client
+   * mtime stores it as object_info_t's local_mtime, as Ceph's finish_ctx does. Without it the client
+   * mtime stands in.
+   */
+  osdNow?: UTime;
 }
 
 export interface OpExecResult {

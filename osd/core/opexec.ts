@@ -812,7 +812,7 @@ export const executeOps: ExecuteOps = async (input: OpExecInput, port: ObjectRea
     oi.lastReqid = { name: { ...input.reqid.name }, tid: input.reqid.tid, inc: input.reqid.inc };
     if (input.mtime.sec !== 0 || input.mtime.nsec !== 0) {
       oi.mtime = { ...input.mtime };
-      oi.localMtime = { ...input.mtime };
+      oi.localMtime = { ...(input.osdNow ?? input.mtime) }; // Ceph: the OSD's clock, set with the client mtime
     }
     oi.flags |= ObjectInfoFlag.DIRTY;
     finalAttrs = new Map<string, Buffer>([[OI_ATTR, encodeObjectInfo(oi)]]);

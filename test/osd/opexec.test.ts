@@ -18,7 +18,7 @@ import { PACIFIC_FEATURES } from '../../common/osdmap/index.js';
 import { decodeMessage, type RawMessage } from '../../msg/message.js';
 import { MOSDOp } from '../../msg/messages/osdop.js';
 import { decodeCephTransaction, encodeCephTransaction, encodeTransaction } from '../../osd/core/txcodec.js';
-import { DIGEST_NONE, OI_ATTR, ObjectInfoFlag, SS_ATTR, decodeObjectInfo, encodeEmptySnapSet, encodeObjectInfo } from '../../osd/core/objectinfo.js';
+import { DIGEST_NONE, OI_ATTR, ObjectInfoFlag, SS_ATTR, decodeObjectInfo, encodeEmptySnapSet } from '../../osd/core/objectinfo.js';
 import { FLAG_RETURNVEC, MAX_ERRNO, objectBytesMax, executeOps, objectStorePort, omapEntriesPerRequestMax } from '../../osd/core/opexec.js';
 import type { OpExecResult } from '../../osd/core/opexec-api.js';
 import { MemStore } from '../../osd/index.js';
@@ -35,6 +35,8 @@ class Harness {
   head = 0;
   lastUserVersion = 0;
   tid = 0;
+  /** The OSD clock handed to the executor (osdNow), if any. */
+  osdNow: { sec: number; nsec: number } | undefined;
   async init(): Promise<this> {
     await this.store.mkfs();
     await this.store.mount();
@@ -53,6 +55,7 @@ class Harness {
       {
         soid: this.soid(name), obj: this.obj(name), cid: CID, ops, flags,
         reqid: { name: { type: 8, num: 4100 }, tid: ++this.tid, inc: 0 }, version, lastUserVersion: this.lastUserVersion, mtime,
+        ...(this.osdNow ? { osdNow: this.osdNow } : {}),
       },
       objectStorePort(this.store, CID, this.obj(name)),
     );
@@ -393,6 +396,7 @@ describe('osd/core/opexec: object_info_t as a Ceph OSD keeps it', () => {
     assert.equal(oi.userVersion, 91);
     assert.equal(oi.size, data.length);
     assert.deepEqual(oi.mtime, { sec: 1796069740, nsec: 1 });
+    assert.deepEqual(oi.localMtime, { sec: 1796069740, nsec: 1 }, 'no OSD clock given: the client mtime stands in');
     assert.deepEqual(oi.lastReqid, { name: { type: 8, num: 4100 }, tid: 1, inc: 0 });
     assert.equal(oi.flags, ObjectInfoFlag.DIRTY | ObjectInfoFlag.DATA_DIGEST);
     assert.equal(oi.dataDigest, 0x9aa03a45); // what the real ceph-osd stored for these bytes (test/golden/osdop)
@@ -408,6 +412,18 @@ describe('osd/core/opexec: object_info_t as a Ceph OSD keeps it', () => {
     assert.equal(oi3.dataDigest, cephCrc32c(0xffffffff, Buffer.concat([data, B('more')])));
     await h.run('p', [opWrite(1, B('X'))]);
     assert.equal((await h.oi('p')).flags & ObjectInfoFlag.DATA_DIGEST, 0, 'a write inside clears the digest');
+  });
+
+  it('local_mtime is the OSD clock (osdNow) when the client gives an mtime; a zero client mtime leaves both as they were', async () => {
+    const h = await new Harness().init();
+    h.osdNow = { sec: 1800000000, nsec: 5 };
+    await h.run('t', [opWrite(0, B('x'))], { sec: 1700000000, nsec: 9 });
+    let oi = await h.oi('t');
+    assert.deepEqual([oi.mtime, oi.localMtime], [{ sec: 1700000000, nsec: 9 }, { sec: 1800000000, nsec: 5 }]);
+    h.osdNow = { sec: 1800000100, nsec: 0 };
+    await h.run('t', [opWrite(1, B('y'))], { sec: 0, nsec: 0 });
+    oi = await h.oi('t');
+    assert.deepEqual([oi.mtime, oi.localMtime], [{ sec: 1700000000, nsec: 9 }, { sec: 1800000000, nsec: 5 }]);
   });
 
   it('a full read whose bytes no longer match the data digest is EIO', async () => {
@@ -824,7 +840,7 @@ describe('osd/core/opexec: the transaction a real ceph-osd replicated for the sa
     };
   };
 
-  it('the put and the omap set give Ceph\'s transaction bytes (but create -> touch, and local_mtime, which is the OSD\'s clock there)', async () => {
+  it('the put and the omap set give Ceph\'s transaction bytes, with its OSD clock as osdNow (but create -> touch: our Transaction has no create)', async () => {
     const h = await new Harness().init();
     for (const name of ['repop-put', 'repop-omap']) {
       const m = decodeMessage(golden(`${name}-MOSDOp-0`, 42), PACIFIC_FEATURES) as MOSDOp;
@@ -838,22 +854,17 @@ describe('osd/core/opexec: the transaction a real ceph-osd replicated for the sa
       const soid: HObject = { ...m.hobj, pool: 2 };
       const obj = makeObject(2, soid.oid, soid.hash);
       const r = await executeOps(
-        { soid, obj, cid, ops: m.ops, flags: m.flags, reqid: wantOi.lastReqid, version: wantOi.version, lastUserVersion: wantOi.userVersion - 1, mtime: m.mtime },
+        { soid, obj, cid, ops: m.ops, flags: m.flags, reqid: wantOi.lastReqid, version: wantOi.version, lastUserVersion: wantOi.userVersion - 1, mtime: m.mtime, osdNow: wantOi.localMtime },
         objectStorePort(h.store, cid, obj),
       );
       assert.equal(r.result, 0, name);
       assert.equal(r.userVersion, wantOi.userVersion, name);
       await h.store.queueTransaction(r.transaction!);
-      // Ceph's, with create as our touch and its local_mtime as ours (the client's mtime)
+      assert.notDeepEqual(wantOi.localMtime, m.mtime, `${name}: the real OSD's clock is not the client's`);
+      // Ceph's, with create as our touch (the ObjectStore Transaction has no create; both make the object)
       const expect = {
         fadviseFlags: want.fadviseFlags,
-        ops: want.ops.map((o) => {
-          if (o.op === 'create') return { op: 'touch' as const, cid: o.cid, oid: o.oid };
-          if (o.op !== 'setattrs') return o;
-          const oi = decodeObjectInfo(o.attrs.get(OI_ATTR)!);
-          oi.localMtime = { ...m.mtime };
-          return { ...o, attrs: new Map([...o.attrs].map(([k, v]) => [k, k === OI_ATTR ? encodeObjectInfo(oi) : v] as [string, Buffer])) };
-        }),
+        ops: want.ops.map((o) => (o.op === 'create' ? { op: 'touch' as const, cid: o.cid, oid: o.oid } : o)),
       };
       assert.deepEqual(encodeTransaction(r.transaction!), encodeCephTransaction(expect), name);
     }
