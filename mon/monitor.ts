@@ -16,7 +16,7 @@ import { addrHostPort } from '../common/entityaddr.js';
 import { CephError, Errno } from '../common/errors.js';
 import { encodeMonMap, decodeMonMap, monmapRankOf, monRankByAddr } from '../common/monmap/index.js';
 import type { MonMap } from '../common/monmap/types.js';
-import type { EntityAddrVec } from '../common/osdmap/index.js';
+import type { EntityAddrVec, PgId } from '../common/osdmap/index.js';
 import { createMessenger, EntityType, Policies, type Connection, type Dispatcher, type Logger, type Message, type Messenger, type MPGStats } from '../msg/index.js';
 import { createQuorum, DEFAULT_QUORUM_CONFIG } from './core/quorum.js';
 import { createMonServices, DEFAULT_MON_SERVICES_CONFIG } from './core/services/monservices.js';
@@ -91,6 +91,11 @@ interface Forwarded {
  * command table; accepted only from a monitor.
  */
 export const PG_STATS_FORWARD = 'tsceph pg stats forward';
+/**
+ * The same for an OSD's MOSDPGCreated: {"prefix": PG_CREATED_FORWARD, "osd": N, "pool": P, "seed": S}.
+ * The leader answers at once (Ceph sends the OSD nothing back).
+ */
+export const PG_CREATED_FORWARD = 'tsceph pg created forward';
 
 let commandDescriptionsJson: Buffer | null = null;
 
@@ -509,6 +514,9 @@ export class Monitor {
       case 'pgStats':
         this.handlePgStats(conn, w.osd, w.msg);
         return;
+      case 'pgCreated':
+        this.handlePgCreated(conn, w.osd, w.pgid);
+        return;
       case 'getPoolStats': {
         // Ceph's MgrStatMonitor answers these from its digest; ours from the committed PGMap.
         if (w.fsid !== this.monmap.fsid || !this.readableNow()) return; // the client resends to another monitor
@@ -612,6 +620,43 @@ export class Monitor {
     this.maybePropose();
   }
 
+  /**
+   * An OSD's MOSDPGCreated (Ceph: preprocess_pg_created always forwards to the leader, which records the
+   * PG in the next osdmap epoch). Nothing goes back to the OSD; without a quorum it is dropped (Ceph's
+   * OSD sends it again when it reconnects to a monitor, and ours answers a repeated create with it).
+   */
+  private handlePgCreated(conn: Connection, osd: number, pgid: PgId): void {
+    if (conn.peerName.type !== EntityType.OSD || !this.initialMapsCommitted()) return;
+    if (this.quorum.state === 'peon') {
+      const leader = this.quorum.leader;
+      if (leader < 0) return;
+      const ftid = this.nextForwardTid++;
+      const cmdText = [JSON.stringify({ prefix: PG_CREATED_FORWARD, osd, pool: pgid.pool, seed: pgid.seed })];
+      this.forwards.set(ftid, { conn, clientTid: 0, cmdText, inbl: Buffer.alloc(0), deadlineMs: this.nowMs() + this.commandTimeoutMs, onReply: () => {} });
+      this.peerConnection(leader).send(wire.commandMessage(this.monmap.fsid, cmdText, Buffer.alloc(0), ftid));
+      return;
+    }
+    if (this.quorum.state !== 'leader') return;
+    const out = this.services.handlePgCreated(osd, pgid, this.context());
+    if (out.kind === 'reply' || out.kind === 'afterCommit') this.log.debug(`mon.${this.name}: pg created from osd.${osd}: ${out.reply.rs}`);
+    this.maybePropose();
+  }
+
+  /** The leader's side of PG_CREATED_FORWARD: recorded (or ignored), answered at once. */
+  private handleForwardedPgCreated(conn: Connection, tid: number, cmd: CmdMap): void {
+    const num = (k: string): number => (typeof cmd[k] === 'number' ? (cmd[k] as number) : -1);
+    const osd = num('osd');
+    const pool = num('pool');
+    const seed = num('seed');
+    if (this.quorum.state !== 'leader' || osd < 0 || pool < 0 || seed < 0) {
+      this.reply(conn, tid, { r: -Errno.EAGAIN, rs: 'not the leader', out: Buffer.alloc(0) });
+      return;
+    }
+    const out = this.services.handlePgCreated(osd, { pool, seed }, this.context());
+    this.chainReply(conn, tid, { r: 0, rs: out.kind === 'reply' || out.kind === 'afterCommit' ? out.reply.rs : '', out: Buffer.alloc(0) });
+    this.maybePropose();
+  }
+
   /** Bounded: past COMMANDS_WAITING_MAX the oldest ack is dropped (its OSD reports again). */
   private holdForPgmapWrite(w: Waiter): void {
     if (this.waitingPgmapWrite.length >= COMMANDS_WAITING_MAX) this.waitingPgmapWrite.shift();
@@ -650,6 +695,10 @@ export class Monitor {
     }
     if (cmd.prefix === PG_STATS_FORWARD) {
       if (conn.peerName.type === EntityType.MON) this.handleForwardedPgStats(conn, tid, cmd, inbl);
+      return;
+    }
+    if (cmd.prefix === PG_CREATED_FORWARD) {
+      if (conn.peerName.type === EntityType.MON) this.handleForwardedPgCreated(conn, tid, cmd);
       return;
     }
     if (cmd.prefix === 'get_command_descriptions') {

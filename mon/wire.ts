@@ -3,7 +3,7 @@
 // subscriptions, OSD reports) rather than message classes.
 
 import { CephError } from '../common/errors.js';
-import type { EntityAddrVec } from '../common/osdmap/index.js';
+import type { EntityAddrVec, PgId } from '../common/osdmap/index.js';
 import {
   entityNameString,
   type Message,
@@ -25,6 +25,7 @@ import {
   MOSDMap,
   MOSDMarkMeDown,
   MOSDPGCreate2,
+  MOSDPGCreated,
   NO_SHARD,
   MPing,
   MPGStats,
@@ -64,6 +65,7 @@ export type Classified =
   | { kind: 'osdAlive'; osd: number; want: number }
   | { kind: 'log'; fsid: string; lastByChannel: Map<string, number>; lines: string[] }
   | { kind: 'pgStats'; osd: number; msg: MPGStats }
+  | { kind: 'pgCreated'; osd: number; pgid: PgId }
   | { kind: 'getPoolStats'; tid: number; fsid: string; pools: string[] }
   | { kind: 'statfs'; tid: number; fsid: string; dataPool: number | null }
   | { kind: 'ping' }
@@ -113,6 +115,7 @@ export function classify(m: Message, peerAddrs: EntityAddrVec = [], peerNum = -1
     return { kind: 'log', fsid: m.fsid, lastByChannel, lines };
   }
   if (m instanceof MPGStats) return { kind: 'pgStats', osd: peerNum, msg: m };
+  if (m instanceof MOSDPGCreated) return { kind: 'pgCreated', osd: peerNum, pgid: m.pgid };
   if (m instanceof MGetPoolStats) return { kind: 'getPoolStats', tid: m.header.tid, fsid: m.fsid, pools: m.pools };
   if (m instanceof MStatfs) return { kind: 'statfs', tid: m.header.tid, fsid: m.fsid, dataPool: m.dataPool };
   if (m instanceof MPing) return { kind: 'ping' };

@@ -12,7 +12,7 @@
 // Message field shapes below are the exact fields of Ceph's messages (src/messages/MMonPaxos.h,
 // MMonElection.h, MMonProbe.h, MMonSync.h) in camelCase; msg/messages/ classes implement them.
 
-import type { EntityAddrVec, UTime } from '../../common/osdmap/index.js';
+import type { EntityAddrVec, PgId, UTime } from '../../common/osdmap/index.js';
 import type { MonMap } from '../../common/monmap/types.js';
 import type { MonStoreRead, MonStoreTx } from './store.js';
 import type { MPGStats, PoolStat } from '../../msg/messages/pgstats.js';
@@ -254,6 +254,8 @@ export interface MonServices {
   handleOsdMarkMeDown(osd: number, ctx: MonContext): CommandOutcome;
   /** MOSDAlive: the OSD needs up_thru >= want (its PGs wait in WaitUpThru until a map records it). */
   handleOsdAlive(osd: number, want: number, ctx: MonContext): CommandOutcome;
+  /** MOSDPGCreated: a PG of a creating pool exists (the pool's flag clears when all have). */
+  handlePgCreated(osd: number, pgid: PgId, ctx: MonContext): CommandOutcome;
   /** Committed epochs for subscribers. */
   osdmapEpoch(): number;
   /** Incrementals from have + 1 (a full map first when have + 1 is no longer kept), at most maxMaps. */

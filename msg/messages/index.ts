@@ -25,6 +25,7 @@ import {
   MBackfillReserve, MRecoveryReserve,
 } from './pg.js';
 import { MOSDPGCreate2 } from './pgcreate.js';
+import { MOSDPGCreated } from './pgcreated.js';
 import { MGetPoolStats, MGetPoolStatsReply, MPGStats, MPGStatsAck } from './pgstats.js';
 import { MPing } from './ping.js';
 import { MStatfs, MStatfsReply } from './statfs.js';
@@ -38,6 +39,7 @@ export * from './osd.js';
 export * from './osdop.js';
 export * from './pg.js';
 export * from './pgcreate.js';
+export * from './pgcreated.js';
 export * from './pgstats.js';
 export * from './pgtypes.js';
 export * from './ping.js';
@@ -80,6 +82,7 @@ export const MESSAGE_CLASSES: readonly MessageClass[] = [
   MOSDMarkMeDown,
   MOSDPGTemp,
   MOSDPGCreate2,
+  MOSDPGCreated,
   MOSDRepOp,
   MOSDRepOpReply,
   MGetPoolStats,

@@ -199,7 +199,7 @@ describe('msg/messages: registry and round trips', () => {
       ['MConfig', 62, 1, 1], ['MMonElection', 65, 9, 5], ['MMonPaxos', 66, 4, 3], ['MMonProbe', 67, 8, 5],
       ['MMonSync', 69, 2, 2], ['MOSDBoot', 71, 7, 7], ['MOSDFailure', 72, 4, 4], ['MOSDAlive', 73, 1, 0],
       ['MOSDMarkMeDown', 74, 4, 3], ['MOSDPGTemp', 78, 2, 1], ['MLog', 52, 1, 0], ['MLogAck', 53, 1, 0],
-      ['MOSDOp', 42, 8, 3], ['MOSDOpReply', 43, 8, 2], ['MOSDBackoff', 61, 1, 1], ['MOSDRepOp', 112, 3, 1], ['MOSDRepOpReply', 113, 2, 1], ['MOSDPGCreate2', 120, 2, 1],
+      ['MOSDOp', 42, 8, 3], ['MOSDOpReply', 43, 8, 2], ['MOSDBackoff', 61, 1, 1], ['MOSDRepOp', 112, 3, 1], ['MOSDRepOpReply', 113, 2, 1], ['MOSDPGCreate2', 120, 2, 1], ['MOSDPGCreated', 116, 1, 0],
       ['MOSDPing', 70, 5, 4], ['MOSDPGNotify', 80, 7, 6], ['MOSDPGLog', 83, 6, 5], ['MOSDPGRemove', 84, 3, 3], ['MOSDPGTrim', 86, 2, 2], ['MOSDPGScan', 94, 2, 2], ['MOSDPGBackfill', 95, 3, 3], ['MOSDPGPush', 105, 4, 2], ['MOSDPGPull', 106, 3, 2], ['MOSDPGPushReply', 107, 3, 2], ['MOSDPGRecoveryDelete', 118, 2, 1], ['MOSDPGRecoveryDeleteReply', 119, 2, 1], ['MOSDPGNotify2', 130, 1, 1], ['MOSDPGQuery2', 131, 1, 1], ['MOSDPGInfo2', 132, 1, 1], ['MOSDPGLease', 133, 1, 1], ['MOSDPGLeaseAck', 134, 1, 1],
       ['MBackfillReserve', 99, 5, 4], ['MRecoveryReserve', 150, 3, 2],
       ['MStatfs', 13, 2, 1], ['MStatfsReply', 14, 1, 0], ['MGetPoolStats', 58, 1, 0], ['MGetPoolStatsReply', 59, 2, 1],

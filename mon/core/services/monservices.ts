@@ -3,7 +3,7 @@
 // Commands are routed by prefix; every reply is built from committed state, every change goes into a
 // service's pending state and out through encodePending as one store transaction.
 
-import type { EntityAddrVec } from '../../../common/osdmap/index.js';
+import type { EntityAddrVec, PgId } from '../../../common/osdmap/index.js';
 import { MonStoreTx, type MonStoreRead } from '../store.js';
 import type { CmdMap, CommandOutcome, MonContext, MonServices, MonServicesConfig, OsdMapUpdate, PgCreateInfo } from '../types.js';
 import { argBool, argInt, argList, argStr, flushNl, formatterFor, replyAfterCommit, replyErr, replyNow } from './common.js';
@@ -171,6 +171,10 @@ class Services implements MonServices {
 
   handleOsdMarkMeDown(osd: number, ctx: MonContext): CommandOutcome {
     return this.osd.handleMarkMeDown(osd, ctx);
+  }
+
+  handlePgCreated(osd: number, pgid: PgId, ctx: MonContext): CommandOutcome {
+    return this.osd.handlePgCreated(osd, pgid, ctx);
   }
 
   osdmapEpoch(): number {

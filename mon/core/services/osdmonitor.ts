@@ -12,7 +12,7 @@
 // map with that crc. After the commit every monitor's refresh() loads the new committed map.
 
 import { CephError, assert } from '../../../common/errors.js';
-import { compareStringBytes } from '../../../common/encoding.js';
+import { compareStringBytes, Decoder, Encoder } from '../../../common/encoding.js';
 import {
   CEPH_OSD_AUTOOUT,
   CEPH_OSD_IN,
@@ -81,6 +81,7 @@ import {
   type EntityAddrVec,
   type OSDMap,
   type OSDMapIncremental,
+  type PgId,
   type OsdXinfo,
 } from '../../../common/osdmap/index.js';
 import { CrushWrapper, crushtoolTree, decodeCrushMap, dumpCrushMap, dumpRule, dumpTunables, encodeCrushMap, TUNABLES_PROFILES, type TunablesProfile } from '../../../crush/index.js';
@@ -107,6 +108,13 @@ import {
 } from './common.js';
 
 export const OSDMAP_PREFIX = 'osdmap';
+/**
+ * Where the PGs reported created (MOSDPGCreated) of pools still flagged `creating` are kept, written with
+ * the osdmap epoch that takes them in (Ceph keeps its creating_pgs_t under this prefix, key "creating";
+ * ours keeps the other half, key "created": pool -> seeds).
+ */
+export const OSD_PG_CREATING_PREFIX = 'osd_pg_creating';
+const CREATED_KEY = 'created';
 
 /**
  * The feature bits Ceph 16's monitor records in each incremental it encodes (OSDMap's significant
@@ -181,6 +189,11 @@ export class OsdMonitor {
   /** OSDs seen going down, with when (ms): candidates for down -> out. */
   private readonly downPendingOut = new Map<number, number>();
 
+  /** Committed: the PGs of creating pools reported created, pool -> seeds (OSD_PG_CREATING_PREFIX). */
+  private created = new Map<number, Set<number>>();
+  /** Leader: MOSDPGCreated reports the next epoch takes in (Ceph's pending_created_pgs). */
+  private pendingCreated: PgId[] = [];
+
   constructor(private readonly config: MonServicesConfig) {
     this.committed = decodeOSDMap(encodeOSDMap(buildSimple({ epoch: 0, fsid: UUID_ZERO, numOsd: 0, defaultPool: false, pgBits: 6, pgpBits: 6, now: { sec: 0, nsec: 0 } })));
     this.pending = newIncremental(1);
@@ -216,6 +229,7 @@ export class OsdMonitor {
     this.committed = map;
     this.committedBuf = mapBuf;
     this.lastCommitted = last;
+    this.created = decodeCreated(store.get(OSD_PG_CREATING_PREFIX, CREATED_KEY));
     this.noteDownTransitions(ctx.nowMs);
     if (this.proposedEpoch !== 0 && last >= this.proposedEpoch) {
       // Our proposal committed (pending builds on it already) - or another value took its epoch.
@@ -238,6 +252,7 @@ export class OsdMonitor {
     this.proposedEpoch = 0;
     this.proposedBuf = null;
     this.failures.clear();
+    this.pendingCreated = [];
     this.resetPending();
   }
 
@@ -347,7 +362,7 @@ export class OsdMonitor {
   /** Ceph's encode_pending: the pending incremental as epoch+1 (false: nothing pending). */
   encodePending(ctx: MonContext, tx: MonStoreTx): boolean {
     this.noteElection(ctx);
-    if (!this.hasPending() || this.committedBuf === null) return false;
+    if ((!this.hasPending() && this.pendingCreated.length === 0) || this.committedBuf === null) return false;
     // One proposal at a time: the next waits until this one is seen committed.
     if (this.proposedEpoch > this.lastCommitted) return false;
     const epoch = this.lastCommitted + 1;
@@ -377,6 +392,8 @@ export class OsdMonitor {
     for (const [id, p] of inc.newPools) {
       if (p.lastChange !== epoch) inc.newPools.set(id, { ...p, lastChange: epoch });
     }
+    const created = this.takeInCreated(inc);
+    tx.put(OSD_PG_CREATING_PREFIX, CREATED_KEY, encodeCreated(created));
     // The full map this epoch makes, and its crc in the incremental.
     const next = decodeOSDMap(this.committedBuf);
     applyIncremental(next, this.cloneIncremental(inc));
@@ -447,10 +464,9 @@ export class OsdMonitor {
   private creating: { epoch: number; byPrimary: Map<number, PgCreateInfo[]> } | null = null;
 
   /**
-   * Ceph's pg creates: the PGs of pools still flagged `creating`, grouped by their acting primary in the
-   * committed map (computed once per epoch). The pool's last change stands for its creation epoch: a
-   * pool is created by that change and the flag is never cleared here (no manager reports PGs created;
-   * an OSD ignores a create for a PG it has).
+   * Ceph's pg creates: the PGs of pools still flagged `creating` not yet reported created (MOSDPGCreated),
+   * grouped by their acting primary in the committed map (computed once per epoch). The pool's last
+   * change stands for its creation epoch (the flag is cleared only once none is asked for).
    */
   pgCreatesFor(osd: number, nowMs: number): PgCreateInfo[] {
     const m = this.committed;
@@ -458,7 +474,9 @@ export class OsdMonitor {
       const byPrimary = new Map<number, PgCreateInfo[]>();
       for (const [poolId, pool] of m.pools) {
         if ((pool.flags & POOL_FLAG_CREATING) === 0) continue;
+        const done = this.created.get(poolId);
         for (let seed = 0; seed < pool.pgNum; seed++) {
+          if (done?.has(seed)) continue;
           const primary = pgToActingOsds(m, { pool: poolId, seed }).actingPrimary;
           if (primary < 0) continue;
           let list = byPrimary.get(primary);
@@ -469,6 +487,63 @@ export class OsdMonitor {
       this.creating = { epoch: m.epoch, byPrimary };
     }
     return this.creating.byPrimary.get(osd) ?? [];
+  }
+
+  /**
+   * MOSDPGCreated from `osd` (Ceph's preprocess/prepare_pg_created): a PG of a creating pool exists. Taken
+   * from an up OSD only, for a PG of a pool still flagged creating that is not known created already;
+   * the next epoch records it (and clears the pool's flag when it was the last). Anything else is
+   * ignored, as a repeat is harmless.
+   */
+  handlePgCreated(osd: number, pgid: PgId, ctx: MonContext): CommandOutcome {
+    if (!ctx.isLeader) return { kind: 'forward' };
+    this.noteElection(ctx);
+    const c = this.committed;
+    if (osd < 0 || osd >= c.maxOsd || !c.exists(osd) || !c.isUp(osd)) return replyNow(0, `ignoring pg created from non-active osd.${osd}`);
+    const pool = this.pendingMap().pools.get(pgid.pool);
+    if (!pool || (pool.flags & POOL_FLAG_CREATING) === 0 || pgid.seed >= pool.pgNum) return replyNow(0, `pg ${pgid.pool}.${pgid.seed.toString(16)} is not being created`);
+    if (this.created.get(pgid.pool)?.has(pgid.seed) || this.pendingCreated.some((p) => p.pool === pgid.pool && p.seed === pgid.seed)) {
+      return replyNow(0, `pg ${pgid.pool}.${pgid.seed.toString(16)} already known created`);
+    }
+    this.pendingCreated.push({ pool: pgid.pool, seed: pgid.seed });
+    this.changed();
+    return replyAfterCommit(`pg ${pgid.pool}.${pgid.seed.toString(16)} created`);
+  }
+
+  /**
+   * Ceph's update_pending_pgs and CREATING flag removal, in encodePending: the created set with this
+   * epoch's reports taken in; a pool (in the map the incremental makes) whose PGs are all created loses
+   * its `creating` flag in the incremental, and leaves the set with pools that are gone or no longer
+   * creating. Like every pool in new_pools, the pool's last_change becomes this epoch (Ceph's
+   * apply_incremental does that).
+   */
+  private takeInCreated(inc: OSDMapIncremental): Map<number, Set<number>> {
+    assert(this.committedBuf !== null, 'osdmap: no committed map');
+    const after = decodeOSDMap(this.committedBuf);
+    applyIncremental(after, this.cloneIncremental(inc));
+    const created = new Map<number, Set<number>>();
+    for (const [pool, seeds] of this.created) created.set(pool, new Set(seeds));
+    for (const p of this.pendingCreated) {
+      let seeds = created.get(p.pool);
+      if (!seeds) created.set(p.pool, (seeds = new Set()));
+      seeds.add(p.seed);
+    }
+    this.pendingCreated = [];
+    for (const [id, pool] of after.pools) {
+      if ((pool.flags & POOL_FLAG_CREATING) === 0) continue;
+      const seeds = created.get(id);
+      let all = pool.pgNum > 0;
+      for (let seed = 0; all && seed < pool.pgNum; seed++) all = seeds?.has(seed) ?? false;
+      if (!all) continue;
+      const base = inc.newPools.get(id) ?? pool;
+      inc.newPools.set(id, { ...base, flags: base.flags & ~POOL_FLAG_CREATING });
+      created.delete(id);
+    }
+    for (const id of [...created.keys()]) {
+      const pool = after.pools.get(id);
+      if (!pool || (pool.flags & POOL_FLAG_CREATING) === 0) created.delete(id);
+    }
+    return created;
   }
 
   /** The newest full map alone (a subscription from epoch 0: Ceph's build_latest_full). */
@@ -1900,4 +1975,32 @@ function parseSiCount(s: string): bigint | null {
   if (!m) return null;
   const exp = 'KMGTPE'.indexOf(m[2]!.toUpperCase()) + 1;
   return BigInt(m[1]!) * 1000n ** BigInt(m[2] ? exp : 0);
+}
+
+/** The created set's store value: u32 pools, each s64 pool, u32 seeds, u32 seed ... (sorted). */
+function encodeCreated(created: Map<number, Set<number>>): Buffer {
+  const e = new Encoder(16);
+  const pools = [...created.keys()].sort((a, b) => a - b);
+  e.u32(pools.length);
+  for (const id of pools) {
+    const seeds = [...created.get(id)!].sort((a, b) => a - b);
+    e.s64(id).u32(seeds.length);
+    for (const seed of seeds) e.u32(seed);
+  }
+  return e.toBuffer();
+}
+
+function decodeCreated(b: Buffer | undefined): Map<number, Set<number>> {
+  const out = new Map<number, Set<number>>();
+  if (!b) return out;
+  const d = new Decoder(b);
+  const n = d.count('created pools', 12);
+  for (let i = 0; i < n; i++) {
+    const id = d.s64('pool');
+    const m = d.count('created seeds', 4);
+    const seeds = new Set<number>();
+    for (let j = 0; j < m; j++) seeds.add(d.u32('seed'));
+    out.set(id, seeds);
+  }
+  return out;
 }
