@@ -277,6 +277,8 @@ class ObjectView {
     const { cid, obj } = this;
     if (this.deleteFirst) t.remove(cid, obj);
     if (!this.exists) return t;
+    // Ceph emits OP_CREATE here; the ObjectStore Transaction has no create, so this is OP_TOUCH on the
+    // wire. Both stores apply the two alike (make the object if missing), so only the op code differs.
     if (this.created) t.touch(cid, obj);
     let i = 0;
     for (; i < this.dataOps.length && this.dataOps[i]!.op === 'truncate'; i++) t.ops.push(this.dataOps[i]!);
