@@ -900,8 +900,10 @@ class PeeringCoreImpl implements PeeringCore {
   }
 
   isMissingOrDegraded(soid: HObject): boolean {
-    if (missingGet(this.st.missing, soid)) return true;
-    for (const ps of this.peers.values()) if (ps.mode === 'log' && missingGet(ps.missing, soid)) return true;
+    // the hot write path: one key, and no peer loop while nothing is missing anywhere
+    const k = objectKey(soid);
+    if (this.st.missing.items.has(k)) return true;
+    for (const ps of this.peers.values()) if (ps.mode === 'log' && ps.missing.items.size > 0 && ps.missing.items.has(k)) return true;
     return false;
   }
 
@@ -936,6 +938,8 @@ class PeeringCoreImpl implements PeeringCore {
         out.push(task);
         return;
       }
+      // Never push (or delete) what we cannot read ourselves: the primary misses it or is pulling it.
+      if (this.pullOutstanding(soid)) return;
       const to: number[] = [];
       let version: EVersion = ZERO_VERSION;
       let del = false;
@@ -969,6 +973,12 @@ class PeeringCoreImpl implements PeeringCore {
     }
     if (out.length > 0) this.finish();
     return out;
+  }
+
+  /** Does the primary still miss soid, or wait for a pull of it? (A push or delete of it must wait.) */
+  private pullOutstanding(soid: HObject): boolean {
+    if (missingGet(this.st.missing, soid)) return true;
+    return this.inFlight.get(objectKey(soid))?.task.kind === 'pull';
   }
 
   onObjectRecoveredLocally(soid: HObject, version: EVersion): void {

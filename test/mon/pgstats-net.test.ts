@@ -1,4 +1,4 @@
-// Proves the PG stats path of the monitor daemons end to end over msgr2: three in-process monitors, two fake OSDs that boot and send MPGStats (one to a peon, which forwards it to the leader, one to the leader) each get an MPGStatsAck with their tid and the (seq, epoch) of every PG once the report is committed; every monitor then answers `pg stat` the same; a client's MGetPoolStats and MStatfs are answered from the PGMap; and, when Debian's Ceph 16 is installed, Ceph's own `ceph pg stat` / `ceph df` and `rados df` read them from our monitors. Ports 18360-18369.
+// Proves the PG stats path of the monitor daemons end to end over msgr2: three in-process monitors, two fake OSDs that boot and send MPGStats (one to a peon, which forwards it to the leader, one to the leader) each get an MPGStatsAck with their tid and the (seq, epoch) of every PG once the report is committed; every monitor then answers `pg stat` the same; a client's MGetPoolStats and MStatfs are answered from the PGMap; and, when Debian's Ceph 16 is installed, Ceph's own `ceph pg stat` / `ceph df` and `rados df` read them from our monitors; MOSDPGCreated sent to a peon and the leader clears the pool's creating flag once every PG is reported. Ports 18360-18369.
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { makeEntityAddr } from '../../common/entityaddr.js';
 import { parseAddrVecList } from '../../common/config.js';
 import { addMon, newMonMap } from '../../common/monmap/index.js';
-import { applyIncremental, decodeIncremental, decodeOSDMap, type OSDMap } from '../../common/osdmap/index.js';
+import { applyIncremental, decodeIncremental, decodeOSDMap, POOL_FLAG_CREATING, type OSDMap } from '../../common/osdmap/index.js';
 import { MonClient } from '../../mon/client/index.js';
 import { Monitor, mkfsMonitor } from '../../mon/monitor.js';
 import {
@@ -18,6 +18,7 @@ import {
   MMonSubscribe,
   MOSDBoot,
   MOSDMap,
+  MOSDPGCreated,
   MPGStats,
   MPGStatsAck,
   MStatfs,
@@ -238,5 +239,20 @@ describe('monitor daemons: MPGStats, MGetPoolStats, MStatfs over the network', f
     assert.ok(/^rbd +16 KiB +4 +0 +8 /m.test(rdf), rdf);
     assert.ok(rdf.includes('total_objects    4\n'), rdf);
     assert.ok(rdf.includes('total_space      2 GiB\n'), rdf);
+  });
+
+  it('MOSDPGCreated through a peon and the leader: once all four PGs are reported the pool\'s creating flag clears in a new epoch', async () => {
+    const leader = mons.findIndex((m) => m.isLeader);
+    const peon = mons.findIndex((m) => !m.isLeader);
+    const osds = peers.slice(0, 2);
+    assert.ok(osds[0]!.map!.pools.get(1)!.flags & POOL_FLAG_CREATING, 'the pool is still creating');
+    for (const seed of [0, 1]) osds[0]!.connect(peon).send(new MOSDPGCreated({ pool: 1, seed }));
+    osds[1]!.connect(leader).send(new MOSDPGCreated({ pool: 1, seed: 2 }));
+    await new Promise((r) => setTimeout(r, 300));
+    assert.ok(osds[0]!.map!.pools.get(1)!.flags & POOL_FLAG_CREATING, 'three of four: still creating');
+    osds[1]!.connect(leader).send(new MOSDPGCreated({ pool: 1, seed: 3 }));
+    for (const o of osds) await until('the creating flag cleared', () => o.map && (o.map.pools.get(1)!.flags & POOL_FLAG_CREATING) === 0);
+    const detail = (await admin.command({ prefix: 'osd pool ls', detail: 'detail' }, undefined, { timeoutMs: 20000 })).out.toString();
+    assert.ok(!detail.includes('creating'), detail);
   });
 });

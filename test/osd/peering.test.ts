@@ -3,7 +3,7 @@
 // (push tasks, degraded -> clean), a PG whose only rw-interval members are down is "down" until one
 // returns, a PG whose surviving infos are older than a known activation is "incomplete", divergent
 // writes are rewound on the OSD that had them, strays delete the PG once the primary is clean, stale
-// messages are ignored, restarted OSDs peer from their persisted state, a peer behind the log tail is
+// messages are ignored, no push of an object the primary misses or pulls, restarted OSDs peer from their persisted state, a peer behind the log tail is
 // backfilled (write targets follow last_backfill), and an up primary that cannot lead asks for a
 // pg_temp. A deterministic FIFO network drives the cores.
 import { strict as assert } from 'node:assert';
@@ -237,6 +237,41 @@ describe('peering: scripted scenarios', () => {
     assert.deepEqual(n.tasks.map((t) => t.kind), ['push', 'push']);
     assert.equal(n.state(0), 'active+clean');
     assert.equal(n.cores.get(3)!.persistentState().missing.items.size, 0);
+  });
+
+  it('never hands out a push of an object the primary still misses or is pulling', () => {
+    const n = cleanPg();
+    n.map({ up: [1, 2], upOsds: [1, 2], minSize: 1 }); // osd.0 down
+    n.settle();
+    n.write(1, 'x');
+    n.map({ up: [1], upOsds: [1] }); // osd.2 down too
+    n.settle();
+    const w = n.write(1, 'x');
+    n.map({ up: [0, 1, 2], upOsds: [0, 1, 2] });
+    n.settle();
+    const p = n.cores.get(0)!;
+    assert.equal(p.debugPhase(), 'active');
+    assert.ok(p.isMissingLocally(w.soid) && p.debugPeer(2)!.missing === 1, 'osd.0 and osd.2 both miss x');
+    const pushesOfX = (ts: RecoveryTask[]): number => ts.filter((t) => t.kind !== 'pull' && t.kind !== 'backfill' && t.soid.oid === 'x').length;
+    const first = p.takeRecoveryTasks(10, w.soid);
+    assert.deepEqual(first.map((t) => t.kind), ['pull']);
+    assert.equal(pushesOfX(p.takeRecoveryTasks(10, w.soid)), 0, 'the pull is outstanding');
+    // the pulled copy is older than needed: still missing, so pull again, never push
+    p.onObjectRecoveredLocally(w.soid, { epoch: 0, version: 1 });
+    const again = p.takeRecoveryTasks(10, w.soid);
+    assert.deepEqual(again.map((t) => t.kind), ['pull']);
+    assert.equal(pushesOfX(again), 0);
+    // a failed pull is re-planned as a pull
+    p.onRecoveryFailed(again[0]!);
+    const retry = p.takeRecoveryTasks(10);
+    assert.deepEqual(retry.map((t) => t.kind), ['pull']);
+    p.onObjectRecoveredLocally(w.soid, w.version);
+    const push = p.takeRecoveryTasks(10);
+    assert.deepEqual(push.map((t) => (t.kind === 'push' ? `${t.soid.oid}->${t.to.join(',')}` : t.kind)), ['x->2']);
+    p.onPeerRecovered(2, w.soid, w.version);
+    n.drain(0);
+    n.run();
+    assert.equal(n.state(0), 'active+clean');
   });
 
   it('is down while every member of the last rw interval is down, and recovers when one returns', () => {
