@@ -165,12 +165,18 @@ export function appendEntry(s: LogState, e: PgLogEntry): void {
   s.log.log.push(e);
   s.log.head = e.version;
   if (e.userVersion > s.info.lastUserVersion) s.info.lastUserVersion = e.userVersion;
-  const it = missingGet(s.missing, e.soid);
-  if (it) {
-    if (isDeleteOp(e.op)) missingRemove(s.missing, e.soid);
-    else it.need = e.version;
+  s.info.lastUpdate = e.version;
+  // The write path: O(1) unless the entry touches a missing object. Nothing missing: complete up to
+  // the head; otherwise the oldest missing need did not move, so last_complete did not either.
+  if (s.missing.items.size === 0) {
+    s.info.lastComplete = e.version;
+    return;
   }
-  syncInfo(s);
+  const it = missingGet(s.missing, e.soid);
+  if (!it) return;
+  if (isDeleteOp(e.op)) missingRemove(s.missing, e.soid);
+  else it.need = e.version;
+  s.info.lastComplete = computeLastComplete(s);
 }
 
 /**
