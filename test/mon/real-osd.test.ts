@@ -2,7 +2,8 @@
 // over msgr2, sends its cluster log and crush location commands, follows the osdmap from epoch 1
 // (incrementals, the first carrying the map), boots, and our monitor marks it up and in; it creates a
 // new pool's PGs when told, they go active, and Ceph's rados CLI puts and gets an object through them;
-// stopped, it asks to be marked down and is.
+// it reports them created (MOSDPGCreated) and the pool's creating flag clears; stopped, it asks to be
+// marked down and is.
 import { strict as assert } from 'node:assert';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -80,5 +81,24 @@ describe('a real ceph-osd against tsceph monitors', function () {
     const get = spawnSync('/usr/bin/rados', ['-c', c.conf, '-p', 'p1', 'get', 'obj1', '-'], { encoding: 'utf8', timeout: 60000 });
     assert.equal(get.status, 0, `rados get: ${get.stderr}`);
     assert.equal(get.stdout, 'hello from a tsceph monitor\n');
+  });
+
+  it('reports the PGs created (MOSDPGCreated): the monitor clears the pool\'s creating flag', async () => {
+    // Ceph's OSD sends MOSDPGCreated when a PG of a pool flagged creating has all its replicas active;
+    // once all 8 are reported, our monitor stops asking for them and a new epoch clears the flag.
+    const flags = await until('p1 no longer creating', () => {
+      const r = c.ceph(['osd', 'pool', 'ls', 'detail', '-f', 'json']);
+      if (r.status !== 0) return null;
+      const p = (JSON.parse(r.stdout) as Array<{ pool_name: string; flags_names: string }>).find((x) => x.pool_name === 'p1');
+      return p && !p.flags_names.split(',').includes('creating') ? p.flags_names : null;
+    }, 60000);
+    assert.equal(flags, 'hashpspool');
+    // The epoch before the one that cleared it (the pool's last_change) still had the flag.
+    type Dump = { pools: Array<{ pool_name: string; flags_names: string; last_change: string }> };
+    const now = (JSON.parse(c.ceph(['osd', 'dump', '-f', 'json']).stdout) as Dump).pools.find((x) => x.pool_name === 'p1')!;
+    const prev = c.ceph(['osd', 'dump', String(Number(now.last_change) - 1), '-f', 'json']);
+    assert.equal(prev.status, 0, prev.stderr);
+    const before = (JSON.parse(prev.stdout) as Dump).pools.find((x) => x.pool_name === 'p1')!;
+    assert.ok(before.flags_names.split(',').includes('creating'), before.flags_names);
   });
 });
