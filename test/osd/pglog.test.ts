@@ -1,4 +1,5 @@
-// Proves the PG log functions (osd/core/pglog.ts) keep Ceph's PGLog rules: appends advance the head,
+// Proves the PG log functions (osd/core/pglog.ts) keep Ceph's PGLog rules: appends advance the head
+// (last_complete kept exact without a rescan),
 // trimming keeps osd_min/max_pg_log_entries and respects min_last_complete_ondisk, merging an
 // authoritative log rewinds divergent entries (objects removed, missing at the authoritative version or
 // gone), deletes remove objects, objects past last_backfill are left to backfill, and a peer's missing
@@ -55,6 +56,21 @@ describe('pglog: append and trim', () => {
     appendEntry(s, entry('b', ev(2, 4), ev(2, 2), PgLogOp.DELETE));
     assert.equal(s.missing.items.size, 0);
     assert.equal(evText(s.info.lastComplete), "2'4");
+  });
+
+  it('append keeps last_complete exact without rescanning (writes to present objects, missing ones, deletes)', () => {
+    const s = state([entry('a', ev(2, 1)), entry('b', ev(2, 2)), entry('c', ev(2, 3))]);
+    missingAdd(s.missing, obj('b'), ev(2, 2), ev(0, 0));
+    missingAdd(s.missing, obj('c'), ev(2, 3), ev(0, 0));
+    s.info.lastComplete = computeLastComplete(s);
+    const names = ['a', 'd', 'b', 'e', 'a', 'c', 'f', 'b'];
+    let v = 4;
+    for (const [i, n] of names.entries()) {
+      appendEntry(s, entry(n, ev(3, v++), ev(0, 0), i === 7 ? PgLogOp.DELETE : PgLogOp.MODIFY));
+      assert.equal(evText(s.info.lastComplete), evText(computeLastComplete(s)), `after ${n}`);
+    }
+    assert.equal(s.missing.items.size, 1, 'c is still missing (its need moved to 3\'9)');
+    assert.equal(evText(s.info.lastComplete), "3'8");
   });
 
   it('calc_trim_to keeps the minimum while clean, the maximum while degraded, and stops at the limit', () => {
