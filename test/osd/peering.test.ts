@@ -1,11 +1,12 @@
 // Proves the peering state machine (osd/core/peering.ts) walks Ceph's states in scripted scenarios:
-// creation waits for up_thru and goes active+clean, a returning replica is recovered from the log
-// (push tasks, degraded -> clean), a PG whose only rw-interval members are down is "down" until one
-// returns, a PG whose surviving infos are older than a known activation is "incomplete", divergent
-// writes are rewound on the OSD that had them, strays delete the PG once the primary is clean, stale
-// messages are ignored, no push of an object the primary misses or pulls, restarted OSDs peer from their persisted state, a peer behind the log tail is
-// backfilled (write targets follow last_backfill), and an up primary that cannot lead asks for a
-// pg_temp. A deterministic FIFO network drives the cores.
+// creation waits for up_thru and goes active+clean, a returning replica is recovered from the log (push
+// tasks, degraded -> clean), a PG whose only rw-interval members are down is "down" until one returns, a
+// PG whose surviving infos are older than a known activation, or whose only survivor is a backfill target
+// once the others are marked lost, is "incomplete", divergent writes are rewound on the OSD that had them,
+// strays delete the PG once the primary is clean, stale messages are ignored, no push of an object the
+// primary misses or pulls, restarted OSDs peer from their persisted state, a peer behind the log tail is
+// backfilled (write targets follow last_backfill), and an up primary that cannot lead asks for a pg_temp.
+// A deterministic FIFO network drives the cores.
 import { strict as assert } from 'node:assert';
 import { createPeeringCore, findBestInfo, type PeeringCoreDebug } from '../../osd/core/peering.js';
 import type { PeeringMessage, PgMapView, RecoveryTask } from '../../osd/core/peering-api.js';
@@ -26,6 +27,8 @@ class Net {
   private upThru = new Map<number, number>();
   private upOsds = new Set<number>();
   private pgTemp: number[] | undefined;
+  /** `ceph osd lost`: the epoch each OSD was marked lost at (applies from the next map). */
+  readonly lost = new Map<number, number>();
   private spec: MapSpec = { up: [] };
   queue: Array<{ from: number; to: number; msg: PeeringMessage }> = [];
   readonly removed = new Set<number>();
@@ -51,12 +54,13 @@ class Net {
     const epoch = this.views.length + 1;
     const ut = new Map(this.upThru);
     const ups = new Set(this.upOsds);
+    const lost = new Map(this.lost);
     const up = spec.up;
     const acting = spec.acting ?? (this.pgTemp ? this.pgTemp.filter((o) => ups.has(o)) : up);
     this.views.push({
       epoch, poolExists: true, poolSize: this.spec.size ?? 3, poolMinSize: this.spec.minSize ?? 2, pgNum: 1,
       up, upPrimary: up[0] ?? -1, acting, actingPrimary: acting[0] ?? -1,
-      isUp: (o) => ups.has(o), upThru: (o) => ut.get(o) ?? 0, lostAt: () => 0,
+      isUp: (o) => ups.has(o), upThru: (o) => ut.get(o) ?? 0, lostAt: (o) => lost.get(o) ?? 0,
     });
   }
 
@@ -427,6 +431,45 @@ describe('peering: scripted scenarios', () => {
     n.settle();
     assert.equal(n.state(0), 'active+clean');
     assert.ok(n.cores.get(2)!.info().lastBackfill.max);
+  });
+
+  it('is incomplete when the only survivor of an rw interval is a backfill target and the others are marked lost', () => {
+    const n = new Net({ entriesMin: 2, entriesMax: 4, trimEntriesMin: 1 });
+    n.map({ up: [0, 1, 2] });
+    for (const o of [0, 1, 2]) n.create(o);
+    n.settle();
+    n.map({ up: [0, 1], upOsds: [0, 1] });
+    n.settle();
+    for (const name of ['a', 'b', 'c', 'd', 'e', 'f', 'g']) {
+      const e = n.write(0, name);
+      n.cores.get(0)!.committedEverywhere(e.version);
+      n.drain(0);
+      n.run();
+    }
+    n.map({ up: [0, 1, 2], upOsds: [0, 1, 2] });
+    n.settle();
+    assert.equal(n.cores.get(0)!.debugPeer(2)!.mode, 'backfill');
+    n.cores.get(0)!.takeRecoveryTasks(5);
+    n.cores.get(0)!.onBackfillProgress(2, soidOf('c')); // part-way
+    n.write(0, 'h'); // the interval took writes: acked on osd.0 and osd.1 (and osd.2 only if below last_backfill)
+    // the two complete members fail: osd.2 alone cannot know the writes it never got
+    n.map({ up: [2], upOsds: [2] });
+    n.settle();
+    assert.equal(n.state(2), 'down', 'blocked by the down complete members');
+    // the admin declares them gone for good (`ceph osd lost`): nothing complete survives
+    n.lost.set(0, n.epoch + 1);
+    n.lost.set(1, n.epoch + 1);
+    n.map({ up: [2], upOsds: [2] });
+    n.settle();
+    assert.equal(n.state(2), 'incomplete');
+    assert.equal(n.cores.get(2)!.isActive(), false);
+    // a complete copy comes back after all: it leads and the PG recovers
+    n.map({ up: [2, 1], upOsds: [1, 2] });
+    n.settle();
+    assert.deepEqual(n.views[n.epoch - 1]!.acting[0], 1, 'osd.1 leads through a pg_temp');
+    n.recover(1);
+    n.settle();
+    assert.doesNotMatch(n.state(2), /incomplete|down/);
   });
 
   it('asks for a pg_temp when the up primary cannot lead, and to drop it once it is backfilled', () => {
