@@ -27,7 +27,7 @@ import {
 } from './pastintervals.js';
 import {
   appendEntry, calcTrimTo, claimLog, cloneInfo, cloneLog, evEq, evLt, evMax, logAfter, logsOverlap, mergeLog,
-  missingGet, missingGot, missingSorted, procReplicaLog, syncInfo, trimLog, ZERO_VERSION, type LogState,
+  missingGet, missingGot, missingInOrder, procReplicaLog, syncInfo, trimLog, ZERO_VERSION, type LogState,
   checkPgLogBounds, defaultPgLogBounds, type PgLogBounds,
 } from './pglog.js';
 import {
@@ -536,15 +536,31 @@ class PeeringCoreImpl implements PeeringCore {
     return -1;
   }
 
-  private unfoundCount(): number {
-    let n = 0;
-    for (const { soid } of this.st.missing.items.values()) if (this.pullSource(soid) < 0) n++;
-    return n;
+  /** Does the primary miss an object no peer or known stray holds (Ceph's unfound)? */
+  private anyUnfound(): boolean {
+    for (const [k, { soid, item }] of this.st.missing.items) {
+      let found = false;
+      for (const ps of this.peers.values()) {
+        if (ps.mode === 'log' && !ps.missing.items.has(k)) {
+          found = true;
+          break;
+        }
+      }
+      if (found) continue;
+      for (const o of this.strayState.keys()) {
+        if (this.view!.isUp(o) && this.strayHas(o, soid, item.need)) {
+          found = true;
+          break;
+        }
+      }
+      if (!found) return true;
+    }
+    return false;
   }
 
   /** Ceph's discover_all_missing: ask up strays for their logs when objects have no source. */
   private discoverUnfound(): void {
-    if (this.phase !== 'active' || this.unfoundCount() === 0) return;
+    if (this.phase !== 'active' || !this.anyUnfound()) return;
     // Ceph's might_have_unfound: every participant of the past intervals, and every stray we heard.
     const candidates = new Set<number>([...this.peerInfo.keys(), ...this.pastIntervals.allParticipants.map((s) => s.osd)]);
     for (const o of [...candidates].sort((a, b) => a - b)) {
@@ -829,7 +845,7 @@ class PeeringCoreImpl implements PeeringCore {
             let pulling = false;
             for (const f of this.inFlight.values()) if (f.task.kind !== 'backfill') pulling = true;
             add(pulling ? PgState.RECOVERING : PgState.RECOVERY_WAIT);
-            if (this.unfoundCount() > 0) add(PgState.RECOVERY_UNFOUND);
+            if (this.anyUnfound()) add(PgState.RECOVERY_UNFOUND);
           } else if (this.anyBackfill()) {
             add(this.backfillInFlight.size > 0 ? PgState.BACKFILLING : PgState.BACKFILL_WAIT);
           }
@@ -957,10 +973,18 @@ class PeeringCoreImpl implements PeeringCore {
       out.push(task);
     };
     if (urgent) consider(urgent);
-    for (const { soid } of missingSorted(this.st.missing)) consider(soid);
+    // In recovery order, lazily (no sort of the whole set per call); objects in flight are skipped.
+    const busy = (k: string): boolean => this.inFlight.has(k);
+    for (const { soid } of missingInOrder(this.st.missing, busy)) {
+      if (out.length >= max) break;
+      consider(soid);
+    }
     for (const ps of this.peers.values()) {
-      if (ps.mode !== 'log') continue;
-      for (const { soid } of missingSorted(ps.missing)) consider(soid);
+      if (ps.mode !== 'log' || out.length >= max) continue;
+      for (const { soid } of missingInOrder(ps.missing, busy)) {
+        if (out.length >= max) break;
+        consider(soid);
+      }
     }
     // Backfill once log-based recovery is done (the primary pushes from its own store).
     if (this.st.missing.items.size === 0 && !this.anyPeerMissing() && this.inFlight.size === 0) {

@@ -124,9 +124,43 @@ export function missingGot(m: PgMissing, soid: HObject, version: EVersion): bool
   return missingRemove(m, soid);
 }
 
+function cmpRecoveryOrder(a: { soid: HObject; item: PgMissingItem }, b: { soid: HObject; item: PgMissingItem }): number {
+  return cmpEVersion(a.item.need, b.item.need) || cmpHObject(a.soid, b.soid);
+}
+
 /** Missing items in the order recovery takes them: by needed version, then object. */
 export function missingSorted(m: PgMissing): Array<{ soid: HObject; item: PgMissingItem }> {
-  return [...m.items.values()].sort((a, b) => cmpEVersion(a.item.need, b.item.need) || cmpHObject(a.soid, b.soid));
+  return [...m.items.values()].sort(cmpRecoveryOrder);
+}
+
+/** Items handed out by linear minimum scans before missingInOrder sorts the rest. */
+const missingScansMax = 8;
+
+/**
+ * The missing items in recovery order (as missingSorted), skipping keys `skip` rejects, lazily: a caller
+ * that wants the first one or few (recovery hands out a task at a time) pays a linear scan each instead
+ * of sorting the whole set on every call. `skip` and the set must not change while iterating.
+ */
+export function* missingInOrder(m: PgMissing, skip: (key: string) => boolean): Generator<{ soid: HObject; item: PgMissingItem }> {
+  const taken = new Set<string>();
+  for (let n = 0; n < missingScansMax; n++) {
+    let best: { soid: HObject; item: PgMissingItem } | undefined;
+    let bestKey = '';
+    for (const [k, v] of m.items) {
+      if (taken.has(k) || skip(k)) continue;
+      if (!best || cmpRecoveryOrder(v, best) < 0) {
+        best = v;
+        bestKey = k;
+      }
+    }
+    if (!best) return;
+    taken.add(bestKey);
+    yield best;
+  }
+  const rest: Array<{ soid: HObject; item: PgMissingItem }> = [];
+  for (const [k, v] of m.items) if (!taken.has(k) && !skip(k)) rest.push(v);
+  rest.sort(cmpRecoveryOrder);
+  yield* rest;
 }
 
 // ---- info bookkeeping ------------------------------------------------------------------------------

@@ -1,15 +1,15 @@
 // Proves the PG log functions (osd/core/pglog.ts) keep Ceph's PGLog rules: appends advance the head
-// (last_complete kept exact without a rescan),
+// (last_complete kept exact without a rescan), missing items come in recovery order (lazily),
 // trimming keeps osd_min/max_pg_log_entries and respects min_last_complete_ondisk, merging an
 // authoritative log rewinds divergent entries (objects removed, missing at the authoritative version or
 // gone), deletes remove objects, objects past last_backfill are left to backfill, and a peer's missing
 // set is computed without touching its state. Hand-built logs with the expected results worked out.
 import { strict as assert } from 'node:assert';
 import { CEPH_NOSNAP, emptyReqId, type EVersion, type HObject } from '../../msg/messages/osdop.js';
-import { cmpHObject, emptyPgInfo, emptyPgLog, emptyPgMissing, maxHObject, PgLogOp, type PgLogEntry } from '../../msg/messages/pgtypes.js';
+import { cmpHObject, emptyPgInfo, emptyPgLog, emptyPgMissing, maxHObject, objectKey, PgLogOp, type PgLogEntry } from '../../msg/messages/pgtypes.js';
 import {
   appendEntry, calcTrimTo, claimLog, computeLastComplete, ev, evText, findCommonPoint, logAfter, logsOverlap, mergeLog,
-  missingAdd, missingGet, pgLogDupsMax, pgLogEntriesMin, procReplicaLog, trimLog, type LogState,
+  missingAdd, missingGet, missingInOrder, missingSorted, pgLogDupsMax, pgLogEntriesMin, procReplicaLog, trimLog, type LogState,
 } from '../../osd/core/pglog.js';
 
 const PGID = { pgid: { pool: 1, seed: 0 }, shard: -1 };
@@ -71,6 +71,18 @@ describe('pglog: append and trim', () => {
     }
     assert.equal(s.missing.items.size, 1, 'c is still missing (its need moved to 3\'9)');
     assert.equal(evText(s.info.lastComplete), "3'8");
+  });
+
+  it('missing items come lazily in recovery order (need, then object), skipping rejected keys', () => {
+    const m = emptyPgMissing();
+    for (let i = 0; i < 40; i++) missingAdd(m, obj(`o${i}`), ev(2, 100 - (i % 13)), ev(0, 0));
+    const skip = (k: string): boolean => k.includes('o1');
+    const want = missingSorted(m).filter(({ soid }) => !skip(objectKey(soid))).map(({ soid }) => soid.oid);
+    assert.deepEqual([...missingInOrder(m, skip)].map(({ soid }) => soid.oid), want);
+    assert.equal(want.length, 40 - 11);
+    const first = missingInOrder(m, () => false).next();
+    assert.equal(first.done, false);
+    assert.equal(evText(first.value!.item.need), "2'88");
   });
 
   it('calc_trim_to keeps the minimum while clean, the maximum while degraded, and stops at the limit', () => {
