@@ -41,6 +41,7 @@ import {
   type Connection, type Dispatcher, type Logger, type Message, type Messenger, type OSDSuperblock, type PgStat,
 } from '../msg/index.js';
 import { MOSDPGCreate2 } from '../msg/messages/pgcreate.js';
+import { MOSDPGCreated } from '../msg/messages/pgcreated.js';
 import { MPGStats, emptyOsdStat, emptyStoreStatfs, type StoreStatfs } from '../msg/messages/pgstats.js';
 import { MOSDPing, PingOp } from '../msg/messages/pg.js';
 import { Heartbeat, HEARTBEAT_GRACE_MS, HEARTBEAT_INTERVAL_MS, type HeartbeatWire, type PingInfo } from './heartbeat.js';
@@ -1040,8 +1041,11 @@ export class OSD implements PgHost, Dispatcher {
     const creates = m.pgs.map((p) => ({ ...p, pgid: { ...p.pgid } }));
     this.serial = this.serial.then(async () => {
       for (const p of creates) {
-        if (this.pgs.has(pgKey(p.pgid))) continue;
-        await this.createPg(p.pgid, p.created, p.created);
+        if (!this.pgs.has(pgKey(p.pgid))) await this.createPg(p.pgid, p.created, p.created);
+        // Ceph's send_pg_created: the monitors stop asking for this PG and clear the pool's `creating`
+        // flag once every PG of it is reported. Sent for a PG we have already too: a repeated create
+        // means the monitors missed the earlier report.
+        this.monc?.sendMessage(new MOSDPGCreated(p.pgid));
       }
       this.retryWaiting();
     }).catch((e: unknown) => this.logger.error(`osd.${this.whoami}: pg create: ${e instanceof Error ? e.message : String(e)}`));
