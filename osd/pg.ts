@@ -20,7 +20,7 @@ import {
 import type { ExecuteOps, ObjectReadPort, OpExecResult } from './core/opexec-api.js';
 import type { PeeringCore, PeeringCoreInit, PeeringEffects, PeeringMessage, PgMapView } from './core/peering-api.js';
 import type { PgHandle, PgHost } from './pg-api.js';
-import { entryBody, loadPgMeta, missingKeys, pgmetaObject, rememberEntryBody, writePgMeta } from './pgmeta.js';
+import { entryBody, loadPgMeta, missingKeys, PgMetaWritten, pgmetaObject, rememberEntryBody, writePgMeta } from './pgmeta.js';
 import { createPeeringCore } from './core/peering.js';
 import { executeOps } from './core/opexec.js';
 import { listPgObjects, pgSplitBits } from './core/pgls.js';
@@ -254,8 +254,8 @@ export class PG implements PgHandle {
   private readonly repopsByReqid = new Map<string, RepOp>();
   /** Committed writes by reqid (log entries and dups). */
   private readonly doneReqs = new Map<string, DoneReq>();
-  /** The pgmeta's missing keys as last written (filled by the first full write after create or load). */
-  private missingOnDisk: Map<string, Buffer> | undefined;
+  /** What the pgmeta object holds as last written (each write adds only what changed). */
+  private readonly written = new PgMetaWritten();
   /** Persistence and sends, in the order the core decided them. */
   private chain: Promise<void> = Promise.resolve();
   /** What MOSDRepOps wait for: peering persistence and earlier peer messages' order (not write commits). */
@@ -355,8 +355,7 @@ export class PG implements PgHandle {
     const bits = pool ? calcBitsOf(Math.max(0, pool.pgNum - 1)) : 0;
     if (!(await host.store.collectionExists(pg.cid))) t.createCollection(pg.cid, bits);
     t.touch(pg.cid, pg.meta);
-    pg.missingOnDisk = new Map();
-    writePgMeta(t, pg.cid, pg.meta, pg.core.persistentState(), { append: [] }, true, undefined, pg.missingOnDisk);
+    writePgMeta(t, pg.cid, pg.meta, pg.core.persistentState(), { append: [] }, true, undefined, pg.written);
     await host.store.queueTransaction(t);
     return pg;
   }
@@ -368,7 +367,7 @@ export class PG implements PgHandle {
     const cid = pgCollection(pgid.pool, pgid.seed);
     const persistent = await loadPgMeta(host.store, cid, pgmetaObject(pgid), spgid);
     const pg = new PG(host, pgid, d, { pgid: spgid, whoami: host.whoami, persistent });
-    pg.missingOnDisk = missingKeys(persistent.missing);
+    for (const [k, v] of missingKeys(persistent.missing)) pg.written.missing.set(k, v);
     pg.indexLog();
     await pg.recountObjects();
     return pg;
@@ -455,7 +454,7 @@ export class PG implements PgHandle {
       const t = into ?? new Transaction();
       for (const soid of eff.rewoundObjects) t.remove(this.cid, toGh(soid));
       if (eff.rewoundObjects.length) this.host.log('debug', `pg ${this.pgText()}: rewound ${eff.rewoundObjects.map((o) => o.oid).join(',')}`);
-      writePgMeta(t, this.cid, this.meta, this.core.persistentState(), eff.logDelta, eff.dirty, this.epoch, this.missingOnDisk);
+      writePgMeta(t, this.cid, this.meta, this.core.persistentState(), eff.logDelta, eff.dirty, this.epoch, this.written);
       if (eff.logDelta.rewindTo !== undefined || eff.logDelta.trimTo !== undefined) this.indexLog();
       for (const e of eff.logDelta.append) this.noteLogEntry(e, false);
       if (!into) this.queueOrdered(t);
@@ -783,7 +782,7 @@ export class PG implements PgHandle {
     // the op's data first, then pgmeta (the entry, info) in the same transaction
     const eff = this.core.takeEffects();
     const delta = { ...eff.logDelta, append: eff.logDelta.append.some((e) => cmpEVersion(e.version, version) === 0) ? eff.logDelta.append : [...eff.logDelta.append, entry] };
-    writePgMeta(t, this.cid, this.meta, this.core.persistentState(), delta, eff.dirty, this.epoch, this.missingOnDisk);
+    writePgMeta(t, this.cid, this.meta, this.core.persistentState(), delta, eff.dirty, this.epoch, this.written);
     this.noteLogEntry(entry, false);
     if (delta.trimTo !== undefined || delta.rewindTo !== undefined) this.indexLog();
     this.numObjects += result.deltaObjects;
@@ -973,7 +972,7 @@ export class PG implements PgHandle {
     // the core's delta normally holds the entries already (appendLogEntry adds them)
     const missed = entries.filter((x) => !eff.logDelta.append.some((e) => cmpEVersion(e.version, x.version) === 0));
     const delta = missed.length ? { ...eff.logDelta, append: [...eff.logDelta.append, ...missed] } : eff.logDelta;
-    writePgMeta(t, this.cid, this.meta, this.core.persistentState(), delta, eff.dirty, this.epoch, this.missingOnDisk);
+    writePgMeta(t, this.cid, this.meta, this.core.persistentState(), delta, eff.dirty, this.epoch, this.written);
     for (const e of entries) this.noteLogEntry(e, false);
     // the primary's object and byte counts: decoded only when something reads them
     this.replicaStats = m.pgStats;

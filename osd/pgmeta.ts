@@ -4,8 +4,9 @@
 //   "_infover"  u8 struct version of the info keys (10)
 //   "_info"     pg_info_t
 //   "_fastinfo" pg_fast_info_t: the fields a write changes (last_update, last_complete, last_user_version,
-//               some stats), written instead of the whole info when nothing else changed since the
-//               info was last written whole; applied over "_info" on load when its last_update is newer
+//               some stats); Ceph writes it instead of the whole info when only those changed. Applied
+//               over "_info" on load when its last_update is newer; tsceph writes the info whole
+//               (measured cheaper than Ceph's pg_info_t compare here) and drops the key
 //   "_biginfo"  PastIntervals
 //   "_epoch"    u32, the last map epoch the PG processed
 //   "0000000010.00000000000000000123"  one pg_log_entry_t, keyed by its eversion (epoch.version), written
@@ -104,6 +105,7 @@ const DUP_PREFIX = 'dup_';
 const MISSING_PREFIX = 'missing/';
 /** The info keys' struct version (Ceph 16's pg_latest_struct_v). */
 export const INFO_STRUCT_V = 10;
+const INFOVER_VALUE = Buffer.from([INFO_STRUCT_V]);
 /** omap keys read per page when loading. */
 const loadPageKeys = 4096;
 
@@ -218,70 +220,62 @@ function cmpEv(a: EVersion, b: EVersion): number {
   return a.epoch !== b.epoch ? a.epoch - b.epoch : a.version - b.version;
 }
 
-/** Field names pg_fast_info_t carries, per level (the rest must be unchanged for a fast write). */
-const FAST_INFO_FIELDS = new Set(['lastUpdate', 'lastComplete', 'lastUserVersion', 'stats']);
-const FAST_STAT_FIELDS = new Set([
-  'version', 'reportedSeq', 'lastFresh', 'lastActive', 'lastPeered', 'lastClean', 'lastUnstale', 'lastUndegraded',
-  'lastFullsized', 'logSize', 'ondiskLogSize', 'statsSum',
-]);
-const FAST_SUM_FIELDS = new Set(['numBytes', 'numObjects', 'numObjectCopies', 'numRd', 'numRdKb', 'numWr', 'numWrKb', 'numObjectsDirty']);
-
 /** Deep equality of plain data (objects, arrays, Buffers, numbers, bigints, strings, booleans). */
 function same(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Buffer.isBuffer(a) || Buffer.isBuffer(b)) return Buffer.isBuffer(a) && Buffer.isBuffer(b) && a.equals(b);
   if (Array.isArray(a)) {
     if (!Array.isArray(b) || a.length !== b.length) return false;
     for (let i = 0; i < a.length; i++) if (!same(a[i], b[i])) return false;
     return true;
   }
-  return sameFields(a as Record<string, unknown>, b as Record<string, unknown>, undefined);
-}
-
-function sameFields(a: Record<string, unknown>, b: Record<string, unknown>, skip: Set<string> | undefined): boolean {
-  const ka = Object.keys(a);
-  if (ka.length !== Object.keys(b).length) return false;
-  for (const k of ka) {
-    if (skip?.has(k)) continue;
-    if (!(k in b) || !same(a[k], b[k])) return false;
-  }
+  if (a instanceof Uint8Array || b instanceof Uint8Array) return a instanceof Uint8Array && b instanceof Uint8Array && Buffer.compare(a, b) === 0;
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  const kx = Object.keys(x);
+  if (kx.length !== Object.keys(y).length) return false;
+  for (const k of kx) if (!(k in y) || !same(x[k], y[k])) return false;
   return true;
-}
-
-/** Is `info` the same as `written` but for pg_fast_info_t's fields. */
-function onlyFastFieldsDiffer(info: PgInfo, written: PgInfo): boolean {
-  const i = info as unknown as Record<string, unknown>;
-  const w = written as unknown as Record<string, unknown>;
-  return sameFields(i, w, FAST_INFO_FIELDS)
-    && sameFields(info.stats as unknown as Record<string, unknown>, written.stats as unknown as Record<string, unknown>, FAST_STAT_FIELDS)
-    && sameFields(info.stats.statsSum as unknown as Record<string, unknown>, written.stats.statsSum as unknown as Record<string, unknown>, FAST_SUM_FIELDS);
 }
 
 /**
  * What a PG last wrote to its pgmeta object, kept by the PG between writes so the next write adds only
- * what changed: the missing keys, the info last written whole (a deep copy: the peering core changes
- * its info in place) and the past intervals' bytes.
+ * what changed: the missing keys, past intervals (a deep copy: the peering core changes its state in
+ * place), epoch, rollback marks.
  */
 export class PgMetaWritten {
   /** The missing set's keys and values as on disk. */
   readonly missing = new Map<string, Buffer>();
-  info: PgInfo | undefined;
-  pastIntervals: Buffer | undefined;
-  /** Writes that wrote "_fastinfo" and those that wrote the whole info (the cost-per-write figures). */
-  fastWrites = 0;
-  fullWrites = 0;
+  /** The "may_include_deletes_in_missing" key was written. */
+  mayIncludeDeletes = false;
+  /** A "_fastinfo" key (which this writer never writes) was removed. */
+  fastInfoChecked = false;
+  pastIntervals: PastIntervals | undefined;
+  epoch: number | undefined;
+  /** can_rollback_to and rollback_info_trimmed_to as written. */
+  rollback: [EVersion, EVersion] | undefined;
+}
+
+/** A deep copy of plain data (Buffers stay Buffers, unlike structuredClone). */
+function copyData<T>(v: T): T {
+  if (typeof v !== 'object' || v === null) return v;
+  if (Buffer.isBuffer(v)) return Buffer.from(v) as T;
+  if (Array.isArray(v)) return v.map(copyData) as T;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[k] = copyData(x);
+  return out as T;
 }
 
 /**
  * Add the PG's state changes to `t`: the log delta (rewind, append, trim; dups rewritten after a trim),
  * the info and epoch (`epoch`, else state.epoch), and when `dirty` also the past intervals, the missing
- * set and the rollback marks. `onDisk` (the missing keys as last written, kept by the caller) makes
- * the missing set's update a diff; without it the missing keys are rewritten whole.
+ * set and the rollback marks. `written` (what this PG wrote last, kept by the caller) makes the write a
+ * diff: the past intervals, epoch, rollback marks and missing keys go only when they changed. Without
+ * it everything is written whole.
  */
 export function writePgMeta(
   t: Transaction, cid: CollectionId, meta: GHObject, state: PgPersistent,
-  delta: PgLogDelta, dirty: boolean, epoch?: number, onDisk?: Map<string, Buffer>,
+  delta: PgLogDelta, dirty: boolean, epoch?: number, written?: PgMetaWritten,
 ): void {
   if (delta.rewindTo !== undefined) {
     // every log key sorts between "0" and ":" (digits only); drop those after rewindTo
@@ -296,29 +290,53 @@ export function writePgMeta(
   }
   const keys = new Map<string, Buffer>();
   for (const e of delta.append) keys.set(logKey(e.version), encodeEntryWithChecksum(e));
-  // the info changes with every log change (last_update, last_complete): always written
-  keys.set(INFOVER_KEY, Buffer.from([INFO_STRUCT_V]));
+  // the info changes with every log change (last_update, last_complete): always written, whole or fast
+  // (Ceph writes "_fastinfo" when only pg_fast_info_t's fields changed; telling that costs a deep
+  // compare of pg_info_t, which measured slower here than encoding the info, so the info goes whole and
+  // any "_fastinfo" a store holds is dropped with it)
+  if (written?.fastInfoChecked !== true) {
+    t.omapRmKeys(cid, meta, [FASTINFO_KEY]);
+    if (written) written.fastInfoChecked = true;
+  }
+  keys.set(INFOVER_KEY, INFOVER_VALUE);
   keys.set(INFO_KEY, enc((e) => encodePgInfo(e, state.info)));
-  const ep = Buffer.allocUnsafe(4);
-  ep.writeUInt32LE((epoch ?? state.epoch) >>> 0, 0);
-  keys.set(EPOCH_KEY, ep);
+  const ep = epoch ?? state.epoch;
+  if (written?.epoch !== ep) {
+    const b = Buffer.allocUnsafe(4);
+    b.writeUInt32LE(ep >>> 0, 0);
+    keys.set(EPOCH_KEY, b);
+    if (written) written.epoch = ep;
+  }
   if (dirty) {
-    keys.set(BIGINFO_KEY, enc((e) => encodePastIntervals(e, state.pastIntervals)));
-    keys.set(CAN_ROLLBACK_TO_KEY, evBuf(state.log.canRollbackTo));
-    keys.set(ROLLBACK_INFO_TRIMMED_TO_KEY, evBuf(state.log.rollbackInfoTrimmedTo));
-    if (state.missing.mayIncludeDeletes) keys.set(MAY_INCLUDE_DELETES_KEY, Buffer.alloc(0));
-    const now = missingKeys(state.missing);
-    if (onDisk) {
+    if (!written?.pastIntervals || !same(written.pastIntervals, state.pastIntervals)) {
+      keys.set(BIGINFO_KEY, enc((e) => encodePastIntervals(e, state.pastIntervals)));
+      if (written) written.pastIntervals = copyData(state.pastIntervals);
+    }
+    const log = state.log;
+    if (!written?.rollback || cmpEv(written.rollback[0], log.canRollbackTo) !== 0 || cmpEv(written.rollback[1], log.rollbackInfoTrimmedTo) !== 0) {
+      keys.set(CAN_ROLLBACK_TO_KEY, evBuf(log.canRollbackTo));
+      keys.set(ROLLBACK_INFO_TRIMMED_TO_KEY, evBuf(log.rollbackInfoTrimmedTo));
+      if (written) written.rollback = [{ ...log.canRollbackTo }, { ...log.rollbackInfoTrimmedTo }];
+    }
+    if (state.missing.mayIncludeDeletes && written?.mayIncludeDeletes !== true) {
+      keys.set(MAY_INCLUDE_DELETES_KEY, Buffer.alloc(0));
+      if (written) written.mayIncludeDeletes = true;
+    }
+    if (written) {
+      const onDisk = written.missing;
       // only what changed since the last write (a key range removal re-sorts the whole pgmeta omap)
-      const gone: string[] = [];
-      for (const k of onDisk.keys()) if (!now.has(k)) gone.push(k);
-      if (gone.length) t.omapRmKeys(cid, meta, gone);
-      for (const [k, v] of now) if (!onDisk.get(k)?.equals(v)) keys.set(k, v);
-      onDisk.clear();
-      for (const [k, v] of now) onDisk.set(k, v);
+      if (state.missing.items.size > 0 || onDisk.size > 0) {
+        const now = missingKeys(state.missing);
+        const gone: string[] = [];
+        for (const k of onDisk.keys()) if (!now.has(k)) gone.push(k);
+        if (gone.length) t.omapRmKeys(cid, meta, gone);
+        for (const [k, v] of now) if (!onDisk.get(k)?.equals(v)) keys.set(k, v);
+        onDisk.clear();
+        for (const [k, v] of now) onDisk.set(k, v);
+      }
     } else {
       t.omapRmKeyRange(cid, meta, MISSING_PREFIX, MISSING_PREFIX.slice(0, -1) + '0');
-      for (const [k, v] of now) keys.set(k, v);
+      for (const [k, v] of missingKeys(state.missing)) keys.set(k, v);
     }
   }
   if (keys.size) t.omapSetKeys(cid, meta, keys);
@@ -330,6 +348,7 @@ export async function loadPgMeta(store: ObjectStore, cid: CollectionId, meta: GH
   let info: PgInfo | undefined;
   let pastIntervals: PastIntervals | undefined;
   let epoch = 0;
+  let fastInfo: { v: Buffer; what: string } | undefined;
   const log: PgLog = emptyPgLog();
   const missing = emptyPgMissing();
   missing.mayIncludeDeletes = false;
@@ -339,6 +358,7 @@ export async function loadPgMeta(store: ObjectStore, cid: CollectionId, meta: GH
     for (const [k, v] of page.entries) {
       const what = `pgmeta ${cid} key ${k}`;
       if (k === INFO_KEY) info = decodePgInfo(new Decoder(v), what);
+      else if (k === FASTINFO_KEY) fastInfo = v.length ? { v, what } : undefined;
       else if (k === BIGINFO_KEY) pastIntervals = decodePastIntervals(new Decoder(v), what);
       else if (k === EPOCH_KEY) epoch = new Decoder(v).u32(what);
       else if (k === INFOVER_KEY) {
@@ -358,6 +378,7 @@ export async function loadPgMeta(store: ObjectStore, cid: CollectionId, meta: GH
     after = page.entries[page.entries.length - 1]![0];
   }
   if (!info) throw new CephError('EIO', `pg ${cid}: pgmeta has no ${INFO_KEY}`);
+  if (fastInfo) applyFastInfo(info, fastInfo.v, fastInfo.what);
   if (info.pgid.pgid.pool !== spgid.pgid.pool || info.pgid.pgid.seed !== spgid.pgid.seed) {
     throw new CephError('EIO', `pg ${cid}: pgmeta info is for pg ${info.pgid.pgid.pool}.${info.pgid.pgid.seed.toString(16)}`);
   }

@@ -1,6 +1,7 @@
 // Proves the PG's persistence (osd/pgmeta.ts) keeps Ceph's pgmeta omap layout and round-trips info,
 // past intervals, log (with rewind and trim), dups and missing through a MemStore, and that a corrupt
-// log entry is EIO; and the PG shell's helpers (object names, map views, listing stored PGs).
+// log entry is EIO; that a writer keeping what it wrote (PgMetaWritten) adds only changed keys and reads
+// back the same, and a Ceph "_fastinfo" newer than the info is applied on load; and the PG shell's helpers (object names, map views, listing stored PGs).
 import { strict as assert } from 'node:assert';
 import { Decoder, Encoder } from '../../common/encoding.js';
 import { CEPH_NOSNAP, type HObject, type OsdReqId } from '../../msg/messages/osdop.js';
@@ -12,7 +13,8 @@ import { MemStore } from '../../osd/objectstore/memstore.js';
 import { pgCollection, Transaction } from '../../osd/objectstore/types.js';
 import { listStoredPgs, toGh, toHObject } from '../../osd/pg.js';
 import {
-  decodeMissingItem, encodeMissingItem, INFO_KEY, loadPgMeta, logKey, pgmetaObject, writePgMeta,
+  decodeMissingItem, encodeFastInfo, encodeMissingItem, FASTINFO_KEY, INFO_KEY, loadPgMeta, logKey, PgMetaWritten,
+  pgmetaObject, writePgMeta,
 } from '../../osd/pgmeta.js';
 import { rejectsCeph } from '../support/ceph-error.js';
 
@@ -144,6 +146,67 @@ describe('pgmeta', () => {
     t3.remove(cid, meta);
     await store.queueTransaction(t3);
     await rejectsCeph(loadPgMeta(store, cid, meta, spgid), 'ENOENT');
+  });
+
+  it('a writer that keeps what it wrote adds only what changed, and loads back the same', async () => {
+    const store = await freshStore();
+    const w = new PgMetaWritten();
+    const es = [entry(8, 1, 'a'), entry(8, 2, 'b')];
+    const st = state(es);
+    st.pastIntervals = { first: 3, last: 6, allParticipants: [{ osd: 0, shard: -1 }], intervals: [{ first: 3, last: 6, acting: [{ osd: 0, shard: -1 }] }] };
+    st.missing.items.set(objectKey(hobj('zz')), { soid: hobj('zz'), item: { need: { epoch: 8, version: 2 }, have: { epoch: 0, version: 0 }, isDelete: false, cleanRegions: Buffer.alloc(0) } });
+    let t = new Transaction();
+    writePgMeta(t, cid, meta, st, { append: es }, true, 9, w);
+    await store.queueTransaction(t);
+    // the next write changes the log and info only: no past intervals, epoch, rollback or missing keys
+    const e3 = entry(9, 3, 'c');
+    st.log.log.push(e3);
+    st.info.lastUpdate = { epoch: 9, version: 3 };
+    t = new Transaction();
+    writePgMeta(t, cid, meta, st, { append: [e3] }, true, 9, w);
+    const set = new Set<string>();
+    for (const op of t.ops) if (op.op === 'omapSetKeys') for (const k of op.entries.keys()) set.add(k);
+    assert.deepEqual([...set].sort(), ['0000000009.00000000000000000003', '_info', '_infover']);
+    await store.queueTransaction(t);
+    // a change of past intervals, epoch and missing is written
+    st.pastIntervals.last = 7;
+    st.missing.items.clear();
+    t = new Transaction();
+    writePgMeta(t, cid, meta, st, { append: [] }, true, 10, w);
+    await store.queueTransaction(t);
+    const back = await loadPgMeta(store, cid, meta, spgid);
+    assert.equal(back.epoch, 10);
+    assert.equal(back.pastIntervals.last, 7);
+    assert.equal(back.missing.items.size, 0);
+    assert.deepEqual(back.log.log.map((e) => e.version.version), [1, 2, 3]);
+    assert.deepEqual(back.info.lastUpdate, { epoch: 9, version: 3 });
+  });
+
+  it('applies a newer "_fastinfo" over the info on load, and an info written whole later drops it', async () => {
+    const store = await freshStore();
+    const st = state([entry(8, 1, 'a')]);
+    let t = new Transaction();
+    writePgMeta(t, cid, meta, st, { append: st.log.log }, true, 9);
+    await store.queueTransaction(t);
+    const fast = { ...st.info, lastUpdate: { epoch: 8, version: 2 }, lastComplete: { epoch: 8, version: 2 }, lastUserVersion: 2 };
+    fast.stats = { ...st.info.stats, statsSum: { ...st.info.stats.statsSum, numObjects: 2 } };
+    const e = new Encoder(256);
+    encodeFastInfo(e, fast);
+    t = new Transaction();
+    t.omapSetKeys(cid, meta, new Map([[FASTINFO_KEY, e.toBuffer()]]));
+    await store.queueTransaction(t);
+    let back = await loadPgMeta(store, cid, meta, spgid);
+    assert.deepEqual(back.info.lastUpdate, { epoch: 8, version: 2 });
+    assert.equal(back.info.lastUserVersion, 2);
+    assert.equal(back.info.stats.statsSum.numObjects, 2);
+    // an info written whole later (here at 8'3) wins, and the key is gone
+    st.info.lastUpdate = { epoch: 8, version: 3 };
+    t = new Transaction();
+    writePgMeta(t, cid, meta, st, { append: [] }, false, 9, new PgMetaWritten());
+    await store.queueTransaction(t);
+    assert.equal((await store.omapGetValues(cid, meta, [FASTINFO_KEY])).size, 0);
+    back = await loadPgMeta(store, cid, meta, spgid);
+    assert.deepEqual(back.info.lastUpdate, { epoch: 8, version: 3 });
   });
 
   it('pg_missing_item round-trips in the Octopus form', () => {
