@@ -10,9 +10,9 @@ import { createServer, Socket, type Server } from 'node:net';
 import type { SocketHandlers, Transport, TransportListener, TransportSocket } from './transport.js';
 
 /** Most bytes in one gathered write (a single larger Buffer still goes, alone). */
-export const WRITE_GATHER_BYTES_MAX = 1024 * 1024;
-/** Most Buffers in one gathered write (Linux's IOV_MAX is 1024; libuv splits above it). */
-export const WRITE_GATHER_BUFFERS_MAX = 256;
+export const WRITE_GATHER_BYTES_MAX = 4 * 1024 * 1024;
+/** Most Buffers in one gathered write (Linux's IOV_MAX, above which libuv splits a write anyway). */
+export const WRITE_GATHER_BUFFERS_MAX = 1024;
 
 class TcpSocket implements TransportSocket {
   /** Buffers accepted by write() and not yet handed to the socket, in order, and their bytes. */
