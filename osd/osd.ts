@@ -55,6 +55,15 @@ import { PG, listStoredPgs } from './pg.js';
 export const MAPS_KEEP_EPOCHS = 500;
 /** Decoded maps cached (Ceph's osd_map_cache_size is 50). */
 export const MAP_CACHE_DECODED_MAX = 50;
+/**
+ * A PG created here is fed the held maps since its created epoch (the peering core builds past intervals
+ * from them), at most this many before the current one: fewer than the decoded-map cache holds, so a
+ * batch of creates decodes each epoch once.
+ */
+export const PG_CREATE_PAST_EPOCHS_MAX = 40;
+/** PGs that removed themselves, remembered so their late peer messages do not recreate them. */
+export const REMOVED_PGS_REMEMBERED_MAX = 4096;
+const PRIMARY_UNKNOWN = -2;
 /** Old map epochs removed per map batch (Ceph's osd_target_transaction_size bounds its trims). */
 export const MAP_TRIM_PER_BATCH_MAX = 64;
 /** Client ops and peer messages held while waiting for a map or a PG. */
@@ -322,6 +331,13 @@ export class OSD implements PgHost, Dispatcher {
   private readonly peerConns = new Map<number, { conn: Connection; addrs: EntityAddrVec }>();
   private readonly work = new PlacementWork();
   private readonly ua = new UpActing();
+  // Acting primary per PG for the current map, filled on first use (the op path does no CRUSH work
+  // after a PG's first op of an epoch): pool id -> per-seed primary, PRIMARY_UNKNOWN until computed.
+  private primaryCacheMap: OSDMap | null = null;
+  private readonly primaryCache = new Map<number, Int32Array>();
+  // PGs that deleted themselves (PgHost.pgRemoved): not recreated for a peer's message unless the map
+  // maps them here again.
+  private readonly removedPgs = new Set<string>();
 
   // Waiting work.
   private waitingOps: WaitingOp[] = [];
@@ -528,6 +544,51 @@ export class OSD implements PgHost, Dispatcher {
     const m = decodeOSDMap(enc);
     this.cacheDecoded(m);
     return m;
+  }
+
+  pgRemoved(pgid: PgId): void {
+    const key = pgKey(pgid);
+    const pg = this.pgs.get(key);
+    if (!pg) return;
+    this.pgs.delete(key);
+    this.statsDirty.delete(key);
+    this.counters.pgsRemoved++;
+    if (this.removedPgs.size >= REMOVED_PGS_REMEMBERED_MAX) this.removedPgs.delete(this.removedPgs.values().next().value as string);
+    this.removedPgs.add(key);
+    // Its held work goes nowhere now: peer messages for it are dropped below unless it is mapped here.
+    this.logger.info(`osd.${this.whoami}: pg ${key} removed itself (e${this.map.epoch})`);
+  }
+
+  /** The acting primary of a PG in the current map, computed once per PG and epoch. */
+  private actingPrimaryOf(pool: number, pgNum: number, seed: number): number {
+    const map = this.map;
+    if (this.primaryCacheMap !== map) {
+      this.primaryCache.clear();
+      this.primaryCacheMap = map;
+    }
+    let row = this.primaryCache.get(pool);
+    if (!row || row.length !== pgNum) {
+      row = new Int32Array(pgNum).fill(PRIMARY_UNKNOWN);
+      this.primaryCache.set(pool, row);
+    }
+    if (seed >= pgNum) {
+      pgToUpActingOsdsInto(map, pool, seed, this.work, this.ua);
+      return this.ua.actingPrimary;
+    }
+    let p = row[seed]!;
+    if (p === PRIMARY_UNKNOWN) {
+      pgToUpActingOsdsInto(map, pool, seed, this.work, this.ua);
+      p = this.ua.actingPrimary;
+      row[seed] = p;
+    }
+    return p;
+  }
+
+  /** Whether the current map puts this OSD in the PG's up or acting set. */
+  private mappedHere(pgid: PgId): boolean {
+    if (!this.map.pools.has(pgid.pool)) return false;
+    pgToUpActingOsdsInto(this.map, pgid.pool, pgid.seed, this.work, this.ua);
+    return this.ua.up.toArray().includes(this.whoami) || this.ua.acting.toArray().includes(this.whoami);
   }
 
   sendToOsd(osd: number, m: Message): void {
@@ -780,7 +841,14 @@ export class OSD implements PgHost, Dispatcher {
     try {
       const pg = await this.pgFactory.create(this, pgid, createdEpoch, poolCreatedEpoch);
       this.pgs.set(key, pg);
+      this.removedPgs.delete(key);
       this.counters.pgsCreated++;
+      // The held maps since the created epoch, in order (bounded), then the current one.
+      const cur = this.map.epoch;
+      for (let e = Math.max(createdEpoch, cur - PG_CREATE_PAST_EPOCHS_MAX, 1); e < cur; e++) {
+        const past = this.fullMaps.has(e) ? this.mapAt(e) : undefined;
+        if (past && past.pools.has(pgid.pool)) pg.advanceMap(past);
+      }
       pg.advanceMap(this.map);
       pg.activateMap();
       this.statsDirty.add(key);
@@ -795,6 +863,7 @@ export class OSD implements PgHost, Dispatcher {
 
   private async removePg(key: string, pg: PgHandle): Promise<void> {
     this.pgs.delete(key);
+    this.removedPgs.delete(key);
     this.statsDirty.delete(key);
     try {
       await pg.close();
@@ -884,8 +953,8 @@ export class OSD implements PgHost, Dispatcher {
     if (this.statsDirty.size === 0 && sinceMs < STATS_REPORT_MAX_MS) return;
     const stats = new Map<string, { pgid: PgId; stat: PgStat }>();
     for (const [key, pg] of [...this.pgs].sort((a, b) => a[1].pgid.pool - b[1].pgid.pool || a[1].pgid.seed - b[1].pgid.seed)) {
-      pgToUpActingOsdsInto(this.map, pg.pgid.pool, pg.pgid.seed, this.work, this.ua);
-      if (this.ua.actingPrimary !== this.whoami) continue;
+      const pool = this.map.pools.get(pg.pgid.pool);
+      if (!pool || this.actingPrimaryOf(pg.pgid.pool, pool.pgNum, pg.pgid.seed) !== this.whoami) continue;
       try {
         stats.set(key, { pgid: pg.pgid, stat: pg.stats() });
       } catch (e) {
@@ -1076,10 +1145,10 @@ export class OSD implements PgHost, Dispatcher {
       this.logger.debug(`osd.${this.whoami}: op for pool ${pgid.pool} (gone or unknown in e${map.epoch}) dropped`);
       return true;
     }
-    pgToUpActingOsdsInto(map, pgid.pool, pgid.seed, this.work, this.ua);
-    if (this.ua.actingPrimary !== this.whoami) {
+    const primary = this.actingPrimaryOf(pgid.pool, pool.pgNum, pgid.seed);
+    if (primary !== this.whoami) {
       this.counters.opsDropped++;
-      this.logger.debug(`osd.${this.whoami}: op for ${pgKey(pgid)} dropped: acting primary is osd.${this.ua.actingPrimary} in e${map.epoch}`);
+      this.logger.debug(`osd.${this.whoami}: op for ${pgKey(pgid)} dropped: acting primary is osd.${primary} in e${map.epoch}`);
       return true;
     }
     const pg = this.pgs.get(pgKey(pgid));
@@ -1106,6 +1175,10 @@ export class OSD implements PgHost, Dispatcher {
     const key = pgKey(pgid);
     const epoch = peerMessageEpoch(m);
     const pg = this.pgs.get(key);
+    if (!pg && epoch <= this.map.epoch && this.removedHere(key, pgid)) {
+      this.logger.debug(`osd.${this.whoami}: ${m.typeName()} from osd.${from} for removed pg ${key} dropped`);
+      return;
+    }
     if (pg && epoch <= this.map.epoch && !this.waitingPeer.some((w) => w.key === key)) {
       pg.handlePeerMessage(from, m);
       return;
@@ -1116,6 +1189,16 @@ export class OSD implements PgHost, Dispatcher {
     }
     this.waitingPeer.push({ from, m, pgid: { ...pgid }, key, epoch, sinceMs: Date.now() });
     if (!pg && epoch <= this.map.epoch && this.map.pools.has(pgid.pool)) this.createForPeers([pgid]);
+  }
+
+  /** A message for a PG that removed itself, while the map does not map it here: dropped, not a create. */
+  private removedHere(key: string, pgid: PgId): boolean {
+    if (!this.removedPgs.has(key)) return false;
+    if (this.mappedHere(pgid)) {
+      this.removedPgs.delete(key);
+      return false;
+    }
+    return true;
   }
 
   /** Ceph creates a PG when a peer's notify / query / log names one we should hold. */
@@ -1144,6 +1227,7 @@ export class OSD implements PgHost, Dispatcher {
         const current = w.epoch <= this.map.epoch;
         if (current && !this.map.pools.has(w.pgid.pool)) continue; // the pool is gone: drop
         const pg = this.pgs.get(w.key);
+        if (!pg && current && this.removedHere(w.key, w.pgid)) continue; // removed here, not mapped here: drop
         if (!blocked.has(w.key) && pg && current) {
           pg.handlePeerMessage(w.from, w.m);
           continue;

@@ -4,7 +4,7 @@
 // monitor (ports 18120-18199) boot and are marked up and in, answer each other's MOSDPing, persist their
 // maps and superblock, get MOSDPGCreate2, hold exactly the PGs they are up/acting for with every epoch
 // fed in order, route a librados client's writes to the acting primary's PG, remove a deleted pool's
-// PGs, report a crashed peer failed so the monitor marks it down, ask to be marked down on stop,
+// PGs, drop a PG that removed itself until a map maps it here again, report a crashed peer failed so the monitor marks it down, ask to be marked down on stop,
 // restart from the maps they stored, and keep only the newest epochs when trimming.
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
@@ -209,6 +209,7 @@ describe('the OSD daemon against a tsceph monitor (in-process OSDs)', function (
         const pg = n.pgs.get(k)!;
         const e = pg.epochs;
         for (let i = 1; i < e.length; i++) assert.equal(e[i], e[i - 1]! + 1, `pg ${k} on osd.${n.id} fed epochs in order: ${e.join(',')}`);
+        assert.equal(e[0], pg.createdEpoch, `pg ${k} on osd.${n.id} fed the held maps since its created epoch: ${e.join(',')}`);
         assert.ok(pg.activations >= 1);
       }
     }
@@ -227,6 +228,23 @@ describe('the OSD daemon against a tsceph monitor (in-process OSDs)', function (
         assert.equal(ua.actingPrimary, n.id, `ops for ${k} went to its primary`);
       }
     }
+  });
+
+  it('drops a PG that removed itself (PgHost.pgRemoved) and creates it again when a new map maps it here', async () => {
+    const n = nodes[0]!;
+    const k = [...n.pgs.keys()].sort()[0]!;
+    const pg = n.pgs.get(k)!;
+    // as the real PG does before it reports its removal: stop, delete its collection
+    await pg.close();
+    await n.store.queueTransaction(new Transaction().removeCollection(pgCollection(pg.pgid.pool, pg.pgid.seed)));
+    n.osd.pgRemoved(pg.pgid);
+    assert.ok(!n.osd.pgIds().includes(k), 'out of the registry');
+    const removed = n.osd.counters.pgsRemoved;
+    assert.equal(c.ceph(['osd', 'set', 'noout']).status, 0);
+    assert.equal(c.ceph(['osd', 'unset', 'noout']).status, 0);
+    await until(`osd.0 holds ${k} again (still mapped here)`, () => n.osd.pgIds().includes(k), 20000);
+    assert.notEqual(n.pgs.get(k), pg, 'a new handle');
+    assert.equal(n.osd.counters.pgsRemoved, removed);
   });
 
   it('removes the PGs (and their collections) of a deleted pool', async () => {
