@@ -22,7 +22,7 @@ import { createQuorum, DEFAULT_QUORUM_CONFIG } from './core/quorum.js';
 import { createMonServices, DEFAULT_MON_SERVICES_CONFIG } from './core/services/monservices.js';
 import { MonStoreTx } from './core/store.js';
 import { PGMAP_PREFIX } from './core/services/pgmap.js';
-import type { CmdMap, CommandOutcome, CommandReply, MonContext, MonServices, MonServicesConfig, PeerMessage, Quorum, QuorumConfig, QuorumReady } from './core/types.js';
+import type { CmdMap, CommandOutcome, CommandReply, MonContext, PgTempRequest, MonServices, MonServicesConfig, PeerMessage, Quorum, QuorumConfig, QuorumReady } from './core/types.js';
 import { commandDescriptions, validateCmdMap } from './commands.js';
 import { MonStore } from './store.js';
 import * as wire from './wire.js';
@@ -64,6 +64,8 @@ interface Waiter {
   reply: CommandReply;
   /** Sent instead of a command ack (e.g. the MOSDMarkMeDown ack); null for a failed wait. */
   message?: Message;
+  /** Run instead of a command ack, once the change committed (the osdmap reply to an MOSDPGTemp). */
+  send?: () => void;
 }
 
 interface PendingCommand {
@@ -96,6 +98,15 @@ export const PG_STATS_FORWARD = 'tsceph pg stats forward';
  * The leader answers at once (Ceph sends the OSD nothing back).
  */
 export const PG_CREATED_FORWARD = 'tsceph pg created forward';
+/**
+ * The same for an OSD's MOSDPGTemp the peon cannot answer itself: {"prefix": PG_TEMP_FORWARD, "osd": N,
+ * "epoch": E, "forced": bool, "pg_temp": [pool, seed, count, osds..., pool, ...]} (flat: commands carry
+ * flat lists). The leader answers once the
+ * change commits (r = 0) or at once (r < 0: ignored); on r = 0 the peon sends the OSD the osdmap.
+ */
+export const PG_TEMP_FORWARD = 'tsceph pg temp forward';
+/** Entries one forwarded MOSDPGTemp may carry (an OSD asks for a few PGs at a time). */
+export const PG_TEMP_FORWARD_ENTRIES_MAX = 65536;
 
 let commandDescriptionsJson: Buffer | null = null;
 
@@ -326,7 +337,7 @@ export class Monitor {
       this.waitingProposal = [];
       this.waitingPgmapWrite = [];
       this.inflight = [];
-      for (const w of failed) if (!w.message) this.chainReply(w.conn, w.tid, { r: -Errno.EAGAIN, rs: 'monitor election in progress; retry', out: Buffer.alloc(0) });
+      for (const w of failed) if (!w.message && !w.send) this.chainReply(w.conn, w.tid, { r: -Errno.EAGAIN, rs: 'monitor election in progress; retry', out: Buffer.alloc(0) });
     }
   }
 
@@ -517,6 +528,9 @@ export class Monitor {
       case 'pgCreated':
         this.handlePgCreated(conn, w.osd, w.pgid);
         return;
+      case 'pgTemp':
+        this.handlePgTemp(conn, w.osd, w.req);
+        return;
       case 'getPoolStats': {
         // Ceph's MgrStatMonitor answers these from its digest; ours from the committed PGMap.
         if (w.fsid !== this.monmap.fsid || !this.readableNow()) return; // the client resends to another monitor
@@ -657,6 +671,83 @@ export class Monitor {
     this.maybePropose();
   }
 
+  /**
+   * An OSD's MOSDPGTemp (Ceph's preprocess_pgtemp on any monitor, prepare_pgtemp on the leader). Ignored:
+   * nothing goes back (the OSD asks again). No change: the osdmap from the OSD's epoch at once. A change:
+   * the leader puts it in the pending incremental and sends the osdmap once that commits; a peon forwards
+   * it and sends the osdmap (from its own store) when the leader answers. Without a quorum it is dropped.
+   */
+  private handlePgTemp(conn: Connection, osd: number, req: PgTempRequest): void {
+    if (conn.peerName.type !== EntityType.OSD || !this.initialMapsCommitted()) return;
+    if (this.quorum.state !== 'leader' && this.quorum.state !== 'peon') return;
+    if (!this.readableNow()) return;
+    const out = this.services.handlePgTemp(osd, conn.peerAddrs, req, this.context());
+    const mapEpoch = req.mapEpoch;
+    if (out.kind === 'reply') {
+      if (out.reply.r < 0) this.log.debug(`mon.${this.name}: ${out.reply.rs}`);
+      else this.chain = this.chain.then(() => this.sendOsdmapReply(conn, mapEpoch));
+      return;
+    }
+    if (out.kind === 'forward') {
+      const leader = this.quorum.leader;
+      if (leader < 0 || req.pgTemp.length > PG_TEMP_FORWARD_ENTRIES_MAX) return;
+      const ftid = this.nextForwardTid++;
+      const cmdText = [JSON.stringify({ prefix: PG_TEMP_FORWARD, osd, epoch: mapEpoch, forced: req.forced, pg_temp: flattenPgTemp(req) })];
+      this.forwards.set(ftid, {
+        conn, clientTid: 0, cmdText, inbl: Buffer.alloc(0), deadlineMs: this.nowMs() + this.commandTimeoutMs,
+        onReply: (reply) => {
+          if (reply.r === 0) this.sendOsdmapReply(conn, mapEpoch);
+        },
+      });
+      this.peerConnection(leader).send(wire.commandMessage(this.monmap.fsid, cmdText, Buffer.alloc(0), ftid));
+      return;
+    }
+    if (out.kind === 'afterCommit') {
+      this.waitingProposal.push({ conn, tid: 0, reply: out.reply, send: () => this.sendOsdmapReply(conn, mapEpoch) });
+      this.maybePropose();
+    }
+  }
+
+  /** The leader's side of PG_TEMP_FORWARD: answered once the change commits, or at once when there is none. */
+  private handleForwardedPgTemp(conn: Connection, tid: number, cmd: CmdMap): void {
+    const req = parseForwardedPgTemp(cmd);
+    const osd = typeof cmd['osd'] === 'number' ? cmd['osd'] : -1;
+    if (this.quorum.state !== 'leader' || osd < 0 || req === null) {
+      this.reply(conn, tid, { r: -Errno.EAGAIN, rs: 'not the leader', out: Buffer.alloc(0) });
+      return;
+    }
+    const out = this.services.handlePgTemp(osd, null, req, this.context());
+    if (out.kind === 'afterCommit') {
+      this.waitingProposal.push({ conn, tid, reply: out.reply });
+      this.maybePropose();
+    } else if (out.kind === 'reply') {
+      this.chainReply(conn, tid, out.reply);
+    } else {
+      this.reply(conn, tid, { r: -Errno.EAGAIN, rs: 'not the leader', out: Buffer.alloc(0) });
+    }
+  }
+
+  /**
+   * Ceph's send_latest(op, first) for a request: one MOSDMap from `first` (0: the latest full map) up to
+   * OSDMAP_MESSAGE_MAPS_MAX epochs, skipping what the connection's osdmap subscription already sent it;
+   * the subscription then goes on after what this sent (Ceph's session osd_epoch).
+   */
+  private sendOsdmapReply(conn: Connection, first: number): void {
+    const epoch = this.services.osdmapEpoch();
+    const sub = (conn.priv as ClientSession | undefined)?.subs.get('osdmap');
+    if (sub && !sub.onetime && sub.start > first) first = sub.start;
+    if (epoch === 0 || first > epoch) return;
+    if (first === 0) {
+      conn.send(wire.osdMapMessage(this.services.osdmapLatestFull()));
+      return;
+    }
+    const u = this.services.osdmapUpdatesFor(first - 1, OSDMAP_MESSAGE_MAPS_MAX);
+    const sent = Math.max(0, ...u.maps.keys(), ...u.incrementalMaps.keys());
+    if (sent === 0) return;
+    conn.send(wire.osdMapMessage(u));
+    if (sub && !sub.onetime && sub.start <= sent) sub.start = sent + 1;
+  }
+
   /** Bounded: past COMMANDS_WAITING_MAX the oldest ack is dropped (its OSD reports again). */
   private holdForPgmapWrite(w: Waiter): void {
     if (this.waitingPgmapWrite.length >= COMMANDS_WAITING_MAX) this.waitingPgmapWrite.shift();
@@ -699,6 +790,10 @@ export class Monitor {
     }
     if (cmd.prefix === PG_CREATED_FORWARD) {
       if (conn.peerName.type === EntityType.MON) this.handleForwardedPgCreated(conn, tid, cmd);
+      return;
+    }
+    if (cmd.prefix === PG_TEMP_FORWARD) {
+      if (conn.peerName.type === EntityType.MON) this.handleForwardedPgTemp(conn, tid, cmd);
       return;
     }
     if (cmd.prefix === 'get_command_descriptions') {
@@ -809,7 +904,8 @@ export class Monitor {
   }
 
   private answer(w: Waiter): void {
-    if (w.message) w.conn.send(w.message);
+    if (w.send) w.send();
+    else if (w.message) w.conn.send(w.message);
     else this.reply(w.conn, w.tid, w.reply);
   }
 
@@ -914,4 +1010,35 @@ export class Monitor {
       }
     }
   }
+}
+
+/** A PG_TEMP_FORWARD command's "pg_temp": flat numbers, per entry pool, seed, count, then the OSDs. */
+export function flattenPgTemp(req: PgTempRequest): number[] {
+  const out: number[] = [];
+  for (const t of req.pgTemp) out.push(t.pgid.pool, t.pgid.seed, t.osds.length, ...t.osds);
+  return out;
+}
+
+/** The request inside a PG_TEMP_FORWARD command, or null when it is malformed. */
+export function parseForwardedPgTemp(cmd: CmdMap): PgTempRequest | null {
+  const epoch = cmd['epoch'];
+  const flat = cmd['pg_temp'];
+  if (typeof epoch !== 'number' || !Array.isArray(flat)) return null;
+  const nums: number[] = [];
+  for (const x of flat as unknown[]) {
+    if (typeof x !== 'number' || !Number.isInteger(x)) return null;
+    nums.push(x);
+  }
+  const pgTemp: PgTempRequest['pgTemp'] = [];
+  let i = 0;
+  while (i < nums.length) {
+    if (pgTemp.length >= PG_TEMP_FORWARD_ENTRIES_MAX || i + 3 > nums.length) return null;
+    const pool = nums[i]!;
+    const seed = nums[i + 1]!;
+    const n = nums[i + 2]!;
+    if (pool < 0 || seed < 0 || n < 0 || i + 3 + n > nums.length) return null;
+    pgTemp.push({ pgid: { pool, seed }, osds: nums.slice(i + 3, i + 3 + n) });
+    i += 3 + n;
+  }
+  return { mapEpoch: epoch, forced: cmd['forced'] === true, pgTemp };
 }

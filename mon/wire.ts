@@ -26,6 +26,7 @@ import {
   MOSDMarkMeDown,
   MOSDPGCreate2,
   MOSDPGCreated,
+  MOSDPGTemp,
   NO_SHARD,
   MPing,
   MPGStats,
@@ -38,7 +39,7 @@ import {
   fromPeerMessage as peerToMessage,
   toPeerMessage as messageToPeer,
 } from '../msg/index.js';
-import type { CmdMap, CommandReply, OsdMapUpdate, PeerMessage, PgCreateInfo } from './core/types.js';
+import type { CmdMap, CommandReply, OsdMapUpdate, PeerMessage, PgCreateInfo, PgTempRequest } from './core/types.js';
 
 /** Subscriptions are renewed by clients well inside this (seconds, sent in MMonSubscribeAck). */
 export const SUBSCRIBE_RENEW_INTERVAL_S = 300;
@@ -66,6 +67,7 @@ export type Classified =
   | { kind: 'log'; fsid: string; lastByChannel: Map<string, number>; lines: string[] }
   | { kind: 'pgStats'; osd: number; msg: MPGStats }
   | { kind: 'pgCreated'; osd: number; pgid: PgId }
+  | { kind: 'pgTemp'; osd: number; req: PgTempRequest }
   | { kind: 'getPoolStats'; tid: number; fsid: string; pools: string[] }
   | { kind: 'statfs'; tid: number; fsid: string; dataPool: number | null }
   | { kind: 'ping' }
@@ -116,6 +118,9 @@ export function classify(m: Message, peerAddrs: EntityAddrVec = [], peerNum = -1
   }
   if (m instanceof MPGStats) return { kind: 'pgStats', osd: peerNum, msg: m };
   if (m instanceof MOSDPGCreated) return { kind: 'pgCreated', osd: peerNum, pgid: m.pgid };
+  if (m instanceof MOSDPGTemp) {
+    return { kind: 'pgTemp', osd: peerNum, req: { mapEpoch: m.mapEpoch, forced: m.forced, pgTemp: m.pgTemp.map((t) => ({ pgid: { ...t.pgid }, osds: [...t.osds] })) } };
+  }
   if (m instanceof MGetPoolStats) return { kind: 'getPoolStats', tid: m.header.tid, fsid: m.fsid, pools: m.pools };
   if (m instanceof MStatfs) return { kind: 'statfs', tid: m.header.tid, fsid: m.fsid, dataPool: m.dataPool };
   if (m instanceof MPing) return { kind: 'ping' };

@@ -224,6 +224,13 @@ export interface OsdMapUpdate {
   newest: number;
 }
 
+/** An MOSDPGTemp's content: the sender's map epoch and the wanted mappings (an empty list removes one). */
+export interface PgTempRequest {
+  mapEpoch: number;
+  pgTemp: Array<{ pgid: PgId; osds: number[] }>;
+  forced: boolean;
+}
+
 /** A PG an OSD must create (Ceph's MOSDPGCreate2 entry): the pool's creation epoch and time. */
 export interface PgCreateInfo {
   pool: number;
@@ -256,6 +263,12 @@ export interface MonServices {
   handleOsdAlive(osd: number, want: number, ctx: MonContext): CommandOutcome;
   /** MOSDPGCreated: a PG of a creating pool exists (the pool's flag clears when all have). */
   handlePgCreated(osd: number, pgid: PgId, ctx: MonContext): CommandOutcome;
+  /**
+   * MOSDPGTemp from `osd` (its public addrs when the sender is known directly): r < 0 ignored (nothing
+   * back), r = 0 reply (now or after the commit) is the osdmap from the request's epoch; a peon gets
+   * `forward` when the leader must change the map.
+   */
+  handlePgTemp(osd: number, addrs: EntityAddrVec | null, req: PgTempRequest, ctx: MonContext): CommandOutcome;
   /** Committed epochs for subscribers. */
   osdmapEpoch(): number;
   /** Incrementals from have + 1 (a full map first when have + 1 is no longer kept), at most maxMaps. */

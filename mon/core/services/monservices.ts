@@ -5,7 +5,7 @@
 
 import type { EntityAddrVec, PgId } from '../../../common/osdmap/index.js';
 import { MonStoreTx, type MonStoreRead } from '../store.js';
-import type { CmdMap, CommandOutcome, MonContext, MonServices, MonServicesConfig, OsdMapUpdate, PgCreateInfo } from '../types.js';
+import type { CmdMap, CommandOutcome, MonContext, MonServices, MonServicesConfig, OsdMapUpdate, PgCreateInfo, PgTempRequest } from '../types.js';
 import { argBool, argInt, argList, argStr, flushNl, formatterFor, replyAfterCommit, replyErr, replyNow } from './common.js';
 import { computeHealth, dumpHealth, healthPlain } from './health.js';
 import { MonmapMonitor, isMonCommand } from './monmapmonitor.js';
@@ -175,6 +175,10 @@ class Services implements MonServices {
 
   handlePgCreated(osd: number, pgid: PgId, ctx: MonContext): CommandOutcome {
     return this.osd.handlePgCreated(osd, pgid, ctx);
+  }
+
+  handlePgTemp(osd: number, addrs: EntityAddrVec | null, req: PgTempRequest, ctx: MonContext): CommandOutcome {
+    return this.osd.handlePgTemp(osd, addrs, req, ctx);
   }
 
   osdmapEpoch(): number {

@@ -11,7 +11,7 @@
 // result, encodes both, and checks that the encoded incremental applied to the committed map gives a
 // map with that crc. After the commit every monitor's refresh() loads the new committed map.
 
-import { CephError, assert } from '../../../common/errors.js';
+import { CephError, Errno, assert } from '../../../common/errors.js';
 import { compareStringBytes, Decoder, Encoder } from '../../../common/encoding.js';
 import {
   CEPH_OSD_AUTOOUT,
@@ -42,6 +42,7 @@ import {
   UUID_ZERO,
   applyIncremental,
   pgToActingOsds,
+  pgToRawUp,
   autoscaleModeName,
   buildSimple,
   calcPgMasks,
@@ -88,7 +89,7 @@ import { CrushWrapper, crushtoolTree, decodeCrushMap, dumpCrushMap, dumpRule, du
 import type { Formatter } from '../../../common/formatter.js';
 import { CRUSH_HASH_DEFAULT } from '../../../crush/types.js';
 import { type MonStoreRead, MonStoreTx, versionKey } from '../store.js';
-import type { CmdMap, CommandOutcome, MonContext, MonServicesConfig, OsdMapUpdate, PgCreateInfo } from '../types.js';
+import type { CmdMap, CommandOutcome, MonContext, MonServicesConfig, OsdMapUpdate, PgCreateInfo, PgTempRequest } from '../types.js';
 import {
   argBool,
   argFloat,
@@ -392,6 +393,7 @@ export class OsdMonitor {
     for (const [id, p] of inc.newPools) {
       if (p.lastChange !== epoch) inc.newPools.set(id, { ...p, lastChange: epoch });
     }
+    this.cleanTemps(inc);
     const created = this.takeInCreated(inc);
     tx.put(OSD_PG_CREATING_PREFIX, CREATED_KEY, encodeCreated(created));
     // The full map this epoch makes, and its crc in the incremental.
@@ -544,6 +546,106 @@ export class OsdMonitor {
       if (!pool || (pool.flags & POOL_FLAG_CREATING) === 0) created.delete(id);
     }
     return created;
+  }
+
+  /**
+   * MOSDPGTemp from `from` (Ceph's preprocess_pgtemp, then prepare_pgtemp on the leader). The committed
+   * map decides, as in Ceph:
+   * - ignored (reply r = -ESTALE, nothing goes back to the OSD): the sender is not up, or not at the
+   *   address the map has for it (`fromAddrs`, when known), or every entry is stale (its pool is gone, the
+   *   PG does not exist, or the sender is not the PG's acting primary any more: the interval changed);
+   * - no change (reply r = 0 now; the shell sends the sender the osdmap from its epoch, Ceph's _reply_map):
+   *   every live entry is in the map already (same pg_temp and no primary_temp; an empty list for a PG
+   *   with neither);
+   * - otherwise (or `forced`) the pending incremental takes every entry whose pool exists and is not being
+   *   deleted (an empty list removes the mapping), clears a primary_temp of those PGs, raises the
+   *   sender's up_thru to its map epoch, and the reply (the osdmap) waits for the commit.
+   * A peon answers the first two itself and forwards the third.
+   * Unlike Ceph, an entry for a PG past pg_num is skipped here as well (Ceph drops it in clean_temps).
+   */
+  handlePgTemp(from: number, fromAddrs: EntityAddrVec | null, req: PgTempRequest, ctx: MonContext): CommandOutcome {
+    this.noteElection(ctx);
+    const c = this.committed;
+    if (from < 0 || from >= c.maxOsd || !c.exists(from) || !c.isUp(from) || (fromAddrs !== null && fromAddrs.length > 0 && !sameAddrs(c.clientAddrs[from] ?? [], fromAddrs))) {
+      return replyNow(-Errno.ESTALE, `ignoring pg_temp from down or unknown osd.${from}`);
+    }
+    if (!req.forced) {
+      let ignored = 0;
+      let change = false;
+      for (const t of req.pgTemp) {
+        const pool = c.pools.get(t.pgid.pool);
+        if (!pool || t.pgid.seed >= pool.pgNum) {
+          ignored++;
+          continue;
+        }
+        if (pgToActingOsds(c, t.pgid).actingPrimary !== from) {
+          ignored++;
+          continue;
+        }
+        const have = c.pgTemp.get(t.pgid.pool, t.pgid.seed);
+        const prim = c.primaryTemp.has(t.pgid.pool, t.pgid.seed);
+        if (t.osds.length === 0 ? have !== undefined || prim : have === undefined || !sameInts(have, t.osds) || prim) {
+          change = true;
+          break;
+        }
+      }
+      if (!change) {
+        if (ignored === req.pgTemp.length) return replyNow(-Errno.ESTALE, `pg_temp from osd.${from}: every entry is stale`);
+        return replyNow(0, `pg_temp from osd.${from}: no changes`);
+      }
+    }
+    if (!ctx.isLeader) return { kind: 'forward' };
+    let taken = 0;
+    for (const t of req.pgTemp) {
+      const pool = c.pools.get(t.pgid.pool);
+      if (this.pending.oldPools.includes(t.pgid.pool) || !pool || t.pgid.seed >= pool.pgNum) continue;
+      this.pending.newPgTemp.set(t.pgid.pool, t.pgid.seed, [...t.osds]);
+      if (c.primaryTemp.has(t.pgid.pool, t.pgid.seed) || this.pending.newPrimaryTemp.has(t.pgid.pool, t.pgid.seed)) {
+        this.pending.newPrimaryTemp.set(t.pgid.pool, t.pgid.seed, -1);
+      }
+      taken++;
+    }
+    // Ceph's update_up_thru: the sender need not ask for up_thru separately.
+    const upThru = this.pending.newUpThru.get(from) ?? c.osdInfo[from]?.upThru ?? 0;
+    if (req.mapEpoch > upThru) this.pending.newUpThru.set(from, req.mapEpoch);
+    this.changed();
+    return replyAfterCommit(`pg_temp from osd.${from}: ${taken} of ${req.pgTemp.length} entries pending`);
+  }
+
+  /**
+   * Ceph's OSDMap::clean_temps, run on each proposal: in the map the incremental makes, a pg_temp is
+   * dropped when its pool is gone, its PG is past pg_num, all its OSDs are down, it equals the PG's
+   * raw up set, or it is longer than the pool's size; a primary_temp is dropped when that OSD is down or
+   * it names the primary the PG has anyway. A redundant entry only added by this incremental is taken
+   * out of it rather than removed.
+   */
+  private cleanTemps(inc: OSDMapIncremental): void {
+    assert(this.committedBuf !== null, 'osdmap: no committed map');
+    const old = this.committed;
+    const next = decodeOSDMap(this.committedBuf);
+    applyIncremental(next, this.cloneIncremental(inc));
+    const down = (o: number): boolean => !(o >= 0 && o < next.maxOsd && next.exists(o) && next.isUp(o));
+    for (const [pg, osds] of next.pgTemp.sortedEntries()) {
+      const pool = next.pools.get(pg.pool);
+      if (!pool || pg.seed >= pool.pgNum || osds.every(down)) {
+        inc.newPgTemp.set(pg.pool, pg.seed, []);
+        continue;
+      }
+      if (sameInts(pgToRawUp(next, pg).up, osds) || osds.length > pool.size) {
+        if (old.pgTemp.has(pg.pool, pg.seed)) inc.newPgTemp.set(pg.pool, pg.seed, []);
+        else inc.newPgTemp.delete(pg.pool, pg.seed);
+      }
+    }
+    for (const [pg, osd] of next.primaryTemp.sortedEntries()) {
+      if (down(osd)) {
+        inc.newPrimaryTemp.set(pg.pool, pg.seed, -1);
+        continue;
+      }
+      if (pgToActingOsds(next, pg).actingPrimary === pgToRawUp(next, pg).primary) {
+        if (old.primaryTemp.has(pg.pool, pg.seed)) inc.newPrimaryTemp.set(pg.pool, pg.seed, -1);
+        else inc.newPrimaryTemp.delete(pg.pool, pg.seed);
+      }
+    }
   }
 
   /** The newest full map alone (a subscription from epoch 0: Ceph's build_latest_full). */
@@ -1887,6 +1989,10 @@ export class OsdMonitor {
     this.setPendingCrush(cw);
     return replyAfterCommit(`${m.crushVersion + 1}`);
   }
+}
+
+function sameInts(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 function sameAddrs(a: EntityAddrVec, b: EntityAddrVec): boolean {
