@@ -36,6 +36,7 @@ const USAGE = `usage: vstart [options]
   --status        show the daemons and the quorum, then exit
   --stop          stop the daemons this cluster's vstart started (by their PID files), then exit
   -h, --help      this text
+Environment: TSCEPH_NODE_FLAGS (e.g. --maglev) adds Node flags to each daemon it starts.
 `;
 
 const MON_NAMES = ['a', 'b', 'c', 'd', 'e'];
@@ -245,9 +246,14 @@ function writeConf(f: ClusterFiles, fsid: string, names: string[], ports: number
   writeFileSync(f.conf, lines.join('\n'));
 }
 
+/** Node flags for the daemons (e.g. TSCEPH_NODE_FLAGS=--maglev), passed before the script. */
+function daemonNodeFlags(): string[] {
+  return (process.env['TSCEPH_NODE_FLAGS'] ?? '').split(/\s+/).filter((w) => w.length > 0);
+}
+
 function startDaemon(f: ClusterFiles, script: string, name: string, args: string[]): number {
   const log = openSync(join(f.out, `${name}.stdout`), 'a');
-  const child = spawn(process.execPath, [binPath(script), '-c', f.conf, ...args, '-f'], { detached: true, stdio: ['ignore', log, log] });
+  const child = spawn(process.execPath, [...daemonNodeFlags(), binPath(script), '-c', f.conf, ...args, '-f'], { detached: true, stdio: ['ignore', log, log] });
   closeSync(log);
   child.unref();
   if (child.pid === undefined) throw new Error(`could not start ${name}`);
