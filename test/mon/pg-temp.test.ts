@@ -16,7 +16,7 @@ function addrs(port: number): { public: EntityAddrVec; cluster: EntityAddrVec; h
 
 /** Three OSDs on three hosts, all up, and a pool of 8 PGs of size 3. */
 function cluster(): { h: ServicesHarness; pool: number } {
-  const h = new ServicesHarness(testMonMap(['a']));
+  const h = new ServicesHarness(testMonMap(['a']), { allowPoolDelete: true });
   for (let i = 0; i < 3; i++) {
     h.command({ prefix: 'osd create' });
     h.command({ prefix: 'osd crush add-bucket', name: `host${i}`, type: 'host', args: ['root=default'] });
@@ -115,7 +115,7 @@ describe('mon: MOSDPGTemp', () => {
     assert.equal(h.propose(), false);
   });
 
-  it('raises the sender\'s up_thru to its epoch; clears a primary_temp of the PG; a peon forwards', () => {
+  it('raises the sender\'s up_thru to its epoch; a peon forwards; the forward\'s command reads back', () => {
     const { h, pool } = cluster();
     const e = h.services.osdmapEpoch();
     const m = osdmap(h);
@@ -175,15 +175,17 @@ describe('mon: MOSDPGTemp', () => {
     assert.equal(osdmap(h).pgTemp.size, 0);
     // A pg_temp of a pool being deleted goes with it.
     const e4 = h.services.osdmapEpoch();
-    const pgC = { pool, seed: 6 };
+    const seedC = [0, 1, 2, 3, 4, 5, 6, 7].find((seed) => pgToUpActingOsds(osdmap(h), { pool, seed }).up.length === 2)!;
+    const pgC = { pool, seed: seedC };
     const ua = pgToUpActingOsds(osdmap(h), pgC);
-    assert.equal(h.services.handlePgTemp(ua.actingPrimary, null, req(e4, pgC, [...ua.up].reverse().concat([])), h.ctx()).kind, 'afterCommit');
+    assert.equal(h.services.handlePgTemp(ua.actingPrimary, null, req(e4, pgC, [...ua.up].reverse()), h.ctx()).kind, 'afterCommit');
     assert.ok(h.propose());
-    assert.equal(osdmap(h).pgTemp.size, ua.up.length > 1 ? 1 : 0);
+    assert.equal(ua.up.length, 2);
+    assert.equal(osdmap(h).pgTemp.size, 1);
     const del = h.command({ prefix: 'osd pool rm', pool: 'rbd', pool2: 'rbd', yes_i_really_really_mean_it: true });
-    if (del.r === 0) {
-      assert.equal(osdmap(h).pgTemp.size, 0);
-      assert.equal(osdmap(h).pools.has(pool), false);
-    }
+    assert.equal(del.r, 0, del.rs);
+    assert.equal(osdmap(h).pools.has(pool), false);
+    assert.equal(osdmap(h).pgTemp.size, 0, 'the deleted pool\'s pg_temp is removed in the same epoch');
+    assert.equal(lastInc(h).newPgTemp.get(pool, seedC)?.length, 0);
   });
 });

@@ -622,6 +622,7 @@ export class OsdMonitor {
   private cleanTemps(inc: OSDMapIncremental): void {
     assert(this.committedBuf !== null, 'osdmap: no committed map');
     const old = this.committed;
+    if (old.pgTemp.size === 0 && old.primaryTemp.size === 0 && inc.newPgTemp.size === 0 && inc.newPrimaryTemp.size === 0) return;
     const next = decodeOSDMap(this.committedBuf);
     applyIncremental(next, this.cloneIncremental(inc));
     const down = (o: number): boolean => !(o >= 0 && o < next.maxOsd && next.exists(o) && next.isUp(o));
