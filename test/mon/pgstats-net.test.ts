@@ -1,4 +1,4 @@
-// Proves the PG stats path of the monitor daemons end to end over msgr2: three in-process monitors, two fake OSDs that boot and send MPGStats (one to a peon, which forwards it to the leader, one to the leader) each get an MPGStatsAck with their tid and the (seq, epoch) of every PG once the report is committed; every monitor then answers `pg stat` the same; a client's MGetPoolStats and MStatfs are answered from the PGMap; and, when Debian's Ceph 16 is installed, Ceph's own `ceph pg stat` / `ceph df` and `rados df` read them from our monitors; MOSDPGCreated sent to a peon and the leader clears the pool's creating flag once every PG is reported. Ports 18360-18369.
+// Proves the PG stats path of the monitor daemons end to end over msgr2: three in-process monitors, two fake OSDs that boot and send MPGStats (one to a peon, which forwards it to the leader, one to the leader) each get an MPGStatsAck with their tid and the (seq, epoch) of every PG once the report is committed; every monitor then answers `pg stat` the same; a client's MGetPoolStats and MStatfs are answered from the PGMap; and, when Debian's Ceph 16 is installed, Ceph's own `ceph pg stat` / `ceph df` and `rados df` read them from our monitors; MOSDPGCreated sent to a peon and the leader clears the pool's creating flag once every PG is reported; MOSDPGTemp sent to a peon sets a pg_temp (the OSD gets an MOSDMap with it) and sent to the leader by the new acting primary clears it. Ports 18360-18369.
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { makeEntityAddr } from '../../common/entityaddr.js';
 import { parseAddrVecList } from '../../common/config.js';
 import { addMon, newMonMap } from '../../common/monmap/index.js';
-import { applyIncremental, decodeIncremental, decodeOSDMap, POOL_FLAG_CREATING, type OSDMap } from '../../common/osdmap/index.js';
+import { applyIncremental, decodeIncremental, decodeOSDMap, pgToUpActingOsds, POOL_FLAG_CREATING, type OSDMap } from '../../common/osdmap/index.js';
 import { MonClient } from '../../mon/client/index.js';
 import { Monitor, mkfsMonitor } from '../../mon/monitor.js';
 import {
@@ -19,6 +19,7 @@ import {
   MOSDBoot,
   MOSDMap,
   MOSDPGCreated,
+  MOSDPGTemp,
   MPGStats,
   MPGStatsAck,
   MStatfs,
@@ -254,5 +255,31 @@ describe('monitor daemons: MPGStats, MGetPoolStats, MStatfs over the network', f
     for (const o of osds) await until('the creating flag cleared', () => o.map && (o.map.pools.get(1)!.flags & POOL_FLAG_CREATING) === 0);
     const detail = (await admin.command({ prefix: 'osd pool ls', detail: 'detail' }, undefined, { timeoutMs: 20000 })).out.toString();
     assert.ok(!detail.includes('creating'), detail);
+  });
+
+  it('MOSDPGTemp through a peon sets a pg_temp and the sender gets the osdmap; the new acting primary clears it through the leader', async () => {
+    const leader = mons.findIndex((m) => m.isLeader);
+    const peon = mons.findIndex((m) => !m.isLeader);
+    const osds = peers.slice(0, 2);
+    const map = osds[0]!.map!;
+    const seed = [0, 1, 2, 3].find((s) => { const u = pgToUpActingOsds(map, { pool: 1, seed: s }); return u.up.length === 2 && u.upPrimary === 0; });
+    assert.ok(seed !== undefined, 'a PG osd.0 leads');
+    const pgid = { pool: 1, seed };
+    const before = osds[0]!.got.filter((m) => m instanceof MOSDMap).length;
+    const m = new MOSDPGTemp(map.epoch);
+    m.pgTemp = [{ pgid, osds: [1, 0] }];
+    osds[0]!.connect(peon).send(m);
+    for (const o of osds) await until('the pg_temp in the map', () => o.map && o.map.pgTemp.get(1, seed)?.join(',') === '1,0');
+    assert.ok(osds[0]!.got.filter((x) => x instanceof MOSDMap).length > before, 'the sender got an osdmap');
+    const ua = pgToUpActingOsds(osds[0]!.map!, pgid);
+    assert.deepEqual(ua.up, [0, 1]);
+    assert.deepEqual(ua.acting, [1, 0]);
+    assert.equal(ua.actingPrimary, 1);
+    const dump = (await admin.command({ prefix: 'osd dump' }, undefined, { timeoutMs: 20000 })).out.toString();
+    assert.ok(dump.includes(`\npg_temp 1.${seed.toString(16)} [1,0]\n`), dump);
+    const clr = new MOSDPGTemp(osds[1]!.map!.epoch);
+    clr.pgTemp = [{ pgid, osds: [] }];
+    osds[1]!.connect(leader).send(clr);
+    for (const o of osds) await until('the pg_temp cleared', () => o.map && !o.map.pgTemp.has(1, seed));
   });
 });
