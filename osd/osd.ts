@@ -483,17 +483,30 @@ export class OSD implements PgHost, Dispatcher {
   }
 
   private async loadPgs(): Promise<void> {
+    const loaded: PgHandle[] = [];
     for (const pgid of await this.pgFactory.listStored(this.store)) {
       try {
         const pg = await this.pgFactory.load(this, pgid);
         this.pgs.set(pgKey(pgid), pg);
-        if (this.map.epoch > 0) {
-          pg.advanceMap(this.map);
-          pg.activateMap();
-        }
+        loaded.push(pg);
       } catch (e) {
         this.logger.error(`osd.${this.whoami}: cannot load pg ${pgKey(pgid)}: ${e instanceof Error ? e.message : String(e)}`);
       }
+    }
+    if (this.map.epoch === 0 || loaded.length === 0) return;
+    // A PG persisted at an older epoch than the newest stored map (the OSD died between storing a map
+    // and the PG processing it) must see every epoch in between, in order, or its past intervals miss
+    // an interval; each PG ignores the epochs it has already processed. Epoch-major, so each held map
+    // is decoded once.
+    const held = [...this.fullMaps.keys()].filter((e) => e < this.map.epoch).sort((a, b) => a - b);
+    for (const e of held) {
+      const past = this.mapAt(e);
+      if (!past) continue;
+      for (const pg of loaded) if (past.pools.has(pg.pgid.pool)) pg.advanceMap(past);
+    }
+    for (const pg of loaded) {
+      pg.advanceMap(this.map);
+      pg.activateMap();
     }
   }
 
