@@ -26,11 +26,17 @@ const TWO_POW_32 = 0x1_0000_0000;
 export const STRUCT_DEPTH_MAX = 64;
 const INITIAL_ENCODER_BYTES = 256;
 
-/** A growable little-endian writer. Reuse one across encodes with reset(); it keeps its buffer. */
+/**
+ * A growable little-endian writer. Reuse one across encodes with reset(); it keeps its buffer.
+ * Construction is cheap (messages and PG structs make one per encode): the struct stack is a plain
+ * array on the JS heap that grows only as deep as the nesting goes, not a typed array (whose backing
+ * store is allocated off the heap and costs far more to make and collect).
+ */
 export class Encoder {
   private buf: Buffer;
   private pos = 0;
-  private readonly structStarts = new Int32Array(STRUCT_DEPTH_MAX);
+  /** Where each open struct's u32 length sits; entries at or past structDepth are stale. */
+  private readonly structStarts: number[] = [];
   private structDepth = 0;
 
   constructor(initialBytes = INITIAL_ENCODER_BYTES) {
@@ -294,15 +300,22 @@ export class Decoder {
   contextId = NaN;
   private readonly buf: Buffer;
   private readonly end: number;
-  private readonly structEnds = new Int32Array(STRUCT_DEPTH_MAX);
-  /** 1 where the struct at that depth had a length (decodeFinish jumps to its end), else 0. */
-  private readonly structHasLen = new Uint8Array(STRUCT_DEPTH_MAX);
+  /**
+   * The open structs' ends, innermost last (entries at or past structDepth are stale): the end itself
+   * for a struct with a length (decodeFinish jumps to it), -end - 1 (negative) for a legacy struct
+   * without one (decodeFinish does not jump). A plain array on the JS heap, grown only as deep as the
+   * nesting goes, so making a Decoder allocates nothing off the heap.
+   */
+  private readonly structEnds: number[] = [];
   private structDepth = 0;
+  /** What limit() returns, kept up to date on every struct push and pop. */
+  private lim: number;
 
   constructor(buf: Uint8Array, label = 'buffer', start = 0, end = buf.length) {
     this.buf = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
     this.pos = start;
     this.end = end;
+    this.lim = end;
     this.label = label;
   }
 
@@ -323,7 +336,7 @@ export class Decoder {
 
   /** The limit reads may not pass: the innermost open struct's end, else the buffer's end. */
   private limit(): number {
-    return this.structDepth > 0 ? this.structEnds[this.structDepth - 1]! : this.end;
+    return this.lim;
   }
 
   /** Bytes left in the innermost open struct (or the buffer). */
@@ -587,8 +600,8 @@ export class Decoder {
 
   private pushStruct(end: number, hasLen: boolean, what: string): void {
     if (this.structDepth >= STRUCT_DEPTH_MAX) this.malformed(what, `structs nested deeper than ${STRUCT_DEPTH_MAX}`);
-    this.structHasLen[this.structDepth] = hasLen ? 1 : 0;
-    this.structEnds[this.structDepth++] = end;
+    this.structEnds[this.structDepth++] = hasLen ? end : -end - 1;
+    this.lim = end;
   }
 
   /**
@@ -626,9 +639,16 @@ export class Decoder {
   /** DECODE_FINISH: skip whatever the innermost struct holds that was not read. */
   decodeFinish(what: string): void {
     if (this.structDepth === 0) throw new CephError('EINVAL', `${this.where(what)}: decodeFinish without decodeStart`);
-    const end = this.structEnds[--this.structDepth]!;
-    if (this.structHasLen[this.structDepth] === 0) return;
-    if (this.pos > end) this.malformed(what, `read past the struct end ${end}`);
-    this.pos = end;
+    const entry = this.structEnds[--this.structDepth]!;
+    const d = this.structDepth;
+    this.lim = d > 0 ? decodedEnd(this.structEnds[d - 1]!) : this.end;
+    if (entry < 0) return;
+    if (this.pos > entry) this.malformed(what, `read past the struct end ${entry}`);
+    this.pos = entry;
   }
+}
+
+/** A struct end as Decoder.structEnds holds it (-end - 1 for a struct without a length). */
+function decodedEnd(entry: number): number {
+  return entry < 0 ? -entry - 1 : entry;
 }
