@@ -1,18 +1,19 @@
 // BlockStore: the ObjectStore on one block device (a regular file or a device node), no filesystem in
 // between. This file is the shell around the pure transaction core (core/transaction.ts): it prefetches what the
 // core needs, runs it, writes new data, commits the KV batch (group commit shares one flush among many
-// transactions), applies deferred small overwrites in place afterwards, and serves reads.
+// transactions), applies deferred small writes in place afterwards, and serves reads.
 //
 // Transaction pipeline, one transaction at a time through each stage, stages overlapping:
 //   1. prepare (serial, in queue order): load onodes (cache or KV), run the core, fetch what it asks
 //      for and run it again; then publish the plan's onodes to the cache (pinned until durable), take
 //      its blocks from the allocator and keep the content of every block it will write in
 //      `pendingBlocks` so reads and later prepares see it before the device does.
-//   2. data: write newly allocated blocks; then make them durable (a device flush, shared with any
-//      other flush that started after the writes landed) before any metadata names them.
+//   2. data: write newly allocated blocks of large writes; then make them durable (a device flush,
+//      shared with any other flush that started after the writes landed) before any metadata names
+//      them. Small writes skip this stage: their data rides in the KV batch (the deferred record).
 //   3. commit: submit the KV batch in queue order (onodes, extent shards, omap, the deferred record);
 //      many batches share one KV flush. The transaction's promise resolves when the batch is durable.
-//   4. deferred: after commit, write journaled small overwrites in place, then release the blocks the
+//   4. deferred: after commit, write journaled small writes in place, then release the blocks the
 //      transaction freed; the deferred records are removed by a later batch once a flush has covered
 //      the in-place writes.
 //
@@ -44,7 +45,7 @@ import {
 } from './core/keys.js';
 import { decodeSuperblock, encodeSuperblock, planLayout, FORMAT_VERSION, type Region, type Superblock } from './core/layout.js';
 import {
-  BLOCK_BYTES, CACHE_BYTES_MAX, DEFERRED_PENDING_BYTES_MAX, KV_JOURNAL_BYTES_MAX, KV_JOURNAL_BYTES_MIN, KV_JOURNAL_FRACTION, DEFERRED_RECORDS_MAX, DEFERRED_WRITE_BYTES_MAX,
+  BLOCK_BYTES, CACHE_BYTES_MAX, DEFERRED_FRESH_WRITE_BYTES_MAX, DEFERRED_PENDING_BYTES_MAX, KV_JOURNAL_BYTES_MAX, KV_JOURNAL_BYTES_MIN, KV_JOURNAL_FRACTION, DEFERRED_RECORDS_MAX, DEFERRED_WRITE_BYTES_MAX,
   SCAN_PAGE_ENTRIES, SHARD_BLOCKS,
 } from './core/limits.js';
 import {
@@ -70,6 +71,8 @@ export interface BlockStoreOptions {
   deferredBytesMax?: number;
   /** Overwrites up to this many bytes of blocks an object owns are journaled (0: never). */
   deferredWriteBytesMax?: number;
+  /** Writes up to this many bytes to new blocks (new objects, appends, holes) are journaled (0: never). */
+  deferredFreshBytesMax?: number;
   logger?: BlockStoreLogger;
   /** The KV engine (default: tsceph's device KV engine in the superblock's KV region). */
   kv?: KVFactory;
@@ -227,6 +230,7 @@ export class BlockStore implements ObjectStore {
   private readonly cacheBytesMax: number;
   private readonly deferredBytesMax: number;
   private readonly deferredWriteBytesMax: number;
+  private readonly deferredFreshBytesMax: number;
   private readonly logger: BlockStoreLogger;
   private readonly kvFactory: KVFactory;
   private readonly opts: BlockStoreOptions;
@@ -263,6 +267,7 @@ export class BlockStore implements ObjectStore {
     this.cacheBytesMax = opts.cacheBytesMax ?? CACHE_BYTES_MAX;
     this.deferredBytesMax = opts.deferredBytesMax ?? DEFERRED_PENDING_BYTES_MAX;
     this.deferredWriteBytesMax = opts.deferredWriteBytesMax ?? DEFERRED_WRITE_BYTES_MAX;
+    this.deferredFreshBytesMax = opts.deferredFreshBytesMax ?? DEFERRED_FRESH_WRITE_BYTES_MAX;
     this.logger = opts.logger ?? consoleLogger;
     this.kvFactory = opts.kv ?? deviceKVFactory(opts.kvCacheBytesMax === undefined ? {} : { cacheBytesMax: opts.kvCacheBytesMax });
     this.opts = opts;
@@ -529,6 +534,7 @@ export class BlockStore implements ObjectStore {
       const env: CoreEnv = {
         collections: m.collections, onodes, blocks, omaps, listings, allocator: m.alloc, nidNext: m.nidNext,
         nidMax: m.nidMax, deferredSeq: m.deferredSeq, deferredWriteBytesMax: this.deferredWriteBytesMax,
+        deferredFreshBytesMax: this.deferredFreshBytesMax,
       };
       const r = prepareTransaction(t, env);
       if (r.plan) {

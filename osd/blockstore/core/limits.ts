@@ -34,6 +34,13 @@ export const DATA_BLOCKS_MAX = 0xffff_ffff;
 
 /** Overwrites of blocks an object already owns, up to this many bytes per op, go through the journal (deferred). */
 export const DEFERRED_WRITE_BYTES_MAX = 64 * 1024;
+/**
+ * Writes to blocks an object does not own yet (a new object, an append, a hole), up to this many bytes
+ * per op, go through the journal too: the transaction then takes one flush (the KV's) instead of two
+ * (new data, then the KV), and its blocks are written in place after the commit. BlueStore does the
+ * same below bluestore_prefer_deferred_size_hdd (64 KiB in Ceph 16).
+ */
+export const DEFERRED_FRESH_WRITE_BYTES_MAX = 64 * 1024;
 /** Default cap on deferred bytes committed but not yet written in place; new transactions wait above it. */
 export const DEFERRED_PENDING_BYTES_MAX = 64 * 1024 * 1024;
 /** Deferred records kept in the KV before the shell flushes the device and removes them in one batch. */
@@ -55,6 +62,7 @@ export const SCAN_PAGE_ENTRIES = 1024;
 assert(1 << SHARD_SHIFT === SHARD_BLOCKS, 'SHARD_SHIFT matches SHARD_BLOCKS');
 assert(SHARD_BLOCKS <= 0xffff, 'shard offsets fit u16');
 assert(DEFERRED_WRITE_BYTES_MAX % BLOCK_BYTES === 0, 'deferred threshold is whole blocks');
+assert(DEFERRED_PENDING_BYTES_MAX >= DEFERRED_FRESH_WRITE_BYTES_MAX, 'one journaled new-block op fits the pending cap');
 assert(DEFERRED_PENDING_BYTES_MAX >= DEFERRED_WRITE_BYTES_MAX, 'one deferred op fits the pending cap');
 assert(SUPERBLOCK_AREA_BYTES % BLOCK_BYTES === 0 && KV_REGION_ALIGN_BYTES % BLOCK_BYTES === 0, 'regions are block aligned');
 assert(KV_REGION_BYTES_MIN <= KV_REGION_BYTES_MAX, 'KV region bounds are ordered');

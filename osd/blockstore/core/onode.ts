@@ -177,15 +177,24 @@ export function decodeCollection(value: Buffer, what: string): CollectionRecord 
   });
 }
 
-/** A journaled small overwrite: whole blocks to write in place once the record is durable. */
+/** A journaled small write (an overwrite or new blocks): whole blocks to write in place once the record is durable. */
 export interface DeferredBlock {
   readonly pblock: number;
   readonly data: Buffer;
 }
 
+/** Bytes before the first block of a deferred record: struct header (6) and block count (4). */
+const DEFERRED_HEAD_BYTES = 10;
+
+/** The data of block `i` of an encoded deferred record (a view of it). */
+export function deferredRecordBlock(record: Buffer, i: number): Buffer {
+  const at = DEFERRED_HEAD_BYTES + i * (BLOCK_BYTES + 4) + 4;
+  return record.subarray(at, at + BLOCK_BYTES);
+}
+
 export function encodeDeferred(blocks: readonly DeferredBlock[]): Buffer {
   // Its own encoder of the exact size, crc included, returned as is: one allocation of the data's size.
-  const e = new Encoder(14 + blocks.length * (BLOCK_BYTES + 4));
+  const e = new Encoder(DEFERRED_HEAD_BYTES + 4 + blocks.length * (BLOCK_BYTES + 4));
   e.startStruct(DEFERRED_V, 1);
   e.u32(blocks.length);
   for (const b of blocks) {

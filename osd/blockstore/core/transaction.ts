@@ -1,7 +1,7 @@
 // BlockStore's transaction logic as a pure, synchronous function: a Transaction and what the shell
 // prefetched (onodes with their extent maps, device blocks, omap contents, collection listings) go in;
 // a plan comes out: the KV batch, the data writes to newly allocated blocks, the deferred (journaled)
-// small overwrites, the blocks freed, and the new cached state. No I/O, no clock, no randomness.
+// small writes, the blocks freed, and the new cached state. No I/O, no clock, no randomness.
 //
 // When the core finds it needs something the shell did not prefetch (a block to read-modify-write, the
 // omap of a clone source, an object moved by a split), it finishes the pass to learn everything it is
@@ -28,7 +28,7 @@ import {
 } from './keys.js';
 import { BLOCK_BYTES, DEFERRED_TXN_BYTES_MAX, NID_RESERVE_STEP, SHARD_BLOCKS, SHARD_SHIFT } from './limits.js';
 import {
-  copyShard, encodeCollection, encodeDeferred, encodeNidMax, encodeOnode, encodeShard, newShard, shardEmpty,
+  copyShard, deferredRecordBlock, encodeCollection, encodeDeferred, encodeNidMax, encodeOnode, encodeShard, newShard, shardEmpty,
   type DeferredBlock, type ExtentShard, type Onode,
 } from './onode.js';
 
@@ -62,6 +62,12 @@ export interface CoreEnv {
   readonly deferredSeq: number;
   /** Writes up to this many bytes to blocks an object owns are deferred (0: never). */
   readonly deferredWriteBytesMax: number;
+  /**
+   * Writes up to this many bytes to blocks an object does not own yet (a new object, an append, a
+   * hole) are journaled as well: their new blocks are written in place after the commit, so the
+   * transaction needs one flush (the KV's) instead of two (data, then KV). 0: never. Default 0.
+   */
+  readonly deferredFreshBytesMax?: number;
 }
 
 export interface CoreNeeds {
@@ -113,6 +119,8 @@ interface Pending {
   data: Buffer;
   /** Overwrite the block the object already owns, through the journal. */
   inplace: boolean;
+  /** A new block whose data goes through the journal too (a small write to a hole or past the end). */
+  journaled: boolean;
 }
 
 interface OmapLogOp {
@@ -331,15 +339,23 @@ class Planner {
     return b;
   }
 
-  private pend(node: Node, l: number, data: Buffer, mayDefer: boolean): void {
+  /**
+   * `opBytes`: the length of the op writing the block; small ops go through the journal (0: the
+   * block's own rewrite, as a truncate's tail, always journaled where it overwrites; Infinity: never).
+   */
+  private pend(node: Node, l: number, data: Buffer, opBytes: number): void {
     const old = node.pending.get(l);
     if (old) {
       old.data = data;
       return;
     }
-    const inplace = mayDefer && this.pblock(node, l) !== 0 && this.deferredBytes + BLOCK_BYTES <= DEFERRED_TXN_BYTES_MAX;
-    if (inplace) this.deferredBytes += BLOCK_BYTES;
-    node.pending.set(l, { data, inplace });
+    const owned = this.pblock(node, l) !== 0;
+    const fits = this.deferredBytes + BLOCK_BYTES <= DEFERRED_TXN_BYTES_MAX;
+    const inplace = owned && fits && opBytes <= this.env.deferredWriteBytesMax;
+    const freshMax = this.env.deferredFreshBytesMax ?? 0;
+    const journaled = !owned && fits && freshMax > 0 && opBytes <= freshMax;
+    if (inplace || journaled) this.deferredBytes += BLOCK_BYTES;
+    node.pending.set(l, { data, inplace, journaled });
     this.own(node);
   }
 
@@ -369,14 +385,14 @@ class Planner {
   }
 
   /** Write `data` (or zeros when null) at [off, off+len). */
-  private writeRange(node: Node, off: number, len: number, data: Buffer | null, mayDefer: boolean): void {
+  private writeRange(node: Node, off: number, len: number, data: Buffer | null, opBytes: number): void {
     const end = off + len;
     for (let l = Math.floor(off / BLOCK_BYTES); l * BLOCK_BYTES < end; l++) {
       const bs = l * BLOCK_BYTES;
       const a = Math.max(off, bs) - bs;
       const b = Math.min(end, bs + BLOCK_BYTES) - bs;
       if (a === 0 && b === BLOCK_BYTES) {
-        if (data) this.pend(node, l, data.subarray(bs - off, bs - off + BLOCK_BYTES), mayDefer);
+        if (data) this.pend(node, l, data.subarray(bs - off, bs - off + BLOCK_BYTES), opBytes);
         else this.punch(node, l);
         continue;
       }
@@ -385,7 +401,7 @@ class Planner {
       const blk = Buffer.from(cur);
       if (data) data.copy(blk, a, bs + a - off, bs + b - off);
       else blk.fill(0, a, b);
-      this.pend(node, l, blk, mayDefer);
+      this.pend(node, l, blk, opBytes);
     }
     if (end > node.onode.size) this.mutOnode(node).size = end;
   }
@@ -413,7 +429,7 @@ class Planner {
         if (cur !== ZERO_BLOCK) {
           const blk = Buffer.from(cur);
           blk.fill(0, tail);
-          this.pend(node, l, blk, true);
+          this.pend(node, l, blk, 0);
         }
       }
     }
@@ -478,11 +494,6 @@ class Planner {
 
   // ---- ops
 
-  /** A write of `len` bytes small enough to go through the KV as a deferred write where it overwrites. */
-  private mayDefer(len: number): boolean {
-    return len <= this.env.deferredWriteBytesMax;
-  }
-
   apply(op: TxOp, i: number): void {
     validateOp(op, i);
     if (op.op === 'mkcoll') {
@@ -500,13 +511,13 @@ class Planner {
         const node = this.obtain(this.name(op.cid, op.oid));
         if (op.length === 0) return;
         const data = op.data.length === 1 ? op.data[0]! : Buffer.concat(op.data as Buffer[]);
-        this.writeRange(node, op.offset, op.length, data, this.mayDefer(op.length));
+        this.writeRange(node, op.offset, op.length, data, op.length);
         return;
       }
       case 'zero': {
         const node = this.obtain(this.name(op.cid, op.oid));
         const size = node.onode.size;
-        if (op.offset < size) this.writeRange(node, op.offset, Math.min(size, op.offset + op.length) - op.offset, null, this.mayDefer(op.length));
+        if (op.offset < size) this.writeRange(node, op.offset, Math.min(size, op.offset + op.length) - op.offset, null, op.length);
         const end = op.offset + op.length;
         if (end > node.onode.size) this.mutOnode(node).size = end;
         return;
@@ -548,7 +559,7 @@ class Planner {
         for (const [k, v] of s.onode.attrs) o.attrs.set(k, v);
         for (const l of this.blocksFrom(s, 0)) {
           const c = this.content(s, l);
-          if (c !== ZERO_BLOCK) this.pend(d, l, c, false);
+          if (c !== ZERO_BLOCK) this.pend(d, l, c, Infinity);
         }
         const om = this.omapOf(s);
         if (om.header) {
@@ -571,7 +582,7 @@ class Planner {
         }
         const bytes = op.length > 0 ? this.readRange(src.node, op.srcOffset, op.length) : null;
         const d = this.obtain(dn);
-        if (bytes) this.writeRange(d, op.destOffset, op.length, bytes, this.mayDefer(op.length));
+        if (bytes) this.writeRange(d, op.destOffset, op.length, bytes, op.length);
         return;
       }
       case 'omapClear': {
@@ -707,6 +718,10 @@ class Planner {
           const s = this.mutShard(node, l >>> SHARD_SHIFT);
           s.pblocks[l & (SHARD_BLOCKS - 1)] = pb;
           sealBlocks.push({ s, i: l & (SHARD_BLOCKS - 1), data });
+          if (node.pending.get(l)!.journaled) {
+            deferred.push({ pblock: pb, data });
+            continue;
+          }
           if (last && lastEnd === pb) {
             // Adjacent views of one caller buffer become one view: one iovec instead of one per block.
             const prev = last.data[last.data.length - 1]!;
@@ -770,7 +785,13 @@ class Planner {
       batch.set(NID_MAX_KEY, encodeNidMax(nidMax));
     }
     const deferredRecord = deferred.length > 0;
-    if (deferredRecord) batch.set(deferredKey(this.env.deferredSeq), encodeDeferred(deferred));
+    if (deferredRecord) {
+      const record = encodeDeferred(deferred);
+      batch.set(deferredKey(this.env.deferredSeq), record);
+      // The in-place writes (after the commit) take their bytes from the record: the caller may reuse
+      // its buffers once the transaction has committed.
+      for (let i = 0; i < deferred.length; i++) deferred[i] = { pblock: deferred[i]!.pblock, data: deferredRecordBlock(record, i) };
+    }
     return {
       batch, dataWrites, deferred, deferredRecord, freed: this.freed, allocated, onodes, collections,
       nidNext: this.nidNext, nidMax, storedDelta,
