@@ -1,6 +1,6 @@
 // Proves FileDevice keeps the BlockDevice contract on a real file: round trips across reopen, gathered
-// writes of many buffers (past IOV_MAX), size handling (create, extend, keep, refuse), and fs errors as
-// CephErrors with the errno name and the path.
+// writes of many buffers (past IOV_MAX) through the thread pool and made inline, size handling (create,
+// extend, keep, refuse), and fs errors as CephErrors with the errno name and the path.
 import assert from 'node:assert/strict';
 import { mkdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -56,6 +56,28 @@ describe('common/blockdev FileDevice', () => {
     assert.ok(head.subarray(0, 100).every((x) => x === 0xaa) && head.subarray(100).every((x) => x === 0xbb));
     await dev.write(0, []);
     await dev.close();
+  });
+
+  it('small writes made on the calling thread and writes through the pool land alike (IOV_MAX too)', async () => {
+    const path = join(dir, 'inline.img');
+    for (const inlineWriteBytesMax of [0, 64 * 1024]) {
+      const dev = await FileDevice.open(path, { size: 4 * 1024 * 1024, create: true, inlineWriteBytesMax });
+      // 2048 buffers of 32 bytes: 64 KiB, past IOV_MAX, inline when the limit allows it
+      const bufs: Buffer[] = [];
+      for (let i = 0; i < 2048; i++) bufs.push(Buffer.alloc(32, (i + inlineWriteBytesMax) & 0xff));
+      await dev.write(BLOCK_BYTES, bufs);
+      const one = Buffer.alloc(BLOCK_BYTES, 0x5c);
+      await dev.write(0, [one]);
+      await dev.flush();
+      const got = await dev.read(0, BLOCK_BYTES + 65536);
+      assert.deepEqual(got.subarray(0, BLOCK_BYTES), one);
+      for (let i = 0; i < 2048; i++) {
+        assert.ok(got.subarray(BLOCK_BYTES + i * 32, BLOCK_BYTES + (i + 1) * 32).every((x) => x === ((i + inlineWriteBytesMax) & 0xff)), `inline max ${inlineWriteBytesMax} piece ${i}`);
+      }
+      await dev.close();
+      await rejectsCeph(dev.write(0, [one]), 'EBADF');
+    }
+    await rejectsCeph(FileDevice.open(path, { inlineWriteBytesMax: -1 }), 'EINVAL');
   });
 
   it('extends a shorter file, keeps a longer one, and takes an existing size rounded down to blocks', async () => {
