@@ -3,7 +3,7 @@
 // CephError with Ceph's errno name (err.code === 'ENOENT').
 
 import { CephError } from '../common/errors.js';
-import type { UTime } from '../common/osdmap/index.js';
+import { poolRawHashToPg, type UTime } from '../common/osdmap/index.js';
 import {
   decodeOmapKeysReply, decodeOmapValsReply, decodeStatReply, opOmapClear, opOmapGetHeader, opOmapGetKeys, opOmapSetHeader, decodeXattrsReply, decodeOmapMap, opAppend, opCreate, opDelete, opGetXattr, opGetXattrs,
   opOmapGetVals, opOmapGetValsByKeys, opOmapRmKeys, opOmapSetVals, opRead, opRmXattr, opSetXattr, opStat, opTruncate, opWrite,
@@ -208,33 +208,36 @@ export class IoCtx {
   }
 
   /**
-   * Every object of the pool in this namespace (or in all of them with { allNamespaces: true }), PG by
-   * PG, in each PG's hash order, `pageEntries` per round trip. Objects written or removed meanwhile may
-   * or may not appear.
+   * Every object of the pool in this namespace (or in all of them with { allNamespaces: true }), in
+   * the pool's hobject order as Ceph's Objecter lists it: one cursor for the whole pool, sent to the PG
+   * that holds the cursor's hash; when a PG is done its OSD answers with the next PG's start (in
+   * bit-reversed hash order, so PG 0x8 comes before PG 0x1 with 16 PGs) and a max handle after the
+   * last. `pageEntries` per round trip. Objects written or removed meanwhile may or may not appear.
    */
   async *listObjects(opts: { allNamespaces?: boolean; pageEntries?: number; timeoutMs?: number } = {}): AsyncGenerator<ListEntry> {
     const nspace = opts.allNamespaces ? ALL_NSPACES : this.nspace;
-    for (let seed = 0; ; seed++) {
+    let cursor = listStartCursor();
+    let pgsDone = 0;
+    for (;;) {
       const map = this.objecter.osdmap;
       const pool = map?.pools.get(this.poolId);
       if (!map || !pool) throw new CephError('ENOENT', `pool ${this.poolName} does not exist`);
-      if (seed >= pool.pgNum) return;
-      let cursor = listStartCursor();
-      for (;;) {
-        const r = await this.objecter.submit(
-          { pool: this.poolId, nspace, key: '', oid: '', pgSeed: seed }, [opPgNls(opts.pageEntries ?? LIST_PAGE_ENTRIES, cursor, map.epoch)], { timeoutMs: opts.timeoutMs });
-        const page = decodePgNlsReply(r.ops[0]!.outdata);
-        for (const e of page.entries) yield e;
-        // Result 1: the PG is done (its handle is then the next PG's start, not a cursor for this one);
-        // so is a max handle. An empty page is not the end: an OSD fills a page by scanning objects
-        // and skips other namespaces', so it may return none and a cursor further on (Ceph's Objecter
-        // stops only on these two as well).
-        if (r.reply.result === 1 || page.handle.max) break;
-        if (page.entries.length === 0 && sameHObject(page.handle, cursor)) {
-          throw new CephError('EIO', `pool ${this.poolName} pg ${seed}: the OSD returned an empty list page without moving the cursor`);
-        }
-        cursor = page.handle;
+      const seed = poolRawHashToPg(pool, cursor.hash >>> 0);
+      const r = await this.objecter.submit(
+        { pool: this.poolId, nspace, key: '', oid: '', pgSeed: seed }, [opPgNls(opts.pageEntries ?? LIST_PAGE_ENTRIES, cursor, map.epoch)], { timeoutMs: opts.timeoutMs });
+      const page = decodePgNlsReply(r.ops[0]!.outdata);
+      for (const e of page.entries) yield e;
+      // A max handle ends the pool. Result 1 ends this PG, and its handle is the next PG's start. An
+      // empty page is not an end: an OSD fills a page by scanning objects and skips other namespaces',
+      // so it may return none and a cursor further on (Ceph's Objecter stops only on these as well).
+      if (page.handle.max) return;
+      if (r.reply.result === 1) {
+        // Each PG ends once; more ends than PGs means the OSDs' handles do not advance.
+        if (++pgsDone > pool.pgNum) throw new CephError('EIO', `pool ${this.poolName}: listing passed the end of ${pgsDone} PGs without reaching the pool's end`);
+      } else if (page.entries.length === 0 && sameHObject(page.handle, cursor)) {
+        throw new CephError('EIO', `pool ${this.poolName} pg ${seed}: the OSD returned an empty list page without moving the cursor`);
       }
+      cursor = page.handle;
     }
   }
 }

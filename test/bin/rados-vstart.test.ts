@@ -1,7 +1,6 @@
 // Proves bin/rados and librados on tsceph's own daemons (vstart: one tsceph monitor and one tsceph OSD,
-// ports 18400-18499), with Debian's rados as the oracle for the texts where both can run. Opt-in while
-// the OSD is being built: RADOS_VSTART=1 runs it (skipped otherwise); RADOS_VSTART_KEEP=1 keeps the
-// cluster directory.
+// ports 18400-18499), with Debian's rados as the oracle for the texts where both can run (listing order
+// included: both list the pool in hobject order). RADOS_VSTART_KEEP=1 keeps the cluster directory.
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -20,7 +19,7 @@ interface Run {
   stderr: string;
 }
 
-(process.env.RADOS_VSTART ? describe : describe.skip)('rados and librados on a tsceph vstart cluster (RADOS_VSTART=1)', function () {
+describe('rados and librados on a tsceph vstart cluster', function () {
   this.timeout(240000);
   let dir = '';
   let conf = '';

@@ -221,15 +221,30 @@ describe('Objecter', () => {
     assert.equal(s.m.hobj.nspace, 'ns1');
     assert.equal(s.m.hobj.hash, mapToPg(map, POOL, 'named', 'lk', 'ns1') >>> 0);
   });
-  it('listObjects goes on past an empty page that is not the last; only result 1 or a max handle ends a PG', async () => {
+  it('listObjects walks the pool in hobject order (PGs by bit-reversed seed, following each end handle), goes on past an empty page, and stops only on a max handle', async () => {
     const io = new IoCtx(obj, POOL, 'rbd');
     io.setNamespace('ns');
+    const pgNum = map.pools.get(POOL)!.pgNum;
+    const bits = Math.log2(pgNum);
+    assert.ok(Number.isInteger(bits), 'the test map has a power-of-two pg_num');
+    const rev = (v: number): number => {
+      let r = 0;
+      for (let i = 0; i < 32; i++) r = (r * 2) + ((v >>> i) & 1);
+      return r >>> 0;
+    };
+    // pg_t::get_hobj_end: the next PG's start in bit-reversed hash order, max after the last.
+    const hobjEnd = (seed: number): HObject => {
+      const revEnd = (rev(seed) | (0xffffffff >>> bits)) + 1;
+      return revEnd >= 2 ** 32 ? { ...emptyHObject(), max: true } : { ...emptyHObject(), pool: POOL, hash: rev(revEnd) };
+    };
     const got: string[] = [];
+    const order: number[] = [];
     let finished = false;
     const done = (async () => { for await (const e of io.listObjects({ pageEntries: 2 })) got.push(e.oid); finished = true; })();
     const at = (hash: number): HObject => ({ ...emptyHObject(), pool: POOL, hash, oid: `c${hash}` });
     const seen = new Set<MOSDOp>();
     let answered = 0;
+    const lastSeed = pgNum - 1; // all ones: last in bit-reversed order
     for (let round = 0; round < 400 && !finished; round++) {
       await tick();
       for (const { conn, m } of sentOps()) {
@@ -238,18 +253,22 @@ describe('Objecter', () => {
         answered++;
         const seed = m.pgid.pgid.seed;
         assert.equal(m.pgid.pgid.pool, POOL);
-        // PG 0: an empty page (the OSD skipped another namespace's objects) with a cursor further on,
-        // then a page with one object, then the end. PG 1: ends with a max handle and result 0. Other PGs: empty, result 1.
-        if (seed === 0 && answered === 1) obj.dispatch(conn, reply(m, 0, nlsReply(at(5), [])));
-        else if (seed === 0 && answered === 2) obj.dispatch(conn, reply(m, 0, nlsReply(at(9), [['ns', 'a']])));
-        else if (seed === 0) obj.dispatch(conn, reply(m, 1, nlsReply(emptyHObject(), [['ns', 'b']])));
-        else if (seed === 1) obj.dispatch(conn, reply(m, 0, nlsReply({ ...emptyHObject(), max: true }, [['ns', 'c']])));
-        else obj.dispatch(conn, reply(m, 1, nlsReply(emptyHObject(), [])));
+        if (order[order.length - 1] !== seed) order.push(seed);
+        // PG 0: an empty page (the OSD skipped another namespace's objects) with a cursor further on
+        // inside PG 0, then a page with one object, then its end. The last PG: a max handle with result
+        // 0. Other PGs: empty, result 1, their end handle.
+        if (seed === 0 && answered === 1) obj.dispatch(conn, reply(m, 0, nlsReply(at(pgNum * 2), [])));
+        else if (seed === 0 && answered === 2) obj.dispatch(conn, reply(m, 0, nlsReply(at(pgNum * 4), [['ns', 'a']])));
+        else if (seed === 0) obj.dispatch(conn, reply(m, 1, nlsReply(hobjEnd(0), [['ns', 'b']])));
+        else if (seed === lastSeed) obj.dispatch(conn, reply(m, 0, nlsReply({ ...emptyHObject(), max: true }, [['ns', 'c']])));
+        else obj.dispatch(conn, reply(m, 1, nlsReply(hobjEnd(seed), [])));
       }
     }
     await done;
     assert.deepEqual(got, ['a', 'b', 'c']);
-    assert.equal(answered, 3 + 1 + (map.pools.get(POOL)!.pgNum - 2), 'three pages for PG 0, one for each other PG');
+    assert.equal(answered, 3 + (pgNum - 1), 'three pages for PG 0, one for each other PG');
+    const expected = Array.from({ length: pgNum }, (_, i) => i).sort((x, y) => rev(x) - rev(y));
+    assert.deepEqual(order, expected, 'PGs in bit-reversed seed order, as Ceph lists them');
   });
 
   it('listObjects fails with EIO on an empty page that does not move the cursor (it would loop forever)', async () => {
