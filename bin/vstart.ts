@@ -6,8 +6,8 @@
 //                                 "tsceph" of size min(3, N) is created with the cluster
 //   vstart --status [--dir D]     which daemons run, the quorum and the OSDs up/in
 //   vstart --stop [--dir D]       stop the daemons vstart started (by PID: OSDs first, then monitors)
-// With no options: 1 monitor and 3 OSDs, each OSD on a sparse 1 GiB file (dev/osd.N/block). Giving
-// --mons without --osds keeps the monitor-only cluster of earlier versions (the monitor tests use it).
+// With no options: 1 monitor and 3 OSDs, each OSD on a sparse 1 GiB file (dev/osd.N/block); --osds 0
+// makes a monitor-only cluster (the monitor tests use it).
 // Layout of D: ceph.conf (what clients need), monmap, dev/mon.NAME and dev/osd.N (stores),
 // out/NAME.log and out/NAME.pid. Ports: monitor i on P+i, OSDs bind in P+10..P+99. A second run
 // reuses the cluster in D (starting the daemons that are not running); --new replaces it.
@@ -25,7 +25,7 @@ import { isMainModule } from './shell.js';
 
 const USAGE = `usage: vstart [options]
   --mons N        number of monitors (1, 3 or 5; default 1)
-  --osds N        number of OSDs (default 3; 0 when only --mons is given); a pool "tsceph" of size
+  --osds N        number of OSDs (default 3; 0 for monitors only); a pool "tsceph" of size
                   min(3, N) is created with them (Ceph's vstart.sh creates none)
   --osd-size S    each OSD's device file size (sparse; default 1G; K/M/G suffixes)
   --dir D         cluster directory (default ./tsceph-cluster, or $TSCEPH_VSTART_DIR)
@@ -55,7 +55,7 @@ const OSD_PORT_SPAN = 100;
 
 interface VstartArgs {
   mons: number;
-  osds: number | null;
+  osds: number;
   osdSize: number;
   extraConf: string[];
   dir: string;
@@ -67,13 +67,12 @@ interface VstartArgs {
 }
 
 function parseArgs(argv: string[], env: NodeJS.ProcessEnv): VstartArgs {
-  const a: VstartArgs = { mons: 1, osds: null, osdSize: OSD_SIZE_DEFAULT, extraConf: [], dir: env.TSCEPH_VSTART_DIR ?? 'tsceph-cluster', port: null, fresh: false, status: false, stop: false, help: false };
+  const a: VstartArgs = { mons: 1, osds: 3, osdSize: OSD_SIZE_DEFAULT, extraConf: [], dir: env.TSCEPH_VSTART_DIR ?? 'tsceph-cluster', port: null, fresh: false, status: false, stop: false, help: false };
   const value = (i: number, flag: string): string => {
     const v = argv[i + 1];
     if (v === undefined) throw new Error(`${flag} needs a value`);
     return v;
   };
-  let monsGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const w = argv[i]!;
     switch (w) {
@@ -81,7 +80,6 @@ function parseArgs(argv: string[], env: NodeJS.ProcessEnv): VstartArgs {
         const n = Number(value(i, w));
         if (![1, 3, 5].includes(n)) throw new Error(`--mons must be 1, 3 or 5 (got ${argv[i + 1]})`);
         a.mons = n;
-        monsGiven = true;
         i++;
         break;
       }
@@ -124,7 +122,6 @@ function parseArgs(argv: string[], env: NodeJS.ProcessEnv): VstartArgs {
     }
   }
   a.dir = resolve(a.dir);
-  if (a.osds === null && !monsGiven) a.osds = 3;
   return a;
 }
 
@@ -201,7 +198,7 @@ function livePid(pidFile: string, conf: string, script = 'ceph-mon.js'): number 
 
 function writeConf(f: ClusterFiles, fsid: string, names: string[], ports: number[], osds: number, osdSize: number, extra: string[]): void {
   const monHost = ports.map((p) => `v2:127.0.0.1:${p}`).join(',');
-  // A monitor-only cluster (--mons without --osds) keeps the conf of earlier versions: the monitor
+  // A monitor-only cluster (--osds 0) keeps the conf of earlier versions: the monitor
   // tests add their own [osd] sections for real ceph-osd processes.
   const withOsds = osds > 0;
   const lines = [
@@ -429,7 +426,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     mkdirSync(f.out, { recursive: true });
     mkdirSync(f.dev, { recursive: true });
     const fsid = randomUUID();
-    writeConf(f, fsid, names, ports, a.osds ?? 0, a.osdSize, a.extraConf);
+    writeConf(f, fsid, names, ports, a.osds, a.osdSize, a.extraConf);
     const nowMs = Date.now();
     const monmap = newMonMap({ fsid, created: { sec: Math.floor(nowMs / 1000), nsec: (nowMs % 1000) * 1e6 }, enableAllFeatures: true, minMonRelease: 16 });
     names.forEach((n, i) => addMon(monmap, n, [makeEntityAddr(2, '127.0.0.1', ports[i]!)]));
@@ -458,9 +455,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     return 1;
   }
   out(`quorum: ${names.join(',')}\n`);
-  if (created && (a.osds ?? 0) > 0) {
+  if (created && a.osds > 0) {
     try {
-      for (let id = 0; id < a.osds!; id++) createOsd(f, id);
+      for (let id = 0; id < a.osds; id++) createOsd(f, id);
     } catch (e) {
       process.stderr.write(`vstart: ${(e as Error).message}\n`);
       return 1;

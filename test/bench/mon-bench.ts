@@ -45,7 +45,7 @@ function procCpuSeconds(pid: number): number {
 
 async function startTsceph(port: number): Promise<Cluster> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-tsceph-mon-'));
-  const r = spawnSync(process.execPath, [bin('vstart'), '--mons', '3', '--dir', dir, '--port', String(port)], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [bin('vstart'), '--mons', '3', '--osds', '0', '--dir', dir, '--port', String(port)], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`vstart failed: ${r.stderr}`);
   const pids = ['a', 'b', 'c'].map((n) => Number(readFileSync(join(dir, 'out', `mon.${n}.pid`), 'utf8')));
   return {

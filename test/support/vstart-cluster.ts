@@ -31,10 +31,10 @@ export class VstartCluster {
     for (const n of names) this.pids.add(this.pidOf(n));
   }
 
-  /** vstart --mons N in a fresh temp directory, monitor i on port + i. */
+  /** vstart --mons N --osds 0 in a fresh temp directory, monitor i on port + i. */
   static start(mons: number, port: number, prefix = 'tsceph-vstart-'): VstartCluster {
     const dir = mkdtempSync(join(tmpdir(), prefix));
-    const r = spawnSync(process.execPath, [binPath('vstart'), '--mons', String(mons), '--dir', dir, '--port', String(port)], { encoding: 'utf8', timeout: 120000 });
+    const r = spawnSync(process.execPath, [binPath('vstart'), '--mons', String(mons), '--osds', '0', '--dir', dir, '--port', String(port)], { encoding: 'utf8', timeout: 120000 });
     if (r.status !== 0) {
       // vstart may have started some monitors before giving up: stop them (by their pid files) too.
       const logs = ['a', 'b', 'c', 'd', 'e'].slice(0, mons).map((n) => {
