@@ -228,12 +228,7 @@ export function poolStatsReply(fsid: string, tid: number, version: number, stats
   return m;
 }
 
-/** The ack entries of an internal forward's reply (the leader's answer to a peon's pg stats). */
-export function encodeAckEntries(entries: ReadonlyArray<{ pgid: { pool: number; seed: number }; seq: number; epoch: number }>): Buffer {
-  const m = pgStatsAck(0, entries);
-  return Buffer.concat(m.toRaw(0n).front);
-}
-
+/** The ack entries in an internal forward's reply (the PGMap service encodes them: pgmap.ts encodeAckEntries). */
 export function decodeAckEntries(b: Buffer): Array<{ pgid: { pool: number; seed: number }; seq: number; epoch: number }> {
   const m = MPGStatsAck.decode({ header: { seq: 0, tid: 0, type: MPGStatsAck.TYPE, priority: 127, version: 1, compatVersion: 1, dataOff: 0, ackSeq: 0, flags: 0 }, front: [b], middle: [], data: [] }, 0n);
   return m.pgStat;

@@ -241,6 +241,20 @@ describe('mon/pgmap: the PGMap against a real Ceph 16 cluster\'s outputs (test/g
     assert.equal(mask(pgLsPlain(filterPgs(dg, 1, -1, false, PgState.ACTIVE), g.nowMs)), mask(golden('pg-ls-1-active.txt')));
   });
 
+  it('pg ls SINCE is utimespan_str, which is timespan_str: float seconds under 2 s ("0.5s"), then whole units', () => {
+    const since = (agoMs: number): string => {
+      const stat = emptyPgStat();
+      const nowMs = 1_700_000_000_000;
+      stat.lastChange = { sec: Math.floor((nowMs - agoMs) / 1000), nsec: ((nowMs - agoMs) % 1000) * 1e6 };
+      const row = pgLsPlain([{ pgid: { pool: 1, seed: 0 }, stat }], nowMs).split('\n')[1]!;
+      return row.split(/ +/)[10]!; // PG OBJECTS DEGRADED MISPLACED UNFOUND BYTES OMAP_BYTES* OMAP_KEYS* LOG STATE SINCE
+    };
+    assert.equal(since(500), '0.5s');
+    assert.equal(since(1250), '1.25s');
+    assert.equal(since(90_000), '90s');
+    assert.equal(since(180_000), '3m');
+  });
+
   it('pg map, plain and JSON', () => {
     const r = pgMapLine(g.osdmap, { pool: 1, seed: 3 });
     assert.equal(r.text, golden('pg-map.txt'));

@@ -16,8 +16,8 @@
 // Output shapes (plain and JSON) follow src/mon/PGMap.cc and src/osd/osd_types.cc of Ceph 16.
 
 import { Decoder, Encoder } from '../../../common/encoding.js';
-import { Align, formatDoubleG, formatFixed, TextTable, type Formatter } from '../../../common/formatter.js';
-import { formatUtime, pgToUpActingOsds, type OSDMap, type PgId, type UTime } from '../../../common/osdmap/index.js';
+import { Align, formatFixed, TextTable, type Formatter } from '../../../common/formatter.js';
+import { formatUtime, pgidToString, pgToUpActingOsds, type OSDMap, type PgId, type UTime } from '../../../common/osdmap/index.js';
 import {
   addObjectStatSum,
   addStoreStatfs,
@@ -38,6 +38,7 @@ import {
 import { decodePgStat, emptyObjectStatSum, emptyPgStat, encodePgStat, PgState, pgStateFromString, pgStateString, type ObjectStatSum, type PgStat } from '../../../msg/messages/pgtypes.js';
 import type { EVersion } from '../../../msg/messages/osdop.js';
 import { MonStoreTx, type MonStoreRead } from '../store.js';
+import { msFromUtime, timespanStr, utimeFromMs } from './common.js';
 
 export const PGMAP_PREFIX = 'pgmap';
 /** Ceph's paxos_propose_interval: reports are batched into one commit at most this often. */
@@ -103,11 +104,6 @@ export function siU(v: number): string {
   return formatUnits(v, 1000, ['', 'k', 'M', 'G', 'T', 'P', 'E']);
 }
 
-/** pg_t printed: pool.seed-in-hex. */
-export function pgIdStr(pg: PgId): string {
-  return `${pg.pool}.${pg.seed.toString(16)}`;
-}
-
 /** eversion_t printed: epoch'version. */
 export function eversionStr(v: EVersion): string {
   return `${v.epoch}'${v.version}`;
@@ -121,32 +117,6 @@ export function pgVectorStr(v: readonly number[]): string {
 /** Ceph's percentify: "0" under 0.01, else two decimals. */
 function percentify(a: number): string {
   return a < 0.01 ? '0' : formatFixed(a, 2);
-}
-
-function msOf(t: UTime): number {
-  return t.sec * 1000 + Math.floor(t.nsec / 1e6);
-}
-
-function utimeOf(ms: number): UTime {
-  const sec = Math.floor(ms / 1000);
-  return { sec, nsec: Math.round((ms - sec * 1000) * 1e6) };
-}
-
-/** utimespan_str: "5s", "3m", "2h", "4d" ... */
-function utimespanStr(ms: number): string {
-  const sec = Math.max(0, Math.floor(ms / 1000));
-  if (sec < 120) return `${sec}s`;
-  const min = Math.floor(sec / 60);
-  if (min < 120) return `${min}m`;
-  const hr = Math.floor(min / 60);
-  if (hr < 48) return `${hr}h`;
-  const day = Math.floor(hr / 24);
-  if (day < 14) return `${day}d`;
-  const wk = Math.floor(day / 7);
-  if (wk < 12) return `${wk}w`;
-  const mn = Math.floor(day / 30);
-  if (mn < 24) return `${mn}M`;
-  return `${Math.floor(day / 365)}y`;
 }
 
 // ---- stored entries ---------------------------------------------------------------------------------
@@ -418,11 +388,6 @@ export class PgMapService {
     }
   }
 
-  /** True when encodePending would write at `nowMs` without being forced. */
-  wantsProposal(nowMs: number): boolean {
-    return this.hasPending() && nowMs - this.lastProposedMs >= PGMAP_PROPOSE_INTERVAL_MS;
-  }
-
   // -- reads ----------------------------------------------------------------------------------------
 
   /** Every PG of the committed osdmap with its committed stats (unknown / stale applied). */
@@ -598,7 +563,7 @@ export function dumpPgStat(f: Formatter, s: PgStat): void {
   f.dumpString('ondisk_log_start', eversionStr(s.ondiskLogStart));
   f.dumpUnsigned('created', s.created);
   f.dumpUnsigned('last_epoch_clean', s.lastEpochClean);
-  f.dumpString('parent', pgIdStr(s.parent));
+  f.dumpString('parent', pgidToString(s.parent));
   f.dumpUnsigned('parent_split_bits', s.parentSplitBits);
   f.dumpString('last_scrub', eversionStr(s.lastScrub));
   f.dumpString('last_scrub_stamp', formatUtime(s.lastScrubStamp));
@@ -944,8 +909,8 @@ export function pgHealthChecks(dg: PgMapDigest, osdmap: OSDMap, nowMs: number, c
       if (r.stuck) {
         const since = r.stuck(stat);
         const zero = since.sec === 0 && since.nsec === 0;
-        if (zero && msOf(stat.lastChange) >= cutoffMs) continue;
-        if (!zero && msOf(since) >= cutoffMs) continue;
+        if (zero && msFromUtime(stat.lastChange) >= cutoffMs) continue;
+        if (!zero && msFromUtime(since) >= cutoffMs) continue;
       }
       let c = detected.get(r.consequence);
       if (!c) detected.set(r.consequence, (c = { states: new Map(), messages: new Map() }));
@@ -955,18 +920,18 @@ export function pgHealthChecks(dg: PgMapDigest, osdmap: OSDMap, nowMs: number, c
       let m: string;
       if (r.stuck) {
         const since = r.stuck(stat);
-        m = `pg ${pgIdStr(pgid)} is stuck ${stateName}`;
-        m += since.sec === 0 && since.nsec === 0 ? ' since forever' : ` for ${utimespanStr(nowMs - msOf(since))}`;
+        m = `pg ${pgidToString(pgid)} is stuck ${stateName}`;
+        m += since.sec === 0 && since.nsec === 0 ? ' since forever' : ` for ${timespanStr(nowMs - msFromUtime(since))}`;
         m += `, current state ${pgStateName(stat.state)}, last acting ${pgVectorStr(stat.acting)}`;
       } else {
-        m = `pg ${pgIdStr(pgid)} is ${pgStateName(stat.state)}, acting ${pgVectorStr(stat.acting)}`;
+        m = `pg ${pgidToString(pgid)} is ${pgStateName(stat.state)}, acting ${pgVectorStr(stat.acting)}`;
         if (stat.statsSum.numObjectsUnfound) m += `, ${stat.statsSum.numObjectsUnfound} unfound`;
       }
       if (hasBit(stat.state, PgState.INCOMPLETE)) {
         const pool = osdmap.getPool(pgid.pool);
         if (pool && pool.minSize > 1) m += ` (reducing pool ${osdmap.getPoolName(pgid.pool) ?? ''} min_size from ${pool.minSize} may help; search ceph.com/docs for 'incomplete')`;
       }
-      c.messages.set(pgIdStr(pgid), m);
+      c.messages.set(pgidToString(pgid), m);
     }
   }
   for (const consequence of [...detected.keys()].sort((a, b) => a - b)) {
@@ -1027,11 +992,11 @@ function pgTablePlain(pgs: readonly PgView[], brief: boolean): string {
   }
   for (const { pgid, stat: s } of pgs) {
     if (brief) {
-      t.cell(pgIdStr(pgid)).cell(pgStateName(s.state)).cell(pgVectorStr(s.up)).cell(s.upPrimary).cell(pgVectorStr(s.acting)).cell(s.actingPrimary).endRow();
+      t.cell(pgidToString(pgid)).cell(pgStateName(s.state)).cell(pgVectorStr(s.up)).cell(s.upPrimary).cell(pgVectorStr(s.acting)).cell(s.actingPrimary).endRow();
       continue;
     }
     const sum = s.statsSum;
-    t.cell(pgIdStr(pgid)).cell(sum.numObjects).cell(sum.numObjectsMissingOnPrimary).cell(sum.numObjectsDegraded).cell(sum.numObjectsMisplaced)
+    t.cell(pgidToString(pgid)).cell(sum.numObjects).cell(sum.numObjectsMissingOnPrimary).cell(sum.numObjectsDegraded).cell(sum.numObjectsMisplaced)
       .cell(sum.numObjectsUnfound).cell(sum.numBytes).cell(sum.numOmapBytes).cell(sum.numOmapKeys).cell(s.logSize).cell(s.ondiskLogSize)
       .cell(pgStateName(s.state)).cell(formatUtime(s.lastChange)).cell(eversionStr(s.version)).cell(`${s.reportedEpoch}:${s.reportedSeq}`)
       .cell(pgVectorStr(s.up)).cell(s.upPrimary).cell(pgVectorStr(s.acting)).cell(s.actingPrimary).cell(eversionStr(s.lastScrub))
@@ -1079,7 +1044,7 @@ function osdTablePlain(dg: PgMapDigest): string {
 const OMAP_STATS_NOTE = '\n* NOTE: Omap statistics are gathered during deep scrub and may be inaccurate soon afterwards depending on utilization. See http://docs.ceph.com/en/latest/dev/placement-group/#omap-statistics for further details.\n';
 
 function dumpBasicPlain(svc: PgMapService): string {
-  return `version ${svc.epoch()}\nstamp ${formatUtime(utimeOf(svc.stamp()))}\nlast_osdmap_epoch 0\nlast_pg_scan 0\n`;
+  return `version ${svc.epoch()}\nstamp ${formatUtime(utimeFromMs(svc.stamp()))}\nlast_osdmap_epoch 0\nlast_pg_scan 0\n`;
 }
 
 function osdSumTablePlain(dg: PgMapDigest): string {
@@ -1127,7 +1092,7 @@ export function pgDumpPlain(svc: PgMapService, dg: PgMapDigest, what0: readonly 
 
 function dumpBasicJson(f: Formatter, svc: PgMapService, dg: PgMapDigest): void {
   f.dumpUnsigned('version', svc.epoch());
-  f.dumpString('stamp', formatUtime(utimeOf(svc.stamp())));
+  f.dumpString('stamp', formatUtime(utimeFromMs(svc.stamp())));
   f.dumpUnsigned('last_osdmap_epoch', 0);
   f.dumpUnsigned('last_pg_scan', 0);
   f.openObjectSection('pg_stats_sum');
@@ -1153,7 +1118,7 @@ function dumpPgStatsJson(f: Formatter, dg: PgMapDigest, brief: boolean): void {
   f.openArraySection('pg_stats');
   for (const { pgid, stat } of dg.pgs) {
     f.openObjectSection('pg_stat');
-    f.dumpString('pgid', pgIdStr(pgid));
+    f.dumpString('pgid', pgidToString(pgid));
     if (brief) dumpPgStatBrief(f, stat);
     else dumpPgStat(f, stat);
     f.closeSection();
@@ -1245,8 +1210,8 @@ export function pgLsPlain(pgs: readonly PgView[], nowMs: number): string {
   for (const h of ['OBJECTS', 'DEGRADED', 'MISPLACED', 'UNFOUND', 'BYTES', 'OMAP_BYTES*', 'OMAP_KEYS*', 'LOG', 'STATE', 'SINCE', 'VERSION', 'REPORTED', 'UP', 'ACTING', 'SCRUB_STAMP', 'DEEP_SCRUB_STAMP']) t.defineColumn(h, Align.Left, Align.Right);
   for (const { pgid, stat: s } of pgs) {
     const sum = s.statsSum;
-    t.cell(pgIdStr(pgid)).cell(sum.numObjects).cell(sum.numObjectsDegraded).cell(sum.numObjectsMisplaced).cell(sum.numObjectsUnfound).cell(sum.numBytes)
-      .cell(sum.numOmapBytes).cell(sum.numOmapKeys).cell(s.logSize).cell(pgStateName(s.state)).cell(utimespanStr(nowMs - msOf(s.lastChange)))
+    t.cell(pgidToString(pgid)).cell(sum.numObjects).cell(sum.numObjectsDegraded).cell(sum.numObjectsMisplaced).cell(sum.numObjectsUnfound).cell(sum.numBytes)
+      .cell(sum.numOmapBytes).cell(sum.numOmapKeys).cell(s.logSize).cell(pgStateName(s.state)).cell(timespanStr(nowMs - msFromUtime(s.lastChange)))
       .cell(eversionStr(s.version)).cell(`${s.reportedEpoch}:${s.reportedSeq}`).cell(`${pgVectorStr(s.up)}p${s.upPrimary}`)
       .cell(`${pgVectorStr(s.acting)}p${s.actingPrimary}`).cell(formatUtime(s.lastScrubStamp)).cell(formatUtime(s.lastDeepScrubStamp)).endRow();
   }
@@ -1263,7 +1228,7 @@ export function pgLsJson(f: Formatter, pgs: readonly PgView[]): void {
   f.openArraySection('pg_stats');
   for (const { pgid, stat } of pgs) {
     f.openObjectSection('pg_stat');
-    f.dumpString('pgid', pgIdStr(pgid));
+    f.dumpString('pgid', pgidToString(pgid));
     dumpPgStat(f, stat);
     f.closeSection();
   }
@@ -1685,7 +1650,6 @@ export function osdPoolStatsJson(f: Formatter, osdmap: OSDMap, dg: PgMapDigest, 
 /** `pg map <pgid>`: the osdmap's mapping (Ceph answers it from the OSDMap). */
 export function pgMapLine(osdmap: OSDMap, pg: PgId): { up: number[]; acting: number[]; text: string } {
   const r = pgToUpActingOsds(osdmap, pg);
-  return { up: r.up, acting: r.acting, text: `osdmap e${osdmap.epoch} pg ${pgIdStr(pg)} (${pgIdStr(pg)}) -> up ${pgVectorStr(r.up)} acting ${pgVectorStr(r.acting)}\n` };
+  return { up: r.up, acting: r.acting, text: `osdmap e${osdmap.epoch} pg ${pgidToString(pg)} (${pgidToString(pg)}) -> up ${pgVectorStr(r.up)} acting ${pgVectorStr(r.acting)}\n` };
 }
 
-export { formatDoubleG };
