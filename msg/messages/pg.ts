@@ -21,11 +21,12 @@ import {
   encodePgShard, encodeSpgId, NO_SHARD, zeroEVersion, type EVersion, type HObject, type PgShard, type SpgId,
 } from './osdop.js';
 import {
-  cmpHObject, decodePastIntervals, decodePgInfo, decodePgLease, decodePgLeaseAck, decodePgLog, decodePgMissing,
-  decodePgNotify, decodePgQuery, decodePgStat, emptyPastIntervals, emptyPgInfo, emptyPgLog, emptyPgMissing, emptyPgStat,
-  encodeObjectStatSum, encodePastIntervals, encodePgInfo, encodePgLease, encodePgLeaseAck, encodePgLog, encodePgMissing,
-  encodePgNotify, encodePgQuery, encodePgStat, decodeObjectStatSum, type PastIntervals, type PgInfo, type PgLease,
-  type PgLog, type PgMissing, type PgNotify, type PgQuery, type PgStat,
+  cmpHObject, decodeIntervalSet, decodeObjectStatCollection, decodePastIntervals, decodePgInfo, decodePgLease,
+  decodePgLeaseAck, decodePgLog, decodePgMissing, decodePgNotify, decodePgQuery, decodePgStat, decodeShardId,
+  emptyPastIntervals, emptyPgInfo, emptyPgLog, emptyPgMissing, emptyPgStat, encodeIntervalSet, encodeObjectStatCollection,
+  encodePastIntervals, encodePgInfo, encodePgLease, encodePgLeaseAck, encodePgLog, encodePgMissing, encodePgNotify,
+  encodePgQuery, encodePgStat, encodeShardId, rawStruct, type PastIntervals, type PgInfo, type PgLease, type PgLog,
+  type PgMissing, type PgNotify, type PgQuery, type PgStat,
 } from './pgtypes.js';
 
 // ---- numbers from Ceph ----------------------------------------------------------------------------
@@ -70,14 +71,6 @@ function noShard(): PgShard {
   return { osd: -1, shard: NO_SHARD };
 }
 
-function encodeShardId(e: Encoder, s: number): void {
-  e.u8(s & 0xff);
-}
-
-function decodeShardId(d: Decoder, what: string): number {
-  return (d.u8(what) << 24) >> 24;
-}
-
 /** std::optional<T>: a bool, then T when present. */
 function encodeOptional<T>(e: Encoder, v: T | undefined, f: (e: Encoder, v: T) => void): void {
   e.bool(v !== undefined);
@@ -90,15 +83,6 @@ function decodeOptional<T>(d: Decoder, what: string, f: (d: Decoder) => T): T | 
 
 /** interval_set<uint64_t> as [start, length] pairs (bigint: a pull's "everything" is 0~2^64-1). */
 export type Extents = Array<[bigint, bigint]>;
-
-function encodeExtents(e: Encoder, v: Extents): void {
-  e.u32(v.length);
-  for (const [a, b] of v) e.u64Big(a).u64Big(b);
-}
-
-function decodeExtents(d: Decoder, what: string): Extents {
-  return d.list(what, 16, (x) => [x.u64Big(what), x.u64Big(what)] as [bigint, bigint]);
-}
 
 /** map<string, bufferlist>, in key order. */
 function encodeBlMap(e: Encoder, v: ReadonlyArray<readonly [string, Buffer]>): void {
@@ -122,14 +106,6 @@ function decodeU64OrAllOnes(d: Decoder, what: string): number {
   if (v === 0xffffffffffffffffn) return -1;
   if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new CephError('EBADMSG', `${what}: ${v} is not exact as a Number`);
   return Number(v);
-}
-
-/** Bytes of one encoded struct (header included) at the decoder's position. */
-function rawStruct(d: Decoder, what: string): Buffer {
-  const start = d.pos;
-  d.decodeStartLegacyCompatLen(255, 1, 1, what);
-  d.decodeFinish(what);
-  return Buffer.from(d.buffer.subarray(start, d.pos));
 }
 
 /** The decoder must have read every byte of the front (trailing garbage is malformed). */
@@ -255,12 +231,12 @@ export function encodeRecoveryInfo(e: Encoder, r: ObjectRecoveryInfo): void {
   encodeU64OrAllOnes(e, r.size);
   e.raw(r.oi.length ? r.oi : DEFAULT_OI);
   e.raw(r.ss.length ? r.ss : DEFAULT_SS);
-  encodeExtents(e, r.copySubset);
+  encodeIntervalSet(e, r.copySubset);
   const clones = [...r.cloneSubset].sort((a, b) => cmpHObject(a.soid, b.soid));
   e.u32(clones.length);
   for (const c of clones) {
     encodeHObject(e, c.soid);
-    encodeExtents(e, c.extents);
+    encodeIntervalSet(e, c.extents);
   }
   e.bool(r.objectExist);
   e.finishStruct();
@@ -274,8 +250,8 @@ export function decodeRecoveryInfo(d: Decoder, what = 'ObjectRecoveryInfo'): Obj
   const size = decodeU64OrAllOnes(d, what);
   const oi = rawStruct(d, 'object_info_t');
   const ss = rawStruct(d, 'SnapSet');
-  const copySubset = decodeExtents(d, what);
-  const cloneSubset = d.list(what, 35, (x) => ({ soid: decodeHObject(x, what), extents: decodeExtents(x, what) }));
+  const copySubset = decodeIntervalSet(d, what);
+  const cloneSubset = d.list(what, 35, (x) => ({ soid: decodeHObject(x, what), extents: decodeIntervalSet(x, what) }));
   const objectExist = v > 2 ? d.bool(what) : false;
   d.decodeFinish(what);
   return {
@@ -306,7 +282,7 @@ export function encodePushOp(e: Encoder, p: PushOp): void {
   encodeHObject(e, p.soid);
   encodeEVersion(e, p.version);
   e.bytes(p.data);
-  encodeExtents(e, p.dataIncluded);
+  encodeIntervalSet(e, p.dataIncluded);
   e.bytes(p.omapHeader);
   encodeBlMap(e, p.omapEntries);
   encodeBlMap(e, p.attrset);
@@ -321,7 +297,7 @@ export function decodePushOp(d: Decoder, what = 'PushOp'): PushOp {
   const soid = decodeHObject(d, what);
   const version = decodeEVersion(d, what);
   const data = Buffer.from(d.bytes(what));
-  const dataIncluded = decodeExtents(d, what);
+  const dataIncluded = decodeIntervalSet(d, what);
   const omapHeader = Buffer.from(d.bytes(what));
   const omapEntries = decodeBlMap(d, what);
   const attrset = decodeBlMap(d, what);
@@ -913,10 +889,10 @@ export class MOSDPGPushReply extends RecoveryMessage {
   }
 }
 
-/** (object, version) pairs of a recovery delete. */
-export type DeletedObjects = Array<{ soid: HObject; version: EVersion }>;
+/** (object, version) pairs: a recovery delete's objects, a backfill scan's digest. */
+export type ObjectVersions = Array<{ soid: HObject; version: EVersion }>;
 
-function encodeDeleted(e: Encoder, v: DeletedObjects): void {
+function encodeObjectVersions(e: Encoder, v: ObjectVersions): void {
   e.u32(v.length);
   for (const o of v) {
     encodeHObject(e, o.soid);
@@ -924,7 +900,7 @@ function encodeDeleted(e: Encoder, v: DeletedObjects): void {
   }
 }
 
-function decodeDeleted(d: Decoder, what: string): DeletedObjects {
+function decodeObjectVersions(d: Decoder, what: string): ObjectVersions {
   return d.list(what, 47, (x) => ({ soid: decodeHObject(x, what), version: decodeEVersion(x, what) }));
 }
 
@@ -934,7 +910,7 @@ export class MOSDPGRecoveryDelete extends RecoveryMessage {
   static readonly HEAD_VERSION = 2;
   static readonly COMPAT_VERSION = 1;
 
-  objects: DeletedObjects = [];
+  objects: ObjectVersions = [];
 
   constructor() {
     super(MOSDPGRecoveryDelete.TYPE, MOSDPGRecoveryDelete.HEAD_VERSION, MOSDPGRecoveryDelete.COMPAT_VERSION);
@@ -951,7 +927,7 @@ export class MOSDPGRecoveryDelete extends RecoveryMessage {
     encodeSpgId(e, this.pgid);
     e.u32(this.mapEpoch).u32(this.minEpoch);
     e.u64(this.cost);
-    encodeDeleted(e, this.objects);
+    encodeObjectVersions(e, this.objects);
     setFront(this, e);
   }
 
@@ -965,7 +941,7 @@ export class MOSDPGRecoveryDelete extends RecoveryMessage {
     m.mapEpoch = d.u32('map_epoch');
     m.minEpoch = d.u32('min_epoch');
     m.cost = d.u64('cost');
-    m.objects = decodeDeleted(d, 'objects');
+    m.objects = decodeObjectVersions(d, 'objects');
     expectEnd(d, what);
     return m;
   }
@@ -977,7 +953,7 @@ export class MOSDPGRecoveryDeleteReply extends RecoveryMessage {
   static readonly HEAD_VERSION = 2;
   static readonly COMPAT_VERSION = 1;
 
-  objects: DeletedObjects = [];
+  objects: ObjectVersions = [];
 
   constructor() {
     super(MOSDPGRecoveryDeleteReply.TYPE, MOSDPGRecoveryDeleteReply.HEAD_VERSION, MOSDPGRecoveryDeleteReply.COMPAT_VERSION);
@@ -992,7 +968,7 @@ export class MOSDPGRecoveryDeleteReply extends RecoveryMessage {
     const e = new Encoder(64 + this.objects.length * 80);
     encodePgId(e, this.pgid.pgid);
     e.u32(this.mapEpoch).u32(this.minEpoch);
-    encodeDeleted(e, this.objects);
+    encodeObjectVersions(e, this.objects);
     encodeShardId(e, this.pgid.shard);
     encodePgShard(e, this.from);
     setFront(this, e);
@@ -1006,7 +982,7 @@ export class MOSDPGRecoveryDeleteReply extends RecoveryMessage {
     const pgid = decodePgId(d, 'pgid');
     m.mapEpoch = d.u32('map_epoch');
     m.minEpoch = d.u32('min_epoch');
-    m.objects = decodeDeleted(d, 'objects');
+    m.objects = decodeObjectVersions(d, 'objects');
     m.pgid = { pgid, shard: decodeShardId(d, 'shard') };
     m.from = decodePgShard(d);
     expectEnd(d, what);
@@ -1033,7 +1009,7 @@ export class MOSDPGScan extends Message {
   begin: HObject = emptyHObject();
   end: HObject = emptyHObject();
   /** DIGEST: the objects and their versions, carried in the data segment (null: no data segment). */
-  objects: Array<{ soid: HObject; version: EVersion }> | null = null;
+  objects: ObjectVersions | null = null;
 
   constructor() {
     super(MOSDPGScan.TYPE, MOSDPGScan.HEAD_VERSION, MOSDPGScan.COMPAT_VERSION);
@@ -1053,13 +1029,10 @@ export class MOSDPGScan extends Message {
     encodeShardId(e, this.pgid.shard);
     setFront(this, e);
     if (this.objects !== null) {
+      // map<hobject_t, eversion_t>: the same pairs as a recovery delete's list, in hobject_t order
       const objs = [...this.objects].sort((a, b) => cmpHObject(a.soid, b.soid));
       const de = new Encoder(8 + objs.length * 80);
-      de.u32(objs.length);
-      for (const o of objs) {
-        encodeHObject(de, o.soid);
-        encodeEVersion(de, o.version);
-      }
+      encodeObjectVersions(de, objs);
       this.data = [de.toBuffer()];
     }
   }
@@ -1080,7 +1053,7 @@ export class MOSDPGScan extends Message {
     const data = joinSegments(raw.data);
     if (data.length) {
       const dd = new Decoder(data, 'pg_scan objects');
-      m.objects = decodeDeleted(dd, 'objects');
+      m.objects = decodeObjectVersions(dd, 'objects');
       expectEnd(dd, 'pg_scan objects');
     }
     return m;
@@ -1113,11 +1086,7 @@ export class MOSDPGBackfill extends Message {
     e.u32(this.op).u32(this.mapEpoch).u32(this.queryEpoch);
     encodePgId(e, this.pgid.pgid);
     encodeHObject(e, this.lastBackfill);
-    // object_stat_collection_t (kept for old peers), then the whole pg_stat_t
-    e.startStruct(2, 2);
-    encodeObjectStatSum(e, this.stats.statsSum);
-    e.u32(0);
-    e.finishStruct();
+    encodeObjectStatCollection(e, this.stats.statsSum); // kept for old peers, then the whole pg_stat_t
     encodePgStat(e, this.stats);
     encodeShardId(e, this.pgid.shard);
     setFront(this, e);
@@ -1132,9 +1101,7 @@ export class MOSDPGBackfill extends Message {
     m.queryEpoch = d.u32('query_epoch');
     const pgid = decodePgId(d, 'pgid');
     m.lastBackfill = decodeHObject(d, 'last_backfill');
-    d.decodeStartLegacyCompatLen(2, 2, 2, 'object_stat_collection_t');
-    decodeObjectStatSum(d);
-    d.decodeFinish('object_stat_collection_t');
+    decodeObjectStatCollection(d); // the sum is in the pg_stat_t too
     m.stats = decodePgStat(d);
     m.pgid = { pgid, shard: decodeShardId(d, 'shard') };
     expectEnd(d, what);

@@ -9,10 +9,12 @@
 // monitors (docs/mon-services.md says how the monitors keep the PGMap).
 
 import { Decoder, Encoder } from '../../common/encoding.js';
-import { decodePgId, encodePgId, type PgId } from '../../common/osdmap/index.js';
+import { comparePgId, decodePgId, encodePgId, type PgId } from '../../common/osdmap/index.js';
 import { Message, type RawMessage } from '../message.js';
 import { decodeStringVec, decodeUTime, decodeUuid, encodeStringVec, encodeUTime, encodeUuid, frontDecoder, PaxosServiceMessage, setFront, UUID_ZERO } from './common.js';
-import { decodeObjectStatSum, decodePgStat, emptyObjectStatSum, encodeObjectStatSum, encodePgStat, type ObjectStatSum, type PgStat } from './pgtypes.js';
+import {
+  decodeObjectStatCollection, decodePgStat, emptyObjectStatSum, encodeObjectStatCollection, encodePgStat, type ObjectStatSum, type PgStat,
+} from './pgtypes.js';
 
 /** Message type numbers (src/msg/Message.h, include/ceph_fs.h). */
 export const MSG_GETPOOLSTATS = 58;
@@ -235,38 +237,14 @@ export function decodeOsdStat(d: Decoder, what = 'osd_stat_t'): OsdStat {
   return s;
 }
 
-// ---- object_stat_sum_t helpers / object_stat_collection_t ------------------------------------------
-// (object_stat_sum_t and pg_stat_t themselves are encoded by pgtypes.ts)
+// ---- object_stat_sum_t helpers ----------------------------------------------------------------------
+// (object_stat_sum_t, object_stat_collection_t and pg_stat_t themselves are encoded by pgtypes.ts)
 
 const SUM_KEYS = Object.keys(emptyObjectStatSum()) as Array<keyof ObjectStatSum>;
 
 /** object_stat_sum_t::add. */
 export function addObjectStatSum(into: ObjectStatSum, o: ObjectStatSum): void {
   for (const k of SUM_KEYS) into[k] += o[k];
-}
-
-function encodeStatCollection(e: Encoder, s: ObjectStatSum): void {
-  e.startStruct(2, 2);
-  encodeObjectStatSum(e, s);
-  e.u32(0); // cat_sum: none
-  e.finishStruct();
-}
-
-function decodeStatCollection(d: Decoder, what = 'object_stat_collection_t'): ObjectStatSum {
-  d.decodeStartLegacyCompatLen(2, 2, 2, what);
-  const sum = decodeObjectStatSum(d);
-  const n = d.count('cat_sum', 8);
-  for (let i = 0; i < n; i++) {
-    d.string('cat_sum name');
-    decodeObjectStatSum(d);
-  }
-  d.decodeFinish(what);
-  return sum;
-}
-
-/** The pg_t key order of a std::map<pg_t, ...>: pool, then seed (then the unused preferred). */
-export function comparePgId(a: PgId, b: PgId): number {
-  return a.pool - b.pool || a.seed - b.seed;
 }
 
 // ---- pool_stat_t ----------------------------------------------------------------------------------
@@ -289,7 +267,7 @@ export function emptyPoolStat(): PoolStat {
 /** pool_stat_t::encode v7 (compat 5): every Ceph 16 peer has CEPH_FEATURE_OSDENC. */
 export function encodePoolStat(e: Encoder, p: PoolStat): void {
   e.startStruct(7, 5);
-  encodeStatCollection(e, p.stats);
+  encodeObjectStatCollection(e, p.stats);
   e.s64(p.logSize).s64(p.ondiskLogSize).s32(p.up).s32(p.acting);
   encodeStoreStatfs(e, p.storeStats);
   e.u32(p.numStoreStats);
@@ -300,7 +278,7 @@ export function decodePoolStat(d: Decoder, what = 'pool_stat_t'): PoolStat {
   const v = d.decodeStartLegacyCompatLen(7, 5, 5, what);
   if (v < 5) d.malformed(what, `version ${v} is older than the oldest compatible (5)`);
   const p = emptyPoolStat();
-  p.stats = decodeStatCollection(d);
+  p.stats = decodeObjectStatCollection(d);
   p.logSize = d.s64(what);
   p.ondiskLogSize = d.s64(what);
   if (v >= 6) {

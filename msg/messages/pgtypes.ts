@@ -14,7 +14,7 @@ import { decodePgId, encodePgId, type PgId, type UTime } from '../../common/osdm
 import { decodeUTime, encodeUTime } from './common.js';
 import {
   decodeEVersion, decodeHObject, decodePgShard, decodeReqId, encodeEVersion, encodeHObject, encodePgShard,
-  encodeReqId, type EVersion, type HObject, type OsdReqId, type PgShard, type SpgId,
+  encodeReqId, zeroEVersion, type EVersion, type HObject, type OsdReqId, type PgShard, type SpgId,
 } from './osdop.js';
 
 // ---- eversion_t helpers -----------------------------------------------------------------------------
@@ -302,10 +302,6 @@ function zeroTime(): UTime {
   return { sec: 0, nsec: 0 };
 }
 
-function zeroEv(): EVersion {
-  return { epoch: 0, version: 0 };
-}
-
 /** hobject_t::get_max(): sorts after every object (a complete last_backfill). */
 export function maxHObject(): HObject {
   return { oid: '', key: '', nspace: '', hash: 0, pool: -(2 ** 63), snap: 0n, max: true };
@@ -315,7 +311,7 @@ export function emptyPgHistory(): PgHistory {
   return {
     epochCreated: 0, epochPoolCreated: 0, lastEpochStarted: 0, lastIntervalStarted: 0, lastEpochClean: 0,
     lastIntervalClean: 0, lastEpochSplit: 0, lastEpochMarkedFull: 0, sameUpSince: 0, sameIntervalSince: 0,
-    samePrimarySince: 0, lastScrub: zeroEv(), lastDeepScrub: zeroEv(), lastScrubStamp: zeroTime(),
+    samePrimarySince: 0, lastScrub: zeroEVersion(), lastDeepScrub: zeroEVersion(), lastScrubStamp: zeroTime(),
     lastDeepScrubStamp: zeroTime(), lastCleanScrubStamp: zeroTime(), priorReadableUntilUb: 0,
   };
 }
@@ -336,11 +332,11 @@ export function emptyObjectStatSum(): ObjectStatSum {
 /** pg_stat_t(): state 0 (Ceph starts a PG's stats with no state bits), up/acting primaries -1. */
 export function emptyPgStat(): PgStat {
   return {
-    version: zeroEv(), reportedSeq: 0, reportedEpoch: 0, state: 0, lastFresh: zeroTime(), lastChange: zeroTime(),
+    version: zeroEVersion(), reportedSeq: 0, reportedEpoch: 0, state: 0, lastFresh: zeroTime(), lastChange: zeroTime(),
     lastActive: zeroTime(), lastPeered: zeroTime(), lastClean: zeroTime(), lastUnstale: zeroTime(),
-    lastUndegraded: zeroTime(), lastFullsized: zeroTime(), logStart: zeroEv(), ondiskLogStart: zeroEv(),
-    created: 0, lastEpochClean: 0, parent: { pool: 0, seed: 0 }, parentSplitBits: 0, lastScrub: zeroEv(),
-    lastDeepScrub: zeroEv(), lastScrubStamp: zeroTime(), lastDeepScrubStamp: zeroTime(),
+    lastUndegraded: zeroTime(), lastFullsized: zeroTime(), logStart: zeroEVersion(), ondiskLogStart: zeroEVersion(),
+    created: 0, lastEpochClean: 0, parent: { pool: 0, seed: 0 }, parentSplitBits: 0, lastScrub: zeroEVersion(),
+    lastDeepScrub: zeroEVersion(), lastScrubStamp: zeroTime(), lastDeepScrubStamp: zeroTime(),
     lastCleanScrubStamp: zeroTime(), statsSum: emptyObjectStatSum(), logSize: 0, ondiskLogSize: 0, up: [],
     acting: [], upPrimary: -1, actingPrimary: -1, mappingEpoch: 0, lastBecameActive: zeroTime(),
     lastBecamePeered: zeroTime(), snaptrimqLen: 0, statsInvalid: false, dirtyStatsInvalid: false,
@@ -354,7 +350,7 @@ export function emptyPgStat(): PgStat {
 export function emptyPgInfo(pgid: SpgId): PgInfo {
   return {
     pgid: { pgid: { pool: pgid.pgid.pool, seed: pgid.pgid.seed }, shard: pgid.shard },
-    lastUpdate: zeroEv(), lastComplete: zeroEv(), logTail: zeroEv(), lastBackfill: maxHObject(),
+    lastUpdate: zeroEVersion(), lastComplete: zeroEVersion(), logTail: zeroEVersion(), lastBackfill: maxHObject(),
     stats: emptyPgStat(), history: emptyPgHistory(), purgedSnaps: [], lastUserVersion: 0, lastEpochStarted: 0,
     lastIntervalStarted: 0,
   };
@@ -365,7 +361,7 @@ export function emptyPastIntervals(): PastIntervals {
 }
 
 export function emptyPgLog(): PgLog {
-  return { head: zeroEv(), tail: zeroEv(), canRollbackTo: zeroEv(), rollbackInfoTrimmedTo: zeroEv(), log: [], dups: [] };
+  return { head: zeroEVersion(), tail: zeroEVersion(), canRollbackTo: zeroEVersion(), rollbackInfoTrimmedTo: zeroEVersion(), log: [], dups: [] };
 }
 
 /** pg_missing_t() as a Pacific OSD creates it (may_include_deletes set: every peer supports deletes). */
@@ -439,13 +435,13 @@ function decodeS32Vec(d: Decoder, what: string): number[] {
   return d.list(what, 4, (x) => x.s32(what));
 }
 
-/** interval_set<snapid_t>: u32 count, then (start, len) u64 pairs. */
-function encodeSnapIntervals(e: Encoder, v: ReadonlyArray<readonly [bigint, bigint]>): void {
+/** interval_set<uint64_t> or interval_set<snapid_t>: u32 count, then (start, len) u64 pairs. */
+export function encodeIntervalSet(e: Encoder, v: ReadonlyArray<readonly [bigint, bigint]>): void {
   e.u32(v.length);
   for (const [a, b] of v) e.u64Big(a).u64Big(b);
 }
 
-function decodeSnapIntervals(d: Decoder, what: string): Array<[bigint, bigint]> {
+export function decodeIntervalSet(d: Decoder, what: string): Array<[bigint, bigint]> {
   return d.list(what, 16, (x) => [x.u64Big(what), x.u64Big(what)] as [bigint, bigint]);
 }
 
@@ -461,11 +457,12 @@ function decodeTimespan(d: Decoder, what: string): number {
   return sec * 1e9 + nsec;
 }
 
-function encodeShardId(e: Encoder, shard: number): void {
+/** shard_id_t: one signed byte (NO_SHARD is -1). */
+export function encodeShardId(e: Encoder, shard: number): void {
   e.u8(shard & 0xff);
 }
 
-function decodeShardId(d: Decoder, what: string): number {
+export function decodeShardId(d: Decoder, what: string): number {
   return (d.u8(what) << 24) >> 24;
 }
 
@@ -550,6 +547,28 @@ export function decodeObjectStatSum(d: Decoder, what = 'object_stat_sum_t'): Obj
   return s;
 }
 
+// ---- object_stat_collection_t (v2): the sum and a retired per-category map, sent empty ---------------
+
+export function encodeObjectStatCollection(e: Encoder, s: ObjectStatSum): void {
+  e.startStruct(2, 2);
+  encodeObjectStatSum(e, s);
+  e.u32(0); // cat_sum: none
+  e.finishStruct();
+}
+
+/** The sum; per-category sums an old peer may send are read and dropped. */
+export function decodeObjectStatCollection(d: Decoder, what = 'object_stat_collection_t'): ObjectStatSum {
+  d.decodeStartLegacyCompatLen(2, 2, 2, what);
+  const sum = decodeObjectStatSum(d);
+  const n = d.count('cat_sum', 8);
+  for (let i = 0; i < n; i++) {
+    d.string('cat_sum name');
+    decodeObjectStatSum(d);
+  }
+  d.decodeFinish(what);
+  return sum;
+}
+
 // ---- pg_stat_t (Pacific: v26, compat 22) ----------------------------------------------------------
 
 export function encodePgStat(e: Encoder, s: PgStat): void {
@@ -564,11 +583,7 @@ export function encodePgStat(e: Encoder, s: PgStat): void {
   e.u32(s.parentSplitBits);
   encodeEVersion(e, s.lastScrub);
   encodeUTime(e, s.lastScrubStamp);
-  // object_stat_collection_t: the sum and an empty (retired) per-category map
-  e.startStruct(2, 2);
-  encodeObjectStatSum(e, s.statsSum);
-  e.u32(0);
-  e.finishStruct();
+  encodeObjectStatCollection(e, s.statsSum);
   e.s64(s.logSize).s64(s.ondiskLogSize);
   encodeS32Vec(e, s.up);
   encodeS32Vec(e, s.acting);
@@ -595,7 +610,7 @@ export function encodePgStat(e: Encoder, s: PgStat): void {
   e.bool(s.pinStatsInvalid);
   e.u32(s.snaptrimqLen);
   e.u32(Math.floor(s.state / 0x1_0000_0000));
-  encodeSnapIntervals(e, s.purgedSnaps);
+  encodeIntervalSet(e, s.purgedSnaps);
   e.bool(s.manifestStatsInvalid);
   const avail = s.availNoMissing ?? [];
   e.u32(avail.length);
@@ -632,9 +647,7 @@ export function decodePgStat(d: Decoder, what = 'pg_stat_t'): PgStat {
   s.parentSplitBits = d.u32(what);
   s.lastScrub = decodeEVersion(d, what);
   s.lastScrubStamp = decodeUTime(d, what);
-  d.decodeStartLegacyCompatLen(2, 2, 2, 'object_stat_collection_t');
-  s.statsSum = decodeObjectStatSum(d);
-  d.decodeFinish('object_stat_collection_t'); // the retired per-category map is skipped
+  s.statsSum = decodeObjectStatCollection(d);
   s.logSize = d.s64(what);
   s.ondiskLogSize = d.s64(what);
   s.up = decodeS32Vec(d, what);
@@ -668,7 +681,7 @@ export function decodePgStat(d: Decoder, what = 'pg_stat_t'): PgStat {
     s.snaptrimqLen = d.u32(what);
     if (v >= 24) {
       s.state = lowState + d.u32(what) * 0x1_0000_0000;
-      s.purgedSnaps = decodeSnapIntervals(d, what);
+      s.purgedSnaps = decodeIntervalSet(d, what);
     }
     if (v >= 25) s.manifestStatsInvalid = d.bool(what);
     if (v >= 26) {
@@ -686,7 +699,7 @@ export function decodePgStat(d: Decoder, what = 'pg_stat_t'): PgStat {
 // ---- pg_hit_set_history_t (kept encoded) ----------------------------------------------------------
 
 /** An empty pg_hit_set_history_t as Ceph encodes it (no cache tiering). */
-export function emptyHitSetHistoryBytes(): Buffer {
+function emptyHitSetHistoryBytes(): Buffer {
   const e = new Encoder(64);
   e.startStruct(1, 1);
   encodeEVersion(e, { epoch: 0, version: 0 }); // current_last_update
@@ -703,8 +716,8 @@ export function emptyHitSetHistoryBytes(): Buffer {
 }
 const EMPTY_HIT_SET_HISTORY = emptyHitSetHistoryBytes();
 
-/** Bytes of one whole encoded struct (header included) at the decoder's position. */
-function rawStruct(d: Decoder, what: string): Buffer {
+/** Bytes of one whole encoded struct (header included) at the decoder's position, consumed. */
+export function rawStruct(d: Decoder, what: string): Buffer {
   const start = d.pos;
   d.decodeStart(255, what);
   d.decodeFinish(what);
@@ -722,7 +735,7 @@ export function encodePgInfo(e: Encoder, i: PgInfo): void {
   encodeHObject(e, { oid: '', key: '', nspace: '', hash: 0, pool: -(2 ** 63), snap: 0n, max: false }); // old last_backfill
   encodePgStat(e, i.stats);
   encodePgHistory(e, i.history);
-  encodeSnapIntervals(e, i.purgedSnaps);
+  encodeIntervalSet(e, i.purgedSnaps);
   e.u32(i.lastEpochStarted);
   e.u64(i.lastUserVersion);
   e.raw(i.hitSetHistory ?? EMPTY_HIT_SET_HISTORY);
@@ -742,7 +755,7 @@ export function decodePgInfo(d: Decoder, what = 'pg_info_t'): PgInfo {
   decodeHObject(d, what);
   const stats = decodePgStat(d);
   const history = decodePgHistory(d);
-  const purgedSnaps = decodeSnapIntervals(d, what);
+  const purgedSnaps = decodeIntervalSet(d, what);
   const lastEpochStarted = d.u32(what);
   const lastUserVersion = d.u64(what);
   const hitSetHistory = rawStruct(d, 'pg_hit_set_history_t');
@@ -810,7 +823,7 @@ export function decodePastIntervals(d: Decoder, what = 'PastIntervals'): PastInt
 // ---- ObjectModDesc / ObjectCleanRegions (kept encoded in log entries) -----------------------------
 
 /** ObjectModDesc after mark_unrollbackable(): what a replicated pool's log entries carry. */
-export function unrollbackableModDesc(): Buffer {
+function unrollbackableModDesc(): Buffer {
   const e = new Encoder(16);
   e.startStruct(1, 1).bool(false).bool(false).u32(0).finishStruct();
   return e.toBuffer();
@@ -826,7 +839,7 @@ export interface CleanRegions {
 export function encodeCleanRegions(r: CleanRegions): Buffer {
   const e = new Encoder(64);
   e.startStruct(1, 1);
-  encodeSnapIntervals(e, r.cleanOffsets);
+  encodeIntervalSet(e, r.cleanOffsets);
   e.bool(r.cleanOmap).bool(r.newObject);
   e.finishStruct();
   return e.toBuffer();
@@ -836,7 +849,7 @@ export function decodeCleanRegions(b: Buffer): CleanRegions {
   return decodeOrBadMsg('ObjectCleanRegions', () => {
     const d = new Decoder(b, 'ObjectCleanRegions');
     d.decodeStart(1, 'ObjectCleanRegions');
-    const cleanOffsets = decodeSnapIntervals(d, 'clean_offsets');
+    const cleanOffsets = decodeIntervalSet(d, 'clean_offsets');
     const cleanOmap = d.bool('clean_omap');
     const newObject = d.bool('new_object');
     d.decodeFinish('ObjectCleanRegions');
