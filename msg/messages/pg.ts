@@ -741,6 +741,35 @@ abstract class RecoveryMessage extends Message {
   minEpoch = 0;
   from: PgShard = noShard();
   cost = 0;
+
+  /**
+   * The layout MOSDPGPush, MOSDPGPull and MOSDPGPushReply share: pgid, map_epoch, the ops, cost, shard,
+   * from, min_epoch. Returns the encoder so a message can append its own trailing fields.
+   */
+  protected encodeOps<T>(bytes: number, ops: readonly T[], encodeOp: (e: Encoder, op: T) => void): Encoder {
+    const e = new Encoder(bytes);
+    encodePgId(e, this.pgid.pgid);
+    e.u32(this.mapEpoch);
+    e.u32(ops.length);
+    for (const op of ops) encodeOp(e, op);
+    e.u64(this.cost);
+    encodeShardId(e, this.pgid.shard);
+    encodePgShard(e, this.from);
+    e.u32(this.minEpoch);
+    return e;
+  }
+
+  /** Reads what encodeOps wrote into this message's fields and returns the ops. */
+  protected decodeOps<T>(d: Decoder, what: string, opBytesMin: number, decodeOp: (d: Decoder) => T): T[] {
+    const pgid = decodePgId(d, 'pgid');
+    this.mapEpoch = d.u32('map_epoch');
+    const ops = d.list(what, opBytesMin, (x) => decodeOp(x));
+    this.cost = d.u64('cost');
+    this.pgid = { pgid, shard: decodeShardId(d, 'shard') };
+    this.from = decodePgShard(d);
+    this.minEpoch = d.u32('min_epoch');
+    return ops;
+  }
 }
 
 /** MOSDPGPush (v4): objects (data, omap, attrs) pushed to a peer that misses them. */
@@ -764,15 +793,7 @@ export class MOSDPGPush extends RecoveryMessage {
   encodePayload(_features: bigint): void {
     let bytes = 256;
     for (const p of this.pushes) bytes += 600 + p.data.length;
-    const e = new Encoder(bytes);
-    encodePgId(e, this.pgid.pgid);
-    e.u32(this.mapEpoch);
-    e.u32(this.pushes.length);
-    for (const p of this.pushes) encodePushOp(e, p);
-    e.u64(this.cost);
-    encodeShardId(e, this.pgid.shard);
-    encodePgShard(e, this.from);
-    e.u32(this.minEpoch);
+    const e = this.encodeOps(bytes, this.pushes, encodePushOp);
     e.bool(this.isRepair);
     setFront(this, e);
   }
@@ -782,13 +803,7 @@ export class MOSDPGPush extends RecoveryMessage {
     if (raw.header.version < 4) throw new CephError('EBADMSG', `${what} v${raw.header.version}: only v4 is read`);
     const d = frontDecoder(raw, what);
     const m = new MOSDPGPush();
-    const pgid = decodePgId(d, 'pgid');
-    m.mapEpoch = d.u32('map_epoch');
-    m.pushes = d.list('pushes', 60, (x) => decodePushOp(x));
-    m.cost = d.u64('cost');
-    m.pgid = { pgid, shard: decodeShardId(d, 'shard') };
-    m.from = decodePgShard(d);
-    m.minEpoch = d.u32('min_epoch');
+    m.pushes = m.decodeOps(d, 'pushes', 60, decodePushOp);
     m.isRepair = d.bool('is_repair');
     expectEnd(d, what);
     return m;
@@ -813,16 +828,7 @@ export class MOSDPGPull extends RecoveryMessage {
   }
 
   encodePayload(_features: bigint): void {
-    const e = new Encoder(128 + this.pulls.length * 500);
-    encodePgId(e, this.pgid.pgid);
-    e.u32(this.mapEpoch);
-    e.u32(this.pulls.length);
-    for (const p of this.pulls) encodePullOp(e, p);
-    e.u64(this.cost);
-    encodeShardId(e, this.pgid.shard);
-    encodePgShard(e, this.from);
-    e.u32(this.minEpoch);
-    setFront(this, e);
+    setFront(this, this.encodeOps(128 + this.pulls.length * 500, this.pulls, encodePullOp));
   }
 
   static decode(raw: RawMessage, _features: bigint): MOSDPGPull {
@@ -830,13 +836,7 @@ export class MOSDPGPull extends RecoveryMessage {
     if (raw.header.version < 3) throw new CephError('EBADMSG', `${what} v${raw.header.version}: only v3 is read`);
     const d = frontDecoder(raw, what);
     const m = new MOSDPGPull();
-    const pgid = decodePgId(d, 'pgid');
-    m.mapEpoch = d.u32('map_epoch');
-    m.pulls = d.list('pulls', 60, (x) => decodePullOp(x));
-    m.cost = d.u64('cost');
-    m.pgid = { pgid, shard: decodeShardId(d, 'shard') };
-    m.from = decodePgShard(d);
-    m.minEpoch = d.u32('min_epoch');
+    m.pulls = m.decodeOps(d, 'pulls', 60, decodePullOp);
     expectEnd(d, what);
     return m;
   }
@@ -860,16 +860,7 @@ export class MOSDPGPushReply extends RecoveryMessage {
   }
 
   encodePayload(_features: bigint): void {
-    const e = new Encoder(128 + this.replies.length * 64);
-    encodePgId(e, this.pgid.pgid);
-    e.u32(this.mapEpoch);
-    e.u32(this.replies.length);
-    for (const r of this.replies) encodePushReplyOp(e, r);
-    e.u64(this.cost);
-    encodeShardId(e, this.pgid.shard);
-    encodePgShard(e, this.from);
-    e.u32(this.minEpoch);
-    setFront(this, e);
+    setFront(this, this.encodeOps(128 + this.replies.length * 64, this.replies, encodePushReplyOp));
   }
 
   static decode(raw: RawMessage, _features: bigint): MOSDPGPushReply {
@@ -877,13 +868,7 @@ export class MOSDPGPushReply extends RecoveryMessage {
     if (raw.header.version < 3) throw new CephError('EBADMSG', `${what} v${raw.header.version}: only v3 is read`);
     const d = frontDecoder(raw, what);
     const m = new MOSDPGPushReply();
-    const pgid = decodePgId(d, 'pgid');
-    m.mapEpoch = d.u32('map_epoch');
-    m.replies = d.list('replies', 41, (x) => decodePushReplyOp(x));
-    m.cost = d.u64('cost');
-    m.pgid = { pgid, shard: decodeShardId(d, 'shard') };
-    m.from = decodePgShard(d);
-    m.minEpoch = d.u32('min_epoch');
+    m.replies = m.decodeOps(d, 'replies', 41, decodePushReplyOp);
     expectEnd(d, what);
     return m;
   }
