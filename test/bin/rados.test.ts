@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { byteU, hexdump, benchContents, decodeBenchMeta, encodeBenchMeta, main } from '../../bin/rados.js';
-import { startRealCluster, type RealCluster } from '../librados/real-cluster.js';
+import { startRealCephCluster, type RealCephCluster } from '../support/real-ceph-cluster.js';
 import { until } from '../support/vstart-cluster.js';
 
 const OURS = fileURLToPath(new URL('../../bin/rados.js', import.meta.url));
@@ -57,7 +57,7 @@ describe('bin/rados text helpers', () => {
 
 describe('bin/rados against Ceph 16 rados on a real cluster', function () {
   this.timeout(240000);
-  let c: RealCluster | null = null;
+  let c: RealCephCluster | null = null;
   let dir = '';
 
   // Ours runs in this process (main() with captured streams); the executable itself is run once below.
@@ -96,7 +96,10 @@ describe('bin/rados against Ceph 16 rados on a real cluster', function () {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'rados-cli-'));
-    c = await startRealCluster({ monPort: 18450, osdPortMin: 18460, osdPortMax: 18489, mgr: true });
+    c = await startRealCephCluster({
+      name: 'rados-cli', monPort: 18450, osdPortMin: 18460, osdPortMax: 18489, osds: 1, objectstore: 'memstore',
+      options: { osd_pool_default_size: '1', osd_pool_default_min_size: '1', mon_warn_on_pool_no_redundancy: 'false' },
+    });
     ok({ ...c.ceph(['osd', 'pool', 'create', POOL, '8']), stdout: Buffer.alloc(0) }, 'pool create');
     // The pool's PGs peer before the first write lands.
     await until('pool writable', () => theirs(['-p', POOL, 'put', 'warmup', '-'], Buffer.from('w')).status === 0, 90000);

@@ -5,7 +5,7 @@
 // LIBRADOS_KEEP=1 keeps the cluster's directory.
 import { strict as assert } from 'node:assert';
 import { CephError, CmpExtMismatch, Rados, ReadOp, WriteOp, type IoCtx } from '../../librados/index.js';
-import { startRealCluster, type RealCluster } from './real-cluster.js';
+import { startRealCephCluster, type RealCephCluster } from '../support/real-ceph-cluster.js';
 
 const POOL = 'opx';
 
@@ -22,12 +22,15 @@ async function rejectsWith(p: Promise<unknown>, code: string): Promise<CephError
 
 describe('librados operate() with WriteOp / ReadOp against a real ceph-osd', function () {
   this.timeout(180000);
-  let c: RealCluster | null = null;
+  let c: RealCephCluster | null = null;
   let rados: Rados | null = null;
   let io: IoCtx;
 
   before(async () => {
-    c = await startRealCluster({ monPort: 18400, osdPortMin: 18410, osdPortMax: 18439 });
+    c = await startRealCephCluster({
+      name: 'librados-operate', monPort: 18400, osdPortMin: 18410, osdPortMax: 18439, osds: 1, objectstore: 'memstore',
+      options: { osd_pool_default_size: '1', osd_pool_default_min_size: '1', mon_warn_on_pool_no_redundancy: 'false' },
+    });
     rados = await Rados.connect({ conf: c.conf });
     await rados.poolCreate(POOL, 8);
     io = rados.ioctx(POOL);

@@ -72,6 +72,8 @@ export interface RealCephCluster {
   ceph(args: string[], timeoutS?: number): CliOut;
   /** Ceph's CLI with -f json, parsed; throws on a non-zero exit. */
   cephJson<T>(args: string[], timeoutS?: number): T;
+  /** Ceph's rados CLI against this cluster (synchronous; stdin from `input`, stdout as bytes). */
+  rados(args: string[], input?: Buffer): { status: number; stdout: Buffer; stderr: string };
   /** Create a replicated pool and wait until all its PGs are active+clean. */
   createPool(name: string, opts?: PoolOptions): Promise<number>;
   /** True while the OSD process we started is alive. */
@@ -225,6 +227,10 @@ export async function startRealCephCluster(opts: RealCephClusterOptions): Promis
     if (r.status !== 0) throw new Error(`ceph ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
     return JSON.parse(r.stdout) as T;
   };
+  const rados = (args: string[], input?: Buffer): { status: number; stdout: Buffer; stderr: string } => {
+    const r = spawnSync(`${BIN}/rados`, ['-c', conf, ...args], { input, maxBuffer: 256 << 20, timeout: 120000 });
+    return { status: r.status ?? -1, stdout: r.stdout ?? Buffer.alloc(0), stderr: r.stderr?.toString() ?? '' };
+  };
   const daemon = (bin: string, args: string[]): ChildProcess => {
     const c = spawn(`${BIN}/${bin}`, ['-c', conf, ...args, '-f'], { stdio: 'ignore' });
     if (c.pid === undefined) throw new Error(`${bin} did not start`);
@@ -264,7 +270,7 @@ export async function startRealCephCluster(opts: RealCephClusterOptions): Promis
     pollUntil(`osd.${id} ${up ? 'up' : 'down'}`, () => upOsds().includes(id) === up, timeoutMs, 300).then(() => undefined);
 
   const cluster: RealCephCluster = {
-    dir, conf, fsid, osdCount, objectstore: store, ceph, cephJson,
+    dir, conf, fsid, osdCount, objectstore: store, ceph, cephJson, rados,
     async createPool(name, po = {}) {
       const mk = ceph(['osd', 'pool', 'create', name, String(po.pgNum ?? 8), String(po.pgNum ?? 8), 'replicated']);
       if (mk.status !== 0) throw new Error(`pool create ${name}: ${mk.stderr}`);
