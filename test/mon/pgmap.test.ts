@@ -316,6 +316,21 @@ describe('mon/pgmap: a degraded cluster (osd.1 killed and down) against the real
     assertSameJson(ours, ceph);
   });
 
+  it('pg stat -f json and osd pool stats -f json carry recovery_summary\'s fields (degraded, misplaced, unfound), as Ceph\'s', () => {
+    // Ceph's status JSON of the same moment holds the degraded fields recovery_summary writes.
+    const ceph = (goldenJson('status-degraded.json') as Json)['pgmap'] as Json;
+    const stat = (json((f) => dumpPgStatSummary(f, g.svc, dg)) as { pg_summary: Json }).pg_summary;
+    for (const k of ['degraded_objects', 'degraded_total', 'degraded_ratio']) assert.equal(stat[k], ceph[k], k);
+    // A pool with an unfound object: recovery_summary adds unfound_* (objects over num_objects).
+    const pool = dg.poolSums.get(1)!;
+    const unfound = { ...dg, poolSums: new Map([[1, { ...pool, stats: { ...pool.stats, numObjectsUnfound: 1 } }]]) };
+    const rec = (json((f) => osdPoolStatsJson(f, g.osdmap, unfound, [1])) as Array<{ recovery: Json }>)[0]!.recovery;
+    assert.deepEqual(Object.keys(rec), ['degraded_objects', 'degraded_total', 'degraded_ratio', 'unfound_objects', 'unfound_total', 'unfound_ratio']);
+    assert.equal(rec['unfound_objects'], 1);
+    assert.equal(rec['unfound_total'], 3);
+    assert.equal(rec['unfound_ratio'], ((1 / 3) * 100) / 100); // Ceph: pc / 100.0 with pc = n / total * 100
+  });
+
   it('health: PG_DEGRADED (and the rest of the PG checks) with Ceph\'s summary and detail lines', () => {
     const checks = new HealthCheckMap();
     pgHealthChecks(dg, g.osdmap, g.nowMs, checks);

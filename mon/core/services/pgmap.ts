@@ -709,57 +709,132 @@ function dumpPingTimes(f: Formatter, s: OsdStat): void {
 
 // ---- `pg stat` --------------------------------------------------------------------------------------
 
-/** PGMapDigest::print_oneline_summary: what `pg stat` prints. */
-export function pgStatPlain(svc: PgMapService, dg: PgMapDigest): string {
-  const states = [...dg.byState.keys()].sort((a, b) => a - b).map((s) => `${dg.byState.get(s)!} ${pgStateName(s)}`).join(', ');
-  let out = `${dg.numPg} pgs: ${states}; ${byteU(dg.pgSum.stats.numBytes)} data, ${byteU(statfsUsed(dg.osdSum.statfs))} used, ${byteU(dg.osdSum.statfs.available)} / ${byteU(dg.osdSum.statfs.total)} avail`;
-  const io = svc.ioDelta();
-  if (io.sec > 0 && (io.sum.numRd || io.sum.numWr)) {
-    out += '; ';
-    if (io.sum.numRd) out += `${byteU((io.sum.numRdKb * 1024) / io.sec)}/s rd, `;
-    if (io.sum.numWr) out += `${byteU((io.sum.numWrKb * 1024) / io.sec)}/s wr, `;
-    out += `${siU((io.sum.numRd + io.sum.numWr) / io.sec)} op/s`;
+/**
+ * PGMapDigest::print_oneline_summary: what `pg stat` prints, as one line or (with `f`) as the fields
+ * of its "pg_summary" section.
+ */
+function onelineSummary(svc: PgMapService, dg: PgMapDigest, f?: Formatter): string {
+  const states = [...dg.byState.keys()].sort((a, b) => a - b);
+  let out = '';
+  if (f) {
+    f.openArraySection('num_pg_by_state');
+    for (const s of states) {
+      f.openObjectSection('state');
+      f.dumpString('name', pgStateName(s));
+      f.dumpUnsigned('num', dg.byState.get(s)!);
+      f.closeSection();
+    }
+    f.closeSection();
+    f.dumpUnsigned('num_pgs', dg.numPg);
+    f.dumpUnsigned('num_bytes', dg.pgSum.stats.numBytes);
+    f.dumpInt('total_bytes', dg.osdSum.statfs.total);
+    f.dumpInt('total_avail_bytes', dg.osdSum.statfs.available);
+    f.dumpInt('total_used_bytes', statfsUsed(dg.osdSum.statfs));
+    f.dumpInt('total_used_raw_bytes', statfsUsedRaw(dg.osdSum.statfs));
+  } else {
+    const byState = states.map((s) => `${dg.byState.get(s)!} ${pgStateName(s)}`).join(', ');
+    out = `${dg.numPg} pgs: ${byState}; ${byteU(dg.pgSum.stats.numBytes)} data, ${byteU(statfsUsed(dg.osdSum.statfs))} used, ${byteU(dg.osdSum.statfs.available)} / ${byteU(dg.osdSum.statfs.total)} avail`;
   }
-  for (const l of recoveryLines(dg.pgSum.stats)) out += `; ${l}`;
-  return `${out}\n`;
+  const { sum, sec } = svc.ioDelta();
+  if (sec > 0 && (sum.numRd || sum.numWr)) {
+    const rd = Math.floor((sum.numRdKb * 1024) / sec);
+    const wr = Math.floor((sum.numWrKb * 1024) / sec);
+    const iops = Math.floor((sum.numRd + sum.numWr) / sec);
+    if (f) {
+      if (sum.numRd) f.dumpUnsigned('read_bytes_sec', rd);
+      if (sum.numWr) f.dumpUnsigned('write_bytes_sec', wr);
+      f.dumpUnsigned('io_sec', iops);
+    } else {
+      out += '; ';
+      if (sum.numRd) out += `${byteU(rd)}/s rd, `;
+      if (sum.numWr) out += `${byteU(wr)}/s wr, `;
+      out += `${siU(iops)} op/s`;
+    }
+  }
+  for (const l of recoverySummary(dg.pgSum.stats, f)) out += `; ${l}`;
+  const rate = recoveryRateSummary(svc, f);
+  if (rate) out += `; ${rate} recovering`;
+  return out;
 }
 
+/** `pg stat` plain. */
+export function pgStatPlain(svc: PgMapService, dg: PgMapDigest): string {
+  return `${onelineSummary(svc, dg)}\n`;
+}
+
+/** `pg stat` JSON. */
 export function dumpPgStatSummary(f: Formatter, svc: PgMapService, dg: PgMapDigest): void {
   f.openObjectSection('pg_info');
   f.dumpBool('pg_ready', true);
   f.openObjectSection('pg_summary');
-  f.openArraySection('num_pg_by_state');
-  for (const s of [...dg.byState.keys()].sort((a, b) => a - b)) {
-    f.openObjectSection('state');
-    f.dumpString('name', pgStateName(s));
-    f.dumpUnsigned('num', dg.byState.get(s)!);
-    f.closeSection();
-  }
-  f.closeSection();
-  f.dumpUnsigned('num_pgs', dg.numPg);
-  f.dumpUnsigned('num_bytes', dg.pgSum.stats.numBytes);
-  f.dumpInt('total_bytes', dg.osdSum.statfs.total);
-  f.dumpInt('total_avail_bytes', dg.osdSum.statfs.available);
-  f.dumpInt('total_used_bytes', statfsUsed(dg.osdSum.statfs));
-  f.dumpInt('total_used_raw_bytes', statfsUsedRaw(dg.osdSum.statfs));
-  const io = svc.ioDelta();
-  if (io.sec > 0 && (io.sum.numRd || io.sum.numWr)) {
-    if (io.sum.numRd) f.dumpUnsigned('read_bytes_sec', Math.floor((io.sum.numRdKb * 1024) / io.sec));
-    if (io.sum.numWr) f.dumpUnsigned('write_bytes_sec', Math.floor((io.sum.numWrKb * 1024) / io.sec));
-    f.dumpUnsigned('io_sec', Math.floor((io.sum.numRd + io.sum.numWr) / io.sec));
-  }
+  onelineSummary(svc, dg, f);
   f.closeSection();
   f.closeSection();
 }
 
-/** PGMapDigest::recovery_summary texts. */
-function recoveryLines(s: ObjectStatSum): string[] {
-  const out: string[] = [];
-  const pct = (a: number, b: number): string => formatFixed((a / b) * 100, 3);
-  if (s.numObjectsDegraded && s.numObjectCopies > 0) out.push(`${s.numObjectsDegraded}/${s.numObjectCopies} objects degraded (${pct(s.numObjectsDegraded, s.numObjectCopies)}%)`);
-  if (s.numObjectsMisplaced && s.numObjectCopies > 0) out.push(`${s.numObjectsMisplaced}/${s.numObjectCopies} objects misplaced (${pct(s.numObjectsMisplaced, s.numObjectCopies)}%)`);
-  if (s.numObjectsUnfound && s.numObjects) out.push(`${s.numObjectsUnfound}/${s.numObjects} objects unfound (${pct(s.numObjectsUnfound, s.numObjects)}%)`);
-  return out;
+/**
+ * PGMapDigest::recovery_summary: a sum's degraded / misplaced / unfound objects, as JSON fields into
+ * `f`, else as text lines ("3/6 objects degraded (50.000%)").
+ */
+function recoverySummary(s: ObjectStatSum, f?: Formatter): string[] {
+  const lines: string[] = [];
+  const one = (what: string, n: number, total: number): void => {
+    if (!n || total <= 0) return;
+    const pc = (n / total) * 100;
+    if (f) {
+      f.dumpUnsigned(`${what}_objects`, n);
+      f.dumpUnsigned(`${what}_total`, total);
+      f.dumpFloat(`${what}_ratio`, pc / 100);
+    } else {
+      lines.push(`${n}/${total} objects ${what} (${formatFixed(pc, 3)}%)`);
+    }
+  };
+  one('degraded', s.numObjectsDegraded, s.numObjectCopies);
+  one('misplaced', s.numObjectsMisplaced, s.numObjectCopies);
+  one('unfound', s.numObjectsUnfound, s.numObjects);
+  return lines;
+}
+
+/** PGMapDigest::recovery_rate_summary over the smoothed delta: JSON fields into `f`, else the text ('' when nothing recovers). */
+function recoveryRateSummary(svc: PgMapService, f?: Formatter): string {
+  const { sum, sec } = svc.ioDelta();
+  if (sec <= 0 || (!sum.numObjectsRecovered && !sum.numBytesRecovered && !sum.numKeysRecovered)) return '';
+  const objps = Math.floor(sum.numObjectsRecovered / sec);
+  const bps = Math.floor(sum.numBytesRecovered / sec);
+  const kps = Math.floor(sum.numKeysRecovered / sec);
+  if (f) {
+    f.dumpInt('recovering_objects_per_sec', objps);
+    f.dumpInt('recovering_bytes_per_sec', bps);
+    f.dumpInt('recovering_keys_per_sec', kps);
+    f.dumpInt('num_objects_recovered', sum.numObjectsRecovered);
+    f.dumpInt('num_bytes_recovered', sum.numBytesRecovered);
+    f.dumpInt('num_keys_recovered', sum.numKeysRecovered);
+    return '';
+  }
+  let s = `${byteU(bps)}/s`;
+  if (sum.numKeysRecovered) s += `, ${siU(kps)} keys/s`;
+  return s + `, ${siU(objps)} objects/s`;
+}
+
+/** PGMapDigest::client_io_rate_summary over the smoothed delta: JSON fields into `f`, else the text ('' when idle). */
+function clientIoRateSummary(svc: PgMapService, f?: Formatter): string {
+  const { sum, sec } = svc.ioDelta();
+  if (sec <= 0 || (!sum.numRd && !sum.numWr)) return '';
+  const rd = Math.floor((sum.numRdKb * 1024) / sec);
+  const wr = Math.floor((sum.numWrKb * 1024) / sec);
+  const iopsRd = Math.floor(sum.numRd / sec);
+  const iopsWr = Math.floor(sum.numWr / sec);
+  if (f) {
+    if (sum.numRd) f.dumpInt('read_bytes_sec', rd);
+    if (sum.numWr) f.dumpInt('write_bytes_sec', wr);
+    f.dumpInt('read_op_per_sec', iopsRd);
+    f.dumpInt('write_op_per_sec', iopsWr);
+    return '';
+  }
+  let s = '';
+  if (sum.numRd) s += `${byteU(rd)}/s rd, `;
+  if (sum.numWr) s += `${byteU(wr)}/s wr, `;
+  return s + `${siU(iopsRd)} op/s rd, ${siU(iopsWr)} op/s wr`;
 }
 
 // ---- `ceph -s` data section -------------------------------------------------------------------------
@@ -782,7 +857,7 @@ export function statusDataPlain(dg: PgMapDigest, numPools: number): string {
     out += `${formatFixed(Math.fround(inactive / dg.numPg) * 100, 3)}% pgs not active\n`;
     pad = true;
   }
-  for (const l of recoveryLines(dg.pgSum.stats)) {
+  for (const l of recoverySummary(dg.pgSum.stats)) {
     if (pad) out += indent;
     out += l + '\n';
     pad = true;
@@ -800,8 +875,8 @@ export function statusDataPlain(dg: PgMapDigest, numPools: number): string {
 
 /** The "io:" section's lines of `ceph -s` ('' when nothing is going on). */
 export function statusIoPlain(svc: PgMapService): string {
-  const client = clientIoLine(svc);
-  const rec = recoveryIoLine(svc);
+  const client = clientIoRateSummary(svc);
+  const rec = recoveryRateSummary(svc);
   let out = '';
   if (client) out += `    client:   ${client}\n`;
   if (rec) out += `    recovery: ${rec}\n`;
@@ -811,23 +886,6 @@ export function statusIoPlain(svc: PgMapService): string {
 /** Ceph's multimap<count, state> walked backwards: highest count first, ties by state descending. */
 function statesByCount(dg: PgMapDigest): Array<[number, number]> {
   return [...dg.byState.entries()].sort((a, b) => b[1] - a[1] || b[0] - a[0]);
-}
-
-function clientIoLine(svc: PgMapService): string {
-  const { sum, sec } = svc.ioDelta();
-  if (sec <= 0 || (!sum.numRd && !sum.numWr)) return '';
-  let s = '';
-  if (sum.numRd) s += `${byteU((sum.numRdKb * 1024) / sec)}/s rd, `;
-  if (sum.numWr) s += `${byteU((sum.numWrKb * 1024) / sec)}/s wr, `;
-  return s + `${siU(sum.numRd / sec)} op/s rd, ${siU(sum.numWr / sec)} op/s wr`;
-}
-
-function recoveryIoLine(svc: PgMapService): string {
-  const { sum, sec } = svc.ioDelta();
-  if (sec <= 0 || (!sum.numObjectsRecovered && !sum.numBytesRecovered && !sum.numKeysRecovered)) return '';
-  let s = `${byteU(sum.numBytesRecovered / sec)}/s`;
-  if (sum.numKeysRecovered) s += `, ${siU(sum.numKeysRecovered / sec)} keys/s`;
-  return s + `, ${siU(sum.numObjectsRecovered / sec)} objects/s`;
 }
 
 /** print_summary's JSON fields (inside the caller's "pgmap" section). */
@@ -850,29 +908,9 @@ export function dumpStatusData(f: Formatter, svc: PgMapService, dg: PgMapDigest,
   if (dg.numPgUnknown > 0) f.dumpFloat('unknown_pgs_ratio', Math.fround(dg.numPgUnknown / dg.numPg));
   const inactive = dg.numPg - dg.numPgActive - dg.numPgUnknown;
   if (inactive > 0) f.dumpFloat('inactive_pgs_ratio', Math.fround(inactive / dg.numPg));
-  const s = dg.pgSum.stats;
-  if (s.numObjectsDegraded && s.numObjectCopies > 0) {
-    f.dumpUnsigned('degraded_objects', s.numObjectsDegraded);
-    f.dumpUnsigned('degraded_total', s.numObjectCopies);
-    f.dumpFloat('degraded_ratio', s.numObjectsDegraded / s.numObjectCopies);
-  }
-  if (s.numObjectsMisplaced && s.numObjectCopies > 0) {
-    f.dumpUnsigned('misplaced_objects', s.numObjectsMisplaced);
-    f.dumpUnsigned('misplaced_total', s.numObjectCopies);
-    f.dumpFloat('misplaced_ratio', s.numObjectsMisplaced / s.numObjectCopies);
-  }
-  if (s.numObjectsUnfound && s.numObjects) {
-    f.dumpUnsigned('unfound_objects', s.numObjectsUnfound);
-    f.dumpUnsigned('unfound_total', s.numObjects);
-    f.dumpFloat('unfound_ratio', s.numObjectsUnfound / s.numObjects);
-  }
-  const { sum, sec } = svc.ioDelta();
-  if (sec > 0 && (sum.numRd || sum.numWr)) {
-    if (sum.numRd) f.dumpInt('read_bytes_sec', Math.floor((sum.numRdKb * 1024) / sec));
-    if (sum.numWr) f.dumpInt('write_bytes_sec', Math.floor((sum.numWrKb * 1024) / sec));
-    f.dumpInt('read_op_per_sec', Math.floor(sum.numRd / sec));
-    f.dumpInt('write_op_per_sec', Math.floor(sum.numWr / sec));
-  }
+  recoverySummary(dg.pgSum.stats, f);
+  recoveryRateSummary(svc, f);
+  clientIoRateSummary(svc, f);
 }
 
 // ---- health -----------------------------------------------------------------------------------------
@@ -1608,7 +1646,7 @@ export function osdPoolStatsPlain(osdmap: OSDMap, dg: PgMapDigest, pools: readon
   for (const id of pools) {
     const name = osdmap.getPoolName(id) ?? String(id);
     const p = dg.poolSums.get(id);
-    const lines = p ? recoveryLines(p.stats).map((l) => `  ${l}\n`).join('') : '';
+    const lines = p ? recoverySummary(p.stats).map((l) => `  ${l}\n`).join('') : '';
     out += `pool ${name} id ${id}\n`;
     out += lines ? `${lines}\n` : '  nothing is going on\n\n';
   }
@@ -1622,19 +1660,8 @@ export function osdPoolStatsJson(f: Formatter, osdmap: OSDMap, dg: PgMapDigest, 
     f.dumpString('pool_name', osdmap.getPoolName(id) ?? String(id));
     f.dumpInt('pool_id', id);
     f.openObjectSection('recovery');
-    const s = dg.poolSums.get(id)?.stats;
-    if (s) {
-      if (s.numObjectsDegraded && s.numObjectCopies > 0) {
-        f.dumpUnsigned('degraded_objects', s.numObjectsDegraded);
-        f.dumpUnsigned('degraded_total', s.numObjectCopies);
-        f.dumpFloat('degraded_ratio', s.numObjectsDegraded / s.numObjectCopies);
-      }
-      if (s.numObjectsMisplaced && s.numObjectCopies > 0) {
-        f.dumpUnsigned('misplaced_objects', s.numObjectsMisplaced);
-        f.dumpUnsigned('misplaced_total', s.numObjectCopies);
-        f.dumpFloat('misplaced_ratio', s.numObjectsMisplaced / s.numObjectCopies);
-      }
-    }
+    const p = dg.poolSums.get(id);
+    if (p) recoverySummary(p.stats, f);
     f.closeSection();
     f.openObjectSection('recovery_rate');
     f.closeSection();
