@@ -32,7 +32,7 @@ import { cephCrc32c } from '../../common/crc32c.js';
 import { CephError, Errno } from '../../common/errors.js';
 import {
   CEPH_NOSNAP, CmpXattrMode, CmpXattrOp, OsdOpCode, allocHintArgs, OsdOpFlag, assertVerArg, decodeOmapGetArgs, decodeOmapKeySet, decodeOmapMap,
-  encodeOmapMap, encodeStatReply, extentArgs, writeSameArgs, xattrArgs, type OSDOp,
+  encodeOmapMap, encodeStatReply, extentArgs, osdOpIsWrite, writeSameArgs, xattrArgs, xattrNameValue, type HObject, type OSDOp,
 } from '../../msg/messages/osdop.js';
 import { PgLogOp } from '../../msg/messages/pgtypes.js';
 import {
@@ -113,11 +113,12 @@ class ObjectView {
   /** Something was written (Ceph: the PG transaction is not empty). */
   modified = false;
 
-  constructor(private readonly port: ObjectReadPort, private readonly cid: CollectionId, private readonly obj: GHObject, input: OpExecInput) {
-    this.oi = newObjectInfo(input.soid);
+  constructor(private readonly port: ObjectReadPort, private readonly cid: CollectionId, private readonly obj: GHObject, private readonly soid: HObject) {
+    this.oi = newObjectInfo(soid);
   }
 
-  async load(soid: OpExecInput['soid']): Promise<void> {
+  async load(): Promise<void> {
+    const soid = this.soid;
     this.baseExists = await this.port.exists();
     this.exists = this.baseExists;
     if (!this.baseExists) return;
@@ -305,7 +306,6 @@ class ObjectView {
 
 interface Ctx {
   view: ObjectView;
-  input: OpExecInput;
   numRd: number;
   numRdKb: number;
   numWr: number;
@@ -402,10 +402,6 @@ async function doRead(c: Ctx, o: OSDOp, offset: number, lengthIn: number): Promi
   return 0;
 }
 
-function cmpBytes(a: Buffer, b: Buffer): number {
-  return Buffer.compare(a, b);
-}
-
 /** do_xattr_cmp_u64 / do_xattr_cmp_str: 1 true, 0 false, -EINVAL for an unknown comparison. */
 function cmpResult(op: number, c: number): number {
   switch (op) {
@@ -428,15 +424,8 @@ function strtoull(b: Buffer): bigint {
   return v > 0xffffffffffffffffn ? 0xffffffffffffffffn : v;
 }
 
-function xattrName(o: OSDOp): { name: string; value: Buffer } {
-  const a = xattrArgs(o);
-  if (a.nameLen + a.valueLen > o.indata.length) throw new BadInput();
-  return { name: o.indata.subarray(0, a.nameLen).toString('utf8'), value: o.indata.subarray(a.nameLen, a.nameLen + a.valueLen) };
-}
-
 async function execOne(c: Ctx, o: OSDOp): Promise<number> {
   const v = c.view;
-  const oi = (): ObjectInfo => v.oi;
   switch (o.op) {
     // ---- data reads ----
     case OsdOpCode.READ:
@@ -454,7 +443,7 @@ async function execOne(c: Ctx, o: OSDOp): Promise<number> {
       const len = x.offset >= size ? 0 : x.length === 0 ? size - x.offset : Math.min(x.length, size - x.offset);
       const data = len > 0 ? await v.storeRead(start, len) : EMPTY;
       // Ceph checks the digest when the bytes read are as many as the request's size (EIO: see doRead)
-      if (data.length === oi().size && oi().flags & ObjectInfoFlag.DATA_DIGEST && cephCrc32c(0xffffffff, data) !== oi().dataDigest) return neg('EIO');
+      if (data.length === v.oi.size && v.oi.flags & ObjectInfoFlag.DATA_DIGEST && cephCrc32c(0xffffffff, data) !== v.oi.dataDigest) return neg('EIO');
       const e = new Encoder(32 + len);
       e.u32(len > 0 ? 1 : 0);
       if (len > 0) e.u64(start).u64(len);
@@ -468,11 +457,11 @@ async function execOne(c: Ctx, o: OSDOp): Promise<number> {
     case OsdOpCode.STAT:
       c.numRd++;
       if (!v.exists) return neg('ENOENT');
-      o.outdata = encodeStatReply(oi().size, oi().mtime);
+      o.outdata = encodeStatReply(v.oi.size, v.oi.mtime);
       return 0;
     case OsdOpCode.CMPEXT: {
       const x = input(() => extentArgs(o));
-      const size = oi().size;
+      const size = v.oi.size;
       let len = x.length;
       if (x.offset >= size) len = 0;
       else if (x.offset + len > size) len = size - x.offset;
@@ -492,14 +481,14 @@ async function execOne(c: Ctx, o: OSDOp): Promise<number> {
     case OsdOpCode.ASSERT_VER: {
       const ver = input(() => assertVerArg(o));
       if (!ver) return neg('EINVAL');
-      if (ver < oi().userVersion) return neg('ERANGE');
-      if (ver > oi().userVersion) return neg('EOVERFLOW');
+      if (ver < v.oi.userVersion) return neg('ERANGE');
+      if (ver > v.oi.userVersion) return neg('EOVERFLOW');
       return 0;
     }
 
     // ---- xattr reads ----
     case OsdOpCode.GETXATTR: {
-      const { name } = input(() => xattrName(o));
+      const { name } = input(() => xattrNameValue(o));
       c.numRd++;
       // the stored value; '' names "_", the stored object_info_t, as in Ceph
       const val = await v.storeGetattr(userAttrName(name));
@@ -531,13 +520,13 @@ async function execOne(c: Ctx, o: OSDOp): Promise<number> {
     }
     case OsdOpCode.CMPXATTR: {
       const a = xattrArgs(o);
-      const { name, value } = input(() => xattrName(o));
+      const { name, value } = input(() => xattrNameValue(o));
       const stored = (await v.storeGetattr(userAttrName(name))) ?? EMPTY;
       c.numRd++;
       c.numRdKb += kb(stored.length);
       let r: number;
       if (a.cmpMode === CmpXattrMode.STRING) {
-        r = cmpResult(a.cmpOp, cmpBytes(value, stored));
+        r = cmpResult(a.cmpOp, Buffer.compare(value, stored));
       } else if (a.cmpMode === CmpXattrMode.U64) {
         const v1 = input(() => new Decoder(value, 'cmpxattr u64').u64Big('value'));
         const v2 = strtoull(stored);
@@ -557,7 +546,7 @@ async function execOne(c: Ctx, o: OSDOp): Promise<number> {
       const body = new Encoder(256);
       let num = 0;
       let truncated = false;
-      if (oi().flags & ObjectInfoFlag.OMAP) {
+      if (v.oi.flags & ObjectInfoFlag.OMAP) {
         // Ceph 16 asserts on get-keys of an object the store does not have yet (the OSD aborts) and
         // answers get-vals ENOENT; both are ENOENT here
         const fromPrefix = prefix !== '' && compareStringBytes(prefix, args.startAfter) > 0;
@@ -580,7 +569,7 @@ async function execOne(c: Ctx, o: OSDOp): Promise<number> {
       return 0;
     }
     case OsdOpCode.OMAPGETHEADER:
-      if (!(oi().flags & ObjectInfoFlag.OMAP)) return 0; // an empty header, not counted as a read
+      if (!(v.oi.flags & ObjectInfoFlag.OMAP)) return 0; // an empty header, not counted as a read
       o.outdata = await v.storeOmapHeader();
       c.numRd++;
       c.numRdKb += kb(o.outdata.length);
@@ -588,7 +577,7 @@ async function execOne(c: Ctx, o: OSDOp): Promise<number> {
     case OsdOpCode.OMAPGETVALSBYKEYS: {
       const keys = input(() => decodeOmapKeySet(o.indata));
       // (Ceph ignores the store's error here: nothing for an object the store does not have)
-      const vals = oi().flags & ObjectInfoFlag.OMAP && v.baseExists ? await v.storeOmapValues(keys) : new Map<string, Buffer>();
+      const vals = v.oi.flags & ObjectInfoFlag.OMAP && v.baseExists ? await v.storeOmapValues(keys) : new Map<string, Buffer>();
       o.outdata = encodeOmapMap(vals);
       c.numRd++;
       c.numRdKb += kb(o.outdata.length);
@@ -600,11 +589,11 @@ async function execOne(c: Ctx, o: OSDOp): Promise<number> {
         const d = new Decoder(o.indata, 'omap-cmp assertions');
         return d.map('assertions', 9, (x) => x.string('key'), (x) => ({ value: Buffer.from(x.bytes('value')), op: x.s32('op') }));
       });
-      const have = oi().flags & ObjectInfoFlag.OMAP ? await v.storeOmapValues([...assertions.keys()]) : new Map<string, Buffer>();
+      const have = v.oi.flags & ObjectInfoFlag.OMAP ? await v.storeOmapValues([...assertions.keys()]) : new Map<string, Buffer>();
       c.numRd++;
       for (const [k, a] of [...assertions.entries()].sort((x, y) => compareStringBytes(x[0], y[0]))) {
         const cur = have.get(k) ?? EMPTY;
-        const cmp = cmpBytes(cur, a.value);
+        const cmp = Buffer.compare(cur, a.value);
         if (a.op === CmpXattrOp.EQ) { if (cmp !== 0) return neg('ECANCELED'); }
         else if (a.op === CmpXattrOp.LT) { if (!(cmp < 0)) return neg('ECANCELED'); }
         else if (a.op === CmpXattrOp.GT) { if (!(cmp > 0)) return neg('ECANCELED'); }
@@ -625,17 +614,17 @@ async function execOne(c: Ctx, o: OSDOp): Promise<number> {
       if (r < 0) return r;
       const wasExisting = v.exists;
       v.create();
-      const old = oi().size;
+      const old = v.oi.size;
       if (wasExisting && x.length < old) v.truncate(x.length);
       if (x.length) v.write(0, o.indata);
       v.modified = true;
-      setDataDigest(oi(), cephCrc32c(0xffffffff, o.indata));
+      setDataDigest(v.oi, cephCrc32c(0xffffffff, o.indata));
       noteWrite(c, 0, x.length, true);
       return 0;
     }
     case OsdOpCode.APPEND: {
       const x = input(() => extentArgs(o));
-      return doWrite(c, oi().size, x.length, o.indata);
+      return doWrite(c, v.oi.size, x.length, o.indata);
     }
     case OsdOpCode.WRITESAME: {
       const x = input(() => writeSameArgs(o));
@@ -654,7 +643,7 @@ async function execOne(c: Ctx, o: OSDOp): Promise<number> {
     }
     case OsdOpCode.ZERO: {
       const x = input(() => extentArgs(o));
-      const size = oi().size;
+      const size = v.oi.size;
       // Ceph munges a ZERO reaching the end into a TRUNCATE (and one past the end into nothing)
       if (v.exists && x.offset < objectBytesMax && x.length >= 1 && x.length <= objectBytesMax && x.offset + x.length >= size) {
         if (x.offset >= size) return 0;
@@ -666,7 +655,7 @@ async function execOne(c: Ctx, o: OSDOp): Promise<number> {
         v.zero(x.offset, x.length);
         v.modified = true;
         c.numWr++;
-        clearDataDigest(oi());
+        clearDataDigest(v.oi);
       }
       return 0;
     }
@@ -685,15 +674,15 @@ async function execOne(c: Ctx, o: OSDOp): Promise<number> {
       const h = input(() => allocHintArgs(o));
       v.create();
       v.modified = true;
-      oi().expectedObjectSize = h.expectedObjectSize;
-      oi().expectedWriteSize = h.expectedWriteSize;
-      oi().allocHintFlags = h.flags;
+      v.oi.expectedObjectSize = h.expectedObjectSize;
+      v.oi.expectedWriteSize = h.expectedWriteSize;
+      v.oi.allocHintFlags = h.flags;
       return 0;
     }
 
     // ---- xattr writes ----
     case OsdOpCode.SETXATTR: {
-      const { name, value } = input(() => xattrName(o));
+      const { name, value } = input(() => xattrNameValue(o));
       if (Buffer.byteLength(name) > attrNameBytesMax) return neg('ENAMETOOLONG');
       v.create();
       v.setattr(userAttrName(name), Buffer.from(value));
@@ -702,7 +691,7 @@ async function execOne(c: Ctx, o: OSDOp): Promise<number> {
       return 0;
     }
     case OsdOpCode.RMXATTR: {
-      const { name } = input(() => xattrName(o));
+      const { name } = input(() => xattrNameValue(o));
       if (Buffer.byteLength(name) > attrNameBytesMax) return neg('ENAMETOOLONG');
       if (!v.exists) return neg('ENOENT');
       v.rmattr(userAttrName(name));
@@ -720,8 +709,8 @@ async function execOne(c: Ctx, o: OSDOp): Promise<number> {
       v.modified = true;
       c.numWr++;
       c.numWrKb += kb(o.indata.length);
-      oi().flags |= ObjectInfoFlag.OMAP;
-      clearOmapDigest(oi());
+      v.oi.flags |= ObjectInfoFlag.OMAP;
+      clearOmapDigest(v.oi);
       return 0;
     }
     case OsdOpCode.OMAPSETHEADER:
@@ -729,17 +718,17 @@ async function execOne(c: Ctx, o: OSDOp): Promise<number> {
       v.omapSetHeader(Buffer.from(o.indata));
       v.modified = true;
       c.numWr++;
-      oi().flags |= ObjectInfoFlag.OMAP;
-      clearOmapDigest(oi());
+      v.oi.flags |= ObjectInfoFlag.OMAP;
+      clearOmapDigest(v.oi);
       return 0;
     case OsdOpCode.OMAPCLEAR:
       if (!v.exists) return neg('ENOENT');
-      if (oi().flags & ObjectInfoFlag.OMAP) {
+      if (v.oi.flags & ObjectInfoFlag.OMAP) {
         v.omapClear();
         v.modified = true;
         c.numWr++;
-        clearOmapDigest(oi());
-        oi().flags &= ~ObjectInfoFlag.OMAP;
+        clearOmapDigest(v.oi);
+        v.oi.flags &= ~ObjectInfoFlag.OMAP;
       }
       return 0;
     case OsdOpCode.OMAPRMKEYS: {
@@ -748,7 +737,7 @@ async function execOne(c: Ctx, o: OSDOp): Promise<number> {
       v.omapRm(keys);
       v.modified = true;
       c.numWr++;
-      clearOmapDigest(oi());
+      clearOmapDigest(v.oi);
       return 0;
     }
 
@@ -759,16 +748,12 @@ async function execOne(c: Ctx, o: OSDOp): Promise<number> {
 
 // ---- the executor ------------------------------------------------------------------------------------
 
-function isWriteMode(op: number): boolean {
-  return (op & 0x2000) !== 0;
-}
-
 export const executeOps: ExecuteOps = async (input: OpExecInput, port: ObjectReadPort): Promise<OpExecResult> => {
   const ops = input.ops.map((o) => ({ ...o, args: Buffer.from(o.args), outdata: EMPTY, rval: 0 }));
-  const view = new ObjectView(port, input.cid, input.obj, input);
-  await view.load(input.soid);
-  const c: Ctx = { view, input, numRd: 0, numRdKb: 0, numWr: 0, numWrKb: 0, userModify: false };
-  const mayWrite = ops.some((o) => isWriteMode(o.op));
+  const view = new ObjectView(port, input.cid, input.obj, input.soid);
+  await view.load();
+  const c: Ctx = { view, numRd: 0, numRdKb: 0, numWr: 0, numWrKb: 0, userModify: false };
+  const mayWrite = ops.some((o) => osdOpIsWrite(o.op));
   const base = {
     ops, transaction: null, logOp: 0, userVersion: 0, deltaObjects: 0, deltaBytes: 0, numRd: 0, numRdKb: 0, numWr: 0, numWrKb: 0,
   };
@@ -777,7 +762,7 @@ export const executeOps: ExecuteOps = async (input: OpExecInput, port: ObjectRea
 
   let result = 0;
   for (const o of ops) {
-    if (isWriteMode(o.op)) c.userModify = true;
+    if (osdOpIsWrite(o.op)) c.userModify = true;
     let r: number;
     try {
       r = await execOne(c, o);
