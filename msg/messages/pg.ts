@@ -14,6 +14,7 @@
 import { Decoder, Encoder, compareStringBytes } from '../../common/encoding.js';
 import { CephError } from '../../common/errors.js';
 import { decodePgId, encodePgId, type UTime } from '../../common/osdmap/index.js';
+import { encodeEmptySnapSet, encodeObjectInfo, newObjectInfo } from '../../osd/core/objectinfo.js';
 import { Message, MsgPriority, type RawMessage } from '../message.js';
 import { decodeUTime, decodeUuid, encodeUTime, encodeUuid, frontDecoder, joinSegments, setFront, UUID_ZERO } from './common.js';
 import {
@@ -160,54 +161,17 @@ export interface PushReplyOp {
   soid: HObject;
 }
 
-/** SnapSet() as Ceph encodes it: seq 0, no clones (v3, compat 2). */
-export function defaultSnapSetBytes(): Buffer {
-  const e = new Encoder(64);
-  e.startStruct(3, 2);
-  e.u64(0); // seq
-  e.bool(true); // legacy head_exists
-  e.u32(0); // legacy snaps
-  e.u32(0); // clones
-  e.u32(0); // clone_overlap
-  e.u32(0); // clone_size
-  e.u32(0); // clone_snaps
-  e.finishStruct();
-  return e.toBuffer();
-}
-
 /**
- * object_info_t() as a Pacific OSD encodes it (v17, compat 8): what a pull's recovery_info carries.
- * Checked against captured MOSDPGPull payloads; the fields are all zero (digests all ones).
+ * object_info_t() and SnapSet() as a Pacific OSD encodes them: what a pull's recovery_info carries.
+ * Built by the one object_info_t / SnapSet codec (osd/core/objectinfo.ts); checked against captured
+ * MOSDPGPull payloads.
  */
 export function defaultObjectInfoBytes(): Buffer {
-  const e = new Encoder(256);
-  const none = emptyHObject();
-  e.startStruct(17, 8);
-  encodeHObject(e, none);
-  // object_locator_t(soid): pool INT64_MIN, no key, no namespace, hash -1 (v6, compat 3)
-  e.startStruct(6, 3);
-  e.u64Big(0x8000000000000000n).s32(-1).string('').string('').s64(-1);
-  e.finishStruct();
-  e.u32(0); // category
-  encodeEVersion(e, zeroEVersion()); // version
-  encodeEVersion(e, zeroEVersion()); // prior_version
-  e.startStruct(2, 2).u8(0).s64(0).u64(0).s32(0).finishStruct(); // last_reqid
-  e.u64(0); // size
-  encodeUTime(e, { sec: 0, nsec: 0 }); // mtime
-  e.u32(0); // legacy_snaps (snap is not CEPH_NOSNAP)
-  e.u32(0).u64(0); // truncate_seq, truncate_size
-  e.bool(false); // lost
-  e.u32(0); // old_watchers
-  encodeEVersion(e, zeroEVersion()); // user_version
-  e.bool(false); // uses_tmap
-  e.u32(0); // watchers
-  e.u32(0); // flags
-  e.u32(0); // four more zero bytes a Pacific OSD writes in a default object_info_t (seen in captured pulls)
-  encodeUTime(e, { sec: 0, nsec: 0 }); // local_mtime
-  e.u32(0xffffffff).u32(0xffffffff); // data_digest, omap_digest
-  e.u64(0).u64(0).u32(0); // expected_object_size, expected_write_size, alloc_hint_flags
-  e.finishStruct();
-  return e.toBuffer();
+  return encodeObjectInfo(newObjectInfo(emptyHObject()));
+}
+
+export function defaultSnapSetBytes(): Buffer {
+  return encodeEmptySnapSet();
 }
 
 const DEFAULT_OI = defaultObjectInfoBytes();
