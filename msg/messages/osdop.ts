@@ -166,6 +166,7 @@ export const OsdFlag = {
   FULL_TRY: 0x800000,
   FULL_FORCE: 0x1000000,
   IGNORE_REDIRECT: 0x2000000,
+  RETURNVEC: 0x4000000,
 } as const;
 
 /** CEPH_OSD_OP_FLAG_*: per-op flags (OSDOp.flags). */
