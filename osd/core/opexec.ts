@@ -31,7 +31,7 @@ import { compareStringBytes, Decoder, Encoder } from '../../common/encoding.js';
 import { cephCrc32c } from '../../common/crc32c.js';
 import { CephError, Errno } from '../../common/errors.js';
 import {
-  CEPH_NOSNAP, CmpXattrMode, CmpXattrOp, OsdOpCode, allocHintArgs, OsdOpFlag, assertVerArg, decodeOmapGetArgs, decodeOmapKeySet, decodeOmapMap,
+  CEPH_NOSNAP, CmpXattrMode, CmpXattrOp, OsdFlag, OsdOpCode, allocHintArgs, OsdOpFlag, assertVerArg, decodeOmapGetArgs, decodeOmapKeySet, decodeOmapMap,
   encodeOmapMap, encodeStatReply, extentArgs, osdOpIsWrite, writeSameArgs, xattrArgs, xattrNameValue, type HObject, type OSDOp,
 } from '../../msg/messages/osdop.js';
 import { PgLogOp } from '../../msg/messages/pgtypes.js';
@@ -60,8 +60,6 @@ export const omapScanPageEntries = 256;
 export const MAX_ERRNO = 4095;
 
 const EMPTY: Buffer = Buffer.alloc(0);
-/** CEPH_OSD_FLAG_RETURNVEC: the client wants each op's rval and outdata even from a write. */
-export const FLAG_RETURNVEC = 0x4000000;
 
 /** -errno for an errno name. */
 function neg(code: keyof typeof Errno): number {
@@ -808,7 +806,7 @@ export const executeOps: ExecuteOps = async (input: OpExecInput, port: ObjectRea
   const t = view.transaction(finalAttrs);
   // A successful write's reply carries the rvals but no outdata (Ceph builds it with ignore_out_data),
   // unless the client asked for RETURNVEC.
-  if (!(input.flags & FLAG_RETURNVEC)) for (const o of ops) o.outdata = EMPTY;
+  if (!(input.flags & OsdFlag.RETURNVEC)) for (const o of ops) o.outdata = EMPTY;
   const newSize = view.exists ? view.oi.size : 0;
   const oldSize = view.baseExists ? view.baseOi?.size ?? 0 : 0;
   return {

@@ -16,10 +16,10 @@ import {
 import { PgLogOp } from '../../msg/messages/pgtypes.js';
 import { PACIFIC_FEATURES } from '../../common/osdmap/index.js';
 import { decodeMessage, type RawMessage } from '../../msg/message.js';
-import { MOSDOp } from '../../msg/messages/osdop.js';
+import { MOSDOp, OsdFlag } from '../../msg/messages/osdop.js';
 import { decodeCephTransaction, encodeCephTransaction, encodeTransaction } from '../../osd/core/txcodec.js';
 import { DIGEST_NONE, OI_ATTR, ObjectInfoFlag, SS_ATTR, decodeObjectInfo, encodeEmptySnapSet } from '../../osd/core/objectinfo.js';
-import { FLAG_RETURNVEC, MAX_ERRNO, objectBytesMax, executeOps, objectStorePort, omapEntriesPerRequestMax } from '../../osd/core/opexec.js';
+import { MAX_ERRNO, objectBytesMax, executeOps, objectStorePort, omapEntriesPerRequestMax } from '../../osd/core/opexec.js';
 import type { OpExecResult } from '../../osd/core/opexec-api.js';
 import { MemStore } from '../../osd/index.js';
 import { Transaction, makeObject, pgCollection, type GHObject } from '../../osd/objectstore/types.js';
@@ -216,7 +216,7 @@ describe('osd/core/opexec: compound requests', () => {
       opWrite(0, B('XY')), opRead(1, 3), opSetXattr('n', B('new')), opGetXattr('n'), opOmapSetVals(new Map([['k2', B('b')]])),
       opOmapRmKeys(['k1']), opOmapGetVals('', 10), opTruncate(2), opRead(0, 0), opStat(),
     ];
-    const r = await h.run('c', ops(), undefined, FLAG_RETURNVEC);
+    const r = await h.run('c', ops(), undefined, OsdFlag.RETURNVEC);
     assert.equal(r.result, 0);
     assert.equal(r.ops[1]!.outdata.toString(), 'bcd', 'the stored bytes, not the request\'s XY');
     assert.equal(r.ops[3]!.outdata.toString(), 'old');
@@ -239,7 +239,7 @@ describe('osd/core/opexec: compound requests', () => {
     assert.equal(c.ops[1]!.rval, -MAX_ERRNO, 'cmpext of an object missing before the request compares with zeros');
     assert.equal(c.result, -MAX_ERRNO);
     await h.run('d', [opWriteFull(B('stored')), opSetXattr('x', B('1'))]);
-    const d = await h.run('d', [opDelete(), opRead(0, 4), opGetXattr('x')], undefined, FLAG_RETURNVEC);
+    const d = await h.run('d', [opDelete(), opRead(0, 4), opGetXattr('x')], undefined, OsdFlag.RETURNVEC);
     assert.equal(d.result, 0);
     assert.deepEqual([d.ops[1]!.outdata.toString(), d.ops[2]!.outdata.toString()], ['', '1'], 'size 0, but the stored xattr');
     assert.equal(await h.store.exists(CID, h.obj('d')), false);
@@ -250,7 +250,7 @@ describe('osd/core/opexec: compound requests', () => {
     const r = await h.run('u', [opWriteFull(B('NEW')), opRead(0, 0)]);
     assert.equal(r.result, E('EIO'));
     assert.equal(r.transaction, null);
-    assert.equal((await h.run('u', [opWriteFull(B('old')), opRead(0, 0)], undefined, FLAG_RETURNVEC)).ops[1]!.outdata.toString(), 'old', 'same bytes: the digest holds');
+    assert.equal((await h.run('u', [opWriteFull(B('old')), opRead(0, 0)], undefined, OsdFlag.RETURNVEC)).ops[1]!.outdata.toString(), 'old', 'same bytes: the digest holds');
     assert.equal((await h.run('u', [opWriteFull(B('xyz')), opSparseRead(0, 3)])).result, E('EIO'));
   });
 
