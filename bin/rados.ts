@@ -28,8 +28,6 @@ import { cppStrerror, fsErrno, isMainModule, writeAllSync } from './shell.js';
 export const OP_SIZE_DEFAULT = 1 << 22;
 /** obj_bencher's default concurrency. */
 export const BENCH_CONCURRENCY_DEFAULT = 16;
-/** Keys per omap round trip for listomapkeys / listomapvals (rados asks 512 at a time as well). */
-export const OMAP_KEYS_PER_REQUEST = 512;
 /** How long a command waits for the cluster when client_mount_timeout is 0. */
 export const RADOS_CONNECT_TIMEOUT_MS = 30000;
 /** The metadata object a bench run leaves for seq/rand/cleanup (obj_bencher's BENCH_LASTRUN_METADATA). */
@@ -338,6 +336,21 @@ class Tool {
     return 1;
   }
 
+  /**
+   * The shape of most object commands: open the pool's IoCtx and run `f` on it. A CephError from `f`
+   * prints "<what>: (N) text" and gives status 1 (rados' "error ... POOL/OBJ" lines); `f` may return
+   * a status of its own, else 0.
+   */
+  private async withIoctx(what: string, f: (io: IoCtx) => Promise<number | void>): Promise<number> {
+    const io = await this.ioctx();
+    if (typeof io === 'number') return io;
+    try {
+      return (await f(io)) ?? 0;
+    } catch (e) {
+      return this.fail(what, e);
+    }
+  }
+
   readInput(name: string): Buffer | number {
     try {
       return name === '-' ? this.io.readStdin() : this.io.readFile(name);
@@ -583,11 +596,8 @@ class Tool {
     const data = this.readInput(file);
     // Ceph's do_put / do_append return 1 (not an errno) for an unreadable input: the status stays 0.
     if (typeof data === 'number') return 0;
-    const io = await this.ioctx();
-    if (typeof io === 'number') return io;
     const op = this.o.opSize;
-    const what = `${this.o.pool}/${oid}`;
-    try {
+    return this.withIoctx(`error ${append ? 'appending' : 'putting'} ${this.o.pool}/${oid}`, async (io) => {
       // As do_put / do_append: op-size chunks; put replaces the object with its first chunk unless
       // --offset was given; empty input appends nothing, or puts an empty object (then a hole up to
       // --offset).
@@ -602,10 +612,7 @@ class Tool {
         else if (base + off === 0 && !this.o.offsetGiven) await io.writeFull(oid, chunk);
         else await io.write(oid, chunk, base + off);
       }
-    } catch (e) {
-      return this.fail(`error ${append ? 'appending' : 'putting'} ${what}`, e);
-    }
-    return 0;
+    });
   }
 
   private async get(args: string[]): Promise<number> {
@@ -635,15 +642,10 @@ class Tool {
   private async stat(args: string[]): Promise<number> {
     this.need(args, 1);
     const oid = args[0]!;
-    const io = await this.ioctx();
-    if (typeof io === 'number') return io;
-    try {
+    return this.withIoctx(` error stat-ing ${this.o.pool}/${oid}`, async (io) => {
       const st = await io.stat(oid);
       this.out(`${this.o.pool}/${oid} mtime ${localTimeText({ sec: st.mtime.sec, nsec: 0 })}, size ${st.size}\n`);
-    } catch (e) {
-      return this.fail(` error stat-ing ${this.o.pool}/${oid}`, e);
-    }
-    return 0;
+    });
   }
 
   private async rm(args: string[]): Promise<number> {
@@ -663,14 +665,7 @@ class Tool {
   private async create(args: string[]): Promise<number> {
     this.need(args, 1);
     const oid = args[0]!;
-    const io = await this.ioctx();
-    if (typeof io === 'number') return io;
-    try {
-      await io.create(oid, true);
-    } catch (e) {
-      return this.fail(`error creating ${this.o.pool}/${oid}`, e);
-    }
-    return 0;
+    return this.withIoctx(`error creating ${this.o.pool}/${oid}`, (io) => io.create(oid, true));
   }
 
   private async truncate(args: string[]): Promise<number> {
@@ -704,56 +699,30 @@ class Tool {
     const [oid, attr] = [args[0]!, args[1]!];
     const v = this.valueArg(args[2]);
     if (typeof v === 'number') return v;
-    const io = await this.ioctx();
-    if (typeof io === 'number') return io;
-    try {
-      await io.setxattr(oid, attr, v);
-    } catch (e) {
-      return this.fail(`error setting xattr ${this.o.pool}/${oid}/${attr}`, e);
-    }
-    return 0;
+    return this.withIoctx(`error setting xattr ${this.o.pool}/${oid}/${attr}`, (io) => io.setxattr(oid, attr, v));
   }
 
   private async getxattr(args: string[]): Promise<number> {
     this.need(args, 2);
     const [oid, attr] = [args[0]!, args[1]!];
-    const io = await this.ioctx();
-    if (typeof io === 'number') return io;
-    try {
+    return this.withIoctx(`error getting xattr ${this.o.pool}/${oid}/${attr}`, async (io) => {
       this.out(await io.getxattr(oid, attr));
-    } catch (e) {
-      return this.fail(`error getting xattr ${this.o.pool}/${oid}/${attr}`, e);
-    }
-    return 0;
+    });
   }
 
   private async rmxattr(args: string[]): Promise<number> {
     this.need(args, 2);
     const [oid, attr] = [args[0]!, args[1]!];
-    const io = await this.ioctx();
-    if (typeof io === 'number') return io;
-    try {
-      await io.rmxattr(oid, attr);
-    } catch (e) {
-      return this.fail(`error removing xattr ${this.o.pool}/${oid}/${attr}`, e);
-    }
-    return 0;
+    return this.withIoctx(`error removing xattr ${this.o.pool}/${oid}/${attr}`, (io) => io.rmxattr(oid, attr));
   }
 
   private async listxattr(args: string[]): Promise<number> {
     this.need(args, 1);
     const oid = args[0]!;
-    const io = await this.ioctx();
-    if (typeof io === 'number') return io;
-    let attrs: Map<string, Buffer>;
-    try {
-      attrs = await io.getxattrs(oid);
-    } catch (e) {
-      return this.fail(`error getting xattr set ${this.o.pool}/${oid}`, e);
-    }
-    // The OSD keeps its own attributes ('_', 'snapset') beside the user's, which carry a leading '_'.
-    for (const k of attrs.keys()) this.out(`${k}\n`);
-    return 0;
+    return this.withIoctx(`error getting xattr set ${this.o.pool}/${oid}`, async (io) => {
+      // The OSD keeps its own attributes ('_', 'snapset') beside the user's, which carry a leading '_'.
+      for (const k of (await io.getxattrs(oid)).keys()) this.out(`${k}\n`);
+    });
   }
 
   private async setomapval(args: string[]): Promise<number> {
@@ -761,68 +730,48 @@ class Tool {
     const [oid, key] = [args[0]!, args[1]!];
     const v = this.valueArg(args[2]);
     if (typeof v === 'number') return v;
-    const io = await this.ioctx();
-    if (typeof io === 'number') return io;
-    try {
-      await io.omapSet(oid, new Map([[key, v]]));
-    } catch (e) {
-      return this.fail(`error setting omap value ${this.o.pool}/${oid}/${key}`, e);
-    }
-    return 0;
+    return this.withIoctx(`error setting omap value ${this.o.pool}/${oid}/${key}`, (io) => io.omapSet(oid, new Map([[key, v]])));
   }
 
   private async getomapval(args: string[]): Promise<number> {
     this.need(args, 2);
     const [oid, key, file] = [args[0]!, args[1]!, args[2]];
-    const io = await this.ioctx();
-    if (typeof io === 'number') return io;
-    let vals: Map<string, Buffer>;
-    try {
-      vals = await io.omapGet(oid, [key]);
-    } catch (e) {
-      return this.fail(`error getting omap value ${this.o.pool}/${oid}/${key}`, e);
-    }
-    const v = vals.get(key);
-    if (v === undefined) {
-      this.out(`No such key: ${this.o.pool}/${oid}/${key}\n`);
-      return 1;
-    }
+    return this.withIoctx(`error getting omap value ${this.o.pool}/${oid}/${key}`, async (io) => {
+      const v = (await io.omapGet(oid, [key])).get(key);
+      if (v === undefined) {
+        this.out(`No such key: ${this.o.pool}/${oid}/${key}\n`);
+        return 1;
+      }
+      return this.dumpValue('value', v, file);
+    });
+  }
+
+  /** getomapval / getomapheader: the bytes to `file`, else a hexdump under "<what> (N bytes) :". */
+  private dumpValue(what: string, v: Buffer, file: string | undefined): number {
     if (file !== undefined) {
       this.io.stderr(`Writing to ${file}\n`);
       return this.writeOutput(file, v) < 0 ? 1 : 0;
     }
-    this.out(`value (${v.length} bytes) :\n${hexdump(v)}\n`);
+    this.out(`${what} (${v.length} bytes) :\n${hexdump(v)}\n`);
     return 0;
   }
 
   private async rmomapkey(args: string[]): Promise<number> {
     this.need(args, 2);
     const [oid, key] = [args[0]!, args[1]!];
-    const io = await this.ioctx();
-    if (typeof io === 'number') return io;
-    try {
-      await io.omapRm(oid, [key]);
-    } catch (e) {
-      return this.fail(`error removing omap key ${this.o.pool}/${oid}/${key}`, e);
-    }
-    return 0;
+    return this.withIoctx(`error removing omap key ${this.o.pool}/${oid}/${key}`, (io) => io.omapRm(oid, [key]));
   }
 
   private async listomap(args: string[], vals: boolean): Promise<number> {
     this.need(args, 1);
     const oid = args[0]!;
-    const io = await this.ioctx();
-    if (typeof io === 'number') return io;
-    try {
+    return this.withIoctx(`error getting omap key${vals ? 's' : ' set'} ${this.o.pool}/${oid}`, async (io) => {
       if (!vals) {
         for (const k of await io.omapKeys(oid)) this.out(`${k}\n`);
       } else {
         for (const [k, v] of await io.omapGet(oid)) this.out(`${k}\nvalue (${v.length} bytes) :\n${hexdump(v)}\n`);
       }
-    } catch (e) {
-      return this.fail(`error getting omap key${vals ? 's' : ' set'} ${this.o.pool}/${oid}`, e);
-    }
-    return 0;
+    });
   }
 
   private async clearomap(args: string[]): Promise<number> {
@@ -842,33 +791,13 @@ class Tool {
   private async getomapheader(args: string[]): Promise<number> {
     this.need(args, 1);
     const [oid, file] = [args[0]!, args[1]];
-    const io = await this.ioctx();
-    if (typeof io === 'number') return io;
-    let h: Buffer;
-    try {
-      h = await io.omapGetHeader(oid);
-    } catch (e) {
-      return this.fail(`error getting omap header ${this.o.pool}/${oid}`, e);
-    }
-    if (file !== undefined) {
-      this.io.stderr(`Writing to ${file}\n`);
-      return this.writeOutput(file, h) < 0 ? 1 : 0;
-    }
-    this.out(`header (${h.length} bytes) :\n${hexdump(h)}\n`);
-    return 0;
+    return this.withIoctx(`error getting omap header ${this.o.pool}/${oid}`, async (io) => this.dumpValue('header', await io.omapGetHeader(oid), file));
   }
 
   private async setomapheader(args: string[]): Promise<number> {
     this.need(args, 2);
     const [oid, val] = [args[0]!, args[1]!];
-    const io = await this.ioctx();
-    if (typeof io === 'number') return io;
-    try {
-      await io.omapSetHeader(oid, Buffer.from(val));
-    } catch (e) {
-      return this.fail(`error setting omap value ${this.o.pool}/${oid}`, e);
-    }
-    return 0;
+    return this.withIoctx(`error setting omap value ${this.o.pool}/${oid}`, (io) => io.omapSetHeader(oid, Buffer.from(val)));
   }
 
   // ---- bench ---------------------------------------------------------------------------------
