@@ -6,17 +6,14 @@
 // Configuration comes from ceph.conf, CEPH_ARGS and the command line as for Ceph (common/config.ts).
 // Without --monmap, --mkfs builds the initial monmap from fsid, mon_host and mon_initial_members.
 
-import { spawn } from 'node:child_process';
-import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 
 import { loadConfig, monHostEntries, parseAddrVecList, type CephConfig } from '../common/config.js';
 import { CephError } from '../common/errors.js';
 import { decodeMonMap, newMonMap, addMon, type MonMap } from '../common/monmap/index.js';
 import { mkfsMonitor, Monitor } from '../mon/monitor.js';
 import { MonStore } from '../mon/store.js';
-import type { Logger } from '../msg/index.js';
+import { daemonLogger, detachDaemon, removePidFile, stopSignal, writePidFile } from './daemon.js';
 import { isMainModule } from './shell.js';
 
 const USAGE = `usage: ceph-mon -i <monitorid> [flags]
@@ -74,21 +71,6 @@ export function initialMonMap(config: CephConfig): MonMap {
   const m = newMonMap({ fsid, created: { sec: Math.floor(nowMs / 1000), nsec: (nowMs % 1000) * 1e6 }, enableAllFeatures: true, minMonRelease: 16 });
   entries.forEach((e, i) => addMon(m, names[i] ?? e.name, e.addrs));
   return m;
-}
-
-function makeLogger(name: string, path: string | null, toStderr: boolean): Logger {
-  const line = (level: string, msg: string) => {
-    const text = `${new Date().toISOString()} ${process.pid} ${level} mon.${name} ${msg}\n`;
-    if (toStderr || !path) process.stderr.write(text);
-    else {
-      try {
-        appendFileSync(path, text);
-      } catch {
-        process.stderr.write(text);
-      }
-    }
-  };
-  return { debug: () => {}, info: (m) => line('INF', m), warn: (m) => line('WRN', m), error: (m) => line('ERR', m) };
 }
 
 function secondsMs(config: CephConfig, name: string): number {
@@ -157,17 +139,11 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   const pidFile = config.lookup('pid_file') || null;
 
   if (!args.foreground) {
-    // Detach as Ceph's daemons do: a new session, output to the log, the child writes the pid file.
-    const self = fileURLToPath(import.meta.url);
-    const out = logFile ? openSync(logFile, 'a') : 'ignore';
-    const child = spawn(process.execPath, [self, ...argv, '-f'], { detached: true, stdio: ['ignore', out, out], env });
-    if (typeof out === 'number') closeSync(out);
-    child.unref();
+    detachDaemon(import.meta.url, argv, env, logFile);
     return 0;
   }
 
-  const log = makeLogger(name, logFile, args.logToStderr || !logFile);
-  if (logFile) mkdirSync(dirname(logFile), { recursive: true });
+  const log = daemonLogger(`mon.${name}`, logFile, args.logToStderr || !logFile, false);
   let mon: Monitor;
   try {
     mon = await Monitor.start({
@@ -208,20 +184,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     process.stderr.write(`ceph-mon: ${e instanceof Error ? e.message : String(e)}\n`);
     return 1;
   }
-  if (pidFile) {
-    mkdirSync(dirname(pidFile), { recursive: true });
-    writeFileSync(pidFile, `${process.pid}\n`);
-  }
-  await new Promise<void>((resolve) => {
-    const stop = (sig: string) => {
-      log.info(`received ${sig}, shutting down`);
-      void mon.shutdown().then(resolve, resolve);
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
-    void mon.closed.then(resolve);
-  });
-  if (pidFile && existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() === String(process.pid)) rmSync(pidFile, { force: true });
+  writePidFile(pidFile);
+  // Until a signal's shutdown finishes, or the monitor closes by itself.
+  await Promise.race([stopSignal(log).then(() => mon.shutdown()).catch(() => undefined), mon.closed]);
+  removePidFile(pidFile);
   return 0;
 }
 

@@ -10,18 +10,16 @@
 // option table does not (osd_data, osd_heartbeat_interval, ...) are read from the conf file's [osd]
 // sections or given as --<name> <value> on the command line.
 
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 import { FileDevice } from '../common/blockdev/index.js';
 import { loadConfig, type CephConfig } from '../common/config.js';
 import { CephError } from '../common/errors.js';
-import type { Logger } from '../msg/index.js';
 import { BlockStore } from '../osd/index.js';
 import { OSD, mkfsOsd, readOsdSuperblock } from '../osd/osd.js';
+import { daemonLogger, detachDaemon, removePidFile, stopSignal, writePidFile } from './daemon.js';
 import { isMainModule } from './shell.js';
 
 const USAGE = `usage: ceph-osd -i <osdid> [flags]
@@ -39,7 +37,7 @@ osd_crush_update_on_start (bool), crush_location ('root=default host=h'), ms_bin
 `;
 
 /** Size of a device file created by --mkfs when bluestore_block_size is not set (tsceph: 1 GiB, sparse). */
-export const DEFAULT_BLOCK_BYTES = 1024 * 1024 * 1024;
+const DEFAULT_BLOCK_BYTES = 1024 * 1024 * 1024;
 
 /** The OSD options tsceph's option table lacks: name -> default (read from conf or the command line). */
 const OSD_OPTIONS: Record<string, string> = {
@@ -106,21 +104,6 @@ function parseSeconds(s: string, what: string): number {
   const n = Number(s);
   if (!Number.isFinite(n) || n <= 0) throw new CephError('EINVAL', `${what}: expected a positive number of seconds, got '${s}'`);
   return n;
-}
-
-function makeLogger(id: string, path: string | null, toStderr: boolean, debug: boolean): Logger {
-  const line = (level: string, msg: string) => {
-    const text = `${new Date().toISOString()} ${process.pid} ${level} osd.${id} ${msg}\n`;
-    if (toStderr || !path) process.stderr.write(text);
-    else {
-      try {
-        appendFileSync(path, text);
-      } catch {
-        process.stderr.write(text);
-      }
-    }
-  };
-  return { debug: debug ? (m) => line('DBG', m) : () => {}, info: (m) => line('INF', m), warn: (m) => line('WRN', m), error: (m) => line('ERR', m) };
 }
 
 const errText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
@@ -211,16 +194,11 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   const logFile = config.getString('log_file') || null;
   const pidFile = config.lookup('pid_file') || null;
   if (!args.foreground) {
-    const self = fileURLToPath(import.meta.url);
-    const out = logFile ? openSync(logFile, 'a') : 'ignore';
-    const child = spawn(process.execPath, [self, ...argv, '-f'], { detached: true, stdio: ['ignore', out, out], env });
-    if (typeof out === 'number') closeSync(out);
-    child.unref();
+    detachDaemon(import.meta.url, argv, env, logFile);
     return 0;
   }
-  if (logFile) mkdirSync(dirname(logFile), { recursive: true });
   const debugLevel = Number(osdOption(config, args, 'debug_osd').split('/')[0]);
-  const log = makeLogger(idText, logFile, args.logToStderr || !logFile, debugLevel >= 10);
+  const log = daemonLogger(`osd.${idText}`, logFile, args.logToStderr || !logFile, debugLevel >= 10);
   // A bug is a crash (Ceph's ceph_abort): say where in the log, then exit so the daemon restarts clean.
   const crash = (what: string) => (e: unknown): void => {
     log.error(`${what}: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
@@ -282,18 +260,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   } catch (e) {
     return await fail(`failed to start: ${errText(e)}`);
   }
-  if (pidFile) {
-    mkdirSync(dirname(pidFile), { recursive: true });
-    writeFileSync(pidFile, `${process.pid}\n`);
-  }
-  await new Promise<void>((resolve) => {
-    const stop = (sig: string) => {
-      log.info(`received ${sig}, shutting down`);
-      resolve();
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
-  });
+  writePidFile(pidFile);
+  await stopSignal(log);
   let code = 0;
   try {
     await osd.stop();
@@ -303,7 +271,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     code = 1;
   }
   await dev.close().catch(() => undefined);
-  if (pidFile && existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() === String(process.pid)) rmSync(pidFile, { force: true });
+  removePidFile(pidFile);
   log.info('exit');
   return code;
 }
