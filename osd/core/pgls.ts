@@ -12,11 +12,12 @@
 // Pure: the collection listing is an injected async function, so the PG shell passes its store.
 
 import { Decoder, Encoder } from '../../common/encoding.js';
+import { calcBitsOf } from '../../common/osdmap/index.js';
 import { CephError, Errno } from '../../common/errors.js';
 import {
   CEPH_NOSNAP, HOBJECT_POOL_NONE, OsdOpCode, decodeHObject, encodeHObject, type HObject, type OSDOp,
 } from '../../msg/messages/osdop.js';
-import { cmpHObject } from '../../msg/messages/pgtypes.js';
+import { cmpHObject, maxHObject } from '../../msg/messages/pgtypes.js';
 import { NO_SHARD, SNAP_DIR, SNAP_HEAD, makeObject, reverseBits32, type GHObject, type ListResult } from '../objectstore/types.js';
 
 /** osd_max_pgls: entries one listing op returns at most. */
@@ -26,20 +27,10 @@ export const ALL_NSPACES = '\u0001';
 /** osd_hit_set_namespace: cache-tier bookkeeping objects, never listed. */
 export const HIT_SET_NAMESPACE = '.ceph-internal';
 
-/** calc_bits_of: bits needed to hold n. */
-function bitsOf(n: number): number {
-  let b = 0;
-  while (n) {
-    n = Math.floor(n / 2);
-    b++;
-  }
-  return b;
-}
-
 /** pg_t::get_split_bits: how many low hash bits place an object in this PG. */
 export function pgSplitBits(seed: number, pgNum: number): number {
   if (pgNum === 1) return 0;
-  const p = bitsOf(pgNum);
+  const p = calcBitsOf(pgNum);
   const m = 2 ** (p - 1);
   return seed % m < pgNum % m ? p : p - 1;
 }
@@ -56,10 +47,6 @@ export function pgHobjEnd(pool: number, seed: number, pgNum: number): HObject {
   const revEnd = ((revStart | (0xffffffff >>> bits)) >>> 0) + 1; // up to 2^32, as a double
   if (revEnd >= 0x1_0000_0000) return maxHObject();
   return { oid: '', key: '', nspace: '', hash: reverseBits32(revEnd), pool, snap: CEPH_NOSNAP, max: false };
-}
-
-function maxHObject(): HObject {
-  return { oid: '', key: '', nspace: '', hash: 0, pool: HOBJECT_POOL_NONE, snap: 0n, max: true };
 }
 
 function isMinHObject(h: HObject): boolean {
