@@ -9,19 +9,17 @@
 // member of such an interval is down (and not marked lost), writes may exist only on down OSDs and
 // the PG is down until one returns.
 
-import type { PgShard } from '../../msg/messages/osdop.js';
+import { CRUSH_ITEM_NONE } from '../../common/osdmap/index.js';
+import { NO_SHARD, type PgShard } from '../../msg/messages/osdop.js';
 import type { CompactInterval, PastIntervals } from '../../msg/messages/pgtypes.js';
 import { emptyPastIntervals } from '../../msg/messages/pgtypes.js';
 import type { PgMapView } from './peering-api.js';
 
-const NO_SHARD = -1;
-/** CRUSH_ITEM_NONE: a hole in an acting set. */
-export const CRUSH_ITEM_NONE = 0x7fffffff;
-
 /** The parts of a map that decide an interval. */
 export type IntervalMap = Pick<PgMapView, 'epoch' | 'up' | 'upPrimary' | 'acting' | 'actingPrimary' | 'poolSize' | 'poolMinSize' | 'pgNum'>;
 
-function sameList(a: readonly number[], b: readonly number[]): boolean {
+/** Same OSDs in the same order (up and acting sets compare this way). */
+export function sameList(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 

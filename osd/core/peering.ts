@@ -23,7 +23,7 @@ import {
   pgStateString, type PastIntervals, type PgHistory, type PgInfo, type PgLog, type PgLogEntry, type PgMissing, type PgStateBits,
 } from '../../msg/messages/pgtypes.js';
 import {
-  buildPriorSet, checkNewInterval, clearPastIntervals, clonePastIntervals, addInterval, incompleteSurvivorsBlock, priorSetAffected, type PriorSet,
+  buildPriorSet, checkNewInterval, clearPastIntervals, clonePastIntervals, addInterval, incompleteSurvivorsBlock, priorSetAffected, sameList, type PriorSet,
 } from './pastintervals.js';
 import {
   appendEntry, calcTrimTo, claimLog, cloneInfo, cloneLog, evEq, evLt, evMax, logAfter, logsOverlap, mergeLog,
@@ -60,10 +60,6 @@ interface InFlight {
   task: RecoveryTask;
   /** Peers a push / delete still waits on. */
   pending: Set<number>;
-}
-
-function sameList(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 function hasBit(state: number, bit: number): boolean {
