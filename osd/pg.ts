@@ -6,7 +6,7 @@
 // they describe, so a crash never separates them. docs/pg.md walks through the flows.
 
 import { Decoder, Encoder } from '../common/encoding.js';
-import { CephError, Errno } from '../common/errors.js';
+import { assert, CephError, Errno } from '../common/errors.js';
 import { calcBitsOf, osdIsUp, pgToUpActingOsds, type OSDMap, type PgId, type UTime } from '../common/osdmap/index.js';
 import type { Connection, EntityName, Message } from '../msg/index.js';
 import {
@@ -14,7 +14,7 @@ import {
   zeroEVersion, type EVersion, type HObject, type OSDOp, type OsdReqId, type SpgId,
 } from '../msg/messages/osdop.js';
 import {
-  cmpEVersion, decodePgLogEntry, decodePgStat, emptyPgStat, encodePgStat, objectKey, PgState,
+  decodePgLogEntry, decodePgStat, emptyPgStat, encodePgStat, objectKey, PgState,
   type PgLogEntry, type PgStat,
 } from '../msg/messages/pgtypes.js';
 import type { ExecuteOps, ObjectReadPort, OpExecResult } from './core/opexec-api.js';
@@ -779,9 +779,11 @@ export class PG implements PgHandle {
     const targets = this.core.writeTargets(op.soid).filter((o) => o !== this.host.whoami);
     this.core.appendLogEntry(entry);
     const t = result.transaction;
-    // the op's data first, then pgmeta (the entry, info) in the same transaction
+    // the op's data first, then pgmeta (the entry, info) in the same transaction; the core's log delta
+    // holds the entry (appendLogEntry is a log change like any other)
     const eff = this.core.takeEffects();
-    const delta = { ...eff.logDelta, append: eff.logDelta.append.some((e) => cmpEVersion(e.version, version) === 0) ? eff.logDelta.append : [...eff.logDelta.append, entry] };
+    const delta = eff.logDelta;
+    assert(delta.append[delta.append.length - 1] === entry, 'the core logs the write it was given');
     writePgMeta(t, this.cid, this.meta, this.core.persistentState(), delta, eff.dirty, this.epoch, this.written);
     this.noteLogEntry(entry, false);
     if (delta.trimTo !== undefined || delta.rewindTo !== undefined) this.indexLog();
@@ -969,10 +971,9 @@ export class PG implements PgHandle {
     }
     for (const e of entries) this.core.appendLogEntry(e);
     const eff = this.core.takeEffects();
-    // the core's delta normally holds the entries already (appendLogEntry adds them)
-    const missed = entries.filter((x) => !eff.logDelta.append.some((e) => cmpEVersion(e.version, x.version) === 0));
-    const delta = missed.length ? { ...eff.logDelta, append: [...eff.logDelta.append, ...missed] } : eff.logDelta;
-    writePgMeta(t, this.cid, this.meta, this.core.persistentState(), delta, eff.dirty, this.epoch, this.written);
+    // the core's log delta holds the entries (with anything else the core logged)
+    assert(entries.length === 0 || eff.logDelta.append[eff.logDelta.append.length - 1] === entries[entries.length - 1], 'the core logs the entries it was given');
+    writePgMeta(t, this.cid, this.meta, this.core.persistentState(), eff.logDelta, eff.dirty, this.epoch, this.written);
     for (const e of entries) this.noteLogEntry(e, false);
     // the primary's object and byte counts: decoded only when something reads them
     this.replicaStats = m.pgStats;
