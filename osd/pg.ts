@@ -1104,11 +1104,6 @@ export class PG implements PgHandle {
     return this.recovery.counters;
   }
 
-  /** Is this OSD the PG's primary in the current interval. */
-  isPrimaryNow(): boolean {
-    return this.core.isPrimary();
-  }
-
   /** For tests and the daemon's dumps: the peering core's state string. */
   stateString(): string {
     return this.core.stateString();

@@ -47,7 +47,7 @@ const omapPageKeys = 4096;
 export interface ObjectCopy {
   soid: HObject;
   version: EVersion;
-  /** false: the object does not exist at this version (a push of a deletion is a delete). */
+  /** The object's size (a deletion is recovered with a delete, never a push). */
   size: number;
   data: Buffer;
   attrs: Map<string, Buffer>;
@@ -123,7 +123,6 @@ export class PgRecovery {
   private urgentObject: HObject | undefined;
   /** A backfill batch's range (begin exclusive, end inclusive), during which writes in it wait. */
   private backfillRange: { begin: GHObject; end: GHObject } | undefined;
-  private backfilling = false;
   private readonly backfillPushWaits = new Map<string, () => void>();
   private readonly idleWaiters = new Map<string, Array<() => void>>();
   /** Target side of a backfill: objects received since the last progress mark, and that mark. */
@@ -143,7 +142,6 @@ export class PgRecovery {
     this.objectTasks.clear();
     this.urgentObject = undefined;
     this.backfillRange = undefined;
-    this.backfilling = false;
     for (const w of this.backfillPushWaits.values()) w();
     this.backfillPushWaits.clear();
     for (const ws of this.idleWaiters.values()) for (const w of ws) w();
@@ -474,7 +472,6 @@ export class PgRecovery {
     const cid = this.ctx.cid;
     const gen = a.gen;
     let prev = this.ctx.toGh(from);
-    this.backfilling = true;
     for (;;) {
       // 1. the batch's range: up to backfillBatchObjects objects after prev
       const page = await store.listObjects(cid, prev.max ? OBJECT_MAX : prev, undefined, backfillBatchObjects + 1);
@@ -515,7 +512,6 @@ export class PgRecovery {
       if (done) break;
       prev = end;
     }
-    this.backfilling = false;
     this.finish(a);
   }
 
@@ -563,10 +559,6 @@ export class PgRecovery {
       await this.ctx.commit(t);
       this.ctx.onLocalObjectChanged('*backfill*', -removed, 0);
     }
-  }
-
-  isBackfilling(): boolean {
-    return this.backfilling;
   }
 }
 
