@@ -1011,17 +1011,23 @@ export class OSD implements PgHost, Dispatcher {
     );
   }
 
-  private sendFailure(osd: number, failedForMs: number, immediate: boolean): void {
-    const monc = this.monc;
+  /** An MOSDFailure about `osd` in the current map (Ceph's OSD::send_failures / send_still_alive). */
+  private failureMessage(osd: number, flags: number): MOSDFailure {
     const map = this.map;
-    if (!monc || osd >= map.maxOsd || !map.isUp(osd)) return;
     const m = new MOSDFailure();
     m.version = map.epoch;
     m.fsid = this.sb.clusterFsid;
     m.targetOsd = osd;
     m.targetAddrs = map.clientAddrs[osd] ?? [];
     m.epoch = map.epoch;
-    m.flags = MOSDFailure.FLAG_FAILED | (immediate ? MOSDFailure.FLAG_IMMEDIATE : 0);
+    m.flags = flags;
+    return m;
+  }
+
+  private sendFailure(osd: number, failedForMs: number, immediate: boolean): void {
+    const monc = this.monc;
+    if (!monc || osd >= this.map.maxOsd || !this.map.isUp(osd)) return;
+    const m = this.failureMessage(osd, MOSDFailure.FLAG_FAILED | (immediate ? MOSDFailure.FLAG_IMMEDIATE : 0));
     m.failedFor = Math.floor(failedForMs / 1000);
     if (monc.sendMessage(m)) {
       this.counters.failuresSent++;
@@ -1031,16 +1037,8 @@ export class OSD implements PgHost, Dispatcher {
 
   private sendStillAlive(osd: number): void {
     const monc = this.monc;
-    const map = this.map;
-    if (!monc || osd >= map.maxOsd) return;
-    const m = new MOSDFailure();
-    m.version = map.epoch;
-    m.fsid = this.sb.clusterFsid;
-    m.targetOsd = osd;
-    m.targetAddrs = map.clientAddrs[osd] ?? [];
-    m.epoch = map.epoch;
-    m.flags = MOSDFailure.FLAG_ALIVE;
-    if (monc.sendMessage(m)) {
+    if (!monc || osd >= this.map.maxOsd) return;
+    if (monc.sendMessage(this.failureMessage(osd, MOSDFailure.FLAG_ALIVE))) {
       this.counters.cancelsSent++;
       this.logger.info(`osd.${this.whoami}: osd.${osd} answers again; failure report cancelled`);
     }

@@ -26,7 +26,7 @@ import { decodeUTime, encodeUTime } from '../msg/messages/common.js';
 import type { PgId } from '../common/osdmap/index.js';
 import { decodeEVersion, decodeHObject, encodeEVersion, encodeHObject, type EVersion, type HObject, type SpgId } from '../msg/messages/osdop.js';
 import {
-  decodePastIntervals, decodePgInfo, decodePgLogDup, decodePgLogEntry, emptyPgLog, emptyPgMissing, encodeCleanRegions,
+  cmpEVersion, decodePastIntervals, decodePgInfo, decodePgLogDup, decodePgLogEntry, emptyPgLog, emptyPgMissing, encodeCleanRegions,
   encodePastIntervals, encodePgInfo, encodePgLogDup, encodePgLogEntry, FULLY_DIRTY_CLEAN_REGIONS, objectKey,
   type PastIntervals, type PgInfo, type PgLog, type PgLogEntry, type PgMissing, type PgMissingItem,
 } from '../msg/messages/pgtypes.js';
@@ -187,7 +187,7 @@ export function applyFastInfo(info: PgInfo, b: Buffer, what: string): boolean {
   const d = new Decoder(b);
   d.decodeStart(1, what);
   const lastUpdate = decodeEVersion(d, what);
-  if (cmpEv(lastUpdate, info.lastUpdate) <= 0) return false;
+  if (cmpEVersion(lastUpdate, info.lastUpdate) <= 0) return false;
   info.lastUpdate = lastUpdate;
   info.lastComplete = decodeEVersion(d, what);
   info.lastUserVersion = d.u64(what);
@@ -214,10 +214,6 @@ export function applyFastInfo(info: PgInfo, b: Buffer, what: string): boolean {
   sum.numObjectsDirty = d.s64(what);
   d.decodeFinish(what);
   return true;
-}
-
-function cmpEv(a: EVersion, b: EVersion): number {
-  return a.epoch !== b.epoch ? a.epoch - b.epoch : a.version - b.version;
 }
 
 /** Deep equality of plain data (objects, arrays, Buffers, numbers, bigints, strings, booleans). */
@@ -313,7 +309,7 @@ export function writePgMeta(
       if (written) written.pastIntervals = copyData(state.pastIntervals);
     }
     const log = state.log;
-    if (!written?.rollback || cmpEv(written.rollback[0], log.canRollbackTo) !== 0 || cmpEv(written.rollback[1], log.rollbackInfoTrimmedTo) !== 0) {
+    if (!written?.rollback || cmpEVersion(written.rollback[0], log.canRollbackTo) !== 0 || cmpEVersion(written.rollback[1], log.rollbackInfoTrimmedTo) !== 0) {
       keys.set(CAN_ROLLBACK_TO_KEY, evBuf(log.canRollbackTo));
       keys.set(ROLLBACK_INFO_TRIMMED_TO_KEY, evBuf(log.rollbackInfoTrimmedTo));
       if (written) written.rollback = [{ ...log.canRollbackTo }, { ...log.rollbackInfoTrimmedTo }];

@@ -12,6 +12,7 @@ import { CEPH_NOSNAP, MOSDOp, MOSDOpReply, OsdFlag, type OSDOp } from '../../msg
 import { MemStore } from '../../osd/objectstore/memstore.js';
 import type { ObjectStore } from '../../osd/objectstore/types.js';
 import type { PgHost } from '../../osd/pg-api.js';
+import { peerMessagePgid } from '../../osd/osd.js';
 import { listStoredPgs, PG, type PgDeps } from '../../osd/pg.js';
 
 function cloneMap(m: OSDMap): OSDMap {
@@ -246,7 +247,7 @@ export class TestCluster {
       this.inFlight--;
       if (!this.stopped.has(to)) {
         const target = this.osds[to]!;
-        const pgid = pgOfMessage(copy);
+        const pgid = peerMessagePgid(copy);
         const pg = pgid ? target.pg(pgid) : undefined;
         if (pg) pg.handlePeerMessage(from, copy);
         else void this.createAndDeliver(target, from, copy, pgid);
@@ -255,7 +256,7 @@ export class TestCluster {
     });
   }
 
-  private async createAndDeliver(target: TestOsd, from: number, m: Message, pgid: PgId | undefined): Promise<void> {
+  private async createAndDeliver(target: TestOsd, from: number, m: Message, pgid: PgId | null): Promise<void> {
     if (!pgid || pgid.pool !== 1) return;
     this.inFlight++;
     let pg = target.pg(pgid);
@@ -373,13 +374,4 @@ export class TestCluster {
   async close(): Promise<void> {
     for (const o of this.osds) for (const pg of o.pgs.values()) await pg.close();
   }
-}
-
-function pgOfMessage(m: Message): PgId | undefined {
-  const x = m as unknown as { pgid?: { pgid?: PgId } | PgId; spgid?: { pgid: PgId } };
-  const p = x.pgid;
-  if (p && typeof p === 'object' && 'pgid' in p && p.pgid) return p.pgid;
-  if (p && typeof p === 'object' && 'pool' in p) return p as PgId;
-  if (x.spgid) return x.spgid.pgid;
-  return undefined;
 }
