@@ -68,6 +68,10 @@ interface InFlightOp {
   ops: OSDOp[];
   flags: number;
   bytes: number;
+  /** Placement on the newest map (calcTarget): the name's raw hash, its PG seed, the acting primary
+   *  (-1: none up with an address) and that primary's address key. */
+  rawHash: number;
+  pgSeed: number;
   osd: number;
   addrKey: string;
   conn: Connection | null;
@@ -103,6 +107,8 @@ export class Objecter implements Dispatcher {
   private map: OSDMap | null = null;
   private readonly work = new PlacementWork();
   private readonly upActing = new UpActing();
+  /** Each OSD's msgr2 address key on the current map, filled on first use ('' = down or none). */
+  private addrKeys: Array<string | undefined> = [];
   private lastTid = 0;
   private readonly inFlight = new Map<number, InFlightOp>();
   private inFlightBytes = 0;
@@ -140,6 +146,7 @@ export class Objecter implements Dispatcher {
   handleMap(map: OSDMap): void {
     this.map = map;
     this.work.invalidate();
+    this.addrKeys = [];
     for (const [osd, s] of this.sessions) {
       if (this.addrKeyOf(osd) !== s.addrKey) {
         s.conn.markDown();
@@ -147,9 +154,9 @@ export class Objecter implements Dispatcher {
       }
     }
     for (const op of this.inFlight.values()) {
-      const t = this.calcTarget(op);
-      if (t === 'gone') continue;
-      if (op.osd !== t.osd || op.addrKey !== t.addrKey || op.conn === null) this.send(op);
+      const { osd, addrKey } = op;
+      if (!this.calcTarget(op)) continue;
+      if (op.osd !== osd || op.addrKey !== addrKey || op.conn === null) this.send(op);
     }
   }
 
@@ -171,7 +178,7 @@ export class Objecter implements Dispatcher {
     const flags = (write ? OsdFlag.WRITE | OsdFlag.ONDISK : 0) | (read || !write ? OsdFlag.READ : 0);
     return new Promise<OpResult>((resolve, reject) => {
       const op: InFlightOp = {
-        tid: ++this.lastTid, target, ops, flags, bytes, osd: -1, addrKey: '', conn: null, attempts: 0, timer: null, resolve, reject,
+        tid: ++this.lastTid, target, ops, flags, bytes, rawHash: 0, pgSeed: 0, osd: -1, addrKey: '', conn: null, attempts: 0, timer: null, resolve, reject,
         allowError: opts.allowError === true,
       };
       this.inFlight.set(op.tid, op);
@@ -182,8 +189,7 @@ export class Objecter implements Dispatcher {
           this.finish(op, new CephError('ETIMEDOUT', `${target.oid}: no reply within ${timeoutMs} ms (osd.${op.osd}, ${op.attempts} sends); is the OSD up and its PG active?`));
         }, timeoutMs);
       }
-      const t = this.calcTarget(op);
-      if (t !== 'gone') this.send(op);
+      if (this.calcTarget(op)) this.send(op);
     });
   }
 
@@ -245,15 +251,20 @@ export class Objecter implements Dispatcher {
       this.resendTimers.delete(t);
       for (const op of waiting) {
         if (this.inFlight.get(op.tid) !== op || op.conn !== null) continue;
-        if (this.calcTarget(op) !== 'gone') this.send(op);
+        if (this.calcTarget(op)) this.send(op);
       }
     }, this.resendDelayMs);
     this.resendTimers.add(t);
   }
 
   private addrKeyOf(osd: number): string {
-    const v = this.osdAddrs(osd);
-    return v ? formatAddrVec(v) : '';
+    if (osd < 0) return '';
+    let k = this.addrKeys[osd];
+    if (k === undefined) {
+      const v = this.osdAddrs(osd);
+      k = this.addrKeys[osd] = v ? formatAddrVec(v) : '';
+    }
+    return k;
   }
 
   private osdAddrs(osd: number): EntityAddrVec | null {
@@ -263,44 +274,49 @@ export class Objecter implements Dispatcher {
     return v.length ? v : null;
   }
 
-  /** Fill op.osd / op.addrKey from the current map; 'gone' when the op was failed (pool deleted). */
-  private calcTarget(op: InFlightOp): { osd: number; addrKey: string } | 'gone' {
+  /**
+   * Place the op on the current map: op.rawHash, op.pgSeed, op.osd and op.addrKey (osd -1 when no map
+   * or no primary up yet). False when the op was failed instead (pool deleted, PG past pg_num).
+   */
+  private calcTarget(op: InFlightOp): boolean {
     const map = this.map;
-    if (!map) return { osd: -1, addrKey: '' };
+    if (!map) {
+      op.osd = -1;
+      op.addrKey = '';
+      return true;
+    }
     const t = op.target;
     const pool = map.pools.get(t.pool);
     if (!pool) {
       this.finish(op, new CephError('ENOENT', `pool ${t.pool} does not exist (osdmap epoch ${map.epoch})`));
-      return 'gone';
+      return false;
     }
-    const seed = t.pgSeed ?? poolRawHashToPg(pool, mapToPg(map, t.pool, t.oid, t.key, t.nspace));
+    const raw = t.pgSeed ?? mapToPg(map, t.pool, t.oid, t.key, t.nspace);
+    const seed = t.pgSeed ?? poolRawHashToPg(pool, raw);
     if (seed >= pool.pgNum) {
       this.finish(op, new CephError('ERANGE', `pg ${t.pool}.${seed.toString(16)} is past pg_num ${pool.pgNum} (the pool changed while listing)`));
-      return 'gone';
+      return false;
     }
     const primary = pgToActingPrimary(map, t.pool, seed, this.work, this.upActing);
-    const addrKey = this.addrKeyOf(primary);
-    return { osd: addrKey ? primary : -1, addrKey };
+    op.rawHash = raw >>> 0;
+    op.pgSeed = seed;
+    op.addrKey = this.addrKeyOf(primary);
+    op.osd = op.addrKey ? primary : -1;
+    return true;
   }
 
+  /** Send the op where calcTarget placed it (or leave it for the next map when it found no primary). */
   private send(op: InFlightOp): void {
     const map = this.map;
-    const t = this.calcTarget(op);
-    if (t === 'gone') return;
-    const prevOsd = op.osd;
-    op.osd = t.osd;
-    op.addrKey = t.addrKey;
-    if (!map || t.osd < 0) {
+    if (!map || op.osd < 0) {
       op.conn = null; // no primary yet: the next map sends it
       return;
     }
     const target = op.target;
-    const pool = map.pools.get(target.pool)!;
-    const raw = target.pgSeed ?? mapToPg(map, target.pool, target.oid, target.key, target.nspace);
     const m = new MOSDOp();
     m.header.tid = op.tid;
-    m.pgid = { pgid: { pool: target.pool, seed: target.pgSeed ?? poolRawHashToPg(pool, raw) }, shard: NO_SHARD };
-    m.hobj = { oid: target.oid, key: target.key, nspace: target.nspace, hash: raw >>> 0, pool: target.pool, snap: CEPH_NOSNAP, max: false };
+    m.pgid = { pgid: { pool: target.pool, seed: op.pgSeed }, shard: NO_SHARD };
+    m.hobj = { oid: target.oid, key: target.key, nspace: target.nspace, hash: op.rawHash, pool: target.pool, snap: CEPH_NOSNAP, max: false };
     m.osdmapEpoch = map.epoch;
     m.flags = op.flags | OsdFlag.KNOWN_REDIR | (target.pgSeed !== undefined ? OsdFlag.PGOP : 0);
     m.clientInc = 1;
@@ -310,9 +326,9 @@ export class Objecter implements Dispatcher {
     m.retryAttempt = op.attempts;
     m.features = PACIFIC_FEATURES;
     // The reqid stays unset: the OSD files the op under our entity name, this tid and clientInc.
-    if (op.attempts > 0 || prevOsd >= 0) this.resends++;
+    if (op.attempts > 0) this.resends++;
     op.attempts++;
-    op.conn = this.session(t.osd, t.addrKey).conn;
+    op.conn = this.session(op.osd, op.addrKey).conn;
     op.conn.send(m);
   }
 
