@@ -5,12 +5,9 @@
 // op round-trips and fails with Ceph's errno names, a per-op timeout fires while the OSD is frozen, and
 // an op in flight when its OSD is marked down is resent once a later map shows the OSD up again.
 import { strict as assert } from 'node:assert';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { CephError, Rados, type IoCtx } from '../../librados/index.js';
-import { startRealCephMon, type RealCephMon } from '../support/real-ceph-mon.js';
-import { VstartCluster, until } from '../support/vstart-cluster.js';
+import { startRealCephCluster, type RealCephCluster } from '../support/real-ceph-cluster.js';
+import { VstartCluster } from '../support/vstart-cluster.js';
 
 const MON_PORT = 17900;
 const VSTART_PORT = 17950;
@@ -62,31 +59,16 @@ describe('librados pool commands against a vstart monitor', function () {
 
 describe('librados object ops against a real ceph-mon and ceph-osd', function () {
   this.timeout(180000);
-  let mon: RealCephMon | null = null;
-  let osd: ChildProcess | null = null;
+  let c: RealCephCluster | null = null;
   let rados: Rados | null = null;
   let io: IoCtx;
-  const ceph = (args: string[]): { status: number; stdout: string; stderr: string } => {
-    const r = mon!.ceph(args);
-    return { status: r.status, stdout: r.stdout.toString(), stderr: r.stderr };
-  };
-  const osdArgs = (): string[] => ['-c', mon!.conf, '-i', '0'];
 
   before(async () => {
-    mon = await startRealCephMon({ port: MON_PORT, options: {
-      osd_pool_default_size: '1', osd_pool_default_min_size: '1', mon_allow_pool_size_one: 'true', mon_allow_pool_delete: 'true',
-      osd_pool_default_pg_autoscale_mode: 'off', osd_crush_chooseleaf_type: '0', ms_bind_msgr1: 'false',
-      osd_objectstore: 'memstore', memstore_device_bytes: '134217728', osd_data: '$run_dir/osd.$id',
-      ms_bind_port_min: '17910', ms_bind_port_max: '17939',
-    } });
-    const created = ceph(['osd', 'create']);
-    assert.equal(created.status, 0, created.stderr);
-    mkdirSync(join(mon.dir, 'osd.0'), { recursive: true });
-    const mk = spawnSync('/usr/bin/ceph-osd', [...osdArgs(), '--mkfs'], { encoding: 'utf8', timeout: 60000 });
-    assert.equal(mk.status, 0, mk.stderr);
-    osd = spawn('/usr/bin/ceph-osd', [...osdArgs(), '-f'], { stdio: 'ignore' });
-    await until('osd.0 up', () => ceph(['osd', 'dump']).stdout.includes('osd.0 up'), 60000);
-    rados = await Rados.connect({ conf: mon.conf });
+    c = await startRealCephCluster({
+      name: 'librados', monPort: MON_PORT, osdPortMin: 17910, osdPortMax: 17939, osds: 1, objectstore: 'memstore', deviceBytes: 128 << 20,
+      options: { osd_pool_default_size: '1', osd_pool_default_min_size: '1', mon_warn_on_pool_no_redundancy: 'false' },
+    });
+    rados = await Rados.connect({ conf: c.conf });
     await rados.poolCreate(POOL, 8);
     io = rados.ioctx(POOL);
     // The first op waits for the new pool's PGs to peer.
@@ -95,14 +77,7 @@ describe('librados object ops against a real ceph-mon and ceph-osd', function ()
 
   after(async () => {
     await rados?.shutdown();
-    if (osd && osd.exitCode === null && osd.signalCode === null) {
-      const p = osd;
-      const exited = new Promise((r) => p.once('exit', r));
-      p.kill('SIGCONT');
-      p.kill('SIGKILL');
-      await exited;
-    }
-    await mon?.stop(process.env.LIBRADOS_KEEP !== undefined);
+    await c?.stop(process.env.LIBRADOS_KEEP !== undefined);
   });
 
   it('connects with monHost too, and knows the osdmap and the pools', async () => {
@@ -246,11 +221,11 @@ describe('librados object ops against a real ceph-mon and ceph-osd', function ()
   });
 
   it('a per-op timeout gives ETIMEDOUT while the OSD is frozen', async () => {
-    osd!.kill('SIGSTOP');
+    c!.signalOsd(0, 'SIGSTOP');
     try {
       await rejectsWith(io.read('warmup', 0, 0, { timeoutMs: 800 }), 'ETIMEDOUT');
     } finally {
-      osd!.kill('SIGCONT');
+      c!.signalOsd(0, 'SIGCONT');
     }
     assert.equal((await io.read('warmup', 0)).toString(), 'x');
   });
@@ -259,16 +234,16 @@ describe('librados object ops against a real ceph-mon and ceph-osd', function ()
     await io.writeFull('before-down', Buffer.from('kept'));
     const epoch0 = rados!.osdmap.epoch;
     const resends0 = rados!.objecter.resends;
-    osd!.kill('SIGSTOP');
+    c!.signalOsd(0, 'SIGSTOP');
     let pending: Promise<void>;
     try {
       pending = io.writeFull('during-down', Buffer.from('resent'), { timeoutMs: 120000 });
       await new Promise((r) => setTimeout(r, 300));
-      const down = ceph(['osd', 'down', '0']);
+      const down = c!.ceph(['osd', 'down', '0']);
       assert.equal(down.status, 0, down.stderr);
       await rados!.waitForMap((m) => !m.isUp(0), 30000, 'osd.0 down');
     } finally {
-      osd!.kill('SIGCONT');
+      c!.signalOsd(0, 'SIGCONT');
     }
     // The OSD learns it was marked down (wrongly), rebinds its cluster side and boots again.
     await pending;

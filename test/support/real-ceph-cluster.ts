@@ -80,6 +80,8 @@ export interface RealCephCluster {
   osdRunning(id: number): boolean;
   /** SIGKILL the OSD and wait for the process to exit (the monitor marks it down later). */
   killOsd(id: number): Promise<void>;
+  /** Send a signal to the OSD's process we started (SIGSTOP / SIGCONT to freeze and thaw it). */
+  signalOsd(id: number, sig: NodeJS.Signals): void;
   /** Start the OSD's process again (it boots and the monitor marks it up). */
   startOsd(id: number): void;
   /** Wait until the osdmap shows the OSD down / up. */
@@ -285,6 +287,10 @@ export async function startRealCephCluster(opts: RealCephClusterOptions): Promis
     osdRunning: (id) => alive(osdProcs.get(id)),
     async killOsd(id) {
       await killProc(osdProcs.get(id));
+    },
+    signalOsd(id, sig) {
+      const c = osdProcs.get(id);
+      if (alive(c)) c!.kill(sig);
     },
     startOsd(id) {
       if (alive(osdProcs.get(id))) throw new Error(`osd.${id} is already running`);
