@@ -156,7 +156,6 @@ class PeeringCoreImpl implements PeeringCore {
   private pending: Array<{ from: number; msg: PeeringMessage }> = [];
   private fx: PeeringEffects = emptyEffects();
   private reportedState = -1;
-  private now: UTime = { sec: 0, nsec: 0 };
 
   private readonly bounds: PgLogBounds;
 
@@ -232,8 +231,8 @@ class PeeringCoreImpl implements PeeringCore {
     this.fx.dirty = true;
   }
 
-  activateMap(now: UTime): void {
-    this.now = now;
+  // `now` (the contract's clock) is not used yet: no peering decision here depends on time.
+  activateMap(_now: UTime): void {
     if (this.phase === 'deleted') return this.finish();
     if (!this.view) return this.finish();
     if (this.newInterval || this.restartPeering) {
@@ -252,10 +251,6 @@ class PeeringCoreImpl implements PeeringCore {
 
   private upThruOk(): boolean {
     return this.view!.upThru(this.whoami) >= this.st.info.history.sameIntervalSince;
-  }
-
-  private isWriteable(): boolean {
-    return this.activeWriteable;
   }
 
   /** Acting members holding every object (us, and peers recovering from the log rather than backfilling). */
@@ -476,7 +471,7 @@ class PeeringCoreImpl implements PeeringCore {
     const h = this.st.info.history;
     this.setPhase('activating');
     this.activeWriteable = this.completeActingCount() >= this.view!.poolMinSize;
-    if (this.isWriteable()) {
+    if (this.activeWriteable) {
       this.st.info.lastEpochStarted = this.epoch;
       this.st.info.lastIntervalStarted = h.sameIntervalSince;
     }
@@ -502,7 +497,7 @@ class PeeringCoreImpl implements PeeringCore {
     this.setPhase('active');
     this.creating = false;
     const h = this.st.info.history;
-    if (this.isWriteable()) {
+    if (this.activeWriteable) {
       h.lastEpochStarted = Math.max(h.lastEpochStarted, this.st.info.lastEpochStarted);
       h.lastIntervalStarted = Math.max(h.lastIntervalStarted, this.st.info.lastIntervalStarted);
       this.fx.activated = true;
@@ -583,7 +578,7 @@ class PeeringCoreImpl implements PeeringCore {
         return;
       }
     }
-    if (!this.isWriteable() || v.acting.length < v.poolSize) return;
+    if (!this.activeWriteable || v.acting.length < v.poolSize) return;
     // try_mark_clean
     this.clean = true;
     const h = this.st.info.history;
@@ -598,8 +593,7 @@ class PeeringCoreImpl implements PeeringCore {
 
   // ---- messages ------------------------------------------------------------------------------------
 
-  handleMessage(from: number, msg: PeeringMessage, now: UTime): void {
-    this.now = now;
+  handleMessage(from: number, msg: PeeringMessage, _now: UTime): void {
     if (this.phase === 'deleted') return this.finish();
     if (!this.view || msg.epochSent > this.epoch) {
       this.pending.push({ from, msg });
@@ -828,7 +822,7 @@ class PeeringCoreImpl implements PeeringCore {
         break;
       case 'activating':
       case 'active': {
-        add(this.phase === 'activating' ? PgState.ACTIVATING : this.isWriteable() ? PgState.ACTIVE : PgState.PEERED);
+        add(this.phase === 'activating' ? PgState.ACTIVATING : this.activeWriteable ? PgState.ACTIVE : PgState.PEERED);
         if (this.clean) add(PgState.CLEAN);
         const undersized = v!.acting.length < v!.poolSize;
         if (undersized) add(PgState.UNDERSIZED);
@@ -865,7 +859,7 @@ class PeeringCoreImpl implements PeeringCore {
 
   isActive(): boolean {
     if (this.phase === 'replicaActive') return true;
-    return this.phase === 'active' && this.isWriteable();
+    return this.phase === 'active' && this.activeWriteable;
   }
 
   acting(): number[] {
@@ -1079,10 +1073,6 @@ class PeeringCoreImpl implements PeeringCore {
   debugPeer(osd: number): { mode: string; missing: number; lastBackfill: HObject } | undefined {
     const ps = this.peers.get(osd);
     return ps ? { mode: ps.mode, missing: ps.missing.items.size, lastBackfill: ps.lastBackfill } : undefined;
-  }
-
-  debugNow(): UTime {
-    return this.now;
   }
 }
 
