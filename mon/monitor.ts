@@ -83,28 +83,25 @@ interface Forwarded {
   cmdText: string[];
   inbl: Buffer;
   deadlineMs: number;
-  /** Not a client command: what to do with the leader's answer (an OSD's pg stats ack). */
+  /** Not a client command but a forwarded OSD message: what to do with the leader's answer. */
   onReply?: (reply: CommandReply) => void;
 }
 
 /**
- * The internal command a peon forwards an OSD's MPGStats to the leader with (Ceph wraps such messages
- * in MForward): {"prefix": PG_STATS_FORWARD, "osd": N}, the MPGStats front as inbl. Never in the
- * command table; accepted only from a monitor.
+ * OSD messages a peon cannot handle go to the leader as internal commands (Ceph wraps them in
+ * MForward, which keeps the sender): {"prefix": <one of these>, "osd": N, ...the message's fields},
+ * never in the command table and accepted only from a monitor. The leader handles them as if the OSD
+ * had sent them and answers once the change commits (or at once when there is none); the peon then
+ * does what it would have done as leader. Bodies:
+ *   PG_STATS_FORWARD    inbl is the MPGStats front; the reply's out is the MPGStatsAck entries.
+ *   PG_CREATED_FORWARD  "pool": P, "seed": S; the reply is ignored (Ceph sends the OSD nothing).
+ *   PG_TEMP_FORWARD     "epoch": E, "forced": bool, "pg_temp": [pool, seed, count, osds..., pool, ...]
+ *                       (flat: commands carry flat lists); on r = 0 the peon sends the OSD the osdmap.
  */
 export const PG_STATS_FORWARD = 'tsceph pg stats forward';
-/**
- * The same for an OSD's MOSDPGCreated: {"prefix": PG_CREATED_FORWARD, "osd": N, "pool": P, "seed": S}.
- * The leader answers at once (Ceph sends the OSD nothing back).
- */
 export const PG_CREATED_FORWARD = 'tsceph pg created forward';
-/**
- * The same for an OSD's MOSDPGTemp the peon cannot answer itself: {"prefix": PG_TEMP_FORWARD, "osd": N,
- * "epoch": E, "forced": bool, "pg_temp": [pool, seed, count, osds..., pool, ...]} (flat: commands carry
- * flat lists). The leader answers once the
- * change commits (r = 0) or at once (r < 0: ignored); on r = 0 the peon sends the OSD the osdmap.
- */
 export const PG_TEMP_FORWARD = 'tsceph pg temp forward';
+const OSD_MESSAGE_FORWARDS: ReadonlySet<string> = new Set([PG_STATS_FORWARD, PG_CREATED_FORWARD, PG_TEMP_FORWARD]);
 /** Entries one forwarded MOSDPGTemp may carry (an OSD asks for a few PGs at a time). */
 export const PG_TEMP_FORWARD_ENTRIES_MAX = 65536;
 
@@ -514,7 +511,7 @@ export class Monitor {
         }
         return;
       case 'commandAck': {
-        // The leader's answer to a command we forwarded: relay it to the client.
+        // The leader's answer to a command we forwarded: relay it to the client (or to onReply).
         const f = this.forwards.get(w.tid);
         if (!f) return;
         this.forwards.delete(w.tid);
@@ -607,18 +604,9 @@ export class Monitor {
     if (conn.peerName.type !== EntityType.OSD || !this.initialMapsCommitted()) return;
     const tid = m.header.tid;
     if (this.quorum.state === 'peon') {
-      const leader = this.quorum.leader;
-      if (leader < 0) return;
-      const ftid = this.nextForwardTid++;
-      const cmdText = [JSON.stringify({ prefix: PG_STATS_FORWARD, osd })];
-      const inbl = wire.encodePgStatsFront(m);
-      this.forwards.set(ftid, {
-        conn, clientTid: tid, cmdText, inbl, deadlineMs: this.nowMs() + this.commandTimeoutMs,
-        onReply: (reply) => {
-          if (reply.r === 0) conn.send(wire.pgStatsAck(tid, wire.decodeAckEntries(reply.out)));
-        },
+      this.forwardToLeader(conn, { prefix: PG_STATS_FORWARD, osd }, wire.encodePgStatsFront(m), (reply) => {
+        if (reply.r === 0) conn.send(wire.pgStatsAck(tid, wire.decodeAckEntries(reply.out)));
       });
-      this.peerConnection(leader).send(wire.commandMessage(this.monmap.fsid, cmdText, inbl, ftid));
       return;
     }
     if (this.quorum.state !== 'leader') return;
@@ -642,32 +630,12 @@ export class Monitor {
   private handlePgCreated(conn: Connection, osd: number, pgid: PgId): void {
     if (conn.peerName.type !== EntityType.OSD || !this.initialMapsCommitted()) return;
     if (this.quorum.state === 'peon') {
-      const leader = this.quorum.leader;
-      if (leader < 0) return;
-      const ftid = this.nextForwardTid++;
-      const cmdText = [JSON.stringify({ prefix: PG_CREATED_FORWARD, osd, pool: pgid.pool, seed: pgid.seed })];
-      this.forwards.set(ftid, { conn, clientTid: 0, cmdText, inbl: Buffer.alloc(0), deadlineMs: this.nowMs() + this.commandTimeoutMs, onReply: () => {} });
-      this.peerConnection(leader).send(wire.commandMessage(this.monmap.fsid, cmdText, Buffer.alloc(0), ftid));
+      this.forwardToLeader(conn, { prefix: PG_CREATED_FORWARD, osd, pool: pgid.pool, seed: pgid.seed }, Buffer.alloc(0), () => {});
       return;
     }
     if (this.quorum.state !== 'leader') return;
     const out = this.services.handlePgCreated(osd, pgid, this.context());
     if (out.kind === 'reply' || out.kind === 'afterCommit') this.log.debug(`mon.${this.name}: pg created from osd.${osd}: ${out.reply.rs}`);
-    this.maybePropose();
-  }
-
-  /** The leader's side of PG_CREATED_FORWARD: recorded (or ignored), answered at once. */
-  private handleForwardedPgCreated(conn: Connection, tid: number, cmd: CmdMap): void {
-    const num = (k: string): number => (typeof cmd[k] === 'number' ? (cmd[k] as number) : -1);
-    const osd = num('osd');
-    const pool = num('pool');
-    const seed = num('seed');
-    if (this.quorum.state !== 'leader' || osd < 0 || pool < 0 || seed < 0) {
-      this.reply(conn, tid, { r: -Errno.EAGAIN, rs: 'not the leader', out: Buffer.alloc(0) });
-      return;
-    }
-    const out = this.services.handlePgCreated(osd, { pool, seed }, this.context());
-    this.chainReply(conn, tid, { r: 0, rs: out.kind === 'reply' || out.kind === 'afterCommit' ? out.reply.rs : '', out: Buffer.alloc(0) });
     this.maybePropose();
   }
 
@@ -689,17 +657,11 @@ export class Monitor {
       return;
     }
     if (out.kind === 'forward') {
-      const leader = this.quorum.leader;
-      if (leader < 0 || req.pgTemp.length > PG_TEMP_FORWARD_ENTRIES_MAX) return;
-      const ftid = this.nextForwardTid++;
-      const cmdText = [JSON.stringify({ prefix: PG_TEMP_FORWARD, osd, epoch: mapEpoch, forced: req.forced, pg_temp: flattenPgTemp(req) })];
-      this.forwards.set(ftid, {
-        conn, clientTid: 0, cmdText, inbl: Buffer.alloc(0), deadlineMs: this.nowMs() + this.commandTimeoutMs,
-        onReply: (reply) => {
-          if (reply.r === 0) this.sendOsdmapReply(conn, mapEpoch);
-        },
+      if (req.pgTemp.length > PG_TEMP_FORWARD_ENTRIES_MAX) return;
+      const fields = { prefix: PG_TEMP_FORWARD, osd, epoch: mapEpoch, forced: req.forced, pg_temp: flattenPgTemp(req) };
+      this.forwardToLeader(conn, fields, Buffer.alloc(0), (reply) => {
+        if (reply.r === 0) this.sendOsdmapReply(conn, mapEpoch);
       });
-      this.peerConnection(leader).send(wire.commandMessage(this.monmap.fsid, cmdText, Buffer.alloc(0), ftid));
       return;
     }
     if (out.kind === 'afterCommit') {
@@ -708,23 +670,56 @@ export class Monitor {
     }
   }
 
-  /** The leader's side of PG_TEMP_FORWARD: answered once the change commits, or at once when there is none. */
-  private handleForwardedPgTemp(conn: Connection, tid: number, cmd: CmdMap): void {
-    const req = parseForwardedPgTemp(cmd);
-    const osd = typeof cmd['osd'] === 'number' ? cmd['osd'] : -1;
-    if (this.quorum.state !== 'leader' || osd < 0 || req === null) {
+  /**
+   * A peon's side of OSD_MESSAGE_FORWARDS: the OSD message goes to the leader as an internal command and
+   * `onReply` gets the answer (nothing on a timeout). Without a leader it is dropped (the OSD resends).
+   */
+  private forwardToLeader(conn: Connection, fields: CmdMap, inbl: Buffer, onReply: (reply: CommandReply) => void): void {
+    const leader = this.quorum.leader;
+    if (leader < 0) return;
+    this.sendForward(leader, { conn, clientTid: 0, cmdText: [JSON.stringify(fields)], inbl, deadlineMs: this.nowMs() + this.commandTimeoutMs, onReply });
+  }
+
+  /** A command (a client's, or an OSD message) to the leader; its answer comes back as a 'commandAck'. */
+  private sendForward(leader: number, f: Forwarded): void {
+    const ftid = this.nextForwardTid++;
+    this.forwards.set(ftid, f);
+    this.peerConnection(leader).send(wire.commandMessage(this.monmap.fsid, f.cmdText, f.inbl, ftid));
+  }
+
+  /**
+   * The leader's side of OSD_MESSAGE_FORWARDS: the message handled as if its OSD had sent it here,
+   * answered once the change commits (PG stats: once a write holding the PGMap commits) or at once.
+   */
+  private handleForwardedOsdMessage(conn: Connection, tid: number, cmd: CmdMap, inbl: Buffer): void {
+    const num = (k: string): number => (typeof cmd[k] === 'number' ? (cmd[k] as number) : -1);
+    const osd = num('osd');
+    if (this.quorum.state !== 'leader' || osd < 0) {
       this.reply(conn, tid, { r: -Errno.EAGAIN, rs: 'not the leader', out: Buffer.alloc(0) });
       return;
     }
-    const out = this.services.handlePgTemp(osd, null, req, this.context());
+    const ctx = this.context();
+    let out: CommandOutcome;
+    if (cmd.prefix === PG_STATS_FORWARD) {
+      out = this.services.handlePgStats(osd, wire.decodePgStatsFront(inbl), ctx);
+    } else if (cmd.prefix === PG_CREATED_FORWARD) {
+      const pool = num('pool');
+      const seed = num('seed');
+      out = pool < 0 || seed < 0 ? { kind: 'reply', reply: { r: -Errno.EINVAL, rs: 'malformed forward', out: Buffer.alloc(0) } } : this.services.handlePgCreated(osd, { pool, seed }, ctx);
+    } else {
+      const req = parseForwardedPgTemp(cmd);
+      out = req === null ? { kind: 'reply', reply: { r: -Errno.EINVAL, rs: 'malformed forward', out: Buffer.alloc(0) } } : this.services.handlePgTemp(osd, null, req, ctx);
+    }
     if (out.kind === 'afterCommit') {
-      this.waitingProposal.push({ conn, tid, reply: out.reply });
-      this.maybePropose();
+      const w: Waiter = { conn, tid, reply: out.reply };
+      if (cmd.prefix === PG_STATS_FORWARD) this.holdForPgmapWrite(w);
+      else this.waitingProposal.push(w);
     } else if (out.kind === 'reply') {
       this.chainReply(conn, tid, out.reply);
     } else {
       this.reply(conn, tid, { r: -Errno.EAGAIN, rs: 'not the leader', out: Buffer.alloc(0) });
     }
+    this.maybePropose();
   }
 
   /**
@@ -754,25 +749,6 @@ export class Monitor {
     this.waitingPgmapWrite.push(w);
   }
 
-  /** The leader's side of PG_STATS_FORWARD: the reply (ack entries) goes back to the peon. */
-  private handleForwardedPgStats(conn: Connection, tid: number, cmd: CmdMap, inbl: Buffer): void {
-    const osd = typeof cmd['osd'] === 'number' ? cmd['osd'] : -1;
-    if (this.quorum.state !== 'leader' || osd < 0) {
-      this.reply(conn, tid, { r: -Errno.EAGAIN, rs: 'not the leader', out: Buffer.alloc(0) });
-      return;
-    }
-    const m = wire.decodePgStatsFront(inbl);
-    const out = this.services.handlePgStats(osd, m, this.context());
-    if (out.kind === 'afterCommit') {
-      this.holdForPgmapWrite({ conn, tid, reply: out.reply });
-      this.maybePropose();
-    } else if (out.kind === 'reply') {
-      this.chainReply(conn, tid, out.reply);
-    } else {
-      this.reply(conn, tid, { r: -Errno.EAGAIN, rs: 'not the leader', out: Buffer.alloc(0) });
-    }
-  }
-
   // -----------------------------------------------------------------------------------------------
   // commands
 
@@ -784,16 +760,8 @@ export class Monitor {
       this.reply(conn, tid, { r: -Errno.EINVAL, rs: e instanceof Error ? e.message : String(e), out: Buffer.alloc(0) });
       return;
     }
-    if (cmd.prefix === PG_STATS_FORWARD) {
-      if (conn.peerName.type === EntityType.MON) this.handleForwardedPgStats(conn, tid, cmd, inbl);
-      return;
-    }
-    if (cmd.prefix === PG_CREATED_FORWARD) {
-      if (conn.peerName.type === EntityType.MON) this.handleForwardedPgCreated(conn, tid, cmd);
-      return;
-    }
-    if (cmd.prefix === PG_TEMP_FORWARD) {
-      if (conn.peerName.type === EntityType.MON) this.handleForwardedPgTemp(conn, tid, cmd);
+    if (typeof cmd.prefix === 'string' && OSD_MESSAGE_FORWARDS.has(cmd.prefix)) {
+      if (conn.peerName.type === EntityType.MON) this.handleForwardedOsdMessage(conn, tid, cmd, inbl);
       return;
     }
     if (cmd.prefix === 'get_command_descriptions') {
@@ -846,9 +814,7 @@ export class Monitor {
           this.pending.push({ conn, tid, cmd, inbl, until: 'writeable', deadlineMs });
           return;
         }
-        const ftid = this.nextForwardTid++;
-        this.forwards.set(ftid, { conn, clientTid: tid, cmdText, inbl, deadlineMs });
-        this.peerConnection(leader).send(wire.commandMessage(this.monmap.fsid, cmdText, inbl, ftid));
+        this.sendForward(leader, { conn, clientTid: tid, cmdText, inbl, deadlineMs });
         return;
       }
       case 'wait':
