@@ -994,18 +994,37 @@ export function sortedMissing(m: PgMissing): Array<{ soid: HObject; item: PgMiss
   return [...m.items.values()].sort((a, b) => cmpHObject(a.soid, b.soid));
 }
 
+/** pg_missing_item in the SERVER_OCTOPUS form Ceph 16 writes (zero version, the (-1,-1) mark, need, have, flags, clean regions). */
+export function encodePgMissingItem(e: Encoder, item: PgMissingItem): void {
+  encodeEVersion(e, { epoch: 0, version: 0 });
+  e.u64Big(0xffffffffffffffffn).u32(0xffffffff); // eversion_t(-1, -1): marks the Octopus form
+  encodeEVersion(e, item.need);
+  encodeEVersion(e, item.have);
+  e.u8(item.isDelete ? 1 : 0);
+  e.raw(item.cleanRegions.length ? item.cleanRegions : FULLY_DIRTY_BYTES);
+}
+
+/** A pg_missing_item in the Octopus form or the older one (need, have, flags; fully dirty). */
+export function decodePgMissingItem(d: Decoder, what = 'pg_missing_item'): PgMissingItem {
+  decodeEVersion(d, what);
+  const lVersion = d.u64Big(what);
+  const lEpoch = d.u32(what);
+  if (lEpoch === 0xffffffff && lVersion === 0xffffffffffffffffn) {
+    const item: PgMissingItem = { need: decodeEVersion(d, what), have: decodeEVersion(d, what), isDelete: (d.u8(what) & 1) === 1, cleanRegions: Buffer.alloc(0) };
+    item.cleanRegions = rawStruct(d, 'ObjectCleanRegions');
+    return item;
+  }
+  if (lVersion > BigInt(Number.MAX_SAFE_INTEGER)) throw new CephError('EBADMSG', `${what}: need version ${lVersion} too large`);
+  return { need: { epoch: lEpoch, version: Number(lVersion) }, have: decodeEVersion(d, what), isDelete: (d.u8(what) & 1) === 1, cleanRegions: FULLY_DIRTY_BYTES };
+}
+
 export function encodePgMissing(e: Encoder, m: PgMissing): void {
   e.startStruct(5, 2);
   const items = sortedMissing(m);
   e.u32(items.length);
   for (const { soid, item } of items) {
     encodeHObject(e, soid);
-    encodeEVersion(e, { epoch: 0, version: 0 });
-    e.u64Big(0xffffffffffffffffn).u32(0xffffffff); // eversion_t(-1, -1): marks the Octopus form
-    encodeEVersion(e, item.need);
-    encodeEVersion(e, item.have);
-    e.u8(item.isDelete ? 1 : 0);
-    e.raw(item.cleanRegions.length ? item.cleanRegions : FULLY_DIRTY_BYTES);
+    encodePgMissingItem(e, item);
   }
   e.bool(m.mayIncludeDeletes);
   e.finishStruct();
@@ -1017,18 +1036,7 @@ export function decodePgMissing(d: Decoder, what = 'pg_missing_t'): PgMissing {
   const n = d.count(what, 30);
   for (let i = 0; i < n; i++) {
     const soid = decodeHObject(d, what);
-    decodeEVersion(d, what);
-    const lVersion = d.u64Big(what);
-    const lEpoch = d.u32(what);
-    let item: PgMissingItem;
-    if (lEpoch === 0xffffffff && lVersion === 0xffffffffffffffffn) {
-      item = { need: decodeEVersion(d, what), have: decodeEVersion(d, what), isDelete: (d.u8(what) & 1) === 1, cleanRegions: Buffer.alloc(0) };
-      item.cleanRegions = rawStruct(d, 'ObjectCleanRegions');
-    } else {
-      if (lVersion > BigInt(Number.MAX_SAFE_INTEGER)) throw new CephError('EBADMSG', `${what}: need version ${lVersion} too large`);
-      item = { need: { epoch: lEpoch, version: Number(lVersion) }, have: decodeEVersion(d, what), isDelete: (d.u8(what) & 1) === 1, cleanRegions: FULLY_DIRTY_BYTES };
-    }
-    m.items.set(objectKey(soid), { soid, item });
+    m.items.set(objectKey(soid), { soid, item: decodePgMissingItem(d, what) });
   }
   if (v >= 4) m.mayIncludeDeletes = d.bool(what);
   d.decodeFinish(what);
