@@ -101,7 +101,7 @@ function daysFromCivil(y: number, m: number, d: number): number {
 }
 
 /** The civil date of a day count since 1970-01-01 (H. Hinnant's civil_from_days). */
-function civilFromDays(z: number): { y: number; m: number; d: number } {
+export function civilFromDays(z: number): { y: number; m: number; d: number } {
   const zz = z + 719468;
   const era = Math.floor(zz / 146097);
   const doe = zz - era * 146097;
