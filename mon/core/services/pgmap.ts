@@ -17,7 +17,7 @@
 
 import { Decoder, Encoder } from '../../../common/encoding.js';
 import { Align, formatFixed, TextTable, type Formatter } from '../../../common/formatter.js';
-import { formatUtime, pgidToString, pgToUpActingOsds, type OSDMap, type PgId, type UTime } from '../../../common/osdmap/index.js';
+import { civilFromDays, formatUtime, pgidToString, pgToUpActingOsds, type OSDMap, type PgId, type UTime } from '../../../common/osdmap/index.js';
 import {
   addObjectStatSum,
   addStoreStatfs,
@@ -654,19 +654,10 @@ const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', '
 function ctimeUtc(sec: number): string {
   const days = Math.floor(sec / 86400);
   const rem = sec - days * 86400;
-  // Howard Hinnant's civil_from_days.
-  const z = days + 719468;
-  const era = Math.floor(z / 146097);
-  const doe = z - era * 146097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const month = mp < 10 ? mp + 3 : mp - 9;
-  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  const { y, m, d } = civilFromDays(days);
   const two = (n: number): string => String(n).padStart(2, '0');
   const wday = (((days + 4) % 7) + 7) % 7;
-  return `${DAYS[wday]} ${MONTHS[month - 1]} ${String(day).padStart(2, ' ')} ${two(Math.floor(rem / 3600))}:${two(Math.floor((rem % 3600) / 60))}:${two(rem % 60)} ${year}`;
+  return `${DAYS[wday]} ${MONTHS[m - 1]} ${String(d).padStart(2, ' ')} ${two(Math.floor(rem / 3600))}:${two(Math.floor((rem % 3600) / 60))}:${two(rem % 60)} ${y}`;
 }
 
 /** osd_stat_t::dump_ping_time: heartbeat ping times per peer (microseconds printed as ms). */
