@@ -631,6 +631,17 @@ export class Decoder {
     return structV;
   }
 
+  /**
+   * One whole versioned struct (header and body) at the read position, consumed and returned as a
+   * copy: for a struct carried opaquely (re-encoded as the bytes it came in).
+   */
+  structBytes(what: string): Buffer {
+    const start = this.pos;
+    this.decodeStart(255, what);
+    this.decodeFinish(what);
+    return Buffer.from(this.buf.subarray(start, this.pos));
+  }
+
   /** True when the innermost open struct (or the buffer) has no more bytes. */
   atStructEnd(): boolean {
     return this.pos >= this.limit();
