@@ -147,16 +147,6 @@ export function encodeObjectInfo(oi: ObjectInfo): Buffer {
 
 const scratchOi = new Encoder(512);
 
-/** Bytes of a versioned struct (header included) at the decoder's position, consumed. */
-function opaqueStruct(d: Decoder, what: string): Buffer {
-  const start = d.pos;
-  d.decodeStart(255, what);
-  d.decodeFinish(what);
-  const end = d.pos;
-  d.pos = start;
-  return Buffer.from(d.raw(end - start, what));
-}
-
 /** A watcher map (count, then key bytes and a watch_info_t each), consumed and returned as bytes. */
 function watcherMap(d: Decoder, keyBytes: number, what: string): Buffer {
   const start = d.pos;
@@ -164,11 +154,10 @@ function watcherMap(d: Decoder, keyBytes: number, what: string): Buffer {
   if (n > watchersPerObjectMax) throw new CephError('EBADMSG', `${what}: ${n} watchers`);
   for (let i = 0; i < n; i++) {
     d.skip(keyBytes, what);
-    opaqueStruct(d, 'watch_info_t');
+    d.decodeStart(255, 'watch_info_t'); // carried opaquely: skipped whole
+    d.decodeFinish('watch_info_t');
   }
-  const end = d.pos;
-  d.pos = start;
-  return Buffer.from(d.raw(end - start, what));
+  return Buffer.from(d.buffer.subarray(start, d.pos));
 }
 
 export function decodeObjectInfo(b: Uint8Array, what = 'object_info_t'): ObjectInfo {
@@ -204,7 +193,7 @@ export function decodeObjectInfo(b: Uint8Array, what = 'object_info_t'): ObjectI
     expectedWriteSize = d.u64('expected_write_size');
     allocHintFlags = d.u32('alloc_hint_flags');
   }
-  const manifestRaw = v >= 17 && flags & ObjectInfoFlag.MANIFEST ? opaqueStruct(d, 'object_manifest_t') : null;
+  const manifestRaw = v >= 17 && flags & ObjectInfoFlag.MANIFEST ? d.structBytes('object_manifest_t') : null;
   d.decodeFinish(what);
   return {
     soid, version, priorVersion, lastReqid, size, mtime, localMtime, truncateSeq, truncateSize, userVersion, flags,

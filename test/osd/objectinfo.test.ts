@@ -100,6 +100,28 @@ describe('osd/core/objectinfo: a vector laid out from object_info_t::encode', ()
     });
   }
 
+  it('watchers (both maps) and a manifest are carried as the bytes they came in', () => {
+    const oi = newObjectInfo({ oid: 'w', key: '', nspace: '', hash: 1, pool: 2, snap: CEPH_NOSNAP, max: false });
+    const watch = struct(4, 3, Buffer.from('opaque watch_info_t'));
+    const oldWatchers = Buffer.concat([u32(1), u8(8), u64(4100n), watch]); // entity_name_t -> watch_info_t
+    const watchers = Buffer.concat([u32(2), u64(9n), u8(8), u64(4100n), watch, u64(10n), u8(8), u64(4101n), watch]); // (cookie, entity) -> ...
+    const manifest = struct(1, 1, Buffer.from('opaque object_manifest_t'));
+    const hobj = struct(4, 3, Buffer.concat([str(''), str('w'), u64(CEPH_NOSNAP), u32(1), u8(0), str(''), u64(2n)]));
+    const oloc = struct(6, 3, Buffer.concat([u64(2n), u32(0xffffffff), str(''), str(''), u64(-1n)]));
+    const flags = ObjectInfoFlag.MANIFEST;
+    const want = struct(17, 8, Buffer.concat([
+      hobj, oloc, u32(0), ev(0, 0), ev(0, 0), reqid(0, 0, 0, 0), u64(0n), u32(0), u32(0), reqid(0, 0, 0, 0),
+      u64(0n), u64(0n), u8(0), oldWatchers, ev(0, 0), u8(0), watchers, u32(flags), u32(0), u32(0),
+      u32(DIGEST_NONE), u32(DIGEST_NONE), u64(0n), u64(0n), u32(0), manifest,
+    ]));
+    const got = decodeObjectInfo(want);
+    assert.deepEqual(got.oldWatchersRaw, oldWatchers);
+    assert.deepEqual(got.watchersRaw, watchers);
+    assert.deepEqual(got.manifestRaw, manifest);
+    assert.deepEqual(encodeObjectInfo(got), want);
+    assert.deepEqual(encodeObjectInfo({ ...oi, flags, oldWatchersRaw: oldWatchers, watchersRaw: watchers, manifestRaw: manifest }), want);
+  });
+
   it('user xattrs are stored under a leading "_"; "_" and "snapset" are not user xattrs', () => {
     assert.equal(userAttrName('color'), '_color');
     assert.equal(userAttrFromStore('_color'), 'color');
