@@ -1,5 +1,8 @@
 // Proves the randomized model checker (ceph_test_rados in spirit) works and is worth trusting: it passes a seeded op stream against a real Ceph 16 cluster (1 mon, 3 BlueStore OSDs, size 3, min_size 2) with and without OSDs killed -9 and restarted by the thrasher, and it fails, with seed and object history, on clients planted with faults (a lost acknowledged write, a stale read, a byte never written). Env: MODEL_SEED=<n> replays a seed; MODEL_OPS (default 2000) and MODEL_SECONDS (default 15) lengthen the real-cluster runs; MODEL_OP_TIMEOUT_MS sets the per-op timeout while thrashing (default 2000: ops caught by a kill time out and the next read resolves them); MODEL_KEEP keeps the cluster's directory; MODEL_TARGET=tsceph runs the checker and thrasher against our own vstart cluster (1 mon, 3 tsceph OSDs) instead.
 import { strict as assert } from 'node:assert';
+import { cpSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Rados } from '../../librados/index.js';
 import { CephError } from '../../common/errors.js';
 import {
@@ -7,7 +10,8 @@ import {
   type CheckerClient, type CheckerReport, type PlantedFault, type WriteStep,
 } from '../support/model-checker.js';
 import { startRealCephCluster, type RealCephCluster } from '../support/real-ceph-cluster.js';
-import { Thrasher, TsVstartThrashTarget, realCephThrashTarget, type ThrashTarget } from '../support/thrasher.js';
+import { OsdCluster } from '../support/osd-cluster.js';
+import { Thrasher, realCephThrashTarget, tsOsdClusterThrashTarget, type ThrashTarget } from '../support/thrasher.js';
 
 const SEED = process.env.MODEL_SEED !== undefined ? Number(process.env.MODEL_SEED) : 20261130;
 const OPS = Number(process.env.MODEL_OPS ?? 2000);
@@ -134,16 +138,31 @@ async function realTarget(): Promise<Target> {
   return { conf: c.conf, pool: 'mc', pgCount: 8, thrash: realCephThrashTarget(c), pgStates: () => c.pgs().map((p) => p.state), stop: () => c.stop(process.env.MODEL_KEEP !== undefined) };
 }
 
+/** The state of every PG (one entry per PG) from our `ceph pg stat`, or [] when the CLI fails. */
+function tscephPgStates(c: OsdCluster): string[] {
+  const r = c.ceph(['pg', 'stat', '-f', 'json'], 5);
+  if (r.status !== 0) return [];
+  type PgSummary = { num_pg_by_state?: { name: string; num: number }[] };
+  const s = JSON.parse(r.stdout) as { pg_summary?: PgSummary };
+  return (s.pg_summary?.num_pg_by_state ?? []).flatMap((x) => Array.from({ length: x.num }, () => x.name));
+}
+
 async function tscephTarget(): Promise<Target> {
-  const t = TsVstartThrashTarget.start('hg', MON_PORT, 3);
-  await t.waitClean(120000).catch(async (e: unknown) => {
-    t.destroy();
+  const c = OsdCluster.start({
+    osds: 3, port: MON_PORT, prefix: 'model-checker-', osdSize: '1G',
+    conf: ['osd_heartbeat_interval = 1', 'osd_heartbeat_grace = 4', 'mon_osd_min_down_reporters = 1'],
+  });
+  await c.waitClean(120000).catch(async (e: unknown) => {
+    c.destroy();
     throw e;
   });
   return {
-    conf: t.conf, pool: 'tsceph', pgCount: 16, thrash: t,
-    pgStates: () => t.pgStates() ?? [],
-    stop: async () => t.destroy(process.env.MODEL_KEEP !== undefined),
+    conf: c.conf, pool: 'tsceph', pgCount: 16, thrash: tsOsdClusterThrashTarget(c), pgStates: () => tscephPgStates(c),
+    stop: async () => {
+      // OsdCluster removes its directory: MODEL_KEEP keeps the daemons' logs (out/) instead.
+      if (process.env.MODEL_KEEP !== undefined) cpSync(join(c.dir, 'out'), mkdtempSync(join(tmpdir(), 'model-checker-out-')), { recursive: true });
+      c.destroy();
+    },
   };
 }
 

@@ -4,13 +4,12 @@
 // OSD and waits until all PGs are active+clean; then the model checker reads every object once more.
 //
 // It drives any cluster that offers kill / start / wait: a real Ceph cluster (realCephThrashTarget), or a
-// tsceph vstart cluster (TsVstartThrashTarget below, written for when our OSD daemon runs; the default
-// test run does not use it yet).
+// tsceph vstart cluster (tsOsdClusterThrashTarget; the default test run does not use it yet).
 
-import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { binPath, until } from './vstart-cluster.js';
+import { until } from './vstart-cluster.js';
+import type { OsdCluster } from './osd-cluster.js';
 import type { RealCephCluster } from './real-ceph-cluster.js';
 import { Rng } from './rng.js';
 
@@ -167,135 +166,41 @@ export function realCephThrashTarget(c: RealCephCluster): ThrashTarget {
 }
 
 /**
- * A tsceph cluster made by our own bin/vstart (1 monitor, N OSDs on file-backed devices) as a thrash
- * target, in vstart-cluster.ts's style: our ceph CLI for the maps, OSD processes killed by the PIDs in
- * out/osd.N.pid and restarted with bin/ceph-osd. NOT used by the default test run yet: our OSD daemon
- * and vstart --osds are being built in this same issue; once `vstart --osds 3` brings a cluster to
- * active+clean, run test/osd/model-checker.test.ts with MODEL_TARGET=tsceph (opt-in while the OSD is
- * being built; it first passed calm and thrashed on 30 Nov evening).
+ * A tsceph cluster made by our own bin/vstart (test/support/osd-cluster.ts) as a thrash target: our
+ * ceph CLI for the maps, OSD processes killed by the PIDs in out/osd.N.pid (checked against
+ * /proc/PID/cmdline) and started again with bin/ceph-osd. Used by test/osd/model-checker.test.ts with
+ * MODEL_TARGET=tsceph.
  */
-export class TsVstartThrashTarget implements ThrashTarget {
-  readonly conf: string;
-  readonly osdIds: readonly number[];
-  private readonly pids = new Set<number>();
-
-  private constructor(readonly dir: string, osds: number) {
-    this.conf = join(dir, 'ceph.conf');
-    this.osdIds = Array.from({ length: osds }, (_, i) => i);
-  }
-
-  /** vstart --mons 1 --osds N in a fresh directory under /tmp/<name>/ (monitor on port, OSDs on port+10..port+99). */
-  static start(name: string, port: number, osds = 3): TsVstartThrashTarget {
-    mkdirSync(join('/tmp', name), { recursive: true });
-    const dir = mkdtempSync(join('/tmp', name, 'tsceph-vstart-'));
-    const r = spawnSync(process.execPath, [binPath('vstart'), '--mons', '1', '--osds', String(osds), '--dir', dir, '--port', String(port), '--new',
-      '-o', 'osd_heartbeat_interval = 1', '-o', 'osd_heartbeat_grace = 4', '-o', 'mon_osd_min_down_reporters = 1'], { encoding: 'utf8', timeout: 180000 });
-    const t = new TsVstartThrashTarget(dir, osds);
-    t.adoptPids();
-    if (r.status !== 0) {
-      t.destroy();
-      throw new Error(`vstart --osds ${osds} failed: ${r.stdout}\n${r.stderr}`);
-    }
-    return t;
-  }
-
-  private pidFile(kind: 'mon' | 'osd', id: string | number): string {
-    return join(this.dir, 'out', `${kind}.${id}.pid`);
-  }
-
-  private adoptPids(): void {
-    for (const f of [this.pidFile('mon', 'a'), ...this.osdIds.map((i) => this.pidFile('osd', i))]) {
-      if (existsSync(f)) this.pids.add(Number(readFileSync(f, 'utf8').trim()));
-    }
-  }
-
-  /** True while `pid` is a live daemon of this cluster (its command line names our conf): never signal a reused PID. */
-  private ours(pid: number): boolean {
+export function tsOsdClusterThrashTarget(c: OsdCluster): ThrashTarget {
+  /** The OSD's PID while its process runs (a stale pid file names a dead or reused PID). */
+  const livePid = (id: number): number | null => {
+    let pid: number;
     try {
-      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(this.conf);
+      pid = c.pidOf(`osd.${id}`);
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(c.conf) ? pid : null;
     } catch {
-      return false;
+      return null;
     }
-  }
-
-  ceph(args: string[], timeoutS = 20): { status: number; stdout: string; stderr: string } {
-    const r = spawnSync(process.execPath, [binPath('ceph'), '-c', this.conf, '--connect-timeout', String(timeoutS), ...args], { encoding: 'utf8', timeout: (timeoutS + 30) * 1000 });
-    return { status: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
-  }
-
-  private upOsds(): number[] {
-    const r = this.ceph(['osd', 'dump', '-f', 'json'], 5);
-    if (r.status !== 0) return [];
-    return (JSON.parse(r.stdout) as { osds: { osd: number; up: number }[] }).osds.filter((o) => o.up === 1).map((o) => o.osd);
-  }
-
-  async killOsd(id: number): Promise<void> {
-    const pid = Number(readFileSync(this.pidFile('osd', id), 'utf8').trim());
-    this.pids.delete(pid);
-    if (!this.ours(pid)) return; // already gone
-    process.kill(pid, 'SIGKILL');
-    await until(`osd.${id} (pid ${pid}) to exit`, () => !this.ours(pid), 10000);
-  }
-
-  async startOsd(id: number): Promise<void> {
-    const f = this.pidFile('osd', id);
-    if (existsSync(f) && this.ours(Number(readFileSync(f, 'utf8').trim()))) return; // still running (booting slowly)
-    const log = openSync(join(this.dir, 'out', `osd.${id}.stdout`), 'a');
-    const child = spawn(process.execPath, [binPath('ceph-osd'), '-c', this.conf, '-i', String(id), '-f'], { detached: true, stdio: ['ignore', log, log] });
-    closeSync(log);
-    child.unref();
-    if (child.pid === undefined) throw new Error(`could not start osd.${id}`);
-    this.pids.add(child.pid);
-    writeFileSync(this.pidFile('osd', id), `${child.pid}\n`); // as vstart does: --stop and the next kill find it
-  }
-
-  async waitOsdDown(id: number, timeoutMs: number): Promise<void> {
-    await until(`osd.${id} down`, () => !this.upOsds().includes(id), timeoutMs);
-  }
-
-  async waitOsdUp(id: number, timeoutMs: number): Promise<void> {
-    await until(`osd.${id} up`, () => this.upOsds().includes(id), timeoutMs);
-  }
-
-  /** The state of every PG (one entry per PG) from `ceph pg stat`, or null when the CLI fails. */
-  pgStates(): string[] | null {
-    const r = this.ceph(['pg', 'stat', '-f', 'json'], 5);
-    if (r.status !== 0) return null;
-    // Ceph 16 nests the summary under pg_summary; earlier versions of our monitor put it at the top.
-    type PgSummary = { num_pgs?: number; num_pg_by_state?: { name: string; num: number }[] };
-    const s = JSON.parse(r.stdout) as PgSummary & { pg_summary?: PgSummary };
-    const by = (s.pg_summary ?? s).num_pg_by_state ?? [];
-    return by.flatMap((x) => Array.from({ length: x.num }, () => x.name));
-  }
-
-  async waitClean(timeoutMs: number): Promise<void> {
-    await until('all PGs active+clean', () => {
-      if (this.upOsds().length !== this.osdIds.length) return false;
-      const states = this.pgStates();
-      return !!states && states.length > 0 && states.every((x) => x === 'active+clean');
-    }, timeoutMs);
-  }
-
-  diagnose(id: number): string {
-    return this.osdLogTail(id);
-  }
-
-  /** The last `bytes` of an OSD's log and stdout (for a failure report). */
-  osdLogTail(id: number, bytes = 3000): string {
-    return [`osd.${id}.log`, `osd.${id}.stdout`].map((n) => {
+  };
+  return {
+    osdIds: Array.from({ length: c.osds }, (_, i) => i),
+    async killOsd(id) {
+      if (livePid(id) === null) return; // already gone
+      c.signalOsd(id, 'SIGKILL');
+      await until(`osd.${id} to exit`, () => livePid(id) === null, 10000);
+    },
+    async startOsd(id) {
+      if (livePid(id) === null) c.startOsd(id); // else still running (booting slowly)
+    },
+    waitOsdDown: (id, ms) => until(`osd.${id} down`, () => c.osdDown(id), ms).then(() => undefined),
+    waitOsdUp: (id, ms) => until(`osd.${id} up`, () => c.osdUp(id), ms).then(() => undefined),
+    waitClean: (ms) => c.waitClean(ms),
+    diagnose: (id) => [`osd.${id}.log`, `osd.${id}.stdout`].map((n) => {
       try {
-        const t = readFileSync(join(this.dir, 'out', n), 'utf8');
-        return `--- ${n}\n${t.slice(-bytes)}`;
+        return `--- ${n}\n${readFileSync(join(c.dir, 'out', n), 'utf8').slice(-3000)}`;
       } catch {
         return '';
       }
-    }).join('\n');
-  }
-
-  /** Kill every daemon of this cluster; remove its directory unless keepDir. */
-  destroy(keepDir = false): void {
-    this.adoptPids();
-    for (const pid of this.pids) if (this.ours(pid)) process.kill(pid, 'SIGKILL');
-    if (!keepDir) rmSync(this.dir, { recursive: true, force: true });
-  }
+    }).join('\n'),
+  };
 }
