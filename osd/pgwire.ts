@@ -79,9 +79,3 @@ export function fromWireAll(m: Message): PeeringMessage[] {
   if (m instanceof MOSDPGTrim) return [{ kind: 'trim', pgid: m.pgid, trimTo: m.trimTo, epochSent: m.epoch }];
   return [];
 }
-
-/** The core message a received wire message carries, or null (not a peering message, or a batch). */
-export function fromWire(m: Message): PeeringMessage | null {
-  const all = fromWireAll(m);
-  return all.length === 1 ? all[0]! : null;
-}
