@@ -99,10 +99,6 @@ class TcpSocket implements TransportSocket {
     const start = this.gatherHead;
     this.gatherHead = end;
     this.gatherBytes -= bytes;
-    if (this.gatherHead === g.length) {
-      this.gather = [];
-      this.gatherHead = 0;
-    }
     this.writing = true;
     let ok: boolean;
     if (end - start === 1) {
@@ -113,18 +109,14 @@ class TcpSocket implements TransportSocket {
       ok = this.s.write(g[end - 1]!, this.written);
       this.s.uncork();
     }
+    // All handed over: reuse the array (the socket holds the Buffers now; its callbacks come later).
+    if (end === g.length) {
+      g.length = 0;
+      this.gatherHead = 0;
+    }
     // The socket emits 'drain' only after a write it refused; bytes that left our queue and fit tell
     // the owner here, so a sender waiting for room hears of it.
     if (ok) this.h?.onDrain();
-  }
-
-  /** close(): everything queued, in one go, without waiting for earlier writes. */
-  private flushAll(): void {
-    const g = this.gather;
-    this.s.cork();
-    for (let i = this.gatherHead; i < g.length; i++) this.s.write(g[i]!);
-    this.s.uncork();
-    this.gatherHead = g.length;
   }
 
   private dropGather(): void {
@@ -148,9 +140,14 @@ class TcpSocket implements TransportSocket {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    // What is queued goes to the socket first (a protocol's last frame before it stops).
-    this.writing = false;
-    while (this.gatherHead < this.gather.length && !this.s.destroyed) this.flushAll();
+    // What is queued goes to the socket first, in one go without waiting for earlier writes (a
+    // protocol's last frame before it stops).
+    const g = this.gather;
+    if (this.gatherHead < g.length && !this.s.destroyed) {
+      this.s.cork();
+      for (let i = this.gatherHead; i < g.length; i++) this.s.write(g[i]!);
+      this.s.uncork();
+    }
     this.dropGather();
     this.s.destroy();
     // A local close still tells the owner, once, so it can release what it holds.
