@@ -11,6 +11,7 @@
 import { Decoder, Encoder, compareStringBytes } from '../../common/encoding.js';
 import { CephError } from '../../common/errors.js';
 import { decodePgId, encodePgId, type PgId, type UTime } from '../../common/osdmap/index.js';
+import { reverseBits32 } from '../../osd/objectstore/types.js';
 import { decodeUTime, encodeUTime } from './common.js';
 import {
   decodeEVersion, decodeHObject, decodePgShard, decodeReqId, encodeEVersion, encodeHObject, encodePgShard,
@@ -370,15 +371,6 @@ export function emptyPgMissing(): PgMissing {
 }
 
 // ---- hobject_t order (Ceph's cmp(hobject_t, hobject_t), the "bitwise" sort) ------------------------
-
-function reverseBits32(x: number): number {
-  let v = x >>> 0;
-  v = ((v >>> 1) & 0x55555555) | ((v & 0x55555555) << 1);
-  v = ((v >>> 2) & 0x33333333) | ((v & 0x33333333) << 2);
-  v = ((v >>> 4) & 0x0f0f0f0f) | ((v & 0x0f0f0f0f) << 4);
-  v = ((v >>> 8) & 0x00ff00ff) | ((v & 0x00ff00ff) << 8);
-  return ((v >>> 16) | (v << 16)) >>> 0;
-}
 
 /**
  * Ceph's hobject_t order: max last, then pool, the bit-reversed hash (so a PG's objects are one
