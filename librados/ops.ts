@@ -1,12 +1,11 @@
 // Op payloads librados needs that msg/messages/osdop.ts has no builder for yet: listing a PG's
-// objects (CEPH_OSD_OP_PGNLS) and its reply (pg_nls_response_t), in Ceph 16's layouts.
+// objects (CEPH_OSD_OP_PGNLS) and its reply (pg_nls_response_t), in Ceph 16's layouts. The OSD side
+// (osd/core/pgls.ts) encodes the reply; test/osd/pgls.test.ts checks both against a real ceph-osd.
 
 import { Decoder, Encoder } from '../common/encoding.js';
 import { CephError } from '../common/errors.js';
-import { decodeHObject, emptyHObject, encodeHObject, newOSDOp, type HObject, type OSDOp } from '../msg/index.js';
+import { OsdOpCode, decodeHObject, emptyHObject, encodeHObject, newOSDOp, type HObject, type OSDOp } from '../msg/index.js';
 
-/** CEPH_OSD_OP_PGNLS: __CEPH_OSD_OP(RD, PG, 5). */
-export const OSD_OP_PGNLS = 0x1000 | 0x0500 | 5;
 /** librados' LIBRADOS_ALL_NSPACES: the namespace that lists every namespace. */
 export const ALL_NSPACES = '\u0001';
 /** Entries a listing asks a PG for per round trip (Ceph's default is 1024). */
@@ -23,7 +22,7 @@ export interface ListEntry {
 
 /** PGNLS: up to `count` objects of the PG from `cursor` on (hobject_t(): the PG's start). */
 export function opPgNls(count: number, cursor: HObject, epoch: number): OSDOp {
-  const o = newOSDOp(OSD_OP_PGNLS);
+  const o = newOSDOp(OsdOpCode.PGNLS);
   o.args.writeUInt32LE(count >>> 0, 0); // pgls.count (u64)
   o.args.writeUInt32LE(Math.floor(count / 0x1_0000_0000), 4);
   o.args.writeUInt32LE(epoch >>> 0, 8); // pgls.start_epoch
