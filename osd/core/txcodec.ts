@@ -54,9 +54,8 @@ export const CephTxOpCode = {
   MERGE_COLLECTION: 43,
 } as const;
 
-/** Bytes of one packed Op in op_bl, and of TransactionData. */
+/** Bytes of one packed Op in op_bl. */
 export const TX_OP_BYTES = 72;
-export const TX_DATA_BYTES = 24;
 const TX_STRUCT_V = 9;
 
 /** The ops Ceph has and our Transaction does not. */
@@ -72,7 +71,7 @@ export type CephOnlyTxOp =
 export type CephTxOp = TxOp | CephOnlyTxOp;
 
 export interface CephTransaction {
-  ops: CephTxOp[];
+  ops: readonly CephTxOp[];
   /** TransactionData.fadvise_flags (CEPH_OSD_OP_FLAG_FADVISE_* of the writes). */
   fadviseFlags: number;
 }
@@ -269,6 +268,11 @@ function putOp(e: Encoder, f: OpFields): void {
   e.u32(f.splitBits ?? 0).u32(f.splitRem ?? 0);
 }
 
+/** Codes of the ops that name only a collection and an object. */
+const OBJECT_ONLY_OP_CODE = {
+  create: CephTxOpCode.CREATE, touch: CephTxOpCode.TOUCH, remove: CephTxOpCode.REMOVE, rmattrs: CephTxOpCode.RMATTRS, omapClear: CephTxOpCode.OMAP_CLEAR,
+} as const;
+
 export function encodeCephTransaction(t: CephTransaction): Buffer {
   if (t.ops.length > TX_OPS_MAX) throw new CephError('E2BIG', `transaction of ${t.ops.length} ops, more than ${TX_OPS_MAX}`);
   const colls = new Indexer<CollectionId>((c) => c);
@@ -299,7 +303,7 @@ export function encodeCephTransaction(t: CephTransaction): Buffer {
       case 'remove':
       case 'rmattrs':
       case 'omapClear':
-        putOp(ops, { op: { create: C.CREATE, touch: C.TOUCH, remove: C.REMOVE, rmattrs: C.RMATTRS, omapClear: C.OMAP_CLEAR }[o.op], cid: colls.id(o.cid), oid: objs.id(o.oid) });
+        putOp(ops, { op: OBJECT_ONLY_OP_CODE[o.op], cid: colls.id(o.cid), oid: objs.id(o.oid) });
         break;
       case 'write': {
         putOp(ops, { op: C.WRITE, cid: colls.id(o.cid), oid: objs.id(o.oid), off: o.offset, len: o.length });
@@ -609,9 +613,9 @@ export function fromCephTransaction(ct: CephTransaction): Transaction {
   return t;
 }
 
-/** Our Transaction as Ceph's bytes (MOSDRepOp's data segment). */
+/** Our Transaction as Ceph's bytes (MOSDRepOp's data segment); its ops are read in place, not copied. */
 export function encodeTransaction(t: Transaction, fadviseFlags = 0): Buffer {
-  return encodeCephTransaction(toCephTransaction(t, fadviseFlags));
+  return encodeCephTransaction({ ops: t.ops, fadviseFlags });
 }
 
 /** Ceph's bytes as our Transaction. */
