@@ -81,8 +81,6 @@ export interface CheckerClient {
   readRange(oid: string, offset: number, length: number): Promise<Buffer>;
 }
 
-/** Error codes that are a definite result of executing the op (the model predicts them). */
-export const RESULT_CODES: ReadonlySet<string> = new Set(['ENOENT', 'EEXIST']);
 /** Error codes after which the op may or may not have been applied. */
 export const UNKNOWN_OUTCOME_CODES: ReadonlySet<string> = new Set([
   'ETIMEDOUT', 'ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'ESHUTDOWN', 'EPIPE', 'ENOTCONN', 'EAGAIN', 'EINTR', 'ECANCELED',
