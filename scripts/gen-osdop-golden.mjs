@@ -2,8 +2,8 @@
 // MOSDOpReply payloads a real ceph-osd answers with, for test/msg/osdop.test.ts (decode each, encode it
 // again, require Ceph's bytes). How: a 1-mon 1-osd cluster on loopback (auth none, memstore, ports
 // 17700-17719), the OSD on 127.0.0.1:17710. Each `rados` command runs with a small LD_PRELOAD shim
-// (compiled here with gcc) that turns its connect() to port 17710 into a connect() to 17713, where this
-// script relays every byte unchanged to the OSD and reads both directions with tsceph's msgr2 frame
+// (scripts/golden-capture.mjs, shared with gen-pg-golden.mjs) that turns its connect() to port 17710
+// into a connect() to 17713, where this script relays every byte unchanged to the OSD and reads both directions with tsceph's msgr2 frame
 // reader (crc mode, so frames are plaintext). The client still believes it reached 17710, so msgr2's
 // address checks pass. The MESSAGE frames of type CEPH_MSG_OSD_OP (42) and CEPH_MSG_OSD_OPREPLY (43) are
 // kept: NAME.front.bin (+ NAME.data.bin when the data segment is not empty), headers in manifest.json.
@@ -11,21 +11,15 @@
 // cluster port, relayed the same way, so a size-2 pool's writes give MOSDRepOp (112) and
 // MOSDRepOpReply (113) as one real ceph-osd sends them to another.
 // Usage: npm run build && node scripts/gen-osdop-golden.mjs
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import {
+  buildRedirectShim, closeRelays, daemon, redirectEnv, relayTo, requireCeph, ROOT, run, scratchDir, segment, sleep, stop, stopAll,
+} from './golden-capture.mjs';
 
-const ROOT = resolve(new URL('.', import.meta.url).pathname, '..');
 const OUT = join(ROOT, 'test/golden/osdop');
-const { FrameReader, Tag, decodeMsgHeader2 } = await import(join(ROOT, 'dist/msg/core/frames.js'));
-
-const want = '16.2.15';
-const v = spawnSync('ceph', ['--version'], { encoding: 'utf8' }).stdout.split(' ')[2];
-if (v !== want) {
-  console.error(`gen-osdop-golden: ceph is ${v}, need ${want}; refusing`);
-  process.exit(2);
-}
+requireCeph('gen-osdop-golden');
 
 const FSID = '5a1e0c3d-7b9f-4a61-9d2e-3c4b5a697801';
 const OSD_UUID = '22222222-3333-4444-5555-666666666666';
@@ -38,8 +32,7 @@ const OSD1_PORT = 17714;
 const OSD1_CLUSTER = 17715;
 const RELAY_TO_OSD0_CLUSTER = 17716;
 const RELAY_TO_OSD1_CLUSTER = 17717;
-const tmp = `/tmp/h6/gen-osdop-golden.${process.pid}`;
-rmSync(tmp, { recursive: true, force: true });
+const tmp = scratchDir('gen-osdop-golden');
 mkdirSync(`${tmp}/osd-0`, { recursive: true });
 mkdirSync(`${tmp}/osd-1`, { recursive: true });
 mkdirSync(OUT, { recursive: true });
@@ -56,99 +49,33 @@ writeFileSync(conf, ['[global]', `fsid = ${FSID}`, `mon_host = v2:127.0.0.1:${MO
   `cluster_addr = v2:127.0.0.1:${OSD_CLUSTER}`,
   '[osd.1]', `public_addr = v2:127.0.0.1:${OSD1_PORT}`, `cluster_addr = v2:127.0.0.1:${OSD1_CLUSTER}`, ''].join('\n'));
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const procs = [];
-function daemon(args, env = process.env) {
-  const p = spawn(args[0], args.slice(1), { stdio: 'ignore', env });
-  procs.push(p);
-  return p;
-}
-async function stop(p) {
-  if (p.exitCode !== null || p.signalCode !== null) return;
-  p.kill('SIGTERM');
-  const t = setTimeout(() => p.kill('SIGKILL'), 5000);
-  await new Promise((r) => p.once('exit', r));
-  clearTimeout(t);
-}
-function run(cmd, args, input, env = process.env) {
-  const r = spawnSync(cmd, args, { encoding: 'buffer', input, timeout: 60000, env });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: exit ${r.status} ${r.stderr}`);
-  return r.stdout;
-}
-
 // ---- the relay ------------------------------------------------------------------------------------
 let label = 'setup';
 const KINDS = { 42: 'MOSDOp', 43: 'MOSDOpReply', 112: 'MOSDRepOp', 113: 'MOSDRepOpReply' };
 const manifest = [];
 const counts = new Map();
-function keepMessage(dir, frame) {
-  const h = decodeMsgHeader2(Buffer.concat(frame.segments[0]));
+function keepMessage(dir, h, frame) {
   const kind = KINDS[h.type];
   if (!kind || label === 'setup' || label === 'between') return;
   const stem0 = `${label}-${kind}`;
   const n = counts.get(stem0) ?? 0;
   counts.set(stem0, n + 1);
   const name = `${stem0}-${n}`;
-  const front = Buffer.concat(frame.segments[1] ?? []);
-  const data = Buffer.concat(frame.segments[3] ?? []);
+  const front = segment(frame, 1);
+  const data = segment(frame, 3);
   writeFileSync(join(OUT, `${name}.front.bin`), front);
   if (data.length) writeFileSync(join(OUT, `${name}.data.bin`), data);
   manifest.push({ name, direction: dir, type: h.type, version: h.version, compatVersion: h.compatVersion, tid: h.tid, dataOff: h.dataOff,
     flags: h.flags, frontBytes: front.length, dataBytes: data.length });
 }
-function watch(dir) {
-  const r = new FrameReader(true);
-  return (chunk) => {
-    r.push(Buffer.from(chunk));
-    for (let it = r.next(); it; it = r.next()) if (it.kind === 'frame' && it.frame.tag === Tag.MESSAGE) keepMessage(dir, it.frame);
-  };
-}
-const sockets = new Set();
-const relays = [];
-async function relayTo(listenPort, targetPort) {
-  const relay = net.createServer((client) => {
-  const osd = net.connect(targetPort, '127.0.0.1');
-  sockets.add(client).add(osd);
-  const up = watch('client->osd');
-  const down = watch('osd->client');
-  client.on('data', (c) => { up(c); osd.write(c); });
-  osd.on('data', (c) => { down(c); client.write(c); });
-  const end = () => { client.destroy(); osd.destroy(); };
-  client.on('error', end).on('close', end);
-  osd.on('error', end).on('close', end);
-  });
-  relays.push(relay);
-  await new Promise((r) => relay.listen(listenPort, '127.0.0.1', r));
-}
-await relayTo(RELAY_PORT, OSD_PORT);
-await relayTo(RELAY_TO_OSD0_CLUSTER, OSD_CLUSTER);
-await relayTo(RELAY_TO_OSD1_CLUSTER, OSD1_CLUSTER);
+const LABELS = ['client->osd', 'osd->client'];
+await relayTo(RELAY_PORT, OSD_PORT, keepMessage, LABELS);
+await relayTo(RELAY_TO_OSD0_CLUSTER, OSD_CLUSTER, keepMessage, LABELS);
+await relayTo(RELAY_TO_OSD1_CLUSTER, OSD1_CLUSTER, keepMessage, LABELS);
 
-// ---- the connect() shim ---------------------------------------------------------------------------
-const SHIM_C = `#define _GNU_SOURCE
-#include <dlfcn.h>
-#include <netinet/in.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/socket.h>
-typedef int (*connect_fn)(int, const struct sockaddr *, socklen_t);
-int connect(int fd, const struct sockaddr *sa, socklen_t len) {
-  connect_fn real = (connect_fn)dlsym(RTLD_NEXT, "connect");
-  const char *from = getenv("TSCEPH_REDIRECT_FROM"), *to = getenv("TSCEPH_REDIRECT_TO");
-  if (from && to && sa && sa->sa_family == AF_INET && len >= (socklen_t)sizeof(struct sockaddr_in)) {
-    struct sockaddr_in a;
-    memcpy(&a, sa, sizeof a);
-    if (ntohs(a.sin_port) == atoi(from)) {
-      a.sin_port = htons((unsigned short)atoi(to));
-      return real(fd, (const struct sockaddr *)&a, sizeof a);
-    }
-  }
-  return real(fd, sa, len);
-}
-`;
-writeFileSync(`${tmp}/shim.c`, SHIM_C);
-run('gcc', ['-shared', '-fPIC', '-O2', '-o', `${tmp}/shim.so`, `${tmp}/shim.c`, '-ldl']);
-const shimFor = (from, to) => ({ ...process.env, LD_PRELOAD: `${tmp}/shim.so`, TSCEPH_REDIRECT_FROM: String(from), TSCEPH_REDIRECT_TO: String(to) });
+// ---- the connect() shim: one port redirected to its relay ------------------------------------------
+const shim = buildRedirectShim(tmp);
+const shimFor = (from, to) => redirectEnv(shim, from, from, to - from);
 const shimEnv = shimFor(OSD_PORT, RELAY_PORT);
 
 // ---- the cluster ----------------------------------------------------------------------------------
@@ -218,9 +145,8 @@ try {
   await rados('repop-rm', ['rm', 'robj1'], false, 'p2');
   await sleep(500);
 } finally {
-  for (const s of sockets) s.destroy();
-  for (const r of relays) r.close();
-  for (const p of procs.reverse()) await stop(p);
+  closeRelays();
+  await stopAll();
 }
 manifest.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 writeFileSync(join(OUT, 'manifest.json'), JSON.stringify(manifest, null, 1) + '\n');

@@ -3,7 +3,7 @@
 // encode it again, require Ceph's bytes). How: one real ceph-mon (port 18000) and three real ceph-osd
 // (memstore, auth none, so msgr2 runs in crc mode and frames are plaintext). Every OSD port (public and
 // cluster 18010-18015, heartbeat ones picked from ms_bind_port 18020-18049) is reached by the other
-// OSDs through a relay in this script: an LD_PRELOAD shim (compiled here with gcc, as in
+// OSDs through a relay in this script: an LD_PRELOAD shim (scripts/golden-capture.mjs, shared with
 // gen-osdop-golden.mjs) adds 50 to any connect() aimed at 18010-18049, and the relay on port+50 copies
 // the bytes unchanged to the real port while reading both directions with tsceph's msgr2 frame reader.
 // The peers still believe they reached the real port, so msgr2's address checks pass.
@@ -15,21 +15,15 @@
 // on osd.2 with MOSDPGRemove). Up to KEEP_PER_KIND payloads of each message type per phase are kept as
 // NAME.front.bin (+ NAME.data.bin, NAME.middle.bin when not empty), with headers in manifest.json.
 // Usage: npm run build && node scripts/gen-pg-golden.mjs
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import {
+  buildRedirectShim, closeRelays, daemon, redirectEnv, relayTo, requireCeph, ROOT, run, scratchDir, segment, sleep, stop, stopAll,
+} from './golden-capture.mjs';
 
-const ROOT = resolve(new URL('.', import.meta.url).pathname, '..');
 const OUT = join(ROOT, 'test/golden/pg');
-const { FrameReader, Tag, decodeMsgHeader2 } = await import(join(ROOT, 'dist/msg/core/frames.js'));
-
-const want = '16.2.15';
-const v = spawnSync('ceph', ['--version'], { encoding: 'utf8' }).stdout.split(' ')[2];
-if (v !== want) {
-  console.error(`gen-pg-golden: ceph is ${v}, need ${want}; refusing`);
-  process.exit(2);
-}
+requireCeph('gen-pg-golden');
 
 const FSID = '5a1e0c3d-7b9f-4a61-9d2e-3c4b5a697802';
 const UUIDS = ['33333333-3333-4444-5555-000000000000', '33333333-3333-4444-5555-000000000001', '33333333-3333-4444-5555-000000000002'];
@@ -39,8 +33,7 @@ const PORT_HI = 18049;
 const RELAY_OFFSET = 50;
 const KEEP_PER_KIND = 6;
 const KEEP_PG_LOGS_MISSING_PHASE = 40;
-const tmp = `/tmp/hb/gen-pg-golden.${process.pid}`;
-rmSync(tmp, { recursive: true, force: true });
+const tmp = scratchDir('gen-pg-golden');
 for (let i = 0; i < 3; i++) mkdirSync(`${tmp}/osd-${i}`, { recursive: true });
 // written to OUT.new and moved into place at the end, so a failed run leaves the old vectors alone
 const NEW = `${OUT}.new`;
@@ -61,26 +54,6 @@ writeFileSync(conf, ['[global]', `fsid = ${FSID}`, `mon_host = v2:127.0.0.1:${MO
   ...[0, 1, 2].flatMap((i) => [`[osd.${i}]`, `public_addr = v2:127.0.0.1:${PORT_LO + 2 * i}`,
     `cluster_addr = v2:127.0.0.1:${PORT_LO + 2 * i + 1}`]), ''].join('\n'));
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const procs = [];
-function daemon(args, env = process.env) {
-  const p = spawn(args[0], args.slice(1), { stdio: 'ignore', env });
-  procs.push(p);
-  return p;
-}
-async function stop(p) {
-  if (p.exitCode !== null || p.signalCode !== null) return;
-  p.kill('SIGTERM');
-  const t = setTimeout(() => p.kill('SIGKILL'), 8000);
-  await new Promise((r) => p.once('exit', r));
-  clearTimeout(t);
-}
-function run(cmd, args, input, env = process.env) {
-  const r = spawnSync(cmd, args, { encoding: 'buffer', input, timeout: 60000, env });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: exit ${r.status} ${r.stderr}`);
-  return r.stdout;
-}
-
 // ---- the relay ------------------------------------------------------------------------------------
 let phase = 'setup';
 const KINDS = {
@@ -94,8 +67,7 @@ const KINDS = {
 const manifest = [];
 const counts = new Map();
 const seen = new Map();
-function keepMessage(conn, frame) {
-  const h = decodeMsgHeader2(Buffer.concat(frame.segments[0]));
+function keepMessage(conn, h, frame) {
   const kind = KINDS[h.type];
   if (!kind) return;
   seen.set(kind, (seen.get(kind) ?? 0) + 1);
@@ -105,9 +77,9 @@ function keepMessage(conn, frame) {
   if (n >= (phase === 'missing' && h.type === 83 ? KEEP_PG_LOGS_MISSING_PHASE : KEEP_PER_KIND)) return;
   counts.set(stem0, n + 1);
   const name = `${stem0}-${n}`;
-  const front = Buffer.concat(frame.segments[1] ?? []);
-  const middle = Buffer.concat(frame.segments[2] ?? []);
-  const data = Buffer.concat(frame.segments[3] ?? []);
+  const front = segment(frame, 1);
+  const middle = segment(frame, 2);
+  const data = segment(frame, 3);
   writeFileSync(join(NEW, `${name}.front.bin`), front);
   if (middle.length) writeFileSync(join(NEW, `${name}.middle.bin`), middle);
   if (data.length) writeFileSync(join(NEW, `${name}.data.bin`), data);
@@ -115,66 +87,10 @@ function keepMessage(conn, frame) {
     priority: h.priority, dataOff: h.dataOff, flags: h.flags, frontBytes: front.length, middleBytes: middle.length,
     dataBytes: data.length });
 }
-function watch(conn) {
-  const r = new FrameReader(true);
-  let dead = false;
-  return (chunk) => {
-    if (dead) return;
-    try {
-      r.push(Buffer.from(chunk));
-      for (let it = r.next(); it; it = r.next()) if (it.kind === 'frame' && it.frame.tag === Tag.MESSAGE) keepMessage(conn, it.frame);
-    } catch (e) {
-      dead = true; // a stream we cannot parse (e.g. a secure-mode session): relay it, keep nothing
-      console.error(`gen-pg-golden: ${conn}: ${e.message}`);
-    }
-  };
-}
-const sockets = new Set();
-const relays = [];
-async function relayTo(listenPort, targetPort) {
-  const relay = net.createServer((client) => {
-    const peer = net.connect(targetPort, '127.0.0.1');
-    sockets.add(client).add(peer);
-    const up = watch(`to:${targetPort}`);
-    const down = watch(`from:${targetPort}`);
-    client.on('data', (c) => { up(c); peer.write(c); });
-    peer.on('data', (c) => { down(c); client.write(c); });
-    const end = () => { client.destroy(); peer.destroy(); };
-    client.on('error', end).on('close', end);
-    peer.on('error', end).on('close', end);
-  });
-  relays.push(relay);
-  await new Promise((r) => relay.listen(listenPort, '127.0.0.1', r));
-}
-for (let p = PORT_LO; p <= PORT_HI; p++) await relayTo(p + RELAY_OFFSET, p);
+for (let p = PORT_LO; p <= PORT_HI; p++) await relayTo(p + RELAY_OFFSET, p, keepMessage);
 
-// ---- the connect() shim ---------------------------------------------------------------------------
-const SHIM_C = `#define _GNU_SOURCE
-#include <dlfcn.h>
-#include <netinet/in.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/socket.h>
-typedef int (*connect_fn)(int, const struct sockaddr *, socklen_t);
-int connect(int fd, const struct sockaddr *sa, socklen_t len) {
-  connect_fn real = (connect_fn)dlsym(RTLD_NEXT, "connect");
-  const char *lo = getenv("TSCEPH_REDIRECT_LO"), *hi = getenv("TSCEPH_REDIRECT_HI"), *off = getenv("TSCEPH_REDIRECT_OFFSET");
-  if (lo && hi && off && sa && sa->sa_family == AF_INET && len >= (socklen_t)sizeof(struct sockaddr_in)) {
-    struct sockaddr_in a;
-    memcpy(&a, sa, sizeof a);
-    int port = ntohs(a.sin_port);
-    if (port >= atoi(lo) && port <= atoi(hi)) {
-      a.sin_port = htons((unsigned short)(port + atoi(off)));
-      return real(fd, (const struct sockaddr *)&a, sizeof a);
-    }
-  }
-  return real(fd, sa, len);
-}
-`;
-writeFileSync(`${tmp}/shim.c`, SHIM_C);
-run('gcc', ['-shared', '-fPIC', '-O2', '-o', `${tmp}/shim.so`, `${tmp}/shim.c`, '-ldl']);
-const shimEnv = { ...process.env, LD_PRELOAD: `${tmp}/shim.so`, TSCEPH_REDIRECT_LO: String(PORT_LO),
-  TSCEPH_REDIRECT_HI: String(PORT_HI), TSCEPH_REDIRECT_OFFSET: String(RELAY_OFFSET) };
+// ---- the connect() shim: every OSD port redirected to its relay --------------------------------------
+const shimEnv = redirectEnv(buildRedirectShim(tmp), PORT_LO, PORT_HI, RELAY_OFFSET);
 
 // ---- the cluster ----------------------------------------------------------------------------------
 const osds = [];
@@ -271,9 +187,8 @@ try {
   await sleep(15000);
   phase = 'done';
 } finally {
-  for (const s of sockets) s.destroy();
-  for (const r of relays) r.close();
-  for (const p of procs.reverse()) await stop(p);
+  closeRelays();
+  await stopAll();
 }
 manifest.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 writeFileSync(join(NEW, 'manifest.json'), JSON.stringify(manifest, null, 1) + '\n');
