@@ -188,6 +188,10 @@ interface RepOp {
   localDone: boolean;
   /** The PG interval it was started in; a new interval abandons it. */
   gen: number;
+  /** Replied to (left `repops` in version order). */
+  replied: boolean;
+  /** Resolved when it replied or was abandoned (repopDone). */
+  waiters: Array<() => void> | undefined;
 }
 
 /** A committed write's outcome, for resent requests (the log's reqids and dups). */
@@ -402,6 +406,7 @@ export class PG implements PgHandle {
     this.host.log('debug', `pg ${this.pgText()}: new interval since e${this.sameIntervalSince}, acting [${this.core.acting().join(',')}]${this.core.isPrimary() ? ' primary' : ''}, ${this.repops.length} writes in flight requeued`);
     const requeue: ClientOp[] = [];
     for (const r of this.repops) requeue.push(r.op);
+    this.wakeRepopWaiters();
     this.repops.length = 0;
     this.repopsByReqid.clear();
     for (const q of this.objectQueues.values()) for (const op of q) if (!requeue.includes(op)) requeue.push(op);
@@ -409,7 +414,6 @@ export class PG implements PgHandle {
     this.recovery.reset();
     for (const waiters of this.waitingForRecovery.values()) for (const w of waiters) w();
     this.waitingForRecovery.clear();
-    this.wakeRepopWaiters();
     if (this.core.isPrimary()) {
       this.waitingForActive = requeue.concat(this.waitingForActive).slice(0, opsWaitingMax);
     } else {
@@ -789,7 +793,7 @@ export class PG implements PgHandle {
     if (delta.trimTo !== undefined || delta.rewindTo !== undefined) this.indexLog();
     this.numObjects += result.deltaObjects;
     this.numBytes += result.deltaBytes;
-    const repop: RepOp = { op, version, userVersion: result.userVersion, result, waitingOn: new Set(targets), localDone: false, gen };
+    const repop: RepOp = { op, version, userVersion: result.userVersion, result, waitingOn: new Set(targets), localDone: false, gen, replied: false, waiters: undefined };
     if (traceWrites) this.host.log('debug', `pg ${this.pgText()}: write ${op.m.hobj.oid} ${evKey(version)} tid ${op.m.header.tid} to [${targets.join(',')}]`);
     this.repops.push(repop);
     this.repopsByReqid.set(reqidKey(op.reqid), repop);
@@ -829,27 +833,22 @@ export class PG implements PgHandle {
     return repop;
   }
 
-  /** Resolves once this repop has replied (or was abandoned by a new interval). */
+  /** Resolves once this repop has replied (or was abandoned by a new interval or close). */
   private repopDone(r: RepOp): Promise<void> {
-    if (this.isRepopFinished(r)) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const check = (): void => {
-        if (this.isRepopFinished(r)) resolve();
-        else this.repopWaiters.push(check);
-      };
-      check();
-    });
-  }
-  private repopWaiters: Array<() => void> = [];
-
-  private isRepopFinished(r: RepOp): boolean {
-    return r.gen !== this.gen || this.closed || !this.repops.includes(r);
+    if (r.replied || r.gen !== this.gen || this.closed) return Promise.resolve();
+    return new Promise<void>((resolve) => (r.waiters ??= []).push(resolve));
   }
 
-  private wakeRepopWaiters(): void {
-    const ws = this.repopWaiters;
-    this.repopWaiters = [];
+  private static wakeRepop(r: RepOp): void {
+    const ws = r.waiters;
+    if (ws === undefined) return;
+    r.waiters = undefined;
     for (const w of ws) w();
+  }
+
+  /** Every repop in flight is abandoned (new interval, close): wake whoever waits for one. */
+  private wakeRepopWaiters(): void {
+    for (const r of this.repops) PG.wakeRepop(r);
   }
 
   /** Ceph's eval_repop: reply to writes in version order once they are on disk everywhere. */
@@ -859,17 +858,16 @@ export class PG implements PgHandle {
       const r = this.repops[0]!;
       if (!r.localDone || r.waitingOn.size > 0) break;
       this.repops.shift();
+      r.replied = true;
       this.repopsByReqid.delete(reqidKey(r.op.reqid));
       this.core.committedEverywhere(r.version);
       this.noteDone(r.op.reqid, { version: r.version, userVersion: r.userVersion, returnCode: r.result.result, opReturns: [] });
       if (traceWrites) this.host.log('debug', `pg ${this.pgText()}: committed ${r.op.m.hobj.oid} ${evKey(r.version)} tid ${r.op.m.header.tid}`);
       this.reply(r.op, r.result.result, r.result.ops, r.version, r.userVersion);
+      PG.wakeRepop(r);
       progressed = true;
     }
-    if (progressed) {
-      this.drainEffects();
-      this.wakeRepopWaiters();
-    }
+    if (progressed) this.drainEffects();
   }
 
   private reply(op: ClientOp, result: number, ops: OSDOp[] | null, v: EVersion, uv: number): void {
