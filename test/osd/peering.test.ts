@@ -197,6 +197,28 @@ function cleanPg(osds = [0, 1, 2], extra: number[] = []): Net {
   return n;
 }
 
+/**
+ * A short-log PG (2 to 4 entries) on osds 0-2, active+clean; then `away` leaves and the other two
+ * take (and trim past) writes to `names`, so it comes back behind the log tail.
+ */
+function writesWhileAway(away: number, names: string[]): Net {
+  const n = new Net({ entriesMin: 2, entriesMax: 4, trimEntriesMin: 1 });
+  n.map({ up: [0, 1, 2] });
+  for (const o of [0, 1, 2]) n.create(o);
+  n.settle();
+  const rest = [0, 1, 2].filter((o) => o !== away);
+  n.map({ up: rest, upOsds: rest });
+  n.settle();
+  const primary = rest[0]!;
+  for (const name of names) {
+    const e = n.write(primary, name);
+    n.cores.get(primary)!.committedEverywhere(e.version);
+    n.drain(primary);
+    n.run();
+  }
+  return n;
+}
+
 describe('peering: scripted scenarios', () => {
   it('a new PG is creating+peering, asks for up_thru, then goes active+clean with its replicas active', () => {
     const n = new Net();
@@ -399,18 +421,7 @@ describe('peering: scripted scenarios', () => {
   });
 
   it('backfills a peer behind the log tail; writes reach it only below last_backfill', () => {
-    const n = new Net({ entriesMin: 2, entriesMax: 4, trimEntriesMin: 1 });
-    n.map({ up: [0, 1, 2] });
-    for (const o of [0, 1, 2]) n.create(o);
-    n.settle();
-    n.map({ up: [0, 1], upOsds: [0, 1] });
-    n.settle();
-    for (const name of ['a', 'b', 'c', 'd', 'e', 'f', 'g']) {
-      const e = n.write(0, name);
-      n.cores.get(0)!.committedEverywhere(e.version);
-      n.drain(0);
-      n.run();
-    }
+    const n = writesWhileAway(2, ['a', 'b', 'c', 'd', 'e', 'f', 'g']);
     assert.ok(n.cores.get(0)!.persistentState().log.log.length <= 4, 'the log was trimmed while undersized');
     n.map({ up: [0, 1, 2], upOsds: [0, 1, 2] });
     n.settle();
@@ -434,18 +445,7 @@ describe('peering: scripted scenarios', () => {
   });
 
   it('is incomplete when the only survivor of an rw interval is a backfill target and the others are marked lost', () => {
-    const n = new Net({ entriesMin: 2, entriesMax: 4, trimEntriesMin: 1 });
-    n.map({ up: [0, 1, 2] });
-    for (const o of [0, 1, 2]) n.create(o);
-    n.settle();
-    n.map({ up: [0, 1], upOsds: [0, 1] });
-    n.settle();
-    for (const name of ['a', 'b', 'c', 'd', 'e', 'f', 'g']) {
-      const e = n.write(0, name);
-      n.cores.get(0)!.committedEverywhere(e.version);
-      n.drain(0);
-      n.run();
-    }
+    const n = writesWhileAway(2, ['a', 'b', 'c', 'd', 'e', 'f', 'g']);
     n.map({ up: [0, 1, 2], upOsds: [0, 1, 2] });
     n.settle();
     assert.equal(n.cores.get(0)!.debugPeer(2)!.mode, 'backfill');
@@ -473,18 +473,7 @@ describe('peering: scripted scenarios', () => {
   });
 
   it('asks for a pg_temp when the up primary cannot lead, and to drop it once it is backfilled', () => {
-    const n = new Net({ entriesMin: 2, entriesMax: 4, trimEntriesMin: 1 });
-    n.map({ up: [0, 1, 2] });
-    for (const o of [0, 1, 2]) n.create(o);
-    n.settle();
-    n.map({ up: [1, 2], upOsds: [1, 2] });
-    n.settle();
-    for (const name of ['a', 'b', 'c', 'd', 'e', 'f']) {
-      const e = n.write(1, name);
-      n.cores.get(1)!.committedEverywhere(e.version);
-      n.drain(1);
-      n.run();
-    }
+    const n = writesWhileAway(0, ['a', 'b', 'c', 'd', 'e', 'f']);
     n.map({ up: [0, 1, 2], upOsds: [0, 1, 2] });
     for (const o of [0, 1, 2]) n.feed(o);
     n.run();
