@@ -16,15 +16,14 @@ import type { PeeringMessage } from '../../osd/core/peering-api.js';
 import { fromWireAll, toWire } from '../../osd/pgwire.js';
 import {
   randBytes, randEv, randHObject, randHistory, randInfo, randLog, randMissing, randPastIntervals, randShard, randSpg,
-  randStat, randStr, randTime,
+  randStat, randStr, randTime, forEachCaseSeed,
 } from '../support/pg-random.js';
-import { caseSeed, Rng } from '../support/rng.js';
+import { Rng } from '../support/rng.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const GOLDEN = join(ROOT, 'test/golden/pg');
 const RUN_SEED = 0x6e55;
 const CASES = 150;
-const ONLY = process.env.PGMSG_SEED !== undefined ? Number(process.env.PGMSG_SEED) : undefined;
 const FSID = '5a1e0c3d-7b9f-4a61-9d2e-3c4b5a697802';
 
 interface GoldenEntry {
@@ -52,15 +51,7 @@ function goldenRaw(g: GoldenEntry): RawMessage {
 const cat = (b: readonly Buffer[]): Buffer => Buffer.concat(b);
 
 function forEachSeed(body: (r: Rng) => void): void {
-  const seeds = ONLY !== undefined ? [ONLY] : Array.from({ length: CASES }, (_, i) => caseSeed(RUN_SEED, i));
-  for (const seed of seeds) {
-    try {
-      body(new Rng(seed));
-    } catch (e) {
-      if (e instanceof Error) e.message = `seed=${seed} (PGMSG_SEED=${seed} replays it): ${e.message}`;
-      throw e;
-    }
-  }
+  forEachCaseSeed(RUN_SEED, CASES, 'PGMSG_SEED', body);
 }
 
 /** Encode, decode through the registry, encode again: the same bytes and versions. */

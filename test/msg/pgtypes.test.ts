@@ -13,16 +13,15 @@ import {
   encodePgHistory, encodePgInfo, encodePgLog, encodePgLogEntry, encodePgMissing, encodePgNotify, encodePgQuery,
   encodePgStat, maxHObject, pgStateFromString, pgStateString, sortedMissing,
 } from '../../msg/messages/pgtypes.js';
-import { caseSeed, Rng } from '../support/rng.js';
+import { Rng } from '../support/rng.js';
 import {
-  randHistory, randInfo, randLog, randLogEntry, randMissing, randPastIntervals, randStat, randStatSum,
+  randHistory, randInfo, randLog, randLogEntry, randMissing, randPastIntervals, randStat, randStatSum, forEachCaseSeed,
 } from '../support/pg-random.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const GOLDEN = join(ROOT, 'test/golden/pg');
 const RUN_SEED = 0x9a7e5;
 const CASES = 200;
-const ONLY = process.env.PGTYPES_SEED !== undefined ? Number(process.env.PGTYPES_SEED) : undefined;
 
 function enc(f: (e: Encoder) => void): Buffer {
   const e = new Encoder(256);
@@ -43,15 +42,7 @@ function sameBytes<T>(buf: Buffer, d: Decoder, decode: (d: Decoder) => T, encode
 }
 
 function forEachSeed(body: (r: Rng, seed: number) => void): void {
-  const seeds = ONLY !== undefined ? [ONLY] : Array.from({ length: CASES }, (_, i) => caseSeed(RUN_SEED, i));
-  for (const seed of seeds) {
-    try {
-      body(new Rng(seed), seed);
-    } catch (e) {
-      if (e instanceof Error) e.message = `seed=${seed} (PGTYPES_SEED=${seed} replays it): ${e.message}`;
-      throw e;
-    }
-  }
+  forEachCaseSeed(RUN_SEED, CASES, 'PGTYPES_SEED', body);
 }
 
 function roundTrip<T>(v: T, encode: (e: Encoder, v: T) => void, decode: (d: Decoder) => T, what: string): void {

@@ -9,7 +9,7 @@ import {
   type CompactInterval, type ObjectStatSum, type PastIntervals, type PgHistory, type PgInfo, type PgLog, type PgLogEntry,
   type PgMissing, type PgMissingItem, type PgStat,
 } from '../../msg/messages/pgtypes.js';
-import type { Rng } from './rng.js';
+import { caseSeed, Rng } from './rng.js';
 
 const NAMES = ['obj', 'rbd_data.1', 'a', 'benchmark_data_x_1234_object7', 'zz', 'héllo', ''];
 
@@ -201,4 +201,21 @@ export function randMissing(r: Rng): PgMissing {
   const m: PgMissing = { items: new Map(), mayIncludeDeletes: r.chance(0.5) };
   for (const it of items) m.items.set(objectKey(it.soid), it);
   return m;
+}
+
+/**
+ * Runs `body` once per case seed of a run (caseSeed(runSeed, 0 .. cases-1)), or only for the seed in
+ * the env var `replayVar` when it is set. A failure's message starts with its seed and how to replay it.
+ */
+export function forEachCaseSeed(runSeed: number, cases: number, replayVar: string, body: (r: Rng, seed: number) => void): void {
+  const only = process.env[replayVar];
+  const seeds = only !== undefined ? [Number(only)] : Array.from({ length: cases }, (_, i) => caseSeed(runSeed, i));
+  for (const seed of seeds) {
+    try {
+      body(new Rng(seed), seed);
+    } catch (e) {
+      if (e instanceof Error) e.message = `seed=${seed} (${replayVar}=${seed} replays it): ${e.message}`;
+      throw e;
+    }
+  }
 }
