@@ -11,6 +11,7 @@ import {
   newObjectInfo, userAttrFromStore, userAttrName,
 } from '../../osd/core/objectinfo.js';
 import { decodeCephTransaction } from '../../osd/core/txcodec.js';
+import { str, struct, u32, u64, u8 } from '../support/le-bytes.js';
 
 const GOLD = join(resolve(dirname(fileURLToPath(import.meta.url)), '../../..'), 'test/golden/osdop');
 
@@ -59,19 +60,6 @@ describe('osd/core/objectinfo: what a real Ceph 16.2.15 OSD wrote', () => {
 
 // ---- byte by byte from osd_types.cc -------------------------------------------------------------
 
-const u8 = (n: number): Buffer => Buffer.from([n & 0xff]);
-function u32(n: number): Buffer {
-  const b = Buffer.alloc(4);
-  b.writeUInt32LE(n >>> 0);
-  return b;
-}
-function u64(n: bigint): Buffer {
-  const b = Buffer.alloc(8);
-  b.writeBigUInt64LE(BigInt.asUintN(64, n));
-  return b;
-}
-const str = (s: string): Buffer => Buffer.concat([u32(Buffer.byteLength(s)), Buffer.from(s)]);
-const struct = (v: number, c: number, body: Buffer): Buffer => Buffer.concat([u8(v), u8(c), u32(body.length), body]);
 const ev = (epoch: number, version: number): Buffer => Buffer.concat([u64(BigInt(version)), u32(epoch)]);
 const reqid = (type: number, num: number, tid: number, inc: number): Buffer => struct(2, 2, Buffer.concat([u8(type), u64(BigInt(num)), u64(BigInt(tid)), u32(inc)]));
 

@@ -9,6 +9,7 @@ import {
   type CephTransaction,
 } from '../../osd/core/txcodec.js';
 import { NO_GEN, NO_SHARD, SNAP_HEAD, Transaction, makeObject, pgCollection, type GHObject } from '../../osd/objectstore/types.js';
+import { str, u32, u64 } from '../support/le-bytes.js';
 import { caseSeed, Rng } from '../support/rng.js';
 
 const GOLD = join(resolve(dirname(fileURLToPath(import.meta.url)), '../../..'), 'test/golden/osdop');
@@ -52,19 +53,6 @@ describe('osd/core/txcodec: transactions two real Ceph 16.2.15 OSDs exchanged', 
 
 // ---- a vector written from src/os/Transaction.h with plain Buffer writes ----------------------------
 
-function u32(n: number): Buffer {
-  const b = Buffer.alloc(4);
-  b.writeUInt32LE(n >>> 0);
-  return b;
-}
-function u64(n: bigint): Buffer {
-  const b = Buffer.alloc(8);
-  b.writeBigUInt64LE(BigInt.asUintN(64, n));
-  return b;
-}
-function str(s: string): Buffer {
-  return Buffer.concat([u32(Buffer.byteLength(s)), Buffer.from(s)]);
-}
 function op(code: number, cid: number, oid: number, off = 0n, len = 0n, destOid = 0): Buffer {
   return Buffer.concat([u32(code), u32(cid), u32(oid), u64(off), u64(len), u32(0), u32(destOid), u64(0n), u32(0), u64(0n), u64(0n), u32(0), u32(0)]);
 }
