@@ -1,37 +1,17 @@
 // Proves MOSDPGCreated end to end in the monitor services (Ceph's prepare_pg_created / update_pending_pgs): its wire layout, PGs reported created leave the creates, the last one clears the pool's `creating` flag in an incremental (last_change moves to that epoch, as Ceph's apply_incremental does), repeats and reports from down OSDs change nothing, a peon forwards, and the state survives in the store (a fresh services instance over it agrees).
 import { strict as assert } from 'node:assert';
-import { parseAddrVec } from '../../common/entityaddr.js';
-import { decodeIncremental, decodeOSDMap, POOL_FLAG_CREATING, type EntityAddrVec } from '../../common/osdmap/index.js';
+import { decodeIncremental, POOL_FLAG_CREATING } from '../../common/osdmap/index.js';
 import { createMonServices } from '../../mon/core/services/monservices.js';
 import { decodeMessage } from '../../msg/message.js';
 import { MOSDPGCreated } from '../../msg/index.js';
-import { ServicesHarness, testMonMap } from './services-support.js';
-
-function addrs(port: number): { public: EntityAddrVec; cluster: EntityAddrVec; hbBack: EntityAddrVec; hbFront: EntityAddrVec } {
-  const a = (p: number): EntityAddrVec => parseAddrVec(`v2:127.0.0.1:${p}/${1000 + port}`)!;
-  return { public: a(port), cluster: a(port + 1), hbBack: a(port + 2), hbFront: a(port + 3) };
-}
+import { ServicesHarness, twoHostCluster } from './services-support.js';
 
 /** Three OSDs on two hosts, all up, and a pool of 8 PGs. */
 function cluster(): { h: ServicesHarness; pool: number } {
-  const h = new ServicesHarness(testMonMap(['a']));
-  for (let i = 0; i < 3; i++) h.command({ prefix: 'osd create' });
-  h.command({ prefix: 'osd crush add-bucket', name: 'host0', type: 'host', args: ['root=default'] });
-  h.command({ prefix: 'osd crush add-bucket', name: 'host1', type: 'host', args: ['root=default'] });
-  h.command({ prefix: 'osd crush add', id: 0, weight: 1, args: ['host=host0'] });
-  h.command({ prefix: 'osd crush add', id: 1, weight: 1, args: ['host=host1'] });
-  h.command({ prefix: 'osd crush add', id: 2, weight: 1, args: ['host=host1'] });
-  h.command({ prefix: 'osd pool create', pool: 'rbd', pg_num: 8 });
-  for (let i = 0; i < 3; i++) {
-    assert.equal(h.services.handleOsdBoot(i, addrs(6800 + i * 10), 0, 0x3f01cfbffffdffffn, h.ctx()).kind, 'afterCommit');
-    assert.ok(h.propose());
-  }
-  const m = osdmap(h);
+  const h = twoHostCluster();
+  for (let i = 0; i < 3; i++) h.bootOsd(i);
+  const m = h.osdmap();
   return { h, pool: [...m.poolName].find(([, n]) => n === 'rbd')![0] };
-}
-
-function osdmap(h: ServicesHarness) {
-  return decodeOSDMap(h.services.osdmapLatestFull().maps.get(h.services.osdmapEpoch())!);
 }
 
 function allCreates(h: ServicesHarness): number[] {
@@ -56,7 +36,7 @@ describe('mon: MOSDPGCreated', () => {
 
   it('created PGs leave the creates; the last one clears the pool\'s creating flag in a new epoch', () => {
     const { h, pool } = cluster();
-    const before = osdmap(h).pools.get(pool)!;
+    const before = h.osdmap().pools.get(pool)!;
     assert.ok(before.flags & POOL_FLAG_CREATING);
     assert.deepEqual(allCreates(h), [0, 1, 2, 3, 4, 5, 6, 7]);
     for (let seed = 0; seed < 7; seed++) {
@@ -67,7 +47,7 @@ describe('mon: MOSDPGCreated', () => {
     assert.ok(h.propose(), 'the reports make an epoch');
     assert.equal(h.services.osdmapEpoch(), e0 + 1);
     assert.deepEqual(allCreates(h), [7], 'only the unreported PG is still asked for');
-    assert.ok(osdmap(h).pools.get(pool)!.flags & POOL_FLAG_CREATING, 'not all created yet');
+    assert.ok(h.osdmap().pools.get(pool)!.flags & POOL_FLAG_CREATING, 'not all created yet');
     // A repeat, a PG past pg_num, another pool: nothing to propose.
     assert.equal(h.services.handlePgCreated(1, { pool, seed: 3 }, h.ctx()).kind, 'reply');
     assert.equal(h.services.handlePgCreated(1, { pool, seed: 8 }, h.ctx()).kind, 'reply');
@@ -80,7 +60,7 @@ describe('mon: MOSDPGCreated', () => {
     const np = inc.newPools.get(pool);
     assert.ok(np, 'the incremental carries the pool');
     assert.equal(np.flags & POOL_FLAG_CREATING, 0);
-    const after = osdmap(h).pools.get(pool)!;
+    const after = h.osdmap().pools.get(pool)!;
     assert.equal(after.flags, before.flags & ~POOL_FLAG_CREATING);
     assert.equal(after.lastChange, h.services.osdmapEpoch(), 'a pool in new_pools changes in that epoch');
     assert.deepEqual(allCreates(h), []);
@@ -113,7 +93,7 @@ describe('mon: MOSDPGCreated', () => {
     const tx = other.encodePending(h.ctx());
     assert.ok(tx);
     h.commit(tx);
-    assert.equal(osdmap(h).pools.get(pool)!.flags & POOL_FLAG_CREATING, 0);
+    assert.equal(h.osdmap().pools.get(pool)!.flags & POOL_FLAG_CREATING, 0);
     assert.deepEqual(allCreates(h), []);
   });
 });

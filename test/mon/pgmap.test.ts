@@ -3,8 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { decodeOSDMap, type EntityAddrVec, type OSDMap, type UTime } from '../../common/osdmap/index.js';
-import { parseAddrVec } from '../../common/entityaddr.js';
+import { decodeOSDMap, type OSDMap, type UTime } from '../../common/osdmap/index.js';
 import { createViewFormatter } from '../../common/osdmap/index.js';
 import { MemMonStore, MonStoreTx } from '../../mon/core/store.js';
 import {
@@ -396,15 +395,6 @@ function cluster(): ServicesHarness {
   return h;
 }
 
-/** Boot an OSD (up in the committed osdmap). */
-function boot(h: ServicesHarness, osd: number): void {
-  const a = (p: number): EntityAddrVec => parseAddrVec(`v2:127.0.0.1:${p}/${1000 + osd}`)!;
-  const port = 6800 + osd * 10;
-  const o = h.services.handleOsdBoot(osd, { public: a(port), cluster: a(port + 1), hbBack: a(port + 2), hbFront: a(port + 3) }, 0, 0x3f01cfbffffdffffn, h.ctx());
-  assert.equal(o.kind, 'afterCommit');
-  assert.ok(h.propose());
-}
-
 /** A report from `osd` for `pgs` of pool 1 in `state`, with this (epoch, seq). */
 function report(h: ServicesHarness, osd: number, seeds: number[], state: number, epoch: number, seq: number, objects = 0): MPGStats {
   const m = new MPGStats(h.monmap.fsid, epoch);
@@ -454,8 +444,8 @@ describe('mon/pgmap: reports through the Paxos services', () => {
 
   it('a report is acked after its commit, batched once per propose interval, newest (epoch, seq) wins', () => {
     const h = cluster();
-    boot(h, 0);
-    boot(h, 1);
+    h.bootOsd(0);
+    h.bootOsd(1);
     h.advance(5000);
     const r1 = statsCmd(h, 0, report(h, 0, [0, 1], PgState.ACTIVE | PgState.CLEAN, 10, 5, 2));
     assert.equal(r1.kind, 'afterCommit');
@@ -482,7 +472,7 @@ describe('mon/pgmap: reports through the Paxos services', () => {
 
   it('stale when the acting primary is down or its report is older than mon_osd_report_timeout; pg ls filters', () => {
     const h = cluster();
-    boot(h, 0);
+    h.bootOsd(0);
     statsCmd(h, 0, report(h, 0, [0, 1], PgState.ACTIVE | PgState.CLEAN, 10, 1));
     statsCmd(h, 1, report(h, 1, [2, 3], PgState.ACTIVE | PgState.CLEAN, 10, 1));
     h.propose();
@@ -498,7 +488,7 @@ describe('mon/pgmap: reports through the Paxos services', () => {
 
   it('health: inactive and undersized+degraded PGs, stuck past mon_pg_stuck_threshold, with Ceph\'s texts', () => {
     const h = cluster();
-    boot(h, 0);
+    h.bootOsd(0);
     statsCmd(h, 0, report(h, 0, [0, 1], PgState.ACTIVE | PgState.UNDERSIZED | PgState.DEGRADED, 10, 1, 1));
     statsCmd(h, 0, report(h, 0, [2, 3], PgState.PEERING, 10, 2));
     h.propose();
@@ -516,7 +506,7 @@ describe('mon/pgmap: reports through the Paxos services', () => {
     ].join('\n'));
     // Before mon_pg_stuck_threshold only the immediate states count.
     const h2 = cluster();
-    boot(h2, 0);
+    h2.bootOsd(0);
     statsCmd(h2, 0, report(h2, 0, [0, 1, 2, 3], PgState.ACTIVE | PgState.CLEAN | PgState.DEGRADED, 10, 1, 2));
     h2.propose();
     assert.equal(out(h2, { prefix: 'health' }), 'HEALTH_WARN Degraded data redundancy: 4 pgs degraded\n');
@@ -524,7 +514,7 @@ describe('mon/pgmap: reports through the Paxos services', () => {
 
   it('io rates: the change of the summed counters between commits, in status and pg stat', () => {
     const h = cluster();
-    boot(h, 0);
+    h.bootOsd(0);
     const withIo = (seq: number, wr: number, rd: number): MPGStats => {
       const m = report(h, 0, [0], PgState.ACTIVE | PgState.CLEAN, 10, seq, 1);
       const s = m.pgStat[0]!.stat.statsSum;

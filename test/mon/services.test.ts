@@ -4,7 +4,6 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseAddrVec } from '../../common/entityaddr.js';
 import { decodeMonMap } from '../../common/monmap/index.js';
 import {
   CEPH_OSD_AUTOOUT,
@@ -15,37 +14,9 @@ import {
   osdmapCrc,
 } from '../../common/osdmap/index.js';
 import { decodeCrushMap, encodeCrushMap, CrushWrapper } from '../../crush/index.js';
-import { pgToActingOsds, type EntityAddrVec } from '../../common/osdmap/index.js';
-import type { CmdMap, MonServicesConfig } from '../../mon/core/types.js';
-import { ServicesHarness, testMonMap } from './services-support.js';
-
-function addrs(port: number): { public: EntityAddrVec; cluster: EntityAddrVec; hbBack: EntityAddrVec; hbFront: EntityAddrVec } {
-  const a = (p: number): EntityAddrVec => parseAddrVec(`v2:127.0.0.1:${p}/${1000 + port}`)!;
-  return { public: a(port), cluster: a(port + 1), hbBack: a(port + 2), hbFront: a(port + 3) };
-}
-
-/** Three OSDs on two hosts (osd.0 on host0; osd.1, osd.2 on host1) and a pool. */
-function cluster(config: Partial<MonServicesConfig> = {}): ServicesHarness {
-  const h = new ServicesHarness(testMonMap(['a']), config);
-  for (let i = 0; i < 3; i++) h.command({ prefix: 'osd create' });
-  h.command({ prefix: 'osd crush add-bucket', name: 'host0', type: 'host', args: ['root=default'] });
-  h.command({ prefix: 'osd crush add-bucket', name: 'host1', type: 'host', args: ['root=default'] });
-  h.command({ prefix: 'osd crush add', id: 0, weight: 1, args: ['host=host0'] });
-  h.command({ prefix: 'osd crush add', id: 1, weight: 1, args: ['host=host1'] });
-  h.command({ prefix: 'osd crush add', id: 2, weight: 1, args: ['host=host1'] });
-  h.command({ prefix: 'osd pool create', pool: 'rbd', pg_num: 8 });
-  return h;
-}
-
-function boot(h: ServicesHarness, osd: number): void {
-  const o = h.services.handleOsdBoot(osd, addrs(6800 + osd * 10), 0, 0x3f01cfbffffdffffn, h.ctx());
-  assert.equal(o.kind, 'afterCommit', `boot osd.${osd}: ${JSON.stringify(o)}`);
-  assert.ok(h.propose());
-}
-
-function osdmap(h: ServicesHarness) {
-  return decodeOSDMap(h.services.osdmapLatestFull().maps.get(h.services.osdmapEpoch())!);
-}
+import { pgToActingOsds } from '../../common/osdmap/index.js';
+import type { CmdMap } from '../../mon/core/types.js';
+import { ServicesHarness, TEST_OSD_FEATURES, testMonMap, testOsdAddrs, twoHostCluster } from './services-support.js';
 
 describe('mon services: store layout and epochs', () => {
   it('create_initial writes epoch 1 of both maps under Ceph\'s keys', () => {
@@ -70,9 +41,9 @@ describe('mon services: store layout and epochs', () => {
   });
 
   it('every epoch\'s incremental applied to the previous full map gives the stored full map (crc checked)', () => {
-    const h = cluster();
-    boot(h, 0);
-    boot(h, 1);
+    const h = twoHostCluster();
+    h.bootOsd(0);
+    h.bootOsd(1);
     h.command({ prefix: 'osd pool set', pool: 'rbd', var: 'size', val: '2' });
     h.command({ prefix: 'osd out', ids: ['1'] });
     const last = h.services.osdmapEpoch();
@@ -88,7 +59,7 @@ describe('mon services: store layout and epochs', () => {
   });
 
   it('a command that changes nothing proposes nothing; one that fails leaves no pending change', () => {
-    const h = cluster();
+    const h = twoHostCluster();
     const e = h.services.osdmapEpoch();
     assert.equal(h.command({ prefix: 'osd pool create', pool: 'rbd', pg_num: 8 }).rs, "pool 'rbd' already exists");
     assert.equal(h.command({ prefix: 'osd pool set', pool: 'rbd', var: 'size', val: '99' }).r, -22);
@@ -99,17 +70,17 @@ describe('mon services: store layout and epochs', () => {
 
 describe('mon services: OSD lifecycle', () => {
   it('boot marks an OSD up with its addresses, up_from and features; a NEW osd stays in', () => {
-    const h = cluster();
-    boot(h, 0);
-    const m = osdmap(h);
+    const h = twoHostCluster();
+    h.bootOsd(0);
+    const m = h.osdmap();
     assert.ok(m.isUp(0));
     assert.equal(m.osdInfo[0]!.upFrom, m.epoch);
     assert.equal(m.clientAddrs[0]!.length, 1);
-    assert.equal(m.osdXinfo[0]!.features, 0x3f01cfbffffdffffn);
+    assert.equal(m.osdXinfo[0]!.features, TEST_OSD_FEATURES);
     assert.ok(m.isIn(0));
     assert.match(h.command({ prefix: 'osd stat' }).out.toString(), /^3 osds: 1 up \(since 0s\), 3 in \(since \d+s\); epoch: e\d+\n$/);
     // The same boot again changes nothing.
-    const again = h.services.handleOsdBoot(0, addrs(6800), 0, 0n, h.ctx());
+    const again = h.services.handleOsdBoot(0, testOsdAddrs(6800), 0, 0n, h.ctx());
     assert.equal(again.kind, 'reply');
   });
 
@@ -117,8 +88,8 @@ describe('mon services: OSD lifecycle', () => {
     // Seen in a real ceph-mon's store for a new OSD's first boot and its SIGTERM shutdown: boot sets
     // the four address vectors, weight IN (the OSD was NEW), xinfo with the features and
     // last_up_change, and no state bits; mark-me-down toggles UP, sets dead_epoch and last_up_change.
-    const h = cluster();
-    boot(h, 0);
+    const h = twoHostCluster();
+    h.bootOsd(0);
     const e = h.services.osdmapEpoch();
     const inc = decodeIncremental(h.store.get('osdmap', String(e))!);
     assert.deepEqual([...inc.newUpClient.keys()], [0]);
@@ -127,7 +98,7 @@ describe('mon services: OSD lifecycle', () => {
     assert.deepEqual([...inc.newHbFrontUp.keys()], [0]);
     assert.deepEqual([...inc.newWeight], [[0, 0x10000]]);
     assert.equal(inc.newState.size, 0);
-    assert.equal(inc.newXinfo.get(0)!.features, 0x3f01cfbffffdffffn);
+    assert.equal(inc.newXinfo.get(0)!.features, TEST_OSD_FEATURES);
     assert.deepEqual(inc.newLastUpChange, inc.modified);
     assert.equal(inc.newLastInChange.sec, 0, 'a NEW osd was in already: no in change');
     assert.equal(h.services.handleOsdMarkMeDown(0, h.ctx()).kind, 'afterCommit');
@@ -140,8 +111,8 @@ describe('mon services: OSD lifecycle', () => {
   });
 
   it('failure reports: down only after osd_heartbeat_grace and from reporters in 2 distinct hosts', () => {
-    const h = cluster();
-    for (let i = 0; i < 3; i++) boot(h, i);
+    const h = twoHostCluster();
+    for (let i = 0; i < 3; i++) h.bootOsd(i);
     const ctx = () => h.ctx();
     // osd.1 and osd.2 share host1: one subtree, not enough.
     h.services.handleOsdFailure(0, 1, 30_000, true, ctx());
@@ -159,15 +130,15 @@ describe('mon services: OSD lifecycle', () => {
     h.advance(1);
     h.services.tick(ctx());
     assert.ok(h.propose(), 'marked down once the grace passed');
-    const m = osdmap(h);
+    const m = h.osdmap();
     assert.ok(!m.isUp(1));
     assert.equal(m.osdInfo[1]!.downAt, m.epoch);
     assert.ok(m.isUp(0) && m.isUp(2));
   });
 
   it('an immediate report (connection refused) marks down at once, with dead_epoch, as a real monitor does', () => {
-    const h = cluster();
-    for (let i = 0; i < 3; i++) boot(h, i);
+    const h = twoHostCluster();
+    for (let i = 0; i < 3; i++) h.bootOsd(i);
     const e = h.services.osdmapEpoch();
     h.services.handleOsdFailure(2, 0, 0, true, h.ctx(), true);
     assert.ok(h.propose());
@@ -182,8 +153,8 @@ describe('mon services: OSD lifecycle', () => {
   });
 
   it('a cancelled report does not count', () => {
-    const h = cluster();
-    for (let i = 0; i < 3; i++) boot(h, i);
+    const h = twoHostCluster();
+    for (let i = 0; i < 3; i++) h.bootOsd(i);
     h.services.handleOsdFailure(1, 0, 30_000, true, h.ctx());
     h.services.handleOsdFailure(1, 0, 30_000, false, h.ctx());
     h.services.handleOsdFailure(1, 2, 30_000, true, h.ctx());
@@ -192,42 +163,42 @@ describe('mon services: OSD lifecycle', () => {
   });
 
   it('down -> out after mon_osd_down_out_interval, marked AUTOOUT, and back in when it boots', () => {
-    const h = cluster();
-    for (let i = 0; i < 3; i++) boot(h, i);
+    const h = twoHostCluster();
+    for (let i = 0; i < 3; i++) h.bootOsd(i);
     const o = h.services.handleOsdMarkMeDown(2, h.ctx());
     assert.equal(o.kind, 'afterCommit');
     assert.ok(h.propose());
-    assert.ok(!osdmap(h).isUp(2));
+    assert.ok(!h.osdmap().isUp(2));
     h.advance(599_999);
     h.tick();
     assert.equal(h.services.encodePending(h.ctx()), null, 'not yet');
     h.advance(1);
     h.tick();
     assert.ok(h.propose());
-    let m = osdmap(h);
+    let m = h.osdmap();
     assert.ok(m.isOut(2));
     assert.ok(m.getState(2) & CEPH_OSD_AUTOOUT);
     assert.equal(m.osdXinfo[2]!.oldWeight, 0x10000);
-    boot(h, 2);
-    m = osdmap(h);
+    h.bootOsd(2);
+    m = h.osdmap();
     assert.ok(m.isUp(2) && m.isIn(2));
     assert.equal(m.getState(2) & CEPH_OSD_AUTOOUT, 0);
   });
 
   it('down -> out stops at mon_osd_min_in_ratio (0.75) and skips a whole rack that is down', () => {
-    const h = cluster();
+    const h = twoHostCluster();
     // Never booted: down and in from the start, so the clock runs for all three (as in Ceph).
     h.advance(600_000);
     h.tick();
     assert.ok(h.propose());
-    let m = osdmap(h);
+    let m = h.osdmap();
     assert.deepEqual([0, 1, 2].map((o) => m.isOut(o)), [true, false, false], 'then 2/3 in is below 0.75');
     h.advance(600_000);
     h.tick();
     assert.equal(h.services.encodePending(h.ctx()), null);
 
-    const r = cluster();
-    for (let i = 0; i < 3; i++) boot(r, i);
+    const r = twoHostCluster();
+    for (let i = 0; i < 3; i++) r.bootOsd(i);
     r.command({ prefix: 'osd crush add-bucket', name: 'rack1', type: 'rack', args: ['root=default'] });
     r.command({ prefix: 'osd crush move', name: 'host1', args: ['rack=rack1'] });
     r.command({ prefix: 'osd down', ids: ['1'] });
@@ -242,43 +213,43 @@ describe('mon services: OSD lifecycle', () => {
     r.advance(1);
     r.tick();
     assert.ok(r.propose());
-    m = osdmap(r);
+    m = r.osdmap();
     assert.ok(m.isOut(1) && m.isIn(2), 'one out, then 2/3 in stops the next');
   });
 
   it('noout keeps a down OSD in; osd in / out / down by command', () => {
-    const h = cluster();
-    for (let i = 0; i < 3; i++) boot(h, i);
+    const h = twoHostCluster();
+    for (let i = 0; i < 3; i++) h.bootOsd(i);
     h.command({ prefix: 'osd set', key: 'noout' });
     assert.equal(h.command({ prefix: 'osd down', ids: ['1'] }).rs, 'marked down osd.1. ');
     h.advance(700_000);
     h.tick();
     assert.equal(h.services.encodePending(h.ctx()), null);
     assert.equal(h.command({ prefix: 'osd out', ids: ['1'] }).rs, 'marked out osd.1. ');
-    assert.ok(osdmap(h).isOut(1));
-    assert.equal(osdmap(h).getState(1) & CEPH_OSD_AUTOOUT, 0, 'out by command is not AUTOOUT');
+    assert.ok(h.osdmap().isOut(1));
+    assert.equal(h.osdmap().getState(1) & CEPH_OSD_AUTOOUT, 0, 'out by command is not AUTOOUT');
     assert.equal(h.command({ prefix: 'osd in', ids: ['1'] }).rs, 'marked in osd.1. ');
-    assert.ok(osdmap(h).isIn(1));
+    assert.ok(h.osdmap().isIn(1));
     assert.equal(h.command({ prefix: 'osd in', ids: ['1', '9'] }).rs, 'osd.1 is already in. osd.9 does not exist. ');
   });
 });
 
 describe('mon services: peons, trimming, subscriptions', () => {
   it('a peon answers reads and forwards writes', () => {
-    const h = cluster();
+    const h = twoHostCluster();
     const peon = { ...h.ctx(), rank: 1, isLeader: false };
     assert.equal(h.services.handleCommand({ prefix: 'osd pool create', pool: 'x' }, Buffer.alloc(0), peon).kind, 'forward');
     assert.equal(h.services.handleCommand({ prefix: 'mon add', name: 'd', addr: '127.0.0.1:3300' }, Buffer.alloc(0), peon).kind, 'forward');
-    assert.equal(h.services.handleOsdBoot(0, addrs(6800), 0, 0n, peon).kind, 'forward');
+    assert.equal(h.services.handleOsdBoot(0, testOsdAddrs(6800), 0, 0n, peon).kind, 'forward');
     const r = h.services.handleCommand({ prefix: 'osd ls' }, Buffer.alloc(0), peon);
     assert.equal(r.kind, 'reply');
   });
 
   it('PG creates: every PG of a creating pool goes to its acting primary, none to a down OSD', () => {
-    const h = cluster();
+    const h = twoHostCluster();
     assert.deepEqual([0, 1, 2].map((i) => h.services.osdPgCreates(i, 5000).length), [0, 0, 0], 'no OSD up: no primaries');
-    for (let i = 0; i < 3; i++) boot(h, i);
-    const m = osdmap(h);
+    for (let i = 0; i < 3; i++) h.bootOsd(i);
+    const m = h.osdmap();
     const poolId = [...m.poolName].find(([, n]) => n === 'rbd')![0];
     const creates = [0, 1, 2].flatMap((i) => h.services.osdPgCreates(i, 5000).map((c) => ({ ...c, osd: i })));
     assert.deepEqual(creates.map((c) => c.seed).sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7]);
@@ -291,8 +262,8 @@ describe('mon services: peons, trimming, subscriptions', () => {
   });
 
   it('keeps minOsdmapEpochs epochs; subscribers get incrementals, after the oldest kept full map when they are older', () => {
-    const h = cluster({ minOsdmapEpochs: 5 });
-    for (let i = 0; i < 3; i++) boot(h, i);
+    const h = twoHostCluster({ minOsdmapEpochs: 5 });
+    for (let i = 0; i < 3; i++) h.bootOsd(i);
     const last = h.services.osdmapEpoch();
     assert.equal(h.store.getNumber('osdmap', 'first_committed'), last - 4);
     assert.equal(h.store.get('osdmap', String(last - 5)), undefined);
@@ -314,7 +285,7 @@ describe('mon services: peons, trimming, subscriptions', () => {
   });
 
   it('changes made while a proposal is in flight build on it and go out in the next one', () => {
-    const h = cluster();
+    const h = twoHostCluster();
     const ctx = h.ctx();
     const first = h.services.handleCommand({ prefix: 'osd create' }, Buffer.alloc(0), ctx);
     assert.equal(first.kind === 'afterCommit' && first.reply.out.toString(), '3\n');
@@ -331,14 +302,14 @@ describe('mon services: peons, trimming, subscriptions', () => {
     assert.ok(tx2, 'the second osd create and the mon add');
     h.commit(tx2);
     assert.equal(h.services.encodePending(ctx), null);
-    const m = osdmap(h);
+    const m = h.osdmap();
     assert.ok(m.exists(3) && m.exists(4));
     assert.equal(h.services.monmapEpoch(), 2);
   });
 
   it('osd down then osd rm in one pending change removes the OSD', () => {
-    const h = cluster();
-    for (let i = 0; i < 3; i++) boot(h, i);
+    const h = twoHostCluster();
+    for (let i = 0; i < 3; i++) h.bootOsd(i);
     const ctx = h.ctx();
     h.services.handleCommand({ prefix: 'osd create' }, Buffer.alloc(0), ctx);
     const tx1 = h.services.encodePending(ctx)!;
@@ -347,14 +318,14 @@ describe('mon services: peons, trimming, subscriptions', () => {
     assert.equal(rm.kind === 'afterCommit' && rm.reply.rs, 'removed osd.1');
     h.commit(tx1);
     h.commit(h.services.encodePending(ctx)!);
-    const m = osdmap(h);
+    const m = h.osdmap();
     assert.ok(!m.exists(1));
     assert.equal(m.getState(1), 0);
     assert.ok(m.isUp(0) && m.isUp(2));
   });
 
   it('a new election drops pending changes and a proposal that never committed', () => {
-    const h = cluster();
+    const h = twoHostCluster();
     const e = h.services.osdmapEpoch();
     h.services.handleCommand({ prefix: 'osd pool create', pool: 'lost', pg_num: 8 }, Buffer.alloc(0), h.ctx());
     assert.ok(h.services.encodePending(h.ctx()), 'proposed, then the leader loses its quorum');
@@ -364,25 +335,25 @@ describe('mon services: peons, trimming, subscriptions', () => {
     assert.equal(h.services.osdmapEpoch(), e);
     const r = h.command({ prefix: 'osd pool create', pool: 'again', pg_num: 8 });
     assert.equal(r.rs, "pool 'again' created");
-    const m = osdmap(h);
+    const m = h.osdmap();
     assert.equal(m.epoch, e + 1);
     assert.equal(m.lookupPoolName('lost'), -2);
     assert.equal(m.lookupPoolName('lost2'), -2);
   });
 
   it('a restarted monitor reloads the same committed state from the store', () => {
-    const h = cluster();
-    boot(h, 0);
+    const h = twoHostCluster();
+    h.bootOsd(0);
     const again = new ServicesHarness(testMonMap(['a']));
     again.services.refresh(h.store, h.ctx());
     assert.equal(again.services.osdmapEpoch(), h.services.osdmapEpoch());
-    assert.ok(encodeOSDMap(osdmap(again)).equals(encodeOSDMap(osdmap(h))));
+    assert.ok(encodeOSDMap(again.osdmap()).equals(encodeOSDMap(h.osdmap())));
   });
 });
 
 describe('mon services: crush and pools', () => {
   it('getcrushmap / setcrushmap round trip bumps crush_version; garbage is EINVAL', () => {
-    const h = cluster();
+    const h = twoHostCluster();
     const got = h.command({ prefix: 'osd getcrushmap' });
     const v = Number(got.rs);
     const cw = CrushWrapper.from(decodeCrushMap(got.out));
@@ -390,15 +361,15 @@ describe('mon services: crush and pools', () => {
     const set = h.command({ prefix: 'osd setcrushmap' }, encodeCrushMap(cw));
     assert.equal(set.r, 0);
     assert.equal(set.rs, String(v + 1));
-    assert.equal(osdmap(h).crushVersion, v + 1);
-    assert.ok(osdmap(h).crush.ruleExists('r2'));
+    assert.equal(h.osdmap().crushVersion, v + 1);
+    assert.ok(h.osdmap().crush.ruleExists('r2'));
     const bad = h.command({ prefix: 'osd setcrushmap' }, Buffer.from('nonsense'));
     assert.equal(bad.r, -22);
     assert.match(bad.rs, /^Failed to parse crushmap: /);
   });
 
   it('setcrushmap refuses a map without a pool\'s rule, with a rule the pool does not fit, or with devices past max_osd', () => {
-    const h = cluster();
+    const h = twoHostCluster();
     const cw = CrushWrapper.from(decodeCrushMap(h.command({ prefix: 'osd getcrushmap' }).out));
     cw.removeRule(0);
     const r = h.command({ prefix: 'osd setcrushmap' }, encodeCrushMap(cw));
@@ -415,7 +386,7 @@ describe('mon services: crush and pools', () => {
   });
 
   it('pool errors carry Ceph\'s errno and text', () => {
-    const h = cluster();
+    const h = twoHostCluster();
     const cases: Array<[CmdMap, number, string | RegExp]> = [
       [{ prefix: 'osd pool set', pool: 'rbd', var: 'size', val: '11' }, -22, 'pool size must be between 1 and 10'],
       [{ prefix: 'osd pool set', pool: 'rbd', var: 'min_size', val: '4' }, -22, 'pool min_size must be between 1 and size, which is set to 3'],
@@ -441,11 +412,11 @@ describe('mon services: crush and pools', () => {
   });
 
   it('pool create takes size, pgp_num, a rule by name and the autoscale mode', () => {
-    const h = cluster();
+    const h = twoHostCluster();
     h.command({ prefix: 'osd crush rule create-replicated', name: 'byosd', root: 'default', type: 'osd' });
     const r = h.command({ prefix: 'osd pool create', pool: 'x', pg_num: 16, pgp_num: 8, pool_type: 'replicated', rule: 'byosd', size: 2, autoscale_mode: 'warn' });
     assert.equal(r.rs, "pool 'x' created");
-    const m = osdmap(h);
+    const m = h.osdmap();
     const p = m.pools.get(m.lookupPoolName('x'))!;
     assert.deepEqual([p.size, p.minSize, p.pgNum, p.pgpNum, p.crushRule, p.pgAutoscaleMode], [2, 1, 16, 8, 1, 1]);
     assert.equal(h.command({ prefix: 'osd pool create', pool: 'y', rule: 'nope' }).rs, "specified rule nope doesn't exist");
@@ -453,9 +424,9 @@ describe('mon services: crush and pools', () => {
   });
 
   it('pg_num changes at once, with pgp_num, and placement follows', () => {
-    const h = cluster();
+    const h = twoHostCluster();
     assert.equal(h.command({ prefix: 'osd pool set', pool: 'rbd', var: 'pg_num', val: '16' }).rs, 'set pool 1 pg_num to 16');
-    const p = osdmap(h).pools.get(1)!;
+    const p = h.osdmap().pools.get(1)!;
     assert.equal(p.pgNum, 16);
     assert.equal(p.pgpNum, 16);
     assert.equal(p.pgNumMask, 15);
@@ -463,18 +434,18 @@ describe('mon services: crush and pools', () => {
   });
 
   it('pool delete: refused by default, allowed with mon_allow_pool_delete', () => {
-    const refused = cluster();
+    const refused = twoHostCluster();
     assert.equal(refused.command({ prefix: 'osd pool delete', pool: 'rbd', pool2: 'rbd', yes_i_really_really_mean_it: true }).r, -1);
-    const h = cluster({ allowPoolDelete: true });
+    const h = twoHostCluster({ allowPoolDelete: true });
     const r = h.command({ prefix: 'osd pool delete', pool: 'rbd', pool2: 'rbd', yes_i_really_really_mean_it: true });
     assert.deepEqual([r.r, r.rs], [0, "pool 'rbd' removed"]);
-    assert.equal(osdmap(h).pools.size, 0);
+    assert.equal(h.osdmap().pools.size, 0);
     assert.equal(h.command({ prefix: 'osd pool delete', pool: 'rbd', pool2: 'rbd', yes_i_really_really_mean_it: true }).rs, "pool 'rbd' does not exist");
   });
 
   it('placement: with OSDs up, osd map names an up set from distinct hosts', () => {
-    const h = cluster();
-    for (let i = 0; i < 3; i++) boot(h, i);
+    const h = twoHostCluster();
+    for (let i = 0; i < 3; i++) h.bootOsd(i);
     h.command({ prefix: 'osd pool set', pool: 'rbd', var: 'size', val: '2' });
     const j = JSON.parse(h.command({ prefix: 'osd map', pool: 'rbd', object: 'obj1', format: 'json' }).out.toString()) as { up: number[]; acting: number[]; up_primary: number };
     assert.equal(j.up.length, 2);
@@ -501,7 +472,7 @@ describe('mon services: monmap and health', () => {
   });
 
   it('MON_DOWN when a monitor is out of quorum, OSD_DOWN when a booted OSD is down', () => {
-    const h = cluster();
+    const h = twoHostCluster();
     const h3 = new ServicesHarness(testMonMap(['a', 'b', 'c']));
     h3.quorumRanks = [0, 1];
     assert.equal(h3.command({ prefix: 'health' }).out.toString(), 'HEALTH_OK\n', 'within mon_down_mkfs_grace of creation');
@@ -522,7 +493,7 @@ describe('mon services: monmap and health', () => {
     assert.equal(j.checks['MON_DOWN']!.summary.count, 1);
     assert.match(h3.command({ prefix: 'status' }).out.toString(), /mon: 3 daemons, quorum a,b \(age 60s\), out of quorum: c\n/);
 
-    for (let i = 0; i < 3; i++) boot(h, i);
+    for (let i = 0; i < 3; i++) h.bootOsd(i);
     assert.equal(h.command({ prefix: 'health' }).out.toString(), 'HEALTH_OK\n');
     h.command({ prefix: 'osd down', ids: ['2'] });
     const detail = h.command({ prefix: 'health', detail: 'detail' }).out.toString();
@@ -530,8 +501,8 @@ describe('mon services: monmap and health', () => {
   });
 
   it('status shows the quorum age and OSD counts', () => {
-    const h = cluster();
-    boot(h, 0);
+    const h = twoHostCluster();
+    h.bootOsd(0);
     h.advance(90_000);
     const out = h.command({ prefix: 'status' }).out.toString();
     assert.match(out, /mon: 1 daemons, quorum a \(age \d+s\)\n/);
@@ -556,8 +527,8 @@ describe('mon services: Ceph\'s tools read our maps', () => {
   });
 
   it('osdmaptool prints `osd getmap` output; crushtool decompiles `osd getcrushmap` output', () => {
-    const h = cluster();
-    for (let i = 0; i < 3; i++) boot(h, i);
+    const h = twoHostCluster();
+    for (let i = 0; i < 3; i++) h.bootOsd(i);
     const map = join(dir, 'osdmap');
     writeFileSync(map, h.command({ prefix: 'osd getmap' }).out);
     const printed = execFileSync('osdmaptool', ['--print', map], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
