@@ -573,14 +573,6 @@ export class PG implements PgHandle {
       this.waitingForActive.push(op);
       return;
     }
-    if (!this.isPgOp(m)) {
-      const bad = this.checkOp(op);
-      if (bad === 'drop') return;
-      if (bad !== 0) {
-        this.reply(op, bad, null, zeroEVersion(), 0);
-        return;
-      }
-    }
     this.enqueue(op);
   }
 
@@ -642,12 +634,21 @@ export class PG implements PgHandle {
     for (const op of run) this.enqueue(op);
   }
 
+  /** Run an op now (PG active): a PG op at once, an object op after do_op's checks in its object's queue. */
   private enqueue(op: ClientOp): void {
     if (this.isPgOp(op.m)) {
       this.runPgOp(op).catch((e: unknown) => {
         this.host.log('error', `pg ${this.pgText()}: pg op failed: ${String(e)}`);
         if (!this.closed) this.reply(op, e instanceof CephError ? -e.errno : -5, null, zeroEVersion(), 0);
       });
+      return;
+    }
+    // checked here, not on arrival: an op held while the PG peered is checked when it runs, as Ceph's
+    // do_op checks an op requeued from waiting_for_active
+    const bad = this.checkOp(op);
+    if (bad === 'drop') return;
+    if (bad !== 0) {
+      this.reply(op, bad, null, zeroEVersion(), 0);
       return;
     }
     const q = this.objectQueues.get(op.key);

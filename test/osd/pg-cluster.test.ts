@@ -220,6 +220,23 @@ describe('PG cluster (in-memory, real core and executor)', function () {
     for (const o of c.osds) assert.equal(await dataOn(c, o, 'held'), 'h');
   });
 
+  it('checks an op held below min_size as do_op does when it runs (a long name is ENAMETOOLONG, never written)', async () => {
+    c = new TestCluster({ osds: 3, size: 3, minSize: 2, pgNum: 1, deps: realPgDeps });
+    await c.start();
+    await c.waitState('active+clean');
+    const primary = c.primaryOf({ pool: 1, seed: 0 });
+    const others = c.osds.map((o) => o.whoami).filter((o) => o !== primary);
+    await c.stopOsd(others[0]!);
+    await c.stopOsd(others[1]!);
+    await c.settle();
+    const p = c.op('y'.repeat(2049), [opWriteFull(Buffer.from('long'))]);
+    await c.settle();
+    await c.startOsd(others[0]!);
+    assert.equal((await p).result, -36);
+    await c.startOsd(others[1]!);
+    await c.waitState('active+clean');
+  });
+
   it('backfills an OSD whose log no longer overlaps, removing objects deleted meanwhile', async () => {
     c = new TestCluster({ osds: 3, size: 3, minSize: 2, pgNum: 1, deps: smallLogDeps });
     await c.start();
