@@ -20,7 +20,8 @@ import {
   pgDumpJson,
   pgDumpPlain,
   pgLsPlain,
-  pgMapLine,
+  pgMapPlain,
+  dumpPgMap,
   pgStatPlain,
   siU,
   statusDataPlain,
@@ -255,8 +256,8 @@ describe('mon/pgmap: the PGMap against a real Ceph 16 cluster\'s outputs (test/g
   });
 
   it('pg map, plain and JSON', () => {
-    const r = pgMapLine(g.osdmap, { pool: 1, seed: 3 });
-    assert.equal(r.text, golden('pg-map.txt'));
+    assert.equal(pgMapPlain(g.osdmap, { pool: 1, seed: 3 }), golden('pg-map.txt'));
+    assertSameJson(json((f) => dumpPgMap(f, g.osdmap, { pool: 1, seed: 3 })), goldenJson('pg-map.json'));
   });
 
   it('df and df detail, plain and JSON', () => {

@@ -28,7 +28,8 @@ import {
   pgDumpWhat,
   pgLsJson,
   pgLsPlain,
-  pgMapLine,
+  pgMapPlain,
+  dumpPgMap,
   pgStatPlain,
   pgStateBit,
   pgStateName,
@@ -295,22 +296,7 @@ class Services implements MonServices {
         const pool = osdmap.pools.get(pg.pool);
         if (!pool) return replyErr('ENOENT', `pg '${argStr(cmd, 'pgid') ?? ''}' does not exist`);
         if (pg.seed >= pool.pgNum) return replyErr('ENOENT', `pg '${argStr(cmd, 'pgid') ?? ''}' does not exist`);
-        const r = pgMapLine(osdmap, pg);
-        if (f) {
-          f.openObjectSection('pg_map');
-          f.dumpUnsigned('epoch', osdmap.epoch);
-          f.dumpString('raw_pgid', `${pg.pool}.${pg.seed.toString(16)}`);
-          f.dumpString('pgid', `${pg.pool}.${pg.seed.toString(16)}`);
-          f.openArraySection('up');
-          for (const o of r.up) f.dumpInt('osd', o);
-          f.closeSection();
-          f.openArraySection('acting');
-          for (const o of r.acting) f.dumpInt('osd', o);
-          f.closeSection();
-          f.closeSection();
-          return replyNow(0, '', flushNl(f));
-        }
-        return replyNow(0, '', r.text);
+        return done(pgMapPlain(osdmap, pg), (x) => dumpPgMap(x, osdmap, pg));
       }
       case 'df': {
         const detail = argStr(cmd, 'detail') !== undefined && argBool(cmd, 'detail');

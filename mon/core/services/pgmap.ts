@@ -1665,9 +1665,21 @@ export function osdPoolStatsJson(f: Formatter, osdmap: OSDMap, dg: PgMapDigest, 
 
 // ---- `pg map` -------------------------------------------------------------------------------------------
 
-/** `pg map <pgid>`: the osdmap's mapping (Ceph answers it from the OSDMap). */
-export function pgMapLine(osdmap: OSDMap, pg: PgId): { up: number[]; acting: number[]; text: string } {
+/** `pg map <pgid>` plain: the osdmap's mapping (Ceph answers it from the OSDMap). */
+export function pgMapPlain(osdmap: OSDMap, pg: PgId): string {
   const r = pgToUpActingOsds(osdmap, pg);
-  return { up: r.up, acting: r.acting, text: `osdmap e${osdmap.epoch} pg ${pgidToString(pg)} (${pgidToString(pg)}) -> up ${pgVectorStr(r.up)} acting ${pgVectorStr(r.acting)}\n` };
+  return `osdmap e${osdmap.epoch} pg ${pgidToString(pg)} (${pgidToString(pg)}) -> up ${pgVectorStr(r.up)} acting ${pgVectorStr(r.acting)}\n`;
+}
+
+/** `pg map <pgid>` JSON. */
+export function dumpPgMap(f: Formatter, osdmap: OSDMap, pg: PgId): void {
+  const r = pgToUpActingOsds(osdmap, pg);
+  f.openObjectSection('pg_map');
+  f.dumpUnsigned('epoch', osdmap.epoch);
+  f.dumpString('raw_pgid', pgidToString(pg));
+  f.dumpString('pgid', pgidToString(pg));
+  dumpIntArray(f, 'up', r.up);
+  dumpIntArray(f, 'acting', r.acting);
+  f.closeSection();
 }
 
