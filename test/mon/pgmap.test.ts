@@ -20,6 +20,7 @@ import {
   pgDumpJson,
   pgDumpPlain,
   pgLsPlain,
+  pgLsJson,
   pgMapPlain,
   dumpPgMap,
   pgStatPlain,
@@ -289,10 +290,34 @@ describe('mon/pgmap: the PGMap against a real Ceph 16 cluster\'s outputs (test/g
     assertSameJson(json((f) => osdPoolStatsJson(f, g.osdmap, dg, [1])), goldenJson('osd-pool-stats.json'));
   });
 
-  it('the status data lines', () => {
+  it('the status data lines, plain and JSON', () => {
     const want = golden('status.txt');
     const data = want.slice(want.indexOf('  data:\n') + '  data:\n'.length).replace(/ \n+$/, '');
     assert.equal(statusDataPlain(dg, 1), data);
+    const ours = json((f) => {
+      f.openObjectSection('pgmap');
+      dumpStatusData(f, g.svc, dg, 1);
+      f.closeSection();
+    });
+    assertSameJson(ours, (goldenJson('status.json') as Json)['pgmap']);
+  });
+
+  it('pg ls -f json', () => {
+    assertSameJson(json((f) => pgLsJson(f, filterPgs(dg, -1, -1, false, 'all'))), goldenJson('pg-ls.json'));
+  });
+
+  it('health: no PG check on the clean cluster, as Ceph\'s health detail has none', () => {
+    const checks = new HealthCheckMap();
+    pgHealthChecks(dg, g.osdmap, g.nowMs, checks);
+    assert.deepEqual([...checks.checks.keys()], []);
+    assert.ok(!/\] (PG_|OSD_SCRUB|OBJECT_)/.test(golden('health-detail.txt')));
+  });
+
+  it('the goldens were taken from a still PG map (pg-dump-after.json holds the same pg_stats)', () => {
+    for (const [a, b] of [['pg-dump.json', 'pg-dump-after.json'], ['pg-dump-degraded.json', 'pg-dump-degraded-after.json']] as const) {
+      const stats = (name: string): unknown => ((goldenJson(name) as Json)['pg_map'] as Json)['pg_stats'];
+      assert.deepEqual(stats(b), stats(a), `${a} vs ${b}`);
+    }
   });
 });
 
