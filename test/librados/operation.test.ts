@@ -1,25 +1,16 @@
 // Proves the pieces of librados' compound operations and stats that need no cluster: WriteOp / ReadOp
 // build Ceph's op codes, flags and payloads (omap_cmp's map<string, pair<bl, int>>, cmpxattr's u64 mode),
 // slots fill from a reply (values only on success, rvals always), failed results map to errnos and
-// cmpext mismatches to their offset, librados' pool_stat_t conversion, and MStatfs / MStatfsReply
-// against byte vectors built by hand from Ceph 16's layouts (messages/MStatfs.h, MStatfsReply.h).
+// cmpext mismatches to their offset, and librados' pool_stat_t conversion. (MStatfs / MStatfsReply
+// bytes are test/msg/statfs.test.ts's.)
 import { strict as assert } from 'node:assert';
 import { Decoder, Encoder } from '../../common/encoding.js';
 import { CephError } from '../../common/errors.js';
-import { PACIFIC_FEATURES } from '../../common/osdmap/index.js';
-import { decodeMessage, type Message } from '../../msg/message.js';
 import {
-  CmpXattrMode, CmpXattrOp, MStatfs, MStatfsReply, OsdOpCode, OsdOpFlag, emptyObjectStatSum, emptyPoolStat, encodeStatReply, osdOpIsWrite,
+  CmpXattrMode, CmpXattrOp, OsdOpCode, OsdOpFlag, emptyObjectStatSum, emptyPoolStat, encodeStatReply, osdOpIsWrite,
 } from '../../msg/index.js';
 import { CmpExtMismatch, MAX_ERRNO, ReadOp, WriteOp, poolStatsFrom } from '../../librados/index.js';
 import { operationError } from '../../librados/operation.js';
-
-const FSID = '2f1a6e8e-5b1c-4f0e-9d57-1c2b3a4d5e6f';
-const FSID_BYTES = Buffer.from('2f1a6e8e5b1c4f0e9d571c2b3a4d5e6f', 'hex');
-
-function front(m: Message): Buffer {
-  return Buffer.concat(m.toRaw(PACIFIC_FEATURES).front);
-}
 
 describe('librados WriteOp / ReadOp (no cluster)', () => {
   it('a WriteOp lists Ceph\'s op codes in order, failOk flags the last op', () => {
@@ -91,36 +82,5 @@ describe('librados WriteOp / ReadOp (no cluster)', () => {
     assert.equal(per.numKb, 13);
     assert.deepEqual([per.numObjects, per.numRd, per.numRdKb, per.numWr, per.numWrKb], [3, 7, 2, 9, 4]);
     assert.deepEqual([per.compressedBytesOrig, per.compressedBytes, per.compressedBytesAlloc], [1, 2, 3]);
-  });
-});
-
-describe('MStatfs / MStatfsReply against Ceph 16\'s layouts', () => {
-  it('MStatfs: paxos header, fsid, optional<int64_t> data_pool', () => {
-    const paxos = Buffer.concat([Buffer.alloc(8), Buffer.from([0xff, 0xff]), Buffer.alloc(8)]);
-    assert.deepEqual(front(new MStatfs(FSID)), Buffer.concat([paxos, FSID_BYTES, Buffer.from([0])]));
-    const pool = Buffer.alloc(8);
-    pool.writeBigInt64LE(5n);
-    const withPool = new MStatfs(FSID, 5);
-    assert.deepEqual(front(withPool), Buffer.concat([paxos, FSID_BYTES, Buffer.from([1]), pool]));
-    const raw = withPool.toRaw(PACIFIC_FEATURES);
-    assert.equal(raw.header.type, 13);
-    assert.equal(raw.header.version, 2);
-    const back = decodeMessage({ header: { ...raw.header }, front: [...raw.front], middle: [], data: [] }, PACIFIC_FEATURES) as MStatfs;
-    assert.ok(back instanceof MStatfs);
-    assert.equal(back.fsid, FSID);
-    assert.equal(back.dataPool, 5);
-  });
-
-  it('MStatfsReply: ceph_mon_statfs_reply, 56 bytes of fixed fields', () => {
-    const want = Buffer.alloc(56);
-    FSID_BYTES.copy(want, 0);
-    [9n, 262144n, 13n, 262131n, 5n].forEach((v, i) => want.writeBigUInt64LE(v, 16 + 8 * i));
-    const raw = { header: { ...new MStatfsReply().toRaw(PACIFIC_FEATURES).header, type: 14 }, front: [want], middle: [], data: [] };
-    const m = decodeMessage(raw, PACIFIC_FEATURES) as MStatfsReply;
-    assert.ok(m instanceof MStatfsReply);
-    assert.equal(m.fsid, FSID);
-    assert.equal(m.version, 9);
-    assert.deepEqual(m.st, { kb: 262144, kbUsed: 13, kbAvail: 262131, numObjects: 5 });
-    assert.deepEqual(front(m), want);
   });
 });
