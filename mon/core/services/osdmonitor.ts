@@ -194,6 +194,8 @@ export class OsdMonitor {
   private created = new Map<number, Set<number>>();
   /** Leader: MOSDPGCreated reports the next epoch takes in (Ceph's pending_created_pgs). */
   private pendingCreated: PgId[] = [];
+  /** pgCreatesFor's answer for one committed epoch: the PGs to create, by acting primary. */
+  private creating: { epoch: number; byPrimary: Map<number, PgCreateInfo[]> } | null = null;
 
   constructor(private readonly config: MonServicesConfig) {
     this.committed = decodeOSDMap(encodeOSDMap(buildSimple({ epoch: 0, fsid: UUID_ZERO, numOsd: 0, defaultPool: false, pgBits: 6, pgpBits: 6, now: { sec: 0, nsec: 0 } })));
@@ -463,8 +465,6 @@ export class OsdMonitor {
     return out;
   }
 
-  private creating: { epoch: number; byPrimary: Map<number, PgCreateInfo[]> } | null = null;
-
   /**
    * Ceph's pg creates: the PGs of pools still flagged `creating` not yet reported created (MOSDPGCreated),
    * grouped by their acting primary in the committed map (computed once per epoch). The pool's last
@@ -503,13 +503,13 @@ export class OsdMonitor {
     const c = this.committed;
     if (osd < 0 || osd >= c.maxOsd || !c.exists(osd) || !c.isUp(osd)) return replyNow(0, `ignoring pg created from non-active osd.${osd}`);
     const pool = this.pendingMap().pools.get(pgid.pool);
-    if (!pool || (pool.flags & POOL_FLAG_CREATING) === 0 || pgid.seed >= pool.pgNum) return replyNow(0, `pg ${pgid.pool}.${pgid.seed.toString(16)} is not being created`);
+    if (!pool || (pool.flags & POOL_FLAG_CREATING) === 0 || pgid.seed >= pool.pgNum) return replyNow(0, `pg ${pgidToString(pgid)} is not being created`);
     if (this.created.get(pgid.pool)?.has(pgid.seed) || this.pendingCreated.some((p) => p.pool === pgid.pool && p.seed === pgid.seed)) {
-      return replyNow(0, `pg ${pgid.pool}.${pgid.seed.toString(16)} already known created`);
+      return replyNow(0, `pg ${pgidToString(pgid)} already known created`);
     }
     this.pendingCreated.push({ pool: pgid.pool, seed: pgid.seed });
     this.changed();
-    return replyAfterCommit(`pg ${pgid.pool}.${pgid.seed.toString(16)} created`);
+    return replyAfterCommit(`pg ${pgidToString(pgid)} created`);
   }
 
   /**
