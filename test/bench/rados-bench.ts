@@ -1,6 +1,7 @@
 // Benchmark 6 (issue 6, Deliver 6): a whole cluster side by side with Ceph, measured by Ceph's own client.
 // In one run it starts, one at a time (never both at once on a 2-core machine):
-//   tsceph: bin/vstart.js, 1 monitor and 3 OSDs on file-backed BlockStore devices, pool "tsceph" (size 3, 16 PGs);
+//   tsceph: bin/vstart.js (test/support/osd-cluster.ts), 1 monitor and 3 OSDs on file-backed BlockStore
+//           devices, pool "tsceph" (size 3, 16 PGs);
 //   Ceph 16: Debian's ceph-mon, ceph-mgr (PG map only) and 3 ceph-osd with BlueStore on file-backed devices
 //            (test/support/real-ceph-cluster.ts), pool "bench" (size 3, min_size 2, 16 PGs);
 // and drives both with Debian's `rados bench` (the same unmodified Ceph client): 4 KiB and 4 MiB, write /
@@ -14,12 +15,13 @@
 // row says so.
 //
 // Usage: npm run bench:rados [-- --seconds N] [--rounds N] [--only tsceph|ceph] [--json FILE] [--osd-size BYTES]
-// (BENCH_SECONDS sets --seconds; default 10 s per phase, 2 rounds.) Ports 18000-18099. Temp files in /tmp/hb/.
+// (BENCH_SECONDS sets --seconds; default 10 s per phase, 2 rounds.) Ports 18000-18099. Temp files in /tmp/hb/ (the tsceph cluster in $TMPDIR/bench-tsceph-*).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { OsdCluster } from '../support/osd-cluster.js';
 import { startRealCephCluster, type RealCephCluster } from '../support/real-ceph-cluster.js';
 
 const bin = (name: string): string => fileURLToPath(new URL(`../../bin/${name}.js`, import.meta.url));
@@ -140,40 +142,21 @@ function cephChildren(conf: string): Map<string, number> {
 // ---- the clusters ------------------------------------------------------------------------------------
 
 async function startTsceph(osdSizeBytes: number): Promise<RunningCluster> {
-  const dir = mkdtempSync(join(TMP_ROOT, 'bench-tsceph-'));
-  const r = spawnSync(process.execPath, [bin('vstart'), '--new', '--dir', dir, '--port', String(TSCEPH_MON_PORT),
-    '--osds', String(OSD_COUNT), '--osd-size', String(osdSizeBytes)], { encoding: 'utf8', timeout: 300000 });
-  const pids = new Map<string, number>();
-  const readPid = (name: string): void => {
-    const f = join(dir, 'out', `${name}.pid`);
-    if (existsSync(f)) pids.set(name, Number(readFileSync(f, 'utf8').trim()));
-  };
-  readPid('mon.a');
-  for (let i = 0; i < OSD_COUNT; i++) readPid(`osd.${i}`);
-  const stop = async (): Promise<void> => {
-    spawnSync(process.execPath, [bin('vstart'), '--stop', '--dir', dir], { encoding: 'utf8', timeout: 60000 });
-    for (const pid of pids.values()) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // already stopped
-      }
-    }
-    rmSync(dir, { recursive: true, force: true });
-  };
-  if (r.status !== 0) {
-    const tail = [...pids.keys()].map((n) => {
-      try {
-        return `--- ${n}.log\n${readFileSync(join(dir, 'out', `${n}.log`), 'utf8').slice(-1500)}`;
-      } catch {
-        return '';
-      }
-    }).join('\n');
-    await stop();
-    throw new Error(`tsceph vstart failed (${r.status}): ${r.stderr}${r.stdout}\n${tail}`);
+  let c: OsdCluster;
+  try {
+    c = OsdCluster.start({ osds: OSD_COUNT, port: TSCEPH_MON_PORT, prefix: 'bench-tsceph-', osdSize: String(osdSizeBytes) });
+  } catch (e) {
+    throw new Error(`tsceph vstart failed: ${(e as Error).message}`);
   }
-  const cluster: RunningCluster = { side: 'tsceph', conf: join(dir, 'ceph.conf'), pool: 'tsceph', pids, stop };
-  await waitPoolActive(cluster);
+  const pids = new Map<string, number>();
+  for (const name of ['mon.a', ...Array.from({ length: OSD_COUNT }, (_, i) => `osd.${i}`)]) pids.set(name, c.pidOf(name));
+  const cluster: RunningCluster = { side: 'tsceph', conf: c.conf, pool: 'tsceph', pids, stop: async () => c.destroy() };
+  try {
+    await waitPoolActive(cluster);
+  } catch (e) {
+    c.destroy();
+    throw e;
+  }
   return cluster;
 }
 
