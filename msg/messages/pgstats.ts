@@ -8,7 +8,7 @@
 // In Ceph 16 an OSD sends MPGStats to the manager; tsceph has no manager yet, so OSDs send it to the
 // monitors (docs/mon-services.md says how the monitors keep the PGMap).
 
-import { Decoder, Encoder } from '../../common/encoding.js';
+import { Decoder, Encoder, compareStringBytes } from '../../common/encoding.js';
 import { comparePgId, decodePgId, encodePgId, type PgId } from '../../common/osdmap/index.js';
 import { Message, type RawMessage } from '../message.js';
 import { decodeStringVec, decodeUTime, decodeUuid, encodeStringVec, encodeUTime, encodeUuid, frontDecoder, PaxosServiceMessage, setFront, UUID_ZERO } from './common.js';
@@ -142,7 +142,7 @@ export function encodeOsdStat(e: Encoder, s: OsdStat): void {
   for (const o of alertOsds) {
     e.s32(o);
     const m = s.osAlerts.get(o)!;
-    const keys = [...m.keys()].sort();
+    const keys = [...m.keys()].sort(compareStringBytes);
     e.u32(keys.length);
     for (const k of keys) e.string(k).string(m.get(k)!);
   }
@@ -476,7 +476,7 @@ export class MGetPoolStatsReply extends PaxosServiceMessage {
     const e = new Encoder(64 + this.poolStats.size * 400);
     this.paxosEncode(e);
     encodeUuid(e, this.fsid);
-    const names = [...this.poolStats.keys()].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    const names = [...this.poolStats.keys()].sort(compareStringBytes);
     e.u32(names.length);
     for (const n of names) {
       e.string(n);
