@@ -18,7 +18,8 @@ import {
   CEPH_NOSNAP, HOBJECT_POOL_NONE, OsdOpCode, decodeHObject, encodeHObject, type HObject, type OSDOp,
 } from '../../msg/messages/osdop.js';
 import { cmpHObject, maxHObject } from '../../msg/messages/pgtypes.js';
-import { NO_SHARD, SNAP_DIR, SNAP_HEAD, makeObject, reverseBits32, type GHObject, type ListResult } from '../objectstore/types.js';
+import { NO_SHARD, makeObject, reverseBits32, type GHObject, type ListResult } from '../objectstore/types.js';
+import { snapFromWire, toHObject } from './hobject.js';
 
 /** osd_max_pgls: entries one listing op returns at most. */
 export const pglsEntriesMax = 1024;
@@ -53,16 +54,14 @@ function isMinHObject(h: HObject): boolean {
   return !h.max && h.pool === HOBJECT_POOL_NONE && h.oid === '' && h.key === '' && h.nspace === '' && h.hash === 0 && h.snap === 0n;
 }
 
-function toHObject(g: GHObject): HObject {
-  if (g.max) return maxHObject();
-  const snap = g.snap === SNAP_HEAD ? CEPH_NOSNAP : g.snap === SNAP_DIR ? 0xffffffffffffffffn : BigInt(g.snap);
-  return { oid: g.oid, key: g.key, nspace: g.nspace, hash: g.hash >>> 0, pool: g.pool, snap, max: false };
+/** A listed store object as hobject_t; the store's end as hobject_t::max. */
+function listedHObject(g: GHObject): HObject {
+  return g.max ? maxHObject() : toHObject(g);
 }
 
 /** ghobject_t(h, generation 0, NO_SHARD): the smallest store object at h (a listing's inclusive start). */
 function toStoreStart(h: HObject): GHObject {
-  const snap = h.snap === CEPH_NOSNAP ? SNAP_HEAD : h.snap === 0xffffffffffffffffn ? SNAP_DIR : Number(h.snap);
-  return makeObject(h.pool, h.oid, h.hash, { nspace: h.nspace, key: h.key, snap, generation: 0, shard: NO_SHARD });
+  return makeObject(h.pool, h.oid, h.hash, { nspace: h.nspace, key: h.key, snap: snapFromWire(h.snap), generation: 0, shard: NO_SHARD });
 }
 
 export interface PgListInput {
@@ -104,13 +103,13 @@ async function listPartial(input: PgListInput, begin: HObject, max: number): Pro
     for (const g of page.objects) {
       if (g.pool < 0 || g.oid === '') continue; // temp objects and the pgmeta object
       if (g.generation !== -1) continue; // EC rollback generations
-      ls.push(toHObject(g));
+      ls.push(listedHObject(g));
     }
     if (page.next === undefined || page.next.max) done = true;
     else cursor = page.next;
     if (page.objects.length === 0 && !done) done = true; // a store that pages nothing cannot progress
   }
-  return { ls, next: done ? maxHObject() : toHObject(cursor!) };
+  return { ls, next: done ? maxHObject() : listedHObject(cursor!) };
 }
 
 export async function listPgObjects(input: PgListInput): Promise<PgListResult> {

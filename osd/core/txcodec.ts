@@ -18,10 +18,12 @@
 
 import { Decoder, Encoder, compareStringBytes } from '../../common/encoding.js';
 import { CephError } from '../../common/errors.js';
+import { CEPH_NOSNAP } from '../../msg/messages/osdop.js';
 import {
-  NO_GEN, NO_SHARD, SNAP_DIR, SNAP_HEAD, TX_OPS_MAX, Transaction, compareObjects, parseCollection,
+  NO_GEN, NO_SHARD, TX_OPS_MAX, Transaction, compareObjects, parseCollection,
   type CollectionId, type GHObject, type TxOp,
 } from '../objectstore/types.js';
+import { snapFromWire, snapToWire } from './hobject.js';
 
 /** ObjectStore::Transaction op codes (src/os/Transaction.h). */
 export const CephTxOpCode = {
@@ -122,7 +124,7 @@ export function encodeColl(e: Encoder, cid: CollectionId): void {
   }
   e.u8(2).u8(k.type);
   encodeSpg(e, k.pool, k.seed, k.shard);
-  e.u64Big(0xfffffffffffffffen); // the retired snap, always CEPH_NOSNAP
+  e.u64Big(CEPH_NOSNAP); // the retired snap, always CEPH_NOSNAP
 }
 
 function collName(type: number, pool: number, seed: number, shard: number, what: string): CollectionId {
@@ -155,23 +157,15 @@ export function decodeColl(d: Decoder, what = 'coll_t'): CollectionId {
 
 // ---- ghobject_t -----------------------------------------------------------------------------------
 
-function snapToU64(v: number): bigint {
-  if (v === SNAP_HEAD) return 0xfffffffffffffffen;
-  if (v === SNAP_DIR) return 0xffffffffffffffffn;
-  return BigInt(v);
-}
-
 function snapFromU64(v: bigint, what: string): number {
-  if (v === 0xfffffffffffffffen) return SNAP_HEAD;
-  if (v === 0xffffffffffffffffn) return SNAP_DIR;
-  if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new CephError('EBADMSG', `${what}: snap ${v} out of range`);
-  return Number(v);
+  if (v < CEPH_NOSNAP && v > BigInt(Number.MAX_SAFE_INTEGER)) throw new CephError('EBADMSG', `${what}: snap ${v} out of range`);
+  return snapFromWire(v);
 }
 
 export function encodeGHObject(e: Encoder, o: GHObject): void {
   e.startStruct(6, 3);
   // hobject_t's own max flag stays false; ghobject_t's (after the shard, since v6) says "the end".
-  e.string(o.key).string(o.oid).u64Big(snapToU64(o.snap)).u32(o.hash >>> 0).bool(false).string(o.nspace);
+  e.string(o.key).string(o.oid).u64Big(snapToWire(o.snap)).u32(o.hash >>> 0).bool(false).string(o.nspace);
   e.u64Big(BigInt.asUintN(64, BigInt(o.pool)));
   e.u64Big(o.generation === NO_GEN ? 0xffffffffffffffffn : BigInt(o.generation));
   e.u8(o.shard & 0xff);
