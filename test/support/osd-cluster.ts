@@ -4,11 +4,11 @@
 // daemons' logs. Every process is stopped by its PID (from vstart's pid files, checked against
 // /proc/PID/cmdline so a reused PID is never signalled).
 
-import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { binPath, until, type CliResult } from './vstart-cluster.js';
+import { binPath, runCeph, startClusterDaemon, until, type CliResult } from './vstart-cluster.js';
 
 export interface OsdClusterOptions {
   osds: number;
@@ -62,8 +62,7 @@ export class OsdCluster {
 
   /** Our ceph CLI with this cluster's conf. */
   ceph(args: string[], timeoutS = 20): CliResult {
-    const r = spawnSync(process.execPath, [binPath('ceph'), '-c', this.conf, '--connect-timeout', String(timeoutS), ...args], { encoding: 'utf8', timeout: (timeoutS + 30) * 1000 });
-    return { status: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+    return runCeph(this.conf, args, timeoutS);
   }
 
   /** Our rados CLI with this cluster's conf. */
@@ -92,13 +91,9 @@ export class OsdCluster {
 
   /** Start osd.N again (after a kill), as vstart does: ceph-osd -f, pid file written by the daemon. */
   startOsd(id: number): number {
-    const log = openSync(join(this.dir, 'out', `osd.${id}.stdout`), 'a');
-    const child = spawn(process.execPath, [binPath('ceph-osd'), '-c', this.conf, '-i', String(id), '-f'], { detached: true, stdio: ['ignore', log, log] });
-    closeSync(log);
-    child.unref();
-    if (child.pid === undefined) throw new Error(`could not start osd.${id}`);
-    this.pids.add(child.pid);
-    return child.pid;
+    const pid = startClusterDaemon(this.dir, this.conf, 'ceph-osd', `osd.${id}`, ['-i', String(id)]);
+    this.pids.add(pid);
+    return pid;
   }
 
   osdUp(id: number): boolean {

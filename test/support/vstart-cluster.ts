@@ -16,6 +16,25 @@ export interface CliResult {
   stderr: string;
 }
 
+/** Our ceph CLI with `conf` (args before the command, e.g. -m ADDR, go first in `args`). */
+export function runCeph(conf: string, args: string[], timeoutS = 20): CliResult {
+  const r = spawnSync(process.execPath, [binPath('ceph'), '-c', conf, '--connect-timeout', String(timeoutS), ...args], { encoding: 'utf8', timeout: (timeoutS + 30) * 1000 });
+  return { status: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+}
+
+/**
+ * Start one daemon of a vstart cluster in `dir` again as vstart does: `<script> -c conf <args> -f`,
+ * detached, its output to out/<name>.stdout (the daemon writes its own pid file). Returns its PID.
+ */
+export function startClusterDaemon(dir: string, conf: string, script: string, name: string, args: string[]): number {
+  const log = openSync(join(dir, 'out', `${name}.stdout`), 'a');
+  const child = spawn(process.execPath, [binPath(script), '-c', conf, ...args, '-f'], { detached: true, stdio: ['ignore', log, log] });
+  closeSync(log);
+  child.unref();
+  if (child.pid === undefined) throw new Error(`could not start ${name}`);
+  return child.pid;
+}
+
 export interface QuorumStatus {
   quorum_names: string[];
   quorum_leader_name: string;
@@ -62,10 +81,7 @@ export class VstartCluster {
 
   /** Our ceph CLI with this cluster's conf (and `-m` for one monitor when given). */
   ceph(args: string[], opts: { timeoutS?: number; mon?: string } = {}): CliResult {
-    const t = opts.timeoutS ?? 20;
-    const target = opts.mon ? ['-m', this.monAddr(opts.mon)] : [];
-    const r = spawnSync(process.execPath, [binPath('ceph'), '-c', this.conf, ...target, '--connect-timeout', String(t), ...args], { encoding: 'utf8', timeout: (t + 30) * 1000 });
-    return { status: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+    return runCeph(this.conf, opts.mon ? ['-m', this.monAddr(opts.mon), ...args] : args, opts.timeoutS);
   }
 
   /** Debian's ceph CLI with this cluster's conf. */
@@ -98,13 +114,9 @@ export class VstartCluster {
 
   /** Start a monitor of this cluster again (after a kill, or a new one after mkfs). */
   startMon(name: string): number {
-    const log = openSync(join(this.dir, 'out', `mon.${name}.stdout`), 'a');
-    const child = spawn(process.execPath, [binPath('ceph-mon'), '-c', this.conf, '-i', name, '-f'], { detached: true, stdio: ['ignore', log, log] });
-    closeSync(log);
-    child.unref();
-    if (child.pid === undefined) throw new Error(`could not start mon.${name}`);
-    this.pids.add(child.pid);
-    return child.pid;
+    const pid = startClusterDaemon(this.dir, this.conf, 'ceph-mon', `mon.${name}`, ['-i', name]);
+    this.pids.add(pid);
+    return pid;
   }
 
   /** Kill everything this cluster started and remove its directory. */
