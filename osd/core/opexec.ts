@@ -36,7 +36,7 @@ import {
 } from '../../msg/messages/osdop.js';
 import { PgLogOp } from '../../msg/messages/pgtypes.js';
 import {
-  NAME_BYTES_MAX, Transaction, type CollectionId, type GHObject, type ObjectStore, type TxOp,
+  NAME_BYTES_MAX, Transaction, type CollectionId, type GHObject, type ObjectStore, type OmapPage, type TxOp,
 } from '../objectstore/types.js';
 import {
   DIGEST_NONE, OI_ATTR, ObjectInfoFlag, SS_ATTR, cloneObjectInfo, decodeObjectInfo, encodeEmptySnapSet, encodeObjectInfo, newObjectInfo,
@@ -824,16 +824,38 @@ export const executeOps: ExecuteOps = async (input: OpExecInput, port: ObjectRea
 
 // ---- a read port over an ObjectStore --------------------------------------------------------------
 
-/** The ObjectReadPort of one object of a store (what the PG shell and tests hand the executor). */
+/**
+ * The ObjectReadPort of one object of a store (what the PG shell and tests hand the executor). A class,
+ * not an object of closures: one is made per client op.
+ */
 export function objectStorePort(store: ObjectStore, cid: CollectionId, oid: GHObject): ObjectReadPort {
-  return {
-    exists: () => store.exists(cid, oid),
-    size: async () => (await store.stat(cid, oid)).size,
-    read: (offset, length) => store.read(cid, oid, offset, length),
-    getattr: (name) => store.getattr(cid, oid, name),
-    getattrs: () => store.getattrs(cid, oid),
-    omapGetHeader: () => store.omapGetHeader(cid, oid),
-    omapGetValues: (keys) => store.omapGetValues(cid, oid, keys),
-    omapIterate: (after, max) => store.omapIterate(cid, oid, after, max),
-  };
+  return new StorePort(store, cid, oid);
+}
+
+class StorePort implements ObjectReadPort {
+  constructor(private readonly store: ObjectStore, private readonly cid: CollectionId, private readonly oid: GHObject) {}
+  exists(): Promise<boolean> {
+    return this.store.exists(this.cid, this.oid);
+  }
+  async size(): Promise<number> {
+    return (await this.store.stat(this.cid, this.oid)).size;
+  }
+  read(offset: number, length: number): Promise<Buffer> {
+    return this.store.read(this.cid, this.oid, offset, length);
+  }
+  getattr(name: string): Promise<Buffer> {
+    return this.store.getattr(this.cid, this.oid, name);
+  }
+  getattrs(): Promise<Map<string, Buffer>> {
+    return this.store.getattrs(this.cid, this.oid);
+  }
+  omapGetHeader(): Promise<Buffer> {
+    return this.store.omapGetHeader(this.cid, this.oid);
+  }
+  omapGetValues(keys: readonly string[]): Promise<Map<string, Buffer>> {
+    return this.store.omapGetValues(this.cid, this.oid, keys);
+  }
+  omapIterate(after: string | undefined, max: number): Promise<OmapPage> {
+    return this.store.omapIterate(this.cid, this.oid, after, max);
+  }
 }
