@@ -82,10 +82,6 @@ export class Heartbeat {
     return [...this.peers.keys()].sort((a, b) => a - b);
   }
 
-  isReported(osd: number): boolean {
-    return this.peers.get(osd)?.reported ?? false;
-  }
-
   /** Peers reported failed and not yet cancelled (resent on a new monitor session). */
   reportedPeers(): number[] {
     return this.peerIds().filter((o) => this.peers.get(o)!.reported);
