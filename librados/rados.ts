@@ -314,7 +314,7 @@ export class Rados implements Dispatcher {
 
   private handleOsdMap(m: MOSDMap): void {
     const before = this.map.epoch;
-    const last = Math.max(0, ...m.maps.keys(), ...m.incrementalMaps.keys());
+    const last = m.getLast();
     for (let e = this.map.epoch + 1; e <= last; e++) {
       const inc = m.incrementalMaps.get(e);
       const full = m.maps.get(e);
