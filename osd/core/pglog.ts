@@ -139,7 +139,9 @@ const missingScansMax = 8;
 /**
  * The missing items in recovery order (as missingSorted), skipping keys `skip` rejects, lazily: a caller
  * that wants the first one or few (recovery hands out a task at a time) pays a linear scan each instead
- * of sorting the whole set on every call. `skip` and the set must not change while iterating.
+ * of sorting the whole set on every call. The set must not change while iterating; `skip` may start
+ * rejecting keys already yielded (the recovery loop marks what it hands out), the items left are sorted
+ * once, after the first few.
  */
 export function* missingInOrder(m: PgMissing, skip: (key: string) => boolean): Generator<{ soid: HObject; item: PgMissingItem }> {
   const taken = new Set<string>();
