@@ -97,11 +97,16 @@ interface Forwarded {
  *   PG_CREATED_FORWARD  "pool": P, "seed": S; the reply is ignored (Ceph sends the OSD nothing).
  *   PG_TEMP_FORWARD     "epoch": E, "forced": bool, "pg_temp": [pool, seed, count, osds..., pool, ...]
  *                       (flat: commands carry flat lists); on r = 0 the peon sends the OSD the osdmap.
+ *   OSD_ALIVE_FORWARD   "want": up_thru wanted (MOSDAlive); the OSD sees it in its next osdmap.
+ *   OSD_FAILURE_FORWARD "target": T, "failed_for_ms": F, "failed": bool, "immediate": bool (MOSDFailure;
+ *                       "osd" is the reporter).
  */
 export const PG_STATS_FORWARD = 'tsceph pg stats forward';
 export const PG_CREATED_FORWARD = 'tsceph pg created forward';
 export const PG_TEMP_FORWARD = 'tsceph pg temp forward';
-const OSD_MESSAGE_FORWARDS: ReadonlySet<string> = new Set([PG_STATS_FORWARD, PG_CREATED_FORWARD, PG_TEMP_FORWARD]);
+export const OSD_ALIVE_FORWARD = 'tsceph osd alive forward';
+export const OSD_FAILURE_FORWARD = 'tsceph osd failure forward';
+const OSD_MESSAGE_FORWARDS: ReadonlySet<string> = new Set([PG_STATS_FORWARD, PG_CREATED_FORWARD, PG_TEMP_FORWARD, OSD_ALIVE_FORWARD, OSD_FAILURE_FORWARD]);
 /** Entries one forwarded MOSDPGTemp may carry (an OSD asks for a few PGs at a time). */
 export const PG_TEMP_FORWARD_ENTRIES_MAX = 65536;
 
@@ -562,17 +567,19 @@ export class Monitor {
   }
 
   private handleOsdMessage(conn: Connection, m: Message, w: wire.Classified): void {
+    if (conn.peerName.type !== EntityType.OSD && (w.kind === 'osdAlive' || w.kind === 'osdFailure')) return;
     if (this.quorum.state === 'peon') {
       // Boot and mark-me-down name their OSD inside the message, so the leader can act on a copy. Alive
-      // and failure reports are known by their sender only (Ceph wraps them in MForward to keep it);
-      // without that envelope a copy would be credited to this monitor's number, so they stay here.
-      const selfNamed = w.kind === 'osdBoot' || w.kind === 'osdMarkMeDown';
+      // and failure reports are known by their sender only (Ceph wraps them in MForward to keep it):
+      // they go as internal commands that name it.
       const leader = this.quorum.leader;
-      if (selfNamed && leader >= 0) this.peerConnection(leader).send(m);
-      else if (!selfNamed) this.log.debug(`mon.${this.name}: ${m.typeName()} from ${conn.peerName.num} needs the leader (no MForward yet); dropped`);
+      if (w.kind === 'osdAlive') this.forwardToLeader(conn, { prefix: OSD_ALIVE_FORWARD, osd: w.osd, want: w.want }, Buffer.alloc(0), () => {});
+      else if (w.kind === 'osdFailure') {
+        const fields = { prefix: OSD_FAILURE_FORWARD, osd: w.reporter, target: w.target, failed_for_ms: w.failedForMs, failed: w.isFailed, immediate: w.immediate };
+        this.forwardToLeader(conn, fields, Buffer.alloc(0), () => {});
+      } else if (leader >= 0) this.peerConnection(leader).send(m);
       return;
     }
-    if (conn.peerName.type !== EntityType.OSD && (w.kind === 'osdAlive' || w.kind === 'osdFailure')) return;
     if (this.quorum.state !== 'leader') return; // the OSD resends after the election
     const ctx = this.context();
     if (w.kind === 'osdBoot') {
@@ -706,9 +713,15 @@ export class Monitor {
       const pool = num('pool');
       const seed = num('seed');
       out = pool < 0 || seed < 0 ? { kind: 'reply', reply: { r: -Errno.EINVAL, rs: 'malformed forward', out: Buffer.alloc(0) } } : this.services.handlePgCreated(osd, { pool, seed }, ctx);
-    } else {
+    } else if (cmd.prefix === PG_TEMP_FORWARD) {
       const req = parseForwardedPgTemp(cmd);
       out = req === null ? { kind: 'reply', reply: { r: -Errno.EINVAL, rs: 'malformed forward', out: Buffer.alloc(0) } } : this.services.handlePgTemp(osd, null, req, ctx);
+    } else if (cmd.prefix === OSD_ALIVE_FORWARD) {
+      out = this.services.handleOsdAlive(osd, Math.max(0, num('want')), ctx);
+    } else {
+      // MOSDFailure: the services answer nothing (a report only counts toward the failure).
+      this.services.handleOsdFailure(num('target'), osd, Math.max(0, num('failed_for_ms')), cmd['failed'] === true, ctx, cmd['immediate'] === true);
+      out = { kind: 'reply', reply: { r: 0, rs: '', out: Buffer.alloc(0) } };
     }
     if (out.kind === 'afterCommit') {
       const w: Waiter = { conn, tid, reply: out.reply };

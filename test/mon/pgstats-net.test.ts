@@ -1,4 +1,4 @@
-// Proves the PG stats path of the monitor daemons end to end over msgr2: three in-process monitors, two fake OSDs that boot and send MPGStats (one to a peon, which forwards it to the leader, one to the leader) each get an MPGStatsAck with their tid and the (seq, epoch) of every PG once the report is committed; every monitor then answers `pg stat` the same; a client's MGetPoolStats and MStatfs are answered from the PGMap; and, when Debian's Ceph 16 is installed, Ceph's own `ceph pg stat` / `ceph df` and `rados df` read them from our monitors; MOSDPGCreated sent to a peon and the leader clears the pool's creating flag once every PG is reported; MOSDPGTemp sent to a peon sets a pg_temp (the OSD gets an MOSDMap with it) and sent to the leader by the new acting primary clears it. Ports 18360-18369.
+// Proves the PG stats path of the monitor daemons end to end over msgr2: three in-process monitors, two fake OSDs that boot and send MPGStats (one to a peon, which forwards it to the leader, one to the leader) each get an MPGStatsAck with their tid and the (seq, epoch) of every PG once the report is committed; every monitor then answers `pg stat` the same; a client's MGetPoolStats and MStatfs are answered from the PGMap; and, when Debian's Ceph 16 is installed, Ceph's own `ceph pg stat` / `ceph df` and `rados df` read them from our monitors; MOSDPGCreated sent to a peon and the leader clears the pool's creating flag once every PG is reported; MOSDPGTemp sent to a peon sets a pg_temp (the OSD gets an MOSDMap with it) and sent to the leader by the new acting primary clears it; MOSDAlive and MOSDFailure sent to a peon raise up_thru and mark the target down. Ports 18360-18369.
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,7 +16,9 @@ import {
   MGetPoolStats,
   MGetPoolStatsReply,
   MMonSubscribe,
+  MOSDAlive,
   MOSDBoot,
+  MOSDFailure,
   MOSDMap,
   MOSDPGCreated,
   MOSDPGTemp,
@@ -281,5 +283,24 @@ describe('monitor daemons: MPGStats, MGetPoolStats, MStatfs over the network', f
     clr.pgTemp = [{ pgid, osds: [] }];
     osds[1]!.connect(leader).send(clr);
     for (const o of osds) await until('the pg_temp cleared', () => o.map && !o.map.pgTemp.has(1, seed));
+  });
+
+  it('MOSDAlive and MOSDFailure through a peon reach the leader with their sender: up_thru raised, then the target marked down', async () => {
+    const peon = mons.findIndex((m) => !m.isLeader);
+    const osds = peers.slice(0, 2);
+    const want = osds[0]!.map!.epoch;
+    assert.ok((osds[0]!.map!.osdInfo[0]?.upThru ?? 0) < want, 'osd.0 needs a higher up_thru');
+    osds[0]!.connect(peon).send(new MOSDAlive(want, want));
+    for (const o of osds) await until('osd.0 up_thru raised', () => o.map && (o.map.osdInfo[0]?.upThru ?? 0) >= want);
+    // osd.1 found osd.0 refusing connections (FLAG_IMMEDIATE: down at once, no second reporter needed).
+    const f = new MOSDFailure();
+    f.fsid = FSID;
+    f.version = osds[1]!.map!.epoch;
+    f.epoch = osds[1]!.map!.epoch;
+    f.targetOsd = 0;
+    f.targetAddrs = osds[1]!.map!.clientAddrs[0] ?? [];
+    f.flags = MOSDFailure.FLAG_FAILED | MOSDFailure.FLAG_IMMEDIATE;
+    osds[1]!.connect(peon).send(f);
+    for (const o of osds) await until('osd.0 down', () => o.map && !o.map.isUp(0));
   });
 });
