@@ -870,15 +870,16 @@ export function decodeBenchMeta(b: Buffer): BenchMeta {
   return { objectSize, numOps, pid, opSize };
 }
 
-/** obj_bencher's object contents: "I'm the %16dth op!" then NUL, the rest 'z' (snprintf into op_size). */
-export function benchContents(index: number, opSize: number): Buffer {
-  const b = Buffer.alloc(opSize, 'z');
-  if (opSize === 0) return b;
-  const text = Buffer.from(`I'm the ${String(index).padStart(16)}th op!`);
-  const n = Math.min(text.length, opSize - 1);
-  text.copy(b, 0, 0, n);
-  b[n] = 0;
-  return b;
+/**
+ * obj_bencher's object contents: "I'm the %16dth op!" then NUL, the rest 'z' (snprintf into op_size).
+ * A bench worker passes its own buffer (from an earlier call) to have only the text rewritten: the
+ * text has the same length for every op, so the 'z' bytes after it stay as they are.
+ */
+export function benchContents(index: number, opSize: number, into: Buffer = Buffer.alloc(opSize, 'z')): Buffer {
+  if (opSize === 0) return into;
+  const n = into.write(`I'm the ${String(index).padStart(16)}th op!`, 0, opSize - 1, 'latin1');
+  into[n] = 0;
+  return into;
 }
 
 const g = (x: number): string => formatDoubleG(x, 6);
@@ -1042,12 +1043,14 @@ class Bencher {
     const stopMs = this.startMs + seconds * 1000;
     let failure = 0;
     const worker = async (): Promise<void> => {
+      // One buffer per worker: its op is acknowledged before the next one reuses it.
+      const contents = benchContents(0, this.opSize);
       while (failure === 0 && (seconds === 0 || this.io.nowMs() < stopMs) && this.started < maxOps) {
         const n = this.started++;
         this.inFlight++;
         const name = this.objectName(Math.floor(n / perObject));
         const offset = this.opSize * (n % perObject);
-        const ops = [opWrite(offset, benchContents(n, this.opSize))];
+        const ops = [opWrite(offset, benchContents(n, this.opSize, contents))];
         if (!o.noHints) ops.unshift(opSetAllocHint(this.objectSize, this.opSize, 0));
         const t0 = performance.now();
         try {
@@ -1104,6 +1107,7 @@ class Bencher {
     let stopPrinter = random ? this.startPrinter() : null;
     let failure = 0;
     const worker = async (): Promise<void> => {
+      const expected = benchContents(0, this.opSize);
       while (failure === 0 && (seconds === 0 || this.io.nowMs() < stopMs) && (random || this.started < meta.numOps)) {
         const n = random ? Math.floor(Math.random() * meta.numOps) : this.started;
         this.started++;
@@ -1119,7 +1123,7 @@ class Bencher {
           return;
         }
         this.record((performance.now() - t0) / 1000, false);
-        if (!o.noVerify && !got.equals(benchContents(n, this.opSize))) {
+        if (!o.noVerify && !got.equals(benchContents(n, this.opSize, expected))) {
           this.io.stderr(`${name} is not correct!\n`);
           this.errors++;
         }
