@@ -10,25 +10,26 @@ import { assert, CephError, Errno } from '../common/errors.js';
 import { calcBitsOf, osdIsUp, pgToUpActingOsds, type OSDMap, type PgId, type UTime } from '../common/osdmap/index.js';
 import type { Connection, EntityName, Message } from '../msg/index.js';
 import {
-  CEPH_NOSNAP, CEPH_SNAPDIR, MOSDOp, MOSDOpReply, MOSDRepOp, MOSDRepOpReply, OsdFlag, OsdOpCode, osdOpIsWrite,
+  MOSDOp, MOSDOpReply, MOSDRepOp, MOSDRepOpReply, OsdFlag, OsdOpCode, osdOpIsWrite,
   zeroEVersion, type EVersion, type HObject, type OSDOp, type OsdReqId, type SpgId,
 } from '../msg/messages/osdop.js';
 import {
   decodePgLogEntry, decodePgStat, emptyPgStat, encodePgStat, objectKey, PgState,
   type PgLogEntry, type PgStat,
 } from '../msg/messages/pgtypes.js';
-import type { ExecuteOps, ObjectReadPort, OpExecResult } from './core/opexec-api.js';
+import type { ExecuteOps, OpExecResult } from './core/opexec-api.js';
 import type { PeeringCore, PeeringCoreInit, PeeringEffects, PeeringMessage, PgMapView } from './core/peering-api.js';
 import type { PgHandle, PgHost } from './pg-api.js';
 import { entryBody, loadPgMeta, missingKeys, PgMetaWritten, pgmetaObject, rememberEntryBody, writePgMeta } from './pgmeta.js';
 import { createPeeringCore } from './core/peering.js';
-import { executeOps } from './core/opexec.js';
+import { snapFromWire, toHObject } from './core/hobject.js';
+import { executeOps, objectStorePort } from './core/opexec.js';
 import { listPgObjects, pgSplitBits } from './core/pgls.js';
 import { decodeTransaction, encodeTransaction } from './core/txcodec.js';
 import { fromWireAll, toWire } from './pgwire.js';
 import { PgRecovery, recoveryWire, type RecoveryDeps } from './recovery.js';
 import {
-  makeObject, NO_SHARD, parseCollection, pgCollection, SNAP_DIR, SNAP_HEAD, Transaction,
+  makeObject, NO_SHARD, parseCollection, pgCollection, Transaction,
   type CollectionId, type GHObject, type ObjectStore,
 } from './objectstore/types.js';
 
@@ -75,17 +76,12 @@ export const realPgDeps: PgDeps = {
 
 // ---- object names ---------------------------------------------------------------------------------
 
-/** hobject_t (wire) to the store's ghobject_t. */
+/** hobject_t (wire) to the store's ghobject_t (the other way: osd/core/hobject.ts's toHObject). */
 export function toGh(h: HObject): GHObject {
-  const snap = h.snap === CEPH_NOSNAP ? SNAP_HEAD : h.snap === CEPH_SNAPDIR ? SNAP_DIR : Number(h.snap);
-  return makeObject(h.pool, h.oid, h.hash, { nspace: h.nspace, key: h.key, snap, ...(h.max ? { max: true } : {}) });
+  return makeObject(h.pool, h.oid, h.hash, { nspace: h.nspace, key: h.key, snap: snapFromWire(h.snap), ...(h.max ? { max: true } : {}) });
 }
 
-/** The store's ghobject_t to hobject_t. */
-export function toHObject(g: GHObject): HObject {
-  const snap = g.snap === SNAP_HEAD ? CEPH_NOSNAP : g.snap === SNAP_DIR ? CEPH_SNAPDIR : BigInt(g.snap);
-  return { oid: g.oid, key: g.key, nspace: g.nspace, hash: g.hash >>> 0, pool: g.pool, snap, max: g.max === true };
-}
+export { toHObject };
 
 /** MOSDRepOp's logbl: a vector<pg_log_entry_t>. */
 export function encodeLogEntries(entries: readonly PgLogEntry[]): Buffer {
@@ -200,34 +196,6 @@ interface DoneReq {
   userVersion: number;
   returnCode: number;
   opReturns: Array<{ rval: number; data: Buffer }>;
-}
-
-class StorePort implements ObjectReadPort {
-  constructor(private readonly store: ObjectStore, private readonly cid: CollectionId, private readonly obj: GHObject) {}
-  exists(): Promise<boolean> {
-    return this.store.exists(this.cid, this.obj);
-  }
-  async size(): Promise<number> {
-    return (await this.store.stat(this.cid, this.obj)).size;
-  }
-  read(offset: number, length: number): Promise<Buffer> {
-    return this.store.read(this.cid, this.obj, offset, length);
-  }
-  getattr(name: string): Promise<Buffer> {
-    return this.store.getattr(this.cid, this.obj, name);
-  }
-  getattrs(): Promise<Map<string, Buffer>> {
-    return this.store.getattrs(this.cid, this.obj);
-  }
-  omapGetHeader(): Promise<Buffer> {
-    return this.store.omapGetHeader(this.cid, this.obj);
-  }
-  omapGetValues(keys: readonly string[]): Promise<Map<string, Buffer>> {
-    return this.store.omapGetValues(this.cid, this.obj, keys);
-  }
-  omapIterate(after: string | undefined, max: number) {
-    return this.store.omapIterate(this.cid, this.obj, after, max);
-  }
 }
 
 // ---- the PG ---------------------------------------------------------------------------------------
@@ -759,7 +727,7 @@ export class PG implements PgHandle {
         soid: op.soid, obj, cid: this.cid, ops: op.m.ops, flags: op.m.flags, reqid: op.reqid, version,
         lastUserVersion: info.lastUserVersion, mtime: op.m.mtime,
       },
-      new StorePort(this.host.store, this.cid, obj),
+      objectStorePort(this.host.store, this.cid, obj),
     );
     if (this.gen !== gen || this.closed) return null;
     this.counters.numRd += result.numRd;
