@@ -6,51 +6,18 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../bin/rados.js';
 import { Rados, ReadOp, WriteOp } from '../../librados/index.js';
+import { ok, radosCli } from '../support/rados-cli.js';
 import { binPath } from '../support/vstart-cluster.js';
 
 const PORT = 18400;
 const POOL = 'tsceph';
 
-interface Run {
-  status: number;
-  stdout: Buffer;
-  stderr: string;
-}
-
 describe('rados and librados on a tsceph vstart cluster', function () {
   this.timeout(240000);
   let dir = '';
   let conf = '';
-  const ours = async (args: string[], input?: Buffer): Promise<Run> => {
-    const out: Buffer[] = [];
-    let err = '';
-    const status = await main(['-c', conf, ...args], {
-      stdout: (b) => out.push(Buffer.from(b)),
-      stderr: (t) => { err += t; },
-      env: {},
-      readStdin: () => input ?? Buffer.alloc(0),
-    });
-    return { status, stdout: Buffer.concat(out), stderr: err };
-  };
-  const theirs = (args: string[], input?: Buffer): Run => {
-    const r = spawnSync('/usr/bin/rados', ['-c', conf, ...args], { input, maxBuffer: 64 << 20, timeout: 60000 });
-    return { status: r.status ?? -1, stdout: r.stdout ?? Buffer.alloc(0), stderr: r.stderr?.toString() ?? '' };
-  };
-  const same = async (args: string[], input?: Buffer): Promise<void> => {
-    const a = await ours(args, input);
-    const b = theirs(args, input);
-    assert.equal(a.stdout.toString('latin1'), b.stdout.toString('latin1'), `rados ${args.join(' ')}: stdout`);
-    // Ceph's client library may add log lines of its own (timestamp, thread, level); not rados' texts.
-    const noLog = (t: string): string => t.replace(/^\d{4}-\d\d-\d\dT\S+ [0-9a-f]+ -?\d+ .*\n\n?/gm, '');
-    assert.equal(noLog(a.stderr), noLog(b.stderr), `rados ${args.join(' ')}: stderr`);
-    assert.equal(a.status, b.status, `rados ${args.join(' ')}: status`);
-  };
-  const ok = (r: Run, what: string): Run => {
-    assert.equal(r.status, 0, `${what}: ${r.stderr}`);
-    return r;
-  };
+  const { ours, theirs, same } = radosCli(() => conf);
 
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'rados-vstart-'));

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { byteU, hexdump, benchContents, decodeBenchMeta, encodeBenchMeta, main } from '../../bin/rados.js';
+import { ok, radosCli, type CliRun as Run } from '../support/rados-cli.js';
 import { startRealCephCluster, type RealCephCluster } from '../support/real-ceph-cluster.js';
 import { until } from '../support/vstart-cluster.js';
 
@@ -22,12 +23,6 @@ async function untilAsync(what: string, f: () => Promise<boolean>, timeoutMs: nu
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 500));
   }
-}
-
-interface Run {
-  status: number;
-  stdout: Buffer;
-  stderr: string;
 }
 
 describe('bin/rados text helpers', () => {
@@ -61,37 +56,10 @@ describe('bin/rados against Ceph 16 rados on a real cluster', function () {
   let dir = '';
 
   // Ours runs in this process (main() with captured streams); the executable itself is run once below.
-  const ours = async (args: string[], input?: Buffer): Promise<Run> => {
-    const out: Buffer[] = [];
-    let err = '';
-    const status = await main(['-c', c!.conf, ...args], {
-      stdout: (b) => out.push(Buffer.from(b)),
-      stderr: (t) => { err += t; },
-      env: {},
-      readStdin: () => input ?? Buffer.alloc(0),
-    });
-    return { status, stdout: Buffer.concat(out), stderr: err };
-  };
+  const { ours, theirs, same } = radosCli(() => c!.conf);
   const oursExe = (args: string[], input?: Buffer): Run => {
     const r = spawnSync(process.execPath, [OURS, '-c', c!.conf, ...args], { input, maxBuffer: 64 << 20, timeout: 120000 });
     return { status: r.status ?? -1, stdout: r.stdout ?? Buffer.alloc(0), stderr: r.stderr?.toString() ?? '' };
-  };
-  const theirs = (args: string[], input?: Buffer): Run => c!.rados(args, input);
-  const same = async (args: string[], input?: Buffer, mask: (s: string) => string = (s) => s): Promise<Run> => {
-    const a = await ours(args, input);
-    const b = theirs(args, input);
-    const show = `rados ${args.join(' ')}`;
-    assert.equal(mask(a.stdout.toString('latin1')), mask(b.stdout.toString('latin1')), `${show}: stdout`);
-    // Ceph's client library may log a line of its own on stderr (timestamp, thread, level: e.g. a
-    // monclient auth race under load); those are not rados' texts.
-    const noLog = (t: string): string => t.replace(/^\d{4}-\d\d-\d\dT\S+ [0-9a-f]+ -?\d+ .*\n\n?/gm, '');
-    assert.equal(mask(noLog(a.stderr)), mask(noLog(b.stderr)), `${show}: stderr`);
-    assert.equal(a.status, b.status, `${show}: status`);
-    return a;
-  };
-  const ok = (r: Run, what: string): Run => {
-    assert.equal(r.status, 0, `${what}: ${r.stderr}`);
-    return r;
   };
 
   before(async () => {

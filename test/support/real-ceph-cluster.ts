@@ -107,6 +107,12 @@ export function realCephClusterAvailable(): boolean {
   return ['ceph-mon', 'ceph-mgr', 'ceph-osd', 'ceph', 'monmaptool'].every((b) => existsSync(join(BIN, b)));
 }
 
+/** Debian's rados CLI with this conf (synchronous; stdin from `input`, stdout as bytes). */
+export function cephRados(conf: string, args: string[], input?: Buffer): { status: number; stdout: Buffer; stderr: string } {
+  const r = spawnSync(`${BIN}/rados`, ['-c', conf, ...args], { input, maxBuffer: 256 << 20, timeout: 120000 });
+  return { status: r.status ?? -1, stdout: r.stdout ?? Buffer.alloc(0), stderr: r.stderr?.toString() ?? '' };
+}
+
 function runSync(cmd: string, args: string[], what: string, timeoutMs = 120000): void {
   const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: timeoutMs });
   if (r.status !== 0) throw new Error(`${what} failed (${r.status}): ${r.stderr || r.stdout}`);
@@ -229,10 +235,7 @@ export async function startRealCephCluster(opts: RealCephClusterOptions): Promis
     if (r.status !== 0) throw new Error(`ceph ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
     return JSON.parse(r.stdout) as T;
   };
-  const rados = (args: string[], input?: Buffer): { status: number; stdout: Buffer; stderr: string } => {
-    const r = spawnSync(`${BIN}/rados`, ['-c', conf, ...args], { input, maxBuffer: 256 << 20, timeout: 120000 });
-    return { status: r.status ?? -1, stdout: r.stdout ?? Buffer.alloc(0), stderr: r.stderr?.toString() ?? '' };
-  };
+  const rados = (args: string[], input?: Buffer): { status: number; stdout: Buffer; stderr: string } => cephRados(conf, args, input);
   const daemon = (bin: string, args: string[]): ChildProcess => {
     const c = spawn(`${BIN}/${bin}`, ['-c', conf, ...args, '-f'], { stdio: 'ignore' });
     if (c.pid === undefined) throw new Error(`${bin} did not start`);
