@@ -17,7 +17,7 @@ import { CephError, Errno } from '../common/errors.js';
 import { encodeMonMap, decodeMonMap, monmapRankOf, monRankByAddr } from '../common/monmap/index.js';
 import type { MonMap } from '../common/monmap/types.js';
 import type { EntityAddrVec, PgId } from '../common/osdmap/index.js';
-import { createMessenger, EntityType, Policies, type Connection, type Dispatcher, type Logger, type Message, type Messenger, type MPGStats } from '../msg/index.js';
+import { createMessenger, EntityType, MOSDBoot, Policies, type Connection, type Dispatcher, type Logger, type Message, type Messenger, type MPGStats } from '../msg/index.js';
 import { createQuorum, DEFAULT_QUORUM_CONFIG } from './core/quorum.js';
 import { createMonServices, DEFAULT_MON_SERVICES_CONFIG } from './core/services/monservices.js';
 import { MonStoreTx } from './core/store.js';
@@ -100,13 +100,19 @@ interface Forwarded {
  *   OSD_ALIVE_FORWARD   "want": up_thru wanted (MOSDAlive); the OSD sees it in its next osdmap.
  *   OSD_FAILURE_FORWARD "target": T, "failed_for_ms": F, "failed": bool, "immediate": bool (MOSDFailure;
  *                       "osd" is the reporter).
+ *   OSD_BOOT_FORWARD    inbl is the OSD's public addrs then the MOSDBoot front (wire.encodeBootForward).
+ *   OSD_MARK_ME_DOWN_FORWARD  "osd" is the target; on r = 0 the peon sends the OSD its ack if it asked.
  */
 export const PG_STATS_FORWARD = 'tsceph pg stats forward';
 export const PG_CREATED_FORWARD = 'tsceph pg created forward';
 export const PG_TEMP_FORWARD = 'tsceph pg temp forward';
 export const OSD_ALIVE_FORWARD = 'tsceph osd alive forward';
 export const OSD_FAILURE_FORWARD = 'tsceph osd failure forward';
-const OSD_MESSAGE_FORWARDS: ReadonlySet<string> = new Set([PG_STATS_FORWARD, PG_CREATED_FORWARD, PG_TEMP_FORWARD, OSD_ALIVE_FORWARD, OSD_FAILURE_FORWARD]);
+export const OSD_BOOT_FORWARD = 'tsceph osd boot forward';
+export const OSD_MARK_ME_DOWN_FORWARD = 'tsceph osd mark me down forward';
+const OSD_MESSAGE_FORWARDS: ReadonlySet<string> = new Set([
+  PG_STATS_FORWARD, PG_CREATED_FORWARD, PG_TEMP_FORWARD, OSD_ALIVE_FORWARD, OSD_FAILURE_FORWARD, OSD_BOOT_FORWARD, OSD_MARK_ME_DOWN_FORWARD,
+]);
 /** Entries one forwarded MOSDPGTemp may carry (an OSD asks for a few PGs at a time). */
 export const PG_TEMP_FORWARD_ENTRIES_MAX = 65536;
 
@@ -569,15 +575,21 @@ export class Monitor {
   private handleOsdMessage(conn: Connection, m: Message, w: wire.Classified): void {
     if (conn.peerName.type !== EntityType.OSD && (w.kind === 'osdAlive' || w.kind === 'osdFailure')) return;
     if (this.quorum.state === 'peon') {
-      // Boot and mark-me-down name their OSD inside the message, so the leader can act on a copy. Alive
-      // and failure reports are known by their sender only (Ceph wraps them in MForward to keep it):
-      // they go as internal commands that name it.
-      const leader = this.quorum.leader;
-      if (w.kind === 'osdAlive') this.forwardToLeader(conn, { prefix: OSD_ALIVE_FORWARD, osd: w.osd, want: w.want }, Buffer.alloc(0), () => {});
+      // To the leader with what it cannot see itself (Ceph wraps them in MForward): the sender of an alive
+      // or failure report, a booting OSD's public addrs; a mark-me-down's ack comes back from here.
+      const none = (): void => {};
+      if (w.kind === 'osdAlive') this.forwardToLeader(conn, { prefix: OSD_ALIVE_FORWARD, osd: w.osd, want: w.want }, Buffer.alloc(0), none);
       else if (w.kind === 'osdFailure') {
         const fields = { prefix: OSD_FAILURE_FORWARD, osd: w.reporter, target: w.target, failed_for_ms: w.failedForMs, failed: w.isFailed, immediate: w.immediate };
-        this.forwardToLeader(conn, fields, Buffer.alloc(0), () => {});
-      } else if (leader >= 0) this.peerConnection(leader).send(m);
+        this.forwardToLeader(conn, fields, Buffer.alloc(0), none);
+      } else if (w.kind === 'osdBoot' && m instanceof MOSDBoot) {
+        this.forwardToLeader(conn, { prefix: OSD_BOOT_FORWARD, osd: w.osd }, wire.encodeBootForward(m, w.addrs.public), none);
+      } else if (w.kind === 'osdMarkMeDown') {
+        const ack = w.requestAck ? wire.markMeDownAck(m) : null;
+        this.forwardToLeader(conn, { prefix: OSD_MARK_ME_DOWN_FORWARD, osd: w.osd }, Buffer.alloc(0), (reply) => {
+          if (ack && reply.r === 0) conn.send(ack);
+        });
+      }
       return;
     }
     if (this.quorum.state !== 'leader') return; // the OSD resends after the election
@@ -716,6 +728,14 @@ export class Monitor {
     } else if (cmd.prefix === PG_TEMP_FORWARD) {
       const req = parseForwardedPgTemp(cmd);
       out = req === null ? { kind: 'reply', reply: { r: -Errno.EINVAL, rs: 'malformed forward', out: Buffer.alloc(0) } } : this.services.handlePgTemp(osd, null, req, ctx);
+    } else if (cmd.prefix === OSD_BOOT_FORWARD) {
+      const { m, publicAddrs } = wire.decodeBootForward(inbl);
+      const w = wire.classify(m, publicAddrs, osd);
+      out = w.kind === 'osdBoot' && w.osd === osd
+        ? this.services.handleOsdBoot(osd, w.addrs, w.sbEpoch, w.features, ctx)
+        : { kind: 'reply', reply: { r: -Errno.EINVAL, rs: 'malformed forward', out: Buffer.alloc(0) } };
+    } else if (cmd.prefix === OSD_MARK_ME_DOWN_FORWARD) {
+      out = this.services.handleOsdMarkMeDown(osd, ctx);
     } else if (cmd.prefix === OSD_ALIVE_FORWARD) {
       out = this.services.handleOsdAlive(osd, Math.max(0, num('want')), ctx);
     } else {

@@ -2,8 +2,9 @@
 // builds. Kept apart from mon/monitor.ts so the shell's logic reads in the monitor's terms (commands,
 // subscriptions, OSD reports) rather than message classes.
 
+import { Decoder, Encoder } from '../common/encoding.js';
 import { CephError } from '../common/errors.js';
-import type { EntityAddrVec, PgId } from '../common/osdmap/index.js';
+import { decodeAddrVec, encodeAddrVec, type EntityAddrVec, type PgId } from '../common/osdmap/index.js';
 import {
   entityNameString,
   type Message,
@@ -241,6 +242,24 @@ export function encodePgStatsFront(m: MPGStats): Buffer {
 
 export function decodePgStatsFront(b: Buffer): MPGStats {
   return MPGStats.decode({ header: { seq: 0, tid: 0, type: MPGStats.TYPE, priority: 127, version: MPGStats.HEAD_VERSION, compatVersion: 1, dataOff: 0, ackSeq: 0, flags: 0 }, front: [b], middle: [], data: [] }, 0n);
+}
+
+/**
+ * An MOSDBoot a peon forwards: the sender's public addrs (entity_addrvec_t, which the leader cannot see
+ * on its own connection; Ceph's MForward carries them) then the message's front.
+ */
+export function encodeBootForward(m: MOSDBoot, publicAddrs: EntityAddrVec): Buffer {
+  const e = new Encoder(64);
+  encodeAddrVec(e, publicAddrs);
+  return Buffer.concat([e.toBuffer(), ...m.toRaw(0n).front]);
+}
+
+export function decodeBootForward(b: Buffer): { m: MOSDBoot; publicAddrs: EntityAddrVec } {
+  const d = new Decoder(b, 'forwarded MOSDBoot');
+  const publicAddrs = decodeAddrVec(d, 'public addrs');
+  const front = b.subarray(d.pos);
+  const m = MOSDBoot.decode({ header: { seq: 0, tid: 0, type: MOSDBoot.TYPE, priority: 127, version: MOSDBoot.HEAD_VERSION, compatVersion: MOSDBoot.COMPAT_VERSION, dataOff: 0, ackSeq: 0, flags: 0 }, front: [front], middle: [], data: [] }, 0n);
+  return { m, publicAddrs };
 }
 
 /** MStatfsReply: ceph_mon_statfs_reply (fsid, version, ceph_statfs), matched by tid. */

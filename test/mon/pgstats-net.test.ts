@@ -1,10 +1,10 @@
-// Proves the PG stats path of the monitor daemons end to end over msgr2: three in-process monitors, two fake OSDs that boot and send MPGStats (one to a peon, which forwards it to the leader, one to the leader) each get an MPGStatsAck with their tid and the (seq, epoch) of every PG once the report is committed; every monitor then answers `pg stat` the same; a client's MGetPoolStats and MStatfs are answered from the PGMap; and, when Debian's Ceph 16 is installed, Ceph's own `ceph pg stat` / `ceph df` and `rados df` read them from our monitors; MOSDPGCreated sent to a peon and the leader clears the pool's creating flag once every PG is reported; MOSDPGTemp sent to a peon sets a pg_temp (the OSD gets an MOSDMap with it) and sent to the leader by the new acting primary clears it; MOSDAlive and MOSDFailure sent to a peon raise up_thru and mark the target down. Ports 18360-18369.
+// Proves the PG stats path of the monitor daemons end to end over msgr2: three in-process monitors, two fake OSDs that boot and send MPGStats (one to a peon, which forwards it to the leader, one to the leader) each get an MPGStatsAck with their tid and the (seq, epoch) of every PG once the report is committed; every monitor then answers `pg stat` the same; a client's MGetPoolStats and MStatfs are answered from the PGMap; and, when Debian's Ceph 16 is installed, Ceph's own `ceph pg stat` / `ceph df` and `rados df` read them from our monitors; MOSDPGCreated sent to a peon and the leader clears the pool's creating flag once every PG is reported; MOSDPGTemp sent to a peon sets a pg_temp (the OSD gets an MOSDMap with it) and sent to the leader by the new acting primary clears it; MOSDAlive and MOSDFailure sent to a peon raise up_thru and mark the target down; an OSD booting through a peon gets its own public address in the map, and its MOSDMarkMeDown through the peon is acked to it. Ports 18360-18369.
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { makeEntityAddr } from '../../common/entityaddr.js';
+import { addrHostPort, makeEntityAddr } from '../../common/entityaddr.js';
 import { parseAddrVecList } from '../../common/config.js';
 import { addMon, newMonMap } from '../../common/monmap/index.js';
 import { applyIncremental, decodeIncremental, decodeOSDMap, pgToUpActingOsds, POOL_FLAG_CREATING, type OSDMap } from '../../common/osdmap/index.js';
@@ -20,6 +20,7 @@ import {
   MOSDBoot,
   MOSDFailure,
   MOSDMap,
+  MOSDMarkMeDown,
   MOSDPGCreated,
   MOSDPGTemp,
   MPGStats,
@@ -302,5 +303,42 @@ describe('monitor daemons: MPGStats, MGetPoolStats, MStatfs over the network', f
     f.flags = MOSDFailure.FLAG_FAILED | MOSDFailure.FLAG_IMMEDIATE;
     osds[1]!.connect(peon).send(f);
     for (const o of osds) await until('osd.0 down', () => o.map && !o.map.isUp(0));
+  });
+
+  it('MOSDBoot through a peon records the OSD\'s own public address, not the peon\'s; MOSDMarkMeDown through it is acked to the OSD', async () => {
+    const peon = mons.findIndex((m) => !m.isLeader);
+    assert.equal((await admin.command({ prefix: 'osd create' }, undefined, { timeoutMs: 20000 })).r, 0);
+    const o = new Peer(EntityType.OSD, 2);
+    peers.push(o);
+    const c = o.connect(peon);
+    const sub = new MMonSubscribe();
+    sub.what.set('osdmap', { start: 1, flags: 0 });
+    c.send(sub);
+    const b = new MOSDBoot();
+    b.sb.clusterFsid = FSID;
+    b.sb.whoami = 2;
+    b.sb.osdFsid = '00000000-0000-0000-0000-000000000002';
+    b.osdFeatures = 0x3f01cfbffffdffffn;
+    b.clusterAddrs = [makeEntityAddr(2, '127.0.0.1', 6802, 2002)];
+    b.hbBackAddrs = [makeEntityAddr(2, '127.0.0.1', 6902, 2002)];
+    b.hbFrontAddrs = [makeEntityAddr(2, '127.0.0.1', 7002, 2002)];
+    c.send(b);
+    const map = await until('osd.2 up', () => o.map && o.map.isUp(2) && o.map);
+    const pub = map.clientAddrs[2] ?? [];
+    assert.ok(pub.length > 0);
+    for (const a of pub) {
+      const { port } = addrHostPort(a);
+      assert.ok(!(port >= PORT && port < PORT + NAMES.length), `osd.2's public address is a monitor's (port ${port})`);
+    }
+    const down = new MOSDMarkMeDown();
+    down.fsid = FSID;
+    down.targetOsd = 2;
+    down.targetAddrs = pub;
+    down.epoch = map.epoch;
+    down.version = map.epoch;
+    down.requestAck = true;
+    c.send(down);
+    await o.wait('the mark-me-down ack', (x): x is MOSDMarkMeDown => x instanceof MOSDMarkMeDown);
+    await until('osd.2 down', () => o.map && !o.map.isUp(2));
   });
 });
