@@ -7,7 +7,8 @@
 //               some stats); Ceph writes it instead of the whole info when only those changed. Applied
 //               over "_info" on load when its last_update is newer; tsceph writes the info whole
 //               (measured cheaper than Ceph's pg_info_t compare here) and drops the key
-//   "_biginfo"  PastIntervals
+//   "_biginfo"  PastIntervals, then the info's purged_snaps (interval_set<snapid_t>); "_info" holds
+//               none (Ceph's prepare_info_keymap swaps them out)
 //   "_epoch"    u32, the last map epoch the PG processed
 //   "0000000010.00000000000000000123"  one pg_log_entry_t, keyed by its eversion (epoch.version), written
 //               with its checksum (Ceph's encode_with_checksum: the encoded entry as a bufferlist, then
@@ -26,8 +27,8 @@ import { decodeUTime, encodeUTime } from '../msg/messages/common.js';
 import type { PgId } from '../common/osdmap/index.js';
 import { decodeEVersion, decodeHObject, encodeEVersion, encodeHObject, type EVersion, type HObject, type SpgId } from '../msg/messages/osdop.js';
 import {
-  cmpEVersion, decodePastIntervals, decodePgInfo, decodePgLogDup, decodePgLogEntry, emptyPgLog, emptyPgMissing, encodeCleanRegions,
-  encodePastIntervals, encodePgInfo, encodePgLogDup, encodePgLogEntry, FULLY_DIRTY_CLEAN_REGIONS, objectKey,
+  cmpEVersion, decodeIntervalSet, decodePastIntervals, decodePgInfo, decodePgLogDup, decodePgLogEntry, emptyPgLog, emptyPgMissing,
+  encodeCleanRegions, encodeIntervalSet, encodePastIntervals, encodePgInfo, encodePgLogDup, encodePgLogEntry, FULLY_DIRTY_CLEAN_REGIONS, objectKey,
   type PastIntervals, type PgInfo, type PgLog, type PgLogEntry, type PgMissing, type PgMissingItem,
 } from '../msg/messages/pgtypes.js';
 import type { PgLogDelta, PgPersistent } from './core/peering-api.js';
@@ -216,28 +217,9 @@ export function applyFastInfo(info: PgInfo, b: Buffer, what: string): boolean {
   return true;
 }
 
-/** Deep equality of plain data (objects, arrays, Buffers, numbers, bigints, strings, booleans). */
-function same(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a)) {
-    if (!Array.isArray(b) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!same(a[i], b[i])) return false;
-    return true;
-  }
-  if (a instanceof Uint8Array || b instanceof Uint8Array) return a instanceof Uint8Array && b instanceof Uint8Array && Buffer.compare(a, b) === 0;
-  const x = a as Record<string, unknown>;
-  const y = b as Record<string, unknown>;
-  const kx = Object.keys(x);
-  if (kx.length !== Object.keys(y).length) return false;
-  for (const k of kx) if (!(k in y) || !same(x[k], y[k])) return false;
-  return true;
-}
-
 /**
  * What a PG last wrote to its pgmeta object, kept by the PG between writes so the next write adds only
- * what changed: the missing keys, past intervals (a deep copy: the peering core changes its state in
- * place), epoch, rollback marks.
+ * what changed: the missing keys, "_biginfo" bytes, epoch, rollback marks.
  */
 export class PgMetaWritten {
   /** The missing set's keys and values as on disk. */
@@ -246,20 +228,11 @@ export class PgMetaWritten {
   mayIncludeDeletes = false;
   /** A "_fastinfo" key (which this writer never writes) was removed. */
   fastInfoChecked = false;
-  pastIntervals: PastIntervals | undefined;
+  /** The "_biginfo" value as written (past intervals and purged snaps). */
+  bigInfo: Buffer | undefined;
   epoch: number | undefined;
   /** can_rollback_to and rollback_info_trimmed_to as written. */
   rollback: [EVersion, EVersion] | undefined;
-}
-
-/** A deep copy of plain data (Buffers stay Buffers, unlike structuredClone). */
-function copyData<T>(v: T): T {
-  if (typeof v !== 'object' || v === null) return v;
-  if (Buffer.isBuffer(v)) return Buffer.from(v) as T;
-  if (Array.isArray(v)) return v.map(copyData) as T;
-  const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[k] = copyData(x);
-  return out as T;
 }
 
 /**
@@ -295,7 +268,8 @@ export function writePgMeta(
     if (written) written.fastInfoChecked = true;
   }
   keys.set(INFOVER_KEY, INFOVER_VALUE);
-  keys.set(INFO_KEY, enc((e) => encodePgInfo(e, state.info)));
+  const info = state.info;
+  keys.set(INFO_KEY, enc((e) => encodePgInfo(e, info.purgedSnaps.length === 0 ? info : { ...info, purgedSnaps: [] })));
   const ep = epoch ?? state.epoch;
   if (written?.epoch !== ep) {
     const b = Buffer.allocUnsafe(4);
@@ -304,9 +278,13 @@ export function writePgMeta(
     if (written) written.epoch = ep;
   }
   if (dirty) {
-    if (!written?.pastIntervals || !same(written.pastIntervals, state.pastIntervals)) {
-      keys.set(BIGINFO_KEY, enc((e) => encodePastIntervals(e, state.pastIntervals)));
-      if (written) written.pastIntervals = copyData(state.pastIntervals);
+    const bigInfo = enc((e) => {
+      encodePastIntervals(e, state.pastIntervals);
+      encodeIntervalSet(e, info.purgedSnaps);
+    });
+    if (!written?.bigInfo?.equals(bigInfo)) {
+      keys.set(BIGINFO_KEY, bigInfo);
+      if (written) written.bigInfo = bigInfo;
     }
     const log = state.log;
     if (!written?.rollback || cmpEVersion(written.rollback[0], log.canRollbackTo) !== 0 || cmpEVersion(written.rollback[1], log.rollbackInfoTrimmedTo) !== 0) {
@@ -343,6 +321,7 @@ export async function loadPgMeta(store: ObjectStore, cid: CollectionId, meta: GH
   if (!(await store.exists(cid, meta))) throw new CephError('ENOENT', `pg ${cid}: no pgmeta object`);
   let info: PgInfo | undefined;
   let pastIntervals: PastIntervals | undefined;
+  let purgedSnaps: Array<[bigint, bigint]> = [];
   let epoch = 0;
   let fastInfo: { v: Buffer; what: string } | undefined;
   const log: PgLog = emptyPgLog();
@@ -355,7 +334,12 @@ export async function loadPgMeta(store: ObjectStore, cid: CollectionId, meta: GH
       const what = `pgmeta ${cid} key ${k}`;
       if (k === INFO_KEY) info = decodePgInfo(new Decoder(v), what);
       else if (k === FASTINFO_KEY) fastInfo = v.length ? { v, what } : undefined;
-      else if (k === BIGINFO_KEY) pastIntervals = decodePastIntervals(new Decoder(v), what);
+      else if (k === BIGINFO_KEY) {
+        const d = new Decoder(v);
+        pastIntervals = decodePastIntervals(d, what);
+        // (a "_biginfo" of tsceph before the purged snaps were added ends here)
+        purgedSnaps = d.atEnd() ? [] : decodeIntervalSet(d, what);
+      }
       else if (k === EPOCH_KEY) epoch = new Decoder(v).u32(what);
       else if (k === INFOVER_KEY) {
         if (v.length !== 1 || v[0]! > INFO_STRUCT_V) throw new CephError('EIO', `${what}: info struct v${v[0]} is newer than ${INFO_STRUCT_V}`);
@@ -375,6 +359,7 @@ export async function loadPgMeta(store: ObjectStore, cid: CollectionId, meta: GH
   }
   if (!info) throw new CephError('EIO', `pg ${cid}: pgmeta has no ${INFO_KEY}`);
   if (fastInfo) applyFastInfo(info, fastInfo.v, fastInfo.what);
+  info.purgedSnaps = purgedSnaps;
   if (info.pgid.pgid.pool !== spgid.pgid.pool || info.pgid.pgid.seed !== spgid.pgid.seed) {
     throw new CephError('EIO', `pg ${cid}: pgmeta info is for pg ${info.pgid.pgid.pool}.${info.pgid.pgid.seed.toString(16)}`);
   }
