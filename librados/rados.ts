@@ -9,7 +9,7 @@ import { CephError, errnoName } from '../common/errors.js';
 import { OSDMap, applyIncremental, decodeIncremental, decodeOSDMap } from '../common/osdmap/index.js';
 import { MonClient } from '../mon/client/index.js';
 import {
-  EntityType, MGetPoolStats, MGetPoolStatsReply, MOSDMap, MStatfs, MStatfsReply, type PoolStat, Policies, createMessenger, type Connection, type Dispatcher, type Logger, type Message, type Messenger,
+  EntityType, MGetPoolStats, MGetPoolStatsReply, MOSDMap, MStatfs, MStatfsReply, type PoolStat, Policies, createMessenger, type Connection, type Dispatcher, type Logger, type Message, type Messenger, type Transport,
 } from '../msg/index.js';
 import { IoCtx } from './ioctx.js';
 import { Objecter, type ObjecterOptions } from './objecter.js';
@@ -36,6 +36,11 @@ export interface ConnectOptions {
   connectTimeoutMs?: number;
   objecter?: ObjecterOptions;
   log?: Logger;
+  /** The messenger's transport (msg/transport.ts; TCP when omitted), nonce and randomness: a simulation passes its own. */
+  transport?: Transport;
+  nonce?: number;
+  randomU64?: () => bigint;
+  random?: () => number;
 }
 
 const noLog: Logger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -134,15 +139,18 @@ export class Rados implements Dispatcher {
     const log = opts.log ?? noLog;
     const messenger = createMessenger({
       entity: { type: EntityType.CLIENT, num: -1 },
-      nonce: randomInt(1, 0x7fffffff),
+      nonce: opts.nonce ?? randomInt(1, 0x7fffffff),
       defaultPolicy: Policies.lossyClient(),
       authId: id,
       log,
+      ...(opts.transport ? { transport: opts.transport } : {}),
+      ...(opts.randomU64 ? { randomU64: opts.randomU64 } : {}),
     });
     messenger.start();
     let monc: MonClient;
     try {
-      monc = new MonClient(config ? { config, messenger, authId: id, log } : { monAddrs: parseAddrVecList(opts.monHost!, 'monHost'), messenger, authId: id, log });
+      const monOpts = { messenger, authId: id, log, ...(opts.random ? { random: opts.random } : {}) };
+      monc = new MonClient(config ? { config, ...monOpts } : { monAddrs: parseAddrVecList(opts.monHost!, 'monHost'), ...monOpts });
     } catch (e) {
       await messenger.shutdown(); // no monitors to dial (ENOENT) or a bad address (EINVAL)
       throw e;

@@ -287,7 +287,7 @@ export class MessengerImpl implements Messenger {
       },
       randomCookie: () => {
         for (;;) {
-          const v = randomBytes(8).readBigUInt64LE(0);
+          const v = this.opts.randomU64 ? this.opts.randomU64() : randomBytes(8).readBigUInt64LE(0);
           if (v !== 0n) return v;
         }
       },

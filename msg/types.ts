@@ -77,6 +77,8 @@ export interface MessengerOptions {
   /** Keepalive interval and the time without input after which a connection is faulted. */
   keepaliveIntervalMs?: number;
   connectionTimeoutMs?: number;
+  /** Session cookies (random u64, never 0, in Ceph); injected so a simulation is deterministic. */
+  randomU64?: () => bigint;
   /** The transport; TCP when omitted. */
   transport?: unknown; // msg/transport.ts Transport; typed there (kept unknown here to avoid a cycle)
 }

@@ -38,7 +38,7 @@ import { MonClient } from '../mon/client/index.js';
 import {
   EntityType, MOSDAlive, MOSDBoot, MOSDFailure, MOSDMap, MOSDMarkMeDown, MOSDOp, MOSDPGTemp, MPing, Policies,
   createMessenger, decodeOSDSuperblock, encodeOSDSuperblock, newOSDSuperblock,
-  type Connection, type Dispatcher, type Logger, type Message, type Messenger, type OSDSuperblock, type PgStat,
+  type Connection, type Dispatcher, type Logger, type Message, type Messenger, type OSDSuperblock, type PgStat, type Transport,
 } from '../msg/index.js';
 import { MOSDPGCreate2 } from '../msg/messages/pgcreate.js';
 import { MOSDPGCreated } from '../msg/messages/pgcreated.js';
@@ -226,6 +226,13 @@ export interface OsdOptions {
   mapsKeepEpochs?: number;
   /** MOSDBoot metadata beside the defaults. */
   metadata?: Map<string, string>;
+  /** The messenger's transport (msg/transport.ts; TCP when omitted): a simulation passes its own. */
+  transport?: Transport;
+  /** The host name for the crush location and boot metadata (os.hostname() when omitted). */
+  hostname?: string;
+  /** Randomness for the messenger's cookies and the MonClient's hunting (crypto / Math.random when omitted). */
+  randomU64?: () => bigint;
+  random?: () => number;
 }
 
 export type OsdState = 'booting' | 'active' | 'stopping' | 'stopped';
@@ -423,11 +430,14 @@ export class OSD implements PgHost, Dispatcher {
       ]),
       defaultPolicy: Policies.statelessServer(),
       log: this.logger,
+      ...(this.opts.transport ? { transport: this.opts.transport } : {}),
+      ...(this.opts.randomU64 ? { randomU64: this.opts.randomU64 } : {}),
     });
     this.msgr = msgr;
     try {
       await this.bind(msgr);
-      const monc = new MonClient(this.opts.config ? { config: this.opts.config, messenger: msgr, log: this.logger } : { monAddrs: this.opts.monAddrs ?? [], messenger: msgr, log: this.logger });
+      const monOpts = { messenger: msgr, log: this.logger, ...(this.opts.random ? { random: this.opts.random } : {}) };
+      const monc = new MonClient(this.opts.config ? { config: this.opts.config, ...monOpts } : { monAddrs: this.opts.monAddrs ?? [], ...monOpts });
       this.monc = monc;
       monc.onOsdMap((m) => this.queueMaps(m));
       monc.onSession(() => this.onMonSession());
@@ -526,7 +536,7 @@ export class OSD implements PgHost, Dispatcher {
       weight = Number(Math.max(0.00001, total / 2 ** 40).toFixed(4));
       if (weight <= 0) weight = 0.0001;
     }
-    const args = this.opts.crushLocation ?? [`host=${hostname().split('.')[0] || 'localhost'}`, 'root=default'];
+    const args = this.opts.crushLocation ?? [`host=${(this.opts.hostname ?? hostname()).split('.')[0] || 'localhost'}`, 'root=default'];
     try {
       const r = await monc.command({ prefix: 'osd crush create-or-move', id: this.whoami, weight, args }, Buffer.alloc(0), { timeoutMs: CRUSH_UPDATE_TIMEOUT_MS });
       if (r.r < 0) this.logger.warn(`osd.${this.whoami}: osd crush create-or-move failed: ${r.rs}`);
@@ -924,7 +934,7 @@ export class OSD implements PgHost, Dispatcher {
     m.metadata = new Map([
       ['ceph_release', 'pacific'],
       ['ceph_version_short', 'tsceph'],
-      ['hostname', hostname()],
+      ['hostname', this.opts.hostname ?? hostname()],
       ['osd_objectstore', this.store.type ?? 'unknown'],
       ['front_addr', formatAddrVec(this.addrs)],
       ['back_addr', formatAddrVec(this.addrs)],
