@@ -17,7 +17,8 @@ import { CephError, Errno } from '../common/errors.js';
 import { encodeMonMap, decodeMonMap, monmapRankOf, monRankByAddr } from '../common/monmap/index.js';
 import type { MonMap } from '../common/monmap/types.js';
 import type { EntityAddrVec, PgId } from '../common/osdmap/index.js';
-import { createMessenger, EntityType, MOSDBoot, Policies, type Connection, type Dispatcher, type Logger, type Message, type Messenger, type MPGStats } from '../msg/index.js';
+import type { BlockDevice } from '../common/blockdev/index.js';
+import { createMessenger, EntityType, MOSDBoot, Policies, type Connection, type Dispatcher, type Logger, type Message, type Messenger, type MPGStats, type Transport } from '../msg/index.js';
 import { createQuorum, DEFAULT_QUORUM_CONFIG } from './core/quorum.js';
 import { createMonServices, DEFAULT_MON_SERVICES_CONFIG } from './core/services/monservices.js';
 import { MonStoreTx } from './core/store.js';
@@ -52,6 +53,12 @@ export interface MonitorOptions {
   nowMs?: () => number;
   /** Messenger nonce (random per process by default). */
   nonce?: number;
+  /** The store on this block device (made with mkfsMonitor's `device`) instead of the file in dataDir. */
+  device?: BlockDevice;
+  /** The messenger's transport (msg/transport.ts; TCP when omitted) and its session cookies' randomness:
+   *  a simulation passes its own. */
+  transport?: Transport;
+  randomU64?: () => bigint;
 }
 
 interface ClientSession {
@@ -121,12 +128,19 @@ let commandDescriptionsJson: Buffer | null = null;
 const NULL_LOG: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
 /** Create a monitor's data directory and store from a monmap (ceph-mon --mkfs). */
-export async function mkfsMonitor(dataDir: string, name: string, monmap: MonMap): Promise<void> {
+export async function mkfsMonitor(dataDir: string, name: string, monmap: MonMap, device?: { dev: BlockDevice; uuid?: Buffer }): Promise<void> {
   if (monmapRankOf(monmap, name) < 0) {
     throw new CephError('ENOENT', `mon.${name} is not in the monmap (monitors: ${[...monmap.mons.keys()].join(', ') || 'none'})`);
   }
-  await MonStore.mkfs(dataDir);
-  const store = await MonStore.open(dataDir);
+  let store: MonStore;
+  if (device) {
+    // The store on a caller's device (a simulation): dataDir is not used.
+    await MonStore.mkfsOn(device.dev, device.uuid);
+    store = await MonStore.openOn(device.dev);
+  } else {
+    await MonStore.mkfs(dataDir);
+    store = await MonStore.open(dataDir);
+  }
   try {
     const tx = new MonStoreTx().put(MKFS_PREFIX, MKFS_MONMAP_KEY, encodeMonMap(monmap)).put(MONITOR_PREFIX, 'magic', Buffer.from('ceph mon volume v012\n'));
     tx.put(MONITOR_PREFIX, 'cluster_uuid', Buffer.from(`${monmap.fsid}\n`));
@@ -194,7 +208,7 @@ export class Monitor {
 
   /** Open the store, bind the monitor's address from the monmap, join the cluster. */
   static async start(opts: MonitorOptions): Promise<Monitor> {
-    const store = await MonStore.open(opts.dataDir);
+    const store = opts.device ? await MonStore.openOn(opts.device) : await MonStore.open(opts.dataDir);
     try {
       const monmap = Monitor.loadMonMap(store);
       const rank = monmapRankOf(monmap, opts.name);
@@ -220,6 +234,8 @@ export class Monitor {
           [EntityType.MGR, Policies.statelessServer()],
         ]),
         log: opts.log,
+        ...(opts.transport ? { transport: opts.transport } : {}),
+        ...(opts.randomU64 ? { randomU64: opts.randomU64 } : {}),
       });
       await msgr.bind(host, port);
       const mon = new Monitor(opts.name, store, msgr, monmap, opts);

@@ -10,7 +10,7 @@
 
 import { existsSync, mkdirSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FileDevice } from '../common/blockdev/index.js';
+import { FileDevice, type BlockDevice } from '../common/blockdev/index.js';
 import { CephError } from '../common/errors.js';
 import { KVBatch, formatKV, openKV, type DeviceKV } from '../common/kv/index.js';
 import { MemMonStore, MonStoreOpType, MonStoreTx } from './core/store.js';
@@ -56,7 +56,7 @@ export function toKVBatch(tx: MonStoreTx): KVBatch {
 
 export class MonStore {
   private closed = false;
-  private constructor(readonly dir: string, private readonly kv: DeviceKV, private readonly dev: FileDevice, readonly mem: MemMonStore) {}
+  private constructor(readonly dir: string, private readonly kv: DeviceKV, private readonly dev: BlockDevice, readonly mem: MemMonStore) {}
 
   /** True when `dir` holds a monitor store. */
   static exists(dir: string): boolean {
@@ -86,7 +86,23 @@ export class MonStore {
       const backend = readFileSync(backendFile, 'utf8').trim();
       if (backend !== MON_KV_BACKEND) throw new CephError('EINVAL', `${dir}: store backend is '${backend}', this build reads '${MON_KV_BACKEND}' only`);
     }
-    const dev = await FileDevice.open(path);
+    return MonStore.load(dir, await FileDevice.open(path));
+  }
+
+  /**
+   * Create an empty store on a block device the caller owns (a simulation's in-memory device instead
+   * of the file in a data directory). `uuid` names the KV engine's format (random when omitted).
+   */
+  static async mkfsOn(dev: BlockDevice, uuid?: Buffer): Promise<void> {
+    await formatKV(dev, { offset: 0, length: dev.size }, uuid ? { uuid } : {});
+  }
+
+  /** Open a store made with mkfsOn; close() closes the device too. */
+  static async openOn(dev: BlockDevice): Promise<MonStore> {
+    return MonStore.load('', dev);
+  }
+
+  private static async load(dir: string, dev: BlockDevice): Promise<MonStore> {
     let kv: DeviceKV;
     try {
       kv = await openKV(dev, { offset: 0, length: dev.size });

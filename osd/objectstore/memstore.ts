@@ -76,6 +76,12 @@ function copyObjectId(o: GHObject): GHObject {
   return { pool: o.pool, nspace: o.nspace, oid: o.oid, key: o.key, hash: o.hash >>> 0, snap: o.snap, generation: o.generation, shard: o.shard };
 }
 
+function copyBufferMap(m: ReadonlyMap<string, Buffer>): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  for (const [k, v] of m) out.set(k, Buffer.from(v));
+  return out;
+}
+
 // ---------------------------------------------------------------------------------------------------
 // The check pass: a shadow of what the transaction's earlier ops leave (collections, their bits, which
 // objects exist and their sizes), over the real state, without copying it.
@@ -284,6 +290,30 @@ export class MemStore implements ObjectStore {
 
   private live(): void {
     assert(this.mounted, 'MemStore used while not mounted');
+  }
+
+  /**
+   * A new, unmounted MemStore holding a deep copy of this one's contents as they are now: every
+   * transaction queued so far, none after. A simulation's "kill -9": the killed OSD keeps the old
+   * instance (whatever it still does there is lost with the process), the restarted one mounts the copy.
+   */
+  clone(): MemStore {
+    const c = new MemStore({ totalBytes: this.totalBytes, cacheBytesMax: this.cacheBytesMax });
+    for (const [cid, coll] of this.colls) {
+      const objects = new Map<string, MemObject>();
+      for (const [key, o] of coll.objects) {
+        objects.set(key, {
+          oid: copyObjectId(o.oid), data: Buffer.from(o.data), size: o.size, attrs: copyBufferMap(o.attrs), header: Buffer.from(o.header),
+          omap: copyBufferMap(o.omap), omapSorted: undefined,
+        });
+      }
+      c.colls.set(cid, { cid: coll.cid, bits: coll.bits, objects, sorted: undefined });
+    }
+    c.storedBytes = this.storedBytes;
+    c.capacityBytes = this.capacityBytes;
+    c.metaBytes = this.metaBytes;
+    c.objectCount = this.objectCount;
+    return c;
   }
 
   async queueTransaction(t: Transaction): Promise<void> {
