@@ -14,7 +14,7 @@ import { hostname } from 'node:os';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 
-import { Decoder, Encoder } from '../common/encoding.js';
+import { Decoder, Encoder, compareStringBytes } from '../common/encoding.js';
 import { loadConfig, type LoadedConfig } from '../common/config.js';
 import { CephError, Errno, strerror, type ErrnoName } from '../common/errors.js';
 import { createFormatter, formatDoubleG, formatFixed, type Formatter } from '../common/formatter.js';
@@ -33,6 +33,8 @@ export const RADOS_CONNECT_TIMEOUT_MS = 30000;
 /** The metadata object a bench run leaves for seq/rand/cleanup (obj_bencher's BENCH_LASTRUN_METADATA). */
 export const BENCH_LASTRUN_METADATA = 'benchmark_last_metadata';
 export const BENCH_PREFIX = 'benchmark_data';
+/** obj_bencher takes the host name into a 30-byte buffer: at most 29 characters of it. */
+const HOSTNAME_CHARS_MAX = 29;
 /** Concurrent removes of `rados cleanup`. */
 export const CLEANUP_CONCURRENCY = 16;
 
@@ -106,11 +108,15 @@ BENCH OPTIONS:
    --no-verify                      do not check the contents of objects read
 
 GENERIC OPTIONS:
-  --conf/-c FILE    read configuration from the given configuration file
+`;
+
+/** The client options part of the usage: rados prints it on stdout, after the rest. */
+const GENERIC_USAGE = `  --conf/-c FILE    read configuration from the given configuration file
   --id ID           set ID portion of my name
   --name/-n TYPE.ID set name
   -m MONADDR        the monitors to contact
   --cluster NAME    set cluster name (default: ceph)
+
 `;
 
 interface Opts {
@@ -128,6 +134,8 @@ interface Opts {
   prefix: string;
   offset: number;
   offsetGiven: boolean;
+  /** -b was given (rados refuses it for a read bench). */
+  opSizeGiven: boolean;
   yes: boolean;
   noVerify: boolean;
   noHints: boolean;
@@ -135,14 +143,25 @@ interface Opts {
   inputFile: string | null;
 }
 
-class Usage extends Error {}
+/** Print the usage: asked for (--help: stdout, status 0) or after a bad command line (stderr, status 1). */
+class Usage extends Error {
+  constructor(readonly asked = false) {
+    super('usage');
+  }
+}
 
-/** strict_iecstrtoll: a size with an optional IEC suffix (4096, 4K, 4M, 1G). */
+/** rados' exit status when main() returns -EINVAL (an option value it cannot parse): 256 - 22. */
+const EXIT_EINVAL = 256 - Errno.EINVAL;
+
+/**
+ * strict_iecstrtoll: a size with an optional IEC suffix (4096, 4K, 4M, 1G); `name` is the option's
+ * long name without dashes, as rados names it in the complaint (block-size, offset, ...).
+ */
 function iecSize(name: string, v: string, io: RadosIo): number {
   const m = /^(\d+)([KMGTPE]i?)?B?$/.exec(v);
   if (!m) {
     io.stderr(`Invalid value for ${name}: strict_iecstrtoll: unit prefix not recognized\n`);
-    throw new ExitNow(1);
+    throw new ExitNow(EXIT_EINVAL);
   }
   const shift = m[2] ? 'KMGTPE'.indexOf(m[2][0]!) * 10 + 10 : 0;
   return Number(m[1]) * 2 ** shift;
@@ -151,7 +170,7 @@ function iecSize(name: string, v: string, io: RadosIo): number {
 function parseArgs(rest: string[], io: RadosIo): { opts: Opts; words: string[] } {
   const o: Opts = {
     pool: null, nspace: '', all: false, locator: '', format: 'plain', opSize: OP_SIZE_DEFAULT, objectSize: 0,
-    concurrency: BENCH_CONCURRENCY_DEFAULT, maxObjects: 0, noCleanup: false, runName: '', prefix: '', offset: 0, offsetGiven: false,
+    concurrency: BENCH_CONCURRENCY_DEFAULT, opSizeGiven: false, maxObjects: 0, noCleanup: false, runName: '', prefix: '', offset: 0, offsetGiven: false,
     yes: false, noVerify: false, noHints: false, showTime: false, inputFile: null,
   };
   let defaultNs = false;
@@ -181,11 +200,11 @@ function parseArgs(rest: string[], io: RadosIo): { opts: Opts; words: string[] }
       case '--default': defaultNs = true; break;
       case '--object-locator': o.locator = val(); break;
       case '-f': case '--format': o.format = val(); break;
-      case '-b': case '--block-size': o.opSize = iecSize(a, val(), io); break;
-      case '-O': case '--object-size': o.objectSize = iecSize(a, val(), io); break;
-      case '-t': case '--concurrent-ios': o.concurrency = Number(val()); break;
-      case '--max-objects': o.maxObjects = Number(val()); break;
-      case '--offset': o.offset = iecSize(a, val(), io); o.offsetGiven = true; break;
+      case '-b': case '--block-size': o.opSize = iecSize('block-size', val(), io); o.opSizeGiven = true; break;
+      case '-O': case '--object-size': o.objectSize = iecSize('object-size', val(), io); break;
+      case '-t': case '--concurrent-ios': o.concurrency = iecSize('concurrent-ios', val(), io); break;
+      case '--max-objects': o.maxObjects = iecSize('max-objects', val(), io); break;
+      case '--offset': o.offset = iecSize('offset', val(), io); o.offsetGiven = true; break;
       case '--run-name': o.runName = val(); break;
       case '--prefix': o.prefix = val(); break;
       case '--input-file': o.inputFile = val(); break;
@@ -194,7 +213,7 @@ function parseArgs(rest: string[], io: RadosIo): { opts: Opts; words: string[] }
       case '--no-hints': o.noHints = true; break;
       case '--show-time': o.showTime = true; break;
       case '--yes-i-really-really-mean-it': o.yes = true; break;
-      case '-h': case '--help': throw new Usage();
+      case '-h': case '--help': throw new Usage(true);
       default:
         if (a === '--') {
           words.push(...rest.slice(i + 1));
@@ -206,7 +225,6 @@ function parseArgs(rest: string[], io: RadosIo): { opts: Opts; words: string[] }
     i += used;
   }
   if (defaultNs) o.all = false;
-  if (!Number.isInteger(o.concurrency) || o.concurrency <= 0) o.concurrency = 0;
   if (o.objectSize === 0) o.objectSize = o.opSize;
   return { opts: o, words };
 }
@@ -398,8 +416,7 @@ class Tool {
           this.io.stderr('either pool name or pg id needs to be specified\n');
           return 1;
         }
-        this.io.stderr('pool name was not specified\n');
-        return 1;
+        throw new Usage(); // as rados: every other pool command without -p prints the usage
       }
     }
     switch (cmd) {
@@ -782,7 +799,9 @@ class Tool {
       try {
         await io.omapClear(oid);
       } catch (e) {
-        return this.fail(`error clearing omap keys ${this.o.pool}/${oid}/`, e);
+        // rados prints no ": " before the error text here.
+        this.io.stderr(`error clearing omap keys ${this.o.pool}/${oid}/${cppStrerror(errnoOf(e))}\n`);
+        return 1;
       }
     }
     return 0;
@@ -804,13 +823,25 @@ class Tool {
 
   private async bench(args: string[]): Promise<number> {
     this.need(args, 2);
-    const seconds = Number(args[0]);
-    const mode = args[1]!;
-    if (!Number.isInteger(seconds) || seconds < 0 || !['write', 'seq', 'rand'].includes(mode)) throw new Usage();
-    if (this.o.concurrency <= 0) throw new Usage();
     const io = await this.ioctx();
     if (typeof io === 'number') return io;
+    // As rados: strtol's whole-string check on the seconds (none given is 0), then the mode.
+    if (!/^[+-]?\d*$/.test(args[0]!)) {
+      this.io.stderr(`Invalid value for seconds: '${args[0]}'\n`);
+      return 1;
+    }
+    const seconds = Math.max(0, Number(args[0] || '0'));
+    const mode = args[1]!;
+    if (!['write', 'seq', 'rand'].includes(mode)) throw new Usage();
+    if (mode !== 'write' && this.o.opSizeGiven) {
+      this.io.stderr("-b|--block_size option can be used only with 'write' bench test\n");
+      return 1;
+    }
     this.out(`hints = ${this.o.noHints ? 0 : 1}\n`);
+    if (this.o.concurrency <= 0) {
+      this.io.stderr(`error during benchmark: ${cppStrerror(-Errno.EINVAL)}\n`);
+      return -Errno.EINVAL;
+    }
     const b = new Bencher(this, io);
     const r = await b.run(mode as 'write' | 'seq' | 'rand', seconds);
     if (r < 0) {
@@ -911,7 +942,7 @@ class Bencher {
   }
 
   private prefix(pid = this.io.pid): string {
-    return `${BENCH_PREFIX}_${this.io.hostname.slice(0, 29)}_${pid}`;
+    return `${BENCH_PREFIX}_${this.io.hostname.slice(0, HOSTNAME_CHARS_MAX)}_${pid}`;
   }
 
   private objectName(n: number, pid?: number): string {
@@ -1022,7 +1053,7 @@ class Bencher {
     } catch (e) {
       return errnoOf(e);
     }
-    this.t.emit(`Removed ${removed} objects\n`);
+    this.t.emit(removedText(removed));
     this.t.emit(`Clean up completed and total clean up time :${g((this.io.nowMs() - t0) / 1000)}\n`);
     return 0;
   }
@@ -1154,55 +1185,86 @@ class Bencher {
     return this.errors > 0 ? -Errno.EIO : 0;
   }
 
-  private async removeObjects(count: number, pid: number): Promise<number> {
+  /** Remove a run's `count` objects; how many were removed or found gone already (obj_bencher counts both), or -errno. */
+  private removeObjects(count: number, pid: number): Promise<number> {
+    return this.removeEach(count, (i) => this.objectName(i, pid));
+  }
+
+  private removeNamed(names: readonly string[]): Promise<number> {
+    return this.removeEach(names.length, (i) => names[i]!);
+  }
+
+  private async removeEach(count: number, name: (i: number) => string): Promise<number> {
     let next = 0;
     let removed = 0;
     let failure = 0;
     const worker = async (): Promise<void> => {
       while (failure === 0 && next < count) {
-        const name = this.objectName(next++, pid);
         try {
-          await this.ioctx.remove(name);
-          removed++;
+          await this.ioctx.remove(name(next++));
         } catch (e) {
           const r = errnoOf(e);
-          if (r !== -Errno.ENOENT) failure = r;
+          if (r !== -Errno.ENOENT) {
+            failure = r;
+            return;
+          }
         }
+        removed++;
       }
     };
     await Promise.all(Array.from({ length: CLEANUP_CONCURRENCY }, worker));
     return failure < 0 ? failure : removed;
   }
 
-  /** `rados cleanup`: by the run's metadata, or by listing objects with --prefix. */
+  /**
+   * `rados cleanup`, as obj_bencher's clean_up: list the IoCtx's namespace (every one with --all) for
+   * the run's metadata object and for objects named with the prefix (--prefix, else
+   * benchmark_data_HOST); in each namespace holding such objects, remove the run's objects by its
+   * metadata (then the metadata), or by the prefix when that namespace has no metadata object.
+   */
   async cleanupCommand(): Promise<number> {
     const o = this.t.o;
-    if (o.prefix) {
-      this.t.emit('Warning: using slow linear search\n');
-      const names: string[] = [];
-      for await (const e of this.ioctx.listObjects()) if (e.oid.startsWith(o.prefix)) names.push(e.oid);
-      let removed = 0;
-      for (let i = 0; i < names.length; i += CLEANUP_CONCURRENCY) {
-        const batch = names.slice(i, i + CLEANUP_CONCURRENCY);
-        const rs = await Promise.allSettled(batch.map((n) => this.ioctx.remove(n)));
-        removed += rs.filter((r) => r.status === 'fulfilled').length;
+    const metaName = this.metaName();
+    const prefix = o.prefix || `${BENCH_PREFIX}_${this.io.hostname.slice(0, HOSTNAME_CHARS_MAX)}`;
+    if (!prefix.startsWith(BENCH_PREFIX)) {
+      this.io.stderr(`Specified --prefix invalid, it must begin with "${BENCH_PREFIX}"\n`);
+      return -Errno.EINVAL;
+    }
+    const metaSpaces = new Set<string>();
+    const prefixSpaces = new Set<string>();
+    for await (const e of this.ioctx.listObjects({ allNamespaces: o.all })) {
+      if (e.oid === metaName) metaSpaces.add(e.nspace);
+      if (e.oid.startsWith(prefix)) prefixSpaces.add(e.nspace);
+    }
+    for (const ns of [...prefixSpaces].sort(compareStringBytes)) {
+      this.ioctx.setNamespace(ns);
+      if (!metaSpaces.has(ns)) {
+        this.t.emit('Warning: using slow linear search\n');
+        const names: string[] = [];
+        for await (const e of this.ioctx.listObjects()) if (e.oid.startsWith(prefix)) names.push(e.oid);
+        const r = await this.removeNamed(names);
+        if (r < 0) return -Errno.EIO;
+        this.t.emit(removedText(r));
+        continue;
       }
-      this.t.emit(`Removed ${removed} objects\n`);
-      return 0;
+      const m = await this.fetchMeta();
+      if (typeof m === 'number') return m;
+      const removed = await this.removeObjects(this.objectsOf(m), m.pid);
+      if (removed < 0) return removed;
+      this.t.emit(removedText(removed));
+      try {
+        await this.ioctx.remove(metaName);
+      } catch (e) {
+        return errnoOf(e);
+      }
     }
-    const m = await this.fetchMeta();
-    if (typeof m === 'number') return m === -Errno.ENOENT ? 0 : m;
-    const removed = await this.removeObjects(this.objectsOf(m), m.pid);
-    if (removed < 0) return removed;
-    try {
-      await this.ioctx.remove(this.metaName());
-    } catch (e) {
-      const r = errnoOf(e);
-      if (r !== -Errno.ENOENT) return r;
-    }
-    this.t.emit(`Removed ${removed} objects\n`);
     return 0;
   }
+}
+
+/** obj_bencher's "Removed N object(s)" line. */
+function removedText(n: number): string {
+  return `Removed ${n} object${n !== 1 ? 's' : ''}\n`;
 }
 
 /** obj_bencher's vec_stddev: the sample standard deviation, 0 under two samples. */
@@ -1255,8 +1317,10 @@ export async function main(argv: string[], ioIn: Partial<RadosIo> = {}): Promise
   } catch (e) {
     if (e instanceof ExitNow) return e.status;
     if (e instanceof Usage) {
-      io.stderr(USAGE);
-      return 1;
+      if (e.asked) io.stdout(Buffer.from(USAGE));
+      else io.stderr(USAGE);
+      io.stdout(Buffer.from(GENERIC_USAGE));
+      return e.asked ? 0 : 1;
     }
     if (e instanceof CephError) {
       const code: ErrnoName = e.code;

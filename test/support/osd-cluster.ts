@@ -133,8 +133,11 @@ export class OsdCluster {
       .join('\n');
   }
 
-  /** Kill every daemon of this cluster (SIGKILL, after SIGCONT for a frozen one) and remove the directory. */
-  destroy(): void {
+  /**
+   * Kill every daemon of this cluster (SIGKILL, after SIGCONT for a frozen one) and remove the
+   * directory (kept with keepDir, for a look at the logs and stores).
+   */
+  destroy(opts: { keepDir?: boolean } = {}): void {
     this.learnPids();
     for (const pid of this.pids) {
       if (!this.ours(pid)) continue;
@@ -145,6 +148,7 @@ export class OsdCluster {
         // gone
       }
     }
-    rmSync(this.dir, { recursive: true, force: true });
+    if (opts.keepDir) console.log(`kept the cluster directory ${this.dir}`);
+    else rmSync(this.dir, { recursive: true, force: true });
   }
 }
