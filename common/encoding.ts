@@ -22,9 +22,14 @@
 import { CephError } from './errors.js';
 
 const TWO_POW_32 = 0x1_0000_0000;
+/** CEPH_NOSNAP (a head object's snap) and the all-ones u64: the full-width values read and written most. */
+const U64_NOSNAP = 0xfffffffffffffffen;
+const U64_MAX = 0xffffffffffffffffn;
 /** Largest nesting of struct headers an Encoder or Decoder tracks at once. */
 export const STRUCT_DEPTH_MAX = 64;
 const INITIAL_ENCODER_BYTES = 256;
+/** Strings up to this many chars are tried as ASCII and copied inline (longer ones: Buffer.write). */
+const INLINE_STRING_CHARS_MAX = 64;
 
 /**
  * A growable little-endian writer. Reuse one across encodes with reset(); it keeps its buffer.
@@ -121,14 +126,24 @@ export class Encoder {
   /** A u64 given as two u32 halves. */
   u64Parts(lo: number, hi: number): this {
     this.reserve(8);
-    this.buf.writeUInt32LE(lo >>> 0, this.pos);
-    this.buf.writeUInt32LE(hi >>> 0, this.pos + 4);
-    this.pos += 8;
+    const b = this.buf;
+    const p = this.pos;
+    b[p] = lo & 0xff;
+    b[p + 1] = (lo >>> 8) & 0xff;
+    b[p + 2] = (lo >>> 16) & 0xff;
+    b[p + 3] = (lo >>> 24) & 0xff;
+    b[p + 4] = hi & 0xff;
+    b[p + 5] = (hi >>> 8) & 0xff;
+    b[p + 6] = (hi >>> 16) & 0xff;
+    b[p + 7] = (hi >>> 24) & 0xff;
+    this.pos = p + 8;
     return this;
   }
 
   /** A u64 from a non-negative safe integer. */
   u64(v: number): this {
+    // most u64 fields (versions, counters) fit 32 bits: no division for those
+    if ((v >>> 0) === v) return this.u64Parts(v, 0);
     if (!Number.isSafeInteger(v) || v < 0) {
       throw new CephError('ERANGE', `encode: ${v} is not a u64 a Number can hold exactly`);
     }
@@ -137,6 +152,8 @@ export class Encoder {
 
   /** An s64 from a safe integer (two's complement on the wire). */
   s64(v: number): this {
+    // small values (most stat counters, -1 marks): the high half is the sign
+    if ((v | 0) === v) return this.u64Parts(v, v < 0 ? 0xffffffff : 0);
     if (!Number.isSafeInteger(v)) {
       throw new CephError('ERANGE', `encode: ${v} is not an s64 a Number can hold exactly`);
     }
@@ -147,6 +164,10 @@ export class Encoder {
 
   /** A u64 from a bigint (for feature masks and other full-width values). */
   u64Big(v: bigint): this {
+    // the common values (0, small ids, CEPH_NOSNAP and -1 marks) without bigint arithmetic
+    if (v >= 0n && v <= 0xffffffffn) return this.u64Parts(Number(v), 0);
+    if (v === U64_NOSNAP) return this.u64Parts(0xfffffffe, 0xffffffff);
+    if (v === U64_MAX || v === -1n) return this.u64Parts(0xffffffff, 0xffffffff);
     const m = BigInt.asUintN(64, v);
     return this.u64Parts(Number(m & 0xffffffffn), Number(m >> 32n));
   }
@@ -181,6 +202,24 @@ export class Encoder {
 
   /** A std::string: u32 byte length then UTF-8 bytes. */
   string(s: string): this {
+    const len = s.length;
+    if (len <= INLINE_STRING_CHARS_MAX) {
+      // short ASCII (object names, keys, namespaces): copied char by char, no UTF-8 encoder call
+      this.reserve(4 + len);
+      const b = this.buf;
+      const at = this.pos + 4;
+      let i = 0;
+      for (; i < len; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) break;
+        b[at + i] = c;
+      }
+      if (i === len) {
+        this.u32(len);
+        this.pos = at + len;
+        return this;
+      }
+    }
     const n = Buffer.byteLength(s, 'utf8');
     this.reserve(4 + n);
     this.buf.writeUInt32LE(n, this.pos);
@@ -453,9 +492,21 @@ export class Decoder {
 
   /** A full-width u64 as a bigint (feature masks). */
   u64Big(what: string): bigint {
-    if (this.pos + 8 > this.limit()) this.truncated(what, 8);
-    const v = this.buf.readBigUInt64LE(this.pos);
-    this.pos += 8;
+    const p = this.pos;
+    if (p + 8 > this.limit()) this.truncated(what, 8);
+    const b = this.buf;
+    const hi = (b[p + 4]! | (b[p + 5]! << 8) | (b[p + 6]! << 16) | (b[p + 7]! << 24)) >>> 0;
+    // the common values (0, small ids, CEPH_NOSNAP and -1 marks) without a bigint read
+    if (hi === 0 || hi === 0xffffffff) {
+      const lo = (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24)) >>> 0;
+      this.pos = p + 8;
+      if (hi === 0) return lo === 0 ? 0n : BigInt(lo);
+      if (lo === 0xfffffffe) return U64_NOSNAP;
+      if (lo === 0xffffffff) return U64_MAX;
+      this.pos = p;
+    }
+    const v = b.readBigUInt64LE(p);
+    this.pos = p + 8;
     return v;
   }
 

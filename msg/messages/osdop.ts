@@ -291,10 +291,17 @@ export function decodeEVersion(d: Decoder, what = 'eversion_t'): EVersion {
 
 /** s64 through a bigint, so INT64_MIN (hobject_t's "no pool") survives. */
 function encodeS64Wide(e: Encoder, v: number): void {
-  e.u64Big(BigInt.asUintN(64, BigInt(v)));
+  // safe integers (every real pool id and hash) need no bigint: the same two's complement bytes
+  if (Number.isSafeInteger(v)) e.s64(v);
+  else e.u64Big(BigInt.asUintN(64, BigInt(v)));
 }
 
 function decodeS64Wide(d: Decoder, what: string): number {
+  const lo = d.u32(what);
+  const hi = d.s32(what);
+  // |value| < 2^53: exact as a Number without a bigint
+  if (hi >= -0x200000 && hi < 0x200000) return hi * 0x1_0000_0000 + lo;
+  d.pos -= 8;
   const v = BigInt.asIntN(64, d.u64Big(what));
   const n = Number(v);
   if (BigInt(n) !== v) throw new CephError('EBADMSG', `${what}: s64 ${v} is not exact as a Number`);
