@@ -24,6 +24,11 @@ const MON_PORT = 18120;
 const OSD_PORT_MIN = 18130;
 const OSD_PORT_MAX = 18199;
 
+/** A ceph command that must succeed; its stderr in the failure message (a busy machine can time one out). */
+function cephOk(r: { status: number | null; stdout: string; stderr: string }): void {
+  assert.equal(r.status, 0, `ceph failed (status ${r.status}): ${r.stderr.trim() || r.stdout.trim()}`);
+}
+
 describe('osd heartbeat bookkeeping (simulated clock)', () => {
   it('pings each interval, reports once after the grace, cancels on an answer', () => {
     const hb = new Heartbeat({ intervalMs: 1000, graceMs: 5000 });
@@ -192,7 +197,7 @@ describe('the OSD daemon against a tsceph monitor (in-process OSDs)', function (
   });
 
   it('holds exactly the PGs it is up/acting for, fed every epoch in order; routes client writes to the primary', async () => {
-    assert.equal(c.ceph(['osd', 'pool', 'create', 'p1', '8']).status, 0);
+    cephOk(c.ceph(['osd', 'pool', 'create', 'p1', '8']));
     const epoch = osdStat().epoch;
     await until('all OSDs at the pool epoch', () => nodes.every((n) => n.osd.currentMap().epoch >= epoch), 20000);
     const map = nodes[0]!.osd.currentMap();
@@ -240,8 +245,8 @@ describe('the OSD daemon against a tsceph monitor (in-process OSDs)', function (
     n.osd.pgRemoved(pg.pgid);
     assert.ok(!n.osd.pgIds().includes(k), 'out of the registry');
     const removed = n.osd.counters.pgsRemoved;
-    assert.equal(c.ceph(['osd', 'set', 'noout']).status, 0);
-    assert.equal(c.ceph(['osd', 'unset', 'noout']).status, 0);
+    cephOk(c.ceph(['osd', 'set', 'noout']));
+    cephOk(c.ceph(['osd', 'unset', 'noout']));
     await until(`osd.0 holds ${k} again (still mapped here)`, () => n.osd.pgIds().includes(k), 20000);
     assert.notEqual(n.pgs.get(k), pg, 'a new handle');
     assert.equal(n.osd.counters.pgsRemoved, removed);
@@ -280,7 +285,7 @@ describe('the OSD daemon against a tsceph monitor (in-process OSDs)', function (
 
   it('keeps only the newest mapsKeepEpochs maps in the store, and restarts from them', async () => {
     for (let i = 0; i < 6; i++) {
-      assert.equal(c.ceph(['osd', i % 2 ? 'unset' : 'set', 'noout']).status, 0);
+      cephOk(c.ceph(['osd', i % 2 ? 'unset' : 'set', 'noout']));
     }
     assert.equal(c.ceph(['osd', 'create']).stdout.trim(), '3');
     const store = new MemStore();
