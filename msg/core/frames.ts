@@ -750,55 +750,142 @@ export function decodeCompressionDone(p: Buffer): CompressionDone {
 // -------------------------------------------------------------------------------------------------
 // MESSAGE frames
 
-/** ceph_msg_header2 (41 bytes, packed). */
-export function encodeMsgHeader2(h: MsgHeader, out?: Buffer): Buffer {
+/** ceph_msg_header2 (41 bytes, packed), at `off` of `out` when given. */
+export function encodeMsgHeader2(h: MsgHeader, out?: Buffer, off = 0): Buffer {
   const b = out ?? Buffer.allocUnsafe(MSG_HEADER2_BYTES);
-  writeU64(b, 0, h.seq);
-  writeU64(b, 8, h.tid);
-  b.writeUInt16LE(h.type & 0xffff, 16);
-  b.writeUInt16LE(h.priority & 0xffff, 18);
-  b.writeUInt16LE(h.version & 0xffff, 20);
-  b.writeUInt32LE(0, 22); // data_pre_padding_len
-  b.writeUInt16LE(h.dataOff & 0xffff, 26);
-  writeU64(b, 28, h.ackSeq);
-  b[36] = h.flags & 0xff;
-  b.writeUInt16LE(h.compatVersion & 0xffff, 37);
-  b.writeUInt16LE(0, 39); // reserved
+  writeU64(b, off, h.seq);
+  writeU64(b, off + 8, h.tid);
+  putU16(b, off + 16, h.type);
+  putU16(b, off + 18, h.priority);
+  putU16(b, off + 20, h.version);
+  putU32(b, off + 22, 0); // data_pre_padding_len
+  putU16(b, off + 26, h.dataOff);
+  writeU64(b, off + 28, h.ackSeq);
+  b[off + 36] = h.flags & 0xff;
+  putU16(b, off + 37, h.compatVersion);
+  putU16(b, off + 39, 0); // reserved
   return b;
 }
 
-export function decodeMsgHeader2(b: Buffer): MsgHeader {
-  if (b.length !== MSG_HEADER2_BYTES) bad(`message header of ${b.length} bytes, expected ${MSG_HEADER2_BYTES}`);
+export function decodeMsgHeader2(b: Buffer, off = 0, len = b.length - off): MsgHeader {
+  if (len !== MSG_HEADER2_BYTES) bad(`message header of ${len} bytes, expected ${MSG_HEADER2_BYTES}`);
   return {
-    seq: readU64(b, 0, 'seq'),
-    tid: readU64(b, 8, 'tid'),
-    type: b.readUInt16LE(16),
-    priority: b.readUInt16LE(18),
-    version: b.readUInt16LE(20),
-    dataOff: b.readUInt16LE(26),
-    ackSeq: readU64(b, 28, 'ack_seq'),
-    flags: b[36]!,
-    compatVersion: b.readUInt16LE(37),
+    seq: readU64(b, off, 'seq'),
+    tid: readU64(b, off + 8, 'tid'),
+    type: getU16(b, off + 16),
+    priority: getU16(b, off + 18),
+    version: getU16(b, off + 20),
+    dataOff: getU16(b, off + 26),
+    ackSeq: readU64(b, off + 28, 'ack_seq'),
+    flags: b[off + 36]!,
+    compatVersion: getU16(b, off + 37),
   };
 }
 
+// Plain little-endian stores and loads for the per-message paths (Buffer's own methods check their
+// arguments on every call; callers here have already sized the buffer).
+function putU16(b: Buffer, off: number, v: number): void {
+  b[off] = v & 0xff;
+  b[off + 1] = (v >>> 8) & 0xff;
+}
+
+function putU32(b: Buffer, off: number, v: number): void {
+  b[off] = v & 0xff;
+  b[off + 1] = (v >>> 8) & 0xff;
+  b[off + 2] = (v >>> 16) & 0xff;
+  b[off + 3] = (v >>> 24) & 0xff;
+}
+
+function getU16(b: Buffer, off: number): number {
+  return b[off]! | (b[off + 1]! << 8);
+}
+
+function getU32(b: Buffer, off: number): number {
+  return (b[off]! | (b[off + 1]! << 8) | (b[off + 2]! << 16) | (b[off + 3]! << 24)) >>> 0;
+}
+
 function writeU64(b: Buffer, off: number, v: number): void {
-  b.writeUInt32LE(v % 0x1_0000_0000, off);
-  b.writeUInt32LE(Math.floor(v / 0x1_0000_0000), off + 4);
+  putU32(b, off, v % 0x1_0000_0000);
+  putU32(b, off + 4, Math.floor(v / 0x1_0000_0000));
 }
 
 function readU64(b: Buffer, off: number, what: string): number {
-  const lo = b.readUInt32LE(off);
-  const hi = b.readUInt32LE(off + 4);
+  const lo = getU32(b, off);
+  const hi = getU32(b, off + 4);
   if (hi > 0x1fffff) bad(`message header ${what} exceeds 2^53`);
   return hi * 0x1_0000_0000 + lo;
 }
 
-const MESSAGE_ALIGNS = [SEGMENT_ALIGN_DEFAULT, SEGMENT_ALIGN_DEFAULT, SEGMENT_ALIGN_DEFAULT, SEGMENT_ALIGN_PAGE] as const;
+/** A MESSAGE frame's head: preamble, ceph_msg_header2 (segment 0) and its crc. */
+export const MESSAGE_HEAD_BYTES = PREAMBLE_BYTES + MSG_HEADER2_BYTES + CRC_BYTES;
+
+/** Segments a MESSAGE frame with these payload sizes has (trailing empty ones dropped, as assembleFrame does). */
+export function messageSegmentCount(frontBytes: number, middleBytes: number, dataBytes: number): number {
+  return dataBytes > 0 ? 4 : middleBytes > 0 ? 3 : frontBytes > 0 ? 2 : 1;
+}
+
+/**
+ * Write a MESSAGE frame's head into b[off .. off + MESSAGE_HEAD_BYTES): the preamble for these payload
+ * sizes (alignment hints 8, 8, 8, 4096), the header and the header's crc. The same bytes as
+ * assembleFrame gives, with no allocation: the protocol writes it straight into its write area.
+ */
+export function writeMessageHead(b: Buffer, off: number, h: MsgHeader, frontBytes: number, middleBytes: number, dataBytes: number): void {
+  const n = messageSegmentCount(frontBytes, middleBytes, dataBytes);
+  b.fill(0, off, off + PREAMBLE_BYTES);
+  b[off] = Tag.MESSAGE;
+  b[off + 1] = n;
+  putU32(b, off + 2, MSG_HEADER2_BYTES);
+  putU16(b, off + 6, SEGMENT_ALIGN_DEFAULT);
+  if (n > 1) {
+    putU32(b, off + 8, frontBytes);
+    putU16(b, off + 12, SEGMENT_ALIGN_DEFAULT);
+  }
+  if (n > 2) {
+    putU32(b, off + 14, middleBytes);
+    putU16(b, off + 18, SEGMENT_ALIGN_DEFAULT);
+  }
+  if (n > 3) {
+    putU32(b, off + 20, dataBytes);
+    putU16(b, off + 24, SEGMENT_ALIGN_PAGE);
+  }
+  putU32(b, off + 28, preambleCrc(b, off));
+  const ho = off + PREAMBLE_BYTES;
+  encodeMsgHeader2(h, b, ho);
+  putU32(b, ho + MSG_HEADER2_BYTES, cephCrc32c(0xffffffff, b, ho, ho + MSG_HEADER2_BYTES));
+}
+
+/**
+ * Write a MESSAGE frame's rev1 epilogue (complete) into b[off .. off + EPILOGUE_REV1_BYTES) for a frame
+ * of n segments (n > 1): the crcs of front, middle and data as far as the frame has them, zero after.
+ */
+export function writeMessageEpilogue(b: Buffer, off: number, n: number, front: readonly Buffer[], middle: readonly Buffer[], data: readonly Buffer[]): void {
+  b[off] = LATE_STATUS_COMPLETE;
+  putU32(b, off + 1, n > 1 ? segmentCrc(front) : 0);
+  putU32(b, off + 5, n > 2 ? segmentCrc(middle) : 0);
+  putU32(b, off + 9, n > 3 ? segmentCrc(data) : 0);
+}
 
 /** A MESSAGE frame as a Buffer list: header, front, middle, data segments (payload buffers not copied). */
 export function assembleMessageFrame(h: MsgHeader, front: readonly Buffer[], middle: readonly Buffer[], data: readonly Buffer[]): Buffer[] {
-  return assembleFrame(Tag.MESSAGE, [[encodeMsgHeader2(h)], front, middle, data], MESSAGE_ALIGNS);
+  let fl = 0;
+  for (const b of front) fl += b.length;
+  let ml = 0;
+  for (const b of middle) ml += b.length;
+  let dl = 0;
+  for (const b of data) dl += b.length;
+  const n = messageSegmentCount(fl, ml, dl);
+  const head = Buffer.allocUnsafe(MESSAGE_HEAD_BYTES);
+  writeMessageHead(head, 0, h, fl, ml, dl);
+  const out: Buffer[] = [head];
+  if (n > 1) {
+    for (const b of front) if (b.length) out.push(b);
+    if (n > 2) for (const b of middle) if (b.length) out.push(b);
+    if (n > 3) for (const b of data) if (b.length) out.push(b);
+    const epi = Buffer.allocUnsafe(EPILOGUE_REV1_BYTES);
+    writeMessageEpilogue(epi, 0, n, front, middle, data);
+    out.push(epi);
+  }
+  return out;
 }
 
 export interface MessageParts {

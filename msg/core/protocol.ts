@@ -8,17 +8,17 @@
 import { CephError, assert } from '../../common/errors.js';
 import { Decoder, Encoder } from '../../common/encoding.js';
 import type { EntityAddr, EntityAddrVec } from '../../common/osdmap/types.js';
-import { EntityType, segmentBytes, type Message, type RawMessage } from '../message.js';
+import { EntityType, segmentBytes, type Message, type MsgHeader, type RawMessage } from '../message.js';
 import type { Policy } from '../types.js';
 import {
   AUTH_SIGNATURE_BYTES, AuthMethod, ConMode, FEATURE_MSG_ADDR2, FRAME_FLAG_COMPRESSED, FrameReader, IDENT_FLAG_LOSSY,
   MSGR2_FEATURE_REVISION_1, MSGR2_REQUIRED_FEATURES, MSGR2_SUPPORTED_FEATURES, Tag, WAIT_PAYLOAD,
-  assembleMessageFrame, controlFrame, decodeAuthBadMethod, decodeAuthDone, decodeAuthMore, decodeAuthRequest,
+  EPILOGUE_REV1_BYTES, MESSAGE_HEAD_BYTES, controlFrame, decodeAuthBadMethod, decodeAuthDone, decodeAuthMore, decodeAuthRequest,
   decodeAuthSignature, decodeClientIdent, decodeFeatures, decodeHello, decodeMessageFrame, decodeReconnect,
   decodeReset, decodeServerIdent, decodeStamp, decodeU64, encodeAuthBadMethod, encodeAuthDone, encodeAuthMore,
   encodeAuthRequest, encodeAuthSignature, encodeBanner, encodeClientIdent, encodeFeatures, encodeHello,
   encodeReconnect, encodeReset, encodeServerIdent, encodeStamp, encodeU64, flatten, stampFromMs, tagName,
-  type ClientIdent, type Frame, type Reconnect,
+  messageSegmentCount, writeMessageEpilogue, writeMessageHead, type ClientIdent, type Frame, type Reconnect,
 } from './frames.js';
 import {
   ACK_EVERY_MESSAGES, BACKOFF_INITIAL_MS, WRITE_COALESCE_AREA_BYTES, WRITE_COALESCE_PIECE_BYTES, BACKOFF_MAX_MS, CONNECTION_TIMEOUT_MS, HANDSHAKE_TIMEOUT_MS,
@@ -518,6 +518,43 @@ export class ProtocolV2 {
     this.coalesceEnd += b.length;
   }
 
+  /**
+   * One MESSAGE frame into the pending write: its head (preamble, header, header crc) and epilogue
+   * written in place in the write area, front and middle pieces as write() takes them, data segments
+   * as the caller's own buffers whatever their size (never copied). The bytes of assembleMessageFrame.
+   */
+  private writeMessage(h: MsgHeader, front: readonly Buffer[], middle: readonly Buffer[], data: readonly Buffer[]): void {
+    const fl = segmentBytes(front);
+    const ml = segmentBytes(middle);
+    const dl = segmentBytes(data);
+    const n = messageSegmentCount(fl, ml, dl);
+    const head = this.reserve(MESSAGE_HEAD_BYTES);
+    writeMessageHead(head, this.reservedOff, h, fl, ml, dl);
+    if (n === 1) return;
+    for (const b of front) if (b.length) this.write(b);
+    if (n > 2) for (const b of middle) if (b.length) this.write(b);
+    if (n > 3) for (const b of data) if (b.length) this.writeUncopied(b);
+    const epi = this.reserve(EPILOGUE_REV1_BYTES);
+    writeMessageEpilogue(epi, this.reservedOff, n, front, middle, data);
+  }
+
+  /** Where reserve() put its bytes in the area it returned. */
+  private reservedOff = 0;
+
+  /** n bytes (n <= WRITE_COALESCE_PIECE_BYTES) at the end of the write area, for the caller to fill in place. */
+  private reserve(n: number): Buffer {
+    this.pendingBytes += n;
+    let area = this.coalesceArea;
+    if (!area || area.length - this.coalesceEnd < n) {
+      this.sealCoalesced();
+      area = this.coalesceArea = Buffer.allocUnsafe(WRITE_COALESCE_AREA_BYTES);
+      this.coalesceStart = this.coalesceEnd = 0;
+    }
+    this.reservedOff = this.coalesceEnd;
+    this.coalesceEnd += n;
+    return area;
+  }
+
   private writeUncopied(b: Buffer): void {
     this.pendingBytes += b.length;
     this.sealCoalesced();
@@ -918,12 +955,7 @@ export class ProtocolV2 {
       const h = e.raw.header;
       h.seq = e.seq;
       h.ackSeq = s.inSeq;
-      const data = e.raw.data;
-      for (const b of assembleMessageFrame(h, e.raw.front, e.raw.middle, data)) {
-        // Data segments go out as the caller's own buffers, whatever their size (never copied).
-        if (data.length > 0 && data.indexOf(b) >= 0) this.writeUncopied(b);
-        else this.write(b);
-      }
+      this.writeMessage(h, e.raw.front, e.raw.middle, e.raw.data);
       if (lossless) s.sent.push(e);
     }
     this.ackLeft = 0;
