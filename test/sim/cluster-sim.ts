@@ -90,7 +90,7 @@ export interface ClusterSimOptions {
   /** Record every network delivery (for comparing two runs). */
   record?: boolean;
   /** Print daemon logs as they happen (CLUSTER_SIM_VERBOSE). */
-  verbose?: boolean;
+  verbose?: boolean | 'debug';
 }
 
 export interface ClusterSimResult {
@@ -200,6 +200,8 @@ class ClusterSim {
   /** Restarts scheduled by the fault loop, awaited by the heal phase. */
   private readonly restarts = new Set<Promise<void>>();
   private nextNonce = 1;
+  /** What the last active+clean check saw (for a failure's report). */
+  private lastSeen = '';
 
   constructor(
     private readonly o: ClusterSimOptions,
@@ -232,7 +234,7 @@ class ClusterSim {
       if (this.logLines.length > LOG_LINES_MAX) this.logLines.shift();
     };
     return {
-      debug: () => undefined,
+      debug: (m: string) => { if (this.o.verbose === 'debug') line('debug', m); },
       info: (m: string) => line('info', m),
       warn: (m: string) => line('warn', m),
       error: (m: string) => line('error', m),
@@ -247,6 +249,7 @@ class ClusterSim {
       `cluster sim seed=${this.seed} failed in ${this.phase} at ${this.now()} ms virtual: ${what}\n` +
       `  replay: CLUSTER_SIM_SEED=${this.seed}\n` +
       `  faults (${this.faults.length}): ${this.faults.slice(-30).join('; ')}\n` +
+      `  last cluster check: ${this.lastSeen}\n` +
       `  last log lines:\n    ${this.logLines.slice(-60).join('\n    ')}`,
     );
   }
@@ -358,12 +361,18 @@ class ClusterSim {
   /** Every OSD up and every PG active+clean, as the monitors see it. */
   private async clean(r: Rados): Promise<boolean> {
     try {
-      const st = JSON.parse(await this.command(r, { prefix: 'osd stat', format: 'json' })) as { num_osds: number; num_up_osds: number; num_in_osds: number };
+      const stText = await this.command(r, { prefix: 'osd stat', format: 'json' });
+      const st = JSON.parse(stText) as { num_osds: number; num_up_osds: number; num_in_osds: number };
+      this.lastSeen = `osd stat ${stText.trim()}`;
       if (st.num_up_osds !== this.nOsds || st.num_in_osds !== this.nOsds) return false;
       const pg = await this.command(r, { prefix: 'pg stat' });
+      this.lastSeen += `; pg stat ${pg.trim()}`;
       const m = /^(\d+) pgs: (\d+) active\+clean;/.exec(pg.trim());
-      return !!m && Number(m[1]) === this.pgNum && Number(m[2]) === this.pgNum;
-    } catch {
+      if (!!m && Number(m[1]) === this.pgNum && Number(m[2]) === this.pgNum) return true;
+      this.lastSeen += `\n  pg dump pgs_brief: ${(await this.command(r, { prefix: 'pg dump', dumpcontents: ['pgs_brief'] })).trim().replace(/\n/g, '\n    ')}`;
+      return false;
+    } catch (e) {
+      this.lastSeen = `the check failed: ${e instanceof Error ? e.message : String(e)}`;
       return false;
     }
   }

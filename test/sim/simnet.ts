@@ -53,12 +53,18 @@ export interface TraceEvent {
 const connRefused = (host: string, port: number): Error => new CephError('ECONNREFUSED', `connect ${host}:${port} refused`);
 const connReset = (why: string): Error => new CephError('ECONNRESET', `connection reset (${why})`);
 
-/** One direction of a connection: chunks in flight, in order. */
+/** One direction of a connection: chunks (and at the end a FIN) in flight, in order. */
 interface Pipe {
   from: SimSocket;
   to: SimSocket;
   /** Virtual time the last scheduled chunk arrives (the next one arrives no earlier). */
   lastArrivalMs: number;
+  /**
+   * What is in flight, oldest first (null: the FIN). Each entry has its own timer, but a timer delivers
+   * every entry due by then from the head: timers due at the same virtual time may fire in either order
+   * (fake-timers makes a 0 ms timer set inside a firing 1 ms), the bytes must not.
+   */
+  queue: Array<{ atMs: number; chunk: Buffer | null }>;
 }
 
 export class SimSocket implements TransportSocket {
@@ -100,8 +106,8 @@ export class SimSocket implements TransportSocket {
   static link(dialer: SimSocket, acceptor: SimSocket): void {
     dialer.peer = acceptor;
     acceptor.peer = dialer;
-    dialer.outPipe = { from: dialer, to: acceptor, lastArrivalMs: 0 };
-    acceptor.outPipe = { from: acceptor, to: dialer, lastArrivalMs: 0 };
+    dialer.outPipe = { from: dialer, to: acceptor, lastArrivalMs: 0, queue: [] };
+    acceptor.outPipe = { from: acceptor, to: dialer, lastArrivalMs: 0, queue: [] };
     acceptor.connectedFlag = true;
   }
 
@@ -383,33 +389,43 @@ export class SimNet {
 
   /** A chunk into a pipe: it arrives after a delay, never before the chunk ahead of it. */
   schedule(pipe: Pipe, chunk: Buffer): void {
-    const now = Date.now();
-    const at = Math.max(now + this.delayMs(), pipe.lastArrivalMs);
-    pipe.lastArrivalMs = at;
-    setTimeout(() => {
-      pipe.from.delivered(chunk.length);
-      const to = pipe.to;
-      if (to.closed || !to.host.alive || !pipe.from.host.alive || to.peer !== pipe.from) return;
-      this.deliveries++;
-      this.bytesDelivered += chunk.length;
-      this.record(`${pipe.from.localHost}:${pipe.from.localPort}>${to.localHost}:${to.localPort}`, chunk.length, chunk);
-      to.receive(chunk);
-    }, at - now);
+    this.enqueue(pipe, chunk);
   }
 
   /** A FIN after the chunks already in the pipe. */
   scheduleFin(pipe: Pipe): void {
+    this.enqueue(pipe, null);
+  }
+
+  private enqueue(pipe: Pipe, chunk: Buffer | null): void {
     const now = Date.now();
     const at = Math.max(now + this.delayMs(), pipe.lastArrivalMs);
     pipe.lastArrivalMs = at;
-    setTimeout(() => {
+    pipe.queue.push({ atMs: at, chunk });
+    setTimeout(() => this.arrive(pipe), at - now);
+  }
+
+  /** Deliver, in order, every entry of the pipe due by now. */
+  private arrive(pipe: Pipe): void {
+    const now = Date.now();
+    while (pipe.queue.length > 0 && pipe.queue[0]!.atMs <= now) {
+      const { chunk } = pipe.queue.shift()!;
       const to = pipe.to;
-      pipe.from.host.sockets.delete(pipe.from);
-      to.host.sockets.delete(to);
-      if (to.closed || !to.host.alive) return;
-      this.record(`fin ${pipe.from.localHost}:${pipe.from.localPort}>${to.localHost}:${to.localPort}`, 0);
-      to.remoteClosed();
-    }, at - now);
+      if (chunk === null) {
+        pipe.from.host.sockets.delete(pipe.from);
+        to.host.sockets.delete(to);
+        if (to.closed || !to.host.alive) continue;
+        this.record(`fin ${pipe.from.localHost}:${pipe.from.localPort}>${to.localHost}:${to.localPort}`, 0);
+        to.remoteClosed();
+        continue;
+      }
+      pipe.from.delivered(chunk.length);
+      if (to.closed || !to.host.alive || !pipe.from.host.alive || to.peer !== pipe.from) continue;
+      this.deliveries++;
+      this.bytesDelivered += chunk.length;
+      this.record(`${pipe.from.localHost}:${pipe.from.localPort}>${to.localHost}:${to.localPort}`, chunk.length, chunk);
+      to.receive(chunk);
+    }
   }
 
   private record(what: string, len: number, chunk?: Buffer): void {
