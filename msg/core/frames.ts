@@ -153,23 +153,34 @@ function writePreamble(b: Buffer, off: number, p: Preamble): void {
 
 /** Check and read a preamble (crc, segment count, sizes, tag). */
 export function decodePreamble(b: Buffer, off = 0, segmentBytesMax = SEGMENT_BYTES_MAX): Preamble {
-  const crc = b.readUInt32LE(off + 28);
+  const lengths: number[] = [];
+  const aligns: number[] = [];
+  const tag = parsePreamble(b, off, segmentBytesMax, lengths, aligns);
+  return { tag, lengths, aligns, flags: b[off + 26]! };
+}
+
+/**
+ * decodePreamble's checks, filling the caller's arrays (cleared first) with the segment lengths and
+ * alignments; returns the tag. The reader passes the same two arrays for every frame.
+ */
+function parsePreamble(b: Buffer, off: number, segmentBytesMax: number, lengths: number[], aligns: number[]): number {
+  const crc = getU32(b, off + 28);
   const calc = preambleCrc(b, off);
   if (crc !== calc) bad(`bad preamble crc: calculated ${calc} expected ${crc}`);
   const tag = b[off]!;
   const n = b[off + 1]!;
   if (n < 1 || n > SEGMENTS_MAX) bad(`bad number of segments ${n}`);
-  const lengths: number[] = [];
-  const aligns: number[] = [];
+  lengths.length = 0;
+  aligns.length = 0;
   let total = 0;
   for (let i = 0; i < n; i++) {
-    const len = b.readUInt32LE(off + 2 + i * 6);
+    const len = getU32(b, off + 2 + i * 6);
     if (len > segmentBytesMax) {
       throw new CephError('E2BIG', `msgr2: segment ${i} of ${len} bytes exceeds the limit of ${segmentBytesMax}`);
     }
     total += len;
     lengths.push(len);
-    aligns.push(b.readUInt16LE(off + 6 + i * 6));
+    aligns.push(getU16(b, off + 6 + i * 6));
   }
   if (n > 1 && lengths[n - 1] === 0) bad('last segment empty');
   if (total > FRAME_BYTES_MAX) throw new CephError('E2BIG', `msgr2: frame of ${total} bytes exceeds the limit of ${FRAME_BYTES_MAX}`);
@@ -177,7 +188,7 @@ export function decodePreamble(b: Buffer, off = 0, segmentBytesMax = SEGMENT_BYT
   if (tag !== Tag.MESSAGE && total > CONTROL_PAYLOAD_BYTES_MAX) {
     throw new CephError('E2BIG', `msgr2: ${tagName(tag)} control payload of ${total} bytes exceeds ${CONTROL_PAYLOAD_BYTES_MAX}`);
   }
-  return { tag, lengths, aligns, flags: b[off + 26]! };
+  return tag;
 }
 
 /** Bytes a frame with these segment lengths takes on the wire after its preamble (rev1 crc mode). */
@@ -277,7 +288,11 @@ export class FrameReader {
   private avail = 0;
   private state: number;
   private bannerPayloadLen = 0;
-  private pre: Preamble | null = null;
+  /** The preamble of the frame being read (valid in R_BODY): tag, flags, segment lengths and alignments, reused frame to frame. */
+  private preTag = 0;
+  private preFlags = 0;
+  private readonly preLengths: number[] = [];
+  private readonly preAligns: number[] = [];
   private bodyLen = 0;
   /** Frames dropped because the sender aborted them (late status). */
   abortedFrames = 0;
@@ -306,7 +321,8 @@ export class FrameReader {
 
   /** The preamble of the frame being read, once known (for throttling before the body arrives). */
   get pendingPreamble(): Preamble | null {
-    return this.state === R_BODY ? this.pre : null;
+    if (this.state !== R_BODY) return null;
+    return { tag: this.preTag, lengths: [...this.preLengths], aligns: [...this.preAligns], flags: this.preFlags };
   }
 
   push(chunk: Buffer): void {
@@ -345,35 +361,38 @@ export class FrameReader {
         case R_PREAMBLE: {
           if (this.avail < PREAMBLE_BYTES) return null;
           const p = this.fixed(PREAMBLE_BYTES);
-          this.pre = decodePreamble(p, this.fixedOff, this.segmentBytesMax);
-          this.bodyLen = frameBodyBytes(this.pre.lengths);
+          const po = this.fixedOff;
+          this.preTag = parsePreamble(p, po, this.segmentBytesMax, this.preLengths, this.preAligns);
+          this.preFlags = p[po + 26]!;
+          this.bodyLen = frameBodyBytes(this.preLengths);
           this.state = R_BODY;
           break;
         }
         default: {
           if (this.avail < this.bodyLen) return null;
-          const pre = this.pre!;
           this.state = R_PREAMBLE;
-          this.pre = null;
-          const lens = pre.lengths;
+          const tag = this.preTag;
+          const lens = this.preLengths;
+          const n = lens.length;
           const segments: Buffer[][] = [];
           if (lens[0]! > 0) {
             const s0 = this.take(lens[0]!);
-            const crc = this.fixed(CRC_BYTES).readUInt32LE(this.fixedOff);
+            const c = this.fixed(CRC_BYTES);
+            const crc = getU32(c, this.fixedOff);
             const calc = segmentCrc(s0);
-            if (crc !== calc) bad(`bad segment 0 crc: calculated ${calc} expected ${crc} (${tagName(pre.tag)})`);
+            if (crc !== calc) bad(`bad segment 0 crc: calculated ${calc} expected ${crc} (${tagName(tag)})`);
             segments.push(s0);
           } else {
             segments.push([]);
           }
-          if (lens.length > 1) {
-            for (let i = 1; i < lens.length; i++) segments.push(this.take(lens[i]!));
+          if (n > 1) {
+            for (let i = 1; i < n; i++) segments.push(this.take(lens[i]!));
             const epi = this.fixed(EPILOGUE_REV1_BYTES);
             const eo = this.fixedOff;
-            for (let i = 1; i < lens.length; i++) {
-              const crc = epi.readUInt32LE(eo + 1 + (i - 1) * 4);
+            for (let i = 1; i < n; i++) {
+              const crc = getU32(epi, eo + 1 + (i - 1) * 4);
               const calc = segmentCrc(segments[i]!);
-              if (crc !== calc) bad(`bad segment ${i} crc: calculated ${calc} expected ${crc} (${tagName(pre.tag)})`);
+              if (crc !== calc) bad(`bad segment ${i} crc: calculated ${calc} expected ${crc} (${tagName(tag)})`);
             }
             const late = epi[eo]! & LATE_STATUS_ABORTED_MASK;
             if (late !== LATE_STATUS_COMPLETE && late !== LATE_STATUS_ABORTED) bad(`bad late status 0x${epi[eo]!.toString(16)}`);
@@ -382,7 +401,7 @@ export class FrameReader {
               break;
             }
           }
-          return { kind: 'frame', frame: { tag: pre.tag, flags: pre.flags, segments } };
+          return { kind: 'frame', frame: { tag, flags: this.preFlags, segments } };
         }
       }
     }
