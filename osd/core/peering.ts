@@ -156,6 +156,8 @@ class PeeringCoreImpl implements PeeringCore {
   private pending: Array<{ from: number; msg: PeeringMessage }> = [];
   private fx: PeeringEffects = emptyEffects();
   private reportedState = -1;
+  /** anyUnfound's kept answer (see there): undefined when unknown. */
+  private unfoundWitness: string | null | undefined;
 
   private readonly bounds: PgLogBounds;
 
@@ -184,6 +186,7 @@ class PeeringCoreImpl implements PeeringCore {
   // ---- maps ----------------------------------------------------------------------------------------
 
   advanceMap(view: PgMapView): void {
+    this.unfoundWitness = undefined;
     if (this.phase === 'deleted') return;
     const h = this.st.info.history;
     if (!view.poolExists) {
@@ -233,6 +236,7 @@ class PeeringCoreImpl implements PeeringCore {
 
   // `now` (the contract's clock) is not used yet: no peering decision here depends on time.
   activateMap(_now: UTime): void {
+    this.unfoundWitness = undefined;
     if (this.phase === 'deleted') return this.finish();
     if (!this.view) return this.finish();
     if (this.newInterval || this.restartPeering) {
@@ -282,6 +286,7 @@ class PeeringCoreImpl implements PeeringCore {
   // ---- peering -------------------------------------------------------------------------------------
 
   private resetPeerState(): void {
+    this.unfoundWitness = undefined;
     this.peerInfo.clear();
     this.infoRequested.clear();
     this.authOsd = -1;
@@ -527,25 +532,34 @@ class PeeringCoreImpl implements PeeringCore {
     return -1;
   }
 
-  /** Does the primary miss an object no peer or known stray holds (Ceph's unfound)? */
+  /** Is soid (missing here at `need`) held by no log-mode peer and no up stray (Ceph's unfound)? */
+  private isUnfound(k: string, soid: HObject, need: EVersion): boolean {
+    for (const ps of this.peers.values()) if (ps.mode === 'log' && !ps.missing.items.has(k)) return false;
+    for (const o of this.strayState.keys()) if (this.view!.isUp(o) && this.strayHas(o, soid, need)) return false;
+    return true;
+  }
+
+  /**
+   * Does the primary miss an object no peer or known stray holds (Ceph's unfound)? Asked after every
+   * recovered object (the state bits), so the answer is kept: undefined (unknown), null (nothing
+   * unfound) or the key of an unfound object. Recovery progress only finds objects (our missing set and
+   * the peers' shrink), so across it "none" stays true and "this one" needs a look at that one object;
+   * everything else (maps, messages, writes to missing objects, a new peering round) forgets it.
+   */
   private anyUnfound(): boolean {
-    for (const [k, { soid, item }] of this.st.missing.items) {
-      let found = false;
-      for (const ps of this.peers.values()) {
-        if (ps.mode === 'log' && !ps.missing.items.has(k)) {
-          found = true;
-          break;
-        }
-      }
-      if (found) continue;
-      for (const o of this.strayState.keys()) {
-        if (this.view!.isUp(o) && this.strayHas(o, soid, item.need)) {
-          found = true;
-          break;
-        }
-      }
-      if (!found) return true;
+    const w = this.unfoundWitness;
+    if (w === null) return false;
+    if (w !== undefined) {
+      const rec = this.st.missing.items.get(w);
+      if (rec && this.isUnfound(w, rec.soid, rec.item.need)) return true;
     }
+    for (const [k, { soid, item }] of this.st.missing.items) {
+      if (this.isUnfound(k, soid, item.need)) {
+        this.unfoundWitness = k;
+        return true;
+      }
+    }
+    this.unfoundWitness = null;
     return false;
   }
 
@@ -594,6 +608,7 @@ class PeeringCoreImpl implements PeeringCore {
   // ---- messages ------------------------------------------------------------------------------------
 
   handleMessage(from: number, msg: PeeringMessage, _now: UTime): void {
+    this.unfoundWitness = undefined;
     if (this.phase === 'deleted') return this.finish();
     if (!this.view || msg.epochSent > this.epoch) {
       this.pending.push({ from, msg });
@@ -886,6 +901,8 @@ class PeeringCoreImpl implements PeeringCore {
 
   appendLogEntry(entry: PgLogEntry): void {
     const missingBefore = this.st.missing.items.size;
+    // a write to an object missing here moves its need: a stray holding the old version no longer counts
+    if (missingBefore > 0 && this.st.missing.items.has(objectKey(entry.soid))) this.unfoundWitness = undefined;
     appendEntry(this.st, entry);
     this.fx.logDelta.append.push(entry);
     this.fx.dirty = true;
@@ -1030,6 +1047,7 @@ class PeeringCoreImpl implements PeeringCore {
   }
 
   onBackfillProgress(osd: number, upTo: HObject): void {
+    this.unfoundWitness = undefined;
     const ps = this.peers.get(osd);
     // Progress of a backfill this peering round did not hand out (peering restarted) is stale.
     if (!ps || ps.mode !== 'backfill' || !this.backfillInFlight.has(osd)) return this.finish();

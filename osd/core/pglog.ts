@@ -104,27 +104,217 @@ export function cloneMissing(m: PgMissing): PgMissing {
 }
 
 // ---- missing set -----------------------------------------------------------------------------------
+//
+// Recovery takes missing objects oldest need first, and last_complete stops before the oldest need, so
+// both ask "which item has the smallest need" once per recovered object. Ceph answers from rmissing, a
+// std::map<version_t, hobject_t> kept beside pg_missing_set's items. Here every PgMissing that is asked
+// an ordered question gets a MissingIndex (held in a WeakMap, so the shared PgMissing shape and its
+// codecs stay as they are): the items sorted in recovery order in chunks of bounded length, updated by
+// the mutators below in O(log n) (plus a copy within one chunk). Code that changes an indexed set must
+// do it through these functions; a set changed behind their back (a Map.set or delete elsewhere) is
+// noticed by its size and re-indexed, a need changed in place is not (an assert fires when the index
+// cannot find the item it expects).
+
+type MissingRecord = { soid: HObject; item: PgMissingItem };
+
+/** One indexed item: its record as the set holds it, and its key. */
+interface IndexedItem {
+  key: string;
+  rec: MissingRecord;
+}
+
+/** Items per chunk of the index at most (a chunk over this is split in two). */
+const missingIndexChunkItemsMax = 512;
+
+/** Recovery order: needed version, then Ceph's hobject_t order; the key breaks the (odd) ties. */
+function cmpIndexed(a: IndexedItem, b: IndexedItem): number {
+  const c = cmpEVersion(a.rec.item.need, b.rec.item.need) || cmpHObject(a.rec.soid, b.rec.soid);
+  if (c !== 0 || a.key === b.key) return c;
+  return a.key < b.key ? -1 : 1;
+}
+
+/** A missing set's items sorted in recovery order (Ceph's rmissing): a list of sorted chunks. */
+class MissingIndex {
+  readonly chunks: IndexedItem[][] = [];
+  size = 0;
+
+  constructor(readonly items: PgMissing['items']) {
+    const all: IndexedItem[] = [];
+    for (const [key, rec] of items) all.push({ key, rec });
+    all.sort(cmpIndexed);
+    const half = missingIndexChunkItemsMax >> 1;
+    for (let i = 0; i < all.length; i += half) this.chunks.push(all.slice(i, i + half));
+    this.size = all.length;
+  }
+
+  /** The chunk `x` belongs in: the first whose last item is not before it (else the last chunk). */
+  private chunkFor(x: IndexedItem): number {
+    let lo = 0;
+    let hi = this.chunks.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      const c = this.chunks[mid]!;
+      if (cmpIndexed(c[c.length - 1]!, x) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Where `x` is or would go in `chunk` (the first item not before it). */
+  private static position(chunk: IndexedItem[], x: IndexedItem): number {
+    let lo = 0;
+    let hi = chunk.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cmpIndexed(chunk[mid]!, x) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  insert(x: IndexedItem): void {
+    this.size++;
+    if (this.chunks.length === 0) {
+      this.chunks.push([x]);
+      return;
+    }
+    const ci = this.chunkFor(x);
+    const chunk = this.chunks[ci]!;
+    chunk.splice(MissingIndex.position(chunk, x), 0, x);
+    if (chunk.length > missingIndexChunkItemsMax) this.chunks.splice(ci + 1, 0, chunk.splice(chunk.length >> 1));
+  }
+
+  /** Remove the item of `key` whose record is `rec` (sorted by rec's current need). */
+  remove(key: string, rec: MissingRecord): void {
+    const x: IndexedItem = { key, rec };
+    const ci = this.chunks.length === 0 ? -1 : this.chunkFor(x);
+    const chunk = this.chunks[ci];
+    const at = chunk ? MissingIndex.position(chunk, x) : -1;
+    assert(chunk !== undefined && chunk[at]?.key === key, `missing set index holds ${key.split('\u0000')[3]} at ${evText(rec.item.need)}`);
+    chunk.splice(at, 1);
+    if (chunk.length === 0) this.chunks.splice(ci, 1);
+    this.size--;
+  }
+
+  first(): IndexedItem | undefined {
+    return this.chunks[0]?.[0];
+  }
+}
+
+const missingIndexes = new WeakMap<PgMissing, MissingIndex>();
+
+/** The set's index, built on first use (and rebuilt if the set was changed past the functions here). */
+function missingIndex(m: PgMissing): MissingIndex {
+  let ix = missingIndexes.get(m);
+  if (!ix || ix.items !== m.items || ix.size !== m.items.size) {
+    ix = new MissingIndex(m.items);
+    missingIndexes.set(m, ix);
+  }
+  return ix;
+}
+
+/** The index if the set has an up-to-date one (mutators keep it so; they do not create one). */
+function liveIndex(m: PgMissing): MissingIndex | undefined {
+  const ix = missingIndexes.get(m);
+  if (!ix) return undefined;
+  if (ix.items !== m.items || ix.size !== m.items.size) {
+    missingIndexes.delete(m);
+    return undefined;
+  }
+  return ix;
+}
+
+/** Per tracked set: the objects changed since the consumer last asked, and the size that change left. */
+interface MissingChanges {
+  items: PgMissing['items'];
+  size: number;
+  changed: Map<string, HObject>;
+}
+
+const missingChanges = new WeakMap<PgMissing, MissingChanges>();
+
+/** A function here changed `key` of `m`, whose size was `sizeBefore` (a size that moved otherwise stays noticed). */
+function noteChange(m: PgMissing, key: string, soid: HObject, sizeBefore: number): void {
+  const c = missingChanges.get(m);
+  if (!c) return;
+  c.changed.set(key, soid);
+  if (c.size === sizeBefore) c.size = m.items.size;
+}
+
+/**
+ * What changed in `m` since the last call, for a shell that persists the set item by item (Ceph's
+ * PGLog::_write_log_and_missing writes only the dirty "missing/" keys instead of the whole set): the
+ * objects added, removed or changed by the functions here (look each key up in m.items; absent means
+ * removed). undefined on the first call for a set and when the set was changed past these functions
+ * (Map.set / delete elsewhere, or another Map): the caller writes the whole set then. One consumer per
+ * set (the shell persisting it); an item changed in place elsewhere is not seen.
+ */
+export function takeMissingChanges(m: PgMissing): Map<string, HObject> | undefined {
+  const c = missingChanges.get(m);
+  missingChanges.set(m, { items: m.items, size: m.items.size, changed: new Map() });
+  if (!c || c.items !== m.items || c.size !== m.items.size) return undefined;
+  return c.changed;
+}
 
 export function missingGet(m: PgMissing, soid: HObject): PgMissingItem | undefined {
   return m.items.get(objectKey(soid))?.item;
 }
 
 export function missingAdd(m: PgMissing, soid: HObject, need: EVersion, have: EVersion, isDelete = false): void {
-  m.items.set(objectKey(soid), { soid, item: { need, have, isDelete, cleanRegions: Buffer.alloc(0) } });
+  const key = objectKey(soid);
+  const rec: MissingRecord = { soid, item: { need, have, isDelete, cleanRegions: Buffer.alloc(0) } };
+  const ix = liveIndex(m);
+  const old = m.items.get(key);
+  const sizeBefore = m.items.size;
+  if (ix && old) ix.remove(key, old);
+  m.items.set(key, rec);
+  if (ix) ix.insert({ key, rec });
+  noteChange(m, key, soid, sizeBefore);
 }
 
 export function missingRemove(m: PgMissing, soid: HObject): boolean {
-  return m.items.delete(objectKey(soid));
+  return missingRemoveKey(m, objectKey(soid));
+}
+
+function missingRemoveKey(m: PgMissing, key: string): boolean {
+  const rec = m.items.get(key);
+  if (!rec) return false;
+  liveIndex(m)?.remove(key, rec);
+  m.items.delete(key);
+  noteChange(m, key, rec.soid, m.items.size + 1);
+  return true;
+}
+
+/** Move a missing item's need (a newer write to an object still missing), keeping the index in order. */
+export function missingSetNeed(m: PgMissing, soid: HObject, need: EVersion): void {
+  const key = objectKey(soid);
+  const rec = m.items.get(key);
+  assert(rec !== undefined, `${soid.oid} is missing`);
+  const ix = liveIndex(m);
+  if (ix) ix.remove(key, rec);
+  rec.item.need = need;
+  if (ix) ix.insert({ key, rec });
+  noteChange(m, key, soid, m.items.size);
+}
+
+/** A missing item's copy here is gone (a divergent copy removed): it has nothing to start from. */
+export function missingClearHave(m: PgMissing, soid: HObject): void {
+  const key = objectKey(soid);
+  const rec = m.items.get(key);
+  if (!rec) return;
+  rec.item.have = ZERO_VERSION;
+  noteChange(m, key, soid, m.items.size);
 }
 
 /** The object is now at `version` here: drop its missing item if that satisfies it. */
 export function missingGot(m: PgMissing, soid: HObject, version: EVersion): boolean {
-  const it = missingGet(m, soid);
-  if (!it || evLt(version, it.need)) return false;
-  return missingRemove(m, soid);
+  const key = objectKey(soid);
+  const rec = m.items.get(key);
+  if (!rec || evLt(version, rec.item.need)) return false;
+  return missingRemoveKey(m, key);
 }
 
-function cmpRecoveryOrder(a: { soid: HObject; item: PgMissingItem }, b: { soid: HObject; item: PgMissingItem }): number {
+function cmpRecoveryOrder(a: MissingRecord, b: MissingRecord): number {
   return cmpEVersion(a.item.need, b.item.need) || cmpHObject(a.soid, b.soid);
 }
 
@@ -133,36 +323,28 @@ export function missingSorted(m: PgMissing): Array<{ soid: HObject; item: PgMiss
   return [...m.items.values()].sort(cmpRecoveryOrder);
 }
 
-/** Items handed out by linear minimum scans before missingInOrder sorts the rest. */
-const missingScansMax = 8;
+/** The oldest needed version of the set (Ceph's rmissing.begin()), undefined when nothing is missing. */
+export function missingOldestNeed(m: PgMissing): EVersion | undefined {
+  if (m.items.size === 0) return undefined;
+  return missingIndex(m).first()!.rec.item.need;
+}
 
 /**
- * The missing items in recovery order (as missingSorted), skipping keys `skip` rejects, lazily: a caller
- * that wants the first one or few (recovery hands out a task at a time) pays a linear scan each instead
- * of sorting the whole set on every call. The set must not change while iterating; `skip` may start
- * rejecting keys already yielded (the recovery loop marks what it hands out), the items left are sorted
- * once, after the first few.
+ * The missing items in recovery order (as missingSorted), skipping keys `skip` rejects, lazily from the
+ * set's index: a caller that wants the first few (recovery hands out a task at a time) pays O(log n)
+ * plus the items it passes over. The set must not change while iterating; `skip` may start rejecting
+ * keys already yielded (the recovery loop marks what it hands out).
  */
 export function* missingInOrder(m: PgMissing, skip: (key: string) => boolean): Generator<{ soid: HObject; item: PgMissingItem }> {
-  const taken = new Set<string>();
-  for (let n = 0; n < missingScansMax; n++) {
-    let best: { soid: HObject; item: PgMissingItem } | undefined;
-    let bestKey = '';
-    for (const [k, v] of m.items) {
-      if (taken.has(k) || skip(k)) continue;
-      if (!best || cmpRecoveryOrder(v, best) < 0) {
-        best = v;
-        bestKey = k;
-      }
+  if (m.items.size === 0) return;
+  const ix = missingIndex(m);
+  const size = ix.size;
+  for (const chunk of ix.chunks) {
+    for (const { key, rec } of chunk) {
+      assert(ix.size === size, 'the missing set does not change while it is iterated');
+      if (!skip(key)) yield rec;
     }
-    if (!best) return;
-    taken.add(bestKey);
-    yield best;
   }
-  const rest: Array<{ soid: HObject; item: PgMissingItem }> = [];
-  for (const [k, v] of m.items) if (!taken.has(k) && !skip(k)) rest.push(v);
-  rest.sort(cmpRecoveryOrder);
-  yield* rest;
 }
 
 // ---- info bookkeeping ------------------------------------------------------------------------------
@@ -172,15 +354,18 @@ export function* missingInOrder(m: PgMissing, skip: (key: string) => boolean): G
  * the oldest missing need (last_update when nothing is missing).
  */
 export function computeLastComplete(s: LogState): EVersion {
-  if (s.missing.items.size === 0) return s.info.lastUpdate;
-  let oldest: EVersion | undefined;
-  for (const { item } of s.missing.items.values()) if (!oldest || evLt(item.need, oldest)) oldest = item.need;
-  let lc = s.log.tail;
-  for (const e of s.log.log) {
-    if (!evLt(e.version, oldest!)) break;
-    lc = e.version;
+  const oldest = missingOldestNeed(s.missing);
+  if (oldest === undefined) return s.info.lastUpdate;
+  // the newest entry before the oldest need (entries are in version order): a binary search
+  const log = s.log.log;
+  let lo = 0;
+  let hi = log.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (evLt(log[mid]!.version, oldest)) lo = mid + 1;
+    else hi = mid;
   }
-  return lc;
+  return lo === 0 ? s.log.tail : log[lo - 1]!.version;
 }
 
 /** Keep info's copies of the log bounds in step with the log. */
@@ -211,7 +396,7 @@ export function appendEntry(s: LogState, e: PgLogEntry): void {
   const it = missingGet(s.missing, e.soid);
   if (!it) return;
   if (isDeleteOp(e.op)) missingRemove(s.missing, e.soid);
-  else it.need = e.version;
+  else missingSetNeed(s.missing, e.soid, e.version);
   s.info.lastComplete = computeLastComplete(s);
 }
 
@@ -342,8 +527,7 @@ export function mergeLog(s: LogState, olog: PgLog): MergeResult {
   for (const [k, { soid, prior }] of divergentPrior) {
     res.remove.push(soid);
     if (newest.has(k)) {
-      const it = missingGet(s.missing, soid);
-      if (it) it.have = ZERO_VERSION;
+      missingClearHave(s.missing, soid);
       continue; // step 4 sets the need
     }
     // No newer authoritative entry: the object should be as it was before the divergent writes.
@@ -363,24 +547,26 @@ export function mergeLog(s: LogState, olog: PgLog): MergeResult {
       if (!divergentPrior.has(k)) res.remove.push(soid);
       continue;
     }
-    const it = missingGet(s.missing, soid);
-    if (it) it.need = entry.version;
+    if (missingGet(s.missing, soid)) missingSetNeed(s.missing, soid, entry.version);
     else missingAdd(s.missing, soid, entry.version, divergentPrior.has(k) ? ZERO_VERSION : firstPrior);
   }
   syncInfo(s);
   return res;
 }
 
-/** The entry for `soid` at exactly version `v`, if the log still holds it. */
+/** The entry for `soid` at exactly version `v`, if the log still holds it (a binary search by version). */
 function findEntry(log: PgLog, soid: HObject, v: EVersion): PgLogEntry | undefined {
   if (evEq(v, ZERO_VERSION)) return undefined;
-  const k = objectKey(soid);
-  for (let i = log.log.length - 1; i >= 0; i--) {
-    const e = log.log[i]!;
-    if (evLt(e.version, v)) break;
-    if (evEq(e.version, v) && objectKey(e.soid) === k) return e;
+  const l = log.log;
+  let lo = 0;
+  let hi = l.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (evLt(l[mid]!.version, v)) lo = mid + 1;
+    else hi = mid;
   }
-  return undefined;
+  const e = l[lo];
+  return e && evEq(e.version, v) && objectKey(e.soid) === objectKey(soid) ? e : undefined;
 }
 
 /**

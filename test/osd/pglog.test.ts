@@ -3,13 +3,17 @@
 // trimming keeps osd_min/max_pg_log_entries and respects min_last_complete_ondisk, merging an
 // authoritative log rewinds divergent entries (objects removed, missing at the authoritative version or
 // gone), deletes remove objects, objects past last_backfill are left to backfill, and a peer's missing
-// set is computed without touching its state. Hand-built logs with the expected results worked out.
+// set is computed without touching its state. Hand-built logs with the expected results worked out; the
+// missing set's index (recovery order, oldest need, changes for the shell) against a naive model under
+// seeded random changes (PGLOG_SEED=<n> replays one case, PGLOG_CASES=<n> runs more).
 import { strict as assert } from 'node:assert';
+import { caseSeed, Rng } from '../support/rng.js';
 import { CEPH_NOSNAP, emptyReqId, type EVersion, type HObject } from '../../msg/messages/osdop.js';
 import { cmpHObject, emptyPgInfo, emptyPgLog, emptyPgMissing, maxHObject, objectKey, PgLogOp, type PgLogEntry } from '../../msg/messages/pgtypes.js';
 import {
   appendEntry, calcTrimTo, claimLog, computeLastComplete, ev, evText, findCommonPoint, logAfter, logsOverlap, mergeLog,
-  missingAdd, missingGet, missingInOrder, missingSorted, pgLogDupsMax, pgLogEntriesMin, procReplicaLog, trimLog, type LogState,
+  missingAdd, missingGet, missingGot, missingInOrder, missingOldestNeed, missingRemove, missingSetNeed, missingSorted,
+  pgLogDupsMax, pgLogEntriesMin, procReplicaLog, takeMissingChanges, trimLog, type LogState,
 } from '../../osd/core/pglog.js';
 
 const PGID = { pgid: { pool: 1, seed: 0 }, shard: -1 };
@@ -210,3 +214,112 @@ describe('pglog: merge', () => {
     assert.ok(maxHObject().max);
   });
 });
+
+describe('pglog: the missing set index', () => {
+  const onlySeed = process.env.PGLOG_SEED !== undefined ? Number(process.env.PGLOG_SEED) : undefined;
+  const cases = onlySeed !== undefined ? 1 : Number(process.env.PGLOG_CASES ?? 30);
+
+  /** The last_complete of the definition: the newest entry before the oldest need, by a full scan. */
+  function naiveLastComplete(s: LogState): string {
+    if (s.missing.items.size === 0) return evText(s.info.lastUpdate);
+    const oldest = missingSorted(s.missing)[0]!.item.need;
+    let lc = s.log.tail;
+    for (const e of s.log.log) {
+      if (!(e.version.epoch < oldest.epoch || (e.version.epoch === oldest.epoch && e.version.version < oldest.version))) break;
+      lc = e.version;
+    }
+    return evText(lc);
+  }
+
+  it('keeps recovery order, the oldest need, last_complete and the change list exact under random changes', () => {
+    for (let c = 0; c < cases; c++) {
+      const seed = onlySeed ?? caseSeed(0x5e7, c);
+      try {
+        const rng = new Rng(seed);
+        const names = Array.from({ length: rng.int(5, 300) }, (_, i) => `o${i}`);
+        const s = state([]);
+        let v = 1;
+        // the shell's view of the set as persisted, kept with takeMissingChanges
+        assert.equal(takeMissingChanges(s.missing), undefined, 'the first call starts tracking');
+        const shadow = new Map<string, string>();
+        const itemText = (k: string): string | undefined => {
+          const r = s.missing.items.get(k);
+          return r && `${evText(r.item.need)}/${evText(r.item.have)}/${r.item.isDelete}`;
+        };
+        for (const [k] of s.missing.items) shadow.set(k, itemText(k)!);
+        for (let step = 0; step < 400; step++) {
+          const soid = obj(rng.pick(names));
+          const r = rng.int(0, 9);
+          let external = false;
+          if (r <= 2) appendEntry(s, entry(soid.oid, ev(3, v++), ev(0, 0), rng.chance(0.1) ? PgLogOp.DELETE : PgLogOp.MODIFY));
+          else if (r <= 4) missingAdd(s.missing, soid, ev(rng.int(2, 3), rng.int(1, Math.max(1, v))), ev(0, 0));
+          else if (r === 5) missingRemove(s.missing, soid);
+          else if (r === 6 && missingGet(s.missing, soid)) missingSetNeed(s.missing, soid, ev(3, rng.int(1, Math.max(1, v))));
+          else if (r === 7) missingGot(s.missing, soid, ev(3, rng.int(1, Math.max(1, v))));
+          else if (r === 8) {
+            // an authoritative log a few entries ahead (merge: objects missing at the new versions)
+            const auth = cloneLogStateForTest(s);
+            for (let i = rng.int(1, 4); i > 0; i--) appendEntry(auth, entry(rng.pick(names), ev(3, v++)));
+            mergeLog(s, auth.log);
+          } else if (rng.chance(0.3)) {
+            // a change made past pglog's functions: the index and the change list notice it
+            const k = objectKey(soid);
+            external = true;
+            if (s.missing.items.has(k)) s.missing.items.delete(k);
+            else s.missing.items.set(k, { soid, item: { need: ev(3, 1), have: ev(0, 0), isDelete: false, cleanRegions: Buffer.alloc(0) } });
+          }
+          s.info.lastComplete = computeLastComplete(s);
+          assert.equal(evText(s.info.lastComplete), naiveLastComplete(s), `last_complete at step ${step}`);
+          const want = missingSorted(s.missing);
+          assert.equal(missingOldestNeed(s.missing) && evText(missingOldestNeed(s.missing)!), want[0] && evText(want[0].item.need));
+          if (step % 7 === 0) {
+            const skip = (k: string): boolean => k.includes('5');
+            assert.deepEqual([...missingInOrder(s.missing, skip)].map(({ soid: o }) => o.oid), want.filter(({ soid: o }) => !skip(objectKey(o))).map(({ soid: o }) => o.oid), `order at step ${step}`);
+          }
+          // (a change past the functions is noticed by the set's size: two of them could cancel out)
+          if (step % 3 === 0 || external) {
+            const changes = takeMissingChanges(s.missing);
+            if (changes === undefined) {
+              shadow.clear();
+              for (const [k] of s.missing.items) shadow.set(k, itemText(k)!);
+            } else {
+              for (const [k] of changes) {
+                const t = itemText(k);
+                if (t === undefined) shadow.delete(k);
+                else shadow.set(k, t);
+              }
+            }
+            const now = [...s.missing.items.keys()].map((k) => `${k}=${itemText(k)}`).sort();
+            assert.deepEqual([...shadow].map(([k, t]) => `${k}=${t}`).sort(), now, `persisted view at step ${step}`);
+          }
+        }
+      } catch (e) {
+        const err = e instanceof Error ? e : new Error(String(e));
+        err.message = `seed=${seed}: ${err.message}`;
+        throw err;
+      }
+    }
+  });
+
+  it('hands out 32000 missing objects oldest first, one at a time (the old linear scans took minutes here)', () => {
+    const m = emptyPgMissing();
+    const n = 32000;
+    for (let i = 0; i < n; i++) missingAdd(m, obj(`big${i}`), ev(4, n - i), ev(0, 0));
+    let last = '';
+    let k = 0;
+    const busy = new Set<string>();
+    for (; k < n; k++) {
+      const it = missingInOrder(m, (key) => busy.has(key)).next();
+      assert.equal(it.done, false);
+      const need = it.value!.item.need;
+      assert.ok(last === '' || need.version > Number(last), 'oldest first');
+      last = String(need.version);
+      missingGot(m, it.value!.soid, need);
+    }
+    assert.equal(m.items.size, 0);
+  });
+});
+
+function cloneLogStateForTest(s: LogState): LogState {
+  return { info: { ...s.info, history: { ...s.info.history }, stats: { ...s.info.stats } }, log: { ...s.log, log: [...s.log.log], dups: [...s.log.dups] }, missing: emptyPgMissing() };
+}
