@@ -5,6 +5,8 @@
 //
 // Usage: npm run bench:msgr [-- --seconds N] [--port P] [--rounds N] [--only 4k,4m]
 // BENCH_CHILD_PROF=DIR writes a V8 CPU profile of each receiving child into DIR (--cpu-prof).
+// The header names the CRC-32C in use for long runs (common/crc32c.ts); TSCEPH_CRC32C_NATIVE=node-rs runs
+// both processes on @node-rs/crc32 instead of tsceph's addon, to compare.
 //
 // Each case starts a child process (this file with --serve raw|msgr) as the receiver:
 //   raw   a net server that counts bytes; the parent writes S-byte Buffers, waiting for 'drain' whenever
@@ -22,6 +24,7 @@ import { EntityType, Message, isRegisteredMessage, registerMessage, type RawMess
 import { createMessenger, type MessengerImpl } from '../../msg/messenger.js';
 import { makeEntityAddr } from '../../common/entityaddr.js';
 import { Policies } from '../../msg/types.js';
+import { crc32cBackend } from '../../common/crc32c.js';
 
 const KIB = 1024;
 const MIB = 1024 * KIB;
@@ -238,7 +241,7 @@ async function main(): Promise<void> {
   const seconds = Number(arg('seconds', '3'));
   const rounds = Number(arg('rounds', '3'));
   const only = arg('only', '4k,4m').split(',');
-  console.log(`msgr bench: ${seconds} s per run, ${rounds} rounds (medians), node ${process.version}, ${cpus().length} cpus, load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  console.log(`msgr bench: ${seconds} s per run, ${rounds} rounds (medians), node ${process.version}, ${cpus().length} cpus, load ${loadavg().map((x) => x.toFixed(2)).join(' ')}, crc32c ${crc32cBackend}`);
   console.log('case  impl    MB/s      msgs/s    ratio   CPU us/msg send  recv   CPU ns/byte send recv');
   for (const [label, size] of [['4k', 4 * KIB], ['4m', 4 * MIB]] as const) {
     if (!only.includes(label)) continue;
