@@ -157,6 +157,8 @@ async function main(): Promise<void> {
   if (mode === 'core') {
     const ns = (process.argv[3] ?? '1000,8000,32000').split(',').map(Number);
     const rounds = Number(process.argv[4] ?? 3);
+    // warm the JIT up first (so the smallest N is not mostly compilation)
+    for (let i = 0; i < 3; i++) for (const victim of [0, 2] as const) coreCase(500, victim);
     for (const n of ns) {
       for (const victim of [0, 2] as const) {
         const per: string[] = [];
