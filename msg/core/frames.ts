@@ -329,6 +329,7 @@ export class FrameReader {
     if (chunk.length === 0) return;
     if (this.head > 32 && this.head * 2 > this.chunks.length) {
       this.chunks = this.chunks.slice(this.head);
+      this.sumChunk -= this.head;
       this.head = 0;
     }
     this.chunks.push(chunk);
@@ -365,11 +366,19 @@ export class FrameReader {
           this.preTag = parsePreamble(p, po, this.segmentBytesMax, this.preLengths, this.preAligns);
           this.preFlags = p[po + 26]!;
           this.bodyLen = frameBodyBytes(this.preLengths);
+          this.startSums();
           this.state = R_BODY;
           break;
         }
         default: {
-          if (this.avail < this.bodyLen) return null;
+          if (this.avail < this.bodyLen) {
+            // Checksum what has arrived of this frame's segments now, while those bytes are fresh in
+            // the cache, instead of reading a large frame back from memory once it is whole.
+            this.sumArrived();
+            return null;
+          }
+          const early = this.sumAt > 0;
+          if (early) this.sumArrived();
           this.state = R_PREAMBLE;
           const tag = this.preTag;
           const lens = this.preLengths;
@@ -379,7 +388,7 @@ export class FrameReader {
             const s0 = this.take(lens[0]!);
             const c = this.fixed(CRC_BYTES);
             const crc = getU32(c, this.fixedOff);
-            const calc = segmentCrc(s0);
+            const calc = early ? this.sums[0]! >>> 0 : segmentCrc(s0);
             if (crc !== calc) bad(`bad segment 0 crc: calculated ${calc} expected ${crc} (${tagName(tag)})`);
             segments.push(s0);
           } else {
@@ -391,7 +400,7 @@ export class FrameReader {
             const eo = this.fixedOff;
             for (let i = 1; i < n; i++) {
               const crc = getU32(epi, eo + 1 + (i - 1) * 4);
-              const calc = segmentCrc(segments[i]!);
+              const calc = early ? this.sums[i]! >>> 0 : segmentCrc(segments[i]!);
               if (crc !== calc) bad(`bad segment ${i} crc: calculated ${calc} expected ${crc} (${tagName(tag)})`);
             }
             const late = epi[eo]! & LATE_STATUS_ABORTED_MASK;
@@ -403,6 +412,55 @@ export class FrameReader {
           }
           return { kind: 'frame', frame: { tag, flags: this.preFlags, segments } };
         }
+      }
+    }
+  }
+
+  // Early checksums of the frame being read. The body's layout: segment 0, its crc (when segment 0 is
+  // not empty), segments 1..n-1, the epilogue (when n > 1). sumAt is how many body bytes have been
+  // looked at, from the body's start (chunks[head] at headOff, which stays put until the frame is
+  // whole); sumChunk / sumOff is where that is in the chunk list.
+  private readonly sums: number[] = [0, 0, 0, 0];
+  private readonly sumStarts: number[] = [0, 0, 0, 0];
+  private sumAt = 0;
+  private sumChunk = 0;
+  private sumOff = 0;
+
+  private startSums(): void {
+    const lens = this.preLengths;
+    let at = 0;
+    for (let i = 0; i < lens.length; i++) {
+      this.sums[i] = 0xffffffff;
+      this.sumStarts[i] = at;
+      at += lens[i]!;
+      if (i === 0 && lens[0]! > 0) at += CRC_BYTES;
+    }
+    this.sumAt = 0;
+    this.sumChunk = this.head;
+    this.sumOff = this.headOff;
+  }
+
+  /** Fold every arrived byte of the frame's segments into their crc registers (once each). */
+  private sumArrived(): void {
+    const lens = this.preLengths;
+    const n = lens.length;
+    const upTo = Math.min(this.avail, this.bodyLen);
+    let seg = 0;
+    while (this.sumAt < upTo) {
+      // The segment holding sumAt, or the gap (segment 0's crc, the epilogue) before the next one.
+      while (seg < n && this.sumAt >= this.sumStarts[seg]! + lens[seg]!) seg++;
+      let stop: number;
+      if (seg < n && this.sumAt >= this.sumStarts[seg]!) stop = this.sumStarts[seg]! + lens[seg]!;
+      else stop = seg < n ? this.sumStarts[seg]! : this.bodyLen;
+      const inSegment = seg < n && this.sumAt >= this.sumStarts[seg]!;
+      const c = this.chunks[this.sumChunk]!;
+      const k = Math.min(c.length - this.sumOff, stop - this.sumAt, upTo - this.sumAt);
+      if (inSegment) this.sums[seg] = cephCrc32c(this.sums[seg]!, c, this.sumOff, this.sumOff + k);
+      this.sumAt += k;
+      this.sumOff += k;
+      if (this.sumOff === c.length) {
+        this.sumChunk++;
+        this.sumOff = 0;
       }
     }
   }

@@ -1,4 +1,4 @@
-// Proves the msgr2.1 crc-mode frame codec: byte vectors written out by hand from the layout (crcs from common/crc32c.ts), round trips of every control frame, and that every kind of malformed input (bad banner, bad crcs, oversized or empty segments, unknown tag, bad late status, truncation, byte-by-byte feeding, seeded random corruption) is a CephError. Replay one corruption case: FRAMES_SEED=<n>.
+// Proves the msgr2.1 crc-mode frame codec: byte vectors written out by hand from the layout (crcs from common/crc32c.ts), round trips of every control frame, and that every kind of malformed input (bad banner, bad crcs, oversized or empty segments, unknown tag, bad late status, truncation, byte-by-byte feeding, seeded random corruption) is a CephError; seeded streams of MESSAGE frames with segments up to 200 KiB, cut into random pieces (so the reader checksums segments as their bytes arrive), come out whole, and one flipped segment bit is caught as a bad segment crc. Replay one corruption case: FRAMES_SEED=<n>; one split case: FRAMES_SPLIT_SEED=<n>.
 import { strict as assert } from 'node:assert';
 import { CephError } from '../../common/errors.js';
 import { cephCrc32c, crc32c } from '../../common/crc32c.js';
@@ -266,6 +266,56 @@ describe('msgr2 frames', () => {
       expectCeph(() => decodeHello(Buffer.alloc(0)), 'EBADMSG', /HELLO/);
       expectCeph(() => decodeAuthDone(Buffer.alloc(5)), 'EBADMSG', /AUTH_DONE/);
       expectCeph(() => decodeMessageFrame({ tag: Tag.MESSAGE, flags: 0, segments: [[Buffer.alloc(40)]] }), 'EBADMSG', /message header/);
+    });
+
+    it('seeded streams cut into random pieces: whole frames out, a flipped segment bit caught by its crc', () => {
+      const only = process.env.FRAMES_SPLIT_SEED ? Number(process.env.FRAMES_SPLIT_SEED) : undefined;
+      const cases = only !== undefined ? 1 : 60;
+      for (let c = 0; c < cases; c++) {
+        const seed = only ?? caseSeed(0x5b1175, c);
+        const rng = new Rng(seed);
+        const segSize = (): number => (rng.chance(0.3) ? 0 : rng.chance(0.3) ? rng.int(1, 200 * 1024) : rng.int(1, 300));
+        const sent: Buffer[][] = [];
+        const bytes: Buffer[] = [];
+        const frames = rng.int(1, 6);
+        for (let f = 0; f < frames; f++) {
+          const segs = [segSize(), segSize(), rng.int(1, 150 * 1024)].map((n) => {
+            const b = Buffer.allocUnsafe(n);
+            for (let i = 0; i < n; i += 97) b[i] = rng.int(0, 255);
+            return b;
+          });
+          sent.push(segs);
+          bytes.push(...assembleMessageFrame({ seq: f + 1, tid: 0, type: 9, priority: 1, version: 1, compatVersion: 1, dataOff: 0, ackSeq: 0, flags: 0 }, [segs[0]!], [segs[1]!], [segs[2]!]));
+        }
+        const stream = Buffer.concat(bytes);
+        const feed = (b: Buffer): Frame[] => {
+          const r = new FrameReader(false);
+          const out: Frame[] = [];
+          for (let at = 0; at < b.length; ) {
+            const n = Math.min(b.length - at, rng.chance(0.2) ? rng.int(1, 16) : rng.int(1, 70000));
+            r.push(Buffer.from(b.subarray(at, at + n)));
+            at += n;
+            for (let it = r.next(); it; it = r.next()) if (it.kind === 'frame') out.push(it.frame);
+          }
+          return out;
+        };
+        const got = feed(stream);
+        assert.equal(got.length, frames, `seed=${seed}: frames`);
+        got.forEach((f, i) => {
+          const m = decodeMessageFrame(f);
+          assert.equal(m.header.seq, i + 1, `seed=${seed}`);
+          assert.ok(Buffer.concat(m.front).equals(sent[i]![0]!), `seed=${seed}: frame ${i} front`);
+          assert.ok(Buffer.concat(m.middle).equals(sent[i]![1]!), `seed=${seed}: frame ${i} middle`);
+          assert.ok(Buffer.concat(m.data).equals(sent[i]![2]!), `seed=${seed}: frame ${i} data`);
+        });
+        // Flip one bit of the last frame's data segment (its last 13 bytes are the epilogue).
+        const last = bytes.length - 1;
+        const flip = stream.length - 13 - 1 - rng.int(0, sent[frames - 1]![2]!.length - 1);
+        const bad = Buffer.from(stream);
+        bad[flip] ^= 1 << rng.int(0, 7);
+        assert.ok(last > 0);
+        expectCeph(() => feed(bad), 'EBADMSG', /bad segment 3 crc/);
+      }
     });
 
     it('seeded random corruption: CephError or a frame, never another exception', () => {
