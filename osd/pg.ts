@@ -14,8 +14,8 @@ import {
   zeroEVersion, type EVersion, type HObject, type OSDOp, type OsdReqId, type SpgId,
 } from '../msg/messages/osdop.js';
 import {
-  decodePgLogEntry, decodePgStat, emptyPgStat, encodePgStat, objectKey, PgState,
-  type PgLogEntry, type PgStat,
+  cmpEVersion, decodePgLogEntry, decodePgStat, emptyPgStat, encodePgStat, objectKey, PgState,
+  type PgLog, type PgLogEntry, type PgStat,
 } from '../msg/messages/pgtypes.js';
 import type { ExecuteOps, OpExecResult } from './core/opexec-api.js';
 import type { PeeringCore, PeeringCoreInit, PeeringEffects, PeeringMessage, PgMapView } from './core/peering-api.js';
@@ -340,6 +340,7 @@ export class PG implements PgHandle {
     const persistent = await loadPgMeta(host.store, cid, pgmetaObject(pgid), spgid);
     const pg = new PG(host, pgid, d, { pgid: spgid, whoami: host.whoami, persistent });
     for (const [k, v] of missingKeys(persistent.missing)) pg.written.missing.set(k, v);
+    pg.written.dups = new Set(persistent.log.dups);
     pg.indexLog();
     await pg.recountObjects();
     return pg;
@@ -427,7 +428,8 @@ export class PG implements PgHandle {
       for (const soid of eff.rewoundObjects) t.remove(this.cid, toGh(soid));
       if (eff.rewoundObjects.length) this.host.log('debug', `pg ${this.pgText()}: rewound ${eff.rewoundObjects.map((o) => o.oid).join(',')}`);
       writePgMeta(t, this.cid, this.meta, this.core.persistentState(), eff.logDelta, eff.dirty, this.epoch, this.written);
-      if (eff.logDelta.rewindTo !== undefined || eff.logDelta.trimTo !== undefined) this.indexLog();
+      if (eff.logDelta.rewindTo !== undefined) this.indexLog();
+      else if (eff.logDelta.trimTo !== undefined) this.indexTrim();
       for (const e of eff.logDelta.append) this.noteLogEntry(e, false);
       if (!into) this.queueOrdered(t);
       if (eff.rewoundObjects.length > 0) this.track(this.chain.then(() => this.recountObjects()));
@@ -759,7 +761,8 @@ export class PG implements PgHandle {
     assert(delta.append[delta.append.length - 1] === entry, 'the core logs the write it was given');
     writePgMeta(t, this.cid, this.meta, this.core.persistentState(), delta, eff.dirty, this.epoch, this.written);
     this.noteLogEntry(entry, false);
-    if (delta.trimTo !== undefined || delta.rewindTo !== undefined) this.indexLog();
+    if (delta.rewindTo !== undefined) this.indexLog();
+    else if (delta.trimTo !== undefined) this.indexTrim();
     this.numObjects += result.deltaObjects;
     this.numBytes += result.deltaBytes;
     const repop: RepOp = { op, version, userVersion: result.userVersion, result, waitingOn: new Set(targets), localDone: false, gen, replied: false, waiters: undefined };
@@ -864,6 +867,10 @@ export class PG implements PgHandle {
   // ---- the log index (resent requests, prior versions) --------------------------------------------
 
   private readonly lastVersionByObject = new Map<string, EVersion>();
+  /** The log entries the indexes hold, in log order (indexTrim finds the trimmed ones here). */
+  private indexedLog: PgLogEntry[] = [];
+  /** The dups doneReqs was last brought up to date with, in order. */
+  private indexedDups: PgLog['dups'] = [];
 
   private lastVersionOf(key: string): EVersion {
     return this.lastVersionByObject.get(key) ?? zeroEVersion();
@@ -876,6 +883,8 @@ export class PG implements PgHandle {
   private noteLogEntry(e: PgLogEntry, committed: boolean): void {
     if (committed) this.noteDone(e.reqid, { version: e.version, userVersion: e.userVersion, returnCode: e.returnCode, opReturns: e.opReturns });
     this.lastVersionByObject.set(objectKey(e.soid), e.version);
+    const last = this.indexedLog[this.indexedLog.length - 1];
+    if (last === undefined || cmpEVersion(last.version, e.version) < 0) this.indexedLog.push(e);
   }
 
   private noteDone(r: OsdReqId, d: DoneReq): void {
@@ -887,10 +896,91 @@ export class PG implements PgHandle {
     const log = this.core.persistentState().log;
     this.doneReqs.clear();
     this.lastVersionByObject.clear();
+    this.indexedLog = [];
     for (const d of log.dups) {
       this.doneReqs.set(reqidKey(d.reqid), { version: d.version, userVersion: d.userVersion, returnCode: d.returnCode, opReturns: d.opReturns });
     }
     for (const e of log.log) this.noteLogEntry(e, true);
+    this.indexedDups = log.dups.slice();
+  }
+
+  /**
+   * After a trim (no rewind): bring the indexes to what indexLog would build, touching only what the
+   * trim changed instead of every dup and entry (a PG holds up to 3,000 dups; a trim comes every ~100
+   * writes). The trimmed entries leave lastVersionByObject and stay in doneReqs as the dups they became;
+   * dups the bound pushed out leave doneReqs; every entry still in the log counts as done (indexLog's
+   * rule). Falls back to indexLog when the log or dups are not what the trim of the indexed ones gives.
+   */
+  private indexTrim(): void {
+    const log = this.core.persistentState().log;
+    const now = log.log;
+    const was = this.indexedLog;
+    // the trimmed entries are the indexed log's head: find where the remaining log starts in it
+    let cut = was.length;
+    if (now.length > 0) {
+      cut = was.indexOf(now[0]!);
+      if (cut < 0) {
+        this.indexLog();
+        return;
+      }
+    }
+    const kept = was.length - cut;
+    for (let i = 0; i < kept && i < now.length; i++) {
+      if (was[cut + i] !== now[i]) {
+        this.indexLog();
+        return;
+      }
+    }
+    // dups: the indexed ones minus those pushed out by the bound, then the trimmed entries' (as trimLog makes them)
+    const dupsWas = this.indexedDups;
+    const dupsNow = log.dups;
+    let added = 0;
+    for (let i = 0; i < cut; i++) if (was[i]!.reqid.name.type !== 0 || was[i]!.reqid.tid !== 0) added++;
+    const dropped = dupsWas.length + added - dupsNow.length;
+    if (dropped < 0 || dropped > dupsWas.length) {
+      this.indexLog();
+      return;
+    }
+    for (let i = dropped; i < dupsWas.length; i++) {
+      if (dupsWas[i] !== dupsNow[i - dropped]) {
+        this.indexLog();
+        return;
+      }
+    }
+    for (let i = 0; i < dropped; i++) this.doneReqs.delete(reqidKey(dupsWas[i]!.reqid));
+    for (let i = dupsWas.length - dropped; i < dupsNow.length; i++) {
+      const d = dupsNow[i]!;
+      this.doneReqs.set(reqidKey(d.reqid), { version: d.version, userVersion: d.userVersion, returnCode: d.returnCode, opReturns: d.opReturns });
+    }
+    for (let i = 0; i < cut; i++) {
+      const e = was[i]!;
+      const k = objectKey(e.soid);
+      const v = this.lastVersionByObject.get(k);
+      if (v !== undefined && cmpEVersion(v, e.version) === 0) this.lastVersionByObject.delete(k);
+    }
+    // the remaining entries (and any appended after the indexed ones) count as done, as indexLog has it
+    this.indexedLog = was.slice(cut);
+    for (const e of now) this.noteLogEntry(e, true);
+    this.indexedDups = dupsNow.slice();
+    if (PG.checkIndexes) this.checkIndexes();
+  }
+
+  /** Tests: after every indexTrim, check that the indexes equal what indexLog builds. */
+  static checkIndexes = false;
+
+  private checkIndexes(): void {
+    const done = new Map(this.doneReqs);
+    const last = new Map(this.lastVersionByObject);
+    const shadow = this.indexedLog.slice();
+    this.indexLog();
+    assert(shadow.length === this.indexedLog.length && shadow.every((e, i) => e === this.indexedLog[i]), 'indexTrim: the indexed log');
+    assert(last.size === this.lastVersionByObject.size, `indexTrim: ${last.size} objects indexed, indexLog has ${this.lastVersionByObject.size}`);
+    for (const [k, v] of this.lastVersionByObject) assert(last.get(k) !== undefined && cmpEVersion(last.get(k)!, v) === 0, `indexTrim: object ${k}`);
+    assert(done.size === this.doneReqs.size, `indexTrim: ${done.size} reqids indexed, indexLog has ${this.doneReqs.size}`);
+    for (const [k, v] of this.doneReqs) {
+      const d = done.get(k);
+      assert(d !== undefined && cmpEVersion(d.version, v.version) === 0 && d.userVersion === v.userVersion && d.returnCode === v.returnCode, `indexTrim: reqid ${k}`);
+    }
   }
 
   // ---- peer messages ------------------------------------------------------------------------------

@@ -233,13 +233,18 @@ export class PgMetaWritten {
   epoch: number | undefined;
   /** can_rollback_to and rollback_info_trimmed_to as written. */
   rollback: [EVersion, EVersion] | undefined;
+  /**
+   * The dups whose keys the object holds, by identity (a dup is never changed once made); undefined
+   * when unknown (the next trim rewrites every dup key).
+   */
+  dups: Set<PgLogDup> | undefined;
 }
 
 /**
- * Add the PG's state changes to `t`: the log delta (rewind, append, trim; dups rewritten after a trim),
+ * Add the PG's state changes to `t`: the log delta (rewind, append, trim; the dups after a trim),
  * the info and epoch (`epoch`, else state.epoch), and when `dirty` also the past intervals, the missing
  * set and the rollback marks. `written` (what this PG wrote last, kept by the caller) makes the write a
- * diff: the past intervals, epoch, rollback marks and missing keys go only when they changed. Without
+ * diff: the past intervals, epoch, rollback marks, dups and missing keys go only when they changed. Without
  * it everything is written whole.
  */
 export function writePgMeta(
@@ -252,10 +257,7 @@ export function writePgMeta(
   }
   if (delta.trimTo !== undefined) {
     t.omapRmKeyRange(cid, meta, '0', logKey(delta.trimTo) + '\u0000');
-    t.omapRmKeyRange(cid, meta, DUP_PREFIX, DUP_PREFIX.slice(0, -1) + '`');
-    const dups = new Map<string, Buffer>();
-    for (const d of state.log.dups) dups.set(DUP_PREFIX + logKey(d.version), enc((e) => encodePgLogDup(e, d)));
-    if (dups.size) t.omapSetKeys(cid, meta, dups);
+    writeDups(t, cid, meta, state.log.dups, written);
   }
   const keys = new Map<string, Buffer>();
   for (const e of delta.append) keys.set(logKey(e.version), encodeEntryWithChecksum(e));
@@ -314,6 +316,33 @@ export function writePgMeta(
     }
   }
   if (keys.size) t.omapSetKeys(cid, meta, keys);
+}
+
+function dupKey(d: PgLogDup): string {
+  return DUP_PREFIX + logKey(d.version);
+}
+
+/**
+ * After a trim: the dup keys become `dups`. With what was written before (`written.dups`), only the
+ * difference goes (the trimmed entries' new dups in, dups pushed out by the bound removed by key), as
+ * Ceph's _write_log_and_missing writes only the dirty dups; without it every dup key is rewritten.
+ */
+function writeDups(t: Transaction, cid: CollectionId, meta: GHObject, dups: readonly PgLogDup[], written: PgMetaWritten | undefined): void {
+  const onDisk = written?.dups;
+  const now = new Set(dups);
+  const keys = new Map<string, Buffer>();
+  if (onDisk === undefined) {
+    t.omapRmKeyRange(cid, meta, DUP_PREFIX, DUP_PREFIX.slice(0, -1) + '`');
+    for (const d of dups) keys.set(dupKey(d), enc((e) => encodePgLogDup(e, d)));
+  } else {
+    // removals first: a dup key removed and written again in one transaction ends up written
+    const gone: string[] = [];
+    for (const d of onDisk) if (!now.has(d)) gone.push(dupKey(d));
+    if (gone.length) t.omapRmKeys(cid, meta, gone);
+    for (const d of dups) if (!onDisk.has(d)) keys.set(dupKey(d), enc((e) => encodePgLogDup(e, d)));
+  }
+  if (keys.size) t.omapSetKeys(cid, meta, keys);
+  if (written) written.dups = now;
 }
 
 /** Read a PG's state back from its pgmeta object (ENOENT when the PG has none). */

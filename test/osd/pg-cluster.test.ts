@@ -2,7 +2,8 @@
 // MemStores wired by an in-memory network (every message encoded and decoded) peer to active+clean,
 // replicate client writes to every acting OSD before replying, order ops per object, dedupe resent
 // requests, hold I/O below min_size, keep PG state across a restart, and recover (log-based) or
-// backfill an OSD that was down.
+// backfill an OSD that was down. Throughout, the PG's reqid and object indexes, updated in place on
+// each log trim, are checked against a rebuild from the log (PG.checkIndexes).
 import { strict as assert } from 'node:assert';
 import { mapToPg, pgToUpActingOsds } from '../../common/osdmap/index.js';
 import { CEPH_NOSNAP, OsdFlag, opAppend, opDelete, opRead, opStat, opWriteFull, type HObject } from '../../msg/messages/osdop.js';
@@ -39,6 +40,13 @@ function totals(c: TestCluster): Record<string, number> {
 
 /** Small PG logs, so a short outage already needs backfill. */
 const smallLogDeps: PgDeps = { ...realPgDeps, createCore: (init) => createPeeringCore(init, { entriesMin: 8, entriesMax: 16, trimEntriesMin: 4 }) };
+
+before(() => {
+  PG.checkIndexes = true;
+});
+after(() => {
+  PG.checkIndexes = false;
+});
 
 describe('PG cluster (in-memory, real core and executor)', function () {
   this.timeout(60000);

@@ -134,6 +134,48 @@ describe('pgmeta', () => {
     assert.equal(back.log.dups[0]!.reqid.tid, 1);
   });
 
+  it('a writer that keeps what it wrote writes only the dups a trim changed (new ones set, pushed-out ones removed by key)', async () => {
+    const store = await freshStore();
+    const dup = (v: number): PgPersistent['log']['dups'][number] => ({ reqid: reqid(v), version: { epoch: 8, version: v }, userVersion: v, returnCode: 0, opReturns: [] });
+    const trim = async (w: PgMetaWritten, dups: PgPersistent['log']['dups'], to: number): Promise<{ set: string[]; rm: string[]; ranges: number }> => {
+      const st = state([entry(8, to + 1, 'x')]);
+      st.log.dups = dups;
+      const t = new Transaction();
+      writePgMeta(t, cid, meta, st, { append: [], trimTo: { epoch: 8, version: to } }, false, 9, w);
+      const set: string[] = [];
+      const rm: string[] = [];
+      let ranges = 0;
+      for (const op of t.ops) {
+        if (op.op === 'omapSetKeys') for (const k of op.entries.keys()) if (k.startsWith('dup_')) set.push(k);
+        if (op.op === 'omapRmKeys') for (const k of op.keys) if (k.startsWith('dup_')) rm.push(k);
+        if (op.op === 'omapRmKeyRange' && op.first.startsWith('dup_')) ranges++;
+      }
+      await store.queueTransaction(t);
+      return { set: set.sort(), rm: rm.sort(), ranges };
+    };
+    const w = new PgMetaWritten();
+    const d = [1, 2, 3, 4, 5].map(dup);
+    // nothing known about the object yet: every dup key is rewritten (range removal, then all)
+    let r = await trim(w, d.slice(0, 3), 3);
+    assert.equal(r.ranges, 1);
+    assert.deepEqual(r.set, [1, 2, 3].map((v) => 'dup_' + logKey({ epoch: 8, version: v })));
+    // the next trim adds 4 and 5 and the bound pushes 1 and 2 out: only those four keys change
+    r = await trim(w, d.slice(2), 5);
+    assert.equal(r.ranges, 0);
+    assert.deepEqual(r.set, [4, 5].map((v) => 'dup_' + logKey({ epoch: 8, version: v })));
+    assert.deepEqual(r.rm, [1, 2].map((v) => 'dup_' + logKey({ epoch: 8, version: v })));
+    let back = await loadPgMeta(store, cid, meta, spgid);
+    assert.deepEqual(back.log.dups.map((x) => x.version.version), [3, 4, 5]);
+    // a writer that starts from what was loaded continues the diff
+    const w2 = new PgMetaWritten();
+    w2.dups = new Set(back.log.dups);
+    r = await trim(w2, [...back.log.dups.slice(1), dup(6)], 6);
+    assert.deepEqual(r.set, ['dup_' + logKey({ epoch: 8, version: 6 })]);
+    assert.deepEqual(r.rm, ['dup_' + logKey({ epoch: 8, version: 3 })]);
+    back = await loadPgMeta(store, cid, meta, spgid);
+    assert.deepEqual(back.log.dups.map((x) => x.version.version), [4, 5, 6]);
+  });
+
   it('a corrupt log entry is EIO, a PG without pgmeta is ENOENT', async () => {
     const store = await freshStore();
     const st = state([entry(8, 1, 'a')]);
