@@ -5,7 +5,8 @@
 // once the others are marked lost, is "incomplete", divergent writes are rewound on the OSD that had them,
 // strays delete the PG once the primary is clean, stale messages are ignored, no push of an object the
 // primary misses or pulls, restarted OSDs peer from their persisted state, a peer behind the log tail is
-// backfilled (write targets follow last_backfill), and an up primary that cannot lead asks for a pg_temp.
+// backfilled (write targets follow last_backfill), an up primary that cannot lead asks for a pg_temp, and
+// an object no up OSD holds is unfound (while other objects recover) until an OSD holding it returns.
 // A deterministic FIFO network drives the cores.
 import { strict as assert } from 'node:assert';
 import { createPeeringCore, findBestInfo, type PeeringCoreDebug } from '../../osd/core/peering.js';
@@ -322,6 +323,48 @@ describe('peering: scripted scenarios', () => {
     assert.ok(kinds.includes('pull:0'), kinds.join(','));
     assert.equal(n.state(2), 'active+clean');
     assert.ok(n.removed.has(0), 'the stray deletes the PG once the primary is clean');
+  });
+
+  it('an object no up OSD holds is unfound while others recover, and found once an OSD holding it returns', () => {
+    const n = new Net();
+    n.map({ up: [0, 1], size: 2, minSize: 1, upOsds: [0, 1] });
+    for (const o of [0, 1]) n.create(o);
+    n.settle();
+    const x = n.write(0, 'x');
+    n.map({ up: [0], upOsds: [0] }); // osd.1 down: y is on osd.0 alone
+    n.settle();
+    const y = n.write(0, 'y');
+    n.map({ up: [0, 2], upOsds: [0, 2] }); // osd.2 joins, learns the log, misses x and y
+    n.create(2);
+    n.settle();
+    assert.equal(n.cores.get(0)!.debugPeer(2)!.missing, 2);
+    // a new interval (min_size 2) on the same OSDs: osd.2 learns that [0,2] went active (its history's
+    // les), so the interval osd.0 wrote y alone in is no longer in a prior set
+    n.map({ up: [0, 2], upOsds: [0, 2], minSize: 2 });
+    n.settle();
+    assert.match(n.state(0), /^active\+/);
+    n.map({ up: [2, 1], upOsds: [1, 2] }); // osd.0 down before recovering osd.2; osd.1 back with x
+    n.settle();
+    const p = n.cores.get(2)!;
+    assert.ok(p.isMissingLocally(x.soid) && p.isMissingLocally(y.soid));
+    assert.match(n.state(2), /recovery_unfound/, `y: osd.0 alone has it (${n.state(2)} ${p.debugPhase()} ${p.debugPeer(1)?.mode} missing ${p.persistentState().missing.items.size})`);
+    n.recover(2);
+    assert.deepEqual(n.tasks.map((t) => (t.kind === 'pull' ? `pull ${t.soid.oid} from ${t.from}` : t.kind)), ['pull x from 1']);
+    assert.ok(!p.isMissingLocally(x.soid));
+    assert.match(n.state(2), /recovery_unfound/, 'recovering x found nothing new for y');
+    n.map({ up: [2, 1], upOsds: [0, 1, 2] }); // osd.0 returns as a stray: the primary asks it for its log
+    n.settle();
+    assert.doesNotMatch(n.state(2), /unfound/);
+    n.map({ up: [2, 1], upOsds: [1, 2] }); // and down again before y is pulled: unfound again
+    n.settle();
+    assert.match(n.state(2), /recovery_unfound/);
+    n.map({ up: [2, 1], upOsds: [0, 1, 2] });
+    n.settle();
+    assert.doesNotMatch(n.state(2), /unfound/);
+    n.recover(2);
+    assert.ok(n.tasks.some((t) => t.kind === 'pull' && t.soid.oid === 'y' && t.from === 0), n.tasks.map((t) => t.kind).join(','));
+    assert.equal(n.state(2), 'active+clean');
+    assert.ok(evText(p.info().lastComplete) === evText(y.version) || evText(p.info().lastComplete) === evText(p.info().lastUpdate));
   });
 
   it('is incomplete when no surviving info reaches the last activation', () => {
