@@ -414,12 +414,24 @@ export class DeviceKV implements KVStore, PageSource {
     return run;
   }
 
+  private applyOp(op: KVOp): void {
+    if (op.op === 'set') this.tree.set(op.key, op.value);
+    else if (op.op === 'rm') this.tree.rm(op.key);
+    else this.tree.rmRange(op.start, op.end);
+  }
+
   private async applyOps(ops: readonly KVOp[]): Promise<void> {
     for (const op of ops) {
       this.treeVersion++;
-      if (op.op === 'set') await this.withPages(() => this.tree.set(op.key, op.value));
-      else if (op.op === 'rm') await this.withPages(() => this.tree.rm(op.key));
-      else await this.withPages(() => this.tree.rmRange(op.start, op.end));
+      // Most ops find their pages in memory: run them at once, and go through withPages (which
+      // reads what is missing and reruns; the ops are idempotent at every NeedPage) only when not.
+      try {
+        this.applyOp(op);
+        continue;
+      } catch (e) {
+        if (!(e instanceof NeedPage)) throw e;
+      }
+      await this.withPages(() => this.applyOp(op));
     }
   }
 

@@ -6,8 +6,9 @@
 // Transaction pipeline, one transaction at a time through each stage, stages overlapping:
 //   1. prepare (serial, in queue order): load onodes (cache or KV), run the core, fetch what it asks
 //      for and run it again; then publish the plan's onodes to the cache (pinned until durable), take
-//      its blocks from the allocator and keep the content of every block it will write in
-//      `pendingBlocks` so reads and later prepares see it before the device does.
+//      its blocks from the allocator and keep the content of every block it will write (`pendingRuns`
+//      for new data, `pendingBlocks` for deferred blocks) so reads and later prepares see it before
+//      the device does.
 //   2. data: write newly allocated blocks of large writes; then make them durable (a device flush,
 //      shared with any other flush that started after the writes landed) before any metadata names
 //      them. Small writes skip this stage: their data rides in the KV batch (the deferred record).
@@ -26,6 +27,7 @@ import { crc32c } from '../../common/crc32c.js';
 import { compareStringBytes } from '../../common/encoding.js';
 import type { BlockDevice } from '../../common/blockdev/types.js';
 import { KVBatch, type KVStore } from '../../common/kv/types.js';
+import { BATCH_BYTES_MAX, BATCH_OPS_MAX } from '../../common/kv/core/limits.js';
 import { MemKV } from '../../common/kv/memkv.js';
 import { formatKV, openKV } from '../../common/kv/devicekv.js';
 import {
@@ -176,23 +178,51 @@ class TrackedDevice implements BlockDevice {
   get nextFlush(): number {
     return this.started + 1;
   }
-  /** Resolve once a flush numbered >= `need` has completed, joining one in progress or starting one. */
+  /**
+   * Resolve once a flush numbered >= `need` has completed, joining one in progress or starting one.
+   * While an older flush (one that cannot cover these writes) is in progress, wait for it first: every
+   * caller that arrives meanwhile then shares the one flush started after it (group commit for data
+   * writes; 32 large writes in flight otherwise each started their own fdatasync).
+   */
   async durable(need: number): Promise<void> {
     while (this.completed < need) {
-      let joined = false;
+      let wait: Promise<void> | undefined;
+      let newest = 0;
       for (const [seq, p] of this.inflight) {
         if (seq >= need) {
-          joined = true;
-          await p.catch(() => {});
+          wait = p;
           break;
         }
+        if (seq > newest) {
+          newest = seq;
+          wait = p;
+        }
       }
-      if (!joined) await this.flush();
+      if (wait) await wait.catch(() => {});
+      else await this.flush();
     }
   }
   close(): Promise<void> {
     return this.dev.close();
   }
+}
+
+/** A data write in flight: `count` blocks from device block `start`, their bytes in `data` (whole blocks). */
+interface PendingRun {
+  readonly start: number;
+  readonly count: number;
+  readonly data: readonly Buffer[];
+  readonly token: number;
+}
+
+/** Block `k` of a run's buffers (a view). */
+function runBlock(data: readonly Buffer[], k: number): Buffer {
+  let at = k * BLOCK_BYTES;
+  for (const b of data) {
+    if (at < b.length) return b.subarray(at, at + BLOCK_BYTES);
+    at -= b.length;
+  }
+  assert(false, 'block inside its run');
 }
 
 interface CacheEntry {
@@ -242,7 +272,10 @@ export class BlockStore implements ObjectStore {
   private submitTail: Promise<void> = Promise.resolve();
   private commitTail: Promise<void> = Promise.resolve();
   private readonly inflight = new Map<string, Promise<void>>();
+  /** Deferred blocks not yet written in place, by device block: reads and prepares take them from here. */
   private readonly pendingBlocks = new Map<number, { data: Buffer; token: number }>();
+  /** Runs of newly allocated blocks whose data write has not landed yet (one entry per write, not per block). */
+  private pendingRuns: PendingRun[] = [];
   private blockToken = 0;
   private mutationEpoch = 0;
   /** Batches waiting for the group in the KV engine to be durable (submitGrouped). */
@@ -257,6 +290,9 @@ export class BlockStore implements ObjectStore {
   // Deferred writes.
   private readonly deferredQueue: DeferredJob[] = [];
   private deferredRunning: Promise<void> | undefined;
+  /** A turn is scheduled to start the in-place writes (scheduleDeferred), or they wait for the next group. */
+  private deferredScheduled = false;
+  private deferredAfterGroup = false;
   private deferredPendingBytes = 0;
   private deferredWaiters: (() => void)[] = [];
   /** Records written in place, waiting for a flush numbered >= need before their removal. */
@@ -392,6 +428,7 @@ export class BlockStore implements ObjectStore {
     this.cacheBytes = 0;
     this.inflight.clear();
     this.pendingBlocks.clear();
+    this.pendingRuns = [];
   }
 
   private need(): Mounted {
@@ -586,25 +623,43 @@ export class BlockStore implements ObjectStore {
     await Promise.all(jobs);
   }
 
-  /** `count` device blocks from `start`, each from pendingBlocks when a write of it has not landed. */
+  /** `count` device blocks from `start`, each from pendingRuns / pendingBlocks when a write of it has not landed. */
   private async readBlocks(start: number, count: number): Promise<Buffer[]> {
     const out: Buffer[] = new Array(count);
-    let missing = false;
-    for (let i = 0; i < count; i++) {
-      const p = this.pendingBlocks.get(start + i);
-      if (p) out[i] = p.data;
-      else missing = true;
-    }
-    if (missing) {
-      const buf = await this.dev.read(start * BLOCK_BYTES, count * BLOCK_BYTES);
-      for (let i = 0; i < count; i++) {
-        // Check again: a write may have been published while the read ran; its content wins.
-        const p = this.pendingBlocks.get(start + i);
-        if (p) out[i] = p.data;
-        else if (!out[i]) out[i] = buf.subarray(i * BLOCK_BYTES, (i + 1) * BLOCK_BYTES);
+    if (!this.fillPending(start, count, out)) return out;
+    const buf = await this.dev.read(start * BLOCK_BYTES, count * BLOCK_BYTES);
+    // Check again: a write may have been published while the read ran; its content wins.
+    const again: Buffer[] = new Array(count);
+    this.fillPending(start, count, again);
+    for (let i = 0; i < count; i++) out[i] = again[i] ?? out[i] ?? buf.subarray(i * BLOCK_BYTES, (i + 1) * BLOCK_BYTES);
+    return out;
+  }
+
+  /**
+   * Put into `out` the content of each block of [start, start+count) whose newest write has not landed
+   * (the entry with the highest token wins); true when some block has none.
+   */
+  private fillPending(start: number, count: number, out: Buffer[]): boolean {
+    let tokens: number[] | undefined;
+    const end = start + count;
+    for (const r of this.pendingRuns) {
+      const a = Math.max(start, r.start);
+      const z = Math.min(end, r.start + r.count);
+      if (a >= z) continue;
+      tokens ??= new Array<number>(count).fill(0);
+      for (let pb = a; pb < z; pb++) {
+        if (r.token < tokens[pb - start]!) continue;
+        tokens[pb - start] = r.token;
+        out[pb - start] = runBlock(r.data, pb - r.start);
       }
     }
-    return out;
+    let missing = false;
+    for (let i = 0; i < count; i++) {
+      const p = this.pendingBlocks.size ? this.pendingBlocks.get(start + i) : undefined;
+      if (p && (!tokens || p.token > tokens[i]!)) out[i] = p.data;
+      else if (!out[i]) missing = true;
+    }
+    return missing;
   }
 
   private setPending(pb: number, data: Buffer): number {
@@ -630,15 +685,13 @@ export class BlockStore implements ObjectStore {
     const seq = m.deferredSeq;
     if (plan.deferredRecord) m.deferredSeq++;
     const tokens = new Map<number, number>();
-    const writeTokens: [number, number][] = [];
+    const runs: PendingRun[] = [];
     for (const w of plan.dataWrites) {
-      const first = w.offset / BLOCK_BYTES;
-      let pb = first;
-      for (const b of w.data) {
-        for (let at = 0; at < b.length; at += BLOCK_BYTES, pb++) {
-          writeTokens.push([pb, this.setPending(pb, b.subarray(at, at + BLOCK_BYTES))]);
-        }
-      }
+      let bytes = 0;
+      for (const b of w.data) bytes += b.length;
+      const run: PendingRun = { start: w.offset / BLOCK_BYTES, count: bytes / BLOCK_BYTES, data: w.data, token: ++this.blockToken };
+      runs.push(run);
+      this.pendingRuns.push(run);
     }
     for (const d of plan.deferred) {
       tokens.set(d.pblock, this.setPending(d.pblock, d.data));
@@ -649,7 +702,7 @@ export class BlockStore implements ObjectStore {
     // Stage 2: data. The writes are issued before the checksums are computed, so the two overlap.
     const dataDurable = plan.dataWrites.length === 0 ? undefined : (async () => {
       await Promise.all(plan.dataWrites.map((w) => this.dev.write(w.offset, w.data)));
-      for (const [pb, token] of writeTokens) this.clearPending(pb, token);
+      this.pendingRuns = this.pendingRuns.filter((r) => !runs.includes(r));
       await this.dev.durable(this.dev.nextFlush);
     })();
     plan.seal();
@@ -683,7 +736,7 @@ export class BlockStore implements ObjectStore {
         for (const pb of plan.freed) m.alloc.release(pb);
       } else if (plan.deferred.length || plan.freed.length) {
         this.deferredQueue.push({ seq: plan.deferredRecord ? seq : -1, blocks: plan.deferred, freed: plan.freed, tokens });
-        this.kickDeferred();
+        this.scheduleDeferred();
       }
     })();
     this.commitTail = commit.catch(noop);
@@ -715,12 +768,59 @@ export class BlockStore implements ObjectStore {
       this.groupScheduled = false;
       const group = this.held.splice(0);
       this.groupOutstanding = true;
-      const done = group.map((h) => m.kv.submit(h.batch).then(h.resolve, h.reject));
+      const done = this.submitMerged(m, group);
+      if (this.deferredAfterGroup) {
+        // The group's journal write and flush are issued in this turn's microtasks: write the waiting
+        // in-place blocks in the next turn, while that flush runs.
+        this.deferredAfterGroup = false;
+        setImmediate(() => this.kickDeferred());
+      }
       void Promise.all(done).then(() => {
         this.groupOutstanding = false;
         this.scheduleGroup(m);
       });
     });
+  }
+
+  /**
+   * Submit a group's batches to the KV as few batches as the KV's limits allow, in order: the ops of
+   * consecutive batches concatenated. The KV then encodes, admits, applies and journals one batch per
+   * group instead of one per transaction. Atomicity only widens (the transactions of a merged batch
+   * become durable together), and a KV failure already stops the whole store.
+   */
+  private submitMerged(m: Mounted, group: { batch: KVBatch; resolve: () => void; reject: (e: Error) => void }[]): Promise<void>[] {
+    const done: Promise<void>[] = [];
+    const bytesMax = Math.min(kvBatchBytesMax(m.kv), BATCH_BYTES_MAX);
+    let i = 0;
+    while (i < group.length) {
+      let j = i + 1;
+      let bytes = group[i]!.batch.bytes;
+      let ops = group[i]!.batch.ops.length;
+      while (j < group.length && bytes + group[j]!.batch.bytes <= bytesMax && ops + group[j]!.batch.ops.length <= BATCH_OPS_MAX) {
+        bytes += group[j]!.batch.bytes;
+        ops += group[j]!.batch.ops.length;
+        j++;
+      }
+      const members = group.slice(i, j);
+      let batch = members[0]!.batch;
+      if (members.length > 1) {
+        batch = new KVBatch();
+        for (const h of members) {
+          for (const op of h.batch.ops) batch.ops.push(op);
+          batch.bytes += h.batch.bytes;
+        }
+      }
+      done.push(m.kv.submit(batch).then(
+        () => {
+          for (const h of members) h.resolve();
+        },
+        (e: Error) => {
+          for (const h of members) h.reject(e);
+        },
+      ));
+      i = j;
+    }
+    return done;
   }
 
   private fail(err: Error): void {
@@ -733,9 +833,29 @@ export class BlockStore implements ObjectStore {
   // ---------------------------------------------------------------------------------------------
   // Deferred writes
 
+  /**
+   * Start the in-place writes of committed deferred blocks one turn later; when a group of new
+   * transactions is about to go to the KV by then, later still: once that group's flush is under way
+   * (scheduleGroup), so the writes take the event loop while it would wait for the device anyway
+   * instead of delaying the group. Nothing waits on their timing but memory (deferredBytesMax) and
+   * the release of freed blocks.
+   */
+  private scheduleDeferred(): void {
+    if (this.deferredRunning || this.deferredScheduled || this.deferredAfterGroup) return;
+    this.deferredScheduled = true;
+    setImmediate(() => {
+      this.deferredScheduled = false;
+      if (this.groupScheduled && !this.failed) this.deferredAfterGroup = true;
+      else this.kickDeferred();
+    });
+  }
+
   private kickDeferred(): void {
-    if (this.deferredRunning) return;
+    this.deferredAfterGroup = false;
+    // An empty queue would end the loop below before its first await, clearing deferredRunning before it is set.
+    if (this.deferredRunning || this.deferredQueue.length === 0) return;
     this.deferredRunning = (async () => {
+      await undefined;
       try {
         while (this.deferredQueue.length) {
           const jobs = this.deferredQueue.splice(0);
@@ -768,7 +888,10 @@ export class BlockStore implements ObjectStore {
   }
 
   private async drainDeferred(): Promise<void> {
-    while (this.deferredRunning) await this.deferredRunning;
+    while (this.deferredRunning || this.deferredQueue.length) {
+      if (!this.deferredRunning) this.kickDeferred();
+      await this.deferredRunning;
+    }
   }
 
   /** Put into `batch` the removal of every deferred record a completed flush has covered. */
@@ -823,15 +946,23 @@ export class BlockStore implements ObjectStore {
 
   /** The object's onode after its in-flight transactions; ENOENT when it or its collection is missing. */
   private async object(cid: CollectionId, oid: GHObject): Promise<Onode> {
+    const o = await this.lookup(cid, oid);
+    if (!o) throw new CephError('ENOENT', `no object ${objectText(oid)} in ${cid}`);
+    return o;
+  }
+
+  /** The object's onode after its in-flight transactions, null when it is missing; ENOENT when its collection is. */
+  private async lookup(cid: CollectionId, oid: GHObject): Promise<Onode | null> {
     const m = this.need();
-    if (oid.max) throw new CephError('ENOENT', `no object MAX in ${cid}`);
+    if (oid.max) {
+      this.needColl(m, cid);
+      return null;
+    }
     const key = onodeKey(cid, oid);
     const keyStr = key.toString('latin1');
     await this.settled(keyStr);
     this.needColl(m, cid);
-    const o = await this.loadOnode(key, keyStr, () => `${cid} ${objectText(oid)}`);
-    if (!o) throw new CephError('ENOENT', `no object ${objectText(oid)} in ${cid}`);
-    return o;
+    return this.loadOnode(key, keyStr, () => `${cid} ${objectText(oid)}`);
   }
 
   async listCollections(): Promise<CollectionId[]> {
@@ -875,13 +1006,8 @@ export class BlockStore implements ObjectStore {
   }
 
   async exists(cid: CollectionId, oid: GHObject): Promise<boolean> {
-    try {
-      await this.object(cid, oid);
-      return true;
-    } catch (err) {
-      if (err instanceof CephError && err.code === 'ENOENT' && this.m?.collections.has(cid)) return false;
-      throw err;
-    }
+    // No error built for the common answer: an OSD asks this of every object it is about to create.
+    return (await this.lookup(cid, oid)) !== null;
   }
 
   async stat(cid: CollectionId, oid: GHObject): Promise<ObjectStat> {

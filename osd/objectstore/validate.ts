@@ -48,13 +48,26 @@ function extentProblem(offset: number, length: number): string | undefined {
   return undefined;
 }
 
+/** Collection ids found valid, so the hot path does not run the parser's regex per op; bounded. */
+const validCids = new Set<string>();
+const VALID_CIDS_CACHED_MAX = 4096;
+
+/** isValidCollection, remembering the ids that pass (an OSD names the same few hundred over and over). */
+export function validCollection(cid: string): boolean {
+  if (validCids.has(cid)) return true;
+  if (!isValidCollection(cid)) return false;
+  if (validCids.size >= VALID_CIDS_CACHED_MAX) validCids.clear();
+  validCids.add(cid);
+  return true;
+}
+
 function badCollection(cid: string): string {
   return `bad collection name ${JSON.stringify(cid)}`;
 }
 
 /** The first problem with an op's own arguments (the store refuses it with EINVAL), or undefined. */
 export function txOpFormProblem(op: TxOp): string | undefined {
-  if (!isValidCollection(op.cid)) return badCollection(op.cid);
+  if (!validCollection(op.cid)) return badCollection(op.cid);
   if (op.op === 'mkcoll') return isBits(op.bits) ? undefined : `bits ${op.bits} not in 0..32`;
   if ('oid' in op) {
     const p = objectProblem(op.oid);
@@ -91,10 +104,10 @@ export function txOpFormProblem(op: TxOp): string | undefined {
     case 'omapRmKeyRange':
       return nameTooLong(op.first) || nameTooLong(op.last) ? `omap key longer than ${NAME_BYTES_MAX} bytes` : undefined;
     case 'collMoveRename':
-      if (!isValidCollection(op.destCid)) return badCollection(op.destCid);
+      if (!validCollection(op.destCid)) return badCollection(op.destCid);
       return op.cid === op.destCid && objectsEqual(op.oid, op.dest) ? 'source and destination are one object' : undefined;
     case 'splitCollection':
-      if (!isValidCollection(op.destCid)) return badCollection(op.destCid);
+      if (!validCollection(op.destCid)) return badCollection(op.destCid);
       if (!isBits(op.bits)) return `bits ${op.bits} not in 0..32`;
       if (!Number.isInteger(op.rem) || op.rem < 0 || op.rem > 0xffffffff) return `bad rem ${op.rem}`;
       return op.cid === op.destCid ? 'split into itself' : undefined;

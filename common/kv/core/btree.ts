@@ -37,12 +37,36 @@ const NODE_USABLE_BYTES = PAGE_BYTES - NODE_HEADER_BYTES;
 const LEAF_MERGE_BELOW_BYTES = PAGE_BYTES / 4;
 const LEAF_MERGE_FILL_BYTES = (PAGE_BYTES * 3) / 4;
 
+/** Bytes of a key pair compared in JS before the rest goes to Buffer's native compare. */
+const COMPARE_JS_BYTES = 32;
+
+/**
+ * Unsigned byte order of two keys, as Buffer.compare (only the sign is meaningful). Short keys and the
+ * first COMPARE_JS_BYTES of long ones are compared in JS: a call into C++ per comparison cost more than
+ * the bytes themselves (a tree descent makes dozens).
+ */
+export function compareKeys(a: Buffer, b: Buffer): number {
+  const n = a.length < b.length ? a.length : b.length;
+  const m = n < COMPARE_JS_BYTES ? n : COMPARE_JS_BYTES;
+  for (let i = 0; i < m; i++) {
+    const d = a[i]! - b[i]!;
+    if (d !== 0) return d;
+  }
+  if (m === n) return a.length - b.length;
+  return a.compare(b, m, b.length, m, a.length);
+}
+
+/** True when two keys hold the same bytes. */
+function sameKey(a: Buffer, b: Buffer): boolean {
+  return a.length === b.length && compareKeys(a, b) === 0;
+}
+
 export function lowerBound(keys: readonly Buffer[], key: Buffer): number {
   let lo = 0;
   let hi = keys.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (Buffer.compare(keys[mid]!, key) < 0) lo = mid + 1;
+    if (compareKeys(keys[mid]!, key) < 0) lo = mid + 1;
     else hi = mid;
   }
   return lo;
@@ -54,7 +78,7 @@ export function childIndex(keys: readonly Buffer[], key: Buffer): number {
   let hi = keys.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (Buffer.compare(keys[mid]!, key) <= 0) lo = mid + 1;
+    if (compareKeys(keys[mid]!, key) <= 0) lo = mid + 1;
     else hi = mid;
   }
   return lo;
@@ -190,7 +214,7 @@ export class BTree {
     if (!path) return undefined;
     const leaf = path[path.length - 1]!;
     const i = leaf.idx;
-    return i < leaf.node.keys.length && leaf.node.keys[i]!.equals(key) ? leaf.node.vals[i] : undefined;
+    return i < leaf.node.keys.length && sameKey(leaf.node.keys[i]!, key) ? leaf.node.vals[i] : undefined;
   }
 
   set(key: Buffer, value: Buffer): void {
@@ -206,7 +230,7 @@ export class BTree {
     const leaf = path[path.length - 1]!;
     const n = leaf.node;
     const i = leaf.idx;
-    if (i < n.keys.length && n.keys[i]!.equals(key)) {
+    if (i < n.keys.length && sameKey(n.keys[i]!, key)) {
       this.dropValue(n.vals[i]!);
       n.vals[i] = value;
     } else {
@@ -286,7 +310,7 @@ export class BTree {
     if (!path) return;
     const leaf = path[path.length - 1]!;
     const i = leaf.idx;
-    if (i >= leaf.node.keys.length || !leaf.node.keys[i]!.equals(key)) return;
+    if (i >= leaf.node.keys.length || !sameKey(leaf.node.keys[i]!, key)) return;
     // Bring the merge sibling into memory before changing anything.
     let sib: { idx: number; node: Node } | null = null;
     if (path.length > 1) {

@@ -17,10 +17,10 @@ import { CephError, assert, type ErrnoName } from '../../../common/errors.js';
 import { crc32c } from '../../../common/crc32c.js';
 import { KVBatch } from '../../../common/kv/types.js';
 import {
-  TX_DATA_BYTES_MAX, TX_OPS_MAX, isValidCollection, objectText,
+  TX_DATA_BYTES_MAX, TX_OPS_MAX, objectText,
   type CollectionId, type GHObject, type Transaction, type TxOp,
 } from '../../objectstore/types.js';
-import { hashMatches, objectProblem, txOpFormProblem } from '../../objectstore/validate.js';
+import { hashMatches, objectProblem, txOpFormProblem, validCollection } from '../../objectstore/validate.js';
 import type { Allocator, BlockRun } from './allocator.js';
 import {
   NID_MAX_KEY, collectionKey, decodeOnodeKey, deferredKey, omapHeaderKey, omapKey, omapRange,
@@ -141,7 +141,9 @@ interface Node {
   /** Created by this transaction: nothing of it is in the KV yet. */
   readonly isNew: boolean;
   readonly omapLog: OmapLogOp[];
-  what: string;
+  /** The name the node goes by, for error messages (text built only when one is). */
+  whatCid: CollectionId;
+  whatOid: GHObject | undefined;
 }
 
 interface Name {
@@ -167,12 +169,12 @@ export function referencedObjects(t: Transaction): [CollectionId, GHObject][] {
   const out: [CollectionId, GHObject][] = [];
   for (const op of t.ops) {
     if (op.op === 'mkcoll' || op.op === 'rmcoll' || op.op === 'splitCollection' || op.op === 'collSetBits') continue;
-    if (objectProblem(op.oid) || !isValidCollection(op.cid)) continue;
+    if (objectProblem(op.oid) || !validCollection(op.cid)) continue;
     out.push([op.cid, op.oid]);
     if (op.op === 'clone' || op.op === 'cloneRange') {
       if (!objectProblem(op.dest)) out.push([op.cid, op.dest]);
     } else if (op.op === 'collMoveRename') {
-      if (!objectProblem(op.dest) && isValidCollection(op.destCid)) out.push([op.destCid, op.dest]);
+      if (!objectProblem(op.dest) && validCollection(op.destCid)) out.push([op.destCid, op.dest]);
     }
   }
   return out;
@@ -207,14 +209,13 @@ class Planner {
   private readonly batch = new KVBatch();
   private readonly names = new Map<string, Name>();
   private readonly nodes = new Map<number, Node>();
-  private readonly colls: Map<CollectionId, CollState | null>;
-  private readonly collsChanged = new Set<CollectionId>();
+  /** Collections this transaction changed (null: removed), over env.collections. */
+  private readonly collsChanged = new Map<CollectionId, CollState | null>();
   private readonly freed: number[] = [];
   private nidNext: number;
   private deferredBytes = 0;
 
   constructor(private readonly env: CoreEnv) {
-    this.colls = new Map(env.collections);
     this.nidNext = env.nidNext;
   }
 
@@ -226,12 +227,13 @@ class Planner {
   // ---- working state
 
   private coll(cid: CollectionId): CollState | undefined {
-    return this.colls.get(cid) ?? undefined;
+    const c = this.collsChanged.get(cid);
+    if (c !== undefined) return c ?? undefined;
+    return this.env.collections.get(cid);
   }
 
   private setColl(cid: CollectionId, c: CollState | null): void {
-    this.colls.set(cid, c);
-    this.collsChanged.add(cid);
+    this.collsChanged.set(cid, c);
   }
 
   private nameByKey(keyStr: string, cid: CollectionId, oid: GHObject, key: Buffer): Name {
@@ -248,7 +250,7 @@ class Planner {
       if (!node) {
         node = {
           nid: base.nid, onode: base, owned: false, ownedShards: new Set(), dirty: false, pending: new Map(),
-          alive: true, isNew: false, omapLog: [], what: `${cid} ${objectText(oid)}`,
+          alive: true, isNew: false, omapLog: [], whatCid: cid, whatOid: oid,
         };
         this.nodes.set(base.nid, node);
       }
@@ -270,14 +272,17 @@ class Planner {
       if (c) this.setColl(n.cid, { bits: c.bits, objects: c.objects + (node ? 1 : -1) });
     }
     n.node = node;
-    if (node) node.what = `${n.cid} ${objectText(n.oid)}`;
+    if (node) {
+      node.whatCid = n.cid;
+      node.whatOid = n.oid;
+    }
   }
 
   private create(n: Name): Node {
     const nid = this.nidNext++;
     const node: Node = {
       nid, onode: { nid, size: 0, attrs: new Map(), shards: new Map() }, owned: true, ownedShards: new Set(), dirty: true,
-      pending: new Map(), alive: true, isNew: true, omapLog: [], what: '',
+      pending: new Map(), alive: true, isNew: true, omapLog: [], whatCid: n.cid, whatOid: undefined,
     };
     this.nodes.set(nid, node);
     this.bind(n, node);
@@ -334,7 +339,7 @@ class Planner {
       return ZERO_BLOCK;
     }
     if (crc32c(b) !== s.crcs[l & (SHARD_BLOCKS - 1)]) {
-      throw new CephError('EIO', `blockstore: checksum mismatch in ${node.what} at offset ${l * BLOCK_BYTES} (device block ${pb})`);
+      throw new CephError('EIO', `blockstore: checksum mismatch in ${node.whatCid} ${node.whatOid ? objectText(node.whatOid) : ''} at offset ${l * BLOCK_BYTES} (device block ${pb})`);
     }
     return b;
   }
@@ -778,7 +783,7 @@ class Planner {
       onodes.set(keyStr, node.onode);
     }
     const collections = new Map<CollectionId, CollState | null>();
-    for (const cid of this.collsChanged) collections.set(cid, this.colls.get(cid) ?? null);
+    for (const [cid, c] of this.collsChanged) collections.set(cid, c);
     let nidMax = this.env.nidMax;
     if (this.nidNext > nidMax) {
       nidMax = this.nidNext + NID_RESERVE_STEP;
