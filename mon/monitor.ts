@@ -254,7 +254,10 @@ export class Monitor {
 
   private static loadMonMap(store: MonStore): MonMap {
     const last = store.mem.getNumber('monmap', 'last_committed');
-    const bl = last > 0 ? store.mem.get('monmap', String(last)) : store.mem.get(MKFS_PREFIX, MKFS_MONMAP_KEY);
+    // Where Ceph's obtain_monmap looks: the committed monmap; after a sync cut short by a crash (its
+    // erase took the monmap and mkfs's), the one the sync backed up; else mkfs's.
+    const syncBackup = store.mem.exists('mon_sync', 'in_sync') ? store.mem.get('mon_sync', 'latest_monmap') : undefined;
+    const bl = last > 0 ? store.mem.get('monmap', String(last)) : syncBackup ?? store.mem.get(MKFS_PREFIX, MKFS_MONMAP_KEY);
     if (!bl) throw new CephError('EIO', 'mon store holds no monmap (neither committed nor from mkfs)');
     return decodeMonMap(bl);
   }

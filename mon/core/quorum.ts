@@ -456,6 +456,12 @@ export class QuorumCore implements Quorum, PaxosHost, ElectorHost {
     this.leaveRoles();
     const floor = Math.max(this.store.getNumber(MON_SYNC_PREFIX, 'last_committed_floor'), this.paxos.lastCommitted);
     const tx = new MonStoreTx();
+    // The sync erases the monmap (and mkfs's): keep the latest under mon_sync/latest_monmap, where a
+    // restart after a crash mid-sync finds it (Ceph's sync_start backup, read by obtain_monmap).
+    const monmapLast = this.store.getNumber('monmap', 'last_committed');
+    const latestMonmap = (monmapLast > 0 ? this.store.get('monmap', String(monmapLast)) : undefined) ?? this.store.get('mkfs', 'monmap')
+      ?? this.store.get(MON_SYNC_PREFIX, 'latest_monmap');
+    if (latestMonmap) tx.put(MON_SYNC_PREFIX, 'latest_monmap', latestMonmap);
     for (const prefix of this.store.prefixNames()) {
       if (prefix === MONITOR_PREFIX || prefix === MON_SYNC_PREFIX) continue;
       for (const key of this.store.keys(prefix)) {
