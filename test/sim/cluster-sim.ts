@@ -70,6 +70,8 @@ export interface FaultWeights {
   osdKill: number;
   monKill: number;
   isolate: number;
+  /** Two OSDs killed together for a short while (more than size - min_size: writes must stall, not corrupt). */
+  osdKillTwo: number;
 }
 
 export interface ClusterSimOptions {
@@ -107,7 +109,7 @@ export interface ClusterSimResult {
 
 export class ClusterSimError extends Error {}
 
-export const DEFAULT_FAULT_WEIGHTS: FaultWeights = { reset: 5, osdKill: 3, monKill: 1, isolate: 2 };
+export const DEFAULT_FAULT_WEIGHTS: FaultWeights = { reset: 5, osdKill: 3, monKill: 1, isolate: 2, osdKillTwo: 0.5 };
 
 interface MonNode {
   name: string;
@@ -329,7 +331,7 @@ class ClusterSim {
       transport: host, hostname: `sim${n.id}`, randomU64: this.randomU64, random: this.random,
     });
     n.osd = osd;
-    await osd.start();
+    await Promise.race([osd.start(), host.dead]); // killed while starting: that start never finishes
   }
 
   /** kill -9 an OSD: its network dies at once, the restart gets a copy of its store as it is now. */
@@ -398,7 +400,7 @@ class ClusterSim {
 
   private injectFault(): void {
     const w = this.weights;
-    const total = w.reset + w.osdKill + w.monKill + w.isolate;
+    const total = w.reset + w.osdKill + w.monKill + w.isolate + w.osdKillTwo;
     let x = this.faultRng.next() * total;
     const osdBudget = POOL_SIZE - POOL_MIN_SIZE;
     const monBudget = Math.floor((this.nMons - 1) / 2);
@@ -428,6 +430,20 @@ class ClusterSim {
         this.note(`restart mon.${m.name}`);
         await this.startMon(m);
       });
+    } else if ((x -= w.osdKillTwo) < 0) {
+      if (this.downOsds() > 0) return;
+      const up = this.osds.filter((q) => q.osd);
+      const first = this.faultRng.pick(up);
+      const second = this.faultRng.pick(up.filter((q) => q !== first));
+      for (const n of [first, second]) {
+        const downMs = this.faultRng.int(1000, 8000);
+        this.note(`kill osd.${n.id} for ${downMs} ms (two at once)`);
+        this.killOsd(n);
+        this.later(downMs, async () => {
+          this.note(`restart osd.${n.id}`);
+          await this.startOsd(n);
+        });
+      }
     } else {
       // Isolate one host: an OSD or a monitor within the budgets, or a client.
       const cands: string[] = [];

@@ -229,8 +229,19 @@ export class SimHost implements Transport {
   alive = true;
   readonly listeners = new Map<number, (s: TransportSocket) => void>();
   readonly sockets = new Set<SimSocket>();
+  private deadResolve!: () => void;
+  /** Resolves when the incarnation is killed (a start in progress then never finishes). */
+  readonly dead: Promise<void> = new Promise<void>((resolve) => {
+    this.deadResolve = resolve;
+  });
 
   constructor(readonly net: SimNet, readonly ip: string, readonly label: string) {}
+
+  /** Net: the incarnation was killed. */
+  died(): void {
+    this.alive = false;
+    this.deadResolve();
+  }
 
   async listen(host: string, port: number, onSocket: (s: TransportSocket) => void): Promise<TransportListener> {
     if (!this.alive) return new Promise<never>(() => undefined);
@@ -293,7 +304,7 @@ export class SimNet {
   /** kill -9: every socket of the incarnation dies now; its peers see a reset. */
   kill(h: SimHost): void {
     if (!h.alive) return;
-    h.alive = false;
+    h.died();
     h.listeners.clear();
     for (const s of [...h.sockets]) this.resetSocket(s, 'peer killed');
     h.sockets.clear();
