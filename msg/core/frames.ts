@@ -882,6 +882,12 @@ function getU32(b: Buffer, off: number): number {
 }
 
 function writeU64(b: Buffer, off: number, v: number): void {
+  assert(v >= 0 && v <= Number.MAX_SAFE_INTEGER && v === Math.floor(v), 'a u64 header field is a non-negative safe integer');
+  if (v <= 0xffffffff) {
+    putU32(b, off, v);
+    putU32(b, off + 4, 0);
+    return;
+  }
   putU32(b, off, v % 0x1_0000_0000);
   putU32(b, off + 4, Math.floor(v / 0x1_0000_0000));
 }
@@ -908,23 +914,20 @@ export function messageSegmentCount(frontBytes: number, middleBytes: number, dat
  */
 export function writeMessageHead(b: Buffer, off: number, h: MsgHeader, frontBytes: number, middleBytes: number, dataBytes: number): void {
   const n = messageSegmentCount(frontBytes, middleBytes, dataBytes);
-  b.fill(0, off, off + PREAMBLE_BYTES);
+  // Every preamble byte is written (the area is not zeroed): a segment the frame does not have is
+  // length 0, alignment 0.
   b[off] = Tag.MESSAGE;
   b[off + 1] = n;
   putU32(b, off + 2, MSG_HEADER2_BYTES);
   putU16(b, off + 6, SEGMENT_ALIGN_DEFAULT);
-  if (n > 1) {
-    putU32(b, off + 8, frontBytes);
-    putU16(b, off + 12, SEGMENT_ALIGN_DEFAULT);
-  }
-  if (n > 2) {
-    putU32(b, off + 14, middleBytes);
-    putU16(b, off + 18, SEGMENT_ALIGN_DEFAULT);
-  }
-  if (n > 3) {
-    putU32(b, off + 20, dataBytes);
-    putU16(b, off + 24, SEGMENT_ALIGN_PAGE);
-  }
+  putU32(b, off + 8, n > 1 ? frontBytes : 0);
+  putU16(b, off + 12, n > 1 ? SEGMENT_ALIGN_DEFAULT : 0);
+  putU32(b, off + 14, n > 2 ? middleBytes : 0);
+  putU16(b, off + 18, n > 2 ? SEGMENT_ALIGN_DEFAULT : 0);
+  putU32(b, off + 20, n > 3 ? dataBytes : 0);
+  putU16(b, off + 24, n > 3 ? SEGMENT_ALIGN_PAGE : 0);
+  b[off + 26] = 0; // flags
+  b[off + 27] = 0; // reserved
   putU32(b, off + 28, preambleCrc(b, off));
   const ho = off + PREAMBLE_BYTES;
   encodeMsgHeader2(h, b, ho);

@@ -3,7 +3,8 @@
 // messages/s for both and our ratio to raw TCP, and the CPU time each process spent per message (which a
 // busy machine disturbs less than wall-clock throughput). Target (issue 5): 4 MiB at >= 0.6x raw TCP.
 //
-// Usage: npm run bench:msgr [-- --seconds N] [--port P] [--rounds N] [--only 4k,4m]
+// Usage: npm run bench:msgr [-- --seconds N] [--port P] [--rounds N] [--only 4k,4m] [--impls raw,msgr]
+// (--impls msgr alone, e.g. to profile the sending messenger with node --cpu-prof; ratios need both).
 // BENCH_CHILD_PROF=DIR writes a V8 CPU profile of each receiving child into DIR (--cpu-prof).
 // The header names the CRC-32C in use for long runs (common/crc32c.ts); TSCEPH_CRC32C_NATIVE=node-rs runs
 // both processes on @node-rs/crc32 instead of tsceph's addon, to compare.
@@ -241,19 +242,21 @@ async function main(): Promise<void> {
   const seconds = Number(arg('seconds', '3'));
   const rounds = Number(arg('rounds', '3'));
   const only = arg('only', '4k,4m').split(',');
+  const impls = arg('impls', 'raw,msgr').split(',');
   console.log(`msgr bench: ${seconds} s per run, ${rounds} rounds (medians), node ${process.version}, ${cpus().length} cpus, load ${loadavg().map((x) => x.toFixed(2)).join(' ')}, crc32c ${crc32cBackend}`);
   console.log('case  impl    MB/s      msgs/s    ratio   CPU us/msg send  recv   CPU ns/byte send recv');
   for (const [label, size] of [['4k', 4 * KIB], ['4m', 4 * MIB]] as const) {
     if (!only.includes(label)) continue;
     const runs: Record<'raw' | 'msgr', Result[]> = { raw: [], msgr: [] };
     for (let r = 0; r < rounds; r++) {
-      runs.raw.push(await runRaw(port, size, seconds));
-      runs.msgr.push(await runMsgr(port + 1, size, seconds));
+      if (impls.includes('raw')) runs.raw.push(await runRaw(port, size, seconds));
+      if (impls.includes('msgr')) runs.msgr.push(await runMsgr(port + 1, size, seconds));
     }
     const mbs = (x: Result) => x.bytes / x.seconds / MIB;
-    const rawMbs = median(runs.raw.map(mbs));
+    const rawMbs = runs.raw.length ? median(runs.raw.map(mbs)) : NaN;
     for (const impl of ['raw', 'msgr'] as const) {
       const rs = runs[impl];
+      if (rs.length === 0) continue;
       const m = median(rs.map(mbs));
       const msgs = median(rs.map((x) => x.messages / x.seconds));
       const sUs = median(rs.map((x) => x.senderCpuUs / x.messages));
