@@ -1,9 +1,9 @@
-// Proves the whole cluster (real Monitors, OSDs on MemStores and librados clients running the model checker) keeps every acknowledged write and converges to active+clean under seeded faults (resets, delays, OSD and monitor kill -9 and restart, isolations), running deterministically in one process on a simulated network and clock: a seed run twice gives the same trace, delivery by delivery. Env: CLUSTER_SIM_SEED=<n> replays one seed alone; CLUSTER_SIM_SEEDS=<N> runs N seeds (default 2); CLUSTER_SIM_OPS=<n> ops per client (default 150); CLUSTER_SIM_OSDS / CLUSTER_SIM_CLIENTS / CLUSTER_SIM_PGS fix the cluster's shape (else drawn from the seed: 4-5 OSDs, 1-2 clients, 8 or 16 PGs); CLUSTER_SIM_VERBOSE=1 (or debug) prints the daemons' logs.
+// Proves the whole cluster (real Monitors, OSDs on MemStores and librados clients running the model checker) keeps every acknowledged write and converges to active+clean under seeded faults (resets, delays, OSD and monitor kill -9 and restart, isolations), running deterministically in one process on a simulated network and clock: a seed run twice gives the same trace, delivery by delivery. Env: CLUSTER_SIM_SEED=<n> replays one seed alone; CLUSTER_SIM_SEEDS=<N> runs N seeds (default 2); CLUSTER_SIM_OPS=<n> ops per client (default 150); CLUSTER_SIM_OSDS / CLUSTER_SIM_CLIENTS / CLUSTER_SIM_PGS fix the cluster's shape (else drawn from the seed: 4-5 OSDs, 1-2 clients, 8 or 16 PGs); CLUSTER_SIM_WEIGHTS='{"osdKillTwo":0}' changes fault weights (JSON, cluster-sim.ts FaultWeights); CLUSTER_SIM_VERBOSE=1 (or debug) prints the daemons' logs.
 import { strict as assert } from 'node:assert';
 import { MemStore, Transaction, makeObject, pgCollection } from '../../osd/index.js';
 import { Rng, caseSeed } from '../support/rng.js';
 import { firstDivergence } from './simnet.js';
-import { runClusterSim, type ClusterSimOptions, type ClusterSimResult } from './cluster-sim.js';
+import { runClusterSim, type ClusterSimOptions, type ClusterSimResult, type FaultWeights } from './cluster-sim.js';
 
 const BASE_SEED = 20261201;
 const ONE_SEED = process.env.CLUSTER_SIM_SEED !== undefined ? Number(process.env.CLUSTER_SIM_SEED) : null;
@@ -21,6 +21,7 @@ function shapeFor(seed: number): ClusterSimOptions {
     clients: envNumber('CLUSTER_SIM_CLIENTS') ?? rng.int(1, 2),
     pgNum: envNumber('CLUSTER_SIM_PGS') ?? rng.pick([8, 16]),
     ops: OPS, faults: true, verbose: VERBOSE,
+    ...(process.env.CLUSTER_SIM_WEIGHTS ? { faultWeights: JSON.parse(process.env.CLUSTER_SIM_WEIGHTS) as Partial<FaultWeights> } : {}),
   };
 }
 
