@@ -110,6 +110,9 @@ export function decodeLogEntries(b: Buffer): PgLogEntry[] {
   return out;
 }
 
+/** pg_stat_t.parent of a PG that never split (read-only). */
+const PARENT_NONE: Readonly<PgId> = { pool: 0, seed: 0 };
+
 /** Scratch encoder for the per-write pg_stat_t (synchronous; the bytes are copied out). */
 const statEncoder = new Encoder(1024);
 
@@ -773,7 +776,7 @@ export class PG implements PgHandle {
     if (targets.length > 0) {
       const txbl = this.deps.encodeTransaction(t);
       const logbl = encodeLogEntries([entry]);
-      const stats = encodeStat(this.stats());
+      const stats = this.repopStatBytes();
       for (const osd of targets) {
         const r = new MOSDRepOp();
         r.mapEpoch = this.epoch;
@@ -871,6 +874,8 @@ export class PG implements PgHandle {
   private indexedLog: PgLogEntry[] = [];
   /** The dups doneReqs was last brought up to date with, in order. */
   private indexedDups: PgLog['dups'] = [];
+  /** indexedLog[0, indexedDone) were counted as done by the last indexLog / indexTrim. */
+  private indexedDone = 0;
 
   private lastVersionOf(key: string): EVersion {
     return this.lastVersionByObject.get(key) ?? zeroEVersion();
@@ -902,6 +907,7 @@ export class PG implements PgHandle {
     }
     for (const e of log.log) this.noteLogEntry(e, true);
     this.indexedDups = log.dups.slice();
+    this.indexedDone = this.indexedLog.length;
   }
 
   /**
@@ -960,8 +966,10 @@ export class PG implements PgHandle {
     }
     // the remaining entries (and any appended after the indexed ones) count as done, as indexLog has it
     this.indexedLog = was.slice(cut);
-    for (const e of now) this.noteLogEntry(e, true);
+    // (the entries the last index counted are counted still: only those appended since are noted)
+    for (let i = Math.max(0, this.indexedDone - cut); i < now.length; i++) this.noteLogEntry(now[i]!, true);
     this.indexedDups = dupsNow.slice();
+    this.indexedDone = this.indexedLog.length;
     if (PG.checkIndexes) this.checkIndexes();
   }
 
@@ -1035,12 +1043,15 @@ export class PG implements PgHandle {
     // the primary's object and byte counts: decoded only when something reads them
     this.replicaStats = m.pgStats;
     const epoch = this.epoch;
+    // the reply needs these only (the message, whose transaction views the received bytes, can go)
+    const minEpoch = m.minEpoch;
+    const reqid = m.reqid;
     this.queueOrdered(t).then(
       () => {
         const r = new MOSDRepOpReply();
         r.mapEpoch = epoch;
-        r.minEpoch = m.minEpoch;
-        r.reqid = m.reqid;
+        r.minEpoch = minEpoch;
+        r.reqid = reqid;
         r.pgid = this.spgid;
         r.ackType = OsdFlag.ONDISK;
         r.result = 0;
@@ -1072,9 +1083,31 @@ export class PG implements PgHandle {
 
   stats(): PgStat {
     const s = emptyPgStat();
+    this.fillStats(s);
+    // the report outlives this call: no field may share the PG's own objects
+    s.version = { ...s.version };
+    s.logStart = { ...s.logStart };
+    s.ondiskLogStart = { ...s.ondiskLogStart };
+    s.parent = { ...s.parent };
+    s.up = s.up.slice();
+    s.acting = s.acting.slice();
+    return s;
+  }
+
+  /** The pg_stat_t a MOSDRepOp carries: filled in place in one object per PG and encoded at once. */
+  private repopStat: PgStat | undefined;
+
+  private repopStatBytes(): Buffer {
+    const s = (this.repopStat ??= emptyPgStat());
+    this.fillStats(s);
+    return encodeStat(s);
+  }
+
+  /** Set every pg_stat_t field the PG keeps (the rest stay as emptyPgStat has them); fields may share the PG's objects. */
+  private fillStats(s: PgStat): void {
     const info = this.core.info();
     const now = this.host.now();
-    s.version = { ...info.lastUpdate };
+    s.version = info.lastUpdate;
     s.reportedEpoch = this.epoch;
     // Ceph's publish_stats_to_osd: (reported_epoch, reported_seq) grows with every report
     s.reportedSeq = ++this.reportedSeq;
@@ -1087,25 +1120,26 @@ export class PG implements PgHandle {
     s.lastUnstale = now;
     s.lastUndegraded = (s.state & PgState.DEGRADED) ? this.lastChange : now;
     s.lastFullsized = (s.state & PgState.UNDERSIZED) ? this.lastChange : now;
-    s.logStart = { ...info.logTail };
-    s.ondiskLogStart = { ...info.logTail };
+    s.logStart = info.logTail;
+    s.ondiskLogStart = info.logTail;
     s.created = info.history.epochCreated;
     s.lastEpochClean = info.history.lastEpochClean;
-    s.parent = { pool: 0, seed: 0 };
-    s.statsSum.numObjects = this.numObjects;
-    s.statsSum.numBytes = this.numBytes;
-    s.statsSum.numObjectCopies = this.numObjects * Math.max(1, this.core.acting().length);
-    s.statsSum.numRd = this.counters.numRd;
-    s.statsSum.numRdKb = this.counters.numRdKb;
-    s.statsSum.numWr = this.counters.numWr;
-    s.statsSum.numWrKb = this.counters.numWrKb;
-    s.statsSum.numObjectsRecovered = this.counters.numObjectsRecovered;
-    s.statsSum.numBytesRecovered = this.counters.numBytesRecovered;
+    s.parent = PARENT_NONE;
+    const sum = s.statsSum;
+    sum.numObjects = this.numObjects;
+    sum.numBytes = this.numBytes;
+    sum.numObjectCopies = this.numObjects * Math.max(1, this.core.acting().length);
+    sum.numRd = this.counters.numRd;
+    sum.numRdKb = this.counters.numRdKb;
+    sum.numWr = this.counters.numWr;
+    sum.numWrKb = this.counters.numWrKb;
+    sum.numObjectsRecovered = this.counters.numObjectsRecovered;
+    sum.numBytesRecovered = this.counters.numBytesRecovered;
     const logLen = this.core.persistentState().log.log.length;
     s.logSize = logLen;
     s.ondiskLogSize = logLen;
-    s.up = this.core.up().slice();
-    s.acting = this.core.acting().slice();
+    s.up = this.core.up();
+    s.acting = this.core.acting();
     s.upPrimary = s.up.length ? s.up[0]! : -1;
     s.actingPrimary = s.acting.length ? s.acting[0]! : -1;
     s.mappingEpoch = this.epoch;
@@ -1114,7 +1148,6 @@ export class PG implements PgHandle {
     s.lastScrubStamp = info.history.lastScrubStamp;
     s.lastDeepScrubStamp = info.history.lastDeepScrubStamp;
     s.lastCleanScrubStamp = info.history.lastCleanScrubStamp;
-    return s;
   }
 
   /** Count the PG's objects and bytes from the store (after load, peering or recovery changed them). */

@@ -1069,7 +1069,9 @@ export class MOSDRepOp extends Message {
     m.poid = decodeHObject(d, 'poid');
     m.acksWanted = d.u8('acks_wanted');
     m.version = decodeEVersion(d, 'version');
-    m.logbl = Buffer.from(d.bytes('logbl'));
+    // logbl and the transaction are views of the received segments, as MOSDOp's op data are (the
+    // transport never reuses a chunk): their readers copy out what they keep
+    m.logbl = d.bytes('logbl');
     m.pgStats = opaqueStruct(d, 'pg_stat_t');
     m.pgTrimTo = decodeEVersion(d, 'pg_trim_to');
     m.newTempOid = decodeHObject(d, 'new_temp_oid');
@@ -1077,7 +1079,7 @@ export class MOSDRepOp extends Message {
     m.from = decodePgShard(d);
     m.updatedHitSetHistory = d.bool('updated_hit_set_history') ? opaqueStruct(d, 'pg_hit_set_history_t') : null;
     m.minLastCompleteOndisk = decodeEVersion(d, 'min_last_complete_ondisk');
-    m.transaction = raw.data.length ? Buffer.from(joinSegments(raw.data)) : EMPTY;
+    m.transaction = raw.data.length ? joinSegments(raw.data) : EMPTY;
     return m;
   }
 }

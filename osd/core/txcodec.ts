@@ -85,17 +85,27 @@ const COLL_TYPE_PG = 2;
 const COLL_TYPE_PG_TEMP = 3;
 
 interface CollKey {
-  type: number;
-  pool: number;
-  seed: number;
-  shard: number;
+  readonly type: number;
+  readonly pool: number;
+  readonly seed: number;
+  readonly shard: number;
 }
 
+/** Parsed collection names kept (an OSD names a few hundred at most; past this the cache starts over). */
+const collKeysCachedMax = 4096;
+const collKeys = new Map<CollectionId, CollKey>();
+
+/** The collection's coll_t fields (parsed once per name: every replicated write names its PG's). */
 function collKey(cid: CollectionId): CollKey {
+  const known = collKeys.get(cid);
+  if (known !== undefined) return known;
   const p = parseCollection(cid);
   if (!p) throw new CephError('EINVAL', `coll_t: '${cid}' is not a collection name`);
   const type = p.kind === 'meta' ? COLL_TYPE_META : p.kind === 'pg' ? COLL_TYPE_PG : COLL_TYPE_PG_TEMP;
-  return { type, pool: p.kind === 'meta' ? 0 : p.pool, seed: p.seed, shard: p.shard };
+  const k: CollKey = { type, pool: p.kind === 'meta' ? 0 : p.pool, seed: p.seed, shard: p.shard };
+  if (collKeys.size >= collKeysCachedMax) collKeys.clear();
+  collKeys.set(cid, k);
+  return k;
 }
 
 /** coll_t's operator<: type, then spg_t (pool, seed, shard). */
