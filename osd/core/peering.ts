@@ -158,6 +158,11 @@ class PeeringCoreImpl implements PeeringCore {
   private reportedState = -1;
   /** anyUnfound's kept answer (see there): undefined when unknown. */
   private unfoundWitness: string | null | undefined;
+  /**
+   * Objects takeRecoveryTasks found unfound (we miss them, no source): later calls pass over them
+   * without asking again, until something that can give them a source happens (as anyUnfound's answer).
+   */
+  private readonly unfoundKnown = new Set<string>();
 
   private readonly bounds: PgLogBounds;
 
@@ -186,7 +191,7 @@ class PeeringCoreImpl implements PeeringCore {
   // ---- maps ----------------------------------------------------------------------------------------
 
   advanceMap(view: PgMapView): void {
-    this.unfoundWitness = undefined;
+    this.forgetUnfound();
     if (this.phase === 'deleted') return;
     const h = this.st.info.history;
     if (!view.poolExists) {
@@ -236,7 +241,7 @@ class PeeringCoreImpl implements PeeringCore {
 
   // `now` (the contract's clock) is not used yet: no peering decision here depends on time.
   activateMap(_now: UTime): void {
-    this.unfoundWitness = undefined;
+    this.forgetUnfound();
     if (this.phase === 'deleted') return this.finish();
     if (!this.view) return this.finish();
     if (this.newInterval || this.restartPeering) {
@@ -286,7 +291,7 @@ class PeeringCoreImpl implements PeeringCore {
   // ---- peering -------------------------------------------------------------------------------------
 
   private resetPeerState(): void {
-    this.unfoundWitness = undefined;
+    this.forgetUnfound();
     this.peerInfo.clear();
     this.infoRequested.clear();
     this.authOsd = -1;
@@ -546,6 +551,12 @@ class PeeringCoreImpl implements PeeringCore {
    * the peers' shrink), so across it "none" stays true and "this one" needs a look at that one object;
    * everything else (maps, messages, writes to missing objects, a new peering round) forgets it.
    */
+  /** Something that may give a missing object a source, or take one away, happened. */
+  private forgetUnfound(): void {
+    this.unfoundWitness = undefined;
+    if (this.unfoundKnown.size > 0) this.unfoundKnown.clear();
+  }
+
   private anyUnfound(): boolean {
     const w = this.unfoundWitness;
     if (w === null) return false;
@@ -608,7 +619,7 @@ class PeeringCoreImpl implements PeeringCore {
   // ---- messages ------------------------------------------------------------------------------------
 
   handleMessage(from: number, msg: PeeringMessage, _now: UTime): void {
-    this.unfoundWitness = undefined;
+    this.forgetUnfound();
     if (this.phase === 'deleted') return this.finish();
     if (!this.view || msg.epochSent > this.epoch) {
       this.pending.push({ from, msg });
@@ -902,7 +913,7 @@ class PeeringCoreImpl implements PeeringCore {
   appendLogEntry(entry: PgLogEntry): void {
     const missingBefore = this.st.missing.items.size;
     // a write to an object missing here moves its need: a stray holding the old version no longer counts
-    if (missingBefore > 0 && this.st.missing.items.has(objectKey(entry.soid))) this.unfoundWitness = undefined;
+    if (missingBefore > 0 && this.st.missing.items.has(objectKey(entry.soid))) this.forgetUnfound();
     appendEntry(this.st, entry);
     this.fx.logDelta.append.push(entry);
     this.fx.dirty = true;
@@ -955,7 +966,10 @@ class PeeringCoreImpl implements PeeringCore {
       const mine = missingGet(this.st.missing, soid);
       if (mine) {
         const from = this.pullSource(soid);
-        if (from < 0) return;
+        if (from < 0) {
+          this.unfoundKnown.add(k);
+          return;
+        }
         const task: RecoveryTask = { kind: 'pull', soid, version: mine.need, from };
         this.inFlight.set(k, { task, pending: new Set([from]) });
         out.push(task);
@@ -980,8 +994,9 @@ class PeeringCoreImpl implements PeeringCore {
       out.push(task);
     };
     if (urgent) consider(urgent);
-    // In recovery order, lazily (no sort of the whole set per call); objects in flight are skipped.
-    const busy = (k: string): boolean => this.inFlight.has(k);
+    // In recovery order, lazily (no sort of the whole set per call); objects in flight are skipped, and
+    // so are objects found unfound before (we miss them: no pull, and no push or delete to a peer).
+    const busy = (k: string): boolean => this.inFlight.has(k) || this.unfoundKnown.has(k);
     for (const { soid } of missingInOrder(this.st.missing, busy)) {
       if (out.length >= max) break;
       consider(soid);
@@ -1013,6 +1028,7 @@ class PeeringCoreImpl implements PeeringCore {
   }
 
   onObjectRecoveredLocally(soid: HObject, version: EVersion): void {
+    if (this.unfoundKnown.size > 0) this.unfoundKnown.delete(objectKey(soid));
     if (missingGot(this.st.missing, soid, version)) {
       syncInfo(this.st);
       this.fx.dirty = true;
@@ -1025,6 +1041,7 @@ class PeeringCoreImpl implements PeeringCore {
   }
 
   onPeerRecovered(osd: number, soid: HObject, version: EVersion): void {
+    if (this.unfoundKnown.size > 0) this.unfoundKnown.delete(objectKey(soid));
     const ps = this.peers.get(osd);
     if (ps && ps.mode === 'log') missingGot(ps.missing, soid, version);
     const k = objectKey(soid);
@@ -1047,7 +1064,7 @@ class PeeringCoreImpl implements PeeringCore {
   }
 
   onBackfillProgress(osd: number, upTo: HObject): void {
-    this.unfoundWitness = undefined;
+    this.forgetUnfound();
     const ps = this.peers.get(osd);
     // Progress of a backfill this peering round did not hand out (peering restarted) is stale.
     if (!ps || ps.mode !== 'backfill' || !this.backfillInFlight.has(osd)) return this.finish();

@@ -4,7 +4,8 @@
 //         messages, then the recovery loop runs as the shell drives it (takeRecoveryTasks(1), the
 //         completion call, takeEffects, stateBits). Two cases: the primary misses N objects (pulls),
 //         and a replica misses N (pushes; the replica's own core records each push too). Prints CPU per
-//         recovered object for the loop and for peering (merge, missing computation).
+//         recovered object for the loop and for peering (merge, missing computation). A third case has
+//         the oldest half of the primary's missing objects unfound (no OSD holds them).
 //  cluster  the in-memory cluster of pg-cluster.test.ts (3 OSDs on MemStores, real PG shell, codecs):
 //         an OSD is stopped, N objects are written, it restarts; prints the CPU from its restart to
 //         active+clean per recovered object. `primary` stops the PG's primary (it comes back as primary
@@ -18,7 +19,7 @@ import {
 } from '../../msg/messages/pgtypes.js';
 import { createPeeringCore, type PeeringCoreDebug } from '../../osd/core/peering.js';
 import type { PgMapView, PgPersistent } from '../../osd/core/peering-api.js';
-import { appendEntry, type LogState } from '../../osd/core/pglog.js';
+import { appendEntry, missingAdd, syncInfo, type LogState } from '../../osd/core/pglog.js';
 import { realPgDeps } from '../../osd/pg.js';
 import { TestCluster } from './pg-net.js';
 
@@ -38,8 +39,11 @@ function entry(i: number, v: EVersion): PgLogEntry {
   };
 }
 
-/** A PG that was active in epoch 5 on [0,1,2] and wrote `entries` objects in epoch 10 (if `writes`). */
-function persisted(entries: number, writes: boolean, acting: number[]): PgPersistent {
+/**
+ * A PG that was active in epoch 5 on [0,1,2] and wrote `entries` objects in epoch 10 (if `writes`),
+ * missing the first `unfound` of them itself.
+ */
+function persisted(entries: number, writes: boolean, acting: number[], unfound = 0): PgPersistent {
   const s: LogState = { info: emptyPgInfo(PGID), log: emptyPgLog(), missing: emptyPgMissing() };
   const h = s.info.history;
   h.epochCreated = h.epochPoolCreated = 1;
@@ -47,6 +51,8 @@ function persisted(entries: number, writes: boolean, acting: number[]): PgPersis
   h.lastEpochStarted = h.lastIntervalStarted = writes ? 10 : 5;
   s.info.lastEpochStarted = s.info.lastIntervalStarted = h.lastEpochStarted;
   if (writes) for (let i = 0; i < entries; i++) appendEntry(s, entry(i, { epoch: 10, version: i + 1 }));
+  if (writes) for (let i = 0; i < unfound; i++) missingAdd(s.missing, soidOf(`obj${i}`), { epoch: 10, version: i + 1 }, { epoch: 0, version: 0 });
+  syncInfo(s);
   s.info.stats.up = [...acting];
   s.info.stats.acting = [...acting];
   s.info.stats.upPrimary = s.info.stats.actingPrimary = acting[0]!;
@@ -81,13 +87,16 @@ function cpuUs(f: () => void): number {
   return d.user + d.system;
 }
 
-/** One core case: `victim` (0: the primary, 2: a replica) was down while N objects were written. */
-function coreCase(n: number, victim: 0 | 2): { peerUs: number; loopUs: number } {
+/**
+ * One core case: `victim` (0: the primary, 2: a replica) was down while N objects were written; with
+ * `unfound`, the others miss the oldest `unfound` of them too (the primary recovers the rest around them).
+ */
+function coreCase(n: number, victim: 0 | 2, unfound = 0): { peerUs: number; loopUs: number } {
   const cores: PeeringCoreDebug[] = [];
   for (let o = 0; o < 3; o++) {
     const writes = o !== victim;
     const acting = [0, 1, 2].filter((x) => x !== victim);
-    cores.push(createPeeringCore({ pgid: PGID, whoami: o, persistent: persisted(n, writes, writes ? acting : [0, 1, 2]) }));
+    cores.push(createPeeringCore({ pgid: PGID, whoami: o, persistent: persisted(n, writes, writes ? acting : [0, 1, 2], unfound) }));
   }
   const peerUs = cpuUs(() => {
     for (const c of cores) {
@@ -117,7 +126,8 @@ function coreCase(n: number, victim: 0 | 2): { peerUs: number; loopUs: number } 
     }
   });
   pump(cores);
-  if (recovered !== n || p.stateString() !== 'active+clean') throw new Error(`recovered ${recovered} of ${n}, state ${p.stateString()}`);
+  const want = unfound > 0 ? 'active+recovery_wait+recovery_unfound+degraded' : 'active+clean';
+  if (recovered !== n - unfound || p.stateString() !== want) throw new Error(`recovered ${recovered} of ${n}, state ${p.stateString()}`);
   return { peerUs, loopUs };
 }
 
@@ -171,6 +181,10 @@ async function main(): Promise<void> {
         console.log(`core N=${n} ${victim === 0 ? 'primary misses (pull)' : 'replica misses (push)'}: ` +
           `recovery bookkeeping ${per.join(' / ')} us CPU per object; peering ${peer.join(' / ')} ms CPU`);
       }
+      // the oldest half unfound: each task is found after passing over them (as Ceph's recover_primary)
+      const per: string[] = [];
+      for (let r = 0; r < rounds; r++) per.push((coreCase(n, 0, n >> 1).loopUs / (n - (n >> 1))).toFixed(1));
+      console.log(`core N=${n} primary misses, oldest ${n >> 1} unfound: recovery bookkeeping ${per.join(' / ')} us CPU per recovered object`);
     }
   } else if (mode === 'cluster') {
     const n = Number(process.argv[3] ?? 2000);
