@@ -9,7 +9,7 @@ import {
   opOmapGetVals, opOmapGetValsByKeys, opOmapRmKeys, opOmapSetVals, opRead, opRmXattr, opSetXattr, opStat, opTruncate, opWrite,
   opWriteFull, opZero, type HObject, type OSDOp,
 } from '../msg/index.js';
-import type { Objecter, OpResult } from './objecter.js';
+import type { Objecter, OpResult, OpTarget } from './objecter.js';
 import { WriteOp, operationError, type ObjectOperation } from './operation.js';
 import { ALL_NSPACES, LIST_PAGE_ENTRIES, decodePgNlsReply, listStartCursor, opPgNls, type ListEntry } from './ops.js';
 
@@ -67,96 +67,121 @@ export class IoCtx {
    */
   operate(oid: string, op: ObjectOperation, opts?: OpOptions): Promise<OperateResult>;
   operate(oid: string, ops: OSDOp[], opts?: OpOptions): Promise<OpResult>;
-  async operate(oid: string, op: ObjectOperation | OSDOp[], opts: OpOptions = {}): Promise<OperateResult | OpResult> {
-    const target = { pool: this.poolId, nspace: this.nspace, key: this.locatorKey, oid };
-    if (Array.isArray(op)) {
-      const r = await this.objecter.submit(target, op, opts);
+  operate(oid: string, op: ObjectOperation | OSDOp[], opts?: OpOptions): Promise<OperateResult | OpResult> {
+    if (Array.isArray(op)) return this.submit(oid, op, opts, this.noteReply);
+    if (op.length === 0) return Promise.reject(new CephError('EINVAL', `${oid}: operate() with no ops`));
+    return this.objecter.submit(this.target(oid), op.ops, { timeoutMs: opts?.timeoutMs, allowError: true }, (r) => {
       this.lastVersion = r.reply.userVersion;
-      return r;
-    }
-    if (op.length === 0) throw new CephError('EINVAL', `${oid}: operate() with no ops`);
-    const r = await this.objecter.submit(target, op.ops, { ...opts, allowError: true });
-    this.lastVersion = r.reply.userVersion;
-    op.fill(r.ops, r.reply.result);
-    if (r.reply.result < 0) throw operationError(r.reply.result, oid, r.osd);
-    return { version: r.reply.userVersion, result: r.reply.result };
+      op.fill(r.ops, r.reply.result);
+      if (r.reply.result < 0) throw operationError(r.reply.result, oid, r.osd);
+      return { version: r.reply.userVersion, result: r.reply.result };
+    });
   }
+
+  private target(oid: string): OpTarget {
+    return { pool: this.poolId, nspace: this.nspace, key: this.locatorKey, oid };
+  }
+
+  /**
+   * The one path of the calls below: one op list, one Promise (the Objecter resolves it with
+   * `value(reply)`, made once per IoCtx, not per call), the version noted on the way.
+   */
+  private submit<T>(oid: string, ops: OSDOp[], opts: OpOptions | undefined, value: (r: OpResult) => T): Promise<T> {
+    return this.objecter.submit(this.target(oid), ops, opts, value);
+  }
+
+  private readonly noteReply = (r: OpResult): OpResult => {
+    this.lastVersion = r.reply.userVersion;
+    return r;
+  };
+  private readonly noteVoid = (r: OpResult): void => {
+    this.lastVersion = r.reply.userVersion;
+  };
+  private readonly firstOutdata = (r: OpResult): Buffer => {
+    this.lastVersion = r.reply.userVersion;
+    return r.ops[0]!.outdata;
+  };
+  private readonly firstStat = (r: OpResult): ObjectStat => {
+    this.lastVersion = r.reply.userVersion;
+    return decodeStatReply(r.ops[0]!.outdata);
+  };
+  private readonly firstXattrs = (r: OpResult): Map<string, Buffer> => {
+    this.lastVersion = r.reply.userVersion;
+    return decodeXattrsReply(r.ops[0]!.outdata);
+  };
+  private readonly firstOmapMap = (r: OpResult): Map<string, Buffer> => {
+    this.lastVersion = r.reply.userVersion;
+    return decodeOmapMap(r.ops[0]!.outdata);
+  };
 
   /** The object version the last completed op on this IoCtx saw (librados' get_last_version). */
   getLastVersion(): number {
     return this.lastVersion;
   }
 
-  async write(oid: string, data: Buffer, offset = 0, opts?: OpOptions): Promise<void> {
-    await this.operate(oid, [opWrite(offset, data)], opts);
+  write(oid: string, data: Buffer, offset = 0, opts?: OpOptions): Promise<void> {
+    return this.submit(oid, [opWrite(offset, data)], opts, this.noteVoid);
   }
 
-  async writeFull(oid: string, data: Buffer, opts?: OpOptions): Promise<void> {
-    await this.operate(oid, [opWriteFull(data)], opts);
+  writeFull(oid: string, data: Buffer, opts?: OpOptions): Promise<void> {
+    return this.submit(oid, [opWriteFull(data)], opts, this.noteVoid);
   }
 
-  async append(oid: string, data: Buffer, opts?: OpOptions): Promise<void> {
-    await this.operate(oid, [opAppend(data)], opts);
+  append(oid: string, data: Buffer, opts?: OpOptions): Promise<void> {
+    return this.submit(oid, [opAppend(data)], opts, this.noteVoid);
   }
 
   /** Create an empty object; with exclusive, EEXIST when it exists. */
-  async create(oid: string, exclusive: boolean, opts?: OpOptions): Promise<void> {
-    await this.operate(oid, [opCreate(exclusive)], opts);
+  create(oid: string, exclusive: boolean, opts?: OpOptions): Promise<void> {
+    return this.submit(oid, [opCreate(exclusive)], opts, this.noteVoid);
   }
 
   /** Up to `length` bytes from `offset` (fewer at the end of the object; length 0 = to the end). */
-  async read(oid: string, length: number, offset = 0, opts?: OpOptions): Promise<Buffer> {
-    const r = await this.operate(oid, [opRead(offset, length)], opts);
-    return r.ops[0]!.outdata;
+  read(oid: string, length: number, offset = 0, opts?: OpOptions): Promise<Buffer> {
+    return this.submit(oid, [opRead(offset, length)], opts, this.firstOutdata);
   }
 
-  async stat(oid: string, opts?: OpOptions): Promise<ObjectStat> {
-    const r = await this.operate(oid, [opStat()], opts);
-    return decodeStatReply(r.ops[0]!.outdata);
+  stat(oid: string, opts?: OpOptions): Promise<ObjectStat> {
+    return this.submit(oid, [opStat()], opts, this.firstStat);
   }
 
-  async remove(oid: string, opts?: OpOptions): Promise<void> {
-    await this.operate(oid, [opDelete()], opts);
+  remove(oid: string, opts?: OpOptions): Promise<void> {
+    return this.submit(oid, [opDelete()], opts, this.noteVoid);
   }
 
-  async truncate(oid: string, size: number, opts?: OpOptions): Promise<void> {
-    await this.operate(oid, [opTruncate(size)], opts);
+  truncate(oid: string, size: number, opts?: OpOptions): Promise<void> {
+    return this.submit(oid, [opTruncate(size)], opts, this.noteVoid);
   }
 
   /** Zero `length` bytes from `offset` (a hole where the store supports one; the size is unchanged). */
-  async zero(oid: string, offset: number, length: number, opts?: OpOptions): Promise<void> {
-    await this.operate(oid, [opZero(offset, length)], opts);
+  zero(oid: string, offset: number, length: number, opts?: OpOptions): Promise<void> {
+    return this.submit(oid, [opZero(offset, length)], opts, this.noteVoid);
   }
 
-  async setxattr(oid: string, name: string, value: Buffer, opts?: OpOptions): Promise<void> {
-    await this.operate(oid, [opSetXattr(name, value)], opts);
+  setxattr(oid: string, name: string, value: Buffer, opts?: OpOptions): Promise<void> {
+    return this.submit(oid, [opSetXattr(name, value)], opts, this.noteVoid);
   }
 
-  async getxattr(oid: string, name: string, opts?: OpOptions): Promise<Buffer> {
-    const r = await this.operate(oid, [opGetXattr(name)], opts);
-    return r.ops[0]!.outdata;
+  getxattr(oid: string, name: string, opts?: OpOptions): Promise<Buffer> {
+    return this.submit(oid, [opGetXattr(name)], opts, this.firstOutdata);
   }
 
-  async getxattrs(oid: string, opts?: OpOptions): Promise<Map<string, Buffer>> {
-    const r = await this.operate(oid, [opGetXattrs()], opts);
-    return decodeXattrsReply(r.ops[0]!.outdata);
+  getxattrs(oid: string, opts?: OpOptions): Promise<Map<string, Buffer>> {
+    return this.submit(oid, [opGetXattrs()], opts, this.firstXattrs);
   }
 
-  async rmxattr(oid: string, name: string, opts?: OpOptions): Promise<void> {
-    await this.operate(oid, [opRmXattr(name)], opts);
+  rmxattr(oid: string, name: string, opts?: OpOptions): Promise<void> {
+    return this.submit(oid, [opRmXattr(name)], opts, this.noteVoid);
   }
 
-  async omapSet(oid: string, entries: ReadonlyMap<string, Buffer> | Record<string, Buffer>, opts?: OpOptions): Promise<void> {
+  omapSet(oid: string, entries: ReadonlyMap<string, Buffer> | Record<string, Buffer>, opts?: OpOptions): Promise<void> {
     const m = entries instanceof Map ? entries : new Map(Object.entries(entries));
-    await this.operate(oid, [opOmapSetVals(m)], opts);
+    return this.submit(oid, [opOmapSetVals(m)], opts, this.noteVoid);
   }
 
   /** The values of `keys` (those present), or the whole omap when keys are not given. */
   async omapGet(oid: string, keys?: Iterable<string>, opts?: OpOptions): Promise<Map<string, Buffer>> {
-    if (keys !== undefined) {
-      const r = await this.operate(oid, [opOmapGetValsByKeys(keys)], opts);
-      return decodeOmapMap(r.ops[0]!.outdata);
-    }
+    if (keys !== undefined) return this.submit(oid, [opOmapGetValsByKeys(keys)], opts, this.firstOmapMap);
     const out = new Map<string, Buffer>();
     let after = '';
     for (;;) {
@@ -170,8 +195,8 @@ export class IoCtx {
     }
   }
 
-  async omapRm(oid: string, keys: Iterable<string>, opts?: OpOptions): Promise<void> {
-    await this.operate(oid, [opOmapRmKeys(keys)], opts);
+  omapRm(oid: string, keys: Iterable<string>, opts?: OpOptions): Promise<void> {
+    return this.submit(oid, [opOmapRmKeys(keys)], opts, this.noteVoid);
   }
 
   /** Every omap key, paged. */
@@ -189,17 +214,16 @@ export class IoCtx {
     }
   }
 
-  async omapGetHeader(oid: string, opts?: OpOptions): Promise<Buffer> {
-    const r = await this.operate(oid, [opOmapGetHeader()], opts);
-    return r.ops[0]!.outdata;
+  omapGetHeader(oid: string, opts?: OpOptions): Promise<Buffer> {
+    return this.submit(oid, [opOmapGetHeader()], opts, this.firstOutdata);
   }
 
-  async omapSetHeader(oid: string, header: Buffer, opts?: OpOptions): Promise<void> {
-    await this.operate(oid, [opOmapSetHeader(header)], opts);
+  omapSetHeader(oid: string, header: Buffer, opts?: OpOptions): Promise<void> {
+    return this.submit(oid, [opOmapSetHeader(header)], opts, this.noteVoid);
   }
 
-  async omapClear(oid: string, opts?: OpOptions): Promise<void> {
-    await this.operate(oid, [opOmapClear()], opts);
+  omapClear(oid: string, opts?: OpOptions): Promise<void> {
+    return this.submit(oid, [opOmapClear()], opts, this.noteVoid);
   }
 
   /** Repeat `pattern` over `length` bytes from `offset`. */

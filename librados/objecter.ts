@@ -2,10 +2,12 @@
 // with the shared OSDMap code, sends it as a MOSDOp over a lossy client connection to that OSD's
 // public msgr2 address from the map (nonce included), matches the MOSDOpReply by tid, and sends again
 // when a new map moves the op or its connection resets. Ops in flight and their bytes are bounded;
-// every op has a deadline (ETIMEDOUT).
+// every op has a deadline (ETIMEDOUT), checked by one sweeping timer for all ops.
 //
 // Walk-through of one op:
-//   1. submit(): wait for room under opsInFlightMax / opBytesInFlightMax, give it a tid, arm its timer.
+//   1. submit(): wait for room under opsInFlightMax / opBytesInFlightMax, give it a tid and its
+//      deadline (the sweep runs while any op is in flight: every opTimeoutTickMs it fails the ops
+//      past their deadline, so an op times out at most one tick late).
 //   2. target(): hash the locator key (or name) in the namespace -> raw seed -> PG seed -> acting
 //      primary. No map yet, or no primary up: the op waits for the next map. Pool gone: ENOENT.
 //   3. send(): MOSDOp with tid, epoch, flags, the hobject and the op list, to the connection of that
@@ -33,6 +35,8 @@ export const OP_BYTES_IN_FLIGHT_MAX = 100 * 1024 * 1024;
 export const OP_TIMEOUT_MS = 30000;
 /** Pause before sending again after a connection reset or refusal (the OSD may be restarting). */
 export const RESEND_DELAY_MS = 200;
+/** How often the sweep looks for ops past their deadline (an op times out at most this late). */
+export const OP_TIMEOUT_TICK_MS = 100;
 /** Ops waiting for room under the in-flight bounds. */
 export const OPS_QUEUED_MAX = 65536;
 
@@ -58,29 +62,41 @@ export interface ObjecterOptions {
   opsInFlightMax?: number;
   opBytesInFlightMax?: number;
   opTimeoutMs?: number;
+  opTimeoutTickMs?: number;
   resendDelayMs?: number;
   log?: Logger;
 }
 
-interface InFlightOp {
-  tid: number;
-  target: OpTarget;
-  ops: OSDOp[];
-  flags: number;
-  bytes: number;
+/** An op from submit() to its reply (or failure): one object per op, its fields set up front. */
+class InFlightOp {
   /** Placement on the newest map (calcTarget): the name's raw hash, its PG seed, the acting primary
    *  (-1: none up with an address) and that primary's address key. */
-  rawHash: number;
-  pgSeed: number;
-  osd: number;
-  addrKey: string;
-  conn: Connection | null;
-  attempts: number;
-  timer: NodeJS.Timeout | null;
-  resolve: (r: OpResult) => void;
-  reject: (e: Error) => void;
-  allowError: boolean;
+  rawHash = 0;
+  pgSeed = 0;
+  osd = -1;
+  addrKey = '';
+  conn: Connection | null = null;
+  attempts = 0;
+  resolve: (v: unknown) => void = noResolve;
+  reject: (e: Error) => void = noReject;
+
+  constructor(
+    readonly tid: number,
+    readonly target: OpTarget,
+    readonly ops: OSDOp[],
+    readonly flags: number,
+    readonly bytes: number,
+    readonly allowError: boolean,
+    /** Milliseconds on the Objecter's clock after which the sweep fails the op (Infinity: never). */
+    readonly deadline: number,
+    readonly timeoutMs: number,
+    /** What the op's promise resolves with, made from the reply (null: the OpResult itself). */
+    readonly map: ((r: OpResult) => unknown) | null,
+  ) {}
 }
+
+const noResolve = (): void => undefined;
+const noReject = (): void => undefined;
 
 export interface SubmitOptions {
   /** Per-op deadline (ETIMEDOUT); 0 = none; the Objecter's opTimeoutMs when not given. */
@@ -99,8 +115,20 @@ const noLog: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
 function opBytes(ops: readonly OSDOp[]): number {
   let n = 0;
-  for (const o of ops) n += o.indata.length;
+  for (let i = 0; i < ops.length; i++) n += ops[i]!.indata.length;
   return n;
+}
+
+/** The MOSDOp flags of an op list: WRITE|ONDISK with any write, READ with any read (or no write). */
+function opFlags(ops: readonly OSDOp[]): number {
+  let write = false;
+  let read = false;
+  for (let i = 0; i < ops.length; i++) {
+    const code = ops[i]!.op;
+    if (osdOpIsWrite(code)) write = true;
+    if (osdOpIsRead(code)) read = true;
+  }
+  return (write ? OsdFlag.WRITE | OsdFlag.ONDISK : 0) | (read || !write ? OsdFlag.READ : 0);
 }
 
 export class Objecter implements Dispatcher {
@@ -115,10 +143,14 @@ export class Objecter implements Dispatcher {
   private readonly queue: Array<() => void> = [];
   private readonly sessions = new Map<number, OsdSession>();
   private readonly resendTimers = new Set<NodeJS.Timeout>();
+  /** The one deadline sweep, running while ops are in flight. */
+  private sweepTimer: NodeJS.Timeout | null = null;
+  private readonly sweepBound = (): void => this.sweep();
   private stopped = false;
   readonly opsInFlightMax: number;
   readonly opBytesInFlightMax: number;
   readonly opTimeoutMs: number;
+  readonly opTimeoutTickMs: number;
   private readonly resendDelayMs: number;
   private readonly log: Logger;
   /** Counters for tests: how many times an op was sent again. */
@@ -128,9 +160,10 @@ export class Objecter implements Dispatcher {
     this.opsInFlightMax = opts.opsInFlightMax ?? OPS_IN_FLIGHT_MAX;
     this.opBytesInFlightMax = opts.opBytesInFlightMax ?? OP_BYTES_IN_FLIGHT_MAX;
     this.opTimeoutMs = opts.opTimeoutMs ?? OP_TIMEOUT_MS;
+    this.opTimeoutTickMs = opts.opTimeoutTickMs ?? OP_TIMEOUT_TICK_MS;
     this.resendDelayMs = opts.resendDelayMs ?? RESEND_DELAY_MS;
     this.log = opts.log ?? noLog;
-    assert(this.opsInFlightMax > 0 && this.opBytesInFlightMax > 0, 'objecter bounds must be positive');
+    assert(this.opsInFlightMax > 0 && this.opBytesInFlightMax > 0 && this.opTimeoutTickMs > 0, 'objecter bounds must be positive');
     messenger.addDispatcher(this);
   }
 
@@ -162,39 +195,63 @@ export class Objecter implements Dispatcher {
 
   /**
    * Run `ops` on one object. Resolves with the reply when its result is >= 0; rejects with CephError
-   * (ENOENT, EEXIST, ..., ETIMEDOUT) otherwise.
+   * (ENOENT, EEXIST, ..., ETIMEDOUT) otherwise. With `map`, resolves with map(reply) instead (an
+   * IoCtx call's value, without a second promise; a throw from map rejects). One Promise per op; a
+   * wait for room only when the in-flight bounds are reached.
    */
-  async submit(target: OpTarget, ops: OSDOp[], opts: SubmitOptions = {}): Promise<OpResult> {
-    if (this.stopped) throw new CephError('ESHUTDOWN', 'the Rados handle was shut down');
+  submit(target: OpTarget, ops: OSDOp[], opts?: SubmitOptions): Promise<OpResult>;
+  submit<T>(target: OpTarget, ops: OSDOp[], opts: SubmitOptions | undefined, map: (r: OpResult) => T): Promise<T>;
+  submit<T>(target: OpTarget, ops: OSDOp[], opts?: SubmitOptions, map?: (r: OpResult) => T): Promise<T | OpResult> {
+    if (this.stopped) return Promise.reject(new CephError('ESHUTDOWN', 'the Rados handle was shut down'));
     const bytes = opBytes(ops);
-    if (bytes > this.opBytesInFlightMax) throw new CephError('E2BIG', `one op of ${bytes} bytes exceeds the in-flight bound of ${this.opBytesInFlightMax} bytes`);
+    if (bytes > this.opBytesInFlightMax) return Promise.reject(new CephError('E2BIG', `one op of ${bytes} bytes exceeds the in-flight bound of ${this.opBytesInFlightMax} bytes`));
+    if (this.inFlight.size >= this.opsInFlightMax || this.inFlightBytes + bytes > this.opBytesInFlightMax) return this.submitAfterRoom(target, ops, bytes, opts, map ?? null);
+    return this.start(target, ops, bytes, opts, map ?? null);
+  }
+
+  private async submitAfterRoom(target: OpTarget, ops: OSDOp[], bytes: number, opts: SubmitOptions | undefined, map: ((r: OpResult) => unknown) | null): Promise<never> {
     while (this.inFlight.size >= this.opsInFlightMax || this.inFlightBytes + bytes > this.opBytesInFlightMax) {
       if (this.queue.length >= OPS_QUEUED_MAX) throw new CephError('EAGAIN', `${OPS_QUEUED_MAX} ops already wait for room; slow down`);
       await new Promise<void>((r) => this.queue.push(r));
       if (this.stopped) throw new CephError('ESHUTDOWN', 'the Rados handle was shut down');
     }
-    const write = ops.some((o) => osdOpIsWrite(o.op));
-    const read = ops.some((o) => osdOpIsRead(o.op));
-    const flags = (write ? OsdFlag.WRITE | OsdFlag.ONDISK : 0) | (read || !write ? OsdFlag.READ : 0);
-    return new Promise<OpResult>((resolve, reject) => {
-      const op: InFlightOp = {
-        tid: ++this.lastTid, target, ops, flags, bytes, rawHash: 0, pgSeed: 0, osd: -1, addrKey: '', conn: null, attempts: 0, timer: null, resolve, reject,
-        allowError: opts.allowError === true,
-      };
-      this.inFlight.set(op.tid, op);
-      this.inFlightBytes += bytes;
-      const timeoutMs = opts.timeoutMs ?? this.opTimeoutMs;
-      if (timeoutMs > 0) {
-        op.timer = setTimeout(() => {
-          this.finish(op, new CephError('ETIMEDOUT', `${target.oid}: no reply within ${timeoutMs} ms (osd.${op.osd}, ${op.attempts} sends); is the OSD up and its PG active?`));
-        }, timeoutMs);
-      }
-      if (this.calcTarget(op)) this.send(op);
+    return this.start(target, ops, bytes, opts, map);
+  }
+
+  /** Put the op in flight (there is room) and send it where it goes. The promise's type is the caller's (map's). */
+  private start(target: OpTarget, ops: OSDOp[], bytes: number, opts: SubmitOptions | undefined, map: ((r: OpResult) => unknown) | null): Promise<never> {
+    const timeoutMs = opts?.timeoutMs ?? this.opTimeoutMs;
+    const deadline = timeoutMs > 0 ? performance.now() + timeoutMs : Infinity;
+    const op = new InFlightOp(++this.lastTid, target, ops, opFlags(ops), bytes, opts?.allowError === true, deadline, timeoutMs, map);
+    const p = new Promise<never>((resolve, reject) => {
+      op.resolve = resolve as (v: unknown) => void;
+      op.reject = reject;
     });
+    this.inFlight.set(op.tid, op);
+    this.inFlightBytes += bytes;
+    if (this.sweepTimer === null && deadline !== Infinity) this.sweepTimer = setInterval(this.sweepBound, this.opTimeoutTickMs);
+    if (this.calcTarget(op)) this.send(op);
+    return p;
+  }
+
+  /** The deadline sweep: fail the ops past their deadline; stop when nothing is in flight. */
+  private sweep(): void {
+    if (this.inFlight.size === 0) {
+      if (this.sweepTimer !== null) clearInterval(this.sweepTimer);
+      this.sweepTimer = null;
+      return;
+    }
+    const now = performance.now();
+    for (const op of this.inFlight.values()) {
+      if (op.deadline > now) continue;
+      this.finish(op, new CephError('ETIMEDOUT', `${op.target.oid}: no reply within ${op.timeoutMs} ms (osd.${op.osd}, ${op.attempts} sends); is the OSD up and its PG active?`));
+    }
   }
 
   async shutdown(): Promise<void> {
     this.stopped = true;
+    if (this.sweepTimer !== null) clearInterval(this.sweepTimer);
+    this.sweepTimer = null;
     for (const t of this.resendTimers) clearTimeout(t);
     this.resendTimers.clear();
     for (const op of [...this.inFlight.values()]) this.finish(op, new CephError('ESHUTDOWN', 'the Rados handle was shut down'));
@@ -347,11 +404,22 @@ export class Objecter implements Dispatcher {
     if (this.inFlight.get(op.tid) !== op) return;
     this.inFlight.delete(op.tid);
     this.inFlightBytes -= op.bytes;
-    if (op.timer) clearTimeout(op.timer);
-    op.timer = null;
     if (err) op.reject(err);
-    else op.resolve(r!);
+    else if (op.map === null) op.resolve(r!);
+    else settleMapped(op, op.map, r!);
     const next = this.queue.shift();
     if (next) next();
   }
+}
+
+/** Resolve with map(reply), or reject when map throws (reply bytes that do not decode: a CephError). */
+function settleMapped(op: InFlightOp, map: (r: OpResult) => unknown, r: OpResult): void {
+  let v: unknown;
+  try {
+    v = map(r);
+  } catch (e) {
+    op.reject(e as Error);
+    return;
+  }
+  op.resolve(v);
 }

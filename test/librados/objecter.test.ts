@@ -212,6 +212,42 @@ describe('Objecter', () => {
     await assert.rejects(obj.submit({ pool: 77, nspace: '', key: '', oid: 'x' }, [opRead(0, 1)]), (e: unknown) => e instanceof CephError && e.code === 'ENOENT');
   });
 
+  it('one sweeping timer serves every op\'s deadline, and stops once nothing is in flight', async () => {
+    const timers = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    await new Promise((r) => setImmediate(r)); // mocha arms its test timeout once the test returned its promise
+    const before = timers();
+    const sweep = new Objecter(msgr, { opTimeoutMs: 5000, opTimeoutTickMs: 10 });
+    sweep.handleMap(map);
+    try {
+      const quick = Array.from({ length: 50 }, (_, i) => sweep.submit({ pool: POOL, nspace: '', key: '', oid: `q${i}` }, [opRead(0, 1)], { timeoutMs: 30 }));
+      const slow = sweep.submit({ pool: POOL, nspace: '', key: '', oid: 'slow' }, [opRead(0, 1)], { timeoutMs: 0 });
+      assert.equal(timers(), before + 1, '51 ops in flight, one timer');
+      const t0 = performance.now();
+      for (const q of quick) await assert.rejects(q, (e: unknown) => e instanceof CephError && e.code === 'ETIMEDOUT');
+      const late = performance.now() - t0;
+      assert.ok(late < 30 + 10 + 200, `timed out ${late.toFixed(0)} ms after submit: within a tick or so of the deadline`);
+      // The op without a deadline still waits; answer it, and the sweep stops on its next tick.
+      const s = sentOps().find((x) => x.m.hobj.oid === 'slow')!;
+      sweep.dispatch(s.conn, reply(s.m, 0));
+      await slow;
+      await tick(30);
+      await new Promise((r) => setImmediate(r)); // out of the timers phase (a running timer still counts)
+      assert.equal(timers(), before, 'no timer left with nothing in flight');
+    } finally {
+      await sweep.shutdown();
+    }
+  });
+
+  it('an IoCtx call whose reply does not decode rejects with the decoder\'s error', async () => {
+    const io = new IoCtx(obj, POOL, 'rbd');
+    const p = io.stat('short-stat');
+    await tick();
+    const [s] = sentOps();
+    obj.dispatch(s!.conn, reply(s!.m, 0, Buffer.alloc(3)));
+    await assert.rejects(p, (e: unknown) => e instanceof CephError);
+    assert.equal(obj.opsInFlight, 0);
+  });
+
   it('namespaces and locator keys change placement input, not the name sent', async () => {
     void obj.submit({ pool: POOL, nspace: 'ns1', key: 'lk', oid: 'named' }, [opRead(0, 1)]).catch(() => {});
     await tick();
