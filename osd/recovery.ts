@@ -98,12 +98,18 @@ export interface RecoveryContext {
 }
 
 /** Tasks in flight per OSD (the PGs of one host share it). */
-const osdActive = new WeakMap<PgHost, { n: number; waiters: Array<() => void> }>();
+/** An OSD's recovery slots: tasks in flight, and the PGs waiting for one (each once, in arrival order). */
+interface OsdSlots {
+  n: number;
+  waiters: Set<() => void>;
+}
 
-function osdSlots(host: PgHost): { n: number; waiters: Array<() => void> } {
+const osdActive = new WeakMap<PgHost, OsdSlots>();
+
+function osdSlots(host: PgHost): OsdSlots {
   let s = osdActive.get(host);
   if (!s) {
-    s = { n: 0, waiters: [] };
+    s = { n: 0, waiters: new Set() };
     osdActive.set(host, s);
   }
   return s;
@@ -180,7 +186,7 @@ export class PgRecovery {
     for (;;) {
       if (this.active.size >= recoveryMaxActive) return;
       if (slots.n >= osdRecoveryMaxActive && this.urgentObject === undefined) {
-        if (!slots.waiters.includes(this.kickLater)) slots.waiters.push(this.kickLater);
+        slots.waiters.add(this.kickLater); // a set: PGs waking with no slot free wait again in O(1)
         return;
       }
       const tasks = core.takeRecoveryTasks(1, this.urgentObject);
@@ -202,7 +208,8 @@ export class PgRecovery {
     const slots = osdSlots(this.ctx.host);
     slots.n = Math.max(0, slots.n - n);
     this.slotsHeld = Math.max(0, this.slotsHeld - n);
-    const ws = slots.waiters.splice(0);
+    const ws = [...slots.waiters];
+    slots.waiters.clear();
     for (const w of ws) w();
   }
 
