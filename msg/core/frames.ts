@@ -18,7 +18,7 @@ import { cephCrc32c } from '../../common/crc32c.js';
 import { Decoder, Encoder } from '../../common/encoding.js';
 import { decodeAddrVec, decodeEntityAddr, encodeAddrVec, encodeEntityAddr } from '../../common/osdmap/encoding.js';
 import type { EntityAddr, EntityAddrVec } from '../../common/osdmap/types.js';
-import type { MsgHeader } from '../message.js';
+import type { MsgHeader, RawMessage } from '../message.js';
 import { BANNER_PAYLOAD_BYTES_MAX, CONTROL_PAYLOAD_BYTES_MAX, FRAME_BYTES_MAX, SEGMENT_BYTES_MAX } from './limits.js';
 
 /** Frame tags (Ceph's ceph::msgr::v2::Tag). */
@@ -160,8 +160,9 @@ export function decodePreamble(b: Buffer, off = 0, segmentBytesMax = SEGMENT_BYT
 }
 
 /**
- * decodePreamble's checks, filling the caller's arrays (cleared first) with the segment lengths and
- * alignments; returns the tag. The reader passes the same two arrays for every frame.
+ * decodePreamble's checks, storing the segment lengths and alignments at indexes 0..n-1 of the
+ * caller's arrays (n = b[off + 1], checked); returns the tag. The reader passes the same two arrays for
+ * every frame (entries past n are stale there).
  */
 function parsePreamble(b: Buffer, off: number, segmentBytesMax: number, lengths: number[], aligns: number[]): number {
   const crc = getU32(b, off + 28);
@@ -170,8 +171,6 @@ function parsePreamble(b: Buffer, off: number, segmentBytesMax: number, lengths:
   const tag = b[off]!;
   const n = b[off + 1]!;
   if (n < 1 || n > SEGMENTS_MAX) bad(`bad number of segments ${n}`);
-  lengths.length = 0;
-  aligns.length = 0;
   let total = 0;
   for (let i = 0; i < n; i++) {
     const len = getU32(b, off + 2 + i * 6);
@@ -179,8 +178,8 @@ function parsePreamble(b: Buffer, off: number, segmentBytesMax: number, lengths:
       throw new CephError('E2BIG', `msgr2: segment ${i} of ${len} bytes exceeds the limit of ${segmentBytesMax}`);
     }
     total += len;
-    lengths.push(len);
-    aligns.push(getU16(b, off + 6 + i * 6));
+    lengths[i] = len;
+    aligns[i] = getU16(b, off + 6 + i * 6);
   }
   if (n > 1 && lengths[n - 1] === 0) bad('last segment empty');
   if (total > FRAME_BYTES_MAX) throw new CephError('E2BIG', `msgr2: frame of ${total} bytes exceeds the limit of ${FRAME_BYTES_MAX}`);
@@ -191,12 +190,12 @@ function parsePreamble(b: Buffer, off: number, segmentBytesMax: number, lengths:
   return tag;
 }
 
-/** Bytes a frame with these segment lengths takes on the wire after its preamble (rev1 crc mode). */
-export function frameBodyBytes(lengths: readonly number[]): number {
+/** Bytes a frame with these segment lengths (the first `count`) takes on the wire after its preamble (rev1 crc mode). */
+export function frameBodyBytes(lengths: readonly number[], count = lengths.length): number {
   let n = 0;
   if (lengths[0]! > 0) n += lengths[0]! + CRC_BYTES;
-  if (lengths.length > 1) {
-    for (let i = 1; i < lengths.length; i++) n += lengths[i]!;
+  if (count > 1) {
+    for (let i = 1; i < count; i++) n += lengths[i]!;
     n += EPILOGUE_REV1_BYTES;
   }
   return n;
@@ -291,8 +290,10 @@ export class FrameReader {
   /** The preamble of the frame being read (valid in R_BODY): tag, flags, segment lengths and alignments, reused frame to frame. */
   private preTag = 0;
   private preFlags = 0;
-  private readonly preLengths: number[] = [];
-  private readonly preAligns: number[] = [];
+  /** Segment count; preLengths / preAligns hold it at 0..preCount-1. */
+  private preCount = 0;
+  private readonly preLengths: number[] = [0, 0, 0, 0];
+  private readonly preAligns: number[] = [0, 0, 0, 0];
   private bodyLen = 0;
   /** Frames dropped because the sender aborted them (late status). */
   abortedFrames = 0;
@@ -322,7 +323,8 @@ export class FrameReader {
   /** The preamble of the frame being read, once known (for throttling before the body arrives). */
   get pendingPreamble(): Preamble | null {
     if (this.state !== R_BODY) return null;
-    return { tag: this.preTag, lengths: [...this.preLengths], aligns: [...this.preAligns], flags: this.preFlags };
+    const n = this.preCount;
+    return { tag: this.preTag, lengths: this.preLengths.slice(0, n), aligns: this.preAligns.slice(0, n), flags: this.preFlags };
   }
 
   push(chunk: Buffer): void {
@@ -365,7 +367,8 @@ export class FrameReader {
           const po = this.fixedOff;
           this.preTag = parsePreamble(p, po, this.segmentBytesMax, this.preLengths, this.preAligns);
           this.preFlags = p[po + 26]!;
-          this.bodyLen = frameBodyBytes(this.preLengths);
+          this.preCount = p[po + 1]!;
+          this.bodyLen = frameBodyBytes(this.preLengths, this.preCount);
           this.startSums();
           this.state = R_BODY;
           break;
@@ -382,7 +385,7 @@ export class FrameReader {
           this.state = R_PREAMBLE;
           const tag = this.preTag;
           const lens = this.preLengths;
-          const n = lens.length;
+          const n = this.preCount;
           const segments: Buffer[][] = [];
           if (lens[0]! > 0) {
             const s0 = this.take(lens[0]!);
@@ -429,7 +432,7 @@ export class FrameReader {
   private startSums(): void {
     const lens = this.preLengths;
     let at = 0;
-    for (let i = 0; i < lens.length; i++) {
+    for (let i = 0; i < this.preCount; i++) {
       this.sums[i] = 0xffffffff;
       this.sumStarts[i] = at;
       at += lens[i]!;
@@ -443,7 +446,7 @@ export class FrameReader {
   /** Fold every arrived byte of the frame's segments into their crc registers (once each). */
   private sumArrived(): void {
     const lens = this.preLengths;
-    const n = lens.length;
+    const n = this.preCount;
     const upTo = Math.min(this.avail, this.bodyLen);
     let seg = 0;
     while (this.sumAt < upTo) {
@@ -968,12 +971,8 @@ export function assembleMessageFrame(h: MsgHeader, front: readonly Buffer[], mid
   return out;
 }
 
-export interface MessageParts {
-  header: MsgHeader;
-  front: Buffer[];
-  middle: Buffer[];
-  data: Buffer[];
-}
+/** A received MESSAGE frame's parts: the RawMessage the protocol delivers as it is. */
+export type MessageParts = RawMessage;
 
 export function decodeMessageFrame(f: Frame): MessageParts {
   if (f.tag !== Tag.MESSAGE) bad(`expected MESSAGE, got ${tagName(f.tag)}`);

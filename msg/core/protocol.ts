@@ -973,7 +973,7 @@ export class ProtocolV2 {
     if (!this.policy.lossy) s.ack(h.ackSeq);
     if (h.seq <= s.inSeq) return; // a replayed message we already have
     s.inSeq = h.seq;
-    this.events.push({ kind: 'message', raw: { header: h, front: parts.front, middle: parts.middle, data: parts.data } });
+    this.events.push({ kind: 'message', raw: parts });
     if (!this.policy.lossy && ++this.ackLeft >= ACK_EVERY_MESSAGES) this.sendAck();
   }
 }
