@@ -60,6 +60,12 @@ export const Errno = {
   ENOTRECOVERABLE: 131,
 } as const;
 
+/**
+ * Linux's MAX_ERRNO. Ceph's CMPEXT reports a mismatch at offset n as -(MAX_ERRNO + n): a result at
+ * or below -MAX_ERRNO is such an offset, not an errno (librados turns it back into the offset).
+ */
+export const MAX_ERRNO = 4095;
+
 export type ErrnoName = keyof typeof Errno;
 
 const errnoNames = new Map<number, ErrnoName>(
