@@ -13,7 +13,7 @@
 //   data.value; attrs.value; data.rval;
 
 import { Encoder, Decoder } from '../common/encoding.js';
-import { CephError } from '../common/errors.js';
+import { CephError, MAX_ERRNO } from '../common/errors.js';
 import type { UTime } from '../common/osdmap/index.js';
 import {
   CmpXattrMode, CmpXattrOp, OsdOpCode, OsdOpFlag, decodeOmapKeysReply, decodeOmapMap, decodeOmapValsReply, decodeStatReply, decodeXattrsReply,
@@ -22,8 +22,8 @@ import {
   opSetXattr, opSparseRead, opStat, opTruncate, opWrite, opWriteFull, opWriteSame, opZero, type OSDOp,
 } from '../msg/index.js';
 
-/** Linux's MAX_ERRNO: a cmpext mismatch at offset n comes back as -(MAX_ERRNO + n). */
-export const MAX_ERRNO = 4095;
+/** Re-exported from common/errors: a cmpext mismatch at offset n comes back as -(MAX_ERRNO + n). */
+export { MAX_ERRNO };
 /** Keys a ReadOp's omapGetVals / omapGetKeys asks for when the caller gives no maximum. */
 export const OMAP_GET_KEYS_DEFAULT = 512;
 
