@@ -12,9 +12,9 @@
 // - Faults: reset a connection (both ends get onClose(ECONNRESET) now, undelivered bytes are lost),
 //   isolate a host for a while (its sockets are reset; connects from or to it are refused until it
 //   heals), kill an incarnation.
-// - Back-pressure: bytes written and not yet delivered count as writableBytes; write() returns false
-//   past WRITE_QUEUE_BYTES_HIGH and onDrain fires when deliveries bring them back under it. A paused
-//   receiver holds what arrives (the sender's queue then stays full) until resume().
+// - Back-pressure: bytes written and not yet taken by the receiving owner count as writableBytes;
+//   write() returns false past WRITE_QUEUE_BYTES_HIGH and onDrain fires when they fall back under it. A
+//   paused receiver holds what arrives (so the sender's count stays up) until resume().
 // - The trace digest: crc32c chained over every delivered chunk with its virtual time and endpoints;
 //   with `record` on, each delivery's (time, endpoints, length, crc) is kept so two runs of a seed can
 //   be compared event by event.
@@ -50,8 +50,9 @@ export interface TraceEvent {
   crc: number;
 }
 
-const connRefused = (host: string, port: number): Error => new CephError('ECONNREFUSED', `connect ${host}:${port} refused`);
-const connReset = (why: string): Error => new CephError('ECONNRESET', `connection reset (${why})`);
+// Worded as Node's socket errors are (the code in the text).
+const connRefused = (host: string, port: number): Error => new CephError('ECONNREFUSED', `connect ECONNREFUSED ${host}:${port}`);
+const connReset = (why: string): Error => new CephError('ECONNRESET', `read ECONNRESET (${why})`);
 
 /** One direction of a connection: chunks (and at the end a FIN) in flight, in order. */
 interface Pipe {
@@ -60,17 +61,18 @@ interface Pipe {
   /** Virtual time the last scheduled chunk arrives (the next one arrives no earlier). */
   lastArrivalMs: number;
   /**
-   * What is in flight, oldest first (null: the FIN). Each entry has its own timer, but a timer delivers
-   * every entry due by then from the head: timers due at the same virtual time may fire in either order
-   * (fake-timers makes a 0 ms timer set inside a firing 1 ms), the bytes must not.
+   * What is in flight, oldest first (null: the FIN). Each entry has its own timer, and a firing timer
+   * delivers every entry from the head up to its own: timers due at the same virtual time may fire in
+   * either order (fake-timers makes a 0 ms timer set inside a firing one 1 ms; real timers may fire
+   * before Date.now() reaches their time), the bytes must not.
    */
   queue: Array<{ atMs: number; chunk: Buffer | null }>;
 }
 
 export class SimSocket implements TransportSocket {
   private h: SocketHandlers | null = null;
-  /** Chunks that arrived before attach() or while paused. */
-  private held: Buffer[] = [];
+  /** Chunks that arrived before attach() or while paused, with their sender (told once each is taken). */
+  private held: Array<{ chunk: Buffer; from: SimSocket }> = [];
   private paused = false;
   private closedFlag = false;
   private connectedFlag = false;
@@ -146,19 +148,28 @@ export class SimSocket implements TransportSocket {
     }
   }
 
-  /** Net: a chunk arrives. */
-  receive(chunk: Buffer): void {
-    if (this.closedFlag || !this.host.alive) return;
-    if (!this.h || this.paused || this.held.length > 0) {
-      this.held.push(chunk);
+  /**
+   * Net: a chunk arrives. The sender counts it as unsent until the owner takes it: a paused receiver
+   * keeps the sender's writableBytes up, as full kernel buffers would.
+   */
+  receive(chunk: Buffer, from: SimSocket): void {
+    if (this.closedFlag || !this.host.alive) {
+      from.delivered(chunk.length);
       return;
     }
+    if (!this.h || this.paused || this.held.length > 0) {
+      this.held.push({ chunk, from });
+      return;
+    }
+    from.delivered(chunk.length);
     this.h.onData(chunk);
   }
 
   private flushHeld(): void {
     while (this.h && !this.paused && this.held.length > 0 && !this.closedFlag && this.host.alive) {
-      this.h.onData(this.held.shift()!);
+      const { chunk, from } = this.held.shift()!;
+      from.delivered(chunk.length);
+      this.h.onData(chunk);
     }
   }
 
@@ -184,7 +195,7 @@ export class SimSocket implements TransportSocket {
   close(): void {
     if (this.closedFlag) return;
     this.closedFlag = true;
-    this.held = [];
+    this.dropHeld();
     const peer = this.peer;
     if (peer && this.outPipe) this.net.scheduleFin(this.outPipe);
     else if (!this.connectedFlag) this.net.abandonConnect(this);
@@ -202,10 +213,15 @@ export class SimSocket implements TransportSocket {
     this.fireClose(err);
   }
 
+  private dropHeld(): void {
+    for (const { chunk, from } of this.held) from.delivered(chunk.length);
+    this.held = [];
+  }
+
   private fireClose(err?: Error): void {
     if (this.closedFlag) return;
     this.closedFlag = true;
-    this.held = [];
+    this.dropHeld();
     this.closeEvent = null;
     if (this.host.alive) this.h?.onClose(err);
   }
@@ -412,31 +428,42 @@ export class SimNet {
     const now = Date.now();
     const at = Math.max(now + this.delayMs(), pipe.lastArrivalMs);
     pipe.lastArrivalMs = at;
-    pipe.queue.push({ atMs: at, chunk });
-    setTimeout(() => this.arrive(pipe), at - now);
+    const entry = { atMs: at, chunk };
+    pipe.queue.push(entry);
+    setTimeout(() => this.arrive(pipe, entry), at - now);
   }
 
-  /** Deliver, in order, every entry of the pipe due by now. */
-  private arrive(pipe: Pipe): void {
-    const now = Date.now();
-    while (pipe.queue.length > 0 && pipe.queue[0]!.atMs <= now) {
-      const { chunk } = pipe.queue.shift()!;
-      const to = pipe.to;
-      if (chunk === null) {
-        pipe.from.host.sockets.delete(pipe.from);
-        to.host.sockets.delete(to);
-        if (to.closed || !to.host.alive) continue;
-        this.record(`fin ${pipe.from.localHost}:${pipe.from.localPort}>${to.localHost}:${to.localPort}`, 0);
-        to.remoteClosed();
-        continue;
-      }
-      pipe.from.delivered(chunk.length);
-      if (to.closed || !to.host.alive || !pipe.from.host.alive || to.peer !== pipe.from) continue;
-      this.deliveries++;
-      this.bytesDelivered += chunk.length;
-      this.record(`${pipe.from.localHost}:${pipe.from.localPort}>${to.localHost}:${to.localPort}`, chunk.length, chunk);
-      to.receive(chunk);
+  /**
+   * An entry's timer fired: deliver, in order, the pipe's entries up to and including it (those ahead
+   * of it are due no later). Nothing when an earlier firing took it already.
+   */
+  private arrive(pipe: Pipe, entry: { atMs: number; chunk: Buffer | null }): void {
+    if (!pipe.queue.includes(entry)) return;
+    for (;;) {
+      const head = pipe.queue.shift()!;
+      this.deliverOne(pipe, head.chunk);
+      if (head === entry) return;
     }
+  }
+
+  private deliverOne(pipe: Pipe, chunk: Buffer | null): void {
+    const to = pipe.to;
+    if (chunk === null) {
+      pipe.from.host.sockets.delete(pipe.from);
+      to.host.sockets.delete(to);
+      if (to.closed || !to.host.alive) return;
+      this.record(`fin ${pipe.from.localHost}:${pipe.from.localPort}>${to.localHost}:${to.localPort}`, 0);
+      to.remoteClosed();
+      return;
+    }
+    if (to.closed || !to.host.alive || !pipe.from.host.alive || to.peer !== pipe.from) {
+      pipe.from.delivered(chunk.length);
+      return;
+    }
+    this.deliveries++;
+    this.bytesDelivered += chunk.length;
+    this.record(`${pipe.from.localHost}:${pipe.from.localPort}>${to.localHost}:${to.localPort}`, chunk.length, chunk);
+    to.receive(chunk, pipe.from);
   }
 
   private record(what: string, len: number, chunk?: Buffer): void {
