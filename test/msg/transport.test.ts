@@ -2,6 +2,8 @@
 import { strict as assert } from 'node:assert';
 import { TcpTransport } from '../../msg/tcp.js';
 import type { Transport, TransportSocket } from '../../msg/transport.js';
+import { Rng } from '../support/rng.js';
+import { SimNet } from '../sim/simnet.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -42,7 +44,11 @@ async function pair(t: Transport, port: number): Promise<Ends> {
   return { client, server: server!, clientData, serverData, closes, drains, close: () => l.close() };
 }
 
-const transports: Array<[string, () => Transport]> = [['tcp', () => new TcpTransport()]];
+const transports: Array<[string, () => Transport]> = [
+  ['tcp', () => new TcpTransport()],
+  // The whole-cluster simulation's network (test/sim/simnet.ts), one host at 127.0.0.1 dialling itself.
+  ['sim', () => new SimNet({ rng: new Rng(1) }).host('127.0.0.1', 'compliance')],
+];
 
 for (const [name, make] of transports) {
   describe(`transport compliance: ${name}`, function () {
