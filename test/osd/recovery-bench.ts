@@ -11,8 +11,14 @@
 //         active+clean per recovered object. `primary` stops the PG's primary (it comes back as primary
 //         and pulls), `replica` a replica (the primary pushes).
 //
+//  trace  not a timing: the peering simulation (peering-harness.ts, the peering-sim configurations plus
+//         one with 200 objects) run per seed with every trace line hashed; prints one digest per run and
+//         one for all. Run it on the build before and after a change that must not change behaviour
+//         (recovery order, states, messages) and diff the outputs.
+//
 // Run: node dist/test/osd/recovery-bench.js core [N=1000,8000,32000] [rounds=3]
 //      node dist/test/osd/recovery-bench.js cluster [N=2000] [primary|replica] [rounds=1]
+//      node dist/test/osd/recovery-bench.js trace [seeds=200] > after.txt
 import { CEPH_NOSNAP, emptyReqId, opWriteFull, type EVersion, type HObject } from '../../msg/messages/osdop.js';
 import {
   emptyPastIntervals, emptyPgLog, emptyPgMissing, emptyPgInfo, PgLogOp, type PgLogEntry,
@@ -22,6 +28,9 @@ import type { PgMapView, PgPersistent } from '../../osd/core/peering-api.js';
 import { appendEntry, missingAdd, syncInfo, type LogState } from '../../osd/core/pglog.js';
 import { realPgDeps } from '../../osd/pg.js';
 import { TestCluster } from './pg-net.js';
+import { PeeringHarness, type HarnessOptions } from './peering-harness.js';
+import { caseSeed } from '../support/rng.js';
+import { createHash, type Hash } from 'node:crypto';
 
 const PGID = { pgid: { pool: 1, seed: 0 }, shard: -1 };
 
@@ -162,6 +171,47 @@ async function clusterCase(n: number, who: 'primary' | 'replica'): Promise<{ us:
   }
 }
 
+/** Digests of the peering simulation's traces (every event line), per seeded run. */
+function traceDigests(seeds: number): void {
+  const configs: Array<Omit<HarnessOptions, 'seed' | 'trace'>> = [
+    { osds: 4, size: 3, minSize: 2, objects: 8, faultRate: 0.03 },
+    { osds: 3, size: 2, minSize: 1, objects: 6, faultRate: 0.04 },
+    { osds: 6, size: 3, minSize: 2, objects: 10, faultRate: 0.08 },
+    { osds: 5, size: 3, minSize: 2, objects: 12, faultRate: 0.05, logBounds: { entriesMin: 4, entriesMax: 12, trimEntriesMin: 2 } },
+    { osds: 4, size: 2, minSize: 1, objects: 8, faultRate: 0.05, logBounds: { entriesMin: 3, entriesMax: 8, trimEntriesMin: 1 } },
+    { osds: 5, size: 3, minSize: 2, objects: 200, faultRate: 0.05 },
+  ];
+  let hash: Hash = createHash('sha256');
+  // every trace line, not only the last ones the harness keeps
+  PeeringHarness.prototype.trace = function (this: PeeringHarness, line: string): void {
+    hash.update(`[${this.step}] ${line}\n`);
+  };
+  const all = createHash('sha256');
+  for (const [ci, c] of configs.entries()) {
+    for (let i = 0; i < seeds; i++) {
+      const seed = caseSeed(0x9ee1 + ci, i);
+      hash = createHash('sha256');
+      const h = new PeeringHarness({ ...c, seed, trace: false });
+      let res = 'ok';
+      try {
+        for (let k = 0; k < 400; k++) h.tick({ faults: true, writes: true });
+        h.healAll();
+        for (let k = 0; k < 3000; k++) {
+          h.tick({ faults: false, writes: k < 100 });
+          if (k >= 100 && h.settled()) break;
+        }
+        h.check();
+      } catch (e) {
+        res = `fail ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}`;
+      }
+      const line = `${ci} seed=${seed} ${hash.digest('hex').slice(0, 16)} ${res}`;
+      all.update(`${line}\n`);
+      console.log(line);
+    }
+  }
+  console.log(`all ${all.digest('hex')}`);
+}
+
 async function main(): Promise<void> {
   const mode = process.argv[2] ?? 'core';
   if (mode === 'core') {
@@ -195,8 +245,10 @@ async function main(): Promise<void> {
       console.log(`cluster N=${n} ${who} recovers: ${(x.us / 1000).toFixed(0)} ms CPU restart -> active+clean, ${(x.us / n).toFixed(0)} us per object ` +
         `(writes while down: ${(x.writeUs / n).toFixed(0)} us each)`);
     }
+  } else if (mode === 'trace') {
+    traceDigests(Number(process.argv[3] ?? 200));
   } else {
-    throw new Error(`mode ${mode}: core or cluster`);
+    throw new Error(`mode ${mode}: core, cluster or trace`);
   }
 }
 
