@@ -37,7 +37,7 @@ import {
 import { isCount } from '../objectstore/validate.js';
 import { Allocator } from './core/allocator.js';
 import {
-  prepareTransaction, needsBarrier, referencedObjects, type CollState, type CoreEnv, type CoreNeeds, type CorePlan, type OmapContent,
+  prepareTransaction, needsBarrier, referencedObjects, type CollState, type CoreEnv, type CoreNeeds, type CorePlan, type OmapContent, type OnodeKeyOf,
 } from './core/transaction.js';
 import {
   COLLECTIONS_END, COLLECTIONS_START, DEFERRED_END, DEFERRED_START, NID_MAX_KEY, OMAP_END, OMAP_START,
@@ -557,9 +557,11 @@ export class BlockStore implements ObjectStore {
     const omaps = new Map<number, OmapContent>();
     const listings = new Map<CollectionId, string[]>();
     const loads: Promise<void>[] = [];
+    const onodeKeys = new Map<GHObject, OnodeKeyOf>();
     for (const [cid, oid] of referencedObjects(t)) {
       const key = onodeKey(cid, oid);
       const keyStr = key.toString('latin1');
+      if (!onodeKeys.has(oid)) onodeKeys.set(oid, { cid, key, keyStr });
       if (onodes.has(keyStr)) continue;
       onodes.set(keyStr, null);
       loads.push(this.loadOnode(key, keyStr, () => `${cid} ${objectText(oid)}`).then((o) => void onodes.set(keyStr, o)));
@@ -571,7 +573,7 @@ export class BlockStore implements ObjectStore {
       const env: CoreEnv = {
         collections: m.collections, onodes, blocks, omaps, listings, allocator: m.alloc, nidNext: m.nidNext,
         nidMax: m.nidMax, deferredSeq: m.deferredSeq, deferredWriteBytesMax: this.deferredWriteBytesMax,
-        deferredFreshBytesMax: this.deferredFreshBytesMax,
+        deferredFreshBytesMax: this.deferredFreshBytesMax, onodeKeys,
       };
       const r = prepareTransaction(t, env);
       if (r.plan) {

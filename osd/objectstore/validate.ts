@@ -69,11 +69,12 @@ function badCollection(cid: string): string {
 export function txOpFormProblem(op: TxOp): string | undefined {
   if (!validCollection(op.cid)) return badCollection(op.cid);
   if (op.op === 'mkcoll') return isBits(op.bits) ? undefined : `bits ${op.bits} not in 0..32`;
-  if ('oid' in op) {
+  // By op name rather than `'oid' in op`, a property test on many op shapes that V8 cannot cache.
+  if (op.op !== 'rmcoll' && op.op !== 'splitCollection' && op.op !== 'collSetBits') {
     const p = objectProblem(op.oid);
     if (p) return p;
   }
-  if ('dest' in op) {
+  if (op.op === 'clone' || op.op === 'cloneRange' || op.op === 'collMoveRename') {
     const p = objectProblem(op.dest);
     if (p) return `destination: ${p}`;
   }

@@ -1,4 +1,4 @@
-// Benchmark: durable writes through tsceph's object store against fio on the same filesystem with the same patterns and durability: 4 KiB random overwrites of preallocated objects and 4 MiB whole-object writes, at queue depth 1 and 32, reporting IOPS, MB/s, p50/p99 latency and CPU seconds per GB, and the ratios to fio.
+// Benchmark: durable writes through tsceph's object store against fio on the same filesystem with the same patterns and durability: 4 KiB random overwrites of preallocated objects and 4 MiB whole-object writes, at queue depth 1 and 32, reporting IOPS, MB/s, p50/p99 latency, CPU seconds per GB and CPU microseconds per write, and the ratios to fio.
 //
 // Usage: npm run bench:store [-- --seconds N] [--size BYTES] [--dir DIR] [--quick] [--only 4k-qd1,...]
 //                              [--impl store,device,fio] [--store block|mem] [--rounds N] [--json FILE]
@@ -73,6 +73,8 @@ interface Result {
   p50Ms: number;
   p99Ms: number;
   cpuSecPerGB: number;
+  /** CPU microseconds per operation (a transaction, a device write, a fio write). */
+  cpuUsPerOp: number;
   /** How the latency figures were obtained. */
   latencyNote: string;
   round: number;
@@ -172,6 +174,7 @@ class Recorder {
       p50Ms: percentile(sorted, 50),
       p99Ms: percentile(sorted, 99),
       cpuSecPerGB: (cpu.user + cpu.system) / 1e6 / (this.bytes / 1e9),
+      cpuUsPerOp: (cpu.user + cpu.system) / this.n,
       latencyNote,
       round: 0,
     };
@@ -357,6 +360,7 @@ function runFio(p: Pattern, file: string, size: number, seconds: number): Result
     p50Ms: pct(w.clat_ns, '50.000000') + pct(job.sync?.lat_ns, '50.000000'),
     p99Ms: pct(w.clat_ns, '99.000000') + pct(job.sync?.lat_ns, '99.000000'),
     cpuSecPerGB: cpuSec / (bytes / 1e9),
+    cpuUsPerOp: (cpuSec * 1e6) / w.total_ios,
     latencyNote: 'write clat + fdatasync lat percentiles, added',
     round: 0,
   };
@@ -403,6 +407,7 @@ function medians(results: Result[]): Result[] {
         p50Ms: med(rs.map((r) => r.p50Ms)),
         p99Ms: med(rs.map((r) => r.p99Ms)),
         cpuSecPerGB: med(rs.map((r) => r.cpuSecPerGB)),
+        cpuUsPerOp: med(rs.map((r) => r.cpuUsPerOp)),
         latencyNote: rs[0]!.latencyNote,
         round: 0,
       });
@@ -417,15 +422,15 @@ function fmt(v: number, digits: number): string {
 
 function table(results: Result[]): string {
   const lines: string[] = [];
-  const head = ['pattern', 'impl', 'IOPS', 'MB/s', 'p50 ms', 'p99 ms', 'CPU s/GB', 'vs fio'];
-  const widths = [9, 7, 10, 9, 8, 8, 9, 8];
+  const head = ['pattern', 'impl', 'IOPS', 'MB/s', 'p50 ms', 'p99 ms', 'CPU s/GB', 'CPU us/op', 'vs fio'];
+  const widths = [9, 7, 10, 9, 8, 8, 9, 10, 8];
   const row = (cells: string[]): string => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' ');
   lines.push(row(head));
   for (const r of results) {
     const fio = results.find((x) => x.pattern === r.pattern && x.impl === 'fio');
     const ratio = fio && r.impl !== 'fio' ? (r.pattern.startsWith('4k') ? r.iops / fio.iops : r.mbPerSec / fio.mbPerSec) : NaN;
     lines.push(
-      row([r.pattern, r.impl, fmt(r.iops, 0), fmt(r.mbPerSec, 1), fmt(r.p50Ms, 3), fmt(r.p99Ms, 3), fmt(r.cpuSecPerGB, 2), Number.isFinite(ratio) ? `${ratio.toFixed(2)}x` : '']),
+      row([r.pattern, r.impl, fmt(r.iops, 0), fmt(r.mbPerSec, 1), fmt(r.p50Ms, 3), fmt(r.p99Ms, 3), fmt(r.cpuSecPerGB, 2), fmt(r.cpuUsPerOp, 1), Number.isFinite(ratio) ? `${ratio.toFixed(2)}x` : '']),
     );
   }
   return lines.join('\n');

@@ -68,6 +68,15 @@ export interface CoreEnv {
    * transaction needs one flush (the KV's) instead of two (data, then KV). 0: never. Default 0.
    */
   readonly deferredFreshBytesMax?: number;
+  /** Onode keys the shell already built for this transaction's objects (by object identity), to reuse. */
+  readonly onodeKeys?: ReadonlyMap<GHObject, OnodeKeyOf>;
+}
+
+/** An object's onode key in one collection, as bytes and as the latin1 string the maps use. */
+export interface OnodeKeyOf {
+  readonly cid: CollectionId;
+  readonly key: Buffer;
+  readonly keyStr: string;
 }
 
 export interface CoreNeeds {
@@ -109,6 +118,21 @@ export interface CorePlan {
   readonly seal: () => void;
 }
 
+/** Views laid end to end in one ArrayBuffer merged into one view each (a view per maximal run). */
+function joinViews(views: readonly Buffer[]): Buffer[] {
+  const out: Buffer[] = [];
+  let i = 0;
+  while (i < views.length) {
+    const first = views[i]!;
+    let end = first.byteOffset + first.length;
+    let j = i + 1;
+    while (j < views.length && views[j]!.buffer === first.buffer && views[j]!.byteOffset === end) end += views[j++]!.length;
+    out.push(j === i + 1 ? first : Buffer.from(first.buffer, first.byteOffset, end - first.byteOffset));
+    i = j;
+  }
+  return out;
+}
+
 export type CoreResult = { readonly plan: CorePlan; readonly needs?: undefined } | { readonly plan?: undefined; readonly needs: CoreNeeds };
 
 const ZERO_BLOCK = Buffer.alloc(BLOCK_BYTES);
@@ -134,6 +158,8 @@ interface Node {
   readonly nid: number;
   onode: Onode;
   owned: boolean;
+  /** The onode's attrs map is this transaction's own (own() shares the cached one until an attr changes). */
+  attrsOwned: boolean;
   readonly ownedShards: Set<number>;
   dirty: boolean;
   readonly pending: Map<number, Pending>;
@@ -249,7 +275,7 @@ class Planner {
       node = this.nodes.get(base.nid) ?? null;
       if (!node) {
         node = {
-          nid: base.nid, onode: base, owned: false, ownedShards: new Set(), dirty: false, pending: new Map(),
+          nid: base.nid, onode: base, owned: false, attrsOwned: false, ownedShards: new Set(), dirty: false, pending: new Map(),
           alive: true, isNew: false, omapLog: [], whatCid: cid, whatOid: oid,
         };
         this.nodes.set(base.nid, node);
@@ -261,6 +287,8 @@ class Planner {
   }
 
   private name(cid: CollectionId, oid: GHObject): Name {
+    const known = this.env.onodeKeys?.get(oid);
+    if (known !== undefined && known.cid === cid) return this.nameByKey(known.keyStr, cid, oid, known.key);
     const key = onodeKey(cid, oid);
     return this.nameByKey(key.toString('latin1'), cid, oid, key);
   }
@@ -281,7 +309,7 @@ class Planner {
   private create(n: Name): Node {
     const nid = this.nidNext++;
     const node: Node = {
-      nid, onode: { nid, size: 0, attrs: new Map(), shards: new Map() }, owned: true, ownedShards: new Set(), dirty: true,
+      nid, onode: { nid, size: 0, attrs: new Map(), shards: new Map() }, owned: true, attrsOwned: true, ownedShards: new Set(), dirty: true,
       pending: new Map(), alive: true, isNew: true, omapLog: [], whatCid: n.cid, whatOid: undefined,
     };
     this.nodes.set(nid, node);
@@ -298,10 +326,20 @@ class Planner {
   private own(node: Node): Onode {
     if (!node.owned) {
       const o = node.onode;
-      node.onode = { nid: o.nid, size: o.size, attrs: new Map(o.attrs), shards: new Map(o.shards) };
+      node.onode = { nid: o.nid, size: o.size, attrs: o.attrs, shards: new Map(o.shards) };
       node.owned = true;
     }
     return node.onode;
+  }
+
+  /** The onode's attrs to change (copied on the first change): its record goes into the batch. */
+  private mutAttrs(node: Node): Map<string, Buffer> {
+    const o = this.mutOnode(node);
+    if (!node.attrsOwned) {
+      o.attrs = new Map(o.attrs);
+      node.attrsOwned = true;
+    }
+    return o.attrs;
   }
 
   /** The onode to change size or attrs in: its record goes into the batch. */
@@ -536,18 +574,18 @@ class Planner {
         this.removeName(this.name(op.cid, op.oid));
         return;
       case 'setattrs': {
-        const o = this.mutOnode(this.obtain(this.name(op.cid, op.oid)));
-        for (const [k, v] of op.attrs) o.attrs.set(k, Buffer.from(v));
+        const attrs = this.mutAttrs(this.obtain(this.name(op.cid, op.oid)));
+        for (const [k, v] of op.attrs) attrs.set(k, Buffer.from(v));
         return;
       }
       case 'rmattr': {
         const n = this.name(op.cid, op.oid);
-        if (n.node?.onode.attrs.has(op.name)) this.mutOnode(n.node).attrs.delete(op.name);
+        if (n.node?.onode.attrs.has(op.name)) this.mutAttrs(n.node).delete(op.name);
         return;
       }
       case 'rmattrs': {
         const n = this.name(op.cid, op.oid);
-        if (n.node && n.node.onode.attrs.size > 0) this.mutOnode(n.node).attrs.clear();
+        if (n.node && n.node.onode.attrs.size > 0) this.mutAttrs(n.node).clear();
         return;
       }
       case 'clone': {
@@ -561,7 +599,8 @@ class Planner {
         const d = this.create(dn);
         const o = this.mutOnode(d);
         o.size = s.onode.size;
-        for (const [k, v] of s.onode.attrs) o.attrs.set(k, v);
+        const attrs = this.mutAttrs(d);
+        for (const [k, v] of s.onode.attrs) attrs.set(k, v);
         for (const l of this.blocksFrom(s, 0)) {
           const c = this.content(s, l);
           if (c !== ZERO_BLOCK) this.pend(d, l, c, Infinity);
@@ -702,7 +741,10 @@ class Planner {
     const allocated: BlockRun[] = [];
     const dataWrites: DataWrite[] = [];
     const deferred: DeferredBlock[] = [];
-    const sealBlocks: { s: ExtentShard; i: number; data: Buffer }[] = [];
+    // Blocks whose crc seal() (or the sealNow pass) computes: parallel arrays, not an object per block.
+    const sealShardsOf: ExtentShard[] = [];
+    const sealIndex: number[] = [];
+    const sealData: Buffer[] = [];
     const sealShards: { at: number; s: ExtentShard }[] = [];
     for (const node of alive) {
       if (node.pending.size === 0) continue;
@@ -722,18 +764,15 @@ class Planner {
           if (old !== 0) this.freed.push(old);
           const s = this.mutShard(node, l >>> SHARD_SHIFT);
           s.pblocks[l & (SHARD_BLOCKS - 1)] = pb;
-          sealBlocks.push({ s, i: l & (SHARD_BLOCKS - 1), data });
+          sealShardsOf.push(s);
+          sealIndex.push(l & (SHARD_BLOCKS - 1));
+          sealData.push(data);
           if (node.pending.get(l)!.journaled) {
             deferred.push({ pblock: pb, data });
             continue;
           }
-          if (last && lastEnd === pb) {
-            // Adjacent views of one caller buffer become one view: one iovec instead of one per block.
-            const prev = last.data[last.data.length - 1]!;
-            if (prev.buffer === data.buffer && prev.byteOffset + prev.length === data.byteOffset) {
-              last.data[last.data.length - 1] = Buffer.from(prev.buffer, prev.byteOffset, prev.length + data.length);
-            } else last.data.push(data);
-          } else {
+          if (last && lastEnd === pb) last.data.push(data);
+          else {
             last = { offset: pb * BLOCK_BYTES, data: [data] };
             dataWrites.push(last);
           }
@@ -745,16 +784,23 @@ class Planner {
         if (!p.inplace) continue;
         const pb = this.pblock(node, l);
         const s = this.mutShard(node, l >>> SHARD_SHIFT);
-        sealBlocks.push({ s, i: l & (SHARD_BLOCKS - 1), data: p.data });
+        sealShardsOf.push(s);
+        sealIndex.push(l & (SHARD_BLOCKS - 1));
+        sealData.push(p.data);
         deferred.push({ pblock: pb, data: p.data });
       }
     }
+    // Adjacent views of one caller buffer become one view: one iovec instead of one per block.
+    for (const w of dataWrites) if (w.data.length > 1) w.data.splice(0, w.data.length, ...joinViews(w.data));
     // A small plan is sealed here (its crcs cost less than encoding its shards twice); a big one's
     // checksums wait for seal(), after its data writes are issued.
-    const sealNow = sealBlocks.length <= SEAL_NOW_BLOCKS_MAX;
+    const sealNow = sealData.length <= SEAL_NOW_BLOCKS_MAX;
+    const sealCrcs = (): void => {
+      for (let k = 0; k < sealData.length; k++) sealShardsOf[k]!.crcs[sealIndex[k]!] = crc32c(sealData[k]!);
+    };
     if (sealNow) {
-      for (const j of sealBlocks) j.s.crcs[j.i] = crc32c(j.data);
-      sealBlocks.length = 0;
+      sealCrcs();
+      sealData.length = 0;
     }
     for (const node of alive) {
       for (const si of node.ownedShards) {
@@ -801,7 +847,7 @@ class Planner {
       batch, dataWrites, deferred, deferredRecord, freed: this.freed, allocated, onodes, collections,
       nidNext: this.nidNext, nidMax, storedDelta,
       seal: () => {
-        for (const j of sealBlocks) j.s.crcs[j.i] = crc32c(j.data);
+        sealCrcs();
         for (const j of sealShards) {
           const op = batch.ops[j.at]!;
           assert(op.op === 'set', 'seal finds its shard record');
