@@ -6,5 +6,6 @@ export {
   CmpExtMismatch, MAX_ERRNO, OMAP_GET_KEYS_DEFAULT, ObjectOperation, OpSlot, ReadOp, WriteOp, opOmapCmp, type CompareOp, type OmapPage, type SparseExtents,
 } from './operation.js';
 export { Objecter, OPS_IN_FLIGHT_MAX, OP_BYTES_IN_FLIGHT_MAX, OP_TIMEOUT_MS, OP_TIMEOUT_TICK_MS, RESEND_DELAY_MS, type ObjecterOptions, type OpTarget, type OpResult, type SubmitOptions } from './objecter.js';
-export { ALL_NSPACES, LIST_PAGE_ENTRIES, type ListEntry } from './ops.js';
+export { LIST_PAGE_ENTRIES } from './ops.js';
+export { ALL_NSPACES, type ListEntry } from '../msg/messages/pgnls.js';
 export { CephError } from '../common/errors.js';

@@ -11,7 +11,8 @@ import {
 } from '../msg/index.js';
 import type { Objecter, OpResult, OpTarget } from './objecter.js';
 import { WriteOp, operationError, type ObjectOperation } from './operation.js';
-import { ALL_NSPACES, LIST_PAGE_ENTRIES, decodePgNlsReply, listStartCursor, opPgNls, type ListEntry } from './ops.js';
+import { ALL_NSPACES, decodePgNlsResponse, listStartCursor, opPgNls, type ListEntry } from '../msg/messages/pgnls.js';
+import { LIST_PAGE_ENTRIES } from './ops.js';
 
 /** Keys asked for per omap-get-vals round trip when listing a whole omap. */
 export const OMAP_PAGE_KEYS = 512;
@@ -249,7 +250,7 @@ export class IoCtx {
       const seed = poolRawHashToPg(pool, cursor.hash >>> 0);
       const r = await this.objecter.submit(
         { pool: this.poolId, nspace, key: '', oid: '', pgSeed: seed }, [opPgNls(opts.pageEntries ?? LIST_PAGE_ENTRIES, cursor, map.epoch)], { timeoutMs: opts.timeoutMs });
-      const page = decodePgNlsReply(r.ops[0]!.outdata);
+      const page = decodePgNlsResponse(r.ops[0]!.outdata);
       for (const e of page.entries) yield e;
       // A max handle ends the pool. Result 1 ends this PG, and its handle is the next PG's start. An
       // empty page is not an end: an OSD fills a page by scanning objects and skips other namespaces',

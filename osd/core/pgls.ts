@@ -17,14 +17,15 @@ import { CephError, Errno } from '../../common/errors.js';
 import {
   CEPH_NOSNAP, HOBJECT_POOL_NONE, OsdOpCode, decodeHObject, encodeHObject, type HObject, type OSDOp,
 } from '../../msg/messages/osdop.js';
+import { ALL_NSPACES, encodePgNlsResponse, type ListEntry } from '../../msg/messages/pgnls.js';
 import { cmpHObject, maxHObject } from '../../msg/messages/pgtypes.js';
 import { NO_SHARD, makeObject, reverseBits32, type GHObject, type ListResult } from '../objectstore/types.js';
 import { snapFromWire, toHObject } from './hobject.js';
 
 /** osd_max_pgls: entries one listing op returns at most. */
 export const pglsEntriesMax = 1024;
-/** librados' LIBRADOS_ALL_NSPACES. */
-export const ALL_NSPACES = '\u0001';
+/** librados' LIBRADOS_ALL_NSPACES (msg/messages/pgnls.ts holds the PGNLS layouts). */
+export { ALL_NSPACES };
 /** osd_hit_set_namespace: cache-tier bookkeeping objects, never listed. */
 export const HIT_SET_NAMESPACE = '.ceph-internal';
 
@@ -87,12 +88,6 @@ export interface PgListResult {
   outdata: Buffer;
 }
 
-interface Entry {
-  nspace: string;
-  oid: string;
-  locator: string;
-}
-
 /** Ceph's PGBackend::objects_list_partial: up to `max` listable objects from `begin`, and where to go on. */
 async function listPartial(input: PgListInput, begin: HObject, max: number): Promise<{ ls: HObject[]; next: HObject }> {
   let cursor: GHObject | undefined = isMinHObject(begin) ? undefined : toStoreStart(begin);
@@ -134,7 +129,7 @@ export async function listPgObjects(input: PgListInput): Promise<PgListResult> {
   const missing = [...(input.missing ?? [])].filter((m) => cmpHObject(m, lowerBound) >= 0).sort(cmpHObject);
   let mi = 0;
   let li = 0;
-  const entries: Entry[] = [];
+  const entries: ListEntry[] = [];
   const max = maxHObject();
   for (;;) {
     const mcand = mi < missing.length ? missing[mi]! : max;
@@ -171,19 +166,12 @@ export async function listPgObjects(input: PgListInput): Promise<PgListResult> {
     result = 1;
     handle = pgEnd;
   }
+  if (nls) return { result, outdata: encodePgNlsResponse({ handle, entries }) };
   const e = new Encoder(64 + entries.length * 32);
-  if (nls) {
-    e.startStruct(1, 1);
-    encodeHObject(e, handle);
-    e.u32(entries.length);
-    for (const x of entries) e.string(x.nspace).string(x.oid).string(x.locator);
-    e.finishStruct();
-  } else {
-    e.u8(1); // pg_ls_response_t: a bare version byte, the handle, list<pair<object_t, string>>
-    encodeHObject(e, handle);
-    e.u32(entries.length);
-    for (const x of entries) e.string(x.oid).string(x.locator);
-  }
+  e.u8(1); // pg_ls_response_t: a bare version byte, the handle, list<pair<object_t, string>>
+  encodeHObject(e, handle);
+  e.u32(entries.length);
+  for (const x of entries) e.string(x.oid).string(x.locator);
   return { result, outdata: e.toBuffer() };
 }
 
