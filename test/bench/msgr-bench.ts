@@ -3,11 +3,16 @@
 // messages/s for both and our ratio to raw TCP, and the CPU time each process spent per message (which a
 // busy machine disturbs less than wall-clock throughput). Target (issue 5): 4 MiB at >= 0.6x raw TCP.
 //
-// Usage: npm run bench:msgr [-- --seconds N] [--port P] [--rounds N] [--only 4k,4m] [--impls raw,msgr]
+// Usage: npm run bench:msgr [-- --seconds N] [--port P] [--rounds N] [--only 4k,4m] [--impls raw,msgr] [--inproc]
 // (--impls msgr alone, e.g. to profile the sending messenger with node --cpu-prof; ratios need both).
 // BENCH_CHILD_PROF=DIR writes a V8 CPU profile of each receiving child into DIR (--cpu-prof).
 // The header names the CRC-32C in use for long runs (common/crc32c.ts); TSCEPH_CRC32C_NATIVE=node-rs runs
 // both processes on @node-rs/crc32 instead of tsceph's addon, to compare.
+//
+// --inproc: the msgr2 protocol core alone, in this process, without sockets: CPU per message to send
+// (ProtocolV2.send + flush: frame assembly and crcs) and to receive (the sent bytes cut into 64 KiB
+// chunks as a socket delivers them, received again and again: frame reading, crcs, decodeMessage).
+// Less disturbed by other processes than the two-process runs; the CPU the messenger itself adds.
 //
 // Each case starts a child process (this file with --serve raw|msgr) as the receiver:
 //   raw   a net server that counts bytes; the parent writes S-byte Buffers, waiting for 'drain' whenever
@@ -26,6 +31,9 @@ import { createMessenger, type MessengerImpl } from '../../msg/messenger.js';
 import { makeEntityAddr } from '../../common/entityaddr.js';
 import { Policies } from '../../msg/types.js';
 import { crc32cBackend } from '../../common/crc32c.js';
+import { AuthNoneClient, AuthNoneServer, ProtocolV2, Session, type ProtocolHooks } from '../../msg/core/protocol.js';
+import { PACIFIC_FEATURES } from '../../common/osdmap/encoding.js';
+import { decodeMessage } from '../../msg/message.js';
 
 const KIB = 1024;
 const MIB = 1024 * KIB;
@@ -234,6 +242,97 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
+// --- in-process: the protocol core alone ---------------------------------------------------------------
+
+interface CoreResult {
+  sendUs: number;
+  receiveUs: number;
+}
+
+/** CPU per message of the protocol core: send (assembly, crcs) and receive (reading, crcs, decode). */
+function runCore(size: number, messages: number, passes: number): CoreResult {
+  const a = makeEntityAddr(2, '127.0.0.1', 1, 11);
+  const b = makeEntityAddr(2, '127.0.0.1', 2, 22);
+  let gseq = 0;
+  const serverSession = new Session();
+  const hooks: ProtocolHooks = {
+    nextGlobalSeq: (atLeast?: number) => (gseq = Math.max(gseq, atLeast ?? 0) + 1),
+    randomCookie: () => 5n,
+    policyFor: () => Policies.statelessServer(),
+    authClient: new AuthNoneClient({ type: EntityType.CLIENT, id: 'admin' }),
+    authServer: new AuthNoneServer(() => 7),
+    onClientIdent: () => ({ action: 'accept', session: serverSession }),
+    onReconnect: () => ({ action: 'wait' }),
+  };
+  const cli = new ProtocolV2({ role: 'connect', myType: EntityType.CLIENT, myGid: 1, myAddrs: [a], features: PACIFIC_FEATURES, peerType: EntityType.OSD, targetAddr: b, policy: Policies.lossyClient() }, new Session(), hooks, 0);
+  const srv = new ProtocolV2({ role: 'accept', myType: EntityType.OSD, myGid: 0, myAddrs: [b], features: PACIFIC_FEATURES, peerSocketAddr: a }, new Session(), hooks, 0);
+  const move = (from: ProtocolV2, to: ProtocolV2): void => {
+    for (const ev of from.drain()) if (ev.kind === 'write') for (const x of ev.bufs) to.receive(Buffer.from(x), 0);
+  };
+  cli.start();
+  srv.start();
+  for (let i = 0; i < 16 && !(cli.isReady && srv.isReady); i++) {
+    move(cli, srv);
+    move(srv, cli);
+  }
+  if (!cli.isReady || !srv.isReady) throw new Error('inproc: handshake did not complete');
+  const payload = Buffer.alloc(size, 0xcd);
+  const batch = Math.max(1, Math.min(256, Math.floor((8 * MIB) / size)));
+  // The receive side replays the first batches' bytes (about 8 MiB: what a socket would have just
+  // delivered, not a heap full of copies that would also slow the send loop's garbage collection).
+  const written: Buffer[] = [];
+  let writtenBytes = 0;
+  let replayMessages = 0;
+  let sendUs = 0;
+  for (let sent = 0; sent < messages; ) {
+    const t = process.cpuUsage();
+    const n = Math.min(batch, messages - sent);
+    for (let i = 0; i < n; i++) cli.send(new BenchMsg(sent + i, [payload]), false);
+    cli.flush();
+    const evs = cli.drain();
+    const c = process.cpuUsage(t);
+    sendUs += c.user + c.system;
+    sent += n;
+    if (writtenBytes >= 8 * MIB) continue;
+    replayMessages += n;
+    for (const ev of evs) if (ev.kind === 'write') for (const x of ev.bufs) {
+      written.push(Buffer.from(x));
+      writtenBytes += x.length;
+    }
+  }
+  const stream = Buffer.concat(written);
+  const chunks: Buffer[] = [];
+  for (let o = 0; o < stream.length; o += 64 * KIB) chunks.push(Buffer.from(stream.subarray(o, Math.min(stream.length, o + 64 * KIB))));
+  let received = 0;
+  const t = process.cpuUsage();
+  for (let p = 0; p < passes; p++) {
+    srv.session.inSeq = 0;
+    for (const ch of chunks) {
+      srv.receive(ch, 0);
+      for (const ev of srv.drain()) {
+        if (ev.kind === 'message') {
+          decodeMessage(ev.raw, PACIFIC_FEATURES);
+          received++;
+        } else if (ev.kind === 'fault') throw new Error(`inproc: ${ev.reason}`);
+      }
+    }
+  }
+  const c = process.cpuUsage(t);
+  if (received !== replayMessages * passes) throw new Error(`inproc: received ${received} of ${replayMessages * passes}`);
+  return { sendUs: sendUs / messages, receiveUs: (c.user + c.system) / received };
+}
+
+function mainInproc(rounds: number, only: string[]): void {
+  console.log(`msgr bench --inproc: the protocol core, ${rounds} rounds (medians), node ${process.version}, load ${loadavg().map((x) => x.toFixed(2)).join(' ')}, crc32c ${crc32cBackend}`);
+  console.log('case  CPU us/msg send  receive');
+  for (const [label, size, messages, passes] of [['4k', 4 * KIB, 50000, 50], ['4m', 4 * MIB, 100, 50]] as const) {
+    if (!only.includes(label)) continue;
+    const rs: CoreResult[] = [];
+    for (let r = 0; r < rounds; r++) rs.push(runCore(size, messages, passes));
+    console.log(`${label.padEnd(5)} ${median(rs.map((x) => x.sendUs)).toFixed(2).padStart(14)} ${median(rs.map((x) => x.receiveUs)).toFixed(2).padStart(8)}`);
+  }
+}
+
 async function main(): Promise<void> {
   const serve = arg('serve', '');
   const port = Number(arg('port', '17090'));
@@ -243,6 +342,7 @@ async function main(): Promise<void> {
   const rounds = Number(arg('rounds', '3'));
   const only = arg('only', '4k,4m').split(',');
   const impls = arg('impls', 'raw,msgr').split(',');
+  if (process.argv.includes('--inproc')) return mainInproc(rounds, only);
   console.log(`msgr bench: ${seconds} s per run, ${rounds} rounds (medians), node ${process.version}, ${cpus().length} cpus, load ${loadavg().map((x) => x.toFixed(2)).join(' ')}, crc32c ${crc32cBackend}`);
   console.log('case  impl    MB/s      msgs/s    ratio   CPU us/msg send  recv   CPU ns/byte send recv');
   for (const [label, size] of [['4k', 4 * KIB], ['4m', 4 * MIB]] as const) {
