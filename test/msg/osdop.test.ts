@@ -76,6 +76,7 @@ import { makeEntityAddr } from '../../common/entityaddr.js';
 import { createMessenger } from '../../msg/messenger.js';
 import { AuthNoneClient } from '../../msg/core/protocol.js';
 import { EntityAddrType } from '../../msg/types.js';
+import { s32, str, struct, u16, u32, u64, u8 } from '../support/le-bytes.js';
 import { caseSeed, Rng } from '../support/rng.js';
 import { realCephAvailable, startRealCephMon, type RealCephMon } from '../support/real-ceph-mon.js';
 
@@ -96,15 +97,7 @@ function envelope(type: number, version: number, front: Buffer, data: Buffer[] =
   return { header: { seq: 1, tid: 0, type, priority: 127, version, compatVersion: 0, dataOff: 0, ackSeq: 0, flags: 0 }, front: [front], middle: [], data };
 }
 
-// ---- byte writers for the hand-made vectors (deliberately not common/encoding) --------------------
-const u8 = (v: number): Buffer => Buffer.from([v & 0xff]);
-const u16 = (v: number): Buffer => { const b = Buffer.alloc(2); b.writeUInt16LE(v); return b; };
-const u32 = (v: number): Buffer => { const b = Buffer.alloc(4); b.writeUInt32LE(v >>> 0); return b; };
-const s32 = (v: number): Buffer => { const b = Buffer.alloc(4); b.writeInt32LE(v); return b; };
-const u64 = (v: bigint | number): Buffer => { const b = Buffer.alloc(8); b.writeBigUInt64LE(BigInt.asUintN(64, BigInt(v))); return b; };
-const str = (s: string): Buffer => Buffer.concat([u32(Buffer.byteLength(s)), Buffer.from(s)]);
-/** ENCODE_START(v, compat) ... ENCODE_FINISH around `body`. */
-const struct = (v: number, compat: number, ...body: Buffer[]): Buffer => { const b = Buffer.concat(body); return Buffer.concat([u8(v), u8(compat), u32(b.length), b]); };
+// ---- hand-made vectors: test/support/le-bytes' writers (deliberately not common/encoding) ---------
 const pgT = (pool: number, seed: number): Buffer => Buffer.concat([u8(1), u64(pool), u32(seed), s32(-1)]);
 const spgT = (pool: number, seed: number, shard: number): Buffer => struct(1, 1, pgT(pool, seed), u8(shard));
 const reqidT = (type: number, num: number, tid: number, inc: number): Buffer => struct(2, 2, u8(type), u64(num), u64(tid), s32(inc));
