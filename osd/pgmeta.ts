@@ -27,8 +27,8 @@ import { decodeUTime, encodeUTime } from '../msg/messages/common.js';
 import type { PgId } from '../common/osdmap/index.js';
 import { decodeEVersion, decodeHObject, encodeEVersion, encodeHObject, type EVersion, type HObject, type SpgId } from '../msg/messages/osdop.js';
 import {
-  cmpEVersion, decodeIntervalSet, decodePastIntervals, decodePgInfo, decodePgLogDup, decodePgLogEntry, emptyPgLog, emptyPgMissing,
-  encodeCleanRegions, encodeIntervalSet, encodePastIntervals, encodePgInfo, encodePgLogDup, encodePgLogEntry, FULLY_DIRTY_CLEAN_REGIONS, objectKey,
+  cmpEVersion, decodeIntervalSet, decodePastIntervals, decodePgInfo, decodePgLogDup, decodePgLogEntry, decodePgMissingItem, emptyPgLog, emptyPgMissing,
+  encodeIntervalSet, encodePastIntervals, encodePgInfo, encodePgLogDup, encodePgLogEntry, encodePgMissingItem, objectKey,
   type PastIntervals, type PgInfo, type PgLog, type PgLogEntry, type PgMissing, type PgMissingItem,
 } from '../msg/messages/pgtypes.js';
 import type { PgLogDelta, PgPersistent } from './core/peering-api.js';
@@ -67,31 +67,18 @@ export function rememberEntryBody(entry: PgLogEntry, body: Buffer): void {
   entryBodies.set(entry, body);
 }
 
-/** pg_missing_item in the SERVER_OCTOPUS form Ceph 16 writes (zero version, the (-1,-1) mark, need, have, flags, clean regions). */
+/**
+ * pg_missing_item, with pgtypes' codec (the one pg_missing_t uses): written in the SERVER_OCTOPUS form
+ * Ceph 16 writes (zero version, the (-1,-1) mark, need, have, flags, clean regions); read in that form
+ * or the older one (need, have, flags; the whole object dirty), as Ceph's pg_missing_item::decode reads
+ * a "missing/" key an older OSD left.
+ */
 export function encodeMissingItem(e: Encoder, i: PgMissingItem): void {
-  encodeEVersion(e, { epoch: 0, version: 0 });
-  e.u64Big(0xffffffffffffffffn).u32(0xffffffff);
-  encodeEVersion(e, i.need);
-  encodeEVersion(e, i.have);
-  e.u8(i.isDelete ? 1 : 0);
-  e.raw(i.cleanRegions.length ? i.cleanRegions : encodeCleanRegions(FULLY_DIRTY_CLEAN_REGIONS));
+  encodePgMissingItem(e, i);
 }
 
 export function decodeMissingItem(d: Decoder, what: string): PgMissingItem {
-  decodeEVersion(d, what);
-  const lVersion = d.u64Big(what);
-  const lEpoch = d.u32(what);
-  if (lEpoch !== 0xffffffff || lVersion !== 0xffffffffffffffffn) throw new CephError('EIO', `${what}: pg_missing_item in a pre-Octopus form`);
-  const need = decodeEVersion(d, what);
-  const have = decodeEVersion(d, what);
-  const isDelete = (d.u8(what) & 1) === 1;
-  const start = d.pos;
-  d.decodeStart(255, what);
-  d.decodeFinish(what);
-  const end = d.pos;
-  d.pos = start;
-  const cleanRegions = Buffer.from(d.raw(end - start, what));
-  return { need, have, isDelete, cleanRegions };
+  return decodePgMissingItem(d, what);
 }
 
 export const INFO_KEY = '_info';

@@ -736,10 +736,7 @@ const EMPTY_HIT_SET_HISTORY = emptyHitSetHistoryBytes();
 
 /** Bytes of one whole encoded struct (header included) at the decoder's position, consumed. */
 export function rawStruct(d: Decoder, what: string): Buffer {
-  const start = d.pos;
-  d.decodeStart(255, what);
-  d.decodeFinish(what);
-  return Buffer.from(d.buffer.subarray(start, d.pos));
+  return d.structBytes(what);
 }
 
 // ---- pg_info_t (v32, compat 26) -------------------------------------------------------------------

@@ -29,7 +29,7 @@
 
 import { compareStringBytes, Decoder, Encoder } from '../../common/encoding.js';
 import { cephCrc32c } from '../../common/crc32c.js';
-import { CephError, Errno } from '../../common/errors.js';
+import { CephError, Errno, MAX_ERRNO } from '../../common/errors.js';
 import {
   CEPH_NOSNAP, CmpXattrMode, CmpXattrOp, OsdFlag, OsdOpCode, allocHintArgs, OsdOpFlag, assertVerArg, decodeOmapGetArgs, decodeOmapKeySet, decodeOmapMap,
   encodeOmapMap, encodeStatReply, extentArgs, osdOpIsWrite, writeSameArgs, xattrArgs, xattrNameValue, type HObject, type OSDOp,
@@ -56,8 +56,8 @@ export const omapBytesPerRequestMax = 1024 * 1024 * 1024;
 export const attrNameBytesMax = 100;
 /** Keys read from the store per page while an omap listing merges it with pending changes. */
 export const omapScanPageEntries = 256;
-/** Linux's MAX_ERRNO: CMPEXT reports a mismatch at offset i as -MAX_ERRNO - i. */
-export const MAX_ERRNO = 4095;
+/** Linux's MAX_ERRNO (common/errors.ts): CMPEXT reports a mismatch at offset i as -MAX_ERRNO - i. */
+export { MAX_ERRNO };
 
 const EMPTY: Buffer = Buffer.alloc(0);
 

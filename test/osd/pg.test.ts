@@ -265,6 +265,24 @@ describe('pgmeta', () => {
     assert.ok(d.atEnd());
     assert.deepEqual([it.need, it.have, it.isDelete], [{ epoch: 4, version: 9 }, { epoch: 3, version: 2 }, true]);
   });
+
+  it('pg_missing_item in the pre-Octopus form (need, have, flags) reads as Ceph reads it, and is written back in the Octopus form', () => {
+    // Ceph's pre-Octopus encode: eversion_t(), need, have, flags
+    const e = new Encoder(64);
+    e.u64(0).u32(0);
+    e.u64(9).u32(4); // need 4'9
+    e.u64(2).u32(3); // have 3'2
+    e.u8(0);
+    const d = new Decoder(e.toBuffer());
+    const it = decodeMissingItem(d, 'item');
+    assert.ok(d.atEnd());
+    assert.deepEqual([it.need, it.have, it.isDelete], [{ epoch: 4, version: 9 }, { epoch: 3, version: 2 }, false]);
+    const again = new Encoder(64);
+    encodeMissingItem(again, it);
+    const back = decodeMissingItem(new Decoder(again.toBuffer()), 'item');
+    assert.deepEqual([back.need, back.have, back.isDelete], [it.need, it.have, false]);
+    assert.equal(again.length, 12 + 12 + 12 + 12 + 1 + it.cleanRegions.length); // zero, (-1,-1) mark, need, have, flags
+  });
 });
 
 describe('pgmeta as a real Ceph 16 OSD writes it (test/golden/pgmeta)', () => {
