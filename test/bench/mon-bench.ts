@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAddrVecList } from '../../common/config.js';
 import { MonClient } from '../../mon/client/index.js';
+import { cpuSeconds } from '../support/proc-stat.js';
 
 const bin = (name: string) => fileURLToPath(new URL(`../../bin/${name}.js`, import.meta.url));
 
@@ -33,16 +34,6 @@ interface Cluster {
   stop(): Promise<void>;
 }
 
-function procCpuSeconds(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100;
-  } catch {
-    return 0;
-  }
-}
-
 async function startTsceph(port: number): Promise<Cluster> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-tsceph-mon-'));
   const r = spawnSync(process.execPath, [bin('vstart'), '--mons', '3', '--osds', '0', '--dir', dir, '--port', String(port)], { encoding: 'utf8' });
@@ -51,7 +42,7 @@ async function startTsceph(port: number): Promise<Cluster> {
   return {
     name: 'tsceph',
     monHost: [0, 1, 2].map((i) => `v2:127.0.0.1:${port + i}`).join(','),
-    cpuSeconds: () => pids.reduce((s, p) => s + procCpuSeconds(p), 0),
+    cpuSeconds: () => pids.reduce((s, p) => s + cpuSeconds(p), 0),
     stop: async () => {
       spawnSync(process.execPath, [bin('vstart'), '--stop', '--dir', dir]);
       rmSync(dir, { recursive: true, force: true });
@@ -92,7 +83,7 @@ async function startCeph(port: number, extra: Record<string, string>): Promise<C
   return {
     name: Object.keys(extra).length ? `ceph (${Object.entries(extra).map(([k, v]) => `${k}=${v}`).join(' ')})` : 'ceph',
     monHost,
-    cpuSeconds: () => children.reduce((s, c) => s + (c.pid ? procCpuSeconds(c.pid) : 0), 0),
+    cpuSeconds: () => children.reduce((s, c) => s + (c.pid ? cpuSeconds(c.pid) : 0), 0),
     stop: async () => {
       for (const c of children) c.kill('SIGTERM');
       await Promise.all(children.map((c) => new Promise((res) => (c.exitCode !== null ? res(null) : c.once('exit', res)))));

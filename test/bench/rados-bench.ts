@@ -22,6 +22,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OsdCluster } from '../support/osd-cluster.js';
+import { cpuSeconds, parentPid, peakRssKiB } from '../support/proc-stat.js';
 import { startRealCephCluster, type RealCephCluster } from '../support/real-ceph-cluster.js';
 
 const bin = (name: string): string => fileURLToPath(new URL(`../../bin/${name}.js`, import.meta.url));
@@ -99,34 +100,13 @@ interface RunningCluster {
 
 // ---- /proc -------------------------------------------------------------------------------------------
 
-function cpuSeconds(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100;
-  } catch {
-    return 0;
-  }
-}
-
-function hwmKiB(pid: number): number {
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) : 0;
-  } catch {
-    return 0;
-  }
-}
-
 /** Our own children running a Ceph daemon binary with this conf: name (osd.0, mon.a, mgr.x) -> pid. */
 function cephChildren(conf: string): Map<string, number> {
   const out = new Map<string, number>();
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
     try {
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid !== process.pid) continue;
+      if (parentPid(Number(d)) !== process.pid) continue;
       const argv = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0');
       const m = /ceph-(mon|mgr|osd)$/.exec(argv[0] ?? '');
       const i = argv.indexOf('-i');
@@ -338,7 +318,7 @@ async function turn(side: Side, round: number, seconds: number, osdSizeBytes: nu
       // After the reads of a size (and after the QD1 writes), remove that run's objects.
       if (p.mode === 'rand' || p.threads === 1) cleanup(c, p);
     }
-    for (const [n, pid] of c.pids) t.hwmKiB[n] = hwmKiB(pid);
+    for (const [n, pid] of c.pids) t.hwmKiB[n] = peakRssKiB(pid);
   } finally {
     await c.stop();
     active = null;
