@@ -16,12 +16,20 @@ export interface ExtentShard {
   readonly crcs: Uint32Array;
 }
 
+/** A shard's two arrays as halves of one buffer: one allocation per shard (a copy per overwrite). */
+function shardOver(words: Uint32Array): ExtentShard {
+  return { pblocks: words.subarray(0, SHARD_BLOCKS), crcs: words.subarray(SHARD_BLOCKS, 2 * SHARD_BLOCKS) };
+}
+
 export function newShard(): ExtentShard {
-  return { pblocks: new Uint32Array(SHARD_BLOCKS), crcs: new Uint32Array(SHARD_BLOCKS) };
+  return shardOver(new Uint32Array(2 * SHARD_BLOCKS));
 }
 
 export function copyShard(s: ExtentShard): ExtentShard {
-  return { pblocks: s.pblocks.slice(), crcs: s.crcs.slice() };
+  const words = new Uint32Array(2 * SHARD_BLOCKS);
+  words.set(s.pblocks);
+  words.set(s.crcs, SHARD_BLOCKS);
+  return shardOver(words);
 }
 
 export function shardEmpty(s: ExtentShard): boolean {
