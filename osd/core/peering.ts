@@ -27,7 +27,7 @@ import {
 } from './pastintervals.js';
 import {
   appendEntry, calcTrimTo, claimLog, cloneInfo, cloneLog, evEq, evLt, evMax, logAfter, logsOverlap, mergeLog,
-  missingGet, missingGot, missingInOrder, procReplicaLog, syncInfo, trimLog, ZERO_VERSION, type LogState,
+  missingAfter, missingGet, missingGot, procReplicaLog, syncInfo, trimLog, ZERO_VERSION, type LogState, type MissingPosition,
   checkPgLogBounds, defaultPgLogBounds, type PgLogBounds,
 } from './pglog.js';
 import {
@@ -163,6 +163,13 @@ class PeeringCoreImpl implements PeeringCore {
    * without asking again, until something that can give them a source happens (as anyUnfound's answer).
    */
   private readonly unfoundKnown = new Set<string>();
+  /**
+   * Per missing set (ours, the peers'): every object before this place in recovery order is busy (in
+   * flight or unfound-known), so takeRecoveryTasks starts after it (Ceph's last_requested). Dropped for a
+   * set when one of its objects may stop being busy: a task fails or ends with the object still missing
+   * somewhere, or the unfound knowledge is forgotten.
+   */
+  private readonly recoveryCursor = new Map<PgMissing, MissingPosition>();
 
   private readonly bounds: PgLogBounds;
 
@@ -555,6 +562,14 @@ class PeeringCoreImpl implements PeeringCore {
   private forgetUnfound(): void {
     this.unfoundWitness = undefined;
     if (this.unfoundKnown.size > 0) this.unfoundKnown.clear();
+    if (this.recoveryCursor.size > 0) this.recoveryCursor.clear();
+  }
+
+  /** soid is no longer in flight or unfound-known: walks of the sets still holding it start over. */
+  private reopen(k: string): void {
+    if (this.recoveryCursor.size === 0) return;
+    if (this.st.missing.items.has(k)) this.recoveryCursor.delete(this.st.missing);
+    for (const ps of this.peers.values()) if (ps.missing.items.has(k)) this.recoveryCursor.delete(ps.missing);
   }
 
   private anyUnfound(): boolean {
@@ -996,17 +1011,23 @@ class PeeringCoreImpl implements PeeringCore {
     if (urgent) consider(urgent);
     // In recovery order, lazily (no sort of the whole set per call); objects in flight are skipped, and
     // so are objects found unfound before (we miss them: no pull, and no push or delete to a peer).
+    // Each set's walk starts after the objects a previous walk found busy (see recoveryCursor).
     const busy = (k: string): boolean => this.inFlight.has(k) || this.unfoundKnown.has(k);
-    for (const { soid } of missingInOrder(this.st.missing, busy)) {
-      if (out.length >= max) break;
-      consider(soid);
-    }
+    const walk = (m: PgMissing): void => {
+      let cursor = this.recoveryCursor.get(m);
+      let prefix = true;
+      for (const { key, soid, position } of missingAfter(m, cursor)) {
+        if (out.length >= max) break;
+        if (!busy(key)) consider(soid);
+        if (prefix && busy(key)) cursor = position;
+        else prefix = false;
+      }
+      if (cursor) this.recoveryCursor.set(m, cursor);
+    };
+    walk(this.st.missing);
     for (const ps of this.peers.values()) {
       if (ps.mode !== 'log' || out.length >= max) continue;
-      for (const { soid } of missingInOrder(ps.missing, busy)) {
-        if (out.length >= max) break;
-        consider(soid);
-      }
+      walk(ps.missing);
     }
     // Backfill once log-based recovery is done (the primary pushes from its own store).
     if (this.st.missing.items.size === 0 && !this.anyPeerMissing() && this.inFlight.size === 0) {
@@ -1036,6 +1057,7 @@ class PeeringCoreImpl implements PeeringCore {
     const k = objectKey(soid);
     const f = this.inFlight.get(k);
     if (f && f.task.kind === 'pull') this.inFlight.delete(k);
+    this.reopen(k);
     this.checkRecovered();
     this.finish();
   }
@@ -1050,6 +1072,7 @@ class PeeringCoreImpl implements PeeringCore {
       f.pending.delete(osd);
       if (f.pending.size === 0) this.inFlight.delete(k);
     }
+    if (!this.inFlight.has(k)) this.reopen(k);
     this.checkRecovered();
     this.finish();
   }
@@ -1059,6 +1082,7 @@ class PeeringCoreImpl implements PeeringCore {
     else {
       const k = objectKey(task.soid);
       if (this.inFlight.get(k)?.task === task) this.inFlight.delete(k);
+      this.reopen(k);
     }
     this.finish();
   }

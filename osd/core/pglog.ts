@@ -199,6 +199,22 @@ class MissingIndex {
   first(): IndexedItem | undefined {
     return this.chunks[0]?.[0];
   }
+
+  /** The items after `x` in order (all of them without `x`). */
+  *after(x: IndexedItem | undefined): Generator<IndexedItem> {
+    let ci = 0;
+    let at = 0;
+    if (x && this.chunks.length > 0) {
+      ci = this.chunkFor(x);
+      const chunk = this.chunks[ci]!;
+      at = MissingIndex.position(chunk, x);
+      if (at < chunk.length && cmpIndexed(chunk[at]!, x) === 0) at++;
+    }
+    for (; ci < this.chunks.length; ci++, at = 0) {
+      const chunk = this.chunks[ci]!;
+      for (; at < chunk.length; at++) yield chunk[at]!;
+    }
+  }
 }
 
 const missingIndexes = new WeakMap<PgMissing, MissingIndex>();
@@ -344,6 +360,28 @@ export function* missingInOrder(m: PgMissing, skip: (key: string) => boolean): G
       assert(ix.size === size, 'the missing set does not change while it is iterated');
       if (!skip(key)) yield rec;
     }
+  }
+}
+
+/** A place in a missing set's recovery order (an item's need, object and key when it was passed). */
+export interface MissingPosition {
+  key: string;
+  soid: HObject;
+  need: EVersion;
+}
+
+/**
+ * The missing items after `after` in recovery order (all of them without it), each with its key and
+ * its position, lazily from the set's index. The set must not change while iterating.
+ */
+export function* missingAfter(m: PgMissing, after: MissingPosition | undefined): Generator<{ key: string; soid: HObject; item: PgMissingItem; position: MissingPosition }> {
+  if (m.items.size === 0) return;
+  const ix = missingIndex(m);
+  const size = ix.size;
+  const from = after && { key: after.key, rec: { soid: after.soid, item: { need: after.need, have: ZERO_VERSION, isDelete: false, cleanRegions: Buffer.alloc(0) } } };
+  for (const { key, rec } of ix.after(from)) {
+    assert(ix.size === size, 'the missing set does not change while it is iterated');
+    yield { key, soid: rec.soid, item: rec.item, position: { key, soid: rec.soid, need: rec.item.need } };
   }
 }
 

@@ -295,6 +295,9 @@ describe('peering: scripted scenarios', () => {
     p.onObjectRecoveredLocally(w.soid, w.version);
     const push = p.takeRecoveryTasks(10);
     assert.deepEqual(push.map((t) => (t.kind === 'push' ? `${t.soid.oid}->${t.to.join(',')}` : t.kind)), ['x->2']);
+    // a push that left the peer older than needed: it still misses x, so x is pushed again
+    p.onPeerRecovered(2, w.soid, { epoch: 0, version: 1 });
+    assert.deepEqual(p.takeRecoveryTasks(10).map((t) => (t.kind === 'push' ? `${t.soid.oid}->${t.to.join(',')}` : t.kind)), ['x->2']);
     p.onPeerRecovered(2, w.soid, w.version);
     n.drain(0);
     n.run();

@@ -4,14 +4,14 @@
 // authoritative log rewinds divergent entries (objects removed, missing at the authoritative version or
 // gone), deletes remove objects, objects past last_backfill are left to backfill, and a peer's missing
 // set is computed without touching its state. Hand-built logs with the expected results worked out; the
-// missing set's index (recovery order, oldest need, changes for the shell) against a naive model under
+// missing set's index (recovery order, resuming after a place, oldest need, changes for the shell) against a naive model under
 // seeded random changes (PGLOG_SEED=<n> replays one case, PGLOG_CASES=<n> runs more).
 import { strict as assert } from 'node:assert';
 import { caseSeed, Rng } from '../support/rng.js';
 import { CEPH_NOSNAP, emptyReqId, type EVersion, type HObject } from '../../msg/messages/osdop.js';
 import { cmpHObject, emptyPgInfo, emptyPgLog, emptyPgMissing, maxHObject, objectKey, PgLogOp, type PgLogEntry } from '../../msg/messages/pgtypes.js';
 import {
-  appendEntry, calcTrimTo, claimLog, computeLastComplete, ev, evText, findCommonPoint, logAfter, logsOverlap, mergeLog,
+  appendEntry, calcTrimTo, claimLog, computeLastComplete, ev, evText, findCommonPoint, logAfter, logsOverlap, mergeLog, missingAfter,
   missingAdd, missingGet, missingGot, missingInOrder, missingOldestNeed, missingRemove, missingSetNeed, missingSorted,
   pgLogDupsMax, pgLogEntriesMin, procReplicaLog, takeMissingChanges, trimLog, type LogState,
 } from '../../osd/core/pglog.js';
@@ -275,6 +275,10 @@ describe('pglog: the missing set index', () => {
           if (step % 7 === 0) {
             const skip = (k: string): boolean => k.includes('5');
             assert.deepEqual([...missingInOrder(s.missing, skip)].map(({ soid: o }) => o.oid), want.filter(({ soid: o }) => !skip(objectKey(o))).map(({ soid: o }) => o.oid), `order at step ${step}`);
+            // a walk resumed after any item's place gives the items after it
+            const j = rng.int(-1, want.length - 1);
+            const from = j < 0 ? undefined : { key: objectKey(want[j]!.soid), soid: want[j]!.soid, need: want[j]!.item.need };
+            assert.deepEqual([...missingAfter(s.missing, from)].map(({ soid: o }) => o.oid), want.slice(j + 1).map(({ soid: o }) => o.oid), `after item ${j} at step ${step}`);
           }
           // (a change past the functions is noticed by the set's size: two of them could cancel out)
           if (step % 3 === 0 || external) {
