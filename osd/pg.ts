@@ -343,7 +343,7 @@ export class PG implements PgHandle {
     const persistent = await loadPgMeta(host.store, cid, pgmetaObject(pgid), spgid);
     const pg = new PG(host, pgid, d, { pgid: spgid, whoami: host.whoami, persistent });
     for (const [k, v] of missingKeys(persistent.missing)) pg.written.missing.set(k, v);
-    pg.written.dups = new Set(persistent.log.dups);
+    pg.written.dups = persistent.log.dups.slice();
     pg.indexLog();
     await pg.recountObjects();
     return pg;

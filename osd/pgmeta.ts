@@ -221,10 +221,10 @@ export class PgMetaWritten {
   /** can_rollback_to and rollback_info_trimmed_to as written. */
   rollback: [EVersion, EVersion] | undefined;
   /**
-   * The dups whose keys the object holds, by identity (a dup is never changed once made); undefined
-   * when unknown (the next trim rewrites every dup key).
+   * The dups whose keys the object holds, in order, by identity (a dup is never changed once made);
+   * undefined when unknown (the next trim rewrites every dup key).
    */
-  dups: Set<PgLogDup> | undefined;
+  dups: PgLogDup[] | undefined;
 }
 
 /**
@@ -316,20 +316,38 @@ function dupKey(d: PgLogDup): string {
  */
 function writeDups(t: Transaction, cid: CollectionId, meta: GHObject, dups: readonly PgLogDup[], written: PgMetaWritten | undefined): void {
   const onDisk = written?.dups;
-  const now = new Set(dups);
   const keys = new Map<string, Buffer>();
   if (onDisk === undefined) {
     t.omapRmKeyRange(cid, meta, DUP_PREFIX, DUP_PREFIX.slice(0, -1) + '`');
     for (const d of dups) keys.set(dupKey(d), enc((e) => encodePgLogDup(e, d)));
   } else {
-    // removals first: a dup key removed and written again in one transaction ends up written
+    // a trim pushes dups out at the front and adds its own at the end: find the kept run by identity
+    // (a few compares per dup), else compare as sets
+    let dropped = dups.length === 0 ? onDisk.length : onDisk.indexOf(dups[0]!);
+    let kept = dropped < 0 ? 0 : Math.min(onDisk.length - dropped, dups.length);
+    for (let i = 0; i < kept; i++) {
+      if (onDisk[dropped + i] !== dups[i]) {
+        dropped = -1;
+        break;
+      }
+    }
     const gone: string[] = [];
-    for (const d of onDisk) if (!now.has(d)) gone.push(dupKey(d));
+    const added: PgLogDup[] = [];
+    if (dropped >= 0 && dropped + kept === onDisk.length) {
+      for (let i = 0; i < dropped; i++) gone.push(dupKey(onDisk[i]!));
+      for (let i = kept; i < dups.length; i++) added.push(dups[i]!);
+    } else {
+      const now = new Set(dups);
+      const was = new Set(onDisk);
+      for (const d of onDisk) if (!now.has(d)) gone.push(dupKey(d));
+      for (const d of dups) if (!was.has(d)) added.push(d);
+    }
+    // removals first: a dup key removed and written again in one transaction ends up written
     if (gone.length) t.omapRmKeys(cid, meta, gone);
-    for (const d of dups) if (!onDisk.has(d)) keys.set(dupKey(d), enc((e) => encodePgLogDup(e, d)));
+    for (const d of added) keys.set(dupKey(d), enc((e) => encodePgLogDup(e, d)));
   }
   if (keys.size) t.omapSetKeys(cid, meta, keys);
-  if (written) written.dups = now;
+  if (written) written.dups = dups.slice();
 }
 
 /** Read a PG's state back from its pgmeta object (ENOENT when the PG has none). */

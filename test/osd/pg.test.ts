@@ -168,7 +168,7 @@ describe('pgmeta', () => {
     assert.deepEqual(back.log.dups.map((x) => x.version.version), [3, 4, 5]);
     // a writer that starts from what was loaded continues the diff
     const w2 = new PgMetaWritten();
-    w2.dups = new Set(back.log.dups);
+    w2.dups = back.log.dups.slice();
     r = await trim(w2, [...back.log.dups.slice(1), dup(6)], 6);
     assert.deepEqual(r.set, ['dup_' + logKey({ epoch: 8, version: 6 })]);
     assert.deepEqual(r.rm, ['dup_' + logKey({ epoch: 8, version: 3 })]);
