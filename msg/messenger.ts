@@ -30,6 +30,8 @@ import type { Transport, TransportListener, TransportSocket } from './transport.
 
 /** How often the messenger's single timer looks at keepalives, timeouts and due reconnects. */
 export const TICK_INTERVAL_MS = 50;
+/** What rebind adds to the nonce, as Ceph's AsyncMessenger::rebind (an address no earlier incarnation used). */
+export const REBIND_NONCE_STEP = 1000000;
 
 /** Options beyond the contract: auth hooks and the auth id (client.admin -> "admin"). */
 export interface MessengerExtras {
@@ -170,7 +172,7 @@ export class MessengerImpl implements Messenger {
   readonly throttles: Throttles;
   readonly features: bigint;
   private readonly transport: Transport;
-  private readonly nonce: number;
+  private nonce: number;
   private readonly dispatchers: Dispatcher[] = [];
   private readonly conns = new Map<string, ConnImpl>();
   private readonly acceptors = new Set<Acceptor>();
@@ -219,6 +221,47 @@ export class MessengerImpl implements Messenger {
     this.myAddrs = [makeEntityAddr(EntityAddrType.MSGR2, host, l.port, this.nonce)];
     this.log.info(`${entityNameString(this.myName)} bound to ${formatEntityAddr(this.myAddrs[0]!)}`);
     return this.myAddrs;
+  }
+
+  async rebind(host: string, ports: readonly number[]): Promise<EntityAddrVec> {
+    if (!this.listener) throw new CephError('EINVAL', 'rebind: not bound');
+    const old = this.listener;
+    this.listener = null;
+    // Sessions that outlive a fault belong to the old address: peers must see a new one.
+    this.nonce = (this.nonce + REBIND_NONCE_STEP) >>> 0 || 1;
+    this.markDownForRebind(false);
+    await old.close();
+    let last: unknown = null;
+    for (const port of ports) {
+      try {
+        const l = await this.transport.listen(host, port, (s) => this.onAccept(s));
+        this.listener = l;
+        this.myAddrs = [makeEntityAddr(EntityAddrType.MSGR2, host, l.port, this.nonce)];
+        this.log.info(`${entityNameString(this.myName)} rebound to ${formatEntityAddr(this.myAddrs[0]!)}`);
+        this.markDownForRebind(true);
+        return this.myAddrs;
+      } catch (e) {
+        last = e;
+      }
+    }
+    throw new CephError('EBUSY', `rebind: no free port on ${host} among ${ports.length}${last instanceof Error ? ` (${last.message})` : ''}`);
+  }
+
+  /**
+   * Ceph's mark_down_all for a rebind. Before the new address is known: every lossless session (no
+   * handleReset: the caller knows) and every accept in progress. Once it is known (`all`): again those
+   * (any made meanwhile carried the old address), and the lossy ones, with handleReset, so their owners
+   * (a MonClient) connect again and the peer learns the new address from the new session's ident:
+   * Ceph's OSD keeps its monitor session on the public messenger, which it does not rebind, but here
+   * one messenger is both.
+   */
+  private markDownForRebind(all: boolean): void {
+    for (const c of [...this.conns.values()]) {
+      if (!c.policy.lossy) this.closeConn(c, false);
+      else if (all) this.closeConn(c, true);
+    }
+    for (const a of this.acceptors) a.sock.close();
+    this.acceptors.clear();
   }
 
   addDispatcher(d: Dispatcher): void {

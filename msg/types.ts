@@ -128,6 +128,14 @@ export interface Messenger {
   readonly myAddrs: EntityAddrVec;
   /** Listen on host:port (port 0 picks one). Resolves with the bound addresses. */
   bind(host: string, port: number): Promise<EntityAddrVec>;
+  /**
+   * Ceph's AsyncMessenger::rebind: take a new nonce, stop listening, mark down every lossless session
+   * and accept in progress (no handleReset), and listen again on the first of `ports` (host) that binds;
+   * then lossy sessions are closed with handleReset (their owners reconnect with the new address).
+   * Resolves with the new addresses; EBUSY when no port binds. Optional: test
+   * doubles may leave it out (an OSD then boots again at its old address).
+   */
+  rebind?(host: string, ports: readonly number[]): Promise<EntityAddrVec>;
   addDispatcher(d: Dispatcher): void;
   start(): void;
   /** The connection to this peer (existing or new). */
