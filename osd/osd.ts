@@ -10,7 +10,9 @@
 //   2. boot: once the crush location is set (osd crush create-or-move, as Ceph's
 //      osd_crush_update_on_start) and a map is known, send MOSDBoot (resent while booting); a map that
 //      shows us up at our address makes us active; a later map that shows us down (or up elsewhere)
-//      while we run means we were wrongly marked down: boot again.
+//      while we run means we were wrongly marked down: as Ceph, rebind the messenger first (a new nonce
+//      and port; every peer session is marked down), then boot again at the new address, so peers
+//      see a new OSD instance and never resume or reset a session of the old one.
 //   3. maps: each MOSDMap's epochs are applied in order (full maps or incrementals on the previous
 //      encoding), written to meta (osdmap.N, inc_osdmap.N, the superblock) in one transaction, then fed
 //      to every PG (advanceMap per epoch, activateMap once); then the registry is brought in line with
@@ -28,6 +30,7 @@ import { hostname } from 'node:os';
 import { randomInt } from 'node:crypto';
 
 import type { CephConfig } from '../common/config.js';
+import { addrHostPort } from '../common/entityaddr.js';
 import { CephError } from '../common/errors.js';
 import {
   OSDMap, PACIFIC_FEATURES, PlacementWork, UpActing, applyIncremental, applyIncrementalChecked, decodeIncremental,
@@ -354,6 +357,8 @@ export class OSD implements PgHost, Dispatcher {
   // Monitor requests.
   private crushDone = false;
   private bootSentMs = 0;
+  /** A rebind after a wrong mark-down is under way: no boot and no peer messages until it is done. */
+  private rebinding = false;
   private bootEpoch = 0;
   private upThruWanted = 0;
   private aliveSentMs = 0;
@@ -618,6 +623,7 @@ export class OSD implements PgHost, Dispatcher {
     const msgr = this.msgr;
     if (!msgr || this.stateValue === 'stopped') return;
     const map = this.map;
+    if (this.rebinding) return; // our address is changing; a peer session now would carry the old one
     if (osd < 0 || osd >= map.maxOsd || !map.isUp(osd)) {
       this.logger.debug(`osd.${this.whoami}: not sending ${m.typeName()} to osd.${osd}: not up in e${map.epoch}`);
       return;
@@ -796,6 +802,7 @@ export class OSD implements PgHost, Dispatcher {
       this.logger.warn(`osd.${me}: map e${map.epoch} wrongly marked me down; booting again`);
       this.stateValue = 'booting';
       this.bootSentMs = 0;
+      this.rebindAfterMarkDown();
     }
     if (this.upThruWanted > 0 && (map.osdInfo[me]?.upThru ?? 0) >= this.upThruWanted) this.aliveSentWant = this.upThruWanted;
     for (const [k, w] of [...this.pgTempWanted]) {
@@ -805,6 +812,40 @@ export class OSD implements PgHost, Dispatcher {
     this.dropDownPeers();
     this.heartbeat.setPeers(this.heartbeatPeerSet(), nowMs);
     this.maybeSendBoot(nowMs);
+  }
+
+  /**
+   * Ceph's OSD::_committed_osd_maps on "wrongly marked me down": rebind to a new nonce and a port other
+   * than ours, which marks down every peer session (and their queued messages, all of an interval that
+   * has ended), then boot with the new address. Peers mark their sessions to the old address down when
+   * a map shows us down or elsewhere (dropDownPeers); the map that marks us up again at the new address
+   * is a new interval for every PG we are in, so peering sends its queries again on fresh sessions.
+   * Keeping the address instead let a peer's new session replace ours as a restarted peer's, dropping
+   * the queries queued on it (docs/simulation.md).
+   */
+  private rebindAfterMarkDown(): void {
+    const msgr = this.msgr;
+    if (!msgr?.rebind || this.rebinding) return;
+    const old = this.addrs[0];
+    const oldPort = old ? addrHostPort(old).port : -1;
+    const min = this.opts.portMin ?? 6800;
+    const max = this.opts.portMax ?? 7300;
+    const ports: number[] = [];
+    for (let port = min; port <= max; port++) if (port !== oldPort) ports.push(port);
+    this.rebinding = true;
+    this.peerConns.clear();
+    msgr.rebind(this.opts.bindHost ?? '127.0.0.1', ports).then(
+      () => {
+        this.rebinding = false;
+        this.maybeSendBoot(Date.now());
+      },
+      (e: unknown) => {
+        this.rebinding = false;
+        // As Ceph: an OSD that cannot rebind shuts down.
+        this.logger.error(`osd.${this.whoami}: rebind failed, stopping: ${e instanceof Error ? e.message : String(e)}`);
+        void this.stop();
+      },
+    );
   }
 
   /**
@@ -921,7 +962,7 @@ export class OSD implements PgHost, Dispatcher {
 
   private maybeSendBoot(nowMs: number): void {
     const monc = this.monc;
-    if (!monc || this.stateValue !== 'booting' || !this.crushDone || this.map.epoch === 0) return;
+    if (!monc || this.stateValue !== 'booting' || this.rebinding || !this.crushDone || this.map.epoch === 0) return;
     if (this.bootSentMs && nowMs - this.bootSentMs < BOOT_RESEND_MS) return;
     const m = new MOSDBoot();
     m.version = this.map.epoch;

@@ -2,7 +2,7 @@
 // one report per silence, cancel on an answer, immediate report on a refused connection); three
 // in-process OSDs (MemStore, a recording PG factory standing in for osd/pg.ts) against a tsceph vstart
 // monitor (ports 18120-18199) boot and are marked up and in, answer each other's MOSDPing, persist their
-// maps and superblock, get MOSDPGCreate2, hold exactly the PGs they are up/acting for with every epoch
+// maps and superblock, rebind to a new nonce and port and boot again there when wrongly marked down, get MOSDPGCreate2, hold exactly the PGs they are up/acting for with every epoch
 // fed in order, route a librados client's writes to the acting primary's PG, remove a deleted pool's
 // PGs, drop a PG that removed itself until a map maps it here again, report a crashed peer failed so the monitor marks it down, ask to be marked down on stop,
 // restart from the maps they stored, and keep only the newest epochs when trimming.
@@ -10,6 +10,7 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 
 import { parseAddrVecList } from '../../common/config.js';
+import { addrHostPort } from '../../common/entityaddr.js';
 import { pgToUpActingOsds, type OSDMap, type PgId } from '../../common/osdmap/index.js';
 import { Rados } from '../../librados/index.js';
 import { MOSDOpReply, emptyPgStat, type Connection, type Message, type MOSDOp, type PgStat } from '../../msg/index.js';
@@ -194,6 +195,25 @@ describe('the OSD daemon against a tsceph monitor (in-process OSDs)', function (
     }
     await until('heartbeats answered both ways', () => nodes.every((n) => n.osd.counters.pingsAnswered > 0 && n.osd.counters.pingRepliesReceived > 0), 10000);
     await until('crush create-or-move placed the OSDs under their hosts', () => /host h0/.test(c.ceph(['osd', 'tree']).stdout), 10000);
+  });
+
+  it('wrongly marked down (ceph osd down): rebinds to a new nonce and port, boots again there, peers talk to the new address', async () => {
+    const n = nodes[0]!;
+    const old = n.osd.addrs[0]!;
+    const pingsBefore = n.osd.counters.pingRepliesReceived;
+    const bootsBefore = n.osd.counters.bootsSent;
+    cephOk(c.ceph(['osd', 'down', '0']));
+    await until('osd.0 booted again at a new address', () => n.osd.state === 'active' && n.osd.addrs[0]!.nonce !== old.nonce, 30000);
+    const now = n.osd.addrs[0]!;
+    assert.equal(now.nonce, (old.nonce + 1000000) >>> 0, 'the nonce moves as Ceph\'s rebind moves it');
+    assert.notEqual(addrHostPort(now).port, addrHostPort(old).port, 'the old port is avoided');
+    assert.ok(n.osd.counters.bootsSent > bootsBefore, 'MOSDBoot sent again');
+    await until('every OSD sees osd.0 up at the new address', () => nodes.every((m) => {
+      const map = m.osd.currentMap();
+      return map.isUp(0) && map.clientAddrs[0]![0]!.nonce === now.nonce && map.clusterAddrs[0]![0]!.nonce === now.nonce;
+    }), 20000);
+    await until('3 osds up', () => osdStat().num_up_osds === 3, 20000);
+    await until('heartbeats answered at the new address', () => n.osd.counters.pingRepliesReceived > pingsBefore + 2, 20000);
   });
 
   it('holds exactly the PGs it is up/acting for, fed every epoch in order; routes client writes to the primary', async () => {
