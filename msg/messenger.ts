@@ -364,6 +364,10 @@ export class MessengerImpl implements Messenger {
           },
           c.session, this.hooks(null), Date.now(),
         );
+        // A resumed session (SESSION_RECONNECT_OK) brings no SERVER_IDENT: the peer's id and features
+        // stay those of the session, as the accept side adopts them (adoptPeer). A fresh SERVER_IDENT
+        // overwrites them.
+        if (c.everConnected) proto.adoptPeer(c.peerName.num, c.features);
         c.proto = proto;
         proto.start();
         this.pump(c, proto);

@@ -1,4 +1,4 @@
-// Proves Messenger.rebind (Ceph's AsyncMessenger::rebind, what an OSD wrongly marked down does) over loopback TCP (ports 17090-17093): a new nonce (old + 1000000) and a new port; the old address refuses; lossless sessions are marked down without handleReset, so a peer dialling the new address gets a fresh session (no "restarted peer" reset, nothing queued on it lost); lossy sessions hear handleReset and their next connection carries the new address.
+// Proves Messenger.rebind (Ceph's AsyncMessenger::rebind, what an OSD wrongly marked down does) over loopback TCP (ports 17090-17095): a new nonce (old + 1000000) and a new port; the old address refuses; lossless sessions are marked down without handleReset, so a peer dialling the new address gets a fresh session (no "restarted peer" reset, nothing queued on it lost); lossy sessions hear handleReset and their next connection carries the new address. Also: a session resumed after a socket drop keeps the peer's id and features on the dialling side (they were reset to osd.? and 0, so an OSD misrouted its peer's messages).
 import { strict as assert } from 'node:assert';
 import { EntityType, Message, isRegisteredMessage, registerMessage, type RawMessage } from '../../msg/message.js';
 import { Policies, type Connection } from '../../msg/types.js';
@@ -125,6 +125,35 @@ describe('messenger rebind (an OSD wrongly marked down)', function () {
     assert.equal(remoteResets, 0, 'no side took the other for a restarted peer');
     assert.ok(!gotB.includes(3), 'nothing sent to the old address arrives');
     assert.equal(gotA.filter((n) => n === 5).length, 1);
+  });
+
+  it('a resumed session (socket dropped, SESSION_RECONNECT_OK) keeps the peer\'s id and features on the dialling side', async () => {
+    const a = daemon(EntityType.OSD, 23, 84);
+    const b = daemon(EntityType.OSD, 24, 85);
+    msgrs.push(a, b);
+    await a.bind('127.0.0.1', 17094);
+    const bAddrs = await b.bind('127.0.0.1', 17095);
+    const fromB: { num: number; n: number }[] = [];
+    let resumed = 0;
+    a.addDispatcher({
+      dispatch(c, m) { fromB.push({ num: c.peerName.num, n: (m as RebindMsg).n }); },
+      handleConnect() { resumed++; },
+    });
+    b.addDispatcher({ dispatch(c, m) { c.send(new RebindMsg(1000 + (m as RebindMsg).n)); } });
+    a.start();
+    b.start();
+    const conn = a.connectTo(EntityType.OSD, bAddrs);
+    conn.send(new RebindMsg(1));
+    await until('the first reply', () => fromB.length === 1);
+    const features = conn.features;
+    assert.equal(conn.peerName.num, 24);
+    b.injectSocketFailures();
+    await until('the session resumed', () => resumed >= 2);
+    conn.send(new RebindMsg(2));
+    await until('the reply after the resume', () => fromB.length === 2);
+    assert.deepEqual(fromB, [{ num: 24, n: 1001 }, { num: 24, n: 1002 }], 'replies come from osd.24, not osd.?');
+    assert.equal(conn.peerName.num, 24);
+    assert.equal(conn.features, features, 'the session\'s features, not 0');
   });
 
   it('rebind on a messenger that never bound is EINVAL', async () => {
