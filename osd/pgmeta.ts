@@ -22,7 +22,7 @@
 
 import { Decoder, Encoder } from '../common/encoding.js';
 import { cephCrc32c } from '../common/crc32c.js';
-import { CephError } from '../common/errors.js';
+import { assert, CephError } from '../common/errors.js';
 import { decodeUTime, encodeUTime } from '../msg/messages/common.js';
 import type { PgId } from '../common/osdmap/index.js';
 import { decodeEVersion, decodeHObject, encodeEVersion, encodeHObject, type EVersion, type HObject, type SpgId } from '../msg/messages/osdop.js';
@@ -32,6 +32,7 @@ import {
   type PastIntervals, type PgInfo, type PgLog, type PgLogEntry, type PgMissing, type PgMissingItem,
 } from '../msg/messages/pgtypes.js';
 import type { PgLogDelta, PgPersistent } from './core/peering-api.js';
+import { takeMissingChanges } from './core/pglog.js';
 import { makeObject, type CollectionId, type GHObject, type ObjectStore, type Transaction } from './objectstore/types.js';
 
 export type PgLogDup = PgLog['dups'][number];
@@ -211,6 +212,8 @@ export function applyFastInfo(info: PgInfo, b: Buffer, what: string): boolean {
 export class PgMetaWritten {
   /** The missing set's keys and values as on disk. */
   readonly missing = new Map<string, Buffer>();
+  /** The missing set `missing` mirrors (its changes come from takeMissingChanges while it stays the same). */
+  missingOf: PgMissing | undefined;
   /** The "may_include_deletes_in_missing" key was written. */
   mayIncludeDeletes = false;
   /** A "_fastinfo" key (which this writer never writes) was removed. */
@@ -225,6 +228,8 @@ export class PgMetaWritten {
    * undefined when unknown (the next trim rewrites every dup key).
    */
   dups: PgLogDup[] | undefined;
+  /** Tests: after each incremental missing-set write, compare what is on disk with the whole set's keys. */
+  static checkMissing = false;
 }
 
 /**
@@ -287,8 +292,31 @@ export function writePgMeta(
     }
     if (written) {
       const onDisk = written.missing;
-      // only what changed since the last write (a key range removal re-sorts the whole pgmeta omap)
-      if (state.missing.items.size > 0 || onDisk.size > 0) {
+      // only what changed since the last write (a key range removal re-sorts the whole pgmeta omap):
+      // the objects pglog's functions changed since this writer last wrote this set, else a full diff
+      const changes = takeMissingChanges(state.missing);
+      if (changes !== undefined && written.missingOf === state.missing) {
+        const gone: string[] = [];
+        for (const [k, soid] of changes) {
+          const rec = state.missing.items.get(k);
+          const mk = missingKey(soid);
+          if (!rec) {
+            if (onDisk.delete(mk)) gone.push(mk);
+            continue;
+          }
+          const v = enc((e) => {
+            encodeHObject(e, soid);
+            encodeMissingItem(e, rec.item);
+          });
+          if (!onDisk.get(mk)?.equals(v)) keys.set(mk, v);
+          onDisk.set(mk, v);
+        }
+        if (gone.length) t.omapRmKeys(cid, meta, gone);
+        if (PgMetaWritten.checkMissing) {
+          const now = missingKeys(state.missing);
+          assert(now.size === onDisk.size && [...now].every(([k, v]) => onDisk.get(k)?.equals(v)), 'pgmeta: the incremental missing keys differ from the whole missing set');
+        }
+      } else if (state.missing.items.size > 0 || onDisk.size > 0) {
         const now = missingKeys(state.missing);
         const gone: string[] = [];
         for (const k of onDisk.keys()) if (!now.has(k)) gone.push(k);
@@ -297,6 +325,7 @@ export function writePgMeta(
         onDisk.clear();
         for (const [k, v] of now) onDisk.set(k, v);
       }
+      written.missingOf = state.missing;
     } else {
       t.omapRmKeyRange(cid, meta, MISSING_PREFIX, MISSING_PREFIX.slice(0, -1) + '0');
       for (const [k, v] of missingKeys(state.missing)) keys.set(k, v);

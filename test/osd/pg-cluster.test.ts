@@ -10,6 +10,7 @@ import { CEPH_NOSNAP, OsdFlag, opAppend, opDelete, opRead, opStat, opWriteFull, 
 import { decodePgNlsReply, listStartCursor, opPgNls } from '../../librados/ops.js';
 import { createPeeringCore } from '../../osd/core/peering.js';
 import { pgCollection } from '../../osd/objectstore/types.js';
+import { PgMetaWritten } from '../../osd/pgmeta.js';
 import { PG, realPgDeps, toGh, type PgDeps } from '../../osd/pg.js';
 import { caseSeed, Rng } from '../support/rng.js';
 import { TestCluster, type TestOsd } from './pg-net.js';
@@ -43,9 +44,11 @@ const smallLogDeps: PgDeps = { ...realPgDeps, createCore: (init) => createPeerin
 
 before(() => {
   PG.checkIndexes = true;
+  PgMetaWritten.checkMissing = true;
 });
 after(() => {
   PG.checkIndexes = false;
+  PgMetaWritten.checkMissing = false;
 });
 
 describe('PG cluster (in-memory, real core and executor)', function () {
