@@ -58,7 +58,7 @@ export interface PgDeps extends RecoveryDeps {
   encodeTransaction(t: Transaction): Buffer;
   decodeTransaction(b: Buffer): Transaction;
   /** The peering core's messages to and from their Ceph message classes. */
-  toWire(msg: PeeringMessage, fromOsd: number): Message;
+  toWire(msg: PeeringMessage): Message;
   /** Every core message a wire message carries ([] when it is not a peering message). */
   fromWire(m: Message): PeeringMessage[];
 }
@@ -438,7 +438,7 @@ export class PG implements PgHandle {
       if (eff.rewoundObjects.length > 0) this.track(this.chain.then(() => this.recountObjects()));
     }
     for (const s of eff.send) {
-      const m = this.deps.toWire(s.msg, this.host.whoami);
+      const m = this.deps.toWire(s.msg);
       if (sends) sends.push([s.to, m]);
       else this.sendOrdered(s.to, m);
     }

@@ -19,10 +19,10 @@ import { emptyPastIntervals, type PgNotify } from '../msg/messages/pgtypes.js';
 import type { PeeringMessage } from './core/peering-api.js';
 
 /**
- * The wire message for a core message to osd `to`. `fromOsd` is this OSD's id; Ceph's peering messages
- * name the sender only by shard (the messenger knows the sending OSD), so it is not encoded.
+ * The wire message for a core message to osd `to`. The sender is not encoded: Ceph's peering messages
+ * name it only by shard (the messenger knows the sending OSD).
  */
-export function toWire(msg: PeeringMessage, _fromOsd: number): Message {
+export function toWire(msg: PeeringMessage): Message {
   switch (msg.kind) {
     case 'query':
       return new MOSDPGQuery2(msg.pgid, {
