@@ -179,6 +179,7 @@ export class MessengerImpl implements Messenger {
   private listener: TransportListener | null = null;
   private timer: NodeJS.Timeout | null = null;
   private started = false;
+  private shutDown = false;
   private globalSeq = 0;
   private nextGlobalId = 1;
   private readonly authClient: AuthClient;
@@ -233,16 +234,22 @@ export class MessengerImpl implements Messenger {
     await old.close();
     let last: unknown = null;
     for (const port of ports) {
+      let l: TransportListener;
       try {
-        const l = await this.transport.listen(host, port, (s) => this.onAccept(s));
-        this.listener = l;
-        this.myAddrs = [makeEntityAddr(EntityAddrType.MSGR2, host, l.port, this.nonce)];
-        this.log.info(`${entityNameString(this.myName)} rebound to ${formatEntityAddr(this.myAddrs[0]!)}`);
-        this.markDownForRebind(true);
-        return this.myAddrs;
+        l = await this.transport.listen(host, port, (s) => this.onAccept(s));
       } catch (e) {
         last = e;
+        continue;
       }
+      if (this.shutDown) {
+        await l.close(); // shut down while the listener moved: leave nothing listening
+        throw new CephError('ESHUTDOWN', 'rebind: the messenger was shut down');
+      }
+      this.listener = l;
+      this.myAddrs = [makeEntityAddr(EntityAddrType.MSGR2, host, l.port, this.nonce)];
+      this.log.info(`${entityNameString(this.myName)} rebound to ${formatEntityAddr(this.myAddrs[0]!)}`);
+      this.markDownForRebind(true);
+      return this.myAddrs;
     }
     throw new CephError('EBUSY', `rebind: no free port on ${host} among ${ports.length}${last instanceof Error ? ` (${last.message})` : ''}`);
   }
@@ -289,6 +296,7 @@ export class MessengerImpl implements Messenger {
   }
 
   async shutdown(): Promise<void> {
+    this.shutDown = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     for (const c of [...this.conns.values()]) this.closeConn(c, false);

@@ -841,6 +841,7 @@ export class OSD implements PgHost, Dispatcher {
       },
       (e: unknown) => {
         this.rebinding = false;
+        if (this.stateValue === 'stopped' || this.stateValue === 'stopping') return;
         // As Ceph: an OSD that cannot rebind shuts down.
         this.logger.error(`osd.${this.whoami}: rebind failed, stopping: ${e instanceof Error ? e.message : String(e)}`);
         void this.stop();

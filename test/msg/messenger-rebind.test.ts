@@ -1,9 +1,10 @@
-// Proves Messenger.rebind (Ceph's AsyncMessenger::rebind, what an OSD wrongly marked down does) over loopback TCP (ports 17090-17095): a new nonce (old + 1000000) and a new port; the old address refuses; lossless sessions are marked down without handleReset, so a peer dialling the new address gets a fresh session (no "restarted peer" reset, nothing queued on it lost); lossy sessions hear handleReset and their next connection carries the new address. Also: a session resumed after a socket drop keeps the peer's id and features on the dialling side (they were reset to osd.? and 0, so an OSD misrouted its peer's messages).
+// Proves Messenger.rebind (Ceph's AsyncMessenger::rebind, what an OSD wrongly marked down does) over loopback TCP (ports 17090-17097): a new nonce (old + 1000000) and a new port; the old address refuses; lossless sessions are marked down without handleReset, so a peer dialling the new address gets a fresh session (no "restarted peer" reset, nothing queued on it lost); lossy sessions hear handleReset and their next connection carries the new address. A shutdown during a rebind leaves nothing listening. Also: a session resumed after a socket drop keeps the peer's id and features on the dialling side (they were reset to osd.? and 0, so an OSD misrouted its peer's messages).
 import { strict as assert } from 'node:assert';
 import { EntityType, Message, isRegisteredMessage, registerMessage, type RawMessage } from '../../msg/message.js';
 import { Policies, type Connection } from '../../msg/types.js';
 import { REBIND_NONCE_STEP, createMessenger, type MessengerImpl } from '../../msg/messenger.js';
 import { addrHostPort } from '../../common/entityaddr.js';
+import { CephError } from '../../common/errors.js';
 
 const TEST_TYPE = 0x7e13;
 
@@ -156,9 +157,21 @@ describe('messenger rebind (an OSD wrongly marked down)', function () {
     assert.equal(conn.features, features, 'the session\'s features, not 0');
   });
 
+  it('shut down while rebinding: ESHUTDOWN, and nothing is left listening on the new port', async () => {
+    const c = daemon(EntityType.OSD, 25, 86);
+    msgrs.push(c);
+    await c.bind('127.0.0.1', 17096);
+    const moving = c.rebind('127.0.0.1', [17097]);
+    await c.shutdown();
+    await assert.rejects(moving, (e: unknown) => e instanceof CephError && e.code === 'ESHUTDOWN');
+    const d = daemon(EntityType.OSD, 26, 87);
+    msgrs.push(d);
+    await d.bind('127.0.0.1', 17097);
+  });
+
   it('rebind on a messenger that never bound is EINVAL', async () => {
     const c = daemon(EntityType.OSD, 22, 83);
     msgrs.push(c);
-    await assert.rejects(c.rebind('127.0.0.1', [17092]), /EINVAL|not bound/);
+    await assert.rejects(c.rebind('127.0.0.1', [17092]), (e: unknown) => e instanceof CephError && e.code === 'EINVAL');
   });
 });
