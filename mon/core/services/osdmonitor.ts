@@ -165,6 +165,9 @@ const OSD_MIN_IN_RATIO = 0.75;
 /** mon_osd_down_out_subtree_limit: a whole subtree of this type down is not marked out. */
 const DOWN_OUT_SUBTREE_LIMIT = 'rack';
 
+/** The addresses an MOSDBoot announces. */
+type BootAddrs = { public: EntityAddrVec; cluster: EntityAddrVec; hbBack: EntityAddrVec; hbFront: EntityAddrVec };
+
 export class OsdMonitor {
   /** The newest committed map (epoch 0 and empty before create_initial commits). */
   committed: OSDMap;
@@ -189,6 +192,8 @@ export class OsdMonitor {
   private readonly failures = new Map<number, Map<number, FailureReport>>();
   /** OSDs seen going down, with when (ms): candidates for down -> out. */
   private readonly downPendingOut = new Map<number, number>();
+  /** Boots of OSDs restarted while marked up, taken once the map marking the old instance down is out (Ceph's C_RetryMessage). */
+  private readonly bootsAfterDown = new Map<number, { addrs: BootAddrs; features: bigint }>();
 
   /** Committed: the PGs of creating pools reported created, pool -> seeds (OSD_PG_CREATING_PREFIX). */
   private created = new Map<number, Set<number>>();
@@ -666,7 +671,7 @@ export class OsdMonitor {
   // ---------------------------------------------------------------------------------------------
   // OSD messages
 
-  handleBoot(osd: number, addrs: { public: EntityAddrVec; cluster: EntityAddrVec; hbBack: EntityAddrVec; hbFront: EntityAddrVec }, features: bigint, ctx: MonContext): CommandOutcome {
+  handleBoot(osd: number, addrs: BootAddrs, features: bigint, ctx: MonContext): CommandOutcome {
     if (!ctx.isLeader) return { kind: 'forward' };
     this.noteElection(ctx);
     const m = this.pendingMap();
@@ -675,8 +680,22 @@ export class OsdMonitor {
     if (m.flags & CEPH_OSDMAP_NOUP) return replyNow(0, `noup flag set; osd.${osd} stays down`);
     if (m.isUp(osd) && sameAddrs(m.clientAddrs[osd]!, addrs.public)) return replyNow(0, `osd.${osd} already up`);
     const p = this.pending;
-    // Restarted while marked up: the old instance goes down in the same epoch the new one comes up.
-    if (m.isUp(osd)) p.newState.set(osd, (p.newState.get(osd) ?? 0) | CEPH_OSD_UP);
+    // Restarted while marked up (Ceph's prepare_boot): the old instance goes down in an epoch of its
+    // own, and the new one's boot (the OSD sends it again on that map) comes up in a later one, so every
+    // PG sees the down and up as new intervals. Up and down in one epoch changed no up or acting set:
+    // the PGs of a restarted primary stayed peering with replicas that saw no new interval.
+    if (m.isUp(osd)) {
+      p.newState.set(osd, (p.newState.get(osd) ?? 0) | CEPH_OSD_UP);
+      this.failures.delete(osd);
+      this.bootsAfterDown.set(osd, { addrs, features });
+      this.changed();
+      return replyAfterCommit(`osd.${osd} was up at another address: marked down first`);
+    }
+    if (((p.newState.get(osd) ?? 0) & CEPH_OSD_UP) !== 0) {
+      this.bootsAfterDown.set(osd, { addrs, features });
+      return replyNow(0, `osd.${osd} goes down first; its boot is taken once that map is out`);
+    }
+    this.bootsAfterDown.delete(osd);
     p.newUpClient.set(osd, cloneAddrVec(addrs.public));
     p.newUpCluster.set(osd, cloneAddrVec(addrs.cluster));
     p.newHbBackUp.set(osd, cloneAddrVec(addrs.hbBack));
@@ -804,6 +823,11 @@ export class OsdMonitor {
     if (!ctx.isLeader || this.committedBuf === null) return;
     this.noteElection(ctx);
     for (const target of [...this.failures.keys()].sort((a, b) => a - b)) this.checkFailure(target, ctx.nowMs);
+    for (const [osd, b] of [...this.bootsAfterDown]) {
+      if (((this.pending.newState.get(osd) ?? 0) & CEPH_OSD_UP) !== 0) continue; // the down is not out yet
+      this.bootsAfterDown.delete(osd);
+      if (!this.pendingMap().isUp(osd)) this.handleBoot(osd, b.addrs, b.features, ctx);
+    }
     if (this.config.osdDownOutIntervalMs <= 0) return;
     const downSubtrees = new Map<number, boolean>();
     for (const osd of [...this.downPendingOut.keys()].sort((a, b) => a - b)) {
