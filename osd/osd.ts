@@ -359,6 +359,8 @@ export class OSD implements PgHost, Dispatcher {
   private bootSentMs = 0;
   /** A rebind after a wrong mark-down is under way: no boot and no peer messages until it is done. */
   private rebinding = false;
+  /** Our MOSDBoot went out while the map showed an older instance of us up: the monitors mark that one down first. */
+  private bootSentUpElsewhere = false;
   private bootEpoch = 0;
   private upThruWanted = 0;
   private aliveSentMs = 0;
@@ -803,6 +805,10 @@ export class OSD implements PgHost, Dispatcher {
       this.stateValue = 'booting';
       this.bootSentMs = 0;
       this.rebindAfterMarkDown();
+    } else if (this.stateValue === 'booting' && this.bootSentUpElsewhere && !map.isUp(me)) {
+      // The map that marks the old instance down: boot again now (Ceph's monitor retries the boot itself).
+      this.bootSentUpElsewhere = false;
+      this.bootSentMs = 0;
     }
     if (this.upThruWanted > 0 && (map.osdInfo[me]?.upThru ?? 0) >= this.upThruWanted) this.aliveSentWant = this.upThruWanted;
     for (const [k, w] of [...this.pgTempWanted]) {
@@ -984,6 +990,7 @@ export class OSD implements PgHost, Dispatcher {
     ]);
     if (monc.sendMessage(m)) {
       this.bootSentMs = nowMs;
+      this.bootSentUpElsewhere = this.map.isUp(this.whoami);
       this.counters.bootsSent++;
       this.logger.info(`osd.${this.whoami}: sent MOSDBoot at e${this.map.epoch} from ${formatAddrVec(this.addrs)}`);
     }
