@@ -361,6 +361,9 @@ export class OSD implements PgHost, Dispatcher {
   private rebinding = false;
   /** Our MOSDBoot went out while the map showed an older instance of us up: the monitors mark that one down first. */
   private bootSentUpElsewhere = false;
+  /** Some epoch showed us up at our address, and (markedDownSinceUp) a later one did not. */
+  private seenUpHere = false;
+  private markedDownSinceUp = false;
   private bootEpoch = 0;
   private upThruWanted = 0;
   private aliveSentMs = 0;
@@ -786,6 +789,15 @@ export class OSD implements PgHost, Dispatcher {
       pg.activateMap();
     }
     this.logger.debug(`osd.${this.whoami}: maps ${fresh[0]!.epoch}..${newest} applied`);
+    if (!this.rebinding) {
+      // Every epoch, not only the newest: peers drop their sessions to us on any epoch showing us down,
+      // even if a later one in this batch shows us up again at the same address.
+      for (const map of fresh) {
+        const upHere = this.whoami < map.maxOsd && map.isUp(this.whoami) && sameAddrs(map.clientAddrs[this.whoami], this.addrs);
+        if (upHere) this.seenUpHere = true;
+        else if (this.seenUpHere) this.markedDownSinceUp = true;
+      }
+    }
     this.afterMap(Date.now());
     await this.syncPgs();
     this.retryWaiting();
@@ -796,15 +808,20 @@ export class OSD implements PgHost, Dispatcher {
     const map = this.map;
     const me = this.whoami;
     const upHere = me < map.maxOsd && map.isUp(me) && sameAddrs(map.clientAddrs[me], this.addrs);
-    if (this.stateValue === 'booting' && upHere) {
-      this.stateValue = 'active';
-      this.bootEpoch = map.osdInfo[me]?.upFrom ?? map.epoch;
-      this.logger.info(`osd.${me}: boot: up in e${map.epoch} (up_from ${this.bootEpoch})`);
-    } else if (this.stateValue === 'active' && !upHere) {
-      this.logger.warn(`osd.${me}: map e${map.epoch} wrongly marked me down; booting again`);
+    // Marked down since this instance was up, even if a later epoch of the batch shows it up again at the
+    // same address (a boot resent while cut off): peers dropped their sessions with us all the same.
+    const downSinceUp = this.markedDownSinceUp && (this.stateValue === 'active' || this.stateValue === 'booting');
+    if ((this.stateValue === 'active' && !upHere) || downSinceUp) {
+      this.logger.warn(upHere
+        ? `osd.${me}: marked down and up again at this address by e${map.epoch}; rebinding and booting again`
+        : `osd.${me}: map e${map.epoch} wrongly marked me down; booting again`);
       this.stateValue = 'booting';
       this.bootSentMs = 0;
       this.rebindAfterMarkDown();
+    } else if (this.stateValue === 'booting' && upHere) {
+      this.stateValue = 'active';
+      this.bootEpoch = map.osdInfo[me]?.upFrom ?? map.epoch;
+      this.logger.info(`osd.${me}: boot: up in e${map.epoch} (up_from ${this.bootEpoch})`);
     } else if (this.stateValue === 'booting' && this.bootSentUpElsewhere && !map.isUp(me)) {
       // The map that marks the old instance down: boot again now (Ceph's monitor retries the boot itself).
       this.bootSentUpElsewhere = false;
@@ -831,6 +848,8 @@ export class OSD implements PgHost, Dispatcher {
    */
   private rebindAfterMarkDown(): void {
     const msgr = this.msgr;
+    this.seenUpHere = false;
+    this.markedDownSinceUp = false;
     if (!msgr?.rebind || this.rebinding) return;
     const old = this.addrs[0];
     const oldPort = old ? addrHostPort(old).port : -1;

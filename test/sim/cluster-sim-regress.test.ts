@@ -10,7 +10,10 @@ const ONLY = process.env.CLUSTER_SIM_REGRESS_SEED !== undefined ? Number(process
  * were drawn; index 8, which the rebind's new schedule sent into the next bug: a session resumed from
  * the dialling side named its peer osd.? (features 0), so the OSD dropped that peer's messages; and
  * two of CLUSTER_SIM_SEEDS=50 (indices 20 and 30) where an OSD restarted while still marked up was
- * marked down and up in one epoch, so its PGs' replicas saw no new interval and the PGs stayed peering.
+ * marked down and up in one epoch, so its PGs' replicas saw no new interval and the PGs stayed peering;
+ * and index 74 of CLUSTER_SIM_SEEDS=100: an OSD cut off while booting was marked up, down and up again
+ * at the same address in one batch of maps; peers had dropped their sessions on the down epoch, so it
+ * must rebind as if wrongly marked down.
  */
 const STALLED: readonly ClusterSimOptions[] = [
   { seed: 3795195789, osds: 5, clients: 2, pgNum: 16 },
@@ -21,6 +24,7 @@ const STALLED: readonly ClusterSimOptions[] = [
   { seed: 2863287829, osds: 4, clients: 2, pgNum: 8 },
   { seed: 2381182516, osds: 4, clients: 2, pgNum: 16 },
   { seed: 1482695745, osds: 5, clients: 1, pgNum: 16 },
+  { seed: 797700991, osds: 5, clients: 1, pgNum: 8 },
 ];
 
 describe('whole-cluster simulation: the seeds that stalled in peering after a wrong mark-down', function () {
