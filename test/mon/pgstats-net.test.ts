@@ -34,6 +34,8 @@ import {
   type Message,
   type Messenger,
 } from '../../msg/index.js';
+import { until as untilPoll } from '../support/wait.js';
+const until = <T>(what: string, f: () => T | null | false | undefined, timeoutMs = 20000): Promise<T> => untilPoll(what, f, timeoutMs, 100);
 
 const PORT = 18360;
 const FSID = '6c1e0f4a-2b3d-4e5f-8a9b-0c1d2e3f4a5b';
@@ -84,15 +86,6 @@ class Peer {
   }
 }
 
-async function until<T>(what: string, f: () => T | null | undefined | false, timeoutMs = 20000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = f();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('monitor daemons: MPGStats, MGetPoolStats, MStatfs over the network', function () {
   this.timeout(120000);

@@ -6,6 +6,8 @@ import { createMessenger, type MessengerImpl } from '../../msg/messenger.js';
 import { TcpTransport, WRITE_GATHER_BUFFERS_MAX, WRITE_GATHER_BYTES_MAX } from '../../msg/tcp.js';
 import type { TransportSocket } from '../../msg/transport.js';
 import type { Connection } from '../../msg/types.js';
+import { until as untilPoll } from '../support/wait.js';
+const until = <T>(what: string, f: () => T | null | false | undefined, timeoutMs = 20_000): Promise<T> => untilPoll(what, f, timeoutMs, 5);
 
 const TEST_TYPE = 0x7e12;
 
@@ -28,15 +30,7 @@ class CoalesceMsg extends Message {
 }
 if (!isRegisteredMessage(TEST_TYPE)) registerMessage(TEST_TYPE, 'coalesce', (raw) => CoalesceMsg.decode(raw));
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function until(what: string, cond: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
 
 /** Every chunk list net.Socket hands to the kernel path, per process (one entry per _write / _writev). */
 interface SocketWrite {

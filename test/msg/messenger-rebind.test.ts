@@ -5,6 +5,8 @@ import { Policies, type Connection } from '../../msg/types.js';
 import { REBIND_NONCE_STEP, createMessenger, type MessengerImpl } from '../../msg/messenger.js';
 import { addrHostPort } from '../../common/entityaddr.js';
 import { CephError } from '../../common/errors.js';
+import { until as untilPoll } from '../support/wait.js';
+const until = <T>(what: string, f: () => T | null | false | undefined, timeoutMs = 20_000): Promise<T> => untilPoll(what, f, timeoutMs, 5);
 
 const TEST_TYPE = 0x7e13;
 
@@ -23,15 +25,7 @@ class RebindMsg extends Message {
 }
 if (!isRegisteredMessage(TEST_TYPE)) registerMessage(TEST_TYPE, 'rebind-test', (raw: RawMessage) => new RebindMsg(Buffer.concat(raw.front).readUInt32LE(0)));
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function until(what: string, cond: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
 
 function daemon(type: number, n: number, nonce: number): MessengerImpl {
   return createMessenger({

@@ -6,6 +6,8 @@ import { EntityType, Message, isRegisteredMessage, registerMessage, type RawMess
 import { Policies, type Connection } from '../../msg/types.js';
 import { createMessenger, type MessengerImpl } from '../../msg/messenger.js';
 import { Rng } from '../support/rng.js';
+import { sleep, until as untilPoll } from '../support/wait.js';
+const until = <T>(what: string, f: () => T | null | false | undefined, timeoutMs = 20_000): Promise<T> => untilPoll(what, f, timeoutMs, 5);
 
 const TEST_TYPE = 0x7e11;
 
@@ -32,15 +34,7 @@ class TestMsg extends Message {
 }
 if (!isRegisteredMessage(TEST_TYPE)) registerMessage(TEST_TYPE, 'test', (raw) => TestMsg.decode(raw));
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function until(what: string, cond: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
 
 function osd(n: number, nonce: number, extra: Partial<Parameters<typeof createMessenger>[0]> = {}): MessengerImpl {
   return createMessenger({

@@ -7,6 +7,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { until } from './wait.js';
 
 export const binPath = (name: string): string => fileURLToPath(new URL(`../../bin/${name}.js`, import.meta.url));
 
@@ -132,13 +133,4 @@ export class VstartCluster {
   }
 }
 
-/** Poll `f` every 300 ms until it returns something truthy; Error naming `what` after the timeout. */
-export async function until<T>(what: string, f: () => T | null | false | undefined, timeoutMs = 60000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = f();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
+export { until };
