@@ -714,3 +714,16 @@ export class Decoder {
 function decodedEnd(entry: number): number {
   return entry < 0 ? -entry - 1 : entry;
 }
+
+/**
+ * `b` itself when it is the whole of its memory, else a copy of exactly its bytes in memory of its own.
+ * For small values kept long (caches, logs, in-memory indexes): a view of a receive chunk, or a small
+ * Buffer carved from Node's shared 8 KiB pool, keeps the whole chunk or pool slab alive as long as it
+ * lives (a 20-byte value pinning 8-64 KiB).
+ */
+export function ownedBytes(b: Buffer): Buffer {
+  if (b.byteOffset === 0 && b.buffer.byteLength === b.length) return b;
+  const out = Buffer.allocUnsafeSlow(b.length);
+  b.copy(out);
+  return out;
+}

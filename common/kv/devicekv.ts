@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { CephError, assert } from '../errors.js';
 import { cephCrc32c } from '../crc32c.js';
+import { ownedBytes } from '../encoding.js';
 import type { BlockDevice } from '../blockdev/types.js';
 import type { KVBatch, KVEntry, KVOp, KVStats, KVStore } from './types.js';
 import { PageAllocator } from './core/alloc.js';
@@ -415,7 +416,8 @@ export class DeviceKV implements KVStore, PageSource {
   }
 
   private applyOp(op: KVOp): void {
-    if (op.op === 'set') this.tree.set(op.key, op.value);
+    // the tree keeps these until the memtable is frozen (and after, in cached nodes): own their bytes
+    if (op.op === 'set') this.tree.set(ownedBytes(op.key), ownedBytes(op.value));
     else if (op.op === 'rm') this.tree.rm(op.key);
     else this.tree.rmRange(op.start, op.end);
   }

@@ -8,7 +8,7 @@
 // shared by the peering core (osd/core), the OSD shell (osd/), the PG messages (msg/messages/pg.ts) and
 // the monitors' PG statistics. Add fields Ceph has; do not rename or remove.
 
-import { Decoder, Encoder, compareStringBytes } from '../../common/encoding.js';
+import { Decoder, Encoder, compareStringBytes, ownedBytes } from '../../common/encoding.js';
 import { assert, CephError } from '../../common/errors.js';
 import { decodePgId, encodePgId, type PgId, type UTime } from '../../common/osdmap/index.js';
 import { reverseBits32 } from '../../osd/objectstore/types.js';
@@ -880,6 +880,15 @@ export const FULLY_DIRTY_CLEAN_REGIONS: Readonly<CleanRegions> = Object.freeze({
 const FULLY_DIRTY_BYTES = encodeCleanRegions(FULLY_DIRTY_CLEAN_REGIONS);
 const UNROLLBACKABLE_BYTES = unrollbackableModDesc();
 
+/**
+ * A struct's bytes as a log entry or missing item keeps them (for as long as the PG log holds it): the
+ * shared constant when they are its bytes (nearly every entry), else a copy of their own, so no entry
+ * pins a receive chunk or a pool slab.
+ */
+function keptStruct(b: Buffer, common: Buffer): Buffer {
+  return b.equals(common) ? common : ownedBytes(b);
+}
+
 // ---- pg_log_entry_t (v14, compat 4) and pg_log_dup_t (v2, compat 1) -------------------------------
 
 function encodeOpReturns(e: Encoder, v: ReadonlyArray<{ rval: number; data: Buffer }>): void {
@@ -937,7 +946,7 @@ export function decodePgLogEntry(d: Decoder, what = 'pg_log_entry_t'): PgLogEntr
   }
   const snaps = Buffer.from(d.bytes(what));
   const userVersion = d.u64(what);
-  const modDesc = rawStruct(d, 'ObjectModDesc');
+  const modDesc = keptStruct(rawStruct(d, 'ObjectModDesc'), UNROLLBACKABLE_BYTES);
   const extraReqids = d.list(what, 25, (x) => ({ reqid: decodeReqId(x, what), userVersion: x.u64(what) }));
   let returnCode = 0;
   if (op === PgLogOp.ERROR) returnCode = d.s32(what);
@@ -946,7 +955,7 @@ export function decodePgLogEntry(d: Decoder, what = 'pg_log_entry_t'): PgLogEntr
     modDesc, snaps, cleanRegions: FULLY_DIRTY_BYTES,
   };
   if (extraReqids.length) entry.extraReqidReturnCodes = d.list(what, 8, (x) => [x.u32(what), x.s32(what)] as [number, number]);
-  if (v >= 13) entry.cleanRegions = rawStruct(d, 'ObjectCleanRegions');
+  if (v >= 13) entry.cleanRegions = keptStruct(rawStruct(d, 'ObjectCleanRegions'), FULLY_DIRTY_BYTES);
   if (v >= 14) {
     if (op !== PgLogOp.ERROR) entry.returnCode = d.s32(what);
     entry.opReturns = decodeOpReturns(d, what);
@@ -1029,7 +1038,7 @@ export function decodePgMissingItem(d: Decoder, what = 'pg_missing_item'): PgMis
   const lEpoch = d.u32(what);
   if (lEpoch === 0xffffffff && lVersion === 0xffffffffffffffffn) {
     const item: PgMissingItem = { need: decodeEVersion(d, what), have: decodeEVersion(d, what), isDelete: (d.u8(what) & 1) === 1, cleanRegions: Buffer.alloc(0) };
-    item.cleanRegions = rawStruct(d, 'ObjectCleanRegions');
+    item.cleanRegions = keptStruct(rawStruct(d, 'ObjectCleanRegions'), FULLY_DIRTY_BYTES);
     return item;
   }
   if (lVersion > BigInt(Number.MAX_SAFE_INTEGER)) throw new CephError('EBADMSG', `${what}: need version ${lVersion} too large`);

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compareStringBytes, Decoder, Encoder } from '../../common/encoding.js';
+import { compareStringBytes, Decoder, Encoder, ownedBytes } from '../../common/encoding.js';
 import { CephError } from '../../common/errors.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -221,5 +221,24 @@ describe('compareStringBytes', () => {
       const want = Math.sign(Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8')));
       assert.equal(compareStringBytes(a, b), want, `${JSON.stringify(a)} vs ${JSON.stringify(b)}`);
     }
+  });
+});
+
+describe('ownedBytes', () => {
+  it('keeps a Buffer that is its whole memory, copies a view or a pooled Buffer into memory of its own', () => {
+    const whole = Buffer.allocUnsafeSlow(16).fill(7);
+    assert.equal(ownedBytes(whole), whole);
+    const chunk = Buffer.alloc(65536, 3);
+    chunk.write('kept', 1000);
+    const view = chunk.subarray(1000, 1004);
+    const kept = ownedBytes(view);
+    assert.notEqual(kept.buffer, chunk.buffer, 'does not keep the 64 KiB chunk alive');
+    assert.equal(kept.buffer.byteLength, 4);
+    assert.equal(kept.toString(), 'kept');
+    chunk.write('XXXX', 1000);
+    assert.equal(kept.toString(), 'kept', 'a copy, not a view');
+    const pooled = Buffer.from('tiny');
+    assert.equal(ownedBytes(pooled).buffer.byteLength, 4);
+    assert.equal(ownedBytes(Buffer.alloc(0)).length, 0);
   });
 });

@@ -575,7 +575,7 @@ class Planner {
         return;
       case 'setattrs': {
         const attrs = this.mutAttrs(this.obtain(this.name(op.cid, op.oid)));
-        for (const [k, v] of op.attrs) attrs.set(k, Buffer.from(v));
+        for (const [k, v] of op.attrs) attrs.set(k, copyOwned(v)); // cached with the onode: no pinned pool slab
         return;
       }
       case 'rmattr': {
@@ -858,3 +858,10 @@ class Planner {
   }
 }
 
+
+/** A copy of `v` in memory of its own (the caller's Buffer may be reused; a pooled copy would pin a slab). */
+function copyOwned(v: Buffer): Buffer {
+  const out = Buffer.allocUnsafeSlow(v.length);
+  v.copy(out);
+  return out;
+}
