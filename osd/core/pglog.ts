@@ -394,16 +394,21 @@ export function* missingAfter(m: PgMissing, after: MissingPosition | undefined):
 export function computeLastComplete(s: LogState): EVersion {
   const oldest = missingOldestNeed(s.missing);
   if (oldest === undefined) return s.info.lastUpdate;
-  // the newest entry before the oldest need (entries are in version order): a binary search
-  const log = s.log.log;
+  // the newest entry before the oldest need
+  const at = firstEntryNotBefore(s.log.log, oldest);
+  return at === 0 ? s.log.tail : s.log.log[at - 1]!.version;
+}
+
+/** The index of the first entry whose version is not before `v` (entries are in version order): a binary search. */
+function firstEntryNotBefore(log: readonly PgLogEntry[], v: EVersion): number {
   let lo = 0;
   let hi = log.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (evLt(log[mid]!.version, oldest)) lo = mid + 1;
+    if (evLt(log[mid]!.version, v)) lo = mid + 1;
     else hi = mid;
   }
-  return lo === 0 ? s.log.tail : log[lo - 1]!.version;
+  return lo;
 }
 
 /** Keep info's copies of the log bounds in step with the log. */
@@ -595,15 +600,7 @@ export function mergeLog(s: LogState, olog: PgLog): MergeResult {
 /** The entry for `soid` at exactly version `v`, if the log still holds it (a binary search by version). */
 function findEntry(log: PgLog, soid: HObject, v: EVersion): PgLogEntry | undefined {
   if (evEq(v, ZERO_VERSION)) return undefined;
-  const l = log.log;
-  let lo = 0;
-  let hi = l.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (evLt(l[mid]!.version, v)) lo = mid + 1;
-    else hi = mid;
-  }
-  const e = l[lo];
+  const e = log.log[firstEntryNotBefore(log.log, v)];
   return e && evEq(e.version, v) && objectKey(e.soid) === objectKey(soid) ? e : undefined;
 }
 
