@@ -84,6 +84,27 @@ describe('mon services: OSD lifecycle', () => {
     assert.equal(again.kind, 'reply');
   });
 
+  it('an OSD restarted while marked up goes down in one epoch and comes up at its new address in a later one', () => {
+    // Ceph's prepare_boot: the old instance's down is its own epoch, so every PG sees a new interval;
+    // the new instance's boot is held (and a repeat of it too) until that map is committed.
+    const h = twoHostCluster();
+    h.bootOsd(0);
+    const upEpoch = h.services.osdmapEpoch();
+    assert.equal(h.services.handleOsdBoot(0, testOsdAddrs(7000), 0, TEST_OSD_FEATURES, h.ctx()).kind, 'afterCommit');
+    assert.equal(h.services.handleOsdBoot(0, testOsdAddrs(7000), 0, TEST_OSD_FEATURES, h.ctx()).kind, 'reply');
+    assert.ok(h.propose());
+    const down = h.osdmap();
+    assert.equal(down.epoch, upEpoch + 1);
+    assert.ok(!down.isUp(0), 'the old instance is down in an epoch of its own');
+    h.tick();
+    assert.ok(h.propose(), 'the held boot is taken on the next tick');
+    const up = h.osdmap();
+    assert.equal(up.epoch, upEpoch + 2);
+    assert.ok(up.isUp(0));
+    assert.equal(up.osdInfo[0]!.upFrom, up.epoch);
+    assert.deepEqual(up.clientAddrs[0], testOsdAddrs(7000).public);
+  });
+
   it('boot and mark-me-down incrementals carry the fields a real Ceph 16 monitor writes', () => {
     // Seen in a real ceph-mon's store for a new OSD's first boot and its SIGTERM shutdown: boot sets
     // the four address vectors, weight IN (the OSD was NEW), xinfo with the features and
