@@ -29,6 +29,18 @@ async function dataOn(c: TestCluster, o: TestOsd, oid: string): Promise<string |
 }
 
 /** Recovery counters summed over every OSD's PGs. */
+/** Starts `c` (size 3, min_size 2), then stops both replicas of PG 1.0: the PG is left below min_size. */
+async function belowMinSize(c: TestCluster): Promise<{ primary: number; others: number[] }> {
+  await c.start();
+  await c.waitState('active+clean');
+  const primary = c.primaryOf({ pool: 1, seed: 0 });
+  const others = c.osds.map((o) => o.whoami).filter((o) => o !== primary);
+  await c.stopOsd(others[0]!);
+  await c.stopOsd(others[1]!);
+  await c.settle();
+  return { primary, others };
+}
+
 function totals(c: TestCluster): Record<string, number> {
   const out: Record<string, number> = {};
   for (const o of c.osds) {
@@ -207,13 +219,7 @@ describe('PG cluster (in-memory, real core and executor)', function () {
 
   it('holds I/O below min_size and runs it once the PG is back to min_size', async () => {
     c = new TestCluster({ osds: 3, size: 3, minSize: 2, pgNum: 1, deps: realPgDeps });
-    await c.start();
-    await c.waitState('active+clean');
-    const primary = c.primaryOf({ pool: 1, seed: 0 });
-    const others = c.osds.map((o) => o.whoami).filter((o) => o !== primary);
-    await c.stopOsd(others[0]!);
-    await c.stopOsd(others[1]!);
-    await c.settle();
+    const { primary, others } = await belowMinSize(c);
     const st = c.osds[primary]!.pg({ pool: 1, seed: 0 })!.stateString();
     assert.ok(!/^active/.test(st), `below min_size the PG is not active: ${st}`);
     let done = false;
@@ -233,13 +239,7 @@ describe('PG cluster (in-memory, real core and executor)', function () {
 
   it('checks an op held below min_size as do_op does when it runs (a long name is ENAMETOOLONG, never written)', async () => {
     c = new TestCluster({ osds: 3, size: 3, minSize: 2, pgNum: 1, deps: realPgDeps });
-    await c.start();
-    await c.waitState('active+clean');
-    const primary = c.primaryOf({ pool: 1, seed: 0 });
-    const others = c.osds.map((o) => o.whoami).filter((o) => o !== primary);
-    await c.stopOsd(others[0]!);
-    await c.stopOsd(others[1]!);
-    await c.settle();
+    const { others } = await belowMinSize(c);
     const p = c.op('y'.repeat(2049), [opWriteFull(Buffer.from('long'))]);
     await c.settle();
     await c.startOsd(others[0]!);
