@@ -47,7 +47,7 @@ class Peer {
   readonly got: Message[] = [];
   map: OSDMap | null = null;
 
-  constructor(type: number, num: number) {
+  constructor(type: number, readonly num: number) {
     this.msgr = createMessenger({ entity: { type, num }, nonce: 3000 + num + type * 100, defaultPolicy: Policies.lossyClient() });
     this.msgr.addDispatcher({
       dispatch: (_c, m) => {
@@ -60,6 +60,25 @@ class Peer {
 
   connect(rank: number): Connection {
     return this.msgr.connectTo(EntityType.MON, [makeEntityAddr(2, '127.0.0.1', PORT + rank, 0)]);
+  }
+
+  /** As osd.<num>: subscribes to the osdmap and sends MOSDBoot through monitor `rank`. */
+  boot(rank: number): Connection {
+    const c = this.connect(rank);
+    const sub = new MMonSubscribe();
+    sub.what.set('osdmap', { start: 1, flags: 0 });
+    c.send(sub);
+    const id = this.num;
+    const b = new MOSDBoot();
+    b.sb.clusterFsid = FSID;
+    b.sb.whoami = id;
+    b.sb.osdFsid = `00000000-0000-0000-0000-00000000000${id}`;
+    b.osdFeatures = 0x3f01cfbffffdffffn;
+    b.clusterAddrs = [makeEntityAddr(2, '127.0.0.1', 6800 + id, 2000 + id)];
+    b.hbBackAddrs = [makeEntityAddr(2, '127.0.0.1', 6900 + id, 2000 + id)];
+    b.hbFrontAddrs = [makeEntityAddr(2, '127.0.0.1', 7000 + id, 2000 + id)];
+    c.send(b);
+    return c;
   }
 
   private applyMap(m: MOSDMap): void {
@@ -125,22 +144,7 @@ describe('monitor daemons: MPGStats, MGetPoolStats, MStatfs over the network', f
     // Boot both OSDs (through the leader) and follow the osdmap.
     const osds = [new Peer(EntityType.OSD, 0), new Peer(EntityType.OSD, 1)];
     peers.push(...osds);
-    for (const o of osds) {
-      const id = osds.indexOf(o);
-      const c = o.connect(leader);
-      const sub = new MMonSubscribe();
-      sub.what.set('osdmap', { start: 1, flags: 0 });
-      c.send(sub);
-      const b = new MOSDBoot();
-      b.sb.clusterFsid = FSID;
-      b.sb.whoami = id;
-      b.sb.osdFsid = `00000000-0000-0000-0000-00000000000${id}`;
-      b.osdFeatures = 0x3f01cfbffffdffffn;
-      b.clusterAddrs = [makeEntityAddr(2, '127.0.0.1', 6800 + id, 2000 + id)];
-      b.hbBackAddrs = [makeEntityAddr(2, '127.0.0.1', 6900 + id, 2000 + id)];
-      b.hbFrontAddrs = [makeEntityAddr(2, '127.0.0.1', 7000 + id, 2000 + id)];
-      c.send(b);
-    }
+    for (const o of osds) o.boot(leader);
     for (const o of osds) await until('both OSDs up', () => o.map && o.map.isUp(0) && o.map.isUp(1));
     const map = osds[0]!.map!;
     // osd.0 reports PGs 1.0 and 1.1 to a peon, osd.1 reports 1.2 and 1.3 to the leader.
@@ -303,19 +307,7 @@ describe('monitor daemons: MPGStats, MGetPoolStats, MStatfs over the network', f
     assert.equal((await admin.command({ prefix: 'osd create' }, undefined, { timeoutMs: 20000 })).r, 0);
     const o = new Peer(EntityType.OSD, 2);
     peers.push(o);
-    const c = o.connect(peon);
-    const sub = new MMonSubscribe();
-    sub.what.set('osdmap', { start: 1, flags: 0 });
-    c.send(sub);
-    const b = new MOSDBoot();
-    b.sb.clusterFsid = FSID;
-    b.sb.whoami = 2;
-    b.sb.osdFsid = '00000000-0000-0000-0000-000000000002';
-    b.osdFeatures = 0x3f01cfbffffdffffn;
-    b.clusterAddrs = [makeEntityAddr(2, '127.0.0.1', 6802, 2002)];
-    b.hbBackAddrs = [makeEntityAddr(2, '127.0.0.1', 6902, 2002)];
-    b.hbFrontAddrs = [makeEntityAddr(2, '127.0.0.1', 7002, 2002)];
-    c.send(b);
+    const c = o.boot(peon);
     const map = await until('osd.2 up', () => o.map && o.map.isUp(2) && o.map);
     const pub = map.clientAddrs[2] ?? [];
     assert.ok(pub.length > 0);
