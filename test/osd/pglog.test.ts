@@ -322,6 +322,21 @@ describe('pglog: the missing set index', () => {
     }
     assert.equal(m.items.size, 0);
   });
+
+  it('catches a need changed in place behind its functions (the index assert), and re-indexes a set resized behind them', () => {
+    const m = emptyPgMissing();
+    for (let i = 1; i <= 5; i++) missingAdd(m, obj(`p${i}`), ev(3, i), ev(0, 0));
+    assert.equal(missingOldestNeed(m)?.version, 1); // builds the index
+    missingGet(m, obj('p1'))!.need = ev(3, 9); // in place: the index still has p1 first
+    assert.throws(() => missingRemove(m, obj('p1')), /missing set index holds p1/);
+
+    const n = emptyPgMissing();
+    for (let i = 1; i <= 5; i++) missingAdd(n, obj(`q${i}`), ev(3, i), ev(0, 0));
+    assert.equal(missingOldestNeed(n)?.version, 1);
+    n.items.delete(objectKey(obj('q1'))); // past the functions: the size tells
+    assert.equal(missingOldestNeed(n)?.version, 2);
+    assert.deepEqual([...missingInOrder(n, () => false)].map(({ soid }) => soid.oid), ['q2', 'q3', 'q4', 'q5']);
+  });
 });
 
 function cloneLogStateForTest(s: LogState): LogState {
