@@ -24,8 +24,6 @@ import { snapFromWire, toHObject } from './hobject.js';
 
 /** osd_max_pgls: entries one listing op returns at most. */
 export const pglsEntriesMax = 1024;
-/** librados' LIBRADOS_ALL_NSPACES (msg/messages/pgnls.ts holds the PGNLS layouts). */
-export { ALL_NSPACES };
 /** osd_hit_set_namespace: cache-tier bookkeeping objects, never listed. */
 export const HIT_SET_NAMESPACE = '.ceph-internal';
 
