@@ -94,14 +94,8 @@ class Peer {
     }
   }
 
-  async wait<T extends Message>(what: string, pred: (m: Message) => m is T, timeoutMs = 20000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const hit = this.got.find(pred);
-      if (hit) return hit;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+  wait<T extends Message>(what: string, pred: (m: Message) => m is T, timeoutMs = 20000): Promise<T> {
+    return untilPoll(what, () => this.got.find(pred), timeoutMs, 50);
   }
 }
 
