@@ -398,6 +398,26 @@ class ClusterSim {
     this.restarts.add(p);
   }
 
+  /** Kill an OSD now and restart it `downMs` later (`why` ends the log line). */
+  private bounceOsd(n: OsdNode, downMs: number, why: string): void {
+    this.note(`kill osd.${n.id} for ${downMs} ms${why}`);
+    this.killOsd(n);
+    this.later(downMs, async () => {
+      this.note(`restart osd.${n.id}`);
+      await this.startOsd(n);
+    });
+  }
+
+  /** Kill a monitor now and restart it `downMs` later. */
+  private bounceMon(m: MonNode, downMs: number): void {
+    this.note(`kill mon.${m.name} for ${downMs} ms`);
+    this.killMon(m);
+    this.later(downMs, async () => {
+      this.note(`restart mon.${m.name}`);
+      await this.startMon(m);
+    });
+  }
+
   private injectFault(): void {
     const w = this.weights;
     const total = w.reset + w.osdKill + w.monKill + w.isolate + w.osdKillTwo;
@@ -413,37 +433,17 @@ class ClusterSim {
     } else if ((x -= w.osdKill) < 0) {
       if (this.downOsds() >= osdBudget) return;
       const n = this.faultRng.pick(this.osds.filter((q) => q.osd));
-      const downMs = this.faultRng.int(1000, 20000);
-      this.note(`kill osd.${n.id} for ${downMs} ms`);
-      this.killOsd(n);
-      this.later(downMs, async () => {
-        this.note(`restart osd.${n.id}`);
-        await this.startOsd(n);
-      });
+      this.bounceOsd(n, this.faultRng.int(1000, 20000), '');
     } else if ((x -= w.monKill) < 0) {
       if (this.downMons() >= monBudget) return;
       const m = this.faultRng.pick(this.mons.filter((q) => q.mon));
-      const downMs = this.faultRng.int(1000, 15000);
-      this.note(`kill mon.${m.name} for ${downMs} ms`);
-      this.killMon(m);
-      this.later(downMs, async () => {
-        this.note(`restart mon.${m.name}`);
-        await this.startMon(m);
-      });
+      this.bounceMon(m, this.faultRng.int(1000, 15000));
     } else if ((x -= w.osdKillTwo) < 0) {
       if (this.downOsds() > 0) return;
       const up = this.osds.filter((q) => q.osd);
       const first = this.faultRng.pick(up);
       const second = this.faultRng.pick(up.filter((q) => q !== first));
-      for (const n of [first, second]) {
-        const downMs = this.faultRng.int(1000, 8000);
-        this.note(`kill osd.${n.id} for ${downMs} ms (two at once)`);
-        this.killOsd(n);
-        this.later(downMs, async () => {
-          this.note(`restart osd.${n.id}`);
-          await this.startOsd(n);
-        });
-      }
+      for (const n of [first, second]) this.bounceOsd(n, this.faultRng.int(1000, 8000), ' (two at once)');
     } else {
       // Isolate one host: an OSD or a monitor within the budgets, or a client.
       const cands: string[] = [];
