@@ -1016,10 +1016,10 @@ class PeeringCoreImpl implements PeeringCore {
     const walk = (m: PgMissing): void => {
       let cursor = this.recoveryCursor.get(m);
       let prefix = true;
-      for (const { key, soid, position } of missingAfter(m, cursor)) {
+      for (const { key, rec } of missingAfter(m, cursor)) {
         if (out.length >= max) break;
-        if (!busy(key)) consider(soid);
-        if (prefix && busy(key)) cursor = position;
+        if (!busy(key)) consider(rec.soid);
+        if (prefix && busy(key)) cursor = { key, soid: rec.soid, need: rec.item.need };
         else prefix = false;
       }
       if (cursor) this.recoveryCursor.set(m, cursor);

@@ -118,7 +118,7 @@ export function cloneMissing(m: PgMissing): PgMissing {
 type MissingRecord = { soid: HObject; item: PgMissingItem };
 
 /** One indexed item: its record as the set holds it, and its key. */
-interface IndexedItem {
+export interface IndexedItem {
   key: string;
   rec: MissingRecord;
 }
@@ -371,17 +371,18 @@ export interface MissingPosition {
 }
 
 /**
- * The missing items after `after` in recovery order (all of them without it), each with its key and
- * its position, lazily from the set's index. The set must not change while iterating.
+ * The missing items after `after` in recovery order (all of them without it), each with its key, lazily
+ * from the set's index (the index's own entries, no allocation per item: a caller that keeps a place
+ * copies { key, soid: rec.soid, need: rec.item.need } then). The set must not change while iterating.
  */
-export function* missingAfter(m: PgMissing, after: MissingPosition | undefined): Generator<{ key: string; soid: HObject; item: PgMissingItem; position: MissingPosition }> {
+export function* missingAfter(m: PgMissing, after: MissingPosition | undefined): Generator<Readonly<IndexedItem>> {
   if (m.items.size === 0) return;
   const ix = missingIndex(m);
   const size = ix.size;
   const from = after && { key: after.key, rec: { soid: after.soid, item: { need: after.need, have: ZERO_VERSION, isDelete: false, cleanRegions: Buffer.alloc(0) } } };
-  for (const { key, rec } of ix.after(from)) {
+  for (const x of ix.after(from)) {
     assert(ix.size === size, 'the missing set does not change while it is iterated');
-    yield { key, soid: rec.soid, item: rec.item, position: { key, soid: rec.soid, need: rec.item.need } };
+    yield x;
   }
 }
 

@@ -278,7 +278,7 @@ describe('pglog: the missing set index', () => {
             // a walk resumed after any item's place gives the items after it
             const j = rng.int(-1, want.length - 1);
             const from = j < 0 ? undefined : { key: objectKey(want[j]!.soid), soid: want[j]!.soid, need: want[j]!.item.need };
-            assert.deepEqual([...missingAfter(s.missing, from)].map(({ soid: o }) => o.oid), want.slice(j + 1).map(({ soid: o }) => o.oid), `after item ${j} at step ${step}`);
+            assert.deepEqual([...missingAfter(s.missing, from)].map(({ rec }) => rec.soid.oid), want.slice(j + 1).map(({ soid: o }) => o.oid), `after item ${j} at step ${step}`);
           }
           // (a change past the functions is noticed by the set's size: two of them could cancel out)
           if (step % 3 === 0 || external) {
