@@ -416,6 +416,11 @@ export class PG implements PgHandle {
     return p;
   }
 
+  /** The effects (messages, state) of a batch whose persistence writePgMeta already put in a write's transaction. */
+  private applyEffectsButPersistence(eff: PeeringEffects): void {
+    this.applyEffects({ ...eff, dirty: false, logDelta: { append: [] }, rewoundObjects: [] }, undefined, undefined);
+  }
+
   /**
    * Execute one batch of effects. With `into`, persistence goes into that transaction (the caller
    * queues it) and messages into `sends` (the caller sends them after queueing). Returns true when the
@@ -803,7 +808,7 @@ export class PG implements PgHandle {
       () => undefined,
     );
     // other effects of the append (messages, state)
-    this.applyEffects({ ...eff, dirty: false, logDelta: { append: [] }, rewoundObjects: [] }, undefined, undefined);
+    this.applyEffectsButPersistence(eff);
     this.drainEffects();
     return repop;
   }
@@ -1061,7 +1066,7 @@ export class PG implements PgHandle {
       },
       () => undefined,
     );
-    this.applyEffects({ ...eff, dirty: false, logDelta: { append: [] }, rewoundObjects: [] }, undefined, undefined);
+    this.applyEffectsButPersistence(eff);
   }
 
   private handleRepOpReply(fromOsd: number, m: MOSDRepOpReply): void {
