@@ -9,7 +9,7 @@ import { strict as assert } from 'node:assert';
 import { CephError, Rados } from '../../librados/index.js';
 import { startRealCephCluster, type RealCephCluster } from '../support/real-ceph-cluster.js';
 import { VstartCluster } from '../support/vstart-cluster.js';
-import { objectOpTests, type LibradosTarget } from './suites.js';
+import { objectOpTests, openTarget, type LibradosTarget } from './suites.js';
 
 const MON_PORT = 17900;
 const VSTART_PORT = 17950;
@@ -69,13 +69,7 @@ describe('librados object ops against a real ceph-mon and ceph-osd', function ()
       name: 'librados', monPort: MON_PORT, osdPortMin: 17910, osdPortMax: 17939, osds: 1, objectstore: 'memstore', deviceBytes: 128 << 20,
       options: { osd_pool_default_size: '1', osd_pool_default_min_size: '1', mon_warn_on_pool_no_redundancy: 'false' },
     });
-    const rados = await Rados.connect({ conf: c.conf });
-    await rados.poolCreate(POOL, 8);
-    const io = rados.ioctx(POOL);
-    // The first op waits for the new pool's PGs to peer.
-    await io.writeFull('warmup', Buffer.from('x'), { timeoutMs: 90000 });
-    const cl = c;
-    t = { rados, io, pool: POOL, conf: c.conf, monHost: `v2:127.0.0.1:${MON_PORT}`, signalOsd: (id, sig) => cl.signalOsd(id, sig), ceph: (args) => cl.ceph(args) };
+    t = await openTarget(c, POOL, MON_PORT);
   });
 
   after(async () => {

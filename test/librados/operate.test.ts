@@ -4,9 +4,8 @@
 // filter prefix, more), guards (assertExists, assertVersion, cmpext, cmpxattr, omapCmp) fail with
 // Ceph's errnos, failOk lets one op fail alone, object versions follow writes, and clusterStats /
 // poolStats answer as Ceph's rados df. LIBRADOS_KEEP=1 keeps the cluster's directory.
-import { Rados } from '../../librados/index.js';
 import { startRealCephCluster, type RealCephCluster } from '../support/real-ceph-cluster.js';
-import { operateTests, type LibradosTarget } from './suites.js';
+import { openTarget, operateTests, type LibradosTarget } from './suites.js';
 
 const POOL = 'opx';
 
@@ -20,12 +19,7 @@ describe('librados operate() with WriteOp / ReadOp against a real ceph-osd', fun
       name: 'librados-operate', monPort: 18400, osdPortMin: 18410, osdPortMax: 18439, osds: 1, objectstore: 'memstore',
       options: { osd_pool_default_size: '1', osd_pool_default_min_size: '1', mon_warn_on_pool_no_redundancy: 'false' },
     });
-    const rados = await Rados.connect({ conf: c.conf });
-    await rados.poolCreate(POOL, 8);
-    const io = rados.ioctx(POOL);
-    await io.writeFull('warmup', Buffer.from('x'), { timeoutMs: 90000 });
-    const cl = c;
-    t = { rados, io, pool: POOL, conf: c.conf, monHost: 'v2:127.0.0.1:18400', signalOsd: (id, sig) => cl.signalOsd(id, sig), ceph: (args) => cl.ceph(args) };
+    t = await openTarget(c, POOL, 18400);
   });
 
   after(async () => {

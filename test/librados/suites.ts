@@ -36,6 +36,26 @@ export async function rejectsWith(p: Promise<unknown>, code: string): Promise<Ce
 
 const isCode = (code: string) => (e: unknown): boolean => e instanceof CephError && e.code === code;
 
+/** The cluster levers openTarget takes (OsdCluster and RealCephCluster both have them). */
+export interface TargetCluster {
+  conf: string;
+  signalOsd(id: number, sig: NodeJS.Signals): void;
+  ceph(args: string[]): { status: number; stderr: string };
+}
+
+/** Connects to `cluster`, creates `pool` (8 PGs) and writes 'warmup' (the first op waits for the new
+ * pool's PGs to peer): the common before() of every file that runs these suites. */
+export async function openTarget(cluster: TargetCluster, pool: string, monPort: number): Promise<LibradosTarget> {
+  const rados = await Rados.connect({ conf: cluster.conf });
+  await rados.poolCreate(pool, 8);
+  const io = rados.ioctx(pool);
+  await io.writeFull('warmup', Buffer.from('x'), { timeoutMs: 90000 });
+  return {
+    rados, io, pool, conf: cluster.conf, monHost: `v2:127.0.0.1:${monPort}`,
+    signalOsd: (id, sig) => cluster.signalOsd(id, sig), ceph: (args) => cluster.ceph(args),
+  };
+}
+
 /** IoCtx object calls, namespaces, locators, listing, pools, timeouts and resends. */
 export function objectOpTests(target: () => LibradosTarget): void {
   it('connects with monHost too, and knows the osdmap and the pools', async () => {

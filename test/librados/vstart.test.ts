@@ -4,9 +4,8 @@
 // after a wrong mark-down, cluster and pool stats checked against Debian's rados df), the same tests
 // a real Ceph OSD passes in librados.test.ts and operate.test.ts. LIBRADOS_VSTART_KEEP=1 keeps the
 // cluster's directory.
-import { Rados } from '../../librados/index.js';
 import { OsdCluster } from '../support/osd-cluster.js';
-import { objectOpTests, operateTests, type LibradosTarget } from './suites.js';
+import { objectOpTests, openTarget, operateTests, type LibradosTarget } from './suites.js';
 
 const PORT = 22100;
 const POOL = 'lv';
@@ -18,12 +17,7 @@ describe('librados on a tsceph vstart cluster', function () {
 
   before(async () => {
     c = OsdCluster.start({ osds: 1, port: PORT, prefix: 'librados-vstart-' });
-    const rados = await Rados.connect({ conf: c.conf });
-    await rados.poolCreate(POOL, 8);
-    const io = rados.ioctx(POOL);
-    await io.writeFull('warmup', Buffer.from('x'), { timeoutMs: 90000 });
-    const cl = c;
-    t = { rados, io, pool: POOL, conf: c.conf, monHost: `v2:127.0.0.1:${PORT}`, signalOsd: (id, sig) => cl.signalOsd(id, sig), ceph: (args) => cl.ceph(args) };
+    t = await openTarget(c, POOL, PORT);
   });
 
   after(async () => {
