@@ -94,11 +94,8 @@ export class Encoder {
 
   u16(v: number): this {
     this.reserve(2);
-    const b = this.buf;
-    const p = this.pos;
-    b[p] = v & 0xff;
-    b[p + 1] = (v >>> 8) & 0xff;
-    this.pos = p + 2;
+    putU16(this.buf, this.pos, v);
+    this.pos += 2;
     return this;
   }
 
@@ -108,13 +105,8 @@ export class Encoder {
 
   u32(v: number): this {
     this.reserve(4);
-    const b = this.buf;
-    const p = this.pos;
-    b[p] = v & 0xff;
-    b[p + 1] = (v >>> 8) & 0xff;
-    b[p + 2] = (v >>> 16) & 0xff;
-    b[p + 3] = (v >>> 24) & 0xff;
-    this.pos = p + 4;
+    putU32(this.buf, this.pos, v);
+    this.pos += 4;
     return this;
   }
 
@@ -126,17 +118,9 @@ export class Encoder {
   /** A u64 given as two u32 halves. */
   u64Parts(lo: number, hi: number): this {
     this.reserve(8);
-    const b = this.buf;
-    const p = this.pos;
-    b[p] = lo & 0xff;
-    b[p + 1] = (lo >>> 8) & 0xff;
-    b[p + 2] = (lo >>> 16) & 0xff;
-    b[p + 3] = (lo >>> 24) & 0xff;
-    b[p + 4] = hi & 0xff;
-    b[p + 5] = (hi >>> 8) & 0xff;
-    b[p + 6] = (hi >>> 16) & 0xff;
-    b[p + 7] = (hi >>> 24) & 0xff;
-    this.pos = p + 8;
+    putU32(this.buf, this.pos, lo);
+    putU32(this.buf, this.pos + 4, hi);
+    this.pos += 8;
     return this;
   }
 
@@ -450,7 +434,7 @@ export class Decoder {
     if (p + 4 > this.limit()) this.truncated(what, 4);
     const b = this.buf;
     this.pos = p + 4;
-    return (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24)) >>> 0;
+    return getU32(b, p);
   }
 
   s32(what: string): number {
@@ -495,10 +479,10 @@ export class Decoder {
     const p = this.pos;
     if (p + 8 > this.limit()) this.truncated(what, 8);
     const b = this.buf;
-    const hi = (b[p + 4]! | (b[p + 5]! << 8) | (b[p + 6]! << 16) | (b[p + 7]! << 24)) >>> 0;
+    const hi = getU32(b, p + 4);
     // the common values (0, small ids, CEPH_NOSNAP and -1 marks) without a bigint read
     if (hi === 0 || hi === 0xffffffff) {
-      const lo = (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24)) >>> 0;
+      const lo = getU32(b, p);
       this.pos = p + 8;
       if (hi === 0) return lo === 0 ? 0n : BigInt(lo);
       if (lo === 0xfffffffe) return U64_NOSNAP;
@@ -726,4 +710,27 @@ export function ownedBytes(b: Buffer): Buffer {
   const out = Buffer.allocUnsafeSlow(b.length);
   b.copy(out);
   return out;
+}
+
+// Plain little-endian stores and loads for hot paths whose callers have already sized the buffer
+// (Buffer's own read/write methods check their arguments on every call). The one copy: the Encoder,
+// the Decoder and the msgr2 frame writers use these.
+export function putU16(b: Buffer, off: number, v: number): void {
+  b[off] = v & 0xff;
+  b[off + 1] = (v >>> 8) & 0xff;
+}
+
+export function putU32(b: Buffer, off: number, v: number): void {
+  b[off] = v & 0xff;
+  b[off + 1] = (v >>> 8) & 0xff;
+  b[off + 2] = (v >>> 16) & 0xff;
+  b[off + 3] = (v >>> 24) & 0xff;
+}
+
+export function getU16(b: Buffer, off: number): number {
+  return b[off]! | (b[off + 1]! << 8);
+}
+
+export function getU32(b: Buffer, off: number): number {
+  return (b[off]! | (b[off + 1]! << 8) | (b[off + 2]! << 16) | (b[off + 3]! << 24)) >>> 0;
 }

@@ -15,7 +15,7 @@
 
 import { CephError, assert } from '../../common/errors.js';
 import { cephCrc32c } from '../../common/crc32c.js';
-import { Decoder, Encoder } from '../../common/encoding.js';
+import { Decoder, Encoder, getU16, getU32, putU16, putU32 } from '../../common/encoding.js';
 import { decodeAddrVec, decodeEntityAddr, encodeAddrVec, encodeEntityAddr } from '../../common/osdmap/encoding.js';
 import type { EntityAddr, EntityAddrVec } from '../../common/osdmap/types.js';
 import type { MsgHeader, RawMessage } from '../message.js';
@@ -860,28 +860,6 @@ export function decodeMsgHeader2(b: Buffer, off = 0, len = b.length - off): MsgH
     flags: b[off + 36]!,
     compatVersion: getU16(b, off + 37),
   };
-}
-
-// Plain little-endian stores and loads for the per-message paths (Buffer's own methods check their
-// arguments on every call; callers here have already sized the buffer).
-function putU16(b: Buffer, off: number, v: number): void {
-  b[off] = v & 0xff;
-  b[off + 1] = (v >>> 8) & 0xff;
-}
-
-function putU32(b: Buffer, off: number, v: number): void {
-  b[off] = v & 0xff;
-  b[off + 1] = (v >>> 8) & 0xff;
-  b[off + 2] = (v >>> 16) & 0xff;
-  b[off + 3] = (v >>> 24) & 0xff;
-}
-
-function getU16(b: Buffer, off: number): number {
-  return b[off]! | (b[off + 1]! << 8);
-}
-
-function getU32(b: Buffer, off: number): number {
-  return (b[off]! | (b[off + 1]! << 8) | (b[off + 2]! << 16) | (b[off + 3]! << 24)) >>> 0;
 }
 
 function writeU64(b: Buffer, off: number, v: number): void {
