@@ -19,7 +19,7 @@ import type { MonMap } from '../common/monmap/types.js';
 import type { EntityAddrVec, PgId } from '../common/osdmap/index.js';
 import type { BlockDevice } from '../common/blockdev/index.js';
 import { createMessenger, EntityType, MOSDBoot, Policies, type Connection, type Dispatcher, type Logger, type Message, type Messenger, type MPGStats, type Transport } from '../msg/index.js';
-import { createQuorum, DEFAULT_QUORUM_CONFIG } from './core/quorum.js';
+import { createQuorum, DEFAULT_QUORUM_CONFIG, MON_SYNC_IN_SYNC_KEY, MON_SYNC_LATEST_MONMAP_KEY, MON_SYNC_PREFIX } from './core/quorum.js';
 import { createMonServices, DEFAULT_MON_SERVICES_CONFIG } from './core/services/monservices.js';
 import { MonStoreTx } from './core/store.js';
 import { PGMAP_PREFIX } from './core/services/pgmap.js';
@@ -256,7 +256,7 @@ export class Monitor {
     const last = store.mem.getNumber('monmap', 'last_committed');
     // Where Ceph's obtain_monmap looks: the committed monmap; after a sync cut short by a crash (its
     // erase took the monmap and mkfs's), the one the sync backed up; else mkfs's.
-    const syncBackup = store.mem.exists('mon_sync', 'in_sync') ? store.mem.get('mon_sync', 'latest_monmap') : undefined;
+    const syncBackup = store.mem.exists(MON_SYNC_PREFIX, MON_SYNC_IN_SYNC_KEY) ? store.mem.get(MON_SYNC_PREFIX, MON_SYNC_LATEST_MONMAP_KEY) : undefined;
     const bl = last > 0 ? store.mem.get('monmap', String(last)) : syncBackup ?? store.mem.get(MKFS_PREFIX, MKFS_MONMAP_KEY);
     if (!bl) throw new CephError('EIO', 'mon store holds no monmap (neither committed nor from mkfs)');
     return decodeMonMap(bl);

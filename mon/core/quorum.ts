@@ -22,6 +22,10 @@ import {
 
 export const MONITOR_PREFIX = 'monitor';
 export const MON_SYNC_PREFIX = 'mon_sync';
+/** Set while a sync is under way (a restart finds it and syncs again). */
+export const MON_SYNC_IN_SYNC_KEY = 'in_sync';
+/** The monmap a sync's erase would take, kept for a restart after a crash mid-sync (Ceph's latest_monmap). */
+export const MON_SYNC_LATEST_MONMAP_KEY = 'latest_monmap';
 /** Ceph 16 (pacific) as ceph_release_t. */
 export const MON_RELEASE_PACIFIC = 16;
 /** Sync snapshots a provider keeps at once; the oldest goes first. */
@@ -314,7 +318,7 @@ export class QuorumCore implements Quorum, PaxosHost, ElectorHost {
     this.paxos.init();
     this.outsideQuorum = new Set([this.rank]);
     this.setState('probing');
-    if (this.monCount() === 1 && this.rank === 0 && !this.store.exists(MON_SYNC_PREFIX, 'in_sync')) {
+    if (this.monCount() === 1 && this.rank === 0 && !this.store.exists(MON_SYNC_PREFIX, MON_SYNC_IN_SYNC_KEY)) {
       this.elector.standaloneVictory(nowMs);
       return;
     }
@@ -358,7 +362,7 @@ export class QuorumCore implements Quorum, PaxosHost, ElectorHost {
     }
     if (m.op !== ProbeOp.REPLY || this._state !== 'probing') return;
     const lc = this.paxos.lastCommitted;
-    if (this.store.exists(MON_SYNC_PREFIX, 'in_sync')) {
+    if (this.store.exists(MON_SYNC_PREFIX, MON_SYNC_IN_SYNC_KEY)) {
       // A full sync was interrupted: the store is not consistent; finish it from someone at least as far.
       const floor = this.store.getNumber(MON_SYNC_PREFIX, 'last_committed_floor');
       if (m.paxosLastVersion >= floor) this.syncStart(from, nowMs);
@@ -405,7 +409,7 @@ export class QuorumCore implements Quorum, PaxosHost, ElectorHost {
 
   private handleElection(from: number, m: ElectionMessage, nowMs: number): void {
     // A store mid-copy (or left half copied by a crash) must not vote.
-    if (this._state === 'synchronizing' || this.store.exists(MON_SYNC_PREFIX, 'in_sync')) return;
+    if (this._state === 'synchronizing' || this.store.exists(MON_SYNC_PREFIX, MON_SYNC_IN_SYNC_KEY)) return;
     switch (m.op) {
       case ElectionOp.PROPOSE: return this.elector.receivePropose(from, m.epoch, nowMs);
       case ElectionOp.ACK: return this.elector.receiveAck(from, m.epoch, nowMs);
@@ -460,8 +464,8 @@ export class QuorumCore implements Quorum, PaxosHost, ElectorHost {
     // restart after a crash mid-sync finds it (Ceph's sync_start backup, read by obtain_monmap).
     const monmapLast = this.store.getNumber('monmap', 'last_committed');
     const latestMonmap = (monmapLast > 0 ? this.store.get('monmap', String(monmapLast)) : undefined) ?? this.store.get('mkfs', 'monmap')
-      ?? this.store.get(MON_SYNC_PREFIX, 'latest_monmap');
-    if (latestMonmap) tx.put(MON_SYNC_PREFIX, 'latest_monmap', latestMonmap);
+      ?? this.store.get(MON_SYNC_PREFIX, MON_SYNC_LATEST_MONMAP_KEY);
+    if (latestMonmap) tx.put(MON_SYNC_PREFIX, MON_SYNC_LATEST_MONMAP_KEY, latestMonmap);
     for (const prefix of this.store.prefixNames()) {
       if (prefix === MONITOR_PREFIX || prefix === MON_SYNC_PREFIX) continue;
       for (const key of this.store.keys(prefix)) {
@@ -469,7 +473,7 @@ export class QuorumCore implements Quorum, PaxosHost, ElectorHost {
         tx.erase(prefix, key);
       }
     }
-    tx.putNumber(MON_SYNC_PREFIX, 'in_sync', 1);
+    tx.putNumber(MON_SYNC_PREFIX, MON_SYNC_IN_SYNC_KEY, 1);
     tx.putNumber(MON_SYNC_PREFIX, 'last_committed_floor', floor);
     this.write(tx);
     this.paxos.init();
@@ -520,7 +524,7 @@ export class QuorumCore implements Quorum, PaxosHost, ElectorHost {
   }
 
   private provideCookie(from: number, nowMs: number): void {
-    if (this._state === 'synchronizing' || this.store.exists(MON_SYNC_PREFIX, 'in_sync')) {
+    if (this._state === 'synchronizing' || this.store.exists(MON_SYNC_PREFIX, MON_SYNC_IN_SYNC_KEY)) {
       this.sendPeer(from, { kind: 'sync', m: this.syncMessage(SyncOp.NO_COOKIE, {}) });
       return;
     }
@@ -625,7 +629,7 @@ export class QuorumCore implements Quorum, PaxosHost, ElectorHost {
       tx.append(MonStoreTx.decode(value, `paxos value ${v}`));
     }
     tx.putNumber(PAXOS_PREFIX, 'last_committed', lastCommitted);
-    tx.erase(MON_SYNC_PREFIX, 'in_sync');
+    tx.erase(MON_SYNC_PREFIX, MON_SYNC_IN_SYNC_KEY);
     tx.erase(MON_SYNC_PREFIX, 'last_committed_floor');
     this.write(tx);
     this.syncReq = null;
