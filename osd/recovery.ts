@@ -97,8 +97,10 @@ export interface RecoveryContext {
   track(p: Promise<unknown>): void;
 }
 
-/** Tasks in flight per OSD (the PGs of one host share it). */
-/** An OSD's recovery slots: tasks in flight, and the PGs waiting for one (each once, in arrival order). */
+/**
+ * An OSD's recovery slots (the PGs of one host share them): tasks in flight, and the PGs waiting for
+ * one (each once, in arrival order).
+ */
 interface OsdSlots {
   n: number;
   waiters: Set<() => void>;

@@ -551,13 +551,6 @@ class PeeringCoreImpl implements PeeringCore {
     return true;
   }
 
-  /**
-   * Does the primary miss an object no peer or known stray holds (Ceph's unfound)? Asked after every
-   * recovered object (the state bits), so the answer is kept: undefined (unknown), null (nothing
-   * unfound) or the key of an unfound object. Recovery progress only finds objects (our missing set and
-   * the peers' shrink), so across it "none" stays true and "this one" needs a look at that one object;
-   * everything else (maps, messages, writes to missing objects, a new peering round) forgets it.
-   */
   /** Something that may give a missing object a source, or take one away, happened. */
   private forgetUnfound(): void {
     this.unfoundWitness = undefined;
@@ -572,6 +565,13 @@ class PeeringCoreImpl implements PeeringCore {
     for (const ps of this.peers.values()) if (ps.missing.items.has(k)) this.recoveryCursor.delete(ps.missing);
   }
 
+  /**
+   * Does the primary miss an object no peer or known stray holds (Ceph's unfound)? Asked after every
+   * recovered object (the state bits), so the answer is kept: undefined (unknown), null (nothing
+   * unfound) or the key of an unfound object. Recovery progress only finds objects (our missing set and
+   * the peers' shrink), so across it "none" stays true and "this one" needs a look at that one object;
+   * everything else (maps, messages, writes to missing objects, a new peering round) forgets it.
+   */
   private anyUnfound(): boolean {
     const w = this.unfoundWitness;
     if (w === null) return false;
