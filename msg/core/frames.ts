@@ -290,7 +290,7 @@ export class FrameReader {
   /** The preamble of the frame being read (valid in R_BODY): tag, flags, segment lengths and alignments, reused frame to frame. */
   private preTag = 0;
   private preFlags = 0;
-  /** Segment count; preLengths / preAligns hold it at 0..preCount-1. */
+  /** Segment count; preLengths / preAligns hold it at 0..preCount-1 (preAligns is parsePreamble's scratch: checked, not kept). */
   private preCount = 0;
   private readonly preLengths: number[] = [0, 0, 0, 0];
   private readonly preAligns: number[] = [0, 0, 0, 0];
@@ -318,13 +318,6 @@ export class FrameReader {
       case R_PREAMBLE: return Math.max(0, PREAMBLE_BYTES - this.avail);
       default: return Math.max(0, this.bodyLen - this.avail);
     }
-  }
-
-  /** The preamble of the frame being read, once known (for throttling before the body arrives). */
-  get pendingPreamble(): Preamble | null {
-    if (this.state !== R_BODY) return null;
-    const n = this.preCount;
-    return { tag: this.preTag, lengths: this.preLengths.slice(0, n), aligns: this.preAligns.slice(0, n), flags: this.preFlags };
   }
 
   push(chunk: Buffer): void {
