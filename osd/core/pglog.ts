@@ -128,7 +128,7 @@ const missingIndexChunkItemsMax = 512;
 
 /** Recovery order: needed version, then Ceph's hobject_t order; the key breaks the (odd) ties. */
 function cmpIndexed(a: IndexedItem, b: IndexedItem): number {
-  const c = cmpEVersion(a.rec.item.need, b.rec.item.need) || cmpHObject(a.rec.soid, b.rec.soid);
+  const c = cmpRecoveryOrder(a.rec, b.rec);
   if (c !== 0 || a.key === b.key) return c;
   return a.key < b.key ? -1 : 1;
 }
