@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { signalProcess } from './proc-stat.js';
 import { binPath, runCeph, startClusterDaemon, until, type CliResult } from './vstart-cluster.js';
 
 export interface OsdClusterOptions {
@@ -86,7 +87,7 @@ export class OsdCluster {
 
   signalOsd(id: number, sig: NodeJS.Signals): void {
     const pid = this.pidOf(`osd.${id}`);
-    if (this.ours(pid)) process.kill(pid, sig);
+    if (this.ours(pid)) signalProcess(pid, sig);
   }
 
   /** Start osd.N again (after a kill), as vstart does: ceph-osd -f, pid file written by the daemon. */

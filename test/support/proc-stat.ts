@@ -1,8 +1,9 @@
-// What the benchmarks read of a process from Linux's /proc: its CPU time (utime + stime of
+// What the tests and benchmarks read of a process from Linux's /proc: its CPU time (utime + stime of
 // /proc/PID/stat), its peak resident set (VmHWM of /proc/PID/status) and its parent. Each reads 0
-// (or -1 for the parent) once the process is gone.
+// (or -1 for the parent) once the process is gone. signalProcess sends a signal and, for SIGSTOP,
+// waits until the process has really stopped.
 
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** USER_HZ: /proc/PID/stat counts CPU time in these ticks per second (100 on Linux). */
 export const CLOCK_TICKS_PER_SECOND = 100;
@@ -37,4 +38,36 @@ export function peakRssKiB(pid: number): number {
 export function parentPid(pid: number): number {
   const f = statFields(pid);
   return f ? Number(f[1]) : -1;
+}
+
+/**
+ * Send `sig` to `pid`; for SIGSTOP, return only once every thread of the process is stopped (state T
+ * in /proc/PID/task/TID/stat). kill(2) returns before a busy thread on another CPU has stopped, so a
+ * request sent right after could still be served; tests that freeze a daemon need it frozen.
+ */
+export function signalProcess(pid: number, sig: NodeJS.Signals, settleMs = 5000): void {
+  process.kill(pid, sig);
+  if (sig !== 'SIGSTOP') return;
+  const deadline = Date.now() + settleMs;
+  const nap = new Int32Array(new SharedArrayBuffer(4));
+  while (Date.now() < deadline) {
+    let tids: string[];
+    try {
+      tids = readdirSync(`/proc/${pid}/task`);
+    } catch {
+      return; // gone
+    }
+    if (tids.every((t) => 'TtZX'.includes(threadState(pid, t)))) return;
+    Atomics.wait(nap, 0, 0, 2);
+  }
+  throw new Error(`pid ${pid} did not stop within ${settleMs} ms of SIGSTOP`);
+}
+
+function threadState(pid: number, tid: string): string {
+  try {
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    return stat.charAt(stat.lastIndexOf(')') + 2);
+  } catch {
+    return 'X';
+  }
 }

@@ -18,6 +18,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import { signalProcess } from './proc-stat.js';
 
 export type RealObjectStore = 'bluestore' | 'memstore';
 
@@ -293,7 +294,7 @@ export async function startRealCephCluster(opts: RealCephClusterOptions): Promis
     },
     signalOsd(id, sig) {
       const c = osdProcs.get(id);
-      if (alive(c)) c!.kill(sig);
+      if (alive(c)) signalProcess(c!.pid!, sig);
     },
     startOsd(id) {
       if (alive(osdProcs.get(id))) throw new Error(`osd.${id} is already running`);
@@ -339,6 +340,11 @@ export async function startRealCephCluster(opts: RealCephClusterOptions): Promis
     const monmap = join(dir, 'monmap');
     runSync(`${BIN}/monmaptool`, ['--create', '--fsid', fsid, '--addv', 'a', `[${monAddr}]`, monmap], 'monmaptool');
     runSync(`${BIN}/ceph-mon`, ['-c', conf, '--mkfs', '-i', 'a', '--monmap', monmap], 'ceph-mon --mkfs');
+    // A monitor of an earlier run may still hold the port for a moment; ours would then fail to bind
+    // while the commands below talk to the old one.
+    for (const freeBy = Date.now() + 30000; await portAnswers(opts.monPort); await sleep(200)) {
+      if (Date.now() > freeBy) throw new Error(`port ${opts.monPort} is still in use by another process`);
+    }
     mon = daemon('ceph-mon', ['-i', 'a']);
     const deadline = Date.now() + startTimeoutMs;
     while (!(await portAnswers(opts.monPort))) {
