@@ -8,6 +8,7 @@ import { strict as assert } from 'node:assert';
 import { CephError, CmpExtMismatch, Rados, ReadOp, WriteOp, type IoCtx } from '../../librados/index.js';
 import { opRead, opStat, decodeStatReply } from '../../msg/index.js';
 import { cephRados } from '../support/real-ceph-cluster.js';
+import { sleep } from '../support/wait.js';
 
 /** What the suites need of a cluster: a connected handle, an IoCtx on a writable pool, and a few levers. */
 export interface LibradosTarget {
@@ -301,7 +302,7 @@ export function objectOpTests(target: () => LibradosTarget): void {
     let pending: Promise<void>;
     try {
       pending = io.writeFull('during-down', Buffer.from('resent'), { timeoutMs: 120000 });
-      await new Promise((r) => setTimeout(r, 300));
+      await sleep(300);
       const down = ceph(['osd', 'down', '0']);
       assert.equal(down.status, 0, down.stderr);
       await rados.waitForMap((m) => !m.isUp(0), 30000, 'osd.0 down');
@@ -548,7 +549,7 @@ export function operateTests(target: () => LibradosTarget): void {
         return;
       } catch (e) {
         if (Date.now() > deadline) throw e;
-        await new Promise((r) => setTimeout(r, 500));
+        await sleep(500);
       }
     }
   });
@@ -572,7 +573,7 @@ export function operateTests(target: () => LibradosTarget): void {
         return;
       } catch (e) {
         if (Date.now() > deadline) throw e;
-        await new Promise((r) => setTimeout(r, 500));
+        await sleep(500);
       }
     }
   });

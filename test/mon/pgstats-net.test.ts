@@ -34,7 +34,7 @@ import {
   type Message,
   type Messenger,
 } from '../../msg/index.js';
-import { until as untilPoll } from '../support/wait.js';
+import { sleep, until as untilPoll } from '../support/wait.js';
 const until = <T>(what: string, f: () => T | null | false | undefined, timeoutMs = 20000): Promise<T> => untilPoll(what, f, timeoutMs, 100);
 
 const PORT = 18360;
@@ -243,7 +243,7 @@ describe('monitor daemons: MPGStats, MGetPoolStats, MStatfs over the network', f
     assert.ok(osds[0]!.map!.pools.get(1)!.flags & POOL_FLAG_CREATING, 'the pool is still creating');
     for (const seed of [0, 1]) osds[0]!.connect(peon).send(new MOSDPGCreated({ pool: 1, seed }));
     osds[1]!.connect(leader).send(new MOSDPGCreated({ pool: 1, seed: 2 }));
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
     assert.ok(osds[0]!.map!.pools.get(1)!.flags & POOL_FLAG_CREATING, 'three of four: still creating');
     osds[1]!.connect(leader).send(new MOSDPGCreated({ pool: 1, seed: 3 }));
     for (const o of osds) await until('the creating flag cleared', () => o.map && (o.map.pools.get(1)!.flags & POOL_FLAG_CREATING) === 0);

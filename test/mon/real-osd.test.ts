@@ -9,6 +9,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { VstartCluster, until } from '../support/vstart-cluster.js';
+import { sleep } from '../support/wait.js';
 
 describe('a real ceph-osd against tsceph monitors', function () {
   this.timeout(120000);
@@ -49,7 +50,7 @@ describe('a real ceph-osd against tsceph monitors', function () {
 
     // SIGTERM: an active OSD sends MOSDMarkMeDown before it exits. It turns active only once it has the
     // map that shows it up, a moment after the monitor marks it so; one still booting just exits.
-    await new Promise((r) => setTimeout(r, 3000));
+    await sleep(3000);
     const exited = new Promise<number>((r) => osd!.once('exit', () => r(Date.now())));
     const t0 = Date.now();
     osd.kill('SIGTERM');

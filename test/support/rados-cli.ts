@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { main } from '../../bin/rados.js';
 import { cephRados } from './real-ceph-cluster.js';
+import { sleep } from './wait.js';
 
 export interface CliRun {
   status: number;
@@ -80,7 +81,7 @@ async function untilAsync(what: string, f: () => Promise<boolean>, timeoutMs: nu
   const deadline = Date.now() + timeoutMs;
   while (!(await f())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500);
   }
 }
 

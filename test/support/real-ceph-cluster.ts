@@ -16,9 +16,10 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { signalProcess } from './proc-stat.js';
+import { portAnswers } from './real-ceph-mon.js';
+import { sleep, until } from './wait.js';
 
 export type RealObjectStore = 'bluestore' | 'memstore';
 
@@ -127,26 +128,6 @@ function runAsync(cmd: string, args: string[], what: string): Promise<void> {
     c.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${what} failed (${code}): ${err}`))));
     c.once('error', reject);
   });
-}
-
-async function portAnswers(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect({ host: '127.0.0.1', port });
-    s.once('connect', () => { s.destroy(); resolve(true); });
-    s.once('error', () => resolve(false));
-  });
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function pollUntil<T>(what: string, f: () => T | null | false | undefined, timeoutMs: number, everyMs = 500): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = f();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(everyMs);
-  }
 }
 
 export async function startRealCephCluster(opts: RealCephClusterOptions): Promise<RealCephCluster> {
@@ -273,7 +254,7 @@ export async function startRealCephCluster(opts: RealCephClusterOptions): Promis
     return Array.isArray(j) ? j : (j.pg_stats ?? []);
   };
   const waitOsd = (id: number, up: boolean, timeoutMs: number): Promise<void> =>
-    pollUntil(`osd.${id} ${up ? 'up' : 'down'}`, () => upOsds().includes(id) === up, timeoutMs, 300).then(() => undefined);
+    until(`osd.${id} ${up ? 'up' : 'down'}`, () => upOsds().includes(id) === up, timeoutMs, 300).then(() => undefined);
 
   const cluster: RealCephCluster = {
     dir, conf, fsid, osdCount, objectstore: store, ceph, cephJson, rados,
@@ -308,7 +289,7 @@ export async function startRealCephCluster(opts: RealCephClusterOptions): Promis
       let epoch0 = 0;
       let last = '';
       try {
-        await pollUntil('all PGs active+clean', () => {
+        await until('all PGs active+clean', () => {
           const map = osdMapJson();
           const up = map.osds.filter((o) => o.up === 1);
           if (up.length < osdCount) {
@@ -351,7 +332,7 @@ export async function startRealCephCluster(opts: RealCephClusterOptions): Promis
       if (!alive(mon) || Date.now() > deadline) throw new Error(`ceph-mon did not come up on port ${opts.monPort} (see ${dir}/mon.a.log)`);
       await sleep(100);
     }
-    await pollUntil('ceph mon stat', () => ceph(['mon', 'stat']).status === 0, startTimeoutMs, 300);
+    await until('ceph mon stat', () => ceph(['mon', 'stat']).status === 0, startTimeoutMs, 300);
 
     // The mgr (PG map only).
     mkdirSync(join(dir, 'mgr.x'));
@@ -366,8 +347,8 @@ export async function startRealCephCluster(opts: RealCephClusterOptions): Promis
     await Promise.all(Array.from({ length: osdCount }, (_, i) =>
       runAsync(`${BIN}/ceph-osd`, ['-c', conf, '-i', String(i), '--mkfs'], `ceph-osd -i ${i} --mkfs`)));
     for (let i = 0; i < osdCount; i++) cluster.startOsd(i);
-    await pollUntil(`${osdCount} OSDs up`, () => upOsds().length === osdCount, startTimeoutMs, 500);
-    await pollUntil('the mgr to be available', () => {
+    await until(`${osdCount} OSDs up`, () => upOsds().length === osdCount, startTimeoutMs, 500);
+    await until('the mgr to be available', () => {
       const r = ceph(['mgr', 'stat', '-f', 'json']);
       return r.status === 0 && (JSON.parse(r.stdout) as { available: boolean }).available;
     }, startTimeoutMs, 500);

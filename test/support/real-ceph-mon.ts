@@ -12,6 +12,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sleep } from './wait.js';
 
 export interface RealCephMonOptions {
   /** msgr2 port on 127.0.0.1 (give each test file its own range). */
@@ -55,7 +56,8 @@ function run(cmd: string, args: string[], what: string): void {
   if (r.status !== 0) throw new Error(`${what} failed (${r.status}): ${r.stderr || r.stdout}`);
 }
 
-async function portAnswers(port: number): Promise<boolean> {
+/** True when something accepts a TCP connection on 127.0.0.1:port. */
+export async function portAnswers(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = connect({ host: '127.0.0.1', port });
     s.once('connect', () => { s.destroy(); resolve(true); });
@@ -122,7 +124,7 @@ export async function startRealCephMon(opts: RealCephMonOptions): Promise<RealCe
       await stop(true);
       throw new Error(`real ceph-mon did not come up on port ${opts.port} (dir ${dir}): ${stderr.slice(-2000)}`);
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
   // The port answers before the monitor has formed its quorum of one; wait until a command works.
   for (;;) {
@@ -132,7 +134,7 @@ export async function startRealCephMon(opts: RealCephMonOptions): Promise<RealCe
       await stop(true);
       throw new Error(`real ceph-mon on port ${opts.port} never answered 'mon stat': ${r.stderr}`);
     }
-    await new Promise((res) => setTimeout(res, 200));
+    await sleep(200);
   }
   return { dir, conf, fsid, name, port: opts.port, addr, pid, ceph, stop };
 }
