@@ -23,12 +23,12 @@ import {
 import { hashMatches, objectProblem, txOpFormProblem, validCollection } from '../../objectstore/validate.js';
 import type { Allocator, BlockRun } from './allocator.js';
 import {
-  NID_MAX_KEY, collectionKey, decodeOnodeKey, deferredKey, omapHeaderKey, omapKey, omapRange,
+  NID_MAX_KEY, collectionKey, decodeOnodeKey, omapHeaderKey, omapKey, omapRange,
   onodeKey, shardKey, shardRange,
 } from './keys.js';
 import { BLOCK_BYTES, DEFERRED_TXN_BYTES_MAX, NID_RESERVE_STEP, SHARD_BLOCKS, SHARD_SHIFT } from './limits.js';
 import {
-  copyShard, deferredRecordBlock, encodeCollection, encodeDeferred, encodeNidMax, encodeOnode, encodeShard, newShard, shardEmpty,
+  copyShard, encodeCollection, encodeNidMax, encodeOnode, encodeShard, newShard, shardEmpty,
   type DeferredBlock, type ExtentShard, type Onode,
 } from './onode.js';
 
@@ -58,8 +58,6 @@ export interface CoreEnv {
   /** The next node id to hand out, and the end of the reserved range persisted in the KV. */
   readonly nidNext: number;
   readonly nidMax: number;
-  /** The sequence number this transaction's deferred record gets, if it has one. */
-  readonly deferredSeq: number;
   /** Writes up to this many bytes to blocks an object owns are deferred (0: never). */
   readonly deferredWriteBytesMax: number;
   /**
@@ -95,10 +93,12 @@ export interface DataWrite {
 export interface CorePlan {
   readonly batch: KVBatch;
   readonly dataWrites: DataWrite[];
-  /** Blocks to write in place once the batch is durable (their record is in the batch). */
+  /**
+   * Blocks to write in place once the batch is durable. Their journal record is not in the batch: the
+   * shell writes one record for all the transactions that share a KV batch (their blocks in queue
+   * order) and adds it then; until that record is built the blocks' data are the caller's buffers.
+   */
   readonly deferred: DeferredBlock[];
-  /** Whether the batch carries the deferred record of sequence env.deferredSeq. */
-  readonly deferredRecord: boolean;
   /** Blocks that become free once the batch is durable. */
   readonly freed: number[];
   /** Blocks taken from the allocator for this plan. */
@@ -835,16 +835,8 @@ class Planner {
       nidMax = this.nidNext + NID_RESERVE_STEP;
       batch.set(NID_MAX_KEY, encodeNidMax(nidMax));
     }
-    const deferredRecord = deferred.length > 0;
-    if (deferredRecord) {
-      const record = encodeDeferred(deferred);
-      batch.set(deferredKey(this.env.deferredSeq), record);
-      // The in-place writes (after the commit) take their bytes from the record: the caller may reuse
-      // its buffers once the transaction has committed.
-      for (let i = 0; i < deferred.length; i++) deferred[i] = { pblock: deferred[i]!.pblock, data: deferredRecordBlock(record, i) };
-    }
     return {
-      batch, dataWrites, deferred, deferredRecord, freed: this.freed, allocated, onodes, collections,
+      batch, dataWrites, deferred, freed: this.freed, allocated, onodes, collections,
       nidNext: this.nidNext, nidMax, storedDelta,
       seal: () => {
         sealCrcs();
