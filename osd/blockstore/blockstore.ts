@@ -267,11 +267,18 @@ interface HeldBatch {
   readonly writes: readonly DeferredWrite[];
   /** The record that holds `writes`, once submitMerged has built it. */
   record: DeferredRecord | undefined;
+  /** Resolves once the batch is durable. */
+  durable: Promise<void>;
   resolve: () => void;
   reject: (e: Error) => void;
 }
 
 const NO_WRITES: readonly DeferredWrite[] = [];
+/** A placeholder promise (HeldBatch.durable before its own is made). */
+const NEVER: Promise<void> = new Promise<void>(noop);
+const NO_BLOCKS: ReadonlyMap<number, Buffer> = new Map();
+const NO_OMAPS: ReadonlyMap<number, OmapContent> = new Map();
+const NO_LISTINGS: ReadonlyMap<CollectionId, readonly string[]> = new Map();
 
 /** Batch bytes of a deferred record of `blocks` blocks under its key. */
 function deferredEntryBytes(blocks: number): number {
@@ -595,26 +602,33 @@ export class BlockStore implements ObjectStore {
     // transaction become durable first (a KV engine may apply a submitted batch only later).
     if (needsBarrier(t)) await this.committed();
     const onodes = new Map<string, Onode | null>();
-    const blocks = new Map<number, Buffer>();
-    const omaps = new Map<number, OmapContent>();
-    const listings = new Map<CollectionId, string[]>();
-    const loads: Promise<void>[] = [];
+    // Made when the core first asks for blocks, omaps or listings (an overwrite of cached objects does not).
+    let blocks: Map<number, Buffer> | undefined;
+    let omaps: Map<number, OmapContent> | undefined;
+    let listings: Map<CollectionId, string[]> | undefined;
+    let loads: Promise<void>[] | undefined;
     const onodeKeys = new Map<GHObject, OnodeKeyOf>();
     for (const [cid, oid] of referencedObjects(t)) {
       const key = onodeKey(cid, oid);
       const keyStr = key.toString('latin1');
       if (!onodeKeys.has(oid)) onodeKeys.set(oid, { cid, key, keyStr });
       if (onodes.has(keyStr)) continue;
+      // A cached onode is taken at once: no promise and no event-loop turn for the common case.
+      const hit = this.cacheGet(keyStr);
+      if (hit) {
+        onodes.set(keyStr, hit.onode);
+        continue;
+      }
       onodes.set(keyStr, null);
-      loads.push(this.loadOnode(key, keyStr, () => `${cid} ${objectText(oid)}`).then((o) => void onodes.set(keyStr, o)));
+      (loads ??= []).push(this.loadOnode(key, keyStr, () => `${cid} ${objectText(oid)}`).then((o) => void onodes.set(keyStr, o)));
     }
-    await Promise.all(loads);
+    if (loads) await Promise.all(loads);
     let plan: CorePlan | undefined;
     for (let round = 0; !plan; round++) {
       assert(round < 16, 'the transaction core keeps asking for more');
       const env: CoreEnv = {
-        collections: m.collections, onodes, blocks, omaps, listings, allocator: m.alloc, nidNext: m.nidNext,
-        nidMax: m.nidMax, deferredWriteBytesMax: this.deferredWriteBytesMax,
+        collections: m.collections, onodes, blocks: blocks ?? NO_BLOCKS, omaps: omaps ?? NO_OMAPS, listings: listings ?? NO_LISTINGS,
+        allocator: m.alloc, nidNext: m.nidNext, nidMax: m.nidMax, deferredWriteBytesMax: this.deferredWriteBytesMax,
         deferredFreshBytesMax: this.deferredFreshBytesMax, onodeKeys,
       };
       const r = prepareTransaction(t, env);
@@ -622,6 +636,9 @@ export class BlockStore implements ObjectStore {
         plan = r.plan;
         break;
       }
+      blocks ??= new Map();
+      omaps ??= new Map();
+      listings ??= new Map();
       await this.fetchNeeds(m, r.needs, onodes, blocks, omaps, listings);
     }
     // Leave room for the deferred-record removals a batch may carry.
@@ -737,7 +754,7 @@ export class BlockStore implements ObjectStore {
       writes[i] = { pblock: d.pblock, pending };
     }
     this.deferredPendingBytes += plan.deferred.length * BLOCK_BYTES;
-    const keys = [...plan.onodes.keys()];
+    // The onode keys are the plan's own map's (never changed after publish), walked where needed, not copied.
 
     // Stage 2: data. The writes are issued before the checksums are computed, so the two overlap.
     const dataDurable = plan.dataWrites.length === 0 ? undefined : (async () => {
@@ -752,7 +769,7 @@ export class BlockStore implements ObjectStore {
     let submitted!: () => void;
     this.submitTail = new Promise<void>((r) => (submitted = r));
     const prevCommitted = this.commitTail;
-    let held: { durable: Promise<void>; record: () => DeferredRecord | undefined } | undefined;
+    let held: HeldBatch | undefined;
     const commit = (async () => {
       try {
         if (dataDurable) await dataDurable;
@@ -770,21 +787,21 @@ export class BlockStore implements ObjectStore {
       }
       await prevCommitted;
       // Stage 4: after commit.
-      for (const k of keys) this.unpin(k);
+      for (const k of plan.onodes.keys()) this.unpin(k);
       this.trimCache();
       if (plan.deferred.length === 0 && !this.deferredRunning && this.deferredQueue.length === 0) {
         // No deferred write is in flight that could still land on these blocks: free them now.
         for (const pb of plan.freed) m.alloc.release(pb);
       } else if (plan.deferred.length || plan.freed.length) {
-        this.deferredQueue.push({ record: held!.record(), writes, freed: plan.freed });
+        this.deferredQueue.push({ record: held!.record, writes, freed: plan.freed });
         this.scheduleDeferred();
       }
     })();
-    this.commitTail = commit.catch(noop);
     const settled = commit.catch(noop);
-    for (const k of keys) this.inflight.set(k, settled);
+    this.commitTail = settled;
+    for (const k of plan.onodes.keys()) this.inflight.set(k, settled);
     void settled.then(() => {
-      for (const k of keys) if (this.inflight.get(k) === settled) this.inflight.delete(k);
+      for (const k of plan.onodes.keys()) if (this.inflight.get(k) === settled) this.inflight.delete(k);
     });
     return commit;
   }
@@ -795,15 +812,15 @@ export class BlockStore implements ObjectStore {
    * released (their clients queue the next ones in microtasks) join it. Without the turn a closed loop
    * of 32 clients settles into two alternating groups of about 16, each paying a flush.
    */
-  private submitGrouped(m: Mounted, batch: KVBatch, writes: readonly DeferredWrite[] = NO_WRITES): { durable: Promise<void>; record: () => DeferredRecord | undefined } {
-    const h: HeldBatch = { batch, writes, record: undefined, resolve: noop, reject: noop };
-    const durable = new Promise<void>((resolve, reject) => {
+  private submitGrouped(m: Mounted, batch: KVBatch, writes: readonly DeferredWrite[] = NO_WRITES): HeldBatch {
+    const h: HeldBatch = { batch, writes, record: undefined, durable: NEVER, resolve: noop, reject: noop };
+    h.durable = new Promise<void>((resolve, reject) => {
       h.resolve = resolve;
       h.reject = reject;
     });
     this.held.push(h);
     this.scheduleGroup(m);
-    return { durable, record: () => h.record };
+    return h;
   }
 
   private scheduleGroup(m: Mounted): void {
@@ -934,7 +951,9 @@ export class BlockStore implements ObjectStore {
           const jobs = this.deferredQueue.splice(0);
           const latest = new Map<number, PendingBlock>();
           for (const j of jobs) for (const w of j.writes) latest.set(w.pblock, w.pending);
-          await Promise.all([...latest].map(([pb, p]) => this.dev.write(pb * BLOCK_BYTES, [p.data])));
+          const writing: Promise<void>[] = [];
+          for (const [pb, p] of latest) writing.push(this.dev.write(pb * BLOCK_BYTES, [p.data]));
+          await Promise.all(writing);
           const need = this.dev.nextFlush;
           const m = this.m!;
           for (const j of jobs) {

@@ -98,6 +98,7 @@ interface Options {
   device: 'file' | 'ram';
   ramFlushMs: number;
   cpuProf: string | undefined;
+  heapProf: string | undefined;
 }
 
 const USAGE = `store-bench: durable writes through the object store beside fio and the raw device
@@ -113,6 +114,7 @@ const USAGE = `store-bench: durable writes through the object store beside fio a
   --rounds N          repeat everything N times and report medians
   --json FILE         write every figure to FILE
   --cpu-prof FILE     a V8 CPU profile of the store's measured runs alone (no set-up, fsck, fio) to FILE
+  --heap-prof FILE    a sampling allocation profile of the same runs, collected objects included
 `;
 
 /** V8's profiler over the store's measured runs (node:inspector), for --cpu-prof. */
@@ -128,12 +130,13 @@ class Profiler {
   private post(method: string, params?: object): Promise<unknown> {
     return new Promise((resolve, reject) => this.session.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res))));
   }
-  resume(): Promise<unknown> {
-    return this.post('Profiler.start');
+  resume(heap: boolean): Promise<unknown> {
+    if (!heap) return this.post('Profiler.start');
+    return this.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
   }
-  /** Stop and keep the profile of the last resume() in `file`. */
-  async pause(file: string): Promise<void> {
-    const r = (await this.post('Profiler.stop')) as { profile: unknown };
+  /** Stop and keep the profile of the last resume() in `file` (.cpuprofile or .heapprofile format). */
+  async pause(heap: boolean, file: string): Promise<void> {
+    const r = (await this.post(heap ? 'HeapProfiler.stopSampling' : 'Profiler.stop')) as { profile: unknown };
     const { writeFileSync } = await import('node:fs');
     writeFileSync(file, JSON.stringify(r.profile));
   }
@@ -170,6 +173,7 @@ function parseArgs(argv: string[]): Options {
     device: 'file',
     ramFlushMs: 1,
     cpuProf: undefined,
+    heapProf: undefined,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -192,6 +196,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--device') o.device = next() as 'file' | 'ram';
     else if (a === '--ram-flush-ms') o.ramFlushMs = Number(next());
     else if (a === '--cpu-prof') o.cpuProf = next();
+    else if (a === '--heap-prof') o.heapProf = next();
     else if (a === '--help') {
       process.stdout.write(USAGE);
       process.exit(0);
@@ -561,14 +566,16 @@ async function main(): Promise<void> {
         ? await setupStore(opts.store, opts.store !== 'block' ? undefined : opts.device === 'ram' ? new SlowFlushMemDevice(opts.size, opts.ramFlushMs) : await FileDevice.open(devPath, { size: opts.size }), opts.size, log)
         : undefined;
     const raw = opts.impls.includes('device') ? await FileDevice.open(fioPath, { size: opts.size }) : undefined;
-    const profiler = fx && opts.cpuProf ? await Profiler.start() : undefined;
+    const profiler = fx && (opts.cpuProf || opts.heapProf) ? await Profiler.start() : undefined;
     for (let round = 1; round <= opts.rounds; round++) {
       for (const p of patterns) {
         const rs: Result[] = [];
         if (fx) {
-          if (profiler) await profiler.resume();
+          const profFile = opts.heapProf ?? opts.cpuProf;
+          const heap = opts.heapProf !== undefined;
+          if (profiler) await profiler.resume(heap);
           rs.push(await runStorePattern(fx, p, opts.seconds, rng));
-          if (profiler) await profiler.pause(patterns.length * opts.rounds > 1 ? `${opts.cpuProf!}.${p.name}.${round}` : opts.cpuProf!);
+          if (profiler) await profiler.pause(heap, patterns.length * opts.rounds > 1 ? `${profFile!}.${p.name}.${round}` : profFile!);
         }
         if (raw) rs.push(await runDevicePattern(raw, p, opts.seconds, rng));
         if (opts.impls.includes('fio')) rs.push(runFio(p, fioPath, opts.size, opts.seconds));
