@@ -8,7 +8,6 @@
 import { randomBytes } from 'node:crypto';
 import { CephError, assert } from '../errors.js';
 import { cephCrc32c } from '../crc32c.js';
-import { ownedBytes } from '../encoding.js';
 import type { BlockDevice } from '../blockdev/types.js';
 import type { KVBatch, KVEntry, KVOp, KVStats, KVStore } from './types.js';
 import { PageAllocator } from './core/alloc.js';
@@ -162,6 +161,36 @@ function coalesce(writes: readonly FreezeWrite[]): FreezeWrite[] {
   }
   return out;
 }
+/**
+ * The tree keeps the keys and values it is given until a checkpoint writes their nodes (the clean images
+ * it caches then are decoded from the pages written). Views of a whole batch (or journal record) would
+ * keep all of its bytes alive while one small entry lives on, and a copy of each in a buffer of its own
+ * costs an allocation per key and per value (four or five per BlockStore write). So: the small keys and
+ * values of a batch are copied into one buffer of their total size (what they pin is their own batch's
+ * small entries, until the next checkpoint), and a large value, which goes to pages of its own at the
+ * checkpoint, stays a view of the batch: it pins the batch's bytes until it is checkpointed or removed,
+ * as BlockStore's deferred records (large values removed together) do briefly. Rewrites `ops` in place.
+ */
+function adoptOps(ops: KVOp[], inlineMax: number): KVOp[] {
+  let small = 0;
+  for (const op of ops) if (op.op === 'set') small += op.key.length + (op.value.length <= inlineMax ? op.value.length : 0);
+  if (small === 0) return ops;
+  const arena = Buffer.allocUnsafeSlow(small);
+  let at = 0;
+  const take = (b: Buffer): Buffer => {
+    const start = at;
+    at += b.copy(arena, start);
+    return arena.subarray(start, at);
+  };
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i]!;
+    if (op.op !== 'set') continue;
+    ops[i] = { op: 'set', key: take(op.key), value: op.value.length <= inlineMax ? take(op.value) : op.value };
+  }
+  assert(at === small, 'kv: adopted bytes fill the arena');
+  return ops;
+}
+
 /** Tree walks at open and in fsck read this many pages at once. */
 const WALK_READS_IN_FLIGHT = 32;
 /** Nodes on a path a batch copies, in the space estimate at admission (a tree of that depth holds billions of keys). */
@@ -416,13 +445,14 @@ export class DeviceKV implements KVStore, PageSource {
   }
 
   private applyOp(op: KVOp): void {
-    // the tree keeps these until the memtable is frozen (and after, in cached nodes): own their bytes
-    if (op.op === 'set') this.tree.set(ownedBytes(op.key), ownedBytes(op.value));
+    if (op.op === 'set') this.tree.set(op.key, op.value);
     else if (op.op === 'rm') this.tree.rm(op.key);
     else this.tree.rmRange(op.start, op.end);
   }
 
-  private async applyOps(ops: readonly KVOp[]): Promise<void> {
+  /** Apply decoded ops (views of `batchBuf`, an encoded batch or a journal record) to the tree. */
+  private async applyOps(decoded: KVOp[]): Promise<void> {
+    const ops = adoptOps(decoded, this.tree.inlineMax);
     for (const op of ops) {
       this.treeVersion++;
       // Most ops find their pages in memory: run them at once, and go through withPages (which

@@ -51,8 +51,8 @@ import {
   SCAN_PAGE_ENTRIES, SHARD_BLOCKS,
 } from './core/limits.js';
 import {
-  decodeCollection, decodeDeferred, decodeNidMax, decodeOnode, decodeShard, onodeAllocatedBytes, onodeBytes,
-  type DeferredBlock, type Onode,
+  decodeCollection, decodeDeferred, decodeNidMax, decodeOnode, decodeShard, deferredRecordBlock, deferredRecordBytes, encodeDeferred,
+  onodeAllocatedBytes, onodeBytes, type DeferredBlock, type Onode,
 } from './core/onode.js';
 
 export interface BlockStoreLogger {
@@ -231,11 +231,58 @@ interface CacheEntry {
   pins: number;
 }
 
-interface DeferredJob {
+/** A block whose newest write has not landed on the device: reads and prepares take its data from here. */
+interface PendingBlock {
+  /** The caller's bytes until the group's deferred record is built, then a view of that record. */
+  data: Buffer;
+  readonly token: number;
+}
+
+/** A deferred block of one transaction on its way to its in-place write. */
+interface DeferredWrite {
+  readonly pblock: number;
+  readonly pending: PendingBlock;
+}
+
+/**
+ * The journal record of the deferred blocks of the transactions that share one KV batch (one record
+ * per batch, not per transaction: one tree insert and one removal per group). It is removed once every
+ * one of those transactions has had its blocks written in place and a flush has covered them.
+ */
+interface DeferredRecord {
   readonly seq: number;
-  readonly blocks: DeferredBlock[];
+  jobsLeft: number;
+}
+
+interface DeferredJob {
+  readonly record: DeferredRecord | undefined;
+  readonly writes: readonly DeferredWrite[];
   readonly freed: number[];
-  readonly tokens: Map<number, number>;
+}
+
+/** A transaction's KV batch waiting for its group (submitGrouped). */
+interface HeldBatch {
+  readonly batch: KVBatch;
+  /** The transaction's deferred blocks: their record goes into the merged batch (submitMerged). */
+  readonly writes: readonly DeferredWrite[];
+  /** The record that holds `writes`, once submitMerged has built it. */
+  record: DeferredRecord | undefined;
+  /** Resolves once the batch is durable. */
+  durable: Promise<void>;
+  resolve: () => void;
+  reject: (e: Error) => void;
+}
+
+const NO_WRITES: readonly DeferredWrite[] = [];
+/** A placeholder promise (HeldBatch.durable before its own is made). */
+const NEVER: Promise<void> = new Promise<void>(noop);
+const NO_BLOCKS: ReadonlyMap<number, Buffer> = new Map();
+const NO_OMAPS: ReadonlyMap<number, OmapContent> = new Map();
+const NO_LISTINGS: ReadonlyMap<CollectionId, readonly string[]> = new Map();
+
+/** Batch bytes of a deferred record of `blocks` blocks under its key. */
+function deferredEntryBytes(blocks: number): number {
+  return blocks === 0 ? 0 : DEFERRED_KEY_BYTES + deferredRecordBytes(blocks);
 }
 
 interface Mounted {
@@ -251,8 +298,10 @@ interface Mounted {
 
 function noop(): void {}
 
-/** Bytes of each batch kept for removing applied deferred records (9-byte keys). */
-const DEFERRED_REMOVAL_ROOM_BYTES = 9 * 256;
+/** Bytes of a deferred record's key ('D', u64 sequence). */
+const DEFERRED_KEY_BYTES = 9;
+/** Bytes of each batch kept for removing applied deferred records. */
+const DEFERRED_REMOVAL_ROOM_BYTES = DEFERRED_KEY_BYTES * 256;
 
 export class BlockStore implements ObjectStore {
   readonly type = 'blockstore';
@@ -273,13 +322,13 @@ export class BlockStore implements ObjectStore {
   private commitTail: Promise<void> = Promise.resolve();
   private readonly inflight = new Map<string, Promise<void>>();
   /** Deferred blocks not yet written in place, by device block: reads and prepares take them from here. */
-  private readonly pendingBlocks = new Map<number, { data: Buffer; token: number }>();
+  private readonly pendingBlocks = new Map<number, PendingBlock>();
   /** Runs of newly allocated blocks whose data write has not landed yet (one entry per write, not per block). */
   private pendingRuns: PendingRun[] = [];
   private blockToken = 0;
   private mutationEpoch = 0;
   /** Batches waiting for the group in the KV engine to be durable (submitGrouped). */
-  private held: { batch: KVBatch; resolve: () => void; reject: (e: Error) => void }[] = [];
+  private held: HeldBatch[] = [];
   private groupOutstanding = false;
   private groupScheduled = false;
 
@@ -553,26 +602,33 @@ export class BlockStore implements ObjectStore {
     // transaction become durable first (a KV engine may apply a submitted batch only later).
     if (needsBarrier(t)) await this.committed();
     const onodes = new Map<string, Onode | null>();
-    const blocks = new Map<number, Buffer>();
-    const omaps = new Map<number, OmapContent>();
-    const listings = new Map<CollectionId, string[]>();
-    const loads: Promise<void>[] = [];
+    // Made when the core first asks for blocks, omaps or listings (an overwrite of cached objects does not).
+    let blocks: Map<number, Buffer> | undefined;
+    let omaps: Map<number, OmapContent> | undefined;
+    let listings: Map<CollectionId, string[]> | undefined;
+    let loads: Promise<void>[] | undefined;
     const onodeKeys = new Map<GHObject, OnodeKeyOf>();
     for (const [cid, oid] of referencedObjects(t)) {
       const key = onodeKey(cid, oid);
       const keyStr = key.toString('latin1');
       if (!onodeKeys.has(oid)) onodeKeys.set(oid, { cid, key, keyStr });
       if (onodes.has(keyStr)) continue;
+      // A cached onode is taken at once: no promise and no event-loop turn for the common case.
+      const hit = this.cacheGet(keyStr);
+      if (hit) {
+        onodes.set(keyStr, hit.onode);
+        continue;
+      }
       onodes.set(keyStr, null);
-      loads.push(this.loadOnode(key, keyStr, () => `${cid} ${objectText(oid)}`).then((o) => void onodes.set(keyStr, o)));
+      (loads ??= []).push(this.loadOnode(key, keyStr, () => `${cid} ${objectText(oid)}`).then((o) => void onodes.set(keyStr, o)));
     }
-    await Promise.all(loads);
+    if (loads) await Promise.all(loads);
     let plan: CorePlan | undefined;
     for (let round = 0; !plan; round++) {
       assert(round < 16, 'the transaction core keeps asking for more');
       const env: CoreEnv = {
-        collections: m.collections, onodes, blocks, omaps, listings, allocator: m.alloc, nidNext: m.nidNext,
-        nidMax: m.nidMax, deferredSeq: m.deferredSeq, deferredWriteBytesMax: this.deferredWriteBytesMax,
+        collections: m.collections, onodes, blocks: blocks ?? NO_BLOCKS, omaps: omaps ?? NO_OMAPS, listings: listings ?? NO_LISTINGS,
+        allocator: m.alloc, nidNext: m.nidNext, nidMax: m.nidMax, deferredWriteBytesMax: this.deferredWriteBytesMax,
         deferredFreshBytesMax: this.deferredFreshBytesMax, onodeKeys,
       };
       const r = prepareTransaction(t, env);
@@ -580,13 +636,17 @@ export class BlockStore implements ObjectStore {
         plan = r.plan;
         break;
       }
+      blocks ??= new Map();
+      omaps ??= new Map();
+      listings ??= new Map();
       await this.fetchNeeds(m, r.needs, onodes, blocks, omaps, listings);
     }
     // Leave room for the deferred-record removals a batch may carry.
     const limit = kvBatchBytesMax(m.kv) - DEFERRED_REMOVAL_ROOM_BYTES;
-    if (plan.batch.bytes > limit) {
+    const bytes = plan.batch.bytes + deferredEntryBytes(plan.deferred.length);
+    if (bytes > limit) {
       for (const run of plan.allocated) m.alloc.release(run.start, run.length);
-      throw new CephError('E2BIG', `blockstore: the transaction's metadata is ${plan.batch.bytes} bytes, over the KV engine's batch limit of ${limit}`);
+      throw new CephError('E2BIG', `blockstore: the transaction's metadata is ${bytes} bytes, over the KV engine's batch limit of ${limit}`);
     }
     return { commit: this.publish(m, plan) };
   }
@@ -664,12 +724,6 @@ export class BlockStore implements ObjectStore {
     return missing;
   }
 
-  private setPending(pb: number, data: Buffer): number {
-    const token = ++this.blockToken;
-    this.pendingBlocks.set(pb, { data, token });
-    return token;
-  }
-
   private clearPending(pb: number, token: number): void {
     if (this.pendingBlocks.get(pb)?.token === token) this.pendingBlocks.delete(pb);
   }
@@ -684,9 +738,6 @@ export class BlockStore implements ObjectStore {
     }
     m.nidNext = plan.nidNext;
     m.nidMax = plan.nidMax;
-    const seq = m.deferredSeq;
-    if (plan.deferredRecord) m.deferredSeq++;
-    const tokens = new Map<number, number>();
     const runs: PendingRun[] = [];
     for (const w of plan.dataWrites) {
       let bytes = 0;
@@ -695,11 +746,15 @@ export class BlockStore implements ObjectStore {
       runs.push(run);
       this.pendingRuns.push(run);
     }
-    for (const d of plan.deferred) {
-      tokens.set(d.pblock, this.setPending(d.pblock, d.data));
-      this.deferredPendingBytes += BLOCK_BYTES;
+    const writes: DeferredWrite[] = plan.deferred.length === 0 ? (NO_WRITES as DeferredWrite[]) : new Array<DeferredWrite>(plan.deferred.length);
+    for (let i = 0; i < plan.deferred.length; i++) {
+      const d = plan.deferred[i]!;
+      const pending: PendingBlock = { data: d.data, token: ++this.blockToken };
+      this.pendingBlocks.set(d.pblock, pending);
+      writes[i] = { pblock: d.pblock, pending };
     }
-    const keys = [...plan.onodes.keys()];
+    this.deferredPendingBytes += plan.deferred.length * BLOCK_BYTES;
+    // The onode keys are the plan's own map's (never changed after publish), walked where needed, not copied.
 
     // Stage 2: data. The writes are issued before the checksums are computed, so the two overlap.
     const dataDurable = plan.dataWrites.length === 0 ? undefined : (async () => {
@@ -714,6 +769,7 @@ export class BlockStore implements ObjectStore {
     let submitted!: () => void;
     this.submitTail = new Promise<void>((r) => (submitted = r));
     const prevCommitted = this.commitTail;
+    let held: HeldBatch | undefined;
     const commit = (async () => {
       try {
         if (dataDurable) await dataDurable;
@@ -721,9 +777,9 @@ export class BlockStore implements ObjectStore {
         if (this.failed) throw this.failed;
         this.addDeferredRemovals(plan.batch);
         this.mutationEpoch++;
-        const durable = this.submitGrouped(m, plan.batch);
+        held = this.submitGrouped(m, plan.batch, writes);
         submitted();
-        await durable;
+        await held.durable;
       } catch (err) {
         submitted();
         this.fail(err as Error);
@@ -731,21 +787,21 @@ export class BlockStore implements ObjectStore {
       }
       await prevCommitted;
       // Stage 4: after commit.
-      for (const k of keys) this.unpin(k);
+      for (const k of plan.onodes.keys()) this.unpin(k);
       this.trimCache();
       if (plan.deferred.length === 0 && !this.deferredRunning && this.deferredQueue.length === 0) {
         // No deferred write is in flight that could still land on these blocks: free them now.
         for (const pb of plan.freed) m.alloc.release(pb);
       } else if (plan.deferred.length || plan.freed.length) {
-        this.deferredQueue.push({ seq: plan.deferredRecord ? seq : -1, blocks: plan.deferred, freed: plan.freed, tokens });
+        this.deferredQueue.push({ record: held!.record, writes, freed: plan.freed });
         this.scheduleDeferred();
       }
     })();
-    this.commitTail = commit.catch(noop);
     const settled = commit.catch(noop);
-    for (const k of keys) this.inflight.set(k, settled);
+    this.commitTail = settled;
+    for (const k of plan.onodes.keys()) this.inflight.set(k, settled);
     void settled.then(() => {
-      for (const k of keys) if (this.inflight.get(k) === settled) this.inflight.delete(k);
+      for (const k of plan.onodes.keys()) if (this.inflight.get(k) === settled) this.inflight.delete(k);
     });
     return commit;
   }
@@ -756,11 +812,15 @@ export class BlockStore implements ObjectStore {
    * released (their clients queue the next ones in microtasks) join it. Without the turn a closed loop
    * of 32 clients settles into two alternating groups of about 16, each paying a flush.
    */
-  private submitGrouped(m: Mounted, batch: KVBatch): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.held.push({ batch, resolve, reject });
-      this.scheduleGroup(m);
+  private submitGrouped(m: Mounted, batch: KVBatch, writes: readonly DeferredWrite[] = NO_WRITES): HeldBatch {
+    const h: HeldBatch = { batch, writes, record: undefined, durable: NEVER, resolve: noop, reject: noop };
+    h.durable = new Promise<void>((resolve, reject) => {
+      h.resolve = resolve;
+      h.reject = reject;
     });
+    this.held.push(h);
+    this.scheduleGroup(m);
+    return h;
   }
 
   private scheduleGroup(m: Mounted): void {
@@ -790,17 +850,23 @@ export class BlockStore implements ObjectStore {
    * group instead of one per transaction. Atomicity only widens (the transactions of a merged batch
    * become durable together), and a KV failure already stops the whole store.
    */
-  private submitMerged(m: Mounted, group: { batch: KVBatch; resolve: () => void; reject: (e: Error) => void }[]): Promise<void>[] {
+  private submitMerged(m: Mounted, group: HeldBatch[]): Promise<void>[] {
     const done: Promise<void>[] = [];
     const bytesMax = Math.min(kvBatchBytesMax(m.kv), BATCH_BYTES_MAX);
     let i = 0;
     while (i < group.length) {
       let j = i + 1;
-      let bytes = group[i]!.batch.bytes;
-      let ops = group[i]!.batch.ops.length;
-      while (j < group.length && bytes + group[j]!.batch.bytes <= bytesMax && ops + group[j]!.batch.ops.length <= BATCH_OPS_MAX) {
-        bytes += group[j]!.batch.bytes;
-        ops += group[j]!.batch.ops.length;
+      // A merged record is a little smaller than the members' records would be apart: a safe bound.
+      let bytes = group[i]!.batch.bytes + deferredEntryBytes(group[i]!.writes.length);
+      let ops = group[i]!.batch.ops.length + 1;
+      let blocks = group[i]!.writes.length;
+      while (j < group.length) {
+        const h = group[j]!;
+        const b = h.batch.bytes + deferredEntryBytes(h.writes.length);
+        if (bytes + b > bytesMax || ops + h.batch.ops.length > BATCH_OPS_MAX) break;
+        bytes += b;
+        ops += h.batch.ops.length;
+        blocks += h.writes.length;
         j++;
       }
       const members = group.slice(i, j);
@@ -812,6 +878,7 @@ export class BlockStore implements ObjectStore {
           batch.bytes += h.batch.bytes;
         }
       }
+      if (blocks > 0) this.addDeferredRecord(m, batch, members, blocks);
       done.push(m.kv.submit(batch).then(
         () => {
           for (const h of members) h.resolve();
@@ -823,6 +890,27 @@ export class BlockStore implements ObjectStore {
       i = j;
     }
     return done;
+  }
+
+  /**
+   * One journal record for the deferred blocks of `members` (in queue order: on replay the last block
+   * naming a device block wins), put into their merged batch. From here on the blocks' pending data and
+   * in-place writes are views of the record, so callers may reuse their buffers once they have committed.
+   */
+  private addDeferredRecord(m: Mounted, batch: KVBatch, members: readonly HeldBatch[], blocks: number): void {
+    const list: DeferredBlock[] = new Array<DeferredBlock>(blocks);
+    let k = 0;
+    for (const h of members) for (const w of h.writes) list[k++] = { pblock: w.pblock, data: w.pending.data };
+    const encoded = encodeDeferred(list);
+    const record: DeferredRecord = { seq: m.deferredSeq++, jobsLeft: 0 };
+    batch.set(deferredKey(record.seq), encoded);
+    k = 0;
+    for (const h of members) {
+      if (h.writes.length === 0) continue;
+      h.record = record;
+      record.jobsLeft++;
+      for (const w of h.writes) w.pending.data = deferredRecordBlock(encoded, k++);
+    }
   }
 
   private fail(err: Error): void {
@@ -861,19 +949,18 @@ export class BlockStore implements ObjectStore {
       try {
         while (this.deferredQueue.length) {
           const jobs = this.deferredQueue.splice(0);
-          const latest = new Map<number, { data: Buffer; token: number | undefined }>();
-          for (const j of jobs) for (const b of j.blocks) latest.set(b.pblock, { data: b.data, token: j.tokens.get(b.pblock) });
-          await Promise.all([...latest].map(([pb, b]) => this.dev.write(pb * BLOCK_BYTES, [b.data])));
+          const latest = new Map<number, PendingBlock>();
+          for (const j of jobs) for (const w of j.writes) latest.set(w.pblock, w.pending);
+          const writing: Promise<void>[] = [];
+          for (const [pb, p] of latest) writing.push(this.dev.write(pb * BLOCK_BYTES, [p.data]));
+          await Promise.all(writing);
           const need = this.dev.nextFlush;
           const m = this.m!;
           for (const j of jobs) {
-            for (const b of j.blocks) {
-              const t = j.tokens.get(b.pblock);
-              if (t !== undefined) this.clearPending(b.pblock, t);
-            }
-            this.deferredPendingBytes -= j.blocks.length * BLOCK_BYTES;
+            for (const w of j.writes) this.clearPending(w.pblock, w.pending.token);
+            this.deferredPendingBytes -= j.writes.length * BLOCK_BYTES;
             for (const pb of j.freed) m.alloc.release(pb);
-            if (j.seq >= 0) this.deferredApplied.push({ seq: j.seq, need });
+            if (j.record && --j.record.jobsLeft === 0) this.deferredApplied.push({ seq: j.record.seq, need });
           }
           const waiters = this.deferredWaiters.splice(0);
           for (const w of waiters) w();
@@ -922,7 +1009,7 @@ export class BlockStore implements ObjectStore {
         const batch = new KVBatch();
         this.addDeferredRemovals(batch);
         if (batch.empty) break;
-        waits.push(this.submitGrouped(m, batch));
+        waits.push(this.submitGrouped(m, batch).durable);
       }
       submitted();
       await Promise.all(waits);

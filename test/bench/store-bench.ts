@@ -2,6 +2,11 @@
 //
 // Usage: npm run bench:store [-- --seconds N] [--size BYTES] [--dir DIR] [--quick] [--only 4k-qd1,...]
 //                              [--impl store,device,fio] [--store block|mem] [--rounds N] [--json FILE]
+//                              [--device file|ram] [--ram-flush-ms N] [--cpu-prof FILE]
+//
+// --device ram puts BlockStore on a MemDevice of --size bytes (no file, no fio, no raw device): the
+// store's own CPU per write with no I/O under it, for profiling (`node --cpu-prof`). Its flush waits
+// --ram-flush-ms (default 1) on a timer, so transactions gather into groups as they do over a disk.
 //
 // Three implementations run each pattern, one after the other, in one temporary directory (on the
 // filesystem of --dir, default os.tmpdir()); --rounds N repeats it all and reports medians:
@@ -20,10 +25,11 @@
 // Both files are written whole first, so every run overwrites written blocks (no allocation in the
 // filesystem under any of them). The files are deleted at the end (and on Ctrl-C).
 import { spawnSync } from 'node:child_process';
+import { Session } from 'node:inspector';
 import { mkdirSync, mkdtempSync, rmSync, statfsSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FileDevice, type BlockDevice } from '../../common/blockdev/index.js';
+import { FileDevice, MemDevice, type BlockDevice } from '../../common/blockdev/index.js';
 import { BlockStore } from '../../osd/blockstore/index.js';
 import { MemStore } from '../../osd/objectstore/memstore.js';
 import {
@@ -89,6 +95,62 @@ interface Options {
   store: 'block' | 'mem';
   json: string | undefined;
   rounds: number;
+  device: 'file' | 'ram';
+  ramFlushMs: number;
+  cpuProf: string | undefined;
+  heapProf: string | undefined;
+}
+
+const USAGE = `store-bench: durable writes through the object store beside fio and the raw device
+  --seconds N         seconds per figure (default 10)
+  --size BYTES        size of each file / the RAM device (default 2G)
+  --dir DIR           directory for the files (default the OS temp dir)
+  --quick             3 s figures on 512 MiB files
+  --only P,...        patterns: 4k-qd1, 4k-qd32, 4m-qd1, 4m-qd32
+  --impl I,...        store, device, fio (default all three)
+  --store block|mem   BlockStore (default) or MemStore
+  --device file|ram   BlockStore on a file (default) or on a MemDevice: store CPU alone, no fio
+  --ram-flush-ms N    with --device ram: each flush waits N ms on a timer (default 1)
+  --rounds N          repeat everything N times and report medians
+  --json FILE         write every figure to FILE
+  --cpu-prof FILE     a V8 CPU profile of the store's measured runs alone (no set-up, fsck, fio) to FILE
+  --heap-prof FILE    a sampling allocation profile of the same runs, collected objects included
+`;
+
+/** V8's profiler over the store's measured runs (node:inspector), for --cpu-prof. */
+class Profiler {
+  private readonly session = new Session();
+  private constructor() {}
+  static async start(): Promise<Profiler> {
+    const p = new Profiler();
+    p.session.connect();
+    await p.post('Profiler.enable');
+    return p;
+  }
+  private post(method: string, params?: object): Promise<unknown> {
+    return new Promise((resolve, reject) => this.session.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res))));
+  }
+  resume(heap: boolean): Promise<unknown> {
+    if (!heap) return this.post('Profiler.start');
+    return this.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  }
+  /** Stop and keep the profile of the last resume() in `file` (.cpuprofile or .heapprofile format). */
+  async pause(heap: boolean, file: string): Promise<void> {
+    const r = (await this.post(heap ? 'HeapProfiler.stopSampling' : 'Profiler.stop')) as { profile: unknown };
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(file, JSON.stringify(r.profile));
+  }
+}
+
+/** A MemDevice whose flush takes `ms` on a timer, as a disk's would: transactions group as over a file. */
+class SlowFlushMemDevice extends MemDevice {
+  constructor(size: number, private readonly ms: number) {
+    super(size, undefined, 'ram');
+  }
+  override async flush(): Promise<void> {
+    await super.flush();
+    if (this.ms > 0) await new Promise<void>((r) => setTimeout(r, this.ms));
+  }
 }
 
 function parseSize(s: string): number {
@@ -108,6 +170,10 @@ function parseArgs(argv: string[]): Options {
     store: 'block',
     json: undefined,
     rounds: 1,
+    device: 'file',
+    ramFlushMs: 1,
+    cpuProf: undefined,
+    heapProf: undefined,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -127,8 +193,18 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--store') o.store = next() as 'block' | 'mem';
     else if (a === '--json') o.json = next();
     else if (a === '--rounds') o.rounds = Number(next());
-    else throw new Error(`unknown option ${a}`);
+    else if (a === '--device') o.device = next() as 'file' | 'ram';
+    else if (a === '--ram-flush-ms') o.ramFlushMs = Number(next());
+    else if (a === '--cpu-prof') o.cpuProf = next();
+    else if (a === '--heap-prof') o.heapProf = next();
+    else if (a === '--help') {
+      process.stdout.write(USAGE);
+      process.exit(0);
+    } else throw new Error(`unknown option ${a}`);
   }
+  if (o.device !== 'file' && o.device !== 'ram') throw new Error(`--device is file or ram, not ${String(o.device)}`);
+  if (!(o.ramFlushMs >= 0)) throw new Error('--ram-flush-ms must be >= 0');
+  if (o.device === 'ram') o.impls = o.impls.filter((i) => i === 'store');
   if (!(o.seconds > 0)) throw new Error('--seconds must be positive');
   for (const p of o.only) if (!PATTERNS.some((x) => x.name === p)) throw new Error(`unknown pattern ${p}`);
   return o;
@@ -468,10 +544,10 @@ async function main(): Promise<void> {
     process.exit(130);
   });
   const free = statfsSync(opts.dir);
-  if (free.bavail * free.bsize < opts.size * 2.2) throw new Error(`${opts.dir}: need ${((opts.size * 2.2) / GIB).toFixed(1)} GiB free`);
+  if (opts.device === 'file' && free.bavail * free.bsize < opts.size * 2.2) throw new Error(`${opts.dir}: need ${((opts.size * 2.2) / GIB).toFixed(1)} GiB free`);
   const fioVersion = spawnSync('fio', ['--version'], { encoding: 'utf8' }).stdout.trim();
   console.log(
-    `store bench: ${opts.seconds} s per run, ${(opts.size / GIB).toFixed(2)} GiB files in ${work}, store=${opts.store}, ` +
+    `store bench: ${opts.seconds} s per run, ${(opts.size / GIB).toFixed(2)} GiB ${opts.device === 'ram' ? `RAM device (flush ${opts.ramFlushMs} ms)` : `files in ${work}`}, store=${opts.store}, ` +
       `node ${process.version}, ${fioVersion}, ${cpus().length} CPUs, load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`,
   );
   const results: Result[] = [];
@@ -480,20 +556,27 @@ async function main(): Promise<void> {
     const patterns = PATTERNS.filter((p) => opts.only.includes(p.name));
     const t0 = performance.now();
     if (opts.impls.includes('device') || opts.impls.includes('fio')) await fillFile(fioPath, opts.size);
-    if (opts.impls.includes('store') && opts.store === 'block') await fillFile(devPath, opts.size);
+    if (opts.impls.includes('store') && opts.store === 'block' && opts.device === 'file') await fillFile(devPath, opts.size);
     log(`  wrote the files whole in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
     // Each pattern runs on the three in turn (store, device, fio), so a noisy neighbour hits all three
     // alike; --rounds repeats the whole sequence and the table shows each figure's median.
     const fx =
       opts.impls.includes('store')
-        ? await setupStore(opts.store, opts.store === 'block' ? await FileDevice.open(devPath, { size: opts.size }) : undefined, opts.size, log)
+        ? await setupStore(opts.store, opts.store !== 'block' ? undefined : opts.device === 'ram' ? new SlowFlushMemDevice(opts.size, opts.ramFlushMs) : await FileDevice.open(devPath, { size: opts.size }), opts.size, log)
         : undefined;
     const raw = opts.impls.includes('device') ? await FileDevice.open(fioPath, { size: opts.size }) : undefined;
+    const profiler = fx && (opts.cpuProf || opts.heapProf) ? await Profiler.start() : undefined;
     for (let round = 1; round <= opts.rounds; round++) {
       for (const p of patterns) {
         const rs: Result[] = [];
-        if (fx) rs.push(await runStorePattern(fx, p, opts.seconds, rng));
+        if (fx) {
+          const profFile = opts.heapProf ?? opts.cpuProf;
+          const heap = opts.heapProf !== undefined;
+          if (profiler) await profiler.resume(heap);
+          rs.push(await runStorePattern(fx, p, opts.seconds, rng));
+          if (profiler) await profiler.pause(heap, patterns.length * opts.rounds > 1 ? `${profFile!}.${p.name}.${round}` : profFile!);
+        }
         if (raw) rs.push(await runDevicePattern(raw, p, opts.seconds, rng));
         if (opts.impls.includes('fio')) rs.push(runFio(p, fioPath, opts.size, opts.seconds));
         for (const r of rs) {

@@ -200,9 +200,14 @@ export function deferredRecordBlock(record: Buffer, i: number): Buffer {
   return record.subarray(at, at + BLOCK_BYTES);
 }
 
+/** Bytes of the encoded deferred record of `blocks` blocks. */
+export function deferredRecordBytes(blocks: number): number {
+  return DEFERRED_HEAD_BYTES + 4 + blocks * (BLOCK_BYTES + 4);
+}
+
 export function encodeDeferred(blocks: readonly DeferredBlock[]): Buffer {
   // Its own encoder of the exact size, crc included, returned as is: one allocation of the data's size.
-  const e = new Encoder(DEFERRED_HEAD_BYTES + 4 + blocks.length * (BLOCK_BYTES + 4));
+  const e = new Encoder(deferredRecordBytes(blocks.length));
   e.startStruct(DEFERRED_V, 1);
   e.u32(blocks.length);
   for (const b of blocks) {

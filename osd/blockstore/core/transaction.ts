@@ -23,12 +23,12 @@ import {
 import { hashMatches, objectProblem, txOpFormProblem, validCollection } from '../../objectstore/validate.js';
 import type { Allocator, BlockRun } from './allocator.js';
 import {
-  NID_MAX_KEY, collectionKey, decodeOnodeKey, deferredKey, omapHeaderKey, omapKey, omapRange,
+  NID_MAX_KEY, collectionKey, decodeOnodeKey, omapHeaderKey, omapKey, omapRange,
   onodeKey, shardKey, shardRange,
 } from './keys.js';
 import { BLOCK_BYTES, DEFERRED_TXN_BYTES_MAX, NID_RESERVE_STEP, SHARD_BLOCKS, SHARD_SHIFT } from './limits.js';
 import {
-  copyShard, deferredRecordBlock, encodeCollection, encodeDeferred, encodeNidMax, encodeOnode, encodeShard, newShard, shardEmpty,
+  copyShard, encodeCollection, encodeNidMax, encodeOnode, encodeShard, newShard, shardEmpty,
   type DeferredBlock, type ExtentShard, type Onode,
 } from './onode.js';
 
@@ -58,8 +58,6 @@ export interface CoreEnv {
   /** The next node id to hand out, and the end of the reserved range persisted in the KV. */
   readonly nidNext: number;
   readonly nidMax: number;
-  /** The sequence number this transaction's deferred record gets, if it has one. */
-  readonly deferredSeq: number;
   /** Writes up to this many bytes to blocks an object owns are deferred (0: never). */
   readonly deferredWriteBytesMax: number;
   /**
@@ -95,10 +93,12 @@ export interface DataWrite {
 export interface CorePlan {
   readonly batch: KVBatch;
   readonly dataWrites: DataWrite[];
-  /** Blocks to write in place once the batch is durable (their record is in the batch). */
+  /**
+   * Blocks to write in place once the batch is durable. Their journal record is not in the batch: the
+   * shell writes one record for all the transactions that share a KV batch (their blocks in queue
+   * order) and adds it then; until that record is built the blocks' data are the caller's buffers.
+   */
   readonly deferred: DeferredBlock[];
-  /** Whether the batch carries the deferred record of sequence env.deferredSeq. */
-  readonly deferredRecord: boolean;
   /** Blocks that become free once the batch is durable. */
   readonly freed: number[];
   /** Blocks taken from the allocator for this plan. */
@@ -223,15 +223,16 @@ export function prepareTransaction(t: Transaction, env: CoreEnv): CoreResult {
     for (let i = 0; i < t.ops.length; i++) p.apply(t.ops[i]!, i);
   } catch (err) {
     // A failure reached with missing inputs may be an artefact of them: fetch and run again.
-    if (p.missing()) return { needs: p.needs };
+    if (p.missing()) return { needs: p.wanted() };
     throw err;
   }
-  if (p.missing()) return { needs: p.needs };
+  if (p.missing()) return { needs: p.wanted() };
   return { plan: p.finish() };
 }
 
 class Planner {
-  readonly needs: CoreNeeds = { onodes: new Set(), blocks: new Set(), omaps: new Set(), listings: new Set() };
+  /** What the pass found missing; made on the first miss (most transactions have none). */
+  private needs: CoreNeeds | undefined;
   private readonly batch = new KVBatch();
   private readonly names = new Map<string, Name>();
   private readonly nodes = new Map<number, Node>();
@@ -247,7 +248,18 @@ class Planner {
 
   missing(): boolean {
     const n = this.needs;
-    return n.onodes.size + n.blocks.size + n.omaps.size + n.listings.size > 0;
+    return n !== undefined && n.onodes.size + n.blocks.size + n.omaps.size + n.listings.size > 0;
+  }
+
+  /** The needs of a pass that found something missing. */
+  wanted(): CoreNeeds {
+    assert(this.needs !== undefined, 'needs asked of a pass that missed nothing');
+    return this.needs;
+  }
+
+  private need(): CoreNeeds {
+    this.needs ??= { onodes: new Set(), blocks: new Set(), omaps: new Set(), listings: new Set() };
+    return this.needs;
   }
 
   // ---- working state
@@ -267,7 +279,7 @@ class Planner {
     if (n) return n;
     let base = this.env.onodes.get(keyStr);
     if (base === undefined) {
-      this.needs.onodes.add(keyStr);
+      this.need().onodes.add(keyStr);
       base = null;
     }
     let node: Node | null = null;
@@ -326,7 +338,10 @@ class Planner {
   private own(node: Node): Onode {
     if (!node.owned) {
       const o = node.onode;
-      node.onode = { nid: o.nid, size: o.size, attrs: o.attrs, shards: new Map(o.shards) };
+      // forEach, not new Map(o.shards): the constructor walks an iterator, an entry array per shard.
+      const shards = new Map<number, ExtentShard>();
+      o.shards.forEach(copyEntry, shards);
+      node.onode = { nid: o.nid, size: o.size, attrs: o.attrs, shards };
       node.owned = true;
     }
     return node.onode;
@@ -373,7 +388,7 @@ class Planner {
     if (!s || pb === 0) return ZERO_BLOCK;
     const b = this.env.blocks.get(pb);
     if (!b) {
-      this.needs.blocks.add(pb);
+      this.need().blocks.add(pb);
       return ZERO_BLOCK;
     }
     if (crc32c(b) !== s.crcs[l & (SHARD_BLOCKS - 1)]) {
@@ -510,7 +525,7 @@ class Planner {
     if (!node.isNew) {
       const base = this.env.omaps.get(node.nid);
       if (!base) {
-        this.needs.omaps.add(node.nid);
+        this.need().omaps.add(node.nid);
       } else {
         header = base.header;
         entries = new Map(base.entries);
@@ -693,7 +708,7 @@ class Planner {
         if (!this.coll(op.destCid)) fail('ENOENT', i, op, `no collection ${op.destCid}`);
         const listing = this.env.listings.get(op.cid);
         if (!listing) {
-          this.needs.listings.add(op.cid);
+          this.need().listings.add(op.cid);
         } else {
           for (const keyStr of listing) {
             if (this.names.has(keyStr)) continue;
@@ -748,10 +763,13 @@ class Planner {
     const sealShards: { at: number; s: ExtentShard }[] = [];
     for (const node of alive) {
       if (node.pending.size === 0) continue;
-      const ls = [...node.pending.keys()].sort((a, b) => a - b);
-      const fresh = ls.filter((l) => !node.pending.get(l)!.inplace);
-      const runs = fresh.length ? alloc.allocate(fresh.length) : [];
-      allocated.push(...runs);
+      const ls = [...node.pending.keys()];
+      if (ls.length > 1) ls.sort(byNumber);
+      let freshCount = 0;
+      for (const p of node.pending.values()) if (!p.inplace) freshCount++;
+      const fresh = freshCount === 0 ? NO_BLOCKS : freshCount === ls.length ? ls : ls.filter((l) => !node.pending.get(l)!.inplace);
+      const runs = fresh.length ? alloc.allocate(fresh.length) : NO_RUNS;
+      for (const r of runs) allocated.push(r);
       let fi = 0;
       let last: DataWrite | undefined;
       let lastEnd = -1;
@@ -828,23 +846,14 @@ class Planner {
       if (node.dirty || n.base?.nid !== node.nid) batch.set(n.key, encodeOnode(node.onode));
       onodes.set(keyStr, node.onode);
     }
-    const collections = new Map<CollectionId, CollState | null>();
-    for (const [cid, c] of this.collsChanged) collections.set(cid, c);
+    const collections = this.collsChanged; // the planner ends here: its map becomes the plan's
     let nidMax = this.env.nidMax;
     if (this.nidNext > nidMax) {
       nidMax = this.nidNext + NID_RESERVE_STEP;
       batch.set(NID_MAX_KEY, encodeNidMax(nidMax));
     }
-    const deferredRecord = deferred.length > 0;
-    if (deferredRecord) {
-      const record = encodeDeferred(deferred);
-      batch.set(deferredKey(this.env.deferredSeq), record);
-      // The in-place writes (after the commit) take their bytes from the record: the caller may reuse
-      // its buffers once the transaction has committed.
-      for (let i = 0; i < deferred.length; i++) deferred[i] = { pblock: deferred[i]!.pblock, data: deferredRecordBlock(record, i) };
-    }
     return {
-      batch, dataWrites, deferred, deferredRecord, freed: this.freed, allocated, onodes, collections,
+      batch, dataWrites, deferred, freed: this.freed, allocated, onodes, collections,
       nidNext: this.nidNext, nidMax, storedDelta,
       seal: () => {
         sealCrcs();
@@ -858,6 +867,17 @@ class Planner {
   }
 }
 
+
+function byNumber(a: number, b: number): number {
+  return a - b;
+}
+
+const NO_BLOCKS: readonly number[] = [];
+const NO_RUNS: readonly BlockRun[] = [];
+
+function copyEntry(this: Map<number, ExtentShard>, s: ExtentShard, index: number): void {
+  this.set(index, s);
+}
 
 /** A copy of `v` in memory of its own (the caller's Buffer may be reused; a pooled copy would pin a slab). */
 function copyOwned(v: Buffer): Buffer {
