@@ -18,7 +18,10 @@ export const RECEIVE_MESSAGES_MAX = 4096;
 /** Per-connection queued-for-send bytes beyond which drained() waits. */
 export const SEND_QUEUE_BYTES_MAX = 64 * 1024 * 1024;
 
-/** Messages received before an ACK frame is forced within one input batch (one is sent after every batch anyway). */
+/**
+ * Messages received before an ACK frame is forced within one input batch. Below this, acks ride on the
+ * ack_seq of the next message sent, or an ACK frame goes at the next tick (TICK_INTERVAL_MS).
+ */
 export const ACK_EVERY_MESSAGES = 64;
 
 /** Outgoing pieces up to this size are copied together into one buffer of a write batch; larger ones go as they are. */

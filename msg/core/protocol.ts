@@ -401,7 +401,10 @@ export class ProtocolV2 {
       }
       throw e;
     }
-    if (this.state === S.READY && this.ackLeft > 0 && !this.policy.lossy) this.sendAck();
+    // No ACK frame here: the next message we send carries ack_seq, which the peer takes as an ack
+    // (Ceph's handle_message_ack of the header), and tick() sends an ACK frame for whatever no message
+    // carried by then. A request answered in the same turn, or a replica's reply after its commit,
+    // then costs the peer no extra frame, write and read.
     this.flushWrites();
   }
 
@@ -445,7 +448,16 @@ export class ProtocolV2 {
       this.fault(`no input for ${nowMs - this.lastRxMs} ms (connection timeout ${timeout} ms)`);
       return;
     }
+    if (this.ackLeft > 0 && !this.policy.lossy) {
+      this.sendAck();
+      this.flushWrites();
+    }
     if (nowMs - this.lastKeepaliveTxMs >= (this.cfg.keepaliveIntervalMs ?? KEEPALIVE_INTERVAL_MS)) this.keepalive(nowMs);
+  }
+
+  /** Received messages that no ACK frame or outgoing ack_seq has acknowledged yet (lossless only). */
+  get unackedReceived(): number {
+    return this.ackLeft;
   }
 
   /** The socket closed or errored, or the shell wants it gone: decide what happens to the session. */
