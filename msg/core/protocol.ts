@@ -18,7 +18,7 @@ import {
   decodeReset, decodeServerIdent, decodeStamp, decodeU64, encodeAuthBadMethod, encodeAuthDone, encodeAuthMore,
   encodeAuthRequest, encodeAuthSignature, encodeBanner, encodeClientIdent, encodeFeatures, encodeHello,
   encodeReconnect, encodeReset, encodeServerIdent, encodeStamp, encodeU64, flatten, stampFromMs, tagName,
-  messageSegmentCount, writeMessageEpilogue, writeMessageHead, type ClientIdent, type Frame, type Reconnect,
+  messageSegmentCount, writeMessageEpilogue, writeMessageHead, type ClientIdent, type Frame, type Reconnect, type SegmentCrcMemo,
 } from './frames.js';
 import {
   ACK_EVERY_MESSAGES, BACKOFF_INITIAL_MS, WRITE_COALESCE_AREA_BYTES, WRITE_COALESCE_PIECE_BYTES, BACKOFF_MAX_MS, CONNECTION_TIMEOUT_MS, HANDSHAKE_TIMEOUT_MS,
@@ -269,6 +269,8 @@ export interface ProtocolConfig {
   keepaliveIntervalMs?: number;
   connectionTimeoutMs?: number;
   segmentBytesMax?: number;
+  /** Data segment crcs shared by the connections of one messenger while their Buffers stay put (the shell clears it). */
+  crcMemo?: SegmentCrcMemo;
 }
 
 const S = {
@@ -547,7 +549,7 @@ export class ProtocolV2 {
     if (n > 2) for (const b of middle) if (b.length) this.write(b);
     if (n > 3) for (const b of data) if (b.length) this.writeUncopied(b);
     const epi = this.reserve(EPILOGUE_REV1_BYTES);
-    writeMessageEpilogue(epi, this.reservedOff, n, front, middle, data);
+    writeMessageEpilogue(epi, this.reservedOff, n, front, middle, data, this.cfg.crcMemo);
   }
 
   /** Where reserve() put its bytes in the area it returned. */
