@@ -21,7 +21,7 @@ import {
   messageSegmentCount, writeMessageEpilogue, writeMessageHead, type ClientIdent, type Frame, type Reconnect, type SegmentCrcMemo,
 } from './frames.js';
 import {
-  ACK_EVERY_MESSAGES, BACKOFF_INITIAL_MS, WRITE_COALESCE_AREA_BYTES, WRITE_COALESCE_PIECE_BYTES, BACKOFF_MAX_MS, CONNECTION_TIMEOUT_MS, HANDSHAKE_TIMEOUT_MS,
+  ACK_EVERY_BYTES, ACK_EVERY_MESSAGES, BACKOFF_INITIAL_MS, WRITE_COALESCE_AREA_BYTES, WRITE_COALESCE_PIECE_BYTES, BACKOFF_MAX_MS, CONNECTION_TIMEOUT_MS, HANDSHAKE_TIMEOUT_MS,
   KEEPALIVE_INTERVAL_MS, SEGMENT_BYTES_MAX,
 } from './limits.js';
 
@@ -331,6 +331,8 @@ export class ProtocolV2 {
   private coalesceEnd = 0;
   private pendingBytes = 0;
   private ackLeft = 0;
+  /** Payload bytes of the ackLeft messages. */
+  private ackBytes = 0;
   private lastRxMs = 0;
   private lastKeepaliveTxMs = 0;
   private readonly startedMs: number;
@@ -973,10 +975,12 @@ export class ProtocolV2 {
       if (lossless) s.sent.push(e);
     }
     this.ackLeft = 0;
+    this.ackBytes = 0;
   }
 
   private sendAck(): void {
     this.ackLeft = 0;
+    this.ackBytes = 0;
     this.control(Tag.ACK, encodeU64(this.session.inSeq));
   }
 
@@ -988,7 +992,10 @@ export class ProtocolV2 {
     if (h.seq <= s.inSeq) return; // a replayed message we already have
     s.inSeq = h.seq;
     this.events.push({ kind: 'message', raw: parts });
-    if (!this.policy.lossy && ++this.ackLeft >= ACK_EVERY_MESSAGES) this.sendAck();
+    if (!this.policy.lossy) {
+      this.ackBytes += rawBytes(parts);
+      if (++this.ackLeft >= ACK_EVERY_MESSAGES || this.ackBytes >= ACK_EVERY_BYTES) this.sendAck();
+    }
   }
 }
 

@@ -10,7 +10,7 @@ import {
 import {
   AuthNoneClient, AuthNoneServer, ProtocolV2, Session, type IdentDecision, type ProtocolEvent, type ProtocolHooks, type ReconnectDecision,
 } from '../../msg/core/protocol.js';
-import { CONNECTION_TIMEOUT_MS, KEEPALIVE_INTERVAL_MS } from '../../msg/core/limits.js';
+import { ACK_EVERY_BYTES, CONNECTION_TIMEOUT_MS, KEEPALIVE_INTERVAL_MS } from '../../msg/core/limits.js';
 import { judgeClientIdent, judgeReconnect, type ExistingView } from '../../msg/core/sessions.js';
 import { Rng, caseSeed } from '../support/rng.js';
 
@@ -291,6 +291,11 @@ describe('msgr2 protocol core', () => {
     w.run();
     assert.ok(w.trace.includes('A->B ACK'));
     assert.equal(w.a.unackedReceived, 0);
+    // Large messages are acked at once (ACK_EVERY_BYTES): the sender must not hold a tick's worth.
+    w.a.send(new TestMsg('big', Buffer.alloc(ACK_EVERY_BYTES, 3)));
+    w.run();
+    assert.equal(sa.sent.length, 0, 'acked without a tick');
+    assert.equal(w.trace.filter((t) => t === 'B->A ACK').length, 1);
   });
 
   it('lossless: seeded cuts of the wire; reconnect replays unacked messages exactly once, in order', () => {
