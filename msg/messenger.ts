@@ -19,7 +19,7 @@ import {
   AuthNoneClient, AuthNoneServer, ProtocolV2, Session, outEntry, rawBytes, type AuthClient, type AuthEntityName, type AuthServer,
   type IdentDecision, type ProtocolEvent, type ProtocolHooks, type ReconnectDecision,
 } from './core/protocol.js';
-import type { ClientIdent, Reconnect } from './core/frames.js';
+import { SegmentCrcMemo, type ClientIdent, type Reconnect } from './core/frames.js';
 import { judgeClientIdent, judgeReconnect, type ExistingView } from './core/sessions.js';
 import {
   BACKOFF_INITIAL_MS, BACKOFF_MAX_MS, CONNECTION_TIMEOUT_MS, KEEPALIVE_INTERVAL_MS, RECEIVE_BYTES_MAX, RECEIVE_MESSAGES_MAX, SEGMENT_BYTES_MAX,
@@ -188,6 +188,17 @@ export class MessengerImpl implements Messenger {
   private readonly connectionReceiveBytesMax: number;
   private readonly timeoutMs: number;
   private readonly pausedConns = new Set<ConnImpl>();
+  /**
+   * Data segment crcs of this turn: the same Buffers sent on several connections (a primary's sub-ops
+   * to its replicas) are checksummed once. Cleared at the end of the turn (setImmediate), before any
+   * caller can reuse a Buffer it handed to send().
+   */
+  readonly crcMemo = new SegmentCrcMemo();
+  private crcMemoClearScheduled = false;
+  private readonly clearCrcMemo = (): void => {
+    this.crcMemoClearScheduled = false;
+    this.crcMemo.clear();
+  };
   private counters = { messagesSent: 0, messagesReceived: 0, bytesSent: 0, bytesReceived: 0, faults: 0 };
   receiveBytesInFlight = 0;
   receiveMessagesInFlight = 0;
@@ -369,6 +380,7 @@ export class MessengerImpl implements Messenger {
             role: 'connect', myType: this.myName.type, myGid: this.myName.num, myAddrs: this.myAddrsForIdent(sock),
             features: this.features, peerType: c.peerName.type, targetAddr: target, policy: c.policy,
             keepaliveIntervalMs: this.keepaliveMs, connectionTimeoutMs: this.timeoutMs, segmentBytesMax: this.throttles.segmentBytesMax,
+            crcMemo: this.crcMemo,
           },
           c.session, this.hooks(null), Date.now(),
         );
@@ -428,7 +440,7 @@ export class MessengerImpl implements Messenger {
       {
         role: 'accept', myType: this.myName.type, myGid: this.myName.num, myAddrs: this.myAddrs, features: this.features,
         peerSocketAddr, keepaliveIntervalMs: this.keepaliveMs, connectionTimeoutMs: this.timeoutMs,
-        segmentBytesMax: this.throttles.segmentBytesMax,
+        segmentBytesMax: this.throttles.segmentBytesMax, crcMemo: this.crcMemo,
       },
       new Session(), this.hooks(acc), Date.now(),
     );
@@ -551,6 +563,10 @@ export class MessengerImpl implements Messenger {
   // --- running a protocol batch --------------------------------------------------------------------
 
   pump(c: ConnImpl, proto: ProtocolV2): void {
+    if (this.crcMemo.size > 0 && !this.crcMemoClearScheduled) {
+      this.crcMemoClearScheduled = true;
+      setImmediate(this.clearCrcMemo);
+    }
     if (c.proto !== proto) return;
     const events: ProtocolEvent[] = proto.drain();
     for (const ev of events) {

@@ -132,6 +132,60 @@ export function segmentCrc(seg: readonly Buffer[]): number {
   return c >>> 0;
 }
 
+/** Segments smaller than this are checksummed on every send; a memo lookup would cost about as much. */
+export const CRC_MEMO_BYTES_MIN = 64 * 1024;
+/** Large segments a SegmentCrcMemo remembers at once (the oldest is forgotten first). */
+export const CRC_MEMO_ENTRIES_MAX = 8;
+
+/**
+ * The crcs of large segments sent more than once while their Buffers cannot change: a primary sends
+ * the same data Buffers to each replica, and in crc mode a segment's crc depends on its bytes alone.
+ * An entry matches a segment made of the very same Buffer objects, in order. The owner clears it once
+ * the senders may have let go of those Buffers (the messenger: at the end of each event-loop turn), so
+ * a caller that reuses a Buffer later is checksummed afresh.
+ */
+export class SegmentCrcMemo {
+  private readonly segs: Array<readonly Buffer[]> = [];
+  private readonly crcs: number[] = [];
+  private next = 0;
+  /** Lookups answered from the memo (tests and benchmarks read it). */
+  hits = 0;
+
+  get size(): number {
+    return this.segs.length;
+  }
+
+  crc(seg: readonly Buffer[]): number {
+    let bytes = 0;
+    for (const b of seg) bytes += b.length;
+    if (bytes < CRC_MEMO_BYTES_MIN) return segmentCrc(seg);
+    for (let i = 0; i < this.segs.length; i++) {
+      if (sameBuffers(this.segs[i]!, seg)) {
+        this.hits++;
+        return this.crcs[i]!;
+      }
+    }
+    const c = segmentCrc(seg);
+    const at = this.next;
+    this.segs[at] = seg.slice();
+    this.crcs[at] = c;
+    this.next = (at + 1) % CRC_MEMO_ENTRIES_MAX;
+    return c;
+  }
+
+  clear(): void {
+    this.segs.length = 0;
+    this.crcs.length = 0;
+    this.next = 0;
+  }
+}
+
+function sameBuffers(a: readonly Buffer[], b: readonly Buffer[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 export function encodePreamble(p: Preamble): Buffer {
   const b = Buffer.alloc(PREAMBLE_BYTES);
   writePreamble(b, 0, p);
@@ -912,11 +966,13 @@ export function writeMessageHead(b: Buffer, off: number, h: MsgHeader, frontByte
  * Write a MESSAGE frame's rev1 epilogue (complete) into b[off .. off + EPILOGUE_REV1_BYTES) for a frame
  * of n segments (n > 1): the crcs of front, middle and data as far as the frame has them, zero after.
  */
-export function writeMessageEpilogue(b: Buffer, off: number, n: number, front: readonly Buffer[], middle: readonly Buffer[], data: readonly Buffer[]): void {
+export function writeMessageEpilogue(
+  b: Buffer, off: number, n: number, front: readonly Buffer[], middle: readonly Buffer[], data: readonly Buffer[], memo?: SegmentCrcMemo,
+): void {
   b[off] = LATE_STATUS_COMPLETE;
   putU32(b, off + 1, n > 1 ? segmentCrc(front) : 0);
   putU32(b, off + 5, n > 2 ? segmentCrc(middle) : 0);
-  putU32(b, off + 9, n > 3 ? segmentCrc(data) : 0);
+  putU32(b, off + 9, n > 3 ? (memo ? memo.crc(data) : segmentCrc(data)) : 0);
 }
 
 /** A MESSAGE frame as a Buffer list: header, front, middle, data segments (payload buffers not copied). */

@@ -18,8 +18,16 @@ export const RECEIVE_MESSAGES_MAX = 4096;
 /** Per-connection queued-for-send bytes beyond which drained() waits. */
 export const SEND_QUEUE_BYTES_MAX = 64 * 1024 * 1024;
 
-/** Messages received before an ACK frame is forced within one input batch (one is sent after every batch anyway). */
+/**
+ * Messages received before an ACK frame is forced within one input batch. Below this, acks ride on the
+ * ack_seq of the next message sent, or an ACK frame goes at the next tick (TICK_INTERVAL_MS).
+ */
 export const ACK_EVERY_MESSAGES = 64;
+/**
+ * Received payload bytes after which an ACK frame goes at once: the peer keeps what it sent until acked,
+ * so a stream of large messages with no reply to carry the ack must not pile up a tick's worth there.
+ */
+export const ACK_EVERY_BYTES = 1024 * 1024;
 
 /** Outgoing pieces up to this size are copied together into one buffer of a write batch; larger ones go as they are. */
 export const WRITE_COALESCE_PIECE_BYTES = 1024;
@@ -42,4 +50,5 @@ assert(RECEIVE_BYTES_MAX >= SEGMENT_BYTES_MAX, 'one largest message can always b
 assert(KEEPALIVE_INTERVAL_MS * 2 <= CONNECTION_TIMEOUT_MS, 'keepalives arrive well before the timeout');
 assert(BACKOFF_INITIAL_MS <= BACKOFF_MAX_MS, 'backoff grows');
 assert(ACK_EVERY_MESSAGES > 0 && ACK_EVERY_MESSAGES <= RECEIVE_MESSAGES_MAX, 'acks come before the receive throttle fills');
+assert(ACK_EVERY_BYTES > 0 && ACK_EVERY_BYTES <= RECEIVE_BYTES_MAX, 'acks come before the receive byte throttle fills');
 assert(WRITE_COALESCE_PIECE_BYTES * 16 <= WRITE_COALESCE_AREA_BYTES, 'many small pieces share one area');

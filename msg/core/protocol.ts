@@ -18,10 +18,10 @@ import {
   decodeReset, decodeServerIdent, decodeStamp, decodeU64, encodeAuthBadMethod, encodeAuthDone, encodeAuthMore,
   encodeAuthRequest, encodeAuthSignature, encodeBanner, encodeClientIdent, encodeFeatures, encodeHello,
   encodeReconnect, encodeReset, encodeServerIdent, encodeStamp, encodeU64, flatten, stampFromMs, tagName,
-  messageSegmentCount, writeMessageEpilogue, writeMessageHead, type ClientIdent, type Frame, type Reconnect,
+  messageSegmentCount, writeMessageEpilogue, writeMessageHead, type ClientIdent, type Frame, type Reconnect, type SegmentCrcMemo,
 } from './frames.js';
 import {
-  ACK_EVERY_MESSAGES, BACKOFF_INITIAL_MS, WRITE_COALESCE_AREA_BYTES, WRITE_COALESCE_PIECE_BYTES, BACKOFF_MAX_MS, CONNECTION_TIMEOUT_MS, HANDSHAKE_TIMEOUT_MS,
+  ACK_EVERY_BYTES, ACK_EVERY_MESSAGES, BACKOFF_INITIAL_MS, WRITE_COALESCE_AREA_BYTES, WRITE_COALESCE_PIECE_BYTES, BACKOFF_MAX_MS, CONNECTION_TIMEOUT_MS, HANDSHAKE_TIMEOUT_MS,
   KEEPALIVE_INTERVAL_MS, SEGMENT_BYTES_MAX,
 } from './limits.js';
 
@@ -269,6 +269,8 @@ export interface ProtocolConfig {
   keepaliveIntervalMs?: number;
   connectionTimeoutMs?: number;
   segmentBytesMax?: number;
+  /** Data segment crcs shared by the connections of one messenger while their Buffers stay put (the shell clears it). */
+  crcMemo?: SegmentCrcMemo;
 }
 
 const S = {
@@ -329,6 +331,8 @@ export class ProtocolV2 {
   private coalesceEnd = 0;
   private pendingBytes = 0;
   private ackLeft = 0;
+  /** Payload bytes of the ackLeft messages. */
+  private ackBytes = 0;
   private lastRxMs = 0;
   private lastKeepaliveTxMs = 0;
   private readonly startedMs: number;
@@ -401,7 +405,10 @@ export class ProtocolV2 {
       }
       throw e;
     }
-    if (this.state === S.READY && this.ackLeft > 0 && !this.policy.lossy) this.sendAck();
+    // No ACK frame here: the next message we send carries ack_seq, which the peer takes as an ack
+    // (Ceph's handle_message_ack of the header), and tick() sends an ACK frame for whatever no message
+    // carried by then. A request answered in the same turn, or a replica's reply after its commit,
+    // then costs the peer no extra frame, write and read.
     this.flushWrites();
   }
 
@@ -445,7 +452,16 @@ export class ProtocolV2 {
       this.fault(`no input for ${nowMs - this.lastRxMs} ms (connection timeout ${timeout} ms)`);
       return;
     }
+    if (this.ackLeft > 0 && !this.policy.lossy) {
+      this.sendAck();
+      this.flushWrites();
+    }
     if (nowMs - this.lastKeepaliveTxMs >= (this.cfg.keepaliveIntervalMs ?? KEEPALIVE_INTERVAL_MS)) this.keepalive(nowMs);
+  }
+
+  /** Received messages that no ACK frame or outgoing ack_seq has acknowledged yet (lossless only). */
+  get unackedReceived(): number {
+    return this.ackLeft;
   }
 
   /** The socket closed or errored, or the shell wants it gone: decide what happens to the session. */
@@ -535,7 +551,7 @@ export class ProtocolV2 {
     if (n > 2) for (const b of middle) if (b.length) this.write(b);
     if (n > 3) for (const b of data) if (b.length) this.writeUncopied(b);
     const epi = this.reserve(EPILOGUE_REV1_BYTES);
-    writeMessageEpilogue(epi, this.reservedOff, n, front, middle, data);
+    writeMessageEpilogue(epi, this.reservedOff, n, front, middle, data, this.cfg.crcMemo);
   }
 
   /** Where reserve() put its bytes in the area it returned. */
@@ -959,10 +975,12 @@ export class ProtocolV2 {
       if (lossless) s.sent.push(e);
     }
     this.ackLeft = 0;
+    this.ackBytes = 0;
   }
 
   private sendAck(): void {
     this.ackLeft = 0;
+    this.ackBytes = 0;
     this.control(Tag.ACK, encodeU64(this.session.inSeq));
   }
 
@@ -974,7 +992,10 @@ export class ProtocolV2 {
     if (h.seq <= s.inSeq) return; // a replayed message we already have
     s.inSeq = h.seq;
     this.events.push({ kind: 'message', raw: parts });
-    if (!this.policy.lossy && ++this.ackLeft >= ACK_EVERY_MESSAGES) this.sendAck();
+    if (!this.policy.lossy) {
+      this.ackBytes += rawBytes(parts);
+      if (++this.ackLeft >= ACK_EVERY_MESSAGES || this.ackBytes >= ACK_EVERY_BYTES) this.sendAck();
+    }
   }
 }
 

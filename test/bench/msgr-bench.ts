@@ -3,11 +3,18 @@
 // messages/s for both and our ratio to raw TCP, and the CPU time each process spent per message (which a
 // busy machine disturbs less than wall-clock throughput). Target (issue 5): 4 MiB at >= 0.6x raw TCP.
 //
-// Usage: npm run bench:msgr [-- --seconds N] [--port P] [--rounds N] [--only 4k,4m] [--impls raw,msgr] [--inproc]
+// Usage: npm run bench:msgr [-- --seconds N] [--port P] [--rounds N] [--only 4k,4m] [--impls raw,msgr] [--inproc] [--rr [--rate N]]
 // (--impls msgr alone, e.g. to profile the sending messenger with node --cpu-prof; ratios need both).
 // BENCH_CHILD_PROF=DIR writes a V8 CPU profile of each receiving child into DIR (--cpu-prof).
 // The header names the CRC-32C in use for long runs (common/crc32c.ts); TSCEPH_CRC32C_NATIVE=node-rs runs
 // both processes on @node-rs/crc32 instead of tsceph's addon, to compare.
+//
+// --rr: request/response between two OSD messengers on a lossless session (as primary and replica talk):
+// the parent keeps RR_IN_FLIGHT 4 KiB requests outstanding, the child answers each with a small reply
+// one event-loop turn later (as a replica answers after its commit). Prints ops/s and each process's CPU
+// per op: the messenger's cost of one replicated sub-op, acks and socket writes included. --rate N paces
+// the requests at N per second instead (at most RR_IN_FLIGHT due at once): CPU per op at a fixed rate,
+// comparable between builds on a busy machine, and each op pays its own socket writes and reads.
 //
 // --inproc: the msgr2 protocol core alone, in this process, without sockets: CPU per message to send
 // (ProtocolV2.send + flush: frame assembly and crcs) and to receive (the sent bytes cut into 64 KiB
@@ -112,6 +119,36 @@ async function serveMsgr(port: number): Promise<void> {
       }
       count++;
       for (const d of b.data) bytes += d.length;
+    },
+  });
+  await msgr.bind('127.0.0.1', port);
+  msgr.start();
+  process.stdout.write('ready\n');
+  process.stdin.on('end', () => void msgr.shutdown().then(() => process.exit(0)));
+  process.stdin.resume();
+}
+
+/** The replica side of --rr: answer each request one turn later; DONE answers with counts and CPU. */
+async function serveRr(port: number): Promise<void> {
+  const msgr = createMessenger({
+    entity: { type: EntityType.OSD, num: 0 },
+    nonce: 7,
+    policies: new Map([[EntityType.OSD, Policies.losslessPeer()]]),
+  });
+  let count = 0;
+  let cpu0 = process.cpuUsage();
+  msgr.addDispatcher({
+    dispatch(conn, m) {
+      const b = m as BenchMsg;
+      if (b.n === DONE) {
+        const c = process.cpuUsage(cpu0);
+        conn.send(new BenchMsg(DONE, [], count, 0, c.user + c.system));
+        count = 0;
+        cpu0 = process.cpuUsage();
+        return;
+      }
+      count++;
+      setImmediate(() => conn.send(new BenchMsg(b.n)));
     },
   });
   await msgr.bind('127.0.0.1', port);
@@ -237,6 +274,75 @@ async function runMsgr(port: number, size: number, seconds: number): Promise<Res
   }
 }
 
+/** Requests outstanding in --rr (rados bench -t 16). */
+const RR_IN_FLIGHT = 16;
+
+async function runRr(port: number, size: number, seconds: number, rate: number): Promise<Result> {
+  const child = await startChild('rr', port);
+  let msgr: MessengerImpl | null = null;
+  try {
+    msgr = createMessenger({ entity: { type: EntityType.OSD, num: 1 }, nonce: 8, policies: new Map([[EntityType.OSD, Policies.losslessPeer()]]) });
+    const buf = Buffer.alloc(size, 0xcd);
+    let answered = 0;
+    let sent = 0;
+    let done: BenchMsg | null = null;
+    let stopAtMs = Infinity;
+    msgr.addDispatcher({
+      dispatch(c, m) {
+        const b = m as BenchMsg;
+        if (b.n === DONE) {
+          done = b;
+          return;
+        }
+        answered++;
+        if (rate === 0 && performance.now() < stopAtMs) c.send(new BenchMsg(sent++, [buf]));
+      },
+    });
+    msgr.start();
+    const conn = msgr.connectTo(EntityType.OSD, [makeEntityAddr(2, '127.0.0.1', port, 7)]);
+    conn.send(new BenchMsg(DONE));
+    while (!done) await new Promise((r) => setTimeout(r, 1));
+    done = null;
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    stopAtMs = t0 + seconds * 1000;
+    let pacer: NodeJS.Timeout | null = null;
+    if (rate === 0) {
+      for (let i = 0; i < RR_IN_FLIGHT; i++) conn.send(new BenchMsg(sent++, [buf]));
+    } else {
+      // Paced: one request at a time at `rate` per second (each pays its own writes and reads, as
+      // sub-ops do in a cluster that is not saturated).
+      pacer = setInterval(() => {
+        const due = Math.min(RR_IN_FLIGHT, Math.floor(((performance.now() - t0) * rate) / 1000) - sent);
+        for (let i = 0; i < due && performance.now() < stopAtMs; i++) conn.send(new BenchMsg(sent++, [buf]));
+      }, 1);
+    }
+    while (answered < sent || performance.now() < stopAtMs) await new Promise((r) => setTimeout(r, 5));
+    if (pacer) clearInterval(pacer);
+    const secondsTaken = (performance.now() - t0) / 1000;
+    const c = process.cpuUsage(cpu0);
+    conn.send(new BenchMsg(DONE));
+    while (!done) await new Promise((r) => setImmediate(r));
+    const r = done as BenchMsg;
+    if (r.count !== sent) throw new Error(`rr: child counted ${r.count} requests, sent ${sent}`);
+    if (msgr.stats().faults) throw new Error(`rr: ${msgr.stats().faults} faults`);
+    return { seconds: secondsTaken, messages: sent, bytes: sent * size, senderCpuUs: c.user + c.system, receiverCpuUs: r.cpuUs };
+  } finally {
+    if (msgr) await msgr.shutdown();
+    await stopChild(child);
+  }
+}
+
+async function mainRr(port: number, seconds: number, rounds: number, rate: number): Promise<void> {
+  console.log(`msgr bench --rr: 4 KiB requests, ${rate ? `paced at ${rate}/s` : `${RR_IN_FLIGHT} in flight`}, lossless OSD peers, ${seconds} s x ${rounds} rounds (medians), node ${process.version}, load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  const rs: Result[] = [];
+  for (let r = 0; r < rounds; r++) rs.push(await runRr(port, 4 * KIB, seconds, rate));
+  const ops = median(rs.map((x) => x.messages / x.seconds));
+  const pUs = median(rs.map((x) => x.senderCpuUs / x.messages));
+  const cUs = median(rs.map((x) => x.receiverCpuUs / x.messages));
+  console.log(`ops/s ${ops.toFixed(0)}   CPU us/op requester ${pUs.toFixed(2)}  responder ${cUs.toFixed(2)}  both ${(pUs + cUs).toFixed(2)}`);
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
@@ -338,11 +444,13 @@ async function main(): Promise<void> {
   const port = Number(arg('port', '17090'));
   if (serve === 'raw') return serveRaw(port);
   if (serve === 'msgr') return serveMsgr(port);
+  if (serve === 'rr') return serveRr(port);
   const seconds = Number(arg('seconds', '3'));
   const rounds = Number(arg('rounds', '3'));
   const only = arg('only', '4k,4m').split(',');
   const impls = arg('impls', 'raw,msgr').split(',');
   if (process.argv.includes('--inproc')) return mainInproc(rounds, only);
+  if (process.argv.includes('--rr')) return mainRr(port, seconds, rounds, Number(arg('rate', '0')));
   console.log(`msgr bench: ${seconds} s per run, ${rounds} rounds (medians), node ${process.version}, ${cpus().length} cpus, load ${loadavg().map((x) => x.toFixed(2)).join(' ')}, crc32c ${crc32cBackend}`);
   console.log('case  impl    MB/s      msgs/s    ratio   CPU us/msg send  recv   CPU ns/byte send recv');
   for (const [label, size] of [['4k', 4 * KIB], ['4m', 4 * MIB]] as const) {

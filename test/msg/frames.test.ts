@@ -1,4 +1,4 @@
-// Proves the msgr2.1 crc-mode frame codec: byte vectors written out by hand from the layout (crcs from common/crc32c.ts), round trips of every control frame, and that every kind of malformed input (bad banner, bad crcs, oversized or empty segments, unknown tag, bad late status, truncation, byte-by-byte feeding, seeded random corruption) is a CephError; seeded streams of MESSAGE frames with segments up to 200 KiB, cut into random pieces (so the reader checksums segments as their bytes arrive), come out whole, and one flipped segment bit is caught as a bad segment crc. Replay one corruption case: FRAMES_SEED=<n>; one split case: FRAMES_SPLIT_SEED=<n>.
+// Proves the msgr2.1 crc-mode frame codec: byte vectors written out by hand from the layout (crcs from common/crc32c.ts), round trips of every control frame, and that every kind of malformed input (bad banner, bad crcs, oversized or empty segments, unknown tag, bad late status, truncation, byte-by-byte feeding, seeded random corruption) is a CephError; seeded streams of MESSAGE frames with segments up to 200 KiB, cut into random pieces (so the reader checksums segments as their bytes arrive), come out whole, and one flipped segment bit is caught as a bad segment crc; the segment crc memo answers only for the very same Buffers. Replay one corruption case: FRAMES_SEED=<n>; one split case: FRAMES_SPLIT_SEED=<n>.
 import { strict as assert } from 'node:assert';
 import { CephError } from '../../common/errors.js';
 import { cephCrc32c, crc32c } from '../../common/crc32c.js';
@@ -10,6 +10,7 @@ import {
   decodeServerIdent, decodeStamp, decodeU64, encodeAuthBadMethod, encodeAuthDone, encodeAuthMore, encodeAuthRequest,
   encodeBanner, encodeClientIdent, encodeCompressionDone, encodeCompressionRequest, encodeFeatures, encodeHello,
   encodeReconnect, encodeReset, encodeServerIdent, encodeStamp, encodeU64, flatten, type Frame,
+  CRC_MEMO_BYTES_MIN, CRC_MEMO_ENTRIES_MAX, SegmentCrcMemo, segmentCrc, writeMessageEpilogue,
 } from '../../msg/core/frames.js';
 import { SEGMENT_BYTES_MAX } from '../../msg/core/limits.js';
 import { Rng, caseSeed } from '../support/rng.js';
@@ -145,6 +146,38 @@ describe('msgr2 frames', () => {
       Buffer.from([0x0e]), le32(segCrc(front)), le32(segCrc(middle)), le32(0),
     ]);
     assert.deepEqual(Buffer.concat(assembleMessageFrame(header, [front], [middle], [])), three);
+  });
+
+  it('the segment crc memo: the same Buffers give the same crc once computed; other Buffers, or after clear(), are summed again', () => {
+    const memo = new SegmentCrcMemo();
+    const big = Buffer.alloc(CRC_MEMO_BYTES_MIN, 7);
+    const data = [big.subarray(0, 1000), big.subarray(1000)];
+    const want = segmentCrc(data);
+    assert.equal(memo.crc(data), want);
+    assert.equal(memo.crc([data[0]!, data[1]!]), want, 'a new list of the same Buffers matches');
+    assert.equal(memo.hits, 1);
+    const twin = Buffer.from(big);
+    twin[5] = 8;
+    assert.equal(memo.crc([twin]), segmentCrc([twin]), 'another Buffer is not taken for the first');
+    assert.equal(memo.hits, 1);
+    const small = [Buffer.alloc(100, 1)];
+    assert.equal(memo.crc(small), segmentCrc(small));
+    assert.equal(memo.crc(small), segmentCrc(small));
+    assert.equal(memo.hits, 1, 'small segments are never memoised');
+    for (let i = 0; i < CRC_MEMO_ENTRIES_MAX + 2; i++) memo.crc([Buffer.alloc(CRC_MEMO_BYTES_MIN, i)]);
+    assert.equal(memo.size, CRC_MEMO_ENTRIES_MAX, 'bounded');
+    memo.clear();
+    assert.equal(memo.size, 0);
+    // The epilogue is byte for byte the same with and without a memo, also on a hit.
+    const plain = Buffer.alloc(13);
+    const memoised = Buffer.alloc(13);
+    const front = [Buffer.from('front')];
+    writeMessageEpilogue(plain, 0, 4, front, [], data);
+    writeMessageEpilogue(memoised, 0, 4, front, [], data, memo);
+    assert.deepEqual(memoised, plain);
+    writeMessageEpilogue(memoised, 0, 4, front, [], data, memo);
+    assert.deepEqual(memoised, plain);
+    assert.equal(memo.hits, 2);
   });
 
   it('trailing empty segments are dropped; a frame with only a header has one segment', () => {

@@ -1,4 +1,4 @@
-// Proves the messenger end to end over loopback TCP between two messengers: tiny and 4 MiB messages both ways in order with intact data, exactly-once in-order delivery both ways for lossless peers across seeded forced socket drops, a connection race settling on one session, a restarted lossless peer (SESSION_RESET, handleRemoteReset), receive-throttle back-pressure under a slow dispatcher (per messenger and per connection), and that a peer sending garbage is closed while another connection keeps working. Replay one drop schedule: MESSENGER_SEED=<n>. Ports 17020-17059.
+// Proves the messenger end to end over loopback TCP between two messengers: tiny and 4 MiB messages both ways in order with intact data, exactly-once in-order delivery both ways for lossless peers across seeded forced socket drops, a connection race settling on one session, a restarted lossless peer (SESSION_RESET, handleRemoteReset), receive-throttle back-pressure under a slow dispatcher (per messenger and per connection), that the same data Buffers sent to two peers in one turn are checksummed once (and afresh in a later turn), and that a peer sending garbage is closed while another connection keeps working. Replay one drop schedule: MESSENGER_SEED=<n>. Ports 17020-17059.
 import { strict as assert } from 'node:assert';
 import { connect as netConnect } from 'node:net';
 import { crc32c } from '../../common/crc32c.js';
@@ -90,6 +90,35 @@ describe('messenger over loopback TCP', function () {
     assert.equal(conn.peerName.type, EntityType.OSD);
     assert.equal(conn.peerName.num, 0);
     assert.equal(client.stats().faults, 0);
+  });
+
+  it('the same data Buffers sent to two peers in one turn are checksummed once; changed in a later turn, they are summed again', async () => {
+    const primary = osd(0, 51);
+    const replicas = [osd(1, 52), osd(2, 53)];
+    msgrs.push(primary, ...replicas);
+    await primary.bind('127.0.0.1', 17050);
+    const got: Array<Array<{ n: number; crc: number }>> = [[], []];
+    const addrs = [];
+    for (let i = 0; i < 2; i++) {
+      addrs.push(await replicas[i]!.bind('127.0.0.1', 17051 + i));
+      replicas[i]!.addDispatcher({ dispatch(_c, m) { const t = m as TestMsg; got[i]!.push({ n: t.n, crc: crc32c(Buffer.concat(t.data)) }); } });
+      replicas[i]!.start();
+    }
+    primary.start();
+    const conns = addrs.map((a) => primary.connectTo(EntityType.OSD, a));
+    for (const c of conns) c.send(new TestMsg(0));
+    await until('both sessions up', () => got.every((g) => g.length === 1));
+    for (const g of got) g.length = 0;
+    const data = Buffer.alloc(1 << 20, 0x5a);
+    for (const c of conns) c.send(new TestMsg(1, [data]));
+    await until('first copies', () => got.every((g) => g.length === 1));
+    assert.equal(primary.crcMemo.hits, 1, 'the second sub-op reused the first one\'s data crc');
+    data.fill(0xa5); // a later turn: the Buffer may change, the memo is gone
+    for (const c of conns) c.send(new TestMsg(2, [data]));
+    await until('second copies', () => got.every((g) => g.length === 2));
+    for (const g of got) assert.deepEqual(g, [{ n: 1, crc: crc32c(Buffer.alloc(1 << 20, 0x5a)) }, { n: 2, crc: crc32c(Buffer.alloc(1 << 20, 0xa5)) }]);
+    assert.equal(primary.stats().faults, 0);
+    assert.equal(primary.crcMemo.hits, 2);
   });
 
   it('lossless peers: exactly once and in order across seeded forced socket drops', async () => {

@@ -10,7 +10,7 @@ import {
 import {
   AuthNoneClient, AuthNoneServer, ProtocolV2, Session, type IdentDecision, type ProtocolEvent, type ProtocolHooks, type ReconnectDecision,
 } from '../../msg/core/protocol.js';
-import { CONNECTION_TIMEOUT_MS, KEEPALIVE_INTERVAL_MS } from '../../msg/core/limits.js';
+import { ACK_EVERY_BYTES, CONNECTION_TIMEOUT_MS, KEEPALIVE_INTERVAL_MS } from '../../msg/core/limits.js';
 import { judgeClientIdent, judgeReconnect, type ExistingView } from '../../msg/core/sessions.js';
 import { Rng, caseSeed } from '../support/rng.js';
 
@@ -202,6 +202,12 @@ describe('msgr2 protocol core', () => {
     w.a.send(new TestMsg('m'));
     w.run();
     const dir = (t: string[], d: string) => t.filter((x) => x.startsWith(d)).map((x) => x.slice(5));
+    // The ACK waits for a message to ride on; with none, the next tick sends it as a frame.
+    assert.deepEqual(dir(w.trace, 'B->A'), ['banner', 'HELLO', 'AUTH_DONE', 'AUTH_SIGNATURE', 'SERVER_IDENT']);
+    assert.equal(w.b.unackedReceived, 1);
+    w.b.tick(w.now);
+    w.run();
+    assert.equal(w.b.unackedReceived, 0);
     assert.deepEqual(dir(w.trace, 'A->B'), ['banner', 'HELLO', 'AUTH_REQUEST', 'AUTH_SIGNATURE', 'CLIENT_IDENT', 'MESSAGE']);
     assert.deepEqual(dir(w.trace, 'B->A'), ['banner', 'HELLO', 'AUTH_DONE', 'AUTH_SIGNATURE', 'SERVER_IDENT', 'ACK']);
     w.a.fault('cut');
@@ -264,6 +270,34 @@ describe('msgr2 protocol core', () => {
     assert.deepEqual(nb.received, ['early']);
   });
 
+  it('lossless acks ride on the ack_seq of a reply: no ACK frame, and the sender\'s sent list empties', () => {
+    const na = new Node(EntityType.OSD, 1, Policies.losslessPeer(), 1);
+    const nb = new Node(EntityType.OSD, 2, Policies.losslessPeer(), 2);
+    const sa = new Session();
+    const w = connectPair(na, nb, sa);
+    w.run();
+    for (let i = 0; i < 3; i++) w.a.send(new TestMsg(`q${i}`));
+    w.run();
+    assert.equal(sa.sent.length, 3, 'nothing acked yet');
+    w.b.send(new TestMsg('reply'));
+    w.run();
+    assert.equal(sa.sent.length, 0, 'the reply\'s ack_seq acked all three');
+    assert.equal(w.b.unackedReceived, 0);
+    assert.ok(!w.trace.some((t) => t === 'B->A ACK'), 'no ACK frame was needed');
+    assert.deepEqual(na.received, ['reply']);
+    // A has not acked the reply yet: its tick sends the frame.
+    assert.equal(w.a.unackedReceived, 1);
+    w.a.tick(w.now);
+    w.run();
+    assert.ok(w.trace.includes('A->B ACK'));
+    assert.equal(w.a.unackedReceived, 0);
+    // Large messages are acked at once (ACK_EVERY_BYTES): the sender must not hold a tick's worth.
+    w.a.send(new TestMsg('big', Buffer.alloc(ACK_EVERY_BYTES, 3)));
+    w.run();
+    assert.equal(sa.sent.length, 0, 'acked without a tick');
+    assert.equal(w.trace.filter((t) => t === 'B->A ACK').length, 1);
+  });
+
   it('lossless: seeded cuts of the wire; reconnect replays unacked messages exactly once, in order', () => {
     const only = process.env.PROTOCOL_SEED ? Number(process.env.PROTOCOL_SEED) : undefined;
     const runs = only !== undefined ? 1 : 40;
@@ -285,6 +319,12 @@ describe('msgr2 protocol core', () => {
         for (let i = 0; i < k && sent < total; i++) w.a.send(new TestMsg(`m${sent++}`));
         if (rng.chance(0.5)) w.b.send(new TestMsg(`r${bSent++}`));
         w.run(rng.chance(0.7) ? rng.int(0, 3000) : Infinity);
+        if (rng.chance(0.5)) {
+          // A tick: ACK frames for what no message carried, before the cut.
+          w.a.tick(w.now);
+          w.b.tick(w.now);
+          w.run();
+        }
         // Drop the socket: both sides fault.
         w.a.fault('cut');
         w.b.fault('cut');
