@@ -59,6 +59,15 @@ export const CephTxOpCode = {
 /** Bytes of one packed Op in op_bl. */
 export const TX_OP_BYTES = 72;
 const TX_STRUCT_V = 9;
+/**
+ * Write data at least this large travel by reference: encodeTransactionParts shares them instead of
+ * copying, and decodeTransactionSegments keeps the largest as views of the received segments.
+ */
+export const txShareBytesMin = 64 * 1024;
+/** The header before data_bl's bytes: struct_v, compat, struct length, data_bl's length. */
+const TX_HEAD_BYTES = 10;
+/** TransactionData: the last bytes of a v9 transaction. */
+const TX_DATA_BYTES = 24;
 
 /** The ops Ceph has and our Transaction does not. */
 export type CephOnlyTxOp =
@@ -278,6 +287,15 @@ const OBJECT_ONLY_OP_CODE = {
 } as const;
 
 export function encodeCephTransaction(t: CephTransaction): Buffer {
+  return encodeCephTransactionParts(t, false)[0]!;
+}
+
+/**
+ * The same bytes as encodeCephTransaction, as a list: with `shareData`, write data of at least
+ * txShareBytesMin go by reference (the caller's buffers, not copied) between copied runs of the rest;
+ * otherwise (or when nothing is that large) one buffer.
+ */
+export function encodeCephTransactionParts(t: CephTransaction, shareData: boolean): Buffer[] {
   if (t.ops.length > TX_OPS_MAX) throw new CephError('E2BIG', `transaction of ${t.ops.length} ops, more than ${TX_OPS_MAX}`);
   const colls = new Indexer<CollectionId>((c) => c);
   const objs = new Indexer<GHObject>(objName);
@@ -426,23 +444,36 @@ export function encodeCephTransaction(t: CephTransaction): Buffer {
     idx.u32(i);
   }
   idx.u64(t.ops.length).u32(largestLen).u32(largestOff).u32(largestOffInData).u32(t.fadviseFlags >>> 0);
-  // one exact-size output: header, data_bl, op_bl, the indexes and TransactionData
+  // header, data_bl, op_bl, the indexes and TransactionData: one exact-size output, or (sharing) runs
+  // of copied bytes with the large write buffers between them
   const total = 6 + 4 + partsBytes + 4 + ops.length + idx.length;
-  const out = Buffer.allocUnsafe(total);
-  out[0] = TX_STRUCT_V;
-  out[1] = TX_STRUCT_V;
-  out.writeUInt32LE(total - 6, 2);
-  out.writeUInt32LE(partsBytes, 6);
+  const out: Buffer[] = [];
+  let shared = 0;
+  if (shareData) for (const p of parts) if (p.length >= txShareBytesMin) shared += p.length;
+  let run = Buffer.allocUnsafe(total - shared);
+  run[0] = TX_STRUCT_V;
+  run[1] = TX_STRUCT_V;
+  run.writeUInt32LE(total - 6, 2);
+  run.writeUInt32LE(partsBytes, 6);
   let at = 10;
   for (const p of parts) {
-    out.set(p, at);
+    if (shared > 0 && p.length >= txShareBytesMin) {
+      out.push(run.subarray(0, at));
+      out.push(p);
+      run = run.subarray(at);
+      at = 0;
+      continue;
+    }
+    run.set(p, at);
     at += p.length;
   }
-  out.writeUInt32LE(ops.length, at);
+  run.writeUInt32LE(ops.length, at);
   at += 4;
-  out.set(ops.view(), at);
+  run.set(ops.view(), at);
   at += ops.length;
-  out.set(idx.view(), at);
+  run.set(idx.view(), at);
+  at += idx.length;
+  out.push(run.subarray(0, at));
   return out;
 }
 
@@ -458,7 +489,23 @@ function decodeStrBlMap(d: Decoder, what: string): Map<string, Buffer> {
   return d.map(what, 8, (x) => x.string(what), (x) => Buffer.from(x.bytes(what)));
 }
 
+/**
+ * Write data the decode takes from elsewhere: the bytes of data_bl at `at` (a write's data, after its
+ * u32 length) are cut out of the buffer being decoded and are `data` instead. Used once, by the write
+ * whose data starts exactly there with exactly that length; `used` tells whether one did.
+ */
+interface TxHole {
+  at: number;
+  length: number;
+  data: Buffer[];
+  used: boolean;
+}
+
 export function decodeCephTransaction(buf: Uint8Array, what = 'ObjectStore::Transaction'): CephTransaction {
+  return decodeCephTx(buf, what, false, undefined);
+}
+
+function decodeCephTx(buf: Uint8Array, what: string, viewData: boolean, hole: TxHole | undefined): CephTransaction {
   const d = new Decoder(buf, what);
   const v = d.decodeStart(TX_STRUCT_V, what);
   if (v < TX_STRUCT_V) throw new CephError('EBADMSG', `${what}: struct_v ${v} predates Ceph 10's v9; not read`);
@@ -529,9 +576,15 @@ export function decodeCephTransaction(buf: Uint8Array, what = 'ObjectStore::Tran
       case C.RMATTRS: ops.push({ op: 'rmattrs', cid: coll(cidI), oid: obj(oidI) }); break;
       case C.OMAP_CLEAR: ops.push({ op: 'omapClear', cid: coll(cidI), oid: obj(oidI) }); break;
       case C.WRITE: {
+        if (hole !== undefined && !hole.used && dd.pos + 4 === hole.at && len === hole.length && dd.remaining >= 4 && dataBl.readUInt32LE(dd.pos) === len) {
+          dd.pos += 4;
+          hole.used = true;
+          ops.push({ op: 'write', cid: coll(cidI), oid: obj(oidI), offset: off, length: len, data: hole.data });
+          break;
+        }
         const bl = dd.bytes('write data');
         if (bl.length !== len) throw new CephError('EBADMSG', `${what}: write of ${len} bytes carries ${bl.length}`);
-        ops.push({ op: 'write', cid: coll(cidI), oid: obj(oidI), offset: off, length: len, data: [Buffer.from(bl)] });
+        ops.push({ op: 'write', cid: coll(cidI), oid: obj(oidI), offset: off, length: len, data: [viewData ? bl : Buffer.from(bl)] });
         break;
       }
       case C.ZERO: ops.push({ op: 'zero', cid: coll(cidI), oid: obj(oidI), offset: off, length: len }); break;
@@ -625,4 +678,86 @@ export function encodeTransaction(t: Transaction, fadviseFlags = 0): Buffer {
 /** Ceph's bytes as our Transaction. */
 export function decodeTransaction(buf: Uint8Array): Transaction {
   return fromCephTransaction(decodeCephTransaction(buf));
+}
+
+/**
+ * Our Transaction as a list of buffers (MOSDRepOp's data segment, sent without copying large write
+ * data: the list holds the caller's write buffers, which must not change until it is sent).
+ */
+export function encodeTransactionParts(t: Transaction, fadviseFlags = 0): Buffer[] {
+  return encodeCephTransactionParts({ ops: t.ops, fadviseFlags }, true);
+}
+
+/**
+ * Ceph's bytes, received as `segments` (a message's data segment), as our Transaction. Write data are
+ * views of the segments, never copied: the caller hands over buffers nothing else writes to. When
+ * the transaction spans several segments, its largest write (TransactionData names where its data
+ * lie in data_bl) is taken as views of them and only the rest is joined; a transaction whose
+ * TransactionData does not match its ops is decoded from a joined copy instead (same result, or the
+ * same error).
+ */
+export function decodeTransactionSegments(segments: readonly Buffer[], what = 'ObjectStore::Transaction'): Transaction {
+  if (segments.length === 1) return fromCephTransaction(decodeCephTx(segments[0]!, what, true, undefined));
+  const split = splitLargestWrite(segments);
+  if (split !== undefined) {
+    try {
+      const ct = decodeCephTx(split.rest, what, true, split.hole);
+      if (split.hole.used) return fromCephTransaction(ct);
+    } catch {
+      // decoded again below from the joined bytes, which reports the error
+    }
+  }
+  return fromCephTransaction(decodeCephTx(Buffer.concat(segments), what, true, undefined));
+}
+
+/** `n` bytes at `at` of a segment list, as views of the segments. */
+function segmentViews(segments: readonly Buffer[], at: number, n: number): Buffer[] {
+  const out: Buffer[] = [];
+  for (const s of segments) {
+    if (n === 0) break;
+    if (at >= s.length) {
+      at -= s.length;
+      continue;
+    }
+    const take = Math.min(n, s.length - at);
+    out.push(s.subarray(at, at + take));
+    n -= take;
+    at = 0;
+  }
+  return out;
+}
+
+/** Copy `n` bytes at `at` of a segment list into `into` at `to`. */
+function copySegments(segments: readonly Buffer[], at: number, n: number, into: Buffer, to: number): void {
+  for (const v of segmentViews(segments, at, n)) {
+    into.set(v, to);
+    to += v.length;
+  }
+}
+
+/**
+ * A v9 transaction's bytes with its largest write's data cut out (struct and data_bl lengths reduced
+ * to match), and that data as views; undefined when there is nothing large to cut or the header and
+ * TransactionData do not describe a cut that fits (the caller joins the segments then).
+ */
+function splitLargestWrite(segments: readonly Buffer[]): { rest: Buffer; hole: TxHole } | undefined {
+  let total = 0;
+  for (const s of segments) total += s.length;
+  if (total < TX_HEAD_BYTES + 4 + TX_DATA_BYTES) return undefined;
+  const head = Buffer.allocUnsafe(TX_HEAD_BYTES);
+  copySegments(segments, 0, TX_HEAD_BYTES, head, 0);
+  if (head[0] !== TX_STRUCT_V || head.readUInt32LE(2) !== total - 6) return undefined;
+  const dataBytes = head.readUInt32LE(6);
+  const tail = Buffer.allocUnsafe(TX_DATA_BYTES);
+  copySegments(segments, total - TX_DATA_BYTES, TX_DATA_BYTES, tail, 0);
+  const length = tail.readUInt32LE(8);
+  const at = tail.readUInt32LE(16);
+  if (length < txShareBytesMin || at < 4 || at + length > dataBytes || TX_HEAD_BYTES + dataBytes > total) return undefined;
+  const cutAt = TX_HEAD_BYTES + at;
+  const rest = Buffer.allocUnsafe(total - length);
+  copySegments(segments, 0, cutAt, rest, 0);
+  copySegments(segments, cutAt + length, total - cutAt - length, rest, cutAt);
+  rest.writeUInt32LE(total - 6 - length, 2);
+  rest.writeUInt32LE(dataBytes - length, 6);
+  return { rest, hole: { at, length, data: segmentViews(segments, cutAt, length), used: false } };
 }
