@@ -25,7 +25,7 @@ import { createPeeringCore } from './core/peering.js';
 import { snapFromWire, toHObject } from './core/hobject.js';
 import { executeOps, objectStorePort } from './core/opexec.js';
 import { listPgObjects, pgSplitBits } from './core/pgls.js';
-import { decodeTransaction, encodeTransaction } from './core/txcodec.js';
+import { decodeTransactionSegments, encodeTransactionParts } from './core/txcodec.js';
 import { fromWireAll, toWire } from './pgwire.js';
 import { PgRecovery, recoveryWire, type RecoveryDeps } from './recovery.js';
 import {
@@ -54,9 +54,13 @@ const traceWrites = false;
 export interface PgDeps extends RecoveryDeps {
   createCore(init: PeeringCoreInit): PeeringCore;
   executeOps: ExecuteOps;
-  /** Our Transaction in Ceph's ObjectStore::Transaction encoding (MOSDRepOp's data) and back. */
-  encodeTransaction(t: Transaction): Buffer;
-  decodeTransaction(b: Buffer): Transaction;
+  /**
+   * Our Transaction in Ceph's ObjectStore::Transaction encoding (MOSDRepOp's data segment, as a list
+   * of buffers: large write data by reference) and back (from the segment's buffers; write data stay
+   * views of them).
+   */
+  encodeTransaction(t: Transaction): Buffer[];
+  decodeTransaction(b: readonly Buffer[]): Transaction;
   /** The peering core's messages to and from their Ceph message classes. */
   toWire(msg: PeeringMessage): Message;
   /** Every core message a wire message carries ([] when it is not a peering message). */
@@ -67,8 +71,8 @@ export interface PgDeps extends RecoveryDeps {
 export const realPgDeps: PgDeps = {
   createCore: (init) => createPeeringCore(init),
   executeOps,
-  encodeTransaction: (t) => encodeTransaction(t),
-  decodeTransaction: (b) => decodeTransaction(b),
+  encodeTransaction: (t) => encodeTransactionParts(t),
+  decodeTransaction: (b) => decodeTransactionSegments(b),
   toWire,
   fromWire: fromWireAll,
   ...recoveryWire,
@@ -796,7 +800,7 @@ export class PG implements PgHandle {
         r.pgTrimTo = zeroEVersion();
         r.from = { osd: this.host.whoami, shard: NO_SHARD };
         r.minLastCompleteOndisk = this.core.info().lastComplete;
-        r.transaction = txbl;
+        r.transactionParts = txbl;
         this.sendRepOp(osd, r);
       }
     }
@@ -1033,7 +1037,7 @@ export class PG implements PgHandle {
     let t: Transaction;
     let entries: PgLogEntry[];
     try {
-      t = this.deps.decodeTransaction(m.transaction);
+      t = this.deps.decodeTransaction(m.transactionParts);
       entries = decodeLogEntries(m.logbl);
     } catch (e) {
       this.host.log('error', `pg ${this.pgText()}: bad repop from osd.${fromOsd}: ${String(e)}`);

@@ -1022,10 +1022,28 @@ export class MOSDRepOp extends Message {
   from: PgShard = { osd: -1, shard: NO_SHARD };
   updatedHitSetHistory: Buffer | null = null; // an encoded pg_hit_set_history_t
   minLastCompleteOndisk: EVersion = zeroEVersion();
-  transaction: Buffer = EMPTY;
+  /**
+   * The encoded ObjectStore::Transaction (the data segment) as a list of buffers: received, the
+   * segment's chunks as the transport gave them; sent, the encoder's parts (large write data by
+   * reference). `transaction` is the same bytes joined.
+   */
+  transactionParts: Buffer[] = [];
 
   constructor() {
     super(MOSDRepOp.TYPE, MOSDRepOp.HEAD_VERSION, MOSDRepOp.COMPAT_VERSION);
+  }
+
+  /** The encoded transaction in one buffer (joined from transactionParts when it has several). */
+  get transaction(): Buffer {
+    const p = this.transactionParts;
+    if (p.length <= 1) return p[0] ?? EMPTY;
+    const joined = Buffer.concat(p);
+    this.transactionParts = [joined];
+    return joined;
+  }
+
+  set transaction(b: Buffer) {
+    this.transactionParts = b.length ? [b] : [];
   }
 
   typeName(): string {
@@ -1053,7 +1071,7 @@ export class MOSDRepOp extends Message {
     if (this.updatedHitSetHistory) e.raw(this.updatedHitSetHistory);
     encodeEVersion(e, this.minLastCompleteOndisk);
     setFront(this, e);
-    if (this.transaction.length) this.data.push(this.transaction);
+    for (const b of this.transactionParts) if (b.length) this.data.push(b);
   }
 
   static decode(raw: RawMessage, _features: bigint): MOSDRepOp {
@@ -1079,7 +1097,7 @@ export class MOSDRepOp extends Message {
     m.from = decodePgShard(d);
     m.updatedHitSetHistory = d.bool('updated_hit_set_history') ? opaqueStruct(d, 'pg_hit_set_history_t') : null;
     m.minLastCompleteOndisk = decodeEVersion(d, 'min_last_complete_ondisk');
-    m.transaction = raw.data.length ? joinSegments(raw.data) : EMPTY;
+    m.transactionParts = raw.data.filter((b) => b.length > 0);
     return m;
   }
 }

@@ -928,10 +928,14 @@ class PeeringCoreImpl implements PeeringCore {
   appendLogEntry(entry: PgLogEntry): void {
     const missingBefore = this.st.missing.items.size;
     // a write to an object missing here moves its need: a stray holding the old version no longer counts
-    if (missingBefore > 0 && this.st.missing.items.has(objectKey(entry.soid))) this.forgetUnfound();
+    const touchesMissing = missingBefore > 0 && this.st.missing.items.has(objectKey(entry.soid));
+    if (touchesMissing) this.forgetUnfound();
     appendEntry(this.st, entry);
     this.fx.logDelta.append.push(entry);
-    this.fx.dirty = true;
+    // The entry and the info go with every log delta; the rest of pgmeta (past intervals, rollback
+    // marks, missing keys) changes on an append only when the entry touched a missing object, so only
+    // then is the state dirty (else every write re-encoded "_biginfo" on every OSD to find it unchanged)
+    if (touchesMissing) this.fx.dirty = true;
     // The state only changes if the entry touched a missing object (writes are the hot path).
     if (this.st.missing.items.size !== missingBefore) this.finish();
   }

@@ -16,7 +16,7 @@
 // hints, merges: kinds our Transaction has no op for) so a real OSD's transaction decodes and
 // re-encodes to the same bytes; fromCephTransaction / toCephTransaction convert to and from ours.
 
-import { Decoder, Encoder, compareStringBytes } from '../../common/encoding.js';
+import { Decoder, Encoder, compareStringBytes, getU32, putU32 } from '../../common/encoding.js';
 import { CephError } from '../../common/errors.js';
 import { CEPH_NOSNAP } from '../../msg/messages/osdop.js';
 import {
@@ -59,6 +59,15 @@ export const CephTxOpCode = {
 /** Bytes of one packed Op in op_bl. */
 export const TX_OP_BYTES = 72;
 const TX_STRUCT_V = 9;
+/**
+ * Write data at least this large travel by reference: encodeTransactionParts shares them instead of
+ * copying, and decodeTransactionSegments keeps the largest as views of the received segments.
+ */
+export const txShareBytesMin = 64 * 1024;
+/** The header before data_bl's bytes: struct_v, compat, struct length, data_bl's length. */
+const TX_HEAD_BYTES = 10;
+/** TransactionData: the last bytes of a v9 transaction. */
+const TX_DATA_BYTES = 24;
 
 /** The ops Ceph has and our Transaction does not. */
 export type CephOnlyTxOp =
@@ -208,6 +217,9 @@ export function decodeGHObject(d: Decoder, what = 'ghobject_t'): GHObject {
 
 // ---- encode -----------------------------------------------------------------------------------------
 
+/** An Indexer of this many entries or fewer looks a name up by scanning before hashing. */
+const indexerScanMax = 8;
+
 class Indexer<K extends object | string> {
   readonly order: K[] = [];
   private readonly ids = new Map<string, number>();
@@ -215,6 +227,11 @@ class Indexer<K extends object | string> {
   private readonly byRef = new Map<K, number>();
   constructor(private readonly name: (k: K) => string) {}
   id(k: K): number {
+    // a transaction names a few objects, mostly the same ones again: a scan by reference first
+    const o = this.order;
+    if (o.length <= indexerScanMax) {
+      for (let i = 0; i < o.length; i++) if (o[i] === k) return i;
+    }
     const r = this.byRef.get(k);
     if (r !== undefined) return r;
     const i = this.idByName(k);
@@ -266,10 +283,37 @@ interface OpFields {
   splitRem?: number;
 }
 
+/** One packed Op is laid out here, then appended whole (one bounds check instead of thirteen). */
+const opScratch = Buffer.alloc(TX_OP_BYTES);
+
+/** A u64 field of a packed Op from a non-negative safe integer. */
+function putOpU64(b: Buffer, at: number, v: number): void {
+  if ((v >>> 0) === v) {
+    putU32(b, at, v);
+    putU32(b, at + 4, 0);
+    return;
+  }
+  if (!Number.isSafeInteger(v) || v < 0) throw new CephError('ERANGE', `encode: ${v} is not a u64 a Number can hold exactly`);
+  putU32(b, at, v % 0x1_0000_0000);
+  putU32(b, at + 4, Math.floor(v / 0x1_0000_0000));
+}
+
 function putOp(e: Encoder, f: OpFields): void {
-  e.u32(f.op).u32(f.cid ?? 0).u32(f.oid ?? 0).u64(f.off ?? 0).u64(f.len ?? 0).u32(f.destCid ?? 0).u32(f.destOid ?? 0);
-  e.u64(f.destOff ?? 0).u32(f.hint ?? 0).u64(f.expectedObjectSize ?? 0).u64(f.expectedWriteSize ?? 0);
-  e.u32(f.splitBits ?? 0).u32(f.splitRem ?? 0);
+  const b = opScratch;
+  putU32(b, 0, f.op);
+  putU32(b, 4, f.cid ?? 0);
+  putU32(b, 8, f.oid ?? 0);
+  putOpU64(b, 12, f.off ?? 0);
+  putOpU64(b, 20, f.len ?? 0);
+  putU32(b, 28, f.destCid ?? 0);
+  putU32(b, 32, f.destOid ?? 0);
+  putOpU64(b, 36, f.destOff ?? 0);
+  putU32(b, 44, f.hint ?? 0);
+  putOpU64(b, 48, f.expectedObjectSize ?? 0);
+  putOpU64(b, 56, f.expectedWriteSize ?? 0);
+  putU32(b, 64, f.splitBits ?? 0);
+  putU32(b, 68, f.splitRem ?? 0);
+  e.raw(b);
 }
 
 /** Codes of the ops that name only a collection and an object. */
@@ -278,20 +322,26 @@ const OBJECT_ONLY_OP_CODE = {
 } as const;
 
 export function encodeCephTransaction(t: CephTransaction): Buffer {
+  return encodeCephTransactionParts(t, false)[0]!;
+}
+
+/**
+ * The same bytes as encodeCephTransaction, as a list: with `shareData`, write data of at least
+ * txShareBytesMin go by reference (the caller's buffers, not copied) between copied runs of the rest;
+ * otherwise (or when nothing is that large) one buffer.
+ */
+export function encodeCephTransactionParts(t: CephTransaction, shareData: boolean): Buffer[] {
   if (t.ops.length > TX_OPS_MAX) throw new CephError('E2BIG', `transaction of ${t.ops.length} ops, more than ${TX_OPS_MAX}`);
   const colls = new Indexer<CollectionId>((c) => c);
   const objs = new Indexer<GHObject>(objName);
-  // data_bl is kept as parts: small encoded pieces and the write buffers by reference, so write data
-  // is copied once, into the output
-  const parts: Buffer[] = [];
-  let partsBytes = 0;
+  // data_bl is the scratch encoder's bytes with the write buffers, held by reference, inserted at
+  // their places (writeAt: where each goes in the scratch bytes): nothing is copied until the output
   const data = scratchData.reset();
-  const flush = (): void => {
-    if (data.length === 0) return;
-    parts.push(data.toBuffer());
-    partsBytes += data.length;
-    data.reset();
-  };
+  const writes = scratchWrites;
+  const writeAt = scratchWriteAt;
+  writes.length = 0;
+  writeAt.length = 0;
+  let writesBytes = 0;
   const ops = scratchOps.reset();
   let largestLen = 0;
   let largestOff = 0;
@@ -311,12 +361,12 @@ export function encodeCephTransaction(t: CephTransaction): Buffer {
         break;
       case 'write': {
         putOp(ops, { op: C.WRITE, cid: colls.id(o.cid), oid: objs.id(o.oid), off: o.offset, len: o.length });
-        const before = partsBytes + data.length;
+        const before = writesBytes + data.length;
         data.u32(o.length);
-        flush();
         for (const b of o.data) {
-          parts.push(b);
-          partsBytes += b.length;
+          writes.push(b);
+          writeAt.push(data.length);
+          writesBytes += b.length;
         }
         if (o.length > largestLen) {
           largestLen = o.length;
@@ -411,7 +461,7 @@ export function encodeCephTransaction(t: CephTransaction): Buffer {
         break;
     }
   }
-  flush();
+  const dataBytes = data.length + writesBytes;
   const idx = scratchIndex.reset();
   const cs = colls.order.map((c, i) => ({ c, i })).sort((a, b) => compareColls(a.c, b.c));
   idx.u32(cs.length);
@@ -426,23 +476,44 @@ export function encodeCephTransaction(t: CephTransaction): Buffer {
     idx.u32(i);
   }
   idx.u64(t.ops.length).u32(largestLen).u32(largestOff).u32(largestOffInData).u32(t.fadviseFlags >>> 0);
-  // one exact-size output: header, data_bl, op_bl, the indexes and TransactionData
-  const total = 6 + 4 + partsBytes + 4 + ops.length + idx.length;
-  const out = Buffer.allocUnsafe(total);
-  out[0] = TX_STRUCT_V;
-  out[1] = TX_STRUCT_V;
-  out.writeUInt32LE(total - 6, 2);
-  out.writeUInt32LE(partsBytes, 6);
+  // header, data_bl, op_bl, the indexes and TransactionData: one exact-size output, or (sharing) runs
+  // of copied bytes with the large write buffers between them
+  const total = 6 + 4 + dataBytes + 4 + ops.length + idx.length;
+  const out: Buffer[] = [];
+  let shared = 0;
+  if (shareData) for (const p of writes) if (p.length >= txShareBytesMin) shared += p.length;
+  let run = Buffer.allocUnsafe(total - shared);
+  run[0] = TX_STRUCT_V;
+  run[1] = TX_STRUCT_V;
+  run.writeUInt32LE(total - 6, 2);
+  run.writeUInt32LE(dataBytes, 6);
   let at = 10;
-  for (const p of parts) {
-    out.set(p, at);
+  const scratch = data.view();
+  let from = 0;
+  for (let i = 0; i < writes.length; i++) {
+    const upto = writeAt[i]!;
+    at += scratch.copy(run, at, from, upto);
+    from = upto;
+    const p = writes[i]!;
+    if (shared > 0 && p.length >= txShareBytesMin) {
+      out.push(run.subarray(0, at));
+      out.push(p);
+      run = run.subarray(at);
+      at = 0;
+      continue;
+    }
+    run.set(p, at);
     at += p.length;
   }
-  out.writeUInt32LE(ops.length, at);
+  writes.length = 0; // the scratch list holds no caller buffer past this call
+  at += scratch.copy(run, at, from, scratch.length);
+  run.writeUInt32LE(ops.length, at);
   at += 4;
-  out.set(ops.view(), at);
+  run.set(ops.view(), at);
   at += ops.length;
-  out.set(idx.view(), at);
+  run.set(idx.view(), at);
+  at += idx.length;
+  out.push(run.subarray(0, at));
   return out;
 }
 
@@ -450,15 +521,47 @@ export function encodeCephTransaction(t: CephTransaction): Buffer {
 const scratchData = new Encoder(1024);
 const scratchOps = new Encoder(TX_OP_BYTES * 16);
 const scratchIndex = new Encoder(1024);
+const scratchWrites: Buffer[] = [];
+const scratchWriteAt: number[] = [];
 
 
 // ---- decode -----------------------------------------------------------------------------------------
 
-function decodeStrBlMap(d: Decoder, what: string): Map<string, Buffer> {
-  return d.map(what, 8, (x) => x.string(what), (x) => Buffer.from(x.bytes(what)));
+function decodeStrBlMap(d: Decoder, what: string, view: boolean): Map<string, Buffer> {
+  return view ? d.map(what, 8, (x) => x.string(what), (x) => x.bytes(what)) : d.map(what, 8, (x) => x.string(what), (x) => Buffer.from(x.bytes(what)));
+}
+
+/** A bufferlist of data_bl: a view (the caller's buffer is handed over) or a copy. */
+function blOf(d: Decoder, what: string, view: boolean): Buffer {
+  const b = d.bytes(what);
+  return view ? b : Buffer.from(b);
+}
+
+/**
+ * Write data the decode takes from elsewhere: the bytes of data_bl at `at` (a write's data, after its
+ * u32 length) are cut out of the buffer being decoded and are `data` instead. Used once, by the write
+ * whose data starts exactly there with exactly that length; `used` tells whether one did.
+ */
+interface TxHole {
+  at: number;
+  length: number;
+  data: Buffer[];
+  used: boolean;
 }
 
 export function decodeCephTransaction(buf: Uint8Array, what = 'ObjectStore::Transaction'): CephTransaction {
+  return decodeCephTx(buf, what, false, undefined);
+}
+
+/** A u64 field of a packed Op (EBADMSG past 2^53, as Decoder.u64). */
+function opU64(b: Buffer, at: number, field: string, what: string): number {
+  const lo = getU32(b, at);
+  const hi = getU32(b, at + 4);
+  if (hi > 0x1fffff) throw new CephError('EBADMSG', `${what}: op_bl ${field} 0x${hi.toString(16)}${lo.toString(16).padStart(8, '0')} exceeds 2^53`);
+  return hi * 0x1_0000_0000 + lo;
+}
+
+function decodeCephTx(buf: Uint8Array, what: string, viewData: boolean, hole: TxHole | undefined): CephTransaction {
   const d = new Decoder(buf, what);
   const v = d.decodeStart(TX_STRUCT_V, what);
   if (v < TX_STRUCT_V) throw new CephError('EBADMSG', `${what}: struct_v ${v} predates Ceph 10's v9; not read`);
@@ -493,7 +596,6 @@ export function decodeCephTransaction(buf: Uint8Array, what = 'ObjectStore::Tran
   if (nOps !== opBl.length / TX_OP_BYTES) throw new CephError('EBADMSG', `${what}: ${nOps} ops but op_bl holds ${opBl.length / TX_OP_BYTES}`);
   if (nOps > TX_OPS_MAX) throw new CephError('E2BIG', `${what}: ${nOps} ops, more than ${TX_OPS_MAX}`);
 
-  const od = new Decoder(opBl, 'op_bl');
   const dd = new Decoder(dataBl, 'data_bl');
   const coll = (i: number): CollectionId => {
     const c = colls[i];
@@ -507,20 +609,22 @@ export function decodeCephTransaction(buf: Uint8Array, what = 'ObjectStore::Tran
   };
   const ops: CephTxOp[] = [];
   const C = CephTxOpCode;
+  // op_bl holds whole ops (checked above): each field read in place
   for (let n = 0; n < nOps; n++) {
-    const code = od.u32('op');
-    const cidI = od.u32('cid');
-    const oidI = od.u32('oid');
-    const off = od.u64('off');
-    const len = od.u64('len');
-    const destCidI = od.u32('dest_cid');
-    const destOidI = od.u32('dest_oid');
-    const destOff = od.u64('dest_off');
-    const hint = od.u32('hint');
-    const expectedObjectSize = od.u64('expected_object_size');
-    const expectedWriteSize = od.u64('expected_write_size');
-    const splitBits = od.u32('split_bits');
-    const splitRem = od.u32('split_rem');
+    const at = n * TX_OP_BYTES;
+    const code = getU32(opBl, at);
+    const cidI = getU32(opBl, at + 4);
+    const oidI = getU32(opBl, at + 8);
+    const off = opU64(opBl, at + 12, 'off', what);
+    const len = opU64(opBl, at + 20, 'len', what);
+    const destCidI = getU32(opBl, at + 28);
+    const destOidI = getU32(opBl, at + 32);
+    const destOff = opU64(opBl, at + 36, 'dest_off', what);
+    const hint = getU32(opBl, at + 44);
+    const expectedObjectSize = opU64(opBl, at + 48, 'expected_object_size', what);
+    const expectedWriteSize = opU64(opBl, at + 56, 'expected_write_size', what);
+    const splitBits = getU32(opBl, at + 64);
+    const splitRem = getU32(opBl, at + 68);
     switch (code) {
       case C.NOP: ops.push({ op: 'nop' }); break;
       case C.CREATE: ops.push({ op: 'create', cid: coll(cidI), oid: obj(oidI) }); break;
@@ -529,32 +633,38 @@ export function decodeCephTransaction(buf: Uint8Array, what = 'ObjectStore::Tran
       case C.RMATTRS: ops.push({ op: 'rmattrs', cid: coll(cidI), oid: obj(oidI) }); break;
       case C.OMAP_CLEAR: ops.push({ op: 'omapClear', cid: coll(cidI), oid: obj(oidI) }); break;
       case C.WRITE: {
+        if (hole !== undefined && !hole.used && dd.pos + 4 === hole.at && len === hole.length && dd.remaining >= 4 && dataBl.readUInt32LE(dd.pos) === len) {
+          dd.pos += 4;
+          hole.used = true;
+          ops.push({ op: 'write', cid: coll(cidI), oid: obj(oidI), offset: off, length: len, data: hole.data });
+          break;
+        }
         const bl = dd.bytes('write data');
         if (bl.length !== len) throw new CephError('EBADMSG', `${what}: write of ${len} bytes carries ${bl.length}`);
-        ops.push({ op: 'write', cid: coll(cidI), oid: obj(oidI), offset: off, length: len, data: [Buffer.from(bl)] });
+        ops.push({ op: 'write', cid: coll(cidI), oid: obj(oidI), offset: off, length: len, data: [viewData ? bl : Buffer.from(bl)] });
         break;
       }
       case C.ZERO: ops.push({ op: 'zero', cid: coll(cidI), oid: obj(oidI), offset: off, length: len }); break;
       case C.TRUNCATE: ops.push({ op: 'truncate', cid: coll(cidI), oid: obj(oidI), size: off }); break;
       case C.SETATTR: {
         const name = dd.string('attr name');
-        ops.push({ op: 'setattr', cid: coll(cidI), oid: obj(oidI), name, value: Buffer.from(dd.bytes('attr value')) });
+        ops.push({ op: 'setattr', cid: coll(cidI), oid: obj(oidI), name, value: blOf(dd, 'attr value', viewData) });
         break;
       }
-      case C.SETATTRS: ops.push({ op: 'setattrs', cid: coll(cidI), oid: obj(oidI), attrs: decodeStrBlMap(dd, 'attrs') }); break;
+      case C.SETATTRS: ops.push({ op: 'setattrs', cid: coll(cidI), oid: obj(oidI), attrs: decodeStrBlMap(dd, 'attrs', viewData) }); break;
       case C.RMATTR: ops.push({ op: 'rmattr', cid: coll(cidI), oid: obj(oidI), name: dd.string('attr name') }); break;
       case C.CLONE: ops.push({ op: 'clone', cid: coll(cidI), oid: obj(oidI), dest: obj(destOidI) }); break;
       case C.CLONERANGE2:
         ops.push({ op: 'cloneRange', cid: coll(cidI), oid: obj(oidI), dest: obj(destOidI), srcOffset: off, length: len, destOffset: destOff });
         break;
-      case C.OMAP_SETKEYS: ops.push({ op: 'omapSetKeys', cid: coll(cidI), oid: obj(oidI), entries: decodeStrBlMap(dd, 'omap entries') }); break;
+      case C.OMAP_SETKEYS: ops.push({ op: 'omapSetKeys', cid: coll(cidI), oid: obj(oidI), entries: decodeStrBlMap(dd, 'omap entries', viewData) }); break;
       case C.OMAP_RMKEYS: ops.push({ op: 'omapRmKeys', cid: coll(cidI), oid: obj(oidI), keys: dd.list('omap keys', 4, (x) => x.string('key')) }); break;
       case C.OMAP_RMKEYRANGE: {
         const first = dd.string('first');
         ops.push({ op: 'omapRmKeyRange', cid: coll(cidI), oid: obj(oidI), first, last: dd.string('last') });
         break;
       }
-      case C.OMAP_SETHEADER: ops.push({ op: 'omapSetHeader', cid: coll(cidI), oid: obj(oidI), header: Buffer.from(dd.bytes('omap header')) }); break;
+      case C.OMAP_SETHEADER: ops.push({ op: 'omapSetHeader', cid: coll(cidI), oid: obj(oidI), header: blOf(dd, 'omap header', viewData) }); break;
       case C.MKCOLL: ops.push({ op: 'mkcoll', cid: coll(cidI), bits: splitBits }); break;
       case C.RMCOLL: ops.push({ op: 'rmcoll', cid: coll(cidI) }); break;
       case C.COLL_MOVE_RENAME:
@@ -566,7 +676,7 @@ export function decodeCephTransaction(buf: Uint8Array, what = 'ObjectStore::Tran
         break;
       case C.MERGE_COLLECTION: ops.push({ op: 'mergeCollection', cid: coll(cidI), destCid: coll(destCidI), bits: splitBits }); break;
       case C.COLL_SET_BITS: ops.push({ op: 'collSetBits', cid: coll(cidI), bits: splitBits }); break;
-      case C.COLL_HINT: ops.push({ op: 'collHint', cid: coll(cidI), type: hint, hint: Buffer.from(dd.bytes('coll hint')) }); break;
+      case C.COLL_HINT: ops.push({ op: 'collHint', cid: coll(cidI), type: hint, hint: blOf(dd, 'coll hint', viewData) }); break;
       case C.SETALLOCHINT:
         ops.push({ op: 'setAllocHint', cid: coll(cidI), oid: obj(oidI), expectedObjectSize, expectedWriteSize, flags: hint });
         break;
@@ -625,4 +735,87 @@ export function encodeTransaction(t: Transaction, fadviseFlags = 0): Buffer {
 /** Ceph's bytes as our Transaction. */
 export function decodeTransaction(buf: Uint8Array): Transaction {
   return fromCephTransaction(decodeCephTransaction(buf));
+}
+
+/**
+ * Our Transaction as a list of buffers (MOSDRepOp's data segment, sent without copying large write
+ * data: the list holds the caller's write buffers, which must not change until it is sent).
+ */
+export function encodeTransactionParts(t: Transaction, fadviseFlags = 0): Buffer[] {
+  return encodeCephTransactionParts({ ops: t.ops, fadviseFlags }, true);
+}
+
+/**
+ * Ceph's bytes, received as `segments` (a message's data segment), as our Transaction. Write data,
+ * attribute and omap values are views of the segments, never copied: the caller hands over buffers
+ * nothing else writes to (the stores copy the small values they keep). When
+ * the transaction spans several segments, its largest write (TransactionData names where its data
+ * lie in data_bl) is taken as views of them and only the rest is joined; a transaction whose
+ * TransactionData does not match its ops is decoded from a joined copy instead (same result, or the
+ * same error).
+ */
+export function decodeTransactionSegments(segments: readonly Buffer[], what = 'ObjectStore::Transaction'): Transaction {
+  if (segments.length === 1) return fromCephTransaction(decodeCephTx(segments[0]!, what, true, undefined));
+  const split = splitLargestWrite(segments);
+  if (split !== undefined) {
+    try {
+      const ct = decodeCephTx(split.rest, what, true, split.hole);
+      if (split.hole.used) return fromCephTransaction(ct);
+    } catch {
+      // decoded again below from the joined bytes, which reports the error
+    }
+  }
+  return fromCephTransaction(decodeCephTx(Buffer.concat(segments), what, true, undefined));
+}
+
+/** `n` bytes at `at` of a segment list, as views of the segments. */
+function segmentViews(segments: readonly Buffer[], at: number, n: number): Buffer[] {
+  const out: Buffer[] = [];
+  for (const s of segments) {
+    if (n === 0) break;
+    if (at >= s.length) {
+      at -= s.length;
+      continue;
+    }
+    const take = Math.min(n, s.length - at);
+    out.push(s.subarray(at, at + take));
+    n -= take;
+    at = 0;
+  }
+  return out;
+}
+
+/** Copy `n` bytes at `at` of a segment list into `into` at `to`. */
+function copySegments(segments: readonly Buffer[], at: number, n: number, into: Buffer, to: number): void {
+  for (const v of segmentViews(segments, at, n)) {
+    into.set(v, to);
+    to += v.length;
+  }
+}
+
+/**
+ * A v9 transaction's bytes with its largest write's data cut out (struct and data_bl lengths reduced
+ * to match), and that data as views; undefined when there is nothing large to cut or the header and
+ * TransactionData do not describe a cut that fits (the caller joins the segments then).
+ */
+function splitLargestWrite(segments: readonly Buffer[]): { rest: Buffer; hole: TxHole } | undefined {
+  let total = 0;
+  for (const s of segments) total += s.length;
+  if (total < TX_HEAD_BYTES + 4 + TX_DATA_BYTES) return undefined;
+  const head = Buffer.allocUnsafe(TX_HEAD_BYTES);
+  copySegments(segments, 0, TX_HEAD_BYTES, head, 0);
+  if (head[0] !== TX_STRUCT_V || head.readUInt32LE(2) !== total - 6) return undefined;
+  const dataBytes = head.readUInt32LE(6);
+  const tail = Buffer.allocUnsafe(TX_DATA_BYTES);
+  copySegments(segments, total - TX_DATA_BYTES, TX_DATA_BYTES, tail, 0);
+  const length = tail.readUInt32LE(8);
+  const at = tail.readUInt32LE(16);
+  if (length < txShareBytesMin || at < 4 || at + length > dataBytes || TX_HEAD_BYTES + dataBytes > total) return undefined;
+  const cutAt = TX_HEAD_BYTES + at;
+  const rest = Buffer.allocUnsafe(total - length);
+  copySegments(segments, 0, cutAt, rest, 0);
+  copySegments(segments, cutAt + length, total - cutAt - length, rest, cutAt);
+  rest.writeUInt32LE(total - 6 - length, 2);
+  rest.writeUInt32LE(dataBytes - length, 6);
+  return { rest, hole: { at, length, data: segmentViews(segments, cutAt, length), used: false } };
 }

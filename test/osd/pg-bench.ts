@@ -1,6 +1,7 @@
 // Not a test: a write benchmark of the PG write path on the in-memory cluster (3 OSDs on MemStores,
-// size 3): N 4 KiB write_full ops to distinct objects, QD outstanding; prints writes/s and CPU per write.
-// Run: node dist/test/osd/pg-bench.js [writes=4000] [qd=16] [pgNum=8]   (add --cpu-prof to profile)
+// size 3): N write_full ops (4 KiB unless told) to distinct objects, QD outstanding; prints writes/s and
+// CPU per write.
+// Run: node dist/test/osd/pg-bench.js [writes=4000] [qd=16] [pgNum=8] [bytes=4096]   (add --cpu-prof to profile)
 import { opWriteFull } from '../../msg/messages/osdop.js';
 import { realPgDeps } from '../../osd/pg.js';
 import { TestCluster } from './pg-net.js';
@@ -9,10 +10,11 @@ async function main(): Promise<void> {
   const writes = Number(process.argv[2] ?? 4000);
   const qd = Number(process.argv[3] ?? 16);
   const pgNum = Number(process.argv[4] ?? 8);
+  const bytes = Number(process.argv[5] ?? 4096);
   const c = new TestCluster({ osds: 3, size: 3, minSize: 2, pgNum, deps: realPgDeps });
   await c.start();
   await c.waitState('active+clean');
-  const data = Buffer.alloc(4096, 0x5a);
+  const data = Buffer.alloc(bytes, 0x5a);
   let next = 0;
   /** Writes objects next..end-1, one at a time (qd of these run at once). */
   const worker = async (end: number): Promise<void> => {
@@ -23,7 +25,7 @@ async function main(): Promise<void> {
     }
   };
   // warm up on the last objects, then time the others
-  const warm = Math.min(500, writes);
+  const warm = Math.min(500, Math.ceil(writes / 4), writes);
   next = writes - warm;
   await Promise.all(Array.from({ length: qd }, () => worker(writes)));
   const total = writes - warm;
@@ -35,7 +37,7 @@ async function main(): Promise<void> {
   const cpu = process.cpuUsage(cpu0);
   const cpuUs = cpu.user + cpu.system;
   console.log(`writes=${total} qd=${qd} pgNum=${pgNum}: ${(total / (ns / 1e9)).toFixed(0)} writes/s, ` +
-    `${(cpuUs / total).toFixed(0)} us CPU per write (whole process: 3 OSDs, network codec, client)`);
+    `${(cpuUs / total).toFixed(0)} us CPU per ${bytes}-byte write (whole process: 3 OSDs, network codec, client)`);
   await c.close();
 }
 

@@ -1,12 +1,12 @@
-// Proves osd/core/txcodec.ts writes Ceph 16's ObjectStore::Transaction encoding: the three transactions two real ceph-osds sent each other in MOSDRepOp (test/golden/osdop, scripts/gen-osdop-golden.mjs) decode to the ops Ceph built and re-encode to the same bytes; a transaction written byte by byte from src/os/Transaction.h (plain Buffer writes) equals our encoding; seeded random transactions of every op round-trip and convert back to the same Transaction ops; truncated and corrupt inputs are CephErrors. TXCODEC_SEED=<n> replays one seeded case.
+// Proves osd/core/txcodec.ts writes Ceph 16's ObjectStore::Transaction encoding (whole, or as parts that share large write data, and read back from any split into segments with the largest write kept as views of them): the three transactions two real ceph-osds sent each other in MOSDRepOp (test/golden/osdop, scripts/gen-osdop-golden.mjs) decode to the ops Ceph built and re-encode to the same bytes; a transaction written byte by byte from src/os/Transaction.h (plain Buffer writes) equals our encoding; seeded random transactions of every op round-trip and convert back to the same Transaction ops; truncated and corrupt inputs are CephErrors. TXCODEC_SEED=<n> replays one seeded case.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CephError } from '../../common/errors.js';
 import {
-  decodeCephTransaction, decodeTransaction, encodeCephTransaction, encodeTransaction, fromCephTransaction, toCephTransaction,
-  type CephTransaction,
+  decodeCephTransaction, decodeTransaction, decodeTransactionSegments, encodeCephTransaction, encodeTransaction, encodeTransactionParts,
+  fromCephTransaction, toCephTransaction, txShareBytesMin, type CephTransaction,
 } from '../../osd/core/txcodec.js';
 import { NO_GEN, NO_SHARD, SNAP_HEAD, Transaction, makeObject, pgCollection, type GHObject } from '../../osd/objectstore/types.js';
 import { str, u32, u64 } from '../support/le-bytes.js';
@@ -167,5 +167,71 @@ describe('osd/core/txcodec: seeded round trips', () => {
     assert.deepEqual(decodeCephTransaction(b), ct);
     assert.deepEqual(fromCephTransaction(ct).ops, [{ op: 'touch', cid, oid: o }, { op: 'setattrs', cid, oid: o, attrs: new Map([['n', Buffer.from('v')]]) }]);
     assert.deepEqual(toCephTransaction(fromCephTransaction(ct)).ops.length, 2);
+  });
+});
+
+/** `b` cut at seeded points into 1..8 segments (a message's data segment as the transport delivers it). */
+function chop(rng: Rng, b: Buffer): Buffer[] {
+  const cuts = Array.from({ length: rng.int(0, 7) }, () => rng.int(0, b.length)).sort((x, y) => x - y);
+  const out: Buffer[] = [];
+  let at = 0;
+  for (const c of [...cuts, b.length]) {
+    if (c > at) out.push(b.subarray(at, c));
+    at = c;
+  }
+  return out.length ? out : [b];
+}
+
+describe('osd/core/txcodec: parts and segments (large write data by reference, never copied)', () => {
+  const runSeed = Number(process.env.TXCODEC_SEED ?? 0x5e6);
+  const cases = process.env.TXCODEC_SEED ? 1 : 150;
+  it(`${cases} random transactions with large writes: the parts join to encodeTransaction's bytes and any segmenting decodes to the same ops`, () => {
+    for (let i = 0; i < cases; i++) {
+      const seed = process.env.TXCODEC_SEED ? runSeed : caseSeed(runSeed, i);
+      const rng = new Rng(seed);
+      const t = randomTx(rng);
+      const big: Buffer[] = [];
+      for (let n = rng.int(0, 3); n > 0; n--) {
+        const data = Buffer.alloc(rng.pick([txShareBytesMin - 1, txShareBytesMin, txShareBytesMin + 17, 3 * txShareBytesMin]), rng.int(0, 255));
+        big.push(data);
+        t.write(pgCollection(1, 3), makeObject(1, `big${n}`, 3), rng.int(0, 1 << 22), data);
+        if (rng.chance(0.5)) t.setattrs(pgCollection(1, 3), makeObject(1, 'a', 3), new Map([['_', Buffer.from([n])]]));
+      }
+      const whole = encodeTransaction(t);
+      const parts = encodeTransactionParts(t);
+      assert.deepEqual(Buffer.concat(parts), whole, `seed=${seed}: parts differ from the whole encoding`);
+      for (const d of big) {
+        if (d.length >= txShareBytesMin) assert.ok(parts.includes(d), `seed=${seed}: a ${d.length}-byte write was copied`);
+      }
+      const want = norm(decodeTransaction(whole));
+      for (const segs of [[whole], chop(rng, whole), parts]) {
+        const got = decodeTransactionSegments(segs);
+        assert.deepEqual(norm(got), want, `seed=${seed}: ${segs.length} segments decode to other ops`);
+        // the largest write's data stay in the segments' memory (views, no copy)
+        const largest = got.ops.reduce((m, o) => (o.op === 'write' && o.length > m ? o.length : m), 0);
+        if (largest >= txShareBytesMin) {
+          const w = got.ops.find((o) => o.op === 'write' && o.length === largest);
+          assert.ok(w?.op === 'write' && w.data.every((v) => segs.some((s) => s.buffer === v.buffer)), `seed=${seed}: the largest write was copied`);
+        }
+      }
+    }
+  });
+
+  it('a transaction whose TransactionData misplaces its largest write decodes the same from segments as whole, or fails the same', () => {
+    const cid = pgCollection(1, 3);
+    const o = makeObject(1, 'x', 3);
+    const data = Buffer.alloc(2 * txShareBytesMin, 7);
+    const t = new Transaction().setattrs(cid, o, new Map([['_', Buffer.from('oi')]])).write(cid, o, 0, data).write(cid, o, 9, Buffer.from('tail'));
+    const good = encodeTransaction(t);
+    const at = good.length - 24;
+    for (const [len, off] of [[data.length, good.readUInt32LE(at + 16) - 1], [data.length, 4], [4, good.readUInt32LE(at + 16)], [data.length - 1, good.readUInt32LE(at + 16)], [0xffffffff, 0xfffffff0]] as const) {
+      const b = Buffer.from(good);
+      b.writeUInt32LE(len, at + 8);
+      b.writeUInt32LE(off, at + 16);
+      const segs = [b.subarray(0, 100), b.subarray(100, 70000), b.subarray(70000)];
+      assert.deepEqual(norm(decodeTransactionSegments(segs)), norm(decodeTransaction(b)), `len ${len} off ${off}`);
+    }
+    const cut = good.subarray(0, good.length - 1);
+    assert.throws(() => decodeTransactionSegments([cut.subarray(0, 50), cut.subarray(50)]), CephError);
   });
 });
