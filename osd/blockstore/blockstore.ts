@@ -23,7 +23,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { CephError, assert } from '../../common/errors.js';
-import { cephCrc32c, crc32c } from '../../common/crc32c.js';
+import { cephCrc32c, crc32c, noteCrc32cOfAll } from '../../common/crc32c.js';
 import { compareStringBytes } from '../../common/encoding.js';
 import type { BlockDevice } from '../../common/blockdev/types.js';
 import { KVBatch, type KVStore } from '../../common/kv/types.js';
@@ -1045,7 +1045,7 @@ export class BlockStore implements ObjectStore {
         runN++;
         continue;
       }
-      if (runN > 0) (jobs ??= []).push(this.readRun(o, cid, oid, buf, (runL - first) * BLOCK_BYTES, runL, runP, runN));
+      if (runN > 0) (jobs ??= []).push(this.readRun(o, cid, oid, buf, (runL - first) * BLOCK_BYTES, runL, runP, runN, -1).then(noop));
       runN = 0;
       if (pb === 0) buf.fill(0, (l - first) * BLOCK_BYTES, (l - first + 1) * BLOCK_BYTES);
       else {
@@ -1054,19 +1054,29 @@ export class BlockStore implements ObjectStore {
         runN = 1;
       }
     }
-    if (runN > 0) (jobs ??= []).push(this.readRun(o, cid, oid, buf, (runL - first) * BLOCK_BYTES, runL, runP, runN));
-    if (jobs !== undefined) await (jobs.length === 1 ? jobs[0] : Promise.all(jobs));
     const from = offset - first * BLOCK_BYTES;
     const to = end - first * BLOCK_BYTES;
-    return from === 0 && to === buf.length ? buf : buf.subarray(from, to);
+    const out = from === 0 && to === buf.length ? buf : buf.subarray(from, to);
+    if (runN > 0) {
+      if (jobs === undefined && offset === 0 && end === o.size && runL === 0 && runN === last + 1) {
+        // The whole object in one device run: the pass that checks the blocks yields the object's
+        // crc32c(-1) on the way (the OSD's data digest check takes it from there).
+        noteCrc32cOfAll(out, await this.readRun(o, cid, oid, buf, 0, 0, runP, runN, end));
+        return out;
+      }
+      (jobs ??= []).push(this.readRun(o, cid, oid, buf, (runL - first) * BLOCK_BYTES, runL, runP, runN, -1).then(noop));
+    }
+    if (jobs !== undefined) await (jobs.length === 1 ? jobs[0] : Promise.all(jobs));
+    return out;
   }
 
   /**
    * Read `count` device blocks from `pblock` (logical block `lblock` on) into buf at `at`, the content
    * of any block whose write has not landed taken from memory instead, and check each block's crc32c
-   * against the onode's (EIO naming the object and offset on a mismatch).
+   * against the onode's (EIO naming the object and offset on a mismatch). With `prefix` >= 0, also
+   * returns Ceph's crc32c(-1) of the run's first `prefix` bytes (from the same pass); else 0.
    */
-  private async readRun(o: Onode, cid: CollectionId, oid: GHObject, buf: Buffer, at: number, lblock: number, pblock: number, count: number): Promise<void> {
+  private async readRun(o: Onode, cid: CollectionId, oid: GHObject, buf: Buffer, at: number, lblock: number, pblock: number, count: number, prefix: number): Promise<number> {
     const bytes = count * BLOCK_BYTES;
     if (!this.anyPending()) {
       await this.dev.readInto(pblock * BLOCK_BYTES, buf.subarray(at, at + bytes));
@@ -1092,7 +1102,15 @@ export class BlockStore implements ObjectStore {
       const l = lblock + i;
       want = combineBlockCrc(want, o.shards.get(l >>> SHARD_SHIFT)!.crcs[l & SHARD_MASK]!);
     }
-    if ((~cephCrc32c(0xffffffff, buf, at, at + bytes) >>> 0) === want) return;
+    let head = 0;
+    let got: number;
+    if (prefix >= 0) {
+      head = cephCrc32c(0xffffffff, buf, at, at + prefix);
+      got = cephCrc32c(head, buf, at + prefix, at + bytes);
+    } else {
+      got = cephCrc32c(0xffffffff, buf, at, at + bytes);
+    }
+    if ((~got >>> 0) === want) return head;
     for (let i = 0; i < count; i++) {
       const l = lblock + i;
       const crc = o.shards.get(l >>> SHARD_SHIFT)!.crcs[l & SHARD_MASK]!;

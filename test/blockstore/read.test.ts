@@ -1,8 +1,8 @@
-// Proves BlockStore's read path: the per-run crc32c check (blocks' crcs combined, core/blockcrc.ts) equals crc32c over the bytes for seeded random runs; seeded random writes and reads (unaligned, sparse, past the end, length 0, cold after a remount and warm) return the model's bytes; a flipped bit anywhere in a long run is EIO naming that block's offset while ranges around it still read; read results are buffers of their own.
+// Proves BlockStore's read path: the per-run crc32c check (blocks' crcs combined, core/blockcrc.ts) equals crc32c over the bytes for seeded random runs; seeded random writes and reads (unaligned, sparse, past the end, length 0, cold after a remount and warm) return the model's bytes, and a whole-object read's noted crc32c(-1) is its bytes'; a flipped bit anywhere in a long run is EIO naming that block's offset while ranges around it still read; read results are buffers of their own.
 
 import assert from 'node:assert/strict';
 import { MemDevice } from '../../common/blockdev/index.js';
-import { cephCrc32cTable, crc32c } from '../../common/crc32c.js';
+import { cephCrc32cOfAll, cephCrc32cTable, crc32c } from '../../common/crc32c.js';
 import { BlockStore, memKVFactory, readBlockStoreSuperblock } from '../../osd/blockstore/index.js';
 import { combineBlockCrc, shiftBlock } from '../../osd/blockstore/core/blockcrc.js';
 import { makeObject, pgCollection, Transaction, type GHObject } from '../../osd/objectstore/types.js';
@@ -77,12 +77,15 @@ describe('BlockStore reads', function () {
         for (let r = 0; r < 40; r++) {
           const x = rng.pick(objs);
           const size = x.model.length;
-          const off = rng.chance(0.2) ? rng.int(0, 8) * BLOCK : rng.int(0, size + 2 * BLOCK);
-          const len = rng.chance(0.15) ? 0 : rng.int(1, 128 * KiB);
+          const whole = rng.chance(0.2);
+          const off = whole ? 0 : rng.chance(0.2) ? rng.int(0, 8) * BLOCK : rng.int(0, size + 2 * BLOCK);
+          const len = whole ? (rng.chance(0.5) ? 0 : size) : rng.chance(0.15) ? 0 : rng.int(1, 128 * KiB);
           const got = await store.read(PG, x.o, off, len);
           const end = off >= size ? off : len === 0 ? size : Math.min(size, off + len);
           const want = x.model.subarray(Math.min(off, size), end);
           assert.ok(got.equals(want), `${what} read ${x.o.oid} ${off}~${len} (size ${size}): ${got.length} bytes, want ${want.length}; seed=${seed}`);
+          // A whole-object read may carry its crc32c(-1) from the store's check: it must be the bytes'.
+          assert.equal(cephCrc32cOfAll(got), cephCrc32cTable(0xffffffff, got), `digest of ${what} read ${x.o.oid} ${off}~${len}; seed=${seed}`);
         }
       };
       await check(s, 'warm');
