@@ -230,6 +230,8 @@ interface CacheEntry {
   onode: Onode | null;
   bytes: number;
   pins: number;
+  /** Read since trimming last passed it (the CLOCK bit). */
+  ref: boolean;
 }
 
 interface DeferredJob {
@@ -288,8 +290,14 @@ export class BlockStore implements ObjectStore {
   private groupOutstanding = false;
   private groupScheduled = false;
 
-  // Onode cache: insertion order is LRU order.
+  // Onode cache, CLOCK-style: insertion order is the eviction order; a hit only sets the entry's `ref`
+  // bit, and trimming moves a referenced entry to the back (clearing the bit) instead of evicting it.
   private readonly cache = new Map<string, CacheEntry>();
+  /**
+   * Each object's onode key, built once per GHObject (an OSD op asks exists, getattr and read of the same
+   * object: one key instead of three); GHObjects are immutable, and the entry goes with the object.
+   */
+  private readonly keyMemo = new WeakMap<GHObject, { readonly cid: CollectionId; readonly key: Buffer; readonly keyStr: string }>();
   private cacheBytes = 0;
 
   // Deferred writes.
@@ -474,10 +482,7 @@ export class BlockStore implements ObjectStore {
 
   private cacheGet(key: string): CacheEntry | undefined {
     const e = this.cache.get(key);
-    if (e) {
-      this.cache.delete(key);
-      this.cache.set(key, e);
-    }
+    if (e !== undefined) e.ref = true;
     return e;
   }
 
@@ -488,7 +493,7 @@ export class BlockStore implements ObjectStore {
       this.cacheBytes -= old.bytes;
       this.cache.delete(key);
     }
-    const e: CacheEntry = { onode, bytes, pins: (old?.pins ?? 0) + (pin ? 1 : 0) };
+    const e: CacheEntry = { onode, bytes, pins: (old?.pins ?? 0) + (pin ? 1 : 0), ref: false };
     this.cache.set(key, e);
     this.cacheBytes += bytes;
     this.trimCache();
@@ -501,10 +506,17 @@ export class BlockStore implements ObjectStore {
 
   private trimCache(): void {
     if (this.cacheBytes <= this.cacheBytesMax) return;
+    // An entry moved to the back is visited again later in this loop (Map iteration sees it), its bit
+    // clear by then: every entry is moved at most once per trim.
     for (const [k, e] of this.cache) {
       if (this.cacheBytes <= this.cacheBytesMax) break;
       if (e.pins > 0) continue;
       this.cache.delete(k);
+      if (e.ref) {
+        e.ref = false;
+        this.cache.set(k, e);
+        continue;
+      }
       this.cacheBytes -= e.bytes;
     }
   }
@@ -965,11 +977,15 @@ export class BlockStore implements ObjectStore {
       this.needColl(m, cid);
       return null;
     }
-    const key = onodeKey(cid, oid);
-    const keyStr = key.toString('latin1');
-    await this.settled(keyStr);
+    let k = this.keyMemo.get(oid);
+    if (k === undefined || k.cid !== cid) {
+      const key = onodeKey(cid, oid);
+      k = { cid, key, keyStr: key.toString('latin1') };
+      this.keyMemo.set(oid, k);
+    }
+    await this.settled(k.keyStr);
     this.needColl(m, cid);
-    return this.loadOnode(key, keyStr, () => `${cid} ${objectText(oid)}`);
+    return this.loadOnode(k.key, k.keyStr, () => `${cid} ${objectText(oid)}`);
   }
 
   async listCollections(): Promise<CollectionId[]> {
