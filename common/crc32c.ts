@@ -146,3 +146,22 @@ export function cephCrc32cTable(crc: number, data: Uint8Array, start = 0, end = 
 export function crc32c(data: Uint8Array): number {
   return ~cephCrc32c(0xffffffff, data) >>> 0;
 }
+
+/**
+ * Ceph's crc32c(-1) of every byte of a buffer, remembered by whoever computed it while producing or
+ * checking those bytes (BlockStore notes it on a whole-object read, having passed over the bytes to
+ * check its block crcs), so that a consumer of the same buffer needing the same value (the OSD's data
+ * digest check) does not pass over them again. Keyed by the buffer object: only for buffers nobody
+ * changes afterwards (a fresh read result handed out once).
+ */
+const crcOfAll = new WeakMap<Uint8Array, number>();
+
+/** Remember that cephCrc32c(0xffffffff, data) is `crc` (see crcOfAll). */
+export function noteCrc32cOfAll(data: Uint8Array, crc: number): void {
+  crcOfAll.set(data, crc >>> 0);
+}
+
+/** cephCrc32c(0xffffffff, data) over all of `data`: the value noted for this buffer, else computed. */
+export function cephCrc32cOfAll(data: Uint8Array): number {
+  return crcOfAll.get(data) ?? cephCrc32c(0xffffffff, data);
+}

@@ -23,7 +23,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { CephError, assert } from '../../common/errors.js';
-import { crc32c } from '../../common/crc32c.js';
+import { cephCrc32c, crc32c, noteCrc32cOfAll } from '../../common/crc32c.js';
 import { compareStringBytes } from '../../common/encoding.js';
 import type { BlockDevice } from '../../common/blockdev/types.js';
 import { KVBatch, type KVStore } from '../../common/kv/types.js';
@@ -36,6 +36,7 @@ import {
 } from '../objectstore/types.js';
 import { isCount } from '../objectstore/validate.js';
 import { Allocator } from './core/allocator.js';
+import { combineBlockCrc } from './core/blockcrc.js';
 import {
   prepareTransaction, needsBarrier, referencedObjects, type CollState, type CoreEnv, type CoreNeeds, type CorePlan, type OmapContent, type OnodeKeyOf,
 } from './core/transaction.js';
@@ -48,7 +49,7 @@ import {
 import { decodeSuperblock, encodeSuperblock, planLayout, FORMAT_VERSION, type Region, type Superblock } from './core/layout.js';
 import {
   BLOCK_BYTES, CACHE_BYTES_MAX, DEFERRED_FRESH_WRITE_BYTES_MAX, DEFERRED_PENDING_BYTES_MAX, KV_JOURNAL_BYTES_MAX, KV_JOURNAL_BYTES_MIN, KV_JOURNAL_FRACTION, DEFERRED_RECORDS_MAX, DEFERRED_WRITE_BYTES_MAX,
-  SCAN_PAGE_ENTRIES, SHARD_BLOCKS,
+  SCAN_PAGE_ENTRIES, SHARD_BLOCKS, SHARD_SHIFT,
 } from './core/limits.js';
 import {
   decodeCollection, decodeDeferred, decodeNidMax, decodeOnode, decodeShard, deferredRecordBlock, deferredRecordBytes, encodeDeferred,
@@ -229,6 +230,8 @@ interface CacheEntry {
   onode: Onode | null;
   bytes: number;
   pins: number;
+  /** Read since trimming last passed it (the CLOCK bit). */
+  ref: boolean;
 }
 
 /** A block whose newest write has not landed on the device: reads and prepares take its data from here. */
@@ -302,6 +305,9 @@ function noop(): void {}
 const DEFERRED_KEY_BYTES = 9;
 /** Bytes of each batch kept for removing applied deferred records. */
 const DEFERRED_REMOVAL_ROOM_BYTES = DEFERRED_KEY_BYTES * 256;
+const EMPTY = Buffer.alloc(0);
+/** A logical block's index inside its extent shard. */
+const SHARD_MASK = SHARD_BLOCKS - 1;
 
 export class BlockStore implements ObjectStore {
   readonly type = 'blockstore';
@@ -332,8 +338,14 @@ export class BlockStore implements ObjectStore {
   private groupOutstanding = false;
   private groupScheduled = false;
 
-  // Onode cache: insertion order is LRU order.
+  // Onode cache, CLOCK-style: insertion order is the eviction order; a hit only sets the entry's `ref`
+  // bit, and trimming moves a referenced entry to the back (clearing the bit) instead of evicting it.
   private readonly cache = new Map<string, CacheEntry>();
+  /**
+   * Each object's onode key, built once per GHObject (an OSD op asks exists, getattr and read of the same
+   * object: one key instead of three); GHObjects are immutable, and the entry goes with the object.
+   */
+  private readonly keyMemo = new WeakMap<GHObject, { readonly cid: CollectionId; readonly key: Buffer; readonly keyStr: string }>();
   private cacheBytes = 0;
 
   // Deferred writes.
@@ -518,10 +530,7 @@ export class BlockStore implements ObjectStore {
 
   private cacheGet(key: string): CacheEntry | undefined {
     const e = this.cache.get(key);
-    if (e) {
-      this.cache.delete(key);
-      this.cache.set(key, e);
-    }
+    if (e !== undefined) e.ref = true;
     return e;
   }
 
@@ -532,7 +541,7 @@ export class BlockStore implements ObjectStore {
       this.cacheBytes -= old.bytes;
       this.cache.delete(key);
     }
-    const e: CacheEntry = { onode, bytes, pins: (old?.pins ?? 0) + (pin ? 1 : 0) };
+    const e: CacheEntry = { onode, bytes, pins: (old?.pins ?? 0) + (pin ? 1 : 0), ref: false };
     this.cache.set(key, e);
     this.cacheBytes += bytes;
     this.trimCache();
@@ -545,10 +554,17 @@ export class BlockStore implements ObjectStore {
 
   private trimCache(): void {
     if (this.cacheBytes <= this.cacheBytesMax) return;
+    // An entry moved to the back is visited again later in this loop (Map iteration sees it), its bit
+    // clear by then: every entry is moved at most once per trim.
     for (const [k, e] of this.cache) {
       if (this.cacheBytes <= this.cacheBytesMax) break;
       if (e.pins > 0) continue;
       this.cache.delete(k);
+      if (e.ref) {
+        e.ref = false;
+        this.cache.set(k, e);
+        continue;
+      }
       this.cacheBytes -= e.bytes;
     }
   }
@@ -986,7 +1002,7 @@ export class BlockStore implements ObjectStore {
   /** Put into `batch` the removal of every deferred record a completed flush has covered. */
   private addDeferredRemovals(batch: KVBatch): void {
     let n = 0;
-    const most = Math.floor(DEFERRED_REMOVAL_ROOM_BYTES / 9);
+    const most = Math.floor(DEFERRED_REMOVAL_ROOM_BYTES / DEFERRED_KEY_BYTES);
     while (n < this.deferredApplied.length && n < most && this.deferredApplied[n]!.need <= this.dev.completed) n++;
     if (n === 0) return;
     for (const r of this.deferredApplied.splice(0, n)) batch.rm(deferredKey(r.seq));
@@ -1047,11 +1063,15 @@ export class BlockStore implements ObjectStore {
       this.needColl(m, cid);
       return null;
     }
-    const key = onodeKey(cid, oid);
-    const keyStr = key.toString('latin1');
-    await this.settled(keyStr);
+    let k = this.keyMemo.get(oid);
+    if (k === undefined || k.cid !== cid) {
+      const key = onodeKey(cid, oid);
+      k = { cid, key, keyStr: key.toString('latin1') };
+      this.keyMemo.set(oid, k);
+    }
+    await this.settled(k.keyStr);
     this.needColl(m, cid);
-    return this.loadOnode(key, keyStr, () => `${cid} ${objectText(oid)}`);
+    return this.loadOnode(k.key, k.keyStr, () => `${cid} ${objectText(oid)}`);
   }
 
   async listCollections(): Promise<CollectionId[]> {
@@ -1107,58 +1127,108 @@ export class BlockStore implements ObjectStore {
   async read(cid: CollectionId, oid: GHObject, offset: number, length: number): Promise<Buffer> {
     if (!isCount(offset) || !isCount(length)) throw new CephError('EINVAL', `bad read ${offset}~${length}`);
     const o = await this.object(cid, oid);
-    if (offset >= o.size) return Buffer.alloc(0);
+    if (offset >= o.size) return EMPTY;
     const end = length === 0 ? o.size : Math.min(o.size, offset + length);
-    const out = Buffer.alloc(end - offset);
     const first = Math.floor(offset / BLOCK_BYTES);
     const last = Math.floor((end - 1) / BLOCK_BYTES);
-    // Gather device-contiguous runs of mapped blocks and read each run at once.
+    // One buffer of the whole blocks the range touches: the device reads land in it and the caller gets
+    // a view of it (no zeroing of what the reads fill, no second buffer, no copy). Its own backing
+    // store, not a slice of Node's pool, so a caller that keeps a small read pins no one else's bytes.
+    const buf = Buffer.allocUnsafeSlow((last - first + 1) * BLOCK_BYTES);
+    // Gather device-contiguous runs of mapped blocks and read each run at once; holes read as zeros.
     let runL = -1;
     let runP = 0;
     let runN = 0;
-    const jobs: Promise<void>[] = [];
-    const flush = (): void => {
-      if (runN === 0) return;
-      const l0 = runL;
-      const p0 = runP;
-      const n = runN;
-      jobs.push(this.readBlocks(p0, n).then((bufs) => {
-        for (let i = 0; i < n; i++) {
-          const l = l0 + i;
-          const s = o.shards.get(Math.floor(l / SHARD_BLOCKS))!;
-          const crc = s.crcs[l % SHARD_BLOCKS]!;
-          const b = bufs[i]!;
-          if (crc32c(b) !== crc) {
-            const msg = `checksum mismatch reading ${cid} ${objectText(oid)} at offset ${l * BLOCK_BYTES} (device block ${p0 + i})`;
-            this.logger.error(msg);
-            throw new CephError('EIO', `blockstore: ${msg}`);
-          }
-          const bs = l * BLOCK_BYTES;
-          const a = Math.max(offset, bs);
-          const z = Math.min(end, bs + BLOCK_BYTES);
-          b.copy(out, a - offset, a - bs, z - bs);
-        }
-      }));
-      runN = 0;
-    };
+    let jobs: Promise<void>[] | undefined;
     for (let l = first; l <= last; l++) {
-      const s = o.shards.get(Math.floor(l / SHARD_BLOCKS));
-      const pb = s ? s.pblocks[l % SHARD_BLOCKS]! : 0;
-      if (pb === 0) {
-        flush();
+      const s = o.shards.get(l >>> SHARD_SHIFT);
+      const pb = s === undefined ? 0 : s.pblocks[l & SHARD_MASK]!;
+      if (runN > 0 && pb !== 0 && pb === runP + runN) {
+        runN++;
         continue;
       }
-      if (runN > 0 && pb === runP + runN && l === runL + runN) runN++;
+      if (runN > 0) (jobs ??= []).push(this.readRun(o, cid, oid, buf, (runL - first) * BLOCK_BYTES, runL, runP, runN, -1).then(noop));
+      runN = 0;
+      if (pb === 0) buf.fill(0, (l - first) * BLOCK_BYTES, (l - first + 1) * BLOCK_BYTES);
       else {
-        flush();
         runL = l;
         runP = pb;
         runN = 1;
       }
     }
-    flush();
-    await Promise.all(jobs);
+    const from = offset - first * BLOCK_BYTES;
+    const to = end - first * BLOCK_BYTES;
+    const out = from === 0 && to === buf.length ? buf : buf.subarray(from, to);
+    if (runN > 0) {
+      if (jobs === undefined && offset === 0 && end === o.size && runL === 0 && runN === last + 1) {
+        // The whole object in one device run: the pass that checks the blocks yields the object's
+        // crc32c(-1) on the way (the OSD's data digest check takes it from there).
+        noteCrc32cOfAll(out, await this.readRun(o, cid, oid, buf, 0, 0, runP, runN, end));
+        return out;
+      }
+      (jobs ??= []).push(this.readRun(o, cid, oid, buf, (runL - first) * BLOCK_BYTES, runL, runP, runN, -1).then(noop));
+    }
+    if (jobs !== undefined) await (jobs.length === 1 ? jobs[0] : Promise.all(jobs));
     return out;
+  }
+
+  /**
+   * Read `count` device blocks from `pblock` (logical block `lblock` on) into buf at `at`, the content
+   * of any block whose write has not landed taken from memory instead, and check each block's crc32c
+   * against the onode's (EIO naming the object and offset on a mismatch). With `prefix` >= 0, also
+   * returns Ceph's crc32c(-1) of the run's first `prefix` bytes (from the same pass); else 0.
+   */
+  private async readRun(o: Onode, cid: CollectionId, oid: GHObject, buf: Buffer, at: number, lblock: number, pblock: number, count: number, prefix: number): Promise<number> {
+    const bytes = count * BLOCK_BYTES;
+    if (!this.anyPending()) {
+      await this.dev.readInto(pblock * BLOCK_BYTES, buf.subarray(at, at + bytes));
+    } else {
+      const pending: Buffer[] = new Array(count);
+      if (this.fillPending(pblock, count, pending)) {
+        await this.dev.readInto(pblock * BLOCK_BYTES, buf.subarray(at, at + bytes));
+        // Check again: a write may have been published while the read ran; its content wins.
+        const again: Buffer[] = new Array(count);
+        if (this.anyPending()) this.fillPending(pblock, count, again);
+        for (let i = 0; i < count; i++) {
+          const p = again[i] ?? pending[i];
+          if (p !== undefined) p.copy(buf, at + i * BLOCK_BYTES);
+        }
+      } else {
+        for (let i = 0; i < count; i++) pending[i]!.copy(buf, at + i * BLOCK_BYTES);
+      }
+    }
+    // One crc32c pass over the run, compared with the blocks' crcs combined (core/blockcrc.ts); the
+    // blocks one by one only to name a bad one.
+    let want = 0;
+    for (let i = 0; i < count; i++) {
+      const l = lblock + i;
+      want = combineBlockCrc(want, o.shards.get(l >>> SHARD_SHIFT)!.crcs[l & SHARD_MASK]!);
+    }
+    let head = 0;
+    let got: number;
+    if (prefix >= 0) {
+      head = cephCrc32c(0xffffffff, buf, at, at + prefix);
+      got = cephCrc32c(head, buf, at + prefix, at + bytes);
+    } else {
+      got = cephCrc32c(0xffffffff, buf, at, at + bytes);
+    }
+    if ((~got >>> 0) === want) return head;
+    for (let i = 0; i < count; i++) {
+      const l = lblock + i;
+      const crc = o.shards.get(l >>> SHARD_SHIFT)!.crcs[l & SHARD_MASK]!;
+      const a = at + i * BLOCK_BYTES;
+      if ((~cephCrc32c(0xffffffff, buf, a, a + BLOCK_BYTES) >>> 0) !== crc) {
+        const msg = `checksum mismatch reading ${cid} ${objectText(oid)} at offset ${l * BLOCK_BYTES} (device block ${pblock + i})`;
+        this.logger.error(msg);
+        throw new CephError('EIO', `blockstore: ${msg}`);
+      }
+    }
+    assert(false, 'a run whose blocks each match their crc32c matches their combination');
+  }
+
+  /** True when some block's write has not landed yet (reads must look at pendingRuns / pendingBlocks). */
+  private anyPending(): boolean {
+    return this.pendingRuns.length > 0 || this.pendingBlocks.size > 0;
   }
 
   async getattr(cid: CollectionId, oid: GHObject, name: string): Promise<Buffer> {

@@ -28,7 +28,7 @@
 // test/osd/opexec.test.ts runs the same requests on a real ceph-osd and compares every reply.
 
 import { compareStringBytes, Decoder, Encoder } from '../../common/encoding.js';
-import { cephCrc32c } from '../../common/crc32c.js';
+import { cephCrc32c, cephCrc32cOfAll } from '../../common/crc32c.js';
 import { CephError, Errno, MAX_ERRNO } from '../../common/errors.js';
 import {
   CEPH_NOSNAP, CmpXattrMode, CmpXattrOp, OsdFlag, OsdOpCode, allocHintArgs, OsdOpFlag, assertVerArg, decodeOmapGetArgs, decodeOmapKeySet, decodeOmapMap,
@@ -390,7 +390,7 @@ async function doRead(c: Ctx, o: OSDOp, offset: number, lengthIn: number): Promi
     // where they differ Ceph starts a repair that finds no good copy and leaves the object unfound: EIO here
     data = await v.storeRead(offset, length);
     if (offset === 0 && data.length === size && v.oi.flags & ObjectInfoFlag.DATA_DIGEST) {
-      if (cephCrc32c(0xffffffff, data) !== v.oi.dataDigest) return neg('EIO');
+      if (cephCrc32cOfAll(data) !== v.oi.dataDigest) return neg('EIO');
     }
   }
   o.outdata = data;

@@ -1,5 +1,6 @@
 // Proves FileDevice keeps the BlockDevice contract on a real file: round trips across reopen, gathered
-// writes of many buffers (past IOV_MAX) through the thread pool and made inline, size handling (create,
+// writes of many buffers (past IOV_MAX) through the thread pool and made inline, small reads inline and
+// through the pool alike (a file shortened under either is EIO), size handling (create,
 // extend, keep, refuse), and fs errors as CephErrors with the errno name and the path.
 import assert from 'node:assert/strict';
 import { mkdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
@@ -123,5 +124,31 @@ describe('common/blockdev FileDevice', () => {
     truncateSync(path, BLOCK_BYTES);
     await rejectsCeph(dev.read(BLOCK_BYTES, SECTOR_BYTES), 'EIO', /shrunk\.img: read of 512 bytes at 4096 ended/);
     await dev.close();
+    const pooled = await FileDevice.open(path, { size: 2 * BLOCK_BYTES, inlineReadBytesMax: 0 });
+    truncateSync(path, BLOCK_BYTES);
+    await rejectsCeph(pooled.read(BLOCK_BYTES, SECTOR_BYTES), 'EIO', /shrunk\.img: read of 512 bytes at 4096 ended/);
+    await pooled.close();
+  });
+
+  it('small reads made on the calling thread and reads through the pool return the same bytes', async () => {
+    const path = join(dir, 'reads.img');
+    const data = Buffer.alloc(256 * 1024);
+    for (let i = 0; i < data.length; i++) data[i] = (i * 13 + (i >>> 12)) & 0xff;
+    for (const inlineReadBytesMax of [0, 64 * 1024]) {
+      const dev = await FileDevice.open(path, { size: 1024 * 1024, create: true, inlineReadBytesMax });
+      await dev.write(BLOCK_BYTES, [data]);
+      // sizes below, at and above the inline limit; unaligned offsets inside the data
+      for (const [off, len] of [[0, SECTOR_BYTES], [BLOCK_BYTES, BLOCK_BYTES], [BLOCK_BYTES + 3 * SECTOR_BYTES, 64 * 1024], [2 * BLOCK_BYTES, 128 * 1024]] as const) {
+        const got = await dev.read(off, len);
+        const want = Buffer.alloc(len);
+        const from = Math.max(0, off - BLOCK_BYTES);
+        const to = Math.max(from, off - BLOCK_BYTES + len);
+        data.copy(want, Math.max(0, BLOCK_BYTES - off), from, to);
+        assert.deepEqual(got, want, `inline max ${inlineReadBytesMax}: read ${off}~${len}`);
+      }
+      await dev.close();
+      await rejectsCeph(dev.read(0, SECTOR_BYTES), 'EBADF');
+    }
+    await rejectsCeph(FileDevice.open(path, { inlineReadBytesMax: 1.5 }), 'EINVAL');
   });
 });
