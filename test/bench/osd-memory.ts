@@ -8,7 +8,9 @@
 //   TSCEPH_MALLOC=none TSCEPH_NODE_FLAGS=--max-semi-space-size=16 node dist/test/bench/osd-memory.js --label before
 //   node dist/test/bench/osd-memory.js --label tuned
 // Usage: node dist/test/bench/osd-memory.js [--seconds N (8)] [--runs N (1)] [--port P (21300)]
-//        [--osd-size BYTES (4G)] [--label TEXT] [--json FILE]
+//        [--osd-size BYTES (4G)] [--phases 4m-write,4m-seq,... (all)] [--conf 'OPT = VAL' ...] [--label TEXT] [--json FILE] [--keep]
+// (a 4m-seq or 4m-rand phase reads what the 4m-write phase before it wrote); --keep keeps the cluster's
+// directory (the daemons' logs, e.g. their --trace-gc output in out/osd.N.stdout).
 // Ports P..P+99 (vstart's span). Temp files in $TMPDIR (the cluster in $TMPDIR/osdmem-*). Every daemon is
 // stopped by PID at the end of each run, on an error and on Ctrl-C.
 import { spawnSync } from 'node:child_process';
@@ -96,15 +98,15 @@ function waitWritable(conf: string, timeoutMs = 120000): void {
   }
 }
 
-function runOnce(seconds: number, port: number, osdSize: string): PhaseFigures[] {
-  const c = OsdCluster.start({ osds: OSD_COUNT, port, prefix: 'osdmem-', osdSize });
-  const stop = (): void => c.destroy();
+function runOnce(seconds: number, port: number, osdSize: string, phases: Phase[], keepDir: boolean, conf: string[]): PhaseFigures[] {
+  const c = OsdCluster.start({ osds: OSD_COUNT, port, prefix: 'osdmem-', osdSize, conf });
+  const stop = (): void => c.destroy({ keepDir });
   process.once('SIGINT', stop);
   try {
     const pids = Array.from({ length: OSD_COUNT }, (_, i) => c.pidOf(`osd.${i}`));
     waitWritable(c.conf);
     const out: PhaseFigures[] = [];
-    for (const p of PHASES) {
+    for (const p of phases) {
       for (const pid of pids) resetPeak(pid);
       const cpu0 = pids.reduce((s, pid) => s + cpuSeconds(pid), 0);
       const r = spawnSync(RADOS, benchArgs(c.conf, p, seconds), { encoding: 'utf8', timeout: (seconds + PHASE_SLACK_S) * 1000, maxBuffer: 64 << 20 });
@@ -125,7 +127,7 @@ function runOnce(seconds: number, port: number, osdSize: string): PhaseFigures[]
     return out;
   } finally {
     process.removeListener('SIGINT', stop);
-    c.destroy();
+    c.destroy({ keepDir });
   }
 }
 
@@ -136,18 +138,22 @@ function main(): void {
   const osdSize = arg('osd-size', String(4 * 1024 * 1024 * 1024));
   const label = arg('label', '');
   const json = arg('json', '');
+  const only = arg('phases', '');
+  const conf = process.argv.flatMap((a, i) => (a === '--conf' && process.argv[i + 1] !== undefined ? [process.argv[i + 1]!] : []));
+  const phases = only ? PHASES.filter((p) => only.split(',').includes(p.key)) : PHASES;
+  if (phases.length === 0) throw new Error(`--phases ${only}: none of ${PHASES.map((p) => p.key).join(',')}`);
   const env = ['TSCEPH_MALLOC', 'TSCEPH_NODE_FLAGS', 'MALLOC_ARENA_MAX', 'MALLOC_TRIM_THRESHOLD_', 'MALLOC_MMAP_THRESHOLD_', 'LD_PRELOAD']
     .filter((k) => process.env[k] !== undefined).map((k) => `${k}=${process.env[k]}`).join(' ');
-  console.log(`osd-memory ${label} (${env || 'no memory env'}), ${seconds} s per phase, load ${loadavg()[0]!.toFixed(1)}`);
+  console.log(`osd-memory ${label} (${env || 'no memory env'}${conf.length ? `; ${conf.join('; ')}` : ''}), ${seconds} s per phase, load ${loadavg()[0]!.toFixed(1)}`);
   const all: PhaseFigures[][] = [];
   for (let i = 0; i < runs; i++) {
     console.log(`run ${i + 1}`);
-    all.push(runOnce(seconds, port, osdSize));
+    all.push(runOnce(seconds, port, osdSize, phases, process.argv.includes('--keep'), conf));
   }
   const maxPeak = (key: string): number => Math.max(...all.map((r) => Math.max(...r.find((f) => f.phase === key)!.peakMiB)));
   const meanCpu = (key: string): number => all.reduce((s, r) => s + r.find((f) => f.phase === key)!.osdCpuMsPerOp, 0) / all.length;
   console.log(`summary ${label}: phase, max peak RSS over OSDs and runs (MiB), mean OSD CPU ms/op`);
-  for (const p of PHASES) console.log(`  ${p.key.padEnd(9)} ${String(maxPeak(p.key)).padStart(5)}  ${meanCpu(p.key).toFixed(2)}`);
+  for (const p of phases) console.log(`  ${p.key.padEnd(9)} ${String(maxPeak(p.key)).padStart(5)}  ${meanCpu(p.key).toFixed(2)}`);
   if (json) writeFileSync(json, JSON.stringify({ label, env, seconds, runs: all }, null, 1));
 }
 

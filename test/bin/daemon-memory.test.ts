@@ -1,13 +1,15 @@
 // Proves the daemons' memory settings (bin/daemon-memory.ts, docs/memory.md): the environment each
 // TSCEPH_MALLOC choice yields, that settings already in the environment win, the OSD's V8 nursery flag,
-// and, on a real vstart cluster (one monitor, one OSD), that the
+// the store cache split of bluestore_cache_size, and, on a real vstart cluster (one monitor, one OSD), that the
 // daemons were started with them (/proc/PID/environ and /proc/PID/cmdline). Ports 21300-21399.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   GLIBC_ARENAS_MAX, GLIBC_MMAP_THRESHOLD_BYTES, GLIBC_TRIM_THRESHOLD_BYTES, OSD_SEMI_SPACE_MIB, TCMALLOC_LIBRARY_PATHS,
   daemonMemoryEnv, osdNodeFlags,
 } from '../../bin/daemon-memory.js';
+import { storeCacheBytes } from '../../bin/ceph-osd.js';
 import { OsdCluster } from '../support/osd-cluster.js';
 
 const PORT = 21300;
@@ -55,6 +57,12 @@ describe('daemon memory settings', () => {
     assert.deepEqual(osdNodeFlags(['--max-semi-space-size=16']), ['--max-semi-space-size=16']);
   });
 
+  it('bluestore_cache_size is split by its two ratios, each part at least 2 MiB; ratios over 1 together are refused', () => {
+    assert.deepEqual(storeCacheBytes(32 << 20, 0.45, 0.45), { onodeBytes: Math.floor((32 << 20) * 0.45), kvBytes: Math.floor((32 << 20) * 0.45) });
+    assert.deepEqual(storeCacheBytes(1 << 20, 0.45, 0.45), { onodeBytes: 2 << 20, kvBytes: 2 << 20 });
+    assert.throws(() => storeCacheBytes(32 << 20, 0.6, 0.5), /EINVAL|> 1/);
+  });
+
   describe('on a vstart cluster', function () {
     this.timeout(180000);
     let c: OsdCluster | null = null;
@@ -83,6 +91,12 @@ describe('daemon memory settings', () => {
       }
       assert.ok(cmdline(c!.pidOf('osd.0')).includes(`--max-semi-space-size=${OSD_SEMI_SPACE_MIB}`));
       assert.ok(!cmdline(c!.pidOf('mon.a')).some((w) => w.startsWith('--max-semi-space-size')));
+    });
+
+    it('the OSD sized its store caches from bluestore_cache_size (default 32 MiB)', () => {
+      const log = readFileSync(join(c!.dir, 'out', 'osd.0.log'), 'utf8');
+      const part = Math.floor((32 << 20) * 0.45);
+      assert.match(log, new RegExp(`store caches: onode ${part} bytes, kv ${part} bytes`));
     });
   });
 });
