@@ -6,10 +6,10 @@
 // data segments, store reads, replies). glibc serves a block that large with mmap only until the first
 // such block is freed; then its dynamic mmap threshold rises to the block's size (up to 32 MiB) and
 // later blocks come from the heap arenas, which keep freed memory (up to 8 arenas per core, trimmed
-// only at their top). An OSD's RSS then stays at its busiest moment's footprint plus fragmentation:
-// 700 MiB after 4 MiB random reads where the live JS heap was under 100 MiB. Pinning the mmap threshold
-// turns the dynamic rule off, so big Buffers are mapped and unmapped (their pages go back at free);
-// fewer arenas and a low trim threshold return the rest sooner. Ceph links tcmalloc for the same
+// only at their top). An OSD's RSS then stays near its busiest moment's: 235-270 MiB after the 4 MiB
+// rados bench phases, 135-190 MiB with these settings (docs/memory.md). Setting the mmap threshold turns
+// the dynamic rule off, so big Buffers are mapped and unmapped (their pages go back at free); fewer
+// arenas and a low trim threshold return the rest sooner. Ceph links tcmalloc for the same
 // reason; TSCEPH_MALLOC=tcmalloc preloads Debian's libtcmalloc-minimal4 when it is installed.
 //
 // TSCEPH_MALLOC: 'glibc' (the default: the settings below), 'tcmalloc' (preload tcmalloc if present,

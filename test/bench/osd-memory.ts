@@ -7,12 +7,14 @@
 // is two runs with different environments, e.g.
 //   TSCEPH_MALLOC=none TSCEPH_NODE_FLAGS=--max-semi-space-size=16 node dist/test/bench/osd-memory.js --label before
 //   node dist/test/bench/osd-memory.js --label tuned
+// (add --conf 'bluestore_cache_size = 149130808' to the first for the store caches' old 64 + 64 MiB).
 // Usage: node dist/test/bench/osd-memory.js [--seconds N (8)] [--runs N (1)] [--port P (21300)]
 //        [--osd-size BYTES (4G)] [--phases 4m-write,4m-seq,... (all)] [--conf 'OPT = VAL' ...] [--label TEXT] [--json FILE] [--keep]
 // (a 4m-seq or 4m-rand phase reads what the 4m-write phase before it wrote); --keep keeps the cluster's
 // directory (the daemons' logs, e.g. their --trace-gc output in out/osd.N.stdout).
 // Ports P..P+99 (vstart's span). Temp files in $TMPDIR (the cluster in $TMPDIR/osdmem-*). Every daemon is
-// stopped by PID at the end of each run, on an error and on Ctrl-C.
+// stopped by PID at the end of each run and on an error; Ctrl-C ends the running rados bench, whose
+// failed phase is such an error (the SIGINT listener keeps Node from exiting before the clean-up).
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
