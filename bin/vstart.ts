@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 
 import { addMon, encodeMonMap, newMonMap } from '../common/monmap/index.js';
 import { makeEntityAddr } from '../common/entityaddr.js';
+import { daemonMemoryEnv, osdNodeFlags } from './daemon-memory.js';
 import { isMainModule } from './shell.js';
 
 const USAGE = `usage: vstart [options]
@@ -37,6 +38,9 @@ const USAGE = `usage: vstart [options]
   --stop          stop the daemons this cluster's vstart started (by their PID files), then exit
   -h, --help      this text
 Environment: TSCEPH_NODE_FLAGS (e.g. --maglev) adds Node flags to each daemon it starts.
+  TSCEPH_MALLOC=glibc|tcmalloc|none: the daemons' allocator settings (default glibc: MALLOC_ARENA_MAX,
+  MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_ unless set; tcmalloc: preload libtcmalloc_minimal if
+  installed; none: leave the environment alone). See docs/memory.md.
 `;
 
 const MON_NAMES = ['a', 'b', 'c', 'd', 'e'];
@@ -248,9 +252,9 @@ function daemonNodeFlags(): string[] {
   return (process.env['TSCEPH_NODE_FLAGS'] ?? '').split(/\s+/).filter((w) => w.length > 0);
 }
 
-function startDaemon(f: ClusterFiles, script: string, name: string, args: string[]): number {
+function startDaemon(f: ClusterFiles, script: string, name: string, args: string[], nodeFlags: string[] = daemonNodeFlags()): number {
   const log = openSync(join(f.out, `${name}.stdout`), 'a');
-  const child = spawn(process.execPath, [...daemonNodeFlags(), binPath(script), '-c', f.conf, ...args, '-f'], { detached: true, stdio: ['ignore', log, log] });
+  const child = spawn(process.execPath, [...nodeFlags, binPath(script), '-c', f.conf, ...args, '-f'], { detached: true, stdio: ['ignore', log, log], env: daemonMemoryEnv(process.env) });
   closeSync(log);
   child.unref();
   if (child.pid === undefined) throw new Error(`could not start ${name}`);
@@ -263,7 +267,7 @@ function startMon(f: ClusterFiles, name: string): number {
 }
 
 function startOsd(f: ClusterFiles, id: number): number {
-  return startDaemon(f, 'ceph-osd', `osd.${id}`, ['-i', String(id)]);
+  return startDaemon(f, 'ceph-osd', `osd.${id}`, ['-i', String(id)], osdNodeFlags(daemonNodeFlags()));
 }
 
 function cephCli(f: ClusterFiles, args: string[], timeoutS = 10): { status: number; stdout: string; stderr: string } {

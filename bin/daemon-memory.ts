@@ -1,0 +1,75 @@
+// The memory allocator settings the daemons start with (docs/memory.md). The C library reads them from
+// the environment once, when the process starts, so they are set by whoever spawns the daemon: vstart
+// for every daemon it starts, ceph-osd / ceph-mon for the detached child they start when not run with -f.
+//
+// Why: an OSD under 4 MiB writes and reads allocates and frees 4 MiB Buffers all the time (received
+// data segments, store reads, replies). glibc serves a block that large with mmap only until the first
+// such block is freed; then its dynamic mmap threshold rises to the block's size (up to 32 MiB) and
+// later blocks come from the heap arenas, which keep freed memory (up to 8 arenas per core, trimmed
+// only at their top). An OSD's RSS then stays near its busiest moment's: 235-270 MiB after the 4 MiB
+// rados bench phases, 135-190 MiB with these settings (docs/memory.md). Setting the mmap threshold turns
+// the dynamic rule off, so big Buffers are mapped and unmapped (their pages go back at free); fewer
+// arenas and a low trim threshold return the rest sooner. The price: each 4 MiB Buffer is freshly mapped,
+// about 1.7 ms more CPU per Buffer (its page faults); MALLOC_MMAP_THRESHOLD_=33554432 trades it back. Ceph links tcmalloc for the same
+// reason; TSCEPH_MALLOC=tcmalloc preloads Debian's libtcmalloc-minimal4 when it is installed.
+//
+// TSCEPH_MALLOC: 'glibc' (the default: the settings below), 'tcmalloc' (preload tcmalloc if present,
+// else the glibc settings), 'none' (the environment as given). A variable already set is kept.
+
+import { existsSync } from 'node:fs';
+
+/** glibc malloc arenas (MALLOC_ARENA_MAX): Node's main thread, the rest share the second. */
+export const GLIBC_ARENAS_MAX = 2;
+/** Blocks at least this big are mmapped and unmapped at free (MALLOC_MMAP_THRESHOLD_): 4 MiB Buffers are. */
+export const GLIBC_MMAP_THRESHOLD_BYTES = 1024 * 1024;
+/** Free memory above this at an arena's top is returned to the kernel (MALLOC_TRIM_THRESHOLD_). */
+export const GLIBC_TRIM_THRESHOLD_BYTES = 4 * 1024 * 1024;
+/** Where Debian's libtcmalloc-minimal4 puts the library (amd64, arm64). */
+export const TCMALLOC_LIBRARY_PATHS = [
+  '/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4',
+  '/usr/lib/aarch64-linux-gnu/libtcmalloc_minimal.so.4',
+];
+
+export type MallocChoice = 'glibc' | 'tcmalloc' | 'none';
+
+function choice(env: NodeJS.ProcessEnv): MallocChoice {
+  const v = env['TSCEPH_MALLOC'];
+  if (v === undefined || v === '' || v === 'glibc') return 'glibc';
+  if (v === 'tcmalloc' || v === 'none') return v;
+  throw new Error(`TSCEPH_MALLOC=${v}: expected glibc, tcmalloc or none`);
+}
+
+/**
+ * The environment to spawn a daemon with: `env` plus the allocator settings TSCEPH_MALLOC asks for.
+ * `exists` is injectable so a test can say which libraries are installed.
+ */
+export function daemonMemoryEnv(env: NodeJS.ProcessEnv, exists: (path: string) => boolean = existsSync): NodeJS.ProcessEnv {
+  const c = choice(env);
+  if (c === 'none') return env;
+  const out: NodeJS.ProcessEnv = { ...env };
+  if (c === 'tcmalloc') {
+    const lib = TCMALLOC_LIBRARY_PATHS.find((p) => exists(p));
+    if (lib !== undefined) {
+      out['LD_PRELOAD'] = env['LD_PRELOAD'] ? `${lib}:${env['LD_PRELOAD']}` : lib;
+      return out;
+    }
+  }
+  out['MALLOC_ARENA_MAX'] ??= String(GLIBC_ARENAS_MAX);
+  out['MALLOC_MMAP_THRESHOLD_'] ??= String(GLIBC_MMAP_THRESHOLD_BYTES);
+  out['MALLOC_TRIM_THRESHOLD_'] ??= String(GLIBC_TRIM_THRESHOLD_BYTES);
+  return out;
+}
+
+/**
+ * V8's largest semi-space for an OSD, MiB (Node 20's default is 16: a young generation of up to 3 x 16
+ * MiB). An OSD's young objects are per-op and short-lived; a smaller nursery is scavenged more often,
+ * which also frees the dead Buffers' backing stores sooner (they go at the scavenge that finds their
+ * JSArrayBuffer dead), and bounds the resident young generation at 12 MiB.
+ */
+export const OSD_SEMI_SPACE_MIB = 4;
+
+/** The Node flags an OSD gets before the user's (`flags`, from TSCEPH_NODE_FLAGS), which win. */
+export function osdNodeFlags(flags: readonly string[]): string[] {
+  if (flags.some((f) => f.startsWith('--max-semi-space-size') || f.startsWith('--max_semi_space_size'))) return [...flags];
+  return [`--max-semi-space-size=${OSD_SEMI_SPACE_MIB}`, ...flags];
+}
