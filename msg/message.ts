@@ -96,6 +96,13 @@ export abstract class Message {
   front: Buffer[] = [];
   middle: Buffer[] = [];
   data: Buffer[] = [];
+  /**
+   * Called once the messenger no longer references this message's bytes: its write to the socket has
+   * finished. Only on lossy connections (a lossless one keeps sent messages for replay); a message
+   * dropped unsent (a reset connection) never calls it, and its bytes are left to the GC. The
+   * messenger takes it (sets it to null) when it queues the message.
+   */
+  onWritten: (() => void) | null = null;
 
   constructor(type: number, version: number, compatVersion: number) {
     this.header = newHeader(type, version, compatVersion);

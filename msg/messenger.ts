@@ -47,6 +47,14 @@ export interface MessengerExtras {
 
 const noLog: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
+/** One transport callback running a write's Message.onWritten callbacks. */
+function doneAll(done: ReadonlyArray<() => void>): () => void {
+  if (done.length === 1) return done[0]!;
+  return () => {
+    for (const f of done) f();
+  };
+}
+
 
 function msgr2Addr(v: EntityAddrVec): EntityAddr | undefined {
   return v.find((a) => a.type === EntityAddrType.MSGR2) ?? v.find((a) => a.type === EntityAddrType.ANY) ?? v[0];
@@ -472,7 +480,7 @@ export class MessengerImpl implements Messenger {
     }
     for (const ev of acc.proto.drain()) {
       if (ev.kind === 'write') {
-        acc.sock.write(ev.bufs);
+        acc.sock.write(ev.bufs, ev.done === undefined ? undefined : doneAll(ev.done));
         this.counters.bytesSent += ev.bytes;
       } else if (ev.kind === 'fault') {
         this.counters.faults++;
@@ -574,9 +582,10 @@ export class MessengerImpl implements Messenger {
       switch (ev.kind) {
         case 'write':
           if (c.sock) {
-            c.sock.write(ev.bufs);
+            c.sock.write(ev.bufs, ev.done === undefined ? undefined : doneAll(ev.done));
             this.counters.bytesSent += ev.bytes;
           }
+          // With no socket the Buffers are dropped unsent: their callbacks are too (left to the GC).
           break;
         case 'message':
           this.deliver(c, ev.raw);

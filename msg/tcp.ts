@@ -23,6 +23,12 @@ class TcpSocket implements TransportSocket {
   private gather: Buffer[] = [];
   private gatherHead = 0;
   private gatherBytes = 0;
+  /**
+   * write() callbacks not yet handed to the socket, each due once the Buffers of gather up to
+   * doneAt[i] (exclusive) have been written. Empty unless a caller asked (Message.onWritten).
+   */
+  private done: Array<() => void> = [];
+  private doneAt: number[] = [];
   /** A flush is due at the end of this turn (setImmediate). */
   private flushScheduled = false;
   /** A gathered write is with the socket and not yet finished. */
@@ -72,12 +78,20 @@ class TcpSocket implements TransportSocket {
     if (this.closed) h.onClose(this.closeErr);
   }
 
-  write(bufs: readonly Buffer[]): boolean {
-    if (this.closed || this.s.destroyed) return true;
+  write(bufs: readonly Buffer[], onWritten?: () => void): boolean {
+    if (this.closed || this.s.destroyed) {
+      // Dropped: nothing holds the Buffers.
+      if (onWritten) queueMicrotask(onWritten);
+      return true;
+    }
     for (const b of bufs) {
       if (b.length === 0) continue;
       this.gather.push(b);
       this.gatherBytes += b.length;
+    }
+    if (onWritten) {
+      this.done.push(onWritten);
+      this.doneAt.push(this.gather.length);
     }
     if (!this.writing && !this.flushScheduled && this.gatherHead < this.gather.length) {
       this.flushScheduled = true;
@@ -104,13 +118,20 @@ class TcpSocket implements TransportSocket {
     this.gatherHead = end;
     this.gatherBytes -= bytes;
     this.writing = true;
+    // The write() callbacks whose Buffers all go in this gathered write run when it finishes (the
+    // socket calls back once, after the last byte, or with an error once it no longer holds them).
+    const due = this.takeDone(end);
+    const cb = due === null ? this.written : (): void => {
+      this.written();
+      for (const f of due) f();
+    };
     let ok: boolean;
     if (end - start === 1) {
-      ok = this.s.write(g[start]!, this.written);
+      ok = this.s.write(g[start]!, cb);
     } else {
       this.s.cork();
       for (let i = start; i < end - 1; i++) this.s.write(g[i]!);
-      ok = this.s.write(g[end - 1]!, this.written);
+      ok = this.s.write(g[end - 1]!, cb);
       this.s.uncork();
     }
     // All handed over: reuse the array (the socket holds the Buffers now; its callbacks come later).
@@ -123,10 +144,28 @@ class TcpSocket implements TransportSocket {
     if (ok) this.h?.onDrain();
   }
 
+  /** The write() callbacks due once gather[0, end) is written, removed from the waiting list; null if none. */
+  private takeDone(end: number): Array<() => void> | null {
+    if (this.done.length === 0) return null;
+    let n = 0;
+    while (n < this.doneAt.length && this.doneAt[n]! <= end) n++;
+    if (n === 0) return null;
+    const due = this.done.splice(0, n);
+    this.doneAt.splice(0, n);
+    return due;
+  }
+
   private dropGather(): void {
     this.gather = [];
     this.gatherHead = 0;
     this.gatherBytes = 0;
+    // Buffers never handed to the socket: nothing holds them now.
+    if (this.done.length > 0) {
+      const due = this.done;
+      this.done = [];
+      this.doneAt = [];
+      for (const f of due) queueMicrotask(f);
+    }
   }
 
   get writableBytes(): number {
@@ -148,8 +187,11 @@ class TcpSocket implements TransportSocket {
     // protocol's last frame before it stops).
     const g = this.gather;
     if (this.gatherHead < g.length && !this.s.destroyed) {
+      const due = this.takeDone(g.length);
       this.s.cork();
-      for (let i = this.gatherHead; i < g.length; i++) this.s.write(g[i]!);
+      for (let i = this.gatherHead; i < g.length - 1; i++) this.s.write(g[i]!);
+      if (due === null) this.s.write(g[g.length - 1]!);
+      else this.s.write(g[g.length - 1]!, () => { for (const f of due) f(); });
       this.s.uncork();
     }
     this.dropGather();

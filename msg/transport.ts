@@ -20,8 +20,13 @@ export interface SocketHandlers {
 
 export interface TransportSocket {
   attach(h: SocketHandlers): void;
-  /** One gathered write of the whole list. Returns false when the caller should wait for onDrain. */
-  write(bufs: readonly Buffer[]): boolean;
+  /**
+   * One gathered write of the whole list. Returns false when the caller should wait for onDrain.
+   * `onWritten`, if given, is called once the transport references none of `bufs` any more: their
+   * write finished, failed, or was dropped with the socket. A transport that cannot tell may never
+   * call it (the caller then leaves the Buffers to the GC); it must never call it early.
+   */
+  write(bufs: readonly Buffer[], onWritten?: () => void): boolean;
   /** Bytes accepted by write() and not yet handed to the network. */
   readonly writableBytes: number;
   /** Stop / restart delivering onData (receive back-pressure). */

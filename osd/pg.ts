@@ -23,7 +23,7 @@ import type { PgHandle, PgHost } from './pg-api.js';
 import { entryBody, loadPgMeta, missingKeys, PgMetaWritten, pgmetaObject, rememberEntryBody, writePgMeta } from './pgmeta.js';
 import { createPeeringCore } from './core/peering.js';
 import { snapFromWire, toHObject } from './core/hobject.js';
-import { executeOps, objectStorePort } from './core/opexec.js';
+import { executeOps, objectStorePort, pooledReadPort } from './core/opexec.js';
 import { listPgObjects, pgSplitBits } from './core/pgls.js';
 import { decodeTransactionSegments, encodeTransactionParts } from './core/txcodec.js';
 import { fromWireAll, toWire } from './pgwire.js';
@@ -736,12 +736,14 @@ export class PG implements PgHandle {
     const obj = toGh(op.soid);
     const info = this.core.info();
     const version = op.isWrite ? this.core.nextVersion() : zeroEVersion();
+    // A read-only request's large reads may land in pooled Buffers, released once its reply is written.
+    const readPort = op.isWrite ? null : pooledReadPort(this.host.store, this.cid, obj);
     const result = await this.deps.executeOps(
       {
         soid: op.soid, obj, cid: this.cid, ops: op.m.ops, flags: op.m.flags, reqid: op.reqid, version,
         lastUserVersion: info.lastUserVersion, mtime: op.m.mtime,
       },
-      objectStorePort(this.host.store, this.cid, obj),
+      readPort ?? objectStorePort(this.host.store, this.cid, obj),
     );
     if (this.gen !== gen || this.closed) return null;
     this.counters.numRd += result.numRd;
@@ -749,7 +751,7 @@ export class PG implements PgHandle {
     this.counters.numWr += result.numWr;
     this.counters.numWrKb += result.numWrKb;
     if (result.transaction === null) {
-      this.reply(op, result.result, result.ops, zeroEVersion(), result.replyVersion);
+      this.reply(op, result.result, result.ops, zeroEVersion(), result.replyVersion, readPort?.takeRelease() ?? null);
       return null;
     }
     if (this.repops.length >= writesInFlightMax) {
@@ -854,8 +856,9 @@ export class PG implements PgHandle {
     if (progressed) this.drainEffects();
   }
 
-  private reply(op: ClientOp, result: number, ops: OSDOp[] | null, v: EVersion, uv: number): void {
+  private reply(op: ClientOp, result: number, ops: OSDOp[] | null, v: EVersion, uv: number, onWritten: (() => void) | null = null): void {
     const r = MOSDOpReply.replyTo(op.m, result, this.epoch);
+    r.onWritten = onWritten;
     if (ops) {
       for (let i = 0; i < r.ops.length && i < ops.length; i++) {
         r.ops[i]!.rval = ops[i]!.rval;

@@ -37,6 +37,8 @@ export interface OutEntry {
   /** Session sequence number once written (0 until then; kept across requeue). */
   seq: number;
   bytes: number;
+  /** The message's onWritten (see Message): called once a lossy session's write of it has finished. */
+  written: (() => void) | null;
 }
 
 export class Session {
@@ -248,7 +250,8 @@ export type FaultAction =
   | 'stop'; // refused for good (missing features, wrong peer): close, reset the session
 
 export type ProtocolEvent =
-  | { kind: 'write'; bufs: Buffer[]; bytes: number }
+  /** `done`: callbacks for the shell to run once the transport has finished writing `bufs` (see Message.onWritten). */
+  | { kind: 'write'; bufs: Buffer[]; bytes: number; done?: Array<() => void> }
   | { kind: 'message'; raw: RawMessage }
   | { kind: 'ready'; reconnected: boolean }
   | { kind: 'remoteReset' }
@@ -326,6 +329,8 @@ export class ProtocolV2 {
   private readonly reader: FrameReader;
   private events: ProtocolEvent[] = [];
   private pendingWrite: Buffer[] = [];
+  /** onWritten callbacks of the messages in pendingWrite (lossy sessions only). */
+  private pendingDone: Array<() => void> | null = null;
   private coalesceArea: Buffer | null = null;
   private coalesceStart = 0;
   private coalesceEnd = 0;
@@ -472,6 +477,8 @@ export class ProtocolV2 {
     this.faultReason = reason;
     this.pendingWrite = [];
     this.pendingBytes = 0;
+    // Never written: their callbacks are dropped, their bytes left to the GC.
+    this.pendingDone = null;
     this.coalesceStart = this.coalesceEnd;
     const s = this.session;
     let action: FaultAction;
@@ -587,7 +594,13 @@ export class ProtocolV2 {
   private flushWrites(): void {
     this.sealCoalesced();
     if (this.pendingWrite.length === 0) return;
-    this.events.push({ kind: 'write', bufs: this.pendingWrite, bytes: this.pendingBytes });
+    const done = this.pendingDone;
+    if (done !== null) {
+      this.events.push({ kind: 'write', bufs: this.pendingWrite, bytes: this.pendingBytes, done });
+      this.pendingDone = null;
+    } else {
+      this.events.push({ kind: 'write', bufs: this.pendingWrite, bytes: this.pendingBytes });
+    }
     this.pendingWrite = [];
     this.pendingBytes = 0;
   }
@@ -972,7 +985,14 @@ export class ProtocolV2 {
       h.seq = e.seq;
       h.ackSeq = s.inSeq;
       this.writeMessage(h, e.raw.front, e.raw.middle, e.raw.data);
-      if (lossless) s.sent.push(e);
+      if (lossless) {
+        // Kept for replay until acked: its bytes stay referenced, so its onWritten is never called.
+        s.sent.push(e);
+        e.written = null;
+      } else if (e.written !== null) {
+        (this.pendingDone ??= []).push(e.written);
+        e.written = null;
+      }
     }
     this.ackLeft = 0;
     this.ackBytes = 0;
@@ -1005,7 +1025,9 @@ export class ProtocolV2 {
  */
 export function outEntry(m: Message, features: bigint, keep: boolean): OutEntry {
   const raw = m.toRaw(features);
-  return { m: keep ? m : null, raw, features, seq: 0, bytes: rawBytes(raw) };
+  const written = m.onWritten;
+  m.onWritten = null;
+  return { m: keep ? m : null, raw, features, seq: 0, bytes: rawBytes(raw), written };
 }
 
 /** Payload bytes of a raw message (front + middle + data), the unit of the throttles. */

@@ -25,6 +25,7 @@ import { randomUUID } from 'node:crypto';
 import { CephError, assert } from '../../common/errors.js';
 import { cephCrc32c, crc32c, noteCrc32cOfAll } from '../../common/crc32c.js';
 import { compareStringBytes } from '../../common/encoding.js';
+import { BufferPool, READ_POOL_READ_BYTES_MIN, releaser, type PooledRead } from '../../common/bufpool.js';
 import type { BlockDevice } from '../../common/blockdev/types.js';
 import { KVBatch, type KVStore } from '../../common/kv/types.js';
 import { BATCH_BYTES_MAX, BATCH_OPS_MAX } from '../../common/kv/core/limits.js';
@@ -311,6 +312,8 @@ const SHARD_MASK = SHARD_BLOCKS - 1;
 
 export class BlockStore implements ObjectStore {
   readonly type = 'blockstore';
+  /** Landing Buffers of large reads whose results go out in a message (readPooled). */
+  readonly readPool = new BufferPool();
   private readonly dev: TrackedDevice;
   private readonly cacheBytesMax: number;
   private readonly deferredBytesMax: number;
@@ -1125,6 +1128,22 @@ export class BlockStore implements ObjectStore {
   }
 
   async read(cid: CollectionId, oid: GHObject, offset: number, length: number): Promise<Buffer> {
+    return this.readData(cid, oid, offset, length, null);
+  }
+
+  /**
+   * read(), with the device reads landing in a Buffer of readPool when the blocks the range touches
+   * are at least READ_POOL_READ_BYTES_MIN and fit one. The caller calls `release` once nothing
+   * references `data` (the reply carrying it has been written), or never (the GC takes it).
+   */
+  async readPooled(cid: CollectionId, oid: GHObject, offset: number, length: number): Promise<PooledRead> {
+    const lease: PooledRead = { data: EMPTY, release: null };
+    lease.data = await this.readData(cid, oid, offset, length, lease);
+    return lease;
+  }
+
+  /** read()'s body; with `lease`, a large enough read lands in a pooled Buffer whose release goes there. */
+  private async readData(cid: CollectionId, oid: GHObject, offset: number, length: number, lease: PooledRead | null): Promise<Buffer> {
     if (!isCount(offset) || !isCount(length)) throw new CephError('EINVAL', `bad read ${offset}~${length}`);
     const o = await this.object(cid, oid);
     if (offset >= o.size) return EMPTY;
@@ -1134,7 +1153,12 @@ export class BlockStore implements ObjectStore {
     // One buffer of the whole blocks the range touches: the device reads land in it and the caller gets
     // a view of it (no zeroing of what the reads fill, no second buffer, no copy). Its own backing
     // store, not a slice of Node's pool, so a caller that keeps a small read pins no one else's bytes.
-    const buf = Buffer.allocUnsafeSlow((last - first + 1) * BLOCK_BYTES);
+    // A pooled Buffer is acquired here and its release handed out only once the read has succeeded: a
+    // failed read leaves it to the GC (a device read may still be landing in it).
+    const bytes = (last - first + 1) * BLOCK_BYTES;
+    const pool = this.readPool;
+    const pooled = lease !== null && bytes >= READ_POOL_READ_BYTES_MIN && bytes <= pool.bufferBytes;
+    const buf = pooled ? pool.acquire() : Buffer.allocUnsafeSlow(bytes);
     // Gather device-contiguous runs of mapped blocks and read each run at once; holes read as zeros.
     let runL = -1;
     let runP = 0;
@@ -1158,17 +1182,21 @@ export class BlockStore implements ObjectStore {
     }
     const from = offset - first * BLOCK_BYTES;
     const to = end - first * BLOCK_BYTES;
-    const out = from === 0 && to === buf.length ? buf : buf.subarray(from, to);
+    // A pooled result is always a fresh view: the Buffer object is never handed out twice, so nothing
+    // keyed by it (the crc memos) can mistake a later read's bytes for these.
+    const out = !pooled && from === 0 && to === buf.length ? buf : buf.subarray(from, to);
     if (runN > 0) {
       if (jobs === undefined && offset === 0 && end === o.size && runL === 0 && runN === last + 1) {
         // The whole object in one device run: the pass that checks the blocks yields the object's
         // crc32c(-1) on the way (the OSD's data digest check takes it from there).
         noteCrc32cOfAll(out, await this.readRun(o, cid, oid, buf, 0, 0, runP, runN, end));
+        if (pooled) lease.release = releaser(pool, buf);
         return out;
       }
       (jobs ??= []).push(this.readRun(o, cid, oid, buf, (runL - first) * BLOCK_BYTES, runL, runP, runN, -1).then(noop));
     }
     if (jobs !== undefined) await (jobs.length === 1 ? jobs[0] : Promise.all(jobs));
+    if (pooled) lease.release = releaser(pool, buf);
     return out;
   }
 

@@ -29,6 +29,7 @@
 
 import { compareStringBytes, Decoder, Encoder } from '../../common/encoding.js';
 import { cephCrc32c, cephCrc32cOfAll } from '../../common/crc32c.js';
+import { READ_POOL_READ_BYTES_MIN, type PooledRead } from '../../common/bufpool.js';
 import { CephError, Errno, MAX_ERRNO } from '../../common/errors.js';
 import {
   CEPH_NOSNAP, CmpXattrMode, CmpXattrOp, OsdFlag, OsdOpCode, allocHintArgs, OsdOpFlag, assertVerArg, decodeOmapGetArgs, decodeOmapKeySet, decodeOmapMap,
@@ -829,11 +830,51 @@ export const executeOps: ExecuteOps = async (input: OpExecInput, port: ObjectRea
  * not an object of closures: one is made per client op.
  */
 export function objectStorePort(store: ObjectStore, cid: CollectionId, oid: GHObject): ObjectReadPort {
-  return new StorePort(store, cid, oid);
+  return new StorePort(store, cid, oid, false);
 }
 
-class StorePort implements ObjectReadPort {
-  constructor(private readonly store: ObjectStore, private readonly cid: CollectionId, private readonly oid: GHObject) {}
+/** A store whose large reads can land in pooled Buffers (BlockStore). */
+interface PooledReader {
+  readPooled(cid: CollectionId, oid: GHObject, offset: number, length: number): Promise<PooledRead>;
+}
+
+function isPooledReader(store: ObjectStore): store is ObjectStore & PooledReader {
+  return typeof (store as Partial<PooledReader>).readPooled === 'function';
+}
+
+/**
+ * The port of a READ-ONLY client request whose reply goes out as soon as it has run: large data reads
+ * land in the store's pooled Buffers (when the store has them). Their bytes may reach only the reply
+ * (a read-only request makes no transaction): the caller hands `takeRelease()` to the reply message
+ * (Message.onWritten), or drops it if the reply is not sent (the GC then takes the Buffers).
+ */
+export function pooledReadPort(store: ObjectStore, cid: CollectionId, oid: GHObject): StorePort {
+  return new StorePort(store, cid, oid, isPooledReader(store));
+}
+
+export class StorePort implements ObjectReadPort {
+  /** Releases of the pooled reads made through this port. */
+  private releases: Array<() => void> | null = null;
+
+  constructor(private readonly store: ObjectStore, private readonly cid: CollectionId, private readonly oid: GHObject, private readonly pooled: boolean) {}
+
+  /** One callback releasing every pooled read of this port (null if none); the port forgets them. */
+  takeRelease(): (() => void) | null {
+    const r = this.releases;
+    this.releases = null;
+    if (r === null) return null;
+    if (r.length === 1) return r[0]!;
+    return () => {
+      for (const f of r) f();
+    };
+  }
+
+  private async readPooled(offset: number, length: number): Promise<Buffer> {
+    const lease = await (this.store as ObjectStore & PooledReader).readPooled(this.cid, this.oid, offset, length);
+    if (lease.release !== null) (this.releases ??= []).push(lease.release);
+    return lease.data;
+  }
+
   exists(): Promise<boolean> {
     return this.store.exists(this.cid, this.oid);
   }
@@ -841,6 +882,7 @@ class StorePort implements ObjectReadPort {
     return (await this.store.stat(this.cid, this.oid)).size;
   }
   read(offset: number, length: number): Promise<Buffer> {
+    if (this.pooled && length >= READ_POOL_READ_BYTES_MIN) return this.readPooled(offset, length);
     return this.store.read(this.cid, this.oid, offset, length);
   }
   getattr(name: string): Promise<Buffer> {
