@@ -15,7 +15,7 @@ import { Decoder, Encoder, compareStringBytes } from '../../common/encoding.js';
 import { CephError } from '../../common/errors.js';
 import { decodePgId, encodePgId, type PgId, type UTime } from '../../common/osdmap/index.js';
 import { Message, type EntityName, type RawMessage } from '../message.js';
-import { decodeEntityName, decodeUTime, encodeEntityName, encodeUTime, frontDecoder, joinSegments, setFront } from './common.js';
+import { decodeEntityName, decodeUTime, encodeEntityName, encodeUTime, frontDecoder, setFront } from './common.js';
 
 // ---- numbers from Ceph ----------------------------------------------------------------------------
 
@@ -450,17 +450,99 @@ function decodeRawOp(d: Decoder): { o: OSDOp; payloadLen: number } {
   return { o, payloadLen: d.u32('ceph_osd_op payload_len') };
 }
 
-/** Split a data segment into each op's payload, in op order (Ceph's split_osd_op_vector_*_data). */
-function splitData(data: readonly Buffer[], lens: readonly number[], what: string): Buffer[] {
-  const all = joinSegments(data);
-  const out: Buffer[] = [];
+/**
+ * Split a data segment into each op's payload, in op order (Ceph's split_osd_op_vector_*_data). A
+ * payload inside one of the segment's pieces is a view of it; one spanning pieces is joined, except
+ * for the ops in `keepParts` (op codes whose executor only passes the data on): their indata is joined
+ * only if something reads it, and osdOpIndataParts gives the pieces (views, no copy).
+ */
+function splitData(ops: readonly OSDOp[], data: readonly Buffer[], lens: readonly number[], what: string, keepParts: ReadonlySet<number> | undefined, into: 'indata' | 'outdata'): void {
+  let total = 0;
+  for (const b of data) total += b.length;
+  let pi = 0; // data[pi] holds the next byte, at offset po
+  let po = 0;
   let off = 0;
-  for (const n of lens) {
-    if (off + n > all.length) throw new CephError('EBADMSG', `${what}: ops' payload_len sum past the ${all.length}-byte data segment`);
-    out.push(n === 0 ? EMPTY : all.subarray(off, off + n));
+  for (let i = 0; i < lens.length; i++) {
+    const n = lens[i]!;
+    if (off + n > total) throw new CephError('EBADMSG', `${what}: ops' payload_len sum past the ${total}-byte data segment`);
     off += n;
+    const o = ops[i]!;
+    if (n === 0) {
+      o[into] = EMPTY;
+      continue;
+    }
+    while (po === data[pi]!.length) {
+      pi++;
+      po = 0;
+    }
+    const first = data[pi]!;
+    if (po + n <= first.length) {
+      o[into] = first.subarray(po, po + n);
+      po += n;
+      continue;
+    }
+    const parts: Buffer[] = [];
+    let left = n;
+    while (left > 0) {
+      while (po === data[pi]!.length) {
+        pi++;
+        po = 0;
+      }
+      const p = data[pi]!;
+      const take = Math.min(left, p.length - po);
+      parts.push(p.subarray(po, po + take));
+      po += take;
+      left -= take;
+    }
+    if (into === 'indata' && keepParts?.has(o.op)) setIndataParts(o, parts);
+    else o[into] = Buffer.concat(parts);
   }
-  return out;
+}
+
+/** Ops whose indata the OSD passes to the store as the segment's pieces (data writes). */
+const INDATA_PARTS_OPS: ReadonlySet<number> = new Set([OsdOpCode.WRITE, OsdOpCode.WRITEFULL, OsdOpCode.APPEND]);
+
+const indataPartsOf = new WeakMap<OSDOp, readonly Buffer[]>();
+
+/** An op's indata as pieces: the data segment's views (see splitData), else [indata]. */
+export function osdOpIndataParts(o: OSDOp): readonly Buffer[] {
+  return indataPartsOf.get(o) ?? [o.indata];
+}
+
+/** Bytes of an op's indata, without joining its pieces. */
+export function osdOpIndataLength(o: OSDOp): number {
+  const parts = indataPartsOf.get(o);
+  if (!parts) return o.indata.length;
+  let n = 0;
+  for (const b of parts) n += b.length;
+  return n;
+}
+
+/**
+ * A shallow copy of an op, as `{ ...o }` makes, that keeps indata's pieces unjoined (a spread would
+ * read indata and so join them).
+ */
+export function copyOSDOp(o: OSDOp): OSDOp {
+  const parts = indataPartsOf.get(o);
+  if (!parts) return { ...o };
+  const c: OSDOp = { op: o.op, flags: o.flags, args: o.args, indata: EMPTY, outdata: o.outdata, rval: o.rval };
+  setIndataParts(c, parts);
+  return c;
+}
+
+/** Make o's indata the pieces `parts`, joined into one Buffer on first read (an assignment replaces both). */
+function setIndataParts(o: OSDOp, parts: readonly Buffer[]): void {
+  let joined: Buffer | undefined;
+  indataPartsOf.set(o, parts);
+  Object.defineProperty(o, 'indata', {
+    configurable: true,
+    enumerable: true,
+    get: (): Buffer => (joined ??= Buffer.concat(parts)),
+    set: (v: Buffer): void => {
+      indataPartsOf.delete(o);
+      Object.defineProperty(o, 'indata', { configurable: true, enumerable: true, writable: true, value: v });
+    },
+  });
 }
 
 function u64At(b: Buffer, off: number): number {
@@ -874,8 +956,7 @@ export class MOSDOp extends Message {
     for (let i = 0; i < ns; i++) m.snaps.push(d.u64Big('snap'));
     m.retryAttempt = d.s32('retry_attempt');
     m.features = d.u64Big('features');
-    const ins = splitData(raw.data, lens, what);
-    for (let i = 0; i < n; i++) m.ops[i]!.indata = ins[i]!;
+    splitData(m.ops, raw.data, lens, what, INDATA_PARTS_OPS, 'indata');
     return m;
   }
 }
@@ -982,8 +1063,7 @@ export class MOSDOpReply extends Message {
     }
     m.retryAttempt = d.s32('retry_attempt');
     for (const o of m.ops) o.rval = d.s32('rval');
-    const outs = splitData(raw.data, lens, what);
-    for (let i = 0; i < n; i++) m.ops[i]!.outdata = outs[i]!;
+    splitData(m.ops, raw.data, lens, what, undefined, 'outdata');
     m.replayVersion = decodeEVersion(d);
     m.userVersion = d.u64('user_version');
     if (d.bool('do_redirect')) m.redirect = decodeRedirect(d);

@@ -33,7 +33,7 @@ import { READ_POOL_READ_BYTES_MIN, type PooledRead } from '../../common/bufpool.
 import { CephError, Errno, MAX_ERRNO } from '../../common/errors.js';
 import {
   CEPH_NOSNAP, CmpXattrMode, CmpXattrOp, OsdFlag, OsdOpCode, allocHintArgs, OsdOpFlag, assertVerArg, decodeOmapGetArgs, decodeOmapKeySet, decodeOmapMap,
-  encodeOmapMap, encodeStatReply, extentArgs, osdOpIsWrite, writeSameArgs, xattrArgs, xattrNameValue, type HObject, type OSDOp,
+  copyOSDOp, encodeOmapMap, encodeStatReply, extentArgs, osdOpIndataLength, osdOpIndataParts, osdOpIsWrite, writeSameArgs, xattrArgs, xattrNameValue, type HObject, type OSDOp,
 } from '../../msg/messages/osdop.js';
 import { PgLogOp } from '../../msg/messages/pgtypes.js';
 import {
@@ -205,8 +205,12 @@ class ObjectView {
 
   // -- writes: recorded for the transaction --
 
-  write(offset: number, data: Buffer): void {
-    this.dataOps.push({ op: 'write', cid: this.cid, oid: this.obj, offset, length: data.length, data: [data] });
+  /** `data`: one Buffer or pieces laid end to end (kept as they are: the store takes a list). */
+  write(offset: number, data: Buffer | readonly Buffer[]): void {
+    const list = Buffer.isBuffer(data) ? [data] : data;
+    let length = 0;
+    for (const b of list) length += b.length;
+    this.dataOps.push({ op: 'write', cid: this.cid, oid: this.obj, offset, length, data: list });
   }
 
   zero(offset: number, length: number): void {
@@ -339,9 +343,21 @@ function clearOmapDigest(oi: ObjectInfo): void {
   oi.omapDigest = DIGEST_NONE;
 }
 
-/** CEPH_OSD_OP_WRITE (also APPEND and WRITESAME's inner write). */
-function doWrite(c: Ctx, offset: number, length: number, data: Buffer): number {
-  if (length !== data.length) return neg('EINVAL');
+/** ceph_crc32c(seed) over pieces laid end to end. */
+function crc32cOfParts(seed: number, parts: readonly Buffer[]): number {
+  let crc = seed;
+  for (const b of parts) crc = cephCrc32c(crc, b);
+  return crc;
+}
+
+/**
+ * CEPH_OSD_OP_WRITE (also APPEND and WRITESAME's inner write). `data`: the op's pieces (the data
+ * segment's views), passed on to the store unjoined.
+ */
+function doWrite(c: Ctx, offset: number, length: number, data: readonly Buffer[]): number {
+  let dataBytes = 0;
+  for (const b of data) dataBytes += b.length;
+  if (length !== dataBytes) return neg('EINVAL');
   const r = checkExtent(offset, length);
   if (r < 0) return r;
   const v = c.view;
@@ -358,8 +374,8 @@ function doWrite(c: Ctx, offset: number, length: number, data: Buffer): number {
     v.write(offset, data);
     v.modified = true;
   }
-  if (offset === 0 && length >= oldSize) setDataDigest(oi, cephCrc32c(0xffffffff, data));
-  else if (offset === oldSize && oi.flags & ObjectInfoFlag.DATA_DIGEST) setDataDigest(oi, cephCrc32c(oi.dataDigest, data));
+  if (offset === 0 && length >= oldSize) setDataDigest(oi, crc32cOfParts(0xffffffff, data));
+  else if (offset === oldSize && oi.flags & ObjectInfoFlag.DATA_DIGEST) setDataDigest(oi, crc32cOfParts(oi.dataDigest, data));
   else clearDataDigest(oi);
   noteWrite(c, offset, length, false);
   return 0;
@@ -604,26 +620,27 @@ async function execOne(c: Ctx, o: OSDOp): Promise<number> {
     // ---- data writes ----
     case OsdOpCode.WRITE: {
       const x = input(() => extentArgs(o));
-      return doWrite(c, x.offset, x.length, o.indata);
+      return doWrite(c, x.offset, x.length, osdOpIndataParts(o));
     }
     case OsdOpCode.WRITEFULL: {
       const x = input(() => extentArgs(o));
-      if (x.length !== o.indata.length) return neg('EINVAL');
+      if (x.length !== osdOpIndataLength(o)) return neg('EINVAL');
       const r = checkExtent(0, x.length);
       if (r < 0) return r;
       const wasExisting = v.exists;
       v.create();
       const old = v.oi.size;
       if (wasExisting && x.length < old) v.truncate(x.length);
-      if (x.length) v.write(0, o.indata);
+      const parts = osdOpIndataParts(o);
+      if (x.length) v.write(0, parts);
       v.modified = true;
-      setDataDigest(v.oi, cephCrc32c(0xffffffff, o.indata));
+      setDataDigest(v.oi, crc32cOfParts(0xffffffff, parts));
       noteWrite(c, 0, x.length, true);
       return 0;
     }
     case OsdOpCode.APPEND: {
       const x = input(() => extentArgs(o));
-      return doWrite(c, v.oi.size, x.length, o.indata);
+      return doWrite(c, v.oi.size, x.length, osdOpIndataParts(o));
     }
     case OsdOpCode.WRITESAME: {
       const x = input(() => writeSameArgs(o));
@@ -634,7 +651,7 @@ async function execOne(c: Ctx, o: OSDOp): Promise<number> {
       if (r < 0) return r;
       const data = Buffer.alloc(x.length);
       for (let p = 0; p < x.length; p += x.dataLength) o.indata.copy(data, p);
-      return doWrite(c, x.offset, x.length, data);
+      return doWrite(c, x.offset, x.length, [data]);
     }
     case OsdOpCode.TRUNCATE: {
       const x = input(() => extentArgs(o));
@@ -748,7 +765,13 @@ async function execOne(c: Ctx, o: OSDOp): Promise<number> {
 // ---- the executor ------------------------------------------------------------------------------------
 
 export const executeOps: ExecuteOps = async (input: OpExecInput, port: ObjectReadPort): Promise<OpExecResult> => {
-  const ops = input.ops.map((o) => ({ ...o, args: Buffer.from(o.args), outdata: EMPTY, rval: 0 }));
+  const ops = input.ops.map((o) => {
+    const c = copyOSDOp(o); // keeps a write's data pieces unjoined
+    c.args = Buffer.from(o.args);
+    c.outdata = EMPTY;
+    c.rval = 0;
+    return c;
+  });
   const view = new ObjectView(port, input.cid, input.obj, input.soid);
   await view.load();
   const c: Ctx = { view, numRd: 0, numRdKb: 0, numWr: 0, numWrKb: 0, userModify: false };

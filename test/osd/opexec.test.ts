@@ -414,6 +414,41 @@ describe('osd/core/opexec: object_info_t as a Ceph OSD keeps it', () => {
     assert.equal((await h.oi('p')).flags & ObjectInfoFlag.DATA_DIGEST, 0, 'a write inside clears the digest');
   });
 
+  it('write, writefull and append of a data segment in odd pieces: the transaction carries the pieces unjoined; data and digest as joined', async () => {
+    const h = await new Harness().init();
+    const rng = new Rng(caseSeed(0x9ece5, 0));
+    const mk = (n: number): Buffer => {
+      const b = Buffer.alloc(n);
+      for (let i = 0; i < n; i++) b[i] = rng.int(0, 255);
+      return b;
+    };
+    // The ops decoded from a MOSDOp whose data segment arrives as chunks of `piece` bytes (views).
+    const viaPieces = (ops: OSDOp[], piece: number): OSDOp[] => {
+      const m = new MOSDOp();
+      m.pgid = { pgid: { pool: 3, seed: 0 }, shard: -1 };
+      m.ops = ops;
+      const r = m.toRaw(PACIFIC_FEATURES);
+      const all = Buffer.concat(r.data);
+      const data: Buffer[] = [];
+      for (let at = 0; at < all.length; at += piece) data.push(Buffer.from(all.subarray(at, Math.min(all.length, at + piece))));
+      const raw: RawMessage = { header: { ...r.header }, front: [...r.front], middle: [...r.middle], data };
+      return (decodeMessage(raw, PACIFIC_FEATURES) as MOSDOp).ops;
+    };
+    let model = mk(70_000);
+    const full = await h.run('pc', viaPieces([opWriteFull(model)], 4097));
+    assert.equal(full.result, 0);
+    const w = full.transaction!.ops.find((o) => o.op === 'write');
+    assert.ok(w && w.op === 'write' && w.data.length > 1, 'the write op keeps the pieces');
+    const more = mk(9000);
+    assert.equal((await h.run('pc', viaPieces([opAppend(more)], 4095))).result, 0);
+    model = Buffer.concat([model, more]);
+    assert.equal((await h.oi('pc')).dataDigest, cephCrc32c(0xffffffff, model), 'the digest continues across pieces');
+    const mid = mk(20_000);
+    assert.equal((await h.run('pc', viaPieces([opWrite(3, mid)], 1 << 12))).result, 0);
+    mid.copy(model, 3);
+    assert.ok((await h.store.read(CID, h.obj('pc'), 0, 0)).equals(model), 'the object reads back as the bytes sent');
+  });
+
   it('local_mtime is the OSD clock (osdNow) when the client gives an mtime; a zero client mtime leaves both as they were', async () => {
     const h = await new Harness().init();
     h.osdNow = { sec: 1800000000, nsec: 5 };

@@ -22,6 +22,7 @@ import {
 } from '../../objectstore/types.js';
 import { hashMatches, objectProblem, txOpFormProblem, validCollection } from '../../objectstore/validate.js';
 import type { Allocator, BlockRun } from './allocator.js';
+import { PieceCursor } from './pieces.js';
 import {
   NID_MAX_KEY, collectionKey, decodeOnodeKey, omapHeaderKey, omapKey, omapRange,
   onodeKey, shardKey, shardRange,
@@ -136,6 +137,8 @@ function joinViews(views: readonly Buffer[]): Buffer[] {
 export type CoreResult = { readonly plan: CorePlan; readonly needs?: undefined } | { readonly plan?: undefined; readonly needs: CoreNeeds };
 
 const ZERO_BLOCK = Buffer.alloc(BLOCK_BYTES);
+/** Blocks of a write that straddle its pieces' boundaries are copied into slabs of this many blocks. */
+const STRADDLE_SLAB_BLOCKS = 64;
 /** Plans writing at most this many blocks compute their crcs in finish(), not in seal(). */
 const SEAL_NOW_BLOCKS_MAX = 16;
 
@@ -442,22 +445,42 @@ class Planner {
     return [...out].sort((a, b) => a - b);
   }
 
-  /** Write `data` (or zeros when null) at [off, off+len). */
-  private writeRange(node: Node, off: number, len: number, data: Buffer | null, opBytes: number): void {
+  /**
+   * Write `data` (or zeros when null) at [off, off+len). `data` is the op's list of pieces, never
+   * joined: a whole block is a view of the piece holding it; one straddling pieces is copied into a
+   * slab of straddled blocks (one allocation for up to STRADDLE_SLAB_BLOCKS of them).
+   */
+  private writeRange(node: Node, off: number, len: number, data: readonly Buffer[] | null, opBytes: number): void {
     const end = off + len;
+    const cursor = data ? new PieceCursor(data) : undefined;
+    let slab: Buffer | undefined;
+    let slabAt = 0;
     for (let l = Math.floor(off / BLOCK_BYTES); l * BLOCK_BYTES < end; l++) {
       const bs = l * BLOCK_BYTES;
       const a = Math.max(off, bs) - bs;
       const b = Math.min(end, bs + BLOCK_BYTES) - bs;
       if (a === 0 && b === BLOCK_BYTES) {
-        if (data) this.pend(node, l, data.subarray(bs - off, bs - off + BLOCK_BYTES), opBytes);
-        else this.punch(node, l);
+        if (!cursor) {
+          this.punch(node, l);
+          continue;
+        }
+        let blk = cursor.view(bs - off, bs - off + BLOCK_BYTES);
+        if (!blk) {
+          if (!slab || slabAt === slab.length) {
+            slab = Buffer.allocUnsafeSlow(Math.min(STRADDLE_SLAB_BLOCKS, data!.length) * BLOCK_BYTES);
+            slabAt = 0;
+          }
+          blk = slab.subarray(slabAt, slabAt + BLOCK_BYTES);
+          slabAt += BLOCK_BYTES;
+          cursor.copy(bs - off, bs - off + BLOCK_BYTES, blk, 0);
+        }
+        this.pend(node, l, blk, opBytes);
         continue;
       }
       const cur = this.content(node, l);
-      if (!data && cur === ZERO_BLOCK) continue;
+      if (!cursor && cur === ZERO_BLOCK) continue;
       const blk = Buffer.from(cur);
-      if (data) data.copy(blk, a, bs + a - off, bs + b - off);
+      if (cursor) cursor.copy(bs + a - off, bs + b - off, blk, a);
       else blk.fill(0, a, b);
       this.pend(node, l, blk, opBytes);
     }
@@ -568,8 +591,7 @@ class Planner {
       case 'write': {
         const node = this.obtain(this.name(op.cid, op.oid));
         if (op.length === 0) return;
-        const data = op.data.length === 1 ? op.data[0]! : Buffer.concat(op.data as Buffer[]);
-        this.writeRange(node, op.offset, op.length, data, op.length);
+        this.writeRange(node, op.offset, op.length, op.data, op.length);
         return;
       }
       case 'zero': {
@@ -641,7 +663,7 @@ class Planner {
         }
         const bytes = op.length > 0 ? this.readRange(src.node, op.srcOffset, op.length) : null;
         const d = this.obtain(dn);
-        if (bytes) this.writeRange(d, op.destOffset, op.length, bytes, op.length);
+        if (bytes) this.writeRange(d, op.destOffset, op.length, [bytes], op.length);
         return;
       }
       case 'omapClear': {
