@@ -1,7 +1,8 @@
 // Proves send coalescing: writes made in one turn of the event loop leave a TCP socket as one gathered write (counted by wrapping net.Socket's _write / _writev), bounded in Buffers and bytes, in order, data Buffers passed as they are (never copied); and 300 messages with 4 KiB data sent from 300 separate callbacks of one turn reach the peer messenger in order and intact in a few socket writes. Ports 17070-17079.
 import { strict as assert } from 'node:assert';
 import { Socket } from 'node:net';
-import { EntityType, Message, isRegisteredMessage, registerMessage, type RawMessage } from '../../msg/message.js';
+import { EntityType, type Message } from '../../msg/message.js';
+import { bulkMessageType, type BulkMsg } from '../support/bulk-message.js';
 import { createMessenger, type MessengerImpl } from '../../msg/messenger.js';
 import { TcpTransport, WRITE_GATHER_BUFFERS_MAX, WRITE_GATHER_BYTES_MAX } from '../../msg/tcp.js';
 import type { TransportSocket } from '../../msg/transport.js';
@@ -11,24 +12,7 @@ const until = <T>(what: string, f: () => T | null | false | undefined, timeoutMs
 
 const TEST_TYPE = 0x7e12;
 
-class CoalesceMsg extends Message {
-  constructor(public n: number, public bulk: Buffer[] = []) {
-    super(TEST_TYPE, 1, 1);
-  }
-  encodePayload(): void {
-    const f = Buffer.alloc(4);
-    f.writeUInt32LE(this.n, 0);
-    this.front = [f];
-    this.data = this.bulk;
-  }
-  typeName(): string {
-    return 'coalesce';
-  }
-  static decode(raw: RawMessage): CoalesceMsg {
-    return new CoalesceMsg(Buffer.concat(raw.front).readUInt32LE(0), raw.data);
-  }
-}
-if (!isRegisteredMessage(TEST_TYPE)) registerMessage(TEST_TYPE, 'coalesce', (raw) => CoalesceMsg.decode(raw));
+const newMsg = bulkMessageType(TEST_TYPE);
 
 
 
@@ -117,15 +101,15 @@ describe('send coalescing', function () {
       msgrs.push(server, client);
       const addrs = await server.bind('127.0.0.1', 17071);
       const got: Array<{ n: number; data: Buffer }> = [];
-      server.addDispatcher({ dispatch(_c: Connection, m: Message) { const t = m as CoalesceMsg; got.push({ n: t.n, data: Buffer.concat(t.data) }); } });
+      server.addDispatcher({ dispatch(_c: Connection, m: Message) { const t = m as BulkMsg; got.push({ n: t.n, data: Buffer.concat(t.data) }); } });
       const conn = client.connectTo(EntityType.OSD, addrs);
-      conn.send(new CoalesceMsg(0));
+      conn.send(newMsg(0));
       await until('first message', () => got.length === 1);
       const count = 300;
       const data: Buffer[] = Array.from({ length: count }, (_, i) => Buffer.alloc(4096, i & 0xff));
       writes.length = 0;
       // 300 immediates run in one check phase: each sends one message from its own callback.
-      for (let i = 0; i < count; i++) setImmediate(() => conn.send(new CoalesceMsg(i + 1, [data[i]!])));
+      for (let i = 0; i < count; i++) setImmediate(() => conn.send(newMsg(i + 1, [data[i]!])));
       await until('all messages', () => got.length === count + 1);
       for (let i = 1; i <= count; i++) {
         assert.equal(got[i]!.n, i, 'in order');

@@ -1,7 +1,8 @@
-// Proves Message.onWritten: on a lossy connection it runs once per message, only after the socket has finished with its bytes (a server replying from a pool of 1 MiB Buffers that it scribbles over and reuses the moment onWritten runs: 400 replies of distinct data, 16 in flight, reach the client with every byte right, also while the client's socket is broken mid-stream and it reconnects), never more than once; a lossless connection (which keeps sent messages for replay) never runs it; a TCP write closed before it went out runs its callback once. Seeded: WRITTEN_TEST_SEED=<n>. Ports 17090-17099.
+// Proves Message.onWritten: on a lossy connection it runs once per message, only after the socket has finished with its bytes (a server replying from a pool of 1 MiB Buffers that it scribbles over and reuses the moment onWritten runs: 400 replies of distinct data, 16 in flight, reach the client with every byte right, also while the client's socket is broken mid-stream and it reconnects), never more than once; a lossless connection (which keeps sent messages for replay) never runs it; a TCP write closed before it went out runs its callback once. Seeded: WRITTEN_TEST_SEED=<n>. Ports 17180-17189.
 import { strict as assert } from 'node:assert';
 import { BufferPool } from '../../common/bufpool.js';
-import { EntityType, Message, isRegisteredMessage, registerMessage, type RawMessage } from '../../msg/message.js';
+import { EntityType, type Message } from '../../msg/message.js';
+import { bulkMessageType, type BulkMsg } from '../support/bulk-message.js';
 import { Policies, type Connection } from '../../msg/types.js';
 import { createMessenger, type MessengerImpl } from '../../msg/messenger.js';
 import { TcpTransport } from '../../msg/tcp.js';
@@ -14,24 +15,7 @@ const TEST_TYPE = 0x7e13;
 const SEED = Number(process.env.WRITTEN_TEST_SEED ?? 0x3717);
 const MiB = 1024 * 1024;
 
-class BulkMsg extends Message {
-  constructor(public n: number, public bulk: Buffer[] = []) {
-    super(TEST_TYPE, 1, 1);
-  }
-  encodePayload(): void {
-    const f = Buffer.alloc(4);
-    f.writeUInt32LE(this.n, 0);
-    this.front = [f];
-    this.data = this.bulk;
-  }
-  typeName(): string {
-    return 'bulk';
-  }
-  static decode(raw: RawMessage): BulkMsg {
-    return new BulkMsg(Buffer.concat(raw.front).readUInt32LE(0), raw.data);
-  }
-}
-if (!isRegisteredMessage(TEST_TYPE)) registerMessage(TEST_TYPE, 'bulk', (raw) => BulkMsg.decode(raw));
+const newMsg = bulkMessageType(TEST_TYPE);
 
 /** The bytes of reply n: a pattern no other reply shares. */
 function fillReply(b: Buffer, n: number, len: number): void {
@@ -72,7 +56,7 @@ describe('messenger onWritten (pooled send buffers)', function () {
         const n = (m as BulkMsg).n;
         const buf = pool.acquire();
         fillReply(buf, n, len);
-        const r = new BulkMsg(n, [buf.subarray(0, len)]);
+        const r = newMsg(n, [buf.subarray(0, len)]);
         let calls = 0;
         r.onWritten = () => {
           assert.equal(++calls, 1, 'onWritten runs once');
@@ -91,8 +75,8 @@ describe('messenger onWritten (pooled send buffers)', function () {
 
   it('runs once per reply after the write, and reused Buffers never change bytes on the wire (400 replies, 16 in flight)', async () => {
     const len = MiB - 4096 * 3;
-    const { server, pool, written, sent } = pooledServer(17090, len);
-    const addrs = await server.bind('127.0.0.1', 17090);
+    const { server, pool, written, sent } = pooledServer(17180, len);
+    const addrs = await server.bind('127.0.0.1', 17180);
     server.start();
     const client = createMessenger({ entity: { type: EntityType.CLIENT, num: 4200 }, nonce: 91 });
     msgrs.push(client);
@@ -107,12 +91,12 @@ describe('messenger onWritten (pooled send buffers)', function () {
         const e = checkReply(t.n, t.data, len);
         if (e) bad.push(e);
         got.add(t.n);
-        if (next < total) c.send(new BulkMsg(next++));
+        if (next < total) c.send(newMsg(next++));
       },
     });
     client.start();
     const conn = client.connectTo(EntityType.OSD, addrs);
-    while (next < 16) conn.send(new BulkMsg(next++));
+    while (next < 16) conn.send(newMsg(next++));
     await until('all replies', () => got.size === total || bad.length > 0);
     assert.deepEqual(bad, []);
     await until('every onWritten', () => written() === sent());
@@ -122,8 +106,8 @@ describe('messenger onWritten (pooled send buffers)', function () {
 
   it('a broken socket mid-stream: replies that arrive are intact, no Buffer is released twice', async () => {
     const len = MiB;
-    const { server, written, sent } = pooledServer(17091, len);
-    const addrs = await server.bind('127.0.0.1', 17091);
+    const { server, written, sent } = pooledServer(17181, len);
+    const addrs = await server.bind('127.0.0.1', 17181);
     server.start();
     const client = createMessenger({ entity: { type: EntityType.CLIENT, num: 4201 }, nonce: 92 });
     msgrs.push(client);
@@ -144,7 +128,7 @@ describe('messenger onWritten (pooled send buffers)', function () {
     // are still being written, and what did not come back is asked for again on a new connection.
     for (let round = 0; round < 40 && got.size < total; round++) {
       const conn = client.connectTo(EntityType.OSD, addrs);
-      for (let n = 0; n < total; n++) if (!got.has(n) && rng.chance(0.3)) conn.send(new BulkMsg(n));
+      for (let n = 0; n < total; n++) if (!got.has(n) && rng.chance(0.3)) conn.send(newMsg(n));
       await sleep(rng.int(1, 30));
       if (rng.chance(0.6)) {
         client.injectSocketFailures();
@@ -153,7 +137,7 @@ describe('messenger onWritten (pooled send buffers)', function () {
       await sleep(rng.int(1, 20));
     }
     const conn = client.connectTo(EntityType.OSD, addrs);
-    for (let n = 0; n < total; n++) if (!got.has(n)) conn.send(new BulkMsg(n));
+    for (let n = 0; n < total; n++) if (!got.has(n)) conn.send(newMsg(n));
     await until('all replies', () => got.size === total || bad.length > 0);
     assert.deepEqual(bad, [], `seed=${SEED}`);
     assert.ok(written() <= sent(), `seed=${SEED}`);
@@ -163,8 +147,8 @@ describe('messenger onWritten (pooled send buffers)', function () {
     const a = createMessenger({ entity: { type: EntityType.OSD, num: 1 }, nonce: 93, policies: new Map([[EntityType.OSD, Policies.losslessPeer()]]) });
     const b = createMessenger({ entity: { type: EntityType.OSD, num: 2 }, nonce: 94, policies: new Map([[EntityType.OSD, Policies.losslessPeer()]]) });
     msgrs.push(a, b);
-    await a.bind('127.0.0.1', 17092);
-    const bAddrs = await b.bind('127.0.0.1', 17093);
+    await a.bind('127.0.0.1', 17182);
+    const bAddrs = await b.bind('127.0.0.1', 17183);
     let got = 0;
     b.addDispatcher({ dispatch() { got++; } });
     a.start();
@@ -172,7 +156,7 @@ describe('messenger onWritten (pooled send buffers)', function () {
     const conn = a.connectTo(EntityType.OSD, bAddrs);
     let calls = 0;
     for (let n = 0; n < 20; n++) {
-      const m = new BulkMsg(n, [Buffer.alloc(64 * 1024, n)]);
+      const m = newMsg(n, [Buffer.alloc(64 * 1024, n)]);
       m.onWritten = () => void calls++;
       conn.send(m);
     }
@@ -184,11 +168,11 @@ describe('messenger onWritten (pooled send buffers)', function () {
   it('TCP: a write closed before it went out runs its callback once; a finished one once', async () => {
     const t = new TcpTransport();
     let server: TransportSocket | null = null;
-    const listener = await t.listen('127.0.0.1', 17094, (s) => {
+    const listener = await t.listen('127.0.0.1', 17184, (s) => {
       server = s;
       s.attach({ onData: () => {}, onDrain: () => {}, onClose: () => {} });
     });
-    const client = t.connect('127.0.0.1', 17094);
+    const client = t.connect('127.0.0.1', 17184);
     let connected = false;
     client.attach({ onConnect: () => { connected = true; }, onData: () => {}, onDrain: () => {}, onClose: () => {} });
     await until('connect', () => connected && server !== null);
