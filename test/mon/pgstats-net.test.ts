@@ -34,7 +34,7 @@ import {
   type Message,
   type Messenger,
 } from '../../msg/index.js';
-import { sleep, until as untilPoll } from '../support/wait.js';
+import { sleep, until as untilPoll, untilAsync } from '../support/wait.js';
 const until = <T>(what: string, f: () => T | null | false | undefined, timeoutMs = 20000): Promise<T> => untilPoll(what, f, timeoutMs, 100);
 
 const PORT = 18360;
@@ -178,13 +178,11 @@ describe('monitor daemons: MPGStats, MGetPoolStats, MStatfs over the network', f
     for (let r = 0; r < NAMES.length; r++) {
       const one = new MonClient({ monAddrs: parseAddrVecList(`v2:127.0.0.1:${PORT + r}`, 'mon_host') });
       await one.connect({ timeoutMs: 20000 });
-      const deadline = Date.now() + 10000;
       let got = '';
-      while (Date.now() < deadline) {
+      await untilAsync(`mon.${NAMES[r]}'s pg stat: ${want.trim()}`, async () => {
         got = (await one.command({ prefix: 'pg stat' }, undefined, { timeoutMs: 10000 })).out.toString();
-        if (got === want) break;
-        await new Promise((res) => setTimeout(res, 100));
-      }
+        return got === want;
+      }, 10000, 100).catch(() => undefined);
       assert.equal(got, want, `mon.${NAMES[r]}`);
       await one.shutdown();
     }

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { main } from '../../bin/rados.js';
 import { cephRados } from './real-ceph-cluster.js';
-import { sleep } from './wait.js';
+import { untilAsync } from './wait.js';
 
 export interface CliRun {
   status: number;
@@ -76,14 +76,6 @@ export function ok(r: CliRun, what: string): CliRun {
 export const maskUsage = (s: string): string => s.replace(/^usage: rados \[options\] \[commands\]\n[\s\S]*/m, '<usage>\n').replace(/^  --conf\/-c FILE [\s\S]*/m, '<client options>\n');
 
 const OURS_EXE = fileURLToPath(new URL('../../bin/rados.js', import.meta.url));
-
-async function untilAsync(what: string, f: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await f())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(500);
-  }
-}
 
 export interface RadosCommandTarget {
   conf: string;
@@ -223,9 +215,9 @@ export function radosCommandTests(target: () => RadosCommandTarget, pool: string
       const a = await ours(['df']);
       const b = theirs(['df']);
       return a.status === 0 && a.stdout.equals(b.stdout) && a.stderr === b.stderr;
-    }, 60000);
-    await untilAsync('the same df json', async () => (await ours(['df', '--format', 'json'])).stdout.equals(theirs(['df', '--format', 'json']).stdout), 60000);
-    await untilAsync('the same pool df', async () => (await ours(['-p', POOL, 'df'])).stdout.equals(theirs(['-p', POOL, 'df']).stdout), 60000);
+    }, 60000, 500);
+    await untilAsync('the same df json', async () => (await ours(['df', '--format', 'json'])).stdout.equals(theirs(['df', '--format', 'json']).stdout), 60000, 500);
+    await untilAsync('the same pool df', async () => (await ours(['-p', POOL, 'df'])).stdout.equals(theirs(['-p', POOL, 'df']).stdout), 60000, 500);
     assert.match((await ours(['df'])).stdout.toString(), new RegExp(`^${POOL} `, 'm'));
   });
 

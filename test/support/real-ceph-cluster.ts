@@ -19,7 +19,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { join } from 'node:path';
 import { signalProcess } from './proc-stat.js';
 import { portAnswers } from './real-ceph-mon.js';
-import { sleep, until } from './wait.js';
+import { sleep, until, untilAsync } from './wait.js';
 
 export type RealObjectStore = 'bluestore' | 'memstore';
 
@@ -323,9 +323,7 @@ export async function startRealCephCluster(opts: RealCephClusterOptions): Promis
     runSync(`${BIN}/ceph-mon`, ['-c', conf, '--mkfs', '-i', 'a', '--monmap', monmap], 'ceph-mon --mkfs');
     // A monitor of an earlier run may still hold the port for a moment; ours would then fail to bind
     // while the commands below talk to the old one.
-    for (const freeBy = Date.now() + 30000; await portAnswers(opts.monPort); await sleep(200)) {
-      if (Date.now() > freeBy) throw new Error(`port ${opts.monPort} is still in use by another process`);
-    }
+    await untilAsync(`port ${opts.monPort} to be free (another process holds it)`, async () => !(await portAnswers(opts.monPort)), 30000, 200);
     mon = daemon('ceph-mon', ['-i', 'a']);
     const deadline = Date.now() + startTimeoutMs;
     while (!(await portAnswers(opts.monPort))) {
