@@ -16,11 +16,11 @@
 // stopped by PID at the end of each run and on an error; Ctrl-C ends the running rados bench, whose
 // failed phase is such an error (the SIGINT listener keeps Node from exiting before the clean-up).
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OsdCluster } from '../support/osd-cluster.js';
-import { cpuSeconds, peakRssKiB } from '../support/proc-stat.js';
+import { cpuSeconds, peakRssKiB, resetPeakRss, rssKiB } from '../support/proc-stat.js';
 
 const RADOS = '/usr/bin/rados';
 const OSD_COUNT = 3;
@@ -61,19 +61,6 @@ interface PhaseFigures {
   load1: number;
 }
 
-function resetPeak(pid: number): void {
-  writeFileSync(`/proc/${pid}/clear_refs`, '5');
-}
-
-function rssKiB(pid: number): number {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) : 0;
-  } catch {
-    return 0;
-  }
-}
-
 function benchArgs(conf: string, p: Phase, seconds: number): string[] {
   const a = ['-c', conf, '-p', POOL, 'bench', String(seconds), p.mode, '-t', '16', '--run-name', `om-${p.blockBytes}`];
   if (p.mode === 'write') a.push('-b', String(p.blockBytes), '--no-cleanup');
@@ -109,7 +96,7 @@ function runOnce(seconds: number, port: number, osdSize: string, phases: Phase[]
     waitWritable(c.conf);
     const out: PhaseFigures[] = [];
     for (const p of phases) {
-      for (const pid of pids) resetPeak(pid);
+      for (const pid of pids) resetPeakRss(pid);
       const cpu0 = pids.reduce((s, pid) => s + cpuSeconds(pid), 0);
       const r = spawnSync(RADOS, benchArgs(c.conf, p, seconds), { encoding: 'utf8', timeout: (seconds + PHASE_SLACK_S) * 1000, maxBuffer: 64 << 20 });
       const cpu = pids.reduce((s, pid) => s + cpuSeconds(pid), 0) - cpu0;

@@ -1,20 +1,33 @@
 // What the tests and benchmarks read of a process from Linux's /proc: its CPU time (utime + stime of
-// /proc/PID/stat), its peak resident set (VmHWM of /proc/PID/status) and its parent. Each reads 0
+// /proc/PID/stat), its resident set and peak (VmRSS, VmHWM of /proc/PID/status) and its parent. Each reads 0
 // (or -1 for the parent) once the process is gone. signalProcess sends a signal and, for SIGSTOP,
 // waits until the process has really stopped.
 
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 
 /** USER_HZ: /proc/PID/stat counts CPU time in these ticks per second (100 on Linux). */
 export const CLOCK_TICKS_PER_SECOND = 100;
 
-/** The fields of /proc/PID/stat after "(comm)": [0] is the state, [1] the ppid, [11] utime, [12] stime. */
-function statFields(pid: number): string[] | null {
+/**
+ * The fields of /proc/PID/stat (or of a thread's, /proc/PID/task/TID/stat) after "(comm)": [0] is the
+ * state, [1] the ppid, [11] utime, [12] stime.
+ */
+function statFields(pid: number, tid?: string): string[] | null {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8');
     return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return null;
+  }
+}
+
+/** A `VmXXX: N kB` line of /proc/PID/status, KiB; 0 once the process is gone. */
+function statusKiB(pid: number, field: 'VmHWM' | 'VmRSS'): number {
+  try {
+    const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
   }
 }
 
@@ -26,12 +39,17 @@ export function cpuSeconds(pid: number): number {
 
 /** Peak resident set size (VmHWM), KiB. */
 export function peakRssKiB(pid: number): number {
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) : 0;
-  } catch {
-    return 0;
-  }
+  return statusKiB(pid, 'VmHWM');
+}
+
+/** Resident set size now (VmRSS), KiB. */
+export function rssKiB(pid: number): number {
+  return statusKiB(pid, 'VmRSS');
+}
+
+/** Reset the process's peak (VmHWM) to its RSS now: 5 to /proc/PID/clear_refs (Linux >= 4.0, own processes). */
+export function resetPeakRss(pid: number): void {
+  writeFileSync(`/proc/${pid}/clear_refs`, '5');
 }
 
 /** The parent's PID, -1 when the process is gone. */
@@ -57,17 +75,8 @@ export function signalProcess(pid: number, sig: NodeJS.Signals, settleMs = 5000)
     } catch {
       return; // gone
     }
-    if (tids.every((t) => 'TtZX'.includes(threadState(pid, t)))) return;
+    if (tids.every((t) => 'TtZX'.includes(statFields(pid, t)?.[0] ?? 'X'))) return;
     Atomics.wait(nap, 0, 0, 2);
   }
   throw new Error(`pid ${pid} did not stop within ${settleMs} ms of SIGSTOP`);
-}
-
-function threadState(pid: number, tid: string): string {
-  try {
-    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-    return stat.charAt(stat.lastIndexOf(')') + 2);
-  } catch {
-    return 'X';
-  }
 }
