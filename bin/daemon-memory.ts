@@ -1,6 +1,7 @@
 // The memory allocator settings the daemons start with (docs/memory.md). The C library reads them from
 // the environment once, when the process starts, so they are set by whoever spawns the daemon: vstart
-// for every daemon it starts, ceph-osd / ceph-mon for the detached child they start when not run with -f.
+// for every daemon it starts, ceph-osd for the child it detaches when not run with -f (ceph-mon's
+// detached child runs with the environment as given; docs/memory.md).
 //
 // Why: an OSD under 4 MiB writes and reads allocates and frees 4 MiB Buffers all the time (received
 // data segments, store reads, replies). glibc serves a block that large with mmap only until the first
@@ -30,7 +31,7 @@ export const TCMALLOC_LIBRARY_PATHS = [
   '/usr/lib/aarch64-linux-gnu/libtcmalloc_minimal.so.4',
 ];
 
-export type MallocChoice = 'glibc' | 'tcmalloc' | 'none';
+type MallocChoice = 'glibc' | 'tcmalloc' | 'none';
 
 function choice(env: NodeJS.ProcessEnv): MallocChoice {
   const v = env['TSCEPH_MALLOC'];
