@@ -26,6 +26,8 @@ export const MON_SYNC_PREFIX = 'mon_sync';
 export const MON_SYNC_IN_SYNC_KEY = 'in_sync';
 /** The monmap a sync's erase would take, kept for a restart after a crash mid-sync (Ceph's latest_monmap). */
 export const MON_SYNC_LATEST_MONMAP_KEY = 'latest_monmap';
+/** The last_committed a sync must reach before the store is whole again (set with in_sync). */
+const MON_SYNC_LAST_COMMITTED_FLOOR_KEY = 'last_committed_floor';
 /** Ceph 16 (pacific) as ceph_release_t. */
 export const MON_RELEASE_PACIFIC = 16;
 /** Sync snapshots a provider keeps at once; the oldest goes first. */
@@ -364,7 +366,7 @@ export class QuorumCore implements Quorum, PaxosHost, ElectorHost {
     const lc = this.paxos.lastCommitted;
     if (this.store.exists(MON_SYNC_PREFIX, MON_SYNC_IN_SYNC_KEY)) {
       // A full sync was interrupted: the store is not consistent; finish it from someone at least as far.
-      const floor = this.store.getNumber(MON_SYNC_PREFIX, 'last_committed_floor');
+      const floor = this.store.getNumber(MON_SYNC_PREFIX, MON_SYNC_LAST_COMMITTED_FLOOR_KEY);
       if (m.paxosLastVersion >= floor) this.syncStart(from, nowMs);
       return;
     }
@@ -458,7 +460,7 @@ export class QuorumCore implements Quorum, PaxosHost, ElectorHost {
   private syncStart(provider: number, nowMs: number): void {
     this.elector.cancel();
     this.leaveRoles();
-    const floor = Math.max(this.store.getNumber(MON_SYNC_PREFIX, 'last_committed_floor'), this.paxos.lastCommitted);
+    const floor = Math.max(this.store.getNumber(MON_SYNC_PREFIX, MON_SYNC_LAST_COMMITTED_FLOOR_KEY), this.paxos.lastCommitted);
     const tx = new MonStoreTx();
     // The sync erases the monmap (and mkfs's): keep the latest under mon_sync/latest_monmap, where a
     // restart after a crash mid-sync finds it (Ceph's sync_start backup, read by obtain_monmap).
@@ -474,7 +476,7 @@ export class QuorumCore implements Quorum, PaxosHost, ElectorHost {
       }
     }
     tx.putNumber(MON_SYNC_PREFIX, MON_SYNC_IN_SYNC_KEY, 1);
-    tx.putNumber(MON_SYNC_PREFIX, 'last_committed_floor', floor);
+    tx.putNumber(MON_SYNC_PREFIX, MON_SYNC_LAST_COMMITTED_FLOOR_KEY, floor);
     this.write(tx);
     this.paxos.init();
     this.syncReq = { provider, cookie: 0, startVersion: 0, lastKey: ['', ''], tailVersion: 0, deadlineMs: nowMs + this.config.acceptTimeoutMs };
@@ -630,7 +632,7 @@ export class QuorumCore implements Quorum, PaxosHost, ElectorHost {
     }
     tx.putNumber(PAXOS_PREFIX, 'last_committed', lastCommitted);
     tx.erase(MON_SYNC_PREFIX, MON_SYNC_IN_SYNC_KEY);
-    tx.erase(MON_SYNC_PREFIX, 'last_committed_floor');
+    tx.erase(MON_SYNC_PREFIX, MON_SYNC_LAST_COMMITTED_FLOOR_KEY);
     this.write(tx);
     this.syncReq = null;
     this.paxos.init();
