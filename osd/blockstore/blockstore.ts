@@ -346,9 +346,10 @@ export class BlockStore implements ObjectStore {
   private readonly cache = new Map<string, CacheEntry>();
   /**
    * Each object's onode key, built once per GHObject (an OSD op asks exists, getattr and read of the same
-   * object: one key instead of three); GHObjects are immutable, and the entry goes with the object.
+   * object, then its write's prepare: one key instead of four); GHObjects are immutable, and the entry
+   * goes with the object.
    */
-  private readonly keyMemo = new WeakMap<GHObject, { readonly cid: CollectionId; readonly key: Buffer; readonly keyStr: string }>();
+  private readonly keyMemo = new WeakMap<GHObject, OnodeKeyOf>();
   private cacheBytes = 0;
 
   // Deferred writes.
@@ -628,9 +629,9 @@ export class BlockStore implements ObjectStore {
     let loads: Promise<void>[] | undefined;
     const onodeKeys = new Map<GHObject, OnodeKeyOf>();
     for (const [cid, oid] of referencedObjects(t)) {
-      const key = onodeKey(cid, oid);
-      const keyStr = key.toString('latin1');
-      if (!onodeKeys.has(oid)) onodeKeys.set(oid, { cid, key, keyStr });
+      const k = this.keyOf(cid, oid);
+      const { key, keyStr } = k;
+      if (!onodeKeys.has(oid)) onodeKeys.set(oid, k);
       if (onodes.has(keyStr)) continue;
       // A cached onode is taken at once: no promise and no event-loop turn for the common case.
       const hit = this.cacheGet(keyStr);
@@ -1059,6 +1060,17 @@ export class BlockStore implements ObjectStore {
     return o;
   }
 
+  /** The object's onode key in `cid`, built once per GHObject (keyMemo): lookups and prepare share it. */
+  private keyOf(cid: CollectionId, oid: GHObject): OnodeKeyOf {
+    let k = this.keyMemo.get(oid);
+    if (k === undefined || k.cid !== cid) {
+      const key = onodeKey(cid, oid);
+      k = { cid, key, keyStr: key.toString('latin1') };
+      this.keyMemo.set(oid, k);
+    }
+    return k;
+  }
+
   /** The object's onode after its in-flight transactions, null when it is missing; ENOENT when its collection is. */
   private async lookup(cid: CollectionId, oid: GHObject): Promise<Onode | null> {
     const m = this.need();
@@ -1066,12 +1078,7 @@ export class BlockStore implements ObjectStore {
       this.needColl(m, cid);
       return null;
     }
-    let k = this.keyMemo.get(oid);
-    if (k === undefined || k.cid !== cid) {
-      const key = onodeKey(cid, oid);
-      k = { cid, key, keyStr: key.toString('latin1') };
-      this.keyMemo.set(oid, k);
-    }
+    const k = this.keyOf(cid, oid);
     await this.settled(k.keyStr);
     this.needColl(m, cid);
     return this.loadOnode(k.key, k.keyStr, () => `${cid} ${objectText(oid)}`);
