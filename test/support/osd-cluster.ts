@@ -144,7 +144,7 @@ export class OsdCluster {
       if (!this.ours(pid)) continue;
       try {
         process.kill(pid, 'SIGCONT');
-        process.kill(pid, 'SIGKILL');
+        signalProcess(pid, 'SIGKILL');
       } catch {
         // gone
       }

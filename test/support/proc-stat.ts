@@ -1,7 +1,7 @@
 // What the tests and benchmarks read of a process from Linux's /proc: its CPU time (utime + stime of
 // /proc/PID/stat), its resident set and peak (VmRSS, VmHWM of /proc/PID/status) and its parent. Each reads 0
-// (or -1 for the parent) once the process is gone. signalProcess sends a signal and, for SIGSTOP,
-// waits until the process has really stopped.
+// (or -1 for the parent) once the process is gone. signalProcess sends a signal and, for SIGSTOP and
+// SIGKILL, waits until the process has really stopped or exited.
 
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 
@@ -60,23 +60,33 @@ export function parentPid(pid: number): number {
 
 /**
  * Send `sig` to `pid`; for SIGSTOP, return only once every thread of the process is stopped (state T
- * in /proc/PID/task/TID/stat). kill(2) returns before a busy thread on another CPU has stopped, so a
- * request sent right after could still be served; tests that freeze a daemon need it frozen.
+ * in /proc/PID/task/TID/stat); for SIGKILL, only once the process has exited (a zombie or gone: its
+ * sockets are closed, its ports free). kill(2) returns before either: a busy thread on another CPU may
+ * not have stopped, so a request sent right after could still be served; a killed daemon may still hold
+ * the port a restarted one binds. Tests that freeze or restart a daemon need it frozen or gone.
  */
 export function signalProcess(pid: number, sig: NodeJS.Signals, settleMs = 5000): void {
   process.kill(pid, sig);
-  if (sig !== 'SIGSTOP') return;
+  const settled = sig === 'SIGSTOP' ? allThreadsStopped : sig === 'SIGKILL' ? exited : null;
+  if (settled === null) return;
   const deadline = Date.now() + settleMs;
   const nap = new Int32Array(new SharedArrayBuffer(4));
-  while (Date.now() < deadline) {
-    let tids: string[];
-    try {
-      tids = readdirSync(`/proc/${pid}/task`);
-    } catch {
-      return; // gone
-    }
-    if (tids.every((t) => 'TtZX'.includes(statFields(pid, t)?.[0] ?? 'X'))) return;
+  while (!settled(pid)) {
+    if (Date.now() > deadline) throw new Error(`pid ${pid} did not ${sig === 'SIGSTOP' ? 'stop' : 'exit'} within ${settleMs} ms of ${sig}`);
     Atomics.wait(nap, 0, 0, 2);
   }
-  throw new Error(`pid ${pid} did not stop within ${settleMs} ms of SIGSTOP`);
+}
+
+function allThreadsStopped(pid: number): boolean {
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return true; // gone
+  }
+  return tids.every((t) => 'TtZX'.includes(statFields(pid, t)?.[0] ?? 'X'));
+}
+
+function exited(pid: number): boolean {
+  return 'ZX'.includes(statFields(pid)?.[0] ?? 'X');
 }

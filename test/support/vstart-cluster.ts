@@ -7,6 +7,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { signalProcess } from './proc-stat.js';
 import { until } from './wait.js';
 
 export const binPath = (name: string): string => fileURLToPath(new URL(`../../bin/${name}.js`, import.meta.url));
@@ -59,7 +60,7 @@ export class VstartCluster {
       // vstart may have started some monitors before giving up: stop them (by their pid files) too.
       const logs = ['a', 'b', 'c', 'd', 'e'].slice(0, mons).map((n) => {
         try {
-          process.kill(Number(readFileSync(join(dir, 'out', `mon.${n}.pid`), 'utf8').trim()), 'SIGKILL');
+          signalProcess(Number(readFileSync(join(dir, 'out', `mon.${n}.pid`), 'utf8').trim()), 'SIGKILL');
         } catch {
           // not started or gone
         }
@@ -110,7 +111,7 @@ export class VstartCluster {
   }
 
   kill9(name: string): void {
-    process.kill(this.pidOf(name), 'SIGKILL');
+    signalProcess(this.pidOf(name), 'SIGKILL');
   }
 
   /** Start a monitor of this cluster again (after a kill, or a new one after mkfs). */
@@ -124,7 +125,7 @@ export class VstartCluster {
   destroy(): void {
     for (const pid of this.pids) {
       try {
-        process.kill(pid, 'SIGKILL');
+        signalProcess(pid, 'SIGKILL');
       } catch {
         // already gone
       }
