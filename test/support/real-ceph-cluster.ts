@@ -19,7 +19,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { join } from 'node:path';
 import { signalProcess } from './proc-stat.js';
 import { portAnswers } from './real-ceph-mon.js';
-import { sleep, until, untilAsync } from './wait.js';
+import { until, untilAsync } from './wait.js';
 
 export type RealObjectStore = 'bluestore' | 'memstore';
 
@@ -325,11 +325,10 @@ export async function startRealCephCluster(opts: RealCephClusterOptions): Promis
     // while the commands below talk to the old one.
     await untilAsync(`port ${opts.monPort} to be free (another process holds it)`, async () => !(await portAnswers(opts.monPort)), 30000, 200);
     mon = daemon('ceph-mon', ['-i', 'a']);
-    const deadline = Date.now() + startTimeoutMs;
-    while (!(await portAnswers(opts.monPort))) {
-      if (!alive(mon) || Date.now() > deadline) throw new Error(`ceph-mon did not come up on port ${opts.monPort} (see ${dir}/mon.a.log)`);
-      await sleep(100);
-    }
+    await untilAsync(`ceph-mon on port ${opts.monPort} (see ${dir}/mon.a.log)`, async () => {
+      if (!alive(mon)) throw new Error(`ceph-mon exited before it came up on port ${opts.monPort} (see ${dir}/mon.a.log)`);
+      return portAnswers(opts.monPort);
+    }, startTimeoutMs, 100);
     await until('ceph mon stat', () => ceph(['mon', 'stat']).status === 0, startTimeoutMs, 300);
 
     // The mgr (PG map only).
