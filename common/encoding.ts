@@ -126,12 +126,10 @@ export class Encoder {
 
   /** A u64 from a non-negative safe integer. */
   u64(v: number): this {
-    // most u64 fields (versions, counters) fit 32 bits: no division for those
-    if ((v >>> 0) === v) return this.u64Parts(v, 0);
-    if (!Number.isSafeInteger(v) || v < 0) {
-      throw new CephError('ERANGE', `encode: ${v} is not a u64 a Number can hold exactly`);
-    }
-    return this.u64Parts(v % TWO_POW_32, Math.floor(v / TWO_POW_32));
+    this.reserve(8);
+    putU64(this.buf, this.pos, v);
+    this.pos += 8;
+    return this;
   }
 
   /** An s64 from a safe integer (two's complement on the wire). */
@@ -725,6 +723,19 @@ export function putU32(b: Buffer, off: number, v: number): void {
   b[off + 1] = (v >>> 8) & 0xff;
   b[off + 2] = (v >>> 16) & 0xff;
   b[off + 3] = (v >>> 24) & 0xff;
+}
+
+/** A u64 from a non-negative safe integer (ERANGE otherwise). */
+export function putU64(b: Buffer, off: number, v: number): void {
+  // most u64 fields (versions, counters) fit 32 bits: no division for those
+  if ((v >>> 0) === v) {
+    putU32(b, off, v);
+    putU32(b, off + 4, 0);
+    return;
+  }
+  if (!Number.isSafeInteger(v) || v < 0) throw new CephError('ERANGE', `encode: ${v} is not a u64 a Number can hold exactly`);
+  putU32(b, off, v % TWO_POW_32);
+  putU32(b, off + 4, Math.floor(v / TWO_POW_32));
 }
 
 export function getU16(b: Buffer, off: number): number {

@@ -16,7 +16,7 @@
 // hints, merges: kinds our Transaction has no op for) so a real OSD's transaction decodes and
 // re-encodes to the same bytes; fromCephTransaction / toCephTransaction convert to and from ours.
 
-import { Decoder, Encoder, compareStringBytes, getU32, putU32 } from '../../common/encoding.js';
+import { Decoder, Encoder, compareStringBytes, getU32, putU32, putU64 } from '../../common/encoding.js';
 import { CephError } from '../../common/errors.js';
 import { CEPH_NOSNAP } from '../../msg/messages/osdop.js';
 import {
@@ -286,31 +286,19 @@ interface OpFields {
 /** One packed Op is laid out here, then appended whole (one bounds check instead of thirteen). */
 const opScratch = Buffer.alloc(TX_OP_BYTES);
 
-/** A u64 field of a packed Op from a non-negative safe integer. */
-function putOpU64(b: Buffer, at: number, v: number): void {
-  if ((v >>> 0) === v) {
-    putU32(b, at, v);
-    putU32(b, at + 4, 0);
-    return;
-  }
-  if (!Number.isSafeInteger(v) || v < 0) throw new CephError('ERANGE', `encode: ${v} is not a u64 a Number can hold exactly`);
-  putU32(b, at, v % 0x1_0000_0000);
-  putU32(b, at + 4, Math.floor(v / 0x1_0000_0000));
-}
-
 function putOp(e: Encoder, f: OpFields): void {
   const b = opScratch;
   putU32(b, 0, f.op);
   putU32(b, 4, f.cid ?? 0);
   putU32(b, 8, f.oid ?? 0);
-  putOpU64(b, 12, f.off ?? 0);
-  putOpU64(b, 20, f.len ?? 0);
+  putU64(b, 12, f.off ?? 0);
+  putU64(b, 20, f.len ?? 0);
   putU32(b, 28, f.destCid ?? 0);
   putU32(b, 32, f.destOid ?? 0);
-  putOpU64(b, 36, f.destOff ?? 0);
+  putU64(b, 36, f.destOff ?? 0);
   putU32(b, 44, f.hint ?? 0);
-  putOpU64(b, 48, f.expectedObjectSize ?? 0);
-  putOpU64(b, 56, f.expectedWriteSize ?? 0);
+  putU64(b, 48, f.expectedObjectSize ?? 0);
+  putU64(b, 56, f.expectedWriteSize ?? 0);
   putU32(b, 64, f.splitBits ?? 0);
   putU32(b, 68, f.splitRem ?? 0);
   e.raw(b);
@@ -553,14 +541,6 @@ export function decodeCephTransaction(buf: Uint8Array, what = 'ObjectStore::Tran
   return decodeCephTx(buf, what, false, undefined);
 }
 
-/** A u64 field of a packed Op (EBADMSG past 2^53, as Decoder.u64). */
-function opU64(b: Buffer, at: number, field: string, what: string): number {
-  const lo = getU32(b, at);
-  const hi = getU32(b, at + 4);
-  if (hi > 0x1fffff) throw new CephError('EBADMSG', `${what}: op_bl ${field} 0x${hi.toString(16)}${lo.toString(16).padStart(8, '0')} exceeds 2^53`);
-  return hi * 0x1_0000_0000 + lo;
-}
-
 function decodeCephTx(buf: Uint8Array, what: string, viewData: boolean, hole: TxHole | undefined): CephTransaction {
   const d = new Decoder(buf, what);
   const v = d.decodeStart(TX_STRUCT_V, what);
@@ -596,6 +576,7 @@ function decodeCephTx(buf: Uint8Array, what: string, viewData: boolean, hole: Tx
   if (nOps !== opBl.length / TX_OP_BYTES) throw new CephError('EBADMSG', `${what}: ${nOps} ops but op_bl holds ${opBl.length / TX_OP_BYTES}`);
   if (nOps > TX_OPS_MAX) throw new CephError('E2BIG', `${what}: ${nOps} ops, more than ${TX_OPS_MAX}`);
 
+  const od = new Decoder(opBl, 'op_bl'); // its u64 reads (EINVAL past 2^53)
   const dd = new Decoder(dataBl, 'data_bl');
   const coll = (i: number): CollectionId => {
     const c = colls[i];
@@ -615,14 +596,17 @@ function decodeCephTx(buf: Uint8Array, what: string, viewData: boolean, hole: Tx
     const code = getU32(opBl, at);
     const cidI = getU32(opBl, at + 4);
     const oidI = getU32(opBl, at + 8);
-    const off = opU64(opBl, at + 12, 'off', what);
-    const len = opU64(opBl, at + 20, 'len', what);
+    od.pos = at + 12;
+    const off = od.u64('off');
+    const len = od.u64('len');
     const destCidI = getU32(opBl, at + 28);
     const destOidI = getU32(opBl, at + 32);
-    const destOff = opU64(opBl, at + 36, 'dest_off', what);
+    od.pos = at + 36;
+    const destOff = od.u64('dest_off');
     const hint = getU32(opBl, at + 44);
-    const expectedObjectSize = opU64(opBl, at + 48, 'expected_object_size', what);
-    const expectedWriteSize = opU64(opBl, at + 56, 'expected_write_size', what);
+    od.pos = at + 48;
+    const expectedObjectSize = od.u64('expected_object_size');
+    const expectedWriteSize = od.u64('expected_write_size');
     const splitBits = getU32(opBl, at + 64);
     const splitRem = getU32(opBl, at + 68);
     switch (code) {

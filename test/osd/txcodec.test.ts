@@ -150,6 +150,16 @@ describe('osd/core/txcodec: seeded round trips', () => {
     }
   });
 
+  it("an op_bl u64 past 2^53 (the write's offset) is EINVAL, as every Decoder.u64", () => {
+    const c = Buffer.from(gold('repop-put'));
+    const opBl = 10 + c.readUInt32LE(6) + 4; // header, data_bl, op_bl's length
+    const writeOff = opBl + 2 * 72 + 12; // the third op (the write), its off
+    c.writeUInt32LE(0x200000, writeOff + 4);
+    assert.throws(() => decodeCephTransaction(c), (e: unknown) => e instanceof CephError && e.code === 'EINVAL' && /op_bl: off: u64 .* exceeds 2\^53/.test(e.message));
+    c.writeUInt32LE(0x1fffff, writeOff + 4); // 2^53 - 2^32 still decodes
+    assert.equal(decodeCephTransaction(c).ops.length, 3);
+  });
+
   it('Ceph-only ops (nop, create, setattr, set-alloc-hint, coll hint) round-trip and fold into ours', () => {
     const cid = pgCollection(1, 2);
     const o = makeObject(1, 'z', 2);
