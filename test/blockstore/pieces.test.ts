@@ -4,25 +4,15 @@ import assert from 'node:assert/strict';
 import { MemDevice } from '../../common/blockdev/index.js';
 import { BlockStore, memKVFactory } from '../../osd/blockstore/index.js';
 import { PieceCursor } from '../../osd/blockstore/core/pieces.js';
-import { makeObject, pgCollection, Transaction, type GHObject } from '../../osd/objectstore/types.js';
+import { makeObject, Transaction, type GHObject } from '../../osd/objectstore/types.js';
 import { Rng, caseSeed } from '../support/rng.js';
+import { PG, fresh, quietLogger, randomBytes } from './fixture.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
 const BLOCK = 4096;
-const PG = pgCollection(1, 0);
 const RUN_SEED = Number(process.env.PIECES_TEST_SEED ?? 0x91ece5);
 const CASES = Number(process.env.PIECES_TEST_CASES ?? 10);
-
-function quietLogger(): { error(m: string): void; warn(m: string): void } {
-  return { error: () => {}, warn: () => {} };
-}
-
-function randomBytes(rng: Rng, n: number): Buffer {
-  const b = Buffer.allocUnsafe(n + 4);
-  for (let i = 0; i < n; i += 4) b.writeUInt32LE(rng.u32(), i);
-  return b.subarray(0, n);
-}
 
 /**
  * `data` cut into pieces of the given lengths, repeated until it is all cut, each piece a view at an odd
@@ -51,14 +41,6 @@ function randomLens(rng: Rng, total: number): number[] {
     sum += n;
   }
   return lens;
-}
-
-async function fresh(dev: MemDevice): Promise<BlockStore> {
-  const s = new BlockStore(dev, { logger: quietLogger(), kv: memKVFactory });
-  await s.mkfs();
-  await s.mount();
-  await s.queueTransaction(new Transaction().createCollection(PG, 0));
-  return s;
 }
 
 describe('BlockStore writes of a data list', function () {

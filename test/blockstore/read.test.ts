@@ -5,35 +5,16 @@ import { MemDevice } from '../../common/blockdev/index.js';
 import { cephCrc32cOfAll, cephCrc32cTable, crc32c } from '../../common/crc32c.js';
 import { BlockStore, memKVFactory, readBlockStoreSuperblock } from '../../osd/blockstore/index.js';
 import { combineBlockCrc, shiftBlock } from '../../osd/blockstore/core/blockcrc.js';
-import { makeObject, pgCollection, Transaction, type GHObject } from '../../osd/objectstore/types.js';
+import { makeObject, Transaction, type GHObject } from '../../osd/objectstore/types.js';
 import { rejectsCeph } from '../support/ceph-error.js';
 import { Rng, caseSeed } from '../support/rng.js';
+import { PG, fresh, quietLogger, randomBytes } from './fixture.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
 const BLOCK = 4096;
-const PG = pgCollection(1, 0);
 const RUN_SEED = Number(process.env.READ_TEST_SEED ?? 0x4ead5);
 const CASES = Number(process.env.READ_TEST_CASES ?? 12);
-
-function quietLogger(): { errors: string[]; error(m: string): void; warn(m: string): void } {
-  const errors: string[] = [];
-  return { errors, error: (m) => void errors.push(m), warn: () => {} };
-}
-
-function randomBytes(rng: Rng, n: number): Buffer {
-  const b = Buffer.allocUnsafe(n);
-  for (let i = 0; i < n; i += 4) b.writeUInt32LE(rng.u32(), i);
-  return b;
-}
-
-async function fresh(dev: MemDevice, log = quietLogger()): Promise<BlockStore> {
-  const s = new BlockStore(dev, { logger: log, kv: memKVFactory });
-  await s.mkfs();
-  await s.mount();
-  await s.queueTransaction(new Transaction().createCollection(PG, 0));
-  return s;
-}
 
 describe('BlockStore reads', function () {
   it('a run\'s combined block crcs equal crc32c over its bytes (seeded random runs)', function () {
