@@ -19,7 +19,6 @@ import { loadConfig, type CephConfig } from '../common/config.js';
 import { CephError } from '../common/errors.js';
 import { BlockStore } from '../osd/index.js';
 import { OSD, mkfsOsd, readOsdSuperblock } from '../osd/osd.js';
-import { daemonMemoryEnv } from './daemon-memory.js';
 import { daemonLogger, detachDaemon, removePidFile, stopSignal, writePidFile } from './daemon.js';
 import { isMainModule } from './shell.js';
 
@@ -227,7 +226,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   const logFile = config.getString('log_file') || null;
   const pidFile = config.lookup('pid_file') || null;
   if (!args.foreground) {
-    detachDaemon(import.meta.url, argv, daemonMemoryEnv(env), logFile);
+    detachDaemon(import.meta.url, argv, env, logFile);
     return 0;
   }
   const debugLevel = Number(osdOption(config, args, 'debug_osd').split('/')[0]);

@@ -1,7 +1,7 @@
 // The memory allocator settings the daemons start with (docs/memory.md). The C library reads them from
 // the environment once, when the process starts, so they are set by whoever spawns the daemon: vstart
-// for every daemon it starts, ceph-osd for the child it detaches when not run with -f (ceph-mon's
-// detached child runs with the environment as given; docs/memory.md).
+// for every daemon it starts, and detachDaemon (bin/daemon.ts) for the child ceph-osd or ceph-mon
+// detaches when not run with -f (docs/memory.md).
 //
 // Why: an OSD under 4 MiB writes and reads allocates and frees 4 MiB Buffers all the time (received
 // data segments, store reads, replies). glibc serves a block that large with mmap only until the first

@@ -7,14 +7,16 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import type { Logger } from '../msg/index.js';
+import { daemonMemoryEnv } from './daemon-memory.js';
 
 /**
  * Detach as Ceph's daemons do: start the daemon script at `moduleUrl` again with `argv` and `-f` in a
- * new session, its output to the log file; the child writes the pid file.
+ * new session, its output to the log file, with the allocator settings of bin/daemon-memory.ts (the C
+ * library reads them only at start, so the spawner sets them); the child writes the pid file.
  */
 export function detachDaemon(moduleUrl: string, argv: string[], env: NodeJS.ProcessEnv, logFile: string | null): void {
   const out = logFile ? openSync(logFile, 'a') : 'ignore';
-  const child = spawn(process.execPath, [fileURLToPath(moduleUrl), ...argv, '-f'], { detached: true, stdio: ['ignore', out, out], env });
+  const child = spawn(process.execPath, [fileURLToPath(moduleUrl), ...argv, '-f'], { detached: true, stdio: ['ignore', out, out], env: daemonMemoryEnv(env) });
   if (typeof out === 'number') closeSync(out);
   child.unref();
 }

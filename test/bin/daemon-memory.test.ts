@@ -1,16 +1,20 @@
 // Proves the daemons' memory settings (bin/daemon-memory.ts, docs/memory.md): the environment each
 // TSCEPH_MALLOC choice yields, that settings already in the environment win, the OSD's V8 nursery flag,
-// the store cache split of bluestore_cache_size, and, on a real vstart cluster (one monitor, one OSD), that the
+// the store cache split of bluestore_cache_size, a self-detaching daemon's child getting them, and, on a real vstart cluster (one monitor, one OSD), that the
 // daemons were started with them (/proc/PID/environ and /proc/PID/cmdline). Ports 21300-21399.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { detachDaemon } from '../../bin/daemon.js';
 import {
   GLIBC_ARENAS_MAX, GLIBC_MMAP_THRESHOLD_BYTES, OSD_SEMI_SPACE_MIB, TCMALLOC_LIBRARY_PATHS,
   daemonMemoryEnv, osdNodeFlags,
 } from '../../bin/daemon-memory.js';
 import { storeCacheBytes } from '../../bin/ceph-osd.js';
 import { OsdCluster } from '../support/osd-cluster.js';
+import { until } from '../support/wait.js';
 
 const PORT = 21300;
 
@@ -21,6 +25,21 @@ describe('daemon memory settings', () => {
     assert.deepEqual(daemonMemoryEnv({ PATH: '/bin' }), { PATH: '/bin', ...glibc });
     assert.deepEqual(daemonMemoryEnv({ TSCEPH_MALLOC: 'glibc', PATH: '/bin' }), { TSCEPH_MALLOC: 'glibc', PATH: '/bin', ...glibc });
     assert.deepEqual(daemonMemoryEnv({ TSCEPH_MALLOC: '' }), { TSCEPH_MALLOC: '', ...glibc });
+  });
+
+  it('a daemon detaching itself (ceph-osd or ceph-mon without -f) starts its child with the settings', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'detach-env-'));
+    try {
+      const script = join(dir, 'child.mjs');
+      const out = join(dir, 'env.json');
+      writeFileSync(script, `import { writeFileSync } from 'node:fs';\nwriteFileSync(${JSON.stringify(out)}, JSON.stringify(process.env));\n`);
+      detachDaemon(pathToFileURL(script).href, [], { PATH: process.env['PATH'] }, null);
+      const env = await until('the detached child', () => existsSync(out) && readFileSync(out, 'utf8').endsWith('}') && (JSON.parse(readFileSync(out, 'utf8')) as Record<string, string>), 10000, 20);
+      assert.equal(env['MALLOC_ARENA_MAX'], '2');
+      assert.equal(env['MALLOC_MMAP_THRESHOLD_'], '1048576');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a variable already set wins', () => {
