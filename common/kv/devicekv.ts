@@ -177,15 +177,19 @@ function adoptOps(ops: KVOp[], inlineMax: number): KVOp[] {
   if (small === 0) return ops;
   const arena = Buffer.allocUnsafeSlow(small);
   let at = 0;
-  const take = (b: Buffer): Buffer => {
-    const start = at;
-    at += b.copy(arena, start);
-    return arena.subarray(start, at);
-  };
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i]!;
     if (op.op !== 'set') continue;
-    ops[i] = { op: 'set', key: take(op.key), value: op.value.length <= inlineMax ? take(op.value) : op.value };
+    const k = at;
+    at += op.key.copy(arena, at);
+    const key = arena.subarray(k, at);
+    let value = op.value;
+    if (value.length <= inlineMax) {
+      const v = at;
+      at += value.copy(arena, at);
+      value = arena.subarray(v, at);
+    }
+    ops[i] = { op: 'set', key, value };
   }
   assert(at === small, 'kv: adopted bytes fill the arena');
   return ops;
@@ -450,7 +454,7 @@ export class DeviceKV implements KVStore, PageSource {
     else this.tree.rmRange(op.start, op.end);
   }
 
-  /** Apply decoded ops (views of `batchBuf`, an encoded batch or a journal record) to the tree. */
+  /** Apply decoded ops (views of an encoded batch or a journal record) to the tree; adoptOps copies what it keeps. */
   private async applyOps(decoded: KVOp[]): Promise<void> {
     const ops = adoptOps(decoded, this.tree.inlineMax);
     for (const op of ops) {
