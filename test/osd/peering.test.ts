@@ -12,7 +12,7 @@ import { strict as assert } from 'node:assert';
 import { createPeeringCore, findBestInfo, type PeeringCoreDebug } from '../../osd/core/peering.js';
 import type { PeeringMessage, PgMapView, RecoveryTask } from '../../osd/core/peering-api.js';
 import { emptyReqId, type EVersion, type HObject } from '../../msg/messages/osdop.js';
-import { emptyPgInfo, maxHObject, PgLogOp, type PgLogEntry } from '../../msg/messages/pgtypes.js';
+import { emptyPgInfo, maxHObject, objectKey, PgLogOp, type PgLogEntry } from '../../msg/messages/pgtypes.js';
 import { cloneInfo, cloneLog, cloneMissing, evText } from '../../osd/core/pglog.js';
 import { clonePastIntervals } from '../../osd/core/pastintervals.js';
 import { PGID, soidOf } from './peering-harness.js';
@@ -264,6 +264,37 @@ describe('peering: scripted scenarios', () => {
     assert.deepEqual(n.tasks.map((t) => t.kind), ['push', 'push']);
     assert.equal(n.state(0), 'active+clean');
     assert.equal(n.cores.get(3)!.persistentState().missing.items.size, 0);
+  });
+
+  it('an appended entry dirties the persistent state (past intervals, rollback marks, missing) only when it touches a missing object', () => {
+    const n = cleanPg([0, 1, 2], [3]);
+    n.map({ up: [0, 1, 3], upOsds: [0, 1, 3] });
+    n.create(3);
+    n.settle();
+    n.write(0, 'a');
+    n.write(0, 'b');
+    n.map({ up: [0, 1], upOsds: [0, 1] });
+    n.settle();
+    n.write(0, 'a');
+    n.map({ up: [0, 1, 3], upOsds: [0, 1, 3] });
+    n.settle();
+    const p = n.cores.get(0)!;
+    const r = n.cores.get(3)!;
+    assert.ok(r.persistentState().missing.items.has(objectKey(soidOf('a'))), 'osd.3 misses a');
+    const append = (name: string): [boolean, boolean] => {
+      const e = logEntry(soidOf(name), p.nextVersion(), PgLogOp.MODIFY);
+      const out: boolean[] = [];
+      for (const [osd, c] of [[0, p], [3, r]] as const) {
+        c.appendLogEntry(e);
+        const fx = c.takeEffects();
+        assert.equal(fx.logDelta.append.length, 1, `osd.${osd} appends ${name}`);
+        for (const s of fx.send) n.queue.push({ from: osd, to: s.to, msg: s.msg });
+        out.push(fx.dirty);
+      }
+      return [out[0]!, out[1]!];
+    };
+    assert.deepEqual(append('b'), [false, false], 'b is missing nowhere: the log delta and info only');
+    assert.deepEqual(append('a'), [false, true], 'a is missing on osd.3: its need moves there');
   });
 
   it('never hands out a push of an object the primary still misses or is pulling', () => {
