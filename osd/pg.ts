@@ -18,7 +18,7 @@ import {
   type PgLog, type PgLogEntry, type PgStat,
 } from '../msg/messages/pgtypes.js';
 import type { ExecuteOps, OpExecResult } from './core/opexec-api.js';
-import type { PeeringCore, PeeringCoreInit, PeeringEffects, PeeringMessage, PgMapView } from './core/peering-api.js';
+import type { PeeringCore, PeeringCoreInit, PeeringEffects, PeeringMessage, PgLogDelta, PgMapView } from './core/peering-api.js';
 import type { PgHandle, PgHost } from './pg-api.js';
 import { entryBody, loadPgMeta, missingKeys, PgMetaWritten, pgmetaObject, rememberEntryBody, writePgMeta } from './pgmeta.js';
 import { createPeeringCore } from './core/peering.js';
@@ -68,6 +68,10 @@ export interface PgDeps extends RecoveryDeps {
 }
 
 /** The real parts: the peering core, the op executor, Ceph's transaction encoding, the PG messages. */
+/** Effects whose persistence is done elsewhere (applyEffectsButPersistence): read, never written to. */
+const noLogDelta: PgLogDelta = Object.freeze({ append: Object.freeze([]) as unknown as PgLogEntry[] });
+const noObjects = Object.freeze([]) as unknown as HObject[];
+
 export const realPgDeps: PgDeps = {
   createCore: (init) => createPeeringCore(init),
   executeOps,
@@ -420,9 +424,16 @@ export class PG implements PgHandle {
     return p;
   }
 
-  /** The effects (messages, state) of a batch whose persistence writePgMeta already put in a write's transaction. */
+  /**
+   * The effects (messages, state) of a batch whose persistence writePgMeta already put in a write's
+   * transaction. `eff` is the caller's (takeEffects handed it over, nothing reads it after): its
+   * persistence is cleared in place, not copied per write.
+   */
   private applyEffectsButPersistence(eff: PeeringEffects): void {
-    this.applyEffects({ ...eff, dirty: false, logDelta: { append: [] }, rewoundObjects: [] }, undefined, undefined);
+    eff.dirty = false;
+    eff.logDelta = noLogDelta;
+    eff.rewoundObjects = noObjects;
+    this.applyEffects(eff, undefined, undefined);
   }
 
   /**
