@@ -1,6 +1,6 @@
 // Benchmark: the OSD's read path below the messenger (opexec's READ through the ObjectStore port into BlockStore on a file device), cold (fresh mount, each object once in write order, as `rados bench seq`) and warm (random re-reads, as `rados bench rand`), 4 KiB and 4 MiB objects, reporting CPU microseconds per read (all threads, and the main thread alone) and peak RSS.
 //
-// Usage: node dist/test/bench/read-bench.js [--size BYTES] [--small N] [--large N] [--qd N] [--rounds N]
+// Usage: node dist/test/bench/read-bench.js [--size SIZE] [--small N] [--large N] [--qd N] [--rounds N]
 //                                           [--warm-reads N] [--dir DIR] [--json FILE]
 //
 // Set-up: a BlockStore on a sparse file of --size bytes in a temporary directory under --dir (default
@@ -17,6 +17,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseSize } from '../../bin/tsceph-objectstore-tool.js';
 import { FileDevice } from '../../common/blockdev/index.js';
 import { opRead, opWriteFull, CEPH_NOSNAP, type HObject, type OSDOp } from '../../msg/messages/osdop.js';
 import { BlockStore } from '../../osd/blockstore/index.js';
@@ -51,7 +52,12 @@ function parseArgs(argv: string[]): Options {
       if (x === undefined) throw new Error(`${a} needs a value`);
       return x;
     };
-    if (a === '--size') o.size = Number(v());
+    if (a === '--size') {
+      const x = v();
+      const size = parseSize(x);
+      if (size === undefined) throw new Error(`--size: not a size: '${x}'`);
+      o.size = size;
+    }
     else if (a === '--small') o.small = Number(v());
     else if (a === '--large') o.large = Number(v());
     else if (a === '--qd') o.qd = Number(v());
