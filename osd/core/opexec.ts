@@ -875,7 +875,7 @@ export function pooledReadPort(store: ObjectStore, cid: CollectionId, oid: GHObj
   return new StorePort(store, cid, oid, isPooledReader(store));
 }
 
-export class StorePort implements ObjectReadPort {
+class StorePort implements ObjectReadPort {
   /** Releases of the pooled reads made through this port. */
   private releases: Array<() => void> | null = null;
 

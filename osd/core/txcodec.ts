@@ -318,7 +318,7 @@ export function encodeCephTransaction(t: CephTransaction): Buffer {
  * txShareBytesMin go by reference (the caller's buffers, not copied) between copied runs of the rest;
  * otherwise (or when nothing is that large) one buffer.
  */
-export function encodeCephTransactionParts(t: CephTransaction, shareData: boolean): Buffer[] {
+function encodeCephTransactionParts(t: CephTransaction, shareData: boolean): Buffer[] {
   if (t.ops.length > TX_OPS_MAX) throw new CephError('E2BIG', `transaction of ${t.ops.length} ops, more than ${TX_OPS_MAX}`);
   const colls = new Indexer<CollectionId>((c) => c);
   const objs = new Indexer<GHObject>(objName);
