@@ -10,7 +10,7 @@ import { assert, CephError, Errno } from '../common/errors.js';
 import { calcBitsOf, osdIsUp, pgToUpActingOsds, type OSDMap, type PgId, type UTime } from '../common/osdmap/index.js';
 import type { Connection, EntityName, Message } from '../msg/index.js';
 import {
-  MOSDOp, MOSDOpReply, MOSDRepOp, MOSDRepOpReply, OsdFlag, OsdOpCode, osdOpIsWrite,
+  copyOSDOp, MOSDOp, MOSDOpReply, MOSDRepOp, MOSDRepOpReply, OsdFlag, OsdOpCode, osdOpIsWrite,
   zeroEVersion, type EVersion, type HObject, type OSDOp, type OsdReqId, type SpgId,
 } from '../msg/messages/osdop.js';
 import {
@@ -603,7 +603,7 @@ export class PG implements PgHandle {
       else present.push(soid);
     }
     let result = 0;
-    const ops = op.m.ops.map((o) => ({ ...o }));
+    const ops = op.m.ops.map(copyOSDOp); // as executeOps copies them: a write's data pieces stay unjoined
     for (const o of ops) {
       const r = await listPgObjects({
         op: o, pool: this.pgid.pool, seed: this.pgid.seed, pgNum, nspace: op.m.hobj.nspace,
