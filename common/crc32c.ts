@@ -117,6 +117,13 @@ export function cephCrc32c(crc: number, data: Uint8Array, start = 0, end = data.
   return cephCrc32cTable(crc, data, start, end);
 }
 
+/** cephCrc32c continued over Buffers laid end to end (a bufferlist's pieces), from seed `crc`. */
+export function cephCrc32cOfList(crc: number, list: readonly Uint8Array[]): number {
+  let c = crc >>> 0;
+  for (const b of list) c = cephCrc32c(c, b);
+  return c;
+}
+
 /** The table-driven update alone (tests compare the native path with it). */
 export function cephCrc32cTable(crc: number, data: Uint8Array, start = 0, end = data.length): number {
   const t = TABLES;

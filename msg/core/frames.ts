@@ -14,7 +14,7 @@
 //   segment crc = Ceph's bufferlist::crc32c(-1): the raw register seeded with 0xffffffff, no final xor.
 
 import { CephError, assert } from '../../common/errors.js';
-import { cephCrc32c } from '../../common/crc32c.js';
+import { cephCrc32c, cephCrc32cOfList } from '../../common/crc32c.js';
 import { Decoder, Encoder, getU16, getU32, putU16, putU32 } from '../../common/encoding.js';
 import { decodeAddrVec, decodeEntityAddr, encodeAddrVec, encodeEntityAddr } from '../../common/osdmap/encoding.js';
 import type { EntityAddr, EntityAddrVec } from '../../common/osdmap/types.js';
@@ -127,9 +127,7 @@ export function preambleCrc(b: Buffer, off = 0): number {
 
 /** Ceph's segment crc (bufferlist::crc32c(-1)) over a list of views. */
 export function segmentCrc(seg: readonly Buffer[]): number {
-  let c = 0xffffffff;
-  for (const b of seg) c = cephCrc32c(c, b);
-  return c >>> 0;
+  return cephCrc32cOfList(0xffffffff, seg);
 }
 
 /** Segments smaller than this are checksummed on every send; a memo lookup would cost about as much. */

@@ -28,7 +28,7 @@
 // test/osd/opexec.test.ts runs the same requests on a real ceph-osd and compares every reply.
 
 import { compareStringBytes, Decoder, Encoder } from '../../common/encoding.js';
-import { cephCrc32c, cephCrc32cOfAll } from '../../common/crc32c.js';
+import { cephCrc32c, cephCrc32cOfAll, cephCrc32cOfList } from '../../common/crc32c.js';
 import { READ_POOL_READ_BYTES_MIN, type PooledRead } from '../../common/bufpool.js';
 import { CephError, Errno, MAX_ERRNO } from '../../common/errors.js';
 import {
@@ -343,12 +343,6 @@ function clearOmapDigest(oi: ObjectInfo): void {
   oi.omapDigest = DIGEST_NONE;
 }
 
-/** ceph_crc32c(seed) over pieces laid end to end. */
-function crc32cOfParts(seed: number, parts: readonly Buffer[]): number {
-  let crc = seed;
-  for (const b of parts) crc = cephCrc32c(crc, b);
-  return crc;
-}
 
 /**
  * CEPH_OSD_OP_WRITE (also APPEND and WRITESAME's inner write). `data`: the op's pieces (the data
@@ -374,8 +368,8 @@ function doWrite(c: Ctx, offset: number, length: number, data: readonly Buffer[]
     v.write(offset, data);
     v.modified = true;
   }
-  if (offset === 0 && length >= oldSize) setDataDigest(oi, crc32cOfParts(0xffffffff, data));
-  else if (offset === oldSize && oi.flags & ObjectInfoFlag.DATA_DIGEST) setDataDigest(oi, crc32cOfParts(oi.dataDigest, data));
+  if (offset === 0 && length >= oldSize) setDataDigest(oi, cephCrc32cOfList(0xffffffff, data));
+  else if (offset === oldSize && oi.flags & ObjectInfoFlag.DATA_DIGEST) setDataDigest(oi, cephCrc32cOfList(oi.dataDigest, data));
   else clearDataDigest(oi);
   noteWrite(c, offset, length, false);
   return 0;
@@ -634,7 +628,7 @@ async function execOne(c: Ctx, o: OSDOp): Promise<number> {
       const parts = osdOpIndataParts(o);
       if (x.length) v.write(0, parts);
       v.modified = true;
-      setDataDigest(v.oi, crc32cOfParts(0xffffffff, parts));
+      setDataDigest(v.oi, cephCrc32cOfList(0xffffffff, parts));
       noteWrite(c, 0, x.length, true);
       return 0;
     }

@@ -10,7 +10,7 @@
 //   44 u32 crc32c of header bytes [8, 44) (lets replay trust the lengths before reading the payload)
 
 import { CephError, assert } from '../../errors.js';
-import { cephCrc32c } from '../../crc32c.js';
+import { cephCrc32c, cephCrc32cOfList } from '../../crc32c.js';
 import { Decoder, Encoder } from '../../encoding.js';
 import type { KVBatch, KVOp } from '../types.js';
 import { BATCH_BYTES_MAX, BATCH_OPS_MAX, JOURNAL_ALIGN_BYTES, KEY_BYTES_MAX, RECORD_HEADER_BYTES, VALUE_BYTES_MAX } from './limits.js';
@@ -112,9 +112,7 @@ export function encodeRecord(uuidTag: number, lsn: number, firstSeq: number, bat
   enc.u32(batches.length).u32(payload).u32(total);
   enc.view().copy(h);
   h.writeUInt32LE(cephCrc32c(0xffffffff, h, 8, 44), 44);
-  let crc = cephCrc32c(0xffffffff, h, 8, RECORD_HEADER_BYTES);
-  for (const b of batches) crc = cephCrc32c(crc, b);
-  h.writeUInt32LE(crc, 4);
+  h.writeUInt32LE(cephCrc32cOfList(cephCrc32c(0xffffffff, h, 8, RECORD_HEADER_BYTES), batches), 4);
   const out = [h, ...batches];
   const pad = total - RECORD_HEADER_BYTES - payload;
   if (pad) out.push(RECORD_PAD.subarray(0, pad));
