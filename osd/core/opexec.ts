@@ -29,7 +29,7 @@
 
 import { compareStringBytes, Decoder, Encoder } from '../../common/encoding.js';
 import { cephCrc32c, cephCrc32cOfAll, cephCrc32cOfList } from '../../common/crc32c.js';
-import { READ_POOL_READ_BYTES_MIN, type PooledRead } from '../../common/bufpool.js';
+import { READ_POOL_READ_BYTES_MIN } from '../../common/bufpool.js';
 import { CephError, Errno, MAX_ERRNO } from '../../common/errors.js';
 import {
   CEPH_NOSNAP, CmpXattrMode, CmpXattrOp, OsdFlag, OsdOpCode, allocHintArgs, OsdOpFlag, assertVerArg, decodeOmapGetArgs, decodeOmapKeySet, decodeOmapMap,
@@ -850,15 +850,6 @@ export function objectStorePort(store: ObjectStore, cid: CollectionId, oid: GHOb
   return new StorePort(store, cid, oid, false);
 }
 
-/** A store whose large reads can land in pooled Buffers (BlockStore). */
-interface PooledReader {
-  readPooled(cid: CollectionId, oid: GHObject, offset: number, length: number): Promise<PooledRead>;
-}
-
-function isPooledReader(store: ObjectStore): store is ObjectStore & PooledReader {
-  return typeof (store as Partial<PooledReader>).readPooled === 'function';
-}
-
 /**
  * The port of a READ-ONLY client request whose reply goes out as soon as it has run: large data reads
  * land in the store's pooled Buffers (when the store has them). Their bytes may reach only the reply
@@ -866,7 +857,7 @@ function isPooledReader(store: ObjectStore): store is ObjectStore & PooledReader
  * (Message.onWritten), or drops it if the reply is not sent (the GC then takes the Buffers).
  */
 export function pooledReadPort(store: ObjectStore, cid: CollectionId, oid: GHObject): StorePort {
-  return new StorePort(store, cid, oid, isPooledReader(store));
+  return new StorePort(store, cid, oid, store.readPooled !== undefined);
 }
 
 class StorePort implements ObjectReadPort {
@@ -887,7 +878,7 @@ class StorePort implements ObjectReadPort {
   }
 
   private async readPooled(offset: number, length: number): Promise<Buffer> {
-    const lease = await (this.store as ObjectStore & PooledReader).readPooled(this.cid, this.oid, offset, length);
+    const lease = await this.store.readPooled!(this.cid, this.oid, offset, length);
     if (lease.release !== null) (this.releases ??= []).push(lease.release);
     return lease.data;
   }

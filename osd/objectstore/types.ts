@@ -6,6 +6,7 @@
 
 import { compareStringBytes } from '../../common/encoding.js';
 import { CephError } from '../../common/errors.js';
+import type { PooledRead } from '../../common/bufpool.js';
 
 // ---------------------------------------------------------------------------------------------------
 // Object identity: Ceph's ghobject_t = hobject_t (pool, nspace, oid name, locator key, hash, snap) plus
@@ -420,6 +421,11 @@ export interface ObjectStore {
   /** ENOENT when the object (or collection) does not exist. */
   stat(cid: CollectionId, oid: GHObject): Promise<ObjectStat>;
   read(cid: CollectionId, oid: GHObject, offset: number, length: number): Promise<Buffer>;
+  /**
+   * Optional: `read` whose result may land in one of the store's pooled Buffers, for bytes that only
+   * go out in a message; the caller releases it once written (common/bufpool.ts). BlockStore has it.
+   */
+  readPooled?(cid: CollectionId, oid: GHObject, offset: number, length: number): Promise<PooledRead>;
   /** ENODATA when the attr is missing. */
   getattr(cid: CollectionId, oid: GHObject, name: string): Promise<Buffer>;
   getattrs(cid: CollectionId, oid: GHObject): Promise<Map<string, Buffer>>;
