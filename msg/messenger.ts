@@ -198,13 +198,11 @@ export class MessengerImpl implements Messenger {
   private readonly pausedConns = new Set<ConnImpl>();
   /**
    * Data segment crcs of this turn: the same Buffers sent on several connections (a primary's sub-ops
-   * to its replicas) are checksummed once. Cleared at the end of the turn (setImmediate), before any
-   * caller can reuse a Buffer it handed to send().
+   * to its replicas) are checksummed once. Cleared at the end of the turn that gave it its first entry
+   * (setImmediate), before any caller can reuse a Buffer it handed to send().
    */
-  readonly crcMemo = new SegmentCrcMemo();
-  private crcMemoClearScheduled = false;
+  readonly crcMemo = new SegmentCrcMemo(() => setImmediate(this.clearCrcMemo));
   private readonly clearCrcMemo = (): void => {
-    this.crcMemoClearScheduled = false;
     this.crcMemo.clear();
   };
   private counters = { messagesSent: 0, messagesReceived: 0, bytesSent: 0, bytesReceived: 0, faults: 0 };
@@ -571,10 +569,6 @@ export class MessengerImpl implements Messenger {
   // --- running a protocol batch --------------------------------------------------------------------
 
   pump(c: ConnImpl, proto: ProtocolV2): void {
-    if (this.crcMemo.size > 0 && !this.crcMemoClearScheduled) {
-      this.crcMemoClearScheduled = true;
-      setImmediate(this.clearCrcMemo);
-    }
     if (c.proto !== proto) return;
     const events: ProtocolEvent[] = proto.drain();
     for (const ev of events) {

@@ -140,9 +140,12 @@ export const CRC_MEMO_ENTRIES_MAX = 8;
  * the same data Buffers to each replica, and in crc mode a segment's crc depends on its bytes alone.
  * An entry matches a segment made of the very same Buffer objects, in order. The owner clears it once
  * the senders may have let go of those Buffers (the messenger: at the end of each event-loop turn), so
- * a caller that reuses a Buffer later is checksummed afresh.
+ * a caller that reuses a Buffer later is checksummed afresh. `onFirstEntry` runs when an empty memo
+ * takes its first entry, so the owner can arrange that clear at the end of the very turn that filled it
+ * (an entry left over to a later turn would answer for a reused Buffer's new bytes).
  */
 export class SegmentCrcMemo {
+  constructor(private readonly onFirstEntry?: () => void) {}
   private readonly segs: Array<readonly Buffer[]> = [];
   private readonly crcs: number[] = [];
   private next = 0;
@@ -164,6 +167,7 @@ export class SegmentCrcMemo {
       }
     }
     const c = segmentCrc(seg);
+    if (this.segs.length === 0) this.onFirstEntry?.();
     const at = this.next;
     this.segs[at] = seg.slice();
     this.crcs[at] = c;

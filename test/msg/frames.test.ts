@@ -168,6 +168,19 @@ describe('msgr2 frames', () => {
     assert.equal(memo.size, CRC_MEMO_ENTRIES_MAX, 'bounded');
     memo.clear();
     assert.equal(memo.size, 0);
+    // The owner hears of the first entry of an empty memo only (the messenger clears it at the end of
+    // that turn), again after each clear, and never for segments too small to keep.
+    let firsts = 0;
+    const told = new SegmentCrcMemo(() => firsts++);
+    told.crc(small);
+    assert.equal(firsts, 0, 'a small segment leaves the memo empty');
+    told.crc([Buffer.alloc(CRC_MEMO_BYTES_MIN, 1)]);
+    told.crc([Buffer.alloc(CRC_MEMO_BYTES_MIN, 2)]);
+    told.crc(data);
+    assert.equal(firsts, 1);
+    told.clear();
+    told.crc(data);
+    assert.equal(firsts, 2);
     // The epilogue is byte for byte the same with and without a memo, also on a hit.
     const plain = Buffer.alloc(13);
     const memoised = Buffer.alloc(13);
