@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { parseAddrVecList } from '../../common/config.js';
 import { MonClient } from '../../mon/client/index.js';
 import { realCephAvailable } from '../support/real-ceph-mon.js';
+import { untilAsync } from '../support/wait.js';
 
 const PORT = 17340;
 const NAMES = ['a', 'b', 'c'];
@@ -58,13 +59,10 @@ describe('mon/client: MonClient fails over between real Ceph 16 monitors', funct
   it('resends an unanswered command to the next monitor after its monitor is killed', async function () {
     client = new MonClient({ monAddrs: parseAddrVecList(NAMES.map((_, i) => `v2:127.0.0.1:${PORT + i}`).join(' ')), huntParallel: 1, random: () => 0, huntIntervalMs: 1000 });
     // Wait for the quorum of three.
-    const deadline = Date.now() + 60000;
-    for (;;) {
-      const q = await client.command({ prefix: 'quorum_status', format: 'json' }, Buffer.alloc(0), { timeoutMs: 10000 }).catch(() => null);
-      if (q && q.r === 0 && (JSON.parse(q.out.toString()) as { quorum: number[] }).quorum.length === 3) break;
-      assert.ok(Date.now() < deadline, 'the real monitors formed no quorum');
-      await new Promise((res) => setTimeout(res, 300));
-    }
+    await untilAsync('a quorum of the three real monitors', async () => {
+      const q = await client!.command({ prefix: 'quorum_status', format: 'json' }, Buffer.alloc(0), { timeoutMs: 10000 }).catch(() => null);
+      return q !== null && q.r === 0 && (JSON.parse(q.out.toString()) as { quorum: number[] }).quorum.length === 3;
+    }, 60000);
     // random() = 0 and one at a time: the session is with the first address, mon.a.
     const victim = children.get('a')!;
     const inFlight = client.command({ prefix: 'osd pool create', pool: 'failover', pg_num: 8 }, Buffer.alloc(0), { timeoutMs: 60000 });

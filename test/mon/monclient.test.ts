@@ -8,6 +8,7 @@ import { validateCmdMap } from '../../mon/commands.js';
 import type { CmdMap } from '../../mon/core/types.js';
 import { EntityType, Policies, createMessenger } from '../../msg/index.js';
 import { realCephAvailable, startRealCephMon, type RealCephMon } from '../support/real-ceph-mon.js';
+import { until } from '../support/wait.js';
 
 const PORT = 17310;
 const DEAD_PORT = 17339; // nothing listens here
@@ -126,9 +127,7 @@ describe('mon/client: MonClient against a real Ceph 16 monitor', function () {
     const r = await c.command({ prefix: 'mon stat' }, Buffer.alloc(0), { timeoutMs: 15000 });
     assert.equal(r.r, 0, r.rs);
     assert.match(r.out.toString(), /e1: 1 mons at/);
-    const deadline = Date.now() + 10000;
-    while (!config && Date.now() < deadline) await new Promise((res) => setTimeout(res, 100));
-    assert.ok(config, 'MConfig after subscribing to config');
+    await until('MConfig after subscribing to config', () => config, 10000, 100);
     await c.shutdown();
     assert.ok(msgr.stats().messagesReceived > 0);
     await msgr.shutdown();

@@ -11,6 +11,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OsdCluster } from '../support/osd-cluster.js';
+import { signalProcess } from '../support/proc-stat.js';
 import { binPath, until, type CliResult } from '../support/vstart-cluster.js';
 
 const PORT = 18150;
@@ -93,7 +94,7 @@ describe('vstart with OSDs (processes)', function () {
 
   it('a frozen OSD is reported after the grace and marked down; thawed, it rejoins', async () => {
     const pid = pidOf('osd.1');
-    process.kill(pid, 'SIGSTOP');
+    signalProcess(pid, 'SIGSTOP'); // returns once every thread is stopped
     const t0 = Date.now();
     try {
       await until('osd.1 down', () => osdDown(1), 30000);
