@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { FileDevice } from '../common/blockdev/index.js';
 import { loadConfig, type CephConfig } from '../common/config.js';
 import { CephError } from '../common/errors.js';
+import { parseSize } from '../common/size.js';
 import { BlockStore } from '../osd/index.js';
 import { OSD, mkfsOsd, readOsdSuperblock } from '../osd/osd.js';
 import { daemonLogger, detachDaemon, removePidFile, stopSignal, writePidFile } from './daemon.js';
@@ -125,11 +126,9 @@ export function storeCacheBytes(cacheBytes: number, metaRatio: number, kvRatio: 
 }
 
 function parseBytes(s: string, what: string): number {
-  const m = /^(\d+)\s*([KMGT]i?)?B?$/i.exec(s.trim());
-  if (!m) throw new CephError('EINVAL', `${what}: not a size: '${s}'`);
-  const unit = (m[2] ?? '').toUpperCase().replace('I', '');
-  const mult = unit === 'K' ? 1024 : unit === 'M' ? 1024 ** 2 : unit === 'G' ? 1024 ** 3 : unit === 'T' ? 1024 ** 4 : 1;
-  return Number(m[1]) * mult;
+  const v = parseSize(s);
+  if (v === undefined) throw new CephError('EINVAL', `${what}: not a size: '${s}'`);
+  return v;
 }
 
 function parseSeconds(s: string, what: string): number {

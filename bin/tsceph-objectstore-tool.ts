@@ -20,6 +20,7 @@ import type { Readable, Writable } from 'node:stream';
 import { cephCrc32c, crc32c } from '../common/crc32c.js';
 import { compareStringBytes, Decoder, Encoder } from '../common/encoding.js';
 import { CephError, Errno } from '../common/errors.js';
+import { parseSize } from '../common/size.js';
 import { createFormatter, type Formatter } from '../common/formatter.js';
 import { FileDevice, type BlockDevice } from '../common/blockdev/index.js';
 import {
@@ -1163,14 +1164,6 @@ interface Options {
 }
 
 /** A size with an optional K/M/G/T suffix (powers of 1024), as Ceph's strict_iecstrtoll reads it. */
-export function parseSize(s: string): number | undefined {
-  const m = /^(\d+)([KMGT]i?)?B?$/i.exec(s);
-  if (!m) return undefined;
-  const mult = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 }[(m[2] ?? '').charAt(0).toUpperCase()] ?? 1;
-  const v = Number(m[1]) * mult;
-  return Number.isSafeInteger(v) ? v : undefined;
-}
-
 class UsageError extends Error {
   constructor(
     message: string,

@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 
 import { addMon, encodeMonMap, newMonMap } from '../common/monmap/index.js';
 import { makeEntityAddr } from '../common/entityaddr.js';
+import { parseSize } from '../common/size.js';
 import { daemonMemoryEnv, osdNodeFlags } from './daemon-memory.js';
 import { isMainModule } from './shell.js';
 
@@ -96,9 +97,8 @@ function parseArgs(argv: string[], env: NodeJS.ProcessEnv): VstartArgs {
       }
       case '--osd-size': {
         const v = value(i, w);
-        const m = /^(\d+)([KMG]?)$/i.exec(v);
-        const bytes = m ? Number(m[1]) * ({ '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 } as Record<string, number>)[m[2]!.toUpperCase()]! : NaN;
-        if (!Number.isSafeInteger(bytes) || bytes < 64 * 1024 * 1024) throw new Error(`--osd-size must be a size of at least 64M (got ${v})`);
+        const bytes = parseSize(v) ?? NaN;
+        if (bytes < 64 * 1024 * 1024 || Number.isNaN(bytes)) throw new Error(`--osd-size must be a size of at least 64M (got ${v})`);
         a.osdSize = bytes;
         i++;
         break;

@@ -17,7 +17,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseSize } from '../../bin/tsceph-objectstore-tool.js';
+import { parseSize } from '../../common/size.js';
 import { FileDevice } from '../../common/blockdev/index.js';
 import { opRead, opWriteFull, CEPH_NOSNAP, type HObject, type OSDOp } from '../../msg/messages/osdop.js';
 import { BlockStore } from '../../osd/blockstore/index.js';

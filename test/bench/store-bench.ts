@@ -40,6 +40,7 @@ import {
   type GHObject,
   type ObjectStore,
 } from '../../osd/objectstore/types.js';
+import { parseSize } from '../../common/size.js';
 import { Rng } from '../support/rng.js';
 
 const KIB = 1024;
@@ -153,11 +154,11 @@ class SlowFlushMemDevice extends MemDevice {
   }
 }
 
-function parseSize(s: string): number {
-  const m = /^(\d+(?:\.\d+)?)([KMGT]?)i?B?$/i.exec(s);
-  if (!m) throw new Error(`bad size '${s}'`);
-  const mult = { '': 1, K: KIB, M: MIB, G: GIB, T: 1024 * GIB }[m[2]!.toUpperCase()]!;
-  return Math.floor((Number(m[1]) * mult) / MIB) * MIB;
+/** A --size value, rounded down to whole MiB. */
+function deviceSize(s: string): number {
+  const v = parseSize(s);
+  if (v === undefined) throw new Error(`bad size '${s}'`);
+  return Math.floor(v / MIB) * MIB;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -183,7 +184,7 @@ function parseArgs(argv: string[]): Options {
       return v;
     };
     if (a === '--seconds') o.seconds = Number(next());
-    else if (a === '--size') o.size = parseSize(next());
+    else if (a === '--size') o.size = deviceSize(next());
     else if (a === '--dir') o.dir = next();
     else if (a === '--quick') {
       o.seconds = 3;
