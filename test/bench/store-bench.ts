@@ -81,6 +81,8 @@ interface Result {
   cpuSecPerGB: number;
   /** CPU microseconds per operation (a transaction, a device write, a fio write). */
   cpuUsPerOp: number;
+  /** The kernel's share of cpuUsPerOp (system time). */
+  sysUsPerOp: number;
   /** How the latency figures were obtained. */
   latencyNote: string;
   round: number;
@@ -251,6 +253,7 @@ class Recorder {
       p99Ms: percentile(sorted, 99),
       cpuSecPerGB: (cpu.user + cpu.system) / 1e6 / (this.bytes / 1e9),
       cpuUsPerOp: (cpu.user + cpu.system) / this.n,
+      sysUsPerOp: cpu.system / this.n,
       latencyNote,
       round: 0,
     };
@@ -437,6 +440,7 @@ function runFio(p: Pattern, file: string, size: number, seconds: number): Result
     p99Ms: pct(w.clat_ns, '99.000000') + pct(job.sync?.lat_ns, '99.000000'),
     cpuSecPerGB: cpuSec / (bytes / 1e9),
     cpuUsPerOp: (cpuSec * 1e6) / w.total_ios,
+    sysUsPerOp: ((job.sys_cpu / 100) * seconds_ * 1e6) / w.total_ios,
     latencyNote: 'write clat + fdatasync lat percentiles, added',
     round: 0,
   };
@@ -484,6 +488,7 @@ function medians(results: Result[]): Result[] {
         p99Ms: med(rs.map((r) => r.p99Ms)),
         cpuSecPerGB: med(rs.map((r) => r.cpuSecPerGB)),
         cpuUsPerOp: med(rs.map((r) => r.cpuUsPerOp)),
+        sysUsPerOp: med(rs.map((r) => r.sysUsPerOp)),
         latencyNote: rs[0]!.latencyNote,
         round: 0,
       });
@@ -498,15 +503,15 @@ function fmt(v: number, digits: number): string {
 
 function table(results: Result[]): string {
   const lines: string[] = [];
-  const head = ['pattern', 'impl', 'IOPS', 'MB/s', 'p50 ms', 'p99 ms', 'CPU s/GB', 'CPU us/op', 'vs fio'];
-  const widths = [9, 7, 10, 9, 8, 8, 9, 10, 8];
+  const head = ['pattern', 'impl', 'IOPS', 'MB/s', 'p50 ms', 'p99 ms', 'CPU s/GB', 'CPU us/op', 'sys us/op', 'vs fio'];
+  const widths = [9, 7, 10, 9, 8, 8, 9, 10, 10, 8];
   const row = (cells: string[]): string => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' ');
   lines.push(row(head));
   for (const r of results) {
     const fio = results.find((x) => x.pattern === r.pattern && x.impl === 'fio');
     const ratio = fio && r.impl !== 'fio' ? (r.pattern.startsWith('4k') ? r.iops / fio.iops : r.mbPerSec / fio.mbPerSec) : NaN;
     lines.push(
-      row([r.pattern, r.impl, fmt(r.iops, 0), fmt(r.mbPerSec, 1), fmt(r.p50Ms, 3), fmt(r.p99Ms, 3), fmt(r.cpuSecPerGB, 2), fmt(r.cpuUsPerOp, 1), Number.isFinite(ratio) ? `${ratio.toFixed(2)}x` : '']),
+      row([r.pattern, r.impl, fmt(r.iops, 0), fmt(r.mbPerSec, 1), fmt(r.p50Ms, 3), fmt(r.p99Ms, 3), fmt(r.cpuSecPerGB, 2), fmt(r.cpuUsPerOp, 1), fmt(r.sysUsPerOp, 1), Number.isFinite(ratio) ? `${ratio.toFixed(2)}x` : '']),
     );
   }
   return lines.join('\n');
