@@ -56,7 +56,10 @@ export interface KVStore {
   /**
    * Commit a batch. Resolves once the batch is durable (sync true, the default) or applied in memory
    * and queued for the next flush (sync false). Batches apply in submission order; a read issued after
-   * submit() returned sees the batch. Many batches share one device flush (group commit).
+   * submit() returned sees the batch. Many batches share one device flush (group commit). The engine
+   * takes what it keeps of the batch's keys and values before submit() returns (a copy or an encoding
+   * of its own): the caller may reuse their buffers once the call is made (BlockStore reuses its
+   * deferred records' buffers, osd/blockstore/recordpool.ts).
    */
   submit(batch: KVBatch, sync?: boolean): Promise<void>;
   get(key: Buffer): Promise<Buffer | undefined>;

@@ -53,9 +53,10 @@ import {
   SCAN_PAGE_ENTRIES, SHARD_BLOCKS, SHARD_SHIFT,
 } from './core/limits.js';
 import {
-  decodeCollection, decodeDeferred, decodeNidMax, decodeOnode, decodeShard, deferredRecordBlock, deferredRecordBytes, encodeDeferred,
+  decodeCollection, decodeDeferred, decodeNidMax, decodeOnode, decodeShard, deferredRecordBlock, deferredRecordBytes, encodeDeferredInto,
   onodeAllocatedBytes, onodeBytes, type DeferredBlock, type Onode,
 } from './core/onode.js';
+import { DeferredRecordPool } from './recordpool.js';
 
 export interface BlockStoreLogger {
   error(message: string): void;
@@ -256,6 +257,8 @@ interface DeferredWrite {
 interface DeferredRecord {
   readonly seq: number;
   jobsLeft: number;
+  /** The pooled buffer the record is encoded in: given back once its last job is in place (recordpool.ts). */
+  readonly buf: Buffer;
 }
 
 interface DeferredJob {
@@ -362,6 +365,8 @@ export class BlockStore implements ObjectStore {
   private deferredWaiters: (() => void)[] = [];
   /** Records written in place, waiting for a flush numbered >= need before their removal. */
   private readonly deferredApplied: { seq: number; need: number }[] = [];
+  /** Buffers of deferred records, reused (ownership: recordpool.ts). */
+  readonly recordPool = new DeferredRecordPool();
 
   constructor(device: BlockDevice, opts: BlockStoreOptions = {}) {
     this.dev = new TrackedDevice(device);
@@ -708,20 +713,23 @@ export class BlockStore implements ObjectStore {
   /** `count` device blocks from `start`, each from pendingRuns / pendingBlocks when a write of it has not landed. */
   private async readBlocks(start: number, count: number): Promise<Buffer[]> {
     const out: Buffer[] = new Array(count);
-    if (!this.fillPending(start, count, out)) return out;
+    // Deferred blocks are copied: their bytes live in a pooled record buffer the caller must not keep a view of.
+    if (!this.fillPending(start, count, out, true)) return out;
     const buf = await this.dev.read(start * BLOCK_BYTES, count * BLOCK_BYTES);
     // Check again: a write may have been published while the read ran; its content wins.
     const again: Buffer[] = new Array(count);
-    this.fillPending(start, count, again);
+    this.fillPending(start, count, again, true);
     for (let i = 0; i < count; i++) out[i] = again[i] ?? out[i] ?? buf.subarray(i * BLOCK_BYTES, (i + 1) * BLOCK_BYTES);
     return out;
   }
 
   /**
    * Put into `out` the content of each block of [start, start+count) whose newest write has not landed
-   * (the entry with the highest token wins); true when some block has none.
+   * (the entry with the highest token wins); true when some block has none. A deferred block is a view
+   * of a pooled record buffer (recordpool.ts): the caller copies it out before it awaits anything, or
+   * asks for a copy (`copyDeferred`).
    */
-  private fillPending(start: number, count: number, out: Buffer[]): boolean {
+  private fillPending(start: number, count: number, out: Buffer[], copyDeferred = false): boolean {
     let tokens: number[] | undefined;
     const end = start + count;
     for (const r of this.pendingRuns) {
@@ -738,7 +746,7 @@ export class BlockStore implements ObjectStore {
     let missing = false;
     for (let i = 0; i < count; i++) {
       const p = this.pendingBlocks.size ? this.pendingBlocks.get(start + i) : undefined;
-      if (p && (!tokens || p.token > tokens[i]!)) out[i] = p.data;
+      if (p && (!tokens || p.token > tokens[i]!)) out[i] = copyDeferred ? Buffer.from(p.data) : p.data;
       else if (!out[i]) missing = true;
     }
     return missing;
@@ -921,8 +929,10 @@ export class BlockStore implements ObjectStore {
     const list: DeferredBlock[] = new Array<DeferredBlock>(blocks);
     let k = 0;
     for (const h of members) for (const w of h.writes) list[k++] = { pblock: w.pblock, data: w.pending.data };
-    const encoded = encodeDeferred(list);
-    const record: DeferredRecord = { seq: m.deferredSeq++, jobsLeft: 0 };
+    // Owned by the record until its last job is written in place (recordpool.ts); the KV takes its copy in submit().
+    const buf = this.recordPool.take(deferredRecordBytes(blocks));
+    const encoded = encodeDeferredInto(list, buf);
+    const record: DeferredRecord = { seq: m.deferredSeq++, jobsLeft: 0, buf };
     batch.set(deferredKey(record.seq), encoded);
     k = 0;
     for (const h of members) {
@@ -980,7 +990,12 @@ export class BlockStore implements ObjectStore {
             for (const w of j.writes) this.clearPending(w.pblock, w.pending.token);
             this.deferredPendingBytes -= j.writes.length * BLOCK_BYTES;
             for (const pb of j.freed) m.alloc.release(pb);
-            if (j.record && --j.record.jobsLeft === 0) this.deferredApplied.push({ seq: j.record.seq, need });
+            if (j.record && --j.record.jobsLeft === 0) {
+              this.deferredApplied.push({ seq: j.record.seq, need });
+              // Every job of the record has had its writes land and its pendingBlocks entries removed
+              // (above): nothing holds a view of its buffer any more.
+              this.recordPool.give(j.record.buf);
+            }
           }
           const waiters = this.deferredWaiters.splice(0);
           for (const w of waiters) w();
@@ -1219,7 +1234,8 @@ export class BlockStore implements ObjectStore {
       await this.dev.readInto(pblock * BLOCK_BYTES, buf.subarray(at, at + bytes));
     } else {
       const pending: Buffer[] = new Array(count);
-      if (this.fillPending(pblock, count, pending)) {
+      // Copies of deferred blocks: these are used after the read's await, by when a record buffer may be reused.
+      if (this.fillPending(pblock, count, pending, true)) {
         await this.dev.readInto(pblock * BLOCK_BYTES, buf.subarray(at, at + bytes));
         // Check again: a write may have been published while the read ran; its content wins.
         const again: Buffer[] = new Array(count);

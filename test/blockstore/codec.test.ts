@@ -1,12 +1,13 @@
 // Proves BlockStore's on-device records round-trip (superblock, onode, extent shard, collection, deferred
 // record) and that a flipped bit or a cut record anywhere in one is refused as EIO (EINVAL "bad magic" for a
-// device that is not a BlockStore), never decoded into something else.
+// device that is not a BlockStore), never decoded into something else; a deferred record encoded into a reused
+// buffer is byte for byte the one encoded fresh.
 
 import assert from 'node:assert/strict';
 import { CephError } from '../../common/errors.js';
 import { decodeSuperblock, encodeSuperblock, planLayout, FORMAT_VERSION } from '../../osd/blockstore/core/layout.js';
 import {
-  decodeCollection, decodeDeferred, decodeOnode, decodeShard, encodeCollection, encodeDeferred, encodeOnode, encodeShard,
+  decodeCollection, decodeDeferred, decodeOnode, decodeShard, encodeCollection, encodeDeferred, encodeDeferredInto, encodeOnode, encodeShard,
   newShard, type Onode,
 } from '../../osd/blockstore/core/onode.js';
 import { BLOCK_BYTES, SHARD_BLOCKS } from '../../osd/blockstore/core/limits.js';
@@ -87,5 +88,11 @@ describe('blockstore records', function () {
     const d = encodeDeferred(blocks);
     assert.deepEqual(decodeDeferred(d, 'd'), blocks);
     everyFlipIsEIO(d, (b) => decodeDeferred(b, 'd'), 997);
+    // Into a reused (dirty, larger) buffer: the same bytes, as a view of its start.
+    const reused = Buffer.alloc(3 * BLOCK_BYTES, 0xcc);
+    const into = encodeDeferredInto(blocks, reused);
+    assert.ok(into.equals(d) && into.buffer === reused.buffer && into.byteOffset === reused.byteOffset);
+    assert.ok(encodeDeferredInto([], reused).equals(encodeDeferred([])));
+    assert.throws(() => encodeDeferredInto(blocks, Buffer.alloc(d.length - 1)), /does not fit/);
   });
 });

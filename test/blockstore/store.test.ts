@@ -2,7 +2,9 @@
 // mount (EINVAL bad magic); a full device rejects a transaction whole (ENOSPC) and freed space comes back;
 // a journaled small overwrite whose in-place write was lost is replayed at mount; a flipped data bit reads
 // as EIO naming the object (and logged), and deep fsck finds it; fsck repair drops orphan omap and extent
-// records and leaves a clean store; the onode cache stays under its cap.
+// records and leaves a clean store; the onode cache stays under its cap; a deferred record's pooled buffer is
+// not reused while its in-place writes are held back (a later group's record would overwrite what reads and
+// those writes see).
 
 import assert from 'node:assert/strict';
 import { MemDevice, type BlockDevice } from '../../common/blockdev/index.js';
@@ -34,6 +36,43 @@ class DropWrites implements BlockDevice {
   async write(o: number, d: readonly Buffer[]): Promise<void> {
     if (this.drop && o >= this.dropFrom) return new Promise<void>(() => {});
     return this.inner.write(o, d);
+  }
+  flush(): Promise<void> {
+    return this.inner.flush();
+  }
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
+
+/** Forwards to a device; while `hold` is set, data-region writes wait (their buffers unread) until release(). */
+class HoldWrites implements BlockDevice {
+  hold = false;
+  private held: (() => void)[] = [];
+  constructor(readonly inner: MemDevice, readonly holdFrom: number) {}
+  get size(): number {
+    return this.inner.size;
+  }
+  get name(): string {
+    return 'hold';
+  }
+  get heldCount(): number {
+    return this.held.length;
+  }
+  read(o: number, n: number): Promise<Buffer> {
+    return this.inner.read(o, n);
+  }
+  readInto(o: number, b: Buffer): Promise<void> {
+    return this.inner.readInto(o, b);
+  }
+  write(o: number, d: readonly Buffer[]): Promise<void> {
+    if (!this.hold || o < this.holdFrom) return this.inner.write(o, d);
+    // The device reads the caller's bytes only when the write is let go, as a slow disk's DMA would.
+    return new Promise<void>((resolve, reject) => this.held.push(() => void this.inner.write(o, d).then(resolve, reject)));
+  }
+  release(): void {
+    this.hold = false;
+    for (const go of this.held.splice(0)) go();
   }
   flush(): Promise<void> {
     return this.inner.flush();
@@ -197,6 +236,52 @@ describe('BlockStore', function () {
     for (let i = 0; i < n; i += 17) assert.ok((await s.read(PG, makeObject(1, `o${i}`, i), 0, 0)).equals(Buffer.alloc(4096 + i, i & 0xff)));
     assert.ok(s.memory().cacheBytes <= 16 * 1024);
     await s.umount();
+  });
+
+  it('a deferred record buffer is reused only after its in-place writes have landed', async function () {
+    const mem = new MemDevice(64 * MiB);
+    const probe = new BlockStore(mem);
+    await probe.mkfs();
+    const sb = await readBlockStoreSuperblock(mem);
+    const dev = new HoldWrites(mem, sb.data.offset);
+    const s = new BlockStore(dev, { logger: logger() });
+    await s.mount();
+    await s.queueTransaction(new Transaction().createCollection(PG, 0));
+    const o = makeObject(1, 'pool', 5);
+    const blocks = 48;
+    await s.queueTransaction(new Transaction().write(PG, o, 0, Buffer.alloc(blocks * 4096, 0xee)));
+    const want = Buffer.alloc(blocks * 4096, 0xee);
+    /** One group of 16 concurrent 4 KiB overwrites (one deferred record) of blocks [first, first + 16). */
+    const group = async (first: number, fill: number): Promise<void> => {
+      const ps: Promise<void>[] = [];
+      for (let i = first; i < first + 16; i++) {
+        const data = Buffer.alloc(4096, fill + i);
+        data.copy(want, i * 4096);
+        ps.push(s.queueTransaction(new Transaction().write(PG, o, i * 4096, data)));
+      }
+      await Promise.all(ps);
+    };
+    // The first group's record is given back once its blocks are in place (fsck waits for that); the
+    // next group takes it again.
+    await group(0, 0x10);
+    assert.equal((await s.fsck()).errors, 0);
+    dev.hold = true;
+    await group(0, 0x40);
+    assert.equal(s.recordPool.reused, 1, 'the landed record\'s buffer was handed out again');
+    // Let the in-place writes of that group start (and hang), then commit two more groups: each takes a
+    // record buffer of the same class. Were the held group's given back early, one of them would be it.
+    for (let i = 0; i < 4 && dev.heldCount === 0; i++) await new Promise<void>((r) => setImmediate(r));
+    assert.ok(dev.heldCount > 0, 'the in-place writes are held');
+    await group(16, 0x60);
+    await group(32, 0x80);
+    assert.ok((await s.read(PG, o, 0, 0)).equals(want), 'reads of blocks not yet in place see their own bytes');
+    dev.release();
+    await s.umount();
+    const t = new BlockStore(mem);
+    await t.mount();
+    assert.ok((await t.read(PG, o, 0, 0)).equals(want), 'the held writes put their own bytes on the device');
+    assert.equal((await t.fsck()).errors, 0);
+    await t.umount();
   });
 
   it('queued transactions share KV flushes (group commit) and all land', async function () {

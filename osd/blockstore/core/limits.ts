@@ -45,6 +45,15 @@ export const DEFERRED_FRESH_WRITE_BYTES_MAX = 64 * 1024;
 export const DEFERRED_PENDING_BYTES_MAX = 64 * 1024 * 1024;
 /** Deferred records kept in the KV before the shell flushes the device and removes them in one batch. */
 export const DEFERRED_RECORDS_MAX = 1024;
+/**
+ * Deferred record buffers are reused (recordpool.ts) in power-of-two sizes from this one up to
+ * DEFERRED_RECORD_POOL_BUFFER_BYTES_MAX; a bigger record takes a buffer of its own. A QD32 group of
+ * 4 KiB overwrites makes a record of ~131 KiB: the 256 KiB class.
+ */
+export const DEFERRED_RECORD_POOL_BUFFER_BYTES_MIN = 16 * 1024;
+export const DEFERRED_RECORD_POOL_BUFFER_BYTES_MAX = 1024 * 1024;
+/** Free buffers each size class keeps (records alive at once: the group in the KV, the one being written in place, one spare). */
+export const DEFERRED_RECORD_POOL_FREE_PER_CLASS = 4;
 
 /** Default byte cap of the onode cache (onodes, attrs and extent maps). */
 export const CACHE_BYTES_MAX = 64 * 1024 * 1024;
@@ -61,6 +70,7 @@ export const SCAN_PAGE_ENTRIES = 1024;
 
 assert(1 << SHARD_SHIFT === SHARD_BLOCKS, 'SHARD_SHIFT matches SHARD_BLOCKS');
 assert(SHARD_BLOCKS <= 0xffff, 'shard offsets fit u16');
+assert(DEFERRED_RECORD_POOL_BUFFER_BYTES_MIN > 0 && DEFERRED_RECORD_POOL_BUFFER_BYTES_MAX >= DEFERRED_RECORD_POOL_BUFFER_BYTES_MIN, 'record pool classes');
 assert(DEFERRED_WRITE_BYTES_MAX % BLOCK_BYTES === 0, 'deferred threshold is whole blocks');
 assert(DEFERRED_PENDING_BYTES_MAX >= DEFERRED_FRESH_WRITE_BYTES_MAX, 'one journaled new-block op fits the pending cap');
 assert(DEFERRED_PENDING_BYTES_MAX >= DEFERRED_WRITE_BYTES_MAX, 'one deferred op fits the pending cap');

@@ -221,6 +221,29 @@ export function encodeDeferred(blocks: readonly DeferredBlock[]): Buffer {
   return e.view();
 }
 
+/**
+ * The same bytes as encodeDeferred, written at the start of `out` (a reused buffer of at least
+ * deferredRecordBytes(blocks.length)); returns the view of them.
+ */
+export function encodeDeferredInto(blocks: readonly DeferredBlock[], out: Buffer): Buffer {
+  const bytes = deferredRecordBytes(blocks.length);
+  if (out.length < bytes) throw new CephError('EINVAL', `deferred record of ${bytes} bytes does not fit a buffer of ${out.length}`);
+  // encodeDeferred's struct: version, compat, u32 length of what follows it, then the block count.
+  out[0] = DEFERRED_V;
+  out[1] = 1;
+  out.writeUInt32LE(bytes - 10, 2);
+  out.writeUInt32LE(blocks.length, 6);
+  let at = DEFERRED_HEAD_BYTES;
+  for (const b of blocks) {
+    if (b.data.length !== BLOCK_BYTES) throw new CephError('EINVAL', `deferred block of ${b.data.length} bytes`);
+    out.writeUInt32LE(b.pblock, at);
+    b.data.copy(out, at + 4);
+    at += 4 + BLOCK_BYTES;
+  }
+  out.writeUInt32LE(crc32c(out.subarray(0, at)), at);
+  return out.subarray(0, bytes);
+}
+
 export function decodeDeferred(value: Buffer, what: string): DeferredBlock[] {
   return unsealed(value, what, (d) => {
     d.decodeStart(DEFERRED_V, 'deferred record');
