@@ -7,6 +7,7 @@
 // the rest follows when it finishes. close() hands what is queued to the socket first.
 
 import { createServer, Socket, type Server } from 'node:net';
+import { qd1Stamp, qd1Trace } from '../common/qd1trace.js';
 import type { SocketHandlers, Transport, TransportListener, TransportSocket } from './transport.js';
 
 /**
@@ -38,6 +39,7 @@ class TcpSocket implements TransportSocket {
     this.flush();
   };
   private readonly written = (): void => {
+    if (qd1Trace) qd1Stamp(`tcp.written:${this.s.remotePort ?? 0}`);
     this.writing = false;
     if (this.gatherHead < this.gather.length) this.flush();
   };
@@ -52,6 +54,7 @@ class TcpSocket implements TransportSocket {
     this.connected = connected;
     s.setNoDelay(true);
     s.on('data', (b: Buffer) => {
+      if (qd1Trace) qd1Stamp(`tcp.rx:${s.remotePort ?? 0}`);
       if (this.h) this.h.onData(b);
       else this.early.push(b);
     });
@@ -121,6 +124,7 @@ class TcpSocket implements TransportSocket {
     // The write() callbacks whose Buffers all go in this gathered write run when it finishes (the
     // socket calls back once, after the last byte, or with an error once it no longer holds them).
     const due = this.takeDone(end);
+    if (qd1Trace) qd1Stamp(`tcp.write:${this.s.remotePort ?? 0}`);
     const cb = due === null ? this.written : (): void => {
       this.written();
       for (const f of due) f();

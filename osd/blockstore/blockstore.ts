@@ -23,6 +23,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { CephError, assert } from '../../common/errors.js';
+import { qd1Stamp, qd1Trace } from '../../common/qd1trace.js';
 import { cephCrc32c, crc32c, noteCrc32cOfAll } from '../../common/crc32c.js';
 import { compareStringBytes } from '../../common/encoding.js';
 import { BufferPool, READ_POOL_READ_BYTES_MIN, releaser, type PooledRead } from '../../common/bufpool.js';
@@ -600,6 +601,7 @@ export class BlockStore implements ObjectStore {
   // Transactions
 
   queueTransaction(t: Transaction): Promise<void> {
+    if (qd1Trace) qd1Stamp('bs.queue');
     let m: Mounted;
     try {
       m = this.needWritable();
@@ -668,6 +670,7 @@ export class BlockStore implements ObjectStore {
       for (const run of plan.allocated) m.alloc.release(run.start, run.length);
       throw new CephError('E2BIG', `blockstore: the transaction's metadata is ${bytes} bytes, over the KV engine's batch limit of ${limit}`);
     }
+    if (qd1Trace) qd1Stamp('bs.prepared');
     return { commit: this.publish(m, plan) };
   }
 
@@ -800,6 +803,7 @@ export class BlockStore implements ObjectStore {
         held = this.submitGrouped(m, plan.batch, writes);
         submitted();
         await held.durable;
+        if (qd1Trace) qd1Stamp('bs.durable');
       } catch (err) {
         submitted();
         this.fail(err as Error);
@@ -847,6 +851,7 @@ export class BlockStore implements ObjectStore {
     if (this.groupOutstanding || this.groupScheduled || this.held.length === 0) return;
     this.groupScheduled = true;
     setImmediate(() => {
+      if (qd1Trace) qd1Stamp('bs.group');
       this.groupScheduled = false;
       const group = this.held.splice(0);
       this.groupOutstanding = true;
