@@ -244,6 +244,8 @@ export class PG implements PgHandle {
   private chain: Promise<void> = Promise.resolve();
   /** What MOSDRepOps wait for: peering persistence and earlier peer messages' order (not write commits). */
   private repopChain: Promise<void> = Promise.resolve();
+  /** Links of repopChain not yet run: 0 means a MOSDRepOp may go at once (nothing to wait behind). */
+  private repopChainLinks = 0;
   /** Transactions queued and not yet durable (close() waits for them). */
   private readonly pending = new Set<Promise<void>>();
   /** Ops waiting for an object to be recovered, by object key. */
@@ -506,7 +508,10 @@ export class PG implements PgHandle {
       this.host.log('error', `pg ${this.pgText()}: transaction failed: ${String(e)}`);
     });
     this.chain = this.chain.then(() => logged);
-    if (peering) this.repopChain = this.repopChain.then(() => logged);
+    if (peering) {
+      this.repopChainLinks++;
+      this.repopChain = this.repopChain.then(() => logged).then(() => void this.repopChainLinks--);
+    }
     this.track(logged);
     return p;
   }
@@ -518,9 +523,20 @@ export class PG implements PgHandle {
     });
   }
 
-  /** Send a MOSDRepOp after the peering persistence queued before it (not after earlier writes). */
+  /**
+   * Send a MOSDRepOp after the peering persistence queued before it (not after earlier writes); at
+   * once when nothing is queued before it, so the replicas get it in this turn, ahead of the local
+   * store's work on the same write (a microtask later, the store's prepare ran between the sends).
+   */
   private sendRepOp(to: number, m: Message): void {
+    if (this.repopChainLinks === 0) {
+      if (qd1Trace) qd1Stamp('pg.repop.send');
+      if (!this.closed) this.host.sendToOsd(to, m);
+      return;
+    }
+    this.repopChainLinks++;
     this.repopChain = this.repopChain.then(() => {
+      this.repopChainLinks--;
       if (qd1Trace) qd1Stamp('pg.repop.send');
       if (!this.closed) this.host.sendToOsd(to, m);
     });
