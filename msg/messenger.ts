@@ -221,7 +221,7 @@ export class MessengerImpl implements Messenger {
     this.nonce = opts.nonce >>> 0;
     this.log = opts.log ?? noLog;
     this.features = opts.features ?? PACIFIC_FEATURES;
-    this.transport = (opts.transport as Transport | undefined) ?? new TcpTransport();
+    this.transport = (opts.transport as Transport | undefined) ?? new TcpTransport({ firstWriteAtOnce: true });
     this.throttles = {
       receiveBytesMax: opts.throttles?.receiveBytesMax ?? RECEIVE_BYTES_MAX,
       receiveMessagesMax: opts.throttles?.receiveMessagesMax ?? RECEIVE_MESSAGES_MAX,

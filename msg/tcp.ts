@@ -5,10 +5,15 @@
 // writev(2); no concatenation copy, data segments stay the caller's Buffers). One gathered write holds at
 // most WRITE_GATHER_BYTES_MAX bytes and WRITE_GATHER_BUFFERS_MAX Buffers (one larger Buffer goes alone);
 // the rest follows when it finishes. close() hands what is queued to the socket first.
+// With `firstWriteAtOnce` (the messenger's choice), the first write() of a turn to an idle socket goes
+// to the socket at once instead (the messenger already gathers one flush's frames into one write()):
+// a lone message, such as each hop of a write at one op in flight, leaves without waiting for the rest
+// of the turn (a store transaction's prepare, a deferred in-place write). What else that turn writes is
+// gathered as above: at most one more gathered write per socket and turn.
 
 import { createServer, Socket, type Server } from 'node:net';
-import { qd1Stamp, qd1Trace } from '../common/qd1trace.js';
 import type { SocketHandlers, Transport, TransportListener, TransportSocket } from './transport.js';
+import { qd1Stamp, qd1Trace } from '../common/qd1trace.js';
 
 /**
  * Most bytes in one gathered write (a single larger Buffer still goes, alone). Above 4 MiB so that a
@@ -44,13 +49,19 @@ class TcpSocket implements TransportSocket {
     if (this.gatherHead < this.gather.length) this.flush();
   };
 
+  /** A write() of this turn went to the socket at once (firstWriteAtOnce); cleared at the end of the turn. */
+  private wroteThisTurn = false;
+  private readonly turnEnd = (): void => {
+    this.wroteThisTurn = false;
+  };
+
   private h: SocketHandlers | null = null;
   private early: Buffer[] = [];
   private closed = false;
   private closeErr: Error | undefined;
   private connected: boolean;
 
-  constructor(private readonly s: Socket, connected: boolean) {
+  constructor(private readonly s: Socket, connected: boolean, private readonly firstWriteAtOnce = false) {
     this.connected = connected;
     s.setNoDelay(true);
     s.on('data', (b: Buffer) => {
@@ -97,8 +108,14 @@ class TcpSocket implements TransportSocket {
       this.doneAt.push(this.gather.length);
     }
     if (!this.writing && !this.flushScheduled && this.gatherHead < this.gather.length) {
-      this.flushScheduled = true;
-      setImmediate(this.flushNow);
+      if (this.firstWriteAtOnce && !this.wroteThisTurn) {
+        this.wroteThisTurn = true;
+        setImmediate(this.turnEnd);
+        this.flush();
+      } else {
+        this.flushScheduled = true;
+        setImmediate(this.flushNow);
+      }
     }
     return this.gatherBytes + this.s.writableLength < this.s.writableHighWaterMark;
   }
@@ -229,11 +246,21 @@ class TcpListener implements TransportListener {
   }
 }
 
+export interface TcpTransportOptions {
+  /** The first write() of a turn to an idle socket goes out at once (see the file's head); default false. */
+  firstWriteAtOnce?: boolean;
+}
+
 export class TcpTransport implements Transport {
   readonly name = 'tcp';
+  private readonly firstWriteAtOnce: boolean;
+
+  constructor(opts: TcpTransportOptions = {}) {
+    this.firstWriteAtOnce = opts.firstWriteAtOnce ?? false;
+  }
 
   listen(host: string, port: number, onSocket: (s: TransportSocket) => void): Promise<TransportListener> {
-    const server = createServer({ noDelay: true }, (s) => onSocket(new TcpSocket(s, true)));
+    const server = createServer({ noDelay: true }, (s) => onSocket(new TcpSocket(s, true, this.firstWriteAtOnce)));
     return new Promise((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => {
@@ -247,7 +274,7 @@ export class TcpTransport implements Transport {
 
   connect(host: string, port: number): TransportSocket {
     const s = new Socket();
-    const t = new TcpSocket(s, false);
+    const t = new TcpSocket(s, false, this.firstWriteAtOnce);
     s.connect(port, host);
     return t;
   }
