@@ -141,12 +141,30 @@ export async function readBlockStoreSuperblock(dev: BlockDevice): Promise<Superb
   return decodeSuperblock(await dev.read(0, BLOCK_BYTES), dev.name);
 }
 
-/** The device as the store and its KV engine see it: counts flushes so a write's durability can be known. */
+/** A device's flushSync() as a promise (settled before it is returned). */
+function flushOnThisThread(dev: BlockDevice): Promise<void> {
+  try {
+    dev.flushSync!();
+    return Promise.resolve();
+  } catch (err) {
+    return Promise.reject(err as Error);
+  }
+}
+
+/**
+ * The device as the store and its KV engine see it: counts flushes so a write's durability can be
+ * known. A KV flush while the store has at most one transaction in flight (one write at a time, as
+ * `rados bench -t 1`) is made on the event loop's thread (flushSync): nothing else waits for the loop,
+ * and the thread pool would add two thread wake-ups to each write's latency. With more in flight the
+ * flush goes to the pool, so the loop keeps preparing the next group meanwhile; so do data flushes
+ * (durable()), which follow large writes whose bytes may still be leaving by socket.
+ */
 class TrackedDevice implements BlockDevice {
   started = 0;
   completed = 0;
   private readonly inflight = new Map<number, Promise<void>>();
-  constructor(private readonly dev: BlockDevice) {}
+  /** `flushInline()`: true when the store has nothing else to do while a flush runs (flushSync then). */
+  constructor(private readonly dev: BlockDevice, private readonly flushInline: () => boolean = () => false) {}
   /** The device this one wraps. */
   get base(): BlockDevice {
     return this.dev;
@@ -166,9 +184,13 @@ class TrackedDevice implements BlockDevice {
   write(offset: number, data: readonly Buffer[]): Promise<void> {
     return this.dev.write(offset, data);
   }
-  async flush(): Promise<void> {
+  /** The KV engine's flushes (journal records, checkpoints): inline while the store is otherwise idle. */
+  flush(): Promise<void> {
+    return this.flushWith(this.dev.flushSync !== undefined && this.flushInline());
+  }
+  private async flushWith(inline: boolean): Promise<void> {
     const seq = ++this.started;
-    const p = this.dev.flush();
+    const p = inline ? flushOnThisThread(this.dev) : this.dev.flush();
     this.inflight.set(seq, p);
     try {
       await p;
@@ -202,7 +224,7 @@ class TrackedDevice implements BlockDevice {
         }
       }
       if (wait) await wait.catch(() => {});
-      else await this.flush();
+      else await this.flushWith(false); // data writes (large ones: sockets may still be sending them) use the pool
     }
   }
   close(): Promise<void> {
@@ -363,9 +385,14 @@ export class BlockStore implements ObjectStore {
   private deferredWaiters: (() => void)[] = [];
   /** Records written in place, waiting for a flush numbered >= need before their removal. */
   private readonly deferredApplied: { seq: number; need: number }[] = [];
+  /** Transactions queued and not yet settled (durable or failed): at most 1, flushes run inline. */
+  private transactionsInFlight = 0;
+  private readonly transactionSettled = (): void => {
+    this.transactionsInFlight--;
+  };
 
   constructor(device: BlockDevice, opts: BlockStoreOptions = {}) {
-    this.dev = new TrackedDevice(device);
+    this.dev = new TrackedDevice(device, () => this.transactionsInFlight <= 1);
     this.cacheBytesMax = opts.cacheBytesMax ?? CACHE_BYTES_MAX;
     this.deferredBytesMax = opts.deferredBytesMax ?? DEFERRED_PENDING_BYTES_MAX;
     this.deferredWriteBytesMax = opts.deferredWriteBytesMax ?? DEFERRED_WRITE_BYTES_MAX;
@@ -610,7 +637,10 @@ export class BlockStore implements ObjectStore {
     }
     const prepared = this.prepareTail.then(() => this.prepare(m, t));
     this.prepareTail = prepared.catch(noop);
-    return prepared.then((p) => p.commit);
+    this.transactionsInFlight++;
+    const commit = prepared.then((p) => p.commit);
+    commit.then(this.transactionSettled, this.transactionSettled);
+    return commit;
   }
 
   /**

@@ -192,7 +192,7 @@ function analyze(dir: string, clientPid: number, dump = 0): Analysis {
     for (const r of perRole) {
       let issued = -1;
       for (const s of r.stamps) {
-        if (s.point === 'dev.fdatasync' && issued < 0) issued = s.t;
+        if ((s.point === 'dev.fdatasync' || s.point === 'dev.fdatasync:inline') && issued < 0) issued = s.t;
         else if (s.point === 'dev.fdatasync.done' && issued >= 0) {
           if (s.t > lastDone) {
             lastDone = s.t;
