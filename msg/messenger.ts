@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { addrHostPort, makeEntityAddr } from '../common/entityaddr.js';
 import { CephError } from '../common/errors.js';
+import { qd1Stamp, qd1Trace } from '../common/qd1trace.js';
 import type { EntityAddr, EntityAddrVec } from '../common/osdmap/types.js';
 import { compareEntityAddr } from '../common/osdmap/encoding.js';
 import { formatEntityAddr } from '../common/osdmap/print.js';
@@ -91,6 +92,7 @@ class ConnImpl implements Connection {
     this.flushScheduled = false;
     const p = this.proto;
     if (p && !p.isClosed) {
+      if (qd1Trace) qd1Stamp('msgr.flush');
       p.flush();
       this.msgr.pump(this, p);
     }
@@ -122,6 +124,7 @@ class ConnImpl implements Connection {
       return;
     }
     this.msgr.noteSent();
+    if (qd1Trace) qd1Stamp(`msgr.send.${m.typeName()}`);
     if (this.proto && !this.proto.isClosed) {
       // Queue now, write at the end of this turn of the event loop: sends made together go out as
       // one gathered write.
@@ -216,7 +219,7 @@ export class MessengerImpl implements Messenger {
     this.nonce = opts.nonce >>> 0;
     this.log = opts.log ?? noLog;
     this.features = opts.features ?? PACIFIC_FEATURES;
-    this.transport = (opts.transport as Transport | undefined) ?? new TcpTransport();
+    this.transport = (opts.transport as Transport | undefined) ?? new TcpTransport({ firstWriteAtOnce: true });
     this.throttles = {
       receiveBytesMax: opts.throttles?.receiveBytesMax ?? RECEIVE_BYTES_MAX,
       receiveMessagesMax: opts.throttles?.receiveMessagesMax ?? RECEIVE_MESSAGES_MAX,
@@ -662,6 +665,7 @@ export class MessengerImpl implements Messenger {
 
   private deliver(c: ConnImpl, raw: RawMessage): void {
     let m: Message;
+    if (qd1Trace) qd1Stamp('msgr.deliver');
     try {
       m = decodeMessage(raw, c.features);
     } catch (e) {
@@ -688,6 +692,7 @@ export class MessengerImpl implements Messenger {
     // message. Only a dispatcher that returns a promise holds the bytes until it settles.
     let pending = 1;
     let release: (() => void) | null = null;
+    if (qd1Trace) qd1Stamp(`msgr.dispatch.${m.typeName()}`);
     for (const d of this.dispatchers) {
       try {
         const r = d.dispatch(c, m);

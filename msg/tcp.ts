@@ -5,9 +5,15 @@
 // writev(2); no concatenation copy, data segments stay the caller's Buffers). One gathered write holds at
 // most WRITE_GATHER_BYTES_MAX bytes and WRITE_GATHER_BUFFERS_MAX Buffers (one larger Buffer goes alone);
 // the rest follows when it finishes. close() hands what is queued to the socket first.
+// With `firstWriteAtOnce` (the messenger's choice), the first write() of a turn to an idle socket goes
+// to the socket at once instead (the messenger already gathers one flush's frames into one write()):
+// a lone message, such as each hop of a write at one op in flight, leaves without waiting for the rest
+// of the turn (a store transaction's prepare, a deferred in-place write). What else that turn writes is
+// gathered as above: at most one more gathered write per socket and turn.
 
 import { createServer, Socket, type Server } from 'node:net';
 import type { SocketHandlers, Transport, TransportListener, TransportSocket } from './transport.js';
+import { qd1Stamp, qd1Trace } from '../common/qd1trace.js';
 
 /**
  * Most bytes in one gathered write (a single larger Buffer still goes, alone). Above 4 MiB so that a
@@ -38,8 +44,15 @@ class TcpSocket implements TransportSocket {
     this.flush();
   };
   private readonly written = (): void => {
+    if (qd1Trace) qd1Stamp(`tcp.written:${this.s.remotePort ?? 0}`);
     this.writing = false;
     if (this.gatherHead < this.gather.length) this.flush();
+  };
+
+  /** A write() of this turn went to the socket at once (firstWriteAtOnce); cleared at the end of the turn. */
+  private wroteThisTurn = false;
+  private readonly turnEnd = (): void => {
+    this.wroteThisTurn = false;
   };
 
   private h: SocketHandlers | null = null;
@@ -48,10 +61,11 @@ class TcpSocket implements TransportSocket {
   private closeErr: Error | undefined;
   private connected: boolean;
 
-  constructor(private readonly s: Socket, connected: boolean) {
+  constructor(private readonly s: Socket, connected: boolean, private readonly firstWriteAtOnce = false) {
     this.connected = connected;
     s.setNoDelay(true);
     s.on('data', (b: Buffer) => {
+      if (qd1Trace) qd1Stamp(`tcp.rx:${s.remotePort ?? 0}`);
       if (this.h) this.h.onData(b);
       else this.early.push(b);
     });
@@ -94,8 +108,14 @@ class TcpSocket implements TransportSocket {
       this.doneAt.push(this.gather.length);
     }
     if (!this.writing && !this.flushScheduled && this.gatherHead < this.gather.length) {
-      this.flushScheduled = true;
-      setImmediate(this.flushNow);
+      if (this.firstWriteAtOnce && !this.wroteThisTurn) {
+        this.wroteThisTurn = true;
+        setImmediate(this.turnEnd);
+        this.flush();
+      } else {
+        this.flushScheduled = true;
+        setImmediate(this.flushNow);
+      }
     }
     return this.gatherBytes + this.s.writableLength < this.s.writableHighWaterMark;
   }
@@ -121,6 +141,7 @@ class TcpSocket implements TransportSocket {
     // The write() callbacks whose Buffers all go in this gathered write run when it finishes (the
     // socket calls back once, after the last byte, or with an error once it no longer holds them).
     const due = this.takeDone(end);
+    if (qd1Trace) qd1Stamp(`tcp.write:${this.s.remotePort ?? 0}`);
     const cb = due === null ? this.written : (): void => {
       this.written();
       for (const f of due) f();
@@ -225,11 +246,21 @@ class TcpListener implements TransportListener {
   }
 }
 
+export interface TcpTransportOptions {
+  /** The first write() of a turn to an idle socket goes out at once (see the file's head); default false. */
+  firstWriteAtOnce?: boolean;
+}
+
 export class TcpTransport implements Transport {
   readonly name = 'tcp';
+  private readonly firstWriteAtOnce: boolean;
+
+  constructor(opts: TcpTransportOptions = {}) {
+    this.firstWriteAtOnce = opts.firstWriteAtOnce ?? false;
+  }
 
   listen(host: string, port: number, onSocket: (s: TransportSocket) => void): Promise<TransportListener> {
-    const server = createServer({ noDelay: true }, (s) => onSocket(new TcpSocket(s, true)));
+    const server = createServer({ noDelay: true }, (s) => onSocket(new TcpSocket(s, true, this.firstWriteAtOnce)));
     return new Promise((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => {
@@ -243,7 +274,7 @@ export class TcpTransport implements Transport {
 
   connect(host: string, port: number): TransportSocket {
     const s = new Socket();
-    const t = new TcpSocket(s, false);
+    const t = new TcpSocket(s, false, this.firstWriteAtOnce);
     s.connect(port, host);
     return t;
   }

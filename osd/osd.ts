@@ -32,6 +32,7 @@ import { randomInt } from 'node:crypto';
 import type { CephConfig } from '../common/config.js';
 import { addrHostPort } from '../common/entityaddr.js';
 import { CephError } from '../common/errors.js';
+import { qd1Stamp, qd1Trace } from '../common/qd1trace.js';
 import {
   OSDMap, PACIFIC_FEATURES, PlacementWork, UpActing, applyIncremental, applyIncrementalChecked, decodeIncremental,
   decodeOSDMap, encodeOSDMap, formatAddrVec, pgToUpActingOsdsInto, type EntityAddrVec, type PgId, type UTime,
@@ -1211,6 +1212,7 @@ export class OSD implements PgHost, Dispatcher {
 
   /** Ceph's OSD::handle_op / dispatch_session_waiting, reduced: epoch check, primary check, the PG. */
   private handleOp(conn: Connection, m: MOSDOp): void {
+    if (qd1Trace) qd1Stamp('osd.op');
     if (this.stateValue !== 'active') {
       this.hold(conn, m);
       return;

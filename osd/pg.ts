@@ -7,6 +7,7 @@
 
 import { Decoder, Encoder } from '../common/encoding.js';
 import { assert, CephError, Errno } from '../common/errors.js';
+import { qd1Stamp, qd1Trace } from '../common/qd1trace.js';
 import { calcBitsOf, osdIsUp, pgToUpActingOsds, type OSDMap, type PgId, type UTime } from '../common/osdmap/index.js';
 import type { Connection, EntityName, Message } from '../msg/index.js';
 import {
@@ -243,6 +244,8 @@ export class PG implements PgHandle {
   private chain: Promise<void> = Promise.resolve();
   /** What MOSDRepOps wait for: peering persistence and earlier peer messages' order (not write commits). */
   private repopChain: Promise<void> = Promise.resolve();
+  /** Links of repopChain not yet run: 0 means a MOSDRepOp may go at once (nothing to wait behind). */
+  private repopChainLinks = 0;
   /** Transactions queued and not yet durable (close() waits for them). */
   private readonly pending = new Set<Promise<void>>();
   /** Ops waiting for an object to be recovered, by object key. */
@@ -505,7 +508,10 @@ export class PG implements PgHandle {
       this.host.log('error', `pg ${this.pgText()}: transaction failed: ${String(e)}`);
     });
     this.chain = this.chain.then(() => logged);
-    if (peering) this.repopChain = this.repopChain.then(() => logged);
+    if (peering) {
+      this.repopChainLinks++;
+      this.repopChain = this.repopChain.then(() => logged).then(() => void this.repopChainLinks--);
+    }
     this.track(logged);
     return p;
   }
@@ -517,9 +523,21 @@ export class PG implements PgHandle {
     });
   }
 
-  /** Send a MOSDRepOp after the peering persistence queued before it (not after earlier writes). */
+  /**
+   * Send a MOSDRepOp after the peering persistence queued before it (not after earlier writes); at
+   * once when nothing is queued before it, so the replicas get it in this turn, ahead of the local
+   * store's work on the same write (a microtask later, the store's prepare ran between the sends).
+   */
   private sendRepOp(to: number, m: Message): void {
+    if (this.repopChainLinks === 0) {
+      if (qd1Trace) qd1Stamp('pg.repop.send');
+      if (!this.closed) this.host.sendToOsd(to, m);
+      return;
+    }
+    this.repopChainLinks++;
     this.repopChain = this.repopChain.then(() => {
+      this.repopChainLinks--;
+      if (qd1Trace) qd1Stamp('pg.repop.send');
       if (!this.closed) this.host.sendToOsd(to, m);
     });
   }
@@ -744,6 +762,7 @@ export class PG implements PgHandle {
 
   /** Execute (serialized with the other ops of the PG): reads reply now, writes start replicating. */
   private async execute(op: ClientOp, gen: number): Promise<RepOp | null> {
+    if (qd1Trace) qd1Stamp('pg.exec');
     const obj = toGh(op.soid);
     const info = this.core.info();
     const version = op.isWrite ? this.core.nextVersion() : zeroEVersion();
@@ -757,6 +776,7 @@ export class PG implements PgHandle {
       readPort ?? objectStorePort(this.host.store, this.cid, obj),
     );
     if (this.gen !== gen || this.closed) return null;
+    if (qd1Trace) qd1Stamp('pg.executed');
     this.counters.numRd += result.numRd;
     this.counters.numRdKb += result.numRdKb;
     this.counters.numWr += result.numWr;
@@ -817,8 +837,10 @@ export class PG implements PgHandle {
         this.sendRepOp(osd, r);
       }
     }
+    if (qd1Trace) qd1Stamp('pg.queue');
     this.queueOrdered(t, false).then(
       () => {
+        if (qd1Trace) qd1Stamp('pg.local.done');
         repop.localDone = true;
         this.evalRepops();
       },
@@ -868,6 +890,7 @@ export class PG implements PgHandle {
   }
 
   private reply(op: ClientOp, result: number, ops: OSDOp[] | null, v: EVersion, uv: number, onWritten: (() => void) | null = null): void {
+    if (qd1Trace) qd1Stamp('pg.reply');
     const r = MOSDOpReply.replyTo(op.m, result, this.epoch);
     r.onWritten = onWritten;
     if (ops) {
@@ -1044,6 +1067,7 @@ export class PG implements PgHandle {
 
   /** Replica: apply the primary's transaction and log entries in one transaction, ack once durable. */
   private handleRepOp(fromOsd: number, m: MOSDRepOp): void {
+    if (qd1Trace) qd1Stamp('rep.rx');
     if (m.mapEpoch < this.sameIntervalSince) {
       this.host.log('debug', `pg ${this.pgText()}: stale repop e${m.mapEpoch} < ${this.sameIntervalSince}`);
       return;
@@ -1069,8 +1093,10 @@ export class PG implements PgHandle {
     // the reply needs these only (the message, whose transaction views the received bytes, can go)
     const minEpoch = m.minEpoch;
     const reqid = m.reqid;
+    if (qd1Trace) qd1Stamp('rep.queue');
     this.queueOrdered(t).then(
       () => {
+        if (qd1Trace) qd1Stamp('rep.done');
         const r = new MOSDRepOpReply();
         r.mapEpoch = epoch;
         r.minEpoch = minEpoch;
@@ -1088,6 +1114,7 @@ export class PG implements PgHandle {
   }
 
   private handleRepOpReply(fromOsd: number, m: MOSDRepOpReply): void {
+    if (qd1Trace) qd1Stamp('pg.repop.reply');
     // a reply from an older interval may name the reqid of a write requeued and run again since; the
     // reply echoes the repop's min_epoch (our same_interval_since when we sent it)
     if (m.minEpoch < this.sameIntervalSince) return;

@@ -15,10 +15,11 @@
 // slow read alone is more often the thread preempted on a busy machine: ~1 in 4,000 here at load 18).
 // Large writes and reads and fdatasync still go through the pool.
 
-import { close, constants, fdatasync, fstat, ftruncate, open, promises as fsp, read, readSync, writev, writevSync, type BigIntStats } from 'node:fs';
+import { close, constants, fdatasync, fdatasyncSync, fstat, ftruncate, open, promises as fsp, read, readSync, writev, writevSync, type BigIntStats } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { CephError, Errno, type ErrnoName } from '../errors.js';
+import { qd1Stamp, qd1Trace } from '../qd1trace.js';
 import { checkDeviceSize, checkRange, listBytes } from './mem.js';
 import { BLOCK_BYTES, type BlockDevice } from './types.js';
 
@@ -240,6 +241,7 @@ export class FileDevice implements BlockDevice {
     }
     if (total === 0) return Promise.resolve();
     if (total <= this.inlineWriteBytesMax) {
+      if (qd1Trace) qd1Stamp('dev.write.inline');
       try {
         let done = writevSync(fd, data as Buffer[], offset);
         while (done < total) {
@@ -269,11 +271,24 @@ export class FileDevice implements BlockDevice {
 
   async flush(): Promise<void> {
     const fd = this.handle();
+    if (qd1Trace) qd1Stamp('dev.fdatasync');
     try {
       await datasync(fd);
+      if (qd1Trace) qd1Stamp('dev.fdatasync.done');
     } catch (err) {
       throw fsError(err, this.name, 'fdatasync');
     }
+  }
+
+  flushSync(): void {
+    const fd = this.handle();
+    if (qd1Trace) qd1Stamp('dev.fdatasync:inline');
+    try {
+      fdatasyncSync(fd);
+    } catch (err) {
+      throw fsError(err, this.name, 'fdatasync');
+    }
+    if (qd1Trace) qd1Stamp('dev.fdatasync.done');
   }
 
   async close(): Promise<void> {

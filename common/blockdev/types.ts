@@ -24,5 +24,11 @@ export interface BlockDevice {
   write(offset: number, data: readonly Buffer[]): Promise<void>;
   /** Make every write that resolved before this call durable. */
   flush(): Promise<void>;
+  /**
+   * flush() made on the calling thread, blocking it until the device has the writes durable (an
+   * fdatasync without the thread pool's two wake-ups); for a caller with nothing else to do meanwhile.
+   * Optional: a device without it is flushed with flush().
+   */
+  flushSync?(): void;
   close(): Promise<void>;
 }

@@ -7,6 +7,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { CephError, assert } from '../errors.js';
+import { qd1Stamp, qd1Trace } from '../qd1trace.js';
 import { cephCrc32c } from '../crc32c.js';
 import type { BlockDevice } from '../blockdev/types.js';
 import type { KVBatch, KVEntry, KVOp, KVStats, KVStore } from './types.js';
@@ -673,8 +674,11 @@ export class DeviceKV implements KVStore, PageSource {
         const lsn = place();
         this.headLsn = lsn + bytes;
         const data = encodeRecord(this.uuidTag, lsn, group[0]!.seq, group.map((p) => p.buf));
+        if (qd1Trace) qd1Stamp('kv.write');
         await this.dev.write(this.journalBase + (lsn % this.journalBytes), data);
+        if (qd1Trace) qd1Stamp('kv.flush');
         await this.dev.flush();
+        if (qd1Trace) qd1Stamp('kv.flushed');
         this.flushes++;
         this.groups++;
         this.durableSeq = group[n - 1]!.seq;

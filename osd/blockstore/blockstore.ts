@@ -23,6 +23,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { CephError, assert } from '../../common/errors.js';
+import { qd1Stamp, qd1Trace } from '../../common/qd1trace.js';
 import { cephCrc32c, crc32c, noteCrc32cOfAll } from '../../common/crc32c.js';
 import { compareStringBytes } from '../../common/encoding.js';
 import { BufferPool, READ_POOL_READ_BYTES_MIN, releaser, type PooledRead } from '../../common/bufpool.js';
@@ -141,12 +142,30 @@ export async function readBlockStoreSuperblock(dev: BlockDevice): Promise<Superb
   return decodeSuperblock(await dev.read(0, BLOCK_BYTES), dev.name);
 }
 
-/** The device as the store and its KV engine see it: counts flushes so a write's durability can be known. */
+/** A device's flushSync() as a promise (settled before it is returned). */
+function flushOnThisThread(dev: BlockDevice): Promise<void> {
+  try {
+    dev.flushSync!();
+    return Promise.resolve();
+  } catch (err) {
+    return Promise.reject(err as Error);
+  }
+}
+
+/**
+ * The device as the store and its KV engine see it: counts flushes so a write's durability can be
+ * known. A KV flush while the store has at most one transaction in flight (one write at a time, as
+ * `rados bench -t 1`) is made on the event loop's thread (flushSync): nothing else waits for the loop,
+ * and the thread pool would add two thread wake-ups to each write's latency. With more in flight the
+ * flush goes to the pool, so the loop keeps preparing the next group meanwhile; so do data flushes
+ * (durable()), which follow large writes whose bytes may still be leaving by socket.
+ */
 class TrackedDevice implements BlockDevice {
   started = 0;
   completed = 0;
   private readonly inflight = new Map<number, Promise<void>>();
-  constructor(private readonly dev: BlockDevice) {}
+  /** `flushInline()`: true when the store has nothing else to do while a flush runs (flushSync then). */
+  constructor(private readonly dev: BlockDevice, private readonly flushInline: () => boolean = () => false) {}
   /** The device this one wraps. */
   get base(): BlockDevice {
     return this.dev;
@@ -166,9 +185,13 @@ class TrackedDevice implements BlockDevice {
   write(offset: number, data: readonly Buffer[]): Promise<void> {
     return this.dev.write(offset, data);
   }
-  async flush(): Promise<void> {
+  /** The KV engine's flushes (journal records, checkpoints): inline while the store is otherwise idle. */
+  flush(): Promise<void> {
+    return this.flushWith(this.dev.flushSync !== undefined && this.flushInline());
+  }
+  private async flushWith(inline: boolean): Promise<void> {
     const seq = ++this.started;
-    const p = this.dev.flush();
+    const p = inline ? flushOnThisThread(this.dev) : this.dev.flush();
     this.inflight.set(seq, p);
     try {
       await p;
@@ -202,7 +225,7 @@ class TrackedDevice implements BlockDevice {
         }
       }
       if (wait) await wait.catch(() => {});
-      else await this.flush();
+      else await this.flushWith(false); // data writes (large ones: sockets may still be sending them) use the pool
     }
   }
   close(): Promise<void> {
@@ -367,9 +390,14 @@ export class BlockStore implements ObjectStore {
   private readonly deferredApplied: { seq: number; need: number }[] = [];
   /** Buffers of deferred records, reused (ownership: recordpool.ts). */
   readonly recordPool = new DeferredRecordPool();
+  /** Transactions queued and not yet settled (durable or failed): at most 1, flushes run inline. */
+  private transactionsInFlight = 0;
+  private readonly transactionSettled = (): void => {
+    this.transactionsInFlight--;
+  };
 
   constructor(device: BlockDevice, opts: BlockStoreOptions = {}) {
-    this.dev = new TrackedDevice(device);
+    this.dev = new TrackedDevice(device, () => this.transactionsInFlight <= 1);
     this.cacheBytesMax = opts.cacheBytesMax ?? CACHE_BYTES_MAX;
     this.deferredBytesMax = opts.deferredBytesMax ?? DEFERRED_PENDING_BYTES_MAX;
     this.deferredWriteBytesMax = opts.deferredWriteBytesMax ?? DEFERRED_WRITE_BYTES_MAX;
@@ -605,6 +633,7 @@ export class BlockStore implements ObjectStore {
   // Transactions
 
   queueTransaction(t: Transaction): Promise<void> {
+    if (qd1Trace) qd1Stamp('bs.queue');
     let m: Mounted;
     try {
       m = this.needWritable();
@@ -613,7 +642,10 @@ export class BlockStore implements ObjectStore {
     }
     const prepared = this.prepareTail.then(() => this.prepare(m, t));
     this.prepareTail = prepared.catch(noop);
-    return prepared.then((p) => p.commit);
+    this.transactionsInFlight++;
+    const commit = prepared.then((p) => p.commit);
+    commit.then(this.transactionSettled, this.transactionSettled);
+    return commit;
   }
 
   /**
@@ -673,6 +705,7 @@ export class BlockStore implements ObjectStore {
       for (const run of plan.allocated) m.alloc.release(run.start, run.length);
       throw new CephError('E2BIG', `blockstore: the transaction's metadata is ${bytes} bytes, over the KV engine's batch limit of ${limit}`);
     }
+    if (qd1Trace) qd1Stamp('bs.prepared');
     return { commit: this.publish(m, plan) };
   }
 
@@ -808,6 +841,7 @@ export class BlockStore implements ObjectStore {
         held = this.submitGrouped(m, plan.batch, writes);
         submitted();
         await held.durable;
+        if (qd1Trace) qd1Stamp('bs.durable');
       } catch (err) {
         submitted();
         this.fail(err as Error);
@@ -855,6 +889,7 @@ export class BlockStore implements ObjectStore {
     if (this.groupOutstanding || this.groupScheduled || this.held.length === 0) return;
     this.groupScheduled = true;
     setImmediate(() => {
+      if (qd1Trace) qd1Stamp('bs.group');
       this.groupScheduled = false;
       const group = this.held.splice(0);
       this.groupOutstanding = true;
