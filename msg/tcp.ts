@@ -57,50 +57,47 @@ interface SocketOptionsWithRead {
 /**
  * Where a socket's reads land (see the top of the file). One per socket; `target()` is asked before
  * each read, `take(n)` after it, and returns the n received bytes as a Buffer no later read writes to.
+ * Reads fill the current Buffer front to back with no gaps, whatever its size, so a peer trickling a
+ * large frame in small reads pins no more memory than it sent (plus one Buffer being filled).
  */
 class ReceiveTargets {
-  private slab: Buffer = EMPTY;
-  private slabUsed = 0;
-  private large: Buffer | null = null;
-  /** The Buffer handed to the socket for the next read. */
+  private buf: Buffer = EMPTY;
+  private used = 0;
+  /** The Buffer handed to the socket for the next read (a view of buf from `used`). */
   private current: Buffer = EMPTY;
-  /** Reads made and large-read Buffers allocated (tests look). */
+  /** Reads made and Buffers allocated (tests and benchmarks look). */
   reads = 0;
-  largeBuffers = 0;
+  allocations = 0;
 
   constructor(private readonly hint: () => number) {}
 
   target(): Buffer {
     const want = this.hint();
+    const left = this.buf.length - this.used;
     if (want > RECEIVE_SLAB_BYTES) {
-      this.large = Buffer.allocUnsafeSlow(Math.min(want, RECEIVE_BUFFER_BYTES_MAX));
-      this.largeBuffers++;
-      this.current = this.large;
+      // A large remainder: read at most that much, so the read stops at the frame's end; into what is
+      // left of the current Buffer when that still takes a slab-sized read, else into a fresh one.
+      if (left < RECEIVE_SLAB_BYTES) this.renew(Math.min(want, RECEIVE_BUFFER_BYTES_MAX));
+      this.current = this.buf.subarray(this.used, this.used + Math.min(want, this.buf.length - this.used));
       return this.current;
     }
-    this.large = null;
-    if (this.slab.length - this.slabUsed < RECEIVE_SLAB_READ_BYTES_MIN) {
-      this.slab = Buffer.allocUnsafeSlow(RECEIVE_SLAB_BYTES);
-      this.slabUsed = 0;
-    }
-    this.current = this.slab.subarray(this.slabUsed);
+    if (left < RECEIVE_SLAB_READ_BYTES_MIN) this.renew(RECEIVE_SLAB_BYTES);
+    this.current = this.buf.subarray(this.used);
     return this.current;
+  }
+
+  private renew(bytes: number): void {
+    this.buf = Buffer.allocUnsafeSlow(bytes);
+    this.used = 0;
+    this.allocations++;
   }
 
   /** The n bytes the last read put in target(); that memory is the caller's from now on. */
   take(n: number, into: Uint8Array): Buffer {
     assert(into === this.current && n > 0 && n <= into.length, 'a read lands in the target it was given');
     this.reads++;
-    if (this.large !== null) {
-      const b = n === this.large.length ? this.large : this.large.subarray(0, n);
-      // A short read leaves the rest of the large Buffer unused: the next target is a fresh one
-      // (the hint has moved on), so no byte of this Buffer is ever read into twice.
-      this.large = null;
-      this.current = EMPTY;
-      return b;
-    }
-    const b = this.slab.subarray(this.slabUsed, this.slabUsed + n);
-    this.slabUsed += n;
+    const b = n === this.buf.length ? this.buf : this.buf.subarray(this.used, this.used + n);
+    this.used += n;
     this.current = EMPTY;
     return b;
   }

@@ -188,6 +188,26 @@ describe('TCP receive buffers (reads land where the transport chooses)', functio
     }
   });
 
+  it('a large frame trickling in small pieces fills its read buffers front to back: the memory held is what was sent, plus one buffer and the tails', async () => {
+    const frameBytes = 4 * 1024 * 1024;
+    const r = await receiver(17065, (got) => frameBytes - (got % frameBytes));
+    try {
+      const sent = pattern(65, 1200, 2500);
+      for (let i = 0; i < sent.length; i++) {
+        r.client.write([sent[i]!]);
+        if (i % 4 === 0) await sleep(1);
+      }
+      const total = sent.length * 2500;
+      for (let i = 0; i < 2000 && r.received() < total; i++) await sleep(5);
+      assert.ok(Buffer.concat(r.chunks).equals(Buffer.concat(sent)), 'every byte as sent');
+      const held = [...new Set(r.chunks.map((c) => c.buffer))].reduce((n, ab) => n + ab.byteLength, 0);
+      // Each buffer may end with less than a slab read left unused; one buffer of a read per piece would be ~1 GiB.
+      assert.ok(held <= total + 2 * RECEIVE_BUFFER_BYTES_MAX, `${held} bytes of buffers hold ${total} received bytes in ${r.chunks.length} reads`);
+    } finally {
+      await r.close();
+    }
+  });
+
   it('small reads share slabs without overlapping: many small writes, all kept, all intact', async () => {
     const r = await receiver(17064, () => 0);
     try {
