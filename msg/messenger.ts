@@ -401,6 +401,7 @@ export class MessengerImpl implements Messenger {
         proto.start();
         this.pump(c, proto);
       },
+      receiveHint: () => (proto !== null && c.proto === proto ? proto.receiveNeededBytes : 0),
       onData: (b) => {
         if (!proto || c.proto !== proto) return;
         this.counters.bytesReceived += b.length;
@@ -456,6 +457,7 @@ export class MessengerImpl implements Messenger {
     acc.proto = proto;
     this.acceptors.add(acc);
     sock.attach({
+      receiveHint: () => proto.receiveNeededBytes,
       onData: (b) => {
         this.counters.bytesReceived += b.length;
         if (acc.conn && acc.conn.proto !== proto) return;

@@ -10,8 +10,19 @@
 // a lone message, such as each hop of a write at one op in flight, leaves without waiting for the rest
 // of the turn (a store transaction's prepare, a deferred in-place write). What else that turn writes is
 // gathered as above: at most one more gathered write per socket and turn.
+//
+// Reads land in memory the transport chooses (net.Socket's `onread`), not in Node's fresh 64 KiB
+// Buffer per read: while the owner expects more than RECEIVE_SLAB_BYTES (the rest of a large frame,
+// SocketHandlers.receiveHint), the read target is a Buffer of exactly that many bytes, at most
+// RECEIVE_BUFFER_BYTES_MAX, so the kernel hands over up to that much per read(2) (a 4 MiB message
+// arrives in about 5 reads instead of 64) and a read never runs into the next frame; otherwise reads
+// fill a shared slab of RECEIVE_SLAB_BYTES front to back (one allocation per slab, not per read).
+// Each onData chunk is a view of memory no later read touches: a slab region is handed out once,
+// and a large-read Buffer belongs to the chunks cut from it. The cost of a read is mostly per call and
+// per fresh allocation (docs/messenger.md, "Receive buffers").
 
-import { createServer, Socket, type Server } from 'node:net';
+import { createServer, Socket, type OnReadOpts, type Server } from 'node:net';
+import { assert } from '../common/errors.js';
 import type { SocketHandlers, Transport, TransportListener, TransportSocket } from './transport.js';
 import { qd1Stamp, qd1Trace } from '../common/qd1trace.js';
 
@@ -23,6 +34,82 @@ import { qd1Stamp, qd1Trace } from '../common/qd1trace.js';
 export const WRITE_GATHER_BYTES_MAX = 8 * 1024 * 1024;
 /** Most Buffers in one gathered write (Linux's IOV_MAX, above which libuv splits a write anyway). */
 export const WRITE_GATHER_BUFFERS_MAX = 1024;
+/** Size of the slab that reads of small or unknown size fill in turn (Node's own read size). */
+export const RECEIVE_SLAB_BYTES = 64 * 1024;
+/** A slab with less room than this left is replaced before the next read (no tiny reads). */
+export const RECEIVE_SLAB_READ_BYTES_MIN = 16 * 1024;
+/**
+ * Largest read target of a large frame. Below glibc's mmap threshold as the daemons pin it (1 MiB,
+ * bin/daemon-memory.ts), so the Buffer comes from the heap and not from a fresh mmap whose pages
+ * fault on first touch (a fresh 4 MiB target per message costs as much as the 64 reads it saves).
+ */
+export const RECEIVE_BUFFER_BYTES_MAX = 1024 * 1024 - 16 * 1024;
+
+assert(RECEIVE_SLAB_READ_BYTES_MIN < RECEIVE_SLAB_BYTES, 'a fresh slab takes a full read');
+assert(RECEIVE_SLAB_BYTES < RECEIVE_BUFFER_BYTES_MAX, 'large reads are larger than slab reads');
+
+/** What a net.Socket carries beyond its typings: the libuv handle (absent once destroyed). */
+interface SocketWithHandle {
+  _handle?: object | null;
+}
+
+/** net.Socket's constructor options as Node 20 reads them (the typings omit `handle` and `onread`). */
+interface SocketOptionsWithRead {
+  handle?: object;
+  onread: OnReadOpts;
+  allowHalfOpen?: boolean;
+}
+
+/**
+ * Where a socket's reads land (see the top of the file). One per socket; `target()` is asked before
+ * each read, `take(n)` after it, and returns the n received bytes as a Buffer no later read writes to.
+ * Reads fill the current Buffer front to back with no gaps, whatever its size, so a peer trickling a
+ * large frame in small reads pins no more memory than it sent (plus one Buffer being filled).
+ */
+class ReceiveTargets {
+  private buf: Buffer = EMPTY;
+  private used = 0;
+  /** The Buffer handed to the socket for the next read (a view of buf from `used`). */
+  private current: Buffer = EMPTY;
+  /** Reads made and Buffers allocated (tests and benchmarks look). */
+  reads = 0;
+  allocations = 0;
+
+  constructor(private readonly hint: () => number) {}
+
+  target(): Buffer {
+    const want = this.hint();
+    const left = this.buf.length - this.used;
+    if (want > RECEIVE_SLAB_BYTES) {
+      // A large remainder: read at most that much, so the read stops at the frame's end; into what is
+      // left of the current Buffer when that still takes a slab-sized read, else into a fresh one.
+      if (left < RECEIVE_SLAB_BYTES) this.renew(Math.min(want, RECEIVE_BUFFER_BYTES_MAX));
+      this.current = this.buf.subarray(this.used, this.used + Math.min(want, this.buf.length - this.used));
+      return this.current;
+    }
+    if (left < RECEIVE_SLAB_READ_BYTES_MIN) this.renew(RECEIVE_SLAB_BYTES);
+    this.current = this.buf.subarray(this.used);
+    return this.current;
+  }
+
+  private renew(bytes: number): void {
+    this.buf = Buffer.allocUnsafeSlow(bytes);
+    this.used = 0;
+    this.allocations++;
+  }
+
+  /** The n bytes the last read put in target(); that memory is the caller's from now on. */
+  take(n: number, into: Uint8Array): Buffer {
+    assert(into === this.current && n > 0 && n <= into.length, 'a read lands in the target it was given');
+    this.reads++;
+    const b = n === this.buf.length ? this.buf : this.buf.subarray(this.used, this.used + n);
+    this.used += n;
+    this.current = EMPTY;
+    return b;
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
 
 class TcpSocket implements TransportSocket {
   /** Buffers accepted by write() and not yet handed to the socket, in order, and their bytes. */
@@ -61,14 +148,27 @@ class TcpSocket implements TransportSocket {
   private closeErr: Error | undefined;
   private connected: boolean;
 
-  constructor(private readonly s: Socket, connected: boolean, private readonly firstWriteAtOnce = false) {
+  /** Where reads land when the socket reads through `onread` (see ReceiveTargets). */
+  readonly targets: ReceiveTargets;
+  private s: Socket;
+
+  /**
+   * `make` builds the net.Socket with the given `onread` options (a dialled socket), or wraps an
+   * accepted one's handle; a socket that cannot read through onread passes its 'data' to `onData`.
+   */
+  constructor(make: (onread: OnReadOpts, onData: (b: Buffer) => void) => Socket, connected: boolean, private readonly firstWriteAtOnce = false) {
     this.connected = connected;
+    this.targets = new ReceiveTargets(() => this.h?.receiveHint?.() ?? 0);
+    const targets = this.targets;
+    const onread: OnReadOpts = {
+      buffer: () => targets.target(),
+      callback: (n: number, buf: Uint8Array): boolean => {
+        this.received(targets.take(n, buf));
+        return true; // receive back-pressure is pause(), not this
+      },
+    };
+    const s = (this.s = make(onread, (b) => this.received(b)));
     s.setNoDelay(true);
-    s.on('data', (b: Buffer) => {
-      if (qd1Trace) qd1Stamp(`tcp.rx:${s.remotePort ?? 0}`);
-      if (this.h) this.h.onData(b);
-      else this.early.push(b);
-    });
     s.on('drain', () => this.h?.onDrain());
     s.on('connect', () => {
       this.connected = true;
@@ -83,6 +183,12 @@ class TcpSocket implements TransportSocket {
       this.closed = true;
       this.h?.onClose(this.closeErr);
     });
+  }
+
+  private received(b: Buffer): void {
+    if (qd1Trace) qd1Stamp(`tcp.rx:${this.s.remotePort ?? 0}`);
+    if (this.h) this.h.onData(b);
+    else this.early.push(b);
   }
 
   attach(h: SocketHandlers): void {
@@ -260,7 +366,9 @@ export class TcpTransport implements Transport {
   }
 
   listen(host: string, port: number, onSocket: (s: TransportSocket) => void): Promise<TransportListener> {
-    const server = createServer({ noDelay: true }, (s) => onSocket(new TcpSocket(s, true, this.firstWriteAtOnce)));
+    // Accepted sockets start paused, so that their handle can move to a socket that reads through
+    // onread before any byte is read (net.Server takes no onread of its own).
+    const server = createServer({ noDelay: true, pauseOnConnect: true }, (s) => onSocket(new TcpSocket((onread, onData) => withOnread(s, onread, onData), true, this.firstWriteAtOnce)));
     return new Promise((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => {
@@ -273,9 +381,34 @@ export class TcpTransport implements Transport {
   }
 
   connect(host: string, port: number): TransportSocket {
-    const s = new Socket();
-    const t = new TcpSocket(s, false, this.firstWriteAtOnce);
-    s.connect(port, host);
+    let s: Socket | null = null;
+    const t = new TcpSocket((onread) => {
+      const opts: SocketOptionsWithRead = { onread };
+      s = new Socket(opts);
+      return s;
+    }, false, this.firstWriteAtOnce);
+    s!.connect(port, host);
     return t;
   }
+}
+
+/**
+ * An accepted (paused) socket as one that reads through `onread`: its libuv handle moves to a new
+ * net.Socket built with it (Node's constructor takes a handle and onread together), and the old
+ * object, left without a handle, is destroyed, which also takes it off the server's connection count.
+ * If the handle is not there (a Node without `_handle`), the accepted socket is used as it is and
+ * reads arrive as 'data' events instead.
+ */
+function withOnread(accepted: Socket, onread: OnReadOpts, onData: (b: Buffer) => void): Socket {
+  const a = accepted as Socket & SocketWithHandle;
+  const handle = a._handle;
+  if (!handle) {
+    accepted.on('data', onData);
+    accepted.resume();
+    return accepted;
+  }
+  a._handle = null;
+  accepted.destroy();
+  const opts: SocketOptionsWithRead = { handle, onread, allowHalfOpen: false };
+  return new Socket(opts);
 }

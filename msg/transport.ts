@@ -12,6 +12,12 @@ export interface SocketHandlers {
   onConnect?(): void;
   /** Received bytes. The Buffer is the owner's from now on (the transport must not reuse its memory). */
   onData(chunk: Buffer): void;
+  /**
+   * Bytes the owner still needs before it can go on (the rest of a frame), 0 if it cannot tell. A
+   * transport that chooses its read sizes reads a large remainder in large reads that stop at its end
+   * (msg/tcp.ts); one that cannot (the simulated network) ignores it. Asked before each read.
+   */
+  receiveHint?(): number;
   /** The write queue drained below the transport's high-water mark. */
   onDrain(): void;
   /** The socket is gone; err says why when it was not a local close. Called exactly once. */

@@ -417,6 +417,11 @@ export class ProtocolV2 {
     this.flushWrites();
   }
 
+  /** Bytes the reader needs before the frame (or banner) it is reading is whole; 0 when closed. */
+  get receiveNeededBytes(): number {
+    return this.state === S.CLOSED ? 0 : this.reader.neededBytes;
+  }
+
   /** Bytes the reader holds (for the receive throttle). */
   get bufferedBytes(): number {
     return this.reader.bufferedBytes;

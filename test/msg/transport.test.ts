@@ -1,6 +1,6 @@
-// The transport compliance suite (msg/transport.ts), run against every transport (TCP today; an RDMA one must pass it too): bytes arrive complete and in order from gathered writes, pause holds data back until resume, writableBytes and onDrain report back-pressure, a refused dial and both kinds of close each call onClose exactly once. Ports 17060-17069.
+// The transport compliance suite (msg/transport.ts), run against every transport (TCP today; an RDMA one must pass it too): bytes arrive complete and in order from gathered writes, pause holds data back until resume, writableBytes and onDrain report back-pressure, a refused dial and both kinds of close each call onClose exactly once. TCP alone: reads land in buffers the transport picks (a large remainder the owner expects in large reads that stop at its end, small reads in shared slabs), proven by keeping every chunk until the end and checking every byte then. Ports 17060-17069.
 import { strict as assert } from 'node:assert';
-import { TcpTransport } from '../../msg/tcp.js';
+import { RECEIVE_BUFFER_BYTES_MAX, RECEIVE_SLAB_BYTES, TcpTransport } from '../../msg/tcp.js';
 import type { Transport, TransportSocket } from '../../msg/transport.js';
 import { Rng } from '../support/rng.js';
 import { SimNet } from '../sim/simnet.js';
@@ -125,3 +125,105 @@ for (const [name, make] of transports) {
     });
   });
 }
+
+describe('TCP receive buffers (reads land where the transport chooses)', function () {
+  this.timeout(30_000);
+
+  /** A listener whose accepted socket keeps every chunk it gets, asking for `hint(received)` bytes. */
+  async function receiver(port: number, hint: (received: number) => number): Promise<{ chunks: Buffer[]; received: () => number; client: TransportSocket; close(): Promise<void> }> {
+    const t = new TcpTransport();
+    const chunks: Buffer[] = [];
+    let received = 0;
+    let server: TransportSocket | null = null;
+    const l = await t.listen('127.0.0.1', port, (s) => {
+      server = s;
+      s.attach({
+        receiveHint: () => hint(received),
+        onData: (b) => {
+          chunks.push(b);
+          received += b.length;
+        },
+        onDrain: () => {},
+        onClose: () => {},
+      });
+    });
+    const client = t.connect('127.0.0.1', port);
+    await new Promise<void>((resolve, reject) => client.attach({ onConnect: resolve, onData: () => {}, onDrain: () => {}, onClose: (e) => reject(e ?? new Error('closed')) }));
+    return { chunks, received: () => received, client, close: async () => { client.close(); (server as TransportSocket | null)?.close(); await l.close(); } };
+  }
+
+  /** count Buffers of `bytes` each, every byte from one seeded stream. */
+  function pattern(seed: number, count: number, bytes: number): Buffer[] {
+    const rng = new Rng(seed);
+    return Array.from({ length: count }, () => {
+      const b = Buffer.allocUnsafe(bytes);
+      for (let i = 0; i < bytes; i += 4) b.writeUInt32LE(rng.u32(), i);
+      return b;
+    });
+  }
+
+  it('a large expected remainder is read in large reads that stop at its end (a slab-sized rest may run on); every chunk kept to the end is intact', async () => {
+    const frameBytes = 4 * 1024 * 1024;
+    // The owner expects 4 MiB "frames": the rest of the current one is its hint.
+    const r = await receiver(17063, (got) => frameBytes - (got % frameBytes));
+    try {
+      const sent = pattern(63, 8, frameBytes);
+      for (const b of sent) r.client.write([b]);
+      for (let i = 0; i < 2000 && r.received() < 8 * frameBytes; i++) await sleep(5);
+      // Checked only now, after every read: a target reused too early would have changed a kept chunk.
+      assert.ok(Buffer.concat(r.chunks).equals(Buffer.concat(sent)), 'every byte as sent');
+      let at = 0;
+      for (const c of r.chunks) {
+        // A read may run past a frame's end only when what was left of it fitted a slab read.
+        const left = frameBytes - (at % frameBytes);
+        assert.ok(c.length <= left || left <= RECEIVE_SLAB_BYTES, `a large read at ${at} of ${c.length} bytes crosses a frame end`);
+        assert.ok(c.length <= RECEIVE_BUFFER_BYTES_MAX, 'no read above the large-read size');
+        at += c.length;
+      }
+      // Node's own reads are 64 KiB at most: a larger one shows the accepted socket reads through onread.
+      assert.ok(r.chunks.some((c) => c.length > RECEIVE_SLAB_BYTES), `largest read ${Math.max(...r.chunks.map((c) => c.length))} bytes`);
+      assert.ok(r.chunks.length < (8 * frameBytes) / RECEIVE_SLAB_BYTES, `${r.chunks.length} reads for 32 MiB`);
+    } finally {
+      await r.close();
+    }
+  });
+
+  it('a large frame trickling in small pieces fills its read buffers front to back: the memory held is what was sent, plus one buffer and the tails', async () => {
+    const frameBytes = 4 * 1024 * 1024;
+    const r = await receiver(17065, (got) => frameBytes - (got % frameBytes));
+    try {
+      const sent = pattern(65, 1200, 2500);
+      for (let i = 0; i < sent.length; i++) {
+        r.client.write([sent[i]!]);
+        if (i % 4 === 0) await sleep(1);
+      }
+      const total = sent.length * 2500;
+      for (let i = 0; i < 2000 && r.received() < total; i++) await sleep(5);
+      assert.ok(Buffer.concat(r.chunks).equals(Buffer.concat(sent)), 'every byte as sent');
+      const held = [...new Set(r.chunks.map((c) => c.buffer))].reduce((n, ab) => n + ab.byteLength, 0);
+      // Each buffer may end with less than a slab read left unused; one buffer of a read per piece would be ~1 GiB.
+      assert.ok(held <= total + 2 * RECEIVE_BUFFER_BYTES_MAX, `${held} bytes of buffers hold ${total} received bytes in ${r.chunks.length} reads`);
+    } finally {
+      await r.close();
+    }
+  });
+
+  it('small reads share slabs without overlapping: many small writes, all kept, all intact', async () => {
+    const r = await receiver(17064, () => 0);
+    try {
+      const sent = pattern(64, 3000, 100 + 4);
+      for (let i = 0; i < sent.length; i += 7) {
+        r.client.write(sent.slice(i, i + 7));
+        if (i % 70 === 0) await sleep(0);
+      }
+      const total = sent.reduce((n, b) => n + b.length, 0);
+      for (let i = 0; i < 2000 && r.received() < total; i++) await sleep(5);
+      assert.ok(Buffer.concat(r.chunks).equals(Buffer.concat(sent)), 'every byte as sent');
+      assert.ok(r.chunks.every((c) => c.length <= RECEIVE_SLAB_BYTES), 'small reads stay within a slab');
+      // Several chunks share one slab (one allocation for many reads).
+      assert.ok(new Set(r.chunks.map((c) => c.buffer)).size < r.chunks.length || r.chunks.length === 1, 'slabs are shared');
+    } finally {
+      await r.close();
+    }
+  });
+});
