@@ -19,13 +19,9 @@ import { fileURLToPath } from 'node:url';
 import { parseAddrVecList } from '../../common/config.js';
 import { MonClient } from '../../mon/client/index.js';
 import { cpuSeconds } from '../support/proc-stat.js';
+import { arg, exitWithUsageIfAsked } from './args.js';
 
 const bin = (name: string) => fileURLToPath(new URL(`../../bin/${name}.js`, import.meta.url));
-
-function arg(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : def;
-}
 
 interface Cluster {
   name: string;
@@ -141,6 +137,7 @@ function row(name: string, inFlight: number, r: Result): string {
 }
 
 async function main(): Promise<void> {
+  exitWithUsageIfAsked(import.meta.url);
   const seconds = Number(arg('seconds', '10'));
   const port = Number(arg('port', '17600'));
   const withCeph = !process.argv.includes('--no-ceph') && existsSync('/usr/bin/ceph-mon');

@@ -41,6 +41,7 @@ import { crc32cBackend } from '../../common/crc32c.js';
 import { AuthNoneClient, AuthNoneServer, ProtocolV2, Session, type ProtocolHooks } from '../../msg/core/protocol.js';
 import { PACIFIC_FEATURES } from '../../common/osdmap/encoding.js';
 import { decodeMessage } from '../../msg/message.js';
+import { arg, exitWithUsageIfAsked } from './args.js';
 
 const KIB = 1024;
 const MIB = 1024 * KIB;
@@ -70,11 +71,6 @@ class BenchMsg extends Message {
   }
 }
 if (!isRegisteredMessage(BENCH_TYPE)) registerMessage(BENCH_TYPE, 'bench', (raw) => BenchMsg.decode(raw));
-
-function arg(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : def;
-}
 
 // --- child side -------------------------------------------------------------------------------------
 
@@ -440,6 +436,7 @@ function mainInproc(rounds: number, only: string[]): void {
 }
 
 async function main(): Promise<void> {
+  exitWithUsageIfAsked(import.meta.url);
   const serve = arg('serve', '');
   const port = Number(arg('port', '17090'));
   if (serve === 'raw') return serveRaw(port);

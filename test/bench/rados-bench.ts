@@ -24,6 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { OsdCluster } from '../support/osd-cluster.js';
 import { cpuSeconds, parentPid, peakRssKiB } from '../support/proc-stat.js';
 import { startRealCephCluster, type RealCephCluster } from '../support/real-ceph-cluster.js';
+import { arg, exitWithUsageIfAsked } from './args.js';
 
 const bin = (name: string): string => fileURLToPath(new URL(`../../bin/${name}.js`, import.meta.url));
 
@@ -38,11 +39,6 @@ const OSD_SIZE_DEFAULT_BYTES = 8 * 1024 * 1024 * 1024;
 const RADOS = '/usr/bin/rados';
 /** A phase may run past its seconds (cleanup of in-flight ops, a slow start): allow this much extra. */
 const PHASE_SLACK_S = 120;
-
-function arg(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : def;
-}
 
 type Side = 'tsceph' | 'ceph';
 
@@ -328,6 +324,7 @@ async function turn(side: Side, round: number, seconds: number, osdSizeBytes: nu
 }
 
 async function main(): Promise<void> {
+  exitWithUsageIfAsked(import.meta.url);
   const seconds = Number(arg('seconds', process.env.BENCH_SECONDS ?? '10'));
   const rounds = Number(arg('rounds', '2'));
   const only = arg('only', '');
