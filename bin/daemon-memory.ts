@@ -74,3 +74,25 @@ export function osdNodeFlags(flags: readonly string[]): string[] {
   if (flags.some((f) => f.startsWith('--max-semi-space-size') || f.startsWith('--max_semi_space_size'))) return [...flags];
   return [`--max-semi-space-size=${OSD_SEMI_SPACE_MIB}`, ...flags];
 }
+
+/** The shortest interval TSCEPH_MEMORY_LOG_MS may ask for (each line is a log write). */
+export const MEMORY_LOG_INTERVAL_MS_MIN = 20;
+
+/**
+ * TSCEPH_MEMORY_LOG_MS=N: every N ms the daemon logs where its memory is (process.memoryUsage(): RSS,
+ * the JS heap used and committed, Buffers' backing stores) and the peak RSS so far, so a benchmark can
+ * see which of them moves with the RSS (docs/memory.md). Returns the timer to clear, or null when unset.
+ */
+export function startMemoryLog(env: NodeJS.ProcessEnv, info: (msg: string) => void): NodeJS.Timeout | null {
+  const v = env['TSCEPH_MEMORY_LOG_MS'];
+  if (v === undefined || v === '') return null;
+  const ms = Number(v);
+  if (!Number.isInteger(ms) || ms < MEMORY_LOG_INTERVAL_MS_MIN) throw new Error(`TSCEPH_MEMORY_LOG_MS=${v}: expected an integer >= ${MEMORY_LOG_INTERVAL_MS_MIN}`);
+  const mib = (b: number): string => (b / 1048576).toFixed(1);
+  const t = setInterval(() => {
+    const u = process.memoryUsage();
+    info(`memory: rss ${mib(u.rss)} heapUsed ${mib(u.heapUsed)} heapTotal ${mib(u.heapTotal)} arrayBuffers ${mib(u.arrayBuffers)} external ${mib(u.external)} MiB`);
+  }, ms);
+  t.unref();
+  return t;
+}
