@@ -13,6 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { getHeapStatistics } from 'node:v8';
 
 import { FileDevice } from '../common/blockdev/index.js';
 import { loadConfig, type CephConfig } from '../common/config.js';
@@ -20,7 +21,7 @@ import { CephError } from '../common/errors.js';
 import { BlockStore } from '../osd/index.js';
 import { CLIENT_MESSAGE_BYTES_MAX, CLIENT_MESSAGES_MAX, OSD, mkfsOsd, readOsdSuperblock } from '../osd/osd.js';
 import { daemonLogger, detachDaemon, removePidFile, stopSignal, writePidFile } from './daemon.js';
-import { startMemoryLog } from './daemon-memory.js';
+import { gcExternalGrowthBytes, startExternalGcWatch, startMemoryLog } from './daemon-memory.js';
 import { isMainModule } from './shell.js';
 
 const USAGE = `usage: ceph-osd -i <osdid> [flags]
@@ -320,8 +321,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   }
   writePidFile(pidFile);
   const memLog = startMemoryLog(env, (m) => log.info(m));
+  const gcWatch = startExternalGcWatch(gcExternalGrowthBytes(env), () => getHeapStatistics().external_memory);
   await stopSignal(log);
   if (memLog) clearInterval(memLog);
+  if (gcWatch) clearInterval(gcWatch);
   let code = 0;
   try {
     await osd.stop();
