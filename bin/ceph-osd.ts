@@ -13,14 +13,16 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { getHeapStatistics } from 'node:v8';
 
 import { FileDevice } from '../common/blockdev/index.js';
 import { loadConfig, type CephConfig } from '../common/config.js';
 import { CephError } from '../common/errors.js';
 import { parseSize } from '../common/size.js';
 import { BlockStore } from '../osd/index.js';
-import { OSD, mkfsOsd, readOsdSuperblock } from '../osd/osd.js';
+import { CLIENT_MESSAGE_BYTES_MAX, CLIENT_MESSAGES_MAX, OSD, mkfsOsd, readOsdSuperblock } from '../osd/osd.js';
 import { daemonLogger, detachDaemon, removePidFile, stopSignal, writePidFile } from './daemon.js';
+import { gcExternalGrowthBytes, startExternalGcWatch, startMemoryLog } from './daemon-memory.js';
 import { isMainModule } from './shell.js';
 
 const USAGE = `usage: ceph-osd -i <osdid> [flags]
@@ -35,7 +37,9 @@ const USAGE = `usage: ceph-osd -i <osdid> [flags]
 Options read from the conf file or as --<name> <value>: bluestore_block_size (bytes, default 1G),
 bluestore_cache_size (bytes, default 32M: onode + KV caches), bluestore_cache_meta_ratio (0.45), bluestore_cache_kv_ratio (0.45),
 osd_heartbeat_interval (s), osd_heartbeat_grace (s), osd_mon_shutdown_timeout (s),
-osd_crush_update_on_start (bool), crush_location ('root=default host=h'), ms_bind_port_min/max, debug_osd (>= 10 logs debug lines).
+osd_crush_update_on_start (bool), crush_location ('root=default host=h'), ms_bind_port_min/max, debug_osd (>= 10 logs debug lines),
+osd_client_message_size_cap (bytes of client messages held until their ops are answered, default 24M; 0: no cap),
+osd_client_message_cap (client messages held, default 256; 0: no cap).
 `;
 
 /** Size of a device file created by --mkfs when bluestore_block_size is not set (tsceph: 1 GiB, sparse). */
@@ -67,6 +71,8 @@ const OSD_OPTIONS: Record<string, string> = {
   osd_crush_update_on_start: 'true',
   crush_location: '',
   debug_osd: '1',
+  osd_client_message_size_cap: String(CLIENT_MESSAGE_BYTES_MAX),
+  osd_client_message_cap: String(CLIENT_MESSAGES_MAX),
 };
 
 interface OsdArgs {
@@ -242,7 +248,11 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   let dev: FileDevice;
   let store: BlockStore;
   let caches: { onodeBytes: number; kvBytes: number };
+  let clientMessageBytesMax: number;
+  let clientMessagesMax: number;
   try {
+    clientMessageBytesMax = parseBytes(osdOption(config, args, 'osd_client_message_size_cap'), 'osd_client_message_size_cap');
+    clientMessagesMax = parseBytes(osdOption(config, args, 'osd_client_message_cap'), 'osd_client_message_cap');
     caches = storeCacheBytes(
       parseBytes(osdOption(config, args, 'bluestore_cache_size'), 'bluestore_cache_size'),
       parseRatio(osdOption(config, args, 'bluestore_cache_meta_ratio'), 'bluestore_cache_meta_ratio'),
@@ -298,6 +308,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     heartbeatGraceMs: Math.round(config.getNumber('osd_heartbeat_grace') * 1000),
     markDownTimeoutMs: Math.round(shutdownS * 1000),
     crushUpdateOnStart: crushUpdate,
+    clientMessageBytesMax,
+    clientMessagesMax,
     ...(crushLoc.length ? { crushLocation: crushLoc } : {}),
     metadata: new Map([['osd_data', dataDir], ['devices', devPath]]),
   });
@@ -307,7 +319,11 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     return await fail(`failed to start: ${errText(e)}`);
   }
   writePidFile(pidFile);
+  const memLog = startMemoryLog(env, (m) => log.info(m));
+  const gcWatch = startExternalGcWatch(gcExternalGrowthBytes(env), () => getHeapStatistics().external_memory);
   await stopSignal(log);
+  if (memLog) clearInterval(memLog);
+  if (gcWatch) clearInterval(gcWatch);
   let code = 0;
   try {
     await osd.stop();

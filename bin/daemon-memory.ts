@@ -70,7 +70,72 @@ export function daemonMemoryEnv(env: NodeJS.ProcessEnv, exists: (path: string) =
 export const OSD_SEMI_SPACE_MIB = 4;
 
 /** The Node flags an OSD gets before the user's (`flags`, from TSCEPH_NODE_FLAGS), which win. */
-export function osdNodeFlags(flags: readonly string[]): string[] {
-  if (flags.some((f) => f.startsWith('--max-semi-space-size') || f.startsWith('--max_semi_space_size'))) return [...flags];
-  return [`--max-semi-space-size=${OSD_SEMI_SPACE_MIB}`, ...flags];
+export function osdNodeFlags(flags: readonly string[], env: NodeJS.ProcessEnv = process.env): string[] {
+  const out = flags.some((f) => f.startsWith('--max-semi-space-size') || f.startsWith('--max_semi_space_size'))
+    ? [...flags] : [`--max-semi-space-size=${OSD_SEMI_SPACE_MIB}`, ...flags];
+  if (gcExternalGrowthBytes(env) > 0 && !out.some((f) => f === '--expose-gc' || f === '--expose_gc')) out.unshift('--expose-gc');
+  return out;
+}
+
+/** The shortest interval TSCEPH_MEMORY_LOG_MS may ask for (each line is a log write). */
+export const MEMORY_LOG_INTERVAL_MS_MIN = 20;
+
+/**
+ * TSCEPH_MEMORY_LOG_MS=N: every N ms the daemon logs where its memory is (process.memoryUsage(): RSS,
+ * the JS heap used and committed, Buffers' backing stores) and the peak RSS so far, so a benchmark can
+ * see which of them moves with the RSS (docs/memory.md). Returns the timer to clear, or null when unset.
+ */
+export function startMemoryLog(env: NodeJS.ProcessEnv, info: (msg: string) => void): NodeJS.Timeout | null {
+  const v = env['TSCEPH_MEMORY_LOG_MS'];
+  if (v === undefined || v === '') return null;
+  const ms = Number(v);
+  if (!Number.isInteger(ms) || ms < MEMORY_LOG_INTERVAL_MS_MIN) throw new Error(`TSCEPH_MEMORY_LOG_MS=${v}: expected an integer >= ${MEMORY_LOG_INTERVAL_MS_MIN}`);
+  const mib = (b: number): string => (b / 1048576).toFixed(1);
+  const t = setInterval(() => {
+    const u = process.memoryUsage();
+    info(`memory: rss ${mib(u.rss)} heapUsed ${mib(u.heapUsed)} heapTotal ${mib(u.heapTotal)} arrayBuffers ${mib(u.arrayBuffers)} external ${mib(u.external)} MiB`);
+  }, ms);
+  t.unref();
+  return t;
+}
+
+/**
+ * An OSD asks V8 for a full GC (in the background) once the Buffers' external memory grew by this much
+ * over its lowest point since the last such request; 0: never (TSCEPH_GC_EXTERNAL_MIB sets it, in MiB).
+ * V8 starts one by itself only after 64 MiB (its kExternalAllocationSoftLimit, fixed): under 4 MiB
+ * writes that much of dead received data waits in an OSD between collections (docs/memory.md).
+ */
+export const OSD_GC_EXTERNAL_GROWTH_MIB = 0;
+/** How often the OSD looks at its external memory for the above. */
+export const GC_WATCH_INTERVAL_MS = 20;
+
+type GcFunction = (options?: { type?: 'major' | 'minor'; execution?: 'sync' | 'async' }) => void;
+
+/** The growth in bytes TSCEPH_GC_EXTERNAL_MIB asks for (OSD_GC_EXTERNAL_GROWTH_MIB when unset). */
+export function gcExternalGrowthBytes(env: NodeJS.ProcessEnv): number {
+  const v = env['TSCEPH_GC_EXTERNAL_MIB'];
+  const mib = v === undefined || v === '' ? OSD_GC_EXTERNAL_GROWTH_MIB : Number(v);
+  if (!Number.isFinite(mib) || mib < 0) throw new Error(`TSCEPH_GC_EXTERNAL_MIB=${v}: expected a number of MiB >= 0`);
+  return Math.round(mib * 1048576);
+}
+
+/**
+ * Watch the external memory every GC_WATCH_INTERVAL_MS and request a background full GC when it is
+ * `growthBytes` above its lowest since the last request. Needs node's --expose-gc (osdNodeFlags adds
+ * it); returns the timer, or null when off or when gc is not exposed.
+ */
+export function startExternalGcWatch(growthBytes: number, external: () => number): NodeJS.Timeout | null {
+  const gc = (globalThis as { gc?: GcFunction }).gc;
+  if (growthBytes <= 0 || gc === undefined) return null;
+  let low = external();
+  const t = setInterval(() => {
+    const now = external();
+    if (now < low) low = now;
+    else if (now - low > growthBytes) {
+      gc({ type: 'major', execution: 'async' });
+      low = now;
+    }
+  }, GC_WATCH_INTERVAL_MS);
+  t.unref();
+  return t;
 }

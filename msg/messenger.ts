@@ -5,7 +5,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { addrHostPort, makeEntityAddr } from '../common/entityaddr.js';
-import { CephError } from '../common/errors.js';
+import { CephError, assert } from '../common/errors.js';
 import { qd1Stamp, qd1Trace } from '../common/qd1trace.js';
 import type { EntityAddr, EntityAddrVec } from '../common/osdmap/types.js';
 import { compareEntityAddr } from '../common/osdmap/encoding.js';
@@ -44,6 +44,38 @@ export interface MessengerExtras {
   assignGlobalId?: () => number;
   /** Received bytes one connection may have in its dispatchers before its socket is paused (default: the messenger's receiveBytesMax). */
   connectionReceiveBytesMax?: number;
+  /**
+   * Receive budgets by peer entity type (Ceph's Policy throttler_bytes / throttler_messages, which the
+   * OSD sets for clients from osd_client_message_size_cap / osd_client_message_cap). Every connection
+   * to a peer of that type shares the budget. A message counts against it from its arrival until every
+   * promise its dispatchers returned settles (not only until dispatch returns, as the messenger-wide
+   * throttle); a connection that arrives over the budget stops reading until the budget is below its
+   * limits again. Peer types without a budget are never paused by one, so a user may hold one type's
+   * messages (clients' ops) while it waits on another type's (its peers' replies).
+   */
+  receiveBudgets?: ReadonlyMap<number, ReceiveBudgetLimits>;
+}
+
+/** The limits of one receive budget (see MessengerExtras.receiveBudgets). */
+export interface ReceiveBudgetLimits {
+  /** Bytes (front + middle + data) held; a single larger message still passes, alone. */
+  bytesMax: number;
+  messagesMax: number;
+}
+
+/** One receive budget's count, shared by the connections of its peer type. */
+export class ReceiveBudget {
+  bytes = 0;
+  messages = 0;
+  /** Highest `bytes` seen (tests check the budget held). */
+  bytesPeak = 0;
+  constructor(readonly limits: ReceiveBudgetLimits) {
+    assert(limits.bytesMax > 0 && limits.messagesMax > 0, 'a receive budget admits at least one message');
+  }
+
+  get isOver(): boolean {
+    return this.bytes >= this.limits.bytesMax || this.messages >= this.limits.messagesMax;
+  }
 }
 
 const noLog: Logger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -199,6 +231,8 @@ export class MessengerImpl implements Messenger {
   private readonly connectionReceiveBytesMax: number;
   private readonly timeoutMs: number;
   private readonly pausedConns = new Set<ConnImpl>();
+  /** Receive budgets by peer entity type (MessengerExtras.receiveBudgets). */
+  readonly receiveBudgets = new Map<number, ReceiveBudget>();
   /**
    * Data segment crcs of this turn: the same Buffers sent on several connections (a primary's sub-ops
    * to its replicas) are checksummed once. Cleared at the end of the turn that gave it its first entry
@@ -227,6 +261,7 @@ export class MessengerImpl implements Messenger {
       segmentBytesMax: opts.throttles?.segmentBytesMax ?? SEGMENT_BYTES_MAX,
     };
     this.connectionReceiveBytesMax = opts.connectionReceiveBytesMax ?? this.throttles.receiveBytesMax;
+    for (const [type, limits] of opts.receiveBudgets ?? []) this.receiveBudgets.set(type, new ReceiveBudget(limits));
     this.keepaliveMs = opts.keepaliveIntervalMs ?? KEEPALIVE_INTERVAL_MS;
     this.timeoutMs = opts.connectionTimeoutMs ?? CONNECTION_TIMEOUT_MS;
     const id = opts.authId ?? (opts.entity.type === EntityType.CLIENT ? 'admin' : String(opts.entity.num));
@@ -685,26 +720,36 @@ export class MessengerImpl implements Messenger {
     this.receiveMessagesInFlight++;
     if (this.receiveBytesInFlight > this.receiveBytesInFlightPeak) this.receiveBytesInFlightPeak = this.receiveBytesInFlight;
     c.receiveBytesInFlight += bytes;
+    const budget = this.receiveBudgets.size === 0 ? undefined : this.receiveBudgets.get(c.peerName.type);
+    if (budget !== undefined) {
+      budget.bytes += bytes;
+      budget.messages++;
+      if (budget.bytes > budget.bytesPeak) budget.bytesPeak = budget.bytes;
+    }
     if (this.shouldPause(c) && c.sock && !c.paused) {
       c.paused = true;
       c.sock.pause();
       this.pausedConns.add(c);
     }
     // Most dispatchers return nothing: the message is released right here, with no closure per
-    // message. Only a dispatcher that returns a promise holds the bytes until it settles.
+    // message. Only a dispatcher that returns a promise holds the bytes until it settles. A message
+    // under a receive budget leaves the messenger-wide throttle when dispatch returns and the budget
+    // when the promises settle.
     let pending = 1;
     let release: (() => void) | null = null;
     if (qd1Trace) qd1Stamp(`msgr.dispatch.${m.typeName()}`);
     for (const d of this.dispatchers) {
       try {
         const r = d.dispatch(c, m);
-        if (r && typeof (r as Promise<void>).then === 'function') {
+        if (r && typeof (r as PromiseLike<void>).then === 'function') {
           pending++;
           release ??= () => {
-            if (--pending === 0) this.releaseReceived(c, bytes);
+            if (--pending !== 0) return;
+            if (budget === undefined) this.releaseReceived(c, bytes);
+            else this.releaseBudget(budget, bytes);
           };
           const done = release;
-          (r as Promise<void>).then(done, (e: unknown) => {
+          (r as PromiseLike<void>).then(done, (e: unknown) => {
             this.log.error(`dispatch of ${m.typeName()} from ${c.describe()} failed: ${e instanceof Error ? e.message : String(e)}`);
             done();
           });
@@ -713,7 +758,12 @@ export class MessengerImpl implements Messenger {
         this.log.error(`dispatch of ${m.typeName()} from ${c.describe()} threw: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
       }
     }
-    if (--pending === 0) this.releaseReceived(c, bytes);
+    if (budget === undefined) {
+      if (--pending === 0) this.releaseReceived(c, bytes);
+      return;
+    }
+    this.releaseReceived(c, bytes);
+    if (--pending === 0) this.releaseBudget(budget, bytes);
   }
 
   /** A received message's bytes leave the throttles; paused sockets may read again. */
@@ -724,13 +774,22 @@ export class MessengerImpl implements Messenger {
     this.resumePaused();
   }
 
+  /** A budgeted message's dispatchers are done with it: it leaves its budget. */
+  private releaseBudget(budget: ReceiveBudget, bytes: number): void {
+    budget.bytes -= bytes;
+    budget.messages--;
+    assert(budget.bytes >= 0 && budget.messages >= 0, 'a receive budget released more than it held');
+    this.resumePaused();
+  }
+
   private overReceiveLimit(): boolean {
     return this.receiveBytesInFlight > this.throttles.receiveBytesMax || this.receiveMessagesInFlight > this.throttles.receiveMessagesMax;
   }
 
-  /** Over the messenger's receive limits, or this connection over its own. */
+  /** Over the messenger's receive limits, this connection over its own, or its peer type's budget spent. */
   private shouldPause(c: ConnImpl): boolean {
-    return this.overReceiveLimit() || c.receiveBytesInFlight > this.connectionReceiveBytesMax;
+    return this.overReceiveLimit() || c.receiveBytesInFlight > this.connectionReceiveBytesMax ||
+      (this.receiveBudgets.size !== 0 && this.receiveBudgets.get(c.peerName.type)?.isOver === true);
   }
 
   private resumePaused(): void {

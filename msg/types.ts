@@ -86,9 +86,9 @@ export interface MessengerOptions {
 export interface Dispatcher {
   /**
    * One received message, in order per connection. Its bytes count against the receive throttle until
-   * dispatch returns, or, if it returns a promise, until that settles.
+   * dispatch returns, or, if it returns a promise (any thenable), until that settles.
    */
-  dispatch(conn: Connection, m: Message): void | Promise<void>;
+  dispatch(conn: Connection, m: Message): void | PromiseLike<void>;
   /** Our outgoing session is up (after SERVER_IDENT). */
   handleConnect?(conn: Connection): void;
   /** An incoming session is up (after CLIENT_IDENT accepted). */

@@ -51,6 +51,7 @@ import { MOSDPing, PingOp } from '../msg/messages/pg.js';
 import { Heartbeat, HEARTBEAT_GRACE_MS, HEARTBEAT_INTERVAL_MS, type HeartbeatWire, type PingInfo } from './heartbeat.js';
 import { META_COLLECTION, Transaction, makeObject, pgCollection, type GHObject, type ObjectStore } from './objectstore/types.js';
 import type { PgHandle, PgHost } from './pg-api.js';
+import { ClientOpHolds } from './client-holds.js';
 import { PG, listStoredPgs } from './pg.js';
 
 // ---- limits ----------------------------------------------------------------------------------------
@@ -87,6 +88,14 @@ export const STATS_REPORT_MAX_MS = 5000;
 export const MARK_DOWN_TIMEOUT_MS = 5000;
 /** The daemon's housekeeping timer. */
 export const OSD_TICK_MS = 100;
+/**
+ * Bytes of client messages the OSD holds until their ops are answered (Ceph's osd_client_message_size_cap,
+ * 500 MiB there; osd/client-holds.ts). Sized for memory (docs/memory.md): 6 x 4 MiB writes, with the
+ * MOSDRepOps a replica holds for other primaries outside it. 0: no budget.
+ */
+export const CLIENT_MESSAGE_BYTES_MAX = 24 * 1024 * 1024;
+/** Client messages the OSD holds until answered (Ceph's osd_client_message_cap, the same 256). */
+export const CLIENT_MESSAGES_MAX = 256;
 /** Ceph's osd_heartbeat_min_peers: neighbours pinged beside the PG peers. */
 export const HEARTBEAT_MIN_PEERS = 10;
 /** A PG whose creation failed is not tried again before this. */
@@ -234,6 +243,9 @@ export interface OsdOptions {
   transport?: Transport;
   /** The host name for the crush location and boot metadata (os.hostname() when omitted). */
   hostname?: string;
+  /** osd_client_message_size_cap / osd_client_message_cap (CLIENT_MESSAGE_BYTES_MAX, CLIENT_MESSAGES_MAX); 0 bytes: no budget. */
+  clientMessageBytesMax?: number;
+  clientMessagesMax?: number;
   /** Randomness for the messenger's cookies and the MonClient's hunting (crypto / Math.random when omitted). */
   randomU64?: () => bigint;
   random?: () => number;
@@ -379,6 +391,8 @@ export class OSD implements PgHost, Dispatcher {
   private markDownAck: (() => void) | null = null;
   private timer: NodeJS.Timeout | null = null;
   private stoppedPromise: Promise<void> | null = null;
+  /** Holds on client ops' received bytes until they are answered (null: no client budget). */
+  readonly clientHolds: ClientOpHolds | null;
   /** Counters for tests and logs. */
   readonly counters = {
     mapsApplied: 0, bootsSent: 0, failuresSent: 0, cancelsSent: 0, opsDropped: 0, pgsCreated: 0, pgsRemoved: 0,
@@ -397,6 +411,7 @@ export class OSD implements PgHost, Dispatcher {
       graceMs: opts.heartbeatGraceMs ?? HEARTBEAT_GRACE_MS,
     });
     this.mapsKeep = Math.max(2, opts.mapsKeepEpochs ?? MAPS_KEEP_EPOCHS);
+    this.clientHolds = (opts.clientMessageBytesMax ?? CLIENT_MESSAGE_BYTES_MAX) > 0 ? new ClientOpHolds() : null;
   }
 
   get state(): OsdState {
@@ -441,6 +456,10 @@ export class OSD implements PgHost, Dispatcher {
       ]),
       defaultPolicy: Policies.statelessServer(),
       log: this.logger,
+      ...(this.clientHolds ? { receiveBudgets: new Map([[EntityType.CLIENT, {
+        bytesMax: this.opts.clientMessageBytesMax ?? CLIENT_MESSAGE_BYTES_MAX,
+        messagesMax: (this.opts.clientMessagesMax ?? CLIENT_MESSAGES_MAX) || Number.MAX_SAFE_INTEGER,
+      }]]) } : {}),
       ...(this.opts.transport ? { transport: this.opts.transport } : {}),
       ...(this.opts.randomU64 ? { randomU64: this.opts.randomU64 } : {}),
     });
@@ -1125,14 +1144,27 @@ export class OSD implements PgHost, Dispatcher {
 
   // ---- Dispatcher ------------------------------------------------------------------------------------------
 
-  dispatch(conn: Connection, m: Message): void {
+  /** A client op returns the hold the messenger keeps its bytes under until the op is answered. */
+  dispatch(conn: Connection, m: Message): void | Promise<void> {
     if (this.stateValue === 'stopped') return;
+    let held: Promise<void> | undefined;
+    if (this.clientHolds && m instanceof MOSDOp && conn.peerName.type === EntityType.CLIENT) {
+      const h = this.clientHolds.hold(conn, m, Date.now());
+      conn = h.conn;
+      held = h.settled;
+    }
     try {
       this.route(conn, m);
     } catch (e) {
       // Bad input from a peer never takes the daemon down.
       this.logger.warn(`osd.${this.whoami}: ${m.typeName()} from ${formatAddrVec(conn.peerAddrs)}: ${e instanceof Error ? e.message : String(e)}`);
+      if (m instanceof MOSDOp) this.clientHolds?.dropped(conn, m);
     }
+    return held;
+  }
+
+  handleReset(conn: Connection): void {
+    if (conn.peerName.type === EntityType.CLIENT) this.clientHolds?.reset(conn);
   }
 
   private route(conn: Connection, m: Message): void {
@@ -1233,12 +1265,14 @@ export class OSD implements PgHost, Dispatcher {
     const pool = map.pools.get(pgid.pool);
     if (!pool) {
       this.counters.opsDropped++;
+      this.clientHolds?.dropped(conn, m);
       this.logger.debug(`osd.${this.whoami}: op for pool ${pgid.pool} (gone or unknown in e${map.epoch}) dropped`);
       return true;
     }
     const primary = this.actingPrimaryOf(pgid.pool, pool.pgNum, pgid.seed);
     if (primary !== this.whoami) {
       this.counters.opsDropped++;
+      this.clientHolds?.dropped(conn, m);
       this.logger.debug(`osd.${this.whoami}: op for ${pgKey(pgid)} dropped: acting primary is osd.${primary} in e${map.epoch}`);
       return true;
     }
@@ -1251,6 +1285,7 @@ export class OSD implements PgHost, Dispatcher {
   private hold(conn: Connection, m: MOSDOp): void {
     if (this.waitingOps.length >= WAITING_OPS_MAX) {
       this.counters.opsDropped++;
+      this.clientHolds?.dropped(conn, m);
       this.logger.warn(`osd.${this.whoami}: ${WAITING_OPS_MAX} ops already wait; op tid ${m.header.tid} dropped`);
       return;
     }
@@ -1363,6 +1398,7 @@ export class OSD implements PgHost, Dispatcher {
       for (const f of hb.failures) this.sendFailure(f.osd, f.failedForMs, f.immediate);
     }
     if (this.waitingOps.length || this.waitingPeer.length) this.retryWaiting();
+    this.clientHolds?.sweep(nowMs);
   }
 
   // ---- stop ----------------------------------------------------------------------------------------------------
@@ -1382,6 +1418,7 @@ export class OSD implements PgHost, Dispatcher {
    */
   async abort(): Promise<void> {
     this.stateValue = 'stopped';
+    this.clientHolds?.settleAll();
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     this.stoppedPromise ??= Promise.resolve();
@@ -1427,6 +1464,7 @@ export class OSD implements PgHost, Dispatcher {
     this.pgs.clear();
     this.waitingOps = [];
     this.waitingPeer = [];
+    this.clientHolds?.settleAll();
     this.stateValue = 'stopped';
     await monc?.shutdown();
     await this.msgr?.shutdown();

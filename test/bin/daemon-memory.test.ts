@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { detachDaemon } from '../../bin/daemon.js';
 import {
   GLIBC_ARENAS_MAX, GLIBC_MMAP_THRESHOLD_BYTES, OSD_SEMI_SPACE_MIB, TCMALLOC_LIBRARY_PATHS,
-  daemonMemoryEnv, osdNodeFlags,
+  daemonMemoryEnv, gcExternalGrowthBytes, osdNodeFlags, startExternalGcWatch,
 } from '../../bin/daemon-memory.js';
 import { storeCacheBytes } from '../../bin/ceph-osd.js';
 import { OsdCluster } from '../support/osd-cluster.js';
@@ -69,9 +69,17 @@ describe('daemon memory settings', () => {
   });
 
   it('an OSD gets a small nursery unless the user set one', () => {
-    assert.deepEqual(osdNodeFlags([]), [`--max-semi-space-size=${OSD_SEMI_SPACE_MIB}`]);
-    assert.deepEqual(osdNodeFlags(['--maglev']), [`--max-semi-space-size=${OSD_SEMI_SPACE_MIB}`, '--maglev']);
-    assert.deepEqual(osdNodeFlags(['--max-semi-space-size=16']), ['--max-semi-space-size=16']);
+    assert.deepEqual(osdNodeFlags([], {}), [`--max-semi-space-size=${OSD_SEMI_SPACE_MIB}`]);
+    assert.deepEqual(osdNodeFlags(['--maglev'], {}), [`--max-semi-space-size=${OSD_SEMI_SPACE_MIB}`, '--maglev']);
+    assert.deepEqual(osdNodeFlags(['--max-semi-space-size=16'], {}), ['--max-semi-space-size=16']);
+  });
+
+  it('TSCEPH_GC_EXTERNAL_MIB turns the external-memory GC watch on (with --expose-gc), off by default', () => {
+    assert.equal(gcExternalGrowthBytes({}), 0);
+    assert.equal(gcExternalGrowthBytes({ TSCEPH_GC_EXTERNAL_MIB: '16' }), 16 << 20);
+    assert.throws(() => gcExternalGrowthBytes({ TSCEPH_GC_EXTERNAL_MIB: '-1' }), /TSCEPH_GC_EXTERNAL_MIB/);
+    assert.deepEqual(osdNodeFlags([], { TSCEPH_GC_EXTERNAL_MIB: '16' }), ['--expose-gc', `--max-semi-space-size=${OSD_SEMI_SPACE_MIB}`]);
+    assert.equal(startExternalGcWatch(0, () => 0), null);
   });
 
   it('bluestore_cache_size is split by its two ratios, each part at least 2 MiB; ratios over 1 together are refused', () => {
