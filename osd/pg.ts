@@ -510,12 +510,12 @@ export class PG implements PgHandle {
    */
   private queueOrdered(t: Transaction, peering = true): Promise<void> {
     const p = this.host.store.queueTransaction(t);
-    const logged = p.catch((e: unknown) => {
+    const logged = p.then(undefined, (e: unknown) => {
       this.host.log('error', `pg ${this.pgText()}: transaction failed: ${String(e)}`);
     });
     this.chain = this.chain.then(() => logged);
     if (peering) this.repopChain = this.repopChain.then(() => logged);
-    this.track(logged);
+    this.trackSettled(logged);
     return p;
   }
 
@@ -537,6 +537,12 @@ export class PG implements PgHandle {
     const q = p.then(() => undefined, (e: unknown) => this.host.log('error', `pg ${this.pgText()}: ${String(e)}`));
     this.pending.add(q);
     void q.finally(() => this.pending.delete(q));
+  }
+
+  /** track() for a promise that never rejects (each write's): one reaction instead of four promises. */
+  private trackSettled(p: Promise<void>): void {
+    this.pending.add(p);
+    void p.then(() => this.pending.delete(p));
   }
 
   private async removeCollection(): Promise<void> {
