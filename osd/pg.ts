@@ -22,7 +22,7 @@ import type { ExecuteOps, OpExecResult } from './core/opexec-api.js';
 import type { PeeringCore, PeeringCoreInit, PeeringEffects, PeeringMessage, PgLogDelta, PgMapView } from './core/peering-api.js';
 import type { PgHandle, PgHost } from './pg-api.js';
 import { entryBody, loadPgMeta, missingKeys, PgMetaWritten, pgmetaObject, rememberEntryBody, writePgMeta } from './pgmeta.js';
-import { createPeeringCore } from './core/peering.js';
+import { createPeeringCore, noEffects } from './core/peering.js';
 import { snapFromWire, toHObject } from './core/hobject.js';
 import { executeOps, objectStorePort, pooledReadPort } from './core/opexec.js';
 import { listPgObjects, pgSplitBits } from './core/pgls.js';
@@ -184,6 +184,13 @@ interface ClientOp {
   soid: HObject;
   key: string;
   isWrite: boolean;
+  /** reqidKey(reqid), made once a write needs it (the dup check, the repop index, doneReqs). */
+  reqKey: string | undefined;
+}
+
+/** The op's reqid key (made on first use). */
+function opReqKey(op: ClientOp): string {
+  return (op.reqKey ??= reqidKey(op.reqid));
 }
 
 /** A write being replicated: done when the local commit and every target's ack arrived. */
@@ -430,12 +437,14 @@ export class PG implements PgHandle {
   /**
    * The effects (messages, state) of a batch whose persistence writePgMeta already put in a write's
    * transaction. `eff` is the caller's (takeEffects handed it over, nothing reads it after): its
-   * persistence is cleared in place, not copied per write.
+   * persistence is cleared in place, not copied per write (the shared empty `noEffects` has none).
    */
   private applyEffectsButPersistence(eff: PeeringEffects): void {
-    eff.dirty = false;
-    eff.logDelta = noLogDelta;
-    eff.rewoundObjects = noObjects;
+    if (eff !== noEffects) {
+      eff.dirty = false;
+      eff.logDelta = noLogDelta;
+      eff.rewoundObjects = noObjects;
+    }
     this.applyEffects(eff, undefined, undefined);
   }
 
@@ -504,7 +513,7 @@ export class PG implements PgHandle {
    */
   private queueOrdered(t: Transaction, peering = true): Promise<void> {
     const p = this.host.store.queueTransaction(t);
-    const logged = p.catch((e: unknown) => {
+    const logged = p.then(undefined, (e: unknown) => {
       this.host.log('error', `pg ${this.pgText()}: transaction failed: ${String(e)}`);
     });
     this.chain = this.chain.then(() => logged);
@@ -512,7 +521,7 @@ export class PG implements PgHandle {
       this.repopChainLinks++;
       this.repopChain = this.repopChain.then(() => logged).then(() => void this.repopChainLinks--);
     }
-    this.track(logged);
+    this.trackSettled(logged);
     return p;
   }
 
@@ -548,6 +557,12 @@ export class PG implements PgHandle {
     void q.finally(() => this.pending.delete(q));
   }
 
+  /** track() for a promise that never rejects (each write's): one reaction instead of four promises. */
+  private trackSettled(p: Promise<void>): void {
+    this.pending.add(p);
+    void p.then(() => this.pending.delete(p));
+  }
+
   private async removeCollection(): Promise<void> {
     const store = this.host.store;
     if (!(await store.collectionExists(this.cid))) return;
@@ -568,9 +583,10 @@ export class PG implements PgHandle {
 
   handleClientOp(m: MOSDOp, conn: Connection): void {
     if (this.closed || this.removed) return;
-    const isWrite = m.ops.some((o) => osdOpIsWrite(o.op)) || (m.flags & OsdFlag.WRITE) !== 0;
+    let isWrite = (m.flags & OsdFlag.WRITE) !== 0;
+    for (let i = 0; !isWrite && i < m.ops.length; i++) isWrite = osdOpIsWrite(m.ops[i]!.op);
     const soid: HObject = { ...m.hobj, pool: this.pgid.pool };
-    const op: ClientOp = { m, conn, reqid: m.effectiveReqId(conn.peerName as EntityName), soid, key: objectKey(soid), isWrite };
+    const op: ClientOp = { m, conn, reqid: m.effectiveReqId(conn.peerName as EntityName), soid, key: objectKey(soid), isWrite, reqKey: undefined };
     if (m.osdmapEpoch > this.epoch || !this.isServing()) {
       if (this.epoch >= m.osdmapEpoch && !this.core.isPrimary()) {
         // misdirected: Ceph's OSD drops it; the client resends on its newer map
@@ -703,7 +719,7 @@ export class PG implements PgHandle {
     if (op.isWrite) {
       // only committed writes are in doneReqs: a write still replicating is ahead of this op in the
       // object's queue, and one abandoned by a new interval is found (or not) in the log after peering
-      const done = this.doneReqs.get(reqidKey(op.reqid));
+      const done = this.doneReqs.get(opReqKey(op));
       if (done) {
         this.replyDup(op, done);
         return;
@@ -813,7 +829,7 @@ export class PG implements PgHandle {
     const repop: RepOp = { op, version, userVersion: result.userVersion, result, waitingOn: new Set(targets), localDone: false, gen, replied: false, waiters: undefined };
     if (traceWrites) this.host.log('debug', `pg ${this.pgText()}: write ${op.m.hobj.oid} ${evKey(version)} tid ${op.m.header.tid} to [${targets.join(',')}]`);
     this.repops.push(repop);
-    this.repopsByReqid.set(reqidKey(op.reqid), repop);
+    this.repopsByReqid.set(opReqKey(op), repop);
     // replicas get the transaction as Ceph encodes it, before the local commit (as Ceph's issue_repop)
     if (targets.length > 0) {
       const txbl = this.deps.encodeTransaction(t);
@@ -878,9 +894,10 @@ export class PG implements PgHandle {
       if (!r.localDone || r.waitingOn.size > 0) break;
       this.repops.shift();
       r.replied = true;
-      this.repopsByReqid.delete(reqidKey(r.op.reqid));
+      const reqKey = opReqKey(r.op);
+      this.repopsByReqid.delete(reqKey);
       this.core.committedEverywhere(r.version);
-      this.noteDone(r.op.reqid, { version: r.version, userVersion: r.userVersion, returnCode: r.result.result, opReturns: [] });
+      this.noteDone(r.op.reqid, { version: r.version, userVersion: r.userVersion, returnCode: r.result.result, opReturns: [] }, reqKey);
       if (traceWrites) this.host.log('debug', `pg ${this.pgText()}: committed ${r.op.m.hobj.oid} ${evKey(r.version)} tid ${r.op.m.header.tid}`);
       this.reply(r.op, r.result.result, r.result.ops, r.version, r.userVersion);
       PG.wakeRepop(r);
@@ -938,8 +955,8 @@ export class PG implements PgHandle {
     if (last === undefined || cmpEVersion(last.version, e.version) < 0) this.indexedLog.push(e);
   }
 
-  private noteDone(r: OsdReqId, d: DoneReq): void {
-    if (r.name.type !== 0 || r.tid !== 0) this.doneReqs.set(reqidKey(r), d);
+  private noteDone(r: OsdReqId, d: DoneReq, key?: string): void {
+    if (r.name.type !== 0 || r.tid !== 0) this.doneReqs.set(key ?? reqidKey(r), d);
   }
 
   /** Rebuild the reqid and object indexes from the core's log (after load, rewind, trim, activation). */

@@ -769,12 +769,10 @@ export const executeOps: ExecuteOps = async (input: OpExecInput, port: ObjectRea
   const view = new ObjectView(port, input.cid, input.obj, input.soid);
   await view.load();
   const c: Ctx = { view, numRd: 0, numRdKb: 0, numWr: 0, numWrKb: 0, userModify: false };
-  const mayWrite = ops.some((o) => osdOpIsWrite(o.op));
-  const base = {
-    ops, transaction: null, logOp: 0, userVersion: 0, deltaObjects: 0, deltaBytes: 0, numRd: 0, numRdKb: 0, numWr: 0, numWrKb: 0,
-  };
+  let mayWrite = false;
+  for (const o of ops) if (osdOpIsWrite(o.op)) mayWrite = true;
   // Ceph's find_object_context: a request that cannot create the object needs it to exist.
-  if (!view.baseExists && !mayWrite) return { ...base, result: neg('ENOENT'), replyVersion: input.lastUserVersion };
+  if (!view.baseExists && !mayWrite) return execResult(neg('ENOENT'), ops, input.lastUserVersion, null);
 
   let result = 0;
   for (const o of ops) {
@@ -792,14 +790,11 @@ export const executeOps: ExecuteOps = async (input: OpExecInput, port: ObjectRea
     result = r;
     if (r < 0) break;
   }
-  const counters = { numRd: c.numRd, numRdKb: c.numRdKb, numWr: c.numWr, numWrKb: c.numWrKb };
   if (result < 0) {
     const replyVersion = result === neg('ENOENT') ? input.lastUserVersion : view.baseOi?.userVersion ?? 0;
-    return { ...base, ...counters, result, replyVersion };
+    return execResult(result, ops, replyVersion, c);
   }
-  if (!view.modified) {
-    return { ...base, ...counters, result: 0, replyVersion: view.baseOi?.userVersion ?? 0 };
-  }
+  if (!view.modified) return execResult(0, ops, view.baseOi?.userVersion ?? 0, c);
 
   // finish_ctx: the new object_info_t, SnapSet and the log op
   const baseUv = view.baseOi?.userVersion ?? 0;
@@ -827,18 +822,26 @@ export const executeOps: ExecuteOps = async (input: OpExecInput, port: ObjectRea
   if (!(input.flags & OsdFlag.RETURNVEC)) for (const o of ops) o.outdata = EMPTY;
   const newSize = view.exists ? view.oi.size : 0;
   const oldSize = view.baseExists ? view.baseOi?.size ?? 0 : 0;
-  return {
-    ...counters,
-    result: 0,
-    ops,
-    transaction: t,
-    logOp: view.exists ? PgLogOp.MODIFY : PgLogOp.DELETE,
-    userVersion,
-    replyVersion: userVersion,
-    deltaObjects: (view.exists ? 1 : 0) - (view.baseExists ? 1 : 0),
-    deltaBytes: newSize - oldSize,
-  };
+  const r = execResult(0, ops, userVersion, c);
+  r.transaction = t;
+  r.logOp = view.exists ? PgLogOp.MODIFY : PgLogOp.DELETE;
+  r.userVersion = userVersion;
+  r.deltaObjects = (view.exists ? 1 : 0) - (view.baseExists ? 1 : 0);
+  r.deltaBytes = newSize - oldSize;
+  return r;
 };
+
+/**
+ * A result with no transaction (the write path fills in its fields after): every result has this
+ * one shape, so the PG's reads of it stay monomorphic (spreads of differently ordered objects made
+ * three shapes).
+ */
+function execResult(result: number, ops: OSDOp[], replyVersion: number, c: Ctx | null): OpExecResult {
+  return {
+    result, ops, transaction: null, logOp: 0, userVersion: 0, replyVersion, deltaObjects: 0, deltaBytes: 0,
+    numRd: c?.numRd ?? 0, numRdKb: c?.numRdKb ?? 0, numWr: c?.numWr ?? 0, numWrKb: c?.numWrKb ?? 0,
+  };
+}
 
 // ---- a read port over an ObjectStore --------------------------------------------------------------
 

@@ -118,6 +118,28 @@ function emptyEffects(): PeeringEffects {
   return { send: [], dirty: false, logDelta: { append: [] }, rewoundObjects: [], removePg: false, stateChanged: false, activated: false };
 }
 
+/**
+ * What takeEffects returns when nothing happened since the last call (the shell drains after every
+ * write, mostly to find nothing): one frozen object, so an empty drain allocates nothing.
+ */
+export const noEffects: PeeringEffects = Object.freeze({
+  send: Object.freeze([]) as unknown as PeeringEffects['send'],
+  dirty: false,
+  logDelta: Object.freeze({ append: Object.freeze([]) as unknown as PgLogEntry[] }),
+  rewoundObjects: Object.freeze([]) as unknown as HObject[],
+  removePg: false,
+  stateChanged: false,
+  activated: false,
+});
+
+/** Nothing in `fx` (every field as emptyEffects has it). */
+function effectsEmpty(fx: PeeringEffects): boolean {
+  const d = fx.logDelta;
+  return fx.send.length === 0 && !fx.dirty && d.append.length === 0 && d.rewindTo === undefined && d.trimTo === undefined
+    && fx.rewoundObjects.length === 0 && fx.needUpThru === undefined && fx.wantPgTemp === undefined && !fx.removePg
+    && !fx.stateChanged && !fx.activated;
+}
+
 class PeeringCoreImpl implements PeeringCore {
   readonly pgid: SpgId;
   private readonly whoami: number;
@@ -528,6 +550,14 @@ class PeeringCoreImpl implements PeeringCore {
 
   private anyPeerMissing(): boolean {
     for (const ps of this.peers.values()) if (ps.mode === 'log' && ps.missing.items.size > 0) return true;
+    return false;
+  }
+
+  /** A log peer misses objects, or a backfill peer's backfill has not started. */
+  private peersNeedRecovery(): boolean {
+    for (const [o, ps] of this.peers) {
+      if (ps.mode === 'log' ? ps.missing.items.size > 0 : ps.mode === 'backfill' && !this.backfillInFlight.has(o)) return true;
+    }
     return false;
   }
 
@@ -978,6 +1008,9 @@ class PeeringCoreImpl implements PeeringCore {
   takeRecoveryTasks(max: number, urgent?: HObject): RecoveryTask[] {
     const out: RecoveryTask[] = [];
     if (!this.isPrimaryNow() || this.phase !== 'active' || max <= 0) return out;
+    // A clean PG (the shell asks after every write): no set to walk, no backfill to start. The walk
+    // below would find nothing either; this skips its closures and generators.
+    if (urgent === undefined && this.st.missing.items.size === 0 && !this.peersNeedRecovery()) return out;
     const consider = (soid: HObject): void => {
       if (out.length >= max) return;
       const k = objectKey(soid);
@@ -1123,6 +1156,7 @@ class PeeringCoreImpl implements PeeringCore {
 
   takeEffects(): PeeringEffects {
     const fx = this.fx;
+    if (effectsEmpty(fx)) return noEffects; // this.fx stays (empty) for the next change
     this.fx = emptyEffects();
     return fx;
   }
