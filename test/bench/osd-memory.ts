@@ -21,17 +21,13 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OsdCluster } from '../support/osd-cluster.js';
 import { cpuSeconds, peakRssKiB, resetPeakRss, rssKiB } from '../support/proc-stat.js';
+import { arg, exitWithUsageIfAsked } from './args.js';
 
 const RADOS = '/usr/bin/rados';
 const OSD_COUNT = 3;
 const POOL = 'tsceph';
 const POOL_PGS = 16;
 const PHASE_SLACK_S = 120;
-
-function arg(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : def;
-}
 
 interface Phase {
   key: string;
@@ -121,6 +117,7 @@ function runOnce(seconds: number, port: number, osdSize: string, phases: Phase[]
 }
 
 function main(): void {
+  exitWithUsageIfAsked(import.meta.url);
   const seconds = Number(arg('seconds', '8'));
   const runs = Number(arg('runs', '1'));
   const port = Number(arg('port', '21300'));
