@@ -22,6 +22,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Rados } from '../../librados/index.js';
+import { flags } from './args.js';
 
 interface Options {
   conf: string;
@@ -38,13 +39,7 @@ interface Options {
 
 function parseArgs(argv: string[]): Options {
   const o: Options = { conf: '', pool: 'tsceph', ops: 300, warmup: 50, size: 4096, json: null, analyze: null, clientPid: process.pid, dump: 0 };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const v = (): string => {
-      const x = argv[++i];
-      if (x === undefined) throw new Error(`${a} needs a value`);
-      return x;
-    };
+  for (const { name: a, value: v } of flags(argv)) {
     if (a === '--conf' || a === '-c') o.conf = v();
     else if (a === '--pool' || a === '-p') o.pool = v();
     else if (a === '--ops') o.ops = Number(v());

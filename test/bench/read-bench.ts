@@ -26,6 +26,7 @@ import type { OpExecInput } from '../../osd/core/opexec-api.js';
 import { Transaction, makeObject, pgCollection, type CollectionId, type GHObject } from '../../osd/objectstore/types.js';
 import { Rng } from '../support/rng.js';
 import { CLOCK_TICKS_PER_SECOND, peakRssKiB } from '../support/proc-stat.js';
+import { flags } from './args.js';
 
 const KIB = 1024;
 const MIB = 1024 * KIB;
@@ -45,13 +46,7 @@ interface Options {
 
 function parseArgs(argv: string[]): Options {
   const o: Options = { size: 4 * 1024 * MIB, small: 8000, large: 96, qd: 16, rounds: 3, warmReads: 0, dir: tmpdir(), json: undefined };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const v = (): string => {
-      const x = argv[++i];
-      if (x === undefined) throw new Error(`${a} needs a value`);
-      return x;
-    };
+  for (const { name: a, value: v } of flags(argv)) {
     if (a === '--size') {
       const x = v();
       const size = parseSize(x);

@@ -45,6 +45,7 @@ import {
 } from '../../osd/objectstore/types.js';
 import { parseSize } from '../../common/size.js';
 import { Rng } from '../support/rng.js';
+import { flags } from './args.js';
 
 const KIB = 1024;
 const MIB = 1024 * KIB;
@@ -185,13 +186,7 @@ function parseArgs(argv: string[]): Options {
     heapProf: undefined,
     keepCache: false,
   };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const next = (): string => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value`);
-      return v;
-    };
+  for (const { name: a, value: next } of flags(argv)) {
     if (a === '--seconds') o.seconds = Number(next());
     else if (a === '--size') o.size = deviceSize(next());
     else if (a === '--dir') o.dir = next();
