@@ -18,6 +18,7 @@
 // else the glibc settings), 'none' (the environment as given). A variable already set is kept.
 
 import { existsSync } from 'node:fs';
+import { CephError } from '../common/errors.js';
 
 /** glibc malloc arenas (MALLOC_ARENA_MAX): Node's main thread, the rest share the second. */
 export const GLIBC_ARENAS_MAX = 2;
@@ -37,7 +38,7 @@ function choice(env: NodeJS.ProcessEnv): MallocChoice {
   const v = env['TSCEPH_MALLOC'];
   if (v === undefined || v === '' || v === 'glibc') return 'glibc';
   if (v === 'tcmalloc' || v === 'none') return v;
-  throw new Error(`TSCEPH_MALLOC=${v}: expected glibc, tcmalloc or none`);
+  throw new CephError('EINVAL', `TSCEPH_MALLOC=${v}: expected glibc, tcmalloc or none`);
 }
 
 /**
@@ -89,7 +90,7 @@ export function startMemoryLog(env: NodeJS.ProcessEnv, info: (msg: string) => vo
   const v = env['TSCEPH_MEMORY_LOG_MS'];
   if (v === undefined || v === '') return null;
   const ms = Number(v);
-  if (!Number.isInteger(ms) || ms < MEMORY_LOG_INTERVAL_MS_MIN) throw new Error(`TSCEPH_MEMORY_LOG_MS=${v}: expected an integer >= ${MEMORY_LOG_INTERVAL_MS_MIN}`);
+  if (!Number.isInteger(ms) || ms < MEMORY_LOG_INTERVAL_MS_MIN) throw new CephError('EINVAL', `TSCEPH_MEMORY_LOG_MS=${v}: expected an integer >= ${MEMORY_LOG_INTERVAL_MS_MIN}`);
   const mib = (b: number): string => (b / 1048576).toFixed(1);
   const t = setInterval(() => {
     const u = process.memoryUsage();
@@ -115,7 +116,7 @@ type GcFunction = (options?: { type?: 'major' | 'minor'; execution?: 'sync' | 'a
 export function gcExternalGrowthBytes(env: NodeJS.ProcessEnv): number {
   const v = env['TSCEPH_GC_EXTERNAL_MIB'];
   const mib = v === undefined || v === '' ? OSD_GC_EXTERNAL_GROWTH_MIB : Number(v);
-  if (!Number.isFinite(mib) || mib < 0) throw new Error(`TSCEPH_GC_EXTERNAL_MIB=${v}: expected a number of MiB >= 0`);
+  if (!Number.isFinite(mib) || mib < 0) throw new CephError('EINVAL', `TSCEPH_GC_EXTERNAL_MIB=${v}: expected a number of MiB >= 0`);
   return Math.round(mib * 1048576);
 }
 
