@@ -553,11 +553,9 @@ class PeeringCoreImpl implements PeeringCore {
     return false;
   }
 
-  /** A log peer misses objects, or a backfill peer's backfill has not started. */
-  private peersNeedRecovery(): boolean {
-    for (const [o, ps] of this.peers) {
-      if (ps.mode === 'log' ? ps.missing.items.size > 0 : ps.mode === 'backfill' && !this.backfillInFlight.has(o)) return true;
-    }
+  /** A backfill peer whose backfill has not started. */
+  private backfillToStart(): boolean {
+    for (const [o, ps] of this.peers) if (ps.mode === 'backfill' && !this.backfillInFlight.has(o)) return true;
     return false;
   }
 
@@ -1010,7 +1008,7 @@ class PeeringCoreImpl implements PeeringCore {
     if (!this.isPrimaryNow() || this.phase !== 'active' || max <= 0) return out;
     // A clean PG (the shell asks after every write): no set to walk, no backfill to start. The walk
     // below would find nothing either; this skips its closures and generators.
-    if (urgent === undefined && this.st.missing.items.size === 0 && !this.peersNeedRecovery()) return out;
+    if (urgent === undefined && this.st.missing.items.size === 0 && !this.anyPeerMissing() && !this.backfillToStart()) return out;
     const consider = (soid: HObject): void => {
       if (out.length >= max) return;
       const k = objectKey(soid);
