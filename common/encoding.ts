@@ -44,8 +44,12 @@ export class Encoder {
   private readonly structStarts: number[] = [];
   private structDepth = 0;
 
-  constructor(initialBytes = INITIAL_ENCODER_BYTES) {
-    this.buf = Buffer.allocUnsafe(Math.max(16, initialBytes));
+  /**
+   * `initial`: bytes to start with, or a caller's Buffer to write into from its start (a reused one);
+   * an encode that outgrows that Buffer moves to a fresh one, so view() is in it only if it fitted.
+   */
+  constructor(initial: number | Buffer = INITIAL_ENCODER_BYTES) {
+    this.buf = typeof initial === 'number' ? Buffer.allocUnsafe(Math.max(16, initial)) : initial;
   }
 
   /** Bytes written so far. */

@@ -54,7 +54,7 @@ import {
   SCAN_PAGE_ENTRIES, SHARD_BLOCKS, SHARD_SHIFT,
 } from './core/limits.js';
 import {
-  decodeCollection, decodeDeferred, decodeNidMax, decodeOnode, decodeShard, deferredRecordBlock, deferredRecordBytes, encodeDeferredInto,
+  decodeCollection, decodeDeferred, decodeNidMax, decodeOnode, decodeShard, deferredRecordBlock, deferredRecordBytes, encodeDeferred,
   onodeAllocatedBytes, onodeBytes, type DeferredBlock, type Onode,
 } from './core/onode.js';
 import { DeferredRecordPool } from './recordpool.js';
@@ -966,7 +966,7 @@ export class BlockStore implements ObjectStore {
     for (const h of members) for (const w of h.writes) list[k++] = { pblock: w.pblock, data: w.pending.data };
     // Owned by the record until its last job is written in place (recordpool.ts); the KV takes its copy in submit().
     const buf = this.recordPool.take(deferredRecordBytes(blocks));
-    const encoded = encodeDeferredInto(list, buf);
+    const encoded = encodeDeferred(list, buf);
     const record: DeferredRecord = { seq: m.deferredSeq++, jobsLeft: 0, buf };
     batch.set(deferredKey(record.seq), encoded);
     k = 0;

@@ -2,7 +2,7 @@
 // record is a versioned struct followed by the crc32c of the struct's bytes; a record whose crc fails
 // or whose struct does not parse is EIO naming what it belongs to, never a guess.
 
-import { CephError } from '../../../common/errors.js';
+import { CephError, assert } from '../../../common/errors.js';
 import { Decoder, Encoder, compareStringBytes } from '../../../common/encoding.js';
 import { crc32c } from '../../../common/crc32c.js';
 import { BLOCK_BYTES, ONODE_OVERHEAD_BYTES, SHARD_BLOCKS, SHARD_CACHE_BYTES } from './limits.js';
@@ -205,9 +205,14 @@ export function deferredRecordBytes(blocks: number): number {
   return DEFERRED_HEAD_BYTES + 4 + blocks * (BLOCK_BYTES + 4);
 }
 
-export function encodeDeferred(blocks: readonly DeferredBlock[]): Buffer {
-  // Its own encoder of the exact size, crc included, returned as is: one allocation of the data's size.
-  const e = new Encoder(deferredRecordBytes(blocks.length));
+/**
+ * A deferred record: its own buffer of the exact size, or the start of `out` (a reused buffer of at
+ * least deferredRecordBytes(blocks.length), recordpool.ts); crc included, returned as a view.
+ */
+export function encodeDeferred(blocks: readonly DeferredBlock[], out?: Buffer): Buffer {
+  const bytes = deferredRecordBytes(blocks.length);
+  assert(out === undefined || out.length >= bytes, `a deferred record of ${bytes} bytes fits the buffer given`);
+  const e = new Encoder(out ?? bytes);
   e.startStruct(DEFERRED_V, 1);
   e.u32(blocks.length);
   for (const b of blocks) {
@@ -219,29 +224,6 @@ export function encodeDeferred(blocks: readonly DeferredBlock[]): Buffer {
   e.u32(0);
   e.patchU32(end, crc32c(e.view().subarray(0, end)));
   return e.view();
-}
-
-/**
- * The same bytes as encodeDeferred, written at the start of `out` (a reused buffer of at least
- * deferredRecordBytes(blocks.length)); returns the view of them.
- */
-export function encodeDeferredInto(blocks: readonly DeferredBlock[], out: Buffer): Buffer {
-  const bytes = deferredRecordBytes(blocks.length);
-  if (out.length < bytes) throw new CephError('EINVAL', `deferred record of ${bytes} bytes does not fit a buffer of ${out.length}`);
-  // encodeDeferred's struct: version, compat, u32 length of what follows it, then the block count.
-  out[0] = DEFERRED_V;
-  out[1] = 1;
-  out.writeUInt32LE(bytes - 10, 2);
-  out.writeUInt32LE(blocks.length, 6);
-  let at = DEFERRED_HEAD_BYTES;
-  for (const b of blocks) {
-    if (b.data.length !== BLOCK_BYTES) throw new CephError('EINVAL', `deferred block of ${b.data.length} bytes`);
-    out.writeUInt32LE(b.pblock, at);
-    b.data.copy(out, at + 4);
-    at += 4 + BLOCK_BYTES;
-  }
-  out.writeUInt32LE(crc32c(out.subarray(0, at)), at);
-  return out.subarray(0, bytes);
 }
 
 export function decodeDeferred(value: Buffer, what: string): DeferredBlock[] {
