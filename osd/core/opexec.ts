@@ -343,7 +343,6 @@ function clearOmapDigest(oi: ObjectInfo): void {
   oi.omapDigest = DIGEST_NONE;
 }
 
-
 /**
  * CEPH_OSD_OP_WRITE (also APPEND and WRITESAME's inner write). `data`: the op's pieces (the data
  * segment's views), passed on to the store unjoined.
