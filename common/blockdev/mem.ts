@@ -85,6 +85,11 @@ export class MemDevice implements BlockDevice {
     this.checkOpen();
   }
 
+  /** flush() on the calling thread (BlockStore's inline KV flush takes this path on a MemDevice too). */
+  flushSync(): void {
+    this.checkOpen();
+  }
+
   async close(): Promise<void> {
     this.closed = true;
   }
