@@ -137,6 +137,12 @@ function parseBytes(s: string, what: string): number {
   return v;
 }
 
+function parseCount(s: string, what: string): number {
+  const v = Number(s.trim());
+  if (!/^\d+$/.test(s.trim()) || !Number.isSafeInteger(v)) throw new CephError('EINVAL', `${what}: not a count: '${s}'`);
+  return v;
+}
+
 function parseSeconds(s: string, what: string): number {
   const n = Number(s);
   if (!Number.isFinite(n) || n <= 0) throw new CephError('EINVAL', `${what}: expected a positive number of seconds, got '${s}'`);
@@ -252,7 +258,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   let clientMessagesMax: number;
   try {
     clientMessageBytesMax = parseBytes(osdOption(config, args, 'osd_client_message_size_cap'), 'osd_client_message_size_cap');
-    clientMessagesMax = parseBytes(osdOption(config, args, 'osd_client_message_cap'), 'osd_client_message_cap');
+    clientMessagesMax = parseCount(osdOption(config, args, 'osd_client_message_cap'), 'osd_client_message_cap');
     caches = storeCacheBytes(
       parseBytes(osdOption(config, args, 'bluestore_cache_size'), 'bluestore_cache_size'),
       parseRatio(osdOption(config, args, 'bluestore_cache_meta_ratio'), 'bluestore_cache_meta_ratio'),

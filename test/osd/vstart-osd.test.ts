@@ -119,7 +119,7 @@ describe('vstart with OSDs (processes)', function () {
     await until('3 up', () => /3 osds: 3 up/.test(ceph(['-s']).stdout), 30000);
   });
 
-  it('ceph-osd refuses bad arguments, a missing device, another OSD\'s device and a non-OSD file', () => {
+  it('ceph-osd refuses bad arguments, a missing device, another OSD\'s device, a non-OSD file and bad client budget options', () => {
     let r = cephOsd(['-i', 'x', '-f']);
     assert.equal(r.status, 1);
     assert.match(r.stderr, /must specify '-i #'/);
@@ -135,6 +135,13 @@ describe('vstart with OSDs (processes)', function () {
     r = cephOsd(['-i', '8', '--data', dev, '-f']);
     assert.equal(r.status, 1);
     assert.match(r.stderr, /belongs to osd\.9, not osd\.8/);
+    // The client budget's options: a byte size and a message count (a count takes no size suffix).
+    r = cephOsd(['-i', '9', '--data', dev, '-f', '--osd_client_message_cap', '2K']);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /osd_client_message_cap: not a count: '2K'/);
+    r = cephOsd(['-i', '9', '--data', dev, '-f', '--osd_client_message_size_cap', '2X']);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /osd_client_message_size_cap: not a size: '2X'/);
     const junk = join(dir, 'junk.dev');
     writeFileSync(junk, Buffer.alloc(1024 * 1024, 7));
     r = cephOsd(['-i', '8', '--data', junk, '-f']);
