@@ -82,6 +82,18 @@ class HoldWrites implements BlockDevice {
   }
 }
 
+/**
+ * A store made on `mem`, then mounted through `wrap(mem, offset of the data region)`: a device wrapper
+ * that treats data-region writes (the in-place writes of deferred records) specially.
+ */
+async function storeBehind<D extends BlockDevice>(mem: MemDevice, wrap: (mem: MemDevice, dataOffset: number) => D, log?: Logged): Promise<{ dev: D; s: BlockStore }> {
+  await new BlockStore(mem).mkfs();
+  const dev = wrap(mem, (await readBlockStoreSuperblock(mem)).data.offset);
+  const s = new BlockStore(dev, log ? { logger: log } : {});
+  await s.mount();
+  return { dev, s };
+}
+
 interface Logged {
   errors: string[];
   error(m: string): void;
@@ -148,12 +160,7 @@ describe('BlockStore', function () {
 
   it('a journaled overwrite whose in-place write was lost is replayed at mount', async function () {
     const mem = new MemDevice(32 * MiB);
-    const probe = new BlockStore(mem);
-    await probe.mkfs();
-    const sb = await readBlockStoreSuperblock(mem);
-    const dev = new DropWrites(mem, sb.data.offset);
-    const s = new BlockStore(dev);
-    await s.mount();
+    const { dev, s } = await storeBehind(mem, (m, data) => new DropWrites(m, data));
     await s.queueTransaction(new Transaction().createCollection(PG, 0));
     const o = makeObject(1, 'obj', 3);
     const base = Buffer.alloc(64 * 1024, 1);
@@ -240,12 +247,7 @@ describe('BlockStore', function () {
 
   it('a deferred record buffer is reused only after its in-place writes have landed', async function () {
     const mem = new MemDevice(64 * MiB);
-    const probe = new BlockStore(mem);
-    await probe.mkfs();
-    const sb = await readBlockStoreSuperblock(mem);
-    const dev = new HoldWrites(mem, sb.data.offset);
-    const s = new BlockStore(dev, { logger: logger() });
-    await s.mount();
+    const { dev, s } = await storeBehind(mem, (m, data) => new HoldWrites(m, data), logger());
     await s.queueTransaction(new Transaction().createCollection(PG, 0));
     const o = makeObject(1, 'pool', 5);
     const blocks = 48;
