@@ -390,7 +390,7 @@ export class BlockStore implements ObjectStore {
   private readonly deferredApplied: { seq: number; need: number }[] = [];
   /** Buffers of deferred records, reused (ownership: recordpool.ts). */
   readonly recordPool = new DeferredRecordPool();
-  /** Transactions queued and not yet settled (durable or failed): at most 1, flushes run inline. */
+  /** Transactions queued and not yet settled (durable or failed): at most 1, KV flushes run inline. */
   private transactionsInFlight = 0;
   private readonly transactionSettled = (): void => {
     this.transactionsInFlight--;
@@ -641,11 +641,11 @@ export class BlockStore implements ObjectStore {
       return Promise.reject(err);
     }
     const prepared = this.prepareTail.then(() => this.prepare(m, t));
-    this.prepareTail = prepared.catch(noop);
+    // transactionsInFlight is counted down by reactions each transaction has anyway: here if it fails
+    // in prepare, else in publish once its commit has settled.
     this.transactionsInFlight++;
-    const commit = prepared.then((p) => p.commit);
-    commit.then(this.transactionSettled, this.transactionSettled);
-    return commit;
+    this.prepareTail = prepared.then(undefined, this.transactionSettled);
+    return prepared.then((p) => p.commit);
   }
 
   /**
@@ -863,6 +863,7 @@ export class BlockStore implements ObjectStore {
     this.commitTail = settled;
     for (const k of plan.onodes.keys()) this.inflight.set(k, settled);
     void settled.then(() => {
+      this.transactionSettled();
       for (const k of plan.onodes.keys()) if (this.inflight.get(k) === settled) this.inflight.delete(k);
     });
     return commit;

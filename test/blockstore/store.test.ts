@@ -286,6 +286,37 @@ describe('BlockStore', function () {
     await t.umount();
   });
 
+  it('a lone transaction flushes the KV on the calling thread (flushSync), also after failed ones; concurrent ones do not', async function () {
+    const mem = new MemDevice(32 * MiB);
+    let inline = 0;
+    let pooled = 0;
+    const dev: BlockDevice = {
+      get size() { return mem.size; },
+      get name() { return 'count-flushes'; },
+      read: (o, n) => mem.read(o, n),
+      readInto: (o, b) => mem.readInto(o, b),
+      write: (o, d) => mem.write(o, d),
+      flush: () => (pooled++, mem.flush()),
+      flushSync: () => (inline++, mem.flushSync()),
+      close: () => mem.close(),
+    };
+    const s = new BlockStore(dev, { logger: logger() });
+    await s.mkfs();
+    await s.mount();
+    await s.queueTransaction(new Transaction().createCollection(PG, 0));
+    // Failures in prepare (no such collection) must not leave the store counting them as in flight.
+    for (let i = 0; i < 3; i++) await rejectsCeph(s.queueTransaction(new Transaction().touch(pgCollection(9, 9), makeObject(9, 'x', 1))), 'ENOENT');
+    const o = makeObject(1, 'lone', 1);
+    let before = inline;
+    await s.queueTransaction(new Transaction().write(PG, o, 0, Buffer.alloc(4096, 1)));
+    assert.ok(inline > before, 'a lone transaction after failed ones flushed inline');
+    before = pooled;
+    const inlineBefore = inline;
+    await Promise.all(Array.from({ length: 8 }, (_, i) => s.queueTransaction(new Transaction().write(PG, makeObject(1, `c${i}`, i), 0, Buffer.alloc(4096, i)))));
+    assert.ok(pooled > before && inline === inlineBefore, 'eight at once flushed through the thread pool');
+    await s.umount();
+  });
+
   it('queued transactions share KV flushes (group commit) and all land', async function () {
     const dev = new MemDevice(64 * MiB);
     const cap = capturing();
