@@ -5,12 +5,16 @@
 import { opWriteFull } from '../../msg/messages/osdop.js';
 import { realPgDeps } from '../../osd/pg.js';
 import { TestCluster } from './pg-net.js';
+import { exitWithUsageIfAsked } from '../bench/args.js';
 
 async function main(): Promise<void> {
-  const writes = Number(process.argv[2] ?? 4000);
-  const qd = Number(process.argv[3] ?? 16);
-  const pgNum = Number(process.argv[4] ?? 8);
-  const bytes = Number(process.argv[5] ?? 4096);
+  exitWithUsageIfAsked(import.meta.url);
+  const [writes, qd, pgNum, bytes] = [4000, 16, 8, 4096].map((def, i) => {
+    const a = process.argv[2 + i];
+    const v = a === undefined ? def : Number(a);
+    if (!Number.isSafeInteger(v) || v <= 0) throw new Error(`pg-bench: '${a}' is not a positive integer (--help for usage)`);
+    return v;
+  }) as [number, number, number, number];
   const c = new TestCluster({ osds: 3, size: 3, minSize: 2, pgNum, deps: realPgDeps });
   await c.start();
   await c.waitState('active+clean');
